@@ -1,0 +1,66 @@
+/* CSV reading on libcsv: delimiter detection, quoted fields, BOM, CRLF,
+ * whole-column type inference with per-column overrides, missing markers,
+ * date detection, Latin-1 conversion, and errors that name the file, line,
+ * column and offending text. */
+#ifndef SG_CSV_H
+#define SG_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "datetime.h"
+#include "table.h"
+
+typedef struct sg_csv_override {
+    const char *column;      /* header name */
+    sg_type type;
+    sg_date_format format;   /* SG_DATETIME only; SG_DATE_UNKNOWN = detect */
+} sg_csv_override;
+
+typedef void (*sg_csv_progress_fn)(void *ud, uint64_t bytes_done, uint64_t bytes_total);
+
+typedef struct sg_csv_options {
+    char delim;                     /* 0: detect among , ; TAB | */
+    int latin1;                     /* convert Latin-1 input to UTF-8 */
+    int skip_bad_rows;              /* on_error = "skip" */
+    const sg_csv_override *overrides;
+    size_t noverrides;
+    const char *const *na;          /* missing markers; NULL: "", "NA", "null", "NULL", "N/A", "NaN" */
+    size_t nna;
+    int date_order_mdy;             /* ambiguous slash dates: 0 day first (default), 1 month first */
+    size_t max_rows;                /* 0: all */
+    sg_csv_progress_fn progress;    /* may be NULL */
+    void *progress_ud;
+} sg_csv_options;
+
+void sg_csv_options_init(sg_csv_options *o);
+
+/* One rejected row (on_error = "skip"). */
+typedef struct sg_csv_issue {
+    uint64_t line;        /* physical line in the file, 1-based (header is line 1) */
+    int column;           /* 1-based field number, 0 for the whole row */
+    char text[160];       /* "column 'Quantity': 'abc' is not an int64" */
+} sg_csv_issue;
+
+typedef struct sg_csv_report {
+    uint64_t rows_read;       /* data records read */
+    uint64_t rows_skipped;    /* rejected with skip_bad_rows */
+    sg_csv_issue first[5];    /* the first few rejections */
+    size_t nfirst;
+    char delim;               /* delimiter used */
+    uint64_t bytes;           /* file size */
+    /* Per column: how its type was chosen, e.g. "inferred", "override",
+     * "inferred: DD/MM/YYYY (day > 12 seen)", one entry per column. */
+    char **notes;
+    size_t nnotes;
+} sg_csv_report;
+
+void sg_csv_report_free(sg_csv_report *r);
+
+/* Reads path into a new table.  On failure returns NULL with err set:
+ * SG_EIO (cannot open/read), SG_EDATA ("file:line:column: message 'text'"),
+ * SG_ENOMEM.  report may be NULL. */
+sg_table *sg_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
+                      sg_error *err);
+
+#endif

@@ -1,0 +1,40 @@
+/* Calendar arithmetic and parsing of date/time text.  Times are int64
+ * seconds since 1970-01-01 00:00:00 in civil time (no time zone). */
+#ifndef SG_DATETIME_H
+#define SG_DATETIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Recognised layouts. */
+typedef enum sg_date_format {
+    SG_DATE_UNKNOWN = 0,
+    SG_DATE_ISO,        /* YYYY-MM-DD[ HH:MM[:SS]] and YYYY-MM-DDTHH:MM:SS */
+    SG_DATE_DMY,        /* DD/MM/YYYY[ HH:MM[:SS]] */
+    SG_DATE_MDY,        /* MM/DD/YYYY[ HH:MM[:SS]] */
+    SG_DATE_COMPACT,    /* YYYYMMDD */
+    SG_DATE_DMY_DASH    /* DD-MM-YYYY[ HH:MM[:SS]] */
+} sg_date_format;
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+int64_t sg_days_from_civil(int64_t y, unsigned m, unsigned d);
+void sg_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+int sg_valid_date(int64_t y, unsigned m, unsigned d);
+/* Day of week of a day count, 1 = Monday .. 7 = Sunday. */
+int sg_weekday(int64_t days);
+
+/* Parses s[0..len) in the given layout; 0 on success with *out set and
+ * *has_time set when a time of day was present. */
+int sg_datetime_parse(const char *s, size_t len, sg_date_format fmt, int64_t *out, int *has_time);
+/* Tries the layouts in turn.  For slash dates both DMY and MDY may fit:
+ * *fits receives a bit set (1 << fmt) of every layout that parses. */
+unsigned sg_datetime_fits(const char *s, size_t len);
+/* Parses a format name: "YYYY-MM-DD", "ISO", "DD/MM/YYYY", "MM/DD/YYYY",
+ * "YYYYMMDD", "DD-MM-YYYY" (a trailing " HH:MM[:SS]" is accepted). */
+sg_date_format sg_date_format_parse(const char *name);
+const char *sg_date_format_name(sg_date_format f);
+/* Formats as "YYYY-MM-DD" (date_only) or "YYYY-MM-DD HH:MM:SS".
+ * Returns the length written. */
+size_t sg_datetime_format(int64_t t, int date_only, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,27 @@
+/* Accounted allocation for the core: every byte the engine allocates goes
+ * through these wrappers so the host can enforce one memory cap over the
+ * Lua heap and the datasets together, and report peak use. */
+#ifndef SG_MEM_H
+#define SG_MEM_H
+
+#include <stddef.h>
+
+void *sg_malloc(size_t n);
+void *sg_calloc(size_t count, size_t size);
+void *sg_realloc(void *p, size_t n);
+void sg_free(void *p);
+char *sg_strdup(const char *s);
+char *sg_strndup(const char *s, size_t n);
+
+/* Bytes currently allocated through sg_* (and through sg_mem_account). */
+size_t sg_mem_used(void);
+size_t sg_mem_peak(void);
+/* 0 means no limit.  Allocations that would pass the limit return NULL. */
+void sg_mem_set_limit(size_t bytes);
+size_t sg_mem_limit(void);
+/* For allocators outside the core (the Lua heap in the host): try to
+ * account `delta` bytes (negative to release).  Returns 0 when the limit
+ * would be passed, in which case nothing is accounted. */
+int sg_mem_account(ptrdiff_t delta);
+
+#endif

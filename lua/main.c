@@ -1,0 +1,6 @@
+#include "lsegmint.h"
+
+int main(void)
+{
+    return 0;
+}

@@ -198,7 +198,9 @@ const char *sg_date_format_name(sg_date_format f)
 
 size_t sg_datetime_format(int64_t t, int date_only, char *buf, size_t size)
 {
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t days = t / 86400;   /* floor division without negating t */
+    if (t % 86400 < 0)
+        days--;
     int64_t secs = t - days * 86400;
     int64_t y;
     unsigned m, d;

@@ -455,14 +455,21 @@ static size_t format_double(double v, char *buf, size_t size)
         return (size_t)snprintf(buf, size, "NaN");
     if (isinf(v))
         return (size_t)snprintf(buf, size, v > 0 ? "Inf" : "-Inf");
-    /* shortest of %.15g / %.16g / %.17g that reads back exactly */
+    /* shortest of %.15g / %.16g / %.17g that reads back exactly; integral
+     * values keep a ".0" so the column reads back as double */
+    int k = 0;
     for (int prec = 15; prec <= 17; prec++) {
-        int k = snprintf(buf, size, "%.*g", prec, v);
+        k = snprintf(buf, size, "%.*g", prec, v);
         if (k > 0 && (size_t)k < size && strtod(buf, NULL) == v)
-            return (size_t)k;
+            break;
     }
-    int k = snprintf(buf, size, "%.17g", v);
-    return k < 0 ? 0 : (size_t)k;
+    if (k < 0)
+        return 0;
+    if ((size_t)k + 2 < size && !strpbrk(buf, ".eE")) {
+        memcpy(buf + k, ".0", 3);
+        k += 2;
+    }
+    return (size_t)k;
 }
 
 size_t sg_column_format(const sg_column *c, size_t i, char *buf, size_t size)

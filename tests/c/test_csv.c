@@ -1,0 +1,513 @@
+/* CSV reader: delimiters, quoting, line numbers, inference, overrides,
+ * missing markers, Latin-1, errors and skip mode, on small fixtures with
+ * hand-computed answers; then the Online Retail file when it is present. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "csv.h"
+#include "mem.h"
+#include "tap.h"
+
+static char path_buf[4096];
+
+static const char *fx(const char *name)
+{
+    snprintf(path_buf, sizeof path_buf, "%s/csv/%s", tap_fixtures(), name);
+    return path_buf;
+}
+
+/* Value i of column `name` as text ("<NA>" when missing, "<nocol>" when absent). */
+static const char *cell(const sg_table *t, const char *name, size_t i)
+{
+    static char buf[8][256];
+    static int k;
+    char *b = buf[k++ & 7];
+    const sg_column *c = t ? sg_table_col(t, name) : NULL;
+    if (!c || i >= c->n)
+        return "<nocol>";
+    if (sg_column_is_na(c, i))
+        return "<NA>";
+    sg_column_format(c, i, b, 256);
+    return b;
+}
+
+static int type_of(const sg_table *t, const char *name)
+{
+    const sg_column *c = t ? sg_table_col(t, name) : NULL;
+    return c ? (int)c->type : -1;
+}
+
+static sg_table *read_fx(const char *name, const sg_csv_options *o, sg_csv_report *rep,
+                         sg_error *err)
+{
+    sg_table *t = sg_csv_read(fx(name), o, rep, err);
+    if (!t)
+        tap_diag("%s: %s", name, err->msg);
+    return t;
+}
+
+/* The expected message with the fixture path in front. */
+static const char *msg(const char *name, const char *rest)
+{
+    static char m[4096 + 512];
+    snprintf(m, sizeof m, "%s/csv/%s%s", tap_fixtures(), name, rest);
+    return m;
+}
+
+static void test_delimiters(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_table *t = read_fx("semicolon.csv", NULL, &rep, &err);
+    tap_ok(t && rep.delim == ';', "semicolon detected");
+    tap_is_int(t ? (long long)t->nrows : -1, 3, "semicolon: 3 rows");
+    tap_is_int(type_of(t, "id"), SG_INT64, "semicolon: id int64");
+    tap_is_int(type_of(t, "amount"), SG_STRING, "'1,5' is not a double: amount stays string");
+    tap_is_str(cell(t, "amount", 0), "1,5", "amount text kept");
+    tap_is_str(cell(t, "name", 2), "Chlo\xc3\xa9", "UTF-8 text kept");
+    tap_is_str(rep.nnotes == 3 ? rep.notes[2] : NULL, "inferred string", "note for amount");
+    tap_is_int((long long)rep.rows_read, 3, "rows_read");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    t = read_fx("tab.tsv", NULL, &rep, &err);
+    tap_ok(t && rep.delim == '\t', "tab detected");
+    tap_is_int(type_of(t, "c"), SG_DOUBLE, "tab: c double");
+    tap_is_double(t ? sg_column_num(sg_table_col(t, "c"), 1) : 0, -300.0, 0, "-3e2 parsed");
+    tap_is_str(cell(t, "b", 0), "x y", "inner space kept");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    t = read_fx("pipe.csv", NULL, &rep, &err);
+    tap_ok(t && rep.delim == '|', "pipe detected");
+    tap_is_int(type_of(t, "v"), SG_BOOL, "true/FALSE/True: bool");
+    tap_is_str(cell(t, "v", 0), "true", "bool 0");
+    tap_is_str(cell(t, "v", 1), "false", "bool 1");
+    tap_is_str(cell(t, "v", 2), "true", "bool 2");
+    tap_is_str(rep.nnotes == 2 ? rep.notes[1] : NULL, "inferred bool", "bool note");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* an explicit delimiter wins over detection */
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    o.delim = ';';
+    t = read_fx("pipe.csv", &o, &rep, &err);
+    tap_ok(t && t->ncols == 1 && rep.delim == ';', "explicit ';' on the pipe file");
+    tap_is_str(t && t->ncols ? t->cols[0]->name : NULL, "k|v", "one-field header");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+}
+
+static void test_bom_quotes(void)
+{
+    sg_error err;
+    sg_table *t = read_fx("bom_crlf.csv", NULL, NULL, &err);
+    tap_ok(t && t->ncols == 2 && strcmp(t->cols[0]->name, "Name") == 0, "BOM skipped");
+    tap_is_int(t ? (long long)t->nrows : -1, 2, "CRLF: 2 rows");
+    tap_is_str(cell(t, "Qty", 1), "2", "CRLF: no CR left in values");
+    tap_is_int(type_of(t, "Qty"), SG_INT64, "CRLF: Qty int64");
+    sg_table_free(t);
+
+    t = read_fx("quoted.csv", NULL, NULL, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 4, "quoted: 4 rows");
+    tap_is_str(cell(t, "text", 0), "hello, world", "delimiter inside quotes");
+    tap_is_str(cell(t, "text", 1), "she said \"hi\"", "doubled quotes");
+    tap_is_str(cell(t, "text", 2), "line one\nline two", "newline inside quotes");
+    tap_is_str(cell(t, "n", 3), "40", "row after the multi-line field");
+    tap_is_int(type_of(t, "n"), SG_INT64, "quoted: n int64");
+    sg_table_free(t);
+}
+
+static void test_lines(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_csv_options o;
+    sg_csv_override ov = { "qty", SG_INT64, SG_DATE_UNKNOWN };
+    sg_table *t = read_fx("lines.csv", NULL, &rep, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 6, "lines: 6 rows, blank lines ignored");
+    tap_is_str(cell(t, "note", 1), "multi\r\nline", "CRLF inside quotes kept");
+    tap_is_str(cell(t, "note", 3), "x\ny\nz", "two newlines inside quotes");
+    tap_is_str(cell(t, "qty", 5), "9", "last line without newline");
+    tap_is_int(type_of(t, "qty"), SG_STRING, "qty with 'oops' inferred string");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    sg_csv_options_init(&o);
+    o.overrides = &ov;
+    o.noverrides = 1;
+    t = sg_csv_read(fx("lines.csv"), &o, NULL, &err);
+    tap_ok(!t && err.code == SG_EDATA, "override int64 on 'oops' fails");
+    tap_is_str(err.msg, msg("lines.csv", ":11:3: column 'qty': 'oops' is not an int64"),
+               "error names line 11 (CRLF, quoted newlines, blank lines counted)");
+    sg_table_free(t);
+
+    o.skip_bad_rows = 1;
+    t = sg_csv_read(fx("lines.csv"), &o, &rep, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 5, "skip: 5 rows kept");
+    tap_is_int((long long)rep.rows_read, 6, "skip: rows_read 6");
+    tap_is_int((long long)rep.rows_skipped, 1, "skip: 1 skipped");
+    tap_is_int((long long)rep.nfirst, 1, "skip: one issue");
+    tap_is_int((long long)rep.first[0].line, 11, "issue line 11");
+    tap_is_int(rep.first[0].column, 3, "issue column 3");
+    tap_is_str(rep.first[0].text, "column 'qty': 'oops' is not an int64", "issue text");
+    tap_is_str(cell(t, "qty", 4), "9", "row after the dropped one");
+    tap_is_str(cell(t, "id", 4), "6", "ids shift after the dropped row");
+    tap_is_str(rep.nnotes == 3 ? rep.notes[2] : NULL, "override int64", "override note");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+}
+
+static void test_field_counts(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_csv_options o;
+    sg_table *t = sg_csv_read(fx("fields.csv"), NULL, NULL, &err);
+    tap_ok(!t && err.code == SG_EDATA, "wrong field count is an error");
+    tap_is_str(err.msg, msg("fields.csv", ":3: expected 3 fields, found 2"), "field count message");
+
+    sg_csv_options_init(&o);
+    o.skip_bad_rows = 1;
+    t = read_fx("fields.csv", &o, &rep, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 3, "skip: 3 rows kept");
+    tap_is_int((long long)rep.rows_read, 5, "skip: 5 records read");
+    tap_is_int((long long)rep.rows_skipped, 2, "skip: 2 skipped");
+    tap_is_int((long long)rep.nfirst, 2, "skip: 2 issues");
+    tap_is_int((long long)rep.first[0].line, 3, "first issue on line 3");
+    tap_is_int(rep.first[0].column, 0, "whole-row issue");
+    tap_is_str(rep.first[1].text, "expected 3 fields, found 4", "second issue text");
+    tap_is_int((long long)rep.first[1].line, 5, "second issue on line 5");
+    tap_is_str(cell(t, "a", 2), "13", "last kept row");
+    tap_is_int(type_of(t, "c"), SG_INT64, "values of skipped rows do not affect inference");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+}
+
+static void test_skip_mixed(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_csv_options o;
+    sg_csv_override ov[2] = { { "qty", SG_INT64, SG_DATE_UNKNOWN },
+                              { "when", SG_DATETIME, SG_DATE_ISO } };
+    sg_csv_options_init(&o);
+    o.overrides = ov;
+    o.noverrides = 2;
+    sg_table *t = sg_csv_read(fx("skip.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg, msg("skip.csv", ":3:2: column 'qty': 'abc' is not an int64"),
+               "a type error before a field-count error is reported first");
+
+    o.skip_bad_rows = 1;
+    t = read_fx("skip.csv", &o, &rep, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 3, "mixed skip: 3 rows kept");
+    tap_is_int((long long)rep.rows_read, 7, "mixed skip: 7 read");
+    tap_is_int((long long)rep.rows_skipped, 4, "mixed skip: 4 skipped");
+    tap_is_int((long long)rep.nfirst, 4, "mixed skip: 4 issues");
+    tap_ok(rep.first[0].line == 3 && rep.first[1].line == 4 && rep.first[2].line == 5 &&
+               rep.first[3].line == 7, "issues in line order 3, 4, 5, 7");
+    tap_is_str(rep.first[1].text, "expected 3 fields, found 2", "issue 2");
+    tap_is_str(rep.first[2].text, "column 'when': 'notadate' is not a datetime (YYYY-MM-DD)",
+               "issue 3");
+    tap_is_int(rep.first[2].column, 3, "issue 3 column");
+    tap_is_str(rep.first[3].text, "column 'qty': 'x' is not an int64",
+               "row bad in two columns: the first column is named");
+    tap_ok(t && strcmp(cell(t, "id", 0), "1") == 0 && strcmp(cell(t, "id", 1), "5") == 0 &&
+               strcmp(cell(t, "id", 2), "7") == 0, "kept ids 1, 5, 7");
+    tap_is_str(cell(t, "when", 2), "2020-01-08", "date_only datetime formats as a date");
+    tap_is_str(rep.nnotes == 3 ? rep.notes[2] : NULL, "override datetime (YYYY-MM-DD)",
+               "datetime override note");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+}
+
+static void test_dates(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_csv_options o;
+    sg_table *t = read_fx("dates.csv", NULL, &rep, &err);
+    const char *types[] = { "iso", "isot", "dmy", "mdy", "compact", "dash", "amb" };
+    for (size_t k = 0; k < 7; k++)
+        tap_is_int(type_of(t, types[k]), SG_DATETIME, types[k]);
+    tap_is_str(cell(t, "iso", 0), "2011-12-09", "ISO date");
+    tap_ok(t && sg_table_col(t, "iso")->date_only, "ISO dates: date_only");
+    tap_is_str(cell(t, "isot", 0), "2011-12-09 08:30:00", "ISO with T");
+    tap_is_str(cell(t, "isot", 1), "2011-01-31 23:59:00", "ISO with HH:MM");
+    tap_ok(t && !sg_table_col(t, "isot")->date_only, "times: not date_only");
+    tap_is_str(cell(t, "dmy", 1), "2011-02-01", "DD/MM/YYYY");
+    tap_is_str(cell(t, "mdy", 1), "2011-02-01", "MM/DD/YYYY");
+    tap_is_str(cell(t, "compact", 1), "1999-12-31", "YYYYMMDD");
+    tap_is_str(cell(t, "dash", 0), "2010-12-25", "DD-MM-YYYY");
+    tap_is_str(cell(t, "amb", 0), "2010-02-01", "ambiguous: day first by default");
+    tap_is_int(type_of(t, "notdate"), SG_STRING, "day > 12 and month > 12 both seen: string");
+    tap_is_int(type_of(t, "nocompact"), SG_INT64, "12345678 keeps a column int64");
+    if (rep.nnotes == 9) {
+        tap_is_str(rep.notes[2], "inferred datetime DD/MM/YYYY (a first part > 12 seen)",
+                   "dmy note");
+        tap_is_str(rep.notes[3], "inferred datetime MM/DD/YYYY (a second part > 12 seen)",
+                   "mdy note");
+        tap_is_str(rep.notes[4],
+                   "inferred datetime YYYYMMDD (every value an 8-digit date, years 1900-2100)",
+                   "compact note");
+        tap_is_str(rep.notes[6], "inferred datetime DD/MM/YYYY: ambiguous, day first assumed",
+                   "ambiguous note");
+        tap_is_str(rep.notes[7],
+                   "inferred string (slash dates with a first part > 12 and others with a "
+                   "second part > 12)", "both-ways note");
+    } else {
+        tap_skip(5, "no notes");
+    }
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    sg_csv_options_init(&o);
+    o.date_order_mdy = 1;
+    t = read_fx("dates.csv", &o, &rep, &err);
+    tap_is_str(cell(t, "amb", 0), "2010-01-02", "ambiguous: month first when asked");
+    tap_is_str(cell(t, "dmy", 0), "2010-12-25", "unambiguous column ignores the option");
+    tap_is_str(rep.nnotes == 9 ? rep.notes[6] : NULL,
+               "inferred datetime MM/DD/YYYY: ambiguous, month first assumed", "mdy note");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* a format forced by override */
+    sg_csv_override ov = { "amb", SG_DATETIME, SG_DATE_MDY };
+    sg_csv_options_init(&o);
+    o.overrides = &ov;
+    o.noverrides = 1;
+    t = read_fx("dates.csv", &o, NULL, &err);
+    tap_is_str(cell(t, "amb", 1), "2011-03-04", "override MM/DD/YYYY");
+    sg_table_free(t);
+    ov.column = "dmy";
+    t = sg_csv_read(fx("dates.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("dates.csv", ":2:3: column 'dmy': '25/12/2010' is not a datetime (MM/DD/YYYY)"),
+               "wrong forced format: message");
+    sg_table_free(t);
+}
+
+static void test_values(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_table *t = read_fx("numbers.csv", NULL, &rep, &err);
+    tap_is_int(type_of(t, "i"), SG_INT64, "i int64");
+    tap_is_int(type_of(t, "p"), SG_DOUBLE, "int and double mixed: double");
+    tap_is_double(t ? sg_column_num(sg_table_col(t, "p"), 0) : 0, 1.0, 0, "p[0] = 1");
+    tap_is_double(t ? sg_column_num(sg_table_col(t, "p"), 2) : 0, 1000.0, 0, "p[2] = 1e3");
+    tap_is_int(type_of(t, "big"), SG_DOUBLE, "beyond int64: double");
+    tap_is_double(t ? sg_column_f64(sg_table_col(t, "big"))[1] : 0, 9223372036854775808.0, 0,
+                  "big[1]");
+    tap_is_int(type_of(t, "neg"), SG_INT64, "INT64_MIN and +7: int64");
+    tap_ok(t && sg_column_i64(sg_table_col(t, "neg"))[0] == INT64_MIN, "INT64_MIN exact");
+    tap_is_str(cell(t, "neg", 2), "7", "+7");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    t = read_fx("missing.csv", NULL, &rep, &err);
+    tap_is_int(type_of(t, "a"), SG_INT64, "missing: a int64");
+    tap_is_str(cell(t, "a", 1), "<NA>", "empty field missing");
+    tap_is_str(cell(t, "a", 2), "3", "a[2]");
+    tap_is_int(type_of(t, "b"), SG_DOUBLE, "NA / NaN are missing: b double");
+    tap_ok(t && sg_column_na_count(sg_table_col(t, "b")) == 2, "b: 2 missing");
+    tap_is_int(type_of(t, "c"), SG_STRING, "all missing: string");
+    tap_ok(t && sg_column_na_count(sg_table_col(t, "c")) == 3, "c: 3 missing");
+    tap_is_str(rep.nnotes == 4 ? rep.notes[2] : NULL, "inferred string (all values missing)",
+               "all-missing note");
+    tap_is_str(cell(t, "d", 1), "<NA>", "N/A missing in a string column");
+    tap_is_str(cell(t, "d", 2), "y", "d[2]");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* custom markers replace the defaults */
+    const char *na[] = { "x" };
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    o.na = na;
+    o.nna = 1;
+    t = read_fx("missing.csv", &o, NULL, &err);
+    tap_is_str(cell(t, "d", 0), "<NA>", "custom marker 'x'");
+    tap_is_str(cell(t, "b", 0), "NA", "'NA' is text with custom markers");
+    tap_is_str(cell(t, "c", 0), "", "empty string is a value with custom markers");
+    sg_table_free(t);
+
+    /* bool overrides accept yes/no, y/n, 1/0, t/f */
+    sg_csv_override ov = { "flag", SG_BOOL, SG_DATE_UNKNOWN };
+    o.na = NULL;
+    o.nna = 0;
+    o.overrides = &ov;
+    o.noverrides = 1;
+    t = read_fx("bools.csv", &o, NULL, &err);
+    tap_is_int(type_of(t, "flag"), SG_BOOL, "override bool");
+    const char *flags[] = { "true", "false", "true", "false", "true" };
+    for (size_t i = 0; i < 5; i++)
+        tap_is_str(cell(t, "flag", i), flags[i], "yes N 1 f T");
+    sg_table_free(t);
+    t = sg_csv_read(fx("badbool.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("badbool.csv", ":3:1: column 'flag': 'maybe' is not a bool "
+                                  "(true/false, yes/no, y/n, 1/0, t/f)"),
+               "bad bool message");
+    sg_table_free(t);
+    t = read_fx("bools.csv", NULL, NULL, &err);
+    tap_is_int(type_of(t, "flag"), SG_STRING, "yes/N/1 is not inferred bool");
+    sg_table_free(t);
+
+    /* int64 override accepts integral decimals such as "17850.0" */
+    sg_csv_override ovp = { "p", SG_INT64, SG_DATE_UNKNOWN };
+    o.overrides = &ovp;
+    t = sg_csv_read(fx("numbers.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg, msg("numbers.csv", ":3:2: column 'p': '2.5' is not an int64"),
+               "2.5 is not an int64");
+    sg_table_free(t);
+}
+
+static void test_names_encoding(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_table *t = read_fx("dupnames.csv", NULL, &rep, &err);
+    const char *want[] = { "Name", "col_2_2", "Name_2", "col_2", "x" };
+    for (size_t j = 0; j < 5; j++)
+        tap_is_str(t && t->ncols == 5 ? t->cols[j]->name : NULL, want[j], want[j]);
+    tap_is_str(rep.nnotes == 5 ? rep.notes[2] : NULL,
+               "inferred int64; duplicate header 'Name' renamed 'Name_2'", "rename note");
+    tap_is_str(rep.nnotes == 5 ? rep.notes[1] : NULL,
+               "inferred int64; empty header named 'col_2_2'", "empty header note");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    t = sg_csv_read(fx("latin1.csv"), NULL, NULL, &err);
+    tap_ok(!t && err.code == SG_EDATA, "Latin-1 bytes without the option: error");
+    tap_ok(strstr(err.msg, ":2:1: column 'name': 'Ren?' is not valid UTF-8") &&
+               strstr(err.msg, "encoding = \"latin1\""), "message suggests latin1: %s", err.msg);
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    o.latin1 = 1;
+    t = read_fx("latin1.csv", &o, NULL, &err);
+    tap_is_str(cell(t, "name", 0), "Ren\xc3\xa9", "Latin-1 converted");
+    tap_is_str(cell(t, "city", 1), "K\xc3\xb6ln", "Latin-1 converted (2)");
+    sg_table_free(t);
+}
+
+static void progress(void *ud, uint64_t done, uint64_t total)
+{
+    uint64_t *last = ud;
+    last[0]++;
+    last[1] = done;
+    last[2] = total;
+}
+
+static void test_edges(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_table *t = read_fx("header_only.csv", NULL, &rep, &err);
+    tap_ok(t && t->nrows == 0 && t->ncols == 2, "header only: 0 rows, 2 columns");
+    tap_is_int(type_of(t, "b"), SG_STRING, "header only: string columns");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    t = sg_csv_read(fx("empty.csv"), NULL, &rep, &err);
+    tap_ok(!t && err.code == SG_EDATA, "empty file: error");
+    tap_is_str(err.msg, msg("empty.csv", ": the file is empty (no header row)"), "empty message");
+    tap_ok(rep.notes == NULL && rep.nnotes == 0, "report empty after failure");
+
+    t = sg_csv_read(fx("unterminated.csv"), NULL, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("unterminated.csv",
+                   ":3: unterminated quoted field: the quote opened on this line is never closed"),
+               "unterminated quote names the line where it opened");
+
+    t = sg_csv_read("/nonexistent/x.csv", NULL, NULL, &err);
+    tap_ok(!t && err.code == SG_EIO, "missing file: SG_EIO");
+    tap_is_str(err.msg, "cannot open '/nonexistent/x.csv': No such file or directory",
+               "EIO message");
+
+    sg_csv_override ov = { "nope", SG_INT64, SG_DATE_UNKNOWN };
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    o.overrides = &ov;
+    o.noverrides = 1;
+    t = sg_csv_read(fx("pipe.csv"), &o, NULL, &err);
+    tap_ok(!t && err.code == SG_EINVAL && strstr(err.msg, "'nope'"),
+           "override of an unknown column");
+
+    uint64_t seen[3] = { 0, 0, 0 };
+    sg_csv_options_init(&o);
+    o.max_rows = 2;
+    o.progress = progress;
+    o.progress_ud = seen;
+    t = read_fx("quoted.csv", &o, &rep, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 2, "max_rows 2");
+    tap_ok(seen[0] >= 1 && seen[1] == rep.bytes && seen[2] == rep.bytes && rep.bytes == 89,
+           "progress called with the file size (%llu %llu %llu)", (unsigned long long)seen[0],
+           (unsigned long long)seen[1], (unsigned long long)rep.bytes);
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+}
+
+static void test_online_retail(void)
+{
+    const char *dir = tap_shared_data();
+    char path[4096];
+    if (!dir) {
+        tap_skip(10, "no shared data folder");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/online_retail/online_retail.csv", dir);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        tap_skip(10, "online_retail.csv absent");
+        return;
+    }
+    fclose(f);
+    sg_error err;
+    sg_csv_report rep;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    sg_table *t = sg_csv_read(path, NULL, &rep, &err);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    if (!t)
+        tap_diag("%s", err.msg);
+    tap_is_int(t ? (long long)t->nrows : -1, 541909, "online retail: 541909 rows");
+    tap_is_int(t ? (long long)t->ncols : -1, 8, "online retail: 8 columns");
+    tap_is_int(type_of(t, "InvoiceDate"), SG_DATETIME, "InvoiceDate datetime");
+    tap_is_int(type_of(t, "Quantity"), SG_INT64, "Quantity int64");
+    tap_is_int(type_of(t, "UnitPrice"), SG_DOUBLE, "UnitPrice double");
+    tap_is_int(type_of(t, "CustomerID"), SG_DOUBLE, "CustomerID double");
+    tap_is_int(t ? (long long)sg_column_na_count(sg_table_col(t, "CustomerID")) : -1, 135080,
+               "CustomerID: 135080 missing");
+    tap_is_str(cell(t, "InvoiceDate", 0), "2010-12-01 08:26:00", "first InvoiceDate");
+    tap_is_double(t ? sg_column_num(sg_table_col(t, "CustomerID"), 0) : 0, 17850.0, 0,
+                  "first CustomerID");
+    tap_is_double(t ? sg_column_num(sg_table_col(t, "UnitPrice"), 0) : 0, 2.55, 0,
+                  "first UnitPrice");
+    tap_diag("online retail: %.3f s, %.1f MB/s, peak accounted memory %.1f MB for a %.1f MB file",
+             secs, (double)rep.bytes / secs / 1e6, (double)sg_mem_peak() / 1e6,
+             (double)rep.bytes / 1e6);
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+}
+
+int main(void)
+{
+    test_delimiters();
+    test_bom_quotes();
+    test_lines();
+    test_field_counts();
+    test_skip_mixed();
+    test_dates();
+    test_values();
+    test_names_encoding();
+    test_edges();
+    test_online_retail();
+    tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());
+    return tap_done();
+}

@@ -1,7 +1,64 @@
+/* The segmint module: the C functions of every binding, then the embedded
+ * Lua library (lua/segmint/init.lua) that completes the public surface. */
+#include <string.h>
+#include <unistd.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "embedded.h"
 #include "lsegmint.h"
+
+/* Loads embedded library file `module` ("segmint.init") as a chunk; pushes it. */
+static int load_embedded(lua_State *L, const char *module)
+{
+    for (const sg_embedded_file *f = sg_embedded_files; f->module; f++) {
+        if (strcmp(f->module, module) == 0) {
+            lua_pushfstring(L, "=[segmint/%s]", f->file);
+            int rc = luaL_loadbufferx(L, f->source, f->len, lua_tostring(L, -1), "t");
+            lua_remove(L, -2);
+            return rc;
+        }
+    }
+    lua_pushfstring(L, "no embedded library file '%s'", module);
+    return LUA_ERRFILE;
+}
+
+/* core._load(name) -> the embedded chunk for "segmint.<name>" */
+static int l_load(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lua_pushfstring(L, "segmint.%s", name);
+    if (load_embedded(L, lua_tostring(L, -1)) != LUA_OK)
+        return lua_error(L);
+    return 1;
+}
 
 int sg_open(lua_State *L)
 {
-    lua_newtable(L);
+    /* GSL's default handler aborts the process; the core checks return codes. */
+    gsl_set_error_handler_off();
+    lua_getfield(L, LUA_REGISTRYINDEX, SG_REG_PROGRESS);
+    int set = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (!set) {
+        lua_pushboolean(L, isatty(2));
+        lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_PROGRESS);
+    }
+    lua_newtable(L);   /* core */
+    sgl_open_dataset(L);
+    sgl_open_dataops(L);
+    sgl_open_csv(L);
+    sgl_open_generate(L);
+    sgl_open_util(L);
+    lua_pushcfunction(L, l_load);
+    lua_setfield(L, -2, "_load");
+    luaL_getmetatable(L, SG_DATASET_MT);
+    lua_getfield(L, -1, "__index");
+    lua_setfield(L, -3, "_dataset_methods");
+    lua_pop(L, 1);
+    if (load_embedded(L, "segmint.init") != LUA_OK)
+        return lua_error(L);
+    lua_insert(L, -2);
+    lua_call(L, 1, 1);   /* init.lua receives the core table, returns the module */
     return 1;
 }

@@ -1,4 +1,5 @@
-/* The segmint Lua bindings: one l<module>.c per core module. */
+/* The segmint Lua bindings: one l<module>.c per core module.  Everything
+ * that touches Lua lives in lua/; the core never sees a lua_State. */
 #ifndef SG_LSEGMINT_H
 #define SG_LSEGMINT_H
 
@@ -6,6 +7,50 @@
 #include <lua.h>
 #include <lualib.h>
 
-/* Builds the segmint module table on the stack (used by luaopen_segmint and the host). */
+#include "error.h"
+#include "table.h"
+
+#define SG_DATASET_MT "segmint.dataset"
+/* registry keys */
+#define SG_REG_WRITE_POLICY "segmint.write_policy"  /* function(path) -> path, or error */
+#define SG_REG_DATA_ERRORS "segmint.data_errors"    /* set of messages of bad-data failures */
+#define SG_REG_PROGRESS "segmint.progress"          /* boolean: draw progress on stderr */
+
+/* Builds the segmint module table on the stack (luaopen_segmint and the host). */
 int sg_open(lua_State *L);
+
+/* ---- datasets (ldataset.c) ---- */
+typedef struct sgl_dataset {
+    sg_table *t;       /* NULL once freed */
+} sgl_dataset;
+
+sg_table *sgl_check_dataset(lua_State *L, int idx);
+/* Pushes an empty dataset userdata (safe to collect) and returns its box. */
+sgl_dataset *sgl_new_dataset(lua_State *L);
+/* Pushes t as a dataset, or raises the error in err when t is NULL. */
+void sgl_push_table(lua_State *L, sg_table *t, const sg_error *err);
+/* Raises err as a Lua error; SG_EDATA/SG_EIO messages are recorded as bad input data. */
+int sgl_raise(lua_State *L, const sg_error *err);
+/* Returns nil, message (recording bad-data messages), for functions that report failure. */
+int sgl_fail(lua_State *L, const sg_error *err);
+/* Records msg as a bad-input-data failure (the host exits with code 3 for it). */
+void sgl_note_data_error(lua_State *L, const char *msg);
+/* Pushes value i of column c as a Lua value (nil when missing; datetimes as text). */
+void sgl_push_value(lua_State *L, const sg_column *c, size_t i);
+/* Applies the write policy to the path at idx; returns the path to use. */
+const char *sgl_check_write_path(lua_State *L, int idx);
+/* Whether progress should be drawn on stderr. */
+int sgl_progress_enabled(lua_State *L);
+/* String option of a table argument, or def. */
+const char *sgl_opt_string(lua_State *L, int t, const char *key, const char *def);
+/* Reads a column-name list (a string or an array of strings) at idx into
+ * names[] (at most max); raises on other values.  Returns the count. */
+size_t sgl_names(lua_State *L, int idx, const char *what, const char **names, size_t max);
+
+void sgl_open_dataset(lua_State *L);   /* metatable + functions into the table on top */
+void sgl_open_dataops(lua_State *L);
+void sgl_open_csv(lua_State *L);
+void sgl_open_generate(lua_State *L);
+void sgl_open_util(lua_State *L);
+
 #endif

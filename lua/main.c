@@ -1,6 +1,599 @@
-#include "lsegmint.h"
+/* segmint: the host executable.  Parses the command line, builds a Lua
+ * state with a memory cap and an instruction budget, and runs recipes in
+ * the sandbox of lua/segmint/sandbox.lua under lua_pcall with a message
+ * handler that names the recipe file and line.
+ *
+ * Exit codes: 0 success, 1 the recipe failed, 2 bad usage, 3 bad input data. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
+#include <unistd.h>
 
-int main(void)
+#include <gsl/gsl_version.h>
+#include <cjson/cJSON.h>
+
+#include "embedded.h"
+#include "generate.h"
+#include "lsegmint.h"
+#include "mem.h"
+
+enum { EXIT_RECIPE = 1, EXIT_USAGE = 2, EXIT_DATA = 3 };
+
+#define HOOK_STEP 10000
+#define REG_TRACEBACK "segmint.traceback"
+
+typedef struct host_options {
+    const char *command;
+    const char *recipe;        /* file path, or NULL with embedded_recipe */
+    const char *embedded_recipe;
+    const char *out;
+    const char *sets[256];
+    int nsets;
+    long long seed;
+    int quiet;
+    int traceback;
+    size_t max_memory;          /* bytes, 0 = none */
+    unsigned long long max_instructions;   /* 0 = none */
+} host_options;
+
+static unsigned long long instructions_run;
+static unsigned long long instruction_budget;
+static int budget_tripped;
+
+/* ---- usage ---- */
+
+static const char *usage_text =
+    "usage:\n"
+    "  segmint run RECIPE.lua [--out DIR] [--set KEY=VALUE]... [--seed N] [--quiet]\n"
+    "                         [--max-memory MB] [--max-instructions N] [--traceback]\n"
+    "  segmint demo [--out DIR] [--customers N] [--seed N] [--quiet]\n"
+    "  segmint check RECIPE.lua\n"
+    "  segmint generate --customers N [--seed N] [--days N] [--start YYYY-MM-DD] --out DIR\n"
+    "  segmint version\n"
+    "  segmint help\n"
+    "\n"
+    "run       runs a recipe in the sandbox; it sees params (from --set), out (the\n"
+    "          output directory, default ./out), seed (default 42) and the segmint module\n"
+    "demo      generates sample data into DIR/data and runs the demo recipe on it\n"
+    "check     compiles a recipe and loads its rule files (rules/*.lua beside it), runs nothing\n"
+    "generate  writes synthetic customers, products, transactions and campaigns with\n"
+    "          known ground truth (truth.json); same seed, same bytes\n"
+    "\n"
+    "limits: --max-memory MB caps the Lua heap and the datasets together (default 8192);\n"
+    "        --max-instructions N caps Lua instructions (default 1e11; 0 for no limit)\n"
+    "exit codes: 0 success, 1 the recipe failed, 2 bad usage, 3 bad input data\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("segmint: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs("\n(run 'segmint help' for usage)\n", stderr);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+static int parse_count(const char *s, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);   /* accepts 1e9 */
+    if (errno || end == s || *end || v < 0 || v > 1.8e19 || v != (double)(unsigned long long)v)
+        return -1;
+    *out = (unsigned long long)v;
     return 0;
+}
+
+/* ---- Lua state: allocator with the shared memory cap, instruction hook ---- */
+
+static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    (void)ud;
+    if (!ptr)
+        osize = 0;
+    if (nsize == 0) {
+        free(ptr);
+        sg_mem_account(-(ptrdiff_t)osize);
+        return NULL;
+    }
+    if (nsize > osize && !sg_mem_account((ptrdiff_t)(nsize - osize)))
+        return NULL;
+    void *p = realloc(ptr, nsize);
+    if (!p) {
+        if (nsize > osize)
+            sg_mem_account(-(ptrdiff_t)(nsize - osize));
+        return NULL;
+    }
+    if (nsize < osize)
+        sg_mem_account(-(ptrdiff_t)(osize - nsize));
+    return p;
+}
+
+static void count_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    instructions_run += HOOK_STEP;
+    if (instruction_budget && instructions_run > instruction_budget) {
+        /* keeps firing every HOOK_STEP instructions once tripped */
+        budget_tripped = 1;
+        luaL_error(L, "instruction budget of %I exceeded (raise it with --max-instructions)",
+                   (lua_Integer)instruction_budget);
+    }
+}
+
+static int l_tripped(lua_State *L)
+{
+    lua_pushboolean(L, budget_tripped);
+    return 1;
+}
+
+static int l_realpath(lua_State *L)
+{
+    char buf[PATH_MAX];
+    if (!realpath(luaL_checkstring(L, 1), buf))
+        return 0;
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+/* Message handler: puts the location in the user's recipe or rule file in
+ * front of the message when the error was raised elsewhere (library code),
+ * and keeps a traceback for --traceback. */
+static int message_handler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (ar.source[0] == '@' && ar.currentline > 0) {
+            const char *src = ar.source + 1;
+            size_t n = strlen(src);
+            if (!(strncmp(msg, src, n) == 0 && msg[n] == ':') &&
+                !(strncmp(msg, ar.short_src, strlen(ar.short_src)) == 0))
+                msg = lua_pushfstring(L, "%s:%d: %s", src, ar.currentline, msg);
+            break;
+        }
+    }
+    luaL_traceback(L, L, msg, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, REG_TRACEBACK);
+    lua_pushstring(L, msg);
+    return 1;
+}
+
+/* Whether msg is (or contains) a recorded bad-input-data failure. */
+static int is_data_error(lua_State *L, const char *msg)
+{
+    int found = 0;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, SG_REG_DATA_ERRORS) == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (!found && lua_next(L, -2)) {
+            if (lua_type(L, -2) == LUA_TSTRING && strstr(msg, lua_tostring(L, -2)))
+                found = 1;
+            lua_pop(L, 1);
+        }
+        if (found)
+            lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return found;
+}
+
+/* Loads the embedded chunk `module` and pushes it. */
+static int load_embedded(lua_State *L, const char *module)
+{
+    for (const sg_embedded_file *f = sg_embedded_files; f->module; f++)
+        if (strcmp(f->module, module) == 0) {
+            lua_pushfstring(L, "=[%s]", f->file);
+            int rc = luaL_loadbufferx(L, f->source, f->len, lua_tostring(L, -1), "t");
+            lua_remove(L, -2);
+            return rc;
+        }
+    return luaL_error(L, "no embedded file '%s'", module);
+}
+
+static void push_param_value(lua_State *L, const char *v)
+{
+    char *end;
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0) {
+        lua_pushboolean(L, v[0] == 't');
+        return;
+    }
+    if (*v && (strtod(v, &end), *end == '\0') && lua_stringtonumber(L, v) != 0)
+        return;
+    lua_pushstring(L, v);
+}
+
+/* Creates dir and its parents (mkdir -p); 0 on success. */
+static int make_dirs(const char *dir)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/* ---- running a recipe (protected) ---- */
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Requires every rules/NAME.lua beside the recipe through the sandbox at
+ * index box (so each runs in the rule sandbox); returns how many. */
+static int check_rule_files(lua_State *L, int box)
+{
+    lua_getfield(L, box, "recipe_dir");
+    const char *dir = lua_pushfstring(L, "%s/rules", lua_tostring(L, -1));
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    lua_newtable(L);
+    int names = lua_gettop(L), n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0) {
+            lua_pushlstring(L, e->d_name, len - 4);
+            lua_rawseti(L, names, ++n);
+        }
+    }
+    closedir(d);
+    const char **sorted = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *sorted, 0);
+    for (int k = 0; k < n; k++) {
+        lua_rawgeti(L, names, k + 1);
+        sorted[k] = lua_tostring(L, -1);
+        lua_pop(L, 1);   /* kept alive by the names table */
+    }
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_names);
+    for (int k = 0; k < n; k++) {
+        lua_getfield(L, box, "require");
+        lua_pushvalue(L, box);
+        lua_pushfstring(L, "rules.%s", sorted[k]);
+        lua_call(L, 2, 0);
+    }
+    lua_pop(L, 4);
+    return n;
+}
+
+/* Stack in: the options light userdata.  Runs the recipe (or only loads
+ * and checks it for `check`). */
+static int run_protected(lua_State *L)
+{
+    host_options *o = lua_touserdata(L, 1);
+    int checking = strcmp(o->command, "check") == 0;
+
+    luaL_requiref(L, "segmint", sg_open, 0);      /* index 2: the module */
+    lua_getfield(L, 2, "set_quiet");
+    lua_pushboolean(L, o->quiet);
+    lua_call(L, 1, 0);
+
+    /* the sandbox */
+    load_embedded(L, "segmint.sandbox");
+    lua_createtable(L, 0, 3);
+    lua_pushcfunction(L, l_realpath);
+    lua_setfield(L, -2, "realpath");
+    lua_pushcfunction(L, l_tripped);
+    lua_setfield(L, -2, "tripped");
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, "segmint");
+    lua_call(L, 1, 1);                            /* index 3: sandbox class */
+
+    char outreal[PATH_MAX] = ".";
+    if (!checking) {
+        if (make_dirs(o->out) != 0)
+            return luaL_error(L, "cannot create the output directory '%s': %s", o->out, strerror(errno));
+        if (!realpath(o->out, outreal))
+            return luaL_error(L, "cannot resolve the output directory '%s': %s", o->out, strerror(errno));
+    }
+    lua_getfield(L, 3, "new");
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, outreal);
+    lua_setfield(L, -2, "out");
+    lua_pushstring(L, o->recipe ? o->recipe : o->embedded_recipe);
+    lua_setfield(L, -2, "recipe");
+    lua_pushinteger(L, (lua_Integer)o->seed);
+    lua_setfield(L, -2, "seed");
+    lua_createtable(L, 0, o->nsets + 1);
+    for (int k = 0; k < o->nsets; k++) {
+        const char *eq = strchr(o->sets[k], '=');
+        lua_pushlstring(L, o->sets[k], (size_t)(eq - o->sets[k]));
+        push_param_value(L, eq + 1);
+        lua_settable(L, -3);
+    }
+    lua_setfield(L, -2, "params");
+    lua_call(L, 1, 1);                            /* index 4: the sandbox */
+    lua_pushvalue(L, 4);
+    lua_setfield(L, LUA_REGISTRYINDEX, "segmint.sandbox");
+
+    /* write policy for the library (write_csv, generate) */
+    luaL_loadstring(L, "local box = ... return function(path) return box:write_policy(path) end");
+    lua_pushvalue(L, 4);
+    lua_call(L, 1, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_WRITE_POLICY);
+
+    /* the recipe chunk: text only */
+    int rc;
+    if (o->recipe)
+        rc = luaL_loadfilex(L, o->recipe, "t");
+    else
+        rc = load_embedded(L, o->embedded_recipe);
+    if (rc != LUA_OK)
+        return lua_error(L);
+    lua_getfield(L, 4, "recipe_env");
+    lua_pushvalue(L, 4);
+    lua_call(L, 1, 1);
+    if (!lua_setupvalue(L, -2, 1))
+        lua_pop(L, 1);
+
+    if (checking) {
+        /* load every rule file in rules/ beside the recipe, in the rule sandbox */
+        int n = check_rule_files(L, 4);
+        if (!o->quiet)
+            printf("ok: %s compiles; %d rule file(s) loaded\n", o->recipe, n);
+        return 0;
+    }
+    lua_call(L, 0, 0);
+    return 0;
+}
+
+/* After a run: commit or discard pending outputs. */
+static void finish_outputs(lua_State *L, int ok)
+{
+    lua_settop(L, 0);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, "segmint.sandbox") != LUA_TTABLE)
+        return;
+    int saved_budget_trip = budget_tripped;
+    budget_tripped = 0;
+    instruction_budget = 0;           /* cleanup must not trip the budget */
+    lua_getfield(L, -1, "finish");
+    lua_insert(L, -2);
+    lua_pushboolean(L, ok);
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK)
+        fprintf(stderr, "segmint: while finishing outputs: %s\n", lua_tostring(L, -1));
+    budget_tripped = saved_budget_trip;
+}
+
+static int run_recipe(host_options *o)
+{
+    sg_mem_set_limit(o->max_memory);
+    instruction_budget = o->max_instructions;
+    lua_State *L = lua_newstate(host_alloc, NULL);
+    if (!L) {
+        fputs("segmint: cannot create the Lua state (out of memory)\n", stderr);
+        return EXIT_RECIPE;
+    }
+    lua_setwarnf(L, NULL, NULL);
+    luaL_openlibs(L);
+    /* no bytecode production, and the string metatable is not reachable */
+    lua_getglobal(L, "string");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "dump");
+    lua_pop(L, 1);
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushliteral(L, "string");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+    lua_pushboolean(L, !o->quiet && isatty(2));
+    lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_PROGRESS);
+    lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+
+    lua_pushcfunction(L, message_handler);
+    lua_pushcfunction(L, run_protected);
+    lua_pushlightuserdata(L, o);
+    int status = lua_pcall(L, 1, 0, 1);
+    int code = 0;
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        if (status == LUA_ERRMEM) {
+            fprintf(stderr, "segmint: error: memory limit of %zu MB reached (raise it with --max-memory)\n",
+                    o->max_memory >> 20);
+            code = EXIT_RECIPE;
+        } else {
+            fprintf(stderr, "segmint: error: %s\n", msg ? msg : "(no message)");
+            code = msg && is_data_error(L, msg) ? EXIT_DATA : EXIT_RECIPE;
+            if (o->traceback && lua_getfield(L, LUA_REGISTRYINDEX, REG_TRACEBACK) == LUA_TSTRING)
+                fprintf(stderr, "%s\n", lua_tostring(L, -1));
+        }
+    }
+    sg_mem_set_limit(0);              /* let cleanup allocate */
+    finish_outputs(L, status == LUA_OK);
+    lua_close(L);
+    return code;
+}
+
+/* ---- commands ---- */
+
+static int cmd_version(void)
+{
+    printf("segmint %s (%s, GSL %s, cJSON %d.%d.%d)\n", SG_VERSION, LUA_RELEASE, GSL_VERSION,
+           CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH);
+    return 0;
+}
+
+static void gen_progress(void *ud, uint64_t done, uint64_t total)
+{
+    int *last = ud;
+    int pct = total ? (int)(done * 100 / total) : 0;
+    if (pct == *last)
+        return;
+    *last = pct;
+    fprintf(stderr, "\rgenerating %3d%%", pct);
+    if (done >= total)
+        fputs("\n", stderr);
+}
+
+static int generate(const char *out, unsigned long long customers, long long seed, int days,
+                    const char *start, int quiet)
+{
+    sg_gen_options g;
+    sg_gen_options_init(&g);
+    g.customers = customers;
+    g.seed = (uint64_t)seed;
+    g.out_dir = out;
+    if (days)
+        g.days = days;
+    if (start)
+        g.start_date = start;
+    g.quiet = quiet;
+    int last = -1;
+    if (!quiet && isatty(2)) {
+        g.progress = gen_progress;
+        g.progress_ud = &last;
+    }
+    sg_gen_result res;
+    sg_error err;
+    if (sg_generate(&g, &res, &err) != 0) {
+        fprintf(stderr, "segmint: generate: %s\n", err.msg);
+        return err.code == SG_EINVAL ? EXIT_USAGE : EXIT_RECIPE;
+    }
+    if (!quiet)
+        fprintf(stderr, "generated %llu customers, %llu products, %llu invoices, %llu transaction rows, "
+                        "%llu campaigns in %s\n",
+                (unsigned long long)res.customers, (unsigned long long)res.products,
+                (unsigned long long)res.invoices, (unsigned long long)res.transaction_rows,
+                (unsigned long long)res.campaigns, out);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    host_options o;
+    memset(&o, 0, sizeof o);
+    o.out = "out";
+    o.seed = 42;
+    o.max_memory = (size_t)8192 << 20;
+    o.max_instructions = 100000000000ULL;
+    unsigned long long customers = 0;
+    int have_out = 0, days = 0;
+    const char *start = NULL;
+
+    if (argc < 2)
+        return usage_error("%s", "no command given");
+    o.command = argv[1];
+    if (!strcmp(o.command, "help") || !strcmp(o.command, "--help") || !strcmp(o.command, "-h")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(o.command, "version") || !strcmp(o.command, "--version"))
+        return cmd_version();
+    int is_run = !strcmp(o.command, "run"), is_check = !strcmp(o.command, "check");
+    int is_demo = !strcmp(o.command, "demo"), is_gen = !strcmp(o.command, "generate");
+    if (!is_run && !is_check && !is_demo && !is_gen)
+        return usage_error("unknown command '%s'", o.command);
+
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long long n;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            o.quiet = 1;
+        } else if (!strcmp(a, "--traceback")) {
+            o.traceback = 1;
+        } else if (a[0] == '-' && a[1] == '-' && !v) {
+            return usage_error("option %s needs a value", a);
+        } else if (!strcmp(a, "--out")) {
+            o.out = v;
+            have_out = 1;
+            i++;
+        } else if (!strcmp(a, "--set")) {
+            if (!strchr(v, '=') || v[0] == '=')
+                return usage_error("--set expects KEY=VALUE, got '%s'", v);
+            if (o.nsets == (int)(sizeof o.sets / sizeof o.sets[0]))
+                return usage_error("%s", "too many --set options");
+            o.sets[o.nsets++] = v;
+            i++;
+        } else if (!strcmp(a, "--seed")) {
+            if (parse_count(v, &n) || n > (1ULL << 53))
+                return usage_error("--seed expects a non-negative integer, got '%s'", v);
+            o.seed = (long long)n;
+            i++;
+        } else if (!strcmp(a, "--max-memory")) {
+            if (parse_count(v, &n) || n > (1ULL << 40))
+                return usage_error("--max-memory expects megabytes, got '%s'", v);
+            o.max_memory = (size_t)n << 20;
+            i++;
+        } else if (!strcmp(a, "--max-instructions")) {
+            if (parse_count(v, &n))
+                return usage_error("--max-instructions expects a count, got '%s'", v);
+            o.max_instructions = n;
+            i++;
+        } else if ((is_gen || is_demo) && !strcmp(a, "--customers")) {
+            if (parse_count(v, &n) || n < 1)
+                return usage_error("--customers expects a positive integer, got '%s'", v);
+            customers = n;
+            i++;
+        } else if (is_gen && !strcmp(a, "--days")) {
+            if (parse_count(v, &n) || n < 1 || n > 36500)
+                return usage_error("--days expects a number of days, got '%s'", v);
+            days = (int)n;
+            i++;
+        } else if (is_gen && !strcmp(a, "--start")) {
+            start = v;
+            i++;
+        } else if (a[0] == '-') {
+            return usage_error("unknown option '%s'", a);
+        } else if ((is_run || is_check) && !o.recipe) {
+            o.recipe = a;
+        } else {
+            return usage_error("unexpected argument '%s'", a);
+        }
+    }
+    if (is_gen) {
+        if (!customers)
+            return usage_error("%s", "generate needs --customers N");
+        if (!have_out)
+            return usage_error("%s", "generate needs --out DIR");
+        return generate(o.out, customers, o.seed, days, start, o.quiet);
+    }
+    if (is_demo) {
+        char data[PATH_MAX];
+        if (snprintf(data, sizeof data, "%s/data", o.out) >= (int)sizeof data)
+            return usage_error("output path too long: %s", o.out);
+        int rc = generate(data, customers ? customers : 2000, o.seed, 0, NULL, o.quiet);
+        if (rc)
+            return rc;
+        if (o.nsets == (int)(sizeof o.sets / sizeof o.sets[0]))
+            return usage_error("%s", "too many --set options");
+        static char dataset_arg[PATH_MAX + 8];
+        snprintf(dataset_arg, sizeof dataset_arg, "data=%s", data);
+        o.sets[o.nsets++] = dataset_arg;
+        o.embedded_recipe = "recipes.demo";
+        o.command = "run";
+        return run_recipe(&o);
+    }
+    if (!o.recipe)
+        return usage_error("%s needs a recipe file", o.command);
+    struct stat st;
+    if (stat(o.recipe, &st) != 0 || !S_ISREG(st.st_mode))
+        return usage_error("cannot read recipe '%s'", o.recipe);
+    return run_recipe(&o);
 }

@@ -1,0 +1,55 @@
+-- The public segmint module: the C core's functions plus library code
+-- written in Lua.  Receives the table of C functions, returns the module.
+local core = ...
+
+local M = {}
+for k, v in pairs(core) do
+  if k:sub(1, 1) ~= "_" then M[k] = v end
+end
+
+local dataset_methods = core._dataset_methods
+
+-- ds:show([n]): print the first n rows as an aligned table
+function dataset_methods.show(ds, n)
+  io.write(tostring(ds), "\n", ds:format(n))
+end
+
+-- ds:value_counts(col): distinct values of col with their counts, most frequent first
+function dataset_methods.value_counts(ds, col)
+  return ds:group_by(col, { { "count", "count" } }):sort({ "-count", col })
+end
+
+-- ds:count_rows(expr): number of rows where the expression holds
+function dataset_methods.count_rows(ds, expr)
+  return #ds:filter(expr)
+end
+
+-- ds:map_rows(fn): calls fn(row, i) for every row and collects the results in a Lua array
+function dataset_methods.map_rows(ds, fn)
+  local out = {}
+  for i, row in ds:rows() do out[i] = fn(row, i) end
+  return out
+end
+
+-- Informational messages go to stderr and are silenced by --quiet.
+local quiet = false
+function M.set_quiet(q) quiet = q and true or false end
+function M.info(fmt, ...)
+  if not quiet then io.stderr:write(string.format(fmt, ...), "\n") end
+end
+
+-- Formats a number with thousands separators: fmt_number(1234.5, 2) -> "1,234.50"
+function M.format_number(x, decimals, thousands, point)
+  decimals = decimals or 0
+  thousands = thousands or ","
+  point = point or "."
+  local s = string.format("%." .. decimals .. "f", x)
+  local sign, int, frac = s:match("^(-?)(%d+)%.?(%d*)$")
+  if not int then return s end
+  int = int:reverse():gsub("(%d%d%d)", "%1" .. thousands:reverse()):reverse()
+  if int:sub(1, #thousands) == thousands then int = int:sub(#thousands + 1) end
+  if frac ~= "" then return sign .. int .. point .. frac end
+  return sign .. int
+end
+
+return M

@@ -1,0 +1,218 @@
+/* segmint.read_csv: options from Lua, the core reader, a report back. */
+#include <stdio.h>
+#include <string.h>
+
+#include "csv.h"
+#include "lsegmint.h"
+
+#define MAX_OVERRIDES 1024
+#define MAX_NA 64
+
+typedef struct progress_state {
+    const char *path;
+    int last_pct;
+} progress_state;
+
+static void draw_progress(void *ud, uint64_t done, uint64_t total)
+{
+    progress_state *p = ud;
+    int pct = total ? (int)(done * 100 / total) : 0;
+    if (pct == p->last_pct)
+        return;
+    p->last_pct = pct;
+    fprintf(stderr, "\rreading %s %3d%% (%.0f MB)", p->path, pct, (double)done / 1e6);
+    if (done >= total)
+        fputs("\n", stderr);
+    fflush(stderr);
+}
+
+static void push_report(lua_State *L, const sg_csv_report *r, const sg_table *t)
+{
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, (lua_Integer)r->rows_read);
+    lua_setfield(L, -2, "rows_read");
+    lua_pushinteger(L, (lua_Integer)r->rows_skipped);
+    lua_setfield(L, -2, "rows_skipped");
+    lua_pushinteger(L, (lua_Integer)r->bytes);
+    lua_setfield(L, -2, "bytes");
+    char d[2] = { r->delim, 0 };
+    lua_pushstring(L, d);
+    lua_setfield(L, -2, "delimiter");
+    lua_createtable(L, (int)r->nfirst, 0);
+    for (size_t k = 0; k < r->nfirst; k++) {
+        lua_createtable(L, 0, 3);
+        lua_pushinteger(L, (lua_Integer)r->first[k].line);
+        lua_setfield(L, -2, "line");
+        lua_pushinteger(L, r->first[k].column);
+        lua_setfield(L, -2, "column");
+        lua_pushstring(L, r->first[k].text);
+        lua_setfield(L, -2, "message");
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "skipped");
+    lua_createtable(L, 0, (int)r->nnotes);
+    for (size_t k = 0; k < r->nnotes && t && k < t->ncols; k++) {
+        lua_pushstring(L, r->notes[k] ? r->notes[k] : "");
+        lua_setfield(L, -2, t->cols[k]->name);
+    }
+    lua_setfield(L, -2, "notes");
+}
+
+/* Reads types = { col = "int64" | "date" | ... } and formats = { col = "DD/MM/YYYY" }. */
+static size_t read_overrides(lua_State *L, int opts, sg_csv_override *ov)
+{
+    size_t n = 0;
+    if (lua_getfield(L, opts, "types") == LUA_TTABLE) {
+        int types = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, types)) {
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "read_csv option 'types' must map column names to type names");
+            if (n == MAX_OVERRIDES)
+                luaL_error(L, "read_csv: at most %d type overrides", MAX_OVERRIDES);
+            const char *col = lua_tostring(L, -2), *tn = lua_tostring(L, -1);
+            if (sg_type_parse(tn, &ov[n].type) != 0)
+                luaL_error(L, "read_csv: column '%s': unknown type '%s' "
+                              "(int64, double, string, datetime, date, bool)", col, tn);
+            ov[n].column = col;
+            ov[n].format = SG_DATE_UNKNOWN;
+            n++;
+            lua_pop(L, 1);
+        }
+    } else if (!lua_isnil(L, -1)) {
+        luaL_error(L, "read_csv option 'types' must be a table");
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, opts, "formats") == LUA_TTABLE) {
+        int formats = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, formats)) {
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "read_csv option 'formats' must map column names to date layouts");
+            const char *col = lua_tostring(L, -2), *fn = lua_tostring(L, -1);
+            sg_date_format f = sg_date_format_parse(fn);
+            if (f == SG_DATE_UNKNOWN)
+                luaL_error(L, "read_csv: column '%s': unknown date layout '%s' (YYYY-MM-DD, "
+                              "DD/MM/YYYY, MM/DD/YYYY, YYYYMMDD, DD-MM-YYYY, optionally + ' HH:MM:SS')",
+                           col, fn);
+            size_t k = 0;
+            while (k < n && strcmp(ov[k].column, col) != 0)
+                k++;
+            if (k == n) {
+                if (n == MAX_OVERRIDES)
+                    luaL_error(L, "read_csv: at most %d type overrides", MAX_OVERRIDES);
+                ov[n].column = col;
+                ov[n].type = SG_DATETIME;
+                n++;
+            } else if (ov[k].type != SG_DATETIME) {
+                luaL_error(L, "read_csv: column '%s' has a date layout but type '%s'", col,
+                           sg_type_name(ov[k].type));
+            }
+            ov[k].format = f;
+            lua_pop(L, 1);
+        }
+    } else if (!lua_isnil(L, -1)) {
+        luaL_error(L, "read_csv option 'formats' must be a table");
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
+/* segmint.read_csv(path [, opts]) -> dataset, report | nil, message */
+static int l_read_csv(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    if (!lua_isnoneornil(L, 2))
+        luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    sg_csv_options opt;
+    sg_csv_options_init(&opt);
+    const char *delim = sgl_opt_string(L, 2, "delim", NULL);
+    if (delim) {
+        if (strcmp(delim, "\\t") == 0 || strcmp(delim, "tab") == 0)
+            delim = "\t";
+        if (strlen(delim) != 1)
+            return luaL_error(L, "read_csv option 'delim' must be one character");
+        opt.delim = delim[0];
+    }
+    const char *enc = sgl_opt_string(L, 2, "encoding", "utf-8");
+    if (strcmp(enc, "latin1") == 0 || strcmp(enc, "latin-1") == 0 || strcmp(enc, "iso-8859-1") == 0)
+        opt.latin1 = 1;
+    else if (strcmp(enc, "utf-8") != 0 && strcmp(enc, "utf8") != 0)
+        return luaL_error(L, "read_csv option 'encoding' must be \"utf-8\" or \"latin1\", got '%s'", enc);
+    const char *on_error = sgl_opt_string(L, 2, "on_error", "fail");
+    if (strcmp(on_error, "skip") == 0)
+        opt.skip_bad_rows = 1;
+    else if (strcmp(on_error, "fail") != 0)
+        return luaL_error(L, "read_csv option 'on_error' must be \"fail\" or \"skip\", got '%s'", on_error);
+    const char *order = sgl_opt_string(L, 2, "date_order", "dmy");
+    if (strcmp(order, "mdy") == 0)
+        opt.date_order_mdy = 1;
+    else if (strcmp(order, "dmy") != 0)
+        return luaL_error(L, "read_csv option 'date_order' must be \"dmy\" or \"mdy\", got '%s'", order);
+    sg_csv_override *ov = lua_newuserdatauv(L, MAX_OVERRIDES * sizeof *ov, 0);   /* index 3 */
+    const char **na = lua_newuserdatauv(L, MAX_NA * sizeof *na, 0);              /* index 4 */
+    if (lua_istable(L, 2)) {
+        opt.noverrides = read_overrides(L, 2, ov);
+        opt.overrides = ov;
+        if (lua_getfield(L, 2, "na") == LUA_TTABLE) {
+            size_t n = (size_t)lua_rawlen(L, -1);
+            if (n > MAX_NA)
+                return luaL_error(L, "read_csv: at most %d missing markers", MAX_NA);
+            for (size_t k = 0; k < n; k++) {
+                lua_rawgeti(L, -1, (lua_Integer)k + 1);
+                if (lua_type(L, -1) != LUA_TSTRING)
+                    return luaL_error(L, "read_csv option 'na' must be a list of strings");
+                na[k] = lua_tostring(L, -1);
+                lua_pop(L, 1);
+            }
+            opt.na = na;
+            opt.nna = n;
+        } else if (!lua_isnil(L, -1)) {
+            return luaL_error(L, "read_csv option 'na' must be a list of strings");
+        }
+        lua_pop(L, 1);   /* the na table stays alive in opts */
+        lua_getfield(L, 2, "max_rows");
+        if (!lua_isnil(L, -1)) {
+            lua_Integer m = luaL_checkinteger(L, -1);
+            if (m < 0)
+                return luaL_error(L, "read_csv option 'max_rows' must not be negative");
+            opt.max_rows = (size_t)m;
+        }
+        lua_pop(L, 1);
+    }
+    progress_state ps = { path, -1 };
+    int want_progress = sgl_progress_enabled(L);
+    if (lua_istable(L, 2)) {
+        lua_getfield(L, 2, "progress");
+        if (!lua_isnil(L, -1))
+            want_progress = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    if (want_progress) {
+        opt.progress = draw_progress;
+        opt.progress_ud = &ps;
+    }
+    sgl_dataset *d = sgl_new_dataset(L);
+    sg_csv_report report;
+    memset(&report, 0, sizeof report);
+    sg_error err;
+    sg_error_clear(&err);
+    d->t = sg_csv_read(path, &opt, &report, &err);
+    if (!d->t) {
+        sg_csv_report_free(&report);
+        return sgl_fail(L, &err);
+    }
+    push_report(L, &report, d->t);
+    sg_csv_report_free(&report);
+    return 2;
+}
+
+static const luaL_Reg csv_functions[] = {
+    { "read_csv", l_read_csv }, { NULL, NULL }
+};
+
+void sgl_open_csv(lua_State *L)
+{
+    luaL_setfuncs(L, csv_functions, 0);
+}

@@ -1,0 +1,248 @@
+-- The sandbox the host runs recipes and rule files in.
+--
+-- Rule files get plain Lua (no io, os, load, require, print).  Recipes get
+-- the segmint library, reads of the files they name, writes only under
+-- the output directory (each file written to a temporary name and renamed
+-- when closed, so a failed run never leaves half a file), a require that
+-- loads rule files beside the recipe, and no os.execute, io.popen,
+-- package.loadlib, debug, binary chunks or C modules.
+local host = ...   -- { realpath = fn, tripped = fn, segmint = module }
+
+local S = {}
+S.__index = S
+
+local function copy(t, without)
+  local c = {}
+  for k, v in pairs(t) do
+    if not (without and without[k]) then c[k] = v end
+  end
+  return c
+end
+
+local BASE = { "assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
+               "tostring", "type", "xpcall", "rawequal", "rawlen", "rawget", "rawset",
+               "setmetatable", "getmetatable", "_VERSION" }
+
+-- pcall/xpcall that do not swallow a tripped instruction budget
+local function guarded_pcall(...)
+  local r = table.pack(pcall(...))
+  if host.tripped() then error(r[2], 0) end
+  return table.unpack(r, 1, r.n)
+end
+local function guarded_xpcall(f, handler, ...)
+  local r = table.pack(xpcall(f, handler, ...))
+  if host.tripped() then error("instruction budget exceeded", 0) end
+  return table.unpack(r, 1, r.n)
+end
+
+local function base_env()
+  local env = {}
+  for _, name in ipairs(BASE) do env[name] = _G[name] end
+  env.pcall, env.xpcall = guarded_pcall, guarded_xpcall
+  env.string = copy(string, { dump = true })
+  env.table = copy(table)
+  env.math = copy(math)
+  env.utf8 = copy(utf8)
+  env._G = env
+  return env
+end
+
+-- A rule file's environment: data and functions only.
+function S.rule_env()
+  return base_env()
+end
+
+local function dirname(path)
+  local d = path:match("^(.*)/[^/]*$")
+  if d == nil then return "." end
+  if d == "" then return "/" end
+  return d
+end
+
+-- new{ out = real path of the output dir, recipe = path, params = {}, seed = n }
+function S.new(opts)
+  local self = setmetatable({}, S)
+  self.out = opts.out
+  self.recipe = opts.recipe
+  self.recipe_dir = dirname(opts.recipe)
+  self.params = opts.params or {}
+  self.seed = opts.seed
+  self.pending = {}      -- temporary file -> final path, for files still open
+  self.loaded = {}       -- rule modules already required
+  self.ntmp = 0
+  return self
+end
+
+-- The path to write to, or an error when it is not under the output directory.
+function S:write_policy(path)
+  if type(path) ~= "string" or path == "" then
+    error("output path must be a non-empty string", 3)
+  end
+  local parent = host.realpath(dirname(path))
+  local name = path:match("[^/]*$")
+  if parent == nil then
+    error(string.format("cannot write '%s': its directory does not exist", path), 3)
+  end
+  if name == "" or name == "." or name == ".." or
+     (parent ~= self.out and parent:sub(1, #self.out + 1) ~= self.out .. "/") then
+    error(string.format("writing '%s' is not allowed: recipes write only under the output directory %s",
+      path, self.out), 3)
+  end
+  return parent .. "/" .. name
+end
+
+-- A write handle that goes to a temporary file and is renamed on close.
+local Writer = {}
+Writer.__index = Writer
+function Writer:write(...)
+  if not self.f then error("attempt to use a closed file", 2) end
+  local ok, err = self.f:write(...)
+  if not ok then return nil, err end
+  return self
+end
+function Writer:flush() return self.f:flush() end
+function Writer:seek(...) return self.f:seek(...) end
+function Writer:setvbuf(...) return self.f:setvbuf(...) end
+function Writer:close()
+  if not self.f then return true end
+  local f = self.f
+  self.f = nil
+  local ok, err = f:close()
+  self.box.pending[self.tmp] = nil
+  if not ok then os.remove(self.tmp); return nil, err end
+  local renamed, rerr = os.rename(self.tmp, self.path)
+  if not renamed then os.remove(self.tmp); return nil, rerr end
+  return true
+end
+Writer.__close = Writer.close
+Writer.__gc = function(w) if w.f then w:close() end end
+Writer.__name = "segmint.output_file"
+Writer.__tostring = function(w) return "output file (" .. w.path .. ")" end
+
+local function out_stream(f)
+  return setmetatable({}, { __index = {
+    write = function(self, ...) f:write(...); return self end,
+    flush = function() return f:flush() end,
+  } })
+end
+
+function S:io()
+  local box = self
+  local sio = {}
+  function sio.open(path, mode)
+    mode = mode or "r"
+    if type(path) ~= "string" then error("bad argument #1 to 'open' (string expected)", 2) end
+    if type(mode) ~= "string" or not mode:match("^[rwa]%+?b?$") then
+      error("bad argument #2 to 'open' (invalid mode '" .. tostring(mode) .. "')", 2)
+    end
+    if mode:sub(1, 1) == "r" and not mode:find("+", 1, true) then
+      return io.open(path, mode)
+    end
+    local final = box:write_policy(path)
+    if mode:sub(1, 1) ~= "w" then
+      return io.open(final, mode)            -- append/update in place
+    end
+    box.ntmp = box.ntmp + 1
+    local tmp = string.format("%s.segmint-%d.tmp", final, box.ntmp)
+    local f, err = io.open(tmp, mode)
+    if not f then return nil, err end
+    local w = setmetatable({ f = f, tmp = tmp, path = final, box = box }, Writer)
+    box.pending[tmp] = w
+    return w
+  end
+  function sio.lines(path, ...)
+    if path == nil then error("io.lines needs a file name in recipes", 2) end
+    return io.lines(path, ...)
+  end
+  function sio.write(...) io.stdout:write(...); return sio end
+  sio.stdout = out_stream(io.stdout)
+  sio.stderr = out_stream(io.stderr)
+  return sio
+end
+
+-- Loads a rule file (or helper module) beside the recipe, in the rule sandbox.
+function S:require(name)
+  if name == "segmint" then return host.segmint end
+  if type(name) ~= "string" or not name:match("^[%w_][%w_%.%-]*$") or name:find("..", 1, true) then
+    error(string.format("require: '%s' is not a module name beside the recipe", tostring(name)), 2)
+  end
+  local cached = self.loaded[name]
+  if cached ~= nil then return cached end
+  local rel = name:gsub("%.", "/") .. ".lua"
+  local path = (self.recipe_dir == "." and "" or self.recipe_dir .. "/") .. rel
+  local f = io.open(path, "rb")
+  if not f then
+    error(string.format("require: no module '%s' (looked for %s; recipes can require \"segmint\" " ..
+      "and Lua files beside the recipe; C modules are not allowed)", name, path), 2)
+  end
+  local src = f:read("a")
+  f:close()
+  if src:sub(1, 1) == "\27" then
+    error(string.format("require: %s is a precompiled chunk; only Lua source is allowed", path), 2)
+  end
+  local chunk, err = load(src, "@" .. path, "t", S.rule_env())
+  if not chunk then error(err, 0) end
+  local value = chunk(name, path)
+  if value == nil then value = true end
+  self.loaded[name] = value
+  return value
+end
+
+-- load() for recipes: text chunks only, in the recipe's environment by default.
+local function safe_load(env)
+  return function(chunk, name, mode, chunk_env)
+    if mode ~= nil and mode ~= "t" and mode ~= "bt" and mode ~= "b" then
+      error("bad argument #3 to 'load' (invalid mode)", 2)
+    end
+    if type(chunk) == "string" and chunk:sub(1, 1) == "\27" then
+      return nil, "binary chunks are not allowed in recipes"
+    end
+    return load(chunk, name, "t", chunk_env or env)
+  end
+end
+
+local function safe_collectgarbage(opt, ...)
+  opt = opt or "collect"
+  if opt == "collect" or opt == "count" or opt == "step" then
+    return collectgarbage(opt, ...)
+  end
+  error("collectgarbage('" .. tostring(opt) .. "') is not allowed in recipes", 2)
+end
+
+-- The environment a recipe runs in.
+function S:recipe_env()
+  local env = base_env()
+  env.print = print
+  env.coroutine = copy(coroutine)
+  env.io = self:io()
+  env.os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime }
+  env.load = safe_load(env)
+  env.collectgarbage = safe_collectgarbage
+  env.require = function(name) return self:require(name) end
+  env.segmint = host.segmint
+  env.params = self.params
+  env.out = self.out
+  env.seed = self.seed
+  env.recipe_dir = self.recipe_dir
+  return env
+end
+
+-- Removes the temporary files of outputs still open (the run failed), or
+-- closes and renames them (the run succeeded).
+function S:finish(ok)
+  local open = {}
+  for tmp, w in pairs(self.pending) do open[#open + 1] = w end
+  table.sort(open, function(a, b) return a.tmp < b.tmp end)
+  for _, w in ipairs(open) do
+    if ok then
+      w:close()
+    else
+      w.f:close()
+      w.f = nil
+      os.remove(w.tmp)
+    end
+  end
+  self.pending = {}
+end
+
+return S

@@ -8,8 +8,7 @@
 #include "embedded.h"
 #include "lsegmint.h"
 
-/* Loads embedded library file `module` ("segmint.init") as a chunk; pushes it. */
-static int load_embedded(lua_State *L, const char *module)
+int sg_load_embedded(lua_State *L, const char *module)
 {
     for (const sg_embedded_file *f = sg_embedded_files; f->module; f++) {
         if (strcmp(f->module, module) == 0) {
@@ -23,12 +22,41 @@ static int load_embedded(lua_State *L, const char *module)
     return LUA_ERRFILE;
 }
 
+/* package.preload loader for an embedded library module (upvalue: its name) */
+static int preload_embedded(lua_State *L)
+{
+    const char *module = lua_tostring(L, lua_upvalueindex(1));
+    if (sg_load_embedded(L, module) != LUA_OK)
+        return lua_error(L);
+    lua_pushstring(L, module);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+/* Makes require "segmint.<name>" find the embedded library files. */
+static void register_preloads(lua_State *L)
+{
+    int top = lua_gettop(L);
+    if (lua_getglobal(L, "package") != LUA_TTABLE || lua_getfield(L, -1, "preload") != LUA_TTABLE) {
+        lua_settop(L, top);
+        return;
+    }
+    for (const sg_embedded_file *f = sg_embedded_files; f->module; f++) {
+        if (strncmp(f->module, "segmint.", 8) != 0 || strcmp(f->module, "segmint.init") == 0)
+            continue;
+        lua_pushstring(L, f->module);
+        lua_pushcclosure(L, preload_embedded, 1);
+        lua_setfield(L, -2, f->module);
+    }
+    lua_settop(L, top);
+}
+
 /* core._load(name) -> the embedded chunk for "segmint.<name>" */
 static int l_load(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
     lua_pushfstring(L, "segmint.%s", name);
-    if (load_embedded(L, lua_tostring(L, -1)) != LUA_OK)
+    if (sg_load_embedded(L, lua_tostring(L, -1)) != LUA_OK)
         return lua_error(L);
     return 1;
 }
@@ -44,19 +72,24 @@ int sg_open(lua_State *L)
         lua_pushboolean(L, isatty(2));
         lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_PROGRESS);
     }
+    register_preloads(L);
     lua_newtable(L);   /* core */
     sgl_open_dataset(L);
     sgl_open_dataops(L);
     sgl_open_csv(L);
     sgl_open_generate(L);
     sgl_open_util(L);
+    sgl_open_rfm(L);
+    sgl_open_crosssell(L);
+    sgl_open_clean(L);
+    sgl_open_json(L);
     lua_pushcfunction(L, l_load);
     lua_setfield(L, -2, "_load");
     luaL_getmetatable(L, SG_DATASET_MT);
     lua_getfield(L, -1, "__index");
     lua_setfield(L, -3, "_dataset_methods");
     lua_pop(L, 1);
-    if (load_embedded(L, "segmint.init") != LUA_OK)
+    if (sg_load_embedded(L, "segmint.init") != LUA_OK)
         return lua_error(L);
     lua_insert(L, -2);
     lua_call(L, 1, 1);   /* init.lua receives the core table, returns the module */

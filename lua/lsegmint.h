@@ -18,6 +18,9 @@
 
 /* Builds the segmint module table on the stack (luaopen_segmint and the host). */
 int sg_open(lua_State *L);
+/* Loads the embedded library file `module` ("segmint.sandbox") as a text
+ * chunk and pushes it (or the error message); returns the load status. */
+int sg_load_embedded(lua_State *L, const char *module);
 
 /* ---- datasets (ldataset.c) ---- */
 typedef struct sgl_dataset {
@@ -52,5 +55,9 @@ void sgl_open_dataops(lua_State *L);
 void sgl_open_csv(lua_State *L);
 void sgl_open_generate(lua_State *L);
 void sgl_open_util(lua_State *L);
+void sgl_open_rfm(lua_State *L);
+void sgl_open_crosssell(lua_State *L);
+void sgl_open_clean(lua_State *L);
+void sgl_open_json(lua_State *L);
 
 #endif

@@ -17,7 +17,6 @@
 #include <gsl/gsl_version.h>
 #include <cjson/cJSON.h>
 
-#include "embedded.h"
 #include "generate.h"
 #include "lsegmint.h"
 #include "mem.h"
@@ -29,8 +28,7 @@ enum { EXIT_RECIPE = 1, EXIT_USAGE = 2, EXIT_DATA = 3 };
 
 typedef struct host_options {
     const char *command;
-    const char *recipe;        /* file path, or NULL with embedded_recipe */
-    const char *embedded_recipe;
+    const char *recipe;        /* the recipe file */
     const char *out;
     const char *sets[256];
     int nsets;
@@ -51,7 +49,7 @@ static const char *usage_text =
     "usage:\n"
     "  segmint run RECIPE.lua [--out DIR] [--set KEY=VALUE]... [--seed N] [--quiet]\n"
     "                         [--max-memory MB] [--max-instructions N] [--traceback]\n"
-    "  segmint demo [--out DIR] [--customers N] [--seed N] [--quiet]\n"
+    "  segmint demo [--out DIR] [--customers N] [--seed N] [--lang en|fr] [--quiet]\n"
     "  segmint check RECIPE.lua\n"
     "  segmint generate --customers N [--seed N] [--days N] [--start YYYY-MM-DD] --out DIR\n"
     "  segmint version\n"
@@ -59,7 +57,8 @@ static const char *usage_text =
     "\n"
     "run       runs a recipe in the sandbox; it sees params (from --set), out (the\n"
     "          output directory, default ./out), seed (default 42) and the segmint module\n"
-    "demo      generates sample data into DIR/data and runs the demo recipe on it\n"
+    "demo      generates sample data into DIR/data and runs the default recipe on it\n"
+    "          (recipes/<lang>/demo.lua): customers, segments, campaigns, summary.md\n"
     "check     compiles a recipe and loads its rule files (rules/*.lua beside it), runs nothing\n"
     "generate  writes synthetic customers, products, transactions and campaigns with\n"
     "          known ground truth (truth.json); same seed, same bytes\n"
@@ -192,19 +191,6 @@ static int is_data_error(lua_State *L, const char *msg)
     return found;
 }
 
-/* Loads the embedded chunk `module` and pushes it. */
-static int load_embedded(lua_State *L, const char *module)
-{
-    for (const sg_embedded_file *f = sg_embedded_files; f->module; f++)
-        if (strcmp(f->module, module) == 0) {
-            lua_pushfstring(L, "=[%s]", f->file);
-            int rc = luaL_loadbufferx(L, f->source, f->len, lua_tostring(L, -1), "t");
-            lua_remove(L, -2);
-            return rc;
-        }
-    return luaL_error(L, "no embedded file '%s'", module);
-}
-
 static void push_param_value(lua_State *L, const char *v)
 {
     char *end;
@@ -271,10 +257,15 @@ static int check_rule_files(lua_State *L, int box)
     }
     qsort(sorted, (size_t)n, sizeof *sorted, cmp_names);
     for (int k = 0; k < n; k++) {
-        lua_getfield(L, box, "require");
+        lua_getfield(L, box, "check_rule");
         lua_pushvalue(L, box);
         lua_pushfstring(L, "rules.%s", sorted[k]);
-        lua_call(L, 2, 0);
+        lua_call(L, 2, 1);
+        for (lua_Integer w = 1; lua_rawgeti(L, -1, w) == LUA_TSTRING; w++) {
+            printf("warning: %s\n", lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
     }
     lua_pop(L, 4);
     return n;
@@ -293,7 +284,8 @@ static int run_protected(lua_State *L)
     lua_call(L, 1, 0);
 
     /* the sandbox */
-    load_embedded(L, "segmint.sandbox");
+    if (sg_load_embedded(L, "segmint.sandbox") != LUA_OK)
+        return lua_error(L);
     lua_createtable(L, 0, 3);
     lua_pushcfunction(L, l_realpath);
     lua_setfield(L, -2, "realpath");
@@ -314,7 +306,7 @@ static int run_protected(lua_State *L)
     lua_createtable(L, 0, 4);
     lua_pushstring(L, outreal);
     lua_setfield(L, -2, "out");
-    lua_pushstring(L, o->recipe ? o->recipe : o->embedded_recipe);
+    lua_pushstring(L, o->recipe);
     lua_setfield(L, -2, "recipe");
     lua_pushinteger(L, (lua_Integer)o->seed);
     lua_setfield(L, -2, "seed");
@@ -337,12 +329,7 @@ static int run_protected(lua_State *L)
     lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_WRITE_POLICY);
 
     /* the recipe chunk: text only */
-    int rc;
-    if (o->recipe)
-        rc = luaL_loadfilex(L, o->recipe, "t");
-    else
-        rc = load_embedded(L, o->embedded_recipe);
-    if (rc != LUA_OK)
+    if (luaL_loadfilex(L, o->recipe, "t") != LUA_OK)
         return lua_error(L);
     lua_getfield(L, 4, "recipe_env");
     lua_pushvalue(L, 4);
@@ -429,6 +416,19 @@ static int run_recipe(host_options *o)
 
 /* ---- commands ---- */
 
+/* The shipped recipes/<lang>/demo.lua: $SEGMINT_RECIPES, the source tree, or the installed copy. */
+static int find_demo_recipe(const char *lang, char *buf, size_t size)
+{
+    const char *dirs[3] = { getenv("SEGMINT_RECIPES"), SG_RECIPES_SOURCE, SG_RECIPES_INSTALLED };
+    for (int k = 0; k < 3; k++) {
+        struct stat st;
+        if (dirs[k] && snprintf(buf, size, "%s/%s/demo.lua", dirs[k], lang) < (int)size &&
+            stat(buf, &st) == 0 && S_ISREG(st.st_mode))
+            return 0;
+    }
+    return -1;
+}
+
 static int cmd_version(void)
 {
     printf("segmint %s (%s, GSL %s, cJSON %d.%d.%d)\n", SG_VERSION, LUA_RELEASE, GSL_VERSION,
@@ -491,6 +491,7 @@ int main(int argc, char **argv)
     o.max_instructions = 100000000000ULL;
     unsigned long long customers = 0;
     int have_out = 0, days = 0;
+    const char *lang = "en";
     const char *start = NULL;
 
     if (argc < 2)
@@ -556,6 +557,11 @@ int main(int argc, char **argv)
                 return usage_error("--days expects a number of days, got '%s'", v);
             days = (int)n;
             i++;
+        } else if (is_demo && !strcmp(a, "--lang")) {
+            if (strcmp(v, "en") && strcmp(v, "fr"))
+                return usage_error("--lang expects en or fr, got '%s'", v);
+            lang = v;
+            i++;
         } else if (is_gen && !strcmp(a, "--start")) {
             start = v;
             i++;
@@ -575,19 +581,26 @@ int main(int argc, char **argv)
         return generate(o.out, customers, o.seed, days, start, o.quiet);
     }
     if (is_demo) {
-        char data[PATH_MAX];
+        char data[PATH_MAX], recipe[PATH_MAX];
         if (snprintf(data, sizeof data, "%s/data", o.out) >= (int)sizeof data)
             return usage_error("output path too long: %s", o.out);
+        if (find_demo_recipe(lang, recipe, sizeof recipe) != 0) {
+            fprintf(stderr, "segmint: cannot find the shipped recipe %s/demo.lua (set SEGMINT_RECIPES to the recipes directory)\n",
+                    lang);
+            return EXIT_USAGE;
+        }
         int rc = generate(data, customers ? customers : 2000, o.seed, 0, NULL, o.quiet);
         if (rc)
             return rc;
         if (o.nsets == (int)(sizeof o.sets / sizeof o.sets[0]))
             return usage_error("%s", "too many --set options");
-        static char dataset_arg[PATH_MAX + 8];
-        snprintf(dataset_arg, sizeof dataset_arg, "data=%s", data);
-        o.sets[o.nsets++] = dataset_arg;
-        o.embedded_recipe = "recipes.demo";
+        static char data_arg[PATH_MAX + 8];
+        snprintf(data_arg, sizeof data_arg, "data=%s", data);
+        o.sets[o.nsets++] = data_arg;
+        o.recipe = recipe;
         o.command = "run";
+        if (!o.quiet)
+            fprintf(stderr, "running %s\n", recipe);
         return run_recipe(&o);
     }
     if (!o.recipe)

@@ -31,6 +31,45 @@ function dataset_methods.map_rows(ds, fn)
   return out
 end
 
+local rules = require "segmint.rules"
+local segments = require "segmint.segments"
+
+-- sg.segments(rule_table [, { bins = 5, fields = {...} }]) -> segment set (linted; raises on errors)
+M.segments = segments.new
+
+local campaigns = require "segmint.campaigns"
+
+-- sg.campaigns(rule_table) -> campaign set (linted; raises on errors); :plan(customers, opts)
+function M.campaigns(tbl)
+  return campaigns.new(tbl, { level = 3, segmint = M })
+end
+
+local cleaning = require "segmint.clean"
+
+-- sg.report: number(x, decimals, locale), money, percent, render(template, context), locales
+M.report = require "segmint.report"
+
+-- sg.clean(dataset, options) -> clean dataset, report (see clean.lua)
+M.clean = cleaning.clean
+
+-- sg.analysis(config): the default pipeline (see analysis.lua)
+function M.analysis(cfg)
+  return require("segmint.analysis").run(M, cfg)
+end
+
+-- Rule files loaded through the sandbox remember their path and text so
+-- messages can name the file and line.
+M._register_rule_source = rules.register_source
+
+-- Lints a rule file by its kind (from its name: segments*, campaigns*);
+-- returns errors, warnings (lists of messages), or nil for other files.
+function M.lint_rule_file(name, value)
+  local base = name:match("([^.]+)$")
+  if base:match("^segments") then return segments.lint(value) end
+  if base:match("^campaigns") then return campaigns.lint(value) end
+  return nil
+end
+
 -- Informational messages go to stderr and are silenced by --quiet.
 local quiet = false
 function M.set_quiet(q) quiet = q and true or false end

@@ -184,8 +184,18 @@ function S:require(name)
   if not chunk then error(err, 0) end
   local value = chunk(name, path)
   if value == nil then value = true end
+  host.segmint._register_rule_source(value, path, src)
   self.loaded[name] = value
   return value
+end
+
+-- For `segmint check`: loads a rule file and runs the linter for its kind.
+-- Raises on errors; returns the warnings.
+function S:check_rule(name)
+  local value = self:require(name)
+  local errors, warnings = host.segmint.lint_rule_file(name, value)
+  if errors and #errors > 0 then error(table.concat(errors, "\n"), 0) end
+  return warnings or {}
 end
 
 -- load() for recipes: text chunks only, in the recipe's environment by default.

@@ -131,13 +131,19 @@ is "$code" 2 "generate without --customers: exit 2"
 run "$SEGMINT" generate --customers 10
 is "$code" 2 "generate without --out: exit 2"
 
-# demo: sample data plus the demo recipe
+# demo: sample data plus the default recipe
 run "$SEGMINT" demo --out "$work/demo" --customers 400 --quiet
 is "$code" 0 "demo: exit 0"
-like "$out" "Revenue by country" "demo prints the per-country summary"
-like "$out" "Revenue by month" "demo prints the per-month summary"
-[[ -s "$work/demo/sales_by_country.csv" && -s "$work/demo/sales_by_month.csv" ]]; ok $? "demo writes its tables"
-head -1 "$work/demo/sales_by_country.csv" > "$work/h"
-is "$(cat "$work/h")" "country,customers,invoices,revenue,revenue_per_customer" "demo country table header"
+[[ -s "$work/demo/data/transactions.csv" && -s "$work/demo/summary.md" ]]; ok $? "demo generates data and runs the default recipe"
+run "$SEGMINT" demo --out "$work/demo2" --lang de
+is "$code" 2 "demo --lang de: exit 2"
+
+# the per-country / per-month sales summary recipe
+run "$SEGMINT" run "$SG_ROOT/recipes/en/sales_summary.lua" --out "$work/sales" --set data="$work/demo/data" --quiet
+is "$code" 0 "sales summary: exit 0"
+like "$out" "Revenue by country" "sales summary prints the per-country table"
+like "$out" "Revenue by month" "sales summary prints the per-month table"
+head -1 "$work/sales/sales_by_country.csv" > "$work/h"
+is "$(cat "$work/h")" "country,customers,invoices,revenue,revenue_per_customer" "country table header"
 
 done_testing

@@ -16,4 +16,14 @@ like "$out" "^[0-9]+\.[0-9]+\.[0-9]+	dataset\(3 rows x 2 columns\)	4	2$" "the mo
 run env LUA_CPATH="$SG_BUILD/?.so" lua5.4 -e 'local sg = require "segmint"; print(sg.read_csv("/nonexistent.csv"))'
 like "$out" "^nil	.*nonexistent\.csv" "read_csv returns nil, message in stock Lua"
 
+# cmake --install puts the binary, the module and the Lua files in place
+inst=$(mktemp -d)
+trap 'rm -rf "$inst"' EXIT
+cmake --install "$SG_BUILD" --prefix "$inst" >/dev/null
+for f in bin/segmint lib/lua/5.4/segmint.so share/lua/5.4/segmint/init.lua share/lua/5.4/segmint/sandbox.lua share/segmint/recipes/demo.lua; do
+  [[ -f "$inst/$f" ]]; ok $? "installed $f"
+done
+run env LUA_CPATH="$inst/lib/lua/5.4/?.so" lua5.4 -e 'print(#require("segmint").dataset{ {"a", {1, 2, 3}} })'
+is "$out" "3" "the installed module loads in stock lua5.4"
+
 done_testing

@@ -1,10 +1,9 @@
--- The demo recipe: loads the generated sample data and prints a summary of
--- sales per country and per month, then writes both tables to the output
--- directory.  Run it with `segmint demo` (which generates the data first) or
--- `segmint run recipes/demo.lua --set data=DIR`.
+-- Sales per country and per month on the generated sample data, written
+-- to sales_by_country.csv and sales_by_month.csv: a small example of the
+-- dataset operations.  Run: segmint run recipes/en/sales_summary.lua --set data=DIR
 local sg = require "segmint"
 
-local data = params.data or "sample"
+local data = params.data or "out/data"
 
 local tx = assert(sg.read_csv(data .. "/transactions.csv", {
   types = { customer_id = "string", product_id = "string", invoice = "string" },

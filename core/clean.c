@@ -1,0 +1,291 @@
+/* Retail cleaning helpers: exact duplicate rows, and netting cancellations
+ * against the purchases they cancel.
+ *
+ * Values are compared through 64-bit keys: int64 and datetime values,
+ * bools, double bits (0.0 equals -0.0) and string codes.  Two rows of one
+ * column share that column's dictionary, which holds each text once, so
+ * equal codes mean equal texts.  A NaN double counts as missing, like in
+ * the other operations.
+ *
+ * sg_net_cancellations, precisely:
+ * - quantity is int64, or double holding whole numbers (SG_EDATA naming the
+ *   row otherwise); a missing quantity counts as 0.
+ * - A purchase is a row with is_cancel[i] == 0 and quantity > 0.  Other
+ *   non-cancellation rows (quantity <= 0) keep their quantity untouched.
+ * - A cancellation cancels |quantity| units (the sign is not checked).
+ * - Rows are grouped by (customer, item[, price when match_price]), values
+ *   compared exactly (prices by double value).  Rows with a missing key or
+ *   a missing date take no part: such purchases keep their quantity, such
+ *   cancellations are wholly unmatched.
+ * - Within a group, rows are ordered by (date, row number); a purchase can
+ *   only be netted by a later cancellation in that order, so a purchase at
+ *   the same date but on a later row is not earlier.  date may be NULL:
+ *   then row order alone.
+ * - Each cancellation takes from the latest remaining purchase backwards
+ *   until its quantity is used up.
+ * - *unmatched = sum over cancellation rows of the units not taken from
+ *   any purchase (>= 0, in quantity units); cancellation rows get
+ *   new_qty 0.  On error new_qty is unspecified and *unmatched is 0 (or
+ *   untouched when arguments are refused). */
+#include "clean.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "opsutil.h"
+
+#define MISSING_HASH UINT64_C(0x6a09e667f3bcc909)
+
+static uint64_t value_key(const sg_column *c, size_t i)
+{
+    switch (c->type) {
+    case SG_STRING: return (uint64_t)(uint32_t)sg_column_codes(c)[i];
+    case SG_DOUBLE: return sg_f64_bits(sg_column_f64(c)[i]);
+    case SG_BOOL: return sg_column_bools(c)[i];
+    case SG_INT64: case SG_DATETIME: return (uint64_t)sg_column_i64(c)[i];
+    }
+    return 0;
+}
+
+/* Rows a and b equal on the n columns (missing equals missing). */
+static int rows_equal(const sg_column *const *cols, size_t n, size_t a, size_t b)
+{
+    for (size_t k = 0; k < n; k++) {
+        int ma = sg_ops_missing(cols[k], a), mb = sg_ops_missing(cols[k], b);
+        if (ma != mb)
+            return 0;
+        if (!ma && value_key(cols[k], a) != value_key(cols[k], b))
+            return 0;
+    }
+    return 1;
+}
+
+/* h[i] = hash of row i over the n columns. */
+static void hash_rows(const sg_column *const *cols, size_t n, size_t nrows, uint64_t *h)
+{
+    for (size_t i = 0; i < nrows; i++)
+        h[i] = UINT64_C(0x243f6a8885a308d3);
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = 0; i < nrows; i++) {
+            uint64_t v = sg_ops_missing(cols[k], i) ? MISSING_HASH : value_key(cols[k], i);
+            h[i] = sg_mix64(h[i] ^ v) + k;
+        }
+}
+
+/* Maps rows to the id of the first earlier row with equal values on the
+ * columns (open addressing over row hashes, equality confirmed).  Fills
+ * first[i] with that row, or i itself when row i is new.  0 or SG_ENOMEM. */
+static int first_equal_rows(const sg_column *const *cols, size_t n, size_t nrows,
+                            const uint8_t *skip, size_t *first)
+{
+    size_t cap = 16;
+    while (cap < nrows * 2)
+        cap <<= 1;
+    uint64_t *h = sg_malloc((nrows ? nrows : 1) * sizeof *h);
+    size_t *slot = sg_calloc(cap, sizeof *slot);   /* row + 1; 0 = free */
+    if (!h || !slot) {
+        sg_free(h);
+        sg_free(slot);
+        return SG_ENOMEM;
+    }
+    hash_rows(cols, n, nrows, h);
+    for (size_t i = 0; i < nrows; i++) {
+        first[i] = i;
+        if (skip && skip[i])
+            continue;
+        size_t at = (size_t)h[i] & (cap - 1);
+        for (;;) {
+            if (!slot[at]) {
+                slot[at] = i + 1;
+                break;
+            }
+            size_t r = slot[at] - 1;
+            if (h[r] == h[i] && rows_equal(cols, n, r, i)) {
+                first[i] = r;
+                break;
+            }
+            at = (at + 1) & (cap - 1);
+        }
+    }
+    sg_free(h);
+    sg_free(slot);
+    return 0;
+}
+
+int sg_table_duplicated(const sg_table *t, uint8_t *mask, sg_error *err)
+{
+    if (!t || !mask)
+        return sg_error_set(err, SG_EINVAL, "duplicated: table and mask are required");
+    size_t n = t->nrows;
+    size_t *first = sg_malloc((n ? n : 1) * sizeof *first);
+    if (!first)
+        return sg_error_nomem(err);
+    if (first_equal_rows((const sg_column *const *)t->cols, t->ncols, n, NULL, first) != 0) {
+        sg_free(first);
+        return sg_error_nomem(err);
+    }
+    for (size_t i = 0; i < n; i++)
+        mask[i] = first[i] != i;
+    sg_free(first);
+    return 0;
+}
+
+/* ---- cancellations ---- */
+
+typedef struct event {
+    size_t group;      /* first row of the (customer, item[, price]) group */
+    int64_t date;
+    size_t row;
+} event;
+
+static int cmp_event(const void *pa, const void *pb)
+{
+    const event *a = pa, *b = pb;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    if (a->date != b->date)
+        return a->date < b->date ? -1 : 1;
+    return (a->row > b->row) - (a->row < b->row);
+}
+
+/* Quantity of row i as an int64 into *q (0 when missing).  SG_EDATA when
+ * a double is not a whole number that fits. */
+static int read_qty(const sg_column *c, size_t i, int64_t *q, sg_error *err)
+{
+    *q = 0;
+    if (sg_ops_missing(c, i))
+        return 0;
+    if (c->type == SG_INT64) {
+        *q = sg_column_i64(c)[i];
+    } else {
+        double v = sg_column_f64(c)[i];
+        if (v != floor(v) || !(fabs(v) < 9.2e18))
+            return sg_error_set(err, SG_EDATA,
+                                "net cancellations: quantity column '%s', row %zu: %.17g is not a whole number",
+                                c->name, i + 1, v);
+        *q = (int64_t)v;
+    }
+    if (*q == INT64_MIN)
+        return sg_error_set(err, SG_EDATA, "net cancellations: quantity column '%s', row %zu: out of range",
+                            c->name, i + 1);
+    return 0;
+}
+
+static int check_col(const sg_table *t, const char *name, const char *role, const sg_column **out,
+                     sg_error *err)
+{
+    if (!name)
+        return sg_error_set(err, SG_EINVAL, "net cancellations: the %s column is required", role);
+    *out = sg_table_col(t, name);
+    if (!*out)
+        return sg_error_set(err, SG_EINVAL, "net cancellations: no column '%s' (%s)", name, role);
+    return 0;
+}
+
+int sg_net_cancellations(const sg_table *t, const char *customer, const char *item,
+                         const char *quantity, const char *price, const char *date,
+                         const uint8_t *is_cancel, int match_price, int64_t *new_qty,
+                         double *unmatched, sg_error *err)
+{
+    const sg_column *cols[3] = { NULL }, *qc = NULL, *dc = NULL;
+    if (!t || !is_cancel || !new_qty || !unmatched)
+        return sg_error_set(err, SG_EINVAL,
+                            "net cancellations: table, is_cancel, new_qty and unmatched are required");
+    int rc;
+    if ((rc = check_col(t, customer, "customer", &cols[0], err)) != 0 ||
+        (rc = check_col(t, item, "item", &cols[1], err)) != 0 ||
+        (rc = check_col(t, quantity, "quantity", &qc, err)) != 0 ||
+        (match_price && (rc = check_col(t, price, "price", &cols[2], err)) != 0) ||
+        (date && (rc = check_col(t, date, "date", &dc, err)) != 0))
+        return rc;
+    if (qc->type != SG_INT64 && qc->type != SG_DOUBLE)
+        return sg_error_set(err, SG_EINVAL, "net cancellations: quantity column '%s' is %s, expected int64 or double",
+                            quantity, sg_type_name(qc->type));
+    if (dc && dc->type != SG_DATETIME && dc->type != SG_INT64)
+        return sg_error_set(err, SG_EINVAL, "net cancellations: date column '%s' is %s, expected datetime",
+                            date, sg_type_name(dc->type));
+    size_t nk = match_price ? 3 : 2, n = t->nrows;
+    *unmatched = 0;
+
+    /* quantities; eligible rows have every key (and the date) present */
+    uint8_t *skip = sg_malloc(n ? n : 1);
+    size_t *group = sg_malloc((n ? n : 1) * sizeof *group);
+    event *ev = sg_malloc((n ? n : 1) * sizeof *ev);
+    size_t *stack = sg_malloc((n ? n : 1) * sizeof *stack);
+    if (!skip || !group || !ev || !stack)
+        goto nomem;
+    int64_t *cancelled = (int64_t *)new_qty;   /* cancellation rows hold |q| until netted */
+    for (size_t i = 0; i < n; i++) {
+        int64_t q;
+        if ((rc = read_qty(qc, i, &q, err)) != 0) {
+            *unmatched = 0;
+            sg_free(skip);
+            sg_free(group);
+            sg_free(ev);
+            sg_free(stack);
+            return rc;
+        }
+        int keys_ok = !(dc && sg_ops_missing(dc, i));
+        for (size_t k = 0; k < nk; k++)
+            keys_ok = keys_ok && !sg_ops_missing(cols[k], i);
+        if (is_cancel[i]) {
+            cancelled[i] = q < 0 ? -q : q;
+            skip[i] = !keys_ok || q == 0;
+            if (!keys_ok)
+                *unmatched += (double)cancelled[i];
+        } else {
+            new_qty[i] = q;
+            skip[i] = !keys_ok || q <= 0;
+        }
+    }
+    if (first_equal_rows(cols, nk, n, skip, group) != 0)
+        goto nomem;
+    size_t ne = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!skip[i]) {
+            ev[ne].group = group[i];
+            ev[ne].date = dc ? sg_column_i64(dc)[i] : 0;
+            ev[ne].row = i;
+            ne++;
+        }
+    /* (date, row) order within each group: a purchase is earlier than a
+     * cancellation when its date is earlier, or equal and its row earlier */
+    qsort(ev, ne, sizeof *ev, cmp_event);
+    size_t sp = 0;
+    for (size_t k = 0; k < ne; k++) {
+        size_t i = ev[k].row;
+        if (k == 0 || ev[k].group != ev[k - 1].group)
+            sp = 0;
+        if (!is_cancel[i]) {
+            stack[sp++] = i;
+            continue;
+        }
+        int64_t need = cancelled[i];
+        while (need > 0 && sp > 0) {
+            size_t p = stack[sp - 1];
+            int64_t take = new_qty[p] < need ? new_qty[p] : need;
+            new_qty[p] -= take;
+            need -= take;
+            if (new_qty[p] == 0)
+                sp--;
+        }
+        *unmatched += (double)need;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (is_cancel[i])
+            new_qty[i] = 0;
+    sg_free(skip);
+    sg_free(group);
+    sg_free(ev);
+    sg_free(stack);
+    return 0;
+nomem:
+    sg_free(skip);
+    sg_free(group);
+    sg_free(ev);
+    sg_free(stack);
+    *unmatched = 0;
+    return sg_error_nomem(err);
+}

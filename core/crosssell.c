@@ -1,0 +1,926 @@
+/* Co-purchase analysis for cross-selling.
+ *
+ * Fit:
+ * 1. Invoices and items get dense ids (64-bit keys: string codes or int64
+ *    values) in order of first appearance; rows with a missing invoice or
+ *    item are ignored.
+ * 2. A counting sort on the invoice id gathers each invoice's items; a
+ *    stamp array drops repeats, so everything below counts distinct
+ *    (invoice, item) pairs.  N = invoices with at least one item.
+ * 3. Items whose own count < min_count or support < min_support are pruned
+ *    before pairs are formed (a pair is never more frequent than its items).
+ * 4. Each invoice with at most max_items_per_invoice distinct items (0: no
+ *    limit) adds its pairs of kept items (a < b by dense id) to an
+ *    open-addressing hash; larger invoices still counted in step 2.
+ * 5. Pairs passing min_count and min_support become two rules, a->b and
+ *    b->a: support = n_ab / N, confidence = n_ab / n_a,
+ *    lift = confidence / support(b) = n_ab * N / (n_a * n_b).
+ *
+ * Recommend: per customer the set of model items bought; candidates are
+ * consequents of rules from a bought item that were not bought, scored by
+ * the best (lift, confidence, antecedent order) rule reaching them; ranked
+ * by lift desc, confidence desc, item order; customers in text (bytewise)
+ * or numeric order.  tx may be another table than the fit one: string
+ * items are matched by text when its dictionary differs, items unknown to
+ * the model are ignored, and so are rows with a missing customer or item.
+ * The `customers` filter is matched by text or value; ids it lists that
+ * are not in tx (and duplicates) give nothing extra.  top_n must be >= 1.
+ *
+ * Item order (ties) is bytewise text for strings, numeric for int64. */
+#include "crosssell.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mem.h"
+#include "opsutil.h"
+
+void sg_cooc_options_init(sg_cooc_options *o)
+{
+    o->invoice = NULL;
+    o->item = NULL;
+    o->min_support = 0.01;
+    o->min_count = 2;
+    o->max_items_per_invoice = 1000;
+    o->min_lift = 1.0;
+}
+
+/* ---- 64-bit key -> dense id ---- */
+
+typedef struct idmap {
+    uint64_t *keys;
+    uint32_t *ids;      /* id + 1; 0 = free slot */
+    size_t cap;         /* power of two */
+    size_t n;
+} idmap;
+
+static int idmap_init(idmap *m, size_t expect)
+{
+    size_t cap = 16;
+    while (cap < expect * 2)
+        cap <<= 1;
+    m->keys = sg_malloc(cap * sizeof *m->keys);
+    m->ids = sg_calloc(cap, sizeof *m->ids);
+    m->cap = cap;
+    m->n = 0;
+    if (!m->keys || !m->ids) {
+        sg_free(m->keys);
+        sg_free(m->ids);
+        m->keys = NULL;
+        m->ids = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void idmap_free(idmap *m)
+{
+    sg_free(m->keys);
+    sg_free(m->ids);
+    m->keys = NULL;
+    m->ids = NULL;
+}
+
+/* The id of key, or UINT32_MAX when absent. */
+static uint32_t idmap_find(const idmap *m, uint64_t key)
+{
+    size_t at = (size_t)sg_mix64(key) & (m->cap - 1);
+    while (m->ids[at]) {
+        if (m->keys[at] == key)
+            return m->ids[at] - 1;
+        at = (at + 1) & (m->cap - 1);
+    }
+    return UINT32_MAX;
+}
+
+static int idmap_grow(idmap *m)
+{
+    size_t cap = m->cap * 2;
+    uint64_t *keys = sg_malloc(cap * sizeof *keys);
+    uint32_t *ids = sg_calloc(cap, sizeof *ids);
+    if (!keys || !ids) {
+        sg_free(keys);
+        sg_free(ids);
+        return -1;
+    }
+    for (size_t k = 0; k < m->cap; k++) {
+        if (!m->ids[k])
+            continue;
+        size_t at = (size_t)sg_mix64(m->keys[k]) & (cap - 1);
+        while (ids[at])
+            at = (at + 1) & (cap - 1);
+        keys[at] = m->keys[k];
+        ids[at] = m->ids[k];
+    }
+    idmap_free(m);
+    m->keys = keys;
+    m->ids = ids;
+    m->cap = cap;
+    return 0;
+}
+
+/* Finds or adds key (new ids are m->n in order); -1 when out of memory. */
+static int idmap_get(idmap *m, uint64_t key, uint32_t *id, int *added)
+{
+    size_t at = (size_t)sg_mix64(key) & (m->cap - 1);
+    *added = 0;
+    while (m->ids[at]) {
+        if (m->keys[at] == key) {
+            *id = m->ids[at] - 1;
+            return 0;
+        }
+        at = (at + 1) & (m->cap - 1);
+    }
+    if ((m->n + 1) * 2 > m->cap) {
+        if (idmap_grow(m) != 0)
+            return -1;
+        at = (size_t)sg_mix64(key) & (m->cap - 1);
+        while (m->ids[at])
+            at = (at + 1) & (m->cap - 1);
+    }
+    m->keys[at] = key;
+    m->ids[at] = (uint32_t)(m->n + 1);
+    *id = (uint32_t)m->n++;
+    *added = 1;
+    return 0;
+}
+
+/* Value i of c as a 64-bit key (c not missing there). */
+static uint64_t key_of(const sg_column *c, size_t i)
+{
+    switch (c->type) {
+    case SG_STRING: return (uint64_t)(uint32_t)sg_column_codes(c)[i];
+    case SG_DOUBLE: return sg_f64_bits(sg_column_f64(c)[i]);
+    case SG_BOOL: return sg_column_bools(c)[i];
+    case SG_INT64: case SG_DATETIME: return (uint64_t)sg_column_i64(c)[i];
+    }
+    return 0;
+}
+
+/* rank[k] = position of keys[k] in text order (STRING, codes of d) or
+ * numeric order (INT64).  NULL when out of memory. */
+typedef struct ord_ref {
+    const char *s;
+    size_t len;
+    int64_t v;
+    uint32_t id;
+} ord_ref;
+
+static int cmp_ord_text(const void *pa, const void *pb)
+{
+    const ord_ref *a = pa, *b = pb;
+    size_t m = a->len < b->len ? a->len : b->len;
+    int r = memcmp(a->s, b->s, m);
+    if (r != 0)
+        return r;
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+static int cmp_ord_num(const void *pa, const void *pb)
+{
+    const ord_ref *a = pa, *b = pb;
+    return (a->v > b->v) - (a->v < b->v);
+}
+
+static uint32_t *rank_keys(const uint64_t *keys, size_t n, sg_type type, const sg_dict *d)
+{
+    uint32_t *rank = sg_malloc((n ? n : 1) * sizeof *rank);
+    ord_ref *refs = sg_malloc((n ? n : 1) * sizeof *refs);
+    if (!rank || !refs) {
+        sg_free(rank);
+        sg_free(refs);
+        return NULL;
+    }
+    for (size_t k = 0; k < n; k++) {
+        refs[k].id = (uint32_t)k;
+        refs[k].v = (int64_t)keys[k];
+        refs[k].s = NULL;
+        refs[k].len = 0;
+        if (type == SG_STRING)
+            refs[k].s = sg_dict_str(d, (int32_t)keys[k], &refs[k].len);
+    }
+    qsort(refs, n, sizeof *refs, type == SG_STRING ? cmp_ord_text : cmp_ord_num);
+    for (size_t k = 0; k < n; k++)
+        rank[refs[k].id] = (uint32_t)k;
+    sg_free(refs);
+    return rank;
+}
+
+/* ---- the model ---- */
+
+typedef struct rule {
+    uint32_t a, b;       /* antecedent, consequent (dense item ids) */
+    uint32_t ra, rb;     /* their ranks in item order */
+    size_t count;
+    double support, confidence, lift;
+} rule;
+
+struct sg_cooc {
+    char *item;            /* item column name */
+    sg_type type;          /* SG_STRING or SG_INT64 */
+    sg_dict *dict;         /* SG_STRING: the fit column's dictionary (retained) */
+    size_t ninvoices;
+    size_t nitems;
+    idmap items;           /* key -> dense id */
+    uint64_t *key;         /* dense id -> code or value */
+    uint32_t *rank;        /* dense id -> position in text / numeric order */
+    size_t *count;         /* dense id -> invoices containing the item */
+    size_t nrules;
+    rule *rules;           /* sorted as sg_cooc_rules outputs them */
+    size_t *adj_off;       /* rules with antecedent a: adj[adj_off[a] .. adj_off[a+1]) */
+    uint32_t *adj;
+};
+
+void sg_cooc_free(sg_cooc *c)
+{
+    if (!c)
+        return;
+    sg_free(c->item);
+    if (c->dict)
+        sg_dict_release(c->dict);
+    idmap_free(&c->items);
+    sg_free(c->key);
+    sg_free(c->rank);
+    sg_free(c->count);
+    sg_free(c->rules);
+    sg_free(c->adj_off);
+    sg_free(c->adj);
+    sg_free(c);
+}
+
+/* Pair counts keyed by a << 32 | b (a < b, so the key is never PAIR_FREE). */
+#define PAIR_FREE UINT64_MAX
+
+typedef struct pairmap {
+    uint64_t *keys;
+    uint32_t *counts;
+    size_t cap, n;
+} pairmap;
+
+static int pairmap_init(pairmap *p, size_t cap)
+{
+    p->keys = sg_malloc(cap * sizeof *p->keys);
+    p->counts = sg_calloc(cap, sizeof *p->counts);
+    p->cap = cap;
+    p->n = 0;
+    if (!p->keys || !p->counts)
+        return -1;
+    for (size_t k = 0; k < cap; k++)
+        p->keys[k] = PAIR_FREE;
+    return 0;
+}
+
+static void pairmap_free(pairmap *p)
+{
+    sg_free(p->keys);
+    sg_free(p->counts);
+}
+
+/* Whether slot k holds a pair that becomes rules: enough invoices, enough
+ * support, and a lift of at least min_lift (by default no negative
+ * associations: items bought together less often than chance). */
+static int pair_kept(const pairmap *pm, size_t k, const size_t *count, size_t N,
+                     const sg_cooc_options *o)
+{
+    if (pm->keys[k] == PAIR_FREE)
+        return 0;
+    size_t nab = pm->counts[k];
+    if (nab < o->min_count || (double)nab / (double)N < o->min_support)
+        return 0;
+    uint32_t a = (uint32_t)(pm->keys[k] >> 32), b = (uint32_t)(pm->keys[k] & 0xffffffffu);
+    double lift = (double)nab * (double)N / ((double)count[a] * (double)count[b]);
+    return lift >= o->min_lift;
+}
+
+static int pairmap_add(pairmap *p, uint64_t key)
+{
+    size_t at = (size_t)sg_mix64(key) & (p->cap - 1);
+    while (p->keys[at] != PAIR_FREE) {
+        if (p->keys[at] == key) {
+            p->counts[at]++;
+            return 0;
+        }
+        at = (at + 1) & (p->cap - 1);
+    }
+    if ((p->n + 1) * 2 > p->cap) {
+        pairmap bigger;
+        if (pairmap_init(&bigger, p->cap * 2) != 0) {
+            pairmap_free(&bigger);
+            return -1;
+        }
+        for (size_t k = 0; k < p->cap; k++) {
+            if (p->keys[k] == PAIR_FREE)
+                continue;
+            size_t to = (size_t)sg_mix64(p->keys[k]) & (bigger.cap - 1);
+            while (bigger.keys[to] != PAIR_FREE)
+                to = (to + 1) & (bigger.cap - 1);
+            bigger.keys[to] = p->keys[k];
+            bigger.counts[to] = p->counts[k];
+        }
+        bigger.n = p->n;
+        pairmap_free(p);
+        *p = bigger;
+        at = (size_t)sg_mix64(key) & (p->cap - 1);
+        while (p->keys[at] != PAIR_FREE)
+            at = (at + 1) & (p->cap - 1);
+    }
+    p->keys[at] = key;
+    p->counts[at] = 1;
+    p->n++;
+    return 0;
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Rule order: lift desc, count desc, antecedent, consequent (rank asc). */
+static int cmp_rule(const void *pa, const void *pb)
+{
+    const rule *a = pa, *b = pb;
+    if (a->lift != b->lift)
+        return a->lift > b->lift ? -1 : 1;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    if (a->a != b->a)
+        return a->ra < b->ra ? -1 : 1;
+    if (a->b != b->b)
+        return a->rb < b->rb ? -1 : 1;
+    return 0;
+}
+
+/* Steps 1-2: dense ids and each invoice's distinct items in inv_items
+ * [inv_off[v], inv_off[v] + inv_len[v]).  Returns 0 or SG_ENOMEM. */
+static int gather_invoices(sg_cooc *c, const sg_column *inv, const sg_column *itm,
+                           size_t **inv_off_out, size_t **inv_len_out, uint32_t **inv_items_out,
+                           size_t *ninv_out)
+{
+    size_t n = itm->n;
+    idmap invs = { 0 };
+    uint32_t *row_inv = sg_malloc((n ? n : 1) * sizeof *row_inv);
+    uint32_t *row_item = sg_malloc((n ? n : 1) * sizeof *row_item);
+    size_t *off = NULL, *len = NULL;
+    uint32_t *items = NULL, *stamp = NULL;
+    size_t keycap = 64;
+    int rc = SG_ENOMEM;
+    if (!row_inv || !row_item || idmap_init(&invs, 1024) != 0 || idmap_init(&c->items, 1024) != 0)
+        goto done;
+    c->key = sg_malloc(keycap * sizeof *c->key);
+    if (!c->key)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        int added;
+        uint32_t id;
+        row_inv[i] = UINT32_MAX;
+        if (sg_ops_missing(inv, i) || sg_ops_missing(itm, i))
+            continue;
+        if (idmap_get(&invs, key_of(inv, i), &row_inv[i], &added) != 0)
+            goto done;
+        uint64_t k = key_of(itm, i);
+        if (idmap_get(&c->items, k, &id, &added) != 0)
+            goto done;
+        if (added) {
+            if (c->items.n > keycap) {
+                uint64_t *nk = sg_realloc(c->key, keycap * 2 * sizeof *nk);
+                if (!nk)
+                    goto done;
+                c->key = nk;
+                keycap *= 2;
+            }
+            c->key[id] = k;
+        }
+        row_item[i] = id;
+    }
+    size_t ninv = invs.n;
+    c->nitems = c->items.n;
+    off = sg_calloc(ninv + 1, sizeof *off);
+    len = sg_calloc(ninv ? ninv : 1, sizeof *len);
+    items = sg_malloc((n ? n : 1) * sizeof *items);
+    stamp = sg_malloc((c->nitems ? c->nitems : 1) * sizeof *stamp);
+    if (!off || !len || !items || !stamp)
+        goto done;
+    /* counting sort by invoice */
+    for (size_t i = 0; i < n; i++)
+        if (row_inv[i] != UINT32_MAX)
+            off[row_inv[i] + 1]++;
+    for (size_t v = 0; v < ninv; v++)
+        off[v + 1] += off[v];
+    for (size_t i = 0; i < n; i++)
+        if (row_inv[i] != UINT32_MAX)
+            items[off[row_inv[i]] + len[row_inv[i]]++] = row_item[i];
+    /* distinct items per invoice, compacted in place */
+    for (size_t k = 0; k < c->nitems; k++)
+        stamp[k] = UINT32_MAX;
+    for (size_t v = 0; v < ninv; v++) {
+        size_t w = 0;
+        for (size_t j = 0; j < len[v]; j++) {
+            uint32_t it = items[off[v] + j];
+            if (stamp[it] == (uint32_t)v)
+                continue;
+            stamp[it] = (uint32_t)v;
+            items[off[v] + w++] = it;
+        }
+        len[v] = w;
+    }
+    *inv_off_out = off;
+    *inv_len_out = len;
+    *inv_items_out = items;
+    *ninv_out = ninv;
+    off = NULL;
+    len = NULL;
+    items = NULL;
+    rc = 0;
+done:
+    idmap_free(&invs);
+    sg_free(row_inv);
+    sg_free(row_item);
+    sg_free(off);
+    sg_free(len);
+    sg_free(items);
+    sg_free(stamp);
+    return rc;
+}
+
+/* Steps 3-5 and the rule order; returns 0 or SG_ENOMEM. */
+static int count_pairs(sg_cooc *c, const sg_cooc_options *o, const size_t *off, const size_t *len,
+                       const uint32_t *items, size_t ninv)
+{
+    size_t N = ninv, m = c->nitems;
+    uint8_t *kept = sg_calloc(m ? m : 1, 1);
+    uint32_t *buf = sg_malloc((m ? m : 1) * sizeof *buf);
+    pairmap pm = { 0 };
+    int rc = SG_ENOMEM;
+    c->count = sg_calloc(m ? m : 1, sizeof *c->count);
+    if (!kept || !buf || !c->count || pairmap_init(&pm, 1024) != 0)
+        goto done;
+    for (size_t v = 0; v < ninv; v++)
+        for (size_t j = 0; j < len[v]; j++)
+            c->count[items[off[v] + j]]++;
+    for (size_t k = 0; k < m; k++)
+        kept[k] = c->count[k] >= o->min_count && (double)c->count[k] / (double)N >= o->min_support;
+    for (size_t v = 0; v < ninv; v++) {
+        if (o->max_items_per_invoice && len[v] > o->max_items_per_invoice)
+            continue;
+        size_t nb = 0;
+        for (size_t j = 0; j < len[v]; j++)
+            if (kept[items[off[v] + j]])
+                buf[nb++] = items[off[v] + j];
+        if (nb < 2)
+            continue;
+        qsort(buf, nb, sizeof *buf, cmp_u32);
+        for (size_t x = 0; x + 1 < nb; x++)
+            for (size_t y = x + 1; y < nb; y++)
+                if (pairmap_add(&pm, (uint64_t)buf[x] << 32 | buf[y]) != 0)
+                    goto done;
+    }
+    size_t nkeep = 0;
+    for (size_t k = 0; k < pm.cap; k++)
+        if (pair_kept(&pm, k, c->count, N, o))
+            nkeep++;
+    c->rules = sg_malloc((nkeep ? nkeep : 1) * 2 * sizeof *c->rules);
+    c->rank = rank_keys(c->key, m, c->type, c->dict);
+    c->adj_off = sg_calloc(m + 1, sizeof *c->adj_off);
+    c->adj = sg_malloc((nkeep ? nkeep : 1) * 2 * sizeof *c->adj);
+    if (!c->rules || !c->rank || !c->adj_off || !c->adj)
+        goto done;
+    size_t r = 0;
+    for (size_t k = 0; k < pm.cap; k++) {
+        size_t nab = pm.counts[k];
+        if (!pair_kept(&pm, k, c->count, N, o))
+            continue;
+        uint32_t a = (uint32_t)(pm.keys[k] >> 32), b = (uint32_t)(pm.keys[k] & 0xffffffffu);
+        for (int dir = 0; dir < 2; dir++) {
+            rule *ru = &c->rules[r++];
+            ru->a = dir ? b : a;
+            ru->b = dir ? a : b;
+            ru->ra = c->rank[ru->a];
+            ru->rb = c->rank[ru->b];
+            ru->count = nab;
+            ru->support = (double)nab / (double)N;
+            ru->confidence = (double)nab / (double)c->count[ru->a];
+            /* one expression for both directions so a->b and b->a tie exactly */
+            ru->lift = (double)nab * (double)N / ((double)c->count[a] * (double)c->count[b]);
+        }
+    }
+    c->nrules = r;
+    qsort(c->rules, r, sizeof *c->rules, cmp_rule);
+    /* rules grouped by antecedent */
+    for (size_t k = 0; k < r; k++)
+        c->adj_off[c->rules[k].a + 1]++;
+    for (size_t k = 0; k < m; k++)
+        c->adj_off[k + 1] += c->adj_off[k];
+    for (size_t k = 0; k < r; k++)
+        c->adj[c->adj_off[c->rules[k].a]++] = (uint32_t)k;
+    for (size_t k = m; k > 0; k--)
+        c->adj_off[k] = c->adj_off[k - 1];
+    c->adj_off[0] = 0;
+    rc = 0;
+done:
+    sg_free(kept);
+    sg_free(buf);
+    pairmap_free(&pm);
+    return rc;
+}
+
+sg_cooc *sg_cooc_fit(const sg_table *tx, const sg_cooc_options *o, sg_error *err)
+{
+    if (!tx || !o)
+        return sg_error_set(err, SG_EINVAL, "cooc fit: table and options are required"), NULL;
+    if (!o->invoice || !o->item)
+        return sg_error_set(err, SG_EINVAL, "cooc fit: options 'invoice' and 'item' are required"),
+               NULL;
+    const sg_column *inv = sg_table_col(tx, o->invoice);
+    const sg_column *itm = sg_table_col(tx, o->item);
+    if (!inv)
+        return sg_error_set(err, SG_EINVAL, "cooc fit: no column '%s' (invoice)", o->invoice), NULL;
+    if (!itm)
+        return sg_error_set(err, SG_EINVAL, "cooc fit: no column '%s' (item)", o->item), NULL;
+    if (itm->type != SG_STRING && itm->type != SG_INT64)
+        return sg_error_set(err, SG_EINVAL, "cooc fit: item column '%s' is %s, expected string or int64",
+                            o->item, sg_type_name(itm->type)), NULL;
+    if (!(o->min_support >= 0 && o->min_support <= 1))
+        return sg_error_set(err, SG_EINVAL, "cooc fit: min_support must be in [0, 1], got %g",
+                            o->min_support), NULL;
+    if (tx->nrows >= UINT32_MAX)
+        return sg_error_set(err, SG_EINVAL, "cooc fit: too many rows (%zu)", tx->nrows), NULL;
+    sg_cooc *c = sg_calloc(1, sizeof *c);
+    size_t *off = NULL, *len = NULL, ninv = 0;
+    uint32_t *items = NULL;
+    if (!c)
+        goto nomem;
+    c->type = itm->type;
+    c->item = sg_strdup(o->item);
+    if (!c->item)
+        goto nomem;
+    if (itm->type == SG_STRING)
+        c->dict = sg_dict_retain(itm->dict);
+    if (gather_invoices(c, inv, itm, &off, &len, &items, &ninv) != 0)
+        goto nomem;
+    c->ninvoices = ninv;
+    if (count_pairs(c, o, off, len, items, ninv) != 0)
+        goto nomem;
+    sg_free(off);
+    sg_free(len);
+    sg_free(items);
+    return c;
+nomem:
+    sg_free(off);
+    sg_free(len);
+    sg_free(items);
+    sg_cooc_free(c);
+    sg_error_nomem(err);
+    return NULL;
+}
+
+/* ---- outputs ---- */
+
+/* A new item column (type of the model) called name. */
+static sg_column *item_column(const sg_cooc *c, const char *name, size_t cap)
+{
+    if (c->type == SG_STRING)
+        return sg_column_new_with_dict(name, c->dict, cap);
+    return sg_column_new(name, SG_INT64, cap);
+}
+
+static int push_item(sg_column *col, const sg_cooc *c, uint32_t id)
+{
+    if (c->type == SG_STRING)
+        return sg_column_push_code(col, (int32_t)c->key[id]);
+    return sg_column_push_i64(col, (int64_t)c->key[id]);
+}
+
+/* A new table of the n columns (all non-NULL, equal lengths); on failure
+ * every column is released. */
+static sg_table *make_table(sg_column **cols, size_t n, sg_error *err)
+{
+    sg_table *t = sg_table_new();
+    size_t k = 0;
+    if (!t) {
+        for (; k < n; k++)
+            sg_column_release(cols[k]);
+        sg_error_nomem(err);
+        return NULL;
+    }
+    for (; k < n; k++)
+        if (sg_table_add(t, cols[k], err) != 0) {   /* releases cols[k], sets err */
+            for (k++; k < n; k++)
+                sg_column_release(cols[k]);
+            sg_table_free(t);
+            return NULL;
+        }
+    return t;
+}
+
+/* Releases the n columns (NULL allowed) and reports out of memory. */
+static sg_table *fail_columns(sg_column **cols, size_t n, sg_error *err)
+{
+    for (size_t k = 0; k < n; k++)
+        sg_column_release(cols[k]);
+    sg_error_nomem(err);
+    return NULL;
+}
+
+sg_table *sg_cooc_rules(const sg_cooc *c, sg_error *err)
+{
+    if (!c)
+        return sg_error_set(err, SG_EINVAL, "cooc rules: no model"), NULL;
+    size_t n = c->nrules;
+    sg_column *cols[6] = {
+        item_column(c, "antecedent", n), item_column(c, "consequent", n),
+        sg_column_new("count", SG_INT64, n), sg_column_new("support", SG_DOUBLE, n),
+        sg_column_new("confidence", SG_DOUBLE, n), sg_column_new("lift", SG_DOUBLE, n),
+    };
+    int ok = 1;
+    for (int j = 0; j < 6; j++)
+        ok = ok && cols[j];
+    for (size_t k = 0; ok && k < n; k++) {
+        const rule *r = &c->rules[k];
+        ok = push_item(cols[0], c, r->a) == 0 && push_item(cols[1], c, r->b) == 0 &&
+             sg_column_push_i64(cols[2], (int64_t)r->count) == 0 &&
+             sg_column_push_f64(cols[3], r->support) == 0 &&
+             sg_column_push_f64(cols[4], r->confidence) == 0 &&
+             sg_column_push_f64(cols[5], r->lift) == 0;
+    }
+    if (!ok)
+        return fail_columns(cols, 6, err);
+    return make_table(cols, 6, err);
+}
+
+/* ---- recommendations ---- */
+
+typedef struct cand {
+    uint32_t item, because;     /* dense ids */
+    uint32_t irank, brank;      /* their ranks in item order */
+    double lift, confidence;
+} cand;
+
+/* Score order: lift desc, confidence desc, item order. */
+static int cmp_cand(const void *pa, const void *pb)
+{
+    const cand *a = pa, *b = pb;
+    if (a->lift != b->lift)
+        return a->lift > b->lift ? -1 : 1;
+    if (a->confidence != b->confidence)
+        return a->confidence > b->confidence ? -1 : 1;
+    return (a->irank > b->irank) - (a->irank < b->irank);
+}
+
+/* Rule r reaches a candidate better than its current reason: higher lift,
+ * then higher confidence, then the antecedent first in item order. */
+static int better_reason(const rule *r, const cand *cur)
+{
+    if (r->lift != cur->lift)
+        return r->lift > cur->lift;
+    if (r->confidence != cur->confidence)
+        return r->confidence > cur->confidence;
+    return r->ra < cur->brank;
+}
+
+/* The key of value i of a customer column cc as a key of column `like`
+ * (same type): string codes are translated through the text when the
+ * dictionaries differ.  0 when found, -1 when the text is absent. */
+static int cust_key(const sg_column *from, size_t i, const sg_column *like, uint64_t *key)
+{
+    if (from->type == SG_STRING && from->dict != like->dict) {
+        size_t len;
+        const char *s = sg_column_str(from, i, &len);
+        int32_t code = sg_dict_find(like->dict, s, len);
+        if (code < 0)
+            return -1;
+        *key = (uint32_t)code;
+        return 0;
+    }
+    *key = key_of(from, i);
+    return 0;
+}
+
+typedef struct rec_work {
+    idmap allow, custs;
+    uint32_t *xlat;              /* STRING: tx item code -> model id */
+    uint32_t *row_cust, *row_item;
+    uint64_t *ckey;              /* customer id -> key */
+    size_t ckeycap;
+    size_t *off, *len;
+    uint32_t *items;             /* each customer's model items */
+    uint32_t *rank, *order;      /* customer order */
+    uint32_t *bought, *seen;     /* stamps per model item: customer id + 1 */
+    uint32_t *uniq;
+    cand *cands;
+    uint32_t *cand_at;           /* model item -> index in cands */
+} rec_work;
+
+static void rec_work_free(rec_work *w)
+{
+    idmap_free(&w->allow);
+    idmap_free(&w->custs);
+    sg_free(w->xlat);
+    sg_free(w->row_cust);
+    sg_free(w->row_item);
+    sg_free(w->ckey);
+    sg_free(w->off);
+    sg_free(w->len);
+    sg_free(w->items);
+    sg_free(w->rank);
+    sg_free(w->order);
+    sg_free(w->bought);
+    sg_free(w->seen);
+    sg_free(w->uniq);
+    sg_free(w->cands);
+    sg_free(w->cand_at);
+}
+
+/* Customer ids (filtered), each row's customer and model item, and each
+ * customer's items grouped.  0 or SG_ENOMEM. */
+static int rec_gather(rec_work *w, const sg_cooc *c, const sg_column *cc, const sg_column *ic,
+                      const sg_column *customers)
+{
+    size_t n = cc->n;
+    if (c->type == SG_STRING) {
+        size_t d = sg_dict_size(ic->dict);
+        w->xlat = sg_malloc((d ? d : 1) * sizeof *w->xlat);
+        if (!w->xlat)
+            return SG_ENOMEM;
+        for (size_t k = 0; k < d; k++) {
+            int32_t code = (int32_t)k;
+            if (ic->dict != c->dict) {
+                size_t len;
+                const char *s = sg_dict_str(ic->dict, (int32_t)k, &len);
+                code = sg_dict_find(c->dict, s, len);
+            }
+            w->xlat[k] = code < 0 ? UINT32_MAX : idmap_find(&c->items, (uint32_t)code);
+        }
+    }
+    if (customers) {
+        if (idmap_init(&w->allow, customers->n) != 0)
+            return SG_ENOMEM;
+        for (size_t i = 0; i < customers->n; i++) {
+            uint64_t key;
+            uint32_t id;
+            int added;
+            if (sg_ops_missing(customers, i) || cust_key(customers, i, cc, &key) != 0)
+                continue;
+            if (idmap_get(&w->allow, key, &id, &added) != 0)
+                return SG_ENOMEM;
+        }
+    }
+    w->ckeycap = 64;
+    w->ckey = sg_malloc(w->ckeycap * sizeof *w->ckey);
+    w->row_cust = sg_malloc((n ? n : 1) * sizeof *w->row_cust);
+    w->row_item = sg_malloc((n ? n : 1) * sizeof *w->row_item);
+    if (!w->ckey || !w->row_cust || !w->row_item || idmap_init(&w->custs, 1024) != 0)
+        return SG_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        w->row_cust[i] = UINT32_MAX;
+        if (sg_ops_missing(cc, i) || sg_ops_missing(ic, i))
+            continue;
+        uint32_t it = c->type == SG_STRING ? w->xlat[sg_column_codes(ic)[i]]
+                                           : idmap_find(&c->items, key_of(ic, i));
+        uint64_t key = key_of(cc, i);
+        if (it == UINT32_MAX || (customers && idmap_find(&w->allow, key) == UINT32_MAX))
+            continue;
+        uint32_t id;
+        int added;
+        if (idmap_get(&w->custs, key, &id, &added) != 0)
+            return SG_ENOMEM;
+        if (added) {
+            if (w->custs.n > w->ckeycap) {
+                uint64_t *nk = sg_realloc(w->ckey, w->ckeycap * 2 * sizeof *nk);
+                if (!nk)
+                    return SG_ENOMEM;
+                w->ckey = nk;
+                w->ckeycap *= 2;
+            }
+            w->ckey[id] = key;
+        }
+        w->row_cust[i] = id;
+        w->row_item[i] = it;
+    }
+    size_t nc = w->custs.n;
+    w->off = sg_calloc(nc + 1, sizeof *w->off);
+    w->len = sg_calloc(nc ? nc : 1, sizeof *w->len);
+    w->items = sg_malloc((n ? n : 1) * sizeof *w->items);
+    w->rank = rank_keys(w->ckey, nc, cc->type, cc->dict);
+    w->order = sg_malloc((nc ? nc : 1) * sizeof *w->order);
+    if (!w->off || !w->len || !w->items || !w->rank || !w->order)
+        return SG_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (w->row_cust[i] != UINT32_MAX)
+            w->off[w->row_cust[i] + 1]++;
+    for (size_t k = 0; k < nc; k++)
+        w->off[k + 1] += w->off[k];
+    for (size_t i = 0; i < n; i++)
+        if (w->row_cust[i] != UINT32_MAX)
+            w->items[w->off[w->row_cust[i]] + w->len[w->row_cust[i]]++] = w->row_item[i];
+    for (size_t k = 0; k < nc; k++)
+        w->order[w->rank[k]] = (uint32_t)k;
+    return 0;
+}
+
+/* Scores one customer's candidates into w->cands; returns their number. */
+static size_t rec_score(rec_work *w, const sg_cooc *c, uint32_t cu)
+{
+    uint32_t stamp = cu + 1;
+    size_t nu = 0, ncand = 0;
+    for (size_t j = 0; j < w->len[cu]; j++) {
+        uint32_t it = w->items[w->off[cu] + j];
+        if (w->bought[it] != stamp) {
+            w->bought[it] = stamp;
+            w->uniq[nu++] = it;
+        }
+    }
+    for (size_t j = 0; j < nu; j++) {
+        uint32_t a = w->uniq[j];
+        for (size_t k = c->adj_off[a]; k < c->adj_off[a + 1]; k++) {
+            const rule *r = &c->rules[c->adj[k]];
+            if (w->bought[r->b] == stamp)
+                continue;
+            cand *cd;
+            if (w->seen[r->b] != stamp) {
+                w->seen[r->b] = stamp;
+                w->cand_at[r->b] = (uint32_t)ncand;
+                cd = &w->cands[ncand++];
+                cd->item = r->b;
+                cd->irank = r->rb;
+            } else {
+                cd = &w->cands[w->cand_at[r->b]];
+                if (!better_reason(r, cd))
+                    continue;
+            }
+            cd->because = r->a;
+            cd->brank = r->ra;
+            cd->lift = r->lift;
+            cd->confidence = r->confidence;
+        }
+    }
+    qsort(w->cands, ncand, sizeof *w->cands, cmp_cand);
+    return ncand;
+}
+
+sg_table *sg_cooc_recommend(const sg_cooc *c, const sg_table *tx, const char *customer,
+                            const sg_column *customers, size_t top_n, sg_error *err)
+{
+    if (!c || !tx || !customer)
+        return sg_error_set(err, SG_EINVAL, "cooc recommend: model, table and customer column are required"),
+               NULL;
+    const sg_column *cc = sg_table_col(tx, customer);
+    const sg_column *ic = sg_table_col(tx, c->item);
+    if (!cc)
+        return sg_error_set(err, SG_EINVAL, "cooc recommend: no column '%s' (customer)", customer), NULL;
+    if (cc->type != SG_STRING && cc->type != SG_INT64)
+        return sg_error_set(err, SG_EINVAL, "cooc recommend: customer column '%s' is %s, expected string or int64",
+                            customer, sg_type_name(cc->type)), NULL;
+    if (!ic)
+        return sg_error_set(err, SG_EINVAL, "cooc recommend: no column '%s' (the model's item column)",
+                            c->item), NULL;
+    if (ic->type != c->type)
+        return sg_error_set(err, SG_EINVAL, "cooc recommend: item column '%s' is %s, the model was fitted on %s",
+                            c->item, sg_type_name(ic->type), sg_type_name(c->type)), NULL;
+    if (customers && customers->type != cc->type)
+        return sg_error_set(err, SG_EINVAL, "cooc recommend: customers list is %s, customer column '%s' is %s",
+                            sg_type_name(customers->type), customer, sg_type_name(cc->type)), NULL;
+    if (top_n == 0)
+        return sg_error_set(err, SG_EINVAL, "cooc recommend: top_n must be at least 1"), NULL;
+    if (tx->nrows >= UINT32_MAX)
+        return sg_error_set(err, SG_EINVAL, "cooc recommend: too many rows (%zu)", tx->nrows), NULL;
+
+    rec_work w;
+    memset(&w, 0, sizeof w);
+    size_t m = c->nitems ? c->nitems : 1;
+    sg_column *cols[5] = { NULL };
+    if (rec_gather(&w, c, cc, ic, customers) != 0)
+        goto nomem;
+    w.bought = sg_calloc(m, sizeof *w.bought);
+    w.seen = sg_calloc(m, sizeof *w.seen);
+    w.uniq = sg_malloc(m * sizeof *w.uniq);
+    w.cands = sg_malloc(m * sizeof *w.cands);
+    w.cand_at = sg_malloc(m * sizeof *w.cand_at);
+    cols[0] = cc->type == SG_STRING ? sg_column_new_with_dict("customer", cc->dict, 64)
+                                    : sg_column_new("customer", SG_INT64, 64);
+    cols[1] = sg_column_new("rank", SG_INT64, 64);
+    cols[2] = item_column(c, "item", 64);
+    cols[3] = sg_column_new("score", SG_DOUBLE, 64);
+    cols[4] = item_column(c, "because", 64);
+    if (!w.bought || !w.seen || !w.uniq || !w.cands || !w.cand_at || !cols[0] || !cols[1] ||
+        !cols[2] || !cols[3] || !cols[4])
+        goto nomem;
+    for (size_t k = 0; k < w.custs.n; k++) {
+        uint32_t cu = w.order[k];
+        size_t ncand = rec_score(&w, c, cu);
+        for (size_t j = 0; j < ncand && j < top_n; j++) {
+            const cand *cd = &w.cands[j];
+            int rc = cc->type == SG_STRING ? sg_column_push_code(cols[0], (int32_t)w.ckey[cu])
+                                           : sg_column_push_i64(cols[0], (int64_t)w.ckey[cu]);
+            if (rc || sg_column_push_i64(cols[1], (int64_t)j + 1) || push_item(cols[2], c, cd->item) ||
+                sg_column_push_f64(cols[3], cd->lift) || push_item(cols[4], c, cd->because))
+                goto nomem;
+        }
+    }
+    rec_work_free(&w);
+    return make_table(cols, 5, err);
+nomem:
+    rec_work_free(&w);
+    return fail_columns(cols, 5, err);
+}

@@ -1,0 +1,115 @@
+/* Per-customer RFM aggregation and scoring, and the BTYD summary fields.
+ *
+ * Definitions (time unit for the RFM fields: days; for the btyd_* fields:
+ * the declared unit):
+ *   recency_days   days from the last purchase to as_of (fractional days
+ *                  are floored: a purchase earlier on the as_of day is 0)
+ *   frequency      distinct invoices (or distinct purchase days)
+ *   monetary       total amount
+ *   avg_basket     monetary / frequency
+ *   first_purchase, last_purchase   datetimes
+ *   tenure_days    days from the first purchase to as_of (floored)
+ *   btyd_frequency repeat purchase periods: distinct purchase periods - 1
+ *                  (periods of the declared unit counted from the customer's
+ *                  first purchase, so same-period purchases merge)
+ *   btyd_recency   first to last purchase, in units (t_x)
+ *   btyd_T         first purchase to as_of, in units (T)
+ * Rows dated after as_of are ignored (and counted).
+ *
+ * Precisely: day counts are floor((as_of - t) / 86400 s), so a purchase 1 s
+ * before as_of is 0 days old; a btyd period is floor((t - first) / unit),
+ * unit = unit_days * 86400 s.  A missing invoice is one value of its own
+ * (all of a customer's rows without invoice make one invoice).  Amounts
+ * are summed as given (returns included; cleaning is the caller's job). */
+#ifndef SG_RFM_H
+#define SG_RFM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "table.h"
+
+typedef enum sg_rfm_freq { SG_RFM_INVOICES = 0, SG_RFM_DAYS } sg_rfm_freq;
+
+typedef struct sg_rfm_options {
+    const char *customer;     /* column names */
+    const char *date;         /* SG_DATETIME */
+    const char *invoice;      /* any type; NULL with SG_RFM_DAYS */
+    const char *amount;       /* numeric */
+    int64_t as_of;            /* seconds since epoch */
+    int has_as_of;            /* 0: the day after the last date in the data (midnight) */
+    sg_rfm_freq freq;
+    double unit_days;         /* btyd unit: 1 (days), 7 (weeks), 30.4375 (months) */
+} sg_rfm_options;
+
+void sg_rfm_options_init(sg_rfm_options *o);
+
+typedef struct sg_rfm_info {
+    int64_t as_of;            /* the as_of used */
+    size_t rows_used;
+    size_t rows_after_as_of;  /* ignored */
+    size_t rows_missing;      /* ignored: missing customer, date or amount */
+} sg_rfm_info;
+
+/* One row per customer, sorted by customer: customer (same type as the
+ * input: string, sorted bytewise, in a new dictionary; int64 or double,
+ * sorted by value), recency_days (int64), frequency (int64), monetary (double),
+ * avg_basket (double), first_purchase, last_purchase (datetime),
+ * tenure_days (int64), btyd_frequency (int64), btyd_recency (double),
+ * btyd_T (double). */
+sg_table *sg_rfm_aggregate(const sg_table *tx, const sg_rfm_options *o, sg_rfm_info *info,
+                           sg_error *err);
+
+/* ---- scores ---- */
+
+/* Quantile scoring of one column into 1..bins: the bin edges are the
+ * quantiles at k/bins (type 7), a value gets the number of edges it is
+ * strictly above plus one (equal values always get equal scores; when ties
+ * collapse edges some scores are not used), reversed (bins+1-score) when
+ * `reverse` (recency: recent = high score).  edges receives bins-1 values.
+ * Explicit thresholds: pass them in `edges` with `given = 1` (ascending,
+ * bins-1 of them); a value v gets 1 + #(edges e with v > e)... the same rule.
+ * bins: 2..10.  Missing (or NaN) values get a missing score; so do all
+ * values when none is present.  edges may be NULL when not given; name
+ * NULL keeps the column's name.  The result is an int64 column. */
+sg_column *sg_score_column(const sg_column *c, const char *name, int bins, int reverse,
+                           double *edges, int given, sg_error *err);
+
+/* ---- streaming ---- */
+
+/* Computes the same table as sg_rfm_aggregate straight from a CSV file,
+ * without building a dataset: one pass with libcsv over the needed columns,
+ * memory proportional to customers.  frequency (invoices) counts an invoice
+ * when it differs from the customer's previous invoice, which is exact when
+ * the lines of an invoice are contiguous, as in order exports; likewise
+ * frequency in days and btyd_frequency count changes of day / period,
+ * exact when each customer's rows come in time order.  Per record, after
+ * parsing (a bad number or date is an SG_EDATA error naming
+ * file:line:column): no customer -> dropped (or an error), invoice starting
+ * with cancel_prefix -> dropped, missing date or amount -> rows_missing,
+ * non-positive -> dropped, after as_of -> rows_after_as_of.  Slash dates
+ * that fit DD/MM and MM/DD keep both readings until a part > 12 decides
+ * (day first if nothing does).  The customer column is always a string. */
+typedef struct sg_rfm_csv_options {
+    const char *quantity;        /* amount = quantity * price when o->amount is NULL */
+    const char *price;
+    const char *cancel_prefix;   /* drop rows whose invoice starts with it (NULL: keep) */
+    int drop_nonpositive;        /* drop rows with quantity <= 0 or price <= 0 (or amount <= 0) */
+    int drop_missing_customer;   /* drop rows without a customer (else: an error) */
+    char delim;                  /* 0: detect */
+    void (*progress)(void *ud, uint64_t done, uint64_t total);
+    void *progress_ud;
+} sg_rfm_csv_options;
+
+void sg_rfm_csv_options_init(sg_rfm_csv_options *co);
+
+typedef struct sg_rfm_csv_info {
+    sg_rfm_info rfm;
+    uint64_t rows_read;
+    uint64_t rows_dropped;       /* by the cleaning options */
+} sg_rfm_csv_info;
+
+sg_table *sg_rfm_csv(const char *path, const sg_rfm_options *o, const sg_rfm_csv_options *co,
+                     sg_rfm_csv_info *info, sg_error *err);
+
+#endif

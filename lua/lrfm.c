@@ -1,0 +1,229 @@
+/* segmint.rfm and segmint.rfm_csv: per-customer RFM fields and scores. */
+#include <math.h>
+#include <string.h>
+
+#include "datetime.h"
+#include "lsegmint.h"
+#include "mem.h"
+#include "ops.h"
+#include "rfm.h"
+
+#define MAX_BINS 10
+
+static const char *opt_column(lua_State *L, int t, const char *key, int required)
+{
+    const char *s = sgl_opt_string(L, t, key, NULL);
+    if (!s && required)
+        luaL_error(L, "rfm: option '%s' (a column name) is required", key);
+    return s;
+}
+
+/* Reads the options shared by rfm and rfm_csv. */
+static void read_rfm_options(lua_State *L, int t, sg_rfm_options *o, int *bins)
+{
+    sg_rfm_options_init(o);
+    o->customer = opt_column(L, t, "customer", 1);
+    o->date = opt_column(L, t, "date", 1);
+    o->invoice = opt_column(L, t, "invoice", 0);
+    o->amount = opt_column(L, t, "amount", 0);
+    const char *as_of = sgl_opt_string(L, t, "as_of", NULL);
+    if (as_of) {
+        int64_t v;
+        if (sg_datetime_parse(as_of, strlen(as_of), SG_DATE_ISO, &v, NULL) != 0)
+            luaL_error(L, "rfm: option 'as_of' must be a date 'YYYY-MM-DD[ HH:MM:SS]', got '%s'", as_of);
+        o->as_of = v;
+        o->has_as_of = 1;
+    }
+    const char *freq = sgl_opt_string(L, t, "frequency", "invoices");
+    if (strcmp(freq, "invoices") == 0)
+        o->freq = SG_RFM_INVOICES;
+    else if (strcmp(freq, "days") == 0)
+        o->freq = SG_RFM_DAYS;
+    else
+        luaL_error(L, "rfm: option 'frequency' must be \"invoices\" or \"days\", got '%s'", freq);
+    if (o->freq == SG_RFM_INVOICES && !o->invoice)
+        luaL_error(L, "rfm: option 'invoice' is required with frequency = \"invoices\"");
+    const char *unit = sgl_opt_string(L, t, "unit", "days");
+    if (strcmp(unit, "days") == 0)
+        o->unit_days = 1;
+    else if (strcmp(unit, "weeks") == 0)
+        o->unit_days = 7;
+    else if (strcmp(unit, "months") == 0)
+        o->unit_days = 30.4375;
+    else
+        luaL_error(L, "rfm: option 'unit' (for the btyd_* fields) must be \"days\", \"weeks\" or \"months\", got '%s'", unit);
+    lua_getfield(L, t, "bins");
+    *bins = (int)luaL_optinteger(L, -1, 5);
+    lua_pop(L, 1);
+    if (*bins < 2 || *bins > MAX_BINS)
+        luaL_error(L, "rfm: option 'bins' must be between 2 and %d", MAX_BINS);
+}
+
+static void push_edges(lua_State *L, const double *e, int n)
+{
+    lua_createtable(L, n, 0);
+    for (int k = 0; k < n; k++) {
+        lua_pushnumber(L, e[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+}
+
+/* The customer column of the result is always called "customer", whatever
+ * the input called it, so rules and reports can rely on the name. */
+static void name_customer_column(lua_State *L, sg_table *t, const char *input_name)
+{
+    sg_column *c = sg_table_col(t, input_name);
+    if (!c || strcmp(input_name, "customer") == 0)
+        return;
+    if (sg_table_col(t, "customer"))
+        luaL_error(L, "rfm: the input customer column '%s' clashes with the output column 'customer'", input_name);
+    char *name = sg_strdup("customer");
+    if (!name)
+        luaL_error(L, "out of memory");
+    sg_free(c->name);   /* a fresh column, owned by this table alone */
+    c->name = name;
+}
+
+/* Adds r_score, f_score, m_score and rfm_score to the dataset box d; pushes the edges table. */
+static void add_scores(lua_State *L, int opts, sgl_dataset *d, int bins)
+{
+    static const struct { const char *col, *out, *key; int reverse; } s[] = {
+        { "recency_days", "r_score", "recency", 1 },
+        { "frequency", "f_score", "frequency", 0 },
+        { "monetary", "m_score", "monetary", 0 },
+    };
+    double edges[3][MAX_BINS];
+    int given[3] = { 0, 0, 0 };
+    if (lua_getfield(L, opts, "thresholds") == LUA_TTABLE) {
+        for (int k = 0; k < 3; k++) {
+            if (lua_getfield(L, -1, s[k].key) == LUA_TTABLE) {
+                if ((int)lua_rawlen(L, -1) != bins - 1)
+                    luaL_error(L, "rfm: thresholds.%s must hold %d ascending values (bins - 1)", s[k].key, bins - 1);
+                for (int j = 0; j < bins - 1; j++) {
+                    lua_rawgeti(L, -1, j + 1);
+                    int isnum;
+                    edges[k][j] = (double)lua_tonumberx(L, -1, &isnum);
+                    if (!isnum)
+                        luaL_error(L, "rfm: thresholds.%s[%d] must be a number", s[k].key, j + 1);
+                    lua_pop(L, 1);
+                }
+                given[k] = 1;
+            } else if (!lua_isnil(L, -1)) {
+                luaL_error(L, "rfm: thresholds.%s must be a list of numbers", s[k].key);
+            }
+            lua_pop(L, 1);
+        }
+    } else if (!lua_isnil(L, -1)) {
+        luaL_error(L, "rfm: option 'thresholds' must be a table { recency = {...}, frequency = {...}, monetary = {...} }");
+    }
+    lua_pop(L, 1);
+    sg_error err;
+    for (int k = 0; k < 3; k++) {
+        sg_column *src = sg_table_col(d->t, s[k].col);
+        sg_column *c = sg_score_column(src, s[k].out, bins, s[k].reverse, edges[k], given[k], &err);
+        if (!c || sg_table_add(d->t, c, &err) != 0)
+            sgl_raise(L, &err);
+    }
+    sg_table *with = sg_table_derive(d->t, "rfm_score", "r_score * 100 + f_score * 10 + m_score", &err);
+    if (!with)
+        sgl_raise(L, &err);
+    sg_table_free(d->t);
+    d->t = with;
+    lua_createtable(L, 0, 3);
+    for (int k = 0; k < 3; k++) {
+        push_edges(L, edges[k], bins - 1);
+        lua_setfield(L, -2, s[k].key);
+    }
+}
+
+static void push_info(lua_State *L, const sg_rfm_info *info, int edges_idx)
+{
+    lua_createtable(L, 0, 5);
+    char buf[32];
+    sg_datetime_format(info->as_of, info->as_of % 86400 == 0, buf, sizeof buf);
+    lua_pushstring(L, buf);
+    lua_setfield(L, -2, "as_of");
+    lua_pushinteger(L, (lua_Integer)info->rows_used);
+    lua_setfield(L, -2, "rows_used");
+    lua_pushinteger(L, (lua_Integer)info->rows_after_as_of);
+    lua_setfield(L, -2, "rows_after_as_of");
+    lua_pushinteger(L, (lua_Integer)info->rows_missing);
+    lua_setfield(L, -2, "rows_missing");
+    lua_pushvalue(L, edges_idx);
+    lua_setfield(L, -2, "edges");
+}
+
+/* segmint.rfm(dataset, options) -> customers, info */
+static int l_rfm(lua_State *L)
+{
+    sg_table *tx = sgl_check_dataset(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    sg_rfm_options o;
+    int bins;
+    read_rfm_options(L, 2, &o, &bins);
+    if (!o.amount)
+        return luaL_error(L, "rfm: option 'amount' (a column name) is required");
+    sgl_dataset *d = sgl_new_dataset(L);
+    sg_rfm_info info;
+    sg_error err;
+    d->t = sg_rfm_aggregate(tx, &o, &info, &err);
+    if (!d->t)
+        return sgl_raise(L, &err);
+    name_customer_column(L, d->t, o.customer);
+    add_scores(L, 2, d, bins);
+    push_info(L, &info, lua_gettop(L));
+    lua_remove(L, -2);
+    return 2;
+}
+
+/* segmint.rfm_csv(path, options) -> customers, info (streaming, memory grows with customers) */
+static int l_rfm_csv(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    sg_rfm_options o;
+    int bins;
+    read_rfm_options(L, 2, &o, &bins);
+    sg_rfm_csv_options co;
+    sg_rfm_csv_options_init(&co);
+    co.quantity = sgl_opt_string(L, 2, "quantity", NULL);
+    co.price = sgl_opt_string(L, 2, "price", NULL);
+    if (!o.amount && !(co.quantity && co.price))
+        return luaL_error(L, "rfm_csv: give 'amount', or 'quantity' and 'price'");
+    co.cancel_prefix = sgl_opt_string(L, 2, "cancel_prefix", NULL);
+    lua_getfield(L, 2, "positive_only");
+    co.drop_nonpositive = lua_toboolean(L, -1);
+    lua_getfield(L, 2, "drop_missing_customer");
+    co.drop_missing_customer = lua_isnil(L, -1) ? 1 : lua_toboolean(L, -1);
+    lua_pop(L, 2);
+    const char *delim = sgl_opt_string(L, 2, "delim", NULL);
+    if (delim) {
+        if (strlen(delim) != 1)
+            return luaL_error(L, "rfm_csv: option 'delim' must be one character");
+        co.delim = delim[0];
+    }
+    sgl_dataset *d = sgl_new_dataset(L);
+    sg_rfm_csv_info info;
+    sg_error err;
+    d->t = sg_rfm_csv(path, &o, &co, &info, &err);
+    if (!d->t)
+        return sgl_fail(L, &err);
+    name_customer_column(L, d->t, o.customer);
+    add_scores(L, 2, d, bins);
+    push_info(L, &info.rfm, lua_gettop(L));
+    lua_remove(L, -2);
+    lua_pushinteger(L, (lua_Integer)info.rows_read);
+    lua_setfield(L, -2, "rows_read");
+    lua_pushinteger(L, (lua_Integer)info.rows_dropped);
+    lua_setfield(L, -2, "rows_dropped");
+    return 2;
+}
+
+static const luaL_Reg rfm_functions[] = {
+    { "rfm", l_rfm }, { "rfm_csv", l_rfm_csv }, { NULL, NULL }
+};
+
+void sgl_open_rfm(lua_State *L)
+{
+    luaL_setfuncs(L, rfm_functions, 0);
+}

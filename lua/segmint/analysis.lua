@@ -1,0 +1,309 @@
+-- The default analysis: from raw transactions to RFM scores, segments,
+-- cross-selling, a campaign plan, an executive summary and a manifest.
+-- Recipes call it with their column mapping, rule files and template:
+--
+--   sg.analysis {
+--     transactions = "data/transactions.csv",
+--     read = { types = { ... } },                -- segmint.read_csv options
+--     columns = { customer = "CustomerID", invoice = "InvoiceNo", date = "InvoiceDate",
+--                 quantity = "Quantity", price = "UnitPrice", item = "StockCode" },
+--     clean = { cancellations = "drop", non_product = { "POST" } },   -- segmint.clean policies
+--     rfm = { bins = 5, frequency = "invoices", as_of = "2011-12-10" },
+--     cross_sell = { item = "StockCode", min_support = 0.01 },
+--     segments = require "rules.segments", campaigns = require "rules.campaigns",
+--     alerts = require "rules.alerts", template = require "templates.summary",
+--     currency = "£", out = out, seed = seed,
+--   }
+--
+-- Writes customers.csv, segments.csv, campaigns.csv, campaign_targets.csv,
+-- cross_sell_rules.csv, summary.md and manifest.json into `out`, and
+-- returns a table of every intermediate dataset for further work.
+local report = require "segmint.report"
+
+local M = {}
+
+local function need(cfg, key, what)
+  if cfg[key] == nil then error(string.format("analysis: '%s' is required (%s)", key, what), 3) end
+  return cfg[key]
+end
+
+local function month_key(s) return s:sub(1, 7) end
+
+local function prev_month(ym)
+  local y, m = ym:match("^(%d+)-(%d+)$")
+  y, m = tonumber(y), tonumber(m) - 1
+  if m == 0 then y, m = y - 1, 12 end
+  return string.format("%04d-%02d", y, m)
+end
+
+-- Alert figures from the clean transactions and the customer table.
+local function alerts(sg, clean, cols, customers, rules_alerts, as_of)
+  local a = {}
+  local inactive = customers:filter(string.format("recency_days > %d", rules_alerts.inactive_days))
+  a.inactive = { count = #inactive, share = #customers > 0 and #inactive / #customers or 0,
+                 days = rules_alerts.inactive_days }
+  a.inactive.alert = #inactive > 0
+  -- average basket: last period_days before as_of against the period before
+  local days = rules_alerts.period_days
+  local dref = cols.date:match("^[%a_][%w_]*$") and cols.date or ("`" .. cols.date .. "`")
+  local function basket(from_days, to_days)
+    local part = clean:filter(string.format("days_between(%s, date('%s')) > %d and days_between(%s, date('%s')) <= %d",
+      dref, as_of, from_days, dref, as_of, to_days))
+    local inv = #part > 0 and part:count_distinct(cols.invoice) or 0
+    if inv == 0 then return nil end
+    return part:stats("amount").sum / inv
+  end
+  local cur, prev = basket(0, days), basket(days, 2 * days)
+  a.basket = { current = cur, previous = prev, days = days }
+  if cur and prev and prev > 0 then
+    a.basket.change = cur / prev - 1
+    a.basket.alert = a.basket.change < -rules_alerts.basket_drop
+  end
+  -- monthly churn: buyers of the month before the last full month who did not buy in it
+  local months = clean:derive("_month", string.format("month_start(%s)", dref))
+  local last_full = prev_month(month_key(as_of))
+  local before = prev_month(last_full)
+  local function buyers(ym)
+    local set = {}
+    local g = months:filter(string.format("_month == date('%s-01')", ym)):group_by(cols.customer, { { "n", "count" } })
+    local ids = g:column(cols.customer)
+    for i = 1, ids.n do set[ids[i]] = true end
+    return set
+  end
+  local b1, b2 = buyers(before), buyers(last_full)
+  local n1, lost = 0, 0
+  for id in pairs(b1) do
+    n1 = n1 + 1
+    if not b2[id] then lost = lost + 1 end
+  end
+  a.churn = { month = last_full, previous_month = before, rate = n1 > 0 and lost / n1 or nil,
+              threshold = rules_alerts.monthly_churn }
+  a.churn.alert = a.churn.rate ~= nil and a.churn.rate > rules_alerts.monthly_churn
+  return a
+end
+
+local function set_of(list)
+  local s = {}
+  for _, v in ipairs(list or {}) do s[v] = true end
+  return s
+end
+
+-- The date a report is generated: SOURCE_DATE_EPOCH when set (for
+-- reproducible outputs), else today (UTC).
+function M.run_date()
+  local epoch = tonumber(os.getenv("SOURCE_DATE_EPOCH") or "")
+  return os.date("!%Y-%m-%d", epoch and math.floor(epoch) or nil)
+end
+
+function M.run(sg, cfg)
+  local cols = need(cfg, "columns", "the column mapping")
+  for _, k in ipairs({ "customer", "invoice", "date", "quantity", "price" }) do
+    if not cols[k] then error(string.format("analysis: columns.%s is required", k), 2) end
+  end
+  local out = need(cfg, "out", "the output directory")
+  local tpl = need(cfg, "template", "the summary template")
+  local loc = report.locales[tpl.language or "en"] or report.locales.en
+  local cur = cfg.currency or ""
+  local al = cfg.alerts or { inactive_days = 90, period_days = 90, basket_drop = 0.2, monthly_churn = 0.05 }
+  local res = {}
+
+  -- 1. load
+  local tx = assert(sg.read_csv(need(cfg, "transactions", "the transactions CSV file"), cfg.read))
+  sg.info("loaded %s", tostring(tx))
+
+  -- 2. clean
+  local copts = {}
+  for k, v in pairs(cfg.clean or {}) do copts[k] = v end
+  for k, v in pairs(cols) do if copts[k] == nil then copts[k] = v end end
+  copts.amount = "amount"
+  local clean, crep = sg.clean(tx, copts)
+  res.transactions, res.clean, res.cleaning = tx, clean, crep
+  sg.info("cleaned: %d of %d lines kept", crep.rows_out, crep.rows_in)
+
+  -- 3. RFM and segments
+  local ropts = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount" }
+  for k, v in pairs(cfg.rfm or {}) do ropts[k] = v end
+  local rfm, rinfo = sg.rfm(clean, ropts)
+  local segs = cfg.segments_set or sg.segments(need(cfg, "segments", "the segment rules"), { bins = ropts.bins })
+  for _, w in ipairs(segs.warnings) do sg.info("segments: %s", w) end
+  local customers = segs:assign(rfm)
+  res.rfm_info, res.segments = rinfo, segs
+
+  -- 4. cross-selling
+  local xs = cfg.cross_sell or {}
+  local model = sg.cross_sell(clean, { invoice = cols.invoice, item = xs.item or cols.item,
+    min_support = xs.min_support, min_count = xs.min_count })
+  local xrules = model:rules()
+  local recs = model:recommend(clean, { customer = cols.customer, top_n = xs.top_n or 3 })
+  res.cross_sell_rules, res.recommendations = xrules, recs
+
+  -- 5. campaigns
+  local camps = sg.campaigns(need(cfg, "campaigns", "the campaign rules"))
+  local plan, targets, with_campaign = camps:plan(customers, { segments = segs, recommendations = recs })
+  customers = with_campaign
+  res.plan, res.targets = plan, targets
+
+  -- recommended products as one text column
+  local rec_text = recs:group_by("customer", { { "recommended_products", "count" } })
+  do
+    local by = {}
+    for _, r in recs:rows() do
+      by[r.customer] = by[r.customer] and (by[r.customer] .. " " .. tostring(r.item)) or tostring(r.item)
+    end
+    local ids = rec_text:column("customer")
+    local vals = { n = ids.n }
+    for i = 1, ids.n do vals[i] = by[ids[i]] end
+    rec_text = rec_text:with_column("recommended_products", vals, "string")
+  end
+  customers = customers:join(rec_text, { on = "customer", how = "left" })
+  res.customers = customers
+
+  -- 6. tables
+  local seg_table = customers:group_by("segment", {
+    { "customers", "count" }, { "revenue", "sum", "monetary" }, { "orders", "sum", "frequency" },
+    { "avg_recency_days", "mean", "recency_days" } })
+  local total_customers, total_revenue = #customers, customers:stats("monetary").sum or 0
+  seg_table = seg_table
+    :derive("share", string.format("customers / %d", math.max(total_customers, 1)))
+    :derive("revenue_share", string.format("revenue / %.17g", total_revenue ~= 0 and total_revenue or 1))
+    :derive("avg_basket", "revenue / orders")
+  -- in the order of the rule table
+  local order = {}
+  for i, n in ipairs(segs:names()) do order[n] = i end
+  local seg_rows = {}
+  for _, r in seg_table:rows() do seg_rows[#seg_rows + 1] = r end
+  table.sort(seg_rows, function(a, b) return (order[a.segment] or 1e9) < (order[b.segment] or 1e9) end)
+  local seg_cols = { "segment", "customers", "share", "revenue", "revenue_share", "orders", "avg_basket", "avg_recency_days" }
+  local spec = {}
+  for j, c in ipairs(seg_cols) do
+    local vals = { n = #seg_rows }
+    for i, r in ipairs(seg_rows) do vals[i] = r[c] end
+    spec[j] = { c, vals }
+  end
+  seg_table = sg.dataset(spec)
+  res.segment_table = seg_table
+
+  -- 7. summary
+  local period = tx:stats(cols.date)
+  local al_fig = alerts(sg, clean, cols, customers, al, rinfo.as_of:sub(1, 10))
+  local action_set, engaged_set = set_of(al.action_segments), set_of(al.engaged_segments)
+  local ctx = {
+    generated = cfg.generated or M.run_date(),
+    period_start = period.min:sub(1, 10), period_end = period.max:sub(1, 10),
+    as_of = rinfo.as_of:sub(1, 10),
+    customers = report.number(total_customers, 0, loc),
+    revenue = report.money(total_revenue, cur, loc),
+    invoices = report.number(customers:stats("frequency").sum or 0, 0, loc),
+    rows_in = report.number(crep.rows_in, 0, loc), rows_out = report.number(crep.rows_out, 0, loc),
+    segments = {}, campaigns = {}, kpis = {}, alerts = {}, cleaning = {},
+  }
+  local orders = customers:stats("frequency").sum or 0
+  ctx.avg_basket = report.money(orders > 0 and total_revenue / orders or 0, cur, loc)
+  ctx.avg_orders = report.number(total_customers > 0 and orders / total_customers or 0, 2, loc)
+  local engaged, action_n, action_rev = 0, 0, 0
+  local action_names = {}
+  for _, r in ipairs(seg_rows) do
+    local rule = segs:rule(r.segment) or {}
+    if engaged_set[r.segment] then engaged = engaged + r.customers end
+    if action_set[r.segment] then
+      action_n = action_n + r.customers
+      action_rev = action_rev + r.revenue
+      action_names[#action_names + 1] = r.segment
+    end
+    ctx.segments[#ctx.segments + 1] = {
+      name = r.segment, customers = report.number(r.customers, 0, loc), share = report.percent(r.share, loc),
+      revenue = report.money(r.revenue, cur, loc), revenue_share = report.percent(r.revenue_share, loc),
+      avg_basket = report.money(r.avg_basket, cur, loc), avg_recency = report.number(r.avg_recency_days, 0, loc),
+      why = rule.why or "", action = action_set[r.segment] and (rule.action or "") or false,
+    }
+  end
+  ctx.engaged_count = report.number(engaged, 0, loc)
+  ctx.engaged_share = report.percent(total_customers > 0 and engaged / total_customers or 0, loc)
+  ctx.action_count = report.number(action_n, 0, loc)
+  ctx.action_share = report.percent(total_customers > 0 and action_n / total_customers or 0, loc)
+  ctx.action_segments = #action_names > 0 and table.concat(action_names, ", ") or "-"
+  ctx.action_revenue = report.percent(total_revenue ~= 0 and action_rev / total_revenue or 0, loc)
+  local total_cost, total_rev = 0, 0
+  local kpi_seen = {}
+  for i, r in plan:rows() do
+    local camp
+    for _, c in ipairs(camps.campaigns) do if c.name == r.campaign then camp = c end end
+    total_cost, total_rev = total_cost + r.cost, total_rev + r.expected_revenue
+    ctx.campaigns[i] = {
+      name = r.campaign, channel = r.channel, offer = r.offer,
+      eligible = report.number(r.eligible, 0, loc), targeted = report.number(r.targeted, 0, loc),
+      budget = r.budget and report.money(r.budget, cur, loc, 0) or "-",
+      cost = report.money(r.cost, cur, loc, 0), expected_revenue = report.money(r.expected_revenue, cur, loc, 0),
+      roi = r.expected_roi and report.percent(r.expected_roi, loc, 0) or "-",
+    }
+    for _, k in ipairs(camp and camp.kpis or {}) do
+      if not kpi_seen[k] then kpi_seen[k] = true; ctx.kpis[#ctx.kpis + 1] = k end
+    end
+  end
+  ctx.total_cost = report.money(total_cost, cur, loc, 0)
+  ctx.total_revenue = report.money(total_rev, cur, loc, 0)
+  local top = {}
+  for i, r in xrules:head(10):rows() do
+    top[i] = { antecedent = tostring(r.antecedent), consequent = tostring(r.consequent),
+               lift = report.number(r.lift, 1, loc), confidence = report.percent(r.confidence, loc) }
+  end
+  ctx.cross_sell = #top > 0 and { rules = top } or false
+  local ta = tpl.alerts or {}
+  if al_fig.inactive.alert and ta.inactive then
+    ctx.alerts[#ctx.alerts + 1] = { text = report.render(ta.inactive, {
+      count = report.number(al_fig.inactive.count, 0, loc), share = report.percent(al_fig.inactive.share, loc),
+      days = al_fig.inactive.days }) }
+  end
+  if al_fig.basket.alert and ta.basket_drop then
+    ctx.alerts[#ctx.alerts + 1] = { text = report.render(ta.basket_drop, {
+      current = report.money(al_fig.basket.current, cur, loc), previous = report.money(al_fig.basket.previous, cur, loc),
+      change = report.percent(al_fig.basket.change, loc), days = al_fig.basket.days }) }
+  end
+  if al_fig.churn.alert and ta.churn then
+    ctx.alerts[#ctx.alerts + 1] = { text = report.render(ta.churn, {
+      rate = report.percent(al_fig.churn.rate, loc), month = al_fig.churn.month,
+      previous_month = al_fig.churn.previous_month, threshold = report.percent(al_fig.churn.threshold, loc) }) }
+  end
+  for i, s in ipairs(crep.steps) do
+    ctx.cleaning[i] = { reason = (tpl.reasons or {})[s.reason] or s.reason,
+      rows = report.number(s.rows, 0, loc), revenue = report.money(s.revenue, cur, loc) }
+  end
+  res.alerts = al_fig
+  local summary = report.render(tpl.text, ctx, "summary template")
+
+  -- 8. outputs
+  local files = {}
+  local function write_csv(name, ds)
+    ds:write_csv(out .. "/" .. name)
+    files[#files + 1] = name
+  end
+  write_csv("customers.csv", customers)
+  write_csv("segments.csv", seg_table)
+  write_csv("campaigns.csv", plan)
+  write_csv("campaign_targets.csv", targets)
+  write_csv("cross_sell_rules.csv", xrules)
+  local f = assert(io.open(out .. "/summary.md", "w"))
+  f:write(summary)
+  f:close()
+  files[#files + 1] = "summary.md"
+  table.sort(files)
+  local inputs = {}
+  for _, p in ipairs({ cfg.transactions }) do
+    inputs[#inputs + 1] = { path = p, sha256 = assert(sg.sha256_file(p)) }
+  end
+  local manifest = {
+    segmint = sg.version, generated = ctx.generated, seed = cfg.seed, inputs = inputs, outputs = files,
+    parameters = { columns = cols, clean = crep.policy, as_of = rinfo.as_of, bins = ropts.bins or 5,
+      frequency = ropts.frequency or "invoices", language = tpl.language or "en", currency = cur,
+      rfm_edges = rinfo.edges, cross_sell = { item = xs.item or cols.item, min_support = xs.min_support } },
+    counts = { transactions = #tx, clean = #clean, customers = #customers, rules = #xrules },
+  }
+  local m = assert(io.open(out .. "/manifest.json", "w"))
+  m:write(sg.json_encode(manifest), "\n")
+  m:close()
+  res.summary = summary
+  sg.info("wrote %s to %s", table.concat(files, ", ") .. ", manifest.json", out)
+  return res
+end
+
+return M

@@ -1,0 +1,102 @@
+-- segmint.clean: the retail cleaning policies, each optional and named,
+-- with a report of what was removed by reason, in rows and in revenue.
+--
+--   local clean, report = sg.clean(tx, {
+--     customer = "CustomerID", invoice = "InvoiceNo", quantity = "Quantity",
+--     price = "UnitPrice", date = "InvoiceDate", item = "StockCode",
+--     missing_customer = "drop",      -- or "keep"
+--     cancellations = "drop",         -- "drop", "net" (against the purchases they cancel) or "keep"
+--     cancel_prefix = "C",            -- invoices starting with this are cancellations
+--     returns = "drop",               -- other rows with quantity <= 0: "drop" or "keep"
+--     nonpositive_price = "drop",     -- price <= 0: "drop" or "keep"
+--     non_product = { "POST", "M" },  -- item codes that are not products (postage, fees)
+--     duplicates = "keep",            -- exact duplicate lines: "drop" or "keep"
+--     amount = "Amount",              -- the column added: quantity * price
+--   })
+local M = {}
+
+local function quote(s) return "'" .. tostring(s):gsub("\\", "\\\\"):gsub("'", "\\'") .. "'" end
+local function ref(col) return col:match("^[%a_][%w_]*$") and col or ("`" .. col .. "`") end
+
+local function choice(opts, key, allowed, default)
+  local v = opts[key]
+  if v == nil then return default end
+  for _, a in ipairs(allowed) do if v == a then return v end end
+  error(string.format("clean: option '%s' must be %s, got '%s'", key,
+    '"' .. table.concat(allowed, '" or "') .. '"', tostring(v)), 3)
+end
+
+function M.clean(ds, opts)
+  if type(opts) ~= "table" then error("clean: options table expected", 2) end
+  for _, k in ipairs({ "quantity", "price" }) do
+    if type(opts[k]) ~= "string" then error(string.format("clean: option '%s' (a column name) is required", k), 2) end
+  end
+  for _, k in ipairs({ "customer", "invoice", "quantity", "price", "date", "item" }) do
+    if opts[k] and not ds:has(opts[k]) then
+      error(string.format("clean: option '%s' names column '%s', which the data does not have (columns: %s)",
+        k, opts[k], table.concat(ds:columns(), ", ")), 2)
+    end
+  end
+  local q, p = ref(opts.quantity), ref(opts.price)
+  local amount = opts.amount or "amount"
+  local policy = {
+    missing_customer = choice(opts, "missing_customer", { "drop", "keep" }, opts.customer and "drop" or "keep"),
+    cancellations = choice(opts, "cancellations", { "drop", "net", "keep" }, opts.invoice and "drop" or "keep"),
+    returns = choice(opts, "returns", { "drop", "keep" }, "drop"),
+    nonpositive_price = choice(opts, "nonpositive_price", { "drop", "keep" }, "drop"),
+    duplicates = choice(opts, "duplicates", { "drop", "keep" }, "keep"),
+  }
+  if policy.missing_customer == "drop" and not opts.customer then error("clean: missing_customer = \"drop\" needs option 'customer'", 2) end
+  if policy.cancellations ~= "keep" and not opts.invoice then error("clean: cancellations need option 'invoice'", 2) end
+  if policy.cancellations == "net" and not (opts.customer and opts.item and opts.date) then
+    error("clean: cancellations = \"net\" needs options 'customer', 'item' and 'date'", 2)
+  end
+  if opts.non_product and not opts.item then error("clean: non_product needs option 'item'", 2) end
+
+  local cur = ds:derive(amount, string.format("%s * %s", q, p))
+  local report = { steps = {}, rows_in = #cur, revenue_in = cur:stats(amount).sum or 0, policy = policy }
+  local function step(reason, keep_expr)
+    local kept = cur:filter(keep_expr)
+    local removed = #cur - #kept
+    local rev = (cur:stats(amount).sum or 0) - (kept:stats(amount).sum or 0)
+    report.steps[#report.steps + 1] = { reason = reason, rows = removed, revenue = rev }
+    cur = kept
+  end
+  local cancel_expr = opts.invoice and string.format("starts_with(%s, %s)", ref(opts.invoice), quote(opts.cancel_prefix or "C"))
+  if policy.missing_customer == "drop" then
+    step("missing customer", string.format("not is_missing(%s)", ref(opts.customer)))
+  end
+  if policy.cancellations == "drop" then
+    step("cancellations", string.format("not coalesce(%s, false)", cancel_expr))
+  elseif policy.cancellations == "net" then
+    local before_rows, before_rev = #cur, cur:stats(amount).sum or 0
+    local netted, unmatched = cur:net_cancellations {
+      customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price,
+      date = opts.date, cancel = string.format("coalesce(%s, false)", cancel_expr),
+      match_price = opts.match_price ~= false,
+    }
+    cur = netted:derive(amount, string.format("%s * %s", q, p))
+      :filter(string.format("not coalesce(%s, false) and %s != 0", cancel_expr, q))
+    report.steps[#report.steps + 1] = { reason = "cancellations (netted)", rows = before_rows - #cur,
+      revenue = before_rev - (cur:stats(amount).sum or 0), unmatched_quantity = unmatched }
+  end
+  if policy.returns == "drop" then step("returns and quantity <= 0", string.format("%s > 0", q)) end
+  if policy.nonpositive_price == "drop" then step("price <= 0", string.format("%s > 0", p)) end
+  if opts.non_product and #opts.non_product > 0 then
+    local codes = {}
+    for i, c in ipairs(opts.non_product) do codes[i] = quote(c) end
+    step("non-product codes", string.format("not coalesce(%s in (%s), false)", ref(opts.item), table.concat(codes, ", ")))
+  end
+  if policy.duplicates == "drop" then
+    local marked = cur:mark_duplicates("_segmint_dup")
+    cur = marked
+    step("exact duplicates", "not _segmint_dup")
+    cur = cur:drop("_segmint_dup")
+  end
+  report.rows_out = #cur
+  report.revenue_out = cur:stats(amount).sum or 0
+  if opts.customer then report.customers_out = cur:count_distinct(opts.customer) end
+  return cur, report
+end
+
+return M

@@ -1,0 +1,153 @@
+-- Text templates and locale-aware number formatting for reports.
+--
+-- Templates use a small mustache-like syntax:
+--   {{name}}                  a value (already formatted text, or a number)
+--   {{#list}} ... {{/list}}   repeated for each item of a list (names inside refer to the item)
+--   {{#flag}} ... {{/flag}}   shown when flag is true or a non-empty list
+--   {{^flag}} ... {{/flag}}   shown when flag is false, nil or an empty list
+local M = {}
+
+-- Locales: how numbers, money and percentages are written.
+M.locales = {
+  en = { thousands = ",", decimal = ".", money = "{sign}{symbol}{number}", percent = "{number}%" },
+  fr = { thousands = " ", decimal = ",", money = "{sign}{number} {symbol}", percent = "{number} %" },
+}
+
+local function group_digits(int, sep)
+  local out = int:reverse():gsub("(%d%d%d)", "%1\0"):reverse()
+  out = out:gsub("^%z", ""):gsub("%z", sep)
+  return out
+end
+
+-- number(x, decimals, locale) -> "1,234.57" / "1 234,57"
+function M.number(x, decimals, loc)
+  if x == nil or x ~= x then return "n/a" end
+  loc = loc or M.locales.en
+  decimals = decimals or 0
+  local s = string.format("%." .. decimals .. "f", math.abs(x))
+  local int, frac = s:match("^(%d+)%.?(%d*)$")
+  local body = group_digits(int, loc.thousands)
+  if frac ~= "" then body = body .. loc.decimal .. frac end
+  if x < 0 and s:find("[1-9]") then body = "-" .. body end
+  return body
+end
+
+function M.money(x, symbol, loc, decimals)
+  if x == nil or x ~= x then return "n/a" end
+  loc = loc or M.locales.en
+  local body = M.number(math.abs(x), decimals or 2, loc)
+  local sign = (x < 0 and body:find("[1-9]")) and "-" or ""
+  return (loc.money:gsub("{(%w+)}", { sign = sign, symbol = symbol or "", number = body }))
+end
+
+function M.percent(share, loc, decimals)
+  if share == nil or share ~= share then return "n/a" end
+  loc = loc or M.locales.en
+  return (loc.percent:gsub("{number}", M.number(share * 100, decimals or 1, loc)))
+end
+
+local function lookup(stack, name)
+  for i = #stack, 1, -1 do
+    local ctx = stack[i]
+    if type(ctx) == "table" then
+      local v = ctx
+      for part in name:gmatch("[^%.]+") do
+        if type(v) ~= "table" then v = nil; break end
+        v = v[part]
+      end
+      if v ~= nil then return v end
+    end
+  end
+  return nil
+end
+
+local function truthy(v)
+  if type(v) == "table" then return #v > 0 or next(v) ~= nil end
+  return v ~= nil and v ~= false and v ~= "" and v ~= 0
+end
+
+-- Parses a template into a tree; errors name the template and the line.
+local function parse(text, name)
+  local root = { children = {} }
+  local stack = { root }
+  local pos = 1
+  while true do
+    local s, e, tag = text:find("{{%s*(.-)%s*}}", pos)
+    local node = stack[#stack]
+    if not s then
+      node.children[#node.children + 1] = text:sub(pos)
+      break
+    end
+    local kind, key = tag:sub(1, 1), tag:sub(2):match("^%s*(.-)%s*$")
+    local before = text:sub(pos, s - 1)
+    -- a section tag alone on its line takes the whole line with it
+    if kind == "#" or kind == "^" or kind == "/" then
+      local line_start = before:match("()[ \t]*$")
+      local at_line_start = line_start == 1 and (pos == 1 or text:sub(pos - 1, pos - 1) == "\n")
+        or before:sub(line_start - 1, line_start - 1) == "\n"
+      local after = text:match("^[ \t]*\r?\n", e + 1)
+      if at_line_start and (after or e == #text) then
+        before = before:sub(1, line_start - 1)
+        e = e + (after and #after or 0)
+      end
+    end
+    node.children[#node.children + 1] = before
+    local _, line = text:sub(1, s):gsub("\n", "")
+    if kind == "#" or kind == "^" then
+      local child = { section = key, invert = kind == "^", children = {}, line = line + 1 }
+      node.children[#node.children + 1] = child
+      stack[#stack + 1] = child
+    elseif kind == "/" then
+      if #stack == 1 or node.section ~= key then
+        error(string.format("%s:%d: {{/%s}} closes %s", name, line + 1, key,
+          node.section and ("{{#" .. node.section .. "}}") or "nothing"), 0)
+      end
+      stack[#stack] = nil
+    else
+      node.children[#node.children + 1] = { var = tag }
+    end
+    pos = e + 1
+  end
+  if #stack > 1 then
+    error(string.format("%s:%d: {{#%s}} is never closed", name, stack[#stack].line, stack[#stack].section), 0)
+  end
+  return root
+end
+
+local function render_node(node, stack, out)
+  for _, child in ipairs(node.children) do
+    if type(child) == "string" then
+      out[#out + 1] = child
+    elseif child.var then
+      local v
+      if child.var == "." then v = stack[#stack] else v = lookup(stack, child.var) end
+      if v == nil then error(string.format("template: no value for {{%s}}", child.var), 0) end
+      out[#out + 1] = tostring(v)
+    else
+      local v = lookup(stack, child.section)
+      if child.invert then
+        if not truthy(v) then render_node(child, stack, out) end
+      elseif type(v) == "table" and #v > 0 then
+        for _, item in ipairs(v) do
+          stack[#stack + 1] = item
+          render_node(child, stack, out)
+          stack[#stack] = nil
+        end
+      elseif truthy(v) then
+        stack[#stack + 1] = v
+        render_node(child, stack, out)
+        stack[#stack] = nil
+      end
+    end
+  end
+end
+
+-- render(template_text, context [, name]) -> text
+function M.render(text, ctx, name)
+  local tree = parse(text, name or "template")
+  local out = {}
+  render_node(tree, { ctx }, out)
+  return table.concat(out)
+end
+
+return M

@@ -1,0 +1,23 @@
+-- The default recipe on the UCI Online Retail file: RFM scores, segments,
+-- cross-selling, a campaign plan and the executive summary.
+-- Run: segmint run recipes/en/retail.lua [--set input=PATH] --out results
+local sg = require "segmint"
+local input = params.input or "../shared/data/online_retail/online_retail.csv"
+
+sg.analysis {
+  transactions = input,
+  read = { types = { InvoiceNo = "string", StockCode = "string", CustomerID = "string" } },
+  columns = { customer = "CustomerID", invoice = "InvoiceNo", date = "InvoiceDate",
+              quantity = "Quantity", price = "UnitPrice", item = "StockCode" },
+  clean = { cancellations = "drop", cancel_prefix = "C", returns = "drop",
+            non_product = { "POST", "D", "M", "C2", "DOT", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "S" } },
+  rfm = { bins = 5, frequency = "invoices", as_of = params.as_of or "2011-12-10" },
+  cross_sell = { min_support = 0.01, top_n = 3 },
+  segments = require "rules.segments",
+  campaigns = require "rules.campaigns",
+  alerts = require "rules.alerts",
+  template = require "templates.summary",
+  currency = "£",
+  out = out,
+  seed = seed,
+}

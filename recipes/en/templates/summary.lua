@@ -1,0 +1,89 @@
+-- The executive summary (summary.md).  Edit the wording freely: {{name}}
+-- inserts a value, {{#list}}...{{/list}} repeats a block for each item,
+-- {{^list}}...{{/list}} shows a block when the list is empty.  Numbers
+-- arrive already formatted for the language of the recipe.
+return {
+  language = "en",
+  alerts = {
+    inactive = "**Inactive customers**: {{count}} customers ({{share}}) have not bought for more than {{days}} days.",
+    basket_drop = "**Average basket down**: {{current}} over the last {{days}} days against {{previous}} the {{days}} days before ({{change}}).",
+    churn = "**Monthly churn**: {{rate}} of the customers who bought in {{previous_month}} did not buy in {{month}} (threshold {{threshold}}).",
+  },
+  text = [[
+# Customer analysis: executive summary
+
+Generated on {{generated}} from data covering {{period_start}} to {{period_end}} (scores as of {{as_of}}).
+
+## Key figures
+
+| Indicator | Value |
+|---|---:|
+| Customers analysed | {{customers}} |
+| Revenue | {{revenue}} |
+| Orders | {{invoices}} |
+| Average basket | {{avg_basket}} |
+| Average orders per customer | {{avg_orders}} |
+| Engaged customers | {{engaged_count}} ({{engaged_share}}) |
+
+## Segments
+
+| Segment | Customers | Share | Revenue | Share of revenue | Average basket | Average recency (days) |
+|---|---:|---:|---:|---:|---:|---:|
+{{#segments}}
+| {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} |
+{{/segments}}
+
+## Customers needing action now
+
+{{action_count}} customers ({{action_share}}) are in {{action_segments}}; they account for {{action_revenue}} of past revenue.
+
+{{#segments}}
+{{#action}}
+- **{{name}}**: {{why}}. Recommended: {{action}}.
+{{/action}}
+{{/segments}}
+
+## Campaign plan
+
+| Campaign | Channel | Offer | Eligible | Targeted | Budget | Cost | Expected revenue | Expected ROI |
+|---|---|---|---:|---:|---:|---:|---:|---:|
+{{#campaigns}}
+| {{name}} | {{channel}} | {{offer}} | {{eligible}} | {{targeted}} | {{budget}} | {{cost}} | {{expected_revenue}} | {{roi}} |
+{{/campaigns}}
+
+Total cost {{total_cost}} for an expected revenue of {{total_revenue}}.
+
+{{#cross_sell}}
+Products most often bought together (by lift):
+
+{{#rules}}
+- {{antecedent}} → {{consequent}}: lift {{lift}}, confidence {{confidence}}
+{{/rules}}
+{{/cross_sell}}
+
+## KPIs to watch
+
+{{#kpis}}
+- {{.}}
+{{/kpis}}
+
+## Alerts
+
+{{#alerts}}
+- {{text}}
+{{/alerts}}
+{{^alerts}}
+No alert: every indicator is within its threshold.
+{{/alerts}}
+
+## Data preparation
+
+{{rows_in}} transaction lines read, {{rows_out}} kept.
+
+| Removed | Lines | Revenue |
+|---|---:|---:|
+{{#cleaning}}
+| {{reason}} | {{rows}} | {{revenue}} |
+{{/cleaning}}
+]],
+}

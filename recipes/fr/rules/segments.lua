@@ -1,0 +1,43 @@
+-- Segments clients à partir des scores R/F/M (1 = le moins bon, 5 = le
+-- meilleur ; la récence est inversée : 5 = achat le plus récent).  La
+-- première règle qui correspond l'emporte.  `segmint check` vérifie ce
+-- fichier (champs inconnus, plages vides, règles jamais atteintes, cases
+-- de scores non couvertes).
+return {
+  { "Champions",             r = "4-5", f = "4-5", m = "4-5",
+    why = "achats récents, fréquents et les plus élevés",
+    action = "les récompenser : avant-premières, avantages fidélité ; solliciter des avis" },
+  { "Clients fidèles",       r = "2-5", f = "3-5", m = "3-5",
+    why = "dépensent bien et achètent souvent",
+    action = "montée en gamme ; programme de fidélité" },
+  { "Nouveaux clients",      r = "4-5", f = "<= 1", m = "<= 1",
+    why = "achat très récent mais peu fréquent",
+    action = "accueil, premières réussites, construire la relation" },
+  { "Prometteurs",           r = "3-4", f = "<= 1", m = "<= 1",
+    why = "acheteurs récents qui ont peu dépensé",
+    action = "notoriété de la marque, essais gratuits" },
+  { "À surveiller",          r = "2-3", f = "2-3", m = "2-3",
+    why = "récence, fréquence et montant au-dessus de la moyenne, sans achat très récent",
+    action = "offres limitées dans le temps selon les achats passés" },
+  { "En sommeil proche",     r = "2-3", f = "<= 2", m = "<= 2",
+    why = "récence, fréquence et montant sous la moyenne",
+    action = "contenus utiles, produits populaires" },
+  { "Fidèles potentiels",    r = "3-5", f = "1-3", m = "1-3",
+    why = "clients récents à fréquence moyenne",
+    action = "offres d'adhésion, recommandations personnalisées" },
+  { "À ne pas perdre",       r = "<= 1", f = "4-5", m = "4-5",
+    why = "les plus gros achats, souvent, mais plus de retour depuis longtemps",
+    action = "les reconquérir : nouveautés, renouvellements ; leur parler" },
+  { "À risque",              r = "<= 2", f = "2-5", m = "2-5",
+    why = "ont beaucoup dépensé et souvent, mais il y a longtemps",
+    action = "e-mails de réactivation personnalisés" },
+  { "Perdus",                r = "1", f = "1", m = "1",
+    why = "récence, fréquence et montant les plus bas",
+    action = "campagne de relance, ou les laisser" },
+  { "En hibernation",        r = "1-2", f = "1-2", m = "1-2",
+    why = "dernier achat ancien, peu de commandes, faible montant",
+    action = "autres produits pertinents, remises spéciales" },
+  { "Autres",
+    why = "aucune règle ci-dessus ne correspond",
+    action = "suivre" },
+}

@@ -1,0 +1,88 @@
+-- La synthèse (summary.md).  {{nom}} insère une valeur, {{#liste}}...{{/liste}}
+-- répète un bloc pour chaque élément, {{^liste}}...{{/liste}} affiche un
+-- bloc quand la liste est vide.  Les nombres arrivent déjà formatés.
+return {
+  language = "fr",
+  alerts = {
+    inactive = "**Clients inactifs** : {{count}} clients ({{share}}) n'ont rien acheté depuis plus de {{days}} jours.",
+    basket_drop = "**Panier moyen en baisse** : {{current}} sur les {{days}} derniers jours contre {{previous}} sur les {{days}} jours précédents ({{change}}).",
+    churn = "**Attrition mensuelle** : {{rate}} des clients ayant acheté en {{previous_month}} n'ont pas acheté en {{month}} (seuil {{threshold}}).",
+  },
+  text = [[
+# Analyse clients : synthèse
+
+Générée le {{generated}} à partir des données du {{period_start}} au {{period_end}} (scores au {{as_of}}).
+
+## Chiffres clés
+
+| Indicateur | Valeur |
+|---|---:|
+| Clients analysés | {{customers}} |
+| Chiffre d'affaires | {{revenue}} |
+| Commandes | {{invoices}} |
+| Panier moyen | {{avg_basket}} |
+| Commandes par client | {{avg_orders}} |
+| Clients engagés | {{engaged_count}} ({{engaged_share}}) |
+
+## Segments
+
+| Segment | Clients | Part | Chiffre d'affaires | Part du CA | Panier moyen | Récence moyenne (jours) |
+|---|---:|---:|---:|---:|---:|---:|
+{{#segments}}
+| {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} |
+{{/segments}}
+
+## Clients à traiter maintenant
+
+{{action_count}} clients ({{action_share}}) sont dans les segments {{action_segments}} ; ils représentent {{action_revenue}} du chiffre d'affaires passé.
+
+{{#segments}}
+{{#action}}
+- **{{name}}** : {{why}}. Recommandé : {{action}}.
+{{/action}}
+{{/segments}}
+
+## Plan de campagnes
+
+| Campagne | Canal | Offre | Éligibles | Ciblés | Budget | Coût | CA attendu | ROI attendu |
+|---|---|---|---:|---:|---:|---:|---:|---:|
+{{#campaigns}}
+| {{name}} | {{channel}} | {{offer}} | {{eligible}} | {{targeted}} | {{budget}} | {{cost}} | {{expected_revenue}} | {{roi}} |
+{{/campaigns}}
+
+Coût total {{total_cost}} pour un chiffre d'affaires attendu de {{total_revenue}}.
+
+{{#cross_sell}}
+Produits le plus souvent achetés ensemble (par lift) :
+
+{{#rules}}
+- {{antecedent}} → {{consequent}} : lift {{lift}}, confiance {{confidence}}
+{{/rules}}
+{{/cross_sell}}
+
+## Indicateurs à suivre
+
+{{#kpis}}
+- {{.}}
+{{/kpis}}
+
+## Alertes
+
+{{#alerts}}
+- {{text}}
+{{/alerts}}
+{{^alerts}}
+Aucune alerte : tous les indicateurs sont dans leurs seuils.
+{{/alerts}}
+
+## Préparation des données
+
+{{rows_in}} lignes de transactions lues, {{rows_out}} conservées.
+
+| Retiré | Lignes | Chiffre d'affaires |
+|---|---:|---:|
+{{#cleaning}}
+| {{reason}} | {{rows}} | {{revenue}} |
+{{/cleaning}}
+]],
+}

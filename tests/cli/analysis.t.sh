@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The default recipe end to end: outputs, determinism, French, rule edits,
+# rule typos, and the Online Retail recipes when the shared data is present.
+set -euo pipefail
+source "$SG_ROOT/tests/tap/tap.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SOURCE_DATE_EPOCH=1764547200   # 2025-12-01: the summary's generation date
+
+run "$SEGMINT" demo --out "$work/a" --customers 1500 --quiet
+is "$code" 0 "demo: exit 0"
+for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv summary.md manifest.json; do
+  [[ -s "$work/a/$f" ]]; ok $? "demo writes $f"
+done
+is "$(head -1 "$work/a/customers.csv")" \
+  "customer,recency_days,frequency,monetary,avg_basket,first_purchase,last_purchase,tenure_days,btyd_frequency,btyd_recency,btyd_T,r_score,f_score,m_score,rfm_score,segment,campaign,recommended_products" \
+  "customers.csv columns"
+customers=$(($(wc -l < "$work/a/customers.csv") - 1))
+seg_total=$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$work/a/segments.csv")
+is "$seg_total" "$customers" "segments.csv counts every customer once"
+like "$(cat "$work/a/summary.md")" "Generated on 2025-12-01 from data covering 2023-01-01 to 2024-12-30" "summary states the generation date and period"
+with_commas=$(echo "$customers" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
+like "$(cat "$work/a/summary.md")" "\| Customers analysed \| $with_commas \|" "summary counts the customers"
+like "$(cat "$work/a/summary.md")" "## Campaign plan" "summary has the campaign plan"
+like "$(cat "$work/a/manifest.json")" "\"sha256\":[[:space:]]*\"[0-9a-f]{64}\"" "manifest has the input's sha256"
+sha=$(sha256sum "$work/a/data/transactions.csv" | cut -d' ' -f1)
+like "$(cat "$work/a/manifest.json")" "$sha" "manifest sha256 matches the input"
+
+# same inputs, same bytes
+run "$SEGMINT" run "$SG_ROOT/recipes/en/demo.lua" --out "$work/b" --set data="$work/a/data" --quiet
+is "$code" 0 "rerun on the same data: exit 0"
+for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv summary.md; do
+  cmp -s "$work/a/$f" "$work/b/$f"; ok $? "$f is byte-identical on a rerun"
+done
+
+# French
+run "$SEGMINT" run "$SG_ROOT/recipes/fr/demo.lua" --out "$work/fr" --set data="$work/a/data" --quiet
+is "$code" 0 "French demo: exit 0"
+like "$(cat "$work/fr/summary.md")" "# Analyse clients : synthèse" "French summary"
+like "$(cat "$work/fr/summary.md")" "Chiffre d'affaires \| [0-9 ]+,[0-9]{2} €" "French number format"
+like "$(cat "$work/fr/segments.csv")" "Champions" "French segment names"
+
+# editing a threshold in a rule file changes the segment counts on the next run
+mkdir -p "$work/edit"
+cp -r "$SG_ROOT/recipes/en/." "$work/edit/"
+sed -i 's/{ "Champions",          r = "4-5", f = "4-5", m = "4-5",/{ "Champions",          r = "5", f = "5", m = "5",/' "$work/edit/rules/segments.lua"
+run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/e" --set data="$work/a/data" --quiet
+is "$code" 0 "edited rules: exit 0"
+a=$(awk -F, '$1 == "Champions" { print $2 }' "$work/a/segments.csv")
+e=$(awk -F, '$1 == "Champions" { print $2 }' "$work/e/segments.csv")
+[[ -n "$a" && -n "$e" && "$e" -lt "$a" ]]; ok $? "narrower Champions rule: fewer Champions ($a -> $e)"
+
+# a typo in a rule file: file, line and field, no traceback into library code
+sed -i 's/  { "Loyal Customers",    r = "2-5", f = "3-5", m = "3-5",/  { "Loyal Customers",    r = "2-5", frequncy = "3-5", m = "3-5",/' "$work/edit/rules/segments.lua"
+run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/t" --set data="$work/a/data" --quiet
+is "$code" 1 "typo in a rule file: exit 1"
+like "$err" "rules/segments\.lua:[0-9]+: rule 'Loyal Customers': unknown field 'frequncy' \(did you mean 'frequency'\?\)" "typo: file, line, rule and field"
+unlike "$err" "stack traceback" "typo: no traceback"
+[[ ! -e "$work/t/customers.csv" ]]; ok $? "typo: no output written"
+run "$SEGMINT" check "$work/edit/demo.lua"
+is "$code" 1 "check finds the typo"
+like "$err" "unknown field 'frequncy'" "check names the typo"
+run "$SEGMINT" check "$SG_ROOT/recipes/en/demo.lua"
+is "$code" 0 "check: the shipped English rules pass"
+is "$(grep -c warning <<< "$out")" 1 "check: one warning, on the R rfm package table"
+like "$out" "segments_rfm_package\.lua:[0-9]+: rule 'Champions' can never match" "check: the warning names file, line and rule"
+run "$SEGMINT" check "$SG_ROOT/recipes/fr/retail.lua"
+is "$code" 0 "check: the shipped French rules are clean"
+
+# Online Retail
+file="$SG_ROOT/../shared/data/online_retail/online_retail.csv"
+if [[ -f "$file" ]]; then
+  for lang in en fr; do
+    run "$SEGMINT" run "$SG_ROOT/recipes/$lang/retail.lua" --out "$work/r$lang" --set input="$file" --quiet
+    is "$code" 0 "Online Retail ($lang): exit 0"
+    is "$(($(wc -l < "$work/r$lang/customers.csv") - 1))" 4334 "Online Retail ($lang): customers after removing postage and fees"
+  done
+  like "$(cat "$work/ren/summary.md")" "from data covering 2010-12-01 to 2011-12-09 \(scores as of 2011-12-10\)" "Online Retail period"
+else
+  echo "# shared data absent: Online Retail checks skipped"
+fi
+
+done_testing

@@ -1,0 +1,30 @@
+-- Templates and number formatting per language.
+local sg = require "segmint"
+local report = sg.report
+local t = require("tap")(print)
+
+local en, fr = report.locales.en, report.locales.fr
+t.is(report.number(1234.56, 2, en), "1,234.56", "English number")
+t.is(report.number(1234.56, 2, fr), "1 234,56", "French number")
+t.is(report.money(1234.56, "€", fr), "1 234,56 €", "French money")
+t.is(report.money(1234.56, "£", en), "£1,234.56", "English money")
+t.is(report.money(-5.5, "£", en), "-£5.50", "negative money")
+t.is(report.number(-0.001, 2, en), "0.00", "no negative zero")
+t.is(report.percent(0.1234, en), "12.3%", "English percent")
+t.is(report.percent(0.1234, fr), "12,3 %", "French percent")
+t.is(report.number(999, 0, en), "999", "no separator below a thousand")
+t.is(report.number(1000000, 0, en), "1,000,000", "millions")
+
+t.is(report.render("Hi {{name}}!", { name = "you" }), "Hi you!", "a value")
+t.is(report.render("{{#l}}[{{x}}]{{/l}}", { l = { { x = 1 }, { x = 2 } } }), "[1][2]", "a list")
+t.is(report.render("{{#l}}\n| {{.}} |\n{{/l}}\nend", { l = { "a", "b" } }), "| a |\n| b |\nend",
+  "standalone section lines leave no blank lines")
+t.is(report.render("{{^l}}none{{/l}}", { l = {} }), "none", "inverted section on an empty list")
+t.is(report.render("{{#f}}yes{{/f}}{{^f}}no{{/f}}", { f = false }), "no", "boolean sections")
+t.is(report.render("{{#item}}{{name}} {{outer}}{{/item}}", { item = { name = "n" }, outer = "o" }), "n o",
+  "names resolve through enclosing contexts")
+t.raises(function() report.render("{{missing}}", {}) end, "no value for {{missing}}", "a missing value is an error")
+t.raises(function() report.render("a\n{{#x}}b", { x = true }, "t.md") end, "t.md:2: {{#x}} is never closed",
+  "an unclosed section names the line")
+t.raises(function() report.render("{{/x}}", {}, "t.md") end, "t.md:1: {{/x}} closes nothing", "a stray close")
+t.done()

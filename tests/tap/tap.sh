@@ -22,10 +22,8 @@ unlike() { # unlike TEXT REGEX NAME
 run() {  # run CMD... : sets out, err, code
   local o e
   o=$(mktemp); e=$(mktemp)
-  set +e
   "$@" >"$o" 2>"$e"
   code=$?
-  set -e
   out=$(cat "$o"); err=$(cat "$e")
   rm -f "$o" "$e"
 }

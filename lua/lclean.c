@@ -51,19 +51,20 @@ static int l_net_cancellations(lua_State *L)
     const char *cancel = sgl_opt_string(L, 2, "cancel", NULL);
     if (!customer || !item || !quantity || !date || !cancel)
         return luaL_error(L, "net_cancellations: options customer, item, quantity, date and cancel are required");
-    lua_getfield(L, 2, "match_price");
+    sgl_rawfield(L, 2, "match_price");
     int match_price = lua_isnil(L, -1) ? 1 : lua_toboolean(L, -1);
     lua_pop(L, 1);
     if (match_price && !price)
         return luaL_error(L, "net_cancellations: option 'price' is required with match_price");
     sg_error err;
+    sg_error_clear(&err);
     sg_expr *e = sg_expr_parse(cancel, t, &err);
     if (!e)
         return sgl_raise(L, &err);
     sg_column *flag = sg_expr_type(e) == SG_BOOL ? sg_expr_eval(e, t, "cancel", &err) : NULL;
     sg_expr_free(e);
     if (!flag) {
-        if (err.code == SG_OK || !err.msg[0])
+        if (err.code == SG_OK)
             return luaL_error(L, "net_cancellations: 'cancel' must be a condition, got '%s'", cancel);
         return sgl_raise(L, &err);
     }
@@ -105,7 +106,7 @@ static const luaL_Reg clean_methods[] = {
 void sgl_open_clean(lua_State *L)
 {
     luaL_getmetatable(L, SG_DATASET_MT);
-    lua_getfield(L, -1, "__index");
+    sgl_rawfield(L, -1, "__index");
     luaL_setfuncs(L, clean_methods, 0);
     lua_pop(L, 2);
 }

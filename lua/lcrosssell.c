@@ -36,7 +36,7 @@ static int l_tostring(lua_State *L)
 
 static double opt_number(lua_State *L, int t, const char *key, double def)
 {
-    lua_getfield(L, t, key);
+    sgl_rawfield(L, t, key);
     double v = def;
     if (!lua_isnil(L, -1)) {
         int isnum;
@@ -100,13 +100,13 @@ static int l_recommend(lua_State *L)
     const char *customer = sgl_opt_string(L, 3, "customer", NULL);
     if (!customer)
         return luaL_error(L, "recommend: option 'customer' (a column name) is required");
-    lua_getfield(L, 3, "top_n");
+    sgl_rawfield(L, 3, "top_n");
     lua_Integer top = luaL_optinteger(L, -1, 3);
     lua_pop(L, 1);
     if (top < 1 || top > 100)
         return luaL_error(L, "recommend: 'top_n' must be between 1 and 100");
     const sg_column *only = NULL;
-    if (lua_getfield(L, 3, "only") != LUA_TNIL) {
+    if (sgl_rawfield(L, 3, "only") != LUA_TNIL) {
         sg_table *ot = sgl_check_dataset(L, lua_gettop(L));
         only = sg_table_col(ot, customer);
         if (!only)
@@ -135,6 +135,8 @@ void sgl_open_crosssell(lua_State *L)
 {
     if (luaL_newmetatable(L, SG_COOC_MT)) {
         luaL_setfuncs(L, cooc_meta, 0);
+        lua_pushliteral(L, SG_COOC_MT);
+        lua_setfield(L, -2, "__metatable");
         luaL_newlib(L, cooc_methods);
         lua_setfield(L, -2, "__index");
     }

@@ -62,7 +62,7 @@ static void push_report(lua_State *L, const sg_csv_report *r, const sg_table *t)
 static size_t read_overrides(lua_State *L, int opts, sg_csv_override *ov)
 {
     size_t n = 0;
-    if (lua_getfield(L, opts, "types") == LUA_TTABLE) {
+    if (sgl_rawfield(L, opts, "types") == LUA_TTABLE) {
         int types = lua_gettop(L);
         lua_pushnil(L);
         while (lua_next(L, types)) {
@@ -83,7 +83,7 @@ static size_t read_overrides(lua_State *L, int opts, sg_csv_override *ov)
         luaL_error(L, "read_csv option 'types' must be a table");
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, opts, "formats") == LUA_TTABLE) {
+    if (sgl_rawfield(L, opts, "formats") == LUA_TTABLE) {
         int formats = lua_gettop(L);
         lua_pushnil(L);
         while (lua_next(L, formats)) {
@@ -155,7 +155,7 @@ static int l_read_csv(lua_State *L)
     if (lua_istable(L, 2)) {
         opt.noverrides = read_overrides(L, 2, ov);
         opt.overrides = ov;
-        if (lua_getfield(L, 2, "na") == LUA_TTABLE) {
+        if (sgl_rawfield(L, 2, "na") == LUA_TTABLE) {
             size_t n = (size_t)lua_rawlen(L, -1);
             if (n > MAX_NA)
                 return luaL_error(L, "read_csv: at most %d missing markers", MAX_NA);
@@ -172,7 +172,7 @@ static int l_read_csv(lua_State *L)
             return luaL_error(L, "read_csv option 'na' must be a list of strings");
         }
         lua_pop(L, 1);   /* the na table stays alive in opts */
-        lua_getfield(L, 2, "max_rows");
+        sgl_rawfield(L, 2, "max_rows");
         if (!lua_isnil(L, -1)) {
             lua_Integer m = luaL_checkinteger(L, -1);
             if (m < 0)
@@ -184,7 +184,7 @@ static int l_read_csv(lua_State *L)
     progress_state ps = { path, -1 };
     int want_progress = sgl_progress_enabled(L);
     if (lua_istable(L, 2)) {
-        lua_getfield(L, 2, "progress");
+        sgl_rawfield(L, 2, "progress");
         if (!lua_isnil(L, -1))
             want_progress = lua_toboolean(L, -1);
         lua_pop(L, 1);

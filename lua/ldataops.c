@@ -133,7 +133,8 @@ static int l_describe(lua_State *L)
 /* ds:filter("Quantity > 0 and UnitPrice > 0") or ds:filter(function(row) ... end) */
 static int l_filter(lua_State *L)
 {
-    sg_table *t = sgl_check_dataset(L, 1);
+    lua_settop(L, 2);
+    sg_table *t = sgl_pin_dataset(L, 1);   /* the callback may close the dataset */
     sg_error err;
     if (lua_type(L, 2) == LUA_TSTRING) {
         sgl_dataset *d = sgl_new_dataset(L);
@@ -165,7 +166,8 @@ static int l_filter(lua_State *L)
  * ds:derive("Band", function(row) ... end [, "string"]) */
 static int l_derive(lua_State *L)
 {
-    sg_table *t = sgl_check_dataset(L, 1);
+    lua_settop(L, 4);
+    sg_table *t = sgl_pin_dataset(L, 1);   /* the callback may close the dataset */
     const char *name = luaL_checkstring(L, 2);
     sg_error err;
     if (lua_type(L, 3) == LUA_TSTRING) {
@@ -296,7 +298,7 @@ static int l_group_by(lua_State *L)
             return luaL_error(L, "group_by: no aggregates given");
         qsort(outs, nouts, sizeof outs[0], cmp_str);
         for (size_t k = 0; k < nouts; k++) {
-            lua_getfield(L, 3, outs[k]);
+            sgl_rawfield(L, 3, outs[k]);
             read_agg(L, outs[k], &aggs[naggs++], 1);
             lua_pop(L, 1);
         }
@@ -318,14 +320,14 @@ static int l_join(lua_State *L)
     luaL_checktype(L, 3, LUA_TTABLE);
     const char *lk[MAX_KEYS], *rk[MAX_KEYS];
     size_t nl, nr;
-    int on = lua_getfield(L, 3, "on");
+    int on = sgl_rawfield(L, 3, "on");
     if (on != LUA_TNIL) {
         nl = sgl_names(L, lua_gettop(L), "join option 'on'", lk, MAX_KEYS);
         memcpy(rk, lk, nl * sizeof lk[0]);
         nr = nl;
     } else {
-        lua_getfield(L, 3, "left_on");
-        lua_getfield(L, 3, "right_on");
+        sgl_rawfield(L, 3, "left_on");
+        sgl_rawfield(L, 3, "right_on");
         if (lua_isnil(L, -1) || lua_isnil(L, -2))
             return luaL_error(L, "join needs 'on' or both 'left_on' and 'right_on'");
         nl = sgl_names(L, lua_gettop(L) - 1, "join option 'left_on'", lk, MAX_KEYS);
@@ -360,7 +362,7 @@ static int l_sort(lua_State *L)
     size_t n = sgl_names(L, 2, "sort", cols, MAX_KEYS);
     int all_desc = 0;
     if (lua_type(L, 3) == LUA_TTABLE) {
-        lua_getfield(L, 3, "desc");
+        sgl_rawfield(L, 3, "desc");
         all_desc = lua_toboolean(L, -1);
         lua_pop(L, 1);
     }

@@ -20,6 +20,23 @@ sg_table *sgl_check_dataset(lua_State *L, int idx)
     return d->t;
 }
 
+int sgl_rawfield(lua_State *L, int t, const char *key)
+{
+    t = lua_absindex(L, t);
+    lua_pushstring(L, key);
+    return lua_rawget(L, t);
+}
+
+sg_table *sgl_pin_dataset(lua_State *L, int idx)
+{
+    sg_table *t = sgl_check_dataset(L, idx);
+    sgl_dataset *pin = sgl_new_dataset(L);
+    pin->t = sg_table_share(t);
+    if (!pin->t)
+        luaL_error(L, "out of memory");
+    return pin->t;
+}
+
 sgl_dataset *sgl_new_dataset(lua_State *L)
 {
     sgl_dataset *d = lua_newuserdatauv(L, sizeof *d, 0);
@@ -43,7 +60,8 @@ void sgl_note_data_error(lua_State *L, const char *msg)
 
 int sgl_raise(lua_State *L, const sg_error *err)
 {
-    if (err->code == SG_EDATA || err->code == SG_EIO)
+    /* bad data only: a failed write (SG_EIO here) is not an input problem */
+    if (err->code == SG_EDATA)
         sgl_note_data_error(L, err->msg);
     if (err->code == SG_ENOMEM)
         return luaL_error(L, "%s", err->msg[0] ? err->msg : "out of memory");
@@ -125,7 +143,7 @@ const char *sgl_opt_string(lua_State *L, int t, const char *key, const char *def
 {
     if (lua_type(L, t) != LUA_TTABLE)
         return def;
-    lua_getfield(L, t, key);
+    sgl_rawfield(L, t, key);
     const char *s = def;
     if (!lua_isnil(L, -1)) {
         if (lua_type(L, -1) != LUA_TSTRING)
@@ -286,7 +304,7 @@ static sg_column *column_from_array(lua_State *L, int idx, const char *name, con
         luaL_error(L, "out of memory");
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
     /* honour explicit trailing nils: a field n = count */
-    if (lua_getfield(L, idx, "n") == LUA_TNUMBER)
+    if (sgl_rawfield(L, idx, "n") == LUA_TNUMBER)
         n = lua_tointeger(L, -1);
     lua_pop(L, 1);
     sg_type type;
@@ -583,7 +601,7 @@ static int l_rename(lua_State *L)
     for (size_t j = 0; j < t->ncols; j++) {
         sg_column *c = t->cols[j];
         sg_error err;
-        if (lua_getfield(L, 2, c->name) == LUA_TSTRING) {
+        if (sgl_rawfield(L, 2, c->name) == LUA_TSTRING) {
             sg_column *r = sg_column_copy(c, lua_tostring(L, -1));
             if (!r)
                 return luaL_error(L, "out of memory");
@@ -601,7 +619,8 @@ static int l_rename(lua_State *L)
 /* ds:with_column(name, values [, type]): a new dataset with a column from a Lua array */
 static int l_with_column(lua_State *L)
 {
-    sg_table *t = sgl_check_dataset(L, 1);
+    lua_settop(L, 4);
+    sg_table *t = sgl_pin_dataset(L, 1);   /* values may run __tostring */
     const char *name = luaL_checkstring(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     const char *type = luaL_optstring(L, 4, NULL);
@@ -641,6 +660,8 @@ void sgl_open_dataset(lua_State *L)
 {
     if (luaL_newmetatable(L, SG_DATASET_MT)) {
         luaL_setfuncs(L, dataset_meta, 0);
+        lua_pushliteral(L, SG_DATASET_MT);   /* recipes cannot reach or change the methods */
+        lua_setfield(L, -2, "__metatable");
         luaL_newlib(L, dataset_methods);
         lua_setfield(L, -2, "__index");
     }

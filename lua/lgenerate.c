@@ -20,7 +20,7 @@ static void gen_progress(void *ud, uint64_t done, uint64_t total)
 
 static double opt_number(lua_State *L, const char *key, double def)
 {
-    lua_getfield(L, 1, key);
+    sgl_rawfield(L, 1, key);
     double v = def;
     if (!lua_isnil(L, -1)) {
         int isnum;
@@ -57,7 +57,7 @@ static int l_generate(lua_State *L)
     o.cancel_rate = opt_number(L, "cancel_rate", o.cancel_rate);
     o.return_rate = opt_number(L, "return_rate", o.return_rate);
     o.start_date = sgl_opt_string(L, 1, "start", o.start_date);
-    lua_getfield(L, 1, "out");
+    sgl_rawfield(L, 1, "out");
     int out = lua_gettop(L);
     if (lua_type(L, out) != LUA_TSTRING)
         return luaL_error(L, "generate needs option 'out' (the output directory)");

@@ -1,11 +1,13 @@
-/* segmint.json_encode and segmint.sha256_file: what manifests need.
- * JSON through cJSON (object keys sorted, so output is deterministic),
- * SHA-256 through nettle. */
+/* What reports and manifests need: segmint.json_encode (cJSON, object keys
+ * sorted so output is deterministic), segmint.sha256_file (nettle) and
+ * segmint.write_text (atomic, under the write policy). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <nettle/sha2.h>
@@ -23,6 +25,7 @@ static int cmp_keys(const void *a, const void *b)
 static cJSON *to_json(lua_State *L, int idx, int depth, const char **why)
 {
     idx = lua_absindex(L, idx);
+    luaL_checkstack(L, 4, "json_encode: nesting");
     switch (lua_type(L, idx)) {
     case LUA_TNIL: return cJSON_CreateNull();
     case LUA_TBOOLEAN: return cJSON_CreateBool(lua_toboolean(L, idx));
@@ -143,8 +146,44 @@ static int l_sha256_file(lua_State *L)
     return 1;
 }
 
+/* segmint.write_text(path, text): writes a whole file under the write
+ * policy, through a temporary file renamed into place. */
+static int l_write_text(lua_State *L)
+{
+    const char *path = sgl_check_write_path(L, 1);
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, path);
+    luaL_addstring(&b, ".XXXXXX");
+    luaL_pushresult(&b);
+    char *tmp = lua_newuserdatauv(L, lua_rawlen(L, -1) + 1, 0);
+    memcpy(tmp, lua_tostring(L, -2), lua_rawlen(L, -2) + 1);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return luaL_error(L, "write_text: cannot create a file beside %s: %s", path, strerror(errno));
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    FILE *f = fdopen(fd, "wb");
+    int ok = f && fwrite(text, 1, len, f) == len;
+    if (f)
+        ok = (fclose(f) == 0) && ok;
+    else
+        close(fd);
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return luaL_error(L, "write_text: cannot write %s: %s", path, strerror(e));
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static const luaL_Reg json_functions[] = {
-    { "json_encode", l_json_encode }, { "sha256_file", l_sha256_file }, { NULL, NULL }
+    { "json_encode", l_json_encode }, { "sha256_file", l_sha256_file },
+    { "write_text", l_write_text }, { NULL, NULL }
 };
 
 void sgl_open_json(lua_State *L)

@@ -1,5 +1,6 @@
 /* segmint.rfm and segmint.rfm_csv: per-customer RFM fields and scores. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "datetime.h"
@@ -52,11 +53,29 @@ static void read_rfm_options(lua_State *L, int t, sg_rfm_options *o, int *bins)
         o->unit_days = 30.4375;
     else
         luaL_error(L, "rfm: option 'unit' (for the btyd_* fields) must be \"days\", \"weeks\" or \"months\", got '%s'", unit);
-    lua_getfield(L, t, "bins");
+    sgl_rawfield(L, t, "bins");
     *bins = (int)luaL_optinteger(L, -1, 5);
     lua_pop(L, 1);
     if (*bins < 2 || *bins > MAX_BINS)
         luaL_error(L, "rfm: option 'bins' must be between 2 and %d", MAX_BINS);
+}
+
+typedef struct progress_state {
+    const char *path;
+    int last_pct;
+} progress_state;
+
+static void draw_progress(void *ud, uint64_t done, uint64_t total)
+{
+    progress_state *p = ud;
+    int pct = total ? (int)(done * 100 / total) : 0;
+    if (pct == p->last_pct)
+        return;
+    p->last_pct = pct;
+    fprintf(stderr, "\rRFM over %s %3d%%", p->path, pct);
+    if (done >= total)
+        fputs("\n", stderr);
+    fflush(stderr);
 }
 
 static void push_edges(lua_State *L, const double *e, int n)
@@ -94,9 +113,9 @@ static void add_scores(lua_State *L, int opts, sgl_dataset *d, int bins)
     };
     double edges[3][MAX_BINS];
     int given[3] = { 0, 0, 0 };
-    if (lua_getfield(L, opts, "thresholds") == LUA_TTABLE) {
+    if (sgl_rawfield(L, opts, "thresholds") == LUA_TTABLE) {
         for (int k = 0; k < 3; k++) {
-            if (lua_getfield(L, -1, s[k].key) == LUA_TTABLE) {
+            if (sgl_rawfield(L, -1, s[k].key) == LUA_TTABLE) {
                 if ((int)lua_rawlen(L, -1) != bins - 1)
                     luaL_error(L, "rfm: thresholds.%s must hold %d ascending values (bins - 1)", s[k].key, bins - 1);
                 for (int j = 0; j < bins - 1; j++) {
@@ -191,9 +210,9 @@ static int l_rfm_csv(lua_State *L)
     if (!o.amount && !(co.quantity && co.price))
         return luaL_error(L, "rfm_csv: give 'amount', or 'quantity' and 'price'");
     co.cancel_prefix = sgl_opt_string(L, 2, "cancel_prefix", NULL);
-    lua_getfield(L, 2, "positive_only");
+    sgl_rawfield(L, 2, "positive_only");
     co.drop_nonpositive = lua_toboolean(L, -1);
-    lua_getfield(L, 2, "drop_missing_customer");
+    sgl_rawfield(L, 2, "drop_missing_customer");
     co.drop_missing_customer = lua_isnil(L, -1) ? 1 : lua_toboolean(L, -1);
     lua_pop(L, 2);
     const char *delim = sgl_opt_string(L, 2, "delim", NULL);
@@ -201,6 +220,11 @@ static int l_rfm_csv(lua_State *L)
         if (strlen(delim) != 1)
             return luaL_error(L, "rfm_csv: option 'delim' must be one character");
         co.delim = delim[0];
+    }
+    progress_state ps = { path, -1 };
+    if (sgl_progress_enabled(L)) {
+        co.progress = draw_progress;
+        co.progress_ud = &ps;
     }
     sgl_dataset *d = sgl_new_dataset(L);
     sg_rfm_csv_info info;

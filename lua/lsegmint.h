@@ -44,6 +44,13 @@ void sgl_push_value(lua_State *L, const sg_column *c, size_t i);
 const char *sgl_check_write_path(lua_State *L, int idx);
 /* Whether progress should be drawn on stderr. */
 int sgl_progress_enabled(lua_State *L);
+/* Pushes t[key] without metamethods (option tables are read raw, so no
+ * recipe code runs in the middle of a C operation); returns its type. */
+int sgl_rawfield(lua_State *L, int t, const char *key);
+/* Like sgl_check_dataset, but also pins the table: pushes a holder that
+ * shares its columns, so the data stays valid even if Lua code run during
+ * the operation (a callback) closes the dataset.  Returns the shared table. */
+sg_table *sgl_pin_dataset(lua_State *L, int idx);
 /* String option of a table argument, or def. */
 const char *sgl_opt_string(lua_State *L, int t, const char *key, const char *def);
 /* Reads a column-name list (a string or an array of strings) at idx into

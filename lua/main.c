@@ -394,6 +394,12 @@ static int run_recipe(host_options *o)
     lua_pushcfunction(L, run_protected);
     lua_pushlightuserdata(L, o);
     int status = lua_pcall(L, 1, 0, 1);
+    if (status == LUA_OK && budget_tripped) {
+        /* the recipe caught the budget error somewhere and went on */
+        status = LUA_ERRRUN;
+        lua_pushfstring(L, "instruction budget of %I exceeded (raise it with --max-instructions)",
+                        (lua_Integer)instruction_budget);
+    }
     int code = 0;
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
@@ -522,6 +528,8 @@ int main(int argc, char **argv)
         } else if (a[0] == '-' && a[1] == '-' && !v) {
             return usage_error("option %s needs a value", a);
         } else if (!strcmp(a, "--out")) {
+            if (!*v)
+                return usage_error("%s", "--out needs a directory name");
             o.out = v;
             have_out = 1;
             i++;

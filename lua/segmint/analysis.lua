@@ -39,7 +39,7 @@ end
 -- Alert figures from the clean transactions and the customer table.
 local function alerts(sg, clean, cols, customers, rules_alerts, as_of)
   local a = {}
-  local inactive = customers:filter(string.format("recency_days > %d", rules_alerts.inactive_days))
+  local inactive = customers:filter(string.format("recency_days > %d", math.floor(rules_alerts.inactive_days)))
   a.inactive = { count = #inactive, share = #customers > 0 and #inactive / #customers or 0,
                  days = rules_alerts.inactive_days }
   a.inactive.alert = #inactive > 0
@@ -47,7 +47,7 @@ local function alerts(sg, clean, cols, customers, rules_alerts, as_of)
   local days = rules_alerts.period_days
   local dref = cols.date:match("^[%a_][%w_]*$") and cols.date or ("`" .. cols.date .. "`")
   local function basket(from_days, to_days)
-    local part = clean:filter(string.format("days_between(%s, date('%s')) > %d and days_between(%s, date('%s')) <= %d",
+    local part = clean:filter(string.format("days_between(%s, date('%s')) > %g and days_between(%s, date('%s')) <= %g",
       dref, as_of, from_days, dref, as_of, to_days))
     local inv = #part > 0 and part:count_distinct(cols.invoice) or 0
     if inv == 0 then return nil end
@@ -82,6 +82,43 @@ local function alerts(sg, clean, cols, customers, rules_alerts, as_of)
   return a
 end
 
+local ALERT_DEFAULTS = { inactive_days = 90, period_days = 90, basket_drop = 0.20, monthly_churn = 0.05,
+  action_segments = {}, engaged_segments = {} }
+
+-- The alert thresholds with defaults for what the rule file leaves out;
+-- a bad value names the file, line and field.
+function M.alert_rules(tbl)
+  local rules = require "segmint.rules"
+  tbl = tbl or {}
+  local out = {}
+  for k, v in pairs(ALERT_DEFAULTS) do out[k] = v end
+  local checks = {
+    inactive_days = { 0, 36500, true }, period_days = { 1, 36500, true },
+    basket_drop = { 0, 1 }, monthly_churn = { 0, 1 },
+  }
+  for k, v in pairs(tbl) do
+    local c = checks[k]
+    local where = rules.where(tbl, 1, nil, tostring(k))
+    if c then
+      if type(v) ~= "number" or v < c[1] or v > c[2] or (c[3] and v ~= math.floor(v)) then
+        error(string.format("%salerts: field '%s' must be a %snumber from %s to %s, got %s", where, k,
+          c[3] and "whole " or "", c[1], c[2], tostring(v)), 0)
+      end
+    elseif k == "action_segments" or k == "engaged_segments" then
+      if type(v) ~= "table" then
+        error(string.format("%salerts: field '%s' must be a list of segment names", where, k), 0)
+      end
+    else
+      local known = { "inactive_days", "period_days", "basket_drop", "monthly_churn", "action_segments", "engaged_segments" }
+      local hint = type(k) == "string" and rules.suggest(k, known)
+      error(string.format("%salerts: unknown field '%s'%s", where, tostring(k),
+        hint and (" (did you mean '" .. hint .. "'?)") or ""), 0)
+    end
+    out[k] = v
+  end
+  return out
+end
+
 local function set_of(list)
   local s = {}
   for _, v in ipairs(list or {}) do s[v] = true end
@@ -104,7 +141,7 @@ function M.run(sg, cfg)
   local tpl = need(cfg, "template", "the summary template")
   local loc = report.locales[tpl.language or "en"] or report.locales.en
   local cur = cfg.currency or ""
-  local al = cfg.alerts or { inactive_days = 90, period_days = 90, basket_drop = 0.2, monthly_churn = 0.05 }
+  local al = M.alert_rules(cfg.alerts)
   local res = {}
 
   -- 1. load
@@ -127,6 +164,9 @@ function M.run(sg, cfg)
   local segs = cfg.segments_set or sg.segments(need(cfg, "segments", "the segment rules"), { bins = ropts.bins })
   for _, w in ipairs(segs.warnings) do sg.info("segments: %s", w) end
   local customers = segs:assign(rfm)
+  -- customers no rule matched (a table without a fallback) get a named group
+  customers = customers:derive("segment", string.format("coalesce(segment, '%s')",
+    (tpl.unassigned or "(no segment)"):gsub("'", "\\'")))
   res.rfm_info, res.segments = rinfo, segs
 
   -- 4. cross-selling
@@ -282,9 +322,7 @@ function M.run(sg, cfg)
   write_csv("campaigns.csv", plan)
   write_csv("campaign_targets.csv", targets)
   write_csv("cross_sell_rules.csv", xrules)
-  local f = assert(io.open(out .. "/summary.md", "w"))
-  f:write(summary)
-  f:close()
+  sg.write_text(out .. "/summary.md", summary)
   files[#files + 1] = "summary.md"
   table.sort(files)
   local inputs = {}
@@ -298,9 +336,7 @@ function M.run(sg, cfg)
       rfm_edges = rinfo.edges, cross_sell = { item = xs.item or cols.item, min_support = xs.min_support } },
     counts = { transactions = #tx, clean = #clean, customers = #customers, rules = #xrules },
   }
-  local m = assert(io.open(out .. "/manifest.json", "w"))
-  m:write(sg.json_encode(manifest), "\n")
-  m:close()
+  sg.write_text(out .. "/manifest.json", sg.json_encode(manifest) .. "\n")
   res.summary = summary
   sg.info("wrote %s to %s", table.concat(files, ", ") .. ", manifest.json", out)
   return res

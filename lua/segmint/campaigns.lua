@@ -20,7 +20,6 @@ local KEYS = { name = true, target = true, exclude = true, priority = true, chan
   offer = true, cost_per_contact = true, discount = true, conversion_rate = true, budget = true,
   budget_share = true, rank_by = true, allow_multiple = true, recommend = true, kpis = true,
   description = true, top_n = true }
-local TARGET_KEYS = { segments = true, clusters = true, when = true }
 
 local function known_list(t)
   local l = {}
@@ -65,6 +64,9 @@ local function compile_target(spec, tbl, i, name, key, errors)
       t.when = v
     elseif type(k) ~= "string" then
       errors[#errors + 1] = string.format("%scampaign '%s', field '%s': unexpected entry", where, name, key)
+    elseif rules.suggest(k, { "segments", "clusters" }) then
+      errors[#errors + 1] = string.format("%scampaign '%s', %s.%s: unknown key (did you mean '%s'?)", where,
+        name, key, k, rules.suggest(k, { "segments", "clusters" }))
     else
       local c, msg = rules.parse_condition(v)
       if not c then
@@ -108,6 +110,10 @@ local function compile(tbl)
       check_number(errors, rules.where(tbl, i, name, "budget_share"), name, "budget_share", c.budget_share, 0, 1)
       check_number(errors, rules.where(tbl, i, name, "priority"), name, "priority", c.priority, -1e9)
       check_number(errors, rules.where(tbl, i, name, "top_n"), name, "top_n", c.top_n, 1, 100)
+      if type(c.top_n) == "number" and c.top_n ~= math.floor(c.top_n) then
+        errors[#errors + 1] = string.format("%scampaign '%s', field 'top_n': expected a whole number, got %s",
+          rules.where(tbl, i, name, "top_n"), name, tostring(c.top_n))
+      end
       if c.budget and c.budget_share then
         errors[#errors + 1] = string.format("%scampaign '%s': give either 'budget' or 'budget_share', not both",
           rules.where(tbl, i, name, "budget_share"), name)
@@ -155,7 +161,7 @@ Plan.__index = Plan
 function M.new(tbl, opts)
   opts = opts or {}
   local compiled, errors, warnings = compile(tbl)
-  if #errors > 0 then error(table.concat(errors, "\n"), opts.level or 2) end
+  if #errors > 0 then error(table.concat(errors, "\n"), 0) end   -- messages name file and line
   return setmetatable({ campaigns = compiled, source = tbl, warnings = warnings, sg = opts.segmint }, Plan)
 end
 
@@ -177,7 +183,7 @@ local function check_fields(self, ds, segment_names)
             local hint = rules.suggest(c.field, cols)
             error(string.format("%scampaign '%s', %s.%s is not a column of the customer data%s",
               rules.where(self.source, camp.index, camp.name, c.field), camp.name, key, c.field,
-              hint and (" (did you mean '" .. hint .. "'?)") or ""), 3)
+              hint and (" (did you mean '" .. hint .. "'?)") or ""), 0)
           end
         end
         if t.segments and segment_names then
@@ -189,19 +195,19 @@ local function check_fields(self, ds, segment_names)
               local hint = rules.suggest(s, list)
               error(string.format("%scampaign '%s', %s.segments: no segment '%s'%s",
                 rules.where(self.source, camp.index, camp.name, "segments"), camp.name, key, s,
-                hint and (" (did you mean '" .. hint .. "'?)") or ""), 3)
+                hint and (" (did you mean '" .. hint .. "'?)") or ""), 0)
             end
           end
         end
         if t.clusters and not have.cluster then
           error(string.format("%scampaign '%s' targets clusters but the customer data has no 'cluster' column",
-            rules.where(self.source, camp.index, camp.name, "clusters"), camp.name), 3)
+            rules.where(self.source, camp.index, camp.name, "clusters"), camp.name), 0)
         end
       end
     end
     if not have[camp.rank_by] then
       error(string.format("%scampaign '%s', rank_by: no column '%s'",
-        rules.where(self.source, camp.index, camp.name, "rank_by"), camp.name, camp.rank_by), 3)
+        rules.where(self.source, camp.index, camp.name, "rank_by"), camp.name, camp.rank_by), 0)
     end
   end
 end

@@ -16,15 +16,17 @@ function M.where(rules, rule_index, rule_name, field)
   local src = M.sources[rules]
   if not src then return string.format("rule %d: ", rule_index) end
   local text = src.text
+  -- rules come after the file's header comments, in the returned table
+  local body = text:find("return%s*{") or 1
   local start_pos
   if rule_name then
     local pat = '["\']' .. rule_name:gsub("%p", "%%%0") .. '["\']'
-    start_pos = text:find(pat)
+    start_pos = text:find(pat, body)
   end
   if not start_pos then
     -- the n-th table constructor at nesting depth 2
     local depth, count = 0, 0
-    for i = 1, #text do
+    for i = body, #text do
       local ch = text:sub(i, i)
       if ch == "{" then
         depth = depth + 1
@@ -96,6 +98,12 @@ function M.parse_condition(v)
     return { op = "in", values = v }
   end
   if tv ~= "string" then return nil, "expected a number, a range like \"4-5\", a comparison like \">= 90\" or a list" end
+  local c, msg = M.parse_text_condition(v)
+  if c then c.raw = v end   -- the text as written: compared as text on text columns
+  return c, msg
+end
+
+function M.parse_text_condition(v)
   local s = trim(v)
   local op, rest = s:match("^([<>=!~]=?)%s*(.+)$")
   if op then
@@ -127,9 +135,22 @@ local function literal(x)
   return string.format("%.17g", x)
 end
 
--- The C expression text for a parsed condition on a column.
-function M.expression(col, c)
+-- The C expression text for a parsed condition on a column of the given
+-- type ("string" columns compare with the condition's text as written).
+function M.expression(col, c, coltype)
   local ref = col:match("^[%a_][%w_]*$") and col or ("`" .. col .. "`")
+  if coltype == "string" then
+    if c.op == "in" then
+      local parts = {}
+      for _, x in ipairs(c.values) do parts[#parts + 1] = literal(tostring(x)) end
+      return string.format("%s in (%s)", ref, table.concat(parts, ", "))
+    end
+    if c.raw and (c.op == "eq" or (c.op == "range" and c.lo == c.hi)) then
+      return string.format("%s == %s", ref, literal(c.raw))
+    end
+    if c.op == "eq" then return string.format("%s == %s", ref, literal(tostring(c.value))) end
+    return nil, string.format("'%s' compares numbers, but the column holds text", c.raw or M.describe(c))
+  end
   if c.op == "range" then
     if c.lo == c.hi then return string.format("%s == %s", ref, literal(c.lo)) end
     return string.format("(%s >= %s and %s <= %s)", ref, literal(c.lo), ref, literal(c.hi))
@@ -147,6 +168,14 @@ end
 -- Whether a value satisfies a parsed condition (nil never does).
 function M.test(c, x)
   if x == nil then return false end
+  if type(x) == "string" then
+    if c.op == "in" then
+      for _, v in ipairs(c.values) do if tostring(v) == x then return true end end
+      return false
+    end
+    if c.raw then return x == c.raw end
+    return c.op == "eq" and x == c.value
+  end
   if c.op == "range" then
     return type(x) == "number" and x >= c.lo and x <= c.hi
   elseif c.op == "cmp" then

@@ -35,10 +35,45 @@ local function guarded_xpcall(f, handler, ...)
   return table.unpack(r, 1, r.n)
 end
 
+-- Finalizers run with debug hooks off, so the instruction budget could
+-- not stop them: sandboxed code cannot install one.
+local function safe_setmetatable(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("setmetatable: __gc finalizers are not allowed in recipes and rule files", 2)
+  end
+  return setmetatable(t, mt)
+end
+
+-- coroutine.resume/wrap/close catch errors like pcall: re-raise a tripped budget
+local function guarded_coroutine()
+  local co = copy(coroutine)
+  function co.resume(...)
+    local r = table.pack(coroutine.resume(...))
+    if host.tripped() then error("instruction budget exceeded", 0) end
+    return table.unpack(r, 1, r.n)
+  end
+  function co.wrap(f)
+    local inner = coroutine.wrap(f)
+    return function(...)
+      local r = table.pack(pcall(inner, ...))
+      if host.tripped() then error("instruction budget exceeded", 0) end
+      if not r[1] then error(r[2], 0) end
+      return table.unpack(r, 2, r.n)
+    end
+  end
+  function co.close(c)
+    local r = table.pack(coroutine.close(c))
+    if host.tripped() then error("instruction budget exceeded", 0) end
+    return table.unpack(r, 1, r.n)
+  end
+  return co
+end
+
 local function base_env()
   local env = {}
   for _, name in ipairs(BASE) do env[name] = _G[name] end
   env.pcall, env.xpcall = guarded_pcall, guarded_xpcall
+  env.setmetatable = safe_setmetatable
   env.string = copy(string, { dump = true })
   env.table = copy(table)
   env.math = copy(math)
@@ -73,51 +108,64 @@ function S.new(opts)
   return self
 end
 
--- The path to write to, or an error when it is not under the output directory.
+-- The path to write to, or an error when it is not under the output
+-- directory.  Both the directory and, when it exists, the file itself are
+-- resolved, so neither `..` nor a symbolic link leads outside.
 function S:write_policy(path)
   if type(path) ~= "string" or path == "" then
     error("output path must be a non-empty string", 3)
   end
+  local function inside(p) return p == self.out or p:sub(1, #self.out + 1) == self.out .. "/" end
   local parent = host.realpath(dirname(path))
   local name = path:match("[^/]*$")
   if parent == nil then
     error(string.format("cannot write '%s': its directory does not exist", path), 3)
   end
-  if name == "" or name == "." or name == ".." or
-     (parent ~= self.out and parent:sub(1, #self.out + 1) ~= self.out .. "/") then
+  local final = parent .. "/" .. name
+  local resolved = host.realpath(final)
+  if name == "" or name == "." or name == ".." or not inside(parent) or (resolved and not inside(resolved)) then
     error(string.format("writing '%s' is not allowed: recipes write only under the output directory %s",
       path, self.out), 3)
   end
-  return parent .. "/" .. name
+  return final
 end
 
 -- A write handle that goes to a temporary file and is renamed on close.
+-- Its state lives in a private table the recipe cannot reach or change,
+-- and its metatable is locked.
+local handles = setmetatable({}, { __mode = "k" })
 local Writer = {}
-Writer.__index = Writer
-function Writer:write(...)
-  if not self.f then error("attempt to use a closed file", 2) end
-  local ok, err = self.f:write(...)
-  if not ok then return nil, err end
-  return self
+local WriterMeta = { __index = Writer, __name = "segmint.output_file", __metatable = "segmint.output_file" }
+local function state(w)
+  local st = handles[w]
+  if not st then error("bad argument #1 (output file expected)", 3) end
+  return st
 end
-function Writer:flush() return self.f:flush() end
-function Writer:seek(...) return self.f:seek(...) end
-function Writer:setvbuf(...) return self.f:setvbuf(...) end
-function Writer:close()
-  if not self.f then return true end
-  local f = self.f
-  self.f = nil
+function Writer.write(w, ...)
+  local st = state(w)
+  if not st.f then error("attempt to use a closed file", 2) end
+  local ok, err = st.f:write(...)
+  if not ok then return nil, err end
+  return w
+end
+function Writer.flush(w) local st = state(w); return st.f and st.f:flush() end
+function Writer.seek(w, ...) local st = state(w); return st.f and st.f:seek(...) end
+function Writer.setvbuf(w, ...) local st = state(w); return st.f and st.f:setvbuf(...) end
+function Writer.close(w)
+  local st = state(w)
+  if not st.f then return true end
+  local f = st.f
+  st.f = nil
   local ok, err = f:close()
-  self.box.pending[self.tmp] = nil
-  if not ok then os.remove(self.tmp); return nil, err end
-  local renamed, rerr = os.rename(self.tmp, self.path)
-  if not renamed then os.remove(self.tmp); return nil, rerr end
+  st.box.pending[st.tmp] = nil
+  if not ok then os.remove(st.tmp); return nil, err end
+  local renamed, rerr = os.rename(st.tmp, st.path)
+  if not renamed then os.remove(st.tmp); return nil, rerr end
   return true
 end
-Writer.__close = Writer.close
-Writer.__gc = function(w) if w.f then w:close() end end
-Writer.__name = "segmint.output_file"
-Writer.__tostring = function(w) return "output file (" .. w.path .. ")" end
+WriterMeta.__close = Writer.close
+WriterMeta.__gc = function(w) local st = handles[w]; if st and st.f then Writer.close(w) end end
+WriterMeta.__tostring = function(w) return "output file (" .. state(w).path .. ")" end
 
 local function out_stream(f)
   return setmetatable({}, { __index = {
@@ -146,7 +194,8 @@ function S:io()
     local tmp = string.format("%s.segmint-%d.tmp", final, box.ntmp)
     local f, err = io.open(tmp, mode)
     if not f then return nil, err end
-    local w = setmetatable({ f = f, tmp = tmp, path = final, box = box }, Writer)
+    local w = setmetatable({}, WriterMeta)
+    handles[w] = { f = f, tmp = tmp, path = final, box = box }
     box.pending[tmp] = w
     return w
   end
@@ -223,7 +272,7 @@ end
 function S:recipe_env()
   local env = base_env()
   env.print = print
-  env.coroutine = copy(coroutine)
+  env.coroutine = guarded_coroutine()
   env.io = self:io()
   env.os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime }
   env.load = safe_load(env)
@@ -241,15 +290,16 @@ end
 -- closes and renames them (the run succeeded).
 function S:finish(ok)
   local open = {}
-  for tmp, w in pairs(self.pending) do open[#open + 1] = w end
+  for tmp, w in pairs(self.pending) do open[#open + 1] = { tmp = tmp, w = w } end
   table.sort(open, function(a, b) return a.tmp < b.tmp end)
-  for _, w in ipairs(open) do
+  for _, o in ipairs(open) do
+    local st = handles[o.w]
     if ok then
-      w:close()
-    else
-      w.f:close()
-      w.f = nil
-      os.remove(w.tmp)
+      Writer.close(o.w)
+    elseif st and st.f then
+      st.f:close()
+      st.f = nil
+      os.remove(st.tmp)
     end
   end
   self.pending = {}

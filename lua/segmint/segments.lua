@@ -21,7 +21,7 @@ local META = { why = true, action = true, description = true, color = true, when
 -- fields of segmint.rfm output, known before any dataset is seen
 local RFM_FIELDS = { "customer", "recency_days", "frequency", "monetary", "avg_basket",
   "first_purchase", "last_purchase", "tenure_days", "btyd_frequency", "btyd_recency", "btyd_T",
-  "r_score", "f_score", "m_score", "rfm_score", "rfm_cell" }
+  "r_score", "f_score", "m_score", "rfm_score" }
 
 local function sorted_keys(t)
   local keys = {}
@@ -179,7 +179,7 @@ local function new(tbl, opts)
   for _, f in ipairs(opts.fields or {}) do fields[#fields + 1] = f end
   local compiled, errors, warnings = compile(tbl, bins, fields)
   if #errors > 0 then
-    error(table.concat(errors, "\n"), opts.level or 2)
+    error(table.concat(errors, "\n"), 0)   -- each message names its file and line
   end
   local self = setmetatable({ rules = compiled, source = tbl, bins = bins, warnings = warnings }, Segments)
   self.cells_first, self.uncovered = coverage(compiled, bins, tbl, warnings)
@@ -207,7 +207,7 @@ local function check_columns(self, ds)
         local hint = rules.suggest(c.column, cols)
         error(string.format("%srule '%s': field '%s' is not a column of the customer data%s",
           rules.where(self.source, r.index, r.name, c.field), r.name, c.field,
-          hint and string.format(" (did you mean '%s'?)", hint) or ""), 3)
+          hint and string.format(" (did you mean '%s'?)", hint) or ""), 0)
       end
     end
   end
@@ -221,6 +221,7 @@ function Segments:assign(ds, column)
   for _, r in ipairs(self.rules) do if r.when then any_predicate = true end end
   local out
   if not any_predicate then
+    local types = ds:types()
     -- one nested if() evaluated in C; rules after a fallback are unreachable
     local expr = "''"
     local fallback_name
@@ -232,7 +233,14 @@ function Segments:assign(ds, column)
         fallback_name = r.name
       else
         local parts = {}
-        for _, c in ipairs(r.conds) do parts[#parts + 1] = rules.expression(c.column, c.cond) end
+        for _, c in ipairs(r.conds) do
+          local e, msg = rules.expression(c.column, c.cond, types[c.column])
+          if not e then
+            error(string.format("%srule '%s', field '%s': %s",
+              rules.where(self.source, r.index, r.name, c.field), r.name, c.field, msg), 0)
+          end
+          parts[#parts + 1] = e
+        end
         -- a missing value makes a condition false, so the next rule is tried
         expr = string.format("if(coalesce(%s, false), %s, %s)", table.concat(parts, " and "), lit, expr)
       end
@@ -271,7 +279,7 @@ function Segments:explain(id, ds, id_column)
   if not ds then error("explain: assign segments first (or pass the dataset)", 2) end
   id_column = id_column or "customer"
   local found = ds:filter(string.format("%s == %s", id_column,
-    type(id) == "string" and ("'" .. id:gsub("'", "\\'") .. "'") or tostring(id)))
+    type(id) == "string" and ("'" .. id:gsub("\\", "\\\\"):gsub("'", "\\'") .. "'") or tostring(id)))
   if #found == 0 then return nil, string.format("no customer '%s' in the data", tostring(id)) end
   local row = found:row(1)
   local lines = { string.format("customer %s: r=%s f=%s m=%s", tostring(id), tostring(row.r_score),

@@ -67,6 +67,19 @@ like "$out" "segments_rfm_package\.lua:[0-9]+: rule 'Champions' can never match"
 run "$SEGMINT" check "$SG_ROOT/recipes/fr/retail.lua"
 is "$code" 0 "check: the shipped French rules are clean"
 
+# a table without a fallback: unmatched customers form a named group
+sed -i '/{ "Others",/,+2d' "$work/edit/rules/segments.lua"
+sed -i 's/frequncy = "3-5"/f = "3-5"/' "$work/edit/rules/segments.lua"
+run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/nf" --set data="$work/a/data" --quiet
+is "$code" 0 "no fallback rule: exit 0"
+like "$(cat "$work/nf/segments.csv")" "\(no segment\)" "no fallback rule: unmatched customers are counted"
+
+# a bad alert threshold names the file and field
+printf 'return { inactive_days = 90.5 }\n' > "$work/edit/rules/alerts.lua"
+run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/al" --set data="$work/a/data" --quiet
+is "$code" 1 "bad alert threshold: exit 1"
+like "$err" "rules/alerts\.lua:1: alerts: field 'inactive_days' must be a whole number" "bad alert threshold: file, line and field"
+
 # Online Retail
 file="$SG_ROOT/../shared/data/online_retail/online_retail.csv"
 if [[ -f "$file" ]]; then

@@ -89,6 +89,16 @@ run "$SEGMINT" run "$work/nofile.lua" --out "$work/o2"
 is "$code" 3 "missing input file: exit 3"
 like "$err" "nope\.csv" "missing input file: names the file"
 
+# a failed write is a recipe failure (1), not bad input data (3)
+mkdir -p "$work/o3/taken.csv"
+printf 'segmint.dataset{ {"x", {1}} }:write_csv(out .. "/taken.csv")\n' > "$work/wfail.lua"
+run "$SEGMINT" run "$work/wfail.lua" --out "$work/o3"
+is "$code" 1 "failed write: exit 1"
+like "$err" "taken\.csv" "failed write: names the file"
+
+run "$SEGMINT" run "$work/ok.lua" --out ""
+is "$code" 2 "empty --out: exit 2"
+
 # a data error the recipe handles itself is not fatal
 cat > "$work/handled.lua" <<LUA
 local sg = require "segmint"

@@ -74,6 +74,48 @@ check_stopped metarec "stack overflow" "deep recursion through metamethods"
 recipe strmeta 'getmetatable("").__index = {}'
 check_stopped strmeta "attempt to index a string value" "the string metatable is protected"
 
+# an output handle's state cannot be changed by the recipe
+recipe handle 'local w = assert(io.open(out .. "/h.txt", "w")) w:write("x") w.path = "'"$work"'/outside/h.txt" w.tmp = "/etc/passwd" w:close()
+print(getmetatable(w))'
+run_recipe handle
+is "$code" 0 "tampering with a handle's fields: exit 0"
+is "$out" "segmint.output_file" "the handle's metatable is locked"
+[[ -f "$work/out/h.txt" && ! -e "$work/outside/h.txt" ]]; ok $? "the file still lands under --out"
+rm -f "$work/out/h.txt"
+
+# symbolic links under --out do not lead outside
+ln -s "$work/outside/victim.txt" "$work/out/link.txt"
+echo keep > "$work/outside/victim.txt"
+recipe symlink 'local f = assert(io.open(out .. "/link.txt", "a")) f:write("pwned") f:close()'
+check_stopped symlink "not allowed" "appending through a symbolic link"
+is "$(cat "$work/outside/victim.txt")" "keep" "the link's target is untouched"
+ln -s "$work/outside" "$work/out/dir"
+recipe gendir 'segmint.generate { customers = 5, out = out .. "/dir" }'
+check_stopped gendir "not allowed" "generate into a linked directory"
+[[ -z "$(ls "$work/outside" | grep -v victim.txt)" ]]; ok $? "nothing generated outside"
+rm -f "$work/out/link.txt" "$work/out/dir"
+
+# the library's methods and helpers cannot be swapped for the recipe's own
+recipe metalock 'print(getmetatable(segmint.dataset{ {"x", {1}} }))'
+run_recipe metalock
+is "$out" "segmint.dataset" "dataset metatables are locked"
+
+# finalizers and coroutines cannot escape the instruction budget
+recipe finalizer 'setmetatable({}, { __gc = function() while true do end end })'
+check_stopped finalizer "__gc finalizers are not allowed" "a __gc finalizer"
+recipe coro 'while true do coroutine.resume(coroutine.create(function() while true do end end)) end'
+check_stopped coro "instruction budget" "coroutines do not swallow the budget" --max-instructions 1e6
+recipe corowrap 'local f = coroutine.wrap(function() while true do end end) pcall(f) while true do end'
+check_stopped corowrap "instruction budget" "coroutine.wrap does not swallow the budget" --max-instructions 1e6
+
+# closing a dataset inside a per-row callback is safe
+recipe closecb 'local d = segmint.dataset{ {"x", {1, 2, 3}} }
+local f = d:filter(function(r) d:close() return r.x > 1 end)
+print(#f)'
+run_recipe closecb
+is "$code" 0 "closing a dataset in its own callback: exit 0"
+is "$out" "2" "closing a dataset in its own callback: the operation completes"
+
 # a failed run leaves no half-written output
 recipe half 'local f = assert(io.open(out .. "/partial.txt", "w")) f:write("half") error("boom")'
 run_recipe half

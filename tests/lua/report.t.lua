@@ -27,4 +27,14 @@ t.raises(function() report.render("{{missing}}", {}) end, "no value for {{missin
 t.raises(function() report.render("a\n{{#x}}b", { x = true }, "t.md") end, "t.md:2: {{#x}} is never closed",
   "an unclosed section names the line")
 t.raises(function() report.render("{{/x}}", {}, "t.md") end, "t.md:1: {{/x}} closes nothing", "a stray close")
+-- json_encode: sorted keys, arrays, nesting limits
+t.is(sg.json_encode({ b = 1, a = { 1, 2 }, c = { x = true } }):gsub("%s", ""), '{"a":[1,2],"b":1,"c":{"x":true}}',
+  "json with sorted keys")
+local deep = {}
+local cur = deep
+for _ = 1, 64 do cur.x = {}; cur = cur.x end
+t.ok(pcall(sg.json_encode, deep), "64 levels of nesting encode")
+cur.x = {}
+t.raises(function() sg.json_encode(deep) end, "nested too deeply", "deeper nesting is refused")
+t.raises(function() sg.json_encode({ f = print }) end, "only nil, booleans, numbers, strings and tables", "functions refused")
 t.done()

@@ -42,6 +42,28 @@ t.same(out3:column("segment"), { "Rest", "Rest", "Rest", "Rest", "Rest", "Tiny",
 local geo = sg.segments({ { "UK", country = "UK" }, { "Rest" } }):assign(c)
 t.same(geo:column("segment"), { "UK", "Rest", "UK", "Rest", "Rest", "UK", n = 6 }, "missing values fall through")
 
+-- a condition written like a number on a text column compares the text,
+-- the same way in C, in the Lua predicate path and in explain
+local ids = sg.dataset { { "customer", { "12347", "12348" } }, { "r_score", { 1, 1 } } }
+local vip = sg.segments({ { "VIP", customer = "12347" }, { "Rest" } })
+t.same(vip:assign(ids):column("segment"), { "VIP", "Rest", n = 2 }, "text ids match (C path)")
+local vip2 = sg.segments({ { "VIP", customer = "12347" }, { "Never", when = function() return false end }, { "Rest" } })
+t.same(vip2:assign(ids):column("segment"), { "VIP", "Rest", n = 2 }, "text ids match (Lua path)")
+t.like((vip:explain("12347", vip:assign(ids))), "%-> VIP", "explain agrees")
+t.raises(function() sg.segments({ { "X", customer = ">= 5" }, { "Rest" } }):assign(ids) end,
+  "compares numbers, but the column holds text", "numeric comparison on a text column refused")
+
+-- a condition written like a number on a text column compares the text,
+-- the same way in C, in the Lua predicate path and in explain
+local ids = sg.dataset { { "customer", { "12347", "12348" } }, { "r_score", { 1, 1 } } }
+local vip = sg.segments({ { "VIP", customer = "12347" }, { "Rest" } })
+t.same(vip:assign(ids):column("segment"), { "VIP", "Rest", n = 2 }, "text ids match (C path)")
+local vip2 = sg.segments({ { "VIP", customer = "12347" }, { "Never", when = function() return false end }, { "Rest" } })
+t.same(vip2:assign(ids):column("segment"), { "VIP", "Rest", n = 2 }, "text ids match (Lua path)")
+t.like((vip:explain("12347", vip:assign(ids))), "%-> VIP", "explain agrees")
+t.raises(function() sg.segments({ { "X", customer = ">= 5" }, { "Rest" } }):assign(ids) end,
+  "compares numbers, but the column holds text", "numeric comparison on a text column refused")
+
 -- explain
 local text, name = segs:explain("b")
 t.is(name, "Loyal", "explain names the matching rule")

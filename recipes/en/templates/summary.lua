@@ -4,6 +4,7 @@
 -- arrive already formatted for the language of the recipe.
 return {
   language = "en",
+  unassigned = "(no segment)",
   alerts = {
     inactive = "**Inactive customers**: {{count}} customers ({{share}}) have not bought for more than {{days}} days.",
     basket_drop = "**Average basket down**: {{current}} over the last {{days}} days against {{previous}} the {{days}} days before ({{change}}).",

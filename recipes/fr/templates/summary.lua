@@ -3,6 +3,16 @@
 -- bloc quand la liste est vide.  Les nombres arrivent déjà formatés.
 return {
   language = "fr",
+  unassigned = "(sans segment)",
+  reasons = {
+    ["missing customer"] = "client manquant",
+    ["cancellations"] = "annulations",
+    ["cancellations (netted)"] = "annulations (compensées)",
+    ["returns and quantity <= 0"] = "retours et quantités <= 0",
+    ["price <= 0"] = "prix <= 0",
+    ["non-product codes"] = "codes hors produits",
+    ["exact duplicates"] = "doublons exacts",
+  },
   alerts = {
     inactive = "**Clients inactifs** : {{count}} clients ({{share}}) n'ont rien acheté depuis plus de {{days}} jours.",
     basket_drop = "**Panier moyen en baisse** : {{current}} sur les {{days}} derniers jours contre {{previous}} sur les {{days}} jours précédents ({{change}}).",

@@ -19,7 +19,7 @@
  *   string    anything else, and a column whose values are all missing. */
 #include "csv_internal.h"
 
-#include <locale.h>
+#include <langinfo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,16 +93,58 @@ static int is_decimal(const char *s, size_t len)
     return i == len;
 }
 
+/* Plain decimals with at most 2^53 as digits and at most 22 decimals:
+ * the digits and the power of ten are exact doubles, so one IEEE division
+ * rounds the exact value correctly, as strtod does (Clinger's fast path).
+ * -1 sends the text to the general path. */
+static int fast_f64(const char *s, size_t len, double *out)
+{
+    static const double pow10[23] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+    size_t i = 0, nd = 0, frac = 0;
+    int neg = 0, dot = 0;
+    uint64_t m = 0;
+    if (len && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    for (; i < len; i++) {
+        unsigned d = (unsigned)((unsigned char)s[i] - '0');
+        if (d <= 9) {
+            if (m >= ((uint64_t)1 << 53) / 10)
+                return -1;
+            m = m * 10 + d;
+            nd++;
+            frac += dot;
+        } else if (s[i] == '.' && !dot) {
+            dot = 1;
+        } else {
+            return -1;
+        }
+    }
+    if (nd == 0 || frac > 22)
+        return -1;
+    double v = (double)m;
+    if (frac)
+        v /= pow10[frac];
+    *out = neg ? -v : v;
+    return 0;
+}
+
 int sg_csv_parse_f64(const char *s, size_t len, double *out)
 {
     char buf[512];
     trim(&s, &len);
+    if (fast_f64(s, len, out) == 0)
+        return 0;
     if (len == 0 || len >= sizeof buf || !is_decimal(s, len))
         return -1;
     memcpy(buf, s, len);
     buf[len] = '\0';
-    /* strtod follows LC_NUMERIC; the file always uses '.' */
-    const char *dp = localeconv()->decimal_point;
+    /* strtod follows LC_NUMERIC; the file always uses '.'.  nl_langinfo,
+     * unlike localeconv, writes no shared buffer: parsing threads call it */
+    const char *dp = nl_langinfo(RADIXCHAR);
     if (dp && dp[0] && dp[0] != '.' && dp[1] == '\0') {
         char *p = strchr(buf, '.');
         if (p)
@@ -350,6 +392,165 @@ static void infer(const sg_dict *d, const uint8_t *used, int mdy, sg_csv_plan *p
         }
     } else {
         snprintf(p->note, sizeof p->note, "inferred string");
+    }
+}
+
+static int two_digits(const char *s, unsigned *v)
+{
+    unsigned a = (unsigned)((unsigned char)s[0] - '0'), b = (unsigned)((unsigned char)s[1] - '0');
+    *v = a * 10 + b;
+    return a <= 9 && b <= 9;
+}
+
+/* "YYYY-MM-DD" and "YYYY-MM-DD HH:MM:SS" (or T): the commonest shapes,
+ * read without the general parser's search; the same checks and value as
+ * sg_datetime_parse.  -1: not this shape (the general parser decides). */
+static int fast_iso(const char *s, size_t len, int64_t *out)
+{
+    unsigned y1, y2, m, d, hh = 0, mm = 0, ss = 0;
+    if ((len != 10 && len != 19) || s[4] != '-' || s[7] != '-' || !two_digits(s, &y1) ||
+        !two_digits(s + 2, &y2) || !two_digits(s + 5, &m) || !two_digits(s + 8, &d))
+        return -1;
+    if (len == 19 && ((s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' ||
+                      !two_digits(s + 11, &hh) || !two_digits(s + 14, &mm) ||
+                      !two_digits(s + 17, &ss)))
+        return -1;
+    int64_t y = y1 * 100 + y2;
+    if (!sg_valid_date(y, m, d) || hh > 23 || mm > 59 || ss > 60)
+        return -1;
+    *out = sg_days_from_civil(y, m, d) * 86400 + (int64_t)hh * 3600 + mm * 60 + ss;
+    return 0;
+}
+
+int sg_csv_parse_dt(const char *s, size_t len, sg_date_format fmt, int64_t *out)
+{
+    trim(&s, &len);
+    if (fmt == SG_DATE_ISO && fast_iso(s, len, out) == 0)
+        return 0;
+    return sg_datetime_parse(s, len, fmt, out, NULL);
+}
+
+/* Speculation must never change the result: a column is typed only when
+ * infer() would give that very type for the sample AND every later value
+ * the typed parser accepts keeps it so.  Hence: int64 only when some value
+ * is not an 8-digit YYYYMMDD date (else the column could still become a
+ * compact datetime); a datetime layout only when it is unambiguous: ISO or
+ * DD-MM-YYYY fitting every value, or slash dates where one order is
+ * already proven (a first part > 12 seen and every value fitting DD/MM, or
+ * the reverse).  Ambiguous slash dates and bools keep their dictionary. */
+int sg_csv_speculate(const sg_dict *d, const uint8_t *used, int *mode, sg_date_format *fmt,
+                     uint64_t **vals)
+{
+    size_t n = d ? sg_dict_size(d) : 0, nused = 0;
+    int all_int = 1, all_num = 1, compact = 1, dmy_only = 0, mdy_only = 0;
+    unsigned all_bits = ~0u;
+    *mode = SG_CSV_DICT;
+    *vals = NULL;
+    for (size_t c = 0; c < n; c++) {
+        size_t len;
+        int64_t iv;
+        double dv;
+        if (used && !used[c])
+            continue;
+        nused++;
+        const char *s = dict_text(d, (int32_t)c, &len);
+        if (len > SG_CSV_TYPED_MAX)
+            return 0;
+        int is_int = sg_csv_parse_i64(s, len, &iv) == 0;
+        all_int &= is_int;
+        compact &= is_int && compact_date_ok(s, len);
+        if (!is_int && all_num && sg_csv_parse_f64(s, len, &dv) != 0)
+            all_num = 0;
+        if (all_bits) {      /* every value must fit the layout, numbers too */
+            const char *t = s;
+            size_t tl = len;
+            trim(&t, &tl);
+            unsigned bits = sg_datetime_fits(t, tl);
+            all_bits &= bits & (BIT(SG_DATE_ISO) | BIT(SG_DATE_DMY) | BIT(SG_DATE_MDY) |
+                                BIT(SG_DATE_DMY_DASH));
+            dmy_only |= (bits & BIT(SG_DATE_DMY)) && !(bits & BIT(SG_DATE_MDY));
+            mdy_only |= (bits & BIT(SG_DATE_MDY)) && !(bits & BIT(SG_DATE_DMY));
+        }
+        if (!all_num && !all_bits)
+            return 0;
+    }
+    int m = SG_CSV_DICT;
+    sg_date_format f = SG_DATE_UNKNOWN;
+    if (nused == 0)
+        return 0;
+    if (all_int)
+        m = compact ? SG_CSV_DICT : SG_CSV_I64;
+    else if (all_num)
+        m = SG_CSV_F64;
+    else if (all_bits & BIT(SG_DATE_ISO))
+        f = SG_DATE_ISO;
+    else if (all_bits & BIT(SG_DATE_DMY_DASH))
+        f = SG_DATE_DMY_DASH;
+    else if ((all_bits & BIT(SG_DATE_DMY)) && dmy_only && !mdy_only)
+        f = SG_DATE_DMY;
+    else if ((all_bits & BIT(SG_DATE_MDY)) && mdy_only && !dmy_only)
+        f = SG_DATE_MDY;
+    if (f != SG_DATE_UNKNOWN)
+        m = SG_CSV_DT;
+    if (m == SG_CSV_DICT)
+        return 0;
+    uint64_t *v = sg_calloc(n, sizeof *v);
+    if (!v)
+        return SG_ENOMEM;
+    for (size_t c = 0; c < n; c++) {
+        size_t len;
+        int rc = 0;
+        if (used && !used[c])
+            continue;
+        const char *s = dict_text(d, (int32_t)c, &len);
+        if (m == SG_CSV_I64) {
+            int64_t x;
+            rc = sg_csv_parse_i64(s, len, &x);
+            v[c] = (uint64_t)x;
+        } else if (m == SG_CSV_F64) {
+            double x;
+            rc = sg_csv_parse_f64(s, len, &x);
+            memcpy(&v[c], &x, 8);
+        } else {
+            int64_t x;
+            rc = sg_csv_parse_dt(s, len, f, &x);
+            v[c] = (uint64_t)x;
+        }
+        if (rc != 0) {       /* cannot happen: the checks above parsed it */
+            sg_free(v);
+            return 0;
+        }
+    }
+    *mode = m;
+    *fmt = f;
+    *vals = v;
+    return 0;
+}
+
+void sg_csv_plan_typed(int mode, sg_date_format fmt, sg_csv_plan *p)
+{
+    memset(p, 0, sizeof *p);
+    switch (mode) {
+    case SG_CSV_I64:
+        p->type = SG_INT64;
+        snprintf(p->note, sizeof p->note, "inferred int64");
+        break;
+    case SG_CSV_F64:
+        p->type = SG_DOUBLE;
+        snprintf(p->note, sizeof p->note, "inferred double");
+        break;
+    case SG_CSV_DT:
+        /* the same words as infer(): speculation proved the order */
+        p->type = SG_DATETIME;
+        p->fmt = fmt;
+        snprintf(p->note, sizeof p->note, "inferred datetime %s%s", sg_date_format_name(fmt),
+                 fmt == SG_DATE_DMY   ? " (a first part > 12 seen)"
+                 : fmt == SG_DATE_MDY ? " (a second part > 12 seen)"
+                                      : "");
+        break;
+    default:
+        p->type = SG_STRING;
+        break;
     }
 }
 

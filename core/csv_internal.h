@@ -49,18 +49,96 @@ const char *sg_csv_show(const char *s, size_t len, char *buf, size_t size);
  * whole: buf is the whole file. */
 char sg_csv_detect_delim(const char *buf, size_t len, int whole, size_t *lines, size_t *bytes);
 
+/* ---- typed speculation (csv.c, csv_infer.c) ----
+ * After SG_CSV_SAMPLE_ROWS data rows, a column whose distinct values all
+ * parse as int64, double or a datetime of one unambiguous layout stops
+ * using its dictionary and parses its fields straight into 8-byte values.
+ * A value that does not fit turns the column SG_CSV_OFF: the pass is then
+ * run again with that column in dictionary mode (see csv.c). */
+#define SG_CSV_SAMPLE_ROWS 4096
+#define SG_CSV_MEMO 32        /* typed columns remember the previous text up to this length */
+#define SG_CSV_TYPED_MAX 64   /* a longer field in a typed column falls back */
+
+enum {
+    SG_CSV_DICT = 0,   /* int32 codes into a per-column dictionary (-1: missing) */
+    SG_CSV_I64,        /* int64 values */
+    SG_CSV_F64,        /* double values */
+    SG_CSV_DT,         /* int64 seconds, layout fmt */
+    SG_CSV_OFF         /* fell back: ignored until the pass is run again */
+};
+
+struct sg_csv_cache_entry;
+
+/* Dictionary lookups are pipelined: a field that misses the cache is
+ * queued (its text copied, its slot prefetched) and interned once
+ * SG_CSV_PIPE_DEPTH more have been queued, in queue order, so codes still
+ * follow the file order.  csv.c flushes the queue before anything that
+ * needs every earlier value interned. */
+#define SG_CSV_PIPE_CAP 32
+#define SG_CSV_PIPE_DEPTH 16
+#define SG_CSV_PIPE_TEXT 65536
+#define SG_CSV_PIPE_MAXLEN 256
+#define SG_CSV_PIPE_MIN_DICT 32768   /* smaller dictionaries stay in the caches: no queue */
+
+typedef struct sg_csv_pending {
+    size_t j;            /* column */
+    uint64_t seq;        /* queue order */
+    int repeat;          /* the same text as the column's previous value: no text kept */
+    size_t row;          /* where the code goes */
+    uint64_t line;       /* record line, for a UTF-8 error */
+    uint64_t records;    /* records counted when it was queued */
+    uint32_t len, hash, off;
+    unsigned hi;
+} sg_csv_pending;
+
+typedef struct sg_csv_col {
+    int mode;
+    sg_date_format fmt;                 /* SG_CSV_DT */
+    sg_dict *dict;                      /* SG_CSV_DICT; NULL until a value is seen */
+    void *data;                         /* cap rows: int32 codes or 8-byte values */
+    uint8_t *na;                        /* typed: bitmap of cap bits, NULL while none missing */
+    struct sg_csv_cache_entry *cache;   /* SG_CSV_DICT: in front of the dictionary */
+    uint32_t cache_looks, cache_hits;   /* of the current window */
+    uint32_t cache_skip;                /* fields left that bypass the cache */
+    int pend_double;                    /* SG_CSV_I64: the current record needs doubles */
+    int memo_ok;                        /* the previous field's text and value (typed) */
+    size_t memo_len;                    /* ... or code (dictionary: memo_code, -2 while */
+    uint64_t memo_val;                  /* queued as item memo_seq) */
+    uint32_t memo_hash;
+    int32_t memo_code, last_code;       /* last_code: of the last value interned */
+    uint32_t npend;                     /* values of the column in the queue */
+    int big;                            /* the dictionary is big enough to queue lookups */
+    uint64_t memo_seq;
+    char memo[SG_CSV_MEMO];
+} sg_csv_col;
+
+/* Chooses the typed mode of a column from the distinct values of its
+ * sample (used: NULL, or the codes kept rows refer to); SG_CSV_DICT when
+ * no speculation is safe.  On a typed mode, *vals (allocated) holds each
+ * used code's value. Returns 0 or SG_ENOMEM. */
+int sg_csv_speculate(const sg_dict *d, const uint8_t *used, int *mode, sg_date_format *fmt,
+                     uint64_t **vals);
+/* The plan of a typed column (its values are already staged). */
+void sg_csv_plan_typed(int mode, sg_date_format fmt, sg_csv_plan *p);
+int sg_csv_parse_dt(const char *s, size_t len, sg_date_format fmt, int64_t *out);
+
 typedef struct sg_csv_line_adj {
     size_t row;       /* from this staged row on ... */
     uint64_t line;    /* ... row r starts on line + (r - row) */
 } sg_csv_line_adj;
 
+/* The staging of one byte range of the file (the whole file when reading
+ * on one thread).  Chunks after the first share the first one's header
+ * (names, raw, ov) and do not own it. */
 typedef struct sg_csv_reader {
     const char *path;
     const sg_csv_options *opt;
     sg_error *err;
+    sg_error own_err;   /* err of the chunks after the first */
     int failed;         /* err is set: ignore further callbacks */
     int structural;     /* the failure is a row-shape error (a type error before it wins) */
     int stop;           /* max_rows reached */
+    int shared;         /* names, raw and ov belong to another reader */
     /* missing markers */
     const char *const *na;
     size_t nna, na_maxlen;
@@ -81,15 +159,23 @@ typedef struct sg_csv_reader {
     const sg_csv_override **ov;
     /* staging */
     size_t ncols;
-    sg_dict **dicts;
-    int32_t **codes;
-    struct sg_csv_cache_entry **cache;   /* per column, in front of the dictionary */
+    sg_csv_col *cols;
     unsigned cache_bits;
     size_t nrows, cap, cap_hint;
-    uint64_t size;      /* file size, 0 when unknown */
+    uint64_t size;      /* bytes of the range, 0 when unknown */
     uint64_t records, dropped;
     sg_csv_line_adj *adj;
     size_t nadj, adj_cap;
+    /* speculation */
+    const uint8_t *force_dict;   /* NULL, or 1 per column that must keep its dictionary */
+    int spec_done;               /* the sample decision is made (or not to be made) */
+    int fellback;                /* some column is SG_CSV_OFF */
+    int any_pend;                /* some column has pend_double set */
+    /* pipelined dictionary lookups */
+    sg_csv_pending pipe[SG_CSV_PIPE_CAP];
+    size_t pipe_head, pipe_count, pipe_pos;
+    uint64_t pipe_seq;
+    char *pipe_text;
     /* skip mode */
     uint64_t skipped;
     sg_csv_issue issues[5];
@@ -101,6 +187,14 @@ typedef struct sg_csv_reader {
 int sg_csv_fail_nomem(sg_csv_reader *r);
 /* Physical line (1-based) where staged row `row` starts. */
 uint64_t sg_csv_line_of_row(const sg_csv_reader *r, size_t row);
+/* Appends the staging of b (the next byte range) to a and frees b's
+ * staging: dictionaries of b are merged into a's in b's code order, so
+ * the codes are those of one sequential pass.  Returns 0 or SG_ENOMEM. */
+int sg_csv_merge(sg_csv_reader *a, sg_csv_reader *b);
+/* Gives freed heap memory back to the system (glibc keeps it otherwise). */
+void sg_csv_trim_heap(void);
+/* Frees the staging of column j. */
+void sg_csv_col_free(sg_csv_col *c);
 /* Turns the staging into the table (NULL with r->err set on failure). */
 sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep);
 

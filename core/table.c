@@ -55,31 +55,108 @@ static size_t type_width(sg_type t)
     return 8;
 }
 
-/* ---- dictionary: open addressing over codes, strings in chunks ---- */
+/* ---- dictionary ----
+ *
+ * Open addressing (linear probing, load <= 3/4) over slots holding the
+ * 32-bit hash and a 32-bit reference to the entry's record, so a probe
+ * compares hashes inside the slot array and a hit costs two cache misses
+ * (slot, record).  Records live in chunks as [int32 code][uint32 length]
+ * [bytes][NUL], 8-byte aligned; a reference is (chunk << 17 | offset / 8)
+ * with chunks of at most 1 MiB (a longer string gets a chunk of its own
+ * at offset 0), so up to 32768 chunks.  refs[code] gives the record of a
+ * code.  Records never move within their chunk and the chunks a string
+ * pointer points into are only reallocated by sg_dict_trim and
+ * sg_dict_absorb (the CSV reader caches string pointers while it reads).
+ * The slot table has any size (index = hash * nslots >> 32), so that a
+ * table whose final size is known is not rounded up to a power of two;
+ * slots are rehashed from their own stored hashes when it grows. */
+
+#define DICT_CHUNK_BITS 17                 /* offsets in 8-byte units: 1 MiB chunks */
+#define DICT_CHUNK_MAX ((size_t)8 << DICT_CHUNK_BITS)
+#define DICT_MAX_CHUNKS ((size_t)1 << (32 - DICT_CHUNK_BITS))
+
+typedef struct dict_slot {
+    uint32_t hash;
+    uint32_t ref;           /* UINT32_MAX: empty */
+} dict_slot;
+
+#define SLOT_EMPTY UINT32_MAX
 
 struct sg_dict {
     int refs;
-    size_t n, cap;          /* strings */
-    const char **strs;
-    uint32_t *lens;
-    uint32_t *hashes;
-    int32_t *slots;         /* -1 empty */
-    size_t nslots;          /* power of two */
-    char **chunks;          /* string storage */
+    size_t n, cap;          /* strings, room in recs */
+    uint32_t *recs;         /* per code: reference of its record */
+    dict_slot *slots;
+    size_t nslots;
+    char **chunks;          /* record storage (NULL: dropped by sg_dict_absorb) */
+    size_t *sizes;          /* bytes of each chunk */
     size_t nchunks, chunk_cap;
-    size_t chunk_used, chunk_size;
+    size_t chunk_used, chunk_size;   /* of the last chunk */
     size_t bytes;
 };
 
-static uint32_t hash_bytes(const char *s, size_t len)
+#define HASH_M1 0x9e3779b97f4a7c15ull
+#define HASH_M2 0xd6e8feb86659fd93ull
+
+static uint64_t load64(const char *p)
 {
-    /* FNV-1a, 32 bit */
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static uint64_t load32(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Word-at-a-time: strings of up to 8 bytes are one word built from two
+ * overlapping loads (no byte loop, no read past the end); longer ones are
+ * mixed 8 bytes at a time, the last word overlapping the one before.  The
+ * length is mixed in, so overlaps cannot make two strings collide. */
+uint32_t sg_hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = (uint64_t)len * HASH_M1;
+    if (len <= 8) {
+        uint64_t x = 0;
+        if (len >= 4)
+            x = load32(s) << 32 | load32(s + len - 4);
+        else if (len > 0)
+            x = (uint64_t)(unsigned char)s[0] << 16 | (uint64_t)(unsigned char)s[len >> 1] << 8 |
+                (unsigned char)s[len - 1];
+        h = (h ^ x) * HASH_M2;
+    } else {
+        size_t i = 0;
+        for (; i + 8 < len; i += 8) {
+            h = (h ^ load64(s + i)) * HASH_M2;
+            h ^= h >> 29;
+        }
+        h = (h ^ load64(s + len - 8)) * HASH_M2;
     }
-    return h;
+    h ^= h >> 32;
+    h *= HASH_M1;
+    h ^= h >> 29;
+    return (uint32_t)h;
+}
+
+/* The record of a reference: code at +0, length at +4, bytes at +8. */
+static const char *dict_rec(const sg_dict *d, uint32_t ref)
+{
+    return d->chunks[ref >> DICT_CHUNK_BITS] + (size_t)(ref & ((1u << DICT_CHUNK_BITS) - 1)) * 8;
+}
+
+static size_t slot_of(uint32_t hash, size_t nslots)
+{
+    return (size_t)(((uint64_t)hash * nslots) >> 32);
+}
+
+static uint32_t rec_u32(const char *rec, size_t at)
+{
+    uint32_t v;
+    memcpy(&v, rec + at, 4);
+    return v;
 }
 
 sg_dict *sg_dict_new(size_t cap_hint)
@@ -89,7 +166,7 @@ sg_dict *sg_dict_new(size_t cap_hint)
         return NULL;
     d->refs = 1;
     d->nslots = 64;
-    while (d->nslots < cap_hint * 2)
+    while (d->nslots / 4 * 3 < cap_hint)
         d->nslots <<= 1;
     d->slots = sg_malloc(d->nslots * sizeof *d->slots);
     if (!d->slots) {
@@ -114,25 +191,51 @@ void sg_dict_release(sg_dict *d)
     for (size_t i = 0; i < d->nchunks; i++)
         sg_free(d->chunks[i]);
     sg_free(d->chunks);
-    sg_free(d->strs);
-    sg_free(d->lens);
-    sg_free(d->hashes);
+    sg_free(d->sizes);
+    sg_free(d->recs);
     sg_free(d->slots);
     sg_free(d);
 }
 
-static int dict_grow_slots(sg_dict *d)
+/* Room for n chunk pointers. */
+static int dict_chunk_room(sg_dict *d, size_t n)
 {
-    size_t ns = d->nslots * 2;
-    int32_t *slots = sg_malloc(ns * sizeof *slots);
+    if (n <= d->chunk_cap)
+        return 0;
+    size_t nc = d->chunk_cap ? d->chunk_cap * 2 : 8;
+    if (nc < n)
+        nc = n;
+    char **chunks = sg_realloc(d->chunks, nc * sizeof *chunks);
+    if (!chunks)
+        return -1;
+    d->chunks = chunks;
+    size_t *sizes = sg_realloc(d->sizes, nc * sizeof *sizes);
+    if (!sizes)
+        return -1;
+    d->sizes = sizes;
+    d->chunk_cap = nc;
+    return 0;
+}
+
+static int dict_rehash(sg_dict *d, size_t ns)
+{
+    enum { AHEAD = 16 };
+    dict_slot *slots = sg_malloc(ns * sizeof *slots);
     if (!slots)
         return -1;
     memset(slots, 0xff, ns * sizeof *slots);
-    for (size_t i = 0; i < d->n; i++) {
-        size_t j = d->hashes[i] & (ns - 1);
-        while (slots[j] >= 0)
-            j = (j + 1) & (ns - 1);
-        slots[j] = (int32_t)i;
+    /* the old slots are read in order, the new ones written at random:
+     * their lines are prefetched AHEAD old slots in advance */
+    for (size_t i = 0; i < d->nslots; i++) {
+        if (i + AHEAD < d->nslots && d->slots[i + AHEAD].ref != SLOT_EMPTY)
+            __builtin_prefetch(&slots[slot_of(d->slots[i + AHEAD].hash, ns)], 1);
+        dict_slot sl = d->slots[i];
+        if (sl.ref == SLOT_EMPTY)
+            continue;
+        size_t j = slot_of(sl.hash, ns);
+        while (slots[j].ref != SLOT_EMPTY)
+            j = j + 1 == ns ? 0 : j + 1;
+        slots[j] = sl;
     }
     sg_free(d->slots);
     d->slots = slots;
@@ -140,115 +243,286 @@ static int dict_grow_slots(sg_dict *d)
     return 0;
 }
 
-static char *dict_store(sg_dict *d, const char *s, size_t len)
+/* Room for n entries: the code array and the slots (load <= 3/4), both
+ * exactly sized. */
+static int dict_reserve(sg_dict *d, size_t n)
 {
-    if (!d->chunks || d->chunk_used + len + 1 > d->chunk_size) {
+    if (n > d->nslots / 4 * 3 && dict_rehash(d, n / 3 * 4 + 4) != 0)
+        return -1;
+    if (n > d->cap) {
+        uint32_t *recs = sg_realloc(d->recs, n * sizeof *recs);
+        if (!recs)
+            return -1;
+        d->recs = recs;
+        d->cap = n;
+    }
+    return 0;
+}
+
+/* Stores the record of a new code; returns its reference or SLOT_EMPTY. */
+static uint32_t dict_store(sg_dict *d, int32_t code, const char *s, size_t len)
+{
+    size_t need = (8 + len + 1 + 7) & ~(size_t)7;
+    if (!d->nchunks || !d->chunks[d->nchunks - 1] || d->chunk_used + need > d->chunk_size) {
         size_t size = d->chunk_size ? d->chunk_size * 2 : 4096;
-        if (size > (1u << 24))
-            size = 1u << 24;
-        if (size < len + 1)
-            size = len + 1;
-        if (d->nchunks == d->chunk_cap) {
-            size_t nc = d->chunk_cap ? d->chunk_cap * 2 : 8;
-            char **chunks = sg_realloc(d->chunks, nc * sizeof *chunks);
-            if (!chunks)
-                return NULL;
-            d->chunks = chunks;
-            d->chunk_cap = nc;
-        }
+        if (size > DICT_CHUNK_MAX)
+            size = DICT_CHUNK_MAX;
+        if (size < need)
+            size = need;            /* a long string: a chunk of its own, at offset 0 */
+        if (d->nchunks == DICT_MAX_CHUNKS || dict_chunk_room(d, d->nchunks + 1) != 0)
+            return SLOT_EMPTY;
         char *chunk = sg_malloc(size);
         if (!chunk)
-            return NULL;
+            return SLOT_EMPTY;
+        d->sizes[d->nchunks] = size;
         d->chunks[d->nchunks++] = chunk;
         d->chunk_size = size;
         d->chunk_used = 0;
         d->bytes += size;
     }
     char *p = d->chunks[d->nchunks - 1] + d->chunk_used;
-    memcpy(p, s, len);
-    p[len] = '\0';
-    d->chunk_used += len + 1;
-    return p;
+    uint32_t l32 = (uint32_t)len;
+    memcpy(p, &code, 4);
+    memcpy(p + 4, &l32, 4);
+    memcpy(p + 8, s, len);
+    memset(p + 8 + len, 0, need - 8 - len);
+    uint32_t ref = (uint32_t)((d->nchunks - 1) << DICT_CHUNK_BITS | d->chunk_used / 8);
+    d->chunk_used += need;
+    return ref;
+}
+
+/* memcmp(a, b, len) == 0, inline for the usual short strings. */
+static int same_text(const char *a, const char *b, size_t len)
+{
+    if (len > 32)
+        return memcmp(a, b, len) == 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8)
+        if (load64(a + i) != load64(b + i))
+            return 0;
+    for (; i < len; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+/* The slot of s: its entry, or the empty slot where it would go. */
+static size_t dict_probe(const sg_dict *d, const char *s, size_t len, uint32_t h)
+{
+    size_t j = slot_of(h, d->nslots);
+    for (;;) {
+        dict_slot sl = d->slots[j];
+        if (sl.ref == SLOT_EMPTY)
+            return j;
+        if (sl.hash == h) {
+            const char *rec = dict_rec(d, sl.ref);
+            if (rec_u32(rec, 4) == len && same_text(rec + 8, s, len))
+                return j;
+        }
+        j = j + 1 == d->nslots ? 0 : j + 1;
+    }
 }
 
 int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len)
 {
-    uint32_t h = hash_bytes(s, len);
-    size_t j = h & (d->nslots - 1);
-    for (;;) {
-        int32_t code = d->slots[j];
-        if (code < 0)
-            return -1;
-        if (d->hashes[code] == h && d->lens[code] == len && memcmp(d->strs[code], s, len) == 0)
-            return code;
-        j = (j + 1) & (d->nslots - 1);
-    }
+    if (len > UINT32_MAX)
+        return -1;
+    size_t j = dict_probe(d, s, len, sg_hash_bytes(s, len));
+    if (d->slots[j].ref == SLOT_EMPTY)
+        return -1;
+    return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
 }
 
 int32_t sg_dict_intern(sg_dict *d, const char *s, size_t len)
 {
-    if (len > UINT32_MAX)
+    return sg_dict_intern_hashed(d, s, len, sg_hash_bytes(s, len));
+}
+
+int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t hash)
+{
+    if (len > UINT32_MAX - 16)
         return -1;
-    uint32_t h = hash_bytes(s, len);
-    size_t j = h & (d->nslots - 1);
-    for (;;) {
-        int32_t code = d->slots[j];
-        if (code < 0)
-            break;
-        if (d->hashes[code] == h && d->lens[code] == len && memcmp(d->strs[code], s, len) == 0)
-            return code;
-        j = (j + 1) & (d->nslots - 1);
-    }
+    size_t j = dict_probe(d, s, len, hash);
+    if (d->slots[j].ref != SLOT_EMPTY)
+        return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
     if (d->n >= INT32_MAX)
         return -1;
+    /* grow first, so that the new entry always finds a free slot */
+    if ((d->n + 1) * 4 > d->nslots * 3) {
+        if (dict_rehash(d, d->nslots * 2) != 0)
+            return -1;
+        j = dict_probe(d, s, len, hash);
+    }
     if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 64;
-        const char **strs = sg_realloc(d->strs, nc * sizeof *strs);
-        if (!strs)
+        size_t nc = d->cap ? d->cap + d->cap / 2 : 64;
+        uint32_t *recs = sg_realloc(d->recs, nc * sizeof *recs);
+        if (!recs)
             return -1;
-        d->strs = strs;
-        uint32_t *lens = sg_realloc(d->lens, nc * sizeof *lens);
-        if (!lens)
-            return -1;
-        d->lens = lens;
-        uint32_t *hashes = sg_realloc(d->hashes, nc * sizeof *hashes);
-        if (!hashes)
-            return -1;
-        d->hashes = hashes;
+        d->recs = recs;
         d->cap = nc;
     }
-    char *p = dict_store(d, s, len);
-    if (!p)
-        return -1;
     int32_t code = (int32_t)d->n;
-    d->strs[code] = p;
-    d->lens[code] = (uint32_t)len;
-    d->hashes[code] = h;
-    d->slots[j] = code;
+    uint32_t ref = dict_store(d, code, s, len);
+    if (ref == SLOT_EMPTY)
+        return -1;
+    d->recs[code] = ref;
+    d->slots[j].hash = hash;
+    d->slots[j].ref = ref;
     d->n++;
-    if (d->n * 2 > d->nslots && dict_grow_slots(d) != 0) {
-        /* The string is stored and findable; growth failed, so the table is
-         * fuller than we like but still correct as long as a slot is free. */
-        if (d->n + 1 >= d->nslots)
-            return -1;
-    }
     return code;
+}
+
+/* sg_dict_absorb for code k of from. */
+static int absorb_one(sg_dict *d, sg_dict *from, size_t k, uint32_t h, size_t base, int adopt,
+                      size_t *kept, int32_t *map)
+{
+    uint32_t ref = from->recs[k];
+    const char *rec = dict_rec(from, ref);
+    size_t len = rec_u32(rec, 4);
+    int32_t code;
+    if (!adopt) {
+        if ((code = sg_dict_intern_hashed(d, rec + 8, len, h)) < 0)
+            return -1;
+    } else {
+        size_t j = dict_probe(d, rec + 8, len, h);
+        if (d->slots[j].ref != SLOT_EMPTY) {
+            code = (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
+        } else {
+            /* the record itself joins d under its new code */
+            uint32_t nref = ref + (uint32_t)(base << DICT_CHUNK_BITS);
+            code = (int32_t)d->n;
+            memcpy(d->chunks[nref >> DICT_CHUNK_BITS] +
+                       (size_t)(nref & ((1u << DICT_CHUNK_BITS) - 1)) * 8,
+                   &code, 4);
+            d->recs[d->n++] = nref;
+            d->slots[j].hash = h;
+            d->slots[j].ref = nref;
+            kept[ref >> DICT_CHUNK_BITS]++;
+        }
+    }
+    map[k] = code;     /* from->recs[k] was read above */
+    return 0;
+}
+
+int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes)
+{
+    enum { AHEAD = 16 };
+    size_t n = from->n, base = d->nchunks, fchunks = 0;
+    int adopt = base + from->nchunks <= DICT_MAX_CHUNKS;
+    uint32_t hashes[AHEAD];
+    size_t *kept = NULL;
+    /* the other dictionary's index is not needed: its strings are read in
+     * code order */
+    sg_free(from->slots);
+    from->slots = NULL;
+    from->nslots = 0;
+    if (dict_reserve(d, d->n + n) != 0)
+        return -1;
+    if (adopt) {
+        /* its chunks become d's (references keep their offsets), after d's
+         * last chunk, shrunk to what it holds */
+        if (dict_chunk_room(d, base + from->nchunks) != 0)
+            return -1;
+        if (!(kept = sg_calloc(from->nchunks ? from->nchunks : 1, sizeof *kept)))
+            return -1;
+        if (base && d->chunks[base - 1] && d->chunk_used < d->chunk_size && d->chunk_used) {
+            char *c = sg_realloc(d->chunks[base - 1], d->chunk_used);
+            if (c) {
+                d->chunks[base - 1] = c;
+                d->bytes -= d->chunk_size - d->chunk_used;
+                d->sizes[base - 1] = d->chunk_used;
+            }
+        }
+        for (size_t k = 0; k < from->nchunks; k++) {
+            d->chunks[base + k] = from->chunks[k];
+            d->sizes[base + k] = from->sizes[k];
+        }
+        d->nchunks = base + from->nchunks;
+        d->chunk_used = from->chunk_used;
+        d->chunk_size = from->chunk_size;
+        d->bytes += from->bytes;
+        fchunks = from->nchunks;
+        from->nchunks = 0;        /* d owns them now (from->chunks still reads them) */
+        from->bytes = 0;
+    }
+    /* from->recs[c] turns into the map: read before it is overwritten */
+    int32_t *map = (int32_t *)from->recs;
+    for (size_t c = 0; c < n + AHEAD; c++) {
+        if (c >= AHEAD && absorb_one(d, from, c - AHEAD, hashes[c % AHEAD], base, adopt, kept,
+                                     map) != 0) {
+            sg_free(kept);
+            return -1;
+        }
+        if (c < n) {      /* hashed and prefetched AHEAD strings before it is interned */
+            const char *rec = dict_rec(from, from->recs[c]);
+            uint32_t h = sg_hash_bytes(rec + 8, rec_u32(rec, 4));
+            hashes[c % AHEAD] = h;
+            __builtin_prefetch(&d->slots[slot_of(h, d->nslots)]);
+        }
+    }
+    if (adopt) {
+        /* chunks holding only strings d already had are dropped */
+        for (size_t k = 0; k < fchunks; k++)
+            if (!kept[k]) {
+                d->bytes -= d->sizes[base + k];
+                d->sizes[base + k] = 0;
+                sg_free(d->chunks[base + k]);
+                d->chunks[base + k] = NULL;
+            }
+        sg_free(kept);
+    }
+    for (size_t i = 0; i < ncodes; i++)
+        if (codes[i] >= 0)
+            codes[i] = map[codes[i]];
+    return 0;
+}
+
+void sg_dict_prefetch(const sg_dict *d, uint32_t hash)
+{
+    if (d->nslots >= ((size_t)1 << 16))    /* smaller tables stay in the caches */
+        __builtin_prefetch(&d->slots[slot_of(hash, d->nslots)]);
 }
 
 const char *sg_dict_str(const sg_dict *d, int32_t code, size_t *len)
 {
     if (code < 0 || (size_t)code >= d->n)
         return NULL;
+    const char *rec = dict_rec(d, d->recs[code]);
     if (len)
-        *len = d->lens[code];
-    return d->strs[code];
+        *len = rec_u32(rec, 4);
+    return rec + 8;
 }
 
 size_t sg_dict_size(const sg_dict *d) { return d->n; }
 
 size_t sg_dict_bytes(const sg_dict *d)
 {
-    return d->bytes + d->cap * (sizeof(char *) + 8) + d->nslots * sizeof(int32_t);
+    return d->bytes + d->cap * sizeof(uint32_t) + d->nslots * sizeof(dict_slot) +
+           d->chunk_cap * (sizeof(char *) + sizeof(size_t));
+}
+
+void sg_dict_trim(sg_dict *d)
+{
+    if (!d)
+        return;
+    if (d->cap > d->n && d->n > 0) {
+        uint32_t *recs = sg_realloc(d->recs, d->n * sizeof *recs);
+        if (recs) {
+            d->recs = recs;
+            d->cap = d->n;
+        }
+    }
+    /* references are relative to their chunk: the last one may move */
+    if (d->nchunks && d->chunks[d->nchunks - 1] && d->chunk_used < d->chunk_size &&
+        d->chunk_used > 0) {
+        char *c = sg_realloc(d->chunks[d->nchunks - 1], d->chunk_used);
+        if (c) {
+            d->chunks[d->nchunks - 1] = c;
+            d->bytes -= d->chunk_size - d->chunk_used;
+            d->sizes[d->nchunks - 1] = d->chunk_used;
+            d->chunk_size = d->chunk_used;
+        }
+    }
 }
 
 /* ---- columns ---- */

@@ -42,11 +42,29 @@ sg_dict *sg_dict_retain(sg_dict *d);
 void sg_dict_release(sg_dict *d);
 /* Returns the code of s (adding it when new), or -1 when out of memory. */
 int32_t sg_dict_intern(sg_dict *d, const char *s, size_t len);
+/* The same with hash == sg_hash_bytes(s, len) already computed (the CSV
+ * reader gets it from its scan of the field). */
+int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t hash);
+/* Interns every string of `from` into d in from's code order and
+ * rewrites codes[0..ncodes) (codes of `from`, -1 kept) into d's codes.
+ * `from` is consumed: its storage is moved into d or freed, and it can
+ * only be released afterwards.  0, or -1 when out of memory. */
+int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes);
+/* A hint that a lookup of this hash follows soon (fetches its slot). */
+void sg_dict_prefetch(const sg_dict *d, uint32_t hash);
 /* Returns the code of s, or -1 when absent. */
 int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len);
+/* The string of a code; the pointer stays valid as long as the dictionary
+ * (strings are never moved, except by sg_dict_trim). */
 const char *sg_dict_str(const sg_dict *d, int32_t code, size_t *len);
 size_t sg_dict_size(const sg_dict *d);
 size_t sg_dict_bytes(const sg_dict *d);   /* memory held, for reports */
+/* Gives back growth slack (string storage, per-code array) once a
+ * dictionary is fully built.  May move the strings of the last chunk: call
+ * it only while no pointer from sg_dict_str is held. */
+void sg_dict_trim(sg_dict *d);
+/* The dictionary's hash of a byte string (word at a time). */
+uint32_t sg_hash_bytes(const char *s, size_t len);
 
 /* ---- columns ---- */
 typedef struct sg_column {

@@ -4,8 +4,10 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "csv.h"
 #include "mem.h"
@@ -496,6 +498,242 @@ static void test_online_retail(void)
     sg_csv_report_free(&rep);
 }
 
+
+/* ---- parallel reading: a generated file big enough to be cut ---- */
+
+typedef struct gen_spec {
+    size_t rows;
+    int crlf;
+    size_t bad_fields_at;    /* a 2-field record before data row k (SIZE_MAX: none) */
+    size_t bad_utf8_at;      /* name of data row k holds an invalid byte */
+    size_t bad2_at;          /* a second 2-field record */
+    uint64_t bad_line, utf8_line, bad2_line;   /* out: their physical lines */
+    size_t qty_na;           /* out: missing qty values */
+} gen_spec;
+
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+/* id,when,name,qty,code,price,note: quoted commas, quotes and newlines all
+ * along (densely around the middle, where the cut falls), missing
+ * values, a late int64 -> double promotion (qty, row 290000 of 300000)
+ * and a late speculation fallback (code turns string at row 250000). */
+static int gen_file(const char *path, gen_spec *g)
+{
+    FILE *f = fopen(path, "wb");
+    const char *nl = g->crlf ? "\r\n" : "\n";
+    uint32_t seed = 12345;
+    uint64_t line = 1;
+    if (!f)
+        return -1;
+    fprintf(f, "id,when,name,qty,code,price,note%s", nl);
+    line++;
+    g->qty_na = 0;
+    for (size_t i = 0; i < g->rows; i++) {
+        if (i == g->bad_fields_at || i == g->bad2_at) {
+            if (i == g->bad_fields_at)
+                g->bad_line = line;
+            else
+                g->bad2_line = line;
+            fprintf(f, "1,2%s", nl);
+            line++;
+        }
+        char name[64], qty[32], code[32], note[96];
+        int dense = i >= g->rows * 45 / 100 && i < g->rows * 55 / 100;
+        uint32_t r = lcg(&seed);
+        if (i == g->bad_utf8_at) {
+            snprintf(name, sizeof name, "Bad\xff");
+            g->utf8_line = line;
+        } else if (r % 11 == 0) {
+            snprintf(name, sizeof name, "\"Name, %u \"\"q\"\"\"", r % 5000);
+        } else {
+            snprintf(name, sizeof name, "N%u", r % 5000);
+        }
+        if (i % 97 == 0) {
+            snprintf(qty, sizeof qty, "%s", i % 2 ? "NA" : "");
+            g->qty_na++;
+        } else if (i == g->rows * 29 / 30) {
+            snprintf(qty, sizeof qty, "2.5");
+        } else {
+            snprintf(qty, sizeof qty, "%d", (int)(r % 60) - 5);
+        }
+        if (i == g->rows * 5 / 6)
+            snprintf(code, sizeof code, "A17");
+        else
+            snprintf(code, sizeof code, "%u", r % 900 + 100);
+        int multi = dense || i % 7 == 3;
+        if (multi)
+            snprintf(note, sizeof note, "\"line one, %zu%sline \"\"two\"\"\"", i % 10, nl);
+        else
+            snprintf(note, sizeof note, "%s", i % 5 ? "plain" : "");
+        fprintf(f, "%zu,2023-%02zu-%02zu %02zu:%02zu:%02zu,%s,%s,%s,%u.%02u,%s%s", 500000 + i / 2,
+                1 + i % 12, 1 + (i / 12) % 28, (i / 7) % 24, i % 60, (i * 7) % 60, name, qty, code,
+                r % 500, r % 100, note, nl);
+        line += 1 + (multi ? 1 : 0);
+    }
+    return fclose(f);
+}
+
+/* Every column, value, missing bit and dictionary entry (in code order) equal. */
+static int same_tables(const sg_table *a, const sg_table *b)
+{
+    if (!a || !b || a->ncols != b->ncols || a->nrows != b->nrows) {
+        tap_diag("shape differs");
+        return 0;
+    }
+    for (size_t j = 0; j < a->ncols; j++) {
+        const sg_column *x = a->cols[j], *y = b->cols[j];
+        if (strcmp(x->name, y->name) || x->type != y->type || x->date_only != y->date_only ||
+            x->n != y->n) {
+            tap_diag("column %zu differs", j);
+            return 0;
+        }
+        size_t w = x->type == SG_BOOL ? 1 : x->type == SG_STRING ? 4 : 8;
+        for (size_t i = 0; i < x->n; i++)
+            if (sg_column_is_na(x, i) != sg_column_is_na(y, i) ||
+                memcmp((const char *)x->data + i * w, (const char *)y->data + i * w, w)) {
+                tap_diag("column %s row %zu differs", x->name, i);
+                return 0;
+            }
+        if (x->type != SG_STRING)
+            continue;
+        if (sg_dict_size(x->dict) != sg_dict_size(y->dict)) {
+            tap_diag("dictionary of %s: %zu vs %zu strings", x->name, sg_dict_size(x->dict),
+                     sg_dict_size(y->dict));
+            return 0;
+        }
+        for (size_t c = 0; c < sg_dict_size(x->dict); c++) {
+            size_t l1, l2;
+            const char *s1 = sg_dict_str(x->dict, (int32_t)c, &l1);
+            const char *s2 = sg_dict_str(y->dict, (int32_t)c, &l2);
+            if (l1 != l2 || memcmp(s1, s2, l1)) {
+                tap_diag("dictionary of %s differs at code %zu", x->name, c);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+static sg_table *read_threads(const char *path, const char *threads, const sg_csv_options *o,
+                              sg_csv_report *rep, sg_error *err)
+{
+    setenv("SG_THREADS", threads, 1);
+    sg_table *t = sg_csv_read(path, o, rep, err);
+    unsetenv("SG_THREADS");
+    return t;
+}
+
+static void test_parallel(void)
+{
+    char path[] = "/tmp/sg_csv_par_XXXXXX";
+    int fd = mkstemp(path);
+    gen_spec g = { 300000, 0, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0, 0, 0, 0 };
+    if (fd < 0 || (close(fd), gen_file(path, &g)) != 0) {
+        tap_skip(24, "cannot write a temporary file");
+        return;
+    }
+    sg_error err;
+    sg_csv_report r1, r2, r3;
+    sg_table *t1 = read_threads(path, "1", NULL, &r1, &err);
+    sg_table *t2 = read_threads(path, "2", NULL, &r2, &err);
+    sg_table *t3 = read_threads(path, "3", NULL, &r3, &err);
+    tap_ok(t1 && r1.bytes > (8u << 20), "generated file read (%llu bytes: cut in ranges)",
+           (unsigned long long)r1.bytes);
+    tap_ok(same_tables(t1, t2), "2 threads: identical table and dictionaries");
+    tap_ok(same_tables(t1, t3), "3 threads: identical table and dictionaries");
+    int notes_same = r1.nnotes == r2.nnotes && r1.nnotes == r3.nnotes &&
+                     r1.rows_read == r2.rows_read && r1.rows_read == r3.rows_read;
+    for (size_t j = 0; notes_same && j < r1.nnotes; j++)
+        notes_same = !strcmp(r1.notes[j], r2.notes[j]) && !strcmp(r1.notes[j], r3.notes[j]);
+    tap_ok(notes_same, "identical reports");
+    tap_is_int(t2 ? (long long)t2->nrows : -1, 300000, "300000 rows");
+    tap_is_int(type_of(t2, "id"), SG_INT64, "id int64");
+    tap_is_int(type_of(t2, "when"), SG_DATETIME, "when datetime");
+    tap_is_int(type_of(t2, "qty"), SG_DOUBLE, "qty: int64 promoted to double by a late 2.5");
+    tap_is_int(type_of(t2, "code"), SG_STRING, "code: late 'A17' makes it string (fallback)");
+    tap_is_int(type_of(t2, "price"), SG_DOUBLE, "price double");
+    tap_is_str(r2.nnotes == 7 ? r2.notes[3] : NULL, "inferred double", "qty note");
+    tap_is_str(r2.nnotes == 7 ? r2.notes[4] : NULL, "inferred string", "code note");
+    tap_is_str(cell(t2, "qty", 290000), "2.5", "qty[290000] = 2.5");
+    tap_is_str(cell(t2, "qty", 290001), t1 ? cell(t1, "qty", 290001) : "?", "qty[290001]");
+    tap_is_str(cell(t2, "qty", 97), "<NA>", "qty[97]: NA is missing");
+    tap_ok(t2 && sg_column_na_count(sg_table_col(t2, "qty")) == g.qty_na, "qty: %zu missing",
+           g.qty_na);
+    tap_is_str(cell(t2, "code", 250000), "A17", "code[250000]");
+    tap_is_str(cell(t2, "id", 299999), "649999", "last id");
+    tap_is_str(cell(t2, "note", 150000), "line one, 0\nline \"two\"", "multi-line note mid-file");
+    tap_is_str(cell(t2, "when", 1), "2023-02-01 00:01:07", "when[1]");
+    sg_table_free(t1);
+    sg_table_free(t2);
+    sg_table_free(t3);
+    sg_csv_report_free(&r1);
+    sg_csv_report_free(&r2);
+    sg_csv_report_free(&r3);
+
+    /* CRLF line ends: the cut and the line counts see a CR LF as one */
+    g.crlf = 1;
+    gen_file(path, &g);
+    t1 = read_threads(path, "1", NULL, NULL, &err);
+    t2 = read_threads(path, "2", NULL, NULL, &err);
+    tap_ok(t1 && same_tables(t1, t2), "CRLF: identical tables");
+    sg_table_free(t1);
+    sg_table_free(t2);
+
+    /* errors in the second range name the right line */
+    char want[600], got1[1024];
+    g.crlf = 0;
+    g.bad_fields_at = 200000;
+    gen_file(path, &g);
+    t1 = read_threads(path, "1", NULL, NULL, &err);
+    snprintf(got1, sizeof got1, "%s", err.msg);
+    t2 = read_threads(path, "2", NULL, NULL, &err);
+    snprintf(want, sizeof want, "%s:%llu: expected 7 fields, found 2", path,
+             (unsigned long long)g.bad_line);
+    tap_ok(!t1 && !t2, "field count error: no table");
+    tap_is_str(got1, want, "one thread: field count error line");
+    tap_is_str(err.msg, want, "two threads: field count error line in the second range");
+
+    g.bad_fields_at = SIZE_MAX;
+    g.bad_utf8_at = 220000;
+    gen_file(path, &g);
+    t2 = read_threads(path, "2", NULL, NULL, &err);
+    snprintf(want, sizeof want,
+             "%s:%llu:3: column 'name': 'Bad?' is not valid UTF-8; if the file is Latin-1, read "
+             "it with encoding = \"latin1\"", path, (unsigned long long)g.utf8_line);
+    tap_is_str(t2 ? "" : err.msg, want, "UTF-8 error line in the second range");
+
+    /* two errors: the first in file order wins */
+    g.bad_fields_at = 1000;
+    gen_file(path, &g);
+    t2 = read_threads(path, "2", NULL, NULL, &err);
+    snprintf(want, sizeof want, "%s:%llu: expected 7 fields, found 2", path,
+             (unsigned long long)g.bad_line);
+    tap_is_str(t2 ? "" : err.msg, want, "error in the first range wins over the second's");
+
+    /* skip mode: issues of both ranges, in file order */
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    o.skip_bad_rows = 1;
+    g.bad_utf8_at = SIZE_MAX;
+    g.bad_fields_at = 100;
+    g.bad2_at = 260000;
+    gen_file(path, &g);
+    t2 = read_threads(path, "2", &o, &r2, &err);
+    tap_ok(t2 && t2->nrows == 300000 && r2.rows_skipped == 2 && r2.nfirst == 2,
+           "skip mode: 2 records skipped, 300000 kept");
+    tap_ok(r2.nfirst == 2 && r2.first[0].line == g.bad_line && r2.first[1].line == g.bad2_line,
+           "skip mode: issue lines %llu and %llu",
+           (unsigned long long)(r2.nfirst ? r2.first[0].line : 0),
+           (unsigned long long)(r2.nfirst > 1 ? r2.first[1].line : 0));
+    sg_table_free(t2);
+    sg_csv_report_free(&r2);
+    remove(path);
+}
+
 int main(void)
 {
     test_delimiters();
@@ -508,6 +746,7 @@ int main(void)
     test_names_encoding();
     test_edges();
     test_online_retail();
+    test_parallel();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());
     return tap_done();
 }

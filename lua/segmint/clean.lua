@@ -54,14 +54,33 @@ function M.clean(ds, opts)
   if opts.non_product and not opts.item then error("clean: non_product needs option 'item'", 2) end
 
   local cur = ds:derive(amount, string.format("%s * %s", q, p))
-  local report = { steps = {}, rows_in = #cur, revenue_in = cur:stats(amount).sum or 0, policy = policy }
-  local function step(reason, keep_expr)
-    local kept = cur:filter(keep_expr)
-    local removed = #cur - #kept
-    local rev = (cur:stats(amount).sum or 0) - (kept:stats(amount).sum or 0)
-    report.steps[#report.steps + 1] = { reason = reason, rows = removed, revenue = rev }
-    cur = kept
+  local report = { steps = {}, rows_in = #cur, revenue_in = cur:sum(amount), policy = policy }
+  local function sum(d) return #d > 0 and d:sum(amount) or 0 end
+
+  -- Consecutive filter steps run as one pass in C: each row is tagged with
+  -- the first step that removes it, the tags are counted and summed, and one
+  -- filter keeps the untagged rows.
+  local pending = {}
+  local function step(reason, keep_expr) pending[#pending + 1] = { reason = reason, keep = keep_expr } end
+  local function flush()
+    if #pending == 0 then return end
+    local expr = "0"
+    for k = #pending, 1, -1 do
+      expr = string.format("if(coalesce(%s, false), %s, %d)", pending[k].keep, expr, k)
+    end
+    local tagged = cur:derive("_segmint_step", expr)
+    local by = tagged:group_by("_segmint_step", { { "rows", "count" }, { "revenue", "sum", amount } })
+    local removed = {}
+    for _, r in by:rows() do removed[r._segmint_step] = r end
+    for k, st in ipairs(pending) do
+      local r = removed[k]
+      report.steps[#report.steps + 1] = { reason = st.reason, rows = r and r.rows or 0,
+                                          revenue = r and r.revenue or 0 }
+    end
+    cur = tagged:filter("_segmint_step == 0"):drop("_segmint_step")
+    pending = {}
   end
+
   local cancel_expr = opts.invoice and string.format("starts_with(%s, %s)", ref(opts.invoice), quote(opts.cancel_prefix or "C"))
   if policy.missing_customer == "drop" then
     step("missing customer", string.format("not is_missing(%s)", ref(opts.customer)))
@@ -69,7 +88,8 @@ function M.clean(ds, opts)
   if policy.cancellations == "drop" then
     step("cancellations", string.format("not coalesce(%s, false)", cancel_expr))
   elseif policy.cancellations == "net" then
-    local before_rows, before_rev = #cur, cur:stats(amount).sum or 0
+    flush()
+    local before_rows, before_rev = #cur, sum(cur)
     local netted, unmatched = cur:net_cancellations {
       customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price,
       date = opts.date, cancel = string.format("coalesce(%s, false)", cancel_expr),
@@ -78,7 +98,7 @@ function M.clean(ds, opts)
     cur = netted:derive(amount, string.format("%s * %s", q, p))
       :filter(string.format("not coalesce(%s, false) and %s != 0", cancel_expr, q))
     report.steps[#report.steps + 1] = { reason = "cancellations (netted)", rows = before_rows - #cur,
-      revenue = before_rev - (cur:stats(amount).sum or 0), unmatched_quantity = unmatched }
+      revenue = before_rev - sum(cur), unmatched_quantity = unmatched }
   end
   if policy.returns == "drop" then step("returns and quantity <= 0", string.format("%s > 0", q)) end
   if policy.nonpositive_price == "drop" then step("price <= 0", string.format("%s > 0", p)) end
@@ -88,13 +108,14 @@ function M.clean(ds, opts)
     step("non-product codes", string.format("not coalesce(%s in (%s), false)", ref(opts.item), table.concat(codes, ", ")))
   end
   if policy.duplicates == "drop" then
-    local marked = cur:mark_duplicates("_segmint_dup")
-    cur = marked
+    cur = cur:mark_duplicates("_segmint_dup")
     step("exact duplicates", "not _segmint_dup")
+    flush()
     cur = cur:drop("_segmint_dup")
   end
+  flush()
   report.rows_out = #cur
-  report.revenue_out = cur:stats(amount).sum or 0
+  report.revenue_out = sum(cur)
   if opts.customer then report.customers_out = cur:count_distinct(opts.customer) end
   return cur, report
 end

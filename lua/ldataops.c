@@ -426,6 +426,17 @@ static int l_write_csv(lua_State *L)
     return 1;
 }
 
+/* One cell for display: like the CSV text, but doubles with 10 significant
+ * digits so sums show as 4513.73 rather than 4513.7300000000005. */
+static size_t display_cell(const sg_column *c, size_t i, char *buf, size_t size)
+{
+    if (c->type == SG_DOUBLE && !sg_column_is_na(c, i)) {
+        int k = snprintf(buf, size, "%.10g", sg_column_f64(c)[i]);
+        return k < 0 ? 0 : (size_t)k < size ? (size_t)k : size - 1;
+    }
+    return sg_column_format(c, i, buf, size);
+}
+
 /* ds:format([n]) -> the first n rows (default 10) as an aligned text table */
 static int l_format(lua_State *L)
 {
@@ -440,7 +451,7 @@ static int l_format(lua_State *L)
     for (size_t j = 0; j < nc; j++) {
         w[j] = strlen(t->cols[j]->name);
         for (size_t i = 0; i < nr; i++) {
-            size_t k = sg_column_format(t->cols[j], i, buf, sizeof buf);
+            size_t k = display_cell(t->cols[j], i, buf, sizeof buf);
             if (sg_column_is_na(t->cols[j], i))
                 k = 2;
             if (k > w[j])
@@ -459,7 +470,7 @@ static int l_format(lua_State *L)
     for (size_t i = 0; i < nr; i++) {
         for (size_t j = 0; j < nc; j++) {
             const sg_column *c = t->cols[j];
-            size_t k = sg_column_format(c, i, buf, sizeof buf);
+            size_t k = display_cell(c, i, buf, sizeof buf);
             const char *s = buf;
             if (sg_column_is_na(c, i)) {
                 s = "NA";

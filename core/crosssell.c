@@ -1,4 +1,7 @@
-/* Co-purchase analysis for cross-selling.
+/* Co-purchase analysis for cross-selling: fitting the model and its rules.
+ * Per-customer recommendations from a fitted model are in
+ * crosssell_recommend.c; the model struct, the key -> id map and the
+ * output-table helpers both files use are declared in crosssell_internal.h.
  *
  * Fit:
  * 1. Invoices and items get dense ids (64-bit keys: string codes or int64
@@ -16,16 +19,6 @@
  *    b->a: support = n_ab / N, confidence = n_ab / n_a,
  *    lift = confidence / support(b) = n_ab * N / (n_a * n_b).
  *
- * Recommend: per customer the set of model items bought; candidates are
- * consequents of rules from a bought item that were not bought, scored by
- * the best (lift, confidence, antecedent order) rule reaching them; ranked
- * by lift desc, confidence desc, item order; customers in text (bytewise)
- * or numeric order.  tx may be another table than the fit one: string
- * items are matched by text when its dictionary differs, items unknown to
- * the model are ignored, and so are rows with a missing customer or item.
- * The `customers` filter is matched by text or value; ids it lists that
- * are not in tx (and duplicates) give nothing extra.  top_n must be >= 1.
- *
  * Item order (ties) is bytewise text for strings, numeric for int64. */
 #include "crosssell.h"
 
@@ -33,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crosssell_internal.h"
 #include "mem.h"
 #include "opsutil.h"
 
@@ -48,14 +42,7 @@ void sg_cooc_options_init(sg_cooc_options *o)
 
 /* ---- 64-bit key -> dense id ---- */
 
-typedef struct idmap {
-    uint64_t *keys;
-    uint32_t *ids;      /* id + 1; 0 = free slot */
-    size_t cap;         /* power of two */
-    size_t n;
-} idmap;
-
-static int idmap_init(idmap *m, size_t expect)
+int sg_cooc_idmap_init(sg_cooc_idmap *m, size_t expect)
 {
     size_t cap = 16;
     while (cap < expect * 2)
@@ -74,7 +61,7 @@ static int idmap_init(idmap *m, size_t expect)
     return 0;
 }
 
-static void idmap_free(idmap *m)
+void sg_cooc_idmap_free(sg_cooc_idmap *m)
 {
     sg_free(m->keys);
     sg_free(m->ids);
@@ -83,7 +70,7 @@ static void idmap_free(idmap *m)
 }
 
 /* The id of key, or UINT32_MAX when absent. */
-static uint32_t idmap_find(const idmap *m, uint64_t key)
+uint32_t sg_cooc_idmap_find(const sg_cooc_idmap *m, uint64_t key)
 {
     size_t at = (size_t)sg_mix64(key) & (m->cap - 1);
     while (m->ids[at]) {
@@ -94,7 +81,7 @@ static uint32_t idmap_find(const idmap *m, uint64_t key)
     return UINT32_MAX;
 }
 
-static int idmap_grow(idmap *m)
+static int idmap_grow(sg_cooc_idmap *m)
 {
     size_t cap = m->cap * 2;
     uint64_t *keys = sg_malloc(cap * sizeof *keys);
@@ -113,7 +100,7 @@ static int idmap_grow(idmap *m)
         keys[at] = m->keys[k];
         ids[at] = m->ids[k];
     }
-    idmap_free(m);
+    sg_cooc_idmap_free(m);
     m->keys = keys;
     m->ids = ids;
     m->cap = cap;
@@ -121,7 +108,7 @@ static int idmap_grow(idmap *m)
 }
 
 /* Finds or adds key (new ids are m->n in order); -1 when out of memory. */
-static int idmap_get(idmap *m, uint64_t key, uint32_t *id, int *added)
+int sg_cooc_idmap_get(sg_cooc_idmap *m, uint64_t key, uint32_t *id, int *added)
 {
     size_t at = (size_t)sg_mix64(key) & (m->cap - 1);
     *added = 0;
@@ -147,7 +134,7 @@ static int idmap_get(idmap *m, uint64_t key, uint32_t *id, int *added)
 }
 
 /* Value i of c as a 64-bit key (c not missing there). */
-static uint64_t key_of(const sg_column *c, size_t i)
+uint64_t sg_cooc_key_of(const sg_column *c, size_t i)
 {
     switch (c->type) {
     case SG_STRING: return (uint64_t)(uint32_t)sg_column_codes(c)[i];
@@ -183,7 +170,7 @@ static int cmp_ord_num(const void *pa, const void *pb)
     return (a->v > b->v) - (a->v < b->v);
 }
 
-static uint32_t *rank_keys(const uint64_t *keys, size_t n, sg_type type, const sg_dict *d)
+uint32_t *sg_cooc_rank_keys(const uint64_t *keys, size_t n, sg_type type, const sg_dict *d)
 {
     uint32_t *rank = sg_malloc((n ? n : 1) * sizeof *rank);
     ord_ref *refs = sg_malloc((n ? n : 1) * sizeof *refs);
@@ -209,29 +196,6 @@ static uint32_t *rank_keys(const uint64_t *keys, size_t n, sg_type type, const s
 
 /* ---- the model ---- */
 
-typedef struct rule {
-    uint32_t a, b;       /* antecedent, consequent (dense item ids) */
-    uint32_t ra, rb;     /* their ranks in item order */
-    size_t count;
-    double support, confidence, lift;
-} rule;
-
-struct sg_cooc {
-    char *item;            /* item column name */
-    sg_type type;          /* SG_STRING or SG_INT64 */
-    sg_dict *dict;         /* SG_STRING: the fit column's dictionary (retained) */
-    size_t ninvoices;
-    size_t nitems;
-    idmap items;           /* key -> dense id */
-    uint64_t *key;         /* dense id -> code or value */
-    uint32_t *rank;        /* dense id -> position in text / numeric order */
-    size_t *count;         /* dense id -> invoices containing the item */
-    size_t nrules;
-    rule *rules;           /* sorted as sg_cooc_rules outputs them */
-    size_t *adj_off;       /* rules with antecedent a: adj[adj_off[a] .. adj_off[a+1]) */
-    uint32_t *adj;
-};
-
 void sg_cooc_free(sg_cooc *c)
 {
     if (!c)
@@ -239,7 +203,7 @@ void sg_cooc_free(sg_cooc *c)
     sg_free(c->item);
     if (c->dict)
         sg_dict_release(c->dict);
-    idmap_free(&c->items);
+    sg_cooc_idmap_free(&c->items);
     sg_free(c->key);
     sg_free(c->rank);
     sg_free(c->count);
@@ -340,7 +304,7 @@ static int cmp_u32(const void *pa, const void *pb)
 /* Rule order: lift desc, count desc, antecedent, consequent (rank asc). */
 static int cmp_rule(const void *pa, const void *pb)
 {
-    const rule *a = pa, *b = pb;
+    const sg_cooc_rule *a = pa, *b = pb;
     if (a->lift != b->lift)
         return a->lift > b->lift ? -1 : 1;
     if (a->count != b->count)
@@ -359,14 +323,15 @@ static int gather_invoices(sg_cooc *c, const sg_column *inv, const sg_column *it
                            size_t *ninv_out)
 {
     size_t n = itm->n;
-    idmap invs = { 0 };
+    sg_cooc_idmap invs = { 0 };
     uint32_t *row_inv = sg_malloc((n ? n : 1) * sizeof *row_inv);
     uint32_t *row_item = sg_malloc((n ? n : 1) * sizeof *row_item);
     size_t *off = NULL, *len = NULL;
     uint32_t *items = NULL, *stamp = NULL;
     size_t keycap = 64;
     int rc = SG_ENOMEM;
-    if (!row_inv || !row_item || idmap_init(&invs, 1024) != 0 || idmap_init(&c->items, 1024) != 0)
+    if (!row_inv || !row_item || sg_cooc_idmap_init(&invs, 1024) != 0 ||
+        sg_cooc_idmap_init(&c->items, 1024) != 0)
         goto done;
     c->key = sg_malloc(keycap * sizeof *c->key);
     if (!c->key)
@@ -377,10 +342,10 @@ static int gather_invoices(sg_cooc *c, const sg_column *inv, const sg_column *it
         row_inv[i] = UINT32_MAX;
         if (sg_ops_missing(inv, i) || sg_ops_missing(itm, i))
             continue;
-        if (idmap_get(&invs, key_of(inv, i), &row_inv[i], &added) != 0)
+        if (sg_cooc_idmap_get(&invs, sg_cooc_key_of(inv, i), &row_inv[i], &added) != 0)
             goto done;
-        uint64_t k = key_of(itm, i);
-        if (idmap_get(&c->items, k, &id, &added) != 0)
+        uint64_t k = sg_cooc_key_of(itm, i);
+        if (sg_cooc_idmap_get(&c->items, k, &id, &added) != 0)
             goto done;
         if (added) {
             if (c->items.n > keycap) {
@@ -434,7 +399,7 @@ static int gather_invoices(sg_cooc *c, const sg_column *inv, const sg_column *it
     items = NULL;
     rc = 0;
 done:
-    idmap_free(&invs);
+    sg_cooc_idmap_free(&invs);
     sg_free(row_inv);
     sg_free(row_item);
     sg_free(off);
@@ -481,7 +446,7 @@ static int count_pairs(sg_cooc *c, const sg_cooc_options *o, const size_t *off, 
         if (pair_kept(&pm, k, c->count, N, o))
             nkeep++;
     c->rules = sg_malloc((nkeep ? nkeep : 1) * 2 * sizeof *c->rules);
-    c->rank = rank_keys(c->key, m, c->type, c->dict);
+    c->rank = sg_cooc_rank_keys(c->key, m, c->type, c->dict);
     c->adj_off = sg_calloc(m + 1, sizeof *c->adj_off);
     c->adj = sg_malloc((nkeep ? nkeep : 1) * 2 * sizeof *c->adj);
     if (!c->rules || !c->rank || !c->adj_off || !c->adj)
@@ -493,7 +458,7 @@ static int count_pairs(sg_cooc *c, const sg_cooc_options *o, const size_t *off, 
             continue;
         uint32_t a = (uint32_t)(pm.keys[k] >> 32), b = (uint32_t)(pm.keys[k] & 0xffffffffu);
         for (int dir = 0; dir < 2; dir++) {
-            rule *ru = &c->rules[r++];
+            sg_cooc_rule *ru = &c->rules[r++];
             ru->a = dir ? b : a;
             ru->b = dir ? a : b;
             ru->ra = c->rank[ru->a];
@@ -578,14 +543,14 @@ nomem:
 /* ---- outputs ---- */
 
 /* A new item column (type of the model) called name. */
-static sg_column *item_column(const sg_cooc *c, const char *name, size_t cap)
+sg_column *sg_cooc_item_column(const sg_cooc *c, const char *name, size_t cap)
 {
     if (c->type == SG_STRING)
         return sg_column_new_with_dict(name, c->dict, cap);
     return sg_column_new(name, SG_INT64, cap);
 }
 
-static int push_item(sg_column *col, const sg_cooc *c, uint32_t id)
+int sg_cooc_push_item(sg_column *col, const sg_cooc *c, uint32_t id)
 {
     if (c->type == SG_STRING)
         return sg_column_push_code(col, (int32_t)c->key[id]);
@@ -594,7 +559,7 @@ static int push_item(sg_column *col, const sg_cooc *c, uint32_t id)
 
 /* A new table of the n columns (all non-NULL, equal lengths); on failure
  * every column is released. */
-static sg_table *make_table(sg_column **cols, size_t n, sg_error *err)
+sg_table *sg_cooc_make_table(sg_column **cols, size_t n, sg_error *err)
 {
     sg_table *t = sg_table_new();
     size_t k = 0;
@@ -615,7 +580,7 @@ static sg_table *make_table(sg_column **cols, size_t n, sg_error *err)
 }
 
 /* Releases the n columns (NULL allowed) and reports out of memory. */
-static sg_table *fail_columns(sg_column **cols, size_t n, sg_error *err)
+sg_table *sg_cooc_fail_columns(sg_column **cols, size_t n, sg_error *err)
 {
     for (size_t k = 0; k < n; k++)
         sg_column_release(cols[k]);
@@ -629,7 +594,7 @@ sg_table *sg_cooc_rules(const sg_cooc *c, sg_error *err)
         return sg_error_set(err, SG_EINVAL, "cooc rules: no model"), NULL;
     size_t n = c->nrules;
     sg_column *cols[6] = {
-        item_column(c, "antecedent", n), item_column(c, "consequent", n),
+        sg_cooc_item_column(c, "antecedent", n), sg_cooc_item_column(c, "consequent", n),
         sg_column_new("count", SG_INT64, n), sg_column_new("support", SG_DOUBLE, n),
         sg_column_new("confidence", SG_DOUBLE, n), sg_column_new("lift", SG_DOUBLE, n),
     };
@@ -637,290 +602,14 @@ sg_table *sg_cooc_rules(const sg_cooc *c, sg_error *err)
     for (int j = 0; j < 6; j++)
         ok = ok && cols[j];
     for (size_t k = 0; ok && k < n; k++) {
-        const rule *r = &c->rules[k];
-        ok = push_item(cols[0], c, r->a) == 0 && push_item(cols[1], c, r->b) == 0 &&
+        const sg_cooc_rule *r = &c->rules[k];
+        ok = sg_cooc_push_item(cols[0], c, r->a) == 0 && sg_cooc_push_item(cols[1], c, r->b) == 0 &&
              sg_column_push_i64(cols[2], (int64_t)r->count) == 0 &&
              sg_column_push_f64(cols[3], r->support) == 0 &&
              sg_column_push_f64(cols[4], r->confidence) == 0 &&
              sg_column_push_f64(cols[5], r->lift) == 0;
     }
     if (!ok)
-        return fail_columns(cols, 6, err);
-    return make_table(cols, 6, err);
-}
-
-/* ---- recommendations ---- */
-
-typedef struct cand {
-    uint32_t item, because;     /* dense ids */
-    uint32_t irank, brank;      /* their ranks in item order */
-    double lift, confidence;
-} cand;
-
-/* Score order: lift desc, confidence desc, item order. */
-static int cmp_cand(const void *pa, const void *pb)
-{
-    const cand *a = pa, *b = pb;
-    if (a->lift != b->lift)
-        return a->lift > b->lift ? -1 : 1;
-    if (a->confidence != b->confidence)
-        return a->confidence > b->confidence ? -1 : 1;
-    return (a->irank > b->irank) - (a->irank < b->irank);
-}
-
-/* Rule r reaches a candidate better than its current reason: higher lift,
- * then higher confidence, then the antecedent first in item order. */
-static int better_reason(const rule *r, const cand *cur)
-{
-    if (r->lift != cur->lift)
-        return r->lift > cur->lift;
-    if (r->confidence != cur->confidence)
-        return r->confidence > cur->confidence;
-    return r->ra < cur->brank;
-}
-
-/* The key of value i of a customer column cc as a key of column `like`
- * (same type): string codes are translated through the text when the
- * dictionaries differ.  0 when found, -1 when the text is absent. */
-static int cust_key(const sg_column *from, size_t i, const sg_column *like, uint64_t *key)
-{
-    if (from->type == SG_STRING && from->dict != like->dict) {
-        size_t len;
-        const char *s = sg_column_str(from, i, &len);
-        int32_t code = sg_dict_find(like->dict, s, len);
-        if (code < 0)
-            return -1;
-        *key = (uint32_t)code;
-        return 0;
-    }
-    *key = key_of(from, i);
-    return 0;
-}
-
-typedef struct rec_work {
-    idmap allow, custs;
-    uint32_t *xlat;              /* STRING: tx item code -> model id */
-    uint32_t *row_cust, *row_item;
-    uint64_t *ckey;              /* customer id -> key */
-    size_t ckeycap;
-    size_t *off, *len;
-    uint32_t *items;             /* each customer's model items */
-    uint32_t *rank, *order;      /* customer order */
-    uint32_t *bought, *seen;     /* stamps per model item: customer id + 1 */
-    uint32_t *uniq;
-    cand *cands;
-    uint32_t *cand_at;           /* model item -> index in cands */
-} rec_work;
-
-static void rec_work_free(rec_work *w)
-{
-    idmap_free(&w->allow);
-    idmap_free(&w->custs);
-    sg_free(w->xlat);
-    sg_free(w->row_cust);
-    sg_free(w->row_item);
-    sg_free(w->ckey);
-    sg_free(w->off);
-    sg_free(w->len);
-    sg_free(w->items);
-    sg_free(w->rank);
-    sg_free(w->order);
-    sg_free(w->bought);
-    sg_free(w->seen);
-    sg_free(w->uniq);
-    sg_free(w->cands);
-    sg_free(w->cand_at);
-}
-
-/* Customer ids (filtered), each row's customer and model item, and each
- * customer's items grouped.  0 or SG_ENOMEM. */
-static int rec_gather(rec_work *w, const sg_cooc *c, const sg_column *cc, const sg_column *ic,
-                      const sg_column *customers)
-{
-    size_t n = cc->n;
-    if (c->type == SG_STRING) {
-        size_t d = sg_dict_size(ic->dict);
-        w->xlat = sg_malloc((d ? d : 1) * sizeof *w->xlat);
-        if (!w->xlat)
-            return SG_ENOMEM;
-        for (size_t k = 0; k < d; k++) {
-            int32_t code = (int32_t)k;
-            if (ic->dict != c->dict) {
-                size_t len;
-                const char *s = sg_dict_str(ic->dict, (int32_t)k, &len);
-                code = sg_dict_find(c->dict, s, len);
-            }
-            w->xlat[k] = code < 0 ? UINT32_MAX : idmap_find(&c->items, (uint32_t)code);
-        }
-    }
-    if (customers) {
-        if (idmap_init(&w->allow, customers->n) != 0)
-            return SG_ENOMEM;
-        for (size_t i = 0; i < customers->n; i++) {
-            uint64_t key;
-            uint32_t id;
-            int added;
-            if (sg_ops_missing(customers, i) || cust_key(customers, i, cc, &key) != 0)
-                continue;
-            if (idmap_get(&w->allow, key, &id, &added) != 0)
-                return SG_ENOMEM;
-        }
-    }
-    w->ckeycap = 64;
-    w->ckey = sg_malloc(w->ckeycap * sizeof *w->ckey);
-    w->row_cust = sg_malloc((n ? n : 1) * sizeof *w->row_cust);
-    w->row_item = sg_malloc((n ? n : 1) * sizeof *w->row_item);
-    if (!w->ckey || !w->row_cust || !w->row_item || idmap_init(&w->custs, 1024) != 0)
-        return SG_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        w->row_cust[i] = UINT32_MAX;
-        if (sg_ops_missing(cc, i) || sg_ops_missing(ic, i))
-            continue;
-        uint32_t it = c->type == SG_STRING ? w->xlat[sg_column_codes(ic)[i]]
-                                           : idmap_find(&c->items, key_of(ic, i));
-        uint64_t key = key_of(cc, i);
-        if (it == UINT32_MAX || (customers && idmap_find(&w->allow, key) == UINT32_MAX))
-            continue;
-        uint32_t id;
-        int added;
-        if (idmap_get(&w->custs, key, &id, &added) != 0)
-            return SG_ENOMEM;
-        if (added) {
-            if (w->custs.n > w->ckeycap) {
-                uint64_t *nk = sg_realloc(w->ckey, w->ckeycap * 2 * sizeof *nk);
-                if (!nk)
-                    return SG_ENOMEM;
-                w->ckey = nk;
-                w->ckeycap *= 2;
-            }
-            w->ckey[id] = key;
-        }
-        w->row_cust[i] = id;
-        w->row_item[i] = it;
-    }
-    size_t nc = w->custs.n;
-    w->off = sg_calloc(nc + 1, sizeof *w->off);
-    w->len = sg_calloc(nc ? nc : 1, sizeof *w->len);
-    w->items = sg_malloc((n ? n : 1) * sizeof *w->items);
-    w->rank = rank_keys(w->ckey, nc, cc->type, cc->dict);
-    w->order = sg_malloc((nc ? nc : 1) * sizeof *w->order);
-    if (!w->off || !w->len || !w->items || !w->rank || !w->order)
-        return SG_ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        if (w->row_cust[i] != UINT32_MAX)
-            w->off[w->row_cust[i] + 1]++;
-    for (size_t k = 0; k < nc; k++)
-        w->off[k + 1] += w->off[k];
-    for (size_t i = 0; i < n; i++)
-        if (w->row_cust[i] != UINT32_MAX)
-            w->items[w->off[w->row_cust[i]] + w->len[w->row_cust[i]]++] = w->row_item[i];
-    for (size_t k = 0; k < nc; k++)
-        w->order[w->rank[k]] = (uint32_t)k;
-    return 0;
-}
-
-/* Scores one customer's candidates into w->cands; returns their number. */
-static size_t rec_score(rec_work *w, const sg_cooc *c, uint32_t cu)
-{
-    uint32_t stamp = cu + 1;
-    size_t nu = 0, ncand = 0;
-    for (size_t j = 0; j < w->len[cu]; j++) {
-        uint32_t it = w->items[w->off[cu] + j];
-        if (w->bought[it] != stamp) {
-            w->bought[it] = stamp;
-            w->uniq[nu++] = it;
-        }
-    }
-    for (size_t j = 0; j < nu; j++) {
-        uint32_t a = w->uniq[j];
-        for (size_t k = c->adj_off[a]; k < c->adj_off[a + 1]; k++) {
-            const rule *r = &c->rules[c->adj[k]];
-            if (w->bought[r->b] == stamp)
-                continue;
-            cand *cd;
-            if (w->seen[r->b] != stamp) {
-                w->seen[r->b] = stamp;
-                w->cand_at[r->b] = (uint32_t)ncand;
-                cd = &w->cands[ncand++];
-                cd->item = r->b;
-                cd->irank = r->rb;
-            } else {
-                cd = &w->cands[w->cand_at[r->b]];
-                if (!better_reason(r, cd))
-                    continue;
-            }
-            cd->because = r->a;
-            cd->brank = r->ra;
-            cd->lift = r->lift;
-            cd->confidence = r->confidence;
-        }
-    }
-    qsort(w->cands, ncand, sizeof *w->cands, cmp_cand);
-    return ncand;
-}
-
-sg_table *sg_cooc_recommend(const sg_cooc *c, const sg_table *tx, const char *customer,
-                            const sg_column *customers, size_t top_n, sg_error *err)
-{
-    if (!c || !tx || !customer)
-        return sg_error_set(err, SG_EINVAL, "cooc recommend: model, table and customer column are required"),
-               NULL;
-    const sg_column *cc = sg_table_col(tx, customer);
-    const sg_column *ic = sg_table_col(tx, c->item);
-    if (!cc)
-        return sg_error_set(err, SG_EINVAL, "cooc recommend: no column '%s' (customer)", customer), NULL;
-    if (cc->type != SG_STRING && cc->type != SG_INT64)
-        return sg_error_set(err, SG_EINVAL, "cooc recommend: customer column '%s' is %s, expected string or int64",
-                            customer, sg_type_name(cc->type)), NULL;
-    if (!ic)
-        return sg_error_set(err, SG_EINVAL, "cooc recommend: no column '%s' (the model's item column)",
-                            c->item), NULL;
-    if (ic->type != c->type)
-        return sg_error_set(err, SG_EINVAL, "cooc recommend: item column '%s' is %s, the model was fitted on %s",
-                            c->item, sg_type_name(ic->type), sg_type_name(c->type)), NULL;
-    if (customers && customers->type != cc->type)
-        return sg_error_set(err, SG_EINVAL, "cooc recommend: customers list is %s, customer column '%s' is %s",
-                            sg_type_name(customers->type), customer, sg_type_name(cc->type)), NULL;
-    if (top_n == 0)
-        return sg_error_set(err, SG_EINVAL, "cooc recommend: top_n must be at least 1"), NULL;
-    if (tx->nrows >= UINT32_MAX)
-        return sg_error_set(err, SG_EINVAL, "cooc recommend: too many rows (%zu)", tx->nrows), NULL;
-
-    rec_work w;
-    memset(&w, 0, sizeof w);
-    size_t m = c->nitems ? c->nitems : 1;
-    sg_column *cols[5] = { NULL };
-    if (rec_gather(&w, c, cc, ic, customers) != 0)
-        goto nomem;
-    w.bought = sg_calloc(m, sizeof *w.bought);
-    w.seen = sg_calloc(m, sizeof *w.seen);
-    w.uniq = sg_malloc(m * sizeof *w.uniq);
-    w.cands = sg_malloc(m * sizeof *w.cands);
-    w.cand_at = sg_malloc(m * sizeof *w.cand_at);
-    cols[0] = cc->type == SG_STRING ? sg_column_new_with_dict("customer", cc->dict, 64)
-                                    : sg_column_new("customer", SG_INT64, 64);
-    cols[1] = sg_column_new("rank", SG_INT64, 64);
-    cols[2] = item_column(c, "item", 64);
-    cols[3] = sg_column_new("score", SG_DOUBLE, 64);
-    cols[4] = item_column(c, "because", 64);
-    if (!w.bought || !w.seen || !w.uniq || !w.cands || !w.cand_at || !cols[0] || !cols[1] ||
-        !cols[2] || !cols[3] || !cols[4])
-        goto nomem;
-    for (size_t k = 0; k < w.custs.n; k++) {
-        uint32_t cu = w.order[k];
-        size_t ncand = rec_score(&w, c, cu);
-        for (size_t j = 0; j < ncand && j < top_n; j++) {
-            const cand *cd = &w.cands[j];
-            int rc = cc->type == SG_STRING ? sg_column_push_code(cols[0], (int32_t)w.ckey[cu])
-                                           : sg_column_push_i64(cols[0], (int64_t)w.ckey[cu]);
-            if (rc || sg_column_push_i64(cols[1], (int64_t)j + 1) || push_item(cols[2], c, cd->item) ||
-                sg_column_push_f64(cols[3], cd->lift) || push_item(cols[4], c, cd->because))
-                goto nomem;
-        }
-    }
-    rec_work_free(&w);
-    return make_table(cols, 5, err);
-nomem:
-    rec_work_free(&w);
-    return fail_columns(cols, 5, err);
+        return sg_cooc_fail_columns(cols, 6, err);
+    return sg_cooc_make_table(cols, 6, err);
 }

@@ -1,4 +1,14 @@
-/* CSV reader on libcsv.
+/* CSV reader on libcsv: the staging of one pass (this file) and the
+ * reading of the file (csv_read.c).
+ *
+ * This file holds what libcsv calls back for every field and record
+ * (sg_csv_on_field, sg_csv_on_row) and everything they stage into an
+ * sg_csv_reader: missing markers, line tracking, the header and its
+ * unique names, dictionary columns with their code cache and lookup
+ * queue, typed columns and the sample decision.  It never touches the
+ * file, libcsv's parser or threads: csv_read.c opens and reads the file,
+ * cuts it into byte ranges parsed by worker threads, merges them, runs
+ * the passes and holds the public sg_csv_read.
  *
  * The libcsv pass: every field of column j is interned into a per-column
  * dictionary and only its int32 code is kept (-1 for a missing marker), so
@@ -16,22 +26,11 @@
  * result: a value the typed parser refuses turns the column SG_CSV_OFF,
  * and the whole pass is then run once more with those columns kept in
  * dictionary mode (at most one extra pass: the other columns decide and
- * see exactly what they did the first time).
+ * see exactly what they did the first time; sg_csv_read, in csv_read.c,
+ * runs the passes).
  *
- * Parallel parsing (regular files of 4 MB or more): the file is cut into
- * up to SG_THREADS byte ranges (default min(2, online CPUs)) at record
- * boundaries found by quote parity: the quotes and line ends before the
- * cut are counted by the second thread (scan_splits), which also gives the
- * line number where each range starts.  Each range gets its own libcsv
- * parser and staging; the first range (main thread) parses the header and
- * makes the speculation decision, which the others wait for.  The ranges
- * are then merged in file order (sg_csv_merge): dictionaries remapped in
- * first-appearance order, so codes equal those of one sequential pass;
- * the first error in file order wins.  A cut is trusted only if the parser
- * of the range before it ends there between records on the predicted
- * line (libcsv treats a stray quote inside an unquoted field as text,
- * which quote parity cannot know); otherwise that parser simply goes on
- * over the rest of the file and the later ranges are dropped.
+ * Each byte range of a parallel read gets its own reader; the callbacks
+ * below never know which range they stage (see csv_read.c).
  *
  * Dictionary lookups: a value is first compared with the column's
  * previous value, then with a small direct-mapped cache; on a big
@@ -60,51 +59,15 @@
  * missing marker; blank lines are ignored. */
 #include "csv.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-/* libcsv's header: core/ is deliberately not on sgcore's include path, so
- * <csv.h> is libcsv's while "csv.h" is ours (see CMakeLists.txt). */
-#include <csv.h>
 
 #include "csv_internal.h"
 #include "mem.h"
 
-#define BLOCK_SIZE ((size_t)256 << 10)
-#define PROGRESS_EVERY ((uint64_t)4 << 20)
-#define LIBCSV_ROW_NOT_BEGUN 0 /* libcsv's pstate between records */
-#define LIBCSV_FIELD_BEGUN 2   /* libcsv's pstate inside a field */
 #ifndef SG_CSV_CACHE_BITS
 #define SG_CSV_CACHE_BITS 12   /* entries per column of the code cache: 4096 measured best */
 #endif
-#define MIN_SPLIT ((uint64_t)4 << 20)   /* smaller files are read on one thread */
-#define MAX_THREADS 16
-#define NO_END UINT64_MAX
-
-static const char *const default_na[] = { "", "NA", "null", "NULL", "N/A", "NaN" };
-
-void sg_csv_options_init(sg_csv_options *o)
-{
-    memset(o, 0, sizeof *o);
-}
-
-void sg_csv_report_free(sg_csv_report *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->nnotes; i++)
-        sg_free(r->notes[i]);
-    sg_free(r->notes);
-    r->notes = NULL;
-    r->nnotes = 0;
-}
 
 int sg_csv_fail_nomem(sg_csv_reader *r)
 {
@@ -129,12 +92,6 @@ static int is_missing(const sg_csv_reader *r, const unsigned char *s, size_t len
     for (size_t k = 0; k < r->nna; k++)
         if (r->na_len[k] == len && memcmp(r->na[k], s, len) == 0)
             return 1;
-    return 0;
-}
-
-static int never_space(unsigned char c)
-{
-    (void)c;
     return 0;
 }
 
@@ -233,7 +190,7 @@ static size_t col_width(int mode)
 
 /* Allocates the staging of every column for r->cap rows; modes/fmts NULL:
  * all dictionary mode. */
-static int alloc_cols(sg_csv_reader *r, const int *modes, const sg_date_format *fmts)
+int sg_csv_alloc_cols(sg_csv_reader *r, const int *modes, const sg_date_format *fmts)
 {
     if (!(r->cols = sg_calloc(r->ncols ? r->ncols : 1, sizeof *r->cols)))
         return sg_csv_fail_nomem(r);
@@ -313,7 +270,7 @@ static int finish_header(sg_csv_reader *r)
     r->cap = r->cap_hint;
     if (r->size / r->ncols + 64 < r->cap)
         r->cap = (size_t)(r->size / r->ncols) + 64;
-    return alloc_cols(r, NULL, NULL);
+    return sg_csv_alloc_cols(r, NULL, NULL);
 }
 
 static int add_name(sg_csv_reader *r, const char *s, size_t len)
@@ -481,7 +438,7 @@ static void pipe_pop(sg_csv_reader *r)
 }
 
 /* Interns every queued value.  Returns r->failed. */
-static int pipe_flush(sg_csv_reader *r)
+int sg_csv_pipe_flush(sg_csv_reader *r)
 {
     while (r->pipe_count)
         pipe_pop(r);
@@ -592,7 +549,7 @@ static void stage_dict(sg_csv_reader *r, size_t j, const unsigned char *s, size_
         return;
     }
     if (len > SG_CSV_PIPE_MAXLEN) {
-        if (pipe_flush(r))
+        if (sg_csv_pipe_flush(r))
             return;
         stage_intern(r, j, s, len, hi, h, r->nrows, r->rec_line);
         return;
@@ -600,7 +557,7 @@ static void stage_dict(sg_csv_reader *r, size_t j, const unsigned char *s, size_
     if (!c->big && !c->npend) {
         /* a small dictionary: no queue (a non-ASCII value first lets the
          * queued ones, earlier in the file, report their errors) */
-        if (hi && pipe_flush(r))
+        if (hi && sg_csv_pipe_flush(r))
             return;
         stage_intern(r, j, s, len, hi, h, r->nrows, r->rec_line);
         if (!r->failed)
@@ -666,7 +623,7 @@ static void stage_typed(sg_csv_reader *r, sg_csv_col *c, const unsigned char *s,
         } else if (sg_csv_parse_f64(t, len, &d) == 0) {
             memcpy(&bits, &d, 8);
             if (c->mode == SG_CSV_I64) {
-                /* promoted when the record is kept (on_row) */
+                /* promoted when the record is kept (sg_csv_on_row) */
                 v[i] = bits;
                 c->pend_double = 1;
                 r->any_pend = 1;
@@ -810,7 +767,7 @@ static unsigned scan_field(sg_csv_reader *r, const unsigned char *s, size_t len)
     return (hi & HIGHS) ? 0x80 : 0;
 }
 
-static void on_field(void *data, size_t len, void *ud)
+void sg_csv_on_field(void *data, size_t len, void *ud)
 {
     sg_csv_reader *r = ud;
     if (r->failed || r->stop)
@@ -860,7 +817,7 @@ static void add_issue(sg_csv_reader *r, uint64_t line, int column, const char *t
     }
 }
 
-static void on_row(int ch, void *ud)
+void sg_csv_on_row(int ch, void *ud)
 {
     sg_csv_reader *r = ud;
     if (r->failed || r->stop)
@@ -884,7 +841,7 @@ static void on_row(int ch, void *ud)
         return;
     }
     if (nf == 1 && r->ncols > 1 && r->first_blank) {
-        if (pipe_flush(r))            /* its values are interned, in order */
+        if (sg_csv_pipe_flush(r))            /* its values are interned, in order */
             return;
         r->dropped++;                 /* a line of blanks */
         if (r->any_pend)
@@ -894,7 +851,7 @@ static void on_row(int ch, void *ud)
     r->records++;
     if (nf != r->ncols) {
         char text[160];
-        if (pipe_flush(r))            /* an earlier UTF-8 error wins */
+        if (sg_csv_pipe_flush(r))            /* an earlier UTF-8 error wins */
             return;
         snprintf(text, sizeof text, "expected %zu fields, found %zu", r->ncols, nf);
         r->dropped++;
@@ -915,32 +872,10 @@ static void on_row(int ch, void *ud)
     if (r->any_pend)
         commit_pending(r, 1);
     r->nrows++;
-    if (!r->spec_done && r->nrows == SG_CSV_SAMPLE_ROWS && (pipe_flush(r) || speculate(r)))
+    if (!r->spec_done && r->nrows == SG_CSV_SAMPLE_ROWS && (sg_csv_pipe_flush(r) || speculate(r)))
         return;
     if (r->opt->max_rows && r->nrows >= r->opt->max_rows)
         r->stop = 1;
-}
-
-static void reader_free(sg_csv_reader *r)
-{
-    if (!r->shared) {
-        for (size_t j = 0; j < r->nnames; j++) {
-            sg_free(r->names[j]);
-            if (r->raw)
-                sg_free(r->raw[j]);
-        }
-        sg_free(r->names);
-        sg_free(r->raw);
-        sg_free(r->ov);
-    }
-    if (r->cols)
-        for (size_t j = 0; j < r->ncols; j++)
-            sg_csv_col_free(&r->cols[j]);
-    sg_free(r->cols);
-    sg_free(r->adj);
-    sg_free(r->scratch);
-    sg_free(r->pipe_text);
-    memset(r, 0, sizeof *r);
 }
 
 void sg_csv_col_free(sg_csv_col *c)
@@ -953,612 +888,4 @@ void sg_csv_col_free(sg_csv_col *c)
     c->na = NULL;
     c->cache = NULL;
     c->dict = NULL;
-}
-
-static int check_options(const char *path, const sg_csv_options *o, sg_error *err)
-{
-    if (!path)
-        return sg_error_set(err, SG_EINVAL, "read_csv: no file name given");
-    if (o->delim == '"' || o->delim == '\n' || o->delim == '\r')
-        return sg_error_set(err, SG_EINVAL,
-                            "read_csv: the delimiter cannot be a quote or a newline");
-    if (o->noverrides && !o->overrides)
-        return sg_error_set(err, SG_EINVAL, "read_csv: overrides missing");
-    for (size_t k = 0; k < o->noverrides; k++) {
-        const sg_csv_override *v = &o->overrides[k];
-        if (!v->column)
-            return sg_error_set(err, SG_EINVAL, "read_csv: a type override has no column name");
-        if ((int)v->type < SG_INT64 || (int)v->type > SG_BOOL)
-            return sg_error_set(err, SG_EINVAL, "read_csv: bad type for column '%s'", v->column);
-        if ((int)v->format < SG_DATE_UNKNOWN || (int)v->format > SG_DATE_DMY_DASH)
-            return sg_error_set(err, SG_EINVAL, "read_csv: bad date format for column '%s'",
-                                v->column);
-    }
-    if (o->nna > 64 || (o->nna && !o->na))
-        return sg_error_set(err, SG_EINVAL, "read_csv: at most 64 missing markers");
-    for (size_t k = 0; k < o->nna; k++)
-        if (!o->na[k])
-            return sg_error_set(err, SG_EINVAL, "read_csv: missing marker %zu is NULL", k + 1);
-    return 0;
-}
-
-static void setup_markers(sg_csv_reader *r)
-{
-    r->na = r->opt->na ? r->opt->na : default_na;
-    r->nna = r->opt->na ? r->opt->nna : sizeof default_na / sizeof default_na[0];
-    for (size_t k = 0; k < r->nna; k++) {
-        r->na_len[k] = strlen(r->na[k]);
-        if (r->na_len[k] == 0)
-            r->na_empty = 1;
-        else
-            r->na_first[(unsigned char)r->na[k][0]] = 1;
-        if (r->na_len[k] > r->na_maxlen)
-            r->na_maxlen = r->na_len[k];
-    }
-}
-
-/* ---- reading the file: byte ranges, threads, merge ---- */
-
-typedef struct sg_csv_job sg_csv_job;
-
-typedef struct sg_csv_chunk {
-    sg_csv_job *job;
-    int k;
-    sg_csv_reader r;
-    struct csv_parser p;
-    int p_ok;            /* p is initialised */
-    int ran;             /* the range was parsed (perhaps stopped by an error) */
-    int done;            /* ... up to its end */
-    char *buf;
-    pthread_t tid;
-    int started;
-} sg_csv_chunk;
-
-struct sg_csv_job {
-    const char *path;
-    const sg_csv_options *opt;
-    sg_error *err;
-    int fd, seekable;
-    uint64_t size;
-    int nthreads;                  /* ranges planned */
-    const uint8_t *force_dict;
-    int no_spec;
-    sg_csv_chunk chunks[MAX_THREADS];
-    atomic_int abort;              /* the first range failed: stop the others */
-    atomic_uint_least64_t done[MAX_THREADS];   /* bytes parsed, for progress */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    /* under mu */
-    int splits_ready;
-    int nchunks;                   /* ranges actually cut */
-    uint64_t split[MAX_THREADS + 1];
-    uint64_t line0[MAX_THREADS];   /* line where each range starts */
-    int setup;                     /* 0 pending, 1 ready, -1 the other ranges are not parsed */
-    int *modes;                    /* the first range's column modes, for the others */
-    sg_date_format *fmts;
-    char delim;
-    double rows_per_byte;
-};
-
-/* Reads up to want bytes at pos (the next bytes for a pipe); -1 on error. */
-static ssize_t read_block(const sg_csv_job *job, char *buf, uint64_t pos, size_t want)
-{
-    size_t got = 0;
-    while (got < want) {
-        ssize_t n = job->seekable ? pread(job->fd, buf + got, want - got, (off_t)(pos + got))
-                                  : read(job->fd, buf + got, want - got);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
-}
-
-/* 0x80 in every byte of v that is zero (exact, no carries between bytes). */
-static uint64_t zero_bytes(uint64_t v)
-{
-    uint64_t t = (v & 0x7f7f7f7f7f7f7f7full) + 0x7f7f7f7f7f7f7f7full;
-    return ~(t | v | 0x7f7f7f7f7f7f7f7full);
-}
-
-typedef struct scan_state {
-    int odd;                 /* an odd number of quotes so far */
-    uint64_t lines;          /* line ends so far: LF, and CR not followed by LF */
-    unsigned char prev;
-} scan_state;
-
-static void scan_byte(scan_state *st, unsigned char ch)
-{
-    if (st->prev == '\r' && ch != '\n')
-        st->lines++;
-    if (ch == '\n')
-        st->lines++;
-    else if (ch == '"')
-        st->odd ^= 1;
-    st->prev = ch;
-}
-
-/* Counts quotes and line ends of b[i, stop), 8 bytes at a time where a
- * word holds no CR and no quote. */
-static void scan_span(scan_state *st, const unsigned char *b, size_t i, size_t stop)
-{
-    while (i + 8 <= stop) {
-        uint64_t x;
-        memcpy(&x, b + i, 8);
-        if (!(zero_bytes(x ^ (ONES * '\r')) | zero_bytes(x ^ (ONES * '"'))) && st->prev != '\r') {
-            /* one 0x80 per LF: the multiply sums them in the top byte */
-            st->lines += ((zero_bytes(x ^ (ONES * '\n')) >> 7) * ONES) >> 56;
-            st->prev = b[i + 7];
-            i += 8;
-            continue;
-        }
-        for (size_t e = i + 8; i < e; i++)
-            scan_byte(st, b[i]);
-    }
-    for (; i < stop; i++)
-        scan_byte(st, b[i]);
-}
-
-/* Second thread, before its own range: cuts the file near k * size / n
- * after a newline preceded by an even number of quotes, and counts the
- * line ends before each cut.  Always publishes (nchunks 1: no cut). */
-static void scan_splits(sg_csv_job *job, char *buf)
-{
-    int n = job->nthreads, k = 1;
-    uint64_t pos = 0, split[MAX_THREADS + 1], line0[MAX_THREADS];
-    uint64_t target = job->size / (uint64_t)n;
-    scan_state st = { 0, 0, 0 };
-    while (k < n && !atomic_load(&job->abort)) {
-        ssize_t got = read_block(job, buf, pos, BLOCK_SIZE);
-        if (got <= 0)
-            break;
-        const unsigned char *b = (const unsigned char *)buf;
-        size_t i = 0, len = (size_t)got;
-        while (i < len && k < n) {
-            if (pos + i < target) {
-                size_t stop = target - pos < len ? (size_t)(target - pos) : len;
-                scan_span(&st, b, i, stop);
-                i = stop;
-                continue;
-            }
-            unsigned char ch = b[i++];
-            scan_byte(&st, ch);
-            if (ch == '\n' && !st.odd) {
-                if (pos + i >= job->size)
-                    break;                /* the last range would be empty */
-                split[k] = pos + i;
-                line0[k] = st.lines + 1;
-                k++;
-                target = job->size / (uint64_t)n * (uint64_t)k;
-            }
-        }
-        pos += len;
-        if (len < BLOCK_SIZE || (i < len && k < n))
-            break;
-    }
-    pthread_mutex_lock(&job->mu);
-    job->nchunks = k;
-    job->split[0] = 0;
-    job->line0[0] = 1;
-    for (int q = 1; q < k; q++) {
-        job->split[q] = split[q];
-        job->line0[q] = line0[q];
-    }
-    job->splits_ready = 1;
-    pthread_cond_broadcast(&job->cv);
-    pthread_mutex_unlock(&job->mu);
-}
-
-/* Where the first range ends: it may read up to size / n before the cut
- * is known, then waits for scan_splits. */
-static uint64_t first_end(sg_csv_job *job, uint64_t pos)
-{
-    if (job->nthreads == 1)
-        return NO_END;
-    uint64_t guess = job->size / (uint64_t)job->nthreads, end;
-    pthread_mutex_lock(&job->mu);
-    while (!job->splits_ready && pos >= guess)
-        pthread_cond_wait(&job->cv, &job->mu);
-    end = !job->splits_ready ? guess : job->nchunks > 1 ? job->split[1] : NO_END;
-    pthread_mutex_unlock(&job->mu);
-    return end;
-}
-
-/* The first range tells the others the header and its speculation
- * decision (or that they must not run). */
-static void publish_setup(sg_csv_job *job, const sg_csv_reader *r)
-{
-    if (job->nthreads == 1)
-        return;
-    pthread_mutex_lock(&job->mu);
-    if (job->setup == 0) {
-        job->setup = -1;
-        if (!r->failed && !r->stop && !r->in_header && r->ncols) {
-            job->modes = sg_malloc(r->ncols * sizeof *job->modes);
-            job->fmts = sg_malloc(r->ncols * sizeof *job->fmts);
-            if (job->modes && job->fmts) {
-                for (size_t j = 0; j < r->ncols; j++) {
-                    job->modes[j] = r->cols[j].mode;
-                    job->fmts[j] = r->cols[j].fmt;
-                }
-                job->setup = 1;
-            }
-        }
-        pthread_cond_broadcast(&job->cv);
-    }
-    pthread_mutex_unlock(&job->mu);
-}
-
-static void detect_first(sg_csv_job *job, sg_csv_reader *r, struct csv_parser *p,
-                         const char **data, size_t *len, int whole)
-{
-    size_t lines, bytes;
-    if (*len >= 3 && memcmp(*data, "\xEF\xBB\xBF", 3) == 0) {
-        *data += 3;
-        *len -= 3;
-    }
-    char d = sg_csv_detect_delim(*data, *len, whole, &lines, &bytes);
-    csv_set_delim(p, (unsigned char)(r->opt->delim ? r->opt->delim : d));
-    job->delim = (char)csv_get_delim(p);
-    job->rows_per_byte = lines && bytes ? (double)lines / (double)bytes : 0;
-    /* rows ~ size * lines / bytes of the sample, plus 2% */
-    double est = (double)r->size * job->rows_per_byte;
-    r->cap_hint = est > 1e9 ? 1000000000u : (size_t)(est * 1.02) + 64;
-}
-
-static uint64_t bytes_done(sg_csv_job *job)
-{
-    uint64_t t = 0;
-    for (int k = 0; k < job->nthreads; k++)
-        t += atomic_load(&job->done[k]);
-    return t;
-}
-
-enum { RANGE_FIRST, RANGE_WORKER, RANGE_REST };
-
-/* Feeds the bytes from `from` to parser p of reader r, up to `to`
- * (RANGE_FIRST: the cut, once known; NO_END: end of file, where the parse
- * is finished).  RANGE_FIRST and RANGE_REST run on the calling thread and
- * report progress.  Returns 1 when the range was parsed to its end. */
-static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_parser *p, char *buf,
-                       uint64_t from, uint64_t to, int how)
-{
-    uint64_t pos = from, end = to, last_progress = 0;
-    int first = how == RANGE_FIRST && from == 0, done = 0;
-    for (;;) {
-        if (how == RANGE_FIRST)
-            end = first_end(job, pos);
-        if (pos >= end) {
-            done = 1;
-            break;
-        }
-        size_t want = end - pos < BLOCK_SIZE ? (size_t)(end - pos) : BLOCK_SIZE;
-        ssize_t n = read_block(job, buf, pos, want);
-        if (n < 0) {
-            int e = errno;
-            if (!pipe_flush(r)) {
-                r->failed = 1;
-                sg_error_set(r->err, SG_EIO, "cannot read '%s': %s", r->path, strerror(e));
-            }
-            break;
-        }
-        if (n == 0) {
-            done = 1;
-            break;
-        }
-        const char *data = buf;
-        size_t len = (size_t)n;
-        pos += (uint64_t)n;
-        if (first) {
-            first = 0;
-            detect_first(job, r, p, &data, &len, (size_t)n < BLOCK_SIZE);
-        }
-        size_t bs = csv_get_buffer_size(p);
-        csv_set_blk_size(p, bs < 65536 ? 65536 : bs);   /* geometric growth for huge fields */
-        if (csv_parse(p, data, len, on_field, on_row, r) != len && !r->failed)
-            sg_csv_fail_nomem(r);
-        atomic_fetch_add(&job->done[k], (uint64_t)n);
-        if (how != RANGE_WORKER && r->opt->progress) {
-            uint64_t d = bytes_done(job);
-            if (d - last_progress >= PROGRESS_EVERY) {
-                r->opt->progress(r->opt->progress_ud, d, job->size);
-                last_progress = d;
-            }
-        }
-        if (how == RANGE_FIRST && (r->spec_done || r->failed || r->stop))
-            publish_setup(job, r);
-        if (r->failed || r->stop)
-            break;
-        if (how == RANGE_WORKER && atomic_load(&job->abort))
-            break;
-    }
-    if (done && end == NO_END && !r->failed && !r->stop) {
-        if (p->pstate == LIBCSV_FIELD_BEGUN && p->quoted) {
-            if (!pipe_flush(r)) {
-                r->failed = r->structural = 1;
-                sg_error_set(r->err, SG_EDATA,
-                             "%s:%llu: unterminated quoted field: the quote opened on this line "
-                             "is never closed", r->path, (unsigned long long)r->line);
-            }
-        } else {
-            csv_fini(p, on_field, on_row, r);
-        }
-    }
-    pipe_flush(r);
-    if (how == RANGE_FIRST) {
-        publish_setup(job, r);
-        if (r->failed)
-            atomic_store(&job->abort, 1);
-    }
-    return done;
-}
-
-static int parser_init(struct csv_parser *p)
-{
-    if (csv_init(p, CSV_REPALL_NL) != 0)
-        return -1;
-    csv_set_realloc_func(p, sg_realloc);
-    csv_set_free_func(p, sg_free);
-    csv_set_space_func(p, never_space);
-    return 0;
-}
-
-/* A range after the first: shares the first range's header. */
-static int init_worker_reader(sg_csv_job *job, sg_csv_chunk *c, uint64_t from, uint64_t to)
-{
-    sg_csv_reader *r = &c->r;
-    const sg_csv_reader *r0 = &job->chunks[0].r;
-    r->path = job->path;
-    r->opt = job->opt;
-    r->err = &r->own_err;
-    sg_error_clear(r->err);
-    r->shared = 1;
-    r->names = r0->names;
-    r->nnames = r0->nnames;
-    r->ov = r0->ov;
-    r->ncols = r0->ncols;
-    r->cache_bits = r0->cache_bits;
-    r->line = job->line0[c->k];
-    r->spec_done = 1;
-    r->force_dict = job->force_dict;
-    setup_markers(r);
-    r->size = (to == NO_END ? job->size : to) - from;
-    double est = (double)r->size * job->rows_per_byte * 1.02 + 64;
-    r->cap = est > 1e9 ? 1000000000u : (size_t)est;
-    if (r->size / r->ncols + 64 < r->cap)
-        r->cap = (size_t)(r->size / r->ncols) + 64;
-    if (parser_init(&c->p) != 0)
-        return sg_csv_fail_nomem(r);
-    c->p_ok = 1;
-    csv_set_delim(&c->p, (unsigned char)job->delim);
-    return alloc_cols(r, job->modes, job->fmts);
-}
-
-static void *worker_main(void *arg)
-{
-    sg_csv_chunk *c = arg;
-    sg_csv_job *job = c->job;
-    if (c->k == 1)
-        scan_splits(job, c->buf);
-    pthread_mutex_lock(&job->mu);
-    while (!job->splits_ready || (c->k < job->nchunks && job->setup == 0))
-        pthread_cond_wait(&job->cv, &job->mu);
-    int go = c->k < job->nchunks && job->setup == 1;
-    uint64_t from = job->split[c->k];
-    uint64_t to = c->k + 1 < job->nchunks ? job->split[c->k + 1] : NO_END;
-    pthread_mutex_unlock(&job->mu);
-    if (!go || atomic_load(&job->abort))
-        return NULL;
-    if (init_worker_reader(job, c, from, to) == 0)
-        c->done = parse_range(job, c->k, &c->r, &c->p, c->buf, from, to, RANGE_WORKER);
-    c->ran = 1;
-    return NULL;
-}
-
-static int thread_count(uint64_t size, int seekable, const sg_csv_options *opt)
-{
-    if (!seekable || size < MIN_SPLIT || opt->max_rows)
-        return 1;
-    const char *e = getenv("SG_THREADS");
-    long n;
-    if (e && *e) {
-        n = strtol(e, NULL, 10);
-    } else {
-        n = sysconf(_SC_NPROCESSORS_ONLN);
-        if (n > 2)
-            n = 2;
-    }
-    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
-}
-
-/* One pass over the file; the result is in chunks[0].r. */
-static void run_pass(sg_csv_job *job)
-{
-    sg_csv_chunk *c0 = &job->chunks[0];
-    sg_csv_reader *r = &c0->r;
-    job->splits_ready = job->setup = 0;
-    job->nchunks = 1;
-    job->delim = 0;
-    atomic_store(&job->abort, 0);
-    for (int k = 0; k < MAX_THREADS; k++) {
-        atomic_store(&job->done[k], 0);
-        job->chunks[k].job = job;
-        job->chunks[k].k = k;
-    }
-    r->path = job->path;
-    r->opt = job->opt;
-    r->err = job->err;
-    r->line = 1;
-    r->in_header = 1;
-    r->size = job->size / (uint64_t)job->nthreads;
-    r->force_dict = job->force_dict;
-    r->spec_done = job->no_spec;
-    setup_markers(r);
-    for (int k = 0; k < job->nthreads; k++)
-        if (!(job->chunks[k].buf = sg_malloc(BLOCK_SIZE))) {
-            sg_csv_fail_nomem(r);
-            goto cleanup;
-        }
-    if (parser_init(&c0->p) != 0) {
-        sg_csv_fail_nomem(r);
-        goto cleanup;
-    }
-    c0->p_ok = 1;
-    for (int k = 1; k < job->nthreads; k++) {
-        sg_csv_chunk *c = &job->chunks[k];
-        c->started = pthread_create(&c->tid, NULL, worker_main, c) == 0;
-        if (!c->started && k == 1) {     /* nobody cuts the file: one range */
-            pthread_mutex_lock(&job->mu);
-            job->nchunks = 1;
-            job->splits_ready = 1;
-            pthread_cond_broadcast(&job->cv);
-            pthread_mutex_unlock(&job->mu);
-        }
-    }
-    c0->done = parse_range(job, 0, r, &c0->p, c0->buf, 0, NO_END, RANGE_FIRST);
-    for (int k = 1; k < job->nthreads; k++)
-        if (job->chunks[k].started)
-            pthread_join(job->chunks[k].tid, NULL);
-    /* merge the ranges in file order; the first error wins */
-    sg_csv_chunk *prev = c0;
-    for (int k = 1; k < job->nchunks; k++) {
-        sg_csv_chunk *c = &job->chunks[k];
-        if (r->failed || r->stop || !prev->done)
-            break;
-        if (!c->ran || prev->p.pstate != LIBCSV_ROW_NOT_BEGUN || r->nf || r->last_cr ||
-            r->line != job->line0[k]) {
-            /* not a record boundary after all: the previous parser goes on */
-            for (int q = k; q < job->nthreads; q++)
-                atomic_store(&job->done[q], 0);
-            parse_range(job, 0, r, &prev->p, c0->buf, job->split[k], NO_END, RANGE_REST);
-            break;
-        }
-        if (sg_csv_merge(r, &c->r))
-            break;
-        prev = c;
-    }
-    if (r->opt->progress && !r->failed) {
-        uint64_t d = bytes_done(job);
-        r->opt->progress(r->opt->progress_ud, d, job->size ? job->size : d);
-    }
-cleanup:
-    for (int k = 0; k < job->nthreads; k++) {
-        sg_csv_chunk *c = &job->chunks[k];
-        if (k > 0)
-            reader_free(&c->r);
-        if (c->p_ok)
-            csv_free(&c->p);
-        sg_free(c->buf);
-        c->buf = NULL;
-        c->p_ok = c->ran = c->done = c->started = 0;
-    }
-    sg_free(job->modes);
-    sg_free(job->fmts);
-    job->modes = NULL;
-    job->fmts = NULL;
-}
-
-sg_table *sg_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
-                      sg_error *err)
-{
-    sg_csv_options defaults;
-    sg_error local;
-    struct stat st;
-    sg_table *t = NULL;
-    uint8_t *force = NULL;
-    if (!err)
-        err = &local;
-    sg_error_clear(err);
-    if (report)
-        memset(report, 0, sizeof *report);
-    if (!opt) {
-        sg_csv_options_init(&defaults);
-        opt = &defaults;
-    }
-    if (check_options(path, opt, err))
-        return NULL;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        sg_error_set(err, SG_EIO, "cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-    if (bad) {
-        int e = bad;
-        close(fd);
-        sg_error_set(err, SG_EIO, "cannot read '%s': %s", path, strerror(e));
-        return NULL;
-    }
-    sg_csv_job *job = sg_calloc(1, sizeof *job);
-    if (!job) {
-        close(fd);
-        sg_error_nomem(err);
-        return NULL;
-    }
-    job->path = path;
-    job->opt = opt;
-    job->err = err;
-    job->fd = fd;
-    job->seekable = S_ISREG(st.st_mode);
-    job->size = job->seekable ? (uint64_t)st.st_size : 0;
-    job->nthreads = thread_count(job->size, job->seekable, opt);
-    job->no_spec = !job->seekable;     /* a pipe cannot be read twice */
-    pthread_mutex_init(&job->mu, NULL);
-    pthread_cond_init(&job->cv, NULL);
-    sg_csv_reader *r = &job->chunks[0].r;
-    for (int pass = 0;; pass++) {
-        run_pass(job);
-        if (!r->fellback)
-            break;
-        /* a typed column met a value it cannot hold: run the pass again
-         * with such columns in dictionary mode (the others decide and
-         * parse as before, so this happens once; the bound is a guard) */
-        size_t n = r->ncols;
-        if (!force && !(force = sg_calloc(n ? n : 1, 1))) {
-            sg_csv_fail_nomem(r);
-            break;
-        }
-        for (size_t j = 0; j < n && r->cols; j++)
-            if (r->cols[j].mode == SG_CSV_OFF)
-                force[j] = 1;
-        reader_free(r);
-        sg_error_clear(err);
-        job->force_dict = force;
-        if (pass >= 2)
-            job->no_spec = 1;
-    }
-    if (report) {
-        report->delim = job->delim;
-        report->bytes = job->size ? job->size : bytes_done(job);
-    }
-    int rc = r->failed ? err->code : 0;
-    if (rc && !r->structural)
-        goto out;
-    if (r->in_header || r->ncols == 0) {
-        if (!rc)
-            sg_error_set(err, SG_EDATA, "%s: the file is empty (no header row)", path);
-        goto out;
-    }
-    t = sg_csv_build(r, report);
-out:
-    if (report) {
-        report->rows_read = r->records;
-        report->rows_skipped = r->skipped;
-        report->nfirst = r->nissues;
-        memcpy(report->first, r->issues, r->nissues * sizeof r->issues[0]);
-        if (!t)
-            sg_csv_report_free(report);
-    }
-    reader_free(r);
-    pthread_mutex_destroy(&job->mu);
-    pthread_cond_destroy(&job->cv);
-    sg_free(job);
-    sg_free(force);
-    close(fd);
-    return t;
 }

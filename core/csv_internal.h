@@ -1,6 +1,7 @@
-/* Internal to the CSV reader (csv.c: the libcsv pass, csv_build.c: typed
- * columns, csv_infer.c: value parsing and type inference).  Not part of
- * the public API. */
+/* Internal to the CSV reader (csv.c: the libcsv callbacks and staging,
+ * csv_read.c: reading the file, byte ranges, threads and sg_csv_read,
+ * csv_build.c: typed columns, csv_infer.c: value parsing and type
+ * inference).  Not part of the public API. */
 #ifndef SG_CSV_INTERNAL_H
 #define SG_CSV_INTERNAL_H
 
@@ -185,6 +186,18 @@ typedef struct sg_csv_reader {
 } sg_csv_reader;
 
 int sg_csv_fail_nomem(sg_csv_reader *r);
+
+/* ---- the staging of one pass (csv.c), driven by csv_read.c ---- */
+
+/* libcsv's field and row callbacks; ud is the range's sg_csv_reader. */
+void sg_csv_on_field(void *data, size_t len, void *ud);
+void sg_csv_on_row(int ch, void *ud);
+/* Interns every queued dictionary lookup.  Returns r->failed. */
+int sg_csv_pipe_flush(sg_csv_reader *r);
+/* Allocates the staging of every column for r->cap rows; modes/fmts NULL:
+ * all dictionary mode.  Returns 0 or an error code (r->failed set). */
+int sg_csv_alloc_cols(sg_csv_reader *r, const int *modes, const sg_date_format *fmts);
+
 /* Physical line (1-based) where staged row `row` starts. */
 uint64_t sg_csv_line_of_row(const sg_csv_reader *r, size_t row);
 /* Appends the staging of b (the next byte range) to a and frees b's

@@ -1,0 +1,71 @@
+/* Internal to the co-purchase analysis (crosssell.c: fitting, the model
+ * and its rules; crosssell_recommend.c: per-customer recommendations).
+ * Not part of the public API. */
+#ifndef SG_CROSSSELL_INTERNAL_H
+#define SG_CROSSSELL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crosssell.h"
+
+/* ---- 64-bit key -> dense id (open addressing) ---- */
+
+typedef struct sg_cooc_idmap {
+    uint64_t *keys;
+    uint32_t *ids;      /* id + 1; 0 = free slot */
+    size_t cap;         /* power of two */
+    size_t n;
+} sg_cooc_idmap;
+
+/* Room for about expect keys; -1 when out of memory (m then holds nothing). */
+int sg_cooc_idmap_init(sg_cooc_idmap *m, size_t expect);
+void sg_cooc_idmap_free(sg_cooc_idmap *m);
+/* The id of key, or UINT32_MAX when absent. */
+uint32_t sg_cooc_idmap_find(const sg_cooc_idmap *m, uint64_t key);
+/* Finds or adds key (new ids are m->n in order); -1 when out of memory. */
+int sg_cooc_idmap_get(sg_cooc_idmap *m, uint64_t key, uint32_t *id, int *added);
+
+/* Value i of c as a 64-bit key (c not missing there). */
+uint64_t sg_cooc_key_of(const sg_column *c, size_t i);
+/* rank[k] = position of keys[k] in text order (STRING, codes of d) or
+ * numeric order (INT64).  NULL when out of memory. */
+uint32_t *sg_cooc_rank_keys(const uint64_t *keys, size_t n, sg_type type, const sg_dict *d);
+
+/* ---- the model ---- */
+
+typedef struct sg_cooc_rule {
+    uint32_t a, b;       /* antecedent, consequent (dense item ids) */
+    uint32_t ra, rb;     /* their ranks in item order */
+    size_t count;
+    double support, confidence, lift;
+} sg_cooc_rule;
+
+struct sg_cooc {
+    char *item;            /* item column name */
+    sg_type type;          /* SG_STRING or SG_INT64 */
+    sg_dict *dict;         /* SG_STRING: the fit column's dictionary (retained) */
+    size_t ninvoices;
+    size_t nitems;
+    sg_cooc_idmap items;   /* key -> dense id */
+    uint64_t *key;         /* dense id -> code or value */
+    uint32_t *rank;        /* dense id -> position in text / numeric order */
+    size_t *count;         /* dense id -> invoices containing the item */
+    size_t nrules;
+    sg_cooc_rule *rules;   /* sorted as sg_cooc_rules outputs them */
+    size_t *adj_off;       /* rules with antecedent a: adj[adj_off[a] .. adj_off[a+1]) */
+    uint32_t *adj;
+};
+
+/* ---- output tables ---- */
+
+/* A new item column (type of the model) called name. */
+sg_column *sg_cooc_item_column(const sg_cooc *c, const char *name, size_t cap);
+int sg_cooc_push_item(sg_column *col, const sg_cooc *c, uint32_t id);
+/* A new table of the n columns (all non-NULL, equal lengths); on failure
+ * every column is released. */
+sg_table *sg_cooc_make_table(sg_column **cols, size_t n, sg_error *err);
+/* Releases the n columns (NULL allowed) and reports out of memory. */
+sg_table *sg_cooc_fail_columns(sg_column **cols, size_t n, sg_error *err);
+
+#endif

@@ -823,19 +823,9 @@ void sg_csv_on_row(int ch, void *ud)
     if (r->failed || r->stop)
         return;
     size_t nf = r->nf;
-    if (nf == 0) {                    /* a blank line, or the LF of a CRLF */
-        if (ch == '\n' && r->last_cr) {
-            r->last_cr = 0;
-        } else if (ch >= 0) {
-            r->line++;
-            r->last_cr = ch == '\r';
-        }
-        return;
-    }
+    if (!sg_csv_row_end(&r->line, &r->last_cr, nf, ch))
+        return;                       /* a blank line, or the LF of a CRLF */
     r->nf = 0;
-    if (ch >= 0)
-        r->line++;
-    r->last_cr = ch == '\r';
     if (r->in_header) {
         finish_header(r);
         return;

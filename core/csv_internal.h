@@ -211,4 +211,26 @@ void sg_csv_col_free(sg_csv_col *c);
 /* Turns the staging into the table (NULL with r->err set on failure). */
 sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep);
 
+/* Line counting for libcsv's end-of-record callback (parsers run with
+ * CSV_REPALL_NL, so every unquoted CR and LF is reported): advances *line
+ * for a line end and returns 1 when the callback ends a record of nf
+ * fields, 0 for a blank line or the LF of a CRLF (a CRLF is one line end).
+ * Used by the reader and by the streaming RFM pass. */
+static inline int sg_csv_row_end(uint64_t *line, int *last_cr, size_t nf, int ch)
+{
+    if (nf == 0) {
+        if (ch == '\n' && *last_cr) {
+            *last_cr = 0;
+        } else if (ch >= 0) {
+            (*line)++;
+            *last_cr = ch == '\r';
+        }
+        return 0;
+    }
+    if (ch >= 0)
+        (*line)++;
+    *last_cr = ch == '\r';
+    return 1;
+}
+
 #endif

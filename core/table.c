@@ -1,6 +1,7 @@
 #include "table.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -942,21 +943,58 @@ sg_table *sg_table_select(const sg_table *t, const char *const *names, size_t n,
     return o;
 }
 
+/* Gathers columns [from, to) of a take; a worker thread does the odd ones. */
+typedef struct take_job {
+    const sg_table *t;
+    const size_t *rows;
+    size_t n;
+    sg_column **out;
+    size_t first, step;
+} take_job;
+
+static void *take_columns(void *arg)
+{
+    take_job *j = arg;
+    for (size_t i = j->first; i < j->t->ncols; i += j->step)
+        j->out[i] = sg_column_take(j->t->cols[i], j->rows, j->n);
+    return NULL;
+}
+
 sg_table *sg_table_take(const sg_table *t, const size_t *rows, size_t n, sg_error *err)
 {
     sg_table *o = sg_table_new();
-    if (!o) {
+    sg_column **cols = sg_calloc(t->ncols ? t->ncols : 1, sizeof *cols);
+    if (!o || !cols) {
+        sg_free(cols);
+        sg_table_free(o);
         sg_error_nomem(err);
         return NULL;
     }
+    /* big gathers use a second thread for every other column; each column
+     * is gathered whole by one thread, so the result does not depend on it */
+    take_job even = { t, rows, n, cols, 0, 1 }, odd = { t, rows, n, cols, 1, 2 };
+    pthread_t th;
+    int threaded = t->ncols > 1 && n >= 100000 &&
+                   pthread_create(&th, NULL, take_columns, &odd) == 0;
+    if (threaded)
+        even.step = 2;
+    take_columns(&even);
+    if (threaded)
+        pthread_join(th, NULL);
+    int failed = 0;
     for (size_t i = 0; i < t->ncols; i++) {
-        sg_column *c = sg_column_take(t->cols[i], rows, n);
-        if (!c || sg_table_add(o, c, err) != 0) {
-            if (!c)
+        if (failed || !cols[i] || sg_table_add(o, cols[i], err) != 0) {
+            if (!failed && !cols[i])
                 sg_error_nomem(err);
-            sg_table_free(o);
-            return NULL;
+            if (!cols[i] || failed)
+                sg_column_release(cols[i]);   /* sg_table_add released it on its own failure */
+            failed = 1;
         }
+    }
+    sg_free(cols);
+    if (failed) {
+        sg_table_free(o);
+        return NULL;
     }
     o->nrows = n;
     return o;

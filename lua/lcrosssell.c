@@ -34,20 +34,6 @@ static int l_tostring(lua_State *L)
     return 1;
 }
 
-static double opt_number(lua_State *L, int t, const char *key, double def)
-{
-    sgl_rawfield(L, t, key);
-    double v = def;
-    if (!lua_isnil(L, -1)) {
-        int isnum;
-        v = (double)lua_tonumberx(L, -1, &isnum);
-        if (!isnum)
-            luaL_error(L, "cross_sell: option '%s' must be a number", key);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
 /* segmint.cross_sell(dataset, { invoice =, item =, min_support = 0.01, min_count = 2,
  *                               min_lift = 1, max_items = 1000 }) -> model */
 static int l_cross_sell(lua_State *L)
@@ -60,12 +46,12 @@ static int l_cross_sell(lua_State *L)
     o.item = sgl_opt_string(L, 2, "item", NULL);
     if (!o.invoice || !o.item)
         return luaL_error(L, "cross_sell: options 'invoice' and 'item' (column names) are required");
-    o.min_support = opt_number(L, 2, "min_support", o.min_support);
-    double mc = opt_number(L, 2, "min_count", (double)o.min_count);
-    double mi = opt_number(L, 2, "max_items", (double)o.max_items_per_invoice);
+    o.min_support = sgl_opt_number(L, 2, "cross_sell", "min_support", o.min_support);
+    double mc = sgl_opt_number(L, 2, "cross_sell", "min_count", (double)o.min_count);
+    double mi = sgl_opt_number(L, 2, "cross_sell", "max_items", (double)o.max_items_per_invoice);
     if (!(o.min_support >= 0 && o.min_support <= 1))
         return luaL_error(L, "cross_sell: 'min_support' must be between 0 and 1");
-    o.min_lift = opt_number(L, 2, "min_lift", o.min_lift);
+    o.min_lift = sgl_opt_number(L, 2, "cross_sell", "min_lift", o.min_lift);
     if (!(mc >= 1) || !(mi == 0 || mi >= 2))
         return luaL_error(L, "cross_sell: 'min_count' must be >= 1 and 'max_items' >= 2 (or 0: no limit)");
     if (!(o.min_lift >= 0))

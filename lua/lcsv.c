@@ -8,24 +8,6 @@
 #define MAX_OVERRIDES 1024
 #define MAX_NA 64
 
-typedef struct progress_state {
-    const char *path;
-    int last_pct;
-} progress_state;
-
-static void draw_progress(void *ud, uint64_t done, uint64_t total)
-{
-    progress_state *p = ud;
-    int pct = total ? (int)(done * 100 / total) : 0;
-    if (pct == p->last_pct)
-        return;
-    p->last_pct = pct;
-    fprintf(stderr, "\rreading %s %3d%% (%.0f MB)", p->path, pct, (double)done / 1e6);
-    if (done >= total)
-        fputs("\n", stderr);
-    fflush(stderr);
-}
-
 static void push_report(lua_State *L, const sg_csv_report *r, const sg_table *t)
 {
     lua_createtable(L, 0, 6);
@@ -181,7 +163,8 @@ static int l_read_csv(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    progress_state ps = { path, -1 };
+    lua_pushfstring(L, "reading %s", path);
+    sgl_progress ps = { lua_tostring(L, -1), -1 };
     int want_progress = sgl_progress_enabled(L);
     if (lua_istable(L, 2)) {
         sgl_rawfield(L, 2, "progress");
@@ -190,7 +173,7 @@ static int l_read_csv(lua_State *L)
         lua_pop(L, 1);
     }
     if (want_progress) {
-        opt.progress = draw_progress;
+        opt.progress = sgl_progress_draw;
         opt.progress_ud = &ps;
     }
     sgl_dataset *d = sgl_new_dataset(L);

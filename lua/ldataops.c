@@ -22,15 +22,6 @@ static void push_number_or_nil(lua_State *L, double v)
         lua_pushnumber(L, v);
 }
 
-static sg_column *check_column(lua_State *L, sg_table *t, int idx)
-{
-    const char *name = luaL_checkstring(L, idx);
-    sg_column *c = sg_table_col(t, name);
-    if (!c)
-        luaL_error(L, "no column '%s' in the dataset", name);
-    return c;
-}
-
 /* A datetime figure goes back to Lua as text, like the values themselves. */
 static void push_figure(lua_State *L, const sg_column *c, double v)
 {
@@ -47,7 +38,7 @@ static void push_figure(lua_State *L, const sg_column *c, double v)
 static int l_stats(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
-    sg_column *c = check_column(L, t, 2);
+    sg_column *c = sgl_check_column(L, t, 2);
     sg_stats st;
     sg_error err;
     if (sg_column_stats(c, &st, &err) != 0)
@@ -80,7 +71,7 @@ static int l_stats(lua_State *L)
 static int l_quantile(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
-    sg_column *c = check_column(L, t, 2);
+    sg_column *c = sgl_check_column(L, t, 2);
     int many = lua_type(L, 3) == LUA_TTABLE;
     size_t np = many ? (size_t)lua_rawlen(L, 3) : 1;
     if (np == 0 || np > 1000)
@@ -117,7 +108,7 @@ static int l_quantile(lua_State *L)
 static int l_sum(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
-    sg_column *c = check_column(L, t, 2);
+    sg_column *c = sgl_check_column(L, t, 2);
     if (c->type == SG_INT64 || c->type == SG_BOOL) {
         lua_Unsigned acc = 0;   /* wraps like Lua integers */
         for (size_t i = 0; i < c->n; i++)
@@ -145,7 +136,7 @@ static int l_sum(lua_State *L)
 static int l_count_distinct(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
-    lua_pushinteger(L, (lua_Integer)sg_column_count_distinct(check_column(L, t, 2)));
+    lua_pushinteger(L, (lua_Integer)sg_column_count_distinct(sgl_check_column(L, t, 2)));
     return 1;
 }
 

@@ -179,7 +179,35 @@ size_t sgl_names(lua_State *L, int idx, const char *what, const char **names, si
     return n;
 }
 
-static sg_column *check_column(lua_State *L, sg_table *t, int idx)
+double sgl_opt_number(lua_State *L, int t, const char *what, const char *key, double def)
+{
+    double v = def;
+    if (lua_type(L, t) != LUA_TTABLE)
+        return def;
+    if (sgl_rawfield(L, t, key) != LUA_TNIL) {
+        int isnum;
+        v = (double)lua_tonumberx(L, -1, &isnum);
+        if (!isnum)
+            luaL_error(L, "%s: option '%s' must be a number", what, key);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+void sgl_progress_draw(void *ud, uint64_t done, uint64_t total)
+{
+    sgl_progress *p = ud;
+    int pct = total ? (int)(done * 100 / total) : 0;
+    if (pct == p->last_pct)
+        return;
+    p->last_pct = pct;
+    fprintf(stderr, "\r%s %3d%%", p->label, pct);
+    if (done >= total)
+        fputs("\n", stderr);
+    fflush(stderr);
+}
+
+sg_column *sgl_check_column(lua_State *L, sg_table *t, int idx)
 {
     const char *name = luaL_checkstring(L, idx);
     sg_column *c = sg_table_col(t, name);
@@ -444,7 +472,7 @@ static int l_memory(lua_State *L)
 static int l_column(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
-    sg_column *c = check_column(L, t, 2);
+    sg_column *c = sgl_check_column(L, t, 2);
     lua_createtable(L, (int)(c->n < 1u << 26 ? c->n : 0), 1);
     for (size_t i = 0; i < c->n; i++) {
         sgl_push_value(L, c, i);
@@ -459,7 +487,7 @@ static int l_get(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
     size_t i = check_row(L, t, 2);
-    sgl_push_value(L, check_column(L, t, 3), i);
+    sgl_push_value(L, sgl_check_column(L, t, 3), i);
     return 1;
 }
 

@@ -5,67 +5,40 @@
 #include "generate.h"
 #include "lsegmint.h"
 
-static void gen_progress(void *ud, uint64_t done, uint64_t total)
-{
-    int *last = ud;
-    int pct = total ? (int)(done * 100 / total) : 0;
-    if (pct == *last)
-        return;
-    *last = pct;
-    fprintf(stderr, "\rgenerating %3d%%", pct);
-    if (done >= total)
-        fputs("\n", stderr);
-    fflush(stderr);
-}
-
-static double opt_number(lua_State *L, const char *key, double def)
-{
-    sgl_rawfield(L, 1, key);
-    double v = def;
-    if (!lua_isnil(L, -1)) {
-        int isnum;
-        v = (double)lua_tonumberx(L, -1, &isnum);
-        if (!isnum)
-            luaL_error(L, "generate option '%s' must be a number", key);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
 static int l_generate(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     sg_gen_options o;
     sg_gen_options_init(&o);
-    double customers = opt_number(L, "customers", (double)o.customers);
-    double seed = opt_number(L, "seed", (double)o.seed);
+    double customers = sgl_opt_number(L, 1, "generate", "customers", (double)o.customers);
+    double seed = sgl_opt_number(L, 1, "generate", "seed", (double)o.seed);
     if (!(customers >= 1 && customers <= 1e9))
         return luaL_error(L, "generate option 'customers' must be between 1 and 1e9");
     if (!(seed >= 0 && seed <= 9007199254740992.0))
         return luaL_error(L, "generate option 'seed' must be a non-negative integer");
     o.customers = (uint64_t)customers;
     o.seed = (uint64_t)seed;
-    o.days = (int)opt_number(L, "days", o.days);
-    o.products = (int)opt_number(L, "products", o.products);
-    o.r = opt_number(L, "r", o.r);
-    o.alpha = opt_number(L, "alpha", o.alpha);
-    o.a = opt_number(L, "a", o.a);
-    o.b = opt_number(L, "b", o.b);
-    o.gg_p = opt_number(L, "gg_p", o.gg_p);
-    o.gg_q = opt_number(L, "gg_q", o.gg_q);
-    o.gg_gamma = opt_number(L, "gg_gamma", o.gg_gamma);
-    o.cancel_rate = opt_number(L, "cancel_rate", o.cancel_rate);
-    o.return_rate = opt_number(L, "return_rate", o.return_rate);
+    o.days = (int)sgl_opt_number(L, 1, "generate", "days", o.days);
+    o.products = (int)sgl_opt_number(L, 1, "generate", "products", o.products);
+    o.r = sgl_opt_number(L, 1, "generate", "r", o.r);
+    o.alpha = sgl_opt_number(L, 1, "generate", "alpha", o.alpha);
+    o.a = sgl_opt_number(L, 1, "generate", "a", o.a);
+    o.b = sgl_opt_number(L, 1, "generate", "b", o.b);
+    o.gg_p = sgl_opt_number(L, 1, "generate", "gg_p", o.gg_p);
+    o.gg_q = sgl_opt_number(L, 1, "generate", "gg_q", o.gg_q);
+    o.gg_gamma = sgl_opt_number(L, 1, "generate", "gg_gamma", o.gg_gamma);
+    o.cancel_rate = sgl_opt_number(L, 1, "generate", "cancel_rate", o.cancel_rate);
+    o.return_rate = sgl_opt_number(L, 1, "generate", "return_rate", o.return_rate);
     o.start_date = sgl_opt_string(L, 1, "start", o.start_date);
     sgl_rawfield(L, 1, "out");
     int out = lua_gettop(L);
     if (lua_type(L, out) != LUA_TSTRING)
         return luaL_error(L, "generate needs option 'out' (the output directory)");
     o.out_dir = sgl_check_write_path(L, out);
-    int last = -1;
+    sgl_progress ps = { "generating", -1 };
     if (sgl_progress_enabled(L)) {
-        o.progress = gen_progress;
-        o.progress_ud = &last;
+        o.progress = sgl_progress_draw;
+        o.progress_ud = &ps;
     }
     sg_gen_result res;
     sg_error err;

@@ -60,24 +60,6 @@ static void read_rfm_options(lua_State *L, int t, sg_rfm_options *o, int *bins)
         luaL_error(L, "rfm: option 'bins' must be between 2 and %d", MAX_BINS);
 }
 
-typedef struct progress_state {
-    const char *path;
-    int last_pct;
-} progress_state;
-
-static void draw_progress(void *ud, uint64_t done, uint64_t total)
-{
-    progress_state *p = ud;
-    int pct = total ? (int)(done * 100 / total) : 0;
-    if (pct == p->last_pct)
-        return;
-    p->last_pct = pct;
-    fprintf(stderr, "\rRFM over %s %3d%%", p->path, pct);
-    if (done >= total)
-        fputs("\n", stderr);
-    fflush(stderr);
-}
-
 static void push_edges(lua_State *L, const double *e, int n)
 {
     lua_createtable(L, n, 0);
@@ -221,9 +203,10 @@ static int l_rfm_csv(lua_State *L)
             return luaL_error(L, "rfm_csv: option 'delim' must be one character");
         co.delim = delim[0];
     }
-    progress_state ps = { path, -1 };
+    lua_pushfstring(L, "RFM over %s", path);
+    sgl_progress ps = { lua_tostring(L, -1), -1 };
     if (sgl_progress_enabled(L)) {
-        co.progress = draw_progress;
+        co.progress = sgl_progress_draw;
         co.progress_ud = &ps;
     }
     sgl_dataset *d = sgl_new_dataset(L);

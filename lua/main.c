@@ -442,18 +442,6 @@ static int cmd_version(void)
     return 0;
 }
 
-static void gen_progress(void *ud, uint64_t done, uint64_t total)
-{
-    int *last = ud;
-    int pct = total ? (int)(done * 100 / total) : 0;
-    if (pct == *last)
-        return;
-    *last = pct;
-    fprintf(stderr, "\rgenerating %3d%%", pct);
-    if (done >= total)
-        fputs("\n", stderr);
-}
-
 static int generate(const char *out, unsigned long long customers, long long seed, int days,
                     const char *start, int quiet)
 {
@@ -467,10 +455,10 @@ static int generate(const char *out, unsigned long long customers, long long see
     if (start)
         g.start_date = start;
     g.quiet = quiet;
-    int last = -1;
+    sgl_progress ps = { "generating", -1 };
     if (!quiet && isatty(2)) {
-        g.progress = gen_progress;
-        g.progress_ud = &last;
+        g.progress = sgl_progress_draw;
+        g.progress_ud = &ps;
     }
     sg_gen_result res;
     sg_error err;

@@ -170,19 +170,28 @@ local function coverage(compiled, bins, tbl, warnings)
   return first, uncovered
 end
 
--- segmint.segments(rule_table [, { bins = 5, fields = {...} }])
-local function new(tbl, opts)
+-- Compiles and lints with the options of segmint.segments: the rules, the
+-- errors, the warnings (coverage included when there is no error), the bins.
+local function check(tbl, opts)
   opts = opts or {}
   local bins = opts.bins or 5
   local fields = {}
   for _, f in ipairs(RFM_FIELDS) do fields[#fields + 1] = f end
   for _, f in ipairs(opts.fields or {}) do fields[#fields + 1] = f end
   local compiled, errors, warnings = compile(tbl, bins, fields)
+  local first, uncovered
+  if #errors == 0 then first, uncovered = coverage(compiled, bins, tbl, warnings) end
+  return compiled, errors, warnings, bins, first, uncovered
+end
+
+-- segmint.segments(rule_table [, { bins = 5, fields = {...} }])
+local function new(tbl, opts)
+  local compiled, errors, warnings, bins, first, uncovered = check(tbl, opts)
   if #errors > 0 then
     error(table.concat(errors, "\n"), 0)   -- each message names its file and line
   end
   local self = setmetatable({ rules = compiled, source = tbl, bins = bins, warnings = warnings }, Segments)
-  self.cells_first, self.uncovered = coverage(compiled, bins, tbl, warnings)
+  self.cells_first, self.uncovered = first, uncovered
   return self
 end
 
@@ -305,13 +314,7 @@ end
 
 -- Lints a rule table without raising: returns errors, warnings.
 local function lint(tbl, opts)
-  opts = opts or {}
-  local bins = opts.bins or 5
-  local fields = {}
-  for _, f in ipairs(RFM_FIELDS) do fields[#fields + 1] = f end
-  for _, f in ipairs(opts.fields or {}) do fields[#fields + 1] = f end
-  local compiled, errors, warnings = compile(tbl, bins, fields)
-  if #errors == 0 then coverage(compiled, bins, tbl, warnings) end
+  local _, errors, warnings = check(tbl, opts)
   return errors, warnings
 end
 

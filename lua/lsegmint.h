@@ -76,5 +76,6 @@ void sgl_open_rfm(lua_State *L);
 void sgl_open_crosssell(lua_State *L);
 void sgl_open_clean(lua_State *L);
 void sgl_open_json(lua_State *L);
+void sgl_open_cluster(lua_State *L);
 
 #endif

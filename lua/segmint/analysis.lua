@@ -12,11 +12,13 @@
 --     cross_sell = { item = "StockCode", min_support = 0.01 },
 --     segments = require "rules.segments", campaigns = require "rules.campaigns",
 --     alerts = require "rules.alerts", template = require "templates.summary",
+--     clusters = { rules = require "rules.clusters", k = "auto", k_range = { 2, 8 } },
 --     currency = "£", out = out, seed = seed,
 --   }
 --
 -- Writes customers.csv, segments.csv, campaigns.csv, campaign_targets.csv,
--- cross_sell_rules.csv, summary.md and manifest.json into `out`, and
+-- cross_sell_rules.csv, clusters.csv and k_selection.csv (with clusters),
+-- summary.md and manifest.json into `out`, and
 -- returns a table of every intermediate dataset for further work.
 local report = require "segmint.report"
 
@@ -169,6 +171,24 @@ function M.run(sg, cfg)
     (tpl.unassigned or "(no segment)"):gsub("'", "\\'")))
   res.rfm_info, res.segments = rinfo, segs
 
+  -- 3b. clusters: k-means on the (transformed) RFM features, named by rules
+  local cl = cfg.clusters
+  if cl then
+    local features = cl.features or { "recency_days", "frequency", "monetary" }
+    local m = sg.matrix(customers, features, { transform = cl.transform or "log1p",
+      scale = cl.scale or "standard", missing = "median" })
+    local km, _, selection = sg.kmeans(m, { k = cl.k or "auto", k_range = cl.k_range or { 2, 8 },
+      n_init = cl.n_init or 4, seed = cfg.seed or 42, silhouette_sample = cl.silhouette_sample })
+    customers = km:assign(customers, m, "cluster")
+    local profiles = sg.cluster_profiles(customers, { features = cl.profile_features })
+    local named = sg.name_clusters(profiles, need(cl, "rules", "the cluster naming rules"))
+    customers = customers:join(named:select { "cluster", "cluster_name" }, { on = "cluster", how = "left" })
+    res.kmeans, res.cluster_profiles = km, named
+    res.k_selection = selection and sg.dataset(selection) or nil
+    res.cluster_features = features
+    sg.info("clusters: k = %d", km:info().k)
+  end
+
   -- 4. cross-selling
   local xs = cfg.cross_sell or {}
   local model = sg.cross_sell(clean, { invoice = cols.invoice, item = xs.item or cols.item,
@@ -288,6 +308,27 @@ function M.run(sg, cfg)
                lift = report.number(r.lift, 1, loc), confidence = report.percent(r.confidence, loc) }
   end
   ctx.cross_sell = #top > 0 and { rules = top } or false
+  if res.cluster_profiles then
+    local info = res.kmeans:info()
+    ctx.clusters = { k = info.k, features = table.concat(res.cluster_features, ", "), list = {} }
+    if res.k_selection then
+      for _, r in res.k_selection:rows() do
+        if r.chosen then ctx.clusters.silhouette = report.number(r.silhouette or 0, 2, loc) end
+      end
+      ctx.clusters.auto = true
+    end
+    for _, r in res.cluster_profiles:rows() do
+      ctx.clusters.list[#ctx.clusters.list + 1] = {
+        cluster = r.cluster, name = r.cluster_name, size = report.number(r.size, 0, loc),
+        share = report.percent(r.share, loc), revenue_share = report.percent(r.revenue_share, loc),
+        avg_basket = report.money(r.orders > 0 and r.revenue / r.orders or 0, cur, loc),
+        basket_ratio = report.number(r.basket_ratio, 1, loc),
+        monetary_ratio = report.number(r.monetary_ratio or 0, 1, loc),
+      }
+    end
+  else
+    ctx.clusters = false
+  end
   local ta = tpl.alerts or {}
   if al_fig.inactive.alert and ta.inactive then
     ctx.alerts[#ctx.alerts + 1] = { text = report.render(ta.inactive, {
@@ -322,6 +363,10 @@ function M.run(sg, cfg)
   write_csv("campaigns.csv", plan)
   write_csv("campaign_targets.csv", targets)
   write_csv("cross_sell_rules.csv", xrules)
+  if res.cluster_profiles then
+    write_csv("clusters.csv", res.cluster_profiles)
+    if res.k_selection then write_csv("k_selection.csv", res.k_selection) end
+  end
   sg.write_text(out .. "/summary.md", summary)
   files[#files + 1] = "summary.md"
   table.sort(files)
@@ -334,7 +379,8 @@ function M.run(sg, cfg)
     parameters = { columns = cols, clean = crep.policy, as_of = rinfo.as_of, bins = ropts.bins or 5,
       frequency = ropts.frequency or "invoices", language = tpl.language or "en", currency = cur,
       rfm_edges = rinfo.edges, cross_sell = { item = xs.item or cols.item, min_support = xs.min_support } },
-    counts = { transactions = #tx, clean = #clean, customers = #customers, rules = #xrules },
+    counts = { transactions = #tx, clean = #clean, customers = #customers, rules = #xrules,
+               clusters = res.kmeans and res.kmeans:info().k or nil },
   }
   sg.write_text(out .. "/manifest.json", sg.json_encode(manifest) .. "\n")
   res.summary = summary

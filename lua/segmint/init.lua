@@ -45,6 +45,12 @@ function M.campaigns(tbl)
 end
 
 local cleaning = require "segmint.clean"
+local clusters = require "segmint.clusters"
+
+-- sg.cluster_profiles(customers [, { cluster =, features =, revenue =, orders = }]) -> profiles
+function M.cluster_profiles(customers, opts) return clusters.profiles(M, customers, opts) end
+-- sg.name_clusters(profiles, rule_table) -> profiles with cluster_name, the rule set
+M.name_clusters = clusters.name
 
 -- sg.report: number(x, decimals, locale), money, percent, render(template, context), locales
 M.report = require "segmint.report"
@@ -67,6 +73,7 @@ function M.lint_rule_file(name, value)
   local base = name:match("([^.]+)$")
   if base:match("^segments") then return segments.lint(value) end
   if base:match("^campaigns") then return campaigns.lint(value) end
+  if base:match("^clusters") then return clusters.lint(value) end
   return nil
 end
 

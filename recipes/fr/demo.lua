@@ -16,6 +16,7 @@ sg.analysis {
   segments = require "rules.segments",
   campaigns = require "rules.campaigns",
   alerts = require "rules.alerts",
+  clusters = { rules = require "rules.clusters", k = "auto", k_range = { 2, 8 } },
   template = require "templates.summary",
   currency = "€",
   out = out,

@@ -9,15 +9,20 @@ export SOURCE_DATE_EPOCH=1764547200   # 2025-12-01: the summary's generation dat
 
 run "$SEGMINT" demo --out "$work/a" --customers 1500 --quiet
 is "$code" 0 "demo: exit 0"
-for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv summary.md manifest.json; do
+for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv summary.md manifest.json; do
   [[ -s "$work/a/$f" ]]; ok $? "demo writes $f"
 done
 is "$(head -1 "$work/a/customers.csv")" \
-  "customer,recency_days,frequency,monetary,avg_basket,first_purchase,last_purchase,tenure_days,btyd_frequency,btyd_recency,btyd_T,r_score,f_score,m_score,rfm_score,segment,campaign,recommended_products" \
+  "customer,recency_days,frequency,monetary,avg_basket,first_purchase,last_purchase,tenure_days,btyd_frequency,btyd_recency,btyd_T,r_score,f_score,m_score,rfm_score,segment,cluster,cluster_name,campaign,recommended_products" \
   "customers.csv columns"
 customers=$(($(wc -l < "$work/a/customers.csv") - 1))
 seg_total=$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$work/a/segments.csv")
 is "$seg_total" "$customers" "segments.csv counts every customer once"
+cl_total=$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$work/a/clusters.csv")
+is "$cl_total" "$customers" "clusters.csv counts every customer once"
+is "$(awk -F, 'NR > 1 && $6 == "true"' "$work/a/k_selection.csv" | wc -l)" 1 "k_selection.csv marks one chosen k"
+like "$(cat "$work/a/summary.md")" "## Clusters" "summary has a clusters section"
+like "$(cat "$work/a/summary.md")" "\*\*Cluster 1: [A-Za-z ]+\*\*: [0-9,]+ customers" "summary names each cluster"
 like "$(cat "$work/a/summary.md")" "Generated on 2025-12-01 from data covering 2023-01-01 to 2024-12-30" "summary states the generation date and period"
 with_commas=$(echo "$customers" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
 like "$(cat "$work/a/summary.md")" "\| Customers analysed \| $with_commas \|" "summary counts the customers"
@@ -29,7 +34,7 @@ like "$(cat "$work/a/manifest.json")" "$sha" "manifest sha256 matches the input"
 # same inputs, same bytes
 run "$SEGMINT" run "$SG_ROOT/recipes/en/demo.lua" --out "$work/b" --set data="$work/a/data" --quiet
 is "$code" 0 "rerun on the same data: exit 0"
-for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv summary.md; do
+for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv summary.md; do
   cmp -s "$work/a/$f" "$work/b/$f"; ok $? "$f is byte-identical on a rerun"
 done
 
@@ -39,6 +44,7 @@ is "$code" 0 "French demo: exit 0"
 like "$(cat "$work/fr/summary.md")" "# Analyse clients : synthèse" "French summary"
 like "$(cat "$work/fr/summary.md")" "Chiffre d'affaires \| [0-9 ]+,[0-9]{2} €" "French number format"
 like "$(cat "$work/fr/segments.csv")" "Champions" "French segment names"
+like "$(cat "$work/fr/summary.md")" "## Groupes \(clusters\)" "French clusters section"
 
 # editing a threshold in a rule file changes the segment counts on the next run
 mkdir -p "$work/edit"

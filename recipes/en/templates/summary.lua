@@ -34,6 +34,16 @@ Generated on {{generated}} from data covering {{period_start}} to {{period_end}}
 | {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} |
 {{/segments}}
 
+{{#clusters}}
+## Clusters
+
+k-means on {{features}} (log1p, standardised) gives {{k}} clusters{{#auto}}, k chosen from the elbow and the silhouette ({{silhouette}}); every k tried is in k_selection.csv{{/auto}}.
+
+{{#list}}
+- **Cluster {{cluster}}: {{name}}**: {{size}} customers ({{share}}), spend per customer {{monetary_ratio}}x the mean, average basket {{avg_basket}} ({{basket_ratio}}x the mean), {{revenue_share}} of revenue.
+{{/list}}
+
+{{/clusters}}
 ## Customers needing action now
 
 {{action_count}} customers ({{action_share}}) are in {{action_segments}}; they account for {{action_revenue}} of past revenue.

@@ -42,6 +42,16 @@ Générée le {{generated}} à partir des données du {{period_start}} au {{peri
 | {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} |
 {{/segments}}
 
+{{#clusters}}
+## Groupes (clusters)
+
+Un k-means sur {{features}} (log1p, standardisés) donne {{k}} groupes{{#auto}}, k choisi par le coude et la silhouette ({{silhouette}}) ; chaque k essayé figure dans k_selection.csv{{/auto}}.
+
+{{#list}}
+- **Groupe {{cluster}} : {{name}}** : {{size}} clients ({{share}}), dépense par client {{monetary_ratio}} fois la moyenne, panier moyen {{avg_basket}} ({{basket_ratio}} fois la moyenne), {{revenue_share}} du chiffre d'affaires.
+{{/list}}
+
+{{/clusters}}
 ## Clients à traiter maintenant
 
 {{action_count}} clients ({{action_share}}) sont dans les segments {{action_segments}} ; ils représentent {{action_revenue}} du chiffre d'affaires passé.

@@ -1,0 +1,538 @@
+/* k-means: Lloyd and Hamerly iterations, n_init restarts, canonical
+ * numbering and predict (seeding and the thread pool: kmeans_pp.c; the
+ * mini-batch variant: kmeans_minibatch.c; files: kmeans_io.c).
+ *
+ * One iteration (both algorithms): assign every point to its closest
+ * centre (ties: lowest index), sum the points of each cluster per chunk,
+ * reduce the chunks in chunk order, move each centre to its mean.  A
+ * cluster left empty takes the point farthest from its own (pre-update)
+ * centre among clusters of two or more points (ties: lowest row), moved
+ * out of its old cluster's sums (reseed_empty, shared by both).  Stop when
+ * the sum of squared centre shifts is <= tol * mean column variance
+ * (scikit-learn's rule) or after max_iter iterations; then one last exact
+ * assignment pass gives the labels and the inertia.
+ *
+ * Hamerly (2010) keeps per point an upper bound u on the distance to its
+ * centre and a lower bound l on the distance to every other centre, moved
+ * each iteration by the centres' drifts.  A point whose u is strictly
+ * below max(l, half the distance from its centre to the nearest other
+ * centre) cannot change cluster; with strict inequalities a tie is never
+ * skipped, so the labels equal Lloyd's.  Bounds are widened by a relative
+ * 1e-10 at every update to absorb rounding.  Sums are recomputed from the
+ * labels each iteration exactly as in Lloyd, so centroids, shifts and
+ * iteration counts are bit-identical to Lloyd's from the same start. */
+#include "kmeans_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "mem.h"
+
+#define KM_EPS 1e-10
+
+void sg_kmeans_options_init(sg_kmeans_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->k = 8;
+    o->n_init = 4;
+    o->max_iter = 300;
+    o->tol = 1e-4;
+    o->seed = 42;
+    o->algo = SG_KMEANS_HAMERLY;
+    o->threads = 0;
+    o->batch_size = 1024;
+    o->init = NULL;
+}
+
+void sg_kmeans_free(sg_kmeans *m)
+{
+    if (!m)
+        return;
+    sg_free(m->centroids);
+    sg_free(m->sizes);
+    sg_scaling_free(m->scaling);
+    sg_free(m);
+}
+
+/* ---------------------------------------------------------------- one iteration */
+
+typedef struct it_ctx {
+    const double *x;
+    size_t n, d;
+    int k, first;
+    const double *c;             /* current centres */
+    int32_t *lab;
+    double *u, *l;               /* Hamerly bounds (n each) */
+    const double *drift, *half;  /* k each */
+    double dmax1, dmax2;         /* largest drift and the largest of the others */
+    int jmax;
+    double *csum;                /* nchunks * k * d */
+    size_t *ccnt;                /* nchunks * k */
+} it_ctx;
+
+/* Runs right after the chunk's assignment, while it is still in cache. */
+KM_INLINE void chunk_accumulate(it_ctx *q, size_t ch, size_t lo, size_t hi, size_t d)
+{
+    size_t kd = (size_t)q->k * d;
+    double *sum = q->csum + ch * kd;
+    size_t *cnt = q->ccnt + ch * (size_t)q->k;
+    memset(sum, 0, kd * sizeof *sum);
+    memset(cnt, 0, (size_t)q->k * sizeof *cnt);
+    for (size_t i = lo; i < hi; i++) {
+        size_t a = (size_t)q->lab[i];
+        const double *xi = q->x + i * d;
+        double *sa = sum + a * d;
+        for (size_t t = 0; t < d; t++)
+            sa[t] += xi[t];
+        cnt[a]++;
+    }
+}
+
+KM_INLINE void lloyd_range(it_ctx *q, size_t lo, size_t hi, size_t d)
+{
+    for (size_t i = lo; i < hi; i++) {
+        double b;
+        q->lab[i] = km_nearest(q->x + i * d, q->c, q->k, d, &b);
+    }
+}
+
+static void lloyd_chunk(void *arg, size_t ch)
+{
+    it_ctx *q = arg;
+    size_t lo = ch * KM_CHUNK, hi = lo + KM_CHUNK < q->n ? lo + KM_CHUNK : q->n;
+#define KM_CALL(D) (lloyd_range(q, lo, hi, D), chunk_accumulate(q, ch, lo, hi, D))
+    KM_DISPATCH_D(q->d, KM_CALL)
+#undef KM_CALL
+}
+
+KM_INLINE void hamerly_range(it_ctx *q, size_t lo, size_t hi, size_t d)
+{
+    for (size_t i = lo; i < hi; i++) {
+        const double *xi = q->x + i * d;
+        int a = q->lab[i];
+        if (!q->first) {
+            double dl = a == q->jmax ? q->dmax2 : q->dmax1, li = q->l[i];
+            q->u[i] = (q->u[i] + q->drift[a]) * (1 + KM_EPS);
+            q->l[i] = li - dl - KM_EPS * (fabs(li) + dl);
+            double m = q->half[a] > q->l[i] ? q->half[a] : q->l[i];
+            if (q->u[i] < m)
+                continue;
+            q->u[i] = sqrt(km_dist2(xi, q->c + (size_t)a * d, d)) * (1 + KM_EPS);
+            if (q->u[i] < m)
+                continue;
+        }
+        double b1 = INFINITY, b2 = INFINITY;
+        a = 0;
+        for (int j = 0; j < q->k; j++) {
+            double v = km_dist2(xi, q->c + (size_t)j * d, d);
+            if (v < b1) {
+                b2 = b1;
+                b1 = v;
+                a = j;
+            } else if (v < b2) {
+                b2 = v;
+            }
+        }
+        q->lab[i] = a;
+        q->u[i] = sqrt(b1) * (1 + KM_EPS);
+        q->l[i] = sqrt(b2) * (1 - KM_EPS);
+    }
+}
+
+static void hamerly_chunk(void *arg, size_t ch)
+{
+    it_ctx *q = arg;
+    size_t lo = ch * KM_CHUNK, hi = lo + KM_CHUNK < q->n ? lo + KM_CHUNK : q->n;
+#define KM_CALL(D) (hamerly_range(q, lo, hi, D), chunk_accumulate(q, ch, lo, hi, D))
+    KM_DISPATCH_D(q->d, KM_CALL)
+#undef KM_CALL
+}
+
+/* Empty clusters take the farthest points (see the top of the file). */
+static void reseed_empty(const double *x, size_t n, size_t d, int k, const double *c_old,
+                         int32_t *lab, double *sums, size_t *counts, size_t *moved, int *nmoved)
+{
+    *nmoved = 0;
+    for (int j = 0; j < k; j++) {
+        if (counts[j] > 0)
+            continue;
+        size_t best = n;
+        double bd = -1;
+        for (size_t i = 0; i < n; i++) {
+            size_t a = (size_t)lab[i];
+            if (counts[a] < 2)
+                continue;
+            double v = km_dist2(x + i * d, c_old + a * d, d);
+            if (v > bd) {
+                bd = v;
+                best = i;
+            }
+        }
+        if (best == n)
+            continue; /* nothing to take: the centre stays where it was */
+        size_t a = (size_t)lab[best];
+        const double *xb = x + best * d;
+        for (size_t t = 0; t < d; t++) {
+            sums[a * d + t] -= xb[t];
+            sums[(size_t)j * d + t] = xb[t];
+        }
+        counts[a]--;
+        counts[j] = 1;
+        lab[best] = j;
+        moved[(*nmoved)++] = best;
+    }
+}
+
+typedef struct fit_work {
+    size_t nchunks;
+    double *csum, *sums, *newc, *drift, *half, *u, *l;
+    size_t *ccnt, *counts, *moved;
+} fit_work;
+
+static void work_free(fit_work *w)
+{
+    sg_free(w->csum);
+    sg_free(w->sums);
+    sg_free(w->newc);
+    sg_free(w->drift);
+    sg_free(w->half);
+    sg_free(w->u);
+    sg_free(w->l);
+    sg_free(w->ccnt);
+    sg_free(w->counts);
+    sg_free(w->moved);
+}
+
+static int work_alloc(fit_work *w, size_t n, size_t d, int k, int hamerly)
+{
+    size_t kk = (size_t)k;
+    memset(w, 0, sizeof *w);
+    w->nchunks = km_nchunks(n);
+    w->csum = sg_malloc(w->nchunks * kk * d * sizeof *w->csum);
+    w->ccnt = sg_malloc(w->nchunks * kk * sizeof *w->ccnt);
+    w->sums = sg_malloc(kk * d * sizeof *w->sums);
+    w->newc = sg_malloc(kk * d * sizeof *w->newc);
+    w->counts = sg_malloc(kk * sizeof *w->counts);
+    w->moved = sg_malloc(kk * sizeof *w->moved);
+    w->drift = sg_malloc(kk * sizeof *w->drift);
+    w->half = sg_malloc(kk * sizeof *w->half);
+    int ok = w->csum && w->ccnt && w->sums && w->newc && w->counts && w->moved && w->drift &&
+             w->half;
+    if (ok && hamerly) {
+        w->u = sg_malloc(n * sizeof *w->u);
+        w->l = sg_malloc(n * sizeof *w->l);
+        ok = w->u && w->l;
+    }
+    if (!ok)
+        work_free(w);
+    return ok ? 0 : -1;
+}
+
+/* Lloyd or Hamerly from the centres c (updated in place). */
+static int run_exact(const double *x, size_t n, size_t d, int k, int hamerly, int max_iter,
+                     double tol_abs, km_pool *pool, fit_work *w, double *c, int32_t *lab,
+                     int *iters, int *conv, double *inertia, sg_error *err)
+{
+    size_t kk = (size_t)k, kd = kk * d;
+    it_ctx q = { .x = x, .n = n, .d = d, .k = k, .first = 1, .c = c, .lab = lab, .u = w->u,
+                 .l = w->l, .drift = w->drift, .half = w->half, .csum = w->csum,
+                 .ccnt = w->ccnt };
+    *iters = 0;
+    *conv = 0;
+    for (int it = 1; it <= max_iter; it++) {
+        if (hamerly) {
+            for (int j = 0; j < k; j++) {
+                double m = INFINITY;
+                for (int j2 = 0; j2 < k; j2++) {
+                    if (j2 == j)
+                        continue;
+                    double v = km_dist2(c + (size_t)j * d, c + (size_t)j2 * d, d);
+                    if (v < m)
+                        m = v;
+                }
+                w->half[j] = 0.5 * sqrt(m) * (1 - KM_EPS);
+            }
+        }
+        km_pool_run(pool, hamerly ? hamerly_chunk : lloyd_chunk, &q, w->nchunks);
+        q.first = 0;
+        memset(w->sums, 0, kd * sizeof *w->sums);
+        memset(w->counts, 0, kk * sizeof *w->counts);
+        for (size_t ch = 0; ch < w->nchunks; ch++) {
+            const double *cs = w->csum + ch * kd;
+            const size_t *cc = w->ccnt + ch * kk;
+            for (size_t v = 0; v < kd; v++)
+                w->sums[v] += cs[v];
+            for (size_t j = 0; j < kk; j++)
+                w->counts[j] += cc[j];
+        }
+        int nmoved;
+        reseed_empty(x, n, d, k, c, lab, w->sums, w->counts, w->moved, &nmoved);
+        if (hamerly) {
+            for (int m = 0; m < nmoved; m++) {
+                w->u[w->moved[m]] = INFINITY;
+                w->l[w->moved[m]] = 0;
+            }
+        }
+        double shift = 0;
+        q.dmax1 = q.dmax2 = 0;
+        q.jmax = 0;
+        for (size_t j = 0; j < kk; j++) {
+            double s2 = 0;
+            for (size_t t = 0; t < d; t++) {
+                double nv = w->counts[j] ? w->sums[j * d + t] / (double)w->counts[j] : c[j * d + t];
+                double dv = nv - c[j * d + t];
+                s2 += dv * dv;
+                w->newc[j * d + t] = nv;
+            }
+            shift += s2;
+            w->drift[j] = sqrt(s2) * (1 + KM_EPS);
+            if (w->drift[j] > q.dmax1) {
+                q.dmax2 = q.dmax1;
+                q.dmax1 = w->drift[j];
+                q.jmax = (int)j;
+            } else if (w->drift[j] > q.dmax2) {
+                q.dmax2 = w->drift[j];
+            }
+        }
+        memcpy(c, w->newc, kd * sizeof *c);
+        *iters = it;
+        if (shift <= tol_abs) {
+            *conv = 1;
+            break;
+        }
+    }
+    return km_assign(pool, x, n, d, c, k, lab, NULL, inertia, err);
+}
+
+/* ---------------------------------------------------------------- canonical numbering */
+
+static int canon_before(const double *c, const size_t *sizes, size_t d, int a, int b)
+{
+    if (sizes[a] != sizes[b])
+        return sizes[a] > sizes[b];
+    for (size_t t = 0; t < d; t++) {
+        double u = c[(size_t)a * d + t], v = c[(size_t)b * d + t];
+        if (u != v)
+            return u < v;
+    }
+    return a < b;
+}
+
+/* Renumbers clusters by decreasing size, ties by lexicographic centroid. */
+static int canonicalize(double *c, size_t *sizes, size_t d, int k, int32_t *lab, size_t n,
+                        sg_error *err)
+{
+    size_t kk = (size_t)k;
+    int *order = sg_malloc(kk * sizeof *order);
+    int32_t *inv = sg_malloc(kk * sizeof *inv);
+    double *c2 = sg_malloc(kk * d * sizeof *c2);
+    size_t *s2 = sg_malloc(kk * sizeof *s2);
+    if (!order || !inv || !c2 || !s2) {
+        sg_free(order);
+        sg_free(inv);
+        sg_free(c2);
+        sg_free(s2);
+        return sg_error_nomem(err);
+    }
+    for (int j = 0; j < k; j++) { /* insertion sort: stable, k is small */
+        int v = j, p = j;
+        while (p > 0 && canon_before(c, sizes, d, v, order[p - 1])) {
+            order[p] = order[p - 1];
+            p--;
+        }
+        order[p] = v;
+    }
+    for (int j = 0; j < k; j++) {
+        inv[order[j]] = j;
+        memcpy(c2 + (size_t)j * d, c + (size_t)order[j] * d, d * sizeof *c2);
+        s2[j] = sizes[order[j]];
+    }
+    memcpy(c, c2, kk * d * sizeof *c);
+    memcpy(sizes, s2, kk * sizeof *sizes);
+    for (size_t i = 0; i < n; i++)
+        lab[i] = inv[lab[i]];
+    sg_free(order);
+    sg_free(inv);
+    sg_free(c2);
+    sg_free(s2);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- fit */
+
+static int check_finite(const double *v, size_t rows, size_t cols, const char *what,
+                        sg_error *err)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            if (!isfinite(v[i * cols + j]))
+                return sg_error_set(err, SG_EDATA,
+                                    "k-means: %s row %zu, column %zu is not a finite number",
+                                    what, i + 1, j + 1);
+    return 0;
+}
+
+static int check_options(const sg_matrix *x, const sg_kmeans_options *o, sg_error *err)
+{
+    if (!x || !o || (!x->data && x->rows * x->cols > 0))
+        return sg_error_set(err, SG_EINVAL, "k-means: no matrix or no options given");
+    if (x->rows == 0 || x->cols == 0)
+        return sg_error_set(err, SG_EINVAL, "k-means: the matrix is empty (%zu rows, %zu columns)",
+                            x->rows, x->cols);
+    if (o->k < 1)
+        return sg_error_set(err, SG_EINVAL, "k-means: k must be at least 1 (got %d)", o->k);
+    if ((size_t)o->k > x->rows)
+        return sg_error_set(err, SG_EINVAL,
+                            "k-means: k = %d is more than the number of rows (%zu)", o->k,
+                            x->rows);
+    if (o->n_init < 1)
+        return sg_error_set(err, SG_EINVAL, "k-means: n_init must be at least 1 (got %d)",
+                            o->n_init);
+    if (o->max_iter < 1)
+        return sg_error_set(err, SG_EINVAL, "k-means: max_iter must be at least 1 (got %d)",
+                            o->max_iter);
+    if (!(o->tol >= 0) || !isfinite(o->tol))
+        return sg_error_set(err, SG_EINVAL, "k-means: tol must be a finite number >= 0 (got %g)",
+                            o->tol);
+    if (o->threads < 0)
+        return sg_error_set(err, SG_EINVAL, "k-means: threads must be >= 0 (got %d)", o->threads);
+    if (o->algo != SG_KMEANS_HAMERLY && o->algo != SG_KMEANS_LLOYD &&
+        o->algo != SG_KMEANS_MINIBATCH)
+        return sg_error_set(err, SG_EINVAL, "k-means: unknown algorithm %d", (int)o->algo);
+    if (o->algo == SG_KMEANS_MINIBATCH && o->batch_size < 1)
+        return sg_error_set(err, SG_EINVAL, "k-means: batch_size must be at least 1");
+    if (check_finite(x->data, x->rows, x->cols, "matrix", err))
+        return err ? err->code : SG_EDATA;
+    if (o->init && check_finite(o->init, (size_t)o->k, x->cols, "init centroid", err))
+        return err ? err->code : SG_EDATA;
+    return 0;
+}
+
+/* Mean of the per-column (population) variances: the tol scale. */
+static double mean_variance(const double *x, size_t n, size_t d)
+{
+    double total = 0;
+    for (size_t t = 0; t < d; t++) {
+        double m = 0, v = 0;
+        for (size_t i = 0; i < n; i++)
+            m += x[i * d + t];
+        m /= (double)n;
+        for (size_t i = 0; i < n; i++) {
+            double e = x[i * d + t] - m;
+            v += e * e;
+        }
+        total += v / (double)n;
+    }
+    return total / (double)d;
+}
+
+sg_kmeans *sg_kmeans_fit(const sg_matrix *x, const sg_kmeans_options *o, int32_t *labels,
+                         sg_error *err)
+{
+    if (check_options(x, o, err))
+        return NULL;
+    size_t n = x->rows, d = x->cols, kk = (size_t)o->k;
+    int k = o->k;
+    int hamerly = o->algo == SG_KMEANS_HAMERLY && k > 1;
+    int minibatch = o->algo == SG_KMEANS_MINIBATCH;
+    double tol_abs = o->tol * mean_variance(x->data, n, d);
+    fit_work w;
+    memset(&w, 0, sizeof w);
+    sg_kmeans *m = sg_calloc(1, sizeof *m);
+    km_pool *pool = km_pool_new(o->threads, km_nchunks(n), err);
+    int32_t *lab = sg_malloc(n * sizeof *lab), *best_lab = sg_malloc(n * sizeof *best_lab);
+    double *c = sg_malloc(kk * d * sizeof *c);
+    if (m) {
+        m->centroids = sg_malloc(kk * d * sizeof *m->centroids);
+        m->sizes = sg_calloc(kk, sizeof *m->sizes);
+    }
+    if (!pool)
+        goto fail;
+    if (!m || !lab || !best_lab || !c || !m->centroids || !m->sizes ||
+        (!minibatch && work_alloc(&w, n, d, k, hamerly))) {
+        sg_error_nomem(err);
+        goto fail;
+    }
+    m->k = k;
+    m->cols = d;
+    int runs = o->init ? 1 : o->n_init;
+    for (int r = 0; r < runs; r++) {
+        gsl_rng *rng = km_rng_new(o->seed, (uint64_t)r);
+        if (!rng) {
+            sg_error_nomem(err);
+            goto fail;
+        }
+        int rc, iters = 0, conv = 0;
+        double inertia = 0;
+        if (o->init)
+            memcpy(c, o->init, kk * d * sizeof *c), rc = 0;
+        else if (minibatch)
+            rc = km_minibatch_init(x->data, n, d, k, o->batch_size, rng, pool, c, err);
+        else
+            rc = km_plusplus(x->data, n, d, k, rng, pool, c, err);
+        if (rc == 0 && minibatch) {
+            rc = km_minibatch_run(x->data, n, d, k, o, tol_abs, rng, c, &iters, &conv, err);
+            if (rc == 0)
+                rc = km_assign(pool, x->data, n, d, c, k, lab, NULL, &inertia, err);
+        } else if (rc == 0) {
+            rc = run_exact(x->data, n, d, k, hamerly, o->max_iter, tol_abs, pool, &w, c, lab,
+                           &iters, &conv, &inertia, err);
+        }
+        gsl_rng_free(rng);
+        if (rc)
+            goto fail;
+        if (r == 0 || inertia < m->inertia) { /* ties keep the earliest run */
+            int32_t *tmp = best_lab;
+            best_lab = lab;
+            lab = tmp;
+            memcpy(m->centroids, c, kk * d * sizeof *c);
+            m->inertia = inertia;
+            m->iterations = iters;
+            m->converged = conv;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        m->sizes[best_lab[i]]++;
+    if (canonicalize(m->centroids, m->sizes, d, k, best_lab, n, err))
+        goto fail;
+    if (labels)
+        memcpy(labels, best_lab, n * sizeof *labels);
+    work_free(&w);
+    km_pool_free(pool);
+    sg_free(lab);
+    sg_free(best_lab);
+    sg_free(c);
+    return m;
+fail:
+    work_free(&w);
+    km_pool_free(pool);
+    sg_free(lab);
+    sg_free(best_lab);
+    sg_free(c);
+    sg_kmeans_free(m);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- predict */
+
+int sg_kmeans_predict(const sg_kmeans *m, const sg_matrix *x, int32_t *labels, double *dist2,
+                      sg_error *err)
+{
+    if (!m || !x)
+        return sg_error_set(err, SG_EINVAL, "k-means predict: no model or no matrix given");
+    if (x->cols != m->cols)
+        return sg_error_set(err, SG_EINVAL,
+                            "k-means predict: the matrix has %zu columns but the model has %zu",
+                            x->cols, m->cols);
+    if (x->rows == 0)
+        return 0;
+    int rc = check_finite(x->data, x->rows, x->cols, "matrix", err);
+    if (rc)
+        return rc;
+    km_pool *pool = km_pool_new(0, km_nchunks(x->rows), err);
+    if (!pool)
+        return err ? err->code : SG_ENOMEM;
+    rc = km_assign(pool, x->data, x->rows, x->cols, m->centroids, m->k, labels, dist2, NULL, err);
+    km_pool_free(pool);
+    return rc;
+}

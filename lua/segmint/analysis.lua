@@ -17,7 +17,7 @@
 --   }
 --
 -- Writes customers.csv, segments.csv, campaigns.csv, campaign_targets.csv,
--- cross_sell_rules.csv, clusters.csv and k_selection.csv (with clusters),
+-- cross_sell_rules.csv, clusters.csv, k_selection.csv and kmeans_model.json (with clusters),
 -- summary.md and manifest.json into `out`, and
 -- returns a table of every intermediate dataset for further work.
 local report = require "segmint.report"
@@ -366,6 +366,10 @@ function M.run(sg, cfg)
   if res.cluster_profiles then
     write_csv("clusters.csv", res.cluster_profiles)
     if res.k_selection then write_csv("k_selection.csv", res.k_selection) end
+    -- the model with its scaling, so a later run can assign new customers
+    -- to these clusters (segmint.load_kmeans)
+    res.kmeans:save(out .. "/kmeans_model.json")
+    files[#files + 1] = "kmeans_model.json"
   end
   sg.write_text(out .. "/summary.md", summary)
   files[#files + 1] = "summary.md"

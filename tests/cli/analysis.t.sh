@@ -9,9 +9,14 @@ export SOURCE_DATE_EPOCH=1764547200   # 2025-12-01: the summary's generation dat
 
 run "$SEGMINT" demo --out "$work/a" --customers 1500 --quiet
 is "$code" 0 "demo: exit 0"
-for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv summary.md manifest.json; do
+for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv kmeans_model.json summary.md manifest.json; do
   [[ -s "$work/a/$f" ]]; ok $? "demo writes $f"
 done
+# a later run assigns customers to the saved clusters
+printf 'local sg = require "segmint"\nlocal km = assert(sg.load_kmeans(params.model))\nlocal c = assert(sg.read_csv(params.customers, { types = { customer = "string" } }))\nlocal again = km:assign(c:drop { "cluster" }, km:matrix(c))\nlocal same = 0\nfor i, r in again:rows() do if r.cluster == c:get(i, "cluster") then same = same + 1 end end\nprint(same, #c)\n' > "$work/reassign.lua"
+run "$SEGMINT" run "$work/reassign.lua" --out "$work/re" --set model="$work/a/kmeans_model.json" --set customers="$work/a/customers.csv" --quiet
+is "$code" 0 "reassigning with the saved model: exit 0"
+is "$(echo "$out" | awk '{ print ($1 == $2) }')" 1 "the saved model gives every customer the same cluster"
 is "$(head -1 "$work/a/customers.csv")" \
   "customer,recency_days,frequency,monetary,avg_basket,first_purchase,last_purchase,tenure_days,btyd_frequency,btyd_recency,btyd_T,r_score,f_score,m_score,rfm_score,segment,cluster,cluster_name,campaign,recommended_products" \
   "customers.csv columns"

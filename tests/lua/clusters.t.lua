@@ -36,6 +36,14 @@ end
 t.ok(pure and label_of[1] ~= label_of[2] and label_of[2] ~= label_of[3] and label_of[1] ~= label_of[3],
   "every blob is exactly one cluster")
 
+-- the thread count never changes the result
+local one = sg.kmeans(m, { k = 4, seed = 3, threads = 1 })
+local two = sg.kmeans(m, { k = 4, seed = 3, threads = 2 })
+t.same(one:centroids(), two:centroids(), "same centroids with 1 and 2 threads")
+t.is(one:info().inertia, two:info().inertia, "same inertia with 1 and 2 threads")
+local lloyd = sg.kmeans(m, { k = 4, seed = 3, algorithm = "lloyd" })
+t.same(lloyd:centroids(), one:centroids(), "Lloyd and Hamerly agree")
+
 -- automatic k picks 3 and reports every figure
 local auto, _, selection = sg.kmeans(m, { k = "auto", k_range = { 2, 6 }, seed = 7 })
 t.is(auto:info().k, 3, "k = \"auto\" finds the 3 blobs")

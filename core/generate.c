@@ -13,7 +13,7 @@
  *   p ~ Beta(a, b) dropout per purchase, nu ~ Gamma(shape q, rate gamma),
  *   category preference ~ Dirichlet(0.5, ..., 0.5).
  * - Purchasing (BG/NBD as in Fader, Hardie & Lee 2005): first purchase on
- *   the signup day; right after every purchase (the first included) the
+ *   the signup day; right after every repeat purchase (not the first) the
  *   customer drops out for good with probability p; otherwise the next
  *   purchase comes Exp(lambda) days later.  Each invoice has a target value
  *   z ~ Gamma(shape gg_p, rate nu) (Gamma-Gamma: mean basket across
@@ -186,7 +186,7 @@ static void date_text(int64_t day, char *buf)
 static const char *const model_text =
     "BG/NBD purchasing with Gamma-Gamma basket values. Each customer has a purchase rate "
     "lambda ~ Gamma(shape r, rate alpha) per day and a dropout probability p ~ Beta(a, b). The "
-    "first purchase is on the signup day; right after every purchase (the first included) the "
+    "first purchase is on the signup day; right after every repeat purchase (not the first) the "
     "customer drops out for good with probability p, otherwise the next purchase comes "
     "Exp(lambda) days later. Each invoice has a target value z ~ Gamma(shape p, rate nu) with "
     "nu ~ Gamma(shape q, rate gamma) per customer; the basket holds 1 to 6 lines with "

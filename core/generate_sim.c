@@ -390,10 +390,12 @@ int sg_gen_simulate(const sg_gen_options *o, int64_t start_day, const sg_gen_cat
         uint32_t ci = src == 1 ? act[ai++].idx : s.heap[0].idx;
         sg_gen_customer *c = &cu[ci];
         emit_purchase(&s, ci, t);
-        /* BG/NBD: the customer drops out right after a purchase with
-         * probability p; otherwise the next purchase is Exp(lambda) later */
+        /* BG/NBD: the customer drops out right after a repeat purchase
+         * with probability p (the first purchase, at time 0 of the model,
+         * is not a dropout opportunity: P(alive) = 1 until the first
+         * repeat); otherwise the next purchase is Exp(lambda) later */
         double next = INFINITY;
-        if (gsl_rng_uniform(rng) < c->p)
+        if (src != 1 && gsl_rng_uniform(rng) < c->p)
             c->alive = 0;
         else if (c->lambda > 0)
             next = t + gsl_ran_exponential(rng, 1.0) / c->lambda;

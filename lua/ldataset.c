@@ -141,7 +141,7 @@ int sgl_progress_enabled(lua_State *L)
 
 const char *sgl_opt_string(lua_State *L, int t, const char *key, const char *def)
 {
-    if (lua_type(L, t) != LUA_TTABLE)
+    if (t == 0 || lua_type(L, t) != LUA_TTABLE)   /* 0: no options table */
         return def;
     sgl_rawfield(L, t, key);
     const char *s = def;
@@ -182,7 +182,7 @@ size_t sgl_names(lua_State *L, int idx, const char *what, const char **names, si
 double sgl_opt_number(lua_State *L, int t, const char *what, const char *key, double def)
 {
     double v = def;
-    if (lua_type(L, t) != LUA_TTABLE)
+    if (t == 0 || lua_type(L, t) != LUA_TTABLE)   /* 0: no options table */
         return def;
     if (sgl_rawfield(L, t, key) != LUA_TNIL) {
         int isnum;

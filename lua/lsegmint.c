@@ -84,6 +84,7 @@ int sg_open(lua_State *L)
     sgl_open_clean(L);
     sgl_open_json(L);
     sgl_open_cluster(L);
+    sgl_open_btyd(L);
     lua_pushcfunction(L, l_load);
     lua_setfield(L, -2, "_load");
     luaL_getmetatable(L, SG_DATASET_MT);

@@ -51,7 +51,8 @@ int sgl_rawfield(lua_State *L, int t, const char *key);
  * shares its columns, so the data stays valid even if Lua code run during
  * the operation (a callback) closes the dataset.  Returns the shared table. */
 sg_table *sgl_pin_dataset(lua_State *L, int idx);
-/* Number option of a table argument, or def; `what` names the function in the error. */
+/* Number option of a table argument (t == 0: none given), or def; `what`
+ * names the function in the error. */
 double sgl_opt_number(lua_State *L, int t, const char *what, const char *key, double def);
 /* The named column of t, or a Lua error naming it. */
 sg_column *sgl_check_column(lua_State *L, sg_table *t, int idx);
@@ -61,7 +62,7 @@ typedef struct sgl_progress {
     int last_pct;
 } sgl_progress;
 void sgl_progress_draw(void *ud, uint64_t done, uint64_t total);
-/* String option of a table argument, or def. */
+/* String option of a table argument (t == 0: none given), or def. */
 const char *sgl_opt_string(lua_State *L, int t, const char *key, const char *def);
 /* Reads a column-name list (a string or an array of strings) at idx into
  * names[] (at most max); raises on other values.  Returns the count. */
@@ -77,5 +78,6 @@ void sgl_open_crosssell(lua_State *L);
 void sgl_open_clean(lua_State *L);
 void sgl_open_json(lua_State *L);
 void sgl_open_cluster(lua_State *L);
+void sgl_open_btyd(lua_State *L);
 
 #endif

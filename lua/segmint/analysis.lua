@@ -13,6 +13,7 @@
 --     segments = require "rules.segments", campaigns = require "rules.campaigns",
 --     alerts = require "rules.alerts", template = require "templates.summary",
 --     clusters = { rules = require "rules.clusters", k = "auto", k_range = { 2, 8 } },
+--     btyd = { model = "bgnbd", unit = "weeks", horizon_months = 12, monthly_discount_rate = 0.01 },
 --     currency = "£", out = out, seed = seed,
 --   }
 --
@@ -171,6 +172,28 @@ function M.run(sg, cfg)
     (tpl.unassigned or "(no segment)"):gsub("'", "\\'")))
   res.rfm_info, res.segments = rinfo, segs
 
+  -- 3a. lifetime value: BG/NBD (or another transaction model) and Gamma-Gamma
+  local bt = cfg.btyd
+  if bt then
+    local unit = bt.unit or "weeks"
+    local unit_days = ({ days = 1, weeks = 7, months = 30.4375 })[unit]
+    if not unit_days then error("analysis: btyd.unit must be \"days\", \"weeks\" or \"months\"", 2) end
+    local summ = sg.btyd_summary(clean, { customer = cols.customer, date = cols.date, amount = "amount",
+      calibration_end = rinfo.as_of, unit = unit })
+    local model = bt.model or "bgnbd"
+    local tm = sg.btyd_fit(model, summ, { penalizer = bt.penalizer or 0 })
+    local gg, skipped = sg.btyd_fit("gamma_gamma", summ, { penalizer = bt.penalizer or 0 })
+    local horizon = bt.horizon_months or 12
+    summ = tm:p_alive(summ, "p_alive")
+    summ = tm:expected_purchases(summ, 90 / unit_days, "expected_purchases_90d")
+    summ = sg.btyd_clv(tm, gg, summ, { horizon = horizon, period = 30.4375 / unit_days,
+      discount_rate = bt.monthly_discount_rate or 0.01, margin = bt.margin or 1, column = "clv_12m" })
+    customers = customers:join(summ:select { "customer", "p_alive", "expected_purchases_90d", "clv_12m" },
+      { on = "customer", how = "left" })
+    res.btyd = { model = tm, spend = gg, skipped = skipped, unit = unit, summary = summ, horizon = horizon }
+    sg.info("lifetime value: %s, %s", tostring(tm), tostring(gg))
+  end
+
   -- 3b. clusters: k-means on the (transformed) RFM features, named by rules
   local cl = cfg.clusters
   if cl then
@@ -328,6 +351,35 @@ function M.run(sg, cfg)
     end
   else
     ctx.clusters = false
+  end
+  if res.btyd then
+    local b = res.btyd
+    local function params_text(fit)
+      local p, parts = fit:params(), {}
+      local names = {}
+      for k in pairs(p) do names[#names + 1] = k end
+      table.sort(names)
+      for _, k in ipairs(names) do parts[#parts + 1] = k .. " = " .. report.number(p[k], 3, loc) end
+      return table.concat(parts, ", ")
+    end
+    local info = b.model:info()
+    local top = customers:filter("not is_missing(clv_12m)"):sort("-clv_12m"):head(10)
+    local rows = {}
+    for i, r in top:rows() do
+      rows[i] = { customer = tostring(r.customer), p_alive = report.percent(r.p_alive or 0, loc),
+        expected = report.number(r.expected_purchases_90d or 0, 2, loc), clv = report.money(r.clv_12m, cur, loc),
+        segment = r.segment or "" }
+    end
+    ctx.btyd = {
+      model = info.model, unit = b.unit, customers = report.number(info.customers, 0, loc),
+      params = params_text(b.model), loglik = report.number(info.loglik, 1, loc), method = info.method,
+      iterations = info.iterations, gg_params = params_text(b.spend),
+      total_clv = report.money(customers:sum("clv_12m"), cur, loc), horizon = b.horizon,
+      expected_90d = report.number(customers:sum("expected_purchases_90d"), 0, loc),
+      alive = report.percent(customers:stats("p_alive").mean or 0, loc), top = rows,
+    }
+  else
+    ctx.btyd = false
   end
   local ta = tpl.alerts or {}
   if al_fig.inactive.alert and ta.inactive then

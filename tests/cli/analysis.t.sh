@@ -18,7 +18,7 @@ run "$SEGMINT" run "$work/reassign.lua" --out "$work/re" --set model="$work/a/km
 is "$code" 0 "reassigning with the saved model: exit 0"
 is "$(echo "$out" | awk '{ print ($1 == $2) }')" 1 "the saved model gives every customer the same cluster"
 is "$(head -1 "$work/a/customers.csv")" \
-  "customer,recency_days,frequency,monetary,avg_basket,first_purchase,last_purchase,tenure_days,btyd_frequency,btyd_recency,btyd_T,r_score,f_score,m_score,rfm_score,segment,cluster,cluster_name,campaign,recommended_products" \
+  "customer,recency_days,frequency,monetary,avg_basket,first_purchase,last_purchase,tenure_days,btyd_frequency,btyd_recency,btyd_T,r_score,f_score,m_score,rfm_score,segment,p_alive,expected_purchases_90d,clv_12m,cluster,cluster_name,campaign,recommended_products" \
   "customers.csv columns"
 customers=$(($(wc -l < "$work/a/customers.csv") - 1))
 seg_total=$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$work/a/segments.csv")
@@ -27,6 +27,9 @@ cl_total=$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$work/a/clusters.csv")
 is "$cl_total" "$customers" "clusters.csv counts every customer once"
 is "$(awk -F, 'NR > 1 && $6 == "true"' "$work/a/k_selection.csv" | wc -l)" 1 "k_selection.csv marks one chosen k"
 like "$(cat "$work/a/summary.md")" "## Clusters" "summary has a clusters section"
+like "$(cat "$work/a/summary.md")" "## Customer lifetime value" "summary has a lifetime value section"
+like "$(cat "$work/a/summary.md")" "A bgnbd model of purchases \(a = [0-9.]+, alpha = [0-9.]+, b = [0-9.]+, r = [0-9.]+" "summary states the BG/NBD parameters"
+is "$(awk -F, 'NR > 1 && ($17 < 0 || $17 > 1)' "$work/a/customers.csv" | wc -l)" 0 "p_alive is a probability for every customer"
 like "$(cat "$work/a/summary.md")" "\*\*Cluster 1: [A-Za-z ]+\*\*: [0-9,]+ customers" "summary names each cluster"
 like "$(cat "$work/a/summary.md")" "Generated on 2025-12-01 from data covering 2023-01-01 to 2024-12-30" "summary states the generation date and period"
 with_commas=$(echo "$customers" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')

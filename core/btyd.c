@@ -1,0 +1,629 @@
+/* Shared "buy till you die" code: model names, data collapsing, the
+ * weighted log-likelihood, maximum-likelihood fitting of the transaction
+ * models (BG/NBD, MBG/NBD, Pareto/NBD) and the prediction dispatchers.
+ * Per-model formulas live in btyd_bgnbd.c and btyd_pareto.c. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "btyd_internal.h"
+#include "mem.h"
+#include "optim.h"
+
+#include <gsl/gsl_sf_psi.h>
+
+static const char *const model_names[] = {"bgnbd", "mbgnbd", "pareto_nbd", "gamma_gamma"};
+
+const char *sg_btyd_model_name(sg_btyd_model m)
+{
+    return ((unsigned)m < 4) ? model_names[m] : "unknown";
+}
+
+int sg_btyd_model_parse(const char *name, sg_btyd_model *out)
+{
+    if (!name || !out)
+        return SG_EINVAL;
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(name, model_names[i]) == 0) {
+            *out = (sg_btyd_model)i;
+            return SG_OK;
+        }
+    }
+    return SG_EINVAL;
+}
+
+/* ---- collapsing ---- */
+
+typedef struct row3 {
+    double x, tx, T;
+} row3;
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    const row3 *a = pa, *b = pb;
+    if (a->x != b->x)
+        return a->x < b->x ? -1 : 1;
+    if (a->tx != b->tx)
+        return a->tx < b->tx ? -1 : 1;
+    if (a->T != b->T)
+        return a->T < b->T ? -1 : 1;
+    return 0;
+}
+
+void sg_btyd_data_free(sg_btyd_data *d)
+{
+    if (!d)
+        return;
+    sg_free(d->x);
+    sg_free(d->tx);
+    sg_free(d->T);
+    sg_free(d->w);
+    sg_free(d);
+}
+
+sg_btyd_data *sg_btyd_collapse(const double *x, const double *tx, const double *T, size_t n,
+                               sg_error *err)
+{
+    row3 *rows;
+    sg_btyd_data *d;
+    size_t i, k;
+
+    if ((!x || !tx || !T) && n > 0) {
+        sg_error_set(err, SG_EINVAL, "btyd collapse: NULL x, t_x or T array");
+        return NULL;
+    }
+    if (n == 0) {
+        sg_error_set(err, SG_EDATA, "btyd collapse: no customers");
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        const char *why = NULL;
+        if (!isfinite(x[i]) || !isfinite(tx[i]) || !isfinite(T[i]))
+            why = "x, t_x and T must be finite numbers";
+        else if (x[i] < 0 || x[i] != floor(x[i]))
+            why = "x (repeat purchases) must be a whole number >= 0";
+        else if (tx[i] < 0)
+            why = "t_x (first to last purchase) must be >= 0";
+        else if (tx[i] > T[i])
+            why = "t_x (first to last purchase) must not exceed T (first purchase to end of period)";
+        else if (x[i] == 0 && tx[i] != 0)
+            why = "a customer with no repeat purchase (x = 0) must have t_x = 0";
+        if (why) {
+            sg_error_set(err, SG_EDATA,
+                         "btyd collapse: customer at index %zu (x = %g, t_x = %g, T = %g): %s", i,
+                         x[i], tx[i], T[i], why);
+            return NULL;
+        }
+    }
+    rows = sg_malloc(n * sizeof *rows);
+    d = sg_calloc(1, sizeof *d);
+    if (!rows || !d) {
+        sg_free(rows);
+        sg_free(d);
+        sg_error_nomem(err);
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        rows[i].x = x[i];
+        rows[i].tx = tx[i];
+        rows[i].T = T[i];
+    }
+    qsort(rows, n, sizeof *rows, row_cmp);
+    for (i = 0, k = 0; i < n; i++)
+        if (i == 0 || row_cmp(&rows[i], &rows[i - 1]) != 0)
+            k++;
+    d->x = sg_malloc(k * sizeof(double));
+    d->tx = sg_malloc(k * sizeof(double));
+    d->T = sg_malloc(k * sizeof(double));
+    d->w = sg_malloc(k * sizeof(double));
+    if (!d->x || !d->tx || !d->T || !d->w) {
+        sg_free(rows);
+        sg_btyd_data_free(d);
+        sg_error_nomem(err);
+        return NULL;
+    }
+    for (i = 0, k = 0; i < n; i++) {
+        if (i > 0 && row_cmp(&rows[i], &rows[i - 1]) == 0) {
+            d->w[k - 1] += 1.0;
+            continue;
+        }
+        d->x[k] = rows[i].x;
+        d->tx[k] = rows[i].tx;
+        d->T[k] = rows[i].T;
+        d->w[k] = 1.0;
+        k++;
+    }
+    d->n = k;
+    sg_free(rows);
+    return d;
+}
+
+void sg_btyd_fit_options_init(sg_btyd_fit_options *o)
+{
+    if (!o)
+        return;
+    o->penalizer = 0.0;
+    o->start = NULL;
+    o->max_iter = 1000;
+}
+
+/* ---- likelihood ---- */
+
+double sg_btyd_loglik1(sg_btyd_model m, const double *params, double x, double tx, double T)
+{
+    if (!params)
+        return NAN;
+    switch (m) {
+    case SG_BGNBD:
+        return sg_bgnbd_loglik1(params, x, tx, T);
+    case SG_MBGNBD:
+        return sg_mbgnbd_loglik1(params, x, tx, T);
+    case SG_PARETO_NBD:
+        return sg_pareto_loglik1(params, x, tx, T);
+    default:
+        return NAN;
+    }
+}
+
+double sg_btyd_loglik(sg_btyd_model m, const double *params, const sg_btyd_data *d)
+{
+    double s = 0.0;
+    if (!params || !d)
+        return NAN;
+    for (size_t i = 0; i < d->n; i++) {
+        double l = sg_btyd_loglik1(m, params, d->x[i], d->tx[i], d->T[i]);
+        if (!isfinite(l))
+            return NAN;
+        s += d->w[i] * l;
+    }
+    return s;
+}
+
+/* ---- predictions ---- */
+
+static int history_ok(const sg_btyd_fit *f, double x, double tx, double T)
+{
+    return f && f->model <= SG_PARETO_NBD && isfinite(x) && isfinite(tx) && isfinite(T) &&
+           x >= 0 && tx >= 0 && tx <= T && (x > 0 || tx == 0);
+}
+
+double sg_btyd_expected_purchases(const sg_btyd_fit *f, double t, double x, double tx, double T)
+{
+    if (!history_ok(f, x, tx, T) || !(t >= 0) || !isfinite(t))
+        return NAN;
+    switch (f->model) {
+    case SG_BGNBD:
+        return sg_bgnbd_expected_purchases(f->params, t, x, tx, T);
+    case SG_MBGNBD:
+        return sg_mbgnbd_expected_purchases(f->params, t, x, tx, T);
+    default:
+        return sg_pareto_expected_purchases(f->params, t, x, tx, T);
+    }
+}
+
+double sg_btyd_p_alive(const sg_btyd_fit *f, double x, double tx, double T)
+{
+    if (!history_ok(f, x, tx, T))
+        return NAN;
+    switch (f->model) {
+    case SG_BGNBD:
+        return sg_bgnbd_p_alive(f->params, x, tx, T);
+    case SG_MBGNBD:
+        return sg_mbgnbd_p_alive(f->params, x, tx, T);
+    default:
+        return sg_pareto_p_alive(f->params, x, tx, T);
+    }
+}
+
+double sg_btyd_p_alive_at(const sg_btyd_fit *f, double t, double x, double tx, double T)
+{
+    if (!history_ok(f, x, tx, T) || !(t >= 0) || !isfinite(t))
+        return NAN;
+    switch (f->model) {
+    case SG_BGNBD:
+        return sg_bgnbd_p_alive_at(f->params, t, x, tx, T);
+    case SG_MBGNBD:
+        return sg_mbgnbd_p_alive_at(f->params, t, x, tx, T);
+    default:
+        return sg_pareto_p_alive_at(f->params, t, x, tx, T);
+    }
+}
+
+double sg_btyd_p_purchases(const sg_btyd_fit *f, int n, double t, double x, double tx, double T)
+{
+    if (!history_ok(f, x, tx, T) || n < 0 || !(t >= 0) || !isfinite(t))
+        return NAN;
+    switch (f->model) {
+    case SG_BGNBD:
+        return sg_bgnbd_p_purchases(f->params, n, t, x, tx, T);
+    case SG_MBGNBD:
+        return sg_mbgnbd_p_purchases(f->params, n, t, x, tx, T);
+    default:
+        return sg_pareto_p_purchases(f->params, n, t, x, tx, T);
+    }
+}
+
+double sg_btyd_expected_purchases_new(const sg_btyd_fit *f, double t)
+{
+    if (!f || f->model > SG_PARETO_NBD || !(t >= 0) || !isfinite(t))
+        return NAN;
+    switch (f->model) {
+    case SG_BGNBD:
+        return sg_bgnbd_expected_purchases_new(f->params, t);
+    case SG_MBGNBD:
+        return sg_mbgnbd_expected_purchases_new(f->params, t);
+    default:
+        return sg_pareto_expected_purchases_new(f->params, t);
+    }
+}
+
+/* lifetimes' customer_lifetime_value: the purchases expected in period k
+ * (the difference of the cumulative expectation at k and k-1 periods) times
+ * the expected spend, discounted by (1 + rate)^k. */
+double sg_btyd_clv(const sg_btyd_fit *tm, const sg_btyd_fit *gg, double x, double tx, double T,
+                   double m, int horizon, double period, double discount_rate, double margin)
+{
+    double spend, prev = 0.0, clv = 0.0;
+
+    if (!tm || !gg || gg->model != SG_GAMMA_GAMMA || horizon < 0 || !(period > 0) ||
+        !isfinite(period) || !(discount_rate > -1) || !isfinite(discount_rate) || !isfinite(margin))
+        return NAN;
+    spend = sg_gamma_gamma_expected_spend(gg, x, m);
+    if (!isfinite(spend))
+        return NAN;
+    for (int k = 1; k <= horizon; k++) {
+        double cur = sg_btyd_expected_purchases(tm, k * period, x, tx, T);
+        if (!isfinite(cur))
+            return NAN;
+        clv += (cur - prev) * spend * margin / pow(1.0 + discount_rate, k);
+        prev = cur;
+    }
+    return clv;
+}
+
+/* ---- fitting ----
+ * Like lifetimes, the objective is the mean negative log-likelihood plus
+ * penalizer * sum(params^2), optimised over log(params), on data whose time
+ * unit is rescaled so that the longest T is 10 (good conditioning whatever
+ * the declared unit; the penalty therefore applies to the rescaled
+ * parameters, as in lifetimes).  Time parameters (alpha; beta for the
+ * Pareto/NBD) are mapped back to the declared unit at the end. */
+
+typedef struct fit_ctx {
+    sg_btyd_model model;
+    int m;                 /* 0 BG/NBD, 1 MBG/NBD */
+    size_t n;
+    const double *x, *w;
+    double *tx, *T;        /* rescaled */
+    size_t ng;             /* distinct x values (BG/MBG fast path) */
+    double *gx, *gw;       /* value and total weight per distinct x */
+    size_t *grp;           /* group of each row */
+    double *lden;          /* per group: log(a) - log(b + x - 1 + m), scratch */
+    double N, penalizer;
+} fit_ctx;
+
+/* BG/NBD and MBG/NBD objective with its analytic gradient in log space.
+ * The lgamma/digamma terms depend on x only, so they are computed once per
+ * distinct x; each row costs two logs and one log-sum-exp. */
+static double bg_objective(const double *th, size_t np, void *ud, double *grad, int *has_grad)
+{
+    fit_ctx *c = ud;
+    double p[4], g[4] = {0, 0, 0, 0}, s = 0.0;
+    int m = c->m, want = grad != NULL && has_grad != NULL;
+    (void)np;
+    for (int i = 0; i < 4; i++) {
+        p[i] = exp(th[i]);
+        if (!(p[i] > 0) || !isfinite(p[i]))
+            return NAN;
+    }
+    double r = p[0], al = p[1], a = p[2], b = p[3], lal = log(al);
+    for (size_t k = 0; k < c->ng; k++) {
+        double x = c->gx[k], W = c->gw[k];
+        s += W * (lgamma(r + x) - lgamma(r) + r * lal + lgamma(a + b) + lgamma(b + x + m) -
+                  lgamma(b) - lgamma(a + b + x + m));
+        c->lden[k] = log(a) - log(b + x - 1 + m);
+        if (want) {
+            double pab = gsl_sf_psi(a + b), pabx = gsl_sf_psi(a + b + x + m);
+            g[0] += W * (gsl_sf_psi(r + x) - gsl_sf_psi(r) + lal);
+            g[1] += W * r / al;
+            g[2] += W * (pab - pabx);
+            g[3] += W * (pab + gsl_sf_psi(b + x + m) - gsl_sf_psi(b) - pabx);
+        }
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        double x = c->x[i], w = c->w[i], LT = log(al + c->T[i]), a3 = -(r + x) * LT;
+        if (x > 0 || m) {
+            size_t k = c->grp[i];
+            double Ltx = log(al + c->tx[i]), a4 = c->lden[k] - (r + x) * Ltx;
+            double d = a4 - a3, e = exp(-fabs(d)), pi;
+            s += w * (fmax(a3, a4) + log1p(e));
+            if (want) {
+                pi = d > 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);  /* weight of the dropout term */
+                g[0] -= w * ((1 - pi) * LT + pi * Ltx);
+                g[1] -= w * (r + x) * ((1 - pi) / (al + c->T[i]) + pi / (al + c->tx[i]));
+                g[2] += w * pi / a;
+                g[3] -= w * pi / (b + x - 1 + m);
+            }
+        } else {
+            s += w * a3;
+            if (want) {
+                g[0] -= w * LT;
+                g[1] -= w * (r + x) / (al + c->T[i]);
+            }
+        }
+    }
+    if (!isfinite(s))
+        return NAN;
+    double f = -s / c->N;
+    for (int i = 0; i < 4; i++)
+        f += c->penalizer * p[i] * p[i];
+    if (want) {
+        for (int i = 0; i < 4; i++)
+            grad[i] = -g[i] / c->N * p[i] + 2.0 * c->penalizer * p[i] * p[i];
+        *has_grad = 1;
+    }
+    return isfinite(f) ? f : NAN;
+}
+
+/* Generic objective (Pareto/NBD): numeric gradient from the optimiser. */
+static double gen_objective(const double *th, size_t np, void *ud, double *grad, int *has_grad)
+{
+    fit_ctx *c = ud;
+    double p[4], s = 0.0, f;
+    (void)np;
+    (void)grad;
+    if (has_grad)
+        *has_grad = 0;
+    for (int i = 0; i < 4; i++)
+        p[i] = exp(th[i]);
+    for (size_t i = 0; i < c->n; i++) {
+        double l = sg_btyd_loglik1(c->model, p, c->x[i], c->tx[i], c->T[i]);
+        if (!isfinite(l))
+            return NAN;
+        s += c->w[i] * l;
+    }
+    f = -s / c->N;
+    for (int i = 0; i < 4; i++)
+        f += c->penalizer * p[i] * p[i];
+    return isfinite(f) ? f : NAN;
+}
+
+/* Hessian by central differences of the analytic gradient (BG/MBG). */
+static int bg_hessian(fit_ctx *c, const double *th, double *h)
+{
+    double q[4], gp[4], gm[4];
+    int hg;
+    for (int j = 0; j < 4; j++) {
+        double step = 1e-5 * fmax(1.0, fabs(th[j]));
+        memcpy(q, th, sizeof q);
+        q[j] = th[j] + step;
+        if (!isfinite(bg_objective(q, 4, c, gp, &hg)))
+            return -1;
+        q[j] = th[j] - step;
+        if (!isfinite(bg_objective(q, 4, c, gm, &hg)))
+            return -1;
+        for (int i = 0; i < 4; i++)
+            h[i * 4 + j] = (gp[i] - gm[i]) / (2.0 * step);
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < i; j++)
+            h[i * 4 + j] = h[j * 4 + i] = 0.5 * (h[i * 4 + j] + h[j * 4 + i]);
+    return 0;
+}
+
+static int dbl_cmp(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return a < b ? -1 : a > b;
+}
+
+static void ctx_free(fit_ctx *c)
+{
+    sg_free(c->tx);
+    sg_free(c->T);
+    sg_free(c->gx);
+    sg_free(c->gw);
+    sg_free(c->grp);
+    sg_free(c->lden);
+}
+
+/* Rescaled copies of the data and, for BG/MBG, the distinct-x groups. */
+static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale)
+{
+    size_t n = d->n, i, k;
+    c->tx = sg_malloc(n * sizeof(double));
+    c->T = sg_malloc(n * sizeof(double));
+    c->gx = sg_malloc(n * sizeof(double));
+    c->gw = sg_calloc(n, sizeof(double));
+    c->grp = sg_malloc(n * sizeof(size_t));
+    c->lden = sg_malloc(n * sizeof(double));
+    if (!c->tx || !c->T || !c->gx || !c->gw || !c->grp || !c->lden)
+        return -1;
+    for (i = 0; i < n; i++) {
+        c->tx[i] = d->tx[i] * scale;
+        c->T[i] = d->T[i] * scale;
+        c->gx[i] = d->x[i];
+    }
+    qsort(c->gx, n, sizeof(double), dbl_cmp);
+    for (i = 0, k = 0; i < n; i++)
+        if (k == 0 || c->gx[i] != c->gx[k - 1])
+            c->gx[k++] = c->gx[i];
+    c->ng = k;
+    for (i = 0; i < n; i++) {
+        size_t lo = 0, hi = c->ng - 1;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (c->gx[mid] < d->x[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        c->grp[i] = lo;
+        c->gw[lo] += d->w[i];
+    }
+    return 0;
+}
+
+static const char *const param_names[3][4] = {
+    {"r", "alpha", "a", "b"}, {"r", "alpha", "a", "b"}, {"r", "alpha", "s", "beta"}};
+
+int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_btyd_fit_options *o,
+                             sg_btyd_fit *fit, sg_error *err)
+{
+    sg_btyd_fit_options defaults;
+    const char *name = sg_btyd_model_name(m);
+    fit_ctx c;
+    sg_optim_options oo;
+    sg_optim_result res;
+    sg_optim_fn fn;
+    double N = 0, repeat = 0, maxT = 0, scale, th[4], h[16], sel[4];
+    int timep[4] = {0, 1, 0, 0}, rc;
+
+    if (m != SG_BGNBD && m != SG_MBGNBD && m != SG_PARETO_NBD)
+        return sg_error_set(err, SG_EINVAL,
+                            "btyd fit: model '%s' is not a transaction model (bgnbd, mbgnbd, "
+                            "pareto_nbd)", name);
+    if (!d || !fit)
+        return sg_error_set(err, SG_EINVAL, "btyd fit: NULL data or fit");
+    if (!o) {
+        sg_btyd_fit_options_init(&defaults);
+        o = &defaults;
+    }
+    if (!(o->penalizer >= 0) || !isfinite(o->penalizer))
+        return sg_error_set(err, SG_EINVAL, "%s fit: penalizer must be >= 0 (got %g)", name,
+                            o->penalizer);
+    if (o->max_iter <= 0)
+        return sg_error_set(err, SG_EINVAL, "%s fit: max_iter must be positive (got %d)", name,
+                            o->max_iter);
+    memset(fit, 0, sizeof *fit);
+    fit->model = m;
+    fit->nparams = 4;
+    fit->loglik = NAN;
+    for (int i = 0; i < 4; i++)
+        fit->params[i] = fit->se[i] = NAN;
+    if (m == SG_PARETO_NBD)
+        timep[3] = 1;
+    for (size_t i = 0; i < d->n; i++) {
+        if (!(d->w[i] >= 0) || !isfinite(d->w[i]))
+            return sg_error_set(err, SG_EINVAL, "%s fit: weight of row %zu is %g (must be >= 0)",
+                                name, i, d->w[i]);
+        N += d->w[i];
+        if (d->x[i] > 0)
+            repeat += d->w[i];
+        if (d->T[i] > maxT)
+            maxT = d->T[i];
+    }
+    if (N <= 0)
+        return sg_error_set(err, SG_EDATA, "%s fit: no customers", name);
+    if (repeat <= 0)
+        return sg_error_set(err, SG_EDATA,
+                            "%s fit: no repeat buyers among %.0f customers (every x = 0): the "
+                            "purchase rate and the dropout cannot be estimated; use a longer "
+                            "calibration period or check the frequency column",
+                            name, N);
+    if (!(maxT > 0))
+        return sg_error_set(err, SG_EDATA,
+                            "%s fit: every customer has T = 0 (no time observed since the first "
+                            "purchase); use a later end of calibration or a finer time unit",
+                            name);
+    scale = 10.0 / maxT;
+
+    if (o->start) {
+        for (int i = 0; i < 4; i++) {
+            if (!(o->start[i] > 0) || !isfinite(o->start[i]))
+                return sg_error_set(err, SG_EINVAL,
+                                    "%s fit: start value for %s must be > 0 (got %g)", name,
+                                    param_names[m][i], o->start[i]);
+            th[i] = log(o->start[i] * (timep[i] ? scale : 1.0));
+        }
+    } else {
+        for (int i = 0; i < 4; i++)
+            th[i] = 0.0;  /* all parameters 1 on the rescaled time axis */
+    }
+
+    memset(&c, 0, sizeof c);
+    c.model = m;
+    c.m = m == SG_MBGNBD;
+    c.n = d->n;
+    c.x = d->x;
+    c.w = d->w;
+    c.N = N;
+    c.penalizer = o->penalizer;
+    if (ctx_init(&c, d, scale) != 0) {
+        ctx_free(&c);
+        return sg_error_nomem(err);
+    }
+    fn = m == SG_PARETO_NBD ? gen_objective : bg_objective;
+    if (!isfinite(fn(th, 4, &c, NULL, NULL))) {
+        ctx_free(&c);
+        return sg_error_set(err, SG_EDATA,
+                            "%s fit: the log-likelihood is not finite at the starting "
+                            "parameters; give other start values or check the data (x, t_x, T)",
+                            name);
+    }
+    sg_optim_options_init(&oo);
+    oo.max_iter = o->max_iter;
+    rc = sg_optim_minimize(fn, &c, th, 4, &oo, &res, err);
+    if (rc != 0) {
+        ctx_free(&c);
+        if (rc == SG_EDATA) {
+            char why[sizeof err->msg];
+            snprintf(why, sizeof why, "%s", err ? err->msg : "optimiser error");
+            return sg_error_set(err, SG_EDATA,
+                                "%s fit failed: %s; try a penalizer (e.g. 0.001), another time "
+                                "unit or a longer calibration period",
+                                name, why);
+        }
+        return rc;
+    }
+    fit->iterations = res.iterations;
+    fit->converged = res.converged;
+    snprintf(fit->method, sizeof fit->method, "%s", res.method ? res.method : "?");
+    fit->customers = (size_t)N;
+    for (int i = 0; i < 4; i++)
+        fit->params[i] = exp(res.p[i]) / (timep[i] ? scale : 1.0);
+
+    if (!res.converged) {
+        ctx_free(&c);
+        return sg_error_set(err, SG_EDATA,
+                            "%s fit: the optimiser did not converge (%s); try a penalizer (e.g. "
+                            "0.001), more iterations, another time unit or a longer calibration "
+                            "period",
+                            name, res.why);
+    }
+    for (int i = 0; i < 4; i++) {
+        double ps = exp(res.p[i]);
+        if (!isfinite(ps) || ps > 1e8 || ps < 1e-8) {
+            ctx_free(&c);
+            return sg_error_set(err, SG_EDATA,
+                                "%s fit: parameter %s ran off to %g: the data do not identify "
+                                "the model; try a penalizer (e.g. 0.001) or a longer "
+                                "calibration period",
+                                name, param_names[m][i], fit->params[i]);
+        }
+    }
+    fit->loglik = sg_btyd_loglik(m, fit->params, d);
+    if (!isfinite(fit->loglik)) {
+        ctx_free(&c);
+        return sg_error_set(err, SG_EDATA,
+                            "%s fit: the log-likelihood is not finite at the fitted parameters; "
+                            "try a penalizer (e.g. 0.001) or another time unit",
+                            name);
+    }
+    /* Standard errors: the Hessian of the mean objective times N is the
+     * observed information of log(params); delta method back to the
+     * natural scale: se = param * se(log param) (the time rescaling only
+     * shifts log alpha, so se(log alpha) is unchanged). */
+    rc = fn == bg_objective ? (bg_hessian(&c, res.p, h) == 0 ? 0 : SG_EDATA)
+                            : sg_optim_hessian(fn, &c, res.p, 4, h, NULL);
+    if (rc == 0) {
+        for (int i = 0; i < 16; i++)
+            h[i] *= N;
+        if (sg_optim_std_errors(h, 4, sel, NULL) == 0)
+            for (int i = 0; i < 4; i++)
+                fit->se[i] = fit->params[i] * sel[i];
+    }
+    ctx_free(&c);
+    return SG_OK;
+}

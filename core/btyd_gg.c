@@ -36,12 +36,48 @@ static double gg_loglik_sum(const double *params, const gg_data *d)
     return s;
 }
 
-/* Objective in log parameters. */
+/* Digamma for x > 0: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 6,
+ * then the asymptotic series (absolute error below 1e-13 there).  Much
+ * faster than gsl_sf_psi, which this loop calls twice per customer. */
+static double digamma(double x)
+{
+    double acc = 0.0;
+    while (x < 6.0) {
+        acc -= 1.0 / x;
+        x += 1.0;
+    }
+    double f = 1.0 / (x * x);
+    double series = f * (-1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132)))));
+    return acc + log(x) - 0.5 / x + series;
+}
+
+/* The log-likelihood and its gradient in (p, q, v):
+ *   d/dp = x (psi(px+q) - psi(px) + log m + log x - log(xm+v))
+ *   d/dq = psi(px+q) - psi(q) + log v - log(xm+v)
+ *   d/dv = q/v - (px+q)/(xm+v)
+ * One pass instead of the 7 a central-difference gradient needs. */
+static double gg_loglik_grad(const double *params, const gg_data *d, double *g)
+{
+    double p = params[0], q = params[1], v = params[2];
+    double s = 0.0, lgq = lgamma(q), lv = log(v), psiq = digamma(q);
+    g[0] = g[1] = g[2] = 0.0;
+    for (size_t i = 0; i < d->n; i++) {
+        double x = d->x[i], m = d->m[i], px = p * x;
+        double lm = log(m), lx = log(x), lxmv = log(x * m + v);
+        double psi_pxq = digamma(px + q), psi_px = digamma(px);
+        s += lgamma(px + q) - lgamma(px) - lgq + q * lv + (px - 1.0) * lm + px * lx - (px + q) * lxmv;
+        g[0] += x * (psi_pxq - psi_px + lm + lx - lxmv);
+        g[1] += psi_pxq - psiq + lv - lxmv;
+        g[2] += q / v - (px + q) / (x * m + v);
+    }
+    return s;
+}
+
+/* Objective in log parameters (gradient in log parameters too). */
 static double gg_objective(const double *lp, size_t n, void *ud, double *grad, int *has_grad)
 {
     const gg_data *d = ud;
     double params[3];
-    (void)grad;
     (void)n;
     if (has_grad)
         *has_grad = 0;
@@ -50,11 +86,21 @@ static double gg_objective(const double *lp, size_t n, void *ud, double *grad, i
             return NAN;
         params[i] = exp(lp[i]);
     }
-    double ll = gg_loglik_sum(params, d);
+    double g[3];
+    double ll = grad ? gg_loglik_grad(params, d, g) : gg_loglik_sum(params, d);
     if (!isfinite(ll))
         return NAN;
     double pen = d->penalizer * (params[0] * params[0] + params[1] * params[1]
                                  + params[2] * params[2]);
+    if (grad && has_grad) {
+        int ok = 1;
+        for (int i = 0; i < 3; i++) {
+            /* chain rule to log space: d/dlog(theta) = theta * d/dtheta */
+            grad[i] = d->scale * (-g[i] + (double)d->n * 2.0 * d->penalizer * params[i]) * params[i];
+            ok &= isfinite(grad[i]);
+        }
+        *has_grad = ok;
+    }
     return d->scale * (-ll + (double)d->n * pen);
 }
 

@@ -1,5 +1,8 @@
 /* BTYD summary: sort the transactions by (customer, date), then one pass
- * per customer over its calibration and holdout purchases. */
+ * per customer over its calibration and holdout purchases.  Times are
+ * whole periods counted from the customer's first purchase (as the
+ * lifetimes library does), so customers with the same history share a row
+ * and fits on millions of customers work on a few thousand collapsed rows. */
 #include "btyd_summary.h"
 
 #include <math.h>
@@ -89,7 +92,7 @@ sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, 
                (cc->type == SG_STRING ? sg_column_codes(cc)[order[j]] == sg_column_codes(cc)[r]
                                       : sg_column_num(cc, order[j]) == sg_column_num(cc, r)))
             j++;
-        int64_t first = 0, last = 0;   /* last: first purchase of the last period */
+        int64_t first = 0, last_period = 0;
         int have_first = 0;
         int64_t periods = 0, cur = -1, hperiods = 0, hcur = INT64_MIN;
         double repeat_spend = 0, hspend = 0;
@@ -110,7 +113,7 @@ sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, 
                 if (p != cur) {
                     periods++;
                     cur = p;
-                    last = t;   /* a period's purchases count once, at its first */
+                    last_period = p;
                 }
                 if (p > 0)
                     repeat_spend += amt;   /* the first period is not a repeat purchase */
@@ -129,8 +132,8 @@ sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, 
                       : cc->type == SG_DOUBLE ? sg_column_push_f64(b.cust, sg_column_f64(cc)[r])
                                               : sg_column_push_i64(b.cust, sg_column_i64(cc)[r])) == 0 &&
                      sg_column_push_i64(b.x, x) == 0 &&
-                     sg_column_push_f64(b.tx, (double)(last - first) / unit_s) == 0 &&
-                     sg_column_push_f64(b.T, (double)(o->calibration_end - first) / unit_s) == 0 &&
+                     sg_column_push_f64(b.tx, (double)last_period) == 0 &&
+                     sg_column_push_f64(b.T, (double)period_of(o->calibration_end, first, unit_s)) == 0 &&
                      sg_column_push_f64(b.mean, x > 0 ? repeat_spend / (double)x : 0.0) == 0 &&
                      sg_column_push_i64(b.xh, hperiods) == 0 &&
                      sg_column_push_f64(b.sh, hspend) == 0 &&

@@ -21,14 +21,14 @@ typedef struct sg_btyd_summary_options {
  *   x                 repeat purchase periods: distinct periods (of unit_days,
  *                     counted from the customer's first purchase) minus one,
  *                     so purchases in the same period merge
- *   t_x               first purchase to the first purchase of the last
- *                     period with one, in units (so x = 0 gives t_x = 0)
- *   T                 first purchase to calibration_end, in units
+ *   t_x               the last period with a purchase (whole periods from the
+ *                     first purchase; x = 0 gives t_x = 0)
+ *   T                 whole periods from the first purchase to calibration_end
  *   mean_spend        mean spend of the repeat periods (the first period
  *                     excluded), 0 when x = 0
  *   x_holdout         holdout periods with a purchase (same period grid)
  *   spend_holdout     holdout spend
- *   holdout_length    observation_end - calibration_end, in units
+ *   holdout_length    observation_end - calibration_end, in units (not rounded)
  * Rows with a missing customer or date are skipped. */
 sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, sg_error *err);
 

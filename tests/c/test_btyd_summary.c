@@ -46,9 +46,9 @@ int main(void)
         tap_is_str(sg_column_str(sg_table_col(s, "customer"), 0, &len), "a", "sorted by customer");
         /* a: days 0 (two purchases merge), 2, 14 -> x = 2 */
         tap_is_int(sg_column_i64(sg_table_col(s, "x"))[0], 2, "a: repeat days, same day merged");
-        tap_is_double(sg_column_f64(sg_table_col(s, "t_x"))[0], (14 * 24 + 2) / 24.0, 1e-12, "a: t_x in days");
+        tap_is_double(sg_column_f64(sg_table_col(s, "t_x"))[0], 14, 0, "a: t_x, whole days (14.08 days after the first)");
         tap_is_double(sg_column_f64(sg_table_col(s, "t_x"))[1], 0, 0, "b: t_x = 0 without repeat purchase");
-        tap_is_double(sg_column_f64(sg_table_col(s, "T"))[0], (30 * 24 - 10) / 24.0, 1e-12, "a: T in days");
+        tap_is_double(sg_column_f64(sg_table_col(s, "T"))[0], 29, 0, "a: T, whole days (29.58 days)");
         tap_is_double(sg_column_f64(sg_table_col(s, "mean_spend"))[0], 25.0, 1e-12, "a: mean repeat spend (20 + 30) / 2");
         tap_is_int(sg_column_i64(sg_table_col(s, "x_holdout"))[0], 1, "a: one holdout purchase");
         tap_is_double(sg_column_f64(sg_table_col(s, "spend_holdout"))[0], 7, 1e-12, "a: holdout spend");
@@ -65,7 +65,8 @@ int main(void)
     if (s) {
         /* a: weeks 0 (days 0, 2), 2 (day 14) -> x = 1; mean repeat spend 30 */
         tap_is_int(sg_column_i64(sg_table_col(s, "x"))[0], 1, "a: repeat weeks, same week merged");
-        tap_is_double(sg_column_f64(sg_table_col(s, "t_x"))[0], (14 * 24 + 2) / (24.0 * 7), 1e-12, "a: t_x in weeks");
+        tap_is_double(sg_column_f64(sg_table_col(s, "t_x"))[0], 2, 0, "a: t_x, whole weeks");
+        tap_is_double(sg_column_f64(sg_table_col(s, "T"))[0], 4, 0, "a: T, whole weeks (4.2)");
         tap_is_double(sg_column_f64(sg_table_col(s, "mean_spend"))[0], 30.0, 1e-12, "a: mean repeat spend in weeks");
         tap_is_int(sg_column_i64(sg_table_col(s, "x_holdout"))[1], 1, "b: holdout days 5 and 6 Feb share a week");
     }

@@ -596,11 +596,17 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
         double ps = exp(res.p[i]);
         if (!isfinite(ps) || ps > 1e8 || ps < 1e-8) {
             ctx_free(&c);
+            /* an L2 penalty pulls parameters towards 0, so it cannot rescue one
+             * that runs off to 0; say what can help in each case */
+            const char *hint = ps < 1e-8 && o->penalizer > 0
+                                   ? "fit without the penalizer, or try another model (mbgnbd, "
+                                     "pareto_nbd), another time unit or a longer calibration period"
+                                   : "try a penalizer (e.g. 0.001), another model or a longer "
+                                     "calibration period";
             return sg_error_set(err, SG_EDATA,
                                 "%s fit: parameter %s ran off to %g: the data do not identify "
-                                "the model; try a penalizer (e.g. 0.001) or a longer "
-                                "calibration period",
-                                name, param_names[m][i], fit->params[i]);
+                                "the model; %s",
+                                name, param_names[m][i], ps, hint);
         }
     }
     fit->loglik = sg_btyd_loglik(m, fit->params, d);

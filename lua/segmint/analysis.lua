@@ -415,6 +415,11 @@ function M.run(sg, cfg)
   write_csv("campaigns.csv", plan)
   write_csv("campaign_targets.csv", targets)
   write_csv("cross_sell_rules.csv", xrules)
+  if res.btyd then
+    -- expected purchases in the next 90 days and P(alive) over the frequency/recency grid
+    write_csv("btyd_matrix.csv", sg.btyd_matrix(res.btyd.model, { summary = res.btyd.summary,
+      max_x = 20, t = 90 / ({ days = 1, weeks = 7, months = 30.4375 })[res.btyd.unit] }))
+  end
   if res.cluster_profiles then
     write_csv("clusters.csv", res.cluster_profiles)
     if res.k_selection then write_csv("k_selection.csv", res.k_selection) end

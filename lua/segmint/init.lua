@@ -58,6 +58,13 @@ M.report = require "segmint.report"
 -- sg.clean(dataset, options) -> clean dataset, report (see clean.lua)
 M.clean = cleaning.clean
 
+local btyd = require "segmint.btyd"
+
+-- sg.btyd_matrix(fit [, { max_x, T, t, summary }]) -> x, t_x, T, expected_purchases, p_alive
+function M.btyd_matrix(fit, opts) return btyd.matrix(M, fit, opts) end
+-- sg.btyd_calibration_holdout(fit, summary [, { max_x = 7, t }]) -> x, customers, actual, predicted
+function M.btyd_calibration_holdout(fit, summary, opts) return btyd.calibration_holdout(M, fit, summary, opts) end
+
 -- sg.analysis(config): the default pipeline (see analysis.lua)
 function M.analysis(cfg)
   return require("segmint.analysis").run(M, cfg)

@@ -17,7 +17,7 @@ sg.analysis {
   campaigns = require "rules.campaigns",
   alerts = require "rules.alerts",
   clusters = { rules = require "rules.clusters", k = "auto", k_range = { 2, 8 } },
-  btyd = { model = "bgnbd", unit = "weeks", horizon_months = 12, monthly_discount_rate = 0.01 },
+  btyd = { model = "bgnbd", unit = "days", horizon_months = 12, monthly_discount_rate = 0.01 },
   template = require "templates.summary",
   currency = "£",
   out = out,

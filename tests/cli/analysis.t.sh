@@ -9,7 +9,7 @@ export SOURCE_DATE_EPOCH=1764547200   # 2025-12-01: the summary's generation dat
 
 run "$SEGMINT" demo --out "$work/a" --customers 1500 --quiet
 is "$code" 0 "demo: exit 0"
-for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv kmeans_model.json summary.md manifest.json; do
+for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv kmeans_model.json btyd_matrix.csv summary.md manifest.json; do
   [[ -s "$work/a/$f" ]]; ok $? "demo writes $f"
 done
 # a later run assigns customers to the saved clusters

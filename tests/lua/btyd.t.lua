@@ -77,6 +77,26 @@ t.ok(pnbd:info().loglik < 0 and pnbd:params().s > 0, "Pareto/NBD fits")
 local pp = pnbd:p_alive(summ:head(50))
 t.ok(pp:stats("p_alive").min >= 0 and pp:stats("p_alive").max <= 1, "Pareto/NBD P(alive) in [0, 1]")
 
+-- report data: the frequency/recency matrix and calibration against holdout
+local grid = sg.btyd_matrix(bg, { max_x = 5, T = 30, t = 90 })
+t.same(grid:columns(), { "x", "t_x", "T", "expected_purchases", "p_alive" }, "matrix columns")
+t.is(#grid, 1 + 30 + 29 + 28 + 27 + 26, "matrix: x = 0 at t_x = 0, then t_x = x..T for x = 1..5")
+local recent = grid:filter("x == 5 and t_x == 30"):row(1)
+local old = grid:filter("x == 5 and t_x == 5"):row(1)
+t.ok(recent.p_alive > old.p_alive and recent.expected_purchases > old.expected_purchases,
+  "a recent buyer is more alive and buys more than one gone quiet")
+local split = sg.btyd_summary(clean, { customer = "customer_id", date = "date", amount = "amount",
+  calibration_end = "2024-06-30", observation_end = "2024-12-31", unit = "days" })
+local cal = sg.btyd_fit("bgnbd", split)
+local ch = sg.btyd_calibration_holdout(cal, split, { max_x = 5 })
+t.same(ch:column("x"), { 0, 1, 2, 3, 4, 5, n = 6 }, "calibration/holdout by calibration purchases")
+t.is(ch:sum("customers"), #split, "every customer counted once")
+local a, p = ch:column("actual"), ch:column("predicted")
+local close = true
+for i = 1, 6 do if math.abs(a[i] - p[i]) > 0.35 * a[i] + 0.1 then close = false end end
+t.ok(close, "predicted holdout purchases follow the actual ones (within 35% + 0.1)")
+if not close then for i = 1, 6 do t.diag(string.format("x=%d actual %.3f predicted %.3f", i - 1, a[i], p[i])) end end
+
 -- failures name the model and the cause
 local once = summ:filter("x == 0")
 t.raises(function() sg.btyd_fit("bgnbd", once) end, "bgnbd", "one-time buyers only: the model is named")

@@ -8,6 +8,7 @@
  * it over the target only when everything was written. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,29 +20,52 @@
 #define OUT_BUF (1u << 20)
 
 typedef struct out {
-    FILE *f;
+    FILE *f;      /* NULL: a memory buffer that grows (a worker's block) */
     char *buf;
-    size_t len;
+    size_t len, cap;
     int err;      /* errno of the first failed write, 0 when none */
     char delim;
 } out;
 
 static void out_flush(out *o)
 {
+    if (!o->f)
+        return;
     if (o->len && !o->err && fwrite(o->buf, 1, o->len, o->f) != o->len)
         o->err = errno ? errno : EIO;
     o->len = 0;
 }
 
+/* Room for n more bytes: flush a file buffer, or grow a memory one.
+ * Returns 0 when the bytes must bypass the buffer (a huge field to a file). */
+static int out_room(out *o, size_t n)
+{
+    if (n <= o->cap - o->len)
+        return 1;
+    if (o->f) {
+        out_flush(o);
+        return n <= o->cap;
+    }
+    size_t cap = o->cap * 2 > o->len + n ? o->cap * 2 : o->len + n;
+    char *b = sg_realloc(o->buf, cap);
+    if (!b) {
+        o->err = ENOMEM;
+        return -1;
+    }
+    o->buf = b;
+    o->cap = cap;
+    return 1;
+}
+
 static void out_bytes(out *o, const char *s, size_t n)
 {
-    if (n > OUT_BUF - o->len) {
-        out_flush(o);
-        if (n > OUT_BUF) {   /* a huge field: write it straight through */
-            if (!o->err && fwrite(s, 1, n, o->f) != n)
-                o->err = errno ? errno : EIO;
-            return;
-        }
+    int room = out_room(o, n);
+    if (room < 0)
+        return;
+    if (room == 0) {   /* a huge field: write it straight through */
+        if (!o->err && fwrite(s, 1, n, o->f) != n)
+            o->err = errno ? errno : EIO;
+        return;
     }
     memcpy(o->buf + o->len, s, n);
     o->len += n;
@@ -49,8 +73,8 @@ static void out_bytes(out *o, const char *s, size_t n)
 
 static void out_char(out *o, char c)
 {
-    if (o->len == OUT_BUF)
-        out_flush(o);
+    if (o->len == o->cap && out_room(o, 1) != 1)
+        return;
     o->buf[o->len++] = c;
 }
 
@@ -215,13 +239,44 @@ static void out_value(out *o, const sg_column *c, size_t i, int one_col)
     out_field(o, buf, n, one_col);
 }
 
+static void out_rows(out *o, const sg_table *t, size_t from, size_t to)
+{
+    int one_col = t->ncols == 1;
+    for (size_t i = from; i < to && !o->err; i++) {
+        for (size_t j = 0; j < t->ncols; j++) {
+            if (j)
+                out_char(o, o->delim);
+            out_value(o, t->cols[j], i, one_col);
+        }
+        out_char(o, '\n');
+    }
+}
+
+/* A worker formats every other block of rows into memory while the caller
+ * formats and writes the others: the bytes are the same as one thread's. */
+#define BLOCK_ROWS 1024
+
+typedef struct block_job {
+    const sg_table *t;
+    out mem;
+    size_t from, to;
+} block_job;
+
+static void *format_block(void *arg)
+{
+    block_job *j = arg;
+    j->mem.len = 0;
+    out_rows(&j->mem, j->t, j->from, j->to);
+    return NULL;
+}
+
 /* Writes everything to f; 0, SG_EINVAL, SG_ENOMEM, or SG_EIO with *eno
  * set to the errno of the failure.  Messages are left to the callers. */
 static int write_all(const sg_table *t, FILE *f, char delim, int *eno)
 {
     if (delim == '"' || delim == '\n' || delim == '\r' || delim == '\0')
         return SG_EINVAL;
-    out o = { f, sg_malloc(OUT_BUF), 0, 0, delim };
+    out o = { f, sg_malloc(OUT_BUF), 0, OUT_BUF, 0, delim };
     if (!o.buf)
         return SG_ENOMEM;
     errno = 0;
@@ -232,20 +287,39 @@ static int write_all(const sg_table *t, FILE *f, char delim, int *eno)
         out_field(&o, t->cols[j]->name, strlen(t->cols[j]->name), one_col);
     }
     out_char(&o, '\n');
-    for (size_t i = 0; i < t->nrows && !o.err; i++) {
-        for (size_t j = 0; j < t->ncols; j++) {
-            if (j)
-                out_char(&o, delim);
-            out_value(&o, t->cols[j], i, one_col);
+    block_job job = { t, { NULL, NULL, 0, 0, 0, delim }, 0, 0 };
+    int threaded = t->nrows >= 2 * BLOCK_ROWS && (job.mem.buf = sg_malloc(OUT_BUF)) != NULL;
+    job.mem.cap = threaded ? OUT_BUF : 0;
+    size_t i = 0;
+    while (i < t->nrows && !o.err) {
+        size_t a_end = i + BLOCK_ROWS < t->nrows ? i + BLOCK_ROWS : t->nrows;
+        size_t b_end = a_end + BLOCK_ROWS < t->nrows ? a_end + BLOCK_ROWS : t->nrows;
+        pthread_t th;
+        int spawned = 0;
+        if (threaded && a_end < b_end) {
+            job.from = a_end;
+            job.to = b_end;
+            spawned = pthread_create(&th, NULL, format_block, &job) == 0;
         }
-        out_char(&o, '\n');
+        out_rows(&o, t, i, a_end);
+        if (spawned) {
+            pthread_join(th, NULL);
+            if (job.mem.err)
+                o.err = job.mem.err;
+            else
+                out_bytes(&o, job.mem.buf, job.mem.len);
+            i = b_end;
+        } else {
+            i = a_end;
+        }
     }
     out_flush(&o);
     sg_free(o.buf);
+    sg_free(job.mem.buf);
     if (!o.err && fflush(f) != 0)
         o.err = errno ? errno : EIO;
     *eno = o.err;
-    return o.err ? SG_EIO : 0;
+    return o.err == ENOMEM ? SG_ENOMEM : o.err ? SG_EIO : 0;
 }
 
 static int report(int rc, const char *path, int eno, sg_error *err)

@@ -118,8 +118,10 @@ sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, 
                 if (p > 0)
                     repeat_spend += amt;   /* the first period is not a repeat purchase */
             } else if (have_first && t <= o->observation_end) {
+                /* a holdout purchase in the period of the last calibration
+                 * purchase merges with it, as purchases in one period do */
                 int64_t p = period_of(t, first, unit_s);
-                if (p != hcur) {
+                if (p != hcur && p != cur) {
                     hperiods++;
                     hcur = p;
                 }

@@ -2,6 +2,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ typedef struct dict_slot {
 #define SLOT_EMPTY UINT32_MAX
 
 struct sg_dict {
-    int refs;
+    atomic_int refs;    /* atomic: threaded gathers share dictionaries */
     size_t n, cap;          /* strings, room in recs */
     uint32_t *recs;         /* per code: reference of its record */
     dict_slot *slots;
@@ -165,7 +166,7 @@ sg_dict *sg_dict_new(size_t cap_hint)
     sg_dict *d = sg_calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->refs = 1;
+    atomic_init(&d->refs, 1);
     d->nslots = 64;
     while (d->nslots / 4 * 3 < cap_hint)
         d->nslots <<= 1;
@@ -181,13 +182,13 @@ sg_dict *sg_dict_new(size_t cap_hint)
 sg_dict *sg_dict_retain(sg_dict *d)
 {
     if (d)
-        d->refs++;
+        atomic_fetch_add(&d->refs, 1);
     return d;
 }
 
 void sg_dict_release(sg_dict *d)
 {
-    if (!d || --d->refs > 0)
+    if (!d || atomic_fetch_sub(&d->refs, 1) > 1)
         return;
     for (size_t i = 0; i < d->nchunks; i++)
         sg_free(d->chunks[i]);

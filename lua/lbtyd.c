@@ -331,8 +331,10 @@ static int btyd_expected_spend(lua_State *L)
     return predict_column(L, 2, &a, luaL_optstring(L, 3, "expected_spend"));
 }
 
-/* segmint.btyd_clv(tm, gg, summary, { horizon = 12, period = 30.4375 / 7, discount_rate = 0.01,
- *                                    margin = 1, column = "clv" }) */
+/* segmint.btyd_clv(tm, gg, summary, { horizon = 12, period = 1, discount_rate = 0.01,
+ *                                    margin = 1, column = "clv" })
+ * horizon periods of `period` units each (months over a summary in weeks:
+ * period = 30.4375 / 7) */
 static int l_btyd_clv(lua_State *L)
 {
     const sgl_btyd *tm = check_transactions_model(L, 1);

@@ -397,25 +397,32 @@ static int l_kmeans(lua_State *L)
     int32_t *best_labels = lua_newuserdatauv(L, (rows ? rows : 1) * sizeof *labels, 0);   /* 4 */
     sgl_kmeans *box = new_kmeans_box(L);   /* 5 */
     size_t sample = (size_t)opt_int(L, 2, "silhouette_sample", 10000, 2, 100000000);
-    int auto_k = sgl_rawfield(L, 2, "k") == LUA_TSTRING;
+    int ktype = sgl_rawfield(L, 2, "k");
+    int auto_k = ktype == LUA_TSTRING;
     if (auto_k && strcmp(lua_tostring(L, -1), "auto") != 0)
         return luaL_error(L, "kmeans: option 'k' must be a number or \"auto\"");
     lua_pop(L, 1);
+    if (ktype == LUA_TNIL)
+        return luaL_error(L, "kmeans: option 'k' is required (a number, or \"auto\")");
     if (!auto_k) {
         int k = opt_int(L, 2, "k", 0, 1, MAX_K);
-        if (k == 0)
-            return luaL_error(L, "kmeans: option 'k' is required (a number, or \"auto\")");
         box->km = fit_one(L, b, &o, k, best_labels);
         lua_pushvalue(L, 5);
         lua_pushnil(L);
     } else {
         int lo = 2, hi = 10;
-        if (sgl_rawfield(L, 2, "k_range") == LUA_TTABLE) {
+        int rt = sgl_rawfield(L, 2, "k_range");
+        if (rt == LUA_TTABLE) {
             lua_rawgeti(L, -1, 1);
             lua_rawgeti(L, -2, 2);
-            lo = (int)luaL_checkinteger(L, -2);
-            hi = (int)luaL_checkinteger(L, -1);
+            if (!lua_isinteger(L, -2) || !lua_isinteger(L, -1) || lua_tointeger(L, -2) < 2 ||
+                lua_tointeger(L, -1) > MAX_K)
+                return luaL_error(L, "kmeans: 'k_range' must be {lo, hi} with 2 <= lo <= hi <= %d", MAX_K);
+            lo = (int)lua_tointeger(L, -2);
+            hi = (int)lua_tointeger(L, -1);
             lua_pop(L, 2);
+        } else if (rt != LUA_TNIL) {
+            return luaL_error(L, "kmeans: 'k_range' must be {lo, hi} with 2 <= lo <= hi <= %d", MAX_K);
         }
         lua_pop(L, 1);
         if (lo < 2 || hi < lo || hi > MAX_K)
@@ -602,8 +609,10 @@ static int l_cluster_scores(lua_State *L)
 {
     sgl_matrix *b = check_matrix(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    int k = (int)luaL_checkinteger(L, 3);
+    lua_Integer kk = luaL_checkinteger(L, 3);
     size_t rows = b->m->rows;
+    luaL_argcheck(L, kk >= 1 && kk <= MAX_K && (size_t)kk <= rows, 3, "k must be between 1 and the rows (at most 100)");
+    int k = (int)kk;
     if ((size_t)lua_rawlen(L, 2) != rows)
         return luaL_error(L, "cluster_scores: %d labels for %d rows", (int)lua_rawlen(L, 2), (int)rows);
     int32_t *labels = lua_newuserdatauv(L, (rows ? rows : 1) * sizeof *labels, 0);
@@ -616,8 +625,14 @@ static int l_cluster_scores(lua_State *L)
         labels[i] = (int32_t)(v - 1);
     }
     int opts = lua_istable(L, 4) ? 4 : 0;
-    size_t sample = (size_t)sgl_opt_number(L, opts, "cluster_scores", "silhouette_sample", 10000);
-    uint64_t seed = (uint64_t)sgl_opt_number(L, opts, "cluster_scores", "seed", 42);
+    double sample_d = sgl_opt_number(L, opts, "cluster_scores", "silhouette_sample", 10000);
+    double seed_d = sgl_opt_number(L, opts, "cluster_scores", "seed", 42);
+    if (!(sample_d >= 2 && sample_d <= 1e8) || sample_d != floor(sample_d))
+        return luaL_error(L, "cluster_scores: 'silhouette_sample' must be a whole number from 2 to 1e8");
+    if (!(seed_d >= 0 && seed_d <= 9007199254740992.0) || seed_d != floor(seed_d))
+        return luaL_error(L, "cluster_scores: 'seed' must be a non-negative integer");
+    size_t sample = (size_t)sample_d;
+    uint64_t seed = (uint64_t)seed_d;
     sg_error err;
     double s = sg_silhouette(b->m, labels, k, sample, seed, 0, &err);
     lua_createtable(L, 0, 3);

@@ -184,13 +184,15 @@ function M.run(sg, cfg)
     local tm = sg.btyd_fit(model, summ, { penalizer = bt.penalizer or 0 })
     local gg, skipped = sg.btyd_fit("gamma_gamma", summ, { penalizer = bt.penalizer or 0 })
     local horizon = bt.horizon_months or 12
+    local clv_col = string.format("clv_%dm", horizon)
     summ = tm:p_alive(summ, "p_alive")
     summ = tm:expected_purchases(summ, 90 / unit_days, "expected_purchases_90d")
     summ = sg.btyd_clv(tm, gg, summ, { horizon = horizon, period = 30.4375 / unit_days,
-      discount_rate = bt.monthly_discount_rate or 0.01, margin = bt.margin or 1, column = "clv_12m" })
-    customers = customers:join(summ:select { "customer", "p_alive", "expected_purchases_90d", "clv_12m" },
+      discount_rate = bt.monthly_discount_rate or 0.01, margin = bt.margin or 1, column = clv_col })
+    customers = customers:join(summ:select { "customer", "p_alive", "expected_purchases_90d", clv_col },
       { on = "customer", how = "left" })
-    res.btyd = { model = tm, spend = gg, skipped = skipped, unit = unit, summary = summ, horizon = horizon }
+    res.btyd = { model = tm, spend = gg, skipped = skipped, unit = unit, summary = summ, horizon = horizon,
+                 clv_column = clv_col }
     sg.info("lifetime value: %s, %s", tostring(tm), tostring(gg))
   end
 
@@ -363,18 +365,19 @@ function M.run(sg, cfg)
       return table.concat(parts, ", ")
     end
     local info = b.model:info()
-    local top = customers:filter("not is_missing(clv_12m)"):sort("-clv_12m"):head(10)
+    local clv = b.clv_column
+    local top = customers:filter(string.format("not is_missing(%s)", clv)):sort("-" .. clv):head(10)
     local rows = {}
     for i, r in top:rows() do
       rows[i] = { customer = tostring(r.customer), p_alive = report.percent(r.p_alive or 0, loc),
-        expected = report.number(r.expected_purchases_90d or 0, 2, loc), clv = report.money(r.clv_12m, cur, loc),
+        expected = report.number(r.expected_purchases_90d or 0, 2, loc), clv = report.money(r[clv], cur, loc),
         segment = r.segment or "" }
     end
     ctx.btyd = {
       model = info.model, unit = b.unit, customers = report.number(info.customers, 0, loc),
       params = params_text(b.model), loglik = report.number(info.loglik, 1, loc), method = info.method,
       iterations = info.iterations, gg_params = params_text(b.spend),
-      total_clv = report.money(customers:sum("clv_12m"), cur, loc), horizon = b.horizon,
+      total_clv = report.money(customers:sum(clv), cur, loc), horizon = b.horizon,
       expected_90d = report.number(customers:sum("expected_purchases_90d"), 0, loc),
       alive = report.percent(customers:stats("p_alive").mean or 0, loc), top = rows,
     }

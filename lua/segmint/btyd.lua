@@ -8,8 +8,12 @@ local M = {}
 function M.matrix(sg, fit, opts)
   opts = opts or {}
   local max_x = opts.max_x or 20
-  local T = opts.T or 52
-  if opts.summary then T = opts.summary:stats("T").max end
+  local T = opts.T
+  if not T and opts.summary then
+    if #opts.summary == 0 then error("btyd_matrix: the summary has no customers", 3) end
+    T = opts.summary:stats("T").max
+  end
+  T = T or 52
   local xs, txs, Ts = {}, {}, {}
   for x = 0, max_x do
     for tx = 0, T do

@@ -97,6 +97,14 @@ local m = sg.dataset { { "x", { 1, nil, 3, n = 3 } } }
 t.is(m:stats("x").missing, 1, "nil becomes missing")
 t.is(m:filter("is_missing(x)"):nrows(), 1, "is_missing in expressions")
 
+-- big gathers run on two threads; columns sharing one dictionary stay intact
+local names, nums = {}, {}
+for i = 1, 200000 do names[i] = "n" .. (i % 97); nums[i] = (i * 7919) % 200000 end
+local big = sg.dataset { { "a", names }, { "x", nums } }:derive("b", "a"):derive("c", "a"):derive("d", "lower(a)")
+for _ = 1, 3 do big = big:sort("-x") end
+t.is(big:get(1, "x"), 199999, "sorted three times")
+t.is(big:filter("a != b or a != c or a != d"):nrows(), 0, "shared-dictionary columns agree after threaded gathers")
+
 t.is(sg.format_number(1234567.891, 2), "1,234,567.89", "format_number")
 t.is(sg.format_number(-1234.5, 1, " ", ","), "-1 234,5", "format_number French style")
 t.done()

@@ -236,21 +236,27 @@ static int matrix_scaling(lua_State *L)
     return 1;
 }
 
-/* m:apply(ds) -> a matrix of ds transformed with this matrix's fitted scaling */
-static int matrix_apply(lua_State *L)
+/* Pushes the matrix of the dataset at idx transformed with a copy of
+ * scaling (what m:apply and model:matrix both do). */
+static int push_applied(lua_State *L, int idx, const sg_scaling *scaling, const char *what)
 {
-    sgl_matrix *src = check_matrix(L, 1);
-    sg_table *t = sgl_check_dataset(L, 2);
-    if (!src->scaling)
-        return luaL_error(L, "apply: this matrix has no fitted scaling");
+    sg_table *t = sgl_check_dataset(L, idx);
+    if (!scaling)
+        return luaL_error(L, "%s", what);
     sgl_matrix *b = new_matrix_box(L);
-    b->scaling = copy_scaling(L, src->scaling);
+    b->scaling = copy_scaling(L, scaling);
     b->source_rows = t->nrows;
     sg_error err;
     b->m = sg_matrix_apply(t, b->scaling, &b->rows_kept, &b->report, &err);
     if (!b->m)
         return sgl_raise(L, &err);
     return 1;
+}
+
+/* m:apply(ds) -> a matrix of ds transformed with this matrix's fitted scaling */
+static int matrix_apply(lua_State *L)
+{
+    return push_applied(L, 2, check_matrix(L, 1)->scaling, "apply: this matrix has no fitted scaling");
 }
 
 /* Pushes labels (0-based) as a dataset column aligned with the source rows:
@@ -587,18 +593,8 @@ static int l_load_kmeans(lua_State *L)
 /* model:matrix(ds) -> the matrix of ds with the scaling saved in the model */
 static int kmeans_matrix(lua_State *L)
 {
-    sg_kmeans *km = check_kmeans(L, 1);
-    sg_table *t = sgl_check_dataset(L, 2);
-    if (!km->scaling)
-        return luaL_error(L, "matrix: this model was saved without its scaling");
-    sgl_matrix *b = new_matrix_box(L);
-    b->scaling = copy_scaling(L, km->scaling);
-    b->source_rows = t->nrows;
-    sg_error err;
-    b->m = sg_matrix_apply(t, b->scaling, &b->rows_kept, &b->report, &err);
-    if (!b->m)
-        return sgl_raise(L, &err);
-    return 1;
+    return push_applied(L, 2, check_kmeans(L, 1)->scaling,
+                        "matrix: this model was saved without its scaling");
 }
 
 /* ---- quality of a given labelling, and PCA ---- */

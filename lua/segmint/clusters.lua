@@ -58,13 +58,7 @@ function M.profiles(sg, customers, opts)
     local mean = known:stats(f).mean
     p = p:derive(f .. "_ratio", string.format("mean_%s / %.17g", f, (mean and mean ~= 0) and mean or 1))
   end
-  local order = { "cluster", "size", "share", "revenue", "revenue_share", "orders", "basket_ratio" }
-  for _, f in ipairs(features) do
-    order[#order + 1] = "mean_" .. f
-    order[#order + 1] = "median_" .. f
-    order[#order + 1] = f .. "_ratio"
-  end
-  return p:select(order)
+  return p:select(M.profile_fields(features))
 end
 
 -- Adds cluster_name from the rules; a name several clusters share gets

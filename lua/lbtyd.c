@@ -106,7 +106,7 @@ static int l_btyd_fit(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
     sg_table *t = sgl_check_dataset(L, 2);
-    int opts = lua_istable(L, 3) ? 3 : 0;
+    int opts = sgl_check_options(L, 3);
     lua_settop(L, 3);
     sg_btyd_model m;
     if (sg_btyd_model_parse(name, &m) != 0)
@@ -341,7 +341,7 @@ static int l_btyd_clv(lua_State *L)
     const sgl_btyd *gg = check_btyd(L, 2);
     if (gg->fit.model != SG_GAMMA_GAMMA)
         return luaL_argerror(L, 2, "a gamma_gamma model is needed");
-    int opts = lua_istable(L, 4) ? 4 : 0;
+    int opts = sgl_check_options(L, 4);
     pred_args a = { P_CLV, 0, 0, tm, gg, 0, 0, 0, 0 };
     double horizon = sgl_opt_number(L, opts, "btyd_clv", "horizon", 12);
     if (!(horizon >= 1 && horizon <= 10000) || horizon != floor(horizon))

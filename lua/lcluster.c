@@ -129,7 +129,7 @@ static int l_matrix(lua_State *L)
     sg_table *t = sgl_check_dataset(L, 1);
     const char *names[MAX_FEATURES];
     size_t n = sgl_names(L, 2, "matrix columns", names, MAX_FEATURES);
-    int opts = lua_istable(L, 3) ? 3 : 0;
+    int opts = sgl_check_options(L, 3);
     int log1p[MAX_FEATURES];
     sg_scale_kind kind[MAX_FEATURES];
     for (size_t j = 0; j < n; j++) {
@@ -620,7 +620,7 @@ static int l_cluster_scores(lua_State *L)
             return luaL_error(L, "cluster_scores: label %d of row %d is not in 1..%d", (int)v, (int)i + 1, k);
         labels[i] = (int32_t)(v - 1);
     }
-    int opts = lua_istable(L, 4) ? 4 : 0;
+    int opts = sgl_check_options(L, 4);
     double sample_d = sgl_opt_number(L, opts, "cluster_scores", "silhouette_sample", 10000);
     double seed_d = sgl_opt_number(L, opts, "cluster_scores", "seed", 42);
     if (!(sample_d >= 2 && sample_d <= 1e8) || sample_d != floor(sample_d))

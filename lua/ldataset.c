@@ -179,6 +179,14 @@ size_t sgl_names(lua_State *L, int idx, const char *what, const char **names, si
     return n;
 }
 
+int sgl_check_options(lua_State *L, int idx)
+{
+    if (lua_isnoneornil(L, idx))
+        return 0;
+    luaL_argexpected(L, lua_istable(L, idx), idx, "table of options");
+    return idx;
+}
+
 double sgl_opt_number(lua_State *L, int t, const char *what, const char *key, double def)
 {
     double v = def;

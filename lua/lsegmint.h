@@ -51,6 +51,9 @@ int sgl_rawfield(lua_State *L, int t, const char *key);
  * shares its columns, so the data stays valid even if Lua code run during
  * the operation (a callback) closes the dataset.  Returns the shared table. */
 sg_table *sgl_pin_dataset(lua_State *L, int idx);
+/* The index of an optional options table argument: idx when it is a
+ * table, 0 when it is absent or nil; any other value raises an error. */
+int sgl_check_options(lua_State *L, int idx);
 /* Number option of a table argument (t == 0: none given), or def; `what`
  * names the function in the error. */
 double sgl_opt_number(lua_State *L, int t, const char *what, const char *key, double def);

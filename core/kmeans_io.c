@@ -227,16 +227,21 @@ static int parse_model(const cJSON *root, const char *path, sg_kmeans *m, sg_err
     if (!cJSON_IsArray(rows) || cJSON_GetArraySize(rows) != m->k)
         return sg_error_set(err, SG_EDATA, "model file %s: \"centroids\" must be an array of "
                             "%d rows", path, m->k);
-    m->centroids = sg_malloc((size_t)m->k * m->cols * sizeof *m->centroids);
-    m->sizes = sg_malloc((size_t)m->k * sizeof *m->sizes);
-    if (!m->centroids || !m->sizes)
-        return sg_error_nomem(err);
+    /* shapes first, so a corrupted "cols" or "k" is bad data, not a huge allocation */
     size_t j = 0;
     const cJSON *row;
     cJSON_ArrayForEach(row, rows) {
         if (!cJSON_IsArray(row) || (size_t)cJSON_GetArraySize(row) != m->cols)
             return sg_error_set(err, SG_EDATA, "model file %s: centroid %zu must be an array "
                                 "of %zu numbers", path, j + 1, m->cols);
+        j++;
+    }
+    m->centroids = sg_malloc((size_t)m->k * m->cols * sizeof *m->centroids);
+    m->sizes = sg_malloc((size_t)m->k * sizeof *m->sizes);
+    if (!m->centroids || !m->sizes)
+        return sg_error_nomem(err);
+    j = 0;
+    cJSON_ArrayForEach(row, rows) {
         size_t t = 0;
         const cJSON *v;
         cJSON_ArrayForEach(v, row) {

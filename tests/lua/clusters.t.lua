@@ -63,6 +63,12 @@ km:save(path)
 local back = assert(sg.load_kmeans(path))
 t.same(back:predict(m), km:predict(m), "a saved and loaded model predicts identically")
 t.same(back:centroids(), km:centroids(), "centroids survive the round trip")
+local bad = assert(io.open(out .. "/bad.json", "w"))
+bad:write('{"format":"segmint.kmeans","version":1,"k":1,"cols":1000000000,"centroids":[[1]],"inertia":0,"sizes":[1],"scaling":null}')
+bad:close()
+local nobad, badmsg = sg.load_kmeans(out .. "/bad.json")
+t.ok(nobad == nil and badmsg:find("centroid 1 must be an array of 1000000000 numbers", 1, true),
+  "a corrupted model file is bad data, not a huge allocation")
 local none, msg = sg.load_kmeans(out .. "/nope.json")
 t.ok(none == nil and msg:find("nope.json", 1, true), "loading a missing model: nil, message")
 

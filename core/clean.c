@@ -38,17 +38,6 @@
 
 #define MISSING_HASH UINT64_C(0x6a09e667f3bcc909)
 
-static uint64_t value_key(const sg_column *c, size_t i)
-{
-    switch (c->type) {
-    case SG_STRING: return (uint64_t)(uint32_t)sg_column_codes(c)[i];
-    case SG_DOUBLE: return sg_f64_bits(sg_column_f64(c)[i]);
-    case SG_BOOL: return sg_column_bools(c)[i];
-    case SG_INT64: case SG_DATETIME: return (uint64_t)sg_column_i64(c)[i];
-    }
-    return 0;
-}
-
 /* Rows a and b equal on the n columns (missing equals missing). */
 static int rows_equal(const sg_column *const *cols, size_t n, size_t a, size_t b)
 {
@@ -56,7 +45,7 @@ static int rows_equal(const sg_column *const *cols, size_t n, size_t a, size_t b
         int ma = sg_ops_missing(cols[k], a), mb = sg_ops_missing(cols[k], b);
         if (ma != mb)
             return 0;
-        if (!ma && value_key(cols[k], a) != value_key(cols[k], b))
+        if (!ma && sg_ops_value_key(cols[k], a) != sg_ops_value_key(cols[k], b))
             return 0;
     }
     return 1;
@@ -69,7 +58,7 @@ static void hash_rows(const sg_column *const *cols, size_t n, size_t nrows, uint
         h[i] = UINT64_C(0x243f6a8885a308d3);
     for (size_t k = 0; k < n; k++)
         for (size_t i = 0; i < nrows; i++) {
-            uint64_t v = sg_ops_missing(cols[k], i) ? MISSING_HASH : value_key(cols[k], i);
+            uint64_t v = sg_ops_missing(cols[k], i) ? MISSING_HASH : sg_ops_value_key(cols[k], i);
             h[i] = sg_mix64(h[i] ^ v) + k;
         }
 }

@@ -133,18 +133,6 @@ int sg_cooc_idmap_get(sg_cooc_idmap *m, uint64_t key, uint32_t *id, int *added)
     return 0;
 }
 
-/* Value i of c as a 64-bit key (c not missing there). */
-uint64_t sg_cooc_key_of(const sg_column *c, size_t i)
-{
-    switch (c->type) {
-    case SG_STRING: return (uint64_t)(uint32_t)sg_column_codes(c)[i];
-    case SG_DOUBLE: return sg_f64_bits(sg_column_f64(c)[i]);
-    case SG_BOOL: return sg_column_bools(c)[i];
-    case SG_INT64: case SG_DATETIME: return (uint64_t)sg_column_i64(c)[i];
-    }
-    return 0;
-}
-
 /* rank[k] = position of keys[k] in text order (STRING, codes of d) or
  * numeric order (INT64).  NULL when out of memory. */
 typedef struct ord_ref {
@@ -342,9 +330,9 @@ static int gather_invoices(sg_cooc *c, const sg_column *inv, const sg_column *it
         row_inv[i] = UINT32_MAX;
         if (sg_ops_missing(inv, i) || sg_ops_missing(itm, i))
             continue;
-        if (sg_cooc_idmap_get(&invs, sg_cooc_key_of(inv, i), &row_inv[i], &added) != 0)
+        if (sg_cooc_idmap_get(&invs, sg_ops_value_key(inv, i), &row_inv[i], &added) != 0)
             goto done;
-        uint64_t k = sg_cooc_key_of(itm, i);
+        uint64_t k = sg_ops_value_key(itm, i);
         if (sg_cooc_idmap_get(&c->items, k, &id, &added) != 0)
             goto done;
         if (added) {

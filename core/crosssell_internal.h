@@ -26,8 +26,6 @@ uint32_t sg_cooc_idmap_find(const sg_cooc_idmap *m, uint64_t key);
 /* Finds or adds key (new ids are m->n in order); -1 when out of memory. */
 int sg_cooc_idmap_get(sg_cooc_idmap *m, uint64_t key, uint32_t *id, int *added);
 
-/* Value i of c as a 64-bit key (c not missing there). */
-uint64_t sg_cooc_key_of(const sg_column *c, size_t i);
 /* rank[k] = position of keys[k] in text order (STRING, codes of d) or
  * numeric order (INT64).  NULL when out of memory. */
 uint32_t *sg_cooc_rank_keys(const uint64_t *keys, size_t n, sg_type type, const sg_dict *d);

@@ -66,7 +66,7 @@ static int cust_key(const sg_column *from, size_t i, const sg_column *like, uint
         *key = (uint32_t)code;
         return 0;
     }
-    *key = sg_cooc_key_of(from, i);
+    *key = sg_ops_value_key(from, i);
     return 0;
 }
 
@@ -150,8 +150,8 @@ static int rec_gather(rec_work *w, const sg_cooc *c, const sg_column *cc, const 
         if (sg_ops_missing(cc, i) || sg_ops_missing(ic, i))
             continue;
         uint32_t it = c->type == SG_STRING ? w->xlat[sg_column_codes(ic)[i]]
-                                           : sg_cooc_idmap_find(&c->items, sg_cooc_key_of(ic, i));
-        uint64_t key = sg_cooc_key_of(cc, i);
+                                           : sg_cooc_idmap_find(&c->items, sg_ops_value_key(ic, i));
+        uint64_t key = sg_ops_value_key(cc, i);
         if (it == UINT32_MAX || (customers && sg_cooc_idmap_find(&w->allow, key) == UINT32_MAX))
             continue;
         uint32_t id;

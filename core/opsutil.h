@@ -53,6 +53,19 @@ static inline int sg_ops_missing(const sg_column *c, size_t i)
  * dictionary (caller frees with sg_free); NULL when out of memory. */
 uint32_t *sg_ops_dict_ranks(const sg_dict *d);
 
+/* Equality key of value i (not missing) of c: equal values, equal keys
+ * (strings by code, so only within one column or one dictionary). */
+static inline uint64_t sg_ops_value_key(const sg_column *c, size_t i)
+{
+    switch (c->type) {
+    case SG_STRING: return (uint64_t)(uint32_t)sg_column_codes(c)[i];
+    case SG_DOUBLE: return sg_f64_bits(sg_column_f64(c)[i]);
+    case SG_BOOL: return sg_column_bools(c)[i];
+    case SG_INT64: case SG_DATETIME: return (uint64_t)sg_column_i64(c)[i];
+    }
+    return 0;
+}
+
 /* Order-preserving unsigned key of value i (not missing) of c; rank is
  * the dictionary rank array for strings (NULL otherwise). */
 static inline uint64_t sg_ops_order_key(const sg_column *c, size_t i, const uint32_t *rank)

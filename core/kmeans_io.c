@@ -9,43 +9,17 @@
  * A loaded model has iterations = 0 and converged = 0 (not stored). */
 #include "kmeans_internal.h"
 
-#include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "jsonfile.h"
 #include "mem.h"
 
 #define KM_FORMAT "segmint.kmeans"
 #define KM_VERSION 1
-
-/* cJSON prints doubles with 15 digits when they compare equal within a
- * relative DBL_EPSILON, which can lose the last bit; print the shortest of
- * 15, 16 or 17 digits that reads back exactly instead (finite values). */
-static cJSON *exact_number(double v)
-{
-    char buf[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    return cJSON_CreateRaw(buf);
-}
-
-static int add_exact(cJSON *obj, const char *key, double v)
-{
-    cJSON *n = exact_number(v);
-    if (!n || !cJSON_AddItemToObject(obj, key, n)) {
-        cJSON_Delete(n);
-        return 0;
-    }
-    return 1;
-}
 
 static cJSON *model_to_json(const sg_kmeans *m)
 {
@@ -62,13 +36,13 @@ static cJSON *model_to_json(const sg_kmeans *m)
         if (!ok)
             cJSON_Delete(row);
         for (size_t t = 0; ok && t < m->cols; t++) {
-            cJSON *v = exact_number(m->centroids[(size_t)j * m->cols + t]);
+            cJSON *v = sg_json_exact(m->centroids[(size_t)j * m->cols + t]);
             ok = v && cJSON_AddItemToArray(row, v);
             if (!ok)
                 cJSON_Delete(v);
         }
     }
-    ok = ok && add_exact(root, "inertia", m->inertia);
+    ok = ok && sg_json_add_exact(root, "inertia", m->inertia);
     ok = ok && (sizes = cJSON_AddArrayToObject(root, "sizes")) != NULL;
     for (int j = 0; ok && j < m->k; j++) {
         cJSON *v = cJSON_CreateNumber((double)m->sizes[j]);
@@ -101,92 +75,14 @@ int sg_kmeans_save(const sg_kmeans *m, const char *path, sg_error *err)
     if (!isfinite(m->inertia))
         return sg_error_set(err, SG_EINVAL, "k-means save: the inertia is not finite");
     cJSON *root = model_to_json(m);
-    char *text = root ? cJSON_Print(root) : NULL;
+    if (!root)
+        return sg_error_nomem(err);
+    int rc = sg_json_write_file(root, path, err);
     cJSON_Delete(root);
-    if (!text)
-        return sg_error_nomem(err);
-    size_t plen = strlen(path);
-    char *tmp = sg_malloc(plen + 16);
-    if (!tmp) {
-        cJSON_free(text);
-        return sg_error_nomem(err);
-    }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
-    int rc = 0;
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = sg_error_set(err, SG_EIO, "cannot create a temporary file for %s: %s", path,
-                          strerror(errno));
-        goto done;
-    }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        rc = sg_error_set(err, SG_EIO, "cannot write %s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        goto done;
-    }
-    size_t len = strlen(text);
-    int werr = fwrite(text, 1, len, f) != len || fputc('\n', f) == EOF;
-    werr = fclose(f) != 0 || werr;
-    if (werr) {
-        rc = sg_error_set(err, SG_EIO, "cannot write %s: %s", tmp, strerror(errno));
-        unlink(tmp);
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = sg_error_set(err, SG_EIO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-    }
-done:
-    sg_free(tmp);
-    cJSON_free(text);
     return rc;
 }
 
 /* ---------------------------------------------------------------- load */
-
-static char *read_all(const char *path, sg_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        sg_error_set(err, SG_EIO, "cannot open model file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *buf = sg_malloc(cap);
-    while (buf) {
-        if (len + 1 >= cap) {
-            char *nb = sg_realloc(buf, cap * 2);
-            if (!nb) {
-                sg_free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - 1 - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (!buf) {
-        fclose(f);
-        sg_error_nomem(err);
-        return NULL;
-    }
-    if (ferror(f)) {
-        fclose(f);
-        sg_free(buf);
-        sg_error_set(err, SG_EIO, "cannot read model file %s", path);
-        return NULL;
-    }
-    fclose(f);
-    buf[len] = '\0';
-    return buf;
-}
 
 /* A number that is an integer in [lo, hi], or -1 with err set. */
 static int get_int(const cJSON *root, const char *key, double lo, double hi, double *out,
@@ -294,15 +190,9 @@ sg_kmeans *sg_kmeans_load(const char *path, sg_error *err)
         sg_error_set(err, SG_EINVAL, "k-means load: no path given");
         return NULL;
     }
-    char *text = read_all(path, err);
-    if (!text)
+    cJSON *root = sg_json_read_file(path, "model file", err);
+    if (!root)
         return NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, NULL, 1);
-    sg_free(text);
-    if (!root) {
-        sg_error_set(err, SG_EDATA, "model file %s is not valid JSON", path);
-        return NULL;
-    }
     sg_kmeans *m = sg_calloc(1, sizeof *m);
     if (!m) {
         cJSON_Delete(root);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "matrix.h"
+#include "jsonfile.h"
 #include "mem.h"
 #include "opsutil.h"
 
@@ -490,9 +491,9 @@ cJSON *sg_scaling_to_json(const sg_scaling *s)
         if (!cJSON_AddStringToObject(c, "name", s->names[j])
             || !cJSON_AddBoolToObject(c, "log1p", s->log1p[j] != 0)
             || !cJSON_AddStringToObject(c, "scale", sg_scale_kind_name(s->kind[j]))
-            || !cJSON_AddNumberToObject(c, "center", s->center[j])
-            || !cJSON_AddNumberToObject(c, "scale_by", s->scale[j])
-            || !cJSON_AddNumberToObject(c, "impute", s->impute[j]))
+            || !sg_json_add_exact(c, "center", s->center[j])
+            || !sg_json_add_exact(c, "scale_by", s->scale[j])
+            || !sg_json_add_exact(c, "impute", s->impute[j]))
             goto fail;
     }
     if (!cJSON_AddStringToObject(root, "missing", missing_name(s->missing)))
@@ -509,10 +510,9 @@ static int json_number(const cJSON *c, size_t j, const char *key, double *out, s
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(c, key);
     if (!f)
         return sg_error_set(err, SG_EINVAL, "scaling JSON: columns[%zu]: field '%s' is missing", j + 1, key);
-    if (!cJSON_IsNumber(f) || !isfinite(f->valuedouble))
+    if (!sg_json_number(f, out))
         return sg_error_set(err, SG_EINVAL, "scaling JSON: columns[%zu]: field '%s' must be a finite number",
                             j + 1, key);
-    *out = f->valuedouble;
     return 0;
 }
 

@@ -1,0 +1,104 @@
+/* Supervised models on dense matrices, behind one interface: logistic
+ * regression (liblinear), ordinary least squares and ridge regression
+ * (GSL), gradient boosting and random forests (XGBoost's C API, the forest
+ * through its parallel-tree mode).
+ *
+ * The matrices are the encoded features (encode.h): no missing values
+ * (the encoder imputes), one row per customer.  Labels: 0/1 for
+ * classifiers, any finite value for regressors.  Predictions: the
+ * probability of class 1 for classifiers, the value for regressors.
+ *
+ * Contributions explain one prediction as a sum: bias + sum_j c_j equals
+ * the raw prediction (log-odds for classifiers, the value for regressors).
+ * Linear models: c_j = coef_j * (x_j - mean_j) with the training means
+ * (exact SHAP values for a linear model with independent features);
+ * XGBoost: its TreeSHAP contributions (pred_contribs). */
+#ifndef SG_MODEL_H
+#define SG_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "matrix.h"
+
+typedef enum sg_model_kind {
+    SG_MODEL_LOGISTIC = 0,   /* liblinear, classifier only */
+    SG_MODEL_LINEAR,         /* GSL least squares, regressor only */
+    SG_MODEL_RIDGE,          /* GSL ridge (intercept not penalised), regressor only */
+    SG_MODEL_BOOSTING,       /* XGBoost gbtree: classifier or regressor */
+    SG_MODEL_FOREST          /* XGBoost random forest: one round of num_parallel_tree trees */
+} sg_model_kind;
+
+typedef enum sg_model_task { SG_TASK_CLASSIFY = 0, SG_TASK_REGRESS } sg_model_task;
+
+int sg_model_kind_parse(const char *name, sg_model_kind *out);  /* "logistic", "linear", "ridge", "boosting", "forest" */
+const char *sg_model_kind_name(sg_model_kind k);
+
+typedef struct sg_model_params {
+    sg_model_kind kind;
+    sg_model_task task;
+    uint64_t seed;              /* default 42 */
+    int threads;                /* XGBoost threads; 0: the machine's (results identical) */
+    /* logistic (liblinear) */
+    int l1;                     /* 0: L2 (L2R_LR), 1: L1 (L1R_LR) */
+    double C;                   /* inverse regularisation, default 1 */
+    double class_weight[2];     /* weights of class 0 and 1, default 1, 1 */
+    double tol;                 /* stopping tolerance, default 1e-4 */
+    /* ridge (GSL) */
+    double lambda;              /* penalty, default 1 */
+    /* XGBoost */
+    int n_estimators;           /* boosting rounds (boosting), trees (forest); default 200 / 100 */
+    int max_depth;              /* default 6 / 8 */
+    double eta;                 /* learning rate, default 0.1 (forest: 1) */
+    double subsample;           /* default 1 (forest: 0.632) */
+    double colsample;           /* colsample_bytree (boosting, default 1) / colsample_bynode (forest, default sqrt(p)/p when 0) */
+    double min_child_weight;    /* default 1 */
+    double reg_lambda;          /* XGBoost's L2 on leaf weights, default 1 (forest: 0) */
+    int early_stopping_rounds;  /* boosting with a validation set: stop after this many rounds without improvement; 0: off */
+} sg_model_params;
+
+/* Defaults for kind and task (see the fields). */
+void sg_model_params_init(sg_model_params *p, sg_model_kind kind, sg_model_task task);
+
+typedef struct sg_model {
+    sg_model_params params;
+    size_t nfeat;
+    /* linear kinds */
+    double *coef;               /* nfeat */
+    double intercept;
+    double *xmean, *xsd;        /* training column means and population sds (for contributions, importance) */
+    /* XGBoost kinds */
+    void *booster;              /* BoosterHandle */
+    int rounds;                 /* boosting rounds kept (after early stopping) */
+    int best_round;             /* 0-based round with the best validation score, -1 without validation */
+    double best_score;          /* that score (logloss or rmse on the validation set) */
+} sg_model;
+
+/* Fits a model.  X: n x p, y: n labels, w: n weights or NULL.  Xval/yval:
+ * an optional validation set (boosting: early stopping; others ignore it).
+ * Errors (SG_EINVAL / SG_EDATA): a task the kind does not support, no rows,
+ * a non-finite value, a classifier label other than 0/1, a single class,
+ * and the library's own failures (with its message). */
+sg_model *sg_model_fit(const sg_model_params *p, const sg_matrix *X, const double *y,
+                       const double *w, const sg_matrix *Xval, const double *yval, sg_error *err);
+void sg_model_free(sg_model *m);                      /* accepts NULL */
+
+/* out: X->rows predictions (probability of 1, or value). */
+int sg_model_predict(const sg_model *m, const sg_matrix *X, double *out, sg_error *err);
+
+/* out: X->rows x (nfeat + 1) contributions, the last column the bias. */
+sg_matrix *sg_model_contributions(const sg_model *m, const sg_matrix *X, sg_error *err);
+
+/* out: nfeat importances.  Linear kinds: |coef_j| * sd_j (standardised
+ * coefficients); XGBoost: total gain per feature (0 for unused ones). */
+int sg_model_importance(const sg_model *m, double *out, sg_error *err);
+
+/* JSON round trip of the fitted model (parameters, coefficients, the
+ * XGBoost booster as base64 of its UBJSON bytes).  Predictions after a
+ * round trip are identical. */
+struct cJSON;
+struct cJSON *sg_model_to_json(const sg_model *m, sg_error *err);
+sg_model *sg_model_from_json(const struct cJSON *j, sg_error *err);
+
+#endif

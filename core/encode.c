@@ -358,8 +358,11 @@ sg_matrix *sg_encoder_fit(const sg_table *t, const sg_encoder_spec *spec, sg_enc
     }
     sg_free(keep);
     keep = NULL;
-    if (!(m = sg_encoder_apply(t, e, &rep, err)))
+    sg_encoder_report ar;
+    if (!(m = sg_encoder_apply(t, e, &ar, err)))
         goto fail;
+    rep.values_imputed = ar.values_imputed;
+    rep.values_other = ar.values_other;   /* rare and missing values; nothing is unseen at fit */
     *out = e;
     if (report)
         *report = rep;
@@ -418,11 +421,7 @@ done:
 sg_matrix *sg_encoder_apply(const sg_table *t, const sg_encoder *e, sg_encoder_report *report,
                             sg_error *err)
 {
-    sg_encoder_report rep = { 0, 0, 0, 0, NULL };
-    if (report) {
-        rep.ndropped = report->ndropped;   /* keep what fit recorded */
-        rep.dropped = report->dropped;
-    }
+    sg_encoder_report rep = { 0, 0, 0, 0, NULL };   /* *report is output only */
     sg_matrix *m = sg_matrix_new(t->nrows, e->nfeat);
     if (!m) {
         sg_error_nomem(err);
@@ -529,6 +528,12 @@ sg_encoder *sg_encoder_from_json(const cJSON *j, sg_error *err)
                 sg_error_set(err, SG_EDATA, "encoder: the levels of '%s' must be strings", name->valuestring);
                 goto fail;
             }
+            for (size_t k = 0; k < e->nlevels[c]; k++)   /* apply needs distinct levels */
+                if (strcmp(e->levels[c][k], l->valuestring) == 0) {
+                    sg_error_set(err, SG_EDATA, "encoder: level '%s' of '%s' is listed twice",
+                                 l->valuestring, name->valuestring);
+                    goto fail;
+                }
             if (!(e->levels[c][e->nlevels[c]] = sg_strdup(l->valuestring)))
                 goto oom;
             e->nlevels[c]++;

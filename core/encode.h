@@ -53,7 +53,8 @@ typedef struct sg_encoder_spec {
 typedef struct sg_encoder_report {
     size_t values_imputed;      /* numeric missing values replaced by the median */
     size_t values_other;        /* categorical values sent to "other" (rare, missing, unseen) */
-    size_t unseen;              /* apply only: categorical values never seen in training */
+    size_t unseen;              /* apply only: categorical values (not missing) outside the kept
+                                 * levels: never seen in training, or too rare to keep */
     size_t ndropped;            /* fit only: constant columns dropped */
     char **dropped;             /* their names (caller frees with sg_encoder_report_free) */
 } sg_encoder_report;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -102,6 +103,9 @@ int sg_json_write_file(const cJSON *root, const char *path, sg_error *err)
                           strerror(errno));
         goto done;
     }
+    mode_t mask = umask(0);   /* mkstemp makes 0600; give the file the usual mode */
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
     FILE *f = fdopen(fd, "w");
     if (!f) {
         rc = sg_error_set(err, SG_EIO, "cannot write %s: %s", tmp, strerror(errno));

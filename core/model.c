@@ -3,6 +3,7 @@
  * importance of the linear kinds, and the JSON form.  See model.h. */
 #include "model.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -369,9 +370,13 @@ static int read_params(const cJSON *o, sg_model_params *p, sg_error *err)
     char *end = NULL;
     if (!cJSON_IsString(seed) || !*seed->valuestring)
         return sg_error_set(err, SG_EDATA, "model: \"seed\" is missing");
+    /* strtoull alone would take "-1" (as 2^64 - 1), leading blanks and,
+     * saturating, a number beyond 64 bits */
+    errno = 0;
     p->seed = strtoull(seed->valuestring, &end, 10);
-    if (*end)
-        return sg_error_set(err, SG_EDATA, "model: \"seed\" is not a whole number");
+    if (*end || !(*seed->valuestring >= '0' && *seed->valuestring <= '9') || errno == ERANGE)
+        return sg_error_set(err, SG_EDATA, "model: \"seed\" is not a whole number from 0 to "
+                            "18446744073709551615");
     p->l1 = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "l1"));
     double v[12];
     if (get_num(o, "threads", 0, 1024, 1, &v[0], err) || get_num(o, "C", 0, HUGE_VAL, 0, &p->C, err)

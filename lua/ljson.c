@@ -97,6 +97,45 @@ static cJSON *to_json(lua_State *L, int idx, int depth, const char **why)
     return obj;
 }
 
+cJSON *sgl_to_json(lua_State *L, int idx, const char **why)
+{
+    *why = "out of memory";
+    return to_json(L, idx, 0, why);
+}
+
+void sgl_push_json(lua_State *L, const cJSON *j)
+{
+    luaL_checkstack(L, 4, "JSON nesting");
+    if (cJSON_IsBool(j)) {
+        lua_pushboolean(L, cJSON_IsTrue(j));
+    } else if (cJSON_IsNumber(j)) {
+        double v = j->valuedouble;
+        if (v == floor(v) && fabs(v) < 9007199254740992.0)
+            lua_pushinteger(L, (lua_Integer)v);
+        else
+            lua_pushnumber(L, v);
+    } else if (cJSON_IsString(j)) {
+        lua_pushstring(L, j->valuestring);
+    } else if (cJSON_IsArray(j)) {
+        lua_createtable(L, cJSON_GetArraySize(j), 0);
+        lua_Integer k = 1;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, j) {
+            sgl_push_json(L, x);
+            lua_rawseti(L, -2, k++);
+        }
+    } else if (cJSON_IsObject(j)) {
+        lua_newtable(L);
+        const cJSON *x;
+        cJSON_ArrayForEach(x, j) {
+            sgl_push_json(L, x);
+            lua_setfield(L, -2, x->string);
+        }
+    } else {
+        lua_pushnil(L);
+    }
+}
+
 /* segmint.json_encode(value) -> text (2-space indented, keys sorted) */
 static int l_json_encode(lua_State *L)
 {

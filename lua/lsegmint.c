@@ -85,6 +85,8 @@ int sg_open(lua_State *L)
     sgl_open_json(L);
     sgl_open_cluster(L);
     sgl_open_btyd(L);
+    sgl_open_model(L);
+    sgl_open_features(L);
     lua_pushcfunction(L, l_load);
     lua_setfield(L, -2, "_load");
     luaL_getmetatable(L, SG_DATASET_MT);

@@ -71,6 +71,12 @@ const char *sgl_opt_string(lua_State *L, int t, const char *key, const char *def
  * names[] (at most max); raises on other values.  Returns the count. */
 size_t sgl_names(lua_State *L, int idx, const char *what, const char **names, size_t max);
 
+/* JSON (ljson.c): the Lua value at idx as cJSON (object keys sorted), NULL
+ * with *why set; and a cJSON value pushed as Lua (null -> nil). */
+struct cJSON;
+struct cJSON *sgl_to_json(lua_State *L, int idx, const char **why);
+void sgl_push_json(lua_State *L, const struct cJSON *j);
+
 void sgl_open_dataset(lua_State *L);   /* metatable + functions into the table on top */
 void sgl_open_dataops(lua_State *L);
 void sgl_open_csv(lua_State *L);
@@ -82,5 +88,7 @@ void sgl_open_clean(lua_State *L);
 void sgl_open_json(lua_State *L);
 void sgl_open_cluster(lua_State *L);
 void sgl_open_btyd(lua_State *L);
+void sgl_open_model(lua_State *L);
+void sgl_open_features(lua_State *L);
 
 #endif

@@ -1,5 +1,6 @@
 /* Small utilities: version, memory figures, date conversion. */
 #include <string.h>
+#include <time.h>
 
 #include "datetime.h"
 #include "lsegmint.h"
@@ -49,8 +50,18 @@ static int l_format_time(lua_State *L)
     return 1;
 }
 
+/* segmint.elapsed() -> seconds on a monotonic clock (for timing stages;
+ * only differences mean something) */
+static int l_elapsed(lua_State *L)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec * 1e-9);
+    return 1;
+}
+
 static const luaL_Reg util_functions[] = {
-    { "memory", l_memory }, { "time", l_time }, { "format_time", l_format_time },
+    { "memory", l_memory }, { "elapsed", l_elapsed }, { "time", l_time }, { "format_time", l_format_time },
     { NULL, NULL }
 };
 

@@ -475,6 +475,21 @@ static int generate(const char *out, unsigned long long customers, long long see
     return 0;
 }
 
+/* XGBoost's OpenMP threads spin while they wait for work (libgomp's
+ * default): with another process keeping a core busy, training gets ten
+ * times slower.  libgomp reads its settings when it is loaded, before
+ * main runs, so the host sets a passive wait policy and starts itself
+ * again, once, unless the environment already chose one.  Results do not
+ * depend on it. */
+static void passive_openmp(char **argv)
+{
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
+        return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1) == 0)
+        execv("/proc/self/exe", argv);
+    /* exec failed: go on with libgomp's default */
+}
+
 int main(int argc, char **argv)
 {
     host_options o;
@@ -501,6 +516,8 @@ int main(int argc, char **argv)
     int is_demo = !strcmp(o.command, "demo"), is_gen = !strcmp(o.command, "generate");
     if (!is_run && !is_check && !is_demo && !is_gen)
         return usage_error("unknown command '%s'", o.command);
+    if (is_run || is_demo)
+        passive_openmp(argv);
 
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];

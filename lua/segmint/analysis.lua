@@ -214,6 +214,15 @@ function M.run(sg, cfg)
     sg.info("clusters: k = %d", km:info().k)
   end
 
+  -- 3c. churn risk and predicted value: supervised models (see predict.lua)
+  if cfg.models then
+    local pr = require("segmint.predict").run(sg, cfg.models,
+      { clean = clean, cols = cols, as_of = rinfo.as_of, seed = cfg.seed,
+        format = function(x) return report.number(x, x == math.floor(x) and 0 or 2, loc) end })
+    customers = customers:join(pr.scores, { on = "customer", how = "left" })
+    res.models = pr
+  end
+
   -- 4. cross-selling
   local xs = cfg.cross_sell or {}
   local model = sg.cross_sell(clean, { invoice = cols.invoice, item = xs.item or cols.item,
@@ -384,6 +393,29 @@ function M.run(sg, cfg)
   else
     ctx.btyd = false
   end
+  if res.models then
+    local m = res.models
+    local c, cm = m.churn, m.churn.metrics
+    local factors = {}
+    for i, f in ipairs(c.factors) do factors[i] = { name = f.name, share = report.percent(f.share, loc) } end
+    local kind_names = tpl.model_names or {}
+    ctx.models = {
+      horizon = m.horizon, cutoff = c.cutoff,
+      churn = { kind = kind_names[c.model.spec.kind] or c.model.spec.kind, train = report.number(c.train, 0, loc), test = report.number(c.test, 0, loc),
+        churn_rate = report.percent(c.churn_rate or 0, loc), accuracy = report.percent(cm.accuracy or 0, loc),
+        auc = report.number(cm.auc or 0, 3, loc), precision = report.percent(cm.precision or 0, loc),
+        recall = report.percent(cm.recall or 0, loc), factors = factors,
+        at_risk = report.number(m.at_risk.count, 0, loc), at_risk_share = report.percent(m.at_risk.share, loc),
+        threshold = report.percent(m.at_risk.threshold, loc, 0) },
+      clv = m.clv and { kind = kind_names[m.clv.model.spec.kind] or m.clv.model.spec.kind, horizon = m.clv.horizon, cutoff = m.clv.cutoff,
+        test = report.number(m.clv.test, 0, loc), rmse = report.money(m.clv.metrics.rmse or 0, cur, loc),
+        mae = report.money(m.clv.metrics.mae or 0, cur, loc), r2 = report.number(m.clv.metrics.r2 or 0, 2, loc),
+        mean_spend = report.money(m.clv.mean_spend or 0, cur, loc),
+        total = report.money(customers:sum("predicted_clv") or 0, cur, loc) } or false,
+    }
+  else
+    ctx.models = false
+  end
   local ta = tpl.alerts or {}
   if al_fig.inactive.alert and ta.inactive then
     ctx.alerts[#ctx.alerts + 1] = { text = report.render(ta.inactive, {
@@ -431,11 +463,26 @@ function M.run(sg, cfg)
     res.kmeans:save(out .. "/kmeans_model.json")
     files[#files + 1] = "kmeans_model.json"
   end
+  if res.models then
+    -- the fitted models with their preprocessing, for scoring later runs (segmint.load_model)
+    local meta = { as_of = rinfo.as_of, horizon_days = res.models.horizon }
+    res.models.churn.model:save(out .. "/churn_model.json", meta)
+    files[#files + 1] = "churn_model.json"
+    if res.models.clv then
+      res.models.clv.model:save(out .. "/clv_model.json", { as_of = rinfo.as_of, horizon_days = res.models.clv.horizon })
+      files[#files + 1] = "clv_model.json"
+    end
+  end
   sg.write_text(out .. "/summary.md", summary)
   files[#files + 1] = "summary.md"
   table.sort(files)
   local inputs = {}
-  for _, p in ipairs({ cfg.transactions }) do
+  local input_files = { cfg.transactions }
+  if cfg.models then
+    input_files[#input_files + 1] = cfg.models.customers
+    input_files[#input_files + 1] = cfg.models.products
+  end
+  for _, p in ipairs(input_files) do
     inputs[#inputs + 1] = { path = p, sha256 = assert(sg.sha256_file(p)) }
   end
   local manifest = {

@@ -65,6 +65,18 @@ function M.btyd_matrix(fit, opts) return btyd.matrix(M, fit, opts) end
 -- sg.btyd_calibration_holdout(fit, summary [, { max_x = 7, t }]) -> x, customers, actual, predicted
 function M.btyd_calibration_holdout(fit, summary, opts) return btyd.calibration_holdout(M, fit, summary, opts) end
 
+local models = require "segmint.models"
+models.core = core
+
+-- sg.model(spec) -> model with fit, predict, evaluate, importance, reasons, save (see models.lua)
+M.model = models.new
+-- sg.load_model(path) -> model | nil, message
+M.load_model = models.load
+-- sg.feature_name(labels, feature) -> the feature's name for people ("country: France")
+M.feature_name = models.feature_name
+-- sg.cross_validate(spec, ds [, { k = 5, seed = 42 }]) -> per-fold and mean metrics
+M.cross_validate = models.cross_validate
+
 -- sg.analysis(config): the default pipeline (see analysis.lua)
 function M.analysis(cfg)
   return require("segmint.analysis").run(M, cfg)

@@ -18,6 +18,7 @@ sg.analysis {
   alerts = require "rules.alerts",
   clusters = { rules = require "rules.clusters", k = "auto", k_range = { 2, 8 } },
   btyd = { model = "bgnbd", unit = "days", horizon_months = 12, monthly_discount_rate = 0.01 },
+  models = { horizon_days = 90, categorical = { "Country" }, features = require "rules.features" },
   template = require "templates.summary",
   currency = "£",
   out = out,

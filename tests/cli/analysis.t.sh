@@ -9,7 +9,7 @@ export SOURCE_DATE_EPOCH=1764547200   # 2025-12-01: the summary's generation dat
 
 run "$SEGMINT" demo --out "$work/a" --customers 1500 --quiet
 is "$code" 0 "demo: exit 0"
-for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv kmeans_model.json btyd_matrix.csv summary.md manifest.json; do
+for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv kmeans_model.json btyd_matrix.csv churn_model.json clv_model.json summary.md manifest.json; do
   [[ -s "$work/a/$f" ]]; ok $? "demo writes $f"
 done
 # a later run assigns customers to the saved clusters
@@ -18,7 +18,7 @@ run "$SEGMINT" run "$work/reassign.lua" --out "$work/re" --set model="$work/a/km
 is "$code" 0 "reassigning with the saved model: exit 0"
 is "$(echo "$out" | awk '{ print ($1 == $2) }')" 1 "the saved model gives every customer the same cluster"
 is "$(head -1 "$work/a/customers.csv")" \
-  "customer,recency_days,frequency,monetary,avg_basket,first_purchase,last_purchase,tenure_days,btyd_frequency,btyd_recency,btyd_T,r_score,f_score,m_score,rfm_score,segment,p_alive,expected_purchases_90d,clv_12m,cluster,cluster_name,campaign,recommended_products" \
+  "customer,recency_days,frequency,monetary,avg_basket,first_purchase,last_purchase,tenure_days,btyd_frequency,btyd_recency,btyd_T,r_score,f_score,m_score,rfm_score,segment,p_alive,expected_purchases_90d,clv_12m,cluster,cluster_name,churn_probability,churn_reasons,predicted_clv,campaign,recommended_products" \
   "customers.csv columns"
 customers=$(($(wc -l < "$work/a/customers.csv") - 1))
 seg_total=$(awk -F, 'NR > 1 { s += $2 } END { print s }' "$work/a/segments.csv")
@@ -35,6 +35,17 @@ like "$(cat "$work/a/summary.md")" "Generated on 2025-12-01 from data covering 2
 with_commas=$(echo "$customers" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
 like "$(cat "$work/a/summary.md")" "\| Customers analysed \| $with_commas \|" "summary counts the customers"
 like "$(cat "$work/a/summary.md")" "## Campaign plan" "summary has the campaign plan"
+like "$(cat "$work/a/summary.md")" "checked on [0-9,]+ customers it had not seen: \*\*accuracy [0-9.]+%, ROC AUC 0\.[0-9]{3}\*\*" "summary reports the churn model's accuracy and AUC"
+like "$(cat "$work/a/summary.md")" "Key churn factors" "summary lists the key churn factors"
+like "$(cat "$work/a/summary.md")" "its error is \*\*RMSE £[0-9,.]+\*\*" "summary reports the value model's RMSE"
+printf 'local sg = require "segmint"\nlocal c = assert(sg.read_csv(params.customers, { types = { customer = "string", churn_reasons = "string" } }))\nprint(#c:filter("churn_probability >= 0 and churn_probability <= 1"), #c, #c:filter("churn_probability >= 0.5"), #c:filter("churn_probability >= 0.5 and length(churn_reasons) > 0"), #c:filter("churn_probability < 0.5 and not is_missing(churn_reasons)"))\n' > "$work/churn.lua"
+run "$SEGMINT" run "$work/churn.lua" --out "$work/ch" --set customers="$work/a/customers.csv" --quiet
+read -r probs total at_risk with_reasons others <<< "$out"
+is "$probs" "$total" "churn_probability is a probability for every customer"
+[[ ${at_risk:-0} -gt 0 ]]; ok $? "some customers are at risk (${at_risk:-0})"
+is "$with_reasons" "$at_risk" "every at-risk customer has churn reasons"
+is "$others" 0 "customers below the threshold have none"
+is "$(awk -F, 'NR > 1 && $1 == "Churn prevention"' "$work/a/campaign_targets.csv" | wc -l | awk '{print ($1 > 0)}')" 1 "the churn prevention campaign targets customers by churn probability"
 like "$(cat "$work/a/manifest.json")" "\"sha256\":[[:space:]]*\"[0-9a-f]{64}\"" "manifest has the input's sha256"
 sha=$(sha256sum "$work/a/data/transactions.csv" | cut -d' ' -f1)
 like "$(cat "$work/a/manifest.json")" "$sha" "manifest sha256 matches the input"
@@ -42,7 +53,7 @@ like "$(cat "$work/a/manifest.json")" "$sha" "manifest sha256 matches the input"
 # same inputs, same bytes
 run "$SEGMINT" run "$SG_ROOT/recipes/en/demo.lua" --out "$work/b" --set data="$work/a/data" --quiet
 is "$code" 0 "rerun on the same data: exit 0"
-for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv summary.md; do
+for f in customers.csv segments.csv campaigns.csv campaign_targets.csv cross_sell_rules.csv clusters.csv k_selection.csv churn_model.json clv_model.json summary.md; do
   cmp -s "$work/a/$f" "$work/b/$f"; ok $? "$f is byte-identical on a rerun"
 done
 
@@ -53,6 +64,7 @@ like "$(cat "$work/fr/summary.md")" "# Analyse clients : synthèse" "French summ
 like "$(cat "$work/fr/summary.md")" "Chiffre d'affaires \| [0-9 ]+,[0-9]{2} €" "French number format"
 like "$(cat "$work/fr/segments.csv")" "Champions" "French segment names"
 like "$(cat "$work/fr/summary.md")" "## Groupes \(clusters\)" "French clusters section"
+like "$(cat "$work/fr/summary.md")" "\*\*exactitude [0-9]+,[0-9] %, AUC ROC 0,[0-9]{3}\*\*" "French churn model figures"
 
 # editing a threshold in a rule file changes the segment counts on the next run
 mkdir -p "$work/edit"

@@ -1,7 +1,8 @@
 -- Campaign plans.  Each customer gets at most one campaign (the first by
 -- priority that targets them) unless a campaign says allow_multiple = true.
 -- target / exclude: segments = {...}, clusters = {...}, any customer field
--- with a condition (recency_days = "> 90"), or when = function(c) ... end.
+-- with a condition (recency_days = "> 90", churn_probability = ">= 0.7"),
+-- or when = function(c) ... end.
 -- budget caps the spend (best customers by rank_by first); budget_share
 -- sets it as a share of the target group's revenue.
 return {
@@ -11,26 +12,32 @@ return {
     offer = "dedicated service, early access to new products, free delivery",
     cost_per_contact = 12, discount = 0, conversion_rate = 0.35, budget = 15000,
     rank_by = "monetary", kpis = { "repeat purchase rate", "revenue per VIP" } },
-  { name = "Win back lost customers", priority = 2,
+  { name = "Churn prevention", priority = 2,
+    target = { churn_probability = ">= 0.7", recency_days = "<= 180" },
+    channel = "email + phone call",
+    offer = "personal offer: -15% and free delivery on the next order",
+    cost_per_contact = 2, discount = 0.15, conversion_rate = 0.12, budget_share = 0.04,
+    rank_by = "predicted_clv", kpis = { "retention of at-risk customers", "churn probability after 90 days" } },
+  { name = "Win back lost customers", priority = 3,
     target = { recency_days = "> 180" },
     exclude = { segments = { "Champions" } },
     channel = "email + direct mail",
     offer = "-30% on the next order, valid 30 days",
     cost_per_contact = 1.5, discount = 0.30, conversion_rate = 0.03, budget_share = 0.03,
     rank_by = "monetary", kpis = { "reactivation rate", "cost per reactivated customer" } },
-  { name = "Welcome Back", priority = 3,
+  { name = "Welcome Back", priority = 4,
     target = { recency_days = "> 90" },
     channel = "email",
     offer = "-20% on the next order",
     cost_per_contact = 0.5, discount = 0.20, conversion_rate = 0.08, budget_share = 0.05,
     rank_by = "monetary", kpis = { "reactivation rate", "average basket of returning customers" } },
-  { name = "Upselling", priority = 4,
+  { name = "Upselling", priority = 5,
     target = { segments = { "Potential Loyalist", "Promising", "Need Attention" } },
     channel = "email + website",
     offer = "premium range and bundles, free delivery above the average basket",
     cost_per_contact = 0.3, discount = 0.05, conversion_rate = 0.10,
     rank_by = "monetary", kpis = { "average basket", "share of premium products" } },
-  { name = "Cross-selling", priority = 5,
+  { name = "Cross-selling", priority = 6,
     target = { segments = { "Loyal Customers", "New Customers", "Potential Loyalist" } },
     allow_multiple = true,
     channel = "email + website recommendations",

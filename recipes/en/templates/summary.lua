@@ -5,6 +5,8 @@
 return {
   language = "en",
   unassigned = "(no segment)",
+  model_names = { logistic = "logistic regression", linear = "linear regression", ridge = "ridge regression",
+    boosting = "gradient boosting (XGBoost)", forest = "random forest (XGBoost)" },
   alerts = {
     inactive = "**Inactive customers**: {{count}} customers ({{share}}) have not bought for more than {{days}} days.",
     basket_drop = "**Average basket down**: {{current}} over the last {{days}} days against {{previous}} the {{days}} days before ({{change}}).",
@@ -66,6 +68,26 @@ A {{model}} model of purchases ({{params}}; time unit: {{unit}}; log-likelihood 
 {{/top}}
 
 {{/btyd}}
+{{#models}}
+## Churn risk and predicted value
+
+{{#churn}}
+A {{kind}} model predicts which customers will not buy in the next {{horizon}} days. It learnt from the customers known on {{cutoff}} and what they did in the {{horizon}} days that followed ({{churn_rate}} of them did not buy again), and was checked on {{test}} customers it had not seen: **accuracy {{accuracy}}, ROC AUC {{auc}}** (precision {{precision}}, recall {{recall}}).
+
+Key churn factors (share of the model's importance):
+
+{{#factors}}
+- {{name}}: {{share}}
+{{/factors}}
+
+{{at_risk}} customers ({{at_risk_share}}) have a churn probability of {{threshold}} or more; customers.csv lists the main reasons for each of them (churn_reasons).
+{{/churn}}
+
+{{#clv}}
+A {{kind}} model predicts each customer's spend over the next {{horizon}} days (predicted_clv; {{total}} in all). On {{test}} customers it had not seen, its error is **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), against an average spend of {{mean_spend}}.
+{{/clv}}
+
+{{/models}}
 ## Campaign plan
 
 | Campaign | Channel | Offer | Eligible | Targeted | Budget | Cost | Expected revenue | Expected ROI |

@@ -13,6 +13,8 @@ return {
     ["non-product codes"] = "codes hors produits",
     ["exact duplicates"] = "doublons exacts",
   },
+  model_names = { logistic = "de régression logistique", linear = "de régression linéaire",
+    ridge = "de régression ridge", boosting = "de gradient boosting (XGBoost)", forest = "de forêt aléatoire (XGBoost)" },
   alerts = {
     inactive = "**Clients inactifs** : {{count}} clients ({{share}}) n'ont rien acheté depuis plus de {{days}} jours.",
     basket_drop = "**Panier moyen en baisse** : {{current}} sur les {{days}} derniers jours contre {{previous}} sur les {{days}} jours précédents ({{change}}).",
@@ -74,6 +76,26 @@ Un modèle {{model}} des achats ({{params}} ; unité de temps : {{unit}} ; log-v
 {{/top}}
 
 {{/btyd}}
+{{#models}}
+## Risque d'attrition et valeur prédite
+
+{{#churn}}
+Un modèle {{kind}} prédit quels clients n'achèteront pas dans les {{horizon}} prochains jours. Il a appris des clients connus au {{cutoff}} et de ce qu'ils ont fait dans les {{horizon}} jours suivants ({{churn_rate}} d'entre eux n'ont pas racheté), puis a été vérifié sur {{test}} clients qu'il n'avait pas vus : **exactitude {{accuracy}}, AUC ROC {{auc}}** (précision {{precision}}, rappel {{recall}}).
+
+Principaux facteurs d'attrition (part de l'importance dans le modèle) :
+
+{{#factors}}
+- {{name}} : {{share}}
+{{/factors}}
+
+{{at_risk}} clients ({{at_risk_share}}) ont une probabilité d'attrition de {{threshold}} ou plus ; customers.csv donne pour chacun les principales raisons (churn_reasons).
+{{/churn}}
+
+{{#clv}}
+Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} prochains jours (predicted_clv ; {{total}} au total). Sur {{test}} clients qu'il n'avait pas vus, son erreur est **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), pour une dépense moyenne de {{mean_spend}}.
+{{/clv}}
+
+{{/models}}
 ## Plan de campagnes
 
 | Campagne | Canal | Offre | Éligibles | Ciblés | Budget | Coût | CA attendu | ROI attendu |

@@ -1,0 +1,784 @@
+/* Supervised models, metrics and splits for Lua.  lua/segmint/models.lua
+ * builds the user interface (segmint.model, cross-validation) on these:
+ *   segmint._model_fit(train, spec [, validation]) -> segmint.model
+ *   segmint._model_load(path)                      -> segmint.model, meta
+ *   model:predict(ds, column)      -> ds with the prediction column
+ *   model:reasons(ds, top, sign)   -> dataset reason_k, effect_k
+ *   model:importance()             -> { {feature, importance}, ... } in feature order
+ *   model:info()                   -> { kind, task, label, features, dropped, ... }
+ *   model:save(path, meta)
+ *   segmint.metrics(ds, { label, prediction, task, threshold, bins })
+ *   segmint.split(ds, { test, stratify, seed })    -> train, test
+ *   segmint.kfold(ds, { k, stratify, seed })       -> ds with a fold column (1..k)
+ * The model file is JSON: the encoder (feature list, levels, scaling), the
+ * fitted model, the training data's SHA-256 and the caller's metadata. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <nettle/sha2.h>
+
+#include "encode.h"
+#include "jsonfile.h"
+#include "lsegmint.h"
+#include "mem.h"
+#include "metrics.h"
+#include "model.h"
+#include "split.h"
+
+#define SG_MODEL_MT "segmint.model"
+#define MODEL_FORMAT "segmint.model"
+#define MODEL_VERSION 1
+#define MAX_COLUMNS 512
+
+typedef struct sgl_model {
+    sg_model *m;            /* NULL once freed */
+    sg_encoder *enc;
+    char *label;
+    char sha[2 * SHA256_DIGEST_SIZE + 1];
+    size_t rows;
+    char **dropped;
+    size_t ndropped;
+} sgl_model;
+
+static int model_gc(lua_State *L)
+{
+    sgl_model *b = luaL_checkudata(L, 1, SG_MODEL_MT);
+    sg_model_free(b->m);
+    sg_encoder_free(b->enc);
+    sg_free(b->label);
+    for (size_t i = 0; i < b->ndropped; i++)
+        sg_free(b->dropped[i]);
+    sg_free(b->dropped);
+    memset(b, 0, sizeof *b);
+    return 0;
+}
+
+static sgl_model *new_model_box(lua_State *L)
+{
+    sgl_model *b = lua_newuserdatauv(L, sizeof *b, 0);
+    memset(b, 0, sizeof *b);
+    luaL_setmetatable(L, SG_MODEL_MT);
+    return b;
+}
+
+static sgl_model *check_model(lua_State *L, int idx)
+{
+    sgl_model *b = luaL_checkudata(L, idx, SG_MODEL_MT);
+    if (!b->m)
+        luaL_argerror(L, idx, "model has been closed");
+    return b;
+}
+
+/* Per row of a numeric (or bool) column: its value, NaN when missing. */
+static double *column_values(lua_State *L, const sg_table *t, const char *name, const char *what)
+{
+    const sg_column *c = sg_table_col(t, name);
+    if (!c)
+        luaL_error(L, "%s: no column '%s'", what, name);
+    if (!sg_type_is_numeric(c->type))
+        luaL_error(L, "%s: column '%s' is %s; it must be numeric or bool", what, name, sg_type_name(c->type));
+    double *v = lua_newuserdatauv(L, (t->nrows ? t->nrows : 1) * sizeof *v, 0);   /* freed by Lua */
+    for (size_t i = 0; i < t->nrows; i++)
+        v[i] = sg_column_is_na(c, i) ? NAN : sg_column_num(c, i);
+    return v;
+}
+
+/* ---------------------------------------------------------------- fit */
+
+static const char *spec_string(lua_State *L, int spec, const char *key, int required)
+{
+    int t = sgl_rawfield(L, spec, key);
+    const char *s = NULL;
+    if (t == LUA_TSTRING)
+        s = lua_tostring(L, -1);
+    else if (t != LUA_TNIL || required)
+        luaL_error(L, "model: '%s' must be a string", key);
+    lua_pop(L, 1);   /* the string stays alive in the spec table */
+    return s;
+}
+
+static int spec_bool(lua_State *L, int spec, const char *key, int def)
+{
+    int t = sgl_rawfield(L, spec, key);
+    int v = t == LUA_TNIL ? def : lua_toboolean(L, -1);
+    if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+        luaL_error(L, "model: '%s' must be true or false", key);
+    lua_pop(L, 1);
+    return v;
+}
+
+static size_t spec_names(lua_State *L, int spec, const char *key, const char **names)
+{
+    size_t n = 0;
+    if (sgl_rawfield(L, spec, key) != LUA_TNIL)
+        n = sgl_names(L, lua_gettop(L), key, names, MAX_COLUMNS);
+    lua_pop(L, 1);
+    return n;
+}
+
+static int spec_int(lua_State *L, int spec, const char *key, int def)
+{
+    double v = sgl_opt_number(L, spec, "model", key, def);
+    if (v != floor(v) || fabs(v) > 1e9)
+        luaL_error(L, "model: '%s' must be a whole number", key);
+    return (int)v;
+}
+
+static void read_params(lua_State *L, int spec, sg_model_params *p)
+{
+    const char *kind = spec_string(L, spec, "kind", 1);
+    const char *task = spec_string(L, spec, "task", 1);
+    sg_model_kind k;
+    if (sg_model_kind_parse(kind, &k))
+        luaL_error(L, "model: unknown kind '%s' (logistic, linear, ridge, boosting or forest)", kind);
+    if (strcmp(task, "classify") && strcmp(task, "regress"))
+        luaL_error(L, "model: task must be \"classify\" or \"regress\", got '%s'", task);
+    sg_model_params_init(p, k, strcmp(task, "classify") == 0 ? SG_TASK_CLASSIFY : SG_TASK_REGRESS);
+    double seed = sgl_opt_number(L, spec, "model", "seed", 42);
+    if (seed < 0 || seed != floor(seed) || seed > 9007199254740992.0)
+        luaL_error(L, "model: 'seed' must be a whole number >= 0");
+    p->seed = (uint64_t)seed;
+    p->threads = spec_int(L, spec, "threads", 0);
+    p->l1 = spec_bool(L, spec, "l1", 0);
+    p->C = sgl_opt_number(L, spec, "model", "C", p->C);
+    p->class_weight[0] = sgl_opt_number(L, spec, "model", "class_weight_0", 1);
+    p->class_weight[1] = sgl_opt_number(L, spec, "model", "class_weight_1", 1);
+    p->tol = sgl_opt_number(L, spec, "model", "tol", p->tol);
+    p->lambda = sgl_opt_number(L, spec, "model", "lambda", p->lambda);
+    p->n_estimators = spec_int(L, spec, "n_estimators", p->n_estimators);
+    p->max_depth = spec_int(L, spec, "max_depth", p->max_depth);
+    p->eta = sgl_opt_number(L, spec, "model", "eta", p->eta);
+    p->subsample = sgl_opt_number(L, spec, "model", "subsample", p->subsample);
+    p->colsample = sgl_opt_number(L, spec, "model", "colsample", p->colsample);
+    p->min_child_weight = sgl_opt_number(L, spec, "model", "min_child_weight", p->min_child_weight);
+    p->reg_lambda = sgl_opt_number(L, spec, "model", "reg_lambda", p->reg_lambda);
+    p->early_stopping_rounds = spec_int(L, spec, "early_stopping_rounds", 0);
+}
+
+/* The SHA-256 of the training matrix and labels (the model file's
+ * data_sha256).  It runs in a thread of its own while the model trains:
+ * on large data hashing costs as much as a fast fit. */
+typedef struct hash_job {
+    const sg_matrix *X;
+    const double *y;
+    char *hex;
+} hash_job;
+
+static void *hash_training(void *arg)
+{
+    hash_job *j = arg;
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, j->X->rows * j->X->cols * sizeof(double), (const uint8_t *)j->X->data);
+    sha256_update(&ctx, j->X->rows * sizeof(double), (const uint8_t *)j->y);
+    sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(j->hex + 2 * i, 3, "%02x", digest[i]);
+    return NULL;
+}
+
+/* Frees the matrices and raises err. */
+static int fit_fail(lua_State *L, sg_matrix *X, sg_matrix *Xv, const sg_error *err)
+{
+    sg_matrix_free(X);
+    sg_matrix_free(Xv);
+    return sgl_raise(L, err);
+}
+
+/* segmint._model_fit(train, spec [, validation]) */
+static int l_model_fit(lua_State *L)
+{
+    sg_table *t = sgl_pin_dataset(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    sg_table *vt = lua_isnoneornil(L, 3) ? NULL : sgl_pin_dataset(L, 3);
+    sg_model_params p;
+    read_params(L, 2, &p);
+    const char *label = spec_string(L, 2, "label", 1);
+    const char *wcol = spec_string(L, 2, "weights", 0);
+    const char *num[MAX_COLUMNS], *cat[MAX_COLUMNS];
+    sg_encoder_spec es = { num, spec_names(L, 2, "features", num), cat, spec_names(L, 2, "categorical", cat),
+                           spec_bool(L, 2, "scale", 0), 0, 0 };
+    double mc = sgl_opt_number(L, 2, "model", "min_count", 10), ml = sgl_opt_number(L, 2, "model", "max_levels", 20);
+    if (mc < 1 || mc != floor(mc) || ml < 1 || ml != floor(ml) || ml > 10000)
+        return luaL_error(L, "model: min_count and max_levels must be whole numbers >= 1");
+    es.min_count = (size_t)mc;
+    es.max_levels = (size_t)ml;
+    if (es.nnum + es.ncat == 0)
+        return luaL_error(L, "model: no feature columns given ('features' and/or 'categorical')");
+    double *y = column_values(L, t, label, "model label");
+    double *w = wcol ? column_values(L, t, wcol, "model weights") : NULL;
+    double *yv = vt ? column_values(L, vt, label, "model label (validation)") : NULL;
+
+    sgl_model *b = new_model_box(L);
+    sg_error err;
+    sg_encoder_report rep;
+    sg_matrix *X = sg_encoder_fit(t, &es, &b->enc, &rep, &err), *Xv = NULL;
+    if (!X)
+        return sgl_raise(L, &err);
+    b->dropped = rep.dropped;
+    b->ndropped = rep.ndropped;
+    if (vt && !(Xv = sg_encoder_apply(vt, b->enc, NULL, &err)))
+        return fit_fail(L, X, NULL, &err);
+    hash_job job = { X, y, b->sha };
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, hash_training, &job) == 0;
+    if (!threaded)
+        hash_training(&job);
+    b->m = sg_model_fit(&p, X, y, w, Xv, yv, &err);
+    if (threaded)
+        pthread_join(th, NULL);
+    if (!b->m)
+        return fit_fail(L, X, Xv, &err);
+    if (!(b->label = sg_strdup(label))) {
+        sg_error_nomem(&err);
+        return fit_fail(L, X, Xv, &err);
+    }
+    b->rows = X->rows;
+    sg_matrix_free(X);
+    sg_matrix_free(Xv);
+    lua_createtable(L, 0, 2);   /* what the encoding did */
+    lua_pushinteger(L, (lua_Integer)rep.values_imputed);
+    lua_setfield(L, -2, "values_imputed");
+    lua_pushinteger(L, (lua_Integer)rep.values_other);
+    lua_setfield(L, -2, "values_other");
+    return 2;
+}
+
+/* ---------------------------------------------------------------- use */
+
+/* The design matrix of ds under the model's encoder; pushes nothing. */
+static sg_matrix *encode(lua_State *L, const sgl_model *b, const sg_table *t, sg_encoder_report *rep)
+{
+    sg_error err;
+    sg_matrix *X = sg_encoder_apply(t, b->enc, rep, &err);
+    if (!X)
+        sgl_raise(L, &err);
+    return X;
+}
+
+/* Pushes a dataset: t plus column c (which it takes). */
+static int push_with(lua_State *L, const sg_table *t, sg_column *c)
+{
+    sgl_dataset *d = sgl_new_dataset(L);
+    sg_error err;
+    if (!(d->t = sg_table_share(t))) {
+        sg_column_release(c);
+        return luaL_error(L, "out of memory");
+    }
+    if (sg_table_set(d->t, c, &err))
+        return sgl_raise(L, &err);
+    return 1;
+}
+
+/* model:predict(ds, column) -> ds with the column, { unseen, values_other, values_imputed } */
+static int model_predict(lua_State *L)
+{
+    sgl_model *b = check_model(L, 1);
+    sg_table *t = sgl_pin_dataset(L, 2);
+    const char *name = luaL_optstring(L, 3, "prediction");
+    sg_encoder_report rep;
+    sg_matrix *X = encode(L, b, t, &rep);
+    double *out = sg_malloc((X->rows ? X->rows : 1) * sizeof *out);
+    sg_column *c = sg_column_new(name, SG_DOUBLE, X->rows);
+    sg_error err;
+    int rc = (!out || !c) ? sg_error_nomem(&err) : sg_model_predict(b->m, X, out, &err);
+    for (size_t i = 0; rc == 0 && i < X->rows; i++)
+        if (sg_column_push_f64(c, out[i]))
+            rc = sg_error_nomem(&err);
+    sg_matrix_free(X);
+    sg_free(out);
+    if (rc) {
+        sg_column_release(c);
+        return sgl_raise(L, &err);
+    }
+    push_with(L, t, c);
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, (lua_Integer)rep.unseen);
+    lua_setfield(L, -2, "unseen");
+    lua_pushinteger(L, (lua_Integer)rep.values_other);
+    lua_setfield(L, -2, "values_other");
+    lua_pushinteger(L, (lua_Integer)rep.values_imputed);
+    lua_setfield(L, -2, "values_imputed");
+    return 2;
+}
+
+typedef struct ranked {
+    double key, effect;
+    size_t j;
+} ranked;
+
+static int by_key_desc(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
+    return x->j < y->j ? -1 : x->j > y->j;
+}
+
+/* model:reasons(ds, top, sign) -> dataset with reason_k (feature) and effect_k
+ * (its contribution to the raw prediction: log-odds for classifiers) for k = 1..top:
+ * the features that push the prediction up the most ("up"), down ("down")
+ * or either way ("any").  Slots without such a feature are missing. */
+static int model_reasons(lua_State *L)
+{
+    sgl_model *b = check_model(L, 1);
+    sg_table *t = sgl_pin_dataset(L, 2);
+    lua_Integer top = luaL_optinteger(L, 3, 3);
+    const char *sign = luaL_optstring(L, 4, "up");
+    luaL_argcheck(L, top >= 1 && top <= 20, 3, "top must be from 1 to 20");
+    int dir = strcmp(sign, "up") == 0 ? 1 : strcmp(sign, "down") == 0 ? -1 : strcmp(sign, "any") == 0 ? 0 : 2;
+    luaL_argcheck(L, dir != 2, 4, "sign must be \"up\", \"down\" or \"any\"");
+    sg_matrix *X = encode(L, b, t, NULL);
+    sg_error err;
+    sg_matrix *C = sg_model_contributions(b->m, X, &err);
+    if (!C) {
+        sg_matrix_free(X);
+        return sgl_raise(L, &err);
+    }
+    size_t p = b->m->nfeat, n = X->rows, k = (size_t)top;
+    sg_table *out = sg_table_new();
+    ranked *r = sg_malloc(p * sizeof *r);
+    sg_column **cols = sg_calloc(2 * k, sizeof *cols);
+    int rc = (!out || !r || !cols) ? sg_error_nomem(&err) : 0;
+    sg_dict *names = rc ? NULL : sg_dict_new(p);
+    if (!rc && !names)
+        rc = sg_error_nomem(&err);
+    for (size_t s = 0; rc == 0 && s < k; s++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "reason_%zu", s + 1);
+        cols[2 * s] = sg_column_new_with_dict(nm, names, n);
+        snprintf(nm, sizeof nm, "effect_%zu", s + 1);
+        cols[2 * s + 1] = sg_column_new(nm, SG_DOUBLE, n);
+        if (!cols[2 * s] || !cols[2 * s + 1])
+            rc = sg_error_nomem(&err);
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const double *c = sg_matrix_row(C, i);
+        for (size_t j = 0; j < p; j++)
+            r[j] = (ranked){ dir == 0 ? fabs(c[j]) : dir * c[j], c[j], j };
+        qsort(r, p, sizeof *r, by_key_desc);
+        for (size_t s = 0; rc == 0 && s < k; s++) {
+            int ok;
+            if (s < p && r[s].key > 0) {
+                const char *f = b->enc->feature_names[r[s].j];
+                ok = !sg_column_push_str(cols[2 * s], f, strlen(f))
+                     && !sg_column_push_f64(cols[2 * s + 1], r[s].effect);
+            } else {
+                ok = !sg_column_push_na(cols[2 * s]) && !sg_column_push_na(cols[2 * s + 1]);
+            }
+            if (!ok)
+                rc = sg_error_nomem(&err);
+        }
+    }
+    for (size_t s = 0; s < 2 * k && cols; s++) {
+        if (rc == 0 && sg_table_add(out, cols[s], &err))
+            rc = err.code;
+        else if (rc)
+            sg_column_release(cols[s]);
+    }
+    sg_dict_release(names);
+    sg_free(cols);
+    sg_free(r);
+    sg_matrix_free(C);
+    sg_matrix_free(X);
+    if (rc) {
+        sg_table_free(out);
+        return sgl_raise(L, &err);
+    }
+    sgl_push_table(L, out, &err);
+    return 1;
+}
+
+/* model:importance() -> { { feature = name, importance = x }, ... } in feature order */
+static int model_importance(lua_State *L)
+{
+    sgl_model *b = check_model(L, 1);
+    size_t p = b->m->nfeat;
+    double *v = lua_newuserdatauv(L, p * sizeof *v, 0);
+    sg_error err;
+    if (sg_model_importance(b->m, v, &err))
+        return sgl_raise(L, &err);
+    lua_createtable(L, (int)p, 0);
+    for (size_t j = 0; j < p; j++) {
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, b->enc->feature_names[j]);
+        lua_setfield(L, -2, "feature");
+        lua_pushnumber(L, v[j]);
+        lua_setfield(L, -2, "importance");
+        lua_rawseti(L, -2, (lua_Integer)j + 1);
+    }
+    return 1;
+}
+
+static void push_names(lua_State *L, char **names, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, names[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+/* model:info() -> { kind, task, label, features, dropped, rows, data_sha256,
+ *                   coefficients, intercept (linear kinds), rounds, best_round, best_score } */
+static int model_info(lua_State *L)
+{
+    sgl_model *b = check_model(L, 1);
+    const sg_model *m = b->m;
+    lua_newtable(L);
+    lua_pushstring(L, sg_model_kind_name(m->params.kind));
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, m->params.task == SG_TASK_CLASSIFY ? "classify" : "regress");
+    lua_setfield(L, -2, "task");
+    lua_pushstring(L, b->label);
+    lua_setfield(L, -2, "label");
+    push_names(L, b->enc->feature_names, b->enc->nfeat);
+    lua_setfield(L, -2, "features");
+    push_names(L, b->dropped, b->ndropped);
+    lua_setfield(L, -2, "dropped");
+    lua_pushinteger(L, (lua_Integer)b->rows);
+    lua_setfield(L, -2, "rows");
+    lua_pushstring(L, b->sha);
+    lua_setfield(L, -2, "data_sha256");
+    if (m->coef) {
+        lua_createtable(L, 0, (int)m->nfeat);
+        for (size_t j = 0; j < m->nfeat; j++) {
+            lua_pushnumber(L, m->coef[j]);
+            lua_setfield(L, -2, b->enc->feature_names[j]);
+        }
+        lua_setfield(L, -2, "coefficients");
+        lua_pushnumber(L, m->intercept);
+        lua_setfield(L, -2, "intercept");
+    } else {
+        lua_pushinteger(L, m->rounds);
+        lua_setfield(L, -2, "rounds");
+        if (m->best_round >= 0) {
+            lua_pushinteger(L, m->best_round + 1);
+            lua_setfield(L, -2, "best_round");
+            lua_pushnumber(L, m->best_score);
+            lua_setfield(L, -2, "best_score");
+        }
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- files */
+
+/* model:save(path, meta) */
+static int model_save(lua_State *L)
+{
+    sgl_model *b = check_model(L, 1);
+    const char *path = sgl_check_write_path(L, 2);
+    const char *why;
+    cJSON *meta = lua_isnoneornil(L, 3) ? cJSON_CreateObject() : sgl_to_json(L, 3, &why);
+    if (!meta)
+        return luaL_error(L, "save: metadata: %s", lua_isnoneornil(L, 3) ? "out of memory" : why);
+    sg_error err;
+    cJSON *root = cJSON_CreateObject(), *x = NULL;
+    if (!root || !cJSON_AddItemToObject(root, "meta", meta)) {
+        cJSON_Delete(root);
+        cJSON_Delete(meta);
+        return luaL_error(L, "save: out of memory");
+    }
+    int ok = cJSON_AddStringToObject(root, "format", MODEL_FORMAT)
+             && cJSON_AddNumberToObject(root, "version", MODEL_VERSION)
+             && cJSON_AddStringToObject(root, "label", b->label)
+             && cJSON_AddNumberToObject(root, "rows", (double)b->rows)
+             && cJSON_AddStringToObject(root, "data_sha256", b->sha);
+    ok = ok && (x = b->ndropped ? cJSON_CreateStringArray((const char *const *)b->dropped, (int)b->ndropped)
+                                : cJSON_CreateArray())
+         && cJSON_AddItemToObject(root, "dropped", x);
+    ok = ok && (x = sg_encoder_to_json(b->enc)) && cJSON_AddItemToObject(root, "encoder", x);
+    if (ok && !(x = sg_model_to_json(b->m, &err))) {
+        cJSON_Delete(root);
+        return sgl_raise(L, &err);
+    }
+    ok = ok && cJSON_AddItemToObject(root, "model", x);
+    if (!ok) {
+        cJSON_Delete(root);
+        return luaL_error(L, "save: out of memory");
+    }
+    int rc = sg_json_write_file(root, path, &err);
+    cJSON_Delete(root);
+    if (rc)
+        return sgl_raise(L, &err);
+    return 0;
+}
+
+static int load_fail(lua_State *L, cJSON *root, const char *path, const char *msg)
+{
+    sg_error err;
+    sg_error_set(&err, SG_EDATA, "model file %s: %s", path, msg);
+    cJSON_Delete(root);
+    return sgl_fail(L, &err);
+}
+
+/* segmint._model_load(path) -> model, meta | nil, message */
+static int l_model_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    sg_error err;
+    cJSON *root = sg_json_read_file(path, "model file", &err);
+    if (!root)
+        return sgl_fail(L, &err);
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
+    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, MODEL_FORMAT) != 0)
+        return load_fail(L, root, path, "not a segmint model (\"format\" is not \"" MODEL_FORMAT "\")");
+    if (!cJSON_IsNumber(ver) || ver->valuedouble != floor(ver->valuedouble) || ver->valuedouble < 1)
+        return load_fail(L, root, path, "\"version\" must be a whole number >= 1");
+    if (ver->valuedouble > MODEL_VERSION) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "format version %.0f is newer than this segmint reads (%d): "
+                 "load it with a newer segmint or train the model again", ver->valuedouble, MODEL_VERSION);
+        return load_fail(L, root, path, msg);
+    }
+    const cJSON *label = cJSON_GetObjectItemCaseSensitive(root, "label");
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(root, "rows");
+    const cJSON *sha = cJSON_GetObjectItemCaseSensitive(root, "data_sha256");
+    const cJSON *dropped = cJSON_GetObjectItemCaseSensitive(root, "dropped");
+    if (!cJSON_IsString(label) || !cJSON_IsNumber(rows) || rows->valuedouble < 1 || !cJSON_IsString(sha)
+        || strlen(sha->valuestring) != 2 * SHA256_DIGEST_SIZE || !cJSON_IsArray(dropped))
+        return load_fail(L, root, path, "\"label\", \"rows\", \"data_sha256\" and \"dropped\" are required");
+    sgl_model *b = new_model_box(L);
+    int top = lua_gettop(L);
+    if (!(b->enc = sg_encoder_from_json(cJSON_GetObjectItemCaseSensitive(root, "encoder"), &err))
+        || !(b->m = sg_model_from_json(cJSON_GetObjectItemCaseSensitive(root, "model"), &err))) {
+        char msg[1100];
+        snprintf(msg, sizeof msg, "%s", err.msg);
+        return load_fail(L, root, path, msg);
+    }
+    if (b->m->nfeat != b->enc->nfeat)
+        return load_fail(L, root, path, "the encoder and the model disagree on the number of features");
+    b->label = sg_strdup(label->valuestring);
+    b->dropped = sg_calloc((size_t)cJSON_GetArraySize(dropped) + 1, sizeof(char *));
+    if (!b->label || !b->dropped) {
+        cJSON_Delete(root);
+        return luaL_error(L, "out of memory");
+    }
+    const cJSON *d;
+    cJSON_ArrayForEach(d, dropped) {
+        if (!cJSON_IsString(d))
+            return load_fail(L, root, path, "\"dropped\" must list column names");
+        if (!(b->dropped[b->ndropped] = sg_strdup(d->valuestring))) {
+            cJSON_Delete(root);
+            return luaL_error(L, "out of memory");
+        }
+        b->ndropped++;
+    }
+    memcpy(b->sha, sha->valuestring, sizeof b->sha - 1);
+    b->rows = (size_t)rows->valuedouble;
+    lua_settop(L, top);
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
+    if (meta)
+        sgl_push_json(L, meta);
+    else
+        lua_newtable(L);
+    cJSON_Delete(root);
+    return 2;
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+static void set_num(lua_State *L, const char *key, double v)
+{
+    if (isnan(v))
+        return;   /* undefined figures are absent */
+    lua_pushnumber(L, v);
+    lua_setfield(L, -2, key);
+}
+
+/* segmint.metrics(ds, { label = col, prediction = col, task = "classify"|"regress",
+ *                       threshold = 0.5, bins = 10 }) -> table */
+static int l_metrics(lua_State *L)
+{
+    sg_table *t = sgl_pin_dataset(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    const char *label = sgl_opt_string(L, 2, "label", NULL);
+    const char *pred = sgl_opt_string(L, 2, "prediction", "prediction");
+    const char *task = sgl_opt_string(L, 2, "task", "classify");
+    double threshold = sgl_opt_number(L, 2, "metrics", "threshold", 0.5);
+    double bins = sgl_opt_number(L, 2, "metrics", "bins", 10);
+    if (!label)
+        return luaL_error(L, "metrics: 'label' (the column of true values) is required");
+    if (bins < 1 || bins > 1000 || bins != floor(bins))
+        return luaL_error(L, "metrics: 'bins' must be a whole number from 1 to 1000");
+    double *y = column_values(L, t, label, "metrics");
+    double *p = column_values(L, t, pred, "metrics");
+    for (size_t i = 0; i < t->nrows; i++)
+        if (isnan(y[i]) || isnan(p[i]))
+            return luaL_error(L, "metrics: row %d: the %s is missing", (int)i + 1, isnan(y[i]) ? label : pred);
+    sg_error err;
+    sg_calib_bin *cal = lua_newuserdatauv(L, (size_t)bins * sizeof *cal, 0);   /* below the result */
+    lua_newtable(L);
+    lua_pushinteger(L, (lua_Integer)t->nrows);
+    lua_setfield(L, -2, "n");
+    if (strcmp(task, "regress") == 0) {
+        sg_reg_metrics r;
+        if (sg_metrics_regress(y, p, NULL, t->nrows, &r, &err))
+            return sgl_raise(L, &err);
+        set_num(L, "rmse", r.rmse);
+        set_num(L, "mae", r.mae);
+        set_num(L, "r2", r.r2);
+        set_num(L, "mean", r.mean_y);
+        return 1;
+    }
+    if (strcmp(task, "classify") != 0)
+        return luaL_error(L, "metrics: task must be \"classify\" or \"regress\", got '%s'", task);
+    sg_class_metrics c;
+    if (sg_metrics_classify(y, p, NULL, t->nrows, threshold, &c, &err)
+        || sg_metrics_calibration(y, p, t->nrows, (size_t)bins, cal, &err))
+        return sgl_raise(L, &err);
+    set_num(L, "threshold", c.threshold);
+    set_num(L, "accuracy", c.accuracy);
+    set_num(L, "precision", c.precision);
+    set_num(L, "recall", c.recall);
+    set_num(L, "f1", c.f1);
+    set_num(L, "auc", c.auc);
+    set_num(L, "pr_auc", c.pr_auc);
+    set_num(L, "logloss", c.logloss);
+    set_num(L, "positive_rate", c.positive_rate);
+    lua_createtable(L, 0, 4);
+    set_num(L, "tp", c.tp);
+    set_num(L, "fp", c.fp);
+    set_num(L, "tn", c.tn);
+    set_num(L, "fn", c.fn);
+    lua_setfield(L, -2, "confusion");
+    lua_createtable(L, (int)bins, 0);
+    for (size_t k = 0; k < (size_t)bins; k++) {
+        lua_createtable(L, 0, 5);
+        set_num(L, "lo", cal[k].lo);
+        set_num(L, "hi", cal[k].hi);
+        lua_pushinteger(L, (lua_Integer)cal[k].count);
+        lua_setfield(L, -2, "count");
+        set_num(L, "mean_predicted", cal[k].mean_pred);
+        set_num(L, "observed", cal[k].observed);
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "calibration");
+    return 1;
+}
+
+/* ---------------------------------------------------------------- splits */
+
+/* The stratify column's values (string codes for text), or NULL. */
+static double *strata_values(lua_State *L, const sg_table *t, int opts, const char *what)
+{
+    const char *name = sgl_opt_string(L, opts, "stratify", NULL);
+    if (!name)
+        return NULL;
+    const sg_column *c = sg_table_col(t, name);
+    if (!c)
+        luaL_error(L, "%s: no column '%s' to stratify by", what, name);
+    double *v = lua_newuserdatauv(L, (t->nrows ? t->nrows : 1) * sizeof *v, 0);
+    for (size_t i = 0; i < t->nrows; i++) {
+        if (sg_column_is_na(c, i))
+            luaL_error(L, "%s: row %d: the stratify column '%s' is missing", what, (int)i + 1, name);
+        v[i] = c->type == SG_STRING ? (double)sg_column_codes(c)[i] : sg_column_num(c, i);
+    }
+    return v;
+}
+
+static uint64_t opt_seed(lua_State *L, int opts, const char *what)
+{
+    double seed = sgl_opt_number(L, opts, what, "seed", 42);
+    if (seed < 0 || seed != floor(seed) || seed > 9007199254740992.0)
+        luaL_error(L, "%s: 'seed' must be a whole number >= 0", what);
+    return (uint64_t)seed;
+}
+
+/* segmint.split(ds, { test = 0.25, stratify = col, seed = 42 }) -> train, test */
+static int l_split(lua_State *L)
+{
+    sg_table *t = sgl_pin_dataset(L, 1);
+    int opts = sgl_check_options(L, 2);
+    double share = sgl_opt_number(L, opts, "split", "test", 0.25);
+    uint64_t seed = opt_seed(L, opts, "split");
+    double *strata = opts ? strata_values(L, t, opts, "split") : NULL;
+    size_t n = t->nrows;
+    uint8_t *is_test = lua_newuserdatauv(L, n ? n : 1, 0);
+    size_t *rows = lua_newuserdatauv(L, (n ? n : 1) * sizeof *rows, 0);
+    sg_error err;
+    if (sg_split_train_test(strata, n, share, seed, is_test, &err))
+        return sgl_raise(L, &err);
+    for (int side = 0; side < 2; side++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (is_test[i] == side)
+                rows[k++] = i;
+        sgl_push_table(L, sg_table_take(t, rows, k, &err), &err);
+    }
+    return 2;
+}
+
+/* segmint.kfold(ds, { k = 5, stratify = col, seed = 42, column = "fold" }) -> ds with folds 1..k */
+static int l_kfold(lua_State *L)
+{
+    sg_table *t = sgl_pin_dataset(L, 1);
+    int opts = sgl_check_options(L, 2);
+    double k = sgl_opt_number(L, opts, "kfold", "k", 5);
+    const char *name = sgl_opt_string(L, opts, "column", "fold");
+    if (k < 2 || k > 1000 || k != floor(k))
+        return luaL_error(L, "kfold: 'k' must be a whole number from 2 to 1000");
+    uint64_t seed = opt_seed(L, opts, "kfold");
+    double *strata = opts ? strata_values(L, t, opts, "kfold") : NULL;
+    size_t n = t->nrows;
+    int *fold = lua_newuserdatauv(L, (n ? n : 1) * sizeof *fold, 0);
+    sg_error err;
+    if (sg_split_kfold(strata, n, (int)k, seed, fold, &err))
+        return sgl_raise(L, &err);
+    sg_column *c = sg_column_new(name, SG_INT64, n);
+    if (!c)
+        return luaL_error(L, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (sg_column_push_i64(c, fold[i] + 1)) {
+            sg_column_release(c);
+            return luaL_error(L, "out of memory");
+        }
+    return push_with(L, t, c);
+}
+
+static const luaL_Reg model_methods[] = {
+    { "predict", model_predict }, { "reasons", model_reasons }, { "importance", model_importance },
+    { "info", model_info }, { "save", model_save }, { "close", model_gc }, { NULL, NULL }
+};
+
+static int model_tostring(lua_State *L)
+{
+    sgl_model *b = luaL_checkudata(L, 1, SG_MODEL_MT);
+    if (!b->m)
+        lua_pushliteral(L, "model(closed)");
+    else
+        lua_pushfstring(L, "model(%s, %s '%s', %d features)", sg_model_kind_name(b->m->params.kind),
+                        b->m->params.task == SG_TASK_CLASSIFY ? "classifying" : "predicting", b->label,
+                        (int)b->m->nfeat);
+    return 1;
+}
+
+static const luaL_Reg model_meta[] = {
+    { "__gc", model_gc }, { "__close", model_gc }, { "__tostring", model_tostring },
+    { "__index", NULL }, { NULL, NULL }
+};
+
+static const luaL_Reg model_functions[] = {
+    { "_model_fit", l_model_fit }, { "_model_load", l_model_load }, { "metrics", l_metrics },
+    { "split", l_split }, { "kfold", l_kfold }, { NULL, NULL }
+};
+
+void sgl_open_model(lua_State *L)
+{
+    if (luaL_newmetatable(L, SG_MODEL_MT)) {
+        luaL_setfuncs(L, model_meta, 0);
+        lua_pushliteral(L, SG_MODEL_MT);
+        lua_setfield(L, -2, "__metatable");
+        luaL_newlib(L, model_methods);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+    luaL_setfuncs(L, model_functions, 0);
+}

@@ -1,0 +1,195 @@
+-- Churn risk and predicted customer value for the default analysis
+-- (analysis.lua calls it when the recipe has a `models` section):
+--
+--   models = {
+--     horizon_days = 90,        -- churned = no purchase in the 90 days after the cutoff
+--     churn = { kind = "boosting", max_depth = 4 },        -- any segmint.model options
+--     clv = { kind = "boosting", horizon_days = 90 },      -- predicted_clv: spend in the next 90 days
+--     customers = "data/customers.csv",                     -- optional: a customer table to join
+--     categorical = { "country", "channel" },               -- its (or the transactions') text columns
+--     products = "data/products.csv", category = "category",   -- optional: item categories
+--     features = require "rules.features",                  -- names of the features for people
+--     at_risk = 0.5, test_share = 0.25,
+--   }
+--
+-- Training follows the calibration/holdout idea: features are computed at
+-- a cutoff `horizon` days before as_of from the transactions before it,
+-- and labelled with what the customer did in the horizon that follows;
+-- a stratified share of those customers is held out to measure the
+-- model.  The fitted model then scores every customer from the features
+-- at as_of: the probability of no purchase in the next horizon days.
+local M = {}
+
+M.FEATURES = { "recency_days", "frequency", "monetary", "avg_basket", "tenure_days", "ipt_mean_days",
+  "ipt_sd_days", "spend_last_90d", "spend_prev_90d", "spend_change_90d", "distinct_items",
+  "distinct_categories", "returned_share" }
+
+-- Days since 1970-01-01 of a civil date, and back (proleptic Gregorian).
+local function days_from_civil(y, m, d)
+  y = m <= 2 and y - 1 or y
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  return era * 146097 + doe - 719468
+end
+
+local function civil_from_days(z)
+  z = z + 719468
+  local era = (z >= 0 and z or z - 146096) // 146097
+  local doe = z - era * 146097
+  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+  local mp = (5 * doy + 2) // 153
+  local d = doy - (153 * mp + 2) // 5 + 1
+  local m = mp + (mp < 10 and 3 or -9)
+  return m <= 2 and y + 1 or y, m, d
+end
+
+-- "YYYY-MM-DD..." minus n days, as "YYYY-MM-DD"
+function M.shift_date(date, n)
+  local y, m, d = date:match("^(%d+)-(%d+)-(%d+)")
+  if not y then error("predict: bad date '" .. tostring(date) .. "'", 2) end
+  local z = days_from_civil(tonumber(y), tonumber(m), tonumber(d)) + n
+  return string.format("%04d-%02d-%02d", civil_from_days(z))
+end
+
+local function model_spec(base, overrides, label, features, categorical, seed)
+  local s = { label = label, features = features, categorical = categorical, seed = seed }
+  for k, v in pairs(base) do s[k] = v end
+  for k, v in pairs(overrides or {}) do
+    if k ~= "horizon_days" then s[k] = v end
+  end
+  return s
+end
+
+local CHURN_DEFAULTS = { kind = "boosting", n_estimators = 200, max_depth = 4, learning_rate = 0.05,
+  subsample = 0.8 }
+local CLV_DEFAULTS = { kind = "boosting", task = "regress", n_estimators = 200, max_depth = 4,
+  learning_rate = 0.05, subsample = 0.8 }
+
+-- The per-customer feature table at `cutoff` (with labels when horizon > 0),
+-- the customer column named "customer", joined with the customer attributes.
+local function feature_table(sg, env, cutoff, horizon)
+  local f, info = sg.features(env.tx, { customer = env.cols.customer, date = env.cols.date,
+    invoice = env.cols.invoice, amount = "amount", item = env.item, category = env.category and "_category" or nil,
+    cutoff = cutoff, horizon_days = horizon })
+  if env.cols.customer ~= "customer" then f = f:rename { [env.cols.customer] = "customer" } end
+  if env.attributes then f = f:join(env.attributes, { on = "customer", how = "left" }) end
+  return f, info
+end
+
+-- The columns of the customer attributes (customers file, or the first
+-- value per customer of transaction columns).
+local function attributes(sg, cfg, tx, cols)
+  local cats = cfg.categorical or {}
+  if #cats == 0 then return nil end
+  if cfg.customers then
+    local key = cfg.customer_key or cols.customer
+    local types = { [key] = "string" }
+    local t = assert(sg.read_csv(cfg.customers, { types = types }))
+    local keep = { key }
+    for _, c in ipairs(cats) do keep[#keep + 1] = c end
+    t = t:select(keep)
+    if key ~= "customer" then t = t:rename { [key] = "customer" } end
+    return t
+  end
+  local aggs = {}
+  for _, c in ipairs(cats) do aggs[#aggs + 1] = { c, "first", c } end
+  local t = tx:group_by(cols.customer, aggs)
+  if cols.customer ~= "customer" then t = t:rename { [cols.customer] = "customer" } end
+  return t
+end
+
+local function top_factors(sg, model, labels, n)
+  local list, total, out = model:importance(), 0, {}
+  for _, imp in ipairs(list) do total = total + imp.importance end
+  for _, imp in ipairs(list) do
+    if #out >= n or imp.importance <= 0 then break end
+    out[#out + 1] = { feature = imp.feature, name = (sg.feature_name(labels, imp.feature)),
+      importance = imp.importance, share = total > 0 and imp.importance / total or 0 }
+  end
+  return out
+end
+
+-- Runs the models; returns the customers table with churn_probability,
+-- churn_reasons and predicted_clv, and a result table for the report.
+function M.run(sg, cfg, env)
+  local as_of = env.as_of:sub(1, 10)
+  local horizon = cfg.horizon_days or 90
+  local seed = env.seed or 42
+  local labels = cfg.features or {}
+  local tx = env.clean
+  local item = cfg.item or env.cols.item
+  if cfg.products and cfg.category then
+    local p = assert(sg.read_csv(cfg.products, { types = { [item] = "string" } }))
+    p = p:select { item, cfg.category }:rename { [cfg.category] = "_category" }
+    tx = tx:join(p, { on = item, how = "left" })
+  end
+  local e = { tx = tx, cols = env.cols, item = item, category = cfg.products and cfg.category }
+  e.attributes = attributes(sg, cfg, env.clean, env.cols)
+  local categorical = cfg.categorical or {}
+  local res = { horizon = horizon }
+
+  -- churn
+  local cutoff = M.shift_date(as_of, -horizon)
+  local hist = feature_table(sg, e, cutoff, horizon)
+  -- the default features the data allows (no categories without a product table)
+  local features = cfg.feature_columns
+  if not features then
+    features = {}
+    for _, c in ipairs(M.FEATURES) do if hist:has(c) then features[#features + 1] = c end end
+  end
+  if #hist < 20 then
+    error(string.format("models: only %d customers bought before the training cutoff %s (as_of %s minus %d days); "
+      .. "shorten models.horizon_days or disable models", #hist, cutoff, as_of, horizon), 0)
+  end
+  local train, test = sg.split(hist, { test = cfg.test_share or 0.25, stratify = "churned", seed = seed })
+  local churn = sg.model(model_spec(CHURN_DEFAULTS, cfg.churn, "churned", features, categorical, seed))
+  churn:fit(train)
+  local cm = churn:evaluate(test)
+  res.churn = { model = churn, metrics = cm, cutoff = cutoff, train = #train, test = #test,
+    churn_rate = hist:stats("churned").mean, factors = top_factors(sg, churn, labels, cfg.factors or 5),
+    dropped = churn.info.dropped }
+  sg.info("churn model (%s): accuracy %.3f, AUC %.3f on %d held-out customers", churn.spec.kind,
+    cm.accuracy or 0, cm.auc or 0, #test)
+
+  -- value: spend in the clv horizon after the cutoff
+  local clv_h = (cfg.clv or {}).horizon_days or horizon
+  local clv_cut = M.shift_date(as_of, -clv_h)
+  local chist = feature_table(sg, e, clv_cut, clv_h)
+  if #chist >= 20 then
+    local ctrain, ctest = sg.split(chist, { test = cfg.test_share or 0.25, seed = seed })
+    local clv = sg.model(model_spec(CLV_DEFAULTS, cfg.clv, "future_spend", features, categorical, seed))
+    clv:fit(ctrain)
+    local vm = clv:evaluate(ctest)
+    res.clv = { model = clv, metrics = vm, cutoff = clv_cut, horizon = clv_h, train = #ctrain, test = #ctest,
+      mean_spend = chist:stats("future_spend").mean }
+    sg.info("value model (%s): RMSE %.2f, R2 %.3f on %d held-out customers", clv.spec.kind, vm.rmse or 0,
+      vm.r2 or 0, #ctest)
+  else
+    sg.info("value model skipped: only %d customers bought before %s (as_of minus %d days)", #chist, clv_cut, clv_h)
+  end
+
+  -- scoring every customer at as_of
+  local now = feature_table(sg, e, as_of, 0)
+  local scored = churn:predict(now, { column = "churn_probability" })
+  local at_risk = cfg.at_risk or 0.5
+  local risky = scored:filter(string.format("churn_probability >= %.17g", at_risk))
+  local reasons = churn:reasons(risky, { top = cfg.reasons or 3, labels = labels, format = env.format,
+    column = "churn_reasons" })
+  local out = scored:select { "customer", "churn_probability" }
+    :join(reasons:select { "customer", "churn_reasons" }, { on = "customer", how = "left" })
+  if res.clv then
+    local v = res.clv.model:predict(now, { column = "_clv" })
+    -- a regression can go below zero; spend cannot
+    v = v:derive("predicted_clv", "if(_clv < 0, 0, _clv)")
+    out = out:join(v:select { "customer", "predicted_clv" }, { on = "customer", how = "left" })
+  end
+  res.at_risk = { threshold = at_risk, count = #risky, share = #now > 0 and #risky / #now or 0 }
+  res.scores = out
+  return res
+end
+
+return M

@@ -2,11 +2,11 @@
 #include "jsonfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -83,29 +83,39 @@ int sg_json_get_numbers(const cJSON *obj, const char *key, double *out, size_t n
     return 0;
 }
 
+/* A new file beside path, created exclusively with mode 0666 less the
+ * umask (mkstemp would make it 0600, and changing the umask to read it is
+ * not thread-safe).  tmp receives its name. */
+static int create_beside(const char *path, char *tmp, size_t size)
+{
+    static unsigned counter;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        snprintf(tmp, size, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
 int sg_json_write_file(const cJSON *root, const char *path, sg_error *err)
 {
     char *text = cJSON_Print(root);
     if (!text)
         return sg_error_nomem(err);
-    size_t plen = strlen(path);
-    char *tmp = sg_malloc(plen + 16);
+    size_t size = strlen(path) + 48;
+    char *tmp = sg_malloc(size);
     if (!tmp) {
         cJSON_free(text);
         return sg_error_nomem(err);
     }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
     int rc = 0;
-    int fd = mkstemp(tmp);
+    int fd = create_beside(path, tmp, size);
     if (fd < 0) {
         rc = sg_error_set(err, SG_EIO, "cannot create a temporary file for %s: %s", path,
                           strerror(errno));
         goto done;
     }
-    mode_t mask = umask(0);   /* mkstemp makes 0600; give the file the usual mode */
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
     FILE *f = fdopen(fd, "w");
     if (!f) {
         rc = sg_error_set(err, SG_EIO, "cannot write %s: %s", tmp, strerror(errno));

@@ -28,7 +28,7 @@ static int check_weights(const char *who, const double *w, size_t n, double *tot
         double v = w ? w[i] : 1.0;
         if (!isfinite(v) || v < 0)
             return sg_error_set(err, SG_EDATA, "%s: weight of row %zu is %g (must be finite and >= 0)",
-                                who, i, v);
+                                who, i + 1, v);
         s += v;
     }
     if (!(s > 0))
@@ -47,11 +47,11 @@ static int check_binary(const char *who, const double *y, const double *p, const
         return sg_error_set(err, SG_EINVAL, "%s: no rows", who);
     for (size_t i = 0; i < n; i++) {
         if (y[i] != 0.0 && y[i] != 1.0)
-            return sg_error_set(err, SG_EDATA, "%s: label of row %zu is %g (must be 0 or 1)", who, i,
+            return sg_error_set(err, SG_EDATA, "%s: label of row %zu is %g (must be 0 or 1)", who, i + 1,
                                 y[i]);
         if (!(p[i] >= 0.0 && p[i] <= 1.0))
             return sg_error_set(err, SG_EDATA,
-                                "%s: probability of row %zu is %g (must be within [0, 1])", who, i,
+                                "%s: probability of row %zu is %g (must be within [0, 1])", who, i + 1,
                                 p[i]);
     }
     return check_weights(who, w, n, total, err);
@@ -235,7 +235,7 @@ int sg_metrics_regress(const double *y, const double *yhat, const double *w, siz
         return sg_error_set(err, SG_EINVAL, "%s: no rows", who);
     for (size_t i = 0; i < n; i++)
         if (!isfinite(y[i]) || !isfinite(yhat[i]))
-            return sg_error_set(err, SG_EDATA, "%s: row %zu: %s is %g (must be finite)", who, i,
+            return sg_error_set(err, SG_EDATA, "%s: row %zu: %s is %g (must be finite)", who, i + 1,
                                 isfinite(y[i]) ? "prediction" : "target",
                                 isfinite(y[i]) ? yhat[i] : y[i]);
     int rc = check_weights(who, w, n, &total, err);

@@ -8,7 +8,7 @@
  *  - w is an optional weight per row, NULL meaning 1 for every row; weights
  *    must be finite and >= 0 with a positive total, and every figure
  *    (counts included) is then the weighted one;
- *  - rows are reported 0-based in error messages;
+ *  - rows are numbered from 1 in error messages;
  *  - figures that are undefined come back as NaN, never as an error.
  * Sorting is O(n log n); memory O(n) for the sorted copy. */
 #ifndef SG_METRICS_H

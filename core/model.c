@@ -225,6 +225,8 @@ int sg_model_predict(const sg_model *m, const sg_matrix *X, double *out, sg_erro
 {
     if (check_input(m, X, err))
         return err ? err->code : SG_EINVAL;
+    if (X->rows == 0)   /* nothing to score (XGBoost refuses empty matrices) */
+        return 0;
     if (is_xgb(m->params.kind))
         return sg_xgb_predict(m, X, out, err);
     for (size_t i = 0; i < X->rows; i++) {
@@ -241,13 +243,15 @@ sg_matrix *sg_model_contributions(const sg_model *m, const sg_matrix *X, sg_erro
 {
     if (check_input(m, X, err))
         return NULL;
-    if (is_xgb(m->params.kind))
+    if (is_xgb(m->params.kind) && X->rows > 0)
         return sg_xgb_contributions(m, X, err);
     sg_matrix *c = sg_matrix_new(X->rows, m->nfeat + 1);
     if (!c) {
         sg_error_nomem(err);
         return NULL;
     }
+    if (X->rows == 0)
+        return c;
     double bias = m->intercept;
     for (size_t j = 0; j < m->nfeat; j++)
         bias += m->coef[j] * m->xmean[j];
@@ -405,6 +409,9 @@ static int read_params(const cJSON *o, sg_model_params *p, sg_error *err)
 static int read_linear(const cJSON *o, sg_model *m, sg_error *err)
 {
     size_t n = m->nfeat;
+    const cJSON *coef = cJSON_GetObjectItemCaseSensitive(o, "coef");
+    if (!cJSON_IsArray(coef) || (size_t)cJSON_GetArraySize(coef) != n)   /* before allocating */
+        return sg_error_set(err, SG_EDATA, "model: \"coef\" must be an array of %zu numbers", n);
     m->coef = sg_malloc(n * sizeof *m->coef);
     m->xmean = sg_malloc(n * sizeof *m->xmean);
     m->xsd = sg_malloc(n * sizeof *m->xsd);

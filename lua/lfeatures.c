@@ -25,6 +25,7 @@ static void set_int(lua_State *L, const char *key, size_t v)
  *                        cutoff = "YYYY-MM-DD", window_days = 90, horizon_days = 0 }) */
 static int l_features(lua_State *L)
 {
+    lua_settop(L, 2);
     sg_table *t = sgl_pin_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     sg_features_options o;

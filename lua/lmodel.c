@@ -193,12 +193,14 @@ static int fit_fail(lua_State *L, sg_matrix *X, sg_matrix *Xv, const sg_error *e
 /* segmint._model_fit(train, spec [, validation]) */
 static int l_model_fit(lua_State *L)
 {
+    lua_settop(L, 3);   /* the pins go above the arguments */
     sg_table *t = sgl_pin_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    sg_table *vt = lua_isnoneornil(L, 3) ? NULL : sgl_pin_dataset(L, 3);
+    sg_table *vt = lua_isnil(L, 3) ? NULL : sgl_pin_dataset(L, 3);
     sg_model_params p;
     read_params(L, 2, &p);
     const char *label = spec_string(L, 2, "label", 1);
+    const char *shown = spec_string(L, 2, "label_name", 0);   /* the user's name for the label */
     const char *wcol = spec_string(L, 2, "weights", 0);
     const char *num[MAX_COLUMNS], *cat[MAX_COLUMNS];
     sg_encoder_spec es = { num, spec_names(L, 2, "features", num), cat, spec_names(L, 2, "categorical", cat),
@@ -234,7 +236,7 @@ static int l_model_fit(lua_State *L)
         pthread_join(th, NULL);
     if (!b->m)
         return fit_fail(L, X, Xv, &err);
-    if (!(b->label = sg_strdup(label))) {
+    if (!(b->label = sg_strdup(shown ? shown : label))) {
         sg_error_nomem(&err);
         return fit_fail(L, X, Xv, &err);
     }
@@ -261,26 +263,27 @@ static sg_matrix *encode(lua_State *L, const sgl_model *b, const sg_table *t, sg
     return X;
 }
 
-/* Pushes a dataset: t plus column c (which it takes). */
-static int push_with(lua_State *L, const sg_table *t, sg_column *c)
+/* Fills the dataset box d (created before c, so that nothing leaks if
+ * Lua runs out of memory) with t plus column c, which it takes. */
+static void fill_with(lua_State *L, sgl_dataset *d, const sg_table *t, sg_column *c)
 {
-    sgl_dataset *d = sgl_new_dataset(L);
     sg_error err;
     if (!(d->t = sg_table_share(t))) {
         sg_column_release(c);
-        return luaL_error(L, "out of memory");
+        luaL_error(L, "out of memory");
     }
     if (sg_table_set(d->t, c, &err))
-        return sgl_raise(L, &err);
-    return 1;
+        sgl_raise(L, &err);
 }
 
 /* model:predict(ds, column) -> ds with the column, { unseen, values_other, values_imputed } */
 static int model_predict(lua_State *L)
 {
+    lua_settop(L, 3);   /* the pin goes above the arguments */
     sgl_model *b = check_model(L, 1);
     sg_table *t = sgl_pin_dataset(L, 2);
     const char *name = luaL_optstring(L, 3, "prediction");
+    sgl_dataset *d = sgl_new_dataset(L);
     sg_encoder_report rep;
     sg_matrix *X = encode(L, b, t, &rep);
     double *out = sg_malloc((X->rows ? X->rows : 1) * sizeof *out);
@@ -296,7 +299,7 @@ static int model_predict(lua_State *L)
         sg_column_release(c);
         return sgl_raise(L, &err);
     }
-    push_with(L, t, c);
+    fill_with(L, d, t, c);
     lua_createtable(L, 0, 3);
     lua_pushinteger(L, (lua_Integer)rep.unseen);
     lua_setfield(L, -2, "unseen");
@@ -326,6 +329,7 @@ static int by_key_desc(const void *a, const void *b)
  * or either way ("any").  Slots without such a feature are missing. */
 static int model_reasons(lua_State *L)
 {
+    lua_settop(L, 4);   /* the pin goes above the arguments */
     sgl_model *b = check_model(L, 1);
     sg_table *t = sgl_pin_dataset(L, 2);
     lua_Integer top = luaL_optinteger(L, 3, 3);
@@ -542,9 +546,11 @@ static int l_model_load(lua_State *L)
     const cJSON *rows = cJSON_GetObjectItemCaseSensitive(root, "rows");
     const cJSON *sha = cJSON_GetObjectItemCaseSensitive(root, "data_sha256");
     const cJSON *dropped = cJSON_GetObjectItemCaseSensitive(root, "dropped");
-    if (!cJSON_IsString(label) || !cJSON_IsNumber(rows) || rows->valuedouble < 1 || !cJSON_IsString(sha)
+    if (!cJSON_IsString(label) || !cJSON_IsNumber(rows) || !(rows->valuedouble >= 1 && rows->valuedouble <= 1e15)
+        || rows->valuedouble != floor(rows->valuedouble) || !cJSON_IsString(sha)
         || strlen(sha->valuestring) != 2 * SHA256_DIGEST_SIZE || !cJSON_IsArray(dropped))
-        return load_fail(L, root, path, "\"label\", \"rows\", \"data_sha256\" and \"dropped\" are required");
+        return load_fail(L, root, path, "\"label\", \"rows\" (a whole number), \"data_sha256\" and "
+                         "\"dropped\" are required");
     sgl_model *b = new_model_box(L);
     int top = lua_gettop(L);
     if (!(b->enc = sg_encoder_from_json(cJSON_GetObjectItemCaseSensitive(root, "encoder"), &err))
@@ -597,6 +603,7 @@ static void set_num(lua_State *L, const char *key, double v)
  *                       threshold = 0.5, bins = 10 }) -> table */
 static int l_metrics(lua_State *L)
 {
+    lua_settop(L, 2);
     sg_table *t = sgl_pin_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     const char *label = sgl_opt_string(L, 2, "label", NULL);
@@ -695,6 +702,7 @@ static uint64_t opt_seed(lua_State *L, int opts, const char *what)
 /* segmint.split(ds, { test = 0.25, stratify = col, seed = 42 }) -> train, test */
 static int l_split(lua_State *L)
 {
+    lua_settop(L, 2);
     sg_table *t = sgl_pin_dataset(L, 1);
     int opts = sgl_check_options(L, 2);
     double share = sgl_opt_number(L, opts, "split", "test", 0.25);
@@ -719,6 +727,7 @@ static int l_split(lua_State *L)
 /* segmint.kfold(ds, { k = 5, stratify = col, seed = 42, column = "fold" }) -> ds with folds 1..k */
 static int l_kfold(lua_State *L)
 {
+    lua_settop(L, 2);
     sg_table *t = sgl_pin_dataset(L, 1);
     int opts = sgl_check_options(L, 2);
     double k = sgl_opt_number(L, opts, "kfold", "k", 5);
@@ -732,6 +741,7 @@ static int l_kfold(lua_State *L)
     sg_error err;
     if (sg_split_kfold(strata, n, (int)k, seed, fold, &err))
         return sgl_raise(L, &err);
+    sgl_dataset *d = sgl_new_dataset(L);
     sg_column *c = sg_column_new(name, SG_INT64, n);
     if (!c)
         return luaL_error(L, "out of memory");
@@ -740,7 +750,8 @@ static int l_kfold(lua_State *L)
             sg_column_release(c);
             return luaL_error(L, "out of memory");
         }
-    return push_with(L, t, c);
+    fill_with(L, d, t, c);
+    return 1;
 }
 
 static const luaL_Reg model_methods[] = {

@@ -145,6 +145,7 @@ function M.run(sg, cfg)
   local loc = report.locales[tpl.language or "en"] or report.locales.en
   local cur = cfg.currency or ""
   local al = M.alert_rules(cfg.alerts)
+  if cfg.models then require("segmint.predict").check(cfg.models) end
   local res = {}
 
   -- 1. load

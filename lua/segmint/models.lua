@@ -10,6 +10,8 @@
 --   m:reasons(ds, { top = 3, labels = {...} })  -- ds with a "reasons" text column
 --   m:save(path [, meta]);  sg.load_model(path)  -- same predictions after reload
 --   sg.cross_validate(spec, ds, { k = 5 })       -- k-fold metrics and their mean
+local rules = require "segmint.rules"
+
 local M = {}
 
 local KIND_TASK = { logistic = "classify", linear = "regress", ridge = "regress" }
@@ -29,24 +31,20 @@ Model.__index = Model
 
 local function fail(fmt, ...) error(string.format(fmt, ...), 3) end
 
-local function suggest(word, known)
-  local best, bd
-  for k in pairs(known) do
-    local d = 0
-    for i = 1, math.max(#k, #word) do if k:sub(i, i) ~= word:sub(i, i) then d = d + 1 end end
-    if not bd or d < bd then best, bd = k, d end
-  end
-  return bd and bd <= 2 and best or nil
-end
-
 -- Checks a model spec and fills in the defaults; returns a new table.
 local function normalise(spec)
   if type(spec) ~= "table" then fail("model: the argument must be a table { kind = ..., label = ..., features = ... }") end
+  local unknown = {}
   for k in pairs(spec) do
-    if type(k) ~= "string" or not KNOWN[k] then
-      local hint = type(k) == "string" and suggest(k, KNOWN)
-      fail("model: unknown option '%s'%s", tostring(k), hint and (" (did you mean '" .. hint .. "'?)") or "")
-    end
+    if type(k) ~= "string" or not KNOWN[k] then unknown[#unknown + 1] = tostring(k) end
+  end
+  if #unknown > 0 then
+    table.sort(unknown)   -- the same message on every run
+    local known = {}
+    for k in pairs(KNOWN) do known[#known + 1] = k end
+    table.sort(known)
+    local hint = rules.suggest(unknown[1], known)
+    fail("model: unknown option '%s'%s", unknown[1], hint and (" (did you mean '" .. hint .. "'?)") or "")
   end
   local s = {}
   for k, v in pairs(spec) do s[k] = v end
@@ -73,36 +71,61 @@ local function with_label(spec, ds)
     fail("model: the data has no label column '%s'", spec.label)
   end
   local ty = ds:types()[spec.label]
+  local out
   if spec.positive == nil then
-    if ty == "string" then
-      fail("model: the label '%s' is text; name the value of the positive class with positive = '...'", spec.label)
+    if ty == "string" or ty == "datetime" then
+      fail("model: the label '%s' is %s; name the value of the positive class with positive = '...'", spec.label,
+        ty == "string" and "text" or "a date")
     end
-    return ds:derive("_label", "`" .. spec.label .. "`")
+    out = ds:derive("_label", "`" .. spec.label .. "`")
+  else
+    local vals, lab = ds:column(spec.label), { n = #ds }
+    local pos = spec.positive
+    for i = 1, lab.n do
+      local v = vals[i]
+      if v ~= nil then lab[i] = (v == pos or tostring(v) == tostring(pos)) and 1 or 0 end
+    end
+    out = ds:with_column("_label", lab, "int64")
   end
-  local vals, out = ds:column(spec.label), { n = #ds }
-  local pos = spec.positive
-  for i = 1, out.n do
-    local v = vals[i]
-    if v ~= nil then out[i] = (v == pos or tostring(v) == tostring(pos)) and 1 or 0 end
+  local missing = out:count_rows("is_missing(_label)")
+  if missing > 0 then
+    local lab, first = out:column("_label"), nil
+    for i = 1, lab.n do if lab[i] == nil then first = i break end end
+    fail("model: %d row%s %s no value in the label column '%s' (the first is row %d)", missing,
+      missing == 1 and "" or "s", missing == 1 and "has" or "have", spec.label, first)
   end
-  return ds:with_column("_label", out, "int64")
+  return out
 end
 
+local function nonempty(list)
+  return type(list) == "table" and #list > 0 and list or nil
+end
+
+-- The C side's spec, and the training data (with a "_weight" column when
+-- class weights turn into row weights: XGBoost has no class weights).
 local function c_spec(s, ds_labelled)
-  local c = { kind = s.kind, task = s.task, label = "_label", features = s.features,
-              categorical = s.categorical, scale = s.scale, l1 = s.penalty == "l1", eta = s.eta,
-              weights = s.weights }
+  local c = { kind = s.kind, task = s.task, label = "_label", label_name = s.label,
+              features = nonempty(s.features), categorical = nonempty(s.categorical), scale = s.scale,
+              l1 = s.penalty == "l1", eta = s.eta, weights = s.weights }
   for _, k in ipairs(PASS) do c[k] = s[k] end
-  local cw = s.class_weight
+  local cw, w0, w1 = s.class_weight, nil, nil
+  if cw ~= nil and s.task ~= "classify" then
+    fail("model: class_weight applies to classifiers only")
+  end
   if cw == "balanced" then
     local n, pos = #ds_labelled, ds_labelled:sum("_label") or 0
-    if pos > 0 and pos < n then
-      c.class_weight_0, c.class_weight_1 = n / (2 * (n - pos)), n / (2 * pos)
-    end
+    if pos > 0 and pos < n then w0, w1 = n / (2 * (n - pos)), n / (2 * pos) end
   elseif type(cw) == "table" then
-    c.class_weight_0, c.class_weight_1 = cw[0] or 1, cw[1] or 1
+    w0, w1 = cw[0] or 1, cw[1] or 1
   end
-  return c
+  if w0 and s.kind == "logistic" then
+    c.class_weight_0, c.class_weight_1 = w0, w1
+  elseif w0 then
+    if s.weights then fail("model: give class_weight or weights, not both") end
+    ds_labelled = ds_labelled:derive("_weight", string.format("if(_label == 1, %.17g, %.17g)", w1, w0))
+    c.weights = "_weight"
+  end
+  return c, ds_labelled
 end
 
 -- sg.model(spec) -> an unfitted model
@@ -116,9 +139,9 @@ end
 
 function Model:fit(ds, opts)
   opts = opts or {}
-  local train = with_label(self.spec, ds)
+  local spec, train = c_spec(self.spec, with_label(self.spec, ds))
   local valid = opts.validation and with_label(self.spec, opts.validation) or nil
-  self.core, self.encoding = M.core._model_fit(train, c_spec(self.spec, train), valid)
+  self.core, self.encoding = M.core._model_fit(train, spec, valid)
   self.info = self.core:info()
   return self
 end
@@ -202,7 +225,9 @@ function Model:reasons(ds, opts)
         if not onehot and ds:has(f) then
           values[f] = values[f] or ds:column(f)
           local v = values[f][i]
-          name = v ~= nil and string.format("%s (%s)", name, fmt(v)) or name
+          if v ~= nil then
+            name = string.format("%s (%s)", name, type(v) == "number" and fmt(v) or tostring(v))
+          end
         end
         parts[#parts + 1] = name
       end

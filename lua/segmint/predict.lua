@@ -7,6 +7,7 @@
 --     clv = { kind = "boosting", horizon_days = 90 },      -- predicted_clv: spend in the next 90 days
 --     customers = "data/customers.csv",                     -- optional: a customer table to join
 --     categorical = { "country", "channel" },               -- its (or the transactions') text columns
+--     numeric = { "age" },                                  -- its numeric columns
 --     products = "data/products.csv", category = "category",   -- optional: item categories
 --     features = require "rules.features",                  -- names of the features for people
 --     at_risk = 0.5, test_share = 0.25,
@@ -55,19 +56,28 @@ function M.shift_date(date, n)
   return string.format("%04d-%02d-%02d", civil_from_days(z))
 end
 
-local function model_spec(base, overrides, label, features, categorical, seed)
-  local s = { label = label, features = features, categorical = categorical, seed = seed }
-  for k, v in pairs(base) do s[k] = v end
-  for k, v in pairs(overrides or {}) do
+-- Default settings per model kind (a recipe's churn / clv table overrides them).
+local DEFAULTS = {
+  boosting = { n_estimators = 200, max_depth = 4, learning_rate = 0.05, subsample = 0.8 },
+  forest = { n_estimators = 200, max_depth = 8 },
+  logistic = {}, linear = {}, ridge = {},
+}
+local CHURN_KINDS = { boosting = true, forest = true, logistic = true }
+local VALUE_KINDS = { boosting = true, forest = true, linear = true, ridge = true }
+
+local function model_spec(what, overrides, task, label, features, categorical, seed)
+  local kind = overrides.kind or "boosting"
+  local s = { kind = kind, task = task, label = label, features = features, categorical = categorical,
+              seed = seed }
+  for k, v in pairs(DEFAULTS[kind] or {}) do s[k] = v end
+  for k, v in pairs(overrides) do
     if k ~= "horizon_days" then s[k] = v end
+  end
+  if s.task ~= task then
+    error(string.format("analysis: models.%s.task must be \"%s\"", what, task), 0)
   end
   return s
 end
-
-local CHURN_DEFAULTS = { kind = "boosting", n_estimators = 200, max_depth = 4, learning_rate = 0.05,
-  subsample = 0.8 }
-local CLV_DEFAULTS = { kind = "boosting", task = "regress", n_estimators = 200, max_depth = 4,
-  learning_rate = 0.05, subsample = 0.8 }
 
 -- The per-customer feature table at `cutoff` (with labels when horizon > 0),
 -- the customer column named "customer", joined with the customer attributes.
@@ -80,17 +90,37 @@ local function feature_table(sg, env, cutoff, horizon)
   return f, info
 end
 
+-- Reads a per-customer or per-product file; its key must be unique (a
+-- repeated key would repeat the customer's rows in every join).
+local function read_keyed(sg, path, key, key_type)
+  local t = assert(sg.read_csv(path, { types = key_type and { [key] = key_type } or nil }))
+  if not t:has(key) then
+    error(string.format("%s: no column '%s'", path, key), 0)
+  end
+  local missing = t:count_rows(string.format("is_missing(`%s`)", key))
+  if missing > 0 then
+    error(string.format("%s: column '%s' is empty on %d row%s; each row needs its key", path, key, missing,
+      missing == 1 and "" or "s"), 0)
+  end
+  local n = t:count_distinct(key)
+  if n ~= #t then
+    error(string.format("%s: column '%s' must identify each row once: %d rows but %d distinct values", path, key,
+      #t, n), 0)
+  end
+  return t
+end
+
 -- The columns of the customer attributes (customers file, or the first
 -- value per customer of transaction columns).
 local function attributes(sg, cfg, tx, cols)
-  local cats = cfg.categorical or {}
-  if #cats == 0 then return nil end
+  local cats, nums = cfg.categorical or {}, cfg.numeric or {}
+  if #cats + #nums == 0 then return nil end
   if cfg.customers then
     local key = cfg.customer_key or cols.customer
-    local types = { [key] = "string" }
-    local t = assert(sg.read_csv(cfg.customers, { types = types }))
+    local t = read_keyed(sg, cfg.customers, key, tx:types()[cols.customer])
     local keep = { key }
     for _, c in ipairs(cats) do keep[#keep + 1] = c end
+    for _, c in ipairs(nums) do keep[#keep + 1] = c end
     t = t:select(keep)
     if key ~= "customer" then t = t:rename { [key] = "customer" } end
     return t
@@ -113,9 +143,89 @@ local function top_factors(sg, model, labels, n)
   return out
 end
 
+local KNOWN = { "horizon_days", "churn", "clv", "customers", "customer_key", "categorical", "numeric",
+  "products", "category", "item", "features", "feature_columns", "at_risk", "test_share", "factors", "reasons" }
+
+local function bad(key, what) error(string.format("analysis: models.%s must be %s", key, what), 0) end
+
+local function check_list(cfg, key)
+  local v = cfg[key]
+  if v == nil then return end
+  if type(v) ~= "table" then bad(key, "a list of column names") end
+  for _, c in ipairs(v) do if type(c) ~= "string" then bad(key, "a list of column names") end end
+end
+
+local function check_whole(cfg, key, lo, hi)
+  local v = cfg[key]
+  if v ~= nil and (math.type(v) ~= "integer" and (type(v) ~= "number" or v ~= math.floor(v)) or v < lo or v > hi) then
+    bad(key, string.format("a whole number from %d to %d", lo, hi))
+  end
+end
+
+local function check_share(cfg, key)
+  local v = cfg[key]
+  if v ~= nil and (type(v) ~= "number" or not (v > 0 and v < 1)) then bad(key, "a number between 0 and 1") end
+end
+
+-- Checks the models section (before any work is done): known keys, and
+-- values of the right kind.
+function M.check(cfg)
+  if type(cfg) ~= "table" then error("analysis: models must be a table of options", 0) end
+  local unknown = {}
+  local known = {}
+  for _, k in ipairs(KNOWN) do known[k] = true end
+  for k in pairs(cfg) do
+    if not known[k] then unknown[#unknown + 1] = tostring(k) end
+  end
+  if #unknown > 0 then
+    table.sort(unknown)
+    local sorted = {}
+    for _, k in ipairs(KNOWN) do sorted[#sorted + 1] = k end
+    table.sort(sorted)
+    local hint = require("segmint.rules").suggest(unknown[1], sorted)
+    error(string.format("analysis: models.%s is not an option%s", unknown[1],
+      hint and (" (did you mean '" .. hint .. "'?)") or ""), 0)
+  end
+  check_whole(cfg, "horizon_days", 1, 3650)
+  check_whole(cfg, "factors", 1, 50)
+  check_whole(cfg, "reasons", 1, 20)
+  check_share(cfg, "at_risk")
+  check_share(cfg, "test_share")
+  check_list(cfg, "categorical")
+  check_list(cfg, "numeric")
+  check_list(cfg, "feature_columns")
+  for _, k in ipairs { "customers", "products", "category", "item", "customer_key" } do
+    if cfg[k] ~= nil and type(cfg[k]) ~= "string" then bad(k, "a string") end
+  end
+  if (cfg.products == nil) ~= (cfg.category == nil) then
+    error("analysis: models.products and models.category go together (the product file and its category column)", 0)
+  end
+  if cfg.numeric and #cfg.numeric > 0 and not cfg.customers then
+    error("analysis: models.numeric names columns of the customers file: give models.customers too", 0)
+  end
+  if cfg.features ~= nil and type(cfg.features) ~= "table" then bad("features", "a table of names (rules.features)") end
+  for what, kinds in pairs { churn = CHURN_KINDS, clv = VALUE_KINDS } do
+    local m = cfg[what]
+    if m ~= nil then
+      if type(m) ~= "table" then bad(what, "a table of model options") end
+      if m.kind ~= nil and not kinds[m.kind] then
+        local list = {}
+        for k in pairs(kinds) do list[#list + 1] = k end
+        table.sort(list)
+        bad(what .. ".kind", "one of " .. table.concat(list, ", "))
+      end
+      if what == "churn" and m.horizon_days ~= nil then
+        error("analysis: the churn horizon is models.horizon_days, not models.churn.horizon_days", 0)
+      end
+      check_whole(m, "horizon_days", 1, 3650)
+    end
+  end
+end
+
 -- Runs the models; returns the customers table with churn_probability,
 -- churn_reasons and predicted_clv, and a result table for the report.
 function M.run(sg, cfg, env)
+  M.check(cfg)   -- analysis.lua checked already; callers of run alone need it too
   local as_of = env.as_of:sub(1, 10)
   local horizon = cfg.horizon_days or 90
   local seed = env.seed or 42
@@ -123,7 +233,7 @@ function M.run(sg, cfg, env)
   local tx = env.clean
   local item = cfg.item or env.cols.item
   if cfg.products and cfg.category then
-    local p = assert(sg.read_csv(cfg.products, { types = { [item] = "string" } }))
+    local p = read_keyed(sg, cfg.products, item, tx:types()[item])
     p = p:select { item, cfg.category }:rename { [cfg.category] = "_category" }
     tx = tx:join(p, { on = item, how = "left" })
   end
@@ -134,19 +244,25 @@ function M.run(sg, cfg, env)
 
   -- churn
   local cutoff = M.shift_date(as_of, -horizon)
-  local hist = feature_table(sg, e, cutoff, horizon)
+  local hist, hinfo = feature_table(sg, e, cutoff, horizon)
+  if not hinfo.horizon_complete then
+    error(string.format("models: the data ends on %s, before the end of the %d days after the training cutoff %s "
+      .. "(as_of %s): customers would count as churned for lack of data; check as_of or shorten "
+      .. "models.horizon_days", (hinfo.last_date or "?"):sub(1, 10), horizon, cutoff, as_of), 0)
+  end
   -- the default features the data allows (no categories without a product table)
   local features = cfg.feature_columns
   if not features then
     features = {}
     for _, c in ipairs(M.FEATURES) do if hist:has(c) then features[#features + 1] = c end end
+    for _, c in ipairs(cfg.numeric or {}) do features[#features + 1] = c end
   end
   if #hist < 20 then
     error(string.format("models: only %d customers bought before the training cutoff %s (as_of %s minus %d days); "
       .. "shorten models.horizon_days or disable models", #hist, cutoff, as_of, horizon), 0)
   end
   local train, test = sg.split(hist, { test = cfg.test_share or 0.25, stratify = "churned", seed = seed })
-  local churn = sg.model(model_spec(CHURN_DEFAULTS, cfg.churn, "churned", features, categorical, seed))
+  local churn = sg.model(model_spec("churn", cfg.churn or {}, "classify", "churned", features, categorical, seed))
   churn:fit(train)
   local cm = churn:evaluate(test)
   res.churn = { model = churn, metrics = cm, cutoff = cutoff, train = #train, test = #test,
@@ -158,16 +274,18 @@ function M.run(sg, cfg, env)
   -- value: spend in the clv horizon after the cutoff
   local clv_h = (cfg.clv or {}).horizon_days or horizon
   local clv_cut = M.shift_date(as_of, -clv_h)
-  local chist = feature_table(sg, e, clv_cut, clv_h)
-  if #chist >= 20 then
+  local chist, cinfo = feature_table(sg, e, clv_cut, clv_h)
+  if #chist >= 20 and cinfo.horizon_complete then
     local ctrain, ctest = sg.split(chist, { test = cfg.test_share or 0.25, seed = seed })
-    local clv = sg.model(model_spec(CLV_DEFAULTS, cfg.clv, "future_spend", features, categorical, seed))
+    local clv = sg.model(model_spec("clv", cfg.clv or {}, "regress", "future_spend", features, categorical, seed))
     clv:fit(ctrain)
     local vm = clv:evaluate(ctest)
     res.clv = { model = clv, metrics = vm, cutoff = clv_cut, horizon = clv_h, train = #ctrain, test = #ctest,
       mean_spend = chist:stats("future_spend").mean }
     sg.info("value model (%s): RMSE %.2f, R2 %.3f on %d held-out customers", clv.spec.kind, vm.rmse or 0,
       vm.r2 or 0, #ctest)
+  elseif not cinfo.horizon_complete then
+    sg.info("value model skipped: the data ends before %d days after %s (as_of minus %d days)", clv_h, clv_cut, clv_h)
   else
     sg.info("value model skipped: only %d customers bought before %s (as_of minus %d days)", #chist, clv_cut, clv_h)
   end
@@ -177,10 +295,14 @@ function M.run(sg, cfg, env)
   local scored = churn:predict(now, { column = "churn_probability" })
   local at_risk = cfg.at_risk or 0.5
   local risky = scored:filter(string.format("churn_probability >= %.17g", at_risk))
-  local reasons = churn:reasons(risky, { top = cfg.reasons or 3, labels = labels, format = env.format,
-    column = "churn_reasons" })
   local out = scored:select { "customer", "churn_probability" }
-    :join(reasons:select { "customer", "churn_reasons" }, { on = "customer", how = "left" })
+  if #risky > 0 then
+    local reasons = churn:reasons(risky, { top = cfg.reasons or 3, labels = labels, format = env.format,
+      column = "churn_reasons" })
+    out = out:join(reasons:select { "customer", "churn_reasons" }, { on = "customer", how = "left" })
+  else
+    out = out:with_column("churn_reasons", { n = #out }, "string")   -- nobody at risk: all missing
+  end
   if res.clv then
     local v = res.clv.model:predict(now, { column = "_clv" })
     -- a regression can go below zero; spend cannot

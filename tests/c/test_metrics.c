@@ -151,11 +151,11 @@ static void test_errors(void)
     tap_is_int(sg_metrics_classify(y, p, NULL, 0, 0.5, &m, &e), SG_EINVAL, "n = 0 refused");
     const double yb[] = { 0, 2 };
     tap_is_int(sg_metrics_classify(yb, p, NULL, 2, 0.5, &m, &e), SG_EDATA, "label 2 refused");
-    tap_ok(has(&e, "row 1") && has(&e, "0 or 1"), "message names the row: %s", e.msg);
+    tap_ok(has(&e, "row 2") && has(&e, "0 or 1"), "message names the row: %s", e.msg);
     const double pb[] = { 0.2, 1.5 }, pn[] = { NAN, 0.5 };
     tap_is_int(sg_metrics_classify(y, pb, NULL, 2, 0.5, &m, &e), SG_EDATA, "p > 1 refused");
     tap_is_int(sg_metrics_classify(y, pn, NULL, 2, 0.5, &m, &e), SG_EDATA, "p NaN refused");
-    tap_ok(has(&e, "row 0"), "NaN message names row 0: %s", e.msg);
+    tap_ok(has(&e, "row 1"), "NaN message names row 1: %s", e.msg);
     const double wn[] = { 1, -1 }, wz[] = { 0, 0 };
     tap_is_int(sg_metrics_classify(y, p, wn, 2, 0.5, &m, &e), SG_EDATA, "negative weight refused");
     tap_is_int(sg_metrics_classify(y, p, wz, 2, 0.5, &m, &e), SG_EDATA, "zero total weight refused");

@@ -106,6 +106,26 @@ run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/al" --set data="$work/a/da
 is "$code" 1 "bad alert threshold: exit 1"
 like "$err" "rules/alerts\.lua:1: alerts: field 'inactive_days' must be a whole number" "bad alert threshold: file, line and field"
 
+# a misspelt models option is named before any work is done
+printf 'return {}\n' > "$work/edit/rules/alerts.lua"
+sed -i 's/models = { horizon_days = 90,/models = { horizon_day = 90,/' "$work/edit/demo.lua"
+run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/mo" --set data="$work/a/data"
+is "$code" 1 "misspelt models option: exit 1"
+like "$err" "models\.horizon_day is not an option \(did you mean 'horizon_days'\?\)" "misspelt models option: named, with a suggestion"
+unlike "$err" "loaded dataset" "misspelt models option: reported before loading the data"
+
+# a customers file that repeats a customer is refused (it would repeat the customer in every join)
+mkdir -p "$work/dup" && cp "$work/a/data/"*.csv "$work/dup/"
+sed -n 2p "$work/a/data/customers.csv" >> "$work/dup/customers.csv"
+run "$SEGMINT" run "$SG_ROOT/recipes/en/demo.lua" --out "$work/du" --set data="$work/dup" --quiet
+is "$code" 1 "a repeated customer in customers.csv: exit 1"
+like "$err" "customers\.csv: column 'customer_id' must identify each row once: [0-9]+ rows but [0-9]+ distinct values" "a repeated customer: file and column named"
+[[ ! -e "$work/du/customers.csv" ]]; ok $? "a repeated customer: no output written"
+# labels need data up to the end of the horizon
+run "$SEGMINT" run "$SG_ROOT/recipes/en/demo.lua" --out "$work/late" --set data="$work/a/data" --set as_of=2025-02-15 --quiet
+is "$code" 1 "as_of past the data: exit 1"
+like "$err" "the data ends on 2024-12-30, before the end of the 90 days after the training cutoff 2024-11-17" "as_of past the data: the gap is explained"
+
 # Online Retail
 file="$SG_ROOT/../shared/data/online_retail/online_retail.csv"
 if [[ -f "$file" ]]; then

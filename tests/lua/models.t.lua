@@ -96,6 +96,17 @@ t.near(yes:evaluate(test).auc, lr:evaluate(test).auc, 1e-12, "positive = 'Yes' g
 t.raises(function() sg.model { kind = "logistic", label = "flag", features = features }:fit(train) end,
   "positive", "a text label needs positive = ...")
 
+-- class weights: native in liblinear, row weights for XGBoost; weighting class 1 up raises its predictions
+for _, kind in ipairs { "logistic", "boosting" } do
+  local plain = sg.model { kind = kind, label = "churned", features = features }:fit(train)
+  local heavy = sg.model { kind = kind, label = "churned", features = features, class_weight = { [0] = 1, [1] = 3 } }:fit(train)
+  local a = plain:predict(test):stats("prediction").mean
+  local b = heavy:predict(test):stats("prediction").mean
+  t.ok(b > a + 0.05, string.format("%s: class weight 3 on churners raises the mean prediction (%.3f -> %.3f)", kind, a, b))
+end
+t.raises(function() sg.model { kind = "linear", task = "regress", label = "value", features = features, class_weight = "balanced" }:fit(train) end,
+  "classifiers only", "class weights on a regression are refused")
+
 -- cross-validation
 local cv = sg.cross_validate({ kind = "logistic", label = "churned", features = features }, ds, { k = 4, seed = 1 })
 t.is(#cv.folds, 4, "4 folds")
@@ -157,7 +168,7 @@ hm:fit(holes)
 t.is(hm.encoding.values_imputed, 1, "a missing feature value is imputed with the training median")
 local nolabel = sg.dataset { { "a", { 1, 2, 3, 4 } }, { "y", { 0, 1, nil, 1, n = 4 } } }
 t.raises(function() sg.model { kind = "logistic", label = "y", features = { "a" } }:fit(nolabel) end,
-  "row 3: the label is missing", "a missing label names the row")
+  "no value in the label column 'y' %(the first is row 3%)", "a missing label names the column and row")
 local unseen = sg.dataset { { "x1", { 0.5 } }, { "x2", { 0.5 } }, { "noise", { 0 } }, { "region", { "atlantis" } } }
 local rm = sg.model { kind = "boosting", label = "churned", features = features, categorical = { "region" },
   min_count = 5 }:fit(train)

@@ -83,7 +83,7 @@ static int is_blank(const unsigned char *s, size_t len)
     return 1;
 }
 
-static int is_missing(const sg_csv_reader *r, const unsigned char *s, size_t len)
+static int is_missing_slow(const sg_csv_reader *r, const unsigned char *s, size_t len)
 {
     if (len == 0 || ((s[0] == ' ' || s[0] == '\t') && is_blank(s, len)))
         return r->na_empty;
@@ -93,6 +93,14 @@ static int is_missing(const sg_csv_reader *r, const unsigned char *s, size_t len
         if (r->na_len[k] == len && memcmp(r->na[k], s, len) == 0)
             return 1;
     return 0;
+}
+
+/* The common answer (a field that starts like no marker) inline. */
+static inline int is_missing(const sg_csv_reader *r, const unsigned char *s, size_t len)
+{
+    if (len && s[0] != ' ' && s[0] != '\t' && (len > r->na_maxlen || !r->na_first[s[0]]))
+        return 0;
+    return is_missing_slow(r, s, len);
 }
 
 /* ---- line tracking ---- */
@@ -331,19 +339,34 @@ typedef struct sg_csv_cache_entry {
     } u;
 } cache_entry;
 
+/* Short texts are compared and copied a word at a time, the last word
+ * overlapping the one before (4 to 7 bytes: two overlapping 4-byte
+ * words), so no byte loop runs for the tail. */
 static int same_bytes(const char *a, const unsigned char *b, size_t len)
 {
     if (len > 64)
         return memcmp(a, b, len) == 0;
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
+    if (len >= 8) {
         uint64_t x, y;
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        if (x != y)
-            return 0;
+        for (size_t i = 0; i + 8 < len; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return 0;
+        }
+        memcpy(&x, a + len - 8, 8);
+        memcpy(&y, b + len - 8, 8);
+        return x == y;
     }
-    for (; i < len; i++)
+    if (len >= 4) {
+        uint32_t x0, y0, x1, y1;
+        memcpy(&x0, a, 4);
+        memcpy(&y0, b, 4);
+        memcpy(&x1, a + len - 4, 4);
+        memcpy(&y1, b + len - 4, 4);
+        return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+    }
+    for (size_t i = 0; i < len; i++)
         if ((unsigned char)a[i] != b[i])
             return 0;
     return 1;
@@ -356,10 +379,21 @@ static void copy_text(char *dst, const unsigned char *src, size_t len)
         memcpy(dst, src, len);
         return;
     }
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8)
-        memcpy(dst + i, src + i, 8);
-    for (; i < len; i++)
+    if (len >= 8) {
+        for (size_t i = 0; i + 8 < len; i += 8)
+            memcpy(dst + i, src + i, 8);
+        memcpy(dst + len - 8, src + len - 8, 8);
+        return;
+    }
+    if (len >= 4) {
+        uint32_t x0, x1;
+        memcpy(&x0, src, 4);
+        memcpy(&x1, src + len - 4, 4);
+        memcpy(dst, &x0, 4);
+        memcpy(dst + len - 4, &x1, 4);
+        return;
+    }
+    for (size_t i = 0; i < len; i++)
         dst[i] = (char)src[i];
 }
 
@@ -508,16 +542,17 @@ static void stage_dict(sg_csv_reader *r, size_t j, const unsigned char *s, size_
 {
     sg_csv_col *c = &r->cols[j];
     int32_t *codes = c->data;
-    uint32_t h = sg_hash_bytes((const char *)s, len);
     /* the column's previous value (a repeat in the next record is the
-     * commonest case), even while it is still queued */
-    if (c->memo_ok && c->memo_len == len && c->memo_hash == h && same_bytes(c->memo, s, len)) {
+     * commonest case), even while it is still queued; compared before
+     * hashing, which a repeat does not need */
+    if (c->memo_ok && c->memo_len == len && same_bytes(c->memo, s, len)) {
         if (c->memo_code >= 0)
             codes[r->nrows] = c->memo_code;
         else
-            pipe_push(r, j, s, len, hi, h, 1);
+            pipe_push(r, j, s, len, hi, c->memo_hash, 1);
         return;
     }
+    uint32_t h = sg_hash_bytes((const char *)s, len);
     if (c->cache_skip) {
         c->cache_skip--;
     } else if (len > 0 && r->cache_bits >= 4) {
@@ -589,6 +624,13 @@ static void stage_typed(sg_csv_reader *r, sg_csv_col *c, const unsigned char *s,
     uint64_t *v = c->data, bits;
     uint8_t bit = (uint8_t)(1u << (i & 7));
     const char *t = (const char *)s;
+    /* the previous value first: its text parsed, so it is no missing marker */
+    if (c->memo_ok && len == c->memo_len && same_bytes(c->memo, s, len)) {
+        if (c->na)
+            c->na[i >> 3] &= (uint8_t)~bit;
+        v[i] = c->memo_val;
+        return;
+    }
     if (is_missing(r, s, len)) {
         if (!c->na && !(c->na = sg_calloc((r->cap + 7) / 8, 1))) {
             sg_csv_fail_nomem(r);
@@ -600,10 +642,6 @@ static void stage_typed(sg_csv_reader *r, sg_csv_col *c, const unsigned char *s,
     }
     if (c->na)
         c->na[i >> 3] &= (uint8_t)~bit;
-    if (c->memo_ok && len == c->memo_len && same_bytes(c->memo, s, len)) {
-        v[i] = c->memo_val;
-        return;
-    }
     if (len > SG_CSV_TYPED_MAX) {
         col_off(r, c);
         return;

@@ -167,21 +167,22 @@ static sg_column *materialise(sg_csv_reader *r, size_t j, const sg_csv_plan *p,
                 return NULL;
             }
             na[i >> 3] |= (uint8_t)(1u << (i & 7));
+            if (p->type == SG_STRING)
+                memset(d + 4 * i, 0, 4);   /* a missing string holds code 0 */
         }
     }
-    if (p->type == SG_STRING || p->type == SG_BOOL) {
+    if (p->type == SG_STRING) {
+        char *s = sg_realloc(d, n1 * 4);   /* shrink */
+        if (s)
+            d = s;
+    } else if (p->type == SG_BOOL) {
         const uint8_t *v1 = p->vals;
         for (size_t i = 0; i < k; i++) {
             int32_t v;
             memcpy(&v, d + 4 * i, 4);
-            if (p->type == SG_STRING) {
-                if (v < 0)
-                    memset(d + 4 * i, 0, 4);
-            } else {
-                d[i] = (char)(v < 0 ? 0 : v1[v]);
-            }
+            d[i] = (char)(v < 0 ? 0 : v1[v]);
         }
-        char *s = sg_realloc(d, n1 * (p->type == SG_STRING ? 4 : 1));   /* shrink */
+        char *s = sg_realloc(d, n1);   /* shrink */
         if (s)
             d = s;
     } else {

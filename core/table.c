@@ -9,6 +9,7 @@
 
 #include "datetime.h"
 #include "mem.h"
+#include "numfmt.h"
 
 /* ---- types ---- */
 
@@ -725,29 +726,6 @@ const char *sg_column_str(const sg_column *c, size_t i, size_t *len)
     return sg_dict_str(c->dict, ((int32_t *)c->data)[i], len);
 }
 
-static size_t format_double(double v, char *buf, size_t size)
-{
-    if (isnan(v))
-        return (size_t)snprintf(buf, size, "NaN");
-    if (isinf(v))
-        return (size_t)snprintf(buf, size, v > 0 ? "Inf" : "-Inf");
-    /* shortest of %.15g / %.16g / %.17g that reads back exactly; integral
-     * values keep a ".0" so the column reads back as double */
-    int k = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        k = snprintf(buf, size, "%.*g", prec, v);
-        if (k > 0 && (size_t)k < size && strtod(buf, NULL) == v)
-            break;
-    }
-    if (k < 0)
-        return 0;
-    if ((size_t)k + 2 < size && !strpbrk(buf, ".eE")) {
-        memcpy(buf + k, ".0", 3);
-        k += 2;
-    }
-    return (size_t)k;
-}
-
 size_t sg_column_format(const sg_column *c, size_t i, char *buf, size_t size)
 {
     size_t k = 0;
@@ -763,7 +741,7 @@ size_t sg_column_format(const sg_column *c, size_t i, char *buf, size_t size)
         break;
     }
     case SG_DOUBLE:
-        k = format_double(((double *)c->data)[i], buf, size);
+        k = sg_format_double(((double *)c->data)[i], buf, size);
         break;
     case SG_DATETIME:
         k = sg_datetime_format(((int64_t *)c->data)[i], c->date_only, buf, size);
@@ -797,21 +775,43 @@ sg_column *sg_column_take(const sg_column *c, const size_t *rows, size_t n)
     size_t w = type_width(c->type);
     const char *src = c->data;
     char *dst = o->data;
-    for (size_t k = 0; k < n; k++) {
-        size_t r = rows[k];
-        if (r == SIZE_MAX || sg_column_is_na(c, r)) {
-            memset(dst + k * w, 0, w);
-            if (sg_column_set_na(o, k)) {
-                sg_column_release(o);
-                return NULL;
-            }
-            continue;
+    const uint8_t *na = c->na;
+    size_t k = 0;
+    for (;;) {
+        /* a run of present values, one loop per width; stops at a
+         * missing one (SIZE_MAX row or missing in c) */
+#define TAKE_RUN(W)                                                            \
+        if (!na) {                                                            \
+            for (; k < n; k++) {                                              \
+                size_t r = rows[k];                                           \
+                if (r == SIZE_MAX)                                            \
+                    break;                                                    \
+                memcpy(dst + k * (W), src + r * (W), (W));                    \
+            }                                                                 \
+        } else {                                                              \
+            for (; k < n; k++) {                                              \
+                size_t r = rows[k];                                           \
+                if (r == SIZE_MAX || ((na[r >> 3] >> (r & 7)) & 1))           \
+                    break;                                                    \
+                memcpy(dst + k * (W), src + r * (W), (W));                    \
+            }                                                                 \
         }
-        switch (w) {
-        case 8: memcpy(dst + k * 8, src + r * 8, 8); break;
-        case 4: memcpy(dst + k * 4, src + r * 4, 4); break;
-        default: dst[k] = src[r]; break;
+        if (w == 8) {
+            TAKE_RUN(8)
+        } else if (w == 4) {
+            TAKE_RUN(4)
+        } else {
+            TAKE_RUN(1)
         }
+#undef TAKE_RUN
+        if (k == n)
+            break;
+        memset(dst + k * w, 0, w);
+        if (sg_column_set_na(o, k)) {
+            sg_column_release(o);
+            return NULL;
+        }
+        k++;
     }
     o->n = n;
     return o;

@@ -96,6 +96,16 @@ t.near(yes:evaluate(test).auc, lr:evaluate(test).auc, 1e-12, "positive = 'Yes' g
 t.raises(function() sg.model { kind = "logistic", label = "flag", features = features }:fit(train) end,
   "positive", "a text label needs positive = ...")
 
+-- early stopping on a validation set keeps the best round only
+do
+  local fit_part, valid = sg.split(train, { test = 0.3, stratify = "churned", seed = 11 })
+  local es = sg.model { kind = "boosting", label = "churned", features = features, n_estimators = 1000,
+    learning_rate = 0.3, early_stopping_rounds = 10 }:fit(fit_part, { validation = valid })
+  t.ok(es.info.best_round ~= nil and es.info.best_round < 1000, "early stopping: stopped at round " .. tostring(es.info.best_round))
+  t.is(es.info.rounds, es.info.best_round, "early stopping: the rounds after the best one are dropped")
+  t.ok(es:evaluate(test).auc > 0.83, "early stopping: the kept model still ranks well")
+end
+
 -- class weights: native in liblinear, row weights for XGBoost; weighting class 1 up raises its predictions
 for _, kind in ipairs { "logistic", "boosting" } do
   local plain = sg.model { kind = kind, label = "churned", features = features }:fit(train)

@@ -146,11 +146,11 @@ static inline uint32_t customer_index(sg_feat_state *f, size_t i)
 {
     if (f->by_code)
         return (uint32_t)sg_column_codes(f->cust)[i];
-    uint64_t key = sg_feat_num_key(f->cust, i);
-    uint32_t k = sg_feat_nm_find(&f->nm, key);
+    uint64_t key = sg_num_key(f->cust, i);
+    uint32_t k = sg_keymap_find(&f->nm, key);
     if (k != SG_FEAT_NONE || (k = new_customer(f)) == SG_FEAT_NONE)
         return k;
-    return sg_feat_nm_add(&f->nm, key, k);
+    return sg_keymap_add(&f->nm, key, k);
 }
 
 static inline void prefetch_customer(const sg_feat_state *f, size_t i)
@@ -160,7 +160,7 @@ static inline void prefetch_customer(const sg_feat_state *f, size_t i)
     if (f->by_code)
         PREFETCH(&f->cs[sg_column_codes(f->cust)[i]]);
     else
-        PREFETCH(&f->nm.e[sg_feat_mix64(sg_feat_num_key(f->cust, i)) >> (64 - f->nm.bits)]);
+        PREFETCH(&f->nm.e[sg_mix64(sg_num_key(f->cust, i)) >> (64 - f->nm.bits)]);
 }
 
 /* Pass 1: the sums, and the count of each customer's sale rows. */
@@ -242,7 +242,7 @@ static int pass2(sg_feat_state *f)
         if (row_missing(f, i, &a) || !(a > 0) || dates[i] >= f->end)
             continue;
         uint32_t k = f->by_code ? (uint32_t)sg_column_codes(f->cust)[i]
-                                : sg_feat_nm_find(&f->nm, sg_feat_num_key(f->cust, i));
+                                : sg_keymap_find(&f->nm, sg_num_key(f->cust, i));
         sg_feat_cust *s = &f->cs[k];
         if (s->flags & SG_FEAT_HIST)
             f->perm[s->end++] = (uint32_t)i;
@@ -279,7 +279,7 @@ sg_table *sg_features_build(const sg_table *tx, const sg_features_options *o,
             goto nomem;
         f.ncs = f.cap = nd;
         f.by_code = 1;
-    } else if (sg_feat_nm_alloc(&f.nm, 12)) {
+    } else if (sg_keymap_alloc(&f.nm, 12)) {
         goto nomem;
     }
     if (pass1(&f, info) || pass2(&f))

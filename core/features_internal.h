@@ -1,9 +1,6 @@
 /* Internal to the features module (features.c: the passes over the rows
  * and the output, features_map.c: the hash maps).  Not part of the API.
- *
- * The value keys and the numeric customer map are copies of the static
- * helpers of rfm.c (num_key, invoice_key, num_map), which rfm.c keeps
- * file-local. */
+ * Value keys and the customer map come from keymap.h, shared with rfm.c. */
 #ifndef SG_FEATURES_INTERNAL_H
 #define SG_FEATURES_INTERNAL_H
 
@@ -13,71 +10,10 @@
 #include <string.h>
 
 #include "custfeatures.h"
+#include "keymap.h"
 #include "table.h"
 
-#define SG_FEAT_NONE UINT32_MAX
-
-static inline uint64_t sg_feat_mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 33);
-}
-
-/* Order-preserving 64-bit key of a numeric value (int64 or double); -0.0
- * and 0.0 are one value. */
-static inline uint64_t sg_feat_num_key(const sg_column *c, size_t i)
-{
-    if (c->type == SG_DOUBLE) {
-        double d = sg_column_f64(c)[i];
-        uint64_t b;
-        if (d == 0)
-            d = 0;
-        memcpy(&b, &d, sizeof b);
-        return (b >> 63) ? ~b : b | (1ull << 63);
-    }
-    return (uint64_t)sg_column_i64(c)[i] ^ (1ull << 63);
-}
-
-/* The key of value i of a column of any type: 0 with *key set, 1 when
- * the value is missing (or NaN).  Equal keys <=> equal values. */
-static inline int sg_feat_value_key(const sg_column *c, size_t i, uint64_t *key)
-{
-    if (sg_column_is_na(c, i))
-        return 1;
-    switch (c->type) {
-    case SG_STRING: *key = (uint64_t)(uint32_t)sg_column_codes(c)[i]; return 0;
-    case SG_BOOL: *key = sg_column_bools(c)[i]; return 0;
-    case SG_DOUBLE:
-        if (isnan(sg_column_f64(c)[i]))
-            return 1;
-        *key = sg_feat_num_key(c, i);
-        return 0;
-    default: *key = (uint64_t)sg_column_i64(c)[i]; return 0;
-    }
-}
-
-/* ---- numeric customer -> index (open addressing, grows at 1/2) ---- */
-typedef struct sg_feat_num_entry {
-    uint64_t key;
-    uint32_t idx;        /* SG_FEAT_NONE: empty */
-    uint32_t pad;
-} sg_feat_num_entry;
-
-typedef struct sg_feat_num_map {
-    sg_feat_num_entry *e;
-    size_t cap, n;
-    unsigned bits;
-} sg_feat_num_map;
-
-int sg_feat_nm_alloc(sg_feat_num_map *m, unsigned bits);   /* 0 or -1 */
-/* The index of key, or SG_FEAT_NONE. */
-uint32_t sg_feat_nm_find(const sg_feat_num_map *m, uint64_t key);
-/* Adds key -> val unless present; returns the index now stored, or
- * SG_FEAT_NONE when out of memory. */
-uint32_t sg_feat_nm_add(sg_feat_num_map *m, uint64_t key, uint32_t val);
+#define SG_FEAT_NONE SG_KEYMAP_NONE
 
 /* ---- scratch set of 64-bit values, reused customer after customer ----
  * Reset for each customer to a capacity fitting its row count (at most
@@ -125,10 +61,10 @@ typedef struct sg_feat_state {
     int64_t end;             /* cutoff + horizon (cutoff without labels) */
     int64_t win;             /* the window in seconds */
     int labels;
-    sg_feat_cust *cs;        /* by dictionary code, or by sg_feat_num_map index */
+    sg_feat_cust *cs;        /* by dictionary code, or by sg_keymap index */
     size_t ncs, cap;
     int by_code;
-    sg_feat_num_map nm;
+    sg_keymap nm;
     size_t ncust;            /* customers with a sale in the history */
     uint32_t *perm;          /* sale rows of those customers, grouped by customer */
 } sg_feat_state;

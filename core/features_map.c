@@ -1,71 +1,7 @@
-/* Hash maps of the features module: numeric customers -> index (a copy of
- * rfm.c's num_map, which is static there) and the per-customer scratch
- * set of distinct values. */
+/* The features module's per-customer scratch set of distinct values. */
 #include "features_internal.h"
 
 #include "mem.h"
-
-/* ---- numeric customer map ---- */
-
-int sg_feat_nm_alloc(sg_feat_num_map *m, unsigned bits)
-{
-    m->cap = (size_t)1 << bits;
-    m->bits = bits;
-    m->n = 0;
-    if (!(m->e = sg_malloc(m->cap * sizeof *m->e)))
-        return -1;
-    for (size_t k = 0; k < m->cap; k++)
-        m->e[k].idx = SG_FEAT_NONE;
-    return 0;
-}
-
-static int nm_grow(sg_feat_num_map *m)
-{
-    sg_feat_num_map big;
-    if (sg_feat_nm_alloc(&big, m->bits + 1))
-        return -1;
-    for (size_t k = 0; k < m->cap; k++) {
-        if (m->e[k].idx == SG_FEAT_NONE)
-            continue;
-        size_t j = (size_t)(sg_feat_mix64(m->e[k].key) >> (64 - big.bits));
-        while (big.e[j].idx != SG_FEAT_NONE)
-            j = (j + 1) & (big.cap - 1);
-        big.e[j] = m->e[k];
-    }
-    big.n = m->n;
-    sg_free(m->e);
-    *m = big;
-    return 0;
-}
-
-uint32_t sg_feat_nm_find(const sg_feat_num_map *m, uint64_t key)
-{
-    size_t j = (size_t)(sg_feat_mix64(key) >> (64 - m->bits));
-    for (;;) {
-        const sg_feat_num_entry *e = &m->e[j];
-        if (e->idx == SG_FEAT_NONE || e->key == key)
-            return e->idx;
-        j = (j + 1) & (m->cap - 1);
-    }
-}
-
-uint32_t sg_feat_nm_add(sg_feat_num_map *m, uint64_t key, uint32_t val)
-{
-    size_t j = (size_t)(sg_feat_mix64(key) >> (64 - m->bits));
-    for (;;) {
-        sg_feat_num_entry *e = &m->e[j];
-        if (e->idx == SG_FEAT_NONE)
-            break;
-        if (e->key == key)
-            return e->idx;
-        j = (j + 1) & (m->cap - 1);
-    }
-    m->e[j].key = key;
-    m->e[j].idx = val;
-    if (++m->n * 2 > m->cap && nm_grow(m))
-        return SG_FEAT_NONE;
-    return val;
-}
 
 /* ---- scratch value set ---- */
 
@@ -102,7 +38,7 @@ int sg_feat_vset_reset(sg_feat_vset *s, size_t rows)
 
 static inline size_t vset_slot(const sg_feat_vset *s, uint64_t key)
 {
-    return (size_t)(sg_feat_mix64(key) >> (64 - s->bits));
+    return (size_t)(sg_mix64(key) >> (64 - s->bits));
 }
 
 /* Doubles the capacity in use, rehashing into a new array. */
@@ -116,7 +52,7 @@ static int vset_grow(sg_feat_vset *s)
     for (size_t k = 0; k < old; k++) {
         if (!s->e[k].used)
             continue;
-        size_t j = (size_t)(sg_feat_mix64(s->e[k].key) >> (64 - bits));
+        size_t j = (size_t)(sg_mix64(s->e[k].key) >> (64 - bits));
         while (e[j].used)
             j = (j + 1) & (cap - 1);
         e[j] = s->e[k];

@@ -19,64 +19,10 @@
 
 /* ---- customers in output order ---- */
 
-/* The output customer column (customers with history, sorted as
- * sg_rfm_aggregate sorts them) and order[r], the state index of row r. */
-static sg_column *sorted_customers(const sg_feat_state *f, uint32_t **order_out)
+/* Customers with a sale before the cutoff are output. */
+static int has_history(const void *ud, uint32_t idx)
 {
-    size_t n = f->ncust, m = 0;
-    const sg_column *in = f->cust;
-    uint32_t *order = sg_malloc((n ? n : 1) * sizeof *order);
-    sg_rfm_text_key *keys = sg_malloc((n ? n : 1) * sizeof *keys);
-    sg_column *out = in->type == SG_STRING ? sg_rfm_text_column(f->o->customer, n)
-                     : sg_column_new(f->o->customer, in->type, n ? n : 1);
-    if (!order || !keys || !out)
-        goto fail;
-    if (in->type == SG_STRING) {
-        for (size_t code = 0; code < f->ncs; code++) {
-            if (f->cs[code].flags & SG_FEAT_HIST) {
-                size_t len;
-                const char *s = sg_dict_str(in->dict, (int32_t)code, &len);
-                sg_rfm_text_key_set(&keys[m++], s, len, (uint32_t)code);
-            }
-        }
-    } else {
-        /* numeric: the order-preserving key is the whole prefix */
-        for (size_t j = 0; j < f->nm.cap; j++) {
-            const sg_feat_num_entry *e = &f->nm.e[j];
-            if (e->idx != SG_FEAT_NONE && (f->cs[e->idx].flags & SG_FEAT_HIST)) {
-                keys[m].prefix = e->key;
-                keys[m].s = NULL;
-                keys[m].len = 0;
-                keys[m++].idx = e->idx;
-            }
-        }
-    }
-    if (sg_rfm_sort_text(keys, n))
-        goto fail;
-    for (size_t r = 0; r < n; r++) {
-        int rc;
-        order[r] = keys[r].idx;
-        if (in->type == SG_STRING) {
-            rc = sg_column_push_str(out, keys[r].s, keys[r].len);
-        } else if (in->type == SG_DOUBLE) {
-            uint64_t key = keys[r].prefix, b = (key >> 63) ? key & ~(1ull << 63) : ~key;
-            double d;
-            memcpy(&d, &b, sizeof d);
-            rc = sg_column_push_f64(out, d);
-        } else {
-            rc = sg_column_push_i64(out, (int64_t)(keys[r].prefix ^ (1ull << 63)));
-        }
-        if (rc)
-            goto fail;
-    }
-    sg_free(keys);
-    *order_out = order;
-    return out;
-fail:
-    sg_free(keys);
-    sg_free(order);
-    sg_column_release(out);
-    return NULL;
+    return (((const sg_feat_state *)ud)->cs[idx].flags & SG_FEAT_HIST) != 0;
 }
 
 /* ---- one customer's grouped rows ---- */
@@ -166,13 +112,13 @@ static int group_of(const sg_feat_state *f, scratch *w, const sg_feat_cust *s, g
         uint32_t at;
         if (t >= f->cutoff) {
             /* a sale in the horizon */
-            if (sg_feat_value_key(inv, i, &key))
+            if (sg_any_key(inv, i, &key))
                 fut_miss = 1;
             else if (sg_feat_vset_add(&w->fut, key, 0, NULL) < 0)
                 return -1;
             continue;
         }
-        if (sg_feat_value_key(inv, i, &key)) {
+        if (sg_any_key(inv, i, &key)) {
             if (!miss || t < miss_t)
                 miss_t = t;
             miss = 1;
@@ -185,10 +131,10 @@ static int group_of(const sg_feat_state *f, scratch *w, const sg_feat_cust *s, g
             else if (t < w->times[at])
                 w->times[at] = t;    /* an invoice's time is its earliest row */
         }
-        if (item && !sg_feat_value_key(item, i, &key) &&
+        if (item && !sg_any_key(item, i, &key) &&
             sg_feat_vset_add(&w->item, key, 0, NULL) < 0)
             return -1;
-        if (cat && !sg_feat_value_key(cat, i, &key) &&
+        if (cat && !sg_any_key(cat, i, &key) &&
             sg_feat_vset_add(&w->cat, key, 0, NULL) < 0)
             return -1;
     }
@@ -231,7 +177,8 @@ sg_table *sg_feat_output(const sg_feat_state *f, sg_error *err)
     char names[3][64];
     memset(&w, 0, sizeof w);
     sg_table *t = sg_table_new();
-    sg_column *cust = t ? sorted_customers(f, &order) : NULL;
+    sg_column *cust = t ? sg_rfm_sorted_customers(f->cust, f->o->customer, f->ncust, f->ncs, &f->nm, has_history, f,
+                                                  &order) : NULL;
     if (!cust) {
         sg_table_free(t);
         return sg_error_nomem(err), NULL;

@@ -26,6 +26,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "keymap.h"
 #include "mem.h"
 #include "rfm_internal.h"
 
@@ -47,14 +48,6 @@ void sg_rfm_options_init(sg_rfm_options *o)
 
 /* ---- hashing ---- */
 
-static inline uint64_t mix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 33);
-}
 
 /* A set of (customer, 64-bit value) pairs. */
 typedef struct pair_entry {
@@ -86,7 +79,7 @@ static int ps_alloc(pair_set *s, unsigned bits)
 
 static inline size_t ps_slot(const pair_set *s, uint32_t c, uint64_t v)
 {
-    return (size_t)(mix64(v ^ ((uint64_t)c * 0x9e3779b97f4a7c15ull)) >> (64 - s->bits));
+    return (size_t)(sg_mix64(v ^ ((uint64_t)c * 0x9e3779b97f4a7c15ull)) >> (64 - s->bits));
 }
 
 static int ps_grow(pair_set *s)
@@ -131,95 +124,6 @@ static int ps_insert(pair_set *s, uint32_t c, uint64_t v)
 
 /* ---- value -> index maps ---- */
 
-/* Order-preserving 64-bit key of a numeric value (int64 or double). */
-static inline uint64_t num_key(const sg_column *c, size_t i)
-{
-    if (c->type == SG_DOUBLE) {
-        double d = sg_column_f64(c)[i];
-        uint64_t b;
-        if (d == 0)
-            d = 0;                       /* -0.0 and 0.0 are one value */
-        memcpy(&b, &d, sizeof b);
-        return (b >> 63) ? ~b : b | (1ull << 63);
-    }
-    return (uint64_t)sg_column_i64(c)[i] ^ (1ull << 63);
-}
-
-typedef struct num_entry {
-    uint64_t key;
-    uint32_t idx;        /* NONE: empty */
-    uint32_t pad;
-} num_entry;
-
-typedef struct num_map {
-    num_entry *e;
-    size_t cap, n;
-    unsigned bits;
-} num_map;
-
-static int nm_alloc(num_map *m, unsigned bits)
-{
-    m->cap = (size_t)1 << bits;
-    m->bits = bits;
-    m->n = 0;
-    if (!(m->e = sg_malloc(m->cap * sizeof *m->e)))
-        return -1;
-    for (size_t k = 0; k < m->cap; k++)
-        m->e[k].idx = NONE;
-    return 0;
-}
-
-static int nm_grow(num_map *m)
-{
-    num_map big;
-    if (nm_alloc(&big, m->bits + 1))
-        return -1;
-    for (size_t k = 0; k < m->cap; k++) {
-        if (m->e[k].idx == NONE)
-            continue;
-        size_t j = (size_t)(mix64(m->e[k].key) >> (64 - big.bits));
-        while (big.e[j].idx != NONE)
-            j = (j + 1) & (big.cap - 1);
-        big.e[j] = m->e[k];
-    }
-    big.n = m->n;
-    sg_free(m->e);
-    *m = big;
-    return 0;
-}
-
-/* The value of key, or NONE. */
-static inline uint32_t nm_find(const num_map *m, uint64_t key)
-{
-    size_t j = (size_t)(mix64(key) >> (64 - m->bits));
-    for (;;) {
-        const num_entry *e = &m->e[j];
-        if (e->idx == NONE || e->key == key)
-            return e->idx;
-        j = (j + 1) & (m->cap - 1);
-    }
-}
-
-/* Adds key -> val unless present.  Returns the value now stored (val
- * when added), or NONE when out of memory. */
-static inline uint32_t nm_add(num_map *m, uint64_t key, uint32_t val)
-{
-    size_t j = (size_t)(mix64(key) >> (64 - m->bits));
-    for (;;) {
-        num_entry *e = &m->e[j];
-        if (e->idx == NONE)
-            break;
-        if (e->key == key)
-            return e->idx;
-        j = (j + 1) & (m->cap - 1);
-    }
-    m->e[j].key = key;
-    m->e[j].idx = val;
-    if (++m->n * 2 > m->cap && nm_grow(m))
-        return NONE;
-    return val;
-}
-
 /* ---- sg_rfm_aggregate ---- */
 
 typedef struct agg {
@@ -231,12 +135,12 @@ typedef struct agg {
     size_t ncust;          /* customers with a used row */
     size_t nunordered;
     int by_code;           /* string customers: the index is the dictionary code */
-    num_map nm;            /* numeric customers */
+    sg_keymap nm;            /* numeric customers */
     /* invoice -> first customer seen with it ("owner"): by dictionary code
      * or by value - inv_min when the values are dense, else hashed */
     uint32_t *owner;
     int64_t inv_min;
-    num_map owner_map;
+    sg_keymap owner_map;
     pair_set shared;       /* (customer, invoice) pairs of non-owners */
     pair_set per_set, day_set;
 } agg;
@@ -262,22 +166,6 @@ static inline int row_state(const agg *a, size_t i, double *amount)
     return a->o->has_as_of && sg_column_i64(a->date)[i] > a->o->as_of ? 2 : 0;
 }
 
-/* 0: key set, 1: missing invoice. */
-static inline int invoice_key(const sg_column *c, size_t i, uint64_t *key)
-{
-    if (sg_column_is_na(c, i))
-        return 1;
-    switch (c->type) {
-    case SG_STRING: *key = (uint64_t)(uint32_t)sg_column_codes(c)[i]; return 0;
-    case SG_BOOL: *key = sg_column_bools(c)[i]; return 0;
-    case SG_DOUBLE:
-        if (isnan(sg_column_f64(c)[i]))
-            return 1;
-        *key = num_key(c, i);
-        return 0;
-    default: *key = (uint64_t)sg_column_i64(c)[i]; return 0;
-    }
-}
 
 /* Chooses how invoices map to their owner.  0 or -1 (out of memory). */
 static int owner_setup(agg *a)
@@ -291,7 +179,7 @@ static int owner_setup(agg *a)
         int64_t lo = INT64_MAX, hi = INT64_MIN;
         for (size_t i = 0; i < c->n; i++) {
             uint64_t k;
-            if (invoice_key(c, i, &k))
+            if (sg_any_key(c, i, &k))
                 continue;
             int64_t v = (int64_t)k;
             lo = v < lo ? v : lo;
@@ -309,7 +197,7 @@ static int owner_setup(agg *a)
         memset(a->owner, 0xff, (n ? n : 1) * sizeof *a->owner);
         return 0;
     }
-    return nm_alloc(&a->owner_map, 12);
+    return sg_keymap_alloc(&a->owner_map, 12);
 }
 
 /* 1: the pair (k, key) is new, 0: seen, -1: out of memory. */
@@ -326,7 +214,7 @@ static inline int invoice_seen(agg *a, uint32_t k, uint64_t key)
         return o == k ? 0 : ps_insert(&a->shared, k, key);
     }
     size_t before = a->owner_map.n;
-    if ((o = nm_add(&a->owner_map, key, k)) == NONE)
+    if ((o = sg_keymap_add(&a->owner_map, key, k)) == NONE)
         return -1;
     if (a->owner_map.n != before)
         return 1;
@@ -353,13 +241,13 @@ static inline uint32_t customer_index(agg *a, size_t i)
 {
     if (a->by_code)
         return (uint32_t)sg_column_codes(a->cust)[i];
-    uint64_t key = num_key(a->cust, i);
-    uint32_t k = nm_find(&a->nm, key);
+    uint64_t key = sg_num_key(a->cust, i);
+    uint32_t k = sg_keymap_find(&a->nm, key);
     if (k != NONE)
         return k;
     if ((k = new_customer(a)) == NONE)
         return NONE;
-    return nm_add(&a->nm, key, k);
+    return sg_keymap_add(&a->nm, key, k);
 }
 
 static int check_columns(agg *a, const sg_table *tx, const sg_rfm_options *o, sg_error *err)
@@ -408,7 +296,7 @@ static int pass1(agg *a, sg_rfm_info *info, int64_t *max_t)
         if (codes && i + AHEAD < n)
             PREFETCH(&a->cs[codes[i + AHEAD]]);
         else if (!codes && i + AHEAD < n && a->nm.e) {
-            PREFETCH(&a->nm.e[mix64(num_key(a->cust, i + AHEAD)) >> (64 - a->nm.bits)]);
+            PREFETCH(&a->nm.e[sg_mix64(sg_num_key(a->cust, i + AHEAD)) >> (64 - a->nm.bits)]);
         }
         int st = row_state(a, i, &amount);
         if (st) {
@@ -463,7 +351,7 @@ static int pass1(agg *a, sg_rfm_info *info, int64_t *max_t)
         if (days)
             continue;
         uint64_t key;
-        if (invoice_key(a->inv, i, &key)) {
+        if (sg_any_key(a->inv, i, &key)) {
             if (!(s->flags & SG_RFM_MISSING_INVOICE)) {
                 s->flags |= SG_RFM_MISSING_INVOICE;
                 s->freq++;
@@ -503,7 +391,7 @@ static int pass2(agg *a)
             continue;
         uint32_t k = a->cust->type == SG_STRING
                          ? (uint32_t)sg_column_codes(a->cust)[i]
-                         : nm_find(&a->nm, num_key(a->cust, i));
+                         : sg_keymap_find(&a->nm, sg_num_key(a->cust, i));
         sg_rfm_cust *s = &a->cs[k];
         if (!(s->flags & UNORDERED))
             continue;
@@ -529,62 +417,10 @@ static int pass2(agg *a)
     return 0;
 }
 
-/* The output customer column in sorted order, and the order itself. */
-static sg_column *sorted_customers(agg *a, uint32_t **order_out)
+/* Customers with at least one row used are output. */
+static int has_rows(const void *ud, uint32_t idx)
 {
-    size_t n = a->ncust;
-    uint32_t *order = sg_malloc((n ? n : 1) * sizeof *order);
-    sg_rfm_text_key *keys = sg_malloc((n ? n : 1) * sizeof *keys);
-    sg_column *out = a->cust->type == SG_STRING ? sg_rfm_text_column(a->o->customer, n)
-                     : sg_column_new(a->o->customer, a->cust->type, n ? n : 1);
-    if (!order || !keys || !out)
-        goto fail;
-    if (a->cust->type == SG_STRING) {
-        size_t m = 0;
-        for (size_t code = 0; code < a->nidx; code++) {
-            if (a->cs[code].rows > 0) {
-                size_t len;
-                const char *s = sg_dict_str(a->cust->dict, (int32_t)code, &len);
-                sg_rfm_text_key_set(&keys[m++], s, len, (uint32_t)code);
-            }
-        }
-    } else {
-        /* numeric: the order-preserving key is the whole prefix */
-        size_t m = 0;
-        for (size_t j = 0; j < a->nm.cap; j++)
-            if (a->nm.e[j].idx != NONE) {
-                keys[m].prefix = a->nm.e[j].key;
-                keys[m].s = NULL;
-                keys[m].len = 0;
-                keys[m++].idx = a->nm.e[j].idx;
-            }
-    }
-    if (sg_rfm_sort_text(keys, n))
-        goto fail;
-    for (size_t r = 0; r < n; r++) {
-        int rc;
-        order[r] = keys[r].idx;
-        if (a->cust->type == SG_STRING) {
-            rc = sg_column_push_str(out, keys[r].s, keys[r].len);
-        } else if (a->cust->type == SG_DOUBLE) {
-            uint64_t key = keys[r].prefix, b = (key >> 63) ? key & ~(1ull << 63) : ~key;
-            double d;
-            memcpy(&d, &b, sizeof d);
-            rc = sg_column_push_f64(out, d);
-        } else {
-            rc = sg_column_push_i64(out, (int64_t)(keys[r].prefix ^ (1ull << 63)));
-        }
-        if (rc)
-            goto fail;
-    }
-    sg_free(keys);
-    *order_out = order;
-    return out;
-fail:
-    sg_free(keys);
-    sg_free(order);
-    sg_column_release(out);
-    return NULL;
+    return ((const agg *)ud)->cs[idx].rows > 0;
 }
 
 sg_table *sg_rfm_aggregate(const sg_table *tx, const sg_rfm_options *o, sg_rfm_info *info,
@@ -614,7 +450,7 @@ sg_table *sg_rfm_aggregate(const sg_table *tx, const sg_rfm_options *o, sg_rfm_i
             goto nomem;
         a.nidx = a.cap = nd;
         a.by_code = 1;
-    } else if (nm_alloc(&a.nm, 12)) {
+    } else if (sg_keymap_alloc(&a.nm, 12)) {
         goto nomem;
     }
     if (a.inv && owner_setup(&a))
@@ -630,7 +466,7 @@ sg_table *sg_rfm_aggregate(const sg_table *tx, const sg_rfm_options *o, sg_rfm_i
     a.shared.e = NULL;
     if (a.nunordered && pass2(&a))
         goto nomem;
-    sg_column *cust = sorted_customers(&a, &order);
+    sg_column *cust = sg_rfm_sorted_customers(a.cust, a.o->customer, a.ncust, a.nidx, &a.nm, has_rows, &a, &order);
     if (!cust)
         goto nomem;
     t = sg_rfm_build(cust, a.cs, order, a.ncust, info->as_of, o->unit_days, a.date->date_only,

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "keymap.h"
 #include "mem.h"
 #include "rfm_internal.h"
 
@@ -196,4 +197,63 @@ sg_column *sg_rfm_text_column(const char *name, size_t n)
     sg_column *c = d ? sg_column_new_with_dict(name, d, n ? n : 1) : NULL;
     sg_dict_release(d);
     return c;
+}
+
+sg_column *sg_rfm_sorted_customers(const sg_column *cust, const char *name, size_t n, size_t ncodes,
+                                   const sg_keymap *nm, int (*keep)(const void *ud, uint32_t idx),
+                                   const void *ud, uint32_t **order_out)
+{
+    size_t m = 0;
+    uint32_t *order = sg_malloc((n ? n : 1) * sizeof *order);
+    sg_rfm_text_key *keys = sg_malloc((n ? n : 1) * sizeof *keys);
+    sg_column *out = cust->type == SG_STRING ? sg_rfm_text_column(name, n)
+                     : sg_column_new(name, cust->type, n ? n : 1);
+    if (!order || !keys || !out)
+        goto fail;
+    if (cust->type == SG_STRING) {
+        for (size_t code = 0; code < ncodes; code++) {
+            if (keep(ud, (uint32_t)code)) {
+                size_t len;
+                const char *s = sg_dict_str(cust->dict, (int32_t)code, &len);
+                sg_rfm_text_key_set(&keys[m++], s, len, (uint32_t)code);
+            }
+        }
+    } else {
+        /* numeric: the order-preserving key is the whole prefix */
+        for (size_t j = 0; j < nm->cap; j++) {
+            const sg_keymap_entry *e = &nm->e[j];
+            if (e->idx != SG_KEYMAP_NONE && keep(ud, e->idx)) {
+                keys[m].prefix = e->key;
+                keys[m].s = NULL;
+                keys[m].len = 0;
+                keys[m++].idx = e->idx;
+            }
+        }
+    }
+    if (sg_rfm_sort_text(keys, n))
+        goto fail;
+    for (size_t r = 0; r < n; r++) {
+        int rc;
+        order[r] = keys[r].idx;
+        if (cust->type == SG_STRING) {
+            rc = sg_column_push_str(out, keys[r].s, keys[r].len);
+        } else if (cust->type == SG_DOUBLE) {
+            uint64_t key = keys[r].prefix, b = (key >> 63) ? key & ~(1ull << 63) : ~key;
+            double d;
+            memcpy(&d, &b, sizeof d);
+            rc = sg_column_push_f64(out, d);
+        } else {
+            rc = sg_column_push_i64(out, (int64_t)(keys[r].prefix ^ (1ull << 63)));
+        }
+        if (rc)
+            goto fail;
+    }
+    sg_free(keys);
+    *order_out = order;
+    return out;
+fail:
+    sg_free(keys);
+    sg_free(order);
+    sg_column_release(out);
+    return NULL;
 }

@@ -82,6 +82,17 @@ int sg_rfm_check_options(const sg_rfm_options *o, const char *who, sg_error *err
 /* A new string column whose dictionary is sized for n strings. */
 sg_column *sg_rfm_text_column(const char *name, size_t n);
 
+/* The output customer column of a per-customer aggregation, sorted as
+ * sg_rfm_aggregate sorts (text bytewise, numbers by value), and
+ * order[r] (caller frees with sg_free): the aggregation's index of row r.
+ * String customers are indexed by dictionary code (0..ncodes), numeric
+ * ones through nm; keep(ud, idx) says which customers are output (n of
+ * them).  NULL when out of memory. */
+struct sg_keymap;
+sg_column *sg_rfm_sorted_customers(const sg_column *cust, const char *name, size_t n, size_t ncodes,
+                                   const struct sg_keymap *nm, int (*keep)(const void *ud, uint32_t idx),
+                                   const void *ud, uint32_t **order_out);
+
 /* Builds the output table: `cust` is the customer column already in output
  * order (taken over, released on failure); order[k] is the customer index
  * of output row k into cs. */

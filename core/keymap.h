@@ -1,0 +1,108 @@
+/* 64-bit keys of column values and an open-addressing map from such keys
+ * to 32-bit indexes: what per-customer aggregation (rfm.c, features*.c)
+ * uses to find a customer or an invoice. */
+#ifndef SG_KEYMAP_H
+#define SG_KEYMAP_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "table.h"
+
+#define SG_KEYMAP_NONE UINT32_MAX
+
+static inline uint64_t sg_mix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+/* Order-preserving 64-bit key of a numeric value (int64 or double); -0.0
+ * and 0.0 are one value. */
+static inline uint64_t sg_num_key(const sg_column *c, size_t i)
+{
+    if (c->type == SG_DOUBLE) {
+        double d = sg_column_f64(c)[i];
+        uint64_t b;
+        if (d == 0)
+            d = 0;
+        memcpy(&b, &d, sizeof b);
+        return (b >> 63) ? ~b : b | (1ull << 63);
+    }
+    return (uint64_t)sg_column_i64(c)[i] ^ (1ull << 63);
+}
+
+/* The key of value i of a column of any type: 0 with *key set, 1 when
+ * the value is missing (or NaN).  Equal keys <=> equal values (strings by
+ * dictionary code). */
+static inline int sg_any_key(const sg_column *c, size_t i, uint64_t *key)
+{
+    if (sg_column_is_na(c, i))
+        return 1;
+    switch (c->type) {
+    case SG_STRING: *key = (uint64_t)(uint32_t)sg_column_codes(c)[i]; return 0;
+    case SG_BOOL: *key = sg_column_bools(c)[i]; return 0;
+    case SG_DOUBLE:
+        if (isnan(sg_column_f64(c)[i]))
+            return 1;
+        *key = sg_num_key(c, i);
+        return 0;
+    default: *key = (uint64_t)sg_column_i64(c)[i]; return 0;
+    }
+}
+
+/* ---- key -> index (open addressing, linear probing, grows at 1/2) ---- */
+typedef struct sg_keymap_entry {
+    uint64_t key;
+    uint32_t idx;        /* SG_KEYMAP_NONE: empty */
+    uint32_t pad;
+} sg_keymap_entry;
+
+typedef struct sg_keymap {
+    sg_keymap_entry *e;
+    size_t cap, n;
+    unsigned bits;
+} sg_keymap;
+
+int sg_keymap_alloc(sg_keymap *m, unsigned bits);   /* 2^bits slots; 0 or -1 */
+void sg_keymap_free(sg_keymap *m);                  /* accepts an unallocated (zeroed) map */
+int sg_keymap_grow(sg_keymap *m);                   /* 0 or -1 */
+
+/* The index of key, or SG_KEYMAP_NONE. */
+static inline uint32_t sg_keymap_find(const sg_keymap *m, uint64_t key)
+{
+    size_t j = (size_t)(sg_mix64(key) >> (64 - m->bits));
+    for (;;) {
+        const sg_keymap_entry *e = &m->e[j];
+        if (e->idx == SG_KEYMAP_NONE || e->key == key)
+            return e->idx;
+        j = (j + 1) & (m->cap - 1);
+    }
+}
+
+/* Adds key -> val unless present; returns the index now stored (val when
+ * added), or SG_KEYMAP_NONE when out of memory. */
+static inline uint32_t sg_keymap_add(sg_keymap *m, uint64_t key, uint32_t val)
+{
+    size_t j = (size_t)(sg_mix64(key) >> (64 - m->bits));
+    for (;;) {
+        sg_keymap_entry *e = &m->e[j];
+        if (e->idx == SG_KEYMAP_NONE)
+            break;
+        if (e->key == key)
+            return e->idx;
+        j = (j + 1) & (m->cap - 1);
+    }
+    m->e[j].key = key;
+    m->e[j].idx = val;
+    if (++m->n * 2 > m->cap && sg_keymap_grow(m))
+        return SG_KEYMAP_NONE;
+    return val;
+}
+
+#endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <linear.h>
 #include <nettle/base64.h>
 
 #include "jsonfile.h"
@@ -33,6 +34,14 @@ int sg_model_kind_parse(const char *name, sg_model_kind *out)
 const char *sg_model_kind_name(sg_model_kind k)
 {
     return (size_t)k < NKINDS ? KIND_NAMES[k] : "?";
+}
+
+void sg_model_libraries(char *buf, size_t size)
+{
+    int major = 0, minor = 0, patch = 0;
+    sg_xgb_version(&major, &minor, &patch);
+    snprintf(buf, size, "liblinear %d.%02d, XGBoost %d.%d.%d", liblinear_version / 100,
+             liblinear_version % 100, major, minor, patch);
 }
 
 static int is_xgb(sg_model_kind k) { return k == SG_MODEL_BOOSTING || k == SG_MODEL_FOREST; }

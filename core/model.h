@@ -32,6 +32,9 @@ typedef enum sg_model_kind {
 
 typedef enum sg_model_task { SG_TASK_CLASSIFY = 0, SG_TASK_REGRESS } sg_model_task;
 
+/* "liblinear 2.30, XGBoost 1.7.4" (the libraries linked) into buf. */
+void sg_model_libraries(char *buf, size_t size);
+
 int sg_model_kind_parse(const char *name, sg_model_kind *out);  /* "logistic", "linear", "ridge", "boosting", "forest" */
 const char *sg_model_kind_name(sg_model_kind k);
 

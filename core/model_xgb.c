@@ -275,6 +275,11 @@ static int train(BoosterHandle b, sg_model *m, DMatrixHandle dtrain, DMatrixHand
     return 0;
 }
 
+void sg_xgb_version(int *major, int *minor, int *patch)
+{
+    XGBoostVersion(major, minor, patch);
+}
+
 int sg_xgb_fit(sg_model *m, const sg_matrix *X, const double *y, const double *w,
                const sg_matrix *Xval, const double *yval, sg_error *err)
 {

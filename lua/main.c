@@ -19,6 +19,7 @@
 
 #include "generate.h"
 #include "lsegmint.h"
+#include "model.h"
 #include "mem.h"
 
 enum { EXIT_RECIPE = 1, EXIT_USAGE = 2, EXIT_DATA = 3 };
@@ -437,8 +438,10 @@ static int find_demo_recipe(const char *lang, char *buf, size_t size)
 
 static int cmd_version(void)
 {
-    printf("segmint %s (%s, GSL %s, cJSON %d.%d.%d)\n", SG_VERSION, LUA_RELEASE, GSL_VERSION,
-           CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH);
+    char models[96];
+    sg_model_libraries(models, sizeof models);
+    printf("segmint %s (%s, GSL %s, cJSON %d.%d.%d, %s)\n", SG_VERSION, LUA_RELEASE, GSL_VERSION,
+           CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH, models);
     return 0;
 }
 

@@ -25,11 +25,6 @@
 #include "expr_impl.h"
 #include "mem.h"
 
-static size_t width(sg_type t)
-{
-    return t == SG_BOOL ? 1 : t == SG_STRING ? 4 : 8;
-}
-
 static int lit_str(const xnode *n) { return n->kind == X_LIT && n->type == SG_STRING; }
 static int intlike(sg_type t) { return t == SG_INT64 || t == SG_BOOL; }
 
@@ -117,12 +112,6 @@ int32_t *sg_xe_memo(xctx *cx, xstate *st, int slot, const sg_dict *d)
     return st->memo[slot];
 }
 
-static void or_na(uint8_t *na, const uint8_t *a, const uint8_t *b, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        na[i] = a[i] | b[i];
-}
-
 static int bytecmp(const char *a, size_t la, const char *b, size_t lb)
 {
     int c = memcmp(a, b, la < lb ? la : lb);
@@ -170,13 +159,22 @@ static int eval_lit(xctx *cx, const xnode *n, xstate *st, size_t len, xvec *out)
 static int eval_col(xctx *cx, const xnode *n, xstate *st, size_t off, size_t len, xvec *out)
 {
     const sg_column *c = cx->cols[n->col];
-    out->data = (const char *)c->data + off * width(c->type);
+    out->data = (const char *)c->data + off * sg_xe_width(c->type);
     out->dict = c->dict;
     out->na = cx->zeros;
     if (c->na) {
         if (!st->na && !(st->na = sg_malloc(cx->chunk)))
             return sg_xe_oom(cx);
-        for (size_t i = 0; i < len; i++) {
+        size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (!(off & 7)) {   /* bitmap byte -> 8 flag bytes: byte k gets bit k */
+            const uint8_t *bits = c->na + (off >> 3);
+            for (; i + 8 <= len; i += 8)
+                sg_xe_st8(st->na + i, sg_xe_nz8(((uint64_t)bits[i >> 3] * SG_XE_ONES) &
+                                                UINT64_C(0x8040201008040201)));
+        }
+#endif
+        for (; i < len; i++) {
             size_t r = off + i;
             st->na[i] = (uint8_t)((c->na[r >> 3] >> (r & 7)) & 1);
         }
@@ -194,7 +192,7 @@ static int eval_arith(xctx *cx, const xnode *n, xstate *st, const xvec *a, const
     int op = n->op;
     if (sg_xe_outbufs(cx, st, &buf, &na))
         return -1;
-    or_na(na, a->na, b->na, len);
+    sg_xe_or(na, a->na, b->na, len);
     out->data = buf;
     out->na = na;
     if (n->type == SG_INT64) {
@@ -353,7 +351,7 @@ static int eval_cmp(xctx *cx, const xnode *n, xstate *st, const xvec *a, const x
     if (sg_xe_outbufs(cx, st, &buf, &na))
         return -1;
     uint8_t *o = buf;
-    or_na(na, a->na, b->na, len);
+    sg_xe_or(na, a->na, b->na, len);
     out->data = buf;
     out->na = na;
     if (a->type == SG_STRING)
@@ -463,12 +461,12 @@ static int eval_in(xctx *cx, const xnode *n, xstate *st, const xvec *a, size_t l
     return 0;
 }
 
-static int eval_node(xctx *cx, const xnode *n, size_t off, size_t len, xvec *out)
+int sg_xe_eval_node(xctx *cx, const xnode *n, size_t off, size_t len, xvec *out)
 {
     xvec a[SG_EXPR_MAX_ARGS];
     xstate *st = &cx->st[n->id];
     for (int k = 0; k < n->nargs; k++)
-        if (eval_node(cx, n->a[k], off, len, &a[k]))
+        if (sg_xe_eval_node(cx, n->a[k], off, len, &a[k]))
             return -1;
     out->type = n->type;
     out->dict = NULL;
@@ -502,9 +500,7 @@ static int eval_node(xctx *cx, const xnode *n, size_t off, size_t len, xvec *out
         uint8_t *na;
         if (sg_xe_outbufs(cx, st, &buf, &na))
             return -1;
-        const uint8_t *x = a[0].data;
-        for (size_t i = 0; i < len; i++)
-            ((uint8_t *)buf)[i] = !x[i];
+        sg_xe_not(buf, a[0].data, len);
         out->data = buf;
         out->na = a[0].na;
         return 0;
@@ -522,219 +518,4 @@ static int eval_node(xctx *cx, const xnode *n, size_t off, size_t len, xvec *out
     }
     sg_error_set(cx->err, SG_EINVAL, "internal error: bad expression node");
     return -1;
-}
-
-/* ---- running over a table ---- */
-
-typedef int (*sink_fn)(void *ud, const xvec *v, size_t off, size_t len, sg_error *err);
-
-static int run(const sg_expr *e, const sg_table *t, sink_fn sink, void *ud, sg_error *err)
-{
-    xctx cx;
-    int rc = -1;
-    memset(&cx, 0, sizeof cx);
-    cx.e = e;
-    cx.err = err;
-    cx.chunk = t->nrows < SG_XE_CHUNK ? (t->nrows ? t->nrows : 1) : SG_XE_CHUNK;
-    cx.cols = sg_calloc(e->ncols ? e->ncols : 1, sizeof *cx.cols);
-    cx.st = sg_calloc((size_t)e->nnodes, sizeof *cx.st);
-    cx.zeros = sg_calloc(cx.chunk, 1);
-    if (!cx.cols || !cx.st || !cx.zeros) {
-        sg_error_nomem(err);
-        goto done;
-    }
-    for (size_t k = 0; k < e->ncols; k++) {
-        sg_column *c = sg_table_col(t, e->colnames[k]);
-        if (!c) {
-            sg_error_set(err, SG_EINVAL, "expression \"%.200s\" uses column '%s', which this dataset does not have",
-                         e->src, e->colnames[k]);
-            goto done;
-        }
-        if (c->type != e->coltypes[k]) {
-            sg_error_set(err, SG_EINVAL, "expression \"%.200s\": column '%s' is %s in this dataset but was %s when the expression was parsed",
-                         e->src, e->colnames[k], sg_type_name(c->type), sg_type_name(e->coltypes[k]));
-            goto done;
-        }
-        if (c->n != t->nrows) {
-            sg_error_set(err, SG_EINVAL, "column '%s' has %zu values but the dataset has %zu rows",
-                         c->name, c->n, t->nrows);
-            goto done;
-        }
-        cx.cols[k] = c;
-    }
-    for (size_t off = 0; off < t->nrows; off += SG_XE_CHUNK) {
-        size_t len = t->nrows - off < SG_XE_CHUNK ? t->nrows - off : SG_XE_CHUNK;
-        xvec v;
-        if (eval_node(&cx, e->root, off, len, &v) || sink(ud, &v, off, len, err))
-            goto done;
-    }
-    rc = 0;
-done:
-    for (int k = 0; cx.st && k < e->nnodes; k++) {
-        xstate *st = &cx.st[k];
-        sg_free(st->buf);
-        sg_free(st->na);
-        for (int j = 0; j < 3; j++)
-            sg_free(st->tmp[j]);
-        sg_free(st->memo[0]);
-        sg_free(st->memo[1]);
-        sg_dict_release(st->odict);
-    }
-    sg_free(cx.st);
-    sg_free(cx.cols);
-    sg_free(cx.zeros);
-    sg_free(cx.sbuf);
-    return rc;
-}
-
-typedef struct colsink {
-    sg_column *col;
-    const char *name;
-    sg_type type;
-    int date_only;
-    size_t nrows;
-} colsink;
-
-static int col_sink(void *ud, const xvec *v, size_t off, size_t len, sg_error *err)
-{
-    colsink *s = ud;
-    size_t w = width(s->type);
-    if (!s->col) {
-        s->col = s->type == SG_STRING ? sg_column_new_with_dict(s->name, v->dict, s->nrows)
-                                      : sg_column_new(s->name, s->type, s->nrows);
-        if (!s->col)
-            return sg_error_nomem(err);
-        s->col->date_only = s->date_only;
-    }
-    char *dst = (char *)s->col->data + off * w;
-    memcpy(dst, v->data, len * w);
-    for (size_t i = 0; i < len; i++)
-        if (v->na[i]) {
-            memset(dst + i * w, 0, w);     /* missing slots hold 0 */
-            if (sg_column_set_na(s->col, off + i))
-                return sg_error_nomem(err);
-        }
-    if (s->type == SG_DOUBLE) {     /* no negative zeros in results */
-        double *d = (double *)(void *)dst;
-        for (size_t i = 0; i < len; i++)
-            if (d[i] == 0)
-                d[i] = 0.0;
-    }
-    s->col->n = off + len;
-    return 0;
-}
-
-sg_column *sg_expr_eval(const sg_expr *e, const sg_table *t, const char *name, sg_error *err)
-{
-    if (!e || !t) {
-        sg_error_set(err, SG_EINVAL, "sg_expr_eval: missing expression or dataset");
-        return NULL;
-    }
-    colsink s = { NULL, name ? name : e->src, e->root->type, e->root->date_only, t->nrows };
-    if (run(e, t, col_sink, &s, err)) {
-        sg_column_release(s.col);
-        return NULL;
-    }
-    if (!s.col && !(s.col = sg_column_new(s.name, s.type, 0))) {   /* no rows */
-        sg_error_nomem(err);
-        return NULL;
-    }
-    s.col->date_only = s.date_only;
-    return s.col;
-}
-
-typedef struct rowsink {
-    size_t *rows;
-    size_t n, cap;
-} rowsink;
-
-static int row_sink(void *ud, const xvec *v, size_t off, size_t len, sg_error *err)
-{
-    rowsink *s = ud;
-    const uint8_t *x = v->data;
-    if (s->cap - s->n < len) {
-        size_t nc = s->cap * 2 > s->n + len ? s->cap * 2 : s->n + len;
-        size_t *r = sg_realloc(s->rows, nc * sizeof *r);
-        if (!r)
-            return sg_error_nomem(err);
-        s->rows = r;
-        s->cap = nc;
-    }
-    for (size_t i = 0; i < len; i++)
-        if (x[i] && !v->na[i])
-            s->rows[s->n++] = off + i;
-    return 0;
-}
-
-sg_table *sg_table_filter(const sg_table *t, const char *expr, sg_error *err)
-{
-    if (!t) {
-        sg_error_set(err, SG_EINVAL, "sg_table_filter: missing dataset");
-        return NULL;
-    }
-    sg_expr *e = sg_expr_parse(expr, t, err);
-    if (!e)
-        return NULL;
-    if (sg_expr_type(e) != SG_BOOL) {
-        sg_error_set(err, SG_EINVAL, "filter \"%.200s\" must be a condition (true/false), but it gives %s values",
-                     expr, sg_type_name(sg_expr_type(e)));
-        sg_expr_free(e);
-        return NULL;
-    }
-    rowsink s = { NULL, 0, 0 };
-    sg_table *o = NULL;
-    if (run(e, t, row_sink, &s, err) == 0)
-        o = sg_table_take(t, s.rows, s.n, err);
-    sg_free(s.rows);
-    sg_expr_free(e);
-    return o;
-}
-
-sg_table *sg_table_filter_mask(const sg_table *t, const uint8_t *mask, sg_error *err)
-{
-    if (!t || (!mask && t->nrows)) {
-        sg_error_set(err, SG_EINVAL, "sg_table_filter_mask: missing dataset or mask");
-        return NULL;
-    }
-    size_t n = 0;
-    for (size_t i = 0; i < t->nrows; i++)
-        n += mask[i] != 0;
-    size_t *rows = sg_malloc((n ? n : 1) * sizeof *rows);
-    if (!rows) {
-        sg_error_nomem(err);
-        return NULL;
-    }
-    for (size_t i = 0, k = 0; i < t->nrows; i++)
-        if (mask[i])
-            rows[k++] = i;
-    sg_table *o = sg_table_take(t, rows, n, err);
-    sg_free(rows);
-    return o;
-}
-
-sg_table *sg_table_derive(const sg_table *t, const char *name, const char *expr, sg_error *err)
-{
-    if (!t || !name || !*name) {
-        sg_error_set(err, SG_EINVAL, "derive: %s", !t ? "missing dataset" : "the new column needs a name");
-        return NULL;
-    }
-    sg_expr *e = sg_expr_parse(expr, t, err);
-    if (!e)
-        return NULL;
-    sg_column *c = sg_expr_eval(e, t, name, err);
-    sg_expr_free(e);
-    if (!c)
-        return NULL;
-    sg_table *o = sg_table_share(t);
-    if (!o) {
-        sg_column_release(c);
-        sg_error_nomem(err);
-        return NULL;
-    }
-    if (sg_table_set(o, c, err) != 0) {
-        sg_table_free(o);
-        return NULL;
-    }
-    o->nrows = t->nrows;
-    return o;
 }

@@ -85,48 +85,73 @@ static int need_odict(xctx *cx, xstate *st)
     return 0;
 }
 
-/* Row-wise choice between x and y (if, coalesce): pick_y[i] selects y;
- * force[i] (may be NULL) makes the row missing. */
+/* o[i] = py[i] ? b[i] : a[i] for values of w bytes (8, 4 or 1), without
+ * branches: py is 0/1 per row (a missing flag or a negated condition). */
+static void select_w(void *o, const void *a, const void *b, const uint8_t *py, size_t len, size_t w)
+{
+    if (w == 1) {
+        uint8_t *ob = o;
+        const uint8_t *ab = a, *bb = b;
+        size_t i = 0;
+        for (; i + 8 <= len; i += 8) {
+            uint64_t m = sg_xe_nz8(sg_xe_ld8(py + i)) * 0xff;
+            sg_xe_st8(ob + i, (sg_xe_ld8(bb + i) & m) | (sg_xe_ld8(ab + i) & ~m));
+        }
+        for (; i < len; i++)
+            ob[i] = py[i] ? bb[i] : ab[i];
+    } else if (w == 4) {
+        for (size_t i = 0; i < len; i++) {
+            uint32_t x, y, m = 0u - (uint32_t)(py[i] != 0);
+            memcpy(&x, (const char *)a + i * 4, 4);
+            memcpy(&y, (const char *)b + i * 4, 4);
+            x = (y & m) | (x & ~m);
+            memcpy((char *)o + i * 4, &x, 4);
+        }
+    } else {
+        for (size_t i = 0; i < len; i++) {  /* bits, so doubles copy exactly */
+            uint64_t x, y, m = 0u - (uint64_t)(py[i] != 0);
+            memcpy(&x, (const char *)a + i * 8, 8);
+            memcpy(&y, (const char *)b + i * 8, 8);
+            x = (y & m) | (x & ~m);
+            memcpy((char *)o + i * 8, &x, 8);
+        }
+    }
+}
+
+/* Row-wise choice between x and y (if, coalesce): pick_y[i] (0/1) selects
+ * y; force[i] (may be NULL) makes the row missing. */
 static int pick(xctx *cx, const xnode *n, xstate *st, const xvec *x, const xvec *y,
                 const uint8_t *pick_y, const uint8_t *force, size_t len, void *buf, uint8_t *na,
                 xvec *out)
 {
-    for (size_t i = 0; i < len; i++)
-        na[i] = (uint8_t)((force && force[i]) || (pick_y[i] ? y->na[i] : x->na[i]));
+    select_w(na, x->na, y->na, pick_y, len, 1);
+    if (force)
+        sg_xe_or(na, na, force, len);
     switch (n->type) {
     case SG_DOUBLE: {
         const double *a = sg_xe_f64(cx, st, 0, x, len), *b = sg_xe_f64(cx, st, 1, y, len);
-        double *o = buf;
         if (!a || !b)
             return -1;
-        for (size_t i = 0; i < len; i++)
-            o[i] = pick_y[i] ? b[i] : a[i];
+        select_w(buf, a, b, pick_y, len, 8);
         return 0;
     }
     case SG_INT64: case SG_DATETIME: {
         const int64_t *a = sg_xe_i64(cx, st, 0, x, len), *b = sg_xe_i64(cx, st, 1, y, len);
-        int64_t *o = buf;
         if (!a || !b)
             return -1;
-        for (size_t i = 0; i < len; i++)
-            o[i] = pick_y[i] ? b[i] : a[i];
+        select_w(buf, a, b, pick_y, len, 8);
         return 0;
     }
-    case SG_BOOL: {
-        const uint8_t *a = x->data, *b = y->data;
-        uint8_t *o = buf;
-        for (size_t i = 0; i < len; i++)
-            o[i] = pick_y[i] ? b[i] : a[i];
+    case SG_BOOL:
+        select_w(buf, x->data, y->data, pick_y, len, 1);
         return 0;
-    }
     case SG_STRING:
         break;
     }
     const int32_t *a = x->data, *b = y->data;
     int32_t *o = buf;
     if (x->dict == y->dict) {       /* same dictionary: codes pass through */
-        for (size_t i = 0; i < len; i++)
-            o[i] = pick_y[i] ? b[i] : a[i];
+        select_w(buf, a, b, pick_y, len, 4);
         out->dict = x->dict;
         return 0;
     }
@@ -359,8 +384,7 @@ int sg_xe_call(xctx *cx, const xnode *n, xstate *st, const xvec *a, size_t len, 
         const uint8_t *cond = a[0].data;
         if (!sel)
             return -1;
-        for (size_t i = 0; i < len; i++)
-            sel[i] = !cond[i];
+        sg_xe_not(sel, cond, len);
         return pick(cx, n, st, &a[1], &a[2], sel, a[0].na, len, buf, na, out);
     }
     case F_STARTS_WITH: case F_ENDS_WITH: case F_CONTAINS:

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ops.h"
 
@@ -154,6 +155,47 @@ typedef struct xctx {
     sg_error *err;
 } xctx;
 
+/* Byte vectors (values 0/1: bools, missing flags) eight at a time; the
+ * operations work lane by lane, so byte order does not matter. */
+#define SG_XE_ONES UINT64_C(0x0101010101010101)
+#define SG_XE_LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
+
+static inline uint64_t sg_xe_ld8(const uint8_t *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+    return w;
+}
+
+static inline void sg_xe_st8(uint8_t *p, uint64_t w) { memcpy(p, &w, 8); }
+
+/* 1 in each byte of w that is nonzero, else 0 (no carry between bytes:
+ * (b & 0x7f) + 0x7f <= 0xfe). */
+static inline uint64_t sg_xe_nz8(uint64_t w)
+{
+    return ((((w & SG_XE_LOW7) + SG_XE_LOW7) | w) >> 7) & SG_XE_ONES;
+}
+
+/* o[i] = !x[i] */
+static inline void sg_xe_not(uint8_t *o, const uint8_t *x, size_t len)
+{
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8)
+        sg_xe_st8(o + i, sg_xe_nz8(sg_xe_ld8(x + i)) ^ SG_XE_ONES);
+    for (; i < len; i++)
+        o[i] = !x[i];
+}
+
+/* o[i] = a[i] | b[i] */
+static inline void sg_xe_or(uint8_t *o, const uint8_t *a, const uint8_t *b, size_t len)
+{
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8)
+        sg_xe_st8(o + i, sg_xe_ld8(a + i) | sg_xe_ld8(b + i));
+    for (; i < len; i++)
+        o[i] = a[i] | b[i];
+}
+
 int sg_xe_oom(xctx *cx);
 void *sg_xe_scratch(xctx *cx, void **slot);
 int sg_xe_outbufs(xctx *cx, xstate *st, void **buf, uint8_t **na);
@@ -162,5 +204,19 @@ const int64_t *sg_xe_i64(xctx *cx, xstate *st, int slot, const xvec *v, size_t l
 int32_t *sg_xe_memo(xctx *cx, xstate *st, int slot, const sg_dict *d);
 /* Function calls (X_CALL). */
 int sg_xe_call(xctx *cx, const xnode *n, xstate *st, const xvec *a, size_t len, xvec *out);
+/* Bytes per value of a column type in memory. */
+static inline size_t sg_xe_width(sg_type t)
+{
+    return t == SG_BOOL ? 1 : t == SG_STRING ? 4 : 8;
+}
+
+/* expr_eval.c: evaluates node n over rows [off, off + len) of one chunk
+ * into out (expr_run.c runs it chunk after chunk). */
+int sg_xe_eval_node(xctx *cx, const xnode *n, size_t off, size_t len, xvec *out);
+/* For tests only (NULL otherwise): called after each chunk of rows
+ * [off, off + len) is evaluated, before it is stored; a nonzero return
+ * (with err set) fails the evaluation as an error in that chunk would.
+ * Set it only while no evaluation runs. */
+extern int (*sg_xe_test_hook)(size_t off, size_t len, sg_error *err);
 
 #endif

@@ -1,12 +1,16 @@
 /* The expression language: parsing, type errors, every operator and
  * function on a hand-built table, missing values, three-valued logic,
- * filter / derive, chunk boundaries, nesting limits and a parser fuzz. */
+ * filter / derive, chunk boundaries, nesting limits, threaded evaluation
+ * against one thread, and a parser fuzz. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "datetime.h"
+#include "expr_impl.h"
 #include "mem.h"
 #include "ops.h"
 #include "tap.h"
@@ -554,6 +558,207 @@ static void test_big(void)
     sg_table_free(t);
 }
 
+/* ---- threaded evaluation (tables of SG_XE_PAR_MIN rows or more) ---- */
+
+#define TN 100000
+#define TCHUNKS ((TN + SG_XE_CHUNK - 1) / SG_XE_CHUNK)
+
+static pthread_t main_thread;
+static int chunk_elsewhere[TCHUNKS];   /* chunk evaluated off the main thread */
+static size_t fail_at[2] = { SIZE_MAX, SIZE_MAX };
+static int slow_first_half;
+
+/* Records which thread ran each chunk (disjoint slots: no race); fails the
+ * chunks holding a fail_at row; can slow the first half down so that a
+ * later range fails first in time. */
+static int probe(size_t off, size_t len, sg_error *err)
+{
+    chunk_elsewhere[off / SG_XE_CHUNK] = !pthread_equal(pthread_self(), main_thread);
+    if (slow_first_half && off < TN / 2) {
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    for (int k = 0; k < 2; k++)
+        if (fail_at[k] >= off && fail_at[k] < off + len)
+            return sg_error_set(err, SG_EDATA, "injected failure at row %zu", fail_at[k]);
+    return 0;
+}
+
+static int chunks_elsewhere(void)
+{
+    int n = 0;
+    for (int k = 0; k < TCHUNKS; k++) {
+        n += chunk_elsewhere[k];
+        chunk_elsewhere[k] = 0;
+    }
+    return n;
+}
+
+static sg_table *thread_table(void)
+{
+    sg_column *c[5] = {
+        sg_column_new("q", SG_INT64, TN), sg_column_new("p", SG_DOUBLE, TN),
+        sg_column_new("b", SG_BOOL, TN), sg_column_new("s", SG_STRING, TN),
+        sg_column_new("d", SG_DATETIME, TN),
+    };
+    char buf[32];
+    for (size_t i = 0; i < TN; i++) {
+        i % 7 == 3 ? sg_column_push_na(c[0]) : sg_column_push_i64(c[0], (int64_t)(i * 7919 % 100003) - 50000);
+        i % 11 == 5 ? sg_column_push_na(c[1]) : sg_column_push_f64(c[1], ((double)(i % 2001) - 1000) / 8);
+        i % 13 == 1 ? sg_column_push_na(c[2]) : sg_column_push_bool(c[2], (i * 31) % 5 < 2);
+        int k = snprintf(buf, sizeof buf, "v%zu", (i * 104729) % 301);
+        i % 17 == 2 ? sg_column_push_na(c[3]) : sg_column_push_str(c[3], buf, (size_t)k);
+        i % 19 == 4 ? sg_column_push_na(c[4]) : sg_column_push_i64(c[4], 1291161600 + (int64_t)i * 3607);
+    }
+    sg_table *t = sg_table_new();
+    for (int k = 0; k < 5; k++)
+        sg_table_add(t, c[k], NULL);
+    return t;
+}
+
+/* Same type, values (bit for bit; string codes and their texts) and
+ * missing flags. */
+static int same_column(const sg_column *a, const sg_column *b)
+{
+    if (!a || !b || a->type != b->type || a->n != b->n || a->date_only != b->date_only)
+        return 0;
+    size_t w = a->type == SG_BOOL ? 1 : a->type == SG_STRING ? 4 : 8;
+    for (size_t i = 0; i < a->n; i++) {
+        int na = sg_column_is_na(a, i);
+        if (na != sg_column_is_na(b, i) ||
+            memcmp((const char *)a->data + i * w, (const char *)b->data + i * w, w) != 0)
+            return 0;
+    }
+    if (a->type == SG_STRING) {
+        if (sg_dict_size(a->dict) != sg_dict_size(b->dict))
+            return 0;
+        for (size_t k = 0; k < sg_dict_size(a->dict); k++) {
+            size_t la, lb;
+            const char *sa = sg_dict_str(a->dict, (int32_t)k, &la), *sb = sg_dict_str(b->dict, (int32_t)k, &lb);
+            if (la != lb || memcmp(sa, sb, la) != 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_threads(void)
+{
+    static const char *exprs[] = {
+        /* numbers */
+        "q * 3 - 7", "q / 4", "p * q", "p / (q % 5)", "-p", "round(p, 1)", "log(p)",
+        "abs(q - 50000) % 1000", "pow(p, 2) + sqrt(p)", "min(q, p)", "1 + 2",
+        /* datetimes */
+        "d + 3", "d - q / 1000", "year(d) * 100 + month(d)", "days_between(d, d + 1.5)",
+        /* bools and the clean tag */
+        "q > 0 and b", "not b or p < 0", "is_missing(s)", "coalesce(b, q > 10)",
+        "if(b, q, -q)", "if(b, p, 0.5)", "s in ('v1', 'v2')", "starts_with(s, 'v1')",
+        "s < 'v5'", "length(s)", "lower(s) == 'v3'", "q in (1, 2, 3) or p in (0.5, -1)",
+        "if(coalesce(not is_missing(s), false), if(coalesce(q > 0, false), if(coalesce(p > 0, false), 0, 3), 2), 1)",
+        /* strings: evaluated on one thread, same dictionary codes */
+        "lower(s)", "upper(s)", "if(b, s, 'none')", "coalesce(s, 'missing')", "s",
+    };
+    const size_t nx = sizeof exprs / sizeof *exprs;
+    sg_table *t = thread_table();
+    sg_error err;
+    main_thread = pthread_self();
+    sg_xe_test_hook = probe;
+    for (size_t k = 0; k < nx; k++) {
+        setenv("SG_THREADS", "1", 1);
+        sg_column *one = ev(t, exprs[k]);
+        int off1 = chunks_elsewhere();
+        setenv("SG_THREADS", "2", 1);
+        sg_column *two = ev(t, exprs[k]);
+        int off2 = chunks_elsewhere();
+        setenv("SG_THREADS", "7", 1);
+        sg_column *seven = ev(t, exprs[k]);
+        int off7 = chunks_elsewhere();
+        int str = one && one->type == SG_STRING;
+        tap_ok(one && same_column(one, two) && same_column(one, seven),
+               "threads give the one-thread result: %s", exprs[k]);
+        tap_ok(off1 == 0 && (str ? off2 == 0 && off7 == 0 : off2 == TCHUNKS - TCHUNKS / 2 && off7 == TCHUNKS - TCHUNKS / 7),
+               "  ... on %s (chunks off the main thread: %d, %d, %d)",
+               str ? "one thread (string result)" : "2 and 7 threads", off1, off2, off7);
+        sg_column_release(one);
+        sg_column_release(two);
+        sg_column_release(seven);
+    }
+    sg_column *cq = ev(t, "q / 4");
+    tap_ok(cq && sg_column_is_na(cq, 3) && !sg_column_is_na(cq, 4) &&
+           sg_column_num(cq, 99999) == (double)((int64_t)(99999ull * 7919 % 100003) - 50000) / 4,
+           "threaded values are the right ones");
+    sg_column_release(cq);
+
+    /* filters */
+    static const char *filters[] = { "q > 0 and b", "not coalesce(starts_with(s, 'v2'), false)", "is_missing(p)",
+                                     "q > 1e9", "not is_missing(q)", "true" };
+    for (size_t k = 0; k < sizeof filters / sizeof *filters; k++) {
+        /* reference: sg_table_take of the rows where the condition holds */
+        sg_column *cond = ev(t, filters[k]);
+        size_t *rows = sg_malloc(TN * sizeof *rows), nr = 0;
+        for (size_t i = 0; cond && rows && i < TN; i++)
+            if (!sg_column_is_na(cond, i) && sg_column_bools(cond)[i])
+                rows[nr++] = i;
+        sg_table *ref = rows ? sg_table_take(t, rows, nr, &err) : NULL;
+        setenv("SG_THREADS", "1", 1);
+        sg_table *one = sg_table_filter(t, filters[k], &err);
+        setenv("SG_THREADS", "2", 1);
+        sg_table *two = sg_table_filter(t, filters[k], &err);
+        int same = ref && one && two && one->nrows == nr && two->nrows == nr &&
+                   one->ncols == ref->ncols && two->ncols == ref->ncols;
+        for (size_t c = 0; same && c < ref->ncols; c++)
+            same = same_column(ref->cols[c], one->cols[c]) && same_column(ref->cols[c], two->cols[c]) &&
+                   strcmp(ref->cols[c]->name, two->cols[c]->name) == 0 &&
+                   (ref->cols[c]->na != NULL) == (two->cols[c]->na != NULL) &&
+                   ref->cols[c]->dict == two->cols[c]->dict;
+        tap_ok(same, "filter on 1 and 2 threads = take of the kept rows: %s (%zu rows)", filters[k], nr);
+        sg_table_free(ref);
+        sg_table_free(one);
+        sg_table_free(two);
+        sg_free(rows);
+        sg_column_release(cond);
+    }
+    sg_table *f = sg_table_filter(t, "is_missing(p)", &err);
+    tap_is_int(f ? (long long)f->nrows : -1, (TN + 5) / 11, "is_missing(p) keeps every 11th row");
+    sg_table_free(f);
+    chunks_elsewhere();
+
+    /* errors: the first failing chunk in row order is reported */
+    const char *modes[] = { "1", "2" };
+    for (int m = 0; m < 2; m++) {
+        setenv("SG_THREADS", modes[m], 1);
+        fail_at[0] = 90000;
+        sg_error_clear(&err);
+        sg_table *d = sg_table_derive(t, "x", "q * 2", &err);
+        tap_ok(!d && err.code == SG_EDATA && strcmp(err.msg, "injected failure at row 90000") == 0,
+               "SG_THREADS=%s: an error in the second half is reported (%s)", modes[m], err.msg);
+        sg_table_free(d);
+        sg_error_clear(&err);
+        f = sg_table_filter(t, "q > 0", &err);
+        tap_ok(!f && strcmp(err.msg, "injected failure at row 90000") == 0,
+               "SG_THREADS=%s: ... by filter too (%s)", modes[m], err.msg);
+        sg_table_free(f);
+        fail_at[0] = 30000;
+        fail_at[1] = 90000;
+        slow_first_half = 1;     /* the later range fails first in time */
+        sg_error_clear(&err);
+        d = sg_table_derive(t, "x", "p * 2", &err);
+        tap_ok(!d && strcmp(err.msg, "injected failure at row 30000") == 0,
+               "SG_THREADS=%s: of two failing chunks the earlier row's error is reported (%s)", modes[m], err.msg);
+        sg_table_free(d);
+        slow_first_half = 0;
+        fail_at[0] = fail_at[1] = SIZE_MAX;
+    }
+    chunks_elsewhere();
+    setenv("SG_THREADS", "0", 1);
+    sg_column *z = ev(t, "q + 1");
+    tap_ok(z && chunks_elsewhere() == 0, "SG_THREADS=0 means one thread");
+    sg_column_release(z);
+    sg_xe_test_hook = NULL;
+    unsetenv("SG_THREADS");
+    sg_table_free(t);
+}
+
 /* Random strings from the language's alphabet: never crash, always a
  * message on failure. */
 static void test_fuzz(const sg_table *t)
@@ -633,6 +838,7 @@ int main(void)
     test_nesting(t);
     test_filter_derive(t);
     test_big();
+    test_threads();
     test_fuzz(t);
     sg_table_free(t);
     tap_is_int((long long)sg_mem_used(), (long long)base, "no accounted memory left behind");

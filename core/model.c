@@ -39,9 +39,12 @@ const char *sg_model_kind_name(sg_model_kind k)
 void sg_model_libraries(char *buf, size_t size)
 {
     int major = 0, minor = 0, patch = 0;
-    sg_xgb_version(&major, &minor, &patch);
-    snprintf(buf, size, "liblinear %d.%02d, XGBoost %d.%d.%d", liblinear_version / 100,
-             liblinear_version % 100, major, minor, patch);
+    if (sg_xgb_version(&major, &minor, &patch))
+        snprintf(buf, size, "liblinear %d.%02d, XGBoost not found", liblinear_version / 100,
+                 liblinear_version % 100);
+    else
+        snprintf(buf, size, "liblinear %d.%02d, XGBoost %d.%d.%d", liblinear_version / 100,
+                 liblinear_version % 100, major, minor, patch);
 }
 
 static int is_xgb(sg_model_kind k) { return k == SG_MODEL_BOOSTING || k == SG_MODEL_FOREST; }

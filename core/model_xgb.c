@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xgboost/c_api.h>
 
 #include "mem.h"
+#include "xgb_lib.h"
 
 /* XGBoost's message, cleaned for a user: without the "[hh:mm:ss] " stamp,
  * the "src/file.cc:123: " location and the "Stack trace:" section, lines
@@ -275,14 +275,19 @@ static int train(BoosterHandle b, sg_model *m, DMatrixHandle dtrain, DMatrixHand
     return 0;
 }
 
-void sg_xgb_version(int *major, int *minor, int *patch)
+int sg_xgb_version(int *major, int *minor, int *patch)
 {
+    if (sg_xgb_lib_load(NULL))
+        return -1;
     XGBoostVersion(major, minor, patch);
+    return 0;
 }
 
 int sg_xgb_fit(sg_model *m, const sg_matrix *X, const double *y, const double *w,
                const sg_matrix *Xval, const double *yval, sg_error *err)
 {
+    if (sg_xgb_lib_load(err))
+        return SG_EINVAL;
     const sg_model_params *p = &m->params;
     if (p->kind != SG_MODEL_BOOSTING && p->kind != SG_MODEL_FOREST)
         return sg_error_set(err, SG_EINVAL, "xgboost: the model kind is not boosting or forest");
@@ -339,6 +344,8 @@ int sg_xgb_fit(sg_model *m, const sg_matrix *X, const double *y, const double *w
 
 int sg_xgb_predict(const sg_model *m, const sg_matrix *X, double *out, sg_error *err)
 {
+    if (sg_xgb_lib_load(err))
+        return SG_EINVAL;
     return predict_x(m, X, 0, 1, out, err);
 }
 
@@ -346,6 +353,8 @@ int sg_xgb_predict(const sg_model *m, const sg_matrix *X, double *out, sg_error 
  * each row sums to the margin (log-odds / value). */
 sg_matrix *sg_xgb_contributions(const sg_model *m, const sg_matrix *X, sg_error *err)
 {
+    if (sg_xgb_lib_load(err))
+        return NULL;
     sg_matrix *c = sg_matrix_new(X->rows, m->nfeat + 1);
     if (!c) {
         sg_error_nomem(err);
@@ -360,6 +369,8 @@ sg_matrix *sg_xgb_contributions(const sg_model *m, const sg_matrix *X, sg_error 
 
 int sg_xgb_importance(const sg_model *m, double *out, sg_error *err)
 {
+    if (sg_xgb_lib_load(err))
+        return SG_EINVAL;
     if (!m->booster)
         return sg_error_set(err, SG_EINVAL, "xgboost: the model has no booster");
     bst_ulong nf = 0, dim = 0;
@@ -385,6 +396,8 @@ int sg_xgb_importance(const sg_model *m, double *out, sg_error *err)
 
 int sg_xgb_save(const sg_model *m, char **buf, size_t *len, sg_error *err)
 {
+    if (sg_xgb_lib_load(err))
+        return SG_EINVAL;
     *buf = NULL;
     *len = 0;
     if (!m->booster)
@@ -406,6 +419,8 @@ int sg_xgb_save(const sg_model *m, char **buf, size_t *len, sg_error *err)
 
 int sg_xgb_load(sg_model *m, const char *buf, size_t len, sg_error *err)
 {
+    if (sg_xgb_lib_load(err))
+        return SG_EINVAL;
     if (!buf || len == 0)
         return sg_error_set(err, SG_EDATA, "xgboost: no booster bytes to load");
     BoosterHandle b = NULL;

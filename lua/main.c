@@ -478,33 +478,6 @@ static int generate(const char *out, unsigned long long customers, long long see
     return 0;
 }
 
-/* XGBoost's OpenMP threads spin while they wait for work: libgomp's
- * default spins about 300,000 times, and when other processes keep the
- * cores busy the spinning threads take the CPU from the ones with work,
- * making training several times slower.  libgomp reads its settings when
- * it is loaded, before main runs, so the host chooses them and starts
- * itself again, once, unless the environment already set them: a short
- * spin (as fast as the default on an idle machine) or, when the load
- * average already fills the cores, no spinning at all.  Results do not
- * depend on it. */
-static void tune_openmp(char **argv)
-{
-    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
-        return;
-    double load = 0;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &load) != 1)
-            load = 0;
-        fclose(f);
-    }
-    int busy = cpus > 0 && load > (double)cpus - 0.5;
-    if (setenv(busy ? "OMP_WAIT_POLICY" : "GOMP_SPINCOUNT", busy ? "passive" : "10000", 1) == 0)
-        execv("/proc/self/exe", argv);
-    /* exec failed: go on with libgomp's default */
-}
-
 int main(int argc, char **argv)
 {
     host_options o;
@@ -531,8 +504,6 @@ int main(int argc, char **argv)
     int is_demo = !strcmp(o.command, "demo"), is_gen = !strcmp(o.command, "generate");
     if (!is_run && !is_check && !is_demo && !is_gen)
         return usage_error("unknown command '%s'", o.command);
-    if (is_run || is_demo)
-        tune_openmp(argv);
 
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];

@@ -24,7 +24,7 @@ int sg_xgb_importance(const sg_model *m, double *out, sg_error *err);
 int sg_xgb_save(const sg_model *m, char **buf, size_t *len, sg_error *err);
 /* Loads the bytes into m->booster (m->params and m->nfeat already set). */
 int sg_xgb_load(sg_model *m, const char *buf, size_t len, sg_error *err);
-void sg_xgb_release(sg_model *m);
-int sg_xgb_version(int *major, int *minor, int *patch);   /* -1: XGBoost cannot be loaded */   /* frees m->booster; accepts an empty model */
+void sg_xgb_release(sg_model *m);   /* frees m->booster; accepts an empty model */
+int sg_xgb_version(int *major, int *minor, int *patch);   /* -1: XGBoost cannot be loaded */
 
 #endif

@@ -20,12 +20,19 @@ static char failure[600];       /* empty when loaded */
  * (training took three times as long).  Waiting passively instead costs
  * 40% on an idle machine.  libgomp reads its settings when it is loaded,
  * which is now: a short spin, or none when the load average already
- * fills the cores, unless the environment chose already.  Results do not
- * depend on it. */
+ * fills the cores, unless the environment chose already or libgomp was
+ * loaded before (then its settings are fixed).  The choice goes into the
+ * process environment, where libgomp reads it.  Results do not depend on
+ * it. */
 static void tune_openmp(void)
 {
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
         return;
+    void *gomp = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
+    if (gomp) {              /* loaded already (by an OpenMP BLAS, say): too late to choose */
+        dlclose(gomp);
+        return;
+    }
     double load = 0;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     FILE *f = fopen("/proc/loadavg", "r");
@@ -75,11 +82,19 @@ static void load(void)
     for (size_t k = 0; k < sizeof syms / sizeof syms[0]; k++) {
         void *p = dlsym(h, syms[k].name);
         if (!p) {
-            snprintf(failure, sizeof failure, "XGBoost was loaded but has no %s: a version older "
-                     "than 1.7?", syms[k].name);
+            snprintf(failure, sizeof failure, "the XGBoost library loaded has no %s (segmint was "
+                     "built for XGBoost %d.%d)", syms[k].name, XGBOOST_VER_MAJOR, XGBOOST_VER_MINOR);
             return;
         }
         memcpy((char *)&lib + syms[k].off, &p, sizeof p);   /* object to function pointer */
+    }
+    int major = 0, minor = 0, patch = 0;
+    lib.version(&major, &minor, &patch);
+    if (major != XGBOOST_VER_MAJOR || minor < XGBOOST_VER_MINOR) {
+        snprintf(failure, sizeof failure, "XGBoost %d.%d.%d was loaded, but segmint was built for "
+                 "%d.%d or a later %d.x", major, minor, patch, XGBOOST_VER_MAJOR, XGBOOST_VER_MINOR,
+                 XGBOOST_VER_MAJOR);
+        return;
     }
     sg_xgb = lib;
     failure[0] = '\0';

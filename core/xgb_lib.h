@@ -9,6 +9,7 @@
 #define SG_XGB_LIB_H
 
 #include <xgboost/c_api.h>
+#include <xgboost/version_config.h>
 
 #include "error.h"
 

@@ -26,6 +26,18 @@ local KNOWN = { kind = true, task = true, label = true, positive = true, feature
   eta = true, weights = true }
 for _, k in ipairs(PASS) do KNOWN[k] = true end
 
+-- the kinds each kind-specific option applies to
+local TREES = { boosting = true, forest = true }
+local APPLIES = {
+  C = { logistic = true }, penalty = { logistic = true }, tol = { logistic = true },
+  lambda = { ridge = true },
+  n_estimators = TREES, max_depth = TREES, subsample = TREES, colsample = TREES,
+  min_child_weight = TREES, reg_lambda = TREES, learning_rate = TREES, eta = TREES, threads = TREES,
+  early_stopping_rounds = { boosting = true },
+  weights = { linear = true, ridge = true, boosting = true, forest = true },
+  class_weight = { logistic = true, boosting = true, forest = true },
+}
+
 local Model = {}
 Model.__index = Model
 
@@ -51,6 +63,19 @@ local function normalise(spec)
   s.kind = s.kind or "logistic"
   if s.kind ~= "logistic" and s.kind ~= "linear" and s.kind ~= "ridge" and s.kind ~= "boosting" and s.kind ~= "forest" then
     fail("model: unknown kind '%s' (logistic, linear, ridge, boosting or forest)", tostring(s.kind))
+  end
+  -- an option of another kind would be silently ignored: say so instead
+  local given = {}
+  for k in pairs(spec) do given[#given + 1] = k end
+  table.sort(given)
+  for _, k in ipairs(given) do
+    local kinds = APPLIES[k]
+    if kinds and not kinds[s.kind] then
+      local list = {}
+      for kind in pairs(kinds) do list[#list + 1] = kind end
+      table.sort(list)
+      fail("model: option '%s' does not apply to kind '%s' (it is for %s)", k, s.kind, table.concat(list, ", "))
+    end
   end
   s.task = s.task or KIND_TASK[s.kind] or "classify"
   if type(s.label) ~= "string" then fail("model: 'label' (the column to predict) is required") end

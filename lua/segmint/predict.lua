@@ -206,7 +206,8 @@ function M.check(cfg)
     error("analysis: models.numeric names columns of the customers file: give models.customers too", 0)
   end
   if cfg.features ~= nil and type(cfg.features) ~= "table" then bad("features", "a table of names (rules.features)") end
-  for what, kinds in pairs { churn = CHURN_KINDS, clv = VALUE_KINDS } do
+  for _, wk in ipairs { { "churn", CHURN_KINDS }, { "clv", VALUE_KINDS } } do
+    local what, kinds = wk[1], wk[2]
     local m = cfg[what]
     if m ~= nil then
       if type(m) ~= "table" then bad(what, "a table of model options") end
@@ -220,6 +221,16 @@ function M.check(cfg)
         error("analysis: the churn horizon is models.horizon_days, not models.churn.horizon_days", 0)
       end
       check_whole(m, "horizon_days", 1, 3650)
+    end
+  end
+  -- the model options themselves, as segmint.model will see them
+  local models = require "segmint.models"
+  for _, w in ipairs { { "churn", "classify" }, { "clv", "regress" } } do
+    if cfg[w[1]] ~= nil then
+      local ok, msg = pcall(models.new, model_spec(w[1], cfg[w[1]], w[2], "label", {}, {}, 42))
+      if not ok then
+        error(string.format("analysis: models.%s: %s", w[1], tostring(msg):gsub("^.-model: ", "")), 0)
+      end
     end
   end
 end

@@ -113,6 +113,10 @@ run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/mo" --set data="$work/a/da
 is "$code" 1 "misspelt models option: exit 1"
 like "$err" "models\.horizon_day is not an option \(did you mean 'horizon_days'\?\)" "misspelt models option: named, with a suggestion"
 unlike "$err" "loaded dataset" "misspelt models option: reported before loading the data"
+sed -i 's/models = { horizon_day = 90,/models = { clv = { max_depth = 6 }, horizon_days = 90,/' "$work/edit/demo.lua"
+run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/mk" --set data="$work/a/data"
+is "$code" 1 "a boosting option for the ridge spend model: exit 1"
+like "$err" "models\.clv: option 'max_depth' does not apply to kind 'ridge' \(it is for boosting, forest\)" "a boosting option for the ridge spend model: named, not ignored"
 
 # a customers file that repeats a customer is refused (it would repeat the customer in every join)
 mkdir -p "$work/dup" && cp "$work/a/data/"*.csv "$work/dup/"

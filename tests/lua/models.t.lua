@@ -114,8 +114,10 @@ for _, kind in ipairs { "logistic", "boosting" } do
   local b = heavy:predict(test):stats("prediction").mean
   t.ok(b > a + 0.05, string.format("%s: class weight 3 on churners raises the mean prediction (%.3f -> %.3f)", kind, a, b))
 end
-t.raises(function() sg.model { kind = "linear", task = "regress", label = "value", features = features, class_weight = "balanced" }:fit(train) end,
+t.raises(function() sg.model { kind = "boosting", task = "regress", label = "value", features = features, class_weight = "balanced" }:fit(train) end,
   "classifiers only", "class weights on a regression are refused")
+t.raises(function() sg.model { kind = "ridge", task = "regress", label = "value", features = features, max_depth = 6 } end,
+  "option 'max_depth' does not apply to kind 'ridge' %(it is for boosting, forest%)", "an option of another kind is refused, not ignored")
 
 -- cross-validation
 local cv = sg.cross_validate({ kind = "logistic", label = "churned", features = features }, ds, { k = 4, seed = 1 })
@@ -124,7 +126,8 @@ t.ok(cv.mean.auc > 0.83 and cv.sd.auc < 0.05, string.format("cv AUC %.3f +- %.3f
 
 -- regression
 for _, kind in ipairs { "linear", "ridge", "boosting" } do
-  local m = sg.model { kind = kind, task = "regress", label = "value", features = features, lambda = 1 }:fit(train)
+  local m = sg.model { kind = kind, task = "regress", label = "value", features = features,
+    lambda = kind == "ridge" and 1 or nil }:fit(train)
   local met = m:evaluate(test)
   t.ok(met.rmse < 8 and met.r2 > 0.85, string.format("%s regression: RMSE %.2f, R2 %.3f", kind, met.rmse, met.r2))
 end

@@ -107,23 +107,12 @@ static int check_columns(sg_feat_state *f, const sg_table *tx, sg_error *err)
 
 /* ---- rows ---- */
 
-static inline int amount_of(const sg_column *c, size_t i, double *out)
-{
-    if (sg_column_is_na(c, i))
-        return -1;
-    switch (c->type) {
-    case SG_DOUBLE: *out = sg_column_f64(c)[i]; return isnan(*out) ? -1 : 0;
-    case SG_BOOL: *out = sg_column_bools(c)[i]; return 0;
-    default: *out = (double)sg_column_i64(c)[i]; return 0;
-    }
-}
-
 /* 0: the row is used (amount set), 1: a value is missing. */
 static inline int row_missing(const sg_feat_state *f, size_t i, double *amount)
 {
     return sg_column_is_na(f->cust, i) || sg_column_is_na(f->date, i) ||
            (f->cust->type == SG_DOUBLE && isnan(sg_column_f64(f->cust)[i])) ||
-           amount_of(f->amt, i, amount);
+           sg_num_value(f->amt, i, amount);
 }
 
 static uint32_t new_customer(sg_feat_state *f)

@@ -1,6 +1,7 @@
-/* 64-bit keys of column values and an open-addressing map from such keys
- * to 32-bit indexes: what per-customer aggregation (rfm.c, features*.c)
- * uses to find a customer or an invoice. */
+/* 64-bit keys and numeric values of column cells, and an open-addressing
+ * map from such keys to 32-bit indexes: what per-customer aggregation
+ * (rfm.c, features*.c) uses to find a customer or an invoice and read an
+ * amount. */
 #ifndef SG_KEYMAP_H
 #define SG_KEYMAP_H
 
@@ -53,6 +54,19 @@ static inline int sg_any_key(const sg_column *c, size_t i, uint64_t *key)
         *key = sg_num_key(c, i);
         return 0;
     default: *key = (uint64_t)sg_column_i64(c)[i]; return 0;
+    }
+}
+
+/* The value of a numeric column (int64, double, bool) as a double: 0 with
+ * *out set, -1 when missing (or NaN).  Inline for per-row loops. */
+static inline int sg_num_value(const sg_column *c, size_t i, double *out)
+{
+    if (sg_column_is_na(c, i))
+        return -1;
+    switch (c->type) {
+    case SG_DOUBLE: *out = sg_column_f64(c)[i]; return isnan(*out) ? -1 : 0;
+    case SG_BOOL: *out = sg_column_bools(c)[i]; return 0;
+    default: *out = (double)sg_column_i64(c)[i]; return 0;
     }
 }
 

@@ -145,23 +145,12 @@ typedef struct agg {
     pair_set per_set, day_set;
 } agg;
 
-static inline int amount_of(const sg_column *c, size_t i, double *out)
-{
-    if (sg_column_is_na(c, i))
-        return -1;
-    switch (c->type) {
-    case SG_DOUBLE: *out = sg_column_f64(c)[i]; return isnan(*out) ? -1 : 0;
-    case SG_BOOL: *out = sg_column_bools(c)[i]; return 0;
-    default: *out = (double)sg_column_i64(c)[i]; return 0;
-    }
-}
-
 /* 0: the row is used; 1: a value is missing; 2: after as_of. */
 static inline int row_state(const agg *a, size_t i, double *amount)
 {
     if (sg_column_is_na(a->cust, i) || sg_column_is_na(a->date, i) ||
         (a->cust->type == SG_DOUBLE && isnan(sg_column_f64(a->cust)[i])) ||
-        amount_of(a->amt, i, amount))
+        sg_num_value(a->amt, i, amount))
         return 1;
     return a->o->has_as_of && sg_column_i64(a->date)[i] > a->o->as_of ? 2 : 0;
 }

@@ -25,35 +25,11 @@ M.FEATURES = { "recency_days", "frequency", "monetary", "avg_basket", "tenure_da
   "ipt_sd_days", "spend_last_90d", "spend_prev_90d", "spend_change_90d", "distinct_items",
   "distinct_categories", "returned_share" }
 
--- Days since 1970-01-01 of a civil date, and back (proleptic Gregorian).
-local function days_from_civil(y, m, d)
-  y = m <= 2 and y - 1 or y
-  local era = (y >= 0 and y or y - 399) // 400
-  local yoe = y - era * 400
-  local doy = (153 * (m + (m > 2 and -3 or 9)) + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  return era * 146097 + doe - 719468
-end
-
-local function civil_from_days(z)
-  z = z + 719468
-  local era = (z >= 0 and z or z - 146096) // 146097
-  local doe = z - era * 146097
-  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-  local mp = (5 * doy + 2) // 153
-  local d = doy - (153 * mp + 2) // 5 + 1
-  local m = mp + (mp < 10 and 3 or -9)
-  return m <= 2 and y + 1 or y, m, d
-end
-
--- "YYYY-MM-DD..." minus n days, as "YYYY-MM-DD"
-function M.shift_date(date, n)
-  local y, m, d = date:match("^(%d+)-(%d+)-(%d+)")
-  if not y then error("predict: bad date '" .. tostring(date) .. "'", 2) end
-  local z = days_from_civil(tonumber(y), tonumber(m), tonumber(d)) + n
-  return string.format("%04d-%02d-%02d", civil_from_days(z))
+-- "YYYY-MM-DD..." moved by n days, as "YYYY-MM-DD" (the core's calendar)
+local function shift_date(sg, date, n)
+  local t = sg.time(date:sub(1, 10))
+  if not t then error("predict: bad date '" .. tostring(date) .. "'", 2) end
+  return sg.format_time(t + n * 86400, true)
 end
 
 -- Default settings per model kind (a recipe's churn / clv table overrides them).
@@ -256,7 +232,7 @@ function M.run(sg, cfg, env)
   local res = { horizon = horizon }
 
   -- churn
-  local cutoff = M.shift_date(as_of, -horizon)
+  local cutoff = shift_date(sg, as_of, -horizon)
   local hist, hinfo = feature_table(sg, e, cutoff, horizon)
   if not hinfo.horizon_complete then
     error(string.format("models: the data ends on %s, before the end of the %d days after the training cutoff %s "
@@ -286,7 +262,7 @@ function M.run(sg, cfg, env)
 
   -- value: spend in the clv horizon after the cutoff
   local clv_h = (cfg.clv or {}).horizon_days or horizon
-  local clv_cut = M.shift_date(as_of, -clv_h)
+  local clv_cut = shift_date(sg, as_of, -clv_h)
   local chist, cinfo = feature_table(sg, e, clv_cut, clv_h)
   if #chist >= 20 and cinfo.horizon_complete then
     local ctrain, ctest = sg.split(chist, { test = cfg.test_share or 0.25, seed = seed })

@@ -98,6 +98,12 @@ static int create_beside(const char *path, char *tmp, size_t size)
     return -1;
 }
 
+void sg_json_use_accounted_memory(void)
+{
+    cJSON_Hooks hooks = { sg_malloc, sg_free };
+    cJSON_InitHooks(&hooks);
+}
+
 int sg_json_write_file(const cJSON *root, const char *path, sg_error *err)
 {
     char *text = cJSON_Print(root);

@@ -23,6 +23,10 @@ int sg_json_number(const struct cJSON *item, double *out);
 int sg_json_get_numbers(const struct cJSON *obj, const char *key, double *out, size_t n,
                         const char *path, sg_error *err);
 
+/* Makes cJSON allocate through core/mem.c, so JSON trees and texts count
+ * against the memory cap.  Called once before any cJSON use (sg_open). */
+void sg_json_use_accounted_memory(void);
+
 /* Writes the JSON text (indented, with a final newline) to a temporary
  * file beside path and renames it over path: a failure never leaves a
  * half-written file. */

@@ -14,6 +14,7 @@ typedef union sg_mem_header {
 static atomic_size_t used_bytes;
 static atomic_size_t peak_bytes;
 static atomic_size_t limit_bytes;
+static atomic_int limit_hit;
 
 static void note_peak(size_t now)
 {
@@ -32,8 +33,10 @@ int sg_mem_account(ptrdiff_t delta)
     size_t limit = atomic_load(&limit_bytes);
     size_t cur = atomic_load(&used_bytes);
     for (;;) {
-        if (limit && (cur > limit || add > limit - cur))
+        if (limit && (cur > limit || add > limit - cur)) {
+            atomic_store(&limit_hit, 1);
             return 0;
+        }
         if (atomic_compare_exchange_weak(&used_bytes, &cur, cur + add))
             break;
     }
@@ -114,5 +117,10 @@ char *sg_strdup(const char *s)
 
 size_t sg_mem_used(void) { return atomic_load(&used_bytes); }
 size_t sg_mem_peak(void) { return atomic_load(&peak_bytes); }
-void sg_mem_set_limit(size_t bytes) { atomic_store(&limit_bytes, bytes); }
+void sg_mem_set_limit(size_t bytes)
+{
+    atomic_store(&limit_bytes, bytes);
+    atomic_store(&limit_hit, 0);
+}
+int sg_mem_limit_hit(void) { return atomic_load(&limit_hit); }
 size_t sg_mem_limit(void) { return atomic_load(&limit_bytes); }

@@ -19,6 +19,9 @@ size_t sg_mem_peak(void);
 /* 0 means no limit.  Allocations that would pass the limit return NULL. */
 void sg_mem_set_limit(size_t bytes);
 size_t sg_mem_limit(void);
+/* Whether an allocation was refused because of the limit since it was
+ * last set (so an "out of memory" failure can be reported as the cap). */
+int sg_mem_limit_hit(void);
 /* For allocators outside the core (the Lua heap in the host): try to
  * account `delta` bytes (negative to release).  Returns 0 when the limit
  * would be passed, in which case nothing is accounted. */

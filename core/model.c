@@ -173,6 +173,35 @@ static sg_model *model_alloc(const sg_model_params *p, size_t nfeat, sg_error *e
     return m;
 }
 
+/* What the learning libraries allocate outside core/mem.c while they
+ * work on rows x cols (XGBoost: its data matrix of 8 bytes a value, the
+ * quantised index, gradients and the output of `out_width` floats a row;
+ * liblinear: its solver's vectors), estimated from the shape and reserved
+ * against the memory cap for the duration of the call (docs/host.md). */
+static size_t library_bytes(sg_model_kind kind, size_t rows, size_t cols, size_t out_width)
+{
+    double b = is_xgb(kind) ? (double)rows * ((double)cols * 12.0 + (double)out_width * 4.0 + 48.0) + 8e6
+                            : (double)rows * 48.0 + (double)cols * 64.0;
+    return b > (double)(SIZE_MAX / 2) ? SIZE_MAX / 2 : (size_t)b;
+}
+
+static int reserve_library(sg_model_kind kind, size_t rows, size_t cols, size_t out_width, size_t *held,
+                           sg_error *err)
+{
+    *held = library_bytes(kind, rows, cols, out_width);
+    if (sg_mem_account((ptrdiff_t)*held))
+        return 0;
+    *held = 0;
+    return sg_error_set(err, SG_ENOMEM, "model: %s on %zu rows x %zu features needs about %.0f MB more "
+                        "than the memory limit allows", is_xgb(kind) ? "XGBoost" : "liblinear", rows, cols,
+                        (double)library_bytes(kind, rows, cols, out_width) / 1048576.0);
+}
+
+static void release_library(size_t held)
+{
+    sg_mem_account(-(ptrdiff_t)held);
+}
+
 sg_model *sg_model_fit(const sg_model_params *p, const sg_matrix *X, const double *y,
                        const double *w, const sg_matrix *Xval, const double *yval, sg_error *err)
 {
@@ -191,8 +220,14 @@ sg_model *sg_model_fit(const sg_model_params *p, const sg_matrix *X, const doubl
     sg_model *m = model_alloc(p, X->cols, err);
     if (!m)
         return NULL;
+    size_t held;
+    if (reserve_library(p->kind, X->rows + (use_val ? Xval->rows : 0), X->cols, 1, &held, err)) {
+        sg_model_free(m);
+        return NULL;
+    }
     int rc = is_xgb(p->kind) ? sg_xgb_fit(m, X, y, w, use_val ? Xval : NULL, use_val ? yval : NULL, err)
                              : sg_linear_fit(m, X, y, w, err);
+    release_library(held);
     if (rc) {
         sg_model_free(m);
         return NULL;
@@ -239,8 +274,14 @@ int sg_model_predict(const sg_model *m, const sg_matrix *X, double *out, sg_erro
         return err ? err->code : SG_EINVAL;
     if (X->rows == 0)   /* nothing to score (XGBoost refuses empty matrices) */
         return 0;
-    if (is_xgb(m->params.kind))
-        return sg_xgb_predict(m, X, out, err);
+    if (is_xgb(m->params.kind)) {
+        size_t held;
+        if (reserve_library(m->params.kind, X->rows, X->cols, 1, &held, err))
+            return err ? err->code : SG_ENOMEM;
+        int rc = sg_xgb_predict(m, X, out, err);
+        release_library(held);
+        return rc;
+    }
     for (size_t i = 0; i < X->rows; i++) {
         const double *r = sg_matrix_row(X, i);
         double z = m->intercept;
@@ -255,8 +296,14 @@ sg_matrix *sg_model_contributions(const sg_model *m, const sg_matrix *X, sg_erro
 {
     if (check_input(m, X, err))
         return NULL;
-    if (is_xgb(m->params.kind) && X->rows > 0)
-        return sg_xgb_contributions(m, X, err);
+    if (is_xgb(m->params.kind) && X->rows > 0) {
+        size_t held;
+        if (reserve_library(m->params.kind, X->rows, X->cols, X->cols + 1, &held, err))
+            return NULL;
+        sg_matrix *c = sg_xgb_contributions(m, X, err);
+        release_library(held);
+        return c;
+    }
     sg_matrix *c = sg_matrix_new(X->rows, m->nfeat + 1);
     if (!c) {
         sg_error_nomem(err);

@@ -209,6 +209,31 @@ done:
 
 /* ---- least squares and ridge (GSL) ---- */
 
+/* GSL allocates its least-squares workspace itself: A (n x p), Q and QSI
+ * (p x p), t (n), S, xt and D (p).  Its size is reserved against the
+ * memory cap while it lives. */
+static gsl_multifit_linear_workspace *multifit_alloc(size_t n, size_t p, size_t *held)
+{
+    *held = 8 * (n * p + 2 * p * p + n + 3 * p);
+    if (!sg_mem_account((ptrdiff_t)*held)) {
+        *held = 0;
+        return NULL;
+    }
+    gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc(n, p);
+    if (!ws) {
+        sg_mem_account(-(ptrdiff_t)*held);
+        *held = 0;
+    }
+    return ws;
+}
+
+static void multifit_free(gsl_multifit_linear_workspace *ws, size_t held)
+{
+    if (ws)
+        gsl_multifit_linear_free(ws);
+    sg_mem_account(-(ptrdiff_t)held);
+}
+
 static int gsl_fail(sg_error *err, const char *what, int status)
 {
     return sg_error_set(err, SG_EINVAL, "%s: GSL failed: %s", what, gsl_strerror(status));
@@ -225,6 +250,7 @@ static int fit_ols(sg_model *m, const sg_matrix *X, const double *y, const doubl
     double *cb = sg_malloc(q * sizeof *cb);
     double *covb = sg_malloc(q * q * sizeof *covb);
     gsl_multifit_linear_workspace *ws = NULL;
+    size_t held = 0;
     int rc = SG_OK;
     if (!a || !yb || (w && !wb) || !cb || !covb) {
         rc = sg_error_nomem(err);
@@ -238,7 +264,7 @@ static int fit_ols(sg_model *m, const sg_matrix *X, const double *y, const doubl
         if (w)
             wb[i] = w[i];
     }
-    ws = gsl_multifit_linear_alloc(nr, q);
+    ws = multifit_alloc(nr, q, &held);
     if (!ws) {
         rc = sg_error_nomem(err);
         goto done;
@@ -275,8 +301,7 @@ static int fit_ols(sg_model *m, const sg_matrix *X, const double *y, const doubl
     m->intercept = cb[0];
     memcpy(m->coef, cb + 1, p * sizeof *cb);
 done:
-    if (ws)
-        gsl_multifit_linear_free(ws);
+    multifit_free(ws, held);
     sg_free(a);
     sg_free(yb);
     sg_free(wb);
@@ -308,6 +333,7 @@ static int fit_ridge(sg_model *m, const sg_matrix *X, const double *y, const dou
     double *a = sg_calloc(nr * p, sizeof *a);
     double *yb = sg_calloc(nr, sizeof *yb);
     gsl_multifit_linear_workspace *ws = NULL;
+    size_t held = 0;
     int rc = SG_OK;
     if (!a || !yb) {
         rc = sg_error_nomem(err);
@@ -320,7 +346,7 @@ static int fit_ridge(sg_model *m, const sg_matrix *X, const double *y, const dou
             a[i * p + j] = s * (x[j] - m->xmean[j]);
         yb[i] = s * (y[i] - ymean);
     }
-    ws = gsl_multifit_linear_alloc(nr, p);
+    ws = multifit_alloc(nr, p, &held);
     if (!ws) {
         rc = sg_error_nomem(err);
         goto done;
@@ -347,8 +373,7 @@ static int fit_ridge(sg_model *m, const sg_matrix *X, const double *y, const dou
     }
     m->intercept = icpt;
 done:
-    if (ws)
-        gsl_multifit_linear_free(ws);
+    multifit_free(ws, held);
     sg_free(a);
     sg_free(yb);
     if (rc) {

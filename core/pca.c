@@ -74,6 +74,9 @@ sg_pca *sg_pca_fit(const sg_matrix *x, size_t ncomp, sg_error *err)
     size_t M = tall ? n : p, N = tall ? p : n;   /* the decomposed matrix is M x N, M >= N */
     gsl_matrix *A = NULL, *V = NULL;
     gsl_vector *S = NULL, *work = NULL;
+    gsl_matrix_view Av, Vv;
+    gsl_vector_view Sv, Wv;
+    double *buf = NULL;      /* A, V, S and work in one accounted block */
     sg_pca *res = sg_calloc(1, sizeof *res);
     if (!res)
         goto nomem;
@@ -86,14 +89,18 @@ sg_pca *sg_pca_fit(const sg_matrix *x, size_t ncomp, sg_error *err)
     if (!res->mean || !res->components || !res->explained_variance ||
         !res->explained_variance_ratio)
         goto nomem;
-    /* GSL allocates with malloc: outside the accounted allocator, like all
-     * GSL workspaces in the core. */
-    A = gsl_matrix_alloc(M, N);
-    V = gsl_matrix_alloc(N, N);
-    S = gsl_vector_alloc(N);
-    work = gsl_vector_alloc(N);
-    if (!A || !V || !S || !work)
+    /* the SVD's matrices live in memory of the accounted allocator, seen
+     * by GSL through views */
+    if (M > SIZE_MAX / sizeof *buf / N || (buf = sg_malloc((M * N + N * N + 2 * N) * sizeof *buf)) == NULL)
         goto nomem;
+    Av = gsl_matrix_view_array(buf, M, N);
+    Vv = gsl_matrix_view_array(buf + M * N, N, N);
+    Sv = gsl_vector_view_array(buf + M * N + N * N, N);
+    Wv = gsl_vector_view_array(buf + M * N + N * N + N, N);
+    A = &Av.matrix;
+    V = &Vv.matrix;
+    S = &Sv.vector;
+    work = &Wv.vector;
 
     for (size_t i = 0; i < n; i++) {
         const double *xi = sg_matrix_row(x, i);
@@ -137,19 +144,13 @@ sg_pca *sg_pca_fit(const sg_matrix *x, size_t ncomp, sg_error *err)
         res->explained_variance[k] = s * s / (double)(n - 1);
         res->explained_variance_ratio[k] = total > 0 ? s * s / total : 0.0;
     }
-    gsl_matrix_free(A);
-    gsl_matrix_free(V);
-    gsl_vector_free(S);
-    gsl_vector_free(work);
+    sg_free(buf);
     return res;
 
 nomem:
     sg_error_nomem(err);
 fail:
-    gsl_matrix_free(A);
-    gsl_matrix_free(V);
-    gsl_vector_free(S);
-    gsl_vector_free(work);
+    sg_free(buf);
     sg_pca_free(res);
     return NULL;
 }

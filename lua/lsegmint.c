@@ -6,6 +6,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "embedded.h"
+#include "jsonfile.h"
 #include "lsegmint.h"
 
 int sg_load_embedded(lua_State *L, const char *module)
@@ -65,6 +66,8 @@ int sg_open(lua_State *L)
 {
     /* GSL's default handler aborts the process; the core checks return codes. */
     gsl_set_error_handler_off();
+    /* JSON trees and texts count against the memory cap */
+    sg_json_use_accounted_memory();
     lua_getfield(L, LUA_REGISTRYINDEX, SG_REG_PROGRESS);
     int set = !lua_isnil(L, -1);
     lua_pop(L, 1);

@@ -632,6 +632,35 @@ static void test_json_errors(void)
     sg_matrix_free(X);
 }
 
+/* The learning libraries' own allocations are reserved against the cap
+ * from the data's shape, so a fit that would pass it stops first. */
+static void test_memory_cap(void)
+{
+    size_t n = 20000;
+    double *y = malloc(n * sizeof *y);
+    if (!y)
+        abort();
+    sg_matrix *X = sim(n, 5, 1, y);
+    sg_model_params p;
+    sg_model_params_init(&p, SG_MODEL_BOOSTING, SG_TASK_CLASSIFY);
+    p.n_estimators = 2;
+    sg_error err;
+    size_t used = sg_mem_used();
+    sg_mem_set_limit(used + (size_t)300 * 1024);   /* the data fit, XGBoost's copy of it does not */
+    sg_model *m = sg_model_fit(&p, X, y, NULL, NULL, NULL, &err);
+    tap_ok(!m && err.code == SG_ENOMEM && has(&err, "XGBoost on 20000 rows x 3 features needs about"),
+           "memory cap: XGBoost's own memory is reserved before training");
+    tap_ok(sg_mem_limit_hit(), "memory cap: the refusal is recorded as the cap");
+    sg_mem_set_limit(0);
+    tap_is_int((long long)sg_mem_used(), (long long)used, "memory cap: the reservation was released");
+    m = sg_model_fit(&p, X, y, NULL, NULL, NULL, &err);
+    tap_ok(m != NULL, "memory cap: the same fit works without the cap");
+    tap_is_int((long long)sg_mem_used() - (long long)used > 0, 1, "memory cap: the model itself is accounted");
+    sg_model_free(m);
+    sg_matrix_free(X);
+    free(y);
+}
+
 int main(void)
 {
     test_kinds();
@@ -641,6 +670,7 @@ int main(void)
     test_logistic();
     test_json_kinds();
     test_json_errors();
+    test_memory_cap();
     tap_is_int((long long)sg_mem_used(), 0, "no accounted memory left");
     return tap_done();
 }

@@ -581,7 +581,7 @@ static int kmeans_save(lua_State *L)
 /* segmint.load_kmeans(path) -> model, or nil, message */
 static int l_load_kmeans(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = sgl_check_read_path(L, 1);
     sgl_kmeans *box = new_kmeans_box(L);
     sg_error err;
     box->km = sg_kmeans_load(path, &err);

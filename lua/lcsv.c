@@ -103,7 +103,7 @@ static size_t read_overrides(lua_State *L, int opts, sg_csv_override *ov)
 /* segmint.read_csv(path [, opts]) -> dataset, report | nil, message */
 static int l_read_csv(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = sgl_check_read_path(L, 1);
     if (!lua_isnoneornil(L, 2))
         luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);

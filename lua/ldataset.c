@@ -118,17 +118,34 @@ void sgl_push_value(lua_State *L, const sg_column *c, size_t i)
     }
 }
 
-const char *sgl_check_write_path(lua_State *L, int idx)
+static const char *apply_policy(lua_State *L, int idx, const char *key, const char *kind)
 {
     luaL_checkstring(L, idx);
-    if (lua_getfield(L, LUA_REGISTRYINDEX, SG_REG_WRITE_POLICY) == LUA_TFUNCTION) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, key) == LUA_TFUNCTION) {
         lua_pushvalue(L, idx);
-        lua_call(L, 1, 1);   /* the policy raises when the path is refused */
+        if (kind)
+            lua_pushstring(L, kind);
+        lua_call(L, kind ? 2 : 1, 1);   /* the write policy raises when the path is refused */
         lua_replace(L, idx);
     } else {
         lua_pop(L, 1);
     }
     return lua_tostring(L, idx);
+}
+
+const char *sgl_check_write_path(lua_State *L, int idx)
+{
+    return apply_policy(L, idx, SG_REG_WRITE_POLICY, NULL);
+}
+
+const char *sgl_check_write_dir(lua_State *L, int idx)
+{
+    return apply_policy(L, idx, SG_REG_WRITE_POLICY, "dir");
+}
+
+const char *sgl_check_read_path(lua_State *L, int idx)
+{
+    return apply_policy(L, idx, SG_REG_READ_POLICY, NULL);
 }
 
 int sgl_progress_enabled(lua_State *L)

@@ -34,7 +34,7 @@ static int l_generate(lua_State *L)
     int out = lua_gettop(L);
     if (lua_type(L, out) != LUA_TSTRING)
         return luaL_error(L, "generate needs option 'out' (the output directory)");
-    o.out_dir = sgl_check_write_path(L, out);
+    o.out_dir = sgl_check_write_dir(L, out);
     sgl_progress ps = { "generating", -1 };
     if (sgl_progress_enabled(L)) {
         o.progress = sgl_progress_draw;

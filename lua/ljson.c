@@ -156,7 +156,7 @@ static int l_json_encode(lua_State *L)
 /* segmint.sha256_file(path) -> hex digest | nil, message */
 static int l_sha256_file(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = sgl_check_read_path(L, 1);
     FILE *f = fopen(path, "rb");
     if (!f) {
         lua_pushnil(L);

@@ -525,7 +525,7 @@ static int load_fail(lua_State *L, cJSON *root, const char *path, const char *ms
 /* segmint._model_load(path) -> model, meta | nil, message */
 static int l_model_load(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = sgl_check_read_path(L, 1);
     sg_error err;
     cJSON *root = sg_json_read_file(path, "model file", &err);
     if (!root)

@@ -180,7 +180,7 @@ static int l_rfm(lua_State *L)
 /* segmint.rfm_csv(path, options) -> customers, info (streaming, memory grows with customers) */
 static int l_rfm_csv(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = sgl_check_read_path(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     sg_rfm_options o;
     int bins;

@@ -12,7 +12,8 @@
 
 #define SG_DATASET_MT "segmint.dataset"
 /* registry keys */
-#define SG_REG_WRITE_POLICY "segmint.write_policy"  /* function(path) -> path, or error */
+#define SG_REG_WRITE_POLICY "segmint.write_policy"  /* function(path [, "w"|"a"|"dir"]) -> path to write, or error */
+#define SG_REG_READ_POLICY "segmint.read_policy"    /* function(path) -> path to read */
 #define SG_REG_DATA_ERRORS "segmint.data_errors"    /* set of messages of bad-data failures */
 #define SG_REG_PROGRESS "segmint.progress"          /* boolean: draw progress on stderr */
 
@@ -40,8 +41,14 @@ int sgl_fail(lua_State *L, const sg_error *err);
 void sgl_note_data_error(lua_State *L, const char *msg);
 /* Pushes value i of column c as a Lua value (nil when missing; datetimes as text). */
 void sgl_push_value(lua_State *L, const sg_column *c, size_t i);
-/* Applies the write policy to the path at idx; returns the path to use. */
+/* Applies the write policy to the path at idx (a file, or a folder for
+ * sgl_check_write_dir); returns the path to use (in a host run, the
+ * staging folder's copy: see core/outdir.h). */
 const char *sgl_check_write_path(lua_State *L, int idx);
+const char *sgl_check_write_dir(lua_State *L, int idx);
+/* Applies the read policy to the path at idx: the run's own staged copy
+ * when it wrote that path earlier.  Returns the path to open. */
+const char *sgl_check_read_path(lua_State *L, int idx);
 /* Whether progress should be drawn on stderr. */
 int sgl_progress_enabled(lua_State *L);
 /* Pushes t[key] without metamethods (option tables are read raw, so no
@@ -76,6 +83,16 @@ size_t sgl_names(lua_State *L, int idx, const char *what, const char **names, si
 struct cJSON;
 struct cJSON *sgl_to_json(lua_State *L, int idx, const char **why);
 void sgl_push_json(lua_State *L, const struct cJSON *j);
+
+/* The host's instruction budget as pattern matching sees it (lpattern.c). */
+typedef struct sgl_step_budget {
+    unsigned long long (*remaining)(void *ud);   /* steps still allowed; 0: no limit */
+    void (*charge)(lua_State *L, void *ud, unsigned long long steps);   /* raises once spent */
+    void *ud;
+} sgl_step_budget;
+/* Replaces string.find, match, gmatch and gsub with equivalents whose
+ * matching steps count against b. */
+void sgl_bound_patterns(lua_State *L, const sgl_step_budget *b);
 
 void sgl_open_dataset(lua_State *L);   /* metatable + functions into the table on top */
 void sgl_open_dataops(lua_State *L);

@@ -6,6 +6,7 @@
  * Exit codes: 0 success, 1 the recipe failed, 2 bad usage, 3 bad input data. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "lsegmint.h"
 #include "model.h"
 #include "mem.h"
+#include "outdir.h"
 
 enum { EXIT_RECIPE = 1, EXIT_USAGE = 2, EXIT_DATA = 3 };
 
@@ -38,11 +40,15 @@ typedef struct host_options {
     int traceback;
     size_t max_memory;          /* bytes, 0 = none */
     unsigned long long max_instructions;   /* 0 = none */
+    unsigned long long demo_customers;     /* demo: generate this many into OUT/data first */
+    sg_outdir *outdir;          /* the run's output directory (not for check) */
 } host_options;
 
 static unsigned long long instructions_run;
 static unsigned long long instruction_budget;
 static int budget_tripped;
+static volatile sig_atomic_t interrupted;   /* the signal that stops the run, or 0 */
+static lua_State *running;                   /* the state a signal handler interrupts */
 
 /* ---- usage ---- */
 
@@ -129,9 +135,59 @@ static void count_hook(lua_State *L, lua_Debug *ar)
     }
 }
 
+/* Installed by the signal handler: every Lua step raises, so the run
+ * unwinds at the next Lua instruction and publishes nothing. */
+static void interrupt_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    luaL_error(L, "interrupted by %s; nothing was published", interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+}
+
+/* SIGINT/SIGTERM: the first stops the run cleanly (lua_sethook may be
+ * called from a signal handler), a second one kills at once (SA_RESETHAND). */
+static void on_signal(int sig)
+{
+    interrupted = sig;
+    if (running)
+        lua_sethook(running, interrupt_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Whether the run must stop whatever catches the error: the budget is
+ * spent or a signal arrived. */
+/* Pattern matching (lua/lpattern.c) counts one instruction per matching step. */
+static unsigned long long pattern_remaining(void *ud)
+{
+    (void)ud;
+    if (!instruction_budget)
+        return 0;
+    return instructions_run < instruction_budget ? instruction_budget - instructions_run : 1;
+}
+
+static void pattern_charge(lua_State *L, void *ud, unsigned long long steps)
+{
+    (void)ud;
+    instructions_run += steps;
+    if (instruction_budget && instructions_run > instruction_budget) {
+        budget_tripped = 1;
+        luaL_error(L, "instruction budget of %I exceeded (raise it with --max-instructions)",
+                   (lua_Integer)instruction_budget);
+    }
+}
+
 static int l_tripped(lua_State *L)
 {
-    lua_pushboolean(L, budget_tripped);
+    lua_pushboolean(L, budget_tripped || interrupted);
     return 1;
 }
 
@@ -141,6 +197,36 @@ static int l_realpath(lua_State *L)
     if (!realpath(luaL_checkstring(L, 1), buf))
         return 0;
     lua_pushstring(L, buf);
+    return 1;
+}
+
+/* stage(path [, "w"|"a"|"dir"]) -> the path in the run's staging folder to
+ * write to, or nil, message when the path is refused (upvalue: the outdir) */
+static int l_stage(lua_State *L)
+{
+    sg_outdir *od = lua_touserdata(L, lua_upvalueindex(1));
+    const char *path = luaL_checkstring(L, 1);
+    const char *kind = luaL_optstring(L, 2, "w");
+    sg_error err;
+    char *staged = sg_outdir_write_path(od, path, kind[0] == 'a', strcmp(kind, "dir") == 0, &err);
+    if (!staged) {
+        lua_pushnil(L);
+        lua_pushstring(L, err.msg);
+        return 2;
+    }
+    lua_pushstring(L, staged);
+    sg_free(staged);
+    return 1;
+}
+
+/* read_path(path) -> the staged copy when the run wrote path, else path */
+static int l_read_path(lua_State *L)
+{
+    sg_outdir *od = lua_touserdata(L, lua_upvalueindex(1));
+    const char *path = luaL_checkstring(L, 1);
+    char *p = od ? sg_outdir_read_path(od, path) : NULL;
+    lua_pushstring(L, p ? p : path);
+    sg_free(p);
     return 1;
 }
 
@@ -202,25 +288,6 @@ static void push_param_value(lua_State *L, const char *v)
     if (*v && (strtod(v, &end), *end == '\0') && lua_stringtonumber(L, v) != 0)
         return;
     lua_pushstring(L, v);
-}
-
-/* Creates dir and its parents (mkdir -p); 0 on success. */
-static int make_dirs(const char *dir)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        return -1;
-    struct stat st;
-    return stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
 
 /* ---- running a recipe (protected) ---- */
@@ -285,27 +352,29 @@ static int run_protected(lua_State *L)
     lua_call(L, 1, 0);
 
     /* the sandbox */
+    sg_outdir *od = o->outdir;                    /* NULL for check */
     if (sg_load_embedded(L, "segmint.sandbox") != LUA_OK)
         return lua_error(L);
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 5);
     lua_pushcfunction(L, l_realpath);
     lua_setfield(L, -2, "realpath");
     lua_pushcfunction(L, l_tripped);
     lua_setfield(L, -2, "tripped");
+    if (od) {
+        lua_pushlightuserdata(L, od);
+        lua_pushcclosure(L, l_stage, 1);
+        lua_setfield(L, -2, "stage");
+    }
+    lua_pushlightuserdata(L, od);
+    lua_pushcclosure(L, l_read_path, 1);
+    lua_setfield(L, -2, "read_path");
     lua_pushvalue(L, 2);
     lua_setfield(L, -2, "segmint");
     lua_call(L, 1, 1);                            /* index 3: sandbox class */
 
-    char outreal[PATH_MAX] = ".";
-    if (!checking) {
-        if (make_dirs(o->out) != 0)
-            return luaL_error(L, "cannot create the output directory '%s': %s", o->out, strerror(errno));
-        if (!realpath(o->out, outreal))
-            return luaL_error(L, "cannot resolve the output directory '%s': %s", o->out, strerror(errno));
-    }
     lua_getfield(L, 3, "new");
     lua_createtable(L, 0, 4);
-    lua_pushstring(L, outreal);
+    lua_pushstring(L, od ? sg_outdir_path(od) : ".");
     lua_setfield(L, -2, "out");
     lua_pushstring(L, o->recipe);
     lua_setfield(L, -2, "recipe");
@@ -323,10 +392,12 @@ static int run_protected(lua_State *L)
     lua_pushvalue(L, 4);
     lua_setfield(L, LUA_REGISTRYINDEX, "segmint.sandbox");
 
-    /* write policy for the library (write_csv, generate) */
-    luaL_loadstring(L, "local box = ... return function(path) return box:write_policy(path) end");
+    /* write and read policies for the library (write_csv, generate, read_csv, ...) */
+    luaL_loadstring(L, "local box = ... return function(path, kind) return box:write_policy(path, kind) end, "
+                       "function(path) return box:read_path(path) end");
     lua_pushvalue(L, 4);
-    lua_call(L, 1, 1);
+    lua_call(L, 1, 2);
+    lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_READ_POLICY);
     lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_WRITE_POLICY);
 
     /* the recipe chunk: text only */
@@ -349,34 +420,86 @@ static int run_protected(lua_State *L)
     return 0;
 }
 
-/* After a run: commit or discard pending outputs. */
-static void finish_outputs(lua_State *L, int ok)
+/* After a run: closes the outputs the recipe left open (sandbox.finish).
+ * Returns 0, or -1 with the reason in why when an output could not be
+ * completed. */
+static int finish_outputs(lua_State *L, int ok, char *why, size_t size)
 {
     lua_settop(L, 0);
+    lua_sethook(L, NULL, 0, 0);       /* cleanup runs without budget or interrupt hooks */
+    instruction_budget = 0;
     if (lua_getfield(L, LUA_REGISTRYINDEX, "segmint.sandbox") != LUA_TTABLE)
-        return;
-    int saved_budget_trip = budget_tripped;
-    budget_tripped = 0;
-    instruction_budget = 0;           /* cleanup must not trip the budget */
+        return 0;
     lua_getfield(L, -1, "finish");
     lua_insert(L, -2);
     lua_pushboolean(L, ok);
-    if (lua_pcall(L, 2, 0, 0) != LUA_OK)
-        fprintf(stderr, "segmint: while finishing outputs: %s\n", lua_tostring(L, -1));
-    budget_tripped = saved_budget_trip;
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        snprintf(why, size, "%s", lua_tostring(L, -1));
+        return -1;
+    }
+    return 0;
+}
+
+static int generate(const char *out, unsigned long long customers, long long seed, int days,
+                    const char *start, int quiet, const char *shown_as);
+
+/* Opens the output directory for a run (lock, recovery, staging) and,
+ * for the demo, generates its data into the staging folder. */
+static int open_outputs(host_options *o)
+{
+    sg_error err;
+    if (sg_outdir_open(o->out, &o->outdir, &err) != 0) {
+        fprintf(stderr, "segmint: error: %s\n", err.msg);
+        return EXIT_RECIPE;
+    }
+    if (!o->quiet && sg_outdir_recovered(o->outdir))
+        fprintf(stderr, "segmint: finished publishing the outputs of an earlier run that was interrupted in %s\n",
+                sg_outdir_path(o->outdir));
+    if (o->demo_customers) {
+        /* the data go to OUT/data with the other outputs, published together;
+         * the recipe gets --set data=OUT/data */
+        static char data_arg[PATH_MAX + 16];
+        const char *data = data_arg + 5;
+        if (snprintf(data_arg, sizeof data_arg, "data=%s/data", sg_outdir_path(o->outdir)) >= (int)sizeof data_arg) {
+            fprintf(stderr, "segmint: error: output path too long: %s\n", sg_outdir_path(o->outdir));
+            return EXIT_USAGE;
+        }
+        o->sets[o->nsets++] = data_arg;
+        char *staged = sg_outdir_write_path(o->outdir, data, 0, 1, &err);
+        if (!staged) {
+            fprintf(stderr, "segmint: error: %s\n", err.msg);
+            return EXIT_RECIPE;
+        }
+        int rc = generate(staged, o->demo_customers, o->seed, 0, NULL, o->quiet, data);
+        sg_free(staged);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }
 
 static int run_recipe(host_options *o)
 {
+    int checking = strcmp(o->command, "check") == 0;
+    if (!checking) {
+        int rc = open_outputs(o);
+        if (rc) {
+            sg_outdir_close(o->outdir);
+            return rc;
+        }
+    }
     sg_mem_set_limit(o->max_memory);
     instruction_budget = o->max_instructions;
     lua_State *L = lua_newstate(host_alloc, NULL);
     if (!L) {
         fputs("segmint: cannot create the Lua state (out of memory)\n", stderr);
+        sg_outdir_close(o->outdir);
         return EXIT_RECIPE;
     }
     lua_setwarnf(L, NULL, NULL);
     luaL_openlibs(L);
+    static const sgl_step_budget pattern_budget = { pattern_remaining, pattern_charge, NULL };
+    sgl_bound_patterns(L, &pattern_budget);
     /* no bytecode production, and the string metatable is not reachable */
     lua_getglobal(L, "string");
     lua_pushnil(L);
@@ -390,34 +513,56 @@ static int run_recipe(host_options *o)
     lua_pushboolean(L, !o->quiet && isatty(2));
     lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_PROGRESS);
     lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_STEP);
+    running = L;
+    catch_signals();
 
     lua_pushcfunction(L, message_handler);
     lua_pushcfunction(L, run_protected);
     lua_pushlightuserdata(L, o);
     int status = lua_pcall(L, 1, 0, 1);
-    if (status == LUA_OK && budget_tripped) {
+    if (status == LUA_OK && (budget_tripped || interrupted)) {
         /* the recipe caught the budget error somewhere and went on */
         status = LUA_ERRRUN;
-        lua_pushfstring(L, "instruction budget of %I exceeded (raise it with --max-instructions)",
-                        (lua_Integer)instruction_budget);
+        if (interrupted)
+            lua_pushfstring(L, "interrupted by %s; nothing was published", interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+        else
+            lua_pushfstring(L, "instruction budget of %I exceeded (raise it with --max-instructions)",
+                            (lua_Integer)instruction_budget);
     }
     int code = 0;
+    char why[1200] = "";
     if (status != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
-        if (status == LUA_ERRMEM) {
-            fprintf(stderr, "segmint: error: memory limit of %zu MB reached (raise it with --max-memory)\n",
-                    o->max_memory >> 20);
+        if (status == LUA_ERRMEM || sg_mem_limit_hit()) {
+            snprintf(why, sizeof why, "memory limit of %zu MB reached (raise it with --max-memory)%s%s",
+                     o->max_memory >> 20, status == LUA_ERRMEM || !msg ? "" : ": ", status == LUA_ERRMEM || !msg ? "" : msg);
             code = EXIT_RECIPE;
         } else {
-            fprintf(stderr, "segmint: error: %s\n", msg ? msg : "(no message)");
+            snprintf(why, sizeof why, "%s", msg ? msg : "(no message)");
             code = msg && is_data_error(L, msg) ? EXIT_DATA : EXIT_RECIPE;
-            if (o->traceback && lua_getfield(L, LUA_REGISTRYINDEX, REG_TRACEBACK) == LUA_TSTRING)
-                fprintf(stderr, "%s\n", lua_tostring(L, -1));
         }
+        fprintf(stderr, "segmint: error: %s\n", why);
+        if (o->traceback && status != LUA_ERRMEM && lua_getfield(L, LUA_REGISTRYINDEX, REG_TRACEBACK) == LUA_TSTRING)
+            fprintf(stderr, "%s\n", lua_tostring(L, -1));
     }
     sg_mem_set_limit(0);              /* let cleanup allocate */
-    finish_outputs(L, status == LUA_OK);
+    if (finish_outputs(L, status == LUA_OK, why, sizeof why) != 0 && code == 0) {
+        fprintf(stderr, "segmint: error: %s\n", why);
+        code = EXIT_RECIPE;
+    }
+    running = NULL;
     lua_close(L);
+    if (o->outdir) {
+        sg_error err;
+        if (code == 0 && sg_outdir_commit(o->outdir, &err) != 0) {
+            fprintf(stderr, "segmint: error: %s (the next run on this directory finishes publishing)\n", err.msg);
+            code = EXIT_RECIPE;
+        } else if (code != 0) {
+            sg_outdir_abort(o->outdir, why);
+        }
+        sg_outdir_close(o->outdir);
+        o->outdir = NULL;
+    }
     return code;
 }
 
@@ -445,8 +590,10 @@ static int cmd_version(void)
     return 0;
 }
 
+/* shown_as: the directory named in the message (the demo generates into
+ * its staging folder, shown as OUT/data). */
 static int generate(const char *out, unsigned long long customers, long long seed, int days,
-                    const char *start, int quiet)
+                    const char *start, int quiet, const char *shown_as)
 {
     sg_gen_options g;
     sg_gen_options_init(&g);
@@ -474,7 +621,7 @@ static int generate(const char *out, unsigned long long customers, long long see
                         "%llu campaigns in %s\n",
                 (unsigned long long)res.customers, (unsigned long long)res.products,
                 (unsigned long long)res.invoices, (unsigned long long)res.transaction_rows,
-                (unsigned long long)res.campaigns, out);
+                (unsigned long long)res.campaigns, shown_as ? shown_as : out);
     return 0;
 }
 
@@ -577,25 +724,18 @@ int main(int argc, char **argv)
             return usage_error("%s", "generate needs --customers N");
         if (!have_out)
             return usage_error("%s", "generate needs --out DIR");
-        return generate(o.out, customers, o.seed, days, start, o.quiet);
+        return generate(o.out, customers, o.seed, days, start, o.quiet, NULL);
     }
     if (is_demo) {
-        char data[PATH_MAX], recipe[PATH_MAX];
-        if (snprintf(data, sizeof data, "%s/data", o.out) >= (int)sizeof data)
-            return usage_error("output path too long: %s", o.out);
+        static char recipe[PATH_MAX];
         if (find_demo_recipe(lang, recipe, sizeof recipe) != 0) {
             fprintf(stderr, "segmint: cannot find the shipped recipe %s/demo.lua (set SEGMINT_RECIPES to the recipes directory)\n",
                     lang);
             return EXIT_USAGE;
         }
-        int rc = generate(data, customers ? customers : 2000, o.seed, 0, NULL, o.quiet);
-        if (rc)
-            return rc;
         if (o.nsets == (int)(sizeof o.sets / sizeof o.sets[0]))
             return usage_error("%s", "too many --set options");
-        static char data_arg[PATH_MAX + 8];
-        snprintf(data_arg, sizeof data_arg, "data=%s", data);
-        o.sets[o.nsets++] = data_arg;
+        o.demo_customers = customers ? customers : 2000;
         o.recipe = recipe;
         o.command = "run";
         if (!o.quiet)

@@ -486,8 +486,14 @@ function M.run(sg, cfg)
   for _, p in ipairs(input_files) do
     inputs[#inputs + 1] = { path = p, sha256 = assert(sg.sha256_file(p)) }
   end
+  -- every output with its sha256: the manifest is published last, so a
+  -- reader can check that the files beside it belong to the same run
+  local outputs = {}
+  for i, name in ipairs(files) do
+    outputs[i] = { path = name, sha256 = assert(sg.sha256_file(out .. "/" .. name)) }
+  end
   local manifest = {
-    segmint = sg.version, generated = ctx.generated, seed = cfg.seed, inputs = inputs, outputs = files,
+    segmint = sg.version, generated = ctx.generated, seed = cfg.seed, inputs = inputs, outputs = outputs,
     parameters = { columns = cols, clean = crep.policy, as_of = rinfo.as_of, bins = ropts.bins or 5,
       frequency = ropts.frequency or "invoices", language = tpl.language or "en", currency = cur,
       rfm_edges = rinfo.edges, cross_sell = { item = xs.item or cols.item, min_support = xs.min_support } },

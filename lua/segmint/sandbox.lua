@@ -29,9 +29,19 @@ local function guarded_pcall(...)
   if host.tripped() then error(r[2], 0) end
   return table.unpack(r, 1, r.n)
 end
+-- The message handler is not called once the budget is spent: an error
+-- raised inside a handler calls the handler again, with hooks off when the
+-- error came from the budget's hook, so a looping handler would never stop.
 local function guarded_xpcall(f, handler, ...)
-  local r = table.pack(xpcall(f, handler, ...))
-  if host.tripped() then error("instruction budget exceeded", 0) end
+  local h = handler
+  if type(handler) == "function" then
+    h = function(...)
+      if host.tripped() then return (...) end
+      return handler(...)
+    end
+  end
+  local r = table.pack(xpcall(f, h, ...))
+  if host.tripped() then error(r[2], 0) end
   return table.unpack(r, 1, r.n)
 end
 
@@ -102,37 +112,37 @@ function S.new(opts)
   self.recipe_dir = dirname(opts.recipe)
   self.params = opts.params or {}
   self.seed = opts.seed
-  self.pending = {}      -- temporary file -> final path, for files still open
+  self.open_files = {}   -- staged path -> write handle, for files still open
   self.loaded = {}       -- rule modules already required
-  self.ntmp = 0
   return self
 end
 
--- The path to write to, or an error when it is not under the output
--- directory.  Both the directory and, when it exists, the file itself are
--- resolved, so neither `..` nor a symbolic link leads outside.
-function S:write_policy(path)
+-- The path to write `path` to, or an error when it is not under the
+-- output directory.  In a run, every output goes to the run's staging
+-- folder and is published with the others when the run succeeds
+-- (core/outdir.h); links planted under the output directory are never
+-- followed.  kind: "w" (default), "a" (append or update: works on a copy
+-- of the current file) or "dir" (a folder, for segmint.generate).
+function S:write_policy(path, kind)
   if type(path) ~= "string" or path == "" then
     error("output path must be a non-empty string", 3)
   end
-  local function inside(p) return p == self.out or p:sub(1, #self.out + 1) == self.out .. "/" end
-  local parent = host.realpath(dirname(path))
-  local name = path:match("[^/]*$")
-  if parent == nil then
-    error(string.format("cannot write '%s': its directory does not exist", path), 3)
+  if not host.stage then
+    error(string.format("writing '%s' is not allowed: this run has no output directory", path), 3)
   end
-  local final = parent .. "/" .. name
-  local resolved = host.realpath(final)
-  if name == "" or name == "." or name == ".." or not inside(parent) or (resolved and not inside(resolved)) then
-    error(string.format("writing '%s' is not allowed: recipes write only under the output directory %s",
-      path, self.out), 3)
-  end
-  return final
+  local staged, err = host.stage(path, kind or "w")
+  if not staged then error(err, 3) end
+  return staged
 end
 
--- A write handle that goes to a temporary file and is renamed on close.
--- Its state lives in a private table the recipe cannot reach or change,
--- and its metatable is locked.
+-- The path to read `path` from: the staged copy when this run wrote it.
+function S:read_path(path)
+  return host.read_path(path)
+end
+
+-- A write handle over a file in the staging folder.  Its state lives in a
+-- private table the recipe cannot reach or change, and its metatable is
+-- locked.  One writer per file at a time.
 local handles = setmetatable({}, { __mode = "k" })
 local Writer = {}
 local WriterMeta = { __index = Writer, __name = "segmint.output_file", __metatable = "segmint.output_file" }
@@ -148,6 +158,16 @@ function Writer.write(w, ...)
   if not ok then return nil, err end
   return w
 end
+function Writer.read(w, ...)
+  local st = state(w)
+  if not st.f then error("attempt to use a closed file", 2) end
+  return st.f:read(...)
+end
+function Writer.lines(w, ...)
+  local st = state(w)
+  if not st.f then error("attempt to use a closed file", 2) end
+  return st.f:lines(...)
+end
 function Writer.flush(w) local st = state(w); return st.f and st.f:flush() end
 function Writer.seek(w, ...) local st = state(w); return st.f and st.f:seek(...) end
 function Writer.setvbuf(w, ...) local st = state(w); return st.f and st.f:setvbuf(...) end
@@ -156,12 +176,8 @@ function Writer.close(w)
   if not st.f then return true end
   local f = st.f
   st.f = nil
-  local ok, err = f:close()
-  st.box.pending[st.tmp] = nil
-  if not ok then os.remove(st.tmp); return nil, err end
-  local renamed, rerr = os.rename(st.tmp, st.path)
-  if not renamed then os.remove(st.tmp); return nil, rerr end
-  return true
+  st.box.open_files[st.staged] = nil
+  return f:close()
 end
 WriterMeta.__close = Writer.close
 WriterMeta.__gc = function(w) local st = handles[w]; if st and st.f then Writer.close(w) end end
@@ -184,24 +200,22 @@ function S:io()
       error("bad argument #2 to 'open' (invalid mode '" .. tostring(mode) .. "')", 2)
     end
     if mode:sub(1, 1) == "r" and not mode:find("+", 1, true) then
-      return io.open(path, mode)
+      return io.open(box:read_path(path), mode)
     end
-    local final = box:write_policy(path)
-    if mode:sub(1, 1) ~= "w" then
-      return io.open(final, mode)            -- append/update in place
+    local staged = box:write_policy(path, mode:sub(1, 1) == "w" and "w" or "a")
+    if box.open_files[staged] then
+      error(string.format("cannot open '%s' for writing: it is already open for writing in this run", path), 2)
     end
-    box.ntmp = box.ntmp + 1
-    local tmp = string.format("%s.segmint-%d.tmp", final, box.ntmp)
-    local f, err = io.open(tmp, mode)
+    local f, err = io.open(staged, mode)
     if not f then return nil, err end
     local w = setmetatable({}, WriterMeta)
-    handles[w] = { f = f, tmp = tmp, path = final, box = box }
-    box.pending[tmp] = w
+    handles[w] = { f = f, staged = staged, path = path, box = box }
+    box.open_files[staged] = w
     return w
   end
   function sio.lines(path, ...)
     if path == nil then error("io.lines needs a file name in recipes", 2) end
-    return io.lines(path, ...)
+    return io.lines(box:read_path(path), ...)
   end
   function sio.write(...) io.stdout:write(...); return sio end
   sio.stdout = out_stream(io.stdout)
@@ -286,23 +300,21 @@ function S:recipe_env()
   return env
 end
 
--- Removes the temporary files of outputs still open (the run failed), or
--- closes and renames them (the run succeeded).
+-- Closes the outputs the recipe left open, so they are complete when the
+-- host publishes them (ok) or deletes the staging folder (not ok).
 function S:finish(ok)
   local open = {}
-  for tmp, w in pairs(self.pending) do open[#open + 1] = { tmp = tmp, w = w } end
-  table.sort(open, function(a, b) return a.tmp < b.tmp end)
+  for staged, w in pairs(self.open_files) do open[#open + 1] = { staged = staged, w = w } end
+  table.sort(open, function(a, b) return a.staged < b.staged end)
   for _, o in ipairs(open) do
     local st = handles[o.w]
-    if ok then
-      Writer.close(o.w)
-    elseif st and st.f then
-      st.f:close()
+    if st and st.f then
+      local good, err = st.f:close()
       st.f = nil
-      os.remove(st.tmp)
+      if ok and not good then error(string.format("cannot write '%s': %s", st.path, tostring(err)), 0) end
     end
   end
-  self.pending = {}
+  self.open_files = {}
 end
 
 return S

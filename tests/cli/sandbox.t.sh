@@ -59,6 +59,19 @@ run_recipe grow --max-memory 256
 is "$code" 1 "table growth beyond the cap: exit code 1"
 like "$err" "memory limit of 256 MB reached" "table growth beyond the cap: clear message"
 
+# JSON trees count against the cap (they were built outside it)
+recipe jsonbomb 'local t = {} for i = 1, 24 do t = { t, t } end local s = segmint.json_encode(t)'
+if [[ -x /usr/bin/time && "${SG_ASAN:-0}" != 1 ]]; then
+  run /usr/bin/time -f "peak %M" "$SEGMINT" run "$work/jsonbomb.lua" --out "$work/out" --max-memory 64
+  peak_kb=$(echo "$err" | sed -n 's/^peak \([0-9]*\)$/\1/p')
+  ok $(( ${peak_kb:-999999} < 200000 ? 0 : 1 )) "json_encode of a 16-million-node tree stops near the cap (peak ${peak_kb:-?} KB under --max-memory 64)"
+else
+  run "$SEGMINT" run "$work/jsonbomb.lua" --out "$work/out" --max-memory 64
+  echo "ok $((tap_n += 1)) # skip peak memory unchecked (no /usr/bin/time, or under ASan)"
+fi
+is "$code" 1 "json_encode beyond the cap: exit code 1"
+like "$err" "memory limit of 64 MB reached \(raise it with --max-memory\)" "json_encode beyond the cap: the message names the limit and the option"
+
 recipe loop 'while true do end'
 check_stopped loop "instruction budget of 1000000 exceeded" "infinite loop" --max-instructions 1e6
 
@@ -120,7 +133,8 @@ is "$out" "2" "closing a dataset in its own callback: the operation completes"
 recipe half 'local f = assert(io.open(out .. "/partial.txt", "w")) f:write("half") error("boom")'
 run_recipe half
 is "$code" 1 "failing recipe: exit code 1"
-[[ -z "$(ls -A "$work/out")" ]]; ok $? "no partial or temporary file left in --out"
+is "$(ls -A "$work/out" | tr '\n' ' ')" ".segmint.lock FAILED " "no partial or temporary file left in --out, a FAILED note"
+like "$(cat "$work/out/FAILED")" "half.lua:1: boom" "the FAILED note names the error"
 
 # a successful run renames its outputs into place, even unclosed ones
 recipe whole 'local f = assert(io.open(out .. "/a.txt", "w")) f:write("A") f:close()

@@ -85,6 +85,7 @@ end
 -- Rule files loaded through the sandbox remember their path and text so
 -- messages can name the file and line.
 M._register_rule_source = rules.register_source
+M._suggest = rules.suggest
 
 -- Lints a rule file by its kind (from its name: segments*, campaigns*);
 -- returns errors, warnings (lists of messages), or nil for other files.

@@ -92,9 +92,48 @@ local function base_env()
   return env
 end
 
--- A rule file's environment: data and functions only.
+-- Closest name among the keys of env, for "did you mean" hints.
+local function closest(env, name)
+  local known = {}
+  for k in pairs(env) do if type(k) == "string" then known[#known + 1] = k end end
+  table.sort(known)
+  return host.segmint._suggest(name, known)
+end
+
+-- Makes env strict: reading a name that is not defined is an error naming
+-- it (at the line that reads it), with the closest known name; with
+-- no_assign, so is defining a new global.  In a rule file a bare word is
+-- almost always a string without its quotes (m = high), which would
+-- otherwise read as nil and silently widen a condition.
+local WITHHELD = { io = true, os = true, package = true, debug = true, require = true, load = true,
+  loadfile = true, dofile = true, print = true, collectgarbage = true }
+
+local function strict(env, kind, no_assign)
+  return setmetatable(env, {
+    __index = function(_, name)
+      if WITHHELD[name] then
+        error(string.format("'%s' is not available in a %s%s", name, kind,
+          kind == "rule file" and " (rule files hold data: no io, os, load, require or print)" or ""), 2)
+      end
+      local text = string.format("'%s' is not defined in this %s", tostring(name), kind)
+      if type(name) == "string" and name:match("^[%a_][%w_]*$") then
+        text = text .. string.format('; if you meant the text, write "%s" (with quotes)', name)
+        local hint = #name > 3 and closest(env, name)
+        if hint then text = text .. string.format(", or did you mean '%s'?", hint) end
+      end
+      error(text, 2)
+    end,
+    __newindex = no_assign and function(_, name)
+      error(string.format("cannot define the global '%s' in a %s: write 'local %s = ...'", tostring(name), kind,
+        tostring(name)), 2)
+    end or nil,
+    __metatable = false,
+  })
+end
+
+-- A rule file's environment: data and functions only, strict.
 function S.rule_env()
-  return base_env()
+  return strict(base_env(), "rule file", true)
 end
 
 local function dirname(path)
@@ -297,7 +336,7 @@ function S:recipe_env()
   env.out = self.out
   env.seed = self.seed
   env.recipe_dir = self.recipe_dir
-  return env
+  return strict(env, "recipe", false)
 end
 
 -- Closes the outputs the recipe left open, so they are complete when the

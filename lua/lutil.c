@@ -2,9 +2,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+#include <gsl/gsl_version.h>
+
 #include "datetime.h"
 #include "lsegmint.h"
 #include "mem.h"
+#include "model.h"
 
 /* segmint.memory() -> { used = bytes, peak = bytes, limit = bytes or nil } */
 static int l_memory(lua_State *L)
@@ -60,8 +64,25 @@ static int l_elapsed(lua_State *L)
     return 1;
 }
 
+/* segmint.libraries() -> { lua =, gsl =, cjson =, models = } (for manifests) */
+static int l_libraries(lua_State *L)
+{
+    char models[96];
+    sg_model_libraries(models, sizeof models);
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, LUA_RELEASE);
+    lua_setfield(L, -2, "lua");
+    lua_pushstring(L, GSL_VERSION);
+    lua_setfield(L, -2, "gsl");
+    lua_pushfstring(L, "%d.%d.%d", CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH);
+    lua_setfield(L, -2, "cjson");
+    lua_pushstring(L, models);
+    lua_setfield(L, -2, "models");
+    return 1;
+}
+
 static const luaL_Reg util_functions[] = {
-    { "memory", l_memory }, { "elapsed", l_elapsed }, { "time", l_time }, { "format_time", l_format_time },
+    { "libraries", l_libraries }, { "memory", l_memory }, { "elapsed", l_elapsed }, { "time", l_time }, { "format_time", l_format_time },
     { NULL, NULL }
 };
 

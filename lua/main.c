@@ -42,6 +42,8 @@ typedef struct host_options {
     unsigned long long max_instructions;   /* 0 = none */
     unsigned long long demo_customers;     /* demo: generate this many into OUT/data first */
     sg_outdir *outdir;          /* the run's output directory (not for check) */
+    int argc;                   /* the command line, for the manifest */
+    char **argv;
 } host_options;
 
 static unsigned long long instructions_run;
@@ -57,7 +59,7 @@ static const char *usage_text =
     "  segmint run RECIPE.lua [--out DIR] [--set KEY=VALUE]... [--seed N] [--quiet]\n"
     "                         [--max-memory MB] [--max-instructions N] [--traceback]\n"
     "  segmint demo [--out DIR] [--customers N] [--seed N] [--lang en|fr] [--quiet]\n"
-    "  segmint check RECIPE.lua\n"
+    "  segmint check RECIPE.lua [--set KEY=VALUE]...\n"
     "  segmint generate --customers N [--seed N] [--days N] [--start YYYY-MM-DD] --out DIR\n"
     "  segmint version\n"
     "  segmint help\n"
@@ -65,8 +67,10 @@ static const char *usage_text =
     "run       runs a recipe in the sandbox; it sees params (from --set), out (the\n"
     "          output directory, default ./out), seed (default 42) and the segmint module\n"
     "demo      generates sample data into DIR/data and runs the default recipe on it\n"
-    "          (recipes/<lang>/demo.lua): customers, segments, campaigns, summary.md\n"
-    "check     compiles a recipe and loads its rule files (rules/*.lua beside it), runs nothing\n"
+    "          (recipes/demo.lua, in the language of --lang): customers, segments,\n"
+    "          campaigns, summary.md\n"
+    "check     runs a recipe up to its work: checks its settings, rule files, wording and\n"
+    "          template together and lists every problem; reads no data, writes nothing\n"
     "generate  writes synthetic customers, products, transactions and campaigns with\n"
     "          known ground truth (truth.json); same seed, same bytes\n"
     "\n"
@@ -185,9 +189,12 @@ static void pattern_charge(lua_State *L, void *ud, unsigned long long steps)
     }
 }
 
+static int check_stopped;
+static int check_stop_marker;   /* its address is the error value of a check's stop */
+
 static int l_tripped(lua_State *L)
 {
-    lua_pushboolean(L, budget_tripped || interrupted);
+    lua_pushboolean(L, budget_tripped || interrupted || check_stopped);
     return 1;
 }
 
@@ -235,6 +242,8 @@ static int l_read_path(lua_State *L)
  * and keeps a traceback for --traceback. */
 static int message_handler(lua_State *L)
 {
+    if (lua_touserdata(L, 1) == &check_stop_marker)
+        return 1;                    /* a check's stop travels as it is */
     const char *msg = lua_tostring(L, 1);
     if (!msg) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
@@ -297,26 +306,28 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Requires every rules/NAME.lua beside the recipe through the sandbox at
- * index box (so each runs in the rule sandbox); returns how many. */
-static int check_rule_files(lua_State *L, int box)
+/* For check: lints the rules/NAME.lua files beside the recipe that it did
+ * not load (sandbox check_rest), in name order.  Returns the number of
+ * errors printed; *loaded gets the number of rule files the recipe loaded. */
+static int check_rule_files(lua_State *L, int box, int *loaded)
 {
     lua_getfield(L, box, "recipe_dir");
     const char *dir = lua_pushfstring(L, "%s/rules", lua_tostring(L, -1));
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
     lua_newtable(L);
     int names = lua_gettop(L), n = 0;
+    DIR *d = opendir(dir);
     struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    while (d && (e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
         if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0) {
-            lua_pushlstring(L, e->d_name, len - 4);
+            lua_pushfstring(L, "rules.%s", e->d_name);
+            lua_pushlstring(L, lua_tostring(L, -1), strlen(lua_tostring(L, -1)) - 4);
+            lua_remove(L, -2);
             lua_rawseti(L, names, ++n);
         }
     }
-    closedir(d);
+    if (d)
+        closedir(d);
     const char **sorted = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *sorted, 0);
     for (int k = 0; k < n; k++) {
         lua_rawgeti(L, names, k + 1);
@@ -324,19 +335,29 @@ static int check_rule_files(lua_State *L, int box)
         lua_pop(L, 1);   /* kept alive by the names table */
     }
     qsort(sorted, (size_t)n, sizeof *sorted, cmp_names);
+    lua_getfield(L, box, "check_rest");
+    lua_pushvalue(L, box);
+    lua_createtable(L, n, 0);
     for (int k = 0; k < n; k++) {
-        lua_getfield(L, box, "check_rule");
-        lua_pushvalue(L, box);
-        lua_pushfstring(L, "rules.%s", sorted[k]);
-        lua_call(L, 2, 1);
-        for (lua_Integer w = 1; lua_rawgeti(L, -1, w) == LUA_TSTRING; w++) {
-            printf("warning: %s\n", lua_tostring(L, -1));
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 2);
+        lua_pushstring(L, sorted[k]);
+        lua_rawseti(L, -2, k + 1);
     }
-    lua_pop(L, 4);
-    return n;
+    lua_call(L, 2, 2);
+    int errors = (int)lua_tointeger(L, -2);
+    *loaded = (int)lua_tointeger(L, -1);
+    lua_pop(L, 5);
+    return errors;
+}
+
+/* The error a check raises where the run would start its work (the
+ * analysis, once its settings are checked; any data read or output
+ * written): everything before it was checked, nothing after it runs. */
+
+static int l_check_stop(lua_State *L)
+{
+    check_stopped = 1;
+    lua_pushlightuserdata(L, &check_stop_marker);
+    return lua_error(L);
 }
 
 /* Stack in: the options light userdata.  Runs the recipe (or only loads
@@ -388,15 +409,31 @@ static int run_protected(lua_State *L)
         lua_settable(L, -3);
     }
     lua_setfield(L, -2, "params");
+    lua_createtable(L, o->argc, 0);
+    for (int k = 0; k < o->argc; k++) {
+        lua_pushstring(L, o->argv[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "argv");
     lua_call(L, 1, 1);                            /* index 4: the sandbox */
     lua_pushvalue(L, 4);
     lua_setfield(L, LUA_REGISTRYINDEX, "segmint.sandbox");
 
-    /* write and read policies for the library (write_csv, generate, read_csv, ...) */
-    luaL_loadstring(L, "local box = ... return function(path, kind) return box:write_policy(path, kind) end, "
-                       "function(path) return box:read_path(path) end");
-    lua_pushvalue(L, 4);
-    lua_call(L, 1, 2);
+    /* write and read policies for the library (write_csv, generate, read_csv, ...);
+     * a check stops at the first data access */
+    if (checking) {
+        lua_pushcfunction(L, l_check_stop);
+        lua_setfield(L, 2, "_check_stop");
+        luaL_loadstring(L, "local box, stop = ... return function() stop() end, function() stop() end");
+        lua_pushvalue(L, 4);
+        lua_pushcfunction(L, l_check_stop);
+        lua_call(L, 2, 2);
+    } else {
+        luaL_loadstring(L, "local box = ... return function(path, kind) return box:write_policy(path, kind) end, "
+                           "function(path) return box:read_path(path) end");
+        lua_pushvalue(L, 4);
+        lua_call(L, 1, 2);
+    }
     lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_READ_POLICY);
     lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_WRITE_POLICY);
 
@@ -410,10 +447,22 @@ static int run_protected(lua_State *L)
         lua_pop(L, 1);
 
     if (checking) {
-        /* load every rule file in rules/ beside the recipe, in the rule sandbox */
-        int n = check_rule_files(L, 4);
+        /* run the recipe up to its work (see l_check_stop), then lint the
+         * rule files beside it that it did not load */
+        lua_pushcfunction(L, message_handler);
+        lua_insert(L, -2);
+        if (lua_pcall(L, 0, 0, -2) != LUA_OK) {
+            if (!check_stopped || lua_touserdata(L, -1) != &check_stop_marker)
+                return lua_error(L);
+            check_stopped = 0;
+        }
+        int loaded = 0;
+        int errors = check_rule_files(L, 4, &loaded);
+        if (errors)
+            return luaL_error(L, "%d error%s in rule files beside the recipe (listed above)", errors,
+                              errors == 1 ? "" : "s");
         if (!o->quiet)
-            printf("ok: %s compiles; %d rule file(s) loaded\n", o->recipe, n);
+            printf("ok: %s and its %d rule file%s check without errors\n", o->recipe, loaded, loaded == 1 ? "" : "s");
         return 0;
     }
     lua_call(L, 0, 0);
@@ -568,13 +617,13 @@ static int run_recipe(host_options *o)
 
 /* ---- commands ---- */
 
-/* The shipped recipes/<lang>/demo.lua: $SEGMINT_RECIPES, the source tree, or the installed copy. */
-static int find_demo_recipe(const char *lang, char *buf, size_t size)
+/* The shipped recipes/demo.lua: $SEGMINT_RECIPES, the source tree, or the installed copy. */
+static int find_demo_recipe(char *buf, size_t size)
 {
     const char *dirs[3] = { getenv("SEGMINT_RECIPES"), SG_RECIPES_SOURCE, SG_RECIPES_INSTALLED };
     for (int k = 0; k < 3; k++) {
         struct stat st;
-        if (dirs[k] && snprintf(buf, size, "%s/%s/demo.lua", dirs[k], lang) < (int)size &&
+        if (dirs[k] && snprintf(buf, size, "%s/demo.lua", dirs[k]) < (int)size &&
             stat(buf, &st) == 0 && S_ISREG(st.st_mode))
             return 0;
     }
@@ -629,6 +678,8 @@ int main(int argc, char **argv)
 {
     host_options o;
     memset(&o, 0, sizeof o);
+    o.argc = argc;
+    o.argv = argv;
     o.out = "out";
     o.seed = 42;
     o.max_memory = (size_t)8192 << 20;
@@ -728,13 +779,15 @@ int main(int argc, char **argv)
     }
     if (is_demo) {
         static char recipe[PATH_MAX];
-        if (find_demo_recipe(lang, recipe, sizeof recipe) != 0) {
-            fprintf(stderr, "segmint: cannot find the shipped recipe %s/demo.lua (set SEGMINT_RECIPES to the recipes directory)\n",
-                    lang);
+        if (find_demo_recipe(recipe, sizeof recipe) != 0) {
+            fprintf(stderr, "segmint: cannot find the shipped recipe demo.lua (set SEGMINT_RECIPES to the recipes directory)\n");
             return EXIT_USAGE;
         }
-        if (o.nsets == (int)(sizeof o.sets / sizeof o.sets[0]))
+        if (o.nsets + 2 > (int)(sizeof o.sets / sizeof o.sets[0]))
             return usage_error("%s", "too many --set options");
+        static char lang_arg[16];
+        snprintf(lang_arg, sizeof lang_arg, "lang=%s", lang);
+        o.sets[o.nsets++] = lang_arg;
         o.demo_customers = customers ? customers : 2000;
         o.recipe = recipe;
         o.command = "run";

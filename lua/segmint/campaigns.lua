@@ -31,9 +31,16 @@ end
 local function check_number(errors, where, name, key, v, lo, hi, hi_open)
   if v == nil then return end
   if type(v) ~= "number" or v ~= v or v < lo or (hi and (hi_open and v >= hi or v > hi)) then
+    local got = tostring(v)
+    if type(v) == "string" then
+      got = tonumber(v) and string.format('a string, "%s"; write %s without quotes', v, v)
+        or string.format('a string, "%s"', v)
+    elseif type(v) ~= "number" then
+      got = "a " .. type(v)
+    end
     errors[#errors + 1] = string.format("%scampaign '%s', field '%s': expected a number %s%s, got %s",
       where, name, key, hi and string.format("from %s to %s", lo, hi) or string.format(">= %s", lo),
-      hi_open and " (excluded)" or "", tostring(v))
+      hi_open and " (excluded)" or "", got)
   end
 end
 

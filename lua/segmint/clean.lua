@@ -12,6 +12,7 @@
 --     non_product = { "POST", "M" },  -- item codes that are not products (postage, fees)
 --     duplicates = "keep",            -- exact duplicate lines: "drop" or "keep"
 --     amount = "Amount",              -- the column added: quantity * price
+--     whole_ids = true,               -- customer ids "17850.0" -> "17850"
 --   })
 local M = {}
 
@@ -26,8 +27,42 @@ local function choice(opts, key, allowed, default)
     '"' .. table.concat(allowed, '" or "') .. '"', tostring(v)), 3)
 end
 
+local KNOWN = { "customer", "invoice", "quantity", "price", "date", "item", "missing_customer", "cancellations",
+  "cancel_prefix", "returns", "nonpositive_price", "non_product", "duplicates", "amount", "match_price",
+  "whole_ids" }
+
+-- Customer ids written as whole numbers with a decimal part ("17850.0",
+-- as spreadsheets export them) become "17850", so they print and join as ids.
+local function whole_ids(ds, col)
+  if ds:types()[col] ~= "string" then return ds end
+  local vals = ds:column(col)
+  local cache = {}
+  local changed = false
+  for i = 1, vals.n do
+    local v = vals[i]
+    if v ~= nil then
+      local w = cache[v]
+      if w == nil then
+        w = v:match("^(%-?%d+)%.0+$") or v
+        cache[v] = w
+      end
+      if w ~= v then vals[i] = w; changed = true end
+    end
+  end
+  if not changed then return ds end
+  return ds:with_column(col, vals, "string")
+end
+
 function M.clean(ds, opts)
   if type(opts) ~= "table" then error("clean: options table expected", 2) end
+  for k in pairs(opts) do
+    local ok = false
+    for _, n in ipairs(KNOWN) do if n == k then ok = true end end
+    if not ok then
+      local hint = require("segmint.rules").suggest(tostring(k), KNOWN)
+      error(string.format("clean: unknown option '%s'%s", tostring(k), hint and (" (did you mean '" .. hint .. "'?)") or ""), 2)
+    end
+  end
   for _, k in ipairs({ "quantity", "price" }) do
     if type(opts[k]) ~= "string" then error(string.format("clean: option '%s' (a column name) is required", k), 2) end
   end
@@ -89,7 +124,10 @@ function M.clean(ds, opts)
     step("cancellations", string.format("not coalesce(%s, false)", cancel_expr))
   elseif policy.cancellations == "net" then
     flush()
-    local before_rows, before_rev = #cur, sum(cur)
+    local before_rows = #cur
+    local cancel_only = cur:filter(string.format("coalesce(%s, false)", cancel_expr))
+    local purchases_before = sum(cur) - sum(cancel_only)
+    local cancelled_value = -sum(cancel_only)
     local netted, unmatched = cur:net_cancellations {
       customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price,
       date = opts.date, cancel = string.format("coalesce(%s, false)", cancel_expr),
@@ -97,8 +135,12 @@ function M.clean(ds, opts)
     }
     cur = netted:derive(amount, string.format("%s * %s", q, p))
       :filter(string.format("not coalesce(%s, false) and %s != 0", cancel_expr, q))
+    -- the revenue removed is the value of the purchases the cancellations
+    -- matched; cancellations of purchases outside the data match nothing
+    local removed = purchases_before - sum(cur)
     report.steps[#report.steps + 1] = { reason = "cancellations (netted)", rows = before_rows - #cur,
-      revenue = before_rev - sum(cur), unmatched_quantity = unmatched }
+      revenue = removed, cancellation_rows = #cancel_only, cancelled_value = cancelled_value,
+      unmatched_value = cancelled_value - removed, unmatched_quantity = unmatched }
   end
   if policy.returns == "drop" then step("returns and quantity <= 0", string.format("%s > 0", q)) end
   if policy.nonpositive_price == "drop" then step("price <= 0", string.format("%s > 0", p)) end
@@ -114,6 +156,7 @@ function M.clean(ds, opts)
     cur = cur:drop("_segmint_dup")
   end
   flush()
+  if opts.whole_ids and opts.customer then cur = whole_ids(cur, opts.customer) end
   report.rows_out = #cur
   report.revenue_out = sum(cur)
   if opts.customer then report.customers_out = cur:count_distinct(opts.customer) end

@@ -37,6 +37,18 @@ local segments = require "segmint.segments"
 -- sg.segments(rule_table [, { bins = 5, fields = {...} }]) -> segment set (linted; raises on errors)
 M.segments = segments.new
 
+-- sg.label_rules(rules, labels) -> the segment (or cluster) rule table with
+-- the names and wording of a language file keyed by the rules' ids
+-- (recipes/rules/segments.lua + recipes/en/segments.lua); raises with
+-- every problem found.
+function M.label_rules(tbl, labels)
+  local ruleset = require "segmint.ruleset"
+  local problems = ruleset.problems()
+  local merged = ruleset.merge_segments(tbl, labels, problems)
+  if #problems.errors > 0 then error(table.concat(problems.errors, "\n"), 2) end
+  return merged
+end
+
 local campaigns = require "segmint.campaigns"
 
 -- sg.campaigns(rule_table) -> campaign set (linted; raises on errors); :plan(customers, opts)
@@ -92,7 +104,30 @@ M._suggest = rules.suggest
 function M.lint_rule_file(name, value)
   local base = name:match("([^.]+)$")
   if base:match("^segments") then return segments.lint(value) end
-  if base:match("^campaigns") then return campaigns.lint(value) end
+  if base:match("^campaigns") then
+    -- a shared campaign file names its campaigns by id (their names are in a language file)
+    if type(value) == "table" then
+      local copy = {}
+      for i, c in ipairs(value) do
+        if type(c) == "table" and c.name == nil and c.id ~= nil then
+          local cc = {}
+          for k, v in pairs(c) do if k ~= "id" then cc[k] = v end end
+          cc.name = c.id
+          copy[i] = cc
+        else
+          copy[i] = c
+        end
+      end
+      rules.set_origins(copy, (function()
+        local o = {}
+        for i in ipairs(value) do o[i] = { rules = value, index = i, id = type(value[i]) == "table" and value[i].id,
+          wording = {} } end
+        return o
+      end)())
+      value = copy
+    end
+    return campaigns.lint(value)
+  end
   if base:match("^clusters") then return clusters.lint(value) end
   return nil
 end

@@ -209,6 +209,12 @@ local function feature_name(labels, feature)
   local function name_of(key)
     local l = labels and labels[key]
     if type(l) == "table" then l = l.name end
+    if l == nil and labels then
+      -- spend_last_90d: the label of spend_last with {days} = 90
+      local base, days = key:match("^(.-)_(%d+)d$")
+      l = base and labels[base]
+      if type(l) == "string" then l = l:gsub("{days}", days) end
+    end
     return type(l) == "string" and l or nil
   end
   local col, level = feature:match("^(.-)=(.*)$")

@@ -21,9 +21,19 @@
 -- at as_of: the probability of no purchase in the next horizon days.
 local M = {}
 
-M.FEATURES = { "recency_days", "frequency", "monetary", "avg_basket", "tenure_days", "ipt_mean_days",
-  "ipt_sd_days", "spend_last_90d", "spend_prev_90d", "spend_change_90d", "distinct_items",
+-- The model features of segmint.features; the spend_* ones carry their
+-- window in their names (spend_last_90d for a 90-day window).
+M.FEATURE_BASES = { "recency_days", "frequency", "monetary", "avg_basket", "tenure_days", "ipt_mean_days",
+  "ipt_sd_days", "spend_last", "spend_prev", "spend_change", "distinct_items",
   "distinct_categories", "returned_share" }
+
+function M.features(window_days)
+  local out = {}
+  for i, f in ipairs(M.FEATURE_BASES) do
+    out[i] = f:match("^spend_") and string.format("%s_%dd", f, window_days) or f
+  end
+  return out
+end
 
 -- "YYYY-MM-DD..." moved by n days, as "YYYY-MM-DD" (the core's calendar)
 local function shift_date(sg, date, n)
@@ -62,7 +72,7 @@ end
 local function feature_table(sg, env, cutoff, horizon)
   local f, info = sg.features(env.tx, { customer = env.cols.customer, date = env.cols.date,
     invoice = env.cols.invoice, amount = "amount", item = env.item, category = env.category and "_category" or nil,
-    cutoff = cutoff, horizon_days = horizon })
+    cutoff = cutoff, horizon_days = horizon, window_days = env.window_days })
   if env.cols.customer ~= "customer" then f = f:rename { [env.cols.customer] = "customer" } end
   if env.attributes then f = f:join(env.attributes, { on = "customer", how = "left" }) end
   return f, info
@@ -216,7 +226,8 @@ end
 function M.run(sg, cfg, env)
   M.check(cfg)   -- analysis.lua checked already; callers of run alone need it too
   local as_of = env.as_of:sub(1, 10)
-  local horizon = cfg.horizon_days or 90
+  local horizon = env.horizon_days or cfg.horizon_days or 90
+  local window = env.window_days or 90
   local seed = env.seed or 42
   local labels = cfg.features or {}
   local tx = env.clean
@@ -226,7 +237,7 @@ function M.run(sg, cfg, env)
     p = p:select { item, cfg.category }:rename { [cfg.category] = "_category" }
     tx = tx:join(p, { on = item, how = "left" })
   end
-  local e = { tx = tx, cols = env.cols, item = item, category = cfg.products and cfg.category }
+  local e = { tx = tx, cols = env.cols, item = item, category = cfg.products and cfg.category, window_days = window }
   e.attributes = attributes(sg, cfg, env.clean, env.cols)
   local categorical = cfg.categorical or {}
   local res = { horizon = horizon }
@@ -243,7 +254,7 @@ function M.run(sg, cfg, env)
   local features = cfg.feature_columns
   if not features then
     features = {}
-    for _, c in ipairs(M.FEATURES) do if hist:has(c) then features[#features + 1] = c end end
+    for _, c in ipairs(M.features(window)) do if hist:has(c) then features[#features + 1] = c end end
     for _, c in ipairs(cfg.numeric or {}) do features[#features + 1] = c end
   end
   if #hist < 20 then

@@ -104,7 +104,7 @@ local function parse(text, name)
       end
       stack[#stack] = nil
     else
-      node.children[#node.children + 1] = { var = tag }
+      node.children[#node.children + 1] = { var = tag, line = line + 1 }
     end
     pos = e + 1
   end
@@ -140,6 +140,66 @@ local function render_node(node, stack, out)
       end
     end
   end
+end
+
+-- The names a template uses that `schema` (see summary.lua's SCHEMA) does
+-- not have, as messages "name:line: ..."; line_offset is the line of the
+-- file where the template text starts.  Syntax errors are reported too.
+function M.check(text, schema, name, line_offset)
+  local rules = require "segmint.rules"
+  local offset = (line_offset or 1) - 1
+  local ok, tree = pcall(parse, text, name or "template")
+  if not ok then
+    return { (tostring(tree):gsub("^(.-):(%d+):", function(n, l) return n .. ":" .. (tonumber(l) + offset) .. ":" end)) }
+  end
+  local problems = {}
+  local function resolve(stack, key)
+    for i = #stack, 1, -1 do
+      local v = stack[i]
+      for part in key:gmatch("[^%.]+") do
+        if type(v) ~= "table" then v = nil; break end
+        v = v[part]
+      end
+      if v ~= nil then return v end
+    end
+  end
+  local function known(stack)
+    local list, seen = {}, {}
+    for i = #stack, 1, -1 do
+      for k in pairs(stack[i]) do
+        if k ~= "." and not seen[k] then seen[k] = true; list[#list + 1] = k end
+      end
+    end
+    table.sort(list)
+    return list
+  end
+  local function complain(key, line, stack, what)
+    local hint = rules.suggest(key, known(stack))
+    problems[#problems + 1] = string.format("%s:%d: {{%s}} is not %s%s", name or "template", line + offset, key, what,
+      hint and string.format(" (did you mean '%s'?)", hint) or "")
+  end
+  local function walk(node, stack)
+    for _, child in ipairs(node.children) do
+      if type(child) == "table" and child.var then
+        if child.var == "." then
+          if not stack[#stack]["."] then complain(".", child.line, stack, "a list of values here") end
+        elseif resolve(stack, child.var) == nil then
+          complain(child.var, child.line, stack, "a value the template can use")
+        end
+      elseif type(child) == "table" then
+        local v = resolve(stack, child.section)
+        if v == nil then
+          complain(child.section, child.line, stack, "a section the template can use")
+          v = {}
+        end
+        stack[#stack + 1] = type(v) == "table" and v or {}
+        walk(child, stack)
+        stack[#stack] = nil
+      end
+    end
+  end
+  walk(tree, { schema })
+  return problems
 end
 
 -- render(template_text, context [, name]) -> text

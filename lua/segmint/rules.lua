@@ -11,8 +11,40 @@ function M.register_source(tbl, path, text)
   if type(tbl) == "table" then M.sources[tbl] = { path = path, text = text } end
 end
 
+-- Tables merged from a shared rule file and a language file
+-- (ruleset.lua) remember, per rule, where it came from: { rules = source
+-- table, index, id, labels = language table, wording = set of its fields }.
+M.origins = setmetatable({}, { __mode = "k" })
+
+function M.set_origins(tbl, origins) M.origins[tbl] = origins end
+
+local function line_of(text, pos)
+  local _, newlines = text:sub(1, pos):gsub("\n", "")
+  return newlines + 1
+end
+
+-- "file:line: " of the entry `key = ...` of a table keyed by names (a
+-- language file, the periods, the alerts), and of a field inside it.
+function M.where_key(tbl, key, field)
+  local src = M.sources[tbl]
+  if not src or type(key) ~= "string" then return "" end
+  local text = src.text
+  local body = text:find("return%s*{") or 1
+  local pos = text:find("%f[%w_]" .. key:gsub("%p", "%%%0") .. "%s*=", body) or body
+  if field then
+    local fpos = text:find("[%s{,]" .. field:gsub("%p", "%%%0") .. "%s*=", pos)
+    if fpos then pos = fpos + 1 end
+  end
+  return string.format("%s:%d: ", src.path, line_of(text, pos))
+end
+
 -- "file:line: " of a rule (found by its name, or by position) and of a field in it
 function M.where(rules, rule_index, rule_name, field)
+  local o = M.origins[rules] and M.origins[rules][rule_index]
+  if o then
+    if field and o.labels and o.wording[field] then return M.where_key(o.labels, o.id, field) end
+    return M.where(o.rules, o.index, type(o.id) == "string" and o.id or nil, field)
+  end
   local src = M.sources[rules]
   if not src then return string.format("rule %d: ", rule_index) end
   local text = src.text
@@ -64,7 +96,16 @@ local function edit_distance(a, b)
 end
 
 -- the closest known name, when it is close enough to be a likely typo
+-- (or the only known name that starts with it: recency -> recency_days)
 function M.suggest(name, known)
+  local prefixed
+  for _, k in ipairs(known) do
+    if #name >= 4 and k:lower():sub(1, #name) == name:lower() and k ~= name then
+      if prefixed then prefixed = false; break end
+      prefixed = k
+    end
+  end
+  if prefixed then return prefixed end
   local best, bestd
   for _, k in ipairs(known) do
     local d = edit_distance(name:lower(), k:lower())
@@ -105,6 +146,10 @@ end
 
 function M.parse_text_condition(v)
   local s = trim(v)
+  local swapped = s:match("^=([<>])")
+  if swapped then
+    return nil, string.format("'%s': write %s= (the comparison sign before the equals sign)", v, swapped)
+  end
   local op, rest = s:match("^([<>=!~]=?)%s*(.+)$")
   if op then
     local n = num(rest)

@@ -153,6 +153,17 @@ function S.new(opts)
   self.seed = opts.seed
   self.open_files = {}   -- staged path -> write handle, for files still open
   self.loaded = {}       -- rule modules already required
+  self.loaded_paths = {} -- their files, in the order they were loaded
+  self.argv = opts.argv or {}
+  self.started = os.time()
+  -- what a manifest records about the run (segmint._run_info())
+  host.segmint._run_info = function()
+    local files = {}
+    for i, p in ipairs(self.loaded_paths) do files[i] = p end
+    local argv = {}
+    for i, a in ipairs(self.argv) do argv[i] = a end
+    return { recipe = self.recipe, files = files, argv = argv, started = self.started }
+  end
   return self
 end
 
@@ -288,16 +299,33 @@ function S:require(name)
   if value == nil then value = true end
   host.segmint._register_rule_source(value, path, src)
   self.loaded[name] = value
+  self.loaded_paths[#self.loaded_paths + 1] = path
   return value
 end
 
--- For `segmint check`: loads a rule file and runs the linter for its kind.
--- Raises on errors; returns the warnings.
-function S:check_rule(name)
-  local value = self:require(name)
-  local errors, warnings = host.segmint.lint_rule_file(name, value)
-  if errors and #errors > 0 then error(table.concat(errors, "\n"), 0) end
-  return warnings or {}
+-- For `segmint check`, after the recipe ran in check mode: lints the rule
+-- files beside the recipe that it did not load (names: "rules.x" module
+-- names), printing their errors (their warnings would be noise: a reference
+-- table nobody uses).  Returns the number of errors and of files loaded.
+function S:check_rest(names)
+  local nerr, used = 0, #self.loaded_paths
+  for _, name in ipairs(names) do
+    if self.loaded[name] == nil then
+      local ok, value = pcall(self.require, self, name)
+      if host.tripped() then error(value, 0) end   -- a spent budget stops the check
+      local errors
+      if not ok then
+        errors = { tostring(value) }
+      else
+        errors = host.segmint.lint_rule_file(name, value) or {}
+      end
+      for _, e in ipairs(errors) do
+        io.write("error: ", e, " (in a rule file this recipe does not use)\n")
+        nerr = nerr + 1
+      end
+    end
+  end
+  return nerr, used
 end
 
 -- load() for recipes: text chunks only, in the recipe's environment by default.

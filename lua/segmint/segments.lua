@@ -90,7 +90,10 @@ local function compile(tbl, bins, fields)
                   elseif c.cmp == ">=" then lo = math.max(lo, math.ceil(c.value))
                   elseif c.cmp == "==" then lo, hi = math.max(lo, c.value), math.min(hi, c.value) end
                 end
-                if c.op == "eq" or c.op == "in" then
+                if c.op == "range" and (c.lo < 1 or c.hi > bins or c.lo ~= math.floor(c.lo) or c.hi ~= math.floor(c.hi)) then
+                  errors[#errors + 1] = string.format("%srule '%s', field '%s': '%s' goes beyond the score levels, "
+                    .. "which are the whole numbers 1 to %d", fwhere, name, key, tostring(v), bins)
+                elseif c.op == "eq" or c.op == "in" then
                   errors[#errors + 1] = string.format("%srule '%s', field '%s': scores take a number, a range or a comparison",
                     fwhere, name, key)
                 elseif lo > hi or (c.op == "cmp" and c.cmp == "!=") then

@@ -109,22 +109,22 @@ run "$SEGMINT" run "$work/handled.lua" --out "$work/o2"
 is "$code" 0 "handled data error: exit 0"
 is "$out" "true	true" "handled data error: nil, message"
 
-# check: compiles the recipe and loads its rule files, runs nothing
+# check: runs the recipe up to its first data access, lints the rule files
 mkdir -p "$work/proj/rules"
-printf 'print("RAN")\n' > "$work/proj/recipe.lua"
+printf 'local s = require "rules.segments"\nlocal d = segmint.read_csv("%s/none.csv")\nprint("RAN")\n' "$work" > "$work/proj/recipe.lua"
 printf 'return { { "Champions", r = "4-5" } }\n' > "$work/proj/rules/segments.lua"
 run "$SEGMINT" check "$work/proj/recipe.lua"
 is "$code" 0 "check: exit 0"
-like "$out" "1 rule file\(s\) loaded" "check: counts rule files"
-unlike "$out" "RAN" "check: runs nothing"
+like "$out" "and its 1 rule file check without errors" "check: counts the rule files the recipe loaded"
+unlike "$out" "RAN" "check: stops before the first data access"
 printf 'return { { "Champions", r = "4-5" }\n' > "$work/proj/rules/broken.lua"
 run "$SEGMINT" check "$work/proj/recipe.lua"
 is "$code" 1 "check: broken rule file: exit 1"
-like "$err" "rules/broken\.lua:2:" "check: broken rule file: file and line"
+like "$out" "rules/broken\.lua:2:" "check: broken rule file: file and line"
 printf 'return { io.open("x") }\n' > "$work/proj/rules/broken.lua"
 run "$SEGMINT" check "$work/proj/recipe.lua"
 is "$code" 1 "check: rule file using io: exit 1"
-like "$err" "rules/broken\\.lua:1: 'io' is not available in a rule file" "check: rule file using io: message"
+like "$out" "rules/broken\\.lua:1: 'io' is not available in a rule file" "check: rule file using io: message"
 
 # generate: same seed, same bytes; other seed, other bytes
 run "$SEGMINT" generate --customers 300 --seed 5 --out "$work/g1" --quiet
@@ -149,11 +149,11 @@ run "$SEGMINT" demo --out "$work/demo2" --lang de
 is "$code" 2 "demo --lang de: exit 2"
 
 # the per-country / per-month sales summary recipe
-run "$SEGMINT" run "$SG_ROOT/recipes/en/sales_summary.lua" --out "$work/sales" --set data="$work/demo/data" --quiet
+run "$SEGMINT" run "$SG_ROOT/recipes/sales_summary.lua" --out "$work/demo" --quiet
 is "$code" 0 "sales summary: exit 0"
 like "$out" "Revenue by country" "sales summary prints the per-country table"
 like "$out" "Revenue by month" "sales summary prints the per-month table"
-head -1 "$work/sales/sales_by_country.csv" > "$work/h"
+head -1 "$work/demo/sales_by_country.csv" > "$work/h"
 is "$(cat "$work/h")" "country,customers,invoices,revenue,revenue_per_customer" "country table header"
 
 done_testing

@@ -20,7 +20,7 @@ like "$out" "^nil	.*nonexistent\.csv" "read_csv returns nil, message in stock Lu
 inst=$(mktemp -d)
 trap 'rm -rf "$inst"' EXIT
 cmake --install "$SG_BUILD" --prefix "$inst" >/dev/null
-for f in bin/segmint lib/lua/5.4/segmint.so share/lua/5.4/segmint/init.lua share/lua/5.4/segmint/sandbox.lua share/segmint/recipes/en/demo.lua share/segmint/recipes/fr/rules/segments.lua; do
+for f in bin/segmint lib/lua/5.4/segmint.so share/lua/5.4/segmint/init.lua share/lua/5.4/segmint/sandbox.lua share/segmint/recipes/demo.lua share/segmint/recipes/rules/segments.lua share/segmint/recipes/fr/segments.lua; do
   [[ -f "$inst/$f" ]]; ok $? "installed $f"
 done
 run env LUA_CPATH="$inst/lib/lua/5.4/?.so" lua5.4 -e 'print(#require("segmint").dataset{ {"a", {1, 2, 3}} })'

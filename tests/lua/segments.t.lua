@@ -73,7 +73,10 @@ t.is(select(2, segs:explain("zz")), "no customer 'zz' in the data", "explain of 
 
 -- the linter
 t.raises(function() sg.segments({ { "X", r = "5-4" }, { "Others" } }) end, "range '5%-4' is inverted", "inverted range")
-t.raises(function() sg.segments({ { "X", r = "6-7" }, { "Others" } }) end, "selects no score between 1 and 5", "empty range")
+t.raises(function() sg.segments({ { "X", r = "> 5" }, { "Others" } }) end, "selects no score between 1 and 5", "empty range")
+t.raises(function() sg.segments({ { "X", r = "4-6" }, { "Others" } }) end,
+  "'4%-6' goes beyond the score levels, which are the whole numbers 1 to 5", "a range beyond the bins")
+t.ok(pcall(sg.segments, { { "X", r = "4-6" }, { "Others" } }, { bins = 6 }), "the same range fits six bins")
 t.raises(function() sg.segments({ { "X", frequncy = 3 }, { "Others" } }) end,
   "unknown field 'frequncy' %(did you mean 'frequency'%?%)", "unknown field with a suggestion")
 t.raises(function() sg.segments({ { "X", r = 5 }, { "X", f = 5 } }) end, "rule 'X' appears twice", "duplicate names")
@@ -91,18 +94,22 @@ t.raises(function() sg.segments({ { "X", basket = ">= 3" }, { "Others" } }, { fi
 -- the shipped tables: the classic one lints clean (every rule reachable,
 -- every cell covered); the R rfm package's, in its overwrite order, never
 -- assigns Champions, which the linter reports
+local function load_file(rel)
+  local path = params.root .. "/recipes/" .. rel .. ".lua"
+  return load(assert(io.open(path)):read("a"), "@" .. path, "t", {})()
+end
 for _, lang in ipairs({ "en", "fr" }) do
-  local function load_rules(file)
-    local path = params.root .. "/recipes/" .. lang .. "/rules/" .. file .. ".lua"
-    return sg.segments(load(assert(io.open(path)):read("a"), "@" .. path, "t", {})())
-  end
-  local classic = load_rules("segments")
-  t.is(#classic.warnings, 0, lang .. "/segments.lua lints clean")
+  local labels = load_file(lang .. "/segments")
+  local classic = sg.segments(sg.label_rules(load_file("rules/segments"), labels))
+  t.is(#classic.warnings, 0, lang .. ": rules/segments.lua lints clean")
   if #classic.warnings > 0 then t.diag(table.concat(classic.warnings, "\n")) end
-  t.is(#classic:names(), 12, lang .. "/segments.lua: 11 segments and the fallback")
-  local r = load_rules("segments_rfm_package")
-  t.is(#r:names(), 11, lang .. "/segments_rfm_package.lua: 10 segments and the fallback")
-  t.is(#r.warnings, 1, lang .. "/segments_rfm_package.lua: one warning")
+  t.is(#classic:names(), 12, lang .. ": rules/segments.lua: 11 segments and the fallback")
+  t.is(classic:names()[2], lang == "en" and "Loyal Customers" or "Clients fidèles", lang .. ": names from the language file")
+  local r = sg.segments(sg.label_rules(load_file("rules/segments_rfm_package"), labels))
+  t.is(#r:names(), 11, lang .. ": segments_rfm_package.lua: 10 segments and the fallback")
+  t.is(#r.warnings, 1, lang .. ": segments_rfm_package.lua: one warning")
   t.like(r.warnings[1] or "", "rule 'Champions' can never match", lang .. ": Champions is unreachable with R's ranges")
 end
+t.raises(function() sg.label_rules(load_file("rules/segments"), { champions = "Champions" }) end,
+  "segment 'loyal_customers' has no name", "a rule without a name in the language file is an error")
 t.done()

@@ -67,9 +67,9 @@ Un k-means sur {{features}} (log1p, standardisés) donne {{k}} groupes{{#auto}},
 {{#btyd}}
 ## Valeur vie client
 
-Un modèle {{model}} des achats ({{params}} ; unité de temps : {{unit}} ; log-vraisemblance {{loglik}}, {{method}}, {{iterations}} itérations) et un modèle Gamma-Gamma des montants ({{gg_params}}), ajustés sur {{customers}} clients. En moyenne, un client est encore actif avec une probabilité de {{alive}} ; ensemble, ils devraient passer {{expected_90d}} commandes dans les 90 prochains jours, pour {{total_clv}} sur les {{horizon}} prochains mois (actualisés).
+Un modèle {{model}} des achats ({{params}} ; unité de temps : {{unit}} ; log-vraisemblance {{loglik}}, {{method}}, {{iterations}} itérations) et un modèle Gamma-Gamma des montants ({{gg_params}}), ajustés sur {{customers}} clients. En moyenne, un client est encore actif avec une probabilité de {{alive}} ; ensemble, ils devraient passer {{expected}} commandes dans les {{horizon_days}} prochains jours, pour {{total_clv}} sur les {{horizon}} prochains mois (actualisés).
 
-| Client | Segment | P(actif) | Commandes attendues, 90 jours | Valeur, {{horizon}} mois |
+| Client | Segment | P(actif) | Commandes attendues, {{horizon_days}} jours | Valeur, {{horizon}} mois |
 |---|---|---:|---:|---:|
 {{#top}}
 | {{customer}} | {{segment}} | {{p_alive}} | {{expected}} | {{clv}} |

@@ -1,43 +1,42 @@
--- Segments clients à partir des scores R/F/M (1 = le moins bon, 5 = le
--- meilleur ; la récence est inversée : 5 = achat le plus récent).  La
--- première règle qui correspond l'emporte.  `segmint check` vérifie ce
--- fichier (champs inconnus, plages vides, règles jamais atteintes, cases
--- de scores non couvertes).
+-- Noms, raisons et actions recommandées des segments, par les identifiants
+-- de rules/segments.lua (qui porte leurs conditions, pour toutes les
+-- langues).  Renommez et reformulez librement ; `segmint check` signale un
+-- identifiant inconnu des règles, et une règle sans nom ici.
 return {
-  { "Champions",             r = "4-5", f = "4-5", m = "4-5",
+  champions = { "Champions",
     why = "achats récents, fréquents et les plus élevés",
     action = "les récompenser : avant-premières, avantages fidélité ; solliciter des avis" },
-  { "Clients fidèles",       r = "2-5", f = "3-5", m = "3-5",
+  loyal_customers = { "Clients fidèles",
     why = "dépensent bien et achètent souvent",
     action = "montée en gamme ; programme de fidélité" },
-  { "Nouveaux clients",      r = "4-5", f = "<= 1", m = "<= 1",
+  new_customers = { "Nouveaux clients",
     why = "achat très récent mais peu fréquent",
     action = "accueil, premières réussites, construire la relation" },
-  { "Prometteurs",           r = "3-4", f = "<= 1", m = "<= 1",
+  promising = { "Prometteurs",
     why = "acheteurs récents qui ont peu dépensé",
     action = "notoriété de la marque, essais gratuits" },
-  { "À surveiller",          r = "2-3", f = "2-3", m = "2-3",
+  need_attention = { "À surveiller",
     why = "récence, fréquence et montant au-dessus de la moyenne, sans achat très récent",
     action = "offres limitées dans le temps selon les achats passés" },
-  { "En sommeil proche",     r = "2-3", f = "<= 2", m = "<= 2",
+  about_to_sleep = { "En sommeil proche",
     why = "récence, fréquence et montant sous la moyenne",
     action = "contenus utiles, produits populaires" },
-  { "Fidèles potentiels",    r = "3-5", f = "1-3", m = "1-3",
+  potential_loyalist = { "Fidèles potentiels",
     why = "clients récents à fréquence moyenne",
     action = "offres d'adhésion, recommandations personnalisées" },
-  { "À ne pas perdre",       r = "<= 1", f = "4-5", m = "4-5",
+  cant_lose_them = { "À ne pas perdre",
     why = "les plus gros achats, souvent, mais plus de retour depuis longtemps",
     action = "les reconquérir : nouveautés, renouvellements ; leur parler" },
-  { "À risque",              r = "<= 2", f = "2-5", m = "2-5",
+  at_risk = { "À risque",
     why = "ont beaucoup dépensé et souvent, mais il y a longtemps",
     action = "e-mails de réactivation personnalisés" },
-  { "Perdus",                r = "1", f = "1", m = "1",
+  lost = { "Perdus",
     why = "récence, fréquence et montant les plus bas",
     action = "campagne de relance, ou les laisser" },
-  { "En hibernation",        r = "1-2", f = "1-2", m = "1-2",
+  hibernating = { "En hibernation",
     why = "dernier achat ancien, peu de commandes, faible montant",
     action = "autres produits pertinents, remises spéciales" },
-  { "Autres",
+  others = { "Autres",
     why = "aucune règle ci-dessus ne correspond",
     action = "suivre" },
 }

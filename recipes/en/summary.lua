@@ -59,9 +59,9 @@ k-means on {{features}} (log1p, standardised) gives {{k}} clusters{{#auto}}, k c
 {{#btyd}}
 ## Customer lifetime value
 
-A {{model}} model of purchases ({{params}}; time unit: {{unit}}; log-likelihood {{loglik}}, {{method}}, {{iterations}} iterations) and a Gamma-Gamma model of spend ({{gg_params}}), fitted on {{customers}} customers. On average a customer is still active with probability {{alive}}; together they are expected to make {{expected_90d}} purchases in the next 90 days, worth {{total_clv}} over the next {{horizon}} months (discounted).
+A {{model}} model of purchases ({{params}}; time unit: {{unit}}; log-likelihood {{loglik}}, {{method}}, {{iterations}} iterations) and a Gamma-Gamma model of spend ({{gg_params}}), fitted on {{customers}} customers. On average a customer is still active with probability {{alive}}; together they are expected to make {{expected}} purchases in the next {{horizon_days}} days, worth {{total_clv}} over the next {{horizon}} months (discounted).
 
-| Customer | Segment | P(alive) | Expected purchases, 90 days | CLV, {{horizon}} months |
+| Customer | Segment | P(alive) | Expected purchases, {{horizon_days}} days | CLV, {{horizon}} months |
 |---|---|---:|---:|---:|
 {{#top}}
 | {{customer}} | {{segment}} | {{p_alive}} | {{expected}} | {{clv}} |

@@ -1,9 +1,10 @@
 -- Sales per country and per month on the generated sample data, written
 -- to sales_by_country.csv and sales_by_month.csv: a small example of the
--- dataset operations.  Run: segmint run recipes/en/sales_summary.lua --set data=DIR
+-- dataset operations.  Run: segmint run recipes/sales_summary.lua --out DIR
+-- on the data that `segmint demo --out DIR` left in DIR/data (or --set data=DIR).
 local sg = require "segmint"
 
-local data = params.data or "out/data"
+local data = params.data or (out .. "/data")
 
 local tx = assert(sg.read_csv(data .. "/transactions.csv", {
   types = { customer_id = "string", product_id = "string", invoice = "string" },

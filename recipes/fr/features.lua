@@ -2,7 +2,8 @@
 -- d'attrition et de valeur : dans les principaux facteurs d'attrition de
 -- summary.md et dans churn_reasons de customers.csv (« jours depuis le
 -- dernier achat (184) ; pays : France »).  Renommez librement ; une
--- variable absente d'ici est montrée sous le nom de sa colonne.
+-- variable absente d'ici est montrée sous le nom de sa colonne.  {days}
+-- est la période de comparaison de rules/periods.lua.
 return {
   recency_days = "jours depuis le dernier achat",
   frequency = "nombre de commandes",
@@ -11,9 +12,9 @@ return {
   tenure_days = "ancienneté (jours)",
   ipt_mean_days = "jours moyens entre deux commandes",
   ipt_sd_days = "irrégularité des commandes (jours)",
-  spend_last_90d = "dépense des 90 derniers jours",
-  spend_prev_90d = "dépense d'il y a 90 à 180 jours",
-  spend_change_90d = "évolution de la dépense sur 90 jours",
+  spend_last = "dépense des {days} derniers jours",
+  spend_prev = "dépense des {days} jours précédents",
+  spend_change = "évolution de la dépense sur {days} jours",
   distinct_items = "produits différents achetés",
   distinct_categories = "catégories de produits achetées",
   returned_share = "part de la valeur retournée",

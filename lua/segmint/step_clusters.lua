@@ -1,0 +1,26 @@
+-- Step "clusters": k-means on the transformed and scaled features, the
+-- chosen k, profiles and rule-based names: columns cluster, cluster_name.
+local S = {}
+
+function S.enabled(ctx) return ctx.cfg.clusters ~= nil end
+
+function S.columns() return { { "cluster", "number" }, { "cluster_name", "string" } } end
+
+function S.run(ctx)
+  local sg, cl = ctx.sg, ctx.cfg.clusters
+  local features = cl.features or { "recency_days", "frequency", "monetary" }
+  local m = sg.matrix(ctx.customers, features, { transform = cl.transform or "log1p",
+    scale = cl.scale or "standard", missing = "median" })
+  local km, _, selection = sg.kmeans(m, { k = cl.k or "auto", k_range = cl.k_range or { 2, 8 },
+    n_init = cl.n_init or 4, seed = ctx.cfg.seed or 42, silhouette_sample = cl.silhouette_sample })
+  local customers = km:assign(ctx.customers, m, "cluster")
+  local profiles = sg.cluster_profiles(customers, { features = cl.profile_features })
+  local named = sg.name_clusters(profiles, ctx.rules.cluster_rules)
+  ctx.customers = customers:join(named:select { "cluster", "cluster_name" }, { on = "cluster", how = "left" })
+  ctx.res.kmeans, ctx.res.cluster_profiles = km, named
+  ctx.res.k_selection = selection and sg.dataset(selection) or nil
+  ctx.res.cluster_features = features
+  sg.info("clusters: k = %d", km:info().k)
+end
+
+return S

@@ -1,0 +1,50 @@
+-- Step "outputs": writes every output file and the manifest (last; it
+-- lists each output with its SHA-256, the inputs, the recipe and rule
+-- files, the parameters and the run's timing).
+local S = {}
+
+function S.run(ctx)
+  local sg, res, out, cfg = ctx.sg, ctx.res, ctx.out, ctx.cfg
+  local files = {}
+  local function write_csv(name, ds)
+    ds:write_csv(out .. "/" .. name, ctx.csv_options)
+    files[#files + 1] = name
+  end
+  write_csv("customers.csv", ctx.customers)
+  write_csv("segments.csv", res.segment_table)
+  write_csv("campaigns.csv", res.plan)
+  write_csv("campaign_targets.csv", res.targets)
+  write_csv("cross_sell_rules.csv", res.cross_sell_rules)
+  if res.btyd then
+    -- expected purchases over the horizon and P(alive) over the frequency/recency grid
+    write_csv("btyd_matrix.csv", sg.btyd_matrix(res.btyd.model, { summary = res.btyd.summary,
+      max_x = 20, t = ctx.periods.horizon_days / res.btyd.unit_days }))
+  end
+  if res.cluster_profiles then
+    write_csv("clusters.csv", res.cluster_profiles)
+    if res.k_selection then write_csv("k_selection.csv", res.k_selection) end
+    -- the model with its scaling, so a later run can assign new customers
+    -- to these clusters (segmint.load_kmeans)
+    res.kmeans:save(out .. "/kmeans_model.json")
+    files[#files + 1] = "kmeans_model.json"
+  end
+  if res.models then
+    -- the fitted models with their preprocessing, for scoring later runs (segmint.load_model)
+    local as_of = res.rfm_info.as_of
+    res.models.churn.model:save(out .. "/churn_model.json", { as_of = as_of, horizon_days = res.models.horizon })
+    files[#files + 1] = "churn_model.json"
+    if res.models.clv then
+      res.models.clv.model:save(out .. "/clv_model.json", { as_of = as_of, horizon_days = res.models.clv.horizon })
+      files[#files + 1] = "clv_model.json"
+    end
+  end
+  sg.write_text(out .. "/summary.md", res.summary)
+  files[#files + 1] = "summary.md"
+  table.sort(files)
+  local manifest = require("segmint.manifest").build(ctx, files)
+  sg.write_text(out .. "/manifest.json", sg.json_encode(manifest) .. "\n")
+  ctx.files = files
+  sg.info("wrote %s to %s", table.concat(files, ", ") .. ", manifest.json", out)
+end
+
+return S

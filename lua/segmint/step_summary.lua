@@ -1,0 +1,13 @@
+-- Step "summary": the executive summary (summary.md's text) from the
+-- recipe's template and the context of summary.lua.
+local report = require "segmint.report"
+local summary = require "segmint.summary"
+
+local S = {}
+
+function S.run(ctx)
+  ctx.summary_context = summary.context(ctx)
+  ctx.res.summary = report.render(ctx.texts.text, ctx.summary_context, "summary template")
+end
+
+return S

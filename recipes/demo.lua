@@ -1,0 +1,36 @@
+-- The default analysis on the generated sample data: RFM scores, segments,
+-- clusters, lifetime value, churn risk, cross-selling, a campaign plan and
+-- the executive summary.  `segmint demo` generates the data into OUT/data
+-- and runs this recipe; to analyse that data again:
+--   segmint run recipes/demo.lua --out OUT [--set lang=fr] [--set data=DIR]
+-- The numbers (periods, segment conditions, campaign costs, alert
+-- thresholds) are in rules/, shared by every language; names and wording
+-- are in en/ and fr/.
+local sg = require "segmint"
+local lang = params.lang or "en"
+if lang ~= "en" and lang ~= "fr" then error("lang must be en or fr, got '" .. tostring(lang) .. "'", 0) end
+local data = params.data or (out .. "/data")
+local function words(name) return require(lang .. "." .. name) end
+
+sg.analysis {
+  transactions = data .. "/transactions.csv",
+  read = { types = { invoice = "string", customer_id = "string", product_id = "string" } },
+  columns = { customer = "customer_id", invoice = "invoice", date = "date",
+              quantity = "quantity", price = "price", item = "product_id" },
+  currency = "GBP",
+  language = lang,
+  periods = require "rules.periods",
+  clean = { cancellations = "net", cancel_prefix = "C", returns = "drop" },
+  rfm = { bins = 5, frequency = "invoices", as_of = params.as_of },
+  cross_sell = { min_support = 0.0003, min_count = 3, top_n = 3 },
+  segments = { rules = require "rules.segments", labels = words "segments" },
+  campaigns = { rules = require "rules.campaigns", labels = words "campaigns" },
+  alerts = require "rules.alerts",
+  clusters = { rules = require "rules.clusters", labels = words "clusters", k = "auto", k_range = { 2, 8 } },
+  btyd = { model = "bgnbd", unit = "weeks", monthly_discount_rate = 0.01 },
+  models = { customers = data .. "/customers.csv", categorical = { "country", "channel", "age_band" },
+             products = data .. "/products.csv", category = "category", features = words "features" },
+  template = words "summary",
+  out = out,
+  seed = seed,
+}

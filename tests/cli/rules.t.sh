@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Rule files in a marketer's hands: typos caught by check and refused by
+# run before any output, one set of numbers for both languages, named
+# periods used everywhere, and the analysis as steps a recipe can change.
+set -uo pipefail
+source "$SG_ROOT/tests/tap/tap.sh"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SOURCE_DATE_EPOCH=1764547200
+
+"$SEGMINT" generate --customers 400 --seed 3 --out "$work/data" --quiet
+fresh() { rm -rf "$work/r"; cp -r "$SG_ROOT/recipes" "$work/r"; }
+check() { run "$SEGMINT" check "$work/r/demo.lua" "$@"; }
+runr() { rm -rf "$work/out"; run "$SEGMINT" run "$work/r/demo.lua" --out "$work/out" --set data="$work/data" --quiet "$@"; }
+
+# typo_case NAME PATTERN: check fails naming it, run refuses before writing anything
+typo_case() {
+  local name=$1 pattern=$2
+  check
+  is "$code" 1 "$name: check exits 1"
+  like "$out$err" "$pattern" "$name: check names file, line and a suggestion"
+  runr
+  is "$code" 1 "$name: run exits 1"
+  like "$err" "$pattern" "$name: run gives the same message"
+  [[ ! -e "$work/out/customers.csv" && ! -e "$work/out/summary.md" ]]; ok $? "$name: run wrote nothing"
+}
+
+fresh
+sed -i 's/{ "champions",          r = "4-5", f = "4-5", m = "4-5" },/{ "champions",          r = "4-5", f = "4-5", m = high },/' "$work/r/rules/segments.lua"
+typo_case "a bare word (m = high)" "rules/segments\.lua:11: 'high' is not defined in this rule file; if you meant the text, write \"high\""
+
+fresh
+sed -i 's/action_segments = { "at_risk",/action_segments = { "at_risks",/' "$work/r/rules/alerts.lua"
+typo_case "a misspelt segment in alerts" "rules/alerts\.lua:[0-9]+: alerts\.action_segments: no segment 'at_risks' \(did you mean 'at_risk'\?\)"
+
+fresh
+sed -i 's/target = { recency_days = "> {inactive_days}" },/target = { recency = "> {inactive_days}" },/' "$work/r/rules/campaigns.lua"
+typo_case "a misspelt target field" "rules/campaigns\.lua:[0-9]+: campaign 'Welcome Back', target\.recency: no such customer field \(did you mean 'recency_days'\?\)"
+
+fresh
+sed -i 's/  upselling = { name = "Upselling",/  upselling = { name = "Welcome Back",/' "$work/r/en/campaigns.lua"
+typo_case "two campaigns with one name" "campaign 'Welcome Back' appears twice"
+
+fresh
+sed -i 's/target = { recency_days = "> {inactive_days}" },/target = { recency_days = "more than 90" },/' "$work/r/rules/campaigns.lua"
+typo_case "a text that is not a condition" "campaign 'Welcome Back', target\.recency_days: 'more than 90' is not a condition on a number"
+
+fresh
+sed -i 's/{{total_cost}}/{{totl_cost}}/' "$work/r/en/summary.lua"
+typo_case "a misspelt placeholder" "en/summary\.lua:[0-9]+: \{\{totl_cost\}\} is not a value the template can use \(did you mean 'total_cost'\?\)"
+
+fresh
+sed -i 's/{ "champions",          r = "4-5",/{ "champions",          r = "4-6",/' "$work/r/rules/segments.lua"
+typo_case "a score range beyond the bins" "rules/segments\.lua:11: rule 'Champions', field 'r': '4-6' goes beyond the score levels"
+
+fresh
+sed -i 's/  monthly_churn = 0.05, /  monthly_churn = 5,/' "$work/r/rules/alerts.lua"
+typo_case "an alert threshold out of range" "rules/alerts\.lua:[0-9]+: alerts: 'monthly_churn' must be a share from 0 to 1"
+
+fresh
+sed -i 's/cost_per_contact = 0.5, discount = 0.20/cost_per_contact = 0.5, discount = "0.20"/' "$work/r/rules/campaigns.lua"
+typo_case "a number written as text" "field 'discount': expected a number from 0 to 1 \(excluded\), got a string, \"0\.20\"; write 0\.20 without quotes"
+
+fresh
+sed -i 's/  recency_days = "days since the last purchase",/  recency_dayz = "days since the last purchase",/' "$work/r/en/features.lua"
+typo_case "a misspelt feature label" "en/features\.lua:[0-9]+: features: no feature 'recency_dayz' \(did you mean 'recency_days'\?\)"
+
+fresh
+sed -i 's/  inactive_days = 90, /  inactive_dyas = 90,/' "$work/r/rules/periods.lua"
+typo_case "a misspelt period" "rules/periods\.lua:[0-9]+: periods: unknown period 'inactive_dyas' \(did you mean 'inactive_days'\?\)"
+
+fresh
+sed -i 's/  champions = { "Champions",/  champion = { "Champions",/' "$work/r/fr/segments.lua"
+check --set lang=fr
+is "$code" 1 "a French label for an unknown id: check --set lang=fr exits 1"
+like "$out" "fr/segments\.lua:[0-9]+: 'champion' is not a segment of .*rules/segments\.lua \(did you mean 'champions'\?\)" "the French file is checked too"
+like "$out" "segment 'champions' has no name in .*fr/segments\.lua" "and the rule left without a name is named"
+
+# several problems are listed at once
+fresh
+sed -i 's/{{total_cost}}/{{totl_cost}}/' "$work/r/en/summary.lua"
+sed -i 's/action_segments = { "at_risk",/action_segments = { "at_risks",/' "$work/r/rules/alerts.lua"
+check
+is "$(grep -c '^error: ' <<< "$out")" 2 "check lists every problem at once"
+
+# warnings: equal priorities, a campaign that can target nobody
+fresh
+sed -i 's/{ id = "upselling", priority = 5,/{ id = "upselling", priority = 4,/' "$work/r/rules/campaigns.lua"
+check
+is "$code" 0 "equal priorities: check passes"
+like "$out" "warning: .*rules/campaigns\.lua:[0-9]+: campaigns 'Welcome Back' and 'Upselling' have the same priority 4" "equal priorities: a warning"
+
+# ---- one set of numbers for both languages ----
+fresh
+runr; cp "$work/out/campaigns.csv" "$work/en_before.csv"
+sed -i 's/cost_per_contact = 0.5, discount = 0.20/cost_per_contact = 0.5, discount = 0.25/' "$work/r/rules/campaigns.lua"
+runr
+is "$code" 0 "after editing the shared discount: English run exit 0"
+like "$(grep '^Welcome Back' "$work/out/campaigns.csv")" "25% off the next order" "the English offer shows the new discount"
+cp "$work/out/segments.csv" "$work/en_segments.csv"; cp "$work/out/campaigns.csv" "$work/en_campaigns.csv"
+runr --set lang=fr
+is "$code" 0 "French run exit 0"
+like "$(grep '^Bon retour' "$work/out/campaigns.csv")" "-25 % sur la prochaine commande" "the French offer shows the same new discount"
+is "$(cut -d, -f2- "$work/out/segments.csv" | md5sum)" "$(cut -d, -f2- "$work/en_segments.csv" | md5sum)" "English and French runs give the same segment counts"
+figures() { python3 -c 'import csv, sys
+for r in csv.reader(open(sys.argv[1])): print(",".join(r[3:]))' "$1"; }
+is "$(figures "$work/out/campaigns.csv" | md5sum)" "$(figures "$work/en_campaigns.csv" | md5sum)" "and the same campaign figures"
+
+# ---- named periods: changing the horizon changes every place that uses it ----
+fresh
+sed -i 's/  horizon_days = 90, /  horizon_days = 60,/' "$work/r/rules/periods.lua"
+runr
+is "$code" 0 "horizon 60 days: exit 0"
+like "$(head -1 "$work/out/customers.csv")" "expected_purchases_60d" "the expected purchases column follows the horizon"
+unlike "$(head -1 "$work/out/customers.csv")" "_90d" "no column keeps the old horizon"
+like "$(cat "$work/out/summary.md")" "in the next 60 days" "the summary states the new horizon"
+like "$(cat "$work/out/summary.md")" "will not buy in the next 60 days" "the churn model uses it"
+like "$(cat "$work/out/manifest.json")" '"horizon_days":[[:space:]]*60' "the manifest records it"
+
+# ---- the analysis as steps ----
+fresh
+cat > "$work/r/steps.lua" <<'LUA'
+local sg = require "segmint"
+local data = params.data
+sg.analysis {
+  transactions = data .. "/transactions.csv",
+  read = { types = { invoice = "string", customer_id = "string", product_id = "string" } },
+  columns = { customer = "customer_id", invoice = "invoice", date = "date",
+              quantity = "quantity", price = "price", item = "product_id" },
+  currency = "GBP", periods = require "rules.periods",
+  segments = { rules = require "rules.segments", labels = require "en.segments" },
+  campaigns = { rules = {
+      { id = "big", priority = 1, target = { big_spender = true }, cost_per_contact = 1, conversion_rate = 0.1 },
+    }, labels = { big = { name = "Big spenders", channel = "email", offer = "thanks" } } },
+  template = require "en.summary",
+  steps = {
+    { name = "big_spender", after = "segments", columns = { big_spender = "boolean" },
+      run = function(ctx) ctx.customers = ctx.customers:derive("big_spender", "monetary >= 300") end },
+    { drop = params.drop or "btyd" },
+  },
+  out = out, seed = seed,
+}
+LUA
+rm -rf "$work/out"; run "$SEGMINT" run "$work/r/steps.lua" --out "$work/out" --set data="$work/data" --quiet
+is "$code" 0 "a recipe step and a campaign on its column: exit 0"
+big=$(awk -F, 'NR > 1 && $4 >= 300' "$work/out/customers.csv" | wc -l)
+targeted=$(awk -F, '$1 == "Big spenders"' "$work/out/campaign_targets.csv" | wc -l)
+[[ $big -gt 0 && $targeted -eq $big ]]; ok $? "the campaign targets exactly the customers the step flagged ($targeted of $big)"
+like "$(head -1 "$work/out/customers.csv")" "big_spender" "the step's column is in customers.csv"
+run "$SEGMINT" run "$work/r/steps.lua" --out "$work/out2" --set data="$work/data" --set drop=clusterz --quiet
+is "$code" 1 "dropping an unknown step: exit 1"
+like "$err" "steps: no step 'clusterz' to put 'clusterz' drop \(did you mean 'clusters'\?\)" "an unknown step name is named, with a suggestion"
+sed -i 's/target = { big_spender = true }/target = { big_spendr = true }/' "$work/r/steps.lua"
+run "$SEGMINT" check "$work/r/steps.lua" --set data="$work/data"
+is "$code" 1 "a campaign on a misspelt step column: check exits 1"
+like "$out" "target\.big_spendr: no such customer field \(did you mean 'big_spender'\?\)" "the step's declared columns are known to check"
+
+done_testing

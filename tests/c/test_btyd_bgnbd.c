@@ -93,7 +93,7 @@ static void test_names_and_collapse(void)
         double bx[2] = {1, bad[i].x}, btx[2] = {1, bad[i].tx}, bT[2] = {2, bad[i].T};
         sg_error_clear(&err);
         d = sg_btyd_collapse(bx, btx, bT, 2, &err);
-        tap_ok(d == NULL && err.code == SG_EDATA && strstr(err.msg, "index 1") &&
+        tap_ok(d == NULL && err.code == SG_EDATA && strstr(err.msg, "row 2") &&
                    strstr(err.msg, bad[i].needle),
                "collapse rejects bad row %zu: %s", i, err.msg);
         sg_btyd_data_free(d);

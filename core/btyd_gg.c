@@ -129,8 +129,8 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
     for (size_t i = 0; i < n; i++) {
         if (isnan(x[i]) || isnan(m[i]) || x[i] < 0.0 || !isfinite(x[i]) || !isfinite(m[i]))
             return sg_error_set(err, SG_EDATA,
-                                "gamma_gamma: customer %zu has an invalid x = %g or m = %g "
-                                "(x must be a finite count >= 0, m finite)", i, x[i], m[i]);
+                                "gamma_gamma: row %zu has an invalid x = %g or m = %g "
+                                "(x must be a finite count >= 0, m finite)", i + 1, x[i], m[i]);
         if (x[i] > 0.0 && m[i] > 0.0)
             keep++;
         else

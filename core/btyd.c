@@ -717,11 +717,11 @@ static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale, int threads
         c->gw[lo] += d->w[i];
     }
     if (c->model == SG_PARETO_NBD) {
-        gsl_integration_glfixed_table *t = gsl_integration_glfixed_table_alloc(12);
+        gsl_integration_glfixed_table *t = gsl_integration_glfixed_table_alloc(SG_PARETO_NODES);
         if (!t)
             return sg_error_nomem(err);
-        c->gl_n = 12;
-        for (int j = 0; j < 12; j++)
+        c->gl_n = SG_PARETO_NODES;
+        for (int j = 0; j < SG_PARETO_NODES; j++)
             gsl_integration_glfixed_point(-1.0, 1.0, (size_t)j, &c->gl_x[j], &c->gl_w[j], t);
         gsl_integration_glfixed_table_free(t);
         c->nchunks = (n + PN_CHUNK - 1) / PN_CHUNK;

@@ -40,6 +40,7 @@ double sg_pareto_expected_purchases_new(const double *params, double t);
  * a Gauss-Legendre rule on [-1, 1]; lg = lgamma(r+x) - lgamma(r) and
  * dg = psi(r+x) - psi(r) come from the caller (they depend on x only).
  * When grad is not NULL it receives d ll / d(r, alpha, s, beta). */
+#define SG_PARETO_NODES 8   /* Gauss-Legendre nodes per panel */
 typedef struct sg_pareto_eval {
     double r, alpha, s, beta;
     const double *gl_x, *gl_w;   /* nodes and weights on [-1, 1] */

@@ -1,7 +1,8 @@
 /* Shared "buy till you die" code: model names, data collapsing, the
  * weighted log-likelihood, maximum-likelihood fitting of the transaction
- * models (BG/NBD, MBG/NBD, Pareto/NBD) and the prediction dispatchers.
- * Per-model formulas live in btyd_bgnbd.c and btyd_pareto.c. */
+ * models (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB) and the prediction
+ * dispatchers.  Per-model formulas live in btyd_bgnbd.c, btyd_pareto.c and
+ * btyd_bgbb.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,20 +12,46 @@
 #include "mem.h"
 #include "optim.h"
 
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_integration.h>
+#include <gsl/gsl_linalg.h>
 #include <gsl/gsl_sf_psi.h>
 
-static const char *const model_names[] = {"bgnbd", "mbgnbd", "pareto_nbd", "gamma_gamma"};
+#include "kmeans_internal.h"
+
+static const char *const model_names[SG_BTYD_NMODELS] = {"bgnbd", "mbgnbd", "pareto_nbd",
+                                                         "gamma_gamma", "bgbb"};
+static const char *const param_names[SG_BTYD_NMODELS][4] = {
+    {"r", "alpha", "a", "b"}, {"r", "alpha", "a", "b"}, {"r", "alpha", "s", "beta"},
+    {"p", "q", "v", NULL}, {"alpha", "beta", "gamma", "delta"}};
 
 const char *sg_btyd_model_name(sg_btyd_model m)
 {
-    return ((unsigned)m < 4) ? model_names[m] : "unknown";
+    return ((unsigned)m < SG_BTYD_NMODELS) ? model_names[m] : "unknown";
+}
+
+int sg_btyd_nparams(sg_btyd_model m)
+{
+    return (unsigned)m >= SG_BTYD_NMODELS ? 0 : m == SG_GAMMA_GAMMA ? 3 : 4;
+}
+
+const char *sg_btyd_param_name(sg_btyd_model m, int i)
+{
+    return i >= 0 && i < sg_btyd_nparams(m) ? param_names[m][i] : NULL;
+}
+
+/* The models of purchases over time (everything but Gamma-Gamma). */
+static int is_tm(sg_btyd_model m)
+{
+    return m == SG_BGNBD || m == SG_MBGNBD || m == SG_PARETO_NBD || m == SG_BGBB;
 }
 
 int sg_btyd_model_parse(const char *name, sg_btyd_model *out)
 {
     if (!name || !out)
         return SG_EINVAL;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < SG_BTYD_NMODELS; i++) {
         if (strcmp(name, model_names[i]) == 0) {
             *out = (sg_btyd_model)i;
             return SG_OK;
@@ -65,9 +92,25 @@ void sg_btyd_data_free(sg_btyd_data *d)
 sg_btyd_data *sg_btyd_collapse(const double *x, const double *tx, const double *T, size_t n,
                                sg_error *err)
 {
-    row3 *rows;
+    return sg_btyd_collapse_model(SG_BGNBD, x, tx, T, NULL, n, err);
+}
+
+typedef struct row4 {
+    double x, tx, T, w;
+} row4;
+
+static int row4_cmp(const void *pa, const void *pb)
+{
+    return row_cmp(pa, pb);   /* (x, t_x, T) lead both structs */
+}
+
+sg_btyd_data *sg_btyd_collapse_model(sg_btyd_model m, const double *x, const double *tx,
+                                     const double *T, const double *w, size_t n, sg_error *err)
+{
+    row4 *rows;
     sg_btyd_data *d;
     size_t i, k;
+    int discrete = m == SG_BGBB;
 
     if ((!x || !tx || !T) && n > 0) {
         sg_error_set(err, SG_EINVAL, "btyd collapse: NULL x, t_x or T array");
@@ -81,18 +124,30 @@ sg_btyd_data *sg_btyd_collapse(const double *x, const double *tx, const double *
         const char *why = NULL;
         if (!isfinite(x[i]) || !isfinite(tx[i]) || !isfinite(T[i]))
             why = "x, t_x and T must be finite numbers";
+        else if (w && (!isfinite(w[i]) || w[i] < 0))
+            why = "the weight must be a finite number >= 0";
         else if (x[i] < 0 || x[i] != floor(x[i]))
             why = "x (repeat purchases) must be a whole number >= 0";
+        else if (T[i] < 0)
+            why = "T (first purchase to the end of calibration) must be >= 0";
         else if (tx[i] < 0)
             why = "t_x (first to last purchase) must be >= 0";
         else if (tx[i] > T[i])
             why = "t_x (first to last purchase) must not exceed T (first purchase to end of period)";
         else if (x[i] == 0 && tx[i] != 0)
             why = "a customer with no repeat purchase (x = 0) must have t_x = 0";
+        else if (discrete && (tx[i] != floor(tx[i]) || T[i] != floor(T[i])))
+            why = "bgbb counts opportunities: t_x and T (n) must be whole numbers";
+        else if (discrete && tx[i] < x[i])
+            why = "bgbb: x transactions need at least x opportunities (t_x >= x)";
         if (why) {
-            sg_error_set(err, SG_EDATA,
-                         "btyd collapse: customer at index %zu (x = %g, t_x = %g, T = %g): %s", i,
-                         x[i], tx[i], T[i], why);
+            if (w)
+                sg_error_set(err, SG_EDATA,
+                             "btyd: row %zu (x = %g, t_x = %g, T = %g, weight = %g): %s", i + 1,
+                             x[i], tx[i], T[i], w[i], why);
+            else
+                sg_error_set(err, SG_EDATA, "btyd: row %zu (x = %g, t_x = %g, T = %g): %s",
+                             i + 1, x[i], tx[i], T[i], why);
             return NULL;
         }
     }
@@ -108,10 +163,11 @@ sg_btyd_data *sg_btyd_collapse(const double *x, const double *tx, const double *
         rows[i].x = x[i];
         rows[i].tx = tx[i];
         rows[i].T = T[i];
+        rows[i].w = w ? w[i] : 1.0;
     }
-    qsort(rows, n, sizeof *rows, row_cmp);
+    qsort(rows, n, sizeof *rows, row4_cmp);
     for (i = 0, k = 0; i < n; i++)
-        if (i == 0 || row_cmp(&rows[i], &rows[i - 1]) != 0)
+        if (i == 0 || row4_cmp(&rows[i], &rows[i - 1]) != 0)
             k++;
     d->x = sg_malloc(k * sizeof(double));
     d->tx = sg_malloc(k * sizeof(double));
@@ -124,14 +180,14 @@ sg_btyd_data *sg_btyd_collapse(const double *x, const double *tx, const double *
         return NULL;
     }
     for (i = 0, k = 0; i < n; i++) {
-        if (i > 0 && row_cmp(&rows[i], &rows[i - 1]) == 0) {
-            d->w[k - 1] += 1.0;
+        if (i > 0 && row4_cmp(&rows[i], &rows[i - 1]) == 0) {
+            d->w[k - 1] += rows[i].w;
             continue;
         }
         d->x[k] = rows[i].x;
         d->tx[k] = rows[i].tx;
         d->T[k] = rows[i].T;
-        d->w[k] = 1.0;
+        d->w[k] = rows[i].w;
         k++;
     }
     d->n = k;
@@ -146,6 +202,31 @@ void sg_btyd_fit_options_init(sg_btyd_fit_options *o)
     o->penalizer = 0.0;
     o->start = NULL;
     o->max_iter = 1000;
+    o->tolerance = 1e-8;
+    o->threads = 0;
+}
+
+int sg_btyd_fit_from_params(sg_btyd_model m, const double *params, sg_btyd_fit *fit,
+                            sg_error *err)
+{
+    int np = sg_btyd_nparams(m);
+    if (np == 0 || !params || !fit)
+        return sg_error_set(err, SG_EINVAL, "btyd: unknown model or NULL parameters");
+    for (int i = 0; i < np; i++)
+        if (!(params[i] > 0) || !isfinite(params[i]))
+            return sg_error_set(err, SG_EINVAL, "%s: parameter %s must be a number > 0 (got %g)",
+                                model_names[m], param_names[m][i], params[i]);
+    memset(fit, 0, sizeof *fit);
+    fit->model = m;
+    fit->nparams = np;
+    for (int i = 0; i < 4; i++) {
+        fit->params[i] = i < np ? params[i] : NAN;
+        fit->se[i] = NAN;
+    }
+    fit->loglik = NAN;
+    fit->converged = 1;
+    snprintf(fit->method, sizeof fit->method, "given");
+    return SG_OK;
 }
 
 /* ---- likelihood ---- */
@@ -161,6 +242,8 @@ double sg_btyd_loglik1(sg_btyd_model m, const double *params, double x, double t
         return sg_mbgnbd_loglik1(params, x, tx, T);
     case SG_PARETO_NBD:
         return sg_pareto_loglik1(params, x, tx, T);
+    case SG_BGBB:
+        return sg_bgbb_loglik1(params, x, tx, T);
     default:
         return NAN;
     }
@@ -184,8 +267,8 @@ double sg_btyd_loglik(sg_btyd_model m, const double *params, const sg_btyd_data 
 
 static int history_ok(const sg_btyd_fit *f, double x, double tx, double T)
 {
-    return f && f->model <= SG_PARETO_NBD && isfinite(x) && isfinite(tx) && isfinite(T) &&
-           x >= 0 && tx >= 0 && tx <= T && (x > 0 || tx == 0);
+    return f && is_tm(f->model) && isfinite(x) && isfinite(tx) && isfinite(T) && x >= 0 &&
+           tx >= 0 && tx <= T && (x > 0 || tx == 0);
 }
 
 double sg_btyd_expected_purchases(const sg_btyd_fit *f, double t, double x, double tx, double T)
@@ -197,6 +280,8 @@ double sg_btyd_expected_purchases(const sg_btyd_fit *f, double t, double x, doub
         return sg_bgnbd_expected_purchases(f->params, t, x, tx, T);
     case SG_MBGNBD:
         return sg_mbgnbd_expected_purchases(f->params, t, x, tx, T);
+    case SG_BGBB:
+        return sg_bgbb_expected_purchases(f->params, t, x, tx, T);
     default:
         return sg_pareto_expected_purchases(f->params, t, x, tx, T);
     }
@@ -211,6 +296,8 @@ double sg_btyd_p_alive(const sg_btyd_fit *f, double x, double tx, double T)
         return sg_bgnbd_p_alive(f->params, x, tx, T);
     case SG_MBGNBD:
         return sg_mbgnbd_p_alive(f->params, x, tx, T);
+    case SG_BGBB:
+        return sg_bgbb_p_alive(f->params, x, tx, T);
     default:
         return sg_pareto_p_alive(f->params, x, tx, T);
     }
@@ -225,6 +312,8 @@ double sg_btyd_p_alive_at(const sg_btyd_fit *f, double t, double x, double tx, d
         return sg_bgnbd_p_alive_at(f->params, t, x, tx, T);
     case SG_MBGNBD:
         return sg_mbgnbd_p_alive_at(f->params, t, x, tx, T);
+    case SG_BGBB:
+        return sg_bgbb_p_alive_at(f->params, t, x, tx, T);
     default:
         return sg_pareto_p_alive_at(f->params, t, x, tx, T);
     }
@@ -239,6 +328,8 @@ double sg_btyd_p_purchases(const sg_btyd_fit *f, int n, double t, double x, doub
         return sg_bgnbd_p_purchases(f->params, n, t, x, tx, T);
     case SG_MBGNBD:
         return sg_mbgnbd_p_purchases(f->params, n, t, x, tx, T);
+    case SG_BGBB:
+        return NAN;
     default:
         return sg_pareto_p_purchases(f->params, n, t, x, tx, T);
     }
@@ -246,13 +337,15 @@ double sg_btyd_p_purchases(const sg_btyd_fit *f, int n, double t, double x, doub
 
 double sg_btyd_expected_purchases_new(const sg_btyd_fit *f, double t)
 {
-    if (!f || f->model > SG_PARETO_NBD || !(t >= 0) || !isfinite(t))
+    if (!f || !is_tm(f->model) || !(t >= 0) || !isfinite(t))
         return NAN;
     switch (f->model) {
     case SG_BGNBD:
         return sg_bgnbd_expected_purchases_new(f->params, t);
     case SG_MBGNBD:
         return sg_mbgnbd_expected_purchases_new(f->params, t);
+    case SG_BGBB:
+        return sg_bgbb_expected_purchases_new(f->params, t);
     default:
         return sg_pareto_expected_purchases_new(f->params, t);
     }
@@ -282,13 +375,88 @@ double sg_btyd_clv(const sg_btyd_fit *tm, const sg_btyd_fit *gg, double x, doubl
     return clv;
 }
 
+/* ---- the Hessian at the optimum ---- */
+
+/* h: Hessian of the mean objective in log parameters (n x n, row-major),
+ * N customers.  Refuses (SG_EDATA) a Hessian that is not positive definite,
+ * naming the parameter that dominates the flattest direction (the
+ * eigenvector of the smallest eigenvalue); else fills se_log with the
+ * standard errors of log(params): sqrt of the diagonal of (N h)^-1. */
+int sg_btyd_hessian_check(sg_btyd_model m, const double *h, int n, double N, double *se_log,
+                          sg_error *err)
+{
+    gsl_matrix *a = gsl_matrix_alloc((size_t)n, (size_t)n);
+    gsl_matrix *vec = gsl_matrix_alloc((size_t)n, (size_t)n);
+    gsl_vector *val = gsl_vector_alloc((size_t)n);
+    gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc((size_t)n);
+    int rc = SG_OK;
+
+    gsl_set_error_handler_off();
+    if (!a || !vec || !val || !ws) {
+        rc = sg_error_nomem(err);
+        goto done;
+    }
+    for (int i = 0; i < n * n; i++) {
+        if (!isfinite(h[i])) {
+            rc = sg_error_set(err, SG_EDATA,
+                              "%s fit: the Hessian of the log-likelihood at the optimum is not "
+                              "finite; the fit cannot be trusted: use more data or a penalizer "
+                              "(e.g. 0.001)",
+                              model_names[m]);
+            goto done;
+        }
+        gsl_matrix_set(a, (size_t)(i / n), (size_t)(i % n), h[i]);
+    }
+    if (gsl_eigen_symmv(a, val, vec, ws) != GSL_SUCCESS) {
+        rc = sg_error_set(err, SG_EDATA, "%s fit: the Hessian at the optimum could not be analysed",
+                          model_names[m]);
+        goto done;
+    }
+    gsl_eigen_symmv_sort(val, vec, GSL_EIGEN_SORT_VAL_ASC);
+    double lo = gsl_vector_get(val, 0), hi = gsl_vector_get(val, (size_t)n - 1);
+    /* positive definite, and not numerically singular: the flattest
+     * direction must still be curved at 1e-12 of the steepest */
+    if (!(lo > 1e-12 * fabs(hi)) || !(hi > 0)) {
+        int worst = 0;
+        for (int i = 1; i < n; i++)
+            if (fabs(gsl_matrix_get(vec, (size_t)i, 0)) > fabs(gsl_matrix_get(vec, (size_t)worst, 0)))
+                worst = i;
+        rc = sg_error_set(err, SG_EDATA,
+                          "%s fit: the Hessian of the log-likelihood at the optimum is not "
+                          "positive definite (smallest eigenvalue %.3g, mostly along %s): %.0f "
+                          "customers do not identify the parameters; use more data or a "
+                          "penalizer (e.g. 0.001)",
+                          model_names[m], lo, param_names[m][worst], N);
+        goto done;
+    }
+    /* (N h)^-1 = V diag(1 / (N lambda)) V' */
+    for (int i = 0; i < n; i++) {
+        double v = 0.0;
+        for (int k = 0; k < n; k++) {
+            double e = gsl_matrix_get(vec, (size_t)i, (size_t)k);
+            v += e * e / (N * gsl_vector_get(val, (size_t)k));
+        }
+        se_log[i] = sqrt(v);
+    }
+done:
+    gsl_eigen_symmv_free(ws);
+    gsl_vector_free(val);
+    gsl_matrix_free(vec);
+    gsl_matrix_free(a);
+    return rc;
+}
+
 /* ---- fitting ----
- * Like lifetimes, the objective is the mean negative log-likelihood plus
- * penalizer * sum(params^2), optimised over log(params), on data whose time
- * unit is rescaled so that the longest T is 10 (good conditioning whatever
- * the declared unit; the penalty therefore applies to the rescaled
- * parameters, as in lifetimes).  Time parameters (alpha; beta for the
- * Pareto/NBD) are mapped back to the declared unit at the end. */
+ * As lifetimes: the parameters are optimised in log space on data whose
+ * time is rescaled so that the longest T is 1 (BG/NBD, MBG/NBD,
+ * Pareto/NBD; BG/BB keeps its whole opportunities), and the penalty
+ * applies to the rescaled parameters.  The optimiser always sees the mean
+ * negative log-likelihood per customer; the Pareto/NBD penalty, which
+ * lifetimes adds to the total, is divided by N to match.  Time parameters
+ * (alpha; beta for the Pareto/NBD) are mapped back to the declared unit at
+ * the end. */
+
+#define PN_CHUNK ((size_t)1024)
 
 typedef struct fit_ctx {
     sg_btyd_model model;
@@ -296,11 +464,18 @@ typedef struct fit_ctx {
     size_t n;
     const double *x, *w;
     double *tx, *T;        /* rescaled */
-    size_t ng;             /* distinct x values (BG/MBG fast path) */
+    size_t ng;             /* distinct x values */
     double *gx, *gw;       /* value and total weight per distinct x */
     size_t *grp;           /* group of each row */
     double *lden;          /* per group: log(a) - log(b + x - 1 + m), scratch */
+    double *glg, *gdg;     /* Pareto/NBD per group: lgamma(r+x)-lgamma(r), psi(r+x)-psi(r) */
     double N, penalizer;
+    /* Pareto/NBD: the quadrature rule and the chunked pool */
+    double gl_x[16], gl_w[16];
+    int gl_n;
+    km_pool *pool;
+    size_t nchunks;
+    double *part;          /* per chunk: f, then 4 gradient entries */
 } fit_ctx;
 
 /* BG/NBD and MBG/NBD objective with its analytic gradient in log space.
@@ -366,7 +541,77 @@ static double bg_objective(const double *th, size_t np, void *ud, double *grad, 
     return isfinite(f) ? f : NAN;
 }
 
-/* Generic objective (Pareto/NBD): numeric gradient from the optimiser. */
+/* Pareto/NBD: one chunk of rows into its own slot of c->part (so the sum,
+ * reduced in chunk order, never depends on the threads). */
+typedef struct pn_job {
+    fit_ctx *c;
+    sg_pareto_eval e;
+    int want;
+} pn_job;
+
+static void pn_chunk(void *arg, size_t chunk)
+{
+    pn_job *j = arg;
+    fit_ctx *c = j->c;
+    size_t lo = chunk * PN_CHUNK, hi = lo + PN_CHUNK < c->n ? lo + PN_CHUNK : c->n;
+    double f = 0.0, g[4] = {0, 0, 0, 0}, gr[4];
+    for (size_t i = lo; i < hi; i++) {
+        size_t k = c->grp[i];
+        double l = sg_pareto_row(&j->e, c->x[i], c->tx[i], c->T[i], c->glg[k], c->gdg[k],
+                                 j->want ? gr : NULL);
+        if (isnan(l)) {
+            f = NAN;
+            break;
+        }
+        f += c->w[i] * l;
+        if (j->want)
+            for (int q = 0; q < 4; q++)
+                g[q] += c->w[i] * gr[q];
+    }
+    double *slot = c->part + chunk * 5;
+    slot[0] = f;
+    for (int q = 0; q < 4; q++)
+        slot[q + 1] = g[q];
+}
+
+static double pn_objective(const double *th, size_t np, void *ud, double *grad, int *has_grad)
+{
+    fit_ctx *c = ud;
+    double p[4], s = 0.0, g[4] = {0, 0, 0, 0};
+    int want = grad != NULL && has_grad != NULL;
+    (void)np;
+    for (int i = 0; i < 4; i++) {
+        p[i] = exp(th[i]);
+        if (!(p[i] > 0) || !isfinite(p[i]))
+            return NAN;
+    }
+    double r = p[0], psr = gsl_sf_psi(r), lgr = lgamma(r);
+    for (size_t k = 0; k < c->ng; k++) {
+        c->glg[k] = lgamma(r + c->gx[k]) - lgr;
+        c->gdg[k] = want ? gsl_sf_psi(r + c->gx[k]) - psr : 0.0;
+    }
+    pn_job job = {c, {p[0], p[1], p[2], p[3], c->gl_x, c->gl_w, c->gl_n}, want};
+    km_pool_run(c->pool, pn_chunk, &job, c->nchunks);
+    for (size_t k = 0; k < c->nchunks; k++) {
+        const double *slot = c->part + k * 5;
+        s += slot[0];
+        for (int q = 0; q < 4; q++)
+            g[q] += slot[q + 1];
+    }
+    if (!isfinite(s))
+        return NAN;
+    double f = -s / c->N;
+    for (int i = 0; i < 4; i++)
+        f += c->penalizer * p[i] * p[i];
+    if (want) {
+        for (int i = 0; i < 4; i++)
+            grad[i] = -g[i] / c->N * p[i] + 2.0 * c->penalizer * p[i] * p[i];
+        *has_grad = 1;
+    }
+    return isfinite(f) ? f : NAN;
+}
+
+/* Generic objective (BG/BB): numeric gradient from the optimiser. */
 static double gen_objective(const double *th, size_t np, void *ud, double *grad, int *has_grad)
 {
     fit_ctx *c = ud;
@@ -389,8 +634,8 @@ static double gen_objective(const double *th, size_t np, void *ud, double *grad,
     return isfinite(f) ? f : NAN;
 }
 
-/* Hessian by central differences of the analytic gradient (BG/MBG). */
-static int bg_hessian(fit_ctx *c, const double *th, double *h)
+/* Hessian by central differences of an analytic gradient. */
+static int grad_hessian(sg_optim_fn fn, fit_ctx *c, const double *th, double *h)
 {
     double q[4], gp[4], gm[4];
     int hg;
@@ -398,10 +643,12 @@ static int bg_hessian(fit_ctx *c, const double *th, double *h)
         double step = 1e-5 * fmax(1.0, fabs(th[j]));
         memcpy(q, th, sizeof q);
         q[j] = th[j] + step;
-        if (!isfinite(bg_objective(q, 4, c, gp, &hg)))
+        hg = 0;
+        if (!isfinite(fn(q, 4, c, gp, &hg)) || !hg)
             return -1;
         q[j] = th[j] - step;
-        if (!isfinite(bg_objective(q, 4, c, gm, &hg)))
+        hg = 0;
+        if (!isfinite(fn(q, 4, c, gm, &hg)) || !hg)
             return -1;
         for (int i = 0; i < 4; i++)
             h[i * 4 + j] = (gp[i] - gm[i]) / (2.0 * step);
@@ -426,10 +673,15 @@ static void ctx_free(fit_ctx *c)
     sg_free(c->gw);
     sg_free(c->grp);
     sg_free(c->lden);
+    sg_free(c->glg);
+    sg_free(c->gdg);
+    sg_free(c->part);
+    km_pool_free(c->pool);
 }
 
-/* Rescaled copies of the data and, for BG/MBG, the distinct-x groups. */
-static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale)
+/* Rescaled copies of the data, the distinct-x groups and, for the
+ * Pareto/NBD, the quadrature rule and the thread pool. */
+static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale, int threads, sg_error *err)
 {
     size_t n = d->n, i, k;
     c->tx = sg_malloc(n * sizeof(double));
@@ -438,8 +690,10 @@ static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale)
     c->gw = sg_calloc(n, sizeof(double));
     c->grp = sg_malloc(n * sizeof(size_t));
     c->lden = sg_malloc(n * sizeof(double));
-    if (!c->tx || !c->T || !c->gx || !c->gw || !c->grp || !c->lden)
-        return -1;
+    c->glg = sg_malloc(n * sizeof(double));
+    c->gdg = sg_malloc(n * sizeof(double));
+    if (!c->tx || !c->T || !c->gx || !c->gw || !c->grp || !c->lden || !c->glg || !c->gdg)
+        return sg_error_nomem(err);
     for (i = 0; i < n; i++) {
         c->tx[i] = d->tx[i] * scale;
         c->T[i] = d->T[i] * scale;
@@ -462,11 +716,24 @@ static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale)
         c->grp[i] = lo;
         c->gw[lo] += d->w[i];
     }
-    return 0;
+    if (c->model == SG_PARETO_NBD) {
+        gsl_integration_glfixed_table *t = gsl_integration_glfixed_table_alloc(SG_PARETO_NODES);
+        if (!t)
+            return sg_error_nomem(err);
+        c->gl_n = SG_PARETO_NODES;
+        for (int j = 0; j < SG_PARETO_NODES; j++)
+            gsl_integration_glfixed_point(-1.0, 1.0, (size_t)j, &c->gl_x[j], &c->gl_w[j], t);
+        gsl_integration_glfixed_table_free(t);
+        c->nchunks = (n + PN_CHUNK - 1) / PN_CHUNK;
+        c->part = sg_malloc(c->nchunks * 5 * sizeof(double));
+        if (!c->part)
+            return sg_error_nomem(err);
+        c->pool = km_pool_new(threads, c->nchunks, err);
+        if (!c->pool)
+            return err ? err->code : SG_ENOMEM;
+    }
+    return SG_OK;
 }
-
-static const char *const param_names[3][4] = {
-    {"r", "alpha", "a", "b"}, {"r", "alpha", "a", "b"}, {"r", "alpha", "s", "beta"}};
 
 int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_btyd_fit_options *o,
                              sg_btyd_fit *fit, sg_error *err)
@@ -480,10 +747,10 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
     double N = 0, repeat = 0, maxT = 0, scale, th[4], h[16], sel[4];
     int timep[4] = {0, 1, 0, 0}, rc;
 
-    if (m != SG_BGNBD && m != SG_MBGNBD && m != SG_PARETO_NBD)
+    if (!is_tm(m))
         return sg_error_set(err, SG_EINVAL,
                             "btyd fit: model '%s' is not a transaction model (bgnbd, mbgnbd, "
-                            "pareto_nbd)", name);
+                            "pareto_nbd, bgbb)", name);
     if (!d || !fit)
         return sg_error_set(err, SG_EINVAL, "btyd fit: NULL data or fit");
     if (!o) {
@@ -496,6 +763,9 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
     if (o->max_iter <= 0)
         return sg_error_set(err, SG_EINVAL, "%s fit: max_iter must be positive (got %d)", name,
                             o->max_iter);
+    if (!(o->tolerance > 0) || !isfinite(o->tolerance))
+        return sg_error_set(err, SG_EINVAL, "%s fit: tolerance must be > 0 (got %g)", name,
+                            o->tolerance);
     memset(fit, 0, sizeof *fit);
     fit->model = m;
     fit->nparams = 4;
@@ -504,10 +774,12 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
         fit->params[i] = fit->se[i] = NAN;
     if (m == SG_PARETO_NBD)
         timep[3] = 1;
+    if (m == SG_BGBB)
+        timep[1] = 0;
     for (size_t i = 0; i < d->n; i++) {
         if (!(d->w[i] >= 0) || !isfinite(d->w[i]))
             return sg_error_set(err, SG_EINVAL, "%s fit: weight of row %zu is %g (must be >= 0)",
-                                name, i, d->w[i]);
+                                name, i + 1, d->w[i]);
         N += d->w[i];
         if (d->x[i] > 0)
             repeat += d->w[i];
@@ -527,7 +799,7 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
                             "%s fit: every customer has T = 0 (no time observed since the first "
                             "purchase); use a later end of calibration or a finer time unit",
                             name);
-    scale = 10.0 / maxT;
+    scale = m == SG_BGBB ? 1.0 : 1.0 / maxT;
 
     if (o->start) {
         for (int i = 0; i < 4; i++) {
@@ -539,7 +811,7 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
         }
     } else {
         for (int i = 0; i < 4; i++)
-            th[i] = 0.0;  /* all parameters 1 on the rescaled time axis */
+            th[i] = 0.0;  /* all parameters 1 on the rescaled time axis, as lifetimes */
     }
 
     memset(&c, 0, sizeof c);
@@ -549,12 +821,13 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
     c.x = d->x;
     c.w = d->w;
     c.N = N;
-    c.penalizer = o->penalizer;
-    if (ctx_init(&c, d, scale) != 0) {
+    c.penalizer = m == SG_PARETO_NBD ? o->penalizer / N : o->penalizer;
+    rc = ctx_init(&c, d, scale, o->threads, err);
+    if (rc != SG_OK) {
         ctx_free(&c);
-        return sg_error_nomem(err);
+        return rc;
     }
-    fn = m == SG_PARETO_NBD ? gen_objective : bg_objective;
+    fn = m == SG_PARETO_NBD ? pn_objective : m == SG_BGBB ? gen_objective : bg_objective;
     if (!isfinite(fn(th, 4, &c, NULL, NULL))) {
         ctx_free(&c);
         return sg_error_set(err, SG_EDATA,
@@ -564,6 +837,7 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
     }
     sg_optim_options_init(&oo);
     oo.max_iter = o->max_iter;
+    oo.tol = o->tolerance;
     rc = sg_optim_minimize(fn, &c, th, 4, &oo, &res, err);
     if (rc != 0) {
         ctx_free(&c);
@@ -584,30 +858,32 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
     for (int i = 0; i < 4; i++)
         fit->params[i] = exp(res.p[i]) / (timep[i] ? scale : 1.0);
 
+    for (int i = 0; i < 4; i++) {
+        double ps = exp(res.p[i]);
+        if (!isfinite(ps) || ps > SG_BTYD_PARAM_MAX || ps < SG_BTYD_PARAM_MIN) {
+            ctx_free(&c);
+            /* an L2 penalty pulls parameters towards 0, so it cannot rescue one
+             * that runs off to 0; say what can help in each case */
+            const char *hint = ps < SG_BTYD_PARAM_MIN && o->penalizer > 0
+                                   ? "fit without the penalizer, or try another model (mbgnbd, "
+                                     "pareto_nbd), another time unit or a longer calibration period"
+                                   : "use more data, a penalizer (e.g. 0.001) or another model";
+            return sg_error_set(err, SG_EDATA,
+                                "%s fit: parameter %s ran off to %g%s (allowed %g to %g): %.0f "
+                                "customers do not identify the model; %s",
+                                name, param_names[m][i], ps,
+                                timep[i] && m != SG_BGBB ? " on the time axis rescaled to T <= 1"
+                                                         : "",
+                                SG_BTYD_PARAM_MIN, SG_BTYD_PARAM_MAX, N, hint);
+        }
+    }
     if (!res.converged) {
         ctx_free(&c);
         return sg_error_set(err, SG_EDATA,
                             "%s fit: the optimiser did not converge (%s); try a penalizer (e.g. "
-                            "0.001), more iterations, another time unit or a longer calibration "
-                            "period",
+                            "0.001), more iterations (max_iter), another time unit or a longer "
+                            "calibration period",
                             name, res.why);
-    }
-    for (int i = 0; i < 4; i++) {
-        double ps = exp(res.p[i]);
-        if (!isfinite(ps) || ps > 1e8 || ps < 1e-8) {
-            ctx_free(&c);
-            /* an L2 penalty pulls parameters towards 0, so it cannot rescue one
-             * that runs off to 0; say what can help in each case */
-            const char *hint = ps < 1e-8 && o->penalizer > 0
-                                   ? "fit without the penalizer, or try another model (mbgnbd, "
-                                     "pareto_nbd), another time unit or a longer calibration period"
-                                   : "try a penalizer (e.g. 0.001), another model or a longer "
-                                     "calibration period";
-            return sg_error_set(err, SG_EDATA,
-                                "%s fit: parameter %s ran off to %g: the data do not identify "
-                                "the model; %s",
-                                name, param_names[m][i], ps, hint);
-        }
     }
     fit->loglik = sg_btyd_loglik(m, fit->params, d);
     if (!isfinite(fit->loglik)) {
@@ -617,19 +893,23 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
                             "try a penalizer (e.g. 0.001) or another time unit",
                             name);
     }
-    /* Standard errors: the Hessian of the mean objective times N is the
-     * observed information of log(params); delta method back to the
-     * natural scale: se = param * se(log param) (the time rescaling only
-     * shifts log alpha, so se(log alpha) is unchanged). */
-    rc = fn == bg_objective ? (bg_hessian(&c, res.p, h) == 0 ? 0 : SG_EDATA)
-                            : sg_optim_hessian(fn, &c, res.p, 4, h, NULL);
-    if (rc == 0) {
-        for (int i = 0; i < 16; i++)
-            h[i] *= N;
-        if (sg_optim_std_errors(h, 4, sel, NULL) == 0)
-            for (int i = 0; i < 4; i++)
-                fit->se[i] = fit->params[i] * sel[i];
-    }
+    /* The Hessian of the mean objective in log space must be positive
+     * definite; standard errors by the delta method back to the natural
+     * scale: se = param * se(log param) (the time rescaling only shifts
+     * log alpha, so se(log alpha) is unchanged). */
+    rc = fn == gen_objective ? sg_optim_hessian(fn, &c, res.p, 4, h, err)
+                             : (grad_hessian(fn, &c, res.p, h) == 0
+                                    ? SG_OK
+                                    : sg_error_set(err, SG_EDATA,
+                                                   "%s fit: the log-likelihood is not finite "
+                                                   "next to the optimum",
+                                                   name));
+    if (rc == SG_OK)
+        rc = sg_btyd_hessian_check(m, h, 4, N, sel, err);
     ctx_free(&c);
+    if (rc != SG_OK)
+        return rc;
+    for (int i = 0; i < 4; i++)
+        fit->se[i] = fit->params[i] * sel[i];
     return SG_OK;
 }

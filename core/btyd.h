@@ -1,14 +1,18 @@
 /* "Buy till you die" models: BG/NBD (Fader, Hardie and Lee 2005), MBG/NBD
  * (Batislam, Denizel and Filiztekin 2007), Pareto/NBD (Schmittlein,
- * Morrison and Colombo 1987) and Gamma-Gamma spend (Fader, Hardie and Lee
- * 2005), fitted by maximum likelihood in C.
+ * Morrison and Colombo 1987), BG/BB (Fader, Hardie and Shang 2010) and
+ * Gamma-Gamma spend (Fader, Hardie and Lee 2005), fitted by maximum
+ * likelihood in C.
  *
- * Data per customer, in a declared time unit: x = repeat purchase periods,
+ * Data per customer, in a declared time unit: x = repeat purchases,
  * t_x = first to last purchase, T = first purchase to the end of
- * calibration; rows identical in (x, t_x, T) are collapsed with weights.
+ * calibration (BG/BB: x = repeat transactions in T = n discrete
+ * opportunities, t_x = the opportunity of the last one, all whole
+ * numbers); rows identical in (x, t_x, T) are collapsed with weights.
  * Parameters are optimised in log space (all are positive) with BFGS and a
  * Nelder-Mead fallback (core/optim.h), optionally with an L2 penalty
- * (penalizer * sum(params^2), as the Python lifetimes library does). */
+ * applied as the Python lifetimes library applies it (see
+ * sg_btyd_fit_transactions). */
 #ifndef SG_BTYD_H
 #define SG_BTYD_H
 
@@ -21,10 +25,14 @@ typedef enum sg_btyd_model {
     SG_BGNBD = 0,      /* params r, alpha, a, b */
     SG_MBGNBD,         /* params r, alpha, a, b */
     SG_PARETO_NBD,     /* params r, alpha, s, beta */
-    SG_GAMMA_GAMMA     /* params p, q, v */
+    SG_GAMMA_GAMMA,    /* params p, q, v */
+    SG_BGBB            /* params alpha, beta (purchase), gamma, delta (dropout) */
 } sg_btyd_model;
 
-const char *sg_btyd_model_name(sg_btyd_model m);    /* "bgnbd", "mbgnbd", "pareto_nbd", "gamma_gamma" */
+#define SG_BTYD_NMODELS 5
+
+/* "bgnbd", "mbgnbd", "pareto_nbd", "gamma_gamma", "bgbb" */
+const char *sg_btyd_model_name(sg_btyd_model m);
 int sg_btyd_model_parse(const char *name, sg_btyd_model *out);
 
 /* Collapsed data (weights = customers per row). */
@@ -34,17 +42,34 @@ typedef struct sg_btyd_data {
 } sg_btyd_data;
 
 /* Collapses per-customer arrays into distinct (x, t_x, T) rows with weights,
- * sorted by (x, t_x, T).  Checks 0 <= t_x <= T, x >= 0 integral, x = 0
- * implies t_x = 0 (SG_EDATA naming the first bad customer index). */
+ * sorted by (x, t_x, T).  Checks T >= 0, 0 <= t_x <= T, x >= 0 integral,
+ * x = 0 implies t_x = 0 (SG_EDATA naming the first bad row, counted from
+ * 1 as in a dataset). */
 sg_btyd_data *sg_btyd_collapse(const double *x, const double *tx, const double *T, size_t n,
                                sg_error *err);
+/* The same with a weight per row (NULL: 1 each; weights must be finite and
+ * >= 0) and the model's own checks: BG/BB also needs whole t_x and T and
+ * t_x >= x. */
+sg_btyd_data *sg_btyd_collapse_model(sg_btyd_model m, const double *x, const double *tx,
+                                     const double *T, const double *w, size_t n, sg_error *err);
 void sg_btyd_data_free(sg_btyd_data *d);
 
 typedef struct sg_btyd_fit_options {
     double penalizer;      /* default 0 */
     const double *start;   /* optional starting parameters (natural scale) */
     int max_iter;          /* default 1000 */
+    double tolerance;      /* gradient norm of the mean objective in log space, default 1e-8 */
+    int threads;           /* Pareto/NBD likelihood threads, 0: up to 2 (same result) */
 } sg_btyd_fit_options;
+
+/* A fit "runs off" when a parameter ends outside [SG_BTYD_PARAM_MIN,
+ * SG_BTYD_PARAM_MAX], measured on the scale the optimiser sees: time
+ * parameters (alpha; beta of the Pareto/NBD) on lifetimes' rescaled time
+ * axis where the longest T is 1, Gamma-Gamma's v in units of the mean
+ * spend.  Such a fit is refused (SG_EDATA), as is one whose Hessian at the
+ * optimum is not positive definite. */
+#define SG_BTYD_PARAM_MIN 1e-6
+#define SG_BTYD_PARAM_MAX 1e6
 
 void sg_btyd_fit_options_init(sg_btyd_fit_options *o);
 
@@ -60,23 +85,47 @@ typedef struct sg_btyd_fit {
     size_t customers;      /* sum of weights */
 } sg_btyd_fit;
 
+/* A model at given parameters (natural scale, all > 0 and finite): for
+ * predictions without fitting.  loglik is NaN, method "given". */
+int sg_btyd_fit_from_params(sg_btyd_model m, const double *params, sg_btyd_fit *fit,
+                            sg_error *err);
+/* Number of parameters of a model (4, or 3 for Gamma-Gamma) and their names. */
+int sg_btyd_nparams(sg_btyd_model m);
+const char *sg_btyd_param_name(sg_btyd_model m, int i);
+
 /* Log-likelihood of one (x, t_x, T) row under a transaction model with the
  * given natural parameters (NaN when not finite). */
 double sg_btyd_loglik1(sg_btyd_model m, const double *params, double x, double tx, double T);
 /* Total weighted log-likelihood. */
 double sg_btyd_loglik(sg_btyd_model m, const double *params, const sg_btyd_data *d);
 
-/* Fits a transaction model (BG/NBD, MBG/NBD, Pareto/NBD).  A failed fit
- * never returns NaN silently: SG_EDATA with a message naming the model,
+/* Fits a transaction model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB).  A failed
+ * fit never returns NaN silently: SG_EDATA with a message naming the model,
  * what went wrong (no repeat buyers, likelihood not finite at the start,
- * optimiser did not converge...) and what to try (a penalizer, another
- * time unit, a longer calibration period). */
+ * optimiser did not converge, a parameter beyond the bounds above, a
+ * Hessian that is not positive definite) and what to try (more data, a
+ * penalizer, another time unit, a longer calibration period).
+ *
+ * The objective is lifetimes': time is rescaled so that the longest T is 1
+ * (not for BG/BB, whose time is discrete), the parameters p (on that axis)
+ * are optimised in log space, and the penalty is penalizer * sum(p^2)
+ * added to
+ *   BG/NBD, MBG/NBD, BG/BB: the mean negative log-likelihood per customer;
+ *   Pareto/NBD:             the total negative log-likelihood (lifetimes
+ *                           divides by the mean weight, 1 per customer).
+ * Time parameters are mapped back to the declared unit at the end.  The
+ * Pareto/NBD likelihood and its gradient are evaluated on o->threads
+ * threads; the result does not depend on the count. */
 int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_btyd_fit_options *o,
                              sg_btyd_fit *fit, sg_error *err);
 
 /* Gamma-Gamma on repeat buyers: x (repeat purchases, > 0) and m (mean
  * repeat transaction value, > 0); rows with x = 0 or m <= 0 are skipped and
- * counted in *skipped (the caller states how returns are handled). */
+ * counted in *skipped (the caller states how returns are handled).
+ * Objective: mean negative log-likelihood + penalizer * (p^2 + q^2 + v^2),
+ * as lifetimes.  Refused (SG_EDATA): fewer than 2 repeat buyers, the same
+ * mean spend for every one (no spread to estimate), parameters beyond the
+ * bounds, q <= 1, a Hessian that is not positive definite. */
 int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd_fit_options *o,
                        sg_btyd_fit *fit, size_t *skipped, sg_error *err);
 
@@ -87,10 +136,11 @@ double sg_btyd_expected_purchases(const sg_btyd_fit *f, double t, double x, doub
 /* P(alive) at T (now), and at T + t for a customer who makes no purchase in between. */
 double sg_btyd_p_alive(const sg_btyd_fit *f, double x, double tx, double T);
 double sg_btyd_p_alive_at(const sg_btyd_fit *f, double t, double x, double tx, double T);
-/* P(exactly n purchases in the next t) (BG/NBD and MBG/NBD: conditional on
- * the history; Pareto/NBD: conditional as well). */
+/* P(exactly n purchases in the next t), conditional on the history
+ * (BG/NBD, MBG/NBD, Pareto/NBD; NaN for BG/BB). */
 double sg_btyd_p_purchases(const sg_btyd_fit *f, int n, double t, double x, double tx, double T);
-/* Expected purchases in (0, t] for a new customer (unconditional). */
+/* Expected purchases in (0, t] for a new customer (unconditional E[X(t)]).
+ * BG/BB: time arguments are whole numbers of opportunities (NaN otherwise). */
 double sg_btyd_expected_purchases_new(const sg_btyd_fit *f, double t);
 /* Gamma-Gamma: expected average transaction value given x and m. */
 double sg_gamma_gamma_expected_spend(const sg_btyd_fit *gg, double x, double m);

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "btyd.h"
+#include "btyd_internal.h"
 #include "mem.h"
 #include "optim.h"
 
@@ -129,8 +129,8 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
     for (size_t i = 0; i < n; i++) {
         if (isnan(x[i]) || isnan(m[i]) || x[i] < 0.0 || !isfinite(x[i]) || !isfinite(m[i]))
             return sg_error_set(err, SG_EDATA,
-                                "gamma_gamma: customer %zu has an invalid x = %g or m = %g "
-                                "(x must be a finite count >= 0, m finite)", i, x[i], m[i]);
+                                "gamma_gamma: row %zu has an invalid x = %g or m = %g "
+                                "(x must be a finite count >= 0, m finite)", i + 1, x[i], m[i]);
         if (x[i] > 0.0 && m[i] > 0.0)
             keep++;
         else
@@ -143,6 +143,22 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
                             "gamma_gamma: %zu repeat buyer(s) with a positive mean spend "
                             "(%zu row(s) skipped for x = 0 or m <= 0); at least 2 are needed "
                             "to fit the spend model", keep, skip);
+
+    /* The same mean spend for every repeat buyer leaves no spread to
+     * estimate: p and q run off together towards a point mass. */
+    double mlo = INFINITY, mhi = -INFINITY, msum = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > 0.0 && m[i] > 0.0) {
+            mlo = fmin(mlo, m[i]);
+            mhi = fmax(mhi, m[i]);
+            msum += m[i];
+        }
+    if (mhi - mlo <= 1e-12 * mhi)
+        return sg_error_set(err, SG_EDATA,
+                            "gamma_gamma: all %zu repeat buyers have the same mean spend (%g): "
+                            "the spread of spend between customers cannot be estimated; use the "
+                            "observed mean spend, or more data with varied spend", keep, mhi);
+    double mmean = msum / (double)keep;
 
     double *kx = sg_malloc(keep * sizeof *kx), *km = sg_malloc(keep * sizeof *km);
     if (!kx || !km) {
@@ -167,6 +183,8 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
     sg_optim_options_init(&oo);
     if (o->max_iter > 0)
         oo.max_iter = o->max_iter;
+    if (o->tolerance > 0 && isfinite(o->tolerance))
+        oo.tol = o->tolerance;
     sg_optim_result res;
     int rc = sg_optim_minimize(gg_objective, &d, start, 3, &oo, &res, err);
     if (rc != 0) {
@@ -180,6 +198,28 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
         sg_free(kx);
         sg_free(km);
         return rc;
+    }
+    {
+        /* run-off: p and q as they are, v in units of the mean spend */
+        double pv[3] = {exp(res.p[0]), exp(res.p[1]), exp(res.p[2]) / mmean};
+        static const char *const nm[3] = {"p", "q", "v (in units of the mean spend)"};
+        for (int i = 0; i < 3; i++)
+            if (!(pv[i] >= SG_BTYD_PARAM_MIN && pv[i] <= SG_BTYD_PARAM_MAX)) {
+                double ll = gg_loglik_sum((double[3]){exp(res.p[0]), exp(res.p[1]),
+                                                      exp(res.p[2])}, &d);
+                sg_error_set(err, SG_EDATA,
+                             "gamma_gamma: parameter %s ran off to %g (allowed %g to %g)%s: "
+                             "%zu repeat buyers do not identify the spend model; use more data "
+                             "or a penalizer (e.g. 0.001)",
+                             nm[i], pv[i], SG_BTYD_PARAM_MIN, SG_BTYD_PARAM_MAX,
+                             ll > 0 ? ", with a positive log-likelihood: the spend density "
+                                      "collapsed onto the data"
+                                    : "",
+                             keep);
+                sg_free(kx);
+                sg_free(km);
+                return SG_EDATA;
+            }
     }
     if (!res.converged) {
         sg_error_set(err, SG_EDATA,
@@ -212,19 +252,20 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
         return SG_EDATA;
     }
 
-    /* Standard errors: Hessian of the total objective in log space, then
-     * se(theta) = theta * se(log theta). */
+    /* The Hessian of the mean objective in log space must be positive
+     * definite; then se(theta) = theta * se(log theta). */
     double h[9], sel[3];
-    sg_error herr;
-    d.scale = 1.0;
     for (int i = 0; i < 4; i++)
         fit->se[i] = NAN;
-    if (sg_optim_hessian(gg_objective, &d, res.p, 3, h, &herr) == 0
-        && sg_optim_std_errors(h, 3, sel, &herr) == 0)
-        for (int i = 0; i < 3; i++)
-            fit->se[i] = fit->params[i] * sel[i];
+    int rc2 = sg_optim_hessian(gg_objective, &d, res.p, 3, h, err);
+    if (rc2 == 0)
+        rc2 = sg_btyd_hessian_check(SG_GAMMA_GAMMA, h, 3, (double)keep, sel, err);
     sg_free(kx);
     sg_free(km);
+    if (rc2 != 0)
+        return rc2;
+    for (int i = 0; i < 3; i++)
+        fit->se[i] = fit->params[i] * sel[i];
     return 0;
 }
 

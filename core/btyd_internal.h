@@ -35,6 +35,34 @@ double sg_pareto_p_alive_at(const double *params, double t, double x, double tx,
 double sg_pareto_p_purchases(const double *params, int n, double t, double x, double tx, double T);
 double sg_pareto_expected_purchases_new(const double *params, double t);
 
+/* Pareto/NBD log-likelihood of one row for the fit, by quadrature of the
+ * "died in (t_x, T]" integral (btyd_pareto.c): e holds the parameters and
+ * a Gauss-Legendre rule on [-1, 1]; lg = lgamma(r+x) - lgamma(r) and
+ * dg = psi(r+x) - psi(r) come from the caller (they depend on x only).
+ * When grad is not NULL it receives d ll / d(r, alpha, s, beta). */
+#define SG_PARETO_NODES 8   /* Gauss-Legendre nodes per panel */
+typedef struct sg_pareto_eval {
+    double r, alpha, s, beta;
+    const double *gl_x, *gl_w;   /* nodes and weights on [-1, 1] */
+    int gl_n;
+} sg_pareto_eval;
+double sg_pareto_row(const sg_pareto_eval *e, double x, double tx, double T, double lg, double dg,
+                     double *grad);
+
+/* ---- BG/BB (btyd_bgbb.c): x, t_x and n whole numbers ---- */
+double sg_bgbb_loglik1(const double *params, double x, double tx, double n);
+double sg_bgbb_expected_purchases(const double *params, double t, double x, double tx, double n);
+double sg_bgbb_p_alive(const double *params, double x, double tx, double n);
+double sg_bgbb_p_alive_at(const double *params, double t, double x, double tx, double n);
+double sg_bgbb_expected_purchases_new(const double *params, double t);
+
+/* The Hessian h (n x n) of a mean objective in log parameters over N
+ * customers at the optimum: SG_EDATA unless positive definite (the message
+ * names the model and the parameter along the flattest direction); else
+ * se_log[i] = standard error of log(param i) (btyd.c). */
+int sg_btyd_hessian_check(sg_btyd_model m, const double *h, int n, double N, double *se_log,
+                          sg_error *err);
+
 /* Numerically stable log of the Gauss hypergeometric function 2F1(a, b; c; z)
  * (implemented in btyd_pareto.c); NaN when it cannot be evaluated. */
 double sg_btyd_log_hyp2f1(double a, double b, double c, double z);

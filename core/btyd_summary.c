@@ -1,8 +1,11 @@
 /* BTYD summary: sort the transactions by (customer, date), then one pass
- * per customer over its calibration and holdout purchases.  Times are
- * whole periods counted from the customer's first purchase (as the
- * lifetimes library does), so customers with the same history share a row
- * and fits on millions of customers work on a few thousand collapsed rows. */
+ * per customer over its calibration and holdout purchases.  The grain is
+ * the calendar day: purchases on one day merge, and times are elapsed days
+ * divided by the unit (weeks = days / 7), as in the published CDNOW
+ * summaries and lifetimes' continuous option.  With whole_periods, times
+ * are instead whole periods counted from the first purchase and purchases
+ * in one period merge (lifetimes' default, and the discrete opportunities
+ * of the BG/BB). */
 #include "btyd_summary.h"
 
 #include <math.h>
@@ -31,6 +34,12 @@ static void builder_free(builder *b)
 static int64_t period_of(int64_t t, int64_t first, double unit_s)
 {
     return (int64_t)floor((double)(t - first) / unit_s);
+}
+
+/* The calendar day of a timestamp (seconds), also before 1970. */
+static int64_t day_of(int64_t t)
+{
+    return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 }
 
 sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, sg_error *err)
@@ -78,7 +87,10 @@ sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, 
     }
     const double unit_s = o->unit_days * 86400.0;
     const int64_t *dates = sg_column_i64(dc);
-    const double holdout_len = (double)(o->observation_end - o->calibration_end) / unit_s;
+    const int whole = o->whole_periods;
+    const int64_t cal_day = day_of(o->calibration_end), obs_day = day_of(o->observation_end);
+    const double holdout_len = whole ? (double)(o->observation_end - o->calibration_end) / unit_s
+                                     : (double)(obs_day - cal_day) / o->unit_days;
     size_t n = tx->nrows, i = 0;
     while (i < n) {
         size_t r = order[i];
@@ -104,12 +116,12 @@ sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, 
             double amt = ac && !sg_column_is_na(ac, row) ? sg_column_num(ac, row) : 0;
             if (!isfinite(amt))
                 amt = 0;
-            if (t <= o->calibration_end) {
+            if (whole ? t <= o->calibration_end : day_of(t) <= cal_day) {
                 if (!have_first) {
-                    first = t;
+                    first = whole ? t : day_of(t);
                     have_first = 1;
                 }
-                int64_t p = period_of(t, first, unit_s);
+                int64_t p = whole ? period_of(t, first, unit_s) : day_of(t) - first;
                 if (p != cur) {
                     periods++;
                     cur = p;
@@ -117,10 +129,10 @@ sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, 
                 }
                 if (p > 0)
                     repeat_spend += amt;   /* the first period is not a repeat purchase */
-            } else if (have_first && t <= o->observation_end) {
+            } else if (have_first && (whole ? t <= o->observation_end : day_of(t) <= obs_day)) {
                 /* a holdout purchase in the period of the last calibration
                  * purchase merges with it, as purchases in one period do */
-                int64_t p = period_of(t, first, unit_s);
+                int64_t p = whole ? period_of(t, first, unit_s) : day_of(t) - first;
                 if (p != hcur && p != cur) {
                     hperiods++;
                     hcur = p;
@@ -134,8 +146,10 @@ sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, 
                       : cc->type == SG_DOUBLE ? sg_column_push_f64(b.cust, sg_column_f64(cc)[r])
                                               : sg_column_push_i64(b.cust, sg_column_i64(cc)[r])) == 0 &&
                      sg_column_push_i64(b.x, x) == 0 &&
-                     sg_column_push_f64(b.tx, (double)last_period) == 0 &&
-                     sg_column_push_f64(b.T, (double)period_of(o->calibration_end, first, unit_s)) == 0 &&
+                     sg_column_push_f64(b.tx, whole ? (double)last_period
+                                                    : (double)last_period / o->unit_days) == 0 &&
+                     sg_column_push_f64(b.T, whole ? (double)period_of(o->calibration_end, first, unit_s)
+                                                   : (double)(cal_day - first) / o->unit_days) == 0 &&
                      sg_column_push_f64(b.mean, x > 0 ? repeat_spend / (double)x : 0.0) == 0 &&
                      sg_column_push_i64(b.xh, hperiods) == 0 &&
                      sg_column_push_f64(b.sh, hspend) == 0 &&

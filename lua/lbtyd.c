@@ -1,13 +1,20 @@
 /* BTYD models for Lua:
- *   segmint.btyd_summary(ds, { customer, date, amount, calibration_end, observation_end, unit })
- *   segmint.btyd_fit(model, summary, { penalizer, x, t_x, T, m }) -> segmint.btyd
- *   fit:params(), fit:info(), fit:loglik(summary)
+ *   segmint.btyd_summary(ds, { customer, date, amount, calibration_end, observation_end, unit,
+ *                              whole_periods })
+ *   segmint.btyd_fit(model, summary, { penalizer, x, t_x, T, m, weights, start, max_iter,
+ *                                      tolerance, threads }) -> segmint.btyd, rows
+ *   segmint.btyd_model(model, params [, { x, t_x, T, m }]) -> segmint.btyd at given parameters
+ *   fit:params(), fit:info(), fit:loglik(summary), fit:expected_purchases_new(t)
  *   fit:expected_purchases(summary, t [, column]), fit:p_alive(summary [, column]),
  *   fit:p_alive_at(summary, t [, column]), fit:p_purchases(summary, n, t [, column]),
  *   fit:expected_spend(summary [, column])                      (Gamma-Gamma)
  *   segmint.btyd_clv(transactions_fit, spend_fit, summary, { horizon, period, discount_rate, margin, column })
- * Time arguments are in the unit the summary was built with. */
+ * Time arguments are in the unit the summary was built with (BG/BB: whole
+ * opportunities).  Unknown options are refused with the list of known ones;
+ * bad data (a missing value, an impossible history, a fit that runs off)
+ * is reported as bad input data (exit 3 from the host), rows counted from 1. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +38,51 @@ static sgl_btyd *check_btyd(lua_State *L, int idx)
     if (!b->valid)
         luaL_argerror(L, idx, "BTYD model is not fitted");
     return b;
+}
+
+/* Refuses keys of the options table at idx that are not in known (NULL-ended). */
+static void check_known(lua_State *L, int idx, const char *fname, const char *const *known)
+{
+    if (idx == 0 || lua_type(L, idx) != LUA_TTABLE)
+        return;
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        int ok = 0;
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            const char *k = lua_tostring(L, -2);
+            for (int i = 0; known[i]; i++)
+                if (strcmp(k, known[i]) == 0)
+                    ok = 1;
+        }
+        if (!ok) {
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (int i = 0; known[i]; i++) {
+                if (i)
+                    luaL_addstring(&b, ", ");
+                luaL_addstring(&b, known[i]);
+            }
+            luaL_pushresult(&b);
+            const char *key = lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : "?";
+            luaL_error(L, "%s: unknown option '%s' (known: %s)", fname,
+                       lua_type(L, -3) == LUA_TSTRING ? key : luaL_typename(L, -3),
+                       lua_tostring(L, -1));
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* Raises msg as bad input data (exit 3 from the host). */
+static int data_error(lua_State *L, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    sgl_note_data_error(L, buf);
+    return luaL_error(L, "%s", buf);
 }
 
 static double unit_of(lua_State *L, int opts)
@@ -60,11 +112,15 @@ static int64_t opt_time(lua_State *L, int opts, const char *key, int64_t def, in
     return v;
 }
 
+static const char *const summary_keys[] = {"customer", "date", "amount", "calibration_end",
+                                           "observation_end", "unit", "whole_periods", NULL};
+
 /* segmint.btyd_summary(ds, opts) -> summary dataset */
 static int l_btyd_summary(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
+    check_known(L, 2, "btyd_summary", summary_keys);
     sg_btyd_summary_options o;
     o.customer = sgl_opt_string(L, 2, "customer", NULL);
     o.date = sgl_opt_string(L, 2, "date", NULL);
@@ -74,6 +130,11 @@ static int l_btyd_summary(lua_State *L)
     o.calibration_end = opt_time(L, 2, "calibration_end", 0, 1);
     o.observation_end = opt_time(L, 2, "observation_end", o.calibration_end, 0);
     o.unit_days = unit_of(L, 2);
+    sgl_rawfield(L, 2, "whole_periods");
+    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+        return luaL_error(L, "btyd_summary: option 'whole_periods' must be true or false");
+    o.whole_periods = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     sgl_dataset *d = sgl_new_dataset(L);
     sg_error err;
     d->t = sg_btyd_summary(t, &o, &err);
@@ -90,7 +151,8 @@ static double *column_values(lua_State *L, sg_table *t, const char *name, const 
     for (size_t i = 0; i < t->nrows; i++) {
         v[i] = sg_column_num(c, i);
         if (isnan(v[i]))
-            luaL_error(L, "btyd: column '%s' has a missing value on row %d", name, (int)i + 1);
+            data_error(L, "btyd: column '%s' (%s) has a missing value on row %d", name, what,
+                       (int)i + 1);
     }
     return v;
 }
@@ -100,8 +162,52 @@ static void copy_name(char *dst, const char *src)
     snprintf(dst, 64, "%s", src);
 }
 
-/* segmint.btyd_fit("bgnbd" | "mbgnbd" | "pareto_nbd" | "gamma_gamma", summary,
- *                  { penalizer = 0, x = "x", t_x = "t_x", T = "T", m = "mean_spend" }) */
+static const char *const fit_keys[] = {"penalizer", "x", "t_x", "T", "m", "weights", "start",
+                                       "max_iter", "tolerance", "threads", NULL};
+
+/* Reads the parameters of model m from the table at idx (named: { r = ..,
+ * alpha = .., ... }) into p; what names the caller and the option. */
+static void read_params(lua_State *L, int idx, sg_btyd_model m, const char *what, double *p)
+{
+    int np = sg_btyd_nparams(m);
+    idx = lua_absindex(L, idx);
+    luaL_argexpected(L, lua_istable(L, idx), idx, "a table of parameters");
+    for (int k = 0; k < np; k++) {
+        const char *nm = sg_btyd_param_name(m, k);
+        int isnum;
+        sgl_rawfield(L, idx, nm);
+        p[k] = (double)lua_tonumberx(L, -1, &isnum);
+        if (!isnum || !(p[k] > 0) || !isfinite(p[k]))
+            luaL_error(L, "%s: parameter '%s' of %s must be a number > 0", what, nm,
+                       sg_btyd_model_name(m));
+        lua_pop(L, 1);
+    }
+    /* and nothing else */
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        int ok = 0;
+        for (int k = 0; k < np && lua_type(L, -2) == LUA_TSTRING; k++)
+            ok |= strcmp(lua_tostring(L, -2), sg_btyd_param_name(m, k)) == 0;
+        if (!ok)
+            luaL_error(L, "%s: '%s' is not a parameter of %s", what,
+                       lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?",
+                       sg_btyd_model_name(m));
+        lua_pop(L, 1);
+    }
+}
+
+static void set_names(lua_State *L, sgl_btyd *b, int opts)
+{
+    copy_name(b->x, sgl_opt_string(L, opts, "x", "x"));
+    copy_name(b->tx, sgl_opt_string(L, opts, "t_x", "t_x"));
+    copy_name(b->T, sgl_opt_string(L, opts, "T", "T"));
+    copy_name(b->m, sgl_opt_string(L, opts, "m", "mean_spend"));
+}
+
+/* segmint.btyd_fit("bgnbd" | "mbgnbd" | "pareto_nbd" | "bgbb" | "gamma_gamma", summary,
+ *                  { penalizer = 0, x = "x", t_x = "t_x", T = "T", m = "mean_spend",
+ *                    weights = nil, start = nil, max_iter = 1000, tolerance = 1e-8,
+ *                    threads = 0 }) */
 static int l_btyd_fit(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
@@ -110,22 +216,41 @@ static int l_btyd_fit(lua_State *L)
     lua_settop(L, 3);
     sg_btyd_model m;
     if (sg_btyd_model_parse(name, &m) != 0)
-        return luaL_error(L, "btyd_fit: unknown model '%s' (bgnbd, mbgnbd, pareto_nbd, gamma_gamma)", name);
+        return luaL_error(L, "btyd_fit: unknown model '%s' (bgnbd, mbgnbd, pareto_nbd, bgbb, "
+                             "gamma_gamma)", name);
+    check_known(L, opts, "btyd_fit", fit_keys);
     sg_btyd_fit_options fo;
     sg_btyd_fit_options_init(&fo);
     fo.penalizer = sgl_opt_number(L, opts, "btyd_fit", "penalizer", 0);
-    if (!(fo.penalizer >= 0))
-        return luaL_error(L, "btyd_fit: 'penalizer' must be >= 0");
+    if (!(fo.penalizer >= 0) || !isfinite(fo.penalizer))
+        return luaL_error(L, "btyd_fit: 'penalizer' must be a number >= 0");
+    double mi = sgl_opt_number(L, opts, "btyd_fit", "max_iter", 1000);
+    if (!(mi >= 1 && mi <= 1e7) || mi != floor(mi))
+        return luaL_error(L, "btyd_fit: 'max_iter' must be a whole number >= 1");
+    fo.max_iter = (int)mi;
+    fo.tolerance = sgl_opt_number(L, opts, "btyd_fit", "tolerance", 1e-8);
+    if (!(fo.tolerance > 0) || !isfinite(fo.tolerance))
+        return luaL_error(L, "btyd_fit: 'tolerance' must be a number > 0");
+    double th = sgl_opt_number(L, opts, "btyd_fit", "threads", 0);
+    if (!(th >= 0 && th <= 64) || th != floor(th))
+        return luaL_error(L, "btyd_fit: 'threads' must be a whole number from 0 to 64");
+    fo.threads = (int)th;
+    double start[4];
+    if (opts && sgl_rawfield(L, opts, "start") != LUA_TNIL) {
+        read_params(L, -1, m, "btyd_fit: option 'start'", start);
+        fo.start = start;
+    }
+    lua_settop(L, 3);
+    const char *wname = sgl_opt_string(L, opts, "weights", NULL);
     sgl_btyd *b = lua_newuserdatauv(L, sizeof *b, 0);   /* 4 */
     memset(b, 0, sizeof *b);
     luaL_setmetatable(L, SG_BTYD_MT);
-    copy_name(b->x, sgl_opt_string(L, opts, "x", "x"));
-    copy_name(b->tx, sgl_opt_string(L, opts, "t_x", "t_x"));
-    copy_name(b->T, sgl_opt_string(L, opts, "T", "T"));
-    copy_name(b->m, sgl_opt_string(L, opts, "m", "mean_spend"));
+    set_names(L, b, opts);
     size_t n = t->nrows;
     sg_error err;
     if (m == SG_GAMMA_GAMMA) {
+        if (wname)
+            return luaL_error(L, "btyd_fit: gamma_gamma takes one row per customer (no 'weights')");
         double *x = column_values(L, t, b->x, "repeat purchases");
         double *mv = column_values(L, t, b->m, "mean repeat spend");
         size_t skipped = 0;
@@ -139,7 +264,8 @@ static int l_btyd_fit(lua_State *L)
     double *x = column_values(L, t, b->x, "repeat purchases");
     double *tx = column_values(L, t, b->tx, "first to last purchase");
     double *T = column_values(L, t, b->T, "first purchase to the end of calibration");
-    sg_btyd_data *d = sg_btyd_collapse(x, tx, T, n, &err);
+    double *w = wname ? column_values(L, t, wname, "weights") : NULL;
+    sg_btyd_data *d = sg_btyd_collapse_model(m, x, tx, T, w, n, &err);
     if (!d)
         return sgl_raise(L, &err);
     int rc = sg_btyd_fit_transactions(m, d, &fo, &b->fit, &err);
@@ -147,16 +273,38 @@ static int l_btyd_fit(lua_State *L)
     sg_btyd_data_free(d);
     if (rc != 0)
         return sgl_raise(L, &err);
-    lua_pop(L, 3);
+    lua_settop(L, 4);
     b->valid = 1;
     lua_pushinteger(L, (lua_Integer)rows);   /* distinct (x, t_x, T) rows fitted */
     return 2;
 }
 
-static const char *const param_names[4][4] = {
-    { "r", "alpha", "a", "b" }, { "r", "alpha", "a", "b" },
-    { "r", "alpha", "s", "beta" }, { "p", "q", "v", NULL },
-};
+static const char *const model_keys[] = {"x", "t_x", "T", "m", NULL};
+
+/* segmint.btyd_model(model, { params }, [{ x, t_x, T, m }]): a model at
+ * given parameters, for predictions without a fit. */
+static int l_btyd_model(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    sg_btyd_model m;
+    if (sg_btyd_model_parse(name, &m) != 0)
+        return luaL_error(L, "btyd_model: unknown model '%s' (bgnbd, mbgnbd, pareto_nbd, bgbb, "
+                             "gamma_gamma)", name);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    int opts = sgl_check_options(L, 3);
+    check_known(L, opts, "btyd_model", model_keys);
+    double p[4];
+    read_params(L, 2, m, "btyd_model", p);
+    sgl_btyd *b = lua_newuserdatauv(L, sizeof *b, 0);
+    memset(b, 0, sizeof *b);
+    luaL_setmetatable(L, SG_BTYD_MT);
+    set_names(L, b, opts);
+    sg_error err;
+    if (sg_btyd_fit_from_params(m, p, &b->fit, &err) != 0)
+        return sgl_raise(L, &err);
+    b->valid = 1;
+    return 1;
+}
 
 static int btyd_params(lua_State *L)
 {
@@ -164,7 +312,7 @@ static int btyd_params(lua_State *L)
     lua_createtable(L, 0, 4);
     for (int k = 0; k < b->fit.nparams; k++) {
         lua_pushnumber(L, b->fit.params[k]);
-        lua_setfield(L, -2, param_names[b->fit.model][k]);
+        lua_setfield(L, -2, sg_btyd_param_name(b->fit.model, k));
     }
     return 1;
 }
@@ -175,7 +323,10 @@ static int btyd_info(lua_State *L)
     lua_createtable(L, 0, 8);
     lua_pushstring(L, sg_btyd_model_name(b->fit.model));
     lua_setfield(L, -2, "model");
-    lua_pushnumber(L, b->fit.loglik);
+    if (isnan(b->fit.loglik))
+        lua_pushnil(L);   /* a model at given parameters was not fitted */
+    else
+        lua_pushnumber(L, b->fit.loglik);
     lua_setfield(L, -2, "loglik");
     lua_pushinteger(L, b->fit.iterations);
     lua_setfield(L, -2, "iterations");
@@ -191,7 +342,7 @@ static int btyd_info(lua_State *L)
             lua_pushnil(L);
         else
             lua_pushnumber(L, b->fit.se[k]);
-        lua_setfield(L, -2, param_names[b->fit.model][k]);
+        lua_setfield(L, -2, sg_btyd_param_name(b->fit.model, k));
     }
     lua_setfield(L, -2, "se");
     return 1;
@@ -210,7 +361,8 @@ static int btyd_tostring(lua_State *L)
     luaL_addvalue(&buf);
     for (int k = 0; k < b->fit.nparams; k++) {
         char tmp[64];
-        snprintf(tmp, sizeof tmp, "%s%s=%.4g", k ? ", " : "", param_names[b->fit.model][k], b->fit.params[k]);
+        snprintf(tmp, sizeof tmp, "%s%s=%.4g", k ? ", " : "", sg_btyd_param_name(b->fit.model, k),
+                 b->fit.params[k]);
         luaL_addstring(&buf, tmp);
     }
     luaL_addstring(&buf, ")");
@@ -280,16 +432,22 @@ static const sgl_btyd *check_transactions_model(lua_State *L, int idx)
 {
     const sgl_btyd *b = check_btyd(L, idx);
     if (b->fit.model == SG_GAMMA_GAMMA)
-        luaL_argerror(L, idx, "a transaction model (bgnbd, mbgnbd, pareto_nbd) is needed, not gamma_gamma");
+        luaL_argerror(L, idx, "a transaction model (bgnbd, mbgnbd, pareto_nbd, bgbb) is needed, not gamma_gamma");
     return b;
 }
 
-static double check_time(lua_State *L, int idx)
+/* A time >= 0; for BG/BB (model at 1) a whole number of opportunities. */
+static double check_time_for(lua_State *L, int idx, int model_idx)
 {
     double t = (double)luaL_checknumber(L, idx);
     luaL_argcheck(L, t >= 0 && isfinite(t), idx, "a time >= 0 (in the summary's unit)");
+    const sgl_btyd *b = check_btyd(L, model_idx);
+    if (b->fit.model == SG_BGBB && t != floor(t))
+        luaL_argerror(L, idx, "a whole number of opportunities for bgbb");
     return t;
 }
+
+#define check_time(L, idx) check_time_for(L, idx, 1)
 
 static int btyd_expected(lua_State *L)
 {
@@ -314,6 +472,8 @@ static int btyd_p_alive_at(lua_State *L)
 
 static int btyd_p_purchases(lua_State *L)
 {
+    if (check_transactions_model(L, 1)->fit.model == SG_BGBB)
+        return luaL_argerror(L, 1, "p_purchases is not available for bgbb");
     lua_Integer n = luaL_checkinteger(L, 3);
     luaL_argcheck(L, n >= 0 && n <= 100000, 3, "a number of purchases >= 0");
     pred_args a = { P_PURCHASES, check_time(L, 4), (int)n, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
@@ -342,6 +502,9 @@ static int l_btyd_clv(lua_State *L)
     if (gg->fit.model != SG_GAMMA_GAMMA)
         return luaL_argerror(L, 2, "a gamma_gamma model is needed");
     int opts = sgl_check_options(L, 4);
+    static const char *const clv_keys[] = {"horizon", "period", "discount_rate", "margin", "column",
+                                           NULL};
+    check_known(L, opts, "btyd_clv", clv_keys);
     pred_args a = { P_CLV, 0, 0, tm, gg, 0, 0, 0, 0 };
     double horizon = sgl_opt_number(L, opts, "btyd_clv", "horizon", 12);
     if (!(horizon >= 1 && horizon <= 10000) || horizon != floor(horizon))
@@ -352,12 +515,48 @@ static int l_btyd_clv(lua_State *L)
     a.margin = sgl_opt_number(L, opts, "btyd_clv", "margin", 1);
     if (!(a.period > 0) || !(a.discount >= 0) || !(a.margin >= 0))
         return luaL_error(L, "btyd_clv: 'period' must be > 0, 'discount_rate' and 'margin' >= 0");
+    if (tm->fit.model == SG_BGBB && a.period != floor(a.period))
+        return luaL_error(L, "btyd_clv: 'period' must be a whole number of opportunities for bgbb");
     const char *column = sgl_opt_string(L, opts, "column", "clv");
     lua_settop(L, 4);
     return predict_column(L, 3, &a, column);
 }
 
+/* fit:loglik(summary): the total log-likelihood of the summary's rows
+ * (weighted by the fit's weights column when one is given as argument 3). */
+static int btyd_loglik(lua_State *L)
+{
+    const sgl_btyd *b = check_transactions_model(L, 1);
+    sg_table *t = sgl_check_dataset(L, 2);
+    const char *wname = luaL_optstring(L, 3, NULL);
+    double *x = column_values(L, t, b->x, "repeat purchases");
+    double *tx = column_values(L, t, b->tx, "first to last purchase");
+    double *T = column_values(L, t, b->T, "first purchase to the end of calibration");
+    double *w = wname ? column_values(L, t, wname, "weights") : NULL;
+    sg_error err;
+    sg_btyd_data *d = sg_btyd_collapse_model(b->fit.model, x, tx, T, w, t->nrows, &err);
+    if (!d)
+        return sgl_raise(L, &err);
+    double ll = sg_btyd_loglik(b->fit.model, b->fit.params, d);
+    sg_btyd_data_free(d);
+    if (!isfinite(ll))
+        return data_error(L, "%s: the log-likelihood of these rows is not finite",
+                          sg_btyd_model_name(b->fit.model));
+    lua_pushnumber(L, ll);
+    return 1;
+}
+
+/* fit:expected_purchases_new(t): E[X(t)] for a new customer. */
+static int btyd_expected_new(lua_State *L)
+{
+    const sgl_btyd *b = check_transactions_model(L, 1);
+    double t = check_time(L, 2);
+    lua_pushnumber(L, sg_btyd_expected_purchases_new(&b->fit, t));
+    return 1;
+}
+
 static const luaL_Reg btyd_methods[] = {
+    { "loglik", btyd_loglik }, { "expected_purchases_new", btyd_expected_new },
     { "params", btyd_params }, { "info", btyd_info }, { "expected_purchases", btyd_expected },
     { "p_alive", btyd_p_alive }, { "p_alive_at", btyd_p_alive_at }, { "p_purchases", btyd_p_purchases },
     { "expected_spend", btyd_expected_spend }, { NULL, NULL }
@@ -367,6 +566,7 @@ static const luaL_Reg btyd_meta[] = {
 };
 static const luaL_Reg btyd_functions[] = {
     { "btyd_summary", l_btyd_summary }, { "btyd_fit", l_btyd_fit }, { "btyd_clv", l_btyd_clv },
+    { "btyd_model", l_btyd_model },
     { NULL, NULL }
 };
 

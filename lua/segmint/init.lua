@@ -76,6 +76,8 @@ local btyd = require "segmint.btyd"
 function M.btyd_matrix(fit, opts) return btyd.matrix(M, fit, opts) end
 -- sg.btyd_calibration_holdout(fit, summary [, { max_x = 7, t }]) -> x, customers, actual, predicted
 function M.btyd_calibration_holdout(fit, summary, opts) return btyd.calibration_holdout(M, fit, summary, opts) end
+-- sg.btyd_select{ summary | transactions..., models, max_x, tolerance } -> chosen model and per-model validation
+function M.btyd_select(opts) return btyd.select(M, opts) end
 
 local models = require "segmint.models"
 models.core = core

@@ -93,7 +93,7 @@ static void test_names_and_collapse(void)
         double bx[2] = {1, bad[i].x}, btx[2] = {1, bad[i].tx}, bT[2] = {2, bad[i].T};
         sg_error_clear(&err);
         d = sg_btyd_collapse(bx, btx, bT, 2, &err);
-        tap_ok(d == NULL && err.code == SG_EDATA && strstr(err.msg, "index 1") &&
+        tap_ok(d == NULL && err.code == SG_EDATA && strstr(err.msg, "row 2") &&
                    strstr(err.msg, bad[i].needle),
                "collapse rejects bad row %zu: %s", i, err.msg);
         sg_btyd_data_free(d);
@@ -339,6 +339,21 @@ static void test_extreme_fits(void)
 
     rc = sg_btyd_fit_transactions(SG_GAMMA_GAMMA, NULL, NULL, &f, &err);
     tap_ok(rc == SG_EINVAL, "gamma_gamma is not a transaction model");
+
+    /* one customer cannot identify four parameters: every transaction
+     * model refuses, naming itself and a parameter, and says what to do */
+    double x1 = 3, tx1 = 20, T1 = 30;
+    d = sg_btyd_collapse(&x1, &tx1, &T1, 1, &err);
+    static const sg_btyd_model ms[3] = {SG_BGNBD, SG_MBGNBD, SG_PARETO_NBD};
+    for (int k = 0; k < 3; k++) {
+        sg_error_clear(&err);
+        rc = sg_btyd_fit_transactions(ms[k], d, NULL, &f, &err);
+        tap_ok(rc == SG_EDATA && strstr(err.msg, sg_btyd_model_name(ms[k])) &&
+                   (strstr(err.msg, "ran off") || strstr(err.msg, "not positive definite")) &&
+                   strstr(err.msg, "more data") && strstr(err.msg, "penalizer"),
+               "one customer, %s: refused (%s)", sg_btyd_model_name(ms[k]), err.msg);
+    }
+    sg_btyd_data_free(d);
 }
 
 static void test_timing(void)

@@ -36,7 +36,7 @@ int main(void)
     sg_table_add(t, d, NULL);
     sg_table_add(t, a, NULL);
 
-    sg_btyd_summary_options o = { "cust", "day", "amt", at(2011, 1, 31, 0), at(2011, 2, 28, 0), 1.0 };
+    sg_btyd_summary_options o = { "cust", "day", "amt", at(2011, 1, 31, 0), at(2011, 2, 28, 0), 1.0, 0 };
     sg_error err;
     sg_table *s = sg_btyd_summary(t, &o, &err);
     tap_ok(s != NULL, "summary in days");
@@ -48,7 +48,7 @@ int main(void)
         tap_is_int(sg_column_i64(sg_table_col(s, "x"))[0], 2, "a: repeat days, same day merged");
         tap_is_double(sg_column_f64(sg_table_col(s, "t_x"))[0], 14, 0, "a: t_x, whole days (14.08 days after the first)");
         tap_is_double(sg_column_f64(sg_table_col(s, "t_x"))[1], 0, 0, "b: t_x = 0 without repeat purchase");
-        tap_is_double(sg_column_f64(sg_table_col(s, "T"))[0], 29, 0, "a: T, whole days (29.58 days)");
+        tap_is_double(sg_column_f64(sg_table_col(s, "T"))[0], 30, 0, "a: T, calendar days from 1 Jan to 31 Jan");
         tap_is_double(sg_column_f64(sg_table_col(s, "mean_spend"))[0], 25.0, 1e-12, "a: mean repeat spend (20 + 30) / 2");
         tap_is_int(sg_column_i64(sg_table_col(s, "x_holdout"))[0], 1, "a: one holdout purchase");
         tap_is_double(sg_column_f64(sg_table_col(s, "spend_holdout"))[0], 7, 1e-12, "a: holdout spend");
@@ -61,7 +61,21 @@ int main(void)
 
     o.unit_days = 7;
     s = sg_btyd_summary(t, &o, &err);
-    tap_ok(s != NULL, "summary in weeks");
+    tap_ok(s != NULL, "summary in weeks (elapsed days / 7)");
+    if (s) {
+        /* a: days 0, 2, 14 -> x = 2, t_x = 14 / 7, T = 30 / 7 */
+        tap_is_int(sg_column_i64(sg_table_col(s, "x"))[0], 2, "a: repeat days in weeks");
+        tap_is_double(sg_column_f64(sg_table_col(s, "t_x"))[0], 2, 1e-15, "a: t_x = 14 days / 7");
+        tap_is_double(sg_column_f64(sg_table_col(s, "T"))[0], 30.0 / 7.0, 1e-15, "a: T = 30 days / 7");
+        tap_is_double(sg_column_f64(sg_table_col(s, "mean_spend"))[0], 25.0, 1e-12, "a: mean repeat spend");
+        tap_is_int(sg_column_i64(sg_table_col(s, "x_holdout"))[1], 2, "b: two holdout days in one week count twice");
+        tap_is_double(sg_column_f64(sg_table_col(s, "holdout_length"))[1], 4, 1e-15, "holdout length 28 days / 7");
+    }
+    sg_table_free(s);
+
+    o.whole_periods = 1;
+    s = sg_btyd_summary(t, &o, &err);
+    tap_ok(s != NULL, "summary in whole weeks");
     if (s) {
         /* a: weeks 0 (days 0, 2), 2 (day 14) -> x = 1; mean repeat spend 30 */
         tap_is_int(sg_column_i64(sg_table_col(s, "x"))[0], 1, "a: repeat weeks, same week merged");
@@ -71,6 +85,12 @@ int main(void)
         tap_is_int(sg_column_i64(sg_table_col(s, "x_holdout"))[1], 1, "b: holdout days 5 and 6 Feb share a week");
     }
     sg_table_free(s);
+    o.unit_days = 1;
+    s = sg_btyd_summary(t, &o, &err);
+    if (s)
+        tap_is_double(sg_column_f64(sg_table_col(s, "T"))[0], 29, 0, "whole days: T counts 24-hour periods from 10:00 (29.58)");
+    sg_table_free(s);
+    o.whole_periods = 0;
 
     o.date = "amt";
     tap_ok(sg_btyd_summary(t, &o, &err) == NULL && strstr(err.msg, "not a datetime"), "a non-date column refused");

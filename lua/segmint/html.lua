@@ -176,7 +176,7 @@ local function resolve(opts, env)
         for key, v in pairs(b) do copy[key] = v end
         -- the template's words win over the data function's defaults
         if k == 1 then
-          for _, key in ipairs { "title", "reading", "note", "width", "height", "x_title", "y_title", "y2_title" } do
+          for _, key in ipairs { "title", "reading", "note", "width", "height", "x_title", "y_title", "y2_title", "labels" } do
             if entry[key] ~= nil then copy[key] = entry[key] end
           end
         end
@@ -184,10 +184,13 @@ local function resolve(opts, env)
       end
     end
     for _, b in ipairs(produced) do
-      if type(b.reading) == "string" and b.reading:find("{{", 1, true) then
-        local ok, text = pcall(report.render, b.reading, b.values or {}, "reading")
-        if not ok then error(string.format("%sreport: %s: %s", where, label, text), 0) end
-        b.reading = text
+      -- {{placeholders}} in the words take the block's values
+      for _, key in ipairs { "title", "reading", "note" } do
+        if type(b[key]) == "string" and b[key]:find("{{", 1, true) then
+          local ok, text = pcall(report.render, b[key], b.values or {}, key)
+          if not ok then error(string.format("%sreport: %s: %s", where, label, text), 0) end
+          b[key] = text
+        end
       end
       out[#out + 1] = { block = b, where = where, label = label }
     end

@@ -58,8 +58,9 @@ document.addEventListener("securitypolicyviolation",function(e){window.__sgError
 
 -- Builds every chart from the JSON in #sg-data.  A chart that fails shows
 -- a message in its place; the others still draw.  With #selftest in the
--- address, writes a JSON status into #sg-status: errors, and per chart the
--- non-blank pixels and the drawn points (the browser test reads it).
+-- address, writes a JSON status into #sg-status (again when the page has
+-- loaded): errors, the time taken, and per chart the non-blank pixels, the
+-- drawn points and the first tick labels (the browser test reads it).
 M.main = [[
 (function(){
 "use strict";
@@ -164,18 +165,23 @@ Object.keys(D.charts).sort().forEach(function(id){
       canvas.parentNode.replaceWith(p);}
   }
 });
-var ms=performance.now()-t0;
-if(location.hash==="#selftest"){
-  var st={errors:E,render_ms:Math.round(ms),charts:[],canvases:document.querySelectorAll("canvas").length};
+var ms=performance.now()-t0,page=performance.now();
+function status(){
+  var st={errors:E,render_ms:Math.round(ms),page_ms:Math.round(page),charts:[],canvases:document.querySelectorAll("canvas").length};
   charts.forEach(function(c){
-    var cv=c.chart.canvas,px=0;
-    try{var d=cv.getContext("2d").getImageData(0,0,cv.width,cv.height).data;for(var i=3;i<d.length;i+=4)if(d[i]!==0)px++;}
-    catch(err){E.push(c.id+": "+err.message);}
+    var cv=c.chart.canvas,px=c.px,ticks=[];
+    if(px==null){px=c.px=0;try{   // read a copy: no readback of the chart's own canvas
+      var copy=document.createElement("canvas");copy.width=cv.width;copy.height=cv.height;
+      var cx=copy.getContext("2d",{willReadFrequently:true});cx.drawImage(cv,0,0);
+      var d=cx.getImageData(0,0,cv.width,cv.height).data;for(var i=3;i<d.length;i+=4)if(d[i]!==0)px++;c.px=px;}
+    catch(err){E.push(c.id+": "+err.message);}}
     var pts=0;c.chart.data.datasets.forEach(function(_,k){var m=c.chart.getDatasetMeta(k);pts+=m.data?m.data.length:0;});
-    st.charts.push({id:c.id,pixels:px,points:pts,width:cv.width,height:cv.height});
+    Object.keys(c.chart.scales).sort().forEach(function(k){c.chart.scales[k].ticks.slice(0,3).forEach(function(t){ticks.push(String(t.label));});});
+    st.charts.push({id:c.id,pixels:px,points:pts,width:cv.width,height:cv.height,ticks:ticks});
   });
   document.getElementById("sg-status").textContent=JSON.stringify(st);
 }
+if(location.hash==="#selftest"){status();window.addEventListener("load",status);}
 })();
 ]]
 

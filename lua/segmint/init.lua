@@ -78,6 +78,8 @@ M.report = require "segmint.report"
 -- sg.report{ title, language, currency, sections, data, context, path } -> page text, info:
 -- the self-contained HTML dashboard (see html.lua and docs/report.md)
 setmetatable(M.report, { __call = function(_, opts) return require("segmint.html").report(M, opts) end })
+-- sg.report.sections: the default analysis's data functions (.data) and page layouts (.layouts.en/fr)
+M.report.sections = require "segmint.report_sections"
 
 -- sg.clean(dataset, options) -> clean dataset, report (see clean.lua)
 M.clean = cleaning.clean

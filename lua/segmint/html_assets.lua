@@ -149,6 +149,7 @@ function scatter(s){
   o.scales.y=axis(s.y_title,s.value,{type:"linear"});
   o.plugins.tooltip.callbacks.label=function(c){return(many>1?c.dataset.label+": ":"")+"("+
     fmt(c.parsed.x,s.x_value.format,s.x_value.decimals)+"; "+fmt(c.parsed.y,s.value.format,s.value.decimals)+")";};
+  o.parsing=false;   // points are already {x, y}
   return{type:"scatter",data:{datasets:ds},options:o};
 }
 var charts=[],drawn={};

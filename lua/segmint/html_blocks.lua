@@ -149,6 +149,7 @@ end
 local function format_value(v, f, decimals, env)
   if v == nil or v ~= v then return "" end
   if type(v) == "boolean" then return v and env.strings.yes or env.strings.no end
+  if type(v) ~= "number" and f ~= "date" and f ~= "month" and f ~= "long_date" then return tostring(v) end
   if f == "money" then return report.money(v, env.currency, env.loc, decimals) end
   if f == "percent" then return report.percent(v, env.loc, decimals) end
   if f == "date" or f == "month" or f == "long_date" then return report.date(v, env.loc, f) end

@@ -170,7 +170,9 @@ end
 function D.btyd_calibration(ctx, entry, api)
   local cal = ctx.btyd and ctx.btyd.calibration
   if not cal or #cal == 0 then return nil end
-  local a, p = cal:sum("actual") or 0, cal:sum("predicted") or 0
+  -- totals over customers: each row holds the means of its group
+  local w = cal:derive("_actual", "customers * actual"):derive("_predicted", "customers * predicted")
+  local a, p = w:sum("_actual") or 0, w:sum("_predicted") or 0
   return { type = "line", title = "Purchases in the holdout period: actual and predicted", data = cal, x = "x",
     y = { "actual", "predicted" }, decimals = 2, labels = entry.labels,
     values = { gap = api.percent(a ~= 0 and (p - a) / a or 0, 0) } }

@@ -168,6 +168,49 @@ t.raises(function() report { title = "x", chartjs = "/nonexistent/chart.min.js",
 t.raises(function() report { title = "x", sections = { { type = "kpis", title = "K", items = { { label = "a", value = 1, format = "euros" } } } } } end,
   "'items%[1%]%.format' must be one of number", "an unknown format")
 
+-- the default analysis's sections that read optional parts of the context
+local S = report.sections
+local scored = sg.dataset { { "churned", { true, true, false, true, false } },
+  { "churn_probability", { 0.9, 0.8, 0.7, 0.6, 0.2 } } }
+-- sorted by score: 1 1 0 1 0 (3 positives, 2 negatives)
+t.same(S.roc(scored, "churned", "churn_probability"), { { fpr = 0, tpr = 0 }, { fpr = 0, tpr = 1 / 3 },
+  { fpr = 0, tpr = 2 / 3 }, { fpr = 0.5, tpr = 2 / 3 }, { fpr = 0.5, tpr = 1 }, { fpr = 1, tpr = 1 } },
+  "ROC points of a hand-made example")
+local ctx = {
+  models = { churn = { test_scored = scored, metrics = { auc = 5 / 6 } },
+             clv = { test_scored = sg.dataset { { "future_spend", { 10.0, 20.0, 0.0 } }, { "predicted", { 12.0, 18.0, 1.0 } } },
+                     metrics = { rmse = 1.5, r2 = 0.9 } } },
+  btyd = { calibration = sg.dataset { { "x", { 0, 1, 2 } }, { "customers", { 50, 30, 20 } },
+                                      { "actual", { 0.2, 0.8, 1.5 } }, { "predicted", { 0.25, 0.75, 1.6 } } } },
+  campaign_performance = sg.dataset { { "campaign", { "VIP", "Welcome Back" } }, { "ctr", { 0.12, 0.05 } },
+    { "conversion", { 0.04, 0.02 } }, { "cpa", { 30.0, 12.5 } }, { "roi", { 1.8, 0.4 } } },
+  migration = sg.dataset { { "from", { "Champions", "Champions", "At Risk" } }, { "to", { "Champions", "At Risk", "Lost" } },
+    { "customers", { 80, 15, 5 } } },
+  kpi_history = sg.dataset { { "run_date", { "2024-01-01", "2024-02-01", "2024-03-01" }, "date" },
+    { "customers", { 1000, 1100, 1150 } } },
+  alert_texts = { "**Inactive customers**: 120 customers", "Basket down" },
+}
+local names = { "churn_roc", "spend_check", "btyd_calibration", "campaign_performance", "migration", "kpi_trends", "alerts" }
+local layout = {}
+for _, e in ipairs(S.layouts.en.sections) do
+  for _, n in ipairs(names) do if e[1] == n then layout[#layout + 1] = e end end
+end
+t.is(#layout, #names, "the default layout names these sections")
+local sp, sinfo = report { title = "Sections", currency = "£", generated = "2024-03-12", sections = layout, data = S.data,
+  context = ctx }
+t.is(sinfo.blocks, 8, "each gives its block (campaign performance a chart and a table)")
+t.like(sp, "AUC 0%.833: 0%.5 is chance", "the ROC reading with the AUC")
+t.like(sp, '"type":"line","value":{"format":"percent"},"x":%[0,0,0,0%.5,0%.5,1%]', "the ROC curve's false positive rates")
+t.like(sp, "Typical error £1%.50 %(R² 0%.90%)%.", "the spend check's reading")
+t.like(sp, "The model&#39;s total is 5%% away from what customers actually bought%.",
+  "the BTYD holdout gap over customers: (67 - 64) / 64")
+t.like(sp, '<td class="num">180%.0%%</td>', "campaign ROI as a percentage")
+t.like(sp, "20 customers %(20%%%) changed segment%.", "migration: customers who moved")
+t.like(sp, '"labels":%["1 Jan 2024","1 Feb 2024","1 Mar 2024"%]', "KPI trends over the run dates")
+t.like(sp, "<li><strong>Inactive customers</strong>: 120 customers</li>", "the alerts as a list")
+t.is(select(2, report { title = "Empty", sections = S.layouts.fr.sections, data = S.data, context = {} }).blocks, 0,
+  "with an empty context every section is left out")
+
 -- written through the write policy, atomically
 local written = report { path = out .. "/r.html", title = "Written", generated = "2024-03-12", sections = {} }
 local f = assert(io.open(out .. "/r.html", "rb"))

@@ -136,15 +136,17 @@ void sgl_push_json(lua_State *L, const cJSON *j)
     }
 }
 
-/* segmint.json_encode(value) -> text (2-space indented, keys sorted) */
+/* segmint.json_encode(value [, compact]) -> text (indented, or on one line
+ * without spaces when compact; keys sorted) */
 static int l_json_encode(lua_State *L)
 {
     luaL_checkany(L, 1);
+    int compact = lua_toboolean(L, 2);
     const char *why = "out of memory";
     cJSON *j = to_json(L, 1, 0, &why);
     if (!j)
         return luaL_error(L, "json_encode: %s", why);
-    char *text = cJSON_Print(j);
+    char *text = compact ? cJSON_PrintUnformatted(j) : cJSON_Print(j);
     cJSON_Delete(j);
     if (!text)
         return luaL_error(L, "json_encode: out of memory");

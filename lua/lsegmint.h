@@ -107,5 +107,6 @@ void sgl_open_cluster(lua_State *L);
 void sgl_open_btyd(lua_State *L);
 void sgl_open_model(lua_State *L);
 void sgl_open_features(lua_State *L);
+void sgl_open_xlsx(lua_State *L);
 
 #endif

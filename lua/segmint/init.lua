@@ -31,6 +31,27 @@ function dataset_methods.map_rows(ds, fn)
   return out
 end
 
+-- ds:round(cols, digits): the columns rounded to `digits` decimals (half away
+-- from zero, in C by the expression round(); integer columns unchanged), so
+-- money prints as 5597821.75 rather than 5597821.749999998 in CSV files
+function dataset_methods.round(ds, cols, digits)
+  if type(cols) == "string" then cols = { cols } end
+  if type(cols) ~= "table" then error("round: 'cols' must be a column name or a list of them", 2) end
+  if math.type(digits) ~= "integer" or digits < 0 or digits > 15 then
+    error("round: 'digits' must be a whole number from 0 to 15", 2)
+  end
+  local types = ds:types()
+  for _, c in ipairs(cols) do
+    local t = types[c]
+    if t == nil then error(string.format("round: no column '%s'", tostring(c)), 2) end
+    if t ~= "int64" and t ~= "double" then error(string.format("round: column '%s' is %s, not a number", c, t), 2) end
+    if t == "double" then
+      ds = ds:derive(c, string.format("round(%s, %d)", c:match("^[%a_][%w_]*$") and c or ("`" .. c .. "`"), digits))
+    end
+  end
+  return ds
+end
+
 local rules = require "segmint.rules"
 local segments = require "segmint.segments"
 
@@ -66,6 +87,11 @@ M.name_clusters = clusters.name
 
 -- sg.report: number(x, decimals, locale), money, percent, render(template, context), locales
 M.report = require "segmint.report"
+-- sg.report{ title, language, currency, sections, data, context, path } -> page text, info:
+-- the self-contained HTML dashboard (see html.lua and docs/report.md)
+setmetatable(M.report, { __call = function(_, opts) return require("segmint.html").report(M, opts) end })
+-- sg.report.sections: the default analysis's data functions (.data) and page layouts (.layouts.en/fr)
+M.report.sections = require "segmint.report_sections"
 
 -- sg.clean(dataset, options) -> clean dataset, report (see clean.lua)
 M.clean = cleaning.clean

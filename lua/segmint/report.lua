@@ -13,6 +13,20 @@ M.locales = {
   fr = { thousands = " ", decimal = ",", money = "{sign}{number} {symbol}", percent = "{number} %" },
 }
 
+-- How dates are written: `date` for a day ("12 Mar 2024"), `long_date` in
+-- running text ("12 March 2024"), `month` for a month ("Mar 2024"); the
+-- placeholders are {d} (day without a leading zero), {dd}, {mm}, {yyyy},
+-- {mon} and {month} (names from the lists).
+M.locales.en.date, M.locales.en.long_date, M.locales.en.month = "{d} {mon} {yyyy}", "{d} {month} {yyyy}", "{mon} {yyyy}"
+M.locales.en.months = { "January", "February", "March", "April", "May", "June", "July", "August",
+  "September", "October", "November", "December" }
+M.locales.en.months_short = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }
+M.locales.fr.date, M.locales.fr.long_date, M.locales.fr.month = "{d} {mon} {yyyy}", "{d} {month} {yyyy}", "{mon} {yyyy}"
+M.locales.fr.months = { "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+  "septembre", "octobre", "novembre", "décembre" }
+M.locales.fr.months_short = { "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
+  "sept.", "oct.", "nov.", "déc." }
+
 local function group_digits(int, sep)
   local out = int:reverse():gsub("(%d%d%d)", "%1\0"):reverse()
   out = out:gsub("^%z", ""):gsub("%z", sep)
@@ -44,6 +58,21 @@ function M.percent(share, loc, decimals)
   if share == nil or share ~= share then return "n/a" end
   loc = loc or M.locales.en
   return (loc.percent:gsub("{number}", M.number(share * 100, decimals or 1, loc)))
+end
+
+-- date("2024-03-12[ 10:00:00]", locale [, style]) -> "12 Mar 2024"; style is
+-- "date" (default), "long_date" or "month".  Text that is not a date is
+-- returned unchanged.
+function M.date(s, loc, style)
+  if s == nil then return "n/a" end
+  loc = loc or M.locales.en
+  local y, m, d = tostring(s):match("^(%d%d%d%d)-(%d%d)-(%d%d)")
+  local mi = tonumber(m)
+  if not y or mi < 1 or mi > 12 then return tostring(s) end
+  local pattern = loc[style or "date"] or loc.date or "{yyyy}-{mm}-{dd}"
+  local names = { d = tostring(tonumber(d)), dd = d, mm = m, yyyy = y,
+    mon = (loc.months_short or {})[mi] or m, month = (loc.months or {})[mi] or m }
+  return (pattern:gsub("{(%w+)}", names))
 end
 
 local function lookup(stack, name)

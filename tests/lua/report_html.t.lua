@@ -1,0 +1,222 @@
+-- sg.report: the page's blocks, data and language, section entries and data
+-- functions, safe JSON in the page, errors; dates per language; ds:round.
+-- (tests/cli/report_browser.t.sh checks the page in a real browser.)
+local sg = require "segmint"
+local report = sg.report
+local t = require("tap")(print)
+
+local en, fr = report.locales.en, report.locales.fr
+t.is(report.date("2024-03-05", en), "5 Mar 2024", "English date")
+t.is(report.date("2024-03-05 10:30:00", fr), "5 mars 2024", "French date (a datetime)")
+t.is(report.date("2024-02-01", fr, "long_date"), "1 février 2024", "French long date")
+t.is(report.date("2024-12-31", en, "month"), "Dec 2024", "English month")
+t.is(report.date("not a date", en), "not a date", "text that is not a date is left as it is")
+
+-- ds:round: half away from zero as the decimal text reads, integers unchanged
+local money = sg.dataset { { "seg", { "a", "b", "c" } }, { "revenue", { 5597821.749999998, 2.675, -1.005 } },
+  { "n", { 1, 2, 3 } }, { "unit price", { 1.23456, 2.0, 0.125 } } }
+local r = money:round({ "revenue", "n", "unit price" }, 2)
+t.same(r:column("revenue"), { 5597821.75, 2.68, -1.01, n = 3 }, "round: money to cents")
+t.is(tostring(r:get(1, "revenue")), "5597821.75", "round: prints as cents")
+t.same(r:column("unit price"), { 1.23, 2.0, 0.13, n = 3 }, "round: a column name that needs quoting")
+t.is(math.type(r:get(1, "n")), "integer", "round: an integer column stays integer")
+t.raises(function() money:round({ "seg" }, 2) end, "column 'seg' is string, not a number", "round: text refused")
+t.raises(function() money:round({ "revenu" }, 2) end, "no column 'revenu'", "round: unknown column")
+t.raises(function() money:round("revenue", 1.5) end, "whole number from 0 to 15", "round: digits checked")
+
+local function count(s, pat)
+  local n = 0
+  for _ in s:gmatch(pat) do n = n + 1 end
+  return n
+end
+
+local segs = sg.dataset { { "segment", { "Champions", "Loyal", "At Risk" } }, { "customers", { 1200, 3400, 800 } },
+  { "revenue", { 1234567.891, 34000.25, 9000.0 } } }
+
+-- a page in French with static blocks
+local page, info = report {
+  title = "Rapport <test>", language = "fr", currency = "€", generated = "2024-03-12",
+  sections = {
+    { type = "text", title = "Intro", text = "Bonjour **monde**.\n\n- un\n- deux </script><script>alert(1)</script>" },
+    { type = "kpis", title = "Chiffres clés", items = {
+      { label = "Chiffre d'affaires", value = 1234567.891, format = "money", target = 1000000, previous = 1100000 },
+      { label = "Clients", value = 2000, format = "integer", target = 2500 },
+      { label = "Attrition", value = 0.052, format = "percent", target = 0.05, better = "lower" } } },
+    { type = "table", title = "Segments", data = segs, columns = { "segment", { "customers", label = "Clients" },
+      { "revenue", format = "money" } }, max_rows = 2 },
+  },
+}
+t.is(info.blocks, 3, "three blocks")
+t.is(info.charts, 0, "no chart")
+t.like(page, '<html lang="fr">', "the page states its language")
+t.like(page, "<title>Rapport &lt;test&gt;</title>", "the title is escaped")
+t.like(page, "Généré le 12 mars 2024", "the generation date in French")
+t.like(page, '<div class="kpi%-value">1 234 567,89 €</div>', "a KPI in French money")
+t.like(page, "Objectif : 1 000 000,00 €", "its target")
+t.like(page, "&#9650; %+12,2 %% depuis l’analyse précédente", "its change since the previous value")
+t.like(page, '<div class="kpi good">', "revenue above target is good")
+t.like(page, '<div class="kpi bad"><div class="kpi%-label">Clients</div>', "customers 20% below target are bad")
+t.like(page, '<div class="kpi warn"><div class="kpi%-label">Attrition</div>', "churn 4% above a lower-is-better target is close")
+t.like(page, '<td class="num">1 234 567,89 €</td>', "a money cell in French")
+t.like(page, '<td class="num">1 200</td>', "an integer cell in French")
+t.like(page, "<th class=\"num\">Clients</th>", "a column label")
+t.ok(not page:find("At Risk", 1, true), "max_rows: the third row is not shown")
+t.like(page, "2 premières lignes sur 3%.", "max_rows: the note says so")
+t.like(page, "<li>deux &lt;/script&gt;&lt;script&gt;alert%(1%)&lt;/script&gt;</li>", "text is escaped")
+t.like(page, "<p>Bonjour <strong>monde</strong>%.</p>", "a little Markdown")
+t.is(count(page:lower(), "</script"), 4, "only the page's own four scripts close")
+t.ok(not page:find("https?://"), "no http(s) reference anywhere, Chart.js included")
+t.like(page, "Content%-Security%-Policy\" content=\"default%-src 'none'", "a policy forbids any request")
+t.like(page, "Chart%.js v3%.9%.1", "Chart.js is inlined with its licence banner")
+
+-- charts: data as JSON, escaped for the script element
+local n = 1000
+local xs, ys, gs, ms = {}, {}, {}, {}
+for i = 1, n do
+  xs[i], ys[i], gs[i], ms[i] = i * 0.5, (i % 17) * 1.0, "g" .. (i % 3), i % 100 + 1
+end
+local big = sg.dataset { { "x", xs }, { "y", ys }, { "g", gs }, { "m", ms } }
+local weird = sg.dataset { { "name", { "a</script><b>", "x\226\128\168y & z" } }, { "v", { 1, 2 } } }
+local function charts(lang, seed)
+  return report {
+    title = "Charts", language = lang, generated = "2024-03-12", seed = seed, currency = lang == "fr" and "€" or "£",
+    sections = {
+      { type = "bar", title = "Bars", data = weird, x = "name", y = "v" },
+      { type = "stacked_bar", title = "Stacked", data = { { s = "A", k = "x", v = 1 }, { s = "A", k = "y", v = 2 },
+        { s = "B", k = "x", v = 3 } }, x = "s", series = "k", y = "v" },
+      { type = "line", title = "Elbow", data = { k = { 2, 3, 4 }, inertia = { 30.5, 20, 15 }, sil = { 0.4, 0.3, 0.35 } },
+        x = "k", y = "inertia", y2 = "sil", mark = { x = 4, label = "chosen" } },
+      { type = "scatter", title = "Points", data = big, x = "x", y = "y", group = "g", max_points = 100 },
+      { type = "histogram", title = "Spread", data = big, column = "m", bins = 10 },
+      { type = "heatmap", title = "Grid", data = { { r = 1, f = 1, v = 10 }, { r = 2, f = 1, v = 30 }, { r = 1, f = 2, v = 20 } },
+        x = "r", y = "f", value = "v", format = "money" },
+    },
+  }
+end
+local cp, cinfo = charts("en", 7)
+t.is(cinfo.charts, 5, "five charts (the heatmap is a table)")
+t.is(count(cp, "<canvas "), 5, "one canvas per chart")
+t.is(count(cp:lower(), "</script"), 4, "a '</script>' in the data does not close the script")
+t.like(cp, '"a\\u003c/script\\u003e\\u003cb\\u003e"', "< and > in data are escaped in the JSON")
+t.like(cp, '"x\\u2028y \\u0026 z"', "U+2028 and & are escaped in the JSON")
+t.like(cp, '"labels":%["A","B"%],.-"series":%[{"name":"x","values":%[1,3%]},{"name":"y","values":%[2,false%]}%]',
+  "stacked bars: the long table pivoted, a missing cell as false")
+t.like(cp, '"mark":{"label":"chosen","x":4}', "the marked x")
+t.like(cp, '{"axis":"y2","name":"sil","values":%[0%.4,0%.3,0%.35%]}', "a right-axis series")
+-- histogram of 1..100 (ten times each): width 10 from 0; 1-9, 10-19, ..., 90-100
+t.like(cp, '"labels":%["0 – 10","10 – 20",.-"90 – 100"%].-"values":%[90,100,100,100,100,100,100,100,100,110%]',
+  "histogram bins counted in C")
+local pts = cp:match('"type":"scatter"') and cp:match('"sampled":{"shown":(%d+),"total":(%d+)}')
+t.is(pts, "100", "the scatter shows a sample of 100 points")
+t.like(cp, "A random sample of 100 of 1,000 points%.", "and says so")
+local groups = {}
+for name, p in cp:gmatch('{"name":"(g%d)","points":%[([^%]]*)%]}') do groups[#groups + 1] = name; groups[name] = count(p, ",") + 1 end
+t.same({ groups[1], groups[2], groups[3] }, { "g0", "g1", "g2" }, "one series per group, in order")
+t.is(groups.g0 + groups.g1 + groups.g2, 200, "100 points of two coordinates")
+t.is(charts("en", 7), cp, "the same seed gives the same page")
+t.ok(charts("en", 8) ~= cp, "another seed another sample")
+t.like(cp, 'background:#08306b;color:#fff">£30%.00</td>', "heatmap: the highest value darkest")
+t.like(cp, 'background:#f1f7fd;color:#1b1b1b">£10%.00</td>', "heatmap: the lowest lightest")
+t.like(cp, '<td class="empty"></td>', "heatmap: a missing cell is empty")
+local fp = charts("fr", 7)
+t.like(fp, '"locale":{"currency":"€","decimal":",","money":"{sign}{number} {symbol}","percent":"{number} %%","thousands":" "}',
+  "the French number format travels to the page's script")
+t.like(fp, "Échantillon aléatoire de 100 points sur 1 000%.", "the sample note in French")
+
+-- section entries and data functions
+local calls = {}
+local fns = {
+  segments = function(ctx, entry, api)
+    calls[#calls + 1] = entry[1]
+    local top = ctx.segs:get(1, "segment")
+    return { type = "bar", title = "default title", reading = "default reading", data = ctx.segs, x = "segment",
+      y = "customers", values = { top = top, revenue = api.money(ctx.segs:get(1, "revenue"), 0) } }
+  end,
+  history = function() return nil end,
+  two = function(ctx) return { { type = "text", title = "one", text = "1" }, { type = "text", title = "two", text = "2" } } end,
+}
+local pg, pinfo = report {
+  title = "Layout", currency = "£", generated = "2024-03-12", data = fns, context = { segs = segs },
+  sections = {
+    { "history", title = "Trends" },
+    { "segments", title = "Customers per segment", reading = "{{top}} bring {{revenue}}." },
+    { "two" },
+  },
+}
+t.is(pinfo.blocks, 3, "a section without data is left out; a data function may give two blocks")
+t.same(calls, { "segments" }, "the data function is called with its entry")
+t.like(pg, "<h2>Customers per segment</h2>", "the template's title wins")
+t.like(pg, '<p class="reading">Champions bring £1,234,568%.</p>', "the template's reading, from the block's values")
+t.ok(not pg:find("Trends", 1, true), "no heading for the section left out")
+t.like(pg, '<nav aria%-label="Contents"><a href="#s1">Customers per segment</a><a href="#s2">one</a><a href="#s3">two</a></nav>',
+  "the table of contents")
+t.raises(function() report { title = "x", data = fns, sections = { { "segmnets" } } } end,
+  "section 1 'segmnets': no data function 'segmnets' %(did you mean 'segments'%?%)", "an unknown data function")
+t.raises(function() report { title = "x", sections = { { type = "barr", title = "t", data = segs } } } end,
+  "unknown block type 'barr' %(did you mean 'bar'%?%)", "an unknown block type")
+t.raises(function() report { title = "x", sections = { { type = "bar", data = segs, x = "segment", y = "customers" } } } end,
+  "section 1 %(bar%) needs a title", "a block without a title")
+t.raises(function() report { title = "x", sections = { { type = "bar", title = "B", data = segs, x = "segmnt", y = "customers" } } } end,
+  "section 1 'B' %(bar%): no column 'segmnt' %(x%) in the data %(did you mean 'segment'%?%)", "an unknown column")
+t.raises(function() report { title = "x", sections = { { type = "bar", title = "B", data = segs, x = "segment", y = "segment" } } } end,
+  "the value column 'segment' must be numeric", "a text column as values")
+t.raises(function() report { title = "x", sections = { { type = "bar", title = "B", data = big, x = "x", y = "y" } } } end,
+  "1,000 categories: at most 60 in a bar chart", "too many bars")
+t.raises(function() report { title = "x", language = "de", sections = {} } end, "language 'de' is not known", "a language")
+t.raises(function() report { title = "x", chartjs = "/nonexistent/chart.min.js", sections = {} } end,
+  "cannot read Chart.js at /nonexistent/chart.min.js", "a missing Chart.js copy names its path")
+t.raises(function() report { title = "x", sections = { { type = "kpis", title = "K", items = { { label = "a", value = 1, format = "euros" } } } } } end,
+  "'items%[1%]%.format' must be one of number", "an unknown format")
+
+-- the default analysis's sections that read optional parts of the context
+local S = report.sections
+local scored = sg.dataset { { "churned", { true, true, false, true, false } },
+  { "churn_probability", { 0.9, 0.8, 0.7, 0.6, 0.2 } } }
+-- sorted by score: 1 1 0 1 0 (3 positives, 2 negatives)
+t.same(S.roc(scored, "churned", "churn_probability"), { { fpr = 0, tpr = 0 }, { fpr = 0, tpr = 1 / 3 },
+  { fpr = 0, tpr = 2 / 3 }, { fpr = 0.5, tpr = 2 / 3 }, { fpr = 0.5, tpr = 1 }, { fpr = 1, tpr = 1 } },
+  "ROC points of a hand-made example")
+local ctx = {
+  models = { churn = { test_scored = scored, metrics = { auc = 5 / 6 } },
+             clv = { test_scored = sg.dataset { { "future_spend", { 10.0, 20.0, 0.0 } }, { "predicted", { 12.0, 18.0, 1.0 } } },
+                     metrics = { rmse = 1.5, r2 = 0.9 } } },
+  btyd = { calibration = sg.dataset { { "x", { 0, 1, 2 } }, { "customers", { 50, 30, 20 } },
+                                      { "actual", { 0.2, 0.8, 1.5 } }, { "predicted", { 0.25, 0.75, 1.6 } } } },
+  campaign_performance = sg.dataset { { "campaign", { "VIP", "Welcome Back" } }, { "ctr", { 0.12, 0.05 } },
+    { "conversion", { 0.04, 0.02 } }, { "cpa", { 30.0, 12.5 } }, { "roi", { 1.8, 0.4 } } },
+  migration = sg.dataset { { "from", { "Champions", "Champions", "At Risk" } }, { "to", { "Champions", "At Risk", "Lost" } },
+    { "customers", { 80, 15, 5 } } },
+  kpi_history = sg.dataset { { "run_date", { "2024-01-01", "2024-02-01", "2024-03-01" }, "date" },
+    { "customers", { 1000, 1100, 1150 } } },
+  alert_texts = { "**Inactive customers**: 120 customers", "Basket down" },
+}
+local names = { "churn_roc", "spend_check", "btyd_calibration", "campaign_performance", "migration", "kpi_trends", "alerts" }
+local layout = {}
+for _, e in ipairs(S.layouts.en.sections) do
+  for _, n in ipairs(names) do if e[1] == n then layout[#layout + 1] = e end end
+end
+t.is(#layout, #names, "the default layout names these sections")
+local sp, sinfo = report { title = "Sections", currency = "£", generated = "2024-03-12", sections = layout, data = S.data,
+  context = ctx }
+t.is(sinfo.blocks, 8, "each gives its block (campaign performance a chart and a table)")
+t.like(sp, "AUC 0%.833: 0%.5 is chance", "the ROC reading with the AUC")
+t.like(sp, '"type":"line","value":{"format":"percent"},"x":%[0,0,0,0%.5,0%.5,1%]', "the ROC curve's false positive rates")
+t.like(sp, "Typical error £1%.50 %(R² 0%.90%)%.", "the spend check's reading")
+t.like(sp, "The model&#39;s total is 5%% away from what customers actually bought%.",
+  "the BTYD holdout gap over customers: (67 - 64) / 64")
+t.like(sp, '<td class="num">180%.0%%</td>', "campaign ROI as a percentage")
+t.like(sp, "20 customers %(20%%%) changed segment%.", "migration: customers who moved")
+t.like(sp, '"labels":%["1 Jan 2024","1 Feb 2024","1 Mar 2024"%]', "KPI trends over the run dates")
+t.like(sp, "<li><strong>Inactive customers</strong>: 120 customers</li>", "the alerts as a list")
+t.is(select(2, report { title = "Empty", sections = S.layouts.fr.sections, data = S.data, context = {} }).blocks, 0,
+  "with an empty context every section is left out")
+
+-- written through the write policy, atomically
+local written = report { path = out .. "/r.html", title = "Written", generated = "2024-03-12", sections = {} }
+local f = assert(io.open(out .. "/r.html", "rb"))
+t.is(f:read("a"), written, "the page is written where asked")
+f:close()
+t.raises(function() report { path = "/tmp/elsewhere.html", title = "x", sections = {} } end, "not allowed",
+  "the write policy applies")
+
+t.done()

@@ -90,5 +90,6 @@ void sgl_open_cluster(lua_State *L);
 void sgl_open_btyd(lua_State *L);
 void sgl_open_model(lua_State *L);
 void sgl_open_features(lua_State *L);
+void sgl_open_campaign(lua_State *L);
 
 #endif

@@ -222,7 +222,7 @@ local function compile(tbl)
         errors[#errors + 1] = string.format("%scampaign '%s': give either 'uplift' (the increase in the probability "
           .. "of buying in the window when contacted) or the older 'conversion_rate', not both",
           rules.where(tbl, i, name, "conversion_rate"), name)
-      elseif c.conversion_rate ~= nil and file.defaults.uplift == nil then
+      elseif c.conversion_rate ~= nil then
         warnings[#warnings + 1] = string.format("%scampaign '%s': conversion_rate now counts only its part above "
           .. "each customer's baseline probability of buying (uplift = conversion_rate - baseline, at least 0), "
           .. "so customers who would buy anyway are not credited to the campaign; give 'uplift' to state the "
@@ -255,7 +255,7 @@ local function compile(tbl)
         recommend = c.recommend, top_n = c.top_n or M.DEFAULTS.top_n, kpis = c.kpis,
         description = c.description,
       }
-      if c.conversion_rate ~= nil and c.uplift == nil and file.defaults.uplift == nil then
+      if c.conversion_rate ~= nil and c.uplift == nil then
         camp.conversion_rate = c.conversion_rate   -- the older field, read as the response with contact
       else
         camp.uplift = pick("uplift")
@@ -463,6 +463,9 @@ function Plan:plan(customers, opts)
       .. "columns = { basket = ... } names another)", basket_col), 0)
   end
   local window = opts.window_days or self.file.window_days or D.window_days
+  if type(window) ~= "number" or window ~= math.floor(window) or window < 1 then
+    error(string.format("campaign plan: window_days must be a whole number of days >= 1, got %s", tostring(window)), 0)
+  end
   local bplan = baseline_plan(opts.baseline or "auto", have, window, cols)
   local total_budget = opts.total_budget or self.file.total_budget
   local conf, power = opts.confidence or D.confidence, opts.power or D.power
@@ -582,6 +585,10 @@ function Plan:plan(customers, opts)
   local assigned = {}
   local alerts, warnings = {}, {}
   for _, w in ipairs(self.warnings) do warnings[#warnings + 1] = w end
+  if (src_count.none or 0) > 0 then
+    warnings[#warnings + 1] = string.format("%d customers have no baseline purchase probability (missing values in "
+      .. "every source) and count as never buying without contact", src_count.none)
+  end
   local seed = opts.seed or D.seed
   for j, camp in ipairs(self.campaigns) do
     local cr = camp_rows[j]

@@ -51,6 +51,10 @@ for _, r in res.segments:rows() do seg[r.segment] = r end
 t.near(seg.A.uplift, 0.5 - 1, 1e-12, "segment A: 1/2 - 1/1")
 t.near(seg.B.uplift, 0.5 - 0, 1e-12, "segment B: 1/2 - 0/2")
 t.same(res.outcomes:column("responded"), { true, false, true, false, true, false, false, n = 7 }, "who responded")
+local per_campaign = sg.campaign_results { targets = targets, transactions = tx, window_days = 10,
+  start = { Spring = "2024-03-02" }, columns = { customer = "cust", date = "day", quantity = "qty", price = "price" } }
+t.is(per_campaign.campaigns:get(1, "treatment_responders"), 2, "a start per campaign: from March 2 (t1 and t3 still count)")
+t.is(per_campaign.campaigns:get(1, "control_responders"), 1, "c1 bought on March 3")
 local list = sg.campaign_results { targets = targets, transactions = tx, window_days = 10, start = "2024-03-01",
   amounts = "list", columns = { customer = "cust", date = "day", quantity = "qty", price = "price" } }
 t.near(list.campaigns:get(1, "discount_cost"), 12.6, 1e-9, "amounts at list price: 10% of 126")

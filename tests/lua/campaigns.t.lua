@@ -145,6 +145,14 @@ local _, fixed = sg.campaigns({ { name = "VIP", target = { segments = { "Champio
 t.same(fixed:column("p_buy_baseline"), { 0.25, 0.25, n = 2 }, "a fixed baseline")
 t.raises(function() camps:plan(customers:drop { "churn_probability" }) end,
   "no baseline purchase probability", "no baseline source: a clear error")
+local holes = customers:drop { "churn_probability" }:with_column("churn_probability", { 0.2, 0.6, nil, 0.95, 0.7, n = 5 })
+local _, _, _, hinfo = camps:plan(holes)
+t.like(table.concat(hinfo.warnings, "\n"), "1 customers have no baseline purchase probability", "a missing baseline is reported")
+t.raises(function() camps:plan(customers, { window_days = 30.5 }) end, "window_days must be a whole number",
+  "the window is checked")
+local both = sg.campaigns { defaults = { uplift = 0.02 }, { name = "Old", target = {}, conversion_rate = 0.3 } }
+t.ok(both.campaigns[1].conversion_rate == 0.3 and #both.warnings == 1,
+  "a campaign's own conversion_rate is read before the file's default uplift, with the warning")
 
 -- the learning loop: measured uplift shrunk toward the rule's (Beta-Binomial, prior weight m = 100)
 -- pooled control rate b = 20/100; Welcome Back's rule uplift 0.2: prior means 0.4 and 0.2

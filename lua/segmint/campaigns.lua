@@ -582,7 +582,7 @@ function Plan:plan(customers, opts)
     p_buy_baseline = {}, p_buy_contact = {}, uplift = {}, expected_basket = {},
     expected_incremental_revenue = {}, expected_incremental_profit = {}, margin = {}, discount = {},
     contact_cost = {}, window_days = {}, recommended = {} }
-  local assigned = {}
+  local assigned, ntg = {}, 0
   local alerts, warnings = {}, {}
   for _, w in ipairs(self.warnings) do warnings[#warnings + 1] = w end
   if (src_count.none or 0) > 0 then
@@ -593,16 +593,22 @@ function Plan:plan(customers, opts)
   for j, camp in ipairs(self.campaigns) do
     local cr = camp_rows[j]
     local key = camp.rank_by
-    local sel = {}
-    for _, k in ipairs(cr.pairs) do if is_sel[k] then sel[#sel + 1] = k end end
-    table.sort(sel, function(a, b)
-      if pprofit[a] ~= pprofit[b] then return pprofit[a] > pprofit[b] end
-      local va, vb = rows[pc[a]][key], rows[pc[b]][key]
-      va = type(va) == "number" and va or -math.huge
-      vb = type(vb) == "number" and vb or -math.huge
-      if va ~= vb then return va > vb end
-      return pc[a] < pc[b]
-    end)
+    -- ranked by expected profit, then rank_by (missing last), then row order; sorted in C
+    local sel, sp, sv, si = {}, {}, {}, {}
+    for _, k in ipairs(cr.pairs) do
+      if is_sel[k] then
+        local r = #sel + 1
+        local v = rows[pc[k]][key]
+        sel[r], sp[r], sv[r], si[r] = k, pprofit[k], type(v) == "number" and v or nil, pc[k]
+      end
+    end
+    if #sel > 1 then
+      local n = #sel
+      sel.n, sp.n, sv.n, si.n = n, n, n, n
+      sel = sg.dataset { { "k", sel, "int64" }, { "p", sp, "double" }, { "v", sv, "double" }, { "i", si, "int64" } }
+        :sort { "-p", "-v", "i" }:column("k")
+      sel.n = nil
+    end
     -- the control group: stratified by segment, seeded per campaign
     local segids, seglist = {}, {}
     for _, k in ipairs(sel) do
@@ -638,7 +644,8 @@ function Plan:plan(customers, opts)
       else
         nc = nc + 1
       end
-      local t = #tg.campaign + 1
+      ntg = ntg + 1
+      local t = ntg
       tg.campaign[t] = camp.name
       tg.customer[t] = row.customer
       tg.rank[t] = r

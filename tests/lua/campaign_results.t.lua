@@ -71,6 +71,13 @@ t.raises(function() sg.campaign_results { targets = targets:derive("group", "'tr
   start = "2024-03-01", window_days = 5, columns = { customer = "cust", date = "day", amount = "qty" } } end,
   "group column holds 'treated'; expected treatment or control", "group values checked")
 
+local none, why = sg.campaign_results { targets = out .. "/no_such_targets.csv", transactions = tx, start = "2024-03-01",
+  window_days = 5, columns = { customer = "cust", date = "day", amount = "qty" } }
+t.ok(none == nil and why:find("no_such_targets%.csv"), "a targets file that cannot be read: nil and a message")
+t.raises(function() sg.campaign_results { targets = targets:derive("customer", "length(customer)"), transactions = tx,
+  start = "2024-03-01", window_days = 5, columns = { customer = "cust", date = "day", amount = "qty" } } end,
+  "holds int64 but the transactions' 'cust' holds string: read both as text", "customer ids of two types")
+
 -- ---- a plan measured back: the targets file round trip ----
 local customers = sg.dataset {
   { "customer", { "t1", "t2", "t3", "t4", "c1", "c2", "c3" } },

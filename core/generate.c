@@ -29,22 +29,34 @@
  *   return_rate 5-30 days later on an "R<number>" invoice (1..quantity
  *   units).  Events after the end of the period are not written.
  * - Invoice numbers are sequential in date order from 500001, shared by
- *   sales, cancellations and returns.  Times of day fall in 08:00-20:00.
+ *   sales, cancellations, returns and campaign purchases.  Times of day
+ *   fall in 08:00-20:00.
+ * - Campaign tests (campaign_tests, default 4): at each test's start day
+ *   every customer so far joins with probability campaign_reach, in the
+ *   control group with probability campaign_control; segment by days since
+ *   the last purchase (Recent, Lapsing, Lapsed); a treated customer whose
+ *   BG/NBD process brings no purchase in the window buys once in it with a
+ *   known per-segment probability (an extra purchase outside the process:
+ *   no dropout, no change to the next purchase).  truth.json records each
+ *   test's true uplift per segment (the mean individual effect over its
+ *   customers, which treatment minus control estimates without bias).
  * - Streaming: transactions.csv is written in date order by merging the
  *   first purchases (customers sorted by signup), a min-heap of the alive
  *   customers' next purchases and a small heap of pending cancellations
  *   and returns (core/generate_sim.c), so memory grows with customers, not
  *   rows.
  * - Determinism: one gsl_rng_mt19937 per part (catalogue, customers,
- *   simulation, campaigns), each seeded from the seed, so the same options
- *   give byte-identical files, and the catalogue does not change with the
- *   number of customers.
+ *   simulation, campaign history, campaign tests), each seeded from the
+ *   seed, so the same options give byte-identical files, and the catalogue
+ *   does not change with the number of customers.
  * - Files (in out_dir, created like mkdir -p): products.csv, customers.csv,
- *   transactions.csv, campaigns.csv, customers_truth.csv and truth.json,
+ *   transactions.csv, campaign_history.csv, campaign_assignments.csv,
+ *   customers_truth.csv and truth.json,
  *   each written as <name>.tmp and renamed once all were written; on error
  *   the temporaries are removed.
  * Split: generate_out.c (buffered writer, formatting), generate_catalog.c
- * (products, customers, campaigns), generate_sim.c (the simulation). */
+ * (products, customers, campaign history), generate_sim.c (the simulation
+ * and the campaign tests). */
 #include "generate_internal.h"
 
 #include <math.h>
@@ -72,6 +84,9 @@ void sg_gen_options_init(sg_gen_options *o)
     o->products = 500;
     o->cancel_rate = 0.02;
     o->return_rate = 0.01;
+    o->campaign_tests = 4;
+    o->campaign_reach = 0.3;
+    o->campaign_control = 0.2;
 }
 
 static int check_positive(double v, const char *name, sg_error *err)
@@ -90,7 +105,7 @@ static int check_rate(double v, const char *name, sg_error *err)
     return SG_OK;
 }
 
-static int validate(const sg_gen_options *o, int64_t *start_day, sg_error *err)
+static int validate(const sg_gen_options *o, int64_t *start_day, sg_gen_tests *tests, sg_error *err)
 {
     int rc;
     if (!o)
@@ -135,7 +150,7 @@ static int validate(const sg_gen_options *o, int64_t *start_day, sg_error *err)
     if ((rc = check_rate(o->cancel_rate, "cancel_rate", err)) ||
         (rc = check_rate(o->return_rate, "return_rate", err)))
         return rc;
-    return SG_OK;
+    return sg_gen_tests_plan(o, tests, err);
 }
 
 /* splitmix64: turns (seed, stream) into well-spread RNG seeds */
@@ -193,11 +208,81 @@ static const char *const model_text =
     "quantities chosen so the total is near z, and the recorded invoice totals (not z) are what "
     "the data holds. Cancellation invoices (C...) and returned lines (R...) carry negative "
     "quantities. customers_truth.csv holds each customer's lambda, p, nu and whether they were "
-    "still alive at the end of the period.";
+    "still alive at the end of the period. Campaign tests: at each test's start every customer so "
+    "far joins with probability reach, in the control group with probability control_share; "
+    "segments by days since the last purchase; a treated customer whose BG/NBD process brings no "
+    "purchase in the window buys once in it with the segment's incremental_probability (an extra "
+    "purchase outside the process). A test's true_uplift per segment is the mean individual effect "
+    "over all its customers in that segment (the incremental_probability draw is made for the "
+    "control group too), which the treatment minus control response rate estimates without bias. "
+    "Per segment: natural_* counts the customers of each group who buy in the window without the "
+    "campaign, effect_* those the campaign makes buy (acted on for the treatment group only), so a "
+    "group's buyers in the window are natural_treatment + effect_treatment and natural_control; "
+    "campaign_assignments.csv lists every customer's test, segment and group.";
+
+static double ratio_of(uint64_t a, uint64_t b)
+{
+    return b ? (double)a / (double)b : 0;
+}
+
+/* truth.json's campaign_tests object; 0 or -1 when out of memory */
+static int tests_json(cJSON *root, const sg_gen_options *o, int64_t start_day, const sg_gen_tests *tests)
+{
+    char day[16];
+    cJSON *ct = cJSON_AddObjectToObject(root, "campaign_tests"), *segs = NULL, *list = NULL;
+    int ok = ct != NULL;
+    ok = ok && cJSON_AddNumberToObject(ct, "window_days", tests->window);
+    ok = ok && cJSON_AddNumberToObject(ct, "reach", o->campaign_reach);
+    ok = ok && cJSON_AddNumberToObject(ct, "control_share", o->campaign_control);
+    ok = ok && (segs = cJSON_AddArrayToObject(ct, "segments")) != NULL;
+    for (int g = 0; ok && g < SG_GEN_NSEG; g++) {
+        cJSON *e = cJSON_CreateObject();
+        ok = e && cJSON_AddItemToArray(segs, e);
+        ok = ok && cJSON_AddStringToObject(e, "segment", sg_gen_test_segments[g]);
+        ok = ok && cJSON_AddStringToObject(e, "rule", sg_gen_test_segment_rules[g]);
+        ok = ok && cJSON_AddNumberToObject(e, "incremental_probability", sg_gen_test_uplift[g]);
+    }
+    ok = ok && (list = cJSON_AddArrayToObject(ct, "tests")) != NULL;
+    for (int k = 0; ok && k < tests->count; k++) {
+        const sg_gen_test *T = &tests->t[k];
+        cJSON *e = cJSON_CreateObject(), *by = NULL;
+        char name[64];
+        date_text(start_day + T->day, day);
+        snprintf(name, sizeof name, "Offer test %s", day);
+        ok = e && cJSON_AddItemToArray(list, e);
+        ok = ok && cJSON_AddStringToObject(e, "campaign", name);
+        ok = ok && cJSON_AddStringToObject(e, "start", day);
+        uint64_t n[2] = { 0, 0 }, eff = 0;
+        ok = ok && (by = cJSON_AddArrayToObject(e, "segments")) != NULL;
+        for (int g = 0; ok && g < SG_GEN_NSEG; g++) {
+            cJSON *s = cJSON_CreateObject();
+            uint64_t all = T->n[g][0] + T->n[g][1];
+            ok = s && cJSON_AddItemToArray(by, s);
+            ok = ok && cJSON_AddStringToObject(s, "segment", sg_gen_test_segments[g]);
+            ok = ok && cJSON_AddNumberToObject(s, "treatment", (double)T->n[g][0]);
+            ok = ok && cJSON_AddNumberToObject(s, "control", (double)T->n[g][1]);
+            ok = ok && cJSON_AddNumberToObject(s, "natural_treatment", (double)T->natural[g][0]);
+            ok = ok && cJSON_AddNumberToObject(s, "natural_control", (double)T->natural[g][1]);
+            ok = ok && cJSON_AddNumberToObject(s, "effect_treatment", (double)T->effect[g][0]);
+            ok = ok && cJSON_AddNumberToObject(s, "effect_control", (double)T->effect[g][1]);
+            ok = ok && cJSON_AddNumberToObject(s, "natural_rate",
+                                               ratio_of(T->natural[g][0] + T->natural[g][1], all));
+            ok = ok && cJSON_AddNumberToObject(s, "true_uplift",
+                                               ratio_of(T->effect[g][0] + T->effect[g][1], all));
+            n[0] += T->n[g][0];
+            n[1] += T->n[g][1];
+            eff += T->effect[g][0] + T->effect[g][1];
+        }
+        ok = ok && cJSON_AddNumberToObject(e, "treatment", (double)n[0]);
+        ok = ok && cJSON_AddNumberToObject(e, "control", (double)n[1]);
+        ok = ok && cJSON_AddNumberToObject(e, "true_uplift", ratio_of(eff, n[0] + n[1]));
+    }
+    return ok ? 0 : -1;
+}
 
 /* truth.json as text (cJSON's own allocation; release with cJSON_free). */
 static char *truth_json(const sg_gen_options *o, int64_t start_day, const sg_gen_stats *st,
-                        const sg_gen_result *res)
+                        const sg_gen_result *res, const sg_gen_tests *tests)
 {
     char num[48], day[16];
     cJSON *root = cJSON_CreateObject();
@@ -234,6 +319,8 @@ static char *truth_json(const sg_gen_options *o, int64_t start_day, const sg_gen
         { "invoices", st->invoices },           { "transaction_rows", st->rows },
         { "cancellations", st->cancellations }, { "returns", st->returns },
         { "customers_alive_at_end", st->alive_at_end }, { "campaigns", res->campaigns },
+        { "campaign_tests", res->campaign_tests }, { "campaign_assignments", st->assignments },
+        { "campaign_purchases", st->campaign_purchases },
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         u64_text(counts[i].v, num);
@@ -244,17 +331,19 @@ static char *truth_json(const sg_gen_options *o, int64_t start_day, const sg_gen
                                 : 0;
     cents_text(mean, num);
     ok = ok && cJSON_AddRawToObject(emp, "mean_invoice_value", num);
+    ok = ok && tests_json(root, o, start_day, tests) == 0;
     ok = ok && cJSON_AddStringToObject(root, "model", model_text);
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     return text;
 }
 
-enum { F_PRODUCTS, F_CUSTOMERS, F_TX, F_TRUTH_CSV, F_CAMPAIGNS, F_TRUTH_JSON, F_COUNT };
+enum { F_PRODUCTS, F_CUSTOMERS, F_TX, F_TRUTH_CSV, F_CAMPAIGNS, F_ASSIGN, F_TRUTH_JSON, F_COUNT };
 static const char *const file_names[F_COUNT] = {
     "products.csv", "customers.csv", "transactions.csv", "customers_truth.csv",
-    "campaigns.csv", "truth.json",
+    "campaign_history.csv", "campaign_assignments.csv", "truth.json",
 };
+#define NRNG 5   /* catalogue, customers, simulation, campaign history, campaign tests */
 
 int sg_generate(const sg_gen_options *o, sg_gen_result *res, sg_error *err)
 {
@@ -264,13 +353,14 @@ int sg_generate(const sg_gen_options *o, sg_gen_result *res, sg_error *err)
     if (!res)
         res = &local;
     memset(res, 0, sizeof *res);
-    if ((rc = validate(o, &start_day, err)) != SG_OK)
+    sg_gen_tests tests;
+    if ((rc = validate(o, &start_day, &tests, err)) != SG_OK)
         return rc;
     gsl_set_error_handler_off();
     if ((rc = sg_gen_mkdir_p(o->out_dir, err)) != SG_OK)
         return rc;
 
-    gsl_rng *rng[4] = { NULL, NULL, NULL, NULL };   /* catalogue, customers, sim, campaigns */
+    gsl_rng *rng[NRNG] = { NULL };
     sg_gen_out out[F_COUNT];
     memset(out, 0, sizeof out);
     sg_gen_catalog cat;
@@ -279,7 +369,7 @@ int sg_generate(const sg_gen_options *o, sg_gen_result *res, sg_error *err)
     sg_gen_stats st;
     memset(&st, 0, sizeof st);
 
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < NRNG; i++) {
         rng[i] = gsl_rng_alloc(gsl_rng_mt19937);
         if (!rng[i]) {
             rc = sg_error_nomem(err);
@@ -296,7 +386,8 @@ int sg_generate(const sg_gen_options *o, sg_gen_result *res, sg_error *err)
 
     sg_gen_catalog_write(&cat, &out[F_PRODUCTS]);
     sg_gen_customers_write(cu, o->customers, start_day, &out[F_CUSTOMERS]);
-    if ((rc = sg_gen_simulate(o, start_day, &cat, cu, rng[2], &out[F_TX], &st, err)) != SG_OK)
+    if ((rc = sg_gen_simulate(o, start_day, &cat, cu, rng[2], rng[4], &tests, &out[F_TX],
+                              &out[F_ASSIGN], &st, err)) != SG_OK)
         goto fail;
     sg_gen_customers_truth_write(cu, o->customers, &out[F_TRUTH_CSV]);
     res->campaigns = sg_gen_campaigns_write(o, start_day, o->gg_p * o->gg_gamma / (o->gg_q - 1),
@@ -305,8 +396,10 @@ int sg_generate(const sg_gen_options *o, sg_gen_result *res, sg_error *err)
     res->products = (uint64_t)o->products;
     res->invoices = st.invoices;
     res->transaction_rows = st.rows;
+    res->campaign_tests = (uint64_t)tests.count;
+    res->test_assignments = st.assignments;
 
-    char *json = truth_json(o, start_day, &st, res);
+    char *json = truth_json(o, start_day, &st, res, &tests);
     if (!json) {
         rc = sg_error_nomem(err);
         goto fail;
@@ -330,7 +423,7 @@ fail:
         sg_gen_out_discard(&out[i]);
     memset(res, 0, sizeof *res);
 done:
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NRNG; i++)
         if (rng[i])
             gsl_rng_free(rng[i]);
     sg_gen_catalog_free(&cat);

@@ -181,6 +181,8 @@ int sg_gen_customers_build(sg_gen_customer **out, const sg_gen_options *o, gsl_r
             for (int k = 0; k < SG_GEN_NCAT; k++)
                 c->pref[k] = (float)(k + 1);
         c->alive = 1;
+        c->t_last = c->t_first;
+        c->t_next = INFINITY;
     }
     *out = cu;
     return SG_OK;

@@ -142,6 +142,8 @@ void sg_gen_catalog_free(sg_gen_catalog *cat);
 typedef struct sg_gen_customer {
     double lambda, p, nu;           /* the hidden BG/NBD and Gamma-Gamma parameters */
     double t_first;                 /* first purchase, days since the start */
+    double t_last;                  /* last purchase so far (campaign purchases included) */
+    double t_next;                  /* next purchase of the BG/NBD process (INFINITY: none) */
     float pref[SG_GEN_NCAT];        /* cumulative category preference */
     uint32_t purchases;
     int32_t signup_day;             /* days since the start */
@@ -156,9 +158,40 @@ void sg_gen_customers_write(const sg_gen_customer *cu, uint64_t n, int64_t start
                             sg_gen_out *w);
 void sg_gen_customers_truth_write(const sg_gen_customer *cu, uint64_t n, sg_gen_out *w);
 
-/* ---- campaigns ---- */
+/* ---- campaign history (campaign_history.csv) ---- */
 uint64_t sg_gen_campaigns_write(const sg_gen_options *o, int64_t start_day, double mean_basket,
                                 gsl_rng *rng, sg_gen_out *w);
+
+/* ---- campaign tests: treatment and control groups with a known uplift ----
+ * At each test's start day, every customer whose first purchase is before
+ * it joins with probability campaign_reach, in the control group with
+ * probability campaign_control.  Segment by days since the last purchase;
+ * a treated customer whose BG/NBD process brings no purchase in the window
+ * makes one extra purchase in it with probability sg_gen_test_uplift[seg]. */
+#define SG_GEN_MAX_TESTS 12
+#define SG_GEN_NSEG 3
+extern const char *const sg_gen_test_segments[SG_GEN_NSEG];
+extern const char *const sg_gen_test_segment_rules[SG_GEN_NSEG];
+extern const double sg_gen_test_uplift[SG_GEN_NSEG];
+
+typedef struct sg_gen_test {
+    int32_t day;                          /* start, days since the period start */
+    uint64_t n[SG_GEN_NSEG][2];           /* customers by segment and group (0 treatment, 1 control) */
+    uint64_t natural[SG_GEN_NSEG][2];     /* of whom buy in the window without the campaign */
+    uint64_t effect[SG_GEN_NSEG][2];      /* of whom the campaign makes buy: not natural and the
+                                           * uplift draw came up (drawn for both groups, acted on
+                                           * for the treatment group only) */
+} sg_gen_test;
+
+typedef struct sg_gen_tests {
+    int count;
+    int window;                           /* days */
+    sg_gen_test t[SG_GEN_MAX_TESTS];
+} sg_gen_tests;
+
+/* The test schedule for the options: start days and window; SG_EINVAL
+ * when they do not fit in the period. */
+int sg_gen_tests_plan(const sg_gen_options *o, sg_gen_tests *tests, sg_error *err);
 
 /* ---- the simulation: transactions.csv in date order ---- */
 typedef struct sg_gen_stats {
@@ -168,10 +201,15 @@ typedef struct sg_gen_stats {
     uint64_t returns;           /* returned lines ("R..." invoices) */
     uint64_t alive_at_end;
     int64_t sales_cents;        /* total of the sales invoices */
+    uint64_t campaign_purchases;   /* extra purchases made because of a campaign test */
+    uint64_t assignments;          /* rows of campaign_assignments.csv */
 } sg_gen_stats;
 
+/* Writes transactions.csv to w and the test assignments to assign (crng
+ * draws the test groups and the extra purchases, so the BG/NBD process
+ * draws from rng exactly as without tests). */
 int sg_gen_simulate(const sg_gen_options *o, int64_t start_day, const sg_gen_catalog *cat,
-                    sg_gen_customer *cu, gsl_rng *rng, sg_gen_out *w, sg_gen_stats *st,
-                    sg_error *err);
+                    sg_gen_customer *cu, gsl_rng *rng, gsl_rng *crng, sg_gen_tests *tests,
+                    sg_gen_out *w, sg_gen_out *assign, sg_gen_stats *st, sg_error *err);
 
 #endif

@@ -7,8 +7,11 @@
  *      clock passes them;
  *   2. repeat purchases: a binary min-heap of (next purchase time, customer)
  *      over the customers who are alive and have signed up;
- *   3. pending cancellations and returns: a small min-heap of future events
- *      created by earlier invoices.
+ *   3. pending cancellations, returns and campaign purchases: a small
+ *      min-heap of future events created by earlier invoices and by the
+ *      campaign tests;
+ *   4. the campaign tests' start days (sg_gen_tests), which assign groups
+ *      before any event of that day.
  * The earliest event is taken each time, so rows come out in date order
  * while memory stays proportional to customers (plus the few pending
  * events), never to rows.  Simulation time maps monotonically onto the
@@ -32,7 +35,7 @@ typedef struct pend_ev {
     double t;
     uint64_t seq;           /* creation order: breaks ties deterministically */
     uint32_t cust;
-    char kind;              /* 'C' cancellation, 'R' return */
+    char kind;              /* 'C' cancellation, 'R' return, 'P' campaign purchase */
     uint8_t nlines;
     int32_t prod[SG_GEN_MAX_LINES];
     int32_t qty[SG_GEN_MAX_LINES];
@@ -42,8 +45,11 @@ typedef struct sim {
     const sg_gen_options *o;
     const sg_gen_catalog *cat;
     sg_gen_customer *cu;
-    gsl_rng *rng;
+    gsl_rng *rng;           /* the BG/NBD process and its baskets */
+    gsl_rng *crng;          /* campaign tests: groups, uplift draws, extra purchases */
     sg_gen_out *w;
+    sg_gen_out *assign;     /* campaign_assignments.csv */
+    sg_gen_tests *tests;
     sg_gen_stats *st;
     int64_t start_day;
     uint64_t next_no;       /* the next invoice number, shared by all kinds */
@@ -206,24 +212,23 @@ static void emit_pending(sim *s, const pend_ev *ev)
         s->st->returns++;
 }
 
-static int32_t draw_product(sim *s, const sg_gen_customer *c)
+static int32_t draw_product(sim *s, const sg_gen_customer *c, gsl_rng *rng)
 {
-    double u = gsl_rng_uniform(s->rng) * c->pref[SG_GEN_NCAT - 1];
+    double u = gsl_rng_uniform(rng) * c->pref[SG_GEN_NCAT - 1];
     int k = 0;
     while (k < SG_GEN_NCAT - 1 && !(u < c->pref[k]))
         k++;
     int lo = s->cat->cat_start[k], cnt = s->cat->cat_start[k + 1] - lo;
-    return s->cat->by_cat[lo + (int)gsl_rng_uniform_int(s->rng, (unsigned long)cnt)];
+    return s->cat->by_cat[lo + (int)gsl_rng_uniform_int(rng, (unsigned long)cnt)];
 }
 
 /* Lines per invoice: 1..6, mean about 2.6. */
 static const double line_w[SG_GEN_MAX_LINES] = { 0.30, 0.25, 0.18, 0.12, 0.09, 0.06 };
 
-static void emit_purchase(sim *s, uint32_t ci, double t)
+static void emit_purchase(sim *s, uint32_t ci, double t, gsl_rng *rng)
 {
     sg_gen_customer *c = &s->cu[ci];
     const sg_gen_options *o = s->o;
-    gsl_rng *rng = s->rng;
     /* the invoice's target value, then a basket that approximates it */
     double z = gsl_ran_gamma(rng, o->gg_p, 1.0 / c->nu);
     double u = gsl_rng_uniform(rng), acc = 0;
@@ -244,7 +249,7 @@ static void emit_purchase(sim *s, uint32_t ci, double t)
     for (int j = 0; j < want; j++) {
         int32_t best = -1;
         for (int tries = 0; tries < 4; tries++) {
-            int32_t p = draw_product(s, c);
+            int32_t p = draw_product(s, c, rng);
             int dup = 0;
             for (int k = 0; k < nl; k++)
                 dup |= prod[k] == p;
@@ -283,6 +288,7 @@ static void emit_purchase(sim *s, uint32_t ci, double t)
     s->st->invoices++;
     s->st->sales_cents += total;
     c->purchases++;
+    c->t_last = t;
 
     pend_ev ev;
     memset(&ev, 0, sizeof ev);
@@ -327,9 +333,102 @@ static void emit_purchase(sim *s, uint32_t ci, double t)
         }
 }
 
+/* ---- campaign tests ---- */
+
+const char *const sg_gen_test_segments[SG_GEN_NSEG] = { "Recent", "Lapsing", "Lapsed" };
+const char *const sg_gen_test_segment_rules[SG_GEN_NSEG] = {
+    "last purchase at most 90 days before the start", "91 to 365 days", "more than 365 days"
+};
+/* probability that a treated customer who would not have bought in the
+ * window buys once because of the campaign */
+const double sg_gen_test_uplift[SG_GEN_NSEG] = { 0.06, 0.10, 0.03 };
+
+int sg_gen_tests_plan(const sg_gen_options *o, sg_gen_tests *tests, sg_error *err)
+{
+    memset(tests, 0, sizeof *tests);
+    if (o->campaign_tests < 0 || o->campaign_tests > SG_GEN_MAX_TESTS)
+        return sg_error_set(err, SG_EINVAL, "generate: option campaign_tests must be between 0 and %d (got %d)",
+                            SG_GEN_MAX_TESTS, o->campaign_tests);
+    if (!(o->campaign_reach > 0 && o->campaign_reach <= 1))
+        return sg_error_set(err, SG_EINVAL, "generate: option campaign_reach must be in (0, 1] (got %g)",
+                            o->campaign_reach);
+    if (!(o->campaign_control > 0 && o->campaign_control < 1))
+        return sg_error_set(err, SG_EINVAL, "generate: option campaign_control must be in (0, 1) (got %g)",
+                            o->campaign_control);
+    /* windows of 30 days (a day per 8 of the period when shorter), starts
+     * spread evenly from 30% of the period to 90% minus a window, never
+     * overlapping: an extra purchase never falls in another test's window */
+    int w = o->days / 8 < 30 ? o->days / 8 : 30;
+    int lo = o->days * 3 / 10, hi = o->days * 9 / 10 - w, k = o->campaign_tests;
+    if (k > 1 && (hi - lo) / (k - 1) < w)
+        return sg_error_set(err, SG_EINVAL, "generate: option campaign_tests: at most %d tests of %d days fit "
+                            "in a period of %d days (got %d)", 1 + (hi - lo) / w, w, o->days, k);
+    tests->count = k;
+    tests->window = w;
+    for (int i = 0; i < k; i++)
+        tests->t[i].day = lo + (k > 1 ? i * ((hi - lo) / (k - 1)) : 0);
+    return SG_OK;
+}
+
+/* "Offer test 2023-08-08" */
+static void test_name(const sim *s, int k, char *buf, size_t size)
+{
+    int64_t y;
+    unsigned m, d;
+    sg_civil_from_days(s->start_day + s->tests->t[k].day, &y, &m, &d);
+    snprintf(buf, size, "Offer test %04d-%02u-%02u", (int)y, m, d);
+}
+
+/* Test k starts: groups for the customers so far, extra purchases for the
+ * treated the campaign wins over, one assignment row each. */
+static void run_test(sim *s, int k)
+{
+    sg_gen_test *T = &s->tests->t[k];
+    const sg_gen_options *o = s->o;
+    double start = T->day, end = start + s->tests->window;
+    char name[64];
+    test_name(s, k, name, sizeof name);
+    for (size_t i = 0; i < (size_t)o->customers; i++) {
+        sg_gen_customer *c = &s->cu[i];
+        if (!(c->t_first < start))
+            continue;   /* not a customer yet */
+        if (!(gsl_rng_uniform(s->crng) < o->campaign_reach))
+            continue;
+        double since = start - c->t_last;
+        int seg = since <= 90 ? 0 : since <= 365 ? 1 : 2;
+        int g = gsl_rng_uniform(s->crng) < o->campaign_control;   /* 1: control */
+        int natural = c->alive && c->t_next < end;
+        int won = gsl_rng_uniform(s->crng) < sg_gen_test_uplift[seg];
+        T->n[seg][g]++;
+        T->natural[seg][g] += (uint64_t)natural;
+        T->effect[seg][g] += (uint64_t)(!natural && won);
+        if (!g && !natural && won) {
+            pend_ev ev;
+            memset(&ev, 0, sizeof ev);
+            ev.t = start + s->tests->window * gsl_rng_uniform(s->crng);
+            ev.kind = 'P';
+            ev.cust = (uint32_t)i;
+            ev.seq = s->pseq++;
+            pend_push(s, &ev);
+        }
+        sg_gen_out *w = s->assign;
+        sg_gen_put_field(w, name);
+        sg_gen_put_char(w, ',');
+        sg_gen_put_customer_id(w, i);
+        sg_gen_put_char(w, ',');
+        sg_gen_put_str(w, sg_gen_test_segments[seg]);
+        sg_gen_put_str(w, g ? ",control," : ",treatment,");
+        sg_gen_put_date(w, s->start_day + T->day);
+        sg_gen_put_char(w, ',');
+        sg_gen_put_u64(w, (uint64_t)s->tests->window);
+        sg_gen_put_char(w, '\n');
+        s->st->assignments++;
+    }
+}
+
 int sg_gen_simulate(const sg_gen_options *o, int64_t start_day, const sg_gen_catalog *cat,
-                    sg_gen_customer *cu, gsl_rng *rng, sg_gen_out *w, sg_gen_stats *st,
-                    sg_error *err)
+                    sg_gen_customer *cu, gsl_rng *rng, gsl_rng *crng, sg_gen_tests *tests,
+                    sg_gen_out *w, sg_gen_out *assign, sg_gen_stats *st, sg_error *err)
 {
     size_t n = (size_t)o->customers;
     sim s;
@@ -339,6 +438,9 @@ int sg_gen_simulate(const sg_gen_options *o, int64_t start_day, const sg_gen_cat
     s.cat = cat;
     s.cu = cu;
     s.rng = rng;
+    s.crng = crng;
+    s.tests = tests;
+    s.assign = assign;
     s.w = w;
     s.st = st;
     s.start_day = start_day;
@@ -357,8 +459,10 @@ int sg_gen_simulate(const sg_gen_options *o, int64_t start_day, const sg_gen_cat
     qsort(act, n, sizeof *act, ent_cmp);
 
     sg_gen_put_str(w, "invoice,date,customer_id,product_id,quantity,price\n");
+    sg_gen_put_str(assign, "campaign,customer_id,segment,group,start,window_days\n");
     const double end = o->days;
     size_t ai = 0;
+    int next_test = 0;
     int64_t shown_day = -1;
     while (!s.nomem) {
         int src = 0;
@@ -375,6 +479,10 @@ int sg_gen_simulate(const sg_gen_options *o, int64_t start_day, const sg_gen_cat
             t = s.pend[0].t;
             src = 3;
         }
+        if (next_test < tests->count && tests->t[next_test].day <= t) {
+            run_test(&s, next_test++);   /* before any event of its start day */
+            continue;
+        }
         if (src == 0 || !(t < end))
             break;   /* everything left is after the end of the period */
         if (o->progress && (int64_t)t > shown_day) {
@@ -384,12 +492,17 @@ int sg_gen_simulate(const sg_gen_options *o, int64_t start_day, const sg_gen_cat
         if (src == 3) {
             pend_ev ev = s.pend[0];
             pend_pop(&s);
-            emit_pending(&s, &ev);
+            if (ev.kind == 'P') {   /* outside the BG/NBD process: no dropout, no new draw */
+                emit_purchase(&s, ev.cust, ev.t, s.crng);
+                st->campaign_purchases++;
+            } else {
+                emit_pending(&s, &ev);
+            }
             continue;
         }
         uint32_t ci = src == 1 ? act[ai++].idx : s.heap[0].idx;
         sg_gen_customer *c = &cu[ci];
-        emit_purchase(&s, ci, t);
+        emit_purchase(&s, ci, t, s.rng);
         /* BG/NBD: the customer drops out right after a repeat purchase
          * with probability p (the first purchase, at time 0 of the model,
          * is not a dropout opportunity: P(alive) = 1 until the first
@@ -399,6 +512,7 @@ int sg_gen_simulate(const sg_gen_options *o, int64_t start_day, const sg_gen_cat
             c->alive = 0;
         else if (c->lambda > 0)
             next = t + gsl_ran_exponential(rng, 1.0) / c->lambda;
+        c->t_next = c->alive ? next : INFINITY;
         if (c->alive && next < end) {
             heap_ent e = { next, ci };
             if (src == 2) {

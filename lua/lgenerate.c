@@ -29,6 +29,12 @@ static int l_generate(lua_State *L)
     o.gg_gamma = sgl_opt_number(L, 1, "generate", "gg_gamma", o.gg_gamma);
     o.cancel_rate = sgl_opt_number(L, 1, "generate", "cancel_rate", o.cancel_rate);
     o.return_rate = sgl_opt_number(L, 1, "generate", "return_rate", o.return_rate);
+    double tests = sgl_opt_number(L, 1, "generate", "campaign_tests", o.campaign_tests);
+    if (!(tests >= 0 && tests <= 1000) || tests != (int)tests)
+        return luaL_error(L, "generate option 'campaign_tests' must be a whole number from 0 to 12");
+    o.campaign_tests = (int)tests;
+    o.campaign_reach = sgl_opt_number(L, 1, "generate", "campaign_reach", o.campaign_reach);
+    o.campaign_control = sgl_opt_number(L, 1, "generate", "campaign_control", o.campaign_control);
     o.start_date = sgl_opt_string(L, 1, "start", o.start_date);
     sgl_rawfield(L, 1, "out");
     int out = lua_gettop(L);
@@ -44,7 +50,7 @@ static int l_generate(lua_State *L)
     sg_error err;
     if (sg_generate(&o, &res, &err) != 0)
         return sgl_raise(L, &err);
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 7);
     lua_pushinteger(L, (lua_Integer)res.customers);
     lua_setfield(L, -2, "customers");
     lua_pushinteger(L, (lua_Integer)res.products);
@@ -55,6 +61,10 @@ static int l_generate(lua_State *L)
     lua_setfield(L, -2, "transaction_rows");
     lua_pushinteger(L, (lua_Integer)res.campaigns);
     lua_setfield(L, -2, "campaigns");
+    lua_pushinteger(L, (lua_Integer)res.campaign_tests);
+    lua_setfield(L, -2, "campaign_tests");
+    lua_pushinteger(L, (lua_Integer)res.test_assignments);
+    lua_setfield(L, -2, "test_assignments");
     return 1;
 }
 

@@ -91,6 +91,7 @@ int sg_open(lua_State *L)
     sgl_open_model(L);
     sgl_open_features(L);
     sgl_open_xlsx(L);
+    sgl_open_campaign(L);
     lua_pushcfunction(L, l_load);
     lua_setfield(L, -2, "_load");
     luaL_getmetatable(L, SG_DATASET_MT);

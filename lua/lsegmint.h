@@ -108,5 +108,6 @@ void sgl_open_btyd(lua_State *L);
 void sgl_open_model(lua_State *L);
 void sgl_open_features(lua_State *L);
 void sgl_open_xlsx(lua_State *L);
+void sgl_open_campaign(lua_State *L);
 
 #endif

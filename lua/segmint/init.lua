@@ -76,6 +76,18 @@ local campaigns = require "segmint.campaigns"
 function M.campaigns(tbl)
   return campaigns.new(tbl, { level = 3, segmint = M })
 end
+campaigns.core = core
+
+local campaign_results = require "segmint.campaign_results"
+campaign_results.core = core
+-- sg.campaign_results{ targets =, transactions =, columns =, window_days =, start = } -> results
+function M.campaign_results(opts) return campaign_results.results(M, opts) end
+-- sg.campaign_performance(ds, { by =, impressions =, clicks =, conversions =, spend =, revenue = }) -> per group, totals
+function M.campaign_performance(ds, opts) return campaign_results.performance(M, ds, opts) end
+-- sg.campaign_ab(ds, { variant =, a =, b =, successes =, trials = }) -> comparison
+function M.campaign_ab(ds, opts) return campaign_results.ab(M, ds, opts) end
+-- sg.campaign_learn(results, campaign_set [, { prior_strength = 200 }]) -> learned uplift for :plan
+M.campaign_learn = campaigns.learn
 
 local cleaning = require "segmint.clean"
 local clusters = require "segmint.clusters"

@@ -69,7 +69,8 @@ static int header_is(const char *text, const char *want)
 }
 
 static const char *const files[] = { "customers.csv", "products.csv", "transactions.csv",
-                                     "campaigns.csv", "truth.json", "customers_truth.csv" };
+                                     "campaign_history.csv", "truth.json", "customers_truth.csv",
+                                     "campaign_assignments.csv" };
 #define NFILES (sizeof files / sizeof files[0])
 
 static int same_files(const char *d1, const char *d2, const char *name)
@@ -267,12 +268,95 @@ static void check_truth(const char *dir, const sg_gen_result *res, uint64_t canc
     free(text);
 }
 
+/* campaign_assignments.csv against truth.json: counts per test, segment
+ * and group; extra purchases = the treated customers the campaign won */
+static void check_tests(const char *dir, const sg_gen_result *res)
+{
+    char *text = slurp(dir, "truth.json", NULL), *as = slurp(dir, "campaign_assignments.csv", NULL);
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    const cJSON *ct = cJSON_GetObjectItemCaseSensitive(root, "campaign_tests");
+    const cJSON *tests = cJSON_GetObjectItemCaseSensitive(ct, "tests");
+    tap_ok(header_is(as, "campaign,customer_id,segment,group,start,window_days"),
+           "campaign_assignments.csv header");
+    tap_is_int((long long)res->campaign_tests, 4, "res.campaign_tests: 4 by default");
+    tap_is_int(cJSON_GetArraySize(tests), 4, "truth.json: 4 campaign tests");
+    tap_is_double(json_num(root, "campaign_tests", "window_days", NULL), 30, 0, "truth.json: 30-day windows");
+    /* counts per (test, segment, group) from the file */
+    long long n[4][3][2];
+    memset(n, 0, sizeof n);
+    const char *segs[3] = { "Recent", "Lapsing", "Lapsed" };
+    char names[4][64] = { "", "", "", "" };
+    uint64_t rows = 0, bad = 0;
+    const char *p = as ? strchr(as, '\n') + 1 : "";
+    while (*p) {
+        char camp[64], cust[16], seg[16], grp[16], start[16];
+        int w;
+        const char *eol = strchr(p, '\n');
+        if (!eol || sscanf(p, "%63[^,],%15[^,],%15[^,],%15[^,],%15[^,],%d", camp, cust, seg, grp, start, &w) != 6)
+            break;
+        rows++;
+        int k = -1, g = -1, sg = -1;
+        for (int i = 0; i < 4 && k < 0; i++) {
+            if (!names[i][0])
+                snprintf(names[i], sizeof names[i], "%s", camp);
+            if (!strcmp(names[i], camp))
+                k = i;
+        }
+        for (int i = 0; i < 3; i++)
+            if (!strcmp(seg, segs[i]))
+                sg = i;
+        g = !strcmp(grp, "treatment") ? 0 : !strcmp(grp, "control") ? 1 : -1;
+        long c = strtol(cust + 1, NULL, 10);
+        if (k < 0 || sg < 0 || g < 0 || w != 30 || cust[0] != 'C' || c < 1 || c > (long)res->customers ||
+            strncmp(camp + 11, start, 10) != 0)
+            bad++;
+        else
+            n[k][sg][g]++;
+        p = eol + 1;
+    }
+    tap_is_int((long long)rows, (long long)res->test_assignments, "every assignment row parses");
+    tap_is_int((long long)bad, 0, "tests, segments, groups, customers and windows are valid");
+    int agree = 1;
+    double effects = 0, controls = 0, all = 0;
+    for (int k = 0; k < 4; k++) {
+        const cJSON *t = cJSON_GetArrayItem(tests, k);
+        const cJSON *by = cJSON_GetObjectItemCaseSensitive(t, "segments");
+        agree &= !strcmp(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "campaign")), names[k]);
+        for (int s = 0; s < 3; s++) {
+            const cJSON *e = cJSON_GetArrayItem(by, s);
+            double nt = json_num(e, "treatment", NULL, NULL), nc = json_num(e, "control", NULL, NULL);
+            agree &= nt == (double)n[k][s][0] && nc == (double)n[k][s][1];
+            double et = json_num(e, "effect_treatment", NULL, NULL), ec = json_num(e, "effect_control", NULL, NULL);
+            double nat = json_num(e, "natural_treatment", NULL, NULL) + json_num(e, "natural_control", NULL, NULL);
+            if (nt + nc > 0) {
+                agree &= fabs(json_num(e, "true_uplift", NULL, NULL) - (et + ec) / (nt + nc)) < 1e-12;
+                agree &= fabs(json_num(e, "natural_rate", NULL, NULL) - nat / (nt + nc)) < 1e-12;
+            }
+            effects += et;
+            controls += nc;
+            all += nt + nc;
+        }
+    }
+    tap_ok(agree, "truth.json: group sizes match the file, true uplift = effects / customers");
+    tap_is_double(json_num(root, "empirical", "campaign_purchases", NULL), effects, 0,
+                  "one extra purchase per treated customer the campaign won");
+    /* control share 0.2 of %.0f customers: binomial sd ~ sqrt(0.16 / n) */
+    tap_is_double(controls / all, 0.2, 4 * sqrt(0.16 / all), "about 20% of the tests' customers in control");
+    tap_ok(strstr(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "model")), "true_uplift") != NULL,
+           "truth.json's model text explains the true uplift");
+    cJSON_Delete(root);
+    free(text);
+    free(as);
+}
+
 static void check_invalid(const char *base)
 {
     struct { const char *name; int code; } cases[] = {
         { "customers", SG_EINVAL }, { "alpha", SG_EINVAL },      { "gg_q", SG_EINVAL },
         { "days", SG_EINVAL },      { "cancel_rate", SG_EINVAL }, { "start_date", SG_EINVAL },
         { "out_dir", SG_EINVAL },   { "return_rate", SG_EINVAL }, { "b", SG_EINVAL },
+        { "campaign_tests", SG_EINVAL }, { "campaign_reach", SG_EINVAL }, { "campaign_control", SG_EINVAL },
+        { "campaign_tests: at most", SG_EINVAL },
     };
     char dir[256];
     snprintf(dir, sizeof dir, "%s/never", base);
@@ -299,6 +383,16 @@ static void check_invalid(const char *base)
             o.return_rate = -0.1;
         else if (!strcmp(n, "b"))
             o.b = NAN;
+        else if (!strcmp(n, "campaign_tests"))
+            o.campaign_tests = 13;
+        else if (!strcmp(n, "campaign_reach"))
+            o.campaign_reach = 0;
+        else if (!strcmp(n, "campaign_control"))
+            o.campaign_control = 1;
+        else if (!strcmp(n, "campaign_tests: at most")) {
+            o.days = 30;
+            o.campaign_tests = 12;
+        }
         sg_error err;
         sg_error_clear(&err);
         int rc = sg_generate(&o, NULL, &err);
@@ -393,7 +487,7 @@ int main(void)
     tap_ok(!file_exists(d1, tmpname), "no temporary file left");
 
     char *cust = slurp(d1, "customers.csv", NULL), *prod = slurp(d1, "products.csv", NULL);
-    char *tx = slurp(d1, "transactions.csv", NULL), *camp = slurp(d1, "campaigns.csv", NULL);
+    char *tx = slurp(d1, "transactions.csv", NULL), *camp = slurp(d1, "campaign_history.csv", NULL);
     char *ct = slurp(d1, "customers_truth.csv", NULL);
     tap_ok(header_is(cust, "customer_id,signup_date,country,age_band,channel"),
            "customers.csv header");
@@ -402,7 +496,7 @@ int main(void)
            "transactions.csv header");
     tap_ok(header_is(camp, "campaign,channel,target_segment,date,impressions,clicks,conversions,"
                            "spend,revenue"),
-           "campaigns.csv header");
+           "campaign_history.csv header");
     tap_ok(header_is(ct, "customer_id,lambda,p,nu,alive_at_end,purchases"),
            "customers_truth.csv header");
     tap_is_int((long long)r1.customers, 2000, "res.customers");
@@ -412,7 +506,8 @@ int main(void)
     tap_is_int(cust ? (long long)count_lines(cust) - 1 : -1, 2000, "customers.csv rows");
     tap_is_int(prod ? (long long)count_lines(prod) - 1 : -1, 500, "products.csv rows");
     tap_is_int(ct ? (long long)count_lines(ct) - 1 : -1, 2000, "customers_truth.csv rows");
-    tap_is_int(camp ? (long long)count_lines(camp) - 1 : -1, 48, "campaigns.csv rows");
+    tap_is_int(camp ? (long long)count_lines(camp) - 1 : -1, 48, "campaign_history.csv rows");
+    tap_ok(!file_exists(d1, "campaigns.csv"), "no campaigns.csv any more (renamed campaign_history.csv)");
     tap_is_int(tx ? (long long)count_lines(tx) - 1 : -1, (long long)r1.transaction_rows,
                "transactions.csv rows = res.transaction_rows");
     tap_ok(r1.invoices > 2000 && r1.transaction_rows > r1.invoices,
@@ -428,6 +523,7 @@ int main(void)
     else
         tap_ok(0, "transactions.csv and products.csv readable");
     check_truth(d1, &r1, cancels, returns);
+    check_tests(d1, &r1);
 
     progress_calls = 0;
     sg_gen_options o;

@@ -45,7 +45,16 @@ is "$probs" "$total" "churn_probability is a probability for every customer"
 [[ ${at_risk:-0} -gt 0 ]]; ok $? "some customers are at risk (${at_risk:-0})"
 is "$with_reasons" "$at_risk" "every at-risk customer has churn reasons"
 is "$others" 0 "customers below the threshold have none"
-is "$(awk -F, 'NR > 1 && $1 == "Churn prevention"' "$work/a/campaign_targets.csv" | wc -l | awk '{print ($1 > 0)}')" 1 "the churn prevention campaign targets customers by churn probability"
+# the plan's economics: incremental profit, control groups never contacted, no planned loss
+printf 'local sg = require "segmint"\nlocal p = assert(sg.read_csv(params.dir .. "/campaigns.csv"))\nlocal t = assert(sg.read_csv(params.dir .. "/campaign_targets.csv", { types = { customer = "string" } }))\nlocal c = assert(sg.read_csv(params.dir .. "/customers.csv", { types = { customer = "string" } }))\nlocal ctl = {}\nfor _, r in t:filter("group == \x27control\x27"):rows() do ctl[r.customer .. "/" .. r.campaign] = true end\nlocal contacted = 0\nfor _, r in c:rows() do for name in (r.campaign or ""):gmatch("[^;]+") do if ctl[r.customer .. "/" .. name:gsub("^ ", "")] then contacted = contacted + 1 end end end\nprint(#p:filter("targeted > 0 and expected_incremental_profit < 0"), #t:filter("group == \x27control\x27"), #t:filter("group == \x27treatment\x27"), contacted, #p:filter("is_missing(assumptions)"), #p:filter("campaign == \x27Churn prevention\x27 and eligible > 0"))\n' > "$work/plan.lua"
+run "$SEGMINT" run "$work/plan.lua" --out "$work/pl" --set dir="$work/a" --quiet
+read -r losses controls treated contacted no_text churn_eligible <<< "$out"
+is "$churn_eligible" 1 "the churn prevention campaign finds customers by churn probability"
+is "$losses" 0 "no campaign is planned at an expected loss"
+[[ ${controls:-0} -gt 0 && ${treated:-0} -gt 0 ]]; ok $? "campaign_targets.csv marks treatment (${treated:-0}) and control (${controls:-0}) customers"
+is "$contacted" 0 "control customers are not given the campaign in customers.csv"
+is "$no_text" 0 "every campaign states its assumptions"
+like "$(head -1 "$work/a/campaigns.csv")" "treatment,control,.*expected_incremental_revenue,expected_incremental_profit,roi" "campaigns.csv has the incremental economics"
 like "$(cat "$work/a/manifest.json")" "\"sha256\":[[:space:]]*\"[0-9a-f]{64}\"" "manifest has the input's sha256"
 sha=$(sha256sum "$work/a/data/transactions.csv" | cut -d' ' -f1)
 like "$(cat "$work/a/manifest.json")" "$sha" "manifest sha256 matches the input"

@@ -131,7 +131,7 @@ run "$SEGMINT" generate --customers 300 --seed 5 --out "$work/g1" --quiet
 is "$code" 0 "generate: exit 0"
 "$SEGMINT" generate --customers 300 --seed 5 --out "$work/g2" --quiet
 "$SEGMINT" generate --customers 300 --seed 6 --out "$work/g3" --quiet
-for f in customers products transactions campaigns; do
+for f in customers products transactions campaign_history campaign_assignments customers_truth; do
   cmp -s "$work/g1/$f.csv" "$work/g2/$f.csv"; ok $? "generate: $f.csv identical for the same seed"
 done
 cmp -s "$work/g1/truth.json" "$work/g2/truth.json"; ok $? "generate: truth.json identical for the same seed"

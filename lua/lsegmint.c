@@ -87,6 +87,8 @@ int sg_open(lua_State *L)
     sgl_open_btyd(L);
     sgl_open_model(L);
     sgl_open_features(L);
+    sgl_open_sql(L);
+    sgl_open_activity(L);
     lua_pushcfunction(L, l_load);
     lua_setfield(L, -2, "_load");
     luaL_getmetatable(L, SG_DATASET_MT);

@@ -90,5 +90,7 @@ void sgl_open_cluster(lua_State *L);
 void sgl_open_btyd(lua_State *L);
 void sgl_open_model(lua_State *L);
 void sgl_open_features(lua_State *L);
+void sgl_open_sql(lua_State *L);
+void sgl_open_activity(lua_State *L);
 
 #endif

@@ -1,0 +1,692 @@
+/* SQL reading, the shared parts: the column builder that turns pushed
+ * values into typed columns, datetime text, password masking, and the
+ * dispatch between SQLite and PostgreSQL. */
+#include "sql_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "csv_internal.h"
+#include "datetime.h"
+#include "mem.h"
+#include "numfmt.h"
+
+void sg_sql_options_init(sg_sql_options *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+/* ---- the builder ---- */
+
+int sg_sql_builder_init(sg_sql_builder *b, const char *source, size_t ncols, sg_error *err)
+{
+    memset(b, 0, sizeof *b);
+    b->source = source;
+    b->cols = sg_calloc(ncols ? ncols : 1, sizeof *b->cols);
+    if (!b->cols)
+        return sg_error_nomem(err);
+    b->ncols = ncols;
+    return 0;
+}
+
+void sg_sql_builder_free(sg_sql_builder *b)
+{
+    for (size_t j = 0; b->cols && j < b->ncols; j++) {
+        sg_free(b->cols[j].name);
+        sg_column_release(b->cols[j].col);
+    }
+    sg_free(b->cols);
+    memset(b, 0, sizeof *b);
+}
+
+int sg_sql_builder_column(sg_sql_builder *b, size_t j, const char *name, const char *decl,
+                          int has_type, sg_type type, const sg_sql_options *o, sg_error *err)
+{
+    sg_sql_col *c = &b->cols[j];
+    for (size_t k = 0; k < j; k++)
+        if (strcmp(b->cols[k].name, name) == 0)
+            return sg_error_set(err, SG_EDATA,
+                                "%s: the query's result has two columns named '%s' (rename one with AS)",
+                                b->source, name);
+    if (!(c->name = sg_strdup(name)))
+        return sg_error_nomem(err);
+    snprintf(c->decl, sizeof c->decl, "%s", decl && *decl ? decl : "no declared type");
+    for (size_t k = 0; o && k < o->ntypes; k++)
+        if (strcmp(o->types[k].column, name) == 0) {
+            has_type = 1;
+            type = o->types[k].type;
+            snprintf(c->decl, sizeof c->decl, "%s", "type given");
+        }
+    c->fixed = c->has_type = has_type;
+    c->type = type;
+    return 0;
+}
+
+/* Creates column j's sg_column with its type, with the missing values
+ * seen before the type was known. */
+static int make_column(sg_sql_col *c, sg_error *err)
+{
+    if (c->col)
+        return 0;
+    c->col = sg_column_new(c->name, c->type, 0);
+    if (!c->col)
+        return sg_error_nomem(err);
+    for (size_t i = 0; i < c->pending; i++)
+        if (sg_column_push_na(c->col))
+            return sg_error_nomem(err);
+    c->pending = 0;
+    return 0;
+}
+
+/* The first value of a column without a fixed type decides its type. */
+static int first_value(sg_sql_col *c, sg_type t, sg_error *err)
+{
+    if (c->has_type)
+        return 0;
+    c->has_type = 1;
+    c->type = t;
+    return make_column(c, err);
+}
+
+static const char *expected(sg_type t)
+{
+    switch (t) {
+    case SG_INT64: return "an int64";
+    case SG_DOUBLE: return "a double";
+    case SG_BOOL: return "a bool";
+    case SG_DATETIME: return "a datetime";
+    default: return "a string";
+    }
+}
+
+static int bad_value(sg_sql_builder *b, sg_sql_col *c, const char *text, size_t len, sg_error *err)
+{
+    char shown[80];
+    sg_csv_show(text, len, shown, sizeof shown);
+    return sg_error_set(err, SG_EDATA, "%s: row %zu, column '%s' (%s): '%s' is not %s", b->source,
+                        b->row + 1, c->name, c->decl, shown, expected(c->type));
+}
+
+/* An int64 column of a query without declared types becomes double. */
+static int widen_to_double(sg_sql_col *c)
+{
+    sg_column *col = c->col;
+    int64_t *iv = sg_column_i64(col);
+    double *dv = sg_column_f64(col);   /* the same 8-byte slots */
+    for (size_t i = 0; i < col->n; i++)
+        dv[i] = (double)iv[i];
+    col->type = SG_DOUBLE;
+    c->type = SG_DOUBLE;
+    return 0;
+}
+
+/* A numeric column of a query without declared types becomes text. */
+static int widen_to_string(sg_sql_col *c, sg_error *err)
+{
+    sg_column *old = c->col;
+    sg_column *s = sg_column_new(c->name, SG_STRING, old->n);
+    if (!s)
+        return sg_error_nomem(err);
+    char buf[64];
+    for (size_t i = 0; i < old->n; i++) {
+        int rc;
+        if (sg_column_is_na(old, i)) {
+            rc = sg_column_push_na(s);
+        } else {
+            size_t n = sg_column_format(old, i, buf, sizeof buf);
+            rc = sg_column_push_str(s, buf, n);
+        }
+        if (rc) {
+            sg_column_release(s);
+            return sg_error_nomem(err);
+        }
+    }
+    sg_column_release(old);
+    c->col = s;
+    c->type = SG_STRING;
+    return 0;
+}
+
+static int pushed(int rc, sg_error *err)
+{
+    return rc ? sg_error_nomem(err) : 0;
+}
+
+int sg_sql_push_null(sg_sql_builder *b, size_t j, sg_error *err)
+{
+    sg_sql_col *c = &b->cols[j];
+    if (!c->col && !c->fixed) {
+        c->pending++;
+        return 0;
+    }
+    if (make_column(c, err))
+        return err->code;
+    return pushed(sg_column_push_na(c->col), err);
+}
+
+int sg_sql_push_int(sg_sql_builder *b, size_t j, int64_t v, sg_error *err)
+{
+    sg_sql_col *c = &b->cols[j];
+    if (first_value(c, SG_INT64, err) || make_column(c, err))
+        return err->code;
+    char buf[32];
+    switch (c->type) {
+    case SG_INT64:
+    case SG_DATETIME:
+        return pushed(sg_column_push_i64(c->col, v), err);
+    case SG_DOUBLE:
+        return pushed(sg_column_push_f64(c->col, (double)v), err);
+    case SG_BOOL:
+        if (v != 0 && v != 1) {
+            int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+            return bad_value(b, c, buf, (size_t)n, err);
+        }
+        return pushed(sg_column_push_bool(c->col, (int)v), err);
+    case SG_STRING: {
+        int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+        return pushed(sg_column_push_str(c->col, buf, (size_t)n), err);
+    }
+    }
+    return 0;
+}
+
+int sg_sql_push_double(sg_sql_builder *b, size_t j, double v, int julian, sg_error *err)
+{
+    sg_sql_col *c = &b->cols[j];
+    if (first_value(c, SG_DOUBLE, err) || make_column(c, err))
+        return err->code;
+    char buf[40];
+    size_t n;
+    if (isnan(v))
+        return pushed(sg_column_push_na(c->col), err);
+    switch (c->type) {
+    case SG_INT64:
+        if (!c->fixed) {
+            widen_to_double(c);
+            return pushed(sg_column_push_f64(c->col, v), err);
+        }
+        if (v != floor(v) || fabs(v) >= 9.2e18) {
+            n = sg_format_double(v, buf, sizeof buf);
+            return bad_value(b, c, buf, n, err);
+        }
+        return pushed(sg_column_push_i64(c->col, (int64_t)v), err);
+    case SG_DOUBLE:
+        if (!isfinite(v)) {
+            n = sg_format_double(v, buf, sizeof buf);
+            return bad_value(b, c, buf, n, err);
+        }
+        return pushed(sg_column_push_f64(c->col, v), err);
+    case SG_DATETIME: {
+        /* SQLite keeps dates as Julian day numbers in REAL columns */
+        double secs = julian ? (v - 2440587.5) * 86400.0 : v;
+        if (!isfinite(secs) || fabs(secs) > 1e14) {
+            n = sg_format_double(v, buf, sizeof buf);
+            return bad_value(b, c, buf, n, err);
+        }
+        return pushed(sg_column_push_i64(c->col, (int64_t)llround(secs)), err);
+    }
+    case SG_BOOL:
+        if (v != 0 && v != 1) {
+            n = sg_format_double(v, buf, sizeof buf);
+            return bad_value(b, c, buf, n, err);
+        }
+        return pushed(sg_column_push_bool(c->col, v != 0), err);
+    case SG_STRING:
+        n = sg_format_double(v, buf, sizeof buf);
+        return pushed(sg_column_push_str(c->col, buf, n), err);
+    }
+    return 0;
+}
+
+static int word_is(const char *s, size_t len, const char *w)
+{
+    size_t n = strlen(w);
+    if (len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        if (ch != w[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int parse_bool_text(const char *s, size_t len, int *out)
+{
+    while (len && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (word_is(s, len, "t") || word_is(s, len, "true") || word_is(s, len, "yes") || word_is(s, len, "1")) {
+        *out = 1;
+        return 0;
+    }
+    if (word_is(s, len, "f") || word_is(s, len, "false") || word_is(s, len, "no") || word_is(s, len, "0")) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+int sg_sql_parse_datetime(const char *s, size_t len, int64_t *out)
+{
+    char buf[40];
+    while (len && (*s == ' ' || *s == '\t'))
+        s++, len--;
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+        len--;
+    if (len < 10 || len >= sizeof buf)
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    long offset = 0;   /* seconds east of UTC */
+    size_t n = len;
+    if (n > 10) {
+        /* a time zone: Z, or +HH, +HHMM, +HH:MM (after the time of day) */
+        if (buf[n - 1] == 'Z') {
+            n--;
+        } else {
+            size_t k = n;
+            while (k > 10 && buf[k - 1] != '+' && buf[k - 1] != '-')
+                k--;
+            if (k > 13) {   /* a sign after the time of day, not a date's dash */
+                const char *z = buf + k;
+                size_t zl = n - k;
+                int hh, mm = 0;
+                if (zl == 2 && sscanf(z, "%2d", &hh) == 1)
+                    ;
+                else if (zl == 4 && sscanf(z, "%2d%2d", &hh, &mm) == 2)
+                    ;
+                else if (zl == 5 && z[2] == ':' && sscanf(z, "%2d:%2d", &hh, &mm) == 2)
+                    ;
+                else
+                    return -1;
+                offset = (hh * 3600L + mm * 60L) * (buf[k - 1] == '-' ? -1 : 1);
+                n = k - 1;
+            }
+        }
+        while (n > 10 && buf[n - 1] == ' ')
+            n--;
+        /* fractions of seconds: "08:26:00.123456" */
+        char *dot = memchr(buf + 10, '.', n - 10);
+        if (dot) {
+            for (char *p = dot + 1; p < buf + n; p++)
+                if (*p < '0' || *p > '9')
+                    return -1;
+            n = (size_t)(dot - buf);
+        }
+    }
+    int64_t t;
+    if (sg_datetime_parse(buf, n, SG_DATE_ISO, &t, NULL) != 0)
+        return -1;
+    *out = t - offset;
+    return 0;
+}
+
+int sg_sql_push_text(sg_sql_builder *b, size_t j, const char *s, size_t len, sg_error *err)
+{
+    sg_sql_col *c = &b->cols[j];
+    if (first_value(c, SG_STRING, err) || make_column(c, err))
+        return err->code;
+    switch (c->type) {
+    case SG_STRING:
+        return pushed(sg_column_push_str(c->col, s, len), err);
+    case SG_INT64: {
+        int64_t v;
+        if (sg_csv_parse_i64(s, len, &v) == 0)
+            return pushed(sg_column_push_i64(c->col, v), err);
+        break;
+    }
+    case SG_DOUBLE: {
+        double v;
+        if (sg_csv_parse_f64(s, len, &v) == 0)
+            return pushed(sg_column_push_f64(c->col, v), err);
+        if (word_is(s, len, "nan"))
+            return pushed(sg_column_push_na(c->col), err);
+        break;
+    }
+    case SG_BOOL: {
+        int v;
+        if (parse_bool_text(s, len, &v) == 0)
+            return pushed(sg_column_push_bool(c->col, v), err);
+        break;
+    }
+    case SG_DATETIME: {
+        int64_t v;
+        if (sg_sql_parse_datetime(s, len, &v) == 0)
+            return pushed(sg_column_push_i64(c->col, v), err);
+        break;
+    }
+    }
+    if (c->fixed)
+        return bad_value(b, c, s, len, err);
+    /* no declared type: the column holds text after all */
+    if (widen_to_string(c, err))
+        return err->code;
+    return pushed(sg_column_push_str(c->col, s, len), err);
+}
+
+sg_table *sg_sql_builder_finish(sg_sql_builder *b, sg_error *err)
+{
+    sg_table *t = sg_table_new();
+    if (!t) {
+        sg_error_nomem(err);
+        return NULL;
+    }
+    for (size_t j = 0; j < b->ncols; j++) {
+        sg_sql_col *c = &b->cols[j];
+        if (!c->has_type) {
+            /* no value to go by: text */
+            c->has_type = 1;
+            c->type = SG_STRING;
+        }
+        if (make_column(c, err)) {
+            sg_table_free(t);
+            return NULL;
+        }
+        sg_column *col = c->col;
+        if (col->type == SG_DATETIME) {
+            int date_only = 1;
+            const int64_t *v = sg_column_i64(col);
+            for (size_t i = 0; i < col->n && date_only; i++)
+                if (!sg_column_is_na(col, i) && v[i] % 86400 != 0)
+                    date_only = 0;
+            col->date_only = date_only;
+        } else if (col->type == SG_STRING) {
+            sg_dict_trim(col->dict);
+        }
+        c->col = NULL;
+        if (sg_table_add(t, col, err) != 0) {
+            sg_table_free(t);
+            return NULL;
+        }
+    }
+    return t;
+}
+
+/* ---- masking passwords in connection strings ---- */
+
+typedef struct mask_out {
+    char *buf;
+    size_t size, len;
+} mask_out;
+
+static void put(mask_out *o, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++, o->len++)
+        if (o->size && o->len < o->size - 1)
+            o->buf[o->len] = s[i];
+}
+
+static void puts_(mask_out *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static int is_secret_key(const char *k, size_t n)
+{
+    return word_is(k, n, "password") || word_is(k, n, "sslpassword");
+}
+
+/* Called with each secret as it appears (raw), and whether it is quoted
+ * (backslash escapes) or percent-encoded (URI). */
+typedef void (*secret_fn)(void *ud, const char *s, size_t len, int encoding);
+enum { ENC_PLAIN = 0, ENC_QUOTED, ENC_PERCENT };
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* libpq's keyword = value form. */
+static void mask_keywords(const char *s, mask_out *o, secret_fn fn, void *ud)
+{
+    const char *p = s;
+    for (;;) {
+        const char *ws = p;
+        while (is_space(*p))
+            p++;
+        put(o, ws, (size_t)(p - ws));
+        if (!*p)
+            return;
+        const char *k = p;
+        while (*p && *p != '=' && !is_space(*p))
+            p++;
+        size_t klen = (size_t)(p - k);
+        while (is_space(*p))
+            p++;
+        if (*p != '=' || klen == 0) {
+            puts_(o, "****");   /* not a connection string from here on */
+            return;
+        }
+        p++;
+        put(o, k, (size_t)(p - k));
+        const char *vs = p;
+        while (is_space(*p))
+            p++;
+        put(o, vs, (size_t)(p - vs));
+        const char *v = p;
+        int quoted = *p == '\'';
+        if (quoted) {
+            p++;
+            while (*p && *p != '\'') {
+                if (*p == '\\' && p[1])
+                    p++;
+                p++;
+            }
+            if (*p != '\'') {
+                puts_(o, "****");   /* unterminated quote */
+                return;
+            }
+            p++;
+        } else {
+            while (*p && !is_space(*p)) {
+                if (*p == '\\' && p[1])
+                    p++;
+                p++;
+            }
+        }
+        if (is_secret_key(k, klen)) {
+            puts_(o, "****");
+            if (fn) {
+                if (quoted)
+                    fn(ud, v + 1, (size_t)(p - v) - 2, ENC_QUOTED);
+                else
+                    fn(ud, v, (size_t)(p - v), ENC_QUOTED);
+            }
+        } else {
+            put(o, v, (size_t)(p - v));
+        }
+    }
+}
+
+/* postgresql://[user[:password]@][host][:port][,...][/dbname][?param=value&...] */
+static void mask_uri(const char *s, mask_out *o, secret_fn fn, void *ud)
+{
+    const char *p = strstr(s, "://") + 3;
+    put(o, s, (size_t)(p - s));
+    const char *end = p;
+    while (*end && *end != '/' && *end != '?')
+        end++;
+    const char *at = NULL;
+    for (const char *q = p; q < end; q++)
+        if (*q == '@')
+            at = q;
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        if (colon) {
+            put(o, p, (size_t)(colon - p));
+            puts_(o, ":****");
+            if (fn)
+                fn(ud, colon + 1, (size_t)(at - colon - 1), ENC_PERCENT);
+            p = at;
+        }
+    }
+    const char *qm = strchr(p, '?');
+    if (!qm) {
+        puts_(o, p);
+        return;
+    }
+    put(o, p, (size_t)(qm + 1 - p));
+    p = qm + 1;
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        const char *stop = amp ? amp : p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        if (eq && is_secret_key(p, (size_t)(eq - p))) {
+            put(o, p, (size_t)(eq + 1 - p));
+            puts_(o, "****");
+            if (fn)
+                fn(ud, eq + 1, (size_t)(stop - eq - 1), ENC_PERCENT);
+        } else {
+            put(o, p, (size_t)(stop - p));
+        }
+        if (!amp)
+            break;
+        put(o, "&", 1);
+        p = amp + 1;
+    }
+}
+
+static int is_uri(const char *s)
+{
+    return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+}
+
+static void mask_any(const char *s, mask_out *o, secret_fn fn, void *ud)
+{
+    if (strncmp(s, "sqlite:", 7) == 0)
+        puts_(o, s);
+    else if (strstr(s, "://"))   /* any scheme://user:password@host */
+        mask_uri(s, o, fn, ud);
+    else
+        mask_keywords(s, o, fn, ud);
+}
+
+size_t sg_sql_mask(const char *conninfo, char *buf, size_t size)
+{
+    mask_out o = { buf, size, 0 };
+    if (conninfo)
+        mask_any(conninfo, &o, NULL, NULL);
+    if (size)
+        buf[o.len < size ? o.len : size - 1] = '\0';
+    return o.len;
+}
+
+typedef struct scrub_ctx {
+    char *msg;
+    size_t size;
+} scrub_ctx;
+
+static void scrub_one(char *msg, const char *secret, size_t n)
+{
+    if (n == 0)
+        return;
+    char *p = msg;
+    while ((p = strstr(p, secret)) != NULL) {
+        size_t rest = strlen(p + n);
+        if (n >= 4) {
+            memcpy(p, "****", 4);
+            memmove(p + 4, p + n, rest + 1);
+            p += 4;
+        } else {
+            /* a short secret: "****" would grow the message; shrink instead */
+            memset(p, '*', n);
+            p += n;
+        }
+    }
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static void scrub_secret(void *ud, const char *s, size_t len, int encoding)
+{
+    scrub_ctx *c = ud;
+    char raw[512], dec[512];
+    if (len >= sizeof raw)
+        len = sizeof raw - 1;
+    memcpy(raw, s, len);
+    raw[len] = '\0';
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (encoding == ENC_QUOTED && raw[i] == '\\' && i + 1 < len) {
+            dec[k++] = raw[++i];
+        } else if (encoding == ENC_PERCENT && raw[i] == '%' && i + 2 < len &&
+                   hexval(raw[i + 1]) >= 0 && hexval(raw[i + 2]) >= 0) {
+            dec[k++] = (char)(hexval(raw[i + 1]) * 16 + hexval(raw[i + 2]));
+            i += 2;
+        } else {
+            dec[k++] = raw[i];
+        }
+    }
+    dec[k] = '\0';
+    scrub_one(c->msg, raw, len);
+    scrub_one(c->msg, dec, k);
+}
+
+void sg_sql_scrub(char *msg, size_t size, const char *conninfo)
+{
+    if (!msg || !size || !conninfo)
+        return;
+    msg[size - 1] = '\0';
+    scrub_ctx c = { msg, size };
+    mask_out o = { NULL, 0, 0 };
+    mask_any(conninfo, &o, scrub_secret, &c);
+}
+
+/* ---- dispatch ---- */
+
+sg_table *sg_sql_read(const char *db, const char *query, const sg_sql_options *o, sg_error *err)
+{
+    sg_error local;
+    if (!err)
+        err = &local;
+    sg_sql_options none;
+    if (!o) {
+        sg_sql_options_init(&none);
+        o = &none;
+    }
+    if (!db || !*db) {
+        sg_error_set(err, SG_EINVAL, "read_sql: 'db' is required (\"sqlite:PATH\" or a PostgreSQL connection string)");
+        return NULL;
+    }
+    if (!query || !*query) {
+        sg_error_set(err, SG_EINVAL, "read_sql: 'query' is required");
+        return NULL;
+    }
+    for (size_t k = 0; k < o->nparams; k++)
+        if (o->params[k].kind == SG_SQL_TEXT && !o->params[k].s) {
+            sg_error_set(err, SG_EINVAL, "read_sql: parameter %zu has no text", k + 1);
+            return NULL;
+        }
+    if (strncmp(db, "sqlite:", 7) == 0) {
+        if (!db[7]) {
+            sg_error_set(err, SG_EINVAL, "read_sql: 'sqlite:' needs a file name (\"sqlite:shop.db\")");
+            return NULL;
+        }
+        return sg_sql_sqlite_read(db + 7, query, o, err);
+    }
+    if (is_uri(db) || strchr(db, '='))
+        return sg_sql_pg_read(db, query, o, err);
+    char shown[256];
+    snprintf(shown, sizeof shown, "%s", db);   /* no '=': no keyword/value password */
+    if (strstr(db, "://"))
+        sg_sql_mask(db, shown, sizeof shown);
+    sg_error_set(err, SG_EINVAL,
+                 "read_sql: db '%s' is neither \"sqlite:PATH\" nor a PostgreSQL connection string "
+                 "(\"postgresql://user@host/dbname\" or \"host=... dbname=...\")",
+                 shown);
+    return NULL;
+}

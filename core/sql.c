@@ -60,6 +60,16 @@ int sg_sql_builder_column(sg_sql_builder *b, size_t j, const char *name, const c
         }
     c->fixed = c->has_type = has_type;
     c->type = type;
+    c->date_decl = 0;
+    if (decl && type == SG_DATETIME) {
+        /* "date" (PostgreSQL), "DATE" (SQLite): a date without a time of day */
+        char up[48];
+        size_t n = 0;
+        for (; decl[n] && n < sizeof up - 1; n++)
+            up[n] = (char)(decl[n] >= 'a' && decl[n] <= 'z' ? decl[n] - 'a' + 'A' : decl[n]);
+        up[n] = '\0';
+        c->date_decl = strstr(up, "DATE") && !strstr(up, "TIME");
+    }
     return 0;
 }
 
@@ -389,7 +399,9 @@ sg_table *sg_sql_builder_finish(sg_sql_builder *b, sg_error *err)
         }
         sg_column *col = c->col;
         if (col->type == SG_DATETIME) {
-            int date_only = 1;
+            /* as for CSV: dates when every value is at midnight; an empty
+             * column is a date column only when declared so */
+            int date_only = col->n > sg_column_na_count(col) || c->date_decl;
             const int64_t *v = sg_column_i64(col);
             for (size_t i = 0; i < col->n && date_only; i++)
                 if (!sg_column_is_na(col, i) && v[i] % 86400 != 0)
@@ -558,7 +570,8 @@ static int is_uri(const char *s)
 
 static void mask_any(const char *s, mask_out *o, secret_fn fn, void *ud)
 {
-    if (strncmp(s, "sqlite:", 7) == 0)
+    /* without '=' nor "://" there is no keyword = value nor user:password@ */
+    if (strncmp(s, "sqlite:", 7) == 0 || (!strchr(s, '=') && !strstr(s, "://")))
         puts_(o, s);
     else if (strstr(s, "://"))   /* any scheme://user:password@host */
         mask_uri(s, o, fn, ud);

@@ -82,8 +82,8 @@ sg_table *sg_sql_read(const char *db, const char *query, const sg_sql_options *o
  *   "host=db user=bob password='s3 cret'" -> "host=db user=bob password=****"
  *   "postgresql://bob:s3cret@db/shop?sslpassword=x" -> "postgresql://bob:****@db/shop?sslpassword=****"
  * Text that cannot be parsed as a connection string is cut where parsing
- * stopped ("host=db ****"), so no secret can leak.  "sqlite:PATH" and
- * text without secrets come back unchanged.  Writes a NUL-terminated
+ * stopped ("host=db ****"), so no secret can leak.  "sqlite:PATH", file
+ * names and other text without '=' or "://" come back unchanged.  Writes a NUL-terminated
  * string into buf (truncated to size-1) and returns the full length. */
 size_t sg_sql_mask(const char *conninfo, char *buf, size_t size);
 

@@ -17,6 +17,7 @@ typedef struct sg_sql_col {
     char *name;
     char decl[48];        /* the database's type name, for messages */
     int fixed;            /* the type is fixed (declared or overridden) */
+    int date_decl;        /* declared a date (no time of day): printed as dates even when empty */
     int has_type;         /* the type is known (fixed, or from a first value) */
     sg_type type;
     sg_column *col;       /* created once the type is known */

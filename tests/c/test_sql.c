@@ -131,8 +131,11 @@ static void typed_columns(void)
     sg_table_free(t);
     t = q("SELECT * FROM tx WHERE 0", NULL, &err);
     tap_ok(t && t->nrows == 0 && t->ncols == 9, "an empty result keeps its columns");
-    if (t)
+    if (t) {
         tap_is_str(sg_type_name(sg_table_col(t, "qty")->type), "int64", "and their declared types");
+        tap_ok(sg_table_col(t, "day")->date_only && !sg_table_col(t, "ts")->date_only,
+               "an empty DATE column prints dates, an empty TIMESTAMP column does not");
+    }
     sg_table_free(t);
 }
 
@@ -199,6 +202,7 @@ static void masking(void)
         { "host=db password='unterminated", "host=db password=****" },
         { "sqlite:/data/shop.db", "sqlite:/data/shop.db" },
         { "mysql://root:hunter2@db/x", "mysql://root:****@db/x" },
+        { "data/transactions.csv", "data/transactions.csv" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         sg_sql_mask(cases[k][0], buf, sizeof buf);

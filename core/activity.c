@@ -149,8 +149,17 @@ static int period_rows(walk *w, size_t j, const uint32_t *rows, size_t n)
         else
             nk++;
     }
-    if (nk > 1)
+    if (nk > 16) {
         qsort(w->keys, nk, sizeof *w->keys, cmp_u64);
+    } else {
+        for (size_t i = 1; i < nk; i++) {   /* a few keys: insertion sort */
+            uint64_t k = w->keys[i];
+            size_t m = i;
+            for (; m > 0 && w->keys[m - 1] > k; m--)
+                w->keys[m] = w->keys[m - 1];
+            w->keys[m] = k;
+        }
+    }
     int64_t distinct = missing;
     for (size_t i = 0; i < nk; i++)
         if (i == 0 || w->keys[i] != w->keys[i - 1])
@@ -166,13 +175,14 @@ static int walk_customer(walk *w, const int64_t *t, const uint32_t *rows, size_t
     size_t P = w->nb - 1;
     w->diff_known[upper(w->b, w->nb, t[0])]++;
     int64_t run_start = t[0];
-    size_t last_period = SIZE_MAX;
+    size_t last_period = SIZE_MAX, up = 0;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && t[i] - t[i - 1] >= w->K) {
             run_done(w, run_start, t[i - 1] + w->K);
             run_start = t[i];
         }
-        size_t up = upper(w->b, w->nb, t[i]);
+        while (up < w->nb && w->b[up] <= t[i])   /* times ascend: up = upper(b, t[i]) */
+            up++;
         if (up == 0 || up > P)
             continue;           /* before the first bound (or at the last) */
         size_t j = up - 1;      /* b_j <= t < b_{j+1} */
@@ -281,7 +291,7 @@ int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const 
     uint32_t *row_cust = sg_malloc((n ? n : 1) * sizeof *row_cust);
     uint32_t *count = NULL, *rows = NULL;
     size_t *start = NULL;
-    int64_t *times = NULL, *diff = NULL;
+    int64_t *times = NULL, *diff = NULL, *before = NULL;
     sg_keymap map;
     memset(&map, 0, sizeof map);
     walk w;
@@ -290,8 +300,12 @@ int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const 
     if (!row_cust || (!is_str && sg_keymap_alloc(&map, 12)))
         goto done;
 
-    /* 1. each row's customer index (UINT32_MAX: not used) */
-    size_t used = 0, missing = 0, after = 0;
+    /* 1. each row's customer index (UINT32_MAX: not stored).  Of the rows
+     * before the first bound only each customer's latest matters (it
+     * decides the status at b_0 and that the customer is not new): it is
+     * kept in `before`, the rows themselves are not stored. */
+    size_t used = 0, stored = 0, missing = 0, after = 0, cap = 0;
+    int64_t first = bounds[0];
     for (size_t i = 0; i < n; i++) {
         uint64_t key;
         if (sg_column_is_na(date, i) || sg_any_key(cust, i, &key)) {
@@ -304,23 +318,46 @@ int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const 
             after++;
             continue;
         }
+        uint32_t k;
         if (is_str) {
-            row_cust[i] = (uint32_t)key;
+            k = (uint32_t)key;
         } else {
-            uint32_t k = sg_keymap_add(&map, key, (uint32_t)ncust);
+            k = sg_keymap_add(&map, key, (uint32_t)ncust);
             if (k == SG_KEYMAP_NONE)
                 goto done;
             if (k == ncust)
                 ncust++;
-            row_cust[i] = k;
+        }
+        if (k >= cap) {
+            size_t nc = cap ? cap : 1024;
+            while (nc <= k)
+                nc *= 2;
+            if (is_str && nc < sg_dict_size(cust->dict))
+                nc = sg_dict_size(cust->dict);
+            int64_t *nbf = sg_realloc(before, nc * sizeof *before);
+            if (!nbf)
+                goto done;
+            for (size_t c = cap; c < nc; c++)
+                nbf[c] = INT64_MIN;
+            before = nbf;
+            cap = nc;
         }
         used++;
+        if (dv[i] < first) {
+            if (dv[i] > before[k] || before[k] == INT64_MIN)
+                before[k] = dv[i];
+            row_cust[i] = UINT32_MAX;
+            continue;
+        }
+        row_cust[i] = k;
+        stored++;
     }
-    /* 2. counting sort of the rows by customer */
+    /* 2. counting sort of the rows by customer (the latest earlier
+     * purchase first, with no row) */
     count = sg_calloc(ncust + 1, sizeof *count);
     start = sg_malloc((ncust + 1) * sizeof *start);
-    times = sg_malloc((used ? used : 1) * sizeof *times);
-    rows = sg_malloc((used ? used : 1) * sizeof *rows);
+    times = sg_malloc((stored + ncust + 1) * sizeof *times);
+    rows = sg_malloc((stored + ncust + 1) * sizeof *rows);
     diff = sg_calloc(2 * (P + 2), sizeof *diff);
     if (!count || !start || !times || !rows || !diff || alloc_out(out, bounds, nbounds))
         goto done;
@@ -330,8 +367,13 @@ int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const 
     size_t acc = 0;
     for (size_t c = 0; c < ncust; c++) {
         start[c] = acc;
+        if (c < cap && before[c] != INT64_MIN) {
+            times[acc] = before[c];
+            rows[acc] = UINT32_MAX;
+            acc++;
+        }
         acc += count[c];
-        count[c] = 0;
+        count[c] = (uint32_t)(acc - start[c] - count[c]);   /* slots filled so far */
     }
     start[ncust] = acc;
     for (size_t i = 0; i < n; i++) {
@@ -406,6 +448,7 @@ done:
     sg_free(times);
     sg_free(rows);
     sg_free(diff);
+    sg_free(before);
     sg_free(w.keys);
     sg_free(w.pairs);
     sg_keymap_free(&map);

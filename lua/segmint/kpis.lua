@@ -231,8 +231,8 @@ local function compile(tbl)
         end
       end
       if k.column ~= nil then
-        if c.measure ~= "average_clv" and c.measure ~= "satisfaction" then
-          err("column", "'column' goes with measures \"average_clv\" and \"satisfaction\"")
+        if c.measure ~= "average_clv" then
+          err("column", "'column' goes with measure \"average_clv\"")
         elseif type(k.column) ~= "string" then
           err("column", "column must be a column name")
         end

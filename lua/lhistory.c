@@ -64,6 +64,12 @@ static int l_history_open(lua_State *L)
     if (!b->h) {
         if (err.code == SG_EINVAL || err.code == SG_ENOMEM)
             return sgl_raise(L, &err);
+        if (writable && err.code == SG_EIO) {
+            /* cannot create or lock an output: not bad input data */
+            lua_pushnil(L);
+            lua_pushstring(L, err.msg);
+            return 2;
+        }
         return sgl_fail(L, &err);
     }
     return 1;

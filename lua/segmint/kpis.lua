@@ -419,7 +419,7 @@ function Set:compute(sg, opts)
   local cols = opts.columns or {}
   local tx = opts.transactions
   local ctx = { cache = {}, transactions = tx, customers = opts.customers, campaigns = opts.campaigns,
-    inactive_days = opts.inactive_days or 90, cache_series = nil }
+    inactive_days = opts.inactive_days or 90 }
   ctx.columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice,
     amount = cols.amount or (tx and tx:has("amount") and "amount") or nil }
   if tx then
@@ -452,8 +452,9 @@ function Set:compute(sg, opts)
   if opts.as_of then
     ctx.as_of_t = split_time(sg, opts.as_of)
   elseif tx then
+    -- the default as_of comes with any series; a one-day series in 1970 costs one pass over the dates
     local _, info = sg.activity_series(tx, { customer = ctx.columns.customer, date = ctx.columns.date,
-      inactive_days = ctx.inactive_days, bounds = nil })
+      bounds = { "1970-01-01", "1970-01-02" } })
     if not info.as_of then error("kpis: the transactions have no dates; give as_of", 2) end
     ctx.as_of_t = sg.time(info.as_of)
   else
@@ -582,7 +583,8 @@ function M.basket_change(sg, tx, opts)
   end
   local drop = opts.drop or 0.20
   local e = opts.as_of and split_time(sg, opts.as_of) or
-    sg.time(select(2, sg.activity_series(tx, { customer = cols.customer, date = cols.date })).as_of)
+    sg.time(select(2, sg.activity_series(tx, { customer = cols.customer, date = cols.date,
+      bounds = { "1970-01-01", "1970-01-02" } })).as_of or error("basket_change: the transactions have no dates", 2))
   local b = { e - 2 * days * 86400, e - days * 86400, e }
   local ds = sg.activity_series(tx, { customer = cols.customer, date = cols.date, invoice = cols.invoice,
     amount = cols.amount, bounds = { fmt_time(sg, b[1]), fmt_time(sg, b[2]), fmt_time(sg, b[3]) } })
@@ -612,7 +614,11 @@ function M.alerts(sg, rules_tbl, opts)
   for k, v in pairs(rules_tbl or {}) do a[k] = v end
   if type(a.min_satisfaction) ~= "number" then error("alerts: min_satisfaction must be a number", 2) end
   local tx = opts.transactions
+  if not tx then error("alerts: 'transactions' (the clean transactions) is required", 2) end
   local cols = columns_of(opts)
+  for _, role in ipairs({ "customer", "date" }) do
+    if not cols[role] then error(string.format("alerts: columns.%s is required", role), 2) end
+  end
   local out = {}
   -- inactive customers
   local cu = opts.customers

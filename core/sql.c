@@ -379,6 +379,29 @@ int sg_sql_push_text(sg_sql_builder *b, size_t j, const char *s, size_t len, sg_
     return pushed(sg_column_push_str(c->col, s, len), err);
 }
 
+/* Gives back the growth slack of a finished column (as the CSV reader
+ * does), so a result holds its values once. */
+static void shrink_column(sg_column *c)
+{
+    size_t w = c->type == SG_BOOL ? 1 : c->type == SG_STRING ? 4 : 8;
+    size_t n = c->n ? c->n : 1;
+    if (c->cap <= n)
+        return;
+    void *d = sg_realloc(c->data, n * w);
+    if (!d)
+        return;   /* keeping the larger block is harmless */
+    c->data = d;
+    if (c->na) {
+        uint8_t *na = sg_realloc(c->na, (n + 7) / 8);
+        if (!na) {
+            c->cap = n;   /* the bitmap is still larger than needed */
+            return;
+        }
+        c->na = na;
+    }
+    c->cap = n;
+}
+
 sg_table *sg_sql_builder_finish(sg_sql_builder *b, sg_error *err)
 {
     sg_table *t = sg_table_new();
@@ -398,6 +421,7 @@ sg_table *sg_sql_builder_finish(sg_sql_builder *b, sg_error *err)
             return NULL;
         }
         sg_column *col = c->col;
+        shrink_column(col);
         if (col->type == SG_DATETIME) {
             /* as for CSV: dates when every value is at midnight; an empty
              * column is a date column only when declared so */

@@ -88,7 +88,7 @@ if command -v sqlite3 >/dev/null; then
   is "$code" 3 "SQLite: bad SQL exits 3"
   like "$err" "sqlite:$db: no such table: nope" "SQLite's message"
 else
-  skip 7 "the sqlite3 command is not installed (scripts/deps --tests installs it)"
+  skip 8 "the sqlite3 command is not installed (scripts/deps --tests installs it)"
 fi
 
 # ---- PostgreSQL ----
@@ -104,7 +104,7 @@ if [[ -n "$pgbin" && $(id -u) -eq 0 ]]; then
     pgbin=""   # root without a postgres user: the server refuses to run as root
   fi
 fi
-pg_checks=22
+pg_checks=25
 if [[ -z "$pgbin" ]]; then
   skip $pg_checks "PostgreSQL (initdb, pg_ctl, psql) is not installed"
 else

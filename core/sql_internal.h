@@ -53,6 +53,9 @@ sg_table *sg_sql_builder_finish(sg_sql_builder *b, sg_error *err);
  * seconds since the epoch; 0 on success. */
 int sg_sql_parse_datetime(const char *s, size_t len, int64_t *out);
 
+/* Whether s is a PostgreSQL URI (postgresql:// or postgres://). */
+int sg_sql_is_uri(const char *s);
+
 /* ---- SQLite ---- */
 
 /* Runs one read-only statement on an open connection; `source` names it

@@ -78,6 +78,7 @@ M.feature_name = models.feature_name
 M.cross_validate = models.cross_validate
 
 local kpis = require "segmint.kpis"
+local kpi_alerts = require "segmint.kpi_alerts"
 
 -- sg.kpi_rules(rule_table) -> a linted KPI set (raises on errors)
 M.kpi_rules = kpis.new
@@ -87,9 +88,9 @@ function M.kpis(tbl, opts) return kpis.new(tbl):compute(M, opts) end
 -- sg.kpi_dataset(result) -> the KPI results as a dataset (for kpis.csv)
 function M.kpi_dataset(result) return kpis.to_dataset(M, result) end
 -- sg.basket_change(tx, { columns, as_of, period_days, drop }) -> the basket comparison
-function M.basket_change(tx, opts) return kpis.basket_change(M, tx, opts) end
+function M.basket_change(tx, opts) return kpi_alerts.basket_change(M, tx, opts) end
 -- sg.alerts(alert_rules, { transactions, customers, columns, as_of }) -> inactive, basket, churn, satisfaction
-function M.alerts(tbl, opts) return kpis.alerts(M, tbl, opts) end
+function M.alerts(tbl, opts) return kpi_alerts.alerts(M, tbl, opts) end
 -- sg.history_open(path [, { write = true }]) -> run history | nil, message (see history.lua)
 M.history_open = require("segmint.history").setup(M, core)
 

@@ -92,6 +92,9 @@ int sg_open(lua_State *L)
     sgl_open_features(L);
     sgl_open_xlsx(L);
     sgl_open_campaign(L);
+    sgl_open_sql(L);
+    sgl_open_activity(L);
+    sgl_open_history(L);
     lua_pushcfunction(L, l_load);
     lua_setfield(L, -2, "_load");
     luaL_getmetatable(L, SG_DATASET_MT);

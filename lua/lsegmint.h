@@ -109,5 +109,8 @@ void sgl_open_model(lua_State *L);
 void sgl_open_features(lua_State *L);
 void sgl_open_xlsx(lua_State *L);
 void sgl_open_campaign(lua_State *L);
+void sgl_open_sql(lua_State *L);
+void sgl_open_activity(lua_State *L);
+void sgl_open_history(lua_State *L);
 
 #endif

@@ -61,6 +61,7 @@ static const char *usage_text =
     "  segmint demo [--out DIR] [--customers N] [--seed N] [--lang en|fr] [--quiet]\n"
     "  segmint check RECIPE.lua [--set KEY=VALUE]...\n"
     "  segmint generate --customers N [--seed N] [--days N] [--start YYYY-MM-DD] --out DIR\n"
+    "  segmint history [--history PATH | --out DIR] [--kpi NAME]\n"
     "  segmint version\n"
     "  segmint help\n"
     "\n"
@@ -73,6 +74,8 @@ static const char *usage_text =
     "          template together and lists every problem; reads no data, writes nothing\n"
     "generate  writes synthetic customers, products, transactions and campaigns with\n"
     "          known ground truth (truth.json); same seed, same bytes\n"
+    "history   lists the runs of a run history (default out/history.sqlite) with their KPI\n"
+    "          trends, segment changes and main moves; --kpi NAME shows one KPI run by run\n"
     "\n"
     "limits: --max-memory MB caps the Lua heap and the datasets together (default 8192);\n"
     "        --max-instructions N caps Lua instructions (default 1e11; 0 for no limit)\n"
@@ -674,6 +677,71 @@ static int generate(const char *out, unsigned long long customers, long long see
     return 0;
 }
 
+/* ---- segmint history: the report is lua/segmint/history.lua's ---- */
+
+static int history_protected(lua_State *L)
+{
+    luaL_requiref(L, "segmint", sg_open, 0);     /* index 3 */
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "segmint.history");
+    lua_call(L, 1, 1);
+    lua_getfield(L, -1, "command");
+    lua_pushvalue(L, 3);
+    lua_createtable(L, 0, 2);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, -2, "history");
+    lua_pushvalue(L, 2);
+    lua_setfield(L, -2, "kpi");
+    lua_call(L, 2, 3);                           /* text | nil, message, exit code */
+    return 3;
+}
+
+static int cmd_history(int argc, char **argv)
+{
+    char path[PATH_MAX] = "out/history.sqlite";
+    const char *kpi = NULL;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (strcmp(a, "--history") && strcmp(a, "--out") && strcmp(a, "--kpi"))
+            return usage_error("history: unknown option or argument '%s'", a);
+        if (!v || !*v)
+            return usage_error("option %s needs a value", a);
+        if (!strcmp(a, "--kpi"))
+            kpi = v;
+        else if (snprintf(path, sizeof path, !strcmp(a, "--out") ? "%s/history.sqlite" : "%s", v) >= (int)sizeof path)
+            return usage_error("path too long: %s", v);
+        i++;
+    }
+    lua_State *L = luaL_newstate();
+    if (!L) {
+        fputs("segmint: cannot create the Lua state (out of memory)\n", stderr);
+        return EXIT_RECIPE;
+    }
+    luaL_openlibs(L);
+    lua_pushcfunction(L, history_protected);
+    lua_pushstring(L, path);
+    if (kpi)
+        lua_pushstring(L, kpi);
+    else
+        lua_pushnil(L);
+    int code = 0;
+    if (lua_pcall(L, 2, 3, 0) != LUA_OK) {
+        fprintf(stderr, "segmint: error: %s\n", lua_tostring(L, -1) ? lua_tostring(L, -1) : "(no message)");
+        code = EXIT_RECIPE;
+    } else if (lua_isstring(L, -3)) {
+        fputs(lua_tostring(L, -3), stdout);
+    } else {
+        fprintf(stderr, "segmint: %s\n", lua_tostring(L, -2) ? lua_tostring(L, -2) : "(no message)");
+        code = (int)luaL_optinteger(L, -1, EXIT_RECIPE);
+    }
+    lua_close(L);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     host_options o;
@@ -698,6 +766,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(o.command, "version") || !strcmp(o.command, "--version"))
         return cmd_version();
+    if (!strcmp(o.command, "history"))
+        return cmd_history(argc, argv);
     int is_run = !strcmp(o.command, "run"), is_check = !strcmp(o.command, "check");
     int is_demo = !strcmp(o.command, "demo"), is_gen = !strcmp(o.command, "generate");
     if (!is_run && !is_check && !is_demo && !is_gen)

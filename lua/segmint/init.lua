@@ -129,6 +129,23 @@ M.feature_name = models.feature_name
 -- sg.cross_validate(spec, ds [, { k = 5, seed = 42 }]) -> per-fold and mean metrics
 M.cross_validate = models.cross_validate
 
+local kpis = require "segmint.kpis"
+local kpi_alerts = require "segmint.kpi_alerts"
+
+-- sg.kpi_rules(rule_table) -> a linted KPI set (raises on errors)
+M.kpi_rules = kpis.new
+-- sg.kpis(rule_table, { transactions, customers, columns, as_of, inactive_days, period_months | period_days,
+--   campaigns, campaign_columns, clv }) -> { as_of, kpis = {...}, skipped = {...} } (see kpis.lua)
+function M.kpis(tbl, opts) return kpis.new(tbl):compute(M, opts) end
+-- sg.kpi_dataset(result) -> the KPI results as a dataset (for kpis.csv)
+function M.kpi_dataset(result) return kpis.to_dataset(M, result) end
+-- sg.basket_change(tx, { columns, as_of, period_days, drop }) -> the basket comparison
+function M.basket_change(tx, opts) return kpi_alerts.basket_change(M, tx, opts) end
+-- sg.alerts(alert_rules, { transactions, customers, columns, as_of }) -> inactive, basket, churn, satisfaction
+function M.alerts(tbl, opts) return kpi_alerts.alerts(M, tbl, opts) end
+-- sg.history_open(path [, { write = true }]) -> run history | nil, message (see history.lua)
+M.history_open = require("segmint.history").setup(M, core)
+
 -- sg.analysis(config): the default pipeline (see analysis.lua)
 function M.analysis(cfg)
   return require("segmint.analysis").run(M, cfg)
@@ -169,6 +186,7 @@ function M.lint_rule_file(name, value)
     return campaigns.lint(value)
   end
   if base:match("^clusters") then return clusters.lint(value) end
+  if base:match("^kpis") then return kpis.lint(value) end
   return nil
 end
 

@@ -1,0 +1,504 @@
+/* Customer activity over periods (see activity.h for the definitions).
+ *
+ * Rows are grouped by customer into one array of purchase times (counting
+ * sort: a string customer's index is its dictionary code, other types go
+ * through a key map), each customer's times are sorted, and one walk over
+ * them finds the runs of activity: a run starts with a purchase after a
+ * lapse and lasts while each purchase comes less than K after the one
+ * before; it covers the open interval (run start, last purchase + K).
+ * Per run, the bounds it covers are added to a difference array (active
+ * counts); its lapse is a churn in the period holding it when the run
+ * started before that period.  Per purchase, the first one in a period
+ * marks a buyer, a new customer, or a reactivation (the previous purchase
+ * K or more before the period's start). */
+#include "activity.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "datetime.h"
+#include "keymap.h"
+#include "mem.h"
+
+void sg_activity_free(sg_activity *a)
+{
+    if (!a)
+        return;
+    sg_free(a->bounds);
+    sg_free(a->active_start);
+    sg_free(a->revenue);
+    memset(a, 0, sizeof *a);
+}
+
+/* smallest i with b[i] >= t (n when none) */
+static size_t lower(const int64_t *b, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* smallest i with b[i] > t (n when none) */
+static size_t upper(const int64_t *b, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+typedef struct tpair {
+    int64_t t;
+    uint32_t row;
+} tpair;
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const tpair *x = a, *y = b;
+    if (x->t != y->t)
+        return (x->t > y->t) - (x->t < y->t);
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct walk {
+    const int64_t *b;     /* bounds */
+    size_t nb;            /* P + 1 */
+    int64_t K;
+    int64_t *diff_active; /* P + 2 */
+    int64_t *diff_known;  /* P + 2 */
+    sg_activity *out;
+    const sg_column *invoice, *amount, *satisfaction;   /* optional */
+    uint64_t *keys;       /* scratch for invoice keys */
+    size_t nkeys_cap;
+    tpair *pairs;         /* scratch for sorting a customer's rows */
+    size_t npairs_cap;
+} walk;
+
+/* One run (start, lapse): active at the bounds strictly inside it; a churn
+ * in the period holding the lapse if the run began before that period. */
+static void run_done(walk *w, int64_t start, int64_t lapse)
+{
+    size_t P = w->nb - 1;
+    size_t from = upper(w->b, w->nb, start), to = lower(w->b, w->nb, lapse);
+    if (from < to) {
+        w->diff_active[from]++;
+        w->diff_active[to]--;
+    }
+    /* the lapse falls in (b_j, b_{j+1}] with j = to - 1 */
+    if (to >= 1 && to <= P) {
+        size_t j = to - 1;
+        if (start < w->b[j])
+            w->out->churned[j]++;
+    }
+}
+
+static int grow_scratch(void **p, size_t *cap, size_t need, size_t width)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 64;
+    while (nc < need)
+        nc *= 2;
+    void *q = sg_realloc(*p, nc * width);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+/* Revenue, invoices and satisfaction of one customer's rows in period j. */
+static int period_rows(walk *w, size_t j, const uint32_t *rows, size_t n)
+{
+    sg_activity *o = w->out;
+    double v;
+    for (size_t i = 0; i < n; i++) {
+        if (w->amount && sg_num_value(w->amount, rows[i], &v) == 0)
+            o->revenue[j] += v;
+        if (w->satisfaction && sg_num_value(w->satisfaction, rows[i], &v) == 0) {
+            o->satisfaction_sum[j] += v;
+            o->satisfaction_n[j]++;
+        }
+    }
+    if (!w->invoice)
+        return 0;
+    if (grow_scratch((void **)&w->keys, &w->nkeys_cap, n, sizeof *w->keys))
+        return -1;
+    size_t nk = 0;
+    int missing = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sg_any_key(w->invoice, rows[i], &w->keys[nk]))
+            missing = 1;
+        else
+            nk++;
+    }
+    if (nk > 16) {
+        qsort(w->keys, nk, sizeof *w->keys, cmp_u64);
+    } else {
+        for (size_t i = 1; i < nk; i++) {   /* a few keys: insertion sort */
+            uint64_t k = w->keys[i];
+            size_t m = i;
+            for (; m > 0 && w->keys[m - 1] > k; m--)
+                w->keys[m] = w->keys[m - 1];
+            w->keys[m] = k;
+        }
+    }
+    int64_t distinct = missing;
+    for (size_t i = 0; i < nk; i++)
+        if (i == 0 || w->keys[i] != w->keys[i - 1])
+            distinct++;
+    o->invoices[j] += distinct;
+    if (distinct >= 2)
+        o->repeat_buyers[j]++;
+    return 0;
+}
+
+static int walk_customer(walk *w, const int64_t *t, const uint32_t *rows, size_t n)
+{
+    size_t P = w->nb - 1;
+    w->diff_known[upper(w->b, w->nb, t[0])]++;
+    int64_t run_start = t[0];
+    size_t last_period = SIZE_MAX, up = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && t[i] - t[i - 1] >= w->K) {
+            run_done(w, run_start, t[i - 1] + w->K);
+            run_start = t[i];
+        }
+        while (up < w->nb && w->b[up] <= t[i])   /* times ascend: up = upper(b, t[i]) */
+            up++;
+        if (up == 0 || up > P)
+            continue;           /* before the first bound (or at the last) */
+        size_t j = up - 1;      /* b_j <= t < b_{j+1} */
+        if (j == last_period)
+            continue;
+        last_period = j;
+        w->out->buyers[j]++;
+        if (i == 0)
+            w->out->new_customers[j]++;
+        else if (w->b[j] - t[i - 1] >= w->K)
+            w->out->reactivated[j]++;   /* t[i-1] is the last purchase before b_j */
+        size_t m = i + 1;
+        while (m < n && t[m] < w->b[j + 1])
+            m++;
+        if (period_rows(w, j, rows + i, m - i))
+            return -1;
+    }
+    run_done(w, run_start, t[n - 1] + w->K);
+    return 0;
+}
+
+static int alloc_out(sg_activity *out, const int64_t *bounds, size_t nb)
+{
+    size_t P = nb - 1, m = P ? P : 1;
+    memset(out, 0, sizeof *out);
+    out->nperiods = P;
+    out->bounds = sg_malloc(nb * sizeof *out->bounds);
+    int64_t *block = sg_calloc(10 * m, sizeof *block);
+    double *dblock = sg_calloc(2 * m, sizeof *dblock);
+    if (!out->bounds || !block || !dblock) {
+        sg_free(out->bounds);
+        sg_free(block);
+        sg_free(dblock);
+        out->bounds = NULL;
+        return -1;
+    }
+    memcpy(out->bounds, bounds, nb * sizeof *bounds);
+    out->active_start = block;
+    out->active_end = block + P;
+    out->churned = block + 2 * P;
+    out->inactive_start = block + 3 * P;
+    out->reactivated = block + 4 * P;
+    out->new_customers = block + 5 * P;
+    out->buyers = block + 6 * P;
+    out->invoices = block + 7 * P;
+    out->repeat_buyers = block + 8 * P;
+    out->satisfaction_n = block + 9 * P;
+    out->revenue = dblock;
+    out->satisfaction_sum = dblock + P;
+    return 0;
+}
+
+void sg_activity_options_init(sg_activity_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->inactive_days = 90;
+}
+
+static int optional_column(const sg_table *tx, const char *name, const char *role, int numeric,
+                           const sg_column **out, sg_error *err)
+{
+    *out = NULL;
+    if (!name)
+        return 0;
+    const sg_column *c = sg_table_col(tx, name);
+    if (!c)
+        return sg_error_set(err, SG_EINVAL, "activity: no %s column '%s'", role, name);
+    if (numeric && !(c->type == SG_INT64 || c->type == SG_DOUBLE || c->type == SG_BOOL))
+        return sg_error_set(err, SG_EINVAL, "activity: the %s column '%s' is %s, not a number", role, name,
+                            sg_type_name(c->type));
+    *out = c;
+    return 0;
+}
+
+int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const int64_t *bounds,
+                        size_t nbounds, sg_activity *out, sg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const sg_column *cust = sg_table_col(tx, o->customer ? o->customer : "");
+    const sg_column *date = sg_table_col(tx, o->date ? o->date : "");
+    const sg_column *inv, *amt, *sat;
+    if (!cust)
+        return sg_error_set(err, SG_EINVAL, "activity: no customer column '%s'", o->customer ? o->customer : "");
+    if (!date || date->type != SG_DATETIME)
+        return sg_error_set(err, SG_EINVAL, "activity: '%s' is not a datetime column", o->date ? o->date : "");
+    if (optional_column(tx, o->invoice, "invoice", 0, &inv, err) ||
+        optional_column(tx, o->amount, "amount", 1, &amt, err) ||
+        optional_column(tx, o->satisfaction, "satisfaction", 1, &sat, err))
+        return err->code;
+    if (o->inactive_days < 0 || o->inactive_days > 36500)
+        return sg_error_set(err, SG_EINVAL, "activity: inactive_days must be from 0 to 36500, got %d",
+                            o->inactive_days);
+    if (nbounds < 2)
+        return sg_error_set(err, SG_EINVAL, "activity: at least two bounds (one period) are needed");
+    for (size_t i = 1; i < nbounds; i++)
+        if (bounds[i] <= bounds[i - 1])
+            return sg_error_set(err, SG_EINVAL, "activity: period bounds must be ascending");
+    if (tx->nrows >= UINT32_MAX)
+        return sg_error_set(err, SG_EINVAL, "activity: at most %u rows", (unsigned)UINT32_MAX - 1);
+
+    size_t n = tx->nrows, P = nbounds - 1;
+    int64_t last = bounds[P];
+    const int64_t *dv = sg_column_i64(date);
+    int is_str = cust->type == SG_STRING;
+    size_t ncust = is_str ? sg_dict_size(cust->dict) : 0;
+    uint32_t *row_cust = sg_malloc((n ? n : 1) * sizeof *row_cust);
+    uint32_t *count = NULL, *rows = NULL;
+    size_t *start = NULL;
+    int64_t *times = NULL, *diff = NULL, *before = NULL;
+    sg_keymap map;
+    memset(&map, 0, sizeof map);
+    walk w;
+    memset(&w, 0, sizeof w);
+    int rc = SG_ENOMEM;
+    if (!row_cust || (!is_str && sg_keymap_alloc(&map, 12)))
+        goto done;
+
+    /* 1. each row's customer index (UINT32_MAX: not stored).  Of the rows
+     * before the first bound only each customer's latest matters (it
+     * decides the status at b_0 and that the customer is not new): it is
+     * kept in `before`, the rows themselves are not stored. */
+    size_t used = 0, stored = 0, missing = 0, after = 0, cap = 0;
+    int64_t first = bounds[0];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key;
+        if (sg_column_is_na(date, i) || sg_any_key(cust, i, &key)) {
+            row_cust[i] = UINT32_MAX;
+            missing++;
+            continue;
+        }
+        if (dv[i] > last) {
+            row_cust[i] = UINT32_MAX;
+            after++;
+            continue;
+        }
+        uint32_t k;
+        if (is_str) {
+            k = (uint32_t)key;
+        } else {
+            k = sg_keymap_add(&map, key, (uint32_t)ncust);
+            if (k == SG_KEYMAP_NONE)
+                goto done;
+            if (k == ncust)
+                ncust++;
+        }
+        if (k >= cap) {
+            size_t nc = cap ? cap : 1024;
+            while (nc <= k)
+                nc *= 2;
+            if (is_str && nc < sg_dict_size(cust->dict))
+                nc = sg_dict_size(cust->dict);
+            int64_t *nbf = sg_realloc(before, nc * sizeof *before);
+            if (!nbf)
+                goto done;
+            for (size_t c = cap; c < nc; c++)
+                nbf[c] = INT64_MIN;
+            before = nbf;
+            cap = nc;
+        }
+        used++;
+        if (dv[i] < first) {
+            if (dv[i] > before[k] || before[k] == INT64_MIN)
+                before[k] = dv[i];
+            row_cust[i] = UINT32_MAX;
+            continue;
+        }
+        row_cust[i] = k;
+        stored++;
+    }
+    /* 2. counting sort of the rows by customer (the latest earlier
+     * purchase first, with no row) */
+    count = sg_calloc(ncust + 1, sizeof *count);
+    start = sg_malloc((ncust + 1) * sizeof *start);
+    times = sg_malloc((stored + ncust + 1) * sizeof *times);
+    rows = sg_malloc((stored + ncust + 1) * sizeof *rows);
+    diff = sg_calloc(2 * (P + 2), sizeof *diff);
+    if (!count || !start || !times || !rows || !diff || alloc_out(out, bounds, nbounds))
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        if (row_cust[i] != UINT32_MAX)
+            count[row_cust[i]]++;
+    size_t acc = 0;
+    for (size_t c = 0; c < ncust; c++) {
+        start[c] = acc;
+        if (c < cap && before[c] != INT64_MIN) {
+            times[acc] = before[c];
+            rows[acc] = UINT32_MAX;
+            acc++;
+        }
+        acc += count[c];
+        count[c] = (uint32_t)(acc - start[c] - count[c]);   /* slots filled so far */
+    }
+    start[ncust] = acc;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = row_cust[i];
+        if (c != UINT32_MAX) {
+            size_t at = start[c] + count[c]++;
+            times[at] = dv[i];
+            rows[at] = (uint32_t)i;
+        }
+    }
+    sg_free(row_cust);
+    row_cust = NULL;
+
+    /* 3. walk each customer's rows in time order */
+    w.b = bounds;
+    w.nb = nbounds;
+    w.K = ((int64_t)o->inactive_days + 1) * 86400;
+    w.diff_active = diff;
+    w.diff_known = diff + P + 2;
+    w.out = out;
+    w.invoice = inv;
+    w.amount = amt;
+    w.satisfaction = sat;
+    size_t customers = 0;
+    for (size_t c = 0; c < ncust; c++) {
+        int64_t *t = times + start[c];
+        uint32_t *r = rows + start[c];
+        size_t k = start[c + 1] - start[c];
+        if (k == 0)
+            continue;
+        customers++;
+        size_t i = 1;
+        while (i < k && t[i] >= t[i - 1])
+            i++;
+        if (i < k) {
+            if (grow_scratch((void **)&w.pairs, &w.npairs_cap, k, sizeof *w.pairs))
+                goto done;
+            for (size_t m = 0; m < k; m++) {
+                w.pairs[m].t = t[m];
+                w.pairs[m].row = r[m];
+            }
+            qsort(w.pairs, k, sizeof *w.pairs, cmp_pair);
+            for (size_t m = 0; m < k; m++) {
+                t[m] = w.pairs[m].t;
+                r[m] = w.pairs[m].row;
+            }
+        }
+        if (walk_customer(&w, t, r, k))
+            goto done;
+    }
+    /* 4. active and known customers at each bound */
+    int64_t active = 0, known = 0;
+    for (size_t i = 0; i <= P; i++) {
+        active += w.diff_active[i];
+        known += w.diff_known[i];
+        if (i < P) {
+            out->active_start[i] = active;
+            out->inactive_start[i] = known - active;
+        }
+        if (i > 0)
+            out->active_end[i - 1] = active;
+    }
+    out->customers = customers;
+    out->rows_used = used;
+    out->rows_missing = missing;
+    out->rows_after = after;
+    rc = 0;
+done:
+    sg_free(row_cust);
+    sg_free(count);
+    sg_free(start);
+    sg_free(times);
+    sg_free(rows);
+    sg_free(diff);
+    sg_free(before);
+    sg_free(w.keys);
+    sg_free(w.pairs);
+    sg_keymap_free(&map);
+    if (rc) {
+        sg_activity_free(out);
+        return sg_error_nomem(err);
+    }
+    return 0;
+}
+
+int sg_activity_month_bounds(const sg_table *tx, const char *date, int64_t as_of, int64_t **bounds,
+                             size_t *nbounds, sg_error *err)
+{
+    *bounds = NULL;
+    *nbounds = 0;
+    const sg_column *d = sg_table_col(tx, date ? date : "");
+    if (!d || d->type != SG_DATETIME)
+        return sg_error_set(err, SG_EINVAL, "activity: '%s' is not a datetime column", date ? date : "");
+    const int64_t *v = sg_column_i64(d);
+    int64_t first = 0;
+    int have = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (!sg_column_is_na(d, i) && v[i] <= as_of && (!have || v[i] < first)) {
+            first = v[i];
+            have = 1;
+        }
+    int64_t y, ly;
+    unsigned m, day, lm, lday;
+    int64_t fd = first >= 0 ? first / 86400 : -((-first + 86399) / 86400);
+    int64_t ld = as_of >= 0 ? as_of / 86400 : -((-as_of + 86399) / 86400);
+    sg_civil_from_days(fd, &y, &m, &day);
+    sg_civil_from_days(ld, &ly, &lm, &lday);
+    (void)day;
+    (void)lday;
+    /* months from (y, m) to the last month start <= as_of */
+    int64_t months = have ? (ly - y) * 12 + (int64_t)lm - (int64_t)m : -1;
+    if (months < 0)
+        months = -1;
+    size_t nb = (size_t)(months + 1);
+    int64_t *b = sg_malloc((nb ? nb : 1) * sizeof *b);
+    if (!b)
+        return sg_error_nomem(err);
+    for (size_t k = 0; k < nb; k++) {
+        b[k] = sg_days_from_civil(y, m, 1) * 86400;
+        if (++m == 13) {
+            m = 1;
+            y++;
+        }
+    }
+    *bounds = b;
+    *nbounds = nb;
+    return 0;
+}

@@ -1,0 +1,120 @@
+-- The basket comparison and the alerts of the executive summary, on the
+-- activity walk of the core (core/activity.c):
+--
+--   local b = sg.basket_change(clean, { columns = cols, as_of = "2011-12-10", period_days = 90 })
+--   local a = sg.alerts(require "rules.alerts", { transactions = clean, customers = customers,
+--                                               columns = cols, as_of = "2011-12-10" })
+-- Definitions: docs/analysis.md, "KPIs and alerts".
+local kpis = require "segmint.kpis"
+
+local M = {}
+
+local split_time, fmt_time = kpis.time_of, kpis.text_of
+
+local function columns_of(opts)
+  local c = opts.columns or {}
+  return { customer = opts.customer or c.customer, date = opts.date or c.date, invoice = opts.invoice or c.invoice,
+           amount = opts.amount or c.amount or "amount" }
+end
+
+-- sg.basket_change(tx, { columns = {customer, date, invoice, amount}, as_of, period_days = 90, drop = 0.20 })
+--   -> { current, previous, change, alert, period_start, period_end, previous_start, previous_end, days }
+-- The average basket (revenue / invoices) of the last period_days before
+-- as_of against the period_days before those; the alert fires when it fell
+-- by more than `drop`.
+function M.basket_change(sg, tx, opts)
+  opts = opts or {}
+  local cols = columns_of(opts)
+  for _, role in ipairs({ "customer", "date", "invoice" }) do
+    if not cols[role] then error(string.format("basket_change: columns.%s is required", role), 2) end
+  end
+  local days = opts.period_days or 90
+  if type(days) ~= "number" or days < 1 or days ~= math.floor(days) then
+    error("basket_change: period_days must be a whole number of days", 2)
+  end
+  local drop = opts.drop or 0.20
+  local e = opts.as_of and split_time(sg, opts.as_of) or
+    sg.time(select(2, sg.activity_series(tx, { customer = cols.customer, date = cols.date,
+      bounds = { "1970-01-01", "1970-01-02" } })).as_of or error("basket_change: the transactions have no dates", 2))
+  local b = { e - 2 * days * 86400, e - days * 86400, e }
+  local ds = sg.activity_series(tx, { customer = cols.customer, date = cols.date, invoice = cols.invoice,
+    amount = cols.amount, bounds = { fmt_time(sg, b[1]), fmt_time(sg, b[2]), fmt_time(sg, b[3]) } })
+  local prev, cur = ds:row(1), ds:row(2)
+  local r = { current = cur.average_basket, previous = prev.average_basket, days = days, drop = drop,
+    period_start = fmt_time(sg, b[2]), period_end = fmt_time(sg, b[3]),
+    previous_start = fmt_time(sg, b[1]), previous_end = fmt_time(sg, b[2]),
+    invoices = cur.invoices, previous_invoices = prev.invoices }
+  if r.current and r.previous and r.previous > 0 then
+    r.change = r.current / r.previous - 1
+    r.alert = r.change < -drop
+  else
+    r.alert = false
+  end
+  return r
+end
+
+local ALERT_DEFAULTS = { inactive_days = 90, period_days = 90, basket_drop = 0.20, monthly_churn = 0.05,
+                         min_satisfaction = 4 }
+
+-- sg.alerts(alert_rules, { transactions, customers, columns, as_of }) ->
+--   { inactive, basket, churn, satisfaction (nil without a satisfaction column), series }
+function M.alerts(sg, rules_tbl, opts)
+  opts = opts or {}
+  local a = {}
+  for k, v in pairs(ALERT_DEFAULTS) do a[k] = v end
+  for k, v in pairs(rules_tbl or {}) do a[k] = v end
+  if type(a.min_satisfaction) ~= "number" then error("alerts: min_satisfaction must be a number", 2) end
+  local tx = opts.transactions
+  if not tx then error("alerts: 'transactions' (the clean transactions) is required", 2) end
+  local cols = columns_of(opts)
+  for _, role in ipairs({ "customer", "date" }) do
+    if not cols[role] then error(string.format("alerts: columns.%s is required", role), 2) end
+  end
+  local out = {}
+  -- inactive customers
+  local cu = opts.customers
+  if cu and cu:has("recency_days") then
+    local n = #cu:filter(string.format("recency_days > %d", math.floor(a.inactive_days)))
+    out.inactive = { count = n, share = #cu > 0 and n / #cu or 0, days = a.inactive_days, alert = n > 0 }
+  end
+  -- the monthly series and its latest whole month
+  local sat = opts.columns and opts.columns.satisfaction
+  if sat and not (tx and tx:has(sat)) then sat = nil end
+  local series, info = sg.activity_series(tx, { customer = cols.customer, date = cols.date,
+    invoice = cols.invoice, amount = tx:has(cols.amount) and cols.amount or nil, satisfaction = sat,
+    inactive_days = a.inactive_days, as_of = opts.as_of })
+  out.series = series
+  local last = #series > 0 and series:row(#series) or nil
+  out.churn = { threshold = a.monthly_churn, alert = false, inactive_days = a.inactive_days }
+  if last then
+    out.churn.month = last.period_start:sub(1, 7)
+    out.churn.rate = last.churn_rate
+    out.churn.active_start = last.active_start
+    out.churn.churned = last.churned
+    out.churn.reactivation_rate = last.reactivation_rate
+    out.churn.alert = last.churn_rate ~= nil and last.churn_rate > a.monthly_churn
+  end
+  -- the basket
+  if cols.invoice then
+    out.basket = M.basket_change(sg, tx, { columns = cols, as_of = opts.as_of or info.as_of,
+      period_days = a.period_days, drop = a.basket_drop })
+  end
+  -- satisfaction: only when a column is mapped
+  if sat then
+    local e = split_time(sg, opts.as_of or info.as_of)
+    local d = a.period_days * 86400
+    local ds = sg.activity_series(tx, { customer = cols.customer, date = cols.date, satisfaction = sat,
+      bounds = { fmt_time(sg, e - 2 * d), fmt_time(sg, e - d), fmt_time(sg, e) } })
+    local cur, prev = ds:row(2), ds:row(1)
+    out.satisfaction = { current = cur.satisfaction, previous = prev.satisfaction, ratings = cur.satisfaction_n,
+      threshold = a.min_satisfaction, days = a.period_days,
+      alert = cur.satisfaction ~= nil and cur.satisfaction < a.min_satisfaction }
+  elseif opts.columns and opts.columns.satisfaction and cu and cu:has(opts.columns.satisfaction) then
+    local mean = cu:stats(opts.columns.satisfaction).mean
+    out.satisfaction = { current = mean, threshold = a.min_satisfaction,
+      alert = mean ~= nil and mean < a.min_satisfaction }
+  end
+  return out
+end
+
+return M

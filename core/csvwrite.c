@@ -25,6 +25,7 @@ typedef struct out {
     size_t len, cap;
     int err;      /* errno of the first failed write, 0 when none */
     char delim;
+    char decimal; /* the decimal mark of numbers with a fraction ('.' or ',') */
 } out;
 
 static void out_flush(out *o)
@@ -234,6 +235,10 @@ static void out_value(out *o, const sg_column *c, size_t i, int one_col)
         n = format_f64_fast(sg_column_f64(c)[i], buf);
         if (n == 0)
             n = sg_column_format(c, i, buf, sizeof buf);
+        if (o->decimal != '.')
+            for (size_t k = 0; k < n; k++)
+                if (buf[k] == '.')
+                    buf[k] = o->decimal;
         break;
     }
     out_field(o, buf, n, one_col);
@@ -272,14 +277,18 @@ static void *format_block(void *arg)
 
 /* Writes everything to f; 0, SG_EINVAL, SG_ENOMEM, or SG_EIO with *eno
  * set to the errno of the failure.  Messages are left to the callers. */
-static int write_all(const sg_table *t, FILE *f, char delim, int *eno)
+static int write_all(const sg_table *t, FILE *f, const sg_csv_write_options *wo, int *eno)
 {
-    if (delim == '"' || delim == '\n' || delim == '\r' || delim == '\0')
+    char delim = wo->delim;
+    if (delim == '"' || delim == '\n' || delim == '\r' || delim == '\0' || delim == wo->decimal ||
+        (wo->decimal != '.' && wo->decimal != ','))
         return SG_EINVAL;
-    out o = { f, sg_malloc(OUT_BUF), 0, OUT_BUF, 0, delim };
+    out o = { f, sg_malloc(OUT_BUF), 0, OUT_BUF, 0, delim, wo->decimal };
     if (!o.buf)
         return SG_ENOMEM;
     errno = 0;
+    if (wo->bom)
+        out_bytes(&o, "\xEF\xBB\xBF", 3);
     int one_col = t->ncols == 1;
     for (size_t j = 0; j < t->ncols; j++) {
         if (j)
@@ -287,7 +296,7 @@ static int write_all(const sg_table *t, FILE *f, char delim, int *eno)
         out_field(&o, t->cols[j]->name, strlen(t->cols[j]->name), one_col);
     }
     out_char(&o, '\n');
-    block_job job = { t, { NULL, NULL, 0, 0, 0, delim }, 0, 0 };
+    block_job job = { t, { NULL, NULL, 0, 0, 0, delim, wo->decimal }, 0, 0 };
     int threaded = t->nrows >= 2 * BLOCK_ROWS && (job.mem.buf = sg_malloc(OUT_BUF)) != NULL;
     job.mem.cap = threaded ? OUT_BUF : 0;
     size_t i = 0;
@@ -327,7 +336,8 @@ static int report(int rc, const char *path, int eno, sg_error *err)
     switch (rc) {
     case 0: return 0;
     case SG_EINVAL:
-        return sg_error_set(err, SG_EINVAL, "write_csv: the delimiter cannot be a quote, CR, LF or NUL");
+        return sg_error_set(err, SG_EINVAL, "write_csv: the delimiter cannot be a quote, CR, LF, NUL or the "
+                            "decimal mark, and the decimal mark must be '.' or ','");
     case SG_ENOMEM: return sg_error_nomem(err);
     default:
         if (path)
@@ -339,13 +349,22 @@ static int report(int rc, const char *path, int eno, sg_error *err)
 int sg_table_write_csv_stream(const sg_table *t, FILE *f, char delim, sg_error *err)
 {
     int eno = 0;
-    int rc = write_all(t, f, delim, &eno);   /* before eno is read */
+    sg_csv_write_options wo = { delim, '.', 0 };
+    int rc = write_all(t, f, &wo, &eno);   /* before eno is read */
     return report(rc, NULL, eno, err);
 }
 
 int sg_table_write_csv(const sg_table *t, const char *path, char delim, sg_error *err)
 {
-    if (delim == '"' || delim == '\n' || delim == '\r' || delim == '\0')
+    sg_csv_write_options wo = { delim, '.', 0 };
+    return sg_table_write_csv_opts(t, path, &wo, err);
+}
+
+int sg_table_write_csv_opts(const sg_table *t, const char *path, const sg_csv_write_options *wo, sg_error *err)
+{
+    char delim = wo->delim;
+    if (delim == '"' || delim == '\n' || delim == '\r' || delim == '\0' || delim == wo->decimal ||
+        (wo->decimal != '.' && wo->decimal != ','))
         return report(SG_EINVAL, path, 0, err);
     size_t plen = strlen(path);
     char *tmp = sg_malloc(plen + 48);
@@ -374,7 +393,7 @@ int sg_table_write_csv(const sg_table *t, const char *path, char delim, sg_error
         close(fd);
         rc = SG_EIO;
     } else {
-        rc = write_all(t, f, delim, &eno);
+        rc = write_all(t, f, wo, &eno);
         if (fclose(f) != 0 && rc == 0) {
             eno = errno;
             rc = SG_EIO;

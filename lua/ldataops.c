@@ -402,16 +402,35 @@ static int l_sort(lua_State *L)
 
 /* ---- output ---- */
 
-/* ds:write_csv(path [, { delim = ";" }]) -> true, or raises */
+/* ds:write_csv(path [, { delim = ";", decimal = ",", bom = true, excel = true }]) -> true, or raises.
+ * excel = true: what Excel in a French (or other comma-decimal) locale opens
+ * as a table: ';', decimal commas and a UTF-8 byte order mark. */
 static int l_write_csv(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
-    const char *path = sgl_check_write_path(L, 2);
-    const char *delim = sgl_opt_string(L, 3, "delim", ",");
+    int o = sgl_check_options(L, 3);
+    int excel = 0;
+    if (o) {
+        sgl_rawfield(L, o, "excel");
+        excel = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    const char *delim = sgl_opt_string(L, o, "delim", excel ? ";" : ",");
+    const char *decimal = sgl_opt_string(L, o, "decimal", excel ? "," : ".");
+    int bom = excel;
+    if (o) {
+        if (sgl_rawfield(L, o, "bom") != LUA_TNIL)
+            bom = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
     if (strlen(delim) != 1)
         return luaL_error(L, "write_csv: 'delim' must be one character");
+    if (strcmp(decimal, ".") != 0 && strcmp(decimal, ",") != 0)
+        return luaL_error(L, "write_csv: 'decimal' must be \".\" or \",\"");
+    const char *path = sgl_check_write_path(L, 2);
+    sg_csv_write_options wo = { delim[0], decimal[0], bom };
     sg_error err;
-    if (sg_table_write_csv(t, path, delim[0], &err) != 0)
+    if (sg_table_write_csv_opts(t, path, &wo, &err) != 0)
         return sgl_raise(L, &err);
     lua_pushboolean(L, 1);
     return 1;

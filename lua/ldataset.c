@@ -138,6 +138,11 @@ const char *sgl_check_write_path(lua_State *L, int idx)
     return apply_policy(L, idx, SG_REG_WRITE_POLICY, NULL);
 }
 
+const char *sgl_check_update_path(lua_State *L, int idx)
+{
+    return apply_policy(L, idx, SG_REG_WRITE_POLICY, "a");
+}
+
 const char *sgl_check_write_dir(lua_State *L, int idx)
 {
     return apply_policy(L, idx, SG_REG_WRITE_POLICY, "dir");

@@ -54,7 +54,9 @@ static int history_tostring(lua_State *L)
 static int l_history_open(lua_State *L)
 {
     int writable = lua_toboolean(L, 2);
-    const char *path = writable ? sgl_check_write_path(L, 1) : luaL_checkstring(L, 1);
+    /* a run updates a copy of the database in its staging folder, published
+     * with its other outputs (a failed run leaves the history unchanged) */
+    const char *path = writable ? sgl_check_update_path(L, 1) : sgl_check_read_path(L, 1);
     sgl_history *b = lua_newuserdatauv(L, sizeof *b, 0);
     b->h = NULL;
     luaL_setmetatable(L, SG_HISTORY_MT);

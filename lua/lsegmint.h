@@ -46,6 +46,9 @@ void sgl_push_value(lua_State *L, const sg_column *c, size_t i);
  * staging folder's copy: see core/outdir.h). */
 const char *sgl_check_write_path(lua_State *L, int idx);
 const char *sgl_check_write_dir(lua_State *L, int idx);
+/* For a file updated in place (a database): the staged copy of its current
+ * content (kind "a" of the write policy). */
+const char *sgl_check_update_path(lua_State *L, int idx);
 /* Applies the read policy to the path at idx: the run's own staged copy
  * when it wrote that path earlier.  Returns the path to open. */
 const char *sgl_check_read_path(lua_State *L, int idx);

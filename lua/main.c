@@ -41,6 +41,7 @@ typedef struct host_options {
     size_t max_memory;          /* bytes, 0 = none */
     unsigned long long max_instructions;   /* 0 = none */
     unsigned long long demo_customers;     /* demo: generate this many into OUT/data first */
+    const char *history;        /* --history PATH: the run history, written in place */
     sg_outdir *outdir;          /* the run's output directory (not for check) */
     int argc;                   /* the command line, for the manifest */
     char **argv;
@@ -57,7 +58,7 @@ static lua_State *running;                   /* the state a signal handler inter
 static const char *usage_text =
     "usage:\n"
     "  segmint run RECIPE.lua [--out DIR] [--set KEY=VALUE]... [--seed N] [--quiet]\n"
-    "                         [--max-memory MB] [--max-instructions N] [--traceback]\n"
+    "                         [--history FILE] [--max-memory MB] [--max-instructions N] [--traceback]\n"
     "  segmint demo [--out DIR] [--customers N] [--seed N] [--lang en|fr] [--quiet]\n"
     "  segmint check RECIPE.lua [--set KEY=VALUE]...\n"
     "  segmint generate --customers N [--seed N] [--days N] [--start YYYY-MM-DD] --out DIR\n"
@@ -77,6 +78,8 @@ static const char *usage_text =
     "history   lists the runs of a run history (default out/history.sqlite) with their KPI\n"
     "          trends, segment changes and main moves; --kpi NAME shows one KPI run by run\n"
     "\n"
+    "history: the default analysis appends each run to OUT/history.sqlite, published with the\n"
+    "         other outputs; --history FILE keeps it elsewhere (several --out may share it)\n"
     "limits: --max-memory MB caps the Lua heap and the datasets together (default 8192);\n"
     "        --max-instructions N caps Lua instructions (default 1e11; 0 for no limit)\n"
     "exit codes: 0 success, 1 the recipe failed, 2 bad usage, 3 bad input data\n";
@@ -418,6 +421,15 @@ static int run_protected(lua_State *L)
         lua_rawseti(L, -2, k + 1);
     }
     lua_setfield(L, -2, "argv");
+    if (o->history) {
+        char real[PATH_MAX];
+        /* an absolute path, so the recipe and the write policy agree on it */
+        if (o->history[0] != '/' && getcwd(real, sizeof real))
+            lua_pushfstring(L, "%s/%s", real, o->history);
+        else
+            lua_pushstring(L, o->history);
+        lua_setfield(L, -2, "history");
+    }
     lua_call(L, 1, 1);                            /* index 4: the sandbox */
     lua_pushvalue(L, 4);
     lua_setfield(L, LUA_REGISTRYINDEX, "segmint.sandbox");
@@ -791,6 +803,11 @@ int main(int argc, char **argv)
                 return usage_error("%s", "--out needs a directory name");
             o.out = v;
             have_out = 1;
+            i++;
+        } else if ((is_run || is_demo) && !strcmp(a, "--history")) {
+            if (!*v)
+                return usage_error("%s", "--history needs a file name");
+            o.history = v;
             i++;
         } else if (!strcmp(a, "--set")) {
             if (!strchr(v, '=') || v[0] == '=')

@@ -26,11 +26,13 @@ sg.analysis {
   segments = { rules = require "rules.segments", labels = words "segments" },
   campaigns = { rules = require "rules.campaigns", labels = words "campaigns" },
   alerts = require "rules.alerts",
+  kpis = { rules = require "rules.kpis", labels = words "kpis" },
   clusters = { rules = require "rules.clusters", labels = words "clusters", k = "auto", k_range = { 2, 8 } },
-  btyd = { model = "bgnbd", unit = "weeks", monthly_discount_rate = 0.01 },
+  btyd = { models = { "bgnbd", "mbgnbd", "pareto_nbd" }, unit = "weeks", monthly_discount_rate = 0.01 },
   models = { customers = data .. "/customers.csv", categorical = { "country", "channel", "age_band" },
              products = data .. "/products.csv", category = "category", features = words "features" },
   template = words "summary",
+  csv = { excel = params.excel == true },   -- --set excel=true: ';', decimal commas and a BOM for Excel in French
   out = out,
   seed = seed,
 }

@@ -28,10 +28,12 @@ sg.analysis {
   segments = { rules = require "rules.segments", labels = words "segments" },
   campaigns = { rules = require "rules.campaigns", labels = words "campaigns" },
   alerts = require "rules.alerts",
+  kpis = { rules = require "rules.kpis", labels = words "kpis" },
   clusters = { rules = require "rules.clusters", labels = words "clusters", k = "auto", k_range = { 2, 8 } },
-  btyd = { model = "bgnbd", unit = "days", monthly_discount_rate = 0.01 },
+  btyd = { models = { "bgnbd", "mbgnbd", "pareto_nbd" }, unit = "days", monthly_discount_rate = 0.01 },
   models = { categorical = { "Country" }, features = words "features" },
   template = words "summary",
+  csv = { excel = params.excel == true },   -- --set excel=true: ';', decimal commas and a BOM for Excel in French
   out = out,
   seed = seed,
 }

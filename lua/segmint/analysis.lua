@@ -32,9 +32,11 @@ local summary = require "segmint.summary"
 local M = {}
 
 local KNOWN = { "transactions", "read", "columns", "currency", "language", "periods", "clean", "rfm",
-  "cross_sell", "segments", "campaigns", "alerts", "clusters", "btyd", "models", "template", "steps", "out",
-  "seed", "generated", "csv" }
-local TEMPLATE_KEYS = { "language", "unassigned", "model_names", "alerts", "reasons", "text" }
+  "cross_sell", "segments", "campaigns", "alerts", "kpis", "clusters", "btyd", "models", "template", "steps",
+  "history", "label", "out", "seed", "generated", "csv" }
+local TEMPLATE_KEYS = { "language", "unassigned", "model_names", "alerts", "reasons", "text", "assumptions",
+  "campaign_words", "campaign_alerts", "status_names", "units", "btyd_names", "kpi_status", "kpi_trend",
+  "cluster_words", "moves", "kpi_now" }
 local REQUIRED_COLUMNS = { "customer", "invoice", "date", "quantity", "price" }
 
 M.run_date = summary.run_date
@@ -225,6 +227,14 @@ function M.prepare(sg, cfg)
   if cfg.out == nil then add(problems.errors, "analysis: 'out' (the output directory) is required") end
   ctx.out = cfg.out
   ctx.generated = cfg.generated or summary.run_date()
+  -- the run's time (SOURCE_DATE_EPOCH when set, for reproducible outputs)
+  local epoch = tonumber(os.getenv("SOURCE_DATE_EPOCH") or "")
+  ctx.run_time = os.date("!%Y-%m-%d %H:%M:%S", epoch and math.floor(epoch) or nil)
+  ctx.input_files = { cfg.transactions }
+  if type(cfg.models) == "table" then
+    ctx.input_files[#ctx.input_files + 1] = cfg.models.customers
+    ctx.input_files[#ctx.input_files + 1] = cfg.models.products
+  end
 
   -- language, wording, currency, periods
   local tpl = cfg.template
@@ -282,19 +292,44 @@ function M.prepare(sg, cfg)
     campaign_warnings(set, ctx.rules.segment_set, problems)
   end
 
-  -- alerts, clusters, models
+  -- alerts, KPIs, clusters, models
   ctx.rules.alerts = ruleset.alerts(cfg.alerts, seg_names, problems)
+  if cfg.kpis ~= nil then
+    local k_rules, k_labels = split_section(cfg.kpis)
+    local names = {}
+    for _, c in ipairs(camp_rules and type(camp_rules) == "table" and camps or {}) do
+      if type(c) == "table" and c.id and c.name then names[c.id] = c.name end
+    end
+    local merged_kpis = ruleset.merge_kpis(k_rules, k_labels, names, problems)
+    local kerr, kwarn = require("segmint.kpis").lint(merged_kpis)
+    for _, e in ipairs(kerr) do problems.errors[#problems.errors + 1] = e end
+    for _, w in ipairs(kwarn or {}) do problems.warnings[#problems.warnings + 1] = w end
+    if #kerr == 0 then ctx.rules.kpis = merged_kpis end
+  end
+  if cfg.history ~= nil and cfg.history ~= false and type(cfg.history) ~= "string" then
+    add(problems.errors, "analysis: 'history' must be the path of the history file, or false for none")
+  end
   if cfg.clusters ~= nil then
     if type(cfg.clusters) ~= "table" then
       add(problems.errors, "analysis: 'clusters' must be a table of settings")
     else
       local cl_rules, cl_labels = cfg.clusters.rules, cfg.clusters.labels
+      local clusters = require "segmint.clusters"
       if cl_rules == nil then add(problems.errors, "analysis: clusters.rules (the cluster naming rules) is required") end
-      local cm = ruleset.merge_clusters(cl_rules or {}, cl_labels, problems)
-      local clerr, clwarn = require("segmint.clusters").lint(cm)
-      for _, e in ipairs(clerr) do problems.errors[#problems.errors + 1] = e end
-      for _, w in ipairs(clwarn) do problems.warnings[#problems.warnings + 1] = w end
-      ctx.rules.cluster_rules = cm
+      if clusters.is_descriptive(cl_rules) then
+        -- names that describe each cluster against the average customer
+        for _, e in ipairs(clusters.check_descriptive(cl_rules, cl_labels,
+            clusters.profile_fields(cfg.clusters.profile_features or clusters.DEFAULT_FEATURES))) do
+          problems.errors[#problems.errors + 1] = e
+        end
+        ctx.rules.cluster_rules, ctx.rules.cluster_words = cl_rules, cl_labels
+      else
+        local cm = ruleset.merge_clusters(cl_rules or {}, cl_labels, problems)
+        local clerr, clwarn = clusters.lint(cm)
+        for _, e in ipairs(clerr) do problems.errors[#problems.errors + 1] = e end
+        for _, w in ipairs(clwarn) do problems.warnings[#problems.warnings + 1] = w end
+        ctx.rules.cluster_rules = cm
+      end
     end
   end
   if cfg.btyd ~= nil then
@@ -311,7 +346,10 @@ function M.prepare(sg, cfg)
     end
   end
   if cfg.models ~= nil then
-    if type(cfg.models) == "table" and cfg.models.horizon_days ~= nil then
+    if type(cfg.models) == "table" and cfg.models.at_risk ~= nil then
+      add(problems.errors, "analysis: models.at_risk is now at_risk_probability in rules/alerts.lua: one "
+        .. "definition of at risk for the summary, the report and the campaigns")
+    elseif type(cfg.models) == "table" and cfg.models.horizon_days ~= nil then
       add(problems.errors, "analysis: models.horizon_days is now horizon_days in rules/periods.lua, set once for "
         .. "every step")
     else
@@ -321,9 +359,15 @@ function M.prepare(sg, cfg)
     end
   end
   if cfg.csv ~= nil then
+    local keys = { "excel", "delim", "decimal", "bom" }
     if type(cfg.csv) ~= "table" then
       add(problems.errors, "analysis: 'csv' must be a table such as { excel = true }")
     else
+      for k in pairs(cfg.csv) do
+        local ok = false
+        for _, n in ipairs(keys) do if n == k then ok = true end end
+        if not ok then add(problems.errors, "analysis: csv.%s is not an option%s", tostring(k), hint(k, keys)) end
+      end
       ctx.csv_options = cfg.csv
     end
   end

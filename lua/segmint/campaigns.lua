@@ -64,7 +64,8 @@ M.DEFAULTS = {
 local KEYS = { name = true, target = true, exclude = true, priority = true, channel = true,
   offer = true, cost_per_contact = true, discount = true, conversion_rate = true, budget = true,
   budget_share = true, rank_by = true, allow_multiple = true, recommend = true, kpis = true,
-  description = true, top_n = true, uplift = true, margin = true, control_share = true, force = true }
+  description = true, top_n = true, uplift = true, margin = true, control_share = true, force = true,
+  id = true }
 local FILE_KEYS = { total_budget = true, window_days = true, defaults = true }
 local DEFAULTABLE = { margin = true, discount = true, cost_per_contact = true, uplift = true,
   control_share = true }
@@ -261,6 +262,9 @@ local function compile(tbl)
         rank_by = c.rank_by or M.DEFAULTS.rank_by, allow_multiple = c.allow_multiple == true,
         recommend = c.recommend, top_n = c.top_n or M.DEFAULTS.top_n, kpis = c.kpis,
         description = c.description,
+        -- what seeds the control group: the id of a rule shared by several
+        -- languages, so English and French runs hold out the same customers
+        key = type(c.id) == "string" and c.id or name,
       }
       if c.conversion_rate ~= nil and c.uplift == nil then
         camp.conversion_rate = c.conversion_rate   -- the older field, read as the response with contact
@@ -481,7 +485,8 @@ function Plan:plan(customers, opts)
   local learned = opts.learned
 
   -- the columns the plan reads, unless a predicate may read any field
-  local needed, any_when = { customer = true, segment = true, monetary = true, [basket_col] = true }, false
+  local needed, any_when = { customer = true, segment = true, segment_id = true, monetary = true,
+    [basket_col] = true }, false
   for _, s in ipairs(bplan) do
     if s.col then needed[s.col] = true end
     if s.kind == "history" then needed.frequency, needed.tenure_days = true, true end
@@ -618,16 +623,18 @@ function Plan:plan(customers, opts)
     end
     -- the control group: stratified by segment, seeded per campaign
     local segids, seglist = {}, {}
+    -- (by segment id when the table has one, so the strata do not depend on the language)
+    local function stratum(row) return tostring(row.segment_id or row.segment) end
     for _, k in ipairs(sel) do
-      local s = tostring(rows[pc[k]].segment)
+      local s = stratum(rows[pc[k]])
       if not segids[s] then segids[s] = true; seglist[#seglist + 1] = s end
     end
     table.sort(seglist)
     for i, s in ipairs(seglist) do segids[s] = i end
     local strata = {}
-    for r, k in ipairs(sel) do strata[r] = segids[tostring(rows[pc[k]].segment)] end
+    for r, k in ipairs(sel) do strata[r] = segids[stratum(rows[pc[k]])] end
     local ctl = core._campaign_control(strata, #seglist, camp.control_share,
-      (seed * 1000003 + hash32(camp.name)) & 0x7fffffffffffffff)
+      (seed * 1000003 + hash32(camp.key)) & 0x7fffffffffffffff)
     local is_ctl = {}
     for _, r in ipairs(ctl) do is_ctl[r] = true end
     local nt, nc = 0, 0
@@ -761,13 +768,16 @@ function Plan:plan(customers, opts)
     else
       up_text = string.format("%s%s points", up >= 0 and "+" or "", report.number(up * 100, 1, loc))
     end
+    local W = opts.words or {}
     plan.assumptions[p] = report.render(opts.assumptions or D.assumptions, {
-      campaign = camp.name, baseline_source = M.BASELINE_SOURCES[best] or "no data",
+      campaign = camp.name,
+      baseline_source = (W.baseline_sources or {})[best] or M.BASELINE_SOURCES[best] or "no data",
       baseline = report.percent(shown_base, loc), window_days = window, uplift = up_text,
-      uplift_source = usource == "learned" and string.format("measured results for %d of %d customers, "
-        .. "shrunk toward the rule's %s points", cr.learned, cr.eligible,
-        report.number((camp.uplift or 0) * 100, 1, loc))
-        or usource == "conversion_rate" and "from the rule's conversion rate" or "the rule's estimate",
+      uplift_source = usource == "learned" and report.render(W.uplift_learned or "measured results for {{learned}} "
+          .. "of {{eligible}} customers, shrunk toward the rule's {{prior}} points", { learned = cr.learned,
+          eligible = cr.eligible, prior = report.number((camp.uplift or 0) * 100, 1, loc) }, "uplift_learned")
+        or usource == "conversion_rate" and (W.uplift_conversion or "from the rule's conversion rate")
+        or (W.uplift_rule or "the rule's estimate"),
       margin = report.percent(camp.margin, loc, 0), discount = report.percent(camp.discount, loc, 0),
       cost_per_contact = report.money(camp.cost, currency, loc),
       control_share = report.percent(camp.control_share, loc, 0),

@@ -405,6 +405,10 @@ local function judge(out)
   end
 end
 
+-- measures that are averages over what happened in a period: a period the
+-- data cover only in part still gives them
+local AVERAGES = { average_basket = true, repeat_purchase_rate = true, satisfaction = true, response_rate = true }
+
 local function default_clv(ds)
   if not ds then return nil end
   if ds:has("predicted_clv") then return "predicted_clv" end
@@ -466,6 +470,12 @@ function Set:compute(sg, opts)
   elseif opts.period_days then default_period = { days = opts.period_days, label = opts.period_days .. " days" } end
   if default_period and default_period.months == 1 then default_period.label = "month" end
 
+  -- a period mostly before the data is not measured: its value would count
+  -- customers who did not exist yet in the data
+  if tx then
+    local first = tx:stats(ctx.columns.date).min
+    ctx.first_t = first and split_time(sg, first:sub(1, 10)) or nil
+  end
   local result = { as_of = fmt_time(sg, ctx.as_of_t), inactive_days = ctx.inactive_days, kpis = {}, skipped = {} }
   local function skip(k, why) result.skipped[#result.skipped + 1] = { name = k.name, measure = k.measure, reason = why } end
   for _, k in ipairs(self.kpis) do
@@ -529,6 +539,15 @@ function Set:compute(sg, opts)
           out.previous = period_value(k, f.rows[1], (b[2] - b[1]) / 86400, cost_prev)
           if k.measure == "active_customers" then out.previous = f.rows[2].active_start end
         end
+        -- a count or a rate over a period less than 90% covered by the data
+        -- is not measured: every customer of the first months would count as
+        -- new, and nobody as active at its start (averages are unaffected)
+        local function covered(from, to)
+          if AVERAGES[k.measure] or not ctx.first_t or from >= ctx.first_t then return true end
+          return (to - ctx.first_t) >= 0.9 * (to - from)
+        end
+        if not covered(b[1], b[2]) then out.previous, out.previous_incomplete = nil, true end
+        if not covered(b[2], b[3]) then out.value, out.incomplete = nil, true end
       end
     end
     if ok then

@@ -19,8 +19,8 @@
 -- docs/analysis.md for the context a step sees.
 local M = {}
 
-M.DEFAULT = { "load", "clean", "rfm", "segments", "btyd", "clusters", "models", "cross_sell", "campaigns",
-  "alerts", "tables", "summary", "outputs" }
+M.DEFAULT = { "load", "clean", "rfm", "segments", "btyd", "clusters", "models", "status", "cross_sell",
+  "campaigns", "kpis", "alerts", "tables", "history", "summary", "outputs", "record" }
 
 local TYPES = { number = true, string = true, boolean = true, datetime = true }
 

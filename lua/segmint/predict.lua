@@ -293,7 +293,7 @@ function M.run(sg, cfg, env)
   -- scoring every customer at as_of
   local now = feature_table(sg, e, as_of, 0)
   local scored = churn:predict(now, { column = "churn_probability" })
-  local at_risk = cfg.at_risk or 0.5
+  local at_risk = env.at_risk or cfg.at_risk or 0.5
   local risky = scored:filter(string.format("churn_probability >= %.17g", at_risk))
   local out = scored:select { "customer", "churn_probability" }
   if #risky > 0 then

@@ -58,7 +58,6 @@ M.PERIODS = {
   horizon_days = { 90, "how far ahead the models predict (churn, spend, expected purchases)", 1, 3650 },
   clv_months = { 12, "the customer lifetime value horizon", 1, 240 },
   comparison_days = { 90, "the latest period compared with the one before (average basket, recent spend)", 1, 3650 },
-  campaign_window_days = { 30, "how long a campaign's offer runs", 1, 3650 },
 }
 
 -- The named periods with their defaults; bad entries go to problems.
@@ -315,7 +314,6 @@ function M.merge_campaigns(tbl, labels, seg_names, periods, fmt, problems)
       local m = {}
       for k, v in pairs(c) do m[k] = v end
       if labels then
-        m.id = nil
         for k in pairs(CAMPAIGN_WORDING) do
           if c[k] ~= nil then
             add(problems.errors, "%scampaign '%s': wording such as '%s' belongs in %s, not in the shared rules",
@@ -347,6 +345,17 @@ function M.merge_campaigns(tbl, labels, seg_names, periods, fmt, problems)
     end
   end
   if labels then check_unknown_labels(labels, seen, "campaign", file, problems) end
+  -- the file's own settings (defaults, total_budget) come along
+  for k, v in pairs(tbl) do
+    if math.type(k) ~= "integer" then
+      if k == "window_days" then
+        add(problems.errors, "%scampaigns: the campaign window is horizon_days in rules/periods.lua, set once for "
+          .. "every step", rules.where_key(tbl, k))
+      else
+        merged[k] = v
+      end
+    end
+  end
   rules.set_origins(merged, origins)
   return merged
 end
@@ -359,11 +368,62 @@ function M.merge_clusters(tbl, labels, problems)
   return merged
 end
 
+-- ---- KPIs ----
+
+local KPI_WORDING = { [1] = true, name = true, description = true, why = true }
+
+-- KPI rules with ids plus their names -> the table segmint.kpis takes.
+-- campaign = an id (response_rate) becomes the campaign's name.
+function M.merge_kpis(tbl, labels, campaign_names, problems)
+  if type(tbl) ~= "table" then
+    add(problems.errors, "kpis: expected a list of KPIs, got %s", M.describe_value(tbl))
+    return {}
+  end
+  if labels == nil then return tbl end
+  if type(labels) ~= "table" then
+    add(problems.errors, "kpis: the labels must be a table of names by KPI id, got %s", M.describe_value(labels))
+    labels = {}
+  end
+  local file = source_name(tbl, "the KPI rules")
+  local lfile = source_name(labels, "the KPI names")
+  local merged, origins, seen = {}, {}, {}
+  for i, k in ipairs(tbl) do
+    if type(k) ~= "table" then
+      merged[i] = k
+    else
+      local id = k.id
+      local where = rules.where(tbl, i, type(id) == "string" and id or nil)
+      local m = {}
+      for f, v in pairs(k) do if f ~= "id" then m[f] = v end end
+      if type(id) ~= "string" or id == "" then
+        add(problems.errors, "%sKPI %d has no id (such as id = \"retention\")", where, i)
+      else
+        if seen[id] then add(problems.errors, "%sKPI id '%s' appears twice", where, id) end
+        seen[id] = true
+        local l = label_of(labels, id, "KPI", where, problems, lfile)
+        check_label_fields(labels, id, KPI_WORDING, "KPI", problems)
+        m.name, m.description = l.name, l.description or (type(l.raw) == "table" and l.raw.why or nil)
+        m.id = nil
+        if type(k.campaign) == "string" and campaign_names then
+          m.campaign = campaign_names[k.campaign] or k.campaign
+        end
+      end
+      merged[i] = m
+      origins[i] = { rules = tbl, index = i, id = id, labels = labels, wording = KPI_WORDING }
+    end
+  end
+  check_unknown_labels(labels, seen, "KPI", file, problems)
+  rules.set_origins(merged, origins)
+  return merged
+end
+
 -- ---- alerts ----
 
 M.ALERTS = {
   basket_drop = { 0.20, "alert when the average basket fell by more than this share", 0, 1 },
   monthly_churn = { 0.05, "alert when the monthly churn rate is above this share", 0, 1 },
+  at_risk_probability = { 0.5, "an active customer is at risk from this churn probability", 0, 1 },
+  min_satisfaction = { 4, "alert when the average satisfaction falls below this score", 0, 1e9 },
 }
 local ALERT_LISTS = { action_segments = true, engaged_segments = true }
 local MOVED_TO_PERIODS = { inactive_days = "inactive_days", period_days = "comparison_days" }
@@ -386,7 +446,7 @@ function M.alerts(tbl, seg_names, problems)
     local spec = M.ALERTS[k]
     if spec then
       if type(v) ~= "number" then
-        add(problems.errors, "%salerts: '%s' must be a share from %s to %s (0.05 is 5%%), got %s", where, k, spec[3],
+        add(problems.errors, "%salerts: '%s' must be a number from %s to %s, got %s", where, k, spec[3],
           spec[4], M.describe_value(v))
       elseif v < spec[3] or v > spec[4] then
         add(problems.errors, "%salerts: '%s' must be a share from %s to %s (0.05 is 5%%), got %s%s", where, k, spec[3],

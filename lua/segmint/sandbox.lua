@@ -155,6 +155,7 @@ function S.new(opts)
   self.loaded = {}       -- rule modules already required
   self.loaded_paths = {} -- their files, in the order they were loaded
   self.argv = opts.argv or {}
+  self.history = opts.history   -- --history FILE: written in place (SQLite's own transactions)
   self.started = os.time()
   -- what a manifest records about the run (segmint._run_info())
   host.segmint._run_info = function()
@@ -176,6 +177,10 @@ end
 function S:write_policy(path, kind)
   if type(path) ~= "string" or path == "" then
     error("output path must be a non-empty string", 3)
+  end
+  if self.history and (path == self.history or path == self.history .. "-journal" or
+      path == self.history .. "-wal" or path == self.history .. "-shm") then
+    return path
   end
   if not host.stage then
     error(string.format("writing '%s' is not allowed: this run has no output directory", path), 3)
@@ -364,6 +369,8 @@ function S:recipe_env()
   env.out = self.out
   env.seed = self.seed
   env.recipe_dir = self.recipe_dir
+  env.history = self.history or false
+  host.segmint._history_path = self.history
   return strict(env, "recipe", false)
 end
 

@@ -1,7 +1,12 @@
--- Step "btyd": a transaction model (BG/NBD by default) and Gamma-Gamma
--- give each customer P(alive), the expected purchases over the
--- prediction horizon and the discounted lifetime value over clv_months
--- (rules/periods.lua): columns p_alive, expected_purchases_<h>d, clv_<m>m.
+-- Step "btyd": a transaction model and Gamma-Gamma give each customer
+-- P(alive), the expected purchases over the prediction horizon and the
+-- discounted lifetime value over clv_months (rules/periods.lua): columns
+-- p_alive, expected_purchases_<h>d, clv_<m>m.
+--
+-- With btyd.models = { "bgnbd", "mbgnbd", "pareto_nbd" }, the model is
+-- chosen by holdout validation (sg.btyd_select): each is fitted on the data
+-- up to as_of minus the horizon and judged on the purchases of the horizon
+-- that follows; the chosen one is then refitted on all the data.
 local S = {}
 
 S.UNIT_DAYS = { days = 1, weeks = 7, months = 30.4375 }
@@ -17,14 +22,48 @@ function S.columns(ctx)
   return { { "p_alive", "number" }, { e, "number" }, { c, "number" } }
 end
 
+local function shift(sg, date, days)
+  return sg.format_time(assert(sg.time(date:sub(1, 10))) + days * 86400, true)
+end
+
 function S.run(ctx)
   local sg, bt, cols, periods = ctx.sg, ctx.cfg.btyd, ctx.cols, ctx.periods
   local unit = bt.unit or "weeks"
   local unit_days = S.UNIT_DAYS[unit]
+  local as_of = ctx.res.rfm_info.as_of
+  local model = bt.model or "bgnbd"
+  local selection
+  if bt.models then
+    local ok, sel = pcall(sg.btyd_select, { transactions = ctx.res.clean, customer = cols.customer, date = cols.date,
+      amount = "amount", calibration_end = shift(sg, as_of, -periods.horizon_days), observation_end = as_of,
+      unit = unit, models = bt.models, penalizer = bt.penalizer, tolerance = bt.holdout_tolerance })
+    if ok then
+      selection = sel
+      model = sel.model
+      sg.info("lifetime value: %s chosen on the last %d days (%s)", model, periods.horizon_days,
+        sel.warning or "within tolerance")
+    else
+      -- the data before the holdout do not identify the models (too short a
+      -- history to see customers stop buying): say so, and use the default
+      -- model fitted on all the data
+      selection = { failed = tostring(sel), order = bt.models }
+      model = bt.model or bt.models[1]
+      sg.info("lifetime value: the models could not be compared on a holdout (%s); %s on all the data is used",
+        tostring(sel), model)
+    end
+  end
   local summ = sg.btyd_summary(ctx.res.clean, { customer = cols.customer, date = cols.date, amount = "amount",
-    calibration_end = ctx.res.rfm_info.as_of, unit = unit })
-  local tm = sg.btyd_fit(bt.model or "bgnbd", summ, { penalizer = bt.penalizer or 0 })
-  local gg, skipped = sg.btyd_fit("gamma_gamma", summ, { penalizer = bt.penalizer or 0 })
+    calibration_end = as_of, unit = unit })
+  local ok1, tm = pcall(sg.btyd_fit, model, summ, { penalizer = bt.penalizer or 0 })
+  local ok2, gg, skipped = false, nil, nil
+  if ok1 then ok2, gg, skipped = pcall(sg.btyd_fit, "gamma_gamma", summ, { penalizer = bt.penalizer or 0 }) end
+  if not (ok1 and ok2) then
+    -- no lifetime value rather than one the data do not support
+    local why = tostring(ok1 and gg or tm)
+    ctx.res.btyd_failed = { model = model, reason = why, selection = selection }
+    sg.info("lifetime value: not computed: %s", why)
+    return
+  end
   local exp_col, clv_col = S.names(periods)
   summ = tm:p_alive(summ, "p_alive")
   summ = tm:expected_purchases(summ, periods.horizon_days / unit_days, exp_col)
@@ -33,7 +72,7 @@ function S.run(ctx)
   ctx.customers = ctx.customers:join(summ:select { "customer", "p_alive", exp_col, clv_col },
     { on = "customer", how = "left" })
   ctx.res.btyd = { model = tm, spend = gg, skipped = skipped, unit = unit, unit_days = unit_days, summary = summ,
-    horizon = periods.clv_months, clv_column = clv_col, expected_column = exp_col }
+    horizon = periods.clv_months, clv_column = clv_col, expected_column = exp_col, selection = selection }
   sg.info("lifetime value: %s, %s", tostring(tm), tostring(gg))
 end
 

@@ -7,12 +7,12 @@ function S.columns() return { { "campaign", "string" }, { "recommended_products"
 function S.run(ctx)
   local sg = ctx.sg
   local recs = ctx.res.recommendations
-  local plan, targets, customers = ctx.rules.campaign_set:plan(ctx.customers,
-    { segments = ctx.res.segments, recommendations = recs })
-  ctx.res.plan, ctx.res.targets = plan, targets
-  for _, r in plan:rows() do
-    if r.eligible == 0 then sg.info("campaigns: '%s' targets nobody in this data", r.campaign) end
-  end
+  local plan, targets, customers, info = ctx.rules.campaign_set:plan(ctx.customers, {
+    segments = ctx.res.segments, recommendations = recs, window_days = ctx.periods.horizon_days,
+    seed = ctx.cfg.seed, currency = ctx.currency, locale = ctx.language,
+    assumptions = ctx.texts.assumptions, words = ctx.texts.campaign_words })
+  ctx.res.plan, ctx.res.targets, ctx.res.campaign_info = plan, targets, info
+  for _, a in ipairs(info.alerts or {}) do sg.info("campaigns: %s", a.message) end
   -- recommended products as one text column
   local per = {}
   if recs then

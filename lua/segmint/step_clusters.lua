@@ -15,11 +15,22 @@ function S.run(ctx)
     n_init = cl.n_init or 4, seed = ctx.cfg.seed or 42, silhouette_sample = cl.silhouette_sample })
   local customers = km:assign(ctx.customers, m, "cluster")
   local profiles = sg.cluster_profiles(customers, { features = cl.profile_features })
-  local named = sg.name_clusters(profiles, ctx.rules.cluster_rules)
+  local clusters = require "segmint.clusters"
+  local named
+  if ctx.rules.cluster_words then
+    named = clusters.describe(profiles, ctx.rules.cluster_rules, ctx.rules.cluster_words)
+  else
+    named = sg.name_clusters(profiles, ctx.rules.cluster_rules)
+  end
   ctx.customers = customers:join(named:select { "cluster", "cluster_name" }, { on = "cluster", how = "left" })
   ctx.res.kmeans, ctx.res.cluster_profiles = km, named
   ctx.res.k_selection = selection and sg.dataset(selection) or nil
   ctx.res.cluster_features = features
+  -- the features by the names people read (the models' labels)
+  local labels = type(ctx.cfg.models) == "table" and ctx.cfg.models.features or nil
+  local names = {}
+  for i, f in ipairs(features) do names[i] = (sg.feature_name(labels, f)) end
+  ctx.res.cluster_feature_names = names
   sg.info("clusters: k = %d", km:info().k)
 end
 

@@ -13,6 +13,7 @@ function S.run(ctx)
   local pr = require("segmint.predict").run(ctx.sg, ctx.cfg.models,
     { clean = ctx.res.clean, cols = ctx.cols, as_of = ctx.res.rfm_info.as_of, seed = ctx.cfg.seed,
       horizon_days = ctx.periods.horizon_days, window_days = ctx.periods.comparison_days,
+      at_risk = ctx.rules.alerts.at_risk_probability,
       format = function(x) return ctx.fmt.number(x, x == math.floor(x) and 0 or 2) end })
   ctx.customers = ctx.customers:join(pr.scores, { on = "customer", how = "left" })
   ctx.res.models = pr

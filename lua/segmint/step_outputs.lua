@@ -15,6 +15,28 @@ function S.run(ctx)
   write_csv("campaigns.csv", res.plan)
   write_csv("campaign_targets.csv", res.targets)
   write_csv("cross_sell_rules.csv", res.cross_sell_rules)
+  if res.kpis then write_csv("kpis.csv", sg.kpi_dataset(res.kpis)) end
+  if res.alerts and res.alerts.series then write_csv("activity.csv", res.alerts.series) end
+  if res.history and res.history.migration then write_csv("segment_migration.csv", res.history.migration) end
+  if res.btyd and res.btyd.selection and res.btyd.selection.results then
+    -- each candidate model's predicted and actual holdout purchases by calibration frequency
+    local sel = res.btyd.selection
+    local cols = { model = {}, x = {}, customers = {}, actual = {}, predicted = {} }
+    local n = 0
+    for _, m in ipairs(sel.order) do
+      local t = sel.results[m].table
+      if t then
+        for _, r in t:rows() do
+          n = n + 1
+          cols.model[n], cols.x[n], cols.customers[n] = m, r.x, r.customers
+          cols.actual[n], cols.predicted[n] = r.actual, r.predicted
+        end
+      end
+    end
+    for _, v in pairs(cols) do v.n = n end
+    write_csv("btyd_holdout.csv", sg.dataset { { "model", cols.model, "string" }, { "x", cols.x },
+      { "customers", cols.customers }, { "actual", cols.actual, "double" }, { "predicted", cols.predicted, "double" } })
+  end
   if res.btyd then
     -- expected purchases over the horizon and P(alive) over the frequency/recency grid
     write_csv("btyd_matrix.csv", sg.btyd_matrix(res.btyd.model, { summary = res.btyd.summary,

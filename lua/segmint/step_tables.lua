@@ -28,6 +28,23 @@ function S.run(ctx)
   end
   ctx.res.segment_table = sg.dataset(spec)
   ctx.res.segment_rows = rows
+  -- the customers no named segment describes (the fallback rule, or none):
+  -- worth an alert when they are many, or the best spenders
+  local catch = {}
+  for _, r in ipairs(ctx.res.segments.rules) do
+    if #r.conds == 0 and not r.when then catch[r.name] = true end
+  end
+  catch[ctx.texts.unassigned] = true
+  local best_basket = 0
+  for _, r in ipairs(rows) do if not catch[r.segment] then best_basket = math.max(best_basket, r.avg_basket or 0) end end
+  for _, r in ipairs(rows) do
+    if catch[r.segment] and (r.revenue_share > 0.10 or (r.avg_basket or 0) > best_basket) then
+      ctx.res.catch_all = { segment = r.segment, customers = r.customers, share = r.share,
+        revenue_share = r.revenue_share, avg_basket = r.avg_basket }
+      sg.info("segments: '%s' holds %d customers and %.1f%% of revenue: the rules leave them unnamed", r.segment,
+        r.customers, r.revenue_share * 100)
+    end
+  end
   ctx.totals = { customers = total_customers, revenue = total_revenue,
     orders = customers:stats("frequency").sum or 0 }
 end

@@ -3,6 +3,10 @@
 -- language, built from the results of the analysis steps.  SCHEMA lists
 -- the same names, so `segmint check` can find a misspelt {{placeholder}}
 -- before any data is read (tests/lua/summary.t.lua keeps the two equal).
+--
+-- The story it tells has one definition of "at risk" (the status step:
+-- active, at risk, lapsed), and every other figure about risk is given as
+-- a supporting fact that says how it differs.
 local report = require "segmint.report"
 
 local M = {}
@@ -13,37 +17,58 @@ M.SCHEMA = {
   generated = true, period_start = true, period_end = true, as_of = true, currency = true,
   customers = true, revenue = true, invoices = true, rows_in = true, rows_out = true,
   avg_basket = true, avg_orders = true, engaged_count = true, engaged_share = true,
-  action_count = true, action_share = true, action_segments = true, action_revenue = true,
-  total_cost = true, total_revenue = true,
   inactive_days = true, horizon_days = true, clv_months = true, comparison_days = true,
-  campaign_window_days = true,
   segments = { name = true, customers = true, share = true, revenue = true, revenue_share = true,
     avg_basket = true, avg_recency = true, why = true, action = true },
-  campaigns = { name = true, channel = true, offer = true, eligible = true, targeted = true, budget = true,
-    cost = true, expected_revenue = true, roi = true },
-  kpis = { ["."] = true },
+  status = { active = true, active_share = true, at_risk = true, at_risk_share = true, lapsed = true,
+    lapsed_share = true, at_risk_revenue_share = true, lapsed_revenue_share = true, basis = true,
+    action_count = true, action_share = true, action_segments = true, action_revenue = true,
+    action_at_risk = true, action_lapsed = true, action_active = true },
+  kpis = { period_note = true,
+    list = { name = true, value = true, previous = true, change = true, target = true, status = true,
+      period = true, trend = true, description = true } },
+  history = { previous_date = true, previous_customers = true,
+    changes = { segment = true, customers = true, previous = true, change = true },
+    moves = { from = true, to = true, customers = true, share = true },
+    new = true, departed = true,
+    matrix = { header = true, separator = true, rows = { segment = true, cells = true } },
+    kpis = { name = true, value = true, previous = true, change = true } },
+  campaigns = { name = true, channel = true, offer = true, eligible = true, targeted = true, control = true,
+    budget = true, cost = true, discount_cost = true, incremental_revenue = true, incremental_profit = true,
+    roi = true, assumptions = true },
+  campaign_alerts = { text = true },
+  total_cost = true, total_profit = true, total_incremental_revenue = true,
   alerts = { text = true },
   cleaning = { reason = true, rows = true, revenue = true },
   cross_sell = { rules = { antecedent = true, consequent = true, lift = true, confidence = true } },
   clusters = { k = true, features = true, silhouette = true, auto = true,
     list = { cluster = true, name = true, size = true, share = true, revenue_share = true, avg_basket = true,
-      basket_ratio = true, monetary_ratio = true } },
+      basket_ratio = true, monetary_ratio = true, recency_ratio = true, frequency_ratio = true,
+      main_segment = true, main_segment_share = true } },
   btyd = { model = true, unit = true, customers = true, params = true, loglik = true, method = true,
     iterations = true, gg_params = true, total_clv = true, horizon = true, expected = true, alive = true,
+    alive_repeat = true, repeat_buyers = true, one_time = true, one_time_alive = true,
+    not_compared = { candidates = true, chosen = true, calibration_end = true },
+    selection = { candidates = true, chosen = true, calibration_end = true, error = true, actual = true,
+      tolerance = true, warning = true,
+      list = { model = true, error = true, predicted = true, actual = true, correlation = true, failed = true } },
     top = { customer = true, p_alive = true, expected = true, clv = true, segment = true } },
+  btyd_failed = { model = true },
   models = { horizon = true, cutoff = true,
     churn = { kind = true, train = true, test = true, churn_rate = true, accuracy = true, auc = true,
-      precision = true, recall = true, at_risk = true, at_risk_share = true, threshold = true,
+      precision = true, recall = true, threshold = true, with_reasons = true,
       factors = { name = true, share = true } },
     clv = { kind = true, horizon = true, cutoff = true, test = true, rmse = true, mae = true, r2 = true,
-      mean_spend = true, total = true } },
+      mean_spend = true, total = true, weak = true } },
 }
 
 -- The placeholders of the alert texts (template.alerts.<kind>).
 M.ALERT_SCHEMA = {
-  inactive = { count = true, share = true, days = true },
+  churn = { rate = true, month = true, threshold = true, active = true, churned = true, days = true },
   basket_drop = { current = true, previous = true, change = true, days = true },
-  churn = { rate = true, month = true, previous_month = true, threshold = true },
+  satisfaction = { current = true, threshold = true, days = true },
+  campaign = { campaign = true, loss = true, contacts = true, eligible = true, profitable = true },
+  catch_all = { segment = true, customers = true, share = true, revenue_share = true, basket = true },
 }
 
 local function set_of(list)
@@ -59,19 +84,20 @@ function M.run_date()
   return os.date("!%Y-%m-%d", epoch and math.floor(epoch) or nil)
 end
 
+local function render(text, values, what)
+  if type(text) ~= "string" then return nil end
+  return report.render(text, values, what)
+end
+
 local function segments_part(ctx, c)
   local f, al, tot = ctx.fmt, ctx.rules.alerts, ctx.totals
-  local action_set, engaged_set = set_of(al.action_segments), set_of(al.engaged_segments)
-  local engaged, action_n, action_rev, action_names = 0, 0, 0, {}
+  local engaged_set = set_of(al.engaged_segments)
+  local action_set = set_of(al.action_segments)
+  local engaged = 0
   c.segments = {}
   for _, r in ipairs(ctx.res.segment_rows) do
     local rule = ctx.res.segments:rule(r.segment) or {}
     if engaged_set[r.segment] then engaged = engaged + r.customers end
-    if action_set[r.segment] then
-      action_n = action_n + r.customers
-      action_rev = action_rev + r.revenue
-      action_names[#action_names + 1] = r.segment
-    end
     c.segments[#c.segments + 1] = {
       name = r.segment, customers = f.number(r.customers), share = f.percent(r.share),
       revenue = f.money(r.revenue), revenue_share = f.percent(r.revenue_share),
@@ -79,36 +105,154 @@ local function segments_part(ctx, c)
       why = rule.why or "", action = action_set[r.segment] and (rule.action or "") or false,
     }
   end
-  local n = tot.customers
   c.engaged_count = f.number(engaged)
-  c.engaged_share = f.percent(n > 0 and engaged / n or 0)
-  c.action_count = f.number(action_n)
-  c.action_share = f.percent(n > 0 and action_n / n or 0)
-  c.action_segments = #action_names > 0 and table.concat(action_names, ", ") or "-"
-  c.action_revenue = f.percent(tot.revenue ~= 0 and action_rev / tot.revenue or 0)
+  c.engaged_share = f.percent(tot.customers > 0 and engaged / tot.customers or 0)
+end
+
+-- Who needs attention: the status counts, and how the action segments
+-- relate to them (the reconciliation sentence).
+local function status_part(ctx, c)
+  local f, st, tot = ctx.fmt, ctx.res.status, ctx.totals
+  if not st then c.status = false; return end
+  local n = math.max(tot.customers, 1)
+  local action_set = set_of(ctx.rules.alerts.action_segments)
+  local names = {}
+  for _, s in ipairs(ctx.rules.alerts.action_segments) do names[#names + 1] = s end
+  local by = { active = 0, at_risk = 0, lapsed = 0 }
+  local action_n, action_rev = 0, 0
+  if #names > 0 then
+    local g = ctx.customers:group_by({ "segment", "status" }, { { "n", "count" }, { "revenue", "sum", "monetary" } })
+    for _, r in g:rows() do
+      if action_set[r.segment] then
+        by[r.status] = (by[r.status] or 0) + r.n
+        action_n, action_rev = action_n + r.n, action_rev + (r.revenue or 0)
+      end
+    end
+  end
+  local words = (ctx.texts.status_names or {}).basis or {}
+  local horizon = ctx.periods.horizon_days
+  local recent = st.counts.active + st.counts.at_risk   -- bought within inactive_days
+  c.status = {
+    active = f.number(recent), active_share = f.percent(recent / n),
+    at_risk = f.number(st.counts.at_risk), at_risk_share = f.percent(st.counts.at_risk / n),
+    lapsed = f.number(st.counts.lapsed), lapsed_share = f.percent(st.counts.lapsed / n),
+    at_risk_revenue_share = f.percent(tot.revenue ~= 0 and st.revenue.at_risk / tot.revenue or 0),
+    lapsed_revenue_share = f.percent(tot.revenue ~= 0 and st.revenue.lapsed / tot.revenue or 0),
+    basis = render(words[st.basis], { threshold = f.percent(st.threshold, 0), horizon_days = horizon },
+      "status basis") or st.basis,
+    action_count = f.number(action_n), action_share = f.percent(action_n / n),
+    action_segments = #names > 0 and table.concat(names, ", ") or "-",
+    action_revenue = f.percent(tot.revenue ~= 0 and action_rev / tot.revenue or 0),
+    action_at_risk = f.number(by.at_risk), action_lapsed = f.number(by.lapsed), action_active = f.number(by.active),
+  }
+end
+
+local function kpis_part(ctx, c)
+  local f, k = ctx.fmt, ctx.res.kpis
+  if not k or #k.kpis == 0 then c.kpis = false; return end
+  local words = ctx.texts.kpi_status or {}
+  local trends = ctx.texts.kpi_trend or {}
+  local function value(x, unit)
+    if x == nil then return "-" end
+    if unit == "%" then return f.percent(x) end
+    if unit == "currency" then return f.money(x) end
+    if unit == "count" then return f.number(x) end
+    return f.number(x, math.abs(x) < 100 and 2 or 0)
+  end
+  local function change(x, unit)
+    if x == nil then return "-" end
+    local sign = x > 0 and "+" or ""
+    if unit == "%" then return sign .. f.number(x * 100, 1) .. " pt" end
+    return sign .. value(x, unit)
+  end
+  local sg = ctx.sg
+  -- a period as its first and last day ([start, end) in the results)
+  local function span(a, b)
+    if not a or not b then return ctx.texts.kpi_now or "-" end
+    local last = sg.format_time(assert(sg.time(b:sub(1, 10))) - 86400, true)
+    return a:sub(1, 10) .. " → " .. last
+  end
+  local list = {}
+  for i, r in ipairs(k.kpis) do
+    list[i] = { name = r.name, value = value(r.value, r.unit), previous = value(r.previous, r.unit),
+      change = change(r.change, r.unit), target = r.target and value(r.target, r.unit) or "-",
+      status = words[r.status] or r.status, trend = trends[r.trend] or r.trend or "",
+      period = span(r.period_start, r.period_end), description = r.description or "" }
+  end
+  c.kpis = { list = list, period_note = k.as_of and k.as_of:sub(1, 10) or "" }
+end
+
+local function history_part(ctx, c)
+  local f, h = ctx.fmt, ctx.res.history
+  if not (h and h.previous) then c.history = false; return end
+  local names = ctx.rules.segment_names
+  local changes = {}
+  for i, r in ipairs(h.changes or {}) do
+    changes[i] = { segment = names[r.segment] or r.segment, customers = f.number(r.customers),
+      previous = r.previous and f.number(r.previous) or "-",
+      change = r.change and ((r.change > 0 and "+" or "") .. f.number(r.change)) or "-" }
+  end
+  local moves = {}
+  for i, m in ipairs(h.moves or {}) do
+    moves[i] = { from = names[m.from] or m.from, to = names[m.to] or m.to, customers = f.number(m.customers),
+      share = f.percent(m.share) }
+  end
+  -- the matrix, on the segments that appear in either run
+  local mx = h.matrix
+  local header, rows = {}, {}
+  if mx then
+    for _, s in ipairs(mx.segments) do header[#header + 1] = names[s] or s end
+    for _, from in ipairs(mx.segments) do
+      local cells = {}
+      for _, to in ipairs(mx.segments) do cells[#cells + 1] = f.number((mx.counts[from] or {})[to] or 0) end
+      rows[#rows + 1] = { segment = names[from] or from, cells = table.concat(cells, " | ") }
+    end
+  end
+  local prev_date = h.previous_time and tostring(h.previous_time):sub(1, 10) or "?"
+  c.history = { previous_date = prev_date, changes = changes, moves = moves,
+    new = f.number(h.moves and h.moves.new or 0), departed = f.number(h.moves and h.moves.departed or 0),
+    matrix = { header = table.concat(header, " | "), rows = rows,
+      separator = string.rep("---:|", #header) }, kpis = {} }
 end
 
 local function campaigns_part(ctx, c)
   local f = ctx.fmt
-  local total_cost, total_rev, kpi_seen = 0, 0, {}
-  c.campaigns, c.kpis = {}, {}
+  local total_cost, total_profit, total_rev = 0, 0, 0
+  c.campaigns = {}
   for i, r in ctx.res.plan:rows() do
-    local camp
-    for _, cp in ipairs(ctx.rules.campaign_set.campaigns) do if cp.name == r.campaign then camp = cp end end
-    total_cost, total_rev = total_cost + r.cost, total_rev + r.expected_revenue
+    total_cost = total_cost + (r.cost or 0) + (r.discount_cost or 0)
+    total_profit = total_profit + (r.expected_incremental_profit or 0)
+    total_rev = total_rev + (r.expected_incremental_revenue or 0)
     c.campaigns[i] = {
       name = r.campaign, channel = r.channel, offer = r.offer,
-      eligible = f.number(r.eligible), targeted = f.number(r.targeted),
+      eligible = f.number(r.eligible), targeted = f.number(r.treatment or r.targeted),
+      control = f.number(r.control or 0),
       budget = r.budget and f.money(r.budget, 0) or "-",
-      cost = f.money(r.cost, 0), expected_revenue = f.money(r.expected_revenue, 0),
-      roi = r.expected_roi and f.percent(r.expected_roi, 0) or "-",
+      cost = f.money(r.cost, 0), discount_cost = f.money(r.discount_cost or 0, 0),
+      incremental_revenue = f.money(r.expected_incremental_revenue or 0, 0),
+      incremental_profit = f.money(r.expected_incremental_profit or 0, 0),
+      roi = r.roi and f.percent(r.roi, 0) or "-",
+      assumptions = r.assumptions or "",
     }
-    for _, k in ipairs(camp and camp.kpis or {}) do
-      if not kpi_seen[k] then kpi_seen[k] = true; c.kpis[#c.kpis + 1] = k end
-    end
   end
   c.total_cost = f.money(total_cost, 0)
-  c.total_revenue = f.money(total_rev, 0)
+  c.total_profit = f.money(total_profit, 0)
+  c.total_incremental_revenue = f.money(total_rev, 0)
+  -- campaigns that cannot pay, in the language of the summary
+  c.campaign_alerts = {}
+  local texts = ctx.texts.campaign_alerts or {}
+  local info = ctx.res.campaign_info or {}
+  for _, a in ipairs(info.alerts or {}) do
+    local t = texts[a.kind]
+    local values = { campaign = a.campaign, loss = f.money(-(a.eligible_profit or a.profit or 0), 0),
+      contacts = "", eligible = "", profitable = "" }
+    for _, r in ctx.res.plan:rows() do
+      if r.campaign == a.campaign then
+        values.contacts, values.eligible = f.number(r.treatment or 0), f.number(r.eligible or 0)
+      end
+    end
+    c.campaign_alerts[#c.campaign_alerts + 1] = { text = t and report.render(t, values, "campaign alert") or a.message }
+  end
 end
 
 local function cross_sell_part(ctx, c)
@@ -124,32 +268,49 @@ local function clusters_part(ctx, c)
   local f, res = ctx.fmt, ctx.res
   if not res.cluster_profiles then c.clusters = false; return end
   local info = res.kmeans:info()
-  c.clusters = { k = info.k, features = table.concat(res.cluster_features, ", "), list = {}, auto = false,
-    silhouette = "-" }
+  c.clusters = { k = info.k, features = table.concat(res.cluster_feature_names or res.cluster_features, ", "),
+    list = {}, auto = false, silhouette = "-" }
   if res.k_selection then
     for _, r in res.k_selection:rows() do
       if r.chosen then c.clusters.silhouette = f.number(r.silhouette or 0, 2) end
     end
     c.clusters.auto = true
   end
+  -- the segment most of each cluster's customers are in, so a name is never read against them
+  local main = {}
+  local g = ctx.customers:group_by({ "cluster", "segment" }, { { "n", "count" } })
+  for _, r in g:rows() do
+    local m = main[r.cluster]
+    if not m or r.n > m.n then main[r.cluster] = { segment = r.segment, n = r.n } end
+  end
   for _, r in res.cluster_profiles:rows() do
+    local m = main[r.cluster] or { segment = "-", n = 0 }
     c.clusters.list[#c.clusters.list + 1] = {
       cluster = r.cluster, name = r.cluster_name, size = f.number(r.size), share = f.percent(r.share),
       revenue_share = f.percent(r.revenue_share),
       avg_basket = f.money(r.orders > 0 and r.revenue / r.orders or 0),
       basket_ratio = f.number(r.basket_ratio, 1), monetary_ratio = f.number(r.monetary_ratio or 0, 1),
+      recency_ratio = f.number(r.recency_days_ratio or 0, 1), frequency_ratio = f.number(r.frequency_ratio or 0, 1),
+      main_segment = m.segment, main_segment_share = f.percent(r.size > 0 and m.n / r.size or 0),
     }
   end
 end
 
 local function btyd_part(ctx, c)
   local f, b, customers = ctx.fmt, ctx.res.btyd, ctx.customers
+  c.btyd_failed = false
+  if ctx.res.btyd_failed then
+    local names = ctx.texts.btyd_names or {}
+    c.btyd_failed = { model = names[ctx.res.btyd_failed.model] or ctx.res.btyd_failed.model }
+  end
   if not b then c.btyd = false; return end
+  local names = ctx.texts.btyd_names or {}
+  local units = ctx.texts.units or {}
   local function params_text(fit)
-    local p, parts, names = fit:params(), {}, {}
-    for k in pairs(p) do names[#names + 1] = k end
-    table.sort(names)
-    for _, k in ipairs(names) do parts[#parts + 1] = k .. " = " .. f.number(p[k], 3) end
+    local p, parts, keys = fit:params(), {}, {}
+    for k in pairs(p) do keys[#keys + 1] = k end
+    table.sort(keys)
+    for _, k in ipairs(keys) do parts[#parts + 1] = k .. " = " .. f.number(p[k], 3) end
     return table.concat(parts, ", ")
   end
   local info = b.model:info()
@@ -160,18 +321,48 @@ local function btyd_part(ctx, c)
     rows[i] = { customer = tostring(r.customer), p_alive = f.percent(r.p_alive or 0),
       expected = f.number(r[exp] or 0, 2), clv = f.money(r[clv]), segment = r.segment or "" }
   end
+  local repeat_ = customers:filter("btyd_frequency > 0 and not is_missing(p_alive)")
+  local once = customers:filter("btyd_frequency == 0 and not is_missing(p_alive)")
   c.btyd = {
-    model = info.model, unit = b.unit, customers = f.number(info.customers),
+    model = names[info.model] or info.model, unit = units[b.unit] or b.unit, customers = f.number(info.customers),
     params = params_text(b.model), loglik = f.number(info.loglik, 1), method = info.method,
     iterations = info.iterations, gg_params = params_text(b.spend),
     total_clv = f.money(customers:sum(clv)), horizon = b.horizon,
     expected = f.number(customers:sum(exp)), alive = f.percent(customers:stats("p_alive").mean or 0),
-    top = rows,
+    alive_repeat = f.percent(#repeat_ > 0 and repeat_:stats("p_alive").mean or 0),
+    repeat_buyers = f.number(#repeat_), one_time = f.number(#once),
+    one_time_alive = f.percent(#once > 0 and once:stats("p_alive").mean or 0),
+    top = rows, selection = false, not_compared = false,
   }
+  local sel = b.selection
+  if sel and sel.failed then
+    local cands = {}
+    for _, m in ipairs(sel.order or {}) do cands[#cands + 1] = names[m] or m end
+    c.btyd.selection = false
+    c.btyd.not_compared = { candidates = table.concat(cands, ", "), chosen = names[info.model] or info.model,
+      calibration_end = ctx.sg.format_time(assert(ctx.sg.time(ctx.res.rfm_info.as_of:sub(1, 10)))
+        - ctx.periods.horizon_days * 86400, true) }
+  elseif sel then
+    local list, cands = {}, {}
+    for _, m in ipairs(sel.order) do
+      local r = sel.results[m]
+      cands[#cands + 1] = names[m] or m
+      list[#list + 1] = { model = names[m] or m,
+        error = r.relative_error and f.percent(r.relative_error, 0) or "-",
+        predicted = r.predicted_total and f.number(r.predicted_total) or "-", actual = f.number(sel.actual_total),
+        correlation = r.correlation and f.number(r.correlation, 2) or "-", failed = r.failed ~= nil }
+    end
+    local best = sel.results[sel.model]
+    c.btyd.selection = { candidates = table.concat(cands, ", "), chosen = names[sel.model] or sel.model,
+      calibration_end = ctx.sg.format_time(assert(ctx.sg.time(ctx.res.rfm_info.as_of:sub(1, 10)))
+        - ctx.periods.horizon_days * 86400, true),
+      error = f.percent(best.relative_error, 0), actual = f.number(sel.actual_total),
+      tolerance = f.percent(sel.tolerance, 0), warning = not sel.within_tolerance, list = list }
+  end
 end
 
 local function models_part(ctx, c)
-  local f, m, customers = ctx.fmt, ctx.res.models, ctx.customers
+  local f, m = ctx.fmt, ctx.res.models
   if not m then c.models = false; return end
   local ch, cm = m.churn, m.churn.metrics
   local factors = {}
@@ -183,33 +374,47 @@ local function models_part(ctx, c)
       test = f.number(ch.test), churn_rate = f.percent(ch.churn_rate or 0), accuracy = f.percent(cm.accuracy or 0),
       auc = f.number(cm.auc or 0, 3), precision = f.percent(cm.precision or 0),
       recall = f.percent(cm.recall or 0), factors = factors,
-      at_risk = f.number(m.at_risk.count), at_risk_share = f.percent(m.at_risk.share),
-      threshold = f.percent(m.at_risk.threshold, 0) },
+      with_reasons = f.number(m.at_risk.count), threshold = f.percent(m.at_risk.threshold, 0) },
     clv = m.clv and { kind = kind_names[m.clv.model.spec.kind] or m.clv.model.spec.kind, horizon = m.clv.horizon,
       cutoff = m.clv.cutoff, test = f.number(m.clv.test), rmse = f.money(m.clv.metrics.rmse or 0),
       mae = f.money(m.clv.metrics.mae or 0), r2 = f.number(m.clv.metrics.r2 or 0, 2),
       mean_spend = f.money(m.clv.mean_spend or 0),
-      total = f.money(customers:sum("predicted_clv") or 0) } or false,
+      weak = (m.clv.metrics.r2 or 0) < 0.1,
+      total = f.money(ctx.customers:sum("predicted_clv") or 0) } or false,
   }
 end
 
+-- The alert sentences, also kept in ctx.res.alert_texts for the report.
 local function alerts_part(ctx, c)
   local f, a, ta = ctx.fmt, ctx.res.alerts, ctx.texts.alerts or {}
   c.alerts = {}
-  if a.inactive.alert and ta.inactive then
-    c.alerts[#c.alerts + 1] = { text = report.render(ta.inactive, {
-      count = f.number(a.inactive.count), share = f.percent(a.inactive.share), days = a.inactive.days }) }
+  local function add(kind, values)
+    if ta[kind] then c.alerts[#c.alerts + 1] = { text = report.render(ta[kind], values, "alert " .. kind) } end
   end
-  if a.basket.alert and ta.basket_drop then
-    c.alerts[#c.alerts + 1] = { text = report.render(ta.basket_drop, {
-      current = f.money(a.basket.current), previous = f.money(a.basket.previous),
-      change = f.percent(a.basket.change), days = a.basket.days }) }
+  if a then
+    if a.churn and a.churn.alert then
+      add("churn", { rate = f.percent(a.churn.rate), month = a.churn.month, threshold = f.percent(a.churn.threshold),
+        active = f.number(a.churn.active_start or 0), churned = f.number(a.churn.churned or 0),
+        days = ctx.periods.inactive_days })
+    end
+    if a.basket and a.basket.alert then
+      add("basket_drop", { current = f.money(a.basket.current), previous = f.money(a.basket.previous),
+        change = f.percent(a.basket.change), days = ctx.periods.comparison_days })
+    end
+    if a.satisfaction and a.satisfaction.alert then
+      add("satisfaction", { current = f.number(a.satisfaction.current, 2), threshold = f.number(a.satisfaction.threshold, 1),
+        days = ctx.periods.comparison_days })
+    end
   end
-  if a.churn.alert and ta.churn then
-    c.alerts[#c.alerts + 1] = { text = report.render(ta.churn, {
-      rate = f.percent(a.churn.rate), month = a.churn.month, previous_month = a.churn.previous_month,
-      threshold = f.percent(a.churn.threshold) }) }
+  local ca = ctx.res.catch_all
+  if ca then
+    add("catch_all", { segment = ca.segment, customers = f.number(ca.customers), share = f.percent(ca.share),
+      revenue_share = f.percent(ca.revenue_share), basket = f.money(ca.avg_basket) })
   end
+  for _, x in ipairs(c.campaign_alerts or {}) do c.alerts[#c.alerts + 1] = x end
+  local texts = {}
+  for i, x in ipairs(c.alerts) do texts[i] = x.text end
+  ctx.res.alert_texts = texts
 end
 
 -- The template context of a finished analysis.
@@ -226,10 +431,13 @@ function M.context(ctx)
     avg_basket = f.money(tot.orders > 0 and tot.revenue / tot.orders or 0),
     avg_orders = f.number(tot.customers > 0 and tot.orders / tot.customers or 0, 2),
     inactive_days = periods.inactive_days, horizon_days = periods.horizon_days, clv_months = periods.clv_months,
-    comparison_days = periods.comparison_days, campaign_window_days = periods.campaign_window_days,
+    comparison_days = periods.comparison_days,
     cleaning = {},
   }
   segments_part(ctx, c)
+  status_part(ctx, c)
+  kpis_part(ctx, c)
+  history_part(ctx, c)
   campaigns_part(ctx, c)
   cross_sell_part(ctx, c)
   clusters_part(ctx, c)

@@ -3,14 +3,14 @@
 -- every language).  {discount} in an offer is the campaign's discount,
 -- written for the language ("20%").
 return {
-  vip = { name = "VIP programme", channel = "account manager + email",
-    offer = "dedicated service, early access to new products, free delivery",
+  vip = { name = "VIP programme", channel = "email",
+    offer = "early access to new products and free delivery",
     kpis = { "repeat purchase rate", "revenue per VIP" } },
   churn_prevention = { name = "Churn prevention", channel = "email + phone call",
     offer = "personal offer: {discount} off and free delivery on the next order",
     kpis = { "retention of at-risk customers", "churn probability after the next period" } },
   win_back = { name = "Win back lost customers", channel = "email + direct mail",
-    offer = "{discount} off the next order, valid 30 days",
+    offer = "{discount} off the next order",
     kpis = { "reactivation rate", "cost per reactivated customer" } },
   welcome_back = { name = "Welcome Back", channel = "email",
     offer = "{discount} off the next order",

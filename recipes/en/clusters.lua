@@ -1,9 +1,14 @@
--- Names of the k-means clusters, by the ids of rules/clusters.lua.
+-- The words that name the k-means clusters (see rules/clusters.lua):
+-- `low` and `high` for each dimension, how the words make a name, the name
+-- of a cluster close to the average, and the ranks by spend that tell
+-- apart clusters which would otherwise share a name.
 return {
-  high_value = { "High Value", why = "spend far above the average customer" },
-  loyal = { "Loyal", why = "buy more often than average and recently" },
-  at_risk = { "At Risk", why = "used to buy regularly but have not for a long time" },
-  lost = { "Lost", why = "inactive for much longer than average" },
-  new = { "New", why = "recent first purchase" },
-  regular = { "Regular", why = "close to the average customer" },
+  recency = { low = "recent", high = "long-lapsed" },
+  frequency = { low = "occasional", high = "frequent" },
+  spend = { low = "low-spending", high = "high-spending" },
+  name = "{{words}} customers",
+  separator = ", ",
+  average = "Average customers",
+  ranks = { "first by spend", "second by spend", "third by spend", "fourth by spend", "fifth by spend",
+    "sixth by spend", "seventh by spend", "eighth by spend" },
 }

@@ -1,17 +1,47 @@
 -- The executive summary (summary.md).  Edit the wording freely: {{name}}
--- inserts a value, {{#list}}...{{/list}} repeats a block for each item,
--- {{^list}}...{{/list}} shows a block when the list is empty.  Numbers
--- arrive already formatted for the language of the recipe.
+-- inserts a value, {{#list}}...{{/list}} repeats a block for each item (or
+-- shows it when a value is there), {{^list}}...{{/list}} shows a block when
+-- the list is empty or the value absent.  Numbers arrive already formatted
+-- for the language of the recipe; `segmint check` reports a placeholder
+-- the summary does not have.
 return {
   language = "en",
   unassigned = "(no segment)",
   model_names = { logistic = "logistic regression", linear = "linear regression", ridge = "ridge regression",
     boosting = "gradient boosting (XGBoost)", forest = "random forest (XGBoost)" },
-  alerts = {
-    inactive = "**Inactive customers**: {{count}} customers ({{share}}) have not bought for more than {{days}} days.",
-    basket_drop = "**Average basket down**: {{current}} over the last {{days}} days against {{previous}} the {{days}} days before ({{change}}).",
-    churn = "**Monthly churn**: {{rate}} of the customers who bought in {{previous_month}} did not buy in {{month}} (threshold {{threshold}}).",
+  btyd_names = { bgnbd = "BG/NBD", mbgnbd = "MBG/NBD", pareto_nbd = "Pareto/NBD" },
+  units = { days = "days", weeks = "weeks", months = "months" },
+  status_names = {
+    basis = {
+      churn = "the churn model gives them a probability of {{threshold}} or more of not buying in the next {{horizon_days}} days",
+      btyd = "the BTYD model gives them a probability below {{threshold}} of still being customers",
+      segments = "their RFM segment is one of those needing action",
+    },
   },
+  kpi_status = { met = "met", missed = "missed", ["no target"] = "no target", ["no data"] = "no data" },
+  kpi_trend = { better = "better", worse = "worse", same = "unchanged" },
+  kpi_now = "now",
+  reasons = {
+    ["cancellations (netted)"] = "cancelled purchases (netted against their cancellations)",
+  },
+  alerts = {
+    churn = "**Monthly churn**: {{rate}} of the {{active}} customers active at the start of {{month}} lapsed during it ({{churned}} customers passed {{days}} days without buying); threshold {{threshold}}.",
+    basket_drop = "**Average basket down**: {{current}} over the last {{days}} days against {{previous}} the {{days}} days before ({{change}}).",
+    satisfaction = "**Satisfaction down**: {{current}} on average over the last {{days}} days, below the threshold of {{threshold}}.",
+    catch_all = "**Customers no segment describes**: {{customers}} customers ({{share}}) are in '{{segment}}', with {{revenue_share}} of revenue and an average basket of {{basket}}: give them a segment of their own in rules/segments.lua.",
+  },
+  campaign_alerts = {
+    negative_profit = "**{{campaign}} loses money**: it is planned only because its rule says force = true; expected loss {{loss}}.",
+    no_profitable_customers = "**{{campaign}} would not pay**: none of its {{eligible}} eligible customers is expected to bring more margin than the contact and the discount cost (contacting them all would lose {{loss}}); it is not planned. Lower the discount or the cost per contact, or measure a higher uplift.",
+    not_allocated = "**{{campaign}} is not planned**: its profitable customers went to campaigns expected to earn more, or its budget allows no contact.",
+    no_eligible = "**{{campaign}} targets nobody**: no customer matches its target in this data.",
+  },
+  campaign_words = {
+    baseline_sources = { churn = "the churn model", btyd_p0 = "the BTYD model", btyd_expected = "the BTYD expected purchases",
+      history = "purchase history", fixed = "a fixed rate" },
+    uplift_rule = "the rule's estimate, to be measured on the control group",
+  },
+  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes, {{cost_per_contact}} per contact; {{control_share}} are kept as a control group.",
   text = [[
 # Customer analysis: executive summary
 
@@ -26,8 +56,38 @@ Generated on {{generated}} from data covering {{period_start}} to {{period_end}}
 | Orders | {{invoices}} |
 | Average basket | {{avg_basket}} |
 | Average orders per customer | {{avg_orders}} |
-| Engaged customers | {{engaged_count}} ({{engaged_share}}) |
+{{#status}}
+| Active customers (bought in the last {{inactive_days}} days) | {{active}} ({{active_share}}) |
+{{/status}}
 
+{{#kpis}}
+## Key indicators
+
+Each indicator over its latest period (dates below), against the period of the same length before it. A customer is active while they have bought within {{inactive_days}} days.
+
+| Indicator | Latest period | Value | Period before | Change | Target | Status |
+|---|---|---:|---:|---:|---:|---|
+{{#list}}
+| {{name}} | {{period}} | {{value}} | {{previous}} | {{change}} | {{target}} | {{status}} |
+{{/list}}
+
+{{/kpis}}
+{{#status}}
+## Customers needing attention
+
+**{{at_risk}} customers ({{at_risk_share}}) are at risk**: they bought in the last {{inactive_days}} days, but {{basis}}. They made {{at_risk_revenue_share}} of past revenue.
+
+**{{lapsed}} customers ({{lapsed_share}}) have lapsed**: no purchase for more than {{inactive_days}} days ({{lapsed_revenue_share}} of past revenue).
+
+The RFM segments tell the same story from another angle: of the {{action_count}} customers ({{action_share}}) in {{action_segments}}, {{action_lapsed}} have lapsed, {{action_at_risk}} are at risk and {{action_active}} are active.
+
+{{#segments}}
+{{#action}}
+- **{{name}}**: {{why}}. Recommended: {{action}}.
+{{/action}}
+{{/segments}}
+
+{{/status}}
 ## Segments
 
 | Segment | Customers | Share | Revenue | Share of revenue | Average basket | Average recency (days) |
@@ -36,30 +96,67 @@ Generated on {{generated}} from data covering {{period_start}} to {{period_end}}
 | {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} |
 {{/segments}}
 
+{{#history}}
+## Since the last run ({{previous_date}})
+
+| Segment | Customers | Before | Change |
+|---|---:|---:|---:|
+{{#changes}}
+| {{segment}} | {{customers}} | {{previous}} | {{change}} |
+{{/changes}}
+
+Main moves between segments:
+
+{{#moves}}
+- {{customers}} {{from}} customers ({{share}}) became {{to}}
+{{/moves}}
+{{^moves}}
+- no customer changed segment
+{{/moves}}
+
+{{new}} customers are new since then; {{departed}} of the previous run's are no longer in the data.
+
+Segment migration (rows: segment at the last run; columns: segment now):
+
+| From \ To | {{#matrix}}{{header}}{{/matrix}} |
+|---|{{#matrix}}{{separator}}{{/matrix}}
+{{#matrix}}
+{{#rows}}
+| {{segment}} | {{cells}} |
+{{/rows}}
+{{/matrix}}
+
+{{/history}}
 {{#clusters}}
 ## Clusters
 
-k-means on {{features}} (log1p, standardised) gives {{k}} clusters{{#auto}}, k chosen from the elbow and the silhouette ({{silhouette}}); every k tried is in k_selection.csv{{/auto}}.
+k-means on {{features}} (log-transformed and standardised) gives {{k}} clusters{{#auto}}, k chosen from the elbow and the silhouette ({{silhouette}}); every k tried is in k_selection.csv{{/auto}}. Each cluster is named by how it differs from the average customer (ratios to the mean: recency, frequency, spend).
 
 {{#list}}
-- **Cluster {{cluster}}: {{name}}**: {{size}} customers ({{share}}), spend per customer {{monetary_ratio}}x the mean, average basket {{avg_basket}} ({{basket_ratio}}x the mean), {{revenue_share}} of revenue.
+- **Cluster {{cluster}}: {{name}}**: {{size}} customers ({{share}}), recency {{recency_ratio}}x, frequency {{frequency_ratio}}x and spend {{monetary_ratio}}x the mean; average basket {{avg_basket}}; {{revenue_share}} of revenue. Main segment: {{main_segment}} ({{main_segment_share}}).
 {{/list}}
 
 {{/clusters}}
-## Customers needing action now
-
-{{action_count}} customers ({{action_share}}) are in {{action_segments}}; they account for {{action_revenue}} of past revenue.
-
-{{#segments}}
-{{#action}}
-- **{{name}}**: {{why}}. Recommended: {{action}}.
-{{/action}}
-{{/segments}}
-
 {{#btyd}}
 ## Customer lifetime value
 
-A {{model}} model of purchases ({{params}}; time unit: {{unit}}; log-likelihood {{loglik}}, {{method}}, {{iterations}} iterations) and a Gamma-Gamma model of spend ({{gg_params}}), fitted on {{customers}} customers. On average a customer is still active with probability {{alive}}; together they are expected to make {{expected}} purchases in the next {{horizon_days}} days, worth {{total_clv}} over the next {{horizon}} months (discounted).
+A {{model}} model of purchases ({{params}}; time in {{unit}}; log-likelihood {{loglik}}, {{method}}, {{iterations}} iterations) and a Gamma-Gamma model of spend ({{gg_params}}), fitted on {{customers}} customers. Together they expect {{expected}} purchases in the next {{horizon_days}} days, worth {{total_clv}} over the next {{horizon}} months (discounted).
+
+{{#selection}}
+The model was chosen among {{candidates}}: each was fitted on the data up to {{calibration_end}} and judged on the {{actual}} purchases of the {{horizon_days}} days that followed. {{chosen}} came closest, off by {{error}}{{#warning}}; no model came within {{tolerance}}, so read the lifetime values as rough orders of magnitude{{/warning}}.
+
+| Model | Error on the holdout | Predicted purchases | Actual | Correlation per customer |
+|---|---:|---:|---:|---:|
+{{#list}}
+| {{model}} | {{error}} | {{predicted}} | {{actual}} | {{correlation}} |
+{{/list}}
+
+{{/selection}}
+{{#not_compared}}
+{{candidates}} could not be compared on a holdout: fitted on the data up to {{calibration_end}}, none of them could tell when customers stop buying, the history being too short for that. {{chosen}} fitted on all the data is used; read P(alive) and the lifetime values as optimistic.
+
+{{/not_compared}}
+P(alive), the model's probability that a customer is still buying, averages {{alive_repeat}} among the {{repeat_buyers}} customers who bought more than once. The {{one_time}} customers who bought only once average {{one_time_alive}}: with a single purchase the model has little to judge them on.
 
 | Customer | Segment | P(alive) | Expected purchases, {{horizon_days}} days | CLV, {{horizon}} months |
 |---|---|---:|---:|---:|
@@ -68,6 +165,12 @@ A {{model}} model of purchases ({{params}}; time unit: {{unit}}; log-likelihood 
 {{/top}}
 
 {{/btyd}}
+{{#btyd_failed}}
+## Customer lifetime value
+
+Not computed: the {{model}} model could not be fitted on this data (the log names the reason), so customers.csv has no P(alive), expected purchases or lifetime value.
+
+{{/btyd_failed}}
 {{#models}}
 ## Churn risk and predicted value
 
@@ -80,23 +183,29 @@ Key churn factors (share of the model's importance):
 - {{name}}: {{share}}
 {{/factors}}
 
-{{at_risk}} customers ({{at_risk_share}}) have a churn probability of {{threshold}} or more; customers.csv lists the main reasons for each of them (churn_reasons).
+customers.csv gives every customer's churn probability, and for the {{with_reasons}} customers at {{threshold}} or more the main reasons (churn_reasons).
 {{/churn}}
 
 {{#clv}}
-A {{kind}} model predicts each customer's spend over the next {{horizon}} days (predicted_clv; {{total}} in all). On {{test}} customers it had not seen, its error is **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), against an average spend of {{mean_spend}}.
+A {{kind}} model predicts each customer's spend over the next {{horizon}} days (predicted_clv; {{total}} in all). On {{test}} customers it had not seen, its error is **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), against an average spend of {{mean_spend}}.{{#weak}} That is hardly better than giving every customer the average (R² {{r2}}): use predicted_clv to rank customers, not to budget.{{/weak}}
 {{/clv}}
 
 {{/models}}
 ## Campaign plan
 
-| Campaign | Channel | Offer | Eligible | Targeted | Budget | Cost | Expected revenue | Expected ROI |
-|---|---|---|---:|---:|---:|---:|---:|---:|
+A customer is contacted only when the campaign is expected to earn more margin from them than the contact and the discount cost; a control group of each campaign is never contacted, so its real effect can be measured (segmint.campaign_results).
+
+| Campaign | Channel | Offer | Contacted | Control | Contact cost | Discounts | Extra revenue | Extra profit | ROI |
+|---|---|---|---:|---:|---:|---:|---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{eligible}} | {{targeted}} | {{budget}} | {{cost}} | {{expected_revenue}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{cost}} | {{discount_cost}} | {{incremental_revenue}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
-Total cost {{total_cost}} for an expected revenue of {{total_revenue}}.
+Total cost {{total_cost}} (contacts and discounts) for an expected {{total_incremental_revenue}} of extra revenue and {{total_profit}} of extra profit. The assumptions, campaign by campaign:
+
+{{#campaigns}}
+- {{assumptions}}
+{{/campaigns}}
 
 {{#cross_sell}}
 Products most often bought together (by lift):
@@ -105,12 +214,6 @@ Products most often bought together (by lift):
 - {{antecedent}} → {{consequent}}: lift {{lift}}, confidence {{confidence}}
 {{/rules}}
 {{/cross_sell}}
-
-## KPIs to watch
-
-{{#kpis}}
-- {{.}}
-{{/kpis}}
 
 ## Alerts
 

@@ -3,14 +3,14 @@
 -- les langues).  {discount} dans une offre est la remise de la campagne,
 -- écrite pour la langue (« 20 % »).
 return {
-  vip = { name = "Programme VIP", channel = "chargé de compte + e-mail",
-    offer = "service dédié, accès anticipé aux nouveautés, livraison offerte",
+  vip = { name = "Programme VIP", channel = "e-mail",
+    offer = "accès anticipé aux nouveautés et livraison offerte",
     kpis = { "taux de réachat", "chiffre d'affaires par VIP" } },
   churn_prevention = { name = "Prévention de l'attrition", channel = "e-mail + appel",
     offer = "offre personnelle : -{discount} et livraison offerte sur la prochaine commande",
     kpis = { "rétention des clients à risque", "probabilité d'attrition après la période suivante" } },
   win_back = { name = "Reconquête des clients perdus", channel = "e-mail + courrier",
-    offer = "-{discount} sur la prochaine commande, valable 30 jours",
+    offer = "-{discount} sur la prochaine commande",
     kpis = { "taux de réactivation", "coût par client réactivé" } },
   welcome_back = { name = "Bon retour", channel = "e-mail",
     offer = "-{discount} sur la prochaine commande",

@@ -1,13 +1,15 @@
--- La synthèse (summary.md).  {{nom}} insère une valeur, {{#liste}}...{{/liste}}
--- répète un bloc pour chaque élément, {{^liste}}...{{/liste}} affiche un
--- bloc quand la liste est vide.  Les nombres arrivent déjà formatés.
+-- La synthèse (summary.md).  Reformulez librement : {{nom}} insère une
+-- valeur, {{#liste}}...{{/liste}} répète un bloc pour chaque élément (ou
+-- l'affiche quand la valeur existe), {{^liste}}...{{/liste}} affiche un bloc
+-- quand la liste est vide ou la valeur absente.  Les nombres arrivent déjà
+-- formatés en français ; `segmint check` signale un repère inconnu.
 return {
   language = "fr",
   unassigned = "(sans segment)",
   reasons = {
     ["missing customer"] = "client manquant",
     ["cancellations"] = "annulations",
-    ["cancellations (netted)"] = "annulations (compensées)",
+    ["cancellations (netted)"] = "achats annulés (compensés par leurs annulations)",
     ["returns and quantity <= 0"] = "retours et quantités <= 0",
     ["price <= 0"] = "prix <= 0",
     ["non-product codes"] = "codes hors produits",
@@ -15,11 +17,38 @@ return {
   },
   model_names = { logistic = "de régression logistique", linear = "de régression linéaire",
     ridge = "de régression ridge", boosting = "de gradient boosting (XGBoost)", forest = "de forêt aléatoire (XGBoost)" },
-  alerts = {
-    inactive = "**Clients inactifs** : {{count}} clients ({{share}}) n'ont rien acheté depuis plus de {{days}} jours.",
-    basket_drop = "**Panier moyen en baisse** : {{current}} sur les {{days}} derniers jours contre {{previous}} sur les {{days}} jours précédents ({{change}}).",
-    churn = "**Attrition mensuelle** : {{rate}} des clients ayant acheté en {{previous_month}} n'ont pas acheté en {{month}} (seuil {{threshold}}).",
+  btyd_names = { bgnbd = "BG/NBD", mbgnbd = "MBG/NBD", pareto_nbd = "Pareto/NBD" },
+  units = { days = "jours", weeks = "semaines", months = "mois" },
+  status_names = {
+    basis = {
+      churn = "le modèle d'attrition leur donne une probabilité de {{threshold}} ou plus de ne pas acheter dans les {{horizon_days}} prochains jours",
+      btyd = "le modèle BTYD leur donne une probabilité inférieure à {{threshold}} d'être encore clients",
+      segments = "leur segment RFM fait partie de ceux à traiter",
+    },
   },
+  kpi_status = { met = "atteint", missed = "manqué", ["no target"] = "sans objectif", ["no data"] = "sans données" },
+  kpi_trend = { better = "en mieux", worse = "en moins bien", same = "stable" },
+  kpi_now = "aujourd'hui",
+  alerts = {
+    churn = "**Attrition mensuelle** : {{rate}} des {{active}} clients actifs au début de {{month}} sont devenus inactifs pendant le mois ({{churned}} clients ont passé {{days}} jours sans acheter) ; seuil {{threshold}}.",
+    basket_drop = "**Panier moyen en baisse** : {{current}} sur les {{days}} derniers jours contre {{previous}} sur les {{days}} jours précédents ({{change}}).",
+    satisfaction = "**Satisfaction en baisse** : {{current}} en moyenne sur les {{days}} derniers jours, sous le seuil de {{threshold}}.",
+    catch_all = "**Clients qu'aucun segment ne décrit** : {{customers}} clients ({{share}}) sont dans « {{segment}} », avec {{revenue_share}} du chiffre d'affaires et un panier moyen de {{basket}} : donnez-leur un segment à eux dans rules/segments.lua.",
+  },
+  campaign_alerts = {
+    negative_profit = "**{{campaign}} perd de l'argent** : elle n'est prévue que parce que sa règle dit force = true ; perte attendue {{loss}}.",
+    no_profitable_customers = "**{{campaign}} ne serait pas rentable** : aucun de ses {{eligible}} clients éligibles ne devrait rapporter plus de marge que ne coûtent le contact et la remise (les contacter tous ferait perdre {{loss}}) ; elle n'est pas prévue. Baissez la remise ou le coût du contact, ou mesurez un effet plus fort.",
+    not_allocated = "**{{campaign}} n'est pas prévue** : ses clients rentables sont allés à des campagnes qui devraient rapporter plus, ou son budget ne permet aucun contact.",
+    no_eligible = "**{{campaign}} ne cible personne** : aucun client de ces données ne correspond à sa cible.",
+  },
+  campaign_words = {
+    baseline_sources = { churn = "le modèle d'attrition", btyd_p0 = "le modèle BTYD", btyd_expected = "les achats attendus du modèle BTYD",
+      history = "l'historique d'achats", fixed = "un taux fixe" },
+    uplift_learned = "résultats mesurés sur {{learned}} de {{eligible}} clients, rapprochés des {{prior}} points de la règle",
+    uplift_rule = "estimation de la règle, à mesurer sur le groupe témoin",
+    uplift_conversion = "d'après le taux de conversion de la règle",
+  },
+  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté, {{cost_per_contact}} par contact ; {{control_share}} sont gardés comme groupe témoin.",
   text = [[
 # Analyse clients : synthèse
 
@@ -34,8 +63,38 @@ Générée le {{generated}} à partir des données du {{period_start}} au {{peri
 | Commandes | {{invoices}} |
 | Panier moyen | {{avg_basket}} |
 | Commandes par client | {{avg_orders}} |
-| Clients engagés | {{engaged_count}} ({{engaged_share}}) |
+{{#status}}
+| Clients actifs (achat dans les {{inactive_days}} derniers jours) | {{active}} ({{active_share}}) |
+{{/status}}
 
+{{#kpis}}
+## Indicateurs clés
+
+Chaque indicateur sur sa dernière période (dates ci-dessous), comparé à la période de même durée qui la précède. Un client est actif tant qu'il a acheté dans les {{inactive_days}} derniers jours.
+
+| Indicateur | Dernière période | Valeur | Période précédente | Évolution | Objectif | Statut |
+|---|---|---:|---:|---:|---:|---|
+{{#list}}
+| {{name}} | {{period}} | {{value}} | {{previous}} | {{change}} | {{target}} | {{status}} |
+{{/list}}
+
+{{/kpis}}
+{{#status}}
+## Clients à traiter
+
+**{{at_risk}} clients ({{at_risk_share}}) sont à risque** : ils ont acheté dans les {{inactive_days}} derniers jours, mais {{basis}}. Ils ont fait {{at_risk_revenue_share}} du chiffre d'affaires passé.
+
+**{{lapsed}} clients ({{lapsed_share}}) sont inactifs** : aucun achat depuis plus de {{inactive_days}} jours ({{lapsed_revenue_share}} du chiffre d'affaires passé).
+
+Les segments RFM racontent la même histoire sous un autre angle : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} sont inactifs, {{action_at_risk}} à risque et {{action_active}} actifs.
+
+{{#segments}}
+{{#action}}
+- **{{name}}** : {{why}}. Recommandé : {{action}}.
+{{/action}}
+{{/segments}}
+
+{{/status}}
 ## Segments
 
 | Segment | Clients | Part | Chiffre d'affaires | Part du CA | Panier moyen | Récence moyenne (jours) |
@@ -44,43 +103,86 @@ Générée le {{generated}} à partir des données du {{period_start}} au {{peri
 | {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} |
 {{/segments}}
 
+{{#history}}
+## Depuis la dernière analyse ({{previous_date}})
+
+| Segment | Clients | Avant | Évolution |
+|---|---:|---:|---:|
+{{#changes}}
+| {{segment}} | {{customers}} | {{previous}} | {{change}} |
+{{/changes}}
+
+Principaux passages d'un segment à l'autre :
+
+{{#moves}}
+- {{customers}} clients {{from}} ({{share}}) sont passés en {{to}}
+{{/moves}}
+{{^moves}}
+- aucun client n'a changé de segment
+{{/moves}}
+
+{{new}} clients sont nouveaux depuis ; {{departed}} clients de l'analyse précédente ne sont plus dans les données.
+
+Migration entre segments (lignes : segment à la dernière analyse ; colonnes : segment aujourd'hui) :
+
+| De \ Vers | {{#matrix}}{{header}}{{/matrix}} |
+|---|{{#matrix}}{{separator}}{{/matrix}}
+{{#matrix}}
+{{#rows}}
+| {{segment}} | {{cells}} |
+{{/rows}}
+{{/matrix}}
+
+{{/history}}
 {{#clusters}}
 ## Groupes (clusters)
 
-Un k-means sur {{features}} (log1p, standardisés) donne {{k}} groupes{{#auto}}, k choisi par le coude et la silhouette ({{silhouette}}) ; chaque k essayé figure dans k_selection.csv{{/auto}}.
+Un k-means sur {{features}} (en logarithme, standardisés) donne {{k}} groupes{{#auto}}, k choisi par le coude et la silhouette ({{silhouette}}) ; chaque k essayé figure dans k_selection.csv{{/auto}}. Chaque groupe est nommé d'après ce qui le distingue du client moyen (rapports à la moyenne : récence, fréquence, dépense).
 
 {{#list}}
-- **Groupe {{cluster}} : {{name}}** : {{size}} clients ({{share}}), dépense par client {{monetary_ratio}} fois la moyenne, panier moyen {{avg_basket}} ({{basket_ratio}} fois la moyenne), {{revenue_share}} du chiffre d'affaires.
+- **Groupe {{cluster}} : {{name}}** : {{size}} clients ({{share}}), récence {{recency_ratio}} fois, fréquence {{frequency_ratio}} fois et dépense {{monetary_ratio}} fois la moyenne ; panier moyen {{avg_basket}} ; {{revenue_share}} du chiffre d'affaires. Segment principal : {{main_segment}} ({{main_segment_share}}).
 {{/list}}
 
 {{/clusters}}
-## Clients à traiter maintenant
-
-{{action_count}} clients ({{action_share}}) sont dans les segments {{action_segments}} ; ils représentent {{action_revenue}} du chiffre d'affaires passé.
-
-{{#segments}}
-{{#action}}
-- **{{name}}** : {{why}}. Recommandé : {{action}}.
-{{/action}}
-{{/segments}}
-
 {{#btyd}}
 ## Valeur vie client
 
-Un modèle {{model}} des achats ({{params}} ; unité de temps : {{unit}} ; log-vraisemblance {{loglik}}, {{method}}, {{iterations}} itérations) et un modèle Gamma-Gamma des montants ({{gg_params}}), ajustés sur {{customers}} clients. En moyenne, un client est encore actif avec une probabilité de {{alive}} ; ensemble, ils devraient passer {{expected}} commandes dans les {{horizon_days}} prochains jours, pour {{total_clv}} sur les {{horizon}} prochains mois (actualisés).
+Un modèle {{model}} des achats ({{params}} ; temps en {{unit}} ; log-vraisemblance {{loglik}}, {{method}}, {{iterations}} itérations) et un modèle Gamma-Gamma des montants ({{gg_params}}), ajustés sur {{customers}} clients. Ensemble, ils prévoient {{expected}} achats dans les {{horizon_days}} prochains jours, pour {{total_clv}} sur les {{horizon}} prochains mois (actualisés).
 
-| Client | Segment | P(actif) | Commandes attendues, {{horizon_days}} jours | Valeur, {{horizon}} mois |
+{{#selection}}
+Le modèle a été choisi parmi {{candidates}} : chacun a été ajusté sur les données jusqu'au {{calibration_end}} puis jugé sur les {{actual}} achats des {{horizon_days}} jours suivants. {{chosen}} s'en est le plus approché, avec un écart de {{error}}{{#warning}} ; aucun modèle n'est resté sous {{tolerance}} d'écart, lisez donc les valeurs vie client comme des ordres de grandeur{{/warning}}.
+
+| Modèle | Écart sur la période de contrôle | Achats prévus | Réels | Corrélation par client |
+|---|---:|---:|---:|---:|
+{{#list}}
+| {{model}} | {{error}} | {{predicted}} | {{actual}} | {{correlation}} |
+{{/list}}
+
+{{/selection}}
+{{#not_compared}}
+{{candidates}} n'ont pas pu être comparés sur une période de contrôle : ajustés sur les données jusqu'au {{calibration_end}}, aucun n'a su dire quand les clients cessent d'acheter, l'historique étant trop court pour cela. {{chosen}} ajusté sur toutes les données est utilisé ; lisez P(actif) et les valeurs vie client comme optimistes.
+
+{{/not_compared}}
+P(actif), la probabilité selon le modèle qu'un client achète encore, vaut en moyenne {{alive_repeat}} chez les {{repeat_buyers}} clients qui ont acheté plus d'une fois. Les {{one_time}} clients qui n'ont acheté qu'une fois sont en moyenne à {{one_time_alive}} : avec un seul achat, le modèle a peu d'éléments pour en juger.
+
+| Client | Segment | P(actif) | Achats attendus, {{horizon_days}} jours | Valeur, {{horizon}} mois |
 |---|---|---:|---:|---:|
 {{#top}}
 | {{customer}} | {{segment}} | {{p_alive}} | {{expected}} | {{clv}} |
 {{/top}}
 
 {{/btyd}}
+{{#btyd_failed}}
+## Valeur vie client
+
+Non calculée : le modèle {{model}} n'a pas pu être ajusté sur ces données (le journal en donne la raison) ; customers.csv n'a donc ni P(actif), ni achats attendus, ni valeur vie client.
+
+{{/btyd_failed}}
 {{#models}}
 ## Risque d'attrition et valeur prédite
 
 {{#churn}}
-Un modèle {{kind}} prédit quels clients n'achèteront pas dans les {{horizon}} prochains jours. Il a appris des clients connus au {{cutoff}} et de ce qu'ils ont fait dans les {{horizon}} jours suivants ({{churn_rate}} d'entre eux n'ont pas racheté), puis a été vérifié sur {{test}} clients qu'il n'avait pas vus : **exactitude {{accuracy}}, AUC ROC {{auc}}** (précision {{precision}}, rappel {{recall}}).
+Un modèle {{kind}} prédit quels clients n'achèteront pas dans les {{horizon}} prochains jours. Il a appris des clients connus au {{cutoff}} et de ce qu'ils ont fait dans les {{horizon}} jours suivants ({{churn_rate}} d'entre eux n'ont pas racheté), puis a été vérifié sur {{test}} clients qu'il n'avait pas vus : **précision {{accuracy}}, AUC ROC {{auc}}** (valeur prédictive positive {{precision}}, rappel {{recall}}).
 
 Principaux facteurs d'attrition (part de l'importance dans le modèle) :
 
@@ -88,23 +190,29 @@ Principaux facteurs d'attrition (part de l'importance dans le modèle) :
 - {{name}} : {{share}}
 {{/factors}}
 
-{{at_risk}} clients ({{at_risk_share}}) ont une probabilité d'attrition de {{threshold}} ou plus ; customers.csv donne pour chacun les principales raisons (churn_reasons).
+customers.csv donne la probabilité d'attrition de chaque client et, pour les {{with_reasons}} clients à {{threshold}} ou plus, les principales raisons (churn_reasons).
 {{/churn}}
 
 {{#clv}}
-Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} prochains jours (predicted_clv ; {{total}} au total). Sur {{test}} clients qu'il n'avait pas vus, son erreur est **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), pour une dépense moyenne de {{mean_spend}}.
+Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} prochains jours (predicted_clv ; {{total}} au total). Sur {{test}} clients qu'il n'avait pas vus, son erreur est **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), pour une dépense moyenne de {{mean_spend}}.{{#weak}} C'est à peine mieux que de donner à chaque client la moyenne (R² {{r2}}) : servez-vous de predicted_clv pour classer les clients, pas pour bâtir un budget.{{/weak}}
 {{/clv}}
 
 {{/models}}
 ## Plan de campagnes
 
-| Campagne | Canal | Offre | Éligibles | Ciblés | Budget | Coût | CA attendu | ROI attendu |
-|---|---|---|---:|---:|---:|---:|---:|---:|
+Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne coûte en contact et en remise ; un groupe témoin de chaque campagne n'est jamais contacté, pour en mesurer l'effet réel (segmint.campaign_results).
+
+| Campagne | Canal | Offre | Contactés | Témoins | Coût des contacts | Remises | CA supplémentaire | Marge supplémentaire | ROI |
+|---|---|---|---:|---:|---:|---:|---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{eligible}} | {{targeted}} | {{budget}} | {{cost}} | {{expected_revenue}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{cost}} | {{discount_cost}} | {{incremental_revenue}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
-Coût total {{total_cost}} pour un chiffre d'affaires attendu de {{total_revenue}}.
+Coût total {{total_cost}} (contacts et remises) pour un chiffre d'affaires supplémentaire attendu de {{total_incremental_revenue}} et une marge supplémentaire de {{total_profit}}. Les hypothèses, campagne par campagne :
+
+{{#campaigns}}
+- {{assumptions}}
+{{/campaigns}}
 
 {{#cross_sell}}
 Produits le plus souvent achetés ensemble (par lift) :
@@ -113,12 +221,6 @@ Produits le plus souvent achetés ensemble (par lift) :
 - {{antecedent}} → {{consequent}} : lift {{lift}}, confiance {{confidence}}
 {{/rules}}
 {{/cross_sell}}
-
-## Indicateurs à suivre
-
-{{#kpis}}
-- {{.}}
-{{/kpis}}
 
 ## Alertes
 

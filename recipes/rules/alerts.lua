@@ -4,6 +4,8 @@
 return {
   basket_drop = 0.20,        -- alert when the average basket fell by more than this share
   monthly_churn = 0.05,      -- alert when the monthly churn rate is above this share
-  action_segments = { "at_risk", "cant_lose_them", "hibernating", "lost" },   -- "needing action now"
-  engaged_segments = { "champions", "loyal_customers", "potential_loyalist", "new_customers" },
+  at_risk_probability = 0.5, -- an active customer is at risk from this churn probability (or below this P(alive))
+  action_segments = { "at_risk", "cant_lose_them", "lapsed_big_spenders", "hibernating", "lost" },
+  engaged_segments = { "champions", "loyal_customers", "potential_loyalist", "new_customers", "big_spenders",
+    "frequent_small_buyers" },
 }

@@ -1,38 +1,47 @@
--- Campaign plans: who is targeted and what it costs, shared by every
--- language (en/campaigns.lua and fr/campaigns.lua name each campaign by its
--- id and word its offer).  Each customer gets at most one campaign (the
--- first by priority that targets them) unless allow_multiple = true.
+-- Campaign plans: who is targeted, what a contact costs and what it is
+-- expected to change, shared by every language (en/campaigns.lua and
+-- fr/campaigns.lua name each campaign by its id and word its offer).
+--
+-- The planner keeps a customer in a campaign only when the expected
+-- incremental profit is positive:
+--   uplift x basket x margin - discount x P(buy when contacted) x basket - cost_per_contact
+-- where the baseline P(buy without contact) over horizon_days comes from the
+-- churn model (or BTYD) and uplift is the extra probability of buying that
+-- a contact brings.  The uplifts below are assumptions until measured:
+-- replace them with what segmint.campaign_results measures on the control
+-- groups (control_share of each campaign's targets is held out, never
+-- contacted).  A campaign that cannot pay is reported as an alert.
 -- target / exclude: segments = { ids }, clusters = {...}, any customer field
--- with a condition (recency_days = "> {inactive_days}", churn_probability
--- = ">= 0.7"), or when = function(c) ... end.
--- budget caps the spend (best customers by rank_by first); budget_share
--- sets it as a share of the target group's revenue.
+-- with a condition (status = "at_risk", recency_days = "> {inactive_days}").
+-- budget caps the contact cost; budget_share sets it as a share of the
+-- eligible customers' revenue.
 return {
+  defaults = { margin = 0.35, control_share = 0.10 },
   { id = "vip", priority = 1,
-    target = { segments = { "champions", "loyal_customers" }, monetary = ">= 1000" },
-    cost_per_contact = 12, discount = 0, conversion_rate = 0.35, budget = 15000,
+    target = { segments = { "champions", "loyal_customers" }, status = "active" },
+    cost_per_contact = 1, discount = 0, uplift = 0.05, budget = 15000,
     rank_by = "monetary" },
   { id = "churn_prevention", priority = 2,
-    target = { churn_probability = ">= 0.7", recency_days = "<= 180" },
-    cost_per_contact = 2, discount = 0.15, conversion_rate = 0.12, budget_share = 0.04,
+    target = { status = "at_risk" },
+    cost_per_contact = 0.5, discount = 0.10, uplift = 0.08, budget_share = 0.04,
     rank_by = "predicted_clv" },
-  { id = "win_back", priority = 3,
-    target = { recency_days = "> 180" },
-    exclude = { segments = { "champions" } },
-    cost_per_contact = 1.5, discount = 0.30, conversion_rate = 0.03, budget_share = 0.03,
+  { id = "welcome_back", priority = 3,
+    target = { status = "lapsed", recency_days = "<= 180" },
+    cost_per_contact = 0.3, discount = 0.15, uplift = 0.06, budget_share = 0.05,
     rank_by = "monetary" },
-  { id = "welcome_back", priority = 4,
-    target = { recency_days = "> {inactive_days}" },
-    cost_per_contact = 0.5, discount = 0.20, conversion_rate = 0.08, budget_share = 0.05,
+  { id = "win_back", priority = 4,
+    target = { status = "lapsed", recency_days = "> 180" },
+    exclude = { segments = { "champions" } },
+    cost_per_contact = 0.5, discount = 0.20, uplift = 0.03, budget_share = 0.03,
     rank_by = "monetary" },
   { id = "upselling", priority = 5,
-    target = { segments = { "potential_loyalist", "promising", "need_attention" } },
-    cost_per_contact = 0.3, discount = 0.05, conversion_rate = 0.10,
+    target = { segments = { "potential_loyalist", "promising", "need_attention" }, status = "active" },
+    cost_per_contact = 0.2, discount = 0, uplift = 0.01,
     rank_by = "monetary" },
   { id = "cross_selling", priority = 6,
     target = { segments = { "loyal_customers", "new_customers", "potential_loyalist" } },
     allow_multiple = true,
-    cost_per_contact = 0.2, discount = 0.10, conversion_rate = 0.06,
+    cost_per_contact = 0.1, discount = 0, uplift = 0.01,
     recommend = "co_purchased", top_n = 3,
     rank_by = "monetary" },
 }

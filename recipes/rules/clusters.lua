@@ -1,14 +1,14 @@
--- Names for the k-means clusters, decided on each cluster's profile
--- (first match wins); en/clusters.lua and fr/clusters.lua name the ids.
--- Fields: size, share, revenue_share, basket_ratio (the cluster's average
--- basket over the overall one), and for each feature mean_<f>, median_<f>
--- and <f>_ratio (the cluster's mean over the overall mean), e.g.
--- monetary_ratio, frequency_ratio, recency_days_ratio.
+-- How the k-means clusters are named: by how each differs from the average
+-- customer.  For each dimension below, a cluster whose mean is at most
+-- `low` times the overall mean, or at least `high` times, is described by
+-- the language file's word for it (en/clusters.lua, fr/clusters.lua); the
+-- most distinctive dimensions come first, up to `words` of them.  Names are
+-- unique: clusters that would share one get the next distinctive dimension,
+-- then their rank by spend.  The summary also says which segment most of
+-- each cluster's customers are in.
 return {
-  { "high_value", monetary_ratio = ">= 2.5" },
-  { "loyal",      frequency_ratio = ">= 1.5", recency_days_ratio = "< 1" },
-  { "at_risk",    recency_days_ratio = ">= 1.5", frequency_ratio = ">= 0.8" },
-  { "lost",       recency_days_ratio = ">= 1.5" },
-  { "new",        tenure_days_ratio = "<= 0.6" },
-  { "regular" },
+  words = 2,
+  { "recency",   field = "recency_days_ratio", low = 0.6, high = 1.5 },
+  { "frequency", field = "frequency_ratio",    low = 0.6, high = 1.6 },
+  { "spend",     field = "monetary_ratio",     low = 0.6, high = 1.6 },
 }

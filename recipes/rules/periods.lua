@@ -3,8 +3,8 @@
 -- example recency_days = "> {inactive_days}".
 return {
   inactive_days = 90,          -- no purchase for longer: the customer is inactive
-  horizon_days = 90,           -- how far ahead the models predict (churn, spend, expected purchases)
+  horizon_days = 90,           -- how far ahead the models predict (churn, spend, expected purchases),
+                               -- and the window in which a campaign's effect is counted
   clv_months = 12,             -- the customer lifetime value horizon
   comparison_days = 90,        -- the latest period compared with the one before (average basket, recent spend)
-  campaign_window_days = 30,   -- how long a campaign's offer runs
 }

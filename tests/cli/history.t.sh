@@ -9,6 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # ---- two writers at once ----
+mkdir -p "$work/shared"
 # each process appends 4 runs of 5,000 customers (run ids interleave)
 cat > "$work/writer.lua" <<'EOF'
 local sg = require "segmint"
@@ -21,15 +22,17 @@ for i = 1, n do
 end
 local customers = sg.dataset { { "customer", ids }, { "segment", segs }, { "clv_12m", clv } }
 for r = 1, 4 do
-  local h = assert(sg.history_open(out .. "/history.sqlite", { write = true }))
+  local h = assert(sg.history_open(history, { write = true }))
   h:append { label = params.tag .. r, customers = customers,
              kpis = { { name = "Customers", unit = "count", value = n + 0.0 } } }
   h:close()
 end
 EOF
-"$SEGMINT" run "$work/writer.lua" --out "$work/shared" --set tag=a --quiet 2>"$work/a.err" &
+# two runs with their own --out share one history file (--history): SQLite's
+# transactions and busy timeout keep every run whole
+"$SEGMINT" run "$work/writer.lua" --out "$work/out_a" --history "$work/shared/history.sqlite" --set tag=a --quiet 2>"$work/a.err" &
 pa=$!
-"$SEGMINT" run "$work/writer.lua" --out "$work/shared" --set tag=b --quiet 2>"$work/b.err" &
+"$SEGMINT" run "$work/writer.lua" --out "$work/out_b" --history "$work/shared/history.sqlite" --set tag=b --quiet 2>"$work/b.err" &
 pb=$!
 wait $pa; ca=$?
 wait $pb; cb=$?
@@ -71,8 +74,8 @@ if command -v sqlite3 >/dev/null; then
     ".print locked" >&7
   for _ in $(seq 1 300); do grep -q locked "$work/lock.out" && break; sleep 0.1; done
   grep -q locked "$work/lock.out"; ok $? "the sqlite3 shell holds the write lock"
-  printf 'local sg = require "segmint"\nlocal h = assert(sg.history_open(out .. "/history.sqlite", { write = true }))\nh:append { label = "waiter" }\n' > "$work/waiter.lua"
-  "$SEGMINT" run "$work/waiter.lua" --out "$work/shared" --quiet 2>"$work/w.err" &
+  printf 'local sg = require "segmint"\nlocal h = assert(sg.history_open(history, { write = true }))\nh:append { label = "waiter" }\n' > "$work/waiter.lua"
+  "$SEGMINT" run "$work/waiter.lua" --out "$work/out_w" --history "$work/shared/history.sqlite" --quiet 2>"$work/w.err" &
   pw=$!
   sleep 0.5
   printf '%s\n' "COMMIT;" >&7
@@ -151,5 +154,5 @@ return {
 EOF
 run "$SEGMINT" check "$work/recipe/r.lua"
 is "$code" 1 "segmint check: a KPI typo fails"
-like "$err" "rules/kpis.lua:3: KPI 'Basket', unknown field 'trget' \(did you mean 'target'\?\)" "with the file, line and a hint"
+like "$out" "rules/kpis.lua:3: KPI 'Basket', unknown field 'trget' \(did you mean 'target'\?\)" "with the file, line and a hint"
 done_testing

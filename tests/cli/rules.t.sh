@@ -27,14 +27,14 @@ typo_case() {
 
 fresh
 sed -i 's/{ "champions",          r = "4-5", f = "4-5", m = "4-5" },/{ "champions",          r = "4-5", f = "4-5", m = high },/' "$work/r/rules/segments.lua"
-typo_case "a bare word (m = high)" "rules/segments\.lua:11: 'high' is not defined in this rule file; if you meant the text, write \"high\""
+typo_case "a bare word (m = high)" "rules/segments\.lua:[0-9]+: 'high' is not defined in this rule file; if you meant the text, write \"high\""
 
 fresh
 sed -i 's/action_segments = { "at_risk",/action_segments = { "at_risks",/' "$work/r/rules/alerts.lua"
 typo_case "a misspelt segment in alerts" "rules/alerts\.lua:[0-9]+: alerts\.action_segments: no segment 'at_risks' \(did you mean 'at_risk'\?\)"
 
 fresh
-sed -i 's/target = { recency_days = "> {inactive_days}" },/target = { recency = "> {inactive_days}" },/' "$work/r/rules/campaigns.lua"
+sed -i 's/target = { status = "lapsed", recency_days = "<= 180" },/target = { status = "lapsed", recency = "<= 180" },/' "$work/r/rules/campaigns.lua"
 typo_case "a misspelt target field" "rules/campaigns\.lua:[0-9]+: campaign 'Welcome Back', target\.recency: no such customer field \(did you mean 'recency_days'\?\)"
 
 fresh
@@ -42,8 +42,8 @@ sed -i 's/  upselling = { name = "Upselling",/  upselling = { name = "Welcome Ba
 typo_case "two campaigns with one name" "campaign 'Welcome Back' appears twice"
 
 fresh
-sed -i 's/target = { recency_days = "> {inactive_days}" },/target = { recency_days = "more than 90" },/' "$work/r/rules/campaigns.lua"
-typo_case "a text that is not a condition" "campaign 'Welcome Back', target\.recency_days: 'more than 90' is not a condition on a number"
+sed -i 's/target = { status = "lapsed", recency_days = "<= 180" },/target = { status = "lapsed", recency_days = "less than 180" },/' "$work/r/rules/campaigns.lua"
+typo_case "a text that is not a condition" "campaign 'Welcome Back', target\.recency_days: 'less than 180' is not a condition on a number"
 
 fresh
 sed -i 's/{{total_cost}}/{{totl_cost}}/' "$work/r/en/summary.lua"
@@ -51,15 +51,15 @@ typo_case "a misspelt placeholder" "en/summary\.lua:[0-9]+: \{\{totl_cost\}\} is
 
 fresh
 sed -i 's/{ "champions",          r = "4-5",/{ "champions",          r = "4-6",/' "$work/r/rules/segments.lua"
-typo_case "a score range beyond the bins" "rules/segments\.lua:11: rule 'Champions', field 'r': '4-6' goes beyond the score levels"
+typo_case "a score range beyond the bins" "rules/segments\.lua:[0-9]+: rule 'Champions', field 'r': '4-6' goes beyond the score levels"
 
 fresh
 sed -i 's/  monthly_churn = 0.05, /  monthly_churn = 5,/' "$work/r/rules/alerts.lua"
 typo_case "an alert threshold out of range" "rules/alerts\.lua:[0-9]+: alerts: 'monthly_churn' must be a share from 0 to 1"
 
 fresh
-sed -i 's/cost_per_contact = 0.5, discount = 0.20/cost_per_contact = 0.5, discount = "0.20"/' "$work/r/rules/campaigns.lua"
-typo_case "a number written as text" "field 'discount': expected a number from 0 to 1 \(excluded\), got a string, \"0\.20\"; write 0\.20 without quotes"
+sed -i 's/cost_per_contact = 0.3, discount = 0.15/cost_per_contact = 0.3, discount = "0.15"/' "$work/r/rules/campaigns.lua"
+typo_case "a number written as text" "field 'discount': expected a number from 0 to 1 \(excluded\), got a string, \"0\.15\"; write 0\.15 without quotes"
 
 fresh
 sed -i 's/  recency_days = "days since the last purchase",/  recency_dayz = "days since the last purchase",/' "$work/r/en/features.lua"
@@ -85,15 +85,15 @@ is "$(grep -c '^error: ' <<< "$out")" 2 "check lists every problem at once"
 
 # warnings: equal priorities, a campaign that can target nobody
 fresh
-sed -i 's/{ id = "upselling", priority = 5,/{ id = "upselling", priority = 4,/' "$work/r/rules/campaigns.lua"
+sed -i 's/{ id = "upselling", priority = 5,/{ id = "upselling", priority = 3,/' "$work/r/rules/campaigns.lua"
 check
 is "$code" 0 "equal priorities: check passes"
-like "$out" "warning: .*rules/campaigns\.lua:[0-9]+: campaigns 'Welcome Back' and 'Upselling' have the same priority 4" "equal priorities: a warning"
+like "$out" "warning: .*rules/campaigns\.lua:[0-9]+: campaigns 'Welcome Back' and 'Upselling' have the same priority 3" "equal priorities: a warning"
 
 # ---- one set of numbers for both languages ----
 fresh
 runr; cp "$work/out/campaigns.csv" "$work/en_before.csv"
-sed -i 's/cost_per_contact = 0.5, discount = 0.20/cost_per_contact = 0.5, discount = 0.25/' "$work/r/rules/campaigns.lua"
+sed -i 's/cost_per_contact = 0.3, discount = 0.15/cost_per_contact = 0.3, discount = 0.25/' "$work/r/rules/campaigns.lua"
 runr
 is "$code" 0 "after editing the shared discount: English run exit 0"
 like "$(grep '^Welcome Back' "$work/out/campaigns.csv")" "25% off the next order" "the English offer shows the new discount"
@@ -103,7 +103,10 @@ is "$code" 0 "French run exit 0"
 like "$(grep '^Bon retour' "$work/out/campaigns.csv")" "-25 % sur la prochaine commande" "the French offer shows the same new discount"
 is "$(cut -d, -f2- "$work/out/segments.csv" | md5sum)" "$(cut -d, -f2- "$work/en_segments.csv" | md5sum)" "English and French runs give the same segment counts"
 figures() { python3 -c 'import csv, sys
-for r in csv.reader(open(sys.argv[1])): print(",".join(r[3:]))' "$1"; }
+rows = list(csv.reader(open(sys.argv[1])))
+words = {"campaign", "channel", "offer", "assumptions"}
+keep = [i for i, h in enumerate(rows[0]) if h not in words]
+for r in rows: print(",".join(r[i] for i in keep))' "$1"; }
 is "$(figures "$work/out/campaigns.csv" | md5sum)" "$(figures "$work/en_campaigns.csv" | md5sum)" "and the same campaign figures"
 
 # ---- named periods: changing the horizon changes every place that uses it ----
@@ -130,7 +133,8 @@ sg.analysis {
   currency = "GBP", periods = require "rules.periods",
   segments = { rules = require "rules.segments", labels = require "en.segments" },
   campaigns = { rules = {
-      { id = "big", priority = 1, target = { big_spender = true }, cost_per_contact = 1, conversion_rate = 0.1 },
+      { id = "big", priority = 1, target = { big_spender = true }, cost_per_contact = 0.1, uplift = 0.2,
+        margin = 0.5, control_share = 0 },
     }, labels = { big = { name = "Big spenders", channel = "email", offer = "thanks" } } },
   template = require "en.summary",
   steps = {
@@ -144,8 +148,14 @@ LUA
 rm -rf "$work/out"; run "$SEGMINT" run "$work/r/steps.lua" --out "$work/out" --set data="$work/data" --quiet
 is "$code" 0 "a recipe step and a campaign on its column: exit 0"
 big=$(awk -F, 'NR > 1 && $4 >= 300' "$work/out/customers.csv" | wc -l)
-targeted=$(awk -F, '$1 == "Big spenders"' "$work/out/campaign_targets.csv" | wc -l)
-[[ $big -gt 0 && $targeted -eq $big ]]; ok $? "the campaign targets exactly the customers the step flagged ($targeted of $big)"
+eligible=$(python3 -c 'import csv, sys
+print(next(r["eligible"] for r in csv.DictReader(open(sys.argv[1])) if r["campaign"] == "Big spenders"))' "$work/out/campaigns.csv")
+outside=$(python3 -c 'import csv, sys
+big = {r["customer"] for r in csv.DictReader(open(sys.argv[1])) if float(r["monetary"]) >= 300}
+t = [r["customer"] for r in csv.DictReader(open(sys.argv[2])) if r["campaign"] == "Big spenders"]
+print(len(t), sum(1 for c in t if c not in big))' "$work/out/customers.csv" "$work/out/campaign_targets.csv")
+[[ $big -gt 0 && $eligible -eq $big ]]; ok $? "the campaign's eligible customers are exactly those the step flagged ($eligible of $big)"
+[[ ${outside%% *} -gt 0 && ${outside##* } -eq 0 ]]; ok $? "it targets some of them and nobody else ($outside)"
 like "$(head -1 "$work/out/customers.csv")" "big_spender" "the step's column is in customers.csv"
 run "$SEGMINT" run "$work/r/steps.lua" --out "$work/out2" --set data="$work/data" --set drop=clusterz --quiet
 is "$code" 1 "dropping an unknown step: exit 1"

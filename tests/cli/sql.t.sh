@@ -26,7 +26,8 @@ csv="$work/data/transactions.csv"
 
 # the recipe: load from the source, then clean, RFM, segments, campaigns
 mkdir -p "$work/recipe/rules"
-cp "$SG_ROOT/recipes/en/rules/segments.lua" "$work/recipe/rules/"
+cp "$SG_ROOT/recipes/rules/segments.lua" "$work/recipe/rules/"
+cp "$SG_ROOT/recipes/en/segments.lua" "$work/recipe/rules/segment_names.lua"
 cat > "$work/recipe/rules/campaigns.lua" <<'EOF'
 return {
   { name = "VIP programme", target = { segments = { "Champions", "Loyal Customers" } },
@@ -52,7 +53,7 @@ local clean = sg.clean(tx, { customer = "customer_id", invoice = "invoice", quan
   date = "date", item = "product_id" })
 local rfm = sg.rfm(clean, { customer = "customer_id", date = "date", invoice = "invoice", amount = "amount",
   as_of = "2025-01-01" })
-local segs = sg.segments(require "rules.segments")
+local segs = sg.segments(sg.label_rules(require "rules.segments", require "rules.segment_names"))
 local customers = segs:assign(rfm)
 local plan, targets, with = sg.campaigns(require "rules.campaigns"):plan(customers, { segments = segs })
 with:write_csv(out .. "/customers.csv")

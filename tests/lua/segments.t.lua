@@ -103,7 +103,7 @@ for _, lang in ipairs({ "en", "fr" }) do
   local classic = sg.segments(sg.label_rules(load_file("rules/segments"), labels))
   t.is(#classic.warnings, 0, lang .. ": rules/segments.lua lints clean")
   if #classic.warnings > 0 then t.diag(table.concat(classic.warnings, "\n")) end
-  t.is(#classic:names(), 12, lang .. ": rules/segments.lua: 11 segments and the fallback")
+  t.is(#classic:names(), 14, lang .. ": rules/segments.lua: 14 segments, every score cell covered")
   t.is(classic:names()[2], lang == "en" and "Loyal Customers" or "Clients fidèles", lang .. ": names from the language file")
   local r = sg.segments(sg.label_rules(load_file("rules/segments_rfm_package"), labels))
   t.is(#r:names(), 11, lang .. ": segments_rfm_package.lua: 10 segments and the fallback")

@@ -1,0 +1,23 @@
+-- Step "kpis": the key figures of rules/kpis.lua for the latest period
+-- and the one before, with targets and status (ctx.res.kpis; kpis.csv).
+local S = {}
+
+function S.enabled(ctx) return ctx.rules.kpis ~= nil end
+
+function S.run(ctx)
+  local sg, cols = ctx.sg, ctx.cols
+  local clv
+  if ctx.customers:has("predicted_clv") then clv = "predicted_clv"
+  elseif ctx.res.btyd then clv = ctx.res.btyd.clv_column end
+  ctx.res.kpis = sg.kpis(ctx.rules.kpis, {
+    transactions = ctx.res.clean, customers = ctx.customers,
+    columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount",
+      satisfaction = cols.satisfaction },
+    as_of = ctx.res.rfm_info.as_of, inactive_days = ctx.periods.inactive_days, clv = clv,
+  })
+  for _, sk in ipairs(ctx.res.kpis.skipped or {}) do
+    sg.info("kpis: '%s' skipped: %s", sk.name, sk.reason)
+  end
+end
+
+return S

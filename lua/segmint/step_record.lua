@@ -1,0 +1,32 @@
+-- Step "record": appends this run to the run history, last, once every
+-- other output is written (see step_history.lua).  Under the output
+-- directory the history is updated as a copy in the run's staging folder
+-- and published with the other outputs; with --history FILE elsewhere,
+-- SQLite's transaction makes the append whole.  Either way a run that
+-- fails before this step leaves the history as it was.
+local S = {}
+
+S.enabled = require("segmint.step_history").enabled
+
+function S.run(ctx)
+  local sg, res = ctx.sg, ctx.res
+  local path = require("segmint.step_history").path(ctx)
+  local h = assert(sg.history_open(path, { write = true }))
+  local inputs = {}
+  for _, p in ipairs(ctx.input_files or {}) do inputs[#inputs + 1] = { path = p, sha256 = sg.sha256_file(p) } end
+  local cu = ctx.customers
+  res.history = res.history or {}
+  res.history.run_id = h:append {
+    time = ctx.run_time, as_of = res.rfm_info.as_of, label = ctx.cfg.label, inputs = inputs,
+    parameters = { periods = ctx.periods, language = ctx.language, currency = ctx.currency_code },
+    kpis = res.kpis, customers = cu,
+    columns = { customer = "customer", segment = "segment_id",
+      cluster = cu:has("cluster_name") and "cluster_name" or false,
+      clv = res.btyd and res.btyd.clv_column or (cu:has("predicted_clv") and "predicted_clv" or false),
+      churn_probability = cu:has("churn_probability") and "churn_probability" or false,
+      campaign = "campaign" },
+  }
+  h:close()
+end
+
+return S

@@ -553,3 +553,52 @@ fail:
     sg_encoder_free(e);
     return NULL;
 }
+
+size_t sg_encoder_groups(const sg_encoder *enc, size_t *group_of, const char **names)
+{
+    size_t ng = 0;
+    for (size_t j = 0; j < enc->nfeat; j++) {
+        size_t g = 0;
+        while (g < ng && strcmp(names[g], enc->source[j]) != 0)
+            g++;
+        if (g == ng)
+            names[ng++] = enc->source[j];
+        group_of[j] = g;
+    }
+    return ng;
+}
+
+int sg_encoder_group_sums(const sg_encoder *enc, const sg_matrix *C, sg_matrix **out, sg_error *err)
+{
+    *out = NULL;
+    size_t p = enc->nfeat;
+    if (C->cols < p)
+        return sg_error_set(err, SG_EINVAL, "encoder: %zu contributions for %zu features", C->cols, p);
+    size_t *group_of = sg_malloc((p ? p : 1) * sizeof *group_of);
+    const char **names = sg_malloc((p ? p : 1) * sizeof *names);
+    if (!group_of || !names) {
+        sg_free(group_of);
+        sg_free(names);
+        return sg_error_nomem(err);
+    }
+    size_t ng = sg_encoder_groups(enc, group_of, names);
+    sg_matrix *m = sg_matrix_new(C->rows, ng ? ng : 1);
+    if (!m) {
+        sg_free(group_of);
+        sg_free(names);
+        return sg_error_nomem(err);
+    }
+    for (size_t i = 0; i < C->rows; i++) {
+        const double *c = sg_matrix_row(C, i);
+        double *o = sg_matrix_row(m, i);
+        for (size_t g = 0; g < ng; g++)
+            o[g] = 0.0;
+        for (size_t j = 0; j < p; j++)
+            o[group_of[j]] += c[j];
+    }
+    m->cols = ng;
+    sg_free(group_of);
+    sg_free(names);
+    *out = m;
+    return 0;
+}

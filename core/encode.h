@@ -70,6 +70,16 @@ sg_matrix *sg_encoder_fit(const sg_table *t, const sg_encoder_spec *spec, sg_enc
 sg_matrix *sg_encoder_apply(const sg_table *t, const sg_encoder *enc, sg_encoder_report *report,
                             sg_error *err);
 void sg_encoder_free(sg_encoder *e);                 /* accepts NULL */
+/* The table columns the features come from, each once in order of first
+ * appearance (names point into enc), and for every feature the index of
+ * its column: the one-hot features of a categorical column form one group,
+ * so a contribution or an importance can be told per column.  group_of
+ * holds enc->nfeat entries, names up to enc->nfeat.  Returns the number
+ * of groups. */
+size_t sg_encoder_groups(const sg_encoder *enc, size_t *group_of, const char **names);
+/* Sums the columns of C (rows x (nfeat + 1), the last column the bias, as
+ * sg_model_contributions gives) per group; out has rows x ngroups. */
+int sg_encoder_group_sums(const sg_encoder *enc, const sg_matrix *C, sg_matrix **out, sg_error *err);
 
 struct cJSON;
 struct cJSON *sg_encoder_to_json(const sg_encoder *e);

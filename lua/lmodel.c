@@ -323,10 +323,13 @@ static int by_key_desc(const void *a, const void *b)
     return x->j < y->j ? -1 : x->j > y->j;
 }
 
-/* model:reasons(ds, top, sign) -> dataset with reason_k (feature) and effect_k
- * (its contribution to the raw prediction: log-odds for classifiers) for k = 1..top:
- * the features that push the prediction up the most ("up"), down ("down")
- * or either way ("any").  Slots without such a feature are missing. */
+/* model:reasons(ds, top, sign) -> dataset with reason_k (a column of ds) and
+ * effect_k (its contribution to the raw prediction: log-odds for
+ * classifiers) for k = 1..top: the columns that push the prediction up the
+ * most ("up"), down ("down") or either way ("any").  The one-hot features
+ * of a categorical column count together (sg_encoder_group_sums), so a
+ * reason is the customer's own value of the column, never the effect of
+ * not having another value.  Slots without such a column are missing. */
 static int model_reasons(lua_State *L)
 {
     lua_settop(L, 4);   /* the pin goes above the arguments */
@@ -339,16 +342,23 @@ static int model_reasons(lua_State *L)
     luaL_argcheck(L, dir != 2, 4, "sign must be \"up\", \"down\" or \"any\"");
     sg_matrix *X = encode(L, b, t, NULL);
     sg_error err;
-    sg_matrix *C = sg_model_contributions(b->m, X, &err);
-    if (!C) {
+    sg_matrix *F = sg_model_contributions(b->m, X, &err);
+    sg_matrix *C = NULL;
+    if (!F || sg_encoder_group_sums(b->enc, F, &C, &err)) {
+        sg_matrix_free(F);
         sg_matrix_free(X);
         return sgl_raise(L, &err);
     }
-    size_t p = b->m->nfeat, n = X->rows, k = (size_t)top;
+    sg_matrix_free(F);
+    size_t n = X->rows, k = (size_t)top;
+    size_t *group_of = sg_malloc(b->enc->nfeat * sizeof *group_of);
+    const char **gnames = sg_malloc(b->enc->nfeat * sizeof *gnames);
+    size_t p = group_of && gnames ? sg_encoder_groups(b->enc, group_of, gnames) : 0;
+    sg_free(group_of);
     sg_table *out = sg_table_new();
     ranked *r = sg_malloc(p * sizeof *r);
     sg_column **cols = sg_calloc(2 * k, sizeof *cols);
-    int rc = (!out || !r || !cols) ? sg_error_nomem(&err) : 0;
+    int rc = (!out || !r || !cols || !gnames) ? sg_error_nomem(&err) : 0;
     sg_dict *names = rc ? NULL : sg_dict_new(p);
     if (!rc && !names)
         rc = sg_error_nomem(&err);
@@ -369,7 +379,7 @@ static int model_reasons(lua_State *L)
         for (size_t s = 0; rc == 0 && s < k; s++) {
             int ok;
             if (s < p && r[s].key > 0) {
-                const char *f = b->enc->feature_names[r[s].j];
+                const char *f = gnames[r[s].j];
                 ok = !sg_column_push_str(cols[2 * s], f, strlen(f))
                      && !sg_column_push_f64(cols[2 * s + 1], r[s].effect);
             } else {
@@ -388,6 +398,7 @@ static int model_reasons(lua_State *L)
     sg_dict_release(names);
     sg_free(cols);
     sg_free(r);
+    sg_free(gnames);
     sg_matrix_free(C);
     sg_matrix_free(X);
     if (rc) {
@@ -443,6 +454,8 @@ static int model_info(lua_State *L)
     lua_setfield(L, -2, "label");
     push_names(L, b->enc->feature_names, b->enc->nfeat);
     lua_setfield(L, -2, "features");
+    push_names(L, b->enc->source, b->enc->nfeat);
+    lua_setfield(L, -2, "sources");
     push_names(L, b->dropped, b->ndropped);
     lua_setfield(L, -2, "dropped");
     lua_pushinteger(L, (lua_Integer)b->rows);

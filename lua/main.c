@@ -38,6 +38,7 @@ typedef struct host_options {
     long long seed;
     int quiet;
     int traceback;
+    int log_timestamps;         /* --log-timestamps (also on when stderr is not a terminal) */
     size_t max_memory;          /* bytes, 0 = none */
     unsigned long long max_instructions;   /* 0 = none */
     unsigned long long demo_customers;     /* demo: generate this many into OUT/data first */
@@ -59,6 +60,7 @@ static const char *usage_text =
     "usage:\n"
     "  segmint run RECIPE.lua [--out DIR] [--set KEY=VALUE]... [--seed N] [--quiet]\n"
     "                         [--history FILE] [--max-memory MB] [--max-instructions N] [--traceback]\n"
+    "                         [--log-timestamps]\n"
     "  segmint demo [--out DIR] [--customers N] [--seed N] [--lang en|fr] [--quiet]\n"
     "  segmint check RECIPE.lua [--set KEY=VALUE]...\n"
     "  segmint generate --customers N [--seed N] [--days N] [--start YYYY-MM-DD] --out DIR\n"
@@ -243,6 +245,37 @@ static int l_read_path(lua_State *L)
     return 1;
 }
 
+/* The message without the positions inside segmint's own library code
+ * ("[segmint/step_btyd.lua]:37: "): a user reads the recipe's file and line
+ * (put in front by the handler) and the data or rule file's; --traceback
+ * shows the rest. */
+static const char *strip_library_positions(lua_State *L, const char *msg)
+{
+    const char *tag = "[segmint/";
+    if (!strstr(msg, tag))
+        return msg;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    const char *p = msg;
+    const char *q;
+    while ((q = strstr(p, tag)) != NULL) {
+        const char *e = strstr(q, "]:");
+        const char *d = e ? e + 2 : NULL;
+        while (d && *d >= '0' && *d <= '9')
+            d++;
+        if (!e || !d || d == e + 2 || d[0] != ':' || d[1] != ' ') {
+            luaL_addlstring(&b, p, (size_t)(q - p) + 1);
+            p = q + 1;
+            continue;
+        }
+        luaL_addlstring(&b, p, (size_t)(q - p));
+        p = d + 2;
+    }
+    luaL_addstring(&b, p);
+    luaL_pushresult(&b);
+    return lua_tostring(L, -1);
+}
+
 /* Message handler: puts the location in the user's recipe or rule file in
  * front of the message when the error was raised elsewhere (library code),
  * and keeps a traceback for --traceback. */
@@ -271,7 +304,7 @@ static int message_handler(lua_State *L)
     }
     luaL_traceback(L, L, msg, 1);
     lua_setfield(L, LUA_REGISTRYINDEX, REG_TRACEBACK);
-    lua_pushstring(L, msg);
+    lua_pushstring(L, strip_library_positions(L, msg));
     return 1;
 }
 
@@ -376,6 +409,9 @@ static int run_protected(lua_State *L)
     luaL_requiref(L, "segmint", sg_open, 0);      /* index 2: the module */
     lua_getfield(L, 2, "set_quiet");
     lua_pushboolean(L, o->quiet);
+    lua_call(L, 1, 0);
+    lua_getfield(L, 2, "set_log_timestamps");
+    lua_pushboolean(L, o->log_timestamps || !isatty(2));
     lua_call(L, 1, 0);
 
     /* the sandbox */
@@ -796,6 +832,8 @@ int main(int argc, char **argv)
             o.quiet = 1;
         } else if (!strcmp(a, "--traceback")) {
             o.traceback = 1;
+        } else if (!strcmp(a, "--log-timestamps")) {
+            o.log_timestamps = 1;
         } else if (a[0] == '-' && a[1] == '-' && !v) {
             return usage_error("option %s needs a value", a);
         } else if (!strcmp(a, "--out")) {

@@ -141,6 +141,11 @@ local function check_campaign_fields(set, columns, problems)
   for c in pairs(columns) do names[#names + 1] = c end
   table.sort(names)
   for _, camp in ipairs(set.campaigns) do
+    if camp.rank_by and not columns[camp.rank_by] then
+      add(problems.errors, "%scampaign '%s', rank_by: no customer field '%s'%s (the steps of this analysis "
+        .. "do not produce it)", rules.where(set.source, camp.index, camp.name, "rank_by"), camp.name, camp.rank_by,
+        hint(camp.rank_by, names))
+    end
     for _, key in ipairs { "target", "exclude" } do
       local t = camp[key]
       for _, c in ipairs(t and t.conds or {}) do

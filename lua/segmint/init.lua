@@ -193,8 +193,14 @@ end
 -- Informational messages go to stderr and are silenced by --quiet.
 local quiet = false
 function M.set_quiet(q) quiet = q and true or false end
+-- Log lines start with the UTC time when stderr goes to a file or a
+-- scheduler's log rather than a terminal (the host decides), or on request.
+local stamps = false
+function M.set_log_timestamps(on) stamps = on and true or false end
 function M.info(fmt, ...)
-  if not quiet then io.stderr:write(string.format(fmt, ...), "\n") end
+  if not quiet then
+    io.stderr:write(stamps and os.date("!%Y-%m-%dT%H:%M:%SZ ") or "", string.format(fmt, ...), "\n")
+  end
 end
 
 -- Formats a number with thousands separators: fmt_number(1234.5, 2) -> "1,234.50"

@@ -235,7 +235,8 @@ end
 -- the features that push each row's prediction up the most ("up"; "down",
 -- or "any" by size), by SHAP contribution for XGBoost and coefficient x
 -- (value - training mean) for linear models, each with the row's value:
--- "days since the last purchase (184); country: France".  format(x)
+-- "days since the last purchase (184); country: France".  The one-hot
+-- features of a categorical column are summed into the column's effect.  format(x)
 -- formats the numbers (default: up to 2 decimals).
 function Model:reasons(ds, opts)
   need_fit(self)
@@ -252,12 +253,16 @@ function Model:reasons(ds, opts)
     for k = 1, top do
       local f = feats[k][i]
       if f ~= nil then
-        local name, onehot = feature_name(opts.labels, f)
-        if not onehot and ds:has(f) then
+        -- a reason is a column of ds (the one-hot features of a categorical
+        -- column count together), shown with this customer's own value
+        local name = (feature_name(opts.labels, f))
+        if ds:has(f) then
           values[f] = values[f] or ds:column(f)
           local v = values[f][i]
-          if v ~= nil then
-            name = string.format("%s (%s)", name, type(v) == "number" and fmt(v) or tostring(v))
+          if type(v) == "number" then
+            name = string.format("%s (%s)", name, fmt(v))
+          elseif v ~= nil then
+            name = string.format("%s: %s", name, tostring(v))
           end
         end
         parts[#parts + 1] = name

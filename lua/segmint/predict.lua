@@ -120,8 +120,29 @@ local function attributes(sg, cfg, tx, cols)
   return t
 end
 
+-- The model's importance per column of the feature table: the one-hot
+-- features of a categorical column (country=France, country=Germany...)
+-- are summed into the column's (country).
+local function by_column(model)
+  local sources = model.info and model.info.sources or {}
+  local sums, order = {}, {}
+  for j, imp in ipairs(model.core:importance()) do   -- in feature order, as sources
+    local col = sources[j] or imp.feature
+    if not sums[col] then sums[col] = 0; order[#order + 1] = col end
+    sums[col] = sums[col] + math.abs(imp.importance)
+  end
+  local list = {}
+  for i, col in ipairs(order) do list[i] = { feature = col, importance = sums[col] } end
+  table.sort(list, function(a, b)
+    if a.importance ~= b.importance then return a.importance > b.importance end
+    return a.feature < b.feature
+  end)
+  return list
+end
+M.importance_by_column = by_column
+
 local function top_factors(sg, model, labels, n)
-  local list, total, out = model:importance(), 0, {}
+  local list, total, out = by_column(model), 0, {}
   for _, imp in ipairs(list) do total = total + imp.importance end
   for _, imp in ipairs(list) do
     if #out >= n or imp.importance <= 0 then break end

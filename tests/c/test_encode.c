@@ -486,9 +486,52 @@ static void test_oom(void)
     sg_table_free(t);
 }
 
+/* One-hot features grouped by their column: a contribution per column. */
+static void test_groups(void)
+{
+    sg_table *t = train_table();
+    sg_encoder_spec spec = main_spec(1);
+    sg_encoder *e = NULL;
+    sg_encoder_report rep;
+    sg_error err = { 0, "" };
+    sg_matrix *X = sg_encoder_fit(t, &spec, &e, &rep, &err);
+    if (!X) {
+        tap_ok(0, "groups: fit (%s)", err.msg);
+        sg_table_free(t);
+        return;
+    }
+    size_t group_of[7];
+    const char *names[7];
+    size_t ng = sg_encoder_groups(e, group_of, names);
+    tap_is_int((long long)ng, 4, "groups: spend, visits, country, member");
+    tap_ok(ng == 4 && !strcmp(names[2], "country") && !strcmp(names[3], "member"), "groups: names in order");
+    tap_ok(group_of[2] == 2 && group_of[3] == 2 && group_of[4] == 2 && group_of[5] == 3 && group_of[6] == 3,
+           "groups: the one-hot features point at their column");
+    /* contributions of two rows: 7 features and the bias */
+    sg_matrix *C = sg_matrix_new(2, 8);
+    double v[16] = { 1, 2, 0.5, -0.25, 0.125, 3, -1, 9,   -1, 0, 0, 0, 0.75, 0, 0.5, 9 };
+    memcpy(C->data, v, sizeof v);
+    sg_matrix *G = NULL;
+    tap_is_int(sg_encoder_group_sums(e, C, &G, &err), 0, "group sums: ok");
+    if (G) {
+        tap_is_int((long long)G->cols, 4, "group sums: one column per group, no bias");
+        tap_is_double(sg_matrix_row(G, 0)[2], 0.375, 1e-12, "group sums: country = 0.5 - 0.25 + 0.125");
+        tap_is_double(sg_matrix_row(G, 0)[3], 2.0, 1e-12, "group sums: member = 3 - 1");
+        tap_is_double(sg_matrix_row(G, 1)[2], 0.75, 1e-12, "group sums: second row's country");
+        tap_is_double(sg_matrix_row(G, 1)[0], -1.0, 1e-12, "group sums: a numeric feature is its own group");
+    }
+    sg_matrix_free(G);
+    sg_matrix_free(C);
+    sg_matrix_free(X);
+    sg_encoder_report_free(&rep);
+    sg_encoder_free(e);
+    sg_table_free(t);
+}
+
 int main(void)
 {
     test_fit_main();
+    test_groups();
     test_no_scale();
     test_max_levels();
     test_apply_new();

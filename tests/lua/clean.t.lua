@@ -54,7 +54,7 @@ t.raises(function() sg.clean(tx, { quantity = "qty", price = "price", returns = 
   "option 'returns' must be \"drop\" or \"keep\"", "bad policy value")
 
 -- Online Retail: the standard policy
-local path = params.root .. "/../shared/data/online_retail/online_retail.csv"
+local path = params.shared .. "/online_retail/online_retail.csv"
 local f = io.open(path, "r")
 if not f then
   t.diag("shared data absent: Online Retail checks skipped")

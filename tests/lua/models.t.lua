@@ -225,4 +225,44 @@ t.same(feat:column("churned"), { 1, 0, n = 2 }, "churned: no sale in the 30 days
 t.same(feat:column("future_spend"), { -5, 40, n = 2 }, "future spend in the horizon")
 t.same(feat:column("ipt_mean_days"), { 31, nil, n = 2 }, "days between orders (missing with one order)")
 
+-- reasons and importance count the one-hot columns of a categorical field
+-- together: a reason is the customer's own value of the field, never the
+-- effect of not having another value
+do
+  math.randomseed(7)
+  local n = 600
+  local contract, internet, tenure, churned = {}, {}, {}, {}
+  local contracts = { "Month-to-month", "One year", "Two year" }
+  local nets = { "DSL", "Fiber optic", "None" }
+  for i = 1, n do
+    local c, w = contracts[math.random(3)], nets[math.random(3)]
+    local ten = math.random(1, 72)
+    local p = (c == "Month-to-month" and 0.6 or c == "One year" and 0.25 or 0.05) + (w == "Fiber optic" and 0.2 or 0)
+      - ten / 400
+    contract[i], internet[i], tenure[i], churned[i] = c, w, ten, math.random() < p and 1 or 0
+  end
+  for _, v in ipairs { contract, internet, tenure, churned } do v.n = n end
+  local ds = sg.dataset { { "contract", contract }, { "internet", internet }, { "tenure", tenure },
+    { "churned", churned } }
+  local m = sg.model { kind = "boosting", label = "churned", features = { "tenure" },
+    categorical = { "contract", "internet" }, n_estimators = 30, max_depth = 3, seed = 1 }:fit(ds)
+  local r = m:reasons(ds, { top = 3, direction = "any", column = "why" })
+  local wrong, seen_cat = 0, 0
+  for i, row in r:rows() do
+    for part in (row.why or ""):gmatch("[^;]+") do
+      local col, value = part:match("^%s*(%a+): (.+)$")
+      if col then
+        seen_cat = seen_cat + 1
+        if tostring(row[col]) ~= value then wrong = wrong + 1 end
+      end
+    end
+    if i > 600 then break end
+  end
+  t.ok(seen_cat > 100, "categorical fields appear among the reasons (" .. seen_cat .. ")")
+  t.is(wrong, 0, "no reason names a value the customer does not have")
+  t.ok(not (r:get(1, "why") or ""):find("=", 1, true), "reasons name fields, not one-hot columns")
+  local info = m.info
+  t.ok(#info.sources == #info.features and info.sources[#info.sources] == "internet", "the model knows each feature's column")
+end
+
 t.done()

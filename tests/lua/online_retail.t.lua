@@ -3,7 +3,7 @@
 local sg = require "segmint"
 local t = require("tap")(print)
 
-local path = params.root .. "/../shared/data/online_retail/online_retail.csv"
+local path = params.shared .. "/online_retail/online_retail.csv"
 local probe = io.open(path, "r")
 if not probe then
   t.skip_all("shared data not present: " .. path)

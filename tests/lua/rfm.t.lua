@@ -58,7 +58,7 @@ local none, msg = sg.rfm_csv(out .. "/nope.csv", { customer = "cust", date = "da
 t.ok(none == nil and msg:find("nope.csv", 1, true) ~= nil, "rfm_csv on a missing file: nil, message")
 
 -- Online Retail
-local file = params.root .. "/../shared/data/online_retail/online_retail.csv"
+local file = params.shared .. "/online_retail/online_retail.csv"
 local f = io.open(file, "r")
 if not f then
   t.diag("shared data absent: Online Retail checks skipped")

@@ -27,6 +27,7 @@ sg.analysis {
   campaigns = { rules = require "rules.campaigns", labels = words "campaigns" },
   alerts = require "rules.alerts",
   kpis = { rules = require "rules.kpis", labels = words "kpis" },
+  campaign_history = { performance = data .. "/campaign_history.csv", tests = data .. "/campaign_assignments.csv" },
   clusters = { rules = require "rules.clusters", labels = words "clusters", k = "auto", k_range = { 2, 8 } },
   btyd = { models = { "bgnbd", "mbgnbd", "pareto_nbd" }, unit = "weeks", monthly_discount_rate = 0.01 },
   models = { customers = data .. "/customers.csv", categorical = { "country", "channel", "age_band" },

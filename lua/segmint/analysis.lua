@@ -33,10 +33,10 @@ local M = {}
 
 local KNOWN = { "transactions", "read", "columns", "currency", "language", "periods", "clean", "rfm",
   "cross_sell", "segments", "campaigns", "alerts", "kpis", "clusters", "btyd", "models", "template", "steps",
-  "history", "label", "out", "seed", "generated", "csv" }
+  "history", "label", "out", "seed", "generated", "csv", "campaign_history" }
 local TEMPLATE_KEYS = { "language", "unassigned", "model_names", "alerts", "reasons", "text", "assumptions",
   "campaign_words", "campaign_alerts", "status_names", "units", "btyd_names", "kpi_status", "kpi_trend",
-  "cluster_words", "moves", "kpi_now" }
+  "cluster_words", "moves", "kpi_now", "all_channels" }
 local REQUIRED_COLUMNS = { "customer", "invoice", "date", "quantity", "price" }
 
 M.run_date = summary.run_date
@@ -310,6 +310,25 @@ function M.prepare(sg, cfg)
     for _, e in ipairs(kerr) do problems.errors[#problems.errors + 1] = e end
     for _, w in ipairs(kwarn or {}) do problems.warnings[#problems.warnings + 1] = w end
     if #kerr == 0 then ctx.rules.kpis = merged_kpis end
+  end
+  if cfg.campaign_history ~= nil then
+    local ch = cfg.campaign_history
+    local keys = { "performance", "tests", "columns" }
+    if type(ch) ~= "table" then
+      add(problems.errors, "analysis: 'campaign_history' must be a table such as { performance = \"campaigns.csv\" }")
+    else
+      for k, v in pairs(ch) do
+        local known = false
+        for _, n in ipairs(keys) do if n == k then known = true end end
+        if not known then
+          add(problems.errors, "analysis: campaign_history.%s is not an option%s", tostring(k), hint(k, keys))
+        elseif k ~= "columns" and type(v) ~= "string" then
+          add(problems.errors, "analysis: campaign_history.%s must be a file name", k)
+        end
+      end
+      if ch.performance then ctx.input_files[#ctx.input_files + 1] = ch.performance end
+      if ch.tests then ctx.input_files[#ctx.input_files + 1] = ch.tests end
+    end
   end
   if cfg.history ~= nil and cfg.history ~= false and type(cfg.history) ~= "string" then
     add(problems.errors, "analysis: 'history' must be the path of the history file, or false for none")

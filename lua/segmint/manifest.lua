@@ -35,12 +35,7 @@ function M.build(ctx, files)
     outputs[i] = { path = name, sha256 = sha(sg, ctx.out .. "/" .. name) }
   end
   local inputs = {}
-  local input_files = { cfg.transactions }
-  if cfg.models then
-    input_files[#input_files + 1] = cfg.models.customers
-    input_files[#input_files + 1] = cfg.models.products
-  end
-  for _, p in ipairs(input_files) do
+  for _, p in ipairs(ctx.input_files or { cfg.transactions }) do
     inputs[#inputs + 1] = { path = p, sha256 = sha(sg, p) }
   end
   local run = sg._run_info and sg._run_info() or {}

@@ -20,7 +20,7 @@
 local M = {}
 
 M.DEFAULT = { "load", "clean", "rfm", "segments", "btyd", "clusters", "models", "status", "cross_sell",
-  "campaigns", "kpis", "alerts", "tables", "history", "summary", "outputs", "record" }
+  "campaigns", "campaign_review", "kpis", "alerts", "tables", "history", "summary", "outputs", "record" }
 
 local TYPES = { number = true, string = true, boolean = true, datetime = true }
 

@@ -16,6 +16,8 @@ function S.run(ctx)
   write_csv("campaign_targets.csv", res.targets)
   write_csv("cross_sell_rules.csv", res.cross_sell_rules)
   if res.kpis then write_csv("kpis.csv", sg.kpi_dataset(res.kpis)) end
+  if res.campaign_performance then write_csv("campaign_performance.csv", res.campaign_performance) end
+  if res.campaign_tests then write_csv("campaign_tests.csv", res.campaign_tests.campaigns) end
   if res.alerts and res.alerts.series then write_csv("activity.csv", res.alerts.series) end
   if res.history and res.history.migration then write_csv("segment_migration.csv", res.history.migration) end
   if res.btyd and res.btyd.selection and res.btyd.selection.results then

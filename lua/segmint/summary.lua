@@ -37,6 +37,14 @@ M.SCHEMA = {
     budget = true, cost = true, discount_cost = true, incremental_revenue = true, incremental_profit = true,
     roi = true, assumptions = true },
   campaign_alerts = { text = true },
+  past = { campaigns = true,
+    channels = { channel = true, impressions = true, clicks = true, conversions = true, spend = true, revenue = true,
+      ctr = true, conversion_rate = true, cpa = true, roas = true, roi = true },
+    total = { channel = true, impressions = true, clicks = true, conversions = true, spend = true, revenue = true,
+      ctr = true, conversion_rate = true, cpa = true, roas = true, roi = true },
+    best = { campaign = true, roi = true }, worst = { campaign = true, roi = true },
+    tests = { campaign = true, treatment = true, control = true, uplift = true, lower = true, upper = true,
+      p_value = true, significant = true } },
   total_cost = true, total_profit = true, total_incremental_revenue = true,
   alerts = { text = true },
   cleaning = { reason = true, rows = true, revenue = true },
@@ -255,6 +263,47 @@ local function campaigns_part(ctx, c)
   end
 end
 
+-- Past campaigns: performance per channel, and the uplift past tests measured.
+local function past_part(ctx, c)
+  local f, res = ctx.fmt, ctx.res
+  c.past = false
+  local ch, tests = res.campaign_channels, res.campaign_tests
+  if not ch and not tests then return end
+  local function ratio(x, pct) if x == nil then return "-" end return pct and f.percent(x) or f.number(x, 2) end
+  local past = { channels = {}, tests = {}, total = false, best = false, worst = false }
+  if ch then
+    local function row(r, name)
+      return { channel = name or r.channel, impressions = f.number(r.impressions or 0), clicks = f.number(r.clicks or 0),
+        conversions = f.number(r.conversions or 0), spend = f.money(r.spend or 0, 0), revenue = f.money(r.revenue or 0, 0),
+        ctr = ratio(r.ctr, true), conversion_rate = ratio(r.conversion_rate, true),
+        cpa = r.cpa and f.money(r.cpa) or "-", roas = ratio(r.roas), roi = r.roi and f.percent(r.roi, 0) or "-" }
+    end
+    for i, r in ch.rows:rows() do past.channels[i] = row(r) end
+    local tot = ch.totals
+    if type(tot) == "userdata" then tot = tot:row(1) end
+    past.total = row(tot, ctx.texts.all_channels or "all")
+    past.campaigns = f.number(ch.campaigns)
+    local best, worst
+    for _, r in res.campaign_performance:rows() do
+      if r.roi then
+        if not best or r.roi > best.roi then best = r end
+        if not worst or r.roi < worst.roi then worst = r end
+      end
+    end
+    if best then past.best = { campaign = best.campaign, roi = f.percent(best.roi, 0) } end
+    if worst then past.worst = { campaign = worst.campaign, roi = f.percent(worst.roi, 0) } end
+  end
+  if tests then
+    for i, r in tests.campaigns:rows() do
+      past.tests[i] = { campaign = r.campaign, treatment = f.number(r.treatment), control = f.number(r.control),
+        uplift = f.number((r.uplift or 0) * 100, 1), lower = f.number((r.uplift_lower or 0) * 100, 1),
+        upper = f.number((r.uplift_upper or 0) * 100, 1), p_value = f.number(r.p_value or 1, 3),
+        significant = r.significant == true }
+    end
+  end
+  c.past = past
+end
+
 local function cross_sell_part(ctx, c)
   local f, top = ctx.fmt, {}
   for i, r in ctx.res.cross_sell_rules:head(10):rows() do
@@ -439,6 +488,7 @@ function M.context(ctx)
   kpis_part(ctx, c)
   history_part(ctx, c)
   campaigns_part(ctx, c)
+  past_part(ctx, c)
   cross_sell_part(ctx, c)
   clusters_part(ctx, c)
   btyd_part(ctx, c)

@@ -20,6 +20,7 @@ return {
   },
   kpi_status = { met = "met", missed = "missed", ["no target"] = "no target", ["no data"] = "no data" },
   kpi_trend = { better = "better", worse = "worse", same = "unchanged" },
+  all_channels = "all channels",
   kpi_now = "now",
   reasons = {
     ["cancellations (netted)"] = "cancelled purchases (netted against their cancellations)",
@@ -207,6 +208,27 @@ Total cost {{total_cost}} (contacts and discounts) for an expected {{total_incre
 - {{assumptions}}
 {{/campaigns}}
 
+{{#past}}
+## Past campaigns
+
+{{campaigns}} campaigns in the history, by channel (ratios of the sums: CTR = clicks / impressions, conversion = conversions / clicks, CPA = spend / conversions, ROAS = revenue / spend, ROI on margin):
+
+| Channel | Impressions | Clicks | CTR | Conversions | Conversion | Spend | Revenue | CPA | ROAS | ROI |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+{{#channels}}
+| {{channel}} | {{impressions}} | {{clicks}} | {{ctr}} | {{conversions}} | {{conversion_rate}} | {{spend}} | {{revenue}} | {{cpa}} | {{roas}} | {{roi}} |
+{{/channels}}
+{{#total}}
+| **{{channel}}** | {{impressions}} | {{clicks}} | {{ctr}} | {{conversions}} | {{conversion_rate}} | {{spend}} | {{revenue}} | {{cpa}} | {{roas}} | {{roi}} |
+{{/total}}
+
+{{#best}}Best return: {{campaign}} ({{roi}}). {{/best}}{{#worst}}Worst: {{campaign}} ({{roi}}).{{/worst}}
+
+{{#tests}}
+- Test **{{campaign}}**: {{treatment}} contacted, {{control}} held out; the contact changed the share who bought by {{uplift}} points (95% interval {{lower}} to {{upper}}; p = {{p_value}}){{#significant}}, a real effect{{/significant}}{{^significant}}, not distinguishable from no effect{{/significant}}.
+{{/tests}}
+
+{{/past}}
 {{#cross_sell}}
 Products most often bought together (by lift):
 

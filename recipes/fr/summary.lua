@@ -28,6 +28,7 @@ return {
   },
   kpi_status = { met = "atteint", missed = "manqué", ["no target"] = "sans objectif", ["no data"] = "sans données" },
   kpi_trend = { better = "en mieux", worse = "en moins bien", same = "stable" },
+  all_channels = "tous canaux",
   kpi_now = "aujourd'hui",
   alerts = {
     churn = "**Attrition mensuelle** : {{rate}} des {{active}} clients actifs au début de {{month}} sont devenus inactifs pendant le mois ({{churned}} clients ont passé {{days}} jours sans acheter) ; seuil {{threshold}}.",
@@ -214,6 +215,27 @@ Coût total {{total_cost}} (contacts et remises) pour un chiffre d'affaires supp
 - {{assumptions}}
 {{/campaigns}}
 
+{{#past}}
+## Campagnes passées
+
+{{campaigns}} campagnes dans l'historique, par canal (rapports des sommes : CTR = clics / impressions, conversion = conversions / clics, CPA = dépense / conversions, ROAS = chiffre d'affaires / dépense, ROI sur la marge) :
+
+| Canal | Impressions | Clics | CTR | Conversions | Conversion | Dépense | Chiffre d'affaires | CPA | ROAS | ROI |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+{{#channels}}
+| {{channel}} | {{impressions}} | {{clicks}} | {{ctr}} | {{conversions}} | {{conversion_rate}} | {{spend}} | {{revenue}} | {{cpa}} | {{roas}} | {{roi}} |
+{{/channels}}
+{{#total}}
+| **{{channel}}** | {{impressions}} | {{clicks}} | {{ctr}} | {{conversions}} | {{conversion_rate}} | {{spend}} | {{revenue}} | {{cpa}} | {{roas}} | {{roi}} |
+{{/total}}
+
+{{#best}}Meilleur rendement : {{campaign}} ({{roi}}). {{/best}}{{#worst}}Le moins bon : {{campaign}} ({{roi}}).{{/worst}}
+
+{{#tests}}
+- Test **{{campaign}}** : {{treatment}} clients contactés, {{control}} témoins ; le contact a changé la part des acheteurs de {{uplift}} points (intervalle à 95 % de {{lower}} à {{upper}} ; p = {{p_value}}){{#significant}}, un effet réel{{/significant}}{{^significant}}, sans différence démontrée avec l'absence d'effet{{/significant}}.
+{{/tests}}
+
+{{/past}}
 {{#cross_sell}}
 Produits le plus souvent achetés ensemble (par lift) :
 

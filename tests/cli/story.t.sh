@@ -45,6 +45,18 @@ PY
 is "$targets_ok" 0 "churn prevention targets at-risk customers only"
 unlike "$summary" "Inactive customers" "no separate inactive-customer alert restating the lapsed count"
 
+# ---- past campaigns: performance from the history, uplift of past tests ----
+expected=$(python3 - "$work/d/data/campaign_history.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+imp = sum(int(r["impressions"]) for r in rows); clk = sum(int(r["clicks"]) for r in rows)
+print("| **all channels** | {:,} | {:,} | {:.1f}% |".format(imp, clk, 100 * clk / imp))
+PY
+)
+like "$summary" "$(sed 's/[|*.]/\\&/g' <<< "$expected")" "past campaigns: the totals are ratios of the sums ($expected)"
+is "$(($(wc -l < "$work/d/campaign_performance.csv") - 1))" "$(($(wc -l < "$work/d/data/campaign_history.csv") - 1))" "campaign_performance.csv: one row per past campaign"
+like "$summary" "Test \*\*Offer test [0-9-]+\*\*: [0-9,]+ contacted, [0-9,]+ held out; the contact changed the share who bought by -?[0-9.]+ points \(95% interval" "past tests: the measured uplift with its interval"
+
 # ---- clusters: unique names that describe them, the main segment said ----
 names=$(grep -o '\*\*Cluster [0-9]*: [^*]*\*\*' "$work/d/summary.md" | sed 's/\*\*Cluster [0-9]*: //; s/\*\*//')
 is "$(sort <<< "$names" | uniq -d)" "" "cluster names are unique"

@@ -31,6 +31,7 @@ sg.analysis {
   models = { customers = data .. "/customers.csv", categorical = { "country", "channel", "age_band" },
              products = data .. "/products.csv", category = "category", features = words "features" },
   template = words "summary",
+  report = { layout = words "report" },
   out = out,
   seed = seed,
 }

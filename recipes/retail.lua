@@ -32,6 +32,7 @@ sg.analysis {
   btyd = { model = "bgnbd", unit = "days", monthly_discount_rate = 0.01 },
   models = { categorical = { "Country" }, features = words "features" },
   template = words "summary",
+  report = { layout = words "report" },
   out = out,
   seed = seed,
 }

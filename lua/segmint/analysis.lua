@@ -33,7 +33,7 @@ local M = {}
 
 local KNOWN = { "transactions", "read", "columns", "currency", "language", "periods", "clean", "rfm",
   "cross_sell", "segments", "campaigns", "alerts", "clusters", "btyd", "models", "template", "steps", "out",
-  "seed", "generated", "csv" }
+  "seed", "generated", "csv", "report", "workbook" }
 local TEMPLATE_KEYS = { "language", "unassigned", "model_names", "alerts", "reasons", "text" }
 local REQUIRED_COLUMNS = { "customer", "invoice", "date", "quantity", "price" }
 
@@ -320,6 +320,8 @@ function M.prepare(sg, cfg)
       if type(cfg.models) == "table" then check_feature_labels(cfg.models.features, cfg.models, problems) end
     end
   end
+  -- report.html and report.xlsx: settings, the page layout, Chart.js
+  require("segmint.step_report").prepare(ctx, cfg, problems)
   if cfg.csv ~= nil then
     if type(cfg.csv) ~= "table" then
       add(problems.errors, "analysis: 'csv' must be a table such as { excel = true }")

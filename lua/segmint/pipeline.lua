@@ -20,7 +20,7 @@
 local M = {}
 
 M.DEFAULT = { "load", "clean", "rfm", "segments", "btyd", "clusters", "models", "cross_sell", "campaigns",
-  "alerts", "tables", "summary", "outputs" }
+  "alerts", "tables", "summary", "report", "workbook", "outputs" }
 
 local TYPES = { number = true, string = true, boolean = true, datetime = true }
 

@@ -42,8 +42,13 @@ function S.prepare(ctx, cfg, problems)
   local layout = r.layout or sections.layouts[ctx.language]
   for _, msg in ipairs(sections.check(layout, ctx.language)) do problems.errors[#problems.errors + 1] = msg end
   ctx.report_layout = layout
-  local ok, msg = pcall(require("segmint.html").chartjs)
-  if not ok then add("%s (or set report = false in the recipe)", tostring(msg)) end
+  -- Chart.js, unless the recipe's steps drop the page (or replace the step with their own)
+  for _, s in ipairs(ctx.steps or {}) do
+    if s.name == "report" and not s.custom then
+      local ok, msg = pcall(require("segmint.html").chartjs)
+      if not ok then add("%s (or set report = false in the recipe)", tostring(msg)) end
+    end
+  end
 end
 
 function S.run(ctx)

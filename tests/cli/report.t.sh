@@ -73,7 +73,10 @@ SEGMINT_CHARTJS="$work/missing.js" run "$SEGMINT" check "$work/rc/demo.lua"
 is "$code" 1 "check: Chart.js missing is a problem of the run"
 like "$out" "error: report: cannot read Chart.js at $work/missing\.js .* \(or set report = false in the recipe\)" \
   "and the message says how to do without"
-sed -i 's/^  report = { layout = words "report" },$/  report = false,/' "$work/rc/demo.lua"
+sed -i 's/^  report = { layout = words "report" },$/&\n  steps = { { drop = "report" } },/' "$work/rc/demo.lua"
+SEGMINT_CHARTJS="$work/missing.js" run "$SEGMINT" check "$work/rc/demo.lua"
+is "$code" 0 "check: a recipe that drops the report step needs no Chart.js"
+sed -i '/^  steps = { { drop = "report" } },$/d; s/^  report = { layout = words "report" },$/  report = false,/' "$work/rc/demo.lua"
 SEGMINT_CHARTJS="$work/missing.js" run "$SEGMINT" run "$work/rc/demo.lua" --out "$work/nopage" --set data="$work/data" --quiet
 is "$code" 0 "report = false: the run needs no Chart.js"
 [[ ! -e "$work/nopage/report.html" && -s "$work/nopage/report.xlsx" && -s "$work/nopage/summary.md" ]]

@@ -120,6 +120,8 @@ static int thread_count(const sg_expr *e, size_t nrows)
         return 1;
     int n = par_threads(nrows);
     size_t nchunks = (nrows + SG_XE_CHUNK - 1) / SG_XE_CHUNK;
+    if (nchunks == 0)
+        return 1;   /* no rows: one empty range (run() needs at least one) */
     return (size_t)n > nchunks ? (int)nchunks : n;
 }
 

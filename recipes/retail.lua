@@ -34,6 +34,7 @@ sg.analysis {
   models = { categorical = { "Country" }, features = words "features" },
   template = words "summary",
   csv = { excel = params.excel == true },   -- --set excel=true: ';', decimal commas and a BOM for Excel in French
+  report = { layout = words "report" },
   out = out,
   seed = seed,
 }

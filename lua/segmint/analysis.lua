@@ -33,7 +33,7 @@ local M = {}
 
 local KNOWN = { "transactions", "read", "columns", "currency", "language", "periods", "clean", "rfm",
   "cross_sell", "segments", "campaigns", "alerts", "kpis", "clusters", "btyd", "models", "template", "steps",
-  "history", "label", "out", "seed", "generated", "csv", "campaign_history" }
+  "history", "label", "out", "seed", "generated", "csv", "campaign_history", "report", "workbook" }
 local TEMPLATE_KEYS = { "language", "unassigned", "model_names", "alerts", "reasons", "text", "assumptions",
   "campaign_words", "campaign_alerts", "status_names", "units", "btyd_names", "kpi_status", "kpi_trend",
   "cluster_words", "moves", "kpi_now", "all_channels" }
@@ -382,6 +382,8 @@ function M.prepare(sg, cfg)
       if type(cfg.models) == "table" then check_feature_labels(cfg.models.features, cfg.models, problems) end
     end
   end
+  -- report.html and report.xlsx: settings, the page layout, Chart.js
+  require("segmint.step_report").prepare(ctx, cfg, problems)
   if cfg.csv ~= nil then
     local keys = { "excel", "delim", "decimal", "bom" }
     if type(cfg.csv) ~= "table" then

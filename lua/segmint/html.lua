@@ -14,6 +14,7 @@
 --     },
 --     data = { segments = function(context, entry) return block end },
 --     context = anything the data functions need,
+--     values = { period = "2024" },          -- {{names}} every block and the title may use
 --   }
 --
 -- Returns the page's text and { bytes, blocks, charts }.
@@ -30,6 +31,7 @@ M.default_chartjs = "/usr/share/javascript/chart.js/chart.min.js"
 M.strings = {
   en = {
     generated = "Generated on {{date}}", contents = "Contents", target = "Target:", since_last = "since the last run",
+    points = "pt",
     no_data = "No data for this section.", rows_shown = "First {{shown}} of {{total}} rows.",
     sampled = "A random sample of {{shown}} of {{total}} points.",
     thinned = "{{shown}} evenly spaced points of {{total}}.", other = "other", count = "count",
@@ -40,6 +42,7 @@ M.strings = {
   },
   fr = {
     generated = "Généré le {{date}}", contents = "Sommaire", target = "Objectif :", since_last = "depuis l’analyse précédente",
+    points = "pt",
     no_data = "Pas de données pour cette section.", rows_shown = "{{shown}} premières lignes sur {{total}}.",
     sampled = "Échantillon aléatoire de {{shown}} points sur {{total}}.",
     thinned = "{{shown}} points régulièrement espacés sur {{total}}.", other = "autres", count = "effectif",
@@ -175,19 +178,29 @@ local function resolve(opts, env)
         local copy = {}
         for key, v in pairs(b) do copy[key] = v end
         -- the template's words win over the data function's defaults
+        -- (except the words the data function chose itself: keep = { "reading" })
         if k == 1 then
+          local keep = {}
+          for _, key in ipairs(type(b.keep) == "table" and b.keep or {}) do keep[key] = true end
           for _, key in ipairs { "title", "reading", "note", "width", "height", "x_title", "y_title", "y2_title", "labels" } do
-            if entry[key] ~= nil then copy[key] = entry[key] end
+            if entry[key] ~= nil and not keep[key] then copy[key] = entry[key] end
           end
         end
+        copy.keep = nil
         produced[k] = copy
       end
     end
     for _, b in ipairs(produced) do
-      -- {{placeholders}} in the words take the block's values
+      -- {{placeholders}} in the words take the block's values, else the page's
+      local values = b.values or {}
+      if opts.values then
+        values = {}
+        for k, v in pairs(opts.values) do values[k] = v end
+        for k, v in pairs(b.values or {}) do values[k] = v end
+      end
       for _, key in ipairs { "title", "reading", "note" } do
         if type(b[key]) == "string" and b[key]:find("{{", 1, true) then
-          local ok, text = pcall(report.render, b[key], b.values or {}, key)
+          local ok, text = pcall(report.render, b[key], values, key)
           if not ok then error(string.format("%sreport: %s: %s", where, label, text), 0) end
           b[key] = text
         end
@@ -269,7 +282,16 @@ function M.build(sg, opts)
     percent = function(x, d) return report.percent(x, loc, d) end,
     date = function(s, style) return report.date(s, loc, style) end }
   local chartjs, chartjs_version = M.chartjs(o.chartjs)
-  local title = o.title or "Report"
+  if o.values ~= nil and type(o.values) ~= "table" then error("report: 'values' must be a table", 0) end
+  -- the page's values in its title and subtitle
+  local function words(text, key)
+    if type(text) ~= "string" or not text:find("{{", 1, true) then return text end
+    local ok, r = pcall(report.render, text, o.values or {}, key)
+    if not ok then error(string.format("report: the page's %s: %s", key, r), 0) end
+    return r
+  end
+  local title = words(o.title, "title") or "Report"
+  o.subtitle = words(o.subtitle, "subtitle")
   local list = resolve(o, env)
   local body, toc = {}, {}
   for n, item in ipairs(list) do

@@ -216,7 +216,8 @@ function M.text(b, env)
 end
 
 -- KPI cards: items = { { label, value, format, decimals, target, previous,
--- change, better = "higher" | "lower", status = "good" | "warn" | "bad", note } }
+-- change, better = "higher" | "lower", status = "good" | "warn" | "bad", note,
+-- since (the words after the change; default "since the last run") } }
 function M.kpis(b, env)
   if type(b.items) ~= "table" then fail(env, "'items' must be a list of indicators") end
   local s = env.strings
@@ -228,9 +229,11 @@ function M.kpis(b, env)
     local f = check_format(it.format, "items[" .. i .. "].format", env)
     local value = it.value
     local text = type(value) == "number" and format_value(value, f, it.decimals, env) or tostring(value or "n/a")
-    local change = it.change
-    if change == nil and type(it.previous) == "number" and type(value) == "number" and it.previous ~= 0 then
-      change = value / it.previous - 1
+    local change, points = it.change, nil
+    if change == nil and type(it.previous) == "number" and type(value) == "number" then
+      -- a rate changes by points (60% -> 62%: +2.0 pt), anything else by a share of itself
+      if f == "percent" then points = value - it.previous
+      elseif it.previous ~= 0 then change = value / it.previous - 1 end
     end
     local status = it.status
     if status ~= nil and status ~= "good" and status ~= "warn" and status ~= "bad" then
@@ -252,13 +255,16 @@ function M.kpis(b, env)
       local tt = type(it.target) == "number" and format_value(it.target, f, it.decimals, env) or tostring(it.target)
       parts[#parts + 1] = string.format('<div class="kpi-target">%s %s</div>', esc(s.target), esc(tt))
     end
-    if type(change) == "number" then
-      local up = change > 0
+    if it.since ~= nil and type(it.since) ~= "string" then fail(env, "item %d ('%s'): since must be a text", i, it.label) end
+    local delta = points or change
+    if type(delta) == "number" then
+      local up = delta > 0
       local good = (up and better == "higher") or (not up and better == "lower")
-      local sign = change > 0 and "+" or ""
+      local sign = delta > 0 and "+" or ""
+      local amount = points and (report.number(points * 100, 1, env.loc) .. " " .. s.points) or report.percent(change, env.loc)
       parts[#parts + 1] = string.format('<div class="kpi-change %s">%s %s%s %s</div>',
-        change == 0 and "flat" or good and "up" or "down", change > 0 and "&#9650;" or change < 0 and "&#9660;" or "&#9654;",
-        sign, esc(report.percent(change, env.loc)), esc(s.since_last))
+        delta == 0 and "flat" or good and "up" or "down", delta > 0 and "&#9650;" or delta < 0 and "&#9660;" or "&#9654;",
+        sign, esc(amount), esc(it.since or s.since_last))
     end
     if status then
       parts[#parts + 1] = string.format('<div class="kpi-status">%s</div>', esc(s.status[status]))

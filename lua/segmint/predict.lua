@@ -288,7 +288,9 @@ function M.run(sg, cfg, env)
   local cm = churn:evaluate(test)
   res.churn = { model = churn, metrics = cm, cutoff = cutoff, train = #train, test = #test,
     churn_rate = hist:stats("churned").mean, factors = top_factors(sg, churn, labels, cfg.factors or 5),
-    dropped = churn.info.dropped }
+    dropped = churn.info.dropped,
+    -- the held-out customers scored by the fitted model (the report's ROC curve)
+    test_scored = churn:predict(test, { column = "churn_probability" }):select { "customer", "churned", "churn_probability" } }
   sg.info("churn model (%s): accuracy %.3f, AUC %.3f on %d held-out customers", churn.spec.kind,
     cm.accuracy or 0, cm.auc or 0, #test)
 
@@ -302,7 +304,9 @@ function M.run(sg, cfg, env)
     clv:fit(ctrain)
     local vm = clv:evaluate(ctest)
     res.clv = { model = clv, metrics = vm, cutoff = clv_cut, horizon = clv_h, train = #ctrain, test = #ctest,
-      mean_spend = chist:stats("future_spend").mean }
+      mean_spend = chist:stats("future_spend").mean,
+      -- the held-out customers scored by the fitted model (the report's spend check)
+      test_scored = clv:predict(ctest, { column = "predicted" }):select { "customer", "future_spend", "predicted" } }
     sg.info("value model (%s): RMSE %.2f, R2 %.3f on %d held-out customers", clv.spec.kind, vm.rmse or 0,
       vm.r2 or 0, #ctest)
   elseif not cinfo.horizon_complete then

@@ -1,28 +1,55 @@
 -- The sections of the default analysis's report.html: one data function
--- per section, and the default page layouts (English, French) that name
--- them.  A data function is called as fn(ctx, entry, api):
---   ctx    what the analysis produced (the table sg.analysis returns; see
---          docs/report.md for the fields each section reads),
+-- per section, what each gives to the layout (M.spec), the default page
+-- layouts (English, French) that name them, and the context the analysis
+-- passes (M.context).  A data function is called as fn(ctx, entry, api):
+--   ctx    what the analysis produced: the results table (ctx.res of the
+--          steps, the table sg.analysis returns) with `customers` (the
+--          customer table), `periods` and `reasons` (the summary
+--          template's words for the cleaning steps); see docs/report.md
+--          for the fields each section reads,
 --   entry  the section's entry in the layout (title, reading, labels and
 --          any option of its own, like `top`),
 --   api    { sg, money(x, decimals), number(x, decimals), percent(x, decimals),
 --            date(text, style), language, currency }
 -- and returns a block (see html_blocks.lua), a list of blocks, or nil when
 -- the run has nothing to show there (no clusters, no history...).  The
--- block's `values` fill the {{placeholders}} of the entry's reading.
+-- block's `values` fill the {{placeholders}} of the entry's title and
+-- reading; a new section is one data function, one M.spec entry and one
+-- entry in the layouts.
 local M = {}
 
 local function share(part, whole) return whole ~= 0 and part / whole or 0 end
 
-local function has(ds, col) return ds ~= nil and ds:has(col) end
+local function has(ds, col) return ds ~= nil and type(col) == "string" and ds:has(col) end
+
+-- The first of the columns the dataset has.
+local function first_of(ds, ...)
+  for _, c in ipairs { ... } do if has(ds, c) then return c end end
+  return nil
+end
+
+-- A figure of the last run (ctx.history.previous): a table name -> value,
+-- or one with a list kpis = { { name =, value = } }.
+local function previous_value(prev, key)
+  if type(prev) ~= "table" then return nil end
+  if type(prev[key]) == "number" then return prev[key] end
+  local k = prev.kpis
+  if type(k) == "table" then
+    if type(k[key]) == "number" then return k[key] end
+    for _, r in ipairs(k) do
+      if type(r) == "table" and r.name == key and type(r.value) == "number" then return r.value end
+    end
+  end
+  return nil
+end
+M.previous_value = previous_value
 
 M.data = {}
 local D = M.data
 
 -- Key figures: customers, revenue, orders, average basket, customers at
 -- risk, expected campaign return.  entry.targets = { name = value } sets
--- targets; ctx.previous = { name = value } (the last run's figures) gives
--- the change.
+-- targets; ctx.history.previous (the last run's figures) gives the change.
 function D.kpis(ctx, entry, api)
   local c = ctx.customers
   if not c then return nil end
@@ -30,28 +57,69 @@ function D.kpis(ctx, entry, api)
   local revenue = c:sum("monetary") or 0
   local orders = c:sum("frequency") or 0
   local labels = entry.labels or {}
-  local targets, prev = entry.targets or {}, ctx.previous or {}
+  local targets, prev = entry.targets or {}, ctx.history and ctx.history.previous
   local items = {}
   local function add(key, value, format, extra)
     if value == nil then return end
     local it = { label = labels[key] or key:gsub("_", " "), value = value, format = format,
-      target = targets[key], previous = prev[key] }
+      target = targets[key], previous = previous_value(prev, key) }
     for k, v in pairs(extra or {}) do it[k] = v end
     items[#items + 1] = it
   end
+  local basket = orders > 0 and revenue / orders or nil
   add("customers", n, "integer")
   add("revenue", revenue, "money", { decimals = 0 })
   add("orders", orders, "integer")
-  add("avg_basket", orders > 0 and revenue / orders or nil, "money")
+  add("avg_basket", basket, "money")
   if has(c, "churn_probability") and ctx.models and ctx.models.at_risk then
     add("at_risk", ctx.models.at_risk.share, "percent", { better = "lower" })
   end
-  if ctx.plan and #ctx.plan > 0 and ctx.plan:has("cost") and ctx.plan:has("expected_revenue") then
-    local cost, rev = ctx.plan:sum("cost") or 0, ctx.plan:sum("expected_revenue") or 0
-    if cost > 0 then add("campaign_roi", rev / cost - 1, "percent", { decimals = 0 }) end
+  local plan = ctx.plan
+  if plan and #plan > 0 then
+    local p = has(plan, "targeted") and plan:filter("targeted > 0") or plan
+    local profit = first_of(p, "expected_incremental_profit")
+    if profit and #p > 0 then
+      local spent = (p:sum("cost") or 0) + (has(p, "discount_cost") and p:sum("discount_cost") or 0)
+      if spent > 0 then add("campaign_roi", (p:sum(profit) or 0) / spent, "percent", { decimals = 0 }) end
+    elseif has(p, "cost") and has(p, "expected_revenue") and #p > 0 then
+      local cost = p:sum("cost") or 0
+      if cost > 0 then add("campaign_roi", (p:sum("expected_revenue") or 0) / cost - 1, "percent", { decimals = 0 }) end
+    end
   end
   return { type = "kpis", title = "Key figures", items = items,
-    values = { customers = api.number(n, 0), revenue = api.money(revenue, 0) } }
+    values = { customers = api.number(n, 0), revenue = api.money(revenue, 0), orders = api.number(orders, 0),
+      avg_basket = api.money(basket or 0) } }
+end
+
+-- How the units of segmint.kpis show.
+M.UNIT_FORMAT = { count = "integer", ["%"] = "percent", currency = "money", ["per year"] = "number",
+  days = "number", score = "number", ratio = "number", number = "number" }
+local UNIT_DECIMALS = { ["%"] = 1, currency = 2, ["per year"] = 1, days = 0, score = 2, ratio = 2, number = 2 }
+
+-- The indicators of rules/kpis.lua (ctx.kpis, the result of segmint.kpis):
+-- value, target, status, and the change since the last run
+-- (ctx.history.previous) or, without history, since the previous period.
+function D.indicators(ctx, entry, api)
+  local list = type(ctx.kpis) == "table" and ctx.kpis.kpis
+  if type(list) ~= "table" or #list == 0 then return nil end
+  local prev = ctx.history and ctx.history.previous
+  local labels = entry.labels or {}
+  local items, met, missed = {}, 0, 0
+  for _, k in ipairs(list) do
+    local it = { label = labels[k.name] or tostring(k.name), value = k.value, format = M.UNIT_FORMAT[k.unit] or "number",
+      decimals = k.decimals or UNIT_DECIMALS[k.unit], target = k.target,
+      better = k.direction == "lower" and "lower" or "higher" }
+    local last = previous_value(prev, k.name)
+    if last ~= nil then
+      it.previous = last
+    elseif type(k.previous) == "number" then
+      it.previous, it.since = k.previous, entry.since_previous
+    end
+    if k.status == "met" then met = met + 1 elseif k.status == "missed" then missed = missed + 1 end
+    items[#items + 1] = it
+  end
+  return { type = "kpis", title = "Indicators", items = items,
+    values = { count = api.number(#items, 0), met = api.number(met, 0), missed = api.number(missed, 0) } }
 end
 
 -- segment table rows in the table's order, with the largest by revenue
@@ -175,7 +243,8 @@ function D.btyd_calibration(ctx, entry, api)
   local a, p = w:sum("_actual") or 0, w:sum("_predicted") or 0
   return { type = "line", title = "Purchases in the holdout period: actual and predicted", data = cal, x = "x",
     y = { "actual", "predicted" }, decimals = 2, labels = entry.labels,
-    values = { gap = api.percent(a ~= 0 and (p - a) / a or 0, 0) } }
+    values = { gap = api.percent(a ~= 0 and (p - a) / a or 0, 0), customers = api.number(cal:sum("customers") or 0, 0),
+      actual = api.number(a, 0), predicted = api.number(p, 0) } }
 end
 
 -- Churn model: the importance of its factors.
@@ -230,7 +299,7 @@ function M.roc(ds, label, score, max)
   return rows
 end
 
--- Churn model: ROC curve on the held-out customers (ctx.models.churn.test:
+-- Churn model: ROC curve on the held-out customers (ctx.models.churn.test_scored:
 -- a dataset with `churned` and `churn_probability`).
 function D.churn_roc(ctx, entry, api)
   local ch = ctx.models and ctx.models.churn
@@ -240,7 +309,7 @@ function D.churn_roc(ctx, entry, api)
   if not rows then return nil end
   return { type = "line", title = "Churn model ROC curve", data = rows, x = "fpr", y = "tpr", diagonal = true,
     format = "percent", x_value_format = "percent", labels = entry.labels, width = "half",
-    values = { auc = api.number(ch.metrics and ch.metrics.auc or 0, 3) } }
+    values = { auc = api.number(ch.metrics and ch.metrics.auc or 0, 3), customers = api.number(#t, 0) } }
 end
 
 -- Value model: predicted against actual spend on held-out customers
@@ -252,54 +321,96 @@ function D.spend_check(ctx, entry, api)
   return { type = "scatter", title = "Predicted against actual spend", data = t, x = "future_spend", y = "predicted",
     diagonal = true, format = "money", x_value_format = "money", max_points = entry.max_points or 5000,
     labels = entry.labels, width = "half",
-    values = { rmse = api.money(v.metrics and v.metrics.rmse or 0), r2 = api.number(v.metrics and v.metrics.r2 or 0, 2) } }
+    values = { rmse = api.money(v.metrics and v.metrics.rmse or 0), r2 = api.number(v.metrics and v.metrics.r2 or 0, 2),
+      customers = api.number(#t, 0), days = tostring(v.horizon or "") } }
 end
 
--- The campaign plan: cost and expected revenue per campaign, and the table.
+-- The campaign plan: per planned campaign its costs and expected
+-- incremental profit, and the plan table (every campaign).
 function D.campaign_plan(ctx, entry, api)
   local plan = ctx.plan
   if not plan or #plan == 0 then return nil end
-  local cost, rev = plan:sum("cost") or 0, plan:sum("expected_revenue") or 0
   local labels = entry.labels or {}
-  local values = { campaigns = api.number(#plan, 0), cost = api.money(cost, 0), revenue = api.money(rev, 0),
-    profit = api.money(rev - cost, 0) }
+  local planned = has(plan, "targeted") and plan:filter("targeted > 0") or plan
+  local profit = first_of(plan, "expected_incremental_profit")
+  local revenue = first_of(plan, "expected_incremental_revenue", "expected_revenue")
+  local roi = first_of(plan, "roi", "expected_roi")
+  local function total(col) return col and has(planned, col) and #planned > 0 and (planned:sum(col) or 0) or 0 end
+  local cost = total("cost") + total("discount_cost")
+  local values = { campaigns = api.number(#planned, 0), cost = api.money(cost, 0),
+    revenue = api.money(total(revenue), 0),
+    profit = api.money(profit and total(profit) or total(revenue) - cost, 0),
+    roi = cost > 0 and api.percent((profit and total(profit) or total(revenue) - cost) / cost, 0) or "n/a" }
   local cols = {}
-  for _, col in ipairs { "campaign", "channel", "targeted", "budget", "cost", "expected_revenue", "expected_roi" } do
-    if plan:has(col) then
-      cols[#cols + 1] = { col, format = (col == "budget" or col == "cost" or col == "expected_revenue") and "money"
-        or col == "expected_roi" and "percent" or nil, decimals = col == "expected_roi" and 0 or nil }
+  for _, col in ipairs { "campaign", "channel", "eligible", "targeted", "control", "budget", "cost", "discount_cost",
+    revenue or "", profit or "", roi or "" } do
+    if has(plan, col) then
+      local f = (col == "roi" or col == "expected_roi") and "percent"
+        or (col == "budget" or col == "cost" or col == "discount_cost" or col == revenue or col == profit) and "money"
+        or nil
+      cols[#cols + 1] = { col, format = f, decimals = f == "percent" and 0 or nil }
     end
   end
-  return {
-    { type = "bar", title = "Campaign plan", data = plan, x = "campaign", y = { "cost", "expected_revenue" },
-      format = "money", labels = labels, values = values },
-    { type = "table", title = labels.table_title or "Campaign plan in detail", data = plan, columns = cols,
-      labels = labels, reading = entry.table_reading, values = values },
-  }
-end
-
--- Campaign performance from campaign history (ctx.campaign_performance:
--- campaign, ctr, conversion, cpa, roi).
-function D.campaign_performance(ctx, entry, api)
-  local p = ctx.campaign_performance
-  if not p or #p == 0 then return nil end
-  local cols = {}
-  for _, col in ipairs(p:columns()) do
-    local f = (col == "ctr" or col == "conversion" or col == "roi") and "percent" or (col == "cpa" or col:match("cost")
-      or col:match("revenue")) and "money" or nil
-    cols[#cols + 1] = { col, format = f }
+  local blocks = {}
+  if #planned > 0 then
+    local ys = {}
+    for _, col in ipairs { "cost", "discount_cost", profit or revenue } do
+      if has(planned, col) and (col ~= "discount_cost" or (planned:sum(col) or 0) > 0) then ys[#ys + 1] = col end
+    end
+    blocks[#blocks + 1] = { type = "bar", title = "Campaign plan", data = planned, x = "campaign", y = ys,
+      format = "money", labels = labels, values = values }
   end
-  local blocks = { { type = "table", title = "Campaign performance", data = p, columns = cols, labels = entry.labels } }
-  if p:has("roi") then
-    table.insert(blocks, 1, { type = "bar", title = "Return on investment per campaign", data = p, x = "campaign",
-      y = "roi", format = "percent", labels = entry.labels })
+  blocks[#blocks + 1] = { type = "table", title = labels.table_title or "Campaign plan in detail", data = plan,
+    columns = cols, labels = labels, reading = entry.table_reading, values = values }
+  if #planned == 0 then
+    -- nothing planned: the table alone, under the entry's title and its words for that case
+    blocks[1].reading, blocks[1].keep = entry.none_reading, { "reading" }
   end
   return blocks
 end
 
--- Segment migration since the last run (ctx.migration: from, to, customers).
+-- Campaign performance from campaign history (ctx.campaign_performance,
+-- from segmint.campaign_performance: the `by` columns, the sums and the
+-- ratios ctr, conversion_rate, cpa, roi...): ROI per group (the `top`
+-- groups by spend) and the table.
+local PERF_FORMAT = { ctr = "percent", conversion_rate = "percent", roi = "percent", spend = "money",
+  revenue = "money", cpc = "money", cpm = "money", cpa = "money", roas = "number", rows = "integer",
+  impressions = "integer", clicks = "integer", conversions = "integer" }
+function D.campaign_performance(ctx, entry, api)
+  local p = ctx.campaign_performance
+  if not p or #p == 0 then return nil end
+  local key
+  for _, col in ipairs(p:columns()) do
+    if not PERF_FORMAT[col] and p:types()[col] == "string" then key = col; break end
+  end
+  local shown = has(p, "spend") and p:sort("-spend") or p
+  shown = shown:head(entry.top or 15)
+  local cols = {}
+  for _, col in ipairs(p:columns()) do
+    if col ~= "rows" then
+      cols[#cols + 1] = { col, format = PERF_FORMAT[col], decimals = PERF_FORMAT[col] == "percent" and 1 or nil }
+    end
+  end
+  local values = { campaigns = api.number(#p, 0), best = "n/a", best_roi = "n/a" }
+  if key and has(p, "roi") then
+    local best = p:filter("not is_missing(roi)"):sort("-roi")
+    if #best > 0 then
+      values.best, values.best_roi = tostring(best:get(1, key)), api.percent(best:get(1, "roi"), 0)
+    end
+  end
+  local blocks = { { type = "table", title = "Campaign performance", data = shown, columns = cols,
+    labels = entry.labels, values = values } }
+  if key and has(p, "roi") then
+    table.insert(blocks, 1, { type = "bar", title = "Return on investment", data = shown, x = key,
+      y = "roi", format = "percent", decimals = 0, colors = "category", labels = entry.labels, values = values })
+    blocks[2].reading = nil
+  end
+  return blocks
+end
+
+-- Segment migration since the last run (ctx.history.migration: from, to, customers).
 function D.migration(ctx, entry, api)
-  local m = ctx.migration
+  local m = ctx.history and ctx.history.migration
   if not m or #m == 0 then return nil end
   local moved = m:filter("from != to"):sum("customers") or 0
   return { type = "heatmap", title = "Segment migration", data = m, x = "to", y = "from", value = "customers",
@@ -307,14 +418,39 @@ function D.migration(ctx, entry, api)
     values = { moved = api.number(moved, 0), share = api.percent(share(moved, m:sum("customers") or 0), 0) } }
 end
 
--- KPI trends over the runs (ctx.kpi_history: run date and one column per figure).
+-- Key figures over the runs (ctx.history.kpi_history: a run_date column
+-- and one per figure), one chart per unit (rates, amounts, counts...)
+-- when ctx.kpis gives the units; entry.units names them for the title's
+-- {{unit}}, entry.y chooses the columns.
 function D.kpi_trends(ctx, entry, api)
-  local h = ctx.kpi_history
+  local h = ctx.history and ctx.history.kpi_history
   if not h or #h < 2 then return nil end
   local x = entry.x or "run_date"
-  local ys = entry.y or { "customers" }
-  return { type = "line", title = "Key figures over time", data = h, x = x, y = ys, y2 = entry.y2,
-    format = entry.format, format2 = entry.format2, labels = entry.labels, values = { runs = api.number(#h, 0) } }
+  if not h:has(x) then return nil end
+  local cols = entry.y
+  if not cols then
+    cols = {}
+    for _, c in ipairs(h:columns()) do
+      if c ~= x and (h:types()[c] == "double" or h:types()[c] == "int64") then cols[#cols + 1] = c end
+    end
+  end
+  local unit_of = {}
+  for _, k in ipairs(type(ctx.kpis) == "table" and ctx.kpis.kpis or {}) do unit_of[k.name] = k.unit end
+  local groups, order = {}, {}
+  for _, c in ipairs(cols) do
+    local f = M.UNIT_FORMAT[unit_of[c]] or "number"
+    local g = f == "integer" and "number" or f
+    if not groups[g] then groups[g] = {}; order[#order + 1] = g end
+    table.insert(groups[g], c)
+  end
+  local units = entry.units or {}
+  local blocks = {}
+  for _, g in ipairs(order) do
+    blocks[#blocks + 1] = { type = "line", title = entry.title or "Key figures over time", data = h, x = x,
+      y = groups[g], format = g, decimals = g == "percent" and 0 or nil, labels = entry.labels,
+      values = { runs = api.number(#h, 0), unit = units[g] or "" } }
+  end
+  return blocks
 end
 
 -- The strongest cross-selling rules.
@@ -333,17 +469,18 @@ end
 -- Alerts (ctx.alert_texts: the texts the summary shows).
 function D.alerts(ctx, entry, api)
   local list = ctx.alert_texts
-  if not list or #list == 0 then return nil end
+  if type(list) ~= "table" or #list == 0 then return nil end
   local items = {}
   for i, s in ipairs(list) do items[i] = "- " .. tostring(s) end
-  return { type = "text", title = "Alerts", text = table.concat(items, "\n"), values = { count = tostring(#list) } }
+  return { type = "text", title = "Alerts", text = table.concat(items, "\n"), values = { count = api.number(#list, 0) } }
 end
 
--- Data preparation: rows and revenue removed per cleaning step.
+-- Data preparation: rows and revenue removed per cleaning step (the step
+-- names from entry.reasons, else the summary template's words).
 function D.data_preparation(ctx, entry, api)
   local rep = ctx.cleaning
   if not rep or not rep.steps then return nil end
-  local reasons = entry.reasons or {}
+  local reasons = entry.reasons or ctx.reasons or {}
   local rows = {}
   for i, s in ipairs(rep.steps) do
     rows[i] = { step = reasons[s.reason] or s.reason, rows = s.rows, revenue = s.revenue }
@@ -354,16 +491,92 @@ function D.data_preparation(ctx, entry, api)
       kept = api.percent(share(rep.rows_out or 0, rep.rows_in or 0), 1) } }
 end
 
--- The default layouts: the order of summary.md.  Copy one into the
--- recipe's templates/report.lua to reorder, drop or retitle sections.
+-- What each section gives a layout: the values its {{placeholders}} may
+-- name, its own options (name -> kind, see report_layout.lua) and the
+-- options that are texts with placeholders.  Every section may also use
+-- the page's values (M.PAGE_VALUES).
+M.spec = {
+  kpis = { values = { "customers", "revenue", "orders", "avg_basket" }, options = { targets = "numbers" } },
+  indicators = { values = { "count", "met", "missed" }, options = { since_previous = "text" } },
+  segments = { values = { "top", "share", "revenue_share", "segments" }, options = { revenue_reading = "text" },
+    texts = { "revenue_reading", "labels.revenue_title" } },
+  rf_grid = { values = { "best_r", "best_f", "best" } },
+  k_selection = { values = { "k", "silhouette" } },
+  pca = { values = { "explained", "k" }, options = { max_points = "points" } },
+  cluster_profiles = { values = { "top", "revenue_share", "share" } },
+  clv_distribution = { values = { "median", "mean", "total", "months" }, options = { bins = "bins", clip = "share" } },
+  p_alive = { values = { "alive_share", "alive" }, options = { max_points = "points", by_segment = "boolean" } },
+  btyd_calibration = { values = { "gap", "customers", "actual", "predicted" } },
+  churn_importance = { values = { "top", "share", "auc" } },
+  churn_calibration = { values = { "auc", "accuracy" } },
+  churn_roc = { values = { "auc", "customers" } },
+  spend_check = { values = { "rmse", "r2", "customers", "days" }, options = { max_points = "points" } },
+  campaign_plan = { values = { "campaigns", "cost", "revenue", "profit", "roi" },
+    options = { table_reading = "text", none_reading = "text" },
+    texts = { "table_reading", "none_reading", "labels.table_title" } },
+  campaign_performance = { values = { "campaigns", "best", "best_roi" }, options = { top = "count" } },
+  migration = { values = { "moved", "share" } },
+  kpi_trends = { values = { "runs", "unit" }, options = { x = "name", y = "names", units = "texts" } },
+  cross_sell = { values = { "a", "b", "lift" }, options = { top = "count" } },
+  alerts = { values = { "count" } },
+  data_preparation = { values = { "rows_in", "rows_out", "kept" }, options = { reasons = "texts" } },
+}
+
+-- Values every section and the page's title and subtitle may use; the
+-- report step fills them (dates and numbers in the page's language).
+M.PAGE_VALUES = { "period_start", "period_end", "as_of", "customers_analysed", "inactive_days", "horizon_days",
+  "clv_months", "comparison_days", "campaign_window_days" }
+
+-- Checks a page layout for the default analysis (before any data is
+-- read): the problems as "file:line: report: ..." messages.
+function M.check(layout, language)
+  local page = {}
+  for _, v in ipairs(M.PAGE_VALUES) do page[v] = true end
+  return require("segmint.report_layout").check(layout, { data = M.data, spec = M.spec, language = language,
+    page_values = page, block_types = { "text" } })
+end
+
+-- The page's values for a finished analysis's context (the step's ctx).
+function M.page_values(ctx)
+  local f, loc = ctx.fmt, ctx.loc
+  local report = require "segmint.report"
+  local period = ctx.res.transactions and ctx.res.transactions:stats(ctx.cols.date) or {}
+  local function day(s) return s and report.date(tostring(s):sub(1, 10), loc, "long_date") or "n/a" end
+  local v = { period_start = day(period.min), period_end = day(period.max), as_of = day(ctx.as_of),
+    customers_analysed = f.number(ctx.customers and #ctx.customers or 0) }
+  for _, k in ipairs { "inactive_days", "horizon_days", "clv_months", "comparison_days", "campaign_window_days" } do
+    v[k] = ctx.periods and ctx.periods[k] and f.number(ctx.periods[k]) or "n/a"
+  end
+  return v
+end
+
+-- The context the data functions read: the results of the steps, the
+-- customer table as it is now, the periods and the cleaning steps' words.
+function M.context(ctx)
+  local c = {}
+  for k, v in pairs(ctx.res) do c[k] = v end
+  c.customers = ctx.customers
+  c.periods = ctx.periods
+  c.reasons = ctx.texts and ctx.texts.reasons
+  return c
+end
+
+-- The default layouts, in the order of summary.md; recipes/en/report.lua
+-- and recipes/fr/report.lua ship the same tables for people to edit.
 M.layouts = {
   en = {
-    title = "Customer analysis", language = "en",
+    title = "Customer analysis",
+    subtitle = "Data from {{period_start}} to {{period_end}}, scores as of {{as_of}}",
+    language = "en",
     sections = {
-      { "kpis", title = "Key figures", labels = { customers = "Customers", revenue = "Revenue", orders = "Orders",
-        avg_basket = "Average basket", at_risk = "Customers at risk", campaign_roi = "Expected campaign return" },
-        reading = "{{customers}} customers bought for {{revenue}} in the period." },
-      { "segments", title = "Customers per segment", reading = "{{top}} are {{share}} of customers and {{revenue_share}} of revenue.",
+      { "kpis", title = "Key figures",
+        reading = "{{customers}} customers bought for {{revenue}} between {{period_start}} and {{period_end}}.",
+        labels = { customers = "Customers", revenue = "Revenue", orders = "Orders", avg_basket = "Average basket",
+          at_risk = "Customers at risk", campaign_roi = "Expected campaign return" } },
+      { "indicators", title = "Indicators and targets", reading = "{{met}} of {{count}} indicators meet their target.",
+        since_previous = "against the previous period" },
+      { "segments", title = "Customers per segment",
+        reading = "{{top}} are {{share}} of customers and {{revenue_share}} of revenue.",
         labels = { customers = "customers", revenue = "revenue", revenue_title = "Revenue per segment" },
         revenue_reading = "Revenue by segment: where the money comes from." },
       { "rf_grid", title = "Average spend by recency (R) and frequency (F) score",
@@ -383,27 +596,43 @@ M.layouts = {
       { "p_alive", title = "Probability that a customer is still active, by days since the last purchase",
         reading = "{{alive_share}} of customers ({{alive}}) are more likely active than not.",
         labels = { recency_days = "days since the last purchase", p_alive = "P(alive)" } },
-      { "btyd_calibration", title = "Purchases in the holdout period: actual and predicted",
-        reading = "The model's total is {{gap}} away from what customers actually bought.",
-        labels = { x = "purchases in the calibration period", actual = "actual", predicted = "predicted" } },
-      { "churn_importance", title = "What drives churn", reading = "{{top}} weighs most ({{share}} of the model's importance).",
+      { "btyd_calibration", title = "Purchases in the {{horizon_days}} days before {{as_of}}: actual and predicted",
+        reading = "Fitted on the earlier data, the model expected {{predicted}} purchases from these customers; "
+          .. "they made {{actual}} ({{gap}} apart).",
+        labels = { x = "purchases before the check period", actual = "actual", predicted = "predicted" } },
+      { "churn_importance", title = "What drives churn",
+        reading = "The largest factor: {{top}} ({{share}} of the model's importance).",
         labels = { share = "importance" } },
       { "churn_calibration", title = "Churn model calibration",
-        reading = "Points near the diagonal: predicted risks match observed churn (AUC {{auc}}).",
+        reading = "Points near the diagonal: predicted risks match the share who did not buy within "
+          .. "{{horizon_days}} days (AUC {{auc}}).",
         labels = { predicted = "predicted probability", observed = "observed churn" } },
-      { "churn_roc", title = "Churn model ROC curve", reading = "AUC {{auc}}: 0.5 is chance, 1 is perfect.",
+      { "churn_roc", title = "Churn model ROC curve",
+        reading = "AUC {{auc}} on {{customers}} customers the model had not seen: 0.5 is chance, 1 is perfect.",
         labels = { fpr = "false positive rate", tpr = "true positive rate" } },
-      { "spend_check", title = "Predicted against actual spend", reading = "Typical error {{rmse}} (R² {{r2}}).",
+      { "spend_check", title = "Predicted against actual spend over {{days}} days",
+        reading = "Typical error {{rmse}} (R² {{r2}}) on {{customers}} customers the model had not seen.",
         labels = { future_spend = "actual spend", predicted = "predicted spend" } },
-      { "campaign_plan", title = "Campaign plan: cost and expected revenue",
-        reading = "{{campaigns}} campaigns cost {{cost}} and are expected to bring {{revenue}}.",
-        labels = { cost = "cost", expected_revenue = "expected revenue", campaign = "campaign", channel = "channel",
-          targeted = "customers targeted", budget = "budget", expected_roi = "expected return",
-          table_title = "Campaign plan in detail" } },
-      { "campaign_performance", title = "Campaign performance" },
+      { "campaign_plan", title = "Campaign plan: costs and expected profit",
+        reading = "{{campaigns}} campaigns cost {{cost}} (contacts and discounts) and are expected to bring {{profit}} "
+          .. "of extra profit (return {{roi}}).",
+        labels = { cost = "contact cost", discount_cost = "discounts", expected_incremental_profit = "expected extra profit",
+          expected_incremental_revenue = "expected extra revenue", campaign = "campaign", channel = "channel",
+          eligible = "eligible", targeted = "customers targeted", control = "control group", budget = "budget",
+          roi = "return", table_title = "Every campaign in detail" },
+        table_reading = "Campaigns with no customer targeted would not pay with their current offer.",
+        none_reading = "No campaign is expected to pay with its current offer and costs: each one's alert "
+          .. "says why." },
+      { "campaign_performance", title = "Campaign performance",
+        reading = "{{best}} gave the best return: {{best_roi}}.",
+        labels = { roi = "return on spend", ctr = "click rate", conversion_rate = "conversion rate",
+          cpa = "cost per conversion", spend = "spend", revenue = "revenue", impressions = "impressions",
+          clicks = "clicks", conversions = "conversions", cpc = "cost per click", cpm = "cost per 1,000 impressions",
+          roas = "revenue per spend" } },
       { "migration", title = "Segment migration since the last run",
         reading = "{{moved}} customers ({{share}}) changed segment.", labels = { from = "before", to = "now" } },
-      { "kpi_trends", title = "Key figures over time", reading = "Over {{runs}} runs." },
+      { "kpi_trends", title = "Key figures over time: {{unit}}", reading = "Over {{runs}} runs.",
+        units = { percent = "rates", money = "amounts", number = "counts and other figures" } },
       { "cross_sell", title = "Products bought together",
         reading = "Buyers of {{a}} are {{lift}} times as likely as others to buy {{b}}." },
       { "alerts", title = "Alerts" },
@@ -413,11 +642,16 @@ M.layouts = {
     },
   },
   fr = {
-    title = "Analyse clients", language = "fr",
+    title = "Analyse clients",
+    subtitle = "Données du {{period_start}} au {{period_end}}, scores au {{as_of}}",
+    language = "fr",
     sections = {
-      { "kpis", title = "Chiffres clés", labels = { customers = "Clients", revenue = "Chiffre d’affaires", orders = "Commandes",
-        avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "Rendement attendu des campagnes" },
-        reading = "{{customers}} clients ont acheté pour {{revenue}} sur la période." },
+      { "kpis", title = "Chiffres clés",
+        reading = "{{customers}} clients ont acheté pour {{revenue}} du {{period_start}} au {{period_end}}.",
+        labels = { customers = "Clients", revenue = "Chiffre d’affaires", orders = "Commandes",
+          avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "Rendement attendu des campagnes" } },
+      { "indicators", title = "Indicateurs et objectifs", reading = "{{met}} indicateurs sur {{count}} atteignent leur objectif.",
+        since_previous = "par rapport à la période précédente" },
       { "segments", title = "Clients par segment",
         reading = "Les {{top}} sont {{share}} des clients et font {{revenue_share}} du chiffre d’affaires.",
         labels = { customers = "clients", revenue = "chiffre d’affaires", revenue_title = "Chiffre d’affaires par segment" },
@@ -439,27 +673,42 @@ M.layouts = {
       { "p_alive", title = "Probabilité qu’un client soit encore actif, selon les jours depuis son dernier achat",
         reading = "{{alive_share}} des clients ({{alive}}) sont plus probablement actifs qu’inactifs.",
         labels = { recency_days = "jours depuis le dernier achat", p_alive = "P(actif)" } },
-      { "btyd_calibration", title = "Achats de la période de contrôle : réels et prévus",
-        reading = "Le total prévu s’écarte de {{gap}} des achats réels.",
-        labels = { x = "achats de la période d’apprentissage", actual = "réels", predicted = "prévus" } },
+      { "btyd_calibration", title = "Achats des {{horizon_days}} jours avant le {{as_of}} : réels et prévus",
+        reading = "Ajusté sur les données antérieures, le modèle attendait {{predicted}} achats de ces clients ; "
+          .. "ils en ont fait {{actual}} ({{gap}} d’écart).",
+        labels = { x = "achats avant la période de contrôle", actual = "réels", predicted = "prévus" } },
       { "churn_importance", title = "Ce qui fait partir les clients",
-        reading = "{{top}} pèse le plus ({{share}} de l’importance du modèle).", labels = { share = "importance" } },
+        reading = "Le facteur le plus important : {{top}} ({{share}} de l’importance du modèle).", labels = { share = "importance" } },
       { "churn_calibration", title = "Calibration du modèle d’attrition",
-        reading = "Des points proches de la diagonale : les risques prévus correspondent à l’attrition observée (AUC {{auc}}).",
+        reading = "Des points proches de la diagonale : les risques prévus correspondent à la part des clients "
+          .. "sans achat en {{horizon_days}} jours (AUC {{auc}}).",
         labels = { predicted = "probabilité prévue", observed = "attrition observée" } },
-      { "churn_roc", title = "Courbe ROC du modèle d’attrition", reading = "AUC {{auc}} : 0,5 est le hasard, 1 la perfection.",
+      { "churn_roc", title = "Courbe ROC du modèle d’attrition",
+        reading = "AUC {{auc}} sur {{customers}} clients que le modèle n’avait pas vus : 0,5 est le hasard, 1 la perfection.",
         labels = { fpr = "taux de faux positifs", tpr = "taux de vrais positifs" } },
-      { "spend_check", title = "Dépense prévue et dépense réelle", reading = "Erreur type {{rmse}} (R² {{r2}}).",
+      { "spend_check", title = "Dépense prévue et dépense réelle sur {{days}} jours",
+        reading = "Erreur type {{rmse}} (R² {{r2}}) sur {{customers}} clients que le modèle n’avait pas vus.",
         labels = { future_spend = "dépense réelle", predicted = "dépense prévue" } },
-      { "campaign_plan", title = "Plan de campagnes : coût et chiffre d’affaires attendu",
-        reading = "{{campaigns}} campagnes coûtent {{cost}} et devraient rapporter {{revenue}}.",
-        labels = { cost = "coût", expected_revenue = "CA attendu", campaign = "campagne", channel = "canal",
-          targeted = "clients ciblés", budget = "budget", expected_roi = "rendement attendu",
-          table_title = "Plan de campagnes en détail" } },
-      { "campaign_performance", title = "Performance des campagnes" },
+      { "campaign_plan", title = "Plan de campagnes : coûts et marge attendue",
+        reading = "{{campaigns}} campagnes coûtent {{cost}} (contacts et remises) et devraient rapporter {{profit}} "
+          .. "de marge supplémentaire (rendement {{roi}}).",
+        labels = { cost = "coût des contacts", discount_cost = "remises", expected_incremental_profit = "marge supplémentaire attendue",
+          expected_incremental_revenue = "CA supplémentaire attendu", campaign = "campagne", channel = "canal",
+          eligible = "éligibles", targeted = "clients ciblés", control = "groupe témoin", budget = "budget",
+          roi = "rendement", table_title = "Toutes les campagnes en détail" },
+        table_reading = "Une campagne sans client ciblé ne serait pas rentable avec son offre actuelle.",
+        none_reading = "Aucune campagne ne devrait être rentable avec son offre et ses coûts actuels : l’alerte de "
+          .. "chacune dit pourquoi." },
+      { "campaign_performance", title = "Performance des campagnes",
+        reading = "{{best}} a le meilleur rendement : {{best_roi}}.",
+        labels = { roi = "rendement des dépenses", ctr = "taux de clic", conversion_rate = "taux de conversion",
+          cpa = "coût par conversion", spend = "dépense", revenue = "chiffre d’affaires", impressions = "impressions",
+          clicks = "clics", conversions = "conversions", cpc = "coût par clic", cpm = "coût pour 1 000 impressions",
+          roas = "CA par euro dépensé", campaign = "campagne", channel = "canal", target_segment = "segment visé" } },
       { "migration", title = "Changements de segment depuis l’analyse précédente",
         reading = "{{moved}} clients ({{share}}) ont changé de segment.", labels = { from = "avant", to = "maintenant" } },
-      { "kpi_trends", title = "Chiffres clés dans le temps", reading = "Sur {{runs}} analyses." },
+      { "kpi_trends", title = "Chiffres clés dans le temps : {{unit}}", reading = "Sur {{runs}} analyses.",
+        units = { percent = "taux", money = "montants", number = "effectifs et autres indicateurs" } },
       { "cross_sell", title = "Produits achetés ensemble",
         reading = "Les acheteurs de {{a}} achètent {{b}} {{lift}} fois plus souvent que les autres.",
         labels = { antecedent = "produit acheté", consequent = "produit associé", support = "support",

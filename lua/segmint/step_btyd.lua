@@ -73,7 +73,38 @@ function S.run(ctx)
     { on = "customer", how = "left" })
   ctx.res.btyd = { model = tm, spend = gg, skipped = skipped, unit = unit, unit_days = unit_days, summary = summ,
     horizon = periods.clv_months, clv_column = clv_col, expected_column = exp_col, selection = selection }
+  -- the calibration-vs-holdout check of the model used (the report plots it)
+  local chosen = selection and selection.results and selection.results[model]
+  ctx.res.btyd.calibration = chosen and chosen.table or S.holdout_check(ctx, model, unit, bt.penalizer or 0)
   sg.info("lifetime value: %s, %s", tostring(tm), tostring(gg))
+end
+
+-- The model checked on data it has not seen: fitted on the transactions
+-- up to horizon_days before as_of, its expected purchases in the
+-- horizon_days that follow against what each group of customers (by
+-- repeat purchases before) actually bought (sg.btyd_calibration_holdout;
+-- the report's BTYD check).  nil, with a note, when the earlier data do
+-- not identify the model (the fit refuses parameters that run off).
+function S.holdout_check(ctx, model, unit, penalizer)
+  local sg, cols = ctx.sg, ctx.cols
+  local days = ctx.periods.horizon_days
+  local as_of = sg.time(ctx.as_of)
+  local ok, res = pcall(function()
+    local summ = sg.btyd_summary(ctx.res.clean, { customer = cols.customer, date = cols.date, amount = "amount",
+      calibration_end = sg.format_time(as_of - days * 86400, true), observation_end = ctx.as_of, unit = unit })
+    local fit = sg.btyd_fit(model, summ, { penalizer = penalizer })
+    return sg.btyd_calibration_holdout(fit, summ, { max_x = 7 })
+  end)
+  if not ok then
+    -- limits and interruptions stop the run; only a fit the earlier data cannot support is skipped
+    local msg = tostring(res)
+    if msg:find("memory", 1, true) or msg:find("budget", 1, true) or msg:find("interrupt", 1, true) then
+      error(res, 0)
+    end
+    sg.info("lifetime value: no holdout check on the %d days before %s: %s", days, ctx.as_of, tostring(res))
+    return nil
+  end
+  return res
 end
 
 return S

@@ -5,8 +5,9 @@ local S = {}
 
 function S.run(ctx)
   local sg, res, out, cfg = ctx.sg, ctx.res, ctx.out, ctx.cfg
-  local files = {}
+  local files = ctx.files or {}   -- what earlier steps wrote (report.html, report.xlsx)
   local function write_csv(name, ds)
+    ds = require("segmint.report_tables").round(name, ds)   -- money to cents
     ds:write_csv(out .. "/" .. name, ctx.csv_options)
     files[#files + 1] = name
   end

@@ -459,6 +459,11 @@ static void test_filter_derive(const sg_table *t)
     sg_table_free(f);
     f = sg_table_filter(t, "Quantity > 100", &err);
     tap_ok(f && f->nrows == 0 && f->ncols == 7, "filter with no match gives 0 rows, 7 columns");
+    /* a numeric expression over no rows: one empty pass, an empty column */
+    sg_table *none = f ? sg_table_derive(f, "Amount", "round(Quantity * UnitPrice, 2)", &err) : NULL;
+    tap_ok(none && none->nrows == 0 && sg_table_col(none, "Amount") && sg_table_col(none, "Amount")->n == 0,
+           "derive over 0 rows gives an empty column");
+    sg_table_free(none);
     sg_table_free(f);
     f = sg_table_filter(t, "Quantity", &err);
     tap_ok(!f && strstr(err.msg, "must be a condition") && strstr(err.msg, "int64"),

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # sg.report from the command line: where Chart.js comes from (Debian's
-# file, SEGMINT_CHARTJS), what is refused, reruns, and no page on failure.
+# file, SEGMINT_CHARTJS), what is refused, reruns, and no page on failure;
+# the default analysis's report settings: the page layout checked by
+# `segmint check` with file and line, report = false, Chart.js missing
+# found before any data is read.
 set -uo pipefail   # no -e: a failing check must print "not ok", not stop the script
 source "$SG_ROOT/tests/tap/tap.sh"
 work=$(mktemp -d)
@@ -43,4 +46,42 @@ run "$SEGMINT" run "$work/page.lua" --out "$work/h" --set y=w --quiet
 is "$code" 1 "an unknown column: exit 1"
 like "$err" "page.lua:3: .*section 1 'Bars' \(bar\): no column 'w' \(y\[1\]\) in the data" "the message names the recipe line, section and column"
 is "$(ls "$work/h" | grep -v "^FAILED$")" "" "no page written (only the FAILED note)"
+
+# ---- the default analysis's report settings ----
+mkdir -p "$work/rc"
+cp -r "$SG_ROOT/recipes/." "$work/rc/"
+run "$SEGMINT" check "$work/rc/demo.lua" --set lang=fr
+is "$code" 0 "check: the shipped French layout is clean"
+sed -i 's/{ "segments", title = "Customers per segment",/{ "segmnets", title = "Customers per segment",/; s/over the next {{months}} months/over the next {{monts}} months/; s/since_previous = "against/since_previus = "against/' \
+  "$work/rc/en/report.lua"
+line_of() { grep -n "$1" "$work/rc/en/report.lua" | head -1 | cut -d: -f1; }
+run "$SEGMINT" check "$work/rc/demo.lua"
+is "$code" 1 "check: a broken layout fails"
+like "$out" "error: $work/rc/en/report\.lua:$(line_of segmnets): report: section 3 'segmnets': no data function 'segmnets' \(did you mean 'segments'\?\)" \
+  "an unknown section: file, line and the closest name"
+like "$out" "error: $work/rc/en/report\.lua:$(line_of monts): report: section 8 'clv_distribution': \{\{monts\}\} is not a value of this section \(did you mean 'months'\?\)" \
+  "an unknown placeholder: file, line and the closest value"
+like "$out" "error: $work/rc/en/report\.lua:$(line_of since_previus): report: section 2 'indicators': unknown field 'since_previus' \(did you mean 'since_previous'\?\)" \
+  "an unknown option: file, line and the closest one"
+run "$SEGMINT" generate --customers 300 --seed 3 --out "$work/data"
+run "$SEGMINT" run "$work/rc/demo.lua" --out "$work/broken" --set data="$work/data" --quiet
+is "$code" 1 "a run with a broken layout stops before any work"
+like "$err" "3 problems in the analysis settings and rule files; nothing was done" "and says why"
+is "$(ls "$work/broken" | grep -v "^FAILED$")" "" "no output written"
+cp "$SG_ROOT/recipes/en/report.lua" "$work/rc/en/report.lua"
+SEGMINT_CHARTJS="$work/missing.js" run "$SEGMINT" check "$work/rc/demo.lua"
+is "$code" 1 "check: Chart.js missing is a problem of the run"
+like "$out" "error: report: cannot read Chart.js at $work/missing\.js .* \(or set report = false in the recipe\)" \
+  "and the message says how to do without"
+sed -i 's/^  report = { layout = words "report" },$/&\n  steps = { { drop = "report" } },/' "$work/rc/demo.lua"
+SEGMINT_CHARTJS="$work/missing.js" run "$SEGMINT" check "$work/rc/demo.lua"
+is "$code" 0 "check: a recipe that drops the report step needs no Chart.js"
+sed -i '/^  steps = { { drop = "report" } },$/d; s/^  report = { layout = words "report" },$/  report = false,/' "$work/rc/demo.lua"
+SEGMINT_CHARTJS="$work/missing.js" run "$SEGMINT" run "$work/rc/demo.lua" --out "$work/nopage" --set data="$work/data" --quiet
+is "$code" 0 "report = false: the run needs no Chart.js"
+[[ ! -e "$work/nopage/report.html" && -s "$work/nopage/report.xlsx" && -s "$work/nopage/summary.md" ]]
+ok $? "report = false: no report.html, the other outputs"
+sed -i 's/^  report = false,$/  report = { layuot = words "report" },/' "$work/rc/demo.lua"
+run "$SEGMINT" check "$work/rc/demo.lua"
+like "$out" "error: analysis: report\.layuot is not a setting \(did you mean 'layout'\?\)" "a misspelt report setting"
 done_testing

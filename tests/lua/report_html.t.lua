@@ -179,37 +179,124 @@ t.same(S.roc(scored, "churned", "churn_probability"), { { fpr = 0, tpr = 0 }, { 
 local ctx = {
   models = { churn = { test_scored = scored, metrics = { auc = 5 / 6 } },
              clv = { test_scored = sg.dataset { { "future_spend", { 10.0, 20.0, 0.0 } }, { "predicted", { 12.0, 18.0, 1.0 } } },
-                     metrics = { rmse = 1.5, r2 = 0.9 } } },
+                     metrics = { rmse = 1.5, r2 = 0.9 }, horizon = 90 } },
   btyd = { calibration = sg.dataset { { "x", { 0, 1, 2 } }, { "customers", { 50, 30, 20 } },
                                       { "actual", { 0.2, 0.8, 1.5 } }, { "predicted", { 0.25, 0.75, 1.6 } } } },
-  campaign_performance = sg.dataset { { "campaign", { "VIP", "Welcome Back" } }, { "ctr", { 0.12, 0.05 } },
-    { "conversion", { 0.04, 0.02 } }, { "cpa", { 30.0, 12.5 } }, { "roi", { 1.8, 0.4 } } },
-  migration = sg.dataset { { "from", { "Champions", "Champions", "At Risk" } }, { "to", { "Champions", "At Risk", "Lost" } },
-    { "customers", { 80, 15, 5 } } },
-  kpi_history = sg.dataset { { "run_date", { "2024-01-01", "2024-02-01", "2024-03-01" }, "date" },
-    { "customers", { 1000, 1100, 1150 } } },
+  campaign_performance = sg.dataset { { "campaign", { "VIP", "Welcome Back" } }, { "spend", { 100.0, 400.0 } },
+    { "ctr", { 0.12, 0.05 } }, { "conversion_rate", { 0.04, 0.02 } }, { "cpa", { 30.0, 12.5 } }, { "roi", { 1.8, 0.4 } } },
+  history = {
+    previous = { customers = 1000, ["Retention rate"] = 0.6 },
+    migration = sg.dataset { { "from", { "Champions", "Champions", "At Risk" } }, { "to", { "Champions", "At Risk", "Lost" } },
+      { "customers", { 80, 15, 5 } } },
+    kpi_history = sg.dataset { { "run_date", { "2024-01-01", "2024-02-01", "2024-03-01" }, "date" },
+      { "Retention rate", { 0.58, 0.6, 0.62 } }, { "Average basket", { 3400.0, 3500.0, 3600.0 } } },
+  },
+  kpis = { kpis = {
+    { name = "Retention rate", unit = "%", value = 0.62, previous = 0.58, target = 0.85, direction = "higher", status = "missed" },
+    { name = "Average basket", unit = "currency", value = 3600, previous = 3500, target = 3500, direction = "higher",
+      status = "met" } } },
   alert_texts = { "**Inactive customers**: 120 customers", "Basket down" },
 }
-local names = { "churn_roc", "spend_check", "btyd_calibration", "campaign_performance", "migration", "kpi_trends", "alerts" }
+local names = { "indicators", "btyd_calibration", "churn_roc", "spend_check", "campaign_performance", "migration",
+  "kpi_trends", "alerts" }
 local layout = {}
 for _, e in ipairs(S.layouts.en.sections) do
   for _, n in ipairs(names) do if e[1] == n then layout[#layout + 1] = e end end
 end
 t.is(#layout, #names, "the default layout names these sections")
+local page_values = { period_start = "1 Jan 2024", period_end = "31 Mar 2024", as_of = "1 Apr 2024",
+  customers_analysed = "100", inactive_days = "90", horizon_days = "90", clv_months = "12", comparison_days = "90",
+  campaign_window_days = "30" }
 local sp, sinfo = report { title = "Sections", currency = "£", generated = "2024-03-12", sections = layout, data = S.data,
-  context = ctx }
-t.is(sinfo.blocks, 8, "each gives its block (campaign performance a chart and a table)")
-t.like(sp, "AUC 0%.833: 0%.5 is chance", "the ROC reading with the AUC")
+  context = ctx, values = page_values }
+t.is(sinfo.blocks, 10, "each gives its blocks (campaign performance and KPI trends two each)")
+t.like(sp, "1 of 2 indicators meet their target%.", "indicators: how many meet their target")
+t.like(sp, '<div class="kpi%-value">62%.0%%</div><div class="kpi%-target">Target: 85%.0%%</div>'
+  .. '<div class="kpi%-change up">&#9650; %+2%.0 pt since the last run</div>',
+  "indicators: a rate, its target, and its change in points since the last run (history)")
+t.like(sp, '<div class="kpi%-value">£3,600%.00</div><div class="kpi%-target">Target: £3,500%.00</div>'
+  .. '<div class="kpi%-change up">&#9650; %+2%.9%% against the previous period</div>',
+  "indicators: without history, the change since the previous period")
+t.like(sp, "AUC 0%.833 on 5 customers the model had not seen: 0%.5 is chance", "the ROC reading with the AUC")
 t.like(sp, '"type":"line","value":{"format":"percent"},"x":%[0,0,0,0%.5,0%.5,1%]', "the ROC curve's false positive rates")
-t.like(sp, "Typical error £1%.50 %(R² 0%.90%)%.", "the spend check's reading")
-t.like(sp, "The model&#39;s total is 5%% away from what customers actually bought%.",
-  "the BTYD holdout gap over customers: (67 - 64) / 64")
+t.like(sp, "Typical error £1%.50 %(R² 0%.90%) on 3 customers", "the spend check's reading")
+t.like(sp, "<h2>Predicted against actual spend over 90 days</h2>", "the spend check's horizon in its title")
+t.like(sp, "the model expected 67 purchases from these customers; they made 64 %(5%% apart%)%.",
+  "the BTYD holdout totals over customers: 67 predicted, 64 actual")
+t.like(sp, "<h2>Purchases in the 90 days before 1 Apr 2024: actual and predicted</h2>", "a page value in a title")
+t.like(sp, "VIP gave the best return: 180%%%.", "campaign performance: the best return")
 t.like(sp, '<td class="num">180%.0%%</td>', "campaign ROI as a percentage")
+t.like(sp, '"labels":%["Welcome Back","VIP"%]', "campaign performance: the largest spend first")
 t.like(sp, "20 customers %(20%%%) changed segment%.", "migration: customers who moved")
+t.like(sp, "<h2>Key figures over time: rates</h2>", "KPI trends: the rates on one chart")
+t.like(sp, "<h2>Key figures over time: amounts</h2>", "KPI trends: the amounts on another")
 t.like(sp, '"labels":%["1 Jan 2024","1 Feb 2024","1 Mar 2024"%]', "KPI trends over the run dates")
 t.like(sp, "<li><strong>Inactive customers</strong>: 120 customers</li>", "the alerts as a list")
 t.is(select(2, report { title = "Empty", sections = S.layouts.fr.sections, data = S.data, context = {} }).blocks, 0,
   "with an empty context every section is left out")
+t.raises(function() report { title = "x", data = S.data, context = ctx, sections = { layout[2] } } end,
+  "no value for {{horizon_days}}", "a page value the page was not given")
+
+-- the campaign plan: costs and expected profit of the planned campaigns
+local plan = sg.dataset { { "campaign", { "VIP", "Welcome Back", "Win back" } }, { "targeted", { 90, 200, 0 } },
+  { "cost", { 1080.0, 100.0, 0.0 } }, { "discount_cost", { 0.0, 400.0, 0.0 } },
+  { "expected_incremental_revenue", { 4000.0, 900.0, 0.0 } }, { "expected_incremental_profit", { 620.0, -50.0, 0.0 } },
+  { "roi", { 620 / 1080, -0.1, 0 / 0 } } }
+local pp, pinfo2 = report { title = "Plan", currency = "£", generated = "2024-03-12", data = S.data, values = page_values,
+  context = { plan = plan, customers = sg.dataset { { "monetary", { 10.0, 20.0 } }, { "frequency", { 1, 2 } } } },
+  sections = { S.layouts.en.sections[1], { "campaign_plan", title = "Plan", reading = "{{campaigns}} campaigns cost "
+    .. "{{cost}} for {{profit}} of profit (return {{roi}})." } } }
+t.is(pinfo2.blocks, 3, "key figures, the plan's chart and its table")
+t.like(pp, "2 campaigns cost £1,580 for £570 of profit %(return 36%%%)%.", "the plan's totals over planned campaigns")
+t.like(pp, '"labels":%["VIP","Welcome Back"%]', "the chart shows the planned campaigns")
+t.like(pp, "<td>Win back</td>", "the table every campaign")
+t.like(pp, '<div class="kpi%-label">Expected campaign return</div><div class="kpi%-value">36%%</div>',
+  "the key figure: expected profit over contact and discount costs")
+
+local plan_entry
+for _, e in ipairs(S.layouts.en.sections) do if e[1] == "campaign_plan" then plan_entry = e end end
+local nothing = plan:filter("targeted == 0")
+local np, ninfo = report { title = "Plan", generated = "2024-03-12", data = S.data, values = page_values,
+  context = { plan = nothing }, sections = { plan_entry } }
+t.is(ninfo.blocks, 1, "nothing planned: the table alone")
+t.like(np, '<h2>Campaign plan: costs and expected profit</h2><p class="reading">No campaign is expected to pay',
+  "under the plan's title, the words for a plan with no campaign")
+
+-- layouts checked before any data is read
+t.same(S.check(S.layouts.en, "en"), {}, "the default English layout checks clean")
+t.same(S.check(S.layouts.fr, "fr"), {}, "the default French layout checks clean")
+local text = [[
+return {
+  title = "Customers", language = "en",
+  sections = {
+    { "kpis", title = "Key figures" },
+    { "segmnets", title = "Segments" },
+    { "clv_distribution", title = "Value over {{monts}} months",
+      reading = "Median {{median}}." },
+    { "cross_sell", top = "ten", labels = { a = "{{a}}" } },
+    { "alerts", titel = "Alerts" },
+    { type = "bar", title = "Bars" },
+  },
+}
+]]
+local bad = assert(load(text, "=layout", "t", {}))()
+sg._register_rule_source(bad, "layouts/report.lua", text)
+local msgs = S.check(bad, "fr")
+t.is(#msgs, 7, "seven problems")
+t.like(msgs[1], "^layouts/report%.lua:2: report: the layout is written in 'en' but the analysis is in 'fr'", "the language")
+t.like(msgs[2], "^layouts/report%.lua:5: report: section 2 'segmnets': no data function 'segmnets' %(did you mean 'segments'%?%)",
+  "an unknown section: its line and the closest name")
+t.like(msgs[3], "^layouts/report%.lua:6: report: section 3 'clv_distribution': {{monts}} is not a value of this section "
+  .. "%(did you mean 'months'%?%)", "an unknown placeholder: its line and the closest value")
+t.like(msgs[4], "^layouts/report%.lua:8: report: section 4 'cross_sell': 'labels%.a' is not filled in", "a placeholder where none is filled")
+t.like(msgs[5], "^layouts/report%.lua:8: report: section 4 'cross_sell': 'top' must be a whole number", "an option of the wrong kind")
+t.like(msgs[6], "^layouts/report%.lua:9: report: section 5 'alerts': unknown field 'titel' %(did you mean 'title'%?%)",
+  "an unknown field")
+t.like(msgs[7], "^layouts/report%.lua:10: report: section 6 %(bar%): a layout can hold blocks of type text only",
+  "a chart block written in the layout (it has no data)")
+t.same(S.check({ title = "x", sections = { { type = "bar", title = "Bars" } } }, "en"),
+  { "report: section 1 (bar): a layout can hold blocks of type text only; other blocks need data (name a section)" },
+  "a literal chart block in a layout (no file: no line)")
 
 -- written through the write policy, atomically
 local written = report { path = out .. "/r.html", title = "Written", generated = "2024-03-12", sections = {} }

@@ -71,8 +71,10 @@ function D.kpis(ctx, entry, api)
   add("revenue", revenue, "money", { decimals = 0 })
   add("orders", orders, "integer")
   add("avg_basket", basket, "money")
-  if has(c, "churn_probability") and ctx.models and ctx.models.at_risk then
-    add("at_risk", ctx.models.at_risk.share, "percent", { better = "lower" })
+  -- the same at-risk count as summary.md (step "status")
+  local st = ctx.status
+  if st and st.customers and st.customers > 0 then
+    add("at_risk", st.counts.at_risk / st.customers, "percent", { better = "lower" })
   end
   local plan = ctx.plan
   if plan and #plan > 0 then
@@ -119,7 +121,8 @@ function D.indicators(ctx, entry, api)
     items[#items + 1] = it
   end
   return { type = "kpis", title = "Indicators", items = items,
-    values = { count = api.number(#items, 0), met = api.number(met, 0), missed = api.number(missed, 0) } }
+    values = { count = api.number(#items, 0), targets = api.number(met + missed, 0), met = api.number(met, 0),
+      missed = api.number(missed, 0) } }
 end
 
 -- segment table rows in the table's order, with the largest by revenue
@@ -497,7 +500,7 @@ end
 -- the page's values (M.PAGE_VALUES).
 M.spec = {
   kpis = { values = { "customers", "revenue", "orders", "avg_basket" }, options = { targets = "numbers" } },
-  indicators = { values = { "count", "met", "missed" }, options = { since_previous = "text" } },
+  indicators = { values = { "count", "targets", "met", "missed" }, options = { since_previous = "text" } },
   segments = { values = { "top", "share", "revenue_share", "segments" }, options = { revenue_reading = "text" },
     texts = { "revenue_reading", "labels.revenue_title" } },
   rf_grid = { values = { "best_r", "best_f", "best" } },
@@ -573,7 +576,7 @@ M.layouts = {
         reading = "{{customers}} customers bought for {{revenue}} between {{period_start}} and {{period_end}}.",
         labels = { customers = "Customers", revenue = "Revenue", orders = "Orders", avg_basket = "Average basket",
           at_risk = "Customers at risk", campaign_roi = "Expected campaign return" } },
-      { "indicators", title = "Indicators and targets", reading = "{{met}} of {{count}} indicators meet their target.",
+      { "indicators", title = "Indicators and targets", reading = "Indicators with a target: {{met}} of {{targets}} met.",
         since_previous = "against the previous period" },
       { "segments", title = "Customers per segment",
         reading = "{{top}} are {{share}} of customers and {{revenue_share}} of revenue.",
@@ -650,7 +653,7 @@ M.layouts = {
         reading = "{{customers}} clients ont acheté pour {{revenue}} du {{period_start}} au {{period_end}}.",
         labels = { customers = "Clients", revenue = "Chiffre d’affaires", orders = "Commandes",
           avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "Rendement attendu des campagnes" } },
-      { "indicators", title = "Indicateurs et objectifs", reading = "{{met}} indicateurs sur {{count}} atteignent leur objectif.",
+      { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d'un objectif : {{met}} sur {{targets}} atteints.",
         since_previous = "par rapport à la période précédente" },
       { "segments", title = "Clients par segment",
         reading = "Les {{top}} sont {{share}} des clients et font {{revenue_share}} du chiffre d’affaires.",

@@ -13,7 +13,7 @@ return {
       reading = "{{customers}} customers bought for {{revenue}} between {{period_start}} and {{period_end}}.",
       labels = { customers = "Customers", revenue = "Revenue", orders = "Orders", avg_basket = "Average basket",
         at_risk = "Customers at risk", campaign_roi = "Expected campaign return" } },
-    { "indicators", title = "Indicators and targets", reading = "{{met}} of {{count}} indicators meet their target.",
+    { "indicators", title = "Indicators and targets", reading = "Indicators with a target: {{met}} of {{targets}} met.",
       since_previous = "against the previous period" },
     { "segments", title = "Customers per segment",
       reading = "{{top}} are {{share}} of customers and {{revenue_share}} of revenue.",

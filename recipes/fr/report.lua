@@ -13,7 +13,7 @@ return {
       reading = "{{customers}} clients ont acheté pour {{revenue}} du {{period_start}} au {{period_end}}.",
       labels = { customers = "Clients", revenue = "Chiffre d’affaires", orders = "Commandes",
         avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "Rendement attendu des campagnes" } },
-    { "indicators", title = "Indicateurs et objectifs", reading = "{{met}} indicateurs sur {{count}} atteignent leur objectif.",
+    { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d'un objectif : {{met}} sur {{targets}} atteints.",
       since_previous = "par rapport à la période précédente" },
     { "segments", title = "Clients par segment",
       reading = "Les {{top}} sont {{share}} des clients et font {{revenue_share}} du chiffre d’affaires.",

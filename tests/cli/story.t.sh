@@ -34,6 +34,8 @@ like "$summary" "\*\*$(fmt "$at_risk") customers \([0-9.]+%\) are at risk\*\*" "
 like "$summary" "\*\*$(fmt "$lapsed") customers \([0-9.]+%\) have lapsed\*\*" "the lapsed count too ($lapsed)"
 like "$summary" "Active customers \(bought in the last 90 days\) \| $(fmt "$active") " "the key figures count the customers who bought in 90 days ($active)"
 like "$summary" "\| Active customers \| [0-9 →-]+ \| $(fmt "$active") \|" "and the active-customers KPI agrees"
+share=$(grep -o "\*\*$(fmt "$at_risk") customers ([0-9.]*%) are at risk" <<< "$summary" | grep -o "[0-9.]*%")
+like "$(cat "$work/d/report.html")" "Customers at risk</div><div class=\"kpi-value\">${share//./\\.}<" "report.html's at-risk card shows the summary's share ($share)"
 like "$summary" "of the [0-9,]+ customers \([0-9.]+%\) in .*, [0-9,]+ have lapsed, [0-9,]+ are at risk and [0-9,]+ are active" "the action segments are reconciled with the status"
 targets_ok=$(python3 - "$work/d/customers.csv" "$work/d/campaign_targets.csv" <<'PY'
 import csv, sys

@@ -79,7 +79,14 @@ for s in wb.find("m:sheets", NS):
             c = cells.get(j)
             text = "" if c is None else "".join(c.itertext())
             want = data[1][j]
-            if c is not None and c.get("t", "n") == "n" and h not in ("first_purchase", "last_purchase"):
+            fmt = fmts.get(xfs[int(c.get("s", "0"))], "General") if c is not None else "General"
+            if c is not None and c.get("t", "n") == "n" and "yy" in fmt:
+                # a date cell: Excel serial days since 1899-12-30, against the CSV's text
+                import datetime
+                d = datetime.datetime(1899, 12, 30) + datetime.timedelta(seconds=round(float(text) * 86400))
+                same = same and d.strftime("%Y-%m-%d %H:%M:%S").startswith(want) if len(want) == 10 else \
+                    same and d.strftime("%Y-%m-%d %H:%M:%S") == want
+            elif c is not None and c.get("t", "n") == "n":
                 same = same and abs(float(text) - float(want)) <= 1e-9 * max(1.0, abs(float(want)))
             elif c is not None and c.get("t") in ("inlineStr", "s", "str"):
                 same = same and text == want

@@ -512,20 +512,26 @@ sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep)
         goto out;                      /* a type error, or the pending row-shape error */
     if (rep && fill_notes(r, plans, rep))
         goto nomem;
-    if (!(t = sg_table_new()))
+    /* the names are unique (csv.c): the columns are appended directly,
+     * not through sg_table_add's name check, which is linear per column */
+    t = sg_table_new();
+    if (!t || !(t->cols = sg_malloc((r->ncols ? r->ncols : 1) * sizeof *t->cols))) {
+        sg_table_free(t);
+        t = NULL;
         goto nomem;
+    }
+    t->cap = r->ncols ? r->ncols : 1;
     for (size_t j = 0; j < r->ncols; j++) {
         sg_column *c = r->cols[j].mode == SG_CSV_DICT ? materialise(r, j, &plans[j], bad_rows)
                                                       : materialise_typed(r, j, &plans[j], bad_rows);
         sg_csv_plan_free(&plans[j]);
-        if (!c || sg_table_add(t, c, r->err)) {
-            if (!c)
-                sg_csv_fail_nomem(r);
-            r->failed = 1;
+        if (!c) {
+            sg_csv_fail_nomem(r);
             sg_table_free(t);
             t = NULL;
             goto out;
         }
+        t->cols[t->ncols++] = c;
     }
     t->nrows = r->nrows - nbad;
     goto out;

@@ -416,7 +416,7 @@ static int fast_iso(const char *s, size_t len, int64_t *out)
                       !two_digits(s + 17, &ss)))
         return -1;
     int64_t y = y1 * 100 + y2;
-    if (!sg_valid_date(y, m, d) || hh > 23 || mm > 59 || ss > 60)
+    if (!sg_valid_date(y, m, d) || hh > 23 || mm > 59 || ss > 59)
         return -1;
     *out = sg_days_from_civil(y, m, d) * 86400 + (int64_t)hh * 3600 + mm * 60 + ss;
     return 0;

@@ -863,7 +863,22 @@ void sg_csv_on_field(void *data, size_t len, void *ud)
     size_t j = r->nf++;
     if (j == 0)
         r->rec_line = r->line;
+    uint64_t line0 = r->line;
     unsigned hi = scan_field(r, s, len);
+    if (r->quote_bad) {
+        /* a quote not closed properly, read leniently (csv_read.c); 2: the
+         * field ran to the end of the file, whose last line end merges
+         * nothing */
+        uint64_t merged = r->line - line0;
+        if (r->quote_bad == 2 && merged && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+            merged--;
+        r->quote_bad = 0;
+        if (!r->bad_quotes++) {
+            r->bq_line = line0;
+            r->bq_field = j + 1;
+        }
+        r->lines_merged += merged;
+    }
     if (j == 0)
         r->first_blank = is_blank(s, len);
     if (hi && r->opt->latin1) {

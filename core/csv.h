@@ -29,6 +29,14 @@ typedef struct sg_csv_options {
     size_t nna;
     int date_order_mdy;             /* ambiguous slash dates: 0 day first (default), 1 month first */
     size_t max_rows;                /* 0: all */
+    /* Quotes: by default a quoted field must close before the end of the
+     * file and its closing quote be followed by a delimiter or a line end,
+     * else the read fails naming the opening quote.  lenient_quotes reads
+     * such fields as libcsv's lenient mode does (the quote and what follows
+     * are text, the field goes on to the next closing quote, even over
+     * line ends) and counts them in the report.  A quote inside an
+     * unquoted field (12" screen) is text either way. */
+    int lenient_quotes;
     sg_csv_progress_fn progress;    /* may be NULL */
     void *progress_ud;
 } sg_csv_options;
@@ -53,6 +61,17 @@ typedef struct sg_csv_report {
      * "inferred: DD/MM/YYYY (day > 12 seen)", one entry per column. */
     char **notes;
     size_t nnotes;
+    /* lenient_quotes: fields whose quote did not close properly, the line
+     * ends they ran over (lines merged into them), and where the first
+     * one opened (line, 1-based field) */
+    uint64_t bad_quotes, lines_merged;
+    uint64_t bad_quote_line;
+    size_t bad_quote_field;
+    /* Things worth a look that did not stop the read, one sentence each:
+     * merged lines, columns read as text that were almost all numbers or
+     * dates (see suspects). */
+    char **warnings;
+    size_t nwarnings;
 } sg_csv_report;
 
 void sg_csv_report_free(sg_csv_report *r);

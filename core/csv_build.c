@@ -450,6 +450,13 @@ int sg_csv_merge(sg_csv_reader *a, sg_csv_reader *b)
     for (size_t i = 0; i < b->nissues && a->nissues < 5; i++)
         a->issues[a->nissues++] = b->issues[i];
     a->fellback |= b->fellback;
+    if (b->bad_quotes && !a->bad_quotes) {
+        a->bq_line = b->bq_line;
+        a->bq_field = b->bq_field;
+    }
+    a->bad_quotes += b->bad_quotes;
+    a->lines_merged += b->lines_merged;
+    a->quote_bad = b->quote_bad;
     /* where the parse stands: a may go on with b's parser */
     a->line = b->line;
     a->rec_line = b->rec_line;

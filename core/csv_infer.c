@@ -706,6 +706,19 @@ size_t sg_csv_latin1_to_utf8(const unsigned char *s, size_t len, char *out)
     return k;
 }
 
+const char *sg_csv_count(uint64_t n, char *buf)
+{
+    char digits[24];
+    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n), k = 0;
+    for (int i = 0; i < nd; i++) {
+        if (i && (nd - i) % 3 == 0)
+            buf[k++] = ',';
+        buf[k++] = digits[i];
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
 /* Copies text for a message: at most 60 bytes, control bytes shown as '?',
  * never cutting a UTF-8 sequence. */
 const char *sg_csv_show(const char *s, size_t len, char *buf, size_t size)

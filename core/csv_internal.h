@@ -42,6 +42,15 @@ int sg_csv_utf8_valid(const unsigned char *s, size_t len);
  * returns the length written. */
 size_t sg_csv_latin1_to_utf8(const unsigned char *s, size_t len, char *out);
 
+/* Appends a sentence to the report's warnings.  Returns 0 or SG_ENOMEM. */
+int sg_csv_warn(sg_csv_report *rep, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* n with thousands separators ("1,203") in buf (at least 32 bytes). */
+const char *sg_csv_count(uint64_t n, char *buf);
+
 /* Copies text for a message into buf: at most 60 bytes, control bytes
  * shown as '?', "..." when cut (never inside a UTF-8 sequence). */
 const char *sg_csv_show(const char *s, size_t len, char *buf, size_t size);
@@ -177,6 +186,11 @@ typedef struct sg_csv_reader {
     size_t pipe_head, pipe_count, pipe_pos;
     uint64_t pipe_seq;
     char *pipe_text;
+    /* quotes not closed properly (lenient_quotes) */
+    int quote_bad;              /* the field being parsed has one: count it when it ends
+                                 * (2: it runs to the end of the file) */
+    uint64_t bad_quotes, lines_merged, bq_line;
+    size_t bq_field;
     /* skip mode */
     uint64_t skipped;
     sg_csv_issue issues[5];

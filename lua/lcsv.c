@@ -38,6 +38,16 @@ static void push_report(lua_State *L, const sg_csv_report *r, const sg_table *t)
         lua_setfield(L, -2, t->cols[k]->name);
     }
     lua_setfield(L, -2, "notes");
+    lua_pushinteger(L, (lua_Integer)r->bad_quotes);
+    lua_setfield(L, -2, "bad_quotes");
+    lua_pushinteger(L, (lua_Integer)r->lines_merged);
+    lua_setfield(L, -2, "lines_merged");
+    lua_createtable(L, (int)r->nwarnings, 0);
+    for (size_t k = 0; k < r->nwarnings; k++) {
+        lua_pushstring(L, r->warnings[k]);
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "warnings");
 }
 
 /* Reads types = { col = "int64" | "date" | ... } and formats = { col = "DD/MM/YYYY" }. */
@@ -127,6 +137,11 @@ static int l_read_csv(lua_State *L)
         opt.skip_bad_rows = 1;
     else if (strcmp(on_error, "fail") != 0)
         return luaL_error(L, "read_csv option 'on_error' must be \"fail\" or \"skip\", got '%s'", on_error);
+    const char *quotes = sgl_opt_string(L, 2, "quotes", "strict");
+    if (strcmp(quotes, "lenient") == 0)
+        opt.lenient_quotes = 1;
+    else if (strcmp(quotes, "strict") != 0)
+        return luaL_error(L, "read_csv option 'quotes' must be \"strict\" or \"lenient\", got '%s'", quotes);
     const char *order = sgl_opt_string(L, 2, "date_order", "dmy");
     if (strcmp(order, "mdy") == 0)
         opt.date_order_mdy = 1;

@@ -502,8 +502,9 @@ static void test_edges(void)
     t = sg_csv_read(fx("unterminated.csv"), NULL, NULL, &err);
     tap_is_str(t ? "" : err.msg,
                msg("unterminated.csv",
-                   ":3: unterminated quoted field: the quote opened on this line is never closed"),
-               "unterminated quote names the line where it opened");
+                   ":3:2: column 'b': unterminated quoted field: the quote opened here is never "
+                   "closed (quotes = \"lenient\" reads the rest of the file into the field)"),
+               "unterminated quote names the line and field where it opened");
 
     t = sg_csv_read("/nonexistent/x.csv", NULL, NULL, &err);
     tap_ok(!t && err.code == SG_EIO, "missing file: SG_EIO");
@@ -531,6 +532,65 @@ static void test_edges(void)
            (unsigned long long)seen[1], (unsigned long long)rep.bytes);
     sg_table_free(t);
     sg_csv_report_free(&rep);
+}
+
+/* A quote that does not close properly: an error at the opening quote,
+ * or libcsv's lenient reading with the merged lines counted. */
+static void test_quotes(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_csv_options o;
+    sg_table *t = sg_csv_read(fx("badquote.csv"), NULL, &rep, &err);
+    tap_ok(!t && err.code == SG_EDATA, "a quote not closed properly is an error");
+    tap_is_str(err.msg,
+               msg("badquote.csv",
+                   ":2:2: column 'desc': quote not closed properly: in the field quoted here, a "
+                   "quote on line 4 is followed by 'y' where a closing quote must be followed by "
+                   "a delimiter or a line end (a quote inside quotes is written twice; quotes = "
+                   "\"lenient\" reads such fields as text)"),
+               "the message names the opening quote (line 2, field 2) and the bad quote's line");
+
+    sg_csv_options_init(&o);
+    o.lenient_quotes = 1;
+    t = read_fx("badquote.csv", &o, &rep, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 2, "lenient: 2 rows, as libcsv reads it");
+    tap_is_str(cell(t, "desc", 0), "abc,5\n2,x,6\n3,\"y", "lenient: lines 2-4 in one field");
+    tap_is_str(cell(t, "qty", 0), "7", "lenient: the field goes on to the next closing quote");
+    tap_is_str(cell(t, "id", 1), "4", "lenient: line 5 is the second row");
+    tap_ok(rep.bad_quotes == 1 && rep.lines_merged == 2 && rep.bad_quote_line == 2 &&
+               rep.bad_quote_field == 2, "lenient: 1 field, 2 lines merged, opened at 2:2");
+    tap_is_str(rep.nwarnings ? rep.warnings[0] : NULL,
+               "quotes: 2 lines merged into 1 quoted field not closed properly (the first "
+               "opened on line 2, field 2)", "lenient: the warning says so");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    t = read_fx("unterminated.csv", &o, &rep, &err);
+    tap_ok(t && t->nrows == 2 && rep.bad_quotes == 1 && rep.lines_merged == 1,
+           "lenient: an unterminated quote takes the rest of the file, 1 line merged");
+    tap_is_str(cell(t, "b", 1), "oops\n4,5\n", "lenient: the rest of the file in the field");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* a quote inside an unquoted field is text in both modes */
+    t = read_fx("strayquote.csv", NULL, &rep, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 3, "stray quote: 3 rows");
+    tap_is_str(cell(t, "desc", 0), "12\" screen", "a quote inside an unquoted field is text");
+    tap_is_str(cell(t, "desc", 1), "say \"hi\"", "doubled quotes in a quoted field");
+    tap_is_str(cell(t, "desc", 2), "a,b", "quoted delimiter");
+    tap_ok(rep.bad_quotes == 0 && rep.nwarnings == 0, "nothing to report");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* a space after the closing quote is not a delimiter */
+    t = sg_csv_read(fx("quotespace.csv"), NULL, NULL, &err);
+    tap_ok(!t && strstr(err.msg, "quotespace.csv:3:2: column 'desc': quote not closed properly: "
+                                 "in the field quoted here, a quote on line 3 is followed by ' '"),
+           "a space after a closing quote: %s", err.msg);
+    t = sg_csv_read(fx("quotespace.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg, msg("quotespace.csv", ":3: expected 3 fields, found 2"),
+               "lenient: the field runs to the end of the file, as libcsv reads it");
 }
 
 static void test_online_retail(void)
@@ -586,7 +646,8 @@ typedef struct gen_spec {
     size_t bad_fields_at;    /* a 2-field record before data row k (SIZE_MAX: none) */
     size_t bad_utf8_at;      /* name of data row k holds an invalid byte */
     size_t bad2_at;          /* a second 2-field record */
-    uint64_t bad_line, utf8_line, bad2_line;   /* out: their physical lines */
+    size_t bad_quote_at;     /* name of data row k is "Nm"x (a quote not closed properly) */
+    uint64_t bad_line, utf8_line, bad2_line, quote_line;   /* out: their physical lines */
     size_t qty_na;           /* out: missing qty values */
 } gen_spec;
 
@@ -626,6 +687,9 @@ static int gen_file(const char *path, gen_spec *g)
         if (i == g->bad_utf8_at) {
             snprintf(name, sizeof name, "Bad\xff");
             g->utf8_line = line;
+        } else if (i == g->bad_quote_at) {
+            snprintf(name, sizeof name, "\"Nm\"x");
+            g->quote_line = line;
         } else if (r % 11 == 0) {
             snprintf(name, sizeof name, "\"Name, %u \"\"q\"\"\"", r % 5000);
         } else {
@@ -710,7 +774,7 @@ static void test_parallel(void)
 {
     char path[] = "/tmp/sg_csv_par_XXXXXX";
     int fd = mkstemp(path);
-    gen_spec g = { 300000, 0, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0, 0, 0, 0 };
+    gen_spec g = { 300000, 0, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0, 0, 0, 0, 0 };
     if (fd < 0 || (close(fd), gen_file(path, &g)) != 0) {
         tap_skip(24, "cannot write a temporary file");
         return;
@@ -785,6 +849,36 @@ static void test_parallel(void)
              "it with encoding = \"latin1\"", path, (unsigned long long)g.utf8_line);
     tap_is_str(t2 ? "" : err.msg, want, "UTF-8 error line in the second range");
 
+    /* a quote not closed properly in the second range: the same error on
+     * one thread and two; read leniently, the same table or error */
+    g.bad_utf8_at = SIZE_MAX;
+    g.bad_quote_at = 230000;
+    gen_file(path, &g);
+    t1 = read_threads(path, "1", NULL, NULL, &err);
+    snprintf(got1, sizeof got1, "%s", err.msg);
+    t2 = read_threads(path, "2", NULL, NULL, &err);
+    snprintf(want, sizeof want,
+             "%s:%llu:3: column 'name': quote not closed properly: in the field quoted here, a "
+             "quote on line %llu is followed by 'x'", path, (unsigned long long)g.quote_line,
+             (unsigned long long)g.quote_line);
+    tap_ok(!t1 && !strncmp(got1, want, strlen(want)), "bad quote, one thread: %s", got1);
+    tap_is_str(t2 ? "" : err.msg, got1, "bad quote, two threads: the same message");
+    sg_csv_options lo;
+    sg_csv_options_init(&lo);
+    lo.lenient_quotes = 1;
+    t1 = read_threads(path, "1", &lo, &r1, &err);
+    snprintf(got1, sizeof got1, "%s", t1 ? "" : err.msg);
+    t2 = read_threads(path, "2", &lo, &r2, &err);
+    tap_ok(t1 ? same_tables(t1, t2) && r1.lines_merged == r2.lines_merged &&
+                    r1.bad_quotes == r2.bad_quotes
+              : !t2 && !strcmp(got1, err.msg),
+           "lenient: one thread and two agree (%s)", t1 ? "a table" : got1);
+    sg_table_free(t1);
+    sg_table_free(t2);
+    sg_csv_report_free(&r1);
+    sg_csv_report_free(&r2);
+    g.bad_quote_at = SIZE_MAX;
+
     /* two errors: the first in file order wins */
     g.bad_fields_at = 1000;
     gen_file(path, &g);
@@ -825,6 +919,7 @@ int main(void)
     test_names_encoding();
     test_wide_header();
     test_edges();
+    test_quotes();
     test_online_retail();
     test_parallel();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());

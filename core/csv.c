@@ -315,6 +315,24 @@ static int finish_header(sg_csv_reader *r)
         if (!r->ov[j])
             r->ov[j] = o;
     }
+    if (r->opt->nexpect && !(r->expect = sg_calloc(r->ncols ? r->ncols : 1, 1))) {
+        sg_dict_release(names);
+        return sg_csv_fail_nomem(r);
+    }
+    for (size_t k = 0; k < r->opt->nexpect; k++) {
+        const sg_csv_expect *e = &r->opt->expect[k];
+        int32_t j = sg_dict_find(names, e->column, strlen(e->column));
+        if (j < 0) {
+            char b[80];
+            sg_dict_release(names);
+            r->failed = 1;
+            return sg_error_set(r->err, SG_EDATA, "%s: the header has no column '%s' (it must "
+                                "hold %s)", r->path,
+                                sg_csv_show(e->column, strlen(e->column), b, sizeof b),
+                                e->kind == SG_CSV_NUMBERS ? "numbers" : "dates");
+        }
+        r->expect[j] = (uint8_t)e->kind;
+    }
     sg_dict_release(names);
     /* at most 2 MB of cache (32-byte entries) in all: 4096 entries per
      * column at most, none when there are so many columns that each would
@@ -847,11 +865,37 @@ static unsigned scan_field(sg_csv_reader *r, const unsigned char *s, size_t len)
             ctl |= s[i] <= '\r';
         }
     }
+    unsigned nul = 0;
     if (ctl)
-        for (size_t k = 0; k < len; k++)
+        for (size_t k = 0; k < len; k++) {
             if (s[k] == '\n' || (s[k] == '\r' && (k + 1 == len || s[k + 1] != '\n')))
                 r->line++;
-    return (hi & HIGHS) ? 0x80 : 0;
+            nul |= s[k] == 0;
+        }
+    return ((hi & HIGHS) ? 0x80u : 0u) | (nul ? 0x100u : 0u);
+}
+
+/* A NUL byte in field j (it began on line0): no text file holds one (a
+ * UTF-16 or binary file does), and C strings would cut the value there. */
+static void nul_error(sg_csv_reader *r, size_t j, uint64_t line0, const unsigned char *s,
+                      size_t len)
+{
+    char nb[80], lb[100] = "";
+    size_t k = 0;
+    uint64_t line = line0;
+    if (sg_csv_pipe_flush(r))          /* an earlier error wins */
+        return;
+    for (; k < len && s[k]; k++)
+        if (s[k] == '\n' || (s[k] == '\r' && (k + 1 == len || s[k + 1] != '\n')))
+            line++;
+    if (!r->in_header && j < r->ncols)
+        snprintf(lb, sizeof lb, "column '%s': ",
+                 sg_csv_show(r->names[j], strlen(r->names[j]), nb, sizeof nb));
+    r->failed = r->structural = 1;
+    sg_error_set(r->err, SG_EDATA,
+                 "%s:%llu:%zu: %sa NUL byte (byte %zu of the field%s): a text CSV file has none; "
+                 "is the file UTF-16 or binary?", r->path, (unsigned long long)line, j + 1, lb,
+                 k + 1, r->in_header ? ", in the header" : "");
 }
 
 void sg_csv_on_field(void *data, size_t len, void *ud)
@@ -865,6 +909,10 @@ void sg_csv_on_field(void *data, size_t len, void *ud)
         r->rec_line = r->line;
     uint64_t line0 = r->line;
     unsigned hi = scan_field(r, s, len);
+    if (hi & 0x100) {
+        nul_error(r, j, line0, s, len);
+        return;
+    }
     if (r->quote_bad) {
         /* a quote not closed properly, read leniently (csv_read.c); 2: the
          * field ran to the end of the file, whose last line end merges

@@ -42,9 +42,12 @@ static void bad_text(const sg_csv_reader *r, const sg_csv_plan *p, size_t j, int
     size_t len = 0;
     const char *s = sg_dict_str(r->cols[j].dict, code, &len);
     sg_csv_plan_expected(p, what, sizeof what);
-    snprintf(out, size, "column '%s': '%s' is not %s",
+    snprintf(out, size, "column '%s': '%s' is not %s%s",
              sg_csv_show(r->names[j], strlen(r->names[j]), nb, sizeof nb),
-             sg_csv_show(s ? s : "", len, vb, sizeof vb), what);
+             sg_csv_show(s ? s : "", len, vb, sizeof vb), what,
+             (p->type == SG_DOUBLE || p->type == SG_INT64) && s && sg_csv_not_finite(s, len)
+                 ? " (inf, nan and values beyond the double range do not count as numbers)"
+                 : "");
 }
 
 static int32_t code_at(const sg_csv_reader *r, size_t j, size_t i)
@@ -517,6 +520,8 @@ sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep)
     }
     if (find_bad_rows(r, plans, &bad_rows, &nbad) || r->failed)
         goto out;                      /* a type error, or the pending row-shape error */
+    if (sg_csv_check_columns(r, plans, bad_rows, rep) || r->failed)
+        goto out;                      /* an expected column of another kind */
     if (rep && fill_notes(r, plans, rep))
         goto nomem;
     /* the names are unique (csv.c): the columns are appended directly,

@@ -132,6 +132,11 @@ static int fast_f64(const char *s, size_t len, double *out)
     return 0;
 }
 
+/* Numbers are finite: strtod's inf, infinity and nan spellings are not
+ * decimals (is_decimal), and a decimal beyond the double range (1e999)
+ * is refused, so a column holding them is read as text and reported
+ * (csv_check.c).  A decimal below the smallest double reads as 0 or a
+ * subnormal, as strtod rounds it. */
 int sg_csv_parse_f64(const char *s, size_t len, double *out)
 {
     char buf[512];
@@ -155,6 +160,25 @@ int sg_csv_parse_f64(const char *s, size_t len, double *out)
         return -1;
     *out = v;
     return 0;
+}
+
+int sg_csv_not_finite(const char *s, size_t len)
+{
+    double v;
+    trim(&s, &len);
+    if (len && (s[0] == '+' || s[0] == '-')) {
+        s++;
+        len--;
+    }
+    static const char *const words[] = { "inf", "infinity", "nan" };
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(words[k]), i = 0;
+        while (i < n && i < len && (s[i] | 0x20) == words[k][i])
+            i++;
+        if (i == n && n == len)
+            return 1;
+    }
+    return len && is_decimal(s, len) && sg_csv_parse_f64(s, len, &v) != 0;
 }
 
 /* Override to int64 also accepts integral decimals such as "17850.0". */

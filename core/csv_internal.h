@@ -36,6 +36,9 @@ void sg_csv_plan_expected(const sg_csv_plan *p, char *buf, size_t size);
 /* Value parsers; surrounding spaces and tabs are ignored.  0 on success. */
 int sg_csv_parse_i64(const char *s, size_t len, int64_t *out);
 int sg_csv_parse_f64(const char *s, size_t len, double *out);
+/* inf, infinity, nan (any case, signed) or a decimal beyond the double
+ * range: text that looks like a number but is not read as one. */
+int sg_csv_not_finite(const char *s, size_t len);
 
 int sg_csv_utf8_valid(const unsigned char *s, size_t len);
 /* Writes the UTF-8 form of Latin-1 text s into out (room for 2*len bytes);
@@ -167,6 +170,7 @@ typedef struct sg_csv_reader {
     char **raw;         /* NULL, or the header text of a renamed column */
     size_t nnames, names_cap;
     const sg_csv_override **ov;
+    uint8_t *expect;    /* NULL, or per column the sg_csv_kind it must hold (0: any) */
     /* staging */
     size_t ncols;
     sg_csv_col *cols;
@@ -222,6 +226,12 @@ int sg_csv_merge(sg_csv_reader *a, sg_csv_reader *b);
 void sg_csv_trim_heap(void);
 /* Frees the staging of column j. */
 void sg_csv_col_free(sg_csv_col *c);
+/* After inference (csv_check.c): records the suspects in rep (may be
+ * NULL) and fails (r->failed, SG_EDATA) on an expected column that is not
+ * of its kind.  bad_rows: NULL, or the rows skip mode drops.  Returns 0 or
+ * an error code. */
+int sg_csv_check_columns(sg_csv_reader *r, const sg_csv_plan *plans, const uint8_t *bad_rows,
+                         sg_csv_report *rep);
 /* Turns the staging into the table (NULL with r->err set on failure). */
 sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep);
 

@@ -76,6 +76,11 @@ void sg_csv_report_free(sg_csv_report *r)
     sg_free(r->warnings);
     r->warnings = NULL;
     r->nwarnings = 0;
+    for (size_t i = 0; i < r->nsuspects; i++)
+        sg_free(r->suspects[i].message);
+    sg_free(r->suspects);
+    r->suspects = NULL;
+    r->nsuspects = 0;
 }
 
 int sg_csv_warn(sg_csv_report *rep, const char *fmt, ...)
@@ -112,6 +117,7 @@ static void reader_free(sg_csv_reader *r)
         sg_free(r->names);
         sg_free(r->raw);
         sg_free(r->ov);
+        sg_free(r->expect);
     }
     if (r->cols)
         for (size_t j = 0; j < r->ncols; j++)
@@ -142,6 +148,12 @@ static int check_options(const char *path, const sg_csv_options *o, sg_error *er
             return sg_error_set(err, SG_EINVAL, "read_csv: bad date format for column '%s'",
                                 v->column);
     }
+    if (o->nexpect && !o->expect)
+        return sg_error_set(err, SG_EINVAL, "read_csv: expect missing");
+    for (size_t k = 0; k < o->nexpect; k++)
+        if (!o->expect[k].column ||
+            (o->expect[k].kind != SG_CSV_NUMBERS && o->expect[k].kind != SG_CSV_DATES))
+            return sg_error_set(err, SG_EINVAL, "read_csv: bad expectation %zu", k + 1);
     if (o->nna > 64 || (o->nna && !o->na))
         return sg_error_set(err, SG_EINVAL, "read_csv: at most 64 missing markers");
     for (size_t k = 0; k < o->nna; k++)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "csv_internal.h"
 #include "mem.h"
 #include "tap.h"
 
@@ -593,6 +594,147 @@ static void test_quotes(void)
                "lenient: the field runs to the end of the file, as libcsv reads it");
 }
 
+/* Columns read as text that were almost all numbers or dates, expected
+ * kinds, non-finite numbers and NUL bytes. */
+static void test_suspects(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_csv_options o;
+    sg_table *t = read_fx("baddate.csv", NULL, &rep, &err);
+    tap_is_int(type_of(t, "InvoiceDate"), SG_STRING, "one bad date: the column is text");
+    tap_is_int(type_of(t, "qty"), SG_INT64, "qty int64");
+    tap_is_int((long long)rep.nsuspects, 3, "3 suspects: InvoiceDate, price, code");
+    tap_is_int((long long)rep.nwarnings, 3, "3 warnings");
+    if (rep.nsuspects == 3) {
+        const sg_csv_suspect *a = &rep.suspects[0], *b = &rep.suspects[1], *c = &rep.suspects[2];
+        tap_ok(a->column == 1 && a->kind == SG_CSV_DATES && a->format == SG_DATE_ISO &&
+                   a->bad_rows == 1 && a->rows == 20 && a->nfirst == 1 && a->first[0].line == 13 &&
+                   !strcmp(a->first[0].text, "2024-02-30"),
+               "InvoiceDate: dates, line 13 '2024-02-30', 1 of 20");
+        tap_is_str(a->message,
+                   "column 'InvoiceDate' read as text because line 13 has '2024-02-30': 1 of 20 "
+                   "values is not a date (YYYY-MM-DD)", "InvoiceDate message");
+        tap_ok(b->column == 2 && b->kind == SG_CSV_NUMBERS && b->bad_rows == 2 && b->nfirst == 2 &&
+                   b->first[0].line == 16 && !strcmp(b->first[1].text, "1e999"),
+               "price: numbers, 'inf' on line 16 and '1e999'");
+        tap_is_str(b->message,
+                   "column 'price' read as text because line 16 has 'inf' and line 18 has "
+                   "'1e999': 2 of 20 values are not numbers (inf, nan and values beyond the "
+                   "double range do not count as numbers)", "price message");
+        tap_is_str(c->message,
+                   "column 'code' read as text because line 6 has 'A7' and line 10 has 'B9': 2 "
+                   "of 20 values are not numbers", "code message");
+        tap_is_str(rep.warnings[0], a->message, "the warnings carry the messages");
+    } else {
+        tap_skip(6, "suspects missing");
+    }
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    t = read_fx("mixdates.csv", NULL, &rep, &err);
+    tap_is_str(rep.nsuspects == 1 ? rep.suspects[0].message : NULL,
+               "column 'when' read as text because line 5 has '04/03/2024', line 9 has "
+               "'08/03/2024' and line 13 has '12/03/2024': 5 of 20 values are not dates "
+               "(YYYY-MM-DD)", "mixed layouts: the minority layout is named");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* a text column, and one that is text for a quarter of its values: no suspect */
+    t = read_fx("semicolon.csv", NULL, &rep, &err);
+    tap_ok(t && rep.nsuspects == 0 && rep.nwarnings == 0, "text columns: nothing to report");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+    t = read_fx("lines.csv", NULL, &rep, &err);
+    tap_ok(t && rep.nsuspects == 0, "qty with 1 'oops' in 6 values (83%%): no suspect");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* expected kinds: the read fails at the first offending value */
+    sg_csv_expect ex[2] = { { "InvoiceDate", SG_CSV_DATES }, { "qty", SG_CSV_NUMBERS } };
+    sg_csv_options_init(&o);
+    o.expect = ex;
+    o.nexpect = 2;
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_ok(!t && err.code == SG_EDATA, "expected dates that are not: SG_EDATA");
+    tap_is_str(err.msg,
+               msg("baddate.csv", ":13:2: column 'InvoiceDate' read as text because line 13 has "
+                                  "'2024-02-30': 1 of 20 values is not a date (YYYY-MM-DD)"),
+               "expect: file:line:column and the value");
+    ex[0].column = "id";
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("baddate.csv", ": column 'id' must hold dates but was read as int64 "
+                                  "(inferred int64)"), "expect dates on an int64 column");
+    ex[0].column = "nope";
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("baddate.csv", ": the header has no column 'nope' (it must hold dates)"),
+               "expect an absent column");
+    ex[0].column = "id";
+    ex[0].kind = SG_CSV_NUMBERS;
+    t = read_fx("baddate.csv", &o, NULL, &err);
+    tap_ok(t != NULL, "expectations met: the table");
+    sg_table_free(t);
+    sg_csv_expect ex2 = { "c", SG_CSV_NUMBERS };
+    o.expect = &ex2;
+    o.nexpect = 1;
+    t = sg_csv_read(fx("missing.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("missing.csv", ": column 'c' must hold numbers but every value is missing"),
+               "expect numbers on an all-missing column");
+
+    /* an explicit type: file:line:column, the value, and why */
+    sg_csv_override ov = { "price", SG_DOUBLE, SG_DATE_UNKNOWN };
+    sg_csv_options_init(&o);
+    o.overrides = &ov;
+    o.noverrides = 1;
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("baddate.csv", ":16:3: column 'price': 'inf' is not a double (inf, nan and "
+                                  "values beyond the double range do not count as numbers)"),
+               "double override: 'inf' named with the rule");
+    sg_csv_override ovd = { "InvoiceDate", SG_DATETIME, SG_DATE_UNKNOWN };
+    o.overrides = &ovd;
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("baddate.csv", ":13:2: column 'InvoiceDate': '2024-02-30' is not a datetime "
+                                  "(YYYY-MM-DD)"), "datetime override: the bad date named");
+
+    /* non-finite spellings */
+    tap_ok(sg_csv_not_finite("inf", 3) && sg_csv_not_finite("-Infinity", 9) &&
+               sg_csv_not_finite(" NaN ", 5) && sg_csv_not_finite("1e999", 5) &&
+               sg_csv_not_finite("-1.5E+400", 9),
+           "inf, -Infinity, NaN, 1e999, -1.5E+400 are not finite");
+    tap_ok(!sg_csv_not_finite("1e300", 5) && !sg_csv_not_finite("info", 4) &&
+               !sg_csv_not_finite("nano", 4) && !sg_csv_not_finite("", 0),
+           "1e300, info, nano, '' are not non-finite numbers");
+    double d = -1;
+    tap_ok(sg_csv_parse_f64("1e-999", 6, &d) == 0 && d == 0.0,
+           "1e-999 reads as 0 (below the smallest double)");
+
+    /* NUL bytes */
+    t = sg_csv_read(fx("nul.csv"), NULL, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("nul.csv", ":4:2: column 'name': a NUL byte (byte 4 of the field): a text CSV "
+                              "file has none; is the file UTF-16 or binary?"),
+               "a NUL byte: its line, field and byte");
+    char path[] = "/tmp/sg_csv_nul_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0 && write(fd, "i\0d,x\n1,2\n", 10) == 10) {
+        t = sg_csv_read(path, NULL, NULL, &err);
+        char want[200];
+        snprintf(want, sizeof want, "%s:1:1: a NUL byte (byte 2 of the field, in the header): a "
+                 "text CSV file has none; is the file UTF-16 or binary?", path);
+        tap_is_str(t ? "" : err.msg, want, "a NUL byte in the header");
+    } else {
+        tap_skip(1, "cannot write a temporary file");
+    }
+    if (fd >= 0)
+        close(fd);
+    remove(path);
+}
+
 static void test_online_retail(void)
 {
     const char *dir = tap_shared_data();
@@ -920,6 +1062,7 @@ int main(void)
     test_wide_header();
     test_edges();
     test_quotes();
+    test_suspects();
     test_online_retail();
     test_parallel();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());

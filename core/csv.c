@@ -56,7 +56,9 @@
  * Choices worth knowing: fields are not trimmed (libcsv's space skipping
  * is switched off), but number, bool and date parsing ignores surrounding
  * blanks; a field holding only blanks counts as missing when "" is a
- * missing marker; blank lines are ignored. */
+ * missing marker; blank lines are ignored; a NUL byte fails the read (no
+ * text file holds one); quotes are checked strictly (see feed() in
+ * csv_read.c), and fields read leniently are counted here (quote_bad). */
 #include "csv.h"
 
 #include <stdio.h>
@@ -68,6 +70,8 @@
 #ifndef SG_CSV_CACHE_BITS
 #define SG_CSV_CACHE_BITS 12   /* entries per column of the code cache: 4096 measured best */
 #endif
+
+size_t sg_csv_sample_rows = SG_CSV_SAMPLE_ROWS;
 
 int sg_csv_fail_nomem(sg_csv_reader *r)
 {
@@ -344,6 +348,9 @@ static int finish_header(sg_csv_reader *r)
     r->cap = r->cap_hint;
     if (r->size / r->ncols + 64 < r->cap)
         r->cap = (size_t)(r->size / r->ncols) + 64;
+    /* and a small file needs no more cache entries than rows */
+    while (r->cache_bits > 4 && ((size_t)1 << r->cache_bits) > 2 * r->cap)
+        r->cache_bits--;
     return sg_csv_alloc_cols(r, NULL, NULL);
 }
 
@@ -911,6 +918,7 @@ void sg_csv_on_field(void *data, size_t len, void *ud)
     unsigned hi = scan_field(r, s, len);
     if (hi & 0x100) {
         nul_error(r, j, line0, s, len);
+        r->nf = j;           /* not staged: a merge must not copy its slot */
         return;
     }
     if (r->quote_bad) {
@@ -1012,7 +1020,7 @@ void sg_csv_on_row(int ch, void *ud)
     if (r->any_pend)
         commit_pending(r, 1);
     r->nrows++;
-    if (!r->spec_done && r->nrows == SG_CSV_SAMPLE_ROWS && (sg_csv_pipe_flush(r) || speculate(r)))
+    if (!r->spec_done && r->nrows == sg_csv_sample_rows && (sg_csv_pipe_flush(r) || speculate(r)))
         return;
     if (r->opt->max_rows && r->nrows >= r->opt->max_rows)
         r->stop = 1;

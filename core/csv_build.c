@@ -414,8 +414,13 @@ static int grow_col(sg_csv_col *c, size_t cap, size_t n)
 int sg_csv_merge(sg_csv_reader *a, sg_csv_reader *b)
 {
     size_t n = a->nrows + b->nrows + (b->nf > 0), cap = a->cap;
-    if (b->failed && !b->structural)
-        return merge_fail(a, b);       /* the error alone is the result */
+    if (b->failed && !b->structural) {
+        /* the error alone is the result, unless a typed column of b fell
+         * back before it: one thread would then run the pass again, and
+         * the second pass may meet an earlier error in that column */
+        a->fellback |= b->fellback;
+        return merge_fail(a, b);
+    }
     /* column by column, each grown to the exact size (b->nf: room for the
      * record b stopped inside) just before b's is copied and freed, so
      * that the two stagings never coexist in full.  (Merging columns on

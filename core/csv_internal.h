@@ -45,6 +45,12 @@ int sg_csv_utf8_valid(const unsigned char *s, size_t len);
  * returns the length written. */
 size_t sg_csv_latin1_to_utf8(const unsigned char *s, size_t len, char *out);
 
+/* For tests and fuzzers only (not thread-safe): read in blocks of `block`
+ * bytes, cut files of `split` bytes or more into ranges, and decide the
+ * typed speculation after `sample` rows; block 0 restores the shipped
+ * sizes (256 KB blocks, 4 MB, 4096 rows). */
+void sg_csv_tune(size_t block, uint64_t split, size_t sample);
+
 /* Appends a sentence to the report's warnings.  Returns 0 or SG_ENOMEM. */
 int sg_csv_warn(sg_csv_report *rep, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -69,6 +75,7 @@ char sg_csv_detect_delim(const char *buf, size_t len, int whole, size_t *lines, 
  * A value that does not fit turns the column SG_CSV_OFF: the pass is then
  * run again with that column in dictionary mode (see csv.c). */
 #define SG_CSV_SAMPLE_ROWS 4096
+extern size_t sg_csv_sample_rows;     /* SG_CSV_SAMPLE_ROWS, but for sg_csv_tune */
 #define SG_CSV_MEMO 32        /* typed columns remember the previous text up to this length */
 #define SG_CSV_TYPED_MAX 64   /* a longer field in a typed column falls back */
 

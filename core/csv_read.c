@@ -21,7 +21,9 @@
  *
  * Blocks are read with pread (read for a pipe, which is parsed on one
  * thread, once).  The first range detects the delimiter and the BOM from
- * its first block (detect_first) and reports progress for all ranges. */
+ * the file's first block (detect_first; read on its own for a file, so
+ * that the cut changes nothing; a pipe's first read) and reports progress
+ * for all ranges. */
 #include "csv.h"
 
 #include <errno.h>
@@ -56,6 +58,18 @@
 #define ONES 0x0101010101010101ull
 
 static const char *const default_na[] = { "", "NA", "null", "NULL", "N/A", "NaN" };
+
+/* Block size and the size from which files are cut: fixed, except for the
+ * tests and fuzzers that shrink them (sg_csv_tune). */
+static size_t block_size = BLOCK_SIZE;
+static uint64_t min_split = MIN_SPLIT;
+
+void sg_csv_tune(size_t block, uint64_t split, size_t sample)
+{
+    block_size = block ? block : BLOCK_SIZE;
+    min_split = block ? split : MIN_SPLIT;
+    sg_csv_sample_rows = block && sample ? sample : SG_CSV_SAMPLE_ROWS;
+}
 
 void sg_csv_options_init(sg_csv_options *o)
 {
@@ -325,7 +339,7 @@ static void scan_splits(sg_csv_job *job, char *buf)
     uint64_t target = job->size / (uint64_t)n;
     scan_state st = { 0, 0, 0 };
     while (k < n && !atomic_load(&job->abort)) {
-        ssize_t got = read_block(job, buf, pos, BLOCK_SIZE);
+        ssize_t got = read_block(job, buf, pos, block_size);
         if (got <= 0)
             break;
         const unsigned char *b = (const unsigned char *)buf;
@@ -349,7 +363,7 @@ static void scan_splits(sg_csv_job *job, char *buf)
             }
         }
         pos += len;
-        if (len < BLOCK_SIZE || (i < len && k < n))
+        if (len < block_size || (i < len && k < n))
             break;
     }
     pthread_mutex_lock(&job->mu);
@@ -405,15 +419,19 @@ static void publish_setup(sg_csv_job *job, const sg_csv_reader *r)
     pthread_mutex_unlock(&job->mu);
 }
 
-static void detect_first(sg_csv_job *job, sg_csv_reader *r, struct csv_parser *p,
-                         const char **data, size_t *len, int whole)
+/* The BOM and the delimiter, from the first block of the file (whole: the
+ * block is the whole file), and the staging size.  *skip: the BOM's bytes. */
+static void detect_first(sg_csv_job *job, sg_csv_reader *r, struct csv_parser *p, const char *data,
+                         size_t len, int whole, size_t *skip)
 {
     size_t lines, bytes;
-    if (*len >= 3 && memcmp(*data, "\xEF\xBB\xBF", 3) == 0) {
-        *data += 3;
-        *len -= 3;
+    *skip = 0;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        data += 3;
+        len -= 3;
+        *skip = 3;
     }
-    char d = sg_csv_detect_delim(*data, *len, whole, &lines, &bytes);
+    char d = sg_csv_detect_delim(data, len, whole, &lines, &bytes);
     csv_set_delim(p, (unsigned char)(r->opt->delim ? r->opt->delim : d));
     job->delim = (char)csv_get_delim(p);
     job->rows_per_byte = lines && bytes ? (double)lines / (double)bytes : 0;
@@ -527,6 +545,24 @@ static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_pars
 {
     uint64_t pos = from, end = to, last_progress = 0;
     int first = how == RANGE_FIRST && from == 0, done = 0;
+    if (first && job->seekable) {
+        /* a file's first block is read on its own for the detection: the
+         * first range's own first read may stop short (at size / threads)
+         * while the cut is not known, and must not change the result */
+        size_t want = job->size < block_size ? (size_t)job->size : block_size, skip;
+        ssize_t n = read_block(job, buf, 0, want);
+        if (n < 0) {
+            r->failed = 1;
+            sg_error_set(r->err, SG_EIO, "cannot read '%s': %s", r->path, strerror(errno));
+            publish_setup(job, r);
+            atomic_store(&job->abort, 1);
+            return 0;
+        }
+        detect_first(job, r, p, buf, (size_t)n, (uint64_t)n >= job->size, &skip);
+        pos += skip;
+        atomic_fetch_add(&job->done[k], (uint64_t)skip);
+        first = 0;
+    }
     for (;;) {
         if (how == RANGE_FIRST)
             end = first_end(job, pos);
@@ -534,7 +570,7 @@ static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_pars
             done = 1;
             break;
         }
-        size_t want = end - pos < BLOCK_SIZE ? (size_t)(end - pos) : BLOCK_SIZE;
+        size_t want = end - pos < block_size ? (size_t)(end - pos) : block_size;
         ssize_t n = read_block(job, buf, pos, want);
         if (n < 0) {
             int e = errno;
@@ -551,9 +587,12 @@ static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_pars
         const char *data = buf;
         size_t len = (size_t)n;
         pos += (uint64_t)n;
-        if (first) {
+        if (first) {                   /* a pipe: its first block is this read */
+            size_t skip;
             first = 0;
-            detect_first(job, r, p, &data, &len, (size_t)n < BLOCK_SIZE);
+            detect_first(job, r, p, data, len, (size_t)n < want, &skip);
+            data += skip;
+            len -= skip;
         }
         size_t bs = csv_get_buffer_size(p);
         csv_set_blk_size(p, bs < 65536 ? 65536 : bs);   /* geometric growth for huge fields */
@@ -657,7 +696,7 @@ static void *worker_main(void *arg)
 
 static int thread_count(uint64_t size, int seekable, const sg_csv_options *opt)
 {
-    if (!seekable || size < MIN_SPLIT || opt->max_rows)
+    if (!seekable || size < min_split || opt->max_rows)
         return 1;
     const char *e = getenv("SG_THREADS");
     long n;
@@ -695,7 +734,7 @@ static void run_pass(sg_csv_job *job)
     r->spec_done = job->no_spec;
     setup_markers(r);
     for (int k = 0; k < job->nthreads; k++)
-        if (!(job->chunks[k].buf = sg_malloc(BLOCK_SIZE))) {
+        if (!(job->chunks[k].buf = sg_malloc(block_size))) {
             sg_csv_fail_nomem(r);
             goto cleanup;
         }

@@ -789,7 +789,8 @@ typedef struct gen_spec {
     size_t bad_utf8_at;      /* name of data row k holds an invalid byte */
     size_t bad2_at;          /* a second 2-field record */
     size_t bad_quote_at;     /* name of data row k is "Nm"x (a quote not closed properly) */
-    uint64_t bad_line, utf8_line, bad2_line, quote_line;   /* out: their physical lines */
+    size_t nul_at;           /* name of data row k holds a NUL byte */
+    uint64_t bad_line, utf8_line, bad2_line, quote_line, nul_line;   /* out: their lines */
     size_t qty_na;           /* out: missing qty values */
 } gen_spec;
 
@@ -832,6 +833,9 @@ static int gen_file(const char *path, gen_spec *g)
         } else if (i == g->bad_quote_at) {
             snprintf(name, sizeof name, "\"Nm\"x");
             g->quote_line = line;
+        } else if (i == g->nul_at) {
+            snprintf(name, sizeof name, "N\x01l");    /* the \x01 becomes a NUL below */
+            g->nul_line = line;
         } else if (r % 11 == 0) {
             snprintf(name, sizeof name, "\"Name, %u \"\"q\"\"\"", r % 5000);
         } else {
@@ -854,9 +858,14 @@ static int gen_file(const char *path, gen_spec *g)
             snprintf(note, sizeof note, "\"line one, %zu%sline \"\"two\"\"\"", i % 10, nl);
         else
             snprintf(note, sizeof note, "%s", i % 5 ? "plain" : "");
-        fprintf(f, "%zu,2023-%02zu-%02zu %02zu:%02zu:%02zu,%s,%s,%s,%u.%02u,%s%s", 500000 + i / 2,
-                1 + i % 12, 1 + (i / 12) % 28, (i / 7) % 24, i % 60, (i * 7) % 60, name, qty, code,
-                r % 500, r % 100, note, nl);
+        char row[512];
+        int n = snprintf(row, sizeof row, "%zu,2023-%02zu-%02zu %02zu:%02zu:%02zu,%s,%s,%s,%u.%02u,%s%s",
+                         500000 + i / 2, 1 + i % 12, 1 + (i / 12) % 28, (i / 7) % 24, i % 60,
+                         (i * 7) % 60, name, qty, code, r % 500, r % 100, note, nl);
+        for (int k = 0; k < n; k++)
+            if (row[k] == '\x01')
+                row[k] = '\0';
+        fwrite(row, 1, (size_t)n, f);
         line += 1 + (multi ? 1 : 0);
     }
     return fclose(f);
@@ -916,7 +925,7 @@ static void test_parallel(void)
 {
     char path[] = "/tmp/sg_csv_par_XXXXXX";
     int fd = mkstemp(path);
-    gen_spec g = { 300000, 0, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0, 0, 0, 0, 0 };
+    gen_spec g = { 300000, 0, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0, 0, 0, 0, 0, 0 };
     if (fd < 0 || (close(fd), gen_file(path, &g)) != 0) {
         tap_skip(24, "cannot write a temporary file");
         return;
@@ -1020,6 +1029,18 @@ static void test_parallel(void)
     sg_csv_report_free(&r1);
     sg_csv_report_free(&r2);
     g.bad_quote_at = SIZE_MAX;
+
+    /* a NUL byte in the second range: the same error on one thread and two */
+    g.nul_at = 240000;
+    gen_file(path, &g);
+    t1 = read_threads(path, "1", NULL, NULL, &err);
+    snprintf(got1, sizeof got1, "%s", err.msg);
+    t2 = read_threads(path, "2", NULL, NULL, &err);
+    snprintf(want, sizeof want, "%s:%llu:3: column 'name': a NUL byte (byte 2 of the field)", path,
+             (unsigned long long)g.nul_line);
+    tap_ok(!t1 && !strncmp(got1, want, strlen(want)), "NUL byte, one thread: %s", got1);
+    tap_is_str(t2 ? "" : err.msg, got1, "NUL byte, two threads: the same message");
+    g.nul_at = SIZE_MAX;
 
     /* two errors: the first in file order wins */
     g.bad_fields_at = 1000;

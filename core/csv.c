@@ -56,7 +56,9 @@
  * Choices worth knowing: fields are not trimmed (libcsv's space skipping
  * is switched off), but number, bool and date parsing ignores surrounding
  * blanks; a field holding only blanks counts as missing when "" is a
- * missing marker; blank lines are ignored. */
+ * missing marker; blank lines are ignored; a NUL byte fails the read (no
+ * text file holds one); quotes are checked strictly (see feed() in
+ * csv_read.c), and fields read leniently are counted here (quote_bad). */
 #include "csv.h"
 
 #include <stdio.h>
@@ -68,6 +70,8 @@
 #ifndef SG_CSV_CACHE_BITS
 #define SG_CSV_CACHE_BITS 12   /* entries per column of the code cache: 4096 measured best */
 #endif
+
+size_t sg_csv_sample_rows = SG_CSV_SAMPLE_ROWS;
 
 int sg_csv_fail_nomem(sg_csv_reader *r)
 {
@@ -147,12 +151,36 @@ static int name_taken(const sg_dict *a, const sg_dict *b, const char *s)
     return sg_dict_find(a, s, strlen(s)) >= 0 || sg_dict_find(b, s, strlen(s)) >= 0;
 }
 
-/* Empty names become col_<n>, repeated names Name_2, Name_3, ...,
- * avoiding every name of the header.  Returns 0 or an error code. */
-static int unique_names(sg_csv_reader *r)
+/* The base of a generated name: the header text cut to 80 bytes (never
+ * inside a UTF-8 sequence), or col_<n> for an empty one. */
+static void name_base(const char *name, size_t j, char *base, size_t size)
 {
-    sg_dict *all = sg_dict_new(r->nnames), *done = sg_dict_new(r->nnames);
+    size_t len = strlen(name);
+    if (!len) {
+        snprintf(base, size, "col_%zu", j + 1);
+        return;
+    }
+    if (len > 80) {
+        len = 80;
+        while (len > 0 && ((unsigned char)name[len] & 0xc0) == 0x80)
+            len--;
+    }
+    snprintf(base, size, "%.*s", (int)len, name);
+}
+
+/* Empty names become col_<n>, repeated names Name_2, Name_3, ...,
+ * avoiding every name of the header.  Linear in the number of columns:
+ * each base remembers the next suffix to try; a candidate refused once
+ * (a header name or an earlier column's final name) stays refused, since
+ * both sets only grow, so no candidate is tried twice for one base.  On
+ * success *final holds the final names, each name's code being its column
+ * number.  Returns 0 or an error code. */
+static int unique_names(sg_csv_reader *r, sg_dict **final)
+{
+    sg_dict *all = sg_dict_new(r->nnames), *done = sg_dict_new(r->nnames), *bases = NULL;
+    size_t *next = NULL, nnext = 0;
     int rc = 0;
+    *final = NULL;
     r->raw = sg_calloc(r->nnames ? r->nnames : 1, sizeof *r->raw);
     if (!all || !done || !r->raw)
         goto nomem;
@@ -161,16 +189,33 @@ static int unique_names(sg_csv_reader *r)
             goto nomem;
     for (size_t j = 0; j < r->nnames; j++) {
         char *name = r->names[j];
-        if (name[0] && sg_dict_find(done, name, strlen(name)) < 0) {
-        } else {
+        if (!name[0] || sg_dict_find(done, name, strlen(name)) >= 0) {
             char base[96], cand[128];
-            if (name[0])
-                snprintf(base, sizeof base, "%.80s", name);
-            else
-                snprintf(base, sizeof base, "col_%zu", j + 1);
-            snprintf(cand, sizeof cand, "%s", base);
-            for (size_t k = 2; name_taken(all, done, cand) || !cand[0]; k++)
-                snprintf(cand, sizeof cand, "%s_%zu", base, k);
+            name_base(name, j, base, sizeof base);
+            if (!bases && !(bases = sg_dict_new(16)))
+                goto nomem;
+            int32_t b = sg_dict_intern(bases, base, strlen(base));
+            if (b < 0)
+                goto nomem;
+            if ((size_t)b >= nnext) {
+                size_t nc = nnext ? nnext * 2 : 16;
+                size_t *nx = sg_realloc(next, nc * sizeof *nx);
+                if (!nx)
+                    goto nomem;
+                memset(nx + nnext, 0, (nc - nnext) * sizeof *nx);
+                next = nx;
+                nnext = nc;
+            }
+            size_t k = next[b];           /* 0: the base itself not tried yet */
+            for (;; k = k ? k + 1 : 2) {
+                if (k)
+                    snprintf(cand, sizeof cand, "%s_%zu", base, k);
+                else
+                    snprintf(cand, sizeof cand, "%s", base);
+                if (!name_taken(all, done, cand))
+                    break;
+            }
+            next[b] = k ? k + 1 : 2;
             char *dup = sg_strdup(cand);
             if (!dup)
                 goto nomem;
@@ -180,12 +225,16 @@ static int unique_names(sg_csv_reader *r)
         if (sg_dict_intern(done, r->names[j], strlen(r->names[j])) < 0)
             goto nomem;
     }
+    *final = done;
+    done = NULL;
     goto out;
 nomem:
     rc = sg_csv_fail_nomem(r);
 out:
     sg_dict_release(all);
     sg_dict_release(done);
+    sg_dict_release(bases);
+    sg_free(next);
     return rc;
 }
 
@@ -247,18 +296,20 @@ static int finish_header(sg_csv_reader *r)
 {
     r->in_header = 0;
     r->ncols = r->nnames;
-    if (unique_names(r))
+    sg_dict *names;
+    if (unique_names(r, &names))
         return -1;
-    r->ov = sg_calloc(r->ncols, sizeof *r->ov);
-    if (!r->ov)
+    r->ov = sg_calloc(r->ncols ? r->ncols : 1, sizeof *r->ov);
+    if (!r->ov) {
+        sg_dict_release(names);
         return sg_csv_fail_nomem(r);
+    }
     for (size_t k = 0; k < r->opt->noverrides; k++) {
         const sg_csv_override *o = &r->opt->overrides[k];
-        size_t j = 0;
-        while (j < r->ncols && strcmp(r->names[j], o->column) != 0)
-            j++;
-        if (j == r->ncols) {
+        int32_t j = sg_dict_find(names, o->column, strlen(o->column));
+        if (j < 0) {
             char b[80];
+            sg_dict_release(names);
             r->failed = 1;
             return sg_error_set(r->err, SG_EINVAL,
                                 "%s: a type is given for column '%s' but the header has no "
@@ -268,6 +319,25 @@ static int finish_header(sg_csv_reader *r)
         if (!r->ov[j])
             r->ov[j] = o;
     }
+    if (r->opt->nexpect && !(r->expect = sg_calloc(r->ncols ? r->ncols : 1, 1))) {
+        sg_dict_release(names);
+        return sg_csv_fail_nomem(r);
+    }
+    for (size_t k = 0; k < r->opt->nexpect; k++) {
+        const sg_csv_expect *e = &r->opt->expect[k];
+        int32_t j = sg_dict_find(names, e->column, strlen(e->column));
+        if (j < 0) {
+            char b[80];
+            sg_dict_release(names);
+            r->failed = 1;
+            return sg_error_set(r->err, SG_EDATA, "%s: the header has no column '%s' (it must "
+                                "hold %s)", r->path,
+                                sg_csv_show(e->column, strlen(e->column), b, sizeof b),
+                                e->kind == SG_CSV_NUMBERS ? "numbers" : "dates");
+        }
+        r->expect[j] = (uint8_t)e->kind;
+    }
+    sg_dict_release(names);
     /* at most 2 MB of cache (32-byte entries) in all: 4096 entries per
      * column at most, none when there are so many columns that each would
      * get fewer than 16; dictionary columns only allocate theirs */
@@ -278,6 +348,9 @@ static int finish_header(sg_csv_reader *r)
     r->cap = r->cap_hint;
     if (r->size / r->ncols + 64 < r->cap)
         r->cap = (size_t)(r->size / r->ncols) + 64;
+    /* and a small file needs no more cache entries than rows */
+    while (r->cache_bits > 4 && ((size_t)1 << r->cache_bits) > 2 * r->cap)
+        r->cache_bits--;
     return sg_csv_alloc_cols(r, NULL, NULL);
 }
 
@@ -410,7 +483,7 @@ static void stage_intern(sg_csv_reader *r, size_t j, const unsigned char *s, siz
 {
     sg_csv_col *c = &r->cols[j];
     sg_dict *d = c->dict;
-    if (!d && !(d = c->dict = sg_dict_new(64))) {
+    if (!d && !(d = c->dict = sg_dict_new(16))) {
         sg_csv_fail_nomem(r);
         return;
     }
@@ -489,7 +562,7 @@ static void pipe_push(sg_csv_reader *r, size_t j, const unsigned char *s, size_t
         sg_csv_fail_nomem(r);
         return;
     }
-    if (!c->dict && !(c->dict = sg_dict_new(64))) {
+    if (!c->dict && !(c->dict = sg_dict_new(16))) {
         sg_csv_fail_nomem(r);
         return;
     }
@@ -558,7 +631,8 @@ static void stage_dict(sg_csv_reader *r, size_t j, const unsigned char *s, size_
     } else if (len > 0 && r->cache_bits >= 4) {
         if (!c->cache) {
             size_t n = (size_t)1 << r->cache_bits;
-            if (!(c->cache = sg_malloc(n * sizeof *c->cache))) {
+            /* zeroed: a lookup reads hash and len before code */
+            if (!(c->cache = sg_calloc(n, sizeof *c->cache))) {
                 sg_csv_fail_nomem(r);
                 return;
             }
@@ -798,11 +872,37 @@ static unsigned scan_field(sg_csv_reader *r, const unsigned char *s, size_t len)
             ctl |= s[i] <= '\r';
         }
     }
+    unsigned nul = 0;
     if (ctl)
-        for (size_t k = 0; k < len; k++)
+        for (size_t k = 0; k < len; k++) {
             if (s[k] == '\n' || (s[k] == '\r' && (k + 1 == len || s[k + 1] != '\n')))
                 r->line++;
-    return (hi & HIGHS) ? 0x80 : 0;
+            nul |= s[k] == 0;
+        }
+    return ((hi & HIGHS) ? 0x80u : 0u) | (nul ? 0x100u : 0u);
+}
+
+/* A NUL byte in field j (it began on line0): no text file holds one (a
+ * UTF-16 or binary file does), and C strings would cut the value there. */
+static void nul_error(sg_csv_reader *r, size_t j, uint64_t line0, const unsigned char *s,
+                      size_t len)
+{
+    char nb[80], lb[100] = "";
+    size_t k = 0;
+    uint64_t line = line0;
+    if (sg_csv_pipe_flush(r))          /* an earlier error wins */
+        return;
+    for (; k < len && s[k]; k++)
+        if (s[k] == '\n' || (s[k] == '\r' && (k + 1 == len || s[k + 1] != '\n')))
+            line++;
+    if (!r->in_header && j < r->ncols)
+        snprintf(lb, sizeof lb, "column '%s': ",
+                 sg_csv_show(r->names[j], strlen(r->names[j]), nb, sizeof nb));
+    r->failed = r->structural = 1;
+    sg_error_set(r->err, SG_EDATA,
+                 "%s:%llu:%zu: %sa NUL byte (byte %zu of the field%s): a text CSV file has none; "
+                 "is the file UTF-16 or binary?", r->path, (unsigned long long)line, j + 1, lb,
+                 k + 1, r->in_header ? ", in the header" : "");
 }
 
 void sg_csv_on_field(void *data, size_t len, void *ud)
@@ -814,7 +914,27 @@ void sg_csv_on_field(void *data, size_t len, void *ud)
     size_t j = r->nf++;
     if (j == 0)
         r->rec_line = r->line;
+    uint64_t line0 = r->line;
     unsigned hi = scan_field(r, s, len);
+    if (hi & 0x100) {
+        nul_error(r, j, line0, s, len);
+        r->nf = j;           /* not staged: a merge must not copy its slot */
+        return;
+    }
+    if (r->quote_bad) {
+        /* a quote not closed properly, read leniently (csv_read.c); 2: the
+         * field ran to the end of the file, whose last line end merges
+         * nothing */
+        uint64_t merged = r->line - line0;
+        if (r->quote_bad == 2 && merged && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+            merged--;
+        r->quote_bad = 0;
+        if (!r->bad_quotes++) {
+            r->bq_line = line0;
+            r->bq_field = j + 1;
+        }
+        r->lines_merged += merged;
+    }
     if (j == 0)
         r->first_blank = is_blank(s, len);
     if (hi && r->opt->latin1) {
@@ -900,7 +1020,7 @@ void sg_csv_on_row(int ch, void *ud)
     if (r->any_pend)
         commit_pending(r, 1);
     r->nrows++;
-    if (!r->spec_done && r->nrows == SG_CSV_SAMPLE_ROWS && (sg_csv_pipe_flush(r) || speculate(r)))
+    if (!r->spec_done && r->nrows == sg_csv_sample_rows && (sg_csv_pipe_flush(r) || speculate(r)))
         return;
     if (r->opt->max_rows && r->nrows >= r->opt->max_rows)
         r->stop = 1;

@@ -17,6 +17,18 @@ typedef struct sg_csv_override {
     sg_date_format format;   /* SG_DATETIME only; SG_DATE_UNKNOWN = detect */
 } sg_csv_override;
 
+/* What a column must hold (expect): numbers are int64 or double columns,
+ * dates datetime columns. */
+typedef enum sg_csv_kind {
+    SG_CSV_NUMBERS = 1,
+    SG_CSV_DATES
+} sg_csv_kind;
+
+typedef struct sg_csv_expect {
+    const char *column;      /* header name */
+    sg_csv_kind kind;
+} sg_csv_expect;
+
 typedef void (*sg_csv_progress_fn)(void *ud, uint64_t bytes_done, uint64_t bytes_total);
 
 typedef struct sg_csv_options {
@@ -29,11 +41,44 @@ typedef struct sg_csv_options {
     size_t nna;
     int date_order_mdy;             /* ambiguous slash dates: 0 day first (default), 1 month first */
     size_t max_rows;                /* 0: all */
+    /* Quotes: by default a quoted field must close before the end of the
+     * file and its closing quote be followed by a delimiter or a line end,
+     * else the read fails naming the opening quote.  lenient_quotes reads
+     * such fields as libcsv's lenient mode does (the quote and what follows
+     * are text, the field goes on to the next closing quote, even over
+     * line ends) and counts them in the report.  A quote inside an
+     * unquoted field (12" screen) is text either way. */
+    int lenient_quotes;
+    /* Columns that must come out as numbers or dates: the read fails
+     * (SG_EDATA) with file:line:column of the first value that is not one
+     * (its column read as text otherwise), or when the header lacks the
+     * column.  The columns' types are still inferred (or overridden). */
+    const sg_csv_expect *expect;
+    size_t nexpect;
     sg_csv_progress_fn progress;    /* may be NULL */
     void *progress_ud;
 } sg_csv_options;
 
 void sg_csv_options_init(sg_csv_options *o);
+
+/* A column read as text although at least 90% of its distinct values are
+ * numbers, or dates (of one layout, or of several mixed): the values that
+ * made it text, so a bad value is named instead of silently turning the
+ * column's type. */
+typedef struct sg_csv_suspect {
+    size_t column;            /* 0-based */
+    sg_csv_kind kind;         /* what the other values are */
+    sg_date_format format;    /* SG_CSV_DATES: the layout most values fit */
+    uint64_t bad_rows;        /* rows whose value is not of that kind */
+    uint64_t rows;            /* rows with a value (not missing) */
+    size_t nfirst;
+    struct {
+        uint64_t line;        /* physical line */
+        char text[64];        /* the value, cut to fit */
+    } first[3];               /* the first distinct offending values, in file order */
+    char *message;            /* "column 'InvoiceDate' read as text because line 1,203 has
+                               * '2024-02-30': 1 of 5,000 values is not a date (YYYY-MM-DD)" */
+} sg_csv_suspect;
 
 /* One rejected row (on_error = "skip"). */
 typedef struct sg_csv_issue {
@@ -53,6 +98,19 @@ typedef struct sg_csv_report {
      * "inferred: DD/MM/YYYY (day > 12 seen)", one entry per column. */
     char **notes;
     size_t nnotes;
+    /* lenient_quotes: fields whose quote did not close properly, the line
+     * ends they ran over (lines merged into them), and where the first
+     * one opened (line, 1-based field) */
+    uint64_t bad_quotes, lines_merged;
+    uint64_t bad_quote_line;
+    size_t bad_quote_field;
+    /* Things worth a look that did not stop the read, one sentence each:
+     * merged lines, columns read as text that were almost all numbers or
+     * dates (see suspects). */
+    char **warnings;
+    size_t nwarnings;
+    sg_csv_suspect *suspects;   /* their messages are also in warnings */
+    size_t nsuspects;
 } sg_csv_report;
 
 void sg_csv_report_free(sg_csv_report *r);

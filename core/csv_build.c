@@ -42,9 +42,12 @@ static void bad_text(const sg_csv_reader *r, const sg_csv_plan *p, size_t j, int
     size_t len = 0;
     const char *s = sg_dict_str(r->cols[j].dict, code, &len);
     sg_csv_plan_expected(p, what, sizeof what);
-    snprintf(out, size, "column '%s': '%s' is not %s",
+    snprintf(out, size, "column '%s': '%s' is not %s%s",
              sg_csv_show(r->names[j], strlen(r->names[j]), nb, sizeof nb),
-             sg_csv_show(s ? s : "", len, vb, sizeof vb), what);
+             sg_csv_show(s ? s : "", len, vb, sizeof vb), what,
+             (p->type == SG_DOUBLE || p->type == SG_INT64) && s && sg_csv_not_finite(s, len)
+                 ? " (inf, nan and values beyond the double range do not count as numbers)"
+                 : "");
 }
 
 static int32_t code_at(const sg_csv_reader *r, size_t j, size_t i)
@@ -411,8 +414,13 @@ static int grow_col(sg_csv_col *c, size_t cap, size_t n)
 int sg_csv_merge(sg_csv_reader *a, sg_csv_reader *b)
 {
     size_t n = a->nrows + b->nrows + (b->nf > 0), cap = a->cap;
-    if (b->failed && !b->structural)
-        return merge_fail(a, b);       /* the error alone is the result */
+    if (b->failed && !b->structural) {
+        /* the error alone is the result, unless a typed column of b fell
+         * back before it: one thread would then run the pass again, and
+         * the second pass may meet an earlier error in that column */
+        a->fellback |= b->fellback;
+        return merge_fail(a, b);
+    }
     /* column by column, each grown to the exact size (b->nf: room for the
      * record b stopped inside) just before b's is copied and freed, so
      * that the two stagings never coexist in full.  (Merging columns on
@@ -450,6 +458,13 @@ int sg_csv_merge(sg_csv_reader *a, sg_csv_reader *b)
     for (size_t i = 0; i < b->nissues && a->nissues < 5; i++)
         a->issues[a->nissues++] = b->issues[i];
     a->fellback |= b->fellback;
+    if (b->bad_quotes && !a->bad_quotes) {
+        a->bq_line = b->bq_line;
+        a->bq_field = b->bq_field;
+    }
+    a->bad_quotes += b->bad_quotes;
+    a->lines_merged += b->lines_merged;
+    a->quote_bad = b->quote_bad;
     /* where the parse stands: a may go on with b's parser */
     a->line = b->line;
     a->rec_line = b->rec_line;
@@ -510,22 +525,30 @@ sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep)
     }
     if (find_bad_rows(r, plans, &bad_rows, &nbad) || r->failed)
         goto out;                      /* a type error, or the pending row-shape error */
+    if (sg_csv_check_columns(r, plans, bad_rows, rep) || r->failed)
+        goto out;                      /* an expected column of another kind */
     if (rep && fill_notes(r, plans, rep))
         goto nomem;
-    if (!(t = sg_table_new()))
+    /* the names are unique (csv.c): the columns are appended directly,
+     * not through sg_table_add's name check, which is linear per column */
+    t = sg_table_new();
+    if (!t || !(t->cols = sg_malloc((r->ncols ? r->ncols : 1) * sizeof *t->cols))) {
+        sg_table_free(t);
+        t = NULL;
         goto nomem;
+    }
+    t->cap = r->ncols ? r->ncols : 1;
     for (size_t j = 0; j < r->ncols; j++) {
         sg_column *c = r->cols[j].mode == SG_CSV_DICT ? materialise(r, j, &plans[j], bad_rows)
                                                       : materialise_typed(r, j, &plans[j], bad_rows);
         sg_csv_plan_free(&plans[j]);
-        if (!c || sg_table_add(t, c, r->err)) {
-            if (!c)
-                sg_csv_fail_nomem(r);
-            r->failed = 1;
+        if (!c) {
+            sg_csv_fail_nomem(r);
             sg_table_free(t);
             t = NULL;
             goto out;
         }
+        t->cols[t->ncols++] = c;
     }
     t->nrows = r->nrows - nbad;
     goto out;

@@ -132,6 +132,11 @@ static int fast_f64(const char *s, size_t len, double *out)
     return 0;
 }
 
+/* Numbers are finite: strtod's inf, infinity and nan spellings are not
+ * decimals (is_decimal), and a decimal beyond the double range (1e999)
+ * is refused, so a column holding them is read as text and reported
+ * (csv_check.c).  A decimal below the smallest double reads as 0 or a
+ * subnormal, as strtod rounds it. */
 int sg_csv_parse_f64(const char *s, size_t len, double *out)
 {
     char buf[512];
@@ -155,6 +160,25 @@ int sg_csv_parse_f64(const char *s, size_t len, double *out)
         return -1;
     *out = v;
     return 0;
+}
+
+int sg_csv_not_finite(const char *s, size_t len)
+{
+    double v;
+    trim(&s, &len);
+    if (len && (s[0] == '+' || s[0] == '-')) {
+        s++;
+        len--;
+    }
+    static const char *const words[] = { "inf", "infinity", "nan" };
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(words[k]), i = 0;
+        while (i < n && i < len && (s[i] | 0x20) == words[k][i])
+            i++;
+        if (i == n && n == len)
+            return 1;
+    }
+    return len && is_decimal(s, len) && sg_csv_parse_f64(s, len, &v) != 0;
 }
 
 /* Override to int64 also accepts integral decimals such as "17850.0". */
@@ -416,7 +440,7 @@ static int fast_iso(const char *s, size_t len, int64_t *out)
                       !two_digits(s + 17, &ss)))
         return -1;
     int64_t y = y1 * 100 + y2;
-    if (!sg_valid_date(y, m, d) || hh > 23 || mm > 59 || ss > 60)
+    if (!sg_valid_date(y, m, d) || hh > 23 || mm > 59 || ss > 59)
         return -1;
     *out = sg_days_from_civil(y, m, d) * 86400 + (int64_t)hh * 3600 + mm * 60 + ss;
     return 0;
@@ -704,6 +728,19 @@ size_t sg_csv_latin1_to_utf8(const unsigned char *s, size_t len, char *out)
         }
     }
     return k;
+}
+
+const char *sg_csv_count(uint64_t n, char *buf)
+{
+    char digits[24];
+    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)n), k = 0;
+    for (int i = 0; i < nd; i++) {
+        if (i && (nd - i) % 3 == 0)
+            buf[k++] = ',';
+        buf[k++] = digits[i];
+    }
+    buf[k] = '\0';
+    return buf;
 }
 
 /* Copies text for a message: at most 60 bytes, control bytes shown as '?',

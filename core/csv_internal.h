@@ -36,11 +36,29 @@ void sg_csv_plan_expected(const sg_csv_plan *p, char *buf, size_t size);
 /* Value parsers; surrounding spaces and tabs are ignored.  0 on success. */
 int sg_csv_parse_i64(const char *s, size_t len, int64_t *out);
 int sg_csv_parse_f64(const char *s, size_t len, double *out);
+/* inf, infinity, nan (any case, signed) or a decimal beyond the double
+ * range: text that looks like a number but is not read as one. */
+int sg_csv_not_finite(const char *s, size_t len);
 
 int sg_csv_utf8_valid(const unsigned char *s, size_t len);
 /* Writes the UTF-8 form of Latin-1 text s into out (room for 2*len bytes);
  * returns the length written. */
 size_t sg_csv_latin1_to_utf8(const unsigned char *s, size_t len, char *out);
+
+/* For tests and fuzzers only (not thread-safe): read in blocks of `block`
+ * bytes, cut files of `split` bytes or more into ranges, and decide the
+ * typed speculation after `sample` rows; block 0 restores the shipped
+ * sizes (256 KB blocks, 4 MB, 4096 rows). */
+void sg_csv_tune(size_t block, uint64_t split, size_t sample);
+
+/* Appends a sentence to the report's warnings.  Returns 0 or SG_ENOMEM. */
+int sg_csv_warn(sg_csv_report *rep, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* n with thousands separators ("1,203") in buf (at least 32 bytes). */
+const char *sg_csv_count(uint64_t n, char *buf);
 
 /* Copies text for a message into buf: at most 60 bytes, control bytes
  * shown as '?', "..." when cut (never inside a UTF-8 sequence). */
@@ -57,6 +75,7 @@ char sg_csv_detect_delim(const char *buf, size_t len, int whole, size_t *lines, 
  * A value that does not fit turns the column SG_CSV_OFF: the pass is then
  * run again with that column in dictionary mode (see csv.c). */
 #define SG_CSV_SAMPLE_ROWS 4096
+extern size_t sg_csv_sample_rows;     /* SG_CSV_SAMPLE_ROWS, but for sg_csv_tune */
 #define SG_CSV_MEMO 32        /* typed columns remember the previous text up to this length */
 #define SG_CSV_TYPED_MAX 64   /* a longer field in a typed column falls back */
 
@@ -158,6 +177,7 @@ typedef struct sg_csv_reader {
     char **raw;         /* NULL, or the header text of a renamed column */
     size_t nnames, names_cap;
     const sg_csv_override **ov;
+    uint8_t *expect;    /* NULL, or per column the sg_csv_kind it must hold (0: any) */
     /* staging */
     size_t ncols;
     sg_csv_col *cols;
@@ -177,6 +197,11 @@ typedef struct sg_csv_reader {
     size_t pipe_head, pipe_count, pipe_pos;
     uint64_t pipe_seq;
     char *pipe_text;
+    /* quotes not closed properly (lenient_quotes) */
+    int quote_bad;              /* the field being parsed has one: count it when it ends
+                                 * (2: it runs to the end of the file) */
+    uint64_t bad_quotes, lines_merged, bq_line;
+    size_t bq_field;
     /* skip mode */
     uint64_t skipped;
     sg_csv_issue issues[5];
@@ -208,6 +233,12 @@ int sg_csv_merge(sg_csv_reader *a, sg_csv_reader *b);
 void sg_csv_trim_heap(void);
 /* Frees the staging of column j. */
 void sg_csv_col_free(sg_csv_col *c);
+/* After inference (csv_check.c): records the suspects in rep (may be
+ * NULL) and fails (r->failed, SG_EDATA) on an expected column that is not
+ * of its kind.  bad_rows: NULL, or the rows skip mode drops.  Returns 0 or
+ * an error code. */
+int sg_csv_check_columns(sg_csv_reader *r, const sg_csv_plan *plans, const uint8_t *bad_rows,
+                         sg_csv_report *rep);
 /* Turns the staging into the table (NULL with r->err set on failure). */
 sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep);
 

@@ -21,13 +21,17 @@
  *
  * Blocks are read with pread (read for a pipe, which is parsed on one
  * thread, once).  The first range detects the delimiter and the BOM from
- * its first block (detect_first) and reports progress for all ranges. */
+ * the file's first block (detect_first; read on its own for a file, so
+ * that the cut changes nothing; a pipe's first read) and reports progress
+ * for all ranges. */
 #include "csv.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,12 +51,25 @@
 #define PROGRESS_EVERY ((uint64_t)4 << 20)
 #define LIBCSV_ROW_NOT_BEGUN 0 /* libcsv's pstate between records */
 #define LIBCSV_FIELD_BEGUN 2   /* libcsv's pstate inside a field */
+#define LIBCSV_FIELD_MIGHT_HAVE_ENDED 3   /* ... after a quote inside a quoted field */
 #define MIN_SPLIT ((uint64_t)4 << 20)   /* smaller files are read on one thread */
 #define MAX_THREADS 16
 #define NO_END UINT64_MAX
 #define ONES 0x0101010101010101ull
 
 static const char *const default_na[] = { "", "NA", "null", "NULL", "N/A", "NaN" };
+
+/* Block size and the size from which files are cut: fixed, except for the
+ * tests and fuzzers that shrink them (sg_csv_tune). */
+static size_t block_size = BLOCK_SIZE;
+static uint64_t min_split = MIN_SPLIT;
+
+void sg_csv_tune(size_t block, uint64_t split, size_t sample)
+{
+    block_size = block ? block : BLOCK_SIZE;
+    min_split = block ? split : MIN_SPLIT;
+    sg_csv_sample_rows = block && sample ? sample : SG_CSV_SAMPLE_ROWS;
+}
 
 void sg_csv_options_init(sg_csv_options *o)
 {
@@ -68,6 +85,33 @@ void sg_csv_report_free(sg_csv_report *r)
     sg_free(r->notes);
     r->notes = NULL;
     r->nnotes = 0;
+    for (size_t i = 0; i < r->nwarnings; i++)
+        sg_free(r->warnings[i]);
+    sg_free(r->warnings);
+    r->warnings = NULL;
+    r->nwarnings = 0;
+    for (size_t i = 0; i < r->nsuspects; i++)
+        sg_free(r->suspects[i].message);
+    sg_free(r->suspects);
+    r->suspects = NULL;
+    r->nsuspects = 0;
+}
+
+int sg_csv_warn(sg_csv_report *rep, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    char **w = sg_realloc(rep->warnings, (rep->nwarnings + 1) * sizeof *w);
+    if (!w)
+        return SG_ENOMEM;
+    rep->warnings = w;
+    if (!(w[rep->nwarnings] = sg_strdup(text)))
+        return SG_ENOMEM;
+    rep->nwarnings++;
+    return 0;
 }
 
 static int never_space(unsigned char c)
@@ -87,6 +131,7 @@ static void reader_free(sg_csv_reader *r)
         sg_free(r->names);
         sg_free(r->raw);
         sg_free(r->ov);
+        sg_free(r->expect);
     }
     if (r->cols)
         for (size_t j = 0; j < r->ncols; j++)
@@ -117,6 +162,12 @@ static int check_options(const char *path, const sg_csv_options *o, sg_error *er
             return sg_error_set(err, SG_EINVAL, "read_csv: bad date format for column '%s'",
                                 v->column);
     }
+    if (o->nexpect && !o->expect)
+        return sg_error_set(err, SG_EINVAL, "read_csv: expect missing");
+    for (size_t k = 0; k < o->nexpect; k++)
+        if (!o->expect[k].column ||
+            (o->expect[k].kind != SG_CSV_NUMBERS && o->expect[k].kind != SG_CSV_DATES))
+            return sg_error_set(err, SG_EINVAL, "read_csv: bad expectation %zu", k + 1);
     if (o->nna > 64 || (o->nna && !o->na))
         return sg_error_set(err, SG_EINVAL, "read_csv: at most 64 missing markers");
     for (size_t k = 0; k < o->nna; k++)
@@ -288,7 +339,7 @@ static void scan_splits(sg_csv_job *job, char *buf)
     uint64_t target = job->size / (uint64_t)n;
     scan_state st = { 0, 0, 0 };
     while (k < n && !atomic_load(&job->abort)) {
-        ssize_t got = read_block(job, buf, pos, BLOCK_SIZE);
+        ssize_t got = read_block(job, buf, pos, block_size);
         if (got <= 0)
             break;
         const unsigned char *b = (const unsigned char *)buf;
@@ -312,7 +363,7 @@ static void scan_splits(sg_csv_job *job, char *buf)
             }
         }
         pos += len;
-        if (len < BLOCK_SIZE || (i < len && k < n))
+        if (len < block_size || (i < len && k < n))
             break;
     }
     pthread_mutex_lock(&job->mu);
@@ -368,15 +419,19 @@ static void publish_setup(sg_csv_job *job, const sg_csv_reader *r)
     pthread_mutex_unlock(&job->mu);
 }
 
-static void detect_first(sg_csv_job *job, sg_csv_reader *r, struct csv_parser *p,
-                         const char **data, size_t *len, int whole)
+/* The BOM and the delimiter, from the first block of the file (whole: the
+ * block is the whole file), and the staging size.  *skip: the BOM's bytes. */
+static void detect_first(sg_csv_job *job, sg_csv_reader *r, struct csv_parser *p, const char *data,
+                         size_t len, int whole, size_t *skip)
 {
     size_t lines, bytes;
-    if (*len >= 3 && memcmp(*data, "\xEF\xBB\xBF", 3) == 0) {
-        *data += 3;
-        *len -= 3;
+    *skip = 0;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        data += 3;
+        len -= 3;
+        *skip = 3;
     }
-    char d = sg_csv_detect_delim(*data, *len, whole, &lines, &bytes);
+    char d = sg_csv_detect_delim(data, len, whole, &lines, &bytes);
     csv_set_delim(p, (unsigned char)(r->opt->delim ? r->opt->delim : d));
     job->delim = (char)csv_get_delim(p);
     job->rows_per_byte = lines && bytes ? (double)lines / (double)bytes : 0;
@@ -393,6 +448,92 @@ static uint64_t bytes_done(sg_csv_job *job)
     return t;
 }
 
+/* ---- quotes ----
+ * libcsv runs in strict mode (parser_init), where it stops at a quote
+ * inside an unquoted field (12" screen) and at a closing quote followed by
+ * something other than a delimiter or a line end ("abc"x).  The first is
+ * text, as in libcsv's lenient mode: feed() puts it in the field and goes
+ * on.  The second is what lets an unterminated quote swallow the rows
+ * after it without a word: an error naming the opening quote, unless
+ * lenient_quotes asks for libcsv's lenient reading, which feed() then
+ * does itself (the character is text, the field stays quoted) and csv.c
+ * counts the field and the line ends it runs over.  Both resume libcsv
+ * through the fields of struct csv_parser that its public header
+ * declares: the state is saved before the strict return, and the field
+ * buffer has room for the character (libcsv grows it before reading
+ * each one). */
+
+/* Line ends in a field's text (a CRLF once), as csv.c counts them. */
+static uint64_t text_lines(const unsigned char *s, size_t len)
+{
+    uint64_t n = 0;
+    for (size_t k = 0; k < len; k++)
+        if (s[k] == '\n' || (s[k] == '\r' && (k + 1 == len || s[k + 1] != '\n')))
+            n++;
+    return n;
+}
+
+/* "column 'desc': " for field j (0-based) of a data record, else "". */
+static const char *field_label(const sg_csv_reader *r, size_t j, char *buf, size_t size)
+{
+    char nb[80];
+    if (r->in_header || j >= r->ncols || !r->names)
+        return "";
+    snprintf(buf, size, "column '%s': ", sg_csv_show(r->names[j], strlen(r->names[j]), nb, sizeof nb));
+    return buf;
+}
+
+/* The field being parsed opened with a quote on r->line (nothing of it
+ * has been counted yet); what stops it is described by `what`. */
+static void quote_error(sg_csv_reader *r, const char *what)
+{
+    char lb[100];
+    if (sg_csv_pipe_flush(r))          /* an earlier error wins */
+        return;
+    r->failed = r->structural = 1;
+    sg_error_set(r->err, SG_EDATA, "%s:%llu:%zu: %s%s", r->path, (unsigned long long)r->line,
+                 r->nf + 1, field_label(r, r->nf, lb, sizeof lb), what);
+}
+
+/* Feeds len bytes to p; returns the bytes consumed (len unless out of memory). */
+static size_t feed(sg_csv_reader *r, struct csv_parser *p, const char *data, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        done += csv_parse(p, data + done, len - done, sg_csv_on_field, sg_csv_on_row, r);
+        if (done == len || csv_error(p) != CSV_EPARSE)
+            break;
+        unsigned char c = (unsigned char)data[done];
+        p->status = CSV_SUCCESS;
+        if (r->failed || r->stop)
+            return len;
+        if (p->pstate == LIBCSV_FIELD_MIGHT_HAVE_ENDED && !r->opt->lenient_quotes) {
+            char what[400], cb[16];
+            uint64_t at = r->line + text_lines(p->entry_buf, p->entry_pos);
+            snprintf(what, sizeof what,
+                     "quote not closed properly: in the field quoted here, a quote on line %llu "
+                     "is followed by '%s' where a closing quote must be followed by a delimiter "
+                     "or a line end (a quote inside quotes is written twice; quotes = "
+                     "\"lenient\" reads such fields as text)",
+                     (unsigned long long)at, sg_csv_show((const char *)&c, 1, cb, sizeof cb));
+            quote_error(r, what);
+            return len;
+        }
+        if (p->pstate == LIBCSV_FIELD_MIGHT_HAVE_ENDED) {
+            p->pstate = LIBCSV_FIELD_BEGUN;      /* still quoted: counted when the field ends */
+            r->quote_bad = 1;
+        } else if (p->pstate != LIBCSV_FIELD_BEGUN || p->quoted ||
+                   p->entry_pos >= p->entry_size) {
+            quote_error(r, "the CSV parser stopped on a quote it cannot place");   /* not expected */
+            return len;
+        }
+        p->entry_buf[p->entry_pos++] = c;
+        p->spaces = 0;
+        done++;
+    }
+    return done;
+}
+
 enum { RANGE_FIRST, RANGE_WORKER, RANGE_REST };
 
 /* Feeds the bytes from `from` to parser p of reader r, up to `to`
@@ -404,6 +545,24 @@ static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_pars
 {
     uint64_t pos = from, end = to, last_progress = 0;
     int first = how == RANGE_FIRST && from == 0, done = 0;
+    if (first && job->seekable) {
+        /* a file's first block is read on its own for the detection: the
+         * first range's own first read may stop short (at size / threads)
+         * while the cut is not known, and must not change the result */
+        size_t want = job->size < block_size ? (size_t)job->size : block_size, skip;
+        ssize_t n = read_block(job, buf, 0, want);
+        if (n < 0) {
+            r->failed = 1;
+            sg_error_set(r->err, SG_EIO, "cannot read '%s': %s", r->path, strerror(errno));
+            publish_setup(job, r);
+            atomic_store(&job->abort, 1);
+            return 0;
+        }
+        detect_first(job, r, p, buf, (size_t)n, (uint64_t)n >= job->size, &skip);
+        pos += skip;
+        atomic_fetch_add(&job->done[k], (uint64_t)skip);
+        first = 0;
+    }
     for (;;) {
         if (how == RANGE_FIRST)
             end = first_end(job, pos);
@@ -411,7 +570,7 @@ static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_pars
             done = 1;
             break;
         }
-        size_t want = end - pos < BLOCK_SIZE ? (size_t)(end - pos) : BLOCK_SIZE;
+        size_t want = end - pos < block_size ? (size_t)(end - pos) : block_size;
         ssize_t n = read_block(job, buf, pos, want);
         if (n < 0) {
             int e = errno;
@@ -428,13 +587,16 @@ static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_pars
         const char *data = buf;
         size_t len = (size_t)n;
         pos += (uint64_t)n;
-        if (first) {
+        if (first) {                   /* a pipe: its first block is this read */
+            size_t skip;
             first = 0;
-            detect_first(job, r, p, &data, &len, (size_t)n < BLOCK_SIZE);
+            detect_first(job, r, p, data, len, (size_t)n < want, &skip);
+            data += skip;
+            len -= skip;
         }
         size_t bs = csv_get_buffer_size(p);
         csv_set_blk_size(p, bs < 65536 ? 65536 : bs);   /* geometric growth for huge fields */
-        if (csv_parse(p, data, len, sg_csv_on_field, sg_csv_on_row, r) != len && !r->failed)
+        if (feed(r, p, data, len) != len && !r->failed)
             sg_csv_fail_nomem(r);
         atomic_fetch_add(&job->done[k], (uint64_t)n);
         if (how != RANGE_WORKER && r->opt->progress) {
@@ -452,14 +614,12 @@ static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_pars
             break;
     }
     if (done && end == NO_END && !r->failed && !r->stop) {
-        if (p->pstate == LIBCSV_FIELD_BEGUN && p->quoted) {
-            if (!sg_csv_pipe_flush(r)) {
-                r->failed = r->structural = 1;
-                sg_error_set(r->err, SG_EDATA,
-                             "%s:%llu: unterminated quoted field: the quote opened on this line "
-                             "is never closed", r->path, (unsigned long long)r->line);
-            }
+        if (p->pstate == LIBCSV_FIELD_BEGUN && p->quoted && !r->opt->lenient_quotes) {
+            quote_error(r, "unterminated quoted field: the quote opened here is never closed "
+                           "(quotes = \"lenient\" reads the rest of the file into the field)");
         } else {
+            if (p->pstate == LIBCSV_FIELD_BEGUN && p->quoted)
+                r->quote_bad = 2;          /* to the end of the file */
             csv_fini(p, sg_csv_on_field, sg_csv_on_row, r);
         }
     }
@@ -474,7 +634,7 @@ static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_pars
 
 static int parser_init(struct csv_parser *p)
 {
-    if (csv_init(p, CSV_REPALL_NL) != 0)
+    if (csv_init(p, CSV_REPALL_NL | CSV_STRICT) != 0)   /* strict: see feed() */
         return -1;
     csv_set_realloc_func(p, sg_realloc);
     csv_set_free_func(p, sg_free);
@@ -536,7 +696,7 @@ static void *worker_main(void *arg)
 
 static int thread_count(uint64_t size, int seekable, const sg_csv_options *opt)
 {
-    if (!seekable || size < MIN_SPLIT || opt->max_rows)
+    if (!seekable || size < min_split || opt->max_rows)
         return 1;
     const char *e = getenv("SG_THREADS");
     long n;
@@ -574,7 +734,7 @@ static void run_pass(sg_csv_job *job)
     r->spec_done = job->no_spec;
     setup_markers(r);
     for (int k = 0; k < job->nthreads; k++)
-        if (!(job->chunks[k].buf = sg_malloc(BLOCK_SIZE))) {
+        if (!(job->chunks[k].buf = sg_malloc(block_size))) {
             sg_csv_fail_nomem(r);
             goto cleanup;
         }
@@ -718,11 +878,27 @@ sg_table *sg_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report
             sg_error_set(err, SG_EDATA, "%s: the file is empty (no header row)", path);
         goto out;
     }
+    if (report && r->bad_quotes) {
+        char a[32], b[32];
+        if (sg_csv_warn(report,
+                        "quotes: %s line%s merged into %s quoted field%s not closed properly "
+                        "(the first opened on line %llu, field %zu)",
+                        sg_csv_count(r->lines_merged, a), r->lines_merged == 1 ? "" : "s",
+                        sg_csv_count(r->bad_quotes, b), r->bad_quotes == 1 ? "" : "s",
+                        (unsigned long long)r->bq_line, r->bq_field)) {
+            sg_csv_fail_nomem(r);
+            goto out;
+        }
+    }
     t = sg_csv_build(r, report);
 out:
     if (report) {
         report->rows_read = r->records;
         report->rows_skipped = r->skipped;
+        report->bad_quotes = r->bad_quotes;
+        report->lines_merged = r->lines_merged;
+        report->bad_quote_line = r->bq_line;
+        report->bad_quote_field = r->bq_field;
         report->nfirst = r->nissues;
         memcpy(report->first, r->issues, r->nissues * sizeof r->issues[0]);
         if (!t)

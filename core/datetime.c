@@ -99,7 +99,9 @@ static int parse_time(const char *s, size_t len, size_t i, int t_ok, int64_t *se
                 i++;
         }
     }
-    if (i != len || hh > 23 || mm > 59 || ss > 60)
+    /* no leap second: times are civil seconds as in POSIX time, where
+     * 23:59:60 has no value of its own (see datetime.h) */
+    if (i != len || hh > 23 || mm > 59 || ss > 59)
         return -1;
     *secs = (int64_t)hh * 3600 + mm * 60 + ss;
     *has_time = 1;
@@ -198,20 +200,26 @@ const char *sg_date_format_name(sg_date_format f)
 
 size_t sg_datetime_format(int64_t t, int date_only, char *buf, size_t size)
 {
-    int64_t days = t / 86400;   /* floor division without negating t */
-    if (t % 86400 < 0)
+    /* floor division without multiplying back: days * 86400 overflows
+     * near INT64_MIN */
+    int64_t days = t / 86400, secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
         days--;
-    int64_t secs = t - days * 86400;
+    }
     int64_t y;
     unsigned m, d;
     sg_civil_from_days(days, &y, &m, &d);
+    /* years before 1 keep four digits after the sign: -0001 (|y| < 3e11) */
+    const char *sign = y < 0 ? "-" : "";
+    long long ay = y < 0 ? -(long long)y : (long long)y;
     int k;
     if (date_only)
-        k = snprintf(buf, size, "%04lld-%02u-%02u", (long long)y, m, d);
+        k = snprintf(buf, size, "%s%04lld-%02u-%02u", sign, ay, m, d);
     else
-        k = snprintf(buf, size, "%04lld-%02u-%02u %02u:%02u:%02u", (long long)y, m, d,
+        k = snprintf(buf, size, "%s%04lld-%02u-%02u %02u:%02u:%02u", sign, ay, m, d,
                      (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
-    if (k < 0)
+    if (k < 0 || size == 0)
         return 0;
     return (size_t)k < size ? (size_t)k : size - 1;
 }

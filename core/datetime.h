@@ -1,5 +1,13 @@
 /* Calendar arithmetic and parsing of date/time text.  Times are int64
- * seconds since 1970-01-01 00:00:00 in civil time (no time zone). */
+ * seconds since 1970-01-01 00:00:00 in civil time (no time zone), on the
+ * proleptic Gregorian calendar, without leap seconds (as POSIX time).
+ *
+ * Parsing accepts years 1 to 9999 and times 00:00:00 to 23:59:59: a leap
+ * second (23:59:60) is refused, as it has no value of its own; folding it
+ * into 23:59:59 or the next day would silently change the data.  Every
+ * value the parser accepts formats back (sg_datetime_format) to text that
+ * parses to the same value.  Formatting and the calendar functions are
+ * defined for the whole int64 range (years about -2.9e11 to 2.9e11). */
 #ifndef SG_DATETIME_H
 #define SG_DATETIME_H
 
@@ -33,8 +41,10 @@ unsigned sg_datetime_fits(const char *s, size_t len);
  * "YYYYMMDD", "DD-MM-YYYY" (a trailing " HH:MM[:SS]" is accepted). */
 sg_date_format sg_date_format_parse(const char *name);
 const char *sg_date_format_name(sg_date_format f);
-/* Formats as "YYYY-MM-DD" (date_only) or "YYYY-MM-DD HH:MM:SS".
- * Returns the length written. */
+/* Formats as "YYYY-MM-DD" (date_only) or "YYYY-MM-DD HH:MM:SS"; years
+ * before 1 as "-YYYY", years after 9999 with more digits (such values
+ * come from arithmetic only and do not parse back).  Any int64.  Returns
+ * the length written. */
 size_t sg_datetime_format(int64_t t, int date_only, char *buf, size_t size);
 
 #endif

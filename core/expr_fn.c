@@ -254,6 +254,20 @@ static int string_fn(xctx *cx, const xnode *n, xstate *st, const xvec *a, size_t
     return 0;
 }
 
+/* Midnight of day `days` in seconds; missing when it lies before
+ * INT64_MIN (the first day of the int64 range starts before it). */
+static int64_t day_start(int64_t days, uint8_t *na)
+{
+    if (days < INT64_MIN / DAY) {      /* division truncates: INT64_MIN / DAY rounds up */
+        *na = 1;
+        return 0;
+    }
+    return days * DAY;
+}
+
+/* Defined for every int64: the day and the second of the day are taken
+ * without multiplying back (days * DAY overflows near INT64_MIN), and a
+ * date or month start before INT64_MIN is missing. */
 static int date_fn(const xnode *n, const xvec *a, size_t len, void *buf, uint8_t *na)
 {
     const int64_t *x = a[0].data;
@@ -265,18 +279,20 @@ static int date_fn(const xnode *n, const xvec *a, size_t len, void *buf, uint8_t
             o[i] = 0;
             continue;
         }
-        int64_t days = floordiv(x[i], DAY), secs = x[i] - days * DAY, y;
+        int64_t days = floordiv(x[i], DAY), secs = x[i] % DAY, y;
         unsigned m, d;
+        if (secs < 0)
+            secs += DAY;
         switch (fn) {
         case F_YEAR: case F_MONTH: case F_DAY: case F_MONTH_START:
             sg_civil_from_days(days, &y, &m, &d);
             o[i] = fn == F_YEAR ? y : fn == F_MONTH ? (int64_t)m : fn == F_DAY ? (int64_t)d
-                 : sg_days_from_civil(y, m, 1) * DAY;
+                 : day_start(sg_days_from_civil(y, m, 1), &na[i]);
             break;
         case F_WEEKDAY: o[i] = sg_weekday(days); break;
         case F_HOUR: o[i] = secs / 3600; break;
         case F_DAYS: o[i] = days; break;
-        default: o[i] = days * DAY; break;     /* F_DATE */
+        default: o[i] = day_start(days, &na[i]); break;     /* F_DATE */
         }
     }
     return 0;

@@ -38,6 +38,83 @@ static void push_report(lua_State *L, const sg_csv_report *r, const sg_table *t)
         lua_setfield(L, -2, t->cols[k]->name);
     }
     lua_setfield(L, -2, "notes");
+    lua_pushinteger(L, (lua_Integer)r->bad_quotes);
+    lua_setfield(L, -2, "bad_quotes");
+    lua_pushinteger(L, (lua_Integer)r->lines_merged);
+    lua_setfield(L, -2, "lines_merged");
+    lua_createtable(L, (int)r->nwarnings, 0);
+    for (size_t k = 0; k < r->nwarnings; k++) {
+        lua_pushstring(L, r->warnings[k]);
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "warnings");
+    lua_createtable(L, (int)r->nsuspects, 0);
+    for (size_t k = 0; k < r->nsuspects; k++) {
+        const sg_csv_suspect *sp = &r->suspects[k];
+        lua_createtable(L, 0, 7);
+        if (t && sp->column < t->ncols) {
+            lua_pushstring(L, t->cols[sp->column]->name);
+            lua_setfield(L, -2, "column");
+        }
+        lua_pushstring(L, sp->kind == SG_CSV_NUMBERS ? "number" : "datetime");
+        lua_setfield(L, -2, "kind");
+        if (sp->kind == SG_CSV_DATES) {
+            lua_pushstring(L, sg_date_format_name(sp->format));
+            lua_setfield(L, -2, "format");
+        }
+        lua_pushinteger(L, (lua_Integer)sp->bad_rows);
+        lua_setfield(L, -2, "bad_rows");
+        lua_pushinteger(L, (lua_Integer)sp->rows);
+        lua_setfield(L, -2, "rows");
+        lua_createtable(L, (int)sp->nfirst, 0);
+        for (size_t i = 0; i < sp->nfirst; i++) {
+            lua_createtable(L, 0, 3);
+            lua_pushinteger(L, (lua_Integer)sp->first[i].line);
+            lua_setfield(L, -2, "line");
+            lua_pushinteger(L, (lua_Integer)sp->column + 1);
+            lua_setfield(L, -2, "column");
+            lua_pushstring(L, sp->first[i].text);
+            lua_setfield(L, -2, "value");
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setfield(L, -2, "first");
+        lua_pushstring(L, sp->message ? sp->message : "");
+        lua_setfield(L, -2, "message");
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "suspects");
+}
+
+/* Reads expect = { col = "number" | "datetime" }. */
+static size_t read_expect(lua_State *L, int opts, sg_csv_expect *ex)
+{
+    size_t n = 0;
+    if (sgl_rawfield(L, opts, "expect") == LUA_TTABLE) {
+        int tbl = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, tbl)) {
+            if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "read_csv option 'expect' must map column names to \"number\" or "
+                              "\"datetime\"");
+            if (n == MAX_OVERRIDES)
+                luaL_error(L, "read_csv: at most %d expected columns", MAX_OVERRIDES);
+            const char *col = lua_tostring(L, -2), *k = lua_tostring(L, -1);
+            if (!strcmp(k, "number") || !strcmp(k, "numbers"))
+                ex[n].kind = SG_CSV_NUMBERS;
+            else if (!strcmp(k, "datetime") || !strcmp(k, "date") || !strcmp(k, "dates"))
+                ex[n].kind = SG_CSV_DATES;
+            else
+                luaL_error(L, "read_csv: expect: column '%s': unknown kind '%s' (number, datetime)",
+                           col, k);
+            ex[n].column = col;
+            n++;
+            lua_pop(L, 1);
+        }
+    } else if (!lua_isnil(L, -1)) {
+        luaL_error(L, "read_csv option 'expect' must be a table");
+    }
+    lua_pop(L, 1);
+    return n;
 }
 
 /* Reads types = { col = "int64" | "date" | ... } and formats = { col = "DD/MM/YYYY" }. */
@@ -127,6 +204,11 @@ static int l_read_csv(lua_State *L)
         opt.skip_bad_rows = 1;
     else if (strcmp(on_error, "fail") != 0)
         return luaL_error(L, "read_csv option 'on_error' must be \"fail\" or \"skip\", got '%s'", on_error);
+    const char *quotes = sgl_opt_string(L, 2, "quotes", "strict");
+    if (strcmp(quotes, "lenient") == 0)
+        opt.lenient_quotes = 1;
+    else if (strcmp(quotes, "strict") != 0)
+        return luaL_error(L, "read_csv option 'quotes' must be \"strict\" or \"lenient\", got '%s'", quotes);
     const char *order = sgl_opt_string(L, 2, "date_order", "dmy");
     if (strcmp(order, "mdy") == 0)
         opt.date_order_mdy = 1;
@@ -134,9 +216,12 @@ static int l_read_csv(lua_State *L)
         return luaL_error(L, "read_csv option 'date_order' must be \"dmy\" or \"mdy\", got '%s'", order);
     sg_csv_override *ov = lua_newuserdatauv(L, MAX_OVERRIDES * sizeof *ov, 0);   /* index 3 */
     const char **na = lua_newuserdatauv(L, MAX_NA * sizeof *na, 0);              /* index 4 */
+    sg_csv_expect *ex = lua_newuserdatauv(L, MAX_OVERRIDES * sizeof *ex, 0);     /* index 5 */
     if (lua_istable(L, 2)) {
         opt.noverrides = read_overrides(L, 2, ov);
         opt.overrides = ov;
+        opt.nexpect = read_expect(L, 2, ex);
+        opt.expect = ex;
         if (sgl_rawfield(L, 2, "na") == LUA_TTABLE) {
             size_t n = (size_t)lua_rawlen(L, -1);
             if (n > MAX_NA)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "csv_internal.h"
 #include "mem.h"
 #include "tap.h"
 
@@ -397,6 +398,85 @@ static void test_names_encoding(void)
     sg_table_free(t);
 }
 
+/* The naming rule written the obvious (quadratic) way, as the reference
+ * for the linear one: keep a new non-empty name, else try base, base_2,
+ * base_3, ... against every header name and every final name so far. */
+static int ref_taken(char **hdr, size_t n, char **fin, size_t nf, const char *s)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!strcmp(hdr[k], s))
+            return 1;
+    for (size_t k = 0; k < nf; k++)
+        if (!strcmp(fin[k], s))
+            return 1;
+    return 0;
+}
+
+static void test_wide_header(void)
+{
+    enum { N = 3000 };
+    char path[] = "/tmp/sg_csv_wide_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    static char *hdr[N], *fin[N];
+    if (!f) {
+        tap_skip(4, "cannot write a temporary file");
+        return;
+    }
+    /* x repeated, empty names, names that collide with generated ones */
+    for (size_t j = 0; j < N; j++) {
+        char b[32];
+        if (j % 3 == 0)
+            snprintf(b, sizeof b, "x");
+        else if (j % 3 == 1)
+            snprintf(b, sizeof b, "%s", j % 7 == 1 ? "" : "y");
+        else
+            snprintf(b, sizeof b, "x_%zu", j / 2);
+        hdr[j] = strdup(b);
+        fprintf(f, "%s%s", j ? "," : "", b);
+    }
+    fputc('\n', f);
+    for (size_t j = 0; j < N; j++)
+        fprintf(f, "%s%zu", j ? "," : "", j);
+    fputc('\n', f);
+    fclose(f);
+    for (size_t j = 0; j < N; j++) {
+        char base[64], cand[96];
+        if (hdr[j][0] && !ref_taken(hdr, 0, fin, j, hdr[j])) {
+            fin[j] = strdup(hdr[j]);
+            continue;
+        }
+        if (hdr[j][0])
+            snprintf(base, sizeof base, "%s", hdr[j]);
+        else
+            snprintf(base, sizeof base, "col_%zu", j + 1);
+        snprintf(cand, sizeof cand, "%s", base);
+        for (size_t k = 2; ref_taken(hdr, N, fin, j, cand); k++)
+            snprintf(cand, sizeof cand, "%s_%zu", base, k);
+        fin[j] = strdup(cand);
+    }
+    sg_error err;
+    sg_csv_report rep;
+    sg_table *t = sg_csv_read(path, NULL, &rep, &err);
+    size_t same = 0;
+    for (size_t j = 0; t && t->ncols == N && j < N; j++)
+        same += !strcmp(t->cols[j]->name, fin[j]);
+    tap_is_int(t ? (long long)t->ncols : -1, N, "3000 columns read");
+    tap_is_int((long long)same, N, "every name as the reference rule gives");
+    /* hand-checked: the header holds x_1, x_2, x_4, x_5, x_7, ...; the
+     * second x (column 4) gets x_3, the third (column 7) x_6 */
+    tap_is_str(t && t->ncols == N ? t->cols[3]->name : NULL, "x_3", "second x is x_3");
+    tap_is_str(t && t->ncols == N ? t->cols[6]->name : NULL, "x_6",
+               "third x skips x_3, x_4, x_5");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+    for (size_t j = 0; j < N; j++) {
+        free(hdr[j]);
+        free(fin[j]);
+    }
+    remove(path);
+}
+
 static void progress(void *ud, uint64_t done, uint64_t total)
 {
     uint64_t *last = ud;
@@ -423,8 +503,9 @@ static void test_edges(void)
     t = sg_csv_read(fx("unterminated.csv"), NULL, NULL, &err);
     tap_is_str(t ? "" : err.msg,
                msg("unterminated.csv",
-                   ":3: unterminated quoted field: the quote opened on this line is never closed"),
-               "unterminated quote names the line where it opened");
+                   ":3:2: column 'b': unterminated quoted field: the quote opened here is never "
+                   "closed (quotes = \"lenient\" reads the rest of the file into the field)"),
+               "unterminated quote names the line and field where it opened");
 
     t = sg_csv_read("/nonexistent/x.csv", NULL, NULL, &err);
     tap_ok(!t && err.code == SG_EIO, "missing file: SG_EIO");
@@ -452,6 +533,206 @@ static void test_edges(void)
            (unsigned long long)seen[1], (unsigned long long)rep.bytes);
     sg_table_free(t);
     sg_csv_report_free(&rep);
+}
+
+/* A quote that does not close properly: an error at the opening quote,
+ * or libcsv's lenient reading with the merged lines counted. */
+static void test_quotes(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_csv_options o;
+    sg_table *t = sg_csv_read(fx("badquote.csv"), NULL, &rep, &err);
+    tap_ok(!t && err.code == SG_EDATA, "a quote not closed properly is an error");
+    tap_is_str(err.msg,
+               msg("badquote.csv",
+                   ":2:2: column 'desc': quote not closed properly: in the field quoted here, a "
+                   "quote on line 4 is followed by 'y' where a closing quote must be followed by "
+                   "a delimiter or a line end (a quote inside quotes is written twice; quotes = "
+                   "\"lenient\" reads such fields as text)"),
+               "the message names the opening quote (line 2, field 2) and the bad quote's line");
+
+    sg_csv_options_init(&o);
+    o.lenient_quotes = 1;
+    t = read_fx("badquote.csv", &o, &rep, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 2, "lenient: 2 rows, as libcsv reads it");
+    tap_is_str(cell(t, "desc", 0), "abc,5\n2,x,6\n3,\"y", "lenient: lines 2-4 in one field");
+    tap_is_str(cell(t, "qty", 0), "7", "lenient: the field goes on to the next closing quote");
+    tap_is_str(cell(t, "id", 1), "4", "lenient: line 5 is the second row");
+    tap_ok(rep.bad_quotes == 1 && rep.lines_merged == 2 && rep.bad_quote_line == 2 &&
+               rep.bad_quote_field == 2, "lenient: 1 field, 2 lines merged, opened at 2:2");
+    tap_is_str(rep.nwarnings ? rep.warnings[0] : NULL,
+               "quotes: 2 lines merged into 1 quoted field not closed properly (the first "
+               "opened on line 2, field 2)", "lenient: the warning says so");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    t = read_fx("unterminated.csv", &o, &rep, &err);
+    tap_ok(t && t->nrows == 2 && rep.bad_quotes == 1 && rep.lines_merged == 1,
+           "lenient: an unterminated quote takes the rest of the file, 1 line merged");
+    tap_is_str(cell(t, "b", 1), "oops\n4,5\n", "lenient: the rest of the file in the field");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* a quote inside an unquoted field is text in both modes */
+    t = read_fx("strayquote.csv", NULL, &rep, &err);
+    tap_is_int(t ? (long long)t->nrows : -1, 3, "stray quote: 3 rows");
+    tap_is_str(cell(t, "desc", 0), "12\" screen", "a quote inside an unquoted field is text");
+    tap_is_str(cell(t, "desc", 1), "say \"hi\"", "doubled quotes in a quoted field");
+    tap_is_str(cell(t, "desc", 2), "a,b", "quoted delimiter");
+    tap_ok(rep.bad_quotes == 0 && rep.nwarnings == 0, "nothing to report");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* a space after the closing quote is not a delimiter */
+    t = sg_csv_read(fx("quotespace.csv"), NULL, NULL, &err);
+    tap_ok(!t && strstr(err.msg, "quotespace.csv:3:2: column 'desc': quote not closed properly: "
+                                 "in the field quoted here, a quote on line 3 is followed by ' '"),
+           "a space after a closing quote: %s", err.msg);
+    t = sg_csv_read(fx("quotespace.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg, msg("quotespace.csv", ":3: expected 3 fields, found 2"),
+               "lenient: the field runs to the end of the file, as libcsv reads it");
+}
+
+/* Columns read as text that were almost all numbers or dates, expected
+ * kinds, non-finite numbers and NUL bytes. */
+static void test_suspects(void)
+{
+    sg_error err;
+    sg_csv_report rep;
+    sg_csv_options o;
+    sg_table *t = read_fx("baddate.csv", NULL, &rep, &err);
+    tap_is_int(type_of(t, "InvoiceDate"), SG_STRING, "one bad date: the column is text");
+    tap_is_int(type_of(t, "qty"), SG_INT64, "qty int64");
+    tap_is_int((long long)rep.nsuspects, 3, "3 suspects: InvoiceDate, price, code");
+    tap_is_int((long long)rep.nwarnings, 3, "3 warnings");
+    if (rep.nsuspects == 3) {
+        const sg_csv_suspect *a = &rep.suspects[0], *b = &rep.suspects[1], *c = &rep.suspects[2];
+        tap_ok(a->column == 1 && a->kind == SG_CSV_DATES && a->format == SG_DATE_ISO &&
+                   a->bad_rows == 1 && a->rows == 20 && a->nfirst == 1 && a->first[0].line == 13 &&
+                   !strcmp(a->first[0].text, "2024-02-30"),
+               "InvoiceDate: dates, line 13 '2024-02-30', 1 of 20");
+        tap_is_str(a->message,
+                   "column 'InvoiceDate' read as text because line 13 has '2024-02-30': 1 of 20 "
+                   "values is not a date (YYYY-MM-DD)", "InvoiceDate message");
+        tap_ok(b->column == 2 && b->kind == SG_CSV_NUMBERS && b->bad_rows == 2 && b->nfirst == 2 &&
+                   b->first[0].line == 16 && !strcmp(b->first[1].text, "1e999"),
+               "price: numbers, 'inf' on line 16 and '1e999'");
+        tap_is_str(b->message,
+                   "column 'price' read as text because line 16 has 'inf' and line 18 has "
+                   "'1e999': 2 of 20 values are not numbers (inf, nan and values beyond the "
+                   "double range do not count as numbers)", "price message");
+        tap_is_str(c->message,
+                   "column 'code' read as text because line 6 has 'A7' and line 10 has 'B9': 2 "
+                   "of 20 values are not numbers", "code message");
+        tap_is_str(rep.warnings[0], a->message, "the warnings carry the messages");
+    } else {
+        tap_skip(6, "suspects missing");
+    }
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    t = read_fx("mixdates.csv", NULL, &rep, &err);
+    tap_is_str(rep.nsuspects == 1 ? rep.suspects[0].message : NULL,
+               "column 'when' read as text because line 5 has '04/03/2024', line 9 has "
+               "'08/03/2024' and line 13 has '12/03/2024': 5 of 20 values are not dates "
+               "(YYYY-MM-DD)", "mixed layouts: the minority layout is named");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* a text column, and one that is text for a quarter of its values: no suspect */
+    t = read_fx("semicolon.csv", NULL, &rep, &err);
+    tap_ok(t && rep.nsuspects == 0 && rep.nwarnings == 0, "text columns: nothing to report");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+    t = read_fx("lines.csv", NULL, &rep, &err);
+    tap_ok(t && rep.nsuspects == 0, "qty with 1 'oops' in 6 values (83%%): no suspect");
+    sg_table_free(t);
+    sg_csv_report_free(&rep);
+
+    /* expected kinds: the read fails at the first offending value */
+    sg_csv_expect ex[2] = { { "InvoiceDate", SG_CSV_DATES }, { "qty", SG_CSV_NUMBERS } };
+    sg_csv_options_init(&o);
+    o.expect = ex;
+    o.nexpect = 2;
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_ok(!t && err.code == SG_EDATA, "expected dates that are not: SG_EDATA");
+    tap_is_str(err.msg,
+               msg("baddate.csv", ":13:2: column 'InvoiceDate' read as text because line 13 has "
+                                  "'2024-02-30': 1 of 20 values is not a date (YYYY-MM-DD)"),
+               "expect: file:line:column and the value");
+    ex[0].column = "id";
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("baddate.csv", ": column 'id' must hold dates but was read as int64 "
+                                  "(inferred int64)"), "expect dates on an int64 column");
+    ex[0].column = "nope";
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("baddate.csv", ": the header has no column 'nope' (it must hold dates)"),
+               "expect an absent column");
+    ex[0].column = "id";
+    ex[0].kind = SG_CSV_NUMBERS;
+    t = read_fx("baddate.csv", &o, NULL, &err);
+    tap_ok(t != NULL, "expectations met: the table");
+    sg_table_free(t);
+    sg_csv_expect ex2 = { "c", SG_CSV_NUMBERS };
+    o.expect = &ex2;
+    o.nexpect = 1;
+    t = sg_csv_read(fx("missing.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("missing.csv", ": column 'c' must hold numbers but every value is missing"),
+               "expect numbers on an all-missing column");
+
+    /* an explicit type: file:line:column, the value, and why */
+    sg_csv_override ov = { "price", SG_DOUBLE, SG_DATE_UNKNOWN };
+    sg_csv_options_init(&o);
+    o.overrides = &ov;
+    o.noverrides = 1;
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("baddate.csv", ":16:3: column 'price': 'inf' is not a double (inf, nan and "
+                                  "values beyond the double range do not count as numbers)"),
+               "double override: 'inf' named with the rule");
+    sg_csv_override ovd = { "InvoiceDate", SG_DATETIME, SG_DATE_UNKNOWN };
+    o.overrides = &ovd;
+    t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("baddate.csv", ":13:2: column 'InvoiceDate': '2024-02-30' is not a datetime "
+                                  "(YYYY-MM-DD)"), "datetime override: the bad date named");
+
+    /* non-finite spellings */
+    tap_ok(sg_csv_not_finite("inf", 3) && sg_csv_not_finite("-Infinity", 9) &&
+               sg_csv_not_finite(" NaN ", 5) && sg_csv_not_finite("1e999", 5) &&
+               sg_csv_not_finite("-1.5E+400", 9),
+           "inf, -Infinity, NaN, 1e999, -1.5E+400 are not finite");
+    tap_ok(!sg_csv_not_finite("1e300", 5) && !sg_csv_not_finite("info", 4) &&
+               !sg_csv_not_finite("nano", 4) && !sg_csv_not_finite("", 0),
+           "1e300, info, nano, '' are not non-finite numbers");
+    double d = -1;
+    tap_ok(sg_csv_parse_f64("1e-999", 6, &d) == 0 && d == 0.0,
+           "1e-999 reads as 0 (below the smallest double)");
+
+    /* NUL bytes */
+    t = sg_csv_read(fx("nul.csv"), NULL, NULL, &err);
+    tap_is_str(t ? "" : err.msg,
+               msg("nul.csv", ":4:2: column 'name': a NUL byte (byte 4 of the field): a text CSV "
+                              "file has none; is the file UTF-16 or binary?"),
+               "a NUL byte: its line, field and byte");
+    char path[] = "/tmp/sg_csv_nul_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0 && write(fd, "i\0d,x\n1,2\n", 10) == 10) {
+        t = sg_csv_read(path, NULL, NULL, &err);
+        char want[200];
+        snprintf(want, sizeof want, "%s:1:1: a NUL byte (byte 2 of the field, in the header): a "
+                 "text CSV file has none; is the file UTF-16 or binary?", path);
+        tap_is_str(t ? "" : err.msg, want, "a NUL byte in the header");
+    } else {
+        tap_skip(1, "cannot write a temporary file");
+    }
+    if (fd >= 0)
+        close(fd);
+    remove(path);
 }
 
 static void test_online_retail(void)
@@ -507,7 +788,9 @@ typedef struct gen_spec {
     size_t bad_fields_at;    /* a 2-field record before data row k (SIZE_MAX: none) */
     size_t bad_utf8_at;      /* name of data row k holds an invalid byte */
     size_t bad2_at;          /* a second 2-field record */
-    uint64_t bad_line, utf8_line, bad2_line;   /* out: their physical lines */
+    size_t bad_quote_at;     /* name of data row k is "Nm"x (a quote not closed properly) */
+    size_t nul_at;           /* name of data row k holds a NUL byte */
+    uint64_t bad_line, utf8_line, bad2_line, quote_line, nul_line;   /* out: their lines */
     size_t qty_na;           /* out: missing qty values */
 } gen_spec;
 
@@ -547,6 +830,12 @@ static int gen_file(const char *path, gen_spec *g)
         if (i == g->bad_utf8_at) {
             snprintf(name, sizeof name, "Bad\xff");
             g->utf8_line = line;
+        } else if (i == g->bad_quote_at) {
+            snprintf(name, sizeof name, "\"Nm\"x");
+            g->quote_line = line;
+        } else if (i == g->nul_at) {
+            snprintf(name, sizeof name, "N\x01l");    /* the \x01 becomes a NUL below */
+            g->nul_line = line;
         } else if (r % 11 == 0) {
             snprintf(name, sizeof name, "\"Name, %u \"\"q\"\"\"", r % 5000);
         } else {
@@ -569,9 +858,14 @@ static int gen_file(const char *path, gen_spec *g)
             snprintf(note, sizeof note, "\"line one, %zu%sline \"\"two\"\"\"", i % 10, nl);
         else
             snprintf(note, sizeof note, "%s", i % 5 ? "plain" : "");
-        fprintf(f, "%zu,2023-%02zu-%02zu %02zu:%02zu:%02zu,%s,%s,%s,%u.%02u,%s%s", 500000 + i / 2,
-                1 + i % 12, 1 + (i / 12) % 28, (i / 7) % 24, i % 60, (i * 7) % 60, name, qty, code,
-                r % 500, r % 100, note, nl);
+        char row[512];
+        int n = snprintf(row, sizeof row, "%zu,2023-%02zu-%02zu %02zu:%02zu:%02zu,%s,%s,%s,%u.%02u,%s%s",
+                         500000 + i / 2, 1 + i % 12, 1 + (i / 12) % 28, (i / 7) % 24, i % 60,
+                         (i * 7) % 60, name, qty, code, r % 500, r % 100, note, nl);
+        for (int k = 0; k < n; k++)
+            if (row[k] == '\x01')
+                row[k] = '\0';
+        fwrite(row, 1, (size_t)n, f);
         line += 1 + (multi ? 1 : 0);
     }
     return fclose(f);
@@ -631,7 +925,7 @@ static void test_parallel(void)
 {
     char path[] = "/tmp/sg_csv_par_XXXXXX";
     int fd = mkstemp(path);
-    gen_spec g = { 300000, 0, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0, 0, 0, 0 };
+    gen_spec g = { 300000, 0, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0, 0, 0, 0, 0, 0 };
     if (fd < 0 || (close(fd), gen_file(path, &g)) != 0) {
         tap_skip(24, "cannot write a temporary file");
         return;
@@ -706,6 +1000,48 @@ static void test_parallel(void)
              "it with encoding = \"latin1\"", path, (unsigned long long)g.utf8_line);
     tap_is_str(t2 ? "" : err.msg, want, "UTF-8 error line in the second range");
 
+    /* a quote not closed properly in the second range: the same error on
+     * one thread and two; read leniently, the same table or error */
+    g.bad_utf8_at = SIZE_MAX;
+    g.bad_quote_at = 230000;
+    gen_file(path, &g);
+    t1 = read_threads(path, "1", NULL, NULL, &err);
+    snprintf(got1, sizeof got1, "%s", err.msg);
+    t2 = read_threads(path, "2", NULL, NULL, &err);
+    snprintf(want, sizeof want,
+             "%s:%llu:3: column 'name': quote not closed properly: in the field quoted here, a "
+             "quote on line %llu is followed by 'x'", path, (unsigned long long)g.quote_line,
+             (unsigned long long)g.quote_line);
+    tap_ok(!t1 && !strncmp(got1, want, strlen(want)), "bad quote, one thread: %s", got1);
+    tap_is_str(t2 ? "" : err.msg, got1, "bad quote, two threads: the same message");
+    sg_csv_options lo;
+    sg_csv_options_init(&lo);
+    lo.lenient_quotes = 1;
+    t1 = read_threads(path, "1", &lo, &r1, &err);
+    snprintf(got1, sizeof got1, "%s", t1 ? "" : err.msg);
+    t2 = read_threads(path, "2", &lo, &r2, &err);
+    tap_ok(t1 ? same_tables(t1, t2) && r1.lines_merged == r2.lines_merged &&
+                    r1.bad_quotes == r2.bad_quotes
+              : !t2 && !strcmp(got1, err.msg),
+           "lenient: one thread and two agree (%s)", t1 ? "a table" : got1);
+    sg_table_free(t1);
+    sg_table_free(t2);
+    sg_csv_report_free(&r1);
+    sg_csv_report_free(&r2);
+    g.bad_quote_at = SIZE_MAX;
+
+    /* a NUL byte in the second range: the same error on one thread and two */
+    g.nul_at = 240000;
+    gen_file(path, &g);
+    t1 = read_threads(path, "1", NULL, NULL, &err);
+    snprintf(got1, sizeof got1, "%s", err.msg);
+    t2 = read_threads(path, "2", NULL, NULL, &err);
+    snprintf(want, sizeof want, "%s:%llu:3: column 'name': a NUL byte (byte 2 of the field)", path,
+             (unsigned long long)g.nul_line);
+    tap_ok(!t1 && !strncmp(got1, want, strlen(want)), "NUL byte, one thread: %s", got1);
+    tap_is_str(t2 ? "" : err.msg, got1, "NUL byte, two threads: the same message");
+    g.nul_at = SIZE_MAX;
+
     /* two errors: the first in file order wins */
     g.bad_fields_at = 1000;
     gen_file(path, &g);
@@ -744,7 +1080,10 @@ int main(void)
     test_dates();
     test_values();
     test_names_encoding();
+    test_wide_header();
     test_edges();
+    test_quotes();
+    test_suspects();
     test_online_retail();
     test_parallel();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());

@@ -26,6 +26,7 @@
 
 
 #include "mem.h"
+#include "ubjson.h"
 #include "xgb_lib.h"
 
 /* XGBoost's message, cleaned for a user: without the "[hh:mm:ss] " stamp,
@@ -423,6 +424,9 @@ int sg_xgb_load(sg_model *m, const char *buf, size_t len, sg_error *err)
         return SG_EINVAL;
     if (!buf || len == 0)
         return sg_error_set(err, SG_EDATA, "xgboost: no booster bytes to load");
+    /* XGBoost's UBJSON reader trusts the lengths it reads */
+    if (sg_ubjson_check((const uint8_t *)buf, len, "xgboost: the booster", err))
+        return SG_EDATA;
     BoosterHandle b = NULL;
     if (XGBoosterCreate(NULL, 0, &b) != 0)
         return xgb_error(err, SG_ENOMEM, "cannot create the booster");

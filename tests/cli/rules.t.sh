@@ -165,4 +165,19 @@ run "$SEGMINT" check "$work/r/steps.lua" --set data="$work/data"
 is "$code" 1 "a campaign on a misspelt step column: check exits 1"
 like "$out" "target\.big_spendr: no such customer field \(did you mean 'big_spender'\?\)" "the step's declared columns are known to check"
 
+# ---- a bad value in the data is a data error at its place, before any output ----
+cp -r "$work/data" "$work/bad"
+awk -F, 'BEGIN { OFS = "," } NR == 7 { $2 = "2024-02-30 10:00:00" } { print }' "$work/data/transactions.csv" > "$work/bad/transactions.csv"
+fresh
+rm -rf "$work/out"; run "$SEGMINT" run "$work/r/demo.lua" --out "$work/out" --set data="$work/bad" --quiet
+is "$code" 3 "an impossible date in the transactions: exit 3"
+like "$err" "transactions\.csv:7:2: column 'date' read as text because line 7 has '2024-02-30 10:00:00': 1 of [0-9,]+ values is not a date" \
+  "the message names the file, line, column and value, and how many values are bad"
+[[ ! -e "$work/out/summary.md" ]]; ok $? "no summary is written"
+awk -F, 'BEGIN { OFS = "," } NR == 9 { $6 = "\"12,5\"" } { print }' "$work/data/transactions.csv" > "$work/bad/transactions.csv"
+rm -rf "$work/out"; run "$SEGMINT" run "$work/r/demo.lua" --out "$work/out" --set data="$work/bad" --quiet
+is "$code" 3 "a price with a decimal comma: exit 3"
+like "$err" "transactions\.csv:9:6: column 'price' read as text because line 9 has '12,5': 1 of [0-9,]+ values is not a number" \
+  "the message names the file, line, column and value"
+
 done_testing

@@ -35,24 +35,10 @@ static const char *const driver =
     "  assert(type(kmsg) == 'string' and #kmsg > 0, 'load_kmeans refused a file without a message')\n"
     "end\n";
 
-/* XGBoost's own UBJSON reader overreads on a corrupted booster (see
- * tests/fuzz/findings/): SG_FUZZ_SKIP_BOOSTERS=1 leaves boosted and forest
- * models out, so a run can explore the rest meanwhile. */
-static int has_booster(const uint8_t *data, size_t size)
-{
-    static const char key[] = "booster_ubj_base64";
-    for (size_t i = 0; i + sizeof key - 1 <= size; i++)
-        if (!memcmp(data + i, key, sizeof key - 1))
-            return 1;
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int skip = -1;
-    if (skip < 0)
-        skip = getenv("SG_FUZZ_SKIP_BOOSTERS") && !strcmp(getenv("SG_FUZZ_SKIP_BOOSTERS"), "1");
-    if (size > (1u << 18) || (skip && has_booster(data, size)))
+    if (size > (1u << 18))
         return 0;
     size_t base = sg_mem_used();
     const char *path = fuzz_file(data, size, ".json");

@@ -394,7 +394,14 @@ double sg_pareto_row(const sg_pareto_eval *e, double x, double tx, double T, dou
         double c = a_small ? alpha : beta, C = a_small ? beta : alpha, D = C - c;
         double pc = a_small ? r + x : s + 1.0, pC = a_small ? s + 1.0 : r + x;
         double vlo = log(c + tx), vhi = log(c + T), L = vhi - vlo;
-        double lam = fabs(1.0 - pc) + pC, h = fmin(1.0, 3.0 / lam);
+        /* panels over which the log-integrand (1-pc) v - pC log(D + e^v),
+         * concave in v, changes by at most 3: its slope is bounded by
+         * |1-pc| + pC e^v / (D + e^v), largest at v = vhi, where
+         * e^v / (D + e^v) = (c + T) / (C + T), and its curvature by the
+         * same.  (Bounding e^v / (D + e^v) by 1 instead made s and beta in
+         * the thousands, the limit of a dropout rate shared by everyone,
+         * cost thousands of panels per customer.) */
+        double lam = fabs(1.0 - pc) + pC * (c + T) / (C + T), h = fmin(1.0, 3.0 / lam);
         long P = (long)ceil(L / h);
         if (P < 1)
             P = 1;

@@ -3,6 +3,8 @@
 -- the executive summary.  `segmint demo` generates the data into OUT/data
 -- and runs this recipe; to analyse that data again:
 --   segmint run recipes/demo.lua --out OUT [--set lang=fr] [--set data=DIR]
+-- and to read the transactions from a database instead of DIR/transactions.csv:
+--   --set db=sqlite:shop.db (or a PostgreSQL connection string) [--set query="SELECT ..."]
 -- The numbers (periods, segment conditions, campaign costs, alert
 -- thresholds) are in rules/, shared by every language; names and wording
 -- are in en/ and fr/.
@@ -13,7 +15,8 @@ local data = params.data or (out .. "/data")
 local function words(name) return require(lang .. "." .. name) end
 
 sg.analysis {
-  transactions = data .. "/transactions.csv",
+  transactions = params.db and { db = params.db, query = params.query or "SELECT * FROM transactions" }
+    or data .. "/transactions.csv",
   read = { types = { invoice = "string", customer_id = "string", product_id = "string" } },
   columns = { customer = "customer_id", invoice = "invoice", date = "date",
               quantity = "quantity", price = "price", item = "product_id" },

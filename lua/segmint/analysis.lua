@@ -38,6 +38,9 @@ local TEMPLATE_KEYS = { "language", "unassigned", "model_names", "alerts", "reas
   "campaign_words", "campaign_alerts", "status_names", "units", "btyd_names", "kpi_status", "kpi_trend",
   "cluster_words", "moves", "kpi_now", "all_channels" }
 local REQUIRED_COLUMNS = { "customer", "invoice", "date", "quantity", "price" }
+local SQL_KEY_LIST = { "db", "query", "params", "types", "max_rows" }
+local SQL_KEYS = {}
+for _, k in ipairs(SQL_KEY_LIST) do SQL_KEYS[k] = true end
 
 M.run_date = summary.run_date
 
@@ -226,8 +229,21 @@ function M.prepare(sg, cfg)
     if type(cols[k]) ~= "string" then add(problems.errors, "analysis: columns.%s (a column name) is required", k) end
   end
   ctx.cols = cols
-  if type(cfg.transactions) ~= "string" then
-    add(problems.errors, "analysis: 'transactions' (the transactions file) is required")
+  local src = cfg.transactions
+  if type(src) == "table" then
+    for _, k in ipairs { "db", "query" } do
+      if type(src[k]) ~= "string" then
+        add(problems.errors, "analysis: transactions.%s (a string) is required to read from a database", k)
+      end
+    end
+    for k in pairs(src) do
+      if not SQL_KEYS[k] then
+        add(problems.errors, "analysis: transactions: unknown setting '%s'%s", tostring(k), hint(k, SQL_KEY_LIST))
+      end
+    end
+  elseif type(src) ~= "string" then
+    add(problems.errors, "analysis: 'transactions' (the transactions CSV file, or { db =, query = } for a "
+      .. "database) is required")
   end
   if cfg.out == nil then add(problems.errors, "analysis: 'out' (the output directory) is required") end
   ctx.out = cfg.out
@@ -235,7 +251,13 @@ function M.prepare(sg, cfg)
   -- the run's time (SOURCE_DATE_EPOCH when set, for reproducible outputs)
   local epoch = tonumber(os.getenv("SOURCE_DATE_EPOCH") or "")
   ctx.run_time = os.date("!%Y-%m-%d %H:%M:%S", epoch and math.floor(epoch) or nil)
-  ctx.input_files = { cfg.transactions }
+  -- the files whose SHA-256 the manifest and the history record; a database
+  -- source is recorded by its masked connection string and query
+  ctx.input_files = {}
+  if type(src) == "string" then ctx.input_files[1] = src
+  elseif type(src) == "table" and type(src.db) == "string" and type(src.query) == "string" then
+    ctx.input_sources = { require("segmint.step_load").describe(ctx.sg, src) }
+  end
   if type(cfg.models) == "table" then
     ctx.input_files[#ctx.input_files + 1] = cfg.models.customers
     ctx.input_files[#ctx.input_files + 1] = cfg.models.products

@@ -38,6 +38,9 @@ function M.build(ctx, files)
   for _, p in ipairs(ctx.input_files or { cfg.transactions }) do
     inputs[#inputs + 1] = { path = p, sha256 = sha(sg, p) }
   end
+  for _, q in ipairs(ctx.input_sources or {}) do
+    inputs[#inputs + 1] = { query = q, rows = #res.transactions }
+  end
   local run = sg._run_info and sg._run_info() or {}
   local rules_used = {}
   if run.recipe then rules_used[1] = { path = run.recipe, sha256 = sha(sg, run.recipe), role = "recipe" } end

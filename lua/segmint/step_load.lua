@@ -1,18 +1,50 @@
--- Step "load": reads the transactions (ctx.res.transactions).  The columns
--- the analysis computes with must hold numbers (quantity, price) and dates
--- (date): when one was read as text because of a bad value, the file is
--- read again, so the failure names the file, line, column and value (exit
--- code 3), not an arithmetic error later: with `expect` when the reader
--- found the column almost all numbers or dates (its message says how many
--- values are bad), else with the type forced.
+-- Step "load": reads the transactions (ctx.res.transactions) from a CSV
+-- file (`transactions = "sales.csv"`, read with `read = {...}`) or from a
+-- database (`transactions = { db = "sqlite:shop.db" or a PostgreSQL
+-- connection string, query = "SELECT ...", params = {...}, types = {...} }`,
+-- read with segmint.read_sql).  The columns the analysis computes with
+-- must hold numbers (quantity, price) and dates (date): when one came out
+-- as text, the source is read again, so the failure names the place and
+-- the value (exit code 3), not an arithmetic error later.  For a CSV file
+-- the second read uses `expect` when the reader found the column almost
+-- all numbers or dates (its message says how many values are bad), else
+-- the type forced; a database column is converted to the type.
 local S = {}
 
 local NUMERIC = { int64 = true, double = true }
 
+local function copy(t)
+  local c = {}
+  for k, v in pairs(t or {}) do c[k] = v end
+  return c
+end
+
+-- The source described for the manifest and the history (no password).
+function S.describe(sg, src)
+  if type(src) == "table" then return sg.mask_secret(src.db) .. ": " .. src.query end
+  return src
+end
+
+local function read_sql(sg, src, types)
+  local spec = copy(src)
+  spec.types = copy(src.types)
+  for k, v in pairs(types or {}) do spec.types[k] = v end
+  local tx, info = sg.read_sql(spec)
+  if not tx then error(info, 0) end
+  return tx, { warnings = {}, suspects = {} }
+end
+
 function S.run(ctx)
   local sg, cfg, cols = ctx.sg, ctx.cfg, ctx.cols
-  local tx, rep = assert(sg.read_csv(cfg.transactions, cfg.read))
-  for _, w in ipairs(rep.warnings or {}) do sg.info("%s: %s", cfg.transactions, w) end
+  local src = cfg.transactions
+  local tx, rep
+  if type(src) == "table" then
+    tx, rep = read_sql(sg, src)
+  else
+    tx, rep = sg.read_csv(src, cfg.read)
+    if not tx then error(rep, 0) end
+  end
+  for _, w in ipairs(rep.warnings or {}) do sg.info("%s: %s", src, w) end
   local suspect = {}
   for _, sp in ipairs(rep.suspects or {}) do suspect[sp.column] = true end
   local types = tx:types()
@@ -23,17 +55,18 @@ function S.run(ctx)
   end
   if types[cols.date] and types[cols.date] ~= "datetime" then want[cols.date] = "datetime" end
   if next(want) then
-    local read = {}
-    for k, v in pairs(cfg.read or {}) do read[k] = v end
-    read.types, read.expect = {}, {}
-    for k, v in pairs((cfg.read or {}).types or {}) do read.types[k] = v end
-    for k, v in pairs((cfg.read or {}).expect or {}) do read.expect[k] = v end
-    for k, v in pairs(want) do
-      if suspect[k] then read.expect[k] = v == "double" and "number" or v else read.types[k] = v end
+    if type(src) == "table" then
+      tx = read_sql(sg, src, want)
+    else
+      local read = copy(cfg.read)
+      read.types, read.expect = copy(read.types), copy(read.expect)
+      for k, v in pairs(want) do
+        if suspect[k] then read.expect[k] = v == "double" and "number" or v else read.types[k] = v end
+      end
+      local again, msg = sg.read_csv(src, read)
+      if not again then error(msg, 0) end
+      tx = again    -- the type was only inferred too cautiously
     end
-    local again, msg = sg.read_csv(cfg.transactions, read)
-    if not again then error(msg, 0) end
-    tx = again    -- the type was only inferred too cautiously
   end
   ctx.res.transactions = tx
   sg.info("loaded %s", tostring(tx))

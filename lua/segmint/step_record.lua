@@ -14,6 +14,7 @@ function S.run(ctx)
   local h = assert(sg.history_open(path, { write = true }))
   local inputs = {}
   for _, p in ipairs(ctx.input_files or {}) do inputs[#inputs + 1] = { path = p, sha256 = sg.sha256_file(p) } end
+  for _, q in ipairs(ctx.input_sources or {}) do inputs[#inputs + 1] = { path = q } end
   local cu = ctx.customers
   res.history = res.history or {}
   res.history.run_id = h:append {

@@ -88,8 +88,24 @@ if command -v sqlite3 >/dev/null; then
     --set query="SELECT * FROM nope"
   is "$code" 3 "SQLite: bad SQL exits 3"
   like "$err" "sqlite:$db: no such table: nope" "SQLite's message"
+  # the default analysis reads its transactions from the database as well
+  export SOURCE_DATE_EPOCH=1764547200
+  run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/demo_csv" --set data="$work/data" --quiet
+  is "$code" 0 "default analysis from the CSV file: exit 0"
+  run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/demo_sql" --set data="$work/data" --quiet \
+    --set db="sqlite:$db" --set query="SELECT * FROM tx ORDER BY rowid"
+  is "$code" 0 "default analysis from SQLite: exit 0"
+  for f in customers.csv segments.csv campaigns.csv campaign_targets.csv kpis.csv summary.md; do
+    cmp -s "$work/demo_csv/$f" "$work/demo_sql/$f"; ok $? "default analysis from SQLite: $f identical to the CSV run's"
+  done
+  like "$(cat "$work/demo_sql/manifest.json")" "\"query\":[[:space:]]*\"sqlite:$db: SELECT \* FROM tx ORDER BY rowid\"" \
+    "the manifest records the database and the query"
+  run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/demo_sql_bad" --set data="$work/data" --quiet \
+    --set db="sqlite:$db" --set query="SELECT * FROM nope"
+  is "$code" 3 "default analysis, bad SQL: exit 3"
+  like "$err" "no such table: nope" "default analysis, bad SQL: SQLite's message"
 else
-  skip 8 "the sqlite3 command is not installed (scripts/deps --tests installs it)"
+  skip 19 "the sqlite3 command is not installed (scripts/deps --tests installs it)"
 fi
 
 # ---- PostgreSQL ----

@@ -77,22 +77,27 @@ function M.alerts(sg, rules_tbl, opts)
     local n = #cu:filter(string.format("recency_days > %d", math.floor(a.inactive_days)))
     out.inactive = { count = n, share = #cu > 0 and n / #cu or 0, days = a.inactive_days, alert = n > 0 }
   end
-  -- the monthly series and its latest whole month
+  -- the monthly series (activity.csv)
   local sat = opts.columns and opts.columns.satisfaction
   if sat and not (tx and tx:has(sat)) then sat = nil end
   local series, info = sg.activity_series(tx, { customer = cols.customer, date = cols.date,
     invoice = cols.invoice, amount = tx:has(cols.amount) and cols.amount or nil, satisfaction = sat,
     inactive_days = a.inactive_days, as_of = opts.as_of })
   out.series = series
-  local last = #series > 0 and series:row(#series) or nil
+  -- churn over the month before as_of: the window of the "month" KPIs, so
+  -- the alert and the KPI table give one monthly churn rate
   out.churn = { threshold = a.monthly_churn, alert = false, inactive_days = a.inactive_days }
-  if last then
-    out.churn.month = last.period_start:sub(1, 7)
-    out.churn.rate = last.churn_rate
-    out.churn.active_start = last.active_start
-    out.churn.churned = last.churned
-    out.churn.reactivation_rate = last.reactivation_rate
-    out.churn.alert = last.churn_rate ~= nil and last.churn_rate > a.monthly_churn
+  if #series > 0 then
+    local e = split_time(sg, opts.as_of or info.as_of)
+    local s = kpis.step_back(sg, e, { months = 1 })
+    local w = sg.activity_series(tx, { customer = cols.customer, date = cols.date,
+      inactive_days = a.inactive_days, bounds = { fmt_time(sg, s), fmt_time(sg, e) } }):row(1)
+    out.churn.from, out.churn.to = fmt_time(sg, s), fmt_time(sg, e)
+    out.churn.rate = w.churn_rate
+    out.churn.active_start = w.active_start
+    out.churn.churned = w.churned
+    out.churn.reactivation_rate = w.reactivation_rate
+    out.churn.alert = w.churn_rate ~= nil and w.churn_rate > a.monthly_churn
   end
   -- the basket
   if cols.invoice then

@@ -580,6 +580,7 @@ end
 
 -- shared with kpi_alerts.lua: date text <-> seconds, with the message of kpis
 M.time_of = function(sg, text) return split_time(sg, text) end
+M.step_back = step_back
 M.text_of = fmt_time
 
 return M

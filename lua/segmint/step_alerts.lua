@@ -1,6 +1,6 @@
 -- Step "alerts": the automatic alerts on sound definitions (kpi_alerts.lua,
--- docs/analysis.md): the monthly churn rate of the latest whole month
--- (customers active at its start who lapsed during it, with inactive_days
+-- docs/analysis.md): the monthly churn rate over the month before the
+-- scoring date (customers active at its start who lapsed by it, with inactive_days
 -- of rules/periods.lua), the average basket of the last comparison period
 -- against the one before, and satisfaction when a column is mapped
 -- (ctx.res.alerts, with the monthly activity series).

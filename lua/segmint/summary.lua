@@ -72,7 +72,7 @@ M.SCHEMA = {
 
 -- The placeholders of the alert texts (template.alerts.<kind>).
 M.ALERT_SCHEMA = {
-  churn = { rate = true, month = true, threshold = true, active = true, churned = true, days = true },
+  churn = { rate = true, from = true, to = true, threshold = true, active = true, churned = true, days = true },
   basket_drop = { current = true, previous = true, change = true, days = true },
   satisfaction = { current = true, threshold = true, days = true },
   campaign = { campaign = true, loss = true, contacts = true, eligible = true, profitable = true },
@@ -442,7 +442,10 @@ local function alerts_part(ctx, c)
   end
   if a then
     if a.churn and a.churn.alert then
-      add("churn", { rate = f.percent(a.churn.rate), month = a.churn.month, threshold = f.percent(a.churn.threshold),
+      -- the window is [from, to): its last day, as the KPI table shows it
+      local last = ctx.sg.format_time(assert(ctx.sg.time(a.churn.to:sub(1, 10))) - 86400, true)
+      add("churn", { rate = f.percent(a.churn.rate), from = a.churn.from:sub(1, 10), to = last,
+        threshold = f.percent(a.churn.threshold),
         active = f.number(a.churn.active_start or 0), churned = f.number(a.churn.churned or 0),
         days = ctx.periods.inactive_days })
     end

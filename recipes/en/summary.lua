@@ -26,7 +26,7 @@ return {
     ["cancellations (netted)"] = "cancelled purchases (netted against their cancellations)",
   },
   alerts = {
-    churn = "**Monthly churn**: {{rate}} of the {{active}} customers active at the start of {{month}} lapsed during it ({{churned}} customers passed {{days}} days without buying); threshold {{threshold}}.",
+    churn = "**Monthly churn**: {{rate}} of the {{active}} customers active on {{from}} lapsed by {{to}} ({{churned}} customers passed {{days}} days without buying); threshold {{threshold}}.",
     basket_drop = "**Average basket down**: {{current}} over the last {{days}} days against {{previous}} the {{days}} days before ({{change}}).",
     satisfaction = "**Satisfaction down**: {{current}} on average over the last {{days}} days, below the threshold of {{threshold}}.",
     catch_all = "**Customers no segment describes**: {{customers}} customers ({{share}}) are in '{{segment}}', with {{revenue_share}} of revenue and an average basket of {{basket}}: give them a segment of their own in rules/segments.lua.",

@@ -181,9 +181,21 @@ t.is(drop25.period_start, "2021-04-02", "latest period: the 90 days before as_of
 local al = sg.alerts({ inactive_days = 30, monthly_churn = 0.5, period_days = 90, basket_drop = 0.2 },
   { transactions = tx, customers = sg.dataset { { "customer", { "A", "B" } }, { "recency_days", { 47, 21 } } },
     columns = { customer = "cust", date = "day", invoice = "inv", amount = "amount" }, as_of = "2021-05-01" })
-t.is(al.churn.month, "2021-04", "churn alert on the latest whole month")
+t.is(al.churn.from .. " " .. al.churn.to, "2021-04-01 2021-05-01", "churn alert over the month before as_of")
 t.is(al.churn.rate, 1.0, "its rate")
 t.is(al.churn.alert, true, "above the threshold")
+local kc = sg.kpis({ { name = "Churn", measure = "churn_rate", period = "month" } }, { transactions = tx,
+  columns = { customer = "cust", date = "day", invoice = "inv", amount = "amount" }, as_of = "2021-05-01",
+  inactive_days = 30 })
+t.is(kc.kpis[1].value, al.churn.rate, "the monthly churn KPI and the alert give one rate")
+local al3 = sg.alerts({ inactive_days = 30, monthly_churn = 0.5 }, { transactions = tx,
+  columns = { customer = "cust", date = "day", invoice = "inv", amount = "amount" }, as_of = "2021-05-16" })
+local kc3 = sg.kpis({ { name = "Churn", measure = "churn_rate", period = "month" } }, { transactions = tx,
+  columns = { customer = "cust", date = "day", invoice = "inv", amount = "amount" }, as_of = "2021-05-16",
+  inactive_days = 30 })
+t.is(al3.churn.from .. " " .. al3.churn.to, kc3.kpis[1].period_start .. " " .. kc3.kpis[1].period_end,
+  "mid-month: the alert's window is the KPI's")
+t.is(al3.churn.rate, kc3.kpis[1].value, "mid-month: one rate")
 t.is(al.inactive.count, 1, "inactive: recency above inactive_days")
 t.is(al.satisfaction, nil, "no satisfaction alert without a satisfaction column")
 local al2 = sg.alerts({ inactive_days = 30, min_satisfaction = 4 }, { transactions = tx,

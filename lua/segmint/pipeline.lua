@@ -20,7 +20,7 @@
 local M = {}
 
 M.DEFAULT = { "load", "clean", "rfm", "segments", "btyd", "clusters", "models", "status", "cross_sell",
-  "campaigns", "campaign_review", "kpis", "alerts", "tables", "history", "summary", "report", "workbook",
+  "campaign_review", "campaigns", "kpis", "alerts", "tables", "history", "summary", "report", "workbook",
   "outputs", "record" }
 
 local TYPES = { number = true, string = true, boolean = true, datetime = true }

@@ -1,5 +1,8 @@
 -- Step "campaigns": the campaign plan, target lists and each customer's
--- campaign and recommended products.
+-- campaign and recommended products.  When the campaign_review step
+-- measured past campaign tests, the uplift of a campaign of the rules in a
+-- segment it was tested on is learnt from them (segmint.campaign_learn:
+-- the measured uplift shrunk toward the rule's), the rule's elsewhere.
 local S = {}
 
 function S.columns() return { { "campaign", "string" }, { "recommended_products", "string" } } end
@@ -7,8 +10,18 @@ function S.columns() return { { "campaign", "string" }, { "recommended_products"
 function S.run(ctx)
   local sg = ctx.sg
   local recs = ctx.res.recommendations
+  local learned
+  if ctx.res.campaign_tests then
+    local unmatched
+    learned, unmatched = ctx.rules.campaign_set:learn(ctx.res.campaign_tests)
+    if #unmatched > 0 then
+      sg.info("campaigns: past tests of %s are not campaigns of the rules: they teach the plan nothing",
+        "'" .. table.concat(unmatched, "', '") .. "'")
+    end
+    ctx.res.learned = learned
+  end
   local plan, targets, customers, info = ctx.rules.campaign_set:plan(ctx.customers, {
-    segments = ctx.res.segments, recommendations = recs, window_days = ctx.periods.horizon_days,
+    segments = ctx.res.segments, recommendations = recs, window_days = ctx.periods.horizon_days, learned = learned,
     seed = ctx.cfg.seed, currency = ctx.currency, locale = ctx.language,
     assumptions = ctx.texts.assumptions, words = ctx.texts.campaign_words })
   ctx.res.plan, ctx.res.targets, ctx.res.campaign_info = plan, targets, info

@@ -180,4 +180,21 @@ is "$code" 3 "a price with a decimal comma: exit 3"
 like "$err" "transactions\.csv:9:6: column 'price' read as text because line 9 has '12,5': 1 of [0-9,]+ values is not a number" \
   "the message names the file, line, column and value"
 
+# ---- past tests of a campaign of the rules teach the plan its uplift ----
+fresh
+rm -rf "$work/out"; run "$SEGMINT" run "$work/r/demo.lua" --out "$work/out" --set data="$work/data" --quiet
+is "$(awk -F, '$1 == "Welcome Back" { print $25 }' "$work/out/campaigns.csv")" "rule" "without tests of it, Welcome Back's uplift is the rule's"
+cp -r "$work/data" "$work/learn"
+# the past tests become tests of Welcome Back, each customer in the segment they have now
+awk -F, 'NR == FNR { if (FNR > 1) seg[$1] = $16; next }
+         FNR == 1 { print; next }
+         { $1 = "Welcome Back"; if ($2 in seg) $3 = seg[$2]; print }' OFS=, \
+  "$work/out/customers.csv" "$work/data/campaign_assignments.csv" > "$work/learn/campaign_assignments.csv"
+rm -rf "$work/out"; run "$SEGMINT" run "$work/r/demo.lua" --out "$work/out" --set data="$work/learn"
+is "$code" 0 "with tests of Welcome Back: exit 0"
+is "$(awk -F, '$1 == "Welcome Back" { print $25 }' "$work/out/campaigns.csv")" "learned" "its uplift is learnt from them"
+like "$(cat "$work/out/summary.md")" "Welcome Back: .*measured results for [0-9,]+ of [0-9,]+ customers" \
+  "the summary's assumptions say so"
+unlike "$err" "not campaigns of the rules" "no test is left unused"
+
 done_testing

@@ -9,6 +9,17 @@
 -- that follows; the chosen one is then refitted on all the data.
 local S = {}
 
+-- The message of a fit the data cannot support, for the log and the
+-- summary: without the library's own source position.  Limits and
+-- interruptions are not the data's fault: they stop the run.
+local function fit_failure(msg)
+  msg = tostring(msg)
+  if msg:find("memory", 1, true) or msg:find("budget", 1, true) or msg:find("interrupt", 1, true) then
+    error(msg, 0)
+  end
+  return (msg:gsub("^%[[^%]]+%]:%d+: ", ""))
+end
+
 S.UNIT_DAYS = { days = 1, weeks = 7, months = 30.4375 }
 
 function S.enabled(ctx) return ctx.cfg.btyd ~= nil end
@@ -46,10 +57,11 @@ function S.run(ctx)
       -- the data before the holdout do not identify the models (too short a
       -- history to see customers stop buying): say so, and use the default
       -- model fitted on all the data
-      selection = { failed = tostring(sel), order = bt.models }
+      local why = fit_failure(sel)
+      selection = { failed = why, order = bt.models }
       model = bt.model or bt.models[1]
       sg.info("lifetime value: the models could not be compared on a holdout (%s); %s on all the data is used",
-        tostring(sel), model)
+        why, model)
     end
   end
   local summ = sg.btyd_summary(ctx.res.clean, { customer = cols.customer, date = cols.date, amount = "amount",
@@ -59,7 +71,7 @@ function S.run(ctx)
   if ok1 then ok2, gg, skipped = pcall(sg.btyd_fit, "gamma_gamma", summ, { penalizer = bt.penalizer or 0 }) end
   if not (ok1 and ok2) then
     -- no lifetime value rather than one the data do not support
-    local why = tostring(ok1 and gg or tm)
+    local why = fit_failure(ok1 and gg or tm)
     ctx.res.btyd_failed = { model = model, reason = why, selection = selection }
     sg.info("lifetime value: not computed: %s", why)
     return
@@ -96,12 +108,8 @@ function S.holdout_check(ctx, model, unit, penalizer)
     return sg.btyd_calibration_holdout(fit, summ, { max_x = 7 })
   end)
   if not ok then
-    -- limits and interruptions stop the run; only a fit the earlier data cannot support is skipped
-    local msg = tostring(res)
-    if msg:find("memory", 1, true) or msg:find("budget", 1, true) or msg:find("interrupt", 1, true) then
-      error(res, 0)
-    end
-    sg.info("lifetime value: no holdout check on the %d days before %s: %s", days, ctx.as_of, tostring(res))
+    -- only a fit the earlier data cannot support is skipped
+    sg.info("lifetime value: no holdout check on the %d days before %s: %s", days, ctx.as_of, fit_failure(res))
     return nil
   end
   return res

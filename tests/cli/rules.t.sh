@@ -165,6 +165,19 @@ run "$SEGMINT" check "$work/r/steps.lua" --set data="$work/data"
 is "$code" 1 "a campaign on a misspelt step column: check exits 1"
 like "$out" "target\.big_spendr: no such customer field \(did you mean 'big_spender'\?\)" "the step's declared columns are known to check"
 
+# ---- a recipe replaces a step ----
+sed -e 's/{ drop = params.drop or "btyd" },/{ replace = "clusters", columns = { tier = "string" },\
+      run = function(ctx) ctx.customers = ctx.customers:derive("tier", "if(monetary >= 300, \x27gold\x27, \x27standard\x27)") end },/' \
+  "$work/r/steps.lua" > "$work/r/replace.lua"
+sed -i 's/big_spendr = true/big_spender = true/' "$work/r/replace.lua"
+rm -rf "$work/out3"; run "$SEGMINT" run "$work/r/replace.lua" --out "$work/out3" --set data="$work/data" --quiet
+is "$code" 0 "a recipe replacing the clusters step: exit 0"
+[[ ! -e "$work/out3/clusters.csv" && ! -e "$work/out3/kmeans_model.json" ]]; ok $? "the k-means step did not run: no clusters.csv, no model"
+is "$(python3 -c 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print(sum(r["tier"] == "gold" for r in rows) == sum(float(r["monetary"]) >= 300 for r in rows) > 0, "cluster" in rows[0])' "$work/out3/customers.csv")" \
+  "True False" "its replacement ran in its place: tier in customers.csv, gold exactly for spend >= 300, no cluster column"
+
 # ---- a bad value in the data is a data error at its place, before any output ----
 cp -r "$work/data" "$work/bad"
 awk -F, 'BEGIN { OFS = "," } NR == 7 { $2 = "2024-02-30 10:00:00" } { print }' "$work/data/transactions.csv" > "$work/bad/transactions.csv"

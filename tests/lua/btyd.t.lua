@@ -20,6 +20,20 @@ t.is(#summ, 20000, "one summary row per customer")
 t.same(summ:columns(), { "customer", "x", "t_x", "T", "mean_spend", "x_holdout", "spend_holdout", "holdout_length" },
   "summary columns")
 
+-- months and weeks are elapsed days / 30.4375 and / 7
+for _, u in ipairs { { "weeks", 7 }, { "months", 30.4375 } } do
+  local su = sg.btyd_summary(clean, { customer = "customer_id", date = "date", amount = "amount",
+    calibration_end = period_end, unit = u[1] })
+  local worst = 0
+  for i = 1, #summ, 97 do
+    for _, c in ipairs { "t_x", "T" } do
+      worst = math.max(worst, math.abs(su:get(i, c) * u[2] - summ:get(i, c)))
+    end
+    if su:get(i, "x") ~= summ:get(i, "x") then worst = math.huge end
+  end
+  t.ok(worst < 1e-9, string.format("unit = %s: t_x and T are days / %s, x unchanged (worst %g)", u[1], u[2], worst))
+end
+
 local bg, rows = sg.btyd_fit("bgnbd", summ)
 local p = bg:params()
 -- Tolerances: with 20,000 customers the maximum-likelihood estimates have

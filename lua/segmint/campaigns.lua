@@ -196,7 +196,7 @@ local function compile(tbl)
     return out, { "a campaign file must be a non-empty list of campaigns" }, warnings, { defaults = {} }
   end
   local file = compile_file(tbl, errors)
-  local seen = {}
+  local seen, seen_id = {}, {}
   for i, c in ipairs(tbl) do
     local name = type(c) == "table" and c.name or nil
     local where = rules.where(tbl, i, type(name) == "string" and name or nil)
@@ -205,8 +205,13 @@ local function compile(tbl)
     elseif type(name) ~= "string" or name == "" then
       errors[#errors + 1] = string.format("%scampaign %d has no name", where, i)
     else
-      if seen[name] then errors[#errors + 1] = string.format("%scampaign '%s' appears twice", where, name) end
-      seen[name] = true
+      -- (a repeated id is reported where the ids are read; its name repeats with it)
+      if seen[name] and not (c.id ~= nil and seen_id[c.id]) then
+        errors[#errors + 1] = string.format("%scampaign '%s' appears twice (campaigns %d and %d)",
+          rules.where(tbl, i), name, seen[name], i)
+      end
+      seen[name] = seen[name] or i
+      if c.id ~= nil then seen_id[c.id] = true end
       for k in pairs(c) do
         if not KEYS[k] then
           local hint = type(k) == "string" and rules.suggest(k, known_list(KEYS)) or nil

@@ -56,13 +56,14 @@ function M.where(rules, rule_index, rule_name, field)
     start_pos = text:find(pat, body)
   end
   if not start_pos then
-    -- the n-th table constructor at nesting depth 2
+    -- the n-th table constructor at nesting depth 2 (a keyed one, such as
+    -- `defaults = { ... }`, is not a rule of the list)
     local depth, count = 0, 0
     for i = body, #text do
       local ch = text:sub(i, i)
       if ch == "{" then
         depth = depth + 1
-        if depth == 2 then
+        if depth == 2 and not text:sub(math.max(1, i - 80), i - 1):find("[%w_%]]%s*=%s*$") then
           count = count + 1
           if count == rule_index then start_pos = i; break end
         end

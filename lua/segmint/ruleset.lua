@@ -248,14 +248,17 @@ function M.segment_names(list, seg_names, where, what, problems)
     return out
   end
   local known = sorted_keys(seg_names)
-  for i, s in ipairs(list) do
+  for _, s in ipairs(list) do
     local name = seg_names[s]
     if not name then
       add(problems.errors, "%s%s: no segment '%s'%s", where, what, tostring(s), hint_text(s, known))
     else
-      out[i] = name
+      out[#out + 1] = name   -- (an unknown id, reported, leaves no hole)
     end
   end
+  -- every id unknown (each reported): no list, rather than an empty one
+  -- reported again as not a list
+  if #out == 0 and #list > 0 then return nil end
   return out
 end
 
@@ -323,8 +326,11 @@ function M.merge_campaigns(tbl, labels, seg_names, periods, fmt, problems)
         if type(id) ~= "string" or id == "" then
           add(problems.errors, "%scampaign %d has no id (such as id = \"welcome_back\")", where, i)
         else
-          if seen[id] then add(problems.errors, "%scampaign id '%s' appears twice", where, id) end
-          seen[id] = true
+          if seen[id] then
+            add(problems.errors, "%scampaign id '%s' appears twice (campaigns %d and %d)", rules.where(tbl, i), id,
+              seen[id], i)
+          end
+          seen[id] = seen[id] or i
           local l = label_of(labels, id, "campaign", where, problems, lfile)
           check_label_fields(labels, id, CAMPAIGN_WORDING, "campaign", problems)
           m.name = l.name
@@ -455,7 +461,7 @@ function M.alerts(tbl, seg_names, problems)
         out[k] = v
       end
     elseif ALERT_LISTS[k] then
-      out[k] = M.segment_names(v, seg_names, where, "alerts." .. k, problems)
+      out[k] = M.segment_names(v, seg_names, where, "alerts." .. k, problems) or {}
     elseif MOVED_TO_PERIODS[k] then
       add(problems.errors, "%salerts: '%s' is now set once for the whole analysis: '%s' in rules/periods.lua",
         where, k, MOVED_TO_PERIODS[k])

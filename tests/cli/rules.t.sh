@@ -70,6 +70,20 @@ sed -i 's/  inactive_days = 90, /  inactive_dyas = 90,/' "$work/r/rules/periods.
 typo_case "a misspelt period" "rules/periods\.lua:[0-9]+: periods: unknown period 'inactive_dyas' \(did you mean 'inactive_days'\?\)"
 
 fresh
+sed -i 's/  { id = "upselling", priority = 5,/  { id = "win_back", priority = 5,/' "$work/r/rules/campaigns.lua"
+line=$(grep -n 'id = "win_back", priority = 5' "$work/r/rules/campaigns.lua" | cut -d: -f1)
+typo_case "a repeated campaign id" "rules/campaigns\.lua:$line: campaign id 'win_back' appears twice \(campaigns 4 and 5\)"
+is "$(echo "$err" | grep -c "appears twice")" 1 "a repeated campaign id: reported once, at the repeat"
+
+fresh
+sed -i 's/{ "champions",          r = "4-5"/{ "champs",          r = "4-5"/' "$work/r/rules/segments.lua"
+check
+is "$code" 1 "a renamed segment: check exits 1"
+like "$out" "rules/campaigns\.lua:[0-9]+: campaign 'win_back', exclude\.segments: no segment 'champions' \(did you mean 'champs'\?\)" \
+  "a renamed segment: each use of the old id is named, with the new one"
+unlike "$out" "expected a list of names" "a renamed segment: no error about a list the old id emptied"
+
+fresh
 sed -i 's/  champions = { "Champions",/  champion = { "Champions",/' "$work/r/fr/segments.lua"
 check --set lang=fr
 is "$code" 1 "a French label for an unknown id: check --set lang=fr exits 1"

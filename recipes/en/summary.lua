@@ -23,7 +23,7 @@ return {
   all_channels = "all channels",
   kpi_now = "now",
   reasons = {
-    ["cancellations (netted)"] = "cancelled purchases (netted against their cancellations)",
+    ["cancellations (netted)"] = "cancellation lines and the purchases they cancel (netted)",
   },
   alerts = {
     churn = "**Monthly churn**: {{rate}} of the {{active}} customers active on {{from}} lapsed by {{to}} ({{churned}} customers passed {{days}} days without buying); threshold {{threshold}}.",

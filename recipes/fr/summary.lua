@@ -9,7 +9,7 @@ return {
   reasons = {
     ["missing customer"] = "client manquant",
     ["cancellations"] = "annulations",
-    ["cancellations (netted)"] = "achats annulés (compensés par leurs annulations)",
+    ["cancellations (netted)"] = "lignes d'annulation et achats qu'elles annulent (compensés)",
     ["returns and quantity <= 0"] = "retours et quantités <= 0",
     ["price <= 0"] = "prix <= 0",
     ["non-product codes"] = "codes hors produits",

@@ -166,7 +166,7 @@ PY
   is "$seg1" "Lost" "16446 is Lost, not a top customer"
   is "$has12346:$targeted12346" "False:False" "12346, who cancelled everything, is not a customer and not targeted"
   is "$floatid" "False" "customer ids are whole numbers, not 16446.0"
-  like "$(cat "$work/ret/summary.md")" "\| cancelled purchases \(netted against their cancellations\) \| 11,704 \| £464,239\.77 \|" "the data-preparation table says how much revenue netting removed"
+  like "$(cat "$work/ret/summary.md")" "\| cancellation lines and the purchases they cancel \(netted\) \| 11,704 \| £464,239\.77 \|" "the data-preparation table says how much revenue netting removed"
   like "$(cat "$work/ret/summary.md")" "\| Revenue \| £8,316,045\.58 \|" "revenue after netting"
 else
   echo "ok $((tap_n += 1)) # skip the Online Retail file is absent (SG_SHARED_DATA): cancellation pins untested"

@@ -168,6 +168,23 @@ PY
   is "$floatid" "False" "customer ids are whole numbers, not 16446.0"
   like "$(cat "$work/ret/summary.md")" "\| cancellation lines and the purchases they cancel \(netted\) \| 11,704 \| £464,239\.77 \|" "the data-preparation table says how much revenue netting removed"
   like "$(cat "$work/ret/summary.md")" "\| Revenue \| £8,316,045\.58 \|" "revenue after netting"
+  # clusters on Online Retail: unique names that agree with the clusters' own ratios
+  read -r nclusters unique contradictions < <(python3 - "$work/ret/clusters.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+names = [r["cluster_name"] for r in rows]
+bad = 0
+for r in rows:
+    n = r["cluster_name"].lower()
+    mon, rec, fr = float(r["monetary_ratio"]), float(r["recency_days_ratio"]), float(r["frequency_ratio"])
+    bad += ("high-spending" in n and mon <= 1) + ("low-spending" in n and mon >= 1)
+    bad += (n.startswith("recent") and rec >= 1) + ("occasional" in n and fr >= 1) + ("frequent" in n and fr <= 1)
+print(len(rows), len(set(names)) == len(names) and not any(x[-1].isdigit() for x in names), bad)
+PY
+)
+  [[ ${nclusters:-0} -ge 2 ]]; ok $? "Online Retail: $nclusters clusters"
+  is "$unique" "True" "Online Retail: cluster names unique, without numeric suffixes"
+  is "$contradictions" "0" "Online Retail: no cluster name contradicts its recency, frequency or spend against the mean"
 else
   echo "ok $((tap_n += 1)) # skip the Online Retail file is absent (SG_SHARED_DATA): cancellation pins untested"
 fi

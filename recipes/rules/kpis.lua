@@ -14,9 +14,9 @@ return {
   { id = "retention", measure = "retention_rate", period = "quarter", target = 0.85 },
   { id = "churn", measure = "churn_rate", period = "month" },   -- its alert threshold: monthly_churn in alerts.lua
   { id = "reactivation", measure = "reactivation_rate", period = "quarter" },
-  { id = "repeat_rate", measure = "repeat_purchase_rate", period = "quarter" },
+  { id = "repeat_rate", measure = "repeat_purchase_rate", period = "quarter", target = 0.5 },
   { id = "basket", measure = "average_basket", period = "quarter" },
-  { id = "frequency", measure = "purchase_frequency", period = "year" },
+  { id = "frequency", measure = "purchase_frequency", period = "year", target = 6 },
   { id = "revenue_per_customer", measure = "revenue_per_customer", period = "quarter" },
   { id = "clv", measure = "average_clv" },
 }

@@ -44,7 +44,7 @@ function S.run(ctx)
     tx, rep = sg.read_csv(src, cfg.read)
     if not tx then error(rep, 0) end
   end
-  for _, w in ipairs(rep.warnings or {}) do sg.info("%s: %s", src, w) end
+  for _, w in ipairs(rep.warnings or {}) do sg.info("%s: %s", S.describe(sg, src), w) end
   local suspect = {}
   for _, sp in ipairs(rep.suspects or {}) do suspect[sp.column] = true end
   local types = tx:types()

@@ -13,6 +13,17 @@
 
 #define APP_ID 0x53474d54   /* 'SGMT' */
 
+/* The key figures of each run (schema 2). */
+#define FIGURES_SQL \
+    "CREATE TABLE run_figures (" \
+    " run_id INTEGER NOT NULL REFERENCES runs(id)," \
+    " name TEXT NOT NULL," \
+    " value DOUBLE," \
+    " PRIMARY KEY (run_id, name)) WITHOUT ROWID;"
+
+/* From schema 1 to 2: the segments' names and the key figures. */
+static const char *upgrade_1_sql = "ALTER TABLE run_segments ADD COLUMN name TEXT;" FIGURES_SQL;
+
 static const char *schema_sql =
     "CREATE TABLE runs ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -48,7 +59,9 @@ static const char *schema_sql =
     " position INTEGER NOT NULL,"
     " segment TEXT NOT NULL,"
     " customers INTEGER NOT NULL,"
+    " name TEXT,"
     " PRIMARY KEY (run_id, segment)) WITHOUT ROWID;"
+    FIGURES_SQL
     "CREATE TABLE run_customers ("
     " run_id INTEGER NOT NULL REFERENCES runs(id),"
     " customer TEXT NOT NULL,"
@@ -140,7 +153,16 @@ static int check_schema(sg_history *h, int writable, sg_error *err)
     } else if (version < 1) {
         sg_error_set(err, SG_EDATA, "history %s: unknown history schema %lld", h->path, (long long)version);
         goto fail;
+    } else if (version < SG_HISTORY_SCHEMA && writable) {
+        /* an older file is upgraded in the same transaction; read-only, it
+         * is read as it is */
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SG_HISTORY_SCHEMA);
+        if (exec(h, upgrade_1_sql, err, "cannot upgrade the schema") || exec(h, sql, err, "cannot upgrade the schema"))
+            goto fail;
+        version = SG_HISTORY_SCHEMA;
     }
+    h->version = version ? version : SG_HISTORY_SCHEMA;
     if (writable && exec(h, "COMMIT", err, "cannot create the schema"))
         goto fail;
     return 0;
@@ -321,6 +343,9 @@ int sg_history_append(sg_history *h, const sg_history_run *r, int64_t *id_out, s
     for (size_t k = 0; k < r->nsegments; k++)
         if (!r->segments[k].name)
             return sg_error_set(err, SG_EINVAL, "history: segment %zu has no name", k + 1);
+    for (size_t k = 0; k < r->nfigures; k++)
+        if (!r->figures[k].name)
+            return sg_error_set(err, SG_EINVAL, "history: key figure %zu has no name", k + 1);
     for (size_t k = 0; k < r->ninputs; k++)
         if (!r->inputs[k].path)
             return sg_error_set(err, SG_EINVAL, "history: input %zu has no path", k + 1);
@@ -391,7 +416,8 @@ int sg_history_append(sg_history *h, const sg_history_run *r, int64_t *id_out, s
         st = NULL;
     }
     if (r->nsegments) {
-        if (prepare(h, "INSERT INTO run_segments (run_id, position, segment, customers) VALUES (?1, ?2, ?3, ?4)",
+        if (prepare(h, "INSERT INTO run_segments (run_id, position, segment, customers, name) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
                     &st, err))
             goto fail;
         for (size_t k = 0; k < r->nsegments; k++) {
@@ -399,11 +425,30 @@ int sg_history_append(sg_history *h, const sg_history_run *r, int64_t *id_out, s
             sqlite3_bind_int64(st, 2, (sqlite3_int64)k + 1);
             bind_text(st, 3, r->segments[k].name);
             sqlite3_bind_int64(st, 4, r->segments[k].count);
+            bind_text(st, 5, r->segments[k].label);
             int rc = step_insert(h, st, err, "cannot store the segment sizes");
             if (rc) {
                 if (rc == SQLITE_CONSTRAINT)
                     sg_error_set(err, SG_EINVAL, "history %s: segment '%s' appears twice", h->path,
                                  r->segments[k].name);
+                goto fail;
+            }
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
+    if (r->nfigures) {
+        if (prepare(h, "INSERT INTO run_figures (run_id, name, value) VALUES (?1, ?2, ?3)", &st, err))
+            goto fail;
+        for (size_t k = 0; k < r->nfigures; k++) {
+            sqlite3_bind_int64(st, 1, id);
+            bind_text(st, 2, r->figures[k].name);
+            bind_double(st, 3, r->figures[k].value);
+            int rc = step_insert(h, st, err, "cannot store the key figures");
+            if (rc) {
+                if (rc == SQLITE_CONSTRAINT)
+                    sg_error_set(err, SG_EINVAL, "history %s: key figure '%s' appears twice", h->path,
+                                 r->figures[k].name);
                 goto fail;
             }
         }

@@ -2,7 +2,7 @@
  * each finished run appends to in one transaction, and that later runs and
  * `segmint history` read back for trends and segment migrations.
  *
- * Schema (version 1, PRAGMA user_version; application_id 'SGMT'):
+ * Schema (version 2, PRAGMA user_version; application_id 'SGMT'):
  *   runs          (id INTEGER PRIMARY KEY AUTOINCREMENT, run_time DATETIME,
  *                  as_of DATETIME, label TEXT, segmint TEXT, parameters TEXT
  *                  (JSON), customers INTEGER)
@@ -10,14 +10,18 @@
  *   run_kpis      (run_id, position, name, measure, value DOUBLE, previous
  *                  DOUBLE, target DOUBLE, unit, direction, period_start,
  *                  period_end DATETIME, status TEXT)
- *   run_segments  (run_id, position, segment TEXT, customers INTEGER)
+ *   run_segments  (run_id, position, segment TEXT, customers INTEGER, name
+ *                  TEXT: the name the run showed, NULL when not given)
+ *   run_figures   (run_id, name TEXT, value DOUBLE): the run's key figures
  *   run_customers (run_id, customer TEXT, segment TEXT, cluster TEXT, clv
  *                  DOUBLE, churn_probability DOUBLE, campaign TEXT),
  *                  primary key (run_id, customer)
  * Writers take the database's write lock at the start of the transaction
  * (BEGIN IMMEDIATE) and wait up to the busy timeout for another writer, so
  * two runs appending at once are serialised, and a failed append is rolled
- * back entirely.  Connection strings among the inputs are masked. */
+ * back entirely.  Connection strings among the inputs are masked.
+ * A version 1 file (without run_segments.name and run_figures) is read as
+ * it is, and upgraded to version 2 when opened for writing. */
 #ifndef SG_HISTORY_H
 #define SG_HISTORY_H
 
@@ -26,7 +30,7 @@
 
 #include "table.h"
 
-#define SG_HISTORY_SCHEMA 1
+#define SG_HISTORY_SCHEMA 2
 #define SG_HISTORY_BUSY_MS 60000
 
 typedef struct sg_history sg_history;
@@ -47,7 +51,13 @@ typedef struct sg_history_kpi {
 typedef struct sg_history_count {
     const char *name;
     int64_t count;
+    const char *label;      /* the name shown for it, may be NULL */
 } sg_history_count;
+
+typedef struct sg_history_figure {
+    const char *name;
+    double value;           /* NaN: none */
+} sg_history_figure;
 
 typedef struct sg_history_run {
     int64_t time;                       /* seconds since 1970 (UTC) */
@@ -61,6 +71,8 @@ typedef struct sg_history_run {
     size_t nkpis;
     const sg_history_count *segments;
     size_t nsegments;
+    const sg_history_figure *figures;
+    size_t nfigures;
     /* per customer: columns of `customers` (NULL names: not stored) */
     const sg_table *customers;
     const char *customer, *segment, *cluster, *clv, *churn_probability, *campaign;
@@ -86,8 +98,11 @@ sg_table *sg_history_inputs(sg_history *h, int64_t run, sg_error *err);
  * direction, period_start, period_end, status: every run's KPIs in run and
  * position order, or one KPI's (name != NULL) */
 sg_table *sg_history_kpis(sg_history *h, const char *name, sg_error *err);
-/* segment, customers of one run, in the order stored */
+/* segment, customers, name of one run, in the order stored (name: the
+ * name the run showed; missing in version 1 files or when not given) */
 sg_table *sg_history_segments(sg_history *h, int64_t run, sg_error *err);
+/* name, value: the key figures of one run, by name (empty in version 1 files) */
+sg_table *sg_history_figures(sg_history *h, int64_t run, sg_error *err);
 /* customer, segment, cluster, clv, churn_probability, campaign of one run */
 sg_table *sg_history_customers(sg_history *h, int64_t run, sg_error *err);
 /* from_segment, to_segment, customers, change ("stayed", "moved", "new",

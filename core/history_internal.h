@@ -9,6 +9,7 @@
 struct sg_history {
     sqlite3 *db;
     char *path;
+    int64_t version;     /* the file's schema version */
 };
 
 /* err from the connection's last error ("history PATH: what: message");

@@ -72,8 +72,21 @@ sg_table *sg_history_kpis(sg_history *h, const char *name, sg_error *err)
 
 sg_table *sg_history_segments(sg_history *h, int64_t run, sg_error *err)
 {
-    return query(h, "SELECT segment, customers FROM run_segments WHERE run_id = ?1 ORDER BY position", &run, 1,
-                 NULL, NULL, 0, err);
+    static const sg_sql_type types[] = { { "segment", SG_STRING }, { "customers", SG_INT64 }, { "name", SG_STRING } };
+    return query(h,
+                 h->version >= 2
+                     ? "SELECT segment, customers, name FROM run_segments WHERE run_id = ?1 ORDER BY position"
+                     : "SELECT segment, customers, NULL AS name FROM run_segments WHERE run_id = ?1 ORDER BY position",
+                 &run, 1, NULL, types, 3, err);
+}
+
+sg_table *sg_history_figures(sg_history *h, int64_t run, sg_error *err)
+{
+    static const sg_sql_type types[] = { { "name", SG_STRING }, { "value", SG_DOUBLE } };
+    return query(h,
+                 h->version >= 2 ? "SELECT name, value FROM run_figures WHERE run_id = ?1 ORDER BY name"
+                                 : "SELECT NULL AS name, NULL AS value WHERE ?1 IS NULL",
+                 &run, 1, NULL, types, 2, err);
 }
 
 sg_table *sg_history_customers(sg_history *h, int64_t run, sg_error *err)

@@ -3,7 +3,7 @@
  *   segmint._history_open(path, writable) -> history | nil, message
  *   h:_append(run)          -> run id (one transaction; raises on failure)
  *   h:runs()                -> dataset
- *   h:inputs(id), h:segments(id), h:customers(id) -> dataset
+ *   h:inputs(id), h:segments(id), h:figures(id), h:customers(id) -> dataset
  *   h:kpis([name])          -> dataset
  *   h:migration(from, to)   -> dataset from_segment, to_segment, customers, change
  *   h:previous([id])        -> the run before id (or the latest run), or nil
@@ -197,6 +197,7 @@ static int l_append(lua_State *L)
     for (size_t k = 0; k < r.nsegments; k++) {
         item(L, 7, k, "segments");
         sc[k].name = opt_str(L, -1, "segment", "segment");
+        sc[k].label = opt_str(L, -1, "name", "segment");
         double c = opt_num(L, -1, "customers", "segment");
         if (isnan(c) || c < 0 || c != floor(c))
             luaL_error(L, "history append: segments[%d] needs a whole number of 'customers'", (int)k + 1);
@@ -204,6 +205,16 @@ static int l_append(lua_State *L)
         lua_pop(L, 1);
     }
     r.segments = sc;
+
+    r.nfigures = list_field(L, 2, "figures");                    /* 9 */
+    sg_history_figure *fg = lua_newuserdatauv(L, (r.nfigures ? r.nfigures : 1) * sizeof *fg, 0);   /* 10 */
+    for (size_t k = 0; k < r.nfigures; k++) {
+        item(L, 9, k, "figures");
+        fg[k].name = opt_str(L, -1, "name", "figure");
+        fg[k].value = opt_num(L, -1, "value", "figure");
+        lua_pop(L, 1);
+    }
+    r.figures = fg;
 
     if (sgl_rawfield(L, 2, "customers") != LUA_TNIL) {
         r.customers = sgl_pin_dataset(L, -1);
@@ -268,6 +279,14 @@ static int l_segments(lua_State *L)
     return push_result(L, sg_history_segments(h, (int64_t)luaL_checkinteger(L, 2), &err), &err);
 }
 
+static int l_figures(lua_State *L)
+{
+    sg_history *h = check_history(L, 1);
+    sg_error err;
+    sg_error_clear(&err);
+    return push_result(L, sg_history_figures(h, (int64_t)luaL_checkinteger(L, 2), &err), &err);
+}
+
 static int l_customers(lua_State *L)
 {
     sg_history *h = check_history(L, 1);
@@ -328,7 +347,7 @@ static int l_path(lua_State *L)
 
 static const luaL_Reg history_methods[] = {
     { "_append", l_append }, { "runs", l_runs }, { "inputs", l_inputs }, { "kpis", l_kpis },
-    { "segments", l_segments }, { "customers", l_customers }, { "migration", l_migration },
+    { "segments", l_segments }, { "figures", l_figures }, { "customers", l_customers }, { "migration", l_migration },
     { "previous", l_previous }, { "has_run", l_has_run }, { "path", l_path }, { "close", history_gc },
     { NULL, NULL }
 };

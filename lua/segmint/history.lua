@@ -60,7 +60,11 @@ local function install(sg, methods)
   -- result of segmint.kpis or a list of KPI rows), segments ({ {segment =,
   -- customers =}, ... }; default: counted from customers), customers (a
   -- dataset) and columns (which of its columns are customer, segment,
-  -- cluster, clv, churn_probability, campaign; found by name otherwise).
+  -- cluster, clv, churn_probability, campaign; found by name otherwise),
+  -- segment_names ({ [segment] = name shown }: stored with the sizes, so a
+  -- run that stores segment ids can be read back with its names) and
+  -- figures ({ name = value } or a list of { name =, value = }: the run's
+  -- key figures).
   function methods.append(h, run)
     if type(run) ~= "table" then error("history append: expected a table describing the run", 2) end
     local r = {}
@@ -104,8 +108,22 @@ local function install(sg, methods)
     end
     if r.segments and r.segments.rows then   -- a dataset with segment and customers columns
       local segs = {}
-      for i, row in r.segments:rows() do segs[i] = { segment = row.segment, customers = row.customers } end
+      for i, row in r.segments:rows() do segs[i] = { segment = row.segment, customers = row.customers, name = row.name } end
       r.segments = segs
+    end
+    if type(r.segment_names) == "table" and r.segments then
+      local segs = {}
+      for i, sgm in ipairs(r.segments) do
+        segs[i] = { segment = sgm.segment, customers = sgm.customers, name = sgm.name or r.segment_names[sgm.segment] }
+      end
+      r.segments = segs
+    end
+    r.segment_names = nil
+    if type(r.figures) == "table" and r.figures[1] == nil then   -- name -> value
+      local list = {}
+      for k, v in pairs(r.figures) do list[#list + 1] = { name = k, value = v } end
+      table.sort(list, function(a, b) return tostring(a.name) < tostring(b.name) end)
+      r.figures = list
     end
     return h:_append(r)
   end
@@ -186,25 +204,38 @@ local function install(sg, methods)
 
   -- h:segment_changes(id) -> { { segment, customers, previous, change }, ... }
   -- for run id against the run before it (previous = nil without one).
+  -- name: the name the run showed (the run before's for a segment gone
+  -- since; the segment itself when none was stored).
   function methods.segment_changes(h, id)
     local prev = h:previous(id)
-    local before = {}
+    local before, before_name = {}, {}
     if prev then
-      for _, r in h:segments(prev):rows() do before[r.segment] = r.customers end
+      for _, r in h:segments(prev):rows() do before[r.segment] = r.customers; before_name[r.segment] = r.name end
     end
     local out = {}
     for i, r in h:segments(id):rows() do
       local p = prev and (before[r.segment] or 0) or nil
-      out[i] = { segment = r.segment, customers = r.customers, previous = p, change = p and r.customers - p }
+      out[i] = { segment = r.segment, name = r.name or before_name[r.segment] or r.segment, customers = r.customers,
+        previous = p, change = p and r.customers - p }
       before[r.segment] = nil
     end
     local gone = {}
     for s in pairs(before) do gone[#gone + 1] = s end
     table.sort(gone)
     for _, s in ipairs(gone) do
-      out[#out + 1] = { segment = s, customers = 0, previous = before[s], change = -before[s] }
+      out[#out + 1] = { segment = s, name = before_name[s] or s, customers = 0, previous = before[s], change = -before[s] }
     end
     return out, prev
+  end
+
+  -- h:segment_names(id) -> { [segment] = name } as run id showed them
+  -- (empty for runs stored without names)
+  function methods.segment_names(h, id)
+    local names = {}
+    for _, r in h:segments(id):rows() do
+      if r.name ~= nil then names[r.segment] = r.name end
+    end
+    return names
   end
 end
 
@@ -358,7 +389,7 @@ function M.command(sg, opts)
         or string.format("Segments: run %d", latest))
     local rows3 = { { "segment", "customers", "before", "change" } }
     for _, c in ipairs(changes) do
-      rows3[#rows3 + 1] = { c.segment, report.number(c.customers, 0, loc),
+      rows3[#rows3 + 1] = { c.name, report.number(c.customers, 0, loc),
         c.previous and report.number(c.previous, 0, loc) or "-",
         c.change and ((c.change > 0 and "+" or "") .. report.number(c.change, 0, loc)) or "" }
     end
@@ -366,12 +397,15 @@ function M.command(sg, opts)
   end
   if prev then
     local moves = h:moves(prev, latest, 5)
+    -- by the names each run showed (the segment ids of older histories otherwise)
+    local was, now = h:segment_names(prev), h:segment_names(latest)
     add("")
     add(string.format("Main moves since run %d", prev))
     if #moves == 0 then add("  no customer changed segment") end
     for _, m in ipairs(moves) do
-      add(string.format("  %s %s became %s (%s of %s)", report.number(m.customers, 0, loc), m.from, m.to,
-        report.percent(m.share, loc), m.from))
+      local from, to = was[m.from] or now[m.from] or m.from, now[m.to] or was[m.to] or m.to
+      add(string.format("  %s %s became %s (%s of %s)", report.number(m.customers, 0, loc), from, to,
+        report.percent(m.share, loc), from))
     end
     add(string.format("  %s new customer%s, %s departed", report.number(moves.new, 0, loc),
       moves.new == 1 and "" or "s", report.number(moves.departed, 0, loc)))

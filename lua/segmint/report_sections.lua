@@ -47,24 +47,18 @@ M.previous_value = previous_value
 M.data = {}
 local D = M.data
 
--- Key figures: customers, revenue, orders, average basket, customers at
--- risk, expected campaign return.  entry.targets = { name = value } sets
--- targets; ctx.history.previous (the last run's figures) gives the change.
-function D.kpis(ctx, entry, api)
+-- The key figures of a run (ctx as the sections get it): a list of
+-- { key, value, format, extra } in the cards' order.  The run history
+-- stores the same values (step "record"), so the next run shows the change.
+local function key_figures(ctx)
   local c = ctx.customers
   if not c then return nil end
   local n = #c
   local revenue = c:sum("monetary") or 0
   local orders = c:sum("frequency") or 0
-  local labels = entry.labels or {}
-  local targets, prev = entry.targets or {}, ctx.history and ctx.history.previous
-  local items = {}
+  local list = {}
   local function add(key, value, format, extra)
-    if value == nil then return end
-    local it = { label = labels[key] or key:gsub("_", " "), value = value, format = format,
-      target = targets[key], previous = previous_value(prev, key) }
-    for k, v in pairs(extra or {}) do it[k] = v end
-    items[#items + 1] = it
+    if value ~= nil then list[#list + 1] = { key = key, value = value, format = format, extra = extra } end
   end
   local basket = orders > 0 and revenue / orders or nil
   add("customers", n, "integer")
@@ -88,9 +82,35 @@ function D.kpis(ctx, entry, api)
       if cost > 0 then add("campaign_roi", (p:sum("expected_revenue") or 0) / cost - 1, "percent", { decimals = 0 }) end
     end
   end
+  return list, { customers = n, revenue = revenue, orders = orders, basket = basket }
+end
+
+-- The key figures as { key = value } (what the run history stores).
+function M.key_figures(ctx)
+  local out = {}
+  for _, f in ipairs(key_figures(ctx) or {}) do out[f.key] = f.value end
+  return out
+end
+
+-- Key figures: customers, revenue, orders, average basket, customers at
+-- risk, expected campaign return.  entry.targets = { name = value } sets
+-- targets; ctx.history.previous (the last run's figures, from the run
+-- history) gives the change.
+function D.kpis(ctx, entry, api)
+  local list, t = key_figures(ctx)
+  if not list then return nil end
+  local labels = entry.labels or {}
+  local targets, prev = entry.targets or {}, ctx.history and ctx.history.previous
+  local items = {}
+  for _, f in ipairs(list) do
+    local it = { label = labels[f.key] or f.key:gsub("_", " "), value = f.value, format = f.format,
+      target = targets[f.key], previous = previous_value(prev, f.key) }
+    for k, v in pairs(f.extra or {}) do it[k] = v end
+    items[#items + 1] = it
+  end
   return { type = "kpis", title = "Key figures", items = items,
-    values = { customers = api.number(n, 0), revenue = api.money(revenue, 0), orders = api.number(orders, 0),
-      avg_basket = api.money(basket or 0) } }
+    values = { customers = api.number(t.customers, 0), revenue = api.money(t.revenue, 0),
+      orders = api.number(t.orders, 0), avg_basket = api.money(t.basket or 0) } }
 end
 
 -- How the units of segmint.kpis show.

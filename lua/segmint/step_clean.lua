@@ -1,12 +1,33 @@
 -- Step "clean": the retail cleaning policies of the recipe's `clean`
--- table (segmint.clean), with the column mapping; adds `amount`.
+-- table (segmint.clean), with the column mapping; adds `amount`.  Only
+-- the columns cleaning works on are passed on; the others of the mapping
+-- (satisfaction...) are read by later steps, and cleaning keeps every
+-- column of the data.
 local S = {}
+
+-- The roles of the column mapping that segmint.clean takes.
+local CLEAN_ROLES = { customer = true, invoice = true, quantity = true, price = true, date = true, item = true }
 
 function S.run(ctx)
   local sg, cfg, cols = ctx.sg, ctx.cfg, ctx.cols
+  -- a mapped satisfaction column must exist and hold scores
+  local sat = cols.satisfaction
+  if sat ~= nil then
+    local tx = ctx.res.transactions
+    if type(sat) ~= "string" then error("analysis: columns.satisfaction must be a column name", 0) end
+    if not tx:has(sat) then
+      error(string.format("analysis: columns.satisfaction names column '%s', which the data does not have "
+        .. "(columns: %s)", sat, table.concat(tx:columns(), ", ")), 0)
+    end
+    local ty = tx:types()[sat]
+    if ty ~= "int64" and ty ~= "double" then
+      error(string.format("analysis: columns.satisfaction: column '%s' holds %s, not scores (numbers such as 1 to 5)",
+        sat, ty), 0)
+    end
+  end
   local copts = {}
   for k, v in pairs(cfg.clean or {}) do copts[k] = v end
-  for k, v in pairs(cols) do if copts[k] == nil then copts[k] = v end end
+  for k, v in pairs(cols) do if CLEAN_ROLES[k] and copts[k] == nil then copts[k] = v end end
   copts.amount = "amount"
   local clean, report = sg.clean(ctx.res.transactions, copts)
   ctx.res.clean, ctx.res.cleaning = clean, report

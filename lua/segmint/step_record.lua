@@ -16,11 +16,19 @@ function S.run(ctx)
   for _, p in ipairs(ctx.input_files or {}) do inputs[#inputs + 1] = { path = p, sha256 = sg.sha256_file(p) } end
   for _, q in ipairs(ctx.input_sources or {}) do inputs[#inputs + 1] = { path = q } end
   local cu = ctx.customers
+  -- segment sizes by id, with the name this run showed for each
+  local segs = {}
+  for i, r in cu:group_by("segment_id", { { "customers", "count" } }):sort({ "-customers", "segment_id" }):rows() do
+    local id = r.segment_id == nil and "(none)" or tostring(r.segment_id)
+    segs[i] = { segment = id, customers = r.customers, name = ctx.rules.segment_names[id] }
+  end
+  local sections = require "segmint.report_sections"
   res.history = res.history or {}
   res.history.run_id = h:append {
     time = ctx.run_time, as_of = res.rfm_info.as_of, label = ctx.cfg.label, inputs = inputs,
     parameters = { periods = ctx.periods, language = ctx.language, currency = ctx.currency_code },
-    kpis = res.kpis, customers = cu,
+    kpis = res.kpis, customers = cu, segments = segs,
+    figures = sections.key_figures(sections.context(ctx)),
     columns = { customer = "customer", segment = "segment_id",
       cluster = cu:has("cluster_name") and "cluster_name" or false,
       clv = res.btyd and res.btyd.clv_column or (cu:has("predicted_clv") and "predicted_clv" or false),

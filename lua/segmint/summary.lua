@@ -32,7 +32,7 @@ M.SCHEMA = {
     moves = { from = true, to = true, customers = true, share = true },
     new = true, departed = true,
     matrix = { header = true, separator = true, rows = { segment = true, cells = true } },
-    kpis = { name = true, value = true, previous = true, change = true } },
+    kpis = { list = { name = true, value = true, previous = true, change = true } } },
   campaigns = { name = true, channel = true, offer = true, eligible = true, targeted = true, control = true,
     budget = true, cost = true, discount_cost = true, incremental_revenue = true, incremental_profit = true,
     roi = true, assumptions = true },
@@ -216,11 +216,29 @@ local function history_part(ctx, c)
       rows[#rows + 1] = { segment = names[from] or from, cells = table.concat(cells, " | ") }
     end
   end
+  -- the KPIs now, at the last run (from the run history) and the change
+  local kpis = {}
+  local function value(x, unit)
+    if x == nil then return "-" end
+    if unit == "%" then return f.percent(x) end
+    if unit == "currency" then return f.money(x) end
+    if unit == "count" then return f.number(x) end
+    return f.number(x, math.abs(x) < 100 and 2 or 0)
+  end
+  for _, k in ipairs(h.kpi_changes or {}) do
+    local change = "-"
+    if k.change ~= nil then
+      local sign = k.change > 0 and "+" or ""
+      change = k.unit == "%" and (sign .. f.number(k.change * 100, 1) .. " pt") or (sign .. value(k.change, k.unit))
+    end
+    kpis[#kpis + 1] = { name = k.name, value = value(k.value, k.unit), previous = value(k.previous, k.unit),
+      change = change }
+  end
   local prev_date = h.previous_time and tostring(h.previous_time):sub(1, 10) or "?"
   c.history = { previous_date = prev_date, changes = changes, moves = moves,
     new = f.number(h.moves and h.moves.new or 0), departed = f.number(h.moves and h.moves.departed or 0),
     matrix = { header = table.concat(header, " | "), rows = rows,
-      separator = string.rep("---:|", #header) }, kpis = {} }
+      separator = string.rep("---:|", #header) }, kpis = #kpis > 0 and { list = kpis } or false }
 end
 
 local function campaigns_part(ctx, c)

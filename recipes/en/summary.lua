@@ -100,6 +100,14 @@ The RFM segments tell the same story from another angle: of the {{action_count}}
 {{#history}}
 ## Since the last run ({{previous_date}})
 
+{{#kpis}}
+| Indicator | Now | At the last run | Change |
+|---|---:|---:|---:|
+{{#list}}
+| {{name}} | {{value}} | {{previous}} | {{change}} |
+{{/list}}
+
+{{/kpis}}
 | Segment | Customers | Before | Change |
 |---|---:|---:|---:|
 {{#changes}}

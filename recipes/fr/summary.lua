@@ -107,6 +107,14 @@ Les segments RFM racontent la même histoire sous un autre angle : sur les {{act
 {{#history}}
 ## Depuis la dernière analyse ({{previous_date}})
 
+{{#kpis}}
+| Indicateur | Aujourd'hui | À la dernière analyse | Évolution |
+|---|---:|---:|---:|
+{{#list}}
+| {{name}} | {{value}} | {{previous}} | {{change}} |
+{{/list}}
+
+{{/kpis}}
 | Segment | Clients | Avant | Évolution |
 |---|---:|---:|---:|
 {{#changes}}

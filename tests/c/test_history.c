@@ -79,7 +79,8 @@ int main(void)
     k1[0] = (sg_history_kpi){ .name = "Retention rate", .measure = "retention_rate", .unit = "%", .value = 0.6,
                               .previous = 0.62, .target = 0.85, .direction = "higher", .status = "missed" };
     k1[1] = (sg_history_kpi){ .name = "Average basket", .value = 2852, .previous = NAN, .target = NAN };
-    sg_history_count s1[3] = { { "Champions", 1 }, { "At Risk", 1 }, { "Lost", 1 } };
+    sg_history_count s1[3] = { { "Champions", 1, "Champions (en)" }, { "At Risk", 1, NULL }, { "Lost", 1, "Perdus" } };
+    sg_history_figure f1[2] = { { "revenue", 1234.5 }, { "at_risk", NAN } };
     sg_history_run r;
     base_run(&r, c1, "2025-11-01 06:00:00");
     r.inputs = in;
@@ -88,6 +89,8 @@ int main(void)
     r.nkpis = 2;
     r.segments = s1;
     r.nsegments = 3;
+    r.figures = f1;
+    r.nfigures = 2;
     r.parameters = "{\"bins\":5}";
     int64_t id1 = 0, id2 = 0, id3 = 0;
     tap_is_int(sg_history_append(h, &r, &id1, &err), 0, "run 1 appended");
@@ -160,6 +163,18 @@ int main(void)
     tap_ok(t && t->nrows == 3, "segment sizes of run 1");
     if (t)
         tap_is_str(join_col(t, "segment"), "Champions|At Risk|Lost", "in the order given");
+    if (t)
+        tap_is_str(join_col(t, "name"), "Champions (en)|NA|Perdus", "with the names shown, when given");
+    sg_table_free(t);
+    t = sg_history_figures(h, 1, &err);
+    tap_ok(t && t->nrows == 2, "key figures of run 1");
+    if (t) {
+        tap_is_str(join_col(t, "name"), "at_risk|revenue", "by name");
+        tap_is_str(join_col(t, "value"), "NA|1234.5", "a missing value kept missing");
+    }
+    sg_table_free(t);
+    t = sg_history_figures(h, 2, &err);
+    tap_ok(t && t->nrows == 0, "run 2 stored none");
     sg_table_free(t);
     t = sg_history_customers(h, 2, &err);
     tap_ok(t && t->nrows == 3, "customers of run 2");
@@ -192,9 +207,54 @@ int main(void)
     h = sg_history_open(path, 0, &err);
     tap_ok(h != NULL, "reopened read-only");
     sg_history_close(h);
+
+    /* a schema 1 file (before segment names and key figures): read as it
+     * is, upgraded when opened for writing */
+    char old[256];
+    snprintf(old, sizeof old, "%s/v1.sqlite", dir);
+    h = sg_history_open(old, 1, &err);
+    base_run(&r, c1, "2025-11-01 06:00:00");
+    r.segments = s1;
+    r.nsegments = 3;
+    tap_is_int(h ? sg_history_append(h, &r, NULL, &err) : -1, 0, "a run for the schema 1 file");
+    sg_history_close(h);
+    sqlite3 *x;
+    sqlite3_open(old, &x);
+    tap_is_int(sqlite3_exec(x, "ALTER TABLE run_segments DROP COLUMN name; DROP TABLE run_figures; "
+                               "PRAGMA user_version = 1;", NULL, NULL, NULL),
+               SQLITE_OK, "made a schema 1 file");
+    sqlite3_close(x);
+    h = sg_history_open(old, 0, &err);
+    tap_ok(h != NULL, "a schema 1 file opens read-only");
+    t = h ? sg_history_segments(h, 1, &err) : NULL;
+    tap_ok(t && t->nrows == 3, "its segment sizes");
+    if (t)
+        tap_is_str(join_col(t, "name"), "NA|NA|NA", "without names");
+    sg_table_free(t);
+    t = h ? sg_history_figures(h, 1, &err) : NULL;
+    tap_ok(t && t->nrows == 0, "and without key figures");
+    sg_table_free(t);
+    sg_history_close(h);
+    tap_is_int(count_rows(old, "PRAGMA user_version"), 1, "reading left it at schema 1");
+    h = sg_history_open(old, 1, &err);
+    tap_ok(h != NULL, "opened for writing");
+    base_run(&r, c2, "2025-12-01 06:00:00");
+    r.segments = s1;
+    r.nsegments = 3;
+    r.figures = f1;
+    r.nfigures = 2;
+    tap_is_int(h ? sg_history_append(h, &r, NULL, &err) : -1, 0, "a run appended after the upgrade");
+    t = h ? sg_history_segments(h, 2, &err) : NULL;
+    if (t)
+        tap_is_str(join_col(t, "name"), "Champions (en)|NA|Perdus", "the new run's names");
+    else
+        tap_ok(0, "the new run's names");
+    sg_table_free(t);
+    sg_history_close(h);
+    tap_is_int(count_rows(old, "PRAGMA user_version"), 2, "upgraded to schema 2");
+    tap_is_int(count_rows(old, "SELECT count(*) FROM run_figures WHERE run_id = 2"), 2, "with the key figures");
     char other[256];
     snprintf(other, sizeof other, "%s/other.sqlite", dir);
-    sqlite3 *x;
     sqlite3_open(other, &x);
     sqlite3_exec(x, "CREATE TABLE t (a); PRAGMA user_version = 3;", NULL, NULL, NULL);
     sqlite3_close(x);

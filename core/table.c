@@ -247,9 +247,9 @@ static int dict_rehash(sg_dict *d, size_t ns)
 {
     enum { AHEAD = 16 };
     dict_slot *slots = sg_malloc(ns * sizeof *slots);
-    sg_advise_huge(slots, ns * sizeof *slots);
     if (!slots)
         return -1;
+    sg_advise_huge(slots, ns * sizeof *slots);
     memset(slots, 0xff, ns * sizeof *slots);
     /* the old slots are read in order, the new ones written at random:
      * their lines are prefetched AHEAD old slots in advance */

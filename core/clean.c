@@ -7,7 +7,7 @@
  * equal codes mean equal texts.  A NaN double counts as missing, like in
  * the other operations.
  *
- * sg_net_cancellations, precisely:
+ * sg_clean_net_cancellations, precisely:
  * - quantity is int64, or double holding whole numbers (SG_EDATA naming the
  *   row otherwise); a missing quantity counts as 0.
  * - A purchase is a row with is_cancel[i] == 0 and quantity > 0.  Other
@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "mem.h"
+#include "ops.h"
 #include "opsutil.h"
 
 #define MISSING_HASH UINT64_C(0x6a09e667f3bcc909)
@@ -103,7 +104,7 @@ static int first_equal_rows(const sg_column *const *cols, size_t n, size_t nrows
     return 0;
 }
 
-int sg_table_duplicated(const sg_table *t, uint8_t *mask, sg_error *err)
+int sg_clean_duplicated(const sg_table *t, uint8_t *mask, sg_error *err)
 {
     if (!t || !mask)
         return sg_error_set(err, SG_EINVAL, "duplicated: table and mask are required");
@@ -173,7 +174,7 @@ static int check_col(const sg_table *t, const char *name, const char *role, cons
     return 0;
 }
 
-int sg_net_cancellations(const sg_table *t, const char *customer, const char *item,
+int sg_clean_net_cancellations(const sg_table *t, const char *customer, const char *item,
                          const char *quantity, const char *price, const char *date,
                          const uint8_t *is_cancel, int match_price, int64_t *new_qty,
                          double *unmatched, sg_error *err)
@@ -277,4 +278,108 @@ nomem:
     sg_free(stack);
     *unmatched = 0;
     return sg_error_nomem(err);
+}
+
+/* ---- filter steps ---- */
+
+/* tag[i] = first step (1-based) whose condition is not true on row i,
+ * for rows still untagged; conditions are evaluated one at a time, so
+ * only one bool column is alive at once. */
+static int tag_rows(const sg_table *t, const char *const *keep, size_t nsteps, uint8_t *tag, sg_error *err)
+{
+    for (size_t k = 0; k < nsteps; k++) {
+        if (!keep[k])
+            return sg_error_set(err, SG_EINVAL, "clean: filter step %zu has no condition", k + 1);
+        sg_expr *e = sg_expr_parse(keep[k], t, err);
+        if (!e)
+            return err->code;
+        if (sg_expr_type(e) != SG_BOOL) {
+            sg_error_set(err, SG_EINVAL, "clean: step \"%.200s\" must be a condition (true/false), but it gives %s values",
+                         keep[k], sg_type_name(sg_expr_type(e)));
+            sg_expr_free(e);
+            return SG_EINVAL;
+        }
+        sg_column *c = sg_expr_eval(e, t, "keep", err);
+        sg_expr_free(e);
+        if (!c)
+            return err->code;
+        const uint8_t *b = sg_column_bools(c);
+        uint8_t step = (uint8_t)(k + 1);
+        for (size_t i = 0; i < t->nrows; i++)
+            if (!tag[i] && (!b[i] || sg_column_is_na(c, i)))
+                tag[i] = step;
+        sg_column_release(c);
+    }
+    return 0;
+}
+
+sg_table *sg_clean_filter(const sg_table *t, const char *const *keep, size_t nsteps, const char *amount,
+                          size_t *rows, double *revenue, int64_t *irevenue, sg_error *err)
+{
+    sg_error_clear(err);
+    if (!t || (nsteps && (!keep || !rows || !revenue || !irevenue)))
+        return sg_error_set(err, SG_EINVAL, "clean: table, steps and their tallies are required"), NULL;
+    if (nsteps > 250)
+        return sg_error_set(err, SG_EINVAL, "clean: at most 250 filter steps (got %zu)", nsteps), NULL;
+    const sg_column *a = NULL;
+    if (amount) {
+        a = sg_table_col(t, amount);
+        if (!a)
+            return sg_error_set(err, SG_EINVAL, "clean: no column '%s' (amount)", amount), NULL;
+        if (!sg_type_is_numeric(a->type) || a->type == SG_DATETIME)
+            return sg_error_set(err, SG_EINVAL, "clean: amount column '%s' is %s, expected a number", amount,
+                                sg_type_name(a->type)), NULL;
+    }
+    for (size_t k = 0; k < nsteps; k++) {
+        rows[k] = 0;
+        revenue[k] = 0;
+        irevenue[k] = 0;
+    }
+    size_t n = t->nrows;
+    uint8_t *tag = sg_calloc(n ? n : 1, 1);
+    if (!tag)
+        return sg_error_nomem(err), NULL;
+    if (tag_rows(t, keep, nsteps, tag, err) != 0) {
+        sg_free(tag);
+        return NULL;
+    }
+    /* tallies in row order, as a group-by over the tags sums */
+    size_t removed = 0;
+    int as_int = a && a->type != SG_DOUBLE;
+    for (size_t i = 0; i < n; i++) {
+        if (!tag[i])
+            continue;
+        size_t k = tag[i] - 1u;
+        rows[k]++;
+        removed++;
+        if (!a || sg_ops_missing(a, i))
+            continue;
+        if (!as_int) {
+            revenue[k] += sg_column_f64(a)[i];
+            continue;
+        }
+        int64_t x = a->type == SG_BOOL ? sg_column_bools(a)[i] : sg_column_i64(a)[i];
+        int64_t *s = &irevenue[k];
+        if ((x > 0 && *s > INT64_MAX - x) || (x < 0 && *s < INT64_MIN - x)) {
+            sg_free(tag);
+            return sg_error_set(err, SG_EDATA, "clean: the revenue removed by step %zu (sum of '%s') overflows int64",
+                                k + 1, amount), NULL;
+        }
+        *s += x;
+    }
+    if (as_int)
+        for (size_t k = 0; k < nsteps; k++)
+            revenue[k] = (double)irevenue[k];
+    sg_table *o;
+    if (!removed) {
+        o = sg_table_share(t);
+        if (!o)
+            sg_error_nomem(err);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            tag[i] = !tag[i];    /* the mask of kept rows */
+        o = sg_table_filter_mask(t, tag, err);
+    }
+    sg_free(tag);
+    return o;
 }

@@ -8,7 +8,7 @@
 
 /* mask[i] = 1 when row i repeats an earlier row exactly (every column
  * equal, missing equal to missing).  mask has t->nrows entries. */
-int sg_table_duplicated(const sg_table *t, uint8_t *mask, sg_error *err);
+int sg_clean_duplicated(const sg_table *t, uint8_t *mask, sg_error *err);
 
 /* Nets cancellation rows against the purchases they cancel.
  * A cancellation row (is_cancel[i] != 0, negative quantity) is matched to
@@ -18,9 +18,24 @@ int sg_table_duplicated(const sg_table *t, uint8_t *mask, sg_error *err);
  * to new_qty (t->nrows entries; cancellation rows get 0) and the unmatched
  * cancelled quantity total to *unmatched.  Purchases netted to 0 can then
  * be dropped by the caller. */
-int sg_net_cancellations(const sg_table *t, const char *customer, const char *item,
+int sg_clean_net_cancellations(const sg_table *t, const char *customer, const char *item,
                          const char *quantity, const char *price, const char *date,
                          const uint8_t *is_cancel, int match_price, int64_t *new_qty,
                          double *unmatched, sg_error *err);
+
+/* The filter steps of segmint.clean in one pass, without an intermediate
+ * table: keep[0..nsteps) are conditions (expressions over t's columns); row
+ * i is removed by the first step whose condition is not true there (false
+ * or missing), and kept when every condition is true.  Per step k:
+ * rows[k] = rows it removed, revenue[k] = sum of the column `amount` over
+ * them in row order, missing values skipped (an int64 or bool amount sums
+ * exactly in int64 into irevenue[k], and revenue[k] is that as a double;
+ * otherwise irevenue[k] is 0).  amount may be NULL (revenues 0).
+ * Returns the kept rows as a new table; columns are copied only when a
+ * row is removed, and shared with t when every row is kept.  NULL with
+ * err set on a bad expression (SG_EINVAL, naming it), on an int64 overflow
+ * (SG_EDATA) or when out of memory. */
+sg_table *sg_clean_filter(const sg_table *t, const char *const *keep, size_t nsteps, const char *amount,
+                          size_t *rows, double *revenue, int64_t *irevenue, sg_error *err);
 
 #endif

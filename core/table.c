@@ -1,3 +1,4 @@
+#define _DEFAULT_SOURCE 1     /* madvise's MADV_HUGEPAGE (Linux) */
 #include "table.h"
 
 #include <math.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "datetime.h"
 #include "mem.h"
@@ -56,6 +58,27 @@ static size_t type_width(sg_type t)
     case SG_BOOL: return 1;
     }
     return 8;
+}
+
+/* ---- memory ----
+ * Fresh memory costs a page fault per 4 KiB page on first touch; on a
+ * 10M-row load that was a quarter of the time, most of it in the kernel.
+ * Only the whole 2 MiB pages inside a buffer are advised. */
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+void sg_advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    if (!p || bytes < 2 * HUGE_PAGE)
+        return;
+    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    uintptr_t e = ((uintptr_t)p + bytes) & ~(HUGE_PAGE - 1);
+    if (e > a)
+        (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
 }
 
 /* ---- dictionary ----
@@ -226,6 +249,7 @@ static int dict_rehash(sg_dict *d, size_t ns)
     dict_slot *slots = sg_malloc(ns * sizeof *slots);
     if (!slots)
         return -1;
+    sg_advise_huge(slots, ns * sizeof *slots);
     memset(slots, 0xff, ns * sizeof *slots);
     /* the old slots are read in order, the new ones written at random:
      * their lines are prefetched AHEAD old slots in advance */
@@ -603,6 +627,7 @@ int sg_column_reserve(sg_column *c, size_t n)
     if (!data)
         return SG_ENOMEM;
     c->data = data;
+    sg_advise_huge(data, n * w);
     if (c->na) {
         size_t oldb = (c->cap + 7) / 8, newb = (n + 7) / 8;
         uint8_t *na = sg_realloc(c->na, newb);

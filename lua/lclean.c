@@ -15,7 +15,7 @@ static int l_mark_duplicates(lua_State *L)
     sgl_dataset *d = sgl_new_dataset(L);
     uint8_t *mask = lua_newuserdatauv(L, t->nrows ? t->nrows : 1, 0);
     sg_error err;
-    if (sg_table_duplicated(t, mask, &err) != 0)
+    if (sg_clean_duplicated(t, mask, &err) != 0)
         return sgl_raise(L, &err);
     sg_column *c = sg_column_new(name, SG_BOOL, t->nrows);
     if (!c)
@@ -75,7 +75,7 @@ static int l_net_cancellations(lua_State *L)
     sg_column_release(flag);
     int64_t *q = lua_newuserdatauv(L, (n ? n : 1) * sizeof *q, 0);
     double unmatched = 0;
-    if (sg_net_cancellations(t, customer, item, quantity, price, date, mask, match_price, q,
+    if (sg_clean_net_cancellations(t, customer, item, quantity, price, date, mask, match_price, q,
                              &unmatched, &err) != 0)
         return sgl_raise(L, &err);
     sg_column *nq = sg_column_new(quantity, SG_INT64, n);
@@ -98,8 +98,57 @@ static int l_net_cancellations(lua_State *L)
     return 2;
 }
 
+/* ds:clean_filter({ condition, ... }, amount) -> dataset of the rows where every condition is
+ * true, { { rows =, revenue = }, ... } removed by each step (the first whose condition fails) */
+static int l_clean_filter(lua_State *L)
+{
+    sg_table *t = sgl_check_dataset(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    const char *amount = luaL_optstring(L, 3, NULL);
+    lua_Integer ns = luaL_len(L, 2);
+    if (ns < 0 || ns > 250)
+        return luaL_error(L, "clean_filter: between 0 and 250 steps expected (got %d)", (int)ns);
+    size_t n = (size_t)ns;
+    /* scratch in userdata, so that an error raised below frees it */
+    const char **keep = lua_newuserdatauv(L, (n ? n : 1) * sizeof *keep, 0);
+    size_t *rows = lua_newuserdatauv(L, (n ? n : 1) * sizeof *rows, 0);
+    double *rev = lua_newuserdatauv(L, (n ? n : 1) * sizeof *rev, 0);
+    int64_t *irev = lua_newuserdatauv(L, (n ? n : 1) * sizeof *irev, 0);
+    for (size_t k = 0; k < n; k++) {
+        lua_rawgeti(L, 2, (lua_Integer)k + 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "clean_filter: step %d must be a condition (a string)", (int)k + 1);
+        keep[k] = lua_tostring(L, -1);   /* still referenced by the table at index 2 */
+        lua_pop(L, 1);
+    }
+    int int_amount = 0;
+    if (amount) {
+        const sg_column *a = sg_table_col(t, amount);
+        int_amount = a && a->type != SG_DOUBLE;
+    }
+    sg_error err;
+    sgl_dataset *d = sgl_new_dataset(L);
+    d->t = sg_clean_filter(t, keep, n, amount, rows, rev, irev, &err);
+    if (!d->t)
+        return sgl_raise(L, &err);
+    lua_createtable(L, (int)n, 0);
+    for (size_t k = 0; k < n; k++) {
+        lua_createtable(L, 0, 2);
+        lua_pushinteger(L, (lua_Integer)rows[k]);
+        lua_setfield(L, -2, "rows");
+        if (int_amount || rows[k] == 0)
+            lua_pushinteger(L, int_amount ? (lua_Integer)irev[k] : 0);
+        else
+            lua_pushnumber(L, rev[k]);
+        lua_setfield(L, -2, "revenue");
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    return 2;
+}
+
 static const luaL_Reg clean_methods[] = {
     { "mark_duplicates", l_mark_duplicates }, { "net_cancellations", l_net_cancellations },
+    { "clean_filter", l_clean_filter },
     { NULL, NULL }
 };
 

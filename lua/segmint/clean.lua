@@ -92,27 +92,21 @@ function M.clean(ds, opts)
   local report = { steps = {}, rows_in = #cur, revenue_in = cur:sum(amount), policy = policy }
   local function sum(d) return #d > 0 and d:sum(amount) or 0 end
 
-  -- Consecutive filter steps run as one pass in C: each row is tagged with
-  -- the first step that removes it, the tags are counted and summed, and one
-  -- filter keeps the untagged rows.
+  -- Consecutive filter steps run as one pass in C (ds:clean_filter): each
+  -- row is tagged with the first step that removes it, the tags are counted
+  -- and their revenue summed, and the kept rows are gathered once, with no
+  -- intermediate table.
   local pending = {}
   local function step(reason, keep_expr) pending[#pending + 1] = { reason = reason, keep = keep_expr } end
   local function flush()
     if #pending == 0 then return end
-    local expr = "0"
-    for k = #pending, 1, -1 do
-      expr = string.format("if(coalesce(%s, false), %s, %d)", pending[k].keep, expr, k)
-    end
-    local tagged = cur:derive("_segmint_step", expr)
-    local by = tagged:group_by("_segmint_step", { { "rows", "count" }, { "revenue", "sum", amount } })
-    local removed = {}
-    for _, r in by:rows() do removed[r._segmint_step] = r end
+    local conds = {}
+    for k, st in ipairs(pending) do conds[k] = st.keep end
+    local kept, removed = cur:clean_filter(conds, amount)
     for k, st in ipairs(pending) do
-      local r = removed[k]
-      report.steps[#report.steps + 1] = { reason = st.reason, rows = r and r.rows or 0,
-                                          revenue = r and r.revenue or 0 }
+      report.steps[#report.steps + 1] = { reason = st.reason, rows = removed[k].rows, revenue = removed[k].revenue }
     end
-    cur = tagged:filter("_segmint_step == 0"):drop("_segmint_step")
+    cur = kept
     pending = {}
   end
 

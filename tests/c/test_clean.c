@@ -39,20 +39,20 @@ static void test_duplicated(void)
                      "false", "true", "true", "true"));
     uint8_t mask[12];
     sg_error err;
-    tap_is_int(sg_table_duplicated(t, mask, &err), 0, "duplicated on every type");
+    tap_is_int(sg_clean_duplicated(t, mask, &err), 0, "duplicated on every type");
     tap_is_str(mask_str(mask, 12), "010100100011", "repeats of earlier rows marked, first kept");
 
     /* a missing value differs from any value, 0 from missing */
     sg_table *u = sg_table_new();
     add_col(u, MKCOL("i", SG_INT64, "0", NULL, "0", NULL));
     add_col(u, MKCOL("s", SG_STRING, "", "", NULL, NULL));
-    tap_is_int(sg_table_duplicated(u, mask, &err), 0, "duplicated, missing vs zero and empty");
+    tap_is_int(sg_clean_duplicated(u, mask, &err), 0, "duplicated, missing vs zero and empty");
     tap_is_str(mask_str(mask, 4), "0000", "missing is not 0 and not the empty text");
     sg_table_free(u);
 
-    tap_ok(sg_table_duplicated(t, NULL, &err) == SG_EINVAL, "NULL mask refused");
+    tap_ok(sg_clean_duplicated(t, NULL, &err) == SG_EINVAL, "NULL mask refused");
     sg_table *e = sg_table_new();
-    tap_is_int(sg_table_duplicated(e, mask, &err), 0, "empty table");
+    tap_is_int(sg_clean_duplicated(e, mask, &err), 0, "empty table");
     sg_table_free(e);
     sg_table_free(t);
 }
@@ -81,7 +81,7 @@ static void test_duplicated_brute(void)
     add_col(t, mkcol("d", SG_DOUBLE, dv, N));
     uint8_t *mask = malloc(N);
     sg_error err;
-    int rc = sg_table_duplicated(t, mask, &err);
+    int rc = sg_clean_duplicated(t, mask, &err);
     size_t bad = 0, dups = 0;
     for (size_t i = 0; i < N && rc == 0; i++) {
         int want = 0;
@@ -170,7 +170,7 @@ static void run_case(int numeric_ids, sg_type qty_type, int match_price, const c
     int64_t q[NC];
     double un = -1;
     sg_error err;
-    int rc = sg_net_cancellations(t, "cust", "item", "qty", "price", date, CANCEL, match_price, q, &un,
+    int rc = sg_clean_net_cancellations(t, "cust", "item", "qty", "price", date, CANCEL, match_price, q, &un,
                                   &err);
     if (rc != 0) {
         tap_ok(0, "%s: %s", name, err.msg);
@@ -209,20 +209,20 @@ static void test_cancel_errors(void)
     add_col(f, MKCOL("qty", SG_DOUBLE, "2", "-1.5"));
     add_col(f, MKCOL("date", SG_DATETIME, "2011-01-01", "2011-01-02"));
     static const uint8_t fc[2] = { 0, 1 };
-    int rc = sg_net_cancellations(f, "cust", "item", "qty", NULL, "date", fc, 0, q, &un, &err);
+    int rc = sg_clean_net_cancellations(f, "cust", "item", "qty", NULL, "date", fc, 0, q, &un, &err);
     tap_ok(rc == SG_EDATA && strstr(err.msg, "row 2") && strstr(err.msg, "-1.5"),
            "fractional quantity: SG_EDATA naming the row (%s)", rc ? err.msg : "");
     sg_table_free(f);
 
-    rc = sg_net_cancellations(t, "cust", "item", "qty", NULL, "date", CANCEL, 1, q, &un, &err);
+    rc = sg_clean_net_cancellations(t, "cust", "item", "qty", NULL, "date", CANCEL, 1, q, &un, &err);
     tap_ok(rc == SG_EINVAL && strstr(err.msg, "price"), "match_price without a price column");
-    rc = sg_net_cancellations(t, "cust", "nope", "qty", NULL, "date", CANCEL, 0, q, &un, &err);
+    rc = sg_clean_net_cancellations(t, "cust", "nope", "qty", NULL, "date", CANCEL, 0, q, &un, &err);
     tap_ok(rc == SG_EINVAL && strstr(err.msg, "nope"), "unknown item column");
-    rc = sg_net_cancellations(t, "cust", "item", "item", NULL, "date", CANCEL, 0, q, &un, &err);
+    rc = sg_clean_net_cancellations(t, "cust", "item", "item", NULL, "date", CANCEL, 0, q, &un, &err);
     tap_ok(rc == SG_EINVAL && strstr(err.msg, "string"), "string quantity refused");
-    rc = sg_net_cancellations(t, "cust", "item", "qty", NULL, "item", CANCEL, 0, q, &un, &err);
+    rc = sg_clean_net_cancellations(t, "cust", "item", "qty", NULL, "item", CANCEL, 0, q, &un, &err);
     tap_ok(rc == SG_EINVAL && strstr(err.msg, "datetime"), "string date refused");
-    rc = sg_net_cancellations(t, "cust", "item", "qty", NULL, "date", NULL, 0, q, &un, &err);
+    rc = sg_clean_net_cancellations(t, "cust", "item", "qty", NULL, "date", NULL, 0, q, &un, &err);
     tap_ok(rc == SG_EINVAL, "NULL is_cancel refused");
     sg_table_free(t);
 }
@@ -240,9 +240,9 @@ static void test_oom(void)
         sg_error err;
         err.code = 0;
         sg_mem_set_limit(base + extra);
-        int rc1 = sg_net_cancellations(t, "cust", "item", "qty", "price", "date", CANCEL, 1, q, &un, &err);
+        int rc1 = sg_clean_net_cancellations(t, "cust", "item", "qty", "price", "date", CANCEL, 1, q, &un, &err);
         int e1 = err.code;
-        int rc2 = sg_table_duplicated(t, m, &err);
+        int rc2 = sg_clean_duplicated(t, m, &err);
         sg_mem_set_limit(0);
         if ((rc1 && e1 != SG_ENOMEM) || (rc2 && err.code != SG_ENOMEM) || sg_mem_used() != base)
             bad++;
@@ -291,7 +291,7 @@ static void test_online_retail(void)
         abort();
     struct timespec t0, t1, t2;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = sg_table_duplicated(t, mask, &err);
+    int rc = sg_clean_duplicated(t, mask, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     size_t dups = 0;
     for (size_t i = 0; i < n; i++)
@@ -312,7 +312,7 @@ static void test_online_retail(void)
     tap_ok(qc->type == SG_INT64 && bought == 5660981 && cancelled == 277574,
            "quantities bought 5660981 and cancelled 277574");
     double un = -1;
-    rc = sg_net_cancellations(t, "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
+    rc = sg_clean_net_cancellations(t, "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
                               cancel, 0, q, &un, &err);
     clock_gettime(CLOCK_MONOTONIC, &t2);
     int64_t net = 0, neg = 0, zeroed = 0;
@@ -339,8 +339,78 @@ static void test_online_retail(void)
     sg_table_free(t);
 }
 
+/* sg_clean_filter: rows tagged by the first failing step, tallies by hand.
+ *   row  q   p     amt     step that removes it
+ *   0    2   1.5   3       kept
+ *   1   -1   2    -2       1 (q > 0)
+ *   2    3   0     0       2 (p > 0)
+ *   3    NA  4     NA      1 (missing: not true), no revenue
+ *   4    1   2.25  2.25    kept
+ *   5   -2   NA    NA      1
+ *   6    4  -1    -4       2 */
+static void test_filter(void)
+{
+    sg_table *t = sg_table_new();
+    add_col(t, MKCOL("q", SG_INT64, "2", "-1", "3", NULL, "1", "-2", "4"));
+    add_col(t, MKCOL("p", SG_DOUBLE, "1.5", "2", "0", "4", "2.25", NULL, "-1"));
+    add_col(t, MKCOL("amt", SG_DOUBLE, "3", "-2", "0", NULL, "2.25", NULL, "-4"));
+    add_col(t, MKCOL("iamt", SG_INT64, "3", "-2", "0", NULL, "2", NULL, "-4"));
+    add_col(t, MKCOL("s", SG_STRING, "a", "b", "c", "d", "e", "f", "g"));
+    const char *steps[] = { "q > 0", "p > 0" };
+    size_t rows[2];
+    double rev[2];
+    int64_t irev[2];
+    sg_error err;
+    sg_table *o = sg_clean_filter(t, steps, 2, "amt", rows, rev, irev, &err);
+    tap_ok(o != NULL, "filter runs");
+    if (o) {
+        tap_is_int((long long)o->nrows, 2, "2 rows kept");
+        tap_is_str(cell(sg_table_col(o, "s"), 0), "a", "first kept row");
+        tap_is_str(cell(sg_table_col(o, "s"), 1), "e", "second kept row");
+        tap_is_str(cell(sg_table_col(o, "amt"), 1), "2.25", "kept amount");
+        tap_is_int((long long)rows[0], 3, "step 1 removes 3 rows");
+        tap_is_int((long long)rows[1], 2, "step 2 removes 2 rows");
+        tap_is_double(rev[0], -2, 0, "step 1 revenue (missing skipped)");
+        tap_is_double(rev[1], -4, 0, "step 2 revenue");
+        tap_is_int(irev[0], 0, "no int64 sum for a double amount");
+    }
+    sg_table_free(o);
+    o = sg_clean_filter(t, steps, 2, "iamt", rows, rev, irev, &err);
+    tap_ok(o && irev[0] == -2 && irev[1] == -4 && rev[1] == -4.0, "int64 amount sums in int64");
+    sg_table_free(o);
+    const char *all[] = { "s != 'zz'" };
+    o = sg_clean_filter(t, all, 1, NULL, rows, rev, irev, &err);
+    tap_ok(o && o->nrows == 7 && o->cols[0] == t->cols[0] && rows[0] == 0, "every row kept: columns shared");
+    sg_table_free(o);
+    const char *bad[] = { "q > 0", "q + 1" };
+    o = sg_clean_filter(t, bad, 2, "amt", rows, rev, irev, &err);
+    tap_ok(!o && err.code == SG_EINVAL && strstr(err.msg, "q + 1"), "a step that is not a condition: %s",
+           o ? "(kept)" : err.msg);
+    const char *nocol[] = { "nope > 0" };
+    o = sg_clean_filter(t, nocol, 1, "amt", rows, rev, irev, &err);
+    tap_ok(!o && err.code != 0, "unknown column refused");
+    o = sg_clean_filter(t, steps, 2, "s", rows, rev, irev, &err);
+    tap_ok(!o && err.code == SG_EINVAL, "a string amount refused");
+    size_t base = sg_mem_used();
+    int fails = 0, wrong = 0;
+    for (size_t extra = 0;; extra += 8) {
+        sg_mem_set_limit(base + extra);
+        o = sg_clean_filter(t, steps, 2, "amt", rows, rev, irev, &err);
+        sg_mem_set_limit(0);
+        if (o)
+            break;
+        fails++;
+        wrong += err.code != SG_ENOMEM || sg_mem_used() != base;
+    }
+    tap_ok(o && o->nrows == 2 && fails > 2 && wrong == 0, "growing memory limits: %d failures, %d wrong",
+           fails, wrong);
+    sg_table_free(o);
+    sg_table_free(t);
+}
+
 int main(void)
 {
+    test_filter();
     test_duplicated();
     test_duplicated_brute();
     test_cancellations();

@@ -1,0 +1,106 @@
+/* The string dictionary: codes in first-seen order, exact matching of
+ * short strings (decided inside the slot array) and long ones (against
+ * their record), through growth, sg_dict_find and sg_dict_absorb.  Each
+ * string is checked against a brute-force list of what was interned. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "table.h"
+#include "tap.h"
+
+/* Strings that a short-string key could confuse if it ignored the length
+ * or the middle bytes: NUL padding, shared first and last 4 bytes. */
+static const struct { const char *s; size_t len; } TRICKY[] = {
+    { "", 0 }, { "a", 1 }, { "a\0", 2 }, { "a\0\0", 3 }, { "aa", 2 }, { "aaa", 3 },
+    { "abc", 3 }, { "abc\0", 4 }, { "abca", 4 }, { "abcXabca", 8 }, { "abcYabca", 8 },
+    { "abcabca", 7 }, { "abcaabca", 8 }, { "abcaXabca", 9 }, { "abcaYabca", 9 },
+    { "12345678", 8 }, { "123456789", 9 }, { "1234567", 7 }, { "17850.0", 7 }, { "17850", 5 },
+    { "C536379", 7 }, { "536379", 6 }, { "\xff\xff\xff\xff", 4 }, { "\xff\xff\xff\xff\xff", 5 },
+};
+#define NTRICKY (sizeof TRICKY / sizeof TRICKY[0])
+
+static void test_tricky(void)
+{
+    sg_dict *d = sg_dict_new(0);
+    int ok = 1;
+    for (size_t i = 0; i < NTRICKY; i++)
+        ok &= sg_dict_intern(d, TRICKY[i].s, TRICKY[i].len) == (int32_t)i;
+    tap_ok(ok, "%zu strings differing only in length, NUL padding or middle bytes get distinct codes", NTRICKY);
+    ok = 1;
+    for (size_t i = 0; i < NTRICKY; i++) {
+        size_t len;
+        const char *s = sg_dict_str(d, (int32_t)i, &len);
+        ok &= len == TRICKY[i].len && memcmp(s, TRICKY[i].s, len) == 0 &&
+              sg_dict_find(d, TRICKY[i].s, TRICKY[i].len) == (int32_t)i &&
+              sg_dict_intern(d, TRICKY[i].s, TRICKY[i].len) == (int32_t)i;
+    }
+    tap_ok(ok, "each reads back, is found and interns again to its code");
+    tap_is_int(sg_dict_find(d, "abcZabca", 8), -1, "absent 8-byte string sharing first and last 4 bytes");
+    tap_is_int(sg_dict_find(d, "a\0\0\0", 4), -1, "absent NUL-padded string");
+    tap_is_int((long long)sg_dict_size(d), (long long)NTRICKY, "size");
+    sg_dict_release(d);
+}
+
+/* n strings of lengths 1..20 from a seeded generator with few letters,
+ * so short ones repeat; codes checked against a linear search. */
+static void test_random(void)
+{
+    enum { N = 20000 };
+    static char buf[N][24];
+    static size_t len[N];
+    static int32_t want[N];
+    unsigned long long x = 88172645463325252ull;
+    size_t distinct = 0;
+    sg_dict *d = sg_dict_new(0), *e = sg_dict_new(0);
+    int ok = 1;
+    for (size_t i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        len[i] = 1 + (size_t)(x % 20);
+        for (size_t k = 0; k < len[i]; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i][k] = "ab\0c"[x % (len[i] < 5 ? 4 : 2)];
+        }
+        want[i] = -1;
+        for (size_t j = 0; j < i; j++)
+            if (len[j] == len[i] && memcmp(buf[j], buf[i], len[i]) == 0) {
+                want[i] = want[j];
+                break;
+            }
+        if (want[i] < 0)
+            want[i] = (int32_t)distinct++;
+        ok &= sg_dict_intern(d, buf[i], len[i]) == want[i];
+    }
+    tap_ok(ok, "%d random strings (%zu distinct): codes as a linear search gives", N, distinct);
+    ok = 1;
+    for (size_t i = 0; i < N; i++)
+        ok &= sg_dict_find(d, buf[i], len[i]) == want[i];
+    tap_ok(ok, "every one found after growth");
+    /* absorb: e holds the odd strings first, then takes d's */
+    for (size_t i = 1; i < N; i += 2)
+        if (sg_dict_intern(e, buf[i], len[i]) < 0)
+            ok = 0;
+    int32_t *codes = malloc(N * sizeof *codes);
+    if (!codes)
+        abort();
+    for (size_t i = 0; i < N; i++)
+        codes[i] = want[i];
+    ok &= sg_dict_absorb(e, d, codes, N) == 0;
+    for (size_t i = 0; i < N; i++) {
+        size_t l;
+        const char *s = sg_dict_str(e, codes[i], &l);
+        ok &= s && l == len[i] && memcmp(s, buf[i], l) == 0 && sg_dict_find(e, buf[i], len[i]) == codes[i];
+    }
+    tap_ok(ok, "absorbed into another dictionary: every code rewritten to the same string");
+    tap_is_int((long long)sg_dict_size(e), (long long)distinct, "no string twice after absorb");
+    free(codes);
+    sg_dict_release(d);
+    sg_dict_release(e);
+}
+
+int main(void)
+{
+    test_tricky();
+    test_random();
+    return tap_done();
+}

@@ -8,7 +8,7 @@
 
 #include "datetime.h"
 #include "mem.h"
-#include "ops.h"
+#include "stats.h"
 #include "opsutil.h"
 
 /* The non-missing values of c as doubles (caller frees); *count gets how

@@ -15,6 +15,7 @@
 #include "lsegmint.h"
 #include "matrix.h"
 #include "mem.h"
+#include "pca.h"
 
 #define SG_MATRIX_MT "segmint.matrix"
 #define SG_KMEANS_MT "segmint.kmeans"

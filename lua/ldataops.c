@@ -9,7 +9,12 @@
 #include "datetime.h"
 #include "lsegmint.h"
 #include "mem.h"
-#include "ops.h"
+#include "csvwrite.h"
+#include "expr.h"
+#include "groupby.h"
+#include "join.h"
+#include "sort.h"
+#include "stats.h"
 
 #define MAX_KEYS 64
 #define MAX_AGGS 256

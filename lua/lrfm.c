@@ -6,7 +6,7 @@
 #include "datetime.h"
 #include "lsegmint.h"
 #include "mem.h"
-#include "ops.h"
+#include "expr.h"
 #include "rfm.h"
 
 #define MAX_BINS 10

@@ -2,12 +2,14 @@
  * recommendations (exclusions, ranking, ties, customer filter), string and
  * int64 items, errors, out of memory, and the UCI Online Retail data. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "crosssell.h"
 #include "csv.h"
 #include "mem.h"
-#include "ops.h"
+#include "expr.h"
+#include "stats.h"
 #include "ops_testutil.h"
 #include "tap.h"
 

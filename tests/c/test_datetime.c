@@ -9,7 +9,7 @@
 #include "csv_internal.h"
 #include "datetime.h"
 #include "mem.h"
-#include "ops.h"
+#include "expr.h"
 #include "tap.h"
 
 static const char *fmt(int64_t t, int date_only)

@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "stats.h"
 #include "ops_testutil.h"
 #include "tap.h"
 

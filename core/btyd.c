@@ -391,7 +391,6 @@ int sg_btyd_hessian_check(sg_btyd_model m, const double *h, int n, double N, dou
     gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc((size_t)n);
     int rc = SG_OK;
 
-    gsl_set_error_handler_off();
     if (!a || !vec || !val || !ws) {
         rc = sg_error_nomem(err);
         goto done;

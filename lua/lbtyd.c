@@ -40,39 +40,6 @@ static sgl_btyd *check_btyd(lua_State *L, int idx)
     return b;
 }
 
-/* Refuses keys of the options table at idx that are not in known (NULL-ended). */
-static void check_known(lua_State *L, int idx, const char *fname, const char *const *known)
-{
-    if (idx == 0 || lua_type(L, idx) != LUA_TTABLE)
-        return;
-    idx = lua_absindex(L, idx);
-    lua_pushnil(L);
-    while (lua_next(L, idx) != 0) {
-        int ok = 0;
-        if (lua_type(L, -2) == LUA_TSTRING) {
-            const char *k = lua_tostring(L, -2);
-            for (int i = 0; known[i]; i++)
-                if (strcmp(k, known[i]) == 0)
-                    ok = 1;
-        }
-        if (!ok) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            for (int i = 0; known[i]; i++) {
-                if (i)
-                    luaL_addstring(&b, ", ");
-                luaL_addstring(&b, known[i]);
-            }
-            luaL_pushresult(&b);
-            const char *key = lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : "?";
-            luaL_error(L, "%s: unknown option '%s' (known: %s)", fname,
-                       lua_type(L, -3) == LUA_TSTRING ? key : luaL_typename(L, -3),
-                       lua_tostring(L, -1));
-        }
-        lua_pop(L, 1);
-    }
-}
-
 /* Raises msg as bad input data (exit 3 from the host). */
 static int data_error(lua_State *L, const char *fmt, ...)
 {
@@ -83,19 +50,6 @@ static int data_error(lua_State *L, const char *fmt, ...)
     va_end(ap);
     sgl_note_data_error(L, buf);
     return luaL_error(L, "%s", buf);
-}
-
-static double unit_of(lua_State *L, int opts)
-{
-    const char *unit = sgl_opt_string(L, opts, "unit", "weeks");
-    if (strcmp(unit, "days") == 0)
-        return 1;
-    if (strcmp(unit, "weeks") == 0)
-        return 7;
-    if (strcmp(unit, "months") == 0)
-        return 30.4375;
-    luaL_error(L, "btyd: option 'unit' must be \"days\", \"weeks\" or \"months\", got '%s'", unit);
-    return 0;
 }
 
 static int64_t opt_time(lua_State *L, int opts, const char *key, int64_t def, int required)
@@ -120,7 +74,7 @@ static int l_btyd_summary(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    check_known(L, 2, "btyd_summary", summary_keys);
+    sgl_check_known(L, 2, "btyd_summary", summary_keys);
     sg_btyd_summary_options o;
     o.customer = sgl_opt_string(L, 2, "customer", NULL);
     o.date = sgl_opt_string(L, 2, "date", NULL);
@@ -129,7 +83,7 @@ static int l_btyd_summary(lua_State *L)
         return luaL_error(L, "btyd_summary: options 'customer' and 'date' (column names) are required");
     o.calibration_end = opt_time(L, 2, "calibration_end", 0, 1);
     o.observation_end = opt_time(L, 2, "observation_end", o.calibration_end, 0);
-    o.unit_days = unit_of(L, 2);
+    o.unit_days = sgl_opt_unit_days(L, 2, "btyd", "weeks");
     sgl_rawfield(L, 2, "whole_periods");
     if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
         return luaL_error(L, "btyd_summary: option 'whole_periods' must be true or false");
@@ -139,22 +93,6 @@ static int l_btyd_summary(lua_State *L)
     sg_error err;
     d->t = sg_btyd_summary(t, &o, &err);
     return d->t ? 1 : sgl_raise(L, &err);
-}
-
-/* The named double/int column of t as a freshly allocated double array. */
-static double *column_values(lua_State *L, sg_table *t, const char *name, const char *what)
-{
-    sg_column *c = sg_table_col(t, name);
-    if (!c || !sg_type_is_numeric(c->type))
-        luaL_error(L, "btyd: the summary has no numeric column '%s' (%s)", name, what);
-    double *v = lua_newuserdatauv(L, (t->nrows ? t->nrows : 1) * sizeof *v, 0);
-    for (size_t i = 0; i < t->nrows; i++) {
-        v[i] = sg_column_num(c, i);
-        if (isnan(v[i]))
-            data_error(L, "btyd: column '%s' (%s) has a missing value on row %d", name, what,
-                       (int)i + 1);
-    }
-    return v;
 }
 
 static void copy_name(char *dst, const char *src)
@@ -218,7 +156,7 @@ static int l_btyd_fit(lua_State *L)
     if (sg_btyd_model_parse(name, &m) != 0)
         return luaL_error(L, "btyd_fit: unknown model '%s' (bgnbd, mbgnbd, pareto_nbd, bgbb, "
                              "gamma_gamma)", name);
-    check_known(L, opts, "btyd_fit", fit_keys);
+    sgl_check_known(L, opts, "btyd_fit", fit_keys);
     sg_btyd_fit_options fo;
     sg_btyd_fit_options_init(&fo);
     fo.penalizer = sgl_opt_number(L, opts, "btyd_fit", "penalizer", 0);
@@ -251,8 +189,8 @@ static int l_btyd_fit(lua_State *L)
     if (m == SG_GAMMA_GAMMA) {
         if (wname)
             return luaL_error(L, "btyd_fit: gamma_gamma takes one row per customer (no 'weights')");
-        double *x = column_values(L, t, b->x, "repeat purchases");
-        double *mv = column_values(L, t, b->m, "mean repeat spend");
+        double *x = sgl_column_values(L, t, b->x, "btyd", "repeat purchases", 0);
+        double *mv = sgl_column_values(L, t, b->m, "btyd", "mean repeat spend", 0);
         size_t skipped = 0;
         if (sg_gamma_gamma_fit(x, mv, n, &fo, &b->fit, &skipped, &err) != 0)
             return sgl_raise(L, &err);
@@ -261,10 +199,10 @@ static int l_btyd_fit(lua_State *L)
         lua_pushinteger(L, (lua_Integer)skipped);
         return 2;
     }
-    double *x = column_values(L, t, b->x, "repeat purchases");
-    double *tx = column_values(L, t, b->tx, "first to last purchase");
-    double *T = column_values(L, t, b->T, "first purchase to the end of calibration");
-    double *w = wname ? column_values(L, t, wname, "weights") : NULL;
+    double *x = sgl_column_values(L, t, b->x, "btyd", "repeat purchases", 0);
+    double *tx = sgl_column_values(L, t, b->tx, "btyd", "first to last purchase", 0);
+    double *T = sgl_column_values(L, t, b->T, "btyd", "first purchase to the end of calibration", 0);
+    double *w = wname ? sgl_column_values(L, t, wname, "btyd", "weights", 0) : NULL;
     sg_btyd_data *d = sg_btyd_collapse_model(m, x, tx, T, w, n, &err);
     if (!d)
         return sgl_raise(L, &err);
@@ -292,7 +230,7 @@ static int l_btyd_model(lua_State *L)
                              "gamma_gamma)", name);
     luaL_checktype(L, 2, LUA_TTABLE);
     int opts = sgl_check_options(L, 3);
-    check_known(L, opts, "btyd_model", model_keys);
+    sgl_check_known(L, opts, "btyd_model", model_keys);
     double p[4];
     read_params(L, 2, m, "btyd_model", p);
     sgl_btyd *b = lua_newuserdatauv(L, sizeof *b, 0);
@@ -389,10 +327,10 @@ static int predict_column(lua_State *L, int idx, const pred_args *a, const char 
     const sgl_btyd *names = a->tm ? a->tm : a->gg;
     int need_hist = a->kind != P_SPEND;
     int need_m = a->kind == P_SPEND || a->kind == P_CLV;
-    double *x = column_values(L, t, names->x, "repeat purchases");
-    double *tx = need_hist ? column_values(L, t, names->tx, "first to last purchase") : NULL;
-    double *T = need_hist ? column_values(L, t, names->T, "first purchase to the end of calibration") : NULL;
-    double *m = need_m ? column_values(L, t, (a->gg ? a->gg : names)->m, "mean repeat spend") : NULL;
+    double *x = sgl_column_values(L, t, names->x, "btyd", "repeat purchases", 0);
+    double *tx = need_hist ? sgl_column_values(L, t, names->tx, "btyd", "first to last purchase", 0) : NULL;
+    double *T = need_hist ? sgl_column_values(L, t, names->T, "btyd", "first purchase to the end of calibration", 0) : NULL;
+    double *m = need_m ? sgl_column_values(L, t, (a->gg ? a->gg : names)->m, "btyd", "mean repeat spend", 0) : NULL;
     sg_column *c = sg_column_new(name, SG_DOUBLE, t->nrows);
     if (!c)
         return luaL_error(L, "out of memory");
@@ -504,7 +442,7 @@ static int l_btyd_clv(lua_State *L)
     int opts = sgl_check_options(L, 4);
     static const char *const clv_keys[] = {"horizon", "period", "discount_rate", "margin", "column",
                                            NULL};
-    check_known(L, opts, "btyd_clv", clv_keys);
+    sgl_check_known(L, opts, "btyd_clv", clv_keys);
     pred_args a = { P_CLV, 0, 0, tm, gg, 0, 0, 0, 0 };
     double horizon = sgl_opt_number(L, opts, "btyd_clv", "horizon", 12);
     if (!(horizon >= 1 && horizon <= 10000) || horizon != floor(horizon))
@@ -529,10 +467,10 @@ static int btyd_loglik(lua_State *L)
     const sgl_btyd *b = check_transactions_model(L, 1);
     sg_table *t = sgl_check_dataset(L, 2);
     const char *wname = luaL_optstring(L, 3, NULL);
-    double *x = column_values(L, t, b->x, "repeat purchases");
-    double *tx = column_values(L, t, b->tx, "first to last purchase");
-    double *T = column_values(L, t, b->T, "first purchase to the end of calibration");
-    double *w = wname ? column_values(L, t, wname, "weights") : NULL;
+    double *x = sgl_column_values(L, t, b->x, "btyd", "repeat purchases", 0);
+    double *tx = sgl_column_values(L, t, b->tx, "btyd", "first to last purchase", 0);
+    double *T = sgl_column_values(L, t, b->T, "btyd", "first purchase to the end of calibration", 0);
+    double *w = wname ? sgl_column_values(L, t, wname, "btyd", "weights", 0) : NULL;
     sg_error err;
     sg_btyd_data *d = sg_btyd_collapse_model(b->fit.model, x, tx, T, w, t->nrows, &err);
     if (!d)
@@ -572,14 +510,6 @@ static const luaL_Reg btyd_functions[] = {
 
 void sgl_open_btyd(lua_State *L)
 {
-    if (luaL_newmetatable(L, SG_BTYD_MT)) {
-        luaL_setfuncs(L, btyd_meta, 0);
-        lua_newtable(L);
-        luaL_setfuncs(L, btyd_methods, 0);
-        lua_setfield(L, -2, "__index");
-        lua_pushliteral(L, SG_BTYD_MT);
-        lua_setfield(L, -2, "__metatable");
-    }
-    lua_pop(L, 1);
+    sgl_new_type(L, SG_BTYD_MT, btyd_meta, btyd_methods, 1);
     luaL_setfuncs(L, btyd_functions, 0);
 }

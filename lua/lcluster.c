@@ -322,10 +322,7 @@ static void read_kmeans_options(lua_State *L, int t, sg_kmeans_options *o)
     o->tol = sgl_opt_number(L, t, "kmeans", "tol", o->tol);
     if (!(o->tol >= 0))
         luaL_error(L, "kmeans: option 'tol' must be >= 0");
-    double seed = sgl_opt_number(L, t, "kmeans", "seed", (double)o->seed);
-    if (!(seed >= 0 && seed <= 9007199254740992.0) || seed != floor(seed))
-        luaL_error(L, "kmeans: option 'seed' must be a non-negative integer");
-    o->seed = (uint64_t)seed;
+    o->seed = sgl_opt_seed(L, t, "kmeans", o->seed);
     o->threads = opt_int(L, t, "threads", 0, 0, 64);
     o->batch_size = (size_t)opt_int(L, t, "batch_size", (int)o->batch_size, 16, 100000000);
     const char *algo = sgl_opt_string(L, t, "algorithm", "hamerly");
@@ -612,6 +609,10 @@ static int l_cluster_scores(lua_State *L)
     int k = (int)kk;
     if ((size_t)lua_rawlen(L, 2) != rows)
         return luaL_error(L, "cluster_scores: %d labels for %d rows", (int)lua_rawlen(L, 2), (int)rows);
+    int opts = sgl_check_options(L, 4);   /* before anything is pushed above the arguments */
+    lua_settop(L, 4);
+    static const char *const known[] = { "silhouette_sample", "seed", NULL };
+    sgl_check_known(L, opts, "cluster_scores", known);
     int32_t *labels = lua_newuserdatauv(L, (rows ? rows : 1) * sizeof *labels, 0);
     for (size_t i = 0; i < rows; i++) {
         lua_rawgeti(L, 2, (lua_Integer)i + 1);
@@ -621,15 +622,11 @@ static int l_cluster_scores(lua_State *L)
             return luaL_error(L, "cluster_scores: label %d of row %d is not in 1..%d", (int)v, (int)i + 1, k);
         labels[i] = (int32_t)(v - 1);
     }
-    int opts = sgl_check_options(L, 4);
     double sample_d = sgl_opt_number(L, opts, "cluster_scores", "silhouette_sample", 10000);
-    double seed_d = sgl_opt_number(L, opts, "cluster_scores", "seed", 42);
+    uint64_t seed = sgl_opt_seed(L, opts, "cluster_scores", 42);
     if (!(sample_d >= 2 && sample_d <= 1e8) || sample_d != floor(sample_d))
         return luaL_error(L, "cluster_scores: 'silhouette_sample' must be a whole number from 2 to 1e8");
-    if (!(seed_d >= 0 && seed_d <= 9007199254740992.0) || seed_d != floor(seed_d))
-        return luaL_error(L, "cluster_scores: 'seed' must be a non-negative integer");
     size_t sample = (size_t)sample_d;
-    uint64_t seed = (uint64_t)seed_d;
     sg_error err;
     double s = sg_silhouette(b->m, labels, k, sample, seed, 0, &err);
     lua_createtable(L, 0, 3);
@@ -719,22 +716,9 @@ static const luaL_Reg cluster_functions[] = {
     { "cluster_scores", l_cluster_scores }, { "pca", l_pca }, { NULL, NULL }
 };
 
-static void new_type(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods)
-{
-    if (luaL_newmetatable(L, name)) {
-        luaL_setfuncs(L, meta, 0);
-        lua_newtable(L);
-        luaL_setfuncs(L, methods, 0);
-        lua_setfield(L, -2, "__index");
-        lua_pushstring(L, name);
-        lua_setfield(L, -2, "__metatable");
-    }
-    lua_pop(L, 1);
-}
-
 void sgl_open_cluster(lua_State *L)
 {
-    new_type(L, SG_MATRIX_MT, matrix_meta, matrix_methods);
-    new_type(L, SG_KMEANS_MT, kmeans_meta, kmeans_methods);
+    sgl_new_type(L, SG_MATRIX_MT, matrix_meta, matrix_methods, 1);
+    sgl_new_type(L, SG_KMEANS_MT, kmeans_meta, kmeans_methods, 1);
     luaL_setfuncs(L, cluster_functions, 0);
 }

@@ -73,20 +73,6 @@ static sgl_model *check_model(lua_State *L, int idx)
     return b;
 }
 
-/* Per row of a numeric (or bool) column: its value, NaN when missing. */
-static double *column_values(lua_State *L, const sg_table *t, const char *name, const char *what)
-{
-    const sg_column *c = sg_table_col(t, name);
-    if (!c)
-        luaL_error(L, "%s: no column '%s'", what, name);
-    if (!sg_type_is_numeric(c->type))
-        luaL_error(L, "%s: column '%s' is %s; it must be numeric or bool", what, name, sg_type_name(c->type));
-    double *v = lua_newuserdatauv(L, (t->nrows ? t->nrows : 1) * sizeof *v, 0);   /* freed by Lua */
-    for (size_t i = 0; i < t->nrows; i++)
-        v[i] = sg_column_is_na(c, i) ? NAN : sg_column_num(c, i);
-    return v;
-}
-
 /* ---------------------------------------------------------------- fit */
 
 static const char *spec_string(lua_State *L, int spec, const char *key, int required)
@@ -138,10 +124,7 @@ static void read_params(lua_State *L, int spec, sg_model_params *p)
     if (strcmp(task, "classify") && strcmp(task, "regress"))
         luaL_error(L, "model: task must be \"classify\" or \"regress\", got '%s'", task);
     sg_model_params_init(p, k, strcmp(task, "classify") == 0 ? SG_TASK_CLASSIFY : SG_TASK_REGRESS);
-    double seed = sgl_opt_number(L, spec, "model", "seed", 42);
-    if (seed < 0 || seed != floor(seed) || seed > 9007199254740992.0)
-        luaL_error(L, "model: 'seed' must be a whole number >= 0");
-    p->seed = (uint64_t)seed;
+    p->seed = sgl_opt_seed(L, spec, "model", 42);
     p->threads = spec_int(L, spec, "threads", 0);
     p->l1 = spec_bool(L, spec, "l1", 0);
     p->C = sgl_opt_number(L, spec, "model", "C", p->C);
@@ -212,9 +195,9 @@ static int l_model_fit(lua_State *L)
     es.max_levels = (size_t)ml;
     if (es.nnum + es.ncat == 0)
         return luaL_error(L, "model: no feature columns given ('features' and/or 'categorical')");
-    double *y = column_values(L, t, label, "model label");
-    double *w = wcol ? column_values(L, t, wcol, "model weights") : NULL;
-    double *yv = vt ? column_values(L, vt, label, "model label (validation)") : NULL;
+    double *y = sgl_column_values(L, t, label, "model label", NULL, 1);
+    double *w = wcol ? sgl_column_values(L, t, wcol, "model weights", NULL, 1) : NULL;
+    double *yv = vt ? sgl_column_values(L, vt, label, "model label (validation)", NULL, 1) : NULL;
 
     sgl_model *b = new_model_box(L);
     sg_error err;
@@ -628,8 +611,8 @@ static int l_metrics(lua_State *L)
         return luaL_error(L, "metrics: 'label' (the column of true values) is required");
     if (bins < 1 || bins > 1000 || bins != floor(bins))
         return luaL_error(L, "metrics: 'bins' must be a whole number from 1 to 1000");
-    double *y = column_values(L, t, label, "metrics");
-    double *p = column_values(L, t, pred, "metrics");
+    double *y = sgl_column_values(L, t, label, "metrics", NULL, 1);
+    double *p = sgl_column_values(L, t, pred, "metrics", NULL, 1);
     for (size_t i = 0; i < t->nrows; i++)
         if (isnan(y[i]) || isnan(p[i]))
             return luaL_error(L, "metrics: row %d: the %s is missing", (int)i + 1, isnan(y[i]) ? label : pred);
@@ -704,22 +687,16 @@ static double *strata_values(lua_State *L, const sg_table *t, int opts, const ch
     return v;
 }
 
-static uint64_t opt_seed(lua_State *L, int opts, const char *what)
-{
-    double seed = sgl_opt_number(L, opts, what, "seed", 42);
-    if (seed < 0 || seed != floor(seed) || seed > 9007199254740992.0)
-        luaL_error(L, "%s: 'seed' must be a whole number >= 0", what);
-    return (uint64_t)seed;
-}
-
 /* segmint.split(ds, { test = 0.25, stratify = col, seed = 42 }) -> train, test */
 static int l_split(lua_State *L)
 {
     lua_settop(L, 2);
     sg_table *t = sgl_pin_dataset(L, 1);
     int opts = sgl_check_options(L, 2);
+    static const char *const known[] = { "test", "stratify", "seed", NULL };
+    sgl_check_known(L, opts, "split", known);
     double share = sgl_opt_number(L, opts, "split", "test", 0.25);
-    uint64_t seed = opt_seed(L, opts, "split");
+    uint64_t seed = sgl_opt_seed(L, opts, "split", 42);
     double *strata = opts ? strata_values(L, t, opts, "split") : NULL;
     size_t n = t->nrows;
     uint8_t *is_test = lua_newuserdatauv(L, n ? n : 1, 0);
@@ -743,11 +720,13 @@ static int l_kfold(lua_State *L)
     lua_settop(L, 2);
     sg_table *t = sgl_pin_dataset(L, 1);
     int opts = sgl_check_options(L, 2);
+    static const char *const known[] = { "k", "stratify", "seed", "column", NULL };
+    sgl_check_known(L, opts, "kfold", known);
     double k = sgl_opt_number(L, opts, "kfold", "k", 5);
     const char *name = sgl_opt_string(L, opts, "column", "fold");
     if (k < 2 || k > 1000 || k != floor(k))
         return luaL_error(L, "kfold: 'k' must be a whole number from 2 to 1000");
-    uint64_t seed = opt_seed(L, opts, "kfold");
+    uint64_t seed = sgl_opt_seed(L, opts, "kfold", 42);
     double *strata = opts ? strata_values(L, t, opts, "kfold") : NULL;
     size_t n = t->nrows;
     int *fold = lua_newuserdatauv(L, (n ? n : 1) * sizeof *fold, 0);
@@ -796,13 +775,6 @@ static const luaL_Reg model_functions[] = {
 
 void sgl_open_model(lua_State *L)
 {
-    if (luaL_newmetatable(L, SG_MODEL_MT)) {
-        luaL_setfuncs(L, model_meta, 0);
-        lua_pushliteral(L, SG_MODEL_MT);
-        lua_setfield(L, -2, "__metatable");
-        luaL_newlib(L, model_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
+    sgl_new_type(L, SG_MODEL_MT, model_meta, model_methods, 1);
     luaL_setfuncs(L, model_functions, 0);
 }

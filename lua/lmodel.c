@@ -293,26 +293,8 @@ static int model_predict(lua_State *L)
     return 2;
 }
 
-typedef struct ranked {
-    double key, effect;
-    size_t j;
-} ranked;
-
-static int by_key_desc(const void *a, const void *b)
-{
-    const ranked *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key > y->key ? -1 : 1;
-    return x->j < y->j ? -1 : x->j > y->j;
-}
-
-/* model:reasons(ds, top, sign) -> dataset with reason_k (a column of ds) and
- * effect_k (its contribution to the raw prediction: log-odds for
- * classifiers) for k = 1..top: the columns that push the prediction up the
- * most ("up"), down ("down") or either way ("any").  The one-hot features
- * of a categorical column count together (sg_encoder_group_sums), so a
- * reason is the customer's own value of the column, never the effect of
- * not having another value.  Slots without such a column are missing. */
+/* model:reasons(ds, top, sign) -> dataset with reason_k and effect_k for
+ * k = 1..top (sg_model_reasons). */
 static int model_reasons(lua_State *L)
 {
     lua_settop(L, 4);   /* the pin goes above the arguments */
@@ -325,69 +307,8 @@ static int model_reasons(lua_State *L)
     luaL_argcheck(L, dir != 2, 4, "sign must be \"up\", \"down\" or \"any\"");
     sg_matrix *X = encode(L, b, t, NULL);
     sg_error err;
-    sg_matrix *F = sg_model_contributions(b->m, X, &err);
-    sg_matrix *C = NULL;
-    if (!F || sg_encoder_group_sums(b->enc, F, &C, &err)) {
-        sg_matrix_free(F);
-        sg_matrix_free(X);
-        return sgl_raise(L, &err);
-    }
-    sg_matrix_free(F);
-    size_t n = X->rows, k = (size_t)top;
-    size_t *group_of = sg_malloc(b->enc->nfeat * sizeof *group_of);
-    const char **gnames = sg_malloc(b->enc->nfeat * sizeof *gnames);
-    size_t p = group_of && gnames ? sg_encoder_groups(b->enc, group_of, gnames) : 0;
-    sg_free(group_of);
-    sg_table *out = sg_table_new();
-    ranked *r = sg_malloc(p * sizeof *r);
-    sg_column **cols = sg_calloc(2 * k, sizeof *cols);
-    int rc = (!out || !r || !cols || !gnames) ? sg_error_nomem(&err) : 0;
-    sg_dict *names = rc ? NULL : sg_dict_new(p);
-    if (!rc && !names)
-        rc = sg_error_nomem(&err);
-    for (size_t s = 0; rc == 0 && s < k; s++) {
-        char nm[32];
-        snprintf(nm, sizeof nm, "reason_%zu", s + 1);
-        cols[2 * s] = sg_column_new_with_dict(nm, names, n);
-        snprintf(nm, sizeof nm, "effect_%zu", s + 1);
-        cols[2 * s + 1] = sg_column_new(nm, SG_DOUBLE, n);
-        if (!cols[2 * s] || !cols[2 * s + 1])
-            rc = sg_error_nomem(&err);
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const double *c = sg_matrix_row(C, i);
-        for (size_t j = 0; j < p; j++)
-            r[j] = (ranked){ dir == 0 ? fabs(c[j]) : dir * c[j], c[j], j };
-        qsort(r, p, sizeof *r, by_key_desc);
-        for (size_t s = 0; rc == 0 && s < k; s++) {
-            int ok;
-            if (s < p && r[s].key > 0) {
-                const char *f = gnames[r[s].j];
-                ok = !sg_column_push_str(cols[2 * s], f, strlen(f))
-                     && !sg_column_push_f64(cols[2 * s + 1], r[s].effect);
-            } else {
-                ok = !sg_column_push_na(cols[2 * s]) && !sg_column_push_na(cols[2 * s + 1]);
-            }
-            if (!ok)
-                rc = sg_error_nomem(&err);
-        }
-    }
-    for (size_t s = 0; s < 2 * k && cols; s++) {
-        if (rc == 0 && sg_table_add(out, cols[s], &err))
-            rc = err.code;
-        else if (rc)
-            sg_column_release(cols[s]);
-    }
-    sg_dict_release(names);
-    sg_free(cols);
-    sg_free(r);
-    sg_free(gnames);
-    sg_matrix_free(C);
+    sg_table *out = sg_model_reasons(b->m, b->enc, X, (size_t)top, (sg_reason_sign)dir, &err);
     sg_matrix_free(X);
-    if (rc) {
-        sg_table_free(out);
-        return sgl_raise(L, &err);
-    }
     sgl_push_table(L, out, &err);
     return 1;
 }

@@ -308,11 +308,8 @@ static int btyd_tostring(lua_State *L)
     return 1;
 }
 
-/* The kinds of per-customer prediction. */
-enum { P_EXPECTED, P_ALIVE, P_ALIVE_AT, P_PURCHASES, P_SPEND, P_CLV };
-
 typedef struct pred_args {
-    int kind;
+    sg_btyd_score_kind kind;
     double t;
     int n;
     const sgl_btyd *tm, *gg;
@@ -325,38 +322,20 @@ static int predict_column(lua_State *L, int idx, const pred_args *a, const char 
 {
     sg_table *t = sgl_check_dataset(L, idx);
     const sgl_btyd *names = a->tm ? a->tm : a->gg;
-    int need_hist = a->kind != P_SPEND;
-    int need_m = a->kind == P_SPEND || a->kind == P_CLV;
+    int need_hist = a->kind != SG_BTYD_SCORE_SPEND;
+    int need_m = a->kind == SG_BTYD_SCORE_SPEND || a->kind == SG_BTYD_SCORE_CLV;
     double *x = sgl_column_values(L, t, names->x, "btyd", "repeat purchases", 0);
     double *tx = need_hist ? sgl_column_values(L, t, names->tx, "btyd", "first to last purchase", 0) : NULL;
     double *T = need_hist ? sgl_column_values(L, t, names->T, "btyd", "first purchase to the end of calibration", 0) : NULL;
     double *m = need_m ? sgl_column_values(L, t, (a->gg ? a->gg : names)->m, "btyd", "mean repeat spend", 0) : NULL;
-    sg_column *c = sg_column_new(name, SG_DOUBLE, t->nrows);
+    sg_btyd_score s = { a->kind, a->tm ? &a->tm->fit : NULL, a->gg ? &a->gg->fit : NULL, a->t, a->n,
+                        a->horizon, a->period, a->discount, a->margin };
+    sg_error err;
+    sg_column *c = sg_btyd_score_column(&s, x, tx, T, m, t->nrows, name, &err);
     if (!c)
-        return luaL_error(L, "out of memory");
-    for (size_t i = 0; i < t->nrows; i++) {
-        double v = NAN;
-        const sg_btyd_fit *f = a->tm ? &a->tm->fit : NULL;
-        switch (a->kind) {
-        case P_EXPECTED: v = sg_btyd_expected_purchases(f, a->t, x[i], tx[i], T[i]); break;
-        case P_ALIVE: v = sg_btyd_p_alive(f, x[i], tx[i], T[i]); break;
-        case P_ALIVE_AT: v = sg_btyd_p_alive_at(f, a->t, x[i], tx[i], T[i]); break;
-        case P_PURCHASES: v = sg_btyd_p_purchases(f, a->n, a->t, x[i], tx[i], T[i]); break;
-        case P_SPEND: v = sg_gamma_gamma_expected_spend(&a->gg->fit, x[i], m[i]); break;
-        case P_CLV:
-            v = sg_btyd_clv(f, &a->gg->fit, x[i], tx[i], T[i], m[i], a->horizon, a->period, a->discount,
-                            a->margin);
-            break;
-        }
-        int rc = isfinite(v) ? sg_column_push_f64(c, v) : sg_column_push_na(c);
-        if (rc) {
-            sg_column_release(c);
-            return luaL_error(L, "out of memory");
-        }
-    }
+        return sgl_raise(L, &err);
     sgl_dataset *d = sgl_new_dataset(L);
     d->t = sg_table_share(t);
-    sg_error err;
     if (!d->t) {
         sg_column_release(c);
         return luaL_error(L, "out of memory");
@@ -389,21 +368,21 @@ static double check_time_for(lua_State *L, int idx, int model_idx)
 
 static int btyd_expected(lua_State *L)
 {
-    pred_args a = { P_EXPECTED, check_time(L, 3), 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_EXPECTED, check_time(L, 3), 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
     lua_settop(L, 4);
     return predict_column(L, 2, &a, luaL_optstring(L, 4, "expected_purchases"));
 }
 
 static int btyd_p_alive(lua_State *L)
 {
-    pred_args a = { P_ALIVE, 0, 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_P_ALIVE, 0, 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
     lua_settop(L, 3);
     return predict_column(L, 2, &a, luaL_optstring(L, 3, "p_alive"));
 }
 
 static int btyd_p_alive_at(lua_State *L)
 {
-    pred_args a = { P_ALIVE_AT, check_time(L, 3), 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_P_ALIVE_AT, check_time(L, 3), 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
     lua_settop(L, 4);
     return predict_column(L, 2, &a, luaL_optstring(L, 4, "p_alive_at"));
 }
@@ -414,7 +393,7 @@ static int btyd_p_purchases(lua_State *L)
         return luaL_argerror(L, 1, "p_purchases is not available for bgbb");
     lua_Integer n = luaL_checkinteger(L, 3);
     luaL_argcheck(L, n >= 0 && n <= 100000, 3, "a number of purchases >= 0");
-    pred_args a = { P_PURCHASES, check_time(L, 4), (int)n, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_P_PURCHASES, check_time(L, 4), (int)n, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
     lua_settop(L, 5);
     return predict_column(L, 2, &a, luaL_optstring(L, 5, "p_purchases"));
 }
@@ -424,7 +403,7 @@ static int btyd_expected_spend(lua_State *L)
     const sgl_btyd *b = check_btyd(L, 1);
     if (b->fit.model != SG_GAMMA_GAMMA)
         return luaL_argerror(L, 1, "expected_spend needs a gamma_gamma model");
-    pred_args a = { P_SPEND, 0, 0, NULL, b, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_SPEND, 0, 0, NULL, b, 0, 0, 0, 0 };
     lua_settop(L, 3);
     return predict_column(L, 2, &a, luaL_optstring(L, 3, "expected_spend"));
 }
@@ -443,7 +422,7 @@ static int l_btyd_clv(lua_State *L)
     static const char *const clv_keys[] = {"horizon", "period", "discount_rate", "margin", "column",
                                            NULL};
     sgl_check_known(L, opts, "btyd_clv", clv_keys);
-    pred_args a = { P_CLV, 0, 0, tm, gg, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_CLV, 0, 0, tm, gg, 0, 0, 0, 0 };
     double horizon = sgl_opt_number(L, opts, "btyd_clv", "horizon", 12);
     if (!(horizon >= 1 && horizon <= 10000) || horizon != floor(horizon))
         return luaL_error(L, "btyd_clv: 'horizon' must be a whole number of periods >= 1");

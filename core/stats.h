@@ -22,6 +22,10 @@ int sg_column_stats(const sg_column *c, sg_stats *out, sg_error *err);
 /* probs in [0,1]; out receives np values (NaN when no value present). */
 int sg_column_quantiles(const sg_column *c, const double *probs, size_t np,
                         double *out, sg_error *err);
+/* The sum of the non-missing, non-NaN values of a DOUBLE column, by
+ * Neumaier's compensated summation as in sg_column_stats (the two agree to
+ * the last bit); 0 when there is none. */
+double sg_column_sum_f64(const sg_column *c);
 /* Distinct non-missing values. */
 size_t sg_column_count_distinct(const sg_column *c);
 /* One row per column: column, type, count, missing, distinct, mean, sd,

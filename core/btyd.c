@@ -231,22 +231,40 @@ int sg_btyd_fit_from_params(sg_btyd_model m, const double *params, sg_btyd_fit *
 
 /* ---- likelihood ---- */
 
+/* The operations of each transaction model, one row per sg_btyd_model
+ * (Gamma-Gamma has none of them; BG/BB no P(n purchases)).  BG/BB reads
+ * T as its number of opportunities n. */
+typedef struct btyd_ops {
+    double (*loglik1)(const double *params, double x, double tx, double T);
+    double (*expected)(const double *params, double t, double x, double tx, double T);
+    double (*p_alive)(const double *params, double x, double tx, double T);
+    double (*p_alive_at)(const double *params, double t, double x, double tx, double T);
+    double (*p_purchases)(const double *params, int n, double t, double x, double tx, double T);
+    double (*expected_new)(const double *params, double t);
+} btyd_ops;
+
+static const btyd_ops model_ops[SG_BTYD_NMODELS] = {
+    [SG_BGNBD] = { sg_bgnbd_loglik1, sg_bgnbd_expected_purchases, sg_bgnbd_p_alive,
+                   sg_bgnbd_p_alive_at, sg_bgnbd_p_purchases, sg_bgnbd_expected_purchases_new },
+    [SG_MBGNBD] = { sg_mbgnbd_loglik1, sg_mbgnbd_expected_purchases, sg_mbgnbd_p_alive,
+                    sg_mbgnbd_p_alive_at, sg_mbgnbd_p_purchases, sg_mbgnbd_expected_purchases_new },
+    [SG_PARETO_NBD] = { sg_pareto_loglik1, sg_pareto_expected_purchases, sg_pareto_p_alive,
+                        sg_pareto_p_alive_at, sg_pareto_p_purchases, sg_pareto_expected_purchases_new },
+    [SG_GAMMA_GAMMA] = { NULL, NULL, NULL, NULL, NULL, NULL },
+    [SG_BGBB] = { sg_bgbb_loglik1, sg_bgbb_expected_purchases, sg_bgbb_p_alive, sg_bgbb_p_alive_at,
+                  NULL, sg_bgbb_expected_purchases_new },
+};
+
+/* The operations of model m, or NULL for a value outside the enumeration. */
+static const btyd_ops *ops_of(sg_btyd_model m)
+{
+    return (unsigned)m < SG_BTYD_NMODELS ? &model_ops[m] : NULL;
+}
+
 double sg_btyd_loglik1(sg_btyd_model m, const double *params, double x, double tx, double T)
 {
-    if (!params)
-        return NAN;
-    switch (m) {
-    case SG_BGNBD:
-        return sg_bgnbd_loglik1(params, x, tx, T);
-    case SG_MBGNBD:
-        return sg_mbgnbd_loglik1(params, x, tx, T);
-    case SG_PARETO_NBD:
-        return sg_pareto_loglik1(params, x, tx, T);
-    case SG_BGBB:
-        return sg_bgbb_loglik1(params, x, tx, T);
-    default:
-        return NAN;
-    }
+    const btyd_ops *o = ops_of(m);
+    return params && o && o->loglik1 ? o->loglik1(params, x, tx, T) : NAN;
 }
 
 double sg_btyd_loglik(sg_btyd_model m, const double *params, const sg_btyd_data *d)
@@ -275,80 +293,36 @@ double sg_btyd_expected_purchases(const sg_btyd_fit *f, double t, double x, doub
 {
     if (!history_ok(f, x, tx, T) || !(t >= 0) || !isfinite(t))
         return NAN;
-    switch (f->model) {
-    case SG_BGNBD:
-        return sg_bgnbd_expected_purchases(f->params, t, x, tx, T);
-    case SG_MBGNBD:
-        return sg_mbgnbd_expected_purchases(f->params, t, x, tx, T);
-    case SG_BGBB:
-        return sg_bgbb_expected_purchases(f->params, t, x, tx, T);
-    default:
-        return sg_pareto_expected_purchases(f->params, t, x, tx, T);
-    }
+    return model_ops[f->model].expected(f->params, t, x, tx, T);
 }
 
 double sg_btyd_p_alive(const sg_btyd_fit *f, double x, double tx, double T)
 {
     if (!history_ok(f, x, tx, T))
         return NAN;
-    switch (f->model) {
-    case SG_BGNBD:
-        return sg_bgnbd_p_alive(f->params, x, tx, T);
-    case SG_MBGNBD:
-        return sg_mbgnbd_p_alive(f->params, x, tx, T);
-    case SG_BGBB:
-        return sg_bgbb_p_alive(f->params, x, tx, T);
-    default:
-        return sg_pareto_p_alive(f->params, x, tx, T);
-    }
+    return model_ops[f->model].p_alive(f->params, x, tx, T);
 }
 
 double sg_btyd_p_alive_at(const sg_btyd_fit *f, double t, double x, double tx, double T)
 {
     if (!history_ok(f, x, tx, T) || !(t >= 0) || !isfinite(t))
         return NAN;
-    switch (f->model) {
-    case SG_BGNBD:
-        return sg_bgnbd_p_alive_at(f->params, t, x, tx, T);
-    case SG_MBGNBD:
-        return sg_mbgnbd_p_alive_at(f->params, t, x, tx, T);
-    case SG_BGBB:
-        return sg_bgbb_p_alive_at(f->params, t, x, tx, T);
-    default:
-        return sg_pareto_p_alive_at(f->params, t, x, tx, T);
-    }
+    return model_ops[f->model].p_alive_at(f->params, t, x, tx, T);
 }
 
 double sg_btyd_p_purchases(const sg_btyd_fit *f, int n, double t, double x, double tx, double T)
 {
     if (!history_ok(f, x, tx, T) || n < 0 || !(t >= 0) || !isfinite(t))
         return NAN;
-    switch (f->model) {
-    case SG_BGNBD:
-        return sg_bgnbd_p_purchases(f->params, n, t, x, tx, T);
-    case SG_MBGNBD:
-        return sg_mbgnbd_p_purchases(f->params, n, t, x, tx, T);
-    case SG_BGBB:
-        return NAN;
-    default:
-        return sg_pareto_p_purchases(f->params, n, t, x, tx, T);
-    }
+    const btyd_ops *o = &model_ops[f->model];
+    return o->p_purchases ? o->p_purchases(f->params, n, t, x, tx, T) : NAN;
 }
 
 double sg_btyd_expected_purchases_new(const sg_btyd_fit *f, double t)
 {
     if (!f || !is_tm(f->model) || !(t >= 0) || !isfinite(t))
         return NAN;
-    switch (f->model) {
-    case SG_BGNBD:
-        return sg_bgnbd_expected_purchases_new(f->params, t);
-    case SG_MBGNBD:
-        return sg_mbgnbd_expected_purchases_new(f->params, t);
-    case SG_BGBB:
-        return sg_bgbb_expected_purchases_new(f->params, t);
-    default:
-        return sg_pareto_expected_purchases_new(f->params, t);
-    }
+    return model_ops[f->model].expected_new(f->params, t);
 }
 
 /* lifetimes' customer_lifetime_value: the purchases expected in period k
@@ -391,7 +365,6 @@ int sg_btyd_hessian_check(sg_btyd_model m, const double *h, int n, double N, dou
     gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc((size_t)n);
     int rc = SG_OK;
 
-    gsl_set_error_handler_off();
     if (!a || !vec || !val || !ws) {
         rc = sg_error_nomem(err);
         goto done;

@@ -151,4 +151,33 @@ double sg_gamma_gamma_expected_spend(const sg_btyd_fit *gg, double x, double m);
 double sg_btyd_clv(const sg_btyd_fit *tm, const sg_btyd_fit *gg, double x, double tx, double T,
                    double m, int horizon, double period, double discount_rate, double margin);
 
+/* ---- scoring rows (btyd_score.c) ---- */
+typedef enum sg_btyd_score_kind {
+    SG_BTYD_SCORE_EXPECTED,      /* sg_btyd_expected_purchases(tm, t, ...) */
+    SG_BTYD_SCORE_P_ALIVE,       /* sg_btyd_p_alive(tm, ...) */
+    SG_BTYD_SCORE_P_ALIVE_AT,    /* sg_btyd_p_alive_at(tm, t, ...) */
+    SG_BTYD_SCORE_P_PURCHASES,   /* sg_btyd_p_purchases(tm, n, t, ...) */
+    SG_BTYD_SCORE_SPEND,         /* sg_gamma_gamma_expected_spend(gg, x, m) */
+    SG_BTYD_SCORE_CLV            /* sg_btyd_clv(tm, gg, ..., horizon, period, discount, margin) */
+} sg_btyd_score_kind;
+
+typedef struct sg_btyd_score {
+    sg_btyd_score_kind kind;
+    const sg_btyd_fit *tm;       /* the transaction model (every kind but SPEND) */
+    const sg_btyd_fit *gg;       /* Gamma-Gamma (SPEND and CLV) */
+    double t;                    /* EXPECTED, P_ALIVE_AT, P_PURCHASES */
+    int n;                       /* P_PURCHASES */
+    int horizon;                 /* CLV */
+    double period, discount, margin;
+} sg_btyd_score;
+
+/* One prediction per customer row as a double column `name` of rows
+ * values (x, t_x, T and m per row: tx and T may be NULL for SPEND, m for
+ * every kind but SPEND and CLV); values that are not finite are missing.
+ * NULL (err set) on out of memory or a model missing for the kind. */
+struct sg_column;
+struct sg_column *sg_btyd_score_column(const sg_btyd_score *s, const double *x, const double *tx,
+                                       const double *T, const double *m, size_t rows,
+                                       const char *name, sg_error *err);
+
 #endif

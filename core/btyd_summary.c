@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "mem.h"
-#include "ops.h"
+#include "sort.h"
 
 typedef struct builder {
     sg_column *cust, *x, *tx, *T, *mean, *xh, *sh, *hl;

@@ -12,7 +12,7 @@
 #include "campaign.h"
 #include "keymap.h"
 #include "mem.h"
-#include "ops.h"
+#include "groupby.h"
 
 enum { M_IMP, M_CLICKS, M_CONV, M_SPEND, M_REV, M_COUNT };
 static const char *const measure_names[M_COUNT] = { "impressions", "clicks", "conversions", "spend",

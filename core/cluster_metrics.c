@@ -254,16 +254,6 @@ fail:
     return -1;
 }
 
-static double dist2(const double *a, const double *b, size_t p)
-{
-    double s = 0;
-    for (size_t c = 0; c < p; c++) {
-        double t = a[c] - b[c];
-        s += t * t;
-    }
-    return s;
-}
-
 /* (between-cluster dispersion / (k-1)) / (within-cluster dispersion / (n-k));
  * 1 when the within dispersion is 0 (sklearn). */
 double sg_calinski_harabasz(const sg_matrix *x, const int32_t *labels, int k)
@@ -288,9 +278,9 @@ double sg_calinski_harabasz(const sg_matrix *x, const int32_t *labels, int k)
     double between = 0, within = 0;
     for (int l = 0; l < k; l++)
         if (counts[l])
-            between += (double)counts[l] * dist2(cent + (size_t)l * p, mean, p);
+            between += (double)counts[l] * sg_dist2(cent + (size_t)l * p, mean, p);
     for (size_t i = 0; i < n; i++)
-        within += dist2(sg_matrix_row(x, i), cent + (size_t)labels[i] * p, p);
+        within += sg_dist2(sg_matrix_row(x, i), cent + (size_t)labels[i] * p, p);
     sg_free(mean);
     result = within == 0 ? 1.0 : between * (double)(n - (size_t)kk) / (within * (double)(kk - 1));
 done:
@@ -319,7 +309,7 @@ double sg_davies_bouldin(const sg_matrix *x, const int32_t *labels, int k)
     if (!s)
         goto done;
     for (size_t i = 0; i < n; i++)
-        s[labels[i]] += sqrt(dist2(sg_matrix_row(x, i), cent + (size_t)labels[i] * p, p));
+        s[labels[i]] += sqrt(sg_dist2(sg_matrix_row(x, i), cent + (size_t)labels[i] * p, p));
     int any_s = 0, any_d = 0;
     for (int l = 0; l < k; l++) {
         if (counts[l])
@@ -335,7 +325,7 @@ double sg_davies_bouldin(const sg_matrix *x, const int32_t *labels, int k)
         for (int j = 0; j < k; j++) {
             if (j == i || !counts[j])
                 continue;
-            double d = sqrt(dist2(cent + (size_t)i * p, cent + (size_t)j * p, p));
+            double d = sqrt(sg_dist2(cent + (size_t)i * p, cent + (size_t)j * p, p));
             if (d == 0)
                 continue;
             any_d = 1;

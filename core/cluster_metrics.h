@@ -1,4 +1,4 @@
-/* Cluster quality figures and the choice of k, plus PCA. */
+/* Cluster quality figures and the choice of k (PCA: pca.h). */
 #ifndef SG_CLUSTER_METRICS_H
 #define SG_CLUSTER_METRICS_H
 
@@ -29,18 +29,5 @@ size_t sg_elbow_knee(const int *ks, const double *inertia, size_t n);
  * of the elbow's knee (knee-1, knee, knee+1), so the choice follows the
  * elbow and is settled by silhouette.  Returns an index into ks. */
 size_t sg_choose_k(const int *ks, const double *inertia, const double *silhouette, size_t n);
-
-/* PCA through GSL's SVD of the centred matrix. */
-typedef struct sg_pca {
-    size_t cols, ncomp;
-    double *mean;             /* cols */
-    double *components;       /* ncomp * cols, row c = component c (unit length, sign: largest |coefficient| positive) */
-    double *explained_variance;        /* ncomp */
-    double *explained_variance_ratio;  /* ncomp */
-} sg_pca;
-
-sg_pca *sg_pca_fit(const sg_matrix *x, size_t ncomp, sg_error *err);
-sg_matrix *sg_pca_transform(const sg_pca *p, const sg_matrix *x, sg_error *err);
-void sg_pca_free(sg_pca *p);
 
 #endif

@@ -15,7 +15,7 @@
 
 #include "datetime.h"
 #include "mem.h"
-#include "ops.h"
+#include "csvwrite.h"
 
 #define OUT_BUF (1u << 20)
 

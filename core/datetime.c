@@ -223,3 +223,14 @@ size_t sg_datetime_format(int64_t t, int date_only, char *buf, size_t size)
         return 0;
     return (size_t)k < size ? (size_t)k : size - 1;
 }
+
+double sg_time_unit_days(const char *unit)
+{
+    static const struct { const char *name; double days; } units[] = {
+        { "days", 1 }, { "weeks", 7 }, { "months", 30.4375 },
+    };
+    for (size_t i = 0; unit && i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(unit, units[i].name) == 0)
+            return units[i].days;
+    return 0;
+}

@@ -47,4 +47,9 @@ const char *sg_date_format_name(sg_date_format f);
  * the length written. */
 size_t sg_datetime_format(int64_t t, int date_only, char *buf, size_t size);
 
+/* The length in days of a time unit of the BTYD summaries and RFM's btyd_*
+ * fields: "days" 1, "weeks" 7, "months" 30.4375 (a 365.25-day year / 12).
+ * 0 for any other name (and NULL). */
+double sg_time_unit_days(const char *unit);
+
 #endif

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "ops.h"
+#include "expr.h"
 
 /* node kinds */
 enum { X_LIT, X_COL, X_NEG, X_NOT, X_BIN, X_IN, X_CALL };

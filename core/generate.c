@@ -62,7 +62,6 @@
 #include <math.h>
 
 #include <cjson/cJSON.h>
-#include <gsl/gsl_errno.h>
 
 #include "mem.h"
 
@@ -356,7 +355,6 @@ int sg_generate(const sg_gen_options *o, sg_gen_result *res, sg_error *err)
     sg_gen_tests tests;
     if ((rc = validate(o, &start_day, &tests, err)) != SG_OK)
         return rc;
-    gsl_set_error_handler_off();
     if ((rc = sg_gen_mkdir_p(o->out_dir, err)) != SG_OK)
         return rc;
 

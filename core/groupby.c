@@ -17,7 +17,8 @@
 #include <string.h>
 
 #include "mem.h"
-#include "ops.h"
+#include "groupby.h"
+#include "sort.h"
 #include "opsutil.h"
 
 static const char *const agg_names[] = {

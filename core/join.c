@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "mem.h"
-#include "ops.h"
+#include "join.h"
 #include "opsutil.h"
 
 enum { K_SAME, K_NUM, K_STR };

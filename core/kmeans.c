@@ -117,14 +117,14 @@ KM_INLINE void hamerly_range(it_ctx *q, size_t lo, size_t hi, size_t d)
             double m = q->half[a] > q->l[i] ? q->half[a] : q->l[i];
             if (q->u[i] < m)
                 continue;
-            q->u[i] = sqrt(km_dist2(xi, q->c + (size_t)a * d, d)) * (1 + KM_EPS);
+            q->u[i] = sqrt(sg_dist2(xi, q->c + (size_t)a * d, d)) * (1 + KM_EPS);
             if (q->u[i] < m)
                 continue;
         }
         double b1 = INFINITY, b2 = INFINITY;
         a = 0;
         for (int j = 0; j < q->k; j++) {
-            double v = km_dist2(xi, q->c + (size_t)j * d, d);
+            double v = sg_dist2(xi, q->c + (size_t)j * d, d);
             if (v < b1) {
                 b2 = b1;
                 b1 = v;
@@ -162,7 +162,7 @@ static void reseed_empty(const double *x, size_t n, size_t d, int k, const doubl
             size_t a = (size_t)lab[i];
             if (counts[a] < 2)
                 continue;
-            double v = km_dist2(x + i * d, c_old + a * d, d);
+            double v = sg_dist2(x + i * d, c_old + a * d, d);
             if (v > bd) {
                 bd = v;
                 best = i;
@@ -246,7 +246,7 @@ static int run_exact(const double *x, size_t n, size_t d, int k, int hamerly, in
                 for (int j2 = 0; j2 < k; j2++) {
                     if (j2 == j)
                         continue;
-                    double v = km_dist2(c + (size_t)j * d, c + (size_t)j2 * d, d);
+                    double v = sg_dist2(c + (size_t)j * d, c + (size_t)j2 * d, d);
                     if (v < m)
                         m = v;
                 }

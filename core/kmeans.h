@@ -56,4 +56,30 @@ int sg_kmeans_predict(const sg_kmeans *m, const sg_matrix *x, int32_t *labels, d
 int sg_kmeans_save(const sg_kmeans *m, const char *path, sg_error *err);
 sg_kmeans *sg_kmeans_load(const char *path, sg_error *err);
 
+/* ---- the choice of k and labels as a column (kmeans_select.c) ---- */
+typedef struct sg_kmeans_score {
+    int k;
+    double inertia;
+    int iterations;
+    double silhouette, calinski_harabasz, davies_bouldin;   /* NaN where undefined */
+} sg_kmeans_score;
+
+/* k = "auto": fits k = lo..hi (o->k ignored; 2 <= lo <= hi < rows), scores
+ * each fit's labelling (silhouette over at most `sample` rows drawn with
+ * o->seed, Calinski-Harabasz, Davies-Bouldin) into scores[0..hi-lo], and
+ * keeps the k of sg_choose_k (cluster_metrics.h): *chosen is its index.
+ * Returns that model (the others are freed) with labels (rows) set by
+ * predicting every row with it; NULL on error. */
+sg_kmeans *sg_kmeans_auto(const sg_matrix *x, const sg_kmeans_options *o, int lo, int hi,
+                          size_t sample, int32_t *labels, sg_kmeans_score *scores,
+                          size_t *chosen, sg_error *err);
+
+/* Labels of the nlabels matrix rows as an int64 column `name` of nrows
+ * rows: labels[r] + 1 (clusters 1..k) at row rows_kept[r] (row r when
+ * rows_kept is NULL), missing at the rows no matrix row came from (those a
+ * matrix dropped for missing values).  NULL (err set) when a row is out of
+ * range or memory runs out. */
+sg_column *sg_kmeans_label_column(const char *name, const int32_t *labels, size_t nlabels,
+                                  const size_t *rows_kept, size_t nrows, sg_error *err);
+
 #endif

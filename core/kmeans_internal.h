@@ -49,24 +49,14 @@ void km_pool_free(km_pool *p);
 
 static inline size_t km_nchunks(size_t n) { return (n + KM_CHUNK - 1) / KM_CHUNK; }
 
-KM_INLINE double km_dist2(const double *a, const double *b, size_t d)
-{
-    double s = 0;
-    for (size_t t = 0; t < d; t++) {
-        double v = a[t] - b[t];
-        s += v * v;
-    }
-    return s;
-}
-
 /* Index of the closest of k centres (ties: the lowest index); *best gets
  * the squared distance. */
 KM_INLINE int km_nearest(const double *xi, const double *c, int k, size_t d, double *best)
 {
     int a = 0;
-    double b = km_dist2(xi, c, d);
+    double b = sg_dist2(xi, c, d);
     for (int j = 1; j < k; j++) {
-        double v = km_dist2(xi, c + (size_t)j * d, d);
+        double v = sg_dist2(xi, c + (size_t)j * d, d);
         if (v < b) {
             b = v;
             a = j;

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gsl/gsl_errno.h>
 
 #include "mem.h"
 
@@ -144,7 +143,6 @@ static uint64_t splitmix64(uint64_t z)
 
 gsl_rng *km_rng_new(uint64_t seed, uint64_t stream)
 {
-    gsl_set_error_handler_off();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r)
         return NULL;
@@ -172,7 +170,7 @@ KM_INLINE double pp_trial_range(const pp_ctx *q, const double *ct, size_t lo, si
 {
     double s = 0;
     for (size_t i = lo; i < hi; i++) {
-        double v = km_dist2(q->x + i * d, ct, d);
+        double v = sg_dist2(q->x + i * d, ct, d);
         s += v < q->closest[i] ? v : q->closest[i];
     }
     return s;
@@ -196,7 +194,7 @@ KM_INLINE double pp_update_range(pp_ctx *q, size_t lo, size_t hi, size_t d)
 {
     double s = 0;
     for (size_t i = lo; i < hi; i++) {
-        double v = km_dist2(q->x + i * d, q->newc, d);
+        double v = sg_dist2(q->x + i * d, q->newc, d);
         if (v < q->closest[i])
             q->closest[i] = v;
         s += q->closest[i];

@@ -21,6 +21,22 @@ void sg_matrix_free(sg_matrix *m);                     /* accepts NULL */
 sg_matrix *sg_matrix_copy(const sg_matrix *m);
 static inline double *sg_matrix_row(const sg_matrix *m, size_t i) { return m->data + i * m->cols; }
 
+/* Squared Euclidean distance between two points of d coordinates: the one
+ * definition k-means and the cluster metrics share.  Always inlined, so
+ * k-means's loops called with a constant d are unrolled. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline double sg_dist2(const double *a, const double *b, size_t d)
+{
+    double s = 0;
+    for (size_t t = 0; t < d; t++) {
+        double v = a[t] - b[t];
+        s += v * v;
+    }
+    return s;
+}
+
 typedef enum sg_scale_kind {
     SG_SCALE_NONE = 0,
     SG_SCALE_STANDARD,     /* (x - mean) / sd (population sd; sd 0 -> divide by 1) */

@@ -97,6 +97,21 @@ sg_matrix *sg_model_contributions(const sg_model *m, const sg_matrix *X, sg_erro
  * coefficients); XGBoost: total gain per feature (0 for unused ones). */
 int sg_model_importance(const sg_model *m, double *out, sg_error *err);
 
+/* The reasons behind each prediction (model_reasons.c): a table with
+ * reason_k (the name of a column of the data) and effect_k (its
+ * contribution to the raw prediction: log-odds for classifiers) for k =
+ * 1..top (1 to 20): the columns that push each row's prediction up the
+ * most (SG_REASON_UP), down (SG_REASON_DOWN) or either way (SG_REASON_ANY,
+ * by |effect|); ties by column order.  The one-hot features of a
+ * categorical column count together (sg_encoder_group_sums), so a reason
+ * is the row's own value of the column, never the effect of not having
+ * another value.  Slots without a column pushing that way are missing.
+ * X is enc's encoding of the rows. */
+typedef enum sg_reason_sign { SG_REASON_DOWN = -1, SG_REASON_ANY = 0, SG_REASON_UP = 1 } sg_reason_sign;
+struct sg_encoder;
+sg_table *sg_model_reasons(const sg_model *m, const struct sg_encoder *enc, const sg_matrix *X,
+                           size_t top, sg_reason_sign sign, sg_error *err);
+
 /* JSON round trip of the fitted model (parameters, coefficients, the
  * XGBoost booster as base64 of its UBJSON bytes).  Predictions after a
  * round trip are identical. */

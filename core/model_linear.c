@@ -385,7 +385,6 @@ done:
 
 int sg_linear_fit(sg_model *m, const sg_matrix *X, const double *y, const double *w, sg_error *err)
 {
-    gsl_set_error_handler_off();   /* GSL errors come back as status codes, never abort() */
     if (!m || !X || !y || (X->rows * X->cols > 0 && !X->data))
         return sg_error_set(err, SG_EINVAL, "linear model: NULL argument");
     sg_model_kind kind = m->params.kind;

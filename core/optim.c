@@ -283,7 +283,6 @@ static void fill_result(sg_optim_result *res, const phase_result *r, size_t n, c
 int sg_optim_minimize(sg_optim_fn f, void *ud, const double *start, size_t n,
                       const sg_optim_options *o, sg_optim_result *res, sg_error *err)
 {
-    gsl_set_error_handler_off();
     sg_optim_options defaults;
     if (!o) {
         sg_optim_options_init(&defaults);
@@ -387,7 +386,6 @@ static double eval_shift(sg_optim_fn f, void *ud, double *p, size_t n, size_t i,
 
 int sg_optim_hessian(sg_optim_fn f, void *ud, const double *p, size_t n, double *h, sg_error *err)
 {
-    gsl_set_error_handler_off();
     if (!f || !p || !h)
         return sg_error_set(err, SG_EINVAL, "optim: hessian needs a function, p and h");
     if (n == 0 || n > SG_OPTIM_MAX_PARAMS)
@@ -432,7 +430,6 @@ int sg_optim_hessian(sg_optim_fn f, void *ud, const double *p, size_t n, double 
 
 int sg_optim_std_errors(const double *h, size_t n, double *se, sg_error *err)
 {
-    gsl_set_error_handler_off();
     if (!h || !se)
         return sg_error_set(err, SG_EINVAL, "optim: std_errors needs h and se");
     if (n == 0 || n > SG_OPTIM_MAX_PARAMS)

@@ -15,7 +15,7 @@
  *
  * ncomp 0 means min(rows, cols); more than that is an error; at least 2
  * rows are needed (n - 1 denominators) and every value must be finite. */
-#include "cluster_metrics.h"
+#include "pca.h"
 
 #include <math.h>
 #include <string.h>
@@ -40,7 +40,6 @@ void sg_pca_free(sg_pca *p)
 
 sg_pca *sg_pca_fit(const sg_matrix *x, size_t ncomp, sg_error *err)
 {
-    gsl_set_error_handler_off();
     if (!x || (x->rows * x->cols > 0 && !x->data)) {
         sg_error_set(err, SG_EINVAL, "pca: NULL matrix");
         return NULL;

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "stats.h"
 
 /* ---- scoring ----
  *

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "mem.h"
-#include "ops.h"
+#include "sort.h"
 #include "opsutil.h"
 
 typedef struct sort_buf {

@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 
 #include "mem.h"
@@ -96,7 +95,6 @@ static int groups_build(const char *who, const double *strata, size_t n, uint64_
     g->start[ng] = n;
     sg_free(kv);
 
-    gsl_set_error_handler_off();
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (!r) {
         groups_free(g);

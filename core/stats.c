@@ -8,7 +8,7 @@
 
 #include "datetime.h"
 #include "mem.h"
-#include "ops.h"
+#include "stats.h"
 #include "opsutil.h"
 
 /* The non-missing values of c as doubles (caller frees); *count gets how
@@ -47,6 +47,24 @@ static int need_numeric(const sg_column *c, const char *what, sg_error *err)
                         what, c->name, sg_type_name(c->type));
 }
 
+/* One step of Neumaier's compensated summation: the sum is *s + *comp. */
+static inline void neumaier_add(double *s, double *comp, double x)
+{
+    double t = *s + x;
+    *comp += fabs(*s) >= fabs(x) ? (*s - t) + x : (x - t) + *s;
+    *s = t;
+}
+
+double sg_column_sum_f64(const sg_column *c)
+{
+    double s = 0, comp = 0;
+    const double *v = sg_column_f64(c);
+    for (size_t i = 0; i < c->n; i++)
+        if (!sg_column_is_na(c, i) && !isnan(v[i]))
+            neumaier_add(&s, &comp, v[i]);
+    return s + comp;
+}
+
 int sg_column_stats(const sg_column *c, sg_stats *out, sg_error *err)
 {
     if (need_numeric(c, "stats", err))
@@ -63,9 +81,8 @@ int sg_column_stats(const sg_column *c, sg_stats *out, sg_error *err)
         /* Neumaier summation, then a second pass for the deviations */
         double s = 0, comp = 0, lo = v[0], hi = v[0];
         for (size_t i = 0; i < m; i++) {
-            double x = v[i], t = s + x;
-            comp += fabs(s) >= fabs(x) ? (s - t) + x : (x - t) + s;
-            s = t;
+            double x = v[i];
+            neumaier_add(&s, &comp, x);
             if (x < lo)
                 lo = x;
             if (x > hi)

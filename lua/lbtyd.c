@@ -40,39 +40,6 @@ static sgl_btyd *check_btyd(lua_State *L, int idx)
     return b;
 }
 
-/* Refuses keys of the options table at idx that are not in known (NULL-ended). */
-static void check_known(lua_State *L, int idx, const char *fname, const char *const *known)
-{
-    if (idx == 0 || lua_type(L, idx) != LUA_TTABLE)
-        return;
-    idx = lua_absindex(L, idx);
-    lua_pushnil(L);
-    while (lua_next(L, idx) != 0) {
-        int ok = 0;
-        if (lua_type(L, -2) == LUA_TSTRING) {
-            const char *k = lua_tostring(L, -2);
-            for (int i = 0; known[i]; i++)
-                if (strcmp(k, known[i]) == 0)
-                    ok = 1;
-        }
-        if (!ok) {
-            luaL_Buffer b;
-            luaL_buffinit(L, &b);
-            for (int i = 0; known[i]; i++) {
-                if (i)
-                    luaL_addstring(&b, ", ");
-                luaL_addstring(&b, known[i]);
-            }
-            luaL_pushresult(&b);
-            const char *key = lua_type(L, -3) == LUA_TSTRING ? lua_tostring(L, -3) : "?";
-            luaL_error(L, "%s: unknown option '%s' (known: %s)", fname,
-                       lua_type(L, -3) == LUA_TSTRING ? key : luaL_typename(L, -3),
-                       lua_tostring(L, -1));
-        }
-        lua_pop(L, 1);
-    }
-}
-
 /* Raises msg as bad input data (exit 3 from the host). */
 static int data_error(lua_State *L, const char *fmt, ...)
 {
@@ -83,19 +50,6 @@ static int data_error(lua_State *L, const char *fmt, ...)
     va_end(ap);
     sgl_note_data_error(L, buf);
     return luaL_error(L, "%s", buf);
-}
-
-static double unit_of(lua_State *L, int opts)
-{
-    const char *unit = sgl_opt_string(L, opts, "unit", "weeks");
-    if (strcmp(unit, "days") == 0)
-        return 1;
-    if (strcmp(unit, "weeks") == 0)
-        return 7;
-    if (strcmp(unit, "months") == 0)
-        return 30.4375;
-    luaL_error(L, "btyd: option 'unit' must be \"days\", \"weeks\" or \"months\", got '%s'", unit);
-    return 0;
 }
 
 static int64_t opt_time(lua_State *L, int opts, const char *key, int64_t def, int required)
@@ -120,7 +74,7 @@ static int l_btyd_summary(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    check_known(L, 2, "btyd_summary", summary_keys);
+    sgl_check_known(L, 2, "btyd_summary", summary_keys);
     sg_btyd_summary_options o;
     o.customer = sgl_opt_string(L, 2, "customer", NULL);
     o.date = sgl_opt_string(L, 2, "date", NULL);
@@ -129,7 +83,7 @@ static int l_btyd_summary(lua_State *L)
         return luaL_error(L, "btyd_summary: options 'customer' and 'date' (column names) are required");
     o.calibration_end = opt_time(L, 2, "calibration_end", 0, 1);
     o.observation_end = opt_time(L, 2, "observation_end", o.calibration_end, 0);
-    o.unit_days = unit_of(L, 2);
+    o.unit_days = sgl_opt_unit_days(L, 2, "btyd", "weeks");
     sgl_rawfield(L, 2, "whole_periods");
     if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
         return luaL_error(L, "btyd_summary: option 'whole_periods' must be true or false");
@@ -139,22 +93,6 @@ static int l_btyd_summary(lua_State *L)
     sg_error err;
     d->t = sg_btyd_summary(t, &o, &err);
     return d->t ? 1 : sgl_raise(L, &err);
-}
-
-/* The named double/int column of t as a freshly allocated double array. */
-static double *column_values(lua_State *L, sg_table *t, const char *name, const char *what)
-{
-    sg_column *c = sg_table_col(t, name);
-    if (!c || !sg_type_is_numeric(c->type))
-        luaL_error(L, "btyd: the summary has no numeric column '%s' (%s)", name, what);
-    double *v = lua_newuserdatauv(L, (t->nrows ? t->nrows : 1) * sizeof *v, 0);
-    for (size_t i = 0; i < t->nrows; i++) {
-        v[i] = sg_column_num(c, i);
-        if (isnan(v[i]))
-            data_error(L, "btyd: column '%s' (%s) has a missing value on row %d", name, what,
-                       (int)i + 1);
-    }
-    return v;
 }
 
 static void copy_name(char *dst, const char *src)
@@ -218,7 +156,7 @@ static int l_btyd_fit(lua_State *L)
     if (sg_btyd_model_parse(name, &m) != 0)
         return luaL_error(L, "btyd_fit: unknown model '%s' (bgnbd, mbgnbd, pareto_nbd, bgbb, "
                              "gamma_gamma)", name);
-    check_known(L, opts, "btyd_fit", fit_keys);
+    sgl_check_known(L, opts, "btyd_fit", fit_keys);
     sg_btyd_fit_options fo;
     sg_btyd_fit_options_init(&fo);
     fo.penalizer = sgl_opt_number(L, opts, "btyd_fit", "penalizer", 0);
@@ -251,8 +189,8 @@ static int l_btyd_fit(lua_State *L)
     if (m == SG_GAMMA_GAMMA) {
         if (wname)
             return luaL_error(L, "btyd_fit: gamma_gamma takes one row per customer (no 'weights')");
-        double *x = column_values(L, t, b->x, "repeat purchases");
-        double *mv = column_values(L, t, b->m, "mean repeat spend");
+        double *x = sgl_column_values(L, t, b->x, "btyd", "repeat purchases", 0);
+        double *mv = sgl_column_values(L, t, b->m, "btyd", "mean repeat spend", 0);
         size_t skipped = 0;
         if (sg_gamma_gamma_fit(x, mv, n, &fo, &b->fit, &skipped, &err) != 0)
             return sgl_raise(L, &err);
@@ -261,10 +199,10 @@ static int l_btyd_fit(lua_State *L)
         lua_pushinteger(L, (lua_Integer)skipped);
         return 2;
     }
-    double *x = column_values(L, t, b->x, "repeat purchases");
-    double *tx = column_values(L, t, b->tx, "first to last purchase");
-    double *T = column_values(L, t, b->T, "first purchase to the end of calibration");
-    double *w = wname ? column_values(L, t, wname, "weights") : NULL;
+    double *x = sgl_column_values(L, t, b->x, "btyd", "repeat purchases", 0);
+    double *tx = sgl_column_values(L, t, b->tx, "btyd", "first to last purchase", 0);
+    double *T = sgl_column_values(L, t, b->T, "btyd", "first purchase to the end of calibration", 0);
+    double *w = wname ? sgl_column_values(L, t, wname, "btyd", "weights", 0) : NULL;
     sg_btyd_data *d = sg_btyd_collapse_model(m, x, tx, T, w, n, &err);
     if (!d)
         return sgl_raise(L, &err);
@@ -292,7 +230,7 @@ static int l_btyd_model(lua_State *L)
                              "gamma_gamma)", name);
     luaL_checktype(L, 2, LUA_TTABLE);
     int opts = sgl_check_options(L, 3);
-    check_known(L, opts, "btyd_model", model_keys);
+    sgl_check_known(L, opts, "btyd_model", model_keys);
     double p[4];
     read_params(L, 2, m, "btyd_model", p);
     sgl_btyd *b = lua_newuserdatauv(L, sizeof *b, 0);
@@ -370,11 +308,8 @@ static int btyd_tostring(lua_State *L)
     return 1;
 }
 
-/* The kinds of per-customer prediction. */
-enum { P_EXPECTED, P_ALIVE, P_ALIVE_AT, P_PURCHASES, P_SPEND, P_CLV };
-
 typedef struct pred_args {
-    int kind;
+    sg_btyd_score_kind kind;
     double t;
     int n;
     const sgl_btyd *tm, *gg;
@@ -387,38 +322,20 @@ static int predict_column(lua_State *L, int idx, const pred_args *a, const char 
 {
     sg_table *t = sgl_check_dataset(L, idx);
     const sgl_btyd *names = a->tm ? a->tm : a->gg;
-    int need_hist = a->kind != P_SPEND;
-    int need_m = a->kind == P_SPEND || a->kind == P_CLV;
-    double *x = column_values(L, t, names->x, "repeat purchases");
-    double *tx = need_hist ? column_values(L, t, names->tx, "first to last purchase") : NULL;
-    double *T = need_hist ? column_values(L, t, names->T, "first purchase to the end of calibration") : NULL;
-    double *m = need_m ? column_values(L, t, (a->gg ? a->gg : names)->m, "mean repeat spend") : NULL;
-    sg_column *c = sg_column_new(name, SG_DOUBLE, t->nrows);
+    int need_hist = a->kind != SG_BTYD_SCORE_SPEND;
+    int need_m = a->kind == SG_BTYD_SCORE_SPEND || a->kind == SG_BTYD_SCORE_CLV;
+    double *x = sgl_column_values(L, t, names->x, "btyd", "repeat purchases", 0);
+    double *tx = need_hist ? sgl_column_values(L, t, names->tx, "btyd", "first to last purchase", 0) : NULL;
+    double *T = need_hist ? sgl_column_values(L, t, names->T, "btyd", "first purchase to the end of calibration", 0) : NULL;
+    double *m = need_m ? sgl_column_values(L, t, (a->gg ? a->gg : names)->m, "btyd", "mean repeat spend", 0) : NULL;
+    sg_btyd_score s = { a->kind, a->tm ? &a->tm->fit : NULL, a->gg ? &a->gg->fit : NULL, a->t, a->n,
+                        a->horizon, a->period, a->discount, a->margin };
+    sg_error err;
+    sg_column *c = sg_btyd_score_column(&s, x, tx, T, m, t->nrows, name, &err);
     if (!c)
-        return luaL_error(L, "out of memory");
-    for (size_t i = 0; i < t->nrows; i++) {
-        double v = NAN;
-        const sg_btyd_fit *f = a->tm ? &a->tm->fit : NULL;
-        switch (a->kind) {
-        case P_EXPECTED: v = sg_btyd_expected_purchases(f, a->t, x[i], tx[i], T[i]); break;
-        case P_ALIVE: v = sg_btyd_p_alive(f, x[i], tx[i], T[i]); break;
-        case P_ALIVE_AT: v = sg_btyd_p_alive_at(f, a->t, x[i], tx[i], T[i]); break;
-        case P_PURCHASES: v = sg_btyd_p_purchases(f, a->n, a->t, x[i], tx[i], T[i]); break;
-        case P_SPEND: v = sg_gamma_gamma_expected_spend(&a->gg->fit, x[i], m[i]); break;
-        case P_CLV:
-            v = sg_btyd_clv(f, &a->gg->fit, x[i], tx[i], T[i], m[i], a->horizon, a->period, a->discount,
-                            a->margin);
-            break;
-        }
-        int rc = isfinite(v) ? sg_column_push_f64(c, v) : sg_column_push_na(c);
-        if (rc) {
-            sg_column_release(c);
-            return luaL_error(L, "out of memory");
-        }
-    }
+        return sgl_raise(L, &err);
     sgl_dataset *d = sgl_new_dataset(L);
     d->t = sg_table_share(t);
-    sg_error err;
     if (!d->t) {
         sg_column_release(c);
         return luaL_error(L, "out of memory");
@@ -451,21 +368,21 @@ static double check_time_for(lua_State *L, int idx, int model_idx)
 
 static int btyd_expected(lua_State *L)
 {
-    pred_args a = { P_EXPECTED, check_time(L, 3), 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_EXPECTED, check_time(L, 3), 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
     lua_settop(L, 4);
     return predict_column(L, 2, &a, luaL_optstring(L, 4, "expected_purchases"));
 }
 
 static int btyd_p_alive(lua_State *L)
 {
-    pred_args a = { P_ALIVE, 0, 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_P_ALIVE, 0, 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
     lua_settop(L, 3);
     return predict_column(L, 2, &a, luaL_optstring(L, 3, "p_alive"));
 }
 
 static int btyd_p_alive_at(lua_State *L)
 {
-    pred_args a = { P_ALIVE_AT, check_time(L, 3), 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_P_ALIVE_AT, check_time(L, 3), 0, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
     lua_settop(L, 4);
     return predict_column(L, 2, &a, luaL_optstring(L, 4, "p_alive_at"));
 }
@@ -476,7 +393,7 @@ static int btyd_p_purchases(lua_State *L)
         return luaL_argerror(L, 1, "p_purchases is not available for bgbb");
     lua_Integer n = luaL_checkinteger(L, 3);
     luaL_argcheck(L, n >= 0 && n <= 100000, 3, "a number of purchases >= 0");
-    pred_args a = { P_PURCHASES, check_time(L, 4), (int)n, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_P_PURCHASES, check_time(L, 4), (int)n, check_transactions_model(L, 1), NULL, 0, 0, 0, 0 };
     lua_settop(L, 5);
     return predict_column(L, 2, &a, luaL_optstring(L, 5, "p_purchases"));
 }
@@ -486,7 +403,7 @@ static int btyd_expected_spend(lua_State *L)
     const sgl_btyd *b = check_btyd(L, 1);
     if (b->fit.model != SG_GAMMA_GAMMA)
         return luaL_argerror(L, 1, "expected_spend needs a gamma_gamma model");
-    pred_args a = { P_SPEND, 0, 0, NULL, b, 0, 0, 0, 0 };
+    pred_args a = { SG_BTYD_SCORE_SPEND, 0, 0, NULL, b, 0, 0, 0, 0 };
     lua_settop(L, 3);
     return predict_column(L, 2, &a, luaL_optstring(L, 3, "expected_spend"));
 }
@@ -504,8 +421,8 @@ static int l_btyd_clv(lua_State *L)
     int opts = sgl_check_options(L, 4);
     static const char *const clv_keys[] = {"horizon", "period", "discount_rate", "margin", "column",
                                            NULL};
-    check_known(L, opts, "btyd_clv", clv_keys);
-    pred_args a = { P_CLV, 0, 0, tm, gg, 0, 0, 0, 0 };
+    sgl_check_known(L, opts, "btyd_clv", clv_keys);
+    pred_args a = { SG_BTYD_SCORE_CLV, 0, 0, tm, gg, 0, 0, 0, 0 };
     double horizon = sgl_opt_number(L, opts, "btyd_clv", "horizon", 12);
     if (!(horizon >= 1 && horizon <= 10000) || horizon != floor(horizon))
         return luaL_error(L, "btyd_clv: 'horizon' must be a whole number of periods >= 1");
@@ -529,10 +446,10 @@ static int btyd_loglik(lua_State *L)
     const sgl_btyd *b = check_transactions_model(L, 1);
     sg_table *t = sgl_check_dataset(L, 2);
     const char *wname = luaL_optstring(L, 3, NULL);
-    double *x = column_values(L, t, b->x, "repeat purchases");
-    double *tx = column_values(L, t, b->tx, "first to last purchase");
-    double *T = column_values(L, t, b->T, "first purchase to the end of calibration");
-    double *w = wname ? column_values(L, t, wname, "weights") : NULL;
+    double *x = sgl_column_values(L, t, b->x, "btyd", "repeat purchases", 0);
+    double *tx = sgl_column_values(L, t, b->tx, "btyd", "first to last purchase", 0);
+    double *T = sgl_column_values(L, t, b->T, "btyd", "first purchase to the end of calibration", 0);
+    double *w = wname ? sgl_column_values(L, t, wname, "btyd", "weights", 0) : NULL;
     sg_error err;
     sg_btyd_data *d = sg_btyd_collapse_model(b->fit.model, x, tx, T, w, t->nrows, &err);
     if (!d)
@@ -572,14 +489,6 @@ static const luaL_Reg btyd_functions[] = {
 
 void sgl_open_btyd(lua_State *L)
 {
-    if (luaL_newmetatable(L, SG_BTYD_MT)) {
-        luaL_setfuncs(L, btyd_meta, 0);
-        lua_newtable(L);
-        luaL_setfuncs(L, btyd_methods, 0);
-        lua_setfield(L, -2, "__index");
-        lua_pushliteral(L, SG_BTYD_MT);
-        lua_setfield(L, -2, "__metatable");
-    }
-    lua_pop(L, 1);
+    sgl_new_type(L, SG_BTYD_MT, btyd_meta, btyd_methods, 1);
     luaL_setfuncs(L, btyd_functions, 0);
 }

@@ -15,6 +15,7 @@
 #include "lsegmint.h"
 #include "matrix.h"
 #include "mem.h"
+#include "pca.h"
 
 #define SG_MATRIX_MT "segmint.matrix"
 #define SG_KMEANS_MT "segmint.kmeans"
@@ -268,33 +269,12 @@ static void push_assignment(lua_State *L, int ds_idx, const sgl_matrix *b, const
     if (t->nrows != b->source_rows)
         luaL_error(L, "assign: the dataset has %d rows but the matrix came from %d", (int)t->nrows,
                    (int)b->source_rows);
-    sg_column *c = sg_column_new(column, SG_INT64, t->nrows);
+    sg_error err;
+    sg_column *c = sg_kmeans_label_column(column, labels, b->m->rows, b->rows_kept, t->nrows, &err);
     if (!c)
-        luaL_error(L, "out of memory");
-    for (size_t i = 0; i < t->nrows; i++)
-        sg_column_push_i64(c, 0);   /* capacity reserved */
-    uint8_t *seen = sg_calloc(t->nrows ? t->nrows : 1, 1);
-    if (!seen) {
-        sg_column_release(c);
-        luaL_error(L, "out of memory");
-    }
-    for (size_t r = 0; r < b->m->rows; r++) {
-        size_t row = b->rows_kept ? b->rows_kept[r] : r;
-        sg_column_i64(c)[row] = (int64_t)labels[r] + 1;
-        seen[row] = 1;
-    }
-    int bad = 0;
-    for (size_t i = 0; i < t->nrows && !bad; i++)
-        if (!seen[i])
-            bad = sg_column_set_na(c, i) != 0;
-    sg_free(seen);
-    if (bad) {
-        sg_column_release(c);
-        luaL_error(L, "out of memory");
-    }
+        sgl_raise(L, &err);
     sgl_dataset *d = sgl_new_dataset(L);
     d->t = sg_table_share(t);
-    sg_error err;
     if (!d->t) {
         sg_column_release(c);
         luaL_error(L, "out of memory");
@@ -321,10 +301,7 @@ static void read_kmeans_options(lua_State *L, int t, sg_kmeans_options *o)
     o->tol = sgl_opt_number(L, t, "kmeans", "tol", o->tol);
     if (!(o->tol >= 0))
         luaL_error(L, "kmeans: option 'tol' must be >= 0");
-    double seed = sgl_opt_number(L, t, "kmeans", "seed", (double)o->seed);
-    if (!(seed >= 0 && seed <= 9007199254740992.0) || seed != floor(seed))
-        luaL_error(L, "kmeans: option 'seed' must be a non-negative integer");
-    o->seed = (uint64_t)seed;
+    o->seed = sgl_opt_seed(L, t, "kmeans", o->seed);
     o->threads = opt_int(L, t, "threads", 0, 0, 64);
     o->batch_size = (size_t)opt_int(L, t, "batch_size", (int)o->batch_size, 16, 100000000);
     const char *algo = sgl_opt_string(L, t, "algorithm", "hamerly");
@@ -339,12 +316,6 @@ static void read_kmeans_options(lua_State *L, int t, sg_kmeans_options *o)
 }
 
 /* Quality figures of one labelling. */
-typedef struct kscore {
-    int k;
-    double inertia, silhouette, ch, db;
-    int iterations;
-} kscore;
-
 /* Fits k on b; labels receives the assignment; returns the model. */
 static sg_kmeans *fit_one(lua_State *L, const sgl_matrix *b, sg_kmeans_options *o, int k,
                           int32_t *labels)
@@ -357,7 +328,7 @@ static sg_kmeans *fit_one(lua_State *L, const sgl_matrix *b, sg_kmeans_options *
     return km;
 }
 
-static void push_selection(lua_State *L, const kscore *s, size_t n, size_t chosen)
+static void push_selection(lua_State *L, const sg_kmeans_score *s, size_t n, size_t chosen)
 {
     lua_createtable(L, 6, 0);
     static const char *cols[] = { "k", "inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "chosen" };
@@ -371,8 +342,8 @@ static void push_selection(lua_State *L, const kscore *s, size_t n, size_t chose
             case 0: lua_pushinteger(L, s[i].k); break;
             case 1: lua_pushnumber(L, s[i].inertia); break;
             case 2: isnan(s[i].silhouette) ? lua_pushnil(L) : lua_pushnumber(L, s[i].silhouette); break;
-            case 3: isnan(s[i].ch) ? lua_pushnil(L) : lua_pushnumber(L, s[i].ch); break;
-            case 4: isnan(s[i].db) ? lua_pushnil(L) : lua_pushnumber(L, s[i].db); break;
+            case 3: isnan(s[i].calinski_harabasz) ? lua_pushnil(L) : lua_pushnumber(L, s[i].calinski_harabasz); break;
+            case 4: isnan(s[i].davies_bouldin) ? lua_pushnil(L) : lua_pushnumber(L, s[i].davies_bouldin); break;
             default: lua_pushboolean(L, i == chosen); break;
             }
             lua_rawseti(L, -2, (lua_Integer)i + 1);
@@ -399,9 +370,8 @@ static int l_kmeans(lua_State *L)
     sg_kmeans_options o;
     read_kmeans_options(L, 2, &o);
     size_t rows = b->m->rows;
-    int32_t *labels = lua_newuserdatauv(L, (rows ? rows : 1) * sizeof *labels, 0);   /* 3 */
-    int32_t *best_labels = lua_newuserdatauv(L, (rows ? rows : 1) * sizeof *labels, 0);   /* 4 */
-    sgl_kmeans *box = new_kmeans_box(L);   /* 5 */
+    int32_t *best_labels = lua_newuserdatauv(L, (rows ? rows : 1) * sizeof *best_labels, 0);   /* 3 */
+    sgl_kmeans *box = new_kmeans_box(L);   /* 4 */
     size_t sample = (size_t)opt_int(L, 2, "silhouette_sample", 10000, 2, 100000000);
     int ktype = sgl_rawfield(L, 2, "k");
     int auto_k = ktype == LUA_TSTRING;
@@ -413,7 +383,7 @@ static int l_kmeans(lua_State *L)
     if (!auto_k) {
         int k = opt_int(L, 2, "k", 0, 1, MAX_K);
         box->km = fit_one(L, b, &o, k, best_labels);
-        lua_pushvalue(L, 5);
+        lua_pushvalue(L, 4);
         lua_pushnil(L);
     } else {
         int lo = 2, hi = 10;
@@ -433,43 +403,13 @@ static int l_kmeans(lua_State *L)
         lua_pop(L, 1);
         if (lo < 2 || hi < lo || hi > MAX_K)
             return luaL_error(L, "kmeans: 'k_range' must be {lo, hi} with 2 <= lo <= hi <= %d", MAX_K);
-        if ((size_t)hi >= rows)
-            return luaL_error(L, "kmeans: k_range up to %d needs more than %d rows", hi, (int)rows);
-        size_t n = (size_t)(hi - lo + 1);
-        kscore sc[MAX_K];
-        int ks[MAX_K];
-        double inertia[MAX_K], sil[MAX_K];
-        sg_kmeans *models[MAX_K];
-        memset(models, 0, sizeof models);
-        /* models are anchored in the box one at a time; the others are freed
-         * before any error can escape */
+        sg_kmeans_score sc[MAX_K];
+        size_t chosen;
         sg_error err;
-        for (size_t i = 0; i < n; i++) {
-            o.k = lo + (int)i;
-            models[i] = sg_kmeans_fit(b->m, &o, labels, &err);
-            if (!models[i]) {
-                for (size_t j = 0; j < i; j++)
-                    sg_kmeans_free(models[j]);
-                return sgl_raise(L, &err);
-            }
-            ks[i] = o.k;
-            sc[i].k = o.k;
-            sc[i].inertia = inertia[i] = models[i]->inertia;
-            sc[i].iterations = models[i]->iterations;
-            sc[i].silhouette = sil[i] = sg_silhouette(b->m, labels, o.k, sample, o.seed, o.threads, &err);
-            sc[i].ch = sg_calinski_harabasz(b->m, labels, o.k);
-            sc[i].db = sg_davies_bouldin(b->m, labels, o.k);
-        }
-        size_t chosen = sg_choose_k(ks, inertia, sil, n);
-        for (size_t i = 0; i < n; i++)
-            if (i != chosen)
-                sg_kmeans_free(models[i]);
-        box->km = models[chosen];
-        sg_error perr;
-        if (sg_kmeans_predict(box->km, b->m, best_labels, NULL, &perr) != 0)
-            return sgl_raise(L, &perr);
-        lua_pushvalue(L, 5);
-        push_selection(L, sc, n, chosen);
+        if (!(box->km = sg_kmeans_auto(b->m, &o, lo, hi, sample, best_labels, sc, &chosen, &err)))
+            return sgl_raise(L, &err);
+        lua_pushvalue(L, 4);
+        push_selection(L, sc, (size_t)(hi - lo + 1), chosen);
     }
     box->km->scaling = copy_scaling(L, b->scaling);
     /* labels as a Lua array, 1..k */
@@ -611,6 +551,10 @@ static int l_cluster_scores(lua_State *L)
     int k = (int)kk;
     if ((size_t)lua_rawlen(L, 2) != rows)
         return luaL_error(L, "cluster_scores: %d labels for %d rows", (int)lua_rawlen(L, 2), (int)rows);
+    int opts = sgl_check_options(L, 4);   /* before anything is pushed above the arguments */
+    lua_settop(L, 4);
+    static const char *const known[] = { "silhouette_sample", "seed", NULL };
+    sgl_check_known(L, opts, "cluster_scores", known);
     int32_t *labels = lua_newuserdatauv(L, (rows ? rows : 1) * sizeof *labels, 0);
     for (size_t i = 0; i < rows; i++) {
         lua_rawgeti(L, 2, (lua_Integer)i + 1);
@@ -620,15 +564,11 @@ static int l_cluster_scores(lua_State *L)
             return luaL_error(L, "cluster_scores: label %d of row %d is not in 1..%d", (int)v, (int)i + 1, k);
         labels[i] = (int32_t)(v - 1);
     }
-    int opts = sgl_check_options(L, 4);
     double sample_d = sgl_opt_number(L, opts, "cluster_scores", "silhouette_sample", 10000);
-    double seed_d = sgl_opt_number(L, opts, "cluster_scores", "seed", 42);
+    uint64_t seed = sgl_opt_seed(L, opts, "cluster_scores", 42);
     if (!(sample_d >= 2 && sample_d <= 1e8) || sample_d != floor(sample_d))
         return luaL_error(L, "cluster_scores: 'silhouette_sample' must be a whole number from 2 to 1e8");
-    if (!(seed_d >= 0 && seed_d <= 9007199254740992.0) || seed_d != floor(seed_d))
-        return luaL_error(L, "cluster_scores: 'seed' must be a non-negative integer");
     size_t sample = (size_t)sample_d;
-    uint64_t seed = (uint64_t)seed_d;
     sg_error err;
     double s = sg_silhouette(b->m, labels, k, sample, seed, 0, &err);
     lua_createtable(L, 0, 3);
@@ -718,22 +658,9 @@ static const luaL_Reg cluster_functions[] = {
     { "cluster_scores", l_cluster_scores }, { "pca", l_pca }, { NULL, NULL }
 };
 
-static void new_type(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods)
-{
-    if (luaL_newmetatable(L, name)) {
-        luaL_setfuncs(L, meta, 0);
-        lua_newtable(L);
-        luaL_setfuncs(L, methods, 0);
-        lua_setfield(L, -2, "__index");
-        lua_pushstring(L, name);
-        lua_setfield(L, -2, "__metatable");
-    }
-    lua_pop(L, 1);
-}
-
 void sgl_open_cluster(lua_State *L)
 {
-    new_type(L, SG_MATRIX_MT, matrix_meta, matrix_methods);
-    new_type(L, SG_KMEANS_MT, kmeans_meta, kmeans_methods);
+    sgl_new_type(L, SG_MATRIX_MT, matrix_meta, matrix_methods, 1);
+    sgl_new_type(L, SG_KMEANS_MT, kmeans_meta, kmeans_methods, 1);
     luaL_setfuncs(L, cluster_functions, 0);
 }

@@ -40,6 +40,9 @@ static int l_cross_sell(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
+    static const char *const known[] = { "invoice", "item", "min_support", "min_count", "min_lift",
+                                         "max_items", NULL };
+    sgl_check_known(L, 2, "cross_sell", known);
     sg_cooc_options o;
     sg_cooc_options_init(&o);
     o.invoice = sgl_opt_string(L, 2, "invoice", NULL);
@@ -83,6 +86,8 @@ static int l_recommend(lua_State *L)
     sg_cooc *c = check_cooc(L, 1);
     sg_table *tx = sgl_check_dataset(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
+    static const char *const known[] = { "customer", "top_n", "only", NULL };
+    sgl_check_known(L, 3, "recommend", known);
     const char *customer = sgl_opt_string(L, 3, "customer", NULL);
     if (!customer)
         return luaL_error(L, "recommend: option 'customer' (a column name) is required");
@@ -119,13 +124,6 @@ static const luaL_Reg cooc_functions[] = {
 
 void sgl_open_crosssell(lua_State *L)
 {
-    if (luaL_newmetatable(L, SG_COOC_MT)) {
-        luaL_setfuncs(L, cooc_meta, 0);
-        lua_pushliteral(L, SG_COOC_MT);
-        lua_setfield(L, -2, "__metatable");
-        luaL_newlib(L, cooc_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
+    sgl_new_type(L, SG_COOC_MT, cooc_meta, cooc_methods, 1);
     luaL_setfuncs(L, cooc_functions, 0);
 }

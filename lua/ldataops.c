@@ -9,7 +9,12 @@
 #include "datetime.h"
 #include "lsegmint.h"
 #include "mem.h"
-#include "ops.h"
+#include "csvwrite.h"
+#include "expr.h"
+#include "groupby.h"
+#include "join.h"
+#include "sort.h"
+#include "stats.h"
 
 #define MAX_KEYS 64
 #define MAX_AGGS 256
@@ -116,17 +121,7 @@ static int l_sum(lua_State *L)
                 acc += c->type == SG_INT64 ? (lua_Unsigned)sg_column_i64(c)[i] : sg_column_bools(c)[i];
         lua_pushinteger(L, (lua_Integer)acc);
     } else if (c->type == SG_DOUBLE) {
-        /* Neumaier summation, as ds:stats: the two agree to the last bit */
-        double acc = 0, comp = 0;
-        const double *v = sg_column_f64(c);
-        for (size_t i = 0; i < c->n; i++) {
-            if (sg_column_is_na(c, i) || isnan(v[i]))
-                continue;
-            double x = v[i], tsum = acc + x;
-            comp += fabs(acc) >= fabs(x) ? (acc - tsum) + x : (x - tsum) + acc;
-            acc = tsum;
-        }
-        lua_pushnumber(L, acc + comp);
+        lua_pushnumber(L, sg_column_sum_f64(c));   /* as ds:stats, to the last bit */
     } else {
         return luaL_error(L, "sum: column '%s' is %s, not a number", c->name, sg_type_name(c->type));
     }

@@ -11,13 +11,10 @@ static int l_generate(lua_State *L)
     sg_gen_options o;
     sg_gen_options_init(&o);
     double customers = sgl_opt_number(L, 1, "generate", "customers", (double)o.customers);
-    double seed = sgl_opt_number(L, 1, "generate", "seed", (double)o.seed);
     if (!(customers >= 1 && customers <= 1e9))
         return luaL_error(L, "generate option 'customers' must be between 1 and 1e9");
-    if (!(seed >= 0 && seed <= 9007199254740992.0))
-        return luaL_error(L, "generate option 'seed' must be a non-negative integer");
     o.customers = (uint64_t)customers;
-    o.seed = (uint64_t)seed;
+    o.seed = sgl_opt_seed(L, 1, "generate", o.seed);
     o.days = (int)sgl_opt_number(L, 1, "generate", "days", o.days);
     o.products = (int)sgl_opt_number(L, 1, "generate", "products", o.products);
     o.r = sgl_opt_number(L, 1, "generate", "r", o.r);

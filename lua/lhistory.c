@@ -362,12 +362,9 @@ static const luaL_Reg history_functions[] = {
 
 void sgl_open_history(lua_State *L)
 {
-    if (luaL_newmetatable(L, SG_HISTORY_MT)) {
-        luaL_setfuncs(L, history_meta, 0);
-        luaL_newlib(L, history_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    /* the methods table, for history.lua to complete */
+    /* not locked: history.lua completes the methods (_history_methods) */
+    sgl_new_type(L, SG_HISTORY_MT, history_meta, history_methods, 0);
+    luaL_getmetatable(L, SG_HISTORY_MT);
     lua_getfield(L, -1, "__index");
     lua_setfield(L, -3, "_history_methods");
     lua_pop(L, 1);

@@ -73,20 +73,6 @@ static sgl_model *check_model(lua_State *L, int idx)
     return b;
 }
 
-/* Per row of a numeric (or bool) column: its value, NaN when missing. */
-static double *column_values(lua_State *L, const sg_table *t, const char *name, const char *what)
-{
-    const sg_column *c = sg_table_col(t, name);
-    if (!c)
-        luaL_error(L, "%s: no column '%s'", what, name);
-    if (!sg_type_is_numeric(c->type))
-        luaL_error(L, "%s: column '%s' is %s; it must be numeric or bool", what, name, sg_type_name(c->type));
-    double *v = lua_newuserdatauv(L, (t->nrows ? t->nrows : 1) * sizeof *v, 0);   /* freed by Lua */
-    for (size_t i = 0; i < t->nrows; i++)
-        v[i] = sg_column_is_na(c, i) ? NAN : sg_column_num(c, i);
-    return v;
-}
-
 /* ---------------------------------------------------------------- fit */
 
 static const char *spec_string(lua_State *L, int spec, const char *key, int required)
@@ -138,10 +124,7 @@ static void read_params(lua_State *L, int spec, sg_model_params *p)
     if (strcmp(task, "classify") && strcmp(task, "regress"))
         luaL_error(L, "model: task must be \"classify\" or \"regress\", got '%s'", task);
     sg_model_params_init(p, k, strcmp(task, "classify") == 0 ? SG_TASK_CLASSIFY : SG_TASK_REGRESS);
-    double seed = sgl_opt_number(L, spec, "model", "seed", 42);
-    if (seed < 0 || seed != floor(seed) || seed > 9007199254740992.0)
-        luaL_error(L, "model: 'seed' must be a whole number >= 0");
-    p->seed = (uint64_t)seed;
+    p->seed = sgl_opt_seed(L, spec, "model", 42);
     p->threads = spec_int(L, spec, "threads", 0);
     p->l1 = spec_bool(L, spec, "l1", 0);
     p->C = sgl_opt_number(L, spec, "model", "C", p->C);
@@ -212,9 +195,9 @@ static int l_model_fit(lua_State *L)
     es.max_levels = (size_t)ml;
     if (es.nnum + es.ncat == 0)
         return luaL_error(L, "model: no feature columns given ('features' and/or 'categorical')");
-    double *y = column_values(L, t, label, "model label");
-    double *w = wcol ? column_values(L, t, wcol, "model weights") : NULL;
-    double *yv = vt ? column_values(L, vt, label, "model label (validation)") : NULL;
+    double *y = sgl_column_values(L, t, label, "model label", NULL, 1);
+    double *w = wcol ? sgl_column_values(L, t, wcol, "model weights", NULL, 1) : NULL;
+    double *yv = vt ? sgl_column_values(L, vt, label, "model label (validation)", NULL, 1) : NULL;
 
     sgl_model *b = new_model_box(L);
     sg_error err;
@@ -310,26 +293,8 @@ static int model_predict(lua_State *L)
     return 2;
 }
 
-typedef struct ranked {
-    double key, effect;
-    size_t j;
-} ranked;
-
-static int by_key_desc(const void *a, const void *b)
-{
-    const ranked *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key > y->key ? -1 : 1;
-    return x->j < y->j ? -1 : x->j > y->j;
-}
-
-/* model:reasons(ds, top, sign) -> dataset with reason_k (a column of ds) and
- * effect_k (its contribution to the raw prediction: log-odds for
- * classifiers) for k = 1..top: the columns that push the prediction up the
- * most ("up"), down ("down") or either way ("any").  The one-hot features
- * of a categorical column count together (sg_encoder_group_sums), so a
- * reason is the customer's own value of the column, never the effect of
- * not having another value.  Slots without such a column are missing. */
+/* model:reasons(ds, top, sign) -> dataset with reason_k and effect_k for
+ * k = 1..top (sg_model_reasons). */
 static int model_reasons(lua_State *L)
 {
     lua_settop(L, 4);   /* the pin goes above the arguments */
@@ -342,69 +307,8 @@ static int model_reasons(lua_State *L)
     luaL_argcheck(L, dir != 2, 4, "sign must be \"up\", \"down\" or \"any\"");
     sg_matrix *X = encode(L, b, t, NULL);
     sg_error err;
-    sg_matrix *F = sg_model_contributions(b->m, X, &err);
-    sg_matrix *C = NULL;
-    if (!F || sg_encoder_group_sums(b->enc, F, &C, &err)) {
-        sg_matrix_free(F);
-        sg_matrix_free(X);
-        return sgl_raise(L, &err);
-    }
-    sg_matrix_free(F);
-    size_t n = X->rows, k = (size_t)top;
-    size_t *group_of = sg_malloc(b->enc->nfeat * sizeof *group_of);
-    const char **gnames = sg_malloc(b->enc->nfeat * sizeof *gnames);
-    size_t p = group_of && gnames ? sg_encoder_groups(b->enc, group_of, gnames) : 0;
-    sg_free(group_of);
-    sg_table *out = sg_table_new();
-    ranked *r = sg_malloc(p * sizeof *r);
-    sg_column **cols = sg_calloc(2 * k, sizeof *cols);
-    int rc = (!out || !r || !cols || !gnames) ? sg_error_nomem(&err) : 0;
-    sg_dict *names = rc ? NULL : sg_dict_new(p);
-    if (!rc && !names)
-        rc = sg_error_nomem(&err);
-    for (size_t s = 0; rc == 0 && s < k; s++) {
-        char nm[32];
-        snprintf(nm, sizeof nm, "reason_%zu", s + 1);
-        cols[2 * s] = sg_column_new_with_dict(nm, names, n);
-        snprintf(nm, sizeof nm, "effect_%zu", s + 1);
-        cols[2 * s + 1] = sg_column_new(nm, SG_DOUBLE, n);
-        if (!cols[2 * s] || !cols[2 * s + 1])
-            rc = sg_error_nomem(&err);
-    }
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const double *c = sg_matrix_row(C, i);
-        for (size_t j = 0; j < p; j++)
-            r[j] = (ranked){ dir == 0 ? fabs(c[j]) : dir * c[j], c[j], j };
-        qsort(r, p, sizeof *r, by_key_desc);
-        for (size_t s = 0; rc == 0 && s < k; s++) {
-            int ok;
-            if (s < p && r[s].key > 0) {
-                const char *f = gnames[r[s].j];
-                ok = !sg_column_push_str(cols[2 * s], f, strlen(f))
-                     && !sg_column_push_f64(cols[2 * s + 1], r[s].effect);
-            } else {
-                ok = !sg_column_push_na(cols[2 * s]) && !sg_column_push_na(cols[2 * s + 1]);
-            }
-            if (!ok)
-                rc = sg_error_nomem(&err);
-        }
-    }
-    for (size_t s = 0; s < 2 * k && cols; s++) {
-        if (rc == 0 && sg_table_add(out, cols[s], &err))
-            rc = err.code;
-        else if (rc)
-            sg_column_release(cols[s]);
-    }
-    sg_dict_release(names);
-    sg_free(cols);
-    sg_free(r);
-    sg_free(gnames);
-    sg_matrix_free(C);
+    sg_table *out = sg_model_reasons(b->m, b->enc, X, (size_t)top, (sg_reason_sign)dir, &err);
     sg_matrix_free(X);
-    if (rc) {
-        sg_table_free(out);
-        return sgl_raise(L, &err);
-    }
     sgl_push_table(L, out, &err);
     return 1;
 }
@@ -628,8 +532,8 @@ static int l_metrics(lua_State *L)
         return luaL_error(L, "metrics: 'label' (the column of true values) is required");
     if (bins < 1 || bins > 1000 || bins != floor(bins))
         return luaL_error(L, "metrics: 'bins' must be a whole number from 1 to 1000");
-    double *y = column_values(L, t, label, "metrics");
-    double *p = column_values(L, t, pred, "metrics");
+    double *y = sgl_column_values(L, t, label, "metrics", NULL, 1);
+    double *p = sgl_column_values(L, t, pred, "metrics", NULL, 1);
     for (size_t i = 0; i < t->nrows; i++)
         if (isnan(y[i]) || isnan(p[i]))
             return luaL_error(L, "metrics: row %d: the %s is missing", (int)i + 1, isnan(y[i]) ? label : pred);
@@ -704,22 +608,16 @@ static double *strata_values(lua_State *L, const sg_table *t, int opts, const ch
     return v;
 }
 
-static uint64_t opt_seed(lua_State *L, int opts, const char *what)
-{
-    double seed = sgl_opt_number(L, opts, what, "seed", 42);
-    if (seed < 0 || seed != floor(seed) || seed > 9007199254740992.0)
-        luaL_error(L, "%s: 'seed' must be a whole number >= 0", what);
-    return (uint64_t)seed;
-}
-
 /* segmint.split(ds, { test = 0.25, stratify = col, seed = 42 }) -> train, test */
 static int l_split(lua_State *L)
 {
     lua_settop(L, 2);
     sg_table *t = sgl_pin_dataset(L, 1);
     int opts = sgl_check_options(L, 2);
+    static const char *const known[] = { "test", "stratify", "seed", NULL };
+    sgl_check_known(L, opts, "split", known);
     double share = sgl_opt_number(L, opts, "split", "test", 0.25);
-    uint64_t seed = opt_seed(L, opts, "split");
+    uint64_t seed = sgl_opt_seed(L, opts, "split", 42);
     double *strata = opts ? strata_values(L, t, opts, "split") : NULL;
     size_t n = t->nrows;
     uint8_t *is_test = lua_newuserdatauv(L, n ? n : 1, 0);
@@ -743,11 +641,13 @@ static int l_kfold(lua_State *L)
     lua_settop(L, 2);
     sg_table *t = sgl_pin_dataset(L, 1);
     int opts = sgl_check_options(L, 2);
+    static const char *const known[] = { "k", "stratify", "seed", "column", NULL };
+    sgl_check_known(L, opts, "kfold", known);
     double k = sgl_opt_number(L, opts, "kfold", "k", 5);
     const char *name = sgl_opt_string(L, opts, "column", "fold");
     if (k < 2 || k > 1000 || k != floor(k))
         return luaL_error(L, "kfold: 'k' must be a whole number from 2 to 1000");
-    uint64_t seed = opt_seed(L, opts, "kfold");
+    uint64_t seed = sgl_opt_seed(L, opts, "kfold", 42);
     double *strata = opts ? strata_values(L, t, opts, "kfold") : NULL;
     size_t n = t->nrows;
     int *fold = lua_newuserdatauv(L, (n ? n : 1) * sizeof *fold, 0);
@@ -796,13 +696,6 @@ static const luaL_Reg model_functions[] = {
 
 void sgl_open_model(lua_State *L)
 {
-    if (luaL_newmetatable(L, SG_MODEL_MT)) {
-        luaL_setfuncs(L, model_meta, 0);
-        lua_pushliteral(L, SG_MODEL_MT);
-        lua_setfield(L, -2, "__metatable");
-        luaL_newlib(L, model_methods);
-        lua_setfield(L, -2, "__index");
-    }
-    lua_pop(L, 1);
+    sgl_new_type(L, SG_MODEL_MT, model_meta, model_methods, 1);
     luaL_setfuncs(L, model_functions, 0);
 }

@@ -6,7 +6,7 @@
 #include "datetime.h"
 #include "lsegmint.h"
 #include "mem.h"
-#include "ops.h"
+#include "expr.h"
 #include "rfm.h"
 
 #define MAX_BINS 10
@@ -44,15 +44,7 @@ static void read_rfm_options(lua_State *L, int t, sg_rfm_options *o, int *bins)
         luaL_error(L, "rfm: option 'frequency' must be \"invoices\" or \"days\", got '%s'", freq);
     if (o->freq == SG_RFM_INVOICES && !o->invoice)
         luaL_error(L, "rfm: option 'invoice' is required with frequency = \"invoices\"");
-    const char *unit = sgl_opt_string(L, t, "unit", "days");
-    if (strcmp(unit, "days") == 0)
-        o->unit_days = 1;
-    else if (strcmp(unit, "weeks") == 0)
-        o->unit_days = 7;
-    else if (strcmp(unit, "months") == 0)
-        o->unit_days = 30.4375;
-    else
-        luaL_error(L, "rfm: option 'unit' (for the btyd_* fields) must be \"days\", \"weeks\" or \"months\", got '%s'", unit);
+    o->unit_days = sgl_opt_unit_days(L, t, "rfm", "days");   /* for the btyd_* fields */
     sgl_rawfield(L, t, "bins");
     *bins = (int)luaL_optinteger(L, -1, 5);
     lua_pop(L, 1);

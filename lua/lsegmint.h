@@ -97,6 +97,28 @@ typedef struct sgl_step_budget {
  * matching steps count against b. */
 void sgl_bound_patterns(lua_State *L, const sgl_step_budget *b);
 
+/* ---- helpers shared by the bindings (lutil.c) ---- */
+/* Creates the metatable `name` once: the functions of meta (__gc, __close,
+ * __tostring, ...), __index = a table of methods, and, when locked,
+ * __metatable = name so that recipes can neither read nor change it. */
+void sgl_new_type(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods,
+                  int locked);
+/* Option 'seed' of a table argument (t == 0: none given), or def: a whole
+ * number from 0 to 2^53 (fractions, negatives and larger values raise). */
+uint64_t sgl_opt_seed(lua_State *L, int t, const char *what, uint64_t def);
+/* Option 'unit' ("days", "weeks", "months"; def when absent) as days
+ * (sg_time_unit_days); any other value raises. */
+double sgl_opt_unit_days(lua_State *L, int t, const char *what, const char *def);
+/* The named numeric (or bool) column of t as a double array owned by a
+ * userdata pushed on the stack.  role (or NULL) says in messages what the
+ * column is for.  Missing values become NaN when missing_ok, else raise as
+ * bad data naming the column and row (from 1). */
+double *sgl_column_values(lua_State *L, const sg_table *t, const char *name, const char *what,
+                          const char *role, int missing_ok);
+/* Refuses keys of the options table at idx (0 or not a table: nothing to
+ * check) that are not in known (NULL-ended), listing the known ones. */
+void sgl_check_known(lua_State *L, int idx, const char *what, const char *const *known);
+
 void sgl_open_dataset(lua_State *L);   /* metatable + functions into the table on top */
 void sgl_open_dataops(lua_State *L);
 void sgl_open_csv(lua_State *L);

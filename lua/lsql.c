@@ -95,16 +95,7 @@ static int l_read_sql(lua_State *L)
     if (!query)
         return luaL_error(L, "read_sql: option 'query' is required");
     static const char *known[] = { "db", "query", "params", "types", "max_rows", NULL };
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-        int ok = 0;
-        for (int k = 0; known[k] && !ok; k++)
-            ok = lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), known[k]) == 0;
-        if (!ok)
-            return luaL_error(L, "read_sql: unknown option '%s' (db, query, params, types, max_rows)",
-                              lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : luaL_typename(L, -2));
-        lua_pop(L, 1);
-    }
+    sgl_check_known(L, 1, "read_sql", known);
     sg_sql_options o;
     sg_sql_options_init(&o);
     sg_sql_value *pv = lua_newuserdatauv(L, MAX_PARAMS * sizeof *pv, 0);   /* index 2 */

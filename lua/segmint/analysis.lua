@@ -382,7 +382,7 @@ function M.prepare(sg, cfg)
     if type(cfg.btyd) ~= "table" then
       add(problems.errors, "analysis: 'btyd' must be a table of settings")
     else
-      if cfg.btyd.unit ~= nil and not require("segmint.step_btyd").UNIT_DAYS[cfg.btyd.unit] then
+      if cfg.btyd.unit ~= nil and not sg.unit_days(cfg.btyd.unit) then
         add(problems.errors, "analysis: btyd.unit must be \"days\", \"weeks\" or \"months\", got %s",
           ruleset.describe_value(cfg.btyd.unit))
       end

@@ -1,6 +1,13 @@
 -- The public segmint module: the C core's functions plus library code
 -- written in Lua.  Receives the table of C functions, returns the module.
 local core = ...
+-- Found on package.path (installed beside segmint.so, as LuaRocks does), this
+-- file receives the module name instead of the C functions: the C module then
+-- builds the real module from its embedded copy of this file.
+if type(core) ~= "table" then
+  local so = assert(package.searchpath("segmint", package.cpath))
+  return assert(package.loadlib(so, "luaopen_segmint"))()
+end
 
 local M = {}
 for k, v in pairs(core) do

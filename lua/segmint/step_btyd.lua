@@ -20,8 +20,6 @@ local function fit_failure(msg)
   return (msg:gsub("^%[[^%]]+%]:%d+: ", ""))
 end
 
-S.UNIT_DAYS = { days = 1, weeks = 7, months = 30.4375 }
-
 function S.enabled(ctx) return ctx.cfg.btyd ~= nil end
 
 function S.names(periods)
@@ -40,7 +38,7 @@ end
 function S.run(ctx)
   local sg, bt, cols, periods = ctx.sg, ctx.cfg.btyd, ctx.cols, ctx.periods
   local unit = bt.unit or "weeks"
-  local unit_days = S.UNIT_DAYS[unit]
+  local unit_days = sg.unit_days(unit)
   local as_of = ctx.res.rfm_info.as_of
   local model = bt.model or "bgnbd"
   local selection

@@ -2,12 +2,14 @@
  * recommendations (exclusions, ranking, ties, customer filter), string and
  * int64 items, errors, out of memory, and the UCI Online Retail data. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "crosssell.h"
 #include "csv.h"
-#include "ops.h"
+#include "mem.h"
+#include "expr.h"
+#include "stats.h"
 #include "ops_testutil.h"
 #include "tap.h"
 
@@ -367,8 +369,19 @@ static void test_fit_errors(void)
     tap_ok(!sg_cooc_fit(d, &o, &err) && err.code == SG_EINVAL && strstr(err.msg, "double"),
            "double items refused");
     sg_table_free(d);
+    /* freeing gives back every byte the fit and the rules took; NULL is a no-op */
+    sg_table *fx = fixture(0);
+    size_t before = sg_mem_used();
+    sg_cooc *fc = fit(fx, 0.01, 1, 1000);
+    sg_table *fr = fc ? rules_of(fc) : NULL;
+    size_t during = sg_mem_used();
+    sg_table_free(fr);
+    sg_cooc_free(fc);
     sg_cooc_free(NULL);
-    tap_ok(1, "sg_cooc_free(NULL)");
+    tap_ok(fc && fr && during > before && sg_mem_used() == before,
+           "sg_cooc_free releases the model (%zu bytes in use after fit + rules, %zu after free)",
+           during - before, sg_mem_used() - before);
+    sg_table_free(fx);
 
     /* missing invoice or item: the row is ignored */
     sg_table *m = sg_table_new();
@@ -428,19 +441,12 @@ static void test_oom(void)
  * 18068 rows for 3920 customers; 12347.0 first gets 20723 (because 20719).
  * min_support 0.005: 1858 pairs; top rule 23289 -> 23291, count 117; top 5
  * recommendations: 20612 rows, 12346.0 first gets 23167 (because 23166). */
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void test_online_retail(void)
 {
     const char *dir = tap_shared_data();
     char path[4200];
     if (!dir) {
-        tap_skip(16, "shared data folder not found");
+        tap_skip(15, "shared data folder not found");
         return;
     }
     snprintf(path, sizeof path, "%s/online_retail/online_retail.csv", dir);
@@ -457,7 +463,7 @@ static void test_online_retail(void)
     sg_table *raw = sg_csv_read(path, &opt, NULL, &err);
     if (!raw) {
         tap_ok(0, "read %s: %s", path, err.msg);
-        tap_skip(15, "no data");
+        tap_skip(14, "no data");
         return;
     }
     sg_table *tx = sg_table_filter(
@@ -465,7 +471,7 @@ static void test_online_retail(void)
     sg_table_free(raw);
     if (!tx) {
         tap_ok(0, "filter: %s", err.msg);
-        tap_skip(15, "no data");
+        tap_skip(14, "no data");
         return;
     }
     tap_is_int((long long)tx->nrows, 397924, "Online Retail: 397924 cleaned rows");
@@ -477,16 +483,11 @@ static void test_online_retail(void)
     o.min_lift = 0;   /* the figures checked independently count every pair */
     o.invoice = "InvoiceNo";
     o.item = "StockCode";
-    double t0 = seconds();
     sg_cooc *c = sg_cooc_fit(tx, &o, &err);
-    double t1 = seconds();
     sg_table *rules = c ? sg_cooc_rules(c, &err) : NULL;
     sg_table *rec = c ? sg_cooc_recommend(c, tx, "CustomerID", NULL, 5, &err) : NULL;
-    double t2 = seconds();
     tap_ok(rules && rec, "fit, rules and recommend (min_support 0.01)");
     if (rules && rec) {
-        tap_diag("min_support 0.01: fit %.3f s, rules + recommend %.3f s", t1 - t0, t2 - t1);
-        tap_ok(t2 - t0 < 5, "fit + recommend for all customers in %.2f s (< 5 s)", t2 - t0);
         tap_is_int((long long)rules->nrows, 666, "333 pairs, 666 rules");
         tap_is_str(cell(sg_table_col(rules, "antecedent"), 0), "23171", "top rule antecedent");
         tap_is_str(cell(sg_table_col(rules, "consequent"), 0), "23172", "top rule consequent");
@@ -503,27 +504,23 @@ static void test_online_retail(void)
         tap_is_str(cell(sg_table_col(rec, "because"), 0), "20719", "because 20719");
     } else {
         tap_diag("%s", err.msg);
-        tap_skip(12, "no model");
+        tap_skip(11, "no model");
     }
     sg_table_free(rules);
     sg_table_free(rec);
     sg_cooc_free(c);
 
     o.min_support = 0.005;
-    t0 = seconds();
     c = sg_cooc_fit(tx, &o, &err);
     rules = c ? sg_cooc_rules(c, &err) : NULL;
     rec = c ? sg_cooc_recommend(c, tx, "CustomerID", NULL, 5, &err) : NULL;
-    t1 = seconds();
     if (rules && rec) {
-        tap_diag("min_support 0.005: fit + rules + recommend %.3f s, %zu rules, %zu recommendations",
-                 t1 - t0, rules->nrows, rec->nrows);
         tap_ok(rules->nrows == 3716 && sg_column_i64(sg_table_col(rules, "count"))[0] == 117 &&
                    strcmp(cell(sg_table_col(rules, "antecedent"), 0), "23289") == 0 &&
                    rec->nrows == 20612 && strcmp(cell(sg_table_col(rec, "customer"), 0), "12346.0") == 0 &&
                    strcmp(cell(sg_table_col(rec, "item"), 0), "23167") == 0,
                "min_support 0.005: 1858 pairs, top rule 23289 -> 23291 count 117, 20612 "
-               "recommendations, 12346.0 first gets 23167 (%.2f s)", t1 - t0);
+               "recommendations, 12346.0 first gets 23167");
     } else {
         tap_ok(0, "min_support 0.005: %s", err.msg);
     }

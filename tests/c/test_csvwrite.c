@@ -9,7 +9,7 @@
 
 #include "csv.h"
 #include "mem.h"
-#include "ops.h"
+#include "csvwrite.h"
 #include "ops_testutil.h"
 #include "tap.h"
 

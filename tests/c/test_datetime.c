@@ -9,7 +9,7 @@
 #include "csv_internal.h"
 #include "datetime.h"
 #include "mem.h"
-#include "ops.h"
+#include "expr.h"
 #include "tap.h"
 
 static const char *fmt(int64_t t, int date_only)
@@ -160,8 +160,20 @@ static void test_expr_extremes(void)
     sg_table_free(t);
 }
 
+/* the time units of the BTYD summaries and RFM's btyd_* fields */
+static void test_time_units(void)
+{
+    tap_is_double(sg_time_unit_days("days"), 1, 0, "unit days: 1 day");
+    tap_is_double(sg_time_unit_days("weeks"), 7, 0, "unit weeks: 7 days");
+    tap_is_double(sg_time_unit_days("months"), 365.25 / 12, 0, "unit months: 365.25 / 12 = 30.4375 days");
+    tap_ok(sg_time_unit_days("years") == 0 && sg_time_unit_days("Weeks") == 0 &&
+               sg_time_unit_days("") == 0 && sg_time_unit_days(NULL) == 0,
+           "other names (and NULL) are not units");
+}
+
 int main(void)
 {
+    test_time_units();
     test_range();
     test_leap_seconds();
     test_round_trip();

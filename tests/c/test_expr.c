@@ -12,7 +12,7 @@
 #include "datetime.h"
 #include "expr_impl.h"
 #include "mem.h"
-#include "ops.h"
+#include "expr.h"
 #include "tap.h"
 
 #define NA_I INT64_MIN

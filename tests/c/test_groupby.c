@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "groupby.h"
 #include "ops_testutil.h"
 #include "tap.h"
 

@@ -2,7 +2,7 @@
  * and numeric types, several keys, name collisions, errors. */
 #include <string.h>
 
-#include "ops.h"
+#include "join.h"
 #include "ops_testutil.h"
 #include "tap.h"
 

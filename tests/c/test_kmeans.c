@@ -1,5 +1,6 @@
 /* k-means: hand-checked fits, Hamerly == Lloyd, monotone inertia, thread
  * determinism, edge values of k, predict, model files. */
+#include <gsl/gsl_errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,9 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "cluster_metrics.h"
 #include "kmeans.h"
+#include "mem.h"
 #include "matrix.h"
 #include "tap.h"
 
@@ -400,8 +403,85 @@ static void test_io(void)
     sg_matrix_free(x);
 }
 
+/* k = "auto": every k of the range is fitted and scored; three blobs give 3 */
+static void test_auto(void)
+{
+    size_t sizes[] = { 30, 20, 10 };
+    double centres[] = { 0, 0, 10, 10, -10, 10 };
+    int32_t truth[60], lab[60], one[60];
+    sg_matrix *x = blobs(3, sizes, centres, 2, 0.5, 7, truth);
+    sg_kmeans_options o;
+    sg_kmeans_options_init(&o);
+    sg_kmeans_score sc[5];
+    size_t chosen = 99;
+    sg_error err;
+    size_t before = sg_mem_used();
+    sg_kmeans *m = sg_kmeans_auto(x, &o, 2, 6, 10000, lab, sc, &chosen, &err);
+    tap_ok(m && chosen == 1 && m->k == 3 && sc[chosen].k == 3, "auto: k = 3 chosen among 2..6 (%s)",
+           m ? "fitted" : err.msg);
+    if (m) {
+        tap_ok(same_labels(lab, truth, 60), "auto: the labels are the blobs");
+        int ok = 1;
+        for (int i = 0; i < 5; i++)
+            ok &= sc[i].k == 2 + i && sc[i].inertia > 0 && sc[i].iterations >= 1;
+        tap_ok(ok && sc[0].inertia > sc[1].inertia && sc[1].inertia > sc[4].inertia,
+               "auto: one score per k, inertia decreasing");
+        /* each score is that of a plain fit with the same options */
+        o.k = 3;
+        sg_kmeans *m3 = sg_kmeans_fit(x, &o, one, &err);
+        tap_ok(m3 && m3->inertia == sc[1].inertia && m3->inertia == m->inertia,
+               "auto: k = 3 scores the same fit as sg_kmeans_fit");
+        if (m3) {
+            double sil = sg_silhouette(x, one, 3, 10000, o.seed, 1, &err);
+            tap_is_double(sc[1].silhouette, sil, 0, "auto: silhouette of the k = 3 labelling");
+            tap_is_double(sc[1].calinski_harabasz, sg_calinski_harabasz(x, one, 3), 0,
+                          "auto: Calinski-Harabasz of the k = 3 labelling");
+            tap_is_double(sc[1].davies_bouldin, sg_davies_bouldin(x, one, 3), 0,
+                          "auto: Davies-Bouldin of the k = 3 labelling");
+        }
+        sg_kmeans_free(m3);
+        sg_kmeans_free(m);
+        tap_ok(sg_mem_used() == before, "auto: the models not chosen are freed");
+    } else {
+        tap_skip(7, "no model");
+    }
+    tap_ok(!sg_kmeans_auto(x, &o, 2, 60, 10000, lab, sc, &chosen, &err) && err.code == SG_EINVAL &&
+               strstr(err.msg, "needs more than 60 rows"),
+           "auto: k up to the row count refused (%s)", err.msg);
+    tap_ok(!sg_kmeans_auto(x, &o, 1, 3, 10000, lab, sc, &chosen, &err) && err.code == SG_EINVAL,
+           "auto: k from 1 refused");
+    tap_ok(sg_mem_used() == before, "auto: nothing left after a refusal");
+    sg_matrix_free(x);
+}
+
+/* labels into a column: rows the matrix dropped are missing */
+static void test_label_column(void)
+{
+    int32_t lab[] = { 0, 2, 1 };
+    size_t kept[] = { 0, 2, 3 };
+    sg_error err;
+    sg_column *c = sg_kmeans_label_column("cluster", lab, 3, kept, 5, &err);
+    int ok = c && c->type == SG_INT64 && c->n == 5 && !sg_column_is_na(c, 0) &&
+             sg_column_is_na(c, 1) && sg_column_is_na(c, 4) && sg_column_i64(c)[0] == 1 &&
+             sg_column_i64(c)[2] == 3 && sg_column_i64(c)[3] == 2;
+    tap_ok(ok, "label column: 1, missing, 3, 2, missing");
+    tap_is_str(c ? c->name : NULL, "cluster", "label column: named");
+    sg_column_release(c);
+    c = sg_kmeans_label_column("k", lab, 3, NULL, 3, &err);
+    tap_ok(c && c->n == 3 && !sg_column_is_na(c, 1) && sg_column_i64(c)[1] == 3,
+           "label column: every row kept");
+    sg_column_release(c);
+    size_t bad[] = { 0, 7, 1 };
+    tap_ok(!sg_kmeans_label_column("k", lab, 3, bad, 5, &err) && err.code == SG_EINVAL &&
+               strstr(err.msg, "row 8 of a 5-row"),
+           "label column: a row out of range refused (%s)", err.msg);
+    tap_ok(!sg_kmeans_label_column("k", lab, 3, NULL, 4, &err) && err.code == SG_EINVAL,
+           "label column: label count must match without rows_kept");
+}
+
 int main(void)
 {
+    gsl_set_error_handler_off();   /* as the host does once: GSL errors come back as status codes */
     test_hand();
     test_blobs();
     test_hamerly_equals_lloyd();
@@ -410,5 +490,7 @@ int main(void)
     test_edge_k();
     test_empty_cluster();
     test_io();
+    test_auto();
+    test_label_column();
     return tap_done();
 }

@@ -4,6 +4,7 @@
  * prediction, and the JSON round trip (in memory and through printed
  * text; base64 booster) with bit-identical predictions, plus corrupted
  * and incomplete JSON. */
+#include <gsl/gsl_errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,8 +15,10 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "encode.h"
 #include "mem.h"
 #include "model.h"
+#include "ops_testutil.h"
 #include "tap.h"
 
 #define P 3
@@ -661,8 +664,74 @@ static void test_memory_cap(void)
     free(y);
 }
 
+/* ---------------------------------------------------------------- reasons */
+
+/* y = 3 + 2 x0 - x1 (the data of test_linear_exact, through the encoder
+ * without scaling): contributions coef_j (x_j - mean_j), means 1 and 7/6.
+ * Row (2, 3): x0 +2, x1 -11/6.  Row (-1, 0.5): x0 -4, x1 +2/3. */
+static void test_reasons(void)
+{
+    sg_table *t = sg_table_new();
+    add_col(t, MKCOL("x0", SG_DOUBLE, "0", "1", "0", "2", "-1", "4"));
+    add_col(t, MKCOL("x1", SG_DOUBLE, "0", "0", "1", "3", "5", "-2"));
+    sg_table *n = sg_table_new();
+    add_col(n, MKCOL("x0", SG_DOUBLE, "2", "-1"));
+    add_col(n, MKCOL("x1", SG_DOUBLE, "3", "0.5"));
+    static const char *const num[] = { "x0", "x1" };
+    sg_encoder_spec spec = { num, 2, NULL, 0, 0, 1, 0 };
+    sg_encoder *e = NULL;
+    sg_error err = { 0, "" };
+    sg_matrix *X = sg_encoder_fit(t, &spec, &e, NULL, &err);
+    double y[6];
+    for (size_t i = 0; X && i < 6; i++)
+        y[i] = 3 + 2 * sg_matrix_row(X, i)[0] - sg_matrix_row(X, i)[1];
+    sg_model_params p;
+    sg_model_params_init(&p, SG_MODEL_LINEAR, SG_TASK_REGRESS);
+    sg_model *m = X ? sg_model_fit(&p, X, y, NULL, NULL, NULL, &err) : NULL;
+    sg_matrix *N = m ? sg_encoder_apply(n, e, NULL, &err) : NULL;
+    tap_ok(N != NULL, "reasons: fitted and encoded (%s)", err.msg);
+    if (N) {
+        sg_table *up = sg_model_reasons(m, e, N, 2, SG_REASON_UP, &err);
+        sg_table *down = sg_model_reasons(m, e, N, 1, SG_REASON_DOWN, &err);
+        sg_table *any = sg_model_reasons(m, e, N, 2, SG_REASON_ANY, &err);
+        tap_ok(up && down && any, "reasons: up, down and any");
+        if (up && down && any) {
+            tap_is_str(join_col(up, "reason_1"), "x0|x1", "up: x0 raises row 1, x1 raises row 2");
+            tap_is_str(join_col(up, "reason_2"), "NA|NA", "up: nothing else raises either row");
+            tap_is_double(sg_column_f64(sg_table_col(up, "effect_1"))[0], 2, 1e-9, "up: effect 2 (x0, row 1)");
+            tap_is_double(sg_column_f64(sg_table_col(up, "effect_1"))[1], 2.0 / 3, 1e-9,
+                          "up: effect 2/3 (x1, row 2)");
+            tap_ok(up->ncols == 4 && down->ncols == 2, "reasons: reason_k and effect_k for k = 1..top");
+            tap_is_str(join_col(down, "reason_1"), "x1|x0", "down: x1 lowers row 1, x0 row 2");
+            tap_is_double(sg_column_f64(sg_table_col(down, "effect_1"))[0], -11.0 / 6, 1e-9,
+                          "down: effect -11/6 (x1, row 1)");
+            tap_is_str(join_col(any, "reason_1"), "x0|x0", "any: by size, x0 first in both rows");
+            tap_is_str(join_col(any, "reason_2"), "x1|x1", "any: then x1");
+            tap_is_double(sg_column_f64(sg_table_col(any, "effect_1"))[1], -4, 1e-9, "any: effect -4 (x0, row 2)");
+        } else {
+            tap_skip(9, "no reasons");
+        }
+        sg_table_free(up);
+        sg_table_free(down);
+        sg_table_free(any);
+        tap_ok(!sg_model_reasons(m, e, N, 21, SG_REASON_UP, &err) && err.code == SG_EINVAL,
+               "reasons: top above 20 refused");
+        tap_ok(!sg_model_reasons(m, e, N, 1, (sg_reason_sign)2, &err) && err.code == SG_EINVAL,
+               "reasons: unknown sign refused");
+    } else {
+        tap_skip(12, "no model");
+    }
+    sg_matrix_free(N);
+    sg_model_free(m);
+    sg_matrix_free(X);
+    sg_encoder_free(e);
+    sg_table_free(n);
+    sg_table_free(t);
+}
+
 int main(void)
 {
+    gsl_set_error_handler_off();   /* as the host does once: GSL errors come back as status codes */
     test_kinds();
     test_params();
     test_fit_errors();
@@ -671,6 +740,7 @@ int main(void)
     test_json_kinds();
     test_json_errors();
     test_memory_cap();
+    test_reasons();
     tap_is_int((long long)sg_mem_used(), 0, "no accounted memory left");
     return tap_done();
 }

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "mem.h"
-#include "ops.h"
+#include "sort.h"
 #include "ops_testutil.h"
 #include "tap.h"
 

@@ -11,7 +11,7 @@
 #include "csv_internal.h"
 #include "datetime.h"
 #include "fuzz_util.h"
-#include "ops.h"
+#include "expr.h"
 
 #define T_MIN (-62135596800LL)   /* 0001-01-01 00:00:00 */
 #define T_MAX 253402300799LL     /* 9999-12-31 23:59:59 */

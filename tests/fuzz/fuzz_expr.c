@@ -9,7 +9,7 @@
 
 #include "datetime.h"
 #include "fuzz_util.h"
-#include "ops.h"
+#include "expr.h"
 
 #define NROWS 9
 

@@ -64,10 +64,11 @@ M.SCHEMA = {
   btyd_failed = { model = true },
   models = { horizon = true, cutoff = true,
     churn = { kind = true, train = true, test = true, churn_rate = true, accuracy = true, auc = true,
-      precision = true, recall = true, threshold = true, with_reasons = true,
+      precision = true, recall = true, threshold = true, with_reasons = true, reasons_lapsed = true,
+      reasons_recent = true, reasons_are_at_risk = true,
       factors = { name = true, share = true } },
     clv = { kind = true, horizon = true, cutoff = true, test = true, rmse = true, mae = true, r2 = true,
-      mean_spend = true, total = true, weak = true } },
+      mean_spend = true, total = true, weak = true, worse = true } },
 }
 
 -- The placeholders of the alert texts (template.alerts.<kind>).
@@ -417,18 +418,33 @@ local function models_part(ctx, c)
   local factors = {}
   for i, x in ipairs(ch.factors) do factors[i] = { name = x.name, share = f.percent(x.share) } end
   local kind_names = ctx.texts.model_names or {}
+  -- the customers given reasons (churn probability >= the threshold), by
+  -- whether they have lapsed already or still buy
+  local lapsed_n, recent_n = 0, 0
+  local customers, days = ctx.customers, ctx.periods.inactive_days
+  if customers:has("churn_probability") and customers:has("recency_days") then
+    local risky = customers:filter(string.format("coalesce(churn_probability >= %.17g, false)", m.at_risk.threshold))
+    lapsed_n = #risky:filter(string.format("recency_days > %d", days))
+    recent_n = #risky - lapsed_n
+  end
+  local st = ctx.res.status
+  local r2 = m.clv and m.clv.metrics.r2 or 0
   c.models = {
     horizon = m.horizon, cutoff = ch.cutoff,
     churn = { kind = kind_names[ch.model.spec.kind] or ch.model.spec.kind, train = f.number(ch.train),
       test = f.number(ch.test), churn_rate = f.percent(ch.churn_rate or 0), accuracy = f.percent(cm.accuracy or 0),
       auc = f.number(cm.auc or 0, 3), precision = f.percent(cm.precision or 0),
       recall = f.percent(cm.recall or 0), factors = factors,
-      with_reasons = f.number(m.at_risk.count), threshold = f.percent(m.at_risk.threshold, 0) },
+      with_reasons = f.number(m.at_risk.count), threshold = f.percent(m.at_risk.threshold, 0),
+      reasons_lapsed = f.number(lapsed_n), reasons_recent = f.number(recent_n),
+      -- the ones still buying are exactly the status step's "at risk" when both use the churn threshold
+      reasons_are_at_risk = st ~= nil and st.basis == "churn" and st.threshold == m.at_risk.threshold
+        and st.counts.at_risk == recent_n },
     clv = m.clv and { kind = kind_names[m.clv.model.spec.kind] or m.clv.model.spec.kind, horizon = m.clv.horizon,
       cutoff = m.clv.cutoff, test = f.number(m.clv.test), rmse = f.money(m.clv.metrics.rmse or 0),
       mae = f.money(m.clv.metrics.mae or 0), r2 = f.number(m.clv.metrics.r2 or 0, 2),
       mean_spend = f.money(m.clv.mean_spend or 0),
-      weak = (m.clv.metrics.r2 or 0) < 0.1,
+      weak = r2 >= 0 and r2 < 0.1, worse = r2 < 0,
       total = f.money(ctx.customers:sum("predicted_clv") or 0) } or false,
   }
 end

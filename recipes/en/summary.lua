@@ -80,7 +80,7 @@ Each indicator over its latest period (dates below), against the period of the s
 
 **{{lapsed}} customers ({{lapsed_share}}) have lapsed**: no purchase for more than {{inactive_days}} days ({{lapsed_revenue_share}} of past revenue).
 
-The RFM segments tell the same story from another angle: of the {{action_count}} customers ({{action_share}}) in {{action_segments}}, {{action_lapsed}} have lapsed, {{action_at_risk}} are at risk and {{action_active}} are active.
+The RFM segments tell the same story from another angle: of the {{action_count}} customers ({{action_share}}) in the segments {{action_segments}}, {{action_lapsed}} have lapsed, {{action_at_risk}} still buy but are likely to stop (at risk as defined above) and {{action_active}} still buy and are not at risk.
 
 {{#segments}}
 {{#action}}
@@ -184,17 +184,17 @@ Key churn factors (share of the model's importance):
 - {{name}}: {{share}}
 {{/factors}}
 
-customers.csv gives every customer's churn probability, and for the {{with_reasons}} customers at {{threshold}} or more the main reasons (churn_reasons).
+The column churn_probability of customers.csv gives every customer's churn probability, and the column churn_reasons the main reasons for the {{with_reasons}} customers at {{threshold}} or more: {{reasons_lapsed}} of them have already lapsed and {{reasons_recent}} still buy{{#reasons_are_at_risk}} (the customers at risk above){{/reasons_are_at_risk}}.
 {{/churn}}
 
 {{#clv}}
-A {{kind}} model predicts each customer's spend over the next {{horizon}} days (predicted_clv; {{total}} in all). On {{test}} customers it had not seen, its error is **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), against an average spend of {{mean_spend}}.{{#weak}} That is hardly better than giving every customer the average (R² {{r2}}): use predicted_clv to rank customers, not to budget.{{/weak}}
+A {{kind}} model predicts each customer's spend over the next {{horizon}} days (column predicted_clv of customers.csv; {{total}} in all). On {{test}} customers it had not seen, its error is **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), against an average spend of {{mean_spend}}.{{#weak}} That is hardly better than giving every customer the average (R² {{r2}}): use the predicted spend to rank customers, not to budget.{{/weak}}{{#worse}} That is worse than giving every customer the average (a negative R², {{r2}}): do not use the predicted spend to budget, and use it to rank customers only with care.{{/worse}}
 {{/clv}}
 
 {{/models}}
 ## Campaign plan
 
-A customer is contacted only when the campaign is expected to earn more margin from them than the contact and the discount cost; a control group of each campaign is never contacted, so its real effect can be measured (segmint.campaign_results).
+A customer is contacted only when the campaign is expected to earn more margin from them than the contact and the discount cost; a control group of each campaign is never contacted, so its real effect can be measured.
 
 | Campaign | Channel | Offer | Contacted | Control | Contact cost | Discounts | Extra revenue | Extra profit | ROI |
 |---|---|---|---:|---:|---:|---:|---:|---:|---:|

@@ -87,7 +87,7 @@ Chaque indicateur sur sa dernière période (dates ci-dessous), comparé à la p
 
 **{{lapsed}} clients ({{lapsed_share}}) sont inactifs** : aucun achat depuis plus de {{inactive_days}} jours ({{lapsed_revenue_share}} du chiffre d'affaires passé).
 
-Les segments RFM racontent la même histoire sous un autre angle : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} sont inactifs, {{action_at_risk}} à risque et {{action_active}} actifs.
+Les segments RFM racontent la même histoire sous un autre angle : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} sont inactifs, {{action_at_risk}} achètent encore mais risquent d'arrêter (à risque au sens ci-dessus) et {{action_active}} achètent encore sans être à risque.
 
 {{#segments}}
 {{#action}}
@@ -191,17 +191,17 @@ Principaux facteurs d'attrition (part de l'importance dans le modèle) :
 - {{name}} : {{share}}
 {{/factors}}
 
-customers.csv donne la probabilité d'attrition de chaque client et, pour les {{with_reasons}} clients à {{threshold}} ou plus, les principales raisons (churn_reasons).
+La colonne churn_probability de customers.csv donne la probabilité d'attrition de chaque client, et la colonne churn_reasons les principales raisons pour les {{with_reasons}} clients à {{threshold}} ou plus : {{reasons_lapsed}} d'entre eux sont déjà inactifs et {{reasons_recent}} achètent encore{{#reasons_are_at_risk}} (les clients à risque ci-dessus){{/reasons_are_at_risk}}.
 {{/churn}}
 
 {{#clv}}
-Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} prochains jours (predicted_clv ; {{total}} au total). Sur {{test}} clients qu'il n'avait pas vus, son erreur est **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), pour une dépense moyenne de {{mean_spend}}.{{#weak}} C'est à peine mieux que de donner à chaque client la moyenne (R² {{r2}}) : servez-vous de predicted_clv pour classer les clients, pas pour bâtir un budget.{{/weak}}
+Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} prochains jours (colonne predicted_clv de customers.csv ; {{total}} au total). Sur {{test}} clients qu'il n'avait pas vus, son erreur est **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), pour une dépense moyenne de {{mean_spend}}.{{#weak}} C'est à peine mieux que de donner à chaque client la moyenne (R² {{r2}}) : servez-vous de la dépense prévue pour classer les clients, pas pour bâtir un budget.{{/weak}}{{#worse}} C'est moins bien que de donner à chaque client la moyenne (R² négatif, {{r2}}) : ne bâtissez pas de budget sur la dépense prévue, et ne vous en servez qu'avec prudence pour classer les clients.{{/worse}}
 {{/clv}}
 
 {{/models}}
 ## Plan de campagnes
 
-Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne coûte en contact et en remise ; un groupe témoin de chaque campagne n'est jamais contacté, pour en mesurer l'effet réel (segmint.campaign_results).
+Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne coûte en contact et en remise ; un groupe témoin de chaque campagne n'est jamais contacté, pour en mesurer l'effet réel.
 
 | Campagne | Canal | Offre | Contactés | Témoins | Coût des contacts | Remises | CA supplémentaire | Marge supplémentaire | ROI |
 |---|---|---|---:|---:|---:|---:|---:|---:|---:|

@@ -36,7 +36,23 @@ like "$summary" "Active customers \(bought in the last 90 days\) \| $(fmt "$acti
 like "$summary" "\| Active customers \| [0-9 →-]+ \| $(fmt "$active") \|" "and the active-customers KPI agrees"
 share=$(grep -o "\*\*$(fmt "$at_risk") customers ([0-9.]*%) are at risk" <<< "$summary" | grep -o "[0-9.]*%")
 like "$(cat "$work/d/report.html")" "Customers at risk</div><div class=\"kpi-value\">${share//./\\.}<" "report.html's at-risk card shows the summary's share ($share)"
-like "$summary" "of the [0-9,]+ customers \([0-9.]+%\) in .*, [0-9,]+ have lapsed, [0-9,]+ are at risk and [0-9,]+ are active" "the action segments are reconciled with the status"
+# the action segments (rules/alerts.lua) by status, and the customers given churn reasons by status
+read -r act_n act_lapsed act_risk act_active reas_lapsed reas_recent <<< "$(python3 - "$work/d/customers.csv" "$SG_ROOT/recipes/rules/alerts.lua" <<'PY'
+import csv, re, sys
+src = open(sys.argv[2]).read()
+ids = set(re.findall(r'"([^"]+)"', re.search(r"action_segments\s*=\s*\{([^}]*)\}", src).group(1)))
+n = {"active": 0, "at_risk": 0, "lapsed": 0}; reasons = {"lapsed": 0, "recent": 0}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["segment_id"] in ids: n[r["status"]] += 1
+    if r["churn_probability"] and float(r["churn_probability"]) >= 0.5:
+        reasons["lapsed" if r["status"] == "lapsed" else "recent"] += 1
+print(sum(n.values()), n["lapsed"], n["at_risk"], n["active"], reasons["lapsed"], reasons["recent"])
+PY
+)"
+like "$summary" "of the $(fmt "$act_n") customers \([0-9.]+%\) in the segments .*, $(fmt "$act_lapsed") have lapsed, $(fmt "$act_risk") still buy but are likely to stop \(at risk as defined above\) and $(fmt "$act_active") still buy and are not at risk\." "the action segments are reconciled with the status, in words the segment 'At Risk' cannot be confused with ($act_lapsed/$act_risk/$act_active)"
+like "$summary" "the column churn_reasons the main reasons for the $(fmt $((reas_lapsed + reas_recent))) customers at 50% or more: $(fmt "$reas_lapsed") of them have already lapsed and $(fmt "$reas_recent") still buy \(the customers at risk above\)\." "the customers given reasons, split by status ($reas_lapsed lapsed, $reas_recent still buying)"
+is "$reas_recent" "$at_risk" "the ones still buying are the at-risk count"
+unlike "$summary" "\((predicted_clv|churn_reasons|segmint\.[a-z_]+)[;)]" "no bare column or function names in parentheses"
 targets_ok=$(python3 - "$work/d/customers.csv" "$work/d/campaign_targets.csv" <<'PY'
 import csv, sys
 status = {r["customer"]: r["status"] for r in csv.DictReader(open(sys.argv[1]))}
@@ -98,6 +114,9 @@ done
 like "$fr" "\*\*précision [0-9]+,[0-9] %, AUC ROC" "accuracy is 'précision'"
 like "$fr" "valeur prédictive positive [0-9]+,[0-9] %" "precision has its own French name"
 like "$fr" "temps en semaines" "the BTYD time unit in French"
+like "$fr" "[0-9 ]+ sont inactifs, [0-9 ]+ achètent encore mais risquent d'arrêter \(à risque au sens ci-dessus\) et [0-9 ]+ achètent encore sans être à risque\." "French: the statuses in words the segment 'À risque' cannot be confused with"
+like "$fr" "pour les [0-9 ]+ clients à 50 % ou plus : [0-9 ]+ d'entre eux sont déjà inactifs et [0-9 ]+ achètent encore \(les clients à risque ci-dessus\)\." "French: the customers given reasons, split by status"
+like "$fr" "\(colonne predicted_clv de customers\.csv ; " "French: the column named as a column of customers.csv"
 is "$(head -c 3 "$work/fr/segments.csv" | od -An -tx1 | tr -d ' ')" "efbbbf" "Excel CSV: a UTF-8 byte order mark"
 like "$(sed -n 2p "$work/fr/segments.csv")" "^Champions;champions;[0-9]+;0,[0-9]+;" "Excel CSV: ';' and decimal commas"
 
@@ -157,6 +176,14 @@ PY
   is "$floatid" "False" "customer ids are whole numbers, not 16446.0"
   like "$(cat "$work/ret/summary.md")" "\| cancelled purchases \(netted against their cancellations\) \| 11,704 \| £464,239\.77 \|" "the data-preparation table says how much revenue netting removed"
   like "$(cat "$work/ret/summary.md")" "\| Revenue \| £8,316,045\.58 \|" "revenue after netting"
+  ret=$(cat "$work/ret/summary.md")
+  r2=$(python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["meta"]["metrics"]["r2"])' "$work/ret/clv_model.json")
+  if [[ "$r2" == -* ]]; then
+    like "$ret" "That is worse than giving every customer the average \(a negative R², ${r2//./\\.}\)" "a negative R² ($r2, clv_model.json) reads as worse than the average"
+    unlike "$ret" "hardly better" "and not as 'hardly better'"
+  else
+    unlike "$ret" "worse than giving every customer the average" "R² $r2 is not negative: not called worse than the average"
+  fi
 else
   echo "ok $((tap_n += 1)) # skip the Online Retail file is absent (SG_SHARED_DATA): cancellation pins untested"
 fi

@@ -763,10 +763,10 @@ function Plan:plan(customers, opts)
     local up_text
     local up = shown_up or camp.uplift or 0
     if usource == "conversion_rate" then
-      up_text = string.format("conversion rate %s less each customer's baseline, %s points on average",
-        report.percent(camp.conversion_rate, loc), report.number(up * 100, 1, loc))
+      up_text = string.format("conversion rate %s less each customer's baseline, %s on average",
+        report.percent(camp.conversion_rate, loc), report.points(up * 100, 1, loc))
     else
-      up_text = string.format("%s%s points", up >= 0 and "+" or "", report.number(up * 100, 1, loc))
+      up_text = report.points(up * 100, 1, loc, true)
     end
     local W = opts.words or {}
     plan.assumptions[p] = report.render(opts.assumptions or D.assumptions, {

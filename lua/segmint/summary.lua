@@ -44,12 +44,12 @@ M.SCHEMA = {
       ctr = true, conversion_rate = true, cpa = true, roas = true, roi = true },
     best = { campaign = true, roi = true }, worst = { campaign = true, roi = true },
     tests = { campaign = true, treatment = true, control = true, uplift = true, lower = true, upper = true,
-      p_value = true, significant = true } },
+      p_value = true, significant = true, uplift_points = true } },
   total_cost = true, total_profit = true, total_incremental_revenue = true,
   alerts = { text = true },
   cleaning = { reason = true, rows = true, revenue = true },
   cross_sell = { rules = { antecedent = true, consequent = true, lift = true, confidence = true } },
-  clusters = { k = true, features = true, silhouette = true, auto = true,
+  clusters = { k = true, features = true, features_list = true, feature_count = true, silhouette = true, auto = true,
     list = { cluster = true, name = true, size = true, share = true, revenue_share = true, avg_basket = true,
       basket_ratio = true, monetary_ratio = true, recency_ratio = true, frequency_ratio = true,
       main_segment = true, main_segment_share = true } },
@@ -299,6 +299,7 @@ local function past_part(ctx, c)
       past.tests[i] = { campaign = r.campaign, treatment = f.number(r.treatment), control = f.number(r.control),
         uplift = f.number((r.uplift or 0) * 100, 1), lower = f.number((r.uplift_lower or 0) * 100, 1),
         upper = f.number((r.uplift_upper or 0) * 100, 1), p_value = f.number(r.p_value or 1, 3),
+        uplift_points = report.points((r.uplift or 0) * 100, 1, ctx.loc),
         significant = r.significant == true }
     end
   end
@@ -318,8 +319,12 @@ local function clusters_part(ctx, c)
   local f, res = ctx.fmt, ctx.res
   if not res.cluster_profiles then c.clusters = false; return end
   local info = res.kmeans:info()
-  c.clusters = { k = info.k, features = table.concat(res.cluster_feature_names or res.cluster_features, ", "),
-    list = {}, auto = false, silhouette = "-" }
+  local feats = res.cluster_feature_names or res.cluster_features
+  -- "a, b and c" in the language of the summary
+  local list = #feats > 1 and table.concat(feats, ", ", 1, #feats - 1) .. " " .. (ctx.texts.and_word or "and") .. " "
+    .. feats[#feats] or table.concat(feats)
+  c.clusters = { k = info.k, features = table.concat(feats, ", "), features_list = list,
+    feature_count = f.number(#feats), list = {}, auto = false, silhouette = "-" }
   if res.k_selection then
     for _, r in res.k_selection:rows() do
       if r.chosen then c.clusters.silhouette = f.number(r.silhouette or 0, 2) end

@@ -21,6 +21,7 @@ return {
   kpi_status = { met = "met", missed = "missed", ["no target"] = "no target", ["no data"] = "no data" },
   kpi_trend = { better = "better", worse = "worse", same = "unchanged" },
   all_channels = "all channels",
+  and_word = "and",
   kpi_now = "now",
   reasons = {
     ["cancellations (netted)"] = "cancelled purchases (netted against their cancellations)",
@@ -109,7 +110,7 @@ The RFM segments tell the same story from another angle: of the {{action_count}}
 Main moves between segments:
 
 {{#moves}}
-- {{customers}} {{from}} customers ({{share}}) became {{to}}
+- {{customers}} customers ({{share}}) moved from {{from}} to {{to}}
 {{/moves}}
 {{^moves}}
 - no customer changed segment
@@ -131,7 +132,7 @@ Segment migration (rows: segment at the last run; columns: segment now):
 {{#clusters}}
 ## Clusters
 
-k-means on {{features}} (log-transformed and standardised) gives {{k}} clusters{{#auto}}, k chosen from the elbow and the silhouette ({{silhouette}}); every k tried is in k_selection.csv{{/auto}}. Each cluster is named by how it differs from the average customer (ratios to the mean: recency, frequency, spend).
+k-means on {{features_list}} (log-transformed and standardised) gives {{k}} clusters{{#auto}}, k chosen from the elbow and the silhouette ({{silhouette}}); every k tried is in k_selection.csv{{/auto}}. Each cluster is named by how it differs from the average customer (ratios to the mean: recency, frequency, spend).
 
 {{#list}}
 - **Cluster {{cluster}}: {{name}}**: {{size}} customers ({{share}}), recency {{recency_ratio}}x, frequency {{frequency_ratio}}x and spend {{monetary_ratio}}x the mean; average basket {{avg_basket}}; {{revenue_share}} of revenue. Main segment: {{main_segment}} ({{main_segment_share}}).
@@ -225,7 +226,7 @@ Total cost {{total_cost}} (contacts and discounts) for an expected {{total_incre
 {{#best}}Best return: {{campaign}} ({{roi}}). {{/best}}{{#worst}}Worst: {{campaign}} ({{roi}}).{{/worst}}
 
 {{#tests}}
-- Test **{{campaign}}**: {{treatment}} contacted, {{control}} held out; the contact changed the share who bought by {{uplift}} points (95% interval {{lower}} to {{upper}}; p = {{p_value}}){{#significant}}, a real effect{{/significant}}{{^significant}}, not distinguishable from no effect{{/significant}}.
+- Test **{{campaign}}**: {{treatment}} contacted, {{control}} held out; the contact changed the share who bought by {{uplift_points}} (95% interval {{lower}} to {{upper}}; p = {{p_value}}){{#significant}}, a real effect{{/significant}}{{^significant}}, not distinguishable from no effect{{/significant}}.
 {{/tests}}
 
 {{/past}}

@@ -29,6 +29,7 @@ return {
   kpi_status = { met = "atteint", missed = "manqué", ["no target"] = "sans objectif", ["no data"] = "sans données" },
   kpi_trend = { better = "en mieux", worse = "en moins bien", same = "stable" },
   all_channels = "tous canaux",
+  and_word = "et",
   kpi_now = "aujourd'hui",
   alerts = {
     churn = "**Attrition mensuelle** : {{rate}} des {{active}} clients actifs au début de {{month}} sont devenus inactifs pendant le mois ({{churned}} clients ont passé {{days}} jours sans acheter) ; seuil {{threshold}}.",
@@ -37,10 +38,10 @@ return {
     catch_all = "**Clients qu'aucun segment ne décrit** : {{customers}} clients ({{share}}) sont dans « {{segment}} », avec {{revenue_share}} du chiffre d'affaires et un panier moyen de {{basket}} : donnez-leur un segment à eux dans rules/segments.lua.",
   },
   campaign_alerts = {
-    negative_profit = "**{{campaign}} perd de l'argent** : elle n'est prévue que parce que sa règle dit force = true ; perte attendue {{loss}}.",
-    no_profitable_customers = "**{{campaign}} ne serait pas rentable** : aucun de ses {{eligible}} clients éligibles ne devrait rapporter plus de marge que ne coûtent le contact et la remise (les contacter tous ferait perdre {{loss}}) ; elle n'est pas prévue. Baissez la remise ou le coût du contact, ou mesurez un effet plus fort.",
-    not_allocated = "**{{campaign}} n'est pas prévue** : ses clients rentables sont allés à des campagnes qui devraient rapporter plus, ou son budget ne permet aucun contact.",
-    no_eligible = "**{{campaign}} ne cible personne** : aucun client de ces données ne correspond à sa cible.",
+    negative_profit = "**La campagne « {{campaign}} » perd de l'argent** : elle n'est prévue que parce que sa règle dit force = true ; perte attendue {{loss}}.",
+    no_profitable_customers = "**La campagne « {{campaign}} » ne serait pas rentable** : aucun de ses {{eligible}} clients éligibles ne devrait rapporter plus de marge que ne coûtent le contact et la remise (les contacter tous ferait perdre {{loss}}) ; elle n'est pas prévue. Baissez la remise ou le coût du contact, ou mesurez un effet plus fort.",
+    not_allocated = "**La campagne « {{campaign}} » n'est pas prévue** : ses clients rentables sont allés à des campagnes qui devraient rapporter plus, ou son budget ne permet aucun contact.",
+    no_eligible = "**La campagne « {{campaign}} » ne cible personne** : aucun client de ces données ne correspond à sa cible.",
   },
   campaign_words = {
     baseline_sources = { churn = "le modèle d'attrition", btyd_p0 = "le modèle BTYD", btyd_expected = "les achats attendus du modèle BTYD",
@@ -116,7 +117,7 @@ Les segments RFM racontent la même histoire sous un autre angle : sur les {{act
 Principaux passages d'un segment à l'autre :
 
 {{#moves}}
-- {{customers}} clients {{from}} ({{share}}) sont passés en {{to}}
+- {{customers}} clients ({{share}}) sont passés de « {{from}} » à « {{to}} »
 {{/moves}}
 {{^moves}}
 - aucun client n'a changé de segment
@@ -138,7 +139,7 @@ Migration entre segments (lignes : segment à la dernière analyse ; colonnes : 
 {{#clusters}}
 ## Groupes (clusters)
 
-Un k-means sur {{features}} (en logarithme, standardisés) donne {{k}} groupes{{#auto}}, k choisi par le coude et la silhouette ({{silhouette}}) ; chaque k essayé figure dans k_selection.csv{{/auto}}. Chaque groupe est nommé d'après ce qui le distingue du client moyen (rapports à la moyenne : récence, fréquence, dépense).
+Un k-means sur {{feature_count}} critères passés au logarithme et standardisés ({{features_list}}) donne {{k}} groupes{{#auto}}, k choisi par le coude et la silhouette ({{silhouette}}) ; chaque k essayé figure dans k_selection.csv{{/auto}}. Chaque groupe est nommé d'après ce qui le distingue du client moyen (rapports à la moyenne : récence, fréquence, dépense).
 
 {{#list}}
 - **Groupe {{cluster}} : {{name}}** : {{size}} clients ({{share}}), récence {{recency_ratio}} fois, fréquence {{frequency_ratio}} fois et dépense {{monetary_ratio}} fois la moyenne ; panier moyen {{avg_basket}} ; {{revenue_share}} du chiffre d'affaires. Segment principal : {{main_segment}} ({{main_segment_share}}).
@@ -232,7 +233,7 @@ Coût total {{total_cost}} (contacts et remises) pour un chiffre d'affaires supp
 {{#best}}Meilleur rendement : {{campaign}} ({{roi}}). {{/best}}{{#worst}}Le moins bon : {{campaign}} ({{roi}}).{{/worst}}
 
 {{#tests}}
-- Test **{{campaign}}** : {{treatment}} clients contactés, {{control}} témoins ; le contact a changé la part des acheteurs de {{uplift}} points (intervalle à 95 % de {{lower}} à {{upper}} ; p = {{p_value}}){{#significant}}, un effet réel{{/significant}}{{^significant}}, sans différence démontrée avec l'absence d'effet{{/significant}}.
+- Test **{{campaign}}** : {{treatment}} clients contactés, {{control}} témoins ; le contact a changé la part des acheteurs de {{uplift_points}} (intervalle à 95 % de {{lower}} à {{upper}} ; p = {{p_value}}){{#significant}}, un effet réel{{/significant}}{{^significant}}, sans différence démontrée avec l'absence d'effet{{/significant}}.
 {{/tests}}
 
 {{/past}}

@@ -70,7 +70,7 @@ like "$status" '"ticks":\[[^]]*"janv\. 2024"' "French page: French month names o
 dom=$(cat "$work/all blocks (fr).dom")
 like "$dom" 'Clients par segment' "French page: French titles"
 like "$dom" '1 234 567,89 €' "French page: a KPI in French money"
-like "$dom" 'Généré le 1 décembre 2025' "French page: the generation date in French"
+like "$dom" 'Généré le 1er décembre 2025' "French page: the generation date in French"
 
 # ---- the checks see a broken page (the English one, whose charts still draw) ----
 sed 's#</body>#<script>undefinedFunction();</script><img src="https://example.invalid/x.png"></body>#' \

@@ -117,6 +117,27 @@ like "$fr" "temps en semaines" "the BTYD time unit in French"
 like "$fr" "[0-9 ]+ sont inactifs, [0-9 ]+ achètent encore mais risquent d'arrêter \(à risque au sens ci-dessus\) et [0-9 ]+ achètent encore sans être à risque\." "French: the statuses in words the segment 'À risque' cannot be confused with"
 like "$fr" "pour les [0-9 ]+ clients à 50 % ou plus : [0-9 ]+ d'entre eux sont déjà inactifs et [0-9 ]+ achètent encore \(les clients à risque ci-dessus\)\." "French: the customers given reasons, split by status"
 like "$fr" "\(colonne predicted_clv de customers\.csv ; " "French: the column named as a column of customers.csv"
+unlike "$fr" "Recommandé : [^.]* : " "French: one colon per recommended action"
+unlike "$fr" "\*\*[^*«]+ (ne serait pas rentable|perd de l'argent|n'est pas prévue|ne cible personne)\*\*" "French: a campaign named as the subject of a sentence is quoted"
+unlike "$fr" "(^|[^0-9,])[01],[0-9] points" "French: 'point' stays singular below 2"
+like "$fr" "Un k-means sur 3 critères passés au logarithme et standardisés \(jours depuis le dernier achat, nombre de commandes et dépense totale\)" "French: the clustering features as a list"
+unlike "$fr" "jours moyens" "French: no 'jours moyens'"
+bad_reasons=$(python3 - "$work/fr/customers.csv" <<'PY'
+import csv, re, sys
+bad, n = [], 0
+for r in csv.DictReader(open(sys.argv[1], encoding="utf-8-sig"), delimiter=";"):
+    if not r["churn_reasons"]: continue
+    for part in r["churn_reasons"].split("\u202f; "):
+        n += 1
+        label, sep, value = part.partition("\u202f: ")
+        money = label.startswith(("dépense", "évolution de la dépense", "panier moyen"))
+        # (a feature the customer has no value for, such as irregularity with one order, is named alone)
+        if re.search(r"\(\-?[0-9]", part) or (sep and money and not value.endswith(" £")) or (not sep and re.search(r"[0-9]", part)):
+            bad.append(part)
+print(len(bad) if n else "none", bad[:3])
+PY
+)
+is "$bad_reasons" "0 []" "French churn reasons: 'label : value' with a narrow no-break space, money with its currency"
 is "$(head -c 3 "$work/fr/segments.csv" | od -An -tx1 | tr -d ' ')" "efbbbf" "Excel CSV: a UTF-8 byte order mark"
 like "$(sed -n 2p "$work/fr/segments.csv")" "^Champions;champions;[0-9]+;0,[0-9]+;" "Excel CSV: ';' and decimal commas"
 

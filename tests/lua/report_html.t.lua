@@ -8,7 +8,7 @@ local t = require("tap")(print)
 local en, fr = report.locales.en, report.locales.fr
 t.is(report.date("2024-03-05", en), "5 Mar 2024", "English date")
 t.is(report.date("2024-03-05 10:30:00", fr), "5 mars 2024", "French date (a datetime)")
-t.is(report.date("2024-02-01", fr, "long_date"), "1 février 2024", "French long date")
+t.is(report.date("2024-02-01", fr, "long_date"), "1er février 2024", "French long date: the first of the month is 1er")
 t.is(report.date("2024-12-31", en, "month"), "Dec 2024", "English month")
 t.is(report.date("not a date", en), "not a date", "text that is not a date is left as it is")
 

@@ -35,17 +35,19 @@ M.SCHEMA = {
     kpis = { name = true, value = true, previous = true, change = true } },
   campaigns = { name = true, channel = true, offer = true, eligible = true, targeted = true, control = true,
     budget = true, cost = true, discount_cost = true, incremental_revenue = true, incremental_profit = true,
-    roi = true, assumptions = true },
+    roi = true, assumptions = true, sales = true, margin = true, margin_amount = true },
   campaign_alerts = { text = true },
+  campaign_warnings = { list = { text = true } },
   past = { campaigns = true,
     channels = { channel = true, impressions = true, clicks = true, conversions = true, spend = true, revenue = true,
       ctr = true, conversion_rate = true, cpa = true, roas = true, roi = true },
     total = { channel = true, impressions = true, clicks = true, conversions = true, spend = true, revenue = true,
       ctr = true, conversion_rate = true, cpa = true, roas = true, roi = true },
-    best = { campaign = true, roi = true }, worst = { campaign = true, roi = true },
+    best = { campaign = true, roi = true }, worst = { campaign = true, roi = true }, measured = true,
     tests = { campaign = true, treatment = true, control = true, uplift = true, lower = true, upper = true,
       p_value = true, significant = true, uplift_points = true } },
-  total_cost = true, total_profit = true, total_incremental_revenue = true,
+  total_cost = true, total_profit = true, total_incremental_revenue = true, total_sales = true, total_margin = true,
+  total_discounts = true, total_contact_cost = true,
   alerts = { text = true },
   cleaning = { reason = true, rows = true, revenue = true },
   cross_sell = { rules = { antecedent = true, consequent = true, lift = true, confidence = true } },
@@ -226,12 +228,17 @@ end
 
 local function campaigns_part(ctx, c)
   local f = ctx.fmt
-  local total_cost, total_profit, total_rev = 0, 0, 0
+  local total_cost, total_profit, total_rev, total_sales, total_margin, total_disc, total_contact = 0, 0, 0, 0, 0, 0, 0
   c.campaigns = {}
   for i, r in ctx.res.plan:rows() do
     total_cost = total_cost + (r.cost or 0) + (r.discount_cost or 0)
     total_profit = total_profit + (r.expected_incremental_profit or 0)
     total_rev = total_rev + (r.expected_incremental_revenue or 0)
+    -- sales the contacts add, before discounts (revenue + discounts when the plan is older)
+    local sales = r.expected_incremental_sales or ((r.expected_incremental_revenue or 0) + (r.discount_cost or 0))
+    local margin_amount = r.expected_incremental_margin or sales * (r.margin or 0)
+    total_sales, total_margin = total_sales + sales, total_margin + margin_amount
+    total_disc, total_contact = total_disc + (r.discount_cost or 0), total_contact + (r.cost or 0)
     c.campaigns[i] = {
       name = r.campaign, channel = r.channel, offer = r.offer,
       eligible = f.number(r.eligible), targeted = f.number(r.treatment or r.targeted),
@@ -242,11 +249,29 @@ local function campaigns_part(ctx, c)
       incremental_profit = f.money(r.expected_incremental_profit or 0, 0),
       roi = r.roi and f.percent(r.roi, 0) or "-",
       assumptions = r.assumptions or "",
+      sales = f.money(sales, 0), margin_amount = f.money(margin_amount, 0),
+      margin = r.margin and f.percent(r.margin, 0) or "-",
     }
   end
+  c.total_sales, c.total_margin = f.money(total_sales, 0), f.money(total_margin, 0)
+  c.total_discounts, c.total_contact_cost = f.money(total_disc, 0), f.money(total_contact, 0)
   c.total_cost = f.money(total_cost, 0)
   c.total_profit = f.money(total_profit, 0)
   c.total_incremental_revenue = f.money(total_rev, 0)
+  -- what the control groups cannot measure, in the language of the summary
+  local warned = {}
+  local wt = ctx.texts.campaign_warnings or {}
+  for _, w in ipairs((ctx.res.campaign_info or {}).measurement or {}) do
+    local t = wt[w.kind]
+    if t then
+      warned[#warned + 1] = { text = report.render(t, { campaign = w.campaign,
+        customers = f.number(w.targeted or 0), control_share = f.percent(w.control_share or 0, 0),
+        treatment = f.number(w.treatment or 0), control = f.number(w.control or 0),
+        mde = report.points((w.mde or 0) * 100, 1, ctx.loc), uplift = report.points((w.uplift or 0) * 100, 1, ctx.loc),
+        confidence = f.percent(w.confidence or 0, 0), power = f.percent(w.power or 0, 0) }, "campaign warning " .. w.kind) }
+    end
+  end
+  c.campaign_warnings = #warned > 0 and { list = warned } or false
   -- campaigns that cannot pay, in the language of the summary
   c.campaign_alerts = {}
   local texts = ctx.texts.campaign_alerts or {}
@@ -303,6 +328,7 @@ local function past_part(ctx, c)
         significant = r.significant == true }
     end
   end
+  past.measured = #past.tests > 0
   c.past = past
 end
 

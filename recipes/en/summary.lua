@@ -42,8 +42,19 @@ return {
     baseline_sources = { churn = "the churn model", btyd_p0 = "the BTYD model", btyd_expected = "the BTYD expected purchases",
       history = "purchase history", fixed = "a fixed rate" },
     uplift_rule = "the rule's estimate, to be measured on the control group",
+    control = {
+      kept = "control group: {{control}} of its {{targeted}} customers ({{control_share}}), never contacted",
+      too_few = "too few customers ({{targeted}}) for a control group of {{control_share}}, so its effect cannot be measured",
+      none = "no control group (control_share = 0), so its effect cannot be measured",
+      not_planned = "{{control_share}} would be kept as a control group",
+    },
   },
-  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes, {{cost_per_contact}} per contact; {{control_share}} are kept as a control group.",
+  campaign_warnings = {
+    too_few = "**{{campaign}}**: too few customers ({{customers}}) for a control group of {{control_share}}; its effect cannot be measured.",
+    none = "**{{campaign}}**: no control group (control_share = 0); its effect cannot be measured.",
+    below_mde = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, a test can only detect an effect of {{mde}} or more ({{confidence}} confidence, {{power}} power); the expected effect, {{uplift}}, is below that, so the result will probably read as no effect. Enlarge the control group or the audience to measure it.",
+  },
+  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes, {{cost_per_contact}} per contact; {{control_group}}.",
   text = [[
 # Customer analysis: executive summary
 
@@ -195,20 +206,30 @@ A {{kind}} model predicts each customer's spend over the next {{horizon}} days (
 {{/models}}
 ## Campaign plan
 
-A customer is contacted only when the campaign is expected to earn more margin from them than the contact and the discount cost; a control group of each campaign is never contacted, so its real effect can be measured.
+A customer is contacted only when the campaign is expected to earn more margin from them than the contact and the discount cost. Each campaign keeps part of its customers as a control group that is never contacted, so its real effect can be measured; the assumptions below give, campaign by campaign, the size of that group, or say when a campaign is too small for one.
 
-| Campaign | Channel | Offer | Contacted | Control | Contact cost | Discounts | Extra revenue | Extra profit | ROI |
-|---|---|---|---:|---:|---:|---:|---:|---:|---:|
+| Campaign | Channel | Offer | Contacted | Control group | Extra sales | Margin on them | Discounts | Contact cost | Extra profit | ROI |
+|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{cost}} | {{discount_cost}} | {{incremental_revenue}} | {{incremental_profit}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} | {{cost}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
-Total cost {{total_cost}} (contacts and discounts) for an expected {{total_incremental_revenue}} of extra revenue and {{total_profit}} of extra profit. The assumptions, campaign by campaign:
+Extra profit = margin on the extra sales − discounts − contact cost, and ROI = extra profit / (discounts + contact cost). Extra sales are the purchases the contacts are expected to add, before discounts; the discount is given on every purchase a contacted customer makes, including those they would have made anyway, so the extra revenue actually received is the extra sales less the discounts ({{total_incremental_revenue}} in all). Amounts are rounded to whole units, so a row may be off by 1.
+
+In all: {{total_sales}} of extra sales, {{total_margin}} of margin on them, {{total_discounts}} of discounts and {{total_contact_cost}} of contacts, for {{total_profit}} of extra profit. The assumptions, campaign by campaign:
 
 {{#campaigns}}
 - {{assumptions}}
 {{/campaigns}}
 
+{{#campaign_warnings}}
+What the control groups will not be able to measure:
+
+{{#list}}
+- {{text}}
+{{/list}}
+
+{{/campaign_warnings}}
 {{#past}}
 ## Past campaigns
 
@@ -224,6 +245,10 @@ Total cost {{total_cost}} (contacts and discounts) for an expected {{total_incre
 {{/total}}
 
 {{#best}}Best return: {{campaign}} ({{roi}}). {{/best}}{{#worst}}Worst: {{campaign}} ({{roi}}).{{/worst}}
+{{#total}}
+
+These returns are attributed: they count every conversion the platforms credited to a campaign, including sales that would have happened without it, so they are not the campaigns' incremental effect.{{#measured}} The tests below compare contacted customers with a control group held out: they are what measures the real effect.{{/measured}}{{^measured}} Only a test with a control group held out measures a campaign's real effect.{{/measured}}
+{{/total}}
 
 {{#tests}}
 - Test **{{campaign}}**: {{treatment}} contacted, {{control}} held out; the contact changed the share who bought by {{uplift_points}} (95% interval {{lower}} to {{upper}}; p = {{p_value}}){{#significant}}, a real effect{{/significant}}{{^significant}}, not distinguishable from no effect{{/significant}}.

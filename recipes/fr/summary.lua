@@ -49,8 +49,19 @@ return {
     uplift_learned = "résultats mesurés sur {{learned}} de {{eligible}} clients, rapprochés des {{prior}} points de la règle",
     uplift_rule = "estimation de la règle, à mesurer sur le groupe témoin",
     uplift_conversion = "d'après le taux de conversion de la règle",
+    control = {
+      kept = "groupe témoin : {{control}} de ses {{targeted}} clients ({{control_share}}), jamais contacté",
+      too_few = "trop peu de clients ({{targeted}}) pour un groupe témoin de {{control_share}} : son effet ne pourra pas être mesuré",
+      none = "pas de groupe témoin (control_share = 0) : son effet ne pourra pas être mesuré",
+      not_planned = "{{control_share}} seraient gardés comme groupe témoin",
+    },
   },
-  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté, {{cost_per_contact}} par contact ; {{control_share}} sont gardés comme groupe témoin.",
+  campaign_warnings = {
+    too_few = "**« {{campaign}} »** : trop peu de clients ({{customers}}) pour un groupe témoin de {{control_share}} ; son effet ne pourra pas être mesuré.",
+    none = "**« {{campaign}} »** : pas de groupe témoin (control_share = 0) ; son effet ne pourra pas être mesuré.",
+    below_mde = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, un test ne peut déceler qu'un effet d'au moins {{mde}} (confiance {{confidence}}, puissance {{power}}) ; l'effet attendu, {{uplift}}, est en dessous, et le résultat ressemblera probablement à une absence d'effet. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
+  },
+  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté, {{cost_per_contact}} par contact ; {{control_group}}.",
   text = [[
 # Analyse clients : synthèse
 
@@ -202,20 +213,30 @@ Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} pro
 {{/models}}
 ## Plan de campagnes
 
-Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne coûte en contact et en remise ; un groupe témoin de chaque campagne n'est jamais contacté, pour en mesurer l'effet réel.
+Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne coûte en contact et en remise. Chaque campagne garde une partie de ses clients comme groupe témoin, jamais contacté, pour en mesurer l'effet réel ; les hypothèses ci-dessous donnent, campagne par campagne, la taille de ce groupe, ou disent quand une campagne est trop petite pour en avoir un.
 
-| Campagne | Canal | Offre | Contactés | Témoins | Coût des contacts | Remises | CA supplémentaire | Marge supplémentaire | ROI |
-|---|---|---|---:|---:|---:|---:|---:|---:|---:|
+| Campagne | Canal | Offre | Contactés | Témoins | Ventes supplémentaires | Marge sur ces ventes | Remises | Coût des contacts | Bénéfice supplémentaire | ROI |
+|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{cost}} | {{discount_cost}} | {{incremental_revenue}} | {{incremental_profit}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} | {{cost}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
-Coût total {{total_cost}} (contacts et remises) pour un chiffre d'affaires supplémentaire attendu de {{total_incremental_revenue}} et une marge supplémentaire de {{total_profit}}. Les hypothèses, campagne par campagne :
+Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coût des contacts, et ROI = bénéfice supplémentaire / (remises + coût des contacts). Les ventes supplémentaires sont les achats que les contacts devraient ajouter, avant remise ; la remise s'applique à chaque achat d'un client contacté, y compris ceux qu'il aurait faits de toute façon : le chiffre d'affaires supplémentaire réellement encaissé est donc les ventes supplémentaires moins les remises ({{total_incremental_revenue}} au total). Montants arrondis à l'unité : une ligne peut différer de 1.
+
+Au total : {{total_sales}} de ventes supplémentaires, {{total_margin}} de marge sur ces ventes, {{total_discounts}} de remises et {{total_contact_cost}} de contacts, pour un bénéfice supplémentaire de {{total_profit}}. Les hypothèses, campagne par campagne :
 
 {{#campaigns}}
 - {{assumptions}}
 {{/campaigns}}
 
+{{#campaign_warnings}}
+Ce que les groupes témoins ne pourront pas mesurer :
+
+{{#list}}
+- {{text}}
+{{/list}}
+
+{{/campaign_warnings}}
 {{#past}}
 ## Campagnes passées
 
@@ -231,6 +252,10 @@ Coût total {{total_cost}} (contacts et remises) pour un chiffre d'affaires supp
 {{/total}}
 
 {{#best}}Meilleur rendement : {{campaign}} ({{roi}}). {{/best}}{{#worst}}Le moins bon : {{campaign}} ({{roi}}).{{/worst}}
+{{#total}}
+
+Ces rendements sont attribués : ils comptent chaque conversion que les plateformes ont créditée à une campagne, y compris des ventes qui auraient eu lieu sans elle ; ils ne mesurent donc pas l'effet propre des campagnes.{{#measured}} Les tests ci-dessous comparent les clients contactés à un groupe témoin non contacté : ce sont eux qui mesurent l'effet réel.{{/measured}}{{^measured}} Seul un test avec un groupe témoin non contacté mesure l'effet réel d'une campagne.{{/measured}}
+{{/total}}
 
 {{#tests}}
 - Test **{{campaign}}** : {{treatment}} clients contactés, {{control}} témoins ; le contact a changé la part des acheteurs de {{uplift_points}} (intervalle à 95 % de {{lower}} à {{upper}} ; p = {{p_value}}){{#significant}}, un effet réel{{/significant}}{{^significant}}, sans différence démontrée avec l'absence d'effet{{/significant}}.

@@ -73,7 +73,44 @@ PY
 )
 like "$summary" "$(sed 's/[|*.]/\\&/g' <<< "$expected")" "past campaigns: the totals are ratios of the sums ($expected)"
 is "$(($(wc -l < "$work/d/campaign_performance.csv") - 1))" "$(($(wc -l < "$work/d/data/campaign_history.csv") - 1))" "campaign_performance.csv: one row per past campaign"
-like "$summary" "Test \*\*Offer test [0-9-]+\*\*: [0-9,]+ contacted, [0-9,]+ held out; the contact changed the share who bought by -?[0-9.]+ points \(95% interval" "past tests: the measured uplift with its interval"
+like "$summary" "Test \*\*Offer test [0-9-]+\*\*: [0-9,]+ contacted, [0-9,]+ held out; the contact changed the share who bought by -?[0-9.]+ points? \(95% interval" "past tests: the measured uplift with its interval"
+
+# ---- the campaign plan adds up, and says which control groups exist ----
+plan_check=$(python3 - "$work/d/campaigns.csv" "$work/d/summary.md" <<'PY'
+import csv, sys
+summary = open(sys.argv[2]).read()
+def money(x): return "£{:,.0f}".format(x).replace("£-", "-£")
+bad, n_small = [], 0
+for r in csv.DictReader(open(sys.argv[1])):
+    f = {k: float(r[k]) if r[k] not in ("", None) else 0.0 for k in ("expected_incremental_sales", "expected_incremental_margin",
+         "discount_cost", "cost", "expected_incremental_profit", "expected_incremental_revenue", "margin")}
+    if abs(f["expected_incremental_margin"] - f["margin"] * f["expected_incremental_sales"]) > 0.01: bad.append(r["campaign"] + ": margin")
+    if abs(f["expected_incremental_margin"] - f["discount_cost"] - f["cost"] - f["expected_incremental_profit"]) > 0.01: bad.append(r["campaign"] + ": profit")
+    if abs(f["expected_incremental_sales"] - f["discount_cost"] - f["expected_incremental_revenue"]) > 0.01: bad.append(r["campaign"] + ": revenue")
+    row = "| {} | {} | {} | {} | {} | {} | {} |".format(r["treatment"], r["control"], money(f["expected_incremental_sales"]),
+        money(f["expected_incremental_margin"]) + " ({:.0f}%)".format(100 * f["margin"]), money(f["discount_cost"]),
+        money(f["cost"]), money(f["expected_incremental_profit"]))
+    if row not in summary: bad.append(r["campaign"] + ": row " + row)
+    t, c = int(r["treatment"]), int(r["control"])
+    if t > 0 and c == 0:
+        n_small += 1
+        want = ["too few customers ({}) for a control group of 10%, so its effect cannot be measured".format(t),
+                "- **{}**: too few customers ({}) for a control group of 10%; its effect cannot be measured.".format(r["campaign"], t)]
+    elif c > 0:
+        want = ["control group: {} of its {} customers (10%), never contacted".format(c, t + c)]
+    else:
+        want = ["10% would be kept as a control group"]
+    bad += [r["campaign"] + ": " + w for w in want if w not in summary]
+print(len(bad), n_small, bad[:3])
+PY
+)
+like "$plan_check" "^0 " "campaign plan: margin = margin rate x extra sales, profit = margin - discounts - contact cost, revenue = sales - discounts; each row and control group in the summary ($plan_check)"
+like "$summary" "Extra profit = margin on the extra sales − discounts − contact cost" "the plan states how its columns add up"
+unlike "$summary" "10% are kept as a control group" "no control share claimed for a campaign without one"
+if [[ "$plan_check" != "0 0 "* ]]; then
+  like "$summary" "What the control groups will not be able to measure:" "the plan's measurement warnings are in the summary"
+fi
+like "$summary" "These returns are attributed: .* so they are not the campaigns' incremental effect\. The tests below compare contacted customers with a control group held out" "attributed returns are said not to be incremental, the tests to measure the effect"
 
 # ---- clusters: unique names that describe them, the main segment said ----
 names=$(grep -o '\*\*Cluster [0-9]*: [^*]*\*\*' "$work/d/summary.md" | sed 's/\*\*Cluster [0-9]*: //; s/\*\*//')
@@ -122,6 +159,10 @@ unlike "$fr" "\*\*[^*«]+ (ne serait pas rentable|perd de l'argent|n'est pas pr�
 unlike "$fr" "(^|[^0-9,])[01],[0-9] points" "French: 'point' stays singular below 2"
 like "$fr" "Un k-means sur 3 critères passés au logarithme et standardisés \(jours depuis le dernier achat, nombre de commandes et dépense totale\)" "French: the clustering features as a list"
 unlike "$fr" "jours moyens" "French: no 'jours moyens'"
+like "$fr" "\| Ventes supplémentaires \| Marge sur ces ventes \| Remises \| Coût des contacts \| Bénéfice supplémentaire \| ROI \|" "French plan: the columns in the order they add up, profit called 'bénéfice'"
+like "$fr" "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coût des contacts" "French plan: the formula under the table"
+unlike "$fr" "Marge supplémentaire|marge supplémentaire de" "French: a profit net of discounts and contacts is not called 'marge'"
+like "$fr" "Ces rendements sont attribués : .* Les tests ci-dessous comparent les clients contactés à un groupe témoin" "French: attributed returns are not incremental"
 bad_reasons=$(python3 - "$work/fr/customers.csv" <<'PY'
 import csv, re, sys
 bad, n = [], 0

@@ -60,7 +60,7 @@ M.SCHEMA = {
     alive_repeat = true, repeat_buyers = true, one_time = true, one_time_alive = true,
     not_compared = { candidates = true, chosen = true, calibration_end = true },
     selection = { candidates = true, chosen = true, calibration_end = true, error = true, actual = true,
-      tolerance = true, warning = true,
+      tolerance = true, warning = true, max_x = true,
       list = { model = true, error = true, predicted = true, actual = true, correlation = true, failed = true } },
     top = { customer = true, p_alive = true, expected = true, clv = true, segment = true } },
   btyd_failed = { model = true },
@@ -438,7 +438,8 @@ local function btyd_part(ctx, c)
       calibration_end = ctx.sg.format_time(assert(ctx.sg.time(ctx.res.rfm_info.as_of:sub(1, 10)))
         - ctx.periods.horizon_days * 86400, true),
       error = f.percent(best.relative_error, 0), actual = f.number(sel.actual_total),
-      tolerance = f.percent(sel.tolerance, 0), warning = not sel.within_tolerance, list = list }
+      tolerance = f.percent(sel.tolerance, 0), warning = not sel.within_tolerance, list = list,
+      max_x = f.number(sel.max_x or 7) }
   end
 end
 

@@ -156,9 +156,9 @@ k-means on {{features_list}} (log-transformed and standardised) gives {{k}} clus
 A {{model}} model of purchases ({{params}}; time in {{unit}}; log-likelihood {{loglik}}, {{method}}, {{iterations}} iterations) and a Gamma-Gamma model of spend ({{gg_params}}), fitted on {{customers}} customers. Together they expect {{expected}} purchases in the next {{horizon_days}} days, worth {{total_clv}} over the next {{horizon}} months (discounted).
 
 {{#selection}}
-The model was chosen among {{candidates}}: each was fitted on the data up to {{calibration_end}} and judged on the {{actual}} purchases of the {{horizon_days}} days that followed. {{chosen}} came closest, off by {{error}}{{#warning}}; no model came within {{tolerance}}, so read the lifetime values as rough orders of magnitude{{/warning}}.
+The model was chosen among {{candidates}}: each was fitted on the data up to {{calibration_end}} and judged on the {{actual}} purchases of the {{horizon_days}} days that followed, group by group (customers with 0, 1, 2… up to {{max_x}} or more earlier purchases), so that over-predicting one group cannot make up for under-predicting another. {{chosen}} came closest: its errors in the groups add up to {{error}} of the actual purchases{{#warning}}; no model came within {{tolerance}}, so read the lifetime values as rough orders of magnitude{{/warning}}. A model's total can be nearer the actual than another's while its errors by group are larger, as they cancel out in the total.
 
-| Model | Error on the holdout | Predicted purchases | Actual | Correlation per customer |
+| Model | Error summed over the groups | Predicted purchases (total) | Actual | Correlation per customer |
 |---|---:|---:|---:|---:|
 {{#list}}
 | {{model}} | {{error}} | {{predicted}} | {{actual}} | {{correlation}} |

@@ -163,9 +163,9 @@ Un k-means sur {{feature_count}} critères passés au logarithme et standardisé
 Un modèle {{model}} des achats ({{params}} ; temps en {{unit}} ; log-vraisemblance {{loglik}}, {{method}}, {{iterations}} itérations) et un modèle Gamma-Gamma des montants ({{gg_params}}), ajustés sur {{customers}} clients. Ensemble, ils prévoient {{expected}} achats dans les {{horizon_days}} prochains jours, pour {{total_clv}} sur les {{horizon}} prochains mois (actualisés).
 
 {{#selection}}
-Le modèle a été choisi parmi {{candidates}} : chacun a été ajusté sur les données jusqu'au {{calibration_end}} puis jugé sur les {{actual}} achats des {{horizon_days}} jours suivants. {{chosen}} s'en est le plus approché, avec un écart de {{error}}{{#warning}} ; aucun modèle n'est resté sous {{tolerance}} d'écart, lisez donc les valeurs vie client comme des ordres de grandeur{{/warning}}.
+Le modèle a été choisi parmi {{candidates}} : chacun a été ajusté sur les données jusqu'au {{calibration_end}} puis jugé sur les {{actual}} achats des {{horizon_days}} jours suivants, groupe par groupe (clients ayant fait 0, 1, 2… jusqu'à {{max_x}} achats ou plus auparavant), pour qu'une surestimation dans un groupe ne compense pas une sous-estimation dans un autre. {{chosen}} s'en est le plus approché : ses écarts dans les groupes font au total {{error}} des achats réels{{#warning}} ; aucun modèle n'est resté sous {{tolerance}} d'écart, lisez donc les valeurs vie client comme des ordres de grandeur{{/warning}}. Le total d'un modèle peut être plus proche du réel que celui d'un autre alors que ses écarts par groupe sont plus grands : dans le total, ils se compensent.
 
-| Modèle | Écart sur la période de contrôle | Achats prévus | Réels | Corrélation par client |
+| Modèle | Écarts cumulés sur les groupes | Achats prévus (total) | Réels | Corrélation par client |
 |---|---:|---:|---:|---:|
 {{#list}}
 | {{model}} | {{error}} | {{predicted}} | {{actual}} | {{correlation}} |

@@ -112,6 +112,15 @@ if [[ "$plan_check" != "0 0 "* ]]; then
 fi
 like "$summary" "These returns are attributed: .* so they are not the campaigns' incremental effect\. The tests below compare contacted customers with a control group held out" "attributed returns are said not to be incremental, the tests to measure the effect"
 
+# ---- report.html agrees with the summary ----
+page=$(cat "$work/d/report.html")
+is "$(grep -o '<h2>Campaign performance</h2>' <<< "$page" | wc -l)" 1 "report: one 'Campaign performance' heading, the table under its own title"
+like "$page" "<h2>Past campaigns in detail</h2>" "report: the past-campaign table's title comes from the layout"
+chosen_err=$(grep -o "came closest: its errors in the groups add up to [0-9]*%" <<< "$summary" | grep -o "[0-9]*%$")
+like "$page" "the gaps add up to ${chosen_err} of the purchases" "report: the BTYD check's error by group is the summary's model-choice error ($chosen_err)"
+like "$summary" "\| Model \| Error summed over the groups \| Predicted purchases \(total\) \|" "summary: the model-choice table says its error is summed over groups"
+like "$page" "expected extra sales \(before discounts\)" "report: the plan table shows the extra sales the profit is computed from"
+
 # ---- clusters: unique names that describe them, the main segment said ----
 names=$(grep -o '\*\*Cluster [0-9]*: [^*]*\*\*' "$work/d/summary.md" | sed 's/\*\*Cluster [0-9]*: //; s/\*\*//')
 is "$(sort <<< "$names" | uniq -d)" "" "cluster names are unique"
@@ -145,6 +154,7 @@ is "$(sort <<< "$out" | uniq -d)" "" "six unique names"
 run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/fr" --set data="$work/d/data" --set lang=fr --set excel=true --quiet
 is "$code" 0 "French run with Excel CSV: exit 0"
 fr=$(cat "$work/fr/summary.md")
+unlike "$(cat "$work/fr/report.html")" "Campaign performance" "French report: no English table title"
 for word in bgnbd weeks days recency_days monetary "time unit" accuracy "Mostly" " the " " and "; do
   unlike "$fr" "$word" "French summary: no '$word'"
 done

@@ -262,7 +262,8 @@ local function campaigns_part(ctx, c)
   local warned = {}
   local wt = ctx.texts.campaign_warnings or {}
   for _, w in ipairs((ctx.res.campaign_info or {}).measurement or {}) do
-    local t = wt[w.kind]
+    -- a detectable effect above 100 points: no test of these groups can detect anything
+    local t = w.kind == "below_mde" and (w.mde or 0) >= 1 and wt.undetectable or wt[w.kind]
     if t then
       warned[#warned + 1] = { text = report.render(t, { campaign = w.campaign,
         customers = f.number(w.targeted or 0), control_share = f.percent(w.control_share or 0, 0),

@@ -52,6 +52,7 @@ return {
   campaign_warnings = {
     too_few = "**{{campaign}}**: too few customers ({{customers}}) for a control group of {{control_share}}; its effect cannot be measured.",
     none = "**{{campaign}}**: no control group (control_share = 0); its effect cannot be measured.",
+    undetectable = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, no test could detect even the largest possible effect; its effect cannot be measured. Enlarge the control group or the audience to measure it.",
     below_mde = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, a test can only detect an effect of {{mde}} or more ({{confidence}} confidence, {{power}} power); the expected effect, {{uplift}}, is below that, so the result will probably read as no effect. Enlarge the control group or the audience to measure it.",
   },
   assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes, {{cost_per_contact}} per contact; {{control_group}}.",

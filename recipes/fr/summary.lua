@@ -59,6 +59,7 @@ return {
   campaign_warnings = {
     too_few = "**« {{campaign}} »** : trop peu de clients ({{customers}}) pour un groupe témoin de {{control_share}} ; son effet ne pourra pas être mesuré.",
     none = "**« {{campaign}} »** : pas de groupe témoin (control_share = 0) ; son effet ne pourra pas être mesuré.",
+    undetectable = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, aucun test ne pourrait déceler même le plus grand effet possible ; son effet ne pourra pas être mesuré. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
     below_mde = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, un test ne peut déceler qu'un effet d'au moins {{mde}} (confiance {{confidence}}, puissance {{power}}) ; l'effet attendu, {{uplift}}, est en dessous, et le résultat ressemblera probablement à une absence d'effet. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
   },
   assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté, {{cost_per_contact}} par contact ; {{control_group}}.",

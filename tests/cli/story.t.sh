@@ -249,6 +249,17 @@ PY
   like "$(cat "$work/ret/summary.md")" "\| cancelled purchases \(netted against their cancellations\) \| 11,704 \| £464,239\.77 \|" "the data-preparation table says how much revenue netting removed"
   like "$(cat "$work/ret/summary.md")" "\| Revenue \| £8,316,045\.58 \|" "revenue after netting"
   ret=$(cat "$work/ret/summary.md")
+  undetectable=$(python3 -c 'import csv,sys; print(sum(1 for r in csv.DictReader(open(sys.argv[1])) if r["mde"] and float(r["mde"]) >= 1 and float(r["uplift"] or 0) < float(r["mde"])))' "$work/ret/campaigns.csv")
+  is "$(grep -c 'no test could detect even the largest possible effect' <<< "$ret")" "$undetectable" "Online Retail: each campaign whose detectable effect exceeds 100 points is said to be unmeasurable ($undetectable)"
+  unlike "$ret" "effect of [0-9]{3,}\.[0-9] points or more" "no detectable effect above 100 points quoted"
+  ret_plan=$(python3 - "$work/ret/campaigns.csv" <<'PY'
+import csv, sys
+bad = [r["campaign"] for r in csv.DictReader(open(sys.argv[1]))
+       if abs(float(r["expected_incremental_margin"]) - float(r["discount_cost"]) - float(r["cost"]) - float(r["expected_incremental_profit"])) > 0.01]
+print(len(bad), bad)
+PY
+)
+  is "$ret_plan" "0 []" "Online Retail: every campaign's profit = margin on the extra sales - discounts - contact cost"
   r2=$(python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["meta"]["metrics"]["r2"])' "$work/ret/clv_model.json")
   if [[ "$r2" == -* ]]; then
     like "$ret" "That is worse than giving every customer the average \(a negative R², ${r2//./\\.}\)" "a negative R² ($r2, clv_model.json) reads as worse than the average"

@@ -799,8 +799,9 @@ function Plan:plan(customers, opts)
       baseline_source = (W.baseline_sources or {})[best] or M.BASELINE_SOURCES[best] or "no data",
       baseline = report.percent(shown_base, loc), window_days = window, uplift = up_text,
       uplift_source = usource == "learned" and report.render(W.uplift_learned or "measured results for {{learned}} "
-          .. "of {{eligible}} customers, shrunk toward the rule's {{prior}} points", { learned = cr.learned,
-          eligible = cr.eligible, prior = report.number((camp.uplift or 0) * 100, 1, loc) }, "uplift_learned")
+          .. "of {{eligible}} customers, shrunk toward the rule's {{prior_points}}", { learned = cr.learned,
+          eligible = cr.eligible, prior = report.number((camp.uplift or 0) * 100, 1, loc),
+          prior_points = report.points((camp.uplift or 0) * 100, 1, loc) }, "uplift_learned")
         or usource == "conversion_rate" and (W.uplift_conversion or "from the rule's conversion rate")
         or (W.uplift_rule or "the rule's estimate"),
       margin = report.percent(camp.margin, loc, 0), discount = report.percent(camp.discount, loc, 0),

@@ -46,7 +46,7 @@ return {
   campaign_words = {
     baseline_sources = { churn = "le modèle d'attrition", btyd_p0 = "le modèle BTYD", btyd_expected = "les achats attendus du modèle BTYD",
       history = "l'historique d'achats", fixed = "un taux fixe" },
-    uplift_learned = "résultats mesurés sur {{learned}} de {{eligible}} clients, rapprochés des {{prior}} points de la règle",
+    uplift_learned = "résultats mesurés sur {{learned}} de {{eligible}} clients, rapprochés de l'estimation de la règle ({{prior_points}})",
     uplift_rule = "estimation de la règle, à mesurer sur le groupe témoin",
     uplift_conversion = "d'après le taux de conversion de la règle",
     control = {

@@ -178,7 +178,7 @@ t.near(big["Welcome Back"]["At Risk"].uplift, 0.1, 1e-6, "a negligible prior giv
 local lp2 = camps:plan(customers, { learned = learned })
 t.near(lp2:get(2, "expected_incremental_profit"), 0.05, 1e-12, "the plan uses the learned uplift")
 t.is(lp2:get(2, "uplift_source"), "learned", "and says so")
-t.like(lp2:get(2, "assumptions"), "measured results for 2 of 2 customers", "in the assumptions sentence")
+t.like(lp2:get(2, "assumptions"), "measured results for 2 of 2 customers, shrunk toward the rule.s %+?20%.0 points", "in the assumptions sentence, with the rule's prior in points")
 
 -- the linter
 t.raises(function() sg.campaigns { { name = "X", target = { segments = { "A" } }, discount = 1.5 } } end,

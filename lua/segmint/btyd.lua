@@ -173,7 +173,7 @@ function M.select(sg, opts)
   local out = {
     model = best.model, fit = best.fit, results = results, order = order,
     actual_total = total_actual, holdout_length = t, tolerance = tolerance,
-    within_tolerance = best.relative_error <= tolerance, customers = #summary,
+    within_tolerance = best.relative_error <= tolerance, customers = #summary, max_x = max_x,
   }
   if not out.within_tolerance then
     out.warning = string.format("no model predicts the holdout within %.0f%%: the best, %s, " ..

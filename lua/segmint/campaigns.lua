@@ -59,6 +59,14 @@ M.DEFAULTS = {
     .. "within {{window_days}} days without contact), uplift {{uplift}} ({{uplift_source}}), margin "
     .. "{{margin}}, discount {{discount}} on every purchase a contacted customer makes, "
     .. "{{cost_per_contact}} per contact, {{control_share}} kept as a control group.",
+  -- {{control_group}} in the assumptions: what the control group of this plan is
+  control_words = {
+    kept = "control group: {{control}} of its {{targeted}} customers ({{control_share}}), never contacted",
+    too_few = "too few customers ({{targeted}}) for a control group of {{control_share}}, so its effect "
+      .. "cannot be measured",
+    none = "no control group (control_share = 0), so its effect cannot be measured",
+    not_planned = "{{control_share}} would be kept as a control group",
+  },
 }
 
 local KEYS = { name = true, target = true, exclude = true, priority = true, channel = true,
@@ -594,13 +602,15 @@ function Plan:plan(customers, opts)
     expected_incremental_buyers = {}, expected_incremental_revenue = {}, expected_incremental_profit = {},
     roi = {}, mde = {}, margin = {}, uplift = {}, discount = {}, cost_per_contact = {}, control_share = {},
     window_days = {}, mean_baseline = {}, baseline_source = {}, uplift_source = {}, alert = {},
-    assumptions = {}, expected_revenue = {}, expected_roi = {} }
+    assumptions = {}, expected_revenue = {}, expected_roi = {}, expected_incremental_sales = {},
+    expected_incremental_margin = {} }
   local tg = { campaign = {}, customer = {}, rank = {}, segment = {}, group = {}, value = {},
     p_buy_baseline = {}, p_buy_contact = {}, uplift = {}, expected_basket = {},
     expected_incremental_revenue = {}, expected_incremental_profit = {}, margin = {}, discount = {},
     contact_cost = {}, window_days = {}, recommended = {} }
   local assigned, ntg = {}, 0
   local alerts, warnings = {}, {}
+  local measurement = {}   -- the same control-group warnings, as data for the summary
   for _, w in ipairs(self.warnings) do warnings[#warnings + 1] = w end
   if (src_count.none or 0) > 0 then
     warnings[#warnings + 1] = string.format("%d customers have no baseline purchase probability (missing values in "
@@ -643,7 +653,7 @@ function Plan:plan(customers, opts)
     local is_ctl = {}
     for _, r in ipairs(ctl) do is_ctl[r] = true end
     local nt, nc = 0, 0
-    local disc, rev, profit, conv, incr, base_sum, up_sum = 0, 0, 0, 0, 0, 0, 0
+    local disc, rev, profit, conv, incr, base_sum, up_sum, sales = 0, 0, 0, 0, 0, 0, 0, 0
     for r, k in ipairs(sel) do
       local i = pc[k]
       local row = rows[i]
@@ -655,6 +665,7 @@ function Plan:plan(customers, opts)
         nt = nt + 1
         disc = disc + camp.discount * q1 * b
         rev = rev + irev
+        sales = sales + pu[k] * b
         profit = profit + pprofit[k]
         conv = conv + q1
         incr = incr + pu[k]
@@ -731,6 +742,10 @@ function Plan:plan(customers, opts)
     plan.uplift_source[p] = usource
     plan.expected_revenue[p] = rev          -- older names, kept for the current summary template
     plan.expected_roi[p] = plan.roi[p]
+    -- profit = margin x sales - discounts - contact cost, where sales (uplift x
+    -- basket, before discounts) is what the contact adds; revenue = sales - discounts
+    plan.expected_incremental_sales[p] = sales
+    plan.expected_incremental_margin[p] = sales * camp.margin
     -- alerts: the caller shows them; nothing is planned silently at a loss
     local function alert(kind, msg)
       plan.alert[p] = kind
@@ -753,12 +768,16 @@ function Plan:plan(customers, opts)
         .. "campaigns or the budget allows no contact; not planned", camp.name, cr.profitable))
     end
     if nt > 0 and nc == 0 then
+      measurement[#measurement + 1] = { campaign = camp.name, kind = camp.control_share > 0 and "too_few" or "none",
+        targeted = n, control_share = camp.control_share }
       warnings[#warnings + 1] = camp.control_share > 0
         and string.format("campaign '%s': %d customers are too few for a control group of %s: its effect "
           .. "cannot be measured", camp.name, n, report.percent(camp.control_share, nil, 0))
         or string.format("campaign '%s': no control group (control_share = 0): its effect cannot be measured",
           camp.name)
     elseif mde and mean_up and mean_up < mde then
+      measurement[#measurement + 1] = { campaign = camp.name, kind = "below_mde", treatment = nt, control = nc,
+        mde = mde, uplift = mean_up, confidence = conf, power = power }
       warnings[#warnings + 1] = string.format("campaign '%s': with %d treated and %d control customers the smallest "
         .. "uplift a test can detect is %s points (%d%% confidence, %d%% power); the expected uplift, %s points, "
         .. "is below it: raise control_share or the audience to measure it", camp.name, nt, nc,
@@ -768,19 +787,26 @@ function Plan:plan(customers, opts)
     local up_text
     local up = shown_up or camp.uplift or 0
     if usource == "conversion_rate" then
-      up_text = string.format("conversion rate %s less each customer's baseline, %s points on average",
-        report.percent(camp.conversion_rate, loc), report.number(up * 100, 1, loc))
+      up_text = string.format("conversion rate %s less each customer's baseline, %s on average",
+        report.percent(camp.conversion_rate, loc), report.points(up * 100, 1, loc))
     else
-      up_text = string.format("%s%s points", up >= 0 and "+" or "", report.number(up * 100, 1, loc))
+      up_text = report.points(up * 100, 1, loc, true)
     end
     local W = opts.words or {}
+    local CW = W.control or D.control_words
+    local ckind = n == 0 and "not_planned" or nc > 0 and "kept" or camp.control_share > 0 and "too_few" or "none"
+    local control_group = report.render(CW[ckind] or D.control_words[ckind], { control = report.number(nc, 0, loc),
+      targeted = report.number(n, 0, loc), control_share = report.percent(camp.control_share, loc, 0) },
+      "control group words")
     plan.assumptions[p] = report.render(opts.assumptions or D.assumptions, {
+      control_group = control_group,
       campaign = camp.name,
       baseline_source = (W.baseline_sources or {})[best] or M.BASELINE_SOURCES[best] or "no data",
       baseline = report.percent(shown_base, loc), window_days = window, uplift = up_text,
       uplift_source = usource == "learned" and report.render(W.uplift_learned or "measured results for {{learned}} "
-          .. "of {{eligible}} customers, shrunk toward the rule's {{prior}} points", { learned = cr.learned,
-          eligible = cr.eligible, prior = report.number((camp.uplift or 0) * 100, 1, loc) }, "uplift_learned")
+          .. "of {{eligible}} customers, shrunk toward the rule's {{prior_points}}", { learned = cr.learned,
+          eligible = cr.eligible, prior = report.number((camp.uplift or 0) * 100, 1, loc),
+          prior_points = report.points((camp.uplift or 0) * 100, 1, loc) }, "uplift_learned")
         or usource == "conversion_rate" and (W.uplift_conversion or "from the rule's conversion rate")
         or (W.uplift_rule or "the rule's estimate"),
       margin = report.percent(camp.margin, loc, 0), discount = report.percent(camp.discount, loc, 0),
@@ -800,7 +826,8 @@ function Plan:plan(customers, opts)
     { "discount", "double" }, { "cost_per_contact", "double" }, { "control_share", "double" },
     { "window_days", "int64" }, { "mean_baseline", "double" }, { "baseline_source", "string" },
     { "uplift_source", "string" }, { "alert", "string" }, { "assumptions", "string" },
-    { "expected_revenue", "double" }, { "expected_roi", "double" } }, np)
+    { "expected_revenue", "double" }, { "expected_roi", "double" }, { "expected_incremental_sales", "double" },
+    { "expected_incremental_margin", "double" } }, np)
   local nt = #tg.campaign
   local targets_ds = new_ds(sg, tg, { { "campaign", "string" }, { "customer", nil }, { "rank", "int64" },
     { "segment", "string" }, { "group", "string" }, { "value", "double" }, { "p_buy_baseline", "double" },
@@ -812,7 +839,7 @@ function Plan:plan(customers, opts)
   for i = 1, #rows do assigned_col[i] = assigned[i] end
   assigned_col.n = #rows
   local with = customers:with_column("campaign", assigned_col, "string")
-  local info = { alerts = alerts, warnings = warnings, method = method, objective = ainfo.objective,
+  local info = { alerts = alerts, warnings = warnings, measurement = measurement, method = method, objective = ainfo.objective,
     baseline = src_count, window_days = window }
   return plan_ds, targets_ds, with, info
 end

@@ -145,8 +145,9 @@ function scatter(s){
       pointRadius:r>2000?1.8:3,pointHoverRadius:4,yAxisID:"y"};});
   refs(s,ds);
   var o=base(s,!!s.legend);
-  o.scales.x=axis(s.x_title,s.x_value,{type:"linear"});
-  o.scales.y=axis(s.y_title,s.value,{type:"linear"});
+  var ex={type:"linear"},ey={type:"linear"};if(s.x_min!=null)ex.min=s.x_min;if(s.y_min!=null)ey.min=s.y_min;
+  o.scales.x=axis(s.x_title,s.x_value,ex);
+  o.scales.y=axis(s.y_title,s.value,ey);
   o.plugins.tooltip.callbacks.label=function(c){return(many>1?c.dataset.label+": ":"")+"("+
     fmt(c.parsed.x,s.x_value.format,s.x_value.decimals)+"; "+fmt(c.parsed.y,s.value.format,s.value.decimals)+")";};
   o.parsing=false;   // points are already {x, y}

@@ -588,7 +588,8 @@ M.sample_rows = sample_rows
 
 -- Scatter plots: x, y numeric; group = a column colouring the points (at
 -- most 12 groups, the rest as "other"); a seeded random sample of at most
--- max_points (5,000) rows; diagonal = true draws y = x.
+-- max_points (5,000) rows; diagonal = true draws y = x; x_min, y_min fix
+-- where an axis starts (else Chart.js chooses).
 function M.scatter(b, env)
   local fr = frame(b.data, env)
   local x, y = fr:check(b.x, "x"), fr:check(b.y, "y")
@@ -603,6 +604,8 @@ function M.scatter(b, env)
   spec.value = axis_format(check_format(b.format, "format", env), b.decimals)
   spec.x_value = axis_format(check_format(b.x_value_format, "x_value_format", env), b.x_decimals)
   spec.diagonal = b.diagonal and true or nil
+  spec.x_min = type(b.x_min) == "number" and b.x_min or nil
+  spec.y_min = type(b.y_min) == "number" and b.y_min or nil
   spec.series = {}
   local groups, order = {}, {}
   local function group_of(gv)

@@ -230,19 +230,23 @@ local function plain_number(v)
   return (string.format("%.2f", v):gsub("0+$", ""):gsub("%.$", ""))
 end
 
--- m:reasons(ds [, { top = 3, direction = "up", labels = {...}, format = fn,
+-- m:reasons(ds [, { top = 3, direction = "up", labels = {...}, format = fn, item = fn,
 --                   column = "reasons", separator = "; " }]) -> ds with a text column:
 -- the features that push each row's prediction up the most ("up"; "down",
 -- or "any" by size), by SHAP contribution for XGBoost and coefficient x
 -- (value - training mean) for linear models, each with the row's value:
 -- "days since the last purchase (184); country: France".  The one-hot
--- features of a categorical column are summed into the column's effect.  format(x)
--- formats the numbers (default: up to 2 decimals).
+-- features of a categorical column are summed into the column's effect.  format(x, feature)
+-- formats the numbers (default: up to 2 decimals); item(name, value, numeric)
+-- writes one reason (default "name (value)" for a number, "name: value" else).
 function Model:reasons(ds, opts)
   need_fit(self)
   opts = opts or {}
   local top = opts.top or 3
   local fmt = opts.format or plain_number
+  local item = opts.item or function(name, value, numeric)
+    return string.format(numeric and "%s (%s)" or "%s: %s", name, value)
+  end
   local r = self.core:reasons(ds, top, opts.direction or "up")
   local feats = {}
   for k = 1, top do feats[k] = r:column("reason_" .. k) end
@@ -260,9 +264,9 @@ function Model:reasons(ds, opts)
           values[f] = values[f] or ds:column(f)
           local v = values[f][i]
           if type(v) == "number" then
-            name = string.format("%s (%s)", name, fmt(v))
+            name = item(name, fmt(v, f), true)
           elseif v ~= nil then
-            name = string.format("%s: %s", name, tostring(v))
+            name = item(name, tostring(v), false)
           end
         end
         parts[#parts + 1] = name

@@ -322,8 +322,8 @@ function M.run(sg, cfg, env)
   local risky = scored:filter(string.format("churn_probability >= %.17g", at_risk))
   local out = scored:select { "customer", "churn_probability" }
   if #risky > 0 then
-    local reasons = churn:reasons(risky, { top = cfg.reasons or 3, labels = labels, format = env.format,
-      column = "churn_reasons" })
+    local reasons = churn:reasons(risky, { top = cfg.reasons or 3, labels = labels, format = env.format, item = env.reason_item,
+      separator = env.reason_separator, column = "churn_reasons" })
     out = out:join(reasons:select { "customer", "churn_reasons" }, { on = "customer", how = "left" })
   else
     out = out:with_column("churn_reasons", { n = #out }, "string")   -- nobody at risk: all missing

@@ -26,6 +26,27 @@ M.locales.fr.months = { "janvier", "février", "mars", "avril", "mai", "juin", "
   "septembre", "octobre", "novembre", "décembre" }
 M.locales.fr.months_short = { "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août",
   "sept.", "oct.", "nov.", "déc." }
+-- French writes the first day of a month "1er" ({d} only); a colon after a
+-- label ("label : value", a narrow no-break space before it in French);
+-- "point" stays singular below 2 in French ("1,5 point"), in English only
+-- for exactly 1.
+M.locales.fr.first_day = "1er"
+M.locales.en.colon, M.locales.fr.colon = ": ", "\u{202F}: "
+M.locales.en.semicolon, M.locales.fr.semicolon = "; ", "\u{202F}; "
+M.locales.en.point, M.locales.en.points = "point", "points"
+M.locales.fr.point, M.locales.fr.points, M.locales.fr.singular_below = "point", "points", 2
+
+-- points(x, decimals, locale [, signed]) -> "+1,0 point", "6.6 points": a
+-- difference of percentages in points, x in points (not a share).
+function M.points(x, decimals, loc, signed)
+  if x == nil or x ~= x then return "n/a" end
+  loc = loc or M.locales.en
+  local body = M.number(x, decimals or 1, loc)
+  if signed and x >= 0 then body = "+" .. body end
+  local shown = math.abs(tonumber((M.number(x, decimals or 1, M.locales.en):gsub(",", ""))) or math.abs(x))
+  local singular = loc.singular_below and shown < loc.singular_below or shown == 1
+  return body .. " " .. (singular and (loc.point or "point") or (loc.points or "points"))
+end
 
 local function group_digits(int, sep)
   local out = int:reverse():gsub("(%d%d%d)", "%1\0"):reverse()
@@ -70,7 +91,7 @@ function M.date(s, loc, style)
   local mi = tonumber(m)
   if not y or mi < 1 or mi > 12 then return tostring(s) end
   local pattern = loc[style or "date"] or loc.date or "{yyyy}-{mm}-{dd}"
-  local names = { d = tostring(tonumber(d)), dd = d, mm = m, yyyy = y,
+  local names = { d = (tonumber(d) == 1 and loc.first_day) or tostring(tonumber(d)), dd = d, mm = m, yyyy = y,
     mon = (loc.months_short or {})[mi] or m, month = (loc.months or {})[mi] or m }
   return (pattern:gsub("{(%w+)}", names))
 end

@@ -263,11 +263,14 @@ function D.btyd_calibration(ctx, entry, api)
   if not cal or #cal == 0 then return nil end
   -- totals over customers: each row holds the means of its group
   local w = cal:derive("_actual", "customers * actual"):derive("_predicted", "customers * predicted")
+    :derive("_gap", "abs(customers * (predicted - actual))")
   local a, p = w:sum("_actual") or 0, w:sum("_predicted") or 0
+  -- the gaps group by group, summed: the error the model choice uses (sg.btyd_select)
+  local group_error = a ~= 0 and (w:sum("_gap") or 0) / a or 0
   return { type = "line", title = "Purchases in the holdout period: actual and predicted", data = cal, x = "x",
     y = { "actual", "predicted" }, decimals = 2, labels = entry.labels,
     values = { gap = api.percent(a ~= 0 and (p - a) / a or 0, 0), customers = api.number(cal:sum("customers") or 0, 0),
-      actual = api.number(a, 0), predicted = api.number(p, 0) } }
+      actual = api.number(a, 0), predicted = api.number(p, 0), group_error = api.percent(group_error, 0) } }
 end
 
 -- Churn model: the importance of its factors.
@@ -288,13 +291,21 @@ function D.churn_calibration(ctx, entry, api)
   local cal = ch and ch.metrics and ch.metrics.calibration
   if not cal or #cal == 0 then return nil end
   local rows = {}
+  local n, gap_sum, max_gap = 0, 0, 0   -- how far the points are from the diagonal
   for _, b in ipairs(cal) do
-    if (b.count or 0) > 0 then rows[#rows + 1] = { predicted = b.mean_predicted, observed = b.observed } end
+    if (b.count or 0) > 0 then
+      rows[#rows + 1] = { predicted = b.mean_predicted, observed = b.observed }
+      local gap = math.abs((b.observed or 0) - (b.mean_predicted or 0))
+      n, gap_sum, max_gap = n + b.count, gap_sum + b.count * gap, math.max(max_gap, gap)
+    end
   end
   if #rows == 0 then return nil end
+  local report = require "segmint.report"
+  local loc = report.locales[api.language] or report.locales.en
   return { type = "line", title = "Churn model calibration", data = rows, x = "predicted", y = "observed",
     diagonal = true, format = "percent", x_value_format = "percent", labels = entry.labels, width = "half",
-    values = { auc = api.number(ch.metrics.auc or 0, 3), accuracy = api.percent(ch.metrics.accuracy or 0, 0) } }
+    values = { auc = api.number(ch.metrics.auc or 0, 3), accuracy = api.percent(ch.metrics.accuracy or 0, 0),
+      mean_gap = report.points(n > 0 and gap_sum / n * 100 or 0, 1, loc), max_gap = report.points(max_gap * 100, 1, loc) } }
 end
 
 -- ROC points of a scored dataset: false and true positive rates at each
@@ -341,7 +352,15 @@ function D.spend_check(ctx, entry, api)
   local v = ctx.models and ctx.models.clv
   local t = v and v.test_scored
   if not t or not t:has("future_spend") or not t:has("predicted") then return nil end
+  -- the predictions as customers.csv gives them (predicted_clv is clipped at 0),
+  -- and an axis starts at 0 when none of its values is negative (spend cannot be)
+  local keep = {}
+  for _, c in ipairs(t:columns()) do if c ~= "predicted" then keep[#keep + 1] = c end end
+  keep[#keep + 1] = "_shown"
+  t = t:derive("_shown", "if(predicted < 0, 0, predicted)"):select(keep):rename { _shown = "predicted" }
+  local function floor0(col) return (t:stats(col).min or 0) >= 0 and 0 or nil end
   return { type = "scatter", title = "Predicted against actual spend", data = t, x = "future_spend", y = "predicted",
+    x_min = floor0("future_spend"), y_min = floor0("predicted"),
     diagonal = true, format = "money", x_value_format = "money", max_points = entry.max_points or 5000,
     labels = entry.labels, width = "half",
     values = { rmse = api.money(v.metrics and v.metrics.rmse or 0), r2 = api.number(v.metrics and v.metrics.r2 or 0, 2),
@@ -365,11 +384,16 @@ function D.campaign_plan(ctx, entry, api)
     profit = api.money(profit and total(profit) or total(revenue) - cost, 0),
     roi = cost > 0 and api.percent((profit and total(profit) or total(revenue) - cost) / cost, 0) or "n/a" }
   local cols = {}
-  for _, col in ipairs { "campaign", "channel", "eligible", "targeted", "control", "budget", "cost", "discount_cost",
-    revenue or "", profit or "", roi or "" } do
+  -- the columns in the order they add up: profit = margin on the extra sales - discounts - contact cost
+  -- (a plan without the sales columns shows its revenue instead)
+  local sales = has(plan, "expected_incremental_sales") and "expected_incremental_sales" or revenue
+  local margin = has(plan, "expected_incremental_margin") and "expected_incremental_margin" or ""
+  for _, col in ipairs { "campaign", "channel", "eligible", "targeted", "control", "budget", sales or "", margin,
+    "discount_cost", "cost", profit or "", roi or "" } do
     if has(plan, col) then
       local f = (col == "roi" or col == "expected_roi") and "percent"
-        or (col == "budget" or col == "cost" or col == "discount_cost" or col == revenue or col == profit) and "money"
+        or (col == "budget" or col == "cost" or col == "discount_cost" or col == sales or col == margin
+          or col == profit) and "money"
         or nil
       cols[#cols + 1] = { col, format = f, decimals = f == "percent" and 0 or nil }
     end
@@ -421,7 +445,7 @@ function D.campaign_performance(ctx, entry, api)
       values.best, values.best_roi = tostring(best:get(1, key)), api.percent(best:get(1, "roi"), 0)
     end
   end
-  local blocks = { { type = "table", title = "Campaign performance", data = shown, columns = cols,
+  local blocks = { { type = "table", title = (entry.labels or {}).table_title or "Campaign performance", data = shown, columns = cols,
     labels = entry.labels, values = values } }
   if key and has(p, "roi") then
     table.insert(blocks, 1, { type = "bar", title = "Return on investment", data = shown, x = key,
@@ -529,9 +553,9 @@ M.spec = {
   cluster_profiles = { values = { "top", "revenue_share", "share" } },
   clv_distribution = { values = { "median", "mean", "total", "months" }, options = { bins = "bins", clip = "share" } },
   p_alive = { values = { "alive_share", "alive" }, options = { max_points = "points", by_segment = "boolean" } },
-  btyd_calibration = { values = { "gap", "customers", "actual", "predicted" } },
+  btyd_calibration = { values = { "gap", "customers", "actual", "predicted", "group_error" } },
   churn_importance = { values = { "top", "share", "auc" } },
-  churn_calibration = { values = { "auc", "accuracy" } },
+  churn_calibration = { values = { "auc", "accuracy", "mean_gap", "max_gap" } },
   churn_roc = { values = { "auc", "customers" } },
   spend_check = { values = { "rmse", "r2", "customers", "days" }, options = { max_points = "points" } },
   campaign_plan = { values = { "campaigns", "cost", "revenue", "profit", "roi" },
@@ -605,7 +629,8 @@ M.layouts = {
       { "rf_grid", title = "Average spend by recency (R) and frequency (F) score",
         reading = "Customers scored R {{best_r}}, F {{best_f}} spend the most: {{best}} on average." },
       { "k_selection", title = "Choosing the number of clusters",
-        reading = "k = {{k}} clusters were chosen (silhouette {{silhouette}}): inertia falls little beyond it.",
+        reading = "k = {{k}} clusters were chosen (silhouette {{silhouette}}); a good k is where more clusters "
+          .. "lower the inertia little and the silhouette is high.",
         labels = { inertia = "inertia (within-cluster spread)", silhouette = "silhouette", chosen = "chosen k" } },
       { "pca", title = "Clusters on the first two principal components",
         reading = "The two axes keep {{explained}} of the variation of the clustering features." },
@@ -620,15 +645,17 @@ M.layouts = {
         reading = "{{alive_share}} of customers ({{alive}}) are more likely active than not.",
         labels = { recency_days = "days since the last purchase", p_alive = "P(alive)" } },
       { "btyd_calibration", title = "Purchases in the {{horizon_days}} days before {{as_of}}: actual and predicted",
-        reading = "Fitted on the earlier data, the model expected {{predicted}} purchases from these customers; "
-          .. "they made {{actual}} ({{gap}} apart).",
+        reading = "Fitted on the earlier data, the model expected {{predicted}} purchases from these customers in all; "
+          .. "they made {{actual}} ({{gap}} apart). Group by group (one point per number of earlier purchases), the "
+          .. "gaps add up to {{group_error}} of the purchases, as they do not cancel out as in the total.",
         labels = { x = "purchases before the check period", actual = "actual", predicted = "predicted" } },
       { "churn_importance", title = "What drives churn",
         reading = "The largest factor: {{top}} ({{share}} of the model's importance).",
         labels = { share = "importance" } },
       { "churn_calibration", title = "Churn model calibration",
-        reading = "Points near the diagonal: predicted risks match the share who did not buy within "
-          .. "{{horizon_days}} days (AUC {{auc}}).",
+        reading = "Each point is a group of customers with a similar predicted risk; on the dashed diagonal, the "
+          .. "predicted risk equals the share who did not buy within {{horizon_days}} days. Here the points are "
+          .. "{{mean_gap}} from it on average (at most {{max_gap}}); AUC {{auc}}.",
         labels = { predicted = "predicted probability", observed = "observed churn" } },
       { "churn_roc", title = "Churn model ROC curve",
         reading = "AUC {{auc}} on {{customers}} customers the model had not seen: 0.5 is chance, 1 is perfect.",
@@ -640,18 +667,23 @@ M.layouts = {
         reading = "{{campaigns}} campaigns cost {{cost}} (contacts and discounts) and are expected to bring {{profit}} "
           .. "of extra profit (return {{roi}}).",
         labels = { cost = "contact cost", discount_cost = "discounts", expected_incremental_profit = "expected extra profit",
+          expected_incremental_sales = "expected extra sales (before discounts)",
+          expected_incremental_margin = "margin on them",
           expected_incremental_revenue = "expected extra revenue", campaign = "campaign", channel = "channel",
           eligible = "eligible", targeted = "customers targeted", control = "control group", budget = "budget",
           roi = "return", table_title = "Every campaign in detail" },
-        table_reading = "Campaigns with no customer targeted would not pay with their current offer.",
+        table_reading = "Extra profit = margin on the extra sales − discounts − contact cost; return = extra profit / "
+          .. "(discounts + contact cost). A campaign with no customer targeted has an alert that says why.",
         none_reading = "No campaign is expected to pay with its current offer and costs: each one's alert "
           .. "says why." },
       { "campaign_performance", title = "Campaign performance",
-        reading = "{{best}} gave the best return: {{best_roi}}.",
+        reading = "{{best}} gave the best return: {{best_roi}}, as the platforms attribute it (every conversion "
+          .. "after a contact counts, even one that would have happened anyway): not the incremental effect, which "
+          .. "only a test with a control group measures.",
         labels = { roi = "return on spend", ctr = "click rate", conversion_rate = "conversion rate",
           cpa = "cost per conversion", spend = "spend", revenue = "revenue", impressions = "impressions",
           clicks = "clicks", conversions = "conversions", cpc = "cost per click", cpm = "cost per 1,000 impressions",
-          roas = "revenue per spend" } },
+          roas = "revenue per spend", table_title = "Past campaigns in detail" } },
       { "migration", title = "Segment migration since the last run",
         reading = "{{moved}} customers ({{share}}) changed segment.", labels = { from = "before", to = "now" } },
       { "kpi_trends", title = "Key figures over time: {{unit}}", reading = "Over {{runs}} runs.",
@@ -682,7 +714,8 @@ M.layouts = {
       { "rf_grid", title = "Dépense moyenne selon les scores de récence (R) et de fréquence (F)",
         reading = "Les clients notés R {{best_r}}, F {{best_f}} dépensent le plus : {{best}} en moyenne." },
       { "k_selection", title = "Choix du nombre de groupes",
-        reading = "k = {{k}} groupes retenus (silhouette {{silhouette}}) : l’inertie baisse peu au-delà.",
+        reading = "k = {{k}} groupes retenus (silhouette {{silhouette}}) ; un bon k est celui au-delà duquel "
+          .. "l’inertie baisse peu, avec une silhouette élevée.",
         labels = { inertia = "inertie (dispersion intra-groupe)", silhouette = "silhouette", chosen = "k retenu" } },
       { "pca", title = "Groupes sur les deux premières composantes principales",
         reading = "Les deux axes gardent {{explained}} de la variation des critères de regroupement." },
@@ -697,14 +730,17 @@ M.layouts = {
         reading = "{{alive_share}} des clients ({{alive}}) sont plus probablement actifs qu’inactifs.",
         labels = { recency_days = "jours depuis le dernier achat", p_alive = "P(actif)" } },
       { "btyd_calibration", title = "Achats des {{horizon_days}} jours avant le {{as_of}} : réels et prévus",
-        reading = "Ajusté sur les données antérieures, le modèle attendait {{predicted}} achats de ces clients ; "
-          .. "ils en ont fait {{actual}} ({{gap}} d’écart).",
+        reading = "Ajusté sur les données antérieures, le modèle attendait au total {{predicted}} achats de ces "
+          .. "clients ; ils en ont fait {{actual}} ({{gap}} d’écart). Groupe par groupe (un point par nombre d’achats "
+          .. "antérieurs), les écarts cumulés font {{group_error}} des achats, car ils ne se compensent pas comme "
+          .. "dans le total.",
         labels = { x = "achats avant la période de contrôle", actual = "réels", predicted = "prévus" } },
       { "churn_importance", title = "Ce qui fait partir les clients",
         reading = "Le facteur le plus important : {{top}} ({{share}} de l’importance du modèle).", labels = { share = "importance" } },
       { "churn_calibration", title = "Calibration du modèle d’attrition",
-        reading = "Des points proches de la diagonale : les risques prévus correspondent à la part des clients "
-          .. "sans achat en {{horizon_days}} jours (AUC {{auc}}).",
+        reading = "Chaque point est un groupe de clients au risque prévu voisin ; sur la diagonale en pointillés, "
+          .. "le risque prévu égale la part des clients sans achat en {{horizon_days}} jours. Ici, les points en "
+          .. "sont à {{mean_gap}} en moyenne (au plus {{max_gap}}) ; AUC {{auc}}.",
         labels = { predicted = "probabilité prévue", observed = "attrition observée" } },
       { "churn_roc", title = "Courbe ROC du modèle d’attrition",
         reading = "AUC {{auc}} sur {{customers}} clients que le modèle n’avait pas vus : 0,5 est le hasard, 1 la perfection.",
@@ -712,22 +748,29 @@ M.layouts = {
       { "spend_check", title = "Dépense prévue et dépense réelle sur {{days}} jours",
         reading = "Erreur type {{rmse}} (R² {{r2}}) sur {{customers}} clients que le modèle n’avait pas vus.",
         labels = { future_spend = "dépense réelle", predicted = "dépense prévue" } },
-      { "campaign_plan", title = "Plan de campagnes : coûts et marge attendue",
+      { "campaign_plan", title = "Plan de campagnes : coûts et bénéfice attendu",
         reading = "{{campaigns}} campagnes coûtent {{cost}} (contacts et remises) et devraient rapporter {{profit}} "
-          .. "de marge supplémentaire (rendement {{roi}}).",
-        labels = { cost = "coût des contacts", discount_cost = "remises", expected_incremental_profit = "marge supplémentaire attendue",
+          .. "de bénéfice supplémentaire (rendement {{roi}}).",
+        labels = { cost = "coût des contacts", discount_cost = "remises", expected_incremental_profit = "bénéfice supplémentaire attendu",
+          expected_incremental_sales = "ventes supplémentaires attendues (avant remise)",
+          expected_incremental_margin = "marge sur ces ventes",
           expected_incremental_revenue = "CA supplémentaire attendu", campaign = "campagne", channel = "canal",
           eligible = "éligibles", targeted = "clients ciblés", control = "groupe témoin", budget = "budget",
           roi = "rendement", table_title = "Toutes les campagnes en détail" },
-        table_reading = "Une campagne sans client ciblé ne serait pas rentable avec son offre actuelle.",
+        table_reading = "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coût des contacts ; "
+          .. "rendement = bénéfice supplémentaire / (remises + coût des contacts). Une campagne sans client ciblé a une "
+          .. "alerte qui dit pourquoi.",
         none_reading = "Aucune campagne ne devrait être rentable avec son offre et ses coûts actuels : l’alerte de "
           .. "chacune dit pourquoi." },
       { "campaign_performance", title = "Performance des campagnes",
-        reading = "{{best}} a le meilleur rendement : {{best_roi}}.",
+        reading = "{{best}} a le meilleur rendement : {{best_roi}}, tel que les plateformes l’attribuent (chaque "
+          .. "conversion après un contact compte, même si elle aurait eu lieu sans lui) : ce n’est pas l’effet propre "
+          .. "de la campagne, que seul un test avec groupe témoin mesure.",
         labels = { roi = "rendement des dépenses", ctr = "taux de clic", conversion_rate = "taux de conversion",
           cpa = "coût par conversion", spend = "dépense", revenue = "chiffre d’affaires", impressions = "impressions",
           clicks = "clics", conversions = "conversions", cpc = "coût par clic", cpm = "coût pour 1 000 impressions",
-          roas = "CA par euro dépensé", campaign = "campagne", channel = "canal", target_segment = "segment visé" } },
+          roas = "CA par euro dépensé", campaign = "campagne", channel = "canal", target_segment = "segment visé",
+          table_title = "Les campagnes passées en détail" } },
       { "migration", title = "Changements de segment depuis l’analyse précédente",
         reading = "{{moved}} clients ({{share}}) ont changé de segment.", labels = { from = "avant", to = "maintenant" } },
       { "kpi_trends", title = "Chiffres clés dans le temps : {{unit}}", reading = "Sur {{runs}} analyses.",

@@ -9,12 +9,33 @@ function S.columns()
   return { { "churn_probability", "number" }, { "churn_reasons", "string" }, { "predicted_clv", "number" } }
 end
 
+-- A reason's value in the reader's terms: money for the spend features,
+-- a percentage for shares, whole days, else a number (whole when it is).
+function S.value_format(ctx)
+  local f = ctx.fmt
+  return function(x, feature)
+    feature = tostring(feature or "")
+    if feature == "monetary" or feature == "avg_basket" or feature:match("^spend_") then return f.money(x) end
+    if feature:match("_share$") then return f.percent(x) end
+    if feature:match("_days$") or math.abs(x - math.floor(x + 0.5)) < 0.005 then return f.number(x, 0) end
+    return f.number(x, 2)
+  end
+end
+
+-- "label: value" in the language's typography (a narrow no-break space
+-- before the colon in French).
+function S.reason_item(ctx)
+  local colon = (ctx.loc and ctx.loc.colon) or ": "
+  return function(name, value) return name .. colon .. value end
+end
+
 function S.run(ctx)
   local pr = require("segmint.predict").run(ctx.sg, ctx.cfg.models,
     { clean = ctx.res.clean, cols = ctx.cols, as_of = ctx.res.rfm_info.as_of, seed = ctx.cfg.seed,
       horizon_days = ctx.periods.horizon_days, window_days = ctx.periods.comparison_days,
       at_risk = ctx.rules.alerts.at_risk_probability,
-      format = function(x) return ctx.fmt.number(x, x == math.floor(x) and 0 or 2) end })
+      format = S.value_format(ctx), reason_item = S.reason_item(ctx),
+      reason_separator = ctx.loc and ctx.loc.semicolon or "; " })
   ctx.customers = ctx.customers:join(pr.scores, { on = "customer", how = "left" })
   ctx.res.models = pr
 end

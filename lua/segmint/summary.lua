@@ -35,21 +35,23 @@ M.SCHEMA = {
     kpis = { list = { name = true, value = true, previous = true, change = true } } },
   campaigns = { name = true, channel = true, offer = true, eligible = true, targeted = true, control = true,
     budget = true, cost = true, discount_cost = true, incremental_revenue = true, incremental_profit = true,
-    roi = true, assumptions = true },
+    roi = true, assumptions = true, sales = true, margin = true, margin_amount = true },
   campaign_alerts = { text = true },
+  campaign_warnings = { list = { text = true } },
   past = { campaigns = true,
     channels = { channel = true, impressions = true, clicks = true, conversions = true, spend = true, revenue = true,
       ctr = true, conversion_rate = true, cpa = true, roas = true, roi = true },
     total = { channel = true, impressions = true, clicks = true, conversions = true, spend = true, revenue = true,
       ctr = true, conversion_rate = true, cpa = true, roas = true, roi = true },
-    best = { campaign = true, roi = true }, worst = { campaign = true, roi = true },
+    best = { campaign = true, roi = true }, worst = { campaign = true, roi = true }, measured = true,
     tests = { campaign = true, treatment = true, control = true, uplift = true, lower = true, upper = true,
-      p_value = true, significant = true } },
-  total_cost = true, total_profit = true, total_incremental_revenue = true,
+      p_value = true, significant = true, uplift_points = true } },
+  total_cost = true, total_profit = true, total_incremental_revenue = true, total_sales = true, total_margin = true,
+  total_discounts = true, total_contact_cost = true,
   alerts = { text = true },
   cleaning = { reason = true, rows = true, revenue = true },
   cross_sell = { rules = { antecedent = true, consequent = true, lift = true, confidence = true } },
-  clusters = { k = true, features = true, silhouette = true, auto = true,
+  clusters = { k = true, features = true, features_list = true, feature_count = true, silhouette = true, auto = true,
     list = { cluster = true, name = true, size = true, share = true, revenue_share = true, avg_basket = true,
       basket_ratio = true, monetary_ratio = true, recency_ratio = true, frequency_ratio = true,
       main_segment = true, main_segment_share = true } },
@@ -58,16 +60,17 @@ M.SCHEMA = {
     alive_repeat = true, repeat_buyers = true, one_time = true, one_time_alive = true,
     not_compared = { candidates = true, chosen = true, calibration_end = true },
     selection = { candidates = true, chosen = true, calibration_end = true, error = true, actual = true,
-      tolerance = true, warning = true,
+      tolerance = true, warning = true, max_x = true,
       list = { model = true, error = true, predicted = true, actual = true, correlation = true, failed = true } },
     top = { customer = true, p_alive = true, expected = true, clv = true, segment = true } },
   btyd_failed = { model = true },
   models = { horizon = true, cutoff = true,
     churn = { kind = true, train = true, test = true, churn_rate = true, accuracy = true, auc = true,
-      precision = true, recall = true, threshold = true, with_reasons = true,
+      precision = true, recall = true, threshold = true, with_reasons = true, reasons_lapsed = true,
+      reasons_recent = true, reasons_are_at_risk = true,
       factors = { name = true, share = true } },
     clv = { kind = true, horizon = true, cutoff = true, test = true, rmse = true, mae = true, r2 = true,
-      mean_spend = true, total = true, weak = true } },
+      mean_spend = true, total = true, weak = true, worse = true } },
 }
 
 -- The placeholders of the alert texts (template.alerts.<kind>).
@@ -243,12 +246,17 @@ end
 
 local function campaigns_part(ctx, c)
   local f = ctx.fmt
-  local total_cost, total_profit, total_rev = 0, 0, 0
+  local total_cost, total_profit, total_rev, total_sales, total_margin, total_disc, total_contact = 0, 0, 0, 0, 0, 0, 0
   c.campaigns = {}
   for i, r in ctx.res.plan:rows() do
     total_cost = total_cost + (r.cost or 0) + (r.discount_cost or 0)
     total_profit = total_profit + (r.expected_incremental_profit or 0)
     total_rev = total_rev + (r.expected_incremental_revenue or 0)
+    -- sales the contacts add, before discounts (revenue + discounts when the plan is older)
+    local sales = r.expected_incremental_sales or ((r.expected_incremental_revenue or 0) + (r.discount_cost or 0))
+    local margin_amount = r.expected_incremental_margin or sales * (r.margin or 0)
+    total_sales, total_margin = total_sales + sales, total_margin + margin_amount
+    total_disc, total_contact = total_disc + (r.discount_cost or 0), total_contact + (r.cost or 0)
     c.campaigns[i] = {
       name = r.campaign, channel = r.channel, offer = r.offer,
       eligible = f.number(r.eligible), targeted = f.number(r.treatment or r.targeted),
@@ -259,11 +267,30 @@ local function campaigns_part(ctx, c)
       incremental_profit = f.money(r.expected_incremental_profit or 0, 0),
       roi = r.roi and f.percent(r.roi, 0) or "-",
       assumptions = r.assumptions or "",
+      sales = f.money(sales, 0), margin_amount = f.money(margin_amount, 0),
+      margin = r.margin and f.percent(r.margin, 0) or "-",
     }
   end
+  c.total_sales, c.total_margin = f.money(total_sales, 0), f.money(total_margin, 0)
+  c.total_discounts, c.total_contact_cost = f.money(total_disc, 0), f.money(total_contact, 0)
   c.total_cost = f.money(total_cost, 0)
   c.total_profit = f.money(total_profit, 0)
   c.total_incremental_revenue = f.money(total_rev, 0)
+  -- what the control groups cannot measure, in the language of the summary
+  local warned = {}
+  local wt = ctx.texts.campaign_warnings or {}
+  for _, w in ipairs((ctx.res.campaign_info or {}).measurement or {}) do
+    -- a detectable effect above 100 points: no test of these groups can detect anything
+    local t = w.kind == "below_mde" and (w.mde or 0) >= 1 and wt.undetectable or wt[w.kind]
+    if t then
+      warned[#warned + 1] = { text = report.render(t, { campaign = w.campaign,
+        customers = f.number(w.targeted or 0), control_share = f.percent(w.control_share or 0, 0),
+        treatment = f.number(w.treatment or 0), control = f.number(w.control or 0),
+        mde = report.points((w.mde or 0) * 100, 1, ctx.loc), uplift = report.points((w.uplift or 0) * 100, 1, ctx.loc),
+        confidence = f.percent(w.confidence or 0, 0), power = f.percent(w.power or 0, 0) }, "campaign warning " .. w.kind) }
+    end
+  end
+  c.campaign_warnings = #warned > 0 and { list = warned } or false
   -- campaigns that cannot pay, in the language of the summary
   c.campaign_alerts = {}
   local texts = ctx.texts.campaign_alerts or {}
@@ -316,9 +343,11 @@ local function past_part(ctx, c)
       past.tests[i] = { campaign = r.campaign, treatment = f.number(r.treatment), control = f.number(r.control),
         uplift = f.number((r.uplift or 0) * 100, 1), lower = f.number((r.uplift_lower or 0) * 100, 1),
         upper = f.number((r.uplift_upper or 0) * 100, 1), p_value = f.number(r.p_value or 1, 3),
+        uplift_points = report.points((r.uplift or 0) * 100, 1, ctx.loc),
         significant = r.significant == true }
     end
   end
+  past.measured = #past.tests > 0
   c.past = past
 end
 
@@ -335,8 +364,12 @@ local function clusters_part(ctx, c)
   local f, res = ctx.fmt, ctx.res
   if not res.cluster_profiles then c.clusters = false; return end
   local info = res.kmeans:info()
-  c.clusters = { k = info.k, features = table.concat(res.cluster_feature_names or res.cluster_features, ", "),
-    list = {}, auto = false, silhouette = "-" }
+  local feats = res.cluster_feature_names or res.cluster_features
+  -- "a, b and c" in the language of the summary
+  local list = #feats > 1 and table.concat(feats, ", ", 1, #feats - 1) .. " " .. (ctx.texts.and_word or "and") .. " "
+    .. feats[#feats] or table.concat(feats)
+  c.clusters = { k = info.k, features = table.concat(feats, ", "), features_list = list,
+    feature_count = f.number(#feats), list = {}, auto = false, silhouette = "-" }
   if res.k_selection then
     for _, r in res.k_selection:rows() do
       if r.chosen then c.clusters.silhouette = f.number(r.silhouette or 0, 2) end
@@ -424,7 +457,8 @@ local function btyd_part(ctx, c)
       calibration_end = ctx.sg.format_time(assert(ctx.sg.time(ctx.res.rfm_info.as_of:sub(1, 10)))
         - ctx.periods.horizon_days * 86400, true),
       error = f.percent(best.relative_error, 0), actual = f.number(sel.actual_total),
-      tolerance = f.percent(sel.tolerance, 0), warning = not sel.within_tolerance, list = list }
+      tolerance = f.percent(sel.tolerance, 0), warning = not sel.within_tolerance, list = list,
+      max_x = f.number(sel.max_x or 7) }
   end
 end
 
@@ -435,18 +469,33 @@ local function models_part(ctx, c)
   local factors = {}
   for i, x in ipairs(ch.factors) do factors[i] = { name = x.name, share = f.percent(x.share) } end
   local kind_names = ctx.texts.model_names or {}
+  -- the customers given reasons (churn probability >= the threshold), by
+  -- whether they have lapsed already or still buy
+  local lapsed_n, recent_n = 0, 0
+  local customers, days = ctx.customers, ctx.periods.inactive_days
+  if customers:has("churn_probability") and customers:has("recency_days") then
+    local risky = customers:filter(string.format("coalesce(churn_probability >= %.17g, false)", m.at_risk.threshold))
+    lapsed_n = #risky:filter(string.format("recency_days > %d", days))
+    recent_n = #risky - lapsed_n
+  end
+  local st = ctx.res.status
+  local r2 = m.clv and m.clv.metrics.r2 or 0
   c.models = {
     horizon = m.horizon, cutoff = ch.cutoff,
     churn = { kind = kind_names[ch.model.spec.kind] or ch.model.spec.kind, train = f.number(ch.train),
       test = f.number(ch.test), churn_rate = f.percent(ch.churn_rate or 0), accuracy = f.percent(cm.accuracy or 0),
       auc = f.number(cm.auc or 0, 3), precision = f.percent(cm.precision or 0),
       recall = f.percent(cm.recall or 0), factors = factors,
-      with_reasons = f.number(m.at_risk.count), threshold = f.percent(m.at_risk.threshold, 0) },
+      with_reasons = f.number(m.at_risk.count), threshold = f.percent(m.at_risk.threshold, 0),
+      reasons_lapsed = f.number(lapsed_n), reasons_recent = f.number(recent_n),
+      -- the ones still buying are exactly the status step's "at risk" when both use the churn threshold
+      reasons_are_at_risk = st ~= nil and st.basis == "churn" and st.threshold == m.at_risk.threshold
+        and st.counts.at_risk == recent_n },
     clv = m.clv and { kind = kind_names[m.clv.model.spec.kind] or m.clv.model.spec.kind, horizon = m.clv.horizon,
       cutoff = m.clv.cutoff, test = f.number(m.clv.test), rmse = f.money(m.clv.metrics.rmse or 0),
       mae = f.money(m.clv.metrics.mae or 0), r2 = f.number(m.clv.metrics.r2 or 0, 2),
       mean_spend = f.money(m.clv.mean_spend or 0),
-      weak = (m.clv.metrics.r2 or 0) < 0.1,
+      weak = r2 >= 0 and r2 < 0.1, worse = r2 < 0,
       total = f.money(ctx.customers:sum("predicted_clv") or 0) } or false,
   }
 end

@@ -22,7 +22,8 @@ return {
     { "rf_grid", title = "Average spend by recency (R) and frequency (F) score",
       reading = "Customers scored R {{best_r}}, F {{best_f}} spend the most: {{best}} on average." },
     { "k_selection", title = "Choosing the number of clusters",
-      reading = "k = {{k}} clusters were chosen (silhouette {{silhouette}}): inertia falls little beyond it.",
+      reading = "k = {{k}} clusters were chosen (silhouette {{silhouette}}); a good k is where more clusters "
+          .. "lower the inertia little and the silhouette is high.",
       labels = { inertia = "inertia (within-cluster spread)", silhouette = "silhouette", chosen = "chosen k" } },
     { "pca", title = "Clusters on the first two principal components",
       reading = "The two axes keep {{explained}} of the variation of the clustering features." },
@@ -37,15 +38,17 @@ return {
       reading = "{{alive_share}} of customers ({{alive}}) are more likely active than not.",
       labels = { recency_days = "days since the last purchase", p_alive = "P(alive)" } },
     { "btyd_calibration", title = "Purchases in the {{horizon_days}} days before {{as_of}}: actual and predicted",
-      reading = "Fitted on the earlier data, the model expected {{predicted}} purchases from these customers; "
-        .. "they made {{actual}} ({{gap}} apart).",
+      reading = "Fitted on the earlier data, the model expected {{predicted}} purchases from these customers in all; "
+        .. "they made {{actual}} ({{gap}} apart). Group by group (one point per number of earlier purchases), the "
+        .. "gaps add up to {{group_error}} of the purchases, as they do not cancel out as in the total.",
       labels = { x = "purchases before the check period", actual = "actual", predicted = "predicted" } },
     { "churn_importance", title = "What drives churn",
       reading = "The largest factor: {{top}} ({{share}} of the model's importance).",
       labels = { share = "importance" } },
     { "churn_calibration", title = "Churn model calibration",
-      reading = "Points near the diagonal: predicted risks match the share who did not buy within "
-        .. "{{horizon_days}} days (AUC {{auc}}).",
+      reading = "Each point is a group of customers with a similar predicted risk; on the dashed diagonal, the "
+        .. "predicted risk equals the share who did not buy within {{horizon_days}} days. Here the points are "
+        .. "{{mean_gap}} from it on average (at most {{max_gap}}); AUC {{auc}}.",
       labels = { predicted = "predicted probability", observed = "observed churn" } },
     { "churn_roc", title = "Churn model ROC curve",
       reading = "AUC {{auc}} on {{customers}} customers the model had not seen: 0.5 is chance, 1 is perfect.",
@@ -57,18 +60,23 @@ return {
       reading = "{{campaigns}} campaigns cost {{cost}} (contacts and discounts) and are expected to bring {{profit}} "
         .. "of extra profit (return {{roi}}).",
       labels = { cost = "contact cost", discount_cost = "discounts", expected_incremental_profit = "expected extra profit",
+          expected_incremental_sales = "expected extra sales (before discounts)",
+          expected_incremental_margin = "margin on them",
         expected_incremental_revenue = "expected extra revenue", campaign = "campaign", channel = "channel",
         eligible = "eligible", targeted = "customers targeted", control = "control group", budget = "budget",
         roi = "return", table_title = "Every campaign in detail" },
-      table_reading = "Campaigns with no customer targeted would not pay with their current offer.",
+      table_reading = "Extra profit = margin on the extra sales − discounts − contact cost; return = extra profit / "
+          .. "(discounts + contact cost). A campaign with no customer targeted has an alert that says why.",
       none_reading = "No campaign is expected to pay with its current offer and costs: each one's alert "
         .. "says why." },
     { "campaign_performance", title = "Campaign performance",
-      reading = "{{best}} gave the best return: {{best_roi}}.",
+      reading = "{{best}} gave the best return: {{best_roi}}, as the platforms attribute it (every conversion "
+          .. "after a contact counts, even one that would have happened anyway): not the incremental effect, which "
+          .. "only a test with a control group measures.",
       labels = { roi = "return on spend", ctr = "click rate", conversion_rate = "conversion rate",
         cpa = "cost per conversion", spend = "spend", revenue = "revenue", impressions = "impressions",
         clicks = "clicks", conversions = "conversions", cpc = "cost per click", cpm = "cost per 1,000 impressions",
-        roas = "revenue per spend" } },
+        roas = "revenue per spend", table_title = "Past campaigns in detail" } },
     { "migration", title = "Segment migration since the last run",
       reading = "{{moved}} customers ({{share}}) changed segment.", labels = { from = "before", to = "now" } },
     { "kpi_trends", title = "Key figures over time: {{unit}}", reading = "Over {{runs}} runs.",

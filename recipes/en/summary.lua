@@ -21,6 +21,7 @@ return {
   kpi_status = { met = "met", missed = "missed", ["no target"] = "no target", ["no data"] = "no data" },
   kpi_trend = { better = "better", worse = "worse", same = "unchanged" },
   all_channels = "all channels",
+  and_word = "and",
   kpi_now = "now",
   reasons = {
     ["cancellations (netted)"] = "cancellation lines and the purchases they cancel (netted)",
@@ -41,8 +42,20 @@ return {
     baseline_sources = { churn = "the churn model", btyd_p0 = "the BTYD model", btyd_expected = "the BTYD expected purchases",
       history = "purchase history", fixed = "a fixed rate" },
     uplift_rule = "the rule's estimate, to be measured on the control group",
+    control = {
+      kept = "control group: {{control}} of its {{targeted}} customers ({{control_share}}), never contacted",
+      too_few = "too few customers ({{targeted}}) for a control group of {{control_share}}, so its effect cannot be measured",
+      none = "no control group (control_share = 0), so its effect cannot be measured",
+      not_planned = "{{control_share}} would be kept as a control group",
+    },
   },
-  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes, {{cost_per_contact}} per contact; {{control_share}} are kept as a control group.",
+  campaign_warnings = {
+    too_few = "**{{campaign}}**: too few customers ({{customers}}) for a control group of {{control_share}}; its effect cannot be measured.",
+    none = "**{{campaign}}**: no control group (control_share = 0); its effect cannot be measured.",
+    undetectable = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, no test could detect even the largest possible effect; its effect cannot be measured. Enlarge the control group or the audience to measure it.",
+    below_mde = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, a test can only detect an effect of {{mde}} or more ({{confidence}} confidence, {{power}} power); the expected effect, {{uplift}}, is below that, so the result will probably read as no effect. Enlarge the control group or the audience to measure it.",
+  },
+  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes, {{cost_per_contact}} per contact; {{control_group}}.",
   text = [[
 # Customer analysis: executive summary
 
@@ -80,7 +93,7 @@ Each indicator over its latest period (dates below), against the period of the s
 
 **{{lapsed}} customers ({{lapsed_share}}) have lapsed**: no purchase for more than {{inactive_days}} days ({{lapsed_revenue_share}} of past revenue).
 
-The RFM segments tell the same story from another angle: of the {{action_count}} customers ({{action_share}}) in {{action_segments}}, {{action_lapsed}} have lapsed, {{action_at_risk}} are at risk and {{action_active}} are active.
+The RFM segments tell the same story from another angle: of the {{action_count}} customers ({{action_share}}) in the segments {{action_segments}}, {{action_lapsed}} have lapsed, {{action_at_risk}} still buy but are likely to stop (at risk as defined above) and {{action_active}} still buy and are not at risk.
 
 {{#segments}}
 {{#action}}
@@ -117,7 +130,7 @@ The RFM segments tell the same story from another angle: of the {{action_count}}
 Main moves between segments:
 
 {{#moves}}
-- {{customers}} {{from}} customers ({{share}}) became {{to}}
+- {{customers}} customers ({{share}}) moved from {{from}} to {{to}}
 {{/moves}}
 {{^moves}}
 - no customer changed segment
@@ -139,7 +152,7 @@ Segment migration (rows: segment at the last run; columns: segment now):
 {{#clusters}}
 ## Clusters
 
-k-means on {{features}} (log-transformed and standardised) gives {{k}} clusters{{#auto}}, k chosen from the elbow and the silhouette ({{silhouette}}); every k tried is in k_selection.csv{{/auto}}. Each cluster is named by how it differs from the average customer (ratios to the mean: recency, frequency, spend).
+k-means on {{features_list}} (log-transformed and standardised) gives {{k}} clusters{{#auto}}, k chosen from the elbow and the silhouette ({{silhouette}}); every k tried is in k_selection.csv{{/auto}}. Each cluster is named by how it differs from the average customer (ratios to the mean: recency, frequency, spend).
 
 {{#list}}
 - **Cluster {{cluster}}: {{name}}**: {{size}} customers ({{share}}), recency {{recency_ratio}}x, frequency {{frequency_ratio}}x and spend {{monetary_ratio}}x the mean; average basket {{avg_basket}}; {{revenue_share}} of revenue. Main segment: {{main_segment}} ({{main_segment_share}}).
@@ -152,9 +165,9 @@ k-means on {{features}} (log-transformed and standardised) gives {{k}} clusters{
 A {{model}} model of purchases ({{params}}; time in {{unit}}; log-likelihood {{loglik}}, {{method}}, {{iterations}} iterations) and a Gamma-Gamma model of spend ({{gg_params}}), fitted on {{customers}} customers. Together they expect {{expected}} purchases in the next {{horizon_days}} days, worth {{total_clv}} over the next {{horizon}} months (discounted).
 
 {{#selection}}
-The model was chosen among {{candidates}}: each was fitted on the data up to {{calibration_end}} and judged on the {{actual}} purchases of the {{horizon_days}} days that followed. {{chosen}} came closest, off by {{error}}{{#warning}}; no model came within {{tolerance}}, so read the lifetime values as rough orders of magnitude{{/warning}}.
+The model was chosen among {{candidates}}: each was fitted on the data up to {{calibration_end}} and judged on the {{actual}} purchases of the {{horizon_days}} days that followed, group by group (customers with 0, 1, 2… up to {{max_x}} or more earlier purchases), so that over-predicting one group cannot make up for under-predicting another. {{chosen}} came closest: its errors in the groups add up to {{error}} of the actual purchases{{#warning}}; no model came within {{tolerance}}, so read the lifetime values as rough orders of magnitude{{/warning}}. A model's total can be nearer the actual than another's while its errors by group are larger, as they cancel out in the total.
 
-| Model | Error on the holdout | Predicted purchases | Actual | Correlation per customer |
+| Model | Error summed over the groups | Predicted purchases (total) | Actual | Correlation per customer |
 |---|---:|---:|---:|---:|
 {{#list}}
 | {{model}} | {{error}} | {{predicted}} | {{actual}} | {{correlation}} |
@@ -192,30 +205,40 @@ Key churn factors (share of the model's importance):
 - {{name}}: {{share}}
 {{/factors}}
 
-customers.csv gives every customer's churn probability, and for the {{with_reasons}} customers at {{threshold}} or more the main reasons (churn_reasons).
+The column churn_probability of customers.csv gives every customer's churn probability, and the column churn_reasons the main reasons for the {{with_reasons}} customers at {{threshold}} or more: {{reasons_lapsed}} of them have already lapsed and {{reasons_recent}} still buy{{#reasons_are_at_risk}} (the customers at risk above){{/reasons_are_at_risk}}.
 {{/churn}}
 
 {{#clv}}
-A {{kind}} model predicts each customer's spend over the next {{horizon}} days (predicted_clv; {{total}} in all). On {{test}} customers it had not seen, its error is **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), against an average spend of {{mean_spend}}.{{#weak}} That is hardly better than giving every customer the average (R² {{r2}}): use predicted_clv to rank customers, not to budget.{{/weak}}
+A {{kind}} model predicts each customer's spend over the next {{horizon}} days (column predicted_clv of customers.csv; {{total}} in all). On {{test}} customers it had not seen, its error is **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), against an average spend of {{mean_spend}}.{{#weak}} That is hardly better than giving every customer the average (R² {{r2}}): use the predicted spend to rank customers, not to budget.{{/weak}}{{#worse}} That is worse than giving every customer the average (a negative R², {{r2}}): do not use the predicted spend to budget, and use it to rank customers only with care.{{/worse}}
 {{/clv}}
 
 {{/models}}
 ## Campaign plan
 
-A customer is contacted only when the campaign is expected to earn more margin from them than the contact and the discount cost; a control group of each campaign is never contacted, so its real effect can be measured (segmint.campaign_results).
+A customer is contacted only when the campaign is expected to earn more margin from them than the contact and the discount cost. Each campaign keeps part of its customers as a control group that is never contacted, so its real effect can be measured; the assumptions below give, campaign by campaign, the size of that group, or say when a campaign is too small for one.
 
-| Campaign | Channel | Offer | Contacted | Control | Contact cost | Discounts | Extra revenue | Extra profit | ROI |
-|---|---|---|---:|---:|---:|---:|---:|---:|---:|
+| Campaign | Channel | Offer | Contacted | Control group | Extra sales | Margin on them | Discounts | Contact cost | Extra profit | ROI |
+|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{cost}} | {{discount_cost}} | {{incremental_revenue}} | {{incremental_profit}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} | {{cost}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
-Total cost {{total_cost}} (contacts and discounts) for an expected {{total_incremental_revenue}} of extra revenue and {{total_profit}} of extra profit. The assumptions, campaign by campaign:
+Extra profit = margin on the extra sales − discounts − contact cost, and ROI = extra profit / (discounts + contact cost). Extra sales are the purchases the contacts are expected to add, before discounts; the discount is given on every purchase a contacted customer makes, including those they would have made anyway, so the extra revenue actually received is the extra sales less the discounts ({{total_incremental_revenue}} in all). Amounts are rounded to whole units, so a row may be off by 1.
+
+In all: {{total_sales}} of extra sales, {{total_margin}} of margin on them, {{total_discounts}} of discounts and {{total_contact_cost}} of contacts, for {{total_profit}} of extra profit. The assumptions, campaign by campaign:
 
 {{#campaigns}}
 - {{assumptions}}
 {{/campaigns}}
 
+{{#campaign_warnings}}
+What the control groups will not be able to measure:
+
+{{#list}}
+- {{text}}
+{{/list}}
+
+{{/campaign_warnings}}
 {{#past}}
 ## Past campaigns
 
@@ -231,9 +254,13 @@ Total cost {{total_cost}} (contacts and discounts) for an expected {{total_incre
 {{/total}}
 
 {{#best}}Best return: {{campaign}} ({{roi}}). {{/best}}{{#worst}}Worst: {{campaign}} ({{roi}}).{{/worst}}
+{{#total}}
+
+These returns are attributed: they count every conversion the platforms credited to a campaign, including sales that would have happened without it, so they are not the campaigns' incremental effect.{{#measured}} The tests below compare contacted customers with a control group held out: they are what measures the real effect.{{/measured}}{{^measured}} Only a test with a control group held out measures a campaign's real effect.{{/measured}}
+{{/total}}
 
 {{#tests}}
-- Test **{{campaign}}**: {{treatment}} contacted, {{control}} held out; the contact changed the share who bought by {{uplift}} points (95% interval {{lower}} to {{upper}}; p = {{p_value}}){{#significant}}, a real effect{{/significant}}{{^significant}}, not distinguishable from no effect{{/significant}}.
+- Test **{{campaign}}**: {{treatment}} contacted, {{control}} held out; the contact changed the share who bought by {{uplift_points}} (95% interval {{lower}} to {{upper}}; p = {{p_value}}){{#significant}}, a real effect{{/significant}}{{^significant}}, not distinguishable from no effect{{/significant}}.
 {{/tests}}
 
 {{/past}}

@@ -10,7 +10,7 @@ return {
   monetary = "dépense totale",
   avg_basket = "panier moyen",
   tenure_days = "ancienneté (jours)",
-  ipt_mean_days = "jours moyens entre deux commandes",
+  ipt_mean_days = "délai moyen entre deux commandes (jours)",
   ipt_sd_days = "irrégularité des commandes (jours)",
   spend_last = "dépense des {days} derniers jours",
   spend_prev = "dépense des {days} jours précédents",

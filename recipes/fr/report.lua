@@ -22,7 +22,8 @@ return {
     { "rf_grid", title = "Dépense moyenne selon les scores de récence (R) et de fréquence (F)",
       reading = "Les clients notés R {{best_r}}, F {{best_f}} dépensent le plus : {{best}} en moyenne." },
     { "k_selection", title = "Choix du nombre de groupes",
-      reading = "k = {{k}} groupes retenus (silhouette {{silhouette}}) : l’inertie baisse peu au-delà.",
+      reading = "k = {{k}} groupes retenus (silhouette {{silhouette}}) ; un bon k est celui au-delà duquel "
+          .. "l’inertie baisse peu, avec une silhouette élevée.",
       labels = { inertia = "inertie (dispersion intra-groupe)", silhouette = "silhouette", chosen = "k retenu" } },
     { "pca", title = "Groupes sur les deux premières composantes principales",
       reading = "Les deux axes gardent {{explained}} de la variation des critères de regroupement." },
@@ -37,14 +38,17 @@ return {
       reading = "{{alive_share}} des clients ({{alive}}) sont plus probablement actifs qu’inactifs.",
       labels = { recency_days = "jours depuis le dernier achat", p_alive = "P(actif)" } },
     { "btyd_calibration", title = "Achats des {{horizon_days}} jours avant le {{as_of}} : réels et prévus",
-      reading = "Ajusté sur les données antérieures, le modèle attendait {{predicted}} achats de ces clients ; "
-        .. "ils en ont fait {{actual}} ({{gap}} d’écart).",
+      reading = "Ajusté sur les données antérieures, le modèle attendait au total {{predicted}} achats de ces "
+        .. "clients ; ils en ont fait {{actual}} ({{gap}} d’écart). Groupe par groupe (un point par nombre d’achats "
+        .. "antérieurs), les écarts cumulés font {{group_error}} des achats, car ils ne se compensent pas comme "
+        .. "dans le total.",
       labels = { x = "achats avant la période de contrôle", actual = "réels", predicted = "prévus" } },
     { "churn_importance", title = "Ce qui fait partir les clients",
       reading = "Le facteur le plus important : {{top}} ({{share}} de l’importance du modèle).", labels = { share = "importance" } },
     { "churn_calibration", title = "Calibration du modèle d’attrition",
-      reading = "Des points proches de la diagonale : les risques prévus correspondent à la part des clients "
-        .. "sans achat en {{horizon_days}} jours (AUC {{auc}}).",
+      reading = "Chaque point est un groupe de clients au risque prévu voisin ; sur la diagonale en pointillés, "
+        .. "le risque prévu égale la part des clients sans achat en {{horizon_days}} jours. Ici, les points en "
+        .. "sont à {{mean_gap}} en moyenne (au plus {{max_gap}}) ; AUC {{auc}}.",
       labels = { predicted = "probabilité prévue", observed = "attrition observée" } },
     { "churn_roc", title = "Courbe ROC du modèle d’attrition",
       reading = "AUC {{auc}} sur {{customers}} clients que le modèle n’avait pas vus : 0,5 est le hasard, 1 la perfection.",
@@ -52,22 +56,29 @@ return {
     { "spend_check", title = "Dépense prévue et dépense réelle sur {{days}} jours",
       reading = "Erreur type {{rmse}} (R² {{r2}}) sur {{customers}} clients que le modèle n’avait pas vus.",
       labels = { future_spend = "dépense réelle", predicted = "dépense prévue" } },
-    { "campaign_plan", title = "Plan de campagnes : coûts et marge attendue",
+    { "campaign_plan", title = "Plan de campagnes : coûts et bénéfice attendu",
       reading = "{{campaigns}} campagnes coûtent {{cost}} (contacts et remises) et devraient rapporter {{profit}} "
-        .. "de marge supplémentaire (rendement {{roi}}).",
-      labels = { cost = "coût des contacts", discount_cost = "remises", expected_incremental_profit = "marge supplémentaire attendue",
+        .. "de bénéfice supplémentaire (rendement {{roi}}).",
+      labels = { cost = "coût des contacts", discount_cost = "remises", expected_incremental_profit = "bénéfice supplémentaire attendu",
+          expected_incremental_sales = "ventes supplémentaires attendues (avant remise)",
+          expected_incremental_margin = "marge sur ces ventes",
         expected_incremental_revenue = "CA supplémentaire attendu", campaign = "campagne", channel = "canal",
         eligible = "éligibles", targeted = "clients ciblés", control = "groupe témoin", budget = "budget",
         roi = "rendement", table_title = "Toutes les campagnes en détail" },
-      table_reading = "Une campagne sans client ciblé ne serait pas rentable avec son offre actuelle.",
+      table_reading = "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coût des contacts ; "
+          .. "rendement = bénéfice supplémentaire / (remises + coût des contacts). Une campagne sans client ciblé a une "
+          .. "alerte qui dit pourquoi.",
       none_reading = "Aucune campagne ne devrait être rentable avec son offre et ses coûts actuels : l’alerte de "
         .. "chacune dit pourquoi." },
     { "campaign_performance", title = "Performance des campagnes",
-      reading = "{{best}} a le meilleur rendement : {{best_roi}}.",
+      reading = "{{best}} a le meilleur rendement : {{best_roi}}, tel que les plateformes l’attribuent (chaque "
+          .. "conversion après un contact compte, même si elle aurait eu lieu sans lui) : ce n’est pas l’effet propre "
+          .. "de la campagne, que seul un test avec groupe témoin mesure.",
       labels = { roi = "rendement des dépenses", ctr = "taux de clic", conversion_rate = "taux de conversion",
         cpa = "coût par conversion", spend = "dépense", revenue = "chiffre d’affaires", impressions = "impressions",
         clicks = "clics", conversions = "conversions", cpc = "coût par clic", cpm = "coût pour 1 000 impressions",
-        roas = "CA par euro dépensé", campaign = "campagne", channel = "canal", target_segment = "segment visé" } },
+        roas = "CA par euro dépensé", campaign = "campagne", channel = "canal", target_segment = "segment visé",
+          table_title = "Les campagnes passées en détail" } },
     { "migration", title = "Changements de segment depuis l’analyse précédente",
       reading = "{{moved}} clients ({{share}}) ont changé de segment.", labels = { from = "avant", to = "maintenant" } },
     { "kpi_trends", title = "Chiffres clés dans le temps : {{unit}}", reading = "Sur {{runs}} analyses.",

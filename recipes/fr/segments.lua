@@ -26,7 +26,7 @@ return {
     action = "offres d'adhésion, recommandations personnalisées" },
   cant_lose_them = { "À ne pas perdre",
     why = "les plus gros achats, souvent, mais plus de retour depuis longtemps",
-    action = "les reconquérir : nouveautés, renouvellements ; leur parler" },
+    action = "les reconquérir avec des nouveautés ou des renouvellements ; leur parler" },
   at_risk = { "À risque",
     why = "ont beaucoup dépensé et souvent, mais il y a longtemps",
     action = "e-mails de réactivation personnalisés" },

@@ -29,6 +29,7 @@ return {
   kpi_status = { met = "atteint", missed = "manqué", ["no target"] = "sans objectif", ["no data"] = "sans données" },
   kpi_trend = { better = "en mieux", worse = "en moins bien", same = "stable" },
   all_channels = "tous canaux",
+  and_word = "et",
   kpi_now = "aujourd'hui",
   alerts = {
     churn = "**Attrition mensuelle** : {{rate}} des {{active}} clients actifs le {{from}} sont devenus inactifs au plus tard le {{to}} ({{churned}} clients ont passé {{days}} jours sans acheter) ; seuil {{threshold}}.",
@@ -37,19 +38,31 @@ return {
     catch_all = "**Clients qu'aucun segment ne décrit** : {{customers}} clients ({{share}}) sont dans « {{segment}} », avec {{revenue_share}} du chiffre d'affaires et un panier moyen de {{basket}} : donnez-leur un segment à eux dans rules/segments.lua.",
   },
   campaign_alerts = {
-    negative_profit = "**{{campaign}} perd de l'argent** : elle n'est prévue que parce que sa règle dit force = true ; perte attendue {{loss}}.",
-    no_profitable_customers = "**{{campaign}} ne serait pas rentable** : aucun de ses {{eligible}} clients éligibles ne devrait rapporter plus de marge que ne coûtent le contact et la remise (les contacter tous ferait perdre {{loss}}) ; elle n'est pas prévue. Baissez la remise ou le coût du contact, ou mesurez un effet plus fort.",
-    not_allocated = "**{{campaign}} n'est pas prévue** : ses clients rentables sont allés à des campagnes qui devraient rapporter plus, ou son budget ne permet aucun contact.",
-    no_eligible = "**{{campaign}} ne cible personne** : aucun client de ces données ne correspond à sa cible.",
+    negative_profit = "**La campagne « {{campaign}} » perd de l'argent** : elle n'est prévue que parce que sa règle dit force = true ; perte attendue {{loss}}.",
+    no_profitable_customers = "**La campagne « {{campaign}} » ne serait pas rentable** : aucun de ses {{eligible}} clients éligibles ne devrait rapporter plus de marge que ne coûtent le contact et la remise (les contacter tous ferait perdre {{loss}}) ; elle n'est pas prévue. Baissez la remise ou le coût du contact, ou mesurez un effet plus fort.",
+    not_allocated = "**La campagne « {{campaign}} » n'est pas prévue** : ses clients rentables sont allés à des campagnes qui devraient rapporter plus, ou son budget ne permet aucun contact.",
+    no_eligible = "**La campagne « {{campaign}} » ne cible personne** : aucun client de ces données ne correspond à sa cible.",
   },
   campaign_words = {
     baseline_sources = { churn = "le modèle d'attrition", btyd_p0 = "le modèle BTYD", btyd_expected = "les achats attendus du modèle BTYD",
       history = "l'historique d'achats", fixed = "un taux fixe" },
-    uplift_learned = "résultats mesurés sur {{learned}} de {{eligible}} clients, rapprochés des {{prior}} points de la règle",
+    uplift_learned = "résultats mesurés sur {{learned}} de {{eligible}} clients, rapprochés de l'estimation de la règle ({{prior_points}})",
     uplift_rule = "estimation de la règle, à mesurer sur le groupe témoin",
     uplift_conversion = "d'après le taux de conversion de la règle",
+    control = {
+      kept = "groupe témoin : {{control}} de ses {{targeted}} clients ({{control_share}}), jamais contacté",
+      too_few = "trop peu de clients ({{targeted}}) pour un groupe témoin de {{control_share}} : son effet ne pourra pas être mesuré",
+      none = "pas de groupe témoin (control_share = 0) : son effet ne pourra pas être mesuré",
+      not_planned = "{{control_share}} seraient gardés comme groupe témoin",
+    },
   },
-  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté, {{cost_per_contact}} par contact ; {{control_share}} sont gardés comme groupe témoin.",
+  campaign_warnings = {
+    too_few = "**« {{campaign}} »** : trop peu de clients ({{customers}}) pour un groupe témoin de {{control_share}} ; son effet ne pourra pas être mesuré.",
+    none = "**« {{campaign}} »** : pas de groupe témoin (control_share = 0) ; son effet ne pourra pas être mesuré.",
+    undetectable = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, aucun test ne pourrait déceler même le plus grand effet possible ; son effet ne pourra pas être mesuré. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
+    below_mde = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, un test ne peut déceler qu'un effet d'au moins {{mde}} (confiance {{confidence}}, puissance {{power}}) ; l'effet attendu, {{uplift}}, est en dessous, et le résultat ressemblera probablement à une absence d'effet. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
+  },
+  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté, {{cost_per_contact}} par contact ; {{control_group}}.",
   text = [[
 # Analyse clients : synthèse
 
@@ -87,7 +100,7 @@ Chaque indicateur sur sa dernière période (dates ci-dessous), comparé à la p
 
 **{{lapsed}} clients ({{lapsed_share}}) sont inactifs** : aucun achat depuis plus de {{inactive_days}} jours ({{lapsed_revenue_share}} du chiffre d'affaires passé).
 
-Les segments RFM racontent la même histoire sous un autre angle : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} sont inactifs, {{action_at_risk}} à risque et {{action_active}} actifs.
+Les segments RFM racontent la même histoire sous un autre angle : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} sont inactifs, {{action_at_risk}} achètent encore mais risquent d'arrêter (à risque au sens ci-dessus) et {{action_active}} achètent encore sans être à risque.
 
 {{#segments}}
 {{#action}}
@@ -124,7 +137,7 @@ Les segments RFM racontent la même histoire sous un autre angle : sur les {{act
 Principaux passages d'un segment à l'autre :
 
 {{#moves}}
-- {{customers}} clients {{from}} ({{share}}) sont passés en {{to}}
+- {{customers}} clients ({{share}}) sont passés de « {{from}} » à « {{to}} »
 {{/moves}}
 {{^moves}}
 - aucun client n'a changé de segment
@@ -146,7 +159,7 @@ Migration entre segments (lignes : segment à la dernière analyse ; colonnes : 
 {{#clusters}}
 ## Groupes (clusters)
 
-Un k-means sur {{features}} (en logarithme, standardisés) donne {{k}} groupes{{#auto}}, k choisi par le coude et la silhouette ({{silhouette}}) ; chaque k essayé figure dans k_selection.csv{{/auto}}. Chaque groupe est nommé d'après ce qui le distingue du client moyen (rapports à la moyenne : récence, fréquence, dépense).
+Un k-means sur {{feature_count}} critères passés au logarithme et standardisés ({{features_list}}) donne {{k}} groupes{{#auto}}, k choisi par le coude et la silhouette ({{silhouette}}) ; chaque k essayé figure dans k_selection.csv{{/auto}}. Chaque groupe est nommé d'après ce qui le distingue du client moyen (rapports à la moyenne : récence, fréquence, dépense).
 
 {{#list}}
 - **Groupe {{cluster}} : {{name}}** : {{size}} clients ({{share}}), récence {{recency_ratio}} fois, fréquence {{frequency_ratio}} fois et dépense {{monetary_ratio}} fois la moyenne ; panier moyen {{avg_basket}} ; {{revenue_share}} du chiffre d'affaires. Segment principal : {{main_segment}} ({{main_segment_share}}).
@@ -159,9 +172,9 @@ Un k-means sur {{features}} (en logarithme, standardisés) donne {{k}} groupes{{
 Un modèle {{model}} des achats ({{params}} ; temps en {{unit}} ; log-vraisemblance {{loglik}}, {{method}}, {{iterations}} itérations) et un modèle Gamma-Gamma des montants ({{gg_params}}), ajustés sur {{customers}} clients. Ensemble, ils prévoient {{expected}} achats dans les {{horizon_days}} prochains jours, pour {{total_clv}} sur les {{horizon}} prochains mois (actualisés).
 
 {{#selection}}
-Le modèle a été choisi parmi {{candidates}} : chacun a été ajusté sur les données jusqu'au {{calibration_end}} puis jugé sur les {{actual}} achats des {{horizon_days}} jours suivants. {{chosen}} s'en est le plus approché, avec un écart de {{error}}{{#warning}} ; aucun modèle n'est resté sous {{tolerance}} d'écart, lisez donc les valeurs vie client comme des ordres de grandeur{{/warning}}.
+Le modèle a été choisi parmi {{candidates}} : chacun a été ajusté sur les données jusqu'au {{calibration_end}} puis jugé sur les {{actual}} achats des {{horizon_days}} jours suivants, groupe par groupe (clients ayant fait 0, 1, 2… jusqu'à {{max_x}} achats ou plus auparavant), pour qu'une surestimation dans un groupe ne compense pas une sous-estimation dans un autre. {{chosen}} s'en est le plus approché : ses écarts dans les groupes font au total {{error}} des achats réels{{#warning}} ; aucun modèle n'est resté sous {{tolerance}} d'écart, lisez donc les valeurs vie client comme des ordres de grandeur{{/warning}}. Le total d'un modèle peut être plus proche du réel que celui d'un autre alors que ses écarts par groupe sont plus grands : dans le total, ils se compensent.
 
-| Modèle | Écart sur la période de contrôle | Achats prévus | Réels | Corrélation par client |
+| Modèle | Écarts cumulés sur les groupes | Achats prévus (total) | Réels | Corrélation par client |
 |---|---:|---:|---:|---:|
 {{#list}}
 | {{model}} | {{error}} | {{predicted}} | {{actual}} | {{correlation}} |
@@ -199,30 +212,40 @@ Principaux facteurs d'attrition (part de l'importance dans le modèle) :
 - {{name}} : {{share}}
 {{/factors}}
 
-customers.csv donne la probabilité d'attrition de chaque client et, pour les {{with_reasons}} clients à {{threshold}} ou plus, les principales raisons (churn_reasons).
+La colonne churn_probability de customers.csv donne la probabilité d'attrition de chaque client, et la colonne churn_reasons les principales raisons pour les {{with_reasons}} clients à {{threshold}} ou plus : {{reasons_lapsed}} d'entre eux sont déjà inactifs et {{reasons_recent}} achètent encore{{#reasons_are_at_risk}} (les clients à risque ci-dessus){{/reasons_are_at_risk}}.
 {{/churn}}
 
 {{#clv}}
-Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} prochains jours (predicted_clv ; {{total}} au total). Sur {{test}} clients qu'il n'avait pas vus, son erreur est **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), pour une dépense moyenne de {{mean_spend}}.{{#weak}} C'est à peine mieux que de donner à chaque client la moyenne (R² {{r2}}) : servez-vous de predicted_clv pour classer les clients, pas pour bâtir un budget.{{/weak}}
+Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} prochains jours (colonne predicted_clv de customers.csv ; {{total}} au total). Sur {{test}} clients qu'il n'avait pas vus, son erreur est **RMSE {{rmse}}** (MAE {{mae}}, R² {{r2}}), pour une dépense moyenne de {{mean_spend}}.{{#weak}} C'est à peine mieux que de donner à chaque client la moyenne (R² {{r2}}) : servez-vous de la dépense prévue pour classer les clients, pas pour bâtir un budget.{{/weak}}{{#worse}} C'est moins bien que de donner à chaque client la moyenne (R² négatif, {{r2}}) : ne bâtissez pas de budget sur la dépense prévue, et ne vous en servez qu'avec prudence pour classer les clients.{{/worse}}
 {{/clv}}
 
 {{/models}}
 ## Plan de campagnes
 
-Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne coûte en contact et en remise ; un groupe témoin de chaque campagne n'est jamais contacté, pour en mesurer l'effet réel (segmint.campaign_results).
+Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne coûte en contact et en remise. Chaque campagne garde une partie de ses clients comme groupe témoin, jamais contacté, pour en mesurer l'effet réel ; les hypothèses ci-dessous donnent, campagne par campagne, la taille de ce groupe, ou disent quand une campagne est trop petite pour en avoir un.
 
-| Campagne | Canal | Offre | Contactés | Témoins | Coût des contacts | Remises | CA supplémentaire | Marge supplémentaire | ROI |
-|---|---|---|---:|---:|---:|---:|---:|---:|---:|
+| Campagne | Canal | Offre | Contactés | Témoins | Ventes supplémentaires | Marge sur ces ventes | Remises | Coût des contacts | Bénéfice supplémentaire | ROI |
+|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{cost}} | {{discount_cost}} | {{incremental_revenue}} | {{incremental_profit}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} | {{cost}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
-Coût total {{total_cost}} (contacts et remises) pour un chiffre d'affaires supplémentaire attendu de {{total_incremental_revenue}} et une marge supplémentaire de {{total_profit}}. Les hypothèses, campagne par campagne :
+Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coût des contacts, et ROI = bénéfice supplémentaire / (remises + coût des contacts). Les ventes supplémentaires sont les achats que les contacts devraient ajouter, avant remise ; la remise s'applique à chaque achat d'un client contacté, y compris ceux qu'il aurait faits de toute façon : le chiffre d'affaires supplémentaire réellement encaissé est donc les ventes supplémentaires moins les remises ({{total_incremental_revenue}} au total). Montants arrondis à l'unité : une ligne peut différer de 1.
+
+Au total : {{total_sales}} de ventes supplémentaires, {{total_margin}} de marge sur ces ventes, {{total_discounts}} de remises et {{total_contact_cost}} de contacts, pour un bénéfice supplémentaire de {{total_profit}}. Les hypothèses, campagne par campagne :
 
 {{#campaigns}}
 - {{assumptions}}
 {{/campaigns}}
 
+{{#campaign_warnings}}
+Ce que les groupes témoins ne pourront pas mesurer :
+
+{{#list}}
+- {{text}}
+{{/list}}
+
+{{/campaign_warnings}}
 {{#past}}
 ## Campagnes passées
 
@@ -238,9 +261,13 @@ Coût total {{total_cost}} (contacts et remises) pour un chiffre d'affaires supp
 {{/total}}
 
 {{#best}}Meilleur rendement : {{campaign}} ({{roi}}). {{/best}}{{#worst}}Le moins bon : {{campaign}} ({{roi}}).{{/worst}}
+{{#total}}
+
+Ces rendements sont attribués : ils comptent chaque conversion que les plateformes ont créditée à une campagne, y compris des ventes qui auraient eu lieu sans elle ; ils ne mesurent donc pas l'effet propre des campagnes.{{#measured}} Les tests ci-dessous comparent les clients contactés à un groupe témoin non contacté : ce sont eux qui mesurent l'effet réel.{{/measured}}{{^measured}} Seul un test avec un groupe témoin non contacté mesure l'effet réel d'une campagne.{{/measured}}
+{{/total}}
 
 {{#tests}}
-- Test **{{campaign}}** : {{treatment}} clients contactés, {{control}} témoins ; le contact a changé la part des acheteurs de {{uplift}} points (intervalle à 95 % de {{lower}} à {{upper}} ; p = {{p_value}}){{#significant}}, un effet réel{{/significant}}{{^significant}}, sans différence démontrée avec l'absence d'effet{{/significant}}.
+- Test **{{campaign}}** : {{treatment}} clients contactés, {{control}} témoins ; le contact a changé la part des acheteurs de {{uplift_points}} (intervalle à 95 % de {{lower}} à {{upper}} ; p = {{p_value}}){{#significant}}, un effet réel{{/significant}}{{^significant}}, sans différence démontrée avec l'absence d'effet{{/significant}}.
 {{/tests}}
 
 {{/past}}

@@ -70,7 +70,7 @@ like "$status" '"ticks":\[[^]]*"janv\. 2024"' "French page: French month names o
 dom=$(cat "$work/all blocks (fr).dom")
 like "$dom" 'Clients par segment' "French page: French titles"
 like "$dom" '1 234 567,89 €' "French page: a KPI in French money"
-like "$dom" 'Généré le 1 décembre 2025' "French page: the generation date in French"
+like "$dom" 'Généré le 1er décembre 2025' "French page: the generation date in French"
 
 # ---- the checks see a broken page (the English one, whose charts still draw) ----
 sed 's#</body>#<script>undefinedFunction();</script><img src="https://example.invalid/x.png"></body>#' \
@@ -102,7 +102,7 @@ like "$en_dom" '<h2>Expected value of each customer over the next 12 months</h2>
 like "$en_dom" 'Data from [0-9]+ [A-Z][a-z]+ 2023 to [0-9]+ [A-Z][a-z]+ 2024, scores as of' "demo (en): the period in the subtitle"
 like "$fr_dom" '<h2>Clients par segment</h2>' "demo (fr): French section titles"
 like "$fr_dom" '<h2>Courbe ROC du modèle d’attrition</h2>' "demo (fr): the churn model's checks in French"
-like "$fr_dom" 'Données du [0-9]+ [a-zéû]+ 2023 au' "demo (fr): French dates"
+like "$fr_dom" 'Données du (1er|[0-9]+) [a-zéû]+ 2023 au' "demo (fr): French dates (the first of the month '1er')"
 like "$fr_dom" '<div class="kpi-label">Panier moyen</div><div class="kpi-value">[0-9]+,[0-9]{2} £</div>' \
   "demo (fr): a key figure in French money"
 like "$fr_dom" '"Clients fidèles"' "demo (fr): French segment names on the charts"

@@ -46,8 +46,8 @@ sed -i 's/target = { status = "lapsed", recency_days = "<= 180" },/target = { st
 typo_case "a text that is not a condition" "campaign 'Welcome Back', target\.recency_days: 'less than 180' is not a condition on a number"
 
 fresh
-sed -i 's/{{total_cost}}/{{totl_cost}}/' "$work/r/en/summary.lua"
-typo_case "a misspelt placeholder" "en/summary\.lua:[0-9]+: \{\{totl_cost\}\} is not a value the template can use \(did you mean 'total_cost'\?\)"
+sed -i 's/{{total_profit}}/{{totl_profit}}/' "$work/r/en/summary.lua"
+typo_case "a misspelt placeholder" "en/summary\.lua:[0-9]+: \{\{totl_profit\}\} is not a value the template can use \(did you mean 'total_profit'\?\)"
 
 fresh
 sed -i 's/{ "champions",          r = "4-5",/{ "champions",          r = "4-6",/' "$work/r/rules/segments.lua"
@@ -92,7 +92,7 @@ like "$out" "segment 'champions' has no name in .*fr/segments\.lua" "and the rul
 
 # several problems are listed at once
 fresh
-sed -i 's/{{total_cost}}/{{totl_cost}}/' "$work/r/en/summary.lua"
+sed -i 's/{{total_profit}}/{{totl_profit}}/' "$work/r/en/summary.lua"
 sed -i 's/action_segments = { "at_risk",/action_segments = { "at_risks",/' "$work/r/rules/alerts.lua"
 check
 is "$(grep -c '^error: ' <<< "$out")" 2 "check lists every problem at once"

@@ -47,7 +47,23 @@ like "$summary" "Active customers \(bought in the last 90 days\) \| $(fmt "$acti
 like "$summary" "\| Active customers \| [0-9 →-]+ \| $(fmt "$active") \|" "and the active-customers KPI agrees"
 share=$(grep -o "\*\*$(fmt "$at_risk") customers ([0-9.]*%) are at risk" <<< "$summary" | grep -o "[0-9.]*%")
 like "$(cat "$work/d/report.html")" "Customers at risk</div><div class=\"kpi-value\">${share//./\\.}<" "report.html's at-risk card shows the summary's share ($share)"
-like "$summary" "of the [0-9,]+ customers \([0-9.]+%\) in .*, [0-9,]+ have lapsed, [0-9,]+ are at risk and [0-9,]+ are active" "the action segments are reconciled with the status"
+# the action segments (rules/alerts.lua) by status, and the customers given churn reasons by status
+read -r act_n act_lapsed act_risk act_active reas_lapsed reas_recent <<< "$(python3 - "$work/d/customers.csv" "$SG_ROOT/recipes/rules/alerts.lua" <<'PY'
+import csv, re, sys
+src = open(sys.argv[2]).read()
+ids = set(re.findall(r'"([^"]+)"', re.search(r"action_segments\s*=\s*\{([^}]*)\}", src).group(1)))
+n = {"active": 0, "at_risk": 0, "lapsed": 0}; reasons = {"lapsed": 0, "recent": 0}
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["segment_id"] in ids: n[r["status"]] += 1
+    if r["churn_probability"] and float(r["churn_probability"]) >= 0.5:
+        reasons["lapsed" if r["status"] == "lapsed" else "recent"] += 1
+print(sum(n.values()), n["lapsed"], n["at_risk"], n["active"], reasons["lapsed"], reasons["recent"])
+PY
+)"
+like "$summary" "of the $(fmt "$act_n") customers \([0-9.]+%\) in the segments .*, $(fmt "$act_lapsed") have lapsed, $(fmt "$act_risk") still buy but are likely to stop \(at risk as defined above\) and $(fmt "$act_active") still buy and are not at risk\." "the action segments are reconciled with the status, in words the segment 'At Risk' cannot be confused with ($act_lapsed/$act_risk/$act_active)"
+like "$summary" "the column churn_reasons the main reasons for the $(fmt $((reas_lapsed + reas_recent))) customers at 50% or more: $(fmt "$reas_lapsed") of them have already lapsed and $(fmt "$reas_recent") still buy \(the customers at risk above\)\." "the customers given reasons, split by status ($reas_lapsed lapsed, $reas_recent still buying)"
+is "$reas_recent" "$at_risk" "the ones still buying are the at-risk count"
+unlike "$summary" "\((predicted_clv|churn_reasons|segmint\.[a-z_]+)[;)]" "no bare column or function names in parentheses"
 targets_ok=$(python3 - "$work/d/customers.csv" "$work/d/campaign_targets.csv" <<'PY'
 import csv, sys
 status = {r["customer"]: r["status"] for r in csv.DictReader(open(sys.argv[1]))}
@@ -68,7 +84,53 @@ PY
 )
 like "$summary" "$(sed 's/[|*.]/\\&/g' <<< "$expected")" "past campaigns: the totals are ratios of the sums ($expected)"
 is "$(($(wc -l < "$work/d/campaign_performance.csv") - 1))" "$(($(wc -l < "$work/d/data/campaign_history.csv") - 1))" "campaign_performance.csv: one row per past campaign"
-like "$summary" "Test \*\*Offer test [0-9-]+\*\*: [0-9,]+ contacted, [0-9,]+ held out; the contact changed the share who bought by -?[0-9.]+ points \(95% interval" "past tests: the measured uplift with its interval"
+like "$summary" "Test \*\*Offer test [0-9-]+\*\*: [0-9,]+ contacted, [0-9,]+ held out; the contact changed the share who bought by -?[0-9.]+ points? \(95% interval" "past tests: the measured uplift with its interval"
+
+# ---- the campaign plan adds up, and says which control groups exist ----
+plan_check=$(python3 - "$work/d/campaigns.csv" "$work/d/summary.md" <<'PY'
+import csv, sys
+summary = open(sys.argv[2]).read()
+def money(x): return "£{:,.0f}".format(x).replace("£-", "-£")
+bad, n_small = [], 0
+for r in csv.DictReader(open(sys.argv[1])):
+    f = {k: float(r[k]) if r[k] not in ("", None) else 0.0 for k in ("expected_incremental_sales", "expected_incremental_margin",
+         "discount_cost", "cost", "expected_incremental_profit", "expected_incremental_revenue", "margin")}
+    if abs(f["expected_incremental_margin"] - f["margin"] * f["expected_incremental_sales"]) > 0.01: bad.append(r["campaign"] + ": margin")
+    if abs(f["expected_incremental_margin"] - f["discount_cost"] - f["cost"] - f["expected_incremental_profit"]) > 0.01: bad.append(r["campaign"] + ": profit")
+    if abs(f["expected_incremental_sales"] - f["discount_cost"] - f["expected_incremental_revenue"]) > 0.01: bad.append(r["campaign"] + ": revenue")
+    row = "| {} | {} | {} | {} | {} | {} | {} |".format(r["treatment"], r["control"], money(f["expected_incremental_sales"]),
+        money(f["expected_incremental_margin"]) + " ({:.0f}%)".format(100 * f["margin"]), money(f["discount_cost"]),
+        money(f["cost"]), money(f["expected_incremental_profit"]))
+    if row not in summary: bad.append(r["campaign"] + ": row " + row)
+    t, c = int(r["treatment"]), int(r["control"])
+    if t > 0 and c == 0:
+        n_small += 1
+        want = ["too few customers ({}) for a control group of 10%, so its effect cannot be measured".format(t),
+                "- **{}**: too few customers ({}) for a control group of 10%; its effect cannot be measured.".format(r["campaign"], t)]
+    elif c > 0:
+        want = ["control group: {} of its {} customers (10%), never contacted".format(c, t + c)]
+    else:
+        want = ["10% would be kept as a control group"]
+    bad += [r["campaign"] + ": " + w for w in want if w not in summary]
+print(len(bad), n_small, bad[:3])
+PY
+)
+like "$plan_check" "^0 " "campaign plan: margin = margin rate x extra sales, profit = margin - discounts - contact cost, revenue = sales - discounts; each row and control group in the summary ($plan_check)"
+like "$summary" "Extra profit = margin on the extra sales − discounts − contact cost" "the plan states how its columns add up"
+unlike "$summary" "10% are kept as a control group" "no control share claimed for a campaign without one"
+if [[ "$plan_check" != "0 0 "* ]]; then
+  like "$summary" "What the control groups will not be able to measure:" "the plan's measurement warnings are in the summary"
+fi
+like "$summary" "These returns are attributed: .* so they are not the campaigns' incremental effect\. The tests below compare contacted customers with a control group held out" "attributed returns are said not to be incremental, the tests to measure the effect"
+
+# ---- report.html agrees with the summary ----
+page=$(cat "$work/d/report.html")
+is "$(grep -o '<h2>Campaign performance</h2>' <<< "$page" | wc -l)" 1 "report: one 'Campaign performance' heading, the table under its own title"
+like "$page" "<h2>Past campaigns in detail</h2>" "report: the past-campaign table's title comes from the layout"
+chosen_err=$(grep -o "came closest: its errors in the groups add up to [0-9]*%" <<< "$summary" | grep -o "[0-9]*%$")
+like "$page" "the gaps add up to ${chosen_err} of the purchases" "report: the BTYD check's error by group is the summary's model-choice error ($chosen_err)"
+like "$summary" "\| Model \| Error summed over the groups \| Predicted purchases \(total\) \|" "summary: the model-choice table says its error is summed over groups"
+like "$page" "expected extra sales \(before discounts\)" "report: the plan table shows the extra sales the profit is computed from"
 
 # ---- clusters: unique names that describe them, the main segment said ----
 names=$(grep -o '\*\*Cluster [0-9]*: [^*]*\*\*' "$work/d/summary.md" | sed 's/\*\*Cluster [0-9]*: //; s/\*\*//')
@@ -103,12 +165,41 @@ is "$(sort <<< "$out" | uniq -d)" "" "six unique names"
 run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/fr" --set data="$work/d/data" --set lang=fr --set excel=true --quiet
 is "$code" 0 "French run with Excel CSV: exit 0"
 fr=$(cat "$work/fr/summary.md")
+unlike "$(cat "$work/fr/report.html")" "Campaign performance" "French report: no English table title"
 for word in bgnbd weeks days recency_days monetary "time unit" accuracy "Mostly" " the " " and "; do
   unlike "$fr" "$word" "French summary: no '$word'"
 done
 like "$fr" "\*\*précision [0-9]+,[0-9] %, AUC ROC" "accuracy is 'précision'"
 like "$fr" "valeur prédictive positive [0-9]+,[0-9] %" "precision has its own French name"
 like "$fr" "temps en semaines" "the BTYD time unit in French"
+like "$fr" "[0-9 ]+ sont inactifs, [0-9 ]+ achètent encore mais risquent d'arrêter \(à risque au sens ci-dessus\) et [0-9 ]+ achètent encore sans être à risque\." "French: the statuses in words the segment 'À risque' cannot be confused with"
+like "$fr" "pour les [0-9 ]+ clients à 50 % ou plus : [0-9 ]+ d'entre eux sont déjà inactifs et [0-9 ]+ achètent encore \(les clients à risque ci-dessus\)\." "French: the customers given reasons, split by status"
+like "$fr" "\(colonne predicted_clv de customers\.csv ; " "French: the column named as a column of customers.csv"
+unlike "$fr" "Recommandé : [^.]* : " "French: one colon per recommended action"
+unlike "$fr" "\*\*[^*«]+ (ne serait pas rentable|perd de l'argent|n'est pas prévue|ne cible personne)\*\*" "French: a campaign named as the subject of a sentence is quoted"
+unlike "$fr" "(^|[^0-9,])[01],[0-9] points" "French: 'point' stays singular below 2"
+like "$fr" "Un k-means sur 3 critères passés au logarithme et standardisés \(jours depuis le dernier achat, nombre de commandes et dépense totale\)" "French: the clustering features as a list"
+unlike "$fr" "jours moyens" "French: no 'jours moyens'"
+like "$fr" "\| Ventes supplémentaires \| Marge sur ces ventes \| Remises \| Coût des contacts \| Bénéfice supplémentaire \| ROI \|" "French plan: the columns in the order they add up, profit called 'bénéfice'"
+like "$fr" "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coût des contacts" "French plan: the formula under the table"
+unlike "$fr" "Marge supplémentaire|marge supplémentaire de" "French: a profit net of discounts and contacts is not called 'marge'"
+like "$fr" "Ces rendements sont attribués : .* Les tests ci-dessous comparent les clients contactés à un groupe témoin" "French: attributed returns are not incremental"
+bad_reasons=$(python3 - "$work/fr/customers.csv" <<'PY'
+import csv, re, sys
+bad, n = [], 0
+for r in csv.DictReader(open(sys.argv[1], encoding="utf-8-sig"), delimiter=";"):
+    if not r["churn_reasons"]: continue
+    for part in r["churn_reasons"].split("\u202f; "):
+        n += 1
+        label, sep, value = part.partition("\u202f: ")
+        money = label.startswith(("dépense", "évolution de la dépense", "panier moyen"))
+        # (a feature the customer has no value for, such as irregularity with one order, is named alone)
+        if re.search(r"\(\-?[0-9]", part) or (sep and money and not value.endswith(" £")) or (not sep and re.search(r"[0-9]", part)):
+            bad.append(part)
+print(len(bad) if n else "none", bad[:3])
+PY
+)
+is "$bad_reasons" "0 []" "French churn reasons: 'label : value' with a narrow no-break space, money with its currency"
 is "$(head -c 3 "$work/fr/segments.csv" | od -An -tx1 | tr -d ' ')" "efbbbf" "Excel CSV: a UTF-8 byte order mark"
 like "$(sed -n 2p "$work/fr/segments.csv")" "^Champions;champions;[0-9]+;0,[0-9]+;" "Excel CSV: ';' and decimal commas"
 
@@ -185,6 +276,25 @@ PY
   [[ ${nclusters:-0} -ge 2 ]]; ok $? "Online Retail: $nclusters clusters"
   is "$unique" "True" "Online Retail: cluster names unique, without numeric suffixes"
   is "$contradictions" "0" "Online Retail: no cluster name contradicts its recency, frequency or spend against the mean"
+  ret=$(cat "$work/ret/summary.md")
+  undetectable=$(python3 -c 'import csv,sys; print(sum(1 for r in csv.DictReader(open(sys.argv[1])) if r["mde"] and float(r["mde"]) >= 1 and float(r["uplift"] or 0) < float(r["mde"])))' "$work/ret/campaigns.csv")
+  is "$(grep -c 'no test could detect even the largest possible effect' <<< "$ret")" "$undetectable" "Online Retail: each campaign whose detectable effect exceeds 100 points is said to be unmeasurable ($undetectable)"
+  unlike "$ret" "effect of [0-9]{3,}\.[0-9] points or more" "no detectable effect above 100 points quoted"
+  ret_plan=$(python3 - "$work/ret/campaigns.csv" <<'PY'
+import csv, sys
+bad = [r["campaign"] for r in csv.DictReader(open(sys.argv[1]))
+       if abs(float(r["expected_incremental_margin"]) - float(r["discount_cost"]) - float(r["cost"]) - float(r["expected_incremental_profit"])) > 0.01]
+print(len(bad), bad)
+PY
+)
+  is "$ret_plan" "0 []" "Online Retail: every campaign's profit = margin on the extra sales - discounts - contact cost"
+  r2=$(python3 -c 'import json,sys; print("%.2f" % json.load(open(sys.argv[1]))["meta"]["metrics"]["r2"])' "$work/ret/clv_model.json")
+  if [[ "$r2" == -* ]]; then
+    like "$ret" "That is worse than giving every customer the average \(a negative R², ${r2//./\\.}\)" "a negative R² ($r2, clv_model.json) reads as worse than the average"
+    unlike "$ret" "hardly better" "and not as 'hardly better'"
+  else
+    unlike "$ret" "worse than giving every customer the average" "R² $r2 is not negative: not called worse than the average"
+  fi
 else
   echo "ok $((tap_n += 1)) # skip the Online Retail file is absent (SG_SHARED_DATA): cancellation pins untested"
 fi

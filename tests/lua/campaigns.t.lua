@@ -47,6 +47,14 @@ t.near(plan:get(2, "expected_incremental_profit"), 1.4, 1e-12, "Welcome Back pro
 t.near(plan:get(2, "discount_cost"), 3.6, 1e-12, "discount given to every buyer: 0.2 x 0.3 x 60")
 t.near(plan:get(2, "expected_incremental_revenue"), 8.4, 1e-12, "revenue net of the discount: (0.3 x 0.8 - 0.1) x 60")
 t.near(plan:get(2, "roi"), 1.4 / (1 + 3.6), 1e-12, "ROI = profit / (contact cost + discount cost)")
+t.near(plan:get(2, "expected_incremental_sales"), 12, 1e-12, "sales the contact adds, before discounts: 0.2 x 60")
+t.near(plan:get(2, "expected_incremental_margin"), 6, 1e-12, "margin on them: 0.5 x 12")
+t.near(plan:get(2, "expected_incremental_margin") - plan:get(2, "discount_cost") - plan:get(2, "cost"),
+  plan:get(2, "expected_incremental_profit"), 1e-12, "profit = margin on the extra sales - discounts - contact cost (6 - 3.6 - 1)")
+t.near(plan:get(2, "expected_incremental_sales") - plan:get(2, "discount_cost"), plan:get(2, "expected_incremental_revenue"),
+  1e-12, "revenue = extra sales - discounts (12 - 3.6)")
+t.same({ info.measurement[1].campaign, info.measurement[1].kind, info.measurement[1].targeted },
+  { "VIP", "none", 1 }, "measurement: VIP has no control group (control_share = 0), as data for the summary")
 t.near(plan:get(2, "expected_conversions"), 0.3, 1e-12, "expected buyers among the contacted")
 t.near(plan:get(2, "expected_incremental_buyers"), 0.2, 1e-12, "of whom incremental")
 t.is(plan:get(3, "alert"), "no_profitable_customers", "Win back: alerted, not planned")
@@ -170,7 +178,7 @@ t.near(big["Welcome Back"]["At Risk"].uplift, 0.1, 1e-6, "a negligible prior giv
 local lp2 = camps:plan(customers, { learned = learned })
 t.near(lp2:get(2, "expected_incremental_profit"), 0.05, 1e-12, "the plan uses the learned uplift")
 t.is(lp2:get(2, "uplift_source"), "learned", "and says so")
-t.like(lp2:get(2, "assumptions"), "measured results for 2 of 2 customers", "in the assumptions sentence")
+t.like(lp2:get(2, "assumptions"), "measured results for 2 of 2 customers, shrunk toward the rule.s %+?20%.0 points", "in the assumptions sentence, with the rule's prior in points")
 
 -- the linter
 t.raises(function() sg.campaigns { { name = "X", target = { segments = { "A" } }, discount = 1.5 } } end,

@@ -87,6 +87,11 @@ t.is(r:column("reasons")[1], "first signal (3); x2 (-2)", "reasons: the two feat
 local low = sg.dataset { { "x1", { -3.0 } }, { "x2", { 0.0 } }, { "noise", { 0.0 } } }
 local down = lr:reasons(low, { top = 1, direction = "down" })
 t.is(down:column("reasons")[1], "x1 (-3)", "reasons: the feature pulling the risk down the most")
+local worded = lr:reasons(one, { top = 2, labels = { x1 = "first signal" }, separator = " | ",
+  format = function(x, feature) return string.format("%s=%g", feature, x) end,
+  item = function(name, value, numeric) return string.format("%s : %s%s", name, value, numeric and "" or "?") end })
+t.is(worded:column("reasons")[1], "first signal : x1=3 | x2 : x2=-2",
+  "reasons: format gets the feature, item writes each reason, separator joins them")
 local info = lr.info
 t.ok(info.coefficients.x1 > 0 and info.coefficients.x2 < 0, "logistic: coefficient signs follow the simulation")
 

@@ -37,4 +37,29 @@ t.ok(pcall(sg.json_encode, deep), "64 levels of nesting encode")
 cur.x = {}
 t.raises(function() sg.json_encode(deep) end, "nested too deeply", "deeper nesting is refused")
 t.raises(function() sg.json_encode({ f = print }) end, "only nil, booleans, numbers, strings and tables", "functions refused")
+
+-- points: French keeps "point" singular below 2, English only at exactly 1
+t.is(report.points(1.0, 1, fr, true), "+1,0 point", "French: +1,0 point")
+t.is(report.points(1.95, 1, fr), "1,9 point", "French: 1,9 point")
+t.is(report.points(2, 1, fr), "2,0 points", "French: 2,0 points")
+t.is(report.points(-1.5, 1, fr, true), "-1,5 point", "French: a negative difference below 2")
+t.is(report.points(1.0, 1, en, true), "+1.0 point", "English: 1.0 point")
+t.is(report.points(6.6, 1, en), "6.6 points", "English: 6.6 points")
+-- dates: French writes the first of the month "1er"
+t.is(report.date("2023-01-01", fr, "long_date"), "1er janvier 2023", "French: 1er janvier")
+t.is(report.date("2023-01-02", fr, "long_date"), "2 janvier 2023", "French: 2 janvier")
+t.is(report.date("2023-01-01", en, "long_date"), "1 January 2023", "English: 1 January")
+
+-- the shipped summaries' line for a move between segments names each segment once
+local function template(lang)
+  local path = params.root .. "/recipes/" .. lang .. "/summary.lua"
+  return load(assert(io.open(path)):read("a"), "@" .. path, "t", {})()
+end
+for lang, want in pairs { en = "- 39 customers (13.8%) moved from Loyal Customers to Champions\n",
+    fr = "- 39 clients (13,8 %) sont passés de « Clients fidèles » à « Champions »\n" } do
+  local block = template(lang).text:match("\n({{#moves}}\n.-{{/moves}}\n)")
+  t.is(report.render(block, { moves = { { customers = "39", share = lang == "en" and "13.8%" or "13,8 %",
+    from = lang == "en" and "Loyal Customers" or "Clients fidèles", to = "Champions" } } }), want,
+    lang .. ": a move between segments, each named once")
+end
 t.done()

@@ -8,7 +8,7 @@ local t = require("tap")(print)
 local en, fr = report.locales.en, report.locales.fr
 t.is(report.date("2024-03-05", en), "5 Mar 2024", "English date")
 t.is(report.date("2024-03-05 10:30:00", fr), "5 mars 2024", "French date (a datetime)")
-t.is(report.date("2024-02-01", fr, "long_date"), "1 février 2024", "French long date")
+t.is(report.date("2024-02-01", fr, "long_date"), "1er février 2024", "French long date: the first of the month is 1er")
 t.is(report.date("2024-12-31", en, "month"), "Dec 2024", "English month")
 t.is(report.date("not a date", en), "not a date", "text that is not a date is left as it is")
 
@@ -221,10 +221,15 @@ t.like(sp, "AUC 0%.833 on 5 customers the model had not seen: 0%.5 is chance", "
 t.like(sp, '"type":"line","value":{"format":"percent"},"x":%[0,0,0,0%.5,0%.5,1%]', "the ROC curve's false positive rates")
 t.like(sp, "Typical error £1%.50 %(R² 0%.90%) on 3 customers", "the spend check's reading")
 t.like(sp, "<h2>Predicted against actual spend over 90 days</h2>", "the spend check's horizon in its title")
-t.like(sp, "the model expected 67 purchases from these customers; they made 64 %(5%% apart%)%.",
-  "the BTYD holdout totals over customers: 67 predicted, 64 actual")
+t.like(sp, "the model expected 67 purchases from these customers in all; they made 64 %(5%% apart%)%. Group by group "
+  .. "%(one point per number of earlier purchases%), the gaps add up to 9%% of the purchases",
+  "the BTYD holdout totals over customers: 67 predicted, 64 actual; by group |2.5| + |-1.5| + |2| = 6 of 64")
+t.like(sp, '"x_min":0', "the spend check: the actual-spend axis starts at 0 (no negative value)")
+t.like(sp, '"y_min":0', "and the predicted-spend axis too")
+t.like(sp, "<h2>Past campaigns in detail</h2>", "campaign performance: the table under the layout's words")
+t.is(select(2, sp:gsub("<h2>Campaign performance</h2>", "")), 1, "campaign performance: one heading of that name")
 t.like(sp, "<h2>Purchases in the 90 days before 1 Apr 2024: actual and predicted</h2>", "a page value in a title")
-t.like(sp, "VIP gave the best return: 180%%%.", "campaign performance: the best return")
+t.like(sp, "VIP gave the best return: 180%%, as the platforms attribute it %(every conversion after a contact counts", "campaign performance: the best return, said to be attributed")
 t.like(sp, '<td class="num">180%.0%%</td>', "campaign ROI as a percentage")
 t.like(sp, '"labels":%["Welcome Back","VIP"%]', "campaign performance: the largest spend first")
 t.like(sp, "20 customers %(20%%%) changed segment%.", "migration: customers who moved")
@@ -232,6 +237,21 @@ t.ok(not sp:find("Key figures over time", 1, true), "no KPI trends without a run
 t.like(sp, "<li><strong>Inactive customers</strong>: 120 customers</li>", "the alerts as a list")
 t.is(select(2, report { title = "Empty", sections = S.layouts.fr.sections, data = S.data, context = {} }).blocks, 0,
   "with an empty context every section is left out")
+-- the churn calibration's reading: how far the points are from the diagonal, weighted by customers
+local cal_entry
+for _, e in ipairs(S.layouts.en.sections) do if e[1] == "churn_calibration" then cal_entry = e end end
+local cp = report { title = "Cal", currency = "£", generated = "2024-03-12", data = S.data, values = page_values,
+  context = { models = { churn = { metrics = { auc = 0.8, calibration = {
+    { count = 10, mean_predicted = 0.2, observed = 0.35 }, { count = 0, mean_predicted = 0.5, observed = 0 },
+    { count = 30, mean_predicted = 0.8, observed = 0.75 } } } } } }, sections = { cal_entry } }
+t.like(cp, "Here the points are 7%.5 points from it on average %(at most 15%.0 points%); AUC 0%.800%.",
+  "churn calibration: (10 x 15 + 30 x 5) / 40 = 7.5 points on average, at most 15, empty bins left out")
+-- negative predictions are shown as predicted_clv gives them, at 0
+local neg = report { title = "Neg", currency = "£", generated = "2024-03-12", data = S.data, values = page_values,
+  context = { models = { clv = { test_scored = sg.dataset { { "future_spend", { 10.0, 20.0 } }, { "predicted", { -5.0, 18.0 } } },
+    metrics = { rmse = 1, r2 = 0.5 }, horizon = 90 } } }, sections = { layout[4] } }
+t.like(neg, '"points":%[10,0,20,18%]', "the spend check clips a negative prediction at 0, as predicted_clv does")
+t.like(neg, '"y_min":0', "so its axis starts at 0")
 t.raises(function() report { title = "x", data = S.data, context = ctx, sections = { layout[2] } } end,
   "no value for {{horizon_days}}", "a page value the page was not given")
 

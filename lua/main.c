@@ -443,6 +443,8 @@ static int run_protected(lua_State *L)
     lua_setfield(L, -2, "recipe");
     lua_pushinteger(L, (lua_Integer)o->seed);
     lua_setfield(L, -2, "seed");
+    lua_pushboolean(L, checking);
+    lua_setfield(L, -2, "checking");
     lua_createtable(L, 0, o->nsets + 1);
     for (int k = 0; k < o->nsets; k++) {
         const char *eq = strchr(o->sets[k], '=');

@@ -426,6 +426,11 @@ end
 -- Raises one error listing every problem, or reports warnings.
 local function settle(sg, ctx, checking)
   local p = ctx.problems
+  -- segmint check: undefined names met while the rule files loaded come first
+  if checking and sg._deferred_errors then
+    local d = sg._deferred_errors()
+    for i = #d, 1, -1 do table.insert(p.errors, 1, d[i]) end
+  end
   if checking then
     for _, e in ipairs(p.errors) do io.write("error: ", e, "\n") end
     for _, w in ipairs(p.warnings) do io.write("warning: ", w, "\n") end

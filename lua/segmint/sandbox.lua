@@ -108,7 +108,29 @@ end
 local WITHHELD = { io = true, os = true, package = true, debug = true, require = true, load = true,
   loadfile = true, dofile = true, print = true, collectgarbage = true }
 
-local function strict(env, kind, no_assign)
+-- With a sink (segmint check), an undefined name or a new global is
+-- recorded there, "file:line: message", instead of raised: reading it gives
+-- nil and the file loads on, so check lists every problem at once.  The
+-- run then stops on the recorded errors (sandbox's check_rest, the
+-- analysis's own check) before doing any work.
+local function positioned(text)
+  local info = _G.debug and _G.debug.getinfo(4, "Sl")   -- the rule file: positioned <- raise_or_record <- metamethod <- it
+  if info and info.currentline and info.currentline > 0 then
+    return string.format("%s:%d: %s", info.short_src, info.currentline, text)
+  end
+  return text
+end
+
+local function raise_or_record(sink, text)
+  if not sink then error(text, 3) end
+  local msg = positioned(text)
+  if not sink.seen[msg] then
+    sink.seen[msg] = true
+    sink[#sink + 1] = msg
+  end
+end
+
+local function strict(env, kind, no_assign, sink)
   return setmetatable(env, {
     __index = function(_, name)
       if WITHHELD[name] then
@@ -121,19 +143,20 @@ local function strict(env, kind, no_assign)
         local hint = #name > 3 and closest(env, name)
         if hint then text = text .. string.format(", or did you mean '%s'?", hint) end
       end
-      error(text, 2)
+      raise_or_record(sink, text)
+      return nil
     end,
     __newindex = no_assign and function(_, name)
-      error(string.format("cannot define the global '%s' in a %s: write 'local %s = ...'", tostring(name), kind,
-        tostring(name)), 2)
+      raise_or_record(sink, string.format("cannot define the global '%s' in a %s: write 'local %s = ...'",
+        tostring(name), kind, tostring(name)))
     end or nil,
     __metatable = false,
   })
 end
 
--- A rule file's environment: data and functions only, strict.
-function S.rule_env()
-  return strict(base_env(), "rule file", true)
+-- A rule file's environment: data and functions only, strict (sink: see strict).
+function S.rule_env(sink)
+  return strict(base_env(), "rule file", true, sink)
 end
 
 local function dirname(path)
@@ -156,6 +179,14 @@ function S.new(opts)
   self.loaded_paths = {} -- their files, in the order they were loaded
   self.argv = opts.argv or {}
   self.history = opts.history   -- --history FILE: written in place (SQLite's own transactions)
+  -- segmint check: undefined names in rule files recorded, not raised (see strict)
+  self.deferred = opts.checking and { seen = {} } or nil
+  host.segmint._deferred_errors = function()
+    local list = {}
+    for i, m in ipairs(self.deferred or {}) do list[i] = m end
+    if self.deferred then self.deferred = { seen = self.deferred.seen } end   -- each is reported once
+    return list
+  end
   self.started = os.time()
   -- what a manifest records about the run (segmint._run_info())
   host.segmint._run_info = function()
@@ -298,7 +329,7 @@ function S:require(name)
   if src:sub(1, 1) == "\27" then
     error(string.format("require: %s is a precompiled chunk; only Lua source is allowed", path), 2)
   end
-  local chunk, err = load(src, "@" .. path, "t", S.rule_env())
+  local chunk, err = load(src, "@" .. path, "t", S.rule_env(self.deferred))
   if not chunk then error(err, 0) end
   local value = chunk(name, path)
   if value == nil then value = true end
@@ -314,6 +345,12 @@ end
 -- table nobody uses).  Returns the number of errors and of files loaded.
 function S:check_rest(names)
   local nerr, used = 0, #self.loaded_paths
+  -- undefined names recorded in the rule files the recipe loaded, if the
+  -- recipe did not report them itself (sg.analysis does)
+  for _, e in ipairs(host.segmint._deferred_errors()) do
+    io.write("error: ", e, "\n")
+    nerr = nerr + 1
+  end
   for _, name in ipairs(names) do
     if self.loaded[name] == nil then
       local ok, value = pcall(self.require, self, name)
@@ -325,6 +362,10 @@ function S:check_rest(names)
         errors = host.segmint.lint_rule_file(name, value) or {}
       end
       for _, e in ipairs(errors) do
+        io.write("error: ", e, " (in a rule file this recipe does not use)\n")
+        nerr = nerr + 1
+      end
+      for _, e in ipairs(host.segmint._deferred_errors()) do
         io.write("error: ", e, " (in a rule file this recipe does not use)\n")
         nerr = nerr + 1
       end

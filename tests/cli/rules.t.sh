@@ -192,6 +192,25 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 print(sum(r["tier"] == "gold" for r in rows) == sum(float(r["monetary"]) >= 300 for r in rows) > 0, "cluster" in rows[0])' "$work/out3/customers.csv")" \
   "True False" "its replacement ran in its place: tier in customers.csv, gold exactly for spend >= 300, no cluster column"
 
+# ---- check lists every problem at once, a bare word in a rule file included ----
+fresh
+sed -i 's/{ "champions",          r = "4-5", f = "4-5", m = "4-5" },/{ "champions",          r = "4-5", f = "4-5", m = high },/' "$work/r/rules/segments.lua"
+sed -i 's/"at_risk", "cant_lose_them"/"at_risks", "cant_lose_them"/; s/monthly_churn = 0.05/monthly_churn = 5/' "$work/r/rules/alerts.lua"
+check
+is "$code" 1 "three typos in two files: check exits 1"
+like "$out" "rules/segments\.lua:[0-9]+: 'high' is not defined" "check names the bare word"
+like "$out" "rules/alerts\.lua:[0-9]+: alerts\.action_segments: no segment 'at_risks'" "and the misspelt segment"
+like "$out" "rules/alerts\.lua:[0-9]+: alerts: 'monthly_churn' must be a share" "and the out-of-range threshold"
+like "$err" "3 errors in the analysis settings and rule files" "and counts all three"
+runr
+is "$code" 1 "the same recipe: run exits 1"
+[[ ! -e "$work/out/customers.csv" && ! -e "$work/out/summary.md" ]]; ok $? "run wrote nothing"
+# a recipe of its own that loads a rule file with a bare word
+printf 'local sg = require "segmint"\nlocal segs = sg.segments(require "rules.segments")\nprint(#segs.rules)\n' > "$work/r/own.lua"
+run "$SEGMINT" check "$work/r/own.lua"
+is "$code" 1 "a recipe of its own: check exits 1"
+like "$out" "rules/segments\.lua:[0-9]+: 'high' is not defined" "and names the bare word in the rule file it loads"
+
 # ---- a bad value in the data is a data error at its place, before any output ----
 cp -r "$work/data" "$work/bad"
 awk -F, 'BEGIN { OFS = "," } NR == 7 { $2 = "2024-02-30 10:00:00" } { print }' "$work/data/transactions.csv" > "$work/bad/transactions.csv"

@@ -45,6 +45,28 @@ is "$probs" "$total" "churn_probability is a probability for every customer"
 [[ ${at_risk:-0} -gt 0 ]]; ok $? "some customers are at risk (${at_risk:-0})"
 is "$with_reasons" "$at_risk" "every at-risk customer has churn reasons"
 is "$others" 0 "customers below the threshold have none"
+# the BTYD model choice: btyd_holdout.csv's groups give the summary's errors, and the least is chosen
+read -r chosen rows_ok < <(python3 - "$work/a/btyd_holdout.csv" "$work/a/summary.md" <<'PY'
+import csv, re, sys
+names = {"bgnbd": "BG/NBD", "mbgnbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}
+err, pred, act = {}, {}, {}
+for r in csv.DictReader(open(sys.argv[1])):
+    m, n = r["model"], float(r["customers"])
+    err[m] = err.get(m, 0) + n * abs(float(r["predicted"]) - float(r["actual"]))
+    pred[m] = pred.get(m, 0) + n * float(r["predicted"])
+    act[m] = act.get(m, 0) + n * float(r["actual"])
+summary = open(sys.argv[2]).read()
+ok = 0
+for m in err:
+    row = "| %s | %d%% | %s | %s |" % (names[m], round(100 * err[m] / act[m]), format(round(pred[m]), ","), format(round(act[m]), ","))
+    ok += row in summary
+best = min(err, key=err.get)
+print(names[best], "%d/%d" % (ok, len(err)))
+PY
+)
+is "$rows_ok" "3/3" "btyd_holdout.csv: each model's summed group error, predicted and actual purchases are the summary's"
+like "$(cat "$work/a/summary.md")" "${chosen//\//\\/} came closest" "the summary chooses the model with the least summed error ($chosen)"
+like "$(cat "$work/a/manifest.json")" "\"btyd_holdout.csv\"" "btyd_holdout.csv is an output of the run"
 # the plan's economics: incremental profit, control groups never contacted, no planned loss
 printf 'local sg = require "segmint"\nlocal p = assert(sg.read_csv(params.dir .. "/campaigns.csv"))\nlocal t = assert(sg.read_csv(params.dir .. "/campaign_targets.csv", { types = { customer = "string" } }))\nlocal c = assert(sg.read_csv(params.dir .. "/customers.csv", { types = { customer = "string" } }))\nlocal ctl = {}\nfor _, r in t:filter("group == \x27control\x27"):rows() do ctl[r.customer .. "/" .. r.campaign] = true end\nlocal contacted = 0\nfor _, r in c:rows() do for name in (r.campaign or ""):gmatch("[^;]+") do if ctl[r.customer .. "/" .. name:gsub("^ ", "")] then contacted = contacted + 1 end end end\nprint(#p:filter("targeted > 0 and expected_incremental_profit < 0"), #t:filter("group == \x27control\x27"), #t:filter("group == \x27treatment\x27"), contacted, #p:filter("is_missing(assumptions)"), #p:filter("campaign == \x27Churn prevention\x27 and eligible > 0"))\n' > "$work/plan.lua"
 run "$SEGMINT" run "$work/plan.lua" --out "$work/pl" --set dir="$work/a" --quiet

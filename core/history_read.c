@@ -359,7 +359,7 @@ static int one_int(sg_history *h, const char *sql, const int64_t *arg, int64_t *
 
 int sg_history_previous(sg_history *h, int64_t before, int64_t *run, sg_error *err)
 {
-    int null;
+    int null = 0;
     int rc = before > 0 ? one_int(h, "SELECT max(id) FROM runs WHERE id < ?1", &before, run, &null, err)
                         : one_int(h, "SELECT max(id) FROM runs", NULL, run, &null, err);
     if (rc)
@@ -371,8 +371,8 @@ int sg_history_previous(sg_history *h, int64_t before, int64_t *run, sg_error *e
 
 int sg_history_has_run(sg_history *h, int64_t id, sg_error *err)
 {
-    int null;
-    int64_t n;
+    int null = 0;
+    int64_t n = 0;
     if (one_int(h, "SELECT count(*) FROM runs WHERE id = ?1", &id, &n, &null, err))
         return -1;
     return n > 0;

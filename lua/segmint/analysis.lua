@@ -254,14 +254,17 @@ function M.prepare(sg, cfg)
   ctx.run_time = os.date("!%Y-%m-%d %H:%M:%S", epoch and math.floor(epoch) or nil)
   -- the files whose SHA-256 the manifest and the history record; a database
   -- source is recorded by its masked connection string and query
-  ctx.input_files = {}
-  if type(src) == "string" then ctx.input_files[1] = src
-  elseif type(src) == "table" and type(src.db) == "string" and type(src.query) == "string" then
-    ctx.input_sources = { require("segmint.step_load").describe(ctx.sg, src) }
+  ctx.input_files, ctx.input_sources = {}, {}
+  local function input(s)
+    if type(s) == "string" then ctx.input_files[#ctx.input_files + 1] = s
+    elseif type(s) == "table" and type(s.db) == "string" and type(s.query) == "string" then
+      ctx.input_sources[#ctx.input_sources + 1] = require("segmint.step_load").describe(ctx.sg, s)
+    end
   end
+  input(src)
   if type(cfg.models) == "table" then
-    ctx.input_files[#ctx.input_files + 1] = cfg.models.customers
-    ctx.input_files[#ctx.input_files + 1] = cfg.models.products
+    input(cfg.models.customers)
+    input(cfg.models.products)
   end
 
   -- language, wording, currency, periods
@@ -340,17 +343,21 @@ function M.prepare(sg, cfg)
     if type(ch) ~= "table" then
       add(problems.errors, "analysis: 'campaign_history' must be a table such as { performance = \"campaigns.csv\" }")
     else
-      for k, v in pairs(ch) do
+      for k in pairs(ch) do
         local known = false
         for _, n in ipairs(keys) do if n == k then known = true end end
         if not known then
           add(problems.errors, "analysis: campaign_history.%s is not an option%s", tostring(k), hint(k, keys))
-        elseif k ~= "columns" and type(v) ~= "string" then
-          add(problems.errors, "analysis: campaign_history.%s must be a file name", k)
         end
       end
-      if ch.performance then ctx.input_files[#ctx.input_files + 1] = ch.performance end
-      if ch.tests then ctx.input_files[#ctx.input_files + 1] = ch.tests end
+      for _, k in ipairs { "performance", "tests" } do
+        local v = ch[k]
+        if v ~= nil and type(v) ~= "string" and not (type(v) == "table" and type(v.db) == "string"
+            and type(v.query) == "string") then
+          add(problems.errors, "analysis: campaign_history.%s must be a CSV file or { db =, query = }", k)
+        end
+        input(v)
+      end
     end
   end
   if cfg.history ~= nil and cfg.history ~= false and type(cfg.history) ~= "string" then

@@ -80,8 +80,10 @@ end
 
 -- Reads a per-customer or per-product file; its key must be unique (a
 -- repeated key would repeat the customer's rows in every join).
-local function read_keyed(sg, path, key, key_type)
-  local t = assert(sg.read_csv(path, { types = key_type and { [key] = key_type } or nil }))
+local function read_keyed(sg, src, key, key_type)
+  local load = require "segmint.step_load"
+  local t = load.read(sg, src, { types = key_type and { [key] = key_type } or nil })
+  local path = load.describe(sg, src)
   if not t:has(key) then
     error(string.format("%s: no column '%s'", path, key), 0)
   end
@@ -204,7 +206,10 @@ function M.check(cfg)
   check_list(cfg, "numeric")
   check_list(cfg, "feature_columns")
   for _, k in ipairs { "customers", "products", "category", "item", "customer_key" } do
-    if cfg[k] ~= nil and type(cfg[k]) ~= "string" then bad(k, "a string") end
+    local v = cfg[k]
+    if (k == "customers" or k == "products") and type(v) == "table" then
+      if type(v.db) ~= "string" or type(v.query) ~= "string" then bad(k, "a CSV file or { db =, query = }") end
+    elseif v ~= nil and type(v) ~= "string" then bad(k, "a string") end
   end
   if (cfg.products == nil) ~= (cfg.category == nil) then
     error("analysis: models.products and models.category go together (the product file and its category column)", 0)

@@ -1,5 +1,6 @@
 -- Step "campaign_review": what past campaigns did, when the recipe names
--- their records (campaign_history = { performance = file, tests = file }):
+-- their records (campaign_history = { performance = file, tests = file };
+-- each a CSV file or a database source { db =, query = }):
 --   performance  one row per campaign sent (campaign, channel, impressions,
 --                clicks, conversions, spend, revenue): CTR, conversion rate,
 --                CPA, ROAS and ROI per channel and overall, ratios of sums
@@ -19,7 +20,8 @@ function S.run(ctx)
   local margin = (ctx.rules.campaign_set and ctx.rules.campaign_set.file and ctx.rules.campaign_set.file.defaults
     and ctx.rules.campaign_set.file.defaults.margin) or require("segmint.campaigns").DEFAULTS.margin
   if cfg.performance then
-    local h = assert(sg.read_csv(cfg.performance))
+    local read = require("segmint.step_load").read
+    local h = read(sg, cfg.performance)
     local c = cfg.columns or {}
     local spec = { by = c.channel or "channel", impressions = c.impressions or "impressions",
       clicks = c.clicks or "clicks", conversions = c.conversions or "conversions", spend = c.spend or "spend",
@@ -31,7 +33,8 @@ function S.run(ctx)
     ctx.res.campaign_channels = { rows = by_channel, totals = totals, campaigns = #by_campaign }
   end
   if cfg.tests then
-    local t = assert(sg.read_csv(cfg.tests, { types = { [cols.customer] = ctx.res.clean:types()[cols.customer] } }))
+    local t = require("segmint.step_load").read(sg, cfg.tests,
+      { types = { [cols.customer] = ctx.res.clean:types()[cols.customer] } })
     if cols.customer ~= "customer" and t:has(cols.customer) then t = t:rename { [cols.customer] = "customer" } end
     local r = sg.campaign_results { targets = t, transactions = ctx.res.clean,
       columns = { customer = cols.customer, date = cols.date, amount = "amount" }, margin = margin }

@@ -25,6 +25,9 @@ function S.describe(sg, src)
   return src
 end
 
+-- Is src a database source ({ db =, query = })?
+function S.is_sql(src) return type(src) == "table" end
+
 local function read_sql(sg, src, types)
   local spec = copy(src)
   spec.types = copy(src.types)
@@ -32,6 +35,17 @@ local function read_sql(sg, src, types)
   local tx, info = sg.read_sql(spec)
   if not tx then error(info, 0) end
   return tx, { warnings = {}, suspects = {} }
+end
+
+-- Any other input of the analysis (customer attributes, products, past
+-- campaigns): a CSV file read with `csv` (its `types` also apply to a
+-- database source), or { db =, query = [, params =, types =] }.  Raises
+-- the reader's message (a data error: exit 3).
+function S.read(sg, src, csv)
+  if S.is_sql(src) then return (read_sql(sg, src, csv and csv.types)) end
+  local t, msg = sg.read_csv(src, csv)
+  if not t then error(msg, 0) end
+  return t
 end
 
 function S.run(ctx)

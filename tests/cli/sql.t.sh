@@ -100,12 +100,48 @@ if command -v sqlite3 >/dev/null; then
   done
   like "$(cat "$work/demo_sql/manifest.json")" "\"query\":[[:space:]]*\"sqlite:$db: SELECT \* FROM tx ORDER BY rowid\"" \
     "the manifest records the database and the query"
+  # every input of the analysis from the database: customers, products and past campaigns too
+  sqlite3 "$db" "CREATE TABLE customers (customer_id TEXT, signup_date DATE, country TEXT, age_band TEXT, channel TEXT);
+    CREATE TABLE products (product_id TEXT, name TEXT, category TEXT, price REAL);
+    CREATE TABLE campaign_history (campaign TEXT, channel TEXT, target_segment TEXT, date DATE, impressions INTEGER,
+      clicks INTEGER, conversions INTEGER, spend REAL, revenue REAL);
+    CREATE TABLE campaign_assignments (campaign TEXT, customer_id TEXT, segment TEXT, \"group\" TEXT, start DATE,
+      window_days INTEGER);"
+  for t in customers products campaign_history campaign_assignments; do
+    sqlite3 "$db" ".import --csv --skip 1 $work/data/$t.csv $t"
+  done
+  cat > "$work/alldb.lua" <<LUA
+local sg = require "segmint"
+local db = "sqlite:$db"
+local function q(sql) return { db = db, query = sql } end
+sg.analysis {
+  transactions = q "SELECT * FROM tx ORDER BY rowid",
+  columns = { customer = "customer_id", invoice = "invoice", date = "date", quantity = "quantity", price = "price",
+              item = "product_id" },
+  currency = "GBP", periods = require "rules.periods",
+  clean = { cancellations = "net", cancel_prefix = "C", returns = "drop" },
+  segments = { rules = require "rules.segments", labels = require "en.segments" },
+  campaigns = { rules = require "rules.campaigns", labels = require "en.campaigns" },
+  alerts = require "rules.alerts",
+  campaign_history = { performance = q "SELECT * FROM campaign_history", tests = q "SELECT * FROM campaign_assignments" },
+  models = { customers = q "SELECT * FROM customers", categorical = { "country", "channel", "age_band" },
+             products = q "SELECT * FROM products", category = "category", features = require "en.features" },
+  template = require "en.summary", report = false, workbook = false, history = false,
+  out = out, seed = seed,
+}
+LUA
+  cp -r "$SG_ROOT/recipes/rules" "$SG_ROOT/recipes/en" "$work/"
+  run "$SEGMINT" run "$work/alldb.lua" --out "$work/alldb" --quiet
+  is "$code" 0 "the default analysis with every input from SQLite: exit 0"
+  like "$(cat "$work/alldb/summary.md")" "Past campaigns" "past campaigns read from the database"
+  like "$(head -1 "$work/alldb/customers.csv")" "churn_probability" "customer attributes from the database feed the models"
+  is "$(grep -c "sqlite:$db: SELECT" "$work/alldb/manifest.json")" 5 "the manifest records the five queries"
   run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/demo_sql_bad" --set data="$work/data" --quiet \
     --set db="sqlite:$db" --set query="SELECT * FROM nope"
   is "$code" 3 "default analysis, bad SQL: exit 3"
   like "$err" "no such table: nope" "default analysis, bad SQL: SQLite's message"
 else
-  skip 19 "the sqlite3 command is not installed (scripts/deps --tests installs it)"
+  skip 23 "the sqlite3 command is not installed (scripts/deps --tests installs it)"
 fi
 
 # ---- PostgreSQL ----

@@ -28,6 +28,7 @@ local rules = require "segmint.rules"
 local ruleset = require "segmint.ruleset"
 local pipeline = require "segmint.pipeline"
 local summary = require "segmint.summary"
+local tr = require "segmint.messages"
 
 local M = {}
 
@@ -45,11 +46,11 @@ for _, k in ipairs(SQL_KEY_LIST) do SQL_KEYS[k] = true end
 
 M.run_date = summary.run_date
 
-local function add(list, fmt, ...) list[#list + 1] = string.format(fmt, ...) end
+-- (every message is written in the analysis' language: segmint.messages)
+local function add(list, fmt, ...) list[#list + 1] = tr.f(fmt, ...) end
 
 local function hint(name, known)
-  local h = type(name) == "string" and rules.suggest(name, known)
-  return h and string.format(" (did you mean '%s'?)", h) or ""
+  return tr.hint(type(name) == "string" and rules.suggest(name, known) or nil)
 end
 
 -- The {rules, labels} pair of a section, or a plain rule table.
@@ -101,7 +102,7 @@ local function check_template(tpl, problems)
       elseif type(text) ~= "string" then
         add(problems.errors, "%stemplate: alert '%s' must be a text", where, k)
       else
-        for _, msg in ipairs(report.check(text, summary.ALERT_SCHEMA[k], "alert '" .. k .. "'")) do
+        for _, msg in ipairs(report.check(text, summary.ALERT_SCHEMA[k], tr.f("alert '%s'", k))) do
           problems.errors[#problems.errors + 1] = where .. msg
         end
       end
@@ -163,7 +164,7 @@ local function check_campaign_fields(set, columns, problems)
             .. "such as \"> 90\" or a range such as \"1-3\"", where, camp.name, key, c.field, c.cond.value)
         elseif (ty == "string" or ty == "boolean") and (c.cond.op == "cmp" or (c.cond.op == "range" and c.cond.lo ~= c.cond.hi)) then
           add(problems.errors, "%scampaign '%s', %s.%s holds %s: compare it with a value, not '%s'", where, camp.name,
-            key, c.field, ty == "string" and "text" or "true or false", tostring(c.cond.raw or rules.describe(c.cond)))
+            key, c.field, ty == "string" and tr.w("text") or tr.w("true or false"), tostring(c.cond.raw or rules.describe(c.cond)))
         end
       end
     end
@@ -447,15 +448,27 @@ local function settle(sg, ctx, checking)
   if #p.errors > 0 then
     local n = #p.errors
     if checking then
-      error(string.format("%d error%s in the analysis settings and rule files (listed above)", n,
-        n == 1 and "" or "s"), 0)
+      error(n == 1 and tr.f("%d error in the analysis settings and rule files (listed above)", n)
+        or tr.f("%d errors in the analysis settings and rule files (listed above)", n), 0)
     end
-    error(string.format("%d problem%s in the analysis settings and rule files; nothing was done:\n%s", n,
-      n == 1 and "" or "s", table.concat(p.errors, "\n")), 0)
+    error((n == 1 and tr.f("%d problem in the analysis settings and rule files; nothing was done:\n%s", n,
+      table.concat(p.errors, "\n")) or tr.f("%d problems in the analysis settings and rule files; nothing was done:\n%s",
+      n, table.concat(p.errors, "\n"))), 0)
   end
 end
 
+-- The language the messages of an analysis are written in: the recipe's
+-- language, else the template's.
+local function language_of(cfg)
+  if type(cfg) ~= "table" then return nil end
+  if type(cfg.language) == "string" then return cfg.language end
+  return type(cfg.template) == "table" and cfg.template.language or nil
+end
+
 function M.run(sg, cfg)
+  -- messages in the analysis' language until it returns or fails
+  local prev = tr.use(language_of(cfg))
+  local restore <close> = setmetatable({}, { __close = function() tr.use(prev) end })
   local ctx = M.prepare(sg, cfg)
   local checking = sg._check_stop ~= nil
   settle(sg, ctx, checking)

@@ -34,6 +34,7 @@
 -- The allocation (core/campaign_alloc.c) maximises the total expected
 -- incremental profit under the budgets.
 local rules = require "segmint.rules"
+local tr = require "segmint.messages"
 local report = require "segmint.report"
 
 local M = {}
@@ -90,14 +91,20 @@ local function check_number(errors, where, name, key, v, lo, hi, hi_open)
   if type(v) ~= "number" or v ~= v or v < lo or (hi and (hi_open and v >= hi or v > hi)) then
     local got = tostring(v)
     if type(v) == "string" then
-      got = tonumber(v) and string.format('a string, "%s"; write %s without quotes', v, v)
-        or string.format('a string, "%s"', v)
+      got = tonumber(v) and tr.f('a string, "%s"; write %s without quotes', v, v)
+        or tr.f('a string, "%s"', v)
+    elseif type(v) == "boolean" then
+      got = tr.w("a boolean")
+    elseif type(v) == "table" then
+      got = tr.w("a table")
+    elseif type(v) == "function" then
+      got = tr.w("a function")
     elseif type(v) ~= "number" then
       got = "a " .. type(v)
     end
-    errors[#errors + 1] = string.format("%scampaign '%s', field '%s': expected a number %s%s, got %s",
-      where, name, key, hi and string.format("from %s to %s", lo, hi) or string.format(">= %s", lo),
-      hi_open and " (excluded)" or "", got)
+    errors[#errors + 1] = tr.f("%scampaign '%s', field '%s': expected a number %s%s, got %s",
+      where, name, key, hi and tr.f("from %s to %s", lo, hi) or string.format(">= %s", lo),
+      hi_open and tr.w(" (excluded)") or "", got)
     return false
   end
   return true
@@ -116,14 +123,14 @@ local function compile_target(spec, tbl, i, name, key, errors)
   if type(spec) == "function" then return { when = spec, conds = {} } end
   local where = rules.where(tbl, i, name, key)
   if type(spec) ~= "table" then
-    errors[#errors + 1] = string.format("%scampaign '%s', field '%s': expected a table or a function", where, name, key)
+    errors[#errors + 1] = tr.f("%scampaign '%s', field '%s': expected a table or a function", where, name, key)
     return nil
   end
   local t = { conds = {} }
   for k, v in pairs(spec) do
     if k == "segments" or k == "clusters" then
       if type(v) ~= "table" or #v == 0 then
-        errors[#errors + 1] = string.format("%scampaign '%s', %s.%s: expected a list of names", where, name, key, k)
+        errors[#errors + 1] = tr.f("%scampaign '%s', %s.%s: expected a list of names", where, name, key, k)
       else
         local set = {}
         for _, s in ipairs(v) do set[s] = true end
@@ -132,18 +139,18 @@ local function compile_target(spec, tbl, i, name, key, errors)
       end
     elseif k == "when" then
       if type(v) ~= "function" then
-        errors[#errors + 1] = string.format("%scampaign '%s', %s.when: expected a function(customer)", where, name, key)
+        errors[#errors + 1] = tr.f("%scampaign '%s', %s.when: expected a function(customer)", where, name, key)
       end
       t.when = v
     elseif type(k) ~= "string" then
-      errors[#errors + 1] = string.format("%scampaign '%s', field '%s': unexpected entry", where, name, key)
+      errors[#errors + 1] = tr.f("%scampaign '%s', field '%s': unexpected entry", where, name, key)
     elseif rules.suggest(k, { "segments", "clusters" }) then
-      errors[#errors + 1] = string.format("%scampaign '%s', %s.%s: unknown key (did you mean '%s'?)", where,
+      errors[#errors + 1] = tr.f("%scampaign '%s', %s.%s: unknown key (did you mean '%s'?)", where,
         name, key, k, rules.suggest(k, { "segments", "clusters" }))
     else
       local c, msg = rules.parse_condition(v)
       if not c then
-        errors[#errors + 1] = string.format("%scampaign '%s', %s.%s: %s", where, name, key, k, msg)
+        errors[#errors + 1] = tr.f("%scampaign '%s', %s.%s: %s", where, name, key, k, msg)
       else
         t.conds[#t.conds + 1] = { field = k, cond = c }
       end
@@ -161,29 +168,29 @@ local function compile_file(tbl, errors)
       if not FILE_KEYS[k] then
         local hint = type(k) == "string" and (rules.suggest(k, known_list(FILE_KEYS))
           or rules.suggest(k, known_list(KEYS))) or nil
-        errors[#errors + 1] = string.format("%scampaigns: unknown setting '%s'%s", where, tostring(k),
-          hint and (FILE_KEYS[hint] and " (did you mean '" .. hint .. "'?)"
-            or " (campaign fields go inside a campaign, or in defaults = { ... })") or "")
+        errors[#errors + 1] = tr.f("%scampaigns: unknown setting '%s'%s", where, tostring(k),
+          hint and (FILE_KEYS[hint] and tr.hint(hint)
+            or tr.w(" (campaign fields go inside a campaign, or in defaults = { ... })")) or "")
       elseif k == "total_budget" then
         if type(v) ~= "number" or v ~= v or v < 0 then
-          errors[#errors + 1] = string.format("%scampaigns: total_budget must be a number >= 0, got %s", where, tostring(v))
+          errors[#errors + 1] = tr.f("%scampaigns: total_budget must be a number >= 0, got %s", where, tostring(v))
         end
         file.total_budget = v
       elseif k == "window_days" then
         if type(v) ~= "number" or v ~= math.floor(v) or v < 1 or v > 3660 then
-          errors[#errors + 1] = string.format("%scampaigns: window_days must be a whole number of days from 1 to 3660, got %s",
+          errors[#errors + 1] = tr.f("%scampaigns: window_days must be a whole number of days from 1 to 3660, got %s",
             where, tostring(v))
         end
         file.window_days = v
       elseif type(v) ~= "table" then
-        errors[#errors + 1] = string.format("%scampaigns: defaults must be a table like { margin = 0.35 }", where)
+        errors[#errors + 1] = tr.f("%scampaigns: defaults must be a table like { margin = 0.35 }", where)
       else
         for dk, dv in pairs(v) do
           local dwhere = rules.where(tbl, 1, nil, tostring(dk))
           if not DEFAULTABLE[dk] then
             local hint = type(dk) == "string" and rules.suggest(dk, known_list(DEFAULTABLE)) or nil
-            errors[#errors + 1] = string.format("%scampaigns: defaults.%s is not a field with a default%s (known: %s)",
-              dwhere, tostring(dk), hint and (" (did you mean '" .. hint .. "'?)") or "",
+            errors[#errors + 1] = tr.f("%scampaigns: defaults.%s is not a field with a default%s (known: %s)",
+              dwhere, tostring(dk), tr.hint(hint),
               table.concat(known_list(DEFAULTABLE), ", "))
           else
             local r = RANGES[dk]
@@ -201,7 +208,7 @@ end
 local function compile(tbl)
   local errors, warnings, out = {}, {}, {}
   if type(tbl) ~= "table" or #tbl == 0 then
-    return out, { "a campaign file must be a non-empty list of campaigns" }, warnings, { defaults = {} }
+    return out, { tr.w("a campaign file must be a non-empty list of campaigns") }, warnings, { defaults = {} }
   end
   local file = compile_file(tbl, errors)
   local seen, seen_id = {}, {}
@@ -209,13 +216,13 @@ local function compile(tbl)
     local name = type(c) == "table" and c.name or nil
     local where = rules.where(tbl, i, type(name) == "string" and name or nil)
     if type(c) ~= "table" then
-      errors[#errors + 1] = string.format("%scampaign %d must be a table", where, i)
+      errors[#errors + 1] = tr.f("%scampaign %d must be a table", where, i)
     elseif type(name) ~= "string" or name == "" then
-      errors[#errors + 1] = string.format("%scampaign %d has no name", where, i)
+      errors[#errors + 1] = tr.f("%scampaign %d has no name", where, i)
     else
       -- (a repeated id is reported where the ids are read; its name repeats with it)
       if seen[name] and not (c.id ~= nil and seen_id[c.id]) then
-        errors[#errors + 1] = string.format("%scampaign '%s' appears twice (campaigns %d and %d)",
+        errors[#errors + 1] = tr.f("%scampaign '%s' appears twice (campaigns %d and %d)",
           rules.where(tbl, i), name, seen[name], i)
       end
       seen[name] = seen[name] or i
@@ -223,8 +230,8 @@ local function compile(tbl)
       for k in pairs(c) do
         if not KEYS[k] then
           local hint = type(k) == "string" and rules.suggest(k, known_list(KEYS)) or nil
-          errors[#errors + 1] = string.format("%scampaign '%s': unknown field '%s'%s",
-            rules.where(tbl, i, name, tostring(k)), name, tostring(k), hint and (" (did you mean '" .. hint .. "'?)") or "")
+          errors[#errors + 1] = tr.f("%scampaign '%s': unknown field '%s'%s",
+            rules.where(tbl, i, name, tostring(k)), name, tostring(k), tr.hint(hint))
         end
       end
       for _, key in ipairs(known_list(RANGES)) do
@@ -232,34 +239,34 @@ local function compile(tbl)
         check_number(errors, rules.where(tbl, i, name, key), name, key, c[key], r[1], r[2], r[3])
       end
       if type(c.top_n) == "number" and c.top_n ~= math.floor(c.top_n) then
-        errors[#errors + 1] = string.format("%scampaign '%s', field 'top_n': expected a whole number, got %s",
+        errors[#errors + 1] = tr.f("%scampaign '%s', field 'top_n': expected a whole number, got %s",
           rules.where(tbl, i, name, "top_n"), name, tostring(c.top_n))
       end
       if c.budget and c.budget_share then
-        errors[#errors + 1] = string.format("%scampaign '%s': give either 'budget' or 'budget_share', not both",
+        errors[#errors + 1] = tr.f("%scampaign '%s': give either 'budget' or 'budget_share', not both",
           rules.where(tbl, i, name, "budget_share"), name)
       end
       if c.uplift ~= nil and c.conversion_rate ~= nil then
-        errors[#errors + 1] = string.format("%scampaign '%s': give either 'uplift' (the increase in the probability "
+        errors[#errors + 1] = tr.f("%scampaign '%s': give either 'uplift' (the increase in the probability "
           .. "of buying in the window when contacted) or the older 'conversion_rate', not both",
           rules.where(tbl, i, name, "conversion_rate"), name)
       elseif c.conversion_rate ~= nil then
-        warnings[#warnings + 1] = string.format("%scampaign '%s': conversion_rate now counts only its part above "
+        warnings[#warnings + 1] = tr.f("%scampaign '%s': conversion_rate now counts only its part above "
           .. "each customer's baseline probability of buying (uplift = conversion_rate - baseline, at least 0), "
           .. "so customers who would buy anyway are not credited to the campaign; give 'uplift' to state the "
           .. "campaign's incremental effect directly", rules.where(tbl, i, name, "conversion_rate"), name)
       end
       for _, key in ipairs({ "force", "allow_multiple" }) do
         if c[key] ~= nil and type(c[key]) ~= "boolean" then
-          errors[#errors + 1] = string.format("%scampaign '%s', field '%s': expected true or false, got %s",
+          errors[#errors + 1] = tr.f("%scampaign '%s', field '%s': expected true or false, got %s",
             rules.where(tbl, i, name, key), name, key, tostring(c[key]))
         end
       end
       if c.target == nil then
-        errors[#errors + 1] = string.format("%scampaign '%s' has no 'target'", where, name)
+        errors[#errors + 1] = tr.f("%scampaign '%s' has no 'target'", where, name)
       end
       if c.recommend ~= nil and c.recommend ~= "co_purchased" then
-        errors[#errors + 1] = string.format("%scampaign '%s', field 'recommend': only \"co_purchased\" is known",
+        errors[#errors + 1] = tr.f("%scampaign '%s', field 'recommend': only \"co_purchased\" is known",
           rules.where(tbl, i, name, "recommend"), name)
       end
       local function pick(key)
@@ -334,9 +341,9 @@ local function check_fields(self, ds, segment_names)
         for _, c in ipairs(t.conds) do
           if not have[c.field] then
             local hint = rules.suggest(c.field, cols)
-            error(string.format("%scampaign '%s', %s.%s is not a column of the customer data%s",
+            error(tr.f("%scampaign '%s', %s.%s is not a column of the customer data%s",
               rules.where(self.source, camp.index, camp.name, c.field), camp.name, key, c.field,
-              hint and (" (did you mean '" .. hint .. "'?)") or ""), 0)
+              tr.hint(hint)), 0)
           end
         end
         if t.segments and segment_names then
@@ -346,25 +353,25 @@ local function check_fields(self, ds, segment_names)
               for n in pairs(segment_names) do list[#list + 1] = n end
               table.sort(list)
               local hint = rules.suggest(s, list)
-              error(string.format("%scampaign '%s', %s.segments: no segment '%s'%s",
+              error(tr.f("%scampaign '%s', %s.segments: no segment '%s'%s",
                 rules.where(self.source, camp.index, camp.name, "segments"), camp.name, key, s,
-                hint and (" (did you mean '" .. hint .. "'?)") or ""), 0)
+                tr.hint(hint)), 0)
             end
           end
         end
         if t.clusters and not have.cluster then
-          error(string.format("%scampaign '%s' targets clusters but the customer data has no 'cluster' column",
+          error(tr.f("%scampaign '%s' targets clusters but the customer data has no 'cluster' column",
             rules.where(self.source, camp.index, camp.name, "clusters"), camp.name), 0)
         end
       end
     end
     if not have[camp.rank_by] then
-      error(string.format("%scampaign '%s', rank_by: no column '%s'",
+      error(tr.f("%scampaign '%s', rank_by: no column '%s'",
         rules.where(self.source, camp.index, camp.name, "rank_by"), camp.name, camp.rank_by), 0)
     end
   end
   for _, c in ipairs({ "customer", "monetary" }) do
-    if not have[c] then error(string.format("campaign plan: the customer data has no '%s' column", c), 0) end
+    if not have[c] then error(tr.f("campaign plan: the customer data has no '%s' column", c), 0) end
   end
 end
 

@@ -11,6 +11,7 @@
 local M = {}
 
 local segments = require "segmint.segments"
+local tr = require "segmint.messages"
 
 -- The profile fields a cluster rule may use, for the given features.
 function M.profile_fields(features)
@@ -91,11 +92,11 @@ function M.check_descriptive(tbl, words, fields)
   local errors = {}
   local known = {}
   for _, f in ipairs(fields) do known[f] = true end
-  local function add(fmt, ...) errors[#errors + 1] = string.format(fmt, ...) end
+  local function add(fmt, ...) errors[#errors + 1] = tr.f(fmt, ...) end
   for k in pairs(tbl) do
     if math.type(k) ~= "integer" and k ~= "words" then
       add("%sclusters: unknown setting '%s'%s", rules.where_key(tbl, tostring(k)), tostring(k),
-        (rules.suggest(tostring(k), { "words" }) and " (did you mean 'words'?)" or ""))
+        tr.hint(rules.suggest(tostring(k), { "words" }) and "words" or nil))
     end
   end
   if tbl.words ~= nil and (math.type(tbl.words) ~= "integer" or tbl.words < 1 or tbl.words > 3) then
@@ -108,8 +109,7 @@ function M.check_descriptive(tbl, words, fields)
     else
       if not known[d.field] then
         add("%sclusters: '%s': no profile field '%s'%s", rules.where(tbl, i, d[1], "field"), d[1], tostring(d.field),
-          (type(d.field) == "string" and rules.suggest(d.field, fields)) and
-            (" (did you mean '" .. rules.suggest(d.field, fields) .. "'?)") or "")
+          tr.hint(type(d.field) == "string" and rules.suggest(d.field, fields) or nil))
       end
       if type(d.low) ~= "number" or type(d.high) ~= "number" or not (d.low > 0 and d.low < 1 and d.high > 1) then
         add("%sclusters: '%s': low must be a ratio below 1 and high above 1", rules.where(tbl, i, d[1], "low"), d[1])
@@ -118,7 +118,7 @@ function M.check_descriptive(tbl, words, fields)
         local w = words[d[1]]
         if type(w) ~= "table" or type(w.low) ~= "string" or type(w.high) ~= "string" then
           add("%sclusters: no words for '%s' (low = \"...\", high = \"...\")%s", rules.where_key(words, d[1]), d[1],
-            rules.sources[words] and (" in " .. rules.sources[words].path) or "")
+            rules.sources[words] and tr.f(" in %s", rules.sources[words].path) or "")
         end
       end
     end

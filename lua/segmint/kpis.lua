@@ -12,6 +12,7 @@
 -- before as_of) and the one before it, in one pass of the C core over the
 -- transactions; docs/analysis.md ("KPIs and alerts") defines each one.
 local rules = require "segmint.rules"
+local tr = require "segmint.messages"
 
 local M = {}
 
@@ -64,11 +65,11 @@ local PERIOD_WORDS = { day = { days = 1 }, week = { days = 7 }, month = { months
 function M.parse_period(v)
   if type(v) == "number" then
     if v ~= math.floor(v) or v < 1 or v > 36500 then
-      return nil, "a number of days must be a whole number from 1 to 36500"
+      return nil, tr.w("a number of days must be a whole number from 1 to 36500")
     end
     return { days = v, label = string.format("%d days", v) }
   end
-  if type(v) ~= "string" then return nil, "expected \"month\", \"quarter\", \"year\", \"N days\" or a number of days" end
+  if type(v) ~= "string" then return nil, tr.w("expected \"month\", \"quarter\", \"year\", \"N days\" or a number of days") end
   local s = v:lower():gsub("^%s+", ""):gsub("%s+$", "")
   local n, word = s:match("^(%d+)%s*(%a+)$")
   n = tonumber(n) or 1
@@ -76,7 +77,7 @@ function M.parse_period(v)
   word = word:gsub("s$", "")
   local p = PERIOD_WORDS[word]
   if not p or n < 1 or n > 1200 then
-    return nil, string.format("'%s' is not a period (\"month\", \"quarter\", \"year\", \"week\", \"3 months\", \"90 days\")", v)
+    return nil, tr.f("'%s' is not a period (\"month\", \"quarter\", \"year\", \"week\", \"3 months\", \"90 days\")", v)
   end
   local out = { label = n == 1 and word or string.format("%d %ss", n, word) }
   if p.days then out.days = p.days * n else out.months = p.months * n end
@@ -100,7 +101,7 @@ local function compile(tbl)
   end
   for k in pairs(tbl) do
     if math.type(k) ~= "integer" or k < 1 or k > #tbl then
-      errors[#errors + 1] = string.format("%sKPI file: unexpected entry '%s' (the file is a list of KPIs)",
+      errors[#errors + 1] = tr.f("%sKPI file: unexpected entry '%s' (the file is a list of KPIs)",
         rules.where(tbl, 1, nil, tostring(k)), tostring(k))
     end
   end
@@ -109,20 +110,19 @@ local function compile(tbl)
     local name = kpi_name(k)
     local where = rules.where(tbl, i, name)
     local function err(field, fmt, ...)
-      errors[#errors + 1] = rules.where(tbl, i, name, field) .. string.format("KPI '%s', ", name) ..
-        string.format(fmt, ...)
+      errors[#errors + 1] = rules.where(tbl, i, name, field) .. tr.f("KPI '%s', ", name) .. tr.f(fmt, ...)
     end
     if type(k) ~= "table" then
-      errors[#errors + 1] = string.format("%sKPI %d must be a table", where, i)
+      errors[#errors + 1] = tr.f("%sKPI %d must be a table", where, i)
     elseif not name then
-      errors[#errors + 1] = string.format("%sKPI %d has no name", where, i)
+      errors[#errors + 1] = tr.f("%sKPI %d has no name", where, i)
     else
-      if seen[name] then errors[#errors + 1] = string.format("%sKPI '%s' appears twice", where, name) end
+      if seen[name] then errors[#errors + 1] = tr.f("%sKPI '%s' appears twice", where, name) end
       seen[name] = true
       for f in pairs(k) do
         if not (FIELD_SET[f] or f == 1) then
           local hint = type(f) == "string" and rules.suggest(f, FIELDS) or nil
-          err(tostring(f), "unknown field '%s'%s", tostring(f), hint and (" (did you mean '" .. hint .. "'?)") or "")
+          err(tostring(f), "unknown field '%s'%s", tostring(f), tr.hint(hint))
         end
       end
       local c = { name = name, index = i, description = k.description or k.why, decimals = k.decimals }
@@ -134,7 +134,7 @@ local function compile(tbl)
         if not m then
           local hint = type(k.measure) == "string" and rules.suggest(k.measure, sorted_keys(M.MEASURES)) or nil
           err("measure", "unknown measure '%s'%s", tostring(k.measure),
-            hint and (" (did you mean '" .. hint .. "'?)") or
+            hint and tr.hint(hint) or
             " (known: " .. table.concat(sorted_keys(M.MEASURES), ", ") .. ")")
         end
         c.measure = k.measure
@@ -149,7 +149,7 @@ local function compile(tbl)
         if not AGG_SET[agg] then
           local hint = type(agg) == "string" and rules.suggest(agg, M.AGGREGATES) or nil
           err("aggregate", "unknown aggregate '%s'%s", tostring(agg),
-            hint and (" (did you mean '" .. hint .. "'?)") or " (" .. table.concat(M.AGGREGATES, ", ") .. ")")
+            hint and tr.hint(hint) or " (" .. table.concat(M.AGGREGATES, ", ") .. ")")
         end
         c.aggregate = agg
         if agg == "share" and k.unit == nil then m = { unit = "%", direction = "higher", from = "customers" } end
@@ -173,7 +173,7 @@ local function compile(tbl)
         local hint = (unit == "percent" or unit == "pct") and "%" or
           (type(unit) == "string" and rules.suggest(unit, M.UNITS)) or nil
         err("unit", "unknown unit '%s'%s", tostring(unit),
-          hint and (" (did you mean '" .. hint .. "'?)") or " (" .. table.concat(M.UNITS, ", ") .. ")")
+          hint and tr.hint(hint) or " (" .. table.concat(M.UNITS, ", ") .. ")")
       end
       c.unit = unit
       -- direction
@@ -201,7 +201,7 @@ local function compile(tbl)
         c.period = p
         if c.from == "customers" then
           warnings[#warnings + 1] = rules.where(tbl, i, name, "period") ..
-            string.format("KPI '%s': 'period' has no effect, the value is taken from the customer table now", name)
+            tr.f("KPI '%s': 'period' has no effect, the value is taken from the customer table now", name)
         end
       elseif m.period then
         c.default_period = M.parse_period(m.period)

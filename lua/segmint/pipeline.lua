@@ -25,8 +25,9 @@ M.DEFAULT = { "load", "clean", "rfm", "segments", "btyd", "clusters", "models", 
 
 local TYPES = { number = true, string = true, boolean = true, datetime = true }
 
+-- (in the analysis' language: segmint.messages)
 local function fail(problems, fmt, ...)
-  problems.errors[#problems.errors + 1] = string.format(fmt, ...)
+  problems.errors[#problems.errors + 1] = require("segmint.messages").f(fmt, ...)
 end
 
 -- A custom step's declared columns, as { {name, type} }.
@@ -86,7 +87,7 @@ function M.build(custom, problems)
       elseif not at then
         local hint = require("segmint.rules").suggest(tostring(anchor), known_names())
         fail(problems, "steps: no step '%s' to put '%s' %s%s; the steps are %s", tostring(anchor), label, how,
-          hint and (" (did you mean '" .. hint .. "'?)") or "", table.concat(known_names(), ", "))
+          require("segmint.messages").hint(hint), table.concat(known_names(), ", "))
       elseif how == "drop" then
         table.remove(list, at)
       elseif type(spec.run) ~= "function" then

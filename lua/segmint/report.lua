@@ -197,6 +197,7 @@ end
 -- file where the template text starts.  Syntax errors are reported too.
 function M.check(text, schema, name, line_offset)
   local rules = require "segmint.rules"
+  local tr = require "segmint.messages"
   local offset = (line_offset or 1) - 1
   local ok, tree = pcall(parse, text, name or "template")
   if not ok then
@@ -225,16 +226,16 @@ function M.check(text, schema, name, line_offset)
   end
   local function complain(key, line, stack, what)
     local hint = rules.suggest(key, known(stack))
-    problems[#problems + 1] = string.format("%s:%d: {{%s}} is not %s%s", name or "template", line + offset, key, what,
-      hint and string.format(" (did you mean '%s'?)", hint) or "")
+    problems[#problems + 1] = tr.f("%s:%d: {{%s}} is not %s%s", name or "template", line + offset, key, what,
+      tr.hint(hint))
   end
   local function walk(node, stack)
     for _, child in ipairs(node.children) do
       if type(child) == "table" and child.var then
         if child.var == "." then
-          if not stack[#stack]["."] then complain(".", child.line, stack, "a list of values here") end
+          if not stack[#stack]["."] then complain(".", child.line, stack, tr.w("a list of values here")) end
         elseif resolve(stack, child.var) == nil then
-          complain(child.var, child.line, stack, "a value the template can use")
+          complain(child.var, child.line, stack, tr.w("a value the template can use"))
         end
       elseif type(child) == "table" then
         local v = resolve(stack, child.section)

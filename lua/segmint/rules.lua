@@ -1,6 +1,8 @@
 -- Shared machinery for rule files: condition parsing, compilation to C
 -- expressions, evaluation on one row (for explain), and locating a rule or
 -- field in its source file so messages name the file and line.
+local tr = require "segmint.messages"
+
 local M = {}
 
 -- rule tables loaded by the sandbox's require are registered here with
@@ -128,18 +130,18 @@ function M.parse_condition(v)
   if tv == "boolean" then return { op = "eq", value = v } end
   if tv == "table" then
     if #v == 2 and type(v[1]) == "number" and type(v[2]) == "number" then
-      if v[1] > v[2] then return nil, string.format("range {%s, %s} is inverted", v[1], v[2]) end
+      if v[1] > v[2] then return nil, tr.f("range {%s, %s} is inverted", v[1], v[2]) end
       return { op = "range", lo = v[1], hi = v[2] }
     end
-    if #v == 0 then return nil, "the list of values is empty" end
+    if #v == 0 then return nil, tr.w("the list of values is empty") end
     for _, x in ipairs(v) do
       if type(x) ~= "string" and type(x) ~= "number" then
-        return nil, "a list of values must hold strings or numbers"
+        return nil, tr.w("a list of values must hold strings or numbers")
       end
     end
     return { op = "in", values = v }
   end
-  if tv ~= "string" then return nil, "expected a number, a range like \"4-5\", a comparison like \">= 90\" or a list" end
+  if tv ~= "string" then return nil, tr.w("expected a number, a range like \"4-5\", a comparison like \">= 90\" or a list") end
   local c, msg = M.parse_text_condition(v)
   if c then c.raw = v end   -- the text as written: compared as text on text columns
   return c, msg
@@ -149,24 +151,24 @@ function M.parse_text_condition(v)
   local s = trim(v)
   local swapped = s:match("^=([<>])")
   if swapped then
-    return nil, string.format("'%s': write %s= (the comparison sign before the equals sign)", v, swapped)
+    return nil, tr.f("'%s': write %s= (the comparison sign before the equals sign)", v, swapped)
   end
   local op, rest = s:match("^([<>=!~]=?)%s*(.+)$")
   if op then
     local n = num(rest)
     if op == "=" then op = "==" end
     if op == "~=" or op == "!" then op = "!=" end
-    if not n then return nil, string.format("'%s': expected a number after %s", v, op) end
+    if not n then return nil, tr.f("'%s': expected a number after %s", v, op) end
     if op ~= "<" and op ~= "<=" and op ~= ">" and op ~= ">=" and op ~= "==" and op ~= "!=" then
-      return nil, string.format("'%s': unknown comparison", v)
+      return nil, tr.f("'%s': unknown comparison", v)
     end
     return { op = "cmp", cmp = op, value = n }
   end
   local a, b = s:match("^(%-?[%d%.]+)%s*%-%s*(%-?[%d%.]+)$")
   if a then
     local lo, hi = num(a), num(b)
-    if not lo or not hi then return nil, string.format("'%s' is not a range like \"4-5\"", v) end
-    if lo > hi then return nil, string.format("range '%s' is inverted (%s > %s)", v, a, b) end
+    if not lo or not hi then return nil, tr.f("'%s' is not a range like \"4-5\"", v) end
+    if lo > hi then return nil, tr.f("range '%s' is inverted (%s > %s)", v, a, b) end
     return { op = "range", lo = lo, hi = hi }
   end
   local n = num(s)

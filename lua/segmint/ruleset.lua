@@ -14,6 +14,7 @@
 -- stopping at the first.  Periods (rules/periods.lua) are set once and
 -- may be used in conditions as {name}.
 local rules = require "segmint.rules"
+local tr = require "segmint.messages"
 
 local M = {}
 
@@ -24,24 +25,27 @@ function M.problems()
   return { errors = {}, warnings = {} }
 end
 
+-- (every message is written in the analysis' language: segmint.messages)
 local function add(list, fmt, ...)
-  list[#list + 1] = string.format(fmt, ...)
+  list[#list + 1] = tr.f(fmt, ...)
 end
 
 local function hint_text(name, known)
-  local h = type(name) == "string" and rules.suggest(name, known)
-  return h and string.format(" (did you mean '%s'?)", h) or ""
+  return tr.hint(type(name) == "string" and rules.suggest(name, known) or nil)
 end
 
 -- How a value of the wrong type is described: its type and how to write it.
 function M.describe_value(v)
   if type(v) == "string" then
     local n = tonumber(v)
-    if n then return string.format('a string, "%s"; write %s without quotes', v, v) end
-    return string.format('a string, "%s"', v)
+    if n then return tr.f('a string, "%s"; write %s without quotes', v, v) end
+    return tr.f('a string, "%s"', v)
   end
-  if type(v) == "table" then return "a table" end
-  return string.format("%s %s", type(v) == "nil" and "nothing" or ("a " .. type(v)), v == nil and "" or tostring(v))
+  if type(v) == "table" then return tr.w("a table") end
+  local t = type(v)
+  local a = t == "nil" and tr.w("nothing") or t == "number" and tr.w("a number") or t == "boolean" and tr.w("a boolean")
+    or t == "function" and tr.w("a function") or ("a " .. t)
+  return string.format("%s %s", a, v == nil and "" or tostring(v))
 end
 
 local function sorted_keys(t)
@@ -77,7 +81,7 @@ function M.periods(tbl, problems)
       add(problems.errors, "%speriods: unknown period '%s'%s", where, tostring(k), hint_text(k, known))
     elseif math.type(v) ~= "integer" and not (type(v) == "number" and v == math.floor(v)) then
       add(problems.errors, "%speriods: '%s' must be a whole number of %s, got %s", where, k,
-        k:match("months$") and "months" or "days", M.describe_value(v))
+        k:match("months$") and tr.w("months") or tr.w("days"), M.describe_value(v))
     elseif v < spec[3] or v > spec[4] then
       add(problems.errors, "%speriods: '%s' must be from %d to %d, got %s", where, k, spec[3], spec[4], tostring(v))
     else
@@ -92,7 +96,7 @@ local function substitute(text, periods, report)
   return (text:gsub("{([%w_]*)}", function(name)
     local v = periods[name]
     if v == nil then
-      report(string.format("'{%s}' is not a period%s", name, hint_text(name, sorted_keys(M.PERIODS))))
+      report(tr.f("'{%s}' is not a period%s", name, hint_text(name, sorted_keys(M.PERIODS))))
       return "{" .. name .. "}"
     end
     return tostring(v)
@@ -154,7 +158,7 @@ local function check_label_fields(labels, id, allowed, what, problems)
     if not allowed[k] then
       add(problems.errors, "%s%s '%s': '%s' is not a wording field here%s%s", rules.where_key(labels, id, tostring(k)),
         what, id, tostring(k), hint_text(k, known),
-        type(v) == "number" and "; numbers belong in the shared rules/ file" or "")
+        type(v) == "number" and tr.w("; numbers belong in the shared rules/ file") or "")
     elseif k ~= "kpis" and type(v) ~= "string" then
       add(problems.errors, "%s%s '%s', field '%s': expected text, got %s", rules.where_key(labels, id, tostring(k)),
         what, id, tostring(k), M.describe_value(v))
@@ -171,7 +175,7 @@ local function check_unknown_labels(labels, ids, what, rules_file, problems)
   table.sort(known)
   for _, k in ipairs(sorted_keys(labels)) do
     if not ids[k] and rules.suggest(k, known) then
-      add(problems.errors, "%s'%s' is not a %s of %s%s", rules.where_key(labels, k), k, what, rules_file,
+      add(problems.errors, "%s'%s' is not %s of %s%s", rules.where_key(labels, k), k, what, rules_file,
         hint_text(k, known))
     end
   end
@@ -202,8 +206,8 @@ function M.merge_segments(tbl, labels, problems)
     add(problems.errors, "segments: the labels must be a table of names by segment id, got %s", M.describe_value(labels))
     labels = {}
   end
-  local file = source_name(tbl, "the segment rules")
-  local lfile = source_name(labels, "the segment names")
+  local file = source_name(tbl, tr.w("the segment rules"))
+  local lfile = source_name(labels, tr.w("the segment names"))
   local merged, origins, seen = {}, {}, {}
   for i, r in ipairs(tbl) do
     if type(r) ~= "table" then
@@ -224,8 +228,8 @@ function M.merge_segments(tbl, labels, problems)
         add(problems.errors, "%srule %d has no id (its first entry, such as \"champions\")", where, i)
       else
         seen[id] = true
-        local l = label_of(labels, id, "segment", where, problems, lfile)
-        check_label_fields(labels, id, SEGMENT_WORDING, "segment", problems)
+        local l = label_of(labels, id, tr.w("segment"), where, problems, lfile)
+        check_label_fields(labels, id, SEGMENT_WORDING, tr.w("segment"), problems)
         m[1], m.why, m.action, m.description = l.name, l.why, l.action, l.description
         m.id = nil
         names[id], ids[l.name] = l.name, id
@@ -234,7 +238,7 @@ function M.merge_segments(tbl, labels, problems)
       origins[i] = { rules = tbl, index = i, id = id, labels = labels, wording = SEGMENT_WORDING }
     end
   end
-  check_unknown_labels(labels, seen, "segment", file, problems)
+  check_unknown_labels(labels, seen, tr.w("a segment"), file, problems)
   rules.set_origins(merged, origins)
   return merged, names, ids
 end
@@ -305,8 +309,8 @@ function M.merge_campaigns(tbl, labels, seg_names, periods, fmt, problems)
     add(problems.errors, "campaigns: the labels must be a table of names by campaign id, got %s", M.describe_value(labels))
     labels = {}
   end
-  local file = source_name(tbl, "the campaign rules")
-  local lfile = labels and source_name(labels, "the campaign names")
+  local file = source_name(tbl, tr.w("the campaign rules"))
+  local lfile = labels and source_name(labels, tr.w("the campaign names"))
   local merged, origins, seen = {}, {}, {}
   for i, c in ipairs(tbl) do
     if type(c) ~= "table" then
@@ -331,8 +335,8 @@ function M.merge_campaigns(tbl, labels, seg_names, periods, fmt, problems)
               seen[id], i)
           end
           seen[id] = seen[id] or i
-          local l = label_of(labels, id, "campaign", where, problems, lfile)
-          check_label_fields(labels, id, CAMPAIGN_WORDING, "campaign", problems)
+          local l = label_of(labels, id, tr.w("campaign"), where, problems, lfile)
+          check_label_fields(labels, id, CAMPAIGN_WORDING, tr.w("campaign"), problems)
           m.name = l.name
           m.channel, m.kpis, m.description = l.channel, l.kpis, l.description
           m.offer = render_offer(l.offer, c, fmt)
@@ -342,7 +346,7 @@ function M.merge_campaigns(tbl, labels, seg_names, periods, fmt, problems)
         local spec = conditions(c[key], periods, rules.where(tbl, i, id, key), key, problems)
         if type(spec) == "table" and spec.segments ~= nil then
           spec.segments = M.segment_names(spec.segments, seg_names, rules.where(tbl, i, id, "segments"),
-            string.format("campaign '%s', %s.segments", tostring(id), key), problems)
+            tr.f("campaign '%s', %s.segments", tostring(id), key), problems)
         end
         m[key] = spec
       end
@@ -350,7 +354,7 @@ function M.merge_campaigns(tbl, labels, seg_names, periods, fmt, problems)
       origins[i] = { rules = tbl, index = i, id = id, labels = labels, wording = CAMPAIGN_WORDING }
     end
   end
-  if labels then check_unknown_labels(labels, seen, "campaign", file, problems) end
+  if labels then check_unknown_labels(labels, seen, tr.w("a campaign"), file, problems) end
   -- the file's own settings (defaults, total_budget) come along
   for k, v in pairs(tbl) do
     if math.type(k) ~= "integer" then
@@ -390,8 +394,8 @@ function M.merge_kpis(tbl, labels, campaign_names, problems)
     add(problems.errors, "kpis: the labels must be a table of names by KPI id, got %s", M.describe_value(labels))
     labels = {}
   end
-  local file = source_name(tbl, "the KPI rules")
-  local lfile = source_name(labels, "the KPI names")
+  local file = source_name(tbl, tr.w("the KPI rules"))
+  local lfile = source_name(labels, tr.w("the KPI names"))
   local merged, origins, seen = {}, {}, {}
   for i, k in ipairs(tbl) do
     if type(k) ~= "table" then
@@ -406,8 +410,8 @@ function M.merge_kpis(tbl, labels, campaign_names, problems)
       else
         if seen[id] then add(problems.errors, "%sKPI id '%s' appears twice", where, id) end
         seen[id] = true
-        local l = label_of(labels, id, "KPI", where, problems, lfile)
-        check_label_fields(labels, id, KPI_WORDING, "KPI", problems)
+        local l = label_of(labels, id, tr.w("KPI"), where, problems, lfile)
+        check_label_fields(labels, id, KPI_WORDING, tr.w("KPI"), problems)
         m.name, m.description = l.name, l.description or (type(l.raw) == "table" and l.raw.why or nil)
         m.id = nil
         if type(k.campaign) == "string" and campaign_names then
@@ -418,7 +422,7 @@ function M.merge_kpis(tbl, labels, campaign_names, problems)
       origins[i] = { rules = tbl, index = i, id = id, labels = labels, wording = KPI_WORDING }
     end
   end
-  check_unknown_labels(labels, seen, "KPI", file, problems)
+  check_unknown_labels(labels, seen, tr.w("a KPI"), file, problems)
   rules.set_origins(merged, origins)
   return merged
 end
@@ -456,7 +460,7 @@ function M.alerts(tbl, seg_names, problems)
           spec[4], M.describe_value(v))
       elseif v < spec[3] or v > spec[4] then
         add(problems.errors, "%salerts: '%s' must be a share from %s to %s (0.05 is 5%%), got %s%s", where, k, spec[3],
-          spec[4], tostring(v), v > 1 and v <= 100 and string.format("; for %s%% write %s", v, v / 100) or "")
+          spec[4], tostring(v), v > 1 and v <= 100 and tr.f("; for %s%% write %s", v, v / 100) or "")
       else
         out[k] = v
       end

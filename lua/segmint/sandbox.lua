@@ -7,6 +7,7 @@
 -- loads rule files beside the recipe, and no os.execute, io.popen,
 -- package.loadlib, debug, binary chunks or C modules.
 local host = ...   -- { realpath = fn, tripped = fn, segmint = module }
+local tr = require "segmint.messages"   -- messages in the recipe's language (--set lang=fr)
 
 local S = {}
 S.__index = S
@@ -134,21 +135,21 @@ local function strict(env, kind, no_assign, sink)
   return setmetatable(env, {
     __index = function(_, name)
       if WITHHELD[name] then
-        error(string.format("'%s' is not available in a %s%s", name, kind,
-          kind == "rule file" and " (rule files hold data: no io, os, load, require or print)" or ""), 2)
+        error(tr.f("'%s' is not available in a %s%s", name, tr.w(kind),
+          kind == "rule file" and tr.w(" (rule files hold data: no io, os, load, require or print)") or ""), 2)
       end
-      local text = string.format("'%s' is not defined in this %s", tostring(name), kind)
+      local text = tr.f("'%s' is not defined in this %s", tostring(name), tr.w(kind))
       if type(name) == "string" and name:match("^[%a_][%w_]*$") then
-        text = text .. string.format('; if you meant the text, write "%s" (with quotes)', name)
+        text = text .. tr.f('; if you meant the text, write "%s" (with quotes)', name)
         local hint = #name > 3 and closest(env, name)
-        if hint then text = text .. string.format(", or did you mean '%s'?", hint) end
+        if hint then text = text .. tr.f(", or did you mean '%s'?", hint) end
       end
       raise_or_record(sink, text)
       return nil
     end,
     __newindex = no_assign and function(_, name)
-      raise_or_record(sink, string.format("cannot define the global '%s' in a %s: write 'local %s = ...'",
-        tostring(name), kind, tostring(name)))
+      raise_or_record(sink, tr.f("cannot define the global '%s' in a %s: write 'local %s = ...'", tostring(name),
+        tr.w(kind), tostring(name)))
     end or nil,
     __metatable = false,
   })
@@ -173,6 +174,7 @@ function S.new(opts)
   self.recipe = opts.recipe
   self.recipe_dir = dirname(opts.recipe)
   self.params = opts.params or {}
+  tr.use(self.params.lang)   -- French messages for --set lang=fr
   self.seed = opts.seed
   self.open_files = {}   -- staged path -> write handle, for files still open
   self.loaded = {}       -- rule modules already required
@@ -362,11 +364,11 @@ function S:check_rest(names)
         errors = host.segmint.lint_rule_file(name, value) or {}
       end
       for _, e in ipairs(errors) do
-        io.write("error: ", e, " (in a rule file this recipe does not use)\n")
+        io.write("error: ", e, tr.w(" (in a rule file this recipe does not use)"), "\n")
         nerr = nerr + 1
       end
       for _, e in ipairs(host.segmint._deferred_errors()) do
-        io.write("error: ", e, " (in a rule file this recipe does not use)\n")
+        io.write("error: ", e, tr.w(" (in a rule file this recipe does not use)"), "\n")
         nerr = nerr + 1
       end
     end

@@ -12,6 +12,7 @@
 -- loaded (unknown fields, empty or inverted ranges, rules that can never
 -- match, score cells no rule covers) and names the file, line and field.
 local rules = require "segmint.rules"
+local tr = require "segmint.messages"
 
 local Segments = {}
 Segments.__index = Segments
@@ -40,25 +41,25 @@ local function compile(tbl, bins, fields)
   for _, f in ipairs(fields) do known_list[#known_list + 1] = f end
   local seen = {}
   if type(tbl) ~= "table" or #tbl == 0 then
-    errors[1] = "a segment table must be a non-empty list of rules"
+    errors[1] = tr.w("a segment table must be a non-empty list of rules")
     return out, errors, warnings
   end
   for i, rule in ipairs(tbl) do
     local name = type(rule) == "table" and (rule[1] or rule.name) or nil
     local where = rules.where(tbl, i, type(name) == "string" and name or nil)
     if type(rule) ~= "table" then
-      errors[#errors + 1] = string.format("%srule %d must be a table like { \"Name\", r = \"4-5\" }", where, i)
+      errors[#errors + 1] = tr.f("%srule %d must be a table like { \"Name\", r = \"4-5\" }", where, i)
     elseif type(name) ~= "string" or name == "" then
-      errors[#errors + 1] = string.format("%srule %d has no name (its first entry must be the segment name)", where, i)
+      errors[#errors + 1] = tr.f("%srule %d has no name (its first entry must be the segment name)", where, i)
     else
       if seen[name] then
-        errors[#errors + 1] = string.format("%srule '%s' appears twice (rules %d and %d)", where, name, seen[name], i)
+        errors[#errors + 1] = tr.f("%srule '%s' appears twice (rules %d and %d)", where, name, seen[name], i)
       end
       seen[name] = i
       local r = { name = name, index = i, conds = {}, why = rule.why, action = rule.action,
                   description = rule.description, when = rule.when, score_only = true }
       if rule.when ~= nil and type(rule.when) ~= "function" then
-        errors[#errors + 1] = string.format("%srule '%s': field 'when' must be a function(customer)",
+        errors[#errors + 1] = tr.f("%srule '%s': field 'when' must be a function(customer)",
           rules.where(tbl, i, name, "when"), name)
       end
       if rule.when then r.score_only = false end
@@ -68,17 +69,17 @@ local function compile(tbl, bins, fields)
           local fwhere = rules.where(tbl, i, name, tostring(key))
           local col = SCORE[key] or key
           if type(key) ~= "string" then
-            errors[#errors + 1] = string.format("%srule '%s': unexpected entry %s (only the name comes without a field)",
+            errors[#errors + 1] = tr.f("%srule '%s': unexpected entry %s (only the name comes without a field)",
               fwhere, name, tostring(key))
           elseif not SCORE[key] and not known[key] and rules.suggest(key, known_list) then
             -- close to a known field: almost surely a typo.  Other names may be
             -- columns of the customer data, checked when segments are assigned.
-            errors[#errors + 1] = string.format("%srule '%s': unknown field '%s' (did you mean '%s'?)", fwhere,
+            errors[#errors + 1] = tr.f("%srule '%s': unknown field '%s' (did you mean '%s'?)", fwhere,
               name, key, rules.suggest(key, known_list))
           else
             local c, msg = rules.parse_condition(v)
             if not c then
-              errors[#errors + 1] = string.format("%srule '%s', field '%s': %s", fwhere, name, key, msg)
+              errors[#errors + 1] = tr.f("%srule '%s', field '%s': %s", fwhere, name, key, msg)
             else
               if SCORE[key] then
                 local lo, hi = 1, bins
@@ -91,14 +92,14 @@ local function compile(tbl, bins, fields)
                   elseif c.cmp == "==" then lo, hi = math.max(lo, c.value), math.min(hi, c.value) end
                 end
                 if c.op == "range" and (c.lo < 1 or c.hi > bins or c.lo ~= math.floor(c.lo) or c.hi ~= math.floor(c.hi)) then
-                  errors[#errors + 1] = string.format("%srule '%s', field '%s': '%s' goes beyond the score levels, "
+                  errors[#errors + 1] = tr.f("%srule '%s', field '%s': '%s' goes beyond the score levels, "
                     .. "which are the whole numbers 1 to %d", fwhere, name, key, tostring(v), bins)
                 elseif c.op == "eq" or c.op == "in" then
-                  errors[#errors + 1] = string.format("%srule '%s', field '%s': scores take a number, a range or a comparison",
+                  errors[#errors + 1] = tr.f("%srule '%s', field '%s': scores take a number, a range or a comparison",
                     fwhere, name, key)
                 elseif lo > hi or (c.op == "cmp" and c.cmp == "!=") then
                   if lo > hi then
-                    errors[#errors + 1] = string.format("%srule '%s', field '%s': '%s' selects no score between 1 and %d",
+                    errors[#errors + 1] = tr.f("%srule '%s', field '%s': '%s' selects no score between 1 and %d",
                       fwhere, name, key, tostring(v), bins)
                   end
                 end
@@ -155,7 +156,7 @@ local function coverage(compiled, bins, tbl, warnings)
   local opaque_before = false
   for _, rule in ipairs(compiled) do
     if rule.score_only and not first[rule.name] and not opaque_before then
-      warnings[#warnings + 1] = string.format("%srule '%s' can never match: earlier rules cover all its score cells",
+      warnings[#warnings + 1] = tr.f("%srule '%s' can never match: earlier rules cover all its score cells",
         rules.where(tbl, rule.index, rule.name), rule.name)
     end
     if not rule.score_only then opaque_before = true end
@@ -167,7 +168,7 @@ local function coverage(compiled, bins, tbl, warnings)
   if #uncovered > 0 and not has_fallback then
     local shown = {}
     for k = 1, math.min(8, #uncovered) do shown[k] = uncovered[k] end
-    warnings[#warnings + 1] = string.format("%d of %d score cells (r,f,m) are covered by no rule and have no fallback: %s%s",
+    warnings[#warnings + 1] = tr.f("%d of %d score cells (r,f,m) are covered by no rule and have no fallback: %s%s",
       #uncovered, total, table.concat(shown, " "), #uncovered > 8 and " ..." or "")
   end
   return first, uncovered
@@ -217,9 +218,9 @@ local function check_columns(self, ds)
     for _, c in ipairs(r.conds) do
       if not have[c.column] then
         local hint = rules.suggest(c.column, cols)
-        error(string.format("%srule '%s': field '%s' is not a column of the customer data%s",
+        error(tr.f("%srule '%s': field '%s' is not a column of the customer data%s",
           rules.where(self.source, r.index, r.name, c.field), r.name, c.field,
-          hint and string.format(" (did you mean '%s'?)", hint) or ""), 0)
+          tr.hint(hint)), 0)
       end
     end
   end
@@ -248,7 +249,7 @@ function Segments:assign(ds, column)
         for _, c in ipairs(r.conds) do
           local e, msg = rules.expression(c.column, c.cond, types[c.column])
           if not e then
-            error(string.format("%srule '%s', field '%s': %s",
+            error(tr.f("%srule '%s', field '%s': %s",
               rules.where(self.source, r.index, r.name, c.field), r.name, c.field, msg), 0)
           end
           parts[#parts + 1] = e

@@ -20,7 +20,8 @@ function S.enabled(ctx) return ctx.cfg.report ~= false end
 -- calls it, before any data is read), and that Chart.js can be inlined.
 function S.prepare(ctx, cfg, problems)
   local rules = require "segmint.rules"
-  local function add(fmt, ...) problems.errors[#problems.errors + 1] = string.format(fmt, ...) end
+  local tr = require "segmint.messages"
+  local function add(fmt, ...) problems.errors[#problems.errors + 1] = tr.f(fmt, ...) end
   if cfg.workbook ~= nil and type(cfg.workbook) ~= "boolean" then
     add("analysis: 'workbook' must be true or false (false: no report.xlsx), got %s", ruleset.describe_value(cfg.workbook))
   end
@@ -36,7 +37,7 @@ function S.prepare(ctx, cfg, problems)
     if k ~= "layout" then
       local h = type(k) == "string" and rules.suggest(k, KNOWN)
       add("analysis: report.%s is not a setting%s (settings: layout)", tostring(k),
-        h and (" (did you mean '" .. h .. "'?)") or "")
+        tr.hint(h or nil))
     end
   end
   local layout = r.layout or sections.layouts[ctx.language]

@@ -87,8 +87,8 @@ fresh
 sed -i 's/  champions = { "Champions",/  champion = { "Champions",/' "$work/r/fr/segments.lua"
 check --set lang=fr
 is "$code" 1 "a French label for an unknown id: check --set lang=fr exits 1"
-like "$out" "fr/segments\.lua:[0-9]+: 'champion' is not a segment of .*rules/segments\.lua \(did you mean 'champions'\?\)" "the French file is checked too"
-like "$out" "segment 'champions' has no name in .*fr/segments\.lua" "and the rule left without a name is named"
+like "$out" "fr/segments\.lua:[0-9]+: « champion » n'est pas un segment de .*rules/segments\.lua \(vouliez-vous dire « champions » \?\)" "the French file is checked too (in French)"
+like "$out" "segment « champions » n'a pas de nom dans .*fr/segments\.lua" "and the rule left without a name is named"
 
 # several problems are listed at once
 fresh

@@ -257,6 +257,10 @@ static int optional_column(const sg_table *tx, const char *name, const char *rol
     return 0;
 }
 
+/* Not split: its four numbered steps (customer index per row, counting sort
+ * by customer, the walk of each customer's rows, the counts at each bound)
+ * share eight row- and customer-sized arrays allocated and freed together
+ * under one error exit; the steps are marked in the body. */
 int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const int64_t *bounds,
                         size_t nbounds, sg_activity *out, sg_error *err)
 {

@@ -708,6 +708,45 @@ static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale, int threads
     return SG_OK;
 }
 
+/* The data's total weight *N_out and longest observation *maxT_out,
+ * after checking the weights and that the data can identify a model:
+ * some customers, some repeat buyers, some time observed.  0 or an error
+ * code. */
+static int scan_data(const sg_btyd_data *d, const char *name, double *N_out, double *maxT_out, sg_error *err)
+{
+    double N = 0, repeat = 0, maxT = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (!(d->w[i] >= 0) || !isfinite(d->w[i]))
+            return sg_error_set(err, SG_EINVAL, "%s fit: weight of row %zu is %g (must be >= 0)",
+                                name, i + 1, d->w[i]);
+        N += d->w[i];
+        if (d->x[i] > 0)
+            repeat += d->w[i];
+        if (d->T[i] > maxT)
+            maxT = d->T[i];
+    }
+    if (N <= 0)
+        return sg_error_set(err, SG_EDATA, "%s fit: no customers", name);
+    if (repeat <= 0)
+        return sg_error_set(err, SG_EDATA,
+                            "%s fit: no repeat buyers among %.0f customers (every x = 0): the "
+                            "purchase rate and the dropout cannot be estimated; use a longer "
+                            "calibration period or check the frequency column",
+                            name, N);
+    if (!(maxT > 0))
+        return sg_error_set(err, SG_EDATA,
+                            "%s fit: every customer has T = 0 (no time observed since the first "
+                            "purchase); use a later end of calibration or a finer time unit",
+                            name);
+    *N_out = N;
+    *maxT_out = maxT;
+    return 0;
+}
+
+/* Not split: after the option checks and the data scan (scan_data) what
+ * remains is one optimiser run whose context, start values, result and
+ * Hessian-based standard errors are built and freed together (ctx_free on
+ * every exit). */
 int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_btyd_fit_options *o,
                              sg_btyd_fit *fit, sg_error *err)
 {
@@ -717,7 +756,7 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
     sg_optim_options oo;
     sg_optim_result res;
     sg_optim_fn fn;
-    double N = 0, repeat = 0, maxT = 0, scale, th[4], h[16], sel[4];
+    double N = 0, maxT = 0, scale, th[4], h[16], sel[4];
     int timep[4] = {0, 1, 0, 0}, rc;
 
     if (!is_tm(m))
@@ -749,29 +788,8 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
         timep[3] = 1;
     if (m == SG_BGBB)
         timep[1] = 0;
-    for (size_t i = 0; i < d->n; i++) {
-        if (!(d->w[i] >= 0) || !isfinite(d->w[i]))
-            return sg_error_set(err, SG_EINVAL, "%s fit: weight of row %zu is %g (must be >= 0)",
-                                name, i + 1, d->w[i]);
-        N += d->w[i];
-        if (d->x[i] > 0)
-            repeat += d->w[i];
-        if (d->T[i] > maxT)
-            maxT = d->T[i];
-    }
-    if (N <= 0)
-        return sg_error_set(err, SG_EDATA, "%s fit: no customers", name);
-    if (repeat <= 0)
-        return sg_error_set(err, SG_EDATA,
-                            "%s fit: no repeat buyers among %.0f customers (every x = 0): the "
-                            "purchase rate and the dropout cannot be estimated; use a longer "
-                            "calibration period or check the frequency column",
-                            name, N);
-    if (!(maxT > 0))
-        return sg_error_set(err, SG_EDATA,
-                            "%s fit: every customer has T = 0 (no time observed since the first "
-                            "purchase); use a later end of calibration or a finer time unit",
-                            name);
+    if ((rc = scan_data(d, name, &N, &maxT, err)) != 0)
+        return rc;
     scale = m == SG_BGBB ? 1.0 : 1.0 / maxT;
 
     if (o->start) {

@@ -104,6 +104,9 @@ static double gg_objective(const double *lp, size_t n, void *ud, double *grad, i
     return d->scale * (-ll + (double)d->n * pen);
 }
 
+/* Not split: option checks, the filter of repeat buyers with a positive
+ * mean spend, the optimiser call and the standard errors are one sequence
+ * over the kept arrays (kx, km) and the fit record, freed at one exit. */
 int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd_fit_options *o,
                        sg_btyd_fit *fit, size_t *skipped, sg_error *err)
 {

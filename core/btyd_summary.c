@@ -42,28 +42,44 @@ static int64_t day_of(int64_t t)
     return t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 }
 
-sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, sg_error *err)
+/* The options and the columns they name: 0 with *cc_out and *dc_out
+ * set, or an error code. */
+static int check_summary(const sg_table *tx, const sg_btyd_summary_options *o, const sg_column **cc_out,
+                         const sg_column **dc_out, sg_error *err)
 {
     if (!o->customer || !o->date)
-        return sg_error_set(err, SG_EINVAL, "btyd summary: the customer and date columns are required"), NULL;
+        return sg_error_set(err, SG_EINVAL, "btyd summary: the customer and date columns are required");
     if (!(o->unit_days > 0))
-        return sg_error_set(err, SG_EINVAL, "btyd summary: the time unit must be positive"), NULL;
+        return sg_error_set(err, SG_EINVAL, "btyd summary: the time unit must be positive");
     if (o->observation_end < o->calibration_end)
-        return sg_error_set(err, SG_EINVAL, "btyd summary: the observation end is before the calibration end"), NULL;
-    const sg_column *cc = sg_table_col(tx, o->customer), *dc = sg_table_col(tx, o->date);
+        return sg_error_set(err, SG_EINVAL, "btyd summary: the observation end is before the calibration end");
+    const sg_column *cc = *cc_out = sg_table_col(tx, o->customer), *dc = *dc_out = sg_table_col(tx, o->date);
     const sg_column *ac = o->amount ? sg_table_col(tx, o->amount) : NULL;
     if (!cc || !dc || (o->amount && !ac))
         return sg_error_set(err, SG_EINVAL, "btyd summary: no column '%s'",
-                            !cc ? o->customer : !dc ? o->date : o->amount), NULL;
+                            !cc ? o->customer : !dc ? o->date : o->amount);
     if (dc->type != SG_DATETIME)
         return sg_error_set(err, SG_EINVAL, "btyd summary: column '%s' is %s, not a datetime", o->date,
-                            sg_type_name(dc->type)), NULL;
+                            sg_type_name(dc->type));
     if (ac && (ac->type == SG_STRING || ac->type == SG_DATETIME))
         return sg_error_set(err, SG_EINVAL, "btyd summary: column '%s' is %s, not a number", o->amount,
-                            sg_type_name(ac->type)), NULL;
+                            sg_type_name(ac->type));
     if (cc->type == SG_DATETIME || cc->type == SG_BOOL)
         return sg_error_set(err, SG_EINVAL, "btyd summary: the customer column '%s' must be text or a number",
-                            o->customer), NULL;
+                            o->customer);
+    return 0;
+}
+
+/* Not split: one pass over the rows in (customer, date) order; each
+ * customer's calibration and holdout counters are locals of the loop
+ * body, appended to eight output columns built together (the option
+ * checks are in check_summary). */
+sg_table *sg_btyd_summary(const sg_table *tx, const sg_btyd_summary_options *o, sg_error *err)
+{
+    const sg_column *cc = NULL, *dc = NULL;
+    if (check_summary(tx, o, &cc, &dc, err))
+        return NULL;
+    const sg_column *ac = o->amount ? sg_table_col(tx, o->amount) : NULL;
     const char *keys[2] = { o->customer, o->date };
     const int desc[2] = { 0, 0 };
     size_t *order = sg_table_order(tx, keys, desc, 2, err);

@@ -286,6 +286,10 @@ static int check_problem(const sg_alloc_problem *p, sg_error *err)
     return SG_OK;
 }
 
+/* Not split: the driver of the allocation (dense customer ids, forced
+ * campaigns, candidates, then the method's own function); its phases
+ * share the `alloc` state and the sorted index arrays freed at one exit,
+ * and the per-method work already lives in its own functions. */
 int sg_campaign_allocate(const sg_alloc_problem *p, sg_alloc_method method, uint8_t *selected,
                          sg_alloc_result *res, sg_error *err)
 {

@@ -114,6 +114,9 @@ static sg_column *need_col(const sg_table *t, const char *name, const char *whic
     return c;
 }
 
+/* Not split: one join of targets to transactions: the column checks, the
+ * per-customer chains of target rows and the pass over the transactions
+ * share the resolved columns and four arrays under one error exit. */
 sg_table *sg_campaign_outcomes(const sg_table *targets, const char *tcust, const char *tstart,
                                const char *twindow, double window_days, const sg_table *tx,
                                const char *cust, const char *date, const char *amount, sg_error *err)

@@ -47,6 +47,51 @@ static sg_column *ratio(const char *name, const sg_column *num, const sg_column 
     return o;
 }
 
+/* The group-by aggregations of the given measures (a sum and a count of
+ * each, the count named count_names[m]) after checking their columns and
+ * the grouping names; the number of aggregations, or 0 with err set. */
+static size_t measure_aggs(const sg_table *t, const char *const *by, size_t nby, const char *const *src,
+                           sg_agg *aggs, char count_names[][32], sg_error *err)
+{
+    size_t na = 0, given = 0;
+    for (int m = 0; m < M_COUNT; m++) {
+        if (!src[m])
+            continue;
+        const sg_column *c = sg_table_col(t, src[m]);
+        if (!c) {
+            sg_error_set(err, SG_EINVAL, "campaign performance: %s: no column '%s' in the dataset",
+                         measure_names[m], src[m]);
+            return 0;
+        }
+        if (c->type != SG_INT64 && c->type != SG_DOUBLE) {
+            sg_error_set(err, SG_EINVAL, "campaign performance: %s: column '%s' holds %s, not numbers",
+                         measure_names[m], src[m], sg_type_name(c->type));
+            return 0;
+        }
+        for (size_t j = 0; j < nby; j++)
+            if (strcmp(by[j], measure_names[m]) == 0) {
+                sg_error_set(err, SG_EINVAL, "campaign performance: cannot group by '%s', the name of a "
+                             "measure (rename the column)", by[j]);
+                return 0;
+            }
+        snprintf(count_names[m], 32, "\x01n_%s", measure_names[m]);
+        aggs[na++] = (sg_agg){ measure_names[m], SG_AGG_SUM, src[m], 0 };
+        aggs[na++] = (sg_agg){ count_names[m], SG_AGG_COUNT, src[m], 0 };
+        given++;
+    }
+    if (!given) {
+        sg_error_set(err, SG_EINVAL, "campaign performance: give at least one of impressions, clicks, "
+                     "conversions, spend, revenue");
+        return 0;
+    }
+    for (size_t j = 0; j < nby; j++)
+        if (strcmp(by[j], "rows") == 0) {
+            sg_error_set(err, SG_EINVAL, "campaign performance: cannot group by 'rows' (rename the column)");
+            return 0;
+        }
+    return na;
+}
+
 sg_table *sg_campaign_performance(const sg_table *t, const char *const *by, size_t nby,
                                   const sg_perf_columns *cols, double margin, sg_error *err)
 {
@@ -58,42 +103,9 @@ sg_table *sg_campaign_performance(const sg_table *t, const char *const *by, size
     }
     sg_agg aggs[2 * M_COUNT + 1];
     char count_names[M_COUNT][32];
-    size_t na = 0, given = 0;
-    for (int m = 0; m < M_COUNT; m++) {
-        if (!src[m])
-            continue;
-        const sg_column *c = sg_table_col(t, src[m]);
-        if (!c) {
-            sg_error_set(err, SG_EINVAL, "campaign performance: %s: no column '%s' in the dataset",
-                         measure_names[m], src[m]);
-            return NULL;
-        }
-        if (c->type != SG_INT64 && c->type != SG_DOUBLE) {
-            sg_error_set(err, SG_EINVAL, "campaign performance: %s: column '%s' holds %s, not numbers",
-                         measure_names[m], src[m], sg_type_name(c->type));
-            return NULL;
-        }
-        for (size_t j = 0; j < nby; j++)
-            if (strcmp(by[j], measure_names[m]) == 0) {
-                sg_error_set(err, SG_EINVAL, "campaign performance: cannot group by '%s', the name of a "
-                             "measure (rename the column)", by[j]);
-                return NULL;
-            }
-        snprintf(count_names[m], sizeof count_names[m], "\x01n_%s", measure_names[m]);
-        aggs[na++] = (sg_agg){ measure_names[m], SG_AGG_SUM, src[m], 0 };
-        aggs[na++] = (sg_agg){ count_names[m], SG_AGG_COUNT, src[m], 0 };
-        given++;
-    }
-    if (!given) {
-        sg_error_set(err, SG_EINVAL, "campaign performance: give at least one of impressions, clicks, "
-                     "conversions, spend, revenue");
+    size_t na = measure_aggs(t, by, nby, src, aggs, count_names, err);
+    if (!na)
         return NULL;
-    }
-    for (size_t j = 0; j < nby; j++)
-        if (strcmp(by[j], "rows") == 0) {
-            sg_error_set(err, SG_EINVAL, "campaign performance: cannot group by 'rows' (rename the column)");
-            return NULL;
-        }
     aggs[na++] = (sg_agg){ "rows", SG_AGG_COUNT, NULL, 0 };
     sg_table *g = sg_table_group_by(t, by, nby, aggs, na, err);
     if (!g)

@@ -174,6 +174,35 @@ static int check_col(const sg_table *t, const char *name, const char *role, cons
     return 0;
 }
 
+/* Nets the events (grouped, in (date, row) order within a group): each
+ * cancellation takes its quantity (qty[i], held as |q|) from the latest
+ * purchases of its group first; what it cannot take is added to
+ * *unmatched.  stack: room for ne row numbers. */
+static void net_events(const event *ev, size_t ne, const uint8_t *is_cancel, int64_t *qty,
+                       size_t *stack, double *unmatched)
+{
+    size_t sp = 0;
+    for (size_t k = 0; k < ne; k++) {
+        size_t i = ev[k].row;
+        if (k == 0 || ev[k].group != ev[k - 1].group)
+            sp = 0;
+        if (!is_cancel[i]) {
+            stack[sp++] = i;
+            continue;
+        }
+        int64_t need = qty[i];
+        while (need > 0 && sp > 0) {
+            size_t p = stack[sp - 1];
+            int64_t take = qty[p] < need ? qty[p] : need;
+            qty[p] -= take;
+            need -= take;
+            if (qty[p] == 0)
+                sp--;
+        }
+        *unmatched += (double)need;
+    }
+}
+
 int sg_clean_net_cancellations(const sg_table *t, const char *customer, const char *item,
                          const char *quantity, const char *price, const char *date,
                          const uint8_t *is_cancel, int match_price, int64_t *new_qty,
@@ -243,26 +272,7 @@ int sg_clean_net_cancellations(const sg_table *t, const char *customer, const ch
     /* (date, row) order within each group: a purchase is earlier than a
      * cancellation when its date is earlier, or equal and its row earlier */
     qsort(ev, ne, sizeof *ev, cmp_event);
-    size_t sp = 0;
-    for (size_t k = 0; k < ne; k++) {
-        size_t i = ev[k].row;
-        if (k == 0 || ev[k].group != ev[k - 1].group)
-            sp = 0;
-        if (!is_cancel[i]) {
-            stack[sp++] = i;
-            continue;
-        }
-        int64_t need = cancelled[i];
-        while (need > 0 && sp > 0) {
-            size_t p = stack[sp - 1];
-            int64_t take = new_qty[p] < need ? new_qty[p] : need;
-            new_qty[p] -= take;
-            need -= take;
-            if (new_qty[p] == 0)
-                sp--;
-        }
-        *unmatched += (double)need;
-    }
+    net_events(ev, ne, is_cancel, new_qty, stack, unmatched);
     for (size_t i = 0; i < n; i++)
         if (is_cancel[i])
             new_qty[i] = 0;

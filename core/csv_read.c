@@ -797,6 +797,11 @@ cleanup:
     job->fmts = NULL;
 }
 
+/* Not split: the reader's driver: open and map the file, then the
+ * parallel pass, run again (at most twice more) with the columns that met
+ * a value their type cannot hold read as text; the passes themselves are
+ * functions (run_pass and csv_infer.c).  What remains is that retry loop,
+ * the report and one cleanup for the file, the job and the table. */
 sg_table *sg_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
                       sg_error *err)
 {

@@ -298,6 +298,10 @@ static int date_fn(const xnode *n, const xvec *a, size_t len, void *buf, uint8_t
     return 0;
 }
 
+/* Not split: one switch that dispatches every built-in function of the
+ * rule language, each case a few lines over the argument vectors; cutting
+ * it in pieces would only spread the table of functions over several
+ * places. */
 int sg_xe_call(xctx *cx, const xnode *n, xstate *st, const xvec *a, size_t len, xvec *out)
 {
     void *buf;

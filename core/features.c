@@ -22,11 +22,6 @@
 #include "rfm_internal.h"
 
 #define AHEAD 64              /* rows of prefetch distance */
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
 /* Bounds that keep cutoff +- 2 windows or + horizon far from overflow. */
 #define MAX_DAYS 1e7
 #define MAX_CUTOFF 1000000000000000ll   /* 1e15 s, about 31.7 million years */
@@ -110,46 +105,7 @@ static int check_columns(sg_feat_state *f, const sg_table *tx, sg_error *err)
 /* 0: the row is used (amount set), 1: a value is missing. */
 static inline int row_missing(const sg_feat_state *f, size_t i, double *amount)
 {
-    return sg_column_is_na(f->cust, i) || sg_column_is_na(f->date, i) ||
-           (f->cust->type == SG_DOUBLE && isnan(sg_column_f64(f->cust)[i])) ||
-           sg_num_value(f->amt, i, amount);
-}
-
-static uint32_t new_customer(sg_feat_state *f)
-{
-    if (f->ncs == f->cap) {
-        size_t nc = f->cap ? f->cap * 2 : 1024;
-        if (nc >= SG_FEAT_NONE)
-            nc = SG_FEAT_NONE - 1;
-        sg_feat_cust *n = nc > f->cap ? sg_realloc(f->cs, nc * sizeof *n) : NULL;
-        if (!n)
-            return SG_FEAT_NONE;
-        f->cs = n;
-        f->cap = nc;
-    }
-    memset(&f->cs[f->ncs], 0, sizeof *f->cs);
-    return (uint32_t)f->ncs++;
-}
-
-static inline uint32_t customer_index(sg_feat_state *f, size_t i)
-{
-    if (f->by_code)
-        return (uint32_t)sg_column_codes(f->cust)[i];
-    uint64_t key = sg_num_key(f->cust, i);
-    uint32_t k = sg_keymap_find(&f->nm, key);
-    if (k != SG_FEAT_NONE || (k = new_customer(f)) == SG_FEAT_NONE)
-        return k;
-    return sg_keymap_add(&f->nm, key, k);
-}
-
-static inline void prefetch_customer(const sg_feat_state *f, size_t i)
-{
-    if (i >= f->cust->n)
-        return;
-    if (f->by_code)
-        PREFETCH(&f->cs[sg_column_codes(f->cust)[i]]);
-    else
-        PREFETCH(&f->nm.e[sg_mix64(sg_num_key(f->cust, i)) >> (64 - f->nm.bits)]);
+    return sg_custs_row_missing(f->cust, f->date, f->amt, i, amount);
 }
 
 /* Pass 1: the sums, and the count of each customer's sale rows. */
@@ -160,7 +116,7 @@ static int pass1(sg_feat_state *f, sg_features_info *info)
     int any = 0;
     for (size_t i = 0; i < f->cust->n; i++) {
         double a;
-        prefetch_customer(f, i + AHEAD);
+        sg_custs_prefetch(&f->c, i + AHEAD);
         if (row_missing(f, i, &a)) {
             info->rows_missing++;
             continue;
@@ -173,10 +129,10 @@ static int pass1(sg_feat_state *f, sg_features_info *info)
             info->rows_after++;
             continue;
         }
-        uint32_t k = customer_index(f, i);
+        uint32_t k = sg_custs_index(&f->c, i);
         if (k == SG_FEAT_NONE)
             return SG_ENOMEM;
-        sg_feat_cust *s = &f->cs[k];
+        sg_feat_cust *s = sg_feat_cust_at(f, (uint32_t)k);
         if (t >= f->cutoff) {
             info->rows_future++;
             s->future += a;
@@ -214,8 +170,8 @@ static int pass1(sg_feat_state *f, sg_features_info *info)
 static int pass2(sg_feat_state *f)
 {
     size_t total = 0;
-    for (size_t k = 0; k < f->ncs; k++) {
-        sg_feat_cust *s = &f->cs[k];
+    for (size_t k = 0; k < f->c.n; k++) {
+        sg_feat_cust *s = sg_feat_cust_at(f, (uint32_t)k);
         if (s->flags & SG_FEAT_HIST) {
             s->end = (uint32_t)total;      /* its start, until the scatter */
             total += s->nsale;
@@ -227,12 +183,11 @@ static int pass2(sg_feat_state *f)
     const int64_t *dates = sg_column_i64(f->date);
     for (size_t i = 0; i < f->cust->n; i++) {
         double a;
-        prefetch_customer(f, i + AHEAD);
+        sg_custs_prefetch(&f->c, i + AHEAD);
         if (row_missing(f, i, &a) || !(a > 0) || dates[i] >= f->end)
             continue;
-        uint32_t k = f->by_code ? (uint32_t)sg_column_codes(f->cust)[i]
-                                : sg_keymap_find(&f->nm, sg_num_key(f->cust, i));
-        sg_feat_cust *s = &f->cs[k];
+        uint32_t k = sg_custs_find(&f->c, i);
+        sg_feat_cust *s = sg_feat_cust_at(f, (uint32_t)k);
         if (s->flags & SG_FEAT_HIST)
             f->perm[s->end++] = (uint32_t)i;
     }
@@ -261,16 +216,9 @@ sg_table *sg_features_build(const sg_table *tx, const sg_features_options *o,
     f.win = (int64_t)llround(o->window_days * SG_RFM_DAY);
     f.labels = o->horizon_days > 0;
     f.end = f.cutoff + (int64_t)llround(o->horizon_days * SG_RFM_DAY);
-    if (f.cust->type == SG_STRING) {
-        /* state by dictionary code (codes without a used row stay empty) */
-        size_t nd = sg_dict_size(f.cust->dict);
-        if (!(f.cs = sg_calloc(nd ? nd : 1, sizeof *f.cs)))
-            goto nomem;
-        f.ncs = f.cap = nd;
-        f.by_code = 1;
-    } else if (sg_keymap_alloc(&f.nm, 12)) {
+    /* string customers by dictionary code (codes without a used row stay empty) */
+    if (sg_custs_init(&f.c, f.cust, sizeof(sg_feat_cust)))
         goto nomem;
-    }
     if (pass1(&f, info) || pass2(&f))
         goto nomem;
     info->horizon_complete =
@@ -282,8 +230,7 @@ sg_table *sg_features_build(const sg_table *tx, const sg_features_options *o,
 nomem:
     sg_error_nomem(err);
 out:
-    sg_free(f.cs);
-    sg_free(f.nm.e);
+    sg_custs_free(&f.c);
     sg_free(f.perm);
     return t;
 }

@@ -61,13 +61,15 @@ typedef struct sg_feat_state {
     int64_t end;             /* cutoff + horizon (cutoff without labels) */
     int64_t win;             /* the window in seconds */
     int labels;
-    sg_feat_cust *cs;        /* by dictionary code, or by sg_keymap index */
-    size_t ncs, cap;
-    int by_code;
-    sg_keymap nm;
+    sg_custs c;              /* sg_feat_cust per customer (keymap.h) */
     size_t ncust;            /* customers with a sale in the history */
     uint32_t *perm;          /* sale rows of those customers, grouped by customer */
 } sg_feat_state;
+
+static inline sg_feat_cust *sg_feat_cust_at(const sg_feat_state *f, uint32_t k)
+{
+    return (sg_feat_cust *)sg_custs_at(&f->c, k);
+}
 
 /* Builds the output table (features_out.c) from the state after both
  * passes over the rows. */

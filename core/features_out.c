@@ -22,7 +22,7 @@
 /* Customers with a sale before the cutoff are output. */
 static int has_history(const void *ud, uint32_t idx)
 {
-    return (((const sg_feat_state *)ud)->cs[idx].flags & SG_FEAT_HIST) != 0;
+    return (sg_feat_cust_at(ud, idx)->flags & SG_FEAT_HIST) != 0;
 }
 
 /* ---- one customer's grouped rows ---- */
@@ -177,7 +177,7 @@ sg_table *sg_feat_output(const sg_feat_state *f, sg_error *err)
     char names[3][64];
     memset(&w, 0, sizeof w);
     sg_table *t = sg_table_new();
-    sg_column *cust = t ? sg_rfm_sorted_customers(f->cust, f->o->customer, f->ncust, f->ncs, &f->nm, has_history, f,
+    sg_column *cust = t ? sg_rfm_sorted_customers(f->cust, f->o->customer, f->ncust, f->c.n, &f->c.nm, has_history, f,
                                                   &order) : NULL;
     if (!cust) {
         sg_table_free(t);
@@ -206,7 +206,7 @@ sg_table *sg_feat_output(const sg_feat_state *f, sg_error *err)
 #define I64(k) ((int64_t *)data[k])
 #define F64(k) ((double *)data[k])
     for (size_t r = 0; r < n; r++) {
-        const sg_feat_cust *s = &f->cs[order[r]];
+        const sg_feat_cust *s = sg_feat_cust_at(f, order[r]);
         group g;
         if (group_of(f, &w, s, &g)) {
             sg_error_nomem(err);

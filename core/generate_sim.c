@@ -225,6 +225,10 @@ static int32_t draw_product(sim *s, const sg_gen_customer *c, gsl_rng *rng)
 /* Lines per invoice: 1..6, mean about 2.6. */
 static const double line_w[SG_GEN_MAX_LINES] = { 0.30, 0.25, 0.18, 0.12, 0.09, 0.06 };
 
+/* Not split: one invoice: target value, lines, products and quantities
+ * drawn in a fixed order from one generator; the order of the draws
+ * defines the generated data for a seed, and the four steps share the
+ * invoice's line arrays. */
 static void emit_purchase(sim *s, uint32_t ci, double t, gsl_rng *rng)
 {
     sg_gen_customer *c = &s->cu[ci];
@@ -426,6 +430,10 @@ static void run_test(sim *s, int k)
     }
 }
 
+/* Not split: the event loop of the simulation; the order of the random
+ * draws defines the generated data for a seed (byte-identical outputs),
+ * and the loop's state is already one struct whose steps are functions
+ * (emit_purchase, the campaign tests). */
 int sg_gen_simulate(const sg_gen_options *o, int64_t start_day, const sg_gen_catalog *cat,
                     sg_gen_customer *cu, gsl_rng *rng, gsl_rng *crng, sg_gen_tests *tests,
                     sg_gen_out *w, sg_gen_out *assign, sg_gen_stats *st, sg_error *err)

@@ -328,15 +328,9 @@ static int insert_customers(sg_history *h, int64_t id, const sg_history_run *r, 
     return rc;
 }
 
-int sg_history_append(sg_history *h, const sg_history_run *r, int64_t *id_out, sg_error *err)
+/* Every KPI, segment and key figure has a name, every input a path. */
+static int check_names(const sg_history_run *r, sg_error *err)
 {
-    sg_error local;
-    if (!err)
-        err = &local;
-    sg_error_clear(err);
-    const sg_column *cols[6];
-    if (check_columns(r, cols, err))
-        return err->code;
     for (size_t k = 0; k < r->nkpis; k++)
         if (!r->kpis[k].name)
             return sg_error_set(err, SG_EINVAL, "history: KPI %zu has no name", k + 1);
@@ -349,6 +343,55 @@ int sg_history_append(sg_history *h, const sg_history_run *r, int64_t *id_out, s
     for (size_t k = 0; k < r->ninputs; k++)
         if (!r->inputs[k].path)
             return sg_error_set(err, SG_EINVAL, "history: input %zu has no path", k + 1);
+    return 0;
+}
+
+/* The run's KPIs under run id; 0 or an error code (err set). */
+static int insert_kpis(sg_history *h, int64_t id, const sg_history_run *r, sg_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(h, "INSERT INTO run_kpis (run_id, position, name, measure, value, previous, target, unit, "
+                   "direction, period_start, period_end, status) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                &st, err))
+        goto fail;
+    for (size_t k = 0; k < r->nkpis; k++) {
+        const sg_history_kpi *q = &r->kpis[k];
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)k + 1);
+        bind_text(st, 3, q->name);
+        bind_text(st, 4, q->measure);
+        bind_double(st, 5, q->value);
+        bind_double(st, 6, q->previous);
+        bind_double(st, 7, q->target);
+        bind_text(st, 8, q->unit);
+        bind_text(st, 9, q->direction);
+        bind_time(st, 10, q->period_start, q->has_period);
+        bind_time(st, 11, q->period_end, q->has_period);
+        bind_text(st, 12, q->status);
+        int rc = step_insert(h, st, err, "cannot store the KPIs");
+        if (rc) {
+            if (rc == SQLITE_CONSTRAINT)
+                sg_error_set(err, SG_EINVAL, "history %s: KPI '%s' appears twice", h->path, q->name);
+            goto fail;
+        }
+    }
+    sqlite3_finalize(st);
+    return 0;
+fail:
+    sqlite3_finalize(st);
+    return err->code ? err->code : SG_EIO;
+}
+
+int sg_history_append(sg_history *h, const sg_history_run *r, int64_t *id_out, sg_error *err)
+{
+    sg_error local;
+    if (!err)
+        err = &local;
+    sg_error_clear(err);
+    const sg_column *cols[6];
+    if (check_columns(r, cols, err) || check_names(r, err))
+        return err->code;
     if (exec(h, "BEGIN IMMEDIATE", err, "cannot lock for writing"))
         return err->code;
     sqlite3_stmt *st = NULL;
@@ -385,36 +428,8 @@ int sg_history_append(sg_history *h, const sg_history_run *r, int64_t *id_out, s
         sqlite3_finalize(st);
         st = NULL;
     }
-    if (r->nkpis) {
-        if (prepare(h, "INSERT INTO run_kpis (run_id, position, name, measure, value, previous, target, unit, "
-                       "direction, period_start, period_end, status) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    &st, err))
-            goto fail;
-        for (size_t k = 0; k < r->nkpis; k++) {
-            const sg_history_kpi *q = &r->kpis[k];
-            sqlite3_bind_int64(st, 1, id);
-            sqlite3_bind_int64(st, 2, (sqlite3_int64)k + 1);
-            bind_text(st, 3, q->name);
-            bind_text(st, 4, q->measure);
-            bind_double(st, 5, q->value);
-            bind_double(st, 6, q->previous);
-            bind_double(st, 7, q->target);
-            bind_text(st, 8, q->unit);
-            bind_text(st, 9, q->direction);
-            bind_time(st, 10, q->period_start, q->has_period);
-            bind_time(st, 11, q->period_end, q->has_period);
-            bind_text(st, 12, q->status);
-            int rc = step_insert(h, st, err, "cannot store the KPIs");
-            if (rc) {
-                if (rc == SQLITE_CONSTRAINT)
-                    sg_error_set(err, SG_EINVAL, "history %s: KPI '%s' appears twice", h->path, q->name);
-                goto fail;
-            }
-        }
-        sqlite3_finalize(st);
-        st = NULL;
-    }
+    if (r->nkpis && insert_kpis(h, id, r, err))
+        goto fail;
     if (r->nsegments) {
         if (prepare(h, "INSERT INTO run_segments (run_id, position, segment, customers, name) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -40,3 +40,46 @@ int sg_keymap_grow(sg_keymap *m)
     *m = big;
     return 0;
 }
+
+/* ---- per-customer records ---- */
+
+int sg_custs_init(sg_custs *c, const sg_column *cust, size_t size)
+{
+    memset(c, 0, sizeof *c);
+    c->cust = cust;
+    c->size = size;
+    if (cust->type == SG_STRING) {
+        /* by dictionary code: codes no used row refers to stay zeroed */
+        size_t nd = sg_dict_size(cust->dict);
+        if (!(c->recs = sg_calloc(nd ? nd : 1, size)))
+            return -1;
+        c->n = c->cap = nd;
+        c->by_code = 1;
+        return 0;
+    }
+    return sg_keymap_alloc(&c->nm, 12);
+}
+
+void sg_custs_free(sg_custs *c)
+{
+    sg_free(c->recs);
+    sg_keymap_free(&c->nm);
+    c->recs = NULL;
+    c->n = c->cap = 0;
+}
+
+uint32_t sg_custs_new(sg_custs *c)
+{
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 1024;
+        if (nc >= SG_KEYMAP_NONE)
+            nc = SG_KEYMAP_NONE - 1;
+        unsigned char *r = nc > c->cap ? sg_realloc(c->recs, nc * c->size) : NULL;
+        if (!r)
+            return SG_KEYMAP_NONE;
+        c->recs = r;
+        c->cap = nc;
+    }
+    memset(c->recs + c->n * c->size, 0, c->size);
+    return (uint32_t)c->n++;
+}

@@ -119,4 +119,77 @@ static inline uint32_t sg_keymap_add(sg_keymap *m, uint64_t key, uint32_t val)
     return val;
 }
 
+/* ---- per-customer records: one slot of `size` bytes per customer ----
+ * What rfm.c and features.c share to find a row's customer: string
+ * customers are indexed by their dictionary code (all slots allocated up
+ * front, no lookup at all), numeric ones through a keymap on the value
+ * (slots added in order of first appearance, the array doubling).  New
+ * slots are zeroed; a slot's index never changes, its address may (use
+ * sg_custs_at after every sg_custs_index). */
+typedef struct sg_custs {
+    const sg_column *cust;
+    unsigned char *recs;     /* n records of `size` bytes */
+    size_t size, n, cap;
+    int by_code;             /* string customers: index = dictionary code */
+    sg_keymap nm;            /* numeric customers: value key -> index */
+} sg_custs;
+
+/* Sets c up for the customer column cust.  0 or -1 (out of memory). */
+int sg_custs_init(sg_custs *c, const sg_column *cust, size_t size);
+void sg_custs_free(sg_custs *c);                     /* accepts a zeroed c */
+/* A new zeroed slot (numeric customers), or SG_KEYMAP_NONE. */
+uint32_t sg_custs_new(sg_custs *c);
+
+static inline void *sg_custs_at(const sg_custs *c, uint32_t k)
+{
+    return c->recs + (size_t)k * c->size;
+}
+
+/* The index of row i's customer, added when new; SG_KEYMAP_NONE when out
+ * of memory.  Row i's customer must not be missing. */
+static inline uint32_t sg_custs_index(sg_custs *c, size_t i)
+{
+    if (c->by_code)
+        return (uint32_t)sg_column_codes(c->cust)[i];
+    uint64_t key = sg_num_key(c->cust, i);
+    uint32_t k = sg_keymap_find(&c->nm, key);
+    if (k != SG_KEYMAP_NONE || (k = sg_custs_new(c)) == SG_KEYMAP_NONE)
+        return k;
+    return sg_keymap_add(&c->nm, key, k);
+}
+
+/* The index of row i's customer, which an earlier pass added. */
+static inline uint32_t sg_custs_find(const sg_custs *c, size_t i)
+{
+    return c->by_code ? (uint32_t)sg_column_codes(c->cust)[i]
+                      : sg_keymap_find(&c->nm, sg_num_key(c->cust, i));
+}
+
+/* Fetches row i's slot (or its hash slot) into the cache ahead of use:
+ * customers come in no particular order.  Nothing past the last row. */
+static inline void sg_custs_prefetch(const sg_custs *c, size_t i)
+{
+#if defined(__GNUC__)
+    if (i >= c->cust->n)
+        return;
+    if (c->by_code)
+        __builtin_prefetch(sg_custs_at(c, (uint32_t)sg_column_codes(c->cust)[i]));
+    else if (c->nm.e)
+        __builtin_prefetch(&c->nm.e[sg_mix64(sg_num_key(c->cust, i)) >> (64 - c->nm.bits)]);
+#else
+    (void)c;
+    (void)i;
+#endif
+}
+
+/* 0: row i has a customer, a date and an amount (*amount set); 1: one of
+ * them is missing (a NaN customer or amount counts as missing). */
+static inline int sg_custs_row_missing(const sg_column *cust, const sg_column *date,
+                                       const sg_column *amt, size_t i, double *amount)
+{
+    return sg_column_is_na(cust, i) || sg_column_is_na(date, i) ||
+           (cust->type == SG_DOUBLE && isnan(sg_column_f64(cust)[i])) ||
+           sg_num_value(amt, i, amount);
+}
+
 #endif

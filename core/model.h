@@ -119,4 +119,45 @@ struct cJSON;
 struct cJSON *sg_model_to_json(const sg_model *m, sg_error *err);
 sg_model *sg_model_from_json(const struct cJSON *j, sg_error *err);
 
+/* Model files (model_io.c), beside the k-means files of kmeans_io.c and
+ * with the same conventions: JSON text, a "format" and a "version" (files
+ * of a newer version refused), written through a temporary file renamed
+ * over the target, every field validated on load with a message naming
+ * the file.  A file holds the fitted model, its encoder, the label's
+ * name, the number of training rows, the SHA-256 of the training data
+ * (sg_model_data_sha256), the columns the encoder dropped and the
+ * caller's metadata (any JSON value). */
+#define SG_MODEL_SHA256_HEX 65   /* 64 hex digits and the terminator */
+
+typedef struct sg_model_file {
+    sg_model *model;
+    struct sg_encoder *enc;
+    char *label;
+    char data_sha256[SG_MODEL_SHA256_HEX];
+    size_t rows;
+    char **dropped;             /* ndropped names */
+    size_t ndropped;
+} sg_model_file;
+
+/* Frees the members (sg_free'd strings) and zeroes f; idempotent, accepts NULL. */
+void sg_model_file_clear(sg_model_file *f);
+
+/* The SHA-256 of X's values and of y (X->rows labels), as lowercase hex. */
+void sg_model_data_sha256(const sg_matrix *X, const double *y, char hex[SG_MODEL_SHA256_HEX]);
+
+/* sg_model_fit, computing sg_model_data_sha256(X, y) into hex in a thread
+ * of its own meanwhile (in the caller's thread when none can start). */
+sg_model *sg_model_fit_hashed(const sg_model_params *p, const sg_matrix *X, const double *y,
+                              const double *w, const sg_matrix *Xval, const double *yval,
+                              char hex[SG_MODEL_SHA256_HEX], sg_error *err);
+
+/* Writes f and a copy of meta (NULL: an empty object) to path. */
+int sg_model_save(const sg_model_file *f, const struct cJSON *meta, const char *path, sg_error *err);
+
+/* Reads path into f (overwritten; cleared again on failure).  *meta (when
+ * meta is not NULL): the file's metadata, to cJSON_Delete, or NULL when
+ * the file has none.  SG_EDATA "model file PATH: ..." for a file that is
+ * not a model, of a newer version, or with a missing or bad field. */
+int sg_model_load(const char *path, sg_model_file *f, struct cJSON **meta, sg_error *err);
+
 #endif

@@ -95,9 +95,9 @@ static void column_moments(const sg_matrix *X, const double *w, double sw, doubl
 
 /* ---- logistic regression (liblinear) ---- */
 
-static int fit_logistic(sg_model *m, const sg_matrix *X, const double *y, sg_error *err)
+/* The parameters and labels liblinear is given: 0 or an error code. */
+static int check_logistic(const sg_model_params *pa, const sg_matrix *X, const double *y, sg_error *err)
 {
-    const sg_model_params *pa = &m->params;
     size_t n = X->rows, p = X->cols;
     if (n > (size_t)INT_MAX || p >= (size_t)INT_MAX)
         return sg_error_set(err, SG_EINVAL,
@@ -123,6 +123,16 @@ static int fit_logistic(sg_model *m, const sg_matrix *X, const double *y, sg_err
     if (npos == 0 || npos == n)
         return sg_error_set(err, SG_EDATA, "logistic: the labels hold a single class (%d)",
                             npos ? 1 : 0);
+    return 0;
+}
+
+static int fit_logistic(sg_model *m, const sg_matrix *X, const double *y, sg_error *err)
+{
+    const sg_model_params *pa = &m->params;
+    size_t n = X->rows, p = X->cols;
+    int rc = check_logistic(pa, X, y, err);
+    if (rc)
+        return rc;
 
     /* Sparse rows: the nonzero values (index 1..p), the bias node (index
      * p+1, value 1), the terminator (index -1). */
@@ -167,7 +177,7 @@ static int fit_logistic(sg_model *m, const sg_matrix *X, const double *y, sg_err
                              .weight = wval,
                              .p = 0.1,
                              .init_sol = NULL };
-    int rc = SG_OK;
+    rc = SG_OK;
     const char *msg = check_parameter(&prob, &par);
     if (msg) {
         rc = sg_error_set(err, SG_EINVAL, "logistic: liblinear rejected the parameters: %s", msg);

@@ -38,6 +38,9 @@ void sg_pca_free(sg_pca *p)
     sg_free(p);
 }
 
+/* Not split: centring, the SVD through GSL (its workspace and matrices in
+ * the accounted allocator) and the components read from it are one
+ * sequence over the same GSL objects, freed at one exit. */
 sg_pca *sg_pca_fit(const sg_matrix *x, size_t ncomp, sg_error *err)
 {
     if (!x || (x->rows * x->cols > 0 && !x->data)) {

@@ -32,11 +32,6 @@
 
 #define NONE UINT32_MAX
 #define AHEAD 64              /* rows of prefetch distance */
-#if defined(__GNUC__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)(p))
-#endif
 #define UNORDERED 4u          /* flag: a row older than the customer's last one was seen */
 
 void sg_rfm_options_init(sg_rfm_options *o)
@@ -130,12 +125,9 @@ typedef struct agg {
     const sg_column *cust, *date, *inv, *amt;
     const sg_rfm_options *o;
     sg_rfm_unit unit;      /* btyd unit */
-    sg_rfm_cust *cs;
-    size_t nidx, cap;      /* entries of cs in use / allocated */
+    sg_custs c;            /* sg_rfm_cust per customer */
     size_t ncust;          /* customers with a used row */
     size_t nunordered;
-    int by_code;           /* string customers: the index is the dictionary code */
-    sg_keymap nm;            /* numeric customers */
     /* invoice -> first customer seen with it ("owner"): by dictionary code
      * or by value - inv_min when the values are dense, else hashed */
     uint32_t *owner;
@@ -148,9 +140,7 @@ typedef struct agg {
 /* 0: the row is used; 1: a value is missing; 2: after as_of. */
 static inline int row_state(const agg *a, size_t i, double *amount)
 {
-    if (sg_column_is_na(a->cust, i) || sg_column_is_na(a->date, i) ||
-        (a->cust->type == SG_DOUBLE && isnan(sg_column_f64(a->cust)[i])) ||
-        sg_num_value(a->amt, i, amount))
+    if (sg_custs_row_missing(a->cust, a->date, a->amt, i, amount))
         return 1;
     return a->o->has_as_of && sg_column_i64(a->date)[i] > a->o->as_of ? 2 : 0;
 }
@@ -210,33 +200,9 @@ static inline int invoice_seen(agg *a, uint32_t k, uint64_t key)
     return o == k ? 0 : ps_insert(&a->shared, k, key);
 }
 
-static uint32_t new_customer(agg *a)
+static inline sg_rfm_cust *cust_at(const agg *a, uint32_t k)
 {
-    if (a->nidx == a->cap) {
-        size_t nc = a->cap ? a->cap * 2 : 1024;
-        if (nc >= NONE)
-            nc = NONE - 1;
-        sg_rfm_cust *n = nc > a->cap ? sg_realloc(a->cs, nc * sizeof *n) : NULL;
-        if (!n)
-            return NONE;
-        a->cs = n;
-        a->cap = nc;
-    }
-    memset(&a->cs[a->nidx], 0, sizeof *a->cs);
-    return (uint32_t)a->nidx++;
-}
-
-static inline uint32_t customer_index(agg *a, size_t i)
-{
-    if (a->by_code)
-        return (uint32_t)sg_column_codes(a->cust)[i];
-    uint64_t key = sg_num_key(a->cust, i);
-    uint32_t k = sg_keymap_find(&a->nm, key);
-    if (k != NONE)
-        return k;
-    if ((k = new_customer(a)) == NONE)
-        return NONE;
-    return sg_keymap_add(&a->nm, key, k);
+    return (sg_rfm_cust *)sg_custs_at(&a->c, k);
 }
 
 static int check_columns(agg *a, const sg_table *tx, const sg_rfm_options *o, sg_error *err)
@@ -277,16 +243,11 @@ static int pass1(agg *a, sg_rfm_info *info, int64_t *max_t)
     const int64_t *dates = sg_column_i64(a->date);
     const int days = a->o->freq == SG_RFM_DAYS;
     const size_t n = a->cust->n;
-    const int32_t *codes = a->cust->type == SG_STRING ? sg_column_codes(a->cust) : NULL;
     for (size_t i = 0; i < n; i++) {
         double amount;
         /* the customers come in no particular order: fetch their state
          * (or their hash slot) AHEAD rows ahead */
-        if (codes && i + AHEAD < n)
-            PREFETCH(&a->cs[codes[i + AHEAD]]);
-        else if (!codes && i + AHEAD < n && a->nm.e) {
-            PREFETCH(&a->nm.e[sg_mix64(sg_num_key(a->cust, i + AHEAD)) >> (64 - a->nm.bits)]);
-        }
+        sg_custs_prefetch(&a->c, i + AHEAD);
         int st = row_state(a, i, &amount);
         if (st) {
             if (st == 1)
@@ -296,11 +257,11 @@ static int pass1(agg *a, sg_rfm_info *info, int64_t *max_t)
             continue;
         }
         int64_t t = dates[i];
-        uint32_t k = customer_index(a, i);
+        uint32_t k = sg_custs_index(&a->c, i);
         if (k == NONE)
             return SG_ENOMEM;
         info->rows_used++;
-        sg_rfm_cust *s = &a->cs[k];
+        sg_rfm_cust *s = cust_at(a, (uint32_t)k);
         if (s->rows == 0) {
             a->ncust++;
             s->first = s->last = t;
@@ -363,8 +324,8 @@ static int pass2(agg *a)
 {
     const int64_t *dates = sg_column_i64(a->date);
     const int days = a->o->freq == SG_RFM_DAYS;
-    for (size_t k = 0; k < a->nidx; k++) {
-        sg_rfm_cust *s = &a->cs[k];
+    for (size_t k = 0; k < a->c.n; k++) {
+        sg_rfm_cust *s = cust_at(a, (uint32_t)k);
         if (s->flags & UNORDERED) {
             s->periods = 0;
             s->prev_period = -1;
@@ -378,10 +339,8 @@ static int pass2(agg *a)
         double amount;
         if (row_state(a, i, &amount))
             continue;
-        uint32_t k = a->cust->type == SG_STRING
-                         ? (uint32_t)sg_column_codes(a->cust)[i]
-                         : sg_keymap_find(&a->nm, sg_num_key(a->cust, i));
-        sg_rfm_cust *s = &a->cs[k];
+        uint32_t k = sg_custs_find(&a->c, i);
+        sg_rfm_cust *s = cust_at(a, (uint32_t)k);
         if (!(s->flags & UNORDERED))
             continue;
         int64_t t = dates[i];
@@ -409,7 +368,7 @@ static int pass2(agg *a)
 /* Customers with at least one row used are output. */
 static int has_rows(const void *ud, uint32_t idx)
 {
-    return ((const agg *)ud)->cs[idx].rows > 0;
+    return cust_at(ud, idx)->rows > 0;
 }
 
 sg_table *sg_rfm_aggregate(const sg_table *tx, const sg_rfm_options *o, sg_rfm_info *info,
@@ -431,17 +390,10 @@ sg_table *sg_rfm_aggregate(const sg_table *tx, const sg_rfm_options *o, sg_rfm_i
         return NULL;
     a.o = o;
     a.unit = sg_rfm_unit_of(o->unit_days);
-    if (a.cust->type == SG_STRING) {
-        size_t nd = sg_dict_size(a.cust->dict);
-        /* the state is indexed by dictionary code (codes no used row
-         * refers to keep rows == 0 and are left out) */
-        if (!(a.cs = sg_calloc(nd ? nd : 1, sizeof *a.cs)))
-            goto nomem;
-        a.nidx = a.cap = nd;
-        a.by_code = 1;
-    } else if (sg_keymap_alloc(&a.nm, 12)) {
+    /* string customers by dictionary code: codes no used row refers to
+     * keep rows == 0 and are left out */
+    if (sg_custs_init(&a.c, a.cust, sizeof(sg_rfm_cust)))
         goto nomem;
-    }
     if (a.inv && owner_setup(&a))
         goto nomem;
     if (pass1(&a, info, &max_t))
@@ -455,18 +407,17 @@ sg_table *sg_rfm_aggregate(const sg_table *tx, const sg_rfm_options *o, sg_rfm_i
     a.shared.e = NULL;
     if (a.nunordered && pass2(&a))
         goto nomem;
-    sg_column *cust = sg_rfm_sorted_customers(a.cust, a.o->customer, a.ncust, a.nidx, &a.nm, has_rows, &a, &order);
+    sg_column *cust = sg_rfm_sorted_customers(a.cust, a.o->customer, a.ncust, a.c.n, &a.c.nm, has_rows, &a, &order);
     if (!cust)
         goto nomem;
-    t = sg_rfm_build(cust, a.cs, order, a.ncust, info->as_of, o->unit_days, a.date->date_only,
+    t = sg_rfm_build(cust, cust_at(&a, 0), order, a.ncust, info->as_of, o->unit_days, a.date->date_only,
                      err);
     goto out;
 nomem:
     sg_error_nomem(err);
 out:
     sg_free(order);
-    sg_free(a.cs);
-    sg_free(a.nm.e);
+    sg_custs_free(&a.c);
     sg_free(a.owner);
     sg_free(a.owner_map.e);
     sg_free(a.shared.e);

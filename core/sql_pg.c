@@ -116,6 +116,89 @@ static int push_row(sg_sql_builder *b, const PGresult *r, sg_error *err)
     return 0;
 }
 
+/* The session settings every read runs under.  0 or an error code. */
+static int pg_session(PGconn *c, const char *source, const char *conninfo, sg_error *err)
+{
+    PGresult *r = PQexec(c, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
+                            "SET extra_float_digits = 3; SET default_transaction_read_only = on");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        if (r)
+            result_error(err, source, conninfo, r);
+        else
+            pg_error(err, SG_EIO, source, conninfo, "", PQerrorMessage(c));
+        PQclear(r);
+        return err ? err->code : SG_EIO;
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* The parameters as text (the server infers their types): *pv points
+ * into *pbuf or at the caller's strings.  0 or SG_ENOMEM. */
+static int params_as_text(const sg_sql_options *o, char ***pv_out, char **pbuf_out, sg_error *err)
+{
+    if (!o->nparams)
+        return 0;
+    char **pv = *pv_out = sg_calloc(o->nparams, sizeof *pv);
+    char *pbuf = *pbuf_out = sg_malloc(o->nparams * 40);
+    if (!pv || !pbuf)
+        return sg_error_nomem(err);
+    for (size_t k = 0; k < o->nparams; k++) {
+        const sg_sql_value *v = &o->params[k];
+        char *slot = pbuf + k * 40;
+        switch (v->kind) {
+        case SG_SQL_NULL: pv[k] = NULL; break;
+        case SG_SQL_INT: snprintf(slot, 40, "%lld", (long long)v->i); pv[k] = slot; break;
+        case SG_SQL_DOUBLE: sg_format_double(v->d, slot, 40); pv[k] = slot; break;
+        case SG_SQL_BOOL: snprintf(slot, 40, "%s", v->i ? "true" : "false"); pv[k] = slot; break;
+        case SG_SQL_TEXT: pv[k] = (char *)v->s; break;
+        }
+    }
+    return 0;
+}
+
+/* Reads the rows of the query sent in single-row mode into b (up to
+ * o->max_rows), then builds the table; NULL with err set on failure. */
+static sg_table *stream_rows(PGconn *c, sg_sql_builder *b, const sg_sql_options *o, const char *source,
+                             const char *conninfo, sg_error *err)
+{
+    PGresult *r;
+    int started = 0, failed = 0, complete = 0;
+    while (!failed && (r = PQgetResult(c)) != NULL) {
+        ExecStatusType s = PQresultStatus(r);
+        if (s == PGRES_SINGLE_TUPLE || s == PGRES_TUPLES_OK) {
+            if (!started) {
+                failed = setup_columns(b, r, o, err) != 0;
+                started = 1;
+            }
+            if (!failed && s == PGRES_SINGLE_TUPLE) {
+                failed = push_row(b, r, err) != 0;
+                /* enough rows: closing the connection ends the query */
+                if (!failed && o->max_rows && b->row >= o->max_rows)
+                    complete = 1;
+            }
+            if (s == PGRES_TUPLES_OK)
+                complete = 1;
+        } else if (s == PGRES_COMMAND_OK) {
+            pg_error(err, SG_EDATA, source, conninfo, "", "the statement returned no rows (read_sql needs a query)");
+            failed = 1;
+        } else {
+            result_error(err, source, conninfo, r);
+            failed = 1;
+        }
+        PQclear(r);
+        if (complete)
+            break;
+    }
+    if (failed)
+        return NULL;
+    if (!started) {
+        pg_error(err, SG_EDATA, source, conninfo, "", "the query returned no result");
+        return NULL;
+    }
+    return sg_sql_builder_finish(b, err);
+}
+
 sg_table *sg_sql_pg_read(const char *conninfo, const char *query, const sg_sql_options *o, sg_error *err)
 {
     char masked[700], source[720];
@@ -140,38 +223,8 @@ sg_table *sg_sql_pg_read(const char *conninfo, const char *query, const sg_sql_o
         pg_error(err, SG_EIO, source, conninfo, "cannot connect", PQerrorMessage(c));
         goto done;
     }
-    PGresult *r = PQexec(c, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
-                            "SET extra_float_digits = 3; SET default_transaction_read_only = on");
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        if (r)
-            result_error(err, source, conninfo, r);
-        else
-            pg_error(err, SG_EIO, source, conninfo, "", PQerrorMessage(c));
-        PQclear(r);
+    if (pg_session(c, source, conninfo, err) || params_as_text(o, &pv, &pbuf, err))
         goto done;
-    }
-    PQclear(r);
-
-    /* parameters as text; the server infers their types */
-    if (o->nparams) {
-        pv = sg_calloc(o->nparams, sizeof *pv);
-        pbuf = sg_malloc(o->nparams * 40);
-        if (!pv || !pbuf) {
-            sg_error_nomem(err);
-            goto done;
-        }
-        for (size_t k = 0; k < o->nparams; k++) {
-            const sg_sql_value *v = &o->params[k];
-            char *slot = pbuf + k * 40;
-            switch (v->kind) {
-            case SG_SQL_NULL: pv[k] = NULL; break;
-            case SG_SQL_INT: snprintf(slot, 40, "%lld", (long long)v->i); pv[k] = slot; break;
-            case SG_SQL_DOUBLE: sg_format_double(v->d, slot, 40); pv[k] = slot; break;
-            case SG_SQL_BOOL: snprintf(slot, 40, "%s", v->i ? "true" : "false"); pv[k] = slot; break;
-            case SG_SQL_TEXT: pv[k] = (char *)v->s; break;
-            }
-        }
-    }
     if (!PQsendQueryParams(c, query, (int)o->nparams, NULL, (const char *const *)pv, NULL, NULL, 0)) {
         pg_error(err, SG_EDATA, source, conninfo, "", PQerrorMessage(c));
         goto done;
@@ -180,37 +233,7 @@ sg_table *sg_sql_pg_read(const char *conninfo, const char *query, const sg_sql_o
         pg_error(err, SG_EIO, source, conninfo, "cannot stream the result", PQerrorMessage(c));
         goto done;
     }
-    int started = 0, failed = 0, complete = 0;
-    while (!failed && (r = PQgetResult(c)) != NULL) {
-        ExecStatusType s = PQresultStatus(r);
-        if (s == PGRES_SINGLE_TUPLE || s == PGRES_TUPLES_OK) {
-            if (!started) {
-                failed = setup_columns(&b, r, o, err) != 0;
-                started = 1;
-            }
-            if (!failed && s == PGRES_SINGLE_TUPLE) {
-                failed = push_row(&b, r, err) != 0;
-                /* enough rows: closing the connection ends the query */
-                if (!failed && o->max_rows && b.row >= o->max_rows)
-                    complete = 1;
-            }
-            if (s == PGRES_TUPLES_OK)
-                complete = 1;
-        } else if (s == PGRES_COMMAND_OK) {
-            pg_error(err, SG_EDATA, source, conninfo, "", "the statement returned no rows (read_sql needs a query)");
-            failed = 1;
-        } else {
-            result_error(err, source, conninfo, r);
-            failed = 1;
-        }
-        PQclear(r);
-        if (complete)
-            break;
-    }
-    if (!failed && !started)
-        pg_error(err, SG_EDATA, source, conninfo, "", "the query returned no result");
-    else if (!failed)
-        t = sg_sql_builder_finish(&b, err);
+    t = stream_rows(c, &b, o, source, conninfo, err);
 done:
     sg_free(pv);
     sg_free(pbuf);

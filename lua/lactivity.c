@@ -120,6 +120,34 @@ static sg_table *series_table(const sg_activity *a, const sg_activity_options *o
     return t;
 }
 
+/* The column names and inactive_days of the options table t, checked
+ * against tx; raises on a bad option. */
+static void read_options(lua_State *L, int t, const sg_table *tx, sg_activity_options *o)
+{
+    sg_activity_options_init(o);
+    o->customer = sgl_opt_string(L, t, "customer", NULL);
+    o->date = sgl_opt_string(L, t, "date", NULL);
+    o->invoice = sgl_opt_string(L, t, "invoice", NULL);
+    o->amount = sgl_opt_string(L, t, "amount", NULL);
+    o->satisfaction = sgl_opt_string(L, t, "satisfaction", NULL);
+    const char *roles[3] = { "invoice", "amount", "satisfaction" };
+    const char *names[3] = { o->invoice, o->amount, o->satisfaction };
+    for (int k = 0; k < 3; k++)
+        if (names[k] && !sg_table_col(tx, names[k]))
+            luaL_error(L, WHAT ": no column '%s' (option '%s')", names[k], roles[k]);
+    if (!o->customer || !o->date)
+        luaL_error(L, WHAT ": options 'customer' and 'date' (column names) are required");
+    if (!sg_table_col(tx, o->customer))
+        luaL_error(L, WHAT ": no column '%s' (option 'customer')", o->customer);
+    const sg_column *dc = sg_table_col(tx, o->date);
+    if (!dc || dc->type != SG_DATETIME)
+        luaL_error(L, WHAT ": option 'date' must name a datetime column, got '%s'", o->date);
+    double days = sgl_opt_number(L, t, WHAT, "inactive_days", 90);
+    if (days != floor(days) || days < 0 || days > 36500)
+        luaL_error(L, WHAT ": option 'inactive_days' must be a whole number of days from 0 to 36500");
+    o->inactive_days = (int)days;
+}
+
 /* segmint.activity_series(tx, { customer =, date =, inactive_days = 90, as_of =, bounds = {...} })
  *   -> dataset (one row per period), info */
 static int l_activity_series(lua_State *L)
@@ -129,28 +157,7 @@ static int l_activity_series(lua_State *L)
     if (!t)
         return luaL_error(L, WHAT ": options 'customer' and 'date' (column names) are required");
     sg_activity_options o;
-    sg_activity_options_init(&o);
-    o.customer = sgl_opt_string(L, t, "customer", NULL);
-    o.date = sgl_opt_string(L, t, "date", NULL);
-    o.invoice = sgl_opt_string(L, t, "invoice", NULL);
-    o.amount = sgl_opt_string(L, t, "amount", NULL);
-    o.satisfaction = sgl_opt_string(L, t, "satisfaction", NULL);
-    const char *roles[3] = { "invoice", "amount", "satisfaction" };
-    const char *names[3] = { o.invoice, o.amount, o.satisfaction };
-    for (int k = 0; k < 3; k++)
-        if (names[k] && !sg_table_col(tx, names[k]))
-            return luaL_error(L, WHAT ": no column '%s' (option '%s')", names[k], roles[k]);
-    if (!o.customer || !o.date)
-        return luaL_error(L, WHAT ": options 'customer' and 'date' (column names) are required");
-    if (!sg_table_col(tx, o.customer))
-        return luaL_error(L, WHAT ": no column '%s' (option 'customer')", o.customer);
-    const sg_column *dc = sg_table_col(tx, o.date);
-    if (!dc || dc->type != SG_DATETIME)
-        return luaL_error(L, WHAT ": option 'date' must name a datetime column, got '%s'", o.date);
-    double days = sgl_opt_number(L, t, WHAT, "inactive_days", 90);
-    if (days != floor(days) || days < 0 || days > 36500)
-        return luaL_error(L, WHAT ": option 'inactive_days' must be a whole number of days from 0 to 36500");
-    o.inactive_days = (int)days;
+    read_options(L, t, tx, &o);
     const char *as_of_text = sgl_opt_string(L, t, "as_of", NULL);
     int64_t as_of = 0;
     int have_as_of = 0;

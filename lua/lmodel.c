@@ -10,16 +10,14 @@
  *   segmint.metrics(ds, { label, prediction, task, threshold, bins })
  *   segmint.split(ds, { test, stratify, seed })    -> train, test
  *   segmint.kfold(ds, { k, stratify, seed })       -> ds with a fold column (1..k)
- * The model file is JSON: the encoder (feature list, levels, scaling), the
- * fitted model, the training data's SHA-256 and the caller's metadata. */
+ * The model file (JSON: the encoder, the fitted model, the training data's
+ * SHA-256 and the caller's metadata) is read and written by core/model_io.c. */
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include <nettle/sha2.h>
 
 #include "encode.h"
 #include "jsonfile.h"
@@ -30,30 +28,16 @@
 #include "split.h"
 
 #define SG_MODEL_MT "segmint.model"
-#define MODEL_FORMAT "segmint.model"
-#define MODEL_VERSION 1
 #define MAX_COLUMNS 512
 
 typedef struct sgl_model {
-    sg_model *m;            /* NULL once freed */
-    sg_encoder *enc;
-    char *label;
-    char sha[2 * SHA256_DIGEST_SIZE + 1];
-    size_t rows;
-    char **dropped;
-    size_t ndropped;
+    sg_model_file f;        /* f.model NULL once freed */
 } sgl_model;
 
 static int model_gc(lua_State *L)
 {
     sgl_model *b = luaL_checkudata(L, 1, SG_MODEL_MT);
-    sg_model_free(b->m);
-    sg_encoder_free(b->enc);
-    sg_free(b->label);
-    for (size_t i = 0; i < b->ndropped; i++)
-        sg_free(b->dropped[i]);
-    sg_free(b->dropped);
-    memset(b, 0, sizeof *b);
+    sg_model_file_clear(&b->f);
     return 0;
 }
 
@@ -68,7 +52,7 @@ static sgl_model *new_model_box(lua_State *L)
 static sgl_model *check_model(lua_State *L, int idx)
 {
     sgl_model *b = luaL_checkudata(L, idx, SG_MODEL_MT);
-    if (!b->m)
+    if (!b->f.model)
         luaL_argerror(L, idx, "model has been closed");
     return b;
 }
@@ -142,29 +126,6 @@ static void read_params(lua_State *L, int spec, sg_model_params *p)
     p->early_stopping_rounds = spec_int(L, spec, "early_stopping_rounds", 0);
 }
 
-/* The SHA-256 of the training matrix and labels (the model file's
- * data_sha256).  It runs in a thread of its own while the model trains:
- * on large data hashing costs as much as a fast fit. */
-typedef struct hash_job {
-    const sg_matrix *X;
-    const double *y;
-    char *hex;
-} hash_job;
-
-static void *hash_training(void *arg)
-{
-    hash_job *j = arg;
-    struct sha256_ctx ctx;
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_init(&ctx);
-    sha256_update(&ctx, j->X->rows * j->X->cols * sizeof(double), (const uint8_t *)j->X->data);
-    sha256_update(&ctx, j->X->rows * sizeof(double), (const uint8_t *)j->y);
-    sha256_digest(&ctx, SHA256_DIGEST_SIZE, digest);
-    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
-        snprintf(j->hex + 2 * i, 3, "%02x", digest[i]);
-    return NULL;
-}
-
 /* Frees the matrices and raises err. */
 static int fit_fail(lua_State *L, sg_matrix *X, sg_matrix *Xv, const sg_error *err)
 {
@@ -202,28 +163,21 @@ static int l_model_fit(lua_State *L)
     sgl_model *b = new_model_box(L);
     sg_error err;
     sg_encoder_report rep;
-    sg_matrix *X = sg_encoder_fit(t, &es, &b->enc, &rep, &err), *Xv = NULL;
+    sg_matrix *X = sg_encoder_fit(t, &es, &b->f.enc, &rep, &err), *Xv = NULL;
     if (!X)
         return sgl_raise(L, &err);
-    b->dropped = rep.dropped;
-    b->ndropped = rep.ndropped;
-    if (vt && !(Xv = sg_encoder_apply(vt, b->enc, NULL, &err)))
+    b->f.dropped = rep.dropped;
+    b->f.ndropped = rep.ndropped;
+    if (vt && !(Xv = sg_encoder_apply(vt, b->f.enc, NULL, &err)))
         return fit_fail(L, X, NULL, &err);
-    hash_job job = { X, y, b->sha };
-    pthread_t th;
-    int threaded = pthread_create(&th, NULL, hash_training, &job) == 0;
-    if (!threaded)
-        hash_training(&job);
-    b->m = sg_model_fit(&p, X, y, w, Xv, yv, &err);
-    if (threaded)
-        pthread_join(th, NULL);
-    if (!b->m)
+    b->f.model = sg_model_fit_hashed(&p, X, y, w, Xv, yv, b->f.data_sha256, &err);
+    if (!b->f.model)
         return fit_fail(L, X, Xv, &err);
-    if (!(b->label = sg_strdup(shown ? shown : label))) {
+    if (!(b->f.label = sg_strdup(shown ? shown : label))) {
         sg_error_nomem(&err);
         return fit_fail(L, X, Xv, &err);
     }
-    b->rows = X->rows;
+    b->f.rows = X->rows;
     sg_matrix_free(X);
     sg_matrix_free(Xv);
     lua_createtable(L, 0, 2);   /* what the encoding did */
@@ -240,7 +194,7 @@ static int l_model_fit(lua_State *L)
 static sg_matrix *encode(lua_State *L, const sgl_model *b, const sg_table *t, sg_encoder_report *rep)
 {
     sg_error err;
-    sg_matrix *X = sg_encoder_apply(t, b->enc, rep, &err);
+    sg_matrix *X = sg_encoder_apply(t, b->f.enc, rep, &err);
     if (!X)
         sgl_raise(L, &err);
     return X;
@@ -272,7 +226,7 @@ static int model_predict(lua_State *L)
     double *out = sg_malloc((X->rows ? X->rows : 1) * sizeof *out);
     sg_column *c = sg_column_new(name, SG_DOUBLE, X->rows);
     sg_error err;
-    int rc = (!out || !c) ? sg_error_nomem(&err) : sg_model_predict(b->m, X, out, &err);
+    int rc = (!out || !c) ? sg_error_nomem(&err) : sg_model_predict(b->f.model, X, out, &err);
     for (size_t i = 0; rc == 0 && i < X->rows; i++)
         if (sg_column_push_f64(c, out[i]))
             rc = sg_error_nomem(&err);
@@ -307,7 +261,7 @@ static int model_reasons(lua_State *L)
     luaL_argcheck(L, dir != 2, 4, "sign must be \"up\", \"down\" or \"any\"");
     sg_matrix *X = encode(L, b, t, NULL);
     sg_error err;
-    sg_table *out = sg_model_reasons(b->m, b->enc, X, (size_t)top, (sg_reason_sign)dir, &err);
+    sg_table *out = sg_model_reasons(b->f.model, b->f.enc, X, (size_t)top, (sg_reason_sign)dir, &err);
     sg_matrix_free(X);
     sgl_push_table(L, out, &err);
     return 1;
@@ -317,15 +271,15 @@ static int model_reasons(lua_State *L)
 static int model_importance(lua_State *L)
 {
     sgl_model *b = check_model(L, 1);
-    size_t p = b->m->nfeat;
+    size_t p = b->f.model->nfeat;
     double *v = lua_newuserdatauv(L, p * sizeof *v, 0);
     sg_error err;
-    if (sg_model_importance(b->m, v, &err))
+    if (sg_model_importance(b->f.model, v, &err))
         return sgl_raise(L, &err);
     lua_createtable(L, (int)p, 0);
     for (size_t j = 0; j < p; j++) {
         lua_createtable(L, 0, 2);
-        lua_pushstring(L, b->enc->feature_names[j]);
+        lua_pushstring(L, b->f.enc->feature_names[j]);
         lua_setfield(L, -2, "feature");
         lua_pushnumber(L, v[j]);
         lua_setfield(L, -2, "importance");
@@ -348,29 +302,29 @@ static void push_names(lua_State *L, char **names, size_t n)
 static int model_info(lua_State *L)
 {
     sgl_model *b = check_model(L, 1);
-    const sg_model *m = b->m;
+    const sg_model *m = b->f.model;
     lua_newtable(L);
     lua_pushstring(L, sg_model_kind_name(m->params.kind));
     lua_setfield(L, -2, "kind");
     lua_pushstring(L, m->params.task == SG_TASK_CLASSIFY ? "classify" : "regress");
     lua_setfield(L, -2, "task");
-    lua_pushstring(L, b->label);
+    lua_pushstring(L, b->f.label);
     lua_setfield(L, -2, "label");
-    push_names(L, b->enc->feature_names, b->enc->nfeat);
+    push_names(L, b->f.enc->feature_names, b->f.enc->nfeat);
     lua_setfield(L, -2, "features");
-    push_names(L, b->enc->source, b->enc->nfeat);
+    push_names(L, b->f.enc->source, b->f.enc->nfeat);
     lua_setfield(L, -2, "sources");
-    push_names(L, b->dropped, b->ndropped);
+    push_names(L, b->f.dropped, b->f.ndropped);
     lua_setfield(L, -2, "dropped");
-    lua_pushinteger(L, (lua_Integer)b->rows);
+    lua_pushinteger(L, (lua_Integer)b->f.rows);
     lua_setfield(L, -2, "rows");
-    lua_pushstring(L, b->sha);
+    lua_pushstring(L, b->f.data_sha256);
     lua_setfield(L, -2, "data_sha256");
     if (m->coef) {
         lua_createtable(L, 0, (int)m->nfeat);
         for (size_t j = 0; j < m->nfeat; j++) {
             lua_pushnumber(L, m->coef[j]);
-            lua_setfield(L, -2, b->enc->feature_names[j]);
+            lua_setfield(L, -2, b->f.enc->feature_names[j]);
         }
         lua_setfield(L, -2, "coefficients");
         lua_pushnumber(L, m->intercept);
@@ -400,109 +354,27 @@ static int model_save(lua_State *L)
     if (!meta)
         return luaL_error(L, "save: metadata: %s", lua_isnoneornil(L, 3) ? "out of memory" : why);
     sg_error err;
-    cJSON *root = cJSON_CreateObject(), *x = NULL;
-    if (!root || !cJSON_AddItemToObject(root, "meta", meta)) {
-        cJSON_Delete(root);
-        cJSON_Delete(meta);
-        return luaL_error(L, "save: out of memory");
-    }
-    int ok = cJSON_AddStringToObject(root, "format", MODEL_FORMAT)
-             && cJSON_AddNumberToObject(root, "version", MODEL_VERSION)
-             && cJSON_AddStringToObject(root, "label", b->label)
-             && cJSON_AddNumberToObject(root, "rows", (double)b->rows)
-             && cJSON_AddStringToObject(root, "data_sha256", b->sha);
-    ok = ok && (x = b->ndropped ? cJSON_CreateStringArray((const char *const *)b->dropped, (int)b->ndropped)
-                                : cJSON_CreateArray())
-         && cJSON_AddItemToObject(root, "dropped", x);
-    ok = ok && (x = sg_encoder_to_json(b->enc)) && cJSON_AddItemToObject(root, "encoder", x);
-    if (ok && !(x = sg_model_to_json(b->m, &err))) {
-        cJSON_Delete(root);
-        return sgl_raise(L, &err);
-    }
-    ok = ok && cJSON_AddItemToObject(root, "model", x);
-    if (!ok) {
-        cJSON_Delete(root);
-        return luaL_error(L, "save: out of memory");
-    }
-    int rc = sg_json_write_file(root, path, &err);
-    cJSON_Delete(root);
+    int rc = sg_model_save(&b->f, meta, path, &err);
+    cJSON_Delete(meta);
     if (rc)
         return sgl_raise(L, &err);
     return 0;
-}
-
-static int load_fail(lua_State *L, cJSON *root, const char *path, const char *msg)
-{
-    sg_error err;
-    sg_error_set(&err, SG_EDATA, "model file %s: %s", path, msg);
-    cJSON_Delete(root);
-    return sgl_fail(L, &err);
 }
 
 /* segmint._model_load(path) -> model, meta | nil, message */
 static int l_model_load(lua_State *L)
 {
     const char *path = sgl_check_read_path(L, 1);
-    sg_error err;
-    cJSON *root = sg_json_read_file(path, "model file", &err);
-    if (!root)
-        return sgl_fail(L, &err);
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
-    const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
-    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, MODEL_FORMAT) != 0)
-        return load_fail(L, root, path, "not a segmint model (\"format\" is not \"" MODEL_FORMAT "\")");
-    if (!cJSON_IsNumber(ver) || ver->valuedouble != floor(ver->valuedouble) || ver->valuedouble < 1)
-        return load_fail(L, root, path, "\"version\" must be a whole number >= 1");
-    if (ver->valuedouble > MODEL_VERSION) {
-        char msg[200];
-        snprintf(msg, sizeof msg, "format version %.0f is newer than this segmint reads (%d): "
-                 "load it with a newer segmint or train the model again", ver->valuedouble, MODEL_VERSION);
-        return load_fail(L, root, path, msg);
-    }
-    const cJSON *label = cJSON_GetObjectItemCaseSensitive(root, "label");
-    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(root, "rows");
-    const cJSON *sha = cJSON_GetObjectItemCaseSensitive(root, "data_sha256");
-    const cJSON *dropped = cJSON_GetObjectItemCaseSensitive(root, "dropped");
-    if (!cJSON_IsString(label) || !cJSON_IsNumber(rows) || !(rows->valuedouble >= 1 && rows->valuedouble <= 1e15)
-        || rows->valuedouble != floor(rows->valuedouble) || !cJSON_IsString(sha)
-        || strlen(sha->valuestring) != 2 * SHA256_DIGEST_SIZE || !cJSON_IsArray(dropped))
-        return load_fail(L, root, path, "\"label\", \"rows\" (a whole number), \"data_sha256\" and "
-                         "\"dropped\" are required");
     sgl_model *b = new_model_box(L);
-    int top = lua_gettop(L);
-    if (!(b->enc = sg_encoder_from_json(cJSON_GetObjectItemCaseSensitive(root, "encoder"), &err))
-        || !(b->m = sg_model_from_json(cJSON_GetObjectItemCaseSensitive(root, "model"), &err))) {
-        char msg[1100];
-        snprintf(msg, sizeof msg, "%s", err.msg);
-        return load_fail(L, root, path, msg);
-    }
-    if (b->m->nfeat != b->enc->nfeat)
-        return load_fail(L, root, path, "the encoder and the model disagree on the number of features");
-    b->label = sg_strdup(label->valuestring);
-    b->dropped = sg_calloc((size_t)cJSON_GetArraySize(dropped) + 1, sizeof(char *));
-    if (!b->label || !b->dropped) {
-        cJSON_Delete(root);
-        return luaL_error(L, "out of memory");
-    }
-    const cJSON *d;
-    cJSON_ArrayForEach(d, dropped) {
-        if (!cJSON_IsString(d))
-            return load_fail(L, root, path, "\"dropped\" must list column names");
-        if (!(b->dropped[b->ndropped] = sg_strdup(d->valuestring))) {
-            cJSON_Delete(root);
-            return luaL_error(L, "out of memory");
-        }
-        b->ndropped++;
-    }
-    memcpy(b->sha, sha->valuestring, sizeof b->sha - 1);
-    b->rows = (size_t)rows->valuedouble;
-    lua_settop(L, top);
-    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(root, "meta");
+    sg_error err;
+    cJSON *meta;
+    if (sg_model_load(path, &b->f, &meta, &err))
+        return err.code == SG_ENOMEM ? sgl_raise(L, &err) : sgl_fail(L, &err);
     if (meta)
         sgl_push_json(L, meta);
     else
         lua_newtable(L);
-    cJSON_Delete(root);
+    cJSON_Delete(meta);
     return 2;
 }
 
@@ -675,12 +547,12 @@ static const luaL_Reg model_methods[] = {
 static int model_tostring(lua_State *L)
 {
     sgl_model *b = luaL_checkudata(L, 1, SG_MODEL_MT);
-    if (!b->m)
+    if (!b->f.model)
         lua_pushliteral(L, "model(closed)");
     else
-        lua_pushfstring(L, "model(%s, %s '%s', %d features)", sg_model_kind_name(b->m->params.kind),
-                        b->m->params.task == SG_TASK_CLASSIFY ? "classifying" : "predicting", b->label,
-                        (int)b->m->nfeat);
+        lua_pushfstring(L, "model(%s, %s '%s', %d features)", sg_model_kind_name(b->f.model->params.kind),
+                        b->f.model->params.task == SG_TASK_CLASSIFY ? "classifying" : "predicting", b->f.label,
+                        (int)b->f.model->nfeat);
     return 1;
 }
 

@@ -75,7 +75,7 @@ return {
   ["analysis: 'campaign_history' must be a table such as { performance = \"campaigns.csv\" }"] =
     "analyse : « campaign_history » doit être une table comme { performance = \"campaigns.csv\" }",
   ["analysis: campaign_history.%s is not an option%s"] = "analyse : campaign_history.%s n'est pas une option%s",
-  ["analysis: campaign_history.%s must be a file name"] = "analyse : campaign_history.%s doit être un nom de fichier",
+  ["analysis: campaign_history.%s must be a CSV file or { db =, query = }"] = "analyse : campaign_history.%s doit être un fichier CSV ou { db =, query = }",
   ["analysis: 'history' must be the path of the history file, or false for none"] =
     "analyse : « history » doit être le chemin du fichier d'historique, ou false pour aucun",
   ["analysis: 'clusters' must be a table of settings"] = "analyse : « clusters » doit être une table de réglages",

@@ -324,4 +324,24 @@ f:close()
 t.raises(function() report { path = "/tmp/elsewhere.html", title = "x", sections = {} } end, "not allowed",
   "the write policy applies")
 
+-- the library's default layouts (used when a recipe names none) are the
+-- shipped recipes/<lang>/report.lua, entry for entry: one set of sections
+local function first_difference(a, b, path)
+  if type(a) ~= type(b) then return path end
+  if type(a) ~= "table" then return a ~= b and path or nil end
+  for k, v in pairs(a) do
+    local d = first_difference(v, b[k], path .. "." .. tostring(k))
+    if d then return d end
+  end
+  for k in pairs(b) do if a[k] == nil then return path .. "." .. tostring(k) end end
+  return nil
+end
+for _, lang in ipairs { "en", "fr" } do
+  local f = assert(io.open(params.root .. "/recipes/" .. lang .. "/report.lua"))
+  local shipped = load(f:read("a"), "=" .. lang .. "/report.lua", "t", {})()
+  f:close()
+  t.is(first_difference(S.layouts[lang], shipped, lang), nil,
+    "recipes/" .. lang .. "/report.lua is the library's default layout")
+end
+
 t.done()

@@ -530,7 +530,7 @@ static int json_string(const cJSON *c, size_t j, const char *key, const char **o
 
 static int json_column(const cJSON *c, size_t j, sg_scaling *s, sg_error *err)
 {
-    const char *name, *kind;
+    const char *name = NULL, *kind = NULL;
     if (!cJSON_IsObject(c))
         return sg_error_set(err, SG_EINVAL, "scaling JSON: columns[%zu] must be an object", j + 1);
     if (json_string(c, j, "name", &name, err))

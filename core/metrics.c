@@ -228,7 +228,7 @@ int sg_metrics_regress(const double *y, const double *yhat, const double *w, siz
                        sg_reg_metrics *out, sg_error *err)
 {
     static const char who[] = "regression metrics";
-    double total;
+    double total = 0;
     if (!y || !yhat || !out)
         return sg_error_set(err, SG_EINVAL, "%s: NULL argument", who);
     if (n == 0)

@@ -487,7 +487,7 @@ static int read_linear(const cJSON *o, sg_model *m, sg_error *err)
 
 static int read_booster(const cJSON *o, sg_model *m, sg_error *err)
 {
-    double rounds, best;
+    double rounds = 0, best = 0;
     if (get_num(o, "rounds", 1, 1e9, 1, &rounds, err) || get_num(o, "best_round", -1, 1e9, 1, &best, err))
         return err ? err->code : SG_EDATA;
     m->rounds = (int)rounds;
@@ -516,7 +516,7 @@ static int read_booster(const cJSON *o, sg_model *m, sg_error *err)
 sg_model *sg_model_from_json(const cJSON *o, sg_error *err)
 {
     sg_model_params p;
-    double nfeat;
+    double nfeat = 0;
     if (!cJSON_IsObject(o)) {
         sg_error_set(err, SG_EDATA, "model: not a JSON object");
         return NULL;

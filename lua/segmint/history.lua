@@ -349,14 +349,18 @@ function M.command(sg, opts)
   local shown, col = {}, {}
   for i = first, #ids do shown[#shown + 1] = ids[i]; col[ids[i]] = #shown end
   local kpis, order = {}, {}
+  -- one row per measure (a run in French and one in English name the same
+  -- measure differently; the latest run's name is shown), per name for
+  -- KPIs computed from an expression
   for _, r in h:kpis():rows() do
-    local k = kpis[r.name]
+    local key = r.measure and ("measure:" .. r.measure) or ("name:" .. r.name)
+    local k = kpis[key]
     if not k then
-      k = { name = r.name, values = {} }
-      kpis[r.name] = k
-      order[#order + 1] = r.name
+      k = { values = {} }
+      kpis[key] = k
+      order[#order + 1] = key
     end
-    k.unit, k.target, k.direction, k.status = r.unit, r.target, r.direction, r.status
+    k.name, k.unit, k.target, k.direction, k.status = r.name, r.unit, r.target, r.direction, r.status
     k.values[r.run_id] = r.value
   end
   if #order > 0 then
@@ -368,9 +372,9 @@ function M.command(sg, opts)
     head[#head + 1] = "change"; right[#right + 1] = true
     head[#head + 1] = "status"; right[#right + 1] = false
     local rows2 = { head }
-    for _, name in ipairs(order) do
-      local k = kpis[name]
-      local r = { name, target_text(k) }
+    for _, key in ipairs(order) do
+      local k = kpis[key]
+      local r = { k.name, target_text(k) }
       for _, id in ipairs(shown) do r[#r + 1] = fmt_value(k.values[id], k.unit) end
       local last, before = k.values[shown[#shown]], #shown > 1 and k.values[shown[#shown - 1]] or nil
       r[#r + 1] = fmt_change(last, before, k.unit)

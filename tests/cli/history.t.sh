@@ -131,6 +131,24 @@ like "$out" "2  2025-11-01 06:00:00  2,852  >= 3,500  missed +-48" "one KPI run 
 run "$SEGMINT" history --out "$work/h" --kpi "Satisfaction"
 is "$code" 2 "an unknown KPI: exit 2"
 like "$err" "no KPI named 'Satisfaction' in .* \(known: Retention rate, Average basket\)" "names the known KPIs"
+# a run in French names the same measures in French: one trend row per
+# measure, under the latest run's name
+cat > "$work/french.lua" <<'EOF'
+local sg = require "segmint"
+local h = assert(sg.history_open(history, { write = true }))
+h:append { time = "2025-12-01 06:00:00", as_of = "2025-12-01", label = "Décembre",
+  kpis = { { name = "Taux de rétention", measure = "retention_rate", unit = "%", value = 0.66, target = 0.85,
+             direction = "higher", status = "missed" },
+           { name = "Panier moyen", measure = "average_basket", unit = "currency", value = 3000.0,
+             target = 3500.0, direction = "higher", status = "missed" } } }
+h:close()
+EOF
+run "$SEGMINT" run "$work/french.lua" --out "$work/fr" --history "$work/h/history.sqlite" --quiet
+is "$code" 0 "a third run, in French, recorded"
+run "$SEGMINT" history --out "$work/h"
+like "$out" "Taux de rétention  >= 85.0%  62.0%  60.0%  66.0%  \+6.0 pt  missed" "one trend row per measure, named as the latest run named it"
+unlike "$out" "Retention rate" "no second row under the English name"
+like "$out" "Panier moyen +>= 3,500 +2,900 +2,852 +3,000 +\+148 +missed" "the same for the currency KPI"
 run "$SEGMINT" history --out "$work/none"
 is "$code" 3 "a missing history: exit 3"
 like "$err" "history $work/none/history.sqlite: No such file or directory" "says so"

@@ -350,10 +350,20 @@ function M.command(sg, opts)
   for i = first, #ids do shown[#shown + 1] = ids[i]; col[ids[i]] = #shown end
   local kpis, order = {}, {}
   -- one row per measure (a run in French and one in English name the same
-  -- measure differently; the latest run's name is shown), per name for
-  -- KPIs computed from an expression
-  for _, r in h:kpis():rows() do
-    local key = r.measure and ("measure:" .. r.measure) or ("name:" .. r.name)
+  -- measure differently; the latest run's name is shown) where the run has
+  -- that measure once, per name otherwise and for KPIs computed from an
+  -- expression
+  local all = h:kpis()
+  local per_run = {}
+  for _, r in all:rows() do
+    if r.measure then
+      local m = per_run[r.run_id] or {}
+      per_run[r.run_id] = m
+      m[r.measure] = (m[r.measure] or 0) + 1
+    end
+  end
+  for _, r in all:rows() do
+    local key = (r.measure and per_run[r.run_id][r.measure] == 1) and ("measure:" .. r.measure) or ("name:" .. r.name)
     local k = kpis[key]
     if not k then
       k = { values = {} }

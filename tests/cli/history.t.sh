@@ -149,6 +149,22 @@ run "$SEGMINT" history --out "$work/h"
 like "$out" "Taux de rétention  >= 85.0%  62.0%  60.0%  66.0%  \+6.0 pt  missed" "one trend row per measure, named as the latest run named it"
 unlike "$out" "Retention rate" "no second row under the English name"
 like "$out" "Panier moyen +>= 3,500 +2,900 +2,852 +3,000 +\+148 +missed" "the same for the currency KPI"
+# a measure given twice in a run (two baskets with their own filters) is
+# two KPIs: each keeps its own row, none is merged with the other's
+cat > "$work/twice.lua" <<'EOF'
+local sg = require "segmint"
+local h = assert(sg.history_open(history, { write = true }))
+local basket = function(name, v) return { name = name, measure = "average_basket", unit = "currency", value = v } end
+h:append { time = "2025-10-01 06:00:00", kpis = { basket("Average basket", 2900.0) } }
+h:append { time = "2025-11-01 06:00:00", kpis = { basket("Basket (France)", 3100.0), basket("Basket (export)", 2700.0) } }
+h:close()
+EOF
+run "$SEGMINT" run "$work/twice.lua" --out "$work/tw" --history "$work/twice.sqlite" --quiet
+is "$code" 0 "two runs, the second with one measure twice"
+run "$SEGMINT" history --history "$work/twice.sqlite"
+like "$out" "Average basket        -  2,900      -" "the first run's KPI keeps its row"
+like "$out" "Basket \\(France\\)       -      -  3,100" "each KPI of a measure given twice has a row of its own"
+like "$out" "Basket \\(export\\)       -      -  2,700" "the other one too"
 run "$SEGMINT" history --out "$work/none"
 is "$code" 3 "a missing history: exit 3"
 like "$err" "history $work/none/history.sqlite: No such file or directory" "says so"

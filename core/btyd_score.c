@@ -13,10 +13,9 @@ static double score_row(const sg_btyd_score *s, double x, double tx, double T, d
     case SG_BTYD_SCORE_P_ALIVE_AT: return sg_btyd_p_alive_at(s->tm, s->t, x, tx, T);
     case SG_BTYD_SCORE_P_PURCHASES: return sg_btyd_p_purchases(s->tm, s->n, s->t, x, tx, T);
     case SG_BTYD_SCORE_SPEND: return sg_gamma_gamma_expected_spend(s->gg, x, m);
-    case SG_BTYD_SCORE_CLV:
+    default:   /* SG_BTYD_SCORE_CLV: sg_btyd_score_column refuses other kinds */
         return sg_btyd_clv(s->tm, s->gg, x, tx, T, m, s->horizon, s->period, s->discount, s->margin);
     }
-    return NAN;
 }
 
 sg_column *sg_btyd_score_column(const sg_btyd_score *s, const double *x, const double *tx,

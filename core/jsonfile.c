@@ -194,8 +194,11 @@ cJSON *sg_json_read_file(const char *path, const char *what, sg_error *err)
     if (!text)
         return NULL;
     const char *end = NULL;
+    int refused_before = sg_mem_limit_hit();
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-    if (!root) {
+    if (!root && !refused_before && sg_mem_limit_hit()) {
+        sg_error_nomem(err);   /* cJSON reports running out of memory as a syntax error */
+    } else if (!root) {
         size_t off = end && end >= text ? (size_t)(end - text) : 0;
         size_t line = 1;
         for (size_t i = 0; i < off; i++)

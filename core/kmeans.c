@@ -201,6 +201,7 @@ static void work_free(fit_work *w)
     sg_free(w->ccnt);
     sg_free(w->counts);
     sg_free(w->moved);
+    memset(w, 0, sizeof *w);   /* work_alloc frees on failure, and sg_kmeans_fit again */
 }
 
 static int work_alloc(fit_work *w, size_t n, size_t d, int k, int hamerly)

@@ -399,25 +399,25 @@ static int l_check_stop(lua_State *L)
     return lua_error(L);
 }
 
-/* Stack in: the options light userdata.  Runs the recipe (or only loads
- * and checks it for `check`). */
-static int run_protected(lua_State *L)
+/* Index 2: the segmint module, told whether to be quiet and to stamp log lines. */
+static void open_module(lua_State *L, const host_options *o)
 {
-    host_options *o = lua_touserdata(L, 1);
-    int checking = strcmp(o->command, "check") == 0;
-
-    luaL_requiref(L, "segmint", sg_open, 0);      /* index 2: the module */
+    luaL_requiref(L, "segmint", sg_open, 0);
     lua_getfield(L, 2, "set_quiet");
     lua_pushboolean(L, o->quiet);
     lua_call(L, 1, 0);
     lua_getfield(L, 2, "set_log_timestamps");
     lua_pushboolean(L, o->log_timestamps || !isatty(2));
     lua_call(L, 1, 0);
+}
 
-    /* the sandbox */
-    sg_outdir *od = o->outdir;                    /* NULL for check */
+/* Index 3: the sandbox class (lua/segmint/sandbox.lua), given the host's
+ * functions: realpath, tripped, stage (runs only: od is NULL for check),
+ * read_path and the module at index 2. */
+static void load_sandbox_class(lua_State *L, sg_outdir *od)
+{
     if (sg_load_embedded(L, "segmint.sandbox") != LUA_OK)
-        return lua_error(L);
+        lua_error(L);
     lua_createtable(L, 0, 5);
     lua_pushcfunction(L, l_realpath);
     lua_setfield(L, -2, "realpath");
@@ -433,18 +433,12 @@ static int run_protected(lua_State *L)
     lua_setfield(L, -2, "read_path");
     lua_pushvalue(L, 2);
     lua_setfield(L, -2, "segmint");
-    lua_call(L, 1, 1);                            /* index 3: sandbox class */
+    lua_call(L, 1, 1);
+}
 
-    lua_getfield(L, 3, "new");
-    lua_createtable(L, 0, 4);
-    lua_pushstring(L, od ? sg_outdir_path(od) : ".");
-    lua_setfield(L, -2, "out");
-    lua_pushstring(L, o->recipe);
-    lua_setfield(L, -2, "recipe");
-    lua_pushinteger(L, (lua_Integer)o->seed);
-    lua_setfield(L, -2, "seed");
-    lua_pushboolean(L, checking);
-    lua_setfield(L, -2, "checking");
+/* Pushes the params table of the --set options (numbers and booleans converted). */
+static void push_params(lua_State *L, const host_options *o)
+{
     lua_createtable(L, 0, o->nsets + 1);
     for (int k = 0; k < o->nsets; k++) {
         const char *eq = strchr(o->sets[k], '=');
@@ -452,6 +446,23 @@ static int run_protected(lua_State *L)
         push_param_value(L, eq + 1);
         lua_settable(L, -3);
     }
+}
+
+/* Index 4: the sandbox of this run (class:new{ out, recipe, seed, checking,
+ * params, argv, history }), also kept in the registry for finish_outputs. */
+static void new_sandbox(lua_State *L, const host_options *o, int checking)
+{
+    lua_getfield(L, 3, "new");
+    lua_createtable(L, 0, 7);
+    lua_pushstring(L, o->outdir ? sg_outdir_path(o->outdir) : ".");
+    lua_setfield(L, -2, "out");
+    lua_pushstring(L, o->recipe);
+    lua_setfield(L, -2, "recipe");
+    lua_pushinteger(L, (lua_Integer)o->seed);
+    lua_setfield(L, -2, "seed");
+    lua_pushboolean(L, checking);
+    lua_setfield(L, -2, "checking");
+    push_params(L, o);
     lua_setfield(L, -2, "params");
     lua_createtable(L, o->argc, 0);
     for (int k = 0; k < o->argc; k++) {
@@ -468,12 +479,15 @@ static int run_protected(lua_State *L)
             lua_pushstring(L, o->history);
         lua_setfield(L, -2, "history");
     }
-    lua_call(L, 1, 1);                            /* index 4: the sandbox */
+    lua_call(L, 1, 1);
     lua_pushvalue(L, 4);
     lua_setfield(L, LUA_REGISTRYINDEX, "segmint.sandbox");
+}
 
-    /* write and read policies for the library (write_csv, generate, read_csv, ...);
-     * a check stops at the first data access */
+/* Write and read policies for the library (write_csv, generate, read_csv,
+ * ...) from the sandbox at index 4; a check stops at the first data access. */
+static void install_policies(lua_State *L, int checking)
+{
     if (checking) {
         lua_pushcfunction(L, l_check_stop);
         lua_setfield(L, 2, "_check_stop");
@@ -489,35 +503,54 @@ static int run_protected(lua_State *L)
     }
     lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_READ_POLICY);
     lua_setfield(L, LUA_REGISTRYINDEX, SG_REG_WRITE_POLICY);
+}
 
-    /* the recipe chunk: text only */
+/* Pushes the recipe chunk (text only) with the sandbox's environment. */
+static void load_recipe(lua_State *L, const host_options *o)
+{
     if (luaL_loadfilex(L, o->recipe, "t") != LUA_OK)
-        return lua_error(L);
+        lua_error(L);
     lua_getfield(L, 4, "recipe_env");
     lua_pushvalue(L, 4);
     lua_call(L, 1, 1);
     if (!lua_setupvalue(L, -2, 1))
         lua_pop(L, 1);
+}
 
-    if (checking) {
-        /* run the recipe up to its work (see l_check_stop), then lint the
-         * rule files beside it that it did not load */
-        lua_pushcfunction(L, message_handler);
-        lua_insert(L, -2);
-        if (lua_pcall(L, 0, 0, -2) != LUA_OK) {
-            if (!check_stopped || lua_touserdata(L, -1) != &check_stop_marker)
-                return lua_error(L);
-            check_stopped = 0;
-        }
-        int loaded = 0;
-        int errors = check_rule_files(L, 4, &loaded);
-        if (errors)
-            return luaL_error(L, "%d error%s in rule files beside the recipe (listed above)", errors,
-                              errors == 1 ? "" : "s");
-        if (!o->quiet)
-            printf("ok: %s and its %d rule file%s check without errors\n", o->recipe, loaded, loaded == 1 ? "" : "s");
-        return 0;
+/* check: runs the recipe chunk on top of the stack up to its work (see
+ * l_check_stop), then lints the rule files beside it that it did not load. */
+static int check_recipe(lua_State *L, const host_options *o)
+{
+    lua_pushcfunction(L, message_handler);
+    lua_insert(L, -2);
+    if (lua_pcall(L, 0, 0, -2) != LUA_OK) {
+        if (!check_stopped || lua_touserdata(L, -1) != &check_stop_marker)
+            return lua_error(L);
+        check_stopped = 0;
     }
+    int loaded = 0;
+    int errors = check_rule_files(L, 4, &loaded);
+    if (errors)
+        return luaL_error(L, "%d error%s in rule files beside the recipe (listed above)", errors,
+                          errors == 1 ? "" : "s");
+    if (!o->quiet)
+        printf("ok: %s and its %d rule file%s check without errors\n", o->recipe, loaded, loaded == 1 ? "" : "s");
+    return 0;
+}
+
+/* Stack in: the options light userdata.  Runs the recipe (or only loads
+ * and checks it for `check`). */
+static int run_protected(lua_State *L)
+{
+    host_options *o = lua_touserdata(L, 1);
+    int checking = strcmp(o->command, "check") == 0;
+    open_module(L, o);                   /* index 2 */
+    load_sandbox_class(L, o->outdir);    /* index 3 */
+    new_sandbox(L, o, checking);         /* index 4 */
+    install_policies(L, checking);
+    load_recipe(L, o);
+    if (checking)
+        return check_recipe(L, o);
     lua_call(L, 0, 0);
     return 0;
 }
@@ -792,140 +825,224 @@ static int cmd_history(int argc, char **argv)
     return code;
 }
 
-int main(int argc, char **argv)
-{
+/* The command line of run, check, demo and generate: the host options and
+ * what only demo and generate take. */
+typedef struct command_line {
     host_options o;
-    memset(&o, 0, sizeof o);
-    o.argc = argc;
-    o.argv = argv;
-    o.out = "out";
-    o.seed = 42;
-    o.max_memory = (size_t)8192 << 20;
-    o.max_instructions = 100000000000ULL;
-    unsigned long long customers = 0;
-    int have_out = 0, days = 0;
-    const char *lang = "en";
-    const char *start = NULL;
+    int is_run, is_check, is_demo, is_gen;
+    unsigned long long customers;   /* --customers, 0 when not given */
+    int have_out;
+    int days;                       /* --days, 0 when not given */
+    const char *lang;
+    const char *start;
+} command_line;
 
-    if (argc < 2)
-        return usage_error("%s", "no command given");
-    o.command = argv[1];
-    if (!strcmp(o.command, "help") || !strcmp(o.command, "--help") || !strcmp(o.command, "-h")) {
-        fputs(usage_text, stdout);
+/* What an option parser returns, besides an exit code (0 or more). */
+enum { OPT_TAKEN = -2, OPT_OTHER = -1 };
+
+/* The options without a value; whether a is one. */
+static int flag_option(command_line *c, const char *a)
+{
+    if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+        c->o.quiet = 1;
+    else if (!strcmp(a, "--traceback"))
+        c->o.traceback = 1;
+    else if (!strcmp(a, "--log-timestamps"))
+        c->o.log_timestamps = 1;
+    else
         return 0;
-    }
-    if (!strcmp(o.command, "version") || !strcmp(o.command, "--version"))
-        return cmd_version();
-    if (!strcmp(o.command, "history"))
-        return cmd_history(argc, argv);
-    int is_run = !strcmp(o.command, "run"), is_check = !strcmp(o.command, "check");
-    int is_demo = !strcmp(o.command, "demo"), is_gen = !strcmp(o.command, "generate");
-    if (!is_run && !is_check && !is_demo && !is_gen)
-        return usage_error("unknown command '%s'", o.command);
+    return 1;
+}
 
+/* --out, --history, --set, --seed and the limits, with their value v. */
+static int host_value_option(command_line *c, const char *a, const char *v)
+{
+    host_options *o = &c->o;
+    unsigned long long n;
+    if (!strcmp(a, "--out")) {
+        if (!*v)
+            return usage_error("%s", "--out needs a directory name");
+        o->out = v;
+        c->have_out = 1;
+    } else if ((c->is_run || c->is_demo) && !strcmp(a, "--history")) {
+        if (!*v)
+            return usage_error("%s", "--history needs a file name");
+        o->history = v;
+    } else if (!strcmp(a, "--set")) {
+        if (!strchr(v, '=') || v[0] == '=')
+            return usage_error("--set expects KEY=VALUE, got '%s'", v);
+        if (o->nsets == (int)(sizeof o->sets / sizeof o->sets[0]))
+            return usage_error("%s", "too many --set options");
+        o->sets[o->nsets++] = v;
+    } else if (!strcmp(a, "--seed")) {
+        if (parse_count(v, &n) || n > (1ULL << 53))
+            return usage_error("--seed expects a non-negative integer, got '%s'", v);
+        o->seed = (long long)n;
+    } else if (!strcmp(a, "--max-memory")) {
+        if (parse_count(v, &n) || n > (1ULL << 40))
+            return usage_error("--max-memory expects megabytes, got '%s'", v);
+        o->max_memory = (size_t)n << 20;
+    } else if (!strcmp(a, "--max-instructions")) {
+        if (parse_count(v, &n))
+            return usage_error("--max-instructions expects a count, got '%s'", v);
+        o->max_instructions = n;
+    } else {
+        return OPT_OTHER;
+    }
+    return OPT_TAKEN;
+}
+
+/* demo's and generate's own options with their value v. */
+static int data_value_option(command_line *c, const char *a, const char *v)
+{
+    unsigned long long n;
+    if ((c->is_gen || c->is_demo) && !strcmp(a, "--customers")) {
+        if (parse_count(v, &n) || n < 1)
+            return usage_error("--customers expects a positive integer, got '%s'", v);
+        c->customers = n;
+    } else if (c->is_gen && !strcmp(a, "--days")) {
+        if (parse_count(v, &n) || n < 1 || n > 36500)
+            return usage_error("--days expects a number of days, got '%s'", v);
+        c->days = (int)n;
+    } else if (c->is_demo && !strcmp(a, "--lang")) {
+        if (strcmp(v, "en") && strcmp(v, "fr"))
+            return usage_error("--lang expects en or fr, got '%s'", v);
+        c->lang = v;
+    } else if (c->is_gen && !strcmp(a, "--start")) {
+        c->start = v;
+    } else {
+        return OPT_OTHER;
+    }
+    return OPT_TAKEN;
+}
+
+/* Reads argv[2..] into c (c's command flags set).  Returns OPT_TAKEN when
+ * every argument was taken, or the exit code: 0 after --help, EXIT_USAGE
+ * after a usage error. */
+static int parse_options(command_line *c, int argc, char **argv)
+{
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        unsigned long long n;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);
             return 0;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            o.quiet = 1;
-        } else if (!strcmp(a, "--traceback")) {
-            o.traceback = 1;
-        } else if (!strcmp(a, "--log-timestamps")) {
-            o.log_timestamps = 1;
-        } else if (a[0] == '-' && a[1] == '-' && !v) {
+        }
+        if (flag_option(c, a))
+            continue;
+        if (a[0] == '-' && a[1] == '-' && !v)
             return usage_error("option %s needs a value", a);
-        } else if (!strcmp(a, "--out")) {
-            if (!*v)
-                return usage_error("%s", "--out needs a directory name");
-            o.out = v;
-            have_out = 1;
+        int rc = host_value_option(c, a, v);
+        if (rc == OPT_OTHER)
+            rc = data_value_option(c, a, v);
+        if (rc == OPT_TAKEN) {
             i++;
-        } else if ((is_run || is_demo) && !strcmp(a, "--history")) {
-            if (!*v)
-                return usage_error("%s", "--history needs a file name");
-            o.history = v;
-            i++;
-        } else if (!strcmp(a, "--set")) {
-            if (!strchr(v, '=') || v[0] == '=')
-                return usage_error("--set expects KEY=VALUE, got '%s'", v);
-            if (o.nsets == (int)(sizeof o.sets / sizeof o.sets[0]))
-                return usage_error("%s", "too many --set options");
-            o.sets[o.nsets++] = v;
-            i++;
-        } else if (!strcmp(a, "--seed")) {
-            if (parse_count(v, &n) || n > (1ULL << 53))
-                return usage_error("--seed expects a non-negative integer, got '%s'", v);
-            o.seed = (long long)n;
-            i++;
-        } else if (!strcmp(a, "--max-memory")) {
-            if (parse_count(v, &n) || n > (1ULL << 40))
-                return usage_error("--max-memory expects megabytes, got '%s'", v);
-            o.max_memory = (size_t)n << 20;
-            i++;
-        } else if (!strcmp(a, "--max-instructions")) {
-            if (parse_count(v, &n))
-                return usage_error("--max-instructions expects a count, got '%s'", v);
-            o.max_instructions = n;
-            i++;
-        } else if ((is_gen || is_demo) && !strcmp(a, "--customers")) {
-            if (parse_count(v, &n) || n < 1)
-                return usage_error("--customers expects a positive integer, got '%s'", v);
-            customers = n;
-            i++;
-        } else if (is_gen && !strcmp(a, "--days")) {
-            if (parse_count(v, &n) || n < 1 || n > 36500)
-                return usage_error("--days expects a number of days, got '%s'", v);
-            days = (int)n;
-            i++;
-        } else if (is_demo && !strcmp(a, "--lang")) {
-            if (strcmp(v, "en") && strcmp(v, "fr"))
-                return usage_error("--lang expects en or fr, got '%s'", v);
-            lang = v;
-            i++;
-        } else if (is_gen && !strcmp(a, "--start")) {
-            start = v;
-            i++;
-        } else if (a[0] == '-') {
+            continue;
+        }
+        if (rc != OPT_OTHER)
+            return rc;
+        if (a[0] == '-')
             return usage_error("unknown option '%s'", a);
-        } else if ((is_run || is_check) && !o.recipe) {
-            o.recipe = a;
-        } else {
+        if (!(c->is_run || c->is_check) || c->o.recipe)
             return usage_error("unexpected argument '%s'", a);
-        }
+        c->o.recipe = a;
     }
-    if (is_gen) {
-        if (!customers)
-            return usage_error("%s", "generate needs --customers N");
-        if (!have_out)
-            return usage_error("%s", "generate needs --out DIR");
-        return generate(o.out, customers, o.seed, days, start, o.quiet, NULL);
+    return OPT_TAKEN;
+}
+
+static int cmd_generate(const command_line *c)
+{
+    if (!c->customers)
+        return usage_error("%s", "generate needs --customers N");
+    if (!c->have_out)
+        return usage_error("%s", "generate needs --out DIR");
+    return generate(c->o.out, c->customers, c->o.seed, c->days, c->start, c->o.quiet, NULL);
+}
+
+/* demo: the shipped recipe on generated data (--set data= and lang=). */
+static int cmd_demo(command_line *c)
+{
+    host_options *o = &c->o;
+    static char recipe[PATH_MAX];
+    if (find_demo_recipe(recipe, sizeof recipe) != 0) {
+        fprintf(stderr, "segmint: cannot find the shipped recipe demo.lua (set SEGMINT_RECIPES to the recipes directory)\n");
+        return EXIT_USAGE;
     }
-    if (is_demo) {
-        static char recipe[PATH_MAX];
-        if (find_demo_recipe(recipe, sizeof recipe) != 0) {
-            fprintf(stderr, "segmint: cannot find the shipped recipe demo.lua (set SEGMINT_RECIPES to the recipes directory)\n");
-            return EXIT_USAGE;
-        }
-        if (o.nsets + 2 > (int)(sizeof o.sets / sizeof o.sets[0]))
-            return usage_error("%s", "too many --set options");
-        static char lang_arg[16];
-        snprintf(lang_arg, sizeof lang_arg, "lang=%s", lang);
-        o.sets[o.nsets++] = lang_arg;
-        o.demo_customers = customers ? customers : 2000;
-        o.recipe = recipe;
-        o.command = "run";
-        if (!o.quiet)
-            fprintf(stderr, "running %s\n", recipe);
-        return run_recipe(&o);
-    }
-    if (!o.recipe)
-        return usage_error("%s needs a recipe file", o.command);
+    if (o->nsets + 2 > (int)(sizeof o->sets / sizeof o->sets[0]))
+        return usage_error("%s", "too many --set options");
+    static char lang_arg[16];
+    snprintf(lang_arg, sizeof lang_arg, "lang=%s", c->lang);
+    o->sets[o->nsets++] = lang_arg;
+    o->demo_customers = c->customers ? c->customers : 2000;
+    o->recipe = recipe;
+    o->command = "run";
+    if (!o->quiet)
+        fprintf(stderr, "running %s\n", recipe);
+    return run_recipe(o);
+}
+
+/* run and check: the recipe named on the command line. */
+static int cmd_run(command_line *c)
+{
+    host_options *o = &c->o;
+    if (!o->recipe)
+        return usage_error("%s needs a recipe file", o->command);
     struct stat st;
-    if (stat(o.recipe, &st) != 0 || !S_ISREG(st.st_mode))
-        return usage_error("cannot read recipe '%s'", o.recipe);
-    return run_recipe(&o);
+    if (stat(o->recipe, &st) != 0 || !S_ISREG(st.st_mode))
+        return usage_error("cannot read recipe '%s'", o->recipe);
+    return run_recipe(o);
+}
+
+/* The commands that run recipes or generate data: their options, then the command. */
+static int cmd_with_options(int argc, char **argv)
+{
+    command_line c;
+    memset(&c, 0, sizeof c);
+    host_options *o = &c.o;
+    o->argc = argc;
+    o->argv = argv;
+    o->command = argv[1];
+    o->out = "out";
+    o->seed = 42;
+    o->max_memory = (size_t)8192 << 20;
+    o->max_instructions = 100000000000ULL;
+    c.lang = "en";
+    c.is_run = !strcmp(o->command, "run");
+    c.is_check = !strcmp(o->command, "check");
+    c.is_demo = !strcmp(o->command, "demo");
+    c.is_gen = !strcmp(o->command, "generate");
+    if (!c.is_run && !c.is_check && !c.is_demo && !c.is_gen)
+        return usage_error("unknown command '%s'", o->command);
+    int rc = parse_options(&c, argc, argv);
+    if (rc != OPT_TAKEN)
+        return rc;
+    if (c.is_gen)
+        return cmd_generate(&c);
+    if (c.is_demo)
+        return cmd_demo(&c);
+    return cmd_run(&c);
+}
+
+/* The command named by argv[1]; its exit code. */
+static int run_command(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("%s", "no command given");
+    const char *command = argv[1];
+    if (!strcmp(command, "help") || !strcmp(command, "--help") || !strcmp(command, "-h")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(command, "version") || !strcmp(command, "--version"))
+        return cmd_version();
+    if (!strcmp(command, "history"))
+        return cmd_history(argc, argv);
+    return cmd_with_options(argc, argv);
+}
+
+/* One exit point: process-wide start-up and shut-down go around run_command. */
+int main(int argc, char **argv)
+{
+    int code = run_command(argc, argv);
+    return code;
 }

@@ -7,8 +7,25 @@
 
 #include "btyd.h"
 #include "mem.h"
+#include "nomem_testutil.h"
 #include "table.h"
 #include "tap.h"
+
+typedef struct score_call {
+    const sg_btyd_score *s;
+    const double *x, *tx, *T, *m;
+} score_call;
+
+static void *call_score(void *ud, sg_error *err)
+{
+    const score_call *c = ud;
+    return sg_btyd_score_column(c->s, c->x, c->tx, c->T, c->m, 3, "expected", err);
+}
+
+static void release_column(void *c)
+{
+    sg_column_release(c);
+}
 
 int main(void)
 {
@@ -70,6 +87,12 @@ int main(void)
     sg_btyd_score no_hist = { SG_BTYD_SCORE_P_ALIVE, &tm, NULL, 0, 0, 0, 0, 0, 0 };
     tap_ok(!sg_btyd_score_column(&no_hist, x, NULL, T, NULL, 3, "p", &err) && err.code == SG_EINVAL,
            "P(alive) without t_x refused");
+    sg_btyd_score bad_kind = { (sg_btyd_score_kind)99, &tm, &gg, 0, 0, 0, 0, 0, 0 };
+    tap_ok(!sg_btyd_score_column(&bad_kind, x, tx, T, m, 3, "what", &err), "an unknown kind refused");
+    tap_is_str(err.msg, "btyd: scoring 'what' lacks a model or a column it needs", "its message");
+    /* out of memory: the column, then the missing-value bitmap of row 3 */
+    score_call sc = { &s, x, tx, T, NULL };
+    nomem_sweep(call_score, release_column, &sc, 1, 4096, "expected purchases column");
     tap_ok(sg_mem_used() == before, "no accounted memory left");
     return tap_done();
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "campaign.h"
+#include "nomem_testutil.h"
 #include "ops_testutil.h"
 #include "tap.h"
 
@@ -112,6 +113,24 @@ static void test_outcomes(void)
  *          spend 20 + 40, revenue 300 + 540
  *   sms:   impressions 0, clicks 0, conversions 0, spend 10, revenue 0
  *   web:   impressions 500 and missing, clicks 10 + 5 */
+typedef struct perf_call {
+    const sg_table *t;
+    const char *const *by;
+    size_t nby;
+    const sg_perf_columns *cols;
+} perf_call;
+
+static void *call_performance(void *ud, sg_error *err)
+{
+    const perf_call *c = ud;
+    return sg_campaign_performance(c->t, c->by, c->nby, c->cols, 0.5, err);
+}
+
+static void free_table(void *t)
+{
+    sg_table_free(t);
+}
+
 static void test_performance(void)
 {
     sg_table *t = sg_table_new();
@@ -158,6 +177,22 @@ static void test_performance(void)
     sg_perf_columns bad = { "channel", NULL, NULL, NULL, NULL };
     p = sg_campaign_performance(t, NULL, 0, &bad, 1, &err);
     tap_ok(!p && strstr(err.msg, "holds string"), "text measure refused: %s", p ? "" : err.msg);
+    sg_perf_columns missing = { NULL, "clicks_total", NULL, NULL, NULL };
+    p = sg_campaign_performance(t, NULL, 0, &missing, 1, &err);
+    tap_is_str(p ? "" : err.msg, "campaign performance: clicks: no column 'clicks_total' in the dataset",
+               "a measure column that does not exist");
+    const char *by_measure[] = { "channel", "clicks" };
+    p = sg_campaign_performance(t, by_measure, 2, &cols, 1, &err);
+    tap_is_str(p ? "" : err.msg, "campaign performance: cannot group by 'clicks', the name of a measure "
+               "(rename the column)", "grouping by a measure's name");
+    const char *by_rows[] = { "rows" };
+    p = sg_campaign_performance(t, by_rows, 1, &cols, 1, &err);
+    tap_is_str(p ? "" : err.msg, "campaign performance: cannot group by 'rows' (rename the column)",
+               "grouping by 'rows'");
+    p = sg_campaign_performance(t, by, 1, &cols, NAN, &err);
+    tap_is_str(p ? "" : err.msg, "campaign performance: the margin must be a number", "a NaN margin");
+    perf_call pc = { t, by, 1, &cols };
+    nomem_sweep(call_performance, free_table, &pc, 16, 1 << 20, "performance by channel");
     sg_table_free(t);
 }
 

@@ -14,6 +14,7 @@
 #include "cluster_metrics.h"
 #include "kmeans.h"
 #include "mem.h"
+#include "nomem_testutil.h"
 #include "matrix.h"
 #include "tap.h"
 
@@ -403,6 +404,38 @@ static void test_io(void)
     sg_matrix_free(x);
 }
 
+typedef struct auto_call {
+    const sg_matrix *x;
+    const sg_kmeans_options *o;
+    int32_t *labels;
+    sg_kmeans_score *scores;
+} auto_call;
+
+static void *call_auto(void *ud, sg_error *err)
+{
+    auto_call *c = ud;
+    size_t chosen;
+    return sg_kmeans_auto(c->x, c->o, 2, 4, 10000, c->labels, c->scores, &chosen, err);
+}
+
+static void free_kmeans(void *m)
+{
+    sg_kmeans_free(m);
+}
+
+static void *call_label_column(void *ud, sg_error *err)
+{
+    (void)ud;
+    static const int32_t lab[] = { 0, 2, 1 };
+    static const size_t kept[] = { 0, 2, 3 };
+    return sg_kmeans_label_column("cluster", lab, 3, kept, 5, err);
+}
+
+static void release_column(void *c)
+{
+    sg_column_release(c);
+}
+
 /* k = "auto": every k of the range is fitted and scored; three blobs give 3 */
 static void test_auto(void)
 {
@@ -451,6 +484,12 @@ static void test_auto(void)
     tap_ok(!sg_kmeans_auto(x, &o, 1, 3, 10000, lab, sc, &chosen, &err) && err.code == SG_EINVAL,
            "auto: k from 1 refused");
     tap_ok(sg_mem_used() == before, "auto: nothing left after a refusal");
+    tap_ok(!sg_kmeans_auto(x, &o, 2, 101, 10000, lab, sc, &chosen, &err), "auto: k up to 101 refused");
+    tap_is_str(err.msg, "kmeans: k range 2..101 must be within 2..100", "auto: the range's message");
+    /* out of memory in each fit, each score and the final labels */
+    o.threads = 1;
+    auto_call ac = { x, &o, lab, sc };
+    nomem_sweep(call_auto, free_kmeans, &ac, 64, 1 << 22, "auto over 2..4");
     sg_matrix_free(x);
 }
 
@@ -477,6 +516,8 @@ static void test_label_column(void)
            "label column: a row out of range refused (%s)", err.msg);
     tap_ok(!sg_kmeans_label_column("k", lab, 3, NULL, 4, &err) && err.code == SG_EINVAL,
            "label column: label count must match without rows_kept");
+    tap_is_str(err.msg, "assign: the dataset has 4 rows but the matrix came from 3", "label column: its message");
+    nomem_sweep(call_label_column, release_column, NULL, 1, 4096, "label column");
 }
 
 int main(void)

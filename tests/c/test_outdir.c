@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "nomem_testutil.h"
 #include "outdir.h"
 #include "tap.h"
 
@@ -242,6 +243,52 @@ static void test_unwritable(void)
            "a read-only output directory is reported at once");
 }
 
+/* paths that reach DIR through symbolic links, and a DIR that cannot be made */
+static void test_paths(void)
+{
+    sg_error err;
+    sg_outdir *od;
+    put(at("plain"), "a file");
+    char want[PATH_MAX + 100];
+    tap_ok(sg_outdir_open(at("plain/out"), &od, &err) == SG_EIO, "an output directory under a file is refused");
+    snprintf(want, sizeof want, "cannot create the output directory '%s': Not a directory", at("plain/out"));
+    tap_is_str(err.msg, want, "its message");
+    mkdir(at("real"), 0777);
+    mkdir(at("real/sub"), 0777);
+    symlink(at("real"), at("alias"));
+    symlink(at("real/sub"), at("subalias"));
+    tap_is_int(sg_outdir_open(at("real"), &od, &err), 0, "open a directory that links point to");
+    char *p = sg_outdir_write_path(od, at("alias/x.txt"), 0, 0, &err);
+    tap_ok(p && strstr(p, "/x.txt"), "a file named through a link to DIR is staged");
+    sg_free(p);
+    p = sg_outdir_write_path(od, at("subalias/y.txt"), 0, 0, &err);
+    tap_ok(p && strstr(p, "/sub/y.txt"), "a file named through a link to a folder of DIR is staged in that folder");
+    sg_free(p);
+    p = sg_outdir_write_path(od, at("alias/.."), 0, 0, &err);
+    tap_ok(!p, "'..' after a link is not an output");
+    sg_free(p);
+    sg_outdir_abort(od, "test");
+    sg_outdir_close(od);
+}
+
+static void *call_open(void *ud, sg_error *err)
+{
+    sg_outdir *od;
+    return sg_outdir_open(ud, &od, err) ? NULL : od;
+}
+
+static void close_outdir(void *od)
+{
+    sg_outdir_close(od);
+}
+
+static void test_nomem(void)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", at("nomem"));
+    nomem_sweep(call_open, close_outdir, dir, 16, 1 << 16, "open");
+}
+
 int main(void)
 {
     char tmpl[] = "/tmp/sg-outdir-XXXXXX";
@@ -252,6 +299,8 @@ int main(void)
     test_refusals();
     test_lock_and_recovery();
     test_unwritable();
+    test_paths();
+    test_nomem();
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
     if (system(cmd) != 0)

@@ -156,4 +156,26 @@ like "$out" "Revenue by month" "sales summary prints the per-month table"
 head -1 "$work/demo/sales_by_country.csv" > "$work/h"
 is "$(cat "$work/h")" "country,customers,invoices,revenue,revenue_per_customer" "country table header"
 
+# each option's refusal names the option and the value (exit 2, nothing run)
+usage_case() {   # expected message, then the command line
+  local want=$1; shift
+  run "$SEGMINT" "$@"
+  is "$code" 2 "$* : exit 2"
+  like "$err" "$want" "$* : message"
+}
+usage_case "--max-memory expects megabytes, got 'lots'" run x.lua --max-memory lots
+usage_case "--max-instructions expects a count, got '1.5'" run x.lua --max-instructions 1.5
+usage_case "--customers expects a positive integer, got '0'" generate --customers 0 --out "$work/g0"
+usage_case "--days expects a number of days, got '40000'" generate --customers 5 --days 40000 --out "$work/g0"
+usage_case "--history needs a file name" run x.lua --history ""
+usage_case "unknown option '-x'" run x.lua -x
+usage_case "unexpected argument 'y.lua'" run x.lua y.lua
+usage_case "unknown option '--lang'" run x.lua --lang fr
+[[ ! -e "$work/g0" ]]; ok $? "nothing generated after a refused option"
+run "$SEGMINT" generate --customers 50 --days 30 --start 2024-02-01 --seed 3 --out "$work/g30" --quiet
+is "$code" 0 "generate --days 30 --start 2024-02-01: exit 0"
+span=$(awk -F, 'NR > 1 { d = substr($2, 1, 10); if (!lo || d < lo) lo = d; if (d > hi) hi = d } END { print lo, hi }' \
+  "$work/g30/transactions.csv")
+like "$span" "^2024-02-0[1-9] 2024-0(2-[12][0-9]|3-01)$" "every transaction within the 30 days from 2024-02-01 ($span)"
+
 done_testing

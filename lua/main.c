@@ -22,6 +22,7 @@
 #include "lsegmint.h"
 #include "model.h"
 #include "mem.h"
+#include "mpi_host.h"
 #include "outdir.h"
 
 enum { EXIT_RECIPE = 1, EXIT_USAGE = 2, EXIT_DATA = 3 };
@@ -807,6 +808,9 @@ int main(int argc, char **argv)
     const char *lang = "en";
     const char *start = NULL;
 
+    int mpi_code;
+    if (sg_mpi_host_enter(argc, argv, &mpi_code))    /* under mpirun: ranks 1.. serve rank 0 */
+        return mpi_code;
     if (argc < 2)
         return usage_error("%s", "no command given");
     o.command = argv[1];

@@ -12,8 +12,10 @@ end
 
 -- segmint.read_csv(path, opts), distributed when the run has ranks.
 function M.read_csv(sg, path, opts)
-  if sg.mpi_read_csv then return sg.mpi_read_csv(path, opts) end   -- one rank: read_csv itself
-  return sg.read_csv(path, opts)
+  if not sg.mpi_read_csv then return sg.read_csv(path, opts) end
+  local t, rep = sg.mpi_read_csv(path, opts)   -- one rank: read_csv itself
+  if t and M.ranks(sg) > 1 then sg.info("read %s on %d MPI ranks", path, M.ranks(sg)) end
+  return t, rep
 end
 
 return M

@@ -404,6 +404,8 @@ sg_table *sg_mpi_assemble(sg_csv_part *p0, int n, const uint64_t *cuts, sg_mpi_g
     sg_csv_reader *r = &p0->r;
     int merging = 1, failed_rank = -1, boundary = p0->at_boundary;
     *fellback = 0;
+    if (report)
+        memset(report, 0, sizeof *report);
     if (r->failed && r->own_err.code != SG_EDATA) {
         failed_rank = 0;
         rank_error(err, 0, n, cuts, p0->size, path, r->own_err.code, r->own_err.msg);

@@ -10,10 +10,19 @@ set -uo pipefail
 source "$SG_ROOT/tests/tap/tap.sh"
 if ! command -v mpirun >/dev/null; then echo "1..0 # SKIP mpirun is not installed (scripts/deps installs openmpi-bin)"; exit 0; fi
 if ! ldd "$SEGMINT" | grep -q libmpi; then echo "1..0 # SKIP this segmint was built without MPI (SG_MPI off)"; exit 0; fi
-# OpenMPI's own start-up allocations (hwloc, PMIx) are reported as leaks by
-# LeakSanitizer in every rank; the distributed read's code is checked under
-# ASan in one process by tests/c/test_mpi_part.c.
-if [[ "${SG_ASAN:-0}" == 1 ]]; then echo "1..0 # SKIP under ASan: OpenMPI's start-up leaks; test_mpi_part covers the read"; exit 0; fi
+# Under ASan: OpenMPI's own allocations (its components, unloaded at
+# MPI_Finalize, so their stacks cannot be named in a suppression file) are
+# reported as leaks by every rank.  The ranks run with leak detection off
+# (memory errors are still caught) on the demo with 2 ranks, the quoted
+# field and the failures; tests/c/test_mpi_part.c checks the distributed
+# read's code for leaks in one process.
+asan=${SG_ASAN:-0}
+ranks="1 2 3"
+if [[ $asan == 1 ]]; then
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
+  ranks=2
+  echo "# ASan pass: leak detection off in the ranks (OpenMPI's own allocations); 2 ranks only"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1764547200
@@ -38,7 +47,7 @@ cd "$work" || exit 1
 run "$SEGMINT" demo --out out --customers 1500 --seed 5
 is "$code" 0 "demo on one process: exit 0"
 keep single
-for n in 1 2 3; do
+for n in $ranks; do
   run "${mpi[@]}" -np $n "$SEGMINT" demo --out out --customers 1500 --seed 5
   is "$code" 0 "demo on $n ranks: exit 0"
   if [[ $n -gt 1 ]]; then
@@ -48,7 +57,7 @@ for n in 1 2 3; do
   same_outputs single "m$n" "demo, $n ranks"
 done
 for f in customers.csv segments.csv campaigns.csv; do
-  [[ -s "$work/m3/$f" ]]; ok $? "3 ranks wrote $f ($(wc -l < "$work/m3/$f") lines)"
+  [[ -s "$work/m2/$f" ]]; ok $? "2 ranks wrote $f ($(wc -l < "$work/m2/$f") lines)"
 done
 
 # ---- a quoted field with line ends across the middle of the file ----
@@ -120,7 +129,9 @@ like "$err" "only 'run' and 'demo' use several MPI ranks; run 'generate' without
 
 # ---- Online Retail ----
 file="${SG_SHARED_DATA:-$SG_ROOT/../shared/data}/online_retail/online_retail.csv"
-if [[ -r "$file" ]]; then
+if [[ $asan == 1 ]]; then
+  for k in 1 2 3 4 5 6 7; do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
+elif [[ -r "$file" ]]; then
   run "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$file" --quiet
   is "$code" 0 "Online Retail on one process: exit 0"
   keep r1

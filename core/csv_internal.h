@@ -264,14 +264,29 @@ typedef struct sg_csv_part {
     int at_boundary;      /* the parse ended between records on next_line0 (or at the end of the file) */
 } sg_csv_part;
 
+/* The typed speculation of a distributed read: the first part decides
+ * the column modes after its sample (decided is called once, with the
+ * reader, when it has: its cols[j].mode and fmt are the decision unless
+ * it failed or is still in the header), the other parts stage their
+ * columns in those modes (modes NULL, or ncols not theirs: dictionary). */
+typedef struct sg_csv_part_modes {
+    const int *modes;
+    const sg_date_format *fmts;
+    size_t ncols;
+    void (*decided)(void *ud, const sg_csv_reader *r);
+    void *ud;
+} sg_csv_part_modes;
+
 /* Parses the header [0, hdr_end) and then [from, to) of path (to:
  * UINT64_MAX for the end of the file, where the parse is finished;
- * from 0: the header and what follows up to to), row lines counted from
- * line0; every column in dictionary mode.  Returns 0 (a parse failure is
- * out->r.failed with out->r.own_err), or -1 when the file cannot be
- * opened (out->r.failed, own_err set).  Free with sg_csv_part_free. */
+ * from 0: the header and what follows up to to, with the speculation of
+ * a first range), row lines counted from line0.  Returns 0 (a parse
+ * failure is out->r.failed with out->r.own_err), or -1 when the file
+ * cannot be opened (out->r.failed, own_err set; decided not called).
+ * Free with sg_csv_part_free. */
 int sg_csv_part_read(const char *path, const sg_csv_options *opt, uint64_t hdr_end, uint64_t from,
-                     uint64_t to, uint64_t line0, uint64_t next_line0, sg_csv_part *out);
+                     uint64_t to, uint64_t line0, uint64_t next_line0, const sg_csv_part_modes *spec,
+                     sg_csv_part *out);
 void sg_csv_part_free(sg_csv_part *p);
 void sg_csv_reader_free(sg_csv_reader *r);
 /* The end of sg_csv_read: report, warnings and build from r's staging. */

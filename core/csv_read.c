@@ -216,6 +216,8 @@ struct sg_csv_job {
     uint64_t size;
     int nthreads;                  /* ranges planned */
     uint64_t first_to;             /* one range: where it ends (NO_END, or a part's end) */
+    const sg_csv_part_modes *part; /* a distributed read's first part: told its decision */
+    int part_told;
     const uint8_t *force_dict;
     int no_spec;
     sg_csv_chunk chunks[MAX_THREADS];
@@ -405,8 +407,13 @@ static uint64_t first_end(sg_csv_job *job, uint64_t pos)
  * decision (or that they must not run). */
 static void publish_setup(sg_csv_job *job, const sg_csv_reader *r)
 {
-    if (job->nthreads == 1)
+    if (job->nthreads == 1) {
+        if (job->part && job->part->decided && !job->part_told) {
+            job->part_told = 1;
+            job->part->decided(job->part->ud, r);
+        }
         return;
+    }
     pthread_mutex_lock(&job->mu);
     if (job->setup == 0) {
         job->setup = -1;
@@ -858,8 +865,21 @@ out:
  * line count set to line0; every column stays in dictionary mode (no
  * typed speculation), which builds the same table (the speculation is a
  * shortcut whose fallbacks end in dictionary mode). */
+/* A part after the first: its columns staged in the first part's modes. */
+static int part_modes(sg_csv_reader *r, const sg_csv_part_modes *spec)
+{
+    if (!spec || !spec->modes || spec->ncols != r->ncols || !r->cols)
+        return 0;
+    for (size_t j = 0; j < r->ncols; j++)
+        sg_csv_col_free(&r->cols[j]);
+    sg_free(r->cols);
+    r->cols = NULL;
+    return sg_csv_alloc_cols(r, spec->modes, spec->fmts);
+}
+
 int sg_csv_part_read(const char *path, const sg_csv_options *opt, uint64_t hdr_end, uint64_t from,
-                     uint64_t to, uint64_t line0, uint64_t next_line0, sg_csv_part *out)
+                     uint64_t to, uint64_t line0, uint64_t next_line0, const sg_csv_part_modes *spec,
+                     sg_csv_part *out)
 {
     struct stat st;
     memset(out, 0, sizeof *out);
@@ -903,16 +923,18 @@ int sg_csv_part_read(const char *path, const sg_csv_options *opt, uint64_t hdr_e
     r->opt = opt;
     r->line = 1;
     r->in_header = 1;
-    r->spec_done = 1;
+    r->spec_done = from != 0;     /* the first part speculates as a first range does */
     r->size = (to == NO_END ? out->size : to) - (from < out->size ? from : out->size);
     setup_markers(r);
     if (from == 0) {
         job->first_to = to;
+        job->part = spec;
         parse_range(job, 0, r, &c->p, c->buf, 0, to, RANGE_FIRST);
     } else {
         job->first_to = hdr_end;
         parse_range(job, 0, r, &c->p, c->buf, 0, hdr_end, RANGE_FIRST);
-        if (!r->failed && !r->stop && !r->in_header && from < out->size) {
+        if (!r->failed && !r->in_header && part_modes(r, spec) == 0 && !r->failed && !r->stop &&
+            from < out->size) {
             r->line = line0;
             parse_range(job, 0, r, &c->p, c->buf, from, to, RANGE_REST);
         }

@@ -318,6 +318,68 @@ static void find_cut(int fd, uint64_t size, uint64_t out[3], sg_error *lerr, con
         sg_error_set(lerr, SG_EIO, "cannot read '%s': %s", path, strerror(e));
 }
 
+/* ---- the first part's speculation decision, broadcast ---- */
+
+typedef struct modes_bcast {
+    sg_mpi_modes m;
+    int sent;
+} modes_bcast;
+
+/* Collective: rank 0 sends m (ncols 0: no decision), the others fill it. */
+static void bcast_modes(sg_mpi_modes *m)
+{
+    int64_t nc = (int64_t)m->ncols;
+    MPI_Bcast(&nc, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    if (nc <= 0)
+        return;
+    int *f = sg_malloc((size_t)nc * sizeof *f);
+    if (world_rank != 0) {
+        m->modes = sg_malloc((size_t)nc * sizeof *m->modes);
+        m->fmts = sg_malloc((size_t)nc * sizeof *m->fmts);
+    }
+    if (!f || !m->modes || !m->fmts)
+        MPI_Abort(MPI_COMM_WORLD, 1);    /* a few bytes per column: not expected */
+    for (int64_t j = 0; world_rank == 0 && j < nc; j++)
+        f[j] = (int)m->fmts[j];
+    MPI_Bcast(m->modes, (int)nc, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Bcast(f, (int)nc, MPI_INT, 0, MPI_COMM_WORLD);
+    for (int64_t j = 0; j < nc; j++)
+        m->fmts[j] = (sg_date_format)f[j];
+    m->ncols = (size_t)nc;
+    sg_free(f);
+}
+
+/* Rank 0, from inside its parse once the sample is decided. */
+static void decided(void *ud, const sg_csv_reader *r)
+{
+    modes_bcast *mb = ud;
+    sg_mpi_modes_take(&mb->m, r);
+    mb->sent = 1;
+    bcast_modes(&mb->m);
+}
+
+/* Reads this rank's part: rank 0 speculates and broadcasts its decision
+ * during its parse; the others take it before theirs. */
+static void read_my_part(const read_cmd *c, const uint64_t *all, const uint64_t *cuts, const uint64_t *line0,
+                         int failed, sg_csv_part *part)
+{
+    modes_bcast mb;
+    memset(&mb, 0, sizeof mb);
+    if (world_rank == 0) {
+        sg_csv_part_modes first = { NULL, NULL, 0, decided, &mb };
+        if (!failed)
+            sg_mpi_read_part(c->path, &c->opt, 0, world_size, c->size, all[2], cuts, line0, &first, part);
+        if (!mb.sent)
+            bcast_modes(&mb.m);          /* no decision: the others use dictionary mode */
+    } else {
+        bcast_modes(&mb.m);
+        sg_csv_part_modes rest = { mb.m.modes, mb.m.fmts, mb.m.ncols, NULL, NULL };
+        if (!failed)
+            sg_mpi_read_part(c->path, &c->opt, world_rank, world_size, c->size, all[2], cuts, line0, &rest, part);
+    }
+    sg_mpi_modes_free(&mb.m);
+}
+
 /* Not split: the steps of one collective read in the order every rank
  * runs them (open, cut, exchange the cuts, parse, send or assemble);
  * each step is a call, and a rank that fails on the way still takes
@@ -352,11 +414,10 @@ static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_er
     sg_csv_part part;
     memset(&part, 0, sizeof part);
     part.r.err = &part.r.own_err;
+    read_my_part(c, all, cuts, line0, lerr.code != 0, &part);
     if (lerr.code) {
         part.r.failed = 1;
         part.r.own_err = lerr;
-    } else {
-        sg_mpi_read_part(c->path, &c->opt, k, n, c->size, all[2], cuts, line0, &part);
     }
     sg_table *t = NULL;
     if (k > 0) {

@@ -197,11 +197,25 @@ static uint64_t take_u64(rbuf *b)
 
 /* The fields of the reader a merge reads, in this order. */
 #define PART_FIELDS(X) X(nrows) X(nf) X(records) X(dropped) X(skipped) X(line) X(rec_line) \
-    X(last_cr) X(first_blank) X(bad_quotes) X(lines_merged) X(bq_line) X(bq_field) X(quote_bad)
+    X(last_cr) X(first_blank) X(bad_quotes) X(lines_merged) X(bq_line) X(bq_field) X(quote_bad) \
+    X(fellback) X(any_pend)
 
 static void put_column(wbuf *w, const sg_csv_reader *r, size_t j)
 {
     const sg_csv_col *c = &r->cols[j];
+    size_t ncodes = r->nrows + (j < r->nf);
+    uint64_t head[3] = { (uint64_t)c->mode, (uint64_t)c->fmt, (uint64_t)c->pend_double };
+    put(w, head, sizeof head);
+    if (c->mode == SG_CSV_OFF)
+        return;
+    if (c->mode != SG_CSV_DICT) {
+        put_u64(w, ncodes);
+        put(w, c->data, ncodes * 8);
+        put_u64(w, c->na ? 1 : 0);
+        if (c->na)
+            put(w, c->na, (ncodes + 7) / 8);
+        return;
+    }
     size_t nd = c->dict ? sg_dict_size(c->dict) : 0;
     put_u64(w, c->dict ? nd + 1 : 0);
     for (size_t i = 0; i < nd; i++) {
@@ -210,7 +224,6 @@ static void put_column(wbuf *w, const sg_csv_reader *r, size_t j)
         put_u64(w, len);
         put(w, s, len);
     }
-    size_t ncodes = r->nrows + (j < r->nf);
     put_u64(w, ncodes);
     put(w, c->data, ncodes * sizeof(int32_t));
 }
@@ -233,9 +246,6 @@ int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len)
     put_u64(&w, r->nadj);
     put(&w, r->adj, r->nadj * sizeof r->adj[0]);
     int staged = r->cols && !r->in_header;
-    for (size_t j = 0; staged && j < r->ncols; j++)
-        if (r->cols[j].mode != SG_CSV_DICT)
-            staged = 0;      /* not expected: parts never speculate */
     put_u64(&w, staged ? r->ncols : 0);
     for (size_t j = 0; staged && j < r->ncols; j++)
         put_column(&w, r, j);
@@ -271,10 +281,40 @@ int sg_mpi_part_peek(const unsigned char *b, size_t len, sg_mpi_part_info *info)
     return 0;
 }
 
+static int take_typed(rbuf *rb, sg_csv_col *c, size_t cap)
+{
+    uint64_t ncodes = take_u64(rb);
+    if (ncodes > cap)
+        rb->bad = 1;
+    const void *vals = take(rb, ncodes * 8);
+    if (!vals)
+        return SG_EINVAL;
+    if (!(c->data = sg_malloc((cap ? cap : 1) * 8)))
+        return SG_ENOMEM;
+    memcpy(c->data, vals, ncodes * 8);
+    if (take_u64(rb)) {
+        const void *na = take(rb, (ncodes + 7) / 8);
+        if (!na)
+            return SG_EINVAL;
+        if (!(c->na = sg_calloc((cap + 7) / 8 + 1, 1)))
+            return SG_ENOMEM;
+        memcpy(c->na, na, (ncodes + 7) / 8);
+    }
+    return 0;
+}
+
 static int take_column(rbuf *rb, sg_csv_col *c, size_t cap)
 {
+    c->mode = (int)take_u64(rb);
+    c->fmt = (sg_date_format)take_u64(rb);
+    c->pend_double = (int)take_u64(rb);
+    if (rb->bad || c->mode < SG_CSV_DICT || c->mode > SG_CSV_OFF)
+        return SG_EINVAL;
+    if (c->mode == SG_CSV_OFF)
+        return 0;
+    if (c->mode != SG_CSV_DICT)
+        return take_typed(rb, c, cap);
     uint64_t nd = take_u64(rb);
-    c->mode = SG_CSV_DICT;
     if (nd && !(c->dict = sg_dict_new(nd - 1)))
         return SG_ENOMEM;
     for (uint64_t i = 0; i + 1 < nd && !rb->bad; i++) {
@@ -443,12 +483,45 @@ sg_table *sg_mpi_assemble(sg_csv_part *p0, int n, const uint64_t *cuts, sg_mpi_g
         }
         sg_free(bytes);
     }
+    if (failed_rank < 0 && r->fellback)
+        *fellback = 1;          /* a typed column met a value it cannot hold: read whole */
     if (failed_rank >= 0 || *fellback)
         return NULL;
     sg_table *t = sg_csv_finish(r, path, p0->delim, p0->size, report, r->err);
     if (!t)
         *err = r->own_err;
     return t;
+}
+
+void sg_mpi_modes_free(sg_mpi_modes *m)
+{
+    sg_free(m->modes);
+    sg_free(m->fmts);
+    memset(m, 0, sizeof *m);
+}
+
+int sg_mpi_modes_take(sg_mpi_modes *m, const sg_csv_reader *r)
+{
+    memset(m, 0, sizeof *m);
+    if (r->failed || r->stop || r->in_header || !r->ncols || !r->cols)
+        return 0;
+    m->modes = sg_malloc(r->ncols * sizeof *m->modes);
+    m->fmts = sg_malloc(r->ncols * sizeof *m->fmts);
+    if (!m->modes || !m->fmts) {
+        sg_mpi_modes_free(m);
+        return SG_ENOMEM;      /* the other parts then use dictionary mode */
+    }
+    for (size_t j = 0; j < r->ncols; j++) {
+        m->modes[j] = r->cols[j].mode;
+        m->fmts[j] = r->cols[j].fmt;
+    }
+    m->ncols = r->ncols;
+    return 0;
+}
+
+static void local_decided(void *ud, const sg_csv_reader *r)
+{
+    sg_mpi_modes_take(ud, r);
 }
 
 typedef struct local_parts {
@@ -469,7 +542,8 @@ static int local_get(void *ud, int k, unsigned char **bytes, size_t *len, sg_err
 /* Reads part k of the plan (empty parts after the end of the file are
  * not parsed: their staging is empty). */
 int sg_mpi_read_part(const char *path, const sg_csv_options *opt, int k, int n, uint64_t size,
-                     uint64_t hdr_end, const uint64_t *cuts, const uint64_t *line0, sg_csv_part *part)
+                     uint64_t hdr_end, const uint64_t *cuts, const uint64_t *line0,
+                     const sg_csv_part_modes *spec, sg_csv_part *part)
 {
     uint64_t from, to;
     sg_mpi_part_range(cuts, k, n, size, &from, &to);
@@ -482,7 +556,7 @@ int sg_mpi_read_part(const char *path, const sg_csv_options *opt, int k, int n, 
         return 0;
     }
     uint64_t next = to == SG_MPI_NO_END ? 0 : line0[k + 1];
-    return sg_csv_part_read(path, opt, hdr_end, from, to, line0[k], next, part);
+    return sg_csv_part_read(path, opt, hdr_end, from, to, line0[k], next, spec, part);
 }
 
 sg_table *sg_mpi_read_local(const char *path, const sg_csv_options *opt, int n, sg_csv_report *report,
@@ -507,10 +581,14 @@ sg_table *sg_mpi_read_local(const char *path, const sg_csv_options *opt, int n, 
     size_t len[64] = { 0 };
     sg_csv_part p0;
     sg_table *t = NULL;
-    sg_mpi_read_part(path, opt, 0, n, size, hdr_end, cuts, line0, &p0);
+    sg_mpi_modes m;
+    memset(&m, 0, sizeof m);
+    sg_csv_part_modes first = { NULL, NULL, 0, local_decided, &m };
+    sg_mpi_read_part(path, opt, 0, n, size, hdr_end, cuts, line0, &first, &p0);
+    sg_csv_part_modes rest = { m.modes, m.fmts, m.ncols, NULL, NULL };
     for (int k = 1; k < n; k++) {
         sg_csv_part pk;
-        sg_mpi_read_part(path, opt, k, n, size, hdr_end, cuts, line0, &pk);
+        sg_mpi_read_part(path, opt, k, n, size, hdr_end, cuts, line0, &rest, &pk);
         if (sg_mpi_part_encode(&pk, &bytes[k], &len[k]) != 0)
             bytes[k] = NULL;
         sg_csv_part_free(&pk);
@@ -518,6 +596,7 @@ sg_table *sg_mpi_read_local(const char *path, const sg_csv_options *opt, int n, 
     local_parts lp = { bytes, len };
     t = sg_mpi_assemble(&p0, n, cuts, local_get, &lp, path, report, err, fellback);
     sg_csv_part_free(&p0);
+    sg_mpi_modes_free(&m);
     for (int k = 0; k < n; k++)
         sg_free(bytes[k]);
     if (*fellback)

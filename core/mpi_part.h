@@ -53,7 +53,18 @@ int sg_mpi_part_merge(sg_csv_reader *r, const unsigned char *b, size_t len);
 /* Reads part k of n of the plan into part (see sg_csv_part_read; parts
  * after the end of the file are left empty). */
 int sg_mpi_read_part(const char *path, const sg_csv_options *opt, int k, int n, uint64_t size,
-                     uint64_t hdr_end, const uint64_t *cuts, const uint64_t *line0, sg_csv_part *part);
+                     uint64_t hdr_end, const uint64_t *cuts, const uint64_t *line0,
+                     const sg_csv_part_modes *spec, sg_csv_part *part);
+
+/* The first part's decision (its column modes), for the other parts. */
+typedef struct sg_mpi_modes {
+    int *modes;
+    sg_date_format *fmts;
+    size_t ncols;     /* 0: no decision (dictionary mode) */
+} sg_mpi_modes;
+/* Copies r's modes into m (nothing when r failed or has no columns).  0 or SG_ENOMEM. */
+int sg_mpi_modes_take(sg_mpi_modes *m, const sg_csv_reader *r);
+void sg_mpi_modes_free(sg_mpi_modes *m);
 
 /* Gives part k's bytes (malloc'd) to the first part's process: 0, or -1
  * with err set. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "csv_internal.h"
 #include "csvwrite.h"
 #include "mem.h"
 #include "mpi_part.h"
@@ -211,6 +212,27 @@ static void test_small(void)
     tap_ok(!t && strstr(err.msg, "cannot open '/nonexistent/x.csv'") != NULL, "a missing file: %s", err.msg);
 }
 
+/* With a sample of 8 rows, the first part decides typed modes that the
+ * other parts stage in: a text value after the sample in a later part
+ * turns its column off and the file is read whole. */
+static void test_typed_fallback(void)
+{
+    sg_csv_options o;
+    defaults(&o);
+    char buf[4096];
+    size_t n = (size_t)sprintf(buf, "k,x,d\n");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)sprintf(buf + n, "%d,%d,2024-01-%02d\n", i, i * 3, 1 + i % 28);
+    n += (size_t)sprintf(buf + n, "99,abc,2024-02-01\n");
+    same("typed x meets text in the last part", write_file("typedoff.csv", buf, n), &o, 3, 1);
+    n = (size_t)sprintf(buf, "k,x,d\n");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)sprintf(buf + n, "%d,%d,2024-01-%02d %02d:00:00\n", i, i * 3, 1 + i % 28, i % 24);
+    n += (size_t)sprintf(buf + n, "99,2.5,\n");
+    same("typed int64 meets a double and a missing date in the last part", write_file("typedok.csv", buf, n), &o, 3,
+         0);
+}
+
 static void test_retail(void)
 {
     const char *d = tap_shared_data();
@@ -239,6 +261,14 @@ int main(void)
     test_straddle();
     test_small();
     test_retail();
+    /* again with typed speculation after 8 rows (the shipped 4,096 keep
+     * these small files in dictionary mode) */
+    sg_csv_tune((size_t)256 << 10, (uint64_t)4 << 20, 8);
+    tap_diag("typed speculation after 8 rows");
+    test_straddle();
+    test_small();
+    test_typed_fallback();
+    sg_csv_tune(0, 0, 0);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

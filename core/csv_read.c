@@ -859,12 +859,14 @@ out:
 }
 
 /* ---- one part of a distributed read (core/mpi_*.c) ----
- * The part is parsed as a range after the first of a threaded read: the
- * header [0, hdr_end) first (it gives the names, the overrides and the
- * delimiter exactly as the first range does), then [from, to) with the
- * line count set to line0; every column stays in dictionary mode (no
- * typed speculation), which builds the same table (the speculation is a
- * shortcut whose fallbacks end in dictionary mode). */
+ * The first part (from 0) is parsed as the first range of a threaded read:
+ * the header, the typed speculation after the sample (its decision is
+ * given to spec->decided, which tells the other parts).  A part after it
+ * is parsed as a range after the first: the header [0, hdr_end) first (it
+ * gives the names, the overrides and the delimiter exactly as the first
+ * range does), its columns staged in the first part's modes, then
+ * [from, to) with the line count set to line0. */
+
 /* A part after the first: its columns staged in the first part's modes. */
 static int part_modes(sg_csv_reader *r, const sg_csv_part_modes *spec)
 {

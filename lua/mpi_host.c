@@ -17,11 +17,12 @@
 enum { EXIT_RECIPE = 1, EXIT_USAGE = 2 };
 
 /* The launcher's world size and this process's rank, from the environment
- * (OpenMPI, and PMI/PMIx launchers); size 0 when not launched by one. */
+ * (OpenMPI's mpirun, and PMI launchers such as MPICH's or Slurm's); size 0
+ * when not launched by one. */
 static void launched(int *size, int *rank)
 {
-    static const char *const sizes[] = { "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE", "MPI_LOCALNRANKS" };
-    static const char *const ranks[] = { "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "MPI_LOCALRANKID" };
+    static const char *const sizes[] = { "OMPI_COMM_WORLD_SIZE", "PMI_SIZE" };
+    static const char *const ranks[] = { "OMPI_COMM_WORLD_RANK", "PMI_RANK" };
     *size = *rank = 0;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         const char *s = getenv(sizes[k]);
@@ -32,8 +33,6 @@ static void launched(int *size, int *rank)
             return;
         }
     }
-    if (getenv("PMIX_RANK"))        /* PMIx gives the rank but not always the size */
-        *size = 2, *rank = atoi(getenv("PMIX_RANK"));
 }
 
 static void at_exit(int status, void *arg)

@@ -121,6 +121,26 @@ like "$err" "rank 2 of 3 could not read its part of 'data/transactions.csv' \(by
   "... the message names the rank and the sizes"
 [[ ! -e "$work/A/out/customers.csv" ]]; ok $? "... nothing published"
 
+# ---- a rank dies: mpirun ends the job, nothing is published ----
+mkdir -p "$work/dead"
+( cd "$work/dead" && exec "${mpi[@]}" -np 2 "$SEGMINT" demo --out out --customers 20000 --quiet ) \
+  > "$work/dead.out" 2> "$work/dead.err" &
+mpid=$!
+victim=""
+for _ in $(seq 1 600); do          # the ranks start within seconds; a 20,000-customer demo runs longer
+  for c in $(ps -o pid= --ppid "$mpid" 2>/dev/null); do
+    if tr '\0' '\n' < "/proc/$c/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1'; then victim=$c; fi
+  done
+  [[ -n "$victim" ]] && break
+  sleep 0.05
+done
+[[ -n "$victim" ]] && kill -9 "$victim"
+wait "$mpid"
+dead_code=$?
+[[ -n "$victim" && $dead_code -ne 0 ]]; ok $? "rank 1 killed: the job ends with a non-zero status ($dead_code)"
+like "$(cat "$work/dead.err")" "process rank 1 .*exited on signal 9" "... mpirun says rank 1 was killed"
+[[ ! -e "$work/dead/out/customers.csv" && ! -e "$work/dead/out/manifest.json" ]]; ok $? "... nothing published"
+
 # ---- commands that do not use ranks ----
 run "${mpi[@]}" -np 2 "$SEGMINT" generate --customers 10 --out "$work/g2"
 is "$code" 2 "generate on 2 ranks: exit 2"

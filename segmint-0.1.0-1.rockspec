@@ -44,6 +44,7 @@ build = {
       ["segmint.messages"] = "lua/segmint/messages.lua",
       ["segmint.messages_fr"] = "lua/segmint/messages_fr.lua",
       ["segmint.models"] = "lua/segmint/models.lua",
+      ["segmint.mpi"] = "lua/segmint/mpi.lua",
       ["segmint.pipeline"] = "lua/segmint/pipeline.lua",
       ["segmint.predict"] = "lua/segmint/predict.lua",
       ["segmint.report"] = "lua/segmint/report.lua",

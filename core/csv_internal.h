@@ -242,6 +242,57 @@ int sg_csv_check_columns(sg_csv_reader *r, const sg_csv_plan *plans, const uint8
 /* Turns the staging into the table (NULL with r->err set on failure). */
 sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep);
 
+/* ---- distributed reads (core/mpi_part.c, core/mpi_comm.c) ---- */
+
+/* Quote parity and line ends of bytes scanned so far (the threaded
+ * reader's cut finder: a record starts after a LF preceded by an even
+ * number of quotes). */
+typedef struct sg_csv_scan_state {
+    int odd;                 /* an odd number of quotes so far */
+    uint64_t lines;          /* line ends so far: LF, and CR not followed by LF */
+    unsigned char prev;      /* the byte before the next one (a CR is counted at the next byte) */
+} sg_csv_scan_state;
+
+void sg_csv_scan(sg_csv_scan_state *st, const unsigned char *b, size_t len);
+void sg_csv_scan_byte(sg_csv_scan_state *st, unsigned char ch);
+
+/* One part of a file read by one process of a distributed read. */
+typedef struct sg_csv_part {
+    sg_csv_reader r;      /* its staging, with its own copy of the header; r.err is &r.own_err */
+    char delim;           /* the delimiter used */
+    uint64_t size;        /* the file's size */
+    int at_boundary;      /* the parse ended between records on next_line0 (or at the end of the file) */
+} sg_csv_part;
+
+/* The typed speculation of a distributed read: the first part decides
+ * the column modes after its sample (decided is called once, with the
+ * reader, when it has: its cols[j].mode and fmt are the decision unless
+ * it failed or is still in the header), the other parts stage their
+ * columns in those modes (modes NULL, or ncols not theirs: dictionary). */
+typedef struct sg_csv_part_modes {
+    const int *modes;
+    const sg_date_format *fmts;
+    size_t ncols;
+    void (*decided)(void *ud, const sg_csv_reader *r);
+    void *ud;
+} sg_csv_part_modes;
+
+/* Parses the header [0, hdr_end) and then [from, to) of path (to:
+ * UINT64_MAX for the end of the file, where the parse is finished;
+ * from 0: the header and what follows up to to, with the speculation of
+ * a first range), row lines counted from line0.  Returns 0 (a parse
+ * failure is out->r.failed with out->r.own_err), or -1 when the file
+ * cannot be opened (out->r.failed, own_err set; decided not called).
+ * Free with sg_csv_part_free. */
+int sg_csv_part_read(const char *path, const sg_csv_options *opt, uint64_t hdr_end, uint64_t from,
+                     uint64_t to, uint64_t line0, uint64_t next_line0, const sg_csv_part_modes *spec,
+                     sg_csv_part *out);
+void sg_csv_part_free(sg_csv_part *p);
+void sg_csv_reader_free(sg_csv_reader *r);
+/* The end of sg_csv_read: report, warnings and build from r's staging. */
+sg_table *sg_csv_finish(sg_csv_reader *r, const char *path, char delim, uint64_t bytes,
+                        sg_csv_report *report, sg_error *err);
+
 /* Line counting for libcsv's end-of-record callback (parsers run with
  * CSV_REPALL_NL, so every unquoted CR and LF is reported): advances *line
  * for a line end and returns 1 when the callback ends a record of nf

@@ -120,7 +120,7 @@ static int never_space(unsigned char c)
     return 0;
 }
 
-static void reader_free(sg_csv_reader *r)
+void sg_csv_reader_free(sg_csv_reader *r)
 {
     if (!r->shared) {
         for (size_t j = 0; j < r->nnames; j++) {
@@ -215,6 +215,9 @@ struct sg_csv_job {
     int fd, seekable;
     uint64_t size;
     int nthreads;                  /* ranges planned */
+    uint64_t first_to;             /* one range: where it ends (NO_END, or a part's end) */
+    const sg_csv_part_modes *part; /* a distributed read's first part: told its decision */
+    int part_told;
     const uint8_t *force_dict;
     int no_spec;
     sg_csv_chunk chunks[MAX_THREADS];
@@ -260,11 +263,7 @@ static uint64_t zero_bytes(uint64_t v)
     return ~(t | v | 0x7f7f7f7f7f7f7f7full);
 }
 
-typedef struct scan_state {
-    int odd;                 /* an odd number of quotes so far */
-    uint64_t lines;          /* line ends so far: LF, and CR not followed by LF */
-    unsigned char prev;
-} scan_state;
+typedef sg_csv_scan_state scan_state;
 
 static void scan_byte(scan_state *st, unsigned char ch)
 {
@@ -329,6 +328,16 @@ static void scan_span(scan_state *st, const unsigned char *b, size_t i, size_t s
         scan_byte(st, b[i]);
 }
 
+void sg_csv_scan(sg_csv_scan_state *st, const unsigned char *b, size_t len)
+{
+    scan_span(st, b, 0, len);
+}
+
+void sg_csv_scan_byte(sg_csv_scan_state *st, unsigned char ch)
+{
+    scan_byte(st, ch);
+}
+
 /* Second thread, before its own range: cuts the file near k * size / n
  * after a newline preceded by an even number of quotes, and counts the
  * line ends before each cut.  Always publishes (nchunks 1: no cut). */
@@ -384,7 +393,7 @@ static void scan_splits(sg_csv_job *job, char *buf)
 static uint64_t first_end(sg_csv_job *job, uint64_t pos)
 {
     if (job->nthreads == 1)
-        return NO_END;
+        return job->first_to;
     uint64_t guess = job->size / (uint64_t)job->nthreads, end;
     pthread_mutex_lock(&job->mu);
     while (!job->splits_ready && pos >= guess)
@@ -398,8 +407,13 @@ static uint64_t first_end(sg_csv_job *job, uint64_t pos)
  * decision (or that they must not run). */
 static void publish_setup(sg_csv_job *job, const sg_csv_reader *r)
 {
-    if (job->nthreads == 1)
+    if (job->nthreads == 1) {
+        if (job->part && job->part->decided && !job->part_told) {
+            job->part_told = 1;
+            job->part->decided(job->part->ud, r);
+        }
         return;
+    }
     pthread_mutex_lock(&job->mu);
     if (job->setup == 0) {
         job->setup = -1;
@@ -784,7 +798,7 @@ cleanup:
     for (int k = 0; k < job->nthreads; k++) {
         sg_csv_chunk *c = &job->chunks[k];
         if (k > 0)
-            reader_free(&c->r);
+            sg_csv_reader_free(&c->r);
         if (c->p_ok)
             csv_free(&c->p);
         sg_free(c->buf);
@@ -797,18 +811,164 @@ cleanup:
     job->fmts = NULL;
 }
 
+/* After the pass (or the merge of a distributed read's parts): the report,
+ * the warnings, and the table built from r's staging (NULL with err set). */
+sg_table *sg_csv_finish(sg_csv_reader *r, const char *path, char delim, uint64_t bytes,
+                        sg_csv_report *report, sg_error *err)
+{
+    sg_table *t = NULL;
+    if (report) {
+        report->delim = delim;
+        report->bytes = bytes;
+    }
+    int rc = r->failed ? err->code : 0;
+    if (rc && !r->structural)
+        goto out;
+    if (r->in_header || r->ncols == 0) {
+        if (!rc)
+            sg_error_set(err, SG_EDATA, "%s: the file is empty (no header row)", path);
+        goto out;
+    }
+    if (report && r->bad_quotes) {
+        char a[32], b[32];
+        if (sg_csv_warn(report,
+                        "quotes: %s line%s merged into %s quoted field%s not closed properly "
+                        "(the first opened on line %llu, field %zu)",
+                        sg_csv_count(r->lines_merged, a), r->lines_merged == 1 ? "" : "s",
+                        sg_csv_count(r->bad_quotes, b), r->bad_quotes == 1 ? "" : "s",
+                        (unsigned long long)r->bq_line, r->bq_field)) {
+            sg_csv_fail_nomem(r);
+            goto out;
+        }
+    }
+    t = sg_csv_build(r, report);
+out:
+    if (report) {
+        report->rows_read = r->records;
+        report->rows_skipped = r->skipped;
+        report->bad_quotes = r->bad_quotes;
+        report->lines_merged = r->lines_merged;
+        report->bad_quote_line = r->bq_line;
+        report->bad_quote_field = r->bq_field;
+        report->nfirst = r->nissues;
+        memcpy(report->first, r->issues, r->nissues * sizeof r->issues[0]);
+        if (!t)
+            sg_csv_report_free(report);
+    }
+    return t;
+}
+
+/* ---- one part of a distributed read (core/mpi_*.c) ----
+ * The first part (from 0) is parsed as the first range of a threaded read:
+ * the header, the typed speculation after the sample (its decision is
+ * given to spec->decided, which tells the other parts).  A part after it
+ * is parsed as a range after the first: the header [0, hdr_end) first (it
+ * gives the names, the overrides and the delimiter exactly as the first
+ * range does), its columns staged in the first part's modes, then
+ * [from, to) with the line count set to line0. */
+
+/* A part after the first: its columns staged in the first part's modes. */
+static int part_modes(sg_csv_reader *r, const sg_csv_part_modes *spec)
+{
+    if (!spec || !spec->modes || spec->ncols != r->ncols || !r->cols)
+        return 0;
+    for (size_t j = 0; j < r->ncols; j++)
+        sg_csv_col_free(&r->cols[j]);
+    sg_free(r->cols);
+    r->cols = NULL;
+    return sg_csv_alloc_cols(r, spec->modes, spec->fmts);
+}
+
+int sg_csv_part_read(const char *path, const sg_csv_options *opt, uint64_t hdr_end, uint64_t from,
+                     uint64_t to, uint64_t line0, uint64_t next_line0, const sg_csv_part_modes *spec,
+                     sg_csv_part *out)
+{
+    struct stat st;
+    memset(out, 0, sizeof *out);
+    sg_csv_reader *r = &out->r;
+    r->err = &r->own_err;
+    sg_error_clear(r->err);
+    r->failed = 1;
+    if (check_options(path, opt, r->err))
+        return -1;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return sg_error_set(r->err, SG_EIO, "cannot open '%s': %s", path, strerror(errno)), -1;
+    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (bad || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return sg_error_set(r->err, SG_EIO, "cannot read '%s': %s", path,
+                            bad ? strerror(bad) : "not a regular file"), -1;
+    }
+    sg_csv_job *job = sg_calloc(1, sizeof *job);
+    sg_csv_chunk *c = job ? &job->chunks[0] : NULL;
+    if (!job || !(c->buf = sg_malloc(block_size)) || parser_init(&c->p) != 0) {
+        if (job)
+            sg_free(c->buf);
+        sg_free(job);
+        close(fd);
+        return sg_error_nomem(r->err), -1;
+    }
+    r->failed = 0;
+    out->size = (uint64_t)st.st_size;
+    job->path = path;
+    job->opt = opt;
+    job->err = r->err;
+    job->fd = fd;
+    job->seekable = 1;
+    job->size = out->size;
+    job->nthreads = 1;
+    job->no_spec = 1;
+    c->job = job;
+    c->p_ok = 1;
+    r->path = path;
+    r->opt = opt;
+    r->line = 1;
+    r->in_header = 1;
+    r->spec_done = from != 0;     /* the first part speculates as a first range does */
+    r->size = (to == NO_END ? out->size : to) - (from < out->size ? from : out->size);
+    setup_markers(r);
+    if (from == 0) {
+        job->first_to = to;
+        job->part = spec;
+        parse_range(job, 0, r, &c->p, c->buf, 0, to, RANGE_FIRST);
+    } else {
+        job->first_to = hdr_end;
+        parse_range(job, 0, r, &c->p, c->buf, 0, hdr_end, RANGE_FIRST);
+        if (!r->failed && !r->in_header && part_modes(r, spec) == 0 && !r->failed && !r->stop &&
+            from < out->size) {
+            r->line = line0;
+            parse_range(job, 0, r, &c->p, c->buf, from, to, RANGE_REST);
+        }
+    }
+    out->delim = job->delim;
+    out->at_boundary = to == NO_END ||
+                       (!r->failed && !r->stop && c->p.pstate == LIBCSV_ROW_NOT_BEGUN && r->nf == 0 &&
+                        !r->last_cr && r->line == next_line0);
+    csv_free(&c->p);
+    sg_free(c->buf);
+    sg_free(job);
+    close(fd);
+    return 0;
+}
+
+void sg_csv_part_free(sg_csv_part *p)
+{
+    sg_csv_reader_free(&p->r);
+}
+
 /* Not split: the reader's driver: open and map the file, then the
  * parallel pass, run again (at most twice more) with the columns that met
  * a value their type cannot hold read as text; the passes themselves are
- * functions (run_pass and csv_infer.c).  What remains is that retry loop,
- * the report and one cleanup for the file, the job and the table. */
+ * functions (run_pass and csv_infer.c).  What remains is that retry loop
+ * and one cleanup for the file, the job and the table (the report and the
+ * build are sg_csv_finish). */
 sg_table *sg_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
                       sg_error *err)
 {
     sg_csv_options defaults;
     sg_error local;
     struct stat st;
-    sg_table *t = NULL;
     uint8_t *force = NULL;
     if (!err)
         err = &local;
@@ -846,6 +1006,7 @@ sg_table *sg_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report
     job->seekable = S_ISREG(st.st_mode);
     job->size = job->seekable ? (uint64_t)st.st_size : 0;
     job->nthreads = thread_count(job->size, job->seekable, opt);
+    job->first_to = NO_END;
     job->no_spec = !job->seekable;     /* a pipe cannot be read twice */
     pthread_mutex_init(&job->mu, NULL);
     pthread_cond_init(&job->cv, NULL);
@@ -865,51 +1026,14 @@ sg_table *sg_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report
         for (size_t j = 0; j < n && r->cols; j++)
             if (r->cols[j].mode == SG_CSV_OFF)
                 force[j] = 1;
-        reader_free(r);
+        sg_csv_reader_free(r);
         sg_error_clear(err);
         job->force_dict = force;
         if (pass >= 2)
             job->no_spec = 1;
     }
-    if (report) {
-        report->delim = job->delim;
-        report->bytes = job->size ? job->size : bytes_done(job);
-    }
-    int rc = r->failed ? err->code : 0;
-    if (rc && !r->structural)
-        goto out;
-    if (r->in_header || r->ncols == 0) {
-        if (!rc)
-            sg_error_set(err, SG_EDATA, "%s: the file is empty (no header row)", path);
-        goto out;
-    }
-    if (report && r->bad_quotes) {
-        char a[32], b[32];
-        if (sg_csv_warn(report,
-                        "quotes: %s line%s merged into %s quoted field%s not closed properly "
-                        "(the first opened on line %llu, field %zu)",
-                        sg_csv_count(r->lines_merged, a), r->lines_merged == 1 ? "" : "s",
-                        sg_csv_count(r->bad_quotes, b), r->bad_quotes == 1 ? "" : "s",
-                        (unsigned long long)r->bq_line, r->bq_field)) {
-            sg_csv_fail_nomem(r);
-            goto out;
-        }
-    }
-    t = sg_csv_build(r, report);
-out:
-    if (report) {
-        report->rows_read = r->records;
-        report->rows_skipped = r->skipped;
-        report->bad_quotes = r->bad_quotes;
-        report->lines_merged = r->lines_merged;
-        report->bad_quote_line = r->bq_line;
-        report->bad_quote_field = r->bq_field;
-        report->nfirst = r->nissues;
-        memcpy(report->first, r->issues, r->nissues * sizeof r->issues[0]);
-        if (!t)
-            sg_csv_report_free(report);
-    }
-    reader_free(r);
+    sg_table *t = sg_csv_finish(r, path, job->delim, job->size ? job->size : bytes_done(job), report, err);
+    sg_csv_reader_free(r);
     pthread_mutex_destroy(&job->mu);
     pthread_cond_destroy(&job->cv);
     sg_free(job);

@@ -177,8 +177,8 @@ static size_t read_overrides(lua_State *L, int opts, sg_csv_override *ov)
     return n;
 }
 
-/* segmint.read_csv(path [, opts]) -> dataset, report | nil, message */
-static int l_read_csv(lua_State *L)
+/* read_csv with the reader fn (sg_csv_read, or the distributed read) */
+int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn)
 {
     const char *path = sgl_check_read_path(L, 1);
     if (!lua_isnoneornil(L, 2))
@@ -266,7 +266,7 @@ static int l_read_csv(lua_State *L)
     memset(&report, 0, sizeof report);
     sg_error err;
     sg_error_clear(&err);
-    d->t = sg_csv_read(path, &opt, &report, &err);
+    d->t = fn(path, &opt, &report, &err);
     if (!d->t) {
         sg_csv_report_free(&report);
         return sgl_fail(L, &err);
@@ -274,6 +274,12 @@ static int l_read_csv(lua_State *L)
     push_report(L, &report, d->t);
     sg_csv_report_free(&report);
     return 2;
+}
+
+/* segmint.read_csv(path [, opts]) -> dataset, report | nil, message */
+static int l_read_csv(lua_State *L)
+{
+    return sgl_read_csv_with(L, sg_csv_read);
 }
 
 static const luaL_Reg csv_functions[] = {

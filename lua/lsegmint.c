@@ -80,6 +80,7 @@ int sg_open(lua_State *L)
     sgl_open_dataset(L);
     sgl_open_dataops(L);
     sgl_open_csv(L);
+    sgl_open_mpi(L);
     sgl_open_generate(L);
     sgl_open_util(L);
     sgl_open_rfm(L);

@@ -3,6 +3,7 @@
 #ifndef SG_LSEGMINT_H
 #define SG_LSEGMINT_H
 
+#include "csv.h"
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -122,6 +123,12 @@ void sgl_check_known(lua_State *L, int idx, const char *what, const char *const 
 void sgl_open_dataset(lua_State *L);   /* metatable + functions into the table on top */
 void sgl_open_dataops(lua_State *L);
 void sgl_open_csv(lua_State *L);
+void sgl_open_mpi(lua_State *L);
+/* segmint.read_csv's body with the reader to call (lua/lcsv.c): sg_csv_read,
+ * or the distributed read of lua/lmpi.c. */
+typedef sg_table *(*sgl_csv_reader_fn)(const char *path, const sg_csv_options *opt, sg_csv_report *report,
+                                       sg_error *err);
+int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn);
 void sgl_open_generate(lua_State *L);
 void sgl_open_util(lua_State *L);
 void sgl_open_rfm(lua_State *L);

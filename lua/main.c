@@ -22,6 +22,7 @@
 #include "lsegmint.h"
 #include "model.h"
 #include "mem.h"
+#include "mpi_host.h"
 #include "outdir.h"
 
 enum { EXIT_RECIPE = 1, EXIT_USAGE = 2, EXIT_DATA = 3 };
@@ -1043,6 +1044,8 @@ static int run_command(int argc, char **argv)
 /* One exit point: process-wide start-up and shut-down go around run_command. */
 int main(int argc, char **argv)
 {
-    int code = run_command(argc, argv);
-    return code;
+    int code;
+    if (sg_mpi_host_enter(argc, argv, &code))    /* under mpirun: ranks 1.. serve rank 0 */
+        return code;
+    return run_command(argc, argv);
 }

@@ -11,6 +11,8 @@
 -- the type forced; a database column is converted to the type.
 local S = {}
 
+local mpi = require "segmint.mpi"   -- under mpirun the ranks read the file together
+
 local NUMERIC = { int64 = true, double = true }
 
 local function copy(t)
@@ -55,7 +57,7 @@ function S.run(ctx)
   if type(src) == "table" then
     tx, rep = read_sql(sg, src)
   else
-    tx, rep = sg.read_csv(src, cfg.read)
+    tx, rep = mpi.read_csv(sg, src, cfg.read)
     if not tx then error(rep, 0) end
   end
   for _, w in ipairs(rep.warnings or {}) do sg.info("%s: %s", S.describe(sg, src), w) end
@@ -77,7 +79,7 @@ function S.run(ctx)
       for k, v in pairs(want) do
         if suspect[k] then read.expect[k] = v == "double" and "number" or v else read.types[k] = v end
       end
-      local again, msg = sg.read_csv(src, read)
+      local again, msg = mpi.read_csv(sg, src, read)
       if not again then error(msg, 0) end
       tx = again    -- the type was only inferred too cautiously
     end

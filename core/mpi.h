@@ -1,0 +1,27 @@
+/* Runs under mpirun (core/mpi_comm.c, docs/mpi.md): rank 0 runs the recipe,
+ * the other ranks serve it, doing their share of the work rank 0
+ * broadcasts.  Built without MPI (SG_MPI off) the same functions exist and
+ * everything runs in the one process. */
+#ifndef SG_MPI_H
+#define SG_MPI_H
+
+#include "csv.h"
+
+/* 1 when segmint was built with MPI. */
+int sg_mpi_built(void);
+/* MPI_Init.  0, or -1 with err set. */
+int sg_mpi_start(int *argc, char ***argv, sg_error *err);
+/* This process's rank and the number of ranks: 0 and 1 when MPI was not started. */
+int sg_mpi_rank(void);
+int sg_mpi_size(void);
+/* Ranks 1..n-1: the service loop.  Returns the exit status rank 0 sends
+ * at its end (after MPI_Finalize). */
+int sg_mpi_serve(void);
+/* Rank 0: sends its exit status to the other ranks and ends MPI. */
+void sg_mpi_stop(int status);
+/* Rank 0: sg_csv_read with every rank reading a part of the file (the
+ * same table); without MPI, sg_csv_read. */
+sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
+                          sg_error *err);
+
+#endif

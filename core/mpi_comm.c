@@ -1,0 +1,567 @@
+/* Runs under mpirun: the commands rank 0 broadcasts, the service loop of
+ * the other ranks, and the distributed CSV read (docs/mpi.md).
+ *
+ * A command is a header { op, payload bytes } then the payload, both
+ * broadcast from rank 0.  The ranks that wait for one poll a non-blocking
+ * broadcast and sleep between polls (a blocking one spins: on a machine
+ * with fewer cores than ranks it would take rank 0's CPU).  Rank 0 ends
+ * with OP_END carrying its exit status, which every rank exits with.
+ *
+ * The distributed read (OP_CSV_READ): each rank counts the quotes and line
+ * ends of its nominal range [size*k/n, size*(k+1)/n), MPI_Exscan sums the
+ * counts of the ranges before it, and the rank finds the first record
+ * start after its nominal start (core/mpi_part.c); MPI_Allgather gives
+ * everyone the cuts.  Each rank parses its part and sends the staging to
+ * rank 0, which merges the parts in file order (sg_mpi_assemble). */
+#include "mpi.h"
+
+#include <string.h>
+
+#ifdef SG_MPI
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mpi.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mem.h"
+#include "mpi_part.h"
+
+enum { OP_END = 1, OP_CSV_READ = 2 };
+enum { TAG_LEN = 17, TAG_BYTES = 18 };
+#define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
+#define MAX_RANKS 4096
+
+static int started, world_rank, world_size;
+
+int sg_mpi_built(void)
+{
+    return 1;
+}
+
+int sg_mpi_start(int *argc, char ***argv, sg_error *err)
+{
+    int provided;
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        return sg_error_set(err, SG_EIO, "MPI_Init failed"), -1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &world_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &world_size);
+    started = 1;
+    if (world_size > MAX_RANKS) {
+        MPI_Finalize();
+        started = 0;
+        return sg_error_set(err, SG_EINVAL, "at most %d ranks", MAX_RANKS), -1;
+    }
+    return 0;
+}
+
+int sg_mpi_rank(void)
+{
+    return started ? world_rank : 0;
+}
+
+int sg_mpi_size(void)
+{
+    return started ? world_size : 1;
+}
+
+/* ---- commands ---- */
+
+/* Rank 0 sends, the others receive, op and the payload length. */
+static void command_header(int64_t head[2])
+{
+    MPI_Request req;
+    MPI_Ibcast(head, 2, MPI_INT64_T, 0, MPI_COMM_WORLD, &req);
+    if (world_rank == 0) {
+        MPI_Wait(&req, MPI_STATUS_IGNORE);
+        return;
+    }
+    int done = 0;
+    struct timespec nap = { 0, 1000000 };   /* 1 ms: idle ranks cost nothing */
+    for (;;) {
+        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            return;
+        nanosleep(&nap, NULL);
+    }
+}
+
+static void bcast_bytes(unsigned char *b, size_t len)
+{
+    for (size_t at = 0; at < len; at += MAX_MSG) {
+        size_t n = len - at < MAX_MSG ? len - at : MAX_MSG;
+        MPI_Bcast(b + at, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD);
+    }
+}
+
+static void send_bytes(const unsigned char *b, size_t len)
+{
+    uint64_t n64 = len;
+    MPI_Send(&n64, 1, MPI_UINT64_T, 0, TAG_LEN, MPI_COMM_WORLD);
+    for (size_t at = 0; at < len; at += MAX_MSG) {
+        size_t n = len - at < MAX_MSG ? len - at : MAX_MSG;
+        MPI_Send(b + at, (int)n, MPI_BYTE, 0, TAG_BYTES, MPI_COMM_WORLD);
+    }
+}
+
+/* Rank 0: part k's bytes (sg_mpi_get_fn). */
+static int recv_part(void *ud, int k, unsigned char **bytes, size_t *len, sg_error *err)
+{
+    (void)ud;
+    uint64_t n64;
+    MPI_Recv(&n64, 1, MPI_UINT64_T, k, TAG_LEN, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    unsigned char *b = sg_malloc(n64 ? (size_t)n64 : 1);
+    if (!b) {
+        /* the message cannot be left on the wire: end the job (nothing is published) */
+        sg_error_nomem(err);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+        return -1;
+    }
+    for (uint64_t at = 0; at < n64; at += MAX_MSG) {
+        size_t n = n64 - at < MAX_MSG ? (size_t)(n64 - at) : MAX_MSG;
+        MPI_Recv(b + at, (int)n, MPI_BYTE, k, TAG_BYTES, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    }
+    *bytes = b;
+    *len = (size_t)n64;
+    return 0;
+}
+
+/* ---- the read options as bytes ---- */
+
+typedef struct obuf {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} obuf;
+
+static void oput(obuf *w, const void *src, size_t len)
+{
+    if (w->oom)
+        return;
+    if (w->n + len > w->cap) {
+        size_t nc = w->cap * 2 + len + 4096;
+        unsigned char *q = sg_realloc(w->p, nc);
+        if (!q) {
+            w->oom = 1;
+            return;
+        }
+        w->p = q;
+        w->cap = nc;
+    }
+    memcpy(w->p + w->n, src, len);
+    w->n += len;
+}
+
+static void oput_u64(obuf *w, uint64_t v)
+{
+    oput(w, &v, sizeof v);
+}
+
+static void oput_str(obuf *w, const char *s)
+{
+    oput(w, s, strlen(s) + 1);
+}
+
+/* path, file size and options (progress is rank 0's only). */
+static int encode_read(const char *path, uint64_t size, const sg_csv_options *o, unsigned char **out,
+                       size_t *len)
+{
+    obuf w = { NULL, 0, 0, 0 };
+    oput_u64(&w, size);
+    oput_str(&w, path);
+    uint64_t flags[7] = { (uint64_t)(unsigned char)o->delim, (uint64_t)o->latin1, (uint64_t)o->skip_bad_rows,
+                          (uint64_t)o->date_order_mdy, (uint64_t)o->lenient_quotes, o->noverrides, o->nexpect };
+    oput(&w, flags, sizeof flags);
+    for (size_t k = 0; k < o->noverrides; k++) {
+        oput_str(&w, o->overrides[k].column);
+        oput_u64(&w, (uint64_t)o->overrides[k].type);
+        oput_u64(&w, (uint64_t)o->overrides[k].format);
+    }
+    for (size_t k = 0; k < o->nexpect; k++) {
+        oput_str(&w, o->expect[k].column);
+        oput_u64(&w, (uint64_t)o->expect[k].kind);
+    }
+    oput_u64(&w, o->na ? o->nna + 1 : 0);
+    for (size_t k = 0; o->na && k < o->nna; k++)
+        oput_str(&w, o->na[k]);
+    if (w.oom) {
+        sg_free(w.p);
+        return -1;
+    }
+    *out = w.p;
+    *len = w.n;
+    return 0;
+}
+
+typedef struct read_cmd {
+    const char *path;
+    uint64_t size;
+    sg_csv_options opt;
+    sg_csv_override *ov;
+    sg_csv_expect *ex;
+    const char **na;
+} read_cmd;
+
+static uint64_t oget_u64(const unsigned char *b, size_t len, size_t *at, int *bad)
+{
+    uint64_t v = 0;
+    if (*bad || len - *at < sizeof v) {
+        *bad = 1;
+        return 0;
+    }
+    memcpy(&v, b + *at, sizeof v);
+    *at += sizeof v;
+    return v;
+}
+
+static const char *oget_str(const unsigned char *b, size_t len, size_t *at, int *bad)
+{
+    const unsigned char *z = *bad ? NULL : memchr(b + *at, 0, len - *at);
+    if (!z) {
+        *bad = 1;
+        return "";
+    }
+    const char *s = (const char *)(b + *at);
+    *at = (size_t)(z - b) + 1;
+    return s;
+}
+
+/* The strings point into b, which must outlive c. */
+static int decode_read(const unsigned char *b, size_t len, read_cmd *c)
+{
+    size_t at = 0;
+    int bad = 0;
+    memset(c, 0, sizeof *c);
+    sg_csv_options_init(&c->opt);
+    c->size = oget_u64(b, len, &at, &bad);
+    c->path = oget_str(b, len, &at, &bad);
+    uint64_t f[7];
+    for (int k = 0; k < 7; k++)
+        f[k] = oget_u64(b, len, &at, &bad);
+    if (bad || f[5] > 1u << 20 || f[6] > 1u << 20)
+        return -1;
+    c->opt.delim = (char)f[0];
+    c->opt.latin1 = (int)f[1];
+    c->opt.skip_bad_rows = (int)f[2];
+    c->opt.date_order_mdy = (int)f[3];
+    c->opt.lenient_quotes = (int)f[4];
+    c->ov = sg_calloc(f[5] + 1, sizeof *c->ov);
+    c->ex = sg_calloc(f[6] + 1, sizeof *c->ex);
+    if (!c->ov || !c->ex)
+        return -1;
+    for (size_t k = 0; k < f[5]; k++) {
+        c->ov[k].column = oget_str(b, len, &at, &bad);
+        c->ov[k].type = (sg_type)oget_u64(b, len, &at, &bad);
+        c->ov[k].format = (sg_date_format)oget_u64(b, len, &at, &bad);
+    }
+    for (size_t k = 0; k < f[6]; k++) {
+        c->ex[k].column = oget_str(b, len, &at, &bad);
+        c->ex[k].kind = (sg_csv_kind)oget_u64(b, len, &at, &bad);
+    }
+    c->opt.overrides = c->ov;
+    c->opt.noverrides = (size_t)f[5];
+    c->opt.expect = c->ex;
+    c->opt.nexpect = (size_t)f[6];
+    uint64_t nna = oget_u64(b, len, &at, &bad);
+    if (nna > 65 || bad)
+        return -1;
+    if (nna) {
+        if (!(c->na = sg_calloc(nna, sizeof *c->na)))
+            return -1;
+        for (size_t k = 0; k + 1 < nna; k++)
+            c->na[k] = oget_str(b, len, &at, &bad);
+        c->opt.na = c->na;
+        c->opt.nna = (size_t)nna - 1;
+    }
+    return bad ? -1 : 0;
+}
+
+static void free_read(read_cmd *c)
+{
+    sg_free(c->ov);
+    sg_free(c->ex);
+    sg_free(c->na);
+}
+
+/* ---- the distributed read, on every rank ---- */
+
+/* This rank's cut (rank 0: the header's end), or a failure in lerr. */
+static void find_cut(int fd, uint64_t size, uint64_t out[3], sg_error *lerr, const char *path)
+{
+    sg_csv_scan_state st, zero;
+    memset(&zero, 0, sizeof zero);
+    int n = world_size, k = world_rank;
+    uint64_t from = sg_mpi_nominal(size, k, n);
+    int e = lerr->code ? 0 : sg_mpi_count(fd, from, sg_mpi_nominal(size, k + 1, n), &st);
+    uint64_t mine[2] = { e || lerr->code ? 0 : (uint64_t)st.odd, e || lerr->code ? 0 : st.lines };
+    uint64_t before[2] = { 0, 0 };
+    MPI_Exscan(mine, before, 2, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    if (k == 0)
+        before[0] = before[1] = 0;
+    sg_csv_scan_state at = zero;
+    at.odd = (int)(before[0] & 1);
+    at.lines = before[1];
+    out[0] = k == 0 ? 0 : from;
+    out[1] = 1;
+    out[2] = 0;
+    if (!e && !lerr->code) {
+        if (k == 0)
+            e = sg_mpi_find_cut(fd, size, 0, zero, &out[2], &out[1]), out[1] = 1;
+        else
+            e = sg_mpi_find_cut(fd, size, from, at, &out[0], &out[1]);
+    }
+    if (e && !lerr->code)
+        sg_error_set(lerr, SG_EIO, "cannot read '%s': %s", path, strerror(e));
+}
+
+/* ---- the first part's speculation decision, broadcast ---- */
+
+typedef struct modes_bcast {
+    sg_mpi_modes m;
+    int sent;
+} modes_bcast;
+
+/* Collective: rank 0 sends m (ncols 0: no decision), the others fill it. */
+static void bcast_modes(sg_mpi_modes *m)
+{
+    int64_t nc = (int64_t)m->ncols;
+    MPI_Bcast(&nc, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    if (nc <= 0)
+        return;
+    int *f = sg_malloc((size_t)nc * sizeof *f);
+    if (world_rank != 0) {
+        m->modes = sg_malloc((size_t)nc * sizeof *m->modes);
+        m->fmts = sg_malloc((size_t)nc * sizeof *m->fmts);
+    }
+    if (!f || !m->modes || !m->fmts)
+        MPI_Abort(MPI_COMM_WORLD, 1);    /* a few bytes per column: not expected */
+    for (int64_t j = 0; world_rank == 0 && j < nc; j++)
+        f[j] = (int)m->fmts[j];
+    MPI_Bcast(m->modes, (int)nc, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_Bcast(f, (int)nc, MPI_INT, 0, MPI_COMM_WORLD);
+    for (int64_t j = 0; j < nc; j++)
+        m->fmts[j] = (sg_date_format)f[j];
+    m->ncols = (size_t)nc;
+    sg_free(f);
+}
+
+/* Rank 0, from inside its parse once the sample is decided. */
+static void decided(void *ud, const sg_csv_reader *r)
+{
+    modes_bcast *mb = ud;
+    sg_mpi_modes_take(&mb->m, r);
+    mb->sent = 1;
+    bcast_modes(&mb->m);
+}
+
+/* Reads this rank's part: rank 0 speculates and broadcasts its decision
+ * during its parse; the others take it before theirs. */
+static void read_my_part(const read_cmd *c, const uint64_t *all, const uint64_t *cuts, const uint64_t *line0,
+                         int failed, sg_csv_part *part)
+{
+    modes_bcast mb;
+    memset(&mb, 0, sizeof mb);
+    if (world_rank == 0) {
+        sg_csv_part_modes first = { NULL, NULL, 0, decided, &mb };
+        if (!failed)
+            sg_mpi_read_part(c->path, &c->opt, 0, world_size, c->size, all[2], cuts, line0, &first, part);
+        if (!mb.sent)
+            bcast_modes(&mb.m);          /* no decision: the others use dictionary mode */
+    } else {
+        bcast_modes(&mb.m);
+        sg_csv_part_modes rest = { mb.m.modes, mb.m.fmts, mb.m.ncols, NULL, NULL };
+        if (!failed)
+            sg_mpi_read_part(c->path, &c->opt, world_rank, world_size, c->size, all[2], cuts, line0, &rest, part);
+    }
+    sg_mpi_modes_free(&mb.m);
+}
+
+/* Not split: the steps of one collective read in the order every rank
+ * runs them (open, cut, exchange the cuts, parse, send or assemble);
+ * each step is a call, and a rank that fails on the way still takes
+ * part in every collective so that the others do not wait forever. */
+static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_error *err)
+{
+    int n = world_size, k = world_rank;
+    sg_error lerr;
+    sg_error_clear(&lerr);
+    struct stat st;
+    int fd = open(c->path, O_RDONLY);
+    if (fd < 0)
+        sg_error_set(&lerr, SG_EIO, "cannot open '%s': %s", c->path, strerror(errno));
+    else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        sg_error_set(&lerr, SG_EIO, "cannot read '%s': %s", c->path,
+                     S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
+    else if ((uint64_t)st.st_size != c->size)
+        sg_error_set(&lerr, SG_EIO, "'%s' has %llu bytes on this rank but %llu on rank 0 (every rank must see the same file)",
+                     c->path, (unsigned long long)st.st_size, (unsigned long long)c->size);
+    uint64_t mine[3], *all = sg_malloc((size_t)n * 3 * sizeof *all);
+    uint64_t *cuts = sg_malloc((size_t)n * sizeof *cuts), *line0 = sg_malloc((size_t)n * sizeof *line0);
+    if (!all || !cuts || !line0)
+        MPI_Abort(MPI_COMM_WORLD, 1);   /* a few bytes per rank: not expected */
+    find_cut(fd, c->size, mine, &lerr, c->path);
+    if (fd >= 0)
+        close(fd);
+    MPI_Allgather(mine, 3, MPI_UINT64_T, all, 3, MPI_UINT64_T, MPI_COMM_WORLD);
+    for (int q = 0; q < n; q++) {
+        cuts[q] = all[3 * q];
+        line0[q] = all[3 * q + 1];
+    }
+    sg_csv_part part;
+    memset(&part, 0, sizeof part);
+    part.r.err = &part.r.own_err;
+    read_my_part(c, all, cuts, line0, lerr.code != 0, &part);
+    if (lerr.code) {
+        part.r.failed = 1;
+        part.r.own_err = lerr;
+    }
+    sg_table *t = NULL;
+    if (k > 0) {
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        if (sg_mpi_part_encode(&part, &bytes, &len) != 0) {
+            /* out of memory: a small part that says so */
+            sg_csv_part_free(&part);
+            memset(&part, 0, sizeof part);
+            part.r.failed = 1;
+            sg_error_nomem(&part.r.own_err);
+            if (sg_mpi_part_encode(&part, &bytes, &len) != 0)
+                len = 0;
+        }
+        send_bytes(bytes, len);
+        sg_free(bytes);
+    } else {
+        int fellback = 0;
+        t = sg_mpi_assemble(&part, n, cuts, recv_part, NULL, c->path, report, err, &fellback);
+        if (fellback)
+            t = sg_csv_read(c->path, &c->opt, report, err);
+    }
+    sg_csv_part_free(&part);
+    sg_free(all);
+    sg_free(cuts);
+    sg_free(line0);
+    return t;
+}
+
+sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
+                          sg_error *err)
+{
+    struct stat st;
+    sg_error local;
+    if (!err)
+        err = &local;
+    if (!started || world_rank != 0 || !path || opt->max_rows || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return sg_csv_read(path, opt, report, err);   /* its message, or one process suffices */
+    unsigned char *b = NULL;
+    size_t len = 0;
+    if (encode_read(path, (uint64_t)st.st_size, opt, &b, &len) != 0) {
+        sg_error_nomem(err);
+        return NULL;
+    }
+    int64_t head[2] = { OP_CSV_READ, (int64_t)len };
+    command_header(head);
+    bcast_bytes(b, len);
+    if (report)
+        memset(report, 0, sizeof *report);
+    sg_error_clear(err);
+    read_cmd c;
+    memset(&c, 0, sizeof c);
+    c.path = path;
+    c.size = (uint64_t)st.st_size;
+    c.opt = *opt;
+    sg_table *t = read_collective(&c, report, err);
+    sg_free(b);
+    return t;
+}
+
+int sg_mpi_serve(void)
+{
+    for (;;) {
+        int64_t head[2] = { 0, 0 };
+        command_header(head);
+        size_t len = head[1] > 0 ? (size_t)head[1] : 0;
+        unsigned char *b = sg_malloc(len ? len : 1);
+        if (!b)
+            MPI_Abort(MPI_COMM_WORLD, 1);   /* cannot take part in the command */
+        bcast_bytes(b, len);
+        if (head[0] == OP_END) {
+            int32_t status = 1;
+            if (len >= sizeof status)
+                memcpy(&status, b, sizeof status);
+            sg_free(b);
+            MPI_Finalize();
+            started = 0;
+            return status;
+        }
+        read_cmd c;
+        memset(&c, 0, sizeof c);
+        if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
+            sg_error err;
+            read_collective(&c, NULL, &err);
+        } else {
+            MPI_Abort(MPI_COMM_WORLD, 1);    /* a command this rank does not know: not expected */
+        }
+        free_read(&c);
+        sg_free(b);
+    }
+}
+
+void sg_mpi_stop(int status)
+{
+    if (!started)
+        return;
+    if (world_rank == 0) {
+        int32_t s = status;
+        int64_t head[2] = { OP_END, (int64_t)sizeof s };
+        command_header(head);
+        bcast_bytes((unsigned char *)&s, sizeof s);
+    }
+    MPI_Finalize();
+    started = 0;
+}
+
+#else /* built without MPI: one process */
+
+int sg_mpi_built(void)
+{
+    return 0;
+}
+
+int sg_mpi_start(int *argc, char ***argv, sg_error *err)
+{
+    (void)argc;
+    (void)argv;
+    return sg_error_set(err, SG_EINVAL, "segmint was built without MPI"), -1;
+}
+
+int sg_mpi_rank(void)
+{
+    return 0;
+}
+
+int sg_mpi_size(void)
+{
+    return 1;
+}
+
+int sg_mpi_serve(void)
+{
+    return 1;
+}
+
+void sg_mpi_stop(int status)
+{
+    (void)status;
+}
+
+sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
+                          sg_error *err)
+{
+    return sg_csv_read(path, opt, report, err);
+}
+
+#endif

@@ -1,0 +1,605 @@
+/* Distributed CSV reads, the part without MPI calls: the cuts (record
+ * starts found by quote parity, as the threaded reader's scan_splits
+ * finds them, here from counts of each nominal range summed over the
+ * ranges before it), a part's staging as bytes and back, and the merge of
+ * the parts in file order into the first one's staging (sg_csv_merge, as
+ * the threaded reader merges its ranges).  See docs/mpi.md. */
+#include "mpi_part.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mem.h"
+
+#define SCAN_BLOCK ((size_t)256 << 10)
+#define PART_MAGIC 0x31504753u   /* "SGP1" */
+
+uint64_t sg_mpi_nominal(uint64_t size, int k, int n)
+{
+    /* size * k / n without overflow for any file size */
+    return size / (uint64_t)n * (uint64_t)k + size % (uint64_t)n * (uint64_t)k / (uint64_t)n;
+}
+
+static int read_at(int fd, unsigned char *buf, size_t want, uint64_t pos, size_t *got)
+{
+    *got = 0;
+    while (*got < want) {
+        ssize_t r = pread(fd, buf + *got, want - *got, (off_t)(pos + *got));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno ? errno : EIO;
+        }
+        if (r == 0)
+            break;
+        *got += (size_t)r;
+    }
+    return 0;
+}
+
+static int prev_byte(int fd, uint64_t from, unsigned char *prev)
+{
+    size_t got;
+    *prev = 0;
+    if (from == 0)
+        return 0;
+    int e = read_at(fd, prev, 1, from - 1, &got);
+    return e ? e : got == 1 ? 0 : EIO;
+}
+
+int sg_mpi_count(int fd, uint64_t from, uint64_t to, sg_csv_scan_state *st)
+{
+    memset(st, 0, sizeof *st);
+    int e = prev_byte(fd, from, &st->prev);
+    if (e || from >= to)
+        return e;
+    unsigned char *buf = sg_malloc(SCAN_BLOCK);
+    if (!buf)
+        return ENOMEM;
+    for (uint64_t pos = from; pos < to && !e;) {
+        size_t want = to - pos < SCAN_BLOCK ? (size_t)(to - pos) : SCAN_BLOCK, got;
+        if ((e = read_at(fd, buf, want, pos, &got)) != 0)
+            break;
+        if (got < want)
+            e = EIO;        /* the file became shorter */
+        sg_csv_scan(st, buf, got);
+        pos += got;
+    }
+    sg_free(buf);
+    return e;
+}
+
+int sg_mpi_find_cut(int fd, uint64_t size, uint64_t from, sg_csv_scan_state st, uint64_t *cut,
+                    uint64_t *line0)
+{
+    int e = prev_byte(fd, from, &st.prev);
+    if (e)
+        return e;
+    unsigned char *buf = sg_malloc(SCAN_BLOCK);
+    if (!buf)
+        return ENOMEM;
+    uint64_t pos = from;
+    *cut = size;
+    while (pos < size) {
+        size_t want = size - pos < SCAN_BLOCK ? (size_t)(size - pos) : SCAN_BLOCK, got;
+        if ((e = read_at(fd, buf, want, pos, &got)) != 0 || got == 0) {
+            e = e ? e : EIO;
+            break;
+        }
+        for (size_t i = 0; i < got; i++) {
+            sg_csv_scan_byte(&st, buf[i]);
+            if (buf[i] == '\n' && !st.odd) {
+                *cut = pos + i + 1;
+                *line0 = st.lines + 1;
+                sg_free(buf);
+                return 0;
+            }
+        }
+        pos += got;
+    }
+    *line0 = st.lines + 1;
+    sg_free(buf);
+    return e;
+}
+
+int sg_mpi_plan(int fd, uint64_t size, int n, uint64_t *hdr_end, uint64_t *cuts, uint64_t *line0)
+{
+    sg_csv_scan_state zero, before, st;
+    uint64_t l;
+    memset(&zero, 0, sizeof zero);
+    memset(&before, 0, sizeof before);
+    int e = sg_mpi_find_cut(fd, size, 0, zero, hdr_end, &l);
+    cuts[0] = 0;
+    line0[0] = 1;
+    for (int k = 0; k < n && !e; k++) {
+        if (k > 0)
+            e = sg_mpi_find_cut(fd, size, sg_mpi_nominal(size, k, n), before, &cuts[k], &line0[k]);
+        if (!e)
+            e = sg_mpi_count(fd, sg_mpi_nominal(size, k, n), sg_mpi_nominal(size, k + 1, n), &st);
+        before.odd ^= st.odd;
+        before.lines += st.lines;
+    }
+    return e;
+}
+
+void sg_mpi_part_range(const uint64_t *cuts, int k, int n, uint64_t size, uint64_t *from, uint64_t *to)
+{
+    *from = cuts[k];
+    *to = k + 1 < n ? cuts[k + 1] : SG_MPI_NO_END;
+    if (*to >= size)
+        *to = SG_MPI_NO_END;
+}
+
+/* ---- a part as bytes ---- */
+
+typedef struct wbuf {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} wbuf;
+
+static void put(wbuf *w, const void *src, size_t len)
+{
+    if (w->oom)
+        return;
+    if (w->n + len > w->cap) {
+        size_t nc = w->cap ? w->cap : 4096;
+        while (nc < w->n + len)
+            nc *= 2;
+        unsigned char *q = sg_realloc(w->p, nc);
+        if (!q) {
+            w->oom = 1;
+            return;
+        }
+        w->p = q;
+        w->cap = nc;
+    }
+    if (len)
+        memcpy(w->p + w->n, src, len);
+    w->n += len;
+}
+
+static void put_u64(wbuf *w, uint64_t v)
+{
+    put(w, &v, sizeof v);
+}
+
+typedef struct rbuf {
+    const unsigned char *p;
+    size_t n, at;
+    int bad;
+} rbuf;
+
+static const void *take(rbuf *b, size_t len)
+{
+    if (b->bad || len > b->n - b->at) {
+        b->bad = 1;
+        return NULL;
+    }
+    const void *q = b->p + b->at;
+    b->at += len;
+    return q;
+}
+
+static uint64_t take_u64(rbuf *b)
+{
+    uint64_t v = 0;
+    const void *q = take(b, sizeof v);
+    if (q)
+        memcpy(&v, q, sizeof v);
+    return v;
+}
+
+/* The fields of the reader a merge reads, in this order. */
+#define PART_FIELDS(X) X(nrows) X(nf) X(records) X(dropped) X(skipped) X(line) X(rec_line) \
+    X(last_cr) X(first_blank) X(bad_quotes) X(lines_merged) X(bq_line) X(bq_field) X(quote_bad) \
+    X(fellback) X(any_pend)
+
+static void put_column(wbuf *w, const sg_csv_reader *r, size_t j)
+{
+    const sg_csv_col *c = &r->cols[j];
+    size_t ncodes = r->nrows + (j < r->nf);
+    uint64_t head[3] = { (uint64_t)c->mode, (uint64_t)c->fmt, (uint64_t)c->pend_double };
+    put(w, head, sizeof head);
+    if (c->mode == SG_CSV_OFF)
+        return;
+    if (c->mode != SG_CSV_DICT) {
+        put_u64(w, ncodes);
+        put(w, c->data, ncodes * 8);
+        put_u64(w, c->na ? 1 : 0);
+        if (c->na)
+            put(w, c->na, (ncodes + 7) / 8);
+        return;
+    }
+    size_t nd = c->dict ? sg_dict_size(c->dict) : 0;
+    put_u64(w, c->dict ? nd + 1 : 0);
+    for (size_t i = 0; i < nd; i++) {
+        size_t len;
+        const char *s = sg_dict_str(c->dict, (int32_t)i, &len);
+        put_u64(w, len);
+        put(w, s, len);
+    }
+    put_u64(w, ncodes);
+    put(w, c->data, ncodes * sizeof(int32_t));
+}
+
+int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len)
+{
+    const sg_csv_reader *r = &p->r;
+    wbuf w = { NULL, 0, 0, 0 };
+    uint64_t head[6] = { PART_MAGIC, (uint64_t)r->failed, (uint64_t)r->structural, (uint64_t)r->stop,
+                         (uint64_t)(int64_t)r->own_err.code, (uint64_t)p->at_boundary };
+    put(&w, head, sizeof head);
+    size_t ml = r->failed ? strlen(r->own_err.msg) : 0;
+    put_u64(&w, ml);
+    put(&w, r->own_err.msg, ml);
+#define PUT_FIELD(f) put_u64(&w, (uint64_t)r->f);
+    PART_FIELDS(PUT_FIELD)
+#undef PUT_FIELD
+    put_u64(&w, r->nissues);
+    put(&w, r->issues, r->nissues * sizeof r->issues[0]);
+    put_u64(&w, r->nadj);
+    put(&w, r->adj, r->nadj * sizeof r->adj[0]);
+    int staged = r->cols && !r->in_header;
+    put_u64(&w, staged ? r->ncols : 0);
+    for (size_t j = 0; staged && j < r->ncols; j++)
+        put_column(&w, r, j);
+    if (w.oom) {
+        sg_free(w.p);
+        return SG_ENOMEM;
+    }
+    *out = w.p;
+    *len = w.n;
+    return 0;
+}
+
+int sg_mpi_part_peek(const unsigned char *b, size_t len, sg_mpi_part_info *info)
+{
+    rbuf rb = { b, len, 0, 0 };
+    const uint64_t *head = take(&rb, 6 * sizeof(uint64_t));
+    memset(info, 0, sizeof *info);
+    if (!head) 
+        return SG_EINVAL;
+    uint64_t h[6];
+    memcpy(h, head, sizeof h);
+    if (h[0] != PART_MAGIC)
+        return SG_EINVAL;
+    info->failed = (int)h[1];
+    info->code = (int)(int64_t)h[4];
+    info->at_boundary = (int)h[5];
+    uint64_t ml = take_u64(&rb);
+    const char *m = take(&rb, ml < sizeof info->msg ? ml : sizeof info->msg);
+    if (!m || ml >= sizeof info->msg)
+        return SG_EINVAL;
+    memcpy(info->msg, m, ml);
+    info->msg[ml] = 0;
+    return 0;
+}
+
+static int take_typed(rbuf *rb, sg_csv_col *c, size_t cap)
+{
+    uint64_t ncodes = take_u64(rb);
+    if (ncodes > cap)
+        rb->bad = 1;
+    const void *vals = take(rb, ncodes * 8);
+    if (!vals)
+        return SG_EINVAL;
+    if (!(c->data = sg_malloc((cap ? cap : 1) * 8)))
+        return SG_ENOMEM;
+    memcpy(c->data, vals, ncodes * 8);
+    if (take_u64(rb)) {
+        const void *na = take(rb, (ncodes + 7) / 8);
+        if (!na)
+            return SG_EINVAL;
+        if (!(c->na = sg_calloc((cap + 7) / 8 + 1, 1)))
+            return SG_ENOMEM;
+        memcpy(c->na, na, (ncodes + 7) / 8);
+    }
+    return 0;
+}
+
+static int take_column(rbuf *rb, sg_csv_col *c, size_t cap)
+{
+    c->mode = (int)take_u64(rb);
+    c->fmt = (sg_date_format)take_u64(rb);
+    c->pend_double = (int)take_u64(rb);
+    if (rb->bad || c->mode < SG_CSV_DICT || c->mode > SG_CSV_OFF)
+        return SG_EINVAL;
+    if (c->mode == SG_CSV_OFF)
+        return 0;
+    if (c->mode != SG_CSV_DICT)
+        return take_typed(rb, c, cap);
+    uint64_t nd = take_u64(rb);
+    if (nd && !(c->dict = sg_dict_new(nd - 1)))
+        return SG_ENOMEM;
+    for (uint64_t i = 0; i + 1 < nd && !rb->bad; i++) {
+        uint64_t len = take_u64(rb);
+        const char *s = take(rb, len);
+        if (s && sg_dict_intern(c->dict, s, len) != (int32_t)i)
+            return SG_ENOMEM;     /* a string is distinct, so new: only memory can fail */
+    }
+    uint64_t ncodes = take_u64(rb);
+    if (ncodes > cap)
+        rb->bad = 1;
+    const void *codes = take(rb, ncodes * sizeof(int32_t));
+    if (!codes)
+        return SG_EINVAL;
+    if (!(c->data = sg_malloc((cap ? cap : 1) * sizeof(int32_t))))
+        return SG_ENOMEM;
+    memcpy(c->data, codes, ncodes * sizeof(int32_t));
+    return 0;
+}
+
+/* Not split: one decoder of the layout sg_mpi_part_encode writes, field
+ * by field in the same order; the columns are take_column. */
+static int decode(sg_csv_reader *r, sg_csv_reader *b, const unsigned char *bytes, size_t len)
+{
+    rbuf rb = { bytes, len, 0, 0 };
+    uint64_t h[6];
+    const void *head = take(&rb, sizeof h);
+    if (!head)
+        return SG_EINVAL;
+    memcpy(h, head, sizeof h);
+    b->err = &b->own_err;
+    sg_error_clear(b->err);
+    b->failed = (int)h[1];
+    b->structural = (int)h[2];
+    b->stop = (int)h[3];
+    b->own_err.code = (int)(int64_t)h[4];
+    uint64_t ml = take_u64(&rb);
+    const char *m = take(&rb, ml);
+    if (!m || ml >= sizeof b->own_err.msg)
+        return SG_EINVAL;
+    memcpy(b->own_err.msg, m, ml);
+    b->own_err.msg[ml] = 0;
+#define TAKE_FIELD(f) b->f = (__typeof__(b->f))take_u64(&rb);
+    PART_FIELDS(TAKE_FIELD)
+#undef TAKE_FIELD
+    uint64_t ni = take_u64(&rb);
+    const void *iss = take(&rb, (ni <= 5 ? ni : 0) * sizeof b->issues[0]);
+    if (!iss || ni > 5)
+        return SG_EINVAL;
+    b->nissues = (size_t)ni;
+    memcpy(b->issues, iss, ni * sizeof b->issues[0]);
+    uint64_t na = take_u64(&rb);
+    const void *adj = take(&rb, na * sizeof *b->adj);
+    if (!adj)
+        return SG_EINVAL;
+    if (na) {
+        if (!(b->adj = sg_malloc(na * sizeof *b->adj)))
+            return SG_ENOMEM;
+        memcpy(b->adj, adj, na * sizeof *b->adj);
+        b->nadj = b->adj_cap = (size_t)na;
+    }
+    uint64_t ncols = take_u64(&rb);
+    b->shared = 1;
+    b->names = r->names;
+    b->nnames = r->nnames;
+    b->ov = r->ov;
+    b->ncols = r->ncols;
+    if (ncols == 0)
+        return rb.bad ? SG_EINVAL : 0;
+    if (ncols != r->ncols)
+        return SG_EINVAL;
+    b->cap = b->nrows + 1;
+    if (!(b->cols = sg_calloc(ncols, sizeof *b->cols)))
+        return SG_ENOMEM;
+    for (size_t j = 0; j < ncols; j++) {
+        int e = take_column(&rb, &b->cols[j], b->cap);
+        if (e)
+            return e;
+    }
+    return rb.bad || rb.at != rb.n ? SG_EINVAL : 0;
+}
+
+int sg_mpi_part_merge(sg_csv_reader *r, const unsigned char *bytes, size_t len)
+{
+    sg_csv_reader b;
+    memset(&b, 0, sizeof b);
+    int e = decode(r, &b, bytes, len);
+    if (e) {
+        sg_csv_reader_free(&b);
+        r->failed = 1;
+        return e == SG_ENOMEM ? sg_error_nomem(r->err)
+                              : sg_error_set(r->err, SG_EINVAL, "read_csv: a part of the distributed read is damaged");
+    }
+    if (!b.cols || !r->cols) {
+        /* a part without staging: only its failure counts */
+        if (b.failed) {
+            r->failed = 1;
+            r->structural = b.structural;
+            *r->err = b.own_err;
+        }
+        sg_csv_reader_free(&b);
+        return 0;
+    }
+    e = sg_csv_merge(r, &b);
+    sg_csv_reader_free(&b);
+    return e;
+}
+
+/* ---- the first part's process: the merge in file order ---- */
+
+/* "rank 2 of 3 could not read its part of 'x.csv' (bytes 10-20): why" */
+static void rank_error(sg_error *err, int k, int n, const uint64_t *cuts, uint64_t size, const char *path,
+                       int code, const char *why)
+{
+    uint64_t from, to;
+    sg_mpi_part_range(cuts, k, n, size, &from, &to);
+    if (to == SG_MPI_NO_END)
+        to = size;
+    sg_error_set(err, code == SG_EDATA ? SG_EIO : code,
+                 "rank %d of %d could not read its part of '%s' (bytes %llu-%llu): %s", k, n, path,
+                 (unsigned long long)from, (unsigned long long)to, why);
+}
+
+sg_table *sg_mpi_assemble(sg_csv_part *p0, int n, const uint64_t *cuts, sg_mpi_get_fn get, void *ud,
+                          const char *path, sg_csv_report *report, sg_error *err, int *fellback)
+{
+    sg_csv_reader *r = &p0->r;
+    int merging = 1, failed_rank = -1, boundary = p0->at_boundary;
+    *fellback = 0;
+    if (report)
+        memset(report, 0, sizeof *report);
+    if (r->failed && r->own_err.code != SG_EDATA) {
+        failed_rank = 0;
+        rank_error(err, 0, n, cuts, p0->size, path, r->own_err.code, r->own_err.msg);
+    }
+    for (int k = 1; k < n; k++) {
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        sg_error got;
+        sg_error_clear(&got);
+        sg_mpi_part_info info;
+        if (get(ud, k, &bytes, &len, &got) != 0 || sg_mpi_part_peek(bytes, len, &info) != 0) {
+            if (failed_rank < 0) {
+                failed_rank = k;
+                rank_error(err, k, n, cuts, p0->size, path, got.code ? got.code : SG_EIO,
+                           got.code ? got.msg : "its part arrived damaged");
+            }
+            sg_free(bytes);
+            continue;
+        }
+        if (info.failed && info.code != SG_EDATA && failed_rank < 0) {
+            failed_rank = k;
+            rank_error(err, k, n, cuts, p0->size, path, info.code, info.msg);
+        }
+        if (merging && failed_rank < 0) {
+            if (r->failed || r->stop) {
+                merging = 0;            /* the first error in file order wins */
+            } else if (!boundary) {
+                merging = 0;            /* a cut was not a record start: read the file whole */
+                *fellback = 1;
+            } else if (sg_mpi_part_merge(r, bytes, len) != 0) {
+                merging = 0;
+            } else {
+                boundary = info.at_boundary;
+            }
+        }
+        sg_free(bytes);
+    }
+    if (failed_rank < 0 && r->fellback)
+        *fellback = 1;          /* a typed column met a value it cannot hold: read whole */
+    if (failed_rank >= 0 || *fellback)
+        return NULL;
+    sg_table *t = sg_csv_finish(r, path, p0->delim, p0->size, report, r->err);
+    if (!t)
+        *err = r->own_err;
+    return t;
+}
+
+void sg_mpi_modes_free(sg_mpi_modes *m)
+{
+    sg_free(m->modes);
+    sg_free(m->fmts);
+    memset(m, 0, sizeof *m);
+}
+
+int sg_mpi_modes_take(sg_mpi_modes *m, const sg_csv_reader *r)
+{
+    memset(m, 0, sizeof *m);
+    if (r->failed || r->stop || r->in_header || !r->ncols || !r->cols)
+        return 0;
+    m->modes = sg_malloc(r->ncols * sizeof *m->modes);
+    m->fmts = sg_malloc(r->ncols * sizeof *m->fmts);
+    if (!m->modes || !m->fmts) {
+        sg_mpi_modes_free(m);
+        return SG_ENOMEM;      /* the other parts then use dictionary mode */
+    }
+    for (size_t j = 0; j < r->ncols; j++) {
+        m->modes[j] = r->cols[j].mode;
+        m->fmts[j] = r->cols[j].fmt;
+    }
+    m->ncols = r->ncols;
+    return 0;
+}
+
+static void local_decided(void *ud, const sg_csv_reader *r)
+{
+    sg_mpi_modes_take(ud, r);
+}
+
+typedef struct local_parts {
+    unsigned char **bytes;
+    size_t *len;
+} local_parts;
+
+static int local_get(void *ud, int k, unsigned char **bytes, size_t *len, sg_error *err)
+{
+    local_parts *lp = ud;
+    (void)err;
+    *bytes = lp->bytes[k];
+    *len = lp->len[k];
+    lp->bytes[k] = NULL;
+    return *bytes ? 0 : -1;
+}
+
+/* Reads part k of the plan (empty parts after the end of the file are
+ * not parsed: their staging is empty). */
+int sg_mpi_read_part(const char *path, const sg_csv_options *opt, int k, int n, uint64_t size,
+                     uint64_t hdr_end, const uint64_t *cuts, const uint64_t *line0,
+                     const sg_csv_part_modes *spec, sg_csv_part *part)
+{
+    uint64_t from, to;
+    sg_mpi_part_range(cuts, k, n, size, &from, &to);
+    if (k > 0 && from >= size) {
+        memset(part, 0, sizeof *part);
+        part->at_boundary = 1;
+        part->size = size;
+        part->r.err = &part->r.own_err;
+        sg_error_clear(part->r.err);
+        return 0;
+    }
+    uint64_t next = to == SG_MPI_NO_END ? 0 : line0[k + 1];
+    return sg_csv_part_read(path, opt, hdr_end, from, to, line0[k], next, spec, part);
+}
+
+sg_table *sg_mpi_read_local(const char *path, const sg_csv_options *opt, int n, sg_csv_report *report,
+                            sg_error *err, int *fellback)
+{
+    struct stat st;
+    *fellback = 0;
+    int fd = path ? open(path, O_RDONLY) : -1;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || opt->max_rows || n < 1 || n > 64) {
+        if (fd >= 0)
+            close(fd);
+        return sg_csv_read(path, opt, report, err);
+    }
+    uint64_t size = (uint64_t)st.st_size, hdr_end, cuts[64], line0[64];
+    int e = sg_mpi_plan(fd, size, n, &hdr_end, cuts, line0);
+    close(fd);
+    if (e) {
+        sg_error_set(err, SG_EIO, "cannot read '%s': %s", path, strerror(e));
+        return NULL;
+    }
+    unsigned char *bytes[64] = { NULL };
+    size_t len[64] = { 0 };
+    sg_csv_part p0;
+    sg_table *t = NULL;
+    sg_mpi_modes m;
+    memset(&m, 0, sizeof m);
+    sg_csv_part_modes first = { NULL, NULL, 0, local_decided, &m };
+    sg_mpi_read_part(path, opt, 0, n, size, hdr_end, cuts, line0, &first, &p0);
+    sg_csv_part_modes rest = { m.modes, m.fmts, m.ncols, NULL, NULL };
+    for (int k = 1; k < n; k++) {
+        sg_csv_part pk;
+        sg_mpi_read_part(path, opt, k, n, size, hdr_end, cuts, line0, &rest, &pk);
+        if (sg_mpi_part_encode(&pk, &bytes[k], &len[k]) != 0)
+            bytes[k] = NULL;
+        sg_csv_part_free(&pk);
+    }
+    local_parts lp = { bytes, len };
+    t = sg_mpi_assemble(&p0, n, cuts, local_get, &lp, path, report, err, fellback);
+    sg_csv_part_free(&p0);
+    sg_mpi_modes_free(&m);
+    for (int k = 0; k < n; k++)
+        sg_free(bytes[k]);
+    if (*fellback)
+        return sg_csv_read(path, opt, report, err);
+    return t;
+}

@@ -1,0 +1,88 @@
+/* Distributed CSV reads without MPI calls (core/mpi_part.c): where each
+ * process's byte range starts, and a part's staging to bytes and back.
+ * core/mpi_comm.c does the same steps across MPI ranks; the tests run them
+ * in one process.  See docs/mpi.md. */
+#ifndef SG_MPI_PART_H
+#define SG_MPI_PART_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csv_internal.h"
+
+#define SG_MPI_NO_END UINT64_MAX
+
+/* Nominal range k of n over size bytes: [size*k/n, size*(k+1)/n). */
+uint64_t sg_mpi_nominal(uint64_t size, int k, int n);
+
+/* Quote parity and line ends of bytes [from, to) of fd, the state starting
+ * from the byte before `from`.  0, or an errno value. */
+int sg_mpi_count(int fd, uint64_t from, uint64_t to, sg_csv_scan_state *st);
+
+/* The first record start after `from` (the byte after a LF preceded by an
+ * even number of quotes), st holding the parity and lines of [0, from):
+ * *cut and *line0 (its line).  At the end of the file: *cut = size.
+ * 0, or an errno value. */
+int sg_mpi_find_cut(int fd, uint64_t size, uint64_t from, sg_csv_scan_state st, uint64_t *cut,
+                    uint64_t *line0);
+
+/* The whole plan in one process (what the ranks compute together):
+ * hdr_end, and per part k of n cuts[k], line0[k] (cuts[0] = 0).  0 or an
+ * errno value. */
+int sg_mpi_plan(int fd, uint64_t size, int n, uint64_t *hdr_end, uint64_t *cuts, uint64_t *line0);
+
+/* The range of part k: [from, to), to SG_MPI_NO_END for the last part
+ * with bytes; empty (from >= size) for parts after the end. */
+void sg_mpi_part_range(const uint64_t *cuts, int k, int n, uint64_t size, uint64_t *from, uint64_t *to);
+
+/* A part as bytes (malloc'd, *len): its failure, boundary flag and
+ * dictionary staging.  0 or SG_ENOMEM. */
+int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len);
+
+/* What a part's bytes say before merging. */
+typedef struct sg_mpi_part_info {
+    int failed, code, at_boundary;
+    char msg[1024];
+} sg_mpi_part_info;
+int sg_mpi_part_peek(const unsigned char *b, size_t len, sg_mpi_part_info *info);
+
+/* Appends the part in b (the next one in file order) to r, the first
+ * part's staging (sg_csv_merge).  0, or an error code with r->failed set. */
+int sg_mpi_part_merge(sg_csv_reader *r, const unsigned char *b, size_t len);
+
+/* Reads part k of n of the plan into part (see sg_csv_part_read; parts
+ * after the end of the file are left empty). */
+int sg_mpi_read_part(const char *path, const sg_csv_options *opt, int k, int n, uint64_t size,
+                     uint64_t hdr_end, const uint64_t *cuts, const uint64_t *line0,
+                     const sg_csv_part_modes *spec, sg_csv_part *part);
+
+/* The first part's decision (its column modes), for the other parts. */
+typedef struct sg_mpi_modes {
+    int *modes;
+    sg_date_format *fmts;
+    size_t ncols;     /* 0: no decision (dictionary mode) */
+} sg_mpi_modes;
+/* Copies r's modes into m (nothing when r failed or has no columns).  0 or SG_ENOMEM. */
+int sg_mpi_modes_take(sg_mpi_modes *m, const sg_csv_reader *r);
+void sg_mpi_modes_free(sg_mpi_modes *m);
+
+/* Gives part k's bytes (malloc'd) to the first part's process: 0, or -1
+ * with err set. */
+typedef int (*sg_mpi_get_fn)(void *ud, int k, unsigned char **bytes, size_t *len, sg_error *err);
+
+/* On the first part's process: gets parts 1..n-1 in file order (every one,
+ * even after a failure) and merges them into p0's staging, then builds the
+ * table as sg_csv_read does.  A part that could not be read for another
+ * reason than its data fails the read naming its rank and byte range.
+ * NULL with *fellback set: a cut was not a record start (a quote inside an
+ * unquoted field misleads quote parity); the caller reads the file whole. */
+sg_table *sg_mpi_assemble(sg_csv_part *p0, int n, const uint64_t *cuts, sg_mpi_get_fn get, void *ud,
+                          const char *path, sg_csv_report *report, sg_error *err, int *fellback);
+
+/* The whole distributed read in one process, n parts (for tests): the
+ * same table as sg_csv_read.  *fellback: the cuts were not record
+ * boundaries and the file was read whole. */
+sg_table *sg_mpi_read_local(const char *path, const sg_csv_options *opt, int n, sg_csv_report *report,
+                            sg_error *err, int *fellback);
+
+#endif

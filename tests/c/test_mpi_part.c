@@ -1,0 +1,277 @@
+/* Distributed CSV reads in one process (core/mpi_part.c): the file cut
+ * into n parts at record starts found by quote parity, each part parsed
+ * on its own, its staging turned into bytes and merged in file order,
+ * must give the table sg_csv_read gives (types, values, order, report),
+ * and the same message on bad data; a quoted field holding newlines
+ * across a nominal cut moves the cut past its record. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "csv_internal.h"
+#include "csvwrite.h"
+#include "mem.h"
+#include "mpi_part.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/sg_mpi_part_XXXXXX";
+
+static const char *write_file(const char *name, const char *text, size_t len)
+{
+    static char path[8][512];
+    static int k;
+    char *p = path[k++ & 7];
+    snprintf(p, 512, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    if (!f || fwrite(text, 1, len, f) != len || fclose(f) != 0)
+        tap_diag("cannot write %s", p);
+    return p;
+}
+
+/* The table as text: types line, then the CSV. */
+static char *dump(const sg_table *t, const sg_csv_report *rep)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    for (size_t j = 0; j < t->ncols; j++)
+        fprintf(f, "%s:%s%s", t->cols[j]->name, sg_type_name(t->cols[j]->type), j + 1 < t->ncols ? "," : "\n");
+    fprintf(f, "rows_read=%llu skipped=%llu delim=%c bytes=%llu bad_quotes=%llu\n",
+            (unsigned long long)rep->rows_read, (unsigned long long)rep->rows_skipped, rep->delim,
+            (unsigned long long)rep->bytes, (unsigned long long)rep->bad_quotes);
+    for (size_t k = 0; k < rep->nnotes; k++)
+        fprintf(f, "note %s\n", rep->notes[k]);
+    for (size_t k = 0; k < rep->nwarnings; k++)
+        fprintf(f, "warning %s\n", rep->warnings[k]);
+    for (size_t k = 0; k < rep->nfirst; k++)
+        fprintf(f, "skip %llu %d %s\n", (unsigned long long)rep->first[k].line, rep->first[k].column,
+                rep->first[k].text);
+    sg_error err;
+    sg_table_write_csv_stream(t, f, ',', &err);
+    fclose(f);
+    return buf;
+}
+
+/* Reads path with sg_csv_read and with n parts; the two must agree. */
+static void same(const char *label, const char *path, const sg_csv_options *opt, int n, int want_fallback)
+{
+    sg_csv_report r1, r2;
+    sg_error e1, e2;
+    sg_table *a = sg_csv_read(path, opt, &r1, &e1);
+    int fellback = -1;
+    sg_table *b = sg_mpi_read_local(path, opt, n, &r2, &e2, &fellback);
+    if (!a || !b) {
+        tap_ok(!a && !b, "%s, %d parts: both fail", label, n);
+        tap_is_str(b ? "(a table)" : e2.msg, a ? "(a table)" : e1.msg, "... with the same message");
+    } else {
+        char *da = dump(a, &r1), *db = dump(b, &r2);
+        tap_ok(da && db && strcmp(da, db) == 0, "%s, %d parts: same table and report", label, n);
+        if (da && db && strcmp(da, db))
+            tap_diag("single:\n%.2000s\nparts:\n%.2000s", da, db);
+        free(da);
+        free(db);
+        tap_is_int(fellback, want_fallback, "... cuts used as planned");
+    }
+    if (a)
+        sg_csv_report_free(&r1);
+    if (b)
+        sg_csv_report_free(&r2);
+    sg_table_free(a);
+    sg_table_free(b);
+}
+
+static void defaults(sg_csv_options *o)
+{
+    sg_csv_options_init(o);
+}
+
+/* A file whose middle is one quoted field of many lines: the cut of 2
+ * parts would fall inside it. */
+static char *straddling(size_t *len, size_t *field_start, size_t *field_end)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *s = malloc(cap);
+    if (!s)
+        return NULL;
+    n += (size_t)sprintf(s + n, "invoice,customer,note,amount,date\n");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)sprintf(s + n, "%d,C%d,plain,%d.5,2024-01-%02d\n", 1000 + i, i % 7, i, 1 + i % 28);
+    *field_start = n;
+    n += (size_t)sprintf(s + n, "2000,C3,\"first line\n");
+    for (int i = 0; i < 80; i++)
+        n += (size_t)sprintf(s + n, "inside %d, with \"\"quotes\"\" and a comma\n", i);
+    n += (size_t)sprintf(s + n, "last\",7,2024-02-01\n");
+    *field_end = n;
+    for (int i = 0; i < 60; i++)
+        n += (size_t)sprintf(s + n, "%d,C%d,plain,%d,2024-03-%02d\n", 3000 + i, i % 5, i, 1 + i % 28);
+    *len = n;
+    return s;
+}
+
+static void test_straddle(void)
+{
+    size_t len = 0, fs = 0, fe = 0;
+    char *text = straddling(&len, &fs, &fe);
+    if (!text) {
+        tap_ok(0, "out of memory");
+        return;
+    }
+    const char *path = write_file("straddle.csv", text, len);
+    sg_csv_options o;
+    defaults(&o);
+    /* the nominal cut of 2 parts is inside the field; the real one after its record */
+    FILE *f = fopen(path, "rb");
+    uint64_t hdr, cuts[4], line0[4];
+    int e = f ? sg_mpi_plan(fileno(f), len, 2, &hdr, cuts, line0) : -1;
+    if (f)
+        fclose(f);
+    tap_ok(e == 0 && len / 2 > fs && len / 2 < fe, "the middle of the file (%zu) is inside the quoted field (%zu-%zu)",
+           len / 2, fs, fe);
+    tap_is_int((long long)cuts[1], (long long)fe, "the cut of part 2 is the end of that record");
+    tap_is_int((long long)line0[1], 1 + 60 + 82 + 1, "part 2 starts on line 144");
+    tap_is_int((long long)hdr, (long long)strlen("invoice,customer,note,amount,date\n"), "the header ends on the first LF");
+    for (int n = 1; n <= 7; n++)
+        same("quoted newlines across the cut", path, &o, n, 0);
+    /* CRLF line ends, and a CRLF inside the field */
+    size_t m = 0;
+    char *crlf = malloc(len * 2 + 1);
+    for (size_t i = 0; crlf && i < len; i++) {
+        if (text[i] == '\n')
+            crlf[m++] = '\r';
+        crlf[m++] = text[i];
+    }
+    path = write_file("crlf.csv", crlf, m);
+    for (int n = 2; n <= 4; n++)
+        same("CRLF", path, &o, n, 0);
+    /* no line end after the last record */
+    path = write_file("noeol.csv", text, len - 1);
+    for (int n = 2; n <= 5; n++)
+        same("no final line end", path, &o, n, 0);
+    free(crlf);
+    free(text);
+}
+
+static void test_small(void)
+{
+    sg_csv_options o;
+    defaults(&o);
+    const char *hdr = write_file("header.csv", "a,b\n", 4);
+    same("header only", hdr, &o, 3, 0);
+    const char *empty = write_file("empty.csv", "", 0);
+    same("empty file", empty, &o, 3, 0);
+    const char *one = "id;v\n1;2\n";
+    same("semicolons, 9 bytes, 5 parts", write_file("one.csv", one, strlen(one)), &o, 5, 0);
+    /* int64 in the first half, a double in the second: one double column */
+    char buf[4096];
+    size_t n = (size_t)sprintf(buf, "k,x\n");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)sprintf(buf + n, "%d,%d\n", i, i);
+    n += (size_t)sprintf(buf + n, "99,1.25\n");
+    same("int64 and a double in another part", write_file("mixed.csv", buf, n), &o, 3, 0);
+    /* a bad value late: the error names the same line */
+    n = (size_t)sprintf(buf, "k,q\n");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)sprintf(buf + n, "%d,\"%d\"\n", i, i);
+    n += (size_t)sprintf(buf + n, "50,\"unterminated\n");
+    same("unterminated quote in the last part", write_file("bad.csv", buf, n), &o, 3, 0);
+    n = (size_t)sprintf(buf, "k,q\n");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)sprintf(buf + n, i == 5 ? "%d,\"x\"y\n" : "%d,%d\n", i, i);
+    same("bad quote in the first part, more parts after", write_file("bad2.csv", buf, n), &o, 3, 0);
+    /* a quote inside an unquoted field fools quote parity: alone, it only
+     * moves the cuts to the end (one part reads all) */
+    n = (size_t)sprintf(buf, "k,what\n");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)sprintf(buf + n, i == 3 ? "%d,12\" screen\n" : "%d,item %d\n", i, i);
+    same("a stray quote (12\" screen)", write_file("stray.csv", buf, n), &o, 3, 0);
+    /* ... and with a quoted line end after it, a cut falls inside that
+     * field: the part before does not end on a record boundary, the file
+     * is read whole */
+    n = (size_t)sprintf(buf, "k,what\n");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)sprintf(buf + n, i == 3 ? "%d,12\" screen\n" : i == 16 ? "%d,\"two\nlines\"\n" : "%d,item %d\n",
+                             i, i);
+    same("a stray quote, then a quoted line end", write_file("stray2.csv", buf, n), &o, 3, 1);
+    /* skip mode: a short row in each part */
+    sg_csv_options sk;
+    defaults(&sk);
+    sk.skip_bad_rows = 1;
+    n = (size_t)sprintf(buf, "k,v,w\n");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)sprintf(buf + n, i % 20 == 7 ? "%d,%d\n" : "%d,%d,x\n", i, i);
+    same("skip mode, bad rows in every part", write_file("skip.csv", buf, n), &sk, 3, 0);
+    /* an unreadable file */
+    sg_error err;
+    int fb;
+    sg_table *t = sg_mpi_read_local("/nonexistent/x.csv", &o, 2, NULL, &err, &fb);
+    tap_ok(!t && strstr(err.msg, "cannot open '/nonexistent/x.csv'") != NULL, "a missing file: %s", err.msg);
+}
+
+/* With a sample of 8 rows, the first part decides typed modes that the
+ * other parts stage in: a text value after the sample in a later part
+ * turns its column off and the file is read whole. */
+static void test_typed_fallback(void)
+{
+    sg_csv_options o;
+    defaults(&o);
+    char buf[4096];
+    size_t n = (size_t)sprintf(buf, "k,x,d\n");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)sprintf(buf + n, "%d,%d,2024-01-%02d\n", i, i * 3, 1 + i % 28);
+    n += (size_t)sprintf(buf + n, "99,abc,2024-02-01\n");
+    same("typed x meets text in the last part", write_file("typedoff.csv", buf, n), &o, 3, 1);
+    n = (size_t)sprintf(buf, "k,x,d\n");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)sprintf(buf + n, "%d,%d,2024-01-%02d %02d:00:00\n", i, i * 3, 1 + i % 28, i % 24);
+    n += (size_t)sprintf(buf + n, "99,2.5,\n");
+    same("typed int64 meets a double and a missing date in the last part", write_file("typedok.csv", buf, n), &o, 3,
+         0);
+}
+
+static void test_retail(void)
+{
+    const char *d = tap_shared_data();
+    char path[4096];
+    if (!d) {
+        tap_skip(4, "no shared data folder");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/online_retail/online_retail.csv", d);
+    if (access(path, R_OK) != 0) {
+        tap_skip(4, "Online Retail not present");
+        return;
+    }
+    sg_csv_options o;
+    defaults(&o);
+    same("Online Retail", path, &o, 2, 0);
+    same("Online Retail", path, &o, 3, 0);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        tap_skip_all("cannot make a temporary folder");
+        return 0;
+    }
+    test_straddle();
+    test_small();
+    test_retail();
+    /* again with typed speculation after 8 rows (the shipped 4,096 keep
+     * these small files in dictionary mode) */
+    sg_csv_tune((size_t)256 << 10, (uint64_t)4 << 20, 8);
+    tap_diag("typed speculation after 8 rows");
+    test_straddle();
+    test_small();
+    test_typed_fallback();
+    sg_csv_tune(0, 0, 0);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        tap_diag("cannot remove %s", dir);
+    return tap_done();
+}

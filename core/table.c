@@ -1049,3 +1049,127 @@ size_t sg_table_bytes(const sg_table *t)
         b += sg_column_bytes(t->cols[i]);
     return b;
 }
+
+/* ---- keeping rows in place ---- */
+
+/* Moves the kept values of c to the front of its own buffers; k <= i, so
+ * no value is overwritten before it is read.  Cannot fail: shrinking the
+ * buffers is only tried. */
+#define COMPACT_LOOP(T)                                                        \
+    do {                                                                      \
+        T *v = c->data;                                                       \
+        for (size_t i = 0; i < nrows; i++) {                                  \
+            v[k] = v[i];        /* overwritten later unless kept */           \
+            k += keep[i] != 0;                                                \
+        }                                                                     \
+    } while (0)
+
+static void compact_column(sg_column *c, const uint8_t *keep, size_t nrows, size_t n)
+{
+    size_t k = 0;
+    switch (c->type) {
+    case SG_BOOL: COMPACT_LOOP(uint8_t); break;
+    case SG_STRING: COMPACT_LOOP(int32_t); break;
+    case SG_DOUBLE: COMPACT_LOOP(uint64_t); break;   /* bits: moved exactly */
+    default: COMPACT_LOOP(int64_t); break;
+    }
+    if (c->na) {
+        uint8_t *na = c->na;
+        int any = 0;
+        k = 0;
+        for (size_t i = 0; i < nrows; i++) {
+            if (!keep[i])
+                continue;
+            uint8_t bit = (uint8_t)(1u << (k & 7));
+            if ((na[i >> 3] >> (i & 7)) & 1) {
+                na[k >> 3] |= bit;
+                any = 1;
+            } else
+                na[k >> 3] &= (uint8_t)~bit;
+            k++;
+        }
+        if (!any) {
+            sg_free(c->na);
+            c->na = NULL;
+        } else {
+            if (n & 7)
+                na[n >> 3] &= (uint8_t)((1u << (n & 7)) - 1);   /* bits past the end clear */
+            size_t used = (n + 7) / 8, had = (c->cap + 7) / 8;
+            if (had > used)
+                memset(na + used, 0, had - used);
+        }
+    }
+    c->n = n;
+    if (n && n < c->cap) {
+        void *data = sg_realloc(c->data, n * type_width(c->type));
+        if (!data)
+            return;         /* keeps the bigger buffers; cap and bitmap still agree */
+        c->data = data;
+        c->cap = n;
+        if (c->na) {
+            uint8_t *na = sg_realloc(c->na, (n + 7) / 8);
+            if (na)
+                c->na = na;
+        }
+    }
+}
+
+typedef struct compact_job {
+    sg_table *t;
+    const uint8_t *keep;
+    size_t nrows, n;
+    size_t first, step;
+} compact_job;
+
+static void *compact_columns(void *arg)
+{
+    compact_job *j = arg;
+    for (size_t i = j->first; i < j->t->ncols; i += j->step)
+        if (j->t->cols[i]->refs == 1)
+            compact_column(j->t->cols[i], j->keep, j->nrows, j->n);
+    return NULL;
+}
+
+int sg_table_compact(sg_table *t, const uint8_t *keep, sg_error *err)
+{
+    if (!t || (!keep && t->nrows))
+        return sg_error_set(err, SG_EINVAL, "sg_table_compact: missing dataset or mask");
+    size_t nrows = t->nrows, n = 0;
+    for (size_t i = 0; i < nrows; i++)
+        n += keep[i] != 0;
+    if (n == nrows)
+        return 0;
+    /* shared columns first: copies that can fail while t is still whole */
+    sg_column **copies = sg_calloc(t->ncols ? t->ncols : 1, sizeof *copies);
+    if (!copies)
+        return sg_error_nomem(err);
+    for (size_t i = 0; i < t->ncols; i++) {
+        sg_column *c = t->cols[i];
+        if (c->refs == 1)
+            continue;
+        copies[i] = sg_column_copy(c, c->name);
+        if (!copies[i]) {
+            for (size_t k = 0; k < i; k++)
+                sg_column_release(copies[k]);
+            sg_free(copies);
+            return sg_error_nomem(err);
+        }
+        compact_column(copies[i], keep, nrows, n);
+    }
+    compact_job even = { t, keep, nrows, n, 0, 1 }, odd = { t, keep, nrows, n, 1, 2 };
+    pthread_t th;
+    int threaded = t->ncols > 1 && nrows >= 100000 && pthread_create(&th, NULL, compact_columns, &odd) == 0;
+    if (threaded)
+        even.step = 2;
+    compact_columns(&even);
+    if (threaded)
+        pthread_join(th, NULL);
+    for (size_t i = 0; i < t->ncols; i++)
+        if (copies[i]) {
+            sg_column_release(t->cols[i]);
+            t->cols[i] = copies[i];
+        }
+    sg_free(copies);
+    t->nrows = n;
+    return 0;
+}

@@ -95,7 +95,20 @@ void sg_advise_huge(void *p, size_t bytes)
  * sg_dict_absorb (the CSV reader caches string pointers while it reads).
  * The slot table has any size (index = hash * nslots >> 32), so that a
  * table whose final size is known is not rounded up to a power of two;
- * slots are rehashed from their own stored hashes when it grows. */
+ * slots are rehashed from their own stored hashes when it grows.
+ *
+ * Numbered ids: the first string interned decides whether the dictionary
+ * keeps a direct index.  When it is a prefix of at most 8 non-digits and
+ * then 1 to 9 digits without a leading zero ("536365", "C128882"), every
+ * string made of that same prefix and such digits (a "key") is found by
+ * its number in `direct` (code by key, -1 empty) instead of the slots:
+ * ids that are numbered in order of appearance are then interned with
+ * near-sequential memory accesses, and random ones within an array of 4
+ * bytes per number instead of a slot table and records far bigger than
+ * the caches.  Other strings (another prefix, a leading zero, a suffix)
+ * use the slots as before.  A key beyond max(2^20, 8 x strings) turns the
+ * index off for good: its entries move to the slots.  The strings and
+ * codes are the same either way. */
 
 #define DICT_CHUNK_BITS 17                 /* offsets in 8-byte units: 1 MiB chunks */
 #define DICT_CHUNK_MAX ((size_t)8 << DICT_CHUNK_BITS)
@@ -119,6 +132,12 @@ struct sg_dict {
     size_t nchunks, chunk_cap;
     size_t chunk_used, chunk_size;   /* of the last chunk */
     size_t bytes;
+    size_t nslotted;        /* strings indexed in the slots (the others are in direct) */
+    int32_t *direct;        /* code by key, -1 empty (direct_state 1) */
+    size_t ndirect;         /* keys [0, ndirect) have room */
+    int direct_state;       /* 0 no string yet, 1 on, -1 off */
+    size_t prefix_len;
+    char prefix[8];
 };
 
 #define HASH_M1 0x9e3779b97f4a7c15ull
@@ -220,6 +239,7 @@ void sg_dict_release(sg_dict *d)
     sg_free(d->sizes);
     sg_free(d->recs);
     sg_free(d->slots);
+    sg_free(d->direct);
     sg_free(d);
 }
 
@@ -270,11 +290,11 @@ static int dict_rehash(sg_dict *d, size_t ns)
     return 0;
 }
 
-/* Room for n entries: the code array and the slots (load <= 3/4), both
- * exactly sized. */
-static int dict_reserve(sg_dict *d, size_t n)
+/* Room for ns entries in the slots (load <= 3/4) and n in the code
+ * array, both exactly sized. */
+static int dict_reserve(sg_dict *d, size_t ns, size_t n)
 {
-    if (n > d->nslots / 4 * 3 && dict_rehash(d, n / 3 * 4 + 4) != 0)
+    if (ns > d->nslots / 4 * 3 && dict_rehash(d, ns / 3 * 4 + 4) != 0)
         return -1;
     if (n > d->cap) {
         uint32_t *recs = sg_realloc(d->recs, n * sizeof *recs);
@@ -333,6 +353,104 @@ static int same_text(const char *a, const char *b, size_t len)
     return 1;
 }
 
+/* The digits of s after its first `pre` bytes: 1 to 9 of them, without a
+ * leading zero ("0" itself is a key), and nothing after them. */
+static int digits_key(const char *s, size_t len, size_t pre, uint32_t *key)
+{
+    size_t nd = len - pre;
+    if (len <= pre || nd > 9 || (s[pre] == '0' && nd > 1))
+        return 0;
+    uint32_t k = 0;
+    for (size_t i = pre; i < len; i++) {
+        unsigned dg = (unsigned char)s[i] - (unsigned)'0';
+        if (dg > 9)
+            return 0;
+        k = k * 10 + dg;
+    }
+    *key = k;
+    return 1;
+}
+
+/* Whether s is a key of d's direct index (and which). */
+static int dict_key(const sg_dict *d, const char *s, size_t len, uint32_t *key)
+{
+    if (d->direct_state != 1 || len <= d->prefix_len || len > d->prefix_len + 9)
+        return 0;
+    if (d->prefix_len && memcmp(s, d->prefix, d->prefix_len) != 0)
+        return 0;
+    return digits_key(s, len, d->prefix_len, key);
+}
+
+/* The first string decides whether d keeps a direct index, and its prefix. */
+static void dict_decide(sg_dict *d, const char *s, size_t len)
+{
+    size_t pre = 0;
+    uint32_t key;
+    while (pre < len && pre <= 8 && !((unsigned char)s[pre] - (unsigned)'0' <= 9))
+        pre++;
+    d->direct_state = -1;
+    if (pre <= 8 && digits_key(s, len, pre, &key)) {
+        memcpy(d->prefix, s, pre);
+        d->prefix_len = pre;
+        d->direct_state = 1;
+    }
+}
+
+/* Moves the direct index's strings to the slots and turns it off. */
+static int dict_rehash(sg_dict *d, size_t ns);
+static int direct_off(sg_dict *d)
+{
+    size_t nd = d->n - d->nslotted;
+    if ((d->n + 1) * 4 > d->nslots * 3 && dict_rehash(d, (d->n + 1) / 3 * 4 + 8) != 0)
+        return -1;
+    for (size_t key = 0; nd && key < d->ndirect; key++) {
+        int32_t code = d->direct[key];
+        if (code < 0)
+            continue;
+        const char *rec = dict_rec(d, d->recs[code]);
+        size_t len = rec_u32(rec, 4);
+        uint32_t h = sg_hash_bytes(rec + 8, len);
+        size_t j = slot_of(h, d->nslots);
+        while (d->slots[j].ref != SLOT_EMPTY)
+            j = j + 1 == d->nslots ? 0 : j + 1;
+        d->slots[j].hash = h;
+        d->slots[j].ref = d->recs[code];
+        d->nslotted++;
+        nd--;
+    }
+    sg_free(d->direct);
+    d->direct = NULL;
+    d->ndirect = 0;
+    d->direct_state = -1;
+    return 0;
+}
+
+/* Room in the direct index for key: 0, 1 when the key is too far out
+ * (the index should go), -1 when out of memory. */
+static int direct_room(sg_dict *d, uint32_t key)
+{
+    if (key < d->ndirect)
+        return 0;
+    size_t limit = (size_t)1 << 20;
+    if (limit < 8 * (d->n + 1))
+        limit = 8 * (d->n + 1);
+    if (key >= limit)
+        return 1;
+    size_t nn = d->ndirect * 2;
+    if (nn > limit)
+        nn = limit;
+    if (nn <= key)
+        nn = (size_t)key + 1;
+    int32_t *dir = sg_realloc(d->direct, nn * sizeof *dir);
+    if (!dir)
+        return -1;
+    sg_advise_huge(dir, nn * sizeof *dir);
+    memset(dir + d->ndirect, 0xff, (nn - d->ndirect) * sizeof *dir);
+    d->direct = dir;
+    d->ndirect = nn;
+    return 0;
+}
+
 /* The slot of s: its entry, or the empty slot where it would go. */
 static size_t dict_probe(const sg_dict *d, const char *s, size_t len, uint32_t h)
 {
@@ -354,6 +472,9 @@ int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len)
 {
     if (len > UINT32_MAX)
         return -1;
+    uint32_t key;
+    if (dict_key(d, s, len, &key))
+        return key < d->ndirect ? d->direct[key] : -1;
     size_t j = dict_probe(d, s, len, sg_hash_bytes(s, len));
     if (d->slots[j].ref == SLOT_EMPTY)
         return -1;
@@ -365,21 +486,65 @@ int32_t sg_dict_intern(sg_dict *d, const char *s, size_t len)
     return sg_dict_intern_hashed(d, s, len, sg_hash_bytes(s, len));
 }
 
+/* Where s goes in d: its code when d has it; else -1 with the place to
+ * index it made ready (*is_key: the key *at of the direct index, else the
+ * slot *at); -2 when out of memory. */
+static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, int *is_key, size_t *at)
+{
+    uint32_t key;
+    if (d->direct_state == 0)
+        dict_decide(d, s, len);
+    if (dict_key(d, s, len, &key)) {
+        if (key < d->ndirect && d->direct[key] >= 0)
+            return d->direct[key];
+        int rc = direct_room(d, key);
+        if (rc < 0)
+            return -2;
+        if (rc == 0) {
+            *is_key = 1;
+            *at = key;
+            return -1;
+        }
+        if (direct_off(d) != 0)
+            return -2;
+    }
+    *is_key = 0;
+    size_t j = dict_probe(d, s, len, hash);
+    if (d->slots[j].ref != SLOT_EMPTY)
+        return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
+    /* grow first, so that the new entry always finds a free slot */
+    if ((d->nslotted + 1) * 4 > d->nslots * 3) {
+        if (dict_rehash(d, d->nslots * 2) != 0)
+            return -2;
+        j = dict_probe(d, s, len, hash);
+    }
+    *at = j;
+    return -1;
+}
+
+/* Indexes a new code where dict_place said. */
+static void dict_index(sg_dict *d, int is_key, size_t at, uint32_t hash, uint32_t ref, int32_t code)
+{
+    if (is_key) {
+        d->direct[at] = code;
+        return;
+    }
+    d->slots[at].hash = hash;
+    d->slots[at].ref = ref;
+    d->nslotted++;
+}
+
 int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t hash)
 {
     if (len > UINT32_MAX - 16)
         return -1;
-    size_t j = dict_probe(d, s, len, hash);
-    if (d->slots[j].ref != SLOT_EMPTY)
-        return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
+    int is_key;
+    size_t at;
+    int32_t code = dict_place(d, s, len, hash, &is_key, &at);
+    if (code != -1)
+        return code < 0 ? -1 : code;
     if (d->n >= INT32_MAX)
         return -1;
-    /* grow first, so that the new entry always finds a free slot */
-    if ((d->n + 1) * 4 > d->nslots * 3) {
-        if (dict_rehash(d, d->nslots * 2) != 0)
-            return -1;
-        j = dict_probe(d, s, len, hash);
-    }
     if (d->n == d->cap) {
         size_t nc = d->cap ? d->cap + d->cap / 2 : 64;
         uint32_t *recs = sg_realloc(d->recs, nc * sizeof *recs);
@@ -388,13 +553,12 @@ int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t ha
         d->recs = recs;
         d->cap = nc;
     }
-    int32_t code = (int32_t)d->n;
+    code = (int32_t)d->n;
     uint32_t ref = dict_store(d, code, s, len);
     if (ref == SLOT_EMPTY)
         return -1;
     d->recs[code] = ref;
-    d->slots[j].hash = hash;
-    d->slots[j].ref = ref;
+    dict_index(d, is_key, at, hash, ref, code);
     d->n++;
     return code;
 }
@@ -411,10 +575,12 @@ static int absorb_one(sg_dict *d, sg_dict *from, size_t k, uint32_t h, size_t ba
         if ((code = sg_dict_intern_hashed(d, rec + 8, len, h)) < 0)
             return -1;
     } else {
-        size_t j = dict_probe(d, rec + 8, len, h);
-        if (d->slots[j].ref != SLOT_EMPTY) {
-            code = (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
-        } else {
+        int is_key;
+        size_t at;
+        code = dict_place(d, rec + 8, len, h, &is_key, &at);
+        if (code == -2)
+            return -1;
+        if (code == -1) {
             /* the record itself joins d under its new code */
             uint32_t nref = ref + (uint32_t)(base << DICT_CHUNK_BITS);
             code = (int32_t)d->n;
@@ -422,8 +588,7 @@ static int absorb_one(sg_dict *d, sg_dict *from, size_t k, uint32_t h, size_t ba
                        (size_t)(nref & ((1u << DICT_CHUNK_BITS) - 1)) * 8,
                    &code, 4);
             d->recs[d->n++] = nref;
-            d->slots[j].hash = h;
-            d->slots[j].ref = nref;
+            dict_index(d, is_key, at, h, nref, code);
             kept[ref >> DICT_CHUNK_BITS]++;
         }
     }
@@ -443,7 +608,11 @@ int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes)
     sg_free(from->slots);
     from->slots = NULL;
     from->nslots = 0;
-    if (dict_reserve(d, d->n + n) != 0)
+    sg_free(from->direct);
+    from->direct = NULL;
+    from->ndirect = 0;
+    from->direct_state = -1;
+    if (dict_reserve(d, d->nslotted + from->nslotted, d->n + n) != 0)
         return -1;
     if (adopt) {
         /* its chunks become d's (references keep their offsets), after d's
@@ -524,7 +693,7 @@ size_t sg_dict_size(const sg_dict *d) { return d->n; }
 
 size_t sg_dict_bytes(const sg_dict *d)
 {
-    return d->bytes + d->cap * sizeof(uint32_t) + d->nslots * sizeof(dict_slot) +
+    return d->bytes + d->cap * sizeof(uint32_t) + d->nslots * sizeof(dict_slot) + d->ndirect * sizeof(int32_t) +
            d->chunk_cap * (sizeof(char *) + sizeof(size_t));
 }
 

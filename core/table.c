@@ -106,8 +106,9 @@ void sg_advise_huge(void *p, size_t bytes)
  * near-sequential memory accesses, and random ones within an array of 4
  * bytes per number instead of a slot table and records far bigger than
  * the caches.  Other strings (another prefix, a leading zero, a suffix)
- * use the slots as before.  A key beyond max(2^20, 8 x strings) turns the
- * index off for good: its entries move to the slots.  The strings and
+ * use the slots as before.  The index covers the keys from the lowest
+ * seen; one that would make it span more than max(2^20, 8 x strings)
+ * turns it off for good: its entries move to the slots.  The strings and
  * codes are the same either way. */
 
 #define DICT_CHUNK_BITS 17                 /* offsets in 8-byte units: 1 MiB chunks */
@@ -133,8 +134,8 @@ struct sg_dict {
     size_t chunk_used, chunk_size;   /* of the last chunk */
     size_t bytes;
     size_t nslotted;        /* strings indexed in the slots (the others are in direct) */
-    int32_t *direct;        /* code by key, -1 empty (direct_state 1) */
-    size_t ndirect;         /* keys [0, ndirect) have room */
+    int32_t *direct;        /* code by key - base, -1 empty (direct_state 1) */
+    size_t base, ndirect;   /* keys [base, base + ndirect) have room */
     int direct_state;       /* 0 no string yet, 1 on, -1 off */
     size_t prefix_len;
     char prefix[8];
@@ -403,8 +404,8 @@ static int direct_off(sg_dict *d)
     size_t nd = d->n - d->nslotted;
     if ((d->n + 1) * 4 > d->nslots * 3 && dict_rehash(d, (d->n + 1) / 3 * 4 + 8) != 0)
         return -1;
-    for (size_t key = 0; nd && key < d->ndirect; key++) {
-        int32_t code = d->direct[key];
+    for (size_t k = 0; nd && k < d->ndirect; k++) {
+        int32_t code = d->direct[k];
         if (code < 0)
             continue;
         const char *rec = dict_rec(d, d->recs[code]);
@@ -420,33 +421,53 @@ static int direct_off(sg_dict *d)
     }
     sg_free(d->direct);
     d->direct = NULL;
-    d->ndirect = 0;
+    d->ndirect = d->base = 0;
     d->direct_state = -1;
     return 0;
 }
 
 /* Room in the direct index for key: 0, 1 when the key is too far out
- * (the index should go), -1 when out of memory. */
+ * (the index should go), -1 when out of memory.  Grows at the top by
+ * doubling, at the bottom by at least a quarter of the span. */
 static int direct_room(sg_dict *d, uint32_t key)
 {
-    if (key < d->ndirect)
-        return 0;
     size_t limit = (size_t)1 << 20;
     if (limit < 8 * (d->n + 1))
         limit = 8 * (d->n + 1);
-    if (key >= limit)
-        return 1;
-    size_t nn = d->ndirect * 2;
-    if (nn > limit)
-        nn = limit;
-    if (nn <= key)
-        nn = (size_t)key + 1;
+    if (!d->ndirect) {
+        d->base = key > 1024 ? key - 1024 : 0;    /* room for a few lower keys */
+        d->base -= d->base % 1024;
+    }
+    if (key >= d->base && key - d->base < d->ndirect)
+        return 0;
+    size_t lo = d->base, hi = d->base + d->ndirect;   /* [lo, hi) wanted */
+    int up = key >= hi;
+    if ((up ? (size_t)key + 1 - lo : hi - key) > limit)
+        return 1;                   /* even the least growth spans too much */
+    if (up) {
+        hi = d->ndirect ? lo + d->ndirect * 2 : (size_t)key + 4096;
+        if (hi <= key)
+            hi = (size_t)key + 1;
+        if (hi - lo > limit)
+            hi = lo + limit;
+    } else {
+        size_t grow = d->ndirect / 4 > 4096 ? d->ndirect / 4 : 4096;
+        lo = key > grow ? key - grow : 0;
+        if (hi - lo > limit)
+            lo = hi - limit;
+    }
+    size_t nn = hi - lo, shift = d->base - lo;
     int32_t *dir = sg_realloc(d->direct, nn * sizeof *dir);
     if (!dir)
         return -1;
     sg_advise_huge(dir, nn * sizeof *dir);
-    memset(dir + d->ndirect, 0xff, (nn - d->ndirect) * sizeof *dir);
+    if (shift) {
+        memmove(dir + shift, dir, d->ndirect * sizeof *dir);
+        memset(dir, 0xff, shift * sizeof *dir);
+    }
+    memset(dir + shift + d->ndirect, 0xff, (nn - shift - d->ndirect) * sizeof *dir);
     d->direct = dir;
+    d->base = lo;
     d->ndirect = nn;
     return 0;
 }
@@ -474,7 +495,7 @@ int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len)
         return -1;
     uint32_t key;
     if (dict_key(d, s, len, &key))
-        return key < d->ndirect ? d->direct[key] : -1;
+        return key >= d->base && key - d->base < d->ndirect ? d->direct[key - d->base] : -1;
     size_t j = dict_probe(d, s, len, sg_hash_bytes(s, len));
     if (d->slots[j].ref == SLOT_EMPTY)
         return -1;
@@ -495,14 +516,14 @@ static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, 
     if (d->direct_state == 0)
         dict_decide(d, s, len);
     if (dict_key(d, s, len, &key)) {
-        if (key < d->ndirect && d->direct[key] >= 0)
-            return d->direct[key];
+        if (key >= d->base && key - d->base < d->ndirect && d->direct[key - d->base] >= 0)
+            return d->direct[key - d->base];
         int rc = direct_room(d, key);
         if (rc < 0)
             return -2;
         if (rc == 0) {
             *is_key = 1;
-            *at = key;
+            *at = key - d->base;
             return -1;
         }
         if (direct_off(d) != 0)
@@ -610,7 +631,7 @@ int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes)
     from->nslots = 0;
     sg_free(from->direct);
     from->direct = NULL;
-    from->ndirect = 0;
+    from->ndirect = from->base = 0;
     from->direct_state = -1;
     if (dict_reserve(d, d->nslotted + from->nslotted, d->n + n) != 0)
         return -1;
@@ -701,6 +722,17 @@ void sg_dict_trim(sg_dict *d)
 {
     if (!d)
         return;
+    /* the direct index: up to its highest key */
+    size_t top = d->ndirect;
+    while (top > 0 && d->direct[top - 1] < 0)
+        top--;
+    if (top && top < d->ndirect) {
+        int32_t *dir = sg_realloc(d->direct, top * sizeof *dir);
+        if (dir) {
+            d->direct = dir;
+            d->ndirect = top;
+        }
+    }
     if (d->cap > d->n && d->n > 0) {
         uint32_t *recs = sg_realloc(d->recs, d->n * sizeof *recs);
         if (recs) {

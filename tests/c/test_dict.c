@@ -195,5 +195,6 @@ int main(void)
     test_numbered("C100", 1, "C5");
     test_numbered("x-y", 0, "C5");
     test_numbered("0", 0, "C123456789");
+    test_numbered("C25000", 0, "C999");     /* the index grows downwards */
     return tap_done();
 }

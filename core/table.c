@@ -107,8 +107,10 @@ void sg_advise_huge(void *p, size_t bytes)
  * bytes per number instead of a slot table and records far bigger than
  * the caches.  Other strings (another prefix, a leading zero, a suffix)
  * use the slots as before.  The index covers the keys from the lowest
- * seen; one that would make it span more than max(2^20, 8 x strings)
- * turns it off for good: its entries move to the slots.  The strings and
+ * seen; a key that would make it span more than max(2^20, 8 x strings)
+ * is indexed in the slots instead, and once there is such a key, a key
+ * absent from the index is looked for in the slots too (the index may
+ * have grown over it since).  The strings and
  * codes are the same either way. */
 
 #define DICT_CHUNK_BITS 17                 /* offsets in 8-byte units: 1 MiB chunks */
@@ -136,6 +138,7 @@ struct sg_dict {
     size_t nslotted;        /* strings indexed in the slots (the others are in direct) */
     int32_t *direct;        /* code by key - base, -1 empty (direct_state 1) */
     size_t base, ndirect;   /* keys [base, base + ndirect) have room */
+    size_t nkeyslots;       /* keys indexed in the slots (too far out when first seen) */
     int direct_state;       /* 0 no string yet, 1 on, -1 off */
     size_t prefix_len;
     char prefix[8];
@@ -397,37 +400,8 @@ static void dict_decide(sg_dict *d, const char *s, size_t len)
     }
 }
 
-/* Moves the direct index's strings to the slots and turns it off. */
-static int dict_rehash(sg_dict *d, size_t ns);
-static int direct_off(sg_dict *d)
-{
-    size_t nd = d->n - d->nslotted;
-    if ((d->n + 1) * 4 > d->nslots * 3 && dict_rehash(d, (d->n + 1) / 3 * 4 + 8) != 0)
-        return -1;
-    for (size_t k = 0; nd && k < d->ndirect; k++) {
-        int32_t code = d->direct[k];
-        if (code < 0)
-            continue;
-        const char *rec = dict_rec(d, d->recs[code]);
-        size_t len = rec_u32(rec, 4);
-        uint32_t h = sg_hash_bytes(rec + 8, len);
-        size_t j = slot_of(h, d->nslots);
-        while (d->slots[j].ref != SLOT_EMPTY)
-            j = j + 1 == d->nslots ? 0 : j + 1;
-        d->slots[j].hash = h;
-        d->slots[j].ref = d->recs[code];
-        d->nslotted++;
-        nd--;
-    }
-    sg_free(d->direct);
-    d->direct = NULL;
-    d->ndirect = d->base = 0;
-    d->direct_state = -1;
-    return 0;
-}
-
 /* Room in the direct index for key: 0, 1 when the key is too far out
- * (the index should go), -1 when out of memory.  Grows at the top by
+ * (it goes to the slots), -1 when out of memory.  Grows at the top by
  * doubling, at the bottom by at least a quarter of the span. */
 static int direct_room(sg_dict *d, uint32_t key)
 {
@@ -494,8 +468,12 @@ int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len)
     if (len > UINT32_MAX)
         return -1;
     uint32_t key;
-    if (dict_key(d, s, len, &key))
-        return key >= d->base && key - d->base < d->ndirect ? d->direct[key - d->base] : -1;
+    if (dict_key(d, s, len, &key)) {
+        if (key >= d->base && key - d->base < d->ndirect && d->direct[key - d->base] >= 0)
+            return d->direct[key - d->base];
+        if (!d->nkeyslots)
+            return -1;
+    }
     size_t j = dict_probe(d, s, len, sg_hash_bytes(s, len));
     if (d->slots[j].ref == SLOT_EMPTY)
         return -1;
@@ -508,13 +486,15 @@ int32_t sg_dict_intern(sg_dict *d, const char *s, size_t len)
 }
 
 /* Where s goes in d: its code when d has it; else -1 with the place to
- * index it made ready (*is_key: the key *at of the direct index, else the
- * slot *at); -2 when out of memory. */
+ * index it made ready (*is_key 1: the key *at of the direct index; else
+ * the slot *at, *is_key 2 for a key too far out); -2 when out of memory. */
 static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, int *is_key, size_t *at)
 {
     uint32_t key;
+    size_t j;
     if (d->direct_state == 0)
         dict_decide(d, s, len);
+    *is_key = 0;
     if (dict_key(d, s, len, &key)) {
         if (key >= d->base && key - d->base < d->ndirect && d->direct[key - d->base] >= 0)
             return d->direct[key - d->base];
@@ -522,15 +502,19 @@ static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, 
         if (rc < 0)
             return -2;
         if (rc == 0) {
+            /* keys too far out when first seen are in the slots */
+            if (d->nkeyslots) {
+                j = dict_probe(d, s, len, hash);
+                if (d->slots[j].ref != SLOT_EMPTY)
+                    return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
+            }
             *is_key = 1;
             *at = key - d->base;
             return -1;
         }
-        if (direct_off(d) != 0)
-            return -2;
+        *is_key = 2;
     }
-    *is_key = 0;
-    size_t j = dict_probe(d, s, len, hash);
+    j = dict_probe(d, s, len, hash);
     if (d->slots[j].ref != SLOT_EMPTY)
         return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
     /* grow first, so that the new entry always finds a free slot */
@@ -546,13 +530,14 @@ static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, 
 /* Indexes a new code where dict_place said. */
 static void dict_index(sg_dict *d, int is_key, size_t at, uint32_t hash, uint32_t ref, int32_t code)
 {
-    if (is_key) {
+    if (is_key == 1) {
         d->direct[at] = code;
         return;
     }
     d->slots[at].hash = hash;
     d->slots[at].ref = ref;
     d->nslotted++;
+    d->nkeyslots += is_key == 2;
 }
 
 int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t hash)
@@ -631,7 +616,7 @@ int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes)
     from->nslots = 0;
     sg_free(from->direct);
     from->direct = NULL;
-    from->ndirect = from->base = 0;
+    from->ndirect = from->base = from->nkeyslots = 0;
     from->direct_state = -1;
     if (dict_reserve(d, d->nslotted + from->nslotted, d->n + n) != 0)
         return -1;

@@ -187,6 +187,27 @@ static void test_numbered(const char *first, int far, const char *other_first)
     sg_dict_release(e);
 }
 
+/* A key too far out for the direct index goes to the slots; once the
+ * index has grown over it (more strings allow a wider index), it is still
+ * found there, and interning it again gives its first code. */
+static void test_key_overtaken(void)
+{
+    sg_dict *d = sg_dict_new(0);
+    char b[24];
+    int ok = sg_dict_intern(d, "C0", 2) == 0 && sg_dict_intern(d, "C3000000", 8) == 1;
+    for (unsigned k = 1; k < 400000; k++) {
+        snprintf(b, sizeof b, "C%u", k);
+        ok &= sg_dict_intern(d, b, strlen(b)) == (int32_t)k + 1;
+    }
+    ok &= sg_dict_intern(d, "C2999999", 8) == 400001;
+    tap_ok(ok, "400,002 numbered ids, one first seen far out");
+    tap_is_int(sg_dict_find(d, "C3000000", 8), 1, "the far key is found after the index grew over it");
+    tap_is_int(sg_dict_intern(d, "C3000000", 8), 1, "and interns again to its first code");
+    tap_is_int(sg_dict_find(d, "C3000001", 8), -1, "its neighbour is absent");
+    tap_is_int((long long)sg_dict_size(d), 400002, "no string twice");
+    sg_dict_release(d);
+}
+
 int main(void)
 {
     test_tricky();
@@ -196,5 +217,6 @@ int main(void)
     test_numbered("x-y", 0, "C5");
     test_numbered("0", 0, "C123456789");
     test_numbered("C25000", 0, "C999");     /* the index grows downwards */
+    test_key_overtaken();
     return tap_done();
 }

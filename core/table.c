@@ -685,6 +685,18 @@ void sg_dict_prefetch(const sg_dict *d, uint32_t hash)
         __builtin_prefetch(&d->slots[slot_of(hash, d->nslots)]);
 }
 
+void sg_dict_prefetch_text(const sg_dict *d, const char *s, size_t len, uint32_t hash)
+{
+    uint32_t key;
+    if (dict_key(d, s, len, &key)) {
+        if (key >= d->base && key - d->base < d->ndirect && d->ndirect >= ((size_t)1 << 16))
+            __builtin_prefetch(&d->direct[key - d->base]);
+        if (!d->nkeyslots)
+            return;
+    }
+    sg_dict_prefetch(d, hash);
+}
+
 const char *sg_dict_str(const sg_dict *d, int32_t code, size_t *len)
 {
     if (code < 0 || (size_t)code >= d->n)

@@ -59,6 +59,9 @@ int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t ha
 int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes);
 /* A hint that a lookup of this hash follows soon (fetches its slot). */
 void sg_dict_prefetch(const sg_dict *d, uint32_t hash);
+/* The same for the string s of that hash: fetches its entry of the direct
+ * index of numbered ids when it has one, else its slot. */
+void sg_dict_prefetch_text(const sg_dict *d, const char *s, size_t len, uint32_t hash);
 /* Returns the code of s, or -1 when absent. */
 int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len);
 /* The string of a code; the pointer stays valid as long as the dictionary

@@ -323,22 +323,27 @@ static int tag_rows(const sg_table *t, const char *const *keep, size_t nsteps, u
     return 0;
 }
 
-sg_table *sg_clean_filter(const sg_table *t, const char *const *keep, size_t nsteps, const char *amount,
-                          size_t *rows, double *revenue, int64_t *irevenue, sg_error *err)
+/* Tags every row with the first step that removes it (0: kept) and
+ * tallies rows and revenue per step; *tag_out is the tags (the caller
+ * frees it), *removed the rows removed.  0, or an error code with err set. */
+static int tag_and_tally(const sg_table *t, const char *const *keep, size_t nsteps, const char *amount,
+                         size_t *rows, double *revenue, int64_t *irevenue, uint8_t **tag_out,
+                         size_t *removed_out, sg_error *err)
 {
     sg_error_clear(err);
+    *tag_out = NULL;
     if (!t || (nsteps && (!keep || !rows || !revenue || !irevenue)))
-        return sg_error_set(err, SG_EINVAL, "clean: table, steps and their tallies are required"), NULL;
+        return sg_error_set(err, SG_EINVAL, "clean: table, steps and their tallies are required");
     if (nsteps > 250)
-        return sg_error_set(err, SG_EINVAL, "clean: at most 250 filter steps (got %zu)", nsteps), NULL;
+        return sg_error_set(err, SG_EINVAL, "clean: at most 250 filter steps (got %zu)", nsteps);
     const sg_column *a = NULL;
     if (amount) {
         a = sg_table_col(t, amount);
         if (!a)
-            return sg_error_set(err, SG_EINVAL, "clean: no column '%s' (amount)", amount), NULL;
+            return sg_error_set(err, SG_EINVAL, "clean: no column '%s' (amount)", amount);
         if (!sg_type_is_numeric(a->type) || a->type == SG_DATETIME)
             return sg_error_set(err, SG_EINVAL, "clean: amount column '%s' is %s, expected a number", amount,
-                                sg_type_name(a->type)), NULL;
+                                sg_type_name(a->type));
     }
     for (size_t k = 0; k < nsteps; k++) {
         rows[k] = 0;
@@ -348,10 +353,10 @@ sg_table *sg_clean_filter(const sg_table *t, const char *const *keep, size_t nst
     size_t n = t->nrows;
     uint8_t *tag = sg_calloc(n ? n : 1, 1);
     if (!tag)
-        return sg_error_nomem(err), NULL;
+        return sg_error_nomem(err);
     if (tag_rows(t, keep, nsteps, tag, err) != 0) {
         sg_free(tag);
-        return NULL;
+        return err->code;
     }
     /* tallies in row order, as a group-by over the tags sums */
     size_t removed = 0;
@@ -373,23 +378,48 @@ sg_table *sg_clean_filter(const sg_table *t, const char *const *keep, size_t nst
         if ((x > 0 && *s > INT64_MAX - x) || (x < 0 && *s < INT64_MIN - x)) {
             sg_free(tag);
             return sg_error_set(err, SG_EDATA, "clean: the revenue removed by step %zu (sum of '%s') overflows int64",
-                                k + 1, amount), NULL;
+                                k + 1, amount);
         }
         *s += x;
     }
     if (as_int)
         for (size_t k = 0; k < nsteps; k++)
             revenue[k] = (double)irevenue[k];
+    for (size_t i = 0; i < n; i++)
+        tag[i] = !tag[i];    /* the mask of kept rows */
+    *tag_out = tag;
+    *removed_out = removed;
+    return 0;
+}
+
+sg_table *sg_clean_filter(const sg_table *t, const char *const *keep, size_t nsteps, const char *amount,
+                          size_t *rows, double *revenue, int64_t *irevenue, sg_error *err)
+{
+    uint8_t *mask;
+    size_t removed;
+    if (tag_and_tally(t, keep, nsteps, amount, rows, revenue, irevenue, &mask, &removed, err) != 0)
+        return NULL;
     sg_table *o;
     if (!removed) {
         o = sg_table_share(t);
         if (!o)
             sg_error_nomem(err);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            tag[i] = !tag[i];    /* the mask of kept rows */
-        o = sg_table_filter_mask(t, tag, err);
-    }
-    sg_free(tag);
+    } else
+        o = sg_table_filter_mask(t, mask, err);
+    sg_free(mask);
     return o;
+}
+
+int sg_clean_filter_in_place(sg_table *t, const char *const *keep, size_t nsteps, const char *amount,
+                             size_t *rows, double *revenue, int64_t *irevenue, sg_error *err)
+{
+    uint8_t *mask;
+    size_t removed;
+    int rc = tag_and_tally(t, keep, nsteps, amount, rows, revenue, irevenue, &mask, &removed, err);
+    if (rc != 0)
+        return rc;
+    if (removed)
+        rc = sg_table_compact(t, mask, err);
+    sg_free(mask);
+    return rc;
 }

@@ -38,4 +38,11 @@ int sg_clean_net_cancellations(const sg_table *t, const char *customer, const ch
 sg_table *sg_clean_filter(const sg_table *t, const char *const *keep, size_t nsteps, const char *amount,
                           size_t *rows, double *revenue, int64_t *irevenue, sg_error *err);
 
+/* sg_clean_filter changing t itself (sg_table_compact): columns that only
+ * t holds are compacted in their own buffers, so the kept rows never exist
+ * twice.  For a caller that gives the loaded table up.  Same tallies; 0,
+ * or an error code with err set and t unchanged. */
+int sg_clean_filter_in_place(sg_table *t, const char *const *keep, size_t nsteps, const char *amount,
+                             size_t *rows, double *revenue, int64_t *irevenue, sg_error *err);
+
 #endif

@@ -593,7 +593,7 @@ static void pipe_push(sg_csv_reader *r, size_t j, const unsigned char *s, size_t
     q->off = (uint32_t)r->pipe_pos;
     q->hi = hi;
     r->pipe_pos += len;
-    sg_dict_prefetch(c->dict, h);
+    sg_dict_prefetch_text(c->dict, (const char *)s, len, h);
 }
 
 static void set_memo(sg_csv_col *c, const unsigned char *s, size_t len, uint32_t h, int32_t code,

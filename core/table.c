@@ -95,7 +95,23 @@ void sg_advise_huge(void *p, size_t bytes)
  * sg_dict_absorb (the CSV reader caches string pointers while it reads).
  * The slot table has any size (index = hash * nslots >> 32), so that a
  * table whose final size is known is not rounded up to a power of two;
- * slots are rehashed from their own stored hashes when it grows. */
+ * slots are rehashed from their own stored hashes when it grows.
+ *
+ * Numbered ids: the first string interned decides whether the dictionary
+ * keeps a direct index.  When it is a prefix of at most 8 non-digits and
+ * then 1 to 9 digits without a leading zero ("536365", "C128882"), every
+ * string made of that same prefix and such digits (a "key") is found by
+ * its number in `direct` (code by key, -1 empty) instead of the slots:
+ * ids that are numbered in order of appearance are then interned with
+ * near-sequential memory accesses, and random ones within an array of 4
+ * bytes per number instead of a slot table and records far bigger than
+ * the caches.  Other strings (another prefix, a leading zero, a suffix)
+ * use the slots as before.  The index covers the keys from the lowest
+ * seen; a key that would make it span more than max(2^20, 8 x strings)
+ * is indexed in the slots instead, and once there is such a key, a key
+ * absent from the index is looked for in the slots too (the index may
+ * have grown over it since).  The strings and
+ * codes are the same either way. */
 
 #define DICT_CHUNK_BITS 17                 /* offsets in 8-byte units: 1 MiB chunks */
 #define DICT_CHUNK_MAX ((size_t)8 << DICT_CHUNK_BITS)
@@ -119,6 +135,13 @@ struct sg_dict {
     size_t nchunks, chunk_cap;
     size_t chunk_used, chunk_size;   /* of the last chunk */
     size_t bytes;
+    size_t nslotted;        /* strings indexed in the slots (the others are in direct) */
+    int32_t *direct;        /* code by key - base, -1 empty (direct_state 1) */
+    size_t base, ndirect;   /* keys [base, base + ndirect) have room */
+    size_t nkeyslots;       /* keys indexed in the slots (too far out when first seen) */
+    int direct_state;       /* 0 no string yet, 1 on, -1 off */
+    size_t prefix_len;
+    char prefix[8];
 };
 
 #define HASH_M1 0x9e3779b97f4a7c15ull
@@ -220,6 +243,7 @@ void sg_dict_release(sg_dict *d)
     sg_free(d->sizes);
     sg_free(d->recs);
     sg_free(d->slots);
+    sg_free(d->direct);
     sg_free(d);
 }
 
@@ -270,11 +294,11 @@ static int dict_rehash(sg_dict *d, size_t ns)
     return 0;
 }
 
-/* Room for n entries: the code array and the slots (load <= 3/4), both
- * exactly sized. */
-static int dict_reserve(sg_dict *d, size_t n)
+/* Room for ns entries in the slots (load <= 3/4) and n in the code
+ * array, both exactly sized. */
+static int dict_reserve(sg_dict *d, size_t ns, size_t n)
 {
-    if (n > d->nslots / 4 * 3 && dict_rehash(d, n / 3 * 4 + 4) != 0)
+    if (ns > d->nslots / 4 * 3 && dict_rehash(d, ns / 3 * 4 + 4) != 0)
         return -1;
     if (n > d->cap) {
         uint32_t *recs = sg_realloc(d->recs, n * sizeof *recs);
@@ -333,6 +357,95 @@ static int same_text(const char *a, const char *b, size_t len)
     return 1;
 }
 
+/* The digits of s after its first `pre` bytes: 1 to 9 of them, without a
+ * leading zero ("0" itself is a key), and nothing after them. */
+static int digits_key(const char *s, size_t len, size_t pre, uint32_t *key)
+{
+    size_t nd = len - pre;
+    if (len <= pre || nd > 9 || (s[pre] == '0' && nd > 1))
+        return 0;
+    uint32_t k = 0;
+    for (size_t i = pre; i < len; i++) {
+        unsigned dg = (unsigned char)s[i] - (unsigned)'0';
+        if (dg > 9)
+            return 0;
+        k = k * 10 + dg;
+    }
+    *key = k;
+    return 1;
+}
+
+/* Whether s is a key of d's direct index (and which). */
+static int dict_key(const sg_dict *d, const char *s, size_t len, uint32_t *key)
+{
+    if (d->direct_state != 1 || len <= d->prefix_len || len > d->prefix_len + 9)
+        return 0;
+    if (d->prefix_len && memcmp(s, d->prefix, d->prefix_len) != 0)
+        return 0;
+    return digits_key(s, len, d->prefix_len, key);
+}
+
+/* The first string decides whether d keeps a direct index, and its prefix. */
+static void dict_decide(sg_dict *d, const char *s, size_t len)
+{
+    size_t pre = 0;
+    uint32_t key;
+    while (pre < len && pre <= 8 && !((unsigned char)s[pre] - (unsigned)'0' <= 9))
+        pre++;
+    d->direct_state = -1;
+    if (pre <= 8 && digits_key(s, len, pre, &key)) {
+        memcpy(d->prefix, s, pre);
+        d->prefix_len = pre;
+        d->direct_state = 1;
+    }
+}
+
+/* Room in the direct index for key: 0, 1 when the key is too far out
+ * (it goes to the slots), -1 when out of memory.  Grows at the top by
+ * doubling, at the bottom by at least a quarter of the span. */
+static int direct_room(sg_dict *d, uint32_t key)
+{
+    size_t limit = (size_t)1 << 20;
+    if (limit < 8 * (d->n + 1))
+        limit = 8 * (d->n + 1);
+    if (!d->ndirect) {
+        d->base = key > 1024 ? key - 1024 : 0;    /* room for a few lower keys */
+        d->base -= d->base % 1024;
+    }
+    if (key >= d->base && key - d->base < d->ndirect)
+        return 0;
+    size_t lo = d->base, hi = d->base + d->ndirect;   /* [lo, hi) wanted */
+    int up = key >= hi;
+    if ((up ? (size_t)key + 1 - lo : hi - key) > limit)
+        return 1;                   /* even the least growth spans too much */
+    if (up) {
+        hi = d->ndirect ? lo + d->ndirect * 2 : (size_t)key + 4096;
+        if (hi <= key)
+            hi = (size_t)key + 1;
+        if (hi - lo > limit)
+            hi = lo + limit;
+    } else {
+        size_t grow = d->ndirect / 4 > 4096 ? d->ndirect / 4 : 4096;
+        lo = key > grow ? key - grow : 0;
+        if (hi - lo > limit)
+            lo = hi - limit;
+    }
+    size_t nn = hi - lo, shift = d->base - lo;
+    int32_t *dir = sg_realloc(d->direct, nn * sizeof *dir);
+    if (!dir)
+        return -1;
+    sg_advise_huge(dir, nn * sizeof *dir);
+    if (shift) {
+        memmove(dir + shift, dir, d->ndirect * sizeof *dir);
+        memset(dir, 0xff, shift * sizeof *dir);
+    }
+    memset(dir + shift + d->ndirect, 0xff, (nn - shift - d->ndirect) * sizeof *dir);
+    d->direct = dir;
+    d->base = lo;
+    d->ndirect = nn;
+    return 0;
+}
+
 /* The slot of s: its entry, or the empty slot where it would go. */
 static size_t dict_probe(const sg_dict *d, const char *s, size_t len, uint32_t h)
 {
@@ -354,6 +467,13 @@ int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len)
 {
     if (len > UINT32_MAX)
         return -1;
+    uint32_t key;
+    if (dict_key(d, s, len, &key)) {
+        if (key >= d->base && key - d->base < d->ndirect && d->direct[key - d->base] >= 0)
+            return d->direct[key - d->base];
+        if (!d->nkeyslots)
+            return -1;
+    }
     size_t j = dict_probe(d, s, len, sg_hash_bytes(s, len));
     if (d->slots[j].ref == SLOT_EMPTY)
         return -1;
@@ -365,21 +485,72 @@ int32_t sg_dict_intern(sg_dict *d, const char *s, size_t len)
     return sg_dict_intern_hashed(d, s, len, sg_hash_bytes(s, len));
 }
 
+/* Where s goes in d: its code when d has it; else -1 with the place to
+ * index it made ready (*is_key 1: the key *at of the direct index; else
+ * the slot *at, *is_key 2 for a key too far out); -2 when out of memory. */
+static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, int *is_key, size_t *at)
+{
+    uint32_t key;
+    size_t j;
+    if (d->direct_state == 0)
+        dict_decide(d, s, len);
+    *is_key = 0;
+    if (dict_key(d, s, len, &key)) {
+        if (key >= d->base && key - d->base < d->ndirect && d->direct[key - d->base] >= 0)
+            return d->direct[key - d->base];
+        int rc = direct_room(d, key);
+        if (rc < 0)
+            return -2;
+        if (rc == 0) {
+            /* keys too far out when first seen are in the slots */
+            if (d->nkeyslots) {
+                j = dict_probe(d, s, len, hash);
+                if (d->slots[j].ref != SLOT_EMPTY)
+                    return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
+            }
+            *is_key = 1;
+            *at = key - d->base;
+            return -1;
+        }
+        *is_key = 2;
+    }
+    j = dict_probe(d, s, len, hash);
+    if (d->slots[j].ref != SLOT_EMPTY)
+        return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
+    /* grow first, so that the new entry always finds a free slot */
+    if ((d->nslotted + 1) * 4 > d->nslots * 3) {
+        if (dict_rehash(d, d->nslots * 2) != 0)
+            return -2;
+        j = dict_probe(d, s, len, hash);
+    }
+    *at = j;
+    return -1;
+}
+
+/* Indexes a new code where dict_place said. */
+static void dict_index(sg_dict *d, int is_key, size_t at, uint32_t hash, uint32_t ref, int32_t code)
+{
+    if (is_key == 1) {
+        d->direct[at] = code;
+        return;
+    }
+    d->slots[at].hash = hash;
+    d->slots[at].ref = ref;
+    d->nslotted++;
+    d->nkeyslots += is_key == 2;
+}
+
 int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t hash)
 {
     if (len > UINT32_MAX - 16)
         return -1;
-    size_t j = dict_probe(d, s, len, hash);
-    if (d->slots[j].ref != SLOT_EMPTY)
-        return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
+    int is_key;
+    size_t at;
+    int32_t code = dict_place(d, s, len, hash, &is_key, &at);
+    if (code != -1)
+        return code < 0 ? -1 : code;
     if (d->n >= INT32_MAX)
         return -1;
-    /* grow first, so that the new entry always finds a free slot */
-    if ((d->n + 1) * 4 > d->nslots * 3) {
-        if (dict_rehash(d, d->nslots * 2) != 0)
-            return -1;
-        j = dict_probe(d, s, len, hash);
-    }
     if (d->n == d->cap) {
         size_t nc = d->cap ? d->cap + d->cap / 2 : 64;
         uint32_t *recs = sg_realloc(d->recs, nc * sizeof *recs);
@@ -388,13 +559,12 @@ int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t ha
         d->recs = recs;
         d->cap = nc;
     }
-    int32_t code = (int32_t)d->n;
+    code = (int32_t)d->n;
     uint32_t ref = dict_store(d, code, s, len);
     if (ref == SLOT_EMPTY)
         return -1;
     d->recs[code] = ref;
-    d->slots[j].hash = hash;
-    d->slots[j].ref = ref;
+    dict_index(d, is_key, at, hash, ref, code);
     d->n++;
     return code;
 }
@@ -411,10 +581,12 @@ static int absorb_one(sg_dict *d, sg_dict *from, size_t k, uint32_t h, size_t ba
         if ((code = sg_dict_intern_hashed(d, rec + 8, len, h)) < 0)
             return -1;
     } else {
-        size_t j = dict_probe(d, rec + 8, len, h);
-        if (d->slots[j].ref != SLOT_EMPTY) {
-            code = (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
-        } else {
+        int is_key;
+        size_t at;
+        code = dict_place(d, rec + 8, len, h, &is_key, &at);
+        if (code == -2)
+            return -1;
+        if (code == -1) {
             /* the record itself joins d under its new code */
             uint32_t nref = ref + (uint32_t)(base << DICT_CHUNK_BITS);
             code = (int32_t)d->n;
@@ -422,8 +594,7 @@ static int absorb_one(sg_dict *d, sg_dict *from, size_t k, uint32_t h, size_t ba
                        (size_t)(nref & ((1u << DICT_CHUNK_BITS) - 1)) * 8,
                    &code, 4);
             d->recs[d->n++] = nref;
-            d->slots[j].hash = h;
-            d->slots[j].ref = nref;
+            dict_index(d, is_key, at, h, nref, code);
             kept[ref >> DICT_CHUNK_BITS]++;
         }
     }
@@ -443,7 +614,11 @@ int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes)
     sg_free(from->slots);
     from->slots = NULL;
     from->nslots = 0;
-    if (dict_reserve(d, d->n + n) != 0)
+    sg_free(from->direct);
+    from->direct = NULL;
+    from->ndirect = from->base = from->nkeyslots = 0;
+    from->direct_state = -1;
+    if (dict_reserve(d, d->nslotted + from->nslotted, d->n + n) != 0)
         return -1;
     if (adopt) {
         /* its chunks become d's (references keep their offsets), after d's
@@ -510,6 +685,18 @@ void sg_dict_prefetch(const sg_dict *d, uint32_t hash)
         __builtin_prefetch(&d->slots[slot_of(hash, d->nslots)]);
 }
 
+void sg_dict_prefetch_text(const sg_dict *d, const char *s, size_t len, uint32_t hash)
+{
+    uint32_t key;
+    if (dict_key(d, s, len, &key)) {
+        if (key >= d->base && key - d->base < d->ndirect && d->ndirect >= ((size_t)1 << 16))
+            __builtin_prefetch(&d->direct[key - d->base]);
+        if (!d->nkeyslots)
+            return;
+    }
+    sg_dict_prefetch(d, hash);
+}
+
 const char *sg_dict_str(const sg_dict *d, int32_t code, size_t *len)
 {
     if (code < 0 || (size_t)code >= d->n)
@@ -524,7 +711,7 @@ size_t sg_dict_size(const sg_dict *d) { return d->n; }
 
 size_t sg_dict_bytes(const sg_dict *d)
 {
-    return d->bytes + d->cap * sizeof(uint32_t) + d->nslots * sizeof(dict_slot) +
+    return d->bytes + d->cap * sizeof(uint32_t) + d->nslots * sizeof(dict_slot) + d->ndirect * sizeof(int32_t) +
            d->chunk_cap * (sizeof(char *) + sizeof(size_t));
 }
 
@@ -532,6 +719,17 @@ void sg_dict_trim(sg_dict *d)
 {
     if (!d)
         return;
+    /* the direct index: up to its highest key */
+    size_t top = d->ndirect;
+    while (top > 0 && d->direct[top - 1] < 0)
+        top--;
+    if (top && top < d->ndirect) {
+        int32_t *dir = sg_realloc(d->direct, top * sizeof *dir);
+        if (dir) {
+            d->direct = dir;
+            d->ndirect = top;
+        }
+    }
     if (d->cap > d->n && d->n > 0) {
         uint32_t *recs = sg_realloc(d->recs, d->n * sizeof *recs);
         if (recs) {
@@ -1048,4 +1246,128 @@ size_t sg_table_bytes(const sg_table *t)
     for (size_t i = 0; i < t->ncols; i++)
         b += sg_column_bytes(t->cols[i]);
     return b;
+}
+
+/* ---- keeping rows in place ---- */
+
+/* Moves the kept values of c to the front of its own buffers; k <= i, so
+ * no value is overwritten before it is read.  Cannot fail: shrinking the
+ * buffers is only tried. */
+#define COMPACT_LOOP(T)                                                        \
+    do {                                                                      \
+        T *v = c->data;                                                       \
+        for (size_t i = 0; i < nrows; i++) {                                  \
+            v[k] = v[i];        /* overwritten later unless kept */           \
+            k += keep[i] != 0;                                                \
+        }                                                                     \
+    } while (0)
+
+static void compact_column(sg_column *c, const uint8_t *keep, size_t nrows, size_t n)
+{
+    size_t k = 0;
+    switch (c->type) {
+    case SG_BOOL: COMPACT_LOOP(uint8_t); break;
+    case SG_STRING: COMPACT_LOOP(int32_t); break;
+    case SG_DOUBLE: COMPACT_LOOP(uint64_t); break;   /* bits: moved exactly */
+    default: COMPACT_LOOP(int64_t); break;
+    }
+    if (c->na) {
+        uint8_t *na = c->na;
+        int any = 0;
+        k = 0;
+        for (size_t i = 0; i < nrows; i++) {
+            if (!keep[i])
+                continue;
+            uint8_t bit = (uint8_t)(1u << (k & 7));
+            if ((na[i >> 3] >> (i & 7)) & 1) {
+                na[k >> 3] |= bit;
+                any = 1;
+            } else
+                na[k >> 3] &= (uint8_t)~bit;
+            k++;
+        }
+        if (!any) {
+            sg_free(c->na);
+            c->na = NULL;
+        } else {
+            if (n & 7)
+                na[n >> 3] &= (uint8_t)((1u << (n & 7)) - 1);   /* bits past the end clear */
+            size_t used = (n + 7) / 8, had = (c->cap + 7) / 8;
+            if (had > used)
+                memset(na + used, 0, had - used);
+        }
+    }
+    c->n = n;
+    if (n && n < c->cap) {
+        void *data = sg_realloc(c->data, n * type_width(c->type));
+        if (!data)
+            return;         /* keeps the bigger buffers; cap and bitmap still agree */
+        c->data = data;
+        c->cap = n;
+        if (c->na) {
+            uint8_t *na = sg_realloc(c->na, (n + 7) / 8);
+            if (na)
+                c->na = na;
+        }
+    }
+}
+
+typedef struct compact_job {
+    sg_table *t;
+    const uint8_t *keep;
+    size_t nrows, n;
+    size_t first, step;
+} compact_job;
+
+static void *compact_columns(void *arg)
+{
+    compact_job *j = arg;
+    for (size_t i = j->first; i < j->t->ncols; i += j->step)
+        if (j->t->cols[i]->refs == 1)
+            compact_column(j->t->cols[i], j->keep, j->nrows, j->n);
+    return NULL;
+}
+
+int sg_table_compact(sg_table *t, const uint8_t *keep, sg_error *err)
+{
+    if (!t || (!keep && t->nrows))
+        return sg_error_set(err, SG_EINVAL, "sg_table_compact: missing dataset or mask");
+    size_t nrows = t->nrows, n = 0;
+    for (size_t i = 0; i < nrows; i++)
+        n += keep[i] != 0;
+    if (n == nrows)
+        return 0;
+    /* shared columns first: copies that can fail while t is still whole */
+    sg_column **copies = sg_calloc(t->ncols ? t->ncols : 1, sizeof *copies);
+    if (!copies)
+        return sg_error_nomem(err);
+    for (size_t i = 0; i < t->ncols; i++) {
+        sg_column *c = t->cols[i];
+        if (c->refs == 1)
+            continue;
+        copies[i] = sg_column_copy(c, c->name);
+        if (!copies[i]) {
+            for (size_t k = 0; k < i; k++)
+                sg_column_release(copies[k]);
+            sg_free(copies);
+            return sg_error_nomem(err);
+        }
+        compact_column(copies[i], keep, nrows, n);
+    }
+    compact_job even = { t, keep, nrows, n, 0, 1 }, odd = { t, keep, nrows, n, 1, 2 };
+    pthread_t th;
+    int threaded = t->ncols > 1 && nrows >= 100000 && pthread_create(&th, NULL, compact_columns, &odd) == 0;
+    if (threaded)
+        even.step = 2;
+    compact_columns(&even);
+    if (threaded)
+        pthread_join(th, NULL);
+    for (size_t i = 0; i < t->ncols; i++)
+        if (copies[i]) {
+            sg_column_release(t->cols[i]);
+            t->cols[i] = copies[i];
+        }
+    sg_free(copies);
+    t->nrows = n;
+    return 0;
 }

@@ -59,6 +59,9 @@ int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t ha
 int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes);
 /* A hint that a lookup of this hash follows soon (fetches its slot). */
 void sg_dict_prefetch(const sg_dict *d, uint32_t hash);
+/* The same for the string s of that hash: fetches its entry of the direct
+ * index of numbered ids when it has one, else its slot. */
+void sg_dict_prefetch_text(const sg_dict *d, const char *s, size_t len, uint32_t hash);
 /* Returns the code of s, or -1 when absent. */
 int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len);
 /* The string of a code; the pointer stays valid as long as the dictionary
@@ -157,6 +160,16 @@ sg_table *sg_table_take(const sg_table *t, const size_t *rows, size_t n, sg_erro
 /* Gather for one column (same convention as sg_table_take). */
 sg_column *sg_column_take(const sg_column *c, const size_t *rows, size_t n);
 sg_table *sg_table_head(const sg_table *t, size_t n, sg_error *err);
+/* Keeps the rows i of t where keep[i] != 0, in order, changing t itself
+ * (keep has t->nrows entries).  A column that only t holds (refs == 1) is
+ * compacted in its own buffers, which are then shrunk to fit: no second
+ * copy of the kept rows exists at any time.  A column shared with another
+ * table is replaced by a compacted copy, so that the other table does not
+ * change.  Values, missing values, names and dictionaries are those
+ * sg_table_take would give for the list of kept rows (a missing bitmap
+ * with no missing value left is freed).  0, or SG_ENOMEM with err set and
+ * t unchanged. */
+int sg_table_compact(sg_table *t, const uint8_t *keep, sg_error *err);
 size_t sg_table_bytes(const sg_table *t);
 
 #endif

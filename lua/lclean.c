@@ -98,13 +98,16 @@ static int l_net_cancellations(lua_State *L)
     return 2;
 }
 
-/* ds:clean_filter({ condition, ... }, amount) -> dataset of the rows where every condition is
- * true, { { rows =, revenue = }, ... } removed by each step (the first whose condition fails) */
+/* ds:clean_filter({ condition, ... }, amount[, consume]) -> dataset of the rows where every
+ * condition is true, { { rows =, revenue = }, ... } removed by each step (the first whose condition
+ * fails).  With consume, ds gives its table up: the rows are compacted in place (no copy of the
+ * kept rows beside the original) and ds is closed; on an error ds stays as it was. */
 static int l_clean_filter(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     const char *amount = luaL_optstring(L, 3, NULL);
+    int consume = lua_toboolean(L, 4);
     lua_Integer ns = luaL_len(L, 2);
     if (ns < 0 || ns > 250)
         return luaL_error(L, "clean_filter: between 0 and 250 steps expected (got %d)", (int)ns);
@@ -128,9 +131,28 @@ static int l_clean_filter(lua_State *L)
     }
     sg_error err;
     sgl_dataset *d = sgl_new_dataset(L);
-    d->t = sg_clean_filter(t, keep, n, amount, rows, rev, irev, &err);
-    if (!d->t)
-        return sgl_raise(L, &err);
+    if (consume) {
+        /* datasets no longer reachable (pins of earlier calls) may still hold the columns until
+         * they are collected: collect them, so that the columns compact in place, not copied */
+        for (size_t i = 0; i < t->ncols; i++)
+            if (t->cols[i]->refs > 1) {
+                lua_gc(L, LUA_GCCOLLECT);
+                break;
+            }
+        /* the new dataset owns the table while it changes, so that an error raised leaks nothing */
+        sgl_dataset *from = luaL_checkudata(L, 1, SG_DATASET_MT);
+        d->t = t;
+        from->t = NULL;
+        if (sg_clean_filter_in_place(t, keep, n, amount, rows, rev, irev, &err) != 0) {
+            from->t = t;    /* unchanged on failure */
+            d->t = NULL;
+            return sgl_raise(L, &err);
+        }
+    } else {
+        d->t = sg_clean_filter(t, keep, n, amount, rows, rev, irev, &err);
+        if (!d->t)
+            return sgl_raise(L, &err);
+    }
     lua_createtable(L, (int)n, 0);
     for (size_t k = 0; k < n; k++) {
         lua_createtable(L, 0, 2);

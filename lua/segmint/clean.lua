@@ -13,6 +13,8 @@
 --     duplicates = "keep",            -- exact duplicate lines: "drop" or "keep"
 --     amount = "Amount",              -- the column added: quantity * price
 --     whole_ids = true,               -- customer ids "17850.0" -> "17850"
+--     consume = true,                 -- give tx up: the rows are removed in place, without a
+--                                     -- second copy of the kept rows; tx is closed afterwards
 --   })
 local M = {}
 
@@ -29,7 +31,7 @@ end
 
 local KNOWN = { "customer", "invoice", "quantity", "price", "date", "item", "missing_customer", "cancellations",
   "cancel_prefix", "returns", "nonpositive_price", "non_product", "duplicates", "amount", "match_price",
-  "whole_ids" }
+  "whole_ids", "consume" }
 
 -- Customer ids written as whole numbers with a decimal part ("17850.0",
 -- as spreadsheets export them) become "17850", so they print and join as ids.
@@ -88,7 +90,17 @@ function M.clean(ds, opts)
   end
   if opts.non_product and not opts.item then error("clean: non_product needs option 'item'", 2) end
 
+  local consume = opts.consume == true
+  if opts.consume ~= nil and type(opts.consume) ~= "boolean" then error("clean: option 'consume' must be true or false", 2) end
   local cur = ds:derive(amount, string.format("%s * %s", q, p))
+  -- consume: the caller's dataset gives its columns up to `cur`, and every
+  -- intermediate table is closed as soon as it is replaced, so that the
+  -- columns have one holder and the filter steps compact them in place
+  if consume then ds:close() end
+  local function advance(new)
+    if consume and new ~= cur then cur:close() end
+    cur = new
+  end
   local report = { steps = {}, rows_in = #cur, revenue_in = cur:sum(amount), policy = policy }
   local function sum(d) return #d > 0 and d:sum(amount) or 0 end
 
@@ -102,7 +114,7 @@ function M.clean(ds, opts)
     if #pending == 0 then return end
     local conds = {}
     for k, st in ipairs(pending) do conds[k] = st.keep end
-    local kept, removed = cur:clean_filter(conds, amount)
+    local kept, removed = cur:clean_filter(conds, amount, consume)
     for k, st in ipairs(pending) do
       report.steps[#report.steps + 1] = { reason = st.reason, rows = removed[k].rows, revenue = removed[k].revenue }
     end
@@ -127,8 +139,8 @@ function M.clean(ds, opts)
       date = opts.date, cancel = string.format("coalesce(%s, false)", cancel_expr),
       match_price = opts.match_price ~= false,
     }
-    cur = netted:derive(amount, string.format("%s * %s", q, p))
-      :filter(string.format("not coalesce(%s, false) and %s != 0", cancel_expr, q))
+    advance(netted:derive(amount, string.format("%s * %s", q, p))
+      :filter(string.format("not coalesce(%s, false) and %s != 0", cancel_expr, q)))
     -- the revenue removed is the value of the purchases the cancellations
     -- matched; cancellations of purchases outside the data match nothing
     local removed = purchases_before - sum(cur)
@@ -144,13 +156,13 @@ function M.clean(ds, opts)
     step("non-product codes", string.format("not coalesce(%s in (%s), false)", ref(opts.item), table.concat(codes, ", ")))
   end
   if policy.duplicates == "drop" then
-    cur = cur:mark_duplicates("_segmint_dup")
+    advance(cur:mark_duplicates("_segmint_dup"))
     step("exact duplicates", "not _segmint_dup")
     flush()
-    cur = cur:drop("_segmint_dup")
+    advance(cur:drop("_segmint_dup"))
   end
   flush()
-  if opts.whole_ids and opts.customer then cur = whole_ids(cur, opts.customer) end
+  if opts.whole_ids and opts.customer then advance(whole_ids(cur, opts.customer)) end
   report.rows_out = #cur
   report.revenue_out = sum(cur)
   if opts.customer then report.customers_out = cur:count_distinct(opts.customer) end

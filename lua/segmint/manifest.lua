@@ -39,7 +39,7 @@ function M.build(ctx, files)
     inputs[#inputs + 1] = { path = p, sha256 = sha(sg, p) }
   end
   for _, q in ipairs(ctx.input_sources or {}) do
-    inputs[#inputs + 1] = { query = q, rows = #res.transactions }
+    inputs[#inputs + 1] = { query = q, rows = res.loaded.rows }
   end
   local run = sg._run_info and sg._run_info() or {}
   local rules_used = {}
@@ -63,7 +63,7 @@ function M.build(ctx, files)
       currency = ctx.currency_code, periods = ctx.periods, rfm_edges = res.rfm_info.edges,
       cross_sell = { item = xs.item or ctx.cols.item, min_support = xs.min_support },
       columns_named_after_periods = res.btyd and { res.btyd.expected_column, res.btyd.clv_column } or nil },
-    counts = { transactions = #res.transactions, clean = #res.clean, customers = #ctx.customers,
+    counts = { transactions = res.loaded.rows, clean = #res.clean, customers = #ctx.customers,
       rules = #res.cross_sell_rules, clusters = res.kmeans and res.kmeans:info().k or nil },
   }
 end

@@ -587,7 +587,7 @@ end
 function M.page_values(ctx)
   local f, loc = ctx.fmt, ctx.loc
   local report = require "segmint.report"
-  local period = ctx.res.transactions and ctx.res.transactions:stats(ctx.cols.date) or {}
+  local period = ctx.res.loaded and ctx.res.loaded.period or {}
   local function day(s) return s and report.date(tostring(s):sub(1, 10), loc, "long_date") or "n/a" end
   local v = { period_start = day(period.min), period_end = day(period.max), as_of = day(ctx.as_of),
     customers_analysed = f.number(ctx.customers and #ctx.customers or 0) }

@@ -29,7 +29,12 @@ function S.run(ctx)
   for k, v in pairs(cfg.clean or {}) do copts[k] = v end
   for k, v in pairs(cols) do if CLEAN_ROLES[k] and copts[k] == nil then copts[k] = v end end
   copts.amount = "amount"
-  local clean, report = sg.clean(ctx.res.transactions, copts)
+  -- cleaning takes the loaded table over (compacted in place, no second copy of the kept rows;
+  -- ctx.res.transactions is closed): what later steps read of it is recorded first
+  local tx = ctx.res.transactions
+  ctx.res.loaded = { rows = #tx, period = tx:stats(cols.date) }
+  if copts.consume == nil then copts.consume = true end
+  local clean, report = sg.clean(tx, copts)
   ctx.res.clean, ctx.res.cleaning = clean, report
   sg.info("cleaned: %d of %d lines kept", report.rows_out, report.rows_in)
 end

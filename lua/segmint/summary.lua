@@ -539,7 +539,7 @@ end
 -- The template context of a finished analysis.
 function M.context(ctx)
   local f, res, tot, periods = ctx.fmt, ctx.res, ctx.totals, ctx.periods
-  local period = res.transactions:stats(ctx.cols.date)
+  local period = res.loaded.period
   local crep = res.cleaning
   local c = {
     generated = ctx.cfg.generated or M.run_date(),

@@ -5,7 +5,8 @@ local sg = require "segmint"
 local p = params
 local tx = assert(sg.read_csv(p.file, { types = { [p.customer] = "string", [p.invoice] = "string",
   [p.item] = "string" } }))
-local clean = sg.clean(tx, { customer = p.customer, invoice = p.invoice, quantity = p.quantity, price = p.price })
+local clean = sg.clean(tx, { customer = p.customer, invoice = p.invoice, quantity = p.quantity, price = p.price,
+  consume = true })   -- tx is given up: the removed rows are taken out in place
 local rfm = sg.rfm(clean, { customer = p.customer, date = p.date, invoice = p.invoice, amount = "amount",
   as_of = p.as_of, bins = 5 })
 rfm:select { "customer", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score" }

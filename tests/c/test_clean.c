@@ -9,6 +9,7 @@
 
 #include "clean.h"
 #include "csv.h"
+#include "expr.h"
 #include "ops_testutil.h"
 #include "tap.h"
 
@@ -408,9 +409,120 @@ static void test_filter(void)
     sg_table_free(t);
 }
 
+
+/* sg_clean_filter_in_place on the table of test_filter: the same rows and
+ * tallies; a column only t holds is compacted in its own buffer, a shared
+ * one replaced (the other table keeps its 7 rows); missing values follow
+ * their rows, and a bitmap with none left is freed. */
+static void test_filter_in_place(void)
+{
+    sg_table *t = sg_table_new();
+    add_col(t, MKCOL("q", SG_INT64, "2", "-1", "3", NULL, "1", "-2", "4"));
+    add_col(t, MKCOL("p", SG_DOUBLE, "1.5", "2", "0", "4", "2.25", NULL, "-1"));
+    add_col(t, MKCOL("amt", SG_DOUBLE, "3", "-2", "0", NULL, "2.25", NULL, "-4"));
+    add_col(t, MKCOL("s", SG_STRING, "a", "b", "c", "d", "e", "f", "g"));
+    add_col(t, MKCOL("t", SG_DATETIME, "2011-01-01", NULL, "2011-01-03", "2011-01-04", NULL, "2011-01-06",
+                     "2011-01-07"));
+    add_col(t, MKCOL("b", SG_BOOL, "true", "false", "true", "true", "false", "true", NULL));
+    const char *names[] = { "s" };
+    sg_error err;
+    sg_table *other = sg_table_select(t, names, 1, &err);    /* "s" now has two holders */
+    const char *steps[] = { "q > 0", "p > 0" };
+    size_t rows[2], rows2[2];
+    double rev[2], rev2[2];
+    int64_t irev[2], irev2[2];
+    sg_table *copy = sg_clean_filter(t, steps, 2, "amt", rows2, rev2, irev2, &err);
+    sg_column *q0 = sg_table_col(t, "q"), *s0 = sg_table_col(t, "s");
+    int rc = sg_clean_filter_in_place(t, steps, 2, "amt", rows, rev, irev, &err);
+    tap_ok(rc == 0 && other && copy, "in place: runs");
+    tap_is_int((long long)t->nrows, 2, "in place: 2 rows kept");
+    tap_ok(rows[0] == rows2[0] && rows[1] == rows2[1] && rev[0] == rev2[0] && rev[1] == rev2[1],
+           "in place: the tallies of sg_clean_filter (%zu %zu, %g %g)", rows[0], rows[1], rev[0], rev[1]);
+    const char *cols[] = { "q", "p", "amt", "s", "t", "b" };
+    int same = 1;
+    for (size_t k = 0; k < 6; k++)
+        for (size_t i = 0; i < 2; i++)
+            same = same && strcmp(cell(sg_table_col(t, cols[k]), i), cell(sg_table_col(copy, cols[k]), i)) == 0;
+    tap_ok(same, "in place: every value as in the copy (q %s, t %s)", join_col(t, "q"), join_col(t, "t"));
+    tap_is_str(join_col(t, "t"), "2011-01-01|NA", "in place: a kept missing value stays missing");
+    tap_ok(sg_table_col(t, "q") == q0 && q0->n == 2 && q0->cap == 2, "in place: q compacted in its buffer, shrunk");
+    tap_ok(sg_table_col(t, "b")->na == NULL, "in place: b's only missing value was removed: no bitmap");
+    tap_ok(sg_table_col(t, "s") != s0 && sg_table_col(other, "s") == s0, "in place: the shared column was copied");
+    tap_is_str(join_col(other, "s"), "a|b|c|d|e|f|g", "in place: the other holder's rows unchanged");
+    tap_is_str(join_col(t, "s"), "a|e", "in place: the copy compacted");
+    sg_table_free(copy);
+    /* a bad step leaves t as it was */
+    const char *bad[] = { "q > 0", "q + 1" };
+    rc = sg_clean_filter_in_place(t, bad, 2, "amt", rows, rev, irev, &err);
+    tap_ok(rc == SG_EINVAL && t->nrows == 2 && strcmp(join_col(t, "q"), "2|1") == 0,
+           "in place: a step that is not a condition leaves the table whole");
+    sg_table_free(other);
+    sg_table_free(t);
+}
+
+/* sg_table_compact against sg_table_filter_mask on 300,000 random rows of
+ * every type, with missing values (the two-thread path), in place and with
+ * one shared column. */
+static void test_compact_random(void)
+{
+    size_t n = 300000;
+    sg_table *t = sg_table_new();
+    sg_column *c[5] = { sg_column_new("i", SG_INT64, n), sg_column_new("d", SG_DOUBLE, n),
+                        sg_column_new("s", SG_STRING, n), sg_column_new("t", SG_DATETIME, n),
+                        sg_column_new("b", SG_BOOL, n) };
+    uint8_t *keep = malloc(n);
+    if (!keep)
+        abort();
+    srand(7);
+    char buf[32];
+    for (size_t i = 0; i < n; i++) {
+        keep[i] = rand() % 4 != 0;
+        for (int k = 0; k < 5; k++) {
+            if (rand() % 11 == 0) {
+                sg_column_push_na(c[k]);
+                continue;
+            }
+            int v = rand() % 1000;
+            switch (k) {
+            case 0: sg_column_push_i64(c[k], v - 500); break;
+            case 1: sg_column_push_f64(c[k], v / 7.0); break;
+            case 2: snprintf(buf, sizeof buf, "id%d", v); sg_column_push_str(c[k], buf, strlen(buf)); break;
+            case 3: sg_column_push_i64(c[k], 1300000000 + v * 86400LL); break;
+            default: sg_column_push_bool(c[k], v & 1); break;
+            }
+        }
+    }
+    for (int k = 0; k < 5; k++)
+        add_col(t, c[k]);
+    sg_error err;
+    sg_table *want = sg_table_filter_mask(t, keep, &err);
+    const char *names[] = { "d" };
+    sg_table *other = sg_table_select(t, names, 1, &err);
+    int rc = sg_table_compact(t, keep, &err);
+    size_t bad = 0;
+    for (int k = 0; rc == 0 && want && k < 5; k++) {
+        const sg_column *a = t->cols[k], *b = want->cols[k];
+        if (a->n != b->n) {
+            bad++;
+            continue;
+        }
+        for (size_t i = 0; i < a->n; i++)
+            bad += strcmp(cell(a, i), cell(b, i)) != 0;
+    }
+    tap_ok(rc == 0 && want && t->nrows == want->nrows && bad == 0,
+           "compact = filter_mask on 300,000 random rows (%zu kept, %zu differences)", t->nrows, bad);
+    tap_ok(other && other->nrows == n && sg_table_col(other, "d")->n == n, "the shared column's other holder keeps its rows");
+    sg_table_free(other);
+    sg_table_free(want);
+    sg_table_free(t);
+    free(keep);
+}
+
 int main(void)
 {
     test_filter();
+    test_filter_in_place();
+    test_compact_random();
     test_duplicated();
     test_duplicated_brute();
     test_cancellations();

@@ -98,9 +98,125 @@ static void test_random(void)
     sg_dict_release(e);
 }
 
+/* Numbered ids (the direct index): strings of the first string's prefix
+ * and digits, mixed with leading zeros, other prefixes, suffixes and keys
+ * far out (which turn the index off), interned, found and absorbed in
+ * every combination; codes checked against a linear search. */
+enum { NN = 12000 };
+static char nbuf[NN][24];
+static size_t nlen[NN];
+static int32_t nwant[NN];
+
+static size_t numbered_strings(unsigned long long x, const char *first, int far)
+{
+    size_t distinct = 0;
+    for (size_t i = 0; i < NN; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        unsigned k = (unsigned)(x >> 20) % 30000, form = (unsigned)(x % 16);
+        if (i == 0)
+            snprintf(nbuf[i], sizeof nbuf[i], "%s", first);
+        else if (form < 9)
+            snprintf(nbuf[i], sizeof nbuf[i], "C%u", k);              /* keys of prefix "C" */
+        else if (form == 9)
+            snprintf(nbuf[i], sizeof nbuf[i], "C0%u", k % 50);         /* leading zero: not a key */
+        else if (form == 10)
+            snprintf(nbuf[i], sizeof nbuf[i], "%u", k % 100);          /* no prefix */
+        else if (form == 11)
+            snprintf(nbuf[i], sizeof nbuf[i], "C%uA", k % 100);        /* a suffix */
+        else if (form == 12)
+            snprintf(nbuf[i], sizeof nbuf[i], "CC%u", k % 100);        /* a longer prefix */
+        else if (form == 13)
+            snprintf(nbuf[i], sizeof nbuf[i], far && i > NN / 2 ? "C%u00000" : "C%u", k % 9000 + 1000);
+        else if (form == 14)
+            snprintf(nbuf[i], sizeof nbuf[i], "%s", k % 2 ? "C0" : "C");
+        else
+            snprintf(nbuf[i], sizeof nbuf[i], "C1234567890%u", k % 10);  /* 10+ digits */
+        nlen[i] = strlen(nbuf[i]);
+        nwant[i] = -1;
+        for (size_t j = 0; j < i; j++)
+            if (nlen[j] == nlen[i] && memcmp(nbuf[j], nbuf[i], nlen[i]) == 0) {
+                nwant[i] = nwant[j];
+                break;
+            }
+        if (nwant[i] < 0)
+            nwant[i] = (int32_t)distinct++;
+    }
+    return distinct;
+}
+
+static void test_numbered(const char *first, int far, const char *other_first)
+{
+    size_t distinct = numbered_strings(0x9e3779b97f4a7c15ull ^ (unsigned long long)far, first, far);
+    sg_dict *d = sg_dict_new(0), *e = sg_dict_new(0);
+    int ok = 1;
+    for (size_t i = 0; i < NN; i++)
+        ok &= sg_dict_intern(d, nbuf[i], nlen[i]) == nwant[i];
+    tap_ok(ok, "numbered ids (first '%s'%s): %d strings, %zu distinct, codes as a linear search gives", first,
+           far ? ", keys far out later" : "", NN, distinct);
+    ok = 1;
+    for (size_t i = 0; i < NN; i++) {
+        size_t l;
+        const char *s = sg_dict_str(d, nwant[i], &l);
+        ok &= sg_dict_find(d, nbuf[i], nlen[i]) == nwant[i] && s && l == nlen[i] && memcmp(s, nbuf[i], l) == 0;
+    }
+    tap_ok(ok, "every one found and read back exactly (leading zeros kept)");
+    tap_ok(sg_dict_find(d, "C30001", 6) == -1 && sg_dict_find(d, "C0099", 5) == -1 && sg_dict_find(d, "C99999999", 9) == -1,
+           "absent keys and near-keys not found");
+    /* absorbed into a dictionary that decided otherwise */
+    if (sg_dict_intern(e, other_first, strlen(other_first)) < 0)
+        ok = 0;
+    for (size_t i = 1; i < NN; i += 3)
+        if (sg_dict_intern(e, nbuf[i], nlen[i]) < 0)
+            ok = 0;
+    int32_t *codes = malloc(NN * sizeof *codes);
+    if (!codes)
+        abort();
+    for (size_t i = 0; i < NN; i++)
+        codes[i] = nwant[i];
+    size_t before = sg_dict_size(e);
+    ok &= sg_dict_absorb(e, d, codes, NN) == 0;
+    for (size_t i = 0; i < NN; i++) {
+        size_t l;
+        const char *s = sg_dict_str(e, codes[i], &l);
+        ok &= s && l == nlen[i] && memcmp(s, nbuf[i], l) == 0 && sg_dict_find(e, nbuf[i], nlen[i]) == codes[i];
+    }
+    tap_ok(ok && sg_dict_size(e) >= distinct && sg_dict_size(e) <= before + distinct,
+           "absorbed into a dictionary first given '%s': every code rewritten to the same string", other_first);
+    free(codes);
+    sg_dict_release(d);
+    sg_dict_release(e);
+}
+
+/* A key too far out for the direct index goes to the slots; once the
+ * index has grown over it (more strings allow a wider index), it is still
+ * found there, and interning it again gives its first code. */
+static void test_key_overtaken(void)
+{
+    sg_dict *d = sg_dict_new(0);
+    char b[24];
+    int ok = sg_dict_intern(d, "C0", 2) == 0 && sg_dict_intern(d, "C3000000", 8) == 1;
+    for (unsigned k = 1; k < 400000; k++) {
+        snprintf(b, sizeof b, "C%u", k);
+        ok &= sg_dict_intern(d, b, strlen(b)) == (int32_t)k + 1;
+    }
+    ok &= sg_dict_intern(d, "C2999999", 8) == 400001;
+    tap_ok(ok, "400,002 numbered ids, one first seen far out");
+    tap_is_int(sg_dict_find(d, "C3000000", 8), 1, "the far key is found after the index grew over it");
+    tap_is_int(sg_dict_intern(d, "C3000000", 8), 1, "and interns again to its first code");
+    tap_is_int(sg_dict_find(d, "C3000001", 8), -1, "its neighbour is absent");
+    tap_is_int((long long)sg_dict_size(d), 400002, "no string twice");
+    sg_dict_release(d);
+}
+
 int main(void)
 {
     test_tricky();
     test_random();
+    test_numbered("C100", 0, "7");
+    test_numbered("C100", 1, "C5");
+    test_numbered("x-y", 0, "C5");
+    test_numbered("0", 0, "C123456789");
+    test_numbered("C25000", 0, "C999");     /* the index grows downwards */
+    test_key_overtaken();
     return tap_done();
 }

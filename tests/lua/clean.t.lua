@@ -54,6 +54,50 @@ t.raises(function() sg.clean(tx, { quantity = "qty", price = "price", returns = 
   "option 'returns' must be \"drop\" or \"keep\"", "bad policy value")
 
 -- Online Retail: the standard policy
+-- consume = true: the same clean data and report for every policy, the
+-- given dataset closed afterwards with a message that says why
+local function fixture()
+  return sg.dataset {
+    { "inv",  { "1", "1", "2", "C3", "4", "5", "5", "6", "7", "8", "8" } },
+    { "cust", { "a", "a", "b", "a", nil, "b", "b", "c", "c", "a", "a", n = 11 } },
+    { "item", { "X", "Y", "X", "X", "X", "POST", "Y", "Y", "X", "X", "X" } },
+    { "qty",  { 2, 1, 3, -2, 1, 1, 4, -1, 5, 1, 1 } },
+    { "price", { 1.5, 10.0, 1.5, 1.5, 2.0, 5.0, 10.0, 10.0, 0.0, 1.5, 1.5 } },
+    { "day", { "2011-01-01", "2011-01-01", "2011-01-02", "2011-01-03", "2011-01-03", "2011-01-04",
+               "2011-01-04", "2011-01-05", "2011-01-06", "2011-01-01", "2011-01-01" }, "date" },
+  }
+end
+local function rows_of(ds)
+  local out = {}
+  for _, col in ipairs(ds:columns()) do
+    local v = ds:column(col)
+    for i = 1, v.n do v[i] = tostring(v[i]) end
+    out[#out + 1] = col .. "=" .. table.concat(v, ",")
+  end
+  return table.concat(out, " ")
+end
+for _, extra in ipairs {
+  {}, { duplicates = "drop" }, { cancellations = "net" }, { non_product = { "POST" }, returns = "keep" },
+} do
+  local o = { customer = "cust", invoice = "inv", quantity = "qty", price = "price", date = "day", item = "item" }
+  for k, v in pairs(extra) do o[k] = v end
+  local label = next(extra) and next(extra) or "standard"
+  local a, ra = sg.clean(fixture(), o)
+  local given = fixture()
+  o.consume = true
+  local b, rb = sg.clean(given, o)
+  t.is(rows_of(b), rows_of(a), "consume, " .. label .. ": the same rows")
+  t.same(rb, ra, "consume, " .. label .. ": the same report")
+  local ok, msg = pcall(function() return #given end)
+  t.ok(not ok and tostring(msg):find("given up to segmint.clean with consume = true", 1, true),
+    "consume, " .. label .. ": the given dataset is closed (" .. tostring(msg) .. ")")
+end
+local kept = fixture()
+local _, krep = sg.clean(kept, { quantity = "qty", price = "price", consume = false })
+t.ok(#kept == 11 and krep.rows_in == 11, "consume = false: the dataset stays usable")
+local ok_c, msg_c = pcall(sg.clean, fixture(), { quantity = "qty", price = "price", consume = "yes" })
+t.ok(not ok_c and tostring(msg_c):find("option 'consume' must be true or false", 1, true), "consume must be a boolean")
+
 local path = params.shared .. "/online_retail/online_retail.csv"
 local f = io.open(path, "r")
 if not f then
@@ -67,5 +111,11 @@ else
   t.is(or_rep.customers_out, 4338, "Online Retail: 4,338 customers")
   t.is(string.format("%.2f", or_rep.revenue_out), "8911407.90", "Online Retail: revenue 8,911,407.90")
   t.is(or_rep.steps[1].rows, 135080, "Online Retail: 135,080 lines without a customer")
+  local given = assert(sg.read_csv(path, { types = { CustomerID = "string", InvoiceNo = "string", StockCode = "string" } }))
+  local in_place, in_rep = sg.clean(given, { customer = "CustomerID", invoice = "InvoiceNo", quantity = "Quantity",
+    price = "UnitPrice", date = "InvoiceDate", item = "StockCode", consume = true })
+  t.ok(#in_place == 397884 and in_rep.customers_out == 4338 and in_rep.revenue_out == or_rep.revenue_out,
+    "Online Retail, consume: the same 397,884 rows, customers and revenue")
+  t.is(in_place:sum("amount"), or_clean:sum("amount"), "Online Retail, consume: the same amounts")
 end
 t.done()

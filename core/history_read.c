@@ -185,7 +185,8 @@ static int sort_cells(cells *cs, const sg_dict *d)
         v[k].s = sg_dict_str(d, (int32_t)k, &v[k].len);
         v[k].code = (int32_t)k;
     }
-    qsort(v, nd, sizeof *v, cmp_named);
+    if (nd > 1)
+        qsort(v, nd, sizeof *v, cmp_named);
     for (size_t k = 0; k < nd; k++)
         rank[v[k].code] = (int32_t)k;
     for (size_t k = 0; k < cs->n; k++) {
@@ -194,7 +195,8 @@ static int sort_cells(cells *cs, const sg_dict *d)
         if (cs->v[k].to >= 0)
             cs->v[k].to = rank[cs->v[k].to];
     }
-    qsort(cs->v, cs->n, sizeof *cs->v, cmp_cell);
+    if (cs->n > 1)   /* no moves at all: cs->v may be NULL */
+        qsort(cs->v, cs->n, sizeof *cs->v, cmp_cell);
     for (size_t k = 0; k < cs->n; k++) {
         if (cs->v[k].from >= 0)
             cs->v[k].from = v[cs->v[k].from].code;

@@ -101,6 +101,14 @@ static int shuffle(const sg_table *t, const char *customer, int n, sg_table **ou
         free(own);
         free(counts);
     }
+    size_t bytes = 0, moved = 0;
+    for (int k = 0; sent && k < n * n; k++) {
+        bytes += sent[k].len;
+        moved += k / n != k % n ? sent[k].len : 0;
+    }
+    if (!rc)
+        tap_diag("exchange of %zu rows on %d ranks: %zu bytes packed (%.1f a row), %zu of them between ranks",
+                 t->nrows, n, bytes, t->nrows ? (double)bytes / (double)t->nrows : 0.0, moved);
     for (int d = 0; d < n && !rc; d++) {
         const unsigned char *parts[16];
         size_t lens[16];

@@ -43,14 +43,46 @@ uint64_t sg_mpi_id_hash(const sg_column *c, size_t row)
     return sg_mpi_fnv1a(b, 8);
 }
 
+/* The length of the whole part of s when it reads ^-?[0-9]+\.0+$, else len. */
+static size_t whole_len(const char *s, size_t len)
+{
+    size_t i = len > 0 && s[0] == '-', d = i;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == d || i + 1 >= len || s[i] != '.')
+        return len;
+    for (size_t k = i + 1; k < len; k++)
+        if (s[k] != '0')
+            return len;
+    return i;
+}
+
+uint64_t sg_mpi_id_hash_whole(const sg_column *c, size_t row)
+{
+    if (c->type != SG_STRING || sg_ops_missing(c, row))
+        return sg_mpi_id_hash(c, row);
+    size_t len;
+    const char *s = sg_column_str(c, row, &len);
+    return sg_mpi_fnv1a(s, whole_len(s, len));
+}
+
+static int owner_of(uint64_t h, int n) { return (int)(sg_mix64(h) % (uint64_t)n); }
+
 int sg_mpi_owner(const sg_column *c, size_t row, int n)
 {
     if (n <= 1 || sg_ops_missing(c, row))
         return 0;
-    return (int)(sg_mix64(sg_mpi_id_hash(c, row)) % (uint64_t)n);
+    return owner_of(sg_mpi_id_hash(c, row), n);
 }
 
-int sg_mpi_partition(const sg_table *t, const char *customer, int n, int *owner, size_t *counts,
+int sg_mpi_owner_whole(const sg_column *c, size_t row, int n)
+{
+    if (n <= 1 || sg_ops_missing(c, row))
+        return 0;
+    return owner_of(sg_mpi_id_hash_whole(c, row), n);
+}
+
+int sg_mpi_partition(const sg_table *t, const char *customer, int n, int whole_ids, int *owner, size_t *counts,
                      sg_error *err)
 {
     const sg_column *c = sg_table_col(t, customer);
@@ -60,7 +92,7 @@ int sg_mpi_partition(const sg_table *t, const char *customer, int n, int *owner,
         return sg_error_set(err, SG_EINVAL, "partition: %d ranks", n);
     memset(counts, 0, (size_t)n * sizeof *counts);
     for (size_t i = 0; i < t->nrows; i++) {
-        owner[i] = sg_mpi_owner(c, i, n);
+        owner[i] = whole_ids ? sg_mpi_owner_whole(c, i, n) : sg_mpi_owner(c, i, n);
         counts[owner[i]]++;
     }
     return 0;

@@ -21,16 +21,24 @@ uint64_t sg_mpi_fnv1a(const void *s, size_t len);
  * to 0. */
 uint64_t sg_mpi_id_hash(const sg_column *c, size_t row);
 
+/* The same, but a string written as a whole number with a decimal part of
+ * zeros ("17850.0", "-3.00": Lua pattern ^(-?%d+)%.0+$) hashes as its whole
+ * part ("17850"), the id segmint.clean's `whole_ids` makes of it: the two
+ * spellings of one customer then have one owner. */
+uint64_t sg_mpi_id_hash_whole(const sg_column *c, size_t row);
+
 /* The rank of n (n >= 1) that owns the customer of value `row` of c:
  * every missing value belongs to rank 0 (so rows without a customer stay
  * together, as exact-duplicate detection needs), others to a mix of
  * sg_mpi_id_hash modulo n. */
 int sg_mpi_owner(const sg_column *c, size_t row, int n);
+/* The owner under `whole_ids` (sg_mpi_id_hash_whole). */
+int sg_mpi_owner_whole(const sg_column *c, size_t row, int n);
 
-/* owner[i] = sg_mpi_owner of row i of the column `customer` of t, and
- * counts[0..n) the rows of each rank.  0, or SG_EINVAL (no such column,
- * n < 1) with err set. */
-int sg_mpi_partition(const sg_table *t, const char *customer, int n, int *owner, size_t *counts,
+/* owner[i] = sg_mpi_owner (sg_mpi_owner_whole when whole_ids) of row i
+ * of the column `customer` of t, and counts[0..n) the rows of each rank.
+ * 0, or SG_EINVAL (no such column, n < 1) with err set. */
+int sg_mpi_partition(const sg_table *t, const char *customer, int n, int whole_ids, int *owner, size_t *counts,
                      sg_error *err);
 
 /* A growable byte buffer. */

@@ -84,7 +84,7 @@ static int shuffle(const sg_table *t, const char *customer, int n, sg_table **ou
             }
             part = sg_table_take(t, rows, m, &err);   /* the rows this rank read */
         }
-        if (!part || sg_mpi_partition(part, customer, n, own, counts, &err) != 0)
+        if (!part || sg_mpi_partition(part, customer, n, 0, own, counts, &err) != 0)
             rc = -1;
         for (int d = 0; d < n && !rc; d++) {
             size_t k = 0;
@@ -284,7 +284,7 @@ static void test_hash(void)
     sg_table *a = read_text("a.csv", "id,x,v\nB17,1,0.0\n17850,2,\nzz,3,-0.0\n,4,1.5\n");
     sg_table *b = read_text("b.csv", "id,x,v\nzz,1,7\n,2,2\n17850,3,0\nB17,4,-0\n");
     if (!a || !b) {
-        tap_skip(10, "cannot read the test tables");
+        tap_skip(12, "cannot read the test tables");
         sg_table_free(a);
         sg_table_free(b);
         return;
@@ -318,15 +318,30 @@ static void test_hash(void)
     size_t counts[3] = { 0 };
     int *own = ids ? malloc(ids->nrows * sizeof *own) : NULL;
     sg_error err;
-    int rc = own ? sg_mpi_partition(ids, "id", 3, own, counts, &err) : -1;
+    int rc = own ? sg_mpi_partition(ids, "id", 3, 0, own, counts, &err) : -1;
     tap_ok(rc == 0 && counts[0] + counts[1] + counts[2] == 3000 && counts[0] > 900 && counts[1] > 900 &&
                counts[2] > 900,
            "3,000 ids spread over 3 ranks: %zu, %zu, %zu", counts[0], counts[1], counts[2]);
-    tap_is_int(sg_mpi_partition(a, "nope", 2, own ? own : (int[4]){ 0 }, counts, &err), SG_EINVAL,
+    tap_is_int(sg_mpi_partition(a, "nope", 2, 0, own ? own : (int[4]){ 0 }, counts, &err), SG_EINVAL,
                "partition by a column the table lacks is refused");
     tap_ok(strstr(err.msg, "'nope'") != NULL, "... naming it: %s", err.msg);
     free(own);
     sg_table_free(ids);
+    /* under whole_ids, "17850.0" and "17850" are one customer */
+    sg_table *w = read_text("w.csv", "id\n17850.0\n17850\n-3.00\n-3\n17850.5\n17850.\n.0\n1e3.0\n");
+    const sg_column *iw = w ? sg_table_col(w, "id") : NULL;
+    int whole = iw && iw->type == SG_STRING;
+    for (int n = 2; whole && n <= 7; n++)
+        whole = sg_mpi_owner_whole(iw, 0, n) == sg_mpi_owner_whole(iw, 1, n) &&
+                sg_mpi_owner_whole(iw, 2, n) == sg_mpi_owner_whole(iw, 3, n);
+    tap_ok(whole && sg_mpi_id_hash_whole(iw, 0) == sg_mpi_fnv1a("17850", 5) &&
+               sg_mpi_id_hash_whole(iw, 2) == sg_mpi_fnv1a("-3", 2),
+           "whole_ids: \"17850.0\" and \"17850\", \"-3.00\" and \"-3\" have one owner (2 to 7 ranks)");
+    tap_ok(iw && sg_mpi_id_hash_whole(iw, 4) == sg_mpi_fnv1a("17850.5", 7) &&
+               sg_mpi_id_hash_whole(iw, 5) == sg_mpi_fnv1a("17850.", 6) && sg_mpi_id_hash_whole(iw, 6) == sg_mpi_fnv1a(".0", 2) &&
+               sg_mpi_id_hash_whole(iw, 7) == sg_mpi_fnv1a("1e3.0", 5) && sg_mpi_id_hash(iw, 0) == sg_mpi_fnv1a("17850.0", 7),
+           "... other texts hash as they are (17850.5, 17850., .0, 1e3.0), and so does every id without whole_ids");
+    sg_table_free(w);
     sg_table_free(a);
     sg_table_free(b);
 }

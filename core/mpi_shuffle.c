@@ -279,7 +279,7 @@ static int read_schema(part *pt, sg_table *t, int *have, size_t k, sg_error *err
     pt->left = get_u64(r);
     if (r->bad)
         return sg_error_set(err, SG_EDATA, "unpack: packet %zu is truncated", k);
-    if (!*have && ncols == 0 && pt->left)
+    if (ncols == 0 && pt->left)
         return sg_error_set(err, SG_EDATA, "unpack: packet %zu has rows but no columns", k);
     *have = 1;
     return 0;

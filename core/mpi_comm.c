@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <mpi.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -72,6 +73,15 @@ int sg_mpi_size(void)
 /* ---- commands ---- */
 
 /* Rank 0 sends, the others receive, op and the payload length. */
+/* Ends the whole job when a rank cannot go on with a collective (the
+ * others would wait forever), saying why first: nothing is published. */
+static void abort_job(const char *why)
+{
+    fprintf(stderr, "segmint: rank %d of %d: %s: the job ends\n", world_rank, world_size, why);
+    fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+}
+
 static void command_header(int64_t head[2])
 {
     MPI_Request req;
@@ -118,7 +128,7 @@ static int recv_part(void *ud, int k, unsigned char **bytes, size_t *len, sg_err
     if (!b) {
         /* the message cannot be left on the wire: end the job (nothing is published) */
         sg_error_nomem(err);
-        MPI_Abort(MPI_COMM_WORLD, 1);
+        abort_job("out of memory while receiving another rank's part of the file (see --max-memory)");
         return -1;
     }
     for (uint64_t at = 0; at < n64; at += MAX_MSG) {
@@ -338,7 +348,7 @@ static void bcast_modes(sg_mpi_modes *m)
         m->fmts = sg_malloc((size_t)nc * sizeof *m->fmts);
     }
     if (!f || !m->modes || !m->fmts)
-        MPI_Abort(MPI_COMM_WORLD, 1);    /* a few bytes per column: not expected */
+        abort_job("out of memory");    /* a few bytes per column: not expected */
     for (int64_t j = 0; world_rank == 0 && j < nc; j++)
         f[j] = (int)m->fmts[j];
     MPI_Bcast(m->modes, (int)nc, MPI_INT, 0, MPI_COMM_WORLD);
@@ -393,7 +403,9 @@ static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_er
     int fd = open(c->path, O_RDONLY);
     if (fd < 0)
         sg_error_set(&lerr, SG_EIO, "cannot open '%s': %s", c->path, strerror(errno));
-    else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    else if (fstat(fd, &st) != 0)
+        sg_error_set(&lerr, SG_EIO, "cannot read '%s': %s", c->path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
         sg_error_set(&lerr, SG_EIO, "cannot read '%s': %s", c->path,
                      S_ISDIR(st.st_mode) ? strerror(EISDIR) : "not a regular file");
     else if ((uint64_t)st.st_size != c->size)
@@ -402,7 +414,7 @@ static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_er
     uint64_t mine[3], *all = sg_malloc((size_t)n * 3 * sizeof *all);
     uint64_t *cuts = sg_malloc((size_t)n * sizeof *cuts), *line0 = sg_malloc((size_t)n * sizeof *line0);
     if (!all || !cuts || !line0)
-        MPI_Abort(MPI_COMM_WORLD, 1);   /* a few bytes per rank: not expected */
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
     find_cut(fd, c->size, mine, &lerr, c->path);
     if (fd >= 0)
         close(fd);
@@ -486,7 +498,7 @@ int sg_mpi_serve(void)
         size_t len = head[1] > 0 ? (size_t)head[1] : 0;
         unsigned char *b = sg_malloc(len ? len : 1);
         if (!b)
-            MPI_Abort(MPI_COMM_WORLD, 1);   /* cannot take part in the command */
+            abort_job("out of memory receiving a command");   /* cannot take part in it */
         bcast_bytes(b, len);
         if (head[0] == OP_END) {
             int32_t status = 1;
@@ -503,7 +515,7 @@ int sg_mpi_serve(void)
             sg_error err;
             read_collective(&c, NULL, &err);
         } else {
-            MPI_Abort(MPI_COMM_WORLD, 1);    /* a command this rank does not know: not expected */
+            abort_job("a command this segmint does not know (are all ranks the same build?)");
         }
         free_read(&c);
         sg_free(b);

@@ -5,16 +5,11 @@
 -- segmint.read_csv.
 local M = {}
 
--- The number of ranks of the run (1 without mpirun).
-function M.ranks(sg)
-  return sg.mpi_size and sg.mpi_size() or 1
-end
-
 -- segmint.read_csv(path, opts), distributed when the run has ranks.
 function M.read_csv(sg, path, opts)
-  if not sg.mpi_read_csv then return sg.read_csv(path, opts) end
   local t, rep = sg.mpi_read_csv(path, opts)   -- one rank: read_csv itself
-  if t and M.ranks(sg) > 1 then sg.info("read %s on %d MPI ranks", path, M.ranks(sg)) end
+  local ranks = sg.mpi_size()
+  if t and ranks > 1 then sg.info("read %s on %d MPI ranks", path, ranks) end
   return t, rep
 end
 

@@ -30,9 +30,8 @@ function S.run(ctx)
   for k, v in pairs(cols) do if CLEAN_ROLES[k] and copts[k] == nil then copts[k] = v end end
   copts.amount = "amount"
   -- cleaning takes the loaded table over (compacted in place, no second copy of the kept rows;
-  -- ctx.res.transactions is closed): what later steps read of it is recorded first
+  -- ctx.res.transactions is closed): what later steps read of it is in ctx.res.loaded (step load)
   local tx = ctx.res.transactions
-  ctx.res.loaded = { rows = #tx, period = tx:stats(cols.date) }
   if copts.consume == nil then copts.consume = true end
   local clean, report = sg.clean(tx, copts)
   ctx.res.clean, ctx.res.cleaning = clean, report

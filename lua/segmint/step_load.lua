@@ -85,6 +85,9 @@ function S.run(ctx)
     end
   end
   ctx.res.transactions = tx
+  -- what the manifest, summary and report say of the loaded data: recorded
+  -- here, as cleaning takes the table over (and a recipe may replace it)
+  ctx.res.loaded = { rows = #tx, period = tx:stats(cols.date) }
   sg.info("loaded %s", tostring(tx))
 end
 

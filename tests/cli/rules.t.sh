@@ -192,6 +192,20 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 print(sum(r["tier"] == "gold" for r in rows) == sum(float(r["monetary"]) >= 300 for r in rows) > 0, "cluster" in rows[0])' "$work/out3/customers.csv")" \
   "True False" "its replacement ran in its place: tier in customers.csv, gold exactly for spend >= 300, no cluster column"
 
+# a recipe replacing the clean step: the loaded table stays open, and the
+# manifest still counts the loaded lines
+sed -e 's/{ drop = params.drop or "btyd" },/{ replace = "clean", run = function(ctx)\
+      local c = ctx.cols\
+      ctx.res.clean, ctx.res.cleaning = ctx.sg.clean(ctx.res.transactions, { customer = c.customer, invoice = c.invoice,\
+        quantity = c.quantity, price = c.price, date = c.date, item = c.item, amount = "amount" }) end },/' \
+  "$work/r/steps.lua" > "$work/r/replace_clean.lua"
+sed -i 's/big_spendr = true/big_spender = true/' "$work/r/replace_clean.lua"
+rm -rf "$work/out4"; run "$SEGMINT" run "$work/r/replace_clean.lua" --out "$work/out4" --set data="$work/data" --quiet
+is "$code" 0 "a recipe replacing the clean step: exit 0"
+[[ $code -ne 0 ]] && echo "$err" | sed 's/^/# /'
+is "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["counts"]["transactions"])' "$work/out4/manifest.json" 2>&1)" \
+  "$(( $(wc -l < "$work/data/transactions.csv") - 1 ))" "the manifest counts every loaded line"
+
 # ---- check lists every problem at once, a bare word in a rule file included ----
 fresh
 sed -i 's/{ "champions",          r = "4-5", f = "4-5", m = "4-5" },/{ "champions",          r = "4-5", f = "4-5", m = high },/' "$work/r/rules/segments.lua"

@@ -142,36 +142,18 @@ static int recv_part(void *ud, int k, unsigned char **bytes, size_t *len, sg_err
 
 /* ---- the read options as bytes ---- */
 
-typedef struct obuf {
-    unsigned char *p;
-    size_t n, cap;
-    int oom;
-} obuf;
-
-static void oput(obuf *w, const void *src, size_t len)
+/* Puts whose failure the writer checks once, at the end (w->oom). */
+static void oput(sg_mpi_buf *w, const void *src, size_t len)
 {
-    if (w->oom)
-        return;
-    if (w->n + len > w->cap) {
-        size_t nc = w->cap * 2 + len + 4096;
-        unsigned char *q = sg_realloc(w->p, nc);
-        if (!q) {
-            w->oom = 1;
-            return;
-        }
-        w->p = q;
-        w->cap = nc;
-    }
-    memcpy(w->p + w->n, src, len);
-    w->n += len;
+    (void)sg_mpi_buf_put(w, src, len);
 }
 
-static void oput_u64(obuf *w, uint64_t v)
+static void oput_u64(sg_mpi_buf *w, uint64_t v)
 {
     oput(w, &v, sizeof v);
 }
 
-static void oput_str(obuf *w, const char *s)
+static void oput_str(sg_mpi_buf *w, const char *s)
 {
     oput(w, s, strlen(s) + 1);
 }
@@ -180,7 +162,7 @@ static void oput_str(obuf *w, const char *s)
 static int encode_read(const char *path, uint64_t size, const sg_csv_options *o, unsigned char **out,
                        size_t *len)
 {
-    obuf w = { NULL, 0, 0, 0 };
+    sg_mpi_buf w = { 0 };
     oput_u64(&w, size);
     oput_str(&w, path);
     uint64_t flags[7] = { (uint64_t)(unsigned char)o->delim, (uint64_t)o->latin1, (uint64_t)o->skip_bad_rows,
@@ -199,11 +181,11 @@ static int encode_read(const char *path, uint64_t size, const sg_csv_options *o,
     for (size_t k = 0; o->na && k < o->nna; k++)
         oput_str(&w, o->na[k]);
     if (w.oom) {
-        sg_free(w.p);
+        sg_mpi_buf_free(&w);
         return -1;
     }
-    *out = w.p;
-    *len = w.n;
+    *out = w.b;
+    *len = w.len;
     return 0;
 }
 

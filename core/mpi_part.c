@@ -137,34 +137,46 @@ void sg_mpi_part_range(const uint64_t *cuts, int k, int n, uint64_t size, uint64
 
 /* ---- a part as bytes ---- */
 
-typedef struct wbuf {
-    unsigned char *p;
-    size_t n, cap;
-    int oom;
-} wbuf;
-
-static void put(wbuf *w, const void *src, size_t len)
+void sg_mpi_buf_free(sg_mpi_buf *b)
 {
-    if (w->oom)
-        return;
-    if (w->n + len > w->cap) {
-        size_t nc = w->cap ? w->cap : 4096;
-        while (nc < w->n + len)
-            nc *= 2;
-        unsigned char *q = sg_realloc(w->p, nc);
-        if (!q) {
-            w->oom = 1;
-            return;
-        }
-        w->p = q;
-        w->cap = nc;
-    }
-    if (len)
-        memcpy(w->p + w->n, src, len);
-    w->n += len;
+    sg_free(b->b);
+    memset(b, 0, sizeof *b);
 }
 
-static void put_u64(wbuf *w, uint64_t v)
+int sg_mpi_buf_put(sg_mpi_buf *b, const void *p, size_t n)
+{
+    if (b->oom)
+        return SG_ENOMEM;
+    if (b->cap - b->len < n) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap - b->len < n) {
+            if (cap > SIZE_MAX / 2) {
+                b->oom = 1;
+                return SG_ENOMEM;
+            }
+            cap *= 2;
+        }
+        unsigned char *nb = sg_realloc(b->b, cap);
+        if (!nb) {
+            b->oom = 1;
+            return SG_ENOMEM;
+        }
+        b->b = nb;
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->b + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+/* Puts whose failure the writer checks once, at the end (w->oom). */
+static void put(sg_mpi_buf *w, const void *src, size_t len)
+{
+    (void)sg_mpi_buf_put(w, src, len);
+}
+
+static void put_u64(sg_mpi_buf *w, uint64_t v)
 {
     put(w, &v, sizeof v);
 }
@@ -200,7 +212,7 @@ static uint64_t take_u64(rbuf *b)
     X(last_cr) X(first_blank) X(bad_quotes) X(lines_merged) X(bq_line) X(bq_field) X(quote_bad) \
     X(fellback) X(any_pend)
 
-static void put_column(wbuf *w, const sg_csv_reader *r, size_t j)
+static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j)
 {
     const sg_csv_col *c = &r->cols[j];
     size_t ncodes = r->nrows + (j < r->nf);
@@ -231,7 +243,7 @@ static void put_column(wbuf *w, const sg_csv_reader *r, size_t j)
 int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len)
 {
     const sg_csv_reader *r = &p->r;
-    wbuf w = { NULL, 0, 0, 0 };
+    sg_mpi_buf w = { 0 };
     uint64_t head[6] = { PART_MAGIC, (uint64_t)r->failed, (uint64_t)r->structural, (uint64_t)r->stop,
                          (uint64_t)(int64_t)r->own_err.code, (uint64_t)p->at_boundary };
     put(&w, head, sizeof head);
@@ -250,11 +262,11 @@ int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len)
     for (size_t j = 0; staged && j < r->ncols; j++)
         put_column(&w, r, j);
     if (w.oom) {
-        sg_free(w.p);
+        sg_mpi_buf_free(&w);
         return SG_ENOMEM;
     }
-    *out = w.p;
-    *len = w.n;
+    *out = w.b;
+    *len = w.len;
     return 0;
 }
 

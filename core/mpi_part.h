@@ -10,6 +10,18 @@
 
 #include "csv_internal.h"
 
+/* A growable byte buffer (start from all zeros), the one every packet and
+ * message of the MPI code is written into.  sg_mpi_buf_put appends n bytes:
+ * 0, or SG_ENOMEM (size overflow or no memory), after which every later put
+ * fails too, so a writer may check once, at the end (oom). */
+typedef struct sg_mpi_buf {
+    unsigned char *b;
+    size_t len, cap;
+    int oom;
+} sg_mpi_buf;
+int sg_mpi_buf_put(sg_mpi_buf *b, const void *p, size_t n);
+void sg_mpi_buf_free(sg_mpi_buf *b);
+
 #define SG_MPI_NO_END UINT64_MAX
 
 /* Nominal range k of n over size bytes: [size*k/n, size*(k+1)/n). */

@@ -98,41 +98,13 @@ int sg_mpi_partition(const sg_table *t, const char *customer, int n, int whole_i
     return 0;
 }
 
-void sg_mpi_buf_free(sg_mpi_buf *b)
-{
-    sg_free(b->b);
-    b->b = NULL;
-    b->len = b->cap = 0;
-}
-
-static int buf_put(sg_mpi_buf *b, const void *p, size_t n)
-{
-    if (b->cap - b->len < n) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap - b->len < n) {
-            if (cap > SIZE_MAX / 2)
-                return SG_ENOMEM;
-            cap *= 2;
-        }
-        unsigned char *nb = sg_realloc(b->b, cap);
-        if (!nb)
-            return SG_ENOMEM;
-        b->b = nb;
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->b + b->len, p, n);
-    b->len += n;
-    return 0;
-}
-
 static int put_u8(sg_mpi_buf *b, unsigned v)
 {
     unsigned char c = (unsigned char)v;
-    return buf_put(b, &c, 1);
+    return sg_mpi_buf_put(b, &c, 1);
 }
-static int put_u32(sg_mpi_buf *b, uint32_t v) { return buf_put(b, &v, sizeof v); }
-static int put_u64(sg_mpi_buf *b, uint64_t v) { return buf_put(b, &v, sizeof v); }
+static int put_u32(sg_mpi_buf *b, uint32_t v) { return sg_mpi_buf_put(b, &v, sizeof v); }
+static int put_u64(sg_mpi_buf *b, uint64_t v) { return sg_mpi_buf_put(b, &v, sizeof v); }
 
 static int pack_value(sg_mpi_buf *b, const sg_column *c, size_t i)
 {
@@ -147,22 +119,22 @@ static int pack_value(sg_mpi_buf *b, const sg_column *c, size_t i)
         const char *s = sg_column_str(c, i, &len);
         if (len > UINT32_MAX)
             return SG_EINVAL;
-        return put_u32(b, (uint32_t)len) ? SG_ENOMEM : buf_put(b, s, len);
+        return put_u32(b, (uint32_t)len) ? SG_ENOMEM : sg_mpi_buf_put(b, s, len);
     }
     case SG_BOOL: return put_u8(b, sg_column_bools(c)[i]);
-    case SG_DOUBLE: return buf_put(b, &sg_column_f64(c)[i], 8);
-    default: return buf_put(b, &sg_column_i64(c)[i], 8);
+    case SG_DOUBLE: return sg_mpi_buf_put(b, &sg_column_f64(c)[i], 8);
+    default: return sg_mpi_buf_put(b, &sg_column_i64(c)[i], 8);
     }
 }
 
 static int pack_schema(sg_mpi_buf *b, const sg_table *t, size_t n)
 {
-    int rc = buf_put(b, MAGIC, 4) || put_u32(b, (uint32_t)t->ncols);
+    int rc = sg_mpi_buf_put(b, MAGIC, 4) || put_u32(b, (uint32_t)t->ncols);
     for (size_t j = 0; !rc && j < t->ncols; j++) {
         const sg_column *c = t->cols[j];
         size_t len = strlen(c->name);
         rc = put_u8(b, c->type) || put_u8(b, c->date_only != 0) || put_u32(b, (uint32_t)len) ||
-             buf_put(b, c->name, len);
+             sg_mpi_buf_put(b, c->name, len);
     }
     return rc || put_u64(b, n) ? SG_ENOMEM : 0;
 }

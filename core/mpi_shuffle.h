@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mpi_part.h"
 #include "table.h"
 
 /* FNV-1a, 64 bits, of len bytes. */
@@ -40,13 +41,6 @@ int sg_mpi_owner_whole(const sg_column *c, size_t row, int n);
  * 0, or SG_EINVAL (no such column, n < 1) with err set. */
 int sg_mpi_partition(const sg_table *t, const char *customer, int n, int whole_ids, int *owner, size_t *counts,
                      sg_error *err);
-
-/* A growable byte buffer. */
-typedef struct sg_mpi_buf {
-    unsigned char *b;
-    size_t len, cap;
-} sg_mpi_buf;
-void sg_mpi_buf_free(sg_mpi_buf *b);
 
 /* Appends to out a packet of rows rows[0..n) of t (in that order): the
  * schema (names, types, date-only flags), the row count, then per row its

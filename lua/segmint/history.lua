@@ -253,22 +253,23 @@ end
 
 local loc = report.locales.en
 
--- magnitude: the size of the values the number stands among (whole
--- numbers from 100 up, two decimals below)
-local function fmt_value(v, unit, magnitude)
+-- whole numbers from 100 up, two decimals below
+local function fmt_value(v, unit)
   if v == nil then return "-" end
   if unit == "%" then return report.percent(v, loc) end
   if unit == "count" then return report.number(v, 0, loc) end
-  local decimals = math.abs(magnitude or v) >= 100 and 0 or 2
+  local decimals = math.abs(v) >= 100 and 0 or 2
   return report.number(v, decimals, loc)
 end
 
+-- the change between the two figures as printed (report.shown_change)
 local function fmt_change(v, prev, unit)
   if v == nil or prev == nil then return "" end
-  local d = v - prev
+  local function digits(x) return unit == "%" and 1 or unit == "count" and 0 or math.abs(x) >= 100 and 0 or 2 end
+  local d = report.shown_change(v, prev, digits(v), digits(prev), unit == "%" and 100 or 1)
   local sign = d > 0 and "+" or ""
   if unit == "%" then return sign .. report.number(d * 100, 1, loc) .. " pt" end
-  return sign .. fmt_value(d, unit, math.max(math.abs(v), math.abs(prev)))
+  return sign .. report.number(d, math.max(digits(v), digits(prev)), loc)
 end
 
 -- Lays out rows of cells as aligned columns (numbers right-aligned).

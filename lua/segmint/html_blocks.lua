@@ -232,7 +232,10 @@ function M.kpis(b, env)
     local change, points = it.change, nil
     if change == nil and type(it.previous) == "number" and type(value) == "number" then
       -- a rate changes by points (60% -> 62%: +2.0 pt), anything else by a share of itself
-      if f == "percent" then points = value - it.previous
+      -- (in points, between the figures as shown, so 18.2% -> 18.7% is +0.5 pt)
+      if f == "percent" then
+        local d = it.decimals or 1
+        points = report.shown_change(value, it.previous, d, d, 100)
       elseif it.previous ~= 0 then change = value / it.previous - 1 end
     end
     local status = it.status
@@ -261,7 +264,7 @@ function M.kpis(b, env)
       local up = delta > 0
       local good = (up and better == "higher") or (not up and better == "lower")
       local sign = delta > 0 and "+" or ""
-      local amount = points and (report.number(points * 100, 1, env.loc) .. " " .. s.points) or report.percent(change, env.loc)
+      local amount = points and (report.number(points * 100, it.decimals or 1, env.loc) .. " " .. s.points) or report.percent(change, env.loc)
       parts[#parts + 1] = string.format('<div class="kpi-change %s">%s %s%s %s</div>',
         delta == 0 and "flat" or good and "up" or "down", delta > 0 and "&#9650;" or delta < 0 and "&#9660;" or "&#9654;",
         sign, esc(amount), esc(it.since or s.since_last))

@@ -75,6 +75,23 @@ function M.money(x, symbol, loc, decimals)
   return (loc.money:gsub("{(%w+)}", { sign = sign, symbol = symbol or "", number = body }))
 end
 
+-- as_shown(x, decimals [, scale]) -> x as a figure printed with `decimals`
+-- (of x * scale: 100 for a percentage) reads, so that a change given
+-- between two printed figures is their difference: 18.2% and 18.7% differ
+-- by 0.5 pt, whatever the unrounded rates were.
+function M.as_shown(x, decimals, scale)
+  scale = scale or 1
+  return tonumber(string.format("%." .. decimals .. "f", x * scale)) / scale
+end
+
+-- shown_change(v, previous, decimals_v, decimals_previous [, scale]): the
+-- difference of the two figures as printed, itself rounded to the finer of
+-- the two precisions (no 0.30000000000000004).
+function M.shown_change(v, prev, dv, dp, scale)
+  local d = M.as_shown(v, dv, scale) - M.as_shown(prev, dp, scale)
+  return M.as_shown(d, math.max(dv, dp), scale)
+end
+
 function M.percent(share, loc, decimals)
   if share == nil or share ~= share then return "n/a" end
   loc = loc or M.locales.en

@@ -158,24 +158,39 @@ local function status_part(ctx, c)
   }
 end
 
+-- A KPI's figure as the summary prints it, and the change between two
+-- figures as the difference of the printed ones: 18.2% against 18.7%
+-- reads -0.5 pt, not the -0.4 pt of the unrounded values, so a reader who
+-- subtracts the two columns finds the third.
+local function kpi_digits(x, unit)
+  if unit == "%" then return 1 end        -- of the percentage
+  if unit == "currency" then return 2 end
+  if unit == "count" then return 0 end
+  return math.abs(x) < 100 and 2 or 0
+end
+
+local function kpi_value(f, x, unit)
+  if x == nil then return "-" end
+  if unit == "%" then return f.percent(x) end
+  if unit == "currency" then return f.money(x) end
+  return f.number(x, kpi_digits(x, unit))
+end
+
+local function kpi_change(f, value, previous, unit)
+  if value == nil or previous == nil then return "-" end
+  local dv, dp = kpi_digits(value, unit), kpi_digits(previous, unit)
+  local d = report.shown_change(value, previous, dv, dp, unit == "%" and 100 or 1)
+  local sign = d > 0 and "+" or ""
+  if unit == "%" then return sign .. f.number(d * 100, 1) .. " pt" end
+  if unit == "currency" then return sign .. f.money(d) end
+  return sign .. f.number(d, math.max(dv, dp))
+end
+
 local function kpis_part(ctx, c)
   local f, k = ctx.fmt, ctx.res.kpis
   if not k or #k.kpis == 0 then c.kpis = false; return end
   local words = ctx.texts.kpi_status or {}
   local trends = ctx.texts.kpi_trend or {}
-  local function value(x, unit)
-    if x == nil then return "-" end
-    if unit == "%" then return f.percent(x) end
-    if unit == "currency" then return f.money(x) end
-    if unit == "count" then return f.number(x) end
-    return f.number(x, math.abs(x) < 100 and 2 or 0)
-  end
-  local function change(x, unit)
-    if x == nil then return "-" end
-    local sign = x > 0 and "+" or ""
-    if unit == "%" then return sign .. f.number(x * 100, 1) .. " pt" end
-    return sign .. value(x, unit)
-  end
   local sg = ctx.sg
   -- a period as its first and last day ([start, end) in the results)
   local function span(a, b)
@@ -185,8 +200,8 @@ local function kpis_part(ctx, c)
   end
   local list = {}
   for i, r in ipairs(k.kpis) do
-    list[i] = { name = r.name, value = value(r.value, r.unit), previous = value(r.previous, r.unit),
-      change = change(r.change, r.unit), target = r.target and value(r.target, r.unit) or "-",
+    list[i] = { name = r.name, value = kpi_value(f, r.value, r.unit), previous = kpi_value(f, r.previous, r.unit),
+      change = kpi_change(f, r.value, r.previous, r.unit), target = r.target and kpi_value(f, r.target, r.unit) or "-",
       status = words[r.status] or r.status, trend = trends[r.trend] or r.trend or "",
       period = span(r.period_start, r.period_end), description = r.description or "" }
   end
@@ -221,21 +236,9 @@ local function history_part(ctx, c)
   end
   -- the KPIs now, at the last run (from the run history) and the change
   local kpis = {}
-  local function value(x, unit)
-    if x == nil then return "-" end
-    if unit == "%" then return f.percent(x) end
-    if unit == "currency" then return f.money(x) end
-    if unit == "count" then return f.number(x) end
-    return f.number(x, math.abs(x) < 100 and 2 or 0)
-  end
   for _, k in ipairs(h.kpi_changes or {}) do
-    local change = "-"
-    if k.change ~= nil then
-      local sign = k.change > 0 and "+" or ""
-      change = k.unit == "%" and (sign .. f.number(k.change * 100, 1) .. " pt") or (sign .. value(k.change, k.unit))
-    end
-    kpis[#kpis + 1] = { name = k.name, value = value(k.value, k.unit), previous = value(k.previous, k.unit),
-      change = change }
+    kpis[#kpis + 1] = { name = k.name, value = kpi_value(f, k.value, k.unit), previous = kpi_value(f, k.previous, k.unit),
+      change = kpi_change(f, k.value, k.previous, k.unit) }
   end
   local prev_date = h.previous_time and tostring(h.previous_time):sub(1, 10) or "?"
   c.history = { previous_date = prev_date, changes = changes, moves = moves,

@@ -38,7 +38,10 @@ local function fig(id)
 end
 local a, b = fig(1), fig(2)
 local function rel(k) return string.format("%+.1f%%", (b[k] - a[k]) / math.abs(a[k]) * 100) end
-local function pt(x, y) return string.format("%+.1f pt", (y - x) * 100) end
+-- a change is the difference of the figures as printed (one decimal of a rate, cents)
+local function r1d(x) return tonumber(string.format("%.1f", x * 100)) end
+local function pt(x, y) return string.format("%+.1f pt", r1d(y) - r1d(x)) end
+local function r2d(x) return tonumber(string.format("%.2f", x)) end
 local function kpi(id, name)
   for _, r in h:kpis(name):rows() do if r.run_id == id then return r.value end end
 end
@@ -48,11 +51,11 @@ print("at_risk", pt(a.at_risk, b.at_risk))
 local r1, r2 = kpi(1, "Retention rate"), kpi(2, "Retention rate")
 print("retention_card", pt(r1, r2))
 print("retention_series", string.format("[%.6g,%.6g]", r1, r2))
-print("retention_row", string.format("| Retention rate | %.1f%% | %.1f%% | %+.1f pt |", r2 * 100, r1 * 100, (r2 - r1) * 100))
+print("retention_row", string.format("| Retention rate | %.1f%% | %.1f%% | %s |", r2 * 100, r1 * 100, pt(r1, r2)))
 local k1, k2 = kpi(1, "Average basket"), kpi(2, "Average basket")
 print("basket_series", string.format("[%.6g,%.6g]", k1, k2))
-print("basket_row", string.format("| Average basket | £%.2f | £%.2f | %s£%.2f |", k2, k1, k2 < k1 and "-" or "+",
-  math.abs(k2 - k1)))
+print("basket_row", string.format("| Average basket | £%.2f | £%.2f | %s£%.2f |", k2, k1, r2d(k2) < r2d(k1) and "-" or "+",
+  math.abs(r2d(k2) - r2d(k1))))
 local m = h:moves(1, 2, 1)[1]
 local was, now = h:segment_names(1), h:segment_names(2)
 print("move", string.format("%d %s became %s", m.customers, was[m.from], now[m.to]), m.from)

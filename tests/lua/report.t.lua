@@ -13,6 +13,13 @@ t.is(report.number(-0.001, 2, en), "0.00", "no negative zero")
 t.is(report.percent(0.1234, en), "12.3%", "English percent")
 t.is(report.percent(0.1234, fr), "12,3 %", "French percent")
 t.is(report.number(999, 0, en), "999", "no separator below a thousand")
+-- a change between two printed figures is the difference of what is printed
+t.is(report.percent(0.18249, en) .. " " .. report.percent(0.18651, en), "18.2% 18.7%", "two rates as printed")
+t.is(report.number(report.shown_change(0.18249, 0.18651, 1, 1, 100) * 100, 1, en), "-0.5",
+  "their change: -0.5 pt (the unrounded rates differ by 0.402 pt)")
+t.is(report.shown_change(34.914, 35.496, 2, 2), -0.59, "34.91 against 35.50: -0.59, not -0.58")
+t.is(report.shown_change(99.504, 100.4, 2, 0), -0.5, "99.50 against 100 (printed whole): -0.50")
+t.is(report.as_shown(0.1 + 0.2, 2), 0.3, "as printed with 2 decimals")
 t.is(report.number(1000000, 0, en), "1,000,000", "millions")
 
 t.is(report.render("Hi {{name}}!", { name = "you" }), "Hi you!", "a value")

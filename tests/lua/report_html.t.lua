@@ -55,6 +55,12 @@ t.like(page, '<div class="kpi%-value">1 234 567,89 €</div>', "a KPI in French 
 t.like(page, "Objectif : 1 000 000,00 €", "its target")
 t.like(page, "&#9650; %+12,2 %% depuis l’analyse précédente", "its change since the previous value")
 t.like(page, '<div class="kpi good">', "revenue above target is good")
+do -- a rate's change in points is between the rates as shown (18.2% and 18.7%: 0.5 pt, not 0.4)
+  local p2 = report { title = "R", sections = { { type = "kpis", title = "K", items = {
+    { label = "Churn", value = 0.18249, previous = 0.18651, format = "percent", better = "lower" } } } } }
+  t.like(p2, '<div class="kpi%-value">18%.2%%</div><div class="kpi%-change up">&#9660; %-0%.5 pt since the last run</div>',
+    "a fall of churn from 18.7% to 18.2% reads -0.5 pt")
+end
 t.like(page, '<div class="kpi bad"><div class="kpi%-label">Clients</div>', "customers 20% below target are bad")
 t.like(page, '<div class="kpi warn"><div class="kpi%-label">Attrition</div>', "churn 4% above a lower-is-better target is close")
 t.like(page, '<td class="num">1 234 567,89 €</td>', "a money cell in French")

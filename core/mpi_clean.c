@@ -4,7 +4,10 @@
  * customers' rows (see mpi_clean.h, docs/mpi.md). */
 #include "mpi_clean.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "clean.h"
 #include "expr.h"
@@ -223,6 +226,99 @@ bad:
     sg_table_free(t);
     sg_error_set(err, SG_EINVAL, "the part's columns are not typed as the table's");
     return NULL;
+}
+
+typedef struct local_bytes {
+    unsigned char **b;
+    size_t *len;
+} local_bytes;
+
+static int local_get(void *ud, int k, unsigned char **bytes, size_t *len, sg_error *err)
+{
+    local_bytes *lb = ud;
+    (void)err;
+    *bytes = lb->b[k];
+    *len = lb->len[k];
+    lb->b[k] = NULL;
+    return *bytes ? 0 : -1;
+}
+
+static void local_decided(void *ud, const sg_csv_reader *r)
+{
+    sg_mpi_modes_take(ud, r);
+}
+
+/* Not split: the steps of core/mpi_comm.c's read_collective and
+ * keep_parts in one process, in their order. */
+sg_table *sg_mpi_read_local_parts(const char *path, const sg_csv_options *opt, int n, sg_csv_report *report,
+                                  sg_error *err, sg_table **parts, uint64_t *rows)
+{
+    struct stat st;
+    for (int k = 0; k < n; k++) {
+        parts[k] = NULL;
+        rows[k] = 0;
+    }
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 || fstat(fd, &st) != 0 || n < 1 || n > 64) {
+        if (fd >= 0)
+            close(fd);
+        sg_error_set(err, SG_EIO, "cannot read '%s'", path);
+        return NULL;
+    }
+    uint64_t size = (uint64_t)st.st_size, hdr_end, cuts[64], line0[64];
+    int e = sg_mpi_plan(fd, size, n, &hdr_end, cuts, line0);
+    close(fd);
+    if (e) {
+        sg_error_set(err, SG_EIO, "cannot read '%s'", path);
+        return NULL;
+    }
+    unsigned char *bytes[64] = { NULL };
+    size_t len[64] = { 0 };
+    sg_csv_part pk[64];
+    sg_mpi_modes m;
+    memset(&m, 0, sizeof m);
+    sg_csv_part_modes first = { NULL, NULL, 0, local_decided, &m };
+    sg_mpi_read_part(path, opt, 0, n, size, hdr_end, cuts, line0, &first, &pk[0]);
+    sg_csv_part_modes rest = { m.modes, m.fmts, m.ncols, NULL, NULL };
+    rows[0] = pk[0].r.failed ? 0 : pk[0].r.nrows;
+    for (int k = 1; k < n; k++) {
+        sg_mpi_read_part(path, opt, k, n, size, hdr_end, cuts, line0, &rest, &pk[k]);
+        rows[k] = pk[k].r.failed ? 0 : pk[k].r.nrows;
+        if (sg_mpi_part_encode(&pk[k], &bytes[k], &len[k]) != 0)
+            bytes[k] = NULL;
+    }
+    sg_date_format *fmts = pk[0].r.ncols ? sg_calloc(pk[0].r.ncols, sizeof *fmts) : NULL;
+    pk[0].r.plan_fmts = fmts;
+    local_bytes lb = { bytes, len };
+    int fellback = 0;
+    sg_table *t = sg_mpi_assemble(&pk[0], n, cuts, local_get, &lb, path, report, err, &fellback);
+    pk[0].r.plan_fmts = NULL;
+    uint64_t sum = 0;
+    for (int k = 0; k < n; k++)
+        sum += rows[k];
+    sg_mpi_schema s;
+    if (t && !fellback && fmts && !opt->skip_bad_rows && sum == t->nrows && sg_mpi_schema_of(t, fmts, &s) == 0) {
+        for (int k = 1; k < n; k++) {
+            sg_error pe;
+            parts[k] = sg_mpi_part_table(&pk[k], &s, &pe);
+        }
+        sg_mpi_schema_free(&s);
+    }
+    for (int k = 0; k < n; k++) {
+        sg_csv_part_free(&pk[k]);
+        sg_free(bytes[k]);
+    }
+    sg_free(fmts);
+    sg_mpi_modes_free(&m);
+    if (fellback) {
+        sg_table_free(t);
+        for (int k = 1; k < n; k++) {
+            sg_table_free(parts[k]);
+            parts[k] = NULL;
+        }
+        return sg_csv_read(path, opt, report, err);
+    }
+    return t;
 }
 
 uint64_t sg_mpi_rows_hash(const sg_table *t, size_t from, size_t to)

@@ -47,6 +47,14 @@ int sg_mpi_schema_matches(const sg_mpi_schema *s, const sg_table *t);
  * then keeps no part; rank 0 checks the rows anyway, sg_mpi_rows_hash). */
 sg_table *sg_mpi_part_table(sg_csv_part *p, const sg_mpi_schema *s, sg_error *err);
 
+/* The distributed read in one process, n parts (for tests), as
+ * sg_mpi_read_local, and what the ranks keep after it: parts[k] (k = 1..n-1;
+ * parts[0] NULL, rank 0's rows are the table's first) each part's typed
+ * table, or NULL when nothing is kept (a fallback, skipped rows); rows[k]
+ * each part's row count. */
+sg_table *sg_mpi_read_local_parts(const char *path, const sg_csv_options *opt, int n, sg_csv_report *report,
+                                  sg_error *err, sg_table **parts, uint64_t *rows);
+
 /* A hash of rows [from, to) of t from their values (bits of numbers,
  * bytes of strings, missing flags) in row order. */
 uint64_t sg_mpi_rows_hash(const sg_table *t, size_t from, size_t to);

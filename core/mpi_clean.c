@@ -409,7 +409,8 @@ static int apply_condition(const sg_table *t, const char *expr, uint8_t *keep, s
     return 0;
 }
 
-/* The rows of t where keep[i]: their indices (into *rows) and the table. */
+/* The rows of t where keep[i]: their indices (into *rows) and the table
+ * (t's columns shared when every row is kept). */
 static sg_table *keep_rows(const sg_table *t, const uint8_t *keep, size_t **rows, size_t *n, sg_error *err)
 {
     size_t m = 0;
@@ -422,7 +423,9 @@ static sg_table *keep_rows(const sg_table *t, const uint8_t *keep, size_t **rows
         if (keep[i])
             (*rows)[m++] = i;
     *n = m;
-    sg_table *k = sg_table_take(t, *rows, m, err);
+    sg_table *k = m == t->nrows ? sg_table_share(t) : sg_table_take(t, *rows, m, err);
+    if (!k && m == t->nrows)
+        sg_error_set(err, SG_ENOMEM, "out of memory");
     if (!k) {
         sg_free(*rows);
         *rows = NULL;

@@ -97,6 +97,8 @@ typedef struct sg_mpi_clean_result {
     uint64_t *owned;       /* rows each rank owned */
     uint64_t exchanged;    /* bytes that crossed ranks in the exchange */
     uint64_t gathered;     /* bytes of records the other ranks sent rank 0 */
+    double secs[5];        /* rank 0's wall time: check, pack, exchange, clean (unpack and the
+                            * owner's steps), gather (waiting for the others included) */
 } sg_mpi_clean_result;
 
 int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks);

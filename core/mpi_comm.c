@@ -672,6 +672,7 @@ out:
 static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mpi_clean_result *res, char *why,
                             size_t whylen, sg_error *err)
 {
+    double secs[5], t0 = MPI_Wtime();
     int n = world_size, k = world_rank, ret = -1, fcode = 0, bad;
     char fmsg[256] = "";
     sg_error e;
@@ -691,6 +692,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!go)
         return 0;
+    secs[0] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
     /* 2. this rank's rows packed for their owners */
     const sg_table *mt = k == 0 ? t : held.t;
     uint64_t off = 0;
@@ -708,6 +711,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
             sg_error_set(err, fcode, "rank %d of %d, exchanging rows by customer: %s", bad, n, fmsg);
         goto out;
     }
+    secs[1] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
     /* 3. sizes, then the exchange (int counts and displacements: at most
      * 2 GiB sent and received per rank) */
     MPI_Alltoall(sc, 1, MPI_UINT64_T, rcount, 1, MPI_UINT64_T, MPI_COMM_WORLD);
@@ -744,6 +749,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     }
     MPI_Alltoallv(sb.b, isc, isd, MPI_BYTE, rb, irc, ird, MPI_BYTE, MPI_COMM_WORLD);
     sg_mpi_buf_free(&sb);
+    secs[2] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
     /* 4. the owner's cleaning */
     const unsigned char **parts = sg_malloc((size_t)n * sizeof *parts);
     size_t *lens = sg_malloc((size_t)n * sizeof *lens);
@@ -784,6 +791,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
         sg_mpi_buf_free(&out);
         goto out;
     }
+    secs[3] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
     /* 5. the records to rank 0 */
     if (k > 0) {
         send_bytes(out.b, out.len);
@@ -804,6 +813,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
             sg_mpi_clean_result_free(res);
             *err = e;
         } else {
+            secs[4] = MPI_Wtime() - t0;
+            memcpy(res->secs, secs, sizeof secs);
             ret = 1;
         }
     }

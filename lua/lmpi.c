@@ -46,7 +46,8 @@ static int marks_gc(lua_State *L)
     return 0;
 }
 
-/* marks:info() -> { ranks =, owned = { rows per rank }, exchanged = bytes, gathered = bytes } */
+/* marks:info() -> { ranks =, owned = { rows per rank }, exchanged = bytes, gathered = bytes,
+ *                   seconds = { check =, pack =, exchange =, clean =, gather = } (rank 0's wall time) } */
 static int marks_info(lua_State *L)
 {
     sg_mpi_clean_result *r = check_marks(L, 1);
@@ -63,6 +64,13 @@ static int marks_info(lua_State *L)
     lua_setfield(L, -2, "exchanged");
     lua_pushinteger(L, (lua_Integer)r->gathered);
     lua_setfield(L, -2, "gathered");
+    static const char *const phases[5] = { "check", "pack", "exchange", "clean", "gather" };
+    lua_createtable(L, 0, 5);
+    for (int k = 0; k < 5; k++) {
+        lua_pushnumber(L, r->secs[k]);
+        lua_setfield(L, -2, phases[k]);
+    }
+    lua_setfield(L, -2, "seconds");
     return 1;
 }
 

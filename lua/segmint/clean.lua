@@ -19,7 +19,7 @@
 --
 -- A third result says, under mpirun with several ranks, whether netting
 -- and duplicate marks ran on the ranks owning the customers:
--- { ranks =, owned = { rows per rank }, exchanged =, gathered = } or { why = }.
+-- { ranks =, owned = { rows per rank }, exchanged =, gathered =, seconds = {...} } or { why = }.
 local M = {}
 
 local function quote(s) return "'" .. tostring(s):gsub("\\", "\\\\"):gsub("'", "\\'") .. "'" end

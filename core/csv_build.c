@@ -529,6 +529,8 @@ sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep)
         goto out;                      /* an expected column of another kind */
     if (rep && fill_notes(r, plans, rep))
         goto nomem;
+    for (size_t j = 0; r->plan_fmts && j < r->ncols; j++)
+        r->plan_fmts[j] = plans[j].type == SG_DATETIME ? plans[j].fmt : SG_DATE_UNKNOWN;
     /* the names are unique (csv.c): the columns are appended directly,
      * not through sg_table_add's name check, which is linear per column */
     t = sg_table_new();

@@ -208,6 +208,11 @@ typedef struct sg_csv_reader {
     size_t nissues;
     char *scratch;
     size_t scratch_cap;
+    /* NULL, or ncols entries (the caller's) that sg_csv_build fills with
+     * the date layout of each column's plan (SG_DATE_UNKNOWN but for
+     * datetime columns): what a distributed read's other parts need to
+     * type their rows as the table was typed (core/mpi_comm.c) */
+    sg_date_format *plan_fmts;
 } sg_csv_reader;
 
 int sg_csv_fail_nomem(sg_csv_reader *r);

@@ -24,4 +24,15 @@ void sg_mpi_stop(int status);
 sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
                           sg_error *err);
 
+struct sg_mpi_clean_opts;
+struct sg_mpi_clean_result;
+/* Rank 0: the per-customer cleaning of t (the table the distributed read
+ * gave, unchanged) on the ranks that own the customers (OP_CLEAN,
+ * core/mpi_clean.h): 1 with res filled; 0 when it cannot be used (one
+ * rank, no parts kept, t not the table read, an exchange too large, a
+ * data error the caller's own path reports): why says which; -1 with err
+ * set when a rank failed (the message names it). */
+int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, struct sg_mpi_clean_result *res,
+                       char *why, size_t whylen, sg_error *err);
+
 #endif

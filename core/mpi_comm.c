@@ -15,12 +15,14 @@
  * rank 0, which merges the parts in file order (sg_mpi_assemble). */
 #include "mpi.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #ifdef SG_MPI
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,14 +32,35 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "mpi_clean.h"
 #include "mpi_part.h"
+#include "mpi_shuffle.h"
 
-enum { OP_END = 1, OP_CSV_READ = 2 };
+enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3 };
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
 
 static int started, world_rank, world_size;
+
+/* What the last distributed read left on every rank: the schema rank 0
+ * built the table with and each part's row count (every rank), and this
+ * rank's part as a typed table (ranks 1..n-1; rank 0's rows are the
+ * first ones of its table).  valid 0: no part kept. */
+static struct {
+    int valid;
+    sg_mpi_schema schema;
+    uint64_t *rows;
+    sg_table *t;
+} held;
+
+static void held_reset(void)
+{
+    sg_mpi_schema_free(&held.schema);
+    sg_free(held.rows);
+    sg_table_free(held.t);
+    memset(&held, 0, sizeof held);
+}
 
 int sg_mpi_built(void)
 {
@@ -121,14 +144,16 @@ static void send_bytes(const unsigned char *b, size_t len)
 /* Rank 0: part k's bytes (sg_mpi_get_fn). */
 static int recv_part(void *ud, int k, unsigned char **bytes, size_t *len, sg_error *err)
 {
-    (void)ud;
+    const char *what = ud ? ud : "another rank's part of the file";
     uint64_t n64;
     MPI_Recv(&n64, 1, MPI_UINT64_T, k, TAG_LEN, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     unsigned char *b = sg_malloc(n64 ? (size_t)n64 : 1);
     if (!b) {
         /* the message cannot be left on the wire: end the job (nothing is published) */
         sg_error_nomem(err);
-        abort_job("out of memory while receiving another rank's part of the file (see --max-memory)");
+        char why[200];
+        snprintf(why, sizeof why, "out of memory while receiving %s (see --max-memory)", what);
+        abort_job(why);
         return -1;
     }
     for (uint64_t at = 0; at < n64; at += MAX_MSG) {
@@ -372,6 +397,55 @@ static void read_my_part(const read_cmd *c, const uint64_t *all, const uint64_t 
     sg_mpi_modes_free(&mb.m);
 }
 
+/* Collective, after the parts were merged on rank 0: every rank keeps
+ * its part as a table typed as rank 0's table is (its schema broadcast),
+ * for the commands that work where the rows are (OP_CLEAN).  Nothing is
+ * kept when the read fell back to one process, skipped rows or failed;
+ * a rank whose part cannot be typed keeps none (OP_CLEAN then sees it). */
+static void keep_parts(const read_cmd *c, sg_csv_part *part, uint64_t my_rows, int my_ok, const sg_table *t,
+                       int fellback, const sg_date_format *fmts)
+{
+    int n = world_size;
+    held_reset();
+    uint64_t *rows = sg_malloc((size_t)n * sizeof *rows);
+    if (!rows)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    MPI_Allgather(&my_rows, 1, MPI_UINT64_T, rows, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    sg_mpi_buf b = { 0 };
+    if (world_rank == 0) {
+        uint64_t sum = 0;
+        for (int q = 0; q < n; q++)
+            sum += rows[q];
+        sg_mpi_schema s;
+        if (n > 1 && t && !fellback && fmts && my_ok && !c->opt.skip_bad_rows && sum == t->nrows &&
+            sg_mpi_schema_of(t, fmts, &s) == 0) {
+            if (sg_mpi_schema_encode(&s, &b) == 0) {
+                held.schema = s;
+                held.valid = 1;
+            } else {
+                sg_mpi_schema_free(&s);
+                sg_mpi_buf_free(&b);
+            }
+        }
+    }
+    uint64_t len = b.len;
+    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    if (world_rank != 0 && len && !(b.b = sg_malloc((size_t)len)))
+        abort_job("out of memory receiving the table's schema");
+    if (len)
+        bcast_bytes(b.b, (size_t)len);
+    if (world_rank != 0 && len && my_ok && sg_mpi_schema_decode(b.b, (size_t)len, &held.schema) == 0) {
+        sg_error e;
+        held.t = sg_mpi_part_table(part, &held.schema, &e);
+        held.valid = 1;
+    }
+    sg_mpi_buf_free(&b);
+    if (len)
+        held.rows = rows;
+    else
+        sg_free(rows);
+}
+
 /* Not split: the steps of one collective read in the order every rank
  * runs them (open, cut, exchange the cuts, parse, send or assemble);
  * each step is a call, and a rank that fails on the way still takes
@@ -413,7 +487,15 @@ static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_er
         part.r.failed = 1;
         part.r.own_err = lerr;
     }
+    /* the rows of this part, and on rank 0 the date layouts the build
+     * chooses, for the parts kept typed after the read (keep_parts) */
+    uint64_t my_rows = part.r.failed ? 0 : part.r.nrows;
+    int my_ok = !part.r.failed && !part.r.stop;
+    sg_date_format *fmts = NULL;
+    if (k == 0 && my_ok && part.r.ncols && (fmts = sg_calloc(part.r.ncols, sizeof *fmts)) != NULL)
+        part.r.plan_fmts = fmts;
     sg_table *t = NULL;
+    int fellback = 0;
     if (k > 0) {
         unsigned char *bytes = NULL;
         size_t len = 0;
@@ -429,11 +511,13 @@ static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_er
         send_bytes(bytes, len);
         sg_free(bytes);
     } else {
-        int fellback = 0;
         t = sg_mpi_assemble(&part, n, cuts, recv_part, NULL, c->path, report, err, &fellback);
+        part.r.plan_fmts = NULL;
         if (fellback)
             t = sg_csv_read(c->path, &c->opt, report, err);
     }
+    keep_parts(c, &part, my_rows, my_ok, t, fellback, fmts);
+    sg_free(fmts);
     sg_csv_part_free(&part);
     sg_free(all);
     sg_free(cuts);
@@ -472,6 +556,298 @@ sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_re
     return t;
 }
 
+/* ---- per-customer cleaning on the owners (OP_CLEAN) ---- */
+
+/* Collective: every rank's status (0 or an error code, and its message);
+ * returns the lowest rank that failed, or -1.  Rank 0 gets its code and
+ * message. */
+static int status_all(int code, const char *msg, int *fcode, char *fmsg, size_t fsize)
+{
+    enum { MSG = 256 };
+    int n = world_size;
+    char m[MSG];
+    snprintf(m, sizeof m, "%s", code ? msg : "");
+    int *codes = sg_malloc((size_t)n * sizeof *codes);
+    char *msgs = world_rank == 0 ? sg_malloc((size_t)n * MSG) : NULL;
+    if (!codes || (world_rank == 0 && !msgs))
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    MPI_Allgather(&code, 1, MPI_INT, codes, 1, MPI_INT, MPI_COMM_WORLD);
+    MPI_Gather(m, MSG, MPI_CHAR, msgs, MSG, MPI_CHAR, 0, MPI_COMM_WORLD);
+    int first = -1;
+    for (int q = 0; q < n && first < 0; q++)
+        if (codes[q])
+            first = q;
+    if (first >= 0 && world_rank == 0) {
+        *fcode = codes[first];
+        msgs[(size_t)first * MSG + MSG - 1] = 0;
+        snprintf(fmsg, fsize, "%s", msgs + (size_t)first * MSG);
+    }
+    sg_free(codes);
+    sg_free(msgs);
+    return first;
+}
+
+/* Rank 0: is every other rank's part the rows of t it should be? */
+static int parts_match(const sg_table *t, const uint64_t *st, char *why, size_t whylen)
+{
+    int n = world_size;
+    if (!held.valid || !held.rows) {
+        snprintf(why, whylen, "the transactions were not read by the ranks together (a pipe, a second read, "
+                 "skipped rows or a read by one process)");
+        return 0;
+    }
+    if (!sg_mpi_schema_matches(&held.schema, t)) {
+        snprintf(why, whylen, "the table's columns changed after the distributed read");
+        return 0;
+    }
+    uint64_t off = 0;
+    for (int q = 0; q < n; q++)
+        off += held.rows[q];
+    if (off != t->nrows) {
+        snprintf(why, whylen, "the table's rows changed after the distributed read");
+        return 0;
+    }
+    off = held.rows[0];
+    for (int q = 1; q < n; q++) {
+        if (!st[2 * q]) {
+            snprintf(why, whylen, "rank %d of %d could not type its part of the file as the table", q, n);
+            return 0;
+        }
+        if (st[2 * q + 1] != sg_mpi_rows_hash(t, (size_t)off, (size_t)(off + held.rows[q]))) {
+            snprintf(why, whylen, "the rows of rank %d of %d differ from the table's", q, n);
+            return 0;
+        }
+        off += held.rows[q];
+    }
+    return 1;
+}
+
+/* This rank's rows packed for their owners, one after the other in rank
+ * order: counts[d] bytes for rank d.  0 or an error code with err set. */
+static int pack_for_owners(const sg_table *mt, size_t nmine, uint64_t off, const sg_mpi_clean_opts *o,
+                           sg_mpi_buf *sb, uint64_t *counts, sg_error *err)
+{
+    int n = world_size, rc = 0;
+    const sg_column *cust = sg_table_col(mt, o->customer);
+    if (!cust)
+        return sg_error_set(err, SG_EINVAL, "no column '%s'", o->customer);
+    int *own = sg_malloc((nmine ? nmine : 1) * sizeof *own);
+    size_t *at = sg_calloc((size_t)n + 1, sizeof *at);
+    size_t *list = sg_malloc((nmine ? nmine : 1) * sizeof *list);
+    uint64_t *gid = sg_malloc((nmine ? nmine : 1) * sizeof *gid);
+    if (!own || !at || !list || !gid) {
+        rc = sg_error_set(err, SG_ENOMEM, "out of memory packing %zu rows for the exchange", nmine);
+        goto out;
+    }
+    for (size_t i = 0; i < nmine; i++) {
+        own[i] = o->whole_ids ? sg_mpi_owner_whole(cust, i, n) : sg_mpi_owner(cust, i, n);
+        at[own[i] + 1]++;
+        gid[i] = off + i;
+    }
+    for (int d = 0; d < n; d++)
+        at[d + 1] += at[d];
+    for (size_t i = 0; i < nmine; i++)
+        list[at[own[i]]++] = i;          /* rows by owner, in row order */
+    for (int d = n; d > 0; d--)
+        at[d] = at[d - 1];
+    at[0] = 0;
+    for (int d = 0; d < n && !rc; d++) {
+        size_t start = sb->len;
+        if (at[d + 1] > at[d])
+            rc = sg_mpi_rows_pack(mt, gid, list + at[d], at[d + 1] - at[d], sb, err);
+        counts[d] = sb->len - start;
+    }
+out:
+    sg_free(own);
+    sg_free(at);
+    sg_free(list);
+    sg_free(gid);
+    return rc;
+}
+
+/* Not split: the exchange in the order every rank runs it (check the
+ * parts, pack, sizes, MPI_Alltoallv, clean on the owner, records to rank
+ * 0); a rank that fails on the way still takes part in every collective
+ * that decides to stop.  Rank 0: t is the table, res the result. */
+static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mpi_clean_result *res, char *why,
+                            size_t whylen, sg_error *err)
+{
+    double secs[5], t0 = MPI_Wtime();
+    int n = world_size, k = world_rank, ret = -1, fcode = 0, bad;
+    char fmsg[256] = "";
+    sg_error e;
+    sg_error_clear(&e);
+    /* 1. every part is the table's rows (checked by rank 0 with a hash) */
+    uint64_t mine[2] = { 1, 0 };
+    if (k > 0) {
+        mine[0] = held.valid && held.t;
+        mine[1] = held.t ? sg_mpi_rows_hash(held.t, 0, held.t->nrows) : 0;
+    }
+    uint64_t *st = k == 0 ? sg_malloc((size_t)n * 2 * sizeof *st) : NULL;
+    if (k == 0 && !st)
+        abort_job("out of memory");
+    MPI_Gather(mine, 2, MPI_UINT64_T, st, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    int go = k == 0 ? parts_match(t, st, why, whylen) : 0;
+    sg_free(st);
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!go)
+        return 0;
+    secs[0] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
+    /* 2. this rank's rows packed for their owners */
+    const sg_table *mt = k == 0 ? t : held.t;
+    uint64_t off = 0;
+    for (int q = 0; q < k; q++)
+        off += held.rows[q];
+    sg_mpi_buf sb = { 0 };
+    uint64_t *sc = sg_calloc((size_t)n * 2, sizeof *sc), *rcount = sc ? sc + n : NULL;
+    int *isc = sg_malloc((size_t)n * 4 * sizeof *isc);
+    if (!sc || !isc)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    int *isd = isc + n, *irc = isc + 2 * n, *ird = isc + 3 * n;
+    int code = pack_for_owners(mt, (size_t)held.rows[k], off, o, &sb, sc, &e);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        if (k == 0)
+            sg_error_set(err, fcode, "rank %d of %d, exchanging rows by customer: %s", bad, n, fmsg);
+        goto out;
+    }
+    secs[1] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
+    /* 3. sizes, then the exchange (int counts and displacements: at most
+     * 2 GiB sent and received per rank) */
+    MPI_Alltoall(sc, 1, MPI_UINT64_T, rcount, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    uint64_t ts = 0, tr = 0, cross = 0;
+    for (int q = 0; q < n; q++) {
+        ts += sc[q];
+        tr += rcount[q];
+        if (q != k)
+            cross += sc[q];
+    }
+    int big = ts > INT_MAX || tr > INT_MAX, anybig = 0;
+    MPI_Allreduce(&big, &anybig, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (anybig) {
+        snprintf(why, whylen, "the exchange needs more than 2 GiB on a rank");
+        ret = 0;
+        goto out;
+    }
+    for (int q = 0, a = 0, b = 0; q < n; q++) {
+        isc[q] = (int)sc[q];
+        isd[q] = a;
+        irc[q] = (int)rcount[q];
+        ird[q] = b;
+        a += isc[q];
+        b += irc[q];
+    }
+    unsigned char *rb = sg_malloc(tr ? (size_t)tr : 1);
+    code = rb ? 0 : sg_error_set(&e, SG_ENOMEM, "out of memory receiving %llu bytes of rows",
+                                 (unsigned long long)tr);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        if (k == 0)
+            sg_error_set(err, fcode, "rank %d of %d, exchanging rows by customer: %s", bad, n, fmsg);
+        sg_free(rb);
+        goto out;
+    }
+    MPI_Alltoallv(sb.b, isc, isd, MPI_BYTE, rb, irc, ird, MPI_BYTE, MPI_COMM_WORLD);
+    sg_mpi_buf_free(&sb);
+    secs[2] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
+    /* 4. the owner's cleaning */
+    const unsigned char **parts = sg_malloc((size_t)n * sizeof *parts);
+    size_t *lens = sg_malloc((size_t)n * sizeof *lens);
+    sg_mpi_buf out = { 0 };
+    uint64_t *gid = NULL;
+    sg_table *u = NULL;
+    if (!parts || !lens) {
+        code = sg_error_set(&e, SG_ENOMEM, "out of memory");
+    } else {
+        for (int q = 0; q < n; q++) {
+            parts[q] = rb + ird[q];
+            lens[q] = (size_t)irc[q];
+        }
+        u = sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &e);
+        code = u ? sg_mpi_clean_owner(u, gid, o, cross, &out, &e) : e.code;
+    }
+    sg_free(rb);
+    sg_free(parts);
+    sg_free(lens);
+    sg_free(gid);
+    sg_table_free(u);
+    if (!code && k == 0 && sg_mpi_clean_result_init(res, t->nrows, n) != 0)
+        code = sg_error_set(&e, SG_ENOMEM, "out of memory");
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        if (k == 0) {
+            sg_mpi_clean_result_free(res);
+            if (fcode == SG_EDATA) {
+                /* the data (a quantity netting refuses): the caller's own
+                 * path gives the message one process gives */
+                snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+                ret = 0;
+            } else {
+                sg_error_set(err, fcode, "rank %d of %d, cleaning its customers' rows: %s", bad, n, fmsg);
+            }
+        } else {
+            ret = fcode == SG_EDATA ? 0 : -1;
+        }
+        sg_mpi_buf_free(&out);
+        goto out;
+    }
+    secs[3] = MPI_Wtime() - t0;
+    t0 = MPI_Wtime();
+    /* 5. the records to rank 0 */
+    if (k > 0) {
+        send_bytes(out.b, out.len);
+        ret = 1;
+    } else {
+        int rc = sg_mpi_clean_absorb(res, 0, out.b, out.len, &e);
+        for (int q = 1; q < n; q++) {
+            unsigned char *b = NULL;
+            size_t len = 0;
+            sg_error ge;
+            static char what[] = "another rank's cleaning records";
+            recv_part(what, q, &b, &len, &ge);
+            if (!rc)
+                rc = sg_mpi_clean_absorb(res, q, b, len, &e);
+            sg_free(b);
+        }
+        if (rc) {
+            sg_mpi_clean_result_free(res);
+            *err = e;
+        } else {
+            secs[4] = MPI_Wtime() - t0;
+            memcpy(res->secs, secs, sizeof secs);
+            ret = 1;
+        }
+    }
+    sg_mpi_buf_free(&out);
+out:
+    sg_mpi_buf_free(&sb);
+    sg_free(sc);
+    sg_free(isc);
+    return ret;
+}
+
+int sg_mpi_clean_marks(const sg_table *t, const sg_mpi_clean_opts *o, sg_mpi_clean_result *res, char *why,
+                       size_t whylen, sg_error *err)
+{
+    if (!started || world_size < 2 || world_rank != 0) {
+        snprintf(why, whylen, "one rank");
+        return 0;
+    }
+    sg_mpi_buf b = { 0 };
+    if (sg_mpi_clean_opts_encode(o, &b) != 0) {
+        sg_mpi_buf_free(&b);
+        sg_error_nomem(err);
+        return -1;
+    }
+    int64_t head[2] = { OP_CLEAN, (int64_t)b.len };
+    command_header(head);
+    bcast_bytes(b.b, b.len);
+    sg_error_clear(err);
+    int r = clean_collective(o, t, res, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -487,13 +863,22 @@ int sg_mpi_serve(void)
             if (len >= sizeof status)
                 memcpy(&status, b, sizeof status);
             sg_free(b);
+            held_reset();
             MPI_Finalize();
             started = 0;
             return status;
         }
         read_cmd c;
         memset(&c, 0, sizeof c);
-        if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
+        sg_mpi_clean_opts co;
+        if (head[0] == OP_CLEAN) {
+            if (sg_mpi_clean_opts_decode(b, len, &co) != 0)
+                abort_job("out of memory receiving a command");
+            char why[300];
+            sg_error err;
+            clean_collective(&co, NULL, NULL, why, sizeof why, &err);
+            sg_free(co.pre);
+        } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
         } else {
@@ -514,6 +899,7 @@ void sg_mpi_stop(int status)
         command_header(head);
         bcast_bytes((unsigned char *)&s, sizeof s);
     }
+    held_reset();
     MPI_Finalize();
     started = 0;
 }
@@ -556,6 +942,17 @@ sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_re
                           sg_error *err)
 {
     return sg_csv_read(path, opt, report, err);
+}
+
+int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, struct sg_mpi_clean_result *res,
+                       char *why, size_t whylen, sg_error *err)
+{
+    (void)t;
+    (void)o;
+    (void)res;
+    (void)err;
+    snprintf(why, whylen, "one rank");
+    return 0;
 }
 
 #endif

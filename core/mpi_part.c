@@ -145,6 +145,16 @@ void sg_mpi_buf_free(sg_mpi_buf *b)
 
 int sg_mpi_buf_put(sg_mpi_buf *b, const void *p, size_t n)
 {
+    if (sg_mpi_buf_reserve(b, n))
+        return SG_ENOMEM;
+    if (n)
+        memcpy(b->b + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+int sg_mpi_buf_reserve(sg_mpi_buf *b, size_t n)
+{
     if (b->oom)
         return SG_ENOMEM;
     if (b->cap - b->len < n) {
@@ -164,9 +174,6 @@ int sg_mpi_buf_put(sg_mpi_buf *b, const void *p, size_t n)
         b->b = nb;
         b->cap = cap;
     }
-    if (n)
-        memcpy(b->b + b->len, p, n);
-    b->len += n;
     return 0;
 }
 

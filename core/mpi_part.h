@@ -20,6 +20,8 @@ typedef struct sg_mpi_buf {
     int oom;
 } sg_mpi_buf;
 int sg_mpi_buf_put(sg_mpi_buf *b, const void *p, size_t n);
+/* Makes room for n more bytes (b->cap - b->len >= n): 0 or SG_ENOMEM, as put. */
+int sg_mpi_buf_reserve(sg_mpi_buf *b, size_t n);
 void sg_mpi_buf_free(sg_mpi_buf *b);
 
 #define SG_MPI_NO_END UINT64_MAX

@@ -106,27 +106,6 @@ static int put_u8(sg_mpi_buf *b, unsigned v)
 static int put_u32(sg_mpi_buf *b, uint32_t v) { return sg_mpi_buf_put(b, &v, sizeof v); }
 static int put_u64(sg_mpi_buf *b, uint64_t v) { return sg_mpi_buf_put(b, &v, sizeof v); }
 
-static int pack_value(sg_mpi_buf *b, const sg_column *c, size_t i)
-{
-    if (sg_column_is_na(c, i))
-        return put_u8(b, 1);
-    int rc = put_u8(b, 0);
-    if (rc)
-        return rc;
-    switch (c->type) {
-    case SG_STRING: {
-        size_t len;
-        const char *s = sg_column_str(c, i, &len);
-        if (len > UINT32_MAX)
-            return SG_EINVAL;
-        return put_u32(b, (uint32_t)len) ? SG_ENOMEM : sg_mpi_buf_put(b, s, len);
-    }
-    case SG_BOOL: return put_u8(b, sg_column_bools(c)[i]);
-    case SG_DOUBLE: return sg_mpi_buf_put(b, &sg_column_f64(c)[i], 8);
-    default: return sg_mpi_buf_put(b, &sg_column_i64(c)[i], 8);
-    }
-}
-
 static int pack_schema(sg_mpi_buf *b, const sg_table *t, size_t n)
 {
     int rc = sg_mpi_buf_put(b, MAGIC, 4) || put_u32(b, (uint32_t)t->ncols);
@@ -139,21 +118,73 @@ static int pack_schema(sg_mpi_buf *b, const sg_table *t, size_t n)
     return rc || put_u64(b, n) ? SG_ENOMEM : 0;
 }
 
+/* Row i with its global row number g: then per column a missing flag
+ * (1: missing, nothing follows) or 0 and the value (a 4-byte length and
+ * the text for strings, 1 byte for bools, 8 for the others).  Its size is
+ * reserved once and the bytes written in place; sp, sl: room for the
+ * row's strings. */
+static int pack_row(sg_mpi_buf *b, const sg_table *t, size_t i, uint64_t g, const char **sp, size_t *sl)
+{
+    size_t need = 8;
+    for (size_t j = 0; j < t->ncols; j++) {
+        const sg_column *c = t->cols[j];
+        if (sg_column_is_na(c, i)) {
+            need += 1;
+        } else if (c->type == SG_STRING) {
+            sp[j] = sg_column_str(c, i, &sl[j]);
+            if (sl[j] > UINT32_MAX)
+                return SG_EINVAL;
+            need += 5 + sl[j];
+        } else {
+            need += c->type == SG_BOOL ? 2 : 9;
+        }
+    }
+    if (sg_mpi_buf_reserve(b, need))
+        return SG_ENOMEM;
+    unsigned char *w = b->b + b->len;
+    memcpy(w, &g, 8);
+    w += 8;
+    for (size_t j = 0; j < t->ncols; j++) {
+        const sg_column *c = t->cols[j];
+        if (sg_column_is_na(c, i)) {
+            *w++ = 1;
+            continue;
+        }
+        *w++ = 0;
+        if (c->type == SG_STRING) {
+            uint32_t len = (uint32_t)sl[j];
+            memcpy(w, &len, 4);
+            if (len)
+                memcpy(w + 4, sp[j], len);
+            w += 4 + len;
+        } else if (c->type == SG_BOOL) {
+            *w++ = sg_column_bools(c)[i];
+        } else {
+            memcpy(w, (const char *)c->data + i * 8, 8);   /* int64, double, datetime */
+            w += 8;
+        }
+    }
+    b->len = (size_t)(w - b->b);
+    return 0;
+}
+
 int sg_mpi_rows_pack(const sg_table *t, const uint64_t *gid, const size_t *rows, size_t n, sg_mpi_buf *out,
                      sg_error *err)
 {
     size_t start = out->len;
-    int rc = t->ncols > UINT32_MAX ? SG_EINVAL : pack_schema(out, t, n);
+    const char **sp = sg_malloc((t->ncols ? t->ncols : 1) * sizeof *sp);
+    size_t *sl = sg_malloc((t->ncols ? t->ncols : 1) * sizeof *sl);
+    int rc = !sp || !sl ? SG_ENOMEM : t->ncols > UINT32_MAX ? SG_EINVAL : pack_schema(out, t, n);
     for (size_t k = 0; !rc && k < n; k++) {
         size_t i = rows[k];
         if (i >= t->nrows || (k > 0 && gid[i] <= gid[rows[k - 1]])) {
             rc = SG_EINVAL;
             break;
         }
-        rc = put_u64(out, gid[i]) ? SG_ENOMEM : 0;
-        for (size_t j = 0; !rc && j < t->ncols; j++)
-            rc = pack_value(out, t->cols[j], i);
+        rc = pack_row(out, t, i, gid[i], sp, sl);
     }
+    sg_free(sp);
+    sg_free(sl);
     if (!rc)
         return 0;
     out->len = start;

@@ -1,8 +1,8 @@
 /* Rows partitioned by customer across MPI ranks, without MPI calls
  * (core/mpi_shuffle.c): which rank owns a customer, and rows packed into
  * bytes (each carrying its global row number) and unpacked back into a
- * table in global row order.  The exchange itself (MPI_Alltoallv of these
- * bytes) is not wired into runs yet; see docs/mpi.md. */
+ * table in global row order.  core/mpi_comm.c exchanges them with
+ * MPI_Alltoallv for cleaning (OP_CLEAN); see docs/mpi.md. */
 #ifndef SG_MPI_SHUFFLE_H
 #define SG_MPI_SHUFFLE_H
 

@@ -1,7 +1,13 @@
 /* segmint.mpi_size, mpi_rank, mpi_read_csv: the Lua side of runs under
  * mpirun (lua/segmint/mpi.lua, core/mpi_comm.c, docs/mpi.md). */
+#include <string.h>
+
 #include "lsegmint.h"
+#include "mem.h"
 #include "mpi.h"
+#include "mpi_clean.h"
+
+#define MARKS_MT "segmint.mpi_marks"
 
 /* segmint.mpi_size() -> the number of ranks (1 without mpirun) */
 static int l_mpi_size(lua_State *L)
@@ -24,6 +30,216 @@ static int l_mpi_read_csv(lua_State *L)
     return sgl_read_csv_with(L, sg_mpi_csv_read);
 }
 
+/* ---- per-customer cleaning on the owning ranks (segmint.clean) ---- */
+
+static sg_mpi_clean_result *check_marks(lua_State *L, int idx)
+{
+    sg_mpi_clean_result *r = luaL_checkudata(L, idx, MARKS_MT);
+    if (!r->qty)
+        luaL_argerror(L, idx, "cleaning marks already freed");
+    return r;
+}
+
+static int marks_gc(lua_State *L)
+{
+    sg_mpi_clean_result_free(luaL_checkudata(L, 1, MARKS_MT));
+    return 0;
+}
+
+/* marks:info() -> { ranks =, owned = { rows per rank }, exchanged = bytes, gathered = bytes,
+ *                   seconds = { check =, pack =, exchange =, clean =, gather = } (rank 0's wall time) } */
+static int marks_info(lua_State *L)
+{
+    sg_mpi_clean_result *r = check_marks(L, 1);
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, r->nranks);
+    lua_setfield(L, -2, "ranks");
+    lua_createtable(L, r->nranks, 0);
+    for (int k = 0; k < r->nranks; k++) {
+        lua_pushinteger(L, (lua_Integer)r->owned[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "owned");
+    lua_pushinteger(L, (lua_Integer)r->exchanged);
+    lua_setfield(L, -2, "exchanged");
+    lua_pushinteger(L, (lua_Integer)r->gathered);
+    lua_setfield(L, -2, "gathered");
+    static const char *const phases[5] = { "check", "pack", "exchange", "clean", "gather" };
+    lua_createtable(L, 0, 5);
+    for (int k = 0; k < 5; k++) {
+        lua_pushnumber(L, r->secs[k]);
+        lua_setfield(L, -2, phases[k]);
+    }
+    lua_setfield(L, -2, "seconds");
+    return 1;
+}
+
+/* ds:mpi_clean_marks{ customer =, item =, quantity =, price =, date =,
+ *   cancel =, post =, amount =, pre = { condition, ... }, net =, dups =,
+ *   match_price =, whole_ids = }
+ *   -> marks, or nil and why the ranks cannot do it (one rank, ...): the
+ * netting and duplicate marks of segmint.clean computed by the ranks that
+ * own the customers, per row of ds (the table the distributed read gave). */
+static int l_mpi_clean_marks(lua_State *L)
+{
+    sg_table *t = sgl_check_dataset(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (sg_mpi_size() < 2) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "one rank");
+        return 2;
+    }
+    sg_mpi_clean_opts o;
+    memset(&o, 0, sizeof o);
+    o.customer = sgl_opt_string(L, 2, "customer", "");
+    o.item = sgl_opt_string(L, 2, "item", "");
+    o.quantity = sgl_opt_string(L, 2, "quantity", "");
+    o.price = sgl_opt_string(L, 2, "price", "");
+    o.date = sgl_opt_string(L, 2, "date", "");
+    o.cancel = sgl_opt_string(L, 2, "cancel", "false");
+    o.post = sgl_opt_string(L, 2, "post", "true");
+    o.amount = sgl_opt_string(L, 2, "amount", "");
+    static const char *const flags[] = { "net", "dups", "match_price", "whole_ids" };
+    int *fv[] = { &o.net, &o.dups, &o.match_price, &o.whole_ids };
+    for (int k = 0; k < 4; k++) {
+        sgl_rawfield(L, 2, flags[k]);
+        *fv[k] = lua_toboolean(L, -1);
+        lua_pop(L, 1);
+    }
+    if (!o.customer[0])
+        return luaL_error(L, "mpi_clean_marks: option 'customer' is required");
+    if (o.net && (!o.item[0] || !o.quantity[0] || !o.date[0] || (o.match_price && !o.price[0])))
+        return luaL_error(L, "mpi_clean_marks: net needs options item, quantity, date (and price with match_price)");
+    sgl_rawfield(L, 2, "pre");
+    size_t npre = lua_istable(L, -1) ? (size_t)lua_rawlen(L, -1) : 0;
+    if (npre > 64)
+        return luaL_error(L, "mpi_clean_marks: at most 64 conditions in 'pre'");
+    const char *pre[64];
+    for (size_t k = 0; k < npre; k++) {
+        lua_rawgeti(L, -1, (lua_Integer)k + 1);
+        pre[k] = lua_tostring(L, -1);   /* held by the table, which stays on the stack */
+        lua_pop(L, 1);
+        if (!pre[k])
+            return luaL_error(L, "mpi_clean_marks: 'pre' must hold conditions (strings)");
+    }
+    o.pre = pre;
+    o.npre = npre;
+    sg_mpi_clean_result *r = lua_newuserdatauv(L, sizeof *r, 0);
+    memset(r, 0, sizeof *r);
+    luaL_setmetatable(L, MARKS_MT);
+    char why[400] = "";
+    sg_error err;
+    sg_error_clear(&err);
+    int rc = sg_mpi_clean_marks(t, &o, r, why, sizeof why, &err);
+    if (rc < 0)
+        return sgl_raise(L, &err);
+    if (rc == 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, why);
+        return 2;
+    }
+    return 1;
+}
+
+/* ds:mpi_row_numbers(name) -> dataset with an int64 column 0, 1, 2, ... */
+static int l_mpi_row_numbers(lua_State *L)
+{
+    sg_table *t = sgl_check_dataset(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    sg_error err;
+    sg_column *c = sg_column_new(name, SG_INT64, t->nrows);
+    for (size_t i = 0; c && i < t->nrows; i++)
+        if (sg_column_push_i64(c, (int64_t)i) != 0) {
+            sg_column_release(c);
+            c = NULL;
+        }
+    if (!c)
+        return luaL_error(L, "out of memory");
+    sgl_dataset *d = sgl_new_dataset(L);
+    if (!(d->t = sg_table_share(t))) {
+        sg_column_release(c);
+        return luaL_error(L, "out of memory");
+    }
+    if (sg_table_add(d->t, c, &err) != 0)
+        return sgl_raise(L, &err);
+    return 1;
+}
+
+/* The global row numbers of ds (its column `col`, from mpi_row_numbers),
+ * each checked against marks: every row must have been reported with the
+ * flag `need`. */
+static const int64_t *row_numbers(lua_State *L, const sg_table *t, const sg_mpi_clean_result *r, const char *col,
+                                  int need)
+{
+    const sg_column *c = sg_table_col(t, col);
+    if (!c || c->type != SG_INT64 || c->na)
+        luaL_error(L, "mpi cleaning: column '%s' of row numbers missing", col);
+    const int64_t *g = sg_column_i64(c);
+    for (size_t i = 0; i < t->nrows; i++)
+        if (g[i] < 0 || (uint64_t)g[i] >= r->nrows || (r->flags[g[i]] & (4 | need)) != (4 | need))
+            luaL_error(L, "mpi cleaning: row %lld was not cleaned by its owner", (long long)g[i]);
+    return g;
+}
+
+/* ds:mpi_netted(marks, rowcol, quantity) -> dataset with quantity netted (int64), unmatched quantity:
+ * what ds:net_cancellations gives, from the owners' records */
+static int l_mpi_netted(lua_State *L)
+{
+    sg_table *t = sgl_check_dataset(L, 1);
+    sg_mpi_clean_result *r = check_marks(L, 2);
+    const char *col = luaL_checkstring(L, 3), *quantity = luaL_checkstring(L, 4);
+    const int64_t *g = row_numbers(L, t, r, col, 1);
+    sg_error err;
+    sg_column *nq = sg_column_new(quantity, SG_INT64, t->nrows);
+    for (size_t i = 0; nq && i < t->nrows; i++)
+        if (sg_column_push_i64(nq, r->qty[g[i]]) != 0) {
+            sg_column_release(nq);
+            nq = NULL;
+        }
+    if (!nq)
+        return luaL_error(L, "out of memory");
+    sgl_dataset *d = sgl_new_dataset(L);
+    if (!(d->t = sg_table_share(t))) {
+        sg_column_release(nq);
+        return luaL_error(L, "out of memory");
+    }
+    if (sg_table_set(d->t, nq, &err) != 0)
+        return sgl_raise(L, &err);
+    lua_pushnumber(L, (double)r->unmatched);
+    return 2;
+}
+
+/* ds:mpi_duplicates(marks, rowcol, name) -> dataset with a bool column: what ds:mark_duplicates gives */
+static int l_mpi_duplicates(lua_State *L)
+{
+    sg_table *t = sgl_check_dataset(L, 1);
+    sg_mpi_clean_result *r = check_marks(L, 2);
+    const char *col = luaL_checkstring(L, 3), *name = luaL_checkstring(L, 4);
+    const int64_t *g = row_numbers(L, t, r, col, 0);
+    sg_error err;
+    sg_column *c = sg_column_new(name, SG_BOOL, t->nrows);
+    for (size_t i = 0; c && i < t->nrows; i++)
+        if (sg_column_push_bool(c, (r->flags[g[i]] & 2) != 0) != 0) {
+            sg_column_release(c);
+            c = NULL;
+        }
+    if (!c)
+        return luaL_error(L, "out of memory");
+    sgl_dataset *d = sgl_new_dataset(L);
+    if (!(d->t = sg_table_share(t))) {
+        sg_column_release(c);
+        return luaL_error(L, "out of memory");
+    }
+    if (sg_table_set(d->t, c, &err) != 0)
+        return sgl_raise(L, &err);
+    return 1;
+}
+
+static const luaL_Reg mpi_methods[] = {
+    { "mpi_clean_marks", l_mpi_clean_marks }, { "mpi_row_numbers", l_mpi_row_numbers },
+    { "mpi_netted", l_mpi_netted }, { "mpi_duplicates", l_mpi_duplicates }, { NULL, NULL }
+};
+
 static const luaL_Reg mpi_functions[] = {
     { "mpi_size", l_mpi_size }, { "mpi_rank", l_mpi_rank }, { "mpi_read_csv", l_mpi_read_csv }, { NULL, NULL }
 };
@@ -31,4 +247,17 @@ static const luaL_Reg mpi_functions[] = {
 void sgl_open_mpi(lua_State *L)
 {
     luaL_setfuncs(L, mpi_functions, 0);
+    if (luaL_newmetatable(L, MARKS_MT)) {
+        lua_pushcfunction(L, marks_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_createtable(L, 0, 1);
+        lua_pushcfunction(L, marks_info);
+        lua_setfield(L, -2, "info");
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+    luaL_getmetatable(L, SG_DATASET_MT);
+    sgl_rawfield(L, -1, "__index");
+    luaL_setfuncs(L, mpi_methods, 0);
+    lua_pop(L, 2);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
 #include "mpi.h"
 
 enum { EXIT_RECIPE = 1, EXIT_USAGE = 2 };
@@ -33,6 +34,22 @@ static void launched(int *size, int *rank)
             return;
         }
     }
+}
+
+/* The memory cap of a serving rank: its own command line's --max-memory
+ * (megabytes; rank 0 checks the option's form), else the host's default
+ * of 8192 MB, as rank 0 has. */
+static size_t rank_memory_cap(int argc, char **argv)
+{
+    unsigned long long mb = 8192;
+    for (int k = 2; k + 1 < argc; k++)
+        if (!strcmp(argv[k], "--max-memory")) {
+            char *end;
+            unsigned long long v = strtoull(argv[k + 1], &end, 10);
+            if (end != argv[k + 1] && !*end && v <= (1ULL << 40))
+                mb = v;
+        }
+    return (size_t)mb << 20;
 }
 
 static void at_exit(int status, void *arg)
@@ -74,6 +91,7 @@ int sg_mpi_host_enter(int argc, char **argv, int *code)
         return 1;
     }
     if (sg_mpi_rank() != 0) {
+        sg_mem_set_limit(rank_memory_cap(argc, argv));
         *code = sg_mpi_serve();
         return 1;
     }

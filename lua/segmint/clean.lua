@@ -16,6 +16,10 @@
 --     consume = true,                 -- give tx up: the rows are removed in place, without a
 --                                     -- second copy of the kept rows; tx is closed afterwards
 --   })
+--
+-- A third result says, under mpirun with several ranks, whether netting
+-- and duplicate marks ran on the ranks owning the customers:
+-- { ranks =, owned = { rows per rank }, exchanged =, gathered =, seconds = {...} } or { why = }.
 local M = {}
 
 local function quote(s) return "'" .. tostring(s):gsub("\\", "\\\\"):gsub("'", "\\'") .. "'" end
@@ -92,6 +96,30 @@ function M.clean(ds, opts)
 
   local consume = opts.consume == true
   if opts.consume ~= nil and type(opts.consume) ~= "boolean" then error("clean: option 'consume' must be true or false", 2) end
+  local cancel_expr = opts.invoice and string.format("starts_with(%s, %s)", ref(opts.invoice), quote(opts.cancel_prefix or "C"))
+  local missing_expr = opts.customer and string.format("not is_missing(%s)", ref(opts.customer))
+  -- Under mpirun with several ranks, the steps that look across a
+  -- customer's rows (netting cancellations, exact duplicates) run on the
+  -- ranks that own the customers, over the rows the distributed read left
+  -- on every rank (docs/mpi.md); each row's netted quantity and duplicate
+  -- mark come back to this rank by row number (the column ROW) and are
+  -- applied where the steps below would compute them.  Sums stay here, in
+  -- row order.  One rank, or a table that is not the one read: nil, and
+  -- `exchange.why` says why.
+  local ROW = "_segmint_row"
+  local marks, exchange
+  if opts.customer and (policy.cancellations == "net" or policy.duplicates == "drop") then
+    local why
+    marks, why = ds:mpi_clean_marks {
+      customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price, date = opts.date,
+      cancel = cancel_expr and string.format("coalesce(%s, false)", cancel_expr),
+      post = cancel_expr and string.format("not coalesce(%s, false) and %s != 0", cancel_expr, q),
+      amount = amount, pre = { policy.missing_customer == "drop" and missing_expr or nil },
+      net = policy.cancellations == "net", dups = policy.duplicates == "drop",
+      match_price = opts.match_price ~= false, whole_ids = opts.whole_ids == true,
+    }
+    exchange = marks and marks:info() or { why = why }
+  end
   local cur = ds:derive(amount, string.format("%s * %s", q, p))
   -- consume: the caller's dataset gives its columns up to `cur`, and every
   -- intermediate table is closed as soon as it is replaced, so that the
@@ -101,6 +129,7 @@ function M.clean(ds, opts)
     if consume and new ~= cur then cur:close() end
     cur = new
   end
+  if marks then advance(cur:mpi_row_numbers(ROW)) end
   local report = { steps = {}, rows_in = #cur, revenue_in = cur:sum(amount), policy = policy }
   local function sum(d) return #d > 0 and d:sum(amount) or 0 end
 
@@ -122,9 +151,8 @@ function M.clean(ds, opts)
     pending = {}
   end
 
-  local cancel_expr = opts.invoice and string.format("starts_with(%s, %s)", ref(opts.invoice), quote(opts.cancel_prefix or "C"))
   if policy.missing_customer == "drop" then
-    step("missing customer", string.format("not is_missing(%s)", ref(opts.customer)))
+    step("missing customer", missing_expr)
   end
   if policy.cancellations == "drop" then
     step("cancellations", string.format("not coalesce(%s, false)", cancel_expr))
@@ -134,11 +162,16 @@ function M.clean(ds, opts)
     local cancel_only = cur:filter(string.format("coalesce(%s, false)", cancel_expr))
     local purchases_before = sum(cur) - sum(cancel_only)
     local cancelled_value = -sum(cancel_only)
-    local netted, unmatched = cur:net_cancellations {
-      customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price,
-      date = opts.date, cancel = string.format("coalesce(%s, false)", cancel_expr),
-      match_price = opts.match_price ~= false,
-    }
+    local netted, unmatched
+    if marks then
+      netted, unmatched = cur:mpi_netted(marks, ROW, opts.quantity)
+    else
+      netted, unmatched = cur:net_cancellations {
+        customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price,
+        date = opts.date, cancel = string.format("coalesce(%s, false)", cancel_expr),
+        match_price = opts.match_price ~= false,
+      }
+    end
     advance(netted:derive(amount, string.format("%s * %s", q, p))
       :filter(string.format("not coalesce(%s, false) and %s != 0", cancel_expr, q)))
     -- the revenue removed is the value of the purchases the cancellations
@@ -156,17 +189,18 @@ function M.clean(ds, opts)
     step("non-product codes", string.format("not coalesce(%s in (%s), false)", ref(opts.item), table.concat(codes, ", ")))
   end
   if policy.duplicates == "drop" then
-    advance(cur:mark_duplicates("_segmint_dup"))
+    advance(marks and cur:mpi_duplicates(marks, ROW, "_segmint_dup") or cur:mark_duplicates("_segmint_dup"))
     step("exact duplicates", "not _segmint_dup")
     flush()
     advance(cur:drop("_segmint_dup"))
   end
   flush()
+  if marks then advance(cur:drop(ROW)) end
   if opts.whole_ids and opts.customer then advance(whole_ids(cur, opts.customer)) end
   report.rows_out = #cur
   report.revenue_out = sum(cur)
   if opts.customer then report.customers_out = cur:count_distinct(opts.customer) end
-  return cur, report
+  return cur, report, exchange
 end
 
 return M

@@ -33,8 +33,19 @@ function S.run(ctx)
   -- ctx.res.transactions is closed): what later steps read of it is in ctx.res.loaded (step load)
   local tx = ctx.res.transactions
   if copts.consume == nil then copts.consume = true end
-  local clean, report = sg.clean(tx, copts)
+  local clean, report, exchange = sg.clean(tx, copts)
   ctx.res.clean, ctx.res.cleaning = clean, report
+  if exchange and exchange.owned then
+    local owned = {}
+    for k, rows in ipairs(exchange.owned) do owned[k] = string.format("rank %d %d", k - 1, rows) end
+    local s = exchange.seconds
+    sg.info("cleaned on %d MPI ranks by customer: rows owned %s; %d bytes of rows exchanged between ranks, "
+      .. "%d bytes of results gathered; %.2f s (check %.2f, pack %.2f, exchange %.2f, clean %.2f, gather %.2f)",
+      exchange.ranks, table.concat(owned, ", "), exchange.exchanged, exchange.gathered,
+      s.check + s.pack + s.exchange + s.clean + s.gather, s.check, s.pack, s.exchange, s.clean, s.gather)
+  elseif exchange and exchange.why ~= "one rank" then
+    sg.info("cleaned on rank 0 alone: %s", exchange.why)
+  end
   sg.info("cleaned: %d of %d lines kept", report.rows_out, report.rows_in)
 end
 

@@ -5,8 +5,11 @@
 # quoted field holds line ends across the middle of the file reads the
 # same on 2 ranks; a customer's exact duplicate and cancellations in
 # another byte range than its purchases give the same cleaning on 2 and 3
-# ranks; a rank that cannot read its part, or sees another file,
-# ends the run naming the rank, exit 3, nothing published; a killed rank
+# ranks; on several ranks cleaning runs on the ranks owning the customers
+# (the log says how many rows each owned, and they add up to the rows
+# read); a rank that cannot read its part, or sees another file,
+# ends the run naming the rank, exit 3, nothing published; a rank out of
+# memory in the exchange ends it naming the rank; a killed rank
 # ends the job with nothing published; commands other
 # than run and demo refuse several ranks.
 set -uo pipefail
@@ -50,6 +53,23 @@ same_outputs() {   # same_outputs DIR_A DIR_B NAME
   is "$diffs" "" "$3: the manifest too, but for the run time and duration"
 }
 
+# The rows of a CSV file (records, not lines), header excluded.
+csv_rows() {
+  python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$1"
+}
+# The log line of cleaning on the owning ranks: it must be there (not a
+# fallback to rank 0), every rank must own rows and they add up to the
+# rows read.
+exchanged() {   # exchanged STDERR N ROWS NAME
+  local line sum=0 some=0 r
+  line=$(grep -oE "cleaned on $2 MPI ranks by customer: rows owned [^;]*" <<< "$1")
+  for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
+    sum=$((sum + r)); [[ $r -gt 0 ]] && some=$((some + 1))
+  done
+  [[ -n "$line" && $sum -eq $3 && $some -eq $2 ]]
+  ok $? "$4: cleaned by customer on the $2 ranks, rows owned add up to the $3 read (${line#*: })"
+}
+
 # ---- the demo ----
 cd "$work" || exit 1
 run "$SEGMINT" demo --out out --customers 1500 --seed 5
@@ -60,6 +80,7 @@ for n in $ranks; do
   is "$code" 0 "demo on $n ranks: exit 0"
   if [[ $n -gt 1 ]]; then
     like "$err" "read $work/out/data/transactions.csv on $n MPI ranks" "... the transactions were read on $n ranks"
+    exchanged "$err" $n "$(csv_rows "$work/out/data/transactions.csv")" "demo, $n ranks"
   fi
   keep "m$n"
   same_outputs single "m$n" "demo, $n ranks"
@@ -137,14 +158,15 @@ PY
 )"
 (( dlast < dsize && dfirst < dsize / 3 && dlast > dsize * 2 / 3 )); ok $? "the customer's purchases end at byte $dfirst, its duplicate and cancellations start at $dlast of $dsize"
 grep -q 'duplicates = "drop"' "$work/drec/dup.lua"; ok $? "... the recipe drops exact duplicates"
-run "$SEGMINT" run "$work/drec/dup.lua" --out out --set data="$work/ddata" --quiet
+run "$SEGMINT" run "$work/drec/dup.lua" --out out --set data="$work/ddata"
 is "$code" 0 "duplicates and cancellations across parts on one process: exit 0"
 like "$(cat "$work/out/report.html" 2>/dev/null)" "exact duplicates</td><td class=\"num\">1<" "... one exact duplicate removed"
 keep d1
 for n in $ranks; do
   [[ $n == 1 ]] && continue
-  run "${mpi[@]}" -np $n "$SEGMINT" run "$work/drec/dup.lua" --out out --set data="$work/ddata" --quiet
+  run "${mpi[@]}" -np $n "$SEGMINT" run "$work/drec/dup.lua" --out out --set data="$work/ddata"
   is "$code" 0 "duplicates and cancellations across parts on $n ranks: exit 0"
+  exchanged "$err" $n "$(csv_rows "$work/ddata/transactions.csv")" "duplicates and cancellations across parts, $n ranks"
   keep "d$n"
   same_outputs d1 "d$n" "duplicates and cancellations across parts, $n ranks"
 done
@@ -171,6 +193,18 @@ is "$code" 3 "rank 2 sees a shorter file: exit 3"
 like "$err" "rank 2 of 3 could not read its part of 'data/transactions.csv' \(bytes [0-9]+-[0-9]+\): 'data/transactions.csv' has 5000 bytes on this rank but [0-9]+ on rank 0 \(every rank must see the same file\)" \
   "... the message names the rank and the sizes"
 [[ ! -e "$work/A/out/customers.csv" ]]; ok $? "... nothing published"
+
+# ---- a rank out of memory during the exchange by customer ----
+# Rank 1's own --max-memory: 20 MB holds its part of a 20,000-customer
+# demo (read and typed) but not the rows it receives and cleans.
+mkdir -p "$work/oom"
+run "${mpi[@]}" -np 1 --wdir "$work/oom" "$SEGMINT" demo --out out --customers 20000 --quiet : \
+                -np 1 --wdir "$work/oom" "$SEGMINT" demo --out out --customers 20000 --quiet --max-memory 20
+[[ $code -ne 0 ]]; ok $? "rank 1 out of memory in the exchange: non-zero exit ($code)"
+like "$err" "segmint: error: .*rank 1 of 2, (exchanging rows by customer|cleaning its customers' rows): out of memory" \
+  "... the message names the rank and the step"
+[[ ! -e "$work/oom/out/customers.csv" && ! -e "$work/oom/out/manifest.json" ]]; ok $? "... nothing published"
+like "$(cat "$work/oom/out/FAILED" 2>/dev/null)" "rank 1 of 2" "... out/FAILED says why"
 
 # ---- a rank dies: mpirun ends the job, nothing is published ----
 mkdir -p "$work/dead"
@@ -212,18 +246,20 @@ like "$err" "only 'run' and 'demo' use several MPI ranks; run 'generate' without
 # ---- Online Retail ----
 file="${SG_SHARED_DATA:-$SG_ROOT/../shared/data}/online_retail/online_retail.csv"
 if [[ $asan == 1 ]]; then
-  for k in 1 2 3 4 5 6 7 8 9 10; do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
+  for k in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
 elif [[ -r "$file" ]]; then
-  run "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$file" --quiet
+  run "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$file"
   is "$code" 0 "Online Retail on one process: exit 0"
   keep rs
+  rrows=$(csv_rows "$file")
   for n in 1 2 3; do
-    run "${mpi[@]}" -np $n "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$file" --quiet
+    run "${mpi[@]}" -np $n "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$file"
     is "$code" 0 "Online Retail on $n ranks: exit 0"
+    if [[ $n -gt 1 ]]; then exchanged "$err" $n "$rrows" "Online Retail, $n ranks"; fi
     keep "r$n"
     same_outputs rs "r$n" "Online Retail, $n ranks"
   done
 else
-  for k in 1 2 3 4 5 6 7 8 9 10; do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
+  for k in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
 fi
 done_testing

@@ -1,0 +1,605 @@
+/* Per-customer cleaning on the owning rank, without MPI calls: the parts'
+ * schema, a part's staging built into a typed table, a hash of rows to
+ * check it against rank 0's table, and the cleaning an owner runs over its
+ * customers' rows (see mpi_clean.h, docs/mpi.md). */
+#include "mpi_clean.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clean.h"
+#include "expr.h"
+#include "mem.h"
+#include "mpi_shuffle.h"
+#include "opsutil.h"
+
+/* ---- bytes ---- */
+
+typedef struct rd {
+    const unsigned char *p, *end;
+    int bad;
+} rd;
+
+static uint64_t rd_u64(rd *r)
+{
+    uint64_t v = 0;
+    if (r->bad || (size_t)(r->end - r->p) < sizeof v) {
+        r->bad = 1;
+        return 0;
+    }
+    memcpy(&v, r->p, sizeof v);
+    r->p += sizeof v;
+    return v;
+}
+
+/* A NUL-terminated string in place. */
+static const char *rd_str(rd *r)
+{
+    const unsigned char *z = r->bad ? NULL : memchr(r->p, 0, (size_t)(r->end - r->p));
+    if (!z) {
+        r->bad = 1;
+        return "";
+    }
+    const char *s = (const char *)r->p;
+    r->p = z + 1;
+    return s;
+}
+
+static void put_u64(sg_mpi_buf *b, uint64_t v)
+{
+    (void)sg_mpi_buf_put(b, &v, sizeof v);
+}
+
+static void put_str(sg_mpi_buf *b, const char *s)
+{
+    (void)sg_mpi_buf_put(b, s ? s : "", strlen(s ? s : "") + 1);
+}
+
+/* ---- schema ---- */
+
+void sg_mpi_schema_free(sg_mpi_schema *s)
+{
+    for (size_t j = 0; s->names && j < s->ncols; j++)
+        sg_free(s->names[j]);
+    sg_free(s->names);
+    sg_free(s->types);
+    sg_free(s->fmts);
+    sg_free(s->date_only);
+    memset(s, 0, sizeof *s);
+}
+
+static int schema_alloc(sg_mpi_schema *s, size_t n)
+{
+    memset(s, 0, sizeof *s);
+    s->names = sg_calloc(n ? n : 1, sizeof *s->names);
+    s->types = sg_calloc(n ? n : 1, sizeof *s->types);
+    s->fmts = sg_calloc(n ? n : 1, sizeof *s->fmts);
+    s->date_only = sg_calloc(n ? n : 1, sizeof *s->date_only);
+    if (!s->names || !s->types || !s->fmts || !s->date_only) {
+        sg_mpi_schema_free(s);
+        return SG_ENOMEM;
+    }
+    s->ncols = n;
+    return 0;
+}
+
+int sg_mpi_schema_of(const sg_table *t, const sg_date_format *fmts, sg_mpi_schema *s)
+{
+    if (schema_alloc(s, t->ncols))
+        return SG_ENOMEM;
+    for (size_t j = 0; j < t->ncols; j++) {
+        const sg_column *c = t->cols[j];
+        s->types[j] = (int)c->type;
+        s->fmts[j] = fmts ? (int)fmts[j] : 0;
+        s->date_only[j] = c->date_only != 0;
+        if (!(s->names[j] = sg_strdup(c->name))) {
+            sg_mpi_schema_free(s);
+            return SG_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+int sg_mpi_schema_encode(const sg_mpi_schema *s, sg_mpi_buf *b)
+{
+    put_u64(b, s->ncols);
+    for (size_t j = 0; j < s->ncols; j++) {
+        put_str(b, s->names[j]);
+        put_u64(b, (uint64_t)s->types[j]);
+        put_u64(b, (uint64_t)s->fmts[j]);
+        put_u64(b, (uint64_t)s->date_only[j]);
+    }
+    return b->oom ? SG_ENOMEM : 0;
+}
+
+int sg_mpi_schema_decode(const unsigned char *b, size_t len, sg_mpi_schema *s)
+{
+    rd r = { b, b + len, 0 };
+    uint64_t n = rd_u64(&r);
+    if (r.bad || n > len || schema_alloc(s, (size_t)n))
+        return -1;
+    for (size_t j = 0; j < s->ncols; j++) {
+        const char *name = rd_str(&r);
+        s->types[j] = (int)rd_u64(&r);
+        s->fmts[j] = (int)rd_u64(&r);
+        s->date_only[j] = (int)rd_u64(&r);
+        if (r.bad || !(s->names[j] = sg_strdup(name))) {
+            sg_mpi_schema_free(s);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int sg_mpi_schema_matches(const sg_mpi_schema *s, const sg_table *t)
+{
+    if (s->ncols != t->ncols)
+        return 0;
+    for (size_t j = 0; j < s->ncols; j++) {
+        const sg_column *c = t->cols[j];
+        if (strcmp(c->name, s->names[j]) != 0 || (int)c->type != s->types[j] ||
+            (c->date_only != 0) != (s->date_only[j] != 0))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- a part's typed table ---- */
+
+/* An int64 column as doubles (a part whose values were all whole numbers
+ * in a column that holds doubles elsewhere). */
+static sg_column *as_double(const sg_column *c)
+{
+    sg_column *d = sg_column_new(c->name, SG_DOUBLE, c->n);
+    for (size_t i = 0; d && i < c->n; i++) {
+        int rc = sg_column_is_na(c, i) ? sg_column_push_na(d) : sg_column_push_f64(d, (double)sg_column_i64(c)[i]);
+        if (rc) {
+            sg_column_release(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+sg_table *sg_mpi_part_table(sg_csv_part *p, const sg_mpi_schema *s, sg_error *err)
+{
+    sg_csv_reader *r = &p->r;
+    if (r->failed || r->in_header || r->ncols != s->ncols || r->dropped || r->skipped) {
+        sg_error_set(err, SG_EINVAL, "the part does not have the table's columns");
+        return NULL;
+    }
+    sg_csv_override *ov = sg_calloc(r->ncols ? r->ncols : 1, sizeof *ov);
+    const sg_csv_override **ovp = sg_calloc(r->ncols ? r->ncols : 1, sizeof *ovp);
+    if (!ov || !ovp) {
+        sg_free(ov);
+        sg_free(ovp);
+        sg_error_set(err, SG_ENOMEM, "out of memory");
+        return NULL;
+    }
+    /* every dictionary column converted as rank 0's plan converted it:
+     * the type and date layout given as an override */
+    for (size_t j = 0; j < r->ncols; j++) {
+        ov[j].column = s->names[j];
+        ov[j].type = (sg_type)s->types[j];
+        ov[j].format = (sg_date_format)s->fmts[j];
+        ovp[j] = &ov[j];
+    }
+    const sg_csv_override **saved = r->ov;
+    sg_date_format *saved_fmts = r->plan_fmts;
+    r->ov = ovp;
+    r->plan_fmts = NULL;
+    sg_table *t = sg_csv_build(r, NULL);
+    r->ov = saved;
+    r->plan_fmts = saved_fmts;
+    sg_free(ov);
+    sg_free(ovp);
+    if (!t) {
+        *err = r->own_err;
+        if (!err->code)
+            sg_error_set(err, SG_EINVAL, "the part could not be typed as the table");
+        return NULL;
+    }
+    for (size_t j = 0; j < t->ncols; j++) {
+        sg_column *c = t->cols[j];
+        if (strcmp(c->name, s->names[j]) != 0)
+            goto bad;
+        if ((int)c->type != s->types[j]) {
+            if (c->type != SG_INT64 || s->types[j] != SG_DOUBLE)
+                goto bad;
+            sg_column *d = as_double(c);
+            if (!d) {
+                sg_table_free(t);
+                sg_error_set(err, SG_ENOMEM, "out of memory");
+                return NULL;
+            }
+            sg_column_release(c);
+            t->cols[j] = d;
+            c = d;
+        }
+        if (c->type == SG_DATETIME)
+            c->date_only = s->date_only[j] != 0;
+    }
+    return t;
+bad:
+    sg_table_free(t);
+    sg_error_set(err, SG_EINVAL, "the part's columns are not typed as the table's");
+    return NULL;
+}
+
+typedef struct local_bytes {
+    unsigned char **b;
+    size_t *len;
+} local_bytes;
+
+static int local_get(void *ud, int k, unsigned char **bytes, size_t *len, sg_error *err)
+{
+    local_bytes *lb = ud;
+    (void)err;
+    *bytes = lb->b[k];
+    *len = lb->len[k];
+    lb->b[k] = NULL;
+    return *bytes ? 0 : -1;
+}
+
+static void local_decided(void *ud, const sg_csv_reader *r)
+{
+    sg_mpi_modes_take(ud, r);
+}
+
+/* Not split: the steps of core/mpi_comm.c's read_collective and
+ * keep_parts in one process, in their order. */
+sg_table *sg_mpi_read_local_parts(const char *path, const sg_csv_options *opt, int n, sg_csv_report *report,
+                                  sg_error *err, sg_table **parts, uint64_t *rows)
+{
+    struct stat st;
+    for (int k = 0; k < n; k++) {
+        parts[k] = NULL;
+        rows[k] = 0;
+    }
+    int fd = open(path, O_RDONLY);
+    if (fd < 0 || fstat(fd, &st) != 0 || n < 1 || n > 64) {
+        if (fd >= 0)
+            close(fd);
+        sg_error_set(err, SG_EIO, "cannot read '%s'", path);
+        return NULL;
+    }
+    uint64_t size = (uint64_t)st.st_size, hdr_end, cuts[64], line0[64];
+    int e = sg_mpi_plan(fd, size, n, &hdr_end, cuts, line0);
+    close(fd);
+    if (e) {
+        sg_error_set(err, SG_EIO, "cannot read '%s'", path);
+        return NULL;
+    }
+    unsigned char *bytes[64] = { NULL };
+    size_t len[64] = { 0 };
+    sg_csv_part pk[64];
+    sg_mpi_modes m;
+    memset(&m, 0, sizeof m);
+    sg_csv_part_modes first = { NULL, NULL, 0, local_decided, &m };
+    sg_mpi_read_part(path, opt, 0, n, size, hdr_end, cuts, line0, &first, &pk[0]);
+    sg_csv_part_modes rest = { m.modes, m.fmts, m.ncols, NULL, NULL };
+    rows[0] = pk[0].r.failed ? 0 : pk[0].r.nrows;
+    for (int k = 1; k < n; k++) {
+        sg_mpi_read_part(path, opt, k, n, size, hdr_end, cuts, line0, &rest, &pk[k]);
+        rows[k] = pk[k].r.failed ? 0 : pk[k].r.nrows;
+        if (sg_mpi_part_encode(&pk[k], &bytes[k], &len[k]) != 0)
+            bytes[k] = NULL;
+    }
+    sg_date_format *fmts = pk[0].r.ncols ? sg_calloc(pk[0].r.ncols, sizeof *fmts) : NULL;
+    pk[0].r.plan_fmts = fmts;
+    local_bytes lb = { bytes, len };
+    int fellback = 0;
+    sg_table *t = sg_mpi_assemble(&pk[0], n, cuts, local_get, &lb, path, report, err, &fellback);
+    pk[0].r.plan_fmts = NULL;
+    uint64_t sum = 0;
+    for (int k = 0; k < n; k++)
+        sum += rows[k];
+    sg_mpi_schema s;
+    if (t && !fellback && fmts && !opt->skip_bad_rows && sum == t->nrows && sg_mpi_schema_of(t, fmts, &s) == 0) {
+        for (int k = 1; k < n; k++) {
+            sg_error pe;
+            parts[k] = sg_mpi_part_table(&pk[k], &s, &pe);
+        }
+        sg_mpi_schema_free(&s);
+    }
+    for (int k = 0; k < n; k++) {
+        sg_csv_part_free(&pk[k]);
+        sg_free(bytes[k]);
+    }
+    sg_free(fmts);
+    sg_mpi_modes_free(&m);
+    if (fellback) {
+        sg_table_free(t);
+        for (int k = 1; k < n; k++) {
+            sg_table_free(parts[k]);
+            parts[k] = NULL;
+        }
+        return sg_csv_read(path, opt, report, err);
+    }
+    return t;
+}
+
+uint64_t sg_mpi_rows_hash(const sg_table *t, size_t from, size_t to)
+{
+    uint64_t h = UINT64_C(0x84caa73b2a6b6a6d) ^ (uint64_t)(to - from);
+    for (size_t i = from; i < to && i < t->nrows; i++) {
+        uint64_t rh = UINT64_C(0x243f6a8885a308d3);
+        for (size_t j = 0; j < t->ncols; j++) {
+            const sg_column *c = t->cols[j];
+            uint64_t v;
+            if (sg_column_is_na(c, i)) {
+                v = UINT64_C(0x6a09e667f3bcc909);
+            } else if (c->type == SG_STRING) {
+                size_t len;
+                const char *s = sg_column_str(c, i, &len);
+                v = sg_mpi_fnv1a(s, len);
+            } else if (c->type == SG_BOOL) {
+                v = sg_column_bools(c)[i];
+            } else {
+                memcpy(&v, (const char *)c->data + i * 8, 8);   /* the bits of int64, double, datetime */
+            }
+            rh = sg_mix64(rh ^ v) + j;
+        }
+        h = sg_mix64(h ^ rh) + 1;
+    }
+    return h;
+}
+
+/* ---- options ---- */
+
+int sg_mpi_clean_opts_encode(const sg_mpi_clean_opts *o, sg_mpi_buf *b)
+{
+    const char *s[8] = { o->customer, o->item, o->quantity, o->price, o->date, o->cancel, o->post, o->amount };
+    for (int k = 0; k < 8; k++)
+        put_str(b, s[k]);
+    uint64_t f[5] = { (uint64_t)o->net, (uint64_t)o->dups, (uint64_t)o->match_price, (uint64_t)o->whole_ids,
+                      o->npre };
+    for (int k = 0; k < 5; k++)
+        put_u64(b, f[k]);
+    for (size_t k = 0; k < o->npre; k++)
+        put_str(b, o->pre[k]);
+    return b->oom ? SG_ENOMEM : 0;
+}
+
+int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_opts *o)
+{
+    rd r = { b, b + len, 0 };
+    memset(o, 0, sizeof *o);
+    const char **s[8] = { &o->customer, &o->item, &o->quantity, &o->price, &o->date, &o->cancel, &o->post,
+                          &o->amount };
+    for (int k = 0; k < 8; k++)
+        *s[k] = rd_str(&r);
+    o->net = (int)rd_u64(&r);
+    o->dups = (int)rd_u64(&r);
+    o->match_price = (int)rd_u64(&r);
+    o->whole_ids = (int)rd_u64(&r);
+    uint64_t npre = rd_u64(&r);
+    if (r.bad || npre > 256)
+        return -1;
+    if (!(o->pre = sg_calloc(npre ? (size_t)npre : 1, sizeof *o->pre)))
+        return -1;
+    o->npre = (size_t)npre;
+    for (size_t k = 0; k < o->npre; k++)
+        o->pre[k] = rd_str(&r);
+    if (r.bad) {
+        sg_free(o->pre);
+        o->pre = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- on the owner ---- */
+
+/* keep[i] &= condition expr is true (not false, not missing) on row i of t. */
+static int apply_condition(const sg_table *t, const char *expr, uint8_t *keep, sg_error *err)
+{
+    sg_expr *e = sg_expr_parse(expr, t, err);
+    if (!e)
+        return err->code;
+    sg_column *c = sg_expr_type(e) == SG_BOOL ? sg_expr_eval(e, t, "condition", err) : NULL;
+    sg_expr_free(e);
+    if (!c)
+        return err->code ? err->code : sg_error_set(err, SG_EINVAL, "'%s' is not a condition", expr);
+    for (size_t i = 0; i < t->nrows; i++)
+        keep[i] = keep[i] && !sg_column_is_na(c, i) && sg_column_bools(c)[i];
+    sg_column_release(c);
+    return 0;
+}
+
+/* The rows of t where keep[i]: their indices (into *rows) and the table
+ * (t's columns shared when every row is kept). */
+static sg_table *keep_rows(const sg_table *t, const uint8_t *keep, size_t **rows, size_t *n, sg_error *err)
+{
+    size_t m = 0;
+    *rows = sg_malloc((t->nrows ? t->nrows : 1) * sizeof **rows);
+    if (!*rows) {
+        sg_error_set(err, SG_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < t->nrows; i++)
+        if (keep[i])
+            (*rows)[m++] = i;
+    *n = m;
+    sg_table *k = m == t->nrows ? sg_table_share(t) : sg_table_take(t, *rows, m, err);
+    if (!k && m == t->nrows)
+        sg_error_set(err, SG_ENOMEM, "out of memory");
+    if (!k) {
+        sg_free(*rows);
+        *rows = NULL;
+    }
+    return k;
+}
+
+/* Not split: one pass of segmint.clean's per-customer steps in their order
+ * (conditions before netting, netting, the condition after it, exact
+ * duplicates), each needing the tables and row maps of the one before. */
+int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clean_opts *o, uint64_t sent,
+                       sg_mpi_buf *out, sg_error *err)
+{
+    size_t n = u->nrows, n1 = n, n2 = 0;
+    int rc = 0;
+    uint8_t *keep = NULL, *cancel = NULL, *dup = NULL;
+    size_t *rows1 = NULL, *rows2 = NULL;
+    int64_t *qty = NULL;
+    sg_table *u1 = NULL, *u1q = NULL, *u2 = NULL, *u2d = NULL;
+    double unmatched = 0;
+    sg_error_clear(err);
+    if (n == 0)
+        goto done;
+    if (!(keep = sg_malloc(n)))
+        goto nomem;
+    if (o->net) {
+        memset(keep, 1, n);
+        for (size_t k = 0; !rc && k < o->npre; k++)
+            rc = apply_condition(u, o->pre[k], keep, err);
+        if (rc || !(u1 = keep_rows(u, keep, &rows1, &n1, err)))
+            goto fail;
+        if (!(cancel = sg_malloc(n1 ? n1 : 1)) || !(qty = sg_malloc((n1 ? n1 : 1) * sizeof *qty)))
+            goto nomem;
+        memset(cancel, 1, n1 ? n1 : 1);
+        if ((rc = apply_condition(u1, o->cancel, cancel, err)) != 0)
+            goto fail;
+        if ((rc = sg_clean_net_cancellations(u1, o->customer, o->item, o->quantity,
+                                             o->price[0] ? o->price : NULL, o->date[0] ? o->date : NULL,
+                                             cancel, o->match_price, qty, &unmatched, err)) != 0)
+            goto fail;
+        sg_column *nq = sg_column_new(o->quantity, SG_INT64, n1);
+        for (size_t i = 0; nq && i < n1; i++)
+            if (sg_column_push_i64(nq, qty[i])) {
+                sg_column_release(nq);
+                nq = NULL;
+            }
+        if (!nq || !(u1q = sg_table_share(u1))) {
+            sg_column_release(nq);
+            goto nomem;
+        }
+        if ((rc = sg_table_set(u1q, nq, err)) != 0)
+            goto fail;
+        memset(keep, 1, n);
+        if ((rc = apply_condition(u1q, o->post, keep, err)) != 0 || !(u2 = keep_rows(u1q, keep, &rows2, &n2, err)))
+            goto fail;
+    } else {
+        if (!(u2 = sg_table_share(u)))
+            goto nomem;
+        n2 = n;
+    }
+    if (o->dups) {
+        /* every column but the amount segmint.clean adds (a product of two
+         * columns compared already), as segmint.clean compares them */
+        const char **names = sg_malloc((u2->ncols ? u2->ncols : 1) * sizeof *names);
+        size_t nn = 0;
+        if (!names)
+            goto nomem;
+        for (size_t j = 0; j < u2->ncols; j++)
+            if (strcmp(u2->cols[j]->name, o->amount) != 0)
+                names[nn++] = u2->cols[j]->name;
+        u2d = sg_table_select(u2, names, nn, err);
+        sg_free(names);
+        if (!u2d)
+            goto fail;
+        if (!(dup = sg_calloc(n2 ? n2 : 1, 1)))
+            goto nomem;
+        if (nn && (rc = sg_clean_duplicated(u2d, dup, err)) != 0)
+            goto fail;
+    }
+done: {
+    int64_t um = (int64_t)unmatched;
+    put_u64(out, n);
+    (void)sg_mpi_buf_put(out, &um, sizeof um);
+    put_u64(out, sent);
+    put_u64(out, n1);
+    /* one record per row that netting saw (every row without net), in
+     * order; k2 walks the rows kept after netting */
+    size_t k2 = 0;
+    for (size_t k = 0; k < n1; k++) {
+        size_t i = rows1 ? rows1[k] : k;
+        unsigned char f = o->net ? 1 : 0;
+        int64_t q = o->net ? qty[k] : 0;
+        int in2 = o->net ? (k2 < n2 && rows2[k2] == k) : 1;
+        if (o->dups && in2 && dup[o->net ? k2 : k])
+            f |= 2;
+        if (o->net && in2)
+            k2++;
+        put_u64(out, gid[i]);
+        (void)sg_mpi_buf_put(out, &q, sizeof q);
+        (void)sg_mpi_buf_put(out, &f, 1);
+    }
+    if (out->oom)
+        goto nomem;
+    goto out;
+}
+nomem:
+    rc = sg_error_set(err, SG_ENOMEM, "out of memory");
+fail:
+    if (!rc)
+        rc = err->code ? err->code : SG_ENOMEM;
+out:
+    sg_free(keep);
+    sg_free(cancel);
+    sg_free(dup);
+    sg_free(rows1);
+    sg_free(rows2);
+    sg_free(qty);
+    sg_table_free(u1);
+    sg_table_free(u1q);
+    sg_table_free(u2);
+    sg_table_free(u2d);
+    return rc;
+}
+
+/* ---- rank 0 ---- */
+
+void sg_mpi_clean_result_free(sg_mpi_clean_result *r)
+{
+    sg_free(r->qty);
+    sg_free(r->flags);
+    sg_free(r->owned);
+    memset(r, 0, sizeof *r);
+}
+
+int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks)
+{
+    memset(r, 0, sizeof *r);
+    r->qty = sg_malloc((nrows ? nrows : 1) * sizeof *r->qty);
+    r->flags = sg_calloc(nrows ? nrows : 1, 1);
+    r->owned = sg_calloc((size_t)nranks, sizeof *r->owned);
+    if (!r->qty || !r->flags || !r->owned) {
+        sg_mpi_clean_result_free(r);
+        return SG_ENOMEM;
+    }
+    r->nrows = nrows;
+    r->nranks = nranks;
+    return 0;
+}
+
+enum { REC = 17 };
+
+int sg_mpi_clean_absorb(sg_mpi_clean_result *r, int k, const unsigned char *b, size_t len, sg_error *err)
+{
+    rd d = { b, b + len, 0 };
+    uint64_t owned = rd_u64(&d), um = rd_u64(&d), sent = rd_u64(&d), nrec = rd_u64(&d);
+    if (d.bad || k < 0 || k >= r->nranks || nrec > (len - 32) / REC || len - 32 != nrec * REC)
+        return sg_error_set(err, SG_EDATA, "the cleaning records of rank %d are malformed", k);
+    r->owned[k] = owned;
+    r->unmatched += (int64_t)um;
+    r->exchanged += sent;
+    if (k > 0)
+        r->gathered += len;
+    for (uint64_t x = 0; x < nrec; x++) {
+        uint64_t g;
+        int64_t q;
+        memcpy(&g, d.p, 8);
+        memcpy(&q, d.p + 8, 8);
+        unsigned char f = d.p[16];
+        d.p += REC;
+        if (g >= r->nrows || (r->flags[g] & 4))
+            return sg_error_set(err, SG_EDATA, "rank %d sent the cleaning of row %llu %s", k,
+                                (unsigned long long)g, g >= r->nrows ? "beyond the table" : "twice");
+        r->qty[g] = q;
+        r->flags[g] = (uint8_t)(f | 4);
+    }
+    return 0;
+}

@@ -1,0 +1,110 @@
+/* Per-customer cleaning on the rank that owns the customer, without MPI
+ * calls (core/mpi_clean.c; core/mpi_comm.c runs it across ranks, the
+ * tests in one process).  See docs/mpi.md.
+ *
+ * After a distributed read every rank keeps its part of the file as a
+ * typed table (the schema rank 0's table was built with: names, types,
+ * date layouts, date-only flags).  For cleaning, each rank sends its rows
+ * to their customer's owner (core/mpi_shuffle.c); the owner nets
+ * cancellations and marks exact duplicates over its customers' rows, as
+ * segmint.clean does over the whole table, and sends rank 0 per row (by
+ * global row number) the netted quantity and the duplicate mark.  Rank 0
+ * applies them where segmint.clean would have computed them. */
+#ifndef SG_MPI_CLEAN_H
+#define SG_MPI_CLEAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "csv_internal.h"
+#include "mpi_part.h"
+#include "table.h"
+
+/* ---- the schema of the parts ---- */
+
+typedef struct sg_mpi_schema {
+    size_t ncols;
+    char **names;
+    int *types;          /* sg_type */
+    int *fmts;           /* sg_date_format of the column's plan (datetime columns) */
+    int *date_only;
+} sg_mpi_schema;
+
+/* The schema of t, fmts[j] the date layout column j was read with
+ * (sg_csv_reader.plan_fmts).  0 or SG_ENOMEM. */
+int sg_mpi_schema_of(const sg_table *t, const sg_date_format *fmts, sg_mpi_schema *s);
+int sg_mpi_schema_encode(const sg_mpi_schema *s, sg_mpi_buf *b);
+/* 0, or -1 (malformed bytes, or no memory). */
+int sg_mpi_schema_decode(const unsigned char *b, size_t len, sg_mpi_schema *s);
+void sg_mpi_schema_free(sg_mpi_schema *s);
+/* 1 when t has exactly these columns (names, types, date-only flags, order). */
+int sg_mpi_schema_matches(const sg_mpi_schema *s, const sg_table *t);
+
+/* The staging of a part (read with the first part's modes, no rows
+ * skipped) built into a table typed as s says: the rows of the part as
+ * the whole table holds them.  NULL with err set when a value does not
+ * convert or a column's type cannot be made the schema's (the caller
+ * then keeps no part; rank 0 checks the rows anyway, sg_mpi_rows_hash). */
+sg_table *sg_mpi_part_table(sg_csv_part *p, const sg_mpi_schema *s, sg_error *err);
+
+/* The distributed read in one process, n parts (for tests), as
+ * sg_mpi_read_local, and what the ranks keep after it: parts[k] (k = 1..n-1;
+ * parts[0] NULL, rank 0's rows are the table's first) each part's typed
+ * table, or NULL when nothing is kept (a fallback, skipped rows); rows[k]
+ * each part's row count. */
+sg_table *sg_mpi_read_local_parts(const char *path, const sg_csv_options *opt, int n, sg_csv_report *report,
+                                  sg_error *err, sg_table **parts, uint64_t *rows);
+
+/* A hash of rows [from, to) of t from their values (bits of numbers,
+ * bytes of strings, missing flags) in row order. */
+uint64_t sg_mpi_rows_hash(const sg_table *t, size_t from, size_t to);
+
+/* ---- the cleaning on the owners ---- */
+
+typedef struct sg_mpi_clean_opts {
+    const char *customer, *item, *quantity, *price, *date;   /* column names ("" for none) */
+    const char *cancel;      /* net: the condition of a cancellation row */
+    const char *post;        /* net: the condition a netted row is kept by */
+    const char *amount;      /* the column segmint.clean adds: left out of duplicate equality */
+    const char **pre;        /* net: conditions applied before netting */
+    size_t npre;
+    int net, dups, match_price, whole_ids;
+} sg_mpi_clean_opts;
+
+/* The options as bytes, and back (the strings then point into b; free
+ * o->pre with sg_free).  decode: 0 or -1. */
+int sg_mpi_clean_opts_encode(const sg_mpi_clean_opts *o, sg_mpi_buf *b);
+int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_opts *o);
+
+/* On an owner: u holds its customers' rows in global row order, gid[i]
+ * the global row number of row i.  Appends to out the header { rows
+ * owned, unmatched quantity, sent (the caller's figure) } and one record
+ * per row that took part { gid, netted quantity, flags: 1 netted, 2
+ * duplicate }.  As segmint.clean over the whole table: netting over the
+ * rows the `pre` conditions keep, then the `post` condition; duplicates
+ * over the rows left (every row without net).  0, or an error code with
+ * err set (SG_EDATA: a quantity netting refuses, as on one process). */
+int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clean_opts *o, uint64_t sent,
+                       sg_mpi_buf *out, sg_error *err);
+
+/* Rank 0: the owners' records over the table's rows. */
+typedef struct sg_mpi_clean_result {
+    size_t nrows;
+    int64_t *qty;          /* netted quantity per global row */
+    uint8_t *flags;        /* 1 netted, 2 duplicate, 4 some owner reported the row */
+    int64_t unmatched;
+    int nranks;
+    uint64_t *owned;       /* rows each rank owned */
+    uint64_t exchanged;    /* bytes that crossed ranks in the exchange */
+    uint64_t gathered;     /* bytes of records the other ranks sent rank 0 */
+    double secs[5];        /* rank 0's wall time: check, pack, exchange, clean (unpack and the
+                            * owner's steps), gather (waiting for the others included) */
+} sg_mpi_clean_result;
+
+int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks);
+/* Adds rank k's records (from sg_mpi_clean_owner).  0, or SG_EDATA with
+ * err set (malformed, a row out of range or reported twice). */
+int sg_mpi_clean_absorb(sg_mpi_clean_result *r, int k, const unsigned char *b, size_t len, sg_error *err);
+void sg_mpi_clean_result_free(sg_mpi_clean_result *r);
+
+#endif

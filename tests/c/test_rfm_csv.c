@@ -328,6 +328,102 @@ static void test_online_retail(void)
     sg_table_free(m);
 }
 
+/* Lines of an invoice apart, a customer's rows out of time order, an invoice
+ * shared by two customers: the counts stay exact (a second pass recounts
+ * periods and days), equal to the in-memory aggregation. */
+static void test_unordered(void)
+{
+    static const char *filter =
+        "not is_missing(CustomerID) and not coalesce(starts_with(InvoiceNo, 'C'), false) and "
+        "Quantity > 0 and UnitPrice > 0";
+    static const struct { sg_rfm_freq freq; double unit; const char *what; } runs[] = {
+        { SG_RFM_INVOICES, 7, "invoices, weeks" },
+        { SG_RFM_DAYS, 1, "days, days" },
+        { SG_RFM_DAYS, 30.4375, "days, months" },
+    };
+    const char *path = fixture("shuffled.csv");
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+        sg_rfm_options o;
+        sg_rfm_csv_options co;
+        sg_rfm_csv_info info;
+        sg_error err;
+        retail_options(&o, &co);
+        o.freq = runs[k].freq;
+        o.unit_days = runs[k].unit;
+        sg_table *s = sg_rfm_csv(path, &o, &co, &info, &err);
+        sg_table *m = reference(path, &o, filter, "Quantity * UnitPrice");
+        tap_ok(same_tables(s, m, runs[k].what), "shuffled.csv, %s: streaming equals in-memory",
+               runs[k].what);
+        tap_is_int(info.passes, 2, "a second pass for the customer out of time order");
+        if (k == 0 && s && s->nrows == 4) {
+            const int64_t *f = sg_column_i64(sg_table_col(s, "frequency"));
+            tap_is_int(f[1], 3, "a: 3 invoices, one of them in three separate lines");
+            tap_is_int(f[3], 2, "c: 2 invoices, one of them b's too");
+        } else if (k == 0) {
+            tap_skip(2, "no table");
+        }
+        sg_table_free(s);
+        sg_table_free(m);
+    }
+}
+
+/* clean_steps: segmint.clean's steps in its order with their tallies. */
+static void test_clean_steps(void)
+{
+    static const char *const codes[] = { "POST" };
+    sg_rfm_options o;
+    sg_rfm_csv_options co;
+    sg_rfm_csv_info info;
+    sg_error err;
+    const char *path = fixture("shuffled.csv");
+    retail_options(&o, &co);
+    co.drop_nonpositive = 0;
+    co.clean_steps = 1;
+    co.drop_returns = 1;
+    co.drop_nonpositive_price = 1;
+    co.item = "StockCode";
+    co.non_product = codes;
+    co.n_non_product = 1;
+    sg_table *s = sg_rfm_csv(path, &o, &co, &info, &err);
+    tap_ok(s != NULL, "clean steps: %s", s ? "ok" : err.msg);
+    static const long long rows[] = { 1, 1, 2, 1, 1 };
+    static const double revenue[] = { 2, -3, 0, 0, 5 };
+    for (int k = 0; k < SG_RFM_CLEAN_NSTEPS; k++) {
+        tap_is_int((long long)info.step_rows[k], rows[k], "step rows");
+        tap_is_double(info.step_revenue[k], revenue[k], 0, "step revenue (a missing amount skipped)");
+    }
+    tap_is_int((long long)info.rows_read, 19, "rows in");
+    tap_is_int((long long)info.rows_out, 13, "rows out");
+    tap_is_double(info.revenue_in, 50.5, 1e-9, "revenue in");
+    tap_is_double(info.revenue_out, 46.5, 1e-9, "revenue out");
+    tap_is_int((long long)info.customers_out, 4, "customers out (b's row without a date counts)");
+    tap_is_int((long long)info.rfm.rows_missing, 1, "a kept row without a date");
+    tap_is_int(info.date_min, ts("2024-01-01T08:00:00"), "first date of every row");
+    tap_is_int(info.date_max, ts("2024-03-01T12:00:00"), "last date of every row");
+    static const char *filter =
+        "not is_missing(CustomerID) and not coalesce(starts_with(InvoiceNo, 'C'), false) and "
+        "Quantity > 0 and UnitPrice > 0 and not coalesce(StockCode in ('POST'), false)";
+    sg_table *m = reference(path, &o, filter, "Quantity * UnitPrice");
+    tap_ok(same_tables(s, m, "clean steps"), "clean steps: the table equals in-memory");
+    sg_table_free(s);
+    sg_table_free(m);
+    co.whole_ids = 1;
+    s = sg_rfm_csv(path, &o, &co, &info, &err);
+    char b[16] = "";
+    if (s)
+        sg_column_format(sg_table_col(s, "CustomerID"), 0, b, sizeof b);
+    tap_is_str(b, "17", "whole_ids: 17.0 -> 17");
+    sg_table_free(s);
+    co.drop_missing_customer = 0;
+    s = sg_rfm_csv(path, &o, &co, &info, &err);
+    tap_ok(!s && err.code == SG_EINVAL, "clean steps without dropping missing customers: %s", err.msg);
+    co.drop_missing_customer = 1;
+    const char *latin = fixture("latin1.csv");
+    s = sg_rfm_csv(latin, &o, &co, &info, &err);
+    tap_ok(!s && info.unsupported && strstr(err.msg, "UTF-8"), "a Latin-1 customer: unsupported: %s",
+           err.msg);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();   /* as the host does once: GSL errors come back as status codes */
@@ -336,6 +432,8 @@ int main(void)
     test_amount_column();
     test_date_orders();
     test_errors();
+    test_unordered();
+    test_clean_steps();
     test_online_retail();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());
     return tap_done();

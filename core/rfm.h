@@ -112,7 +112,7 @@ sg_column *sg_score_column(const sg_column *c, const char *name, int bins, int r
  * customer such as "17850.0" into "17850" (like segmint.clean).  The date
  * range of every row read (info->date_min..date_max) is what the loaded
  * column's statistics would say.  When the data needs the whole-table path
- * (a customer that is not valid UTF-8, which the reader would convert),
+ * (a customer that is not valid UTF-8, which the reader rejects or converts),
  * the result is NULL with info->unsupported set and err saying why. */
 typedef enum sg_rfm_clean_step {
     SG_RFM_CLEAN_MISSING_CUSTOMER,

@@ -29,7 +29,7 @@
  * fields counted from the field text).  Not done here (unlike the whole-
  * file reader): UTF-8 validation and Latin-1 conversion of customer text
  * (with clean_steps a customer that is not UTF-8 makes the result
- * "unsupported"), custom missing markers (the default ones are used). */
+ * "unsupported": the reader's rules for it are left to the reader), custom missing markers (the default ones are used). */
 #include "rfm.h"
 
 #include <errno.h>
@@ -447,8 +447,8 @@ static int32_t customer(rstate *r, const char *s, size_t len)
         r->failed = 1;
         r->info->unsupported = 1;
         sg_error_set(r->err, SG_EINVAL,
-                     "%s:%llu: customer '%s' is not UTF-8 text (the whole-file reader converts such "
-                     "text from Latin-1)", r->path, (unsigned long long)r->rec_line,
+                     "%s:%llu: customer '%s' is not UTF-8 text (which the whole-file reader rejects, "
+                     "or converts from Latin-1)", r->path, (unsigned long long)r->rec_line,
                      sg_csv_show(s, len, b, sizeof b));
         return -1;
     }

@@ -96,8 +96,6 @@ function S.stream_plan(ctx)
   local sg, cfg, cols = ctx.sg, ctx.cfg, ctx.cols or {}
   if cfg.stream == false then return nil, "stream = false" end
   if type(cfg.transactions) ~= "string" then return nil, "the transactions come from a database query" end
-  local ranks = sg.mpi_size()
-  if ranks > 1 then return nil, string.format("the run has %d MPI ranks, which read the file together", ranks) end
   local steps = ctx.steps or {}
   for i, name in ipairs { "load", "clean", "rfm" } do
     local st = steps[i]
@@ -160,6 +158,9 @@ function S.stream_plan(ctx)
         .. "\"string\" to stream)", role, tostring(c))
     end
   end
+  -- last, so that a run on several ranks gives the reason one process gives when there is another
+  local ranks = sg.mpi_size()
+  if ranks > 1 then return nil, string.format("the run has %d MPI ranks, which read the file together", ranks) end
   ropts.amount, ropts.quantity, ropts.price = nil, cols.quantity, cols.price
   ropts.clean_steps = plan.steps
   return { clean = plan, rfm = ropts }
@@ -185,7 +186,8 @@ local function run_stream(ctx)
   ctx.rfm_options = S.rfm_options(cfg, cols)
   ctx.as_of = info.as_of:sub(1, 10)
   ctx.streamed = true
-  sg.info("loaded %s in one streaming pass (%d rows, %d customers%s)", S.describe(sg, src), info.rows_read, #rfm,
+  sg.info("loaded %s in one streaming pass of load, clean and rfm, as every later step needs only per-customer "
+    .. "data (%d rows, %d customers%s)", S.describe(sg, src), info.rows_read, #rfm,
     info.passes > 1 and "; a second pass recounted the customers whose rows are out of time order" or "")
   sg.info("cleaned: %d of %d lines kept", cleaning.rows_out, cleaning.rows_in)
   return true
@@ -194,14 +196,10 @@ end
 function S.run(ctx)
   local sg, cfg, cols = ctx.sg, ctx.cfg, ctx.cols
   if ctx.stream then
-    sg.info("load: streaming path (load, clean and rfm in one pass: every later step needs only per-customer data)")
     local ok, why = run_stream(ctx)
     if ok then return end
     if cfg.stream == true then error("analysis: stream = true, but the streaming pass cannot be used: " .. why, 0) end
-    ctx.stream_why = why
-    sg.info("load: table path after all: %s", why)
-  else
-    sg.info("load: table path (no streaming pass: %s)", ctx.stream_why or "not planned")
+    ctx.stream_why = why   -- said with the table path's "loaded" line
   end
   ctx.res.load_path = { path = "table", reason = ctx.stream_why }
   local src = cfg.transactions
@@ -240,7 +238,7 @@ function S.run(ctx)
   -- what the manifest, summary and report say of the loaded data: recorded
   -- here, as cleaning takes the table over (and a recipe may replace it)
   ctx.res.loaded = { rows = #tx, period = tx:stats(cols.date) }
-  sg.info("loaded %s", tostring(tx))
+  sg.info("loaded %s (table path; no streaming pass: %s)", tostring(tx), ctx.stream_why or "not planned")
 end
 
 return S

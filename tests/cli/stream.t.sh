@@ -85,12 +85,11 @@ tx="$work/data/transactions.csv"
 
 run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/s" --set input="$tx"
 is "$code" 0 "lean recipe, streaming: exit 0"
-like "$err" "load: streaming path \(load, clean and rfm in one pass" "the log says the streaming path was chosen"
-like "$err" "loaded $tx in one streaming pass \([0-9]+ rows, [0-9]+ customers\)" "the log says what the pass read"
+like "$err" "loaded $tx in one streaming pass of load, clean and rfm, as every later step needs only per-customer data \([0-9]+ rows, [0-9]+ customers\)" "the log says the streaming path was chosen, and what it read"
 like "$(cat "$work/s/manifest.json")" $'"load":\t\\{\n\t\t"passes":\t1,\n\t\t"path":\t"stream"' "the manifest says: stream, one pass"
 run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/t" --set input="$tx" --set stream=false
 is "$code" 0 "lean recipe, stream = false: exit 0"
-like "$err" "load: table path \(no streaming pass: stream = false\)" "the log says why the table path"
+like "$err" "loaded dataset\([0-9]+ rows x 6 columns\) \(table path; no streaming pass: stream = false\)" "the log says why the table path"
 like "$(cat "$work/t/manifest.json")" $'"path":\t"table",\n\t\t"reason":\t"stream = false"' "the manifest says: table, stream = false"
 same_outputs "$work/s" "$work/t" "demo data: every output equal byte for byte to the table path's"
 
@@ -107,14 +106,14 @@ cmp -s "$work/ss/customers.csv" "$work/s/customers.csv"; ok $? "shuffled rows: t
 # what the stream cannot do falls back, with the reason
 run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/n" --set input="$tx" --set net=true
 is "$code" 0 "cancellations netted: exit 0"
-like "$err" "load: table path \(no streaming pass: clean.cancellations = \"net\" matches each cancellation" "netting cancellations: the table path, and why"
+like "$err" "table path; no streaming pass: clean.cancellations = \"net\" matches each cancellation" "netting cancellations: the table path, and why"
 like "$(cat "$work/n/manifest.json")" $'"reason":\t"clean.cancellations = \\\\"net\\\\"' "the manifest gives the reason"
 run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/al" --set input="$tx" --set keep_alerts=true
 like "$err" "no streaming pass: step 'alerts' reads the transactions" "a step reading the transactions: the table path, and which step"
 run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/cu" --set input="$tx" --set custom=undeclared
 like "$err" "no streaming pass: step 'vip' may read the transactions \(declare transactions = false" "a custom step counts as reading the transactions"
 run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/cd" --set input="$tx" --set custom=declared
-like "$err" "load: streaming path" "a custom step declaring transactions = false streams"
+like "$err" "in one streaming pass" "a custom step declaring transactions = false streams"
 like "$(head -1 "$work/cd/customers.csv")" ",vip," "the custom step's column is there"
 
 # stream = true where it cannot: an error naming why, before any data is read
@@ -124,19 +123,21 @@ like "$err" "stream = true, but the streaming pass cannot be used: clean.cancell
 [[ ! -e "$work/e/customers.csv" ]]; ok $? "nothing written"
 run "$SEGMINT" check "$work/rec/lean.lua" --set input="$tx" --set keep_alerts=true --set stream=true
 like "$out" "stream = true, but the streaming pass cannot be used: step 'alerts' reads the transactions" "segmint check reports it"
-# a customer the reader would convert from Latin-1: the table path after all (or the error)
+# a customer that is not UTF-8: the table path after all, whose reader says what is wrong
 { head -1 "$tx"; printf '900001,2024-01-02 10:00:00,Jos\xe9,P0001,1,2.50\n'; tail -n +2 "$tx"; } > "$work/latin1.csv"
 run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/l" --set input="$work/latin1.csv" --set small=true
-like "$err" "load: table path after all: .*customer 'Jos.*' is not UTF-8 text" "a Latin-1 customer: the table path after all, and why"
+is "$code" 3 "a Latin-1 customer: exit 3, as on the table path"
+like "$err" "latin1.csv:2:3: column 'customer_id': 'Jos.' is not valid UTF-8" "... with the whole-file reader's message"
 run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/l2" --set input="$work/latin1.csv" --set small=true --set stream=true
-is "$code" 1 "... and an error under stream = true"
+is "$code" 1 "... and under stream = true: exit 1"
+like "$err" "stream = true, but the streaming pass cannot be used: .*latin1.csv:2: customer 'Jos.' is not UTF-8 text" "... naming why"
 
 # Online Retail
 file="${SG_SHARED_DATA:-$SG_ROOT/../shared/data}/online_retail/online_retail.csv"
 if [[ -f "$file" ]]; then
   run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/rs" --set input="$file" --set retail=true
   is "$code" 0 "Online Retail, streaming: exit 0"
-  like "$err" "load: streaming path" "Online Retail: the streaming path"
+  like "$err" "in one streaming pass" "Online Retail: the streaming path"
   run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/rt" --set input="$file" --set retail=true --set stream=false
   same_outputs "$work/rs" "$work/rt" "Online Retail: every output equal byte for byte to the table path's"
   like "$(cat "$work/rs/summary.md")" "from data covering 2010-12-01 to 2011-12-09 \(scores as of 2011-12-10\)" "Online Retail period"

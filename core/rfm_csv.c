@@ -15,7 +15,9 @@
  * rules one out; if none ever does, day first wins (as in the reader).
  *
  * Counting is exact whatever the order of the rows, the way rfm.c counts:
- * invoices are interned into a second dictionary, each with its "owner"
+ * invoices are keyed by their value when they are canonical decimal
+ * numbers (an owner array over the values while they are dense, else a
+ * hash map) and interned into a second dictionary otherwise, each with its "owner"
  * (the first customer seen with it); a (customer, invoice) pair is hashed
  * into a set only for a customer that is not the owner, and the owner is
  * only consulted when the invoice differs from the customer's previous one.
@@ -150,7 +152,15 @@ typedef struct cand {
     size_t nunordered;        /* customers seen out of time order */
     uint32_t *owner;          /* invoice code -> first customer (NONE: none yet) */
     size_t owner_cap;
-    pair_set shared;          /* (customer, invoice) pairs of non-owners */
+    /* numeric invoices (canonical decimal text): value -> first customer,
+     * a direct array over [num_base, num_base + num_cap) while the values
+     * are dense, else a hash map */
+    uint32_t *num_owner;
+    uint64_t num_base;
+    size_t num_cap, num_n;
+    sg_keymap num_map;
+    int num_hashed;
+    pair_set shared;          /* (customer, invoice key) pairs of non-owners */
     pair_set per_set, day_set;   /* second pass */
 } cand;
 
@@ -158,6 +168,8 @@ static void cand_free(cand *c)
 {
     sg_free(c->cs);
     sg_free(c->owner);
+    sg_free(c->num_owner);
+    sg_keymap_free(&c->num_map);
     ps_free(&c->shared);
     ps_free(&c->per_set);
     ps_free(&c->day_set);
@@ -476,9 +488,114 @@ static int32_t customer(rstate *r, const char *s, size_t len)
     return code;
 }
 
-/* 1: the pair (customer k, invoice code) is new, 0: seen, -1: out of memory. */
-static int invoice_seen(cand *c, uint32_t k, uint32_t code)
+/* Invoice keys: a canonical decimal number (no sign, no leading zero, at
+ * most 18 digits) is its value, any other text its dictionary code with
+ * the top bit set, so that equal keys are equal texts. */
+#define INV_TEXT ((uint64_t)1 << 63)
+
+static int numeric_invoice(const char *s, size_t len, uint64_t *v)
 {
+    uint64_t x = 0;
+    if (len == 0 || len > 18 || (s[0] == '0' && len > 1))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        x = x * 10 + (uint64_t)(s[i] - '0');
+    }
+    *v = x;
+    return 1;
+}
+
+/* The numeric owners from the direct array into the hash map.  0 or -1. */
+static int num_to_hash(cand *c)
+{
+    if (sg_keymap_alloc(&c->num_map, 16))
+        return -1;
+    for (size_t j = 0; j < c->num_cap; j++)
+        if (c->num_owner[j] != NONE &&
+            sg_keymap_add(&c->num_map, c->num_base + j, c->num_owner[j]) == SG_KEYMAP_NONE)
+            return -1;
+    sg_free(c->num_owner);
+    c->num_owner = NULL;
+    c->num_hashed = 1;
+    return 0;
+}
+
+/* The owner slot of numeric invoice v in the direct array, growing it;
+ * NULL when the values are too sparse for it (then c->num_hashed) or out
+ * of memory (-1 in *fail). */
+static uint32_t *num_slot(cand *c, uint64_t v, int *fail)
+{
+    if (!c->num_owner) {
+        c->num_cap = 16384;
+        c->num_base = v > 4096 ? v - 4096 : 0;
+        if (!(c->num_owner = sg_malloc(c->num_cap * sizeof *c->num_owner))) {
+            *fail = 1;
+            return NULL;
+        }
+        memset(c->num_owner, 0xff, c->num_cap * sizeof *c->num_owner);
+    }
+    if (v < c->num_base || v - c->num_base >= c->num_cap) {
+        uint64_t lo = c->num_base, end = c->num_base + c->num_cap;
+        if (v < lo)
+            lo = v > c->num_cap ? v - c->num_cap : 0;
+        else
+            end = v + 1 > lo + 2 * (uint64_t)c->num_cap ? v + 1 : lo + 2 * (uint64_t)c->num_cap;
+        uint64_t span = end - lo;
+        if (span > 4 * (uint64_t)c->num_n + ((uint64_t)1 << 20)) {
+            if (num_to_hash(c))
+                *fail = 1;
+            return NULL;
+        }
+        uint32_t *n = sg_malloc((size_t)span * sizeof *n);
+        if (!n) {
+            *fail = 1;
+            return NULL;
+        }
+        memset(n, 0xff, (size_t)span * sizeof *n);
+        memcpy(n + (c->num_base - lo), c->num_owner, c->num_cap * sizeof *n);
+        sg_free(c->num_owner);
+        c->num_owner = n;
+        c->num_base = lo;
+        c->num_cap = (size_t)span;
+    }
+    return &c->num_owner[v - c->num_base];
+}
+
+/* 1: the pair (customer k, numeric invoice v) is new, 0: seen, -1: out of memory. */
+static int num_invoice_seen(cand *c, uint32_t k, uint64_t v)
+{
+    uint32_t o;
+    if (!c->num_hashed) {
+        int fail = 0;
+        uint32_t *slot = num_slot(c, v, &fail);
+        if (fail)
+            return -1;
+        if (slot) {
+            o = *slot;
+            if (o == NONE) {
+                *slot = k;
+                c->num_n++;
+                return 1;
+            }
+            return o == k ? 0 : ps_insert(&c->shared, k, v);
+        }
+    }
+    size_t before = c->num_map.n;
+    if ((o = sg_keymap_add(&c->num_map, v, k)) == SG_KEYMAP_NONE)
+        return -1;
+    if (c->num_map.n != before)
+        return 1;
+    return o == k ? 0 : ps_insert(&c->shared, k, v);
+}
+
+/* 1: the pair (customer k, invoice key) is new, 0: seen, -1: out of memory. */
+static int invoice_seen(cand *c, uint32_t k, uint64_t key)
+{
+    if (!(key & INV_TEXT))
+        return num_invoice_seen(c, k, key);
+    uint32_t code = (uint32_t)(key & ~INV_TEXT);
     if (code >= c->owner_cap) {
         size_t nc = c->owner_cap ? c->owner_cap * 2 : 4096;
         while (nc <= code)
@@ -495,13 +612,13 @@ static int invoice_seen(cand *c, uint32_t k, uint32_t code)
         c->owner[code] = k;
         return 1;
     }
-    return o == k ? 0 : ps_insert(&c->shared, k, code);
+    return o == k ? 0 : ps_insert(&c->shared, k, key);
 }
 
 /* A used row of customer k under reading c (rfm.c's first pass).
  * 0 or -1 (out of memory). */
 static int update(rstate *r, cand *c, uint32_t k, int64_t t, double amount, int inv_missing,
-                  uint32_t inv_code)
+                  uint64_t inv_code)
 {
     const int days = r->o->freq == SG_RFM_DAYS;
     sg_rfm_cust *s = &c->cs[k];
@@ -588,14 +705,15 @@ static int recount(rstate *r, cand *c, uint32_t k, int64_t t)
 static void use(rstate *r, int32_t code, const int64_t t[2], double amount, const char *inv,
                 size_t ilen, int inv_missing)
 {
-    uint32_t inv_code = 0;
-    if (r->pass == 1 && !inv_missing && r->o->freq == SG_RFM_INVOICES) {
+    uint64_t inv_code = 0;
+    if (r->pass == 1 && !inv_missing && r->o->freq == SG_RFM_INVOICES &&
+        !numeric_invoice(inv, ilen, &inv_code)) {
         int32_t ic = sg_dict_intern(r->inv_dict, inv, ilen);
         if (ic < 0) {
             fail_nomem(r);
             return;
         }
-        inv_code = (uint32_t)ic;
+        inv_code = INV_TEXT | (uint32_t)ic;
     }
     for (int k = 0; k < r->ncand; k++) {
         cand *c = &r->cand[k];
@@ -974,6 +1092,9 @@ static int second_pass(rstate *r, FILE *f, char *buf, const struct stat *st)
     sg_free(c->owner);
     c->owner = NULL;
     c->owner_cap = 0;
+    sg_free(c->num_owner);
+    c->num_owner = NULL;
+    sg_keymap_free(&c->num_map);
     ps_free(&c->shared);
     sg_dict_release(r->inv_dict);
     r->inv_dict = NULL;

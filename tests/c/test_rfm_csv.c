@@ -9,6 +9,7 @@
 #include "datetime.h"
 #include "mem.h"
 #include "expr.h"
+#include "nomem_testutil.h"
 #include "rfm.h"
 #include "tap.h"
 
@@ -394,6 +395,36 @@ static void test_invoice_keys(void)
     sg_table_free(m);
 }
 
+/* Out of memory anywhere in the pass (both passes, the owner arrays, the
+ * hash map of sparse invoice numbers): the error, nothing left allocated. */
+static void *call_stream(void *ud, sg_error *err)
+{
+    static const char *const codes[] = { "POST" };
+    sg_rfm_options o;
+    sg_rfm_csv_options co;
+    retail_options(&o, &co);
+    co.drop_nonpositive = 0;
+    co.clean_steps = 1;
+    co.drop_returns = 1;
+    co.drop_nonpositive_price = 1;
+    co.item = "StockCode";
+    co.non_product = codes;
+    co.n_non_product = 1;
+    co.whole_ids = 1;
+    return sg_rfm_csv(fixture(ud), &o, &co, NULL, err);
+}
+
+static void free_table(void *t)
+{
+    sg_table_free(t);
+}
+
+static void test_nomem(void)
+{
+    nomem_sweep(call_stream, free_table, "shuffled.csv", 512, (size_t)6 << 20, "shuffled.csv, clean steps");
+    nomem_sweep(call_stream, free_table, "sparse.csv", 512, (size_t)6 << 20, "sparse.csv, clean steps");
+}
+
 /* clean_steps: segmint.clean's steps in its order with their tallies. */
 static void test_clean_steps(void)
 {
@@ -462,6 +493,7 @@ int main(void)
     test_unordered();
     test_clean_steps();
     test_invoice_keys();
+    test_nomem();
     test_online_retail();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());
     return tap_done();

@@ -94,6 +94,9 @@ function M.stream_plan(opts)
   local steps, order = {}, { { reason = "missing customer", key = "missing_customer" } }
   if policy.cancellations == "drop" then
     steps.cancel_prefix = opts.cancel_prefix or "C"
+    if type(steps.cancel_prefix) ~= "string" or steps.cancel_prefix == "" then
+      return nil, "clean.cancel_prefix is not a text of at least one character"
+    end
     order[#order + 1] = { reason = "cancellations", key = "cancellations" }
   end
   if policy.returns == "drop" then

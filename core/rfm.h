@@ -78,18 +78,51 @@ sg_column *sg_score_column(const sg_column *c, const char *name, int bins, int r
 /* ---- streaming ---- */
 
 /* Computes the same table as sg_rfm_aggregate straight from a CSV file,
- * without building a dataset: one pass with libcsv over the needed columns,
- * memory proportional to customers.  frequency (invoices) counts an invoice
- * when it differs from the customer's previous invoice, which is exact when
- * the lines of an invoice are contiguous, as in order exports; likewise
- * frequency in days and btyd_frequency count changes of day / period,
- * exact when each customer's rows come in time order.  Per record, after
- * parsing (a bad number or date is an SG_EDATA error naming
- * file:line:column): no customer -> dropped (or an error), invoice starting
- * with cancel_prefix -> dropped, missing date or amount -> rows_missing,
- * non-positive -> dropped, after as_of -> rows_after_as_of.  Slash dates
- * that fit DD/MM and MM/DD keep both readings until a part > 12 decides
- * (day first if nothing does).  The customer column is always a string. */
+ * without building a dataset: one pass with libcsv over the needed columns.
+ * Memory: the per-customer accumulators, plus (counting invoices) the
+ * distinct invoices of the used rows with their first customer, and the
+ * (customer, invoice) pairs of invoices shared by several customers.
+ * Every count is exact whatever the order of the rows, as in
+ * sg_rfm_aggregate: an invoice counts once per customer even when its lines
+ * are not contiguous; btyd periods and purchase days are counted by change
+ * while a customer's rows come in time order, and a second pass over the
+ * file recounts them for the customers whose rows did not (only then; a
+ * file that cannot be read twice then fails as unsupported, see below).
+ * Per record, after parsing (a bad number or date is an SG_EDATA error
+ * naming file:line:column): no customer -> dropped (or an error), invoice
+ * starting with cancel_prefix -> dropped, missing date or amount ->
+ * rows_missing, non-positive -> dropped, after as_of -> rows_after_as_of.
+ * Slash dates that fit DD/MM and MM/DD keep both readings until a part > 12
+ * decides (day first if nothing does).  The customer column is always a
+ * string.
+ *
+ * clean_steps = 1: the cleaning of segmint.clean instead, in its order and
+ * with its report (the analysis' streaming path).  Needs quantity and price
+ * (amount = quantity * price, missing when either is) and
+ * drop_missing_customer.  A row is removed by the first step that applies:
+ *   SG_RFM_CLEAN_MISSING_CUSTOMER  no customer;
+ *   SG_RFM_CLEAN_CANCELLATIONS     cancel_prefix set and the invoice starts with it;
+ *   SG_RFM_CLEAN_RETURNS           drop_returns and not quantity > 0 (missing too);
+ *   SG_RFM_CLEAN_PRICE             drop_nonpositive_price and not price > 0;
+ *   SG_RFM_CLEAN_NON_PRODUCT       the item is one of non_product;
+ * each step's rows and revenue (amounts summed in row order, missing ones
+ * skipped) go to info->step_rows / step_revenue; the kept rows to
+ * rows_out / revenue_out / customers_out, and then to the RFM figures
+ * (a kept row without date or amount is rows_missing).  whole_ids turns a
+ * customer such as "17850.0" into "17850" (like segmint.clean).  The date
+ * range of every row read (info->date_min..date_max) is what the loaded
+ * column's statistics would say.  When the data needs the whole-table path
+ * (a customer that is not valid UTF-8, which the reader rejects or converts),
+ * the result is NULL with info->unsupported set and err saying why. */
+typedef enum sg_rfm_clean_step {
+    SG_RFM_CLEAN_MISSING_CUSTOMER,
+    SG_RFM_CLEAN_CANCELLATIONS,
+    SG_RFM_CLEAN_RETURNS,
+    SG_RFM_CLEAN_PRICE,
+    SG_RFM_CLEAN_NON_PRODUCT,
+    SG_RFM_CLEAN_NSTEPS
+} sg_rfm_clean_step;
+
 typedef struct sg_rfm_csv_options {
     const char *quantity;        /* amount = quantity * price when o->amount is NULL */
     const char *price;
@@ -97,6 +130,14 @@ typedef struct sg_rfm_csv_options {
     int drop_nonpositive;        /* drop rows with quantity <= 0 or price <= 0 (or amount <= 0) */
     int drop_missing_customer;   /* drop rows without a customer (else: an error) */
     char delim;                  /* 0: detect */
+    /* clean_steps = 1: segmint.clean's steps and report (see above) */
+    int clean_steps;
+    int drop_returns;
+    int drop_nonpositive_price;
+    const char *item;            /* the item column, with non_product */
+    const char *const *non_product;
+    size_t n_non_product;
+    int whole_ids;
     void (*progress)(void *ud, uint64_t done, uint64_t total);
     void *progress_ud;
 } sg_rfm_csv_options;
@@ -107,6 +148,18 @@ typedef struct sg_rfm_csv_info {
     sg_rfm_info rfm;
     uint64_t rows_read;
     uint64_t rows_dropped;       /* by the cleaning options */
+    /* clean_steps only */
+    uint64_t step_rows[SG_RFM_CLEAN_NSTEPS];
+    double step_revenue[SG_RFM_CLEAN_NSTEPS];
+    uint64_t rows_out;
+    double revenue_in, revenue_out;
+    size_t customers_out;
+    /* every row read */
+    int has_dates;               /* date_min, date_max are set */
+    int64_t date_min, date_max;
+    int date_only;               /* every date is at midnight */
+    int passes;                  /* 1, or 2 when some customer's rows were out of time order */
+    int unsupported;             /* NULL result: the data needs the whole-table path */
 } sg_rfm_csv_info;
 
 sg_table *sg_rfm_csv(const char *path, const sg_rfm_options *o, const sg_rfm_csv_options *co,

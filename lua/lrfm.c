@@ -169,6 +169,85 @@ static int l_rfm(lua_State *L)
     return 2;
 }
 
+/* options.clean_steps = { cancel_prefix =, returns = bool, nonpositive_price = bool, item =,
+ * non_product = { codes }, whole_ids = bool }: segmint.clean's steps in the same pass
+ * (sg_rfm_csv_options.clean_steps); the policy itself is checked by segmint.clean's
+ * stream_plan.  The codes are kept in a userdata left on the stack. */
+static void read_clean_steps(lua_State *L, int t, sg_rfm_csv_options *co)
+{
+    if (sgl_rawfield(L, t, "clean_steps") != LUA_TTABLE) {
+        if (!lua_isnil(L, -1))
+            luaL_error(L, "rfm_csv: option 'clean_steps' must be a table");
+        lua_pop(L, 1);
+        return;
+    }
+    int cs = lua_gettop(L);
+    co->clean_steps = 1;
+    co->drop_missing_customer = 1;
+    co->cancel_prefix = sgl_opt_string(L, cs, "cancel_prefix", NULL);
+    co->item = sgl_opt_string(L, cs, "item", NULL);
+    sgl_rawfield(L, cs, "returns");
+    co->drop_returns = lua_toboolean(L, -1);
+    sgl_rawfield(L, cs, "nonpositive_price");
+    co->drop_nonpositive_price = lua_toboolean(L, -1);
+    sgl_rawfield(L, cs, "whole_ids");
+    co->whole_ids = lua_toboolean(L, -1);
+    lua_pop(L, 3);
+    if (sgl_rawfield(L, cs, "non_product") == LUA_TTABLE) {
+        size_t n = (size_t)lua_rawlen(L, -1);
+        const char **codes = lua_newuserdatauv(L, (n ? n : 1) * sizeof *codes, 0);
+        for (size_t k = 0; k < n; k++) {
+            lua_rawgeti(L, -2, (lua_Integer)k + 1);
+            if (lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "rfm_csv: clean_steps.non_product[%d] must be a string", (int)k + 1);
+            codes[k] = lua_tostring(L, -1);   /* held by the options table */
+            lua_pop(L, 1);
+        }
+        co->non_product = codes;
+        co->n_non_product = n;
+        lua_replace(L, cs);                   /* the userdata stays where the table was */
+        lua_pop(L, 1);
+    } else {
+        lua_pop(L, 2);
+        lua_pushnil(L);                       /* keeps the stack the same in both cases */
+    }
+}
+
+static void push_tally(lua_State *L, const sg_rfm_csv_info *info, int step, const char *name)
+{
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, (lua_Integer)info->step_rows[step]);
+    lua_setfield(L, -2, "rows");
+    lua_pushnumber(L, info->step_revenue[step]);
+    lua_setfield(L, -2, "revenue");
+    lua_setfield(L, -2, name);
+}
+
+/* info.cleaning = { rows_in, rows_out, revenue_in, revenue_out, customers_out,
+ * removed = { missing_customer = { rows, revenue }, cancellations, returns, price, non_product } } */
+static void push_clean_tallies(lua_State *L, const sg_rfm_csv_info *info)
+{
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, (lua_Integer)info->rows_read);
+    lua_setfield(L, -2, "rows_in");
+    lua_pushinteger(L, (lua_Integer)info->rows_out);
+    lua_setfield(L, -2, "rows_out");
+    lua_pushnumber(L, info->revenue_in);
+    lua_setfield(L, -2, "revenue_in");
+    lua_pushnumber(L, info->revenue_out);
+    lua_setfield(L, -2, "revenue_out");
+    lua_pushinteger(L, (lua_Integer)info->customers_out);
+    lua_setfield(L, -2, "customers_out");
+    lua_createtable(L, 0, 5);
+    push_tally(L, info, SG_RFM_CLEAN_MISSING_CUSTOMER, "missing_customer");
+    push_tally(L, info, SG_RFM_CLEAN_CANCELLATIONS, "cancellations");
+    push_tally(L, info, SG_RFM_CLEAN_RETURNS, "returns");
+    push_tally(L, info, SG_RFM_CLEAN_PRICE, "price");
+    push_tally(L, info, SG_RFM_CLEAN_NON_PRODUCT, "non_product");
+    lua_setfield(L, -2, "removed");
+    lua_setfield(L, -2, "cleaning");
+}
+
 /* segmint.rfm_csv(path, options) -> customers, info (streaming, memory grows with customers) */
 static int l_rfm_csv(lua_State *L)
 {
@@ -189,6 +268,7 @@ static int l_rfm_csv(lua_State *L)
     sgl_rawfield(L, 2, "drop_missing_customer");
     co.drop_missing_customer = lua_isnil(L, -1) ? 1 : lua_toboolean(L, -1);
     lua_pop(L, 2);
+    read_clean_steps(L, 2, &co);
     const char *delim = sgl_opt_string(L, 2, "delim", NULL);
     if (delim) {
         if (strlen(delim) != 1)
@@ -205,6 +285,13 @@ static int l_rfm_csv(lua_State *L)
     sg_rfm_csv_info info;
     sg_error err;
     d->t = sg_rfm_csv(path, &o, &co, &info, &err);
+    if (!d->t && info.unsupported) {
+        /* the data needs the whole-table path: not a failure of the data */
+        lua_pushnil(L);
+        lua_pushstring(L, err.msg);
+        lua_pushliteral(L, "unsupported");
+        return 3;
+    }
     if (!d->t)
         return sgl_fail(L, &err);
     name_customer_column(L, d->t, o.customer);
@@ -215,6 +302,21 @@ static int l_rfm_csv(lua_State *L)
     lua_setfield(L, -2, "rows_read");
     lua_pushinteger(L, (lua_Integer)info.rows_dropped);
     lua_setfield(L, -2, "rows_dropped");
+    lua_pushinteger(L, info.passes);
+    lua_setfield(L, -2, "passes");
+    if (info.has_dates) {
+        char buf[32];
+        lua_createtable(L, 0, 2);
+        sg_datetime_format(info.date_min, info.date_only, buf, sizeof buf);
+        lua_pushstring(L, buf);
+        lua_setfield(L, -2, "min");
+        sg_datetime_format(info.date_max, info.date_only, buf, sizeof buf);
+        lua_pushstring(L, buf);
+        lua_setfield(L, -2, "max");
+        lua_setfield(L, -2, "period");
+    }
+    if (co.clean_steps)
+        push_clean_tallies(L, &info);
     return 2;
 }
 

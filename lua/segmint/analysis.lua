@@ -34,7 +34,7 @@ local M = {}
 
 local KNOWN = { "transactions", "read", "columns", "currency", "language", "periods", "clean", "rfm",
   "cross_sell", "segments", "campaigns", "alerts", "kpis", "clusters", "btyd", "models", "template", "steps",
-  "history", "label", "out", "seed", "generated", "csv", "campaign_history", "report", "workbook" }
+  "history", "label", "out", "seed", "generated", "csv", "campaign_history", "report", "workbook", "stream" }
 local TEMPLATE_KEYS = { "language", "unassigned", "model_names", "alerts", "reasons", "text", "assumptions",
   "campaign_words", "campaign_alerts", "status_names", "units", "btyd_names", "kpi_status", "kpi_trend",
   "cluster_words", "moves", "kpi_now", "all_channels", "and_word",
@@ -415,6 +415,17 @@ function M.prepare(sg, cfg)
   end
   -- report.html and report.xlsx: settings, the page layout, Chart.js
   require("segmint.step_report").prepare(ctx, cfg, problems)
+  -- load, clean and rfm as one streaming pass when nothing later reads the transactions
+  if cfg.stream ~= nil and type(cfg.stream) ~= "boolean" then
+    add(problems.errors, "analysis: 'stream' must be true (load, clean and rfm in one pass, or an error) or false "
+      .. "(always the whole table)")
+  else
+    local plan, why = require("segmint.step_load").stream_plan(ctx)
+    ctx.stream, ctx.stream_why = plan, why
+    if cfg.stream == true and not plan then
+      add(problems.errors, "analysis: stream = true, but the streaming pass cannot be used: %s", why)
+    end
+  end
   if cfg.csv ~= nil then
     local keys = { "excel", "delim", "decimal", "bom" }
     if type(cfg.csv) ~= "table" then

@@ -30,7 +30,7 @@ local function choice(opts, key, allowed, default)
   if v == nil then return default end
   for _, a in ipairs(allowed) do if v == a then return v end end
   error(string.format("clean: option '%s' must be %s, got '%s'", key,
-    '"' .. table.concat(allowed, '" or "') .. '"', tostring(v)), 3)
+    '"' .. table.concat(allowed, '" or "') .. '"', tostring(v)), 4)
 end
 
 local KNOWN = { "customer", "invoice", "quantity", "price", "date", "item", "missing_customer", "cancellations",
@@ -59,6 +59,79 @@ local function whole_ids(ds, col)
   return ds:with_column(col, vals, "string")
 end
 
+-- The policy of opts, with segmint.clean's defaults (raises on a bad choice).
+local function policy_of(opts)
+  return {
+    missing_customer = choice(opts, "missing_customer", { "drop", "keep" }, opts.customer and "drop" or "keep"),
+    cancellations = choice(opts, "cancellations", { "drop", "net", "keep" }, opts.invoice and "drop" or "keep"),
+    returns = choice(opts, "returns", { "drop", "keep" }, "drop"),
+    nonpositive_price = choice(opts, "nonpositive_price", { "drop", "keep" }, "drop"),
+    duplicates = choice(opts, "duplicates", { "drop", "keep" }, "keep"),
+  }
+end
+
+-- The cleaning that segmint.rfm_csv can do in its pass over the file with
+-- the same result as M.clean (its clean_steps option): returns a plan
+-- { policy, steps = the rfm_csv option, order = the report's steps }, or
+-- nil and why not.  Options M.clean would reject also give nil (the table
+-- path then reports them).
+function M.stream_plan(opts)
+  for k in pairs(opts) do
+    local ok = false
+    for _, n in ipairs(KNOWN) do if n == k then ok = true end end
+    if not ok then return nil, string.format("clean: unknown option '%s'", tostring(k)) end
+  end
+  local ok, policy = pcall(policy_of, opts)
+  if not ok then return nil, "the clean options have a problem (reported by the table path)" end
+  if policy.missing_customer ~= "drop" or not opts.customer then
+    return nil, "clean.missing_customer = \"keep\""
+  end
+  if policy.cancellations == "net" then
+    return nil, "clean.cancellations = \"net\" matches each cancellation to the purchases before it"
+  end
+  if policy.duplicates == "drop" then
+    return nil, "clean.duplicates = \"drop\" compares whole lines"
+  end
+  if opts.non_product and #opts.non_product > 0 and not opts.item then
+    return nil, "clean.non_product without an item column"
+  end
+  local steps, order = {}, { { reason = "missing customer", key = "missing_customer" } }
+  if policy.cancellations == "drop" then
+    steps.cancel_prefix = opts.cancel_prefix or "C"
+    if type(steps.cancel_prefix) ~= "string" or steps.cancel_prefix == "" then
+      return nil, "clean.cancel_prefix is not a text of at least one character"
+    end
+    order[#order + 1] = { reason = "cancellations", key = "cancellations" }
+  end
+  if policy.returns == "drop" then
+    steps.returns = true
+    order[#order + 1] = { reason = "returns and quantity <= 0", key = "returns" }
+  end
+  if policy.nonpositive_price == "drop" then
+    steps.nonpositive_price = true
+    order[#order + 1] = { reason = "price <= 0", key = "price" }
+  end
+  if opts.non_product and #opts.non_product > 0 then
+    local codes = {}
+    for i, c in ipairs(opts.non_product) do codes[i] = tostring(c) end
+    steps.non_product, steps.item = codes, opts.item
+    order[#order + 1] = { reason = "non-product codes", key = "non_product" }
+  end
+  steps.whole_ids = opts.whole_ids and true or false
+  return { policy = policy, steps = steps, order = order }
+end
+
+-- The report M.clean gives, from the tallies of segmint.rfm_csv's clean_steps.
+function M.stream_report(plan, tallies)
+  local report = { steps = {}, rows_in = tallies.rows_in, revenue_in = tallies.revenue_in, policy = plan.policy,
+    rows_out = tallies.rows_out, revenue_out = tallies.revenue_out, customers_out = tallies.customers_out }
+  for i, st in ipairs(plan.order) do
+    local r = tallies.removed[st.key]
+    report.steps[i] = { reason = st.reason, rows = r.rows, revenue = r.rows > 0 and r.revenue or 0 }
+  end
+  return report
+end
+
 function M.clean(ds, opts)
   if type(opts) ~= "table" then error("clean: options table expected", 2) end
   for k in pairs(opts) do
@@ -80,13 +153,7 @@ function M.clean(ds, opts)
   end
   local q, p = ref(opts.quantity), ref(opts.price)
   local amount = opts.amount or "amount"
-  local policy = {
-    missing_customer = choice(opts, "missing_customer", { "drop", "keep" }, opts.customer and "drop" or "keep"),
-    cancellations = choice(opts, "cancellations", { "drop", "net", "keep" }, opts.invoice and "drop" or "keep"),
-    returns = choice(opts, "returns", { "drop", "keep" }, "drop"),
-    nonpositive_price = choice(opts, "nonpositive_price", { "drop", "keep" }, "drop"),
-    duplicates = choice(opts, "duplicates", { "drop", "keep" }, "keep"),
-  }
+  local policy = policy_of(opts)
   if policy.missing_customer == "drop" and not opts.customer then error("clean: missing_customer = \"drop\" needs option 'customer'", 2) end
   if policy.cancellations ~= "keep" and not opts.invoice then error("clean: cancellations need option 'invoice'", 2) end
   if policy.cancellations == "net" and not (opts.customer and opts.item and opts.date) then

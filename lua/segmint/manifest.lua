@@ -63,8 +63,10 @@ function M.build(ctx, files)
       currency = ctx.currency_code, periods = ctx.periods, rfm_edges = res.rfm_info.edges,
       cross_sell = { item = xs.item or ctx.cols.item, min_support = xs.min_support },
       columns_named_after_periods = res.btyd and { res.btyd.expected_column, res.btyd.clv_column } or nil },
-    counts = { transactions = res.loaded.rows, clean = #res.clean, customers = #ctx.customers,
-      rules = #res.cross_sell_rules, clusters = res.kmeans and res.kmeans:info().k or nil },
+    load = res.load_path,
+    counts = { transactions = res.loaded.rows, clean = res.clean and #res.clean or res.cleaning.rows_out,
+      customers = #ctx.customers,
+      rules = res.cross_sell_rules and #res.cross_sell_rules or nil, clusters = res.kmeans and res.kmeans:info().k or nil },
   }
 end
 

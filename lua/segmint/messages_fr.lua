@@ -76,6 +76,10 @@ return {
     "analyse : « campaign_history » doit être une table comme { performance = \"campaigns.csv\" }",
   ["analysis: campaign_history.%s is not an option%s"] = "analyse : campaign_history.%s n'est pas une option%s",
   ["analysis: campaign_history.%s must be a CSV file or { db =, query = }"] = "analyse : campaign_history.%s doit être un fichier CSV ou { db =, query = }",
+  ["analysis: 'stream' must be true (load, clean and rfm in one pass, or an error) or false (always the whole table)"] =
+    "analyse : « stream » doit être true (chargement, nettoyage et RFM en une passe, ou une erreur) ou false (toujours la table entière)",
+  ["analysis: stream = true, but the streaming pass cannot be used: %s"] =
+    "analyse : stream = true, mais la passe unique ne peut pas servir : %s",
   ["analysis: 'history' must be the path of the history file, or false for none"] =
     "analyse : « history » doit être le chemin du fichier d'historique, ou false pour aucun",
   ["analysis: 'clusters' must be a table of settings"] = "analyse : « clusters » doit être une table de réglages",
@@ -294,6 +298,8 @@ return {
   ["decimals must be a whole number from 0 to 6"] = "decimals doit être un nombre entier de 0 à 6",
 
   -- steps (pipeline.lua)
+  ["steps: step '%s': transactions must be true or false (does it read the transactions table?)"] =
+    "étapes : étape « %s » : transactions doit être true ou false (lit-elle la table des transactions ?)",
   ["steps: step '%s': columns must be a table such as { vip = \"boolean\" }"] =
     "étapes : étape « %s » : columns doit être une table comme { vip = \"boolean\" }",
   ["steps: step '%s': column %s must name a type: number, string, boolean or datetime"] =

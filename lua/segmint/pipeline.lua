@@ -4,6 +4,8 @@
 --   { name = "btyd",
 --     enabled = function(ctx) ... end,        -- optional: skipped when false
 --     columns = function(ctx) ... end,        -- optional: { {name, type}, ... } it adds to ctx.customers
+--     transactions = true,                    -- it reads the transactions table (ctx.res.clean); a step
+--                                             -- with false needs only per-customer data (ctx.customers)
 --     run = function(ctx) ... end }           -- does the work, keeps its results in ctx
 --
 -- A recipe changes the list with `steps` in its sg.analysis table:
@@ -15,7 +17,10 @@
 --     { drop = "clusters" },
 --   }
 --
--- and a campaign rule may then target { big_spender = true }.  See
+-- and a campaign rule may then target { big_spender = true }.  A custom
+-- step counts as reading the transactions unless it says
+-- `transactions = false`: when no enabled step after rfm reads them, load,
+-- clean and rfm run as one streaming pass (step_load.lua).  See
 -- docs/analysis.md for the context a step sees.
 local M = {}
 
@@ -59,7 +64,8 @@ function M.build(custom, problems)
   local list = {}
   for _, name in ipairs(M.DEFAULT) do
     local mod = require("segmint.step_" .. name)
-    list[#list + 1] = { name = name, run = mod.run, enabled = mod.enabled, columns = mod.columns }
+    list[#list + 1] = { name = name, run = mod.run, enabled = mod.enabled, columns = mod.columns,
+      transactions = mod.transactions }
   end
   if custom == nil then return list end
   if type(custom) ~= "table" then
@@ -94,10 +100,13 @@ function M.build(custom, problems)
         fail(problems, "steps: step '%s' needs run = function(ctx) ... end", label)
       elseif how ~= "replace" and (type(spec.name) ~= "string" or index_of(spec.name)) then
         fail(problems, "steps: a new step needs a name of its own (got %s)", tostring(spec.name))
+      elseif spec.transactions ~= nil and type(spec.transactions) ~= "boolean" then
+        fail(problems, "steps: step '%s': transactions must be true or false (does it read the transactions table?)",
+          label)
       else
         local cols = declared_columns(spec, label, problems)
         local step = { name = spec.name or anchor, run = spec.run, custom = true,
-          columns = function() return cols end }
+          columns = function() return cols end, transactions = spec.transactions ~= false }
         if how == "replace" then
           list[at] = step
         else

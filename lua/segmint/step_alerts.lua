@@ -6,6 +6,8 @@
 -- (ctx.res.alerts, with the monthly activity series).
 local S = {}
 
+S.transactions = true   -- reads the transactions (ctx.res.clean)
+
 function S.run(ctx)
   local sg, cols, a = ctx.sg, ctx.cols, ctx.rules.alerts
   ctx.res.alerts = sg.alerts({ inactive_days = ctx.periods.inactive_days, period_days = ctx.periods.comparison_days,

@@ -9,6 +9,8 @@
 -- that follows; the chosen one is then refitted on all the data.
 local S = {}
 
+S.transactions = true   -- reads the transactions (ctx.res.clean)
+
 -- The message of a fit the data cannot support, for the log and the
 -- summary: without the library's own source position.  Limits and
 -- interruptions are not the data's fault: they stop the run.

@@ -13,6 +13,8 @@
 -- them and the outputs write campaign_performance.csv and campaign_tests.csv.
 local S = {}
 
+S.transactions = true   -- reads the transactions (ctx.res.clean)
+
 function S.enabled(ctx) return ctx.cfg.campaign_history ~= nil end
 
 function S.run(ctx)

@@ -5,6 +5,8 @@
 -- the measured uplift shrunk toward the rule's), the rule's elsewhere.
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 function S.columns() return { { "campaign", "string" }, { "recommended_products", "string" } } end
 
 function S.run(ctx)

@@ -5,8 +5,10 @@
 -- column of the data.
 local S = {}
 
--- The roles of the column mapping that segmint.clean takes.
-local CLEAN_ROLES = { customer = true, invoice = true, quantity = true, price = true, date = true, item = true }
+S.transactions = true   -- reads them (see step_load's streaming path, which skips this step)
+
+-- after the streaming pass of step load there is nothing to clean
+function S.enabled(ctx) return not ctx.streamed end
 
 function S.run(ctx)
   local sg, cfg, cols = ctx.sg, ctx.cfg, ctx.cols
@@ -25,10 +27,7 @@ function S.run(ctx)
         sat, ty), 0)
     end
   end
-  local copts = {}
-  for k, v in pairs(cfg.clean or {}) do copts[k] = v end
-  for k, v in pairs(cols) do if CLEAN_ROLES[k] and copts[k] == nil then copts[k] = v end end
-  copts.amount = "amount"
+  local copts = require("segmint.step_load").clean_options(cfg, cols)
   -- cleaning takes the loaded table over (compacted in place, no second copy of the kept rows;
   -- ctx.res.transactions is closed): what later steps read of it is in ctx.res.loaded (step load)
   local tx = ctx.res.transactions

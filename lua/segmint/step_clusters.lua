@@ -2,6 +2,8 @@
 -- chosen k, profiles and rule-based names: columns cluster, cluster_name.
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 function S.enabled(ctx) return ctx.cfg.clusters ~= nil end
 
 function S.columns() return { { "cluster", "number" }, { "cluster_name", "string" } } end

@@ -2,6 +2,8 @@
 -- recommendations (used by campaigns with recommend = "co_purchased").
 local S = {}
 
+S.transactions = true   -- reads the transactions (ctx.res.clean)
+
 function S.run(ctx)
   local sg, cols = ctx.sg, ctx.cols
   local xs = ctx.cfg.cross_sell or {}

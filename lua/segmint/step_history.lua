@@ -18,6 +18,8 @@
 --   changes, moves, matrix, migration   segment sizes and migration
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 function S.enabled(ctx) return ctx.cfg.history ~= false end
 
 function S.path(ctx)

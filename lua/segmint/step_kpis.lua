@@ -2,6 +2,8 @@
 -- and the one before, with targets and status (ctx.res.kpis; kpis.csv).
 local S = {}
 
+S.transactions = true   -- reads the transactions (ctx.res.clean)
+
 function S.enabled(ctx) return ctx.rules.kpis ~= nil end
 
 function S.run(ctx)

@@ -9,7 +9,17 @@
 -- the second read uses `expect` when the reader found the column almost
 -- all numbers or dates (its message says how many values are bad), else
 -- the type forced; a database column is converted to the type.
+--
+-- The streaming path: when every enabled step after rfm needs only the
+-- per-customer table (no step reading ctx.res.clean; see S.stream_plan),
+-- load, clean and rfm are one pass over the CSV file (segmint.rfm_csv with
+-- the cleaning steps), memory bounded by customers and invoices instead of
+-- rows, with the same cleaning report, period, counts and customer table
+-- as the table path; steps clean and rfm are then skipped.  `stream =
+-- false` forces the table path, `stream = true` makes its absence an error.
 local S = {}
+
+S.transactions = true   -- reads them
 
 local mpi = require "segmint.mpi"   -- under mpirun the ranks read the file together
 
@@ -50,8 +60,148 @@ function S.read(sg, src, csv)
   return t
 end
 
+-- The roles whose column the streaming pass reads, and the read.types it
+-- reads them as (a text column must be declared text: the whole-file
+-- reader would infer numbers or dates from the file, which one pass over
+-- per-customer state cannot know in advance).
+local STREAM_TYPES = {
+  customer = { string = true }, invoice = { string = true }, item = { string = true },
+  quantity = { int64 = true, double = true, number = true }, price = { int64 = true, double = true, number = true },
+  date = { datetime = true },
+}
+local ROLES = { "customer", "invoice", "item", "quantity", "price", "date" }
+
+-- The cleaning options step clean passes to segmint.clean.
+function S.clean_options(cfg, cols)
+  local copts = {}
+  for k, v in pairs(cfg.clean or {}) do copts[k] = v end
+  for _, k in ipairs { "customer", "invoice", "quantity", "price", "date", "item" } do
+    if copts[k] == nil then copts[k] = cols[k] end
+  end
+  copts.amount = "amount"
+  return copts
+end
+
+-- The options step rfm passes to segmint.rfm.
+function S.rfm_options(cfg, cols)
+  local ropts = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount" }
+  for k, v in pairs(cfg.rfm or {}) do ropts[k] = v end
+  return ropts
+end
+
+-- Can load, clean and rfm be one streaming pass?  Decided from the settings
+-- before any data is read (ctx after analysis.prepare): the plan for
+-- segmint.rfm_csv, or nil and why not.
+function S.stream_plan(ctx)
+  local sg, cfg, cols = ctx.sg, ctx.cfg, ctx.cols or {}
+  if cfg.stream == false then return nil, "stream = false" end
+  if type(cfg.transactions) ~= "string" then return nil, "the transactions come from a database query" end
+  local steps = ctx.steps or {}
+  for i, name in ipairs { "load", "clean", "rfm" } do
+    local st = steps[i]
+    if not st or st.name ~= name or st.custom then
+      return nil, string.format("the steps do not start with the default load, clean and rfm (step %d is '%s')", i,
+        st and st.name or "none")
+    end
+  end
+  for i = 4, #steps do
+    local st = steps[i]
+    if st.transactions ~= false and (not st.enabled or st.enabled(ctx)) then
+      if st.custom then
+        return nil, string.format("step '%s' may read the transactions (declare transactions = false if it does not)",
+          st.name)
+      end
+      return nil, string.format("step '%s' reads the transactions", st.name)
+    end
+  end
+  if cols.satisfaction ~= nil then return nil, "columns.satisfaction is checked against the transactions" end
+  local read = cfg.read or {}
+  if type(read) ~= "table" then return nil, "read is not a table" end
+  for k in pairs(read) do
+    if k ~= "types" then return nil, string.format("read.%s is not an option of the streaming pass", tostring(k)) end
+  end
+  local types = read.types or {}
+  if type(types) ~= "table" then return nil, "read.types is not a table" end
+  local copts = S.clean_options(cfg, cols)
+  local ropts = S.rfm_options(cfg, cols)
+  for _, role in ipairs { "customer", "invoice", "quantity", "price", "date" } do
+    if copts[role] ~= cols[role] or (ropts[role] ~= nil and ropts[role] ~= cols[role]) then
+      return nil, string.format("clean or rfm names another %s column than columns.%s", role, role)
+    end
+  end
+  local plan, why = require("segmint.clean").stream_plan(copts)
+  if not plan then return nil, why end
+  local needs = { customer = true, date = true, quantity = true, price = true,
+    invoice = (ropts.frequency or "invoices") == "invoices" or plan.steps.cancel_prefix ~= nil,
+    item = plan.steps.non_product ~= nil }
+  local role_of = {}
+  for _, role in ipairs(ROLES) do
+    local c = (role == "item" or role == "invoice") and copts[role] or cols[role]
+    if needs[role] and type(c) == "string" then role_of[c] = role_of[c] or role end
+  end
+  for c, ty in pairs(types) do
+    local role = role_of[c]
+    if not role then
+      -- a column read as text cannot fail the whole-file read; another type could
+      if ty ~= "string" then
+        return nil, string.format("read.types.%s = %s: the streaming pass does not read that column", tostring(c),
+          tostring(ty))
+      end
+    elseif not STREAM_TYPES[role][ty] then
+      return nil, string.format("read.types.%s = %s (the %s column)", tostring(c), tostring(ty), role)
+    end
+  end
+  for _, role in ipairs { "customer", "invoice", "item" } do
+    local c = role == "customer" and cols.customer or copts[role]
+    if needs[role] and types[c] ~= "string" then
+      return nil, string.format("the %s column's type would be inferred from the whole file (declare read.types.%s = "
+        .. "\"string\" to stream)", role, tostring(c))
+    end
+  end
+  -- last, so that a run on several ranks gives the reason one process gives when there is another
+  local ranks = sg.mpi_size()
+  if ranks > 1 then return nil, string.format("the run has %d MPI ranks, which read the file together", ranks) end
+  ropts.amount, ropts.quantity, ropts.price = nil, cols.quantity, cols.price
+  ropts.clean_steps = plan.steps
+  return { clean = plan, rfm = ropts }
+end
+
+-- Load, clean and rfm in one pass.  False and why when the data needs the
+-- table path after all (then nothing is kept); raises on bad data.
+local function run_stream(ctx)
+  local sg, cfg, cols, stream = ctx.sg, ctx.cfg, ctx.cols, ctx.stream
+  local src = cfg.transactions
+  local rfm, info, kind = sg.rfm_csv(src, stream.rfm)
+  if not rfm then
+    if kind == "unsupported" then return false, info end
+    error(info, 0)
+  end
+  local cleaning = require("segmint.clean").stream_report(stream.clean, info.cleaning)
+  ctx.res.loaded = { rows = info.rows_read, period = info.period or {} }
+  ctx.res.cleaning = cleaning
+  ctx.res.rfm_info = { as_of = info.as_of, rows_used = info.rows_used, rows_after_as_of = info.rows_after_as_of,
+    rows_missing = info.rows_missing, edges = info.edges }
+  ctx.res.load_path = { path = "stream", passes = info.passes }
+  ctx.customers = rfm
+  ctx.rfm_options = S.rfm_options(cfg, cols)
+  ctx.as_of = info.as_of:sub(1, 10)
+  ctx.streamed = true
+  sg.info("loaded %s in one streaming pass of load, clean and rfm, as every later step needs only per-customer "
+    .. "data (%d rows, %d customers%s)", S.describe(sg, src), info.rows_read, #rfm,
+    info.passes > 1 and "; a second pass recounted the customers whose rows are out of time order" or "")
+  sg.info("cleaned: %d of %d lines kept", cleaning.rows_out, cleaning.rows_in)
+  return true
+end
+
 function S.run(ctx)
   local sg, cfg, cols = ctx.sg, ctx.cfg, ctx.cols
+  if ctx.stream then
+    local ok, why = run_stream(ctx)
+    if ok then return end
+    if cfg.stream == true then error("analysis: stream = true, but the streaming pass cannot be used: " .. why, 0) end
+    ctx.stream_why = why   -- said with the table path's "loaded" line
+  end
+  ctx.res.load_path = { path = "table", reason = ctx.stream_why }
   local src = cfg.transactions
   local tx, rep
   if type(src) == "table" then
@@ -88,7 +238,7 @@ function S.run(ctx)
   -- what the manifest, summary and report say of the loaded data: recorded
   -- here, as cleaning takes the table over (and a recipe may replace it)
   ctx.res.loaded = { rows = #tx, period = tx:stats(cols.date) }
-  sg.info("loaded %s", tostring(tx))
+  sg.info("loaded %s (table path; no streaming pass: %s)", tostring(tx), ctx.stream_why or "not planned")
 end
 
 return S

@@ -3,6 +3,8 @@
 -- predicted_clv.
 local S = {}
 
+S.transactions = true   -- reads the transactions (ctx.res.clean)
+
 function S.enabled(ctx) return ctx.cfg.models ~= nil end
 
 function S.columns()

@@ -3,6 +3,8 @@
 -- files, the parameters and the run's timing).
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 function S.run(ctx)
   local sg, res, out, cfg = ctx.sg, ctx.res, ctx.out, ctx.cfg
   local files = ctx.files or {}   -- what earlier steps wrote (report.html, report.xlsx)
@@ -15,7 +17,7 @@ function S.run(ctx)
   write_csv("segments.csv", res.segment_table)
   write_csv("campaigns.csv", res.plan)
   write_csv("campaign_targets.csv", res.targets)
-  write_csv("cross_sell_rules.csv", res.cross_sell_rules)
+  if res.cross_sell_rules then write_csv("cross_sell_rules.csv", res.cross_sell_rules) end
   if res.kpis then write_csv("kpis.csv", sg.kpi_dataset(res.kpis)) end
   if res.campaign_performance then write_csv("campaign_performance.csv", res.campaign_performance) end
   if res.campaign_tests then write_csv("campaign_tests.csv", res.campaign_tests.campaigns) end

@@ -6,6 +6,8 @@
 -- fails before this step leaves the history as it was.
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 S.enabled = require("segmint.step_history").enabled
 
 function S.run(ctx)

@@ -12,6 +12,8 @@ local ruleset = require "segmint.ruleset"
 
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 local KNOWN = { "layout" }
 
 function S.enabled(ctx) return ctx.cfg.report ~= false end

@@ -4,6 +4,11 @@ local segments = require "segmint.segments"
 
 local S = {}
 
+S.transactions = true
+
+-- the streaming pass of step load computed the table already
+function S.enabled(ctx) return not ctx.streamed end
+
 local TYPES = { customer = "string", first_purchase = "datetime", last_purchase = "datetime" }
 
 function S.columns()
@@ -13,9 +18,8 @@ function S.columns()
 end
 
 function S.run(ctx)
-  local sg, cols = ctx.sg, ctx.cols
-  local ropts = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount" }
-  for k, v in pairs(ctx.cfg.rfm or {}) do ropts[k] = v end
+  local sg = ctx.sg
+  local ropts = require("segmint.step_load").rfm_options(ctx.cfg, ctx.cols)
   local rfm, info = sg.rfm(ctx.res.clean, ropts)
   ctx.customers = rfm
   ctx.rfm_options = ropts

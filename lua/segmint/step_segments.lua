@@ -2,6 +2,8 @@
 -- each customer a segment and its id.
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 function S.columns() return { { "segment", "string" }, { "segment_id", "string" } } end
 
 local function quote(s) return "'" .. tostring(s):gsub("\\", "\\\\"):gsub("'", "\\'") .. "'" end

@@ -9,6 +9,8 @@
 -- ctx.res.status keeps the counts and the basis used.
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 function S.columns() return { { "status", "string" } } end
 
 local function quote(s) return "'" .. tostring(s):gsub("\\", "\\\\"):gsub("'", "\\'") .. "'" end

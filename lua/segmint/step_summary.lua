@@ -5,6 +5,8 @@ local summary = require "segmint.summary"
 
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 function S.run(ctx)
   ctx.summary_context = summary.context(ctx)
   ctx.res.summary = report.render(ctx.texts.text, ctx.summary_context, "summary template")

@@ -2,6 +2,8 @@
 -- orders, average basket and recency), in the order of the segment rules.
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 function S.run(ctx)
   local sg, customers = ctx.sg, ctx.customers
   ctx.res.customers = customers

@@ -7,6 +7,8 @@ local money = require "segmint.report_tables"
 
 local S = {}
 
+S.transactions = false   -- needs only per-customer data, not the transactions
+
 function S.enabled(ctx) return ctx.cfg.workbook ~= false end
 
 -- The sheets, in the order of the outputs; a table the run did not

@@ -356,7 +356,9 @@ end
 
 local function cross_sell_part(ctx, c)
   local f, top = ctx.fmt, {}
-  for i, r in ctx.res.cross_sell_rules:head(10):rows() do
+  local rules = ctx.res.cross_sell_rules
+  if not rules then c.cross_sell = false; return end   -- the step was dropped
+  for i, r in rules:head(10):rows() do
     top[i] = { antecedent = tostring(r.antecedent), consequent = tostring(r.consequent),
                lift = f.number(r.lift, 1), confidence = f.percent(r.confidence) }
   end

@@ -9,6 +9,7 @@
 #include "datetime.h"
 #include "mem.h"
 #include "expr.h"
+#include "nomem_testutil.h"
 #include "rfm.h"
 #include "tap.h"
 
@@ -67,11 +68,13 @@ static sg_table *reference(const char *path, const sg_rfm_options *o, const char
                            const char *amount_expr)
 {
     sg_csv_options opt;
-    sg_csv_override ov = { "CustomerID", SG_STRING, SG_DATE_UNKNOWN };
+    /* ids as text, as the streaming pass reads them (and the analysis declares them) */
+    sg_csv_override ov[2] = { { "CustomerID", SG_STRING, SG_DATE_UNKNOWN },
+                              { "InvoiceNo", SG_STRING, SG_DATE_UNKNOWN } };
     sg_error err;
     sg_csv_options_init(&opt);
-    opt.overrides = &ov;
-    opt.noverrides = 1;
+    opt.overrides = ov;
+    opt.noverrides = 2;
     if (strcmp(o->customer, "CustomerID") != 0)
         opt.noverrides = 0;
     sg_table *t = sg_csv_read(path, &opt, NULL, &err);
@@ -328,6 +331,157 @@ static void test_online_retail(void)
     sg_table_free(m);
 }
 
+/* Lines of an invoice apart, a customer's rows out of time order, an invoice
+ * shared by two customers: the counts stay exact (a second pass recounts
+ * periods and days), equal to the in-memory aggregation. */
+static void test_unordered(void)
+{
+    static const char *filter =
+        "not is_missing(CustomerID) and not coalesce(starts_with(InvoiceNo, 'C'), false) and "
+        "Quantity > 0 and UnitPrice > 0";
+    static const struct { sg_rfm_freq freq; double unit; const char *what; } runs[] = {
+        { SG_RFM_INVOICES, 7, "invoices, weeks" },
+        { SG_RFM_DAYS, 1, "days, days" },
+        { SG_RFM_DAYS, 30.4375, "days, months" },
+    };
+    const char *path = fixture("shuffled.csv");
+    for (size_t k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+        sg_rfm_options o;
+        sg_rfm_csv_options co;
+        sg_rfm_csv_info info;
+        sg_error err;
+        retail_options(&o, &co);
+        o.freq = runs[k].freq;
+        o.unit_days = runs[k].unit;
+        sg_table *s = sg_rfm_csv(path, &o, &co, &info, &err);
+        sg_table *m = reference(path, &o, filter, "Quantity * UnitPrice");
+        tap_ok(same_tables(s, m, runs[k].what), "shuffled.csv, %s: streaming equals in-memory",
+               runs[k].what);
+        tap_is_int(info.passes, 2, "a second pass for the customer out of time order");
+        if (k == 0 && s && s->nrows == 4) {
+            const int64_t *f = sg_column_i64(sg_table_col(s, "frequency"));
+            tap_is_int(f[1], 3, "a: 3 invoices, one of them in three separate lines");
+            tap_is_int(f[3], 2, "c: 2 invoices, one of them b's too");
+        } else if (k == 0) {
+            tap_skip(2, "no table");
+        }
+        sg_table_free(s);
+        sg_table_free(m);
+    }
+}
+
+/* Numeric invoices keyed by value (dense, then sparse enough for the hash
+ * map), other texts by dictionary: "01001", " 1001" and "1001.0" are not
+ * invoice 1001, as the reader keeps them apart as text. */
+static void test_invoice_keys(void)
+{
+    sg_rfm_options o;
+    sg_rfm_csv_options co;
+    sg_error err;
+    const char *path = fixture("sparse.csv");
+    retail_options(&o, &co);
+    sg_table *s = sg_rfm_csv(path, &o, &co, NULL, &err);
+    sg_table *m = reference(path, &o, NULL, "Quantity * UnitPrice");
+    tap_ok(same_tables(s, m, "sparse.csv"), "sparse and text-like invoice numbers: streaming equals in-memory");
+    if (s && s->nrows == 3) {
+        const int64_t *f = sg_column_i64(sg_table_col(s, "frequency"));
+        tap_is_int(f[0], 4, "a: 1001, 01001, 999999999999, 5");
+        tap_is_int(f[1], 3, "b: 5, 1001, 999999999999");
+        tap_is_int(f[2], 3, "c: 7000000000000, ' 1001', '1001.0'");
+    } else {
+        tap_skip(3, "no table");
+    }
+    sg_table_free(s);
+    sg_table_free(m);
+}
+
+/* Out of memory anywhere in the pass (both passes, the owner arrays, the
+ * hash map of sparse invoice numbers): the error, nothing left allocated. */
+static void *call_stream(void *ud, sg_error *err)
+{
+    static const char *const codes[] = { "POST" };
+    sg_rfm_options o;
+    sg_rfm_csv_options co;
+    retail_options(&o, &co);
+    co.drop_nonpositive = 0;
+    co.clean_steps = 1;
+    co.drop_returns = 1;
+    co.drop_nonpositive_price = 1;
+    co.item = "StockCode";
+    co.non_product = codes;
+    co.n_non_product = 1;
+    co.whole_ids = 1;
+    return sg_rfm_csv(fixture(ud), &o, &co, NULL, err);
+}
+
+static void free_table(void *t)
+{
+    sg_table_free(t);
+}
+
+static void test_nomem(void)
+{
+    nomem_sweep(call_stream, free_table, "shuffled.csv", 512, (size_t)6 << 20, "shuffled.csv, clean steps");
+    nomem_sweep(call_stream, free_table, "sparse.csv", 512, (size_t)6 << 20, "sparse.csv, clean steps");
+}
+
+/* clean_steps: segmint.clean's steps in its order with their tallies. */
+static void test_clean_steps(void)
+{
+    static const char *const codes[] = { "POST" };
+    sg_rfm_options o;
+    sg_rfm_csv_options co;
+    sg_rfm_csv_info info;
+    sg_error err;
+    const char *path = fixture("shuffled.csv");
+    retail_options(&o, &co);
+    co.drop_nonpositive = 0;
+    co.clean_steps = 1;
+    co.drop_returns = 1;
+    co.drop_nonpositive_price = 1;
+    co.item = "StockCode";
+    co.non_product = codes;
+    co.n_non_product = 1;
+    sg_table *s = sg_rfm_csv(path, &o, &co, &info, &err);
+    tap_ok(s != NULL, "clean steps: %s", s ? "ok" : err.msg);
+    static const long long rows[] = { 1, 1, 2, 1, 1 };
+    static const double revenue[] = { 2, -3, 0, 0, 5 };
+    for (int k = 0; k < SG_RFM_CLEAN_NSTEPS; k++) {
+        tap_is_int((long long)info.step_rows[k], rows[k], "step rows");
+        tap_is_double(info.step_revenue[k], revenue[k], 0, "step revenue (a missing amount skipped)");
+    }
+    tap_is_int((long long)info.rows_read, 19, "rows in");
+    tap_is_int((long long)info.rows_out, 13, "rows out");
+    tap_is_double(info.revenue_in, 50.5, 1e-9, "revenue in");
+    tap_is_double(info.revenue_out, 46.5, 1e-9, "revenue out");
+    tap_is_int((long long)info.customers_out, 4, "customers out (b's row without a date counts)");
+    tap_is_int((long long)info.rfm.rows_missing, 1, "a kept row without a date");
+    tap_is_int(info.date_min, ts("2024-01-01T08:00:00"), "first date of every row");
+    tap_is_int(info.date_max, ts("2024-03-01T12:00:00"), "last date of every row");
+    static const char *filter =
+        "not is_missing(CustomerID) and not coalesce(starts_with(InvoiceNo, 'C'), false) and "
+        "Quantity > 0 and UnitPrice > 0 and not coalesce(StockCode in ('POST'), false)";
+    sg_table *m = reference(path, &o, filter, "Quantity * UnitPrice");
+    tap_ok(same_tables(s, m, "clean steps"), "clean steps: the table equals in-memory");
+    sg_table_free(s);
+    sg_table_free(m);
+    co.whole_ids = 1;
+    s = sg_rfm_csv(path, &o, &co, &info, &err);
+    char b[16] = "";
+    if (s)
+        sg_column_format(sg_table_col(s, "CustomerID"), 0, b, sizeof b);
+    tap_is_str(b, "17", "whole_ids: 17.0 -> 17");
+    sg_table_free(s);
+    co.drop_missing_customer = 0;
+    s = sg_rfm_csv(path, &o, &co, &info, &err);
+    tap_ok(!s && err.code == SG_EINVAL, "clean steps without dropping missing customers: %s", err.msg);
+    co.drop_missing_customer = 1;
+    const char *latin = fixture("latin1.csv");
+    s = sg_rfm_csv(latin, &o, &co, &info, &err);
+    tap_ok(!s && info.unsupported && strstr(err.msg, "UTF-8"), "a Latin-1 customer: unsupported: %s",
+           err.msg);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();   /* as the host does once: GSL errors come back as status codes */
@@ -336,6 +490,10 @@ int main(void)
     test_amount_column();
     test_date_orders();
     test_errors();
+    test_unordered();
+    test_clean_steps();
+    test_invoice_keys();
+    test_nomem();
     test_online_retail();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());
     return tap_done();

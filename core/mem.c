@@ -4,6 +4,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* Each block carries its size in a header aligned for any type. */
 typedef union sg_mem_header {
@@ -124,3 +127,10 @@ void sg_mem_set_limit(size_t bytes)
 }
 int sg_mem_limit_hit(void) { return atomic_load(&limit_hit); }
 size_t sg_mem_limit(void) { return atomic_load(&limit_bytes); }
+
+void sg_mem_setup_heap(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, (int)SG_MEM_MMAP_THRESHOLD);
+#endif
+}

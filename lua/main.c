@@ -1045,6 +1045,7 @@ static int run_command(int argc, char **argv)
 int main(int argc, char **argv)
 {
     int code;
+    sg_mem_setup_heap();   /* before anything is allocated */
     if (sg_mpi_host_enter(argc, argv, &code))    /* under mpirun: ranks 1.. serve rank 0 */
         return code;
     return run_command(argc, argv);

@@ -1,0 +1,76 @@
+/* sg_mem_setup_heap: with glibc, blocks of SG_MEM_MMAP_THRESHOLD or more
+ * are mapped on their own even after a bigger mapped block was freed
+ * (glibc's default would have raised its threshold over them and served
+ * them from the heap), they keep their contents when grown, and freeing
+ * them returns their pages.  Also the accounting of sg_malloc / sg_realloc
+ * / sg_free around those blocks. */
+#include <stdint.h>
+#include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+#include "mem.h"
+#include "tap.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SG_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SG_SANITIZED 1
+#endif
+#endif
+
+static int filled(const unsigned char *p, size_t n, unsigned char v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != v)
+            return 0;
+    return 1;
+}
+
+int main(void)
+{
+    const size_t big = (size_t)16 << 20, mid = (size_t)4 << 20;
+    sg_mem_setup_heap();
+    size_t used0 = sg_mem_used();
+
+    unsigned char *p = sg_malloc(big);
+    tap_ok(p != NULL, "16 MiB allocated");
+    memset(p, 1, big);
+    tap_is_int((long long)(sg_mem_used() - used0), (long long)big, "16 MiB accounted");
+    sg_free(p);
+    tap_is_int((long long)(sg_mem_used() - used0), 0, "and released");
+
+#if defined(__GLIBC__) && !defined(SG_SANITIZED)
+    struct mallinfo2 a = mallinfo2();
+    unsigned char *q = sg_malloc(mid);
+    struct mallinfo2 b = mallinfo2();
+    tap_is_int((long long)(b.hblks - a.hblks), 1,
+               "a 4 MiB block after a 16 MiB one was freed is mapped on its own");
+    tap_ok(b.hblkhd - a.hblkhd >= mid, "its mapping holds the whole block");
+    memset(q, 7, mid);
+    unsigned char *r = sg_realloc(q, 2 * mid);
+    tap_ok(r != NULL && filled(r, mid, 7), "grown to 8 MiB with its contents");
+    tap_is_int((long long)(sg_mem_used() - used0), (long long)(2 * mid), "8 MiB accounted");
+    struct mallinfo2 c = mallinfo2();
+    tap_is_int((long long)(c.hblks - a.hblks), 1, "still one mapped block");
+    sg_free(r);
+    struct mallinfo2 d = mallinfo2();
+    tap_is_int((long long)d.hblkhd, (long long)a.hblkhd, "freeing it returns its pages");
+    unsigned char *s = sg_malloc(SG_MEM_MMAP_THRESHOLD / 2);
+    struct mallinfo2 e = mallinfo2();
+    tap_is_int((long long)(e.hblks - d.hblks), 0, "a block below the threshold comes from the heap");
+    sg_free(s);
+#else
+    unsigned char *q = sg_malloc(mid);
+    tap_ok(q != NULL, "4 MiB allocated");
+    memset(q, 7, mid);
+    unsigned char *r = sg_realloc(q, 2 * mid);
+    tap_ok(r != NULL && filled(r, mid, 7), "grown to 8 MiB with its contents");
+    tap_is_int((long long)(sg_mem_used() - used0), (long long)(2 * mid), "8 MiB accounted");
+    sg_free(r);
+#endif
+    tap_is_int((long long)(sg_mem_used() - used0), 0, "everything released");
+    return tap_done();
+}

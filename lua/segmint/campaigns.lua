@@ -303,13 +303,17 @@ local function compile(tbl)
   return out, errors, warnings, file
 end
 
-local function matches(t, row)
-  if t.segments_set and not t.segments_set[row.segment] then return false end
-  if t.clusters_set and not (t.clusters_set[row.cluster_name] or t.clusters_set[row.cluster]) then return false end
-  for _, c in ipairs(t.conds) do
-    if not rules.test(c.cond, row[c.field]) then return false end
+-- Whether customer i matches a compiled target: `field(i, name)` reads one
+-- value, `row(i)` builds the whole row for a `when` predicate.
+local function matches(t, i, field, row)
+  if t.segments_set and not t.segments_set[field(i, "segment")] then return false end
+  if t.clusters_set and not (t.clusters_set[field(i, "cluster_name")] or t.clusters_set[field(i, "cluster")]) then
+    return false
   end
-  if t.when and not t.when(row) then return false end
+  for _, c in ipairs(t.conds) do
+    if not rules.test(c.cond, field(i, c.field)) then return false end
+  end
+  if t.when and not t.when(row(i)) then return false end
   return true
 end
 
@@ -417,17 +421,17 @@ local function baseline_plan(opt, have, window, cols)
   return plan
 end
 
--- p0 and its source for one customer row
-local function baseline_of(plan, row, window)
+-- p0 and its source for customer i (field(i, name) reads its values)
+local function baseline_of(plan, i, field, window)
   for _, s in ipairs(plan) do
     if s.kind == "fixed" then return plan.value, "fixed" end
     if s.kind == "history" then
-      local f, ten = row.frequency, row.tenure_days
+      local f, ten = field(i, "frequency"), field(i, "tenure_days")
       if type(f) == "number" and type(ten) == "number" and f >= 0 then
         return 1 - math.exp(-window * f / math.max(ten, window)), "history"
       end
     else
-      local v = row[s.col]
+      local v = field(i, s.col)
       if type(v) == "number" and v == v then
         if s.kind == "btyd_expected" then
           if v >= 0 then return 1 - math.exp(-v), s.kind end
@@ -527,8 +531,23 @@ function Plan:plan(customers, opts)
     for _, c in ipairs(customers:columns()) do if needed[c] then sel[#sel + 1] = c end end
     view = customers:select(sel)
   end
-  local rows = {}
-  for i, row in view:rows() do rows[i] = row end
+  -- The customers' values are read a column at a time (a Lua array of the
+  -- values per column the plan reads, loaded when first used), not as one
+  -- table per customer: a row table costs about ten times as much, which on
+  -- a million customers is most of a run's peak memory.  A `when` predicate
+  -- gets a row table built for its call.
+  local ncust = view:nrows()
+  local colv = {}
+  local function field(i, name)
+    local c = colv[name]
+    if c == nil then
+      c = have[name] and view:has(name) and view:column(name) or false
+      colv[name] = c
+    end
+    if c then return c[i] end
+    return nil
+  end
+  local function row_of(i) return view:row(i) end
   local recs = {}
   if opts.recommendations then
     for _, r in opts.recommendations:rows() do
@@ -541,10 +560,10 @@ function Plan:plan(customers, opts)
   -- per customer: baseline and basket
   local p0, src, basket = {}, {}, {}
   local src_count = {}
-  for i, row in ipairs(rows) do
-    p0[i], src[i] = baseline_of(bplan, row, window)
+  for i = 1, ncust do
+    p0[i], src[i] = baseline_of(bplan, i, field, window)
     src_count[src[i]] = (src_count[src[i]] or 0) + 1
-    local b = row[basket_col]
+    local b = field(i, basket_col)
     basket[i] = (type(b) == "number" and b == b and b > 0) and b or 0
   end
 
@@ -555,12 +574,13 @@ function Plan:plan(customers, opts)
     local cr = { eligible = 0, revenue = 0, profitable = 0, profit_all = 0, learned = 0, pairs = {} }
     camp_rows[j] = cr
     local lrn = learned and learned[camp.name]
-    for i, row in ipairs(rows) do
-      if matches(camp.target, row) and not (camp.exclude and matches(camp.exclude, row)) then
+    for i = 1, ncust do
+      if matches(camp.target, i, field, row_of) and not (camp.exclude and matches(camp.exclude, i, field, row_of)) then
         cr.eligible = cr.eligible + 1
-        cr.revenue = cr.revenue + (row.monetary or 0)
+        cr.revenue = cr.revenue + (field(i, "monetary") or 0)
         local u
-        local l = lrn and row.segment ~= nil and lrn[row.segment]
+        local seg = field(i, "segment")
+        local l = lrn and seg ~= nil and lrn[seg]
         if l then
           u = l.uplift
           cr.learned = cr.learned + 1
@@ -632,7 +652,7 @@ function Plan:plan(customers, opts)
     for _, k in ipairs(cr.pairs) do
       if is_sel[k] then
         local r = #sel + 1
-        local v = rows[pc[k]][key]
+        local v = field(pc[k], key)
         sel[r], sp[r], sv[r], si[r] = k, pprofit[k], type(v) == "number" and v or nil, pc[k]
       end
     end
@@ -646,15 +666,15 @@ function Plan:plan(customers, opts)
     -- the control group: stratified by segment, seeded per campaign
     local segids, seglist = {}, {}
     -- (by segment id when the table has one, so the strata do not depend on the language)
-    local function stratum(row) return tostring(row.segment_id or row.segment) end
+    local function stratum(i) return tostring(field(i, "segment_id") or field(i, "segment")) end
     for _, k in ipairs(sel) do
-      local s = stratum(rows[pc[k]])
+      local s = stratum(pc[k])
       if not segids[s] then segids[s] = true; seglist[#seglist + 1] = s end
     end
     table.sort(seglist)
     for i, s in ipairs(seglist) do segids[s] = i end
     local strata = {}
-    for r, k in ipairs(sel) do strata[r] = segids[stratum(rows[pc[k]])] end
+    for r, k in ipairs(sel) do strata[r] = segids[stratum(pc[k])] end
     local ctl = core._campaign_control(strata, #seglist, camp.control_share,
       (seed * 1000003 + hash32(camp.key)) & 0x7fffffffffffffff)
     local is_ctl = {}
@@ -663,7 +683,7 @@ function Plan:plan(customers, opts)
     local disc, rev, profit, conv, incr, base_sum, up_sum, sales = 0, 0, 0, 0, 0, 0, 0, 0
     for r, k in ipairs(sel) do
       local i = pc[k]
-      local row = rows[i]
+      local customer, value = field(i, "customer"), field(i, key)
       local q0, q1, b = p0[i], p0[i] + pu[k], basket[i]
       local irev = (q1 * (1 - camp.discount) - q0) * b
       base_sum = base_sum + q0
@@ -684,11 +704,11 @@ function Plan:plan(customers, opts)
       ntg = ntg + 1
       local t = ntg
       tg.campaign[t] = camp.name
-      tg.customer[t] = row.customer
+      tg.customer[t] = customer
       tg.rank[t] = r
-      tg.segment[t] = row.segment
+      tg.segment[t] = field(i, "segment")
       tg.group[t] = group
-      tg.value[t] = type(row[key]) == "number" and row[key] or nil
+      tg.value[t] = type(value) == "number" and value or nil
       tg.p_buy_baseline[t] = q0
       tg.p_buy_contact[t] = q1
       tg.uplift[t] = pu[k]
@@ -699,8 +719,8 @@ function Plan:plan(customers, opts)
       tg.discount[t] = camp.discount
       tg.contact_cost[t] = camp.cost
       tg.window_days[t] = window
-      tg.recommended[t] = camp.recommend and table.concat(recs[row.customer] or {}, " ", 1,
-        math.min(camp.top_n, #(recs[row.customer] or {}))) or nil
+      tg.recommended[t] = camp.recommend and table.concat(recs[customer] or {}, " ", 1,
+        math.min(camp.top_n, #(recs[customer] or {}))) or nil
     end
     local cost = nt * camp.cost
     local n = #sel
@@ -843,8 +863,8 @@ function Plan:plan(customers, opts)
     { "margin", "double" }, { "discount", "double" }, { "contact_cost", "double" },
     { "window_days", "int64" }, { "recommended", "string" } }, nt)
   local assigned_col = {}
-  for i = 1, #rows do assigned_col[i] = assigned[i] end
-  assigned_col.n = #rows
+  for i = 1, ncust do assigned_col[i] = assigned[i] end
+  assigned_col.n = ncust
   local with = customers:with_column("campaign", assigned_col, "string")
   local info = { alerts = alerts, warnings = warnings, measurement = measurement, method = method, objective = ainfo.objective,
     baseline = src_count, window_days = window }

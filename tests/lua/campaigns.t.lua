@@ -214,4 +214,17 @@ t.raises(function() sg.campaigns({ { name = "X", target = { recency = "> 3" } } 
   "target.recency is not a column", "unknown field in a target")
 local errs, warns = sg.lint_rule_file("rules.campaigns", { { name = "X", target = {}, conversion_rate = 0.1 } })
 t.ok(#errs == 0 and #warns == 1, "lint_rule_file: the older field is a warning, not an error")
+-- Predicates see the whole customer row (columns the plan does not otherwise
+-- read included), field conditions read single values: both over the same rows.
+local regional = customers:with_column("region", { "north", "south", "north", "south", "north", n = 5 }, "string")
+local rp, rt = sg.campaigns {
+  { name = "North", target = function(c) return c.region == "north" and c.customer ~= nil end, uplift = 0.1,
+    margin = 0.5, control_share = 0 },
+  { name = "Recent south", target = { recency_days = "< 50", when = function(c) return c.region == "south" end },
+    uplift = 0.1, margin = 0.5, control_share = 0 },
+}:plan(regional)
+t.same(rp:column("eligible"), { 3, 1, n = 2 }, "a target function reads a column the plan does not use; a when beside a condition")
+t.same(rt:filter("campaign == 'North'"):sort { "customer" }:column("customer"), { "a", "c", "e", n = 3 },
+  "the function's customers")
+t.same(rt:filter("campaign == 'Recent south'"):column("customer"), { "b", n = 1 }, "recency < 50 and south: b")
 t.done()

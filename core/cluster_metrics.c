@@ -20,6 +20,10 @@
 #include "mem.h"
 
 #define SIL_DEFAULT_MAX_EXACT 10000
+/* Above this many times the sample, the sampled points are scored against
+ * a seeded reference sample of that many rows instead of every row, so the
+ * cost stops growing with the rows (10,000 x 100,000 distances by default). */
+#define SIL_REFERENCE_FACTOR 10
 /* Points per chunk: the unit of work of a thread and of the final
  * reduction.  Fixed, so the sum's rounding never depends on the thread
  * count. */
@@ -132,8 +136,10 @@ double sg_silhouette(const sg_matrix *x, const int32_t *labels, int k, size_t ma
         max_exact = SIL_DEFAULT_MAX_EXACT;
 
     double result = NAN;
-    size_t *counts = NULL, *idx = NULL;
+    size_t *counts = NULL, *idx = NULL, *ridx = NULL;
     double *chunk_sum = NULL, *sums = NULL;
+    sg_matrix *refm = NULL;
+    int32_t *reflab = NULL;
     gsl_rng *rng = NULL;
     sil_worker *workers = NULL;
 
@@ -150,6 +156,8 @@ double sg_silhouette(const sg_matrix *x, const int32_t *labels, int k, size_t ma
     }
 
     size_t m = n;
+    const sg_matrix *against = x;            /* the rows each point is scored against */
+    const int32_t *alabels = labels;
     if (n > max_exact) {
         m = max_exact;
         idx = sg_malloc(m * sizeof *idx);
@@ -159,10 +167,32 @@ double sg_silhouette(const sg_matrix *x, const int32_t *labels, int k, size_t ma
         if (!rng)
             goto nomem;
         gsl_rng_set(rng, (unsigned long)seed);
-        sil_choose(rng, idx, m, n);
+        size_t nref = max_exact <= SIZE_MAX / SIL_REFERENCE_FACTOR ? max_exact * SIL_REFERENCE_FACTOR : n;
+        if (n <= nref) {
+            sil_choose(rng, idx, m, n);
+        } else {
+            /* a reference sample of nref rows, copied together; the scored
+             * points are drawn among them (so each is in its own cluster's
+             * reference, as a point is among all rows) */
+            ridx = sg_malloc(nref * sizeof *ridx);
+            refm = sg_matrix_new(nref, x->cols);
+            reflab = sg_malloc(nref * sizeof *reflab);
+            if (!ridx || !refm || !reflab)
+                goto nomem;
+            sil_choose(rng, ridx, nref, n);
+            memset(counts, 0, (size_t)k * sizeof *counts);
+            for (size_t r = 0; r < nref; r++) {
+                memcpy(sg_matrix_row(refm, r), sg_matrix_row(x, ridx[r]), x->cols * sizeof(double));
+                reflab[r] = labels[ridx[r]];
+                counts[reflab[r]]++;
+            }
+            sil_choose(rng, idx, m, nref);
+            against = refm;
+            alabels = reflab;
+        }
     }
 
-    sil_job job = { x, labels, counts, idx, m, k, (m + SIL_CHUNK - 1) / SIL_CHUNK, NULL, 1 };
+    sil_job job = { against, alabels, counts, idx, m, k, (m + SIL_CHUNK - 1) / SIL_CHUNK, NULL, 1 };
     int nt = sil_threads(threads);
     if ((size_t)nt > job.nchunks)
         nt = (int)job.nchunks;
@@ -203,6 +233,9 @@ nomem:
 done:
     sg_free(counts);
     sg_free(idx);
+    sg_free(ridx);
+    sg_free(reflab);
+    sg_matrix_free(refm);
     sg_free(chunk_sum);
     sg_free(sums);
     sg_free(workers);

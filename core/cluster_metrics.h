@@ -11,8 +11,11 @@
 /* Mean silhouette.  Exact (O(n^2) time, O(n) memory: never an n x n
  * matrix) when rows <= max_exact (0: 10,000); above that, the mean over a
  * sample of max_exact rows drawn with the seed, each scored against all
- * rows.  Points in singleton clusters score 0 (sklearn's convention).
- * NaN when k < 2 or k >= rows. */
+ * rows, or, above 10 x max_exact rows, against a seeded reference sample of
+ * 10 x max_exact rows among which the scored rows are drawn (the cost then
+ * no longer grows with the rows).  Points in singleton clusters (of the
+ * rows scored against) score 0 (sklearn's convention).  NaN when k < 2 or
+ * k >= rows. */
 double sg_silhouette(const sg_matrix *x, const int32_t *labels, int k, size_t max_exact,
                      uint64_t seed, int threads, sg_error *err);
 double sg_calinski_harabasz(const sg_matrix *x, const int32_t *labels, int k);

@@ -138,6 +138,33 @@ static void test_silhouette_sampling_threads(void)
     tap_ok(same_bits(sg_silhouette(x, l, K, 100, 7, 1, &err), s7), "sampled: same seed, same value");
     tap_ok(!same_bits(sg_silhouette(x, l, K, 100, 8, 1, &err), s7), "sampled: another seed, another sample");
     tap_ok(fabs(s7 - exact) < 0.05, "sampled %.4f near exact %.4f", s7, exact);
+
+    /* rows > 10 x max_exact: 20 points drawn among a reference sample of 200
+     * rows (gsl_ran_choose's draws, in that order, from mt19937(seed)), each
+     * scored against the reference rows only */
+    double s20 = sg_silhouette(x, l, K, 20, 11, 1, &err);
+    size_t rrows[200], rpick[20];
+    gsl_rng_set(r, 11);
+    gsl_ran_choose(r, rrows, 200, src, N, sizeof(size_t));
+    gsl_ran_choose(r, rpick, 20, src, 200, sizeof(size_t));
+    sg_matrix *xr = sg_matrix_new(200, 2);
+    int32_t lr[200];
+    for (size_t i = 0; i < 200; i++) {
+        memcpy(sg_matrix_row(xr, i), sg_matrix_row(x, rrows[i]), 2 * sizeof(double));
+        lr[i] = l[rrows[i]];
+    }
+    double wantr = 0, against_all = 0;
+    for (size_t i = 0; i < 20; i++) {
+        wantr += ref_point(xr, lr, K, rpick[i]);
+        against_all += ref_point(x, l, K, rrows[rpick[i]]);
+    }
+    wantr /= 20;
+    against_all /= 20;
+    tap_is_double(s20, wantr, 1e-12, "rows > 10 x sample: scored against the reference sample");
+    tap_ok(!same_bits(s20, against_all), "... not against all rows (%.6f vs %.6f)", s20, against_all);
+    tap_ok(same_bits(sg_silhouette(x, l, K, 20, 11, 2, &err), s20), "reference sample, threads 1 vs 2: bit-identical");
+    tap_ok(fabs(s20 - exact) < 0.1, "reference-sampled %.4f near exact %.4f", s20, exact);
+    sg_matrix_free(xr);
     gsl_rng_free(r);
     sg_matrix_free(x);
 }

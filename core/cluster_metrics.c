@@ -121,6 +121,76 @@ static void sil_choose(gsl_rng *r, size_t *dest, size_t m, size_t n)
             dest[j++] = i;
 }
 
+/* Scores the job's points on up to `threads` threads (0: both cores) and
+ * sets *mean to their mean silhouette.  0, or -1 when memory runs out. */
+static int sil_score(sil_job *job, int threads, double *mean)
+{
+    int nt = sil_threads(threads);
+    if ((size_t)nt > job->nchunks)
+        nt = (int)job->nchunks;
+    job->nthreads = nt;
+    /* each worker's k sums on cache lines of their own (8 doubles = 64
+     * bytes), or the threads' writes to them would fight over a line */
+    size_t stride = ((size_t)job->k + 7) / 8 * 8 + 8;
+    double *chunk_sum = sg_calloc(job->nchunks, sizeof *chunk_sum);
+    double *sums = sg_calloc((size_t)nt * stride, sizeof *sums);
+    sil_worker *workers = sg_calloc((size_t)nt, sizeof *workers);
+    int rc = -1;
+    if (!chunk_sum || !sums || !workers)
+        goto done;
+    job->chunk_sum = chunk_sum;
+    for (int t = 0; t < nt; t++) {
+        workers[t].job = job;
+        workers[t].id = t;
+        workers[t].sums = sums + (size_t)t * stride;
+    }
+    for (int t = 1; t < nt; t++)
+        workers[t].started = pthread_create(&workers[t].tid, NULL, sil_run, &workers[t]) == 0;
+    sil_run(&workers[0]);
+    /* a thread that could not be created: its chunks run here */
+    for (int t = 1; t < nt; t++)
+        if (!workers[t].started)
+            sil_run(&workers[t]);
+    for (int t = 1; t < nt; t++)
+        if (workers[t].started)
+            pthread_join(workers[t].tid, NULL);
+
+    double total = 0;
+    for (size_t c = 0; c < job->nchunks; c++)   /* chunk order: thread-count independent */
+        total += chunk_sum[c];
+    *mean = total / (double)job->m;
+    rc = 0;
+done:
+    sg_free(chunk_sum);
+    sg_free(sums);
+    sg_free(workers);
+    return rc;
+}
+
+/* The reference sample: nref rows of x drawn with rng, copied together
+ * (*refm, their labels *reflab), and counts[] recounted over them.
+ * 0, or -1 when memory runs out (the caller frees what was set). */
+static int sil_reference(gsl_rng *rng, const sg_matrix *x, const int32_t *labels, int k, size_t nref,
+                         size_t *counts, sg_matrix **refm, int32_t **reflab)
+{
+    size_t *ridx = sg_malloc(nref * sizeof *ridx);
+    *refm = sg_matrix_new(nref, x->cols);
+    *reflab = sg_malloc(nref * sizeof **reflab);
+    if (!ridx || !*refm || !*reflab) {
+        sg_free(ridx);
+        return -1;
+    }
+    sil_choose(rng, ridx, nref, x->rows);
+    memset(counts, 0, (size_t)k * sizeof *counts);
+    for (size_t r = 0; r < nref; r++) {
+        memcpy(sg_matrix_row(*refm, r), sg_matrix_row(x, ridx[r]), x->cols * sizeof(double));
+        (*reflab)[r] = labels[ridx[r]];
+        counts[(*reflab)[r]]++;
+    }
+    sg_free(ridx);
+    return 0;
+}
+
 double sg_silhouette(const sg_matrix *x, const int32_t *labels, int k, size_t max_exact,
                      uint64_t seed, int threads, sg_error *err)
 {
@@ -136,12 +206,10 @@ double sg_silhouette(const sg_matrix *x, const int32_t *labels, int k, size_t ma
         max_exact = SIL_DEFAULT_MAX_EXACT;
 
     double result = NAN;
-    size_t *counts = NULL, *idx = NULL, *ridx = NULL;
-    double *chunk_sum = NULL, *sums = NULL;
+    size_t *counts = NULL, *idx = NULL;
     sg_matrix *refm = NULL;
     int32_t *reflab = NULL;
     gsl_rng *rng = NULL;
-    sil_worker *workers = NULL;
 
     counts = sg_calloc((size_t)k, sizeof *counts);
     if (!counts)
@@ -174,18 +242,8 @@ double sg_silhouette(const sg_matrix *x, const int32_t *labels, int k, size_t ma
             /* a reference sample of nref rows, copied together; the scored
              * points are drawn among them (so each is in its own cluster's
              * reference, as a point is among all rows) */
-            ridx = sg_malloc(nref * sizeof *ridx);
-            refm = sg_matrix_new(nref, x->cols);
-            reflab = sg_malloc(nref * sizeof *reflab);
-            if (!ridx || !refm || !reflab)
+            if (sil_reference(rng, x, labels, k, nref, counts, &refm, &reflab) != 0)
                 goto nomem;
-            sil_choose(rng, ridx, nref, n);
-            memset(counts, 0, (size_t)k * sizeof *counts);
-            for (size_t r = 0; r < nref; r++) {
-                memcpy(sg_matrix_row(refm, r), sg_matrix_row(x, ridx[r]), x->cols * sizeof(double));
-                reflab[r] = labels[ridx[r]];
-                counts[reflab[r]]++;
-            }
             sil_choose(rng, idx, m, nref);
             against = refm;
             alabels = reflab;
@@ -193,39 +251,8 @@ double sg_silhouette(const sg_matrix *x, const int32_t *labels, int k, size_t ma
     }
 
     sil_job job = { against, alabels, counts, idx, m, k, (m + SIL_CHUNK - 1) / SIL_CHUNK, NULL, 1 };
-    int nt = sil_threads(threads);
-    if ((size_t)nt > job.nchunks)
-        nt = (int)job.nchunks;
-    job.nthreads = nt;
-    /* each worker's k sums on cache lines of their own (8 doubles = 64
-     * bytes), or the threads' writes to them would fight over a line */
-    size_t stride = ((size_t)k + 7) / 8 * 8 + 8;
-    chunk_sum = sg_calloc(job.nchunks, sizeof *chunk_sum);
-    sums = sg_calloc((size_t)nt * stride, sizeof *sums);
-    workers = sg_calloc((size_t)nt, sizeof *workers);
-    if (!chunk_sum || !sums || !workers)
+    if (sil_score(&job, threads, &result) != 0)
         goto nomem;
-    job.chunk_sum = chunk_sum;
-    for (int t = 0; t < nt; t++) {
-        workers[t].job = &job;
-        workers[t].id = t;
-        workers[t].sums = sums + (size_t)t * stride;
-    }
-    for (int t = 1; t < nt; t++)
-        workers[t].started = pthread_create(&workers[t].tid, NULL, sil_run, &workers[t]) == 0;
-    sil_run(&workers[0]);
-    /* a thread that could not be created: its chunks run here */
-    for (int t = 1; t < nt; t++)
-        if (!workers[t].started)
-            sil_run(&workers[t]);
-    for (int t = 1; t < nt; t++)
-        if (workers[t].started)
-            pthread_join(workers[t].tid, NULL);
-
-    double total = 0;
-    for (size_t c = 0; c < job.nchunks; c++)   /* chunk order: thread-count independent */
-        total += chunk_sum[c];
-    result = total / (double)m;
     goto done;
 
 nomem:
@@ -233,12 +260,8 @@ nomem:
 done:
     sg_free(counts);
     sg_free(idx);
-    sg_free(ridx);
     sg_free(reflab);
     sg_matrix_free(refm);
-    sg_free(chunk_sum);
-    sg_free(sums);
-    sg_free(workers);
     if (rng)
         gsl_rng_free(rng);
     return result;

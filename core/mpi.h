@@ -45,7 +45,8 @@ int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, str
  * aggregating and gathering; 0 when it cannot be used (one rank, the
  * owners do not hold that cleaning, an aggregation error the caller's own
  * path reports), why says which; -1 with err set when a rank ran out of
- * memory (the message names it). */
+ * memory (the message names it).  The ranks free their cleaned rows once
+ * they aggregated them: a second call falls back. */
 int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
                sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
                sg_error *err);

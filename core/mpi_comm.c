@@ -898,6 +898,7 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_type cust_ty
     /* 2. the owner's aggregates */
     sg_mpi_buf b = { 0 };
     code = sg_mpi_rfm_owner(held.clean, o, &b, &e);
+    held_clean_reset();   /* no later step reads the owners' rows yet: their memory back */
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
         sg_mpi_buf_free(&b);
         if (k == 0 && fcode == SG_ENOMEM)

@@ -80,7 +80,7 @@ typedef struct sg_mpi_clean_opts {
 } sg_mpi_clean_opts;
 
 /* The options as bytes, and back (the strings then point into b; free
- * o->pre with sg_free).  decode: 0 or -1. */
+ * o->pre and o->after with sg_free).  decode: 0 or -1. */
 int sg_mpi_clean_opts_encode(const sg_mpi_clean_opts *o, sg_mpi_buf *b);
 int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_opts *o);
 

@@ -406,8 +406,10 @@ static void test_owners_small(void)
     tap_ok(rt && !strcmp(back.customer, "cust") && !strcmp(back.post, co.post) && back.npre == 1 &&
                !strcmp(back.pre[0], PRE[0]) && back.net && back.dups && back.match_price && !back.whole_ids,
            "the options as bytes and back");
-    if (rt)
+    if (rt) {
         sg_free(back.pre);
+        sg_free(back.after);
+    }
     tap_ok(sg_mpi_clean_opts_decode(ob.b, ob.len / 2, &back) == -1, "... truncated options refused");
     sg_mpi_buf_free(&ob);
     sg_mpi_schema s, s2;

@@ -448,9 +448,6 @@ static sg_table *keep_rows(const sg_table *t, const uint8_t *keep, size_t **rows
     return k;
 }
 
-/* Not split: one pass of segmint.clean's per-customer steps in their order
- * (conditions before netting, netting, the condition after it, exact
- * duplicates), each needing the tables and row maps of the one before. */
 uint64_t sg_mpi_row_set_hash(const uint64_t *g, size_t n)
 {
     uint64_t h = 0;
@@ -545,6 +542,9 @@ out:
     return rc;
 }
 
+/* Not split: one pass of segmint.clean's per-customer steps in their order
+ * (conditions before netting, netting, the condition after it, exact
+ * duplicates, the rows kept), each needing the tables and row maps of the one before. */
 int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clean_opts *o, uint64_t sent,
                        sg_mpi_buf *out, sg_table **kept, sg_error *err)
 {

@@ -6,6 +6,7 @@
 #define SG_MPI_H
 
 #include "csv.h"
+#include "rfm.h"
 
 /* 1 when segmint was built with MPI. */
 int sg_mpi_built(void);
@@ -34,5 +35,20 @@ struct sg_mpi_clean_result;
  * set when a rank failed (the message names it). */
 int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, struct sg_mpi_clean_result *res,
                        char *why, size_t whylen, sg_error *err);
+
+/* Rank 0: segmint.rfm's aggregation (sg_rfm_aggregate) of the table the
+ * exchange number gen cleaned, computed by the ranks that own the
+ * customers over the cleaned rows they kept (core/mpi_rfm.h); cust_type
+ * and date_only are the table's customer type and date flag.  1 with *out
+ * and info set, ncust[k] the customers of rank k (world size entries),
+ * *gathered the bytes the other ranks sent, secs[0..1] rank 0's time
+ * aggregating and gathering; 0 when it cannot be used (one rank, the
+ * owners do not hold that cleaning, an aggregation error the caller's own
+ * path reports), why says which; -1 with err set when a rank ran out of
+ * memory (the message names it).  The ranks free their cleaned rows once
+ * they aggregated them: a second call falls back. */
+int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
+               sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
+               sg_error *err);
 
 #endif

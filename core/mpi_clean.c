@@ -360,6 +360,10 @@ int sg_mpi_clean_opts_encode(const sg_mpi_clean_opts *o, sg_mpi_buf *b)
         put_u64(b, f[k]);
     for (size_t k = 0; k < o->npre; k++)
         put_str(b, o->pre[k]);
+    put_str(b, o->amount_expr);
+    put_u64(b, o->nafter);
+    for (size_t k = 0; k < o->nafter; k++)
+        put_str(b, o->after[k]);
     return b->oom ? SG_ENOMEM : 0;
 }
 
@@ -383,9 +387,20 @@ int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_op
     o->npre = (size_t)npre;
     for (size_t k = 0; k < o->npre; k++)
         o->pre[k] = rd_str(&r);
+    o->amount_expr = rd_str(&r);
+    uint64_t nafter = rd_u64(&r);
+    if (!r.bad && nafter <= 256 && (o->after = sg_calloc(nafter ? (size_t)nafter : 1, sizeof *o->after)) != NULL) {
+        o->nafter = (size_t)nafter;
+        for (size_t k = 0; k < o->nafter; k++)
+            o->after[k] = rd_str(&r);
+    } else {
+        r.bad = 1;
+    }
     if (r.bad) {
         sg_free(o->pre);
+        sg_free(o->after);
         o->pre = NULL;
+        o->after = NULL;
         return -1;
     }
     return 0;
@@ -433,12 +448,110 @@ static sg_table *keep_rows(const sg_table *t, const uint8_t *keep, size_t **rows
     return k;
 }
 
+uint64_t sg_mpi_row_set_hash(const uint64_t *g, size_t n)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < n; i++)
+        h += sg_mix64(g[i] ^ UINT64_C(0x9e3779b97f4a7c15));
+    return h;
+}
+
+/* "-?[0-9]+\.0+": the length of the whole part, else 0. */
+static size_t whole_len(const char *s, size_t len)
+{
+    size_t i = s[0] == '-' ? 1 : 0, d = i;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == d || i + 1 >= len || s[i] != '.')
+        return 0;
+    for (size_t j = i + 1; j < len; j++)
+        if (s[j] != '0')
+            return 0;
+    return i;
+}
+
+int sg_mpi_whole_ids(sg_table *t, const char *col, sg_error *err)
+{
+    const sg_column *c = sg_table_col(t, col);
+    if (!c || c->type != SG_STRING)
+        return 0;
+    int changed = 0;
+    for (size_t i = 0; i < c->n && !changed; i++) {
+        size_t len;
+        const char *s = sg_column_is_na(c, i) ? NULL : sg_column_str(c, i, &len);
+        changed = s && len && whole_len(s, len);
+    }
+    if (!changed)
+        return 0;
+    sg_dict *d = sg_dict_new(sg_dict_size(c->dict));
+    sg_column *w = d ? sg_column_new_with_dict(c->name, d, c->n ? c->n : 1) : NULL;
+    sg_dict_release(d);
+    for (size_t i = 0; w && i < c->n; i++) {
+        size_t len, wl;
+        const char *s = sg_column_is_na(c, i) ? NULL : sg_column_str(c, i, &len);
+        int rc = !s ? sg_column_push_na(w)
+                    : sg_column_push_str(w, s, len && (wl = whole_len(s, len)) != 0 ? wl : len);
+        if (rc) {
+            sg_column_release(w);
+            w = NULL;
+        }
+    }
+    if (!w)
+        return sg_error_set(err, SG_ENOMEM, "out of memory");
+    return sg_table_set(t, w, err);
+}
+
+/* The rows the owner keeps (see sg_mpi_clean_opts): b is the table after
+ * netting (u without net), dup its duplicate marks (NULL: none), bg its
+ * rows' global numbers.  *kept, and the count and hash of the rows kept.
+ * 0 or an error code with err set. */
+static int keep_cleaned(const sg_table *b, const uint8_t *dup, const uint64_t *bg, const sg_mpi_clean_opts *o,
+                        sg_table **kept, uint64_t *nkept, uint64_t *hash, sg_error *err)
+{
+    size_t n = b->nrows, m = 0, *rows = NULL;
+    int rc = 0;
+    sg_table *d = o->amount_expr && o->amount_expr[0] ? sg_table_derive(b, o->amount, o->amount_expr, err)
+                                                       : sg_table_share(b);
+    uint8_t *keep = sg_malloc(n ? n : 1);
+    uint64_t *kg = sg_malloc((n ? n : 1) * sizeof *kg);
+    if (!d || !keep || !kg) {
+        rc = d ? sg_error_set(err, SG_ENOMEM, "out of memory") : (err->code ? err->code : SG_ENOMEM);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        keep[i] = !(dup && dup[i]);
+    for (size_t k = 0; !rc && k < o->nafter; k++)
+        rc = apply_condition(d, o->after[k], keep, err);
+    if (rc || !(*kept = keep_rows(d, keep, &rows, &m, err))) {
+        rc = rc ? rc : (err->code ? err->code : SG_ENOMEM);
+        goto out;
+    }
+    for (size_t k = 0; k < m; k++)
+        kg[k] = bg[rows[k]];
+    *nkept = m;
+    *hash = sg_mpi_row_set_hash(kg, m);
+    if (o->whole_ids && (rc = sg_mpi_whole_ids(*kept, o->customer, err)) != 0) {
+        sg_table_free(*kept);
+        *kept = NULL;
+    }
+out:
+    sg_table_free(d);
+    sg_free(keep);
+    sg_free(kg);
+    sg_free(rows);
+    return rc;
+}
+
 /* Not split: one pass of segmint.clean's per-customer steps in their order
  * (conditions before netting, netting, the condition after it, exact
- * duplicates), each needing the tables and row maps of the one before. */
+ * duplicates, the rows kept), each needing the tables and row maps of the one before. */
 int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clean_opts *o, uint64_t sent,
-                       sg_mpi_buf *out, sg_error *err)
+                       sg_mpi_buf *out, sg_table **kept, sg_error *err)
 {
+    uint64_t nkept = 0, khash = 0;
+    uint64_t *bg = NULL;
+    if (kept)
+        *kept = NULL;
     size_t n = u->nrows, n1 = n, n2 = 0;
     int rc = 0;
     uint8_t *keep = NULL, *cancel = NULL, *dup = NULL;
@@ -505,16 +618,28 @@ int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clea
         if (nn && (rc = sg_clean_duplicated(u2d, dup, err)) != 0)
             goto fail;
     }
+    if (kept) {
+        /* the global numbers of u2's rows */
+        if (!(bg = sg_malloc((n2 ? n2 : 1) * sizeof *bg)))
+            goto nomem;
+        for (size_t j = 0; j < n2; j++)
+            bg[j] = o->net ? gid[rows1[rows2[j]]] : gid[j];
+        if ((rc = keep_cleaned(u2, o->dups ? dup : NULL, bg, o, kept, &nkept, &khash, err)) != 0)
+            goto fail;
+    }
 done: {
     int64_t um = (int64_t)unmatched;
+    uint64_t nrec = o->net || o->dups ? n1 : 0;
     put_u64(out, n);
     (void)sg_mpi_buf_put(out, &um, sizeof um);
     put_u64(out, sent);
-    put_u64(out, n1);
+    put_u64(out, nkept);
+    put_u64(out, khash);
+    put_u64(out, nrec);
     /* one record per row that netting saw (every row without net), in
      * order; k2 walks the rows kept after netting */
     size_t k2 = 0;
-    for (size_t k = 0; k < n1; k++) {
+    for (size_t k = 0; k < nrec; k++) {
         size_t i = rows1 ? rows1[k] : k;
         unsigned char f = o->net ? 1 : 0;
         int64_t q = o->net ? qty[k] : 0;
@@ -536,7 +661,12 @@ nomem:
 fail:
     if (!rc)
         rc = err->code ? err->code : SG_ENOMEM;
+    if (kept) {
+        sg_table_free(*kept);
+        *kept = NULL;
+    }
 out:
+    sg_free(bg);
     sg_free(keep);
     sg_free(cancel);
     sg_free(dup);
@@ -557,6 +687,7 @@ void sg_mpi_clean_result_free(sg_mpi_clean_result *r)
     sg_free(r->qty);
     sg_free(r->flags);
     sg_free(r->owned);
+    sg_free(r->kept);
     memset(r, 0, sizeof *r);
 }
 
@@ -566,7 +697,8 @@ int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks)
     r->qty = sg_malloc((nrows ? nrows : 1) * sizeof *r->qty);
     r->flags = sg_calloc(nrows ? nrows : 1, 1);
     r->owned = sg_calloc((size_t)nranks, sizeof *r->owned);
-    if (!r->qty || !r->flags || !r->owned) {
+    r->kept = sg_calloc((size_t)nranks, sizeof *r->kept);
+    if (!r->qty || !r->flags || !r->owned || !r->kept) {
         sg_mpi_clean_result_free(r);
         return SG_ENOMEM;
     }
@@ -575,15 +707,18 @@ int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks)
     return 0;
 }
 
-enum { REC = 17 };
+enum { REC = 17, HEAD = 48 };
 
 int sg_mpi_clean_absorb(sg_mpi_clean_result *r, int k, const unsigned char *b, size_t len, sg_error *err)
 {
     rd d = { b, b + len, 0 };
-    uint64_t owned = rd_u64(&d), um = rd_u64(&d), sent = rd_u64(&d), nrec = rd_u64(&d);
-    if (d.bad || k < 0 || k >= r->nranks || nrec > (len - 32) / REC || len - 32 != nrec * REC)
+    uint64_t owned = rd_u64(&d), um = rd_u64(&d), sent = rd_u64(&d), nkept = rd_u64(&d), khash = rd_u64(&d);
+    uint64_t nrec = rd_u64(&d);
+    if (d.bad || k < 0 || k >= r->nranks || nrec > (len - HEAD) / REC || len - HEAD != nrec * REC)
         return sg_error_set(err, SG_EDATA, "the cleaning records of rank %d are malformed", k);
     r->owned[k] = owned;
+    r->kept[k] = nkept;
+    r->kept_hash += khash;
     r->unmatched += (int64_t)um;
     r->exchanged += sent;
     if (k > 0)

@@ -69,23 +69,43 @@ typedef struct sg_mpi_clean_opts {
     const char **pre;        /* net: conditions applied before netting */
     size_t npre;
     int net, dups, match_price, whole_ids;
+    /* the rows the owner keeps for the later per-customer steps (RFM):
+     * the amount column derived as amount_expr ("" for none) after
+     * netting, then the rows every `after` condition keeps (segmint.clean's
+     * filter steps) that are not exact duplicates; customer ids made whole
+     * under whole_ids */
+    const char *amount_expr;
+    const char **after;
+    size_t nafter;
 } sg_mpi_clean_opts;
 
 /* The options as bytes, and back (the strings then point into b; free
- * o->pre with sg_free).  decode: 0 or -1. */
+ * o->pre and o->after with sg_free).  decode: 0 or -1. */
 int sg_mpi_clean_opts_encode(const sg_mpi_clean_opts *o, sg_mpi_buf *b);
 int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_opts *o);
 
 /* On an owner: u holds its customers' rows in global row order, gid[i]
  * the global row number of row i.  Appends to out the header { rows
- * owned, unmatched quantity, sent (the caller's figure) } and one record
- * per row that took part { gid, netted quantity, flags: 1 netted, 2
- * duplicate }.  As segmint.clean over the whole table: netting over the
- * rows the `pre` conditions keep, then the `post` condition; duplicates
- * over the rows left (every row without net).  0, or an error code with
- * err set (SG_EDATA: a quantity netting refuses, as on one process). */
+ * owned, unmatched quantity, sent (the caller's figure), rows kept, hash
+ * of the kept rows' numbers } and, with net or dups, one record per row
+ * that took part { gid, netted quantity, flags: 1 netted, 2 duplicate }.
+ * As segmint.clean over the whole table: netting over the rows the `pre`
+ * conditions keep, then the `post` condition; duplicates over the rows
+ * left (every row without net).  kept (may be NULL) receives the cleaned
+ * rows (see sg_mpi_clean_opts; NULL when u has no rows).  0, or an error
+ * code with err set (SG_EDATA: a quantity netting refuses, as on one
+ * process). */
 int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clean_opts *o, uint64_t sent,
-                       sg_mpi_buf *out, sg_error *err);
+                       sg_mpi_buf *out, sg_table **kept, sg_error *err);
+
+/* The order-independent hash of a set of global row numbers that the
+ * owners' kept-row hashes add up to (mod 2^64). */
+uint64_t sg_mpi_row_set_hash(const uint64_t *g, size_t n);
+
+/* segmint.clean's whole_ids on t's string column col: "17850.0" (an
+ * optional '-', digits, '.', one or more '0') becomes "17850".  0, or
+ * SG_ENOMEM with err set. */
+int sg_mpi_whole_ids(sg_table *t, const char *col, sg_error *err);
 
 /* Rank 0: the owners' records over the table's rows. */
 typedef struct sg_mpi_clean_result {
@@ -95,6 +115,9 @@ typedef struct sg_mpi_clean_result {
     int64_t unmatched;
     int nranks;
     uint64_t *owned;       /* rows each rank owned */
+    uint64_t *kept;        /* cleaned rows each rank kept */
+    uint64_t kept_hash;    /* sg_mpi_row_set_hash of every kept row */
+    uint64_t gen;          /* the exchange's number (sg_mpi_rfm checks the owners kept its rows) */
     uint64_t exchanged;    /* bytes that crossed ranks in the exchange */
     uint64_t gathered;     /* bytes of records the other ranks sent rank 0 */
     double secs[5];        /* rank 0's wall time: check, pack, exchange, clean (unpack and the

@@ -34,9 +34,10 @@
 #include "mem.h"
 #include "mpi_clean.h"
 #include "mpi_part.h"
+#include "mpi_rfm.h"
 #include "mpi_shuffle.h"
 
-enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3 };
+enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4 };
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -52,14 +53,30 @@ static struct {
     sg_mpi_schema schema;
     uint64_t *rows;
     sg_table *t;
+    /* the last exchange by customer (OP_CLEAN): its number, and this
+     * rank's customers' cleaned rows (NULL when it owned none); clean_ok
+     * when the exchange ended well on every rank */
+    uint64_t gen;
+    int clean_ok;
+    sg_table *clean;
 } held;
+
+static void held_clean_reset(void)
+{
+    sg_table_free(held.clean);
+    held.clean = NULL;
+    held.clean_ok = 0;
+}
 
 static void held_reset(void)
 {
+    uint64_t gen = held.gen;
     sg_mpi_schema_free(&held.schema);
     sg_free(held.rows);
     sg_table_free(held.t);
+    sg_table_free(held.clean);
     memset(&held, 0, sizeof held);
+    held.gen = gen;
 }
 
 int sg_mpi_built(void)
@@ -677,6 +694,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     char fmsg[256] = "";
     sg_error e;
     sg_error_clear(&e);
+    held_clean_reset();
+    held.gen++;
     /* 1. every part is the table's rows (checked by rank 0 with a hash) */
     uint64_t mine[2] = { 1, 0 };
     if (k > 0) {
@@ -756,7 +775,7 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     size_t *lens = sg_malloc((size_t)n * sizeof *lens);
     sg_mpi_buf out = { 0 };
     uint64_t *gid = NULL;
-    sg_table *u = NULL;
+    sg_table *u = NULL, *kept = NULL;
     if (!parts || !lens) {
         code = sg_error_set(&e, SG_ENOMEM, "out of memory");
     } else {
@@ -765,8 +784,9 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
             lens[q] = (size_t)irc[q];
         }
         u = sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &e);
-        code = u ? sg_mpi_clean_owner(u, gid, o, cross, &out, &e) : e.code;
+        code = u ? sg_mpi_clean_owner(u, gid, o, cross, &out, &kept, &e) : e.code;
     }
+    held.clean = kept;
     sg_free(rb);
     sg_free(parts);
     sg_free(lens);
@@ -796,6 +816,7 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     /* 5. the records to rank 0 */
     if (k > 0) {
         send_bytes(out.b, out.len);
+        held.clean_ok = 1;
         ret = 1;
     } else {
         int rc = sg_mpi_clean_absorb(res, 0, out.b, out.len, &e);
@@ -815,6 +836,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
         } else {
             secs[4] = MPI_Wtime() - t0;
             memcpy(res->secs, secs, sizeof secs);
+            res->gen = held.gen;
+            held.clean_ok = 1;
             ret = 1;
         }
     }
@@ -844,6 +867,99 @@ int sg_mpi_clean_marks(const sg_table *t, const sg_mpi_clean_opts *o, sg_mpi_cle
     bcast_bytes(b.b, b.len);
     sg_error_clear(err);
     int r = clean_collective(o, t, res, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
+/* ---- RFM per customer on the owners (OP_RFM) ---- */
+
+/* Not split: the steps every rank runs in order (check that it holds the
+ * cleaning gen, aggregate, records to rank 0, assemble on rank 0); a rank
+ * that fails still takes part in every collective. */
+static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
+                          sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why,
+                          size_t whylen, sg_error *err)
+{
+    int n = world_size, k = world_rank, fcode = 0, bad;
+    char fmsg[256] = "";
+    sg_error e;
+    sg_error_clear(&e);
+    double t0 = MPI_Wtime();
+    /* 1. every rank holds the cleaned rows of exchange gen */
+    int code = held.clean_ok && held.gen == gen ? 0
+               : sg_error_set(&e, SG_EINVAL, "it does not hold the cleaned rows of this table (exchange %llu, "
+                              "it holds %llu%s)", (unsigned long long)gen, (unsigned long long)held.gen,
+                              held.clean_ok ? "" : ", which did not end well");
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        if (k == 0)
+            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+        return 0;
+    }
+    /* 2. the owner's aggregates */
+    sg_mpi_buf b = { 0 };
+    code = sg_mpi_rfm_owner(held.clean, o, &b, &e);
+    held_clean_reset();   /* no later step reads the owners' rows yet: their memory back */
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        sg_mpi_buf_free(&b);
+        if (k == 0 && fcode == SG_ENOMEM)
+            sg_error_set(err, fcode, "rank %d of %d, RFM of its customers: %s", bad, n, fmsg);
+        else if (k == 0)
+            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+        return fcode == SG_ENOMEM ? -1 : 0;
+    }
+    double t1 = MPI_Wtime();
+    /* 3. the records to rank 0, which builds the table */
+    if (k > 0) {
+        send_bytes(b.b, b.len);
+        sg_mpi_buf_free(&b);
+        return 1;
+    }
+    unsigned char **parts = sg_calloc((size_t)n, sizeof *parts);
+    size_t *lens = sg_calloc((size_t)n, sizeof *lens);
+    if (!parts || !lens)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    parts[0] = b.b;
+    lens[0] = b.len;
+    *gathered = 0;
+    for (int q = 1; q < n; q++) {
+        sg_error ge;
+        static char what[] = "another rank's RFM records";
+        recv_part(what, q, &parts[q], &lens[q], &ge);
+        *gathered += lens[q];
+    }
+    *out = sg_mpi_rfm_assemble((const unsigned char *const *)parts, lens, n, o, cust_type, date_only, info, ncust,
+                               err);
+    for (int q = 1; q < n; q++)
+        sg_free(parts[q]);
+    sg_free(parts);
+    sg_free(lens);
+    sg_mpi_buf_free(&b);
+    secs[0] = t1 - t0;
+    secs[1] = MPI_Wtime() - t1;
+    return *out ? 1 : -1;
+}
+
+int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
+               sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
+               sg_error *err)
+{
+    *out = NULL;
+    if (!started || world_size < 2 || world_rank != 0) {
+        snprintf(why, whylen, "one rank");
+        return 0;
+    }
+    sg_mpi_buf b = { 0 };
+    (void)sg_mpi_buf_put(&b, &gen, sizeof gen);
+    if (sg_mpi_rfm_opts_encode(o, &b) != 0) {
+        sg_mpi_buf_free(&b);
+        sg_error_nomem(err);
+        return -1;
+    }
+    int64_t head[2] = { OP_RFM, (int64_t)b.len };
+    command_header(head);
+    bcast_bytes(b.b, b.len);
+    sg_error_clear(err);
+    int r = rfm_collective(o, gen, cust_type, date_only, out, info, ncust, gathered, secs, why, whylen, err);
     sg_mpi_buf_free(&b);
     return r;
 }
@@ -878,6 +994,16 @@ int sg_mpi_serve(void)
             sg_error err;
             clean_collective(&co, NULL, NULL, why, sizeof why, &err);
             sg_free(co.pre);
+            sg_free(co.after);
+        } else if (head[0] == OP_RFM) {
+            sg_rfm_options ro;
+            uint64_t gen;
+            if (len < 8 || sg_mpi_rfm_opts_decode(b + 8, len - 8, &ro) != 0)
+                abort_job("a malformed command");
+            memcpy(&gen, b, 8);
+            char why[300];
+            sg_error err;
+            rfm_collective(&ro, gen, 0, 0, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -951,6 +1077,24 @@ int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, str
     (void)o;
     (void)res;
     (void)err;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
+               sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
+               sg_error *err)
+{
+    (void)o;
+    (void)gen;
+    (void)cust_type;
+    (void)date_only;
+    (void)info;
+    (void)ncust;
+    (void)gathered;
+    (void)secs;
+    (void)err;
+    *out = NULL;
     snprintf(why, whylen, "one rank");
     return 0;
 }

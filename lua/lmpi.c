@@ -60,6 +60,14 @@ static int marks_info(lua_State *L)
         lua_rawseti(L, -2, k + 1);
     }
     lua_setfield(L, -2, "owned");
+    lua_createtable(L, r->nranks, 0);
+    for (int k = 0; k < r->nranks; k++) {
+        lua_pushinteger(L, (lua_Integer)r->kept[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "kept");
+    lua_pushinteger(L, (lua_Integer)r->gen);
+    lua_setfield(L, -2, "gen");
     lua_pushinteger(L, (lua_Integer)r->exchanged);
     lua_setfield(L, -2, "exchanged");
     lua_pushinteger(L, (lua_Integer)r->gathered);
@@ -124,6 +132,21 @@ static int l_mpi_clean_marks(lua_State *L)
     }
     o.pre = pre;
     o.npre = npre;
+    o.amount_expr = sgl_opt_string(L, 2, "amount_expr", "");
+    sgl_rawfield(L, 2, "after");
+    size_t nafter = lua_istable(L, -1) ? (size_t)lua_rawlen(L, -1) : 0;
+    if (nafter > 64)
+        return luaL_error(L, "mpi_clean_marks: at most 64 conditions in 'after'");
+    const char *after[64];
+    for (size_t k = 0; k < nafter; k++) {
+        lua_rawgeti(L, -1, (lua_Integer)k + 1);
+        after[k] = lua_tostring(L, -1);   /* held by the table, which stays on the stack */
+        lua_pop(L, 1);
+        if (!after[k])
+            return luaL_error(L, "mpi_clean_marks: 'after' must hold conditions (strings)");
+    }
+    o.after = after;
+    o.nafter = nafter;
     sg_mpi_clean_result *r = lua_newuserdatauv(L, sizeof *r, 0);
     memset(r, 0, sizeof *r);
     luaL_setmetatable(L, MARKS_MT);
@@ -235,6 +258,26 @@ static int l_mpi_duplicates(lua_State *L)
     return 1;
 }
 
+/* marks:kept_matches(ds, rowcol) -> true when the rows of ds (its global
+ * row numbers in column rowcol) are exactly the rows the owners kept after
+ * cleaning: same count, same hash of the row-number set. */
+static int marks_kept_matches(lua_State *L)
+{
+    sg_mpi_clean_result *r = check_marks(L, 1);
+    sg_table *t = sgl_check_dataset(L, 2);
+    const char *col = luaL_checkstring(L, 3);
+    const sg_column *c = sg_table_col(t, col);
+    uint64_t kept = 0;
+    for (int k = 0; k < r->nranks; k++)
+        kept += r->kept[k];
+    if (!c || c->type != SG_INT64 || c->na || kept != t->nrows) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    lua_pushboolean(L, sg_mpi_row_set_hash((const uint64_t *)sg_column_i64(c), t->nrows) == r->kept_hash);
+    return 1;
+}
+
 static const luaL_Reg mpi_methods[] = {
     { "mpi_clean_marks", l_mpi_clean_marks }, { "mpi_row_numbers", l_mpi_row_numbers },
     { "mpi_netted", l_mpi_netted }, { "mpi_duplicates", l_mpi_duplicates }, { NULL, NULL }
@@ -250,9 +293,11 @@ void sgl_open_mpi(lua_State *L)
     if (luaL_newmetatable(L, MARKS_MT)) {
         lua_pushcfunction(L, marks_gc);
         lua_setfield(L, -2, "__gc");
-        lua_createtable(L, 0, 1);
+        lua_createtable(L, 0, 2);
         lua_pushcfunction(L, marks_info);
         lua_setfield(L, -2, "info");
+        lua_pushcfunction(L, marks_kept_matches);
+        lua_setfield(L, -2, "kept_matches");
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);

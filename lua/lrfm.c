@@ -7,6 +7,7 @@
 #include "lsegmint.h"
 #include "mem.h"
 #include "expr.h"
+#include "mpi.h"
 #include "rfm.h"
 
 #define MAX_BINS 10
@@ -169,6 +170,70 @@ static int l_rfm(lua_State *L)
     return 2;
 }
 
+/* segmint.mpi_rfm(dataset, options, gen) -> customers, info, ranks: what
+ * segmint.rfm gives, the per-customer aggregation computed by the MPI
+ * ranks owning the customers over the cleaned rows the exchange number gen
+ * left them (the rows of dataset); ranks = { ranks =, customers = { per
+ * rank }, gathered = bytes, seconds = { aggregate =, gather = } }.  nil and
+ * why when the ranks cannot (segmint.rfm then gives the result, or the
+ * message). */
+static int l_mpi_rfm(lua_State *L)
+{
+    sg_table *tx = sgl_check_dataset(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    uint64_t gen = (uint64_t)luaL_checkinteger(L, 3);
+    sg_rfm_options o;
+    int bins;
+    read_rfm_options(L, 2, &o, &bins);
+    const sg_column *cc = sg_table_col(tx, o.customer), *dc = sg_table_col(tx, o.date);
+    if (!o.amount || !cc || !dc || dc->type != SG_DATETIME ||
+        (cc->type != SG_STRING && cc->type != SG_INT64 && cc->type != SG_DOUBLE)) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "the options or columns are not those RFM takes (its own message follows)");
+        return 2;
+    }
+    int n = sg_mpi_size();
+    uint64_t *ncust = lua_newuserdatauv(L, (size_t)n * sizeof *ncust, 0);
+    uint64_t gathered = 0;
+    double secs[2] = { 0, 0 };
+    sg_rfm_info info;
+    sg_error err;
+    char why[400] = "";
+    sg_table *out = NULL;
+    int rc = sg_mpi_rfm(&o, gen, cc->type, dc->date_only, &out, &info, ncust, &gathered, secs, why, sizeof why, &err);
+    if (rc < 0)
+        return sgl_raise(L, &err);
+    if (rc == 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, why);
+        return 2;
+    }
+    sgl_dataset *d = sgl_new_dataset(L);
+    d->t = out;
+    name_customer_column(L, d->t, o.customer);
+    add_scores(L, 2, d, bins);
+    push_info(L, &info, lua_gettop(L));
+    lua_remove(L, -2);
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "ranks");
+    lua_createtable(L, n, 0);
+    for (int k = 0; k < n; k++) {
+        lua_pushinteger(L, (lua_Integer)ncust[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "customers");
+    lua_pushinteger(L, (lua_Integer)gathered);
+    lua_setfield(L, -2, "gathered");
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, secs[0]);
+    lua_setfield(L, -2, "aggregate");
+    lua_pushnumber(L, secs[1]);
+    lua_setfield(L, -2, "gather");
+    lua_setfield(L, -2, "seconds");
+    return 3;
+}
+
 /* options.clean_steps = { cancel_prefix =, returns = bool, nonpositive_price = bool, item =,
  * non_product = { codes }, whole_ids = bool }: segmint.clean's steps in the same pass
  * (sg_rfm_csv_options.clean_steps); the policy itself is checked by segmint.clean's
@@ -321,7 +386,7 @@ static int l_rfm_csv(lua_State *L)
 }
 
 static const luaL_Reg rfm_functions[] = {
-    { "rfm", l_rfm }, { "rfm_csv", l_rfm_csv }, { NULL, NULL }
+    { "rfm", l_rfm }, { "rfm_csv", l_rfm_csv }, { "mpi_rfm", l_mpi_rfm }, { NULL, NULL }
 };
 
 void sgl_open_rfm(lua_State *L)

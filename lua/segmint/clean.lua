@@ -19,7 +19,9 @@
 --
 -- A third result says, under mpirun with several ranks, whether netting
 -- and duplicate marks ran on the ranks owning the customers:
--- { ranks =, owned = { rows per rank }, exchanged =, gathered =, seconds = {...} } or { why = }.
+-- { ranks =, owned = { rows per rank }, kept = { cleaned rows per rank }, exchanged =, gathered =,
+--   seconds = {...}, owners_hold = the exchange's number when the owners hold exactly the rows
+--   returned (segmint.mpi_rfm takes it) } or { why = }.
 local M = {}
 
 local function quote(s) return "'" .. tostring(s):gsub("\\", "\\\\"):gsub("'", "\\'") .. "'" end
@@ -173,9 +175,26 @@ function M.clean(ds, opts)
   -- applied where the steps below would compute them.  Sums stay here, in
   -- row order.  One rank, or a table that is not the one read: nil, and
   -- `exchange.why` says why.
+  -- The owners also keep their customers' cleaned rows for the later
+  -- per-customer steps (segmint.mpi_rfm): the filter steps below, their
+  -- keep conditions `keeps` in order, run there too.
   local ROW = "_segmint_row"
+  local keeps = {}
+  if policy.missing_customer == "drop" then keeps.missing = missing_expr end
+  if policy.cancellations == "drop" then keeps.cancellations = string.format("not coalesce(%s, false)", cancel_expr) end
+  if policy.returns == "drop" then keeps.returns = string.format("%s > 0", q) end
+  if policy.nonpositive_price == "drop" then keeps.price = string.format("%s > 0", p) end
+  if opts.non_product and #opts.non_product > 0 then
+    local codes = {}
+    for i, c in ipairs(opts.non_product) do codes[i] = quote(c) end
+    keeps.non_product = string.format("not coalesce(%s in (%s), false)", ref(opts.item), table.concat(codes, ", "))
+  end
+  local after = {}
+  for _, k in ipairs { "missing", "cancellations", "returns", "price", "non_product" } do
+    if keeps[k] then after[#after + 1] = keeps[k] end
+  end
   local marks, exchange
-  if opts.customer and (policy.cancellations == "net" or policy.duplicates == "drop") then
+  if opts.customer then
     local why
     marks, why = ds:mpi_clean_marks {
       customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price, date = opts.date,
@@ -184,6 +203,7 @@ function M.clean(ds, opts)
       amount = amount, pre = { policy.missing_customer == "drop" and missing_expr or nil },
       net = policy.cancellations == "net", dups = policy.duplicates == "drop",
       match_price = opts.match_price ~= false, whole_ids = opts.whole_ids == true,
+      amount_expr = string.format("%s * %s", q, p), after = after,
     }
     exchange = marks and marks:info() or { why = why }
   end
@@ -219,10 +239,10 @@ function M.clean(ds, opts)
   end
 
   if policy.missing_customer == "drop" then
-    step("missing customer", missing_expr)
+    step("missing customer", keeps.missing)
   end
   if policy.cancellations == "drop" then
-    step("cancellations", string.format("not coalesce(%s, false)", cancel_expr))
+    step("cancellations", keeps.cancellations)
   elseif policy.cancellations == "net" then
     flush()
     local before_rows = #cur
@@ -248,13 +268,9 @@ function M.clean(ds, opts)
       revenue = removed, cancellation_rows = #cancel_only, cancelled_value = cancelled_value,
       unmatched_value = cancelled_value - removed, unmatched_quantity = unmatched }
   end
-  if policy.returns == "drop" then step("returns and quantity <= 0", string.format("%s > 0", q)) end
-  if policy.nonpositive_price == "drop" then step("price <= 0", string.format("%s > 0", p)) end
-  if opts.non_product and #opts.non_product > 0 then
-    local codes = {}
-    for i, c in ipairs(opts.non_product) do codes[i] = quote(c) end
-    step("non-product codes", string.format("not coalesce(%s in (%s), false)", ref(opts.item), table.concat(codes, ", ")))
-  end
+  if policy.returns == "drop" then step("returns and quantity <= 0", keeps.returns) end
+  if policy.nonpositive_price == "drop" then step("price <= 0", keeps.price) end
+  if keeps.non_product then step("non-product codes", keeps.non_product) end
   if policy.duplicates == "drop" then
     advance(marks and cur:mpi_duplicates(marks, ROW, "_segmint_dup") or cur:mark_duplicates("_segmint_dup"))
     step("exact duplicates", "not _segmint_dup")
@@ -262,7 +278,12 @@ function M.clean(ds, opts)
     advance(cur:drop("_segmint_dup"))
   end
   flush()
-  if marks then advance(cur:drop(ROW)) end
+  if marks then
+    -- the owners kept exactly these rows: later per-customer steps may run there
+    if marks:kept_matches(cur, ROW) then exchange.owners_hold = exchange.gen
+    else exchange.owners_differ = true end
+    advance(cur:drop(ROW))
+  end
   if opts.whole_ids and opts.customer then advance(whole_ids(cur, opts.customer)) end
   report.rows_out = #cur
   report.revenue_out = sum(cur)

@@ -34,6 +34,14 @@ function S.run(ctx)
   if copts.consume == nil then copts.consume = true end
   local clean, report, exchange = sg.clean(tx, copts)
   ctx.res.clean, ctx.res.cleaning = clean, report
+  -- under mpirun: do the ranks owning the customers hold exactly these
+  -- cleaned rows (step rfm then runs there)?
+  if exchange and exchange.owners_hold then
+    ctx.res.clean_owned = { ds = clean, gen = exchange.owners_hold }
+  elseif exchange then
+    ctx.res.clean_owned = { why = exchange.owners_differ and "the rows the owning ranks kept differ from rank 0's "
+      .. "cleaned table" or ("cleaning ran on rank 0 alone: " .. tostring(exchange.why)) }
+  end
   if exchange and exchange.owned then
     local owned = {}
     for k, rows in ipairs(exchange.owned) do owned[k] = string.format("rank %d %d", k - 1, rows) end

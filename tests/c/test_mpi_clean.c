@@ -301,7 +301,7 @@ static void owners(const char *label, const sg_table *t, const sg_mpi_clean_opts
         uint64_t *gid = NULL;
         sg_table *u = sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &err);
         sg_mpi_buf out = { 0 };
-        if (!u || sg_mpi_clean_owner(u, gid, o, 0, &out, &err) != 0 ||
+        if (!u || sg_mpi_clean_owner(u, gid, o, 0, &out, NULL, &err) != 0 ||
             sg_mpi_clean_absorb(&res, d, out.b, out.len, &err) != 0) {
             tap_diag("owner %d: %s", d, err.msg);
             ok = 0;
@@ -369,7 +369,7 @@ static void test_owners_small(void)
     sg_mpi_clean_opts co = { "cust", "item", "qty", "price", "date",
                              "coalesce(starts_with(inv, 'C'), false)",
                              "not coalesce(starts_with(inv, 'C'), false) and qty != 0", "amount",
-                             (const char **)PRE, 1, 1, 1, 1, 0 };
+                             (const char **)PRE, 1, 1, 1, 1, 0, "", NULL, 0 };
     for (int n = 1; n <= 3; n++)
         owners("small, net and duplicates", t, &co, n);
     co.npre = 0;   /* missing customers kept: their cancellation is unmatched */
@@ -379,7 +379,7 @@ static void test_owners_small(void)
     /* the records: a row reported twice, or beyond the table, is refused */
     sg_mpi_clean_result res;
     sg_mpi_buf b = { 0 };
-    uint64_t head[4] = { 2, 0, 0, 2 }, g = 1;
+    uint64_t head[6] = { 2, 0, 0, 0, 0, 2 }, g = 1;
     int64_t q = 5;
     unsigned char f = 1;
     sg_mpi_buf_put(&b, head, sizeof head);
@@ -406,8 +406,10 @@ static void test_owners_small(void)
     tap_ok(rt && !strcmp(back.customer, "cust") && !strcmp(back.post, co.post) && back.npre == 1 &&
                !strcmp(back.pre[0], PRE[0]) && back.net && back.dups && back.match_price && !back.whole_ids,
            "the options as bytes and back");
-    if (rt)
+    if (rt) {
         sg_free(back.pre);
+        sg_free(back.after);
+    }
     tap_ok(sg_mpi_clean_opts_decode(ob.b, ob.len / 2, &back) == -1, "... truncated options refused");
     sg_mpi_buf_free(&ob);
     sg_mpi_schema s, s2;
@@ -453,7 +455,7 @@ static void test_owners_retail(void)
     sg_mpi_clean_opts co = { "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
                              "coalesce(starts_with(InvoiceNo, 'C'), false)",
                              "not coalesce(starts_with(InvoiceNo, 'C'), false) and Quantity != 0", "amount",
-                             (const char **)PRE_RETAIL, 1, 1, 1, 1, 1 };
+                             (const char **)PRE_RETAIL, 1, 1, 1, 1, 1, "", NULL, 0 };
     owners("Online Retail", t, &co, 2);
     owners("Online Retail", t, &co, 3);
     sg_table_free(t);

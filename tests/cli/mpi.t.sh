@@ -7,7 +7,8 @@
 # another byte range than its purchases give the same cleaning on 2 and 3
 # ranks; on several ranks cleaning runs on the ranks owning the customers
 # (the log says how many rows each owned, and they add up to the rows
-# read); a rank that cannot read its part, or sees another file,
+# read), and so does RFM (the customers of each rank add up to those of
+# customers.csv); a rank that cannot read its part, or sees another file,
 # ends the run naming the rank, exit 3, nothing published; a rank out of
 # memory in the exchange ends it naming the rank; a killed rank
 # ends the job with nothing published; commands other
@@ -70,6 +71,21 @@ exchanged() {   # exchanged STDERR N ROWS NAME
   ok $? "$4: cleaned by customer on the $2 ranks, rows owned add up to the $3 read (${line#*: })"
 }
 
+# The log line of RFM on the owning ranks: it must be there (not a
+# fallback to rank 0), every rank must have customers and they add up to
+# the customers in customers.csv.
+rfm_owned() {   # rfm_owned STDERR N CUSTOMERS_CSV NAME
+  local line sum=0 some=0 r want
+  want=$(csv_rows "$3")
+  line=$(grep -oE "rfm on $2 MPI ranks by customer: customers [^(]*" <<< "$1")
+  for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
+    sum=$((sum + r)); [[ $r -gt 0 ]] && some=$((some + 1))
+  done
+  line=${line% }
+  [[ -n "$line" && $sum -eq $want && $some -eq $2 ]]
+  ok $? "$4: RFM computed by customer on the $2 ranks, their customers add up to the $want of customers.csv (${line#*: })"
+}
+
 # ---- the demo ----
 cd "$work" || exit 1
 run "$SEGMINT" demo --out out --customers 1500 --seed 5
@@ -83,6 +99,7 @@ for n in $ranks; do
     exchanged "$err" $n "$(csv_rows "$work/out/data/transactions.csv")" "demo, $n ranks"
   fi
   keep "m$n"
+  if [[ $n -gt 1 ]]; then rfm_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   same_outputs single "m$n" "demo, $n ranks"
 done
 for f in customers.csv segments.csv campaigns.csv; do
@@ -168,6 +185,7 @@ for n in $ranks; do
   is "$code" 0 "duplicates and cancellations across parts on $n ranks: exit 0"
   exchanged "$err" $n "$(csv_rows "$work/ddata/transactions.csv")" "duplicates and cancellations across parts, $n ranks"
   keep "d$n"
+  rfm_owned "$err" $n "$work/d$n/customers.csv" "duplicates and cancellations across parts, $n ranks"
   same_outputs d1 "d$n" "duplicates and cancellations across parts, $n ranks"
 done
 
@@ -246,7 +264,7 @@ like "$err" "only 'run' and 'demo' use several MPI ranks; run 'generate' without
 # ---- Online Retail ----
 file="${SG_SHARED_DATA:-$SG_ROOT/../shared/data}/online_retail/online_retail.csv"
 if [[ $asan == 1 ]]; then
-  for k in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
+  for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
 elif [[ -r "$file" ]]; then
   run "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$file"
   is "$code" 0 "Online Retail on one process: exit 0"
@@ -257,9 +275,10 @@ elif [[ -r "$file" ]]; then
     is "$code" 0 "Online Retail on $n ranks: exit 0"
     if [[ $n -gt 1 ]]; then exchanged "$err" $n "$rrows" "Online Retail, $n ranks"; fi
     keep "r$n"
+    if [[ $n -gt 1 ]]; then rfm_owned "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
     same_outputs rs "r$n" "Online Retail, $n ranks"
   done
 else
-  for k in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
+  for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
 fi
 done_testing

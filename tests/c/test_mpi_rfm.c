@@ -1,0 +1,524 @@
+/* RFM per customer on the owning ranks (core/mpi_rfm.c, core/mpi_clean.c),
+ * in one process: n simulated ranks each read a contiguous share of the
+ * table and send every row to its customer's owner; each owner cleans its
+ * rows and keeps them (sg_mpi_clean_owner), aggregates them
+ * (sg_mpi_rfm_owner), and "rank 0" assembles the records
+ * (sg_mpi_rfm_assemble).  The table must be the one sg_rfm_aggregate gives
+ * over the whole table cleaned the same way, every value to the bit (the
+ * monetary sums included), and the owners' kept rows the same set as the
+ * whole table's (count and hash).  Also: whole ids, as_of given or taken
+ * from the data, purchase days, int64 customers, Online Retail on 2 and 3
+ * owners with the retail recipe's cleaning, malformed records refused. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clean.h"
+#include "csv.h"
+#include "expr.h"
+#include "mem.h"
+#include "mpi_clean.h"
+#include "mpi_rfm.h"
+#include "mpi_shuffle.h"
+#include "rfm.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/sg_mpi_rfm_XXXXXX";
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+        tap_diag("cannot write %s", path);
+    return path;
+}
+
+static sg_table *read_text(const char *name, const char *text)
+{
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    sg_csv_report rep;
+    sg_error err;
+    sg_table *t = sg_csv_read(write_file(name, text), &o, &rep, &err);
+    if (t)
+        sg_csv_report_free(&rep);
+    else
+        tap_diag("%s: %s", name, err.msg);
+    return t;
+}
+
+/* keep[i] &&= every condition is true on row i of t. */
+static int conditions(const sg_table *t, const char *const *c, size_t nc, uint8_t *keep)
+{
+    sg_error err;
+    for (size_t k = 0; k < nc; k++) {
+        sg_expr *e = sg_expr_parse(c[k], t, &err);
+        sg_column *v = e ? sg_expr_eval(e, t, "c", &err) : NULL;
+        sg_expr_free(e);
+        if (!v)
+            return -1;
+        for (size_t i = 0; i < t->nrows; i++)
+            keep[i] = keep[i] && !sg_column_is_na(v, i) && sg_column_bools(v)[i];
+        sg_column_release(v);
+    }
+    return 0;
+}
+
+/* The rows of t where keep[i]; map[k] = from[row k]. */
+static sg_table *take(const sg_table *t, const uint8_t *keep, const size_t *from, size_t *map)
+{
+    size_t *rows = malloc((t->nrows + 1) * sizeof *rows), m = 0;
+    sg_error err;
+    for (size_t i = 0; rows && i < t->nrows; i++)
+        if (keep[i]) {
+            map[m] = from ? from[i] : i;
+            rows[m++] = i;
+        }
+    sg_table *k = rows ? sg_table_take(t, rows, m, &err) : NULL;
+    free(rows);
+    return k;
+}
+
+/* The whole table cleaned as the owners clean their rows (netting, the
+ * condition after it, duplicates, the amount, the filter conditions,
+ * whole ids), and the global numbers of its rows (*gids, *n). */
+static sg_table *clean_whole(const sg_table *t, const sg_mpi_clean_opts *o, uint64_t **gids, size_t *n)
+{
+    size_t cap = t->nrows + 1;
+    size_t *m1 = malloc(cap * sizeof *m1), *m2 = malloc(cap * sizeof *m2), *m3 = malloc(cap * sizeof *m3);
+    uint8_t *keep = malloc(cap), *dup = calloc(cap, 1);
+    int64_t *q = malloc(cap * sizeof *q);
+    sg_table *t1 = NULL, *t2 = NULL, *t3 = NULL, *t4 = NULL;
+    sg_error err;
+    double unmatched;
+    int ok = m1 && m2 && m3 && keep && dup && q;
+    if (ok && o->net) {
+        memset(keep, 1, cap);
+        ok = conditions(t, o->pre, o->npre, keep) == 0 && (t1 = take(t, keep, NULL, m1)) != NULL;
+        memset(keep, 1, cap);
+        ok = ok && conditions(t1, &o->cancel, 1, keep) == 0 &&
+             sg_clean_net_cancellations(t1, o->customer, o->item, o->quantity, o->price, o->date, keep,
+                                        o->match_price, q, &unmatched, &err) == 0;
+        sg_column *nq = ok ? sg_column_new(o->quantity, SG_INT64, t1->nrows + 1) : NULL;
+        for (size_t i = 0; nq && i < t1->nrows; i++)
+            sg_column_push_i64(nq, q[i]);
+        ok = ok && nq && sg_table_set(t1, nq, &err) == 0;
+        memset(keep, 1, cap);
+        ok = ok && conditions(t1, &o->post, 1, keep) == 0 && (t2 = take(t1, keep, m1, m2)) != NULL;
+    } else if (ok) {
+        memset(keep, 1, cap);
+        ok = (t2 = take(t, keep, NULL, m2)) != NULL;
+    }
+    if (ok && o->dups)
+        ok = sg_clean_duplicated(t2, dup, &err) == 0;
+    ok = ok && (t3 = sg_table_derive(t2, o->amount, o->amount_expr, &err)) != NULL;
+    for (size_t i = 0; ok && i < t3->nrows; i++)
+        keep[i] = !dup[i];
+    ok = ok && conditions(t3, o->after, o->nafter, keep) == 0 && (t4 = take(t3, keep, m2, m3)) != NULL;
+    if (ok && o->whole_ids)
+        ok = sg_mpi_whole_ids(t4, o->customer, &err) == 0;
+    *gids = ok ? malloc((t4->nrows + 1) * sizeof **gids) : NULL;
+    for (size_t k = 0; *gids && k < t4->nrows; k++)
+        (*gids)[k] = m3[k];
+    *n = ok ? t4->nrows : 0;
+    if (!ok || !*gids) {
+        tap_diag("clean_whole failed");
+        sg_table_free(t4);
+        t4 = NULL;
+    }
+    sg_table_free(t1);
+    sg_table_free(t2);
+    sg_table_free(t3);
+    free(m1);
+    free(m2);
+    free(m3);
+    free(keep);
+    free(dup);
+    free(q);
+    return t4;
+}
+
+/* 1 when a and b have the same columns (names, types, date-only flags)
+ * and the same values, numbers compared bit for bit. */
+static int same_table(const sg_table *a, const sg_table *b, char *why, size_t whylen)
+{
+    if (a->ncols != b->ncols || a->nrows != b->nrows) {
+        snprintf(why, whylen, "%zu x %zu against %zu x %zu", a->nrows, a->ncols, b->nrows, b->ncols);
+        return 0;
+    }
+    for (size_t j = 0; j < a->ncols; j++) {
+        const sg_column *x = a->cols[j], *y = b->cols[j];
+        if (strcmp(x->name, y->name) || x->type != y->type || x->date_only != y->date_only) {
+            snprintf(why, whylen, "column %zu: %s against %s", j, x->name, y->name);
+            return 0;
+        }
+        for (size_t i = 0; i < a->nrows; i++) {
+            int na = sg_column_is_na(x, i);
+            int same = na == sg_column_is_na(y, i);
+            if (same && !na && x->type == SG_STRING) {
+                size_t lx, ly;
+                const char *sx = sg_column_str(x, i, &lx), *sy = sg_column_str(y, i, &ly);
+                same = lx == ly && memcmp(sx, sy, lx) == 0;
+            } else if (same && !na && x->type == SG_BOOL) {
+                same = sg_column_bools(x)[i] == sg_column_bools(y)[i];
+            } else if (same && !na) {
+                same = memcmp((const char *)x->data + i * 8, (const char *)y->data + i * 8, 8) == 0;
+            }
+            if (!same) {
+                snprintf(why, whylen, "column %s, row %zu", x->name, i);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* n ranks each read a contiguous share of t; the owners clean, keep and
+ * aggregate; rank 0 assembles.  Returns the assembled table (NULL on a
+ * failure, said). */
+static sg_table *on_owners(const sg_table *t, const sg_mpi_clean_opts *o, const sg_rfm_options *ro, int n,
+                           sg_mpi_clean_result *res, uint64_t *ncust, sg_rfm_info *info)
+{
+    sg_mpi_buf sent[4][4], rb[4];
+    memset(sent, 0, sizeof sent);
+    memset(rb, 0, sizeof rb);
+    sg_error err;
+    int ok = sg_mpi_clean_result_init(res, t->nrows, n) == 0;
+    const sg_column *cust = sg_table_col(t, o->customer);
+    for (int s = 0; s < n && ok; s++) {
+        size_t from = t->nrows * (size_t)s / (size_t)n, to = t->nrows * (size_t)(s + 1) / (size_t)n;
+        size_t m = to - from, *pick = malloc((m + 1) * sizeof *pick), *all = malloc((m + 1) * sizeof *all);
+        uint64_t *g = malloc((m + 1) * sizeof *g);
+        ok = pick && g && all;
+        for (size_t i = 0; ok && i < m; i++) {
+            g[i] = from + i;
+            all[i] = from + i;
+        }
+        sg_table *part = ok ? sg_table_take(t, all, m, &err) : NULL;
+        ok = ok && part;
+        for (int d = 0; ok && d < n; d++) {
+            size_t k = 0;
+            for (size_t i = 0; i < m; i++)
+                if ((o->whole_ids ? sg_mpi_owner_whole(cust, from + i, n) : sg_mpi_owner(cust, from + i, n)) == d)
+                    pick[k++] = i;
+            if (k && sg_mpi_rows_pack(part, g, pick, k, &sent[s][d], &err) != 0)
+                ok = 0;
+        }
+        sg_table_free(part);
+        free(pick);
+        free(all);
+        free(g);
+    }
+    for (int d = 0; ok && d < n; d++) {
+        const unsigned char *parts[4];
+        size_t lens[4];
+        for (int s = 0; s < n; s++) {
+            parts[s] = sent[s][d].b;
+            lens[s] = sent[s][d].len;
+        }
+        uint64_t *gid = NULL;
+        sg_table *u = sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &err), *kept = NULL;
+        sg_mpi_buf out = { 0 };
+        if (!u || sg_mpi_clean_owner(u, gid, o, 0, &out, &kept, &err) != 0 ||
+            sg_mpi_clean_absorb(res, d, out.b, out.len, &err) != 0 || sg_mpi_rfm_owner(kept, ro, &rb[d], &err) != 0) {
+            tap_diag("owner %d: %s", d, err.msg);
+            ok = 0;
+        }
+        sg_table_free(u);
+        sg_table_free(kept);
+        sg_free(gid);
+        sg_mpi_buf_free(&out);
+    }
+    for (int s = 0; s < n; s++)
+        for (int d = 0; d < n; d++)
+            sg_mpi_buf_free(&sent[s][d]);
+    sg_table *a = NULL;
+    if (ok) {
+        const unsigned char *parts[4];
+        size_t lens[4];
+        for (int d = 0; d < n; d++) {
+            parts[d] = rb[d].b;
+            lens[d] = rb[d].len;
+        }
+        const sg_column *dc = sg_table_col(t, ro->date);
+        a = sg_mpi_rfm_assemble(parts, lens, n, ro, cust->type, dc ? dc->date_only : 0, info, ncust, &err);
+        if (!a)
+            tap_diag("assemble: %s", err.msg);
+    }
+    for (int d = 0; d < n; d++)
+        sg_mpi_buf_free(&rb[d]);
+    return a;
+}
+
+/* 3 tests: the assembled table equals sg_rfm_aggregate over the whole
+ * cleaned table, the owners kept its rows, the info agrees. */
+static void check(const char *label, const sg_table *t, const sg_mpi_clean_opts *o, const sg_rfm_options *ro, int n)
+{
+    uint64_t *gids = NULL, ncust[4] = { 0 };
+    size_t nk = 0;
+    sg_error err;
+    sg_rfm_info wi, di;
+    memset(&wi, 0, sizeof wi);
+    memset(&di, 0, sizeof di);
+    sg_table *w = clean_whole(t, o, &gids, &nk);
+    sg_table *want = w ? sg_rfm_aggregate(w, ro, &wi, &err) : NULL;
+    if (w && !want)
+        tap_diag("%s: rfm over the whole table: %s", label, err.msg);
+    sg_mpi_clean_result res;
+    memset(&res, 0, sizeof res);
+    sg_table *got = on_owners(t, o, ro, n, &res, ncust, &di);
+    char why[200] = "";
+    uint64_t kept = 0, sum = 0;
+    for (int k = 0; k < n; k++) {
+        kept += res.kept ? res.kept[k] : 0;
+        sum += ncust[k];
+    }
+    tap_ok(want && got && same_table(want, got, why, sizeof why),
+           "%s, %d owners: %zu customers (%llu from the owners), every value as over the whole table %s", label, n,
+           want ? want->nrows : 0, (unsigned long long)sum, why);
+    tap_ok(w && kept == nk && res.kept_hash == sg_mpi_row_set_hash(gids, nk),
+           "... the owners kept the %zu cleaned rows of the whole table (%llu)", nk, (unsigned long long)kept);
+    tap_ok(want && got && wi.as_of == di.as_of && wi.rows_used == di.rows_used &&
+               wi.rows_after_as_of == di.rows_after_as_of && wi.rows_missing == di.rows_missing,
+           "... as_of %lld, rows used %zu, after as_of %zu, missing %zu as over the whole table", (long long)di.as_of,
+           di.rows_used, di.rows_after_as_of, di.rows_missing);
+    sg_mpi_clean_result_free(&res);
+    sg_table_free(got);
+    sg_table_free(want);
+    sg_table_free(w);
+    free(gids);
+}
+
+static const char *const PRE[] = { "not is_missing(cust)" };
+static const char *const AFTER[] = { "not is_missing(cust)", "qty > 0", "price > 0",
+                                     "not coalesce(item in ('POST'), false)" };
+static const char *const AFTER_NUM[] = { "not is_missing(cust)", "qty > 0" };
+static const char *const AFTER_DROP[] = { "not is_missing(cust)", "not coalesce(starts_with(inv, 'C'), false)",
+                                          "qty > 0" };
+
+static const char SMALL[] = "inv,item,qty,price,date,cust\n"
+                            "1,P1,10,2.5,2020-01-01 10:00:00,A\n"
+                            "2,P2,1,1.0,2020-01-01 11:00:00,B\n"
+                            "3,P1,4,2.5,2020-01-02 10:00:00,A\n"
+                            "4,P3,2,3.0,2020-01-02 12:00:00,\n"
+                            "5,P2,5,1.0,2020-01-03 09:00:00,C\n"
+                            "5,POST,1,4.0,2020-01-03 09:00:00,C\n"
+                            "6,P3,2,3.0,2020-01-02 12:00:00,\n"
+                            "1,P1,10,2.5,2020-01-01 10:00:00,A\n"
+                            "C7,P1,-12,2.5,2020-01-05 10:00:00,A\n"
+                            "C8,P2,-3,1.0,2020-01-06 10:00:00,B\n"
+                            "13,P2,2,0.1,2020-01-20 10:00:00,B\n"
+                            "13,P4,3,0.7,2020-01-20 10:00:00,B\n"
+                            "4,P3,2,3.0,2020-01-02 12:00:00,\n"
+                            "C9,P2,-9,1.0,2020-01-07 10:00:00,C\n"
+                            "14,P2,1,0.1,2020-01-04 10:00:00,B\n"
+                            "C10,P1,-1,2.5,2020-01-08 10:00:00,A\n"
+                            "15,P5,1,0,2020-01-08 10:00:00,A\n"
+                            "C11,P4,-2,1.0,2020-01-08 10:00:00,\n"
+                            "12,P1,3,2.5,2020-01-09 10:00:00,A\n"
+                            "12,P1,3,2.5,2020-01-09 10:00:00,A\n"
+                            "16,P1,3,0.3,2020-02-09 10:00:00,D\n"
+                            "17,P6,1,0.3,2020-01-09 23:00:00,D\n";
+
+static void test_small(void)
+{
+    sg_table *t = read_text("small.csv", SMALL);
+    if (!t) {
+        tap_skip(36, "cannot read the test table");
+        return;
+    }
+    sg_mpi_clean_opts co = { "cust", "item", "qty", "price", "date",
+                             "coalesce(starts_with(inv, 'C'), false)",
+                             "not coalesce(starts_with(inv, 'C'), false) and qty != 0", "amount",
+                             (const char **)PRE, 1, 1, 1, 1, 0, "qty * price", (const char **)AFTER, 4 };
+    sg_rfm_options ro;
+    sg_rfm_options_init(&ro);
+    ro.customer = "cust";
+    ro.date = "date";
+    ro.invoice = "inv";
+    ro.amount = "amount";
+    for (int n = 1; n <= 3; n++)
+        check("small, net and duplicates", t, &co, &ro, n);
+    /* as_of given: the later rows are ignored, and counted */
+    ro.has_as_of = 1;
+    ro.as_of = 1578873600;   /* 2020-01-13 */
+    check("small, as_of given", t, &co, &ro, 3);
+    /* purchase days and weeks */
+    ro.has_as_of = 0;
+    ro.freq = SG_RFM_DAYS;
+    ro.invoice = NULL;
+    ro.unit_days = 7;
+    check("small, purchase days, weeks", t, &co, &ro, 2);
+    /* cancellations dropped, no duplicates: only the filter conditions */
+    sg_rfm_options_init(&ro);
+    ro.customer = "cust";
+    ro.date = "date";
+    ro.invoice = "inv";
+    ro.amount = "amount";
+    co.net = 0;
+    co.dups = 0;
+    co.after = (const char **)AFTER_DROP;
+    co.nafter = 3;
+    check("small, cancellations dropped", t, &co, &ro, 3);
+    sg_table_free(t);
+    /* whole ids: "7.0" and "7" are one customer, on one owner */
+    t = read_text("whole.csv", "inv,item,qty,price,date,cust\n"
+                               "1,P1,1,2.5,2020-01-01 10:00:00,7.0\n"
+                               "2,P1,2,2.5,2020-01-02 10:00:00,8\n"
+                               "3,P2,1,1.5,2020-01-03 10:00:00,7\n"
+                               "4,P2,1,1.5,2020-01-04 10:00:00,-3.00\n"
+                               "5,P2,1,1.5,2020-01-05 10:00:00,8.5\n"
+                               "6,P2,1,1.5,2020-01-06 10:00:00,-3\n"
+                               "7,P2,3,1.5,2020-01-07 10:00:00,x.0\n"
+                               "8,P1,1,2.5,2020-01-08 10:00:00,7.00\n");
+    if (!t) {
+        tap_skip(9, "cannot read the whole-ids table");
+        return;
+    }
+    co.whole_ids = 1;
+    co.after = (const char **)AFTER_NUM;   /* the invoices are numbers here */
+    co.nafter = 2;
+    for (int n = 2; n <= 3; n++)
+        check("whole ids", t, &co, &ro, n);
+    sg_error err;
+    sg_table *w = sg_table_share(t);
+    int rc = w ? sg_mpi_whole_ids(w, "cust", &err) : -1;
+    const sg_column *c = w ? sg_table_col(w, "cust") : NULL;
+    char got[200] = "";
+    for (size_t i = 0; !rc && c && i < c->n; i++) {
+        size_t len;
+        const char *s = sg_column_str(c, i, &len);
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%s%.*s", i ? " " : "", (int)len, s);
+    }
+    tap_is_str(got, "7 8 7 -3 8.5 -3 x.0 7", "sg_mpi_whole_ids: whole numbers written with zero decimals lose them");
+    sg_table_free(w);
+    sg_table_free(t);
+    /* int64 customers */
+    t = read_text("int.csv", "inv,item,qty,price,date,cust\n"
+                             "1,P1,1,2.5,2020-01-01 10:00:00,17\n"
+                             "2,P1,2,2.5,2020-01-02 10:00:00,-4\n"
+                             "2,P2,2,0.5,2020-01-02 10:00:00,-4\n"
+                             "3,P2,1,1.5,2020-01-03 10:00:00,17\n"
+                             "4,P2,1,1.5,2020-01-04 10:00:00,900\n"
+                             "5,P2,1,1.5,2020-01-05 10:00:00,3\n");
+    if (!t) {
+        tap_skip(3, "cannot read the int64 table");
+        return;
+    }
+    co.whole_ids = 0;
+    check("int64 customers", t, &co, &ro, 3);
+    sg_table_free(t);
+}
+
+static void test_records(void)
+{
+    sg_table *t = read_text("rec.csv", "inv,date,cust,amount\n1,2020-01-01,A,2.5\n2,2020-01-02,B,1\n");
+    if (!t) {
+        tap_skip(5, "cannot read the table");
+        return;
+    }
+    sg_rfm_options ro;
+    sg_rfm_options_init(&ro);
+    ro.customer = "cust";
+    ro.date = "date";
+    ro.invoice = "inv";
+    ro.amount = "amount";
+    sg_mpi_buf b = { 0 }, ob = { 0 };
+    sg_error err;
+    sg_rfm_info info;
+    int ok = sg_mpi_rfm_owner(t, &ro, &b, &err) == 0;
+    const unsigned char *parts[2] = { b.b, b.b };
+    size_t lens[2] = { b.len, b.len - 1 };
+    sg_table *a = ok ? sg_mpi_rfm_assemble(parts, lens, 2, &ro, SG_STRING, 1, &info, NULL, &err) : NULL;
+    tap_ok(ok && !a && err.code == SG_EDATA && strstr(err.msg, "rank 1") && strstr(err.msg, "malformed"),
+           "truncated RFM records refused: %s", err.msg);
+    lens[1] = b.len;
+    a = ok ? sg_mpi_rfm_assemble(parts, lens, 2, &ro, SG_STRING, 1, &info, NULL, &err) : NULL;
+    tap_ok(ok && !a && err.code == SG_EDATA && strstr(err.msg, "two ranks"), "a customer from two ranks refused: %s",
+           err.msg);
+    a = ok ? sg_mpi_rfm_assemble(parts, lens, 1, &ro, SG_INT64, 1, &info, NULL, &err) : NULL;
+    tap_ok(ok && !a && err.code == SG_EDATA, "records of another customer type refused: %s", err.msg);
+    sg_rfm_options back;
+    ro.has_as_of = 1;
+    ro.as_of = 1577836800;
+    ro.unit_days = 30.4375;
+    ok = sg_mpi_rfm_opts_encode(&ro, &ob) == 0 && sg_mpi_rfm_opts_decode(ob.b, ob.len, &back) == 0;
+    tap_ok(ok && !strcmp(back.customer, "cust") && !strcmp(back.invoice, "inv") && !strcmp(back.amount, "amount") &&
+               back.has_as_of && back.as_of == ro.as_of && back.unit_days == 30.4375 && back.freq == SG_RFM_INVOICES,
+           "the RFM options as bytes and back");
+    tap_ok(sg_mpi_rfm_opts_decode(ob.b, ob.len - 3, &back) == -1, "... truncated options refused");
+    sg_mpi_buf_free(&b);
+    sg_mpi_buf_free(&ob);
+    sg_table_free(t);
+}
+
+static const char *const PRE_RETAIL[] = { "not is_missing(CustomerID)" };
+static const char *const AFTER_RETAIL[] = {
+    "not is_missing(CustomerID)", "Quantity > 0",
+    "not coalesce(StockCode in ('POST', 'D', 'M', 'C2', 'DOT', 'BANK CHARGES', 'AMAZONFEE', 'CRUK', 'PADS', 'S'), "
+    "false)"
+};
+
+static void test_retail(void)
+{
+    const char *d = tap_shared_data();
+    char path[4096];
+    if (!d) {
+        tap_skip(6, "no shared data folder");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/online_retail/online_retail.csv", d);
+    if (access(path, R_OK) != 0) {
+        tap_skip(6, "Online Retail not present");
+        return;
+    }
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    sg_csv_report rep;
+    sg_error err;
+    sg_table *t = sg_csv_read(path, &o, &rep, &err);
+    if (!t) {
+        tap_skip(6, "Online Retail cannot be read");
+        return;
+    }
+    sg_csv_report_free(&rep);
+    /* the retail recipe's cleaning and RFM */
+    sg_mpi_clean_opts co = { "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
+                             "coalesce(starts_with(InvoiceNo, 'C'), false)",
+                             "not coalesce(starts_with(InvoiceNo, 'C'), false) and Quantity != 0", "amount",
+                             (const char **)PRE_RETAIL, 1, 1, 0, 1, 1, "Quantity * UnitPrice",
+                             (const char **)AFTER_RETAIL, 3 };
+    sg_rfm_options ro;
+    sg_rfm_options_init(&ro);
+    ro.customer = "CustomerID";
+    ro.date = "InvoiceDate";
+    ro.invoice = "InvoiceNo";
+    ro.amount = "amount";
+    ro.has_as_of = 1;
+    ro.as_of = 1323475200;   /* 2011-12-10 */
+    check("Online Retail", t, &co, &ro, 2);
+    ro.has_as_of = 0;
+    co.dups = 1;
+    check("Online Retail, duplicates dropped, as_of from the data", t, &co, &ro, 3);
+    sg_table_free(t);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        tap_skip_all("cannot make a temporary folder");
+        return 0;
+    }
+    test_small();
+    test_records();
+    test_retail();
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        tap_diag("cannot remove %s", dir);
+    return tap_done();
+}

@@ -24,7 +24,7 @@
 #endif
 #endif
 
-#if defined(__linux__)
+#if defined(__linux__) && defined(__GLIBC__) && !defined(SG_SANITIZED)
 /* 1 when one line of /proc/self/maps holds the whole of [p, p + n), 0 when
  * the range spans several mappings, -1 when the file cannot be read */
 static int one_mapping(const void *p, size_t n)

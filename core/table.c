@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "datetime.h"
 #include "mem.h"
@@ -63,18 +64,23 @@ static size_t type_width(sg_type t)
 /* ---- memory ----
  * Fresh memory costs a page fault per 4 KiB page on first touch; on a
  * 10M-row load that was a quarter of the time, most of it in the kernel.
- * Only the whole 2 MiB pages inside a buffer are advised. */
+ * The advice covers the buffer's whole pages, not only the 2 MiB pages
+ * inside it: advising part of a mapping splits it in several, and glibc's
+ * realloc of a big block (its own mapping) can then no longer move it with
+ * mremap (EFAULT) but copies it into fresh memory and faults every page
+ * again.  The kernel still backs only the whole 2 MiB pages inside the
+ * mapping with huge pages. */
 #define HUGE_PAGE ((uintptr_t)2 << 20)
-
 void sg_advise_huge(void *p, size_t bytes)
 {
 #ifdef MADV_HUGEPAGE
     if (!p || bytes < 2 * HUGE_PAGE)
         return;
-    uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
-    uintptr_t e = ((uintptr_t)p + bytes) & ~(HUGE_PAGE - 1);
-    if (e > a)
-        (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t pg = ps > 0 ? (uintptr_t)ps : 4096;
+    uintptr_t a = (uintptr_t)p & ~(pg - 1);
+    uintptr_t e = ((uintptr_t)p + bytes + pg - 1) & ~(pg - 1);
+    (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
 #else
     (void)p;
     (void)bytes;

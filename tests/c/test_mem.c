@@ -10,7 +10,10 @@
 #include <malloc.h>
 #endif
 
+#include <stdio.h>
+
 #include "mem.h"
+#include "table.h"
 #include "tap.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -19,6 +22,27 @@
 #if __has_feature(address_sanitizer)
 #define SG_SANITIZED 1
 #endif
+#endif
+
+#if defined(__linux__) && defined(__GLIBC__) && !defined(SG_SANITIZED)
+/* 1 when one line of /proc/self/maps holds the whole of [p, p + n), 0 when
+ * the range spans several mappings, -1 when the file cannot be read */
+static int one_mapping(const void *p, size_t n)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    int found = 0;
+    if (!f)
+        return -1;
+    uintptr_t a = (uintptr_t)p, e = a + n;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= a && e <= hi)
+            found = 1;
+    }
+    fclose(f);
+    return found;
+}
 #endif
 
 static int filled(const unsigned char *p, size_t n, unsigned char v)
@@ -62,6 +86,19 @@ int main(void)
     struct mallinfo2 e = mallinfo2();
     tap_is_int((long long)(e.hblks - d.hblks), 0, "a block below the threshold comes from the heap");
     sg_free(s);
+
+    /* sg_advise_huge must not cut a block's mapping in pieces: glibc's
+     * realloc could then no longer move it with mremap and would copy it */
+    unsigned char *h = sg_malloc(mid + 12345);
+    tap_ok(h != NULL, "a block of 4 MiB and a bit");
+    memset(h, 5, mid + 12345);
+    tap_is_int(one_mapping(h, mid + 12345), 1, "one mapping holds it");
+    sg_advise_huge(h, mid + 12345);
+    tap_is_int(one_mapping(h, mid + 12345), 1, "still one mapping after the huge-page advice");
+    unsigned char *h2 = sg_realloc(h, 4 * mid);
+    tap_ok(h2 != NULL && filled(h2, mid + 12345, 5), "grown to 16 MiB with its contents");
+    tap_is_int(one_mapping(h2, 4 * mid), 1, "the grown block is one mapping");
+    sg_free(h2);
 #else
     unsigned char *q = sg_malloc(mid);
     tap_ok(q != NULL, "4 MiB allocated");

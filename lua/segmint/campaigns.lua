@@ -541,7 +541,7 @@ function Plan:plan(customers, opts)
   local function field(i, name)
     local c = colv[name]
     if c == nil then
-      c = have[name] and view:has(name) and view:column(name) or false
+      c = view:has(name) and view:column(name) or false
       colv[name] = c
     end
     if c then return c[i] end

@@ -15,48 +15,6 @@
 #include "mpi_shuffle.h"
 #include "opsutil.h"
 
-/* ---- bytes ---- */
-
-typedef struct rd {
-    const unsigned char *p, *end;
-    int bad;
-} rd;
-
-static uint64_t rd_u64(rd *r)
-{
-    uint64_t v = 0;
-    if (r->bad || (size_t)(r->end - r->p) < sizeof v) {
-        r->bad = 1;
-        return 0;
-    }
-    memcpy(&v, r->p, sizeof v);
-    r->p += sizeof v;
-    return v;
-}
-
-/* A NUL-terminated string in place. */
-static const char *rd_str(rd *r)
-{
-    const unsigned char *z = r->bad ? NULL : memchr(r->p, 0, (size_t)(r->end - r->p));
-    if (!z) {
-        r->bad = 1;
-        return "";
-    }
-    const char *s = (const char *)r->p;
-    r->p = z + 1;
-    return s;
-}
-
-static void put_u64(sg_mpi_buf *b, uint64_t v)
-{
-    (void)sg_mpi_buf_put(b, &v, sizeof v);
-}
-
-static void put_str(sg_mpi_buf *b, const char *s)
-{
-    (void)sg_mpi_buf_put(b, s ? s : "", strlen(s ? s : "") + 1);
-}
-
 /* ---- schema ---- */
 
 void sg_mpi_schema_free(sg_mpi_schema *s)
@@ -104,27 +62,27 @@ int sg_mpi_schema_of(const sg_table *t, const sg_date_format *fmts, sg_mpi_schem
 
 int sg_mpi_schema_encode(const sg_mpi_schema *s, sg_mpi_buf *b)
 {
-    put_u64(b, s->ncols);
+    sg_mpi_put_u64(b, s->ncols);
     for (size_t j = 0; j < s->ncols; j++) {
-        put_str(b, s->names[j]);
-        put_u64(b, (uint64_t)s->types[j]);
-        put_u64(b, (uint64_t)s->fmts[j]);
-        put_u64(b, (uint64_t)s->date_only[j]);
+        sg_mpi_put_str(b, s->names[j]);
+        sg_mpi_put_u64(b, (uint64_t)s->types[j]);
+        sg_mpi_put_u64(b, (uint64_t)s->fmts[j]);
+        sg_mpi_put_u64(b, (uint64_t)s->date_only[j]);
     }
     return b->oom ? SG_ENOMEM : 0;
 }
 
 int sg_mpi_schema_decode(const unsigned char *b, size_t len, sg_mpi_schema *s)
 {
-    rd r = { b, b + len, 0 };
-    uint64_t n = rd_u64(&r);
+    sg_mpi_rd r = { b, b + len, 0 };
+    uint64_t n = sg_mpi_rd_u64(&r);
     if (r.bad || n > len || schema_alloc(s, (size_t)n))
         return -1;
     for (size_t j = 0; j < s->ncols; j++) {
-        const char *name = rd_str(&r);
-        s->types[j] = (int)rd_u64(&r);
-        s->fmts[j] = (int)rd_u64(&r);
-        s->date_only[j] = (int)rd_u64(&r);
+        const char *name = sg_mpi_rd_str(&r);
+        s->types[j] = (int)sg_mpi_rd_u64(&r);
+        s->fmts[j] = (int)sg_mpi_rd_u64(&r);
+        s->date_only[j] = (int)sg_mpi_rd_u64(&r);
         if (r.bad || !(s->names[j] = sg_strdup(name))) {
             sg_mpi_schema_free(s);
             return -1;
@@ -353,46 +311,46 @@ int sg_mpi_clean_opts_encode(const sg_mpi_clean_opts *o, sg_mpi_buf *b)
 {
     const char *s[8] = { o->customer, o->item, o->quantity, o->price, o->date, o->cancel, o->post, o->amount };
     for (int k = 0; k < 8; k++)
-        put_str(b, s[k]);
+        sg_mpi_put_str(b, s[k]);
     uint64_t f[5] = { (uint64_t)o->net, (uint64_t)o->dups, (uint64_t)o->match_price, (uint64_t)o->whole_ids,
                       o->npre };
     for (int k = 0; k < 5; k++)
-        put_u64(b, f[k]);
+        sg_mpi_put_u64(b, f[k]);
     for (size_t k = 0; k < o->npre; k++)
-        put_str(b, o->pre[k]);
-    put_str(b, o->amount_expr);
-    put_u64(b, o->nafter);
+        sg_mpi_put_str(b, o->pre[k]);
+    sg_mpi_put_str(b, o->amount_expr);
+    sg_mpi_put_u64(b, o->nafter);
     for (size_t k = 0; k < o->nafter; k++)
-        put_str(b, o->after[k]);
+        sg_mpi_put_str(b, o->after[k]);
     return b->oom ? SG_ENOMEM : 0;
 }
 
 int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_opts *o)
 {
-    rd r = { b, b + len, 0 };
+    sg_mpi_rd r = { b, b + len, 0 };
     memset(o, 0, sizeof *o);
     const char **s[8] = { &o->customer, &o->item, &o->quantity, &o->price, &o->date, &o->cancel, &o->post,
                           &o->amount };
     for (int k = 0; k < 8; k++)
-        *s[k] = rd_str(&r);
-    o->net = (int)rd_u64(&r);
-    o->dups = (int)rd_u64(&r);
-    o->match_price = (int)rd_u64(&r);
-    o->whole_ids = (int)rd_u64(&r);
-    uint64_t npre = rd_u64(&r);
+        *s[k] = sg_mpi_rd_str(&r);
+    o->net = (int)sg_mpi_rd_u64(&r);
+    o->dups = (int)sg_mpi_rd_u64(&r);
+    o->match_price = (int)sg_mpi_rd_u64(&r);
+    o->whole_ids = (int)sg_mpi_rd_u64(&r);
+    uint64_t npre = sg_mpi_rd_u64(&r);
     if (r.bad || npre > 256)
         return -1;
     if (!(o->pre = sg_calloc(npre ? (size_t)npre : 1, sizeof *o->pre)))
         return -1;
     o->npre = (size_t)npre;
     for (size_t k = 0; k < o->npre; k++)
-        o->pre[k] = rd_str(&r);
-    o->amount_expr = rd_str(&r);
-    uint64_t nafter = rd_u64(&r);
+        o->pre[k] = sg_mpi_rd_str(&r);
+    o->amount_expr = sg_mpi_rd_str(&r);
+    uint64_t nafter = sg_mpi_rd_u64(&r);
     if (!r.bad && nafter <= 256 && (o->after = sg_calloc(nafter ? (size_t)nafter : 1, sizeof *o->after)) != NULL) {
         o->nafter = (size_t)nafter;
         for (size_t k = 0; k < o->nafter; k++)
-            o->after[k] = rd_str(&r);
+            o->after[k] = sg_mpi_rd_str(&r);
     } else {
         r.bad = 1;
     }
@@ -630,12 +588,12 @@ int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clea
 done: {
     int64_t um = (int64_t)unmatched;
     uint64_t nrec = o->net || o->dups ? n1 : 0;
-    put_u64(out, n);
+    sg_mpi_put_u64(out, n);
     (void)sg_mpi_buf_put(out, &um, sizeof um);
-    put_u64(out, sent);
-    put_u64(out, nkept);
-    put_u64(out, khash);
-    put_u64(out, nrec);
+    sg_mpi_put_u64(out, sent);
+    sg_mpi_put_u64(out, nkept);
+    sg_mpi_put_u64(out, khash);
+    sg_mpi_put_u64(out, nrec);
     /* one record per row that netting saw (every row without net), in
      * order; k2 walks the rows kept after netting */
     size_t k2 = 0;
@@ -648,7 +606,7 @@ done: {
             f |= 2;
         if (o->net && in2)
             k2++;
-        put_u64(out, gid[i]);
+        sg_mpi_put_u64(out, gid[i]);
         (void)sg_mpi_buf_put(out, &q, sizeof q);
         (void)sg_mpi_buf_put(out, &f, 1);
     }
@@ -711,9 +669,9 @@ enum { REC = 17, HEAD = 48 };
 
 int sg_mpi_clean_absorb(sg_mpi_clean_result *r, int k, const unsigned char *b, size_t len, sg_error *err)
 {
-    rd d = { b, b + len, 0 };
-    uint64_t owned = rd_u64(&d), um = rd_u64(&d), sent = rd_u64(&d), nkept = rd_u64(&d), khash = rd_u64(&d);
-    uint64_t nrec = rd_u64(&d);
+    sg_mpi_rd d = { b, b + len, 0 };
+    uint64_t owned = sg_mpi_rd_u64(&d), um = sg_mpi_rd_u64(&d), sent = sg_mpi_rd_u64(&d), nkept = sg_mpi_rd_u64(&d), khash = sg_mpi_rd_u64(&d);
+    uint64_t nrec = sg_mpi_rd_u64(&d);
     if (d.bad || k < 0 || k >= r->nranks || nrec > (len - HEAD) / REC || len - HEAD != nrec * REC)
         return sg_error_set(err, SG_EDATA, "the cleaning records of rank %d are malformed", k);
     r->owned[k] = owned;

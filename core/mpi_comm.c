@@ -190,38 +190,29 @@ static void oput(sg_mpi_buf *w, const void *src, size_t len)
     (void)sg_mpi_buf_put(w, src, len);
 }
 
-static void oput_u64(sg_mpi_buf *w, uint64_t v)
-{
-    oput(w, &v, sizeof v);
-}
-
-static void oput_str(sg_mpi_buf *w, const char *s)
-{
-    oput(w, s, strlen(s) + 1);
-}
 
 /* path, file size and options (progress is rank 0's only). */
 static int encode_read(const char *path, uint64_t size, const sg_csv_options *o, unsigned char **out,
                        size_t *len)
 {
     sg_mpi_buf w = { 0 };
-    oput_u64(&w, size);
-    oput_str(&w, path);
+    sg_mpi_put_u64(&w, size);
+    sg_mpi_put_str(&w, path);
     uint64_t flags[7] = { (uint64_t)(unsigned char)o->delim, (uint64_t)o->latin1, (uint64_t)o->skip_bad_rows,
                           (uint64_t)o->date_order_mdy, (uint64_t)o->lenient_quotes, o->noverrides, o->nexpect };
     oput(&w, flags, sizeof flags);
     for (size_t k = 0; k < o->noverrides; k++) {
-        oput_str(&w, o->overrides[k].column);
-        oput_u64(&w, (uint64_t)o->overrides[k].type);
-        oput_u64(&w, (uint64_t)o->overrides[k].format);
+        sg_mpi_put_str(&w, o->overrides[k].column);
+        sg_mpi_put_u64(&w, (uint64_t)o->overrides[k].type);
+        sg_mpi_put_u64(&w, (uint64_t)o->overrides[k].format);
     }
     for (size_t k = 0; k < o->nexpect; k++) {
-        oput_str(&w, o->expect[k].column);
-        oput_u64(&w, (uint64_t)o->expect[k].kind);
+        sg_mpi_put_str(&w, o->expect[k].column);
+        sg_mpi_put_u64(&w, (uint64_t)o->expect[k].kind);
     }
-    oput_u64(&w, o->na ? o->nna + 1 : 0);
+    sg_mpi_put_u64(&w, o->na ? o->nna + 1 : 0);
     for (size_t k = 0; o->na && k < o->nna; k++)
-        oput_str(&w, o->na[k]);
+        sg_mpi_put_str(&w, o->na[k]);
     if (w.oom) {
         sg_mpi_buf_free(&w);
         return -1;

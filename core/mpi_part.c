@@ -143,6 +143,40 @@ void sg_mpi_buf_free(sg_mpi_buf *b)
     memset(b, 0, sizeof *b);
 }
 
+void sg_mpi_put_u64(sg_mpi_buf *b, uint64_t v)
+{
+    (void)sg_mpi_buf_put(b, &v, sizeof v);
+}
+
+void sg_mpi_put_str(sg_mpi_buf *b, const char *s)
+{
+    (void)sg_mpi_buf_put(b, s ? s : "", strlen(s ? s : "") + 1);
+}
+
+uint64_t sg_mpi_rd_u64(sg_mpi_rd *r)
+{
+    uint64_t v = 0;
+    if (r->bad || (size_t)(r->end - r->p) < sizeof v) {
+        r->bad = 1;
+        return 0;
+    }
+    memcpy(&v, r->p, sizeof v);
+    r->p += sizeof v;
+    return v;
+}
+
+const char *sg_mpi_rd_str(sg_mpi_rd *r)
+{
+    const unsigned char *z = r->bad ? NULL : memchr(r->p, 0, (size_t)(r->end - r->p));
+    if (!z) {
+        r->bad = 1;
+        return "";
+    }
+    const char *s = (const char *)r->p;
+    r->p = z + 1;
+    return s;
+}
+
 int sg_mpi_buf_put(sg_mpi_buf *b, const void *p, size_t n)
 {
     if (sg_mpi_buf_reserve(b, n))

@@ -23,6 +23,20 @@ int sg_mpi_buf_put(sg_mpi_buf *b, const void *p, size_t n);
 /* Makes room for n more bytes (b->cap - b->len >= n): 0 or SG_ENOMEM, as put. */
 int sg_mpi_buf_reserve(sg_mpi_buf *b, size_t n);
 void sg_mpi_buf_free(sg_mpi_buf *b);
+/* Puts whose failure the writer checks once, at the end (oom): a value's 8
+ * bytes, a string with its NUL (NULL as ""). */
+void sg_mpi_put_u64(sg_mpi_buf *b, uint64_t v);
+void sg_mpi_put_str(sg_mpi_buf *b, const char *s);
+
+/* Reading a message [p, end): a read past the end sets bad and gives 0 or
+ * "", so a reader may check once, at the end.  Strings are NUL-terminated
+ * and read in place. */
+typedef struct sg_mpi_rd {
+    const unsigned char *p, *end;
+    int bad;
+} sg_mpi_rd;
+uint64_t sg_mpi_rd_u64(sg_mpi_rd *r);
+const char *sg_mpi_rd_str(sg_mpi_rd *r);
 
 #define SG_MPI_NO_END UINT64_MAX
 

@@ -11,72 +11,33 @@
 #include "mem.h"
 #include "rfm_internal.h"
 
-typedef struct rd {
-    const unsigned char *p, *end;
-    int bad;
-} rd;
-
-static uint64_t rd_u64(rd *r)
-{
-    uint64_t v = 0;
-    if (r->bad || (size_t)(r->end - r->p) < sizeof v) {
-        r->bad = 1;
-        return 0;
-    }
-    memcpy(&v, r->p, sizeof v);
-    r->p += sizeof v;
-    return v;
-}
-
-static const char *rd_str(rd *r)
-{
-    const unsigned char *z = r->bad ? NULL : memchr(r->p, 0, (size_t)(r->end - r->p));
-    if (!z) {
-        r->bad = 1;
-        return "";
-    }
-    const char *s = (const char *)r->p;
-    r->p = z + 1;
-    return s;
-}
-
-static void put_u64(sg_mpi_buf *b, uint64_t v)
-{
-    (void)sg_mpi_buf_put(b, &v, sizeof v);
-}
-
-static void put_str(sg_mpi_buf *b, const char *s)
-{
-    (void)sg_mpi_buf_put(b, s ? s : "", strlen(s ? s : "") + 1);
-}
-
 /* ---- options ---- */
 
 int sg_mpi_rfm_opts_encode(const sg_rfm_options *o, sg_mpi_buf *b)
 {
-    put_str(b, o->customer);
-    put_str(b, o->date);
-    put_str(b, o->invoice);
-    put_str(b, o->amount);
-    put_u64(b, (uint64_t)o->as_of);
-    put_u64(b, (uint64_t)o->has_as_of);
-    put_u64(b, (uint64_t)o->freq);
+    sg_mpi_put_str(b, o->customer);
+    sg_mpi_put_str(b, o->date);
+    sg_mpi_put_str(b, o->invoice);
+    sg_mpi_put_str(b, o->amount);
+    sg_mpi_put_u64(b, (uint64_t)o->as_of);
+    sg_mpi_put_u64(b, (uint64_t)o->has_as_of);
+    sg_mpi_put_u64(b, (uint64_t)o->freq);
     (void)sg_mpi_buf_put(b, &o->unit_days, sizeof o->unit_days);
     return b->oom ? SG_ENOMEM : 0;
 }
 
 int sg_mpi_rfm_opts_decode(const unsigned char *b, size_t len, sg_rfm_options *o)
 {
-    rd r = { b, b + len, 0 };
+    sg_mpi_rd r = { b, b + len, 0 };
     sg_rfm_options_init(o);
-    o->customer = rd_str(&r);
-    o->date = rd_str(&r);
-    o->invoice = rd_str(&r);
-    o->amount = rd_str(&r);
-    o->as_of = (int64_t)rd_u64(&r);
-    o->has_as_of = (int)rd_u64(&r);
-    o->freq = (sg_rfm_freq)rd_u64(&r);
-    uint64_t u = rd_u64(&r);
+    o->customer = sg_mpi_rd_str(&r);
+    o->date = sg_mpi_rd_str(&r);
+    o->invoice = sg_mpi_rd_str(&r);
+    o->amount = sg_mpi_rd_str(&r);
+    o->as_of = (int64_t)sg_mpi_rd_u64(&r);
+    o->has_as_of = (int)sg_mpi_rd_u64(&r);
+    o->freq = (sg_rfm_freq)sg_mpi_rd_u64(&r);
+    uint64_t u = sg_mpi_rd_u64(&r);
     memcpy(&o->unit_days, &u, sizeof u);
     if (r.bad || r.p != r.end)
         return -1;
@@ -117,7 +78,7 @@ int sg_mpi_rfm_owner(const sg_table *t, const sg_rfm_options *o, sg_mpi_buf *out
         if (cust->type == SG_STRING) {
             size_t len;
             const char *s = sg_column_str(cust, i, &len);
-            put_u64(out, len);
+            sg_mpi_put_u64(out, len);
             (void)sg_mpi_buf_put(out, s, len);
         } else {
             (void)sg_mpi_buf_put(out, (const char *)cust->data + i * 8, 8);
@@ -161,16 +122,16 @@ sg_table *sg_mpi_rfm_assemble(const unsigned char *const *parts, const size_t *l
         return sg_error_set(err, SG_EINVAL, "rfm: the customer column must be a string or a number"), NULL;
     /* 1. check the records and count the customers */
     for (int k = 0; k < n; k++) {
-        rd r = { parts[k], parts[k] + lens[k], 0 };
-        uint64_t nc = rd_u64(&r);
-        info->rows_used += (size_t)rd_u64(&r);
-        info->rows_after_as_of += (size_t)rd_u64(&r);
-        info->rows_missing += (size_t)rd_u64(&r);
-        uint64_t type = rd_u64(&r);
+        sg_mpi_rd r = { parts[k], parts[k] + lens[k], 0 };
+        uint64_t nc = sg_mpi_rd_u64(&r);
+        info->rows_used += (size_t)sg_mpi_rd_u64(&r);
+        info->rows_after_as_of += (size_t)sg_mpi_rd_u64(&r);
+        info->rows_missing += (size_t)sg_mpi_rd_u64(&r);
+        uint64_t type = sg_mpi_rd_u64(&r);
         if (!r.bad && nc && type != (uint64_t)cust_type)
             r.bad = 1;
         for (uint64_t c = 0; c < nc && !r.bad; c++) {
-            size_t skip = numeric ? 8 : (size_t)rd_u64(&r);
+            size_t skip = numeric ? 8 : (size_t)sg_mpi_rd_u64(&r);
             if (r.bad || (size_t)(r.end - r.p) < skip + 40)
                 r.bad = 1;
             else

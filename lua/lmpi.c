@@ -82,6 +82,25 @@ static int marks_info(lua_State *L)
     return 1;
 }
 
+/* The list of conditions (strings) under key of the options at index 2,
+ * at most 64, into out; the list stays on the stack, which keeps the
+ * strings alive.  Returns their number. */
+static size_t conditions(lua_State *L, const char *key, const char **out)
+{
+    sgl_rawfield(L, 2, key);
+    size_t n = lua_istable(L, -1) ? (size_t)lua_rawlen(L, -1) : 0;
+    if (n > 64)
+        luaL_error(L, "mpi_clean_marks: at most 64 conditions in '%s'", key);
+    for (size_t k = 0; k < n; k++) {
+        lua_rawgeti(L, -1, (lua_Integer)k + 1);
+        out[k] = lua_tostring(L, -1);   /* held by the table, which stays on the stack */
+        lua_pop(L, 1);
+        if (!out[k])
+            luaL_error(L, "mpi_clean_marks: '%s' must hold conditions (strings)", key);
+    }
+    return n;
+}
+
 /* ds:mpi_clean_marks{ customer =, item =, quantity =, price =, date =,
  *   cancel =, post =, amount =, pre = { condition, ... }, net =, dups =,
  *   match_price =, whole_ids = }
@@ -118,33 +137,13 @@ static int l_mpi_clean_marks(lua_State *L)
         return luaL_error(L, "mpi_clean_marks: option 'customer' is required");
     if (o.net && (!o.item[0] || !o.quantity[0] || !o.date[0] || (o.match_price && !o.price[0])))
         return luaL_error(L, "mpi_clean_marks: net needs options item, quantity, date (and price with match_price)");
-    sgl_rawfield(L, 2, "pre");
-    size_t npre = lua_istable(L, -1) ? (size_t)lua_rawlen(L, -1) : 0;
-    if (npre > 64)
-        return luaL_error(L, "mpi_clean_marks: at most 64 conditions in 'pre'");
     const char *pre[64];
-    for (size_t k = 0; k < npre; k++) {
-        lua_rawgeti(L, -1, (lua_Integer)k + 1);
-        pre[k] = lua_tostring(L, -1);   /* held by the table, which stays on the stack */
-        lua_pop(L, 1);
-        if (!pre[k])
-            return luaL_error(L, "mpi_clean_marks: 'pre' must hold conditions (strings)");
-    }
+    size_t npre = conditions(L, "pre", pre);
     o.pre = pre;
     o.npre = npre;
     o.amount_expr = sgl_opt_string(L, 2, "amount_expr", "");
-    sgl_rawfield(L, 2, "after");
-    size_t nafter = lua_istable(L, -1) ? (size_t)lua_rawlen(L, -1) : 0;
-    if (nafter > 64)
-        return luaL_error(L, "mpi_clean_marks: at most 64 conditions in 'after'");
     const char *after[64];
-    for (size_t k = 0; k < nafter; k++) {
-        lua_rawgeti(L, -1, (lua_Integer)k + 1);
-        after[k] = lua_tostring(L, -1);   /* held by the table, which stays on the stack */
-        lua_pop(L, 1);
-        if (!after[k])
-            return luaL_error(L, "mpi_clean_marks: 'after' must hold conditions (strings)");
-    }
+    size_t nafter = conditions(L, "after", after);
     o.after = after;
     o.nafter = nafter;
     sg_mpi_clean_result *r = lua_newuserdatauv(L, sizeof *r, 0);

@@ -19,38 +19,8 @@
 #include "mem.h"
 #include "mpi_clean.h"
 #include "mpi_shuffle.h"
+#include "mpi_testutil.h"
 #include "tap.h"
-
-static char dir[] = "/tmp/sg_mpi_clean_XXXXXX";
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char path[4][512];
-    static int k;
-    char *p = path[k++ & 3];
-    snprintf(p, 512, "%s/%s", dir, name);
-    FILE *f = fopen(p, "wb");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-        tap_diag("cannot write %s", p);
-    return p;
-}
-
-/* Names, types and date-only flags, then the CSV. */
-static char *dump(const sg_table *t)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
-    for (size_t j = 0; j < t->ncols; j++)
-        fprintf(f, "%s:%s:%d ", t->cols[j]->name, sg_type_name(t->cols[j]->type), t->cols[j]->date_only);
-    fprintf(f, "rows=%zu\n", t->nrows);
-    sg_error err;
-    sg_table_write_csv_stream(t, f, ',', &err);
-    fclose(f);
-    return buf;
-}
 
 static sg_table *rows_of(const sg_table *t, size_t from, size_t to)
 {
@@ -160,19 +130,8 @@ static void test_parts(void)
 /* keep[i] = every condition is true on row i. */
 static int conditions(const sg_table *t, const char *const *c, size_t nc, uint8_t *keep)
 {
-    sg_error err;
     memset(keep, 1, t->nrows ? t->nrows : 1);
-    for (size_t k = 0; k < nc; k++) {
-        sg_expr *e = sg_expr_parse(c[k], t, &err);
-        sg_column *v = e ? sg_expr_eval(e, t, "c", &err) : NULL;
-        sg_expr_free(e);
-        if (!v)
-            return -1;
-        for (size_t i = 0; i < t->nrows; i++)
-            keep[i] = keep[i] && !sg_column_is_na(v, i) && sg_column_bools(v)[i];
-        sg_column_release(v);
-    }
-    return 0;
+    return keep_where(t, c, nc, keep);
 }
 
 /* What segmint.clean computes over the whole table: qty[i] and dup[i]
@@ -463,16 +422,13 @@ static void test_owners_retail(void)
 
 int main(void)
 {
-    if (!mkdtemp(dir)) {
+    if (!mpi_test_begin("mpi_clean")) {
         tap_skip_all("cannot make a temporary folder");
         return 0;
     }
     test_parts();
     test_owners_small();
     test_owners_retail();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        tap_diag("cannot remove %s", dir);
+    mpi_test_end();
     return tap_done();
 }

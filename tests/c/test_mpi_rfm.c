@@ -23,50 +23,8 @@
 #include "mpi_rfm.h"
 #include "mpi_shuffle.h"
 #include "rfm.h"
+#include "mpi_testutil.h"
 #include "tap.h"
-
-static char dir[] = "/tmp/sg_mpi_rfm_XXXXXX";
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0)
-        tap_diag("cannot write %s", path);
-    return path;
-}
-
-static sg_table *read_text(const char *name, const char *text)
-{
-    sg_csv_options o;
-    sg_csv_options_init(&o);
-    sg_csv_report rep;
-    sg_error err;
-    sg_table *t = sg_csv_read(write_file(name, text), &o, &rep, &err);
-    if (t)
-        sg_csv_report_free(&rep);
-    else
-        tap_diag("%s: %s", name, err.msg);
-    return t;
-}
-
-/* keep[i] &&= every condition is true on row i of t. */
-static int conditions(const sg_table *t, const char *const *c, size_t nc, uint8_t *keep)
-{
-    sg_error err;
-    for (size_t k = 0; k < nc; k++) {
-        sg_expr *e = sg_expr_parse(c[k], t, &err);
-        sg_column *v = e ? sg_expr_eval(e, t, "c", &err) : NULL;
-        sg_expr_free(e);
-        if (!v)
-            return -1;
-        for (size_t i = 0; i < t->nrows; i++)
-            keep[i] = keep[i] && !sg_column_is_na(v, i) && sg_column_bools(v)[i];
-        sg_column_release(v);
-    }
-    return 0;
-}
 
 /* The rows of t where keep[i]; map[k] = from[row k]. */
 static sg_table *take(const sg_table *t, const uint8_t *keep, const size_t *from, size_t *map)
@@ -98,9 +56,9 @@ static sg_table *clean_whole(const sg_table *t, const sg_mpi_clean_opts *o, uint
     int ok = m1 && m2 && m3 && keep && dup && q;
     if (ok && o->net) {
         memset(keep, 1, cap);
-        ok = conditions(t, o->pre, o->npre, keep) == 0 && (t1 = take(t, keep, NULL, m1)) != NULL;
+        ok = keep_where(t, o->pre, o->npre, keep) == 0 && (t1 = take(t, keep, NULL, m1)) != NULL;
         memset(keep, 1, cap);
-        ok = ok && conditions(t1, &o->cancel, 1, keep) == 0 &&
+        ok = ok && keep_where(t1, &o->cancel, 1, keep) == 0 &&
              sg_clean_net_cancellations(t1, o->customer, o->item, o->quantity, o->price, o->date, keep,
                                         o->match_price, q, &unmatched, &err) == 0;
         sg_column *nq = ok ? sg_column_new(o->quantity, SG_INT64, t1->nrows + 1) : NULL;
@@ -108,7 +66,7 @@ static sg_table *clean_whole(const sg_table *t, const sg_mpi_clean_opts *o, uint
             sg_column_push_i64(nq, q[i]);
         ok = ok && nq && sg_table_set(t1, nq, &err) == 0;
         memset(keep, 1, cap);
-        ok = ok && conditions(t1, &o->post, 1, keep) == 0 && (t2 = take(t1, keep, m1, m2)) != NULL;
+        ok = ok && keep_where(t1, &o->post, 1, keep) == 0 && (t2 = take(t1, keep, m1, m2)) != NULL;
     } else if (ok) {
         memset(keep, 1, cap);
         ok = (t2 = take(t, keep, NULL, m2)) != NULL;
@@ -118,7 +76,7 @@ static sg_table *clean_whole(const sg_table *t, const sg_mpi_clean_opts *o, uint
     ok = ok && (t3 = sg_table_derive(t2, o->amount, o->amount_expr, &err)) != NULL;
     for (size_t i = 0; ok && i < t3->nrows; i++)
         keep[i] = !dup[i];
-    ok = ok && conditions(t3, o->after, o->nafter, keep) == 0 && (t4 = take(t3, keep, m2, m3)) != NULL;
+    ok = ok && keep_where(t3, o->after, o->nafter, keep) == 0 && (t4 = take(t3, keep, m2, m3)) != NULL;
     if (ok && o->whole_ids)
         ok = sg_mpi_whole_ids(t4, o->customer, &err) == 0;
     *gids = ok ? malloc((t4->nrows + 1) * sizeof **gids) : NULL;
@@ -509,16 +467,13 @@ static void test_retail(void)
 
 int main(void)
 {
-    if (!mkdtemp(dir)) {
+    if (!mpi_test_begin("mpi_rfm")) {
         tap_skip_all("cannot make a temporary folder");
         return 0;
     }
     test_small();
     test_records();
     test_retail();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        tap_diag("cannot remove %s", dir);
+    mpi_test_end();
     return tap_done();
 }

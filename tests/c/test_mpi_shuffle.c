@@ -18,47 +18,8 @@
 #include "csvwrite.h"
 #include "mem.h"
 #include "mpi_shuffle.h"
+#include "mpi_testutil.h"
 #include "tap.h"
-
-static char dir[] = "/tmp/sg_mpi_shuffle_XXXXXX";
-
-static sg_table *read_text(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-        tap_diag("cannot write %s", path);
-        return NULL;
-    }
-    sg_csv_options o;
-    sg_csv_options_init(&o);
-    sg_csv_report rep;
-    sg_error err;
-    sg_table *t = sg_csv_read(path, &o, &rep, &err);
-    if (!t)
-        tap_diag("%s: %s", path, err.msg);
-    else
-        sg_csv_report_free(&rep);
-    return t;
-}
-
-/* The table as text: names, types and date-only flags, then the CSV. */
-static char *dump(const sg_table *t)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
-        return NULL;
-    for (size_t j = 0; j < t->ncols; j++)
-        fprintf(f, "%s:%s:%d ", t->cols[j]->name, sg_type_name(t->cols[j]->type), t->cols[j]->date_only);
-    fprintf(f, "rows=%zu\n", t->nrows);
-    sg_error err;
-    sg_table_write_csv_stream(t, f, ',', &err);
-    fclose(f);
-    return buf;
-}
 
 /* The exchange of n ranks in one process: rank s read rows
  * [nrows*s/n, nrows*(s+1)/n) of t (its byte-range part), packs each of
@@ -480,7 +441,7 @@ static void test_clean_retail(void)
 
 int main(void)
 {
-    if (!mkdtemp(dir)) {
+    if (!mpi_test_begin("mpi_shuffle")) {
         tap_skip_all("cannot make a temporary folder");
         return 0;
     }
@@ -488,9 +449,6 @@ int main(void)
     test_packets();
     test_clean_small();
     test_clean_retail();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        tap_diag("cannot remove %s", dir);
+    mpi_test_end();
     return tap_done();
 }

@@ -1,0 +1,108 @@
+/* Helpers for the one-process tests of the MPI steps (test_mpi_shuffle,
+ * test_mpi_clean, test_mpi_rfm): a scratch folder, small CSV files read
+ * into tables, a table as text, and filter conditions evaluated as the
+ * cleaning steps evaluate them. */
+#ifndef SG_MPI_TESTUTIL_H
+#define SG_MPI_TESTUTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "csv.h"
+#include "csvwrite.h"
+#include "expr.h"
+#include "table.h"
+#include "tap.h"
+
+static char mpi_test_dir[64];
+
+/* Makes the scratch folder /tmp/sg_<name>_XXXXXX; 0 when it cannot. */
+static inline int mpi_test_begin(const char *name)
+{
+    snprintf(mpi_test_dir, sizeof mpi_test_dir, "/tmp/sg_%s_XXXXXX", name);
+    return mkdtemp(mpi_test_dir) != NULL;
+}
+
+static inline void mpi_test_end(void)
+{
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", mpi_test_dir);
+    if (system(cmd) != 0)
+        tap_diag("cannot remove %s", mpi_test_dir);
+}
+
+/* Writes text to name in the scratch folder; its path (the last four stay
+ * valid), or NULL when it cannot be written. */
+static inline const char *write_file(const char *name, const char *text)
+{
+    static char path[4][512];
+    static int k;
+    char *p = path[k++ & 3];
+    snprintf(p, 512, "%s/%s", mpi_test_dir, name);
+    FILE *f = fopen(p, "wb");
+    int ok = f && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok) {
+        tap_diag("cannot write %s", p);
+        return NULL;
+    }
+    return p;
+}
+
+/* text as a CSV file read with the default options; NULL (said) when not. */
+static inline sg_table *read_text(const char *name, const char *text)
+{
+    const char *path = write_file(name, text);
+    if (!path)
+        return NULL;
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    sg_csv_report rep;
+    sg_error err;
+    sg_table *t = sg_csv_read(path, &o, &rep, &err);
+    if (t)
+        sg_csv_report_free(&rep);
+    else
+        tap_diag("%s: %s", path, err.msg);
+    return t;
+}
+
+/* The table as text: names, types and date-only flags, then the CSV
+ * (free() it). */
+static inline char *dump(const sg_table *t)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    for (size_t j = 0; j < t->ncols; j++)
+        fprintf(f, "%s:%s:%d ", t->cols[j]->name, sg_type_name(t->cols[j]->type), t->cols[j]->date_only);
+    fprintf(f, "rows=%zu\n", t->nrows);
+    sg_error err;
+    sg_table_write_csv_stream(t, f, ',', &err);
+    fclose(f);
+    return buf;
+}
+
+/* keep[i] &&= every condition is true (not missing) on row i of t. */
+static inline int keep_where(const sg_table *t, const char *const *c, size_t nc, uint8_t *keep)
+{
+    sg_error err;
+    for (size_t k = 0; k < nc; k++) {
+        sg_expr *e = sg_expr_parse(c[k], t, &err);
+        sg_column *v = e ? sg_expr_eval(e, t, "c", &err) : NULL;
+        sg_expr_free(e);
+        if (!v)
+            return -1;
+        for (size_t i = 0; i < t->nrows; i++)
+            keep[i] = keep[i] && !sg_column_is_na(v, i) && sg_column_bools(v)[i];
+        sg_column_release(v);
+    }
+    return 0;
+}
+
+#endif

@@ -23,7 +23,7 @@ sg.analysis {
   currency = "GBP",
   language = lang,
   periods = require "rules.periods",
-  clean = { cancellations = "net", cancel_prefix = "C", returns = "drop" },
+  clean = { cancellations = "net", cancel_prefix = "C", returns = "net" },
   rfm = { bins = 5, frequency = "invoices", as_of = params.as_of },
   cross_sell = { min_support = 0.0003, min_count = 3, top_n = 3 },
   segments = { rules = require "rules.segments", labels = words "segments" },

@@ -361,6 +361,32 @@ function M.prepare(sg, cfg)
       end
     end
   end
+  if cfg.clean ~= nil then
+    local clean = require "segmint.clean"
+    if type(cfg.clean) ~= "table" then
+      add(problems.errors, "analysis: 'clean' must be a table such as { cancellations = \"net\" }")
+    else
+      local keys = {}
+      for k in pairs(cfg.clean) do keys[#keys + 1] = tostring(k) end
+      table.sort(keys)
+      for _, k in ipairs(keys) do
+        local v = cfg.clean[k]
+        local known = false
+        for _, n in ipairs(clean.KNOWN) do if n == k then known = true end end
+        if not known then
+          add(problems.errors, "analysis: clean.%s is not an option%s", k, hint(k, clean.KNOWN))
+        elseif clean.CHOICES[k] then
+          local allowed = clean.CHOICES[k]
+          local ok = false
+          for _, a in ipairs(allowed) do if v == a then ok = true end end
+          if not ok then
+            add(problems.errors, "analysis: clean.%s must be one of %s, got %s%s", k, '"' .. table.concat(allowed, '", "') .. '"',
+              ruleset.describe_value(v), hint(v, allowed))
+          end
+        end
+      end
+    end
+  end
   if cfg.history ~= nil and cfg.history ~= false and type(cfg.history) ~= "string" then
     add(problems.errors, "analysis: 'history' must be the path of the history file, or false for none")
   end

@@ -7,7 +7,8 @@
 --     missing_customer = "drop",      -- or "keep"
 --     cancellations = "drop",         -- "drop", "net" (against the purchases they cancel) or "keep"
 --     cancel_prefix = "C",            -- invoices starting with this are cancellations
---     returns = "drop",               -- other rows with quantity <= 0: "drop" or "keep"
+--     returns = "drop",               -- other rows with quantity <= 0: "drop", "net" (against the
+--                                     -- purchases they return, as cancellations) or "keep"
 --     nonpositive_price = "drop",     -- price <= 0: "drop" or "keep"
 --     non_product = { "POST", "M" },  -- item codes that are not products (postage, fees)
 --     duplicates = "keep",            -- exact duplicate lines: "drop" or "keep"
@@ -61,14 +62,21 @@ local function whole_ids(ds, col)
   return ds:with_column(col, vals, "string")
 end
 
+-- The policies and the values each may take.
+local CHOICES = {
+  missing_customer = { "drop", "keep" }, cancellations = { "drop", "net", "keep" },
+  returns = { "drop", "net", "keep" }, nonpositive_price = { "drop", "keep" }, duplicates = { "drop", "keep" },
+}
+M.KNOWN, M.CHOICES = KNOWN, CHOICES
+
 -- The policy of opts, with segmint.clean's defaults (raises on a bad choice).
 local function policy_of(opts)
   return {
-    missing_customer = choice(opts, "missing_customer", { "drop", "keep" }, opts.customer and "drop" or "keep"),
-    cancellations = choice(opts, "cancellations", { "drop", "net", "keep" }, opts.invoice and "drop" or "keep"),
-    returns = choice(opts, "returns", { "drop", "keep" }, "drop"),
-    nonpositive_price = choice(opts, "nonpositive_price", { "drop", "keep" }, "drop"),
-    duplicates = choice(opts, "duplicates", { "drop", "keep" }, "keep"),
+    missing_customer = choice(opts, "missing_customer", CHOICES.missing_customer, opts.customer and "drop" or "keep"),
+    cancellations = choice(opts, "cancellations", CHOICES.cancellations, opts.invoice and "drop" or "keep"),
+    returns = choice(opts, "returns", CHOICES.returns, "drop"),
+    nonpositive_price = choice(opts, "nonpositive_price", CHOICES.nonpositive_price, "drop"),
+    duplicates = choice(opts, "duplicates", CHOICES.duplicates, "keep"),
   }
 end
 
@@ -90,6 +98,9 @@ function M.stream_plan(opts)
   end
   if policy.cancellations == "net" then
     return nil, "clean.cancellations = \"net\" matches each cancellation to the purchases before it"
+  end
+  if policy.returns == "net" then
+    return nil, "clean.returns = \"net\" matches each return to the purchases before it"
   end
   if policy.duplicates == "drop" then
     return nil, "clean.duplicates = \"drop\" compares whole lines"
@@ -158,8 +169,10 @@ function M.clean(ds, opts)
   local policy = policy_of(opts)
   if policy.missing_customer == "drop" and not opts.customer then error("clean: missing_customer = \"drop\" needs option 'customer'", 2) end
   if policy.cancellations ~= "keep" and not opts.invoice then error("clean: cancellations need option 'invoice'", 2) end
-  if policy.cancellations == "net" and not (opts.customer and opts.item and opts.date) then
-    error("clean: cancellations = \"net\" needs options 'customer', 'item' and 'date'", 2)
+  for _, k in ipairs { "cancellations", "returns" } do
+    if policy[k] == "net" and not (opts.customer and opts.item and opts.date) then
+      error(string.format("clean: %s = \"net\" needs options 'customer', 'item' and 'date'", k), 2)
+    end
   end
   if opts.non_product and not opts.item then error("clean: non_product needs option 'item'", 2) end
 
@@ -167,6 +180,19 @@ function M.clean(ds, opts)
   if opts.consume ~= nil and type(opts.consume) ~= "boolean" then error("clean: option 'consume' must be true or false", 2) end
   local cancel_expr = opts.invoice and string.format("starts_with(%s, %s)", ref(opts.invoice), quote(opts.cancel_prefix or "C"))
   local missing_expr = opts.customer and string.format("not is_missing(%s)", ref(opts.customer))
+  -- The rows netted against the purchases before them: cancellations,
+  -- returns (the other rows with a negative quantity), or both in one pass
+  -- (each negative line takes its units from the most recent earlier
+  -- purchases of the same customer and item, whichever kind it is).
+  local net_parts = {}
+  if policy.cancellations == "net" then net_parts[#net_parts + 1] = string.format("coalesce(%s, false)", cancel_expr) end
+  if policy.returns == "net" then
+    net_parts[#net_parts + 1] = cancel_expr
+      and string.format("(%s < 0 and not coalesce(%s, false))", q, cancel_expr) or string.format("%s < 0", q)
+  end
+  local net_expr = #net_parts > 0 and string.format("coalesce(%s, false)", table.concat(net_parts, " or ")) or nil
+  local net_reason = policy.cancellations == "net" and
+    (policy.returns == "net" and "cancellations and returns (netted)" or "cancellations (netted)") or "returns (netted)"
   -- Under mpirun with several ranks, the steps that look across a
   -- customer's rows (netting cancellations, exact duplicates) run on the
   -- ranks that own the customers, over the rows the distributed read left
@@ -193,15 +219,17 @@ function M.clean(ds, opts)
   for _, k in ipairs { "missing", "cancellations", "returns", "price", "non_product" } do
     if keeps[k] then after[#after + 1] = keeps[k] end
   end
+  -- the filter steps that run before the netting (on the owners too)
+  local pre_net = { keeps.missing }
+  if net_expr and policy.cancellations == "drop" then pre_net[#pre_net + 1] = keeps.cancellations end
   local marks, exchange
   if opts.customer then
     local why
     marks, why = ds:mpi_clean_marks {
       customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price, date = opts.date,
-      cancel = cancel_expr and string.format("coalesce(%s, false)", cancel_expr),
-      post = cancel_expr and string.format("not coalesce(%s, false) and %s != 0", cancel_expr, q),
-      amount = amount, pre = { policy.missing_customer == "drop" and missing_expr or nil },
-      net = policy.cancellations == "net", dups = policy.duplicates == "drop",
+      cancel = net_expr, post = net_expr and string.format("not %s and %s != 0", net_expr, q),
+      amount = amount, pre = pre_net,
+      net = net_expr ~= nil, dups = policy.duplicates == "drop",
       match_price = opts.match_price ~= false, whole_ids = opts.whole_ids == true,
       amount_expr = string.format("%s * %s", q, p), after = after,
     }
@@ -243,10 +271,11 @@ function M.clean(ds, opts)
   end
   if policy.cancellations == "drop" then
     step("cancellations", keeps.cancellations)
-  elseif policy.cancellations == "net" then
+  end
+  if net_expr then
     flush()
     local before_rows = #cur
-    local cancel_only = cur:filter(string.format("coalesce(%s, false)", cancel_expr))
+    local cancel_only = cur:filter(net_expr)
     local purchases_before = sum(cur) - sum(cancel_only)
     local cancelled_value = -sum(cancel_only)
     local netted, unmatched
@@ -255,16 +284,15 @@ function M.clean(ds, opts)
     else
       netted, unmatched = cur:net_cancellations {
         customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price,
-        date = opts.date, cancel = string.format("coalesce(%s, false)", cancel_expr),
-        match_price = opts.match_price ~= false,
+        date = opts.date, cancel = net_expr, match_price = opts.match_price ~= false,
       }
     end
     advance(netted:derive(amount, string.format("%s * %s", q, p))
-      :filter(string.format("not coalesce(%s, false) and %s != 0", cancel_expr, q)))
+      :filter(string.format("not %s and %s != 0", net_expr, q)))
     -- the revenue removed is the value of the purchases the cancellations
-    -- matched; cancellations of purchases outside the data match nothing
+    -- (returns) matched; those of purchases outside the data match nothing
     local removed = purchases_before - sum(cur)
-    report.steps[#report.steps + 1] = { reason = "cancellations (netted)", rows = before_rows - #cur,
+    report.steps[#report.steps + 1] = { reason = net_reason, rows = before_rows - #cur,
       revenue = removed, cancellation_rows = #cancel_only, cancelled_value = cancelled_value,
       unmatched_value = cancelled_value - removed, unmatched_quantity = unmatched }
   end

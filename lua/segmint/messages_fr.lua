@@ -100,6 +100,10 @@ return {
   ["analysis: 'csv' must be a table such as { excel = true }"] =
     "analyse : « csv » doit être une table comme { excel = true }",
   ["analysis: csv.%s is not an option%s"] = "analyse : csv.%s n'est pas une option%s",
+  ["analysis: 'clean' must be a table such as { cancellations = \"net\" }"] =
+    "analyse : 'clean' doit être une table, par exemple { cancellations = \"net\" }",
+  ["analysis: clean.%s is not an option%s"] = "analyse : clean.%s n'est pas une option%s",
+  ["analysis: clean.%s must be one of %s, got %s%s"] = "analyse : clean.%s doit valoir l'une des valeurs %s, et non %s%s",
   ["analysis: 'workbook' must be true or false (false: no report.xlsx), got %s"] =
     "analyse : « workbook » doit valoir true ou false (false : pas de report.xlsx), reçu %s",
   ["analysis: 'report' must be a table such as { layout = require \"en.report\" }, or false for no report.html; "

@@ -25,6 +25,8 @@ return {
   kpi_now = "now",
   reasons = {
     ["cancellations (netted)"] = "cancellation lines and the purchases they cancel (netted)",
+    ["returns (netted)"] = "return lines and the purchases they return (netted)",
+    ["cancellations and returns (netted)"] = "cancellation and return lines and the purchases they cancel or return (netted)",
   },
   alerts = {
     churn = "**Monthly churn**: {{rate}} of the {{active}} customers active on {{from}} lapsed by {{to}} ({{churned}} customers passed {{days}} days without buying); threshold {{threshold}}.",

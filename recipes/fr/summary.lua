@@ -10,6 +10,8 @@ return {
     ["missing customer"] = "client manquant",
     ["cancellations"] = "annulations",
     ["cancellations (netted)"] = "lignes d'annulation et achats qu'elles annulent (compensés)",
+    ["returns (netted)"] = "lignes de retour et achats retournés (compensés)",
+    ["cancellations and returns (netted)"] = "lignes d'annulation et de retour et achats annulés ou retournés (compensés)",
     ["returns and quantity <= 0"] = "retours et quantités <= 0",
     ["price <= 0"] = "prix <= 0",
     ["non-product codes"] = "codes hors produits",

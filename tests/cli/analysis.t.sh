@@ -147,6 +147,16 @@ sed -i 's/categorcal = {/categorical = {/; s/models = { customers/models = { clv
 run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/mk" --set data="$work/a/data"
 is "$code" 1 "a boosting option for the ridge spend model: exit 1"
 like "$err" "models\.clv: option 'max_depth' does not apply to kind 'ridge' \(it is for boosting, forest\)" "a boosting option for the ridge spend model: named, not ignored"
+sed -i 's/models = { clv = { max_depth = 6 }, customers/models = { customers/' "$work/edit/demo.lua"
+
+# a misspelt cleaning option or policy is named by segmint check, with a suggestion
+sed -i 's/returns = "net" }/returns = "nett", cancelations = "drop" }/' "$work/edit/demo.lua"
+run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data"
+is "$code" 1 "misspelt cleaning settings: segmint check exits 1"
+like "$out" "clean\.cancelations is not an option \(did you mean 'cancellations'\?\)" "a misspelt cleaning option: named, with a suggestion"
+like "$out" "clean\.returns must be one of \"drop\", \"net\", \"keep\", got a string, \"nett\" \(did you mean 'net'\?\)" "a misspelt returns policy: the values allowed, and a suggestion"
+like "$err" "2 errors in the analysis settings" "both reported at once"
+sed -i 's/returns = "nett", cancelations = "drop" }/returns = "net" }/' "$work/edit/demo.lua"
 
 # a customers file that repeats a customer is refused (it would repeat the customer in every join)
 mkdir -p "$work/dup" && cp "$work/a/data/"*.csv "$work/dup/"

@@ -151,7 +151,7 @@ same_outputs q1 q2 "quoted line ends across the cut, 2 ranks"
 # range and the duplicate and cancellations in the last, so each rank
 # cleaning only the rows it read would miss them.
 mkdir -p "$work/drec" "$work/ddata"
-sed 's/returns = "drop" }/returns = "drop", duplicates = "drop" }/' "$SG_ROOT/recipes/demo.lua" > "$work/drec/dup.lua"
+sed 's/returns = "net" }/returns = "net", duplicates = "drop" }/' "$SG_ROOT/recipes/demo.lua" > "$work/drec/dup.lua"
 ln -s "$SG_ROOT/recipes/rules" "$work/drec/rules"
 ln -s "$SG_ROOT/recipes/en" "$work/drec/en"
 cp "$gen"/*.csv "$work/ddata/"

@@ -92,12 +92,13 @@ import csv, sys
 summary = open(sys.argv[2]).read()
 def money(x): return "£{:,.0f}".format(x).replace("£-", "-£")
 bad, n_small = [], 0
+tol = 0.021  # campaigns.csv rounds each amount to the cent: four of them may be off by 0.005 each
 for r in csv.DictReader(open(sys.argv[1])):
     f = {k: float(r[k]) if r[k] not in ("", None) else 0.0 for k in ("expected_incremental_sales", "expected_incremental_margin",
          "discount_cost", "cost", "expected_incremental_profit", "expected_incremental_revenue", "margin")}
-    if abs(f["expected_incremental_margin"] - f["margin"] * f["expected_incremental_sales"]) > 0.01: bad.append(r["campaign"] + ": margin")
-    if abs(f["expected_incremental_margin"] - f["discount_cost"] - f["cost"] - f["expected_incremental_profit"]) > 0.01: bad.append(r["campaign"] + ": profit")
-    if abs(f["expected_incremental_sales"] - f["discount_cost"] - f["expected_incremental_revenue"]) > 0.01: bad.append(r["campaign"] + ": revenue")
+    if abs(f["expected_incremental_margin"] - f["margin"] * f["expected_incremental_sales"]) > tol: bad.append(r["campaign"] + ": margin")
+    if abs(f["expected_incremental_margin"] - f["discount_cost"] - f["cost"] - f["expected_incremental_profit"]) > tol: bad.append(r["campaign"] + ": profit")
+    if abs(f["expected_incremental_sales"] - f["discount_cost"] - f["expected_incremental_revenue"]) > tol: bad.append(r["campaign"] + ": revenue")
     row = "| {} | {} | {} | {} | {} | {} | {} |".format(r["treatment"], r["control"], money(f["expected_incremental_sales"]),
         money(f["expected_incremental_margin"]) + " ({:.0f}%)".format(100 * f["margin"]), money(f["discount_cost"]),
         money(f["cost"]), money(f["expected_incremental_profit"]))

@@ -27,7 +27,8 @@ if params.custom then
   if params.custom == "declared" then vip.transactions = false end
   steps[#steps + 1] = vip
 end
-local clean = { cancellations = params.net == true and "net" or "drop", cancel_prefix = "C", returns = "drop" }
+local clean = { cancellations = params.net == true and "net" or "drop", cancel_prefix = "C",
+  returns = params.net_returns == true and "net" or "drop" }
 if retail then
   clean.whole_ids = true
   clean.non_product = { "POST", "D", "M", "C2", "DOT", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "S" }
@@ -121,6 +122,9 @@ run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/e" --set input="$tx" --set 
 is "$code" 1 "stream = true with netted cancellations: exit 1"
 like "$err" "stream = true, but the streaming pass cannot be used: clean.cancellations = \"net\"" "the error names the reason"
 [[ ! -e "$work/e/customers.csv" ]]; ok $? "nothing written"
+run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/e2" --set input="$tx" --set net_returns=true --set stream=true
+is "$code" 1 "stream = true with netted returns: exit 1"
+like "$err" "stream = true, but the streaming pass cannot be used: clean.returns = \"net\" matches each return" "the error names the reason"
 run "$SEGMINT" check "$work/rec/lean.lua" --set input="$tx" --set keep_alerts=true --set stream=true
 like "$out" "stream = true, but the streaming pass cannot be used: step 'alerts' reads the transactions" "segmint check reports it"
 # a customer that is not UTF-8: the table path after all, whose reader says what is wrong

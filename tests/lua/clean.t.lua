@@ -51,7 +51,51 @@ t.raises(function() sg.clean(tx, { quantity = "qty", price = "price", cancellati
   "needs options 'customer', 'item' and 'date'", "netting needs its columns")
 t.raises(function() sg.clean(tx, { quantity = "q", price = "price" }) end, "names column 'q'", "unknown column")
 t.raises(function() sg.clean(tx, { quantity = "qty", price = "price", returns = "maybe" }) end,
-  "option 'returns' must be \"drop\" or \"keep\"", "bad policy value")
+  "option 'returns' must be \"drop\" or \"net\" or \"keep\"", "bad policy value")
+
+-- returns = "net": a return line (negative quantity, not a cancellation
+-- invoice) takes its units from the most recent earlier purchases of the
+-- same customer and item, as a cancellation does; a return of a purchase
+-- the data does not have matches nothing and is dropped
+local function returns_fixture()
+  return sg.dataset {
+    { "inv",  { "1", "3", "2", "R1", "C4", "R2", "5" } },
+    { "cust", { "a", "a", "a", "a", "a", "b", "b" } },
+    { "item", { "X", "Y", "X", "X", "Y", "X", "X" } },
+    { "qty",  { 3, 1, 2, -3, -1, -1, 2 } },
+    { "price", { 2.0, 5.0, 2.0, 2.0, 5.0, 2.0, 2.0 } },
+    { "day", { "2011-01-01", "2011-01-02", "2011-01-05", "2011-01-10", "2011-01-11", "2011-01-03", "2011-01-04" }, "date" },
+  }
+end
+local ropts = { customer = "cust", invoice = "inv", quantity = "qty", price = "price", date = "day", item = "item" }
+local function with(extra)
+  local o = {}
+  for k, v in pairs(ropts) do o[k] = v end
+  for k, v in pairs(extra) do o[k] = v end
+  return o
+end
+local rn, rrep = sg.clean(returns_fixture(), with { cancellations = "net", returns = "net" })
+t.same(rn:column("inv"), { "1", "5", n = 2 }, "returns and cancellations netted: purchases 1 (part) and 5 stay")
+t.same(rn:column("qty"), { 2, 2, n = 2 }, "R1 took 2 units from purchase 2 and 1 from purchase 1; R2 matched nothing")
+local last
+for _, s in ipairs(rrep.steps) do if s.reason:find("netted", 1, true) then last = s end end
+t.same({ last.reason, last.rows, last.revenue, last.cancelled_value, last.unmatched_quantity },
+  { "cancellations and returns (netted)", 5, 11.0, 13.0, 1 },
+  "one netting step: 5 lines, 11.00 of purchases removed, 13.00 cancelled or returned, 1 unit unmatched")
+t.is(rrep.revenue_out, 8.0, "revenue out: the purchases less what was returned or cancelled")
+local rd, rdrep = sg.clean(returns_fixture(), with { cancellations = "drop", returns = "net" })
+t.same(rd:column("inv"), { "1", "3", "5", n = 3 }, "cancellations dropped, returns netted")
+local rby = {}
+for _, s in ipairs(rdrep.steps) do rby[s.reason] = s end
+t.same({ rby["cancellations"].rows, rby["cancellations"].revenue }, { 1, -5.0 }, "the cancellation line dropped")
+t.same({ rby["returns (netted)"].rows, rby["returns (netted)"].revenue }, { 3, 6.0 },
+  "returns netted: 3 lines (purchase 2, R1, R2), 6.00 of purchases removed")
+t.is(rby["returns and quantity <= 0"], nil, "no separate returns step when they are netted")
+local rdd, rddrep = sg.clean(returns_fixture(), with { cancellations = "drop" })
+t.same({ #rdd, rddrep.revenue_out }, { 4, 19.0 }, "returns dropped (the default): the returned purchases stay")
+t.raises(function() sg.clean(returns_fixture(), { customer = "cust", quantity = "qty", price = "price", returns = "net" }) end,
+  "returns = \"net\" needs options 'customer', 'item' and 'date'", "netting returns needs its columns")
+
 
 -- Online Retail: the standard policy
 -- consume = true: the same clean data and report for every policy, the
@@ -78,6 +122,7 @@ local function rows_of(ds)
 end
 for _, extra in ipairs {
   {}, { duplicates = "drop" }, { cancellations = "net" }, { non_product = { "POST" }, returns = "keep" },
+  { returns = "net" }, { cancellations = "net", returns = "net" },
 } do
   local o = { customer = "cust", invoice = "inv", quantity = "qty", price = "price", date = "day", item = "item" }
   for k, v in pairs(extra) do o[k] = v end

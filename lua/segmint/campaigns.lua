@@ -12,6 +12,8 @@
 --       uplift = 0.04,             -- + 4 points of probability of buying in the window when contacted
 --       margin = 0.35,             -- gross margin on the basket
 --       discount = 0.20,           -- given on every purchase a contacted customer makes in the window
+--       cost_per_order = 3.5,      -- what the offer costs on each such purchase besides the discount
+--                                  -- (free delivery: the delivery the business pays)
 --       cost_per_contact = 0.5,
 --       budget = 10000,            -- contact cost cap, or budget_share = 0.05 of the eligible revenue
 --       control_share = 0.10,      -- kept as a random control group, never contacted
@@ -30,7 +32,7 @@
 --   p1 = min(1, max(0, p0 + uplift))                      (with contact)
 --   B  = expected basket (avg_basket)
 --   incremental revenue = (p1 (1 - discount) - p0) B      (what customers pay, discount deducted)
---   incremental profit  = (p1 - p0) B margin - discount p1 B - cost_per_contact
+--   incremental profit  = (p1 - p0) B margin - discount p1 B - cost_per_order p1 - cost_per_contact
 -- The allocation (core/campaign_alloc.c) maximises the total expected
 -- incremental profit under the budgets.
 local rules = require "segmint.rules"
@@ -43,6 +45,7 @@ local M = {}
 M.DEFAULTS = {
   margin = 0.30,            -- gross margin: a guess to replace with the business's own figure
   discount = 0,
+  cost_per_order = 0,
   cost_per_contact = 0,
   uplift = 0,               -- no evidence, no effect: a campaign without an uplift is not planned
   control_share = 0.10,
@@ -58,7 +61,8 @@ M.DEFAULTS = {
   basket = "avg_basket",
   assumptions = "{{campaign}}: baseline from {{baseline_source}} ({{baseline}} on average of buying "
     .. "within {{window_days}} days without contact), uplift {{uplift}} ({{uplift_source}}), margin "
-    .. "{{margin}}, discount {{discount}} on every purchase a contacted customer makes, "
+    .. "{{margin}}, discount {{discount}} on every purchase a contacted customer makes"
+    .. "{{#per_order}} and {{cost_per_order}} of offer cost on each{{/per_order}}, "
     .. "{{cost_per_contact}} per contact, {{control_share}} kept as a control group.",
   -- {{control_group}} in the assumptions: what the control group of this plan is
   control_words = {
@@ -71,12 +75,12 @@ M.DEFAULTS = {
 }
 
 local KEYS = { name = true, target = true, exclude = true, priority = true, channel = true,
-  offer = true, cost_per_contact = true, discount = true, conversion_rate = true, budget = true,
+  offer = true, cost_per_contact = true, discount = true, cost_per_order = true, conversion_rate = true, budget = true,
   budget_share = true, rank_by = true, allow_multiple = true, recommend = true, kpis = true,
   description = true, top_n = true, uplift = true, margin = true, control_share = true, force = true,
   id = true }
 local FILE_KEYS = { total_budget = true, window_days = true, defaults = true }
-local DEFAULTABLE = { margin = true, discount = true, cost_per_contact = true, uplift = true,
+local DEFAULTABLE = { margin = true, discount = true, cost_per_order = true, cost_per_contact = true, uplift = true,
   control_share = true }
 
 local function known_list(t)
@@ -112,7 +116,7 @@ end
 
 -- the range check of each economic field: lo, hi, hi excluded
 local RANGES = {
-  discount = { 0, 1, true }, conversion_rate = { 0, 1 }, cost_per_contact = { 0 }, budget = { 0 },
+  discount = { 0, 1, true }, conversion_rate = { 0, 1 }, cost_per_contact = { 0 }, cost_per_order = { 0 }, budget = { 0 },
   budget_share = { 0, 1 }, priority = { -1e9 }, top_n = { 1, 100 }, uplift = { -1, 1 },
   margin = { 0, 1 }, control_share = { 0, 1, true },
 }
@@ -277,6 +281,7 @@ local function compile(tbl)
       local camp = {
         name = name, index = i, priority = c.priority or i, channel = c.channel or "",
         offer = c.offer or "", cost = pick("cost_per_contact"), discount = pick("discount"),
+        order_cost = pick("cost_per_order"),
         margin = pick("margin"), control_share = pick("control_share"),
         budget = c.budget, budget_share = c.budget_share, force = c.force == true,
         rank_by = c.rank_by or M.DEFAULTS.rank_by, allow_multiple = c.allow_multiple == true,
@@ -591,7 +596,7 @@ function Plan:plan(customers, opts)
         end
         local q1 = math.min(1, math.max(0, p0[i] + u))
         local b = basket[i]
-        local profit = (q1 - p0[i]) * b * camp.margin - camp.discount * q1 * b - camp.cost
+        local profit = (q1 - p0[i]) * b * camp.margin - camp.discount * q1 * b - camp.order_cost * q1 - camp.cost
         local k = #pc + 1
         pc[k], pj[k], pprofit[k], pu[k] = i, j, profit, q1 - p0[i]
         cr.pairs[#cr.pairs + 1] = k
@@ -630,11 +635,11 @@ function Plan:plan(customers, opts)
     roi = {}, mde = {}, margin = {}, uplift = {}, discount = {}, cost_per_contact = {}, control_share = {},
     window_days = {}, mean_baseline = {}, baseline_source = {}, uplift_source = {}, alert = {},
     assumptions = {}, expected_revenue = {}, expected_roi = {}, expected_incremental_sales = {},
-    expected_incremental_margin = {} }
+    expected_incremental_margin = {}, order_cost = {}, cost_per_order = {} }
   local tg = { campaign = {}, customer = {}, rank = {}, segment = {}, group = {}, value = {},
     p_buy_baseline = {}, p_buy_contact = {}, uplift = {}, expected_basket = {},
     expected_incremental_revenue = {}, expected_incremental_profit = {}, margin = {}, discount = {},
-    contact_cost = {}, window_days = {}, recommended = {} }
+    contact_cost = {}, window_days = {}, recommended = {}, cost_per_order = {} }
   local assigned, ntg = {}, 0
   local alerts, warnings = {}, {}
   local measurement = {}   -- the same control-group warnings, as data for the summary
@@ -680,7 +685,7 @@ function Plan:plan(customers, opts)
     local is_ctl = {}
     for _, r in ipairs(ctl) do is_ctl[r] = true end
     local nt, nc = 0, 0
-    local disc, rev, profit, conv, incr, base_sum, up_sum, sales = 0, 0, 0, 0, 0, 0, 0, 0
+    local disc, rev, profit, conv, incr, base_sum, up_sum, sales, ocost = 0, 0, 0, 0, 0, 0, 0, 0, 0
     for r, k in ipairs(sel) do
       local i = pc[k]
       local customer, value = field(i, "customer"), field(i, key)
@@ -691,6 +696,7 @@ function Plan:plan(customers, opts)
       if group == "treatment" then
         nt = nt + 1
         disc = disc + camp.discount * q1 * b
+        ocost = ocost + camp.order_cost * q1
         rev = rev + irev
         sales = sales + pu[k] * b
         profit = profit + pprofit[k]
@@ -718,6 +724,7 @@ function Plan:plan(customers, opts)
       tg.margin[t] = camp.margin
       tg.discount[t] = camp.discount
       tg.contact_cost[t] = camp.cost
+      tg.cost_per_order[t] = camp.order_cost
       tg.window_days[t] = window
       tg.recommended[t] = camp.recommend and table.concat(recs[customer] or {}, " ", 1,
         math.min(camp.top_n, #(recs[customer] or {}))) or nil
@@ -752,16 +759,18 @@ function Plan:plan(customers, opts)
     plan.budget[p] = cr.budget
     plan.cost[p] = cost
     plan.discount_cost[p] = disc
+    plan.order_cost[p] = ocost
     plan.expected_conversions[p] = conv
     plan.expected_incremental_buyers[p] = incr
     plan.expected_incremental_revenue[p] = rev
     plan.expected_incremental_profit[p] = profit
-    plan.roi[p] = (cost + disc) > 0 and profit / (cost + disc) or nil
+    plan.roi[p] = (cost + disc + ocost) > 0 and profit / (cost + disc + ocost) or nil
     plan.mde[p] = mde
     plan.margin[p] = camp.margin
     plan.uplift[p] = mean_up or camp.uplift
     plan.discount[p] = camp.discount
     plan.cost_per_contact[p] = camp.cost
+    plan.cost_per_order[p] = camp.order_cost
     plan.control_share[p] = camp.control_share
     plan.window_days[p] = window
     plan.mean_baseline[p] = mean_base
@@ -769,8 +778,8 @@ function Plan:plan(customers, opts)
     plan.uplift_source[p] = usource
     plan.expected_revenue[p] = rev          -- older names, kept for the current summary template
     plan.expected_roi[p] = plan.roi[p]
-    -- profit = margin x sales - discounts - contact cost, where sales (uplift x
-    -- basket, before discounts) is what the contact adds; revenue = sales - discounts
+    -- profit = margin x sales - discounts - order costs - contact cost, where sales
+    -- (uplift x basket, before discounts) is what the contact adds; revenue = sales - discounts
     plan.expected_incremental_sales[p] = sales
     plan.expected_incremental_margin[p] = sales * camp.margin
     -- alerts: the caller shows them; nothing is planned silently at a loss
@@ -838,6 +847,7 @@ function Plan:plan(customers, opts)
         or (W.uplift_rule or "the rule's estimate"),
       margin = report.percent(camp.margin, loc, 0), discount = report.percent(camp.discount, loc, 0),
       cost_per_contact = report.money(camp.cost, currency, loc),
+      per_order = camp.order_cost > 0, cost_per_order = report.money(camp.order_cost, currency, loc),
       control_share = report.percent(camp.control_share, loc, 0),
     }, "assumptions template")
   end
@@ -854,14 +864,14 @@ function Plan:plan(customers, opts)
     { "window_days", "int64" }, { "mean_baseline", "double" }, { "baseline_source", "string" },
     { "uplift_source", "string" }, { "alert", "string" }, { "assumptions", "string" },
     { "expected_revenue", "double" }, { "expected_roi", "double" }, { "expected_incremental_sales", "double" },
-    { "expected_incremental_margin", "double" } }, np)
+    { "expected_incremental_margin", "double" }, { "order_cost", "double" }, { "cost_per_order", "double" } }, np)
   local nt = #tg.campaign
   local targets_ds = new_ds(sg, tg, { { "campaign", "string" }, { "customer", nil }, { "rank", "int64" },
     { "segment", "string" }, { "group", "string" }, { "value", "double" }, { "p_buy_baseline", "double" },
     { "p_buy_contact", "double" }, { "uplift", "double" }, { "expected_basket", "double" },
     { "expected_incremental_revenue", "double" }, { "expected_incremental_profit", "double" },
     { "margin", "double" }, { "discount", "double" }, { "contact_cost", "double" },
-    { "window_days", "int64" }, { "recommended", "string" } }, nt)
+    { "window_days", "int64" }, { "recommended", "string" }, { "cost_per_order", "double" } }, nt)
   local assigned_col = {}
   for i = 1, ncust do assigned_col[i] = assigned[i] end
   assigned_col.n = ncust

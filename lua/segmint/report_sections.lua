@@ -76,6 +76,7 @@ local function key_figures(ctx)
     local profit = first_of(p, "expected_incremental_profit")
     if profit and #p > 0 then
       local spent = (p:sum("cost") or 0) + (has(p, "discount_cost") and p:sum("discount_cost") or 0)
+        + (has(p, "order_cost") and p:sum("order_cost") or 0)
       if spent > 0 then add("campaign_roi", (p:sum(profit) or 0) / spent, "percent", { decimals = 0 }) end
     elseif has(p, "cost") and has(p, "expected_revenue") and #p > 0 then
       local cost = p:sum("cost") or 0
@@ -378,22 +379,25 @@ function D.campaign_plan(ctx, entry, api)
   local revenue = first_of(plan, "expected_incremental_revenue", "expected_revenue")
   local roi = first_of(plan, "roi", "expected_roi")
   local function total(col) return col and has(planned, col) and #planned > 0 and (planned:sum(col) or 0) or 0 end
-  local cost = total("cost") + total("discount_cost")
-  local values = { campaigns = api.number(#planned, 0), cost = api.money(cost, 0),
+  local cost = total("cost") + total("discount_cost") + total("order_cost")
+  -- offers with a cost per purchase (free delivery): their column and words only then
+  local order_costs = has(plan, "cost_per_order") and (plan:stats("cost_per_order").max or 0) > 0
+  local values = { campaigns = api.number(#planned, 0), cost = api.money(cost, 0), order_costs = order_costs,
     revenue = api.money(total(revenue), 0),
     profit = api.money(profit and total(profit) or total(revenue) - cost, 0),
     roi = cost > 0 and api.percent((profit and total(profit) or total(revenue) - cost) / cost, 0) or "n/a" }
   local cols = {}
-  -- the columns in the order they add up: profit = margin on the extra sales - discounts - contact cost
+  -- the columns in the order they add up: profit = margin on the extra sales - discounts - offer costs
+  -- - contact cost
   -- (a plan without the sales columns shows its revenue instead)
   local sales = has(plan, "expected_incremental_sales") and "expected_incremental_sales" or revenue
   local margin = has(plan, "expected_incremental_margin") and "expected_incremental_margin" or ""
   for _, col in ipairs { "campaign", "channel", "eligible", "targeted", "control", "budget", sales or "", margin,
-    "discount_cost", "cost", profit or "", roi or "" } do
+    "discount_cost", order_costs and "order_cost" or "", "cost", profit or "", roi or "" } do
     if has(plan, col) then
       local f = (col == "roi" or col == "expected_roi") and "percent"
-        or (col == "budget" or col == "cost" or col == "discount_cost" or col == sales or col == margin
-          or col == profit) and "money"
+        or (col == "budget" or col == "cost" or col == "discount_cost" or col == "order_cost" or col == sales
+          or col == margin or col == profit) and "money"
         or nil
       cols[#cols + 1] = { col, format = f, decimals = f == "percent" and 0 or nil }
     end
@@ -401,8 +405,10 @@ function D.campaign_plan(ctx, entry, api)
   local blocks = {}
   if #planned > 0 then
     local ys = {}
-    for _, col in ipairs { "cost", "discount_cost", profit or revenue } do
-      if has(planned, col) and (col ~= "discount_cost" or (planned:sum(col) or 0) > 0) then ys[#ys + 1] = col end
+    for _, col in ipairs { "cost", "discount_cost", "order_cost", profit or revenue } do
+      if has(planned, col) and ((col ~= "discount_cost" and col ~= "order_cost") or (planned:sum(col) or 0) > 0) then
+        ys[#ys + 1] = col
+      end
     end
     blocks[#blocks + 1] = { type = "bar", title = "Campaign plan", data = planned, x = "campaign", y = ys,
       format = "money", labels = labels, values = values }
@@ -558,7 +564,7 @@ M.spec = {
   churn_calibration = { values = { "auc", "accuracy", "mean_gap", "max_gap" } },
   churn_roc = { values = { "auc", "customers" } },
   spend_check = { values = { "rmse", "r2", "customers", "days" }, options = { max_points = "points" } },
-  campaign_plan = { values = { "campaigns", "cost", "revenue", "profit", "roi" },
+  campaign_plan = { values = { "campaigns", "cost", "revenue", "profit", "roi", "order_costs" },
     options = { table_reading = "text", none_reading = "text" },
     texts = { "table_reading", "none_reading", "labels.table_title" } },
   campaign_performance = { values = { "campaigns", "best", "best_roi" }, options = { top = "count" } },
@@ -664,16 +670,18 @@ M.layouts = {
         reading = "Typical error {{rmse}} (R² {{r2}}) on {{customers}} customers the model had not seen.",
         labels = { future_spend = "actual spend", predicted = "predicted spend" } },
       { "campaign_plan", title = "Campaign plan: costs and expected profit",
-        reading = "{{campaigns}} campaigns cost {{cost}} (contacts and discounts) and are expected to bring {{profit}} "
+        reading = "{{campaigns}} campaigns cost {{cost}} (contacts, discounts{{#order_costs}}, offer costs{{/order_costs}}) and "
+          .. "are expected to bring {{profit}} "
           .. "of extra profit (return {{roi}}).",
-        labels = { cost = "contact cost", discount_cost = "discounts", expected_incremental_profit = "expected extra profit",
+        labels = { cost = "contact cost", discount_cost = "discounts", order_cost = "offer costs", expected_incremental_profit = "expected extra profit",
           expected_incremental_sales = "expected extra sales (before discounts)",
           expected_incremental_margin = "margin on them",
           expected_incremental_revenue = "expected extra revenue", campaign = "campaign", channel = "channel",
           eligible = "eligible", targeted = "customers targeted", control = "control group", budget = "budget",
           roi = "return", table_title = "Every campaign in detail" },
-        table_reading = "Extra profit = margin on the extra sales − discounts − contact cost; return = extra profit / "
-          .. "(discounts + contact cost). A campaign with no customer targeted has an alert that says why.",
+        table_reading = "Extra profit = margin on the extra sales − discounts{{#order_costs}} − offer costs{{/order_costs}} − "
+          .. "contact cost; return = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + "
+          .. "contact cost). A campaign with no customer targeted has an alert that says why.",
         none_reading = "No campaign is expected to pay with its current offer and costs: each one's alert "
           .. "says why." },
       { "campaign_performance", title = "Campaign performance",
@@ -749,16 +757,18 @@ M.layouts = {
         reading = "Erreur type {{rmse}} (R² {{r2}}) sur {{customers}} clients que le modèle n’avait pas vus.",
         labels = { future_spend = "dépense réelle", predicted = "dépense prévue" } },
       { "campaign_plan", title = "Plan de campagnes : coûts et bénéfice attendu",
-        reading = "{{campaigns}} campagnes coûtent {{cost}} (contacts et remises) et devraient rapporter {{profit}} "
+        reading = "{{campaigns}} campagnes coûtent {{cost}} (contacts, remises{{#order_costs}}, coûts de l’offre{{/order_costs}}) "
+          .. "et devraient rapporter {{profit}} "
           .. "de bénéfice supplémentaire (rendement {{roi}}).",
-        labels = { cost = "coût des contacts", discount_cost = "remises", expected_incremental_profit = "bénéfice supplémentaire attendu",
+        labels = { cost = "coût des contacts", discount_cost = "remises", order_cost = "coûts de l’offre", expected_incremental_profit = "bénéfice supplémentaire attendu",
           expected_incremental_sales = "ventes supplémentaires attendues (avant remise)",
           expected_incremental_margin = "marge sur ces ventes",
           expected_incremental_revenue = "CA supplémentaire attendu", campaign = "campagne", channel = "canal",
           eligible = "éligibles", targeted = "clients ciblés", control = "groupe témoin", budget = "budget",
           roi = "rendement", table_title = "Toutes les campagnes en détail" },
-        table_reading = "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coût des contacts ; "
-          .. "rendement = bénéfice supplémentaire / (remises + coût des contacts). Une campagne sans client ciblé a une "
+        table_reading = "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises{{#order_costs}} − coûts "
+          .. "de l’offre{{/order_costs}} − coût des contacts ; rendement = bénéfice supplémentaire / (remises"
+          .. "{{#order_costs}} + coûts de l’offre{{/order_costs}} + coût des contacts). Une campagne sans client ciblé a une "
           .. "alerte qui dit pourquoi.",
         none_reading = "Aucune campagne ne devrait être rentable avec son offre et ses coûts actuels : l’alerte de "
           .. "chacune dit pourquoi." },

@@ -12,9 +12,10 @@ M.MONEY = {
   customers = { "monetary", "avg_basket", "^clv_%d+m$", "predicted_clv" },
   segments = { "revenue", "avg_basket" },
   campaigns = { "budget", "cost", "discount_cost", "cost_per_contact", "expected_incremental_revenue",
-    "expected_incremental_profit", "expected_revenue", "expected_incremental_sales", "expected_incremental_margin" },
+    "expected_incremental_profit", "expected_revenue", "expected_incremental_sales", "expected_incremental_margin",
+    "order_cost", "cost_per_order" },
   campaign_targets = { "value", "expected_basket", "expected_incremental_revenue", "expected_incremental_profit",
-    "contact_cost" },
+    "contact_cost", "cost_per_order" },
   clusters = { "revenue", "mean_monetary", "median_monetary", "mean_avg_basket", "median_avg_basket" },
   campaign_performance = { "spend", "revenue", "cpc", "cpm", "cpa" },
 }

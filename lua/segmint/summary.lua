@@ -35,7 +35,8 @@ M.SCHEMA = {
     kpis = { list = { name = true, value = true, previous = true, change = true } } },
   campaigns = { name = true, channel = true, offer = true, eligible = true, targeted = true, control = true,
     budget = true, cost = true, discount_cost = true, incremental_revenue = true, incremental_profit = true,
-    roi = true, assumptions = true, sales = true, margin = true, margin_amount = true },
+    roi = true, assumptions = true, sales = true, margin = true, margin_amount = true, order_cost = true,
+    order_costs = true },
   campaign_alerts = { text = true },
   campaign_warnings = { list = { text = true } },
   past = { campaigns = true,
@@ -47,7 +48,7 @@ M.SCHEMA = {
     tests = { campaign = true, treatment = true, control = true, uplift = true, lower = true, upper = true,
       p_value = true, significant = true, uplift_points = true } },
   total_cost = true, total_profit = true, total_incremental_revenue = true, total_sales = true, total_margin = true,
-  total_discounts = true, total_contact_cost = true,
+  total_discounts = true, total_contact_cost = true, total_order_cost = true, order_costs = true,
   alerts = { text = true },
   cleaning = { reason = true, rows = true, revenue = true },
   cross_sell = { rules = { antecedent = true, consequent = true, lift = true, confidence = true } },
@@ -250,9 +251,17 @@ end
 local function campaigns_part(ctx, c)
   local f = ctx.fmt
   local total_cost, total_profit, total_rev, total_sales, total_margin, total_disc, total_contact = 0, 0, 0, 0, 0, 0, 0
+  local total_order = 0
+  -- offer costs per purchase (free delivery...): a column only when a campaign has them
+  local order_costs = false
+  for _, r in ctx.res.plan:rows() do
+    if (r.cost_per_order or 0) > 0 then order_costs = true end
+  end
+  c.order_costs = order_costs
   c.campaigns = {}
   for i, r in ctx.res.plan:rows() do
-    total_cost = total_cost + (r.cost or 0) + (r.discount_cost or 0)
+    total_cost = total_cost + (r.cost or 0) + (r.discount_cost or 0) + (r.order_cost or 0)
+    total_order = total_order + (r.order_cost or 0)
     total_profit = total_profit + (r.expected_incremental_profit or 0)
     total_rev = total_rev + (r.expected_incremental_revenue or 0)
     -- sales the contacts add, before discounts (revenue + discounts when the plan is older)
@@ -272,10 +281,12 @@ local function campaigns_part(ctx, c)
       assumptions = r.assumptions or "",
       sales = f.money(sales, 0), margin_amount = f.money(margin_amount, 0),
       margin = r.margin and f.percent(r.margin, 0) or "-",
+      order_cost = f.money(r.order_cost or 0, 0), order_costs = order_costs,
     }
   end
   c.total_sales, c.total_margin = f.money(total_sales, 0), f.money(total_margin, 0)
   c.total_discounts, c.total_contact_cost = f.money(total_disc, 0), f.money(total_contact, 0)
+  c.total_order_cost = f.money(total_order, 0)
   c.total_cost = f.money(total_cost, 0)
   c.total_profit = f.money(total_profit, 0)
   c.total_incremental_revenue = f.money(total_rev, 0)

@@ -57,16 +57,18 @@ return {
       reading = "Typical error {{rmse}} (R² {{r2}}) on {{customers}} customers the model had not seen.",
       labels = { future_spend = "actual spend", predicted = "predicted spend" } },
     { "campaign_plan", title = "Campaign plan: costs and expected profit",
-      reading = "{{campaigns}} campaigns cost {{cost}} (contacts and discounts) and are expected to bring {{profit}} "
+      reading = "{{campaigns}} campaigns cost {{cost}} (contacts, discounts{{#order_costs}}, offer costs{{/order_costs}}) and "
+          .. "are expected to bring {{profit}} "
         .. "of extra profit (return {{roi}}).",
-      labels = { cost = "contact cost", discount_cost = "discounts", expected_incremental_profit = "expected extra profit",
+      labels = { cost = "contact cost", discount_cost = "discounts", order_cost = "offer costs", expected_incremental_profit = "expected extra profit",
           expected_incremental_sales = "expected extra sales (before discounts)",
           expected_incremental_margin = "margin on them",
         expected_incremental_revenue = "expected extra revenue", campaign = "campaign", channel = "channel",
         eligible = "eligible", targeted = "customers targeted", control = "control group", budget = "budget",
         roi = "return", table_title = "Every campaign in detail" },
-      table_reading = "Extra profit = margin on the extra sales − discounts − contact cost; return = extra profit / "
-          .. "(discounts + contact cost). A campaign with no customer targeted has an alert that says why.",
+      table_reading = "Extra profit = margin on the extra sales − discounts{{#order_costs}} − offer costs{{/order_costs}} − "
+          .. "contact cost; return = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + "
+          .. "contact cost). A campaign with no customer targeted has an alert that says why.",
       none_reading = "No campaign is expected to pay with its current offer and costs: each one's alert "
         .. "says why." },
     { "campaign_performance", title = "Campaign performance",

@@ -36,7 +36,7 @@ return {
   },
   campaign_alerts = {
     negative_profit = "**{{campaign}} loses money**: it is planned only because its rule says force = true; expected loss {{loss}}.",
-    no_profitable_customers = "**{{campaign}} would not pay**: none of its {{eligible}} eligible customers is expected to bring more margin than the contact and the discount cost (contacting them all would lose {{loss}}); it is not planned. Lower the discount or the cost per contact, or measure a higher uplift.",
+    no_profitable_customers = "**{{campaign}} would not pay**: none of its {{eligible}} eligible customers is expected to bring more margin than the campaign spends on them (contacting them all would lose {{loss}}); it is not planned. Lower the discount, the offer's cost or the cost per contact, or measure a higher uplift.",
     not_allocated = "**{{campaign}} is not planned**: its profitable customers went to campaigns expected to earn more, or its budget allows no contact.",
     no_eligible = "**{{campaign}} targets nobody**: no customer matches its target in this data.",
   },
@@ -57,7 +57,7 @@ return {
     undetectable = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, no test could detect even the largest possible effect; its effect cannot be measured. Enlarge the control group or the audience to measure it.",
     below_mde = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, a test can only detect an effect of {{mde}} or more ({{confidence}} confidence, {{power}} power); the expected effect, {{uplift}}, is below that, so the result will probably read as no effect. Enlarge the control group or the audience to measure it.",
   },
-  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes, {{cost_per_contact}} per contact; {{control_group}}.",
+  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes{{#per_order}} and {{cost_per_order}} of offer cost on each{{/per_order}}, {{cost_per_contact}} per contact; {{control_group}}.",
   text = [[
 # Customer analysis: executive summary
 
@@ -217,17 +217,17 @@ A {{kind}} model predicts each customer's spend over the next {{horizon}} days (
 {{/models}}
 ## Campaign plan
 
-A customer is contacted only when the campaign is expected to earn more margin from them than the contact and the discount cost. Each campaign keeps part of its customers as a control group that is never contacted, so its real effect can be measured; the assumptions below give, campaign by campaign, the size of that group, or say when a campaign is too small for one.
+A customer is contacted only when the campaign is expected to earn more margin from them than it spends on them: the contact, the discount{{#order_costs}} and the offer's cost on each purchase (such as free delivery){{/order_costs}}. Each campaign keeps part of its customers as a control group that is never contacted, so its real effect can be measured; the assumptions below give, campaign by campaign, the size of that group, or say when a campaign is too small for one.
 
-| Campaign | Channel | Offer | Contacted | Control group | Extra sales | Margin on them | Discounts | Contact cost | Extra profit | ROI |
-|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| Campaign | Channel | Offer | Contacted | Control group | Extra sales | Margin on them | Discounts |{{#order_costs}} Offer costs |{{/order_costs}} Contact cost | Extra profit | ROI |
+|---|---|---|---:|---:|---:|---:|---:|{{#order_costs}}---:|{{/order_costs}}---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} | {{cost}} | {{incremental_profit}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} |{{#order_costs}} {{order_cost}} |{{/order_costs}} {{cost}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
-Extra profit = margin on the extra sales − discounts − contact cost, and ROI = extra profit / (discounts + contact cost). Extra sales are the purchases the contacts are expected to add, before discounts; the discount is given on every purchase a contacted customer makes, including those they would have made anyway, so the extra revenue actually received is the extra sales less the discounts ({{total_incremental_revenue}} in all). Amounts are rounded to whole units, so a row may be off by 1.
+Extra profit = margin on the extra sales − discounts{{#order_costs}} − offer costs{{/order_costs}} − contact cost, and ROI = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + contact cost). Extra sales are the purchases the contacts are expected to add, before discounts; the discount is given on every purchase a contacted customer makes, including those they would have made anyway, so the extra revenue actually received is the extra sales less the discounts ({{total_incremental_revenue}} in all).{{#order_costs}} Offer costs are what an offer costs besides its discount on each of those purchases (a free delivery is paid on every order, not only the extra ones).{{/order_costs}} Amounts are rounded to whole units, so a row may be off by 1.
 
-In all: {{total_sales}} of extra sales, {{total_margin}} of margin on them, {{total_discounts}} of discounts and {{total_contact_cost}} of contacts, for {{total_profit}} of extra profit. The assumptions, campaign by campaign:
+In all: {{total_sales}} of extra sales, {{total_margin}} of margin on them, {{total_discounts}} of discounts{{#order_costs}}, {{total_order_cost}} of offer costs{{/order_costs}} and {{total_contact_cost}} of contacts, for {{total_profit}} of extra profit. The assumptions, campaign by campaign:
 
 {{#campaigns}}
 - {{assumptions}}

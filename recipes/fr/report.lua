@@ -57,16 +57,18 @@ return {
       reading = "Erreur type {{rmse}} (R² {{r2}}) sur {{customers}} clients que le modèle n’avait pas vus.",
       labels = { future_spend = "dépense réelle", predicted = "dépense prévue" } },
     { "campaign_plan", title = "Plan de campagnes : coûts et bénéfice attendu",
-      reading = "{{campaigns}} campagnes coûtent {{cost}} (contacts et remises) et devraient rapporter {{profit}} "
+      reading = "{{campaigns}} campagnes coûtent {{cost}} (contacts, remises{{#order_costs}}, coûts de l’offre{{/order_costs}}) "
+          .. "et devraient rapporter {{profit}} "
         .. "de bénéfice supplémentaire (rendement {{roi}}).",
-      labels = { cost = "coût des contacts", discount_cost = "remises", expected_incremental_profit = "bénéfice supplémentaire attendu",
+      labels = { cost = "coût des contacts", discount_cost = "remises", order_cost = "coûts de l’offre", expected_incremental_profit = "bénéfice supplémentaire attendu",
           expected_incremental_sales = "ventes supplémentaires attendues (avant remise)",
           expected_incremental_margin = "marge sur ces ventes",
         expected_incremental_revenue = "CA supplémentaire attendu", campaign = "campagne", channel = "canal",
         eligible = "éligibles", targeted = "clients ciblés", control = "groupe témoin", budget = "budget",
         roi = "rendement", table_title = "Toutes les campagnes en détail" },
-      table_reading = "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coût des contacts ; "
-          .. "rendement = bénéfice supplémentaire / (remises + coût des contacts). Une campagne sans client ciblé a une "
+      table_reading = "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises{{#order_costs}} − coûts "
+          .. "de l’offre{{/order_costs}} − coût des contacts ; rendement = bénéfice supplémentaire / (remises"
+          .. "{{#order_costs}} + coûts de l’offre{{/order_costs}} + coût des contacts). Une campagne sans client ciblé a une "
           .. "alerte qui dit pourquoi.",
       none_reading = "Aucune campagne ne devrait être rentable avec son offre et ses coûts actuels : l’alerte de "
         .. "chacune dit pourquoi." },

@@ -41,7 +41,7 @@ return {
   },
   campaign_alerts = {
     negative_profit = "**La campagne « {{campaign}} » perd de l'argent** : elle n'est prévue que parce que sa règle dit force = true ; perte attendue {{loss}}.",
-    no_profitable_customers = "**La campagne « {{campaign}} » ne serait pas rentable** : aucun de ses {{eligible}} clients éligibles ne devrait rapporter plus de marge que ne coûtent le contact et la remise (les contacter tous ferait perdre {{loss}}) ; elle n'est pas prévue. Baissez la remise ou le coût du contact, ou mesurez un effet plus fort.",
+    no_profitable_customers = "**La campagne « {{campaign}} » ne serait pas rentable** : aucun de ses {{eligible}} clients éligibles ne devrait rapporter plus de marge que la campagne ne dépense pour lui (les contacter tous ferait perdre {{loss}}) ; elle n'est pas prévue. Baissez la remise, le coût de l'offre ou celui du contact, ou mesurez un effet plus fort.",
     not_allocated = "**La campagne « {{campaign}} » n'est pas prévue** : ses clients rentables sont allés à des campagnes qui devraient rapporter plus, ou son budget ne permet aucun contact.",
     no_eligible = "**La campagne « {{campaign}} » ne cible personne** : aucun client de ces données ne correspond à sa cible.",
   },
@@ -64,7 +64,7 @@ return {
     undetectable = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, aucun test ne pourrait déceler même le plus grand effet possible ; son effet ne pourra pas être mesuré. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
     below_mde = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, un test ne peut déceler qu'un effet d'au moins {{mde}} (confiance {{confidence}}, puissance {{power}}) ; l'effet attendu, {{uplift}}, est en dessous, et le résultat ressemblera probablement à une absence d'effet. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
   },
-  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté, {{cost_per_contact}} par contact ; {{control_group}}.",
+  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté{{#per_order}} et {{cost_per_order}} de coût de l'offre sur chacun{{/per_order}}, {{cost_per_contact}} par contact ; {{control_group}}.",
   text = [[
 # Analyse clients : synthèse
 
@@ -224,17 +224,17 @@ Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} pro
 {{/models}}
 ## Plan de campagnes
 
-Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne coûte en contact et en remise. Chaque campagne garde une partie de ses clients comme groupe témoin, jamais contacté, pour en mesurer l'effet réel ; les hypothèses ci-dessous donnent, campagne par campagne, la taille de ce groupe, ou disent quand une campagne est trop petite pour en avoir un.
+Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne dépense pour lui : le contact, la remise{{#order_costs}} et ce que l'offre coûte sur chaque achat (la livraison offerte, par exemple){{/order_costs}}. Chaque campagne garde une partie de ses clients comme groupe témoin, jamais contacté, pour en mesurer l'effet réel ; les hypothèses ci-dessous donnent, campagne par campagne, la taille de ce groupe, ou disent quand une campagne est trop petite pour en avoir un.
 
-| Campagne | Canal | Offre | Contactés | Témoins | Ventes supplémentaires | Marge sur ces ventes | Remises | Coût des contacts | Bénéfice supplémentaire | ROI |
-|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| Campagne | Canal | Offre | Contactés | Témoins | Ventes supplémentaires | Marge sur ces ventes | Remises |{{#order_costs}} Coûts de l'offre |{{/order_costs}} Coût des contacts | Bénéfice supplémentaire | ROI |
+|---|---|---|---:|---:|---:|---:|---:|{{#order_costs}}---:|{{/order_costs}}---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} | {{cost}} | {{incremental_profit}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} |{{#order_costs}} {{order_cost}} |{{/order_costs}} {{cost}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
-Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coût des contacts, et ROI = bénéfice supplémentaire / (remises + coût des contacts). Les ventes supplémentaires sont les achats que les contacts devraient ajouter, avant remise ; la remise s'applique à chaque achat d'un client contacté, y compris ceux qu'il aurait faits de toute façon : le chiffre d'affaires supplémentaire réellement encaissé est donc les ventes supplémentaires moins les remises ({{total_incremental_revenue}} au total). Montants arrondis à l'unité : une ligne peut différer de 1.
+Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises{{#order_costs}} − coûts de l'offre{{/order_costs}} − coût des contacts, et ROI = bénéfice supplémentaire / (remises{{#order_costs}} + coûts de l'offre{{/order_costs}} + coût des contacts). Les ventes supplémentaires sont les achats que les contacts devraient ajouter, avant remise ; la remise s'applique à chaque achat d'un client contacté, y compris ceux qu'il aurait faits de toute façon : le chiffre d'affaires supplémentaire réellement encaissé est donc les ventes supplémentaires moins les remises ({{total_incremental_revenue}} au total).{{#order_costs}} Les coûts de l'offre sont ce qu'elle coûte, en plus de la remise, sur chacun de ces achats (une livraison offerte se paie à chaque commande, pas seulement sur les commandes supplémentaires).{{/order_costs}} Montants arrondis à l'unité : une ligne peut différer de 1.
 
-Au total : {{total_sales}} de ventes supplémentaires, {{total_margin}} de marge sur ces ventes, {{total_discounts}} de remises et {{total_contact_cost}} de contacts, pour un bénéfice supplémentaire de {{total_profit}}. Les hypothèses, campagne par campagne :
+Au total : {{total_sales}} de ventes supplémentaires, {{total_margin}} de marge sur ces ventes, {{total_discounts}} de remises{{#order_costs}}, {{total_order_cost}} de coûts de l'offre{{/order_costs}} et {{total_contact_cost}} de contacts, pour un bénéfice supplémentaire de {{total_profit}}. Les hypothèses, campagne par campagne :
 
 {{#campaigns}}
 - {{assumptions}}

@@ -5,6 +5,10 @@
 -- The planner keeps a customer in a campaign only when the expected
 -- incremental profit is positive:
 --   uplift x basket x margin - discount x P(buy when contacted) x basket - cost_per_contact
+--   - cost_per_order x P(buy when contacted)
+-- (cost_per_order: what the offer costs on each purchase besides the discount;
+-- the offers with free delivery carry the delivery the business pays, 3.50 here;
+-- like the discount it is paid on the purchases customers would make anyway)
 -- where the baseline P(buy without contact) over horizon_days comes from the
 -- churn model (or BTYD) and uplift is the extra probability of buying that
 -- a contact brings.  The uplifts below are assumptions until measured:
@@ -19,11 +23,11 @@ return {
   defaults = { margin = 0.35, control_share = 0.10 },
   { id = "vip", priority = 1,
     target = { segments = { "champions", "loyal_customers" }, status = "active" },
-    cost_per_contact = 1, discount = 0, uplift = 0.05, budget = 15000,
+    cost_per_contact = 1, discount = 0, cost_per_order = 3.5, uplift = 0.05, budget = 15000,
     rank_by = "monetary" },
   { id = "churn_prevention", priority = 2,
     target = { status = "at_risk" },
-    cost_per_contact = 0.5, discount = 0.10, uplift = 0.08, budget_share = 0.04,
+    cost_per_contact = 0.5, discount = 0.10, cost_per_order = 3.5, uplift = 0.08, budget_share = 0.04,
     rank_by = "predicted_clv" },
   { id = "welcome_back", priority = 3,
     target = { status = "lapsed", recency_days = "<= 180" },
@@ -36,7 +40,8 @@ return {
     rank_by = "monetary" },
   { id = "upselling", priority = 5,
     target = { segments = { "potential_loyalist", "promising", "need_attention" }, status = "active" },
-    cost_per_contact = 0.2, discount = 0, uplift = 0.01,
+    -- free delivery above the average basket: assume 4 purchases in 10 are above it, 0.40 x 3.50
+    cost_per_contact = 0.2, discount = 0, cost_per_order = 1.4, uplift = 0.01,
     rank_by = "monetary" },
   { id = "cross_selling", priority = 6,
     target = { segments = { "loyal_customers", "new_customers", "potential_loyalist" } },

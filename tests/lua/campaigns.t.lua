@@ -191,6 +191,34 @@ t.raises(function() sg.campaigns { { name = "X", target = {}, margin = 40 } } en
   "field 'margin': expected a number from 0 to 1, got 40", "margin as a share")
 t.raises(function() sg.campaigns { { name = "X", target = {}, control_share = 1 } } end,
   "field 'control_share': expected a number from 0 to 1 %(excluded%)", "control share below 1")
+t.raises(function() sg.campaigns { { name = "X", target = {}, cost_per_order = -2 } } end,
+  "field 'cost_per_order': expected a number >= 0, got %-2", "a cost per purchase cannot be negative")
+
+-- cost_per_order: what the offer costs on every purchase of a contacted
+-- customer besides the discount (free delivery), p1 x cost_per_order
+-- a: p0 0.8, p1 0.9: 0.1 x 100 x 0.4 - 0.9 x 1.5 - 0.5 = 4 - 1.35 - 0.5 = 2.15
+-- b: p0 0.4, p1 0.5: 0.1 x 150 x 0.4 - 0.5 x 1.5 - 0.5 = 6 - 0.75 - 0.5 = 4.75
+-- with 5 per purchase: a 4 - 4.5 - 0.5 = -1 (not contacted), b 6 - 2.5 - 0.5 = 3
+local function delivery(cost)
+  local c = sg.campaigns { { name = "VIP", target = { segments = { "Champions" } }, cost_per_contact = 0.5,
+    cost_per_order = cost, uplift = 0.10, margin = 0.4, control_share = 0 } }
+  return c:plan(customers, { segments = segs })
+end
+local dp, dtg = delivery(1.5)
+t.same({ dp:get(1, "targeted"), dp:get(1, "cost_per_order") }, { 2, 1.5 }, "free delivery at 1.50: both customers still pay")
+t.near(dp:get(1, "order_cost"), (0.9 + 0.5) * 1.5, 1e-12, "offer costs: 1.50 on each expected purchase of the contacted (0.9 + 0.5)")
+t.near(dp:get(1, "expected_incremental_profit"), 2.15 + 4.75, 1e-12, "profit net of the offer costs: 2.15 + 4.75")
+t.near(dp:get(1, "expected_incremental_margin") - dp:get(1, "discount_cost") - dp:get(1, "order_cost") - dp:get(1, "cost"),
+  dp:get(1, "expected_incremental_profit"), 1e-12, "profit = margin - discounts - offer costs - contact cost")
+t.near(dp:get(1, "roi"), 6.9 / (1 + 2.1), 1e-12, "ROI = profit / (contact cost + discounts + offer costs)")
+t.same(dtg:column("cost_per_order"), { 1.5, 1.5, n = 2 }, "each target row carries the offer's cost per purchase")
+t.like(dp:get(1, "assumptions"), "and 1%.50 of offer cost on each, 0%.50 per contact", "the assumptions sentence names it")
+local dp5, dtg5 = delivery(5)
+t.same(dtg5:column("customer"), { "b", n = 1 }, "at 5 per purchase the customer who would buy anyway costs more than they bring")
+t.near(dp5:get(1, "expected_incremental_profit"), 3, 1e-12, "b alone: 6 - 2.5 - 0.5")
+local dp0 = delivery(nil)
+t.same({ dp0:get(1, "order_cost"), dp0:get(1, "cost_per_order") }, { 0.0, 0.0 }, "no cost per purchase by default")
+t.ok(not dp0:get(1, "assumptions"):find("offer cost", 1, true), "and none in the sentence")
 t.raises(function() sg.campaigns { { name = "X", target = {}, force = "yes" } } end,
   "field 'force': expected true or false", "force is a boolean")
 t.raises(function() sg.campaigns { { name = "X", target = {}, uplift = 0.1, conversion_rate = 0.2 } } end,

@@ -6,7 +6,9 @@
  * parameters, standard errors and log-likelihood must have the bits of the
  * fit of one process holding every customer: BG/NBD, MBG/NBD, Pareto/NBD,
  * BG/BB (whole weeks), Gamma-Gamma, with and without a penalizer, and an
- * owner holding no customer. */
+ * owner holding no customer.  Then the owners as core/mpi_comm.c runs
+ * them (core/mpi_btyd.c): each holds the CDNOW purchases of its customers,
+ * summarises them and fits from the command rank 0 broadcasts. */
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -19,6 +21,7 @@
 #include "csv.h"
 #include "datetime.h"
 #include "mem.h"
+#include "mpi_btyd.h"
 #include "mpi_shuffle.h"
 #include "xsum.h"
 #include "tap.h"
@@ -205,6 +208,8 @@ typedef struct job {
     const double *x, *tx, *T, *m;
     const int *who;
     size_t n;
+    const sg_table *rows;          /* set: the owner's purchases, fitted as core/mpi_comm.c does */
+    const sg_mpi_btyd_cmd *cmd;
     sg_btyd_fit fit;
     int rc;
     char msg[1100];
@@ -213,6 +218,19 @@ typedef struct job {
 static void *run_owner(void *arg)
 {
     job *j = arg;
+    if (j->cmd) {
+        sg_btyd_reduce red = { sum_words, max_dbl, &j->own };
+        sg_mpi_btyd_rows r;
+        sg_error err;
+        sg_error_clear(&err);
+        size_t skipped;
+        j->rc = sg_mpi_btyd_owner_rows(j->rows, &j->cmd->so, &r, &err);
+        if (j->rc == 0)
+            j->rc = sg_mpi_btyd_owner_fit(j->cmd, &r, &red, &j->fit, &skipped, &err);
+        sg_mpi_btyd_rows_free(&r);
+        snprintf(j->msg, sizeof j->msg, "%s", err.msg);
+        return NULL;
+    }
     size_t mine = 0;
     for (size_t i = 0; i < j->n; i++)
         mine += j->who[i] == j->own.k;
@@ -407,9 +425,111 @@ static void test_cdnow(void)
     sg_table_free(sw);
 }
 
+/* The owners of core/mpi_comm.c: n owners each holding its customers'
+ * purchases of t (NULL: none), the command encoded and decoded. */
+static void check_owner_tables(const sg_table *t, const sg_mpi_btyd_cmd *cmd, int nown, const sg_btyd_fit *ref,
+                               const char *what)
+{
+    const sg_column *cust = sg_table_col(t, "customer");
+    sg_table *mine[MAXO] = { NULL };
+    size_t *rows = malloc((t->nrows + 1) * sizeof *rows), held[MAXO] = { 0 };
+    for (int k = 0; k < nown; k++) {
+        size_t m = 0;
+        for (size_t i = 0; i < t->nrows; i++)
+            if (sg_mpi_owner(cust, i, nown) == k)
+                rows[m++] = i;
+        sg_error err;
+        mine[k] = m ? sg_table_take(t, rows, m, &err) : NULL;
+        held[k] = m;
+    }
+    free(rows);
+    sg_mpi_buf b = { 0 };
+    sg_mpi_btyd_cmd dc;
+    int codec = sg_mpi_btyd_encode(cmd, &b) == 0 && sg_mpi_btyd_decode(b.b, b.len, &dc) == 0 &&
+                sg_mpi_btyd_decode(b.b, b.len - 1, &(sg_mpi_btyd_cmd){ 0 }) != 0;
+    board bd;
+    memset(&bd, 0, sizeof bd);
+    bd.n = nown;
+    pthread_barrier_init(&bd.bar, NULL, (unsigned)nown);
+    job jobs[MAXO];
+    pthread_t tid[MAXO];
+    for (int k = 0; k < nown; k++) {
+        memset(&jobs[k], 0, sizeof jobs[k]);
+        jobs[k].own.b = &bd;
+        jobs[k].own.k = k;
+        jobs[k].rows = mine[k];
+        jobs[k].cmd = &dc;
+        pthread_create(&tid[k], NULL, run_owner, &jobs[k]);
+    }
+    for (int k = 0; k < nown; k++)
+        pthread_join(tid[k], NULL);
+    pthread_barrier_destroy(&bd.bar);
+    int ok = codec;
+    for (int k = 0; k < nown; k++) {
+        if (jobs[k].rc != 0)
+            tap_diag("owner %d: %s", k, jobs[k].msg);
+        ok &= jobs[k].rc == 0 && fit_equal(&jobs[k].fit, ref);
+        sg_table_free(mine[k]);
+    }
+    sg_mpi_buf_free(&b);
+    tap_ok(ok, "%s: %d owner(s) holding %zu/%zu/%zu purchases summarise and fit them from the command: the bits "
+           "of one process", what, nown, held[0], nown > 1 ? held[1] : 0, nown > 2 ? held[2] : 0);
+}
+
+static void test_owner_tables(void)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/btyd/cdnow_sample.csv", tap_fixtures());
+    sg_csv_override ov[] = { { "customer", SG_STRING, SG_DATE_UNKNOWN }, { "date", SG_DATETIME, SG_DATE_UNKNOWN } };
+    sg_csv_options opt;
+    sg_csv_options_init(&opt);
+    opt.overrides = ov;
+    opt.noverrides = 2;
+    sg_error err;
+    sg_table *t = sg_csv_read(path, &opt, NULL, &err);
+    if (!t) {
+        tap_ok(0, "CDNOW read: %s", err.msg);
+        return;
+    }
+    int64_t cal = sg_days_from_civil(1997, 9, 30) * 86400, end = sg_days_from_civil(1998, 6, 30) * 86400;
+    static const struct { sg_btyd_model m; double pen; int holdout; const char *name; } cases[] = {
+        { SG_BGNBD, 0, 0, "BG/NBD" }, { SG_PARETO_NBD, 0, 1, "Pareto/NBD with a holdout" },
+        { SG_GAMMA_GAMMA, 0, 0, "Gamma-Gamma" }, { SG_MBGNBD, 0.001, 0, "MBG/NBD, penalizer 0.001" },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sg_mpi_btyd_cmd cmd = { 7, cases[c].m, { "customer", "date", "amount", cal, cases[c].holdout ? end : cal, 7.0, 0 },
+                                cases[c].pen, 1e-8, 1000 };
+        sg_table *s = sg_btyd_summary(t, &cmd.so, &err);
+        sg_btyd_fit ref;
+        sg_btyd_fit_options fo;
+        sg_btyd_fit_options_init(&fo);
+        fo.penalizer = cases[c].pen;
+        double *x = column(s, "x"), *tx = column(s, "t_x"), *T = column(s, "T"), *m = column(s, "mean_spend");
+        int rc;
+        if (cases[c].m == SG_GAMMA_GAMMA) {
+            size_t sk;
+            rc = sg_gamma_gamma_fit(x, m, s->nrows, &fo, &ref, &sk, &err);
+        } else {
+            sg_btyd_data *d = sg_btyd_collapse(x, tx, T, s->nrows, &err);
+            rc = d ? sg_btyd_fit_transactions(cases[c].m, d, &fo, &ref, &err) : -1;
+            sg_btyd_data_free(d);
+        }
+        if (tap_ok(rc == 0, "%s on one process", cases[c].name))
+            for (int nown = 1; nown <= MAXO; nown++)
+                check_owner_tables(t, &cmd, nown, &ref, cases[c].name);
+        free(x);
+        free(tx);
+        free(T);
+        free(m);
+        sg_table_free(s);
+    }
+    sg_table_free(t);
+}
+
 int main(void)
 {
     test_xsum();
     test_cdnow();
+    test_owner_tables();
     return tap_done();
 }

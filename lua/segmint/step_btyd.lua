@@ -79,9 +79,13 @@ function S.run(ctx)
   local model = bt.model or "bgnbd"
   local selection
   if bt.models then
+    local cal_end = shift(sg, as_of, -periods.horizon_days)
+    local sopts = { calibration_end = cal_end, observation_end = as_of, unit = unit }
     local ok, sel = pcall(sg.btyd_select, { transactions = ctx.res.clean, customer = cols.customer, date = cols.date,
-      amount = "amount", calibration_end = shift(sg, as_of, -periods.horizon_days), observation_end = as_of,
-      unit = unit, models = bt.models, penalizer = bt.penalizer, tolerance = bt.holdout_tolerance })
+      amount = "amount", calibration_end = cal_end, observation_end = as_of,
+      unit = unit, models = bt.models, penalizer = bt.penalizer, tolerance = bt.holdout_tolerance,
+      -- the calibration fits on the owners too
+      fit = function(name, summ, fo) return fit(ctx, name, summ, sopts, fo.penalizer) end })
     if ok then
       selection = sel
       model = sel.model

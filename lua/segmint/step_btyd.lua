@@ -38,9 +38,14 @@ local function fit(ctx, model, summ, sopts, penalizer)
     if not why and own.ds ~= ctx.res.clean then why = "the cleaned table changed after cleaning" end
     if not why then
       local cols = ctx.cols
-      local f, skipped, ranks = sg.mpi_btyd_fit(model, own.gen, { customer = cols.customer, date = cols.date,
-        amount = "amount", calibration_end = sopts.calibration_end, observation_end = sopts.observation_end,
-        unit = sopts.unit, penalizer = penalizer })
+      local ok, f, skipped, ranks = pcall(sg.mpi_btyd_fit, model, own.gen, { customer = cols.customer,
+        date = cols.date, amount = "amount", calibration_end = sopts.calibration_end,
+        observation_end = sopts.observation_end, unit = sopts.unit, penalizer = penalizer })
+      if not ok then
+        -- the error one process gives, raised as it would be
+        sg.info("btyd %s fit on %d MPI ranks by customer failed: %s", model, sg.mpi_size(), fit_failure(f))
+        error(f, 0)
+      end
       if f then
         local per, sum = {}, 0
         for k, c in ipairs(ranks.customers) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end

@@ -585,8 +585,8 @@ static double bg_objective(const double *th, size_t np, void *ud, double *grad, 
     return isfinite(f) ? f : NAN;
 }
 
-/* Pareto/NBD: one chunk of rows into its own slot of c->part (so the sum,
- * reduced in chunk order, never depends on the threads). */
+/* Pareto/NBD: one chunk of rows into its own accumulators in c->part (exact
+ * sums, merged in any order: the result never depends on the threads). */
 typedef struct pn_job {
     fit_ctx *c;
     sg_pareto_eval e;

@@ -136,7 +136,9 @@ sg_btyd_data *sg_btyd_data_empty(void);
  *                           divides by the mean weight, 1 per customer).
  * Time parameters are mapped back to the declared unit at the end.  The
  * Pareto/NBD likelihood and its gradient are evaluated on o->threads
- * threads; the result does not depend on the count. */
+ * threads; the result does not depend on the count.  With o->reduce, d
+ * holds this process's customers only (it may hold none: sg_btyd_data_empty)
+ * and the fit is the one of every process's customers together. */
 int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_btyd_fit_options *o,
                              sg_btyd_fit *fit, sg_error *err);
 
@@ -146,7 +148,9 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
  * Objective: mean negative log-likelihood + penalizer * (p^2 + q^2 + v^2),
  * as lifetimes.  Refused (SG_EDATA): fewer than 2 repeat buyers, the same
  * mean spend for every one (no spread to estimate), parameters beyond the
- * bounds, q <= 1, a Hessian that is not positive definite. */
+ * bounds, q <= 1, a Hessian that is not positive definite.  With
+ * o->reduce, the rows are this process's customers (n may be 0) and the
+ * counts, the refusals and the fit are those of every process's together. */
 int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd_fit_options *o,
                        sg_btyd_fit *fit, size_t *skipped, sg_error *err);
 

@@ -204,6 +204,52 @@ void sg_btyd_fit_options_init(sg_btyd_fit_options *o)
     o->max_iter = 1000;
     o->tolerance = 1e-8;
     o->threads = 0;
+    o->reduce = NULL;
+}
+
+sg_btyd_data *sg_btyd_data_empty(void)
+{
+    sg_btyd_data *d = sg_calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->x = sg_malloc(sizeof(double));
+    d->tx = sg_malloc(sizeof(double));
+    d->T = sg_malloc(sizeof(double));
+    d->w = sg_malloc(sizeof(double));
+    if (!d->x || !d->tx || !d->T || !d->w) {
+        sg_btyd_data_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void sg_btyd_xsum_reduce(const sg_btyd_reduce *r, sg_xsum *acc, int k)
+{
+    int64_t w[SG_BTYD_MAX_SUMS * SG_XSUM_WORDS];
+    if (!r || k <= 0 || k > SG_BTYD_MAX_SUMS)
+        return;
+    for (int q = 0; q < k; q++) {
+        sg_xsum_normalize(&acc[q]);
+        memcpy(w + q * SG_XSUM_WORDS, acc[q].c, sizeof acc[q].c);
+    }
+    r->sum(w, (size_t)k * SG_XSUM_WORDS, r->ud);
+    for (int q = 0; q < k; q++)
+        memcpy(acc[q].c, w + q * SG_XSUM_WORDS, sizeof acc[q].c);
+}
+
+int sg_btyd_any_failed(const sg_btyd_reduce *r, int failed)
+{
+    int64_t f = failed != 0;
+    if (r)
+        r->sum(&f, 1, r->ud);
+    return f != 0;
+}
+
+double sg_btyd_max(const sg_btyd_reduce *r, double v)
+{
+    if (r)
+        r->max(&v, 1, r->ud);
+    return v;
 }
 
 int sg_btyd_fit_from_params(sg_btyd_model m, const double *params, sg_btyd_fit *fit,
@@ -267,18 +313,25 @@ double sg_btyd_loglik1(sg_btyd_model m, const double *params, double x, double t
     return params && o && o->loglik1 ? o->loglik1(params, x, tx, T) : NAN;
 }
 
+/* The exact sum of weight x log-likelihood over the rows of d and, with r,
+ * over those of the other processes: NaN when a row's is not finite. */
+static double loglik_shared(sg_btyd_model m, const double *params, const sg_btyd_data *d,
+                            const sg_btyd_reduce *r)
+{
+    sg_xsum s;
+    sg_xsum_init(&s);
+    for (size_t i = 0; i < d->n; i++)
+        sg_xsum_add_product(&s, d->w[i], sg_btyd_loglik1(m, params, d->x[i], d->tx[i], d->T[i]));
+    sg_btyd_xsum_reduce(r, &s, 1);
+    double v = sg_xsum_round(&s);
+    return isfinite(v) ? v : NAN;
+}
+
 double sg_btyd_loglik(sg_btyd_model m, const double *params, const sg_btyd_data *d)
 {
-    double s = 0.0;
     if (!params || !d)
         return NAN;
-    for (size_t i = 0; i < d->n; i++) {
-        double l = sg_btyd_loglik1(m, params, d->x[i], d->tx[i], d->T[i]);
-        if (!isfinite(l))
-            return NAN;
-        s += d->w[i] * l;
-    }
-    return s;
+    return loglik_shared(m, params, d, NULL);
 }
 
 /* ---- predictions ---- */
@@ -448,8 +501,21 @@ typedef struct fit_ctx {
     int gl_n;
     km_pool *pool;
     size_t nchunks;
-    double *part;          /* per chunk: f, then 4 gradient entries */
+    sg_xsum *part;         /* per chunk: f, then 4 gradient entries */
+    const sg_btyd_reduce *reduce;   /* the other processes of a shared fit, or NULL */
 } fit_ctx;
+
+/* The objective's sums, exact (core/xsum.h): every term a row or a group
+ * contributes is its weight times a value that depends on (x, t_x, T) and
+ * the parameters alone, so the rounded sums have the same bits however the
+ * customers are collapsed and spread over processes. */
+static double round_sums(fit_ctx *c, sg_xsum *acc, int want, double *g)
+{
+    sg_btyd_xsum_reduce(c->reduce, acc, want ? 5 : 1);
+    for (int q = 0; q < 4; q++)
+        g[q] = want ? sg_xsum_round(&acc[q + 1]) : 0.0;
+    return sg_xsum_round(&acc[0]);
+}
 
 /* BG/NBD and MBG/NBD objective with its analytic gradient in log space.
  * The lgamma/digamma terms depend on x only, so they are computed once per
@@ -457,9 +523,12 @@ typedef struct fit_ctx {
 static double bg_objective(const double *th, size_t np, void *ud, double *grad, int *has_grad)
 {
     fit_ctx *c = ud;
-    double p[4], g[4] = {0, 0, 0, 0}, s = 0.0;
+    double p[4], g[4], s;
+    sg_xsum acc[5];
     int m = c->m, want = grad != NULL && has_grad != NULL;
     (void)np;
+    for (int q = 0; q < 5; q++)
+        sg_xsum_init(&acc[q]);
     for (int i = 0; i < 4; i++) {
         p[i] = exp(th[i]);
         if (!(p[i] > 0) || !isfinite(p[i]))
@@ -468,15 +537,15 @@ static double bg_objective(const double *th, size_t np, void *ud, double *grad, 
     double r = p[0], al = p[1], a = p[2], b = p[3], lal = log(al);
     for (size_t k = 0; k < c->ng; k++) {
         double x = c->gx[k], W = c->gw[k];
-        s += W * (lgamma(r + x) - lgamma(r) + r * lal + lgamma(a + b) + lgamma(b + x + m) -
-                  lgamma(b) - lgamma(a + b + x + m));
+        sg_xsum_add_product(&acc[0], W, lgamma(r + x) - lgamma(r) + r * lal + lgamma(a + b) +
+                                            lgamma(b + x + m) - lgamma(b) - lgamma(a + b + x + m));
         c->lden[k] = log(a) - log(b + x - 1 + m);
         if (want) {
             double pab = gsl_sf_psi(a + b), pabx = gsl_sf_psi(a + b + x + m);
-            g[0] += W * (gsl_sf_psi(r + x) - gsl_sf_psi(r) + lal);
-            g[1] += W * r / al;
-            g[2] += W * (pab - pabx);
-            g[3] += W * (pab + gsl_sf_psi(b + x + m) - gsl_sf_psi(b) - pabx);
+            sg_xsum_add_product(&acc[1], W, gsl_sf_psi(r + x) - gsl_sf_psi(r) + lal);
+            sg_xsum_add_product(&acc[2], W, r / al);
+            sg_xsum_add_product(&acc[3], W, pab - pabx);
+            sg_xsum_add_product(&acc[4], W, pab + gsl_sf_psi(b + x + m) - gsl_sf_psi(b) - pabx);
         }
     }
     for (size_t i = 0; i < c->n; i++) {
@@ -485,22 +554,24 @@ static double bg_objective(const double *th, size_t np, void *ud, double *grad, 
             size_t k = c->grp[i];
             double Ltx = log(al + c->tx[i]), a4 = c->lden[k] - (r + x) * Ltx;
             double d = a4 - a3, e = exp(-fabs(d)), pi;
-            s += w * (fmax(a3, a4) + log1p(e));
+            sg_xsum_add_product(&acc[0], w, fmax(a3, a4) + log1p(e));
             if (want) {
                 pi = d > 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);  /* weight of the dropout term */
-                g[0] -= w * ((1 - pi) * LT + pi * Ltx);
-                g[1] -= w * (r + x) * ((1 - pi) / (al + c->T[i]) + pi / (al + c->tx[i]));
-                g[2] += w * pi / a;
-                g[3] -= w * pi / (b + x - 1 + m);
+                sg_xsum_add_product(&acc[1], w, -((1 - pi) * LT + pi * Ltx));
+                sg_xsum_add_product(&acc[2], w,
+                                    -((r + x) * ((1 - pi) / (al + c->T[i]) + pi / (al + c->tx[i]))));
+                sg_xsum_add_product(&acc[3], w, pi / a);
+                sg_xsum_add_product(&acc[4], w, -(pi / (b + x - 1 + m)));
             }
         } else {
-            s += w * a3;
+            sg_xsum_add_product(&acc[0], w, a3);
             if (want) {
-                g[0] -= w * LT;
-                g[1] -= w * (r + x) / (al + c->T[i]);
+                sg_xsum_add_product(&acc[1], w, -LT);
+                sg_xsum_add_product(&acc[2], w, -((r + x) / (al + c->T[i])));
             }
         }
     }
+    s = round_sums(c, acc, want, g);
     if (!isfinite(s))
         return NAN;
     double f = -s / c->N;
@@ -514,8 +585,8 @@ static double bg_objective(const double *th, size_t np, void *ud, double *grad, 
     return isfinite(f) ? f : NAN;
 }
 
-/* Pareto/NBD: one chunk of rows into its own slot of c->part (so the sum,
- * reduced in chunk order, never depends on the threads). */
+/* Pareto/NBD: one chunk of rows into its own accumulators in c->part (exact
+ * sums, merged in any order: the result never depends on the threads). */
 typedef struct pn_job {
     fit_ctx *c;
     sg_pareto_eval e;
@@ -527,32 +598,32 @@ static void pn_chunk(void *arg, size_t chunk)
     pn_job *j = arg;
     fit_ctx *c = j->c;
     size_t lo = chunk * PN_CHUNK, hi = lo + PN_CHUNK < c->n ? lo + PN_CHUNK : c->n;
-    double f = 0.0, g[4] = {0, 0, 0, 0}, gr[4];
+    double gr[4];
+    sg_xsum *slot = c->part + chunk * 5;
+    for (int q = 0; q < 5; q++)
+        sg_xsum_init(&slot[q]);
     for (size_t i = lo; i < hi; i++) {
         size_t k = c->grp[i];
         double l = sg_pareto_row(&j->e, c->x[i], c->tx[i], c->T[i], c->glg[k], c->gdg[k],
                                  j->want ? gr : NULL);
-        if (isnan(l)) {
-            f = NAN;
+        sg_xsum_add_product(&slot[0], c->w[i], l);
+        if (isnan(l))
             break;
-        }
-        f += c->w[i] * l;
         if (j->want)
             for (int q = 0; q < 4; q++)
-                g[q] += c->w[i] * gr[q];
+                sg_xsum_add_product(&slot[q + 1], c->w[i], gr[q]);
     }
-    double *slot = c->part + chunk * 5;
-    slot[0] = f;
-    for (int q = 0; q < 4; q++)
-        slot[q + 1] = g[q];
 }
 
 static double pn_objective(const double *th, size_t np, void *ud, double *grad, int *has_grad)
 {
     fit_ctx *c = ud;
-    double p[4], s = 0.0, g[4] = {0, 0, 0, 0};
+    double p[4], s, g[4];
+    sg_xsum acc[5];
     int want = grad != NULL && has_grad != NULL;
     (void)np;
+    for (int q = 0; q < 5; q++)
+        sg_xsum_init(&acc[q]);
     for (int i = 0; i < 4; i++) {
         p[i] = exp(th[i]);
         if (!(p[i] > 0) || !isfinite(p[i]))
@@ -564,13 +635,12 @@ static double pn_objective(const double *th, size_t np, void *ud, double *grad, 
         c->gdg[k] = want ? gsl_sf_psi(r + c->gx[k]) - psr : 0.0;
     }
     pn_job job = {c, {p[0], p[1], p[2], p[3], c->gl_x, c->gl_w, c->gl_n}, want};
-    km_pool_run(c->pool, pn_chunk, &job, c->nchunks);
-    for (size_t k = 0; k < c->nchunks; k++) {
-        const double *slot = c->part + k * 5;
-        s += slot[0];
-        for (int q = 0; q < 4; q++)
-            g[q] += slot[q + 1];
-    }
+    if (c->nchunks > 0)
+        km_pool_run(c->pool, pn_chunk, &job, c->nchunks);
+    for (size_t k = 0; k < c->nchunks; k++)
+        for (int q = 0; q < (want ? 5 : 1); q++)
+            sg_xsum_merge(&acc[q], &c->part[k * 5 + q]);
+    s = round_sums(c, acc, want, g);
     if (!isfinite(s))
         return NAN;
     double f = -s / c->N;
@@ -588,19 +658,20 @@ static double pn_objective(const double *th, size_t np, void *ud, double *grad, 
 static double gen_objective(const double *th, size_t np, void *ud, double *grad, int *has_grad)
 {
     fit_ctx *c = ud;
-    double p[4], s = 0.0, f;
+    double p[4], s, f, g[4];
+    sg_xsum acc;
     (void)np;
     (void)grad;
     if (has_grad)
         *has_grad = 0;
     for (int i = 0; i < 4; i++)
         p[i] = exp(th[i]);
-    for (size_t i = 0; i < c->n; i++) {
-        double l = sg_btyd_loglik1(c->model, p, c->x[i], c->tx[i], c->T[i]);
-        if (!isfinite(l))
-            return NAN;
-        s += c->w[i] * l;
-    }
+    sg_xsum_init(&acc);
+    for (size_t i = 0; i < c->n; i++)
+        sg_xsum_add_product(&acc, c->w[i], sg_btyd_loglik1(c->model, p, c->x[i], c->tx[i], c->T[i]));
+    s = round_sums(c, &acc, 0, g);
+    if (!isfinite(s))
+        return NAN;
     f = -s / c->N;
     for (int i = 0; i < 4; i++)
         f += c->penalizer * p[i] * p[i];
@@ -656,15 +727,15 @@ static void ctx_free(fit_ctx *c)
  * Pareto/NBD, the quadrature rule and the thread pool. */
 static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale, int threads, sg_error *err)
 {
-    size_t n = d->n, i, k;
-    c->tx = sg_malloc(n * sizeof(double));
-    c->T = sg_malloc(n * sizeof(double));
-    c->gx = sg_malloc(n * sizeof(double));
-    c->gw = sg_calloc(n, sizeof(double));
-    c->grp = sg_malloc(n * sizeof(size_t));
-    c->lden = sg_malloc(n * sizeof(double));
-    c->glg = sg_malloc(n * sizeof(double));
-    c->gdg = sg_malloc(n * sizeof(double));
+    size_t n = d->n, i, k, n1 = n ? n : 1;   /* a process of a shared fit may hold no rows */
+    c->tx = sg_malloc(n1 * sizeof(double));
+    c->T = sg_malloc(n1 * sizeof(double));
+    c->gx = sg_malloc(n1 * sizeof(double));
+    c->gw = sg_calloc(n1, sizeof(double));
+    c->grp = sg_malloc(n1 * sizeof(size_t));
+    c->lden = sg_malloc(n1 * sizeof(double));
+    c->glg = sg_malloc(n1 * sizeof(double));
+    c->gdg = sg_malloc(n1 * sizeof(double));
     if (!c->tx || !c->T || !c->gx || !c->gw || !c->grp || !c->lden || !c->glg || !c->gdg)
         return sg_error_nomem(err);
     for (i = 0; i < n; i++) {
@@ -698,10 +769,10 @@ static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale, int threads
             gsl_integration_glfixed_point(-1.0, 1.0, (size_t)j, &c->gl_x[j], &c->gl_w[j], t);
         gsl_integration_glfixed_table_free(t);
         c->nchunks = (n + PN_CHUNK - 1) / PN_CHUNK;
-        c->part = sg_malloc(c->nchunks * 5 * sizeof(double));
+        c->part = sg_malloc((c->nchunks ? c->nchunks : 1) * 5 * sizeof(sg_xsum));
         if (!c->part)
             return sg_error_nomem(err);
-        c->pool = km_pool_new(threads, c->nchunks, err);
+        c->pool = km_pool_new(threads, c->nchunks ? c->nchunks : 1, err);
         if (!c->pool)
             return err ? err->code : SG_ENOMEM;
     }
@@ -712,19 +783,33 @@ static int ctx_init(fit_ctx *c, const sg_btyd_data *d, double scale, int threads
  * after checking the weights and that the data can identify a model:
  * some customers, some repeat buyers, some time observed.  0 or an error
  * code. */
-static int scan_data(const sg_btyd_data *d, const char *name, double *N_out, double *maxT_out, sg_error *err)
+static int scan_data(const sg_btyd_data *d, const char *name, const sg_btyd_reduce *r, double *N_out,
+                     double *maxT_out, sg_error *err)
 {
-    double N = 0, repeat = 0, maxT = 0;
-    for (size_t i = 0; i < d->n; i++) {
+    double N, repeat, maxT = 0;
+    sg_xsum sums[2];
+    size_t bad = 0;
+    sg_xsum_init(&sums[0]);
+    sg_xsum_init(&sums[1]);
+    for (size_t i = 0; i < d->n && !bad; i++) {
         if (!(d->w[i] >= 0) || !isfinite(d->w[i]))
-            return sg_error_set(err, SG_EINVAL, "%s fit: weight of row %zu is %g (must be >= 0)",
-                                name, i + 1, d->w[i]);
-        N += d->w[i];
+            bad = i + 1;
+        sg_xsum_add(&sums[0], d->w[i]);
         if (d->x[i] > 0)
-            repeat += d->w[i];
+            sg_xsum_add(&sums[1], d->w[i]);
         if (d->T[i] > maxT)
             maxT = d->T[i];
     }
+    if (sg_btyd_any_failed(r, bad != 0))
+        return bad ? sg_error_set(err, SG_EINVAL, "%s fit: weight of row %zu is %g (must be >= 0)",
+                                  name, bad, d->w[bad - 1])
+                   : sg_error_set(err, SG_EINVAL, "%s fit: a weight of another process is not >= 0",
+                                  name);
+    /* the counts and the longest T of every process's customers */
+    sg_btyd_xsum_reduce(r, sums, 2);
+    N = sg_xsum_round(&sums[0]);
+    repeat = sg_xsum_round(&sums[1]);
+    maxT = sg_btyd_max(r, maxT);
     if (N <= 0)
         return sg_error_set(err, SG_EDATA, "%s fit: no customers", name);
     if (repeat <= 0)
@@ -788,7 +873,7 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
         timep[3] = 1;
     if (m == SG_BGBB)
         timep[1] = 0;
-    if ((rc = scan_data(d, name, &N, &maxT, err)) != 0)
+    if ((rc = scan_data(d, name, o->reduce, &N, &maxT, err)) != 0)
         return rc;
     scale = m == SG_BGBB ? 1.0 : 1.0 / maxT;
 
@@ -813,10 +898,11 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
     c.w = d->w;
     c.N = N;
     c.penalizer = m == SG_PARETO_NBD ? o->penalizer / N : o->penalizer;
+    c.reduce = o->reduce;
     rc = ctx_init(&c, d, scale, o->threads, err);
-    if (rc != SG_OK) {
+    if (sg_btyd_any_failed(o->reduce, rc != SG_OK)) {
         ctx_free(&c);
-        return rc;
+        return rc != SG_OK ? rc : sg_error_set(err, SG_ENOMEM, "%s fit: another process ran out of memory", name);
     }
     fn = m == SG_PARETO_NBD ? pn_objective : m == SG_BGBB ? gen_objective : bg_objective;
     if (!isfinite(fn(th, 4, &c, NULL, NULL))) {
@@ -876,7 +962,7 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
                             "calibration period",
                             name, res.why);
     }
-    fit->loglik = sg_btyd_loglik(m, fit->params, d);
+    fit->loglik = loglik_shared(m, fit->params, d, o->reduce);
     if (!isfinite(fit->loglik)) {
         ctx_free(&c);
         return sg_error_set(err, SG_EDATA,

@@ -54,12 +54,29 @@ sg_btyd_data *sg_btyd_collapse_model(sg_btyd_model m, const double *x, const dou
                                      const double *T, const double *w, size_t n, sg_error *err);
 void sg_btyd_data_free(sg_btyd_data *d);
 
+/* A fit shared by several processes (docs/mpi.md): each holds some of the
+ * customers, runs the same fit in lockstep with the same options, and
+ * calls these at the same points with the same n.  sum adds the n int64
+ * words of every process into each one's (MPI_Allreduce, MPI_SUM), max
+ * takes the largest of each of n doubles.  Every sum a fit makes (the
+ * log-likelihood, its gradient, the customer counts) is an exact sum
+ * (core/xsum.h) whose accumulator travels through sum, so every process
+ * gets the same bits, and the same bits as one process holding every
+ * customer: the fitted parameters do not depend on the number of
+ * processes or on how the customers are spread over them. */
+typedef struct sg_btyd_reduce {
+    void (*sum)(int64_t *words, size_t n, void *ud);
+    void (*max)(double *v, size_t n, void *ud);
+    void *ud;
+} sg_btyd_reduce;
+
 typedef struct sg_btyd_fit_options {
     double penalizer;      /* default 0 */
     const double *start;   /* optional starting parameters (natural scale) */
     int max_iter;          /* default 1000 */
     double tolerance;      /* gradient norm of the mean objective in log space, default 1e-8 */
     int threads;           /* Pareto/NBD likelihood threads, 0: up to 2 (same result) */
+    const sg_btyd_reduce *reduce;   /* NULL: this process holds every customer */
 } sg_btyd_fit_options;
 
 /* A fit "runs off" when a parameter ends outside [SG_BTYD_PARAM_MIN,
@@ -96,8 +113,12 @@ const char *sg_btyd_param_name(sg_btyd_model m, int i);
 /* Log-likelihood of one (x, t_x, T) row under a transaction model with the
  * given natural parameters (NaN when not finite). */
 double sg_btyd_loglik1(sg_btyd_model m, const double *params, double x, double tx, double T);
-/* Total weighted log-likelihood. */
+/* Total weighted log-likelihood, an exactly rounded sum (core/xsum.h) of
+ * the rows' weight times log-likelihood. */
 double sg_btyd_loglik(sg_btyd_model m, const double *params, const sg_btyd_data *d);
+/* Empty data (no customers: a process of a shared fit may hold none);
+ * NULL on out of memory. */
+sg_btyd_data *sg_btyd_data_empty(void);
 
 /* Fits a transaction model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB).  A failed
  * fit never returns NaN silently: SG_EDATA with a message naming the model,
@@ -115,7 +136,9 @@ double sg_btyd_loglik(sg_btyd_model m, const double *params, const sg_btyd_data 
  *                           divides by the mean weight, 1 per customer).
  * Time parameters are mapped back to the declared unit at the end.  The
  * Pareto/NBD likelihood and its gradient are evaluated on o->threads
- * threads; the result does not depend on the count. */
+ * threads; the result does not depend on the count.  With o->reduce, d
+ * holds this process's customers only (it may hold none: sg_btyd_data_empty)
+ * and the fit is the one of every process's customers together. */
 int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_btyd_fit_options *o,
                              sg_btyd_fit *fit, sg_error *err);
 
@@ -125,7 +148,9 @@ int sg_btyd_fit_transactions(sg_btyd_model m, const sg_btyd_data *d, const sg_bt
  * Objective: mean negative log-likelihood + penalizer * (p^2 + q^2 + v^2),
  * as lifetimes.  Refused (SG_EDATA): fewer than 2 repeat buyers, the same
  * mean spend for every one (no spread to estimate), parameters beyond the
- * bounds, q <= 1, a Hessian that is not positive definite. */
+ * bounds, q <= 1, a Hessian that is not positive definite.  With
+ * o->reduce, the rows are this process's customers (n may be 0) and the
+ * counts, the refusals and the fit are those of every process's together. */
 int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd_fit_options *o,
                        sg_btyd_fit *fit, size_t *skipped, sg_error *err);
 

@@ -18,22 +18,29 @@
 #include "optim.h"
 
 typedef struct gg_data {
-    const double *x, *m;   /* repeat buyers only */
+    const double *x, *m;   /* repeat buyers only (this process's) */
     size_t n;
+    double N;              /* repeat buyers of every process */
     double penalizer;
-    double scale;          /* 1/n for the fit, 1 for the Hessian */
+    double scale;          /* 1/N */
+    const sg_btyd_reduce *reduce;   /* the other processes of a shared fit, or NULL */
 } gg_data;
 
+/* The sums are exact (core/xsum.h) and reduced over the processes of a
+ * shared fit: the same bits for any spread of the customers. */
 static double gg_loglik_sum(const double *params, const gg_data *d)
 {
     double p = params[0], q = params[1], v = params[2];
-    double s = 0.0, lgq = lgamma(q), lv = log(v);
+    double lgq = lgamma(q), lv = log(v);
+    sg_xsum s;
+    sg_xsum_init(&s);
     for (size_t i = 0; i < d->n; i++) {
         double x = d->x[i], m = d->m[i], px = p * x;
-        s += lgamma(px + q) - lgamma(px) - lgq + q * lv + (px - 1.0) * log(m) + px * log(x)
-             - (px + q) * log(x * m + v);
+        sg_xsum_add(&s, lgamma(px + q) - lgamma(px) - lgq + q * lv + (px - 1.0) * log(m) + px * log(x)
+                            - (px + q) * log(x * m + v));
     }
-    return s;
+    sg_btyd_xsum_reduce(d->reduce, &s, 1);
+    return sg_xsum_round(&s);
 }
 
 /* Digamma for x > 0: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 6,
@@ -59,18 +66,24 @@ static double digamma(double x)
 static double gg_loglik_grad(const double *params, const gg_data *d, double *g)
 {
     double p = params[0], q = params[1], v = params[2];
-    double s = 0.0, lgq = lgamma(q), lv = log(v), psiq = digamma(q);
-    g[0] = g[1] = g[2] = 0.0;
+    double lgq = lgamma(q), lv = log(v), psiq = digamma(q);
+    sg_xsum acc[4];
+    for (int k = 0; k < 4; k++)
+        sg_xsum_init(&acc[k]);
     for (size_t i = 0; i < d->n; i++) {
         double x = d->x[i], m = d->m[i], px = p * x;
         double lm = log(m), lx = log(x), lxmv = log(x * m + v);
         double psi_pxq = digamma(px + q), psi_px = digamma(px);
-        s += lgamma(px + q) - lgamma(px) - lgq + q * lv + (px - 1.0) * lm + px * lx - (px + q) * lxmv;
-        g[0] += x * (psi_pxq - psi_px + lm + lx - lxmv);
-        g[1] += psi_pxq - psiq + lv - lxmv;
-        g[2] += q / v - (px + q) / (x * m + v);
+        sg_xsum_add(&acc[0], lgamma(px + q) - lgamma(px) - lgq + q * lv + (px - 1.0) * lm + px * lx
+                                 - (px + q) * lxmv);
+        sg_xsum_add(&acc[1], x * (psi_pxq - psi_px + lm + lx - lxmv));
+        sg_xsum_add(&acc[2], psi_pxq - psiq + lv - lxmv);
+        sg_xsum_add(&acc[3], q / v - (px + q) / (x * m + v));
     }
-    return s;
+    sg_btyd_xsum_reduce(d->reduce, acc, 4);
+    for (int k = 0; k < 3; k++)
+        g[k] = sg_xsum_round(&acc[k + 1]);
+    return sg_xsum_round(&acc[0]);
 }
 
 /* Objective in log parameters (gradient in log parameters too). */
@@ -96,12 +109,12 @@ static double gg_objective(const double *lp, size_t n, void *ud, double *grad, i
         int ok = 1;
         for (int i = 0; i < 3; i++) {
             /* chain rule to log space: d/dlog(theta) = theta * d/dtheta */
-            grad[i] = d->scale * (-g[i] + (double)d->n * 2.0 * d->penalizer * params[i]) * params[i];
+            grad[i] = d->scale * (-g[i] + d->N * 2.0 * d->penalizer * params[i]) * params[i];
             ok &= isfinite(grad[i]);
         }
         *has_grad = ok;
     }
-    return d->scale * (-ll + (double)d->n * pen);
+    return d->scale * (-ll + d->N * pen);
 }
 
 /* Not split: option checks, the filter of repeat buyers with a positive
@@ -127,18 +140,30 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
                                     "gamma_gamma: start[%d] must be a positive number (got %g)",
                                     i, o->start[i]);
 
-    /* Keep repeat buyers with a positive mean spend. */
-    size_t keep = 0, skip = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* Keep repeat buyers with a positive mean spend (counted over every
+     * process of a shared fit: bad rows, kept, skipped). */
+    const sg_btyd_reduce *r = o->reduce;
+    size_t keep = 0, skip = 0, bad = 0;
+    for (size_t i = 0; i < n && !bad; i++) {
         if (isnan(x[i]) || isnan(m[i]) || x[i] < 0.0 || !isfinite(x[i]) || !isfinite(m[i]))
-            return sg_error_set(err, SG_EDATA,
-                                "gamma_gamma: row %zu has an invalid x = %g or m = %g "
-                                "(x must be a finite count >= 0, m finite)", i + 1, x[i], m[i]);
-        if (x[i] > 0.0 && m[i] > 0.0)
+            bad = i + 1;
+        else if (x[i] > 0.0 && m[i] > 0.0)
             keep++;
         else
             skip++;
     }
+    int64_t counts[3] = { bad != 0, (int64_t)keep, (int64_t)skip };
+    if (r)
+        r->sum(counts, 3, r->ud);
+    if (counts[0] && bad)
+        return sg_error_set(err, SG_EDATA,
+                            "gamma_gamma: row %zu has an invalid x = %g or m = %g "
+                            "(x must be a finite count >= 0, m finite)", bad, x[bad - 1], m[bad - 1]);
+    if (counts[0])
+        return sg_error_set(err, SG_EDATA, "gamma_gamma: another process holds a row with an invalid x or m");
+    size_t local_keep = keep;
+    keep = (size_t)counts[1];
+    skip = (size_t)counts[2];
     if (skipped)
         *skipped = skip;
     if (keep < 2)
@@ -149,13 +174,19 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
 
     /* The same mean spend for every repeat buyer leaves no spread to
      * estimate: p and q run off together towards a point mass. */
-    double mlo = INFINITY, mhi = -INFINITY, msum = 0.0;
+    double mlo = INFINITY, mhi = -INFINITY, msum;
+    sg_xsum ms;
+    sg_xsum_init(&ms);
     for (size_t i = 0; i < n; i++)
         if (x[i] > 0.0 && m[i] > 0.0) {
             mlo = fmin(mlo, m[i]);
             mhi = fmax(mhi, m[i]);
-            msum += m[i];
+            sg_xsum_add(&ms, m[i]);
         }
+    mlo = -sg_btyd_max(r, -mlo);
+    mhi = sg_btyd_max(r, mhi);
+    sg_btyd_xsum_reduce(r, &ms, 1);
+    msum = sg_xsum_round(&ms);
     if (mhi - mlo <= 1e-12 * mhi)
         return sg_error_set(err, SG_EDATA,
                             "gamma_gamma: all %zu repeat buyers have the same mean spend (%g): "
@@ -163,11 +194,13 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
                             "observed mean spend, or more data with varied spend", keep, mhi);
     double mmean = msum / (double)keep;
 
-    double *kx = sg_malloc(keep * sizeof *kx), *km = sg_malloc(keep * sizeof *km);
-    if (!kx || !km) {
+    size_t nk = local_keep ? local_keep : 1;
+    double *kx = sg_malloc(nk * sizeof *kx), *km = sg_malloc(nk * sizeof *km);
+    if (sg_btyd_any_failed(r, !kx || !km)) {
         sg_free(kx);
         sg_free(km);
-        return sg_error_nomem(err);
+        return kx && km ? sg_error_set(err, SG_ENOMEM, "gamma_gamma: another process ran out of memory")
+                        : sg_error_nomem(err);
     }
     size_t j = 0;
     for (size_t i = 0; i < n; i++)
@@ -177,7 +210,7 @@ int sg_gamma_gamma_fit(const double *x, const double *m, size_t n, const sg_btyd
             j++;
         }
 
-    gg_data d = { kx, km, keep, o->penalizer, 1.0 / (double)keep };
+    gg_data d = { kx, km, local_keep, (double)keep, o->penalizer, 1.0 / (double)keep, r };
     double start[3];
     for (int i = 0; i < 3; i++)
         start[i] = o->start ? log(o->start[i]) : 0.0;   /* lifetimes starts at p = q = v = 1 */

@@ -10,6 +10,7 @@
 #define SG_BTYD_INTERNAL_H
 
 #include "btyd.h"
+#include "xsum.h"
 
 /* ---- BG/NBD (btyd_bgnbd.c) ---- */
 double sg_bgnbd_loglik1(const double *params, double x, double tx, double T);
@@ -62,6 +63,16 @@ double sg_bgbb_expected_purchases_new(const double *params, double t);
  * se_log[i] = standard error of log(param i) (btyd.c). */
 int sg_btyd_hessian_check(sg_btyd_model m, const double *h, int n, double N, double *se_log,
                           sg_error *err);
+
+/* ---- sums of a fit shared by several processes (btyd.c) ---- */
+#define SG_BTYD_MAX_SUMS 5
+/* Adds k (<= SG_BTYD_MAX_SUMS) accumulators of every process into each
+ * one's (nothing when r is NULL: one process). */
+void sg_btyd_xsum_reduce(const sg_btyd_reduce *r, sg_xsum *acc, int k);
+/* 1 when the process or any other of a shared fit failed. */
+int sg_btyd_any_failed(const sg_btyd_reduce *r, int failed);
+/* The largest v of the processes. */
+double sg_btyd_max(const sg_btyd_reduce *r, double v);
 
 /* Numerically stable log of the Gauss hypergeometric function 2F1(a, b; c; z)
  * (implemented in btyd_pareto.c); NaN when it cannot be evaluated. */

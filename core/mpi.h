@@ -45,10 +45,31 @@ int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, str
  * aggregating and gathering; 0 when it cannot be used (one rank, the
  * owners do not hold that cleaning, an aggregation error the caller's own
  * path reports), why says which; -1 with err set when a rank ran out of
- * memory (the message names it).  The ranks free their cleaned rows once
- * they aggregated them: a second call falls back. */
+ * memory (the message names it).  The ranks keep their cleaned rows for
+ * the BTYD fits (sg_mpi_btyd_fit) until the next exchange, read or the
+ * end. */
 int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
                sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
                sg_error *err);
+
+struct sg_mpi_btyd_cmd;
+struct sg_btyd_fit;
+/* What a shared BTYD fit cost (rank 0): customers of each rank (world size
+ * entries), the reductions (MPI_Allreduce calls) and their bytes per rank,
+ * rank 0's time summarising and fitting. */
+typedef struct sg_mpi_btyd_stats {
+    uint64_t *customers;
+    uint64_t reductions, bytes;
+    double secs[2];
+} sg_mpi_btyd_stats;
+/* Rank 0: the BTYD fit c describes, of the customers of the cleaning
+ * c->gen, by the ranks that own them (OP_BTYD, core/mpi_btyd.h): 1 with
+ * *fit (and *skipped for Gamma-Gamma), the bits one process fits; 0 when
+ * the ranks cannot (one rank, the owners do not hold that cleaning, a
+ * summary error the caller's own path reports), why says which; -1 with
+ * err set when the fit failed (the message of one process) or a rank ran
+ * out of memory. */
+int sg_mpi_btyd_fit(const struct sg_mpi_btyd_cmd *c, struct sg_btyd_fit *fit, size_t *skipped,
+                    sg_mpi_btyd_stats *st, char *why, size_t whylen, sg_error *err);
 
 #endif

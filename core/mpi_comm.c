@@ -32,12 +32,13 @@
 #include <unistd.h>
 
 #include "mem.h"
+#include "mpi_btyd.h"
 #include "mpi_clean.h"
 #include "mpi_part.h"
 #include "mpi_rfm.h"
 #include "mpi_shuffle.h"
 
-enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4 };
+enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5 };
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -889,7 +890,8 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_type cust_ty
     /* 2. the owner's aggregates */
     sg_mpi_buf b = { 0 };
     code = sg_mpi_rfm_owner(held.clean, o, &b, &e);
-    held_clean_reset();   /* no later step reads the owners' rows yet: their memory back */
+    /* the rows stay for the BTYD fits (OP_BTYD), until the next exchange,
+     * read or the end */
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
         sg_mpi_buf_free(&b);
         if (k == 0 && fcode == SG_ENOMEM)
@@ -955,6 +957,106 @@ int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int dat
     return r;
 }
 
+/* ---- BTYD fits on the owners (OP_BTYD) ---- */
+
+typedef struct btyd_reduce_ud {
+    uint64_t calls, bytes;
+} btyd_reduce_ud;
+
+static void btyd_sum(int64_t *w, size_t n, void *ud)
+{
+    btyd_reduce_ud *u = ud;
+    MPI_Allreduce(MPI_IN_PLACE, w, (int)n, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD);
+    u->calls++;
+    u->bytes += n * sizeof *w;
+}
+
+static void btyd_max(double *v, size_t n, void *ud)
+{
+    btyd_reduce_ud *u = ud;
+    MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    u->calls++;
+    u->bytes += n * sizeof *v;
+}
+
+/* Every rank: check that it holds the cleaning c->gen, summarise its
+ * customers, then the fit in lockstep (core/mpi_btyd.c).  Rank 0: 1 with
+ * the fit, 0 (why) when the ranks cannot, -1 with err when the fit
+ * failed (the message one process gives) or a rank ran out of memory. */
+static int btyd_collective(const sg_mpi_btyd_cmd *c, sg_btyd_fit *fit, size_t *skipped, sg_mpi_btyd_stats *st,
+                           char *why, size_t whylen, sg_error *err)
+{
+    int n = world_size, k = world_rank, fcode = 0, bad;
+    char fmsg[256] = "";
+    sg_error e;
+    sg_error_clear(&e);
+    double t0 = MPI_Wtime();
+    int code = held.clean_ok && held.gen == c->gen ? 0
+               : sg_error_set(&e, SG_EINVAL, "it does not hold the cleaned rows of this table (exchange %llu, "
+                              "it holds %llu%s)", (unsigned long long)c->gen, (unsigned long long)held.gen,
+                              held.clean_ok ? "" : ", which did not end well");
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        if (k == 0)
+            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+        return 0;
+    }
+    sg_mpi_btyd_rows rows;
+    code = sg_mpi_btyd_owner_rows(held.clean, &c->so, &rows, &e);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        sg_mpi_btyd_rows_free(&rows);
+        if (k == 0 && fcode == SG_ENOMEM)
+            sg_error_set(err, fcode, "rank %d of %d, BTYD summary of its customers: %s", bad, n, fmsg);
+        else if (k == 0)
+            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+        return fcode == SG_ENOMEM ? -1 : 0;
+    }
+    uint64_t mine = rows.n;
+    MPI_Gather(&mine, 1, MPI_UINT64_T, k == 0 ? st->customers : NULL, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    double t1 = MPI_Wtime();
+    btyd_reduce_ud ud = { 0, 0 };
+    sg_btyd_reduce red = { btyd_sum, btyd_max, &ud };
+    sg_btyd_fit f;
+    size_t sk = 0;
+    code = sg_mpi_btyd_owner_fit(c, &rows, &red, &f, &sk, &e);
+    sg_mpi_btyd_rows_free(&rows);
+    if (k > 0)
+        return 1;
+    st->reductions = ud.calls;
+    st->bytes = ud.bytes;
+    st->secs[0] = t1 - t0;
+    st->secs[1] = MPI_Wtime() - t1;
+    if (code != 0) {
+        *err = e;
+        return -1;
+    }
+    *fit = f;
+    if (skipped)
+        *skipped = sk;
+    return 1;
+}
+
+int sg_mpi_btyd_fit(const sg_mpi_btyd_cmd *c, sg_btyd_fit *fit, size_t *skipped, sg_mpi_btyd_stats *st, char *why,
+                    size_t whylen, sg_error *err)
+{
+    if (!started || world_size < 2 || world_rank != 0) {
+        snprintf(why, whylen, "one rank");
+        return 0;
+    }
+    sg_mpi_buf b = { 0 };
+    if (sg_mpi_btyd_encode(c, &b) != 0) {
+        sg_mpi_buf_free(&b);
+        sg_error_nomem(err);
+        return -1;
+    }
+    int64_t head[2] = { OP_BTYD, (int64_t)b.len };
+    command_header(head);
+    bcast_bytes(b.b, b.len);
+    sg_error_clear(err);
+    int r = btyd_collective(c, fit, skipped, st, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -995,6 +1097,13 @@ int sg_mpi_serve(void)
             char why[300];
             sg_error err;
             rfm_collective(&ro, gen, 0, 0, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+        } else if (head[0] == OP_BTYD) {
+            sg_mpi_btyd_cmd bc;
+            if (sg_mpi_btyd_decode(b, len, &bc) != 0)
+                abort_job("a malformed command");
+            char why[300];
+            sg_error err;
+            btyd_collective(&bc, NULL, NULL, NULL, why, sizeof why, &err);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -1086,6 +1195,18 @@ int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int dat
     (void)secs;
     (void)err;
     *out = NULL;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_btyd_fit(const struct sg_mpi_btyd_cmd *c, struct sg_btyd_fit *fit, size_t *skipped,
+                    sg_mpi_btyd_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    (void)c;
+    (void)fit;
+    (void)skipped;
+    (void)st;
+    (void)err;
     snprintf(why, whylen, "one rank");
     return 0;
 }

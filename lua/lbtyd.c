@@ -23,6 +23,8 @@
 #include "datetime.h"
 #include "lsegmint.h"
 #include "mem.h"
+#include "mpi.h"
+#include "mpi_btyd.h"
 
 #define SG_BTYD_MT "segmint.btyd"
 
@@ -215,6 +217,91 @@ static int l_btyd_fit(lua_State *L)
     b->valid = 1;
     lua_pushinteger(L, (lua_Integer)rows);   /* distinct (x, t_x, T) rows fitted */
     return 2;
+}
+
+static const char *const mpi_fit_keys[] = {"customer", "date", "amount", "calibration_end", "observation_end",
+                                           "unit", "penalizer", NULL};
+
+/* segmint.mpi_btyd_fit(model, gen, { customer, date, amount, calibration_end,
+ *                      observation_end, unit, penalizer }) -> fit, skipped,
+ * ranks: the fit segmint.btyd_fit gives on segmint.btyd_summary of the
+ * cleaned transactions with those options, computed by the MPI ranks that
+ * own the customers over the cleaned rows the exchange number gen left
+ * them, their log-likelihood and gradient sums added by MPI_Allreduce at
+ * every evaluation (the same bits); skipped: Gamma-Gamma's customers
+ * without a repeat purchase (0 for the others); ranks = { ranks =,
+ * customers = { per rank }, reductions =, bytes = (per rank),
+ * seconds = { summary =, fit = } }.  nil and why when the ranks cannot;
+ * the error of segmint.btyd_fit when the fit fails. */
+static int l_mpi_btyd_fit(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    uint64_t gen = (uint64_t)luaL_checkinteger(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
+    sgl_check_known(L, 3, "mpi_btyd_fit", mpi_fit_keys);
+    sg_mpi_btyd_cmd c;
+    memset(&c, 0, sizeof c);
+    c.gen = gen;
+    if (sg_btyd_model_parse(name, &c.model) != 0)
+        return luaL_error(L, "mpi_btyd_fit: unknown model '%s' (bgnbd, mbgnbd, pareto_nbd, bgbb, gamma_gamma)",
+                          name);
+    c.so.customer = sgl_opt_string(L, 3, "customer", NULL);
+    c.so.date = sgl_opt_string(L, 3, "date", NULL);
+    c.so.amount = sgl_opt_string(L, 3, "amount", NULL);
+    if (!c.so.customer || !c.so.date)
+        return luaL_error(L, "mpi_btyd_fit: options 'customer' and 'date' (column names) are required");
+    c.so.calibration_end = opt_time(L, 3, "calibration_end", 0, 1);
+    c.so.observation_end = opt_time(L, 3, "observation_end", c.so.calibration_end, 0);
+    c.so.unit_days = sgl_opt_unit_days(L, 3, "btyd", "weeks");
+    c.penalizer = sgl_opt_number(L, 3, "mpi_btyd_fit", "penalizer", 0);
+    if (!(c.penalizer >= 0) || !isfinite(c.penalizer))
+        return luaL_error(L, "mpi_btyd_fit: 'penalizer' must be a number >= 0");
+    sg_btyd_fit_options dflt;
+    sg_btyd_fit_options_init(&dflt);
+    c.tolerance = dflt.tolerance;
+    c.max_iter = dflt.max_iter;
+    int n = sg_mpi_size();
+    uint64_t *ncust = lua_newuserdatauv(L, (size_t)n * sizeof *ncust, 0);   /* 4 */
+    memset(ncust, 0, (size_t)n * sizeof *ncust);
+    sgl_btyd *b = lua_newuserdatauv(L, sizeof *b, 0);   /* 5 */
+    memset(b, 0, sizeof *b);
+    luaL_setmetatable(L, SG_BTYD_MT);
+    set_names(L, b, 0);
+    sg_mpi_btyd_stats st = { ncust, 0, 0, { 0, 0 } };
+    size_t skipped = 0;
+    char why[400] = "";
+    sg_error err;
+    int rc = sg_mpi_btyd_fit(&c, &b->fit, &skipped, &st, why, sizeof why, &err);
+    if (rc < 0)
+        return sgl_raise(L, &err);
+    if (rc == 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, why);
+        return 2;
+    }
+    b->valid = 1;
+    lua_pushinteger(L, (lua_Integer)skipped);
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "ranks");
+    lua_createtable(L, n, 0);
+    for (int k = 0; k < n; k++) {
+        lua_pushinteger(L, (lua_Integer)ncust[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "customers");
+    lua_pushinteger(L, (lua_Integer)st.reductions);
+    lua_setfield(L, -2, "reductions");
+    lua_pushinteger(L, (lua_Integer)st.bytes);
+    lua_setfield(L, -2, "bytes");
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, st.secs[0]);
+    lua_setfield(L, -2, "summary");
+    lua_pushnumber(L, st.secs[1]);
+    lua_setfield(L, -2, "fit");
+    lua_setfield(L, -2, "seconds");
+    return 3;
 }
 
 static const char *const model_keys[] = {"x", "t_x", "T", "m", NULL};
@@ -483,7 +570,7 @@ static const luaL_Reg btyd_meta[] = {
 };
 static const luaL_Reg btyd_functions[] = {
     { "btyd_summary", l_btyd_summary }, { "btyd_fit", l_btyd_fit }, { "btyd_clv", l_btyd_clv },
-    { "btyd_model", l_btyd_model },
+    { "btyd_model", l_btyd_model }, { "mpi_btyd_fit", l_mpi_btyd_fit },
     { NULL, NULL }
 };
 

@@ -77,7 +77,7 @@ local function correlation(a, b)
 end
 
 local select_keys = { "summary", "transactions", "customer", "date", "amount", "calibration_end",
-  "observation_end", "unit", "models", "penalizer", "max_x", "tolerance", "x", "t_x", "T" }
+  "observation_end", "unit", "models", "penalizer", "max_x", "tolerance", "x", "t_x", "T", "fit" }
 
 -- Model choice by calibration / holdout validation (see docs/btyd.md).
 -- Each model is fitted on the calibration part of the summary and predicts
@@ -88,6 +88,8 @@ local select_keys = { "summary", "transactions", "customer", "date", "amount", "
 -- model with the lowest error wins (ties: the higher customer-level
 -- correlation).  within_tolerance is false, with a warning, when even the
 -- chosen model's relative error exceeds the tolerance (default 0.2).
+-- opts.fit (a function(model, summary, fit_options) -> fit) replaces
+-- sg.btyd_fit, e.g. to fit on the MPI ranks owning the customers.
 function M.select(sg, opts)
   opts = check_options("btyd_select", opts, select_keys)
   local summary = opts.summary
@@ -108,6 +110,8 @@ function M.select(sg, opts)
   if type(models) ~= "table" or #models == 0 then
     error("btyd_select: 'models' must be a non-empty list of model names", 2)
   end
+  local fit_fn = opts.fit or sg.btyd_fit
+  if type(fit_fn) ~= "function" then error("btyd_select: 'fit' must be a function", 2) end
   local max_x = opts.max_x or 7
   local tolerance = opts.tolerance or 0.2
   if type(max_x) ~= "number" or max_x < 1 or max_x ~= math.floor(max_x) then
@@ -134,7 +138,7 @@ function M.select(sg, opts)
         "(bgnbd, mbgnbd, pareto_nbd)", 2)
     end
     local r = { model = name }
-    local ok, fit = pcall(sg.btyd_fit, name, summary,
+    local ok, fit = pcall(fit_fn, name, summary,
       { penalizer = opts.penalizer or 0, x = cols.x, t_x = cols.t_x, T = cols.T })
     if not ok then
       r.failed = tostring(fit)

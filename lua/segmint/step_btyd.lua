@@ -24,6 +24,45 @@ end
 
 function S.enabled(ctx) return ctx.cfg.btyd ~= nil end
 
+-- Under mpirun the ranks owning the customers fit the model on the BTYD
+-- summary of the cleaned rows they kept, their log-likelihood and gradient
+-- sums added by MPI_Allreduce at every evaluation (segmint.mpi_btyd_fit,
+-- docs/mpi.md): the parameters have the bits rank 0 would fit alone.
+-- Otherwise, or when they cannot (the reason is logged), rank 0 fits its
+-- own summary.  sopts: the summary's options (calibration_end,
+-- observation_end, unit).
+local function fit(ctx, model, summ, sopts, penalizer)
+  local sg, own = ctx.sg, ctx.res.clean_owned
+  if own and sg.mpi_size() >= 2 then
+    local why = own.why
+    if not why and own.ds ~= ctx.res.clean then why = "the cleaned table changed after cleaning" end
+    if not why then
+      local cols = ctx.cols
+      local ok, f, skipped, ranks = pcall(sg.mpi_btyd_fit, model, own.gen, { customer = cols.customer,
+        date = cols.date, amount = "amount", calibration_end = sopts.calibration_end,
+        observation_end = sopts.observation_end, unit = sopts.unit, penalizer = penalizer })
+      if not ok then
+        -- the error one process gives, raised as it would be
+        sg.info("btyd %s fit on %d MPI ranks by customer failed: %s", model, sg.mpi_size(), fit_failure(f))
+        error(f, 0)
+      end
+      if f then
+        local per, sum = {}, 0
+        for k, c in ipairs(ranks.customers) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
+        sg.info("btyd %s fit on %d MPI ranks by customer: customers %s (%d in all); %d reductions, %d bytes "
+          .. "(MPI_Allreduce); %.2f s (summary %.2f, fit %.2f)", model, ranks.ranks, table.concat(per, ", "), sum,
+          ranks.reductions, ranks.bytes, ranks.seconds.summary + ranks.seconds.fit, ranks.seconds.summary,
+          ranks.seconds.fit)
+        if model == "gamma_gamma" then return f, skipped end
+        return f
+      end
+      why = skipped
+    end
+    sg.info("btyd %s fit on rank 0 alone: %s", model, why)
+  end
+  return sg.btyd_fit(model, summ, { penalizer = penalizer })
+end
+
 function S.names(periods)
   return "expected_purchases_" .. periods.horizon_days .. "d", "clv_" .. periods.clv_months .. "m"
 end
@@ -45,9 +84,13 @@ function S.run(ctx)
   local model = bt.model or "bgnbd"
   local selection
   if bt.models then
+    local cal_end = shift(sg, as_of, -periods.horizon_days)
+    local sopts = { calibration_end = cal_end, observation_end = as_of, unit = unit }
     local ok, sel = pcall(sg.btyd_select, { transactions = ctx.res.clean, customer = cols.customer, date = cols.date,
-      amount = "amount", calibration_end = shift(sg, as_of, -periods.horizon_days), observation_end = as_of,
-      unit = unit, models = bt.models, penalizer = bt.penalizer, tolerance = bt.holdout_tolerance })
+      amount = "amount", calibration_end = cal_end, observation_end = as_of,
+      unit = unit, models = bt.models, penalizer = bt.penalizer, tolerance = bt.holdout_tolerance,
+      -- the calibration fits on the owners too
+      fit = function(name, summ, fo) return fit(ctx, name, summ, sopts, fo.penalizer) end })
     if ok then
       selection = sel
       model = sel.model
@@ -66,9 +109,10 @@ function S.run(ctx)
   end
   local summ = sg.btyd_summary(ctx.res.clean, { customer = cols.customer, date = cols.date, amount = "amount",
     calibration_end = as_of, unit = unit })
-  local ok1, tm = pcall(sg.btyd_fit, model, summ, { penalizer = bt.penalizer or 0 })
+  local sopts = { calibration_end = as_of, unit = unit }
+  local ok1, tm = pcall(fit, ctx, model, summ, sopts, bt.penalizer or 0)
   local ok2, gg, skipped = false, nil, nil
-  if ok1 then ok2, gg, skipped = pcall(sg.btyd_fit, "gamma_gamma", summ, { penalizer = bt.penalizer or 0 }) end
+  if ok1 then ok2, gg, skipped = pcall(fit, ctx, "gamma_gamma", summ, sopts, bt.penalizer or 0) end
   if not (ok1 and ok2) then
     -- no lifetime value rather than one the data do not support
     local why = fit_failure(ok1 and gg or tm)
@@ -102,10 +146,11 @@ function S.holdout_check(ctx, model, unit, penalizer)
   local days = ctx.periods.horizon_days
   local as_of = sg.time(ctx.as_of)
   local ok, res = pcall(function()
+    local cal_end = sg.format_time(as_of - days * 86400, true)
     local summ = sg.btyd_summary(ctx.res.clean, { customer = cols.customer, date = cols.date, amount = "amount",
-      calibration_end = sg.format_time(as_of - days * 86400, true), observation_end = ctx.as_of, unit = unit })
-    local fit = sg.btyd_fit(model, summ, { penalizer = penalizer })
-    return sg.btyd_calibration_holdout(fit, summ, { max_x = 7 })
+      calibration_end = cal_end, observation_end = ctx.as_of, unit = unit })
+    local f = fit(ctx, model, summ, { calibration_end = cal_end, observation_end = ctx.as_of, unit = unit }, penalizer)
+    return sg.btyd_calibration_holdout(f, summ, { max_x = 7 })
   end)
   if not ok then
     -- only a fit the earlier data cannot support is skipped

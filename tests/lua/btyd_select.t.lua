@@ -117,7 +117,23 @@ t.ok(fromtx.results.bgnbd and fromtx.results.pareto_nbd and fromtx.results.mbgnb
   "from transactions: every default model tried (chosen " .. fromtx.model .. ")")
 t.near(fromtx.holdout_length, 184 / 7, 1e-9, "holdout length in weeks (184 days)")
 
+-- a fit function of the caller's (step btyd's: the fits on the MPI ranks)
+local calls = {}
+local own = sg.btyd_select { summary = summ, models = { "bgnbd", "pareto_nbd" }, max_x = 4,
+  fit = function(name, s, fo)
+    calls[#calls + 1] = name .. (s == summ and "" or " (another summary)") .. " penalizer " .. fo.penalizer
+    return sg.btyd_fit(name, s, fo)
+  end }
+t.is(table.concat(calls, ", "), "bgnbd penalizer 0, pareto_nbd penalizer 0", "the fit function is called per model")
+t.ok(own.model == sel.model and own.results.bgnbd.error == sel.results.bgnbd.error
+  and own.results.pareto_nbd.error == sel.results.pareto_nbd.error, "and gives the same choice and errors")
+local failing = sg.btyd_select { summary = summ, models = { "bgnbd", "pareto_nbd" },
+  fit = function(name, s, fo) if name == "bgnbd" then error("no fit here", 0) end return sg.btyd_fit(name, s, fo) end }
+t.ok(failing.model == "pareto_nbd" and failing.results.bgnbd.failed == "no fit here",
+  "its errors are a model's failure")
+
 -- refused
+t.raises(function() sg.btyd_select { summary = summ, fit = 3 } end, "'fit' must be a function", "fit not a function")
 t.raises(function() sg.btyd_select { summary = summ, modles = { "bgnbd" } } end,
   "unknown option 'modles' %(known: summary", "unknown option named, with the known ones")
 t.raises(function() sg.btyd_select { summary = summ, models = { "gamma_gamma" } } end,

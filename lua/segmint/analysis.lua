@@ -53,6 +53,60 @@ local function hint(name, known)
   return tr.hint(type(name) == "string" and rules.suggest(name, known) or nil)
 end
 
+-- Value checks for check_section: each returns what the value must be, or nil when it is.
+local function number_in(lo, hi)
+  return function(v)
+    if type(v) == "number" and v >= lo and (hi == nil or v <= hi) then return nil end
+    return hi and tr.f("a number from %s to %s", lo, hi) or tr.f("a number >= %s", lo)
+  end
+end
+local function whole(lo, hi)
+  return function(v)
+    if math.type(v) == "integer" or (type(v) == "number" and v == math.floor(v)) then
+      if v >= lo and (hi == nil or v <= hi) then return nil end
+    end
+    return hi and tr.f("a whole number from %s to %s", lo, hi) or tr.f("a whole number >= %s", lo)
+  end
+end
+local function date_text(sg)
+  return function(v)
+    if type(v) == "string" and sg.time(v) then return nil end
+    return tr.w("a date 'YYYY-MM-DD'")
+  end
+end
+
+-- An option table of the analysis (clean, rfm, cross_sell): spec maps each
+-- known name to true (any value), a list of the values allowed, or a check
+-- (above).  Problems are listed by name, in order.
+local function check_section(problems, name, tbl, spec, example)
+  if tbl == nil then return end
+  if type(tbl) ~= "table" then
+    add(problems.errors, "analysis: '%s' must be a table such as %s", name, example)
+    return
+  end
+  local known, keys = {}, {}
+  for k in pairs(spec) do known[#known + 1] = k end
+  table.sort(known)
+  for k in pairs(tbl) do keys[#keys + 1] = tostring(k) end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local v, rule = tbl[k], spec[k]
+    if rule == nil then
+      add(problems.errors, "analysis: %s.%s is not an option%s", name, k, hint(k, known))
+    elseif type(rule) == "table" then
+      local ok = false
+      for _, a in ipairs(rule) do if v == a then ok = true end end
+      if not ok then
+        add(problems.errors, "analysis: %s.%s must be one of %s, got %s%s", name, k,
+          '"' .. table.concat(rule, '", "') .. '"', ruleset.describe_value(v), hint(v, rule))
+      end
+    elseif type(rule) == "function" then
+      local want = rule(v)
+      if want then add(problems.errors, "analysis: %s.%s must be %s, got %s", name, k, want, ruleset.describe_value(v)) end
+    end
+  end
+end
+
 -- The {rules, labels} pair of a section, or a plain rule table.
 local function split_section(v)
   if type(v) == "table" and (v.rules ~= nil or v.labels ~= nil) then return v.rules, v.labels end
@@ -361,32 +415,19 @@ function M.prepare(sg, cfg)
       end
     end
   end
-  if cfg.clean ~= nil then
-    local clean = require "segmint.clean"
-    if type(cfg.clean) ~= "table" then
-      add(problems.errors, "analysis: 'clean' must be a table such as { cancellations = \"net\" }")
-    else
-      local keys = {}
-      for k in pairs(cfg.clean) do keys[#keys + 1] = tostring(k) end
-      table.sort(keys)
-      for _, k in ipairs(keys) do
-        local v = cfg.clean[k]
-        local known = false
-        for _, n in ipairs(clean.KNOWN) do if n == k then known = true end end
-        if not known then
-          add(problems.errors, "analysis: clean.%s is not an option%s", k, hint(k, clean.KNOWN))
-        elseif clean.CHOICES[k] then
-          local allowed = clean.CHOICES[k]
-          local ok = false
-          for _, a in ipairs(allowed) do if v == a then ok = true end end
-          if not ok then
-            add(problems.errors, "analysis: clean.%s must be one of %s, got %s%s", k, '"' .. table.concat(allowed, '", "') .. '"',
-              ruleset.describe_value(v), hint(v, allowed))
-          end
-        end
-      end
-    end
-  end
+  -- the option tables of clean, rfm and cross_sell: unknown names and bad values before any data is read
+  local clean = require "segmint.clean"
+  local clean_spec = {}
+  for _, k in ipairs(clean.KNOWN) do clean_spec[k] = clean.CHOICES[k] or true end
+  check_section(problems, "clean", cfg.clean, clean_spec, "{ cancellations = \"net\" }")
+  check_section(problems, "rfm", cfg.rfm, {
+    bins = whole(2, 10), frequency = { "invoices", "days" }, as_of = date_text(sg), unit = { "days", "weeks", "months" },
+    customer = true, date = true, invoice = true, amount = true }, "{ bins = 5 }")
+  check_section(problems, "cross_sell", cfg.cross_sell, {
+    item = true, min_support = number_in(0, 1), min_count = whole(1), top_n = whole(1, 100), min_lift = number_in(0),
+    max_items = function(v)
+      return not (type(v) == "number" and v == math.floor(v) and (v == 0 or v >= 2)) and tr.w("0 (no limit) or a whole number >= 2") or nil
+    end }, "{ min_support = 0.01 }")
   if cfg.history ~= nil and cfg.history ~= false and type(cfg.history) ~= "string" then
     add(problems.errors, "analysis: 'history' must be the path of the history file, or false for none")
   end

@@ -100,10 +100,16 @@ return {
   ["analysis: 'csv' must be a table such as { excel = true }"] =
     "analyse : « csv » doit être une table comme { excel = true }",
   ["analysis: csv.%s is not an option%s"] = "analyse : csv.%s n'est pas une option%s",
-  ["analysis: 'clean' must be a table such as { cancellations = \"net\" }"] =
-    "analyse : 'clean' doit être une table, par exemple { cancellations = \"net\" }",
-  ["analysis: clean.%s is not an option%s"] = "analyse : clean.%s n'est pas une option%s",
-  ["analysis: clean.%s must be one of %s, got %s%s"] = "analyse : clean.%s doit valoir l'une des valeurs %s, et non %s%s",
+  ["analysis: '%s' must be a table such as %s"] = "analyse : « %s » doit être une table, par exemple %s",
+  ["analysis: %s.%s is not an option%s"] = "analyse : %s.%s n'est pas une option%s",
+  ["analysis: %s.%s must be one of %s, got %s%s"] = "analyse : %s.%s doit valoir l'une des valeurs %s, et non %s%s",
+  ["analysis: %s.%s must be %s, got %s"] = "analyse : %s.%s doit être %s, et non %s",
+  ["a number from %s to %s"] = "un nombre de %s à %s",
+  ["a number >= %s"] = "un nombre >= %s",
+  ["a whole number from %s to %s"] = "un nombre entier de %s à %s",
+  ["a whole number >= %s"] = "un nombre entier >= %s",
+  ["a date 'YYYY-MM-DD'"] = "une date 'AAAA-MM-JJ'",
+  ["0 (no limit) or a whole number >= 2"] = "0 (sans limite) ou un nombre entier >= 2",
   ["analysis: 'workbook' must be true or false (false: no report.xlsx), got %s"] =
     "analyse : « workbook » doit valoir true ou false (false : pas de report.xlsx), reçu %s",
   ["analysis: 'report' must be a table such as { layout = require \"en.report\" }, or false for no report.html; "

@@ -8,7 +8,7 @@ function S.run(ctx)
   local sg, cols = ctx.sg, ctx.cols
   local xs = ctx.cfg.cross_sell or {}
   local model = sg.cross_sell(ctx.res.clean, { invoice = cols.invoice, item = xs.item or cols.item,
-    min_support = xs.min_support, min_count = xs.min_count })
+    min_support = xs.min_support, min_count = xs.min_count, min_lift = xs.min_lift, max_items = xs.max_items })
   ctx.res.cross_sell_rules = model:rules()
   ctx.res.recommendations = model:recommend(ctx.res.clean, { customer = cols.customer, top_n = xs.top_n or 3 })
 end

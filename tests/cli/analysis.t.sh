@@ -157,6 +157,17 @@ like "$out" "clean\.cancelations is not an option \(did you mean 'cancellations'
 like "$out" "clean\.returns must be one of \"drop\", \"net\", \"keep\", got a string, \"nett\" \(did you mean 'net'\?\)" "a misspelt returns policy: the values allowed, and a suggestion"
 like "$err" "2 errors in the analysis settings" "both reported at once"
 sed -i 's/returns = "nett", cancelations = "drop" }/returns = "net" }/' "$work/edit/demo.lua"
+# ... and so are the rfm and cross_sell settings (a misspelt name used to be ignored: bins stayed 5)
+sed -i 's/rfm = { bins = 5, frequency = "invoices"/rfm = { bnis = 4, frequency = "invoice"/; s/cross_sell = { min_support = 0.0003, min_count = 3/cross_sell = { min_suport = 0.0003, min_count = 2.5/' "$work/edit/demo.lua"
+run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data"
+is "$code" 1 "misspelt rfm and cross_sell settings: segmint check exits 1"
+like "$out" "rfm\.bnis is not an option \(did you mean 'bins'\?\)" "rfm: a misspelt option named"
+like "$out" "rfm\.frequency must be one of \"invoices\", \"days\", got a string, \"invoice\" \(did you mean 'invoices'\?\)" "rfm: a value not allowed"
+like "$out" "cross_sell\.min_suport is not an option \(did you mean 'min_support'\?\)" "cross_sell: a misspelt option named"
+like "$out" "cross_sell\.min_count must be a whole number >= 1, got a number 2\.5" "cross_sell: a value out of its range"
+run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data" --set lang=fr
+like "$out" "analyse : cross_sell\.min_count doit être un nombre entier >= 1, et non un nombre 2\.5" "... in French for a French recipe"
+sed -i 's/rfm = { bnis = 4, frequency = "invoice"/rfm = { bins = 5, frequency = "invoices"/; s/cross_sell = { min_suport = 0.0003, min_count = 2.5/cross_sell = { min_support = 0.0003, min_count = 3/' "$work/edit/demo.lua"
 
 # a customers file that repeats a customer is refused (it would repeat the customer in every join)
 mkdir -p "$work/dup" && cp "$work/a/data/"*.csv "$work/dup/"

@@ -423,6 +423,17 @@ function M.prepare(sg, cfg)
   check_section(problems, "rfm", cfg.rfm, {
     bins = whole(2, 10), frequency = { "invoices", "days" }, as_of = date_text(sg), unit = { "days", "weeks", "months" },
     customer = true, date = true, invoice = true, amount = true }, "{ bins = 5 }")
+  -- the names of the btyd and clusters settings (their values are checked below or by their steps)
+  if type(cfg.btyd) == "table" then
+    check_section(problems, "btyd", cfg.btyd, { model = { "bgnbd", "mbgnbd", "pareto_nbd" }, models = true,
+      unit = true, horizon_months = true, penalizer = number_in(0), holdout_tolerance = number_in(0),
+      monthly_discount_rate = number_in(0, 1), margin = number_in(0, 1) })
+  end
+  if type(cfg.clusters) == "table" then
+    check_section(problems, "clusters", cfg.clusters, { rules = true, labels = true, k = true, k_range = true,
+      n_init = whole(1), features = true, profile_features = true, transform = true, scale = true,
+      silhouette_sample = whole(2) })
+  end
   check_section(problems, "cross_sell", cfg.cross_sell, {
     item = true, min_support = number_in(0, 1), min_count = whole(1), top_n = whole(1, 100), min_lift = number_in(0),
     max_items = function(v)

@@ -163,37 +163,38 @@ end
 M._register_rule_source = rules.register_source
 M._suggest = rules.suggest
 
+-- A shared rule file (campaigns, KPIs) names its entries by id, their
+-- names being in a language file: linted on its own, each entry takes its
+-- id as its name (messages still point at the file's lines).
+local function named_by_id(value)
+  if type(value) ~= "table" then return value end
+  local copy = {}
+  for i, c in ipairs(value) do
+    if type(c) == "table" and c.name == nil and c.id ~= nil then
+      local cc = {}
+      for k, v in pairs(c) do if k ~= "id" then cc[k] = v end end
+      cc.name = c.id
+      copy[i] = cc
+    else
+      copy[i] = c
+    end
+  end
+  local o = {}
+  for i in ipairs(value) do
+    o[i] = { rules = value, index = i, id = type(value[i]) == "table" and value[i].id, wording = {} }
+  end
+  rules.set_origins(copy, o)
+  return copy
+end
+
 -- Lints a rule file by its kind (from its name: segments*, campaigns*);
 -- returns errors, warnings (lists of messages), or nil for other files.
 function M.lint_rule_file(name, value)
   local base = name:match("([^.]+)$")
   if base:match("^segments") then return segments.lint(value) end
-  if base:match("^campaigns") then
-    -- a shared campaign file names its campaigns by id (their names are in a language file)
-    if type(value) == "table" then
-      local copy = {}
-      for i, c in ipairs(value) do
-        if type(c) == "table" and c.name == nil and c.id ~= nil then
-          local cc = {}
-          for k, v in pairs(c) do if k ~= "id" then cc[k] = v end end
-          cc.name = c.id
-          copy[i] = cc
-        else
-          copy[i] = c
-        end
-      end
-      rules.set_origins(copy, (function()
-        local o = {}
-        for i in ipairs(value) do o[i] = { rules = value, index = i, id = type(value[i]) == "table" and value[i].id,
-          wording = {} } end
-        return o
-      end)())
-      value = copy
-    end
-    return campaigns.lint(value)
-  end
+  if base:match("^campaigns") then return campaigns.lint(named_by_id(value)) end
   if base:match("^clusters") then return clusters.lint(value) end
-  if base:match("^kpis") then return kpis.lint(value) end
+  if base:match("^kpis") then return kpis.lint(named_by_id(value)) end
   return nil
 end
 

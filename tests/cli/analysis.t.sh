@@ -158,16 +158,18 @@ like "$out" "clean\.returns must be one of \"drop\", \"net\", \"keep\", got a st
 like "$err" "2 errors in the analysis settings" "both reported at once"
 sed -i 's/returns = "nett", cancelations = "drop" }/returns = "net" }/' "$work/edit/demo.lua"
 # ... and so are the rfm and cross_sell settings (a misspelt name used to be ignored: bins stayed 5)
-sed -i 's/rfm = { bins = 5, frequency = "invoices"/rfm = { bnis = 4, frequency = "invoice"/; s/cross_sell = { min_support = 0.0003, min_count = 3/cross_sell = { min_suport = 0.0003, min_count = 2.5/' "$work/edit/demo.lua"
+sed -i 's/rfm = { bins = 5, frequency = "invoices"/rfm = { bnis = 4, frequency = "invoice"/; s/cross_sell = { min_support = 0.0003, min_count = 3/cross_sell = { min_suport = 0.0003, min_count = 2.5/; s/k_range = {/krange = {/; s/monthly_discount_rate = /monthly_discount = /' "$work/edit/demo.lua"
 run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data"
 is "$code" 1 "misspelt rfm and cross_sell settings: segmint check exits 1"
 like "$out" "rfm\.bnis is not an option \(did you mean 'bins'\?\)" "rfm: a misspelt option named"
 like "$out" "rfm\.frequency must be one of \"invoices\", \"days\", got a string, \"invoice\" \(did you mean 'invoices'\?\)" "rfm: a value not allowed"
 like "$out" "cross_sell\.min_suport is not an option \(did you mean 'min_support'\?\)" "cross_sell: a misspelt option named"
 like "$out" "cross_sell\.min_count must be a whole number >= 1, got a number 2\.5" "cross_sell: a value out of its range"
+like "$out" "clusters\.krange is not an option \(did you mean 'k_range'\?\)" "clusters: a misspelt option named"
+like "$out" "btyd\.monthly_discount is not an option \(did you mean 'monthly_discount_rate'\?\)" "btyd: a misspelt option named"
 run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data" --set lang=fr
 like "$out" "analyse : cross_sell\.min_count doit être un nombre entier >= 1, et non un nombre 2\.5" "... in French for a French recipe"
-sed -i 's/rfm = { bnis = 4, frequency = "invoice"/rfm = { bins = 5, frequency = "invoices"/; s/cross_sell = { min_suport = 0.0003, min_count = 2.5/cross_sell = { min_support = 0.0003, min_count = 3/' "$work/edit/demo.lua"
+sed -i 's/rfm = { bnis = 4, frequency = "invoice"/rfm = { bins = 5, frequency = "invoices"/; s/cross_sell = { min_suport = 0.0003, min_count = 2.5/cross_sell = { min_support = 0.0003, min_count = 3/; s/krange = {/k_range = {/; s/monthly_discount = /monthly_discount_rate = /' "$work/edit/demo.lua"
 
 # a customers file that repeats a customer is refused (it would repeat the customer in every join)
 mkdir -p "$work/dup" && cp "$work/a/data/"*.csv "$work/dup/"

@@ -149,6 +149,8 @@ run "$SEGMINT" demo --out "$work/demo2" --lang de
 is "$code" 2 "demo --lang de: exit 2"
 
 # the per-country / per-month sales summary recipe
+run "$SEGMINT" check "$SG_ROOT/recipes/sales_summary.lua"
+is "$code" 0 "segmint check: the sales summary recipe is clean, with the shared rule files beside it ($out)"
 run "$SEGMINT" run "$SG_ROOT/recipes/sales_summary.lua" --out "$work/demo" --quiet
 is "$code" 0 "sales summary: exit 0"
 like "$out" "Revenue by country" "sales summary prints the per-country table"

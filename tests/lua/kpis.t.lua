@@ -233,6 +233,18 @@ t.like(all, "rules/kpis%.lua:6: KPI 'Basket', direction must be \"higher\" or \"
 t.like(all, "KPI 'Basket' appears twice", "duplicate names")
 t.like(all, "rules/kpis%.lua:8: KPI 'CPA', 'cost' goes with measure \"cost_per_acquisition\"", "a field of another measure")
 t.like(all, "KPI 'Nothing', needs a 'measure'", "neither measure nor expression")
+-- the shipped rules/kpis.lua names its KPIs by id (en/kpis.lua and fr/kpis.lua word them): linted
+-- on its own, beside a recipe that does not use it, it is clean
+local shipped_text = assert(io.open(params.root .. "/recipes/rules/kpis.lua")):read("a")
+local shipped = load(shipped_text, "=kpis", "t", {})()
+sg._register_rule_source(shipped, "rules/kpis.lua", shipped_text)
+local serr = sg.lint_rule_file("rules.kpis", shipped)
+t.is(#serr, 0, "the shipped KPI rules, named by id, lint without errors (" .. table.concat(serr, "; ") .. ")")
+local by_id_text = "return {\n  { id = \"churn\", measure = \"churn_rat\" },\n}\n"
+local by_id = load(by_id_text, "=kpis", "t", {})()
+sg._register_rule_source(by_id, "rules/kpis.lua", by_id_text)
+t.like(table.concat(sg.lint_rule_file("rules.kpis", by_id), "\n"),
+  "rules/kpis%.lua:2: KPI 'churn', unknown measure 'churn_rat'", "a KPI named by id: its id and line in the message")
 t.like(all, "KPI 'Both', give either 'measure' or 'expression', not both", "both")
 t.like(all, "KPI 'Agg', unknown aggregate 'avg'", "bad aggregate")
 t.is(#errors, 11, "eleven errors, no more")

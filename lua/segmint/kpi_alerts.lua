@@ -54,7 +54,11 @@ function M.basket_change(sg, tx, opts)
 end
 
 local ALERT_DEFAULTS = { inactive_days = 90, period_days = 90, basket_drop = 0.20, monthly_churn = 0.05,
-                         min_satisfaction = 4 }
+                         monthly_churn_rise = 0, min_satisfaction = 4 }
+-- the months before the latest one whose churn rates make its usual level
+local CHURN_HISTORY_MONTHS = 12
+-- fewer months with active customers than this: no usual level to compare with
+local CHURN_HISTORY_MIN = 3
 
 -- sg.alerts(alert_rules, { transactions, customers, columns, as_of }) ->
 --   { inactive, basket, churn, satisfaction (nil without a satisfaction column), series }
@@ -98,6 +102,28 @@ function M.alerts(sg, rules_tbl, opts)
     out.churn.churned = w.churned
     out.churn.reactivation_rate = w.reactivation_rate
     out.churn.alert = w.churn_rate ~= nil and w.churn_rate > a.monthly_churn
+    -- its usual level: the same month-long window over each of the 12 months
+    -- before (stepped back as the KPI table's previous period is), averaged
+    -- over the months that had active customers
+    if w.churn_rate ~= nil then
+      local b = { s }
+      for k = 2, CHURN_HISTORY_MONTHS + 1 do b[k] = kpis.step_back(sg, b[k - 1], { months = 1 }) end
+      local bounds = {}
+      for k = #b, 1, -1 do bounds[#bounds + 1] = fmt_time(sg, b[k]) end
+      local hist = sg.activity_series(tx, { customer = cols.customer, date = cols.date,
+        inactive_days = a.inactive_days, bounds = bounds })
+      local sum, n = 0, 0
+      for i = 1, #hist do
+        local r = hist:row(i)
+        if r.churn_rate ~= nil and (r.active_start or 0) > 0 then sum, n = sum + r.churn_rate, n + 1 end
+      end
+      out.churn.rise_threshold = a.monthly_churn_rise
+      if n >= CHURN_HISTORY_MIN then
+        out.churn.average, out.churn.average_months = sum / n, n
+        out.churn.rise = w.churn_rate - sum / n
+        out.churn.rise_alert = a.monthly_churn_rise > 0 and out.churn.rise > a.monthly_churn_rise
+      end
+    end
   end
   -- the basket
   if cols.invoice then

@@ -432,6 +432,8 @@ end
 M.ALERTS = {
   basket_drop = { 0.20, "alert when the average basket fell by more than this share", 0, 1 },
   monthly_churn = { 0.05, "alert when the monthly churn rate is above this share", 0, 1 },
+  monthly_churn_rise = { 0, "alert when the monthly churn rate is this much above its average over the 12 "
+    .. "months before (0.03: 3 points; 0: no such alert)", 0, 1 },
   at_risk_probability = { 0.5, "an active customer is at risk from this churn probability", 0, 1 },
   min_satisfaction = { 4, "alert when the average satisfaction falls below this score", 0, 1e9 },
 }

@@ -11,7 +11,8 @@ S.transactions = true   -- reads the transactions (ctx.res.clean)
 function S.run(ctx)
   local sg, cols, a = ctx.sg, ctx.cols, ctx.rules.alerts
   ctx.res.alerts = sg.alerts({ inactive_days = ctx.periods.inactive_days, period_days = ctx.periods.comparison_days,
-      basket_drop = a.basket_drop, monthly_churn = a.monthly_churn, min_satisfaction = a.min_satisfaction }, {
+      basket_drop = a.basket_drop, monthly_churn = a.monthly_churn, monthly_churn_rise = a.monthly_churn_rise,
+      min_satisfaction = a.min_satisfaction }, {
     transactions = ctx.res.clean, customers = ctx.customers,
     columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount",
       satisfaction = cols.satisfaction },

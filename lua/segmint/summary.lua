@@ -76,7 +76,10 @@ M.SCHEMA = {
 
 -- The placeholders of the alert texts (template.alerts.<kind>).
 M.ALERT_SCHEMA = {
-  churn = { rate = true, from = true, to = true, threshold = true, active = true, churned = true, days = true },
+  churn = { rate = true, from = true, to = true, threshold = true, active = true, churned = true, days = true,
+    usual = true, average = true, months = true },
+  churn_rise = { rate = true, from = true, to = true, threshold = true, active = true, churned = true, days = true,
+    average = true, months = true, rise = true },
   basket_drop = { current = true, previous = true, change = true, days = true },
   satisfaction = { current = true, threshold = true, days = true },
   campaign = { campaign = true, loss = true, contacts = true, eligible = true, profitable = true },
@@ -524,13 +527,25 @@ local function alerts_part(ctx, c)
     if ta[kind] then c.alerts[#c.alerts + 1] = { text = report.render(ta[kind], values, "alert " .. kind) } end
   end
   if a then
-    if a.churn and a.churn.alert then
+    local ch = a.churn
+    if ch and (ch.alert or ch.rise_alert) then
       -- the window is [from, to): its last day, as the KPI table shows it
-      local last = ctx.sg.format_time(assert(ctx.sg.time(a.churn.to:sub(1, 10))) - 86400, true)
-      add("churn", { rate = f.percent(a.churn.rate), from = a.churn.from:sub(1, 10), to = last,
-        threshold = f.percent(a.churn.threshold),
-        active = f.number(a.churn.active_start or 0), churned = f.number(a.churn.churned or 0),
-        days = ctx.periods.inactive_days })
+      local last = ctx.sg.format_time(assert(ctx.sg.time(ch.to:sub(1, 10))) - 86400, true)
+      local v = { rate = f.percent(ch.rate), from = ch.from:sub(1, 10), to = last,
+        active = f.number(ch.active_start or 0), churned = f.number(ch.churned or 0),
+        days = ctx.periods.inactive_days, usual = ch.average ~= nil,
+        average = ch.average and f.percent(ch.average) or "", months = ch.average_months or 0 }
+      if ch.alert then
+        -- above the level the rules set (with its usual level when the data has one)
+        v.threshold = f.percent(ch.threshold)
+        add("churn", v)
+      else
+        -- below that level, but well above its own average of the months before
+        v.threshold = report.points(ch.rise_threshold * 100, 1, ctx.loc)
+        -- the rise between the two percentages as printed (18.2% and 18.1%: 0.1 point)
+        v.rise = report.points(report.shown_change(ch.rate, ch.average, 1, 1, 100) * 100, 1, ctx.loc)
+        add("churn_rise", v)
+      end
     end
     if a.basket and a.basket.alert then
       add("basket_drop", { current = f.money(a.basket.current), previous = f.money(a.basket.previous),

@@ -29,7 +29,8 @@ return {
     ["cancellations and returns (netted)"] = "cancellation and return lines and the purchases they cancel or return (netted)",
   },
   alerts = {
-    churn = "**Monthly churn**: {{rate}} of the {{active}} customers active on {{from}} lapsed by {{to}} ({{churned}} customers passed {{days}} days without buying); threshold {{threshold}}.",
+    churn = "**Monthly churn**: {{rate}} of the {{active}} customers active on {{from}} lapsed by {{to}} ({{churned}} customers passed {{days}} days without buying); threshold {{threshold}}.{{#usual}} Over the {{months}} months before, the same month-long window averaged {{average}}.{{/usual}}",
+    churn_rise = "**Monthly churn up**: {{rate}} of the {{active}} customers active on {{from}} lapsed by {{to}} ({{churned}} customers passed {{days}} days without buying), {{rise}} above its average of {{average}} over the {{months}} months before (alert from {{threshold}} above).",
     basket_drop = "**Average basket down**: {{current}} over the last {{days}} days against {{previous}} the {{days}} days before ({{change}}).",
     satisfaction = "**Satisfaction down**: {{current}} on average over the last {{days}} days, below the threshold of {{threshold}}.",
     catch_all = "**Customers no segment describes**: {{customers}} customers ({{share}}) are in '{{segment}}', with {{revenue_share}} of revenue and an average basket of {{basket}}: give them a segment of their own in rules/segments.lua.",

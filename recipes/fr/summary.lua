@@ -34,7 +34,8 @@ return {
   and_word = "et",
   kpi_now = "aujourd'hui",
   alerts = {
-    churn = "**Attrition mensuelle** : {{rate}} des {{active}} clients actifs le {{from}} sont devenus inactifs au plus tard le {{to}} ({{churned}} clients ont passé {{days}} jours sans acheter) ; seuil {{threshold}}.",
+    churn = "**Attrition mensuelle** : {{rate}} des {{active}} clients actifs le {{from}} sont devenus inactifs au plus tard le {{to}} ({{churned}} clients ont passé {{days}} jours sans acheter) ; seuil {{threshold}}.{{#usual}} Sur les {{months}} mois précédents, la même fenêtre d'un mois donnait en moyenne {{average}}.{{/usual}}",
+    churn_rise = "**Attrition mensuelle en hausse** : {{rate}} des {{active}} clients actifs le {{from}} sont devenus inactifs au plus tard le {{to}} ({{churned}} clients ont passé {{days}} jours sans acheter), {{rise}} au-dessus de sa moyenne de {{average}} sur les {{months}} mois précédents (alerte à partir de {{threshold}} au-dessus).",
     basket_drop = "**Panier moyen en baisse** : {{current}} sur les {{days}} derniers jours contre {{previous}} sur les {{days}} jours précédents ({{change}}).",
     satisfaction = "**Satisfaction en baisse** : {{current}} en moyenne sur les {{days}} derniers jours, sous le seuil de {{threshold}}.",
     catch_all = "**Clients qu'aucun segment ne décrit** : {{customers}} clients ({{share}}) sont dans « {{segment}} », avec {{revenue_share}} du chiffre d'affaires et un panier moyen de {{basket}} : donnez-leur un segment à eux dans rules/segments.lua.",

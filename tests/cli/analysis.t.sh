@@ -136,6 +136,20 @@ run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/al" --set data="$work/a/da
 is "$code" 1 "bad alert threshold: exit 1"
 like "$err" "rules/alerts\.lua:1: alerts: 'monthly_churn' must be a share from 0 to 1 \(0\.05 is 5%\), got 5; for 5% write 0\.05" "bad alert threshold: file, line, field and the likely meaning"
 
+# monthly churn well below the rules' level but above its own average of the months before
+printf 'return { monthly_churn = 0.9, monthly_churn_rise = 0.0001 }\n' > "$work/edit/rules/alerts.lua"
+run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/rise" --set data="$work/a/data" --quiet
+is "$code" 0 "monthly_churn_rise: exit 0"
+rise_check=$(python3 - "$work/rise/activity.csv" "$work/rise/summary.md" <<'PY'
+import re, sys
+summary = open(sys.argv[2]).read()
+m = re.search(r"\*\*Monthly churn up\*\*: ([0-9.]+)% of the [0-9,]+ customers active on (\S+) lapsed by (\S+) \([0-9,]+ customers passed 90 days without buying\), ([0-9.]+) points? above its average of ([0-9.]+)% over the ([0-9]+) months before \(alert from 0\.0 points above\)\.", summary)
+if not m: print("no sentence"); sys.exit()
+rate, avg, rise = float(m.group(1)), float(m.group(5)), float(m.group(4))
+print("ok" if abs(rate - avg - rise) < 0.001 and int(m.group(6)) == 12 and "**Monthly churn**:" not in summary else "bad " + m.group(0))
+PY
+)
+is "$rise_check" "ok" "monthly_churn_rise: the alert gives the rate, its average over the 12 months before and the rise between them"
 # a misspelt models option is named before any work is done
 printf 'return {}\n' > "$work/edit/rules/alerts.lua"
 sed -i 's/categorical = {/categorcal = {/' "$work/edit/demo.lua"

@@ -196,6 +196,34 @@ local kc3 = sg.kpis({ { name = "Churn", measure = "churn_rate", period = "month"
 t.is(al3.churn.from .. " " .. al3.churn.to, kc3.kpis[1].period_start .. " " .. kc3.kpis[1].period_end,
   "mid-month: the alert's window is the KPI's")
 t.is(al3.churn.rate, kc3.kpis[1].value, "mid-month: one rate")
+-- the usual level: 20 customers buy every 10 days from 2021-01-01; ten stop after 2021-06-15,
+-- so the month before 2021-08-01 loses half of its active customers where the months
+-- from February to June (those with active customers) lost none
+do
+  local cu, dy, iv, am = {}, {}, {}, {}
+  for c = 1, 20 do
+    local last = c <= 10 and sg.time("2021-06-15") or sg.time("2021-07-31")
+    local d, k = sg.time("2021-01-01"), 0
+    while d <= last do
+      k = k + 1
+      cu[#cu + 1], dy[#dy + 1] = string.format("c%02d", c), sg.format_time(d, true) .. " 00:00:00"
+      iv[#iv + 1], am[#am + 1] = string.format("c%02d-%d", c, k), 10.0
+      d = d + 10 * 86400
+    end
+  end
+  local rtx = sg.dataset { { "cust", cu }, { "day", dy, "datetime" }, { "inv", iv }, { "amount", am } }
+  local function churn(rules) return sg.alerts(rules, { transactions = rtx, columns = cols, as_of = "2021-08-01" }).churn end
+  local r = churn({ inactive_days = 30, monthly_churn = 0.9, monthly_churn_rise = 0.2 })
+  t.same({ r.rate, r.average, r.average_months, r.rise }, { 0.5, 0.0, 5, 0.5 },
+    "churn 50% against an average of 0% over the 5 months before that had active customers")
+  t.same({ r.alert, r.rise_alert }, { false, true }, "below the level of the rules, but 50 points above its usual level")
+  t.is(churn({ inactive_days = 30, monthly_churn = 0.9, monthly_churn_rise = 0.6 }).rise_alert, false,
+    "a rise of 50 points is below a threshold of 60")
+  t.is(churn({ inactive_days = 30, monthly_churn = 0.9 }).rise_alert, false, "monthly_churn_rise 0 (the default): no such alert")
+  local early = sg.alerts({ inactive_days = 30, monthly_churn_rise = 0.2 },
+    { transactions = rtx, columns = cols, as_of = "2021-04-01" }).churn
+  t.same({ early.average, early.rise_alert }, { nil, nil }, "two earlier months with active customers: no usual level to compare with")
+end
 t.is(al.inactive.count, 1, "inactive: recency above inactive_days")
 t.is(al.satisfaction, nil, "no satisfaction alert without a satisfaction column")
 local al2 = sg.alerts({ inactive_days = 30, min_satisfaction = 4 }, { transactions = tx,

@@ -105,19 +105,23 @@ void sg_advise_huge(void *p, size_t bytes)
  *
  * Numbered ids: the first string interned decides whether the dictionary
  * keeps a direct index.  When it is a prefix of at most 8 non-digits and
- * then 1 to 9 digits without a leading zero ("536365", "C128882"), every
- * string made of that same prefix and such digits (a "key") is found by
+ * then W = 1 to 9 digits ("536365", "C128882", "C000012"), every string
+ * made of that same prefix and then either exactly W digits (leading
+ * zeros allowed: zero-padded ids) or more than W without a leading zero
+ * (ids that outgrew the width) is a "key", and no two keys have the same
+ * number ("C000012" is a key of width 6, "C12" is not).  A key is found by
  * its number in `direct` (code by key, -1 empty) instead of the slots:
  * ids that are numbered in order of appearance are then interned with
  * near-sequential memory accesses, and random ones within an array of 4
  * bytes per number instead of a slot table and records far bigger than
- * the caches.  Other strings (another prefix, a leading zero, a suffix)
- * use the slots as before.  The index covers the keys from the lowest
- * seen; a key that would make it span more than max(2^20, 8 x strings)
- * is indexed in the slots instead, and once there is such a key, a key
- * absent from the index is looked for in the slots too (the index may
- * have grown over it since).  The strings and
- * codes are the same either way. */
+ * the caches.  Other strings (another prefix, fewer digits than W, a
+ * leading zero on more than W, a suffix) use the slots as before.  The
+ * index covers the keys from the lowest seen; a key that would make it
+ * span more than max(2^20, 8 x strings) is indexed in the slots instead,
+ * and once there is such a key, a key absent from the index is looked for
+ * in the slots too (the index may have grown over it since).  A key needs
+ * no hash unless the slots are looked at.  The strings and codes are the
+ * same either way. */
 
 #define DICT_CHUNK_BITS 17                 /* offsets in 8-byte units: 1 MiB chunks */
 #define DICT_CHUNK_MAX ((size_t)8 << DICT_CHUNK_BITS)
@@ -147,6 +151,7 @@ struct sg_dict {
     size_t nkeyslots;       /* keys indexed in the slots (too far out when first seen) */
     int direct_state;       /* 0 no string yet, 1 on, -1 off */
     size_t prefix_len;
+    size_t width;           /* digits of the first string (keys have >= width) */
     char prefix[8];
 };
 
@@ -363,12 +368,14 @@ static int same_text(const char *a, const char *b, size_t len)
     return 1;
 }
 
-/* The digits of s after its first `pre` bytes: 1 to 9 of them, without a
- * leading zero ("0" itself is a key), and nothing after them. */
-static int digits_key(const char *s, size_t len, size_t pre, uint32_t *key)
+/* The number of s after its first `pre` bytes when they are followed by
+ * exactly `width` digits (leading zeros allowed) or by more than `width`
+ * and at most 9 digits without a leading zero, and nothing after them.
+ * Each number has one such string, so the number identifies it. */
+static int digits_key(const char *s, size_t len, size_t pre, size_t width, uint32_t *key)
 {
     size_t nd = len - pre;
-    if (len <= pre || nd > 9 || (s[pre] == '0' && nd > 1))
+    if (len <= pre || nd > 9 || nd < width || (nd > width && s[pre] == '0'))
         return 0;
     uint32_t k = 0;
     for (size_t i = pre; i < len; i++) {
@@ -384,14 +391,15 @@ static int digits_key(const char *s, size_t len, size_t pre, uint32_t *key)
 /* Whether s is a key of d's direct index (and which). */
 static int dict_key(const sg_dict *d, const char *s, size_t len, uint32_t *key)
 {
-    if (d->direct_state != 1 || len <= d->prefix_len || len > d->prefix_len + 9)
+    if (d->direct_state != 1 || len < d->prefix_len + d->width || len > d->prefix_len + 9)
         return 0;
     if (d->prefix_len && memcmp(s, d->prefix, d->prefix_len) != 0)
         return 0;
-    return digits_key(s, len, d->prefix_len, key);
+    return digits_key(s, len, d->prefix_len, d->width, key);
 }
 
-/* The first string decides whether d keeps a direct index, and its prefix. */
+/* The first string decides whether d keeps a direct index, its prefix
+ * and its width. */
 static void dict_decide(sg_dict *d, const char *s, size_t len)
 {
     size_t pre = 0;
@@ -399,9 +407,10 @@ static void dict_decide(sg_dict *d, const char *s, size_t len)
     while (pre < len && pre <= 8 && !((unsigned char)s[pre] - (unsigned)'0' <= 9))
         pre++;
     d->direct_state = -1;
-    if (pre <= 8 && digits_key(s, len, pre, &key)) {
+    if (pre <= 8 && len > pre && digits_key(s, len, pre, len - pre, &key)) {
         memcpy(d->prefix, s, pre);
         d->prefix_len = pre;
+        d->width = len - pre;
         d->direct_state = 1;
     }
 }
@@ -486,15 +495,14 @@ int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len)
     return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
 }
 
-int32_t sg_dict_intern(sg_dict *d, const char *s, size_t len)
-{
-    return sg_dict_intern_hashed(d, s, len, sg_hash_bytes(s, len));
-}
-
 /* Where s goes in d: its code when d has it; else -1 with the place to
  * index it made ready (*is_key 1: the key *at of the direct index; else
- * the slot *at, *is_key 2 for a key too far out); -2 when out of memory. */
-static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, int *is_key, size_t *at)
+ * the slot *at, *is_key 2 for a key too far out); -2 when out of memory.
+ * *hash is s's hash when `hashed`; else it is computed here only when the
+ * slots are looked at (a key found in or added to the direct index needs
+ * none), and *hashed says whether it was. */
+static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t *hash, int *hashed,
+                          int *is_key, size_t *at)
 {
     uint32_t key;
     size_t j;
@@ -510,7 +518,11 @@ static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, 
         if (rc == 0) {
             /* keys too far out when first seen are in the slots */
             if (d->nkeyslots) {
-                j = dict_probe(d, s, len, hash);
+                if (!*hashed) {
+                    *hash = sg_hash_bytes(s, len);
+                    *hashed = 1;
+                }
+                j = dict_probe(d, s, len, *hash);
                 if (d->slots[j].ref != SLOT_EMPTY)
                     return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
             }
@@ -520,14 +532,18 @@ static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, 
         }
         *is_key = 2;
     }
-    j = dict_probe(d, s, len, hash);
+    if (!*hashed) {
+        *hash = sg_hash_bytes(s, len);
+        *hashed = 1;
+    }
+    j = dict_probe(d, s, len, *hash);
     if (d->slots[j].ref != SLOT_EMPTY)
         return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
     /* grow first, so that the new entry always finds a free slot */
     if ((d->nslotted + 1) * 4 > d->nslots * 3) {
         if (dict_rehash(d, d->nslots * 2) != 0)
             return -2;
-        j = dict_probe(d, s, len, hash);
+        j = dict_probe(d, s, len, *hash);
     }
     *at = j;
     return -1;
@@ -546,13 +562,14 @@ static void dict_index(sg_dict *d, int is_key, size_t at, uint32_t hash, uint32_
     d->nkeyslots += is_key == 2;
 }
 
-int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t hash)
+/* sg_dict_intern with the hash of s given (hashed 1) or not yet computed. */
+static int32_t dict_intern(sg_dict *d, const char *s, size_t len, uint32_t hash, int hashed)
 {
     if (len > UINT32_MAX - 16)
         return -1;
     int is_key;
     size_t at;
-    int32_t code = dict_place(d, s, len, hash, &is_key, &at);
+    int32_t code = dict_place(d, s, len, &hash, &hashed, &is_key, &at);
     if (code != -1)
         return code < 0 ? -1 : code;
     if (d->n >= INT32_MAX)
@@ -575,21 +592,31 @@ int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t ha
     return code;
 }
 
-/* sg_dict_absorb for code k of from. */
-static int absorb_one(sg_dict *d, sg_dict *from, size_t k, uint32_t h, size_t base, int adopt,
-                      size_t *kept, int32_t *map)
+int32_t sg_dict_intern(sg_dict *d, const char *s, size_t len)
+{
+    return dict_intern(d, s, len, 0, 0);
+}
+
+int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t hash)
+{
+    return dict_intern(d, s, len, hash, 1);
+}
+
+/* sg_dict_absorb for code k of from (h its hash when hashed). */
+static int absorb_one(sg_dict *d, sg_dict *from, size_t k, uint32_t h, int hashed, size_t base,
+                      int adopt, size_t *kept, int32_t *map)
 {
     uint32_t ref = from->recs[k];
     const char *rec = dict_rec(from, ref);
     size_t len = rec_u32(rec, 4);
     int32_t code;
     if (!adopt) {
-        if ((code = sg_dict_intern_hashed(d, rec + 8, len, h)) < 0)
+        if ((code = dict_intern(d, rec + 8, len, h, hashed)) < 0)
             return -1;
     } else {
         int is_key;
         size_t at;
-        code = dict_place(d, rec + 8, len, h, &is_key, &at);
+        code = dict_place(d, rec + 8, len, &h, &hashed, &is_key, &at);
         if (code == -2)
             return -1;
         if (code == -1) {
@@ -614,6 +641,7 @@ int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes)
     size_t n = from->n, base = d->nchunks, fchunks = 0;
     int adopt = base + from->nchunks <= DICT_MAX_CHUNKS;
     uint32_t hashes[AHEAD];
+    uint8_t hashed[AHEAD];
     size_t *kept = NULL;
     /* the other dictionary's index is not needed: its strings are read in
      * code order */
@@ -656,15 +684,29 @@ int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes)
     /* from->recs[c] turns into the map: read before it is overwritten */
     int32_t *map = (int32_t *)from->recs;
     for (size_t c = 0; c < n + AHEAD; c++) {
-        if (c >= AHEAD && absorb_one(d, from, c - AHEAD, hashes[c % AHEAD], base, adopt, kept,
-                                     map) != 0) {
+        if (c >= AHEAD && absorb_one(d, from, c - AHEAD, hashes[c % AHEAD], hashed[c % AHEAD],
+                                     base, adopt, kept, map) != 0) {
             sg_free(kept);
             return -1;
         }
-        if (c < n) {      /* hashed and prefetched AHEAD strings before it is interned */
+        if (c < n) {
+            /* looked at AHEAD strings before it is interned: a key of d's
+             * direct index has its entry prefetched (no hash needed while
+             * no key is in the slots), another string is hashed and its
+             * slot prefetched */
             const char *rec = dict_rec(from, from->recs[c]);
-            uint32_t h = sg_hash_bytes(rec + 8, rec_u32(rec, 4));
+            size_t len = rec_u32(rec, 4);
+            uint32_t key;
+            hashes[c % AHEAD] = 0;
+            hashed[c % AHEAD] = 0;
+            if (dict_key(d, rec + 8, len, &key) && !d->nkeyslots) {
+                if (key >= d->base && key - d->base < d->ndirect)
+                    __builtin_prefetch(&d->direct[key - d->base]);
+                continue;
+            }
+            uint32_t h = sg_hash_bytes(rec + 8, len);
             hashes[c % AHEAD] = h;
+            hashed[c % AHEAD] = 1;
             __builtin_prefetch(&d->slots[slot_of(h, d->nslots)]);
         }
     }

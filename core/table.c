@@ -1,4 +1,3 @@
-#define _DEFAULT_SOURCE 1     /* madvise's MADV_HUGEPAGE (Linux) */
 #include "table.h"
 
 #include <math.h>
@@ -61,42 +60,18 @@ static size_t type_width(sg_type t)
     return 8;
 }
 
-/* ---- memory ----
- * Fresh memory costs a page fault per 4 KiB page on first touch; on a
- * 10M-row load that was a quarter of the time, most of it in the kernel.
- * The advice covers the buffer's whole pages, not only the 2 MiB pages
- * inside it: advising part of a mapping splits it in several, and glibc's
- * realloc of a big block (its own mapping) can then no longer move it with
- * mremap (EFAULT) but copies it into fresh memory and faults every page
- * again.  The kernel still backs only the whole 2 MiB pages inside the
- * mapping with huge pages. */
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-void sg_advise_huge(void *p, size_t bytes)
-{
-#ifdef MADV_HUGEPAGE
-    if (!p || bytes < 2 * HUGE_PAGE)
-        return;
-    long ps = sysconf(_SC_PAGESIZE);
-    uintptr_t pg = ps > 0 ? (uintptr_t)ps : 4096;
-    uintptr_t a = (uintptr_t)p & ~(pg - 1);
-    uintptr_t e = ((uintptr_t)p + bytes + pg - 1) & ~(pg - 1);
-    (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-}
-
 /* ---- dictionary ----
  *
  * Open addressing (linear probing, load <= 3/4) over slots holding the
  * 32-bit hash and a 32-bit reference to the entry's record, so a probe
  * compares hashes inside the slot array and a hit costs two cache misses
  * (slot, record).  Records live in chunks as [int32 code][uint32 length]
- * [bytes][NUL], 8-byte aligned; a reference is (chunk << 17 | offset / 8)
- * with chunks of at most 1 MiB (a longer string gets a chunk of its own
- * at offset 0), so up to 32768 chunks.  refs[code] gives the record of a
- * code.  Records never move within their chunk and the chunks a string
+ * [bytes][NUL], 8-byte aligned; a reference is (chunk << 20 | offset / 8)
+ * with chunks of at most 8 MiB (a longer string gets a chunk of its own
+ * at offset 0), so up to 4096 chunks.  Chunks double in size from 4 KiB;
+ * from 4 MiB on they get huge pages (sg_malloc), so the records of a big
+ * dictionary take one page fault per 2 MiB.  refs[code] gives the record
+ * of a code.  Records never move within their chunk and the chunks a string
  * pointer points into are only reallocated by sg_dict_trim and
  * sg_dict_absorb (the CSV reader caches string pointers while it reads).
  * The slot table has any size (index = hash * nslots >> 32), so that a
@@ -123,7 +98,7 @@ void sg_advise_huge(void *p, size_t bytes)
  * no hash unless the slots are looked at.  The strings and codes are the
  * same either way. */
 
-#define DICT_CHUNK_BITS 17                 /* offsets in 8-byte units: 1 MiB chunks */
+#define DICT_CHUNK_BITS 20                 /* offsets in 8-byte units: 8 MiB chunks */
 #define DICT_CHUNK_MAX ((size_t)8 << DICT_CHUNK_BITS)
 #define DICT_MAX_CHUNKS ((size_t)1 << (32 - DICT_CHUNK_BITS))
 
@@ -284,7 +259,6 @@ static int dict_rehash(sg_dict *d, size_t ns)
     dict_slot *slots = sg_malloc(ns * sizeof *slots);
     if (!slots)
         return -1;
-    sg_advise_huge(slots, ns * sizeof *slots);
     memset(slots, 0xff, ns * sizeof *slots);
     /* the old slots are read in order, the new ones written at random:
      * their lines are prefetched AHEAD old slots in advance */
@@ -449,7 +423,6 @@ static int direct_room(sg_dict *d, uint32_t key)
     int32_t *dir = sg_realloc(d->direct, nn * sizeof *dir);
     if (!dir)
         return -1;
-    sg_advise_huge(dir, nn * sizeof *dir);
     if (shift) {
         memmove(dir + shift, dir, d->ndirect * sizeof *dir);
         memset(dir, 0xff, shift * sizeof *dir);
@@ -873,7 +846,6 @@ int sg_column_reserve(sg_column *c, size_t n)
     if (!data)
         return SG_ENOMEM;
     c->data = data;
-    sg_advise_huge(data, n * w);
     if (c->na) {
         size_t oldb = (c->cap + 7) / 8, newb = (n + 7) / 8;
         uint8_t *na = sg_realloc(c->na, newb);

@@ -367,7 +367,7 @@ static int dict_key(const sg_dict *d, const char *s, size_t len, uint32_t *key)
 {
     if (d->direct_state != 1 || len < d->prefix_len + d->width || len > d->prefix_len + 9)
         return 0;
-    if (d->prefix_len && memcmp(s, d->prefix, d->prefix_len) != 0)
+    if (!same_text(s, d->prefix, d->prefix_len))
         return 0;
     return digits_key(s, len, d->prefix_len, d->width, key);
 }

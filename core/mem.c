@@ -58,8 +58,6 @@ int sg_mem_account(ptrdiff_t delta)
  * mremap (EFAULT) but copies it into fresh memory and faults every page
  * again.  The kernel still backs only the whole 2 MiB pages inside the
  * mapping with huge pages. */
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-
 void sg_advise_huge(void *p, size_t bytes)
 {
 #ifdef MADV_HUGEPAGE

@@ -261,7 +261,6 @@ int sg_csv_alloc_cols(sg_csv_reader *r, const int *modes, const sg_date_format *
         }
         if (!(c->data = sg_malloc(r->cap * col_width(c->mode))))
             return sg_csv_fail_nomem(r);
-        sg_advise_huge(c->data, r->cap * col_width(c->mode));
     }
     return 0;
 }
@@ -280,7 +279,6 @@ static int grow_rows(sg_csv_reader *r)
         if (!d)
             return sg_csv_fail_nomem(r);
         c->data = d;
-        sg_advise_huge(d, nc * w);
         if (c->na) {
             size_t ob = (r->cap + 7) / 8, nb = (nc + 7) / 8;
             uint8_t *na = sg_realloc(c->na, nb);
@@ -812,7 +810,6 @@ static int speculate(sg_csv_reader *r)
             sg_free(vals);
             return sg_csv_fail_nomem(r);
         }
-        sg_advise_huge(v, r->cap * 8);
         for (size_t i = 0; i < r->nrows; i++) {
             if (codes[i] >= 0) {
                 v[i] = vals[codes[i]];

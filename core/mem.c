@@ -1,9 +1,12 @@
+#define _DEFAULT_SOURCE 1     /* madvise's MADV_HUGEPAGE (Linux) */
 #include "mem.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -47,6 +50,30 @@ int sg_mem_account(ptrdiff_t delta)
     return 1;
 }
 
+/* Fresh memory costs a page fault per 4 KiB page on first touch; on a
+ * 10M-row load that was a quarter of the time, most of it in the kernel.
+ * The advice covers the buffer's whole pages, not only the 2 MiB pages
+ * inside it: advising part of a mapping splits it in several, and glibc's
+ * realloc of a big block (its own mapping) can then no longer move it with
+ * mremap (EFAULT) but copies it into fresh memory and faults every page
+ * again.  The kernel still backs only the whole 2 MiB pages inside the
+ * mapping with huge pages. */
+void sg_advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    if (!p || bytes < SG_MEM_HUGE_MIN)
+        return;
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t pg = ps > 0 ? (uintptr_t)ps : 4096;
+    uintptr_t a = (uintptr_t)p & ~(pg - 1);
+    uintptr_t e = ((uintptr_t)p + bytes + pg - 1) & ~(pg - 1);
+    (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 void *sg_malloc(size_t n)
 {
     if (n > SIZE_MAX - sizeof(sg_mem_header))
@@ -59,6 +86,7 @@ void *sg_malloc(size_t n)
         return NULL;
     }
     h->size = n;
+    sg_advise_huge(h, sizeof *h + n);
     return h + 1;
 }
 
@@ -90,6 +118,8 @@ void *sg_realloc(void *p, size_t n)
     }
     if (n < old)
         sg_mem_account(-(ptrdiff_t)(old - n));
+    else
+        sg_advise_huge(nh, sizeof *nh + n);    /* a moved or newly big block */
     nh->size = n;
     return nh + 1;
 }

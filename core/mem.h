@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* Blocks of SG_MEM_HUGE_MIN bytes or more (each mapped on its own, see
+ * sg_mem_setup_heap) are advised for transparent huge pages when
+ * allocated or grown (sg_advise_huge). */
 void *sg_malloc(size_t n);
 void *sg_calloc(size_t count, size_t size);
 void *sg_realloc(void *p, size_t n);
@@ -37,5 +40,11 @@ int sg_mem_account(ptrdiff_t delta);
  * elsewhere. */
 #define SG_MEM_MMAP_THRESHOLD ((size_t)1 << 20)
 void sg_mem_setup_heap(void);
+/* Asks for transparent huge pages (madvise MADV_HUGEPAGE, where THP is in
+ * its common "madvise" mode) on the whole pages of a buffer of
+ * SG_MEM_HUGE_MIN bytes or more: one fault per 2 MiB page touched instead
+ * of one per 4 KiB.  A no-op for smaller buffers and off Linux. */
+#define SG_MEM_HUGE_MIN ((size_t)4 << 20)
+void sg_advise_huge(void *p, size_t bytes);
 
 #endif

@@ -1,4 +1,3 @@
-#define _DEFAULT_SOURCE 1     /* madvise's MADV_HUGEPAGE (Linux) */
 #include "table.h"
 
 #include <math.h>
@@ -61,42 +60,18 @@ static size_t type_width(sg_type t)
     return 8;
 }
 
-/* ---- memory ----
- * Fresh memory costs a page fault per 4 KiB page on first touch; on a
- * 10M-row load that was a quarter of the time, most of it in the kernel.
- * The advice covers the buffer's whole pages, not only the 2 MiB pages
- * inside it: advising part of a mapping splits it in several, and glibc's
- * realloc of a big block (its own mapping) can then no longer move it with
- * mremap (EFAULT) but copies it into fresh memory and faults every page
- * again.  The kernel still backs only the whole 2 MiB pages inside the
- * mapping with huge pages. */
-#define HUGE_PAGE ((uintptr_t)2 << 20)
-void sg_advise_huge(void *p, size_t bytes)
-{
-#ifdef MADV_HUGEPAGE
-    if (!p || bytes < 2 * HUGE_PAGE)
-        return;
-    long ps = sysconf(_SC_PAGESIZE);
-    uintptr_t pg = ps > 0 ? (uintptr_t)ps : 4096;
-    uintptr_t a = (uintptr_t)p & ~(pg - 1);
-    uintptr_t e = ((uintptr_t)p + bytes + pg - 1) & ~(pg - 1);
-    (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-}
-
 /* ---- dictionary ----
  *
  * Open addressing (linear probing, load <= 3/4) over slots holding the
  * 32-bit hash and a 32-bit reference to the entry's record, so a probe
  * compares hashes inside the slot array and a hit costs two cache misses
  * (slot, record).  Records live in chunks as [int32 code][uint32 length]
- * [bytes][NUL], 8-byte aligned; a reference is (chunk << 17 | offset / 8)
- * with chunks of at most 1 MiB (a longer string gets a chunk of its own
- * at offset 0), so up to 32768 chunks.  refs[code] gives the record of a
- * code.  Records never move within their chunk and the chunks a string
+ * [bytes][NUL], 8-byte aligned; a reference is (chunk << 20 | offset / 8)
+ * with chunks of at most 8 MiB (a longer string gets a chunk of its own
+ * at offset 0), so up to 4096 chunks.  Chunks double in size from 4 KiB;
+ * from 4 MiB on they get huge pages (sg_malloc), so the records of a big
+ * dictionary take one page fault per 2 MiB.  refs[code] gives the record
+ * of a code.  Records never move within their chunk and the chunks a string
  * pointer points into are only reallocated by sg_dict_trim and
  * sg_dict_absorb (the CSV reader caches string pointers while it reads).
  * The slot table has any size (index = hash * nslots >> 32), so that a
@@ -105,21 +80,25 @@ void sg_advise_huge(void *p, size_t bytes)
  *
  * Numbered ids: the first string interned decides whether the dictionary
  * keeps a direct index.  When it is a prefix of at most 8 non-digits and
- * then 1 to 9 digits without a leading zero ("536365", "C128882"), every
- * string made of that same prefix and such digits (a "key") is found by
+ * then W = 1 to 9 digits ("536365", "C128882", "C000012"), every string
+ * made of that same prefix and then either exactly W digits (leading
+ * zeros allowed: zero-padded ids) or more than W without a leading zero
+ * (ids that outgrew the width) is a "key", and no two keys have the same
+ * number ("C000012" is a key of width 6, "C12" is not).  A key is found by
  * its number in `direct` (code by key, -1 empty) instead of the slots:
  * ids that are numbered in order of appearance are then interned with
  * near-sequential memory accesses, and random ones within an array of 4
  * bytes per number instead of a slot table and records far bigger than
- * the caches.  Other strings (another prefix, a leading zero, a suffix)
- * use the slots as before.  The index covers the keys from the lowest
- * seen; a key that would make it span more than max(2^20, 8 x strings)
- * is indexed in the slots instead, and once there is such a key, a key
- * absent from the index is looked for in the slots too (the index may
- * have grown over it since).  The strings and
- * codes are the same either way. */
+ * the caches.  Other strings (another prefix, fewer digits than W, a
+ * leading zero on more than W, a suffix) use the slots as before.  The
+ * index covers the keys from the lowest seen; a key that would make it
+ * span more than max(2^20, 8 x strings) is indexed in the slots instead,
+ * and once there is such a key, a key absent from the index is looked for
+ * in the slots too (the index may have grown over it since).  A key needs
+ * no hash unless the slots are looked at.  The strings and codes are the
+ * same either way. */
 
-#define DICT_CHUNK_BITS 17                 /* offsets in 8-byte units: 1 MiB chunks */
+#define DICT_CHUNK_BITS 20                 /* offsets in 8-byte units: 8 MiB chunks */
 #define DICT_CHUNK_MAX ((size_t)8 << DICT_CHUNK_BITS)
 #define DICT_MAX_CHUNKS ((size_t)1 << (32 - DICT_CHUNK_BITS))
 
@@ -147,6 +126,7 @@ struct sg_dict {
     size_t nkeyslots;       /* keys indexed in the slots (too far out when first seen) */
     int direct_state;       /* 0 no string yet, 1 on, -1 off */
     size_t prefix_len;
+    size_t width;           /* digits of the first string (keys have >= width) */
     char prefix[8];
 };
 
@@ -279,7 +259,6 @@ static int dict_rehash(sg_dict *d, size_t ns)
     dict_slot *slots = sg_malloc(ns * sizeof *slots);
     if (!slots)
         return -1;
-    sg_advise_huge(slots, ns * sizeof *slots);
     memset(slots, 0xff, ns * sizeof *slots);
     /* the old slots are read in order, the new ones written at random:
      * their lines are prefetched AHEAD old slots in advance */
@@ -363,12 +342,14 @@ static int same_text(const char *a, const char *b, size_t len)
     return 1;
 }
 
-/* The digits of s after its first `pre` bytes: 1 to 9 of them, without a
- * leading zero ("0" itself is a key), and nothing after them. */
-static int digits_key(const char *s, size_t len, size_t pre, uint32_t *key)
+/* The number of s after its first `pre` bytes when they are followed by
+ * exactly `width` digits (leading zeros allowed) or by more than `width`
+ * and at most 9 digits without a leading zero, and nothing after them.
+ * Each number has one such string, so the number identifies it. */
+static int digits_key(const char *s, size_t len, size_t pre, size_t width, uint32_t *key)
 {
     size_t nd = len - pre;
-    if (len <= pre || nd > 9 || (s[pre] == '0' && nd > 1))
+    if (len <= pre || nd > 9 || nd < width || (nd > width && s[pre] == '0'))
         return 0;
     uint32_t k = 0;
     for (size_t i = pre; i < len; i++) {
@@ -384,14 +365,15 @@ static int digits_key(const char *s, size_t len, size_t pre, uint32_t *key)
 /* Whether s is a key of d's direct index (and which). */
 static int dict_key(const sg_dict *d, const char *s, size_t len, uint32_t *key)
 {
-    if (d->direct_state != 1 || len <= d->prefix_len || len > d->prefix_len + 9)
+    if (d->direct_state != 1 || len < d->prefix_len + d->width || len > d->prefix_len + 9)
         return 0;
-    if (d->prefix_len && memcmp(s, d->prefix, d->prefix_len) != 0)
+    if (!same_text(s, d->prefix, d->prefix_len))
         return 0;
-    return digits_key(s, len, d->prefix_len, key);
+    return digits_key(s, len, d->prefix_len, d->width, key);
 }
 
-/* The first string decides whether d keeps a direct index, and its prefix. */
+/* The first string decides whether d keeps a direct index, its prefix
+ * and its width. */
 static void dict_decide(sg_dict *d, const char *s, size_t len)
 {
     size_t pre = 0;
@@ -399,9 +381,10 @@ static void dict_decide(sg_dict *d, const char *s, size_t len)
     while (pre < len && pre <= 8 && !((unsigned char)s[pre] - (unsigned)'0' <= 9))
         pre++;
     d->direct_state = -1;
-    if (pre <= 8 && digits_key(s, len, pre, &key)) {
+    if (pre <= 8 && len > pre && digits_key(s, len, pre, len - pre, &key)) {
         memcpy(d->prefix, s, pre);
         d->prefix_len = pre;
+        d->width = len - pre;
         d->direct_state = 1;
     }
 }
@@ -440,7 +423,6 @@ static int direct_room(sg_dict *d, uint32_t key)
     int32_t *dir = sg_realloc(d->direct, nn * sizeof *dir);
     if (!dir)
         return -1;
-    sg_advise_huge(dir, nn * sizeof *dir);
     if (shift) {
         memmove(dir + shift, dir, d->ndirect * sizeof *dir);
         memset(dir, 0xff, shift * sizeof *dir);
@@ -486,15 +468,14 @@ int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len)
     return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
 }
 
-int32_t sg_dict_intern(sg_dict *d, const char *s, size_t len)
-{
-    return sg_dict_intern_hashed(d, s, len, sg_hash_bytes(s, len));
-}
-
 /* Where s goes in d: its code when d has it; else -1 with the place to
  * index it made ready (*is_key 1: the key *at of the direct index; else
- * the slot *at, *is_key 2 for a key too far out); -2 when out of memory. */
-static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, int *is_key, size_t *at)
+ * the slot *at, *is_key 2 for a key too far out); -2 when out of memory.
+ * *hash is s's hash when `hashed`; else it is computed here only when the
+ * slots are looked at (a key found in or added to the direct index needs
+ * none), and *hashed says whether it was. */
+static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t *hash, int *hashed,
+                          int *is_key, size_t *at)
 {
     uint32_t key;
     size_t j;
@@ -510,7 +491,11 @@ static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, 
         if (rc == 0) {
             /* keys too far out when first seen are in the slots */
             if (d->nkeyslots) {
-                j = dict_probe(d, s, len, hash);
+                if (!*hashed) {
+                    *hash = sg_hash_bytes(s, len);
+                    *hashed = 1;
+                }
+                j = dict_probe(d, s, len, *hash);
                 if (d->slots[j].ref != SLOT_EMPTY)
                     return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
             }
@@ -520,14 +505,18 @@ static int32_t dict_place(sg_dict *d, const char *s, size_t len, uint32_t hash, 
         }
         *is_key = 2;
     }
-    j = dict_probe(d, s, len, hash);
+    if (!*hashed) {
+        *hash = sg_hash_bytes(s, len);
+        *hashed = 1;
+    }
+    j = dict_probe(d, s, len, *hash);
     if (d->slots[j].ref != SLOT_EMPTY)
         return (int32_t)rec_u32(dict_rec(d, d->slots[j].ref), 0);
     /* grow first, so that the new entry always finds a free slot */
     if ((d->nslotted + 1) * 4 > d->nslots * 3) {
         if (dict_rehash(d, d->nslots * 2) != 0)
             return -2;
-        j = dict_probe(d, s, len, hash);
+        j = dict_probe(d, s, len, *hash);
     }
     *at = j;
     return -1;
@@ -546,13 +535,14 @@ static void dict_index(sg_dict *d, int is_key, size_t at, uint32_t hash, uint32_
     d->nkeyslots += is_key == 2;
 }
 
-int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t hash)
+/* sg_dict_intern with the hash of s given (hashed 1) or not yet computed. */
+static int32_t dict_intern(sg_dict *d, const char *s, size_t len, uint32_t hash, int hashed)
 {
     if (len > UINT32_MAX - 16)
         return -1;
     int is_key;
     size_t at;
-    int32_t code = dict_place(d, s, len, hash, &is_key, &at);
+    int32_t code = dict_place(d, s, len, &hash, &hashed, &is_key, &at);
     if (code != -1)
         return code < 0 ? -1 : code;
     if (d->n >= INT32_MAX)
@@ -575,21 +565,31 @@ int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t ha
     return code;
 }
 
-/* sg_dict_absorb for code k of from. */
-static int absorb_one(sg_dict *d, sg_dict *from, size_t k, uint32_t h, size_t base, int adopt,
-                      size_t *kept, int32_t *map)
+int32_t sg_dict_intern(sg_dict *d, const char *s, size_t len)
+{
+    return dict_intern(d, s, len, 0, 0);
+}
+
+int32_t sg_dict_intern_hashed(sg_dict *d, const char *s, size_t len, uint32_t hash)
+{
+    return dict_intern(d, s, len, hash, 1);
+}
+
+/* sg_dict_absorb for code k of from (h its hash when hashed). */
+static int absorb_one(sg_dict *d, sg_dict *from, size_t k, uint32_t h, int hashed, size_t base,
+                      int adopt, size_t *kept, int32_t *map)
 {
     uint32_t ref = from->recs[k];
     const char *rec = dict_rec(from, ref);
     size_t len = rec_u32(rec, 4);
     int32_t code;
     if (!adopt) {
-        if ((code = sg_dict_intern_hashed(d, rec + 8, len, h)) < 0)
+        if ((code = dict_intern(d, rec + 8, len, h, hashed)) < 0)
             return -1;
     } else {
         int is_key;
         size_t at;
-        code = dict_place(d, rec + 8, len, h, &is_key, &at);
+        code = dict_place(d, rec + 8, len, &h, &hashed, &is_key, &at);
         if (code == -2)
             return -1;
         if (code == -1) {
@@ -614,6 +614,7 @@ int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes)
     size_t n = from->n, base = d->nchunks, fchunks = 0;
     int adopt = base + from->nchunks <= DICT_MAX_CHUNKS;
     uint32_t hashes[AHEAD];
+    uint8_t hashed[AHEAD];
     size_t *kept = NULL;
     /* the other dictionary's index is not needed: its strings are read in
      * code order */
@@ -656,15 +657,29 @@ int sg_dict_absorb(sg_dict *d, sg_dict *from, int32_t *codes, size_t ncodes)
     /* from->recs[c] turns into the map: read before it is overwritten */
     int32_t *map = (int32_t *)from->recs;
     for (size_t c = 0; c < n + AHEAD; c++) {
-        if (c >= AHEAD && absorb_one(d, from, c - AHEAD, hashes[c % AHEAD], base, adopt, kept,
-                                     map) != 0) {
+        if (c >= AHEAD && absorb_one(d, from, c - AHEAD, hashes[c % AHEAD], hashed[c % AHEAD],
+                                     base, adopt, kept, map) != 0) {
             sg_free(kept);
             return -1;
         }
-        if (c < n) {      /* hashed and prefetched AHEAD strings before it is interned */
+        if (c < n) {
+            /* looked at AHEAD strings before it is interned: a key of d's
+             * direct index has its entry prefetched (no hash needed while
+             * no key is in the slots), another string is hashed and its
+             * slot prefetched */
             const char *rec = dict_rec(from, from->recs[c]);
-            uint32_t h = sg_hash_bytes(rec + 8, rec_u32(rec, 4));
+            size_t len = rec_u32(rec, 4);
+            uint32_t key;
+            hashes[c % AHEAD] = 0;
+            hashed[c % AHEAD] = 0;
+            if (dict_key(d, rec + 8, len, &key) && !d->nkeyslots) {
+                if (key >= d->base && key - d->base < d->ndirect)
+                    __builtin_prefetch(&d->direct[key - d->base]);
+                continue;
+            }
+            uint32_t h = sg_hash_bytes(rec + 8, len);
             hashes[c % AHEAD] = h;
+            hashed[c % AHEAD] = 1;
             __builtin_prefetch(&d->slots[slot_of(h, d->nslots)]);
         }
     }
@@ -831,7 +846,6 @@ int sg_column_reserve(sg_column *c, size_t n)
     if (!data)
         return SG_ENOMEM;
     c->data = data;
-    sg_advise_huge(data, n * w);
     if (c->na) {
         size_t oldb = (c->cap + 7) / 8, newb = (n + 7) / 8;
         uint8_t *na = sg_realloc(c->na, newb);

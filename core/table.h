@@ -34,13 +34,6 @@ const char *sg_type_name(sg_type t);
  * "string"/"str", "datetime"/"date", "bool"/"boolean".  0 on success. */
 int sg_type_parse(const char *name, sg_type *out);
 
-/* Asks the kernel to back the whole 2 MiB pages inside [p, p + bytes)
- * with transparent huge pages (Linux, THP "madvise" mode) when bytes is
- * 4 MiB or more: a buffer filled front to back then takes one page fault
- * per 2 MiB instead of one per 4 KiB.  A hint: nothing changes when the
- * kernel declines. */
-void sg_advise_huge(void *p, size_t bytes);
-
 /* ---- string dictionary (append-only, reference counted) ---- */
 typedef struct sg_dict sg_dict;
 

@@ -99,9 +99,9 @@ static void test_random(void)
 }
 
 /* Numbered ids (the direct index): strings of the first string's prefix
- * and digits, mixed with leading zeros, other prefixes, suffixes and keys
- * far out (which turn the index off), interned, found and absorbed in
- * every combination; codes checked against a linear search. */
+ * and digits, mixed with leading zeros, zero-padded ids, other prefixes,
+ * suffixes and keys far out (which go to the slots), interned, found and
+ * absorbed in every combination; codes checked against a linear search. */
 enum { NN = 12000 };
 static char nbuf[NN][24];
 static size_t nlen[NN];
@@ -129,8 +129,10 @@ static size_t numbered_strings(unsigned long long x, const char *first, int far)
             snprintf(nbuf[i], sizeof nbuf[i], far && i > NN / 2 ? "C%u00000" : "C%u", k % 9000 + 1000);
         else if (form == 14)
             snprintf(nbuf[i], sizeof nbuf[i], "%s", k % 2 ? "C0" : "C");
-        else
+        else if (k % 2)
             snprintf(nbuf[i], sizeof nbuf[i], "C1234567890%u", k % 10);  /* 10+ digits */
+        else
+            snprintf(nbuf[i], sizeof nbuf[i], "C%06u", k % 1000);      /* zero-padded to 6 */
         nlen[i] = strlen(nbuf[i]);
         nwant[i] = -1;
         for (size_t j = 0; j < i; j++)
@@ -208,6 +210,117 @@ static void test_key_overtaken(void)
     sg_dict_release(d);
 }
 
+/* The width of the first string's digits: zero-padded ids of that width
+ * are keys beside longer ones without a leading zero, and no two strings
+ * share a number ("C000012", "C12", "C0000012", "C012" are four strings).
+ * Strings interned with and without their hash, found, read back and
+ * absorbed both ways against a dictionary of another width. */
+static const char *const WIDE[] = {
+    "C000012", "C12", "C0000012", "C012", "C000000", "C0", "C999999", "C1000000", "C0100000",
+    "C12345678", "C123456789", "C1234567890", "C", "", "000012", "D000012", "C00001a", "C000013",
+    "C13", "C-00001", "c000012", "C4294967", "C999999999", "C0999999",
+};
+#define NWIDE (sizeof WIDE / sizeof WIDE[0])
+
+static void test_width(void)
+{
+    sg_dict *d = sg_dict_new(0);
+    int ok = 1;
+    for (size_t i = 0; i < NWIDE; i++) {
+        size_t len = strlen(WIDE[i]);
+        int32_t c = i % 2 ? sg_dict_intern(d, WIDE[i], len)
+                          : sg_dict_intern_hashed(d, WIDE[i], len, sg_hash_bytes(WIDE[i], len));
+        ok &= c == (int32_t)i;
+    }
+    tap_ok(ok, "first 'C000012': %zu ids of widths 0 to 10, padded or not, get distinct codes in order", NWIDE);
+    ok = 1;
+    for (size_t i = 0; i < NWIDE; i++) {
+        size_t len = strlen(WIDE[i]), l;
+        const char *s = sg_dict_str(d, (int32_t)i, &l);
+        ok &= s && l == len && memcmp(s, WIDE[i], len) == 0 && sg_dict_find(d, WIDE[i], len) == (int32_t)i &&
+              sg_dict_intern(d, WIDE[i], len) == (int32_t)i &&
+              sg_dict_intern_hashed(d, WIDE[i], len, sg_hash_bytes(WIDE[i], len)) == (int32_t)i;
+    }
+    tap_ok(ok, "each reads back exactly, is found and interns again to its code (with or without its hash)");
+    tap_ok(sg_dict_find(d, "C000014", 7) == -1 && sg_dict_find(d, "C14", 3) == -1 &&
+               sg_dict_find(d, "C0000013", 8) == -1 && sg_dict_find(d, "C00012", 6) == -1,
+           "absent padded and unpadded neighbours not found");
+    /* a run of zero-padded ids, then absorbed into a dictionary of width 2
+     * (where they are not keys) and the reverse */
+    sg_dict *e = sg_dict_new(0), *f = sg_dict_new(0);
+    char b[24];
+    ok = sg_dict_intern(e, "C50", 3) == 0 && sg_dict_intern(f, "C000500", 7) == 0;
+    for (unsigned k = 0; k < 3000; k++) {
+        snprintf(b, sizeof b, k % 3 ? "C%06u" : "C%u", k * 7 % 2000);
+        ok &= sg_dict_intern(k % 2 ? e : f, b, strlen(b)) >= 0;
+    }
+    size_t ne = sg_dict_size(e), nf = sg_dict_size(f);
+    int32_t *codes = malloc((nf > ne ? nf : ne) * sizeof *codes);
+    if (!codes)
+        abort();
+    for (size_t i = 0; i < nf; i++)
+        codes[i] = (int32_t)i;
+    sg_dict *g = sg_dict_new(0);
+    for (size_t i = 0; i < ne; i++) {    /* g: a copy of e to absorb into f later */
+        size_t l;
+        const char *s = sg_dict_str(e, (int32_t)i, &l);
+        ok &= sg_dict_intern(g, s, l) == (int32_t)i;
+    }
+    size_t fs = nf;
+    const char **fstr = malloc(nf * sizeof *fstr);
+    size_t *flen = malloc(nf * sizeof *flen);
+    char *fbuf = malloc(nf * 24);
+    if (!fstr || !flen || !fbuf)
+        abort();
+    for (size_t i = 0; i < nf; i++) {
+        const char *s = sg_dict_str(f, (int32_t)i, &flen[i]);
+        memcpy(fbuf + i * 24, s, flen[i]);
+        fstr[i] = fbuf + i * 24;
+    }
+    ok &= sg_dict_absorb(e, f, codes, fs) == 0;
+    for (size_t i = 0; i < fs; i++) {
+        size_t l;
+        const char *s = sg_dict_str(e, codes[i], &l);
+        ok &= s && l == flen[i] && memcmp(s, fstr[i], l) == 0 && sg_dict_find(e, fstr[i], l) == codes[i];
+    }
+    size_t union_n = sg_dict_size(e);
+    tap_ok(ok, "width 6 absorbed into width 2: every code rewritten to the same string");
+    /* the reverse: g (width 2) into a fresh width-6 dictionary holding f's strings */
+    sg_dict *h = sg_dict_new(0);
+    ok = 1;
+    for (size_t i = 0; i < fs; i++)
+        ok &= sg_dict_intern(h, fstr[i], flen[i]) == (int32_t)i;
+    for (size_t i = 0; i < ne; i++)
+        codes[i] = (int32_t)i;
+    char *gbuf = malloc(ne * 24);
+    size_t *glen = malloc(ne * sizeof *glen);
+    if (!gbuf || !glen)
+        abort();
+    for (size_t i = 0; i < ne; i++) {
+        const char *s = sg_dict_str(g, (int32_t)i, &glen[i]);
+        memcpy(gbuf + i * 24, s, glen[i]);
+    }
+    ok &= sg_dict_absorb(h, g, codes, ne) == 0;
+    for (size_t i = 0; i < ne; i++) {
+        size_t l;
+        const char *s = sg_dict_str(h, codes[i], &l);
+        ok &= s && l == glen[i] && memcmp(s, gbuf + i * 24, l) == 0 && sg_dict_find(h, gbuf + i * 24, l) == codes[i];
+    }
+    tap_ok(ok, "width 2 absorbed into width 6: every code rewritten to the same string");
+    tap_is_int((long long)sg_dict_size(h), (long long)union_n, "both ways hold the same strings");
+    free(gbuf);
+    free(glen);
+    free(fstr);
+    free(flen);
+    free(fbuf);
+    free(codes);
+    sg_dict_release(d);
+    sg_dict_release(e);
+    sg_dict_release(f);
+    sg_dict_release(g);
+    sg_dict_release(h);
+}
+
 int main(void)
 {
     test_tricky();
@@ -217,6 +330,9 @@ int main(void)
     test_numbered("x-y", 0, "C5");
     test_numbered("0", 0, "C123456789");
     test_numbered("C25000", 0, "C999");     /* the index grows downwards */
+    test_numbered("C000100", 0, "C5");      /* zero-padded: width 6 */
+    test_numbered("C5", 1, "C000100");
+    test_width();
     test_key_overtaken();
     return tap_done();
 }

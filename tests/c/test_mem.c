@@ -3,7 +3,8 @@
  * (glibc's default would have raised its threshold over them and served
  * them from the heap), they keep their contents when grown, and freeing
  * them returns their pages.  Also the accounting of sg_malloc / sg_realloc
- * / sg_free around those blocks. */
+ * / sg_free around those blocks, and the huge-page advice sg_malloc and
+ * sg_realloc give blocks of SG_MEM_HUGE_MIN or more (and only those). */
 #include <stdint.h>
 #include <string.h>
 #if defined(__GLIBC__)
@@ -39,6 +40,31 @@ static int one_mapping(const void *p, size_t n)
         unsigned long lo, hi;
         if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= a && e <= hi)
             found = 1;
+    }
+    fclose(f);
+    return found;
+}
+
+/* 1 when the mapping holding p is advised for huge pages ("hg" among its
+ * VmFlags in /proc/self/smaps), 0 when not, -1 when it cannot be told */
+static int huge_advised(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int in = 0, found = -1;
+    if (!f)
+        return -1;
+    uintptr_t a = (uintptr_t)p;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2) {     /* a mapping's first line */
+            in = lo <= a && a < hi;
+            continue;
+        }
+        if (in && strncmp(line, "VmFlags:", 8) == 0) {
+            found = strstr(line, " hg") != NULL;
+            break;
+        }
     }
     fclose(f);
     return found;
@@ -99,6 +125,25 @@ int main(void)
     tap_ok(h2 != NULL && filled(h2, mid + 12345, 5), "grown to 16 MiB with its contents");
     tap_is_int(one_mapping(h2, 4 * mid), 1, "the grown block is one mapping");
     sg_free(h2);
+
+    /* sg_malloc advises blocks of SG_MEM_HUGE_MIN or more itself, and
+     * sg_realloc a block grown to that size; smaller ones are left alone */
+    if (huge_advised(&used0) >= 0) {
+        unsigned char *m = sg_malloc(SG_MEM_HUGE_MIN);
+        unsigned char *sm = sg_malloc(SG_MEM_HUGE_MIN / 2);
+        tap_ok(m && sm, "blocks of 4 and 2 MiB");
+        tap_is_int(huge_advised(m), 1, "the 4 MiB block is advised for huge pages");
+        tap_is_int(huge_advised(sm), 0, "the 2 MiB block is not");
+        memset(sm, 3, SG_MEM_HUGE_MIN / 2);
+        unsigned char *sm2 = sg_realloc(sm, 2 * SG_MEM_HUGE_MIN);
+        tap_ok(sm2 && filled(sm2, SG_MEM_HUGE_MIN / 2, 3), "the 2 MiB block grown to 8 MiB with its contents");
+        tap_is_int(huge_advised(sm2), 1, "and advised");
+        tap_is_int(one_mapping(sm2, 2 * SG_MEM_HUGE_MIN), 1, "in one mapping");
+        sg_free(m);
+        sg_free(sm2);
+    } else {
+        tap_skip(6, "no /proc/self/smaps VmFlags");
+    }
 #else
     unsigned char *q = sg_malloc(mid);
     tap_ok(q != NULL, "4 MiB allocated");

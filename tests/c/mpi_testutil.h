@@ -70,6 +70,40 @@ static inline sg_table *read_text(const char *name, const char *text)
     return t;
 }
 
+/* The Online Retail file of the shared data in path (n bytes): 1, or 0
+ * after skipping nskip tests with the reason. */
+static inline int retail_path(char *path, size_t n, int nskip)
+{
+    const char *d = tap_shared_data();
+    if (!d) {
+        tap_skip(nskip, "no shared data folder");
+        return 0;
+    }
+    snprintf(path, n, "%s/online_retail/online_retail.csv", d);
+    if (access(path, R_OK) != 0) {
+        tap_skip(nskip, "Online Retail not present");
+        return 0;
+    }
+    return 1;
+}
+
+/* Online Retail read with the default options; NULL after skipping nskip
+ * tests when it cannot be. */
+static inline sg_table *read_retail(const char *path, int nskip)
+{
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    sg_csv_report rep;
+    sg_error err;
+    sg_table *t = sg_csv_read(path, &o, &rep, &err);
+    if (!t) {
+        tap_skip(nskip, "Online Retail cannot be read");
+        return NULL;
+    }
+    sg_csv_report_free(&rep);
+    return t;
+}
+
 /* The table as text: names, types and date-only flags, then the CSV
  * (free() it). */
 static inline char *dump(const sg_table *t)

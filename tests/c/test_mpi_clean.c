@@ -389,28 +389,15 @@ static void test_owners_small(void)
 
 static void test_owners_retail(void)
 {
-    const char *d = tap_shared_data();
     char path[4096];
-    if (!d) {
-        tap_skip(9, "no shared data folder");
+    if (!retail_path(path, sizeof path, 9))
         return;
-    }
-    snprintf(path, sizeof path, "%s/online_retail/online_retail.csv", d);
-    if (access(path, R_OK) != 0) {
-        tap_skip(9, "Online Retail not present");
-        return;
-    }
     sg_csv_options o;
     sg_csv_options_init(&o);
     parts_are_rows("Online Retail", path, &o, 3);
-    sg_csv_report rep;
-    sg_error err;
-    sg_table *t = sg_csv_read(path, &o, &rep, &err);
-    if (!t) {
-        tap_skip(6, "Online Retail cannot be read");
+    sg_table *t = read_retail(path, 6);
+    if (!t)
         return;
-    }
-    sg_csv_report_free(&rep);
     sg_mpi_clean_opts co = { "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
                              "coalesce(starts_with(InvoiceNo, 'C'), false)",
                              "not coalesce(starts_with(InvoiceNo, 'C'), false) and Quantity != 0", "amount",

@@ -423,27 +423,12 @@ static const char *const AFTER_RETAIL[] = {
 
 static void test_retail(void)
 {
-    const char *d = tap_shared_data();
     char path[4096];
-    if (!d) {
-        tap_skip(6, "no shared data folder");
+    if (!retail_path(path, sizeof path, 6))
         return;
-    }
-    snprintf(path, sizeof path, "%s/online_retail/online_retail.csv", d);
-    if (access(path, R_OK) != 0) {
-        tap_skip(6, "Online Retail not present");
+    sg_table *t = read_retail(path, 6);
+    if (!t)
         return;
-    }
-    sg_csv_options o;
-    sg_csv_options_init(&o);
-    sg_csv_report rep;
-    sg_error err;
-    sg_table *t = sg_csv_read(path, &o, &rep, &err);
-    if (!t) {
-        tap_skip(6, "Online Retail cannot be read");
-        return;
-    }
-    sg_csv_report_free(&rep);
     /* the retail recipe's cleaning and RFM */
     sg_mpi_clean_opts co = { "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
                              "coalesce(starts_with(InvoiceNo, 'C'), false)",

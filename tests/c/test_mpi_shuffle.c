@@ -411,27 +411,12 @@ static void test_clean_small(void)
 
 static void test_clean_retail(void)
 {
-    const char *d = tap_shared_data();
     char path[4096];
-    if (!d) {
-        tap_skip(12, "no shared data folder");
+    if (!retail_path(path, sizeof path, 12))
         return;
-    }
-    snprintf(path, sizeof path, "%s/online_retail/online_retail.csv", d);
-    if (access(path, R_OK) != 0) {
-        tap_skip(12, "Online Retail not present");
+    sg_table *t = read_retail(path, 12);
+    if (!t)
         return;
-    }
-    sg_csv_options o;
-    sg_csv_options_init(&o);
-    sg_csv_report rep;
-    sg_error err;
-    sg_table *t = sg_csv_read(path, &o, &rep, &err);
-    if (!t) {
-        tap_skip(12, "Online Retail cannot be read");
-        return;
-    }
-    sg_csv_report_free(&rep);
     const char *roles[7] = { "InvoiceNo", "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
                              "CustomerID" };
     per_customer("Online Retail", t, roles, 2);

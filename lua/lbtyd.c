@@ -273,23 +273,15 @@ static int l_mpi_btyd_fit(lua_State *L)
     char why[400] = "";
     sg_error err;
     int rc = sg_mpi_btyd_fit(&c, &b->fit, &skipped, &st, why, sizeof why, &err);
-    if (rc < 0)
-        return sgl_raise(L, &err);
-    if (rc == 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, why);
-        return 2;
-    }
+    int nret = sgl_declined(L, rc, &err, why);
+    if (nret)
+        return nret;
     b->valid = 1;
     lua_pushinteger(L, (lua_Integer)skipped);
     lua_createtable(L, 0, 5);
     lua_pushinteger(L, n);
     lua_setfield(L, -2, "ranks");
-    lua_createtable(L, n, 0);
-    for (int k = 0; k < n; k++) {
-        lua_pushinteger(L, (lua_Integer)ncust[k]);
-        lua_rawseti(L, -2, k + 1);
-    }
+    sgl_push_counts(L, ncust, n);
     lua_setfield(L, -2, "customers");
     lua_pushinteger(L, (lua_Integer)st.reductions);
     lua_setfield(L, -2, "reductions");

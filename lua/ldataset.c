@@ -27,6 +27,26 @@ int sgl_rawfield(lua_State *L, int t, const char *key)
     return lua_rawget(L, t);
 }
 
+int sgl_declined(lua_State *L, int rc, const sg_error *err, const char *why)
+{
+    if (rc < 0)
+        return sgl_raise(L, err);
+    if (rc > 0)
+        return 0;
+    lua_pushnil(L);
+    lua_pushstring(L, why);
+    return 2;
+}
+
+void sgl_push_counts(lua_State *L, const uint64_t *v, int n)
+{
+    lua_createtable(L, n, 0);
+    for (int k = 0; k < n; k++) {
+        lua_pushinteger(L, (lua_Integer)v[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+}
+
 sg_table *sgl_pin_dataset(lua_State *L, int idx)
 {
     sg_table *t = sgl_check_dataset(L, idx);

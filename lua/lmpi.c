@@ -54,17 +54,9 @@ static int marks_info(lua_State *L)
     lua_createtable(L, 0, 4);
     lua_pushinteger(L, r->nranks);
     lua_setfield(L, -2, "ranks");
-    lua_createtable(L, r->nranks, 0);
-    for (int k = 0; k < r->nranks; k++) {
-        lua_pushinteger(L, (lua_Integer)r->owned[k]);
-        lua_rawseti(L, -2, k + 1);
-    }
+    sgl_push_counts(L, r->owned, r->nranks);
     lua_setfield(L, -2, "owned");
-    lua_createtable(L, r->nranks, 0);
-    for (int k = 0; k < r->nranks; k++) {
-        lua_pushinteger(L, (lua_Integer)r->kept[k]);
-        lua_rawseti(L, -2, k + 1);
-    }
+    sgl_push_counts(L, r->kept, r->nranks);
     lua_setfield(L, -2, "kept");
     lua_pushinteger(L, (lua_Integer)r->gen);
     lua_setfield(L, -2, "gen");
@@ -153,13 +145,9 @@ static int l_mpi_clean_marks(lua_State *L)
     sg_error err;
     sg_error_clear(&err);
     int rc = sg_mpi_clean_marks(t, &o, r, why, sizeof why, &err);
-    if (rc < 0)
-        return sgl_raise(L, &err);
-    if (rc == 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, why);
-        return 2;
-    }
+    int nret = sgl_declined(L, rc, &err, why);
+    if (nret)
+        return nret;
     return 1;
 }
 

@@ -201,13 +201,9 @@ static int l_mpi_rfm(lua_State *L)
     char why[400] = "";
     sg_table *out = NULL;
     int rc = sg_mpi_rfm(&o, gen, cc->type, dc->date_only, &out, &info, ncust, &gathered, secs, why, sizeof why, &err);
-    if (rc < 0)
-        return sgl_raise(L, &err);
-    if (rc == 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, why);
-        return 2;
-    }
+    int nret = sgl_declined(L, rc, &err, why);
+    if (nret)
+        return nret;
     sgl_dataset *d = sgl_new_dataset(L);
     d->t = out;
     name_customer_column(L, d->t, o.customer);
@@ -217,11 +213,7 @@ static int l_mpi_rfm(lua_State *L)
     lua_createtable(L, 0, 4);
     lua_pushinteger(L, n);
     lua_setfield(L, -2, "ranks");
-    lua_createtable(L, n, 0);
-    for (int k = 0; k < n; k++) {
-        lua_pushinteger(L, (lua_Integer)ncust[k]);
-        lua_rawseti(L, -2, k + 1);
-    }
+    sgl_push_counts(L, ncust, n);
     lua_setfield(L, -2, "customers");
     lua_pushinteger(L, (lua_Integer)gathered);
     lua_setfield(L, -2, "gathered");

@@ -58,6 +58,12 @@ int sgl_progress_enabled(lua_State *L);
 /* Pushes t[key] without metamethods (option tables are read raw, so no
  * recipe code runs in the middle of a C operation); returns its type. */
 int sgl_rawfield(lua_State *L, int t, const char *key);
+/* After a C call that returned rc (< 0: failed, err says why; 0: declined,
+ * why says why; > 0: done): raises the error, or pushes nil, why and
+ * returns 2 (the Lua function returns that), or returns 0 (go on). */
+int sgl_declined(lua_State *L, int rc, const sg_error *err, const char *why);
+/* Pushes the list { v[0], ..., v[n-1] } (a figure per MPI rank). */
+void sgl_push_counts(lua_State *L, const uint64_t *v, int n);
 /* Like sgl_check_dataset, but also pins the table: pushes a holder that
  * shares its columns, so the data stays valid even if Lua code run during
  * the operation (a callback) closes the dataset.  Returns the shared table. */

@@ -149,6 +149,33 @@ static void bcast_bytes(unsigned char *b, size_t len)
     }
 }
 
+/* Whether this process is rank 0 of several, the one that sends the
+ * commands; otherwise why says "one rank". */
+static int leads(char *why, size_t whylen)
+{
+    if (started && world_size >= 2 && world_rank == 0)
+        return 1;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+/* Rank 0: sends command op with its payload b, which the encoder filled
+ * (encoded: the encoder's result).  An encoder that failed ran out of
+ * memory: b is freed, err says so, -1 and nothing is sent. */
+static int send_command(int64_t op, sg_mpi_buf *b, int encoded, sg_error *err)
+{
+    if (encoded != 0) {
+        sg_mpi_buf_free(b);
+        sg_error_nomem(err);
+        return -1;
+    }
+    int64_t head[2] = { op, (int64_t)b->len };
+    command_header(head);
+    bcast_bytes(b->b, b->len);
+    sg_error_clear(err);
+    return 0;
+}
+
 static void send_bytes(const unsigned char *b, size_t len)
 {
     uint64_t n64 = len;
@@ -844,20 +871,11 @@ out:
 int sg_mpi_clean_marks(const sg_table *t, const sg_mpi_clean_opts *o, sg_mpi_clean_result *res, char *why,
                        size_t whylen, sg_error *err)
 {
-    if (!started || world_size < 2 || world_rank != 0) {
-        snprintf(why, whylen, "one rank");
+    if (!leads(why, whylen))
         return 0;
-    }
     sg_mpi_buf b = { 0 };
-    if (sg_mpi_clean_opts_encode(o, &b) != 0) {
-        sg_mpi_buf_free(&b);
-        sg_error_nomem(err);
+    if (send_command(OP_CLEAN, &b, sg_mpi_clean_opts_encode(o, &b), err) != 0)
         return -1;
-    }
-    int64_t head[2] = { OP_CLEAN, (int64_t)b.len };
-    command_header(head);
-    bcast_bytes(b.b, b.len);
-    sg_error_clear(err);
     int r = clean_collective(o, t, res, why, whylen, err);
     sg_mpi_buf_free(&b);
     return r;
@@ -937,21 +955,12 @@ int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int dat
                sg_error *err)
 {
     *out = NULL;
-    if (!started || world_size < 2 || world_rank != 0) {
-        snprintf(why, whylen, "one rank");
+    if (!leads(why, whylen))
         return 0;
-    }
     sg_mpi_buf b = { 0 };
     (void)sg_mpi_buf_put(&b, &gen, sizeof gen);
-    if (sg_mpi_rfm_opts_encode(o, &b) != 0) {
-        sg_mpi_buf_free(&b);
-        sg_error_nomem(err);
+    if (send_command(OP_RFM, &b, sg_mpi_rfm_opts_encode(o, &b), err) != 0)
         return -1;
-    }
-    int64_t head[2] = { OP_RFM, (int64_t)b.len };
-    command_header(head);
-    bcast_bytes(b.b, b.len);
-    sg_error_clear(err);
     int r = rfm_collective(o, gen, cust_type, date_only, out, info, ncust, gathered, secs, why, whylen, err);
     sg_mpi_buf_free(&b);
     return r;
@@ -1038,20 +1047,11 @@ static int btyd_collective(const sg_mpi_btyd_cmd *c, sg_btyd_fit *fit, size_t *s
 int sg_mpi_btyd_fit(const sg_mpi_btyd_cmd *c, sg_btyd_fit *fit, size_t *skipped, sg_mpi_btyd_stats *st, char *why,
                     size_t whylen, sg_error *err)
 {
-    if (!started || world_size < 2 || world_rank != 0) {
-        snprintf(why, whylen, "one rank");
+    if (!leads(why, whylen))
         return 0;
-    }
     sg_mpi_buf b = { 0 };
-    if (sg_mpi_btyd_encode(c, &b) != 0) {
-        sg_mpi_buf_free(&b);
-        sg_error_nomem(err);
+    if (send_command(OP_BTYD, &b, sg_mpi_btyd_encode(c, &b), err) != 0)
         return -1;
-    }
-    int64_t head[2] = { OP_BTYD, (int64_t)b.len };
-    command_header(head);
-    bcast_bytes(b.b, b.len);
-    sg_error_clear(err);
     int r = btyd_collective(c, fit, skipped, st, why, whylen, err);
     sg_mpi_buf_free(&b);
     return r;

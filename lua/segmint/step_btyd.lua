@@ -96,6 +96,12 @@ function S.run(ctx)
       model = sel.model
       sg.info("lifetime value: %s chosen on the last %d days (%s)", model, periods.horizon_days,
         sel.warning or "within tolerance")
+      for _, m in ipairs(sel.order) do
+        local failed = sel.results[m].failed
+        if failed then
+          sg.info("lifetime value: %s could not be fitted on the data up to %s: %s", m, cal_end, fit_failure(failed))
+        end
+      end
     else
       -- the data before the holdout do not identify the models (too short a
       -- history to see customers stop buying): say so, and use the default

@@ -56,12 +56,13 @@ M.SCHEMA = {
     list = { cluster = true, name = true, size = true, share = true, revenue_share = true, avg_basket = true,
       basket_ratio = true, monetary_ratio = true, recency_ratio = true, frequency_ratio = true,
       main_segment = true, main_segment_share = true } },
-  btyd = { model = true, unit = true, customers = true, params = true, loglik = true, method = true,
-    iterations = true, gg_params = true, total_clv = true, horizon = true, expected = true, alive = true,
+  btyd = { article = true, model = true, unit = true, customers = true, params = true, loglik = true, method = true,
+    iterations = true, alive_flat = { lapsed = true }, gg_params = true, total_clv = true, horizon = true,
+    expected = true, alive = true,
     alive_repeat = true, repeat_buyers = true, one_time = true, one_time_alive = true,
     not_compared = { candidates = true, chosen = true, calibration_end = true },
     selection = { candidates = true, chosen = true, calibration_end = true, error = true, actual = true,
-      tolerance = true, warning = true, max_x = true,
+      tolerance = true, warning = true, max_x = true, failed = { names = true, several = true },
       list = { model = true, error = true, predicted = true, actual = true, correlation = true, failed = true } },
     top = { customer = true, p_alive = true, expected = true, clv = true, segment = true } },
   btyd_failed = { model = true },
@@ -379,14 +380,18 @@ local function cross_sell_part(ctx, c)
   c.cross_sell = #top > 0 and { rules = top } or false
 end
 
+-- "a, b and c" in the language of the summary
+local function word_list(ctx, items)
+  if #items < 2 then return table.concat(items) end
+  return table.concat(items, ", ", 1, #items - 1) .. " " .. (ctx.texts.and_word or "and") .. " " .. items[#items]
+end
+
 local function clusters_part(ctx, c)
   local f, res = ctx.fmt, ctx.res
   if not res.cluster_profiles then c.clusters = false; return end
   local info = res.kmeans:info()
   local feats = res.cluster_feature_names or res.cluster_features
-  -- "a, b and c" in the language of the summary
-  local list = #feats > 1 and table.concat(feats, ", ", 1, #feats - 1) .. " " .. (ctx.texts.and_word or "and") .. " "
-    .. feats[#feats] or table.concat(feats)
+  local list = word_list(ctx, feats)
   c.clusters = { k = info.k, features = table.concat(feats, ", "), features_list = list,
     feature_count = f.number(#feats), list = {}, auto = false, silhouette = "-" }
   if res.k_selection then
@@ -424,6 +429,7 @@ local function btyd_part(ctx, c)
   end
   if not b then c.btyd = false; return end
   local names = ctx.texts.btyd_names or {}
+  local articles = ctx.texts.btyd_articles or {}
   local units = ctx.texts.units or {}
   local function params_text(fit)
     local p, parts, keys = fit:params(), {}, {}
@@ -442,13 +448,21 @@ local function btyd_part(ctx, c)
   end
   local repeat_ = customers:filter("btyd_frequency > 0 and not is_missing(p_alive)")
   local once = customers:filter("btyd_frequency == 0 and not is_missing(p_alive)")
+  local alive_repeat = #repeat_ > 0 and repeat_:stats("p_alive").mean or 0
+  -- P(alive) near 1 for the repeat buyers too: the fit sees (almost) no one
+  -- stop buying, however long they have been away
+  local alive_flat = false
+  if #repeat_ > 0 and alive_repeat >= 0.99 and customers:has("recency_days") then
+    alive_flat = { lapsed = f.number(#customers:filter(string.format("recency_days > %d", ctx.periods.inactive_days))) }
+  end
   c.btyd = {
-    model = names[info.model] or info.model, unit = units[b.unit] or b.unit, customers = f.number(info.customers),
+    article = articles[info.model] or "", model = names[info.model] or info.model, unit = units[b.unit] or b.unit,
+    customers = f.number(info.customers),
     params = params_text(b.model), loglik = f.number(info.loglik, 1), method = info.method,
     iterations = info.iterations, gg_params = params_text(b.spend),
     total_clv = f.money(customers:sum(clv)), horizon = b.horizon,
     expected = f.number(customers:sum(exp)), alive = f.percent(customers:stats("p_alive").mean or 0),
-    alive_repeat = f.percent(#repeat_ > 0 and repeat_:stats("p_alive").mean or 0),
+    alive_repeat = f.percent(alive_repeat), alive_flat = alive_flat,
     repeat_buyers = f.number(#repeat_), one_time = f.number(#once),
     one_time_alive = f.percent(#once > 0 and once:stats("p_alive").mean or 0),
     top = rows, selection = false, not_compared = false,
@@ -462,10 +476,11 @@ local function btyd_part(ctx, c)
       calibration_end = ctx.sg.format_time(assert(ctx.sg.time(ctx.res.rfm_info.as_of:sub(1, 10)))
         - ctx.periods.horizon_days * 86400, true) }
   elseif sel then
-    local list, cands = {}, {}
+    local list, cands, failed = {}, {}, {}
     for _, m in ipairs(sel.order) do
       local r = sel.results[m]
       cands[#cands + 1] = names[m] or m
+      if r.failed ~= nil then failed[#failed + 1] = names[m] or m end
       list[#list + 1] = { model = names[m] or m,
         error = r.relative_error and f.percent(r.relative_error, 0) or "-",
         predicted = r.predicted_total and f.number(r.predicted_total) or "-", actual = f.number(sel.actual_total),
@@ -477,7 +492,8 @@ local function btyd_part(ctx, c)
         - ctx.periods.horizon_days * 86400, true),
       error = f.percent(best.relative_error, 0), actual = f.number(sel.actual_total),
       tolerance = f.percent(sel.tolerance, 0), warning = not sel.within_tolerance, list = list,
-      max_x = f.number(sel.max_x or 7) }
+      max_x = f.number(sel.max_x or 7),
+      failed = #failed > 0 and { names = word_list(ctx, failed), several = #failed > 1 } }
   end
 end
 

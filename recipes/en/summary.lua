@@ -10,6 +10,8 @@ return {
   model_names = { logistic = "logistic regression", linear = "linear regression", ridge = "ridge regression",
     boosting = "gradient boosting (XGBoost)", forest = "random forest (XGBoost)" },
   btyd_names = { bgnbd = "BG/NBD", mbgnbd = "MBG/NBD", pareto_nbd = "Pareto/NBD" },
+  -- the article before each name, as it is read aloud ("an em-bee-gee")
+  btyd_articles = { bgnbd = "A", mbgnbd = "An", pareto_nbd = "A" },
   units = { days = "days", weeks = "weeks", months = "months" },
   status_names = {
     basis = {
@@ -165,7 +167,7 @@ k-means on {{features_list}} (log-transformed and standardised) gives {{k}} clus
 {{#btyd}}
 ## Customer lifetime value
 
-A {{model}} model of purchases ({{params}}; time in {{unit}}; log-likelihood {{loglik}}, {{method}}, {{iterations}} iterations) and a Gamma-Gamma model of spend ({{gg_params}}), fitted on {{customers}} customers. Together they expect {{expected}} purchases in the next {{horizon_days}} days, worth {{total_clv}} over the next {{horizon}} months (discounted).
+{{article}} {{model}} model of purchases ({{params}}; time in {{unit}}; log-likelihood {{loglik}}, {{method}}, {{iterations}} iterations) and a Gamma-Gamma model of spend ({{gg_params}}), fitted on {{customers}} customers. Together they expect {{expected}} purchases in the next {{horizon_days}} days, worth {{total_clv}} over the next {{horizon}} months (discounted).
 
 {{#selection}}
 The model was chosen among {{candidates}}: each was fitted on the data up to {{calibration_end}} and judged on the {{actual}} purchases of the {{horizon_days}} days that followed, group by group (customers with 0, 1, 2… up to {{max_x}} or more earlier purchases), so that over-predicting one group cannot make up for under-predicting another. {{chosen}} came closest: its errors in the groups add up to {{error}} of the actual purchases{{#warning}}; no model came within {{tolerance}}, so read the lifetime values as rough orders of magnitude{{/warning}}. A model's total can be nearer the actual than another's while its errors by group are larger, as they cancel out in the total.
@@ -176,12 +178,16 @@ The model was chosen among {{candidates}}: each was fitted on the data up to {{c
 | {{model}} | {{error}} | {{predicted}} | {{actual}} | {{correlation}} |
 {{/list}}
 
+{{#failed}}
+{{names}} could not be fitted on the data up to {{calibration_end}} (the log gives the reason), hence the dashes.
+
+{{/failed}}
 {{/selection}}
 {{#not_compared}}
 {{candidates}} could not be compared on a holdout: fitted on the data up to {{calibration_end}}, none of them could tell when customers stop buying, the history being too short for that. {{chosen}} fitted on all the data is used; read P(alive) and the lifetime values as optimistic.
 
 {{/not_compared}}
-P(alive), the model's probability that a customer is still buying, averages {{alive_repeat}} among the {{repeat_buyers}} customers who bought more than once. The {{one_time}} customers who bought only once average {{one_time_alive}}: with a single purchase the model has little to judge them on.
+P(alive), the model's probability that a customer is still buying, averages {{alive_repeat}} among the {{repeat_buyers}} customers who bought more than once. The {{one_time}} customers who bought only once average {{one_time_alive}}: with a single purchase the model has little to judge them on.{{#alive_flat}} With P(alive) this close to 100%, the model sees almost no one stop buying, yet {{lapsed}} customers have not bought for more than {{inactive_days}} days: do not use P(alive) to choose whom to win back.{{/alive_flat}}
 
 | Customer | Segment | P(alive) | Expected purchases, {{horizon_days}} days | CLV, {{horizon}} months |
 |---|---|---:|---:|---:|

@@ -183,12 +183,16 @@ Le modèle a été choisi parmi {{candidates}} : chacun a été ajusté sur les 
 | {{model}} | {{error}} | {{predicted}} | {{actual}} | {{correlation}} |
 {{/list}}
 
+{{#failed}}
+{{names}} {{#several}}n'ont pas pu être ajustés{{/several}}{{^several}}n'a pas pu être ajusté{{/several}} sur les données jusqu'au {{calibration_end}} (le journal en donne la raison), d'où les tirets.
+
+{{/failed}}
 {{/selection}}
 {{#not_compared}}
 {{candidates}} n'ont pas pu être comparés sur une période de contrôle : ajustés sur les données jusqu'au {{calibration_end}}, aucun n'a su dire quand les clients cessent d'acheter, l'historique étant trop court pour cela. {{chosen}} ajusté sur toutes les données est utilisé ; lisez P(actif) et les valeurs vie client comme optimistes.
 
 {{/not_compared}}
-P(actif), la probabilité selon le modèle qu'un client achète encore, vaut en moyenne {{alive_repeat}} chez les {{repeat_buyers}} clients qui ont acheté plus d'une fois. Les {{one_time}} clients qui n'ont acheté qu'une fois sont en moyenne à {{one_time_alive}} : avec un seul achat, le modèle a peu d'éléments pour en juger.
+P(actif), la probabilité selon le modèle qu'un client achète encore, vaut en moyenne {{alive_repeat}} chez les {{repeat_buyers}} clients qui ont acheté plus d'une fois. Les {{one_time}} clients qui n'ont acheté qu'une fois sont en moyenne à {{one_time_alive}} : avec un seul achat, le modèle a peu d'éléments pour en juger.{{#alive_flat}} Avec un P(actif) aussi proche de 100 %, le modèle ne voit presque personne cesser d'acheter, alors que {{lapsed}} clients n'ont rien acheté depuis plus de {{inactive_days}} jours : ne vous servez pas de P(actif) pour choisir qui reconquérir.{{/alive_flat}}
 
 | Client | Segment | P(actif) | Achats attendus, {{horizon_days}} jours | Valeur, {{horizon}} mois |
 |---|---|---:|---:|---:|

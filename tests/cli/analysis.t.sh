@@ -206,6 +206,21 @@ if [[ -f "$file" ]]; then
     is "$(($(wc -l < "$work/r$lang/customers.csv") - 1))" 4324 "Online Retail ($lang): customers after netting cancellations and removing postage and fees"
   done
   like "$(cat "$work/ren/summary.md")" "from data covering 2010-12-01 to 2011-12-09 \(scores as of 2011-12-10\)" "Online Retail period"
+  sum_en=$(cat "$work/ren/summary.md"); sum_fr=$(cat "$work/rfr/summary.md")
+  like "$sum_en" "An MBG/NBD model of purchases \(a = " "Online Retail: 'An' before MBG/NBD"
+  like "$sum_en" "Correlation per customer \|
+(\|[^
+]*
+)+
+BG/NBD and Pareto/NBD could not be fitted on the data up to 2011-09-11 \(the log gives the reason\), hence the dashes\." \
+    "Online Retail: the models without figures are named after the table, a blank line between"
+  like "$sum_fr" "BG/NBD et Pareto/NBD n'ont pas pu être ajustés sur les données jusqu'au 2011-09-11" \
+    "Online Retail (fr): the models without figures, plural agreement"
+  lapsed=$(grep -o '^\*\*[0-9,]* customers ([0-9.]*%) have lapsed' <<<"$sum_en" | grep -o '^\*\*[0-9,]*' | tr -d '*')
+  like "$sum_en" "averages 100\.0% among the 2,763 customers who bought more than once\..*With P\(alive\) this close to 100%, the model sees almost no one stop buying, yet $lapsed customers have not bought for more than 90 days" \
+    "Online Retail: P(alive) near 100% is flagged, with the lapsed count of the attention section ($lapsed)"
+  like "$sum_fr" "alors que ${lapsed/,/ } clients n'ont rien acheté depuis plus de 90 jours" "Online Retail (fr): the same flag"
+  unlike "$(cat "$work/a/summary.md")" "this close to 100%" "demo: P(alive) tells customers apart, no flag"
 else
   echo "# shared data absent: Online Retail checks skipped"
 fi

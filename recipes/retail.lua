@@ -2,8 +2,9 @@
 -- online gift shop, 2010-12-01 to 2011-12-09).  It differs from demo.lua
 -- in the column mapping, the non-product stock codes it removes, the
 -- customer ids (written as floats in the file: "17850.0"), the date the
--- scores are computed at, the cross-selling support, BTYD in days and the
--- customer attributes the models can use (the country only).
+-- scores are computed at, the cross-selling support and product names (the
+-- Description column), BTYD in days and the customer attributes the models
+-- can use (the country only).
 --   segmint run recipes/retail.lua --out results [--set lang=fr] [--set input=PATH]
 -- The default input is ../shared/data/online_retail/online_retail.csv beside
 -- the project, found from this recipe's folder whatever the working directory.
@@ -24,7 +25,7 @@ sg.analysis {
   clean = { cancellations = "net", cancel_prefix = "C", returns = "drop", whole_ids = true,
             non_product = { "POST", "D", "M", "C2", "DOT", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "S" } },
   rfm = { bins = 5, frequency = "invoices", as_of = params.as_of or "2011-12-10" },
-  cross_sell = { min_support = 0.01, top_n = 3 },
+  cross_sell = { min_support = 0.01, top_n = 3, names = "Description" },
   segments = { rules = require "rules.segments", labels = words "segments" },
   campaigns = { rules = require "rules.campaigns", labels = words "campaigns" },
   alerts = require "rules.alerts",

@@ -74,6 +74,17 @@ local function date_text(sg)
   end
 end
 
+-- cross_sell.names: a column of the transactions or { file =, key =, name = }
+local function item_names_spec(v)
+  if type(v) == "string" and v ~= "" then return nil end
+  if type(v) == "table" and type(v.file) == "string" and type(v.key) == "string" and type(v.name) == "string" then
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    if n == 3 then return nil end
+  end
+  return tr.w("a column of the transactions or { file =, key =, name = }")
+end
+
 -- An option table of the analysis (clean, rfm, cross_sell): spec maps each
 -- known name to true (any value), a list of the values allowed, or a check
 -- (above).  Problems are listed by name, in order.
@@ -320,6 +331,7 @@ function M.prepare(sg, cfg)
     input(cfg.models.customers)
     input(cfg.models.products)
   end
+  if type(cfg.cross_sell) == "table" and type(cfg.cross_sell.names) == "table" then input(cfg.cross_sell.names.file) end
 
   -- language, wording, currency, periods
   local tpl = cfg.template
@@ -434,7 +446,7 @@ function M.prepare(sg, cfg)
       silhouette_sample = whole(2) })
   end
   check_section(problems, "cross_sell", cfg.cross_sell, {
-    item = true, min_support = number_in(0, 1), min_count = whole(1), top_n = whole(1, 100), min_lift = number_in(0),
+    item = true, names = item_names_spec, min_support = number_in(0, 1), min_count = whole(1), top_n = whole(1, 100), min_lift = number_in(0),
     max_items = function(v)
       return not (type(v) == "number" and v == math.floor(v) and (v == 0 or v >= 2)) and tr.w("0 (no limit) or a whole number >= 2") or nil
     end }, "{ min_support = 0.01 }")

@@ -235,6 +235,13 @@ return {
   ["%srule '%s': field '%s' is not a column of the customer data%s"] =
     "%srègle « %s » : le champ « %s » n'est pas une colonne des données clients%s",
 
+  -- product names for cross-selling (step_cross_sell.lua, analysis.lua)
+  ["a column of the transactions or { file =, key =, name = }"] =
+    "une colonne des transactions ou { file =, key =, name = }",
+  ["cross_sell.names: the transactions have no column '%s'"] =
+    "cross_sell.names : les transactions n'ont pas de colonne « %s »",
+  ["cross_sell.names: %s has no column '%s'"] = "cross_sell.names : %s n'a pas de colonne « %s »",
+
   -- conditions (rules.lua)
   ["range {%s, %s} is inverted"] = "l'intervalle {%s, %s} est inversé",
   ["the list of values is empty"] = "la liste de valeurs est vide",

@@ -512,11 +512,22 @@ function D.cross_sell(ctx, entry, api)
   if not r or #r == 0 then return nil end
   local top = r:sort("-lift"):head(entry.top or 10)
   local best = top:row(1)
-  return { type = "table", title = "Products bought together", data = top,
-    columns = { "antecedent", "consequent", { "support", format = "percent", decimals = 2 },
-      { "confidence", format = "percent" }, { "lift", format = "number", decimals = 1 } },
+  -- with cross_sell.names, each code's product name beside it
+  local named = top:has("antecedent_name")
+  local function label(side)
+    local code = tostring(best[side])
+    local name = best[side .. "_name"]
+    return name and (name .. " (" .. code .. ")") or code
+  end
+  local columns = named and { "antecedent", "antecedent_name", "consequent", "consequent_name" }
+    or { "antecedent", "consequent" }
+  for _, c in ipairs({ { "support", format = "percent", decimals = 2 }, { "confidence", format = "percent" },
+      { "lift", format = "number", decimals = 1 } }) do
+    columns[#columns + 1] = c
+  end
+  return { type = "table", title = "Products bought together", data = top, columns = columns,
     labels = entry.labels,
-    values = { a = tostring(best.antecedent), b = tostring(best.consequent), lift = api.number(best.lift, 1) } }
+    values = { a = label("antecedent"), b = label("consequent"), lift = api.number(best.lift, 1) } }
 end
 
 -- Alerts (ctx.alert_texts: the texts the summary shows).
@@ -697,7 +708,9 @@ M.layouts = {
       { "kpi_trends", title = "Key figures over time: {{unit}}", reading = "Over {{runs}} runs.",
         units = { percent = "rates", money = "amounts", number = "counts and other figures" } },
       { "cross_sell", title = "Products bought together",
-        reading = "Buyers of {{a}} are {{lift}} times as likely as others to buy {{b}}." },
+        reading = "Buyers of {{a}} are {{lift}} times as likely as others to buy {{b}}.",
+        labels = { antecedent = "product bought", antecedent_name = "name", consequent = "product suggested",
+          consequent_name = "name" } },
       { "alerts", title = "Alerts" },
       { "data_preparation", title = "Data preparation",
         reading = "{{rows_out}} of {{rows_in}} lines kept ({{kept}}).",
@@ -787,8 +800,8 @@ M.layouts = {
         units = { percent = "taux", money = "montants", number = "effectifs et autres indicateurs" } },
       { "cross_sell", title = "Produits achetés ensemble",
         reading = "Les acheteurs de {{a}} achètent {{b}} {{lift}} fois plus souvent que les autres.",
-        labels = { antecedent = "produit acheté", consequent = "produit associé", support = "support",
-          confidence = "confiance", lift = "lift" } },
+        labels = { antecedent = "produit acheté", antecedent_name = "nom", consequent = "produit associé",
+          consequent_name = "nom", support = "support", confidence = "confiance", lift = "lift" } },
       { "alerts", title = "Alertes" },
       { "data_preparation", title = "Préparation des données",
         reading = "{{rows_out}} lignes gardées sur {{rows_in}} ({{kept}}).",

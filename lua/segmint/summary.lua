@@ -19,11 +19,12 @@ M.SCHEMA = {
   avg_basket = true, avg_orders = true, engaged_count = true, engaged_share = true,
   inactive_days = true, horizon_days = true, clv_months = true, comparison_days = true,
   segments = { name = true, customers = true, share = true, revenue = true, revenue_share = true,
-    avg_basket = true, avg_recency = true, why = true, action = true },
+    avg_basket = true, avg_recency = true, lapsed = true, lapsed_share = true, why = true, action = true },
   status = { active = true, active_share = true, at_risk = true, at_risk_share = true, lapsed = true,
     lapsed_share = true, at_risk_revenue_share = true, lapsed_revenue_share = true, basis = true,
     action_count = true, action_share = true, action_segments = true, action_revenue = true,
-    action_at_risk = true, action_lapsed = true, action_active = true },
+    action_at_risk = true, action_lapsed = true, action_active = true,
+    elsewhere = { count = true, top = true, top_lapsed = true, top_customers = true } },
   kpis = { period_note = true,
     list = { name = true, value = true, previous = true, change = true, target = true, status = true,
       period = true, trend = true, description = true } },
@@ -51,7 +52,8 @@ M.SCHEMA = {
   total_discounts = true, total_contact_cost = true, total_order_cost = true, order_costs = true,
   alerts = { text = true },
   cleaning = { reason = true, rows = true, revenue = true },
-  cross_sell = { rules = { antecedent = true, consequent = true, lift = true, confidence = true } },
+  cross_sell = { rules = { antecedent = true, consequent = true, antecedent_name = true, consequent_name = true,
+    lift = true, confidence = true } },
   clusters = { k = true, features = true, features_list = true, feature_count = true, silhouette = true, auto = true,
     list = { cluster = true, name = true, size = true, share = true, revenue_share = true, avg_basket = true,
       basket_ratio = true, monetary_ratio = true, recency_ratio = true, frequency_ratio = true,
@@ -105,11 +107,29 @@ local function render(text, values, what)
   return report.render(text, values, what)
 end
 
+-- "a, b and c" in the language of the summary
+local function word_list(ctx, items)
+  if #items < 2 then return table.concat(items) end
+  return table.concat(items, ", ", 1, #items - 1) .. " " .. (ctx.texts.and_word or "and") .. " " .. items[#items]
+end
+
+-- segment -> its customers lapsed (no purchase for more than inactive_days)
+local function lapsed_by_segment(ctx)
+  local out = {}
+  if not (ctx.customers:has("segment") and ctx.customers:has("recency_days")) then return out end
+  local g = ctx.customers:derive("is_lapsed_", string.format("if(recency_days > %d, 1, 0)", ctx.periods.inactive_days))
+    :group_by({ "segment" }, { { "lapsed", "sum", "is_lapsed_" } })
+  for _, r in g:rows() do if r.segment ~= nil then out[r.segment] = r.lapsed end end
+  return out
+end
+
 local function segments_part(ctx, c)
   local f, al, tot = ctx.fmt, ctx.rules.alerts, ctx.totals
   local engaged_set = set_of(al.engaged_segments)
   local action_set = set_of(al.action_segments)
   local engaged = 0
+  -- lapsed customers (no purchase for more than inactive_days) per segment
+  local lapsed = lapsed_by_segment(ctx)
   c.segments = {}
   for _, r in ipairs(ctx.res.segment_rows) do
     local rule = ctx.res.segments:rule(r.segment) or {}
@@ -118,6 +138,8 @@ local function segments_part(ctx, c)
       name = r.segment, customers = f.number(r.customers), share = f.percent(r.share),
       revenue = f.money(r.revenue), revenue_share = f.percent(r.revenue_share),
       avg_basket = f.money(r.avg_basket), avg_recency = f.number(r.avg_recency_days),
+      lapsed = f.number(lapsed[r.segment] or 0), lapsed_share = f.percent(r.customers > 0
+        and (lapsed[r.segment] or 0) / r.customers or 0),
       why = rule.why or "", action = action_set[r.segment] and (rule.action or "") or false,
     }
   end
@@ -145,6 +167,18 @@ local function status_part(ctx, c)
       end
     end
   end
+  -- the lapsed customers outside the action segments, and the segment holding most of them
+  local elsewhere = false
+  if st.counts.lapsed > by.lapsed then
+    local top, top_n = nil, 0
+    for seg, k in pairs(lapsed_by_segment(ctx)) do
+      if not action_set[seg] and (k > top_n or (k == top_n and top and seg < top)) then top, top_n = seg, k end
+    end
+    local seg_n = 0
+    for _, r in ipairs(ctx.res.segment_rows) do if r.segment == top then seg_n = r.customers end end
+    elsewhere = top and { count = f.number(st.counts.lapsed - by.lapsed), top = top, top_lapsed = f.number(top_n),
+      top_customers = f.number(seg_n) } or false
+  end
   local words = (ctx.texts.status_names or {}).basis or {}
   local horizon = ctx.periods.horizon_days
   local recent = st.counts.active + st.counts.at_risk   -- bought within inactive_days
@@ -157,9 +191,10 @@ local function status_part(ctx, c)
     basis = render(words[st.basis], { threshold = f.percent(st.threshold, 0), horizon_days = horizon },
       "status basis") or st.basis,
     action_count = f.number(action_n), action_share = f.percent(action_n / n),
-    action_segments = #names > 0 and table.concat(names, ", ") or "-",
+    action_segments = #names > 0 and word_list(ctx, names) or "-",
     action_revenue = f.percent(tot.revenue ~= 0 and action_rev / tot.revenue or 0),
     action_at_risk = f.number(by.at_risk), action_lapsed = f.number(by.lapsed), action_active = f.number(by.active),
+    elsewhere = elsewhere,
   }
 end
 
@@ -374,16 +409,12 @@ local function cross_sell_part(ctx, c)
   local rules = ctx.res.cross_sell_rules
   if not rules then c.cross_sell = false; return end   -- the step was dropped
   for i, r in rules:head(10):rows() do
+    -- the names given by cross_sell.names, false without them
     top[i] = { antecedent = tostring(r.antecedent), consequent = tostring(r.consequent),
+               antecedent_name = r.antecedent_name or false, consequent_name = r.consequent_name or false,
                lift = f.number(r.lift, 1), confidence = f.percent(r.confidence) }
   end
   c.cross_sell = #top > 0 and { rules = top } or false
-end
-
--- "a, b and c" in the language of the summary
-local function word_list(ctx, items)
-  if #items < 2 then return table.concat(items) end
-  return table.concat(items, ", ", 1, #items - 1) .. " " .. (ctx.texts.and_word or "and") .. " " .. items[#items]
 end
 
 local function clusters_part(ctx, c)

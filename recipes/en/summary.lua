@@ -98,7 +98,7 @@ Each indicator over its latest period (dates below), against the period of the s
 
 **{{lapsed}} customers ({{lapsed_share}}) have lapsed**: no purchase for more than {{inactive_days}} days ({{lapsed_revenue_share}} of past revenue).
 
-The RFM segments tell the same story from another angle: of the {{action_count}} customers ({{action_share}}) in the segments {{action_segments}}, {{action_lapsed}} have lapsed, {{action_at_risk}} still buy but are likely to stop (at risk as defined above) and {{action_active}} still buy and are not at risk.
+{{^elsewhere}}The RFM segments tell the same story from another angle{{/elsewhere}}{{#elsewhere}}The RFM segments tell only part of the story{{/elsewhere}}: of the {{action_count}} customers ({{action_share}}) in the segments {{action_segments}}, {{action_lapsed}} have lapsed, {{action_at_risk}} still buy but are likely to stop (at risk as defined above) and {{action_active}} still buy and are not at risk.{{#elsewhere}} The other {{count}} lapsed customers are in segments with more reassuring names (column Lapsed of the segment table), because RFM scores rank customers against one another, not against the {{inactive_days}}-day rule; the largest group is in the segment {{top}}: {{top_lapsed}} of its {{top_customers}} customers.{{/elsewhere}}
 
 {{#segments}}
 {{#action}}
@@ -109,10 +109,10 @@ The RFM segments tell the same story from another angle: of the {{action_count}}
 {{/status}}
 ## Segments
 
-| Segment | Customers | Share | Revenue | Share of revenue | Average basket | Average recency (days) |
-|---|---:|---:|---:|---:|---:|---:|
+| Segment | Customers | Share | Revenue | Share of revenue | Average basket | Average recency (days) | Lapsed |
+|---|---:|---:|---:|---:|---:|---:|---:|
 {{#segments}}
-| {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} |
+| {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} | {{lapsed}} ({{lapsed_share}}) |
 {{/segments}}
 
 {{#history}}
@@ -277,7 +277,7 @@ These returns are attributed: they count every conversion the platforms credited
 Products most often bought together (by lift):
 
 {{#rules}}
-- {{antecedent}} → {{consequent}}: lift {{lift}}, confidence {{confidence}}
+- {{#antecedent_name}}{{antecedent_name}} ({{antecedent}}){{/antecedent_name}}{{^antecedent_name}}{{antecedent}}{{/antecedent_name}} → {{#consequent_name}}{{consequent_name}} ({{consequent}}){{/consequent_name}}{{^consequent_name}}{{consequent}}{{/consequent_name}}: lift {{lift}}, confidence {{confidence}}
 {{/rules}}
 {{/cross_sell}}
 

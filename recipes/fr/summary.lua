@@ -103,7 +103,7 @@ Chaque indicateur sur sa dernière période (dates ci-dessous), comparé à la p
 
 **{{lapsed}} clients ({{lapsed_share}}) sont inactifs** : aucun achat depuis plus de {{inactive_days}} jours ({{lapsed_revenue_share}} du chiffre d'affaires passé).
 
-Les segments RFM racontent la même histoire sous un autre angle : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} sont inactifs, {{action_at_risk}} achètent encore mais risquent d'arrêter (à risque au sens ci-dessus) et {{action_active}} achètent encore sans être à risque.
+{{^elsewhere}}Les segments RFM racontent la même histoire sous un autre angle{{/elsewhere}}{{#elsewhere}}Les segments RFM ne racontent qu'une partie de l'histoire{{/elsewhere}} : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} sont inactifs, {{action_at_risk}} achètent encore mais risquent d'arrêter (à risque au sens ci-dessus) et {{action_active}} achètent encore sans être à risque.{{#elsewhere}} Les {{count}} autres clients inactifs sont dans des segments aux noms plus rassurants (colonne Inactifs du tableau des segments), car les scores RFM classent les clients les uns par rapport aux autres, et non selon la règle des {{inactive_days}} jours ; le plus grand nombre est dans le segment « {{top}} » : {{top_lapsed}} de ses {{top_customers}} clients.{{/elsewhere}}
 
 {{#segments}}
 {{#action}}
@@ -114,10 +114,10 @@ Les segments RFM racontent la même histoire sous un autre angle : sur les {{act
 {{/status}}
 ## Segments
 
-| Segment | Clients | Part | Chiffre d'affaires | Part du CA | Panier moyen | Récence moyenne (jours) |
-|---|---:|---:|---:|---:|---:|---:|
+| Segment | Clients | Part | Chiffre d'affaires | Part du CA | Panier moyen | Récence moyenne (jours) | Inactifs |
+|---|---:|---:|---:|---:|---:|---:|---:|
 {{#segments}}
-| {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} |
+| {{name}} | {{customers}} | {{share}} | {{revenue}} | {{revenue_share}} | {{avg_basket}} | {{avg_recency}} | {{lapsed}} ({{lapsed_share}}) |
 {{/segments}}
 
 {{#history}}
@@ -282,7 +282,7 @@ Ces rendements sont attribués : ils comptent chaque conversion que les platefor
 Produits le plus souvent achetés ensemble (par lift) :
 
 {{#rules}}
-- {{antecedent}} → {{consequent}} : lift {{lift}}, confiance {{confidence}}
+- {{#antecedent_name}}{{antecedent_name}} ({{antecedent}}){{/antecedent_name}}{{^antecedent_name}}{{antecedent}}{{/antecedent_name}} → {{#consequent_name}}{{consequent_name}} ({{consequent}}){{/consequent_name}}{{^consequent_name}}{{consequent}}{{/consequent_name}} : lift {{lift}}, confiance {{confidence}}
 {{/rules}}
 {{/cross_sell}}
 

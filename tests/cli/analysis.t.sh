@@ -35,6 +35,14 @@ like "$(cat "$work/a/summary.md")" "Generated on 2025-12-01 from data covering 2
 with_commas=$(echo "$customers" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
 like "$(cat "$work/a/summary.md")" "\| Customers analysed \| $with_commas \|" "summary counts the customers"
 like "$(cat "$work/a/summary.md")" "## Campaign plan" "summary has the campaign plan"
+# cross-selling names each product from products.csv (cross_sell.names)
+is "$(head -1 "$work/a/cross_sell_rules.csv")" "antecedent,antecedent_name,consequent,consequent_name,count,support,confidence,lift" \
+  "cross_sell_rules.csv: each code with its product name"
+is "$(awk -F, 'NR == FNR { if (FNR > 1) name[$1] = $2; next } FNR > 1 && (name[$1] != $2 || name[$3] != $4)' \
+  "$work/a/data/products.csv" "$work/a/cross_sell_rules.csv" | wc -l)" 0 "every rule's names are products.csv's"
+first=$(awk -F, 'NR == 2 { print $2 " \\(" $1 "\\) → " $4 " \\(" $3 "\\): lift" }' "$work/a/cross_sell_rules.csv")
+like "$(cat "$work/a/summary.md")" "
+- $first" "summary: the strongest pair by name, code in brackets ($first)"
 like "$(cat "$work/a/summary.md")" "checked on [0-9,]+ customers it had not seen: \*\*accuracy [0-9.]+%, ROC AUC 0\.[0-9]{3}\*\*" "summary reports the churn model's accuracy and AUC"
 like "$(cat "$work/a/summary.md")" "Key churn factors" "summary lists the key churn factors"
 like "$(cat "$work/a/summary.md")" "its error is \*\*RMSE £[0-9,.]+\*\*" "summary reports the value model's RMSE"
@@ -184,6 +192,17 @@ like "$out" "btyd\.monthly_discount is not an option \(did you mean 'monthly_dis
 run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data" --set lang=fr
 like "$out" "analyse : cross_sell\.min_count doit être un nombre entier >= 1, et non un nombre 2\.5" "... in French for a French recipe"
 sed -i 's/rfm = { bnis = 4, frequency = "invoice"/rfm = { bins = 5, frequency = "invoices"/; s/cross_sell = { min_suport = 0.0003, min_count = 2.5/cross_sell = { min_support = 0.0003, min_count = 3/; s/krange = {/k_range = {/; s/monthly_discount = /monthly_discount_rate = /' "$work/edit/demo.lua"
+# product names: a bad setting at check, a missing column at run time, before any output
+sed -i 's/names = { file = data .. "\/products.csv", key = "product_id", name = "name" }/names = 42/' "$work/edit/demo.lua"
+run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data"
+like "$out" "cross_sell\.names must be a column of the transactions or \{ file =, key =, name = \}, got a number 42" \
+  "cross_sell.names: a value that is neither a column nor a file"
+sed -i 's/names = 42/names = { file = data .. "\/products.csv", key = "product_id", name = "title" }/' "$work/edit/demo.lua"
+run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/nm" --set data="$work/a/data" --quiet
+is "$code" 1 "cross_sell.names: a column the product file lacks: exit 1"
+like "$err" "cross_sell\.names: [^ ]*products\.csv has no column 'title'" "... naming the file and the column"
+[[ ! -e "$work/nm/customers.csv" ]]; ok $? "... and no outputs"
+sed -i 's/name = "title" }/name = "name" }/' "$work/edit/demo.lua"
 
 # a customers file that repeats a customer is refused (it would repeat the customer in every join)
 mkdir -p "$work/dup" && cp "$work/a/data/"*.csv "$work/dup/"
@@ -219,6 +238,11 @@ BG/NBD and Pareto/NBD could not be fitted on the data up to 2011-09-11 \(the log
   lapsed=$(grep -o '^\*\*[0-9,]* customers ([0-9.]*%) have lapsed' <<<"$sum_en" | grep -o '^\*\*[0-9,]*' | tr -d '*')
   like "$sum_en" "averages 100\.0% among the 2,763 customers who bought more than once\..*With P\(alive\) this close to 100%, the model sees almost no one stop buying, yet $lapsed customers have not bought for more than 90 days" \
     "Online Retail: P(alive) near 100% is flagged, with the lapsed count of the attention section ($lapsed)"
+  like "$sum_en" "
+- REGENCY TEA PLATE GREEN \(23171\) → REGENCY TEA PLATE PINK \(23172\): lift 61\.2" \
+    "Online Retail: products by their most frequent description, spaces trimmed"
+  like "$sum_fr" "Les segments RFM ne racontent qu'une partie de l'histoire : .* Les [0-9  ]+ autres clients inactifs sont dans des segments aux noms plus rassurants \(colonne Inactifs du tableau des segments\), car les scores RFM classent les clients les uns par rapport aux autres, et non selon la règle des 90 jours ; le plus grand nombre est dans le segment « [^»]+ » : [0-9  ]+ de ses [0-9  ]+ clients\." \
+    "Online Retail (fr): the lapsed customers outside the action segments"
   like "$sum_fr" "alors que ${lapsed/,/ } clients n'ont rien acheté depuis plus de 90 jours" "Online Retail (fr): the same flag"
   unlike "$(cat "$work/a/summary.md")" "this close to 100%" "demo: P(alive) tells customers apart, no flag"
 else

@@ -63,6 +63,23 @@ PY
 like "$summary" "of the $(fmt "$act_n") customers \([0-9.]+%\) in the segments .*, $(fmt "$act_lapsed") have lapsed, $(fmt "$act_risk") still buy but are likely to stop \(at risk as defined above\) and $(fmt "$act_active") still buy and are not at risk\." "the action segments are reconciled with the status, in words the segment 'At Risk' cannot be confused with ($act_lapsed/$act_risk/$act_active)"
 like "$summary" "the column churn_reasons the main reasons for the $(fmt $((reas_lapsed + reas_recent))) customers at 50% or more: $(fmt "$reas_lapsed") of them have already lapsed and $(fmt "$reas_recent") still buy \(the customers at risk above\)\." "the customers given reasons, split by status ($reas_lapsed lapsed, $reas_recent still buying)"
 is "$reas_recent" "$at_risk" "the ones still buying are the at-risk count"
+# the lapsed customers outside the action segments: counted, and the segment table's Lapsed column adds up
+read -r top top_lapsed top_n <<< "$(python3 - "$work/d/customers.csv" "$SG_ROOT/recipes/rules/alerts.lua" <<'PY'
+import csv, re, sys, collections
+src = open(sys.argv[2]).read()
+ids = set(re.findall(r'"([^"]+)"', re.search(r"action_segments\s*=\s*\{([^}]*)\}", src).group(1)))
+lapsed, size = collections.Counter(), collections.Counter()
+for r in csv.DictReader(open(sys.argv[1])):
+    size[r["segment"]] += 1
+    if r["segment_id"] not in ids and r["status"] == "lapsed": lapsed[r["segment"]] += 1
+seg, k = sorted(lapsed.items(), key=lambda x: (-x[1], x[0]))[0]
+print(seg.replace(" ", "_"), k, size[seg])
+PY
+)"
+like "$summary" "The RFM segments tell only part of the story: .* The other $(fmt $((lapsed - act_lapsed))) lapsed customers are in segments with more reassuring names \(column Lapsed of the segment table\), because RFM scores rank customers against one another, not against the 90-day rule; the largest group is in the segment ${top//_/ }: $(fmt "$top_lapsed") of its $(fmt "$top_n") customers\." \
+  "the lapsed customers outside the action segments are counted and placed ($((lapsed - act_lapsed)), ${top//_/ } $top_lapsed of $top_n)"
+is "$(grep -A20 '^| Segment | Customers' <<< "$summary" | awk -F'|' 'NR > 2 && NF > 8 { split($9, a, " "); gsub(",", "", a[1]); s += a[1] } END { print s }')" "$lapsed" \
+  "the segment table's Lapsed column adds up to the lapsed count"
 unlike "$summary" "\((predicted_clv|churn_reasons|segmint\.[a-z_]+)[;)]" "no bare column or function names in parentheses"
 targets_ok=$(python3 - "$work/d/customers.csv" "$work/d/campaign_targets.csv" <<'PY'
 import csv, sys

@@ -274,7 +274,9 @@ These returns are attributed: they count every conversion the platforms credited
 
 {{/past}}
 {{#cross_sell}}
-Products most often bought together (by lift):
+## Products bought together
+
+The pairs with the highest lift (every pair is in cross_sell_rules.csv): an order holding the first product holds the second that many times as often as the average order, and the confidence is the share of the orders holding the first that also hold the second.
 
 {{#rules}}
 - {{#antecedent_name}}{{antecedent_name}} ({{antecedent}}){{/antecedent_name}}{{^antecedent_name}}{{antecedent}}{{/antecedent_name}} → {{#consequent_name}}{{consequent_name}} ({{consequent}}){{/consequent_name}}{{^consequent_name}}{{consequent}}{{/consequent_name}}: lift {{lift}}, confidence {{confidence}}

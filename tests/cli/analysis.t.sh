@@ -41,8 +41,12 @@ is "$(head -1 "$work/a/cross_sell_rules.csv")" "antecedent,antecedent_name,conse
 is "$(awk -F, 'NR == FNR { if (FNR > 1) name[$1] = $2; next } FNR > 1 && (name[$1] != $2 || name[$3] != $4)' \
   "$work/a/data/products.csv" "$work/a/cross_sell_rules.csv" | wc -l)" 0 "every rule's names are products.csv's"
 first=$(awk -F, 'NR == 2 { print $2 " \\(" $1 "\\) → " $4 " \\(" $3 "\\): lift" }' "$work/a/cross_sell_rules.csv")
-like "$(cat "$work/a/summary.md")" "
-- $first" "summary: the strongest pair by name, code in brackets ($first)"
+like "$(cat "$work/a/summary.md")" "## Products bought together
+
+The pairs with the highest lift \(every pair is in cross_sell_rules.csv\): [^
+]+
+
+- $first" "summary: the pairs under their own heading, the strongest by name, code in brackets ($first)"
 like "$(cat "$work/a/summary.md")" "checked on [0-9,]+ customers it had not seen: \*\*accuracy [0-9.]+%, ROC AUC 0\.[0-9]{3}\*\*" "summary reports the churn model's accuracy and AUC"
 like "$(cat "$work/a/summary.md")" "Key churn factors" "summary lists the key churn factors"
 like "$(cat "$work/a/summary.md")" "its error is \*\*RMSE £[0-9,.]+\*\*" "summary reports the value model's RMSE"

@@ -18,6 +18,12 @@ function S.run(ctx)
       satisfaction = cols.satisfaction },
     as_of = ctx.res.rfm_info.as_of,
   })
+  local ch = ctx.res.alerts.churn
+  if ch and ch.improving then
+    sg.info("alerts: monthly churn %.1f%% is above the rules' %.1f%% but below its average of %.1f%% over the %d "
+      .. "months before: no alert (the KPI table has it)", ch.rate * 100, ch.threshold * 100, ch.average * 100,
+      ch.average_months)
+  end
 end
 
 return S

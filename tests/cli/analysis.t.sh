@@ -249,6 +249,9 @@ BG/NBD and Pareto/NBD could not be fitted on the data up to 2011-09-11 \(the log
     "Online Retail (fr): the lapsed customers outside the action segments"
   like "$sum_fr" "alors que ${lapsed/,/ } clients n'ont rien acheté depuis plus de 90 jours" "Online Retail (fr): the same flag"
   unlike "$(cat "$work/a/summary.md")" "this close to 100%" "demo: P(alive) tells customers apart, no flag"
+  like "$sum_en" "## Alerts
+
+- \*\*Welcome Back would not pay\*\*" "Online Retail: churn above 5% but below its usual level raises no alert; the next alert comes first"
 else
   echo "# shared data absent: Online Retail checks skipped"
 fi

@@ -224,6 +224,33 @@ do
     { transactions = rtx, columns = cols, as_of = "2021-04-01" }).churn
   t.same({ early.average, early.rise_alert }, { nil, nil }, "two earlier months with active customers: no usual level to compare with")
 end
+-- falling churn: 10 of 51 active customers stop after 2021-06-15 and one after 2021-07-20, the
+-- other 40 buy every 10 days all year; with 30 days of inactivity the month before 2021-09-01
+-- loses 1 of its 41 active customers (2.4%), under its usual level (3.3%: July lost 10 of 51)
+do
+  local cu, dy, iv, am = {}, {}, {}, {}
+  for c = 1, 51 do
+    local last = c <= 10 and sg.time("2021-06-15") or c == 11 and sg.time("2021-07-20") or sg.time("2021-12-31")
+    local d, k = sg.time("2021-01-01"), 0
+    while d <= last do
+      k = k + 1
+      cu[#cu + 1], dy[#dy + 1] = string.format("c%02d", c), sg.format_time(d, true) .. " 00:00:00"
+      iv[#iv + 1], am[#am + 1] = string.format("c%02d-%d", c, k), 10.0
+      d = d + 10 * 86400
+    end
+  end
+  local ftx = sg.dataset { { "cust", cu }, { "day", dy, "datetime" }, { "inv", iv }, { "amount", am } }
+  local r = sg.alerts({ inactive_days = 30, monthly_churn = 0.01 },
+    { transactions = ftx, columns = cols, as_of = "2021-09-01" }).churn
+  t.is(r.rate, 1 / 41, "falling churn: 1 of the 41 active customers lapsed")
+  t.ok(math.abs(r.average - (10 / 51) / 6) < 1e-12 and r.average_months == 6,
+    string.format("its usual level: July's 10 of 51 over the 6 months with active customers (%.4f)", r.average))
+  t.same({ r.alert, r.improving }, { false, true }, "above the rules' 1%, but falling: no alert, marked improving")
+  local flat = sg.alerts({ inactive_days = 30, monthly_churn = 0.01 },
+    { transactions = ftx, columns = cols, as_of = "2021-08-01" }).churn
+  t.same({ flat.rate > flat.average, flat.alert, flat.improving }, { true, true, nil },
+    "the month of the 10 stops, above its usual level: the alert fires")
+end
 t.is(al.inactive.count, 1, "inactive: recency above inactive_days")
 t.is(al.satisfaction, nil, "no satisfaction alert without a satisfaction column")
 local al2 = sg.alerts({ inactive_days = 30, min_satisfaction = 4 }, { transactions = tx,

@@ -39,7 +39,7 @@ end
 --   window_days = N,                 -- default: the targets' window_days column
 --   start = "2024-03-01" or { [campaign] = date },   -- default: the targets' start column
 --   amounts = "paid",                -- transaction amounts are what customers paid ("list": before the discount)
---   margin =, discount =, cost_per_contact =,  -- when the targets do not carry them
+--   margin =, discount =, cost_per_contact =, cost_per_order =,  -- when the targets do not carry them
 --   confidence = 0.95, power = 0.8,
 -- } -> { campaigns = dataset, segments = dataset, outcomes = dataset, warnings = { ... } }
 function M.results(sg, opts)
@@ -142,7 +142,7 @@ function M.results(sg, opts)
   local have = {}
   for _, c in ipairs(targets:columns()) do have[c] = true end
   local aggs = { { "n", "count" } }
-  for _, c in ipairs({ "margin", "discount", "contact_cost" }) do
+  for _, c in ipairs({ "margin", "discount", "contact_cost", "cost_per_order" }) do
     if have[c] then aggs[#aggs + 1] = { c, "first", c } end
   end
   if have.uplift then aggs[#aggs + 1] = { "planned_uplift", "mean", "uplift" } end
@@ -152,7 +152,8 @@ function M.results(sg, opts)
   local function econ_of(name)
     local e = econ[name] or {}
     return opts.margin or e.margin or D.margin, opts.discount or e.discount or D.discount,
-      opts.cost_per_contact or e.contact_cost or D.cost_per_contact, e.planned_uplift
+      opts.cost_per_contact or e.contact_cost or D.cost_per_contact, e.planned_uplift,
+      opts.cost_per_order or e.cost_per_order or D.cost_per_order
   end
   if not have.margin and not opts.margin then
     warnings[#warnings + 1] = string.format("no margin in the targets or the options: profit uses the default %s",
@@ -190,23 +191,26 @@ function M.results(sg, opts)
     local names = { "campaign", "segment", "treatment", "control", "treatment_responders", "control_responders",
       "response_rate_treatment", "response_rate_control", "uplift", "uplift_lower", "uplift_upper", "p_value",
       "significant", "mde", "planned_uplift", "treatment_revenue", "control_revenue", "incremental_revenue",
-      "incremental_profit", "contact_cost", "discount_cost", "roi" }
+      "incremental_profit", "contact_cost", "discount_cost", "order_cost", "roi" }
     for _, n in ipairs(names) do spec[n] = {} end
     for k, id in ipairs(order) do
       local a = acc[id]
-      local m, d, c, planned = econ_of(a.campaign)
+      local m, d, c, planned, cpo = econ_of(a.campaign)
       if by_segment then planned = planned_seg[a.campaign .. "\0" .. tostring(a.segment)] end
       local t = core._uplift_test(a.n_t, a.x_t, a.n_c, a.x_c, conf, power)
       local list_t = paid and a.rev_t / (1 - d) or a.rev_t
       local paid_t = paid and a.rev_t or (1 - d) * a.rev_t
       local contact = c * a.n_t
       local disc = d * list_t
+      -- the offer's cost per purchase (free delivery), once per treated buyer in
+      -- the window, as the plan counts it (cost_per_order x the buying probability)
+      local order = cpo * a.x_t
       local incr_rev, incr_profit, roi
       if a.n_c > 0 then
         local scale = a.n_t / a.n_c
         incr_rev = paid_t - scale * a.rev_c
-        incr_profit = (paid_t - (1 - m) * list_t) - scale * m * a.rev_c - contact
-        roi = (contact + disc) > 0 and incr_profit / (contact + disc) or nil
+        incr_profit = (paid_t - (1 - m) * list_t) - scale * m * a.rev_c - contact - order
+        roi = (contact + disc + order) > 0 and incr_profit / (contact + disc + order) or nil
       end
       local v = {
         campaign = a.campaign, segment = a.segment, treatment = a.n_t, control = a.n_c,
@@ -215,7 +219,7 @@ function M.results(sg, opts)
         p_value = t.p_value, significant = t.p_value and t.p_value < 1 - conf, mde = t.mde,
         planned_uplift = planned, treatment_revenue = a.rev_t, control_revenue = a.rev_c,
         incremental_revenue = incr_rev, incremental_profit = incr_profit, contact_cost = contact,
-        discount_cost = disc, roi = roi,
+        discount_cost = disc, order_cost = order, roi = roi,
       }
       for _, n in ipairs(names) do spec[n][k] = v[n] end
       local where = by_segment and string.format("campaign '%s', segment '%s'", a.campaign, tostring(a.segment))

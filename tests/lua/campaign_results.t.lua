@@ -58,6 +58,17 @@ t.is(per_campaign.campaigns:get(1, "control_responders"), 1, "c1 bought on March
 local list = sg.campaign_results { targets = targets, transactions = tx, window_days = 10, start = "2024-03-01",
   amounts = "list", columns = { customer = "cust", date = "day", quantity = "qty", price = "price" } }
 t.near(list.campaigns:get(1, "discount_cost"), 12.6, 1e-9, "amounts at list price: 10% of 126")
+t.is(c.order_cost, 0, "no offer cost per purchase in the targets or the options: none")
+-- free delivery at 3.50: paid once per treated buyer (t1, t3), as the plan counts it
+local delivered = sg.campaign_results { targets = targets:derive("cost_per_order", "3.5"), transactions = tx,
+  window_days = 10, start = "2024-03-01", columns = { customer = "cust", date = "day", quantity = "qty", price = "price" } }
+local dc = delivered.campaigns:row(1)
+t.near(dc.order_cost, 7, 1e-12, "offer costs: 3.50 for each of the 2 treated buyers")
+t.near(dc.incremental_profit, c.incremental_profit - 7, 1e-9, "deducted from the incremental profit")
+t.near(dc.roi, (c.incremental_profit - 7) / (4 + 14 + 7), 1e-9, "ROI = profit / (contacts + discounts + offer costs)")
+t.near(sg.campaign_results { targets = targets, transactions = tx, window_days = 10, start = "2024-03-01",
+  cost_per_order = 2, columns = { customer = "cust", date = "day", quantity = "qty", price = "price" } }
+  .campaigns:get(1, "order_cost"), 4, 1e-12, "cost_per_order as an option when the targets lack it")
 
 -- errors
 t.raises(function() sg.campaign_results { targets = targets, transactions = tx, window_days = 10,

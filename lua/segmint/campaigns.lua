@@ -20,7 +20,7 @@
 --       force = false,             -- true: contact eligible customers even at an expected loss
 --       rank_by = "monetary",      -- breaks ties between customers of equal expected profit
 --       allow_multiple = false,    -- a customer gets one campaign unless this is true
---       recommend = "co_purchased" -- attach cross-selling recommendations
+--       recommend = "co_purchased" -- attach cross-selling recommendations (customers without one are left out)
 --     },
 --   }
 -- A target (or exclude) holds segments = {...}, clusters = {...}, field
@@ -63,7 +63,8 @@ M.DEFAULTS = {
     .. "within {{window_days}} days without contact), uplift {{uplift}} ({{uplift_source}}), margin "
     .. "{{margin}}, discount {{discount}} on every purchase a contacted customer makes"
     .. "{{#per_order}} and {{cost_per_order}} of offer cost on each{{/per_order}}, "
-    .. "{{cost_per_contact}} per contact, {{control_share}} kept as a control group.",
+    .. "{{cost_per_contact}} per contact, {{control_share}} kept as a control group."
+    .. "{{#no_recs}} {{no_recs}} customers of its target left out: nothing to recommend.{{/no_recs}}",
   -- {{control_group}} in the assumptions: what the control group of this plan is
   control_words = {
     kept = "control group: {{control}} of its {{targeted}} customers ({{control_share}}), never contacted",
@@ -576,11 +577,16 @@ function Plan:plan(customers, opts)
   local pc, pj, pprofit, pu = {}, {}, {}, {}
   local camp_rows = {}
   for j, camp in ipairs(self.campaigns) do
-    local cr = { eligible = 0, revenue = 0, profitable = 0, profit_all = 0, learned = 0, pairs = {} }
+    local cr = { eligible = 0, revenue = 0, profitable = 0, profit_all = 0, learned = 0, pairs = {}, no_recs = 0 }
     camp_rows[j] = cr
     local lrn = learned and learned[camp.name]
     for i = 1, ncust do
-      if matches(camp.target, i, field, row_of) and not (camp.exclude and matches(camp.exclude, i, field, row_of)) then
+      local ok = matches(camp.target, i, field, row_of) and not (camp.exclude and matches(camp.exclude, i, field, row_of))
+      -- a recommendation campaign has nothing to say to a customer without one
+      if ok and camp.recommend and opts.recommendations and not recs[field(i, "customer")] then
+        ok, cr.no_recs = false, cr.no_recs + 1
+      end
+      if ok then
         cr.eligible = cr.eligible + 1
         cr.revenue = cr.revenue + (field(i, "monetary") or 0)
         local u
@@ -803,6 +809,10 @@ function Plan:plan(customers, opts)
       alert("not_allocated", string.format("campaign '%s': its %d profitable customers went to more profitable "
         .. "campaigns or the budget allows no contact; not planned", camp.name, cr.profitable))
     end
+    if cr.no_recs > 0 then
+      warnings[#warnings + 1] = string.format("campaign '%s': %d customers of its target have no co-purchased "
+        .. "product to recommend and are left out", camp.name, cr.no_recs)
+    end
     if nt > 0 and nc == 0 then
       measurement[#measurement + 1] = { campaign = camp.name, kind = camp.control_share > 0 and "too_few" or "none",
         targeted = n, control_share = camp.control_share }
@@ -849,6 +859,7 @@ function Plan:plan(customers, opts)
       cost_per_contact = report.money(camp.cost, currency, loc),
       per_order = camp.order_cost > 0, cost_per_order = report.money(camp.order_cost, currency, loc),
       control_share = report.percent(camp.control_share, loc, 0),
+      no_recs = cr.no_recs > 0 and report.number(cr.no_recs, 0, loc),
     }, "assumptions template")
   end
   for _, w in ipairs(warnings) do if sg and sg.info then sg.info("campaigns: %s", w) end end

@@ -26,6 +26,17 @@ function S.run(ctx)
     segments = ctx.res.segments, recommendations = recs, window_days = ctx.periods.horizon_days, learned = learned,
     seed = ctx.cfg.seed, currency = ctx.currency, locale = ctx.language,
     assumptions = ctx.texts.assumptions, words = ctx.texts.campaign_words })
+  -- the recommended products' names beside their codes (cross_sell.names), for
+  -- whoever writes the messages from the target list
+  local names = ctx.res.item_names
+  if names and targets:has("recommended") then
+    targets = targets:derive("recommended_names", function(r)
+      if r.recommended == nil then return nil end
+      local out = {}
+      for code in tostring(r.recommended):gmatch("%S+") do out[#out + 1] = names[code] or code end
+      return table.concat(out, "; ")
+    end, "string")
+  end
   ctx.res.plan, ctx.res.targets, ctx.res.campaign_info = plan, targets, info
   for _, a in ipairs(info.alerts or {}) do sg.info("campaigns: %s", a.message) end
   -- recommended products as one text column

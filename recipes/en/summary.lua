@@ -60,7 +60,7 @@ return {
     undetectable = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, no test could detect even the largest possible effect; its effect cannot be measured. Enlarge the control group or the audience to measure it.",
     below_mde = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, a test can only detect an effect of {{mde}} or more ({{confidence}} confidence, {{power}} power); the expected effect, {{uplift}}, is below that, so the result will probably read as no effect. Enlarge the control group or the audience to measure it.",
   },
-  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes{{#per_order}} and {{cost_per_order}} of offer cost on each{{/per_order}}, {{cost_per_contact}} per contact; {{control_group}}.",
+  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes{{#per_order}} and {{cost_per_order}} of offer cost on each{{/per_order}}, {{cost_per_contact}} per contact; {{control_group}}.{{#no_recs}} {{no_recs}} customers of its target are left out: no product is often bought with what they bought.{{/no_recs}}",
   text = [[
 # Customer analysis: executive summary
 

@@ -65,7 +65,7 @@ return {
     undetectable = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, aucun test ne pourrait déceler même le plus grand effet possible ; son effet ne pourra pas être mesuré. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
     below_mde = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, un test ne peut déceler qu'un effet d'au moins {{mde}} (confiance {{confidence}}, puissance {{power}}) ; l'effet attendu, {{uplift}}, est en dessous, et le résultat ressemblera probablement à une absence d'effet. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
   },
-  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté{{#per_order}} et {{cost_per_order}} de coût de l'offre sur chacun{{/per_order}}, {{cost_per_contact}} par contact ; {{control_group}}.",
+  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté{{#per_order}} et {{cost_per_order}} de coût de l'offre sur chacun{{/per_order}}, {{cost_per_contact}} par contact ; {{control_group}}.{{#no_recs}} {{no_recs}} clients de sa cible en sont exclus : aucun produit n'est souvent acheté avec ce qu'ils ont acheté.{{/no_recs}}",
   text = [[
 # Analyse clients : synthèse
 

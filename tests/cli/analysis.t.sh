@@ -40,6 +40,21 @@ is "$(head -1 "$work/a/cross_sell_rules.csv")" "antecedent,antecedent_name,conse
   "cross_sell_rules.csv: each code with its product name"
 is "$(awk -F, 'NR == FNR { if (FNR > 1) name[$1] = $2; next } FNR > 1 && (name[$1] != $2 || name[$3] != $4)' \
   "$work/a/data/products.csv" "$work/a/cross_sell_rules.csv" | wc -l)" 0 "every rule's names are products.csv's"
+# the cross-selling targets all have something to recommend, by code and by name
+read -r xs_n xs_empty xs_badname <<< "$(python3 - "$work/a/campaign_targets.csv" "$work/a/data/products.csv" <<'PY'
+import csv, sys
+names = {r["product_id"]: r["name"] for r in csv.DictReader(open(sys.argv[2]))}
+n = empty = bad = 0
+for r in csv.DictReader(open(sys.argv[1])):
+    if r["campaign"] != "Cross-selling": continue
+    n += 1
+    if not r["recommended"]: empty += 1
+    elif r["recommended_names"] != "; ".join(names[c] for c in r["recommended"].split()): bad += 1
+print(n, empty, bad)
+PY
+)"
+ok $(( xs_n > 0 && xs_empty == 0 && xs_badname == 0 ? 0 : 1 )) \
+  "campaign_targets.csv: every cross-selling target has recommendations, named after products.csv ($xs_n targets, $xs_empty without, $xs_badname misnamed)"
 first=$(awk -F, 'NR == 2 { print $2 " \\(" $1 "\\) → " $4 " \\(" $3 "\\): lift" }' "$work/a/cross_sell_rules.csv")
 like "$(cat "$work/a/summary.md")" "## Products bought together
 

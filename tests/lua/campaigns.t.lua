@@ -58,6 +58,19 @@ t.same({ info.measurement[1].campaign, info.measurement[1].kind, info.measuremen
 t.near(plan:get(2, "expected_conversions"), 0.3, 1e-12, "expected buyers among the contacted")
 t.near(plan:get(2, "expected_incremental_buyers"), 0.2, 1e-12, "of whom incremental")
 t.is(plan:get(3, "alert"), "no_profitable_customers", "Win back: alerted, not planned")
+-- a recommendation campaign leaves out the customers with nothing to recommend
+do
+  local recs = sg.dataset { { "customer", { "a", "a", "c" } }, { "rank", { 1, 2, 1 } }, { "item", { "x", "y", "z" } } }
+  local xs = sg.campaigns { { name = "Cross", target = function() return true end, cost_per_contact = 0.1,
+    uplift = 0.05, margin = 0.3, control_share = 0, recommend = "co_purchased", top_n = 3 } }
+  local xp, xt, _, xinfo = xs:plan(customers, { segments = segs, recommendations = recs })
+  t.is(xp:get(1, "eligible"), 2, "recommendations for a and c only: 2 of the 5 customers eligible")
+  t.same(xt:sort("customer"):column("recommended"), { "x y", "z", n = 2 }, "each with its recommendations")
+  t.like(table.concat(xinfo.warnings, "\n"), "campaign 'Cross': 3 customers of its target have no co%-purchased "
+    .. "product to recommend and are left out", "the others counted in a warning")
+  t.like(xp:get(1, "assumptions"), " 3 customers of its target left out: nothing to recommend%.$",
+    "and in the assumptions sentence")
+end
 t.like(info.alerts[1].message, "campaign 'Win back': none of its 1 eligible customers .* %(contacting them all: %-2%.10%)",
   "the alert says what contacting them would lose")
 t.near(info.alerts[1].eligible_profit, -2.1, 1e-12, "eligible profit -2.1")

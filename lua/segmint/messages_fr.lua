@@ -238,8 +238,8 @@ return {
   -- product names for cross-selling (step_cross_sell.lua, analysis.lua)
   ["a column of the transactions or { file =, key =, name = }"] =
     "une colonne des transactions ou { file =, key =, name = }",
-  ["cross_sell.names: the transactions have no column '%s'"] =
-    "cross_sell.names : les transactions n'ont pas de colonne « %s »",
+  ["cross_sell.names: the transactions have no column '%s'%s"] =
+    "cross_sell.names : les transactions n'ont pas de colonne « %s »%s",
   ["cross_sell.names: %s has no column '%s'"] = "cross_sell.names : %s n'a pas de colonne « %s »",
 
   -- conditions (rules.lua)

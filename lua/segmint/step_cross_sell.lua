@@ -1,5 +1,6 @@
 -- Step "cross_sell": products bought together and per-customer
 -- recommendations (used by campaigns with recommend = "co_purchased").
+local rules = require "segmint.rules"
 local tr = require "segmint.messages"
 
 local S = {}
@@ -19,7 +20,8 @@ local function item_names(ctx, item, spec)
   if type(spec) == "string" then
     local tx = ctx.res.clean
     if not tx:has(spec) then
-      error(tr.f("cross_sell.names: the transactions have no column '%s'", spec), 0)
+      error(tr.f("cross_sell.names: the transactions have no column '%s'%s", spec,
+        tr.hint(rules.suggest(spec, tx:columns()))), 0)
     end
     local counts = {}   -- item -> trimmed name -> lines
     for _, r in tx:group_by({ item, spec }, { { "n", "count" } }):rows() do

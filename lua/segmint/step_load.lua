@@ -22,6 +22,8 @@ local S = {}
 S.transactions = true   -- reads them
 
 local mpi = require "segmint.mpi"   -- under mpirun the ranks read the file together
+local rules = require "segmint.rules"
+local tr = require "segmint.messages"
 
 local NUMERIC = { int64 = true, double = true }
 
@@ -233,6 +235,12 @@ function S.run(ctx)
       if not again then error(msg, 0) end
       tx = again    -- the type was only inferred too cautiously
     end
+  end
+  -- a product-name column for cross-selling, named now rather than after the models
+  local names = type(cfg.cross_sell) == "table" and cfg.cross_sell.names
+  if type(names) == "string" and not tx:has(names) then
+    error(tr.f("cross_sell.names: the transactions have no column '%s'%s", names,
+      tr.hint(rules.suggest(names, tx:columns()))), 0)
   end
   ctx.res.transactions = tx
   -- what the manifest, summary and report say of the loaded data: recorded

@@ -222,6 +222,11 @@ is "$code" 1 "cross_sell.names: a column the product file lacks: exit 1"
 like "$err" "cross_sell\.names: [^ ]*products\.csv has no column 'title'" "... naming the file and the column"
 [[ ! -e "$work/nm/customers.csv" ]]; ok $? "... and no outputs"
 sed -i 's/name = "title" }/name = "name" }/' "$work/edit/demo.lua"
+sed -i 's/names = { file = data .. "\/products.csv", key = "product_id", name = "name" }/names = "quantty"/' "$work/edit/demo.lua"
+run "$SEGMINT" run "$work/edit/demo.lua" --out "$work/nm" --set data="$work/a/data" --quiet
+like "$code $err" "^1 .*cross_sell\.names: the transactions have no column 'quantty' \(did you mean 'quantity'\?\)" \
+  "cross_sell.names: a column the transactions lack stops the run when they are loaded, with the nearest name"
+sed -i 's/names = "quantty"/names = { file = data .. "\/products.csv", key = "product_id", name = "name" }/' "$work/edit/demo.lua"
 
 # a customers file that repeats a customer is refused (it would repeat the customer in every join)
 mkdir -p "$work/dup" && cp "$work/a/data/"*.csv "$work/dup/"

@@ -28,6 +28,7 @@ local CALLS = {
   ["lua/segmint/step_report.lua"] = { "tr%.f%(", "tr%.w%(", "add%(" },
   ["lua/segmint/sandbox.lua"] = { "tr%.f%(", "tr%.w%(" },
   ["lua/segmint/step_cross_sell.lua"] = { "tr%.f%(", "tr%.w%(" },
+  ["lua/segmint/step_load.lua"] = { "tr%.f%(", "tr%.w%(" },
   ["lua/segmint/messages.lua"] = { "M%.f%(" },   -- (the hint itself)
 }
 -- words put into messages through a variable (sandbox.lua's strict(): the kind of file)

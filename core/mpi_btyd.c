@@ -154,6 +154,7 @@ int sg_mpi_btyd_scmd_encode(const sg_mpi_btyd_scmd *c, sg_mpi_buf *b)
     sg_mpi_put_u64(b, (uint64_t)c->so.observation_end);
     sg_mpi_put_u64(b, dbits(c->so.unit_days));
     sg_mpi_put_u64(b, (uint64_t)c->so.whole_periods);
+    sg_mpi_put_u64(b, (uint64_t)c->bare);
     sg_mpi_put_u64(b, (uint64_t)c->npred);
     for (int k = 0; k < c->npred; k++) {
         const sg_mpi_btyd_pred *p = &c->pred[k];
@@ -187,9 +188,10 @@ int sg_mpi_btyd_scmd_decode(const unsigned char *b, size_t len, sg_mpi_btyd_scmd
     c->so.observation_end = (int64_t)sg_mpi_rd_u64(&r);
     c->so.unit_days = bitsd(sg_mpi_rd_u64(&r));
     c->so.whole_periods = (int)sg_mpi_rd_u64(&r);
-    uint64_t np = sg_mpi_rd_u64(&r);
-    if (r.bad || np > SG_MPI_BTYD_MAXPRED)
+    uint64_t bare = sg_mpi_rd_u64(&r), np = sg_mpi_rd_u64(&r);
+    if (r.bad || np > SG_MPI_BTYD_MAXPRED || bare > 1)
         return -1;
+    c->bare = (int)bare;
     c->npred = (int)np;
     for (int k = 0; k < c->npred; k++) {
         sg_mpi_btyd_pred *p = &c->pred[k];
@@ -261,16 +263,17 @@ int sg_mpi_btyd_summary_owner(const sg_table *s, const sg_mpi_btyd_scmd *c, sg_m
             (void)sg_mpi_buf_put(out, (const char *)cust->data + i * 8, 8);
         }
         uint64_t w[SUMMARY_WORDS + SG_MPI_BTYD_MAXPRED + 1];
-        for (int q = 0; q < SUMMARY_WORDS; q++)
+        const int at = c->bare ? 0 : SUMMARY_WORDS;
+        for (int q = 0; q < at; q++)
             memcpy(&w[q], (const char *)sc[q]->data + i * 8, 8);   /* int64 and double columns alike */
         uint64_t missing = 0;
         for (int k = 0; k < c->npred; k++) {
             int na = sg_column_is_na(pc[k], i);
-            w[SUMMARY_WORDS + k] = na ? 0 : dbits(sg_column_f64(pc[k])[i]);
+            w[at + k] = na ? 0 : dbits(sg_column_f64(pc[k])[i]);
             missing |= (uint64_t)na << k;
         }
-        w[SUMMARY_WORDS + c->npred] = missing;
-        (void)sg_mpi_buf_put(out, w, (size_t)(SUMMARY_WORDS + c->npred + 1) * 8);
+        w[at + c->npred] = missing;
+        (void)sg_mpi_buf_put(out, w, (size_t)(at + c->npred + 1) * 8);
     }
     for (int k = 0; k < SG_MPI_BTYD_MAXPRED; k++)
         sg_column_release(pc[k]);
@@ -283,14 +286,19 @@ int sg_mpi_btyd_summary_owner(const sg_table *s, const sg_mpi_btyd_scmd *c, sg_m
 /* Not split: check every owner's records, sort the customers, then build
  * the columns in that order; one pass each, as sg_mpi_rfm_assemble. */
 sg_table *sg_mpi_btyd_summary_assemble(const unsigned char *const *parts, const size_t *lens, int n,
-                                       const sg_mpi_btyd_scmd *c, sg_type cust_type, uint64_t *ncust,
-                                       sg_error *err)
+                                       const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base,
+                                       uint64_t *ncust, sg_error *err)
 {
     sg_error_clear(err);
     int numeric = cust_type != SG_STRING;
     if (cust_type != SG_STRING && cust_type != SG_INT64 && cust_type != SG_DOUBLE)
         return sg_error_set(err, SG_EINVAL, "btyd summary: the customer column must be text or a number"), NULL;
-    const size_t words = (size_t)(SUMMARY_WORDS + c->npred + 1);
+    const sg_column *bcust = base ? sg_table_col(base, "customer") : NULL;
+    if (c->bare && (!bcust || bcust->type != cust_type))
+        return sg_error_set(err, SG_EINVAL, "btyd summary: no summary with a %s customer column to add predictions to",
+                            sg_type_name(cust_type)), NULL;
+    const int pa = c->bare ? 0 : SUMMARY_WORDS;   /* where the predictions start in a record */
+    const size_t words = (size_t)(pa + c->npred + 1);
     size_t total = 0;
     /* 1. check the records and count the customers */
     for (int k = 0; k < n; k++) {
@@ -313,6 +321,9 @@ sg_table *sg_mpi_btyd_summary_assemble(const unsigned char *const *parts, const 
     }
     if (total >= UINT32_MAX)
         return sg_error_set(err, SG_EINVAL, "btyd summary: more than 4 billion customers"), NULL;
+    if (c->bare && total != base->nrows)
+        return sg_error_set(err, SG_EDATA, "btyd summary: the ranks sent %zu customers for a summary of %zu", total,
+                            base->nrows), NULL;
     size_t t1 = total ? total : 1;
     sg_rfm_text_key *keys = sg_malloc(t1 * sizeof *keys);
     const unsigned char **rec = sg_malloc(t1 * sizeof *rec);   /* each customer's words */
@@ -351,12 +362,15 @@ sg_table *sg_mpi_btyd_summary_assemble(const unsigned char *const *parts, const 
     /* 3. the columns in that order; a customer of two ranks is refused */
     static const char *const names[SUMMARY_WORDS] = { "x", "t_x", "T", "mean_spend", "x_holdout", "spend_holdout",
                                                       "holdout_length" };
-    col[0] = numeric ? sg_column_new("customer", cust_type, t1) : sg_rfm_text_column("customer", total);
-    for (int q = 0; q < SUMMARY_WORDS; q++)
-        col[1 + q] = sg_column_new(names[q], q == 0 || q == 4 ? SG_INT64 : SG_DOUBLE, t1);
+    /* with bare records only the predictions' columns, col[1 + SUMMARY_WORDS + k] */
+    if (!c->bare) {
+        col[0] = numeric ? sg_column_new("customer", cust_type, t1) : sg_rfm_text_column("customer", total);
+        for (int q = 0; q < SUMMARY_WORDS; q++)
+            col[1 + q] = sg_column_new(names[q], q == 0 || q == 4 ? SG_INT64 : SG_DOUBLE, t1);
+    }
     for (int k = 0; k < c->npred; k++)
         col[1 + SUMMARY_WORDS + k] = sg_column_new(c->pred[k].column, SG_DOUBLE, t1);
-    for (int q = 0; q < 1 + SUMMARY_WORDS + c->npred; q++)
+    for (int q = c->bare ? 1 + SUMMARY_WORDS : 0; q < 1 + SUMMARY_WORDS + c->npred; q++)
         if (!col[q])
             goto nomem;
     for (size_t r = 0; r < total; r++) {
@@ -366,8 +380,18 @@ sg_table *sg_mpi_btyd_summary_assemble(const unsigned char *const *parts, const 
             sg_error_set(err, SG_EDATA, "btyd summary: a customer was sent by two ranks");
             goto out;
         }
-        int rc;
-        if (!numeric) {
+        int rc = 0;
+        if (c->bare) {
+            /* base's customer r */
+            size_t len = 8;
+            const char *s = numeric ? (const char *)bcust->data + r * 8 : sg_column_str(bcust, r, &len);
+            if (sg_column_is_na(bcust, r) || len != (numeric ? 8 : kr->len) ||
+                memcmp(s, numeric ? (const char *)&bits[kr->idx] : kr->s, len) != 0) {
+                sg_error_set(err, SG_EDATA, "btyd summary: the ranks' customers are not those of the summary "
+                             "(row %zu)", r + 1);
+                goto out;
+            }
+        } else if (!numeric) {
             rc = sg_column_push_str(col[0], kr->s, kr->len);
         } else if (cust_type == SG_DOUBLE) {
             rc = sg_column_push_f64(col[0], bitsd(bits[kr->idx]));
@@ -376,23 +400,23 @@ sg_table *sg_mpi_btyd_summary_assemble(const unsigned char *const *parts, const 
         }
         uint64_t w[SUMMARY_WORDS + SG_MPI_BTYD_MAXPRED + 1];
         memcpy(w, rec[kr->idx], words * 8);
-        for (int q = 0; q < SUMMARY_WORDS && !rc; q++)
+        for (int q = 0; q < pa && !rc; q++)
             rc = q == 0 || q == 4 ? sg_column_push_i64(col[1 + q], (int64_t)w[q])
                                   : sg_column_push_f64(col[1 + q], bitsd(w[q]));
-        uint64_t missing = w[SUMMARY_WORDS + c->npred];
+        uint64_t missing = w[pa + c->npred];
         for (int k = 0; k < c->npred && !rc; k++)
             rc = (missing >> k) & 1 ? sg_column_push_na(col[1 + SUMMARY_WORDS + k])
-                                    : sg_column_push_f64(col[1 + SUMMARY_WORDS + k], bitsd(w[SUMMARY_WORDS + k]));
+                                    : sg_column_push_f64(col[1 + SUMMARY_WORDS + k], bitsd(w[pa + k]));
         if (rc)
             goto nomem;
     }
-    t = sg_table_new();
+    t = c->bare ? sg_table_share(base) : sg_table_new();
     if (!t)
         goto nomem;
-    for (int q = 0; q < 1 + SUMMARY_WORDS + c->npred; q++) {
+    for (int q = c->bare ? 1 + SUMMARY_WORDS : 0; q < 1 + SUMMARY_WORDS + c->npred; q++) {
         sg_column *cq = col[q];
         col[q] = NULL;
-        if (sg_table_add(t, cq, err) != 0) {
+        if (sg_table_set(t, cq, err) != 0) {
             sg_table_free(t);
             t = NULL;
             goto out;

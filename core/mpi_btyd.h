@@ -76,6 +76,7 @@ typedef struct sg_mpi_btyd_scmd {
     sg_btyd_summary_options so;   /* amount may be NULL; whole_periods 0 */
     int npred;
     sg_mpi_btyd_pred pred[SG_MPI_BTYD_MAXPRED];
+    int bare;                     /* 1: rank 0 holds the summary; records of ids and predictions only */
 } sg_mpi_btyd_scmd;
 
 /* The command as bytes, and back (the strings then point into b): 0, or
@@ -86,8 +87,9 @@ int sg_mpi_btyd_scmd_decode(const unsigned char *b, size_t len, sg_mpi_btyd_scmd
 /* On an owner: appends to out its summary s (sg_btyd_summary of its
  * cleaned rows with c->so; NULL: it owns none) with the predictions, one
  * record per customer: the id (8 bytes, or its length and bytes), x, t_x,
- * T, mean_spend, x_holdout, spend_holdout, holdout_length, each
- * prediction (8 bytes each) and a mask of the missing predictions.  0, or
+ * T, mean_spend, x_holdout, spend_holdout, holdout_length (not with
+ * c->bare), each prediction (8 bytes each) and a mask of the missing
+ * predictions.  0, or
  * an error code with err set (SG_ENOMEM; SG_EINVAL for parameters a model
  * refuses). */
 int sg_mpi_btyd_summary_owner(const sg_table *s, const sg_mpi_btyd_scmd *c, sg_mpi_buf *out, sg_error *err);
@@ -96,11 +98,13 @@ int sg_mpi_btyd_summary_owner(const sg_table *s, const sg_mpi_btyd_scmd *c, sg_m
  * sg_btyd_summary gives over the whole cleaned table, sorted by customer
  * as it sorts, with one double column per prediction as
  * sg_btyd_score_column adds it; cust_type the type of the customer
- * column.  ncust[k] receives the customers of rank k (may be NULL).  NULL
- * with err set: SG_EDATA for malformed records or a customer sent by two
- * ranks, SG_ENOMEM. */
+ * column.  With c->bare, base is that summary (rank 0 has it from an
+ * earlier command): the result shares its columns, after a check that the
+ * owners sent its customers.  ncust[k] receives the customers of rank k
+ * (may be NULL).  NULL with err set: SG_EDATA for malformed records, a
+ * customer sent by two ranks or other customers than base's, SG_ENOMEM. */
 sg_table *sg_mpi_btyd_summary_assemble(const unsigned char *const *parts, const size_t *lens, int n,
-                                       const sg_mpi_btyd_scmd *c, sg_type cust_type, uint64_t *ncust,
-                                       sg_error *err);
+                                       const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base,
+                                       uint64_t *ncust, sg_error *err);
 
 #endif

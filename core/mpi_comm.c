@@ -1139,8 +1139,9 @@ int sg_mpi_btyd_fit(const sg_mpi_btyd_cmd *c, sg_btyd_fit *fit, size_t *skipped,
 /* Every rank: check that it holds the cleaning c->gen, summarise and
  * predict its customers, send the records to rank 0, which assembles the
  * table.  Rank 0's return as sg_mpi_btyd_summary's. */
-static int bsummary_collective(const sg_mpi_btyd_scmd *c, sg_type cust_type, sg_table **out, uint64_t *ncust,
-                               uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err)
+static int bsummary_collective(const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base, sg_table **out,
+                               uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
+                               sg_error *err)
 {
     int n = world_size, k = world_rank, fcode = 0, bad;
     char fmsg[256] = "";
@@ -1188,7 +1189,8 @@ static int bsummary_collective(const sg_mpi_btyd_scmd *c, sg_type cust_type, sg_
         recv_part(what, q, &parts[q], &lens[q], &ge);
         *gathered += lens[q];
     }
-    *out = sg_mpi_btyd_summary_assemble((const unsigned char *const *)parts, lens, n, c, cust_type, ncust, err);
+    *out = sg_mpi_btyd_summary_assemble((const unsigned char *const *)parts, lens, n, c, cust_type, base, ncust,
+                                        err);
     for (int q = 1; q < n; q++)
         sg_free(parts[q]);
     sg_free(parts);
@@ -1199,8 +1201,8 @@ static int bsummary_collective(const sg_mpi_btyd_scmd *c, sg_type cust_type, sg_
     return *out ? 1 : -1;
 }
 
-int sg_mpi_btyd_summary(const sg_mpi_btyd_scmd *c, sg_type cust_type, sg_table **out, uint64_t *ncust,
-                        uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err)
+int sg_mpi_btyd_summary(const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base, sg_table **out,
+                        uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err)
 {
     *out = NULL;
     if (!leads(why, whylen))
@@ -1208,7 +1210,7 @@ int sg_mpi_btyd_summary(const sg_mpi_btyd_scmd *c, sg_type cust_type, sg_table *
     sg_mpi_buf b = { 0 };
     if (send_command(OP_BTYD_SUMMARY, &b, sg_mpi_btyd_scmd_encode(c, &b), err) != 0)
         return -1;
-    int r = bsummary_collective(c, cust_type, out, ncust, gathered, secs, why, whylen, err);
+    int r = bsummary_collective(c, cust_type, base, out, ncust, gathered, secs, why, whylen, err);
     sg_mpi_buf_free(&b);
     return r;
 }
@@ -1266,7 +1268,7 @@ int sg_mpi_serve(void)
                 abort_job("a malformed command");
             char why[300];
             sg_error err;
-            bsummary_collective(&sc, SG_STRING, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+            bsummary_collective(&sc, SG_STRING, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -1374,11 +1376,12 @@ int sg_mpi_btyd_fit(const struct sg_mpi_btyd_cmd *c, struct sg_btyd_fit *fit, si
     return 0;
 }
 
-int sg_mpi_btyd_summary(const struct sg_mpi_btyd_scmd *c, sg_type cust_type, sg_table **out, uint64_t *ncust,
-                        uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err)
+int sg_mpi_btyd_summary(const struct sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base, sg_table **out,
+                        uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err)
 {
     (void)c;
     (void)cust_type;
+    (void)base;
     (void)ncust;
     (void)gathered;
     (void)secs;

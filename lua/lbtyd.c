@@ -353,7 +353,7 @@ static void read_prediction(lua_State *L, int idx, int n, sg_mpi_btyd_pred *p)
 /* segmint.mpi_btyd_summary(cleaned, gen, { customer, date, amount,
  *                          calibration_end, observation_end, unit },
  *                          { { kind, model, spend, t, horizon, period,
- *                              discount_rate, margin, column }, ... })
+ *                              discount_rate, margin, column }, ... } [, summary])
  *   -> summary, ranks
  * The table segmint.btyd_summary gives over the cleaned table (its
  * customer column's type is read from `cleaned`), with one column per
@@ -362,6 +362,9 @@ static void read_prediction(lua_State *L, int idx, int n, sg_mpi_btyd_pred *p)
  * (segmint.btyd_clv's options), in that order; computed by the MPI ranks
  * that own the customers over the cleaned rows the exchange number gen
  * left them, each sending rank 0 its customers' rows of the result.
+ * Given `summary` (an earlier result of the same options), the owners send
+ * only each customer's id and predictions, which are added to it (after a
+ * check that it has the same customers in the same order).
  * ranks = { ranks =, customers = { per rank }, bytes = (gathered),
  * seconds = { summary =, gather = } }.  nil and why when the ranks cannot. */
 static int l_mpi_btyd_summary(lua_State *L)
@@ -370,7 +373,8 @@ static int l_mpi_btyd_summary(lua_State *L)
     uint64_t gen = (uint64_t)luaL_checkinteger(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     int np = lua_isnoneornil(L, 4) ? 0 : (luaL_checktype(L, 4, LUA_TTABLE), (int)luaL_len(L, 4));
-    lua_settop(L, 4);
+    const sg_table *base = lua_isnoneornil(L, 5) ? NULL : sgl_check_dataset(L, 5);
+    lua_settop(L, 5);
     sgl_check_known(L, 3, "mpi_btyd_summary", mpi_summary_keys);
     sg_mpi_btyd_scmd c;
     memset(&c, 0, sizeof c);
@@ -386,8 +390,9 @@ static int l_mpi_btyd_summary(lua_State *L)
     if (np > SG_MPI_BTYD_MAXPRED)
         return luaL_error(L, "mpi_btyd_summary: at most %d predictions", SG_MPI_BTYD_MAXPRED);
     c.npred = np;
+    c.bare = base != NULL;
     for (int k = 0; k < np; k++) {
-        lua_rawgeti(L, 4, k + 1);   /* 5: kept while c is used (its strings) */
+        lua_rawgeti(L, 4, k + 1);   /* 6..: kept while c is used (its strings) */
         read_prediction(L, lua_gettop(L), k + 1, &c.pred[k]);
     }
     const sg_column *cc = sg_table_col(t, c.so.customer);
@@ -404,7 +409,7 @@ static int l_mpi_btyd_summary(lua_State *L)
     double secs[2] = { 0, 0 };
     char why[400] = "";
     sg_error err;
-    int rc = sg_mpi_btyd_summary(&c, cc->type, &d->t, ncust, &gathered, secs, why, sizeof why, &err);
+    int rc = sg_mpi_btyd_summary(&c, cc->type, base, &d->t, ncust, &gathered, secs, why, sizeof why, &err);
     int nret = sgl_declined(L, rc, &err, why);
     if (nret)
         return nret;

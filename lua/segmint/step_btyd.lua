@@ -90,8 +90,10 @@ end
 -- computed by the owners, each sending rank 0 its customers' rows of the
 -- result (segmint.mpi_btyd_summary, docs/mpi.md): the table rank 0 would
 -- compute over its whole cleaned table.  nil otherwise (the reason is
--- logged).  what names the summary in the log.
-local function owners_summary(ctx, sopts, preds, what)
+-- logged).  what names the summary in the log.  base: that summary, from
+-- an earlier call with the same sopts; the owners then send only the
+-- predictions, which are added to it.
+local function owners_summary(ctx, sopts, preds, what, base)
   local sg, own = ctx.sg, ctx.res.clean_owned
   if not (own and sg.mpi_size() >= 2) then return nil end
   local why = select(2, S.owners_hold(ctx))
@@ -99,7 +101,7 @@ local function owners_summary(ctx, sopts, preds, what)
     local cols = ctx.cols
     local s, ranks = sg.mpi_btyd_summary(ctx.res.clean, own.gen, { customer = cols.customer, date = cols.date,
       amount = "amount", calibration_end = sopts.calibration_end, observation_end = sopts.observation_end,
-      unit = sopts.unit }, preds)
+      unit = sopts.unit }, preds, base)
     if s then
       local per, sum, names = {}, 0, {}
       for k, c in ipairs(ranks.customers) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
@@ -130,7 +132,7 @@ local function shift(sg, date, days)
 end
 
 function S.run(ctx)
-  local sg, bt, cols, periods = ctx.sg, ctx.cfg.btyd, ctx.cols, ctx.periods
+  local sg, bt, periods = ctx.sg, ctx.cfg.btyd, ctx.periods
   local unit = bt.unit or "weeks"
   local unit_days = sg.unit_days(unit)
   local as_of = ctx.res.rfm_info.as_of
@@ -152,7 +154,7 @@ function S.run(ctx)
         fit = function(name, summ, fo) return fit(ctx, name, summ, sopts, fo.penalizer) end,
         predict = function(name, f, summ, t)
           return owned and owners_summary(ctx, sopts, { { kind = "expected_purchases", model = f, t = t,
-            column = "predicted" } }, "holdout, " .. name) or f:expected_purchases(summ, t, "predicted")
+            column = "predicted" } }, "holdout, " .. name, summ) or f:expected_purchases(summ, t, "predicted")
         end })
     end
     if ok then
@@ -220,7 +222,7 @@ end
 -- the report's BTYD check).  nil, with a note, when the earlier data do
 -- not identify the model (the fit refuses parameters that run off).
 function S.holdout_check(ctx, model, unit, penalizer)
-  local sg, cols = ctx.sg, ctx.cols
+  local sg = ctx.sg
   local days = ctx.periods.horizon_days
   local as_of = sg.time(ctx.as_of)
   local ok, res = pcall(function()
@@ -231,7 +233,7 @@ function S.holdout_check(ctx, model, unit, penalizer)
     local f = fit(ctx, model, summ, sopts, penalizer)
     local t = summ:stats("holdout_length").max or 0
     local pred = owned and owners_summary(ctx, sopts, { { kind = "expected_purchases", model = f, t = t,
-      column = "predicted" } }, "holdout check")
+      column = "predicted" } }, "holdout check", owned)
     if pred then return require("segmint.btyd").holdout_groups(pred, 7) end
     return sg.btyd_calibration_holdout(f, summ, { max_x = 7, t = t })
   end)

@@ -556,7 +556,7 @@ static int tables_same(const sg_table *a, const sg_table *b, char *why, size_t w
 /* The summary and predictions of cmd made by nown owners of t's customers
  * (`gap`: the second of three owns none) and assembled, against ref. */
 static void check_owner_summary(const sg_table *t, const sg_mpi_btyd_scmd *cmd, int nown, int gap, const sg_table *ref,
-                                const char *what)
+                                const sg_table *base, const char *what)
 {
     const sg_column *cust = sg_table_col(t, "customer");
     size_t *rows = malloc((t->nrows + 1) * sizeof *rows), held[MAXO] = { 0 };
@@ -589,7 +589,7 @@ static void check_owner_summary(const sg_table *t, const sg_mpi_btyd_scmd *cmd, 
         lens[k] = recs[k].len;
     }
     char why[sizeof err.msg + 1] = "";
-    sg_table *got = ok ? sg_mpi_btyd_summary_assemble(parts, lens, nown, &dc, cust->type, nc, &err) : NULL;
+    sg_table *got = ok ? sg_mpi_btyd_summary_assemble(parts, lens, nown, &dc, cust->type, base, nc, &err) : NULL;
     if (ok && !got)
         snprintf(why, sizeof why, "%s", err.msg);
     ok = got && tables_same(got, ref, why, sizeof why);
@@ -597,16 +597,33 @@ static void check_owner_summary(const sg_table *t, const sg_mpi_btyd_scmd *cmd, 
         ok &= nc[k] == held[k];
     if (why[0])
         tap_diag("%s", why);
-    tap_ok(ok, "%s: %d owner(s) with %zu/%zu/%zu customers summarise and predict, rank 0 assembles: the table "
-           "of one process, to the bit", what, nown, held[0], nown > 1 ? held[1] : 0, nown > 2 ? held[2] : 0);
-    if (nown == 2) {
+    tap_ok(ok, "%s: %d owner(s) with %zu/%zu/%zu customers summarise and predict, rank 0 assembles%s: the table "
+           "of one process, to the bit", what, nown, held[0], nown > 1 ? held[1] : 0, nown > 2 ? held[2] : 0,
+           base ? " (ids and predictions only, added to the summary it holds)" : "");
+    if (nown == 2 && base) {
+        /* a summary with other customers, or in another order, is refused */
+        size_t *rev = malloc(base->nrows * sizeof *rev);
+        for (size_t i = 0; i < base->nrows; i++)
+            rev[i] = base->nrows - 1 - i;
+        sg_table *other = sg_table_take(base, rev, base->nrows, &err);
+        sg_table *bad = sg_mpi_btyd_summary_assemble(parts, lens, 2, &dc, cust->type, other, NULL, &err);
+        tap_ok(!bad && err.code == SG_EDATA, "%s: the summary's customers in another order refused (%s)", what, err.msg);
+        sg_table_free(bad);
+        sg_table_free(other);
+        other = sg_table_take(base, rev, base->nrows - 1, &err);
+        bad = sg_mpi_btyd_summary_assemble(parts, lens, 2, &dc, cust->type, other, NULL, &err);
+        tap_ok(!bad && err.code == SG_EDATA, "%s: a summary without one of the customers refused (%s)", what, err.msg);
+        sg_table_free(bad);
+        sg_table_free(other);
+        free(rev);
+    } else if (nown == 2) {
         /* records cut short, and a customer sent by two ranks, are refused */
         sg_table *bad = sg_mpi_btyd_summary_assemble(parts, (size_t[]){ lens[0], lens[1] - 1 }, 2, &dc, cust->type,
-                                                     NULL, &err);
+                                                     NULL, NULL, &err);
         tap_ok(!bad && err.code == SG_EDATA, "%s: truncated records refused (%s)", what, err.msg);
         sg_table_free(bad);
         bad = sg_mpi_btyd_summary_assemble((const unsigned char *[]){ parts[0], parts[0] },
-                                           (size_t[]){ lens[0], lens[0] }, 2, &dc, cust->type, NULL, &err);
+                                           (size_t[]){ lens[0], lens[0] }, 2, &dc, cust->type, NULL, NULL, &err);
         tap_ok(!bad && err.code == SG_EDATA, "%s: a customer sent twice refused (%s)", what, err.msg);
         sg_table_free(bad);
     }
@@ -697,11 +714,18 @@ static void test_owner_summary(void)
     for (int c = 0; c < 3; c++) {
         sg_table *ref = predicted(t, &cmds[c], &err);
         for (int nown = 1; ref && nown <= MAXO; nown++)
-            check_owner_summary(t, &cmds[c], nown, 0, ref, names[c]);
+            check_owner_summary(t, &cmds[c], nown, 0, ref, NULL, names[c]);
         if (ref && c == 2)
-            check_owner_summary(t, &cmds[c], 3, 1, ref, "an owner without customers");
+            check_owner_summary(t, &cmds[c], 3, 1, ref, NULL, "an owner without customers");
         sg_table_free(ref);
     }
+    /* the holdout predictions added to the holdout summary rank 0 holds */
+    sg_table *hs = predicted(t, &cmds[0], &err), *ref = predicted(t, &cmds[1], &err);
+    cmds[1].bare = 1;
+    for (int nown = 1; hs && ref && nown <= MAXO; nown++)
+        check_owner_summary(t, &cmds[1], nown, 0, ref, hs, "Pareto/NBD holdout predictions");
+    sg_table_free(hs);
+    sg_table_free(ref);
     /* int64 customers */
     const sg_column *cc = sg_table_col(t, "customer");
     sg_column *ic = sg_column_new("customer", SG_INT64, t->nrows);
@@ -713,10 +737,10 @@ static void test_owner_summary(void)
     sg_table *ti = sg_table_new();
     for (size_t q = 0; ti && q < t->ncols; q++)
         sg_table_add(ti, strcmp(t->cols[q]->name, "customer") == 0 ? ic : sg_column_retain(t->cols[q]), &err);
-    sg_table *ref = ti ? predicted(ti, &cmds[2], &err) : NULL;
+    ref = ti ? predicted(ti, &cmds[2], &err) : NULL;
     if (tap_ok(ref && sg_table_col(ref, "customer")->type == SG_INT64 && ref->nrows == 2357,
                "int64 customers: 2,357 in the summary"))
-        check_owner_summary(ti, &cmds[2], 3, 0, ref, "int64 customers");
+        check_owner_summary(ti, &cmds[2], 3, 0, ref, NULL, "int64 customers");
     sg_table_free(ref);
     sg_table_free(ti);
     sg_table_free(t);

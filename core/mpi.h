@@ -72,4 +72,20 @@ typedef struct sg_mpi_btyd_stats {
 int sg_mpi_btyd_fit(const struct sg_mpi_btyd_cmd *c, struct sg_btyd_fit *fit, size_t *skipped,
                     sg_mpi_btyd_stats *st, char *why, size_t whylen, sg_error *err);
 
+struct sg_mpi_btyd_scmd;
+/* Rank 0: segmint.btyd_summary of the table the exchange number c->gen
+ * cleaned, with the predictions c lists as columns, computed by the ranks
+ * that own the customers over the cleaned rows they kept
+ * (OP_BTYD_SUMMARY, core/mpi_btyd.h); cust_type the table's customer
+ * type; base (with c->bare) the summary rank 0 already has from them, to
+ * which only the predictions are added.  1 with *out (the table one
+ * process computes, sorted by customer), ncust[k] the customers of rank k (world size entries),
+ * *gathered the bytes the other ranks sent, secs[0..1] rank 0's time
+ * summarising and predicting, then gathering and assembling; 0 when the
+ * ranks cannot (one rank, the owners do not hold that cleaning, a summary
+ * error the caller's own path reports), why says which; -1 with err set
+ * when a rank ran out of memory (the message names it). */
+int sg_mpi_btyd_summary(const struct sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base, sg_table **out,
+                        uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err);
+
 #endif

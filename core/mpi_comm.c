@@ -38,7 +38,7 @@
 #include "mpi_rfm.h"
 #include "mpi_shuffle.h"
 
-enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5 };
+enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BTYD_SUMMARY = 6 };
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -60,13 +60,31 @@ static struct {
     uint64_t gen;
     int clean_ok;
     sg_table *clean;
+    /* the BTYD summary of those rows last computed (OP_BTYD,
+     * OP_BTYD_SUMMARY: a step asks for the same one several times), its
+     * options with the column names copied */
+    sg_table *bsum;
+    sg_btyd_summary_options bso;
+    char *bnames[3];
 } held;
+
+static void held_bsum_reset(void)
+{
+    sg_table_free(held.bsum);
+    held.bsum = NULL;
+    for (int q = 0; q < 3; q++) {
+        sg_free(held.bnames[q]);
+        held.bnames[q] = NULL;
+    }
+    memset(&held.bso, 0, sizeof held.bso);
+}
 
 static void held_clean_reset(void)
 {
     sg_table_free(held.clean);
     held.clean = NULL;
     held.clean_ok = 0;
+    held_bsum_reset();
 }
 
 static void held_reset(void)
@@ -76,6 +94,7 @@ static void held_reset(void)
     sg_free(held.rows);
     sg_table_free(held.t);
     sg_table_free(held.clean);
+    held_bsum_reset();
     memset(&held, 0, sizeof held);
     held.gen = gen;
 }
@@ -968,6 +987,60 @@ int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int dat
 
 /* ---- BTYD fits on the owners (OP_BTYD) ---- */
 
+static int same_name(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static char *copy_name(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = sg_malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+/* This rank's BTYD summary of its cleaned rows with so (the rank holds
+ * them): kept for the next command that asks for the same one.  0 with
+ * *s (NULL when the rank owns no rows), or an error code with e set. */
+static int owner_bsummary(const sg_btyd_summary_options *so, const sg_table **s, sg_error *e)
+{
+    *s = NULL;
+    if (!held.clean)
+        return 0;
+    const sg_btyd_summary_options *k = &held.bso;
+    if (held.bsum && same_name(k->customer, so->customer) && same_name(k->date, so->date) &&
+        same_name(k->amount, so->amount) && k->calibration_end == so->calibration_end &&
+        k->observation_end == so->observation_end && k->unit_days == so->unit_days &&
+        k->whole_periods == so->whole_periods) {
+        *s = held.bsum;
+        return 0;
+    }
+    held_bsum_reset();
+    sg_table *t = sg_btyd_summary(held.clean, so, e);
+    if (!t)
+        return e->code ? e->code : SG_ENOMEM;
+    const char *src[3] = { so->customer, so->date, so->amount };
+    for (int q = 0; q < 3; q++) {
+        held.bnames[q] = copy_name(src[q]);
+        if (src[q] && !held.bnames[q]) {
+            sg_table_free(t);
+            held_bsum_reset();
+            return sg_error_set(e, SG_ENOMEM, "out of memory");
+        }
+    }
+    held.bsum = t;
+    held.bso = *so;
+    held.bso.customer = held.bnames[0];
+    held.bso.date = held.bnames[1];
+    held.bso.amount = held.bnames[2];
+    *s = t;
+    return 0;
+}
+
 typedef struct btyd_reduce_ud {
     uint64_t calls, bytes;
 } btyd_reduce_ud;
@@ -1010,7 +1083,11 @@ static int btyd_collective(const sg_mpi_btyd_cmd *c, sg_btyd_fit *fit, size_t *s
         return 0;
     }
     sg_mpi_btyd_rows rows;
-    code = sg_mpi_btyd_owner_rows(held.clean, &c->so, &rows, &e);
+    const sg_table *sum = NULL;
+    memset(&rows, 0, sizeof rows);
+    code = owner_bsummary(&c->so, &sum, &e);
+    if (!code)
+        code = sg_mpi_btyd_rows_of(sum, &rows, &e);
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
         sg_mpi_btyd_rows_free(&rows);
         if (k == 0 && fcode == SG_ENOMEM)
@@ -1053,6 +1130,87 @@ int sg_mpi_btyd_fit(const sg_mpi_btyd_cmd *c, sg_btyd_fit *fit, size_t *skipped,
     if (send_command(OP_BTYD, &b, sg_mpi_btyd_encode(c, &b), err) != 0)
         return -1;
     int r = btyd_collective(c, fit, skipped, st, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
+/* ---- the BTYD summary and predictions on the owners (OP_BTYD_SUMMARY) ---- */
+
+/* Every rank: check that it holds the cleaning c->gen, summarise and
+ * predict its customers, send the records to rank 0, which assembles the
+ * table.  Rank 0's return as sg_mpi_btyd_summary's. */
+static int bsummary_collective(const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base, sg_table **out,
+                               uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
+                               sg_error *err)
+{
+    int n = world_size, k = world_rank, fcode = 0, bad;
+    char fmsg[256] = "";
+    sg_error e;
+    sg_error_clear(&e);
+    double t0 = MPI_Wtime();
+    int code = held.clean_ok && held.gen == c->gen ? 0
+               : sg_error_set(&e, SG_EINVAL, "it does not hold the cleaned rows of this table (exchange %llu, "
+                              "it holds %llu%s)", (unsigned long long)c->gen, (unsigned long long)held.gen,
+                              held.clean_ok ? "" : ", which did not end well");
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        if (k == 0)
+            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+        return 0;
+    }
+    sg_mpi_buf b = { 0 };
+    const sg_table *sum = NULL;
+    code = owner_bsummary(&c->so, &sum, &e);
+    if (!code)
+        code = sg_mpi_btyd_summary_owner(sum, c, &b, &e);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        sg_mpi_buf_free(&b);
+        if (k == 0 && fcode == SG_ENOMEM)
+            sg_error_set(err, fcode, "rank %d of %d, BTYD summary of its customers: %s", bad, n, fmsg);
+        else if (k == 0)
+            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+        return fcode == SG_ENOMEM ? -1 : 0;
+    }
+    double t1 = MPI_Wtime();
+    if (k > 0) {
+        send_bytes(b.b, b.len);
+        sg_mpi_buf_free(&b);
+        return 1;
+    }
+    unsigned char **parts = sg_calloc((size_t)n, sizeof *parts);
+    size_t *lens = sg_calloc((size_t)n, sizeof *lens);
+    if (!parts || !lens)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    parts[0] = b.b;
+    lens[0] = b.len;
+    *gathered = 0;
+    for (int q = 1; q < n; q++) {
+        sg_error ge;
+        static char what[] = "another rank's BTYD summary records";
+        recv_part(what, q, &parts[q], &lens[q], &ge);
+        *gathered += lens[q];
+    }
+    *out = sg_mpi_btyd_summary_assemble((const unsigned char *const *)parts, lens, n, c, cust_type, base, ncust,
+                                        err);
+    for (int q = 1; q < n; q++)
+        sg_free(parts[q]);
+    sg_free(parts);
+    sg_free(lens);
+    sg_mpi_buf_free(&b);
+    secs[0] = t1 - t0;
+    secs[1] = MPI_Wtime() - t1;
+    return *out ? 1 : -1;
+}
+
+int sg_mpi_btyd_summary(const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base, sg_table **out,
+                        uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err)
+{
+    *out = NULL;
+    if (!leads(why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    if (send_command(OP_BTYD_SUMMARY, &b, sg_mpi_btyd_scmd_encode(c, &b), err) != 0)
+        return -1;
+    int r = bsummary_collective(c, cust_type, base, out, ncust, gathered, secs, why, whylen, err);
     sg_mpi_buf_free(&b);
     return r;
 }
@@ -1104,6 +1262,13 @@ int sg_mpi_serve(void)
             char why[300];
             sg_error err;
             btyd_collective(&bc, NULL, NULL, NULL, why, sizeof why, &err);
+        } else if (head[0] == OP_BTYD_SUMMARY) {
+            sg_mpi_btyd_scmd sc;
+            if (sg_mpi_btyd_scmd_decode(b, len, &sc) != 0)
+                abort_job("a malformed command");
+            char why[300];
+            sg_error err;
+            bsummary_collective(&sc, SG_STRING, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -1207,6 +1372,21 @@ int sg_mpi_btyd_fit(const struct sg_mpi_btyd_cmd *c, struct sg_btyd_fit *fit, si
     (void)skipped;
     (void)st;
     (void)err;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_btyd_summary(const struct sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base, sg_table **out,
+                        uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err)
+{
+    (void)c;
+    (void)cust_type;
+    (void)base;
+    (void)ncust;
+    (void)gathered;
+    (void)secs;
+    (void)err;
+    *out = NULL;
     snprintf(why, whylen, "one rank");
     return 0;
 }

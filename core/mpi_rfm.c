@@ -94,9 +94,7 @@ int sg_mpi_rfm_owner(const sg_table *t, const sg_rfm_options *o, sg_mpi_buf *out
 
 /* ---- rank 0 ---- */
 
-/* The order-preserving key sg_rfm_aggregate sorts numeric customers by
- * (-0.0 as 0.0). */
-static uint64_t num_key(sg_type type, uint64_t bits)
+uint64_t sg_mpi_num_key(sg_type type, uint64_t bits)
 {
     if (type == SG_DOUBLE) {
         double d;
@@ -166,7 +164,7 @@ sg_table *sg_mpi_rfm_assemble(const unsigned char *const *parts, const size_t *l
             p += 8;
             if (numeric) {
                 bits[at] = v;
-                keys[at].prefix = num_key(cust_type, v);
+                keys[at].prefix = sg_mpi_num_key(cust_type, v);
                 keys[at].s = NULL;
                 keys[at].len = 0;
                 keys[at].idx = (uint32_t)at;

@@ -32,6 +32,11 @@ int sg_mpi_rfm_opts_decode(const unsigned char *b, size_t len, sg_rfm_options *o
  * (the messages of sg_rfm_aggregate). */
 int sg_mpi_rfm_owner(const sg_table *t, const sg_rfm_options *o, sg_mpi_buf *out, sg_error *err);
 
+/* The order-preserving key numeric customers sort by (sg_rfm_aggregate,
+ * sg_btyd_summary): type SG_INT64 or SG_DOUBLE (-0.0 as 0.0), bits the
+ * value's 8 bytes. */
+uint64_t sg_mpi_num_key(sg_type type, uint64_t bits);
+
 /* Rank 0: the table sg_rfm_aggregate gives over the whole cleaned table,
  * from the n owners' records (parts[k], lens[k]); cust_type the type of
  * the customer column, date_only the date column's flag.  ncust[k]

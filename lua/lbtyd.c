@@ -296,6 +296,139 @@ static int l_mpi_btyd_fit(lua_State *L)
     return 3;
 }
 
+static const char *const mpi_summary_keys[] = {"customer", "date", "amount", "calibration_end", "observation_end",
+                                               "unit", NULL};
+static const char *const mpi_pred_keys[] = {"kind", "model", "spend", "t", "horizon", "period", "discount_rate",
+                                            "margin", "column", NULL};
+
+/* The prediction described by the table at idx (the n-th) into p, with
+ * the checks of fit:p_alive, fit:expected_purchases and segmint.btyd_clv. */
+static void read_prediction(lua_State *L, int idx, int n, sg_mpi_btyd_pred *p)
+{
+    luaL_argexpected(L, lua_istable(L, idx), 4, "a list of prediction tables");
+    sgl_check_known(L, idx, "mpi_btyd_summary", mpi_pred_keys);
+    const char *kind = sgl_opt_string(L, idx, "kind", "");
+    p->kind = strcmp(kind, "p_alive") == 0 ? SG_BTYD_SCORE_P_ALIVE
+              : strcmp(kind, "expected_purchases") == 0 ? SG_BTYD_SCORE_EXPECTED
+              : strcmp(kind, "clv") == 0 ? SG_BTYD_SCORE_CLV : (sg_btyd_score_kind)-1;
+    if ((int)p->kind < 0)
+        luaL_error(L, "mpi_btyd_summary: prediction %d: 'kind' must be p_alive, expected_purchases or clv", n);
+    sgl_rawfield(L, idx, "model");
+    const sgl_btyd *tm = check_btyd(L, lua_gettop(L));
+    if (tm->fit.model == SG_GAMMA_GAMMA)
+        luaL_error(L, "mpi_btyd_summary: prediction %d: a transaction model (bgnbd, mbgnbd, pareto_nbd, bgbb) is "
+                      "needed, not gamma_gamma", n);
+    p->model = tm->fit.model;
+    memcpy(p->params, tm->fit.params, sizeof p->params);
+    lua_pop(L, 1);
+    p->column = sgl_opt_string(L, idx, "column", NULL);
+    if (!p->column)
+        luaL_error(L, "mpi_btyd_summary: prediction %d: 'column' is required", n);
+    if (p->kind == SG_BTYD_SCORE_EXPECTED) {
+        p->t = sgl_opt_number(L, idx, "mpi_btyd_summary", "t", -1);
+        if (!(p->t >= 0 && isfinite(p->t)) || (p->model == SG_BGBB && p->t != floor(p->t)))
+            luaL_error(L, "mpi_btyd_summary: prediction %d: 't' must be a time >= 0 (in the summary's unit; "
+                          "a whole number of opportunities for bgbb)", n);
+    } else if (p->kind == SG_BTYD_SCORE_CLV) {
+        sgl_rawfield(L, idx, "spend");
+        const sgl_btyd *gg = check_btyd(L, lua_gettop(L));
+        if (gg->fit.model != SG_GAMMA_GAMMA)
+            luaL_error(L, "mpi_btyd_summary: prediction %d: 'spend' must be a gamma_gamma model", n);
+        memcpy(p->gg, gg->fit.params, sizeof p->gg);
+        lua_pop(L, 1);
+        double horizon = sgl_opt_number(L, idx, "mpi_btyd_summary", "horizon", 12);
+        if (!(horizon >= 1 && horizon <= 10000) || horizon != floor(horizon))
+            luaL_error(L, "btyd_clv: 'horizon' must be a whole number of periods >= 1");
+        p->horizon = (int)horizon;
+        p->period = sgl_opt_number(L, idx, "mpi_btyd_summary", "period", 1);
+        p->discount = sgl_opt_number(L, idx, "mpi_btyd_summary", "discount_rate", 0.01);
+        p->margin = sgl_opt_number(L, idx, "mpi_btyd_summary", "margin", 1);
+        if (!(p->period > 0) || !(p->discount >= 0) || !(p->margin >= 0))
+            luaL_error(L, "btyd_clv: 'period' must be > 0, 'discount_rate' and 'margin' >= 0");
+        if (p->model == SG_BGBB && p->period != floor(p->period))
+            luaL_error(L, "btyd_clv: 'period' must be a whole number of opportunities for bgbb");
+    }
+}
+
+/* segmint.mpi_btyd_summary(cleaned, gen, { customer, date, amount,
+ *                          calibration_end, observation_end, unit },
+ *                          { { kind, model, spend, t, horizon, period,
+ *                              discount_rate, margin, column }, ... } [, summary])
+ *   -> summary, ranks
+ * The table segmint.btyd_summary gives over the cleaned table (its
+ * customer column's type is read from `cleaned`), with one column per
+ * prediction: kind "p_alive" (fit:p_alive), "expected_purchases" over t
+ * (fit:expected_purchases), "clv" with the Gamma-Gamma `spend`
+ * (segmint.btyd_clv's options), in that order; computed by the MPI ranks
+ * that own the customers over the cleaned rows the exchange number gen
+ * left them, each sending rank 0 its customers' rows of the result.
+ * Given `summary` (an earlier result of the same options), the owners send
+ * only each customer's id and predictions, which are added to it (after a
+ * check that it has the same customers in the same order).
+ * ranks = { ranks =, customers = { per rank }, bytes = (gathered),
+ * seconds = { summary =, gather = } }.  nil and why when the ranks cannot. */
+static int l_mpi_btyd_summary(lua_State *L)
+{
+    sg_table *t = sgl_check_dataset(L, 1);
+    uint64_t gen = (uint64_t)luaL_checkinteger(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    int np = lua_isnoneornil(L, 4) ? 0 : (luaL_checktype(L, 4, LUA_TTABLE), (int)luaL_len(L, 4));
+    const sg_table *base = lua_isnoneornil(L, 5) ? NULL : sgl_check_dataset(L, 5);
+    lua_settop(L, 5);
+    sgl_check_known(L, 3, "mpi_btyd_summary", mpi_summary_keys);
+    sg_mpi_btyd_scmd c;
+    memset(&c, 0, sizeof c);
+    c.gen = gen;
+    c.so.customer = sgl_opt_string(L, 3, "customer", NULL);
+    c.so.date = sgl_opt_string(L, 3, "date", NULL);
+    c.so.amount = sgl_opt_string(L, 3, "amount", NULL);
+    if (!c.so.customer || !c.so.date)
+        return luaL_error(L, "mpi_btyd_summary: options 'customer' and 'date' (column names) are required");
+    c.so.calibration_end = opt_time(L, 3, "calibration_end", 0, 1);
+    c.so.observation_end = opt_time(L, 3, "observation_end", c.so.calibration_end, 0);
+    c.so.unit_days = sgl_opt_unit_days(L, 3, "btyd", "weeks");
+    if (np > SG_MPI_BTYD_MAXPRED)
+        return luaL_error(L, "mpi_btyd_summary: at most %d predictions", SG_MPI_BTYD_MAXPRED);
+    c.npred = np;
+    c.bare = base != NULL;
+    for (int k = 0; k < np; k++) {
+        lua_rawgeti(L, 4, k + 1);   /* 6..: kept while c is used (its strings) */
+        read_prediction(L, lua_gettop(L), k + 1, &c.pred[k]);
+    }
+    const sg_column *cc = sg_table_col(t, c.so.customer);
+    if (!cc) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "no column '%s'", c.so.customer);
+        return 2;
+    }
+    int n = sg_mpi_size();
+    uint64_t *ncust = lua_newuserdatauv(L, (size_t)n * sizeof *ncust, 0);
+    memset(ncust, 0, (size_t)n * sizeof *ncust);
+    sgl_dataset *d = sgl_new_dataset(L);   /* holds the table as soon as there is one */
+    uint64_t gathered = 0;
+    double secs[2] = { 0, 0 };
+    char why[400] = "";
+    sg_error err;
+    int rc = sg_mpi_btyd_summary(&c, cc->type, base, &d->t, ncust, &gathered, secs, why, sizeof why, &err);
+    int nret = sgl_declined(L, rc, &err, why);
+    if (nret)
+        return nret;
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "ranks");
+    sgl_push_counts(L, ncust, n);
+    lua_setfield(L, -2, "customers");
+    lua_pushinteger(L, (lua_Integer)gathered);
+    lua_setfield(L, -2, "bytes");
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, secs[0]);
+    lua_setfield(L, -2, "summary");
+    lua_pushnumber(L, secs[1]);
+    lua_setfield(L, -2, "gather");
+    lua_setfield(L, -2, "seconds");
+    return 2;
+}
+
 static const char *const model_keys[] = {"x", "t_x", "T", "m", NULL};
 
 /* segmint.btyd_model(model, { params }, [{ x, t_x, T, m }]): a model at
@@ -563,6 +696,7 @@ static const luaL_Reg btyd_meta[] = {
 static const luaL_Reg btyd_functions[] = {
     { "btyd_summary", l_btyd_summary }, { "btyd_fit", l_btyd_fit }, { "btyd_clv", l_btyd_clv },
     { "btyd_model", l_btyd_model }, { "mpi_btyd_fit", l_mpi_btyd_fit },
+    { "mpi_btyd_summary", l_mpi_btyd_summary },
     { NULL, NULL }
 };
 

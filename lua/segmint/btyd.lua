@@ -47,17 +47,22 @@ end
 -- Calibration against holdout: customers grouped by calibration repeat
 -- purchases (x, capped at max_x), the mean actual holdout purchases against
 -- the mean the model predicted for the holdout length.
-function M.calibration_holdout(sg, fit, summary, opts)
-  opts = check_options("btyd_calibration_holdout", opts, { "max_x", "t" })
-  local max_x = opts.max_x or 7
-  local t = opts.t or summary:stats("holdout_length").max or 0
-  local pred = fit:expected_purchases(summary, t, "predicted")
-    :derive("x_group", string.format("if(x > %d, %d, x)", max_x, max_x))
+-- The groups of `pred`, a summary with the column "predicted" (the
+-- expected purchases over the holdout).
+local function holdout_groups(pred, max_x)
+  pred = pred:derive("x_group", string.format("if(x > %d, %d, x)", max_x, max_x))
   return pred:group_by("x_group", {
     { "customers", "count" },
     { "actual", "mean", "x_holdout" },
     { "predicted", "mean", "predicted" },
   }):rename { x_group = "x" }
+end
+M.holdout_groups = holdout_groups
+
+function M.calibration_holdout(sg, fit, summary, opts)
+  opts = check_options("btyd_calibration_holdout", opts, { "max_x", "t" })
+  local t = opts.t or summary:stats("holdout_length").max or 0
+  return holdout_groups(fit:expected_purchases(summary, t, "predicted"), opts.max_x or 7)
 end
 
 -- Pearson correlation of two equally long arrays (nil when a side is constant).
@@ -77,7 +82,7 @@ local function correlation(a, b)
 end
 
 local select_keys = { "summary", "transactions", "customer", "date", "amount", "calibration_end",
-  "observation_end", "unit", "models", "penalizer", "max_x", "tolerance", "x", "t_x", "T", "fit" }
+  "observation_end", "unit", "models", "penalizer", "max_x", "tolerance", "x", "t_x", "T", "fit", "predict" }
 
 -- Model choice by calibration / holdout validation (see docs/btyd.md).
 -- Each model is fitted on the calibration part of the summary and predicts
@@ -89,7 +94,10 @@ local select_keys = { "summary", "transactions", "customer", "date", "amount", "
 -- correlation).  within_tolerance is false, with a warning, when even the
 -- chosen model's relative error exceeds the tolerance (default 0.2).
 -- opts.fit (a function(model, summary, fit_options) -> fit) replaces
--- sg.btyd_fit, e.g. to fit on the MPI ranks owning the customers.
+-- sg.btyd_fit, e.g. to fit on the MPI ranks owning the customers;
+-- opts.predict (a function(model, fit, summary, t) -> the summary with the
+-- column "predicted", fit:expected_purchases(summary, t, "predicted"), the
+-- default) replaces the predictions, e.g. to make them on those ranks.
 function M.select(sg, opts)
   opts = check_options("btyd_select", opts, select_keys)
   local summary = opts.summary
@@ -112,6 +120,8 @@ function M.select(sg, opts)
   end
   local fit_fn = opts.fit or sg.btyd_fit
   if type(fit_fn) ~= "function" then error("btyd_select: 'fit' must be a function", 2) end
+  local predict = opts.predict or function(_, fit, summ, t) return fit:expected_purchases(summ, t, "predicted") end
+  if type(predict) ~= "function" then error("btyd_select: 'predict' must be a function", 2) end
   local max_x = opts.max_x or 7
   local tolerance = opts.tolerance or 0.2
   if type(max_x) ~= "number" or max_x < 1 or max_x ~= math.floor(max_x) then
@@ -146,13 +156,13 @@ function M.select(sg, opts)
       r.fit = fit
       r.params = fit:params()
       r.loglik = fit:info().loglik
-      local pred = fit:expected_purchases(summary, t, "predicted")
+      local pred = predict(name, fit, summary, t)
       local pv = pred:column("predicted")
       for i = 1, #actual do
         if pv[i] == nil then error(string.format("btyd_select: %s gives no prediction for summary row %d", name, i), 2) end
       end
       r.correlation = correlation(pv, actual)
-      r.table = M.calibration_holdout(sg, fit, summary, { max_x = max_x, t = t })
+      r.table = holdout_groups(pred, max_x)
       local n, a, p = r.table:column("customers"), r.table:column("actual"), r.table:column("predicted")
       local err = 0
       for i = 1, #n do err = err + math.abs(n[i] * p[i] - n[i] * a[i]) end

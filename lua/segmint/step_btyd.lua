@@ -31,6 +31,8 @@ function S.enabled(ctx) return ctx.cfg.btyd ~= nil end
 -- Otherwise, or when they cannot (the reason is logged), rank 0 fits its
 -- own summary.  sopts: the summary's options (calibration_end,
 -- observation_end, unit).
+-- summ: the summary, or a function that gives it (computed only when the
+-- fit runs on rank 0).
 local function fit(ctx, model, summ, sopts, penalizer)
   local sg, own = ctx.sg, ctx.res.clean_owned
   if own and sg.mpi_size() >= 2 then
@@ -60,7 +62,60 @@ local function fit(ctx, model, summ, sopts, penalizer)
     end
     sg.info("btyd %s fit on rank 0 alone: %s", model, why)
   end
+  if type(summ) == "function" then summ = summ() end
   return sg.btyd_fit(model, summ, { penalizer = penalizer })
+end
+
+-- Whether the ranks owning the customers hold the cleaned rows (under
+-- mpirun with several ranks): true, or false and why (nil when there are no
+-- such ranks).
+function S.owners_hold(ctx)
+  local own = ctx.res.clean_owned
+  if not (own and ctx.sg.mpi_size() >= 2) then return false end
+  if own.why then return false, own.why end
+  if own.ds ~= ctx.res.clean then return false, "the cleaned table changed after cleaning" end
+  return true
+end
+
+-- Rank 0's BTYD summary of its whole cleaned table (sopts: calibration_end,
+-- observation_end, unit).
+local function whole_summary(ctx, sopts)
+  return ctx.sg.btyd_summary(ctx.res.clean, { customer = ctx.cols.customer, date = ctx.cols.date, amount = "amount",
+    calibration_end = sopts.calibration_end, observation_end = sopts.observation_end, unit = sopts.unit })
+end
+
+-- Under mpirun, when the ranks owning the customers hold the cleaned rows:
+-- the BTYD summary with sopts and the predictions preds (a list of
+-- { kind, model, spend, t, horizon, period, discount_rate, margin, column })
+-- computed by the owners, each sending rank 0 its customers' rows of the
+-- result (segmint.mpi_btyd_summary, docs/mpi.md): the table rank 0 would
+-- compute over its whole cleaned table.  nil otherwise (the reason is
+-- logged).  what names the summary in the log.  base: that summary, from
+-- an earlier call with the same sopts; the owners then send only the
+-- predictions, which are added to it.
+local function owners_summary(ctx, sopts, preds, what, base)
+  local sg, own = ctx.sg, ctx.res.clean_owned
+  if not (own and sg.mpi_size() >= 2) then return nil end
+  local why = select(2, S.owners_hold(ctx))
+  if not why then
+    local cols = ctx.cols
+    local s, ranks = sg.mpi_btyd_summary(ctx.res.clean, own.gen, { customer = cols.customer, date = cols.date,
+      amount = "amount", calibration_end = sopts.calibration_end, observation_end = sopts.observation_end,
+      unit = sopts.unit }, preds, base)
+    if s then
+      local per, sum, names = {}, 0, {}
+      for k, c in ipairs(ranks.customers) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
+      for k, p in ipairs(preds) do names[k] = p.column end
+      sg.info("btyd summary (%s) on %d MPI ranks by customer: customers %s (%d in all); predictions %s; %d bytes "
+        .. "gathered; %.2f s (summary %.2f, gather %.2f)", what, ranks.ranks, table.concat(per, ", "), sum,
+        #names > 0 and table.concat(names, ", ") or "none", ranks.bytes, ranks.seconds.summary + ranks.seconds.gather,
+        ranks.seconds.summary, ranks.seconds.gather)
+      return s
+    end
+    why = ranks
+  end
+  sg.info("btyd summary (%s) on rank 0 alone: %s", what, why)
+  return nil
 end
 
 function S.names(periods)
@@ -77,7 +132,7 @@ local function shift(sg, date, days)
 end
 
 function S.run(ctx)
-  local sg, bt, cols, periods = ctx.sg, ctx.cfg.btyd, ctx.cols, ctx.periods
+  local sg, bt, periods = ctx.sg, ctx.cfg.btyd, ctx.periods
   local unit = bt.unit or "weeks"
   local unit_days = sg.unit_days(unit)
   local as_of = ctx.res.rfm_info.as_of
@@ -86,11 +141,22 @@ function S.run(ctx)
   if bt.models then
     local cal_end = shift(sg, as_of, -periods.horizon_days)
     local sopts = { calibration_end = cal_end, observation_end = as_of, unit = unit }
-    local ok, sel = pcall(sg.btyd_select, { transactions = ctx.res.clean, customer = cols.customer, date = cols.date,
-      amount = "amount", calibration_end = cal_end, observation_end = as_of,
-      unit = unit, models = bt.models, penalizer = bt.penalizer, tolerance = bt.holdout_tolerance,
-      -- the calibration fits on the owners too
-      fit = function(name, summ, fo) return fit(ctx, name, summ, sopts, fo.penalizer) end })
+    -- the summary, the calibration fits and their predictions on the owners
+    -- too, when they can
+    local owned
+    local ok, sel = pcall(function()
+      owned = owners_summary(ctx, sopts, {}, "holdout")
+      return owned or whole_summary(ctx, sopts)
+    end)
+    if ok then
+      ok, sel = pcall(sg.btyd_select, { summary = sel, models = bt.models, penalizer = bt.penalizer,
+        tolerance = bt.holdout_tolerance,
+        fit = function(name, summ, fo) return fit(ctx, name, summ, sopts, fo.penalizer) end,
+        predict = function(name, f, summ, t)
+          return owned and owners_summary(ctx, sopts, { { kind = "expected_purchases", model = f, t = t,
+            column = "predicted" } }, "holdout, " .. name, summ) or f:expected_purchases(summ, t, "predicted")
+        end })
+    end
     if ok then
       selection = sel
       model = sel.model
@@ -113,12 +179,16 @@ function S.run(ctx)
         why, model)
     end
   end
-  local summ = sg.btyd_summary(ctx.res.clean, { customer = cols.customer, date = cols.date, amount = "amount",
-    calibration_end = as_of, unit = unit })
   local sopts = { calibration_end = as_of, unit = unit }
-  local ok1, tm = pcall(fit, ctx, model, summ, sopts, bt.penalizer or 0)
+  -- rank 0's own summary only when a fit or the predictions run there
+  local summ = not S.owners_hold(ctx) and whole_summary(ctx, sopts) or nil
+  local function own_summ()
+    summ = summ or whole_summary(ctx, sopts)
+    return summ
+  end
+  local ok1, tm = pcall(fit, ctx, model, own_summ, sopts, bt.penalizer or 0)
   local ok2, gg, skipped = false, nil, nil
-  if ok1 then ok2, gg, skipped = pcall(fit, ctx, "gamma_gamma", summ, sopts, bt.penalizer or 0) end
+  if ok1 then ok2, gg, skipped = pcall(fit, ctx, "gamma_gamma", own_summ, sopts, bt.penalizer or 0) end
   if not (ok1 and ok2) then
     -- no lifetime value rather than one the data do not support
     local why = fit_failure(ok1 and gg or tm)
@@ -127,10 +197,20 @@ function S.run(ctx)
     return
   end
   local exp_col, clv_col = S.names(periods)
-  summ = tm:p_alive(summ, "p_alive")
-  summ = tm:expected_purchases(summ, periods.horizon_days / unit_days, exp_col)
-  summ = sg.btyd_clv(tm, gg, summ, { horizon = periods.clv_months, period = 30.4375 / unit_days,
-    discount_rate = bt.monthly_discount_rate or 0.01, margin = bt.margin or 1, column = clv_col })
+  local clv_opts = { horizon = periods.clv_months, period = 30.4375 / unit_days,
+    discount_rate = bt.monthly_discount_rate or 0.01, margin = bt.margin or 1, column = clv_col }
+  local owned = owners_summary(ctx, sopts, {
+    { kind = "p_alive", model = tm, column = "p_alive" },
+    { kind = "expected_purchases", model = tm, t = periods.horizon_days / unit_days, column = exp_col },
+    { kind = "clv", model = tm, spend = gg, horizon = clv_opts.horizon, period = clv_opts.period,
+      discount_rate = clv_opts.discount_rate, margin = clv_opts.margin, column = clv_col } }, "predictions")
+  if owned then
+    summ = owned
+  else
+    summ = tm:p_alive(own_summ(), "p_alive")
+    summ = tm:expected_purchases(summ, periods.horizon_days / unit_days, exp_col)
+    summ = sg.btyd_clv(tm, gg, summ, clv_opts)
+  end
   ctx.customers = ctx.customers:join(summ:select { "customer", "p_alive", exp_col, clv_col },
     { on = "customer", how = "left" })
   ctx.res.btyd = { model = tm, spend = gg, skipped = skipped, unit = unit, unit_days = unit_days, summary = summ,
@@ -148,15 +228,20 @@ end
 -- the report's BTYD check).  nil, with a note, when the earlier data do
 -- not identify the model (the fit refuses parameters that run off).
 function S.holdout_check(ctx, model, unit, penalizer)
-  local sg, cols = ctx.sg, ctx.cols
+  local sg = ctx.sg
   local days = ctx.periods.horizon_days
   local as_of = sg.time(ctx.as_of)
   local ok, res = pcall(function()
     local cal_end = sg.format_time(as_of - days * 86400, true)
-    local summ = sg.btyd_summary(ctx.res.clean, { customer = cols.customer, date = cols.date, amount = "amount",
-      calibration_end = cal_end, observation_end = ctx.as_of, unit = unit })
-    local f = fit(ctx, model, summ, { calibration_end = cal_end, observation_end = ctx.as_of, unit = unit }, penalizer)
-    return sg.btyd_calibration_holdout(f, summ, { max_x = 7 })
+    local sopts = { calibration_end = cal_end, observation_end = ctx.as_of, unit = unit }
+    local owned = owners_summary(ctx, sopts, {}, "holdout")
+    local summ = owned or whole_summary(ctx, sopts)
+    local f = fit(ctx, model, summ, sopts, penalizer)
+    local t = summ:stats("holdout_length").max or 0
+    local pred = owned and owners_summary(ctx, sopts, { { kind = "expected_purchases", model = f, t = t,
+      column = "predicted" } }, "holdout check", owned)
+    if pred then return require("segmint.btyd").holdout_groups(pred, 7) end
+    return sg.btyd_calibration_holdout(f, summ, { max_x = 7, t = t })
   end)
   if not ok then
     -- only a fit the earlier data cannot support is skipped

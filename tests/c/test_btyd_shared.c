@@ -8,7 +8,10 @@
  * BG/BB (whole weeks), Gamma-Gamma, with and without a penalizer, and an
  * owner holding no customer.  Then the owners as core/mpi_comm.c runs
  * them (core/mpi_btyd.c): each holds the CDNOW purchases of its customers,
- * summarises them and fits from the command rank 0 broadcasts. */
+ * summarises them and fits from the command rank 0 broadcasts; and the
+ * summaries with the predictions made on the owners (p_alive, expected
+ * purchases, CLV) and assembled by rank 0: the table one process computes,
+ * to the bit, with text and int64 customers. */
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -525,10 +528,229 @@ static void test_owner_tables(void)
     sg_table_free(t);
 }
 
+/* Every column of a and b: same names, types, missing values and bits. */
+static int tables_same(const sg_table *a, const sg_table *b, char *why, size_t whylen)
+{
+    if (a->nrows != b->nrows || a->ncols != b->ncols)
+        return snprintf(why, whylen, "%zu x %zu against %zu x %zu", a->nrows, a->ncols, b->nrows, b->ncols), 0;
+    for (size_t q = 0; q < a->ncols; q++) {
+        const sg_column *ca = a->cols[q], *cb = b->cols[q];
+        if (strcmp(ca->name, cb->name) != 0 || ca->type != cb->type)
+            return snprintf(why, whylen, "column %zu: %s against %s", q, ca->name, cb->name), 0;
+        for (size_t i = 0; i < a->nrows; i++) {
+            int na = sg_column_is_na(ca, i), same = na == sg_column_is_na(cb, i);
+            if (same && !na && ca->type == SG_STRING) {
+                size_t la, lb;
+                const char *sa = sg_column_str(ca, i, &la), *sb = sg_column_str(cb, i, &lb);
+                same = la == lb && memcmp(sa, sb, la) == 0;
+            } else if (same && !na) {
+                same = memcmp((const char *)ca->data + i * 8, (const char *)cb->data + i * 8, 8) == 0;
+            }
+            if (!same)
+                return snprintf(why, whylen, "column %s, row %zu", ca->name, i), 0;
+        }
+    }
+    return 1;
+}
+
+/* The summary and predictions of cmd made by nown owners of t's customers
+ * (`gap`: the second of three owns none) and assembled, against ref. */
+static void check_owner_summary(const sg_table *t, const sg_mpi_btyd_scmd *cmd, int nown, int gap, const sg_table *ref,
+                                const sg_table *base, const char *what)
+{
+    const sg_column *cust = sg_table_col(t, "customer");
+    size_t *rows = malloc((t->nrows + 1) * sizeof *rows), held[MAXO] = { 0 };
+    sg_mpi_buf enc = { 0 }, recs[MAXO];
+    memset(recs, 0, sizeof recs);
+    sg_mpi_btyd_scmd dc;
+    int ok = sg_mpi_btyd_scmd_encode(cmd, &enc) == 0 && sg_mpi_btyd_scmd_decode(enc.b, enc.len, &dc) == 0 &&
+             sg_mpi_btyd_scmd_decode(enc.b, enc.len - 1, &(sg_mpi_btyd_scmd){ 0 }) != 0;
+    sg_error err;
+    for (int k = 0; k < nown && ok; k++) {
+        size_t m = 0;
+        for (size_t i = 0; i < t->nrows; i++) {
+            int o = sg_mpi_owner(cust, i, gap ? 2 : nown);
+            if ((gap && o == 1 ? 2 : o) == k)
+                rows[m++] = i;
+        }
+        sg_table *mine = m ? sg_table_take(t, rows, m, &err) : NULL;
+        sg_table *s = mine ? sg_btyd_summary(mine, &dc.so, &err) : NULL;
+        held[k] = s ? s->nrows : 0;
+        ok &= (!mine || s) && sg_mpi_btyd_summary_owner(s, &dc, &recs[k], &err) == 0;
+        sg_table_free(s);
+        sg_table_free(mine);
+    }
+    free(rows);
+    const unsigned char *parts[MAXO];
+    size_t lens[MAXO];
+    uint64_t nc[MAXO];
+    for (int k = 0; k < nown; k++) {
+        parts[k] = recs[k].b;
+        lens[k] = recs[k].len;
+    }
+    char why[sizeof err.msg + 1] = "";
+    sg_table *got = ok ? sg_mpi_btyd_summary_assemble(parts, lens, nown, &dc, cust->type, base, nc, &err) : NULL;
+    if (ok && !got)
+        snprintf(why, sizeof why, "%s", err.msg);
+    ok = got && tables_same(got, ref, why, sizeof why);
+    for (int k = 0; k < nown; k++)
+        ok &= nc[k] == held[k];
+    if (why[0])
+        tap_diag("%s", why);
+    tap_ok(ok, "%s: %d owner(s) with %zu/%zu/%zu customers summarise and predict, rank 0 assembles%s: the table "
+           "of one process, to the bit", what, nown, held[0], nown > 1 ? held[1] : 0, nown > 2 ? held[2] : 0,
+           base ? " (ids and predictions only, added to the summary it holds)" : "");
+    if (nown == 2 && base) {
+        /* a summary with other customers, or in another order, is refused */
+        size_t *rev = malloc(base->nrows * sizeof *rev);
+        for (size_t i = 0; i < base->nrows; i++)
+            rev[i] = base->nrows - 1 - i;
+        sg_table *other = sg_table_take(base, rev, base->nrows, &err);
+        sg_table *bad = sg_mpi_btyd_summary_assemble(parts, lens, 2, &dc, cust->type, other, NULL, &err);
+        tap_ok(!bad && err.code == SG_EDATA, "%s: the summary's customers in another order refused (%s)", what, err.msg);
+        sg_table_free(bad);
+        sg_table_free(other);
+        other = sg_table_take(base, rev, base->nrows - 1, &err);
+        bad = sg_mpi_btyd_summary_assemble(parts, lens, 2, &dc, cust->type, other, NULL, &err);
+        tap_ok(!bad && err.code == SG_EDATA, "%s: a summary without one of the customers refused (%s)", what, err.msg);
+        sg_table_free(bad);
+        sg_table_free(other);
+        free(rev);
+    } else if (nown == 2) {
+        /* records cut short, and a customer sent by two ranks, are refused */
+        sg_table *bad = sg_mpi_btyd_summary_assemble(parts, (size_t[]){ lens[0], lens[1] - 1 }, 2, &dc, cust->type,
+                                                     NULL, NULL, &err);
+        tap_ok(!bad && err.code == SG_EDATA, "%s: truncated records refused (%s)", what, err.msg);
+        sg_table_free(bad);
+        bad = sg_mpi_btyd_summary_assemble((const unsigned char *[]){ parts[0], parts[0] },
+                                           (size_t[]){ lens[0], lens[0] }, 2, &dc, cust->type, NULL, NULL, &err);
+        tap_ok(!bad && err.code == SG_EDATA, "%s: a customer sent twice refused (%s)", what, err.msg);
+        sg_table_free(bad);
+    }
+    sg_table_free(got);
+    for (int k = 0; k < nown; k++)
+        sg_mpi_buf_free(&recs[k]);
+    sg_mpi_buf_free(&enc);
+}
+
+/* The reference: sg_btyd_summary over the whole table with the columns
+ * sg_btyd_score_column adds, as step btyd makes them on one process. */
+static sg_table *predicted(const sg_table *t, const sg_mpi_btyd_scmd *cmd, sg_error *err)
+{
+    sg_table *s = sg_btyd_summary(t, &cmd->so, err);
+    double *x = column(s, "x"), *tx = column(s, "t_x"), *T = column(s, "T"), *m = column(s, "mean_spend");
+    for (int k = 0; k < cmd->npred && s; k++) {
+        const sg_mpi_btyd_pred *p = &cmd->pred[k];
+        sg_btyd_fit tm, gg;
+        sg_btyd_fit_from_params(p->model, p->params, &tm, err);
+        sg_btyd_fit_from_params(SG_GAMMA_GAMMA, p->gg, &gg, err);
+        sg_btyd_score sc = { p->kind, &tm, &gg, p->t, 0, p->horizon, p->period, p->discount, p->margin };
+        sg_column *c = sg_btyd_score_column(&sc, x, tx, T, m, s->nrows, p->column, err);
+        if (!c || sg_table_add(s, c, err) != 0) {
+            sg_table_free(s);
+            s = NULL;
+        }
+    }
+    free(x);
+    free(tx);
+    free(T);
+    free(m);
+    return s;
+}
+
+static void test_owner_summary(void)
+{
+    sg_error err;
+    sg_table *t = read_cdnow(&err);
+    if (!t) {
+        tap_ok(0, "CDNOW read: %s", err.msg);
+        return;
+    }
+    int64_t cal = sg_days_from_civil(1997, 9, 30) * 86400, end = sg_days_from_civil(1998, 6, 30) * 86400;
+    /* the one-process fits whose parameters the predictions use */
+    sg_btyd_summary_options so = { "customer", "date", "amount", cal, end, 7.0, 0 };
+    sg_table *s = sg_btyd_summary(t, &so, &err);
+    double *x = column(s, "x"), *tx = column(s, "t_x"), *T = column(s, "T"), *m = column(s, "mean_spend");
+    sg_btyd_data *d = sg_btyd_collapse(x, tx, T, s->nrows, &err);
+    sg_btyd_fit bg, pn, gg;
+    size_t sk;
+    int fitted = d && sg_btyd_fit_transactions(SG_BGNBD, d, NULL, &bg, &err) == 0 &&
+                 sg_btyd_fit_transactions(SG_PARETO_NBD, d, NULL, &pn, &err) == 0 &&
+                 sg_gamma_gamma_fit(x, m, s->nrows, NULL, &gg, &sk, &err) == 0;
+    sg_btyd_data_free(d);
+    free(x);
+    free(tx);
+    free(T);
+    free(m);
+    sg_table_free(s);
+    if (!tap_ok(fitted, "BG/NBD, Pareto/NBD and Gamma-Gamma on one process")) {
+        sg_table_free(t);
+        return;
+    }
+    sg_mpi_btyd_scmd cmds[3];
+    memset(cmds, 0, sizeof cmds);
+    /* the holdout summary without predictions; with Pareto/NBD's expected
+     * purchases over it; the final one with BG/NBD's P(alive), expected
+     * purchases and CLV */
+    cmds[0].gen = cmds[1].gen = cmds[2].gen = 3;
+    cmds[0].so = cmds[1].so = so;
+    cmds[1].npred = 1;
+    cmds[1].pred[0] = (sg_mpi_btyd_pred){ SG_BTYD_SCORE_EXPECTED, SG_PARETO_NBD, { 0 }, { 0 }, 39, 0, 0, 0, 0,
+                                          "predicted" };
+    memcpy(cmds[1].pred[0].params, pn.params, sizeof pn.params);
+    cmds[2].so = (sg_btyd_summary_options){ "customer", "date", "amount", end, end, 7.0, 0 };
+    cmds[2].npred = 3;
+    cmds[2].pred[0] = (sg_mpi_btyd_pred){ SG_BTYD_SCORE_P_ALIVE, SG_BGNBD, { 0 }, { 0 }, 0, 0, 0, 0, 0, "p_alive" };
+    cmds[2].pred[1] = (sg_mpi_btyd_pred){ SG_BTYD_SCORE_EXPECTED, SG_BGNBD, { 0 }, { 0 }, 90 / 7.0, 0, 0, 0, 0,
+                                          "expected_purchases_90d" };
+    cmds[2].pred[2] = (sg_mpi_btyd_pred){ SG_BTYD_SCORE_CLV, SG_BGNBD, { 0 }, { 0 }, 0, 12, 30.4375 / 7, 0.01, 1,
+                                          "clv_12m" };
+    for (int k = 0; k < 3; k++) {
+        memcpy(cmds[2].pred[k].params, bg.params, sizeof bg.params);
+        memcpy(cmds[2].pred[k].gg, gg.params, sizeof gg.params);
+    }
+    static const char *const names[3] = { "holdout summary", "Pareto/NBD holdout predictions",
+                                          "P(alive), expected purchases and CLV" };
+    for (int c = 0; c < 3; c++) {
+        sg_table *ref = predicted(t, &cmds[c], &err);
+        for (int nown = 1; ref && nown <= MAXO; nown++)
+            check_owner_summary(t, &cmds[c], nown, 0, ref, NULL, names[c]);
+        if (ref && c == 2)
+            check_owner_summary(t, &cmds[c], 3, 1, ref, NULL, "an owner without customers");
+        sg_table_free(ref);
+    }
+    /* the holdout predictions added to the holdout summary rank 0 holds */
+    sg_table *hs = predicted(t, &cmds[0], &err), *ref = predicted(t, &cmds[1], &err);
+    cmds[1].bare = 1;
+    for (int nown = 1; hs && ref && nown <= MAXO; nown++)
+        check_owner_summary(t, &cmds[1], nown, 0, ref, hs, "Pareto/NBD holdout predictions");
+    sg_table_free(hs);
+    sg_table_free(ref);
+    /* int64 customers */
+    const sg_column *cc = sg_table_col(t, "customer");
+    sg_column *ic = sg_column_new("customer", SG_INT64, t->nrows);
+    for (size_t i = 0; ic && i < t->nrows; i++) {
+        size_t len;
+        const char *id = sg_column_str(cc, i, &len);
+        sg_column_push_i64(ic, strtoll(id, NULL, 10));
+    }
+    sg_table *ti = sg_table_new();
+    for (size_t q = 0; ti && q < t->ncols; q++)
+        sg_table_add(ti, strcmp(t->cols[q]->name, "customer") == 0 ? ic : sg_column_retain(t->cols[q]), &err);
+    ref = ti ? predicted(ti, &cmds[2], &err) : NULL;
+    if (tap_ok(ref && sg_table_col(ref, "customer")->type == SG_INT64 && ref->nrows == 2357,
+               "int64 customers: 2,357 in the summary"))
+        check_owner_summary(ti, &cmds[2], 3, 0, ref, NULL, "int64 customers");
+    sg_table_free(ref);
+    sg_table_free(ti);
+    sg_table_free(t);
+}
+
 int main(void)
 {
     test_xsum();
     test_cdnow();
     test_owner_tables();
+    test_owner_summary();
     return tap_done();
 }

@@ -127,6 +127,23 @@ local own = sg.btyd_select { summary = summ, models = { "bgnbd", "pareto_nbd" },
 t.is(table.concat(calls, ", "), "bgnbd penalizer 0, pareto_nbd penalizer 0", "the fit function is called per model")
 t.ok(own.model == sel.model and own.results.bgnbd.error == sel.results.bgnbd.error
   and own.results.pareto_nbd.error == sel.results.pareto_nbd.error, "and gives the same choice and errors")
+-- a predict function of the caller's (step btyd's: the predictions on the
+-- MPI ranks): its column is what the choice is made on
+local pcalls = {}
+local scaled = sg.btyd_select { summary = summ, models = { "bgnbd", "pareto_nbd" }, max_x = 4,
+  predict = function(name, f, s, tt)
+    pcalls[#pcalls + 1] = name .. (s == summ and "" or " (another summary)") .. string.format(" t %.4f", tt)
+    local p = f:expected_purchases(s, tt, "predicted")
+    return name == "bgnbd" and p:derive("predicted", "predicted * 2") or p
+  end }
+t.is(table.concat(pcalls, ", "), string.format("bgnbd t %.4f, pareto_nbd t %.4f", sel.holdout_length,
+  sel.holdout_length), "the predict function is called per model with the holdout length")
+t.ok(scaled.results.pareto_nbd.error == sel.results.pareto_nbd.error
+  and scaled.results.bgnbd.error > sel.results.bgnbd.error
+  and scaled.results.bgnbd.predicted_total > 1.99 * sel.results.bgnbd.predicted_total,
+  "and its predictions are the ones judged (bgnbd's doubled: its error grows, pareto_nbd's is the same)")
+t.raises(function() sg.btyd_select { summary = summ, predict = 3 } end, "'predict' must be a function",
+  "predict not a function")
 local failing = sg.btyd_select { summary = summ, models = { "bgnbd", "pareto_nbd" },
   fit = function(name, s, fo) if name == "bgnbd" then error("no fit here", 0) end return sg.btyd_fit(name, s, fo) end }
 t.ok(failing.model == "pareto_nbd" and failing.results.bgnbd.failed == "no fit here",

@@ -24,6 +24,24 @@ end
 
 function S.enabled(ctx) return ctx.cfg.btyd ~= nil end
 
+-- Whether the ranks owning the customers hold the cleaned rows (under
+-- mpirun with several ranks): true, or false and why (nil when there are no
+-- such ranks).
+local function owners_hold(ctx)
+  local own = ctx.res.clean_owned
+  if not (own and ctx.sg.mpi_size() >= 2) then return false end
+  if own.why then return false, own.why end
+  if own.ds ~= ctx.res.clean then return false, "the cleaned table changed after cleaning" end
+  return true
+end
+
+-- "rank 0 n0, rank 1 n1, ..." and the sum, from an MPI call's ranks.customers
+local function per_rank(ranks)
+  local per, sum = {}, 0
+  for k, c in ipairs(ranks.customers) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
+  return table.concat(per, ", "), sum
+end
+
 -- Under mpirun the ranks owning the customers fit the model on the BTYD
 -- summary of the cleaned rows they kept, their log-likelihood and gradient
 -- sums added by MPI_Allreduce at every evaluation (segmint.mpi_btyd_fit,
@@ -34,13 +52,12 @@ function S.enabled(ctx) return ctx.cfg.btyd ~= nil end
 -- summ: the summary, or a function that gives it (computed only when the
 -- fit runs on rank 0).
 local function fit(ctx, model, summ, sopts, penalizer)
-  local sg, own = ctx.sg, ctx.res.clean_owned
-  if own and sg.mpi_size() >= 2 then
-    local why = own.why
-    if not why and own.ds ~= ctx.res.clean then why = "the cleaned table changed after cleaning" end
-    if not why then
+  local sg = ctx.sg
+  local held, why = owners_hold(ctx)
+  if held or why then
+    if held then
       local cols = ctx.cols
-      local ok, f, skipped, ranks = pcall(sg.mpi_btyd_fit, model, own.gen, { customer = cols.customer,
+      local ok, f, skipped, ranks = pcall(sg.mpi_btyd_fit, model, ctx.res.clean_owned.gen, { customer = cols.customer,
         date = cols.date, amount = "amount", calibration_end = sopts.calibration_end,
         observation_end = sopts.observation_end, unit = sopts.unit, penalizer = penalizer })
       if not ok then
@@ -49,10 +66,9 @@ local function fit(ctx, model, summ, sopts, penalizer)
         error(f, 0)
       end
       if f then
-        local per, sum = {}, 0
-        for k, c in ipairs(ranks.customers) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
+        local per, sum = per_rank(ranks)
         sg.info("btyd %s fit on %d MPI ranks by customer: customers %s (%d in all); %d reductions, %d bytes "
-          .. "(MPI_Allreduce); %.2f s (summary %.2f, fit %.2f)", model, ranks.ranks, table.concat(per, ", "), sum,
+          .. "(MPI_Allreduce); %.2f s (summary %.2f, fit %.2f)", model, ranks.ranks, per, sum,
           ranks.reductions, ranks.bytes, ranks.seconds.summary + ranks.seconds.fit, ranks.seconds.summary,
           ranks.seconds.fit)
         if model == "gamma_gamma" then return f, skipped end
@@ -64,17 +80,6 @@ local function fit(ctx, model, summ, sopts, penalizer)
   end
   if type(summ) == "function" then summ = summ() end
   return sg.btyd_fit(model, summ, { penalizer = penalizer })
-end
-
--- Whether the ranks owning the customers hold the cleaned rows (under
--- mpirun with several ranks): true, or false and why (nil when there are no
--- such ranks).
-function S.owners_hold(ctx)
-  local own = ctx.res.clean_owned
-  if not (own and ctx.sg.mpi_size() >= 2) then return false end
-  if own.why then return false, own.why end
-  if own.ds ~= ctx.res.clean then return false, "the cleaned table changed after cleaning" end
-  return true
 end
 
 -- Rank 0's BTYD summary of its whole cleaned table (sopts: calibration_end,
@@ -94,20 +99,20 @@ end
 -- an earlier call with the same sopts; the owners then send only the
 -- predictions, which are added to it.
 local function owners_summary(ctx, sopts, preds, what, base)
-  local sg, own = ctx.sg, ctx.res.clean_owned
-  if not (own and sg.mpi_size() >= 2) then return nil end
-  local why = select(2, S.owners_hold(ctx))
-  if not why then
+  local sg = ctx.sg
+  local held, why = owners_hold(ctx)
+  if not (held or why) then return nil end
+  if held then
     local cols = ctx.cols
-    local s, ranks = sg.mpi_btyd_summary(ctx.res.clean, own.gen, { customer = cols.customer, date = cols.date,
-      amount = "amount", calibration_end = sopts.calibration_end, observation_end = sopts.observation_end,
-      unit = sopts.unit }, preds, base)
+    local s, ranks = sg.mpi_btyd_summary(ctx.res.clean, ctx.res.clean_owned.gen, { customer = cols.customer,
+      date = cols.date, amount = "amount", calibration_end = sopts.calibration_end,
+      observation_end = sopts.observation_end, unit = sopts.unit }, preds, base)
     if s then
-      local per, sum, names = {}, 0, {}
-      for k, c in ipairs(ranks.customers) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
+      local per, sum = per_rank(ranks)
+      local names = {}
       for k, p in ipairs(preds) do names[k] = p.column end
       sg.info("btyd summary (%s) on %d MPI ranks by customer: customers %s (%d in all); predictions %s; %d bytes "
-        .. "gathered; %.2f s (summary %.2f, gather %.2f)", what, ranks.ranks, table.concat(per, ", "), sum,
+        .. "gathered; %.2f s (summary %.2f, gather %.2f)", what, ranks.ranks, per, sum,
         #names > 0 and table.concat(names, ", ") or "none", ranks.bytes, ranks.seconds.summary + ranks.seconds.gather,
         ranks.seconds.summary, ranks.seconds.gather)
       return s
@@ -181,7 +186,7 @@ function S.run(ctx)
   end
   local sopts = { calibration_end = as_of, unit = unit }
   -- rank 0's own summary only when a fit or the predictions run there
-  local summ = not S.owners_hold(ctx) and whole_summary(ctx, sopts) or nil
+  local summ = not owners_hold(ctx) and whole_summary(ctx, sopts) or nil
   local function own_summ()
     summ = summ or whole_summary(ctx, sopts)
     return summ

@@ -276,7 +276,7 @@ These returns are attributed: they count every conversion the platforms credited
 {{#cross_sell}}
 ## Products bought together
 
-The pairs with the highest lift (every pair is in cross_sell_rules.csv): an order holding the first product holds the second that many times as often as the average order, and the confidence is the share of the orders holding the first that also hold the second.
+The pairs with the highest lift (every pair is in cross_sell_rules.csv). The lift says how many times as often an order holding the first product holds the second as the average order does; the confidence is the share of the orders holding the first that also hold the second.
 
 {{#rules}}
 - {{#antecedent_name}}{{antecedent_name}} ({{antecedent}}){{/antecedent_name}}{{^antecedent_name}}{{antecedent}}{{/antecedent_name}} → {{#consequent_name}}{{consequent_name}} ({{consequent}}){{/consequent_name}}{{^consequent_name}}{{consequent}}{{/consequent_name}}: lift {{lift}}, confidence {{confidence}}

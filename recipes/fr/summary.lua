@@ -281,7 +281,7 @@ Ces rendements sont attribués : ils comptent chaque conversion que les platefor
 {{#cross_sell}}
 ## Produits achetés ensemble
 
-Les paires au lift le plus élevé (toutes les paires sont dans cross_sell_rules.csv) : une commande qui contient le premier produit contient le second autant de fois plus souvent que la commande moyenne, et la confiance est la part des commandes contenant le premier qui contiennent aussi le second.
+Les paires au lift le plus élevé (toutes les paires sont dans cross_sell_rules.csv). Le lift dit combien de fois plus souvent qu'une commande moyenne une commande qui contient le premier produit contient aussi le second ; la confiance est la part des commandes contenant le premier qui contiennent aussi le second.
 
 {{#rules}}
 - {{#antecedent_name}}{{antecedent_name}} ({{antecedent}}){{/antecedent_name}}{{^antecedent_name}}{{antecedent}}{{/antecedent_name}} → {{#consequent_name}}{{consequent_name}} ({{consequent}}){{/consequent_name}}{{^consequent_name}}{{consequent}}{{/consequent_name}} : lift {{lift}}, confiance {{confidence}}

@@ -58,7 +58,7 @@ ok $(( xs_n > 0 && xs_empty == 0 && xs_badname == 0 ? 0 : 1 )) \
 first=$(awk -F, 'NR == 2 { print $2 " \\(" $1 "\\) → " $4 " \\(" $3 "\\): lift" }' "$work/a/cross_sell_rules.csv")
 like "$(cat "$work/a/summary.md")" "## Products bought together
 
-The pairs with the highest lift \(every pair is in cross_sell_rules.csv\): [^
+The pairs with the highest lift \(every pair is in cross_sell_rules.csv\)\. The lift says [^
 ]+
 
 - $first" "summary: the pairs under their own heading, the strongest by name, code in brackets ($first)"

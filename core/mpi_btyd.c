@@ -23,18 +23,38 @@ static double bitsd(uint64_t u)
     return v;
 }
 
+/* The BTYD summary's options, as both commands send them (amount may be
+ * NULL; the strings read back point into the message). */
+static void put_summary_options(sg_mpi_buf *b, const sg_btyd_summary_options *so)
+{
+    sg_mpi_put_str(b, so->customer);
+    sg_mpi_put_str(b, so->date);
+    sg_mpi_put_u64(b, so->amount != NULL);
+    sg_mpi_put_str(b, so->amount);
+    sg_mpi_put_u64(b, (uint64_t)so->calibration_end);
+    sg_mpi_put_u64(b, (uint64_t)so->observation_end);
+    sg_mpi_put_u64(b, dbits(so->unit_days));
+    sg_mpi_put_u64(b, (uint64_t)so->whole_periods);
+}
+
+static void read_summary_options(sg_mpi_rd *r, sg_btyd_summary_options *so)
+{
+    so->customer = sg_mpi_rd_str(r);
+    so->date = sg_mpi_rd_str(r);
+    uint64_t has_amount = sg_mpi_rd_u64(r);
+    const char *amount = sg_mpi_rd_str(r);
+    so->amount = has_amount ? amount : NULL;
+    so->calibration_end = (int64_t)sg_mpi_rd_u64(r);
+    so->observation_end = (int64_t)sg_mpi_rd_u64(r);
+    so->unit_days = bitsd(sg_mpi_rd_u64(r));
+    so->whole_periods = (int)sg_mpi_rd_u64(r);
+}
+
 int sg_mpi_btyd_encode(const sg_mpi_btyd_cmd *c, sg_mpi_buf *b)
 {
     sg_mpi_put_u64(b, c->gen);
     sg_mpi_put_u64(b, (uint64_t)c->model);
-    sg_mpi_put_str(b, c->so.customer);
-    sg_mpi_put_str(b, c->so.date);
-    sg_mpi_put_u64(b, c->so.amount != NULL);
-    sg_mpi_put_str(b, c->so.amount);
-    sg_mpi_put_u64(b, (uint64_t)c->so.calibration_end);
-    sg_mpi_put_u64(b, (uint64_t)c->so.observation_end);
-    sg_mpi_put_u64(b, dbits(c->so.unit_days));
-    sg_mpi_put_u64(b, (uint64_t)c->so.whole_periods);
+    put_summary_options(b, &c->so);
     sg_mpi_put_u64(b, dbits(c->penalizer));
     sg_mpi_put_u64(b, dbits(c->tolerance));
     sg_mpi_put_u64(b, (uint64_t)c->max_iter);
@@ -47,15 +67,7 @@ int sg_mpi_btyd_decode(const unsigned char *b, size_t len, sg_mpi_btyd_cmd *c)
     memset(c, 0, sizeof *c);
     c->gen = sg_mpi_rd_u64(&r);
     uint64_t model = sg_mpi_rd_u64(&r);
-    c->so.customer = sg_mpi_rd_str(&r);
-    c->so.date = sg_mpi_rd_str(&r);
-    uint64_t has_amount = sg_mpi_rd_u64(&r);
-    const char *amount = sg_mpi_rd_str(&r);
-    c->so.amount = has_amount ? amount : NULL;
-    c->so.calibration_end = (int64_t)sg_mpi_rd_u64(&r);
-    c->so.observation_end = (int64_t)sg_mpi_rd_u64(&r);
-    c->so.unit_days = bitsd(sg_mpi_rd_u64(&r));
-    c->so.whole_periods = (int)sg_mpi_rd_u64(&r);
+    read_summary_options(&r, &c->so);
     c->penalizer = bitsd(sg_mpi_rd_u64(&r));
     c->tolerance = bitsd(sg_mpi_rd_u64(&r));
     uint64_t mi = sg_mpi_rd_u64(&r);
@@ -146,14 +158,7 @@ int sg_mpi_btyd_owner_fit(const sg_mpi_btyd_cmd *c, const sg_mpi_btyd_rows *r, c
 int sg_mpi_btyd_scmd_encode(const sg_mpi_btyd_scmd *c, sg_mpi_buf *b)
 {
     sg_mpi_put_u64(b, c->gen);
-    sg_mpi_put_str(b, c->so.customer);
-    sg_mpi_put_str(b, c->so.date);
-    sg_mpi_put_u64(b, c->so.amount != NULL);
-    sg_mpi_put_str(b, c->so.amount);
-    sg_mpi_put_u64(b, (uint64_t)c->so.calibration_end);
-    sg_mpi_put_u64(b, (uint64_t)c->so.observation_end);
-    sg_mpi_put_u64(b, dbits(c->so.unit_days));
-    sg_mpi_put_u64(b, (uint64_t)c->so.whole_periods);
+    put_summary_options(b, &c->so);
     sg_mpi_put_u64(b, (uint64_t)c->bare);
     sg_mpi_put_u64(b, (uint64_t)c->npred);
     for (int k = 0; k < c->npred; k++) {
@@ -179,15 +184,7 @@ int sg_mpi_btyd_scmd_decode(const unsigned char *b, size_t len, sg_mpi_btyd_scmd
     sg_mpi_rd r = { b, b + len, 0 };
     memset(c, 0, sizeof *c);
     c->gen = sg_mpi_rd_u64(&r);
-    c->so.customer = sg_mpi_rd_str(&r);
-    c->so.date = sg_mpi_rd_str(&r);
-    uint64_t has_amount = sg_mpi_rd_u64(&r);
-    const char *amount = sg_mpi_rd_str(&r);
-    c->so.amount = has_amount ? amount : NULL;
-    c->so.calibration_end = (int64_t)sg_mpi_rd_u64(&r);
-    c->so.observation_end = (int64_t)sg_mpi_rd_u64(&r);
-    c->so.unit_days = bitsd(sg_mpi_rd_u64(&r));
-    c->so.whole_periods = (int)sg_mpi_rd_u64(&r);
+    read_summary_options(&r, &c->so);
     uint64_t bare = sg_mpi_rd_u64(&r), np = sg_mpi_rd_u64(&r);
     if (r.bad || np > SG_MPI_BTYD_MAXPRED || bare > 1)
         return -1;
@@ -340,19 +337,7 @@ sg_table *sg_mpi_btyd_summary_assemble(const unsigned char *const *parts, const 
         uint64_t nc;
         memcpy(&nc, parts[k], 8);
         for (uint64_t q = 0; q < nc; q++, at++) {
-            uint64_t v;
-            memcpy(&v, p, 8);
-            p += 8;
-            if (numeric) {
-                bits[at] = v;
-                keys[at].prefix = sg_mpi_num_key(cust_type, v);
-                keys[at].s = NULL;
-                keys[at].len = 0;
-                keys[at].idx = (uint32_t)at;
-            } else {
-                sg_rfm_text_key_set(&keys[at], (const char *)p, (size_t)v, (uint32_t)at);
-                p += v;
-            }
+            p = sg_mpi_read_id(p, numeric, cust_type, (uint32_t)at, &keys[at], &bits[at]);
             rec[at] = p;
             p += words * 8;
         }

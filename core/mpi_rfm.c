@@ -94,6 +94,24 @@ int sg_mpi_rfm_owner(const sg_table *t, const sg_rfm_options *o, sg_mpi_buf *out
 
 /* ---- rank 0 ---- */
 
+const unsigned char *sg_mpi_read_id(const unsigned char *p, int numeric, sg_type cust_type, uint32_t at,
+                                    sg_rfm_text_key *key, uint64_t *bits)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    p += 8;
+    if (numeric) {
+        *bits = v;
+        key->prefix = sg_mpi_num_key(cust_type, v);
+        key->s = NULL;
+        key->len = 0;
+        key->idx = at;
+        return p;
+    }
+    sg_rfm_text_key_set(key, (const char *)p, (size_t)v, at);
+    return p + v;
+}
+
 uint64_t sg_mpi_num_key(sg_type type, uint64_t bits)
 {
     if (type == SG_DOUBLE) {
@@ -159,19 +177,7 @@ sg_table *sg_mpi_rfm_assemble(const unsigned char *const *parts, const size_t *l
         uint64_t nc;
         memcpy(&nc, parts[k], 8);
         for (uint64_t c = 0; c < nc; c++, at++) {
-            uint64_t v;
-            memcpy(&v, p, 8);
-            p += 8;
-            if (numeric) {
-                bits[at] = v;
-                keys[at].prefix = sg_mpi_num_key(cust_type, v);
-                keys[at].s = NULL;
-                keys[at].len = 0;
-                keys[at].idx = (uint32_t)at;
-            } else {
-                sg_rfm_text_key_set(&keys[at], (const char *)p, (size_t)v, (uint32_t)at);
-                p += v;
-            }
+            p = sg_mpi_read_id(p, numeric, cust_type, (uint32_t)at, &keys[at], &bits[at]);
             int64_t rec[5];
             memcpy(rec, p, sizeof rec);
             p += sizeof rec;

@@ -20,6 +20,7 @@
 
 #include "mpi_part.h"
 #include "rfm.h"
+#include "rfm_internal.h"
 #include "table.h"
 
 /* The RFM options as bytes, and back (the strings then point into b). */
@@ -36,6 +37,13 @@ int sg_mpi_rfm_owner(const sg_table *t, const sg_rfm_options *o, sg_mpi_buf *out
  * sg_btyd_summary): type SG_INT64 or SG_DOUBLE (-0.0 as 0.0), bits the
  * value's 8 bytes. */
 uint64_t sg_mpi_num_key(sg_type type, uint64_t bits);
+
+/* Rank 0, decoding an owner's record at p (already checked): its customer
+ * id (8 bytes: the value's bits when numeric, else the text's length, the
+ * text following) into the sort key of customer `at` (*bits: the value,
+ * numeric only).  The byte after the id. */
+const unsigned char *sg_mpi_read_id(const unsigned char *p, int numeric, sg_type cust_type, uint32_t at,
+                                    sg_rfm_text_key *key, uint64_t *bits);
 
 /* Rank 0: the table sg_rfm_aggregate gives over the whole cleaned table,
  * from the n owners' records (parts[k], lens[k]); cust_type the type of

@@ -219,6 +219,20 @@ static int l_btyd_fit(lua_State *L)
     return 2;
 }
 
+/* The BTYD summary's options of an MPI call from the table at index opts
+ * (customer and date required; who names the call in messages). */
+static void mpi_summary_options(lua_State *L, int opts, const char *who, sg_btyd_summary_options *so)
+{
+    so->customer = sgl_opt_string(L, opts, "customer", NULL);
+    so->date = sgl_opt_string(L, opts, "date", NULL);
+    so->amount = sgl_opt_string(L, opts, "amount", NULL);
+    if (!so->customer || !so->date)
+        luaL_error(L, "%s: options 'customer' and 'date' (column names) are required", who);
+    so->calibration_end = opt_time(L, opts, "calibration_end", 0, 1);
+    so->observation_end = opt_time(L, opts, "observation_end", so->calibration_end, 0);
+    so->unit_days = sgl_opt_unit_days(L, opts, "btyd", "weeks");
+}
+
 static const char *const mpi_fit_keys[] = {"customer", "date", "amount", "calibration_end", "observation_end",
                                            "unit", "penalizer", NULL};
 
@@ -246,14 +260,7 @@ static int l_mpi_btyd_fit(lua_State *L)
     if (sg_btyd_model_parse(name, &c.model) != 0)
         return luaL_error(L, "mpi_btyd_fit: unknown model '%s' (bgnbd, mbgnbd, pareto_nbd, bgbb, gamma_gamma)",
                           name);
-    c.so.customer = sgl_opt_string(L, 3, "customer", NULL);
-    c.so.date = sgl_opt_string(L, 3, "date", NULL);
-    c.so.amount = sgl_opt_string(L, 3, "amount", NULL);
-    if (!c.so.customer || !c.so.date)
-        return luaL_error(L, "mpi_btyd_fit: options 'customer' and 'date' (column names) are required");
-    c.so.calibration_end = opt_time(L, 3, "calibration_end", 0, 1);
-    c.so.observation_end = opt_time(L, 3, "observation_end", c.so.calibration_end, 0);
-    c.so.unit_days = sgl_opt_unit_days(L, 3, "btyd", "weeks");
+    mpi_summary_options(L, 3, "mpi_btyd_fit", &c.so);
     c.penalizer = sgl_opt_number(L, 3, "mpi_btyd_fit", "penalizer", 0);
     if (!(c.penalizer >= 0) || !isfinite(c.penalizer))
         return luaL_error(L, "mpi_btyd_fit: 'penalizer' must be a number >= 0");
@@ -278,21 +285,9 @@ static int l_mpi_btyd_fit(lua_State *L)
         return nret;
     b->valid = 1;
     lua_pushinteger(L, (lua_Integer)skipped);
-    lua_createtable(L, 0, 5);
-    lua_pushinteger(L, n);
-    lua_setfield(L, -2, "ranks");
-    sgl_push_counts(L, ncust, n);
-    lua_setfield(L, -2, "customers");
+    sgl_push_mpi_stats(L, n, ncust, "bytes", st.bytes, "summary", "fit", st.secs);
     lua_pushinteger(L, (lua_Integer)st.reductions);
     lua_setfield(L, -2, "reductions");
-    lua_pushinteger(L, (lua_Integer)st.bytes);
-    lua_setfield(L, -2, "bytes");
-    lua_createtable(L, 0, 2);
-    lua_pushnumber(L, st.secs[0]);
-    lua_setfield(L, -2, "summary");
-    lua_pushnumber(L, st.secs[1]);
-    lua_setfield(L, -2, "fit");
-    lua_setfield(L, -2, "seconds");
     return 3;
 }
 
@@ -379,14 +374,7 @@ static int l_mpi_btyd_summary(lua_State *L)
     sg_mpi_btyd_scmd c;
     memset(&c, 0, sizeof c);
     c.gen = gen;
-    c.so.customer = sgl_opt_string(L, 3, "customer", NULL);
-    c.so.date = sgl_opt_string(L, 3, "date", NULL);
-    c.so.amount = sgl_opt_string(L, 3, "amount", NULL);
-    if (!c.so.customer || !c.so.date)
-        return luaL_error(L, "mpi_btyd_summary: options 'customer' and 'date' (column names) are required");
-    c.so.calibration_end = opt_time(L, 3, "calibration_end", 0, 1);
-    c.so.observation_end = opt_time(L, 3, "observation_end", c.so.calibration_end, 0);
-    c.so.unit_days = sgl_opt_unit_days(L, 3, "btyd", "weeks");
+    mpi_summary_options(L, 3, "mpi_btyd_summary", &c.so);
     if (np > SG_MPI_BTYD_MAXPRED)
         return luaL_error(L, "mpi_btyd_summary: at most %d predictions", SG_MPI_BTYD_MAXPRED);
     c.npred = np;
@@ -413,19 +401,7 @@ static int l_mpi_btyd_summary(lua_State *L)
     int nret = sgl_declined(L, rc, &err, why);
     if (nret)
         return nret;
-    lua_createtable(L, 0, 4);
-    lua_pushinteger(L, n);
-    lua_setfield(L, -2, "ranks");
-    sgl_push_counts(L, ncust, n);
-    lua_setfield(L, -2, "customers");
-    lua_pushinteger(L, (lua_Integer)gathered);
-    lua_setfield(L, -2, "bytes");
-    lua_createtable(L, 0, 2);
-    lua_pushnumber(L, secs[0]);
-    lua_setfield(L, -2, "summary");
-    lua_pushnumber(L, secs[1]);
-    lua_setfield(L, -2, "gather");
-    lua_setfield(L, -2, "seconds");
+    sgl_push_mpi_stats(L, n, ncust, "bytes", gathered, "summary", "gather", secs);
     return 2;
 }
 

@@ -47,6 +47,24 @@ void sgl_push_counts(lua_State *L, const uint64_t *v, int n)
     }
 }
 
+void sgl_push_mpi_stats(lua_State *L, int n, const uint64_t *ncust, const char *bytes_key, uint64_t bytes,
+                        const char *first, const char *second, const double *secs)
+{
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "ranks");
+    sgl_push_counts(L, ncust, n);
+    lua_setfield(L, -2, "customers");
+    lua_pushinteger(L, (lua_Integer)bytes);
+    lua_setfield(L, -2, bytes_key);
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, secs[0]);
+    lua_setfield(L, -2, first);
+    lua_pushnumber(L, secs[1]);
+    lua_setfield(L, -2, second);
+    lua_setfield(L, -2, "seconds");
+}
+
 sg_table *sgl_pin_dataset(lua_State *L, int idx)
 {
     sg_table *t = sgl_check_dataset(L, idx);

@@ -210,19 +210,7 @@ static int l_mpi_rfm(lua_State *L)
     add_scores(L, 2, d, bins);
     push_info(L, &info, lua_gettop(L));
     lua_remove(L, -2);
-    lua_createtable(L, 0, 4);
-    lua_pushinteger(L, n);
-    lua_setfield(L, -2, "ranks");
-    sgl_push_counts(L, ncust, n);
-    lua_setfield(L, -2, "customers");
-    lua_pushinteger(L, (lua_Integer)gathered);
-    lua_setfield(L, -2, "gathered");
-    lua_createtable(L, 0, 2);
-    lua_pushnumber(L, secs[0]);
-    lua_setfield(L, -2, "aggregate");
-    lua_pushnumber(L, secs[1]);
-    lua_setfield(L, -2, "gather");
-    lua_setfield(L, -2, "seconds");
+    sgl_push_mpi_stats(L, n, ncust, "gathered", gathered, "aggregate", "gather", secs);
     return 3;
 }
 

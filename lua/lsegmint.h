@@ -64,6 +64,11 @@ int sgl_rawfield(lua_State *L, int t, const char *key);
 int sgl_declined(lua_State *L, int rc, const sg_error *err, const char *why);
 /* Pushes the list { v[0], ..., v[n-1] } (a figure per MPI rank). */
 void sgl_push_counts(lua_State *L, const uint64_t *v, int n);
+/* Pushes the figures of an MPI call: { ranks = n, customers = { per rank },
+ * [bytes_key] = bytes, seconds = { [first] = secs[0], [second] = secs[1] } }
+ * (the caller may add fields). */
+void sgl_push_mpi_stats(lua_State *L, int n, const uint64_t *ncust, const char *bytes_key, uint64_t bytes,
+                        const char *first, const char *second, const double *secs);
 /* Like sgl_check_dataset, but also pins the table: pushes a holder that
  * shares its columns, so the data stays valid even if Lua code run during
  * the operation (a callback) closes the dataset.  Returns the shared table. */

@@ -196,22 +196,25 @@ local kc3 = sg.kpis({ { name = "Churn", measure = "churn_rate", period = "month"
 t.is(al3.churn.from .. " " .. al3.churn.to, kc3.kpis[1].period_start .. " " .. kc3.kpis[1].period_end,
   "mid-month: the alert's window is the KPI's")
 t.is(al3.churn.rate, kc3.kpis[1].value, "mid-month: one rate")
--- the usual level: 20 customers buy every 10 days from 2021-01-01; ten stop after 2021-06-15,
--- so the month before 2021-08-01 loses half of its active customers where the months
--- from February to June (those with active customers) lost none
-do
+-- n customers buying 10.0 every 10 days from 2021-01-01 until last(c) (a date)
+local function every_ten_days(n, last)
   local cu, dy, iv, am = {}, {}, {}, {}
-  for c = 1, 20 do
-    local last = c <= 10 and sg.time("2021-06-15") or sg.time("2021-07-31")
-    local d, k = sg.time("2021-01-01"), 0
-    while d <= last do
+  for c = 1, n do
+    local stop, d, k = sg.time(last(c)), sg.time("2021-01-01"), 0
+    while d <= stop do
       k = k + 1
       cu[#cu + 1], dy[#dy + 1] = string.format("c%02d", c), sg.format_time(d, true) .. " 00:00:00"
       iv[#iv + 1], am[#am + 1] = string.format("c%02d-%d", c, k), 10.0
       d = d + 10 * 86400
     end
   end
-  local rtx = sg.dataset { { "cust", cu }, { "day", dy, "datetime" }, { "inv", iv }, { "amount", am } }
+  return sg.dataset { { "cust", cu }, { "day", dy, "datetime" }, { "inv", iv }, { "amount", am } }
+end
+-- the usual level: 20 customers buy every 10 days from 2021-01-01; ten stop after 2021-06-15,
+-- so the month before 2021-08-01 loses half of its active customers where the months
+-- from February to June (those with active customers) lost none
+do
+  local rtx = every_ten_days(20, function(c) return c <= 10 and "2021-06-15" or "2021-07-31" end)
   local function churn(rules) return sg.alerts(rules, { transactions = rtx, columns = cols, as_of = "2021-08-01" }).churn end
   local r = churn({ inactive_days = 30, monthly_churn = 0.9, monthly_churn_rise = 0.2 })
   t.same({ r.rate, r.average, r.average_months, r.rise }, { 0.5, 0.0, 5, 0.5 },
@@ -228,18 +231,9 @@ end
 -- other 40 buy every 10 days all year; with 30 days of inactivity the month before 2021-09-01
 -- loses 1 of its 41 active customers (2.4%), under its usual level (3.3%: July lost 10 of 51)
 do
-  local cu, dy, iv, am = {}, {}, {}, {}
-  for c = 1, 51 do
-    local last = c <= 10 and sg.time("2021-06-15") or c == 11 and sg.time("2021-07-20") or sg.time("2021-12-31")
-    local d, k = sg.time("2021-01-01"), 0
-    while d <= last do
-      k = k + 1
-      cu[#cu + 1], dy[#dy + 1] = string.format("c%02d", c), sg.format_time(d, true) .. " 00:00:00"
-      iv[#iv + 1], am[#am + 1] = string.format("c%02d-%d", c, k), 10.0
-      d = d + 10 * 86400
-    end
-  end
-  local ftx = sg.dataset { { "cust", cu }, { "day", dy, "datetime" }, { "inv", iv }, { "amount", am } }
+  local ftx = every_ten_days(51, function(c)
+    return c <= 10 and "2021-06-15" or c == 11 and "2021-07-20" or "2021-12-31"
+  end)
   local r = sg.alerts({ inactive_days = 30, monthly_churn = 0.01 },
     { transactions = ftx, columns = cols, as_of = "2021-09-01" }).churn
   t.is(r.rate, 1 / 41, "falling churn: 1 of the 41 active customers lapsed")

@@ -84,7 +84,7 @@ return {
     { "kpi_trends", title = "Key figures over time: {{unit}}", reading = "Over {{runs}} runs.",
       units = { percent = "rates", money = "amounts", number = "counts and other figures" } },
     { "cross_sell", title = "Products bought together",
-      reading = "Buyers of {{a}} are {{lift}} times as likely as others to buy {{b}}.",
+      reading = "An order holding {{a}} holds {{b}} {{lift}} times as often as the average order.",
       labels = { antecedent = "product bought", antecedent_name = "name", consequent = "product suggested",
         consequent_name = "name" } },
     { "alerts", title = "Alerts" },

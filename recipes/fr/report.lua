@@ -86,7 +86,7 @@ return {
     { "kpi_trends", title = "Chiffres clés dans le temps : {{unit}}", reading = "Sur {{runs}} analyses.",
       units = { percent = "taux", money = "montants", number = "effectifs et autres indicateurs" } },
     { "cross_sell", title = "Produits achetés ensemble",
-      reading = "Les acheteurs de {{a}} achètent {{b}} {{lift}} fois plus souvent que les autres.",
+      reading = "Une commande qui contient {{a}} contient {{b}} {{lift}} fois plus souvent qu’une commande moyenne.",
       labels = { antecedent = "produit acheté", antecedent_name = "nom", consequent = "produit associé",
         consequent_name = "nom", support = "support", confidence = "confiance", lift = "lift" } },
     { "alerts", title = "Alertes" },

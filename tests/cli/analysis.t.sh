@@ -55,6 +55,8 @@ PY
 )"
 ok $(( xs_n > 0 && xs_empty == 0 && xs_badname == 0 ? 0 : 1 )) \
   "campaign_targets.csv: every cross-selling target has recommendations, named after products.csv ($xs_n targets, $xs_empty without, $xs_badname misnamed)"
+like "$(cat "$work/a/report.html")" "An order holding [A-Za-z -]+ \(P[0-9]{4}\) holds [A-Za-z -]+ \(P[0-9]{4}\) [0-9.]+ times as often as the average order\." \
+  "report: the strongest pair read by name, as the summary defines the lift"
 first=$(awk -F, 'NR == 2 { print $2 " \\(" $1 "\\) → " $4 " \\(" $3 "\\): lift" }' "$work/a/cross_sell_rules.csv")
 like "$(cat "$work/a/summary.md")" "## Products bought together
 

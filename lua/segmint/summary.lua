@@ -283,8 +283,9 @@ local function history_part(ctx, c)
   local prev_date = h.previous_time and tostring(h.previous_time):sub(1, 10) or "?"
   c.history = { previous_date = prev_date, changes = changes, moves = moves,
     new = f.number(h.moves and h.moves.new or 0), departed = f.number(h.moves and h.moves.departed or 0),
-    matrix = { header = table.concat(header, " | "), rows = rows,
-      separator = string.rep("---:|", #header) }, kpis = #kpis > 0 and { list = kpis } or false }
+    -- the migration matrix only when someone moved (else it is its diagonal)
+    matrix = #moves > 0 and { header = table.concat(header, " | "), rows = rows,
+      separator = string.rep("---:|", #header) } or false, kpis = #kpis > 0 and { list = kpis } or false }
 end
 
 local function campaigns_part(ctx, c)

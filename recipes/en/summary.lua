@@ -143,16 +143,16 @@ Main moves between segments:
 
 {{new}} customers are new since then; {{departed}} of the previous run's are no longer in the data.
 
+{{#matrix}}
 Segment migration (rows: segment at the last run; columns: segment now):
 
-| From \ To | {{#matrix}}{{header}}{{/matrix}} |
-|---|{{#matrix}}{{separator}}{{/matrix}}
-{{#matrix}}
+| From \ To | {{header}} |
+|---|{{separator}}
 {{#rows}}
 | {{segment}} | {{cells}} |
 {{/rows}}
-{{/matrix}}
 
+{{/matrix}}
 {{/history}}
 {{#clusters}}
 ## Clusters

@@ -148,16 +148,16 @@ Principaux passages d'un segment à l'autre :
 
 {{new}} clients sont nouveaux depuis ; {{departed}} clients de l'analyse précédente ne sont plus dans les données.
 
+{{#matrix}}
 Migration entre segments (lignes : segment à la dernière analyse ; colonnes : segment aujourd'hui) :
 
-| De \ Vers | {{#matrix}}{{header}}{{/matrix}} |
-|---|{{#matrix}}{{separator}}{{/matrix}}
-{{#matrix}}
+| De \ Vers | {{header}} |
+|---|{{separator}}
 {{#rows}}
 | {{segment}} | {{cells}} |
 {{/rows}}
-{{/matrix}}
 
+{{/matrix}}
 {{/history}}
 {{#clusters}}
 ## Groupes (clusters)

@@ -88,6 +88,9 @@ summary=$(cat "$work/out/summary.md")
 like "$summary" "## Since the last run" "summary.md: the section"
 like "$summary" "$(esc "$retention_row")" "summary.md: retention now, at the last run, change"
 like "$summary" "$(esc "$basket_row")" "summary.md: the basket in money"
+like "$summary" "Segment migration \(rows: segment at the last run; columns: segment now\):
+
+\| From \\\\ To \| Champions \|" "summary.md: the migration matrix after customers moved"
 
 # segmint history prints the names the runs used, not the segment ids
 run "$SEGMINT" history --out "$work/out"
@@ -104,6 +107,8 @@ fr=$(cat "$work/out/summary.md")
 like "$fr" "## Depuis la dernière analyse" "summary.md (fr): the section"
 like "$fr" "\| Indicateur \| Aujourd'hui \| À la dernière analyse \| Évolution \|" "summary.md (fr): the KPI table"
 like "$fr" "\| Taux de rétention \| ([0-9,]+ %) \| \1 \| 0,0 pt \|" "summary.md (fr): retention unchanged against the English run"
+like "$fr" "- aucun client n'a changé de segment" "summary.md (fr): the same data, no move"
+unlike "$fr" "Migration entre segments" "... and no matrix that would be its diagonal"
 
 # a run in French: its segment names in the listing
 run "$SEGMINT" history --out "$work/out"

@@ -1070,6 +1070,100 @@ static void test_parallel(void)
     remove(path);
 }
 
+/* Numbered ids in a dictionary big enough to queue its lookups, as the
+ * generated transactions have them: customer ids in random order (most
+ * found in the dictionary's direct index when they come back, skipping the
+ * queue), invoices numbered in file order among cancellations of another
+ * prefix, non-keys ("C0123", "X7"), missing values and repeats.  Every
+ * row's text reads back, the codes are in first-seen order, and one
+ * thread and two build the same table. */
+static void test_numbered_ids(void)
+{
+    enum { ROWS = 160000 };
+    char path[] = "/tmp/sg_csv_ids_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    char (*cust)[16] = malloc((size_t)ROWS * sizeof *cust);
+    char (*inv)[16] = malloc((size_t)ROWS * sizeof *inv);
+    if (!f || !cust || !inv) {
+        tap_skip(5, "cannot write a temporary file");
+        free(cust);
+        free(inv);
+        return;
+    }
+    uint32_t seed = 777;
+    fprintf(f, "invoice,customer,qty\n");
+    for (size_t i = 0; i < ROWS; i++) {
+        uint32_t r = lcg(&seed);
+        if (i % 101 == 7)
+            snprintf(cust[i], sizeof cust[i], "%s", i % 2 ? "NA" : "");
+        else if (i % 53 == 5)
+            snprintf(cust[i], sizeof cust[i], "%s", r % 2 ? "C0123" : "X7");
+        else if (i % 3 == 1)
+            snprintf(cust[i], sizeof cust[i], "%s", cust[i - 1]);      /* a repeat */
+        else
+            snprintf(cust[i], sizeof cust[i], "C%u", 100000 + r % 60000);
+        snprintf(inv[i], sizeof inv[i], r % 29 == 0 ? "C%zu" : "%zu", 500000 + i / 3);
+        fprintf(f, "%s,%s,%u\n", inv[i], cust[i], r % 5);
+    }
+    if (fclose(f) != 0) {
+        tap_skip(5, "cannot write a temporary file");
+        free(cust);
+        free(inv);
+        remove(path);
+        return;
+    }
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    sg_csv_override ov[2] = { { "invoice", SG_STRING, SG_DATE_UNKNOWN },
+                              { "customer", SG_STRING, SG_DATE_UNKNOWN } };
+    o.overrides = ov;
+    o.noverrides = 2;
+    sg_error err;
+    /* 64 KiB blocks, and files cut from 1 MiB (this one is about 3 MB) */
+    sg_csv_tune((size_t)64 << 10, (uint64_t)1 << 20, 0);
+    sg_table *t1 = read_threads(path, "1", &o, NULL, &err);
+    sg_table *t2 = read_threads(path, "2", &o, NULL, &err);
+    sg_csv_tune(0, 0, 0);
+    int ok = t1 && t1->nrows == ROWS;
+    int first_seen = 1, na_ok = 1;
+    size_t ndistinct = 0;
+    for (size_t j = 0; ok && j < 2; j++) {
+        const sg_column *c = sg_table_col(t1, j ? "customer" : "invoice");
+        const char (*want)[16] = j ? (const char (*)[16])cust : (const char (*)[16])inv;
+        int32_t next = 0;
+        ok = c && c->type == SG_STRING;
+        for (size_t i = 0; ok && i < ROWS; i++) {
+            int na = j && (!want[i][0] || !strcmp(want[i], "NA"));
+            if (na) {
+                na_ok &= sg_column_is_na(c, i);
+                continue;
+            }
+            int32_t code = ((const int32_t *)c->data)[i];
+            size_t l;
+            const char *s = sg_dict_str(c->dict, code, &l);
+            ok &= !sg_column_is_na(c, i) && s && l == strlen(want[i]) && !memcmp(s, want[i], l);
+            if (code == next)
+                next++;
+            else
+                first_seen &= code < next;
+        }
+        if (j)
+            ndistinct = (size_t)next;
+        first_seen &= c && (size_t)next == sg_dict_size(c->dict);
+    }
+    tap_ok(ok, "numbered ids in big dictionaries: every row reads back its text");
+    tap_ok(first_seen, "codes in first-seen order");
+    tap_ok(na_ok, "missing markers stay missing");
+    tap_ok(ndistinct > 32768, "the customer dictionary is big enough to queue (%zu strings)", ndistinct);
+    tap_ok(same_tables(t1, t2), "one thread and two: the same table");
+    sg_table_free(t1);
+    sg_table_free(t2);
+    free(cust);
+    free(inv);
+    remove(path);
+}
+
 int main(void)
 {
     test_delimiters();
@@ -1086,6 +1180,7 @@ int main(void)
     test_suspects();
     test_online_retail();
     test_parallel();
+    test_numbered_ids();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());
     return tap_done();
 }

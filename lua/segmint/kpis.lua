@@ -490,6 +490,7 @@ function Set:compute(sg, opts)
         if why then skip(k, why); ok = false end
         out.value = v
         out.period = "now"
+        if k.measure == "average_clv" then out.column = k.column or ctx.clv end
       end
     elseif not tx then
       skip(k, "no transactions"); ok = false

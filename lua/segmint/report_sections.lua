@@ -127,8 +127,9 @@ function D.indicators(ctx, entry, api)
   if type(list) ~= "table" or #list == 0 then return nil end
   local prev = ctx.history and ctx.history.previous
   local labels = entry.labels or {}
-  local items, met, missed = {}, 0, 0
+  local items, met, missed, r2 = {}, 0, 0, nil
   for _, k in ipairs(list) do
+    r2 = r2 or k.model_r2
     local it = { label = labels[k.name] or tostring(k.name), value = k.value, format = M.UNIT_FORMAT[k.unit] or "number",
       decimals = k.decimals or UNIT_DECIMALS[k.unit], target = k.target,
       better = k.direction == "lower" and "lower" or "higher" }
@@ -139,11 +140,15 @@ function D.indicators(ctx, entry, api)
       it.previous, it.since = k.previous, entry.since_previous
     end
     if k.status == "met" then met = met + 1 elseif k.status == "missed" then missed = missed + 1 end
+    -- a figure of a spend model that does worse than the average
+    if k.model_r2 and entry.unreliable then
+      it.note = api.report.render(entry.unreliable, { spend_r2 = api.number(k.model_r2, 2) }, "unreliable")
+    end
     items[#items + 1] = it
   end
   return { type = "kpis", title = "Indicators", items = items,
     values = { count = api.number(#items, 0), targets = api.number(met + missed, 0), met = api.number(met, 0),
-      missed = api.number(missed, 0) } }
+      missed = api.number(missed, 0), spend_r2 = r2 and api.number(r2, 2) or "-" } }
 end
 
 -- segment table rows in the table's order, with the largest by revenue
@@ -561,7 +566,8 @@ end
 -- the page's values (M.PAGE_VALUES).
 M.spec = {
   kpis = { values = { "customers", "revenue", "orders", "avg_basket" }, options = { targets = "numbers" } },
-  indicators = { values = { "count", "targets", "met", "missed" }, options = { since_previous = "text" } },
+  indicators = { values = { "count", "targets", "met", "missed", "spend_r2" },
+    options = { since_previous = "text", unreliable = "text" }, texts = { "unreliable" } },
   segments = { values = { "top", "share", "revenue_share", "segments" }, options = { revenue_reading = "text" },
     texts = { "revenue_reading", "labels.revenue_title" } },
   rf_grid = { values = { "best_r", "best_f", "best" } },
@@ -638,6 +644,7 @@ M.layouts = {
         labels = { customers = "Customers", revenue = "Revenue", orders = "Orders", avg_basket = "Average basket",
           at_risk = "Customers at risk", campaign_roi = "Expected campaign return" } },
       { "indicators", title = "Indicators and targets", reading = "Indicators with a target: {{met}} of {{targets}} met.",
+        unreliable = "Not reliable: the spend model does worse than the average (R² {{spend_r2}}).",
         since_previous = "against the previous period" },
       { "segments", title = "Customers per segment",
         reading = "{{top}} are {{share}} of customers and {{revenue_share}} of revenue.",
@@ -727,6 +734,7 @@ M.layouts = {
         labels = { customers = "Clients", revenue = "Chiffre d’affaires", orders = "Commandes",
           avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "Rendement attendu des campagnes" } },
       { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d'un objectif : {{met}} sur {{targets}} atteints.",
+        unreliable = "Peu fiable : le modèle de dépense fait moins bien que la moyenne (R² {{spend_r2}}).",
         since_previous = "par rapport à la période précédente" },
       { "segments", title = "Clients par segment",
         reading = "Les {{top}} sont {{share}} des clients et font {{revenue_share}} du chiffre d’affaires.",

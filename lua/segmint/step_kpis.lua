@@ -17,6 +17,15 @@ function S.run(ctx)
       satisfaction = cols.satisfaction },
     as_of = ctx.res.rfm_info.as_of, inactive_days = ctx.periods.inactive_days, clv = clv,
   })
+  -- a figure from the spend model when that model does worse than the
+  -- average (negative R²): the summary and the report say it is not reliable
+  local m = ctx.res.models
+  local r2 = m and m.clv and m.clv.metrics.r2
+  if r2 and r2 < 0 then
+    for _, k in ipairs(ctx.res.kpis.kpis) do
+      if k.column == "predicted_clv" then k.model_r2 = r2 end
+    end
+  end
   for _, sk in ipairs(ctx.res.kpis.skipped or {}) do
     sg.info("kpis: '%s' skipped: %s", sk.name, sk.reason)
   end

@@ -242,7 +242,8 @@ local function kpis_part(ctx, c)
   for i, r in ipairs(k.kpis) do
     list[i] = { name = r.name, value = kpi_value(f, r.value, r.unit), previous = kpi_value(f, r.previous, r.unit),
       change = kpi_change(f, r.value, r.previous, r.unit), target = r.target and kpi_value(f, r.target, r.unit) or "-",
-      status = words[r.status] or r.status, trend = trends[r.trend] or r.trend or "",
+      status = r.model_r2 and render(words.unreliable or "not reliable (R² {{r2}})", { r2 = f.number(r.model_r2, 2) },
+        "kpi_status.unreliable") or words[r.status] or r.status, trend = trends[r.trend] or r.trend or "",
       period = span(r.period_start, r.period_end), description = r.description or "" }
   end
   c.kpis = { list = list, period_note = k.as_of and k.as_of:sub(1, 10) or "" }

@@ -14,6 +14,7 @@ return {
       labels = { customers = "Customers", revenue = "Revenue", orders = "Orders", avg_basket = "Average basket",
         at_risk = "Customers at risk", campaign_roi = "Expected campaign return" } },
     { "indicators", title = "Indicators and targets", reading = "Indicators with a target: {{met}} of {{targets}} met.",
+      unreliable = "Not reliable: the spend model does worse than the average (R² {{spend_r2}}).",
       since_previous = "against the previous period" },
     { "segments", title = "Customers per segment",
       reading = "{{top}} are {{share}} of customers and {{revenue_share}} of revenue.",

@@ -14,6 +14,7 @@ return {
       labels = { customers = "Clients", revenue = "Chiffre d’affaires", orders = "Commandes",
         avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "Rendement attendu des campagnes" } },
     { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d'un objectif : {{met}} sur {{targets}} atteints.",
+      unreliable = "Peu fiable : le modèle de dépense fait moins bien que la moyenne (R² {{spend_r2}}).",
       since_previous = "par rapport à la période précédente" },
     { "segments", title = "Clients par segment",
       reading = "Les {{top}} sont {{share}} des clients et font {{revenue_share}} du chiffre d’affaires.",

@@ -271,6 +271,14 @@ BG/NBD and Pareto/NBD could not be fitted on the data up to 2011-09-11 \(the log
     "Online Retail (fr): the lapsed customers outside the action segments"
   like "$sum_fr" "alors que ${lapsed/,/ } clients n'ont rien acheté depuis plus de 90 jours" "Online Retail (fr): the same flag"
   unlike "$(cat "$work/a/summary.md")" "this close to 100%" "demo: P(alive) tells customers apart, no flag"
+  r2=$(grep -o 'its error is \*\*RMSE £[0-9,.]*\*\* (MAE £[0-9,.]*, R² -[0-9.]*)' <<<"$sum_en" | grep -o 'R² -[0-9.]*' | cut -c5-)
+  like "$sum_en" "\| Average predicted spend \| now \| £[0-9,.]+ \| - \| - \| - \| not reliable: the spend model does worse than the average \(R² $r2\) \|" \
+    "Online Retail: the predicted-spend KPI says the model behind it is worse than the average (R² $r2)"
+  like "$(cat "$work/ren/report.html")" "kpi-note\">Not reliable: the spend model does worse than the average \(R² $r2\)\.<" \
+    "... and so does its card in the report"
+  like "$sum_fr" "\| Dépense prédite moyenne \| [^|]+ \| [0-9  ,]+ £ \| - \| - \| - \| peu fiable : le modèle de dépense fait moins bien que la moyenne \(R² ${r2/./,}\) \|" \
+    "Online Retail (fr): the same"
+  unlike "$(cat "$work/a/summary.md")" "not reliable" "demo: its spend model beats the average, no such status"
   like "$sum_en" "## Alerts
 
 - \*\*Welcome Back would not pay\*\*" "Online Retail: churn above 5% but below its usual level raises no alert; the next alert comes first"

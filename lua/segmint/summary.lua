@@ -123,13 +123,11 @@ local function lapsed_by_segment(ctx)
   return out
 end
 
-local function segments_part(ctx, c)
+local function segments_part(ctx, c, lapsed)
   local f, al, tot = ctx.fmt, ctx.rules.alerts, ctx.totals
   local engaged_set = set_of(al.engaged_segments)
   local action_set = set_of(al.action_segments)
   local engaged = 0
-  -- lapsed customers (no purchase for more than inactive_days) per segment
-  local lapsed = lapsed_by_segment(ctx)
   c.segments = {}
   for _, r in ipairs(ctx.res.segment_rows) do
     local rule = ctx.res.segments:rule(r.segment) or {}
@@ -147,9 +145,10 @@ local function segments_part(ctx, c)
   c.engaged_share = f.percent(tot.customers > 0 and engaged / tot.customers or 0)
 end
 
--- Who needs attention: the status counts, and how the action segments
--- relate to them (the reconciliation sentence).
-local function status_part(ctx, c)
+-- Who needs attention: the status counts, how the action segments relate
+-- to them (the reconciliation sentence), and the lapsed customers outside
+-- them (lapsed: segment -> lapsed customers).
+local function status_part(ctx, c, lapsed)
   local f, st, tot = ctx.fmt, ctx.res.status, ctx.totals
   if not st then c.status = false; return end
   local n = math.max(tot.customers, 1)
@@ -171,7 +170,7 @@ local function status_part(ctx, c)
   local elsewhere = false
   if st.counts.lapsed > by.lapsed then
     local top, top_n = nil, 0
-    for seg, k in pairs(lapsed_by_segment(ctx)) do
+    for seg, k in pairs(lapsed) do
       if not action_set[seg] and (k > top_n or (k == top_n and top and seg < top)) then top, top_n = seg, k end
     end
     local seg_n = 0
@@ -633,8 +632,9 @@ function M.context(ctx)
     comparison_days = periods.comparison_days,
     cleaning = {},
   }
-  segments_part(ctx, c)
-  status_part(ctx, c)
+  local lapsed = lapsed_by_segment(ctx)
+  segments_part(ctx, c, lapsed)
+  status_part(ctx, c, lapsed)
   kpis_part(ctx, c)
   history_part(ctx, c)
   campaigns_part(ctx, c)

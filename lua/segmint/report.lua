@@ -36,6 +36,14 @@ M.locales.en.semicolon, M.locales.fr.semicolon = "; ", "\u{202F}; "
 M.locales.en.point, M.locales.en.points = "point", "points"
 M.locales.fr.point, M.locales.fr.points, M.locales.fr.singular_below = "point", "points", 2
 
+-- Whether a count takes the plural in the locale's language: French keeps
+-- the singular below 2 ("0 client", "1 client"), English only for 1.
+function M.plural(n, loc)
+  loc = loc or M.locales.en
+  if loc.singular_below then return math.abs(n) >= loc.singular_below end
+  return n ~= 1
+end
+
 -- points(x, decimals, locale [, signed]) -> "+1,0 point", "6.6 points": a
 -- difference of percentages in points, x in points (not a share).
 function M.points(x, decimals, loc, signed)
@@ -44,7 +52,7 @@ function M.points(x, decimals, loc, signed)
   local body = M.number(x, decimals or 1, loc)
   if signed and x >= 0 then body = "+" .. body end
   local shown = math.abs(tonumber((M.number(x, decimals or 1, M.locales.en):gsub(",", ""))) or math.abs(x))
-  local singular = loc.singular_below and shown < loc.singular_below or shown == 1
+  local singular = not M.plural(shown, loc)
   return body .. " " .. (singular and (loc.point or "point") or (loc.points or "points"))
 end
 

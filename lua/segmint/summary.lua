@@ -23,7 +23,8 @@ M.SCHEMA = {
   status = { active = true, active_share = true, at_risk = true, at_risk_share = true, lapsed = true,
     lapsed_share = true, at_risk_revenue_share = true, lapsed_revenue_share = true, basis = true,
     action_count = true, action_share = true, action_segments = true, action_revenue = true,
-    action_at_risk = true, action_lapsed = true, action_active = true,
+    action_at_risk = true, action_lapsed = true, action_active = true, action_at_risk_plural = true,
+    action_lapsed_plural = true, action_active_plural = true,
     elsewhere = { count = true, top = true, top_lapsed = true, top_customers = true } },
   kpis = { period_note = true,
     list = { name = true, value = true, previous = true, change = true, target = true, status = true,
@@ -31,7 +32,7 @@ M.SCHEMA = {
   history = { previous_date = true, previous_customers = true,
     changes = { segment = true, customers = true, previous = true, change = true },
     moves = { from = true, to = true, customers = true, share = true },
-    new = true, departed = true,
+    new = true, departed = true, new_plural = true, departed_plural = true,
     matrix = { header = true, separator = true, rows = { segment = true, cells = true } },
     kpis = { list = { name = true, value = true, previous = true, change = true } } },
   campaigns = { name = true, channel = true, offer = true, eligible = true, targeted = true, control = true,
@@ -193,6 +194,9 @@ local function status_part(ctx, c, lapsed)
     action_segments = #names > 0 and word_list(ctx, names) or "-",
     action_revenue = f.percent(tot.revenue ~= 0 and action_rev / tot.revenue or 0),
     action_at_risk = f.number(by.at_risk), action_lapsed = f.number(by.lapsed), action_active = f.number(by.active),
+    -- the verbs after these counts agree with them ("0 achète", "2 achètent")
+    action_at_risk_plural = report.plural(by.at_risk, ctx.loc), action_lapsed_plural = report.plural(by.lapsed, ctx.loc),
+    action_active_plural = report.plural(by.active, ctx.loc),
     elsewhere = elsewhere,
   }
 end
@@ -283,6 +287,8 @@ local function history_part(ctx, c)
   local prev_date = h.previous_time and tostring(h.previous_time):sub(1, 10) or "?"
   c.history = { previous_date = prev_date, changes = changes, moves = moves,
     new = f.number(h.moves and h.moves.new or 0), departed = f.number(h.moves and h.moves.departed or 0),
+    new_plural = report.plural(h.moves and h.moves.new or 0, ctx.loc),
+    departed_plural = report.plural(h.moves and h.moves.departed or 0, ctx.loc),
     -- the migration matrix only when someone moved (else it is its diagonal)
     matrix = #moves > 0 and { header = table.concat(header, " | "), rows = rows,
       separator = string.rep("---:|", #header) } or false, kpis = #kpis > 0 and { list = kpis } or false }

@@ -99,7 +99,7 @@ Each indicator over its latest period (dates below), against the period of the s
 
 **{{lapsed}} customers ({{lapsed_share}}) have lapsed**: no purchase for more than {{inactive_days}} days ({{lapsed_revenue_share}} of past revenue).
 
-{{^elsewhere}}The RFM segments tell the same story from another angle{{/elsewhere}}{{#elsewhere}}The RFM segments tell only part of the story{{/elsewhere}}: of the {{action_count}} customers ({{action_share}}) in the segments {{action_segments}}, {{action_lapsed}} have lapsed, {{action_at_risk}} still buy but are likely to stop (at risk as defined above) and {{action_active}} still buy and are not at risk.{{#elsewhere}} The other {{count}} lapsed customers are in segments with more reassuring names (column Lapsed of the segment table), because RFM scores rank customers against one another, not against the {{inactive_days}}-day rule; the largest group is in the segment {{top}}: {{top_lapsed}} of its {{top_customers}} customers.{{/elsewhere}}
+{{^elsewhere}}The RFM segments tell the same story from another angle{{/elsewhere}}{{#elsewhere}}The RFM segments tell only part of the story{{/elsewhere}}: of the {{action_count}} customers ({{action_share}}) in the segments {{action_segments}}, {{action_lapsed}} {{#action_lapsed_plural}}have{{/action_lapsed_plural}}{{^action_lapsed_plural}}has{{/action_lapsed_plural}} lapsed, {{action_at_risk}} {{#action_at_risk_plural}}still buy but are{{/action_at_risk_plural}}{{^action_at_risk_plural}}still buys but is{{/action_at_risk_plural}} likely to stop (at risk as defined above) and {{action_active}} {{#action_active_plural}}still buy and are{{/action_active_plural}}{{^action_active_plural}}still buys and is{{/action_active_plural}} not at risk.{{#elsewhere}} The other {{count}} lapsed customers are in segments with more reassuring names (column Lapsed of the segment table), because RFM scores rank customers against one another, not against the {{inactive_days}}-day rule; the largest group is in the segment {{top}}: {{top_lapsed}} of its {{top_customers}} customers.{{/elsewhere}}
 
 {{#segments}}
 {{#action}}
@@ -142,7 +142,7 @@ Main moves between segments:
 - no customer changed segment
 {{/moves}}
 
-{{new}} customers are new since then; {{departed}} of the previous run's are no longer in the data.
+{{new}} {{#new_plural}}customers are{{/new_plural}}{{^new_plural}}customer is{{/new_plural}} new since then; {{departed}} of the previous run's {{#departed_plural}}are{{/departed_plural}}{{^departed_plural}}is{{/departed_plural}} no longer in the data.
 
 {{#matrix}}
 Segment migration (rows: segment at the last run; columns: segment now):

@@ -104,7 +104,7 @@ Chaque indicateur sur sa dernière période (dates ci-dessous), comparé à la p
 
 **{{lapsed}} clients ({{lapsed_share}}) sont inactifs** : aucun achat depuis plus de {{inactive_days}} jours ({{lapsed_revenue_share}} du chiffre d'affaires passé).
 
-{{^elsewhere}}Les segments RFM racontent la même histoire sous un autre angle{{/elsewhere}}{{#elsewhere}}Les segments RFM ne racontent qu'une partie de l'histoire{{/elsewhere}} : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} sont inactifs, {{action_at_risk}} achètent encore mais risquent d'arrêter (à risque au sens ci-dessus) et {{action_active}} achètent encore sans être à risque.{{#elsewhere}} Les {{count}} autres clients inactifs sont dans des segments aux noms plus rassurants (colonne Inactifs du tableau des segments), car les scores RFM classent les clients les uns par rapport aux autres, et non selon la règle des {{inactive_days}} jours ; le plus grand nombre est dans le segment « {{top}} » : {{top_lapsed}} de ses {{top_customers}} clients.{{/elsewhere}}
+{{^elsewhere}}Les segments RFM racontent la même histoire sous un autre angle{{/elsewhere}}{{#elsewhere}}Les segments RFM ne racontent qu'une partie de l'histoire{{/elsewhere}} : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} {{#action_lapsed_plural}}sont inactifs{{/action_lapsed_plural}}{{^action_lapsed_plural}}est inactif{{/action_lapsed_plural}}, {{action_at_risk}} {{#action_at_risk_plural}}achètent encore mais risquent{{/action_at_risk_plural}}{{^action_at_risk_plural}}achète encore mais risque{{/action_at_risk_plural}} d'arrêter (à risque au sens ci-dessus) et {{action_active}} {{#action_active_plural}}achètent{{/action_active_plural}}{{^action_active_plural}}achète{{/action_active_plural}} encore sans être à risque.{{#elsewhere}} Les {{count}} autres clients inactifs sont dans des segments aux noms plus rassurants (colonne Inactifs du tableau des segments), car les scores RFM classent les clients les uns par rapport aux autres, et non selon la règle des {{inactive_days}} jours ; le plus grand nombre est dans le segment « {{top}} » : {{top_lapsed}} de ses {{top_customers}} clients.{{/elsewhere}}
 
 {{#segments}}
 {{#action}}
@@ -147,7 +147,7 @@ Principaux passages d'un segment à l'autre :
 - aucun client n'a changé de segment
 {{/moves}}
 
-{{new}} clients sont nouveaux depuis ; {{departed}} clients de l'analyse précédente ne sont plus dans les données.
+{{new}} {{#new_plural}}clients sont nouveaux{{/new_plural}}{{^new_plural}}client est nouveau{{/new_plural}} depuis ; {{departed}} {{#departed_plural}}clients{{/departed_plural}}{{^departed_plural}}client{{/departed_plural}} de l'analyse précédente {{#departed_plural}}ne sont plus{{/departed_plural}}{{^departed_plural}}n'est plus{{/departed_plural}} dans les données.
 
 {{#matrix}}
 Migration entre segments (lignes : segment à la dernière analyse ; colonnes : segment aujourd'hui) :

@@ -194,7 +194,18 @@ done
 like "$fr" "\*\*précision [0-9]+,[0-9] %, AUC ROC" "accuracy is 'précision'"
 like "$fr" "valeur prédictive positive [0-9]+,[0-9] %" "precision has its own French name"
 like "$fr" "temps en semaines" "the BTYD time unit in French"
-like "$fr" "[0-9 ]+ sont inactifs, [0-9 ]+ achètent encore mais risquent d'arrêter \(à risque au sens ci-dessus\) et [0-9 ]+ achètent encore sans être à risque\." "French: the statuses in words the segment 'À risque' cannot be confused with"
+re="([0-9 ]+) (sont inactifs|est inactif), ([0-9 ]+) (achètent encore mais risquent|achète encore mais risque) d'arrêter \(à risque au sens ci-dessus\) et ([0-9 ]+) (achètent|achète) encore sans être à risque\."
+like "$fr" "$re" "French: the statuses in words the segment 'À risque' cannot be confused with"
+# the verbs agree with their counts: singular below 2 in French ("0 achète", "2 achètent")
+agree=ok
+if [[ "$fr" =~ $re ]]; then
+  m=("${BASH_REMATCH[@]}")
+  for k in 1 3 5; do
+    n=${m[$k]//[^0-9]/}; verb=${m[$((k + 1))]}
+    [[ ( $n -ge 2 && "$verb" =~ ^(sont|achètent) ) || ( $n -lt 2 && "$verb" =~ ^(est|achète\ |achète$) ) ]] || agree="'$n $verb'"
+  done
+else agree="no sentence"; fi
+is "$agree" ok "French: each verb agrees with its count"
 like "$fr" "pour les [0-9 ]+ clients à 50 % ou plus : [0-9 ]+ d'entre eux sont déjà inactifs et [0-9 ]+ achètent encore \(les clients à risque ci-dessus\)\." "French: the customers given reasons, split by status"
 like "$fr" "\(colonne predicted_clv de customers\.csv ; " "French: the column named as a column of customers.csv"
 unlike "$fr" "Recommandé : [^.]* : " "French: one colon per recommended action"

@@ -49,6 +49,10 @@ t.raises(function() sg.json_encode({ f = print }) end, "only nil, booleans, numb
 t.is(report.points(1.0, 1, fr, true), "+1,0 point", "French: +1,0 point")
 t.is(report.points(1.95, 1, fr), "1,9 point", "French: 1,9 point")
 t.is(report.points(2, 1, fr), "2,0 points", "French: 2,0 points")
+t.same({ report.plural(0, fr), report.plural(1, fr), report.plural(2, fr) }, { false, false, true },
+  "French counts: singular below 2 (0 client, 1 client, 2 clients)")
+t.same({ report.plural(0, report.locales.en), report.plural(1, report.locales.en), report.plural(2, report.locales.en) },
+  { true, false, true }, "English counts: singular for 1 only")
 t.is(report.points(-1.5, 1, fr, true), "-1,5 point", "French: a negative difference below 2")
 t.is(report.points(1.0, 1, en, true), "+1.0 point", "English: 1.0 point")
 t.is(report.points(6.6, 1, en), "6.6 points", "English: 6.6 points")

@@ -1100,7 +1100,7 @@ static void test_numbered_ids(void)
         else if (i % 53 == 5)
             snprintf(cust[i], sizeof cust[i], "%s", r % 2 ? "C0123" : "X7");
         else if (i % 3 == 1)
-            snprintf(cust[i], sizeof cust[i], "%s", cust[i - 1]);      /* a repeat */
+            memcpy(cust[i], cust[i - 1], sizeof cust[i]);             /* a repeat */
         else
             snprintf(cust[i], sizeof cust[i], "C%u", 100000 + r % 60000);
         snprintf(inv[i], sizeof inv[i], r % 29 == 0 ? "C%zu" : "%zu", 500000 + i / 3);

@@ -1363,7 +1363,7 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
     }
     sg_free(allnp);
     uint64_t P = sg_mpi_cooc_dense_len(nk);
-    if (P > 0 && P * 4 <= maxnp * 12) {
+    if (P > 0 && P <= maxnp * 3) {   /* 4 bytes an entry against 12 a listed pair */
         uint32_t *dense = sg_calloc((size_t)P, sizeof *dense);
         code = dense ? 0 : sg_error_set(&e, SG_ENOMEM, "out of memory (%llu pairs)", (unsigned long long)P);
         if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {

@@ -96,7 +96,7 @@ static int l_mpi_cross_sell(lua_State *L)
     lua_Integer gen = luaL_checkinteger(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     sg_cooc_options o;
-    read_options(L, 3, "mpi_cross_sell", &o);
+    read_options(L, 3, "cross_sell", &o);   /* the messages of segmint.cross_sell */
     int n = sg_mpi_size();
     uint64_t *counts = lua_newuserdatauv(L, (size_t)n * 2 * sizeof *counts, 0);
     memset(counts, 0, (size_t)n * 2 * sizeof *counts);

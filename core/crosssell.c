@@ -201,16 +201,8 @@ void sg_cooc_free(sg_cooc *c)
     sg_free(c);
 }
 
-/* Pair counts keyed by a << 32 | b (a < b, so the key is never PAIR_FREE). */
-#define PAIR_FREE UINT64_MAX
-
-typedef struct pairmap {
-    uint64_t *keys;
-    uint32_t *counts;
-    size_t cap, n;
-} pairmap;
-
-static int pairmap_init(pairmap *p, size_t cap)
+/* Pair counts keyed by a << 32 | b (a < b, so the key is never SG_COOC_PAIR_FREE). */
+int sg_cooc_pairs_init(sg_cooc_pairs *p, size_t cap)
 {
     p->keys = sg_malloc(cap * sizeof *p->keys);
     p->counts = sg_calloc(cap, sizeof *p->counts);
@@ -219,23 +211,25 @@ static int pairmap_init(pairmap *p, size_t cap)
     if (!p->keys || !p->counts)
         return -1;
     for (size_t k = 0; k < cap; k++)
-        p->keys[k] = PAIR_FREE;
+        p->keys[k] = SG_COOC_PAIR_FREE;
     return 0;
 }
 
-static void pairmap_free(pairmap *p)
+void sg_cooc_pairs_free(sg_cooc_pairs *p)
 {
     sg_free(p->keys);
     sg_free(p->counts);
+    p->keys = NULL;
+    p->counts = NULL;
 }
 
 /* Whether slot k holds a pair that becomes rules: enough invoices, enough
  * support, and a lift of at least min_lift (by default no negative
  * associations: items bought together less often than chance). */
-static int pair_kept(const pairmap *pm, size_t k, const size_t *count, size_t N,
+static int pair_kept(const sg_cooc_pairs *pm, size_t k, const size_t *count, size_t N,
                      const sg_cooc_options *o)
 {
-    if (pm->keys[k] == PAIR_FREE)
+    if (pm->keys[k] == SG_COOC_PAIR_FREE)
         return 0;
     size_t nab = pm->counts[k];
     if (nab < o->min_count || (double)nab / (double)N < o->min_support)
@@ -245,40 +239,40 @@ static int pair_kept(const pairmap *pm, size_t k, const size_t *count, size_t N,
     return lift >= o->min_lift;
 }
 
-static int pairmap_add(pairmap *p, uint64_t key)
+int sg_cooc_pairs_add(sg_cooc_pairs *p, uint64_t key, uint32_t n)
 {
     size_t at = (size_t)sg_mix64(key) & (p->cap - 1);
-    while (p->keys[at] != PAIR_FREE) {
+    while (p->keys[at] != SG_COOC_PAIR_FREE) {
         if (p->keys[at] == key) {
-            p->counts[at]++;
+            p->counts[at] += n;
             return 0;
         }
         at = (at + 1) & (p->cap - 1);
     }
     if ((p->n + 1) * 2 > p->cap) {
-        pairmap bigger;
-        if (pairmap_init(&bigger, p->cap * 2) != 0) {
-            pairmap_free(&bigger);
+        sg_cooc_pairs bigger;
+        if (sg_cooc_pairs_init(&bigger, p->cap * 2) != 0) {
+            sg_cooc_pairs_free(&bigger);
             return -1;
         }
         for (size_t k = 0; k < p->cap; k++) {
-            if (p->keys[k] == PAIR_FREE)
+            if (p->keys[k] == SG_COOC_PAIR_FREE)
                 continue;
             size_t to = (size_t)sg_mix64(p->keys[k]) & (bigger.cap - 1);
-            while (bigger.keys[to] != PAIR_FREE)
+            while (bigger.keys[to] != SG_COOC_PAIR_FREE)
                 to = (to + 1) & (bigger.cap - 1);
             bigger.keys[to] = p->keys[k];
             bigger.counts[to] = p->counts[k];
         }
         bigger.n = p->n;
-        pairmap_free(p);
+        sg_cooc_pairs_free(p);
         *p = bigger;
         at = (size_t)sg_mix64(key) & (p->cap - 1);
-        while (p->keys[at] != PAIR_FREE)
+        while (p->keys[at] != SG_COOC_PAIR_FREE)
             at = (at + 1) & (p->cap - 1);
     }
     p->keys[at] = key;
-    p->counts[at] = 1;
+    p->counts[at] = n;
     p->n++;
     return 0;
 }
@@ -306,7 +300,7 @@ static int cmp_rule(const void *pa, const void *pb)
 
 /* Steps 1-2: dense ids and each invoice's distinct items in inv_items
  * [inv_off[v], inv_off[v] + inv_len[v]).  Returns 0 or SG_ENOMEM. */
-static int gather_invoices(sg_cooc *c, const sg_column *inv, const sg_column *itm,
+int sg_cooc_gather(sg_cooc *c, const sg_column *inv, const sg_column *itm,
                            size_t **inv_off_out, size_t **inv_len_out, uint32_t **inv_items_out,
                            size_t *ninv_out)
 {
@@ -397,54 +391,68 @@ done:
     return rc;
 }
 
-/* Steps 3-5 and the rule order; returns 0 or SG_ENOMEM. */
-static int count_pairs(sg_cooc *c, const sg_cooc_options *o, const size_t *off, const size_t *len,
-                       const uint32_t *items, size_t ninv)
+int sg_cooc_count_items(sg_cooc *c, const size_t *off, const size_t *len, const uint32_t *items, size_t ninv)
 {
-    size_t N = ninv, m = c->nitems;
-    uint8_t *kept = sg_calloc(m ? m : 1, 1);
-    uint32_t *buf = sg_malloc((m ? m : 1) * sizeof *buf);
-    pairmap pm = { 0 };
-    int rc = SG_ENOMEM;
-    c->count = sg_calloc(m ? m : 1, sizeof *c->count);
-    if (!kept || !buf || !c->count || pairmap_init(&pm, 1024) != 0)
-        goto done;
+    c->count = sg_calloc(c->nitems ? c->nitems : 1, sizeof *c->count);
+    if (!c->count)
+        return SG_ENOMEM;
     for (size_t v = 0; v < ninv; v++)
         for (size_t j = 0; j < len[v]; j++)
             c->count[items[off[v] + j]]++;
-    for (size_t k = 0; k < m; k++)
-        kept[k] = c->count[k] >= o->min_count && (double)c->count[k] / (double)N >= o->min_support;
+    return 0;
+}
+
+int sg_cooc_item_kept(const sg_cooc *c, const sg_cooc_options *o, size_t k)
+{
+    return c->count[k] >= o->min_count && (double)c->count[k] / (double)c->ninvoices >= o->min_support;
+}
+
+int sg_cooc_count_pairs(const size_t *off, const size_t *len, const uint32_t *items, size_t ninv,
+                        const uint32_t *map, size_t nitems, size_t max_items, sg_cooc_pairs *pm)
+{
+    uint32_t *buf = sg_malloc((nitems ? nitems : 1) * sizeof *buf);
+    if (!buf)
+        return SG_ENOMEM;
     for (size_t v = 0; v < ninv; v++) {
-        if (o->max_items_per_invoice && len[v] > o->max_items_per_invoice)
+        if (max_items && len[v] > max_items)
             continue;
         size_t nb = 0;
         for (size_t j = 0; j < len[v]; j++)
-            if (kept[items[off[v] + j]])
-                buf[nb++] = items[off[v] + j];
+            if (map[items[off[v] + j]] != UINT32_MAX)
+                buf[nb++] = map[items[off[v] + j]];
         if (nb < 2)
             continue;
         qsort(buf, nb, sizeof *buf, cmp_u32);
         for (size_t x = 0; x + 1 < nb; x++)
             for (size_t y = x + 1; y < nb; y++)
-                if (pairmap_add(&pm, (uint64_t)buf[x] << 32 | buf[y]) != 0)
-                    goto done;
+                if (sg_cooc_pairs_add(pm, (uint64_t)buf[x] << 32 | buf[y], 1) != 0) {
+                    sg_free(buf);
+                    return SG_ENOMEM;
+                }
     }
+    sg_free(buf);
+    return 0;
+}
+
+int sg_cooc_build_rules(sg_cooc *c, const sg_cooc_options *o, const sg_cooc_pairs *pm)
+{
+    size_t N = c->ninvoices, m = c->nitems;
     size_t nkeep = 0;
-    for (size_t k = 0; k < pm.cap; k++)
-        if (pair_kept(&pm, k, c->count, N, o))
+    for (size_t k = 0; k < pm->cap; k++)
+        if (pair_kept(pm, k, c->count, N, o))
             nkeep++;
     c->rules = sg_malloc((nkeep ? nkeep : 1) * 2 * sizeof *c->rules);
     c->rank = sg_cooc_rank_keys(c->key, m, c->type, c->dict);
     c->adj_off = sg_calloc(m + 1, sizeof *c->adj_off);
     c->adj = sg_malloc((nkeep ? nkeep : 1) * 2 * sizeof *c->adj);
     if (!c->rules || !c->rank || !c->adj_off || !c->adj)
-        goto done;
+        return SG_ENOMEM;
     size_t r = 0;
-    for (size_t k = 0; k < pm.cap; k++) {
-        size_t nab = pm.counts[k];
-        if (!pair_kept(&pm, k, c->count, N, o))
+    for (size_t k = 0; k < pm->cap; k++) {
+        size_t nab = pm->counts[k];
+        if (!pair_kept(pm, k, c->count, N, o))
             continue;
-        uint32_t a = (uint32_t)(pm.keys[k] >> 32), b = (uint32_t)(pm.keys[k] & 0xffffffffu);
+        uint32_t a = (uint32_t)(pm->keys[k] >> 32), b = (uint32_t)(pm->keys[k] & 0xffffffffu);
         for (int dir = 0; dir < 2; dir++) {
             sg_cooc_rule *ru = &c->rules[r++];
             ru->a = dir ? b : a;
@@ -470,11 +478,27 @@ static int count_pairs(sg_cooc *c, const sg_cooc_options *o, const size_t *off, 
     for (size_t k = m; k > 0; k--)
         c->adj_off[k] = c->adj_off[k - 1];
     c->adj_off[0] = 0;
-    rc = 0;
+    return 0;
+}
+
+/* Steps 3-5 and the rule order; returns 0 or SG_ENOMEM. */
+static int count_pairs(sg_cooc *c, const sg_cooc_options *o, const size_t *off, const size_t *len,
+                       const uint32_t *items, size_t ninv)
+{
+    size_t m = c->nitems;
+    uint32_t *map = sg_malloc((m ? m : 1) * sizeof *map);
+    sg_cooc_pairs pm = { 0 };
+    int rc = SG_ENOMEM;
+    if (!map || sg_cooc_count_items(c, off, len, items, ninv) != 0 || sg_cooc_pairs_init(&pm, 1024) != 0)
+        goto done;
+    for (size_t k = 0; k < m; k++)
+        map[k] = sg_cooc_item_kept(c, o, k) ? (uint32_t)k : UINT32_MAX;
+    if (sg_cooc_count_pairs(off, len, items, ninv, map, m, o->max_items_per_invoice, &pm) != 0)
+        goto done;
+    rc = sg_cooc_build_rules(c, o, &pm);
 done:
-    sg_free(kept);
-    sg_free(buf);
-    pairmap_free(&pm);
+    sg_free(map);
+    sg_cooc_pairs_free(&pm);
     return rc;
 }
 
@@ -510,7 +534,7 @@ sg_cooc *sg_cooc_fit(const sg_table *tx, const sg_cooc_options *o, sg_error *err
         goto nomem;
     if (itm->type == SG_STRING)
         c->dict = sg_dict_retain(itm->dict);
-    if (gather_invoices(c, inv, itm, &off, &len, &items, &ninv) != 0)
+    if (sg_cooc_gather(c, inv, itm, &off, &len, &items, &ninv) != 0)
         goto nomem;
     c->ninvoices = ninv;
     if (count_pairs(c, o, off, len, items, ninv) != 0)

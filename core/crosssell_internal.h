@@ -55,6 +55,40 @@ struct sg_cooc {
     uint32_t *adj;
 };
 
+/* ---- fitting, in steps (crosssell.c; the ranks owning the customers
+ * run them on their invoices, core/mpi_cooc.c) ---- */
+
+/* Item pair counts keyed by a << 32 | b, a < b (open addressing). */
+#define SG_COOC_PAIR_FREE UINT64_MAX
+typedef struct sg_cooc_pairs {
+    uint64_t *keys;
+    uint32_t *counts;
+    size_t cap, n;     /* cap a power of two */
+} sg_cooc_pairs;
+/* -1 when out of memory (free it all the same). */
+int sg_cooc_pairs_init(sg_cooc_pairs *p, size_t cap);
+void sg_cooc_pairs_free(sg_cooc_pairs *p);
+/* Adds n to the count of key; -1 when out of memory. */
+int sg_cooc_pairs_add(sg_cooc_pairs *p, uint64_t key, uint32_t n);
+
+/* Steps 1-2 on c (type and dict set): c->items, c->key, c->nitems, and
+ * each invoice's distinct item ids in items[off[v] .. off[v] + len[v]),
+ * v < *ninv (the caller frees the three).  0 or SG_ENOMEM. */
+int sg_cooc_gather(sg_cooc *c, const sg_column *inv, const sg_column *itm, size_t **off, size_t **len,
+                   uint32_t **items, size_t *ninv);
+/* c->count from the invoices: 0 or SG_ENOMEM. */
+int sg_cooc_count_items(sg_cooc *c, const size_t *off, const size_t *len, const uint32_t *items, size_t ninv);
+/* Whether item k passes min_count and min_support (c->count, c->ninvoices). */
+int sg_cooc_item_kept(const sg_cooc *c, const sg_cooc_options *o, size_t k);
+/* Step 4: the pairs of every invoice with at most max_items distinct items
+ * (0: no limit), its items mapped by map (UINT32_MAX: left out), added to
+ * pm keyed by the mapped ids.  0 or SG_ENOMEM. */
+int sg_cooc_count_pairs(const size_t *off, const size_t *len, const uint32_t *items, size_t ninv,
+                        const uint32_t *map, size_t nitems, size_t max_items, sg_cooc_pairs *pm);
+/* Step 5 on c (items, key, count, ninvoices set) from the pair counts of
+ * its dense ids: the rules, their order and adjacency.  0 or SG_ENOMEM. */
+int sg_cooc_build_rules(sg_cooc *c, const sg_cooc_options *o, const sg_cooc_pairs *pm);
+
 /* ---- output tables ---- */
 
 /* A new item column (type of the model) called name. */

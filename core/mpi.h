@@ -88,4 +88,31 @@ struct sg_mpi_btyd_scmd;
 int sg_mpi_btyd_summary(const struct sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_table *base, sg_table **out,
                         uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err);
 
+struct sg_cooc;
+struct sg_cooc_options;
+/* What co-purchase counting on the owners cost (rank 0): invoices and
+ * pairs of each rank (world size entries), the items of the model and
+ * those kept, whether the pair counts were added as aligned arrays
+ * (MPI_Reduce) rather than gathered as lists, the bytes rank 0 received
+ * (item counts; the pair lists, or the array each rank reduced) and
+ * broadcast (the kept items), rank 0's time counting items, counting
+ * pairs, and the rest (gathering, reducing, merging). */
+typedef struct sg_mpi_cooc_stats {
+    uint64_t *invoices, *pairs;
+    uint64_t nitems, nkept;
+    int dense;
+    uint64_t item_bytes, pair_bytes, kept_bytes;
+    double secs[3];
+} sg_mpi_cooc_stats;
+/* Rank 0: segmint.cross_sell's model (sg_cooc_fit with o) of t, the table
+ * the exchange number gen cleaned, its counts made by the ranks that own
+ * the customers over the cleaned rows they kept (OP_CROSS_SELL,
+ * core/mpi_cooc.h).  1 with *out, the model sg_cooc_fit gives over t; 0
+ * when the ranks cannot (one rank, the owners do not hold that cleaning, an
+ * invoice with rows of customers of different ranks, a column the fit
+ * refuses: the caller's own path gives its message), why says which; -1
+ * with err set when a rank ran out of memory (the message names it). */
+int sg_mpi_cross_sell(const sg_table *t, uint64_t gen, const struct sg_cooc_options *o, struct sg_cooc **out,
+                      sg_mpi_cooc_stats *st, char *why, size_t whylen, sg_error *err);
+
 #endif

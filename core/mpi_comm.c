@@ -31,14 +31,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crosssell_internal.h"
 #include "mem.h"
 #include "mpi_btyd.h"
 #include "mpi_clean.h"
+#include "mpi_cooc.h"
 #include "mpi_part.h"
 #include "mpi_rfm.h"
 #include "mpi_shuffle.h"
 
-enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BTYD_SUMMARY = 6 };
+enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BTYD_SUMMARY = 6,
+       OP_CROSS_SELL = 7 };
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -1215,6 +1218,228 @@ int sg_mpi_btyd_summary(const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_t
     return r;
 }
 
+/* ---- co-purchase counts on the owners (OP_CROSS_SELL) ---- */
+
+/* Rank 0: every rank's message, rank 0's own being mine (which stays its
+ * owner's); *gathered the bytes received. */
+static void gather_parts(sg_mpi_buf *mine, unsigned char ***parts, size_t **lens, uint64_t *gathered,
+                         char *what)
+{
+    int n = world_size;
+    *parts = sg_calloc((size_t)n, sizeof **parts);
+    *lens = sg_calloc((size_t)n, sizeof **lens);
+    if (!*parts || !*lens)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    (*parts)[0] = mine->b;
+    (*lens)[0] = mine->len;
+    *gathered = 0;
+    for (int q = 1; q < n; q++) {
+        sg_error ge;
+        recv_part(what, q, &(*parts)[q], &(*lens)[q], &ge);
+        *gathered += (*lens)[q];
+    }
+}
+
+static void free_parts(unsigned char **parts, size_t *lens)
+{
+    for (int q = 1; parts && q < world_size; q++)
+        sg_free(parts[q]);
+    sg_free(parts);
+    sg_free(lens);
+}
+
+/* A failed step of the owners' counting, seen by every rank (status_all
+ * returned bad >= 0): rank 0 sets err (out of memory: -1) or why (0). */
+static int cooc_failed(int bad, int fcode, const char *fmsg, char *why, size_t whylen, sg_error *err)
+{
+    if (world_rank == 0 && fcode == SG_ENOMEM)
+        sg_error_set(err, fcode, "rank %d of %d, co-purchase counts of its customers: %s", bad, world_size, fmsg);
+    else if (world_rank == 0)
+        snprintf(why, whylen, "rank %d of %d: %s", bad, world_size, fmsg);
+    return fcode == SG_ENOMEM ? -1 : 0;
+}
+
+/* Not split: the steps every rank runs in order (check, item counts to
+ * rank 0, the kept items back, pair counts to rank 0), each ending in a
+ * collective decision to go on.  Rank 0: t its cleaned table, o the
+ * options; its return as sg_mpi_cross_sell's. */
+static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg_cooc_options *o, sg_cooc **out,
+                           sg_mpi_cooc_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    int k = world_rank, fcode = 0, bad, ret = 0;
+    char fmsg[256] = "";
+    sg_error e;
+    sg_error_clear(&e);
+    double t0 = MPI_Wtime(), t1 = t0, t2 = t0;
+    int code = held.clean_ok && held.gen == c->gen ? 0
+               : sg_error_set(&e, SG_EINVAL, "it does not hold the cleaned rows of this table (exchange %llu, "
+                              "it holds %llu%s)", (unsigned long long)c->gen, (unsigned long long)held.gen,
+                              held.clean_ok ? "" : ", which did not end well");
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        if (k == 0)
+            snprintf(why, whylen, "rank %d of %d: %s", bad, world_size, fmsg);
+        return 0;
+    }
+    /* 1. each owner's invoices and item counts */
+    sg_mpi_cooc_owner w;
+    sg_mpi_buf b = { 0 }, kept = { 0 };
+    unsigned char **parts = NULL;
+    size_t *lens = NULL;
+    sg_cooc *m = NULL;
+    code = sg_mpi_cooc_owner_items(held.clean, c, &w, &b, &e);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        ret = cooc_failed(bad, fcode, fmsg, why, whylen, err);
+        goto out;
+    }
+    t1 = MPI_Wtime();
+    /* 2. summed on rank 0, which decides the items kept (or stops:
+     * go 0, a reason; -1, out of memory) and sends them to every rank */
+    int go = 1;
+    if (k > 0) {
+        send_bytes(b.b, b.len);
+    } else {
+        static char what[] = "another rank's co-purchase item counts";
+        gather_parts(&b, &parts, &lens, &st->item_bytes, what);
+        m = sg_mpi_cooc_merge_items((const unsigned char *const *)parts, lens, world_size,
+                                    sg_table_col(t, c->item), o, st->invoices, &kept, err);
+        free_parts(parts, lens);
+        parts = NULL;
+        lens = NULL;
+        size_t want = m ? sg_mpi_cooc_invoices(t, c->invoice, c->item) : 0;
+        if (!m) {
+            go = err->code == SG_ENOMEM ? -1 : 0;
+            if (!go)
+                snprintf(why, whylen, "%s", err->msg);
+        } else if (want == SIZE_MAX) {
+            go = -1;
+            sg_error_nomem(err);
+        } else if (want != m->ninvoices) {
+            go = 0;
+            snprintf(why, whylen, "an invoice has rows of customers of different ranks (the table has %zu invoices, "
+                     "the ranks counted %zu)", want, m->ninvoices);
+        }
+        st->nitems = m ? m->nitems : 0;
+    }
+    sg_mpi_buf_free(&b);
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (go != 1) {
+        ret = go;
+        goto out;
+    }
+    uint64_t klen = kept.len;
+    MPI_Bcast(&klen, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    if (k > 0) {
+        kept.b = sg_malloc(klen ? (size_t)klen : 1);
+        kept.len = kept.cap = (size_t)klen;
+        if (!kept.b)
+            abort_job("out of memory receiving the co-purchase items kept");
+    }
+    bcast_bytes(kept.b, (size_t)klen);
+    if (k == 0) {
+        memcpy(&st->nkept, kept.b, 8);
+        st->kept_bytes = klen;
+    }
+    /* 3. each owner's pairs of kept items, summed on rank 0 */
+    double tp = MPI_Wtime();
+    code = sg_mpi_cooc_owner_pairs(&w, kept.b, kept.len, c->max_items, &b, &e);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        ret = cooc_failed(bad, fcode, fmsg, why, whylen, err);
+        goto out;
+    }
+    t2 = MPI_Wtime();
+    /* aligned arrays added by MPI_Reduce when they are no larger than the
+     * largest rank's list of pairs; otherwise the lists, gathered */
+    uint64_t np, maxnp = 0, nk;
+    memcpy(&np, b.b, 8);
+    memcpy(&nk, kept.b, 8);
+    uint64_t *allnp = sg_malloc((size_t)world_size * sizeof *allnp);
+    if (!allnp)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    MPI_Allgather(&np, 1, MPI_UINT64_T, allnp, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    for (int q = 0; q < world_size; q++) {
+        maxnp = allnp[q] > maxnp ? allnp[q] : maxnp;
+        if (k == 0)
+            st->pairs[q] = allnp[q];
+    }
+    sg_free(allnp);
+    uint64_t P = sg_mpi_cooc_dense_len(nk);
+    if (P > 0 && P <= maxnp * 3) {   /* 4 bytes an entry against 12 a listed pair */
+        uint32_t *dense = sg_calloc((size_t)P, sizeof *dense);
+        code = dense ? 0 : sg_error_set(&e, SG_ENOMEM, "out of memory (%llu pairs)", (unsigned long long)P);
+        if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+            sg_free(dense);
+            ret = cooc_failed(bad, fcode, fmsg, why, whylen, err);
+            goto out;
+        }
+        (void)sg_mpi_cooc_dense_add(b.b, b.len, nk, dense);   /* its own record */
+        for (uint64_t at = 0; at < P; at += MAX_MSG / 4) {
+            int cnt = (int)(P - at < MAX_MSG / 4 ? P - at : MAX_MSG / 4);
+            MPI_Reduce(k == 0 ? MPI_IN_PLACE : dense + at, dense + at, cnt, MPI_UINT32_T, MPI_SUM, 0, MPI_COMM_WORLD);
+        }
+        if (k > 0) {
+            sg_free(dense);
+            ret = 1;
+            goto out;
+        }
+        st->dense = 1;
+        st->pair_bytes = P * 4;
+        sg_mpi_buf_free(&b);
+        sg_mpi_cooc_dense_record(dense, nk, &b);
+        sg_free(dense);
+        code = b.oom ? sg_error_nomem(err)
+                     : sg_mpi_cooc_finish(m, (const unsigned char *const *)&b.b, &b.len, 1, o, NULL, err);
+    } else {
+        if (k > 0) {
+            send_bytes(b.b, b.len);
+            ret = 1;
+            goto out;
+        }
+        static char what[] = "another rank's co-purchase pair counts";
+        gather_parts(&b, &parts, &lens, &st->pair_bytes, what);
+        code = sg_mpi_cooc_finish(m, (const unsigned char *const *)parts, lens, world_size, o, NULL, err);
+        free_parts(parts, lens);
+    }
+    if (code == SG_ENOMEM) {
+        ret = -1;
+    } else if (code) {
+        snprintf(why, whylen, "%s", err->msg);
+        ret = 0;
+    } else {
+        *out = m;
+        m = NULL;
+        ret = 1;
+    }
+    st->secs[0] = t1 - t0;
+    st->secs[1] = t2 - tp;
+    st->secs[2] = (MPI_Wtime() - t0) - st->secs[0] - st->secs[1];
+out:
+    sg_cooc_free(m);
+    sg_mpi_cooc_owner_free(&w);
+    sg_mpi_buf_free(&b);
+    sg_mpi_buf_free(&kept);
+    return ret;
+}
+
+int sg_mpi_cross_sell(const sg_table *t, uint64_t gen, const sg_cooc_options *o, sg_cooc **out,
+                      sg_mpi_cooc_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    *out = NULL;
+    if (!leads(why, whylen))
+        return 0;
+    const sg_column *itm = sg_table_col(t, o->item);
+    if (!sg_table_col(t, o->invoice) || !itm || (itm->type != SG_STRING && itm->type != SG_INT64)) {
+        snprintf(why, whylen, "the invoice or item column is missing or of a type the counts refuse");
+        return 0;
+    }
+    sg_mpi_cooc_cmd c = { gen, o->invoice, o->item, o->max_items_per_invoice };
+    sg_mpi_buf b = { 0 };
+    if (send_command(OP_CROSS_SELL, &b, sg_mpi_cooc_encode(&c, &b), err) != 0)
+        return -1;
+    int r = cooc_collective(&c, t, o, out, st, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -1269,6 +1494,13 @@ int sg_mpi_serve(void)
             char why[300];
             sg_error err;
             bsummary_collective(&sc, SG_STRING, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+        } else if (head[0] == OP_CROSS_SELL) {
+            sg_mpi_cooc_cmd cc;
+            if (sg_mpi_cooc_decode(b, len, &cc) != 0)
+                abort_job("a malformed command");
+            char why[300];
+            sg_error err;
+            cooc_collective(&cc, NULL, NULL, NULL, NULL, why, sizeof why, &err);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -1385,6 +1617,19 @@ int sg_mpi_btyd_summary(const struct sg_mpi_btyd_scmd *c, sg_type cust_type, con
     (void)ncust;
     (void)gathered;
     (void)secs;
+    (void)err;
+    *out = NULL;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_cross_sell(const sg_table *t, uint64_t gen, const struct sg_cooc_options *o, struct sg_cooc **out,
+                      sg_mpi_cooc_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    (void)t;
+    (void)gen;
+    (void)o;
+    (void)st;
     (void)err;
     *out = NULL;
     snprintf(why, whylen, "one rank");

@@ -3,6 +3,7 @@
 
 #include "crosssell.h"
 #include "lsegmint.h"
+#include "mpi.h"
 
 #define SG_COOC_MT "segmint.cross_sell"
 
@@ -34,33 +35,40 @@ static int l_tostring(lua_State *L)
     return 1;
 }
 
+/* The options of segmint.cross_sell at idx (what names the function in
+ * messages). */
+static void read_options(lua_State *L, int idx, const char *what, sg_cooc_options *o)
+{
+    static const char *const known[] = { "invoice", "item", "min_support", "min_count", "min_lift",
+                                         "max_items", NULL };
+    sgl_check_known(L, idx, what, known);
+    sg_cooc_options_init(o);
+    o->invoice = sgl_opt_string(L, idx, "invoice", NULL);
+    o->item = sgl_opt_string(L, idx, "item", NULL);
+    if (!o->invoice || !o->item)
+        luaL_error(L, "%s: options 'invoice' and 'item' (column names) are required", what);
+    o->min_support = sgl_opt_number(L, idx, what, "min_support", o->min_support);
+    double mc = sgl_opt_number(L, idx, what, "min_count", (double)o->min_count);
+    double mi = sgl_opt_number(L, idx, what, "max_items", (double)o->max_items_per_invoice);
+    if (!(o->min_support >= 0 && o->min_support <= 1))
+        luaL_error(L, "%s: 'min_support' must be between 0 and 1", what);
+    o->min_lift = sgl_opt_number(L, idx, what, "min_lift", o->min_lift);
+    if (!(mc >= 1) || !(mi == 0 || mi >= 2))
+        luaL_error(L, "%s: 'min_count' must be >= 1 and 'max_items' >= 2 (or 0: no limit)", what);
+    if (!(o->min_lift >= 0))
+        luaL_error(L, "%s: 'min_lift' must be >= 0", what);
+    o->min_count = (size_t)mc;
+    o->max_items_per_invoice = (size_t)mi;
+}
+
 /* segmint.cross_sell(dataset, { invoice =, item =, min_support = 0.01, min_count = 2,
  *                               min_lift = 1, max_items = 1000 }) -> model */
 static int l_cross_sell(lua_State *L)
 {
     sg_table *t = sgl_check_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    static const char *const known[] = { "invoice", "item", "min_support", "min_count", "min_lift",
-                                         "max_items", NULL };
-    sgl_check_known(L, 2, "cross_sell", known);
     sg_cooc_options o;
-    sg_cooc_options_init(&o);
-    o.invoice = sgl_opt_string(L, 2, "invoice", NULL);
-    o.item = sgl_opt_string(L, 2, "item", NULL);
-    if (!o.invoice || !o.item)
-        return luaL_error(L, "cross_sell: options 'invoice' and 'item' (column names) are required");
-    o.min_support = sgl_opt_number(L, 2, "cross_sell", "min_support", o.min_support);
-    double mc = sgl_opt_number(L, 2, "cross_sell", "min_count", (double)o.min_count);
-    double mi = sgl_opt_number(L, 2, "cross_sell", "max_items", (double)o.max_items_per_invoice);
-    if (!(o.min_support >= 0 && o.min_support <= 1))
-        return luaL_error(L, "cross_sell: 'min_support' must be between 0 and 1");
-    o.min_lift = sgl_opt_number(L, 2, "cross_sell", "min_lift", o.min_lift);
-    if (!(mc >= 1) || !(mi == 0 || mi >= 2))
-        return luaL_error(L, "cross_sell: 'min_count' must be >= 1 and 'max_items' >= 2 (or 0: no limit)");
-    if (!(o.min_lift >= 0))
-        return luaL_error(L, "cross_sell: 'min_lift' must be >= 0");
-    o.min_count = (size_t)mc;
-    o.max_items_per_invoice = (size_t)mi;
+    read_options(L, 2, "cross_sell", &o);
     sgl_cooc *b = lua_newuserdatauv(L, sizeof *b, 0);
     b->c = NULL;
     luaL_setmetatable(L, SG_COOC_MT);
@@ -69,6 +77,72 @@ static int l_cross_sell(lua_State *L)
     if (!b->c)
         return sgl_raise(L, &err);
     return 1;
+}
+
+/* segmint.mpi_cross_sell(cleaned, gen, options) -> model, ranks: the model
+ * segmint.cross_sell(cleaned, options) gives, its invoice, item and pair
+ * counts made by the MPI ranks that own the customers over the cleaned
+ * rows the exchange number gen left them (docs/mpi.md); cleaned is rank
+ * 0's cleaned table (the rules' item dictionary, the check that no
+ * invoice was split).  ranks = { ranks =, invoices = { per rank },
+ * pairs = { per rank }, items =, kept =, dense = (the pair counts added
+ * as aligned arrays by MPI_Reduce rather than gathered as lists),
+ * bytes = { items =, kept =, pairs = (gathered, or each rank's array) },
+ * seconds = { items =, pairs =, merge = } }.  nil and why when
+ * the ranks cannot. */
+static int l_mpi_cross_sell(lua_State *L)
+{
+    sg_table *t = sgl_check_dataset(L, 1);
+    lua_Integer gen = luaL_checkinteger(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    sg_cooc_options o;
+    read_options(L, 3, "cross_sell", &o);   /* the messages of segmint.cross_sell */
+    int n = sg_mpi_size();
+    uint64_t *counts = lua_newuserdatauv(L, (size_t)n * 2 * sizeof *counts, 0);
+    memset(counts, 0, (size_t)n * 2 * sizeof *counts);
+    sg_mpi_cooc_stats st;
+    memset(&st, 0, sizeof st);
+    st.invoices = counts;
+    st.pairs = counts + n;
+    sgl_cooc *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->c = NULL;
+    luaL_setmetatable(L, SG_COOC_MT);
+    char why[400] = "";
+    sg_error err;
+    int rc = sg_mpi_cross_sell(t, (uint64_t)gen, &o, &b->c, &st, why, sizeof why, &err);
+    int nret = sgl_declined(L, rc, &err, why);
+    if (nret)
+        return nret;
+    lua_createtable(L, 0, 7);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "ranks");
+    sgl_push_counts(L, st.invoices, n);
+    lua_setfield(L, -2, "invoices");
+    sgl_push_counts(L, st.pairs, n);
+    lua_setfield(L, -2, "pairs");
+    lua_pushinteger(L, (lua_Integer)st.nitems);
+    lua_setfield(L, -2, "items");
+    lua_pushinteger(L, (lua_Integer)st.nkept);
+    lua_setfield(L, -2, "kept");
+    lua_pushboolean(L, st.dense);
+    lua_setfield(L, -2, "dense");
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, (lua_Integer)st.item_bytes);
+    lua_setfield(L, -2, "items");
+    lua_pushinteger(L, (lua_Integer)st.kept_bytes);
+    lua_setfield(L, -2, "kept");
+    lua_pushinteger(L, (lua_Integer)st.pair_bytes);
+    lua_setfield(L, -2, "pairs");
+    lua_setfield(L, -2, "bytes");
+    lua_createtable(L, 0, 3);
+    lua_pushnumber(L, st.secs[0]);
+    lua_setfield(L, -2, "items");
+    lua_pushnumber(L, st.secs[1]);
+    lua_setfield(L, -2, "pairs");
+    lua_pushnumber(L, st.secs[2]);
+    lua_setfield(L, -2, "merge");
+    lua_setfield(L, -2, "seconds");
+    return 2;
 }
 
 static int l_rules(lua_State *L)
@@ -119,7 +193,7 @@ static const luaL_Reg cooc_meta[] = {
 };
 
 static const luaL_Reg cooc_functions[] = {
-    { "cross_sell", l_cross_sell }, { NULL, NULL }
+    { "cross_sell", l_cross_sell }, { "mpi_cross_sell", l_mpi_cross_sell }, { NULL, NULL }
 };
 
 void sgl_open_crosssell(lua_State *L)

@@ -13,4 +13,16 @@ function M.read_csv(sg, path, opts)
   return t, rep
 end
 
+-- Whether the ranks owning the customers hold the cleaned rows (under
+-- mpirun with several ranks; ctx.res.clean_owned, from step clean): true,
+-- or false and why (nil when there are no such ranks).  The per-customer
+-- steps (btyd, cross_sell) then work where the rows are.
+function M.owners_hold(ctx)
+  local own = ctx.res.clean_owned
+  if not (own and ctx.sg.mpi_size() >= 2) then return false end
+  if own.why then return false, own.why end
+  if own.ds ~= ctx.res.clean then return false, "the cleaned table changed after cleaning" end
+  return true
+end
+
 return M

@@ -24,16 +24,9 @@ end
 
 function S.enabled(ctx) return ctx.cfg.btyd ~= nil end
 
--- Whether the ranks owning the customers hold the cleaned rows (under
--- mpirun with several ranks): true, or false and why (nil when there are no
--- such ranks).
-local function owners_hold(ctx)
-  local own = ctx.res.clean_owned
-  if not (own and ctx.sg.mpi_size() >= 2) then return false end
-  if own.why then return false, own.why end
-  if own.ds ~= ctx.res.clean then return false, "the cleaned table changed after cleaning" end
-  return true
-end
+-- Whether the ranks owning the customers hold the cleaned rows: true, or
+-- false and why (nil when there are no such ranks).
+local owners_hold = require("segmint.mpi").owners_hold
 
 -- "rank 0 n0, rank 1 n1, ..." and the sum, from an MPI call's ranks.customers
 local function per_rank(ranks)

@@ -9,7 +9,9 @@
 # (the log says how many rows each owned, and they add up to the rows
 # read), and so do RFM, the BTYD fits and the BTYD summaries and
 # predictions (the customers of each rank add up to those of
-# customers.csv); a rank that cannot read its part, or sees another file,
+# customers.csv) and the co-purchase counts (their invoices add up to the
+# report's orders; an invoice of several customers sends them to rank 0,
+# which says why); a rank that cannot read its part, or sees another file,
 # ends the run naming the rank, exit 3, nothing published; a rank out of
 # memory in the exchange ends it naming the rank; a killed rank
 # ends the job with nothing published; commands other
@@ -132,6 +134,22 @@ btyd_predicted() {   # btyd_predicted STDERR N CUSTOMERS_CSV HOLDOUT NAME
   ok $? "$5: the BTYD summaries and predictions made on the $2 ranks by customer (holdout: $nh, none on rank 0 alone), the predictions' customers add up to the $want of customers.csv (${line#*: })"
 }
 
+# The log line of the co-purchase counts on the owning ranks: it must be
+# there (not a fallback to rank 0, which says "on rank 0 alone"), every
+# rank must hold invoices and they add up to the report's orders (the
+# invoices of the cleaned transactions).
+cooc_owned() {   # cooc_owned STDERR N OUTDIR NAME
+  local line sum=0 some=0 r want alone
+  want=$(grep -oE 'Orders</div><div class="kpi-value">[0-9,]+' "$3/report.html" 2>/dev/null | grep -oE '[0-9,]+$' | tr -d ,)
+  line=$(grep -oE "cross_sell counts on $2 MPI ranks by customer: invoices [^(]*\([0-9]+ in all\); items [0-9]+, [0-9]+ kept; pairs [^;]*" <<< "$1")
+  for r in $(grep -oE "invoices [^(]*" <<< "$line" | grep -oE "rank [0-9]+ [0-9]+" | cut -d' ' -f3); do
+    sum=$((sum + r)); [[ $r -gt 0 ]] && some=$((some + 1))
+  done
+  alone=$(grep -c "cross_sell counts on rank 0 alone" <<< "$1")
+  [[ -n "$line" && -n "$want" && $sum -eq $want && $some -eq $2 && $alone -eq 0 ]]
+  ok $? "$4: co-purchase counts made on the $2 ranks by customer, their invoices add up to the report's $want orders (${line#*: })"
+}
+
 # ---- the demo ----
 cd "$work" || exit 1
 run "$SEGMINT" demo --out out --customers 1500 --seed 5
@@ -148,6 +166,7 @@ for n in $ranks; do
   if [[ $n -gt 1 ]]; then rfm_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then btyd_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then btyd_predicted "$err" $n "$work/m$n/customers.csv" 3 "demo, $n ranks"; fi
+  if [[ $n -gt 1 ]]; then cooc_owned "$err" $n "$work/m$n" "demo, $n ranks"; fi
   same_outputs single "m$n" "demo, $n ranks"
 done
 for f in customers.csv segments.csv campaigns.csv; do
@@ -216,6 +235,15 @@ mine = [r for r in body[: len(body) // 4] if r[2] == first[2]]
 extra = [list(first)]
 for r in mine[1:3]:
     c = list(r); c[0] = "C" + r[0]; c[4] = str(-int(r[4])); extra.append(c)
+# the customer's first invoice also bought by four other customers: an
+# invoice the owners of several customers hold, so the co-purchase counts
+# fall back to rank 0
+others = []
+for r in body:
+    if r[2] != first[2] and r[2] not in others: others.append(r[2])
+    if len(others) == 4: break
+for c in others:
+    x = list(first); x[2] = c; extra.append(x)
 buf = io.StringIO()
 w = csv.writer(buf, lineterminator="\n"); w.writerow(head); w.writerows(body)
 tail_at = len(buf.getvalue().encode())
@@ -241,6 +269,8 @@ for n in $ranks; do
   rfm_owned "$err" $n "$work/d$n/customers.csv" "duplicates and cancellations across parts, $n ranks"
   btyd_owned "$err" $n "$work/d$n/customers.csv" "duplicates and cancellations across parts, $n ranks"
   btyd_predicted "$err" $n "$work/d$n/customers.csv" 1 "duplicates and cancellations across parts, $n ranks"
+  like "$err" "cross_sell counts on rank 0 alone: an invoice has rows of customers of different ranks \(the table has [0-9]+ invoices, the ranks counted [0-9]+\)" \
+    "... an invoice with rows of five customers: the co-purchase counts run on rank 0, which says why"
   same_outputs d1 "d$n" "duplicates and cancellations across parts, $n ranks"
 done
 
@@ -334,6 +364,7 @@ elif [[ -r "$file" ]]; then
     if [[ $n -gt 1 ]]; then btyd_owned "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
     # (one model's holdout predictions: BG/NBD and Pareto/NBD cannot be fitted before its holdout)
     if [[ $n -gt 1 ]]; then btyd_predicted "$err" $n "$work/r$n/customers.csv" 1 "Online Retail, $n ranks"; fi
+    if [[ $n -gt 1 ]]; then cooc_owned "$err" $n "$work/r$n" "Online Retail, $n ranks"; fi
     same_outputs rs "r$n" "Online Retail, $n ranks"
   done
 else

@@ -232,6 +232,34 @@ static int recv_part(void *ud, int k, unsigned char **bytes, size_t *len, sg_err
     return 0;
 }
 
+/* Rank 0: every rank's message, rank 0's own being mine (which stays its
+ * owner's); *gathered the bytes received. */
+static void gather_parts(sg_mpi_buf *mine, unsigned char ***parts, size_t **lens, uint64_t *gathered,
+                         char *what)
+{
+    int n = world_size;
+    *parts = sg_calloc((size_t)n, sizeof **parts);
+    *lens = sg_calloc((size_t)n, sizeof **lens);
+    if (!*parts || !*lens)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    (*parts)[0] = mine->b;
+    (*lens)[0] = mine->len;
+    *gathered = 0;
+    for (int q = 1; q < n; q++) {
+        sg_error ge;
+        recv_part(what, q, &(*parts)[q], &(*lens)[q], &ge);
+        *gathered += (*lens)[q];
+    }
+}
+
+static void free_parts(unsigned char **parts, size_t *lens)
+{
+    for (int q = 1; parts && q < world_size; q++)
+        sg_free(parts[q]);
+    sg_free(parts);
+    sg_free(lens);
+}
+
 /* ---- the read options as bytes ---- */
 
 /* Puts whose failure the writer checks once, at the end (w->oom). */
@@ -903,6 +931,42 @@ int sg_mpi_clean_marks(const sg_table *t, const sg_mpi_clean_opts *o, sg_mpi_cle
     return r;
 }
 
+/* ---- the commands on the owners: shared steps ---- */
+
+/* Every rank, first of a command on the owners: 1 when every rank holds the
+ * cleaned rows of exchange gen; else 0, rank 0's why naming a rank that
+ * does not (the command declines). */
+static int all_hold(uint64_t gen, char *why, size_t whylen)
+{
+    int fcode = 0;
+    char fmsg[256] = "";
+    sg_error e;
+    sg_error_clear(&e);
+    int code = held.clean_ok && held.gen == gen ? 0
+               : sg_error_set(&e, SG_EINVAL, "it does not hold the cleaned rows of this table (exchange %llu, "
+                              "it holds %llu%s)", (unsigned long long)gen, (unsigned long long)held.gen,
+                              held.clean_ok ? "" : ", which did not end well");
+    int bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg);
+    if (bad < 0)
+        return 1;
+    if (world_rank == 0)
+        snprintf(why, whylen, "rank %d of %d: %s", bad, world_size, fmsg);
+    return 0;
+}
+
+/* After rank `bad` failed an owner's step (fcode, fmsg; what names the
+ * step): the command's return, -1 when it ran out of memory (err on rank
+ * 0), else 0 (rank 0's why). */
+static int owner_failed(int bad, int fcode, const char *fmsg, const char *what, char *why, size_t whylen,
+                        sg_error *err)
+{
+    if (world_rank == 0 && fcode == SG_ENOMEM)
+        sg_error_set(err, fcode, "rank %d of %d, %s: %s", bad, world_size, what, fmsg);
+    else if (world_rank == 0)
+        snprintf(why, whylen, "rank %d of %d: %s", bad, world_size, fmsg);
+    return fcode == SG_ENOMEM ? -1 : 0;
+}
+
 /* ---- RFM per customer on the owners (OP_RFM) ---- */
 
 /* Not split: the steps every rank runs in order (check that it holds the
@@ -918,27 +982,16 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_type cust_ty
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
     /* 1. every rank holds the cleaned rows of exchange gen */
-    int code = held.clean_ok && held.gen == gen ? 0
-               : sg_error_set(&e, SG_EINVAL, "it does not hold the cleaned rows of this table (exchange %llu, "
-                              "it holds %llu%s)", (unsigned long long)gen, (unsigned long long)held.gen,
-                              held.clean_ok ? "" : ", which did not end well");
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
-        if (k == 0)
-            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+    if (!all_hold(gen, why, whylen))
         return 0;
-    }
     /* 2. the owner's aggregates */
     sg_mpi_buf b = { 0 };
-    code = sg_mpi_rfm_owner(held.clean, o, &b, &e);
+    int code = sg_mpi_rfm_owner(held.clean, o, &b, &e);
     /* the rows stay for the BTYD fits (OP_BTYD), until the next exchange,
      * read or the end */
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
         sg_mpi_buf_free(&b);
-        if (k == 0 && fcode == SG_ENOMEM)
-            sg_error_set(err, fcode, "rank %d of %d, RFM of its customers: %s", bad, n, fmsg);
-        else if (k == 0)
-            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
-        return fcode == SG_ENOMEM ? -1 : 0;
+        return owner_failed(bad, fcode, fmsg, "RFM of its customers", why, whylen, err);
     }
     double t1 = MPI_Wtime();
     /* 3. the records to rank 0, which builds the table */
@@ -947,25 +1000,13 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_type cust_ty
         sg_mpi_buf_free(&b);
         return 1;
     }
-    unsigned char **parts = sg_calloc((size_t)n, sizeof *parts);
-    size_t *lens = sg_calloc((size_t)n, sizeof *lens);
-    if (!parts || !lens)
-        abort_job("out of memory");   /* a few bytes per rank: not expected */
-    parts[0] = b.b;
-    lens[0] = b.len;
-    *gathered = 0;
-    for (int q = 1; q < n; q++) {
-        sg_error ge;
-        static char what[] = "another rank's RFM records";
-        recv_part(what, q, &parts[q], &lens[q], &ge);
-        *gathered += lens[q];
-    }
+    unsigned char **parts;
+    size_t *lens;
+    static char what[] = "another rank's RFM records";
+    gather_parts(&b, &parts, &lens, gathered, what);
     *out = sg_mpi_rfm_assemble((const unsigned char *const *)parts, lens, n, o, cust_type, date_only, info, ncust,
                                err);
-    for (int q = 1; q < n; q++)
-        sg_free(parts[q]);
-    sg_free(parts);
-    sg_free(lens);
+    free_parts(parts, lens);
     sg_mpi_buf_free(&b);
     secs[0] = t1 - t0;
     secs[1] = MPI_Wtime() - t1;
@@ -1076,19 +1117,12 @@ static int btyd_collective(const sg_mpi_btyd_cmd *c, sg_btyd_fit *fit, size_t *s
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
-    int code = held.clean_ok && held.gen == c->gen ? 0
-               : sg_error_set(&e, SG_EINVAL, "it does not hold the cleaned rows of this table (exchange %llu, "
-                              "it holds %llu%s)", (unsigned long long)c->gen, (unsigned long long)held.gen,
-                              held.clean_ok ? "" : ", which did not end well");
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
-        if (k == 0)
-            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+    if (!all_hold(c->gen, why, whylen))
         return 0;
-    }
     sg_mpi_btyd_rows rows;
     const sg_table *sum = NULL;
     memset(&rows, 0, sizeof rows);
-    code = owner_bsummary(&c->so, &sum, &e);
+    int code = owner_bsummary(&c->so, &sum, &e);
     if (!code)
         code = sg_mpi_btyd_rows_of(sum, &rows, &e);
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
@@ -1151,27 +1185,16 @@ static int bsummary_collective(const sg_mpi_btyd_scmd *c, sg_type cust_type, con
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
-    int code = held.clean_ok && held.gen == c->gen ? 0
-               : sg_error_set(&e, SG_EINVAL, "it does not hold the cleaned rows of this table (exchange %llu, "
-                              "it holds %llu%s)", (unsigned long long)c->gen, (unsigned long long)held.gen,
-                              held.clean_ok ? "" : ", which did not end well");
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
-        if (k == 0)
-            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
+    if (!all_hold(c->gen, why, whylen))
         return 0;
-    }
     sg_mpi_buf b = { 0 };
     const sg_table *sum = NULL;
-    code = owner_bsummary(&c->so, &sum, &e);
+    int code = owner_bsummary(&c->so, &sum, &e);
     if (!code)
         code = sg_mpi_btyd_summary_owner(sum, c, &b, &e);
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
         sg_mpi_buf_free(&b);
-        if (k == 0 && fcode == SG_ENOMEM)
-            sg_error_set(err, fcode, "rank %d of %d, BTYD summary of its customers: %s", bad, n, fmsg);
-        else if (k == 0)
-            snprintf(why, whylen, "rank %d of %d: %s", bad, n, fmsg);
-        return fcode == SG_ENOMEM ? -1 : 0;
+        return owner_failed(bad, fcode, fmsg, "BTYD summary of its customers", why, whylen, err);
     }
     double t1 = MPI_Wtime();
     if (k > 0) {
@@ -1179,25 +1202,13 @@ static int bsummary_collective(const sg_mpi_btyd_scmd *c, sg_type cust_type, con
         sg_mpi_buf_free(&b);
         return 1;
     }
-    unsigned char **parts = sg_calloc((size_t)n, sizeof *parts);
-    size_t *lens = sg_calloc((size_t)n, sizeof *lens);
-    if (!parts || !lens)
-        abort_job("out of memory");   /* a few bytes per rank: not expected */
-    parts[0] = b.b;
-    lens[0] = b.len;
-    *gathered = 0;
-    for (int q = 1; q < n; q++) {
-        sg_error ge;
-        static char what[] = "another rank's BTYD summary records";
-        recv_part(what, q, &parts[q], &lens[q], &ge);
-        *gathered += lens[q];
-    }
+    unsigned char **parts;
+    size_t *lens;
+    static char what[] = "another rank's BTYD summary records";
+    gather_parts(&b, &parts, &lens, gathered, what);
     *out = sg_mpi_btyd_summary_assemble((const unsigned char *const *)parts, lens, n, c, cust_type, base, ncust,
                                         err);
-    for (int q = 1; q < n; q++)
-        sg_free(parts[q]);
-    sg_free(parts);
-    sg_free(lens);
+    free_parts(parts, lens);
     sg_mpi_buf_free(&b);
     secs[0] = t1 - t0;
     secs[1] = MPI_Wtime() - t1;
@@ -1220,45 +1231,9 @@ int sg_mpi_btyd_summary(const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_t
 
 /* ---- co-purchase counts on the owners (OP_CROSS_SELL) ---- */
 
-/* Rank 0: every rank's message, rank 0's own being mine (which stays its
- * owner's); *gathered the bytes received. */
-static void gather_parts(sg_mpi_buf *mine, unsigned char ***parts, size_t **lens, uint64_t *gathered,
-                         char *what)
-{
-    int n = world_size;
-    *parts = sg_calloc((size_t)n, sizeof **parts);
-    *lens = sg_calloc((size_t)n, sizeof **lens);
-    if (!*parts || !*lens)
-        abort_job("out of memory");   /* a few bytes per rank: not expected */
-    (*parts)[0] = mine->b;
-    (*lens)[0] = mine->len;
-    *gathered = 0;
-    for (int q = 1; q < n; q++) {
-        sg_error ge;
-        recv_part(what, q, &(*parts)[q], &(*lens)[q], &ge);
-        *gathered += (*lens)[q];
-    }
-}
-
-static void free_parts(unsigned char **parts, size_t *lens)
-{
-    for (int q = 1; parts && q < world_size; q++)
-        sg_free(parts[q]);
-    sg_free(parts);
-    sg_free(lens);
-}
 
 /* A failed step of the owners' counting, seen by every rank (status_all
  * returned bad >= 0): rank 0 sets err (out of memory: -1) or why (0). */
-static int cooc_failed(int bad, int fcode, const char *fmsg, char *why, size_t whylen, sg_error *err)
-{
-    if (world_rank == 0 && fcode == SG_ENOMEM)
-        sg_error_set(err, fcode, "rank %d of %d, co-purchase counts of its customers: %s", bad, world_size, fmsg);
-    else if (world_rank == 0)
-        snprintf(why, whylen, "rank %d of %d: %s", bad, world_size, fmsg);
-    return fcode == SG_ENOMEM ? -1 : 0;
-}
-
 /* Not split: the steps every rank runs in order (check, item counts to
  * rank 0, the kept items back, pair counts to rank 0), each ending in a
  * collective decision to go on.  Rank 0: t its cleaned table, o the
@@ -1271,15 +1246,9 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime(), t1 = t0, t2 = t0;
-    int code = held.clean_ok && held.gen == c->gen ? 0
-               : sg_error_set(&e, SG_EINVAL, "it does not hold the cleaned rows of this table (exchange %llu, "
-                              "it holds %llu%s)", (unsigned long long)c->gen, (unsigned long long)held.gen,
-                              held.clean_ok ? "" : ", which did not end well");
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
-        if (k == 0)
-            snprintf(why, whylen, "rank %d of %d: %s", bad, world_size, fmsg);
+    if (!all_hold(c->gen, why, whylen))
         return 0;
-    }
+    int code;
     /* 1. each owner's invoices and item counts */
     sg_mpi_cooc_owner w;
     sg_mpi_buf b = { 0 }, kept = { 0 };
@@ -1288,7 +1257,7 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
     sg_cooc *m = NULL;
     code = sg_mpi_cooc_owner_items(held.clean, c, &w, &b, &e);
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
-        ret = cooc_failed(bad, fcode, fmsg, why, whylen, err);
+        ret = owner_failed(bad, fcode, fmsg, "co-purchase counts of its customers", why, whylen, err);
         goto out;
     }
     t1 = MPI_Wtime();
@@ -1343,7 +1312,7 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
     double tp = MPI_Wtime();
     code = sg_mpi_cooc_owner_pairs(&w, kept.b, kept.len, c->max_items, &b, &e);
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
-        ret = cooc_failed(bad, fcode, fmsg, why, whylen, err);
+        ret = owner_failed(bad, fcode, fmsg, "co-purchase counts of its customers", why, whylen, err);
         goto out;
     }
     t2 = MPI_Wtime();
@@ -1368,7 +1337,7 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
         code = dense ? 0 : sg_error_set(&e, SG_ENOMEM, "out of memory (%llu pairs)", (unsigned long long)P);
         if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
             sg_free(dense);
-            ret = cooc_failed(bad, fcode, fmsg, why, whylen, err);
+            ret = owner_failed(bad, fcode, fmsg, "co-purchase counts of its customers", why, whylen, err);
             goto out;
         }
         (void)sg_mpi_cooc_dense_add(b.b, b.len, nk, dense);   /* its own record */

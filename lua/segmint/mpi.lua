@@ -25,4 +25,12 @@ function M.owners_hold(ctx)
   return true
 end
 
+-- "rank 0 n0, rank 1 n1, ..." and their sum, from a list of counts per rank
+-- (the log lines of the steps on the owners)
+function M.per_rank(counts)
+  local per, sum = {}, 0
+  for k, c in ipairs(counts) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
+  return table.concat(per, ", "), sum
+end
+
 return M

@@ -7,6 +7,8 @@
 -- chosen by holdout validation (sg.btyd_select): each is fitted on the data
 -- up to as_of minus the horizon and judged on the purchases of the horizon
 -- that follows; the chosen one is then refitted on all the data.
+local mpi = require "segmint.mpi"
+
 local S = {}
 
 S.transactions = true   -- reads the transactions (ctx.res.clean)
@@ -26,14 +28,7 @@ function S.enabled(ctx) return ctx.cfg.btyd ~= nil end
 
 -- Whether the ranks owning the customers hold the cleaned rows: true, or
 -- false and why (nil when there are no such ranks).
-local owners_hold = require("segmint.mpi").owners_hold
-
--- "rank 0 n0, rank 1 n1, ..." and the sum, from an MPI call's ranks.customers
-local function per_rank(ranks)
-  local per, sum = {}, 0
-  for k, c in ipairs(ranks.customers) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
-  return table.concat(per, ", "), sum
-end
+local owners_hold = mpi.owners_hold
 
 -- Under mpirun the ranks owning the customers fit the model on the BTYD
 -- summary of the cleaned rows they kept, their log-likelihood and gradient
@@ -59,7 +54,7 @@ local function fit(ctx, model, summ, sopts, penalizer)
         error(f, 0)
       end
       if f then
-        local per, sum = per_rank(ranks)
+        local per, sum = mpi.per_rank(ranks.customers)
         sg.info("btyd %s fit on %d MPI ranks by customer: customers %s (%d in all); %d reductions, %d bytes "
           .. "(MPI_Allreduce); %.2f s (summary %.2f, fit %.2f)", model, ranks.ranks, per, sum,
           ranks.reductions, ranks.bytes, ranks.seconds.summary + ranks.seconds.fit, ranks.seconds.summary,
@@ -101,7 +96,7 @@ local function owners_summary(ctx, sopts, preds, what, base)
       date = cols.date, amount = "amount", calibration_end = sopts.calibration_end,
       observation_end = sopts.observation_end, unit = sopts.unit }, preds, base)
     if s then
-      local per, sum = per_rank(ranks)
+      local per, sum = mpi.per_rank(ranks.customers)
       local names = {}
       for k, p in ipairs(preds) do names[k] = p.column end
       sg.info("btyd summary (%s) on %d MPI ranks by customer: customers %s (%d in all); predictions %s; %d bytes "

@@ -1,5 +1,6 @@
 -- Step "cross_sell": products bought together and per-customer
 -- recommendations (used by campaigns with recommend = "co_purchased").
+local mpi = require "segmint.mpi"
 local rules = require "segmint.rules"
 local tr = require "segmint.messages"
 
@@ -53,13 +54,6 @@ local function item_names(ctx, item, spec)
   return names
 end
 
--- "rank 0 n0, rank 1 n1, ..." and the sum, from a list of counts per rank
-local function per_rank(counts)
-  local per, sum = {}, 0
-  for k, c in ipairs(counts) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
-  return table.concat(per, ", "), sum
-end
-
 -- The co-purchase model.  Under mpirun, when the ranks owning the
 -- customers hold the cleaned rows, each counts the invoices, items and item
 -- pairs of its own customers' invoices (an invoice has one customer) and
@@ -68,18 +62,18 @@ end
 -- cannot (the reason is logged), rank 0 over its whole cleaned table.
 local function fit(ctx, opts)
   local sg = ctx.sg
-  local held, why = require("segmint.mpi").owners_hold(ctx)
+  local held, why = mpi.owners_hold(ctx)
   if held then
     local model, ranks = sg.mpi_cross_sell(ctx.res.clean, ctx.res.clean_owned.gen, opts)
     if model then
-      local inv, ninv = per_rank(ranks.invoices)
-      local pairs = per_rank(ranks.pairs)
+      local inv, ninv = mpi.per_rank(ranks.invoices)
+      local pair_counts = mpi.per_rank(ranks.pairs)
       local how = ranks.dense
         and string.format("pair counts added by MPI_Reduce, %d bytes per rank", ranks.bytes.pairs)
         or string.format("%d bytes of pair counts gathered", ranks.bytes.pairs)
       sg.info("cross_sell counts on %d MPI ranks by customer: invoices %s (%d in all); items %d, %d kept; pairs %s; "
         .. "%d bytes of item counts gathered, %d of kept items sent, %s; %.2f s (items %.2f, pairs %.2f, "
-        .. "merge %.2f)", ranks.ranks, inv, ninv, ranks.items, ranks.kept, pairs, ranks.bytes.items,
+        .. "merge %.2f)", ranks.ranks, inv, ninv, ranks.items, ranks.kept, pair_counts, ranks.bytes.items,
         ranks.bytes.kept, how, ranks.seconds.items + ranks.seconds.pairs + ranks.seconds.merge,
         ranks.seconds.items, ranks.seconds.pairs, ranks.seconds.merge)
       return model
@@ -96,20 +90,20 @@ function S.run(ctx)
   local item = xs.item or cols.item
   local model = fit(ctx, { invoice = cols.invoice, item = item,
     min_support = xs.min_support, min_count = xs.min_count, min_lift = xs.min_lift, max_items = xs.max_items })
-  local rules = model:rules()
+  local pair_rules = model:rules()
   local names = item_names(ctx, item, xs.names)
   if names then
     for _, side in ipairs({ "antecedent", "consequent" }) do
-      rules = rules:derive(side .. "_name", function(r) return names[tostring(r[side])] end, "string")
+      pair_rules = pair_rules:derive(side .. "_name", function(r) return names[tostring(r[side])] end, "string")
     end
     local order = { "antecedent", "antecedent_name", "consequent", "consequent_name" }
-    for _, c in ipairs(rules:columns()) do
+    for _, c in ipairs(pair_rules:columns()) do
       if not c:find("^antecedent") and not c:find("^consequent") then order[#order + 1] = c end
     end
-    rules = rules:select(order)
+    pair_rules = pair_rules:select(order)
     ctx.res.item_names = names
   end
-  ctx.res.cross_sell_rules = rules
+  ctx.res.cross_sell_rules = pair_rules
   -- (the recommendations stay on rank 0, which holds the whole cleaned table)
   ctx.res.recommendations = model:recommend(ctx.res.clean, { customer = cols.customer, top_n = xs.top_n or 3 })
 end

@@ -8,6 +8,16 @@ local S = {}
 
 S.transactions = true   -- reads the transactions (ctx.res.clean)
 
+-- Raises when cross_sell.names (spec) names a column the transactions tx
+-- lack, with the nearest name.  Step load calls it as soon as they are
+-- read; the step itself again, for a recipe that replaced the table.
+function S.check_names_column(spec, tx)
+  if type(spec) == "string" and not tx:has(spec) then
+    error(tr.f("cross_sell.names: the transactions have no column '%s'%s", spec,
+      tr.hint(rules.suggest(spec, tx:columns()))), 0)
+  end
+end
+
 local function trim(v) return (tostring(v):match("^%s*(.-)%s*$")) end
 
 -- item code -> product name, from cross_sell.names (spec): a column of the
@@ -20,10 +30,7 @@ local function item_names(ctx, item, spec)
   local names = {}
   if type(spec) == "string" then
     local tx = ctx.res.clean
-    if not tx:has(spec) then
-      error(tr.f("cross_sell.names: the transactions have no column '%s'%s", spec,
-        tr.hint(rules.suggest(spec, tx:columns()))), 0)
-    end
+    S.check_names_column(spec, tx)
     local counts = {}   -- item -> trimmed name -> lines
     for _, r in tx:group_by({ item, spec }, { { "n", "count" } }):rows() do
       local name = r[item] ~= nil and r[spec] ~= nil and trim(r[spec])

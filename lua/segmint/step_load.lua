@@ -22,8 +22,6 @@ local S = {}
 S.transactions = true   -- reads them
 
 local mpi = require "segmint.mpi"   -- under mpirun the ranks read the file together
-local rules = require "segmint.rules"
-local tr = require "segmint.messages"
 
 local NUMERIC = { int64 = true, double = true }
 
@@ -237,10 +235,8 @@ function S.run(ctx)
     end
   end
   -- a product-name column for cross-selling, named now rather than after the models
-  local names = type(cfg.cross_sell) == "table" and cfg.cross_sell.names
-  if type(names) == "string" and not tx:has(names) then
-    error(tr.f("cross_sell.names: the transactions have no column '%s'%s", names,
-      tr.hint(rules.suggest(names, tx:columns()))), 0)
+  if type(cfg.cross_sell) == "table" then
+    require("segmint.step_cross_sell").check_names_column(cfg.cross_sell.names, tx)
   end
   ctx.res.transactions = tx
   -- what the manifest, summary and report say of the loaded data: recorded

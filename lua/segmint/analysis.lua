@@ -269,6 +269,9 @@ local function formatter(loc, symbol)
     number = function(x, d) return report.number(x, d or 0, loc) end,
     money = function(x, d) return report.money(x, symbol, loc, d) end,
     percent = function(x, d) return report.percent(x, loc, d) end,
+    -- a day as people read it: "30 December 2024" (long_date, in running
+    -- text) or "30 Dec 2024" (date, in tables); the time of day is dropped
+    date = function(s, style) return report.date(s and tostring(s):sub(1, 10), loc, style or "long_date") end,
   }
 end
 

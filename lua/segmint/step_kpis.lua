@@ -6,12 +6,31 @@ S.transactions = true   -- reads the transactions (ctx.res.clean)
 
 function S.enabled(ctx) return ctx.rules.kpis ~= nil end
 
+-- The KPI rules, where a monthly churn rate without a target of its own
+-- takes the alert's threshold (alerts.monthly_churn) as its target: the
+-- table then says "missed" exactly when the churn alert's level is passed.
+local function with_churn_target(list, alerts)
+  local threshold = alerts and alerts.monthly_churn
+  if not threshold then return list end
+  local out = {}
+  for i, k in ipairs(list) do
+    if k.measure == "churn_rate" and k.period == "month" and k.target == nil and k.expression == nil then
+      local c = {}
+      for key, v in pairs(k) do c[key] = v end
+      c.target = threshold
+      k = c
+    end
+    out[i] = k
+  end
+  return out
+end
+
 function S.run(ctx)
   local sg, cols = ctx.sg, ctx.cols
   local clv
   if ctx.customers:has("predicted_clv") then clv = "predicted_clv"
   elseif ctx.res.btyd then clv = ctx.res.btyd.clv_column end
-  ctx.res.kpis = sg.kpis(ctx.rules.kpis, {
+  ctx.res.kpis = sg.kpis(with_churn_target(ctx.rules.kpis, ctx.rules.alerts), {
     transactions = ctx.res.clean, customers = ctx.customers,
     columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount",
       satisfaction = cols.satisfaction },

@@ -239,7 +239,7 @@ local function kpis_part(ctx, c)
   local function span(a, b)
     if not a or not b then return ctx.texts.kpi_now or "-" end
     local last = sg.format_time(assert(sg.time(b:sub(1, 10))) - 86400, true)
-    return a:sub(1, 10) .. " → " .. last
+    return ctx.fmt.date(a, "date") .. " → " .. ctx.fmt.date(last, "date")
   end
   local list = {}
   for i, r in ipairs(k.kpis) do
@@ -249,7 +249,7 @@ local function kpis_part(ctx, c)
         "kpi_status.unreliable") or words[r.status] or r.status, trend = trends[r.trend] or r.trend or "",
       period = span(r.period_start, r.period_end), description = r.description or "" }
   end
-  c.kpis = { list = list, period_note = k.as_of and k.as_of:sub(1, 10) or "" }
+  c.kpis = { list = list, period_note = k.as_of and f.date(k.as_of) or "" }
 end
 
 local function history_part(ctx, c)
@@ -284,7 +284,7 @@ local function history_part(ctx, c)
     kpis[#kpis + 1] = { name = k.name, value = kpi_value(f, k.value, k.unit), previous = kpi_value(f, k.previous, k.unit),
       change = kpi_change(f, k.value, k.previous, k.unit) }
   end
-  local prev_date = h.previous_time and tostring(h.previous_time):sub(1, 10) or "?"
+  local prev_date = h.previous_time and f.date(h.previous_time) or "?"
   c.history = { previous_date = prev_date, changes = changes, moves = moves,
     new = f.number(h.moves and h.moves.new or 0), departed = f.number(h.moves and h.moves.departed or 0),
     new_plural = report.plural(h.moves and h.moves.new or 0, ctx.loc),
@@ -458,6 +458,13 @@ local function clusters_part(ctx, c)
   end
 end
 
+-- The last day of the BTYD holdout's calibration: horizon_days before as_of.
+local function calibration_end(ctx)
+  local sg = ctx.sg
+  return ctx.fmt.date(sg.format_time(assert(sg.time(ctx.res.rfm_info.as_of:sub(1, 10)))
+    - ctx.periods.horizon_days * 86400, true))
+end
+
 local function btyd_part(ctx, c)
   local f, b, customers = ctx.fmt, ctx.res.btyd, ctx.customers
   c.btyd_failed = false
@@ -511,8 +518,7 @@ local function btyd_part(ctx, c)
     for _, m in ipairs(sel.order or {}) do cands[#cands + 1] = names[m] or m end
     c.btyd.selection = false
     c.btyd.not_compared = { candidates = table.concat(cands, ", "), chosen = names[info.model] or info.model,
-      calibration_end = ctx.sg.format_time(assert(ctx.sg.time(ctx.res.rfm_info.as_of:sub(1, 10)))
-        - ctx.periods.horizon_days * 86400, true) }
+      calibration_end = calibration_end(ctx) }
   elseif sel then
     local list, cands, failed = {}, {}, {}
     for _, m in ipairs(sel.order) do
@@ -526,8 +532,7 @@ local function btyd_part(ctx, c)
     end
     local best = sel.results[sel.model]
     c.btyd.selection = { candidates = table.concat(cands, ", "), chosen = names[sel.model] or sel.model,
-      calibration_end = ctx.sg.format_time(assert(ctx.sg.time(ctx.res.rfm_info.as_of:sub(1, 10)))
-        - ctx.periods.horizon_days * 86400, true),
+      calibration_end = calibration_end(ctx),
       error = f.percent(best.relative_error, 0), actual = f.number(sel.actual_total),
       tolerance = f.percent(sel.tolerance, 0), warning = not sel.within_tolerance, list = list,
       max_x = f.number(sel.max_x or 7),
@@ -554,7 +559,7 @@ local function models_part(ctx, c)
   local st = ctx.res.status
   local r2 = m.clv and m.clv.metrics.r2 or 0
   c.models = {
-    horizon = m.horizon, cutoff = ch.cutoff,
+    horizon = m.horizon, cutoff = f.date(ch.cutoff),
     churn = { kind = kind_names[ch.model.spec.kind] or ch.model.spec.kind, train = f.number(ch.train),
       test = f.number(ch.test), churn_rate = f.percent(ch.churn_rate or 0), accuracy = f.percent(cm.accuracy or 0),
       auc = f.number(cm.auc or 0, 3), precision = f.percent(cm.precision or 0),
@@ -565,7 +570,7 @@ local function models_part(ctx, c)
       reasons_are_at_risk = st ~= nil and st.basis == "churn" and st.threshold == m.at_risk.threshold
         and st.counts.at_risk == recent_n },
     clv = m.clv and { kind = kind_names[m.clv.model.spec.kind] or m.clv.model.spec.kind, horizon = m.clv.horizon,
-      cutoff = m.clv.cutoff, test = f.number(m.clv.test), rmse = f.money(m.clv.metrics.rmse or 0),
+      cutoff = f.date(m.clv.cutoff), test = f.number(m.clv.test), rmse = f.money(m.clv.metrics.rmse or 0),
       mae = f.money(m.clv.metrics.mae or 0), r2 = f.number(m.clv.metrics.r2 or 0, 2),
       mean_spend = f.money(m.clv.mean_spend or 0),
       weak = r2 >= 0 and r2 < 0.1, worse = r2 < 0,
@@ -585,7 +590,7 @@ local function alerts_part(ctx, c)
     if ch and (ch.alert or ch.rise_alert) then
       -- the window is [from, to): its last day, as the KPI table shows it
       local last = ctx.sg.format_time(assert(ctx.sg.time(ch.to:sub(1, 10))) - 86400, true)
-      local v = { rate = f.percent(ch.rate), from = ch.from:sub(1, 10), to = last,
+      local v = { rate = f.percent(ch.rate), from = f.date(ch.from), to = f.date(last),
         active = f.number(ch.active_start or 0), churned = f.number(ch.churned or 0),
         days = ctx.periods.inactive_days, usual = ch.average ~= nil,
         average = ch.average and f.percent(ch.average) or "", months = ch.average_months or 0 }
@@ -627,8 +632,8 @@ function M.context(ctx)
   local period = res.loaded.period
   local crep = res.cleaning
   local c = {
-    generated = ctx.cfg.generated or M.run_date(),
-    period_start = period.min:sub(1, 10), period_end = period.max:sub(1, 10), as_of = ctx.as_of,
+    generated = f.date(ctx.cfg.generated or M.run_date()),
+    period_start = f.date(period.min), period_end = f.date(period.max), as_of = f.date(ctx.as_of),
     currency = ctx.currency,
     customers = f.number(tot.customers), revenue = f.money(tot.revenue), invoices = f.number(tot.orders),
     rows_in = f.number(crep.rows_in), rows_out = f.number(crep.rows_out),

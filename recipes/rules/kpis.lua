@@ -12,7 +12,7 @@
 return {
   { id = "active", measure = "active_customers", period = "quarter" },
   { id = "retention", measure = "retention_rate", period = "quarter", target = 0.85 },
-  { id = "churn", measure = "churn_rate", period = "month" },   -- its alert threshold: monthly_churn in alerts.lua
+  { id = "churn", measure = "churn_rate", period = "month" },   -- no target: monthly_churn of alerts.lua is its target
   { id = "reactivation", measure = "reactivation_rate", period = "quarter" },
   { id = "repeat_rate", measure = "repeat_purchase_rate", period = "quarter", target = 0.5 },
   { id = "basket", measure = "average_basket", period = "quarter" },

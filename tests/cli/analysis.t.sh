@@ -31,7 +31,7 @@ like "$(cat "$work/a/summary.md")" "## Customer lifetime value" "summary has a l
 like "$(cat "$work/a/summary.md")" "A BG/NBD model of purchases \(a = [0-9.]+, alpha = [0-9.]+, b = [0-9.]+, r = [0-9.]+" "summary states the BG/NBD parameters"
 is "$(awk -F, 'NR > 1 && ($18 < 0 || $18 > 1)' "$work/a/customers.csv" | wc -l)" 0 "p_alive is a probability for every customer"
 like "$(cat "$work/a/summary.md")" "\*\*Cluster 1: [A-Za-z ,-]+\*\*: [0-9,]+ customers" "summary names each cluster"
-like "$(cat "$work/a/summary.md")" "Generated on 2025-12-01 from data covering 2023-01-01 to 2024-12-30" "summary states the generation date and period"
+like "$(cat "$work/a/summary.md")" "Generated on 1 December 2025 from data covering 1 January 2023 to 30 December 2024 \(scores as of 31 December 2024\)" "summary states the generation date and period, as dates people read"
 with_commas=$(echo "$customers" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
 like "$(cat "$work/a/summary.md")" "\| Customers analysed \| $with_commas \|" "summary counts the customers"
 like "$(cat "$work/a/summary.md")" "## Campaign plan" "summary has the campaign plan"
@@ -121,6 +121,10 @@ done
 run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/fr" --set data="$work/a/data" --set lang=fr --quiet
 is "$code" 0 "French demo: exit 0"
 like "$(cat "$work/fr/summary.md")" "# Analyse clients : synthèse" "French summary"
+like "$(cat "$work/fr/summary.md")" "Générée le 1er décembre 2025 à partir des données du 1er janvier 2023 au 30 décembre 2024 \(scores au 31 décembre 2024\)" \
+  "French dates: day, month name and 1er"
+like "$(cat "$work/fr/summary.md")" "\| Taux d'attrition mensuel \| 30 nov\. 2024 → 30 déc\. 2024 \| [0-9]+,[0-9] % \| [0-9]+,[0-9] % \| [-+][0-9],[0-9] pt \| 5,0 % \| manqué \|" \
+  "French KPI periods with abbreviated months; the churn rate's target is the alert threshold"
 like "$(cat "$work/fr/summary.md")" "Chiffre d'affaires \| [0-9 ]+,[0-9]{2} £" "French number format"
 like "$(cat "$work/fr/segments.csv")" "Champions" "French segment names"
 like "$(cat "$work/fr/summary.md")" "## Groupes \(clusters\)" "French clusters section"
@@ -172,7 +176,7 @@ is "$code" 0 "monthly_churn_rise: exit 0"
 rise_check=$(python3 - "$work/rise/activity.csv" "$work/rise/summary.md" <<'PY'
 import re, sys
 summary = open(sys.argv[2]).read()
-m = re.search(r"\*\*Monthly churn up\*\*: ([0-9.]+)% of the [0-9,]+ customers active on (\S+) lapsed by (\S+) \([0-9,]+ customers passed 90 days without buying\), ([0-9.]+) points? above its average of ([0-9.]+)% over the ([0-9]+) months before \(alert from 0\.0 points above\)\.", summary)
+m = re.search(r"\*\*Monthly churn up\*\*: ([0-9.]+)% of the [0-9,]+ customers active on (\d+ \w+ \d{4}) lapsed by (\d+ \w+ \d{4}) \([0-9,]+ customers passed 90 days without buying\), ([0-9.]+) points? above its average of ([0-9.]+)% over the ([0-9]+) months before \(alert from 0\.0 points above\)\.", summary)
 if not m: print("no sentence"); sys.exit()
 rate, avg, rise = float(m.group(1)), float(m.group(5)), float(m.group(4))
 print("ok" if abs(rate - avg - rise) < 0.001 and int(m.group(6)) == 12 and "**Monthly churn**:" not in summary else "bad " + m.group(0))
@@ -250,16 +254,16 @@ if [[ -f "$file" ]]; then
     is "$code" 0 "Online Retail ($lang): exit 0"
     is "$(($(wc -l < "$work/r$lang/customers.csv") - 1))" 4324 "Online Retail ($lang): customers after netting cancellations and removing postage and fees"
   done
-  like "$(cat "$work/ren/summary.md")" "from data covering 2010-12-01 to 2011-12-09 \(scores as of 2011-12-10\)" "Online Retail period"
+  like "$(cat "$work/ren/summary.md")" "from data covering 1 December 2010 to 9 December 2011 \(scores as of 10 December 2011\)" "Online Retail period"
   sum_en=$(cat "$work/ren/summary.md"); sum_fr=$(cat "$work/rfr/summary.md")
   like "$sum_en" "An MBG/NBD model of purchases \(a = " "Online Retail: 'An' before MBG/NBD"
   like "$sum_en" "Correlation per customer \|
 (\|[^
 ]*
 )+
-BG/NBD and Pareto/NBD could not be fitted on the data up to 2011-09-11 \(the log gives the reason\), hence the dashes\." \
+BG/NBD and Pareto/NBD could not be fitted on the data up to 11 September 2011 \(the log gives the reason\), hence the dashes\." \
     "Online Retail: the models without figures are named after the table, a blank line between"
-  like "$sum_fr" "BG/NBD et Pareto/NBD n'ont pas pu être ajustés sur les données jusqu'au 2011-09-11" \
+  like "$sum_fr" "BG/NBD et Pareto/NBD n'ont pas pu être ajustés sur les données jusqu'au 11 septembre 2011" \
     "Online Retail (fr): the models without figures, plural agreement"
   lapsed=$(grep -o '^\*\*[0-9,]* customers ([0-9.]*%) have lapsed' <<<"$sum_en" | grep -o '^\*\*[0-9,]*' | tr -d '*')
   like "$sum_en" "averages 100\.0% among the 2,763 customers who bought more than once\..*With P\(alive\) this close to 100%, the model sees almost no one stop buying, yet $lapsed customers have not bought for more than 90 days" \

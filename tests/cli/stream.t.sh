@@ -144,7 +144,7 @@ if [[ -f "$file" ]]; then
   like "$err" "in one streaming pass" "Online Retail: the streaming path"
   run "$SEGMINT" run "$work/rec/lean.lua" --out "$work/rt" --set input="$file" --set retail=true --set stream=false
   same_outputs "$work/rs" "$work/rt" "Online Retail: every output equal byte for byte to the table path's"
-  like "$(cat "$work/rs/summary.md")" "from data covering 2010-12-01 to 2011-12-09 \(scores as of 2011-12-10\)" "Online Retail period"
+  like "$(cat "$work/rs/summary.md")" "from data covering 1 December 2010 to 9 December 2011 \(scores as of 10 December 2011\)" "Online Retail period"
 else
   echo "# shared data absent: Online Retail checks skipped"
 fi

@@ -14,6 +14,7 @@
  * everyone the cuts.  Each rank parses its part and sends the staging to
  * rank 0, which merges the parts in file order (sg_mpi_assemble). */
 #include "mpi.h"
+#include "mpi_features.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 
 enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BTYD_SUMMARY = 6,
        OP_CROSS_SELL = 7 };
+enum { OP_FEATURES = 9 };   /* the model features on the owners (core/mpi_features.c) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -1409,6 +1411,61 @@ int sg_mpi_cross_sell(const sg_table *t, uint64_t gen, const sg_cooc_options *o,
     return r;
 }
 
+/* ---- model features on the owners (OP_FEATURES, core/mpi_features.c) ---- */
+
+/* Every rank: check that it holds the cleaning c->gen, compute its
+ * customers' features, send the records to rank 0, which assembles the
+ * table after tmpl.  Rank 0's return as sg_mpi_features's. */
+static int features_collective(const sg_mpi_features_cmd *c, const sg_table *tmpl, sg_table **out,
+                               sg_features_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why,
+                               size_t whylen, sg_error *err)
+{
+    int fcode = 0, bad;
+    char fmsg[256] = "";
+    sg_error e;
+    sg_error_clear(&e);
+    double t0 = MPI_Wtime();
+    if (!all_hold(c->gen, why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    int code = sg_mpi_features_owner(held.clean, c, &b, &e);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        sg_mpi_buf_free(&b);
+        return owner_failed(bad, fcode, fmsg, "model features of its customers", why, whylen, err);
+    }
+    double t1 = MPI_Wtime();
+    if (world_rank > 0) {
+        send_bytes(b.b, b.len);
+        sg_mpi_buf_free(&b);
+        return 1;
+    }
+    unsigned char **parts;
+    size_t *lens;
+    static char what[] = "another rank's feature records";
+    gather_parts(&b, &parts, &lens, gathered, what);
+    *out = sg_mpi_features_assemble((const unsigned char *const *)parts, lens, world_size, tmpl, &c->o, info, ncust,
+                                    err);
+    free_parts(parts, lens);
+    sg_mpi_buf_free(&b);
+    secs[0] = t1 - t0;
+    secs[1] = MPI_Wtime() - t1;
+    return *out ? 1 : -1;
+}
+
+int sg_mpi_features(const sg_mpi_features_cmd *c, const sg_table *tmpl, sg_table **out, sg_features_info *info,
+                    uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen, sg_error *err)
+{
+    *out = NULL;
+    if (!leads(why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    if (send_command(OP_FEATURES, &b, sg_mpi_features_encode(c, &b), err) != 0)
+        return -1;
+    int r = features_collective(c, tmpl, out, info, ncust, gathered, secs, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -1470,6 +1527,13 @@ int sg_mpi_serve(void)
             char why[300];
             sg_error err;
             cooc_collective(&cc, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+        } else if (head[0] == OP_FEATURES) {
+            sg_mpi_features_cmd fc;
+            if (sg_mpi_features_decode(b, len, &fc) != 0)
+                abort_job("a malformed command");
+            char why[300];
+            sg_error err;
+            features_collective(&fc, NULL, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -1599,6 +1663,22 @@ int sg_mpi_cross_sell(const sg_table *t, uint64_t gen, const struct sg_cooc_opti
     (void)gen;
     (void)o;
     (void)st;
+    (void)err;
+    *out = NULL;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_features(const sg_mpi_features_cmd *c, const sg_table *tmpl, sg_table **out,
+                    sg_features_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why,
+                    size_t whylen, sg_error *err)
+{
+    (void)c;
+    (void)tmpl;
+    (void)info;
+    (void)ncust;
+    (void)gathered;
+    (void)secs;
     (void)err;
     *out = NULL;
     snprintf(why, whylen, "one rank");

@@ -67,12 +67,46 @@ local function model_spec(what, overrides, task, label, features, categorical, s
   return s
 end
 
+-- Under mpirun, when the ranks owning the customers hold the cleaned rows
+-- (env.owners, from step models), they compute the features of their
+-- customers and rank 0 assembles the table segmint.features gives
+-- (segmint.mpi_features, docs/mpi.md); nil when they cannot (the reason is
+-- logged).
+local function on_owners(sg, env, opts)
+  local what = string.format("cutoff %s%s", opts.cutoff,
+    opts.horizon_days > 0 and string.format(", labels over %d days", opts.horizon_days) or ", no labels")
+  local why = env.owners_why
+  if env.owners then
+    local f, info, ranks = sg.mpi_features(env.clean, opts, env.owners.gen, env.products)
+    if f then
+      local per, sum = require("segmint.mpi").per_rank(ranks.customers)
+      local products = env.products and string.format(", %d of products sent", ranks.products_bytes) or ""
+      sg.info("features on %d MPI ranks by customer: %s; customers %s (%d in all); %d bytes of features gathered%s; "
+        .. "feature table %d bytes on rank 0; %.2f s (features %.2f, gather %.2f)", ranks.ranks, what, per, sum,
+        ranks.gathered, products, ranks.table_bytes, ranks.seconds.features + ranks.seconds.gather,
+        ranks.seconds.features, ranks.seconds.gather)
+      return f, info
+    end
+    why = info
+  end
+  if why then sg.info("features on rank 0 alone: %s: %s", what, why) end
+  return nil
+end
+
 -- The per-customer feature table at `cutoff` (with labels when horizon > 0),
 -- the customer column named "customer", joined with the customer attributes.
 local function feature_table(sg, env, cutoff, horizon)
-  local f, info = sg.features(env.tx, { customer = env.cols.customer, date = env.cols.date,
+  local opts = { customer = env.cols.customer, date = env.cols.date,
     invoice = env.cols.invoice, amount = "amount", item = env.item, category = env.category and "_category" or nil,
-    cutoff = cutoff, horizon_days = horizon, window_days = env.window_days })
+    cutoff = cutoff, horizon_days = horizon, window_days = env.window_days }
+  local f, info = on_owners(sg, env, opts)
+  if not f then
+    -- the transactions with the products' categories, joined once
+    if not env.tx then
+      env.tx = env.products and env.clean:join(env.products, { on = env.item, how = "left" }) or env.clean
+    end
+    f, info = sg.features(env.tx, opts)
+  end
   if env.cols.customer ~= "customer" then f = f:rename { [env.cols.customer] = "customer" } end
   if env.attributes then f = f:join(env.attributes, { on = "customer", how = "left" }) end
   return f, info
@@ -256,14 +290,14 @@ function M.run(sg, cfg, env)
   local window = env.window_days or 90
   local seed = env.seed or 42
   local labels = cfg.features or {}
-  local tx = env.clean
   local item = cfg.item or env.cols.item
+  local products
   if cfg.products and cfg.category then
-    local p = read_keyed(sg, cfg.products, item, tx:types()[item])
-    p = p:select { item, cfg.category }:rename { [cfg.category] = "_category" }
-    tx = tx:join(p, { on = item, how = "left" })
+    local p = read_keyed(sg, cfg.products, item, env.clean:types()[item])
+    products = p:select { item, cfg.category }:rename { [cfg.category] = "_category" }
   end
-  local e = { tx = tx, cols = env.cols, item = item, category = cfg.products and cfg.category, window_days = window }
+  local e = { clean = env.clean, products = products, cols = env.cols, item = item,
+    category = cfg.products and cfg.category, window_days = window, owners = env.owners, owners_why = env.owners_why }
   e.attributes = attributes(sg, cfg, env.clean, env.cols)
   local categorical = cfg.categorical or {}
   local res = { horizon = horizon }

@@ -32,8 +32,11 @@ function S.reason_item(ctx)
 end
 
 function S.run(ctx)
+  -- under mpirun the owners of the customers compute the features where the rows are
+  local hold, why = require("segmint.mpi").owners_hold(ctx)
   local pr = require("segmint.predict").run(ctx.sg, ctx.cfg.models,
-    { clean = ctx.res.clean, cols = ctx.cols, as_of = ctx.res.rfm_info.as_of, seed = ctx.cfg.seed,
+    { clean = ctx.res.clean, owners = hold and { gen = ctx.res.clean_owned.gen } or nil, owners_why = why,
+      cols = ctx.cols, as_of = ctx.res.rfm_info.as_of, seed = ctx.cfg.seed,
       horizon_days = ctx.periods.horizon_days, window_days = ctx.periods.comparison_days,
       at_risk = ctx.rules.alerts.at_risk_probability,
       format = S.value_format(ctx), reason_item = S.reason_item(ctx),

@@ -150,6 +150,31 @@ cooc_owned() {   # cooc_owned STDERR N OUTDIR NAME
   ok $? "$4: co-purchase counts made on the $2 ranks by customer, their invoices add up to the report's $want orders (${line#*: })"
 }
 
+# The log lines of the model features on the owning ranks: one per
+# feature table (the churn model's training table, the value model's
+# unless it is skipped, the scoring table at as_of), each with every rank
+# holding customers; the scoring table's customers add up to those of
+# customers.csv; none on rank 0 alone (a silent fallback fails).
+features_owned() {   # features_owned STDERR N CUSTOMERS_CSV NAME
+  local line lines sum some r want good=0 nlines nwant=2 alone scored
+  want=$(csv_rows "$3")
+  lines=$(grep -oE "features on $2 MPI ranks by customer: [^;]*; customers [^(]*\([0-9]+ in all\)" <<< "$1")
+  while IFS= read -r line; do
+    [[ -z "$line" ]] && continue
+    sum=0; some=0
+    for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
+      sum=$((sum + r)); [[ $r -gt 0 ]] && some=$((some + 1))
+    done
+    [[ $some -eq $2 ]] && good=$((good + 1))
+  done <<< "$lines"
+  nlines=$(grep -c . <<< "$lines")
+  grep -q "value model (" <<< "$1" && nwant=3
+  scored=$(grep "no labels" <<< "$lines")
+  alone=$(grep -c "features on rank 0 alone" <<< "$1")
+  [[ $nlines -eq $nwant && $good -eq $nlines && "$scored" == *"($want in all)" && $alone -eq 0 ]]
+  ok $? "$4: the $nlines feature tables made on the $2 ranks by customer, none on rank 0 alone, the scoring table's customers add up to the $want of customers.csv (${scored#*: })"
+}
+
 # ---- the demo ----
 cd "$work" || exit 1
 run "$SEGMINT" demo --out out --customers 1500 --seed 5
@@ -167,6 +192,7 @@ for n in $ranks; do
   if [[ $n -gt 1 ]]; then btyd_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then btyd_predicted "$err" $n "$work/m$n/customers.csv" 3 "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then cooc_owned "$err" $n "$work/m$n" "demo, $n ranks"; fi
+  if [[ $n -gt 1 ]]; then features_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   same_outputs single "m$n" "demo, $n ranks"
 done
 for f in customers.csv segments.csv campaigns.csv; do
@@ -349,7 +375,7 @@ like "$err" "only 'run' and 'demo' use several MPI ranks; run 'generate' without
 # ---- Online Retail ----
 file="${SG_SHARED_DATA:-$SG_ROOT/../shared/data}/online_retail/online_retail.csv"
 if [[ $asan == 1 ]]; then
-  for k in $(seq 18); do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
+  for k in $(seq 20); do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
 elif [[ -r "$file" ]]; then
   run "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$file"
   is "$code" 0 "Online Retail on one process: exit 0"
@@ -365,9 +391,10 @@ elif [[ -r "$file" ]]; then
     # (one model's holdout predictions: BG/NBD and Pareto/NBD cannot be fitted before its holdout)
     if [[ $n -gt 1 ]]; then btyd_predicted "$err" $n "$work/r$n/customers.csv" 1 "Online Retail, $n ranks"; fi
     if [[ $n -gt 1 ]]; then cooc_owned "$err" $n "$work/r$n" "Online Retail, $n ranks"; fi
+    if [[ $n -gt 1 ]]; then features_owned "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
     same_outputs rs "r$n" "Online Retail, $n ranks"
   done
 else
-  for k in $(seq 18); do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
+  for k in $(seq 20); do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
 fi
 done_testing

@@ -21,6 +21,20 @@ end
 -- periods), a customer of age T's expected purchases in the next t and
 -- P(alive).  opts: max_x (default 20), T (default: the largest T of the
 -- summary, or 52), t (default 1 period).
+-- The number of lapsed customers (recency_days > inactive_days) when
+-- P(alive) averages 99% or more even among the repeat buyers: the fit then
+-- sees (almost) no one stop buying, however long they have been away, and
+-- the summary and the report say not to choose whom to win back by it;
+-- nil otherwise.  Also returns that average (nil without repeat buyers).
+function M.alive_flat(customers, inactive_days)
+  if not (customers:has("p_alive") and customers:has("btyd_frequency")) then return nil end
+  local repeat_ = customers:filter("btyd_frequency > 0 and not is_missing(p_alive)")
+  if #repeat_ == 0 then return nil end
+  local mean = repeat_:stats("p_alive").mean
+  if mean < 0.99 or not customers:has("recency_days") then return nil, mean end
+  return #customers:filter(string.format("recency_days > %d", inactive_days)), mean
+end
+
 function M.matrix(sg, fit, opts)
   opts = check_options("btyd_matrix", opts, { "max_x", "T", "t", "summary" })
   local max_x = opts.max_x or 20

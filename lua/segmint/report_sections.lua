@@ -256,10 +256,14 @@ function D.p_alive(ctx, entry, api)
   local c = ctx.customers
   if not (has(c, "p_alive") and has(c, "recency_days")) then return nil end
   local alive = #c:filter("p_alive >= 0.5")
+  -- the summary's warning when P(alive) is flat (btyd.alive_flat)
+  local days = ctx.periods and ctx.periods.inactive_days
+  local lapsed = days and require("segmint.btyd").alive_flat(c, days)
   return { type = "scatter", title = "P(alive) against recency", data = c, x = "recency_days", y = "p_alive",
     group = has(c, "segment") and entry.by_segment and "segment" or nil, format = "percent",
     max_points = entry.max_points or 5000, labels = entry.labels,
-    values = { alive_share = api.percent(share(alive, #c), 0), alive = api.number(alive, 0) } }
+    values = { alive_share = api.percent(share(alive, #c), 0), alive = api.number(alive, 0),
+      flat = lapsed ~= nil, lapsed = api.number(lapsed or 0, 0) } }
 end
 
 -- BTYD calibration against holdout (ctx.btyd.calibration: x, customers,
@@ -575,7 +579,7 @@ M.spec = {
   pca = { values = { "explained", "k" }, options = { max_points = "points" } },
   cluster_profiles = { values = { "top", "revenue_share", "share" } },
   clv_distribution = { values = { "median", "mean", "total", "months" }, options = { bins = "bins", clip = "share" } },
-  p_alive = { values = { "alive_share", "alive" }, options = { max_points = "points", by_segment = "boolean" } },
+  p_alive = { values = { "alive_share", "alive", "flat", "lapsed" }, options = { max_points = "points", by_segment = "boolean" } },
   btyd_calibration = { values = { "gap", "customers", "actual", "predicted", "group_error" } },
   churn_importance = { values = { "top", "share", "auc" } },
   churn_calibration = { values = { "auc", "accuracy", "mean_gap", "max_gap" } },
@@ -666,7 +670,7 @@ M.layouts = {
       { "clv_distribution", title = "Expected value of each customer over the next {{months}} months",
         reading = "Median {{median}}, mean {{mean}}; {{total}} in all.", labels = { count = "customers" } },
       { "p_alive", title = "Probability that a customer is still active, by days since the last purchase",
-        reading = "{{alive_share}} of customers ({{alive}}) are more likely active than not.",
+        reading = "{{alive_share}} of customers ({{alive}}) are more likely active than not.{{#flat}} The model sees almost no one stop buying, yet {{lapsed}} customers have not bought for more than {{inactive_days}} days: do not use P(alive) to choose whom to win back.{{/flat}}",
         labels = { recency_days = "days since the last purchase", p_alive = "P(alive)" } },
       { "btyd_calibration", title = "Purchases in the {{horizon_days}} days before {{as_of}}: actual and predicted",
         reading = "Fitted on the earlier data, the model expected {{predicted}} purchases from these customers in all; "
@@ -756,7 +760,7 @@ M.layouts = {
       { "clv_distribution", title = "Valeur attendue de chaque client sur les {{months}} prochains mois",
         reading = "Médiane {{median}}, moyenne {{mean}} ; {{total}} au total.", labels = { count = "clients" } },
       { "p_alive", title = "Probabilité qu’un client soit encore actif, selon les jours depuis son dernier achat",
-        reading = "{{alive_share}} des clients ({{alive}}) sont plus probablement actifs qu’inactifs.",
+        reading = "{{alive_share}} des clients ({{alive}}) sont plus probablement actifs qu’inactifs.{{#flat}} Le modèle ne voit presque personne cesser d’acheter, alors que {{lapsed}} clients n’ont rien acheté depuis plus de {{inactive_days}} jours : ne vous servez pas de P(actif) pour choisir qui reconquérir.{{/flat}}",
         labels = { recency_days = "jours depuis le dernier achat", p_alive = "P(actif)" } },
       { "btyd_calibration", title = "Achats des {{horizon_days}} jours avant le {{as_of}} : réels et prévus",
         reading = "Ajusté sur les données antérieures, le modèle attendait au total {{predicted}} achats de ces "

@@ -493,13 +493,8 @@ local function btyd_part(ctx, c)
   end
   local repeat_ = customers:filter("btyd_frequency > 0 and not is_missing(p_alive)")
   local once = customers:filter("btyd_frequency == 0 and not is_missing(p_alive)")
-  local alive_repeat = #repeat_ > 0 and repeat_:stats("p_alive").mean or 0
-  -- P(alive) near 1 for the repeat buyers too: the fit sees (almost) no one
-  -- stop buying, however long they have been away
-  local alive_flat = false
-  if #repeat_ > 0 and alive_repeat >= 0.99 and customers:has("recency_days") then
-    alive_flat = { lapsed = f.number(#customers:filter(string.format("recency_days > %d", ctx.periods.inactive_days))) }
-  end
+  local flat_lapsed, alive_repeat = require("segmint.btyd").alive_flat(customers, ctx.periods.inactive_days)
+  local alive_flat = flat_lapsed and { lapsed = f.number(flat_lapsed) } or false
   c.btyd = {
     article = articles[info.model] or "", model = names[info.model] or info.model, unit = units[b.unit] or b.unit,
     customers = f.number(info.customers),
@@ -507,7 +502,7 @@ local function btyd_part(ctx, c)
     iterations = info.iterations, gg_params = params_text(b.spend),
     total_clv = f.money(customers:sum(clv)), horizon = b.horizon,
     expected = f.number(customers:sum(exp)), alive = f.percent(customers:stats("p_alive").mean or 0),
-    alive_repeat = f.percent(alive_repeat), alive_flat = alive_flat,
+    alive_repeat = f.percent(alive_repeat or 0), alive_flat = alive_flat,
     repeat_buyers = f.number(#repeat_), one_time = f.number(#once),
     one_time_alive = f.percent(#once > 0 and once:stats("p_alive").mean or 0),
     top = rows, selection = false, not_compared = false,

@@ -36,7 +36,7 @@ return {
     { "clv_distribution", title = "Expected value of each customer over the next {{months}} months",
       reading = "Median {{median}}, mean {{mean}}; {{total}} in all.", labels = { count = "customers" } },
     { "p_alive", title = "Probability that a customer is still active, by days since the last purchase",
-      reading = "{{alive_share}} of customers ({{alive}}) are more likely active than not.",
+      reading = "{{alive_share}} of customers ({{alive}}) are more likely active than not.{{#flat}} The model sees almost no one stop buying, yet {{lapsed}} customers have not bought for more than {{inactive_days}} days: do not use P(alive) to choose whom to win back.{{/flat}}",
       labels = { recency_days = "days since the last purchase", p_alive = "P(alive)" } },
     { "btyd_calibration", title = "Purchases in the {{horizon_days}} days before {{as_of}}: actual and predicted",
       reading = "Fitted on the earlier data, the model expected {{predicted}} purchases from these customers in all; "

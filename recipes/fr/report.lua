@@ -36,7 +36,7 @@ return {
     { "clv_distribution", title = "Valeur attendue de chaque client sur les {{months}} prochains mois",
       reading = "Médiane {{median}}, moyenne {{mean}} ; {{total}} au total.", labels = { count = "clients" } },
     { "p_alive", title = "Probabilité qu’un client soit encore actif, selon les jours depuis son dernier achat",
-      reading = "{{alive_share}} des clients ({{alive}}) sont plus probablement actifs qu’inactifs.",
+      reading = "{{alive_share}} des clients ({{alive}}) sont plus probablement actifs qu’inactifs.{{#flat}} Le modèle ne voit presque personne cesser d’acheter, alors que {{lapsed}} clients n’ont rien acheté depuis plus de {{inactive_days}} jours : ne vous servez pas de P(actif) pour choisir qui reconquérir.{{/flat}}",
       labels = { recency_days = "jours depuis le dernier achat", p_alive = "P(actif)" } },
     { "btyd_calibration", title = "Achats des {{horizon_days}} jours avant le {{as_of}} : réels et prévus",
       reading = "Ajusté sur les données antérieures, le modèle attendait au total {{predicted}} achats de ces "

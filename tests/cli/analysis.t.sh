@@ -268,6 +268,10 @@ BG/NBD and Pareto/NBD could not be fitted on the data up to 11 September 2011 \(
   lapsed=$(grep -o '^\*\*[0-9,]* customers ([0-9.]*%) have lapsed' <<<"$sum_en" | grep -o '^\*\*[0-9,]*' | tr -d '*')
   like "$sum_en" "averages 100\.0% among the 2,763 customers who bought more than once\..*With P\(alive\) this close to 100%, the model sees almost no one stop buying, yet $lapsed customers have not bought for more than 90 days" \
     "Online Retail: P(alive) near 100% is flagged, with the lapsed count of the attention section ($lapsed)"
+  like "$(cat "$work/ren/report.html")" "are more likely active than not\. The model sees almost no one stop buying, yet $lapsed customers have not bought for more than 90 days: do not use P\(alive\) to choose whom to win back\." \
+    "Online Retail: the report's P(alive) chart carries the same warning"
+  like "$(cat "$work/rfr/report.html")" "sont plus probablement actifs qu’inactifs\. Le modèle ne voit presque personne cesser d’acheter, alors que ${lapsed/,/ } clients n’ont rien acheté depuis plus de 90 jours : ne vous servez pas de P\(actif\) pour choisir qui reconquérir\." \
+    "Online Retail (fr): the warning under the P(actif) chart"
   like "$sum_en" "
 - REGENCY TEA PLATE GREEN \(23171\) → REGENCY TEA PLATE PINK \(23172\): lift 61\.2" \
     "Online Retail: products by their most frequent description, spaces trimmed"
@@ -275,6 +279,7 @@ BG/NBD and Pareto/NBD could not be fitted on the data up to 11 September 2011 \(
     "Online Retail (fr): the lapsed customers outside the action segments"
   like "$sum_fr" "alors que ${lapsed/,/ } clients n'ont rien acheté depuis plus de 90 jours" "Online Retail (fr): the same flag"
   unlike "$(cat "$work/a/summary.md")" "this close to 100%" "demo: P(alive) tells customers apart, no flag"
+  unlike "$(cat "$work/a/report.html")" "whom to win back" "demo: no warning under the report's P(alive) chart"
   r2=$(grep -o 'its error is \*\*RMSE £[0-9,.]*\*\* (MAE £[0-9,.]*, R² -[0-9.]*)' <<<"$sum_en" | grep -o 'R² -[0-9.]*' | cut -c5-)
   like "$sum_en" "\| Average predicted spend \| now \| £[0-9,.]+ \| - \| - \| - \| not reliable: the spend model does worse than the average \(R² $r2\) \|" \
     "Online Retail: the predicted-spend KPI says the model behind it is worse than the average (R² $r2)"

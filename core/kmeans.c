@@ -190,7 +190,7 @@ static void reseed_empty(const double *x, size_t n, size_t d, int k, const doubl
  * empty cluster, in order, every rank proposes its farthest eligible point
  * (the local scan of reseed_empty) and all take the largest distance, ties
  * to the lowest rank, whose rows come first: the point one process takes.
- * prop holds 2 * nranks proposals of 3 + d doubles. */
+ * prop holds nranks + 1 proposals of 3 + d doubles (this rank's, then all). */
 static void reseed_empty_shared(const sg_kmeans_share *sh, const double *x, size_t n, size_t d,
                                 int k, const double *c_old, int32_t *lab, double *sums,
                                 size_t *counts, size_t *moved, int *nmoved, double *prop)

@@ -26,7 +26,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "kmeans_share.h"
 #include "mem.h"
+
+_Static_assert(SG_KMEANS_CHUNK == KM_CHUNK, "kmeans_share.h and kmeans_internal.h chunk sizes");
 
 #define KM_EPS 1e-10
 
@@ -183,9 +186,69 @@ static void reseed_empty(const double *x, size_t n, size_t d, int k, const doubl
     }
 }
 
+/* reseed_empty over the ranks of a shared fit (kmeans_share.h): for each
+ * empty cluster, in order, every rank proposes its farthest eligible point
+ * (the local scan of reseed_empty) and all take the largest distance, ties
+ * to the lowest rank, whose rows come first: the point one process takes.
+ * prop holds nranks + 1 proposals of 3 + d doubles (this rank's, then all). */
+static void reseed_empty_shared(const sg_kmeans_share *sh, const double *x, size_t n, size_t d,
+                                int k, const double *c_old, int32_t *lab, double *sums,
+                                size_t *counts, size_t *moved, int *nmoved, double *prop)
+{
+    size_t rec = 3 + d;
+    double *mine = prop, *all = prop + rec;
+    *nmoved = 0;
+    for (int j = 0; j < k; j++) {
+        if (counts[j] > 0)
+            continue;
+        size_t best = n;
+        double bd = -1;
+        for (size_t i = 0; i < n; i++) {
+            size_t a = (size_t)lab[i];
+            if (counts[a] < 2)
+                continue;
+            double v = sg_dist2(x + i * d, c_old + a * d, d);
+            if (v > bd) {
+                bd = v;
+                best = i;
+            }
+        }
+        memset(mine, 0, rec * sizeof *mine);
+        mine[0] = bd;   /* -1: nothing to take here */
+        if (best < n) {
+            mine[1] = (double)lab[best];
+            mine[2] = (double)(sh->first[sh->rank] + best);
+            memcpy(mine + 3, x + best * d, d * sizeof *mine);
+        }
+        sh->allgather(sh->ud, mine, all, rec * sizeof *mine);
+        int win = -1;
+        double wd = -1;
+        for (int r = 0; r < sh->nranks; r++)
+            if (all[(size_t)r * rec] > wd) {
+                wd = all[(size_t)r * rec];
+                win = r;
+            }
+        if (win < 0)
+            continue; /* nothing to take: the centre stays where it was */
+        const double *w = all + (size_t)win * rec;
+        size_t a = (size_t)w[1];
+        for (size_t t = 0; t < d; t++) {
+            sums[a * d + t] -= w[3 + t];
+            sums[(size_t)j * d + t] = w[3 + t];
+        }
+        counts[a]--;
+        counts[j] = 1;
+        if (win == sh->rank) {
+            lab[best] = j;
+            moved[(*nmoved)++] = best;
+        }
+    }
+}
+
 typedef struct fit_work {
-    size_t nchunks;
-    double *csum, *sums, *newc, *drift, *half, *u, *l;
+    size_t nchunks;              /* chunks of the whole matrix */
+    size_t c0;                   /* this rank's first chunk (0 on one process) */
+    double *csum, *sums, *newc, *drift, *half, *u, *l, *parts, *prop;
     size_t *ccnt, *counts, *moved;
 } fit_work;
 
@@ -199,16 +262,20 @@ static void work_free(fit_work *w)
     sg_free(w->u);
     sg_free(w->l);
     sg_free(w->ccnt);
+    sg_free(w->parts);
+    sg_free(w->prop);
     sg_free(w->counts);
     sg_free(w->moved);
     memset(w, 0, sizeof *w);   /* work_alloc frees on failure, and sg_kmeans_fit again */
 }
 
-static int work_alloc(fit_work *w, size_t n, size_t d, int k, int hamerly)
+/* n: this rank's rows; sh: NULL on one process. */
+static int work_alloc(fit_work *w, size_t n, size_t d, int k, int hamerly, const sg_kmeans_share *sh)
 {
     size_t kk = (size_t)k;
     memset(w, 0, sizeof *w);
-    w->nchunks = km_nchunks(n);
+    w->nchunks = km_nchunks(sh ? sh->total : n);
+    w->c0 = sh ? sh->first[sh->rank] / KM_CHUNK : 0;
     w->csum = sg_malloc(w->nchunks * kk * d * sizeof *w->csum);
     w->ccnt = sg_malloc(w->nchunks * kk * sizeof *w->ccnt);
     w->sums = sg_malloc(kk * d * sizeof *w->sums);
@@ -220,24 +287,45 @@ static int work_alloc(fit_work *w, size_t n, size_t d, int k, int hamerly)
     int ok = w->csum && w->ccnt && w->sums && w->newc && w->counts && w->moved && w->drift &&
              w->half;
     if (ok && hamerly) {
-        w->u = sg_malloc(n * sizeof *w->u);
-        w->l = sg_malloc(n * sizeof *w->l);
+        w->u = sg_malloc((n ? n : 1) * sizeof *w->u);
+        w->l = sg_malloc((n ? n : 1) * sizeof *w->l);
         ok = w->u && w->l;
+    }
+    if (ok && sh) {
+        w->parts = sg_malloc(w->nchunks * sizeof *w->parts);
+        w->prop = sg_malloc(((size_t)sh->nranks + 1) * (3 + d) * sizeof *w->prop);
+        ok = w->parts && w->prop;
     }
     if (!ok)
         work_free(w);
     return ok ? 0 : -1;
 }
 
-/* Lloyd or Hamerly from the centres c (updated in place). */
+/* The final assignment of a shared fit: this rank's chunks' inertia,
+ * gathered and added in chunk order. */
+static void assign_shared(const sg_kmeans_share *sh, km_pool *pool, fit_work *w, const double *x,
+                          size_t n, size_t d, const double *c, int k, int32_t *lab,
+                          double *inertia)
+{
+    km_assign_parts(pool, x, n, d, c, k, lab, NULL, w->parts + w->c0);
+    sh->allgather_chunks(sh->ud, w->parts, sizeof *w->parts);
+    double s = 0;
+    for (size_t ch = 0; ch < w->nchunks; ch++)
+        s += w->parts[ch];
+    *inertia = s;
+}
+
+/* Lloyd or Hamerly from the centres c (updated in place); x: this rank's
+ * rows under sh (NULL: one process, x all of them). */
 static int run_exact(const double *x, size_t n, size_t d, int k, int hamerly, int max_iter,
-                     double tol_abs, km_pool *pool, fit_work *w, double *c, int32_t *lab,
-                     int *iters, int *conv, double *inertia, sg_error *err)
+                     double tol_abs, km_pool *pool, fit_work *w, const sg_kmeans_share *sh,
+                     double *c, int32_t *lab, int *iters, int *conv, double *inertia,
+                     sg_error *err)
 {
     size_t kk = (size_t)k, kd = kk * d;
     it_ctx q = { .x = x, .n = n, .d = d, .k = k, .first = 1, .c = c, .lab = lab, .u = w->u,
-                 .l = w->l, .drift = w->drift, .half = w->half, .csum = w->csum,
-                 .ccnt = w->ccnt };
+                 .l = w->l, .drift = w->drift, .half = w->half, .csum = w->csum + w->c0 * kd,
+                 .ccnt = w->ccnt + w->c0 * kk };
     *iters = 0;
     *conv = 0;
     for (int it = 1; it <= max_iter; it++) {
@@ -254,7 +342,11 @@ static int run_exact(const double *x, size_t n, size_t d, int k, int hamerly, in
                 w->half[j] = 0.5 * sqrt(m) * (1 - KM_EPS);
             }
         }
-        km_pool_run(pool, hamerly ? hamerly_chunk : lloyd_chunk, &q, w->nchunks);
+        km_pool_run(pool, hamerly ? hamerly_chunk : lloyd_chunk, &q, km_nchunks(n));
+        if (sh) {
+            sh->allgather_chunks(sh->ud, w->csum, kd * sizeof *w->csum);
+            sh->allgather_chunks(sh->ud, w->ccnt, kk * sizeof *w->ccnt);
+        }
         q.first = 0;
         memset(w->sums, 0, kd * sizeof *w->sums);
         memset(w->counts, 0, kk * sizeof *w->counts);
@@ -267,7 +359,11 @@ static int run_exact(const double *x, size_t n, size_t d, int k, int hamerly, in
                 w->counts[j] += cc[j];
         }
         int nmoved;
-        reseed_empty(x, n, d, k, c, lab, w->sums, w->counts, w->moved, &nmoved);
+        if (sh)
+            reseed_empty_shared(sh, x, n, d, k, c, lab, w->sums, w->counts, w->moved, &nmoved,
+                                w->prop);
+        else
+            reseed_empty(x, n, d, k, c, lab, w->sums, w->counts, w->moved, &nmoved);
         if (hamerly) {
             for (int m = 0; m < nmoved; m++) {
                 w->u[w->moved[m]] = INFINITY;
@@ -301,6 +397,10 @@ static int run_exact(const double *x, size_t n, size_t d, int k, int hamerly, in
             *conv = 1;
             break;
         }
+    }
+    if (sh) {
+        assign_shared(sh, pool, w, x, n, d, c, k, lab, inertia);
+        return 0;
     }
     return km_assign(pool, x, n, d, c, k, lab, NULL, inertia, err);
 }
@@ -427,31 +527,121 @@ static double mean_variance(const double *x, size_t n, size_t d)
     return total / (double)d;
 }
 
-sg_kmeans *sg_kmeans_fit(const sg_matrix *x, const sg_kmeans_options *o, int32_t *labels,
-                         sg_error *err)
+/* Whether every rank of a shared fit went on (rc 0 on all): the first
+ * rank that failed, or -1.  Every rank learns it, so all stop together. */
+static int failed_rank(const sg_kmeans_share *sh, int rc)
 {
-    if (check_options(x, o, err))
-        return NULL;
+    int32_t mine = rc != 0;
+    sh->allgather(sh->ud, &mine, sh->status, sizeof mine);
+    for (int r = 0; r < sh->nranks; r++)
+        if (sh->status[r])
+            return r;
+    return -1;
+}
+
+static int rank_failed(const sg_kmeans_share *sh, int bad, sg_error *err)
+{
+    return sg_error_set(err, SG_ENOMEM, "k-means: rank %d of %d ran out of memory", bad,
+                        sh->nranks);
+}
+
+/* The starting centres of run r: o->init, or seeded on this process (on
+ * rank 0 over the whole matrix under sh, then broadcast). */
+static int seed_run(const sg_matrix *x, const sg_kmeans_options *o, const sg_kmeans_share *sh,
+                    int r, km_pool *pool, gsl_rng *rng, double *c, sg_error *err)
+{
+    size_t kk = (size_t)o->k, d = x->cols;
+    int rc = 0;
+    if (o->init) {
+        memcpy(c, o->init, kk * d * sizeof *c);
+        return 0;
+    }
+    if (!sh)
+        return o->algo == SG_KMEANS_MINIBATCH
+                   ? km_minibatch_init(x->data, x->rows, d, o->k, o->batch_size, rng, pool, c, err)
+                   : km_plusplus(x->data, x->rows, d, o->k, rng, pool, c, err);
+    if (sh->rank == 0)
+        rc = km_plusplus(sh->whole->data, sh->total, d, o->k, rng, pool, c, err);
+    int32_t st[2] = { rc, 0 };
+    sh->bcast(sh->ud, st, sizeof st);
+    if (st[0] != 0) {
+        if (sh->rank != 0)
+            sg_error_set(err, SG_ENOMEM, "k-means: rank 0 could not seed run %d", r + 1);
+        return -1;
+    }
+    sh->bcast(sh->ud, c, kk * d * sizeof *c);
+    return 0;
+}
+
+/* Cluster sizes of the best labels (over every rank under sh), then the
+ * canonical numbering; labels (rank 0 under sh: all rows) get them. */
+static int finish_fit(sg_kmeans *m, const sg_kmeans_share *sh, int32_t *best_lab, size_t n,
+                      int32_t *labels, sg_error *err)
+{
+    size_t kk = (size_t)m->k;
+    for (size_t i = 0; i < n; i++)
+        m->sizes[best_lab[i]]++;
+    if (!sh) {
+        int rc = canonicalize(m->centroids, m->sizes, m->cols, m->k, best_lab, n, err);
+        if (rc == 0 && labels)
+            memcpy(labels, best_lab, n * sizeof *labels);
+        return rc;
+    }
+    uint64_t *all = sg_malloc(((size_t)sh->nranks + 1) * kk * sizeof *all);
+    int bad = failed_rank(sh, !all);
+    if (bad >= 0) {
+        sg_free(all);
+        return rank_failed(sh, bad, err);
+    }
+    uint64_t *mine = all + (size_t)sh->nranks * kk;
+    for (size_t j = 0; j < kk; j++)
+        mine[j] = m->sizes[j];
+    sh->allgather(sh->ud, mine, all, kk * sizeof *mine);
+    for (size_t j = 0; j < kk; j++) {   /* integers: exact in any order */
+        m->sizes[j] = 0;
+        for (int r = 0; r < sh->nranks; r++)
+            m->sizes[j] += (size_t)all[(size_t)r * kk + j];
+    }
+    sg_free(all);
+    bad = failed_rank(sh, canonicalize(m->centroids, m->sizes, m->cols, m->k, best_lab, n, err));
+    if (bad >= 0)
+        return rank_failed(sh, bad, err);
+    sh->gather_labels(sh->ud, best_lab, sh->rank == 0 ? labels : NULL);
+    return 0;
+}
+
+/* sg_kmeans_fit, and sg_kmeans_fit_shared with sh (x: this rank's rows). */
+static sg_kmeans *fit_rows(const sg_matrix *x, const sg_kmeans_options *o,
+                           const sg_kmeans_share *sh, int32_t *labels, sg_error *err)
+{
     size_t n = x->rows, d = x->cols, kk = (size_t)o->k;
     int k = o->k;
     int hamerly = o->algo == SG_KMEANS_HAMERLY && k > 1;
     int minibatch = o->algo == SG_KMEANS_MINIBATCH;
-    double tol_abs = o->tol * mean_variance(x->data, n, d);
+    double tol_abs = o->tol * (sh ? sh->mean_var : mean_variance(x->data, n, d));
     fit_work w;
     memset(&w, 0, sizeof w);
     sg_kmeans *m = sg_calloc(1, sizeof *m);
-    km_pool *pool = km_pool_new(o->threads, km_nchunks(n), err);
-    int32_t *lab = sg_malloc(n * sizeof *lab), *best_lab = sg_malloc(n * sizeof *best_lab);
+    size_t pool_rows = sh && sh->rank == 0 ? sh->total : n;
+    km_pool *pool = km_pool_new(o->threads, km_nchunks(pool_rows), err);
+    int32_t *lab = sg_malloc((n ? n : 1) * sizeof *lab);
+    int32_t *best_lab = sg_malloc((n ? n : 1) * sizeof *best_lab);
     double *c = sg_malloc(kk * d * sizeof *c);
     if (m) {
         m->centroids = sg_malloc(kk * d * sizeof *m->centroids);
         m->sizes = sg_calloc(kk, sizeof *m->sizes);
     }
-    if (!pool)
-        goto fail;
-    if (!m || !lab || !best_lab || !c || !m->centroids || !m->sizes ||
-        (!minibatch && work_alloc(&w, n, d, k, hamerly))) {
-        sg_error_nomem(err);
+    int ok = pool && m && lab && best_lab && c && m->centroids && m->sizes &&
+             (minibatch || work_alloc(&w, n, d, k, hamerly, sh) == 0);
+    if (sh) {
+        int bad = failed_rank(sh, !ok);
+        if (bad >= 0) {
+            rank_failed(sh, bad, err);
+            goto fail;
+        }
+    } else if (!ok) {
+        if (pool)
+            sg_error_nomem(err);
         goto fail;
     }
     m->k = k;
@@ -459,24 +649,22 @@ sg_kmeans *sg_kmeans_fit(const sg_matrix *x, const sg_kmeans_options *o, int32_t
     int runs = o->init ? 1 : o->n_init;
     for (int r = 0; r < runs; r++) {
         gsl_rng *rng = km_rng_new(o->seed, (uint64_t)r);
-        if (!rng) {
-            sg_error_nomem(err);
+        int rc = rng ? 0 : sg_error_nomem(err), iters = 0, conv = 0;
+        int bad = sh ? failed_rank(sh, rc) : -1;
+        if (bad >= 0)
+            rank_failed(sh, bad, err);
+        if (rc || bad >= 0) {
+            gsl_rng_free(rng);
             goto fail;
         }
-        int rc, iters = 0, conv = 0;
         double inertia = 0;
-        if (o->init)
-            memcpy(c, o->init, kk * d * sizeof *c), rc = 0;
-        else if (minibatch)
-            rc = km_minibatch_init(x->data, n, d, k, o->batch_size, rng, pool, c, err);
-        else
-            rc = km_plusplus(x->data, n, d, k, rng, pool, c, err);
+        rc = seed_run(x, o, sh, r, pool, rng, c, err);
         if (rc == 0 && minibatch) {
             rc = km_minibatch_run(x->data, n, d, k, o, tol_abs, rng, c, &iters, &conv, err);
             if (rc == 0)
                 rc = km_assign(pool, x->data, n, d, c, k, lab, NULL, &inertia, err);
         } else if (rc == 0) {
-            rc = run_exact(x->data, n, d, k, hamerly, o->max_iter, tol_abs, pool, &w, c, lab,
+            rc = run_exact(x->data, n, d, k, hamerly, o->max_iter, tol_abs, pool, &w, sh, c, lab,
                            &iters, &conv, &inertia, err);
         }
         gsl_rng_free(rng);
@@ -492,12 +680,8 @@ sg_kmeans *sg_kmeans_fit(const sg_matrix *x, const sg_kmeans_options *o, int32_t
             m->converged = conv;
         }
     }
-    for (size_t i = 0; i < n; i++)
-        m->sizes[best_lab[i]]++;
-    if (canonicalize(m->centroids, m->sizes, d, k, best_lab, n, err))
+    if (finish_fit(m, sh, best_lab, n, labels, err))
         goto fail;
-    if (labels)
-        memcpy(labels, best_lab, n * sizeof *labels);
     work_free(&w);
     km_pool_free(pool);
     sg_free(lab);
@@ -512,6 +696,44 @@ fail:
     sg_free(c);
     sg_kmeans_free(m);
     return NULL;
+}
+
+sg_kmeans *sg_kmeans_fit(const sg_matrix *x, const sg_kmeans_options *o, int32_t *labels,
+                         sg_error *err)
+{
+    if (check_options(x, o, err))
+        return NULL;
+    return fit_rows(x, o, NULL, labels, err);
+}
+
+sg_kmeans *sg_kmeans_fit_shared(const sg_matrix *x, const sg_kmeans_options *o,
+                                const sg_kmeans_share *sh, int32_t *labels, sg_error *err)
+{
+    if (o->algo == SG_KMEANS_MINIBATCH) {
+        /* every rank refuses alike: the options are the same */
+        sg_error_set(err, SG_EINVAL, "k-means: the mini-batch algorithm does not run on ranks");
+        return NULL;
+    }
+    return fit_rows(x, o, sh, labels, err);
+}
+
+int sg_kmeans_check(const sg_matrix *x, const sg_kmeans_options *o, sg_error *err)
+{
+    return check_options(x, o, err);
+}
+
+double sg_kmeans_mean_variance(const sg_matrix *x)
+{
+    return mean_variance(x->data, x->rows, x->cols);
+}
+
+void sg_kmeans_share_blocks(size_t total, int n, size_t *first)
+{
+    size_t c = km_nchunks(total);
+    for (int r = 0; r <= n; r++) {
+        size_t row = c * (size_t)r / (size_t)n * KM_CHUNK;
+        first[r] = row < total ? row : total;
+    }
 }
 
 /* ---------------------------------------------------------------- predict */

@@ -80,6 +80,10 @@ int km_plusplus(const double *x, size_t n, size_t d, int k, gsl_rng *rng, km_poo
  * in chunk order. */
 int km_assign(km_pool *pool, const double *x, size_t n, size_t d, const double *c, int k,
               int32_t *labels, double *dist2, double *inertia, sg_error *err);
+/* Its chunks alone: parts[ch] gets chunk ch's inertia (km_nchunks(n) of
+ * them), summed by the caller in chunk order. */
+void km_assign_parts(km_pool *pool, const double *x, size_t n, size_t d, const double *c, int k,
+                     int32_t *labels, double *dist2, double *parts);
 
 /* One mini-batch run (kmeans_minibatch.c) from the k*d centres given,
  * updating them in place.  Labels and inertia come from a km_assign after. */

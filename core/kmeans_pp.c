@@ -336,20 +336,27 @@ static void asg_chunk(void *arg, size_t ch)
     q->part[ch] = s;
 }
 
+void km_assign_parts(km_pool *pool, const double *x, size_t n, size_t d, const double *c, int k,
+                     int32_t *labels, double *dist2, double *parts)
+{
+    asg_ctx q = { .x = x, .c = c, .n = n, .d = d, .k = k, .labels = labels, .dist2 = dist2,
+                  .part = parts };
+    km_pool_run(pool, asg_chunk, &q, km_nchunks(n));
+}
+
 int km_assign(km_pool *pool, const double *x, size_t n, size_t d, const double *c, int k,
               int32_t *labels, double *dist2, double *inertia, sg_error *err)
 {
     size_t nchunks = km_nchunks(n);
-    asg_ctx q = { .x = x, .c = c, .n = n, .d = d, .k = k, .labels = labels, .dist2 = dist2 };
-    q.part = sg_malloc((nchunks ? nchunks : 1) * sizeof *q.part);
-    if (!q.part)
+    double *part = sg_malloc((nchunks ? nchunks : 1) * sizeof *part);
+    if (!part)
         return sg_error_nomem(err);
-    km_pool_run(pool, asg_chunk, &q, nchunks);
+    km_assign_parts(pool, x, n, d, c, k, labels, dist2, part);
     double s = 0;
     for (size_t ch = 0; ch < nchunks; ch++)
-        s += q.part[ch];
+        s += part[ch];
     if (inertia)
         *inertia = s;
-    sg_free(q.part);
+    sg_free(part);
     return 0;
 }

@@ -4,13 +4,28 @@
 #include <string.h>
 
 #include "cluster_metrics.h"
+#include "kmeans_share.h"
 #include "mem.h"
 
 #define SELECT_MAX_K 100
 
+static sg_kmeans *fit_here(void *ud, const sg_matrix *x, const sg_kmeans_options *o,
+                           int32_t *labels, sg_error *err)
+{
+    (void)ud;
+    return sg_kmeans_fit(x, o, labels, err);
+}
+
 sg_kmeans *sg_kmeans_auto(const sg_matrix *x, const sg_kmeans_options *o, int lo, int hi,
                           size_t sample, int32_t *labels, sg_kmeans_score *scores,
                           size_t *chosen, sg_error *err)
+{
+    return sg_kmeans_auto_with(x, o, lo, hi, sample, fit_here, NULL, labels, scores, chosen, err);
+}
+
+sg_kmeans *sg_kmeans_auto_with(const sg_matrix *x, const sg_kmeans_options *o, int lo, int hi,
+                               size_t sample, sg_kmeans_fit_fn fit, void *ud, int32_t *labels,
+                               sg_kmeans_score *scores, size_t *chosen, sg_error *err)
 {
     if (lo < 2 || hi < lo || hi > SELECT_MAX_K) {
         sg_error_set(err, SG_EINVAL, "kmeans: k range %d..%d must be within 2..%d", lo, hi, SELECT_MAX_K);
@@ -34,7 +49,7 @@ sg_kmeans *sg_kmeans_auto(const sg_matrix *x, const sg_kmeans_options *o, int lo
     size_t i;
     for (i = 0; i < n; i++) {
         oi.k = lo + (int)i;
-        if (!(models[i] = sg_kmeans_fit(x, &oi, fit_labels, err)))
+        if (!(models[i] = fit(ud, x, &oi, fit_labels, err)))
             goto fail;
         sg_kmeans_score *s = &scores[i];
         s->k = ks[i] = oi.k;

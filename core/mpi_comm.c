@@ -37,6 +37,7 @@
 #include "mpi_btyd.h"
 #include "mpi_clean.h"
 #include "mpi_cooc.h"
+#include "mpi_kmeans.h"
 #include "mpi_part.h"
 #include "mpi_rfm.h"
 #include "mpi_shuffle.h"
@@ -44,6 +45,7 @@
 enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BTYD_SUMMARY = 6,
        OP_CROSS_SELL = 7 };
 enum { OP_FEATURES = 9 };   /* the model features on the owners (core/mpi_features.c) */
+enum { OP_KMEANS = 8 };     /* k-means on every rank (core/mpi_kmeans.c) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -1466,6 +1468,15 @@ int sg_mpi_features(const sg_mpi_features_cmd *c, const sg_table *tmpl, sg_table
     return r;
 }
 
+/* ---- k-means on every rank (OP_KMEANS, core/mpi_kmeans.c) ---- */
+
+void sg_mpi_kmeans_command(const unsigned char *b, size_t len)
+{
+    int64_t head[2] = { OP_KMEANS, (int64_t)len };
+    command_header(head);
+    bcast_bytes((unsigned char *)b, len);
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -1534,6 +1545,8 @@ int sg_mpi_serve(void)
             char why[300];
             sg_error err;
             features_collective(&fc, NULL, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+        } else if (head[0] == OP_KMEANS) {
+            sg_mpi_kmeans_serve(b, len);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);

@@ -12,6 +12,7 @@
 
 #include "cluster_metrics.h"
 #include "kmeans.h"
+#include "mpi_kmeans.h"
 #include "lsegmint.h"
 #include "matrix.h"
 #include "mem.h"
@@ -357,12 +358,45 @@ static void push_selection(lua_State *L, const sg_kmeans_score *s, size_t n, siz
     }
 }
 
+/* segmint.mpi_kmeans's fourth value: what the ranks did (a table), or
+ * why they were not used (a string). */
+static void push_mpi_stats(lua_State *L, int used, const sg_mpi_kmeans_stats *st, const char *why)
+{
+    if (!used) {
+        lua_pushstring(L, why);
+        return;
+    }
+    lua_createtable(L, 0, 8);
+    lua_createtable(L, st->ranks, 0);
+    for (int r = 0; r < st->ranks; r++) {
+        lua_pushinteger(L, (lua_Integer)st->rows[r]);
+        lua_rawseti(L, -2, r + 1);
+    }
+    lua_setfield(L, -2, "rows");
+    static const char *keys[] = { "scattered", "fits", "reductions", "reduced", "labels" };
+    uint64_t v[] = { st->scattered, st->fits, st->reductions, st->reduced, st->labels };
+    for (int i = 0; i < 5; i++) {
+        lua_pushinteger(L, (lua_Integer)v[i]);
+        lua_setfield(L, -2, keys[i]);
+    }
+    static const char *secs[] = { "secs", "secs_scatter", "secs_fits" };
+    for (int i = 0; i < 3; i++) {
+        lua_pushnumber(L, st->secs[i]);
+        lua_setfield(L, -2, secs[i]);
+    }
+}
+
 /* segmint.kmeans(matrix, { k = 4 | "auto", k_range = {2, 10}, n_init = 4, max_iter = 300,
  *   tol = 1e-4, seed = 42, algorithm = "hamerly" | "lloyd" | "minibatch", threads = 0,
  *   silhouette_sample = 10000 })
  * -> model, labels (Lua array 1..k per matrix row), selection (a list of
- *    {name, values, type} columns for segmint.dataset, when k = "auto") */
-static int l_kmeans(lua_State *L)
+ *    {name, values, type} columns for segmint.dataset, when k = "auto")
+ * segmint.mpi_kmeans(matrix, options): the same results, fitted on every
+ * MPI rank when the run has several (core/mpi_kmeans.h), and a fourth
+ * value: what the ranks did { rows = {per rank}, scattered, fits,
+ * reductions, reduced, labels, secs, secs_scatter, secs_fits }, or why
+ * they were not used (a string; the fit then ran here). */
+static int kmeans_impl(lua_State *L, int mpi)
 {
     sgl_matrix *b = check_matrix(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
@@ -380,13 +414,12 @@ static int l_kmeans(lua_State *L)
     lua_pop(L, 1);
     if (ktype == LUA_TNIL)
         return luaL_error(L, "kmeans: option 'k' is required (a number, or \"auto\")");
+    int lo = 0, hi = 0;
     if (!auto_k) {
-        int k = opt_int(L, 2, "k", 0, 1, MAX_K);
-        box->km = fit_one(L, b, &o, k, best_labels);
-        lua_pushvalue(L, 4);
-        lua_pushnil(L);
+        o.k = opt_int(L, 2, "k", 0, 1, MAX_K);
     } else {
-        int lo = 2, hi = 10;
+        lo = 2;
+        hi = 10;
         int rt = sgl_rawfield(L, 2, "k_range");
         if (rt == LUA_TTABLE) {
             lua_rawgeti(L, -1, 1);
@@ -403,14 +436,35 @@ static int l_kmeans(lua_State *L)
         lua_pop(L, 1);
         if (lo < 2 || hi < lo || hi > MAX_K)
             return luaL_error(L, "kmeans: 'k_range' must be {lo, hi} with 2 <= lo <= hi <= %d", MAX_K);
-        sg_kmeans_score sc[MAX_K];
-        size_t chosen;
-        sg_error err;
-        if (!(box->km = sg_kmeans_auto(b->m, &o, lo, hi, sample, best_labels, sc, &chosen, &err)))
-            return sgl_raise(L, &err);
-        lua_pushvalue(L, 4);
-        push_selection(L, sc, (size_t)(hi - lo + 1), chosen);
     }
+    sg_kmeans_score sc[MAX_K];
+    size_t chosen = 0;
+    sg_error err;
+    sg_mpi_kmeans_stats st;
+    memset(&st, 0, sizeof st);
+    char why[300] = "";
+    int used = 0;
+    if (mpi) {
+        sg_kmeans *km = NULL;
+        used = sg_mpi_kmeans(b->m, &o, lo, hi, sample, &km, best_labels, sc, &chosen, &st, why,
+                             sizeof why, &err);
+        if (used < 0)
+            return sgl_raise(L, &err);
+        box->km = km;
+        push_mpi_stats(L, used, &st, why);   /* 5 */
+        sg_free(st.rows);
+    }
+    if (!used && !auto_k) {
+        box->km = fit_one(L, b, &o, o.k, best_labels);
+    } else if (!used && !(box->km = sg_kmeans_auto(b->m, &o, lo, hi, sample, best_labels, sc,
+                                                    &chosen, &err))) {
+        return sgl_raise(L, &err);
+    }
+    lua_pushvalue(L, 4);
+    if (auto_k)
+        push_selection(L, sc, (size_t)(hi - lo + 1), chosen);
+    else
+        lua_pushnil(L);
     box->km->scaling = copy_scaling(L, b->scaling);
     /* labels as a Lua array, 1..k */
     lua_createtable(L, (int)(rows < (1u << 26) ? rows : 0), 1);
@@ -419,7 +473,20 @@ static int l_kmeans(lua_State *L)
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_insert(L, -2);   /* model, labels, selection */
-    return 3;
+    if (!mpi)
+        return 3;
+    lua_pushvalue(L, 5);
+    return 4;
+}
+
+static int l_kmeans(lua_State *L)
+{
+    return kmeans_impl(L, 0);
+}
+
+static int l_mpi_kmeans(lua_State *L)
+{
+    return kmeans_impl(L, 1);
 }
 
 static int kmeans_tostring(lua_State *L)
@@ -654,7 +721,7 @@ static const luaL_Reg kmeans_meta[] = {
     { "__index", NULL }, { NULL, NULL }
 };
 static const luaL_Reg cluster_functions[] = {
-    { "matrix", l_matrix }, { "kmeans", l_kmeans }, { "load_kmeans", l_load_kmeans },
+    { "matrix", l_matrix }, { "kmeans", l_kmeans }, { "mpi_kmeans", l_mpi_kmeans }, { "load_kmeans", l_load_kmeans },
     { "cluster_scores", l_cluster_scores }, { "pca", l_pca }, { NULL, NULL }
 };
 

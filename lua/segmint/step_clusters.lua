@@ -13,8 +13,25 @@ function S.run(ctx)
   local features = cl.features or { "recency_days", "frequency", "monetary" }
   local m = sg.matrix(ctx.customers, features, { transform = cl.transform or "log1p",
     scale = cl.scale or "standard", missing = "median" })
-  local km, _, selection = sg.kmeans(m, { k = cl.k or "auto", k_range = cl.k_range or { 2, 8 },
-    n_init = cl.n_init or 4, seed = ctx.cfg.seed or 42, silhouette_sample = cl.silhouette_sample })
+  local kopts = { k = cl.k or "auto", k_range = cl.k_range or { 2, 8 },
+    n_init = cl.n_init or 4, seed = ctx.cfg.seed or 42, silhouette_sample = cl.silhouette_sample }
+  local km, selection
+  if sg.mpi_size() >= 2 then
+    -- under mpirun every rank fits its rows' share (docs/mpi.md): the same bits
+    local ranks
+    km, _, selection, ranks = sg.mpi_kmeans(m, kopts)
+    if type(ranks) == "table" then
+      local per, sum = require("segmint.mpi").per_rank(ranks.rows)
+      sg.info("clusters on %d MPI ranks: rows %s (%d in all); %d bytes of rows scattered; %d fits, "
+        .. "%d reductions, %d bytes received by rank 0 (MPI_Allgatherv, MPI_Allgather); %d bytes of labels gathered; "
+        .. "%.2f s (scatter %.2f, fits %.2f)", #ranks.rows, per, sum, ranks.scattered, ranks.fits,
+        ranks.reductions, ranks.reduced, ranks.labels, ranks.secs, ranks.secs_scatter, ranks.secs_fits)
+    else
+      sg.info("clusters on rank 0 alone: %s", ranks)
+    end
+  else
+    km, _, selection = sg.kmeans(m, kopts)
+  end
   local customers = km:assign(ctx.customers, m, "cluster")
   local profiles = sg.cluster_profiles(customers, { features = cl.profile_features })
   local clusters = require "segmint.clusters"

@@ -11,7 +11,8 @@
 # predictions (the customers of each rank add up to those of
 # customers.csv) and the co-purchase counts (their invoices add up to the
 # report's orders; an invoice of several customers sends them to rank 0,
-# which says why); a rank that cannot read its part, or sees another file,
+# which says why), and k-means fits on every rank (their rows add up to
+# the customers); a rank that cannot read its part, or sees another file,
 # ends the run naming the rank, exit 3, nothing published; a rank out of
 # memory in the exchange ends it naming the rank; a killed rank
 # ends the job with nothing published; commands other
@@ -175,6 +176,24 @@ features_owned() {   # features_owned STDERR N CUSTOMERS_CSV NAME
   ok $? "$4: the $nlines feature tables made on the $2 ranks by customer, none on rank 0 alone, the scoring table's customers add up to the $want of customers.csv (${scored#*: })"
 }
 
+# The log line of k-means on every rank: it must be there (not "on rank
+# 0 alone"), the rows of the ranks add up to the customers in
+# customers.csv (every customer has a row of features), a rank other than 0
+# holds rows (they were scattered: with fewer chunks of 8,192 rows than
+# ranks the chunks go to the last ranks), and the fits reduced their chunk
+# sums across the ranks.
+clustered() {   # clustered STDERR N CUSTOMERS_CSV NAME
+  local line sum=0 others=0 r want alone k=0
+  want=$(csv_rows "$3")
+  line=$(grep -oE "clusters on $2 MPI ranks: rows [^(]*\([0-9]+ in all\); [0-9]+ bytes of rows scattered; [0-9]+ fits, [0-9]+ reductions" <<< "$1")
+  for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
+    sum=$((sum + r)); [[ $k -gt 0 ]] && others=$((others + r)); k=$((k + 1))
+  done
+  alone=$(grep -c "clusters on rank 0 alone" <<< "$1")
+  [[ -n "$line" && $k -eq $2 && $sum -eq $want && $others -gt 0 && $alone -eq 0 && ! "$line" =~ " 0 fits" && ! "$line" =~ " 0 reductions" ]]
+  ok $? "$4: k-means on the $2 ranks, their rows add up to the $want of customers.csv (${line#*: })"
+}
+
 # ---- the demo ----
 cd "$work" || exit 1
 run "$SEGMINT" demo --out out --customers 1500 --seed 5
@@ -193,6 +212,7 @@ for n in $ranks; do
   if [[ $n -gt 1 ]]; then btyd_predicted "$err" $n "$work/m$n/customers.csv" 3 "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then cooc_owned "$err" $n "$work/m$n" "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then features_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
+  if [[ $n -gt 1 ]]; then clustered "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   same_outputs single "m$n" "demo, $n ranks"
 done
 for f in customers.csv segments.csv campaigns.csv; do
@@ -392,6 +412,7 @@ elif [[ -r "$file" ]]; then
     if [[ $n -gt 1 ]]; then btyd_predicted "$err" $n "$work/r$n/customers.csv" 1 "Online Retail, $n ranks"; fi
     if [[ $n -gt 1 ]]; then cooc_owned "$err" $n "$work/r$n" "Online Retail, $n ranks"; fi
     if [[ $n -gt 1 ]]; then features_owned "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
+    if [[ $n -gt 1 ]]; then clustered "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
     same_outputs rs "r$n" "Online Retail, $n ranks"
   done
 else

@@ -79,7 +79,7 @@ return {
       labels = { roi = "return on spend", ctr = "click rate", conversion_rate = "conversion rate",
         cpa = "cost per conversion", spend = "spend", revenue = "revenue", impressions = "impressions",
         clicks = "clicks", conversions = "conversions", cpc = "cost per click", cpm = "cost per 1,000 impressions",
-        roas = "revenue per spend", table_title = "Past campaigns in detail" } },
+        roas = "ROAS (revenue / spend)", table_title = "Past campaigns in detail" } },
     { "migration", title = "Segment migration since the last run",
       reading = "{{moved}} customers ({{share}}) changed segment.", labels = { from = "before", to = "now" } },
     { "kpi_trends", title = "Key figures over time: {{unit}}", reading = "Over {{runs}} runs.",

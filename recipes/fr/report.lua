@@ -80,7 +80,7 @@ return {
       labels = { roi = "rendement des dépenses", ctr = "taux de clic", conversion_rate = "taux de conversion",
         cpa = "coût par conversion", spend = "dépense", revenue = "chiffre d’affaires", impressions = "impressions",
         clicks = "clics", conversions = "conversions", cpc = "coût par clic", cpm = "coût pour 1 000 impressions",
-        roas = "CA par euro dépensé", campaign = "campagne", channel = "canal", target_segment = "segment visé",
+        roas = "ROAS (CA / dépense)", campaign = "campagne", channel = "canal", target_segment = "segment visé",
           table_title = "Les campagnes passées en détail" } },
     { "migration", title = "Changements de segment depuis l’analyse précédente",
       reading = "{{moved}} clients ({{share}}) ont changé de segment.", labels = { from = "avant", to = "maintenant" } },

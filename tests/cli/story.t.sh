@@ -202,6 +202,8 @@ run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/fr" --set data="$wor
 is "$code" 0 "French run with Excel CSV: exit 0"
 fr=$(cat "$work/fr/summary.md")
 unlike "$(cat "$work/fr/report.html")" "Campaign performance" "French report: no English table title"
+like "$(cat "$work/fr/report.html")" "ROAS \(CA / dépense\)" "French report: ROAS as revenue over spend, in no currency of its own"
+unlike "$(cat "$work/fr/report.html")" "par euro" "French report: no euro beside amounts in pounds"
 for word in bgnbd weeks days recency_days monetary "time unit" accuracy "Mostly" " the " " and "; do
   unlike "$fr" "$word" "French summary: no '$word'"
 done

@@ -148,7 +148,9 @@ function D.indicators(ctx, entry, api)
   end
   return { type = "kpis", title = "Indicators", items = items,
     values = { count = api.number(#items, 0), targets = api.number(met + missed, 0), met = api.number(met, 0),
-      missed = api.number(missed, 0), spend_r2 = r2 and api.number(r2, 2) or "-" } }
+      missed = api.number(missed, 0), spend_r2 = r2 and api.number(r2, 2) or "-",
+      -- agreement with the number met ("1 sur 4 atteint", "2 sur 4 atteints")
+      met_plural = api.report.plural(met, api.locale) } }
 end
 
 -- segment table rows in the table's order, with the largest by revenue
@@ -570,7 +572,7 @@ end
 -- the page's values (M.PAGE_VALUES).
 M.spec = {
   kpis = { values = { "customers", "revenue", "orders", "avg_basket" }, options = { targets = "numbers" } },
-  indicators = { values = { "count", "targets", "met", "missed", "spend_r2" },
+  indicators = { values = { "count", "targets", "met", "missed", "spend_r2", "met_plural" },
     options = { since_previous = "text", unreliable = "text" }, texts = { "unreliable" } },
   segments = { values = { "top", "share", "revenue_share", "segments" }, options = { revenue_reading = "text" },
     texts = { "revenue_reading", "labels.revenue_title" } },
@@ -737,7 +739,7 @@ M.layouts = {
         reading = "{{customers}} clients ont acheté pour {{revenue}} du {{period_start}} au {{period_end}}.",
         labels = { customers = "Clients", revenue = "Chiffre d’affaires", orders = "Commandes",
           avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "Rendement attendu des campagnes" } },
-      { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d'un objectif : {{met}} sur {{targets}} atteints.",
+      { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d'un objectif : {{met}} sur {{targets}} {{#met_plural}}atteints{{/met_plural}}{{^met_plural}}atteint{{/met_plural}}.",
         unreliable = "Peu fiable : le modèle de dépense fait moins bien que la moyenne (R² {{spend_r2}}).",
         since_previous = "par rapport à la période précédente" },
       { "segments", title = "Clients par segment",

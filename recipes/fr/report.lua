@@ -13,7 +13,7 @@ return {
       reading = "{{customers}} clients ont acheté pour {{revenue}} du {{period_start}} au {{period_end}}.",
       labels = { customers = "Clients", revenue = "Chiffre d’affaires", orders = "Commandes",
         avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "Rendement attendu des campagnes" } },
-    { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d'un objectif : {{met}} sur {{targets}} atteints.",
+    { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d'un objectif : {{met}} sur {{targets}} {{#met_plural}}atteints{{/met_plural}}{{^met_plural}}atteint{{/met_plural}}.",
       unreliable = "Peu fiable : le modèle de dépense fait moins bien que la moyenne (R² {{spend_r2}}).",
       since_previous = "par rapport à la période précédente" },
     { "segments", title = "Clients par segment",

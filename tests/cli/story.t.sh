@@ -204,6 +204,7 @@ fr=$(cat "$work/fr/summary.md")
 unlike "$(cat "$work/fr/report.html")" "Campaign performance" "French report: no English table title"
 like "$(cat "$work/fr/report.html")" "ROAS \(CA / dépense\)" "French report: ROAS as revenue over spend, in no currency of its own"
 unlike "$(cat "$work/fr/report.html")" "par euro" "French report: no euro beside amounts in pounds"
+like "$(cat "$work/fr/report.html")" "objectif : 1 sur 4 atteint\." "French report: the participle agrees with 1 indicator met"
 for word in bgnbd weeks days recency_days monetary "time unit" accuracy "Mostly" " the " " and "; do
   unlike "$fr" "$word" "French summary: no '$word'"
 done

@@ -36,9 +36,13 @@ struct sg_mpi_clean_result;
 int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, struct sg_mpi_clean_result *res,
                        char *why, size_t whylen, sg_error *err);
 
+struct sg_mpi_edges;
 /* Rank 0: segmint.rfm's aggregation (sg_rfm_aggregate) of the table the
  * exchange number gen cleaned, computed by the ranks that own the
- * customers over the cleaned rows they kept (core/mpi_rfm.h); cust_type
+ * customers over the cleaned rows they kept (core/mpi_rfm.h), with the
+ * score edges of the columns q->mask names computed from every rank's
+ * customers by collectives into q (core/mpi_quantile.h; q->mask 0: none,
+ * q->seconds rank 0's time on them); cust_type
  * and date_only are the table's customer type and date flag.  1 with *out
  * and info set, ncust[k] the customers of rank k (world size entries),
  * *gathered the bytes the other ranks sent, secs[0..1] rank 0's time
@@ -48,9 +52,9 @@ int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, str
  * memory (the message names it).  The ranks keep their cleaned rows for
  * the BTYD fits (sg_mpi_btyd_fit) until the next exchange, read or the
  * end. */
-int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
-               sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
-               sg_error *err);
+int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, struct sg_mpi_edges *q, sg_type cust_type, int date_only,
+               sg_table **out, sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why,
+               size_t whylen, sg_error *err);
 
 struct sg_mpi_btyd_cmd;
 struct sg_btyd_fit;

@@ -39,6 +39,7 @@
 #include "mpi_cooc.h"
 #include "mpi_kmeans.h"
 #include "mpi_part.h"
+#include "mpi_quantile.h"
 #include "mpi_rfm.h"
 #include "mpi_shuffle.h"
 
@@ -973,12 +974,19 @@ static int owner_failed(int bad, int fcode, const char *fmsg, const char *what, 
 
 /* ---- RFM per customer on the owners (OP_RFM) ---- */
 
+static void edges_reduce(uint64_t *v, size_t n, int max, void *ud)
+{
+    (void)ud;
+    MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_UINT64_T, max ? MPI_MAX : MPI_SUM, MPI_COMM_WORLD);
+}
+
 /* Not split: the steps every rank runs in order (check that it holds the
- * cleaning gen, aggregate, records to rank 0, assemble on rank 0); a rank
- * that fails still takes part in every collective. */
-static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
-                          sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why,
-                          size_t whylen, sg_error *err)
+ * cleaning gen, aggregate, the score edges by collectives, records to
+ * rank 0, assemble on rank 0); a rank that fails still takes part in
+ * every collective. */
+static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_mpi_edges *q, sg_type cust_type, int date_only,
+                          sg_table **out, sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs,
+                          char *why, size_t whylen, sg_error *err)
 {
     int n = world_size, k = world_rank, fcode = 0, bad;
     char fmsg[256] = "";
@@ -997,7 +1005,22 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_type cust_ty
         sg_mpi_buf_free(&b);
         return owner_failed(bad, fcode, fmsg, "RFM of its customers", why, whylen, err);
     }
-    double t1 = MPI_Wtime();
+    double t1 = MPI_Wtime(), agg = t1 - t0;
+    /* 2b. the score edges rank 0 is not given, from every rank's customers
+     * (core/mpi_quantile.c) */
+    if (q->mask) {
+        sg_mpi_edges_local l, *lp = &l;
+        code = sg_mpi_edges_prepare(&l, b.b, b.len, q->mask, &e);
+        if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+            sg_mpi_edges_local_free(&l);
+            sg_mpi_buf_free(&b);
+            return owner_failed(bad, fcode, fmsg, "score edges of its customers", why, whylen, err);
+        }
+        sg_mpi_edges_run(&lp, 1, o, q, edges_reduce, NULL);
+        sg_mpi_edges_local_free(&l);
+        q->seconds = MPI_Wtime() - t1;
+        t1 = MPI_Wtime();
+    }
     /* 3. the records to rank 0, which builds the table */
     if (k > 0) {
         send_bytes(b.b, b.len);
@@ -1012,23 +1035,26 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_type cust_ty
                                err);
     free_parts(parts, lens);
     sg_mpi_buf_free(&b);
-    secs[0] = t1 - t0;
+    secs[0] = agg;
     secs[1] = MPI_Wtime() - t1;
     return *out ? 1 : -1;
 }
 
-int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
-               sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
-               sg_error *err)
+int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_mpi_edges *q, sg_type cust_type, int date_only,
+               sg_table **out, sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why,
+               size_t whylen, sg_error *err)
 {
     *out = NULL;
     if (!leads(why, whylen))
         return 0;
     sg_mpi_buf b = { 0 };
+    unsigned char qb[16];
+    sg_mpi_edges_encode(q, qb);
     (void)sg_mpi_buf_put(&b, &gen, sizeof gen);
+    (void)sg_mpi_buf_put(&b, qb, sizeof qb);
     if (send_command(OP_RFM, &b, sg_mpi_rfm_opts_encode(o, &b), err) != 0)
         return -1;
-    int r = rfm_collective(o, gen, cust_type, date_only, out, info, ncust, gathered, secs, why, whylen, err);
+    int r = rfm_collective(o, gen, q, cust_type, date_only, out, info, ncust, gathered, secs, why, whylen, err);
     sg_mpi_buf_free(&b);
     return r;
 }
@@ -1510,13 +1536,14 @@ int sg_mpi_serve(void)
             sg_free(co.after);
         } else if (head[0] == OP_RFM) {
             sg_rfm_options ro;
+            sg_mpi_edges q;
             uint64_t gen;
-            if (len < 8 || sg_mpi_rfm_opts_decode(b + 8, len - 8, &ro) != 0)
+            if (len < 24 || sg_mpi_edges_decode(b + 8, &q) != 0 || sg_mpi_rfm_opts_decode(b + 24, len - 24, &ro) != 0)
                 abort_job("a malformed command");
             memcpy(&gen, b, 8);
             char why[300];
             sg_error err;
-            rfm_collective(&ro, gen, 0, 0, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+            rfm_collective(&ro, gen, &q, 0, 0, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
         } else if (head[0] == OP_BTYD) {
             sg_mpi_btyd_cmd bc;
             if (sg_mpi_btyd_decode(b, len, &bc) != 0)
@@ -1624,12 +1651,13 @@ int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, str
     return 0;
 }
 
-int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, sg_type cust_type, int date_only, sg_table **out,
-               sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
-               sg_error *err)
+int sg_mpi_rfm(const sg_rfm_options *o, uint64_t gen, struct sg_mpi_edges *q, sg_type cust_type, int date_only,
+               sg_table **out, sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why,
+               size_t whylen, sg_error *err)
 {
     (void)o;
     (void)gen;
+    (void)q;
     (void)cust_type;
     (void)date_only;
     (void)info;

@@ -92,6 +92,31 @@ int sg_mpi_rfm_owner(const sg_table *t, const sg_rfm_options *o, sg_mpi_buf *out
     return out->oom ? sg_error_set(err, SG_ENOMEM, "out of memory") : 0;
 }
 
+size_t sg_mpi_rfm_fields(const unsigned char *b, size_t len, int64_t *last, int64_t *freq, double *monetary)
+{
+    sg_mpi_rd r = { b, b + len, 0 };
+    uint64_t nc = sg_mpi_rd_u64(&r);
+    for (int q = 0; q < 3; q++)
+        (void)sg_mpi_rd_u64(&r);
+    int numeric = sg_mpi_rd_u64(&r) != (uint64_t)SG_STRING;
+    for (uint64_t c = 0; c < nc && !r.bad; c++) {
+        size_t skip = numeric ? 8 : (size_t)sg_mpi_rd_u64(&r);
+        int64_t rec[5];
+        if (r.bad || (size_t)(r.end - r.p) < skip + sizeof rec) {
+            r.bad = 1;
+            break;
+        }
+        memcpy(rec, r.p + skip, sizeof rec);
+        r.p += skip + sizeof rec;
+        if (last) {
+            last[c] = rec[1];
+            freq[c] = rec[3];
+            memcpy(&monetary[c], &rec[2], 8);
+        }
+    }
+    return r.bad || r.p != r.end ? SIZE_MAX : (size_t)nc;
+}
+
 /* ---- rank 0 ---- */
 
 const unsigned char *sg_mpi_read_id(const unsigned char *p, int numeric, sg_type cust_type, uint32_t at,

@@ -33,6 +33,11 @@ int sg_mpi_rfm_opts_decode(const unsigned char *b, size_t len, sg_rfm_options *o
  * (the messages of sg_rfm_aggregate). */
 int sg_mpi_rfm_owner(const sg_table *t, const sg_rfm_options *o, sg_mpi_buf *out, sg_error *err);
 
+/* An owner's records b[0..len) (sg_mpi_rfm_owner's): their customers'
+ * count, and when the arrays are given each customer's last purchase,
+ * frequency and monetary, in record order.  SIZE_MAX when malformed. */
+size_t sg_mpi_rfm_fields(const unsigned char *b, size_t len, int64_t *last, int64_t *freq, double *monetary);
+
 /* The order-preserving key numeric customers sort by (sg_rfm_aggregate,
  * sg_btyd_summary): type SG_INT64 or SG_DOUBLE (-0.0 as 0.0), bits the
  * value's 8 bytes. */

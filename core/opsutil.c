@@ -94,6 +94,24 @@ static void select_k(double *a, ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t k)
     }
 }
 
+double sg_ops_q7_rank(size_t n, double p, size_t *lo)
+{
+    double h = (double)(n - 1) * p;
+    ptrdiff_t l = (ptrdiff_t)floor(h);
+    if (l < 0)
+        l = 0;
+    if (l > (ptrdiff_t)n - 1)
+        l = (ptrdiff_t)n - 1;
+    double frac = h - (double)l;
+    *lo = (size_t)l;
+    return frac > 0 && l + 1 < (ptrdiff_t)n ? frac : 0;
+}
+
+double sg_ops_q7_value(double xlo, double xhi, double frac)
+{
+    return frac > 0 ? xlo + frac * (xhi - xlo) : xlo;
+}
+
 void sg_ops_quantiles(double *a, size_t n, const double *probs, size_t np, double *out)
 {
     if (n == 0) {
@@ -112,21 +130,17 @@ void sg_ops_quantiles(double *a, size_t n, const double *probs, size_t np, doubl
         for (size_t k = 0; k < np; k++)
             if (probs[k] > last_p && probs[k] < p)
                 p = probs[k];
-        double h = (double)(n - 1) * p;
-        ptrdiff_t lo = (ptrdiff_t)floor(h);
-        if (lo < 0)
-            lo = 0;
-        if (lo > (ptrdiff_t)n - 1)
-            lo = (ptrdiff_t)n - 1;
-        double frac = h - (double)lo;
+        size_t at;
+        double frac = sg_ops_q7_rank(n, p, &at);
+        ptrdiff_t lo = (ptrdiff_t)at;
         select_k(a, from, (ptrdiff_t)n - 1, lo);
         double v = a[lo];
-        if (frac > 0 && lo + 1 < (ptrdiff_t)n) {
+        if (frac > 0) {
             double up = a[lo + 1];
             for (size_t i = (size_t)lo + 2; i < n; i++)
                 if (a[i] < up)
                     up = a[i];
-            v = v + frac * (up - v);
+            v = sg_ops_q7_value(v, up, frac);
         }
         from = lo;
         for (size_t k = 0; k < np; k++)

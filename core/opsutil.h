@@ -80,6 +80,16 @@ static inline uint64_t sg_ops_order_key(const sg_column *c, size_t i, const uint
     return 0;
 }
 
+/* The type 7 quantile at p (in [0,1]) of n > 0 values, as the two
+ * functions every quantile here is computed with: sg_ops_q7_rank gives
+ * the 0-based rank *lo of the order statistic x_(lo) it starts from and
+ * the fraction toward x_(lo+1) (0 when that one takes no part);
+ * sg_ops_q7_value the quantile from x_(lo), x_(lo+1) (not read when frac
+ * is 0) and the fraction.  sg_ops_quantiles finds the order statistics by
+ * selection, core/mpi_quantile.c by counting across MPI ranks. */
+double sg_ops_q7_rank(size_t n, double p, size_t *lo);
+double sg_ops_q7_value(double xlo, double xhi, double frac);
+
 /* Type 7 quantiles of a[0..n) (no NaN) for probs[0..np) in any order;
  * a is reordered.  out[k] is NaN when n == 0. */
 void sg_ops_quantiles(double *a, size_t n, const double *probs, size_t np, double *out);

@@ -69,11 +69,16 @@ sg_table *sg_rfm_aggregate(const sg_table *tx, const sg_rfm_options *o, sg_rfm_i
  * `reverse` (recency: recent = high score).  edges receives bins-1 values.
  * Explicit thresholds: pass them in `edges` with `given = 1` (ascending,
  * bins-1 of them); a value v gets 1 + #(edges e with v > e)... the same rule.
+ * `given = 2`: edges computed elsewhere as this function computes them
+ * (the quantiles of the same values, by MPI collectives: core/mpi_quantile.c),
+ * taken as they are, NaN when no value is present.
  * bins: 2..10.  Missing (or NaN) values get a missing score; so do all
  * values when none is present.  edges may be NULL when not given; name
  * NULL keeps the column's name.  The result is an int64 column. */
 sg_column *sg_score_column(const sg_column *c, const char *name, int bins, int reverse,
                            double *edges, int given, sg_error *err);
+/* The probabilities of the bins-1 edges: k/bins for k = 1..bins-1. */
+void sg_score_probs(int bins, double *probs);
 
 /* ---- streaming ---- */
 

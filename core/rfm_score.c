@@ -21,6 +21,12 @@
  * qcut on rank(method="first")) split ties across scores to fill the bins
  * evenly, so two customers with the same figures can get different scores;
  * we deliberately never split ties. */
+void sg_score_probs(int bins, double *probs)
+{
+    for (int k = 0; k < bins - 1; k++)
+        probs[k] = (double)(k + 1) / bins;
+}
+
 sg_column *sg_score_column(const sg_column *c, const char *name, int bins, int reverse,
                            double *edges, int given, sg_error *err)
 {
@@ -37,7 +43,11 @@ sg_column *sg_score_column(const sg_column *c, const char *name, int bins, int r
         return sg_error_set(err, SG_EINVAL, "score '%s': bins must be between 2 and 10 (got %d)",
                             c->name, bins), NULL;
     int nedges = bins - 1;
-    if (given) {
+    if (given == 2) {
+        if (!edges)
+            return sg_error_set(err, SG_EINVAL, "score '%s': thresholds missing", c->name), NULL;
+        memcpy(e, edges, (size_t)nedges * sizeof *e);
+    } else if (given) {
         if (!edges)
             return sg_error_set(err, SG_EINVAL, "score '%s': thresholds missing", c->name), NULL;
         for (int k = 0; k < nedges; k++) {
@@ -52,8 +62,7 @@ sg_column *sg_score_column(const sg_column *c, const char *name, int bins, int r
             e[k] = edges[k];
         }
     } else {
-        for (int k = 0; k < nedges; k++)
-            probs[k] = (double)(k + 1) / bins;
+        sg_score_probs(bins, probs);
         if (sg_column_quantiles(c, probs, (size_t)nedges, e, err))
             return NULL;
         if (edges)

@@ -8,6 +8,7 @@
 #include "mem.h"
 #include "expr.h"
 #include "mpi.h"
+#include "mpi_quantile.h"
 #include "rfm.h"
 
 #define MAX_BINS 10
@@ -78,43 +79,64 @@ static void name_customer_column(lua_State *L, sg_table *t, const char *input_na
     c->name = name;
 }
 
-/* Adds r_score, f_score, m_score and rfm_score to the dataset box d; pushes the edges table. */
-static void add_scores(lua_State *L, int opts, sgl_dataset *d, int bins)
+static const struct { const char *col, *out, *key; int reverse; } SCORES[3] = {
+    { "recency_days", "r_score", "recency", 1 },
+    { "frequency", "f_score", "frequency", 0 },
+    { "monetary", "m_score", "monetary", 0 },
+};
+
+/* The thresholds option of the options table opts: given[k] = 1 and
+ * edges[k] for each column it gives, else 0.  0, or -1 with msg set (the
+ * message segmint.rfm raises). */
+static int read_thresholds(lua_State *L, int opts, int bins, double edges[3][MAX_BINS], int given[3], char *msg,
+                           size_t msglen)
 {
-    static const struct { const char *col, *out, *key; int reverse; } s[] = {
-        { "recency_days", "r_score", "recency", 1 },
-        { "frequency", "f_score", "frequency", 0 },
-        { "monetary", "m_score", "monetary", 0 },
-    };
-    double edges[3][MAX_BINS];
-    int given[3] = { 0, 0, 0 };
+    int rc = 0;
+    for (int k = 0; k < 3; k++)
+        given[k] = 0;
     if (sgl_rawfield(L, opts, "thresholds") == LUA_TTABLE) {
-        for (int k = 0; k < 3; k++) {
-            if (sgl_rawfield(L, -1, s[k].key) == LUA_TTABLE) {
-                if ((int)lua_rawlen(L, -1) != bins - 1)
-                    luaL_error(L, "rfm: thresholds.%s must hold %d ascending values (bins - 1)", s[k].key, bins - 1);
-                for (int j = 0; j < bins - 1; j++) {
+        for (int k = 0; k < 3 && !rc; k++) {
+            if (sgl_rawfield(L, -1, SCORES[k].key) == LUA_TTABLE) {
+                if ((int)lua_rawlen(L, -1) != bins - 1) {
+                    snprintf(msg, msglen, "rfm: thresholds.%s must hold %d ascending values (bins - 1)",
+                             SCORES[k].key, bins - 1);
+                    rc = -1;
+                }
+                for (int j = 0; j < bins - 1 && !rc; j++) {
                     lua_rawgeti(L, -1, j + 1);
                     int isnum;
                     edges[k][j] = (double)lua_tonumberx(L, -1, &isnum);
-                    if (!isnum)
-                        luaL_error(L, "rfm: thresholds.%s[%d] must be a number", s[k].key, j + 1);
+                    if (!isnum) {
+                        snprintf(msg, msglen, "rfm: thresholds.%s[%d] must be a number", SCORES[k].key, j + 1);
+                        rc = -1;
+                    }
                     lua_pop(L, 1);
                 }
                 given[k] = 1;
             } else if (!lua_isnil(L, -1)) {
-                luaL_error(L, "rfm: thresholds.%s must be a list of numbers", s[k].key);
+                snprintf(msg, msglen, "rfm: thresholds.%s must be a list of numbers", SCORES[k].key);
+                rc = -1;
             }
             lua_pop(L, 1);
         }
     } else if (!lua_isnil(L, -1)) {
-        luaL_error(L, "rfm: option 'thresholds' must be a table { recency = {...}, frequency = {...}, monetary = {...} }");
+        snprintf(msg, msglen, "rfm: option 'thresholds' must be a table { recency = {...}, frequency = {...}, "
+                 "monetary = {...} }");
+        rc = -1;
     }
     lua_pop(L, 1);
+    return rc;
+}
+
+/* Adds r_score, f_score, m_score and rfm_score to the dataset box d; pushes
+ * the edges table.  given[k]: 0 the edges of column k are computed here, 1
+ * given in the options, 2 computed by the MPI ranks (edges[k], as here). */
+static void score_with(lua_State *L, sgl_dataset *d, int bins, double edges[3][MAX_BINS], const int given[3])
+{
     sg_error err;
     for (int k = 0; k < 3; k++) {
-        sg_column *src = sg_table_col(d->t, s[k].col);
-        sg_column *c = sg_score_column(src, s[k].out, bins, s[k].reverse, edges[k], given[k], &err);
+        sg_column *src = sg_table_col(d->t, SCORES[k].col);
+        sg_column *c = sg_score_column(src, SCORES[k].out, bins, SCORES[k].reverse, edges[k], given[k], &err);
         if (!c || sg_table_add(d->t, c, &err) != 0)
             sgl_raise(L, &err);
     }
@@ -126,8 +148,20 @@ static void add_scores(lua_State *L, int opts, sgl_dataset *d, int bins)
     lua_createtable(L, 0, 3);
     for (int k = 0; k < 3; k++) {
         push_edges(L, edges[k], bins - 1);
-        lua_setfield(L, -2, s[k].key);
+        lua_setfield(L, -2, SCORES[k].key);
     }
+}
+
+/* The scores with the thresholds of the options table opts, computed here
+ * where not given. */
+static void add_scores(lua_State *L, int opts, sgl_dataset *d, int bins)
+{
+    double edges[3][MAX_BINS];
+    int given[3];
+    char msg[200];
+    if (read_thresholds(L, opts, bins, edges, given, msg, sizeof msg))
+        luaL_error(L, "%s", msg);
+    score_with(L, d, bins, edges, given);
 }
 
 static void push_info(lua_State *L, const sg_rfm_info *info, int edges_idx)
@@ -170,13 +204,47 @@ static int l_rfm(lua_State *L)
     return 2;
 }
 
+/* ranks.edges = { computed = { names } (by the ranks), given = { names }
+ * (in the options), reductions =, bytes = (per rank), seconds =, note =
+ * (a column computed on rank 0 instead, and why) } */
+static void push_edge_stats(lua_State *L, const sg_mpi_edges *q, const int given[3], const char *note)
+{
+    lua_createtable(L, 0, 6);
+    int nc = 0, ng = 0;
+    lua_newtable(L);
+    lua_newtable(L);
+    for (int k = 0; k < 3; k++) {
+        if (given[k] == 0)
+            continue;   /* computed on rank 0 (note says why) */
+        lua_pushstring(L, SCORES[k].key);
+        if (given[k] == 2)
+            lua_rawseti(L, -3, ++nc);
+        else
+            lua_rawseti(L, -2, ++ng);
+    }
+    lua_setfield(L, -3, "given");
+    lua_setfield(L, -2, "computed");
+    lua_pushinteger(L, (lua_Integer)q->reductions);
+    lua_setfield(L, -2, "reductions");
+    lua_pushinteger(L, (lua_Integer)q->bytes);
+    lua_setfield(L, -2, "bytes");
+    lua_pushnumber(L, q->seconds);
+    lua_setfield(L, -2, "seconds");
+    if (note) {
+        lua_pushstring(L, note);
+        lua_setfield(L, -2, "note");
+    }
+    lua_setfield(L, -2, "edges");
+}
+
 /* segmint.mpi_rfm(dataset, options, gen) -> customers, info, ranks: what
  * segmint.rfm gives, the per-customer aggregation computed by the MPI
  * ranks owning the customers over the cleaned rows the exchange number gen
  * left them (the rows of dataset); ranks = { ranks =, customers = { per
  * rank }, gathered = bytes, seconds = { aggregate =, gather = } }.  nil and
  * why when the ranks cannot (segmint.rfm then gives the result, or the
- * message). */
+ * message).  The score edges not given in the options are computed by
+ * the ranks too, from their customers (ranks.edges). */
 static int l_mpi_rfm(lua_State *L)
 {
     sg_table *tx = sgl_check_dataset(L, 1);
@@ -192,6 +260,19 @@ static int l_mpi_rfm(lua_State *L)
         lua_pushliteral(L, "the options or columns are not those RFM takes (its own message follows)");
         return 2;
     }
+    double edges[3][MAX_BINS];
+    int given[3];
+    char msg[200];
+    if (read_thresholds(L, 2, bins, edges, given, msg, sizeof msg)) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "the thresholds are not those RFM takes (its own message follows)");
+        return 2;
+    }
+    sg_mpi_edges q;
+    memset(&q, 0, sizeof q);
+    q.bins = bins;
+    for (int k = 0; k < 3; k++)
+        q.mask |= given[k] ? 0u : 1u << k;
     int n = sg_mpi_size();
     uint64_t *ncust = lua_newuserdatauv(L, (size_t)n * sizeof *ncust, 0);
     uint64_t gathered = 0;
@@ -200,17 +281,31 @@ static int l_mpi_rfm(lua_State *L)
     sg_error err;
     char why[400] = "";
     sg_table *out = NULL;
-    int rc = sg_mpi_rfm(&o, gen, cc->type, dc->date_only, &out, &info, ncust, &gathered, secs, why, sizeof why, &err);
+    int rc = sg_mpi_rfm(&o, gen, &q, cc->type, dc->date_only, &out, &info, ncust, &gathered, secs, why, sizeof why,
+                        &err);
     int nret = sgl_declined(L, rc, &err, why);
     if (nret)
         return nret;
     sgl_dataset *d = sgl_new_dataset(L);
     d->t = out;
     name_customer_column(L, d->t, o.customer);
-    add_scores(L, 2, d, bins);
+    /* the edges the ranks computed; recency's only when their as_of is
+     * rank 0's (always: the same rule over the same purchases) */
+    const char *note = NULL;
+    if ((q.mask & 1u) && q.as_of != info.as_of) {
+        q.mask &= ~1u;
+        note = "recency on rank 0: the ranks' as_of differed";
+    }
+    for (int k = 0; k < 3; k++)
+        if (q.mask & (1u << k)) {
+            memcpy(edges[k], q.edges[k], sizeof edges[k]);
+            given[k] = 2;
+        }
+    score_with(L, d, bins, edges, given);
     push_info(L, &info, lua_gettop(L));
     lua_remove(L, -2);
     sgl_push_mpi_stats(L, n, ncust, "gathered", gathered, "aggregate", "gather", secs);
+    push_edge_stats(L, &q, given, note);
     return 3;
 }
 

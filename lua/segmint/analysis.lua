@@ -74,6 +74,23 @@ local function date_text(sg)
   end
 end
 
+-- rfm.thresholds: { recency =, frequency =, monetary = } (any of them), each
+-- bins - 1 ascending numbers, the score edges segmint.rfm then uses rather
+-- than the quantiles
+local function thresholds_spec(bins)
+  return function(v)
+    local ok = type(v) == "table"
+    for k, e in pairs(ok and v or {}) do
+      ok = ok and (k == "recency" or k == "frequency" or k == "monetary") and type(e) == "table" and #e == bins - 1
+      for i = 1, ok and #e or 0 do
+        ok = ok and type(e[i]) == "number" and e[i] == e[i] and (i == 1 or e[i] >= e[i - 1])
+      end
+    end
+    if ok then return nil end
+    return tr.f("{ recency =, frequency =, monetary = } with %s ascending numbers each (bins - 1)", bins - 1)
+  end
+end
+
 -- cross_sell.names: a column of the transactions or { file =, key =, name = }
 local function item_names_spec(v)
   if type(v) == "string" and v ~= "" then return nil end
@@ -436,7 +453,10 @@ function M.prepare(sg, cfg)
   check_section(problems, "clean", cfg.clean, clean_spec, "{ cancellations = \"net\" }")
   check_section(problems, "rfm", cfg.rfm, {
     bins = whole(2, 10), frequency = { "invoices", "days" }, as_of = date_text(sg), unit = { "days", "weeks", "months" },
-    customer = true, date = true, invoice = true, amount = true }, "{ bins = 5 }")
+    customer = true, date = true, invoice = true, amount = true,
+    thresholds = thresholds_spec(type(cfg.rfm) == "table" and type(cfg.rfm.bins) == "number" and math.floor(cfg.rfm.bins)
+      or 5) },
+    "{ bins = 5 }")
   -- the names of the btyd and clusters settings (their values are checked below or by their steps)
   if type(cfg.btyd) == "table" then
     check_section(problems, "btyd", cfg.btyd, { model = { "bgnbd", "mbgnbd", "pareto_nbd" }, models = true,

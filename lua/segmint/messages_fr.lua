@@ -109,6 +109,8 @@ return {
   ["a whole number from %s to %s"] = "un nombre entier de %s à %s",
   ["a whole number >= %s"] = "un nombre entier >= %s",
   ["a date 'YYYY-MM-DD'"] = "une date 'AAAA-MM-JJ'",
+  ["{ recency =, frequency =, monetary = } with %s ascending numbers each (bins - 1)"] =
+    "{ recency =, frequency =, monetary = } avec %s nombres croissants chacun (bins - 1)",
   ["0 (no limit) or a whole number >= 2"] = "0 (sans limite) ou un nombre entier >= 2",
   ["analysis: 'workbook' must be true or false (false: no report.xlsx), got %s"] =
     "analyse : « workbook » doit valoir true ou false (false : pas de report.xlsx), reçu %s",

@@ -17,6 +17,19 @@ function S.columns()
   return out
 end
 
+-- What the log says of the score edges under mpirun: which columns' the
+-- ranks computed by collectives, and how, and which the recipe gave.
+function S.edges_note(ranks)
+  local e, out = ranks.edges, {}
+  if #e.computed > 0 then
+    out[#out + 1] = string.format("score edges of %s computed on the %d ranks by %d reductions (MPI_Allreduce), %d "
+      .. "bytes per rank", table.concat(e.computed, ", "), ranks.ranks, e.reductions, e.bytes)
+  end
+  if #e.given > 0 then out[#out + 1] = "score edges given: " .. table.concat(e.given, ", ") end
+  if e.note then out[#out + 1] = "score edges of " .. e.note end
+  return table.concat(out, "; ")
+end
+
 -- Under mpirun the ranks owning the customers aggregate the cleaned rows
 -- they kept (segmint.mpi_rfm, docs/mpi.md); rank 0 scores.  Otherwise, or
 -- when they cannot (the reason is logged), rank 0 over its whole table.
@@ -28,11 +41,11 @@ local function on_owners(ctx, ropts)
   if not why then
     local rfm, info, ranks = sg.mpi_rfm(own.ds, ropts, own.gen)
     if rfm then
-      local per, sum = {}, 0
-      for k, c in ipairs(ranks.customers) do per[k] = string.format("rank %d %d", k - 1, c); sum = sum + c end
-      sg.info("rfm on %d MPI ranks by customer: customers %s (%d in all); %d bytes of aggregates gathered; "
-        .. "%.2f s (aggregate %.2f, gather %.2f)", ranks.ranks, table.concat(per, ", "), sum, ranks.gathered,
-        ranks.seconds.aggregate + ranks.seconds.gather, ranks.seconds.aggregate, ranks.seconds.gather)
+      local per, sum = require("segmint.mpi").per_rank(ranks.customers)
+      sg.info("rfm on %d MPI ranks by customer: customers %s (%d in all); %d bytes of aggregates gathered; %s; "
+        .. "%.2f s (aggregate %.2f, edges %.2f, gather %.2f)", ranks.ranks, per, sum, ranks.gathered,
+        S.edges_note(ranks), ranks.seconds.aggregate + ranks.edges.seconds + ranks.seconds.gather,
+        ranks.seconds.aggregate, ranks.edges.seconds, ranks.seconds.gather)
       return rfm, info
     end
     why = info

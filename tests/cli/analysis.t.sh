@@ -217,6 +217,15 @@ like "$out" "btyd\.monthly_discount is not an option \(did you mean 'monthly_dis
 run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data" --set lang=fr
 like "$out" "analyse : cross_sell\.min_count doit être un nombre entier >= 1, et non un nombre 2\.5" "... in French for a French recipe"
 sed -i 's/rfm = { bnis = 4, frequency = "invoice"/rfm = { bins = 5, frequency = "invoices"/; s/cross_sell = { min_suport = 0.0003, min_count = 2.5/cross_sell = { min_support = 0.0003, min_count = 3/; s/krange = {/k_range = {/; s/monthly_discount = /monthly_discount_rate = /' "$work/edit/demo.lua"
+# rfm.thresholds (the score edges): bins - 1 ascending numbers, checked before any data is read
+sed -i 's/rfm = { bins = 5, frequency = "invoices"/rfm = { bins = 5, thresholds = { recency = { 30, 90, 180 } }, frequency = "invoices"/' "$work/edit/demo.lua"
+run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data"
+like "$out" "rfm\.thresholds must be \{ recency =, frequency =, monetary = \} with 4 ascending numbers each \(bins - 1\), got a table" \
+  "rfm.thresholds: three edges for 5 bins refused at check"
+sed -i 's/thresholds = { recency = { 30, 90, 180 } }/thresholds = { recency = { 30, 90, 180, 365 } }/' "$work/edit/demo.lua"
+run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data"
+unlike "$out" "rfm\.thresholds" "... four ascending edges accepted"
+sed -i 's/rfm = { bins = 5, thresholds = { recency = { 30, 90, 180, 365 } }, frequency/rfm = { bins = 5, frequency/' "$work/edit/demo.lua"
 # product names: a bad setting at check, a missing column at run time, before any output
 sed -i 's/names = { file = data .. "\/products.csv", key = "product_id", name = "name" }/names = 42/' "$work/edit/demo.lua"
 run "$SEGMINT" check "$work/edit/demo.lua" --set data="$work/a/data"

@@ -11,8 +11,9 @@
 # predictions (the customers of each rank add up to those of
 # customers.csv) and the co-purchase counts (their invoices add up to the
 # report's orders; an invoice of several customers sends them to rank 0,
-# which says why), and k-means fits on every rank (their rows add up to
-# the customers); a rank that cannot read its part, or sees another file,
+# which says why), k-means fits on every rank (their rows add up to
+# the customers) and the RFM score edges computed on the ranks by
+# MPI_Allreduce, but for those the recipe gives; a rank that cannot read its part, or sees another file,
 # ends the run naming the rank, exit 3, nothing published; a rank out of
 # memory in the exchange ends it naming the rank; a killed rank
 # ends the job with nothing published; commands other
@@ -77,9 +78,18 @@ exchanged() {   # exchanged STDERR N ROWS NAME
 
 # The log line of RFM on the owning ranks: it must be there (not a
 # fallback to rank 0), every rank must have customers and they add up to
-# the customers in customers.csv.
-rfm_owned() {   # rfm_owned STDERR N CUSTOMERS_CSV NAME
-  local line sum=0 some=0 r want
+# the customers in customers.csv; the score edges of the columns COMPUTED
+# (default all three) were computed on the ranks by collectives, and
+# those GIVEN by the recipe are said to be.
+rfm_owned() {   # rfm_owned STDERR N CUSTOMERS_CSV NAME [COMPUTED [GIVEN]]
+  local line sum=0 some=0 r want edges="${5:-recency, frequency, monetary}"
+  if [[ -n "${6:-}" ]]; then
+    like "$1" "rfm on $2 MPI ranks by customer: customers [^;]*; [0-9]+ bytes of aggregates gathered; score edges of $edges computed on the $2 ranks by [1-9][0-9]* reductions \(MPI_Allreduce\), [1-9][0-9]* bytes per rank; score edges given: $6; " \
+      "$4: the score edges of $edges computed on the $2 ranks by collectives, those of $6 given by the recipe"
+  else
+    like "$1" "rfm on $2 MPI ranks by customer: customers [^;]*; [0-9]+ bytes of aggregates gathered; score edges of $edges computed on the $2 ranks by [1-9][0-9]* reductions \(MPI_Allreduce\), [1-9][0-9]* bytes per rank; " \
+      "$4: the score edges of $edges computed on the $2 ranks by collectives"
+  fi
   want=$(csv_rows "$3")
   line=$(grep -oE "rfm on $2 MPI ranks by customer: customers [^(]*" <<< "$1")
   for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
@@ -267,6 +277,7 @@ mkdir -p "$work/drec" "$work/ddata"
 # (and one BTYD model rather than a choice on the holdout: the model's
 # holdout check then runs as its own step, on the owners too)
 sed -e 's/returns = "net" }/returns = "net", duplicates = "drop" }/' \
+    -e 's/rfm = { bins = 5,/rfm = { bins = 5, thresholds = { recency = { 30, 90, 180, 365 } },/' \
     -e 's/btyd = { models = { "bgnbd", "mbgnbd", "pareto_nbd" }/btyd = { model = "mbgnbd"/' \
     "$SG_ROOT/recipes/demo.lua" > "$work/drec/dup.lua"
 ln -s "$SG_ROOT/recipes/rules" "$work/drec/rules"
@@ -300,8 +311,9 @@ print(data.index((",".join(mine[2]) + "\n").encode()), tail_at, len(data))
 PY
 )"
 (( dlast < dsize && dfirst < dsize / 3 && dlast > dsize * 2 / 3 )); ok $? "the customer's purchases end at byte $dfirst, its duplicate and cancellations start at $dlast of $dsize"
-grep -q 'duplicates = "drop"' "$work/drec/dup.lua" && grep -q 'btyd = { model = "mbgnbd"' "$work/drec/dup.lua"
-ok $? "... the recipe drops exact duplicates and fits one BTYD model"
+grep -q 'duplicates = "drop"' "$work/drec/dup.lua" && grep -q 'btyd = { model = "mbgnbd"' "$work/drec/dup.lua" &&
+  grep -q 'rfm = { bins = 5, thresholds = { recency = { 30, 90, 180, 365 } },' "$work/drec/dup.lua"
+ok $? "... the recipe drops exact duplicates, fits one BTYD model and gives recency's score edges"
 run "$SEGMINT" run "$work/drec/dup.lua" --out out --set data="$work/ddata"
 is "$code" 0 "duplicates and cancellations across parts on one process: exit 0"
 like "$(cat "$work/out/report.html" 2>/dev/null)" "exact duplicates</td><td class=\"num\">1<" "... one exact duplicate removed"
@@ -312,7 +324,8 @@ for n in $ranks; do
   is "$code" 0 "duplicates and cancellations across parts on $n ranks: exit 0"
   exchanged "$err" $n "$(csv_rows "$work/ddata/transactions.csv")" "duplicates and cancellations across parts, $n ranks"
   keep "d$n"
-  rfm_owned "$err" $n "$work/d$n/customers.csv" "duplicates and cancellations across parts, $n ranks"
+  rfm_owned "$err" $n "$work/d$n/customers.csv" "duplicates and cancellations across parts, $n ranks" \
+    "frequency, monetary" recency
   btyd_owned "$err" $n "$work/d$n/customers.csv" "duplicates and cancellations across parts, $n ranks"
   btyd_predicted "$err" $n "$work/d$n/customers.csv" 1 "duplicates and cancellations across parts, $n ranks"
   like "$err" "cross_sell counts on rank 0 alone: an invoice has rows of customers of different ranks \(the table has [0-9]+ invoices, the ranks counted [0-9]+\)" \

@@ -15,6 +15,7 @@
  * rank 0, which merges the parts in file order (sg_mpi_assemble). */
 #include "mpi.h"
 #include "mpi_features.h"
+#include "mpi_recommend.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,7 @@ enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BT
        OP_CROSS_SELL = 7 };
 enum { OP_FEATURES = 9 };   /* the model features on the owners (core/mpi_features.c) */
 enum { OP_KMEANS = 8 };     /* k-means on every rank (core/mpi_kmeans.c) */
+enum { OP_RECOMMEND = 10 };   /* cross-sell recommendations on the owners (core/mpi_recommend.c) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -1503,6 +1505,81 @@ void sg_mpi_kmeans_command(const unsigned char *b, size_t len)
     bcast_bytes((unsigned char *)b, len);
 }
 
+/* ---- cross-sell recommendations on the owners (OP_RECOMMEND, core/mpi_recommend.c) ---- */
+
+/* Every rank: check that it holds the cleaning c->gen, recommend for its
+ * customers, send the records to rank 0, which assembles the table with
+ * model m and cc, its cleaned table's customer column.  Rank 0's return
+ * as sg_mpi_recommend's. */
+static int rec_collective(const sg_mpi_rec_cmd *c, const sg_cooc *m, const sg_column *cc, sg_table **out,
+                          sg_mpi_rec_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    int fcode = 0, bad;
+    char fmsg[256] = "";
+    sg_error e;
+    sg_error_clear(&e);
+    double t0 = MPI_Wtime();
+    if (!all_hold(c->gen, why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    int code = sg_mpi_rec_owner(held.clean, c, &b, &e);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        sg_mpi_buf_free(&b);
+        return owner_failed(bad, fcode, fmsg, "recommendations for its customers", why, whylen, err);
+    }
+    double t1 = MPI_Wtime();
+    if (world_rank > 0) {
+        send_bytes(b.b, b.len);
+        sg_mpi_buf_free(&b);
+        return 1;
+    }
+    unsigned char **parts;
+    size_t *lens;
+    static char what[] = "another rank's recommendations";
+    gather_parts(&b, &parts, &lens, &st->gathered, what);
+    *out = sg_mpi_rec_assemble((const unsigned char *const *)parts, lens, world_size, m, cc, (size_t)c->top_n,
+                               st->customers, err);
+    free_parts(parts, lens);
+    sg_mpi_buf_free(&b);
+    st->rows = *out ? (*out)->nrows : 0;
+    st->secs[0] = t1 - t0;
+    st->secs[1] = MPI_Wtime() - t1;
+    return *out ? 1 : -1;
+}
+
+int sg_mpi_recommend(const sg_cooc *c, const sg_table *t, uint64_t gen, const char *customer, size_t top_n,
+                     sg_table **out, sg_mpi_rec_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    *out = NULL;
+    if (!leads(why, whylen))
+        return 0;
+    const sg_column *cc = sg_table_col(t, customer), *ic = sg_table_col(t, c->item);
+    if (!cc || (cc->type != SG_STRING && cc->type != SG_INT64) || !ic || ic->type != c->type) {
+        snprintf(why, whylen, "the customer or item column is missing or of a type the recommendations refuse");
+        return 0;
+    }
+    sg_mpi_buf b = { 0 };
+    sg_mpi_rec_cmd rc;
+    if (sg_mpi_rec_encode(c, gen, customer, top_n, &b, err) != 0) {
+        sg_mpi_buf_free(&b);
+        if (err->code == SG_ENOMEM)
+            return -1;
+        snprintf(why, whylen, "%s", err->msg);
+        return 0;
+    }
+    if (sg_mpi_rec_decode(b.b, b.len, &rc) != 0) {   /* not expected: the encoder's own bytes */
+        sg_mpi_buf_free(&b);
+        snprintf(why, whylen, "the recommendation command does not decode");
+        return 0;
+    }
+    st->cmd_bytes = b.len;
+    if (send_command(OP_RECOMMEND, &b, 0, err) != 0)
+        return -1;
+    int r = rec_collective(&rc, c, cc, out, st, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -1574,6 +1651,13 @@ int sg_mpi_serve(void)
             features_collective(&fc, NULL, NULL, NULL, NULL, NULL, NULL, why, sizeof why, &err);
         } else if (head[0] == OP_KMEANS) {
             sg_mpi_kmeans_serve(b, len);
+        } else if (head[0] == OP_RECOMMEND) {
+            sg_mpi_rec_cmd rc;
+            if (sg_mpi_rec_decode(b, len, &rc) != 0)
+                abort_job("a malformed command");
+            char why[300];
+            sg_error err;
+            rec_collective(&rc, NULL, NULL, NULL, NULL, why, sizeof why, &err);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -1720,6 +1804,21 @@ int sg_mpi_features(const sg_mpi_features_cmd *c, const sg_table *tmpl, sg_table
     (void)ncust;
     (void)gathered;
     (void)secs;
+    (void)err;
+    *out = NULL;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_recommend(const sg_cooc *c, const sg_table *t, uint64_t gen, const char *customer, size_t top_n,
+                     sg_table **out, sg_mpi_rec_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    (void)c;
+    (void)t;
+    (void)gen;
+    (void)customer;
+    (void)top_n;
+    (void)st;
     (void)err;
     *out = NULL;
     snprintf(why, whylen, "one rank");

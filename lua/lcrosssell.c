@@ -4,6 +4,7 @@
 #include "crosssell.h"
 #include "lsegmint.h"
 #include "mpi.h"
+#include "mpi_recommend.h"
 
 #define SG_COOC_MT "segmint.cross_sell"
 
@@ -154,6 +155,21 @@ static int l_rules(lua_State *L)
     return d->t ? 1 : sgl_raise(L, &err);
 }
 
+/* The options customer and top_n of recommend (table at idx), with its
+ * messages. */
+static const char *rec_options(lua_State *L, int idx, lua_Integer *top)
+{
+    const char *customer = sgl_opt_string(L, idx, "customer", NULL);
+    if (!customer)
+        luaL_error(L, "recommend: option 'customer' (a column name) is required");
+    sgl_rawfield(L, idx, "top_n");
+    *top = luaL_optinteger(L, -1, 3);
+    lua_pop(L, 1);
+    if (*top < 1 || *top > 100)
+        luaL_error(L, "recommend: 'top_n' must be between 1 and 100");
+    return customer;
+}
+
 /* model:recommend(dataset, { customer = "CustomerID", top_n = 3, only = dataset_with_that_column }) */
 static int l_recommend(lua_State *L)
 {
@@ -162,14 +178,8 @@ static int l_recommend(lua_State *L)
     luaL_checktype(L, 3, LUA_TTABLE);
     static const char *const known[] = { "customer", "top_n", "only", NULL };
     sgl_check_known(L, 3, "recommend", known);
-    const char *customer = sgl_opt_string(L, 3, "customer", NULL);
-    if (!customer)
-        return luaL_error(L, "recommend: option 'customer' (a column name) is required");
-    sgl_rawfield(L, 3, "top_n");
-    lua_Integer top = luaL_optinteger(L, -1, 3);
-    lua_pop(L, 1);
-    if (top < 1 || top > 100)
-        return luaL_error(L, "recommend: 'top_n' must be between 1 and 100");
+    lua_Integer top;
+    const char *customer = rec_options(L, 3, &top);
     const sg_column *only = NULL;
     if (sgl_rawfield(L, 3, "only") != LUA_TNIL) {
         sg_table *ot = sgl_check_dataset(L, lua_gettop(L));
@@ -183,6 +193,59 @@ static int l_recommend(lua_State *L)
     return d->t ? 1 : sgl_raise(L, &err);
 }
 
+/* segmint.mpi_recommend(model, cleaned, gen, { customer =, top_n = 3 })
+ * -> dataset, ranks: model:recommend(cleaned, options), computed by the MPI
+ * ranks that own the customers over the cleaned rows the exchange number
+ * gen left them (docs/mpi.md); cleaned is rank 0's cleaned table (its
+ * customer column's dictionary).  ranks = { ranks =, customers = { per
+ * rank }, rows =, bytes = { rules = (broadcast), gathered = },
+ * seconds = { recommend =, gather = } }.  nil and why when the ranks
+ * cannot. */
+static int l_mpi_recommend(lua_State *L)
+{
+    sg_cooc *c = check_cooc(L, 1);
+    sg_table *tx = sgl_check_dataset(L, 2);
+    lua_Integer gen = luaL_checkinteger(L, 3);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    static const char *const known[] = { "customer", "top_n", NULL };
+    sgl_check_known(L, 4, "recommend", known);
+    lua_Integer top;
+    const char *customer = rec_options(L, 4, &top);
+    int n = sg_mpi_size();
+    uint64_t *counts = lua_newuserdatauv(L, (size_t)n * sizeof *counts, 0);
+    memset(counts, 0, (size_t)n * sizeof *counts);
+    sg_mpi_rec_stats st;
+    memset(&st, 0, sizeof st);
+    st.customers = counts;
+    sgl_dataset *d = sgl_new_dataset(L);
+    char why[400] = "";
+    sg_error err;
+    int rc = sg_mpi_recommend(c, tx, (uint64_t)gen, customer, (size_t)top, &d->t, &st, why, sizeof why, &err);
+    int nret = sgl_declined(L, rc, &err, why);
+    if (nret)
+        return nret;
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "ranks");
+    sgl_push_counts(L, st.customers, n);
+    lua_setfield(L, -2, "customers");
+    lua_pushinteger(L, (lua_Integer)st.rows);
+    lua_setfield(L, -2, "rows");
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, (lua_Integer)st.cmd_bytes);
+    lua_setfield(L, -2, "rules");
+    lua_pushinteger(L, (lua_Integer)st.gathered);
+    lua_setfield(L, -2, "gathered");
+    lua_setfield(L, -2, "bytes");
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, st.secs[0]);
+    lua_setfield(L, -2, "recommend");
+    lua_pushnumber(L, st.secs[1]);
+    lua_setfield(L, -2, "gather");
+    lua_setfield(L, -2, "seconds");
+    return 2;
+}
+
 static const luaL_Reg cooc_methods[] = {
     { "rules", l_rules }, { "recommend", l_recommend }, { "close", l_gc }, { NULL, NULL }
 };
@@ -193,7 +256,8 @@ static const luaL_Reg cooc_meta[] = {
 };
 
 static const luaL_Reg cooc_functions[] = {
-    { "cross_sell", l_cross_sell }, { "mpi_cross_sell", l_mpi_cross_sell }, { NULL, NULL }
+    { "cross_sell", l_cross_sell }, { "mpi_cross_sell", l_mpi_cross_sell },
+    { "mpi_recommend", l_mpi_recommend }, { NULL, NULL }
 };
 
 void sgl_open_crosssell(lua_State *L)

@@ -91,6 +91,33 @@ local function fit(ctx, opts)
   return sg.cross_sell(ctx.res.clean, opts)
 end
 
+-- The recommendations per customer.  Under mpirun, when the ranks owning
+-- the customers hold the cleaned rows, rank 0 sends them the model's rules
+-- and each recommends for its own customers (a customer's recommendations
+-- depend on its items and the rules alone); rank 0 puts the customers in
+-- order (segmint.mpi_recommend, docs/mpi.md): the table rank 0 would
+-- build.  Otherwise, or when they cannot (the reason is logged), rank 0
+-- over its whole cleaned table.
+local function recommend(ctx, model, opts)
+  local sg = ctx.sg
+  local held, why = mpi.owners_hold(ctx)
+  if held then
+    local recs, ranks = sg.mpi_recommend(model, ctx.res.clean, ctx.res.clean_owned.gen, opts)
+    if recs then
+      local per, ncust = mpi.per_rank(ranks.customers)
+      sg.info("recommendations on %d MPI ranks by customer: customers %s (%d in all); %d rows; "
+        .. "%d bytes of rules sent to each rank, %d bytes of recommendations gathered; %.2f s (recommend %.2f, "
+        .. "gather %.2f)", ranks.ranks, per, ncust, ranks.rows, ranks.bytes.rules,
+        ranks.bytes.gathered, ranks.seconds.recommend + ranks.seconds.gather, ranks.seconds.recommend,
+        ranks.seconds.gather)
+      return recs
+    end
+    why = ranks
+  end
+  if why then sg.info("recommendations on rank 0 alone: %s", why) end
+  return model:recommend(ctx.res.clean, opts)
+end
+
 function S.run(ctx)
   local sg, cols = ctx.sg, ctx.cols
   local xs = ctx.cfg.cross_sell or {}
@@ -111,8 +138,7 @@ function S.run(ctx)
     ctx.res.item_names = names
   end
   ctx.res.cross_sell_rules = pair_rules
-  -- (the recommendations stay on rank 0, which holds the whole cleaned table)
-  ctx.res.recommendations = model:recommend(ctx.res.clean, { customer = cols.customer, top_n = xs.top_n or 3 })
+  ctx.res.recommendations = recommend(ctx, model, { customer = cols.customer, top_n = xs.top_n or 3 })
 end
 
 return S

@@ -12,8 +12,10 @@
 # customers.csv) and the co-purchase counts (their invoices add up to the
 # report's orders; an invoice of several customers sends them to rank 0,
 # which says why), k-means fits on every rank (their rows add up to
-# the customers) and the RFM score edges computed on the ranks by
-# MPI_Allreduce, but for those the recipe gives; a rank that cannot read its part, or sees another file,
+# the customers), the RFM score edges computed on the ranks by
+# MPI_Allreduce, but for those the recipe gives, and the cross-sell
+# recommendations (every rank holding customers with some, none on rank 0
+# alone); a rank that cannot read its part, or sees another file,
 # ends the run naming the rank, exit 3, nothing published; a rank out of
 # memory in the exchange ends it naming the rank; a killed rank
 # ends the job with nothing published; commands other
@@ -204,6 +206,22 @@ clustered() {   # clustered STDERR N CUSTOMERS_CSV NAME
   ok $? "$4: k-means on the $2 ranks, their rows add up to the $want of customers.csv (${line#*: })"
 }
 
+# The log line of the cross-sell recommendations on the owning ranks: it
+# must be there with every rank holding customers with recommendations,
+# adding up to the customers it counts in all, and no recommendations on
+# rank 0 alone (a silent fallback fails).
+recs_owned() {   # recs_owned STDERR N NAME
+  local line sum=0 some=0 r all alone
+  line=$(grep -oE "recommendations on $2 MPI ranks by customer: customers [^(]*\([0-9]+ in all\); [0-9]+ rows" <<< "$1")
+  for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
+    sum=$((sum + r)); [[ $r -gt 0 ]] && some=$((some + 1))
+  done
+  all=$(grep -oE "\([0-9]+ in all\)" <<< "$line" | tr -dc 0-9)
+  alone=$(grep -c "recommendations on rank 0 alone" <<< "$1")
+  [[ -n "$line" && $sum -eq ${all:--1} && $some -eq $2 && ! "$line" =~ " 0 rows" && $alone -eq 0 ]]
+  ok $? "$3: the recommendations made on the $2 ranks by customer, none on rank 0 alone (${line#*: })"
+}
+
 # ---- the demo ----
 cd "$work" || exit 1
 run "$SEGMINT" demo --out out --customers 1500 --seed 5
@@ -223,6 +241,7 @@ for n in $ranks; do
   if [[ $n -gt 1 ]]; then cooc_owned "$err" $n "$work/m$n" "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then features_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then clustered "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
+  if [[ $n -gt 1 ]]; then recs_owned "$err" $n "demo, $n ranks"; fi
   same_outputs single "m$n" "demo, $n ranks"
 done
 for f in customers.csv segments.csv campaigns.csv; do
@@ -330,6 +349,7 @@ for n in $ranks; do
   btyd_predicted "$err" $n "$work/d$n/customers.csv" 1 "duplicates and cancellations across parts, $n ranks"
   like "$err" "cross_sell counts on rank 0 alone: an invoice has rows of customers of different ranks \(the table has [0-9]+ invoices, the ranks counted [0-9]+\)" \
     "... an invoice with rows of five customers: the co-purchase counts run on rank 0, which says why"
+  recs_owned "$err" $n "duplicates and cancellations across parts, $n ranks (the counts on rank 0)"
   same_outputs d1 "d$n" "duplicates and cancellations across parts, $n ranks"
 done
 
@@ -408,7 +428,7 @@ like "$err" "only 'run' and 'demo' use several MPI ranks; run 'generate' without
 # ---- Online Retail ----
 file="${SG_SHARED_DATA:-$SG_ROOT/../shared/data}/online_retail/online_retail.csv"
 if [[ $asan == 1 ]]; then
-  for k in $(seq 20); do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
+  for k in $(seq 28); do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
 elif [[ -r "$file" ]]; then
   run "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$file"
   is "$code" 0 "Online Retail on one process: exit 0"
@@ -426,9 +446,10 @@ elif [[ -r "$file" ]]; then
     if [[ $n -gt 1 ]]; then cooc_owned "$err" $n "$work/r$n" "Online Retail, $n ranks"; fi
     if [[ $n -gt 1 ]]; then features_owned "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
     if [[ $n -gt 1 ]]; then clustered "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
+    if [[ $n -gt 1 ]]; then recs_owned "$err" $n "Online Retail, $n ranks"; fi
     same_outputs rs "r$n" "Online Retail, $n ranks"
   done
 else
-  for k in $(seq 20); do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
+  for k in $(seq 28); do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
 fi
 done_testing

@@ -52,7 +52,8 @@ typedef struct sg_kmeans_share {
  * algorithm is refused), checked by the caller on the whole matrix.  Every
  * rank calls it with the same options; each returns the same model (NULL
  * on every rank when one failed: err says which rank).  labels: on rank 0
- * sh->total entries (may be NULL), ignored elsewhere. */
+ * sh->total entries (required: the labels are gathered into it), ignored
+ * elsewhere. */
 sg_kmeans *sg_kmeans_fit_shared(const sg_matrix *x, const sg_kmeans_options *o,
                                 const sg_kmeans_share *sh, int32_t *labels, sg_error *err);
 

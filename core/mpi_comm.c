@@ -45,10 +45,10 @@
 #include "mpi_shuffle.h"
 
 enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BTYD_SUMMARY = 6,
-       OP_CROSS_SELL = 7 };
-enum { OP_FEATURES = 9 };   /* the model features on the owners (core/mpi_features.c) */
-enum { OP_KMEANS = 8 };     /* k-means on every rank (core/mpi_kmeans.c) */
-enum { OP_RECOMMEND = 10 };   /* cross-sell recommendations on the owners (core/mpi_recommend.c) */
+       OP_CROSS_SELL = 7,
+       OP_KMEANS = 8,       /* k-means on every rank (core/mpi_kmeans.c) */
+       OP_FEATURES = 9,     /* the model features on the owners (core/mpi_features.c) */
+       OP_RECOMMEND = 10 }; /* cross-sell recommendations on the owners (core/mpi_recommend.c) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096

@@ -57,6 +57,11 @@ static int decode(const unsigned char *b, size_t len, kcmd *c)
     get_word(b, 12, &c->mean_var);
     if (c->k < 1 || c->k > 100000 || c->d < 1 || c->total < 0 || c->hi < c->lo)
         return -1;
+    /* the limits rank 0 checked (refused): MPI's int counts */
+    size_t chunks = ((size_t)c->total + SG_KMEANS_CHUNK - 1) / SG_KMEANS_CHUNK;
+    if ((size_t)c->d > (size_t)INT_MAX || (size_t)c->total > (size_t)INT_MAX / (size_t)c->d ||
+        (chunks && (size_t)c->d > (size_t)INT_MAX / 8 / (size_t)c->k / chunks))
+        return -1;
     size_t need = CMD_WORDS * 8 + (c->has_init ? (size_t)c->k * (size_t)c->d * 8 : 0);
     if (len != need)
         return -1;
@@ -298,11 +303,13 @@ static sg_kmeans *fit_on_ranks(void *ud, const sg_matrix *x, const sg_kmeans_opt
 
 /* Why the ranks cannot be used for these options and this matrix (the
  * caller's own fit then gives any message); NULL when they can. */
-static const char *refused(const sg_matrix *x, const sg_kmeans_options *o, int lo, int hi, int n,
+static const char *refused(const sg_matrix *x, const sg_kmeans_options *o, int lo, int hi,
                            char *why, size_t whylen)
 {
     if (o->algo == SG_KMEANS_MINIBATCH)
         return "the mini-batch algorithm samples rows of the whole matrix at random";
+    if (lo > 0 && o->init)
+        return "given starting centres with a range of k (they fit one k only)";
     sg_kmeans_options oc = *o;
     if (lo > 0) {
         if (lo < 2 || hi < lo || hi > 100 || (size_t)hi >= x->rows)
@@ -317,7 +324,6 @@ static const char *refused(const sg_matrix *x, const sg_kmeans_options *o, int l
     /* MPI counts are ints: the matrix's values, and the chunk partials
      * (k * cols doubles per chunk) of all chunks */
     size_t chunks = (x->rows + SG_KMEANS_CHUNK - 1) / SG_KMEANS_CHUNK;
-    (void)n;
     if (x->rows > (size_t)INT_MAX / x->cols ||
         x->cols > (size_t)INT_MAX / 8 / (size_t)oc.k / chunks)
         return "the matrix is too large for MPI's int counts";
@@ -335,7 +341,7 @@ int sg_mpi_kmeans(const sg_matrix *x, const sg_kmeans_options *o, int lo, int hi
         snprintf(why, whylen, "one rank");
         return 0;
     }
-    const char *no = refused(x, o, lo, hi, n, why, whylen);
+    const char *no = refused(x, o, lo, hi, why, whylen);
     if (no) {
         if (no != why)
             snprintf(why, whylen, "%s", no);

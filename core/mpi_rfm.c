@@ -102,7 +102,7 @@ size_t sg_mpi_rfm_fields(const unsigned char *b, size_t len, int64_t *last, int6
     for (uint64_t c = 0; c < nc && !r.bad; c++) {
         size_t skip = numeric ? 8 : (size_t)sg_mpi_rd_u64(&r);
         int64_t rec[5];
-        if (r.bad || (size_t)(r.end - r.p) < skip + sizeof rec) {
+        if (r.bad || (size_t)(r.end - r.p) < skip || (size_t)(r.end - r.p) - skip < sizeof rec) {
             r.bad = 1;
             break;
         }
@@ -173,7 +173,7 @@ sg_table *sg_mpi_rfm_assemble(const unsigned char *const *parts, const size_t *l
             r.bad = 1;
         for (uint64_t c = 0; c < nc && !r.bad; c++) {
             size_t skip = numeric ? 8 : (size_t)sg_mpi_rd_u64(&r);
-            if (r.bad || (size_t)(r.end - r.p) < skip + 40)
+            if (r.bad || (size_t)(r.end - r.p) < skip || (size_t)(r.end - r.p) - skip < 40)
                 r.bad = 1;
             else
                 r.p += skip + 40;

@@ -10,7 +10,8 @@
  * counts); its lapse is a churn in the period holding it when the run
  * started before that period.  Per purchase, the first one in a period
  * marks a buyer, a new customer, or a reactivation (the previous purchase
- * K or more before the period's start). */
+ * K or more before the period's start).  Revenue and satisfaction go into
+ * exact accumulators (core/xsum.c), rounded once at the end. */
 #include "activity.h"
 
 #include <stdlib.h>
@@ -27,6 +28,7 @@ void sg_activity_free(sg_activity *a)
     sg_free(a->bounds);
     sg_free(a->active_start);
     sg_free(a->revenue);
+    sg_free(a->sums);
     memset(a, 0, sizeof *a);
 }
 
@@ -131,9 +133,9 @@ static int period_rows(walk *w, size_t j, const uint32_t *rows, size_t n)
     double v;
     for (size_t i = 0; i < n; i++) {
         if (w->amount && sg_num_value(w->amount, rows[i], &v) == 0)
-            o->revenue[j] += v;
+            sg_xsum_add(&o->sums[j], v);
         if (w->satisfaction && sg_num_value(w->satisfaction, rows[i], &v) == 0) {
-            o->satisfaction_sum[j] += v;
+            sg_xsum_add(&o->sums[o->nperiods + j], v);
             o->satisfaction_n[j]++;
         }
     }
@@ -212,10 +214,12 @@ static int alloc_out(sg_activity *out, const int64_t *bounds, size_t nb)
     out->bounds = sg_malloc(nb * sizeof *out->bounds);
     int64_t *block = sg_calloc(10 * m, sizeof *block);
     double *dblock = sg_calloc(2 * m, sizeof *dblock);
-    if (!out->bounds || !block || !dblock) {
+    sg_xsum *sums = sg_calloc(2 * m, sizeof *sums);   /* all zeros: empty sums */
+    if (!out->bounds || !block || !dblock || !sums) {
         sg_free(out->bounds);
         sg_free(block);
         sg_free(dblock);
+        sg_free(sums);
         out->bounds = NULL;
         return -1;
     }
@@ -232,7 +236,25 @@ static int alloc_out(sg_activity *out, const int64_t *bounds, size_t nb)
     out->satisfaction_n = block + 9 * P;
     out->revenue = dblock;
     out->satisfaction_sum = dblock + P;
+    out->sums = sums;
     return 0;
+}
+
+int sg_activity_alloc(sg_activity *out, const int64_t *bounds, size_t nbounds, sg_error *err)
+{
+    if (nbounds < 2) {
+        memset(out, 0, sizeof *out);
+        return sg_error_set(err, SG_EINVAL, "activity: at least two bounds (one period) are needed");
+    }
+    return alloc_out(out, bounds, nbounds) ? sg_error_nomem(err) : 0;
+}
+
+void sg_activity_round(sg_activity *a)
+{
+    for (size_t j = 0; j < 2 * a->nperiods; j++) {
+        sg_xsum_normalize(&a->sums[j]);
+        (j < a->nperiods ? a->revenue : a->satisfaction_sum)[j % a->nperiods] = sg_xsum_round(&a->sums[j]);
+    }
 }
 
 void sg_activity_options_init(sg_activity_options *o)
@@ -440,6 +462,7 @@ int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const 
         if (i > 0)
             out->active_end[i - 1] = active;
     }
+    sg_activity_round(out);
     out->customers = customers;
     out->rows_used = used;
     out->rows_missing = missing;
@@ -463,22 +486,43 @@ done:
     return 0;
 }
 
-int sg_activity_month_bounds(const sg_table *tx, const char *date, int64_t as_of, int64_t **bounds,
-                             size_t *nbounds, sg_error *err)
+int sg_activity_dates(const sg_table *tx, const char *date, int have_as_of, int64_t as_of, int64_t d[3],
+                      sg_error *err)
+{
+    d[0] = d[1] = d[2] = INT64_MAX;
+    const sg_column *c = sg_table_col(tx, date ? date : "");
+    if (!c || c->type != SG_DATETIME)
+        return sg_error_set(err, SG_EINVAL, "activity: '%s' is not a datetime column", date ? date : "");
+    const int64_t *v = sg_column_i64(c);
+    for (size_t i = 0; i < c->n; i++) {
+        if (sg_column_is_na(c, i))
+            continue;
+        if (v[i] > INT64_MIN + 1 && -v[i] < d[0])
+            d[0] = -v[i];
+        if (v[i] < d[1])
+            d[1] = v[i];
+        if (have_as_of && v[i] <= as_of && v[i] < d[2])
+            d[2] = v[i];
+    }
+    if (!have_as_of)
+        d[2] = d[1];
+    return 0;
+}
+
+int sg_activity_default_as_of(const int64_t d[3], int64_t *as_of)
+{
+    if (d[0] == INT64_MAX)
+        return -1;
+    int64_t mx = -d[0];
+    int64_t day = mx >= 0 ? mx / 86400 : -((-mx + 86399) / 86400);
+    *as_of = (day + 1) * 86400;
+    return 0;
+}
+
+int sg_activity_months(int have, int64_t first, int64_t as_of, int64_t **bounds, size_t *nbounds, sg_error *err)
 {
     *bounds = NULL;
     *nbounds = 0;
-    const sg_column *d = sg_table_col(tx, date ? date : "");
-    if (!d || d->type != SG_DATETIME)
-        return sg_error_set(err, SG_EINVAL, "activity: '%s' is not a datetime column", date ? date : "");
-    const int64_t *v = sg_column_i64(d);
-    int64_t first = 0;
-    int have = 0;
-    for (size_t i = 0; i < d->n; i++)
-        if (!sg_column_is_na(d, i) && v[i] <= as_of && (!have || v[i] < first)) {
-            first = v[i];
-            have = 1;
-        }
     int64_t y, ly;
     unsigned m, day, lm, lday;
     int64_t fd = first >= 0 ? first / 86400 : -((-first + 86399) / 86400);
@@ -505,4 +549,15 @@ int sg_activity_month_bounds(const sg_table *tx, const char *date, int64_t as_of
     *bounds = b;
     *nbounds = nb;
     return 0;
+}
+
+int sg_activity_month_bounds(const sg_table *tx, const char *date, int64_t as_of, int64_t **bounds,
+                             size_t *nbounds, sg_error *err)
+{
+    *bounds = NULL;
+    *nbounds = 0;
+    int64_t d[3];
+    if (sg_activity_dates(tx, date, 1, as_of, d, err))
+        return err->code;
+    return sg_activity_months(d[2] != INT64_MAX, d[2] == INT64_MAX ? 0 : d[2], as_of, bounds, nbounds, err);
 }

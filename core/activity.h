@@ -25,6 +25,9 @@
  *   repeat_buyers[j]  buyers with two or more invoices in the period
  *   satisfaction_sum[j], satisfaction_n[j]   sum and count of the
  *                     non-missing satisfaction values of the period's rows
+ * The two sums are exactly rounded (core/xsum.c): the same bits whatever
+ * the order of the rows and customers, so owners that each walk their own
+ * customers add up to them exactly (core/mpi_activity.c, docs/mpi.md).
  * so the churn rate is churned / active_start and the reactivation rate is
  * reactivated / inactive_start.  Only purchases up to b_P count.
  *
@@ -37,6 +40,7 @@
 #include <stdint.h>
 
 #include "table.h"
+#include "xsum.h"
 
 typedef struct sg_activity_options {
     const char *customer;     /* column of any type */
@@ -55,6 +59,8 @@ typedef struct sg_activity {
     int64_t *active_start, *active_end, *churned, *inactive_start, *reactivated, *new_customers,
         *buyers, *invoices, *repeat_buyers, *satisfaction_n;   /* nperiods each */
     double *revenue, *satisfaction_sum;                          /* nperiods each */
+    sg_xsum *sums;            /* the exact sums behind them: revenue[0..P), then satisfaction
+                               * (normalized); revenue = sg_xsum_round(sums[j]) */
     size_t customers;         /* customers with a purchase up to b_P */
     size_t rows_used;
     size_t rows_missing;      /* missing customer or date: ignored */
@@ -67,6 +73,27 @@ typedef struct sg_activity {
 int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const int64_t *bounds,
                         size_t nbounds, sg_activity *out, sg_error *err);
 void sg_activity_free(sg_activity *a);
+/* out with zero counts and sums over bounds[0..nbounds) (nbounds >= 2),
+ * for adding partial results into: 0 or SG_ENOMEM (err set). */
+int sg_activity_alloc(sg_activity *out, const int64_t *bounds, size_t nbounds, sg_error *err);
+/* revenue and satisfaction_sum from the exact sums. */
+void sg_activity_round(sg_activity *a);
+
+/* What the default as_of and the month bounds need from the dates of a
+ * table (a pass over the date column, missing values skipped): d[0] the
+ * latest date, d[1] the earliest, d[2] the earliest not after as_of
+ * (have_as_of), or d[1] when not given; INT64_MAX stands for none and the
+ * latest is stored negated (-INT64_MAX for none), so the d[] of several
+ * tables combine by their minimum.  SG_EINVAL when date is not a datetime
+ * column (err set). */
+int sg_activity_dates(const sg_table *tx, const char *date, int have_as_of, int64_t as_of, int64_t d[3],
+                      sg_error *err);
+/* The default as_of from combined d[]: midnight after the latest date; -1
+ * when there are no dates. */
+int sg_activity_default_as_of(const int64_t d[3], int64_t *as_of);
+/* The calendar months of sg_activity_month_bounds from the earliest date
+ * not after as_of (have: whether there is one). */
+int sg_activity_months(int have, int64_t first, int64_t as_of, int64_t **bounds, size_t *nbounds, sg_error *err);
 
 /* Calendar months over the data's span: from the first day of the month of
  * the earliest purchase to the last first-of-month not after as_of, so

@@ -16,6 +16,7 @@
 #include "mpi.h"
 #include "mpi_features.h"
 #include "mpi_recommend.h"
+#include "mpi_activity.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -48,7 +49,8 @@ enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BT
        OP_CROSS_SELL = 7,
        OP_KMEANS = 8,       /* k-means on every rank (core/mpi_kmeans.c) */
        OP_FEATURES = 9,     /* the model features on the owners (core/mpi_features.c) */
-       OP_RECOMMEND = 10 }; /* cross-sell recommendations on the owners (core/mpi_recommend.c) */
+       OP_RECOMMEND = 10,   /* cross-sell recommendations on the owners (core/mpi_recommend.c) */
+       OP_ACTIVITY = 11 };  /* the activity series on the owners (core/mpi_activity.c) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -1580,6 +1582,85 @@ int sg_mpi_recommend(const sg_cooc *c, const sg_table *t, uint64_t gen, const ch
     return r;
 }
 
+/* ---- the activity series on the owners (OP_ACTIVITY) ---- */
+
+/* Every rank: check that it holds the cleaning c->gen, combine the dates
+ * (MPI_Allreduce) when c has no bounds or no as_of, walk its customers
+ * over the bounds and send rank 0 its partial series, which rank 0 adds
+ * up (core/mpi_activity.c).  Rank 0's return as sg_mpi_activity's. */
+static int activity_collective(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_of, int *have_as_of,
+                               sg_mpi_activity_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    int n = world_size, k = world_rank, fcode = 0, bad, have = 0;
+    char fmsg[256] = "";
+    sg_error e;
+    sg_error_clear(&e);
+    double t0 = MPI_Wtime();
+    if (!all_hold(c->gen, why, whylen))
+        return 0;
+    int64_t d[3] = { INT64_MAX, INT64_MAX, INT64_MAX }, when = 0, *bounds = NULL;
+    size_t nb = 0;
+    int code = c->nbounds && c->have_as_of ? 0 : sg_mpi_activity_dates(held.clean, c, d, &e);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0)
+        return owner_failed(bad, fcode, fmsg, "dates of its customers' rows", why, whylen, err);
+    if (!(c->nbounds && c->have_as_of)) {
+        MPI_Allreduce(MPI_IN_PLACE, d, 3, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD);
+        if (k == 0)
+            st->reduced += sizeof d;
+    }
+    code = sg_mpi_activity_bounds(c, d, &when, &have, &bounds, &nb, &e);
+    sg_mpi_buf b = { 0 };
+    if (!code && nb >= 2)
+        code = sg_mpi_activity_owner(held.clean, c, bounds, nb, &b, &e);
+    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        sg_free(bounds);
+        sg_mpi_buf_free(&b);
+        return owner_failed(bad, fcode, fmsg, "activity of its customers", why, whylen, err);
+    }
+    double t1 = MPI_Wtime();
+    if (nb < 2 || k > 0) {   /* less than one period: nothing to gather (every rank knows) */
+        if (nb >= 2)
+            send_bytes(b.b, b.len);
+        sg_mpi_buf_free(&b);
+        sg_free(bounds);
+        if (k == 0) {
+            memset(out, 0, sizeof *out);
+            *as_of = when;
+            *have_as_of = have;
+        }
+        return 1;
+    }
+    unsigned char **parts;
+    size_t *lens;
+    uint64_t got = 0;
+    static char what[] = "another rank's partial activity series";
+    gather_parts(&b, &parts, &lens, &got, what);
+    code = sg_mpi_activity_merge((const unsigned char *const *)parts, lens, n, bounds, nb, out, st->customers, err);
+    free_parts(parts, lens);
+    sg_mpi_buf_free(&b);
+    sg_free(bounds);
+    st->gathered += got;
+    st->secs[0] += t1 - t0;
+    st->secs[1] += MPI_Wtime() - t1;
+    *as_of = when;
+    *have_as_of = have;
+    return code ? -1 : 1;
+}
+
+int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_of, int *have_as_of,
+                    sg_mpi_activity_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!leads(why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    if (send_command(OP_ACTIVITY, &b, sg_mpi_activity_encode(c, &b), err) != 0)
+        return -1;
+    int r = activity_collective(c, out, as_of, have_as_of, st, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -1658,6 +1739,14 @@ int sg_mpi_serve(void)
             char why[300];
             sg_error err;
             rec_collective(&rc, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+        } else if (head[0] == OP_ACTIVITY) {
+            sg_mpi_activity_cmd ac;
+            if (sg_mpi_activity_decode(b, len, &ac) != 0)
+                abort_job("a malformed command");
+            char why[300];
+            sg_error err;
+            activity_collective(&ac, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+            sg_mpi_activity_cmd_free(&ac);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -1821,6 +1910,19 @@ int sg_mpi_recommend(const sg_cooc *c, const sg_table *t, uint64_t gen, const ch
     (void)st;
     (void)err;
     *out = NULL;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_of, int *have_as_of,
+                    sg_mpi_activity_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    (void)c;
+    (void)as_of;
+    (void)have_as_of;
+    (void)st;
+    (void)err;
+    memset(out, 0, sizeof *out);
     snprintf(why, whylen, "one rank");
     return 0;
 }

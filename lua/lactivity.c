@@ -7,6 +7,8 @@
 #include "datetime.h"
 #include "lsegmint.h"
 #include "mem.h"
+#include "mpi.h"
+#include "mpi_activity.h"
 
 #define WHAT "activity_series"
 
@@ -16,27 +18,6 @@ static int64_t check_date(lua_State *L, const char *key, const char *s)
     if (sg_datetime_parse(s, strlen(s), SG_DATE_ISO, &v, NULL) != 0)
         luaL_error(L, WHAT ": option '%s' must hold dates 'YYYY-MM-DD[ HH:MM:SS]', got '%s'", key, s);
     return v;
-}
-
-/* The day after the last date (midnight), as for segmint.rfm. */
-static int default_as_of(const sg_table *t, const char *date, int64_t *out)
-{
-    const sg_column *d = sg_table_col(t, date);
-    if (!d || d->type != SG_DATETIME)
-        return -1;
-    const int64_t *v = sg_column_i64(d);
-    int have = 0;
-    int64_t mx = 0;
-    for (size_t i = 0; i < d->n; i++)
-        if (!sg_column_is_na(d, i) && (!have || v[i] > mx)) {
-            mx = v[i];
-            have = 1;
-        }
-    if (!have)
-        return -1;
-    int64_t day = mx >= 0 ? mx / 86400 : -((-mx + 86399) / 86400);
-    *out = (day + 1) * 86400;
-    return 0;
 }
 
 static int add_i64(sg_table *t, const char *name, const int64_t *v, size_t n, int dt, sg_error *err)
@@ -148,6 +129,89 @@ static void read_options(lua_State *L, int t, const sg_table *tx, sg_activity_op
     o->inactive_days = (int)days;
 }
 
+/* The options of a series besides the columns: as_of given (or not) and
+ * the bounds given (a userdata on the stack, or NULL). */
+typedef struct series_args {
+    sg_activity_options o;
+    int have_as_of;
+    int64_t as_of;
+    int64_t *bounds;
+    size_t nb;
+} series_args;
+
+static void read_args(lua_State *L, int t, const sg_table *tx, series_args *a)
+{
+    read_options(L, t, tx, &a->o);
+    const char *as_of_text = sgl_opt_string(L, t, "as_of", NULL);
+    a->have_as_of = as_of_text != NULL;
+    a->as_of = as_of_text ? check_date(L, "as_of", as_of_text) : 0;
+    a->bounds = NULL;
+    a->nb = 0;
+    if (sgl_rawfield(L, t, "bounds") != LUA_TNIL) {
+        if (!lua_istable(L, -1))
+            luaL_error(L, WHAT ": option 'bounds' must be a list of dates");
+        size_t nb = (size_t)lua_rawlen(L, -1);
+        if (nb < 2)
+            luaL_error(L, WHAT ": option 'bounds' needs at least two dates");
+        int64_t *b = lua_newuserdatauv(L, nb * sizeof *b, 0);
+        for (size_t k = 0; k < nb; k++) {
+            lua_rawgeti(L, -2, (lua_Integer)k + 1);
+            if (lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, WHAT ": option 'bounds' must be a list of dates");
+            b[k] = check_date(L, "bounds", lua_tostring(L, -1));
+            if (k > 0 && b[k] <= b[k - 1])
+                luaL_error(L, WHAT ": option 'bounds' must be ascending");
+            lua_pop(L, 1);
+        }
+        a->bounds = b;   /* kept alive on the stack */
+        a->nb = nb;
+    }
+}
+
+/* Pushes the dataset of a (its arrays freed) and the info table; a with no
+ * periods (nperiods 0, no arrays): an empty series, bounds then unused. */
+static void push_series(lua_State *L, sg_activity *a, const sg_activity_options *o, int have_as_of, int64_t as_of)
+{
+    sg_error err;
+    sg_error_clear(&err);
+    sgl_dataset *out = sgl_new_dataset(L);
+    if (a->nperiods) {
+        out->t = series_table(a, o, &err);
+    } else {
+        /* less than one whole period of data: an empty series */
+        double zero_d[1] = { 0 };
+        int64_t zero_i[2] = { 0, 0 };
+        sg_activity e;
+        memset(&e, 0, sizeof e);
+        e.bounds = e.active_start = e.active_end = e.churned = e.inactive_start = e.reactivated =
+            e.new_customers = e.buyers = e.invoices = e.repeat_buyers = e.satisfaction_n = zero_i;
+        e.revenue = e.satisfaction_sum = zero_d;
+        out->t = series_table(&e, o, &err);
+    }
+    if (!out->t) {
+        sg_activity_free(a);
+        sgl_raise(L, &err);
+    }
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, (lua_Integer)a->customers);
+    lua_setfield(L, -2, "customers");
+    lua_pushinteger(L, (lua_Integer)a->rows_used);
+    lua_setfield(L, -2, "rows_used");
+    lua_pushinteger(L, (lua_Integer)a->rows_missing);
+    lua_setfield(L, -2, "rows_missing");
+    lua_pushinteger(L, (lua_Integer)a->rows_after);
+    lua_setfield(L, -2, "rows_after");
+    lua_pushinteger(L, o->inactive_days);
+    lua_setfield(L, -2, "inactive_days");
+    if (have_as_of) {
+        char buf[32];
+        sg_datetime_format(as_of, as_of % 86400 == 0, buf, sizeof buf);
+        lua_pushstring(L, buf);
+        lua_setfield(L, -2, "as_of");
+    }
+    sg_activity_free(a);
+}
+
 /* segmint.activity_series(tx, { customer =, date =, inactive_days = 90, as_of =, bounds = {...} })
  *   -> dataset (one row per period), info */
 static int l_activity_series(lua_State *L)
@@ -156,40 +220,21 @@ static int l_activity_series(lua_State *L)
     int t = sgl_check_options(L, 2);
     if (!t)
         return luaL_error(L, WHAT ": options 'customer' and 'date' (column names) are required");
-    sg_activity_options o;
-    read_options(L, t, tx, &o);
-    const char *as_of_text = sgl_opt_string(L, t, "as_of", NULL);
-    int64_t as_of = 0;
-    int have_as_of = 0;
-    if (as_of_text) {
-        as_of = check_date(L, "as_of", as_of_text);
-        have_as_of = 1;
-    } else {
-        have_as_of = default_as_of(tx, o.date, &as_of) == 0;
-    }
+    series_args x;
+    read_args(L, t, tx, &x);
     sg_error err;
     sg_error_clear(&err);
-    int64_t *bounds = NULL;
-    size_t nb = 0;
-    if (sgl_rawfield(L, t, "bounds") != LUA_TNIL) {
-        if (!lua_istable(L, -1))
-            return luaL_error(L, WHAT ": option 'bounds' must be a list of dates");
-        nb = (size_t)lua_rawlen(L, -1);
-        if (nb < 2)
-            return luaL_error(L, WHAT ": option 'bounds' needs at least two dates");
-        int64_t *b = lua_newuserdatauv(L, nb * sizeof *b, 0);
-        for (size_t k = 0; k < nb; k++) {
-            lua_rawgeti(L, -2, (lua_Integer)k + 1);
-            if (lua_type(L, -1) != LUA_TSTRING)
-                return luaL_error(L, WHAT ": option 'bounds' must be a list of dates");
-            b[k] = check_date(L, "bounds", lua_tostring(L, -1));
-            if (k > 0 && b[k] <= b[k - 1])
-                return luaL_error(L, WHAT ": option 'bounds' must be ascending");
-            lua_pop(L, 1);
-        }
-        bounds = b;   /* kept alive on the stack */
-    } else if (have_as_of) {
-        if (sg_activity_month_bounds(tx, o.date, as_of, &bounds, &nb, &err))
+    int64_t d[3] = { INT64_MAX, INT64_MAX, INT64_MAX };
+    /* (a pass over the dates when as_of or the bounds come from them) */
+    if ((!x.have_as_of || !x.bounds) && sg_activity_dates(tx, x.o.date, x.have_as_of, x.as_of, d, &err))
+        return sgl_raise(L, &err);
+    int64_t as_of = x.as_of;
+    int have_as_of = x.have_as_of || sg_activity_default_as_of(d, &as_of) == 0;
+    int64_t *bounds = x.bounds;
+    size_t nb = x.nb;
+    if (!bounds && have_as_of) {
+        int64_t first = x.have_as_of ? d[2] : d[1];
+        if (sg_activity_months(first != INT64_MAX, first == INT64_MAX ? 0 : first, as_of, &bounds, &nb, &err))
             return sgl_raise(L, &err);
         int64_t *b = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof *b, 0);
         if (nb)
@@ -199,50 +244,76 @@ static int l_activity_series(lua_State *L)
     }
     sg_activity a;
     memset(&a, 0, sizeof a);
-    sgl_dataset *out = sgl_new_dataset(L);
-    double zero_d[1] = { 0 };
-    int64_t zero_i[1] = { 0 };
-    if (nb >= 2) {
-        if (sg_activity_compute(tx, &o, bounds, nb, &a, &err))
-            return sgl_raise(L, &err);
-        out->t = series_table(&a, &o, &err);
-    } else {
-        /* less than one whole period of data: an empty series */
-        a.nperiods = 0;
-        a.bounds = bounds;
-        a.active_start = a.active_end = a.churned = a.inactive_start = a.reactivated = a.new_customers =
-            a.buyers = a.invoices = a.repeat_buyers = a.satisfaction_n = zero_i;
-        a.revenue = a.satisfaction_sum = zero_d;
-        out->t = series_table(&a, &o, &err);
-        memset(&a, 0, sizeof a);
-    }
-    if (!out->t) {
-        sg_activity_free(&a);
+    if (nb >= 2 && sg_activity_compute(tx, &x.o, bounds, nb, &a, &err))
         return sgl_raise(L, &err);
-    }
-    lua_createtable(L, 0, 6);
-    lua_pushinteger(L, (lua_Integer)a.customers);
-    lua_setfield(L, -2, "customers");
-    lua_pushinteger(L, (lua_Integer)a.rows_used);
-    lua_setfield(L, -2, "rows_used");
-    lua_pushinteger(L, (lua_Integer)a.rows_missing);
-    lua_setfield(L, -2, "rows_missing");
-    lua_pushinteger(L, (lua_Integer)a.rows_after);
-    lua_setfield(L, -2, "rows_after");
-    lua_pushinteger(L, o.inactive_days);
-    lua_setfield(L, -2, "inactive_days");
-    if (have_as_of) {
-        char buf[32];
-        sg_datetime_format(as_of, as_of % 86400 == 0, buf, sizeof buf);
-        lua_pushstring(L, buf);
-        lua_setfield(L, -2, "as_of");
-    }
-    sg_activity_free(&a);
+    push_series(L, &a, &x.o, have_as_of, as_of);
     return 2;
 }
 
+/* segmint.mpi_activity_series(tx, gen, options) -> dataset, info, ranks:
+ * segmint.activity_series of tx, rank 0's cleaned table, computed by the
+ * ranks that own the customers over the cleaned rows the exchange number
+ * gen left them (docs/mpi.md); the options are checked against tx as
+ * segmint.activity_series checks them.  ranks = { ranks, customers = {per
+ * rank}, gathered, reduced (bytes), seconds = { walk, gather } }.  nil and
+ * why when the ranks cannot (one rank, the owners do not hold that
+ * cleaning, a column error: the caller's own path reports it). */
+static int l_mpi_activity_series(lua_State *L)
+{
+    lua_settop(L, 3);
+    sg_table *tx = sgl_pin_dataset(L, 1);
+    lua_Integer gen = luaL_checkinteger(L, 2);
+    int t = sgl_check_options(L, 3);
+    if (!t)
+        return luaL_error(L, WHAT ": options 'customer' and 'date' (column names) are required");
+    series_args x;
+    read_args(L, t, tx, &x);
+    int n = sg_mpi_size();
+    uint64_t *ncust = lua_newuserdatauv(L, (size_t)n * sizeof *ncust, 0);
+    memset(ncust, 0, (size_t)n * sizeof *ncust);
+    sg_mpi_activity_stats st;
+    memset(&st, 0, sizeof st);
+    st.customers = ncust;
+    sg_mpi_activity_cmd c = { (uint64_t)gen, x.o, x.have_as_of, x.as_of, x.nb, x.bounds };
+    sg_activity a;
+    int64_t as_of = 0;
+    int have_as_of = 0;
+    char why[400];
+    sg_error err;
+    sg_error_clear(&err);
+    int r = sg_mpi_activity(&c, &a, &as_of, &have_as_of, &st, why, sizeof why, &err);
+    if (r < 0)
+        return sgl_raise(L, &err);
+    if (r == 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, why);
+        return 2;
+    }
+    push_series(L, &a, &x.o, have_as_of, as_of);
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "ranks");
+    lua_createtable(L, n, 0);
+    for (int k = 0; k < n; k++) {
+        lua_pushinteger(L, (lua_Integer)ncust[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "customers");
+    lua_pushinteger(L, (lua_Integer)st.gathered);
+    lua_setfield(L, -2, "gathered");
+    lua_pushinteger(L, (lua_Integer)st.reduced);
+    lua_setfield(L, -2, "reduced");
+    lua_createtable(L, 2, 0);
+    for (int k = 0; k < 2; k++) {
+        lua_pushnumber(L, st.secs[k]);
+        lua_rawseti(L, -2, k + 1);
+    }
+    lua_setfield(L, -2, "seconds");
+    return 3;
+}
+
 static const luaL_Reg activity_functions[] = {
-    { "activity_series", l_activity_series }, { NULL, NULL }
+    { "activity_series", l_activity_series }, { "mpi_activity_series", l_mpi_activity_series }, { NULL, NULL }
 };
 
 void sgl_open_activity(lua_State *L)

@@ -4,7 +4,10 @@
 --   local b = sg.basket_change(clean, { columns = cols, as_of = "2011-12-10", period_days = 90 })
 --   local a = sg.alerts(require "rules.alerts", { transactions = clean, customers = customers,
 --                                               columns = cols, as_of = "2011-12-10" })
--- Definitions: docs/analysis.md, "KPIs and alerts".
+-- Definitions: docs/analysis.md, "KPIs and alerts".  Both take the option
+-- series: a function with the arguments and results of sg.activity_series
+-- to compute the series with (step alerts passes one that runs it on the
+-- MPI ranks owning the customers, segmint.mpi).
 local kpis = require "segmint.kpis"
 local report = require "segmint.report"
 
@@ -34,11 +37,12 @@ function M.basket_change(sg, tx, opts)
     error("basket_change: period_days must be a whole number of days", 2)
   end
   local drop = opts.drop or 0.20
+  local series = opts.series or sg.activity_series
   local e = opts.as_of and split_time(sg, opts.as_of) or
-    sg.time(select(2, sg.activity_series(tx, { customer = cols.customer, date = cols.date,
+    sg.time(select(2, series(tx, { customer = cols.customer, date = cols.date,
       bounds = { "1970-01-01", "1970-01-02" } })).as_of or error("basket_change: the transactions have no dates", 2))
   local b = { e - 2 * days * 86400, e - days * 86400, e }
-  local ds = sg.activity_series(tx, { customer = cols.customer, date = cols.date, invoice = cols.invoice,
+  local ds = series(tx, { customer = cols.customer, date = cols.date, invoice = cols.invoice,
     amount = cols.amount, bounds = { fmt_time(sg, b[1]), fmt_time(sg, b[2]), fmt_time(sg, b[3]) } })
   local prev, cur = ds:row(1), ds:row(2)
   local r = { current = cur.average_basket, previous = prev.average_basket, days = days, drop = drop,
@@ -76,6 +80,7 @@ function M.alerts(sg, rules_tbl, opts)
     if not cols[role] then error(string.format("alerts: columns.%s is required", role), 2) end
   end
   local out = {}
+  local activity = opts.series or sg.activity_series
   -- inactive customers
   local cu = opts.customers
   if cu and cu:has("recency_days") then
@@ -85,7 +90,7 @@ function M.alerts(sg, rules_tbl, opts)
   -- the monthly series (activity.csv)
   local sat = opts.columns and opts.columns.satisfaction
   if sat and not (tx and tx:has(sat)) then sat = nil end
-  local series, info = sg.activity_series(tx, { customer = cols.customer, date = cols.date,
+  local series, info = activity(tx, { customer = cols.customer, date = cols.date,
     invoice = cols.invoice, amount = tx:has(cols.amount) and cols.amount or nil, satisfaction = sat,
     inactive_days = a.inactive_days, as_of = opts.as_of })
   out.series = series
@@ -95,7 +100,7 @@ function M.alerts(sg, rules_tbl, opts)
   if #series > 0 then
     local e = split_time(sg, opts.as_of or info.as_of)
     local s = kpis.step_back(sg, e, { months = 1 })
-    local w = sg.activity_series(tx, { customer = cols.customer, date = cols.date,
+    local w = activity(tx, { customer = cols.customer, date = cols.date,
       inactive_days = a.inactive_days, bounds = { fmt_time(sg, s), fmt_time(sg, e) } }):row(1)
     out.churn.from, out.churn.to = fmt_time(sg, s), fmt_time(sg, e)
     out.churn.rate = w.churn_rate
@@ -111,7 +116,7 @@ function M.alerts(sg, rules_tbl, opts)
       for k = 2, CHURN_HISTORY_MONTHS + 1 do b[k] = kpis.step_back(sg, b[k - 1], { months = 1 }) end
       local bounds = {}
       for k = #b, 1, -1 do bounds[#bounds + 1] = fmt_time(sg, b[k]) end
-      local hist = sg.activity_series(tx, { customer = cols.customer, date = cols.date,
+      local hist = activity(tx, { customer = cols.customer, date = cols.date,
         inactive_days = a.inactive_days, bounds = bounds })
       local sum, n = 0, 0
       for i = 1, #hist do
@@ -134,13 +139,13 @@ function M.alerts(sg, rules_tbl, opts)
   -- the basket
   if cols.invoice then
     out.basket = M.basket_change(sg, tx, { columns = cols, as_of = opts.as_of or info.as_of,
-      period_days = a.period_days, drop = a.basket_drop })
+      period_days = a.period_days, drop = a.basket_drop, series = activity })
   end
   -- satisfaction: only when a column is mapped
   if sat then
     local e = split_time(sg, opts.as_of or info.as_of)
     local d = a.period_days * 86400
-    local ds = sg.activity_series(tx, { customer = cols.customer, date = cols.date, satisfaction = sat,
+    local ds = activity(tx, { customer = cols.customer, date = cols.date, satisfaction = sat,
       bounds = { fmt_time(sg, e - 2 * d), fmt_time(sg, e - d), fmt_time(sg, e) } })
     local cur, prev = ds:row(2), ds:row(1)
     out.satisfaction = { current = cur.satisfaction, previous = prev.satisfaction, ratings = cur.satisfaction_n,

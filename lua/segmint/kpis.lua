@@ -6,6 +6,9 @@
 --   local res = sg.kpis(require "rules.kpis", { transactions = clean, customers = customers,
 --     columns = { customer = "CustomerID", date = "InvoiceDate", invoice = "InvoiceNo", amount = "amount" },
 --     as_of = "2011-12-10", inactive_days = 90, period_months = 1 })
+--   (option series: a function with the arguments and results of
+--   sg.activity_series to compute the series with; step kpis passes one
+--   that runs it on the MPI ranks owning the customers, segmint.mpi)
 --   for _, k in ipairs(res.kpis) do print(k.name, k.value, k.previous, k.target, k.status) end
 --
 -- Every measure of a period is computed for the latest period (the `period`
@@ -320,7 +323,7 @@ local function period_figures(sg, ctx, p)
   local cached = ctx.cache[key]
   if cached then return cached end
   local cols = ctx.columns
-  local ds = sg.activity_series(ctx.transactions, {
+  local ds = ctx.series(ctx.transactions, {
     customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = cols.amount,
     satisfaction = ctx.satisfaction, inactive_days = ctx.inactive_days,
     bounds = { fmt_time(sg, s0), fmt_time(sg, s), fmt_time(sg, e) } })
@@ -424,7 +427,7 @@ function Set:compute(sg, opts)
   local cols = opts.columns or {}
   local tx = opts.transactions
   local ctx = { cache = {}, transactions = tx, customers = opts.customers, campaigns = opts.campaigns,
-    inactive_days = opts.inactive_days or 90 }
+    inactive_days = opts.inactive_days or 90, series = opts.series or sg.activity_series }
   ctx.columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice,
     amount = cols.amount or (tx and tx:has("amount") and "amount") or nil }
   if tx then
@@ -458,7 +461,7 @@ function Set:compute(sg, opts)
     ctx.as_of_t = split_time(sg, opts.as_of)
   elseif tx then
     -- the default as_of comes with any series; a one-day series in 1970 costs one pass over the dates
-    local _, info = sg.activity_series(tx, { customer = ctx.columns.customer, date = ctx.columns.date,
+    local _, info = ctx.series(tx, { customer = ctx.columns.customer, date = ctx.columns.date,
       bounds = { "1970-01-01", "1970-01-02" } })
     if not info.as_of then error("kpis: the transactions have no dates; give as_of", 2) end
     ctx.as_of_t = sg.time(info.as_of)

@@ -33,4 +33,50 @@ function M.per_rank(counts)
   return table.concat(per, ", "), sum
 end
 
+-- The activity series of a step (kpis, alerts: they call it several
+-- times): a function with the arguments and results of
+-- segmint.activity_series that, when the ranks owning the customers hold
+-- the cleaned rows and it is asked for the cleaned table, computes the
+-- series there (segmint.mpi_activity_series: each owner walks its own
+-- customers and rank 0 adds up their partial series, docs/mpi.md), else
+-- on rank 0 over its table; and a function that logs once what the calls
+-- did, "activity on N MPI ranks by customer: ..." or "... on rank 0 alone:
+-- why" (nothing without ranks).
+function M.activity(ctx, step)
+  local sg = ctx.sg
+  local held, why = M.owners_hold(ctx)
+  local st = { calls = 0, alone = 0, gathered = 0, reduced = 0, walk = 0, gather = 0 }
+  local function series(tx, opts)
+    if held and tx == ctx.res.clean then
+      local ds, info, ranks = sg.mpi_activity_series(tx, ctx.res.clean_owned.gen, opts)
+      if ds then
+        st.calls, st.ranks = st.calls + 1, ranks.ranks
+        st.gathered, st.reduced = st.gathered + ranks.gathered, st.reduced + ranks.reduced
+        st.walk, st.gather = st.walk + ranks.seconds[1], st.gather + ranks.seconds[2]
+        -- the customers of the widest series (the most customers in all)
+        local _, sum = M.per_rank(ranks.customers)
+        if not st.customers or sum > st.sum then st.customers, st.sum = ranks.customers, sum end
+        return ds, info
+      end
+      held, why = false, info   -- (and the later calls on rank 0 too)
+    elseif held then
+      why = why or "a table other than the cleaned one"
+    end
+    st.alone = st.alone + 1
+    return sg.activity_series(tx, opts)
+  end
+  local function report()
+    if st.calls > 0 then
+      local per, sum = M.per_rank(st.customers)
+      sg.info("activity on %d MPI ranks by customer: %d series (step %s); customers %s (%d in all) in the widest; "
+        .. "%d bytes of partial series gathered, %d of dates reduced; %.2f s (walk %.2f, gather %.2f)",
+        st.ranks, st.calls, step, per, sum, st.gathered, st.reduced, st.walk + st.gather, st.walk, st.gather)
+    end
+    if st.alone > 0 and why then
+      sg.info("activity on rank 0 alone: %s (step %s, %d series)", why, step, st.alone)
+    end
+  end
+  return series, report
+end
+
 return M

@@ -1,5 +1,7 @@
 -- Step "kpis": the key figures of rules/kpis.lua for the latest period
 -- and the one before, with targets and status (ctx.res.kpis; kpis.csv).
+local mpi = require "segmint.mpi"
+
 local S = {}
 
 S.transactions = true   -- reads the transactions (ctx.res.clean)
@@ -30,12 +32,16 @@ function S.run(ctx)
   local clv
   if ctx.customers:has("predicted_clv") then clv = "predicted_clv"
   elseif ctx.res.btyd then clv = ctx.res.btyd.clv_column end
+  -- the activity series on the MPI ranks owning the customers when they
+  -- hold the cleaned rows (segmint.mpi.activity), else on rank 0
+  local series, report = mpi.activity(ctx, "kpis")
   ctx.res.kpis = sg.kpis(with_churn_target(ctx.rules.kpis, ctx.rules.alerts), {
     transactions = ctx.res.clean, customers = ctx.customers,
     columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount",
       satisfaction = cols.satisfaction },
-    as_of = ctx.res.rfm_info.as_of, inactive_days = ctx.periods.inactive_days, clv = clv,
+    as_of = ctx.res.rfm_info.as_of, inactive_days = ctx.periods.inactive_days, clv = clv, series = series,
   })
+  report()
   -- a figure from the spend model when that model does worse than the
   -- average (negative R²): the summary and the report say it is not reliable
   local m = ctx.res.models

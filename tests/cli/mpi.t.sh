@@ -15,7 +15,9 @@
 # the customers), the RFM score edges computed on the ranks by
 # MPI_Allreduce, but for those the recipe gives, and the cross-sell
 # recommendations (every rank holding customers with some, none on rank 0
-# alone); a rank that cannot read its part, or sees another file,
+# alone) and the activity series of the KPIs and alerts (the customers of
+# each rank add up to those of customers.csv); a rank that cannot read its
+# part, or sees another file,
 # ends the run naming the rank, exit 3, nothing published; a rank out of
 # memory in the exchange ends it naming the rank; a killed rank
 # ends the job with nothing published; commands other
@@ -222,6 +224,27 @@ recs_owned() {   # recs_owned STDERR N NAME
   ok $? "$3: the recommendations made on the $2 ranks by customer, none on rank 0 alone (${line#*: })"
 }
 
+# The log lines of the activity series of steps kpis and alerts on the
+# owning ranks: both must be there (not a fallback to rank 0, which says
+# "activity on rank 0 alone"), each with at least one series, every rank
+# holding customers, and those of the widest series (up to as_of) adding
+# up to the customers in customers.csv.
+activity_owned() {   # activity_owned STDERR N CUSTOMERS_CSV NAME
+  local line sum some r want good=0 alone step
+  want=$(csv_rows "$3")
+  for step in kpis alerts; do
+    line=$(grep -oE "activity on $2 MPI ranks by customer: [1-9][0-9]* series \(step $step\); customers [^(]*\([0-9]+ in all\)" <<< "$1")
+    sum=0; some=0
+    for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
+      sum=$((sum + r)); [[ $r -gt 0 ]] && some=$((some + 1))
+    done
+    [[ -n "$line" && $sum -eq $want && $some -eq $2 ]] && good=$((good + 1))
+  done
+  alone=$(grep -c "activity on rank 0 alone" <<< "$1")
+  [[ $good -eq 2 && $alone -eq 0 ]]
+  ok $? "$4: the activity series of the KPIs and alerts made on the $2 ranks by customer, their customers add up to the $want of customers.csv ($(grep -oE "activity on $2 MPI ranks by customer: [^;]*\(step alerts\)" <<< "$1" | sed 's/ by customer//'))"
+}
+
 # ---- the demo ----
 cd "$work" || exit 1
 run "$SEGMINT" demo --out out --customers 1500 --seed 5
@@ -242,6 +265,7 @@ for n in $ranks; do
   if [[ $n -gt 1 ]]; then features_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then clustered "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then recs_owned "$err" $n "demo, $n ranks"; fi
+  if [[ $n -gt 1 ]]; then activity_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   same_outputs single "m$n" "demo, $n ranks"
 done
 for f in customers.csv segments.csv campaigns.csv; do
@@ -428,7 +452,7 @@ like "$err" "only 'run' and 'demo' use several MPI ranks; run 'generate' without
 # ---- Online Retail ----
 file="${SG_SHARED_DATA:-$SG_ROOT/../shared/data}/online_retail/online_retail.csv"
 if [[ $asan == 1 ]]; then
-  for k in $(seq 28); do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
+  for k in $(seq 30); do echo "ok $((tap_n += 1)) # skip Online Retail: normal pass only (ASan is too slow for it)"; done
 elif [[ -r "$file" ]]; then
   run "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$file"
   is "$code" 0 "Online Retail on one process: exit 0"
@@ -447,9 +471,10 @@ elif [[ -r "$file" ]]; then
     if [[ $n -gt 1 ]]; then features_owned "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
     if [[ $n -gt 1 ]]; then clustered "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
     if [[ $n -gt 1 ]]; then recs_owned "$err" $n "Online Retail, $n ranks"; fi
+    if [[ $n -gt 1 ]]; then activity_owned "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
     same_outputs rs "r$n" "Online Retail, $n ranks"
   done
 else
-  for k in $(seq 28); do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
+  for k in $(seq 30); do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
 fi
 done_testing

@@ -303,4 +303,31 @@ local ok_set = sg.kpi_rules({ { "Active", measure = "active_customers" }, { name
 t.same(ok_set:names(), { "Active", "CLV" }, "a name in first position works too")
 t.like(ok_set.warnings[1] or "", "KPI 'CLV': 'period' has no effect", "a period on a snapshot measure is warned about")
 t.raises(function() sg.kpi_rules({}) end, "a KPI file must be a non%-empty list of KPIs", "an empty file")
+
+-- ---- the series option: every series of the KPIs and alerts comes from it ----
+-- (steps kpis and alerts pass one that computes it on the MPI ranks owning
+-- the customers; outside mpirun segmint.mpi_activity_series declines)
+local calls = 0
+local function counted(x, o) calls = calls + 1; return sg.activity_series(x, o) end
+local kopts = { transactions = tx, customers = customers, campaigns = campaigns,
+  columns = { customer = "cust", date = "day", invoice = "inv", amount = "amount", satisfaction = "rating" },
+  inactive_days = 30, period_months = 1 }
+local plain = sg.kpis(rules, kopts)
+kopts.series = counted
+local via = sg.kpis(rules, kopts)
+t.ok(calls >= 2, string.format("sg.kpis asks the series option for its series (%d calls, the default as_of's included)", calls))
+local same = #via.kpis == #plain.kpis
+for i, k in ipairs(plain.kpis) do same = same and via.kpis[i].value == k.value and via.kpis[i].previous == k.previous end
+t.ok(same, "... and gives the same figures")
+calls = 0
+local aopts = { transactions = tx, columns = { customer = "cust", date = "day", invoice = "inv", amount = "amount" },
+  as_of = "2021-05-01", series = counted }
+local al2 = sg.alerts({ inactive_days = 30, monthly_churn = 0.5, period_days = 90, basket_drop = 0.2 }, aopts)
+t.is(calls, 4, "sg.alerts asks it for its four series (months, churn month, the months before, basket)")
+t.is(al2.churn.rate, 1.0, "... with the same churn rate")
+local none, why = sg.mpi_activity_series(tx, 1, { customer = "cust", date = "day" })
+t.ok(none == nil and why == "one rank", "segmint.mpi_activity_series outside mpirun: nil, 'one rank' (" .. tostring(why) .. ")")
+t.raises(function() sg.mpi_activity_series(tx, 1, { customer = "cust", date = "inv" }) end,
+  "option 'date' must name a datetime column", "... a bad option raises the message of segmint.activity_series")
+
 t.done()

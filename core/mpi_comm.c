@@ -963,17 +963,36 @@ static int all_hold(uint64_t gen, char *why, size_t whylen)
     return 0;
 }
 
-/* After rank `bad` failed an owner's step (fcode, fmsg; what names the
- * step): the command's return, -1 when it ran out of memory (err on rank
- * 0), else 0 (rank 0's why). */
-static int owner_failed(int bad, int fcode, const char *fmsg, const char *what, char *why, size_t whylen,
-                        sg_error *err)
+/* After every rank's owner step (its status code, and message in e; what
+ * names the step): 1 when every rank succeeded, else the command's return:
+ * -1 when a rank ran out of memory (err on rank 0), 0 otherwise (rank 0's
+ * why names the rank). */
+static int owners_ok(int code, const sg_error *e, const char *what, char *why, size_t whylen, sg_error *err)
 {
+    int fcode = 0;
+    char fmsg[256] = "";
+    int bad = status_all(code, e->msg, &fcode, fmsg, sizeof fmsg);
+    if (bad < 0)
+        return 1;
     if (world_rank == 0 && fcode == SG_ENOMEM)
         sg_error_set(err, fcode, "rank %d of %d, %s: %s", bad, world_size, what, fmsg);
     else if (world_rank == 0)
         snprintf(why, whylen, "rank %d of %d: %s", bad, world_size, fmsg);
     return fcode == SG_ENOMEM ? -1 : 0;
+}
+
+/* An owner's records to rank 0: ranks > 0 send b (then freed) and return
+ * 0; rank 0 gathers every rank's into *parts and *lens (b's bytes as its
+ * own, still b's), *gathered the bytes received, and returns 1. */
+static int records_to_rank0(sg_mpi_buf *b, char *what, unsigned char ***parts, size_t **lens, uint64_t *gathered)
+{
+    if (world_rank > 0) {
+        send_bytes(b->b, b->len);
+        sg_mpi_buf_free(b);
+        return 0;
+    }
+    gather_parts(b, parts, lens, gathered, what);
+    return 1;
 }
 
 /* ---- RFM per customer on the owners (OP_RFM) ---- */
@@ -992,8 +1011,7 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_mpi_edges *q
                           sg_table **out, sg_rfm_info *info, uint64_t *ncust, uint64_t *gathered, double *secs,
                           char *why, size_t whylen, sg_error *err)
 {
-    int n = world_size, k = world_rank, fcode = 0, bad;
-    char fmsg[256] = "";
+    int n = world_size, bad;
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
@@ -1005,9 +1023,9 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_mpi_edges *q
     int code = sg_mpi_rfm_owner(held.clean, o, &b, &e);
     /* the rows stay for the BTYD fits (OP_BTYD), until the next exchange,
      * read or the end */
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+    if ((bad = owners_ok(code, &e, "RFM of its customers", why, whylen, err)) != 1) {
         sg_mpi_buf_free(&b);
-        return owner_failed(bad, fcode, fmsg, "RFM of its customers", why, whylen, err);
+        return bad;
     }
     double t1 = MPI_Wtime(), agg = t1 - t0;
     /* 2b. the score edges rank 0 is not given, from every rank's customers
@@ -1015,10 +1033,10 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_mpi_edges *q
     if (q->mask) {
         sg_mpi_edges_local l, *lp = &l;
         code = sg_mpi_edges_prepare(&l, b.b, b.len, q->mask, &e);
-        if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        if ((bad = owners_ok(code, &e, "score edges of its customers", why, whylen, err)) != 1) {
             sg_mpi_edges_local_free(&l);
             sg_mpi_buf_free(&b);
-            return owner_failed(bad, fcode, fmsg, "score edges of its customers", why, whylen, err);
+            return bad;
         }
         sg_mpi_edges_run(&lp, 1, o, q, edges_reduce, NULL);
         sg_mpi_edges_local_free(&l);
@@ -1026,15 +1044,11 @@ static int rfm_collective(const sg_rfm_options *o, uint64_t gen, sg_mpi_edges *q
         t1 = MPI_Wtime();
     }
     /* 3. the records to rank 0, which builds the table */
-    if (k > 0) {
-        send_bytes(b.b, b.len);
-        sg_mpi_buf_free(&b);
-        return 1;
-    }
     unsigned char **parts;
     size_t *lens;
     static char what[] = "another rank's RFM records";
-    gather_parts(&b, &parts, &lens, gathered, what);
+    if (!records_to_rank0(&b, what, &parts, &lens, gathered))
+        return 1;
     *out = sg_mpi_rfm_assemble((const unsigned char *const *)parts, lens, n, o, cust_type, date_only, info, ncust,
                                err);
     free_parts(parts, lens);
@@ -1214,8 +1228,7 @@ static int bsummary_collective(const sg_mpi_btyd_scmd *c, sg_type cust_type, con
                                uint64_t *ncust, uint64_t *gathered, double *secs, char *why, size_t whylen,
                                sg_error *err)
 {
-    int n = world_size, k = world_rank, fcode = 0, bad;
-    char fmsg[256] = "";
+    int n = world_size, bad;
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
@@ -1226,20 +1239,16 @@ static int bsummary_collective(const sg_mpi_btyd_scmd *c, sg_type cust_type, con
     int code = owner_bsummary(&c->so, &sum, &e);
     if (!code)
         code = sg_mpi_btyd_summary_owner(sum, c, &b, &e);
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+    if ((bad = owners_ok(code, &e, "BTYD summary of its customers", why, whylen, err)) != 1) {
         sg_mpi_buf_free(&b);
-        return owner_failed(bad, fcode, fmsg, "BTYD summary of its customers", why, whylen, err);
+        return bad;
     }
     double t1 = MPI_Wtime();
-    if (k > 0) {
-        send_bytes(b.b, b.len);
-        sg_mpi_buf_free(&b);
-        return 1;
-    }
     unsigned char **parts;
     size_t *lens;
     static char what[] = "another rank's BTYD summary records";
-    gather_parts(&b, &parts, &lens, gathered, what);
+    if (!records_to_rank0(&b, what, &parts, &lens, gathered))
+        return 1;
     *out = sg_mpi_btyd_summary_assemble((const unsigned char *const *)parts, lens, n, c, cust_type, base, ncust,
                                         err);
     free_parts(parts, lens);
@@ -1275,8 +1284,7 @@ int sg_mpi_btyd_summary(const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_t
 static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg_cooc_options *o, sg_cooc **out,
                            sg_mpi_cooc_stats *st, char *why, size_t whylen, sg_error *err)
 {
-    int k = world_rank, fcode = 0, bad, ret = 0;
-    char fmsg[256] = "";
+    int k = world_rank, ret = 0;
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime(), t1 = t0, t2 = t0;
@@ -1290,8 +1298,7 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
     size_t *lens = NULL;
     sg_cooc *m = NULL;
     code = sg_mpi_cooc_owner_items(held.clean, c, &w, &b, &e);
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
-        ret = owner_failed(bad, fcode, fmsg, "co-purchase counts of its customers", why, whylen, err);
+    if ((ret = owners_ok(code, &e, "co-purchase counts of its customers", why, whylen, err)) != 1) {
         goto out;
     }
     t1 = MPI_Wtime();
@@ -1345,8 +1352,7 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
     /* 3. each owner's pairs of kept items, summed on rank 0 */
     double tp = MPI_Wtime();
     code = sg_mpi_cooc_owner_pairs(&w, kept.b, kept.len, c->max_items, &b, &e);
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
-        ret = owner_failed(bad, fcode, fmsg, "co-purchase counts of its customers", why, whylen, err);
+    if ((ret = owners_ok(code, &e, "co-purchase counts of its customers", why, whylen, err)) != 1) {
         goto out;
     }
     t2 = MPI_Wtime();
@@ -1369,9 +1375,8 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
     if (P > 0 && P <= maxnp * 3) {   /* 4 bytes an entry against 12 a listed pair */
         uint32_t *dense = sg_calloc((size_t)P, sizeof *dense);
         code = dense ? 0 : sg_error_set(&e, SG_ENOMEM, "out of memory (%llu pairs)", (unsigned long long)P);
-        if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+        if ((ret = owners_ok(code, &e, "co-purchase counts of its customers", why, whylen, err)) != 1) {
             sg_free(dense);
-            ret = owner_failed(bad, fcode, fmsg, "co-purchase counts of its customers", why, whylen, err);
             goto out;
         }
         (void)sg_mpi_cooc_dense_add(b.b, b.len, nk, dense);   /* its own record */
@@ -1452,8 +1457,7 @@ static int features_collective(const sg_mpi_features_cmd *c, const sg_table *tmp
                                sg_features_info *info, uint64_t *ncust, uint64_t *gathered, double *secs, char *why,
                                size_t whylen, sg_error *err)
 {
-    int fcode = 0, bad;
-    char fmsg[256] = "";
+    int bad;
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
@@ -1461,20 +1465,16 @@ static int features_collective(const sg_mpi_features_cmd *c, const sg_table *tmp
         return 0;
     sg_mpi_buf b = { 0 };
     int code = sg_mpi_features_owner(held.clean, c, &b, &e);
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+    if ((bad = owners_ok(code, &e, "model features of its customers", why, whylen, err)) != 1) {
         sg_mpi_buf_free(&b);
-        return owner_failed(bad, fcode, fmsg, "model features of its customers", why, whylen, err);
+        return bad;
     }
     double t1 = MPI_Wtime();
-    if (world_rank > 0) {
-        send_bytes(b.b, b.len);
-        sg_mpi_buf_free(&b);
-        return 1;
-    }
     unsigned char **parts;
     size_t *lens;
     static char what[] = "another rank's feature records";
-    gather_parts(&b, &parts, &lens, gathered, what);
+    if (!records_to_rank0(&b, what, &parts, &lens, gathered))
+        return 1;
     *out = sg_mpi_features_assemble((const unsigned char *const *)parts, lens, world_size, tmpl, &c->o, info, ncust,
                                     err);
     free_parts(parts, lens);
@@ -1516,8 +1516,7 @@ void sg_mpi_kmeans_command(const unsigned char *b, size_t len)
 static int rec_collective(const sg_mpi_rec_cmd *c, const sg_cooc *m, const sg_column *cc, sg_table **out,
                           sg_mpi_rec_stats *st, char *why, size_t whylen, sg_error *err)
 {
-    int fcode = 0, bad;
-    char fmsg[256] = "";
+    int bad;
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
@@ -1525,20 +1524,16 @@ static int rec_collective(const sg_mpi_rec_cmd *c, const sg_cooc *m, const sg_co
         return 0;
     sg_mpi_buf b = { 0 };
     int code = sg_mpi_rec_owner(held.clean, c, &b, &e);
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+    if ((bad = owners_ok(code, &e, "recommendations for its customers", why, whylen, err)) != 1) {
         sg_mpi_buf_free(&b);
-        return owner_failed(bad, fcode, fmsg, "recommendations for its customers", why, whylen, err);
+        return bad;
     }
     double t1 = MPI_Wtime();
-    if (world_rank > 0) {
-        send_bytes(b.b, b.len);
-        sg_mpi_buf_free(&b);
-        return 1;
-    }
     unsigned char **parts;
     size_t *lens;
     static char what[] = "another rank's recommendations";
-    gather_parts(&b, &parts, &lens, &st->gathered, what);
+    if (!records_to_rank0(&b, what, &parts, &lens, &st->gathered))
+        return 1;
     *out = sg_mpi_rec_assemble((const unsigned char *const *)parts, lens, world_size, m, cc, (size_t)c->top_n,
                                st->customers, err);
     free_parts(parts, lens);
@@ -1591,8 +1586,7 @@ int sg_mpi_recommend(const sg_cooc *c, const sg_table *t, uint64_t gen, const ch
 static int activity_collective(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_of, int *have_as_of,
                                sg_mpi_activity_stats *st, char *why, size_t whylen, sg_error *err)
 {
-    int n = world_size, k = world_rank, fcode = 0, bad, have = 0;
-    char fmsg[256] = "";
+    int n = world_size, k = world_rank, bad, have = 0;
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
@@ -1601,8 +1595,8 @@ static int activity_collective(const sg_mpi_activity_cmd *c, sg_activity *out, i
     int64_t d[3] = { INT64_MAX, INT64_MAX, INT64_MAX }, when = 0, *bounds = NULL;
     size_t nb = 0;
     int code = c->nbounds && c->have_as_of ? 0 : sg_mpi_activity_dates(held.clean, c, d, &e);
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0)
-        return owner_failed(bad, fcode, fmsg, "dates of its customers' rows", why, whylen, err);
+    if ((bad = owners_ok(code, &e, "dates of its customers' rows", why, whylen, err)) != 1)
+        return bad;
     if (!(c->nbounds && c->have_as_of)) {
         MPI_Allreduce(MPI_IN_PLACE, d, 3, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD);
         if (k == 0)
@@ -1612,10 +1606,10 @@ static int activity_collective(const sg_mpi_activity_cmd *c, sg_activity *out, i
     sg_mpi_buf b = { 0 };
     if (!code && nb >= 2)
         code = sg_mpi_activity_owner(held.clean, c, bounds, nb, &b, &e);
-    if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
+    if ((bad = owners_ok(code, &e, "activity of its customers", why, whylen, err)) != 1) {
         sg_free(bounds);
         sg_mpi_buf_free(&b);
-        return owner_failed(bad, fcode, fmsg, "activity of its customers", why, whylen, err);
+        return bad;
     }
     double t1 = MPI_Wtime();
     if (nb < 2 || k > 0) {   /* less than one period: nothing to gather (every rank knows) */

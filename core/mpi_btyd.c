@@ -251,14 +251,7 @@ int sg_mpi_btyd_summary_owner(const sg_table *s, const sg_mpi_btyd_scmd *c, sg_m
     for (int q = 0; q < SUMMARY_WORDS; q++)
         sc[q] = s ? sg_table_col(s, cols[q]) : NULL;
     for (size_t i = 0; !rc && i < n && !out->oom; i++) {
-        if (cust->type == SG_STRING) {
-            size_t len;
-            const char *id = sg_column_str(cust, i, &len);
-            sg_mpi_put_u64(out, len);
-            (void)sg_mpi_buf_put(out, id, len);
-        } else {
-            (void)sg_mpi_buf_put(out, (const char *)cust->data + i * 8, 8);
-        }
+        sg_mpi_put_id(out, cust, i);
         uint64_t w[SUMMARY_WORDS + SG_MPI_BTYD_MAXPRED + 1];
         const int at = c->bare ? 0 : SUMMARY_WORDS;
         for (int q = 0; q < at; q++)

@@ -157,14 +157,7 @@ static void put_records(const sg_table *f, const sg_features_info *info, sg_mpi_
                                   f->ncols - 1 };
     (void)sg_mpi_buf_put(out, head, sizeof head);
     for (size_t i = 0; i < f->nrows && !out->oom; i++) {
-        if (cust->type == SG_STRING) {
-            size_t len;
-            const char *s = sg_column_str(cust, i, &len);
-            sg_mpi_put_u64(out, len);
-            (void)sg_mpi_buf_put(out, s, len);
-        } else {
-            (void)sg_mpi_buf_put(out, (const char *)cust->data + i * 8, 8);
-        }
+        sg_mpi_put_id(out, cust, i);
         uint64_t mask = 0;
         for (size_t j = 1; j < f->ncols; j++) {
             const sg_column *c = f->cols[j];

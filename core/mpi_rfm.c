@@ -75,14 +75,7 @@ int sg_mpi_rfm_owner(const sg_table *t, const sg_rfm_options *o, sg_mpi_buf *out
     uint64_t head[5] = { a->nrows, info.rows_used, info.rows_after_as_of, info.rows_missing, (uint64_t)cust->type };
     (void)sg_mpi_buf_put(out, head, sizeof head);
     for (size_t i = 0; i < a->nrows && !out->oom; i++) {
-        if (cust->type == SG_STRING) {
-            size_t len;
-            const char *s = sg_column_str(cust, i, &len);
-            sg_mpi_put_u64(out, len);
-            (void)sg_mpi_buf_put(out, s, len);
-        } else {
-            (void)sg_mpi_buf_put(out, (const char *)cust->data + i * 8, 8);
-        }
+        sg_mpi_put_id(out, cust, i);
         int64_t rec[5] = { sg_column_i64(first)[i], sg_column_i64(last)[i], 0, sg_column_i64(freq)[i],
                            sg_column_i64(bf)[i] + 1 };
         memcpy(&rec[2], &sg_column_f64(mon)[i], 8);
@@ -90,6 +83,18 @@ int sg_mpi_rfm_owner(const sg_table *t, const sg_rfm_options *o, sg_mpi_buf *out
     }
     sg_table_free(a);
     return out->oom ? sg_error_set(err, SG_ENOMEM, "out of memory") : 0;
+}
+
+void sg_mpi_put_id(sg_mpi_buf *out, const sg_column *cust, size_t i)
+{
+    if (cust->type == SG_STRING) {
+        size_t len;
+        const char *s = sg_column_str(cust, i, &len);
+        sg_mpi_put_u64(out, len);
+        (void)sg_mpi_buf_put(out, s, len);
+    } else {
+        (void)sg_mpi_buf_put(out, (const char *)cust->data + i * 8, 8);
+    }
 }
 
 size_t sg_mpi_rfm_fields(const unsigned char *b, size_t len, int64_t *last, int64_t *freq, double *monetary)

@@ -43,6 +43,10 @@ size_t sg_mpi_rfm_fields(const unsigned char *b, size_t len, int64_t *last, int6
  * value's 8 bytes. */
 uint64_t sg_mpi_num_key(sg_type type, uint64_t bits);
 
+/* An owner's record of customer row i of cust: the id as sg_mpi_read_id
+ * reads it (the 8 bytes of a number, or the text's length then the text). */
+void sg_mpi_put_id(sg_mpi_buf *out, const sg_column *cust, size_t i);
+
 /* Rank 0, decoding an owner's record at p (already checked): its customer
  * id (8 bytes: the value's bits when numeric, else the text's length, the
  * text following) into the sort key of customer `at` (*bits: the value,

@@ -151,6 +151,39 @@ static void hamerly_chunk(void *arg, size_t ch)
 #undef KM_CALL
 }
 
+/* The row farthest from its own (pre-update) centre among clusters of two
+ * or more points (ties: the lowest row), its squared distance in *bd; n and
+ * *bd = -1 when there is none. */
+static size_t farthest_movable(const double *x, size_t n, size_t d, const double *c_old, const int32_t *lab,
+                               const size_t *counts, double *bd)
+{
+    size_t best = n;
+    *bd = -1;
+    for (size_t i = 0; i < n; i++) {
+        size_t a = (size_t)lab[i];
+        if (counts[a] < 2)
+            continue;
+        double v = sg_dist2(x + i * d, c_old + a * d, d);
+        if (v > *bd) {
+            *bd = v;
+            best = i;
+        }
+    }
+    return best;
+}
+
+/* Point p moves from cluster a to the empty cluster j: out of a's sums and
+ * count, alone in j's. */
+static void move_point(const double *p, size_t d, size_t a, size_t j, double *sums, size_t *counts)
+{
+    for (size_t t = 0; t < d; t++) {
+        sums[a * d + t] -= p[t];
+        sums[j * d + t] = p[t];
+    }
+    counts[a]--;
+    counts[j] = 1;
+}
+
 /* Empty clusters take the farthest points (see the top of the file). */
 static void reseed_empty(const double *x, size_t n, size_t d, int k, const double *c_old,
                          int32_t *lab, double *sums, size_t *counts, size_t *moved, int *nmoved)
@@ -159,28 +192,11 @@ static void reseed_empty(const double *x, size_t n, size_t d, int k, const doubl
     for (int j = 0; j < k; j++) {
         if (counts[j] > 0)
             continue;
-        size_t best = n;
-        double bd = -1;
-        for (size_t i = 0; i < n; i++) {
-            size_t a = (size_t)lab[i];
-            if (counts[a] < 2)
-                continue;
-            double v = sg_dist2(x + i * d, c_old + a * d, d);
-            if (v > bd) {
-                bd = v;
-                best = i;
-            }
-        }
+        double bd;
+        size_t best = farthest_movable(x, n, d, c_old, lab, counts, &bd);
         if (best == n)
             continue; /* nothing to take: the centre stays where it was */
-        size_t a = (size_t)lab[best];
-        const double *xb = x + best * d;
-        for (size_t t = 0; t < d; t++) {
-            sums[a * d + t] -= xb[t];
-            sums[(size_t)j * d + t] = xb[t];
-        }
-        counts[a]--;
-        counts[j] = 1;
+        move_point(x + best * d, d, (size_t)lab[best], (size_t)j, sums, counts);
         lab[best] = j;
         moved[(*nmoved)++] = best;
     }
@@ -201,18 +217,8 @@ static void reseed_empty_shared(const sg_kmeans_share *sh, const double *x, size
     for (int j = 0; j < k; j++) {
         if (counts[j] > 0)
             continue;
-        size_t best = n;
-        double bd = -1;
-        for (size_t i = 0; i < n; i++) {
-            size_t a = (size_t)lab[i];
-            if (counts[a] < 2)
-                continue;
-            double v = sg_dist2(x + i * d, c_old + a * d, d);
-            if (v > bd) {
-                bd = v;
-                best = i;
-            }
-        }
+        double bd;
+        size_t best = farthest_movable(x, n, d, c_old, lab, counts, &bd);
         memset(mine, 0, rec * sizeof *mine);
         mine[0] = bd;   /* -1: nothing to take here */
         if (best < n) {
@@ -231,13 +237,7 @@ static void reseed_empty_shared(const sg_kmeans_share *sh, const double *x, size
         if (win < 0)
             continue; /* nothing to take: the centre stays where it was */
         const double *w = all + (size_t)win * rec;
-        size_t a = (size_t)w[1];
-        for (size_t t = 0; t < d; t++) {
-            sums[a * d + t] -= w[3 + t];
-            sums[(size_t)j * d + t] = w[3 + t];
-        }
-        counts[a]--;
-        counts[j] = 1;
+        move_point(w + 3, d, (size_t)w[1], (size_t)j, sums, counts);
         if (win == sh->rank) {
             lab[best] = j;
             moved[(*nmoved)++] = best;

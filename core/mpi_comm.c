@@ -1694,6 +1694,17 @@ static int camp_collective(const sg_mpi_camp_cmd *c, const sg_table *targets, co
     return *out ? 1 : -1;
 }
 
+/* Ranks 1..n-1: their part of OP_CAMPAIGN_RESULTS (b, len: the command). */
+static void camp_serve(const unsigned char *b, size_t len)
+{
+    sg_mpi_camp_cmd mc;
+    if (sg_mpi_camp_decode(b, len, &mc) != 0)
+        abort_job("a malformed command");
+    char why[300];
+    sg_error err;
+    camp_collective(&mc, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+}
+
 int sg_mpi_campaign_outcomes(const sg_table *targets, const char *tcust, const char *tstart, const char *twindow,
                              double window_days, const sg_table *tx, uint64_t gen, const char *cust,
                              const char *date, const char *amount, sg_table **out, sg_mpi_camp_stats *st,
@@ -1816,12 +1827,7 @@ int sg_mpi_serve(void)
             activity_collective(&ac, NULL, NULL, NULL, NULL, why, sizeof why, &err);
             sg_mpi_activity_cmd_free(&ac);
         } else if (head[0] == OP_CAMPAIGN_RESULTS) {
-            sg_mpi_camp_cmd mc;
-            if (sg_mpi_camp_decode(b, len, &mc) != 0)
-                abort_job("a malformed command");
-            char why[300];
-            sg_error err;
-            camp_collective(&mc, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+            camp_serve(b, len);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);

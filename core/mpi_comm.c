@@ -1535,7 +1535,7 @@ static int rec_collective(const sg_mpi_rec_cmd *c, const sg_cooc *m, const sg_co
     unsigned char **parts;
     size_t *lens;
     static char what[] = "another rank's recommendations";
-    if (!records_to_rank0(&b, what, &parts, &lens, &st->gathered))
+    if (!records_to_rank0(&b, what, &parts, &lens, st ? &st->gathered : NULL))
         return 1;
     *out = sg_mpi_rec_assemble((const unsigned char *const *)parts, lens, world_size, m, cc, (size_t)c->top_n,
                                st->customers, err);
@@ -1683,7 +1683,7 @@ static int camp_collective(const sg_mpi_camp_cmd *c, const sg_table *targets, co
     unsigned char **parts;
     size_t *lens;
     static char what[] = "another rank's campaign outcomes";
-    if (!records_to_rank0(&b, what, &parts, &lens, &st->gathered))
+    if (!records_to_rank0(&b, what, &parts, &lens, st ? &st->gathered : NULL))
         return 1;
     *out = sg_mpi_camp_assemble((const unsigned char *const *)parts, lens, world_size, targets, sent,
                                 (size_t)c->nrows, st->records, err);

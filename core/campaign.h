@@ -93,6 +93,11 @@ int sg_campaign_control(const uint32_t *stratum, size_t n, size_t nstrata, doubl
  * Customer columns must both hold text or both numbers.  Returns targets
  * with `responded` (bool) and `window_revenue` (double) added; rows with a
  * missing customer, start or window get missing outcomes. */
+/* The checks of sg_campaign_outcomes alone (the columns, their types, the
+ * windows): 0, or -1 with err set to the message it would give. */
+int sg_campaign_outcomes_check(const sg_table *targets, const char *tcust, const char *tstart,
+                               const char *twindow, double window_days, const sg_table *tx,
+                               const char *cust, const char *date, const char *amount, sg_error *err);
 sg_table *sg_campaign_outcomes(const sg_table *targets, const char *tcust, const char *tstart,
                                const char *twindow, double window_days, const sg_table *tx,
                                const char *cust, const char *date, const char *amount, sg_error *err);

@@ -114,54 +114,67 @@ static sg_column *need_col(const sg_table *t, const char *name, const char *whic
     return c;
 }
 
-/* Not split: one join of targets to transactions: the column checks, the
- * per-customer chains of target rows and the pass over the transactions
- * share the resolved columns and four arrays under one error exit. */
-sg_table *sg_campaign_outcomes(const sg_table *targets, const char *tcust, const char *tstart,
-                               const char *twindow, double window_days, const sg_table *tx,
-                               const char *cust, const char *date, const char *amount, sg_error *err)
+/* The checks of sg_campaign_outcomes (campaign.h). */
+int sg_campaign_outcomes_check(const sg_table *targets, const char *tcust, const char *tstart,
+                                const char *twindow, double window_days, const sg_table *tx,
+                                const char *cust, const char *date, const char *amount, sg_error *err)
 {
     const sg_column *tc, *ts, *tw = NULL, *xc, *xd, *xa;
     if (!(tc = need_col(targets, tcust, "targets", err)) || !(ts = need_col(targets, tstart, "targets", err)) ||
         (twindow && !(tw = need_col(targets, twindow, "targets", err))) ||
         !(xc = need_col(tx, cust, "transactions", err)) || !(xd = need_col(tx, date, "transactions", err)) ||
         !(xa = need_col(tx, amount, "transactions", err)))
-        return NULL;
+        return -1;
     if (tw && tw->type != SG_INT64 && tw->type != SG_DOUBLE) {
         sg_error_set(err, SG_EINVAL, "campaign outcomes: the window column '%s' must hold numbers of days "
                      "(it holds %s)", twindow, sg_type_name(tw->type));
-        return NULL;
+        return -1;
     }
     if (!tw && (!(window_days > 0) || isinf(window_days))) {
         sg_error_set(err, SG_EINVAL, "campaign outcomes: the window must be a positive number of days (got %g)",
                      window_days);
-        return NULL;
+        return -1;
     }
     for (size_t r = 0; tw && r < targets->nrows; r++) {
         double w;
         if (sg_num_value(tw, r, &w) == 0 && (!(w > 0) || isinf(w))) {
             sg_error_set(err, SG_EINVAL, "campaign outcomes: row %zu of the targets: the window must be a "
                          "positive number of days (got %g)", r + 1, w);
-            return NULL;
+            return -1;
         }
     }
     if (ts->type != SG_DATETIME || xd->type != SG_DATETIME) {
         sg_error_set(err, SG_EINVAL, "campaign outcomes: column '%s' must hold dates (it holds %s)",
                      ts->type != SG_DATETIME ? tstart : date,
                      sg_type_name(ts->type != SG_DATETIME ? ts->type : xd->type));
-        return NULL;
+        return -1;
     }
     if (xa->type != SG_INT64 && xa->type != SG_DOUBLE) {
         sg_error_set(err, SG_EINVAL, "campaign outcomes: the transactions' amount column '%s' must hold numbers "
                      "(it holds %s)", amount, sg_type_name(xa->type));
-        return NULL;
+        return -1;
     }
     if (!is_id_type(tc->type) || !is_id_type(xc->type) || (tc->type == SG_STRING) != (xc->type == SG_STRING)) {
         sg_error_set(err, SG_EINVAL, "campaign outcomes: the targets' customer column '%s' holds %s but the "
                      "transactions' '%s' holds %s: read both as text (types = { ... = \"string\" })",
                      tcust, sg_type_name(tc->type), cust, sg_type_name(xc->type));
-        return NULL;
+        return -1;
     }
+    return 0;
+}
+
+/* Not split: one join of targets to transactions: the per-customer chains
+ * of target rows and the pass over the transactions share the resolved
+ * columns and four arrays under one error exit. */
+sg_table *sg_campaign_outcomes(const sg_table *targets, const char *tcust, const char *tstart,
+                               const char *twindow, double window_days, const sg_table *tx,
+                               const char *cust, const char *date, const char *amount, sg_error *err)
+{
+    if (sg_campaign_outcomes_check(targets, tcust, tstart, twindow, window_days, tx, cust, date, amount, err) != 0)
+        return NULL;
+    const sg_column *tc = sg_table_col(targets, tcust), *ts = sg_table_col(targets, tstart);
+    const sg_column *tw = twindow ? sg_table_col(targets, twindow) : NULL;
+    const sg_column *xc = sg_table_col(tx, cust), *xd = sg_table_col(tx, date), *xa = sg_table_col(tx, amount);
     size_t nt = targets->nrows, nx = tx->nrows, nt1 = nt ? nt : 1;
     uint8_t *resp = sg_calloc(nt1, 1);
     int64_t *window = sg_malloc(nt1 * sizeof *window);

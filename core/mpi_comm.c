@@ -17,6 +17,7 @@
 #include "mpi_features.h"
 #include "mpi_recommend.h"
 #include "mpi_activity.h"
+#include "mpi_campaign.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +51,9 @@ enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BT
        OP_KMEANS = 8,       /* k-means on every rank (core/mpi_kmeans.c) */
        OP_FEATURES = 9,     /* the model features on the owners (core/mpi_features.c) */
        OP_RECOMMEND = 10,   /* cross-sell recommendations on the owners (core/mpi_recommend.c) */
-       OP_ACTIVITY = 11 };  /* the activity series on the owners (core/mpi_activity.c) */
+       OP_ACTIVITY = 11,    /* the activity series on the owners (core/mpi_activity.c) */
+       OP_CAMPAIGN_RESULTS = 12,   /* campaign test outcomes on the owners (core/mpi_campaign.c) */
+};
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -1532,7 +1535,7 @@ static int rec_collective(const sg_mpi_rec_cmd *c, const sg_cooc *m, const sg_co
     unsigned char **parts;
     size_t *lens;
     static char what[] = "another rank's recommendations";
-    if (!records_to_rank0(&b, what, &parts, &lens, &st->gathered))
+    if (!records_to_rank0(&b, what, &parts, &lens, st ? &st->gathered : NULL))
         return 1;
     *out = sg_mpi_rec_assemble((const unsigned char *const *)parts, lens, world_size, m, cc, (size_t)c->top_n,
                                st->customers, err);
@@ -1655,6 +1658,88 @@ int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_
     return r;
 }
 
+/* ---- campaign test outcomes on the owners (OP_CAMPAIGN_RESULTS, core/mpi_campaign.c) ---- */
+
+/* Every rank: check that it holds the cleaning c->gen, compute the
+ * outcomes of its customers' target rows, send them to rank 0, which
+ * assembles the table with targets and sent.  Rank 0's return as
+ * sg_mpi_campaign_outcomes's. */
+static int camp_collective(const sg_mpi_camp_cmd *c, const sg_table *targets, const uint32_t *sent, sg_table **out,
+                           sg_mpi_camp_stats *st, char *why, size_t whylen, sg_error *err)
+{
+    int bad;
+    sg_error e;
+    sg_error_clear(&e);
+    double t0 = MPI_Wtime();
+    if (!all_hold(c->gen, why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    int code = sg_mpi_camp_owner(held.clean, c, &b, &e);
+    if ((bad = owners_ok(code, &e, "campaign outcomes of its customers", why, whylen, err)) != 1) {
+        sg_mpi_buf_free(&b);
+        return bad;
+    }
+    double t1 = MPI_Wtime();
+    unsigned char **parts;
+    size_t *lens;
+    static char what[] = "another rank's campaign outcomes";
+    if (!records_to_rank0(&b, what, &parts, &lens, st ? &st->gathered : NULL))
+        return 1;
+    *out = sg_mpi_camp_assemble((const unsigned char *const *)parts, lens, world_size, targets, sent,
+                                (size_t)c->nrows, st->records, err);
+    free_parts(parts, lens);
+    sg_mpi_buf_free(&b);
+    st->secs[0] = t1 - t0;
+    st->secs[1] = MPI_Wtime() - t1;
+    return *out ? 1 : -1;
+}
+
+/* Ranks 1..n-1: their part of OP_CAMPAIGN_RESULTS (b, len: the command). */
+static void camp_serve(const unsigned char *b, size_t len)
+{
+    sg_mpi_camp_cmd mc;
+    if (sg_mpi_camp_decode(b, len, &mc) != 0)
+        abort_job("a malformed command");
+    char why[300];
+    sg_error err;
+    camp_collective(&mc, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+}
+
+int sg_mpi_campaign_outcomes(const sg_table *targets, const char *tcust, const char *tstart, const char *twindow,
+                             double window_days, const sg_table *tx, uint64_t gen, const char *cust,
+                             const char *date, const char *amount, sg_table **out, sg_mpi_camp_stats *st,
+                             char *why, size_t whylen, sg_error *err)
+{
+    *out = NULL;
+    if (!leads(why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    sg_mpi_camp_cmd cc;
+    uint32_t *sent = NULL;
+    size_t nsent = 0;
+    if (sg_mpi_camp_encode(targets, tcust, tstart, twindow, window_days, tx, gen, cust, date, amount, &b, &sent,
+                           &nsent, err) != 0) {
+        sg_mpi_buf_free(&b);
+        if (err->code == SG_ENOMEM)
+            return -1;
+        snprintf(why, whylen, "%s", err->msg);
+        return 0;
+    }
+    if (sg_mpi_camp_decode(b.b, b.len, &cc) != 0) {   /* not expected: the encoder's own bytes */
+        sg_mpi_buf_free(&b);
+        sg_free(sent);
+        snprintf(why, whylen, "the campaign outcomes command does not decode");
+        return 0;
+    }
+    st->sent = nsent;
+    st->cmd_bytes = b.len;
+    int r = send_command(OP_CAMPAIGN_RESULTS, &b, 0, err) != 0 ? -1
+            : camp_collective(&cc, targets, sent, out, st, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    sg_free(sent);
+    return r;
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -1741,6 +1826,8 @@ int sg_mpi_serve(void)
             sg_error err;
             activity_collective(&ac, NULL, NULL, NULL, NULL, why, sizeof why, &err);
             sg_mpi_activity_cmd_free(&ac);
+        } else if (head[0] == OP_CAMPAIGN_RESULTS) {
+            camp_serve(b, len);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -1917,6 +2004,28 @@ int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_
     (void)st;
     (void)err;
     memset(out, 0, sizeof *out);
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_campaign_outcomes(const sg_table *targets, const char *tcust, const char *tstart, const char *twindow,
+                             double window_days, const sg_table *tx, uint64_t gen, const char *cust,
+                             const char *date, const char *amount, sg_table **out, sg_mpi_camp_stats *st,
+                             char *why, size_t whylen, sg_error *err)
+{
+    (void)targets;
+    (void)tcust;
+    (void)tstart;
+    (void)twindow;
+    (void)window_days;
+    (void)tx;
+    (void)gen;
+    (void)cust;
+    (void)date;
+    (void)amount;
+    (void)st;
+    (void)err;
+    *out = NULL;
     snprintf(why, whylen, "one rank");
     return 0;
 }

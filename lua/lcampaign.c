@@ -11,6 +11,8 @@
 
 #include "campaign.h"
 #include "lsegmint.h"
+#include "mpi.h"
+#include "mpi_campaign.h"
 
 /* a Lua array field of t as doubles (length n, checked) */
 static double array_number(lua_State *L, int t, lua_Integer i, const char *what)
@@ -173,6 +175,62 @@ static int l_outcomes(lua_State *L)
     return d->t ? 1 : sgl_raise(L, &err);
 }
 
+/* segmint.mpi_campaign_outcomes(targets, cleaned, gen, { the options of
+ * _campaign_outcomes }) -> dataset, ranks: _campaign_outcomes(targets,
+ * cleaned, options), computed by the MPI ranks that own the customers over
+ * the cleaned rows the exchange number gen left them (docs/mpi.md).
+ * ranks = { ranks =, records = { per rank }, sent =, bytes = { command =,
+ * gathered = }, seconds = { own =, gather = } }.  nil and why when the
+ * ranks cannot. */
+static int l_mpi_outcomes(lua_State *L)
+{
+    sg_table *targets = sgl_check_dataset(L, 1);
+    sg_table *tx = sgl_check_dataset(L, 2);
+    lua_Integer gen = luaL_checkinteger(L, 3);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    const char *tcust = sgl_opt_string(L, 4, "target_customer", "customer");
+    const char *tstart = sgl_opt_string(L, 4, "start", "start");
+    const char *twindow = sgl_opt_string(L, 4, "window_column", NULL);
+    const char *cust = sgl_opt_string(L, 4, "customer", NULL);
+    const char *date = sgl_opt_string(L, 4, "date", NULL);
+    const char *amount = sgl_opt_string(L, 4, "amount", NULL);
+    double window = sgl_opt_number(L, 4, "campaign outcomes", "window_days", NAN);
+    int n = sg_mpi_size();
+    uint64_t *records = lua_newuserdatauv(L, (size_t)n * sizeof *records, 0);
+    memset(records, 0, (size_t)n * sizeof *records);
+    sg_mpi_camp_stats st;
+    memset(&st, 0, sizeof st);
+    st.records = records;
+    sgl_dataset *d = sgl_new_dataset(L);
+    char why[400] = "";
+    sg_error err;
+    int rc = sg_mpi_campaign_outcomes(targets, tcust, tstart, twindow, window, tx, (uint64_t)gen, cust, date, amount,
+                                      &d->t, &st, why, sizeof why, &err);
+    int nret = sgl_declined(L, rc, &err, why);
+    if (nret)
+        return nret;
+    lua_createtable(L, 0, 5);
+    lua_pushinteger(L, n);
+    lua_setfield(L, -2, "ranks");
+    sgl_push_counts(L, st.records, n);
+    lua_setfield(L, -2, "records");
+    lua_pushinteger(L, (lua_Integer)st.sent);
+    lua_setfield(L, -2, "sent");
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, (lua_Integer)st.cmd_bytes);
+    lua_setfield(L, -2, "command");
+    lua_pushinteger(L, (lua_Integer)st.gathered);
+    lua_setfield(L, -2, "gathered");
+    lua_setfield(L, -2, "bytes");
+    lua_createtable(L, 0, 2);
+    lua_pushnumber(L, st.secs[0]);
+    lua_setfield(L, -2, "own");
+    lua_pushnumber(L, st.secs[1]);
+    lua_setfield(L, -2, "gather");
+    lua_setfield(L, -2, "seconds");
+    return 2;
+}
+
 static void set_number(lua_State *L, const char *key, double v)
 {
     if (isnan(v))
@@ -237,7 +295,7 @@ static int l_performance(lua_State *L)
 static const luaL_Reg campaign_functions[] = {
     { "_campaign_allocate", l_allocate }, { "_campaign_control", l_control },
     { "_campaign_outcomes", l_outcomes }, { "_uplift_test", l_uplift_test }, { "_campaign_mde", l_mde },
-    { "_campaign_performance", l_performance }, { NULL, NULL }
+    { "_campaign_performance", l_performance }, { "mpi_campaign_outcomes", l_mpi_outcomes }, { NULL, NULL }
 };
 
 void sgl_open_campaign(lua_State *L)

@@ -128,9 +128,12 @@ function M.results(sg, opts)
   if window == nil and not targets:has("window_days") then
     fail("campaign_results: give window_days (the campaign window in days) or a window_days column in the targets")
   end
-  local outcomes = core._campaign_outcomes(targets, tx, { target_customer = tcust, start = "_start",
+  -- (opts._outcomes: the same function computed elsewhere, or nil to compute
+  -- it here: step campaign_review's, on the MPI owners)
+  local spec = { target_customer = tcust, start = "_start",
     window_days = window, window_column = window == nil and "window_days" or nil,
-    customer = ccust, date = cdate, amount = amount })
+    customer = ccust, date = cdate, amount = amount }
+  local outcomes = opts._outcomes and opts._outcomes(targets, tx, spec) or core._campaign_outcomes(targets, tx, spec)
   local missing_start = outcomes:count_rows("is_missing(responded)")
   local warnings = {}
   if missing_start > 0 then

@@ -17,6 +17,38 @@ S.transactions = true   -- reads the transactions (ctx.res.clean)
 
 function S.enabled(ctx) return ctx.cfg.campaign_history ~= nil end
 
+-- The outcomes of the target rows (each customer's purchases in its
+-- window), a function with the arguments and result of the core's
+-- _campaign_outcomes, or nil for "compute them here" (segmint.campaign_results'
+-- _outcomes option): under mpirun, when the ranks owning the customers
+-- hold the cleaned rows, computed there (segmint.mpi_campaign_outcomes,
+-- docs/mpi.md), else on rank 0 over its table; the log says which (nothing
+-- without ranks).
+function S.outcomes(ctx)
+  local sg = ctx.sg
+  local mpi = require "segmint.mpi"
+  local held, why = mpi.owners_hold(ctx)
+  if not held and not why then return nil end
+  return function(targets, tx, spec)
+    if held and tx == ctx.res.clean then
+      local ds, ranks = sg.mpi_campaign_outcomes(targets, tx, ctx.res.clean_owned.gen, spec)
+      if ds then
+        local per, sum = mpi.per_rank(ranks.records)
+        sg.info("campaign tests on %d MPI ranks by customer: target rows with purchases in their window %s "
+          .. "(%d in all); %d target rows sent to each rank (%d bytes), %d bytes of outcomes gathered; "
+          .. "%.2f s (own %.2f, gather %.2f)", ranks.ranks, per, sum, ranks.sent, ranks.bytes.command,
+          ranks.bytes.gathered, ranks.seconds.own + ranks.seconds.gather, ranks.seconds.own, ranks.seconds.gather)
+        return ds
+      end
+      why = ranks
+    elseif held then
+      why = "the transactions are not the cleaned table"
+    end
+    sg.info("campaign tests on rank 0 alone: %s", why)
+    return nil   -- (computed by the caller, over rank 0's table)
+  end
+end
+
 function S.run(ctx)
   local sg, cfg, cols = ctx.sg, ctx.cfg.campaign_history, ctx.cols
   local margin = (ctx.rules.campaign_set and ctx.rules.campaign_set.file and ctx.rules.campaign_set.file.defaults
@@ -39,7 +71,8 @@ function S.run(ctx)
       { types = { [cols.customer] = ctx.res.clean:types()[cols.customer] } })
     if cols.customer ~= "customer" and t:has(cols.customer) then t = t:rename { [cols.customer] = "customer" } end
     local r = sg.campaign_results { targets = t, transactions = ctx.res.clean,
-      columns = { customer = cols.customer, date = cols.date, amount = "amount" }, margin = margin }
+      columns = { customer = cols.customer, date = cols.date, amount = "amount" }, margin = margin,
+      _outcomes = S.outcomes(ctx) }
     ctx.res.campaign_tests = r
     for _, w in ipairs(r.warnings or {}) do sg.info("campaign tests: %s", w) end
   end

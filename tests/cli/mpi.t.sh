@@ -245,6 +245,25 @@ activity_owned() {   # activity_owned STDERR N CUSTOMERS_CSV NAME
   ok $? "$4: the activity series of the KPIs and alerts made on the $2 ranks by customer, their customers add up to the $want of customers.csv ($(grep -oE "activity on $2 MPI ranks by customer: [^;]*\(step alerts\)" <<< "$1" | sed 's/ by customer//'))"
 }
 
+# The log line of the campaign tests' outcomes on the owning ranks: it must
+# be there (not "campaign tests on rank 0 alone"), every rank holding
+# target rows with purchases, adding up to the total it gives, and the
+# target rows sent adding up to the treatment and control customers of
+# campaign_tests.csv (every counted row had its outcome from the owners).
+campaign_owned() {   # campaign_owned STDERR N CAMPAIGN_TESTS_CSV NAME
+  local line sum=0 some=0 r all sent want alone
+  line=$(grep -oE "campaign tests on $2 MPI ranks by customer: target rows with purchases in their window [^(]*\([0-9]+ in all\); [0-9]+ target rows sent" <<< "$1")
+  for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
+    sum=$((sum + r)); [[ $r -gt 0 ]] && some=$((some + 1))
+  done
+  all=$(grep -oE "\([0-9]+ in all\)" <<< "$line" | tr -dc 0-9)
+  sent=$(grep -oE "[0-9]+ target rows sent" <<< "$line" | tr -dc 0-9)
+  want=$(python3 -c 'import csv, sys; print(sum(int(r["treatment"]) + int(r["control"]) for r in csv.DictReader(open(sys.argv[1]))))' "$3" 2>/dev/null)
+  alone=$(grep -c "campaign tests on rank 0 alone" <<< "$1")
+  [[ -n "$line" && $sum -eq ${all:--1} && $some -eq $2 && -n "$want" && ${sent:--1} -eq $want && $alone -eq 0 ]]
+  ok $? "$4: the campaign tests' outcomes made on the $2 ranks by customer, none on rank 0 alone, the $want target rows counted (${line#*: })"
+}
+
 # ---- the demo ----
 cd "$work" || exit 1
 run "$SEGMINT" demo --out out --customers 1500 --seed 5
@@ -266,6 +285,7 @@ for n in $ranks; do
   if [[ $n -gt 1 ]]; then clustered "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then recs_owned "$err" $n "demo, $n ranks"; fi
   if [[ $n -gt 1 ]]; then activity_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
+  if [[ $n -gt 1 ]]; then campaign_owned "$err" $n "$work/m$n/campaign_tests.csv" "demo, $n ranks"; fi
   same_outputs single "m$n" "demo, $n ranks"
 done
 for f in customers.csv segments.csv campaigns.csv; do
@@ -374,6 +394,7 @@ for n in $ranks; do
   like "$err" "cross_sell counts on rank 0 alone: an invoice has rows of customers of different ranks \(the table has [0-9]+ invoices, the ranks counted [0-9]+\)" \
     "... an invoice with rows of five customers: the co-purchase counts run on rank 0, which says why"
   recs_owned "$err" $n "duplicates and cancellations across parts, $n ranks (the counts on rank 0)"
+  campaign_owned "$err" $n "$work/d$n/campaign_tests.csv" "duplicates and cancellations across parts, $n ranks"
   same_outputs d1 "d$n" "duplicates and cancellations across parts, $n ranks"
 done
 

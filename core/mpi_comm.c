@@ -52,8 +52,7 @@ enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BT
        OP_FEATURES = 9,     /* the model features on the owners (core/mpi_features.c) */
        OP_RECOMMEND = 10,   /* cross-sell recommendations on the owners (core/mpi_recommend.c) */
        OP_ACTIVITY = 11,    /* the activity series on the owners (core/mpi_activity.c) */
-       OP_CAMPAIGN_RESULTS = 12,   /* campaign test outcomes on the owners (core/mpi_campaign.c) */
-};
+       OP_CAMPAIGN_RESULTS = 12 }; /* campaign test outcomes on the owners (core/mpi_campaign.c) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096

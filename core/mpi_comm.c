@@ -17,6 +17,7 @@
 #include "mpi_features.h"
 #include "mpi_recommend.h"
 #include "mpi_activity.h"
+#include "mpi_attrs.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +51,9 @@ enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BT
        OP_KMEANS = 8,       /* k-means on every rank (core/mpi_kmeans.c) */
        OP_FEATURES = 9,     /* the model features on the owners (core/mpi_features.c) */
        OP_RECOMMEND = 10,   /* cross-sell recommendations on the owners (core/mpi_recommend.c) */
-       OP_ACTIVITY = 11 };  /* the activity series on the owners (core/mpi_activity.c) */
+       OP_ACTIVITY = 11,    /* the activity series on the owners (core/mpi_activity.c) */
+       OP_ATTRIBUTES = 13,  /* the customer attributes of step models on the owners (core/mpi_attrs.c) */
+       OP_ITEM_NAMES = 14 };  /* the cross-sell item names' counts on the owners (core/mpi_attrs.c) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -1602,6 +1605,8 @@ static int activity_collective(const sg_mpi_activity_cmd *c, sg_activity *out, i
         if (k == 0)
             st->reduced += sizeof d;
     }
+    if (k == 0)
+        st->first = d[1];   /* (INT64_MAX when not reduced) */
     code = sg_mpi_activity_bounds(c, d, &when, &have, &bounds, &nb, &e);
     sg_mpi_buf b = { 0 };
     if (!code && nb >= 2)
@@ -1651,6 +1656,59 @@ int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_
     if (send_command(OP_ACTIVITY, &b, sg_mpi_activity_encode(c, &b), err) != 0)
         return -1;
     int r = activity_collective(c, out, as_of, have_as_of, st, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
+/* ---- group-bys reduced on rank 0 (OP_ATTRIBUTES, OP_ITEM_NAMES, core/mpi_attrs.c) ---- */
+
+/* Every rank: check that it holds the cleaning c->gen, run the group-by
+ * over its rows and send them to rank 0, which reduces them.  Rank 0's
+ * return as sg_mpi_group_by's. */
+static int gb_collective(const sg_mpi_gb_cmd *c, sg_table **out, sg_mpi_gb_stats *st, char *why, size_t whylen,
+                         sg_error *err)
+{
+    int bad;
+    sg_error e;
+    double t0 = MPI_Wtime();
+    if (!all_hold(c->gen, why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    uint64_t ng = 0;
+    int code = sg_mpi_gb_owner(held.clean, c, world_rank, world_size, &b, &ng, &e);
+    const char *what0 = c->kind == SG_MPI_GB_FIRST ? "attributes of its customers" : "item names of its rows";
+    if ((bad = owners_ok(code, &e, what0, why, whylen, err)) != 1) {
+        sg_mpi_buf_free(&b);
+        return bad;
+    }
+    double t1 = MPI_Wtime();
+    unsigned char **parts;
+    size_t *lens;
+    static char what[] = "another rank's group-by rows";
+    if (!records_to_rank0(&b, what, &parts, &lens, &st->gathered))
+        return 1;
+    *out = sg_mpi_gb_reduce((const unsigned char *const *)parts, lens, world_size, c, st->groups, err);
+    free_parts(parts, lens);
+    sg_mpi_buf_free(&b);
+    st->secs[0] = t1 - t0;
+    st->secs[1] = MPI_Wtime() - t1;
+    if (!*out && err->code == SG_EINVAL) {
+        snprintf(why, whylen, "%s", err->msg);
+        return 0;
+    }
+    return *out ? 1 : -1;
+}
+
+int sg_mpi_group_by(const sg_mpi_gb_cmd *c, sg_table **out, sg_mpi_gb_stats *st, char *why, size_t whylen,
+                    sg_error *err)
+{
+    *out = NULL;
+    if (!leads(why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    if (send_command(c->kind == SG_MPI_GB_FIRST ? OP_ATTRIBUTES : OP_ITEM_NAMES, &b, sg_mpi_gb_encode(c, &b), err))
+        return -1;
+    int r = gb_collective(c, out, st, why, whylen, err);
     sg_mpi_buf_free(&b);
     return r;
 }
@@ -1741,6 +1799,14 @@ int sg_mpi_serve(void)
             sg_error err;
             activity_collective(&ac, NULL, NULL, NULL, NULL, why, sizeof why, &err);
             sg_mpi_activity_cmd_free(&ac);
+        } else if (head[0] == OP_ATTRIBUTES || head[0] == OP_ITEM_NAMES) {
+            sg_mpi_gb_cmd gc;
+            if (sg_mpi_gb_decode(b, len, &gc) != 0 || (gc.kind == SG_MPI_GB_FIRST) != (head[0] == OP_ATTRIBUTES))
+                abort_job("a malformed command");
+            char why[300];
+            sg_error err;
+            sg_mpi_gb_stats gs = { 0 };
+            gb_collective(&gc, NULL, &gs, why, sizeof why, &err);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -1917,6 +1983,17 @@ int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_
     (void)st;
     (void)err;
     memset(out, 0, sizeof *out);
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_group_by(const sg_mpi_gb_cmd *c, sg_table **out, sg_mpi_gb_stats *st, char *why, size_t whylen,
+                    sg_error *err)
+{
+    (void)c;
+    (void)st;
+    (void)err;
+    *out = NULL;
     snprintf(why, whylen, "one rank");
     return 0;
 }

@@ -1699,6 +1699,19 @@ static int gb_collective(const sg_mpi_gb_cmd *c, sg_table **out, sg_mpi_gb_stats
     return *out ? 1 : -1;
 }
 
+/* A rank other than 0: its part of command op (OP_ATTRIBUTES or
+ * OP_ITEM_NAMES) with payload b. */
+static void gb_serve(int64_t op, const unsigned char *b, size_t len)
+{
+    sg_mpi_gb_cmd gc;
+    if (sg_mpi_gb_decode(b, len, &gc) != 0 || (gc.kind == SG_MPI_GB_FIRST) != (op == OP_ATTRIBUTES))
+        abort_job("a malformed command");
+    char why[300];
+    sg_error err;
+    sg_mpi_gb_stats gs = { 0 };
+    gb_collective(&gc, NULL, &gs, why, sizeof why, &err);
+}
+
 int sg_mpi_group_by(const sg_mpi_gb_cmd *c, sg_table **out, sg_mpi_gb_stats *st, char *why, size_t whylen,
                     sg_error *err)
 {
@@ -1800,13 +1813,7 @@ int sg_mpi_serve(void)
             activity_collective(&ac, NULL, NULL, NULL, NULL, why, sizeof why, &err);
             sg_mpi_activity_cmd_free(&ac);
         } else if (head[0] == OP_ATTRIBUTES || head[0] == OP_ITEM_NAMES) {
-            sg_mpi_gb_cmd gc;
-            if (sg_mpi_gb_decode(b, len, &gc) != 0 || (gc.kind == SG_MPI_GB_FIRST) != (head[0] == OP_ATTRIBUTES))
-                abort_job("a malformed command");
-            char why[300];
-            sg_error err;
-            sg_mpi_gb_stats gs = { 0 };
-            gb_collective(&gc, NULL, &gs, why, sizeof why, &err);
+            gb_serve(head[0], b, len);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);

@@ -1803,7 +1803,8 @@ int sg_mpi_serve(void)
                 abort_job("a malformed command");
             char why[300];
             sg_error err;
-            rec_collective(&rc, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+            sg_mpi_rec_stats rs = { 0 };   /* (records_to_rank0 takes &rs.gathered) */
+            rec_collective(&rc, NULL, NULL, NULL, &rs, why, sizeof why, &err);
         } else if (head[0] == OP_ACTIVITY) {
             sg_mpi_activity_cmd ac;
             if (sg_mpi_activity_decode(b, len, &ac) != 0)

@@ -32,7 +32,7 @@ local function name_counts(ctx, tx, item, name)
     if t then
       local per, sum = mpi.per_rank(ranks.customers)
       sg.info("item names on %d MPI ranks by customer: rows per (%s, %s) counted by the owners; (item, name) pairs "
-        .. "%s (%d sent, %d after the sum); %d bytes gathered; %.2f s (count %.2f, gather %.2f)", ranks.ranks, item,
+        .. "%s (%d in all, %d after the sum); %d bytes gathered; %.2f s (count %.2f, gather %.2f)", ranks.ranks, item,
         name, per, sum, #t, ranks.gathered, ranks.seconds.group + ranks.seconds.gather, ranks.seconds.group,
         ranks.seconds.gather)
       return t

@@ -268,7 +268,7 @@ reduced_owned() {   # reduced_owned STDERR N CUSTOMERS_CSV NAME [ALL]
   done
   [[ -n "$line" && $sum -eq $want && $some -eq $2 ]]
   ok $? "$4: the attributes of step models taken on the $2 ranks by customer, their customers add up to the $want of customers.csv"
-  line=$(grep -oE "item names on $2 MPI ranks by customer: rows per \(StockCode, Description\) counted by the owners; \(item, name\) pairs [^(]*\([0-9]+ sent, [0-9]+ after the sum\)" <<< "$1")
+  line=$(grep -oE "item names on $2 MPI ranks by customer: rows per \(StockCode, Description\) counted by the owners; \(item, name\) pairs [^(]*\([0-9]+ in all, [0-9]+ after the sum\)" <<< "$1")
   some=0
   for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do [[ $r -gt 0 ]] && some=$((some + 1)); done
   [[ -n "$line" && $some -eq $2 ]]

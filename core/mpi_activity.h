@@ -82,11 +82,14 @@ int sg_mpi_activity_merge(const unsigned char *const *parts, const size_t *lens,
 /* What a series on the ranks cost (rank 0): customers of each rank (world
  * size entries), bytes of partial series received from the other ranks,
  * bytes each rank sent in the dates' reduction, rank 0's time walking its
- * customers and gathering. */
+ * customers and gathering; the earliest date of every rank's rows (the
+ * minimum the dates' reduction gives, as tx:stats(date).min: the KPIs'
+ * first date). */
 typedef struct sg_mpi_activity_stats {
     uint64_t *customers;
     uint64_t gathered, reduced;
     double secs[2];
+    int64_t first;   /* the earliest date of the rows when the dates were reduced, else INT64_MAX */
 } sg_mpi_activity_stats;
 
 /* Rank 0: the series c describes over the cleaned rows of exchange c->gen,

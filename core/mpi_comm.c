@@ -17,6 +17,7 @@
 #include "mpi_features.h"
 #include "mpi_recommend.h"
 #include "mpi_activity.h"
+#include "mpi_attrs.h"
 #include "mpi_campaign.h"
 
 #include <stdio.h>
@@ -52,7 +53,9 @@ enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BT
        OP_FEATURES = 9,     /* the model features on the owners (core/mpi_features.c) */
        OP_RECOMMEND = 10,   /* cross-sell recommendations on the owners (core/mpi_recommend.c) */
        OP_ACTIVITY = 11,    /* the activity series on the owners (core/mpi_activity.c) */
-       OP_CAMPAIGN_RESULTS = 12 }; /* campaign test outcomes on the owners (core/mpi_campaign.c) */
+       OP_CAMPAIGN_RESULTS = 12, /* campaign test outcomes on the owners (core/mpi_campaign.c) */
+       OP_ATTRIBUTES = 13,  /* the customer attributes of step models on the owners (core/mpi_attrs.c) */
+       OP_ITEM_NAMES = 14 }; /* the cross-sell item names' counts on the owners (core/mpi_attrs.c) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -1604,6 +1607,8 @@ static int activity_collective(const sg_mpi_activity_cmd *c, sg_activity *out, i
         if (k == 0)
             st->reduced += sizeof d;
     }
+    if (k == 0)
+        st->first = d[1];   /* (INT64_MAX when not reduced) */
     code = sg_mpi_activity_bounds(c, d, &when, &have, &bounds, &nb, &e);
     sg_mpi_buf b = { 0 };
     if (!code && nb >= 2)
@@ -1739,6 +1744,73 @@ int sg_mpi_campaign_outcomes(const sg_table *targets, const char *tcust, const c
     return r;
 }
 
+/* ---- group-bys reduced on rank 0 (OP_ATTRIBUTES, OP_ITEM_NAMES, core/mpi_attrs.c) ---- */
+
+/* Every rank: check that it holds the cleaning c->gen, run the group-by
+ * over its rows and send them to rank 0, which reduces them.  Rank 0's
+ * return as sg_mpi_group_by's. */
+static int gb_collective(const sg_mpi_gb_cmd *c, sg_table **out, sg_mpi_gb_stats *st, char *why, size_t whylen,
+                         sg_error *err)
+{
+    int bad;
+    sg_error e;
+    sg_error_clear(&e);
+    double t0 = MPI_Wtime();
+    if (!all_hold(c->gen, why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    uint64_t ng = 0;
+    int code = sg_mpi_gb_owner(held.clean, c, world_rank, world_size, &b, &ng, &e);
+    const char *what0 = c->kind == SG_MPI_GB_FIRST ? "attributes of its customers" : "item names of its rows";
+    if ((bad = owners_ok(code, &e, what0, why, whylen, err)) != 1) {
+        sg_mpi_buf_free(&b);
+        return bad;
+    }
+    double t1 = MPI_Wtime();
+    unsigned char **parts;
+    size_t *lens;
+    static char what[] = "another rank's group-by rows";
+    if (!records_to_rank0(&b, what, &parts, &lens, &st->gathered))
+        return 1;
+    *out = sg_mpi_gb_reduce((const unsigned char *const *)parts, lens, world_size, c, st->groups, err);
+    free_parts(parts, lens);
+    sg_mpi_buf_free(&b);
+    st->secs[0] = t1 - t0;
+    st->secs[1] = MPI_Wtime() - t1;
+    if (!*out && err->code == SG_EINVAL) {
+        snprintf(why, whylen, "%s", err->msg);
+        return 0;
+    }
+    return *out ? 1 : -1;
+}
+
+/* A rank other than 0: its part of command op (OP_ATTRIBUTES or
+ * OP_ITEM_NAMES) with payload b. */
+static void gb_serve(int64_t op, const unsigned char *b, size_t len)
+{
+    sg_mpi_gb_cmd gc;
+    if (sg_mpi_gb_decode(b, len, &gc) != 0 || (gc.kind == SG_MPI_GB_FIRST) != (op == OP_ATTRIBUTES))
+        abort_job("a malformed command");
+    char why[300];
+    sg_error err;
+    sg_mpi_gb_stats gs = { 0 };
+    gb_collective(&gc, NULL, &gs, why, sizeof why, &err);
+}
+
+int sg_mpi_group_by(const sg_mpi_gb_cmd *c, sg_table **out, sg_mpi_gb_stats *st, char *why, size_t whylen,
+                    sg_error *err)
+{
+    *out = NULL;
+    if (!leads(why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    if (send_command(c->kind == SG_MPI_GB_FIRST ? OP_ATTRIBUTES : OP_ITEM_NAMES, &b, sg_mpi_gb_encode(c, &b), err))
+        return -1;
+    int r = gb_collective(c, out, st, why, whylen, err);
+    sg_mpi_buf_free(&b);
+    return r;
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -1827,6 +1899,8 @@ int sg_mpi_serve(void)
             sg_mpi_activity_cmd_free(&ac);
         } else if (head[0] == OP_CAMPAIGN_RESULTS) {
             camp_serve(b, len);
+        } else if (head[0] == OP_ATTRIBUTES || head[0] == OP_ITEM_NAMES) {
+            gb_serve(head[0], b, len);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -2022,6 +2096,17 @@ int sg_mpi_campaign_outcomes(const sg_table *targets, const char *tcust, const c
     (void)cust;
     (void)date;
     (void)amount;
+    (void)st;
+    (void)err;
+    *out = NULL;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_group_by(const sg_mpi_gb_cmd *c, sg_table **out, sg_mpi_gb_stats *st, char *why, size_t whylen,
+                    sg_error *err)
+{
+    (void)c;
     (void)st;
     (void)err;
     *out = NULL;

@@ -169,8 +169,11 @@ static void read_args(lua_State *L, int t, const sg_table *tx, series_args *a)
 }
 
 /* Pushes the dataset of a (its arrays freed) and the info table; a with no
- * periods (nperiods 0, no arrays): an empty series, bounds then unused. */
-static void push_series(lua_State *L, sg_activity *a, const sg_activity_options *o, int have_as_of, int64_t as_of)
+ * periods (nperiods 0, no arrays): an empty series, bounds then unused.
+ * first: the earliest date of the rows (info.first), INT64_MAX when the
+ * dates were not looked at or there are none. */
+static void push_series(lua_State *L, sg_activity *a, const sg_activity_options *o, int have_as_of, int64_t as_of,
+                        int64_t first)
 {
     sg_error err;
     sg_error_clear(&err);
@@ -209,6 +212,12 @@ static void push_series(lua_State *L, sg_activity *a, const sg_activity_options 
         lua_pushstring(L, buf);
         lua_setfield(L, -2, "as_of");
     }
+    if (first != INT64_MAX) {
+        char buf[32];
+        sg_datetime_format(first, first % 86400 == 0, buf, sizeof buf);
+        lua_pushstring(L, buf);
+        lua_setfield(L, -2, "first");
+    }
     sg_activity_free(a);
 }
 
@@ -246,7 +255,7 @@ static int l_activity_series(lua_State *L)
     memset(&a, 0, sizeof a);
     if (nb >= 2 && sg_activity_compute(tx, &x.o, bounds, nb, &a, &err))
         return sgl_raise(L, &err);
-    push_series(L, &a, &x.o, have_as_of, as_of);
+    push_series(L, &a, &x.o, have_as_of, as_of, d[1]);
     return 2;
 }
 
@@ -274,6 +283,7 @@ static int l_mpi_activity_series(lua_State *L)
     sg_mpi_activity_stats st;
     memset(&st, 0, sizeof st);
     st.customers = ncust;
+    st.first = INT64_MAX;
     sg_mpi_activity_cmd c = { (uint64_t)gen, x.o, x.have_as_of, x.as_of, x.nb, x.bounds };
     sg_activity a;
     int64_t as_of = 0;
@@ -289,7 +299,7 @@ static int l_mpi_activity_series(lua_State *L)
         lua_pushstring(L, why);
         return 2;
     }
-    push_series(L, &a, &x.o, have_as_of, as_of);
+    push_series(L, &a, &x.o, have_as_of, as_of, st.first);
     lua_createtable(L, 0, 5);
     lua_pushinteger(L, n);
     lua_setfield(L, -2, "ranks");

@@ -5,6 +5,7 @@
 #include "lsegmint.h"
 #include "mem.h"
 #include "mpi.h"
+#include "mpi_attrs.h"
 #include "mpi_clean.h"
 
 #define MARKS_MT "segmint.mpi_marks"
@@ -265,13 +266,76 @@ static int marks_kept_matches(lua_State *L)
     return 1;
 }
 
+/* segmint.mpi_group_by(tx, gen, kind, columns[, count]) -> dataset, ranks:
+ * a group-by of tx, rank 0's cleaned table, run by the ranks owning the
+ * customers over the cleaned rows the exchange number gen left them and
+ * reduced on rank 0 (core/mpi_attrs.c, docs/mpi.md).  kind "first":
+ * tx:group_by(columns[1], { {c, "first", c} for the other columns });
+ * kind "count": tx:group_by({ columns[1], columns[2] }, { {count, "count"} }).
+ * ranks = { ranks =, customers = { rows each rank sent }, gathered = bytes,
+ * seconds = { group =, gather = } }.  nil and why when the ranks cannot
+ * (one rank, the owners do not hold that cleaning, a column tx lacks: the
+ * caller's own path gives the result or the message). */
+static int l_mpi_group_by(lua_State *L)
+{
+    lua_settop(L, 5);
+    sg_table *tx = sgl_check_dataset(L, 1);
+    lua_Integer gen = luaL_checkinteger(L, 2);
+    const char *kind = luaL_checkstring(L, 3);
+    luaL_checktype(L, 4, LUA_TTABLE);
+    sg_mpi_gb_cmd c;
+    memset(&c, 0, sizeof c);
+    c.gen = (uint64_t)gen;
+    if (strcmp(kind, "first") == 0)
+        c.kind = SG_MPI_GB_FIRST;
+    else if (strcmp(kind, "count") == 0)
+        c.kind = SG_MPI_GB_COUNT;
+    else
+        return luaL_error(L, "mpi_group_by: kind must be \"first\" or \"count\"");
+    lua_Integer nc = luaL_len(L, 4);
+    if (c.kind == SG_MPI_GB_FIRST ? (nc < 2 || nc > SG_MPI_GB_MAXCOLS) : nc != 2)
+        return luaL_error(L, "mpi_group_by: %s takes %s columns", kind, c.kind == SG_MPI_GB_FIRST ? "2 to 64" : "2");
+    c.ncols = (size_t)nc;
+    const char *missing = NULL;
+    for (lua_Integer j = 1; j <= nc; j++) {
+        lua_rawgeti(L, 4, j);
+        c.cols[j - 1] = luaL_checkstring(L, -1);   /* (the list on the stack keeps it) */
+        lua_pop(L, 1);
+        if (!c.cols[j - 1][0] || !sg_table_col(tx, c.cols[j - 1]))
+            missing = c.cols[j - 1];
+    }
+    if (c.kind == SG_MPI_GB_COUNT)
+        c.count = luaL_checkstring(L, 5);
+    if (missing || (c.count && !c.count[0])) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "the transactions have no column '%s'", missing ? missing : "");
+        return 2;
+    }
+    int n = sg_mpi_size();
+    uint64_t *ngroups = lua_newuserdatauv(L, (size_t)n * sizeof *ngroups, 0);
+    memset(ngroups, 0, (size_t)n * sizeof *ngroups);
+    sg_mpi_gb_stats st = { ngroups, 0, { 0, 0 } };
+    sg_table *out = NULL;
+    char why[400] = "";
+    sg_error err;
+    sg_error_clear(&err);
+    int rc = sg_mpi_group_by(&c, &out, &st, why, sizeof why, &err);
+    int nret = sgl_declined(L, rc, &err, why);
+    if (nret)
+        return nret;
+    sgl_push_table(L, out, &err);
+    sgl_push_mpi_stats(L, n, ngroups, "gathered", st.gathered, "group", "gather", st.secs);
+    return 2;
+}
+
 static const luaL_Reg mpi_methods[] = {
     { "mpi_clean_marks", l_mpi_clean_marks }, { "mpi_row_numbers", l_mpi_row_numbers },
     { "mpi_netted", l_mpi_netted }, { "mpi_duplicates", l_mpi_duplicates }, { NULL, NULL }
 };
 
 static const luaL_Reg mpi_functions[] = {
-    { "mpi_size", l_mpi_size }, { "mpi_rank", l_mpi_rank }, { "mpi_read_csv", l_mpi_read_csv }, { NULL, NULL }
+    { "mpi_size", l_mpi_size }, { "mpi_rank", l_mpi_rank }, { "mpi_read_csv", l_mpi_read_csv },
+    { "mpi_group_by", l_mpi_group_by }, { NULL, NULL }
 };
 
 void sgl_open_mpi(lua_State *L)

@@ -456,15 +456,20 @@ function Set:compute(sg, opts)
   end
   ctx.campaign_columns = cc
   ctx.clv = opts.clv or default_clv(opts.customers)
-  -- as_of: given, or the day after the last purchase
+  -- as_of: given, or the day after the last purchase; the earliest date
+  -- (info.first) comes with the same series.  A series without as_of
+  -- takes them from the dates (under mpirun a reduction of the owners'
+  -- dates); a one-day series in 1970 costs one pass over the dates.
+  local dates
+  if tx then
+    dates = select(2, ctx.series(tx, { customer = ctx.columns.customer, date = ctx.columns.date,
+      bounds = { "1970-01-01", "1970-01-02" } }))
+  end
   if opts.as_of then
     ctx.as_of_t = split_time(sg, opts.as_of)
   elseif tx then
-    -- the default as_of comes with any series; a one-day series in 1970 costs one pass over the dates
-    local _, info = ctx.series(tx, { customer = ctx.columns.customer, date = ctx.columns.date,
-      bounds = { "1970-01-01", "1970-01-02" } })
-    if not info.as_of then error("kpis: the transactions have no dates; give as_of", 2) end
-    ctx.as_of_t = sg.time(info.as_of)
+    if not dates.as_of then error("kpis: the transactions have no dates; give as_of", 2) end
+    ctx.as_of_t = sg.time(dates.as_of)
   else
     error("kpis: as_of is required without transactions", 2)
   end
@@ -476,8 +481,7 @@ function Set:compute(sg, opts)
   -- a period mostly before the data is not measured: its value would count
   -- customers who did not exist yet in the data
   if tx then
-    local first = tx:stats(ctx.columns.date).min
-    ctx.first_t = first and split_time(sg, first:sub(1, 10)) or nil
+    ctx.first_t = dates.first and split_time(sg, dates.first:sub(1, 10)) or nil
   end
   local result = { as_of = fmt_time(sg, ctx.as_of_t), inactive_days = ctx.inactive_days, kpis = {}, skipped = {} }
   local function skip(k, why) result.skipped[#result.skipped + 1] = { name = k.name, measure = k.measure, reason = why } end

@@ -41,8 +41,10 @@ end
 -- customers and rank 0 adds up their partial series, docs/mpi.md), else
 -- on rank 0 over its table; and a function that logs once what the calls
 -- did, "activity on N MPI ranks by customer: ..." or "... on rank 0 alone:
--- why" (nothing without ranks).
-function M.activity(ctx, step)
+-- why" (nothing without ranks).  first_date: the step uses the earliest
+-- date the series give (info.first, step kpis): the report then says it
+-- came from the owners' dates, "first date on N MPI ranks by customer: ...".
+function M.activity(ctx, step, first_date)
   local sg = ctx.sg
   local held, why = M.owners_hold(ctx)
   local st = { calls = 0, alone = 0, gathered = 0, reduced = 0, walk = 0, gather = 0 }
@@ -53,6 +55,7 @@ function M.activity(ctx, step)
         st.calls, st.ranks = st.calls + 1, ranks.ranks
         st.gathered, st.reduced = st.gathered + ranks.gathered, st.reduced + ranks.reduced
         st.walk, st.gather = st.walk + ranks.seconds[1], st.gather + ranks.seconds[2]
+        if info.first and not st.first then st.first, st.first_bytes = info.first, ranks.reduced end
         -- the customers of the widest series (the most customers in all)
         local _, sum = M.per_rank(ranks.customers)
         if not st.customers or sum > st.sum then st.customers, st.sum = ranks.customers, sum end
@@ -71,6 +74,10 @@ function M.activity(ctx, step)
       sg.info("activity on %d MPI ranks by customer: %d series (step %s); customers %s (%d in all) in the widest; "
         .. "%d bytes of partial series gathered, %d of dates reduced; %.2f s (walk %.2f, gather %.2f)",
         st.ranks, st.calls, step, per, sum, st.gathered, st.reduced, st.walk + st.gather, st.walk, st.gather)
+    end
+    if first_date and st.first then
+      sg.info("first date on %d MPI ranks by customer: %s, the minimum of the owners' dates (MPI_Allreduce MIN, "
+        .. "%d bytes per rank) (step %s)", st.ranks, st.first, st.first_bytes, step)
     end
     if st.alone > 0 and why then
       sg.info("activity on rank 0 alone: %s (step %s, %d series)", why, step, st.alone)

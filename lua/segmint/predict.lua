@@ -134,9 +134,34 @@ local function read_keyed(sg, src, key, key_type)
   return t
 end
 
+-- Under mpirun, when the ranks owning the customers hold the cleaned rows
+-- (env.owners), the first value per customer of the columns cats, taken
+-- by the owners and assembled on rank 0 (segmint.mpi_group_by,
+-- docs/mpi.md): the table tx:group_by gives.  nil when they cannot (the
+-- reason is logged).
+local function attributes_on_owners(sg, env, cats)
+  local why = env.owners_why
+  if env.owners then
+    local cols = { env.cols.customer }
+    for _, c in ipairs(cats) do cols[#cols + 1] = c end
+    local t, ranks = sg.mpi_group_by(env.clean, env.owners.gen, "first", cols)
+    if t then
+      local per, sum = require("segmint.mpi").per_rank(ranks.customers)
+      sg.info("attributes on %d MPI ranks by customer: the first %s per customer; customers %s (%d in all); "
+        .. "%d bytes gathered; %.2f s (group %.2f, gather %.2f)", ranks.ranks, table.concat(cats, ", "), per, sum,
+        ranks.gathered, ranks.seconds.group + ranks.seconds.gather, ranks.seconds.group, ranks.seconds.gather)
+      return t
+    end
+    why = ranks
+  end
+  if why then sg.info("attributes on rank 0 alone: %s", why) end
+  return nil
+end
+
 -- The columns of the customer attributes (customers file, or the first
 -- value per customer of transaction columns).
-local function attributes(sg, cfg, tx, cols)
+local function attributes(sg, cfg, env)
+  local tx, cols = env.clean, env.cols
   local cats, nums = cfg.categorical or {}, cfg.numeric or {}
   if #cats + #nums == 0 then return nil end
   if cfg.customers then
@@ -149,9 +174,13 @@ local function attributes(sg, cfg, tx, cols)
     if key ~= "customer" then t = t:rename { [key] = "customer" } end
     return t
   end
-  local aggs = {}
-  for _, c in ipairs(cats) do aggs[#aggs + 1] = { c, "first", c } end
-  local t = tx:group_by(cols.customer, aggs)
+  local t
+  if #cats > 0 then t = attributes_on_owners(sg, env, cats) end
+  if not t then
+    local aggs = {}
+    for _, c in ipairs(cats) do aggs[#aggs + 1] = { c, "first", c } end
+    t = tx:group_by(cols.customer, aggs)
+  end
   if cols.customer ~= "customer" then t = t:rename { [cols.customer] = "customer" } end
   return t
 end
@@ -298,7 +327,7 @@ function M.run(sg, cfg, env)
   end
   local e = { clean = env.clean, products = products, cols = env.cols, item = item,
     category = cfg.products and cfg.category, window_days = window, owners = env.owners, owners_why = env.owners_why }
-  e.attributes = attributes(sg, cfg, env.clean, env.cols)
+  e.attributes = attributes(sg, cfg, e)
   local categorical = cfg.categorical or {}
   local res = { horizon = horizon }
 

@@ -20,6 +20,31 @@ end
 
 local function trim(v) return (tostring(v):match("^%s*(.-)%s*$")) end
 
+-- The rows per (item, name): tx:group_by({ item, name }, { { "n", "count" } }).
+-- Under mpirun, when the ranks owning the customers hold the cleaned rows,
+-- each owner counts its rows and rank 0 sums the counts
+-- (segmint.mpi_group_by, docs/mpi.md): the same table.
+local function name_counts(ctx, tx, item, name)
+  local sg = ctx.sg
+  local held, why = mpi.owners_hold(ctx)
+  if held and tx == ctx.res.clean then
+    local t, ranks = sg.mpi_group_by(tx, ctx.res.clean_owned.gen, "count", { item, name }, "n")
+    if t then
+      local per, sum = mpi.per_rank(ranks.customers)
+      sg.info("item names on %d MPI ranks by customer: rows per (%s, %s) counted by the owners; (item, name) pairs "
+        .. "%s (%d in all, %d after the sum); %d bytes gathered; %.2f s (count %.2f, gather %.2f)", ranks.ranks, item,
+        name, per, sum, #t, ranks.gathered, ranks.seconds.group + ranks.seconds.gather, ranks.seconds.group,
+        ranks.seconds.gather)
+      return t
+    end
+    why = ranks
+  elseif held then
+    why = "a table other than the cleaned one"
+  end
+  if why then sg.info("item names on rank 0 alone: %s", why) end
+  return tx:group_by({ item, name }, { { "n", "count" } })
+end
+
 -- item code -> product name, from cross_sell.names (spec): a column of the
 -- transactions (each item's most frequent value there, spaces trimmed; on a
 -- tie the first in sort order) or { file =, key =, name = } (a product
@@ -32,7 +57,7 @@ local function item_names(ctx, item, spec)
     local tx = ctx.res.clean
     S.check_names_column(spec, tx)
     local counts = {}   -- item -> trimmed name -> lines
-    for _, r in tx:group_by({ item, spec }, { { "n", "count" } }):rows() do
+    for _, r in name_counts(ctx, tx, item, spec):rows() do
       local name = r[item] ~= nil and r[spec] ~= nil and trim(r[spec])
       if name and name ~= "" then
         local k = tostring(r[item])

@@ -33,8 +33,9 @@ function S.run(ctx)
   if ctx.customers:has("predicted_clv") then clv = "predicted_clv"
   elseif ctx.res.btyd then clv = ctx.res.btyd.clv_column end
   -- the activity series on the MPI ranks owning the customers when they
-  -- hold the cleaned rows (segmint.mpi.activity), else on rank 0
-  local series, report = mpi.activity(ctx, "kpis")
+  -- hold the cleaned rows (segmint.mpi.activity), else on rank 0; the
+  -- earliest date of the transactions comes with them
+  local series, report = mpi.activity(ctx, "kpis", true)
   ctx.res.kpis = sg.kpis(with_churn_target(ctx.rules.kpis, ctx.rules.alerts), {
     transactions = ctx.res.clean, customers = ctx.customers,
     columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount",

@@ -102,6 +102,11 @@ sg_table *sg_campaign_outcomes(const sg_table *targets, const char *tcust, const
                                const char *twindow, double window_days, const sg_table *tx,
                                const char *cust, const char *date, const char *amount, sg_error *err);
 
+/* targets with the outcome columns cr (`responded`) and cv
+ * (`window_revenue`) added, which it takes (released on failure too);
+ * NULL with err set. */
+sg_table *sg_campaign_with_outcomes(const sg_table *targets, sg_column *cr, sg_column *cv, sg_error *err);
+
 typedef struct sg_uplift {
     double rate_t, rate_c;   /* response rates of the treatment and control groups */
     double uplift;           /* rate_t - rate_c */

@@ -163,6 +163,26 @@ int sg_campaign_outcomes_check(const sg_table *targets, const char *tcust, const
     return 0;
 }
 
+sg_table *sg_campaign_with_outcomes(const sg_table *targets, sg_column *cr, sg_column *cv, sg_error *err)
+{
+    sg_table *out = sg_table_share(targets);
+    if (!out) {
+        sg_column_release(cr);
+        sg_column_release(cv);
+        return sg_error_nomem(err), NULL;
+    }
+    if (sg_table_set(out, cr, err) != 0) {   /* (sg_table_set takes the column) */
+        sg_column_release(cv);
+        sg_table_free(out);
+        return NULL;
+    }
+    if (sg_table_set(out, cv, err) != 0) {
+        sg_table_free(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* Not split: one join of targets to transactions: the per-customer chains
  * of target rows and the pass over the transactions share the resolved
  * columns and four arrays under one error exit. */
@@ -266,24 +286,11 @@ sg_table *sg_campaign_outcomes(const sg_table *targets, const char *tcust, const
         if (rc)
             goto nomem;
     }
-    if (!(out = sg_table_share(targets)))
-        goto nomem;
-    if (sg_table_set(out, cr, err) != 0) {
-        cr = NULL;
-        goto fail;
-    }
-    cr = NULL;
-    if (sg_table_set(out, cv, err) != 0) {
-        cv = NULL;
-        goto fail;
-    }
-    cv = NULL;
+    out = sg_campaign_with_outcomes(targets, cr, cv, err);
+    cr = cv = NULL;
     goto done;
 nomem:
     sg_error_nomem(err);
-fail:
-    sg_table_free(out);
-    out = NULL;
 done:
     sg_column_release(cr);
     sg_column_release(cv);

@@ -265,18 +265,8 @@ sg_table *sg_mpi_camp_assemble(const unsigned char *const *parts, const size_t *
         if (rc)
             goto nomem;
     }
-    if (!(out = sg_table_share(targets)))
-        goto nomem;
-    if (sg_table_set(out, cr, err) != 0) {
-        cr = NULL;
-        goto fail;
-    }
-    cr = NULL;
-    if (sg_table_set(out, cv, err) != 0) {
-        cv = NULL;
-        goto fail;
-    }
-    cv = NULL;
+    out = sg_campaign_with_outcomes(targets, cr, cv, err);
+    cr = cv = NULL;
     goto done;
 nomem:
     sg_error_nomem(err);

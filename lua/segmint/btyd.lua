@@ -17,10 +17,6 @@ local function check_options(fname, opts, known)
   return opts
 end
 
--- The frequency/recency matrix: for x = 0..max_x and t_x = 0..T (whole
--- periods), a customer of age T's expected purchases in the next t and
--- P(alive).  opts: max_x (default 20), T (default: the largest T of the
--- summary, or 52), t (default 1 period).
 -- The number of lapsed customers (recency_days > inactive_days) when
 -- P(alive) averages 99% or more even among the repeat buyers: the fit then
 -- sees (almost) no one stop buying, however long they have been away, and
@@ -35,6 +31,10 @@ function M.alive_flat(customers, inactive_days)
   return #customers:filter(string.format("recency_days > %d", inactive_days)), mean
 end
 
+-- The frequency/recency matrix: for x = 0..max_x and t_x = 0..T (whole
+-- periods), a customer of age T's expected purchases in the next t and
+-- P(alive).  opts: max_x (default 20), T (default: the largest T of the
+-- summary, or 52), t (default 1 period).
 function M.matrix(sg, fit, opts)
   opts = check_options("btyd_matrix", opts, { "max_x", "T", "t", "summary" })
   local max_x = opts.max_x or 20

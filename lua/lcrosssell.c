@@ -198,8 +198,8 @@ static int l_recommend(lua_State *L)
  * ranks that own the customers over the cleaned rows the exchange number
  * gen left them (docs/mpi.md); cleaned is rank 0's cleaned table (its
  * customer column's dictionary).  ranks = { ranks =, customers = { per
- * rank }, rows =, bytes = { rules = (broadcast), gathered = },
- * seconds = { recommend =, gather = } }.  nil and why when the ranks
+ * rank }, gathered = (bytes), seconds = { recommend =, gather = }, rows =,
+ * rules_bytes = (broadcast) }.  nil and why when the ranks
  * cannot. */
 static int l_mpi_recommend(lua_State *L)
 {
@@ -224,25 +224,11 @@ static int l_mpi_recommend(lua_State *L)
     int nret = sgl_declined(L, rc, &err, why);
     if (nret)
         return nret;
-    lua_createtable(L, 0, 5);
-    lua_pushinteger(L, n);
-    lua_setfield(L, -2, "ranks");
-    sgl_push_counts(L, st.customers, n);
-    lua_setfield(L, -2, "customers");
+    sgl_push_mpi_stats(L, n, st.customers, "gathered", st.gathered, "recommend", "gather", st.secs);
     lua_pushinteger(L, (lua_Integer)st.rows);
     lua_setfield(L, -2, "rows");
-    lua_createtable(L, 0, 2);
     lua_pushinteger(L, (lua_Integer)st.cmd_bytes);
-    lua_setfield(L, -2, "rules");
-    lua_pushinteger(L, (lua_Integer)st.gathered);
-    lua_setfield(L, -2, "gathered");
-    lua_setfield(L, -2, "bytes");
-    lua_createtable(L, 0, 2);
-    lua_pushnumber(L, st.secs[0]);
-    lua_setfield(L, -2, "recommend");
-    lua_pushnumber(L, st.secs[1]);
-    lua_setfield(L, -2, "gather");
-    lua_setfield(L, -2, "seconds");
+    lua_setfield(L, -2, "rules_bytes");
     return 2;
 }
 

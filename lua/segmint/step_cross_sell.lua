@@ -132,8 +132,8 @@ local function recommend(ctx, model, opts)
       local per, ncust = mpi.per_rank(ranks.customers)
       sg.info("recommendations on %d MPI ranks by customer: customers %s (%d in all); %d rows; "
         .. "%d bytes of rules sent to each rank, %d bytes of recommendations gathered; %.2f s (recommend %.2f, "
-        .. "gather %.2f)", ranks.ranks, per, ncust, ranks.rows, ranks.bytes.rules,
-        ranks.bytes.gathered, ranks.seconds.recommend + ranks.seconds.gather, ranks.seconds.recommend,
+        .. "gather %.2f)", ranks.ranks, per, ncust, ranks.rows, ranks.rules_bytes,
+        ranks.gathered, ranks.seconds.recommend + ranks.seconds.gather, ranks.seconds.recommend,
         ranks.seconds.gather)
       return recs
     end

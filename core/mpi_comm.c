@@ -75,7 +75,7 @@ static struct {
      * rank's customers' cleaned rows (NULL when it owned none); clean_ok
      * when the exchange ended well on every rank */
     uint64_t gen;
-    int clean_ok;
+    int clean_ok, whole;   /* whole: its owners were sg_mpi_owner_whole's */
     sg_table *clean;
     /* the BTYD summary of those rows last computed (OP_BTYD,
      * OP_BTYD_SUMMARY: a step asks for the same one several times), its
@@ -779,6 +779,7 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     sg_error_clear(&e);
     held_clean_reset();
     held.gen++;
+    held.whole = o->whole_ids;
     /* 1. every part is the table's rows (checked by rank 0 with a hash) */
     uint64_t mine[2] = { 1, 0 };
     if (k > 0) {
@@ -1664,33 +1665,52 @@ int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_
 
 /* ---- campaign test outcomes on the owners (OP_CAMPAIGN_RESULTS, core/mpi_campaign.c) ---- */
 
-/* Every rank: check that it holds the cleaning c->gen, compute the
- * outcomes of its customers' target rows, send them to rank 0, which
- * assembles the table with targets and sent.  Rank 0's return as
- * sg_mpi_campaign_outcomes's. */
-static int camp_collective(const sg_mpi_camp_cmd *c, const sg_table *targets, const uint32_t *sent, sg_table **out,
+/* Every rank: check that it holds the cleaning c->gen, receive its block
+ * of target rows (p->rows on rank 0, MPI_Scatterv), compute their
+ * outcomes, send them to rank 0, which assembles the table with targets
+ * and p.  Rank 0's return as sg_mpi_campaign_outcomes's. */
+static int camp_collective(sg_mpi_camp_cmd *c, const sg_table *targets, const sg_mpi_camp_plan *p, sg_table **out,
                            sg_mpi_camp_stats *st, char *why, size_t whylen, sg_error *err)
 {
-    int bad;
+    int bad, n = world_size, k = world_rank;
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
     if (!all_hold(c->gen, why, whylen))
         return 0;
+    int *cnt = sg_malloc((size_t)n * sizeof *cnt), *disp = sg_malloc((size_t)n * sizeof *disp);
+    size_t mine = sg_mpi_camp_block_size(c, k);
+    unsigned char *blk = k > 0 ? sg_malloc(mine ? mine : 1) : NULL;
+    if (!cnt || !disp || (k > 0 && !blk))
+        abort_job("out of memory receiving its target rows");
+    for (int q = 0, at = 0; q < n; q++) {   /* (all blocks together are at most INT_MAX: sg_mpi_camp_encode) */
+        cnt[q] = (int)sg_mpi_camp_block_size(c, q);
+        disp[q] = at;
+        at += cnt[q];
+    }
+    if (k == 0)   /* (rank 0's block stays where it is, first in p->rows) */
+        MPI_Scatterv(p->rows.b, cnt, disp, MPI_BYTE, MPI_IN_PLACE, 0, MPI_BYTE, 0, MPI_COMM_WORLD);
+    else
+        MPI_Scatterv(NULL, NULL, NULL, MPI_BYTE, blk, cnt[k], MPI_BYTE, 0, MPI_COMM_WORLD);
+    sg_free(cnt);
+    sg_free(disp);
     sg_mpi_buf b = { 0 };
-    int code = sg_mpi_camp_owner(held.clean, c, &b, &e);
+    int code = sg_mpi_camp_block(c, k == 0 ? p->rows.b : blk, mine) != 0
+                   ? sg_error_set(&e, SG_EDATA, "its target rows are malformed")
+                   : sg_mpi_camp_owner(held.clean, c, &b, &e);
     if ((bad = owners_ok(code, &e, "campaign outcomes of its customers", why, whylen, err)) != 1) {
         sg_mpi_buf_free(&b);
+        sg_free(blk);
         return bad;
     }
+    sg_free(blk);
     double t1 = MPI_Wtime();
     unsigned char **parts;
     size_t *lens;
     static char what[] = "another rank's campaign outcomes";
     if (!records_to_rank0(&b, what, &parts, &lens, st ? &st->gathered : NULL))
         return 1;
-    *out = sg_mpi_camp_assemble((const unsigned char *const *)parts, lens, world_size, targets, sent,
-                                (size_t)c->nrows, st->records, err);
+    *out = sg_mpi_camp_assemble((const unsigned char *const *)parts, lens, world_size, targets, p, st->records, err);
     free_parts(parts, lens);
     sg_mpi_buf_free(&b);
     st->secs[0] = t1 - t0;
@@ -1702,7 +1722,7 @@ static int camp_collective(const sg_mpi_camp_cmd *c, const sg_table *targets, co
 static void camp_serve(const unsigned char *b, size_t len)
 {
     sg_mpi_camp_cmd mc;
-    if (sg_mpi_camp_decode(b, len, &mc) != 0)
+    if (sg_mpi_camp_decode(b, len, &mc) != 0 || mc.nranks != (uint64_t)world_size)
         abort_job("a malformed command");
     char why[300];
     sg_error err;
@@ -1717,30 +1737,29 @@ int sg_mpi_campaign_outcomes(const sg_table *targets, const char *tcust, const c
     *out = NULL;
     if (!leads(why, whylen))
         return 0;
-    sg_mpi_buf b = { 0 };
+    sg_mpi_camp_plan p;
     sg_mpi_camp_cmd cc;
-    uint32_t *sent = NULL;
-    size_t nsent = 0;
-    if (sg_mpi_camp_encode(targets, tcust, tstart, twindow, window_days, tx, gen, cust, date, amount, &b, &sent,
-                           &nsent, err) != 0) {
-        sg_mpi_buf_free(&b);
+    if (sg_mpi_camp_encode(targets, tcust, tstart, twindow, window_days, tx, gen, cust, date, amount, world_size,
+                           held.whole, &p, err) != 0) {
         if (err->code == SG_ENOMEM)
             return -1;
         snprintf(why, whylen, "%s", err->msg);
         return 0;
     }
-    if (sg_mpi_camp_decode(b.b, b.len, &cc) != 0) {   /* not expected: the encoder's own bytes */
-        sg_mpi_buf_free(&b);
-        sg_free(sent);
+    if (sg_mpi_camp_decode(p.cmd.b, p.cmd.len, &cc) != 0) {   /* not expected: the encoder's own bytes */
+        sg_mpi_camp_plan_free(&p);
         snprintf(why, whylen, "the campaign outcomes command does not decode");
         return 0;
     }
-    st->sent = nsent;
-    st->cmd_bytes = b.len;
-    int r = send_command(OP_CAMPAIGN_RESULTS, &b, 0, err) != 0 ? -1
-            : camp_collective(&cc, targets, sent, out, st, why, whylen, err);
-    sg_mpi_buf_free(&b);
-    sg_free(sent);
+    st->sent = p.nsent;
+    st->cmd_bytes = p.cmd.len;
+    st->rows_bytes = p.rows.len - sg_mpi_camp_block_size(&cc, 0);
+    for (size_t i = 0; i < p.nsent; i++)
+        st->targets[p.dest[i]]++;
+    /* (the command's bytes stay in p.cmd while cc points into them) */
+    int r = send_command(OP_CAMPAIGN_RESULTS, &p.cmd, 0, err) != 0 ? -1
+            : camp_collective(&cc, targets, &p, out, st, why, whylen, err);
+    sg_mpi_camp_plan_free(&p);
     return r;
 }
 

@@ -179,8 +179,9 @@ static int l_outcomes(lua_State *L)
  * _campaign_outcomes }) -> dataset, ranks: _campaign_outcomes(targets,
  * cleaned, options), computed by the MPI ranks that own the customers over
  * the cleaned rows the exchange number gen left them (docs/mpi.md).
- * ranks = { ranks =, records = { per rank }, sent =, bytes = { command =,
- * gathered = }, seconds = { own =, gather = } }.  nil and why when the
+ * ranks = { ranks =, records = { per rank }, targets = { target rows sent
+ * to each rank }, sent =, bytes = { command =, rows = (sent to ranks
+ * 1..n-1), gathered = }, seconds = { own =, gather = } }.  nil and why when the
  * ranks cannot. */
 static int l_mpi_outcomes(lua_State *L)
 {
@@ -196,11 +197,12 @@ static int l_mpi_outcomes(lua_State *L)
     const char *amount = sgl_opt_string(L, 4, "amount", NULL);
     double window = sgl_opt_number(L, 4, "campaign outcomes", "window_days", NAN);
     int n = sg_mpi_size();
-    uint64_t *records = lua_newuserdatauv(L, (size_t)n * sizeof *records, 0);
-    memset(records, 0, (size_t)n * sizeof *records);
+    uint64_t *records = lua_newuserdatauv(L, 2 * (size_t)n * sizeof *records, 0);
+    memset(records, 0, 2 * (size_t)n * sizeof *records);
     sg_mpi_camp_stats st;
     memset(&st, 0, sizeof st);
     st.records = records;
+    st.targets = records + n;
     sgl_dataset *d = sgl_new_dataset(L);
     char why[400] = "";
     sg_error err;
@@ -209,16 +211,20 @@ static int l_mpi_outcomes(lua_State *L)
     int nret = sgl_declined(L, rc, &err, why);
     if (nret)
         return nret;
-    lua_createtable(L, 0, 5);
+    lua_createtable(L, 0, 6);
     lua_pushinteger(L, n);
     lua_setfield(L, -2, "ranks");
     sgl_push_counts(L, st.records, n);
     lua_setfield(L, -2, "records");
+    sgl_push_counts(L, st.targets, n);
+    lua_setfield(L, -2, "targets");
     lua_pushinteger(L, (lua_Integer)st.sent);
     lua_setfield(L, -2, "sent");
-    lua_createtable(L, 0, 2);
+    lua_createtable(L, 0, 3);
     lua_pushinteger(L, (lua_Integer)st.cmd_bytes);
     lua_setfield(L, -2, "command");
+    lua_pushinteger(L, (lua_Integer)st.rows_bytes);
+    lua_setfield(L, -2, "rows");
     lua_pushinteger(L, (lua_Integer)st.gathered);
     lua_setfield(L, -2, "gathered");
     lua_setfield(L, -2, "bytes");

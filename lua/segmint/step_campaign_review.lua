@@ -34,9 +34,11 @@ function S.outcomes(ctx)
       local ds, ranks = sg.mpi_campaign_outcomes(targets, tx, ctx.res.clean_owned.gen, spec)
       if ds then
         local per, sum = mpi.per_rank(ranks.records)
+        local to = mpi.per_rank(ranks.targets)
         sg.info("campaign tests on %d MPI ranks by customer: target rows with purchases in their window %s "
-          .. "(%d in all); %d target rows sent to each rank (%d bytes), %d bytes of outcomes gathered; "
-          .. "%.2f s (own %.2f, gather %.2f)", ranks.ranks, per, sum, ranks.sent, ranks.bytes.command,
+          .. "(%d in all); %d target rows sent to their customers' ranks (%s; %d bytes to the other ranks, a "
+          .. "command of %d bytes to each), %d bytes of outcomes gathered; %.2f s (own %.2f, gather %.2f)",
+          ranks.ranks, per, sum, ranks.sent, to, ranks.bytes.rows, ranks.bytes.command,
           ranks.bytes.gathered, ranks.seconds.own + ranks.seconds.gather, ranks.seconds.own, ranks.seconds.gather)
         return ds
       end

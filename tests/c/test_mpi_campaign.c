@@ -10,6 +10,7 @@
  * target rows, a customer without transactions, amounts not exact in
  * binary, returns whose window sums to zero, an owner without rows.
  * Malformed commands and records are refused. */
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,27 +93,40 @@ static sg_table *customer_a(const sg_table *t)
     return o;
 }
 
+/* Rank k's block of the plan (its bytes in p->rows after the blocks of
+ * the ranks before it) taken into c: 0 or -1. */
+static int take_block(sg_mpi_camp_cmd *c, const sg_mpi_camp_plan *p, int k)
+{
+    size_t at = 0;
+    for (int q = 0; q < k; q++)
+        at += sg_mpi_camp_block_size(c, q);
+    return sg_mpi_camp_block(c, p->rows.b + at, sg_mpi_camp_block_size(c, k));
+}
+
 /* The owners' table assembled (NULL: err), with the records per rank. */
 static sg_table *on_owners(const sg_table *targets, const char *twindow, double window, const sg_table *tx, int n,
                            uint64_t *nrec, int *empty, sg_error *err)
 {
-    sg_mpi_buf cmd = { 0 };
-    uint32_t *sent = NULL;
-    size_t nsent = 0;
+    sg_mpi_camp_plan p;
     sg_table *out = NULL;
     sg_mpi_buf parts[3];
     memset(parts, 0, sizeof parts);
-    if (sg_mpi_camp_encode(targets, "cust", "start", twindow, window, tx, 7, "cust", "date", "amount", &cmd, &sent,
-                           &nsent, err) != 0)
-        goto done;
+    if (sg_mpi_camp_encode(targets, "cust", "start", twindow, window, tx, 7, "cust", "date", "amount", n, 0, &p,
+                           err) != 0)
+        return NULL;
     sg_mpi_camp_cmd c;
-    if (sg_mpi_camp_decode(cmd.b, cmd.len, &c) != 0 || c.gen != 7 || c.nrows != nsent) {
+    if (sg_mpi_camp_decode(p.cmd.b, p.cmd.len, &c) != 0 || c.gen != 7 || c.nrows != p.nsent ||
+        c.nranks != (uint64_t)n) {
         sg_error_set(err, SG_EINVAL, "the command does not decode");
         goto done;
     }
     const unsigned char *pp[3];
     size_t lens[3];
     for (int k = 0; k < n; k++) {
+        if (take_block(&c, &p, k) != 0) {
+            sg_error_set(err, SG_EINVAL, "rank %d's block does not decode", k);
+            goto done;
+        }
         sg_table *mine = owned(tx, "cust", k, n);
         *empty += !mine;
         int rc = sg_mpi_camp_owner(mine, &c, &parts[k], err);
@@ -122,12 +136,11 @@ static sg_table *on_owners(const sg_table *targets, const char *twindow, double 
         pp[k] = parts[k].b;
         lens[k] = parts[k].len;
     }
-    out = sg_mpi_camp_assemble(pp, lens, n, targets, sent, nsent, nrec, err);
+    out = sg_mpi_camp_assemble(pp, lens, n, targets, &p, nrec, err);
 done:
     for (int k = 0; k < 3; k++)
         sg_mpi_buf_free(&parts[k]);
-    sg_mpi_buf_free(&cmd);
-    sg_free(sent);
+    sg_mpi_camp_plan_free(&p);
     return out;
 }
 
@@ -203,6 +216,88 @@ static void test_fixture(void)
     }
 }
 
+/* Each row goes to its customer's owner alone: the blocks' rows add up to
+ * the list, and every row's rank is the owner hash of its id (under
+ * whole_ids the hash of the whole part: "17850.0" with "17850"). */
+static void test_split(void)
+{
+    sg_table *tx = read_text("tx.csv", "cust,date,amount\n17850,2021-01-02,3\n12,2021-01-03,4\nx9,2021-01-04,5\n");
+    sg_table *targets = read_text("t.csv", "cust,start,window_days\n17850.0,2021-01-01,30\n17850,2021-01-01,30\n"
+                                           "12,2021-01-01,30\n13,2021-01-01,30\nx9,2021-01-01,30\n");
+    const sg_column *tc = targets ? sg_table_col(targets, "cust") : NULL;
+    for (int whole = 0; tc && tx && whole < 2; whole++) {
+        sg_mpi_camp_plan p;
+        sg_error err;
+        int rc = sg_mpi_camp_encode(targets, "cust", "start", "window_days", NAN, tx, 7, "cust", "date", "amount", 3,
+                                    whole, &p, &err);
+        sg_mpi_camp_cmd c;
+        int ok = rc == 0 && p.nsent == 5 && sg_mpi_camp_decode(p.cmd.b, p.cmd.len, &c) == 0;
+        uint64_t in_blocks = 0;
+        for (int k = 0; ok && k < 3; k++) {
+            ok = take_block(&c, &p, k) == 0;
+            in_blocks += c.nmine;
+        }
+        for (size_t i = 0; ok && i < p.nsent; i++)
+            ok = p.dest[i] == (whole ? sg_mpi_owner_whole(tc, p.sent[i], 3) : sg_mpi_owner(tc, p.sent[i], 3));
+        tap_ok(ok && in_blocks == 5 && (!whole || p.dest[0] == p.dest[1]),
+               "%s: each of the 5 target rows in its owner's block alone (%llu in the blocks)%s",
+               whole ? "whole ids" : "ids as they are", (unsigned long long)in_blocks,
+               whole ? "; 17850.0 with 17850" : "");
+        if (rc == 0)
+            sg_mpi_camp_plan_free(&p);
+    }
+    if (!tc || !tx)
+        tap_ok(0, "the fixture could not be read");
+    sg_table_free(tx);
+    sg_table_free(targets);
+}
+
+/* A copy of block k of p with f applied to its bytes, taken into c. */
+static int block_with(sg_mpi_camp_cmd *c, const sg_mpi_camp_plan *p, size_t len, void (*f)(unsigned char *, size_t))
+{
+    unsigned char *b = malloc(len + 8);
+    if (!b)
+        return -2;
+    memcpy(b, p->rows.b, p->rows.len < len ? p->rows.len : len);
+    if (len > p->rows.len)
+        memset(b + p->rows.len, 0, len - p->rows.len);
+    if (f)
+        f(b, len);
+    sg_mpi_camp_cmd copy = *c;
+    int rc = sg_mpi_camp_block(&copy, b, len);
+    free(b);
+    return rc;
+}
+
+static void zero_last_window(unsigned char *b, size_t len)
+{
+    double zero = 0;
+    memcpy(b + len - 8, &zero, 8);
+}
+
+static void inf_last_window(unsigned char *b, size_t len)
+{
+    double inf = INFINITY;
+    memcpy(b + len - 8, &inf, 8);
+}
+
+static void first_beyond(unsigned char *b, size_t len)
+{
+    (void)len;
+    uint32_t beyond = 9;
+    memcpy(b, &beyond, 4);
+}
+
+static void first_twice(unsigned char *b, size_t len)
+{
+    (void)len;
+    uint32_t one = 1;
+    memcpy(b, &one, 4);   /* then the second row, also 1 */
+}
+
+/* Not split: one fixture through the plan, the command, the block and the
+ * records, each refused when malformed, in the order rank 0 and an owner
+ * meet them; the cases share its buffers. */
 static void test_refused(void)
 {
     sg_table *tx = read_text("tx.csv", TX_TEXT), *targets = read_text("t.csv", TARGETS_TEXT);
@@ -212,101 +307,115 @@ static void test_refused(void)
         sg_table_free(targets);
         return;
     }
-    sg_mpi_buf cmd = { 0 };
-    uint32_t *sent = NULL;
-    size_t nsent = 0;
+    sg_mpi_camp_plan p;
     sg_error err;
-    int rc = sg_mpi_camp_encode(targets, "cust", "start", "window_days", NAN, tx, 7, "cust", "date", "amount", &cmd,
-                                &sent, &nsent, &err);
-    tap_ok(rc == 0 && nsent == 9, "the command sends the 9 target rows with customer, start and window (%zu)", nsent);
+    int rc = sg_mpi_camp_encode(targets, "cust", "start", "window_days", NAN, tx, 7, "cust", "date", "amount", 1, 0,
+                                &p, &err);
+    tap_ok(rc == 0 && p.nsent == 9 && p.rows.len > 0,
+           "the plan sends the 9 target rows with customer, start and window (%zu)", p.nsent);
+    if (rc != 0) {
+        sg_table_free(tx);
+        sg_table_free(targets);
+        return;
+    }
     sg_mpi_camp_cmd c;
-    tap_ok(cmd.len > 0 && sg_mpi_camp_decode(cmd.b, cmd.len - 1, &c) != 0, "a truncated command is refused");
-    unsigned char *b = malloc(cmd.len + 1);
-    if (b && cmd.len >= 8) {
-        memcpy(b, cmd.b, cmd.len);
-        b[cmd.len] = 0;
-        tap_ok(sg_mpi_camp_decode(b, cmd.len + 1, &c) != 0, "a command with a trailing byte is refused");
-        double zero = 0;
-        memcpy(b + cmd.len - 8, &zero, 8);   /* the last row's window */
-        tap_ok(sg_mpi_camp_decode(b, cmd.len, &c) != 0, "a window of 0 days is refused");
-        memcpy(b, cmd.b, cmd.len);
-        double inf = INFINITY;
-        memcpy(b + cmd.len - 8, &inf, 8);
-        tap_ok(sg_mpi_camp_decode(b, cmd.len, &c) != 0, "an infinite window is refused");
+    tap_ok(sg_mpi_camp_decode(p.cmd.b, p.cmd.len - 1, &c) != 0, "a truncated command is refused");
+    unsigned char *b = malloc(p.cmd.len + 1);
+    if (b) {
+        memcpy(b, p.cmd.b, p.cmd.len);
+        b[p.cmd.len] = 0;
+        tap_ok(sg_mpi_camp_decode(b, p.cmd.len + 1, &c) != 0, "a command with a trailing byte is refused");
+        uint64_t big = (uint64_t)INT_MAX + 1;
+        memcpy(b + p.cmd.len - 8, &big, 8);   /* the block size of rank 0 */
+        tap_ok(sg_mpi_camp_decode(b, p.cmd.len, &c) != 0, "a block of more than 2 GiB is refused");
     } else {
         tap_ok(0, "(no memory for the malformed commands)");
     }
     free(b);
-    tap_ok(sg_mpi_camp_decode(cmd.b, cmd.len, &c) == 0, "the command decodes");
+    tap_ok(sg_mpi_camp_decode(p.cmd.b, p.cmd.len, &c) == 0 && c.nranks == 1 &&
+           sg_mpi_camp_block_size(&c, 0) == p.rows.len, "the command decodes, with the block's size");
+    size_t len = p.rows.len;
+    tap_ok(block_with(&c, &p, len - 1, NULL) == -1, "a truncated block is refused");
+    tap_ok(block_with(&c, &p, len + 1, NULL) == -1, "a block with a trailing byte is refused");
+    tap_ok(block_with(&c, &p, len, zero_last_window) == -1, "a window of 0 days is refused");
+    tap_ok(block_with(&c, &p, len, inf_last_window) == -1, "an infinite window is refused");
+    tap_ok(block_with(&c, &p, len, first_beyond) == -1, "a row numbered beyond the list is refused");
+    tap_ok(block_with(&c, &p, len, first_twice) == -1, "rows not in increasing order are refused");
+    tap_ok(sg_mpi_camp_block(&c, p.rows.b, len) == 0 && c.nmine == 9, "the block decodes: 9 rows");
     /* the records: one owner's, then malformed copies */
     sg_mpi_buf rec = { 0 };
     rc = sg_mpi_camp_owner(tx, &c, &rec, &err);
     tap_ok(rc == 0 && rec.len == 8 + 6 * 13, "one owner's records: 6 of 13 bytes after the count (%zu bytes)", rec.len);
     const unsigned char *pp[2] = { rec.b, rec.b };
     size_t lens[2] = { rec.len, rec.len - 1 };
-    sg_table *o = sg_mpi_camp_assemble(pp, lens, 1, targets, sent, nsent, NULL, &err);
+    sg_table *o = sg_mpi_camp_assemble(pp, lens, 1, targets, &p, NULL, &err);
     tap_ok(o != NULL, "the records assemble");
     sg_table_free(o);
-    o = sg_mpi_camp_assemble(pp + 1, lens + 1, 1, targets, sent, nsent, NULL, &err);
+    o = sg_mpi_camp_assemble(pp + 1, lens + 1, 1, targets, &p, NULL, &err);
     tap_ok(!o && err.code == SG_EDATA, "truncated records are refused (%s)", o ? "accepted" : err.msg);
     sg_table_free(o);
     lens[1] = rec.len;
-    o = sg_mpi_camp_assemble(pp, lens, 2, targets, sent, nsent, NULL, &err);
+    o = sg_mpi_camp_assemble(pp, lens, 2, targets, &p, NULL, &err);
     tap_ok(!o && err.code == SG_EDATA && strstr(err.msg, "already received"),
-           "rows sent by two ranks are refused (%s)", o ? "accepted" : err.msg);
+           "rows sent twice are refused (%s)", o ? "accepted" : err.msg);
+    sg_table_free(o);
+    /* records of rank 1 for rows sent to rank 0 */
+    const unsigned char *pq[2] = { (const unsigned char *)"\0\0\0\0\0\0\0\0", rec.b };
+    size_t lq[2] = { 8, rec.len };
+    o = sg_mpi_camp_assemble(pq, lq, 2, targets, &p, NULL, &err);
+    tap_ok(!o && err.code == SG_EDATA && strstr(err.msg, "another rank"),
+           "records of rows sent to another rank are refused (%s)", o ? "accepted" : err.msg);
     sg_table_free(o);
     unsigned char *bad = malloc(rec.len);
     if (bad) {
         memcpy(bad, rec.b, rec.len);
-        uint32_t beyond = (uint32_t)nsent;
+        uint32_t beyond = (uint32_t)p.nsent;
         memcpy(bad + 8, &beyond, 4);
         pp[0] = bad;
-        o = sg_mpi_camp_assemble(pp, lens, 1, targets, sent, nsent, NULL, &err);
+        o = sg_mpi_camp_assemble(pp, lens, 1, targets, &p, NULL, &err);
         tap_ok(!o && err.code == SG_EDATA && strstr(err.msg, "beyond"), "a row beyond the list is refused (%s)",
                o ? "accepted" : err.msg);
         sg_table_free(o);
         memcpy(bad, rec.b, rec.len);
         bad[8 + 4] = 2;
-        o = sg_mpi_camp_assemble(pp, lens, 1, targets, sent, nsent, NULL, &err);
+        o = sg_mpi_camp_assemble(pp, lens, 1, targets, &p, NULL, &err);
         tap_ok(!o && err.code == SG_EDATA && strstr(err.msg, "responded"), "a responded flag of 2 is refused (%s)",
                o ? "accepted" : err.msg);
         sg_table_free(o);
         memcpy(bad, rec.b, rec.len);
         uint64_t more = 1000;
         memcpy(bad, &more, 8);
-        o = sg_mpi_camp_assemble(pp, lens, 1, targets, sent, nsent, NULL, &err);
+        o = sg_mpi_camp_assemble(pp, lens, 1, targets, &p, NULL, &err);
         tap_ok(!o && err.code == SG_EDATA, "a count beyond the bytes is refused (%s)", o ? "accepted" : err.msg);
         sg_table_free(o);
     } else {
         tap_ok(0, "(no memory for the malformed records)");
     }
     free(bad);
+    sg_mpi_camp_plan_free(&p);
     /* ids the encoder refuses (doubles) and a check of sg_campaign_outcomes */
-    sg_mpi_buf_free(&cmd);
-    sg_free(sent);
     sg_table *dt = read_text("d.csv", "cust,start,window_days\n1.5,2021-01-01,30\n");
-    rc = dt ? sg_mpi_camp_encode(dt, "cust", "start", "window_days", NAN, tx, 7, "cust", "date", "amount", &cmd, &sent,
-                                 &nsent, &err)
+    rc = dt ? sg_mpi_camp_encode(dt, "cust", "start", "window_days", NAN, tx, 7, "cust", "date", "amount", 2, 0, &p,
+                                 &err)
             : -1;
     tap_ok(rc == SG_EINVAL, "decimal ids against text ids: the check of one process refuses (%s)",
            rc == SG_EINVAL ? err.msg : "accepted");
-    sg_mpi_buf_free(&cmd);
-    sg_free(sent);
+    if (rc == 0)
+        sg_mpi_camp_plan_free(&p);
     sg_table *dx = read_text("dx.csv", "cust,date,amount\n1.5,2021-01-02,3\n");
-    rc = dt && dx ? sg_mpi_camp_encode(dt, "cust", "start", "window_days", NAN, dx, 7, "cust", "date", "amount", &cmd,
-                                       &sent, &nsent, &err)
+    rc = dt && dx ? sg_mpi_camp_encode(dt, "cust", "start", "window_days", NAN, dx, 7, "cust", "date", "amount", 2, 0,
+                                       &p, &err)
                   : -1;
     tap_ok(rc == SG_EINVAL && strstr(err.msg, "not text or whole numbers"),
            "decimal ids on both sides (one process takes them): the owners decline (%s)", rc ? err.msg : "accepted");
-    sg_mpi_buf_free(&cmd);
-    sg_free(sent);
+    if (rc == 0)
+        sg_mpi_camp_plan_free(&p);
     sg_table_free(dx);
-    rc = sg_mpi_camp_encode(targets, "cust", "start", NULL, -1, tx, 7, "cust", "date", "amount", &cmd, &sent, &nsent,
-                            &err);
+    rc = sg_mpi_camp_encode(targets, "cust", "start", NULL, -1, tx, 7, "cust", "date", "amount", 2, 0, &p, &err);
     tap_ok(rc == SG_EINVAL && strstr(err.msg, "positive"), "a window of -1 days is refused (%s)",
            rc ? err.msg : "accepted");
-    sg_mpi_buf_free(&cmd);
-    sg_free(sent);
+    if (rc == 0)
+        sg_mpi_camp_plan_free(&p);
     sg_table_free(dt);
     sg_mpi_buf_free(&rec);
     sg_table_free(tx);
@@ -320,6 +429,7 @@ int main(void)
         return 0;
     }
     test_fixture();
+    test_split();
     test_refused();
     mpi_test_end();
     return tap_done();

@@ -247,21 +247,24 @@ activity_owned() {   # activity_owned STDERR N CUSTOMERS_CSV NAME
 
 # The log line of the campaign tests' outcomes on the owning ranks: it must
 # be there (not "campaign tests on rank 0 alone"), every rank holding
-# target rows with purchases, adding up to the total it gives, and the
-# target rows sent adding up to the treatment and control customers of
-# campaign_tests.csv (every counted row had its outcome from the owners).
+# target rows with purchases, adding up to the total it gives, the target
+# rows sent adding up to the treatment and control customers of
+# campaign_tests.csv (every counted row had its outcome from the owners),
+# and the rows sent to each rank adding up to them (each row sent once).
 campaign_owned() {   # campaign_owned STDERR N CAMPAIGN_TESTS_CSV NAME
-  local line sum=0 some=0 r all sent want alone
-  line=$(grep -oE "campaign tests on $2 MPI ranks by customer: target rows with purchases in their window [^(]*\([0-9]+ in all\); [0-9]+ target rows sent" <<< "$1")
-  for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
+  local line sum=0 some=0 r all sent want alone to tsum=0
+  line=$(grep -oE "campaign tests on $2 MPI ranks by customer: target rows with purchases in their window [^(]*\([0-9]+ in all\); [0-9]+ target rows sent to their customers' ranks \([^;]*;" <<< "$1")
+  for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "${line%%in all*}" | cut -d' ' -f3); do
     sum=$((sum + r)); [[ $r -gt 0 ]] && some=$((some + 1))
   done
+  to=$(grep -oE "ranks \([^;]*;" <<< "$line")
+  for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$to" | cut -d' ' -f3); do tsum=$((tsum + r)); done
   all=$(grep -oE "\([0-9]+ in all\)" <<< "$line" | tr -dc 0-9)
   sent=$(grep -oE "[0-9]+ target rows sent" <<< "$line" | tr -dc 0-9)
   want=$(python3 -c 'import csv, sys; print(sum(int(r["treatment"]) + int(r["control"]) for r in csv.DictReader(open(sys.argv[1]))))' "$3" 2>/dev/null)
   alone=$(grep -c "campaign tests on rank 0 alone" <<< "$1")
-  [[ -n "$line" && $sum -eq ${all:--1} && $some -eq $2 && -n "$want" && ${sent:--1} -eq $want && $alone -eq 0 ]]
-  ok $? "$4: the campaign tests' outcomes made on the $2 ranks by customer, none on rank 0 alone, the $want target rows counted (${line#*: })"
+  [[ -n "$line" && $sum -eq ${all:--1} && $some -eq $2 && -n "$want" && ${sent:--1} -eq $want && $tsum -eq $want && $alone -eq 0 ]]
+  ok $? "$4: the campaign tests' outcomes made on the $2 ranks by customer, none on rank 0 alone, the $want target rows counted and each sent to one rank (${line#*: })"
 }
 
 # The log lines of the group-bys reduced on rank 0 and the KPIs' first date

@@ -36,6 +36,16 @@ struct sg_mpi_clean_result;
 int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, struct sg_mpi_clean_result *res,
                        char *why, size_t whylen, sg_error *err);
 
+/* Rank 0: the cleaned table of exchange gen gathered back from the ranks
+ * that own the customers (the rows each kept, merged by global row
+ * number: the rows, order and values of the table rank 0 cleaned), which
+ * must have nrows rows.  1 with *out and *bytes (received from ranks
+ * 1..n-1); 0 when the ranks cannot (one rank, a rank that does not hold
+ * that cleaning): why says which; -1 with err set (a rank out of memory,
+ * malformed or missing rows).  Built without MPI: 0, "one rank". */
+int sg_mpi_gather_clean(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
+                        sg_error *err);
+
 struct sg_mpi_edges;
 /* Rank 0: segmint.rfm's aggregation (sg_rfm_aggregate) of the table the
  * exchange number gen cleaned, computed by the ranks that own the
@@ -106,6 +116,7 @@ typedef struct sg_mpi_cooc_stats {
     uint64_t nitems, nkept;
     int dense;
     uint64_t item_bytes, pair_bytes, kept_bytes;
+    uint64_t split_bytes;   /* invoice hashes rank 0 sent to other ranks for the split check */
     double secs[3];
 } sg_mpi_cooc_stats;
 /* Rank 0: segmint.cross_sell's model (sg_cooc_fit with o) of t, the table

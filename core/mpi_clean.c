@@ -461,10 +461,11 @@ int sg_mpi_whole_ids(sg_table *t, const char *col, sg_error *err)
 
 /* The rows the owner keeps (see sg_mpi_clean_opts): b is the table after
  * netting (u without net), dup its duplicate marks (NULL: none), bg its
- * rows' global numbers.  *kept, and the count and hash of the rows kept.
- * 0 or an error code with err set. */
+ * rows' global numbers.  *kept, their global numbers in *kept_gid (when
+ * not NULL; allocated), and the count and hash of the rows kept.  0 or an
+ * error code with err set. */
 static int keep_cleaned(const sg_table *b, const uint8_t *dup, const uint64_t *bg, const sg_mpi_clean_opts *o,
-                        sg_table **kept, uint64_t *nkept, uint64_t *hash, sg_error *err)
+                        sg_table **kept, uint64_t **kept_gid, uint64_t *nkept, uint64_t *hash, sg_error *err)
 {
     size_t n = b->nrows, m = 0, *rows = NULL;
     int rc = 0;
@@ -491,6 +492,9 @@ static int keep_cleaned(const sg_table *b, const uint8_t *dup, const uint64_t *b
     if (o->whole_ids && (rc = sg_mpi_whole_ids(*kept, o->customer, err)) != 0) {
         sg_table_free(*kept);
         *kept = NULL;
+    } else if (kept_gid) {
+        *kept_gid = kg;
+        kg = NULL;
     }
 out:
     sg_table_free(d);
@@ -504,12 +508,14 @@ out:
  * (conditions before netting, netting, the condition after it, exact
  * duplicates, the rows kept), each needing the tables and row maps of the one before. */
 int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clean_opts *o, uint64_t sent,
-                       sg_mpi_buf *out, sg_table **kept, sg_error *err)
+                       sg_mpi_buf *out, sg_table **kept, uint64_t **kept_gid, sg_error *err)
 {
     uint64_t nkept = 0, khash = 0;
     uint64_t *bg = NULL;
     if (kept)
         *kept = NULL;
+    if (kept_gid)
+        *kept_gid = NULL;
     size_t n = u->nrows, n1 = n, n2 = 0;
     int rc = 0;
     uint8_t *keep = NULL, *cancel = NULL, *dup = NULL;
@@ -582,7 +588,7 @@ int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clea
             goto nomem;
         for (size_t j = 0; j < n2; j++)
             bg[j] = o->net ? gid[rows1[rows2[j]]] : gid[j];
-        if ((rc = keep_cleaned(u2, o->dups ? dup : NULL, bg, o, kept, &nkept, &khash, err)) != 0)
+        if ((rc = keep_cleaned(u2, o->dups ? dup : NULL, bg, o, kept, kept_gid, &nkept, &khash, err)) != 0)
             goto fail;
     }
 done: {
@@ -622,6 +628,10 @@ fail:
     if (kept) {
         sg_table_free(*kept);
         *kept = NULL;
+    }
+    if (kept_gid) {
+        sg_free(*kept_gid);
+        *kept_gid = NULL;
     }
 out:
     sg_free(bg);

@@ -92,11 +92,13 @@ int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_op
  * As segmint.clean over the whole table: netting over the rows the `pre`
  * conditions keep, then the `post` condition; duplicates over the rows
  * left (every row without net).  kept (may be NULL) receives the cleaned
- * rows (see sg_mpi_clean_opts; NULL when u has no rows).  0, or an error
+ * rows (see sg_mpi_clean_opts; NULL when u has no rows), kept_gid (may be
+ * NULL; with kept) their global row numbers (sg_malloc'd; NULL with no
+ * rows).  0, or an error
  * code with err set (SG_EDATA: a quantity netting refuses, as on one
  * process). */
 int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clean_opts *o, uint64_t sent,
-                       sg_mpi_buf *out, sg_table **kept, sg_error *err);
+                       sg_mpi_buf *out, sg_table **kept, uint64_t **kept_gid, sg_error *err);
 
 /* The order-independent hash of a set of global row numbers that the
  * owners' kept-row hashes add up to (mod 2^64). */

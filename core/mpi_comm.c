@@ -55,7 +55,8 @@ enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BT
        OP_ACTIVITY = 11,    /* the activity series on the owners (core/mpi_activity.c) */
        OP_CAMPAIGN_RESULTS = 12, /* campaign test outcomes on the owners (core/mpi_campaign.c) */
        OP_ATTRIBUTES = 13,  /* the customer attributes of step models on the owners (core/mpi_attrs.c) */
-       OP_ITEM_NAMES = 14 }; /* the cross-sell item names' counts on the owners (core/mpi_attrs.c) */
+       OP_ITEM_NAMES = 14,  /* the cross-sell item names' counts on the owners (core/mpi_attrs.c) */
+       OP_GATHER_CLEAN = 16 }; /* the owners' cleaned rows back to rank 0 (ds:mpi_release) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -77,6 +78,7 @@ static struct {
     uint64_t gen;
     int clean_ok, whole;   /* whole: its owners were sg_mpi_owner_whole's */
     sg_table *clean;
+    uint64_t *clean_gid;   /* the global row numbers of clean's rows */
     /* the BTYD summary of those rows last computed (OP_BTYD,
      * OP_BTYD_SUMMARY: a step asks for the same one several times), its
      * options with the column names copied */
@@ -100,6 +102,8 @@ static void held_clean_reset(void)
 {
     sg_table_free(held.clean);
     held.clean = NULL;
+    sg_free(held.clean_gid);
+    held.clean_gid = NULL;
     held.clean_ok = 0;
     held_bsum_reset();
 }
@@ -111,6 +115,7 @@ static void held_reset(void)
     sg_free(held.rows);
     sg_table_free(held.t);
     sg_table_free(held.clean);
+    sg_free(held.clean_gid);
     held_bsum_reset();
     memset(&held, 0, sizeof held);
     held.gen = gen;
@@ -868,7 +873,7 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
             lens[q] = (size_t)irc[q];
         }
         u = sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &e);
-        code = u ? sg_mpi_clean_owner(u, gid, o, cross, &out, &kept, &e) : e.code;
+        code = u ? sg_mpi_clean_owner(u, gid, o, cross, &out, &kept, &held.clean_gid, &e) : e.code;
     }
     held.clean = kept;
     sg_free(rb);
@@ -1283,6 +1288,89 @@ int sg_mpi_btyd_summary(const sg_mpi_btyd_scmd *c, sg_type cust_type, const sg_t
 
 /* A failed step of the owners' counting, seen by every rank (status_all
  * returned bad >= 0): rank 0 sets err (out of memory: -1) or why (0). */
+/* Every rank, in OP_CROSS_SELL: the invoices held by more than one rank
+ * (sg_mpi_cooc_invoice_keys, _split_invoices): each rank's distinct
+ * invoice hashes go to the rank their hash names (MPI_Alltoallv), which
+ * counts those that came from two ranks; the counts are summed on every
+ * rank.  1 with *split (and *bytes: the bytes this rank sent to others),
+ * else the command's return (0 with why, -1 with err). */
+static int invoices_split(const sg_mpi_cooc_cmd *c, uint64_t *split, uint64_t *bytes, char *why, size_t whylen,
+                          sg_error *err)
+{
+    int n = world_size, k = world_rank, ret;
+    sg_error e;
+    sg_error_clear(&e);
+    sg_mpi_buf *to = sg_calloc((size_t)n, sizeof *to), all = { 0 };
+    uint64_t *sc = sg_malloc((size_t)n * 2 * sizeof *sc);
+    int *ic = sg_malloc((size_t)n * 4 * sizeof *ic);
+    unsigned char *rb = NULL;
+    if (!to || !sc || !ic)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    uint64_t *rc = sc + n;
+    int *id = ic + n, *irc = ic + 2 * n, *ird = ic + 3 * n;
+    int code = sg_mpi_cooc_invoice_keys(held.clean, c->invoice, c->item, n, to, &e);
+    for (int q = 0; q < n; q++) {
+        sc[q] = to[q].len;
+        if (!code && sg_mpi_buf_put(&all, to[q].b, to[q].len) != 0)
+            code = sg_error_nomem(&e);
+        sg_mpi_buf_free(&to[q]);
+    }
+    sg_free(to);
+    if ((ret = owners_ok(code, &e, "the invoices of its customers", why, whylen, err)) != 1)
+        goto out;
+    MPI_Alltoall(sc, 1, MPI_UINT64_T, rc, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    uint64_t ts = 0, tr = 0;
+    for (int q = 0; q < n; q++) {
+        ts += sc[q];
+        tr += rc[q];
+    }
+    int big = ts > INT_MAX || tr > INT_MAX, anybig = 0;
+    MPI_Allreduce(&big, &anybig, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (anybig) {
+        snprintf(why, whylen, "checking that no invoice is split between ranks needs more than 2 GiB on a rank");
+        ret = 0;
+        goto out;
+    }
+    for (int q = 0, a = 0, b = 0; q < n; q++) {
+        ic[q] = (int)sc[q];
+        id[q] = a;
+        irc[q] = (int)rc[q];
+        ird[q] = b;
+        a += ic[q];
+        b += irc[q];
+    }
+    rb = sg_malloc(tr ? (size_t)tr : 1);
+    code = rb ? 0 : sg_error_nomem(&e);
+    if ((ret = owners_ok(code, &e, "the invoices of its customers", why, whylen, err)) != 1)
+        goto out;
+    MPI_Alltoallv(all.b, ic, id, MPI_BYTE, rb, irc, ird, MPI_BYTE, MPI_COMM_WORLD);
+    *bytes = ts - sc[k];
+    const unsigned char **parts = sg_malloc((size_t)n * sizeof *parts);
+    size_t *lens = sg_malloc((size_t)n * sizeof *lens);
+    uint64_t mine = 0;
+    if (!parts || !lens) {
+        code = sg_error_nomem(&e);
+    } else {
+        for (int q = 0; q < n; q++) {
+            parts[q] = rb + ird[q];
+            lens[q] = (size_t)irc[q];
+        }
+        code = sg_mpi_cooc_split_invoices(parts, lens, n, &mine, &e);
+    }
+    sg_free(parts);
+    sg_free(lens);
+    if ((ret = owners_ok(code, &e, "the invoices of its customers", why, whylen, err)) != 1)
+        goto out;
+    MPI_Allreduce(&mine, split, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    ret = 1;
+out:
+    sg_mpi_buf_free(&all);
+    sg_free(sc);
+    sg_free(ic);
+    sg_free(rb);
+    return ret;
+}
+
 /* Not split: the steps every rank runs in order (check, item counts to
  * rank 0, the kept items back, pair counts to rank 0), each ending in a
  * collective decision to go on.  Rank 0: t its cleaned table, o the
@@ -1307,6 +1395,9 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
     if ((ret = owners_ok(code, &e, "co-purchase counts of its customers", why, whylen, err)) != 1) {
         goto out;
     }
+    uint64_t split = 0, split_bytes = 0;
+    if ((ret = invoices_split(c, &split, &split_bytes, why, whylen, err)) != 1)
+        goto out;
     t1 = MPI_Wtime();
     /* 2. summed on rank 0, which decides the items kept (or stops:
      * go 0, a reason; -1, out of memory) and sends them to every rank */
@@ -1321,18 +1412,15 @@ static int cooc_collective(const sg_mpi_cooc_cmd *c, const sg_table *t, const sg
         free_parts(parts, lens);
         parts = NULL;
         lens = NULL;
-        size_t want = m ? sg_mpi_cooc_invoices(t, c->invoice, c->item) : 0;
+        st->split_bytes = split_bytes;
         if (!m) {
             go = err->code == SG_ENOMEM ? -1 : 0;
             if (!go)
                 snprintf(why, whylen, "%s", err->msg);
-        } else if (want == SIZE_MAX) {
-            go = -1;
-            sg_error_nomem(err);
-        } else if (want != m->ninvoices) {
+        } else if (split > 0) {
             go = 0;
-            snprintf(why, whylen, "an invoice has rows of customers of different ranks (the table has %zu invoices, "
-                     "the ranks counted %zu)", want, m->ninvoices);
+            snprintf(why, whylen, "an invoice has rows of customers of different ranks (%llu of the %zu invoices "
+                     "the ranks counted are on more than one rank)", (unsigned long long)split, m->ninvoices);
         }
         st->nitems = m ? m->nitems : 0;
     }
@@ -1763,6 +1851,71 @@ int sg_mpi_campaign_outcomes(const sg_table *targets, const char *tcust, const c
     return r;
 }
 
+/* ---- the cleaned rows back to rank 0 (OP_GATHER_CLEAN) ---- */
+
+/* Every rank: check that it holds the cleaning gen and send its kept rows
+ * with their global numbers (the packets of the exchange) to rank 0, which
+ * merges them by row number.  Rank 0's return as sg_mpi_gather_clean's. */
+static int gather_clean_collective(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why,
+                                   size_t whylen, sg_error *err)
+{
+    int bad, code = 0;
+    sg_error e;
+    sg_error_clear(&e);
+    if (!all_hold(gen, why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    size_t n = held.clean ? held.clean->nrows : 0;
+    if (n) {
+        size_t *rows = sg_malloc(n * sizeof *rows);
+        if (!rows) {
+            code = sg_error_nomem(&e);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                rows[i] = i;
+            code = sg_mpi_rows_pack(held.clean, held.clean_gid, rows, n, &b, &e);
+            sg_free(rows);
+        }
+    }
+    if ((bad = owners_ok(code, &e, "its cleaned rows", why, whylen, err)) != 1) {
+        sg_mpi_buf_free(&b);
+        return bad;
+    }
+    unsigned char **parts;
+    size_t *lens;
+    static char what[] = "another rank's cleaned rows";
+    if (!records_to_rank0(&b, what, &parts, &lens, bytes))
+        return 1;
+    uint64_t *gid = NULL;
+    *out = sg_mpi_rows_unpack((const unsigned char *const *)parts, lens, (size_t)world_size, &gid, err);
+    free_parts(parts, lens);
+    sg_mpi_buf_free(&b);
+    sg_free(gid);
+    if (*out && (*out)->nrows != nrows) {
+        sg_error_set(err, SG_EDATA, "the ranks hold %zu cleaned rows, not the %zu of the table", (*out)->nrows,
+                     nrows);
+        sg_table_free(*out);
+        *out = NULL;
+    }
+    return *out ? 1 : -1;
+}
+
+int sg_mpi_gather_clean(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
+                        sg_error *err)
+{
+    *out = NULL;
+    *bytes = 0;
+    if (!leads(why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    sg_mpi_put_u64(&b, gen);
+    sg_mpi_put_u64(&b, (uint64_t)nrows);
+    if (send_command(OP_GATHER_CLEAN, &b, b.oom ? SG_ENOMEM : 0, err) != 0)
+        return -1;
+    sg_mpi_buf_free(&b);
+    return gather_clean_collective(gen, nrows, out, bytes, why, whylen, err);
+}
+
 /* ---- group-bys reduced on rank 0 (OP_ATTRIBUTES, OP_ITEM_NAMES, core/mpi_attrs.c) ---- */
 
 /* Every rank: check that it holds the cleaning c->gen, run the group-by
@@ -1920,6 +2073,15 @@ int sg_mpi_serve(void)
             camp_serve(b, len);
         } else if (head[0] == OP_ATTRIBUTES || head[0] == OP_ITEM_NAMES) {
             gb_serve(head[0], b, len);
+        } else if (head[0] == OP_GATHER_CLEAN) {
+            sg_mpi_rd r = { b, b + len, 0 };
+            uint64_t gen = sg_mpi_rd_u64(&r), nrows = sg_mpi_rd_u64(&r);
+            if (r.bad || r.p != r.end)
+                abort_job("a malformed command");
+            char why[300];
+            sg_error err;
+            uint64_t bytes;
+            gather_clean_collective(gen, (size_t)nrows, NULL, &bytes, why, sizeof why, &err);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);
@@ -2024,6 +2186,18 @@ int sg_mpi_btyd_fit(const struct sg_mpi_btyd_cmd *c, struct sg_btyd_fit *fit, si
     (void)skipped;
     (void)st;
     (void)err;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_gather_clean(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
+                        sg_error *err)
+{
+    (void)gen;
+    (void)nrows;
+    (void)err;
+    *out = NULL;
+    *bytes = 0;
     snprintf(why, whylen, "one rank");
     return 0;
 }

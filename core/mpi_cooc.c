@@ -1,10 +1,12 @@
 /* Co-purchase counts on the ranks that own the customers (core/mpi_cooc.h). */
 #include "mpi_cooc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crosssell_internal.h"
 #include "mem.h"
+#include "mpi_shuffle.h"
 #include "opsutil.h"
 
 int sg_mpi_cooc_encode(const sg_mpi_cooc_cmd *c, sg_mpi_buf *b)
@@ -358,41 +360,63 @@ out:
     return rc;
 }
 
-size_t sg_mpi_cooc_invoices(const sg_table *tx, const char *invoice, const char *item)
+static int cmp_u64(const void *a, const void *b)
 {
-    const sg_column *inv = sg_table_col(tx, invoice), *itm = sg_table_col(tx, item);
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int sg_mpi_cooc_invoice_keys(const sg_table *clean, const char *invoice, const char *item, int n, sg_mpi_buf *out,
+                             sg_error *err)
+{
+    if (!clean)
+        return 0;
+    const sg_column *inv = sg_table_col(clean, invoice), *itm = sg_table_col(clean, item);
     if (!inv || !itm)
-        return SIZE_MAX;
-    size_t n = 0;
-    if (inv->type == SG_STRING) {
-        size_t nd = sg_dict_size(inv->dict);
-        unsigned char *seen = sg_calloc(nd ? nd : 1, 1);
-        if (!seen)
-            return SIZE_MAX;
-        const int32_t *codes = sg_column_codes(inv);
-        for (size_t i = 0; i < inv->n; i++) {
-            if (sg_ops_missing(inv, i) || sg_ops_missing(itm, i) || seen[codes[i]])
-                continue;
-            seen[codes[i]] = 1;
-            n++;
-        }
-        sg_free(seen);
-        return n;
+        return sg_error_set(err, SG_EINVAL, "no column '%s'", inv ? item : invoice);
+    size_t m = 0, rows = clean->nrows;
+    uint64_t *h = sg_malloc((rows ? rows : 1) * sizeof *h);
+    if (!h)
+        return sg_error_nomem(err);
+    for (size_t i = 0; i < rows; i++)
+        if (!sg_ops_missing(inv, i) && !sg_ops_missing(itm, i))
+            h[m++] = sg_mpi_id_hash(inv, i);
+    qsort(h, m, sizeof *h, cmp_u64);
+    for (size_t i = 0; i < m; i++)
+        if (i == 0 || h[i] != h[i - 1])
+            sg_mpi_buf_put(&out[h[i] % (uint64_t)n], &h[i], 8);
+    sg_free(h);
+    for (int d = 0; d < n; d++)
+        if (out[d].oom)
+            return sg_error_nomem(err);
+    return 0;
+}
+
+int sg_mpi_cooc_split_invoices(const unsigned char *const *parts, const size_t *lens, int n, uint64_t *split,
+                               sg_error *err)
+{
+    size_t total = 0;
+    for (int k = 0; k < n; k++) {
+        if (lens[k] % 8)
+            return sg_error_set(err, SG_EDATA, "rank %d's invoice keys are malformed (%zu bytes)", k, lens[k]);
+        total += lens[k] / 8;
     }
-    sg_cooc_idmap ids;
-    if (sg_cooc_idmap_init(&ids, 1024) != 0)
-        return SIZE_MAX;
-    for (size_t i = 0; i < inv->n; i++) {
-        uint32_t id;
-        int added;
-        if (sg_ops_missing(inv, i) || sg_ops_missing(itm, i))
-            continue;
-        if (sg_cooc_idmap_get(&ids, sg_ops_value_key(inv, i), &id, &added) != 0) {
-            sg_cooc_idmap_free(&ids);
-            return SIZE_MAX;
+    /* (hash, sender) pairs sorted by hash: each sender's hashes are
+     * distinct, so a hash met twice came from two ranks */
+    uint64_t *v = sg_malloc((total ? total : 1) * 2 * sizeof *v);
+    if (!v)
+        return sg_error_nomem(err);
+    size_t m = 0;
+    for (int k = 0; k < n; k++)
+        for (size_t q = 0; q < lens[k] / 8; q++, m++) {
+            memcpy(&v[2 * m], parts[k] + 8 * q, 8);
+            v[2 * m + 1] = (uint64_t)k;
         }
-    }
-    n = ids.n;
-    sg_cooc_idmap_free(&ids);
-    return n;
+    qsort(v, m, 2 * sizeof *v, cmp_u64);
+    *split = 0;
+    for (size_t i = 1; i < m; i++)   /* each hash met more than once, counted once */
+        if (v[2 * i] == v[2 * (i - 1)] && (i < 2 || v[2 * (i - 1)] != v[2 * (i - 2)]))
+            (*split)++;
+    sg_free(v);
+    return 0;
 }

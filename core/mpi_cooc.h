@@ -89,10 +89,22 @@ void sg_mpi_cooc_dense_record(const uint32_t *dense, uint64_t nkept, sg_mpi_buf 
 int sg_mpi_cooc_finish(sg_cooc *c, const unsigned char *const *parts, const size_t *lens, int n,
                        const sg_cooc_options *o, uint64_t *npairs, sg_error *err);
 
-/* The invoices sg_cooc_fit counts in tx: distinct values of the invoice
- * column among the rows whose invoice and item are not missing (rank 0's
- * check that no invoice was split between owners).  SIZE_MAX when out of
- * memory or a column is missing. */
-size_t sg_mpi_cooc_invoices(const sg_table *tx, const char *invoice, const char *item);
+/* The check that no invoice was split between owners (an invoice belongs
+ * to one customer, so after the exchange one rank holds all its rows),
+ * without rank 0's table.  _invoice_keys: an owner's distinct invoices
+ * (rows whose invoice and item are present, as sg_cooc_fit counts them)
+ * as 64-bit hashes of their values (sg_mpi_id_hash), appended to out[h %
+ * n], the buffer for the rank that checks them (n buffers; clean NULL:
+ * none).  0, or an error code with err set.  _split_invoices: from the
+ * hashes rank k received (parts[k], lens[k], n ranks), *split the hashes
+ * that came from more than one rank.  A hash shared by two different
+ * invoices of two ranks counts too: the check then declines a split that
+ * is not there (the caller's fallback is correct, only slower); a split
+ * invoice is always counted.  0, or an error code with err set (SG_EDATA:
+ * a length not a multiple of 8; SG_ENOMEM). */
+int sg_mpi_cooc_invoice_keys(const sg_table *clean, const char *invoice, const char *item, int n, sg_mpi_buf *out,
+                             sg_error *err);
+int sg_mpi_cooc_split_invoices(const unsigned char *const *parts, const size_t *lens, int n, uint64_t *split,
+                               sg_error *err);
 
 #endif

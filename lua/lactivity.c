@@ -270,7 +270,7 @@ static int l_activity_series(lua_State *L)
 static int l_mpi_activity_series(lua_State *L)
 {
     lua_settop(L, 3);
-    sg_table *tx = sgl_pin_dataset(L, 1);
+    const sg_table *tx = sgl_pin_shape(L, 1);
     lua_Integer gen = luaL_checkinteger(L, 2);
     int t = sgl_check_options(L, 3);
     if (!t)

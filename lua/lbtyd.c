@@ -364,7 +364,7 @@ static void read_prediction(lua_State *L, int idx, int n, sg_mpi_btyd_pred *p)
  * seconds = { summary =, gather = } }.  nil and why when the ranks cannot. */
 static int l_mpi_btyd_summary(lua_State *L)
 {
-    sg_table *t = sgl_check_dataset(L, 1);
+    const sg_table *t = sgl_check_shape(L, 1);
     uint64_t gen = (uint64_t)luaL_checkinteger(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     int np = lua_isnoneornil(L, 4) ? 0 : (luaL_checktype(L, 4, LUA_TTABLE), (int)luaL_len(L, 4));

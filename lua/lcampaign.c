@@ -186,7 +186,7 @@ static int l_outcomes(lua_State *L)
 static int l_mpi_outcomes(lua_State *L)
 {
     sg_table *targets = sgl_check_dataset(L, 1);
-    sg_table *tx = sgl_check_dataset(L, 2);
+    const sg_table *tx = sgl_check_shape(L, 2);
     lua_Integer gen = luaL_checkinteger(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
     const char *tcust = sgl_opt_string(L, 4, "target_customer", "customer");

@@ -93,7 +93,7 @@ static int l_cross_sell(lua_State *L)
  * the ranks cannot. */
 static int l_mpi_cross_sell(lua_State *L)
 {
-    sg_table *t = sgl_check_dataset(L, 1);
+    const sg_table *t = sgl_check_shape(L, 1);
     lua_Integer gen = luaL_checkinteger(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     sg_cooc_options o;
@@ -127,9 +127,11 @@ static int l_mpi_cross_sell(lua_State *L)
     lua_setfield(L, -2, "kept");
     lua_pushboolean(L, st.dense);
     lua_setfield(L, -2, "dense");
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 4);
     lua_pushinteger(L, (lua_Integer)st.item_bytes);
     lua_setfield(L, -2, "items");
+    lua_pushinteger(L, (lua_Integer)st.split_bytes);
+    lua_setfield(L, -2, "split_check");
     lua_pushinteger(L, (lua_Integer)st.kept_bytes);
     lua_setfield(L, -2, "kept");
     lua_pushinteger(L, (lua_Integer)st.pair_bytes);
@@ -204,7 +206,7 @@ static int l_recommend(lua_State *L)
 static int l_mpi_recommend(lua_State *L)
 {
     sg_cooc *c = check_cooc(L, 1);
-    sg_table *tx = sgl_check_dataset(L, 2);
+    const sg_table *tx = sgl_check_shape(L, 2);
     lua_Integer gen = luaL_checkinteger(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
     static const char *const known[] = { "customer", "top_n", NULL };

@@ -15,9 +15,17 @@
 sg_table *sgl_check_dataset(lua_State *L, int idx)
 {
     sgl_dataset *d = luaL_checkudata(L, idx, SG_DATASET_MT);
+    if (!d->t && d->shape)
+        sgl_mpi_gather(L, d);
     if (!d->t)
         luaL_argerror(L, idx, "dataset has been closed (by ds:close(), or given up to segmint.clean with consume = true)");
     return d->t;
+}
+
+const sg_table *sgl_check_shape(lua_State *L, int idx)
+{
+    sgl_dataset *d = luaL_checkudata(L, idx, SG_DATASET_MT);
+    return d->t || !d->shape ? sgl_check_dataset(L, idx) : d->shape;
 }
 
 int sgl_rawfield(lua_State *L, int t, const char *key)
@@ -75,10 +83,20 @@ sg_table *sgl_pin_dataset(lua_State *L, int idx)
     return pin->t;
 }
 
+const sg_table *sgl_pin_shape(lua_State *L, int idx)
+{
+    const sg_table *t = sgl_check_shape(L, idx);
+    sgl_dataset *pin = sgl_new_dataset(L);
+    pin->t = sg_table_share(t);
+    if (!pin->t)
+        luaL_error(L, "out of memory");
+    return pin->t;
+}
+
 sgl_dataset *sgl_new_dataset(lua_State *L)
 {
     sgl_dataset *d = lua_newuserdatauv(L, sizeof *d, 0);
-    d->t = NULL;
+    memset(d, 0, sizeof *d);
     luaL_setmetatable(L, SG_DATASET_MT);
     return d;
 }
@@ -468,14 +486,18 @@ static int l_gc(lua_State *L)
 {
     sgl_dataset *d = luaL_checkudata(L, 1, SG_DATASET_MT);
     sg_table_free(d->t);
-    d->t = NULL;
+    sg_table_free(d->shape);
+    d->t = d->shape = NULL;
     return 0;
 }
 
 static int l_tostring(lua_State *L)
 {
     sgl_dataset *d = luaL_checkudata(L, 1, SG_DATASET_MT);
-    if (!d->t)
+    if (!d->t && d->shape)
+        lua_pushfstring(L, "dataset(%I rows x %I columns, on the MPI ranks)", (lua_Integer)d->nrows,
+                        (lua_Integer)d->shape->ncols);
+    else if (!d->t)
         lua_pushliteral(L, "dataset(closed)");
     else
         lua_pushfstring(L, "dataset(%I rows x %I columns)", (lua_Integer)d->t->nrows,
@@ -485,7 +507,8 @@ static int l_tostring(lua_State *L)
 
 static int l_len(lua_State *L)
 {
-    lua_pushinteger(L, (lua_Integer)sgl_check_dataset(L, 1)->nrows);
+    sgl_dataset *d = luaL_checkudata(L, 1, SG_DATASET_MT);
+    lua_pushinteger(L, (lua_Integer)(!d->t && d->shape ? d->nrows : sgl_check_dataset(L, 1)->nrows));
     return 1;
 }
 
@@ -495,13 +518,13 @@ static int l_nrows(lua_State *L) { return l_len(L); }
 
 static int l_ncols(lua_State *L)
 {
-    lua_pushinteger(L, (lua_Integer)sgl_check_dataset(L, 1)->ncols);
+    lua_pushinteger(L, (lua_Integer)sgl_check_shape(L, 1)->ncols);
     return 1;
 }
 
 static int l_columns(lua_State *L)
 {
-    sg_table *t = sgl_check_dataset(L, 1);
+    const sg_table *t = sgl_check_shape(L, 1);
     lua_createtable(L, (int)t->ncols, 0);
     for (size_t j = 0; j < t->ncols; j++) {
         lua_pushstring(L, t->cols[j]->name);
@@ -512,7 +535,7 @@ static int l_columns(lua_State *L)
 
 static int l_types(lua_State *L)
 {
-    sg_table *t = sgl_check_dataset(L, 1);
+    const sg_table *t = sgl_check_shape(L, 1);
     lua_createtable(L, 0, (int)t->ncols);
     for (size_t j = 0; j < t->ncols; j++) {
         const sg_column *c = t->cols[j];
@@ -524,7 +547,7 @@ static int l_types(lua_State *L)
 
 static int l_has(lua_State *L)
 {
-    sg_table *t = sgl_check_dataset(L, 1);
+    const sg_table *t = sgl_check_shape(L, 1);
     lua_pushboolean(L, sg_table_col(t, luaL_checkstring(L, 2)) != NULL);
     return 1;
 }

@@ -96,7 +96,7 @@ static int l_features(lua_State *L)
 static int l_mpi_features(lua_State *L)
 {
     lua_settop(L, 4);
-    sg_table *tx = sgl_pin_dataset(L, 1);
+    const sg_table *tx = sgl_pin_shape(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     uint64_t gen = (uint64_t)luaL_checkinteger(L, 3);
     sg_table *products = lua_isnil(L, 4) ? NULL : sgl_check_dataset(L, 4);

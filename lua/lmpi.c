@@ -1,5 +1,6 @@
 /* segmint.mpi_size, mpi_rank, mpi_read_csv: the Lua side of runs under
  * mpirun (lua/segmint/mpi.lua, core/mpi_comm.c, docs/mpi.md). */
+#include <stdio.h>
 #include <string.h>
 
 #include "lsegmint.h"
@@ -279,7 +280,7 @@ static int marks_kept_matches(lua_State *L)
 static int l_mpi_group_by(lua_State *L)
 {
     lua_settop(L, 5);
-    sg_table *tx = sgl_check_dataset(L, 1);
+    const sg_table *tx = sgl_check_shape(L, 1);
     lua_Integer gen = luaL_checkinteger(L, 2);
     const char *kind = luaL_checkstring(L, 3);
     luaL_checktype(L, 4, LUA_TTABLE);
@@ -328,9 +329,75 @@ static int l_mpi_group_by(lua_State *L)
     return 2;
 }
 
+/* ds:mpi_release(gen) -> bytes freed, or nil and why: under mpirun with
+ * several ranks, when the ranks owning the customers hold exactly ds's
+ * rows (the cleaning of exchange gen: segmint.clean checked it), frees
+ * rank 0's copy of the values.  ds then keeps its columns (with their
+ * string dictionaries, which the steps on the owners key items and ids
+ * by) and row count; the rows come back from the owners (sgl_mpi_gather)
+ * only when something reads them. */
+static int l_mpi_release(lua_State *L)
+{
+    sgl_dataset *d = luaL_checkudata(L, 1, SG_DATASET_MT);
+    sg_table *t = sgl_check_dataset(L, 1);
+    lua_Integer gen = luaL_checkinteger(L, 2);
+    if (sg_mpi_size() < 2 || t->nrows == 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, sg_mpi_size() < 2 ? "one rank" : "no rows");
+        return 2;
+    }
+    sg_error err;
+    sg_table *shape = sg_table_take(t, NULL, 0, &err);
+    if (!shape)
+        return sgl_raise(L, &err);
+    size_t bytes = sg_table_bytes(t) - sg_table_bytes(shape);   /* the dictionaries stay, shared */
+    d->shape = shape;
+    d->gen = (uint64_t)gen;
+    d->nrows = t->nrows;
+    d->t = NULL;
+    sg_table_free(t);
+    lua_pushinteger(L, (lua_Integer)bytes);
+    return 1;
+}
+
+/* Logs through segmint.info (the run log). */
+static void log_info(lua_State *L, const char *msg)
+{
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_getfield(L, -1, "segmint") == LUA_TTABLE && lua_getfield(L, -1, "info") == LUA_TFUNCTION) {
+        lua_pushliteral(L, "%s");
+        lua_pushstring(L, msg);
+        lua_call(L, 2, 0);
+        lua_pop(L, 2);
+    } else {
+        lua_pop(L, 3);
+    }
+}
+
+void sgl_mpi_gather(lua_State *L, sgl_dataset *d)
+{
+    char why[300] = "";
+    sg_error err;
+    sg_table *t = NULL;
+    uint64_t bytes = 0;
+    int rc = sg_mpi_gather_clean(d->gen, d->nrows, &t, &bytes, why, sizeof why, &err);
+    if (rc < 0)
+        sgl_raise(L, &err);
+    if (rc == 0)
+        luaL_error(L, "the cleaned rows cannot come back from the MPI ranks that hold them: %s", why);
+    d->t = t;
+    sg_table_free(d->shape);
+    d->shape = NULL;
+    char msg[300];
+    snprintf(msg, sizeof msg, "cleaned table gathered back on rank 0 from %d MPI ranks, as a step reads its rows: "
+             "%zu rows, %llu bytes received from the other ranks", sg_mpi_size(), t->nrows, (unsigned long long)bytes);
+    log_info(L, msg);
+}
+
 static const luaL_Reg mpi_methods[] = {
     { "mpi_clean_marks", l_mpi_clean_marks }, { "mpi_row_numbers", l_mpi_row_numbers },
-    { "mpi_netted", l_mpi_netted }, { "mpi_duplicates", l_mpi_duplicates }, { NULL, NULL }
+    { "mpi_netted", l_mpi_netted }, { "mpi_duplicates", l_mpi_duplicates }, { "mpi_release", l_mpi_release },
+    { NULL, NULL }
 };
 
 static const luaL_Reg mpi_functions[] = {

@@ -247,7 +247,7 @@ static void push_edge_stats(lua_State *L, const sg_mpi_edges *q, const int given
  * the ranks too, from their customers (ranks.edges). */
 static int l_mpi_rfm(lua_State *L)
 {
-    sg_table *tx = sgl_check_dataset(L, 1);
+    const sg_table *tx = sgl_check_shape(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     uint64_t gen = (uint64_t)luaL_checkinteger(L, 3);
     sg_rfm_options o;

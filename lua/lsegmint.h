@@ -26,10 +26,29 @@ int sg_load_embedded(lua_State *L, const char *module);
 
 /* ---- datasets (ldataset.c) ---- */
 typedef struct sgl_dataset {
-    sg_table *t;       /* NULL once freed */
+    sg_table *t;       /* NULL once freed, or while the rows are on the MPI ranks */
+    /* Under mpirun, a cleaned table whose rows the ranks owning the
+     * customers hold (ds:mpi_release): t NULL, shape its columns without
+     * rows, gen the exchange that left the rows there, nrows their count.
+     * sgl_check_dataset gathers the rows back (sgl_mpi_gather); shape
+     * alone serves what needs only the columns.  NULL otherwise. */
+    sg_table *shape;
+    uint64_t gen;
+    size_t nrows;
 } sgl_dataset;
 
+/* The table of the dataset at idx (raises when closed).  A dataset whose
+ * rows are on the MPI ranks has them gathered first. */
 sg_table *sgl_check_dataset(lua_State *L, int idx);
+/* As sgl_check_dataset, for callers that look at the columns alone (names,
+ * types; never the rows): a dataset whose rows are on the MPI ranks gives
+ * its columns without rows, and stays there. */
+const sg_table *sgl_check_shape(lua_State *L, int idx);
+/* sgl_check_shape, with the table pinned on the stack (as sgl_pin_dataset). */
+const sg_table *sgl_pin_shape(lua_State *L, int idx);
+/* lmpi.c: gathers the rows of d (on the MPI ranks) back into d->t, or
+ * raises. */
+void sgl_mpi_gather(lua_State *L, sgl_dataset *d);
 /* Pushes an empty dataset userdata (safe to collect) and returns its box. */
 sgl_dataset *sgl_new_dataset(lua_State *L);
 /* Pushes t as a dataset, or raises the error in err when t is NULL. */

@@ -53,6 +53,15 @@ function S.run(ctx)
   elseif exchange and exchange.why ~= "one rank" then
     sg.info("cleaned on rank 0 alone: %s", exchange.why)
   end
+  -- the owners hold these rows, and the steps that read them run there:
+  -- rank 0 frees its copy (the rows come back if a step reads them here)
+  if ctx.res.clean_owned and ctx.res.clean_owned.gen then
+    local freed = clean:mpi_release(ctx.res.clean_owned.gen)
+    if freed then
+      sg.info("cleaned table released on rank 0: the %d MPI ranks owning the customers hold its %d rows; %d bytes "
+        .. "freed (gathered back only if a step reads the rows on rank 0)", sg.mpi_size(), #clean, freed)
+    end
+  end
   sg.info("cleaned: %d of %d lines kept", report.rows_out, report.rows_in)
 end
 

@@ -104,9 +104,9 @@ local function fit(ctx, opts)
         and string.format("pair counts added by MPI_Reduce, %d bytes per rank", ranks.bytes.pairs)
         or string.format("%d bytes of pair counts gathered", ranks.bytes.pairs)
       sg.info("cross_sell counts on %d MPI ranks by customer: invoices %s (%d in all); items %d, %d kept; pairs %s; "
-        .. "%d bytes of item counts gathered, %d of kept items sent, %s; %.2f s (items %.2f, pairs %.2f, "
-        .. "merge %.2f)", ranks.ranks, inv, ninv, ranks.items, ranks.kept, pair_counts, ranks.bytes.items,
-        ranks.bytes.kept, how, ranks.seconds.items + ranks.seconds.pairs + ranks.seconds.merge,
+        .. "no invoice on two ranks (%d bytes of invoice hashes from rank 0 to the others); %d bytes of item counts "
+        .. "gathered, %d of kept items sent, %s; %.2f s (items %.2f, pairs %.2f, merge %.2f)", ranks.ranks, inv, ninv,
+        ranks.items, ranks.kept, pair_counts, ranks.bytes.split_check, ranks.bytes.items, ranks.bytes.kept, how, ranks.seconds.items + ranks.seconds.pairs + ranks.seconds.merge,
         ranks.seconds.items, ranks.seconds.pairs, ranks.seconds.merge)
       return model
     end

@@ -260,7 +260,7 @@ static void owners(const char *label, const sg_table *t, const sg_mpi_clean_opts
         uint64_t *gid = NULL;
         sg_table *u = sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &err);
         sg_mpi_buf out = { 0 };
-        if (!u || sg_mpi_clean_owner(u, gid, o, 0, &out, NULL, &err) != 0 ||
+        if (!u || sg_mpi_clean_owner(u, gid, o, 0, &out, NULL, NULL, &err) != 0 ||
             sg_mpi_clean_absorb(&res, d, out.b, out.len, &err) != 0) {
             tap_diag("owner %d: %s", d, err.msg);
             ok = 0;

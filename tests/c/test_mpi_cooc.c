@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include "crosssell.h"
+#include "crosssell_internal.h"
+#include "opsutil.h"
 #include "mem.h"
 #include "mpi_cooc.h"
 #include "mpi_shuffle.h"
@@ -171,6 +173,77 @@ static char *model_text(const sg_cooc *c, const sg_table *tx, const char *custom
     return s;
 }
 
+/* The invoices sg_cooc_fit counts in tx: distinct values of the invoice
+ * column among the rows whose invoice and item are not missing, the
+ * count the owners' counts add up to when no invoice is split.  SIZE_MAX
+ * when out of memory or a column is missing. */
+static size_t invoices_of(const sg_table *tx, const char *invoice, const char *item)
+{
+    const sg_column *inv = sg_table_col(tx, invoice), *itm = sg_table_col(tx, item);
+    if (!inv || !itm)
+        return SIZE_MAX;
+    size_t n = 0;
+    if (inv->type == SG_STRING) {
+        size_t nd = sg_dict_size(inv->dict);
+        unsigned char *seen = sg_calloc(nd ? nd : 1, 1);
+        if (!seen)
+            return SIZE_MAX;
+        const int32_t *codes = sg_column_codes(inv);
+        for (size_t i = 0; i < inv->n; i++) {
+            if (sg_ops_missing(inv, i) || sg_ops_missing(itm, i) || seen[codes[i]])
+                continue;
+            seen[codes[i]] = 1;
+            n++;
+        }
+        sg_free(seen);
+        return n;
+    }
+    sg_cooc_idmap ids;
+    if (sg_cooc_idmap_init(&ids, 1024) != 0)
+        return SIZE_MAX;
+    for (size_t i = 0; i < inv->n; i++) {
+        uint32_t id;
+        int added;
+        if (sg_ops_missing(inv, i) || sg_ops_missing(itm, i))
+            continue;
+        if (sg_cooc_idmap_get(&ids, sg_ops_value_key(inv, i), &id, &added) != 0) {
+            sg_cooc_idmap_free(&ids);
+            return SIZE_MAX;
+        }
+    }
+    n = ids.n;
+    sg_cooc_idmap_free(&ids);
+    return n;
+}
+
+/* The owners' split check in one process: each of the n owners' invoice
+ * hashes for each checking rank, every checking rank's count of hashes
+ * from two owners, summed (UINT64_MAX on a failure). */
+static uint64_t split_count(sg_table *const *own, int n)
+{
+    sg_mpi_buf keys[MAXOWN][MAXOWN];
+    memset(keys, 0, sizeof keys);
+    sg_error err;
+    uint64_t sum = 0;
+    for (int k = 0; k < n && sum != UINT64_MAX; k++)
+        if (sg_mpi_cooc_invoice_keys(own[k], "inv", "item", n, keys[k], &err) != 0)
+            sum = UINT64_MAX;
+    for (int d = 0; d < n && sum != UINT64_MAX; d++) {
+        const unsigned char *parts[MAXOWN];
+        size_t lens[MAXOWN];
+        for (int k = 0; k < n; k++) {
+            parts[k] = keys[k][d].b;
+            lens[k] = keys[k][d].len;
+        }
+        uint64_t split;
+        sum = sg_mpi_cooc_split_invoices(parts, lens, n, &split, &err) == 0 ? sum + split : UINT64_MAX;
+    }
+    for (int k = 0; k < n; k++)
+        for (int d = 0; d < n; d++)
+            sg_mpi_buf_free(&keys[k][d]);
+    return sum;
+}
+
 /* The model on 1 to nmax owners, sparse and dense, against sg_cooc_fit
  * over the whole table: 2 * nmax tests; own_none adds an owner with no
  * rows (NULL). */
@@ -181,10 +254,13 @@ static void check(const char *label, const char *text, const sg_table *whole, co
     sg_cooc *single = sg_cooc_fit(whole, o, &err);
     size_t nr = 0, nr1;
     char *want = single ? model_text(single, whole, customer, &nr) : NULL;
-    size_t ninv_want = sg_mpi_cooc_invoices(whole, o->invoice, o->item);
+    size_t ninv_want = invoices_of(whole, o->invoice, o->item);
     for (int n = 1; n <= nmax; n++) {
         sg_table *own[MAXOWN] = { NULL };
         int ok = split_owners(text, whole, n, own);
+        uint64_t split = ok && !strcmp(o->invoice, "inv") && !strcmp(o->item, "item") ? split_count(own, n) : 0;
+        tap_ok(ok && split == 0, "%s, %d owner%s: no invoice on two owners (%llu)", label, n, n > 1 ? "s" : "",
+               (unsigned long long)split);
         for (int dense = 0; dense < 2; dense++) {
             uint64_t ninv = 0;
             sg_cooc *m = ok ? on_owners(whole, own, n, o, dense, &ninv) : NULL;
@@ -259,17 +335,27 @@ static void test_split(void)
     sg_cooc_options_init(&o);
     o.invoice = "inv";
     o.item = "item";
-    size_t want = whole ? sg_mpi_cooc_invoices(whole, "inv", "item") : 0;
+    size_t want = whole ? invoices_of(whole, "inv", "item") : 0;
     for (int n = 2; n <= 3; n++) {
         sg_table *own[MAXOWN] = { NULL };
         uint64_t ninv = 0;
         sg_cooc *m = whole && split_owners(text, whole, n, own) ? on_owners(whole, own, n, &o, 0, &ninv) : NULL;
         tap_ok(m && want == 60 && ninv > want, "invoice 7 on several of %d owners: they count %llu invoices, the "
                "table has %zu", n, (unsigned long long)ninv, want);
+        uint64_t split = m ? split_count(own, n) : 0;
+        tap_ok(split == 1, "... the owners' check finds the one invoice on two owners or more (%llu)",
+               (unsigned long long)split);
         sg_cooc_free(m);
         for (int k = 0; k < n; k++)
             sg_table_free(own[k]);
     }
+    const unsigned char seven[7] = { 0 };
+    const unsigned char *p = seven;
+    size_t len = sizeof seven;
+    uint64_t split;
+    sg_error err;
+    tap_ok(sg_mpi_cooc_split_invoices(&p, &len, 1, &split, &err) == SG_EDATA,
+           "invoice keys of 7 bytes are refused (%s)", err.msg);
     free(text);
     sg_table_free(whole);
 }
@@ -369,7 +455,7 @@ static void test_retail(void)
     size_t nr = 0, nr1 = 0;
     char *want = single ? model_text(single, t, "Country", &nr) : NULL;
     const sg_column *cust = sg_table_col(t, "CustomerID");
-    size_t ninv_want = sg_mpi_cooc_invoices(t, o.invoice, o.item);
+    size_t ninv_want = invoices_of(t, o.invoice, o.item);
     for (int n = 2; n <= 3; n++) {
         sg_table *own[MAXOWN] = { NULL };
         size_t *rows = malloc(t->nrows * sizeof *rows);
@@ -404,7 +490,7 @@ static void test_retail(void)
 
 int main(void)
 {
-    tap_plan(32);
+    tap_plan(44);
     if (!mpi_test_begin("mpi_cooc"))
         return tap_skip_all("no scratch folder"), 0;
     test_small();

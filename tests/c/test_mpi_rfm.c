@@ -137,13 +137,16 @@ static int same_table(const sg_table *a, const sg_table *b, char *why, size_t wh
 
 /* n ranks each read a contiguous share of t; the owners clean, keep and
  * aggregate; rank 0 assembles.  Returns the assembled table (NULL on a
- * failure, said). */
+ * failure, said), and in *back the owners' kept rows packed with their
+ * global numbers and merged (the gather of a released cleaned table). */
 static sg_table *on_owners(const sg_table *t, const sg_mpi_clean_opts *o, const sg_rfm_options *ro, int n,
-                           sg_mpi_clean_result *res, uint64_t *ncust, sg_rfm_info *info)
+                           sg_mpi_clean_result *res, uint64_t *ncust, sg_rfm_info *info, sg_table **back)
 {
-    sg_mpi_buf sent[4][4], rb[4];
+    sg_mpi_buf sent[4][4], rb[4], kb[4];
     memset(sent, 0, sizeof sent);
     memset(rb, 0, sizeof rb);
+    memset(kb, 0, sizeof kb);
+    *back = NULL;
     sg_error err;
     int ok = sg_mpi_clean_result_init(res, t->nrows, n) == 0;
     const sg_column *cust = sg_table_col(t, o->customer);
@@ -180,14 +183,22 @@ static sg_table *on_owners(const sg_table *t, const sg_mpi_clean_opts *o, const 
         }
         uint64_t *gid = NULL;
         sg_table *u = sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &err), *kept = NULL;
+        uint64_t *kg = NULL;
         sg_mpi_buf out = { 0 };
-        if (!u || sg_mpi_clean_owner(u, gid, o, 0, &out, &kept, &err) != 0 ||
+        if (!u || sg_mpi_clean_owner(u, gid, o, 0, &out, &kept, &kg, &err) != 0 ||
             sg_mpi_clean_absorb(res, d, out.b, out.len, &err) != 0 || sg_mpi_rfm_owner(kept, ro, &rb[d], &err) != 0) {
             tap_diag("owner %d: %s", d, err.msg);
             ok = 0;
         }
+        size_t nk = kept ? kept->nrows : 0, *all = malloc((nk + 1) * sizeof *all);
+        for (size_t i = 0; all && i < nk; i++)
+            all[i] = i;
+        if (ok && nk && (!all || sg_mpi_rows_pack(kept, kg, all, nk, &kb[d], &err) != 0))
+            ok = 0;
+        free(all);
         sg_table_free(u);
         sg_table_free(kept);
+        sg_free(kg);
         sg_free(gid);
         sg_mpi_buf_free(&out);
     }
@@ -199,6 +210,13 @@ static sg_table *on_owners(const sg_table *t, const sg_mpi_clean_opts *o, const 
         const unsigned char *parts[4];
         size_t lens[4];
         for (int d = 0; d < n; d++) {
+            parts[d] = kb[d].b;
+            lens[d] = kb[d].len;
+        }
+        uint64_t *g = NULL;
+        *back = sg_mpi_rows_unpack(parts, lens, (size_t)n, &g, &err);
+        sg_free(g);
+        for (int d = 0; d < n; d++) {
             parts[d] = rb[d].b;
             lens[d] = rb[d].len;
         }
@@ -207,13 +225,16 @@ static sg_table *on_owners(const sg_table *t, const sg_mpi_clean_opts *o, const 
         if (!a)
             tap_diag("assemble: %s", err.msg);
     }
-    for (int d = 0; d < n; d++)
+    for (int d = 0; d < n; d++) {
         sg_mpi_buf_free(&rb[d]);
+        sg_mpi_buf_free(&kb[d]);
+    }
     return a;
 }
 
-/* 3 tests: the assembled table equals sg_rfm_aggregate over the whole
- * cleaned table, the owners kept its rows, the info agrees. */
+/* 4 tests: the assembled table equals sg_rfm_aggregate over the whole
+ * cleaned table, the owners kept its rows, the info agrees, and their
+ * kept rows gathered back are the whole cleaned table. */
 static void check(const char *label, const sg_table *t, const sg_mpi_clean_opts *o, const sg_rfm_options *ro, int n)
 {
     uint64_t *gids = NULL, ncust[4] = { 0 };
@@ -228,7 +249,8 @@ static void check(const char *label, const sg_table *t, const sg_mpi_clean_opts 
         tap_diag("%s: rfm over the whole table: %s", label, err.msg);
     sg_mpi_clean_result res;
     memset(&res, 0, sizeof res);
-    sg_table *got = on_owners(t, o, ro, n, &res, ncust, &di);
+    sg_table *back = NULL;
+    sg_table *got = on_owners(t, o, ro, n, &res, ncust, &di, &back);
     char why[200] = "";
     uint64_t kept = 0, sum = 0;
     for (int k = 0; k < n; k++) {
@@ -244,7 +266,11 @@ static void check(const char *label, const sg_table *t, const sg_mpi_clean_opts 
                wi.rows_after_as_of == di.rows_after_as_of && wi.rows_missing == di.rows_missing,
            "... as_of %lld, rows used %zu, after as_of %zu, missing %zu as over the whole table", (long long)di.as_of,
            di.rows_used, di.rows_after_as_of, di.rows_missing);
+    why[0] = 0;
+    tap_ok(w && back && same_table(w, back, why, sizeof why),
+           "... their kept rows gathered back by row number are the whole cleaned table, value for value %s", why);
     sg_mpi_clean_result_free(&res);
+    sg_table_free(back);
     sg_table_free(got);
     sg_table_free(want);
     sg_table_free(w);

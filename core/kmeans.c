@@ -25,6 +25,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "kmeans_share.h"
 #include "mem.h"
@@ -545,32 +546,26 @@ static int rank_failed(const sg_kmeans_share *sh, int bad, sg_error *err)
                         sh->nranks);
 }
 
-/* The starting centres of run r: o->init, or seeded on this process (on
- * rank 0 over the whole matrix under sh, then broadcast). */
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The starting centres of a run: o->init, or k-means++ (under sh on every
+ * rank over its block, the same centres on all; km_plusplus_shared). */
 static int seed_run(const sg_matrix *x, const sg_kmeans_options *o, const sg_kmeans_share *sh,
-                    int r, km_pool *pool, gsl_rng *rng, double *c, sg_error *err)
+                    km_pool *pool, gsl_rng *rng, double *c, sg_error *err)
 {
     size_t kk = (size_t)o->k, d = x->cols;
-    int rc = 0;
     if (o->init) {
         memcpy(c, o->init, kk * d * sizeof *c);
         return 0;
     }
-    if (!sh)
-        return o->algo == SG_KMEANS_MINIBATCH
-                   ? km_minibatch_init(x->data, x->rows, d, o->k, o->batch_size, rng, pool, c, err)
-                   : km_plusplus(x->data, x->rows, d, o->k, rng, pool, c, err);
-    if (sh->rank == 0)
-        rc = km_plusplus(sh->whole->data, sh->total, d, o->k, rng, pool, c, err);
-    int32_t st[2] = { rc, 0 };
-    sh->bcast(sh->ud, st, sizeof st);
-    if (st[0] != 0) {
-        if (sh->rank != 0)
-            sg_error_set(err, SG_ENOMEM, "k-means: rank 0 could not seed run %d", r + 1);
-        return -1;
-    }
-    sh->bcast(sh->ud, c, kk * d * sizeof *c);
-    return 0;
+    if (!sh && o->algo == SG_KMEANS_MINIBATCH)
+        return km_minibatch_init(x->data, x->rows, d, o->k, o->batch_size, rng, pool, c, err);
+    return km_plusplus_shared(x->data, x->rows, d, o->k, rng, pool, sh, c, err);
 }
 
 /* Cluster sizes of the best labels (over every rank under sh), then the
@@ -622,8 +617,7 @@ static sg_kmeans *fit_rows(const sg_matrix *x, const sg_kmeans_options *o,
     fit_work w;
     memset(&w, 0, sizeof w);
     sg_kmeans *m = sg_calloc(1, sizeof *m);
-    size_t pool_rows = sh && sh->rank == 0 ? sh->total : n;
-    km_pool *pool = km_pool_new(o->threads, km_nchunks(pool_rows), err);
+    km_pool *pool = km_pool_new(o->threads, km_nchunks(n), err);
     int32_t *lab = sg_malloc((n ? n : 1) * sizeof *lab);
     int32_t *best_lab = sg_malloc((n ? n : 1) * sizeof *best_lab);
     double *c = sg_malloc(kk * d * sizeof *c);
@@ -657,8 +651,10 @@ static sg_kmeans *fit_rows(const sg_matrix *x, const sg_kmeans_options *o,
             gsl_rng_free(rng);
             goto fail;
         }
-        double inertia = 0;
-        rc = seed_run(x, o, sh, r, pool, rng, c, err);
+        double inertia = 0, t0 = sh && sh->seed_secs ? seconds() : 0;
+        rc = seed_run(x, o, sh, pool, rng, c, err);
+        if (sh && sh->seed_secs)
+            *sh->seed_secs += seconds() - t0;
         if (rc == 0 && minibatch) {
             rc = km_minibatch_run(x->data, n, d, k, o, tol_abs, rng, c, &iters, &conv, err);
             if (rc == 0)
@@ -704,6 +700,25 @@ sg_kmeans *sg_kmeans_fit(const sg_matrix *x, const sg_kmeans_options *o, int32_t
     if (check_options(x, o, err))
         return NULL;
     return fit_rows(x, o, NULL, labels, err);
+}
+
+int sg_kmeans_seed(const sg_matrix *x, int k, uint64_t seed, int run, int threads,
+                   const sg_kmeans_share *sh, double *centers, sg_error *err)
+{
+    km_pool *pool = km_pool_new(threads, km_nchunks(x->rows), err);
+    gsl_rng *rng = km_rng_new(seed, (uint64_t)run);
+    int rc = pool && rng ? 0 : -1;
+    if (sh) {  /* every rank goes on, or none */
+        int bad = failed_rank(sh, rc);
+        rc = bad >= 0 ? rank_failed(sh, bad, err) : 0;
+    } else if (rc) {
+        sg_error_nomem(err);
+    }
+    if (rc == 0)
+        rc = km_plusplus_shared(x->data, x->rows, x->cols, k, rng, pool, sh, centers, err);
+    gsl_rng_free(rng);
+    km_pool_free(pool);
+    return rc;
 }
 
 sg_kmeans *sg_kmeans_fit_shared(const sg_matrix *x, const sg_kmeans_options *o,

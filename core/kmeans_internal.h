@@ -74,6 +74,15 @@ gsl_rng *km_rng_new(uint64_t seed, uint64_t stream);
  * writes k*d centres.  0 or an error code. */
 int km_plusplus(const double *x, size_t n, size_t d, int k, gsl_rng *rng, km_pool *pool,
                 double *centers, sg_error *err);
+/* The same seeding shared by ranks (kmeans_share.h): x holds this rank's
+ * n rows (rows sh->first[sh->rank].. of the whole matrix, whole chunks);
+ * every rank calls it with the same generator stream and gets the same
+ * k*d centres, the bits km_plusplus gives over the whole matrix (D^2 summed
+ * per chunk, then over chunks in chunk order, on one process as on the
+ * ranks).  sh NULL: km_plusplus.  Every rank returns the same code. */
+struct sg_kmeans_share;
+int km_plusplus_shared(const double *x, size_t n, size_t d, int k, gsl_rng *rng, km_pool *pool,
+                       const struct sg_kmeans_share *sh, double *centers, sg_error *err);
 
 /* Exact assignment to the closest centre (ties: lowest index): labels,
  * optional squared distances, and the inertia summed per chunk and then

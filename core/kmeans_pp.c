@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 
+#include "kmeans_share.h"
 #include "mem.h"
 
 /* ---------------------------------------------------------------- pool */
@@ -154,14 +155,30 @@ gsl_rng *km_rng_new(uint64_t seed, uint64_t stream)
 
 /* ---------------------------------------------------------------- k-means++ */
 
+/* One process sees the whole matrix as the block of rank 0 of 1; under a
+ * share (kmeans_share.h) each rank holds rows [first, first + n) of total,
+ * whole chunks, and the per-chunk arrays (tot, part) cover every chunk of
+ * the whole matrix, this rank's filled before each gather.  Every rank
+ * holds the run's generator (the same stream), so every rank makes the
+ * same draws; the chunk sums are the same on every rank after the gather,
+ * so every rank finds the same chunk, and the rank that holds it finds the
+ * row in its own D^2, exactly as one process scans that chunk.
+ *
+ * A step of the greedy variant takes two gathers: the candidates' rows
+ * (each rank proposes those of the draws that fall in its chunks) and the
+ * candidates' potentials per chunk (added in chunk order to pick the best);
+ * the best one's potentials per chunk are the next step's chunk sums (one
+ * process uses them too, so the sums need no gather of their own). */
 typedef struct pp_ctx {
-    const double *x;
-    size_t n, d;
+    const double *x;             /* this rank's rows */
+    size_t n, d;                 /* this rank's rows, columns */
+    size_t first, total;         /* this rank's first row, rows of the whole matrix */
+    size_t c0, gchunks;          /* this rank's first chunk, chunks of the whole matrix */
     double *closest;             /* n: squared distance to the closest centre so far */
     const double *cand;          /* ntrials * d candidate points */
     int ntrials;
-    double *part;                /* nchunks * ntrials partial potentials */
-    double *tot;                 /* nchunks: sum of closest per chunk */
+    double *part;                /* gchunks * ntrials partial potentials */
+    double *tot;                 /* gchunks: sum of closest per chunk */
     const double *newc;          /* the centre being added */
 } pp_ctx;
 
@@ -186,7 +203,7 @@ static void pp_trials_chunk(void *arg, size_t c)
 #define KM_CALL(D) s = pp_trial_range(q, ct, lo, hi, D)
         KM_DISPATCH_D(q->d, KM_CALL)
 #undef KM_CALL
-        q->part[c * (size_t)q->ntrials + (size_t)t] = s;
+        q->part[(q->c0 + c) * (size_t)q->ntrials + (size_t)t] = s;
     }
 }
 
@@ -210,78 +227,174 @@ static void pp_update_chunk(void *arg, size_t c)
 #define KM_CALL(D) s = pp_update_range(q, lo, hi, D)
     KM_DISPATCH_D(q->d, KM_CALL)
 #undef KM_CALL
-    q->tot[c] = s;
+    q->tot[q->c0 + c] = s;
 }
 
-/* Draws a row with probability proportional to closest[] (the chunk
- * totals locate the chunk, then a scan inside it). */
-static size_t pp_sample(const pp_ctx *q, size_t nchunks, double pot, gsl_rng *rng)
+/* After a step: the chosen centre lowers closest[] (its chunk sums are
+ * already known: the candidate's potentials, the same values added in the
+ * same order). */
+KM_INLINE void pp_lower_range(pp_ctx *q, size_t lo, size_t hi, size_t d)
 {
-    if (!(pot > 0))
-        return (size_t)gsl_rng_uniform_int(rng, q->n);
+    for (size_t i = lo; i < hi; i++) {
+        double v = sg_dist2(q->x + i * d, q->newc, d);
+        if (v < q->closest[i])
+            q->closest[i] = v;
+    }
+}
+
+static void pp_lower_chunk(void *arg, size_t c)
+{
+    pp_ctx *q = arg;
+    size_t lo = c * KM_CHUNK, hi = lo + KM_CHUNK < q->n ? lo + KM_CHUNK : q->n;
+#define KM_CALL(D) pp_lower_range(q, lo, hi, D)
+    KM_DISPATCH_D(q->d, KM_CALL)
+#undef KM_CALL
+}
+
+/* A proposal is 1 + d doubles: the key, then the row's coordinates.  Key
+ * -1: none; a global row (exact in a double); -0.5: the last row of the
+ * whole matrix, proposed by its holder when no row has weight. */
+static void pp_propose(const pp_ctx *q, size_t i, double key, double *e)
+{
+    e[0] = key;
+    memcpy(e + 1, q->x + i * q->d, q->d * sizeof *e);
+}
+
+/* This rank's proposal for one draw of a row with probability proportional
+ * to closest[] (pot: their sum; not > 0: uniform).  The chunk totals
+ * locate the chunk, then a scan inside it; rounding past the last chunk
+ * takes the last row with weight.  One generator draw per call, on every
+ * rank alike. */
+static void pp_draw(const pp_ctx *q, double pot, gsl_rng *rng, double *e)
+{
+    e[0] = -1;
+    if (!(pot > 0)) {
+        size_t id = (size_t)gsl_rng_uniform_int(rng, q->total);
+        if (id >= q->first && id - q->first < q->n)
+            pp_propose(q, id - q->first, (double)id, e);
+        return;
+    }
     double target = gsl_rng_uniform(rng) * pot, acc = 0;
     size_t c = 0;
-    for (; c < nchunks; c++) {
+    for (; c < q->gchunks; c++) {
         if (acc + q->tot[c] > target)
             break;
         acc += q->tot[c];
     }
-    if (c == nchunks) { /* rounding: the last row with weight */
+    if (c == q->gchunks) { /* rounding: the last row with weight */
         for (size_t i = q->n; i-- > 0;)
-            if (q->closest[i] > 0)
-                return i;
-        return q->n - 1;
+            if (q->closest[i] > 0) {
+                pp_propose(q, i, (double)(q->first + i), e);
+                return;
+            }
+        if (q->n > 0 && q->first + q->n == q->total)
+            pp_propose(q, q->n - 1, -0.5, e);
+        return;
     }
-    size_t lo = c * KM_CHUNK, hi = lo + KM_CHUNK < q->n ? lo + KM_CHUNK : q->n, last = lo;
+    if (c < q->c0 || c - q->c0 >= km_nchunks(q->n))
+        return;                  /* another rank's chunk */
+    size_t lo = (c - q->c0) * KM_CHUNK, hi = lo + KM_CHUNK < q->n ? lo + KM_CHUNK : q->n;
+    size_t last = lo;
     for (size_t i = lo; i < hi; i++) {
         if (q->closest[i] > 0) {
             last = i;
             acc += q->closest[i];
             if (acc > target)
-                return i;
+                break;
         }
     }
-    return last;
+    pp_propose(q, last, (double)(q->first + last), e);
 }
 
-int km_plusplus(const double *x, size_t n, size_t d, int k, gsl_rng *rng, km_pool *pool,
-                double *centers, sg_error *err)
+/* Every rank's proposals for m draws (mine: m entries; all: nranks * m
+ * entries of scratch) into m points of out: the largest key of each. */
+static void pp_take(const sg_kmeans_share *sh, const pp_ctx *q, int m, const double *mine,
+                    double *all, double *out)
 {
-    size_t nchunks = km_nchunks(n);
+    size_t unit = (1 + q->d) * (size_t)m, nr = sh ? (size_t)sh->nranks : 1;
+    if (sh)
+        sh->allgather(sh->ud, mine, all, unit * sizeof *all);
+    else
+        memcpy(all, mine, unit * sizeof *all);
+    for (int t = 0; t < m; t++) {
+        const double *best = NULL;
+        for (size_t r = 0; r < nr; r++) {
+            const double *e = all + r * unit + (size_t)t * (1 + q->d);
+            if (e[0] > -1 && (!best || e[0] > best[0]))
+                best = e;
+        }
+        /* every draw has a proposal: a row of some rank, or the last row */
+        if (best)
+            memcpy(out + (size_t)t * q->d, best + 1, q->d * sizeof *out);
+    }
+}
+
+/* Every rank: 0, or the first rank whose allocations failed (as 1 + rank). */
+static int pp_failed(const sg_kmeans_share *sh, int ok)
+{
+    if (!sh)
+        return ok ? 0 : 1;
+    int32_t mine = !ok;
+    sh->allgather(sh->ud, &mine, sh->status, sizeof mine);
+    for (int r = 0; r < sh->nranks; r++)
+        if (sh->status[r])
+            return 1 + r;
+    return 0;
+}
+
+int km_plusplus_shared(const double *x, size_t n, size_t d, int k, gsl_rng *rng, km_pool *pool,
+                       const sg_kmeans_share *sh, double *centers, sg_error *err)
+{
     int ntrials = 2 + (int)floor(log((double)k));
+    size_t nr = sh ? (size_t)sh->nranks : 1, unit = (size_t)ntrials * (1 + d);
     pp_ctx q = { .x = x, .n = n, .d = d, .ntrials = ntrials };
-    q.closest = sg_malloc(n * sizeof *q.closest);
-    q.part = sg_malloc(nchunks * (size_t)ntrials * sizeof *q.part);
-    q.tot = sg_malloc(nchunks * sizeof *q.tot);
+    q.total = sh ? sh->total : n;
+    q.first = sh ? sh->first[sh->rank] : 0;
+    q.c0 = q.first / KM_CHUNK;
+    q.gchunks = km_nchunks(q.total);
+    size_t mychunks = km_nchunks(n);
+    q.closest = sg_malloc((n ? n : 1) * sizeof *q.closest);
+    q.part = sg_malloc((q.gchunks ? q.gchunks : 1) * (size_t)ntrials * sizeof *q.part);
+    q.tot = sg_malloc((q.gchunks ? q.gchunks : 1) * sizeof *q.tot);
     double *cand = sg_malloc((size_t)ntrials * d * sizeof *cand);
-    if (!q.closest || !q.part || !q.tot || !cand) {
+    double *prop = sg_malloc((nr + 1) * unit * sizeof *prop);  /* all ranks', then mine */
+    int bad = pp_failed(sh, q.closest && q.part && q.tot && cand && prop);
+    if (bad) {
         sg_free(q.closest);
         sg_free(q.part);
         sg_free(q.tot);
         sg_free(cand);
-        return sg_error_nomem(err);
+        sg_free(prop);
+        if (!sh)
+            return sg_error_nomem(err);
+        return sg_error_set(err, SG_ENOMEM, "k-means: rank %d of %d ran out of memory", bad - 1,
+                            sh->nranks);
     }
+    double *mine = prop + nr * unit;
     q.cand = cand;
-    size_t first = (size_t)gsl_rng_uniform_int(rng, n);
-    memcpy(centers, x + first * d, d * sizeof *centers);
+    pp_draw(&q, 0, rng, mine);   /* the first centre: uniform */
+    pp_take(sh, &q, 1, mine, prop, centers);
     for (size_t i = 0; i < n; i++)
         q.closest[i] = INFINITY;
     q.newc = centers;
-    km_pool_run(pool, pp_update_chunk, &q, nchunks);
+    km_pool_run(pool, pp_update_chunk, &q, mychunks);
+    if (sh)
+        sh->allgather_chunks(sh->ud, q.tot, sizeof *q.tot);
     for (int j = 1; j < k; j++) {
         double pot = 0;
-        for (size_t c = 0; c < nchunks; c++)
+        for (size_t c = 0; c < q.gchunks; c++)
             pot += q.tot[c];
-        for (int t = 0; t < ntrials; t++) {
-            size_t id = pp_sample(&q, nchunks, pot, rng);
-            memcpy(cand + (size_t)t * d, x + id * d, d * sizeof *cand);
-        }
-        km_pool_run(pool, pp_trials_chunk, &q, nchunks);
+        for (int t = 0; t < ntrials; t++)
+            pp_draw(&q, pot, rng, mine + (size_t)t * (1 + d));
+        pp_take(sh, &q, ntrials, mine, prop, cand);
+        km_pool_run(pool, pp_trials_chunk, &q, mychunks);
+        if (sh)
+            sh->allgather_chunks(sh->ud, q.part, (size_t)ntrials * sizeof *q.part);
         int best = 0;
         double bestpot = INFINITY;
         for (int t = 0; t < ntrials; t++) {
             double s = 0;
-            for (size_t c = 0; c < nchunks; c++)
+            for (size_t c = 0; c < q.gchunks; c++)
                 s += q.part[c * (size_t)ntrials + (size_t)t];
             if (s < bestpot) {
                 bestpot = s;
@@ -290,14 +403,27 @@ int km_plusplus(const double *x, size_t n, size_t d, int k, gsl_rng *rng, km_poo
         }
         double *cj = centers + (size_t)j * d;
         memcpy(cj, cand + (size_t)best * d, d * sizeof *cj);
+        if (j + 1 == k)
+            break;
+        /* the next step's chunk sums are the best candidate's potentials
+         * (on every rank: no further gather) */
+        for (size_t c = 0; c < q.gchunks; c++)
+            q.tot[c] = q.part[c * (size_t)ntrials + (size_t)best];
         q.newc = cj;
-        km_pool_run(pool, pp_update_chunk, &q, nchunks);
+        km_pool_run(pool, pp_lower_chunk, &q, mychunks);
     }
     sg_free(q.closest);
     sg_free(q.part);
     sg_free(q.tot);
     sg_free(cand);
+    sg_free(prop);
     return 0;
+}
+
+int km_plusplus(const double *x, size_t n, size_t d, int k, gsl_rng *rng, km_pool *pool,
+                double *centers, sg_error *err)
+{
+    return km_plusplus_shared(x, n, d, k, rng, pool, NULL, centers, err);
 }
 
 /* ---------------------------------------------------------------- exact assignment */

@@ -11,8 +11,14 @@
  * then holds the same centres, shifts and iteration counts, and the
  * labels and inertia are the ones of one process for any number of ranks.
  *
- * Seeding (k-means++ or the given init) runs on rank 0 over the whole
- * matrix, which rank 0 holds, and the centres are broadcast.  The reseed of
+ * Seeding (k-means++; km_plusplus_shared in kmeans_pp.c) runs on every
+ * rank over its block: every rank holds the run's generator and makes the
+ * same draws; with the D^2 sums of every chunk (gathered after the first
+ * centre, then the chosen candidate's potentials) every rank finds the
+ * same chunk for each draw, the rank holding it picks the row as one
+ * process scans that chunk and the candidates' coordinates are gathered;
+ * the candidates' potentials per chunk are gathered and added in chunk
+ * order.  The centres are those of one process.  The reseed of
  * an empty cluster is distributed: each rank proposes its farthest eligible
  * point (distance, global row, cluster, coordinates), every rank gathers
  * the proposals and takes the largest distance, ties to the lowest row, as
@@ -32,9 +38,9 @@ typedef struct sg_kmeans_share {
     int nranks, rank;
     size_t total;             /* rows of the whole matrix */
     const size_t *first;      /* nranks + 1 first global rows (multiples of the chunk; first[nranks] = total) */
-    const sg_matrix *whole;   /* rank 0: the whole matrix (seeding); NULL elsewhere */
     double mean_var;          /* the whole matrix's mean column variance (the tol scale) */
     int32_t *status;          /* nranks entries of scratch, owned by the caller */
+    double *seed_secs;        /* optional: the seconds this rank spends seeding are added here */
     void *ud;
     /* buf holds every chunk of the whole matrix, unit bytes each; this
      * rank's chunks are filled; afterwards all of them are, on every rank */
@@ -56,6 +62,14 @@ typedef struct sg_kmeans_share {
  * elsewhere. */
 sg_kmeans *sg_kmeans_fit_shared(const sg_matrix *x, const sg_kmeans_options *o,
                                 const sg_kmeans_share *sh, int32_t *labels, sg_error *err);
+
+/* The k-means++ seeding of run `run` (its generator: seed and run, as in
+ * sg_kmeans_fit) of k centres into centers (k * x->cols).  sh NULL: one
+ * process over the whole matrix x; under sh every rank calls it with its
+ * rows x and gets the same centres, those of one process.  0, or -1 with
+ * err set (every rank alike under sh). */
+int sg_kmeans_seed(const sg_matrix *x, int k, uint64_t seed, int run, int threads,
+                   const sg_kmeans_share *sh, double *centers, sg_error *err);
 
 /* The blocks: first[r] for rank r of n over total rows, whole chunks each
  * (chunks c*r/n .. c*(r+1)/n of the c chunks); first[n] = total. */

@@ -7,9 +7,10 @@
  * over its block in lockstep: the chunk partials of each iteration are
  * gathered on every rank (MPI_Allgatherv in place) and added in chunk
  * order, so centres, iterations, labels and inertia are the bits one
- * process computes (kmeans_share.h).  Seeding and the choice of k
- * (silhouette, Calinski-Harabasz, Davies-Bouldin on the gathered labels)
- * run on rank 0 over the whole matrix. */
+ * process computes (kmeans_share.h); so is the k-means++ seeding, made by
+ * every rank over its block.  The choice of k (silhouette,
+ * Calinski-Harabasz, Davies-Bouldin on the gathered labels) runs on rank 0
+ * over the whole matrix. */
 #include "mpi_kmeans.h"
 
 #include <stdio.h>
@@ -154,6 +155,7 @@ typedef struct kshare {
     int32_t *status;
     sg_matrix mine;
     double *rows;             /* ranks 1..n-1: their block */
+    double seed_secs;         /* time in k-means++ seeding (on every rank) */
 } kshare;
 
 static int share_init(kshare *s, int n, int rank, size_t total, size_t d, double mean_var)
@@ -185,7 +187,8 @@ static int share_init(kshare *s, int n, int rank, size_t total, size_t d, double
     s->sh = (sg_kmeans_share){ .nranks = n, .rank = rank, .total = total, .first = s->first,
                                .mean_var = mean_var, .status = s->status, .ud = q,
                                .allgather_chunks = k_allgather_chunks, .allgather = k_allgather,
-                               .bcast = k_bcast, .gather_labels = k_gather_labels };
+                               .bcast = k_bcast, .gather_labels = k_gather_labels,
+                               .seed_secs = &s->seed_secs };
     size_t mine = s->first[rank + 1] - s->first[rank];
     s->mine.rows = mine;
     s->mine.cols = d;
@@ -216,7 +219,6 @@ static void scatter_rows(kshare *s, const sg_matrix *x, size_t d)
     }
     if (q->rank == 0) {
         s->mine.data = x->data;
-        s->sh.whole = x;
         MPI_Scatterv(x->data, q->bytes, q->bdisp, MPI_DOUBLE, MPI_IN_PLACE, 0, MPI_DOUBLE, 0,
                      MPI_COMM_WORLD);
     } else {
@@ -405,6 +407,7 @@ int sg_mpi_kmeans(const sg_matrix *x, const sg_kmeans_options *o, int lo, int hi
     for (int r = 1; r < n; r++)
         st->labels += f.fits * st->rows[r] * sizeof(int32_t);
     st->secs[2] = f.secs;
+    st->secs[3] = s.seed_secs;
     st->secs[0] = now() - t0;
     share_free(&s);
     if (rc) {

@@ -17,7 +17,8 @@ typedef struct sg_mpi_kmeans_stats {
     uint64_t reductions;     /* collectives of the fits (MPI_Allgatherv, MPI_Allgather) */
     uint64_t reduced;        /* bytes rank 0 received in them (every rank receives as many) */
     uint64_t labels;         /* bytes of labels gathered to rank 0 */
-    double secs[3];          /* rank 0: all, scattering the rows, the fits */
+    double secs[4];          /* rank 0: all, scattering the rows, the fits, their seeding
+                              * (k-means++ on every rank, part of the fits) */
 } sg_mpi_kmeans_stats;
 
 /* Rank 0: sg_kmeans_fit (lo == 0: k = o->k) or sg_kmeans_auto (k = lo..hi,

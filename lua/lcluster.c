@@ -366,7 +366,7 @@ static void push_mpi_stats(lua_State *L, int used, const sg_mpi_kmeans_stats *st
         lua_pushstring(L, why);
         return;
     }
-    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 10);
     lua_createtable(L, st->ranks, 0);
     for (int r = 0; r < st->ranks; r++) {
         lua_pushinteger(L, (lua_Integer)st->rows[r]);
@@ -379,8 +379,8 @@ static void push_mpi_stats(lua_State *L, int used, const sg_mpi_kmeans_stats *st
         lua_pushinteger(L, (lua_Integer)v[i]);
         lua_setfield(L, -2, keys[i]);
     }
-    static const char *secs[] = { "secs", "secs_scatter", "secs_fits" };
-    for (int i = 0; i < 3; i++) {
+    static const char *secs[] = { "secs", "secs_scatter", "secs_fits", "secs_seed" };
+    for (int i = 0; i < 4; i++) {
         lua_pushnumber(L, st->secs[i]);
         lua_setfield(L, -2, secs[i]);
     }
@@ -394,8 +394,8 @@ static void push_mpi_stats(lua_State *L, int used, const sg_mpi_kmeans_stats *st
  * segmint.mpi_kmeans(matrix, options): the same results, fitted on every
  * MPI rank when the run has several (core/mpi_kmeans.h), and a fourth
  * value: what the ranks did { rows = {per rank}, scattered, fits,
- * reductions, reduced, labels, secs, secs_scatter, secs_fits }, or why
- * they were not used (a string; the fit then ran here). */
+ * reductions, reduced, labels, secs, secs_scatter, secs_fits, secs_seed },
+ * or why they were not used (a string; the fit then ran here). */
 static int kmeans_impl(lua_State *L, int mpi)
 {
     sgl_matrix *b = check_matrix(L, 1);

@@ -24,8 +24,9 @@ function S.run(ctx)
       local per, sum = require("segmint.mpi").per_rank(ranks.rows)
       sg.info("clusters on %d MPI ranks: rows %s (%d in all); %d bytes of rows scattered; %d fits, "
         .. "%d reductions, %d bytes received by rank 0 (MPI_Allgatherv, MPI_Allgather); %d bytes of labels gathered; "
-        .. "%.2f s (scatter %.2f, fits %.2f)", #ranks.rows, per, sum, ranks.scattered, ranks.fits,
-        ranks.reductions, ranks.reduced, ranks.labels, ranks.secs, ranks.secs_scatter, ranks.secs_fits)
+        .. "%.2f s (scatter %.2f, fits %.2f, of which k-means++ seeding on the ranks %.2f)", #ranks.rows,
+        per, sum, ranks.scattered, ranks.fits, ranks.reductions, ranks.reduced, ranks.labels, ranks.secs,
+        ranks.secs_scatter, ranks.secs_fits, ranks.secs_seed)
     else
       sg.info("clusters on rank 0 alone: %s", ranks)
     end

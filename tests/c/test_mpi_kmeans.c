@@ -4,7 +4,8 @@
  * sizes are the bits sg_kmeans_fit gives over the whole matrix (Hamerly and
  * Lloyd, several chunks, fewer chunks than ranks, given centres with an
  * empty cluster to reseed), and k = "auto" chooses the same k with the same
- * scores and labels as sg_kmeans_auto. */
+ * scores and labels as sg_kmeans_auto; the k-means++ seeding alone gives
+ * every rank the centres of one process. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -97,6 +98,8 @@ typedef struct job {
     sg_kmeans_score scores[16];
     size_t chosen;
     int failed;
+    /* seeding alone (lo < 0): run hi's k-means++ centres on every rank */
+    double centers[8 * 4];
 } job;
 
 /* The "go" of core/mpi_kmeans.c: rank 0 says which k comes next (0: no more). */
@@ -119,6 +122,11 @@ static void *run_rank(void *arg)
 {
     job *j = arg;
     sg_error err;
+    if (j->lo < 0) {
+        j->failed = sg_kmeans_seed(&j->mine, j->o.k, j->o.seed, j->hi, j->o.threads, &j->sh,
+                                   j->centers, &err) != 0;
+        return NULL;
+    }
     if (j->u.rank == 0) {
         if (j->lo == 0)
             j->km = fit_on_ranks(j, j->whole, &j->o, j->labels, &err);
@@ -142,8 +150,9 @@ static void *run_rank(void *arg)
     return NULL;
 }
 
-/* Runs the fit (lo 0) or the choice of k on n simulated ranks; rank 0's
- * job holds the results (the caller frees km and labels). */
+/* Runs the fit (lo 0), the choice of k (lo..hi) or the seeding of run hi
+ * (lo < 0) on n simulated ranks; rank 0's job holds the results (the
+ * caller frees km and labels), every rank's its seeded centres. */
 static int run_ranks(int n, const sg_matrix *x, const sg_kmeans_options *o, int lo, int hi,
                      job *jobs, size_t *first)
 {
@@ -170,7 +179,7 @@ static int run_ranks(int n, const sg_matrix *x, const sg_kmeans_options *o, int 
         j->mine.cols = x->cols;
         j->mine.data = x->data + first[r] * x->cols;   /* a rank's own copy in a run */
         j->sh = (sg_kmeans_share){ .nranks = n, .rank = r, .total = x->rows, .first = first,
-                                   .whole = r == 0 ? x : NULL, .mean_var = mv,
+                                   .mean_var = mv,
                                    .status = j->status, .ud = &j->u,
                                    .allgather_chunks = s_allgather_chunks,
                                    .allgather = s_allgather, .bcast = s_bcast,
@@ -229,6 +238,32 @@ static void check_fit(const char *name, const sg_matrix *x, const sg_kmeans_opti
     }
     sg_kmeans_free(one);
     free(want);
+}
+
+/* The k-means++ seeding of run `run` on 1..3 ranks: every rank's centres
+ * are the bits sg_kmeans_seed gives over the whole matrix on one process. */
+static void check_seed(const char *name, const sg_matrix *x, int k, int run)
+{
+    sg_kmeans_options o;
+    sg_kmeans_options_init(&o);
+    o.k = k;
+    size_t kd = (size_t)k * x->cols;
+    double want[8 * 4];
+    sg_error err;
+    if (kd > sizeof want / sizeof *want || sg_kmeans_seed(x, k, o.seed, run, 0, NULL, want, &err)) {
+        tap_ok(0, "%s: the one-process seeding", name);
+        return;
+    }
+    for (int n = 1; n <= MAXR; n++) {
+        job jobs[MAXR];
+        size_t first[MAXR + 1];
+        int ok = !run_ranks(n, x, &o, -1, run, jobs, first);
+        for (int r = 0; ok && r < n; r++)
+            ok = same_bits(jobs[r].centers, want, kd * sizeof *want);
+        free(jobs[0].labels);
+        tap_ok(ok, "%s, run %d, %d rank%s: every rank's k-means++ centres the bits of one process "
+                   "(first %.17g)", name, run, n, n > 1 ? "s" : "", want[0]);
+    }
 }
 
 static sg_matrix *mixture(size_t n, size_t d, int nb, double sd, unsigned long seed)
@@ -300,6 +335,20 @@ int main(void)
     }
     sg_kmeans_free(one);
     free(want);
+
+    /* the seeding alone: k 8 (4 candidates a step) on 3 chunks, two runs;
+     * 3 distinct points for 5 centres (the potential falls to 0 and the
+     * last draws are uniform over all rows); one chunk on the last rank */
+    check_seed("seeding, 20,000 rows, k 8", big, 8, 0);
+    check_seed("seeding, 20,000 rows, k 8", big, 8, 1);
+    sg_matrix *three = sg_matrix_new(20000, 2);
+    for (size_t i = 0; i < three->rows; i++) {
+        three->data[2 * i] = (double)(i % 3);
+        three->data[2 * i + 1] = (double)(i % 3) * 0.5;
+    }
+    check_seed("seeding, 20,000 rows of 3 distinct points, k 5", three, 5, 0);
+    sg_matrix_free(three);
+    check_seed("seeding, 3,000 rows (one chunk), k 3", small, 3, 0);
 
     /* the blocks: whole chunks, the last ranks first when chunks are few */
     size_t first[4];

@@ -208,17 +208,18 @@ features_owned() {   # features_owned STDERR N CUSTOMERS_CSV NAME
 # 0 alone"), the rows of the ranks add up to the customers in
 # customers.csv (every customer has a row of features), a rank other than 0
 # holds rows (they were scattered: with fewer chunks of 8,192 rows than
-# ranks the chunks go to the last ranks), and the fits reduced their chunk
-# sums across the ranks.
+# ranks the chunks go to the last ranks), the fits reduced their chunk
+# sums across the ranks, and the k-means++ seeding ran on the ranks.
 clustered() {   # clustered STDERR N CUSTOMERS_CSV NAME
-  local line sum=0 others=0 r want alone k=0
+  local line sum=0 others=0 r want alone seeded k=0
   want=$(csv_rows "$3")
   line=$(grep -oE "clusters on $2 MPI ranks: rows [^(]*\([0-9]+ in all\); [0-9]+ bytes of rows scattered; [0-9]+ fits, [0-9]+ reductions" <<< "$1")
   for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
     sum=$((sum + r)); [[ $k -gt 0 ]] && others=$((others + r)); k=$((k + 1))
   done
   alone=$(grep -c "clusters on rank 0 alone" <<< "$1")
-  [[ -n "$line" && $k -eq $2 && $sum -eq $want && $others -gt 0 && $alone -eq 0 && ! "$line" =~ " 0 fits" && ! "$line" =~ " 0 reductions" ]]
+  seeded=$(grep -cE "clusters on $2 MPI ranks: .*, of which k-means\+\+ seeding on the ranks [0-9.]+\)" <<< "$1")
+  [[ -n "$line" && $k -eq $2 && $sum -eq $want && $others -gt 0 && $alone -eq 0 && $seeded -eq 1 && ! "$line" =~ " 0 fits" && ! "$line" =~ " 0 reductions" ]]
   ok $? "$4: k-means on the $2 ranks, their rows add up to the $want of customers.csv (${line#*: })"
 }
 

@@ -770,6 +770,37 @@ out:
     return rc;
 }
 
+/* Every rank: the sizes of an MPI_Alltoallv in which this rank sends
+ * sc[q] bytes to rank q: rc[q] the bytes it receives from rank q, *tr
+ * their total, and the int counts and displacements (c: 4 world-size
+ * arrays one after the other: sent counts and displacements, received
+ * counts and displacements).  0 when some rank would send or receive more
+ * than INT_MAX bytes (MPI's int counts), else 1. */
+static int alltoallv_sizes(const uint64_t *sc, uint64_t *rc, int *c, uint64_t *tr)
+{
+    int n = world_size;
+    MPI_Alltoall(sc, 1, MPI_UINT64_T, rc, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    uint64_t ts = 0;
+    *tr = 0;
+    for (int q = 0; q < n; q++) {
+        ts += sc[q];
+        *tr += rc[q];
+    }
+    int big = ts > INT_MAX || *tr > INT_MAX, anybig = 0;
+    MPI_Allreduce(&big, &anybig, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (anybig)
+        return 0;
+    for (int q = 0, a = 0, b = 0; q < n; q++) {
+        c[q] = (int)sc[q];
+        c[n + q] = a;
+        c[2 * n + q] = (int)rc[q];
+        c[3 * n + q] = b;
+        a += c[q];
+        b += c[2 * n + q];
+    }
+    return 1;
+}
+
 /* Not split: the exchange in the order every rank runs it (check the
  * parts, pack, sizes, MPI_Alltoallv, clean on the owner, records to rank
  * 0); a rank that fails on the way still takes part in every collective
@@ -821,30 +852,14 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     }
     secs[1] = MPI_Wtime() - t0;
     t0 = MPI_Wtime();
-    /* 3. sizes, then the exchange (int counts and displacements: at most
-     * 2 GiB sent and received per rank) */
-    MPI_Alltoall(sc, 1, MPI_UINT64_T, rcount, 1, MPI_UINT64_T, MPI_COMM_WORLD);
-    uint64_t ts = 0, tr = 0, cross = 0;
-    for (int q = 0; q < n; q++) {
-        ts += sc[q];
-        tr += rcount[q];
-        if (q != k)
-            cross += sc[q];
-    }
-    int big = ts > INT_MAX || tr > INT_MAX, anybig = 0;
-    MPI_Allreduce(&big, &anybig, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (anybig) {
+    /* 3. sizes, then the exchange */
+    uint64_t tr, cross = 0;
+    for (int q = 0; q < n; q++)
+        cross += q != k ? sc[q] : 0;
+    if (!alltoallv_sizes(sc, rcount, isc, &tr)) {
         snprintf(why, whylen, "the exchange needs more than 2 GiB on a rank");
         ret = 0;
         goto out;
-    }
-    for (int q = 0, a = 0, b = 0; q < n; q++) {
-        isc[q] = (int)sc[q];
-        isd[q] = a;
-        irc[q] = (int)rcount[q];
-        ird[q] = b;
-        a += isc[q];
-        b += irc[q];
     }
     unsigned char *rb = sg_malloc(tr ? (size_t)tr : 1);
     code = rb ? 0 : sg_error_set(&e, SG_ENOMEM, "out of memory receiving %llu bytes of rows",
@@ -1318,33 +1333,20 @@ static int invoices_split(const sg_mpi_cooc_cmd *c, uint64_t *split, uint64_t *b
     sg_free(to);
     if ((ret = owners_ok(code, &e, "the invoices of its customers", why, whylen, err)) != 1)
         goto out;
-    MPI_Alltoall(sc, 1, MPI_UINT64_T, rc, 1, MPI_UINT64_T, MPI_COMM_WORLD);
-    uint64_t ts = 0, tr = 0;
-    for (int q = 0; q < n; q++) {
-        ts += sc[q];
-        tr += rc[q];
-    }
-    int big = ts > INT_MAX || tr > INT_MAX, anybig = 0;
-    MPI_Allreduce(&big, &anybig, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    if (anybig) {
+    uint64_t tr;
+    if (!alltoallv_sizes(sc, rc, ic, &tr)) {
         snprintf(why, whylen, "checking that no invoice is split between ranks needs more than 2 GiB on a rank");
         ret = 0;
         goto out;
-    }
-    for (int q = 0, a = 0, b = 0; q < n; q++) {
-        ic[q] = (int)sc[q];
-        id[q] = a;
-        irc[q] = (int)rc[q];
-        ird[q] = b;
-        a += ic[q];
-        b += irc[q];
     }
     rb = sg_malloc(tr ? (size_t)tr : 1);
     code = rb ? 0 : sg_error_nomem(&e);
     if ((ret = owners_ok(code, &e, "the invoices of its customers", why, whylen, err)) != 1)
         goto out;
     MPI_Alltoallv(all.b, ic, id, MPI_BYTE, rb, irc, ird, MPI_BYTE, MPI_COMM_WORLD);
-    *bytes = ts - sc[k];
+    *bytes = 0;
+    for (int q = 0; q < n; q++)
+        *bytes += q != k ? sc[q] : 0;
     const unsigned char **parts = sg_malloc((size_t)n * sizeof *parts);
     size_t *lens = sg_malloc((size_t)n * sizeof *lens);
     uint64_t mine = 0;

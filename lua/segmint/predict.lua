@@ -95,7 +95,19 @@ end
 
 -- The per-customer feature table at `cutoff` (with labels when horizon > 0),
 -- the customer column named "customer", joined with the customer attributes.
+-- The same cutoff and horizon give the same table: built once (the value
+-- model's training table is the churn model's when their horizons agree).
 local function feature_table(sg, env, cutoff, horizon)
+  local key = cutoff .. "|" .. horizon
+  env.tables = env.tables or {}
+  local done = env.tables[key]
+  if done then
+    if env.owners then   -- (the ranks' log says what each table cost)
+      sg.info("features on %d MPI ranks by customer: cutoff %s%s: the table already built, not asked again",
+        sg.mpi_size(), cutoff, horizon > 0 and string.format(", labels over %d days", horizon) or ", no labels")
+    end
+    return done[1], done[2]
+  end
   local opts = { customer = env.cols.customer, date = env.cols.date,
     invoice = env.cols.invoice, amount = "amount", item = env.item, category = env.category and "_category" or nil,
     cutoff = cutoff, horizon_days = horizon, window_days = env.window_days }
@@ -109,6 +121,7 @@ local function feature_table(sg, env, cutoff, horizon)
   end
   if env.cols.customer ~= "customer" then f = f:rename { [env.cols.customer] = "customer" } end
   if env.attributes then f = f:join(env.attributes, { on = "customer", how = "left" }) end
+  env.tables[key] = { f, info }
   return f, info
 end
 

@@ -197,7 +197,9 @@ features_owned() {   # features_owned STDERR N CUSTOMERS_CSV NAME
     [[ $some -eq $2 ]] && good=$((good + 1))
   done <<< "$lines"
   nlines=$(grep -c . <<< "$lines")
-  grep -q "value model (" <<< "$1" && nwant=3
+  # the value model's training table is built again only when its cutoff
+  # or horizon differs from the churn model's
+  grep -q "value model (" <<< "$1" && ! grep -q "the table already built, not asked again" <<< "$1" && nwant=3
   scored=$(grep "no labels" <<< "$lines")
   alone=$(grep -c "features on rank 0 alone" <<< "$1")
   [[ $nlines -eq $nwant && $good -eq $nlines && "$scored" == *"($want in all)" && $alone -eq 0 ]]

@@ -9,7 +9,7 @@
 #include "mem.h"
 #include "opsutil.h"
 
-#define MAGIC "SGR1"
+#define MAGIC "SGR2"
 
 uint64_t sg_mpi_fnv1a(const void *s, size_t len)
 {
@@ -118,53 +118,96 @@ static int pack_schema(sg_mpi_buf *b, const sg_table *t, size_t n)
     return rc || put_u64(b, n) ? SG_ENOMEM : 0;
 }
 
-/* Row i with its global row number g: then per column a missing flag
- * (1: missing, nothing follows) or 0 and the value (a 4-byte length and
- * the text for strings, 1 byte for bools, 8 for the others).  Its size is
- * reserved once and the bytes written in place; sp, sl: room for the
- * row's strings. */
-static int pack_row(sg_mpi_buf *b, const sg_table *t, size_t i, uint64_t g, const char **sp, size_t *sl)
+/* A string column of the packet: its own dictionary (the distinct texts
+ * of the rows packed, in order of first appearance), then a 4-byte code
+ * per row.  The table's codes map to the packet's through an open-
+ * addressed table of 2^k slots (k: at least twice the rows). */
+static int pack_strings(sg_mpi_buf *b, const sg_column *c, const size_t *rows, size_t n)
 {
-    size_t need = 8;
-    for (size_t j = 0; j < t->ncols; j++) {
-        const sg_column *c = t->cols[j];
-        if (sg_column_is_na(c, i)) {
-            need += 1;
-        } else if (c->type == SG_STRING) {
-            sp[j] = sg_column_str(c, i, &sl[j]);
-            if (sl[j] > UINT32_MAX)
-                return SG_EINVAL;
-            need += 5 + sl[j];
-        } else {
-            need += c->type == SG_BOOL ? 2 : 9;
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    int32_t *key = sg_malloc(cap * sizeof *key);
+    uint32_t *val = sg_malloc(cap * sizeof *val), *pc = sg_malloc((n ? n : 1) * sizeof *pc);
+    int32_t *uniq = sg_malloc((n ? n : 1) * sizeof *uniq);
+    int rc = !key || !val || !pc || !uniq ? SG_ENOMEM : 0;
+    const int32_t *codes = sg_column_codes(c);
+    uint32_t nd = 0;
+    for (size_t q = 0; !rc && q < cap; q++)
+        key[q] = -1;
+    for (size_t k = 0; !rc && k < n; k++) {
+        size_t i = rows[k];
+        pc[k] = 0;
+        if (sg_column_is_na(c, i))
+            continue;
+        int32_t code = codes[i];
+        size_t h = (size_t)sg_mix64((uint64_t)(uint32_t)code) & (cap - 1);
+        while (key[h] != -1 && key[h] != code)
+            h = (h + 1) & (cap - 1);
+        if (key[h] == -1) {
+            key[h] = code;
+            val[h] = nd;
+            uniq[nd++] = code;
         }
+        pc[k] = val[h];
     }
-    if (sg_mpi_buf_reserve(b, need))
+    rc = rc ? rc : put_u32(b, nd) ? SG_ENOMEM : 0;
+    for (uint32_t u = 0; !rc && u < nd; u++) {
+        size_t len;
+        const char *str = sg_dict_str(c->dict, uniq[u], &len);
+        rc = len > UINT32_MAX ? SG_EINVAL : put_u32(b, (uint32_t)len) || sg_mpi_buf_put(b, str, len) ? SG_ENOMEM : 0;
+    }
+    if (!rc && sg_mpi_buf_put(b, pc, n * sizeof *pc))
+        rc = SG_ENOMEM;
+    sg_free(key);
+    sg_free(val);
+    sg_free(pc);
+    sg_free(uniq);
+    return rc;
+}
+
+/* Column c of the rows packed: a byte saying whether any is missing, then
+ * (if so) a bitmap of the missing rows (bit k of byte k / 8), then the
+ * values of every row (missing ones as 0): strings as pack_strings, 1 byte
+ * for bools, 8 for the others. */
+static int pack_column(sg_mpi_buf *b, const sg_column *c, const size_t *rows, size_t n)
+{
+    int any = 0;
+    for (size_t k = 0; k < n && !any; k++)
+        any = sg_column_is_na(c, rows[k]);
+    if (put_u8(b, (unsigned)any))
+        return SG_ENOMEM;
+    if (any) {
+        size_t nb = (n + 7) / 8;
+        if (sg_mpi_buf_reserve(b, nb))
+            return SG_ENOMEM;
+        unsigned char *w = b->b + b->len;
+        memset(w, 0, nb);
+        for (size_t k = 0; k < n; k++)
+            if (sg_column_is_na(c, rows[k]))
+                w[k >> 3] |= (unsigned char)(1u << (k & 7));
+        b->len += nb;
+    }
+    if (c->type == SG_STRING)
+        return pack_strings(b, c, rows, n);
+    size_t w8 = c->type == SG_BOOL ? 1 : 8;
+    if (sg_mpi_buf_reserve(b, n * w8))
         return SG_ENOMEM;
     unsigned char *w = b->b + b->len;
-    memcpy(w, &g, 8);
-    w += 8;
-    for (size_t j = 0; j < t->ncols; j++) {
-        const sg_column *c = t->cols[j];
-        if (sg_column_is_na(c, i)) {
-            *w++ = 1;
-            continue;
-        }
-        *w++ = 0;
-        if (c->type == SG_STRING) {
-            uint32_t len = (uint32_t)sl[j];
-            memcpy(w, &len, 4);
-            if (len)
-                memcpy(w + 4, sp[j], len);
-            w += 4 + len;
-        } else if (c->type == SG_BOOL) {
-            *w++ = sg_column_bools(c)[i];
-        } else {
-            memcpy(w, (const char *)c->data + i * 8, 8);   /* int64, double, datetime */
-            w += 8;
+    if (c->type == SG_BOOL) {
+        const uint8_t *v = sg_column_bools(c);
+        for (size_t k = 0; k < n; k++)
+            w[k] = sg_column_is_na(c, rows[k]) ? 0 : v[rows[k]];
+    } else {
+        const char *v = c->data;   /* int64, double, datetime */
+        for (size_t k = 0; k < n; k++) {
+            if (sg_column_is_na(c, rows[k]))
+                memset(w + k * 8, 0, 8);
+            else
+                memcpy(w + k * 8, v + rows[k] * 8, 8);
         }
     }
-    b->len = (size_t)(w - b->b);
+    b->len += n * w8;
     return 0;
 }
 
@@ -172,19 +215,21 @@ int sg_mpi_rows_pack(const sg_table *t, const uint64_t *gid, const size_t *rows,
                      sg_error *err)
 {
     size_t start = out->len;
-    const char **sp = sg_malloc((t->ncols ? t->ncols : 1) * sizeof *sp);
-    size_t *sl = sg_malloc((t->ncols ? t->ncols : 1) * sizeof *sl);
-    int rc = !sp || !sl ? SG_ENOMEM : t->ncols > UINT32_MAX ? SG_EINVAL : pack_schema(out, t, n);
-    for (size_t k = 0; !rc && k < n; k++) {
-        size_t i = rows[k];
-        if (i >= t->nrows || (k > 0 && gid[i] <= gid[rows[k - 1]])) {
+    int rc = t->ncols > UINT32_MAX ? SG_EINVAL : 0;
+    for (size_t k = 0; !rc && k < n; k++)
+        if (rows[k] >= t->nrows || (k > 0 && gid[rows[k]] <= gid[rows[k - 1]]))
             rc = SG_EINVAL;
-            break;
-        }
-        rc = pack_row(out, t, i, gid[i], sp, sl);
+    rc = rc ? rc : pack_schema(out, t, n);
+    if (!rc && sg_mpi_buf_reserve(out, n * 8))
+        rc = SG_ENOMEM;
+    if (!rc) {
+        unsigned char *w = out->b + out->len;
+        for (size_t k = 0; k < n; k++)
+            memcpy(w + k * 8, &gid[rows[k]], 8);
+        out->len += n * 8;
     }
-    sg_free(sp);
-    sg_free(sl);
+    for (size_t j = 0; !rc && j < t->ncols; j++)
+        rc = pack_column(out, t->cols[j], rows, n);
     if (!rc)
         return 0;
     out->len = start;
@@ -233,10 +278,23 @@ static uint64_t get_u64(reader *r)
     return v;
 }
 
+/* A column of a packet: its missing bitmap (NULL: none) and values; for
+ * strings the packet's dictionary (texts and lengths) and, filled while
+ * merging, each packet code's code in the output column (-1: not yet). */
+typedef struct pcol {
+    const unsigned char *na, *vals;
+    uint32_t ndict;
+    const unsigned char **text;
+    uint32_t *len;
+    int32_t *map;
+} pcol;
+
 typedef struct part {
     reader r;
-    uint64_t left;     /* rows not yet read */
-    uint64_t next;     /* global row number of the next row */
+    uint64_t n, at;               /* rows, and the next one to merge */
+    const unsigned char *gids;
+    uint64_t next;                /* global row number of row `at` */
+    pcol *cols;
 } part;
 
 /* Reads a packet's schema; the first packet with a schema sets t's
@@ -279,25 +337,96 @@ static int read_schema(part *pt, sg_table *t, int *have, size_t k, sg_error *err
         if (sg_table_add(t, c, err) != 0)
             return err->code;
     }
-    pt->left = get_u64(r);
+    pt->n = get_u64(r);
     if (r->bad)
         return sg_error_set(err, SG_EDATA, "unpack: packet %zu is truncated", k);
-    if (ncols == 0 && pt->left)
+    if (ncols == 0 && pt->n)
         return sg_error_set(err, SG_EDATA, "unpack: packet %zu has rows but no columns", k);
     *have = 1;
     return 0;
 }
 
-/* Pushes the next row of pt onto t's columns. */
-static int read_row(part *pt, sg_table *t)
+/* Reads the rest of a packet (after its schema): the row numbers, which
+ * must increase, and every column's bitmap, values and dictionary, whose
+ * sizes must be those of the rows and add up to the packet's bytes.  0,
+ * or SG_EDATA / SG_ENOMEM with err set. */
+static int read_body(part *pt, const sg_table *t, size_t k, sg_error *err)
 {
     reader *r = &pt->r;
+    size_t n = (size_t)pt->n;
+    if (pt->n > (uint64_t)(r->end - r->p) / 8)
+        return sg_error_set(err, SG_EDATA, "unpack: packet %zu is truncated", k);
+    pt->gids = take(r, n * 8);
+    for (size_t i = 1; i < n; i++) {
+        uint64_t a, b;
+        memcpy(&a, pt->gids + (i - 1) * 8, 8);
+        memcpy(&b, pt->gids + i * 8, 8);
+        if (b <= a)
+            return sg_error_set(err, SG_EDATA, "unpack: packet %zu: row numbers repeated or out of order", k);
+    }
+    pt->cols = sg_calloc(t->ncols ? t->ncols : 1, sizeof *pt->cols);
+    if (!pt->cols)
+        return sg_error_set(err, SG_ENOMEM, "out of memory");
+    for (size_t j = 0; j < t->ncols && !r->bad; j++) {
+        pcol *pc = &pt->cols[j];
+        unsigned any = get_u8(r);
+        if (any > 1)
+            return sg_error_set(err, SG_EDATA, "unpack: packet %zu: column %zu is malformed", k, j + 1);
+        if (any)
+            pc->na = take(r, (n + 7) / 8);
+        if (t->cols[j]->type == SG_STRING) {
+            pc->ndict = get_u32(r);
+            if (r->bad || pc->ndict > (uint64_t)(r->end - r->p) / 4)
+                break;
+            size_t nd = pc->ndict ? pc->ndict : 1;
+            pc->text = sg_malloc(nd * sizeof *pc->text);
+            pc->len = sg_malloc(nd * sizeof *pc->len);
+            pc->map = sg_malloc(nd * sizeof *pc->map);
+            if (!pc->text || !pc->len || !pc->map)
+                return sg_error_set(err, SG_ENOMEM, "out of memory");
+            for (uint32_t u = 0; u < pc->ndict && !r->bad; u++) {
+                pc->len[u] = get_u32(r);
+                pc->text[u] = take(r, pc->len[u]);
+                pc->map[u] = -1;
+            }
+            if (n > (size_t)(r->end - r->p) / 4)
+                r->bad = 1;
+            else
+                pc->vals = take(r, n * 4);
+        } else {
+            size_t w = t->cols[j]->type == SG_BOOL ? 1 : 8;
+            if (n > (size_t)(r->end - r->p) / w)
+                r->bad = 1;
+            else
+                pc->vals = take(r, n * w);
+        }
+    }
+    if (r->bad)
+        return sg_error_set(err, SG_EDATA, "unpack: packet %zu is truncated", k);
+    if (r->p != r->end)
+        return sg_error_set(err, SG_EDATA, "unpack: packet %zu has bytes after its rows", k);
+    return 0;
+}
+
+static void part_free(part *pt, size_t ncols)
+{
+    for (size_t j = 0; pt->cols && j < ncols; j++) {
+        sg_free(pt->cols[j].text);
+        sg_free(pt->cols[j].len);
+        sg_free(pt->cols[j].map);
+    }
+    sg_free(pt->cols);
+}
+
+/* Pushes row `at` of pt onto t's columns: 0, SG_EDATA (a code beyond the
+ * packet's dictionary, a bool other than 0 or 1) or SG_ENOMEM. */
+static int push_row(part *pt, sg_table *t)
+{
+    size_t i = (size_t)pt->at;
     for (size_t j = 0; j < t->ncols; j++) {
         sg_column *c = t->cols[j];
-        unsigned na = get_u8(r);
-        if (r->bad || na > 1)
-            return SG_EDATA;
-        if (na) {
+        pcol *pc = &pt->cols[j];
+        if (pc->na && (pc->na[i >> 3] >> (i & 7) & 1)) {
             if (sg_column_push_na(c))
                 return SG_ENOMEM;
             continue;
@@ -305,27 +434,29 @@ static int read_row(part *pt, sg_table *t)
         int rc;
         switch (c->type) {
         case SG_STRING: {
-            uint32_t len = get_u32(r);
-            const unsigned char *s = take(r, len);
-            rc = s ? sg_column_push_str(c, (const char *)s, len) : SG_EDATA;
+            uint32_t code;
+            memcpy(&code, pc->vals + i * 4, 4);
+            if (code >= pc->ndict)
+                return SG_EDATA;
+            if (pc->map[code] < 0 &&
+                (pc->map[code] = sg_dict_intern(c->dict, (const char *)pc->text[code], pc->len[code])) < 0)
+                return SG_ENOMEM;
+            rc = sg_column_push_code(c, pc->map[code]);
             break;
         }
-        case SG_BOOL: {
-            unsigned v = get_u8(r);
-            rc = r->bad || v > 1 ? SG_EDATA : sg_column_push_bool(c, (int)v);
+        case SG_BOOL:
+            rc = pc->vals[i] > 1 ? SG_EDATA : sg_column_push_bool(c, (int)pc->vals[i]);
             break;
-        }
         case SG_DOUBLE: {
-            double v = 0;
-            const unsigned char *p = take(r, 8);
-            if (p)
-                memcpy(&v, p, 8);
-            rc = p ? sg_column_push_f64(c, v) : SG_EDATA;
+            double v;
+            memcpy(&v, pc->vals + i * 8, 8);
+            rc = sg_column_push_f64(c, v);
             break;
         }
         default: {
-            uint64_t v = get_u64(r);
-            rc = r->bad ? SG_EDATA : sg_column_push_i64(c, (int64_t)v);
+            int64_t v;
+            memcpy(&v, pc->vals + i * 8, 8);
+            rc = sg_column_push_i64(c, v);
             break;
         }
         }
@@ -353,13 +484,10 @@ static void sift_down(size_t *h, size_t n, const part *pt, size_t i)
     }
 }
 
-/* Reads the row number of pt's next row (when it has one). */
-static int peek_gid(part *pt)
+static void peek_gid(part *pt)
 {
-    if (!pt->left)
-        return 0;
-    pt->next = get_u64(&pt->r);
-    return pt->r.bad ? SG_EDATA : 0;
+    if (pt->at < pt->n)
+        memcpy(&pt->next, pt->gids + pt->at * 8, 8);
 }
 
 /* Merges the parts' rows into t by row number.  0, or an error code. */
@@ -369,9 +497,9 @@ static int merge_rows(part *pt, size_t nparts, sg_table *t, uint64_t *gid, uint6
     if (!heap)
         return sg_error_set(err, SG_ENOMEM, "out of memory");
     int rc = 0;
-    for (size_t k = 0; k < nparts && !rc; k++) {
-        rc = peek_gid(&pt[k]);
-        if (pt[k].left)
+    for (size_t k = 0; k < nparts; k++) {
+        peek_gid(&pt[k]);
+        if (pt[k].at < pt[k].n)
             heap[nh++] = k;
     }
     for (size_t i = nh; i-- > 0;)
@@ -383,10 +511,10 @@ static int merge_rows(part *pt, size_t nparts, sg_table *t, uint64_t *gid, uint6
             break;
         }
         gid[row] = p->next;
-        rc = read_row(p, t);
-        if (!rc && --p->left)
-            rc = peek_gid(p);
-        if (!p->left)
+        rc = push_row(p, t);
+        p->at++;
+        peek_gid(p);
+        if (p->at == p->n)
             heap[0] = heap[--nh];
         sift_down(heap, nh, pt, 0);
     }
@@ -394,11 +522,8 @@ static int merge_rows(part *pt, size_t nparts, sg_table *t, uint64_t *gid, uint6
     if (rc == SG_ENOMEM)
         return sg_error_set(err, SG_ENOMEM, "out of memory unpacking rows");
     if (rc)
-        return sg_error_set(err, SG_EDATA, "unpack: malformed row packet (truncated, or row numbers "
-                            "repeated or out of order)");
-    for (size_t k = 0; k < nparts; k++)
-        if (pt[k].r.p != pt[k].r.end)
-            return sg_error_set(err, SG_EDATA, "unpack: packet %zu has bytes after its rows", k);
+        return sg_error_set(err, SG_EDATA, "unpack: malformed row packet (a value beyond its packet's "
+                            "dictionary, or row numbers repeated across packets)");
     return 0;
 }
 
@@ -422,9 +547,9 @@ sg_table *sg_mpi_rows_unpack(const unsigned char *const *parts, const size_t *le
         if (lens[k] == 0)
             continue;
         rc = read_schema(&pt[k], t, &have, k, err);
-        if (!rc && pt[k].left > (uint64_t)lens[k])   /* every row takes 8 bytes at least */
-            rc = sg_error_set(err, SG_EDATA, "unpack: packet %zu is truncated", k);
-        total += pt[k].left;
+        if (!rc)
+            rc = read_body(&pt[k], t, k, err);
+        total += pt[k].n;
     }
     for (size_t j = 0; !rc && j < t->ncols; j++)
         if (sg_column_reserve(t->cols[j], (size_t)total))
@@ -433,6 +558,8 @@ sg_table *sg_mpi_rows_unpack(const unsigned char *const *parts, const size_t *le
         *gid = sg_malloc((size_t)total * sizeof **gid);
         rc = *gid ? merge_rows(pt, nparts, t, *gid, total, err) : sg_error_set(err, SG_ENOMEM, "out of memory");
     }
+    for (size_t k = 0; k < nparts; k++)
+        part_free(&pt[k], t->ncols);
     sg_free(pt);
     if (!rc) {
         t->nrows = (size_t)total;

@@ -385,7 +385,9 @@ local function past_part(ctx, c)
         ctr = ratio(r.ctr, true), conversion_rate = ratio(r.conversion_rate, true),
         cpa = r.cpa and f.money(r.cpa) or "-", roas = ratio(r.roas), roi = r.roi and f.percent(r.roi, 0) or "-" }
     end
-    for i, r in ch.rows:rows() do past.channels[i] = row(r) end
+    -- the channels as the campaign history names them, in the summary's words when it has some
+    local names = ctx.texts.channel_names or {}
+    for i, r in ch.rows:rows() do past.channels[i] = row(r, names[r.channel]) end
     local tot = ch.totals
     if type(tot) == "userdata" then tot = tot:row(1) end
     past.total = row(tot, ctx.texts.all_channels or "all")

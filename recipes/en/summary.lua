@@ -24,6 +24,8 @@ return {
     unreliable = "not reliable: the spend model does worse than the average (R² {{r2}})" },
   kpi_trend = { better = "better", worse = "worse", same = "unchanged" },
   all_channels = "all channels",
+  -- the past campaigns' channels (the campaign history's names) as the summary writes them
+  channel_names = { sms = "SMS" },
   and_word = "and",
   kpi_now = "now",
   reasons = {

@@ -32,6 +32,9 @@ return {
     unreliable = "peu fiable : le modèle de dépense fait moins bien que la moyenne (R² {{r2}})" },
   kpi_trend = { better = "en mieux", worse = "en moins bien", same = "stable" },
   all_channels = "tous canaux",
+  -- les canaux des campagnes passées (noms de l'historique des campagnes) tels que la synthèse les écrit
+  channel_names = { email = "e-mail", sms = "SMS", social = "réseaux sociaux", search = "référencement payant",
+    display = "display" },
   and_word = "et",
   kpi_now = "aujourd'hui",
   alerts = {

@@ -279,6 +279,8 @@ like "$fr" "Ces rendements sont attribués : .* Les tests ci-dessous comparent l
 like "$fr" "Le plan retient [0-9 ]+ de ses [0-9 ]+ clients éligibles \(contactés ou témoins\)( ; il écarte [0-9 ]+ clients? pour qui la campagne dépenserait plus qu'elle ne rapporterait)?" "French: the eligible customers a planned campaign leaves out"
 like "$fr" "\| Campagne \| Canal \| Offre \| Éligibles \| Contactés \| Témoins \|" "French plan: the eligible customers in the table"
 like "$fr" "\| prix nul ou négatif \| [0-9 ]+ \| [0-9 ,]+ £ \|" "French data preparation: the price step in words"
+like "$fr" "\| e-mail \| [0-9 ]+ \| [0-9 ]+ \| [0-9,]+ % \|" "French past campaigns: the channels in French (e-mail)"
+unlike "$fr" "\| (email|social|search|sms) \|" "French past campaigns: no channel left in English"
 # French spacing: a narrow no-break space (U+202F) before : ; ? ! % » and between thousands, a no-break
 # space (U+00A0) before the currency; no plain space there in summary.md or in the report's text
 typo=$(python3 - "$work/fr/summary.md" "$work/fr/report.html" <<'PY'

@@ -37,7 +37,7 @@ local KNOWN = { "transactions", "read", "columns", "currency", "language", "peri
   "history", "label", "out", "seed", "generated", "csv", "campaign_history", "report", "workbook", "stream" }
 local TEMPLATE_KEYS = { "language", "unassigned", "model_names", "alerts", "reasons", "text", "assumptions",
   "campaign_words", "campaign_alerts", "status_names", "units", "btyd_names", "btyd_articles", "kpi_status",
-  "kpi_trend", "cluster_words", "moves", "kpi_now", "all_channels", "and_word", "campaign_warnings" }
+  "kpi_trend", "cluster_words", "moves", "kpi_now", "all_channels", "channel_names", "and_word", "campaign_warnings" }
 local REQUIRED_COLUMNS = { "customer", "invoice", "date", "quantity", "price" }
 local SQL_KEY_LIST = { "db", "query", "params", "types", "max_rows" }
 local SQL_KEYS = {}

@@ -64,7 +64,10 @@ M.DEFAULTS = {
     .. "{{margin}}, discount {{discount}} on every purchase a contacted customer makes"
     .. "{{#per_order}} and {{cost_per_order}} of offer cost on each{{/per_order}}, "
     .. "{{cost_per_contact}} per contact, {{control_share}} kept as a control group."
-    .. "{{#no_recs}} {{no_recs}} customers of its target left out: nothing to recommend.{{/no_recs}}",
+    .. "{{#no_recs}} {{no_recs}} customers of its target left out: nothing to recommend.{{/no_recs}}"
+    .. "{{#left_out}} {{targeted}} of its {{eligible}} eligible customers planned"
+    .. "{{#unprofitable}}; {{unprofitable}} left out, at a loss{{/unprofitable}}"
+    .. "{{#elsewhere}}; {{elsewhere}} left to other campaigns or beyond the budget{{/elsewhere}}.{{/left_out}}",
   -- {{control_group}} in the assumptions: what the control group of this plan is
   control_words = {
     kept = "control group: {{control}} of its {{targeted}} customers ({{control_share}}), never contacted",
@@ -754,6 +757,14 @@ function Plan:plan(customers, opts)
       if not best or counts[s] > counts[best] or (counts[s] == counts[best] and s < best) then best = s end
     end
     local usource = cr.learned > 0 and "learned" or camp.conversion_rate and "conversion_rate" or "rule"
+    -- the eligible customers a planned campaign leaves out, and why: their
+    -- expected profit is not positive, or (profitable) another campaign or the budget took them
+    local unprofitable, elsewhere = 0, 0
+    for _, k in ipairs(cr.pairs) do
+      if not is_sel[k] then
+        if pprofit[k] > 0 then elsewhere = elsewhere + 1 else unprofitable = unprofitable + 1 end
+      end
+    end
     local p = #plan.campaign + 1
     plan.campaign[p] = camp.name
     plan.channel[p] = camp.channel
@@ -860,6 +871,12 @@ function Plan:plan(customers, opts)
       per_order = camp.order_cost > 0, cost_per_order = report.money(camp.order_cost, currency, loc),
       control_share = report.percent(camp.control_share, loc, 0),
       no_recs = cr.no_recs > 0 and report.number(cr.no_recs, 0, loc),
+      eligible = report.number(cr.eligible, 0, loc), targeted = report.number(n, 0, loc),
+      left_out = n > 0 and (unprofitable + elsewhere) > 0,
+      unprofitable = unprofitable > 0 and report.number(unprofitable, 0, loc),
+      unprofitable_plural = report.plural(unprofitable, loc),
+      elsewhere = elsewhere > 0 and report.number(elsewhere, 0, loc),
+      elsewhere_plural = report.plural(elsewhere, loc),
     }, "assumptions template")
   end
   for _, w in ipairs(warnings) do if sg and sg.info then sg.info("campaigns: %s", w) end end

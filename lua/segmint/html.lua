@@ -300,10 +300,15 @@ function M.build(sg, opts)
     body[#body + 1] = html
     toc[#toc + 1] = string.format('<a href="#%s">%s</a>', id, blocks.esc(item.block.title))
   end
+  -- French spacing in the page's text (the markup has no space before : ; ? !)
+  for i = 1, #body do body[i] = report.typeset(body[i], loc) end
+  for i = 1, #toc do toc[i] = report.typeset(toc[i], loc) end
+  title = report.typeset(title, loc)
   local s = env.strings
   local date = report.date(generated_date(o), loc, "long_date")
   local sub = report.render(s.generated, { date = date })
   if o.subtitle then sub = o.subtitle .. " · " .. sub end
+  sub = report.typeset(sub, loc)
   local payload = { locale = { thousands = loc.thousands, decimal = loc.decimal, money = loc.money,
       percent = loc.percent, currency = env.currency },
     palette = M.palette, charts = env.charts,

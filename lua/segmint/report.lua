@@ -10,7 +10,10 @@ local M = {}
 -- Locales: how numbers, money and percentages are written.
 M.locales = {
   en = { thousands = ",", decimal = ".", money = "{sign}{symbol}{number}", percent = "{number}%" },
-  fr = { thousands = " ", decimal = ",", money = "{sign}{number} {symbol}", percent = "{number} %" },
+  -- French: a narrow no-break space between thousands and before %, a
+  -- no-break space before the currency (a line never breaks inside a figure)
+  fr = { thousands = "\u{202F}", decimal = ",", money = "{sign}{number}\u{00A0}{symbol}", percent = "{number}\u{202F}%",
+    typeset = true },
 }
 
 -- How dates are written: `date` for a day ("12 Mar 2024"), `long_date` in
@@ -35,6 +38,17 @@ M.locales.en.colon, M.locales.fr.colon = ": ", "\u{202F}: "
 M.locales.en.semicolon, M.locales.fr.semicolon = "; ", "\u{202F}; "
 M.locales.en.point, M.locales.en.points = "point", "points"
 M.locales.fr.point, M.locales.fr.points, M.locales.fr.singular_below = "point", "points", 2
+
+-- typeset(text, locale) -> text with French spacing: the plain space before
+-- : ; ? ! % and » and after « becomes a narrow no-break space, so that no line
+-- starts with the sign; text in other languages is returned as it is.  For
+-- prose (summary.md, the report's text), not for code or CSV.
+function M.typeset(text, loc)
+  if not (loc and loc.typeset) then return text end
+  text = text:gsub(" ([:;?!])", "\u{202F}%1"):gsub(" \u{BB}", "\u{202F}\u{BB}"):gsub("\u{AB} ", "\u{AB}\u{202F}")
+    :gsub("(%d) %%", "%1\u{202F}%%")   -- a percentage written in the template text ("100 %")
+  return text
+end
 
 -- Whether a count takes the plural in the locale's language: French keeps
 -- the singular below 2 ("0 client", "1 client"), English only for 1.

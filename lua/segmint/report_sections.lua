@@ -281,7 +281,7 @@ function D.btyd_calibration(ctx, entry, api)
   local group_error = a ~= 0 and (w:sum("_gap") or 0) / a or 0
   return { type = "line", title = "Purchases in the holdout period: actual and predicted", data = cal, x = "x",
     y = { "actual", "predicted" }, decimals = 2, labels = entry.labels,
-    values = { gap = api.percent(a ~= 0 and (p - a) / a or 0, 0), customers = api.number(cal:sum("customers") or 0, 0),
+    values = { gap = api.percent(a ~= 0 and math.abs(p - a) / a or 0, 0), customers = api.number(cal:sum("customers") or 0, 0),
       actual = api.number(a, 0), predicted = api.number(p, 0), group_error = api.percent(group_error, 0) } }
 end
 
@@ -665,7 +665,7 @@ M.layouts = {
       { "pca", title = "Clusters on the first two principal components",
         reading = "The two axes keep {{explained}} of the variation of the clustering features." },
       { "cluster_profiles", title = "Cluster profiles",
-        reading = "{{top}} brings {{revenue_share}} of revenue with {{share}} of customers.",
+        reading = "The cluster {{top}} brings {{revenue_share}} of revenue with {{share}} of customers.",
         labels = { cluster = "cluster", cluster_name = "name", size = "customers", share = "share",
           revenue_share = "revenue share", mean_recency_days = "days since last purchase",
           mean_frequency = "orders", mean_monetary = "spend" } },
@@ -805,7 +805,7 @@ M.layouts = {
           .. "de la campagne, que seul un test avec groupe témoin mesure.",
         labels = { roi = "rendement des dépenses", ctr = "taux de clic", conversion_rate = "taux de conversion",
           cpa = "coût par conversion", spend = "dépense", revenue = "chiffre d’affaires", impressions = "impressions",
-          clicks = "clics", conversions = "conversions", cpc = "coût par clic", cpm = "coût pour 1 000 impressions",
+          clicks = "clics", conversions = "conversions", cpc = "coût par clic", cpm = "coût pour 1\u{202F}000 impressions",
           roas = "ROAS (CA / dépense)", campaign = "campagne", channel = "canal", target_segment = "segment visé",
           table_title = "Les campagnes passées en détail" } },
       { "migration", title = "Changements de segment depuis l’analyse précédente",

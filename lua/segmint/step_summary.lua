@@ -9,7 +9,7 @@ S.transactions = false   -- needs only per-customer data, not the transactions
 
 function S.run(ctx)
   ctx.summary_context = summary.context(ctx)
-  ctx.res.summary = report.render(ctx.texts.text, ctx.summary_context, "summary template")
+  ctx.res.summary = report.typeset(report.render(ctx.texts.text, ctx.summary_context, "summary template"), ctx.loc)
 end
 
 return S

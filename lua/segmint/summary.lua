@@ -24,7 +24,7 @@ M.SCHEMA = {
     lapsed_share = true, at_risk_revenue_share = true, lapsed_revenue_share = true, basis = true,
     action_count = true, action_share = true, action_segments = true, action_revenue = true,
     action_at_risk = true, action_lapsed = true, action_active = true, action_at_risk_plural = true,
-    action_lapsed_plural = true, action_active_plural = true,
+    action_lapsed_plural = true, action_active_plural = true, action_all_lapsed = true,
     elsewhere = { count = true, top = true, top_lapsed = true, top_customers = true } },
   kpis = { period_note = true,
     list = { name = true, value = true, previous = true, change = true, target = true, status = true,
@@ -197,6 +197,8 @@ local function status_part(ctx, c, lapsed)
     -- the verbs after these counts agree with them ("0 achète", "2 achètent")
     action_at_risk_plural = report.plural(by.at_risk, ctx.loc), action_lapsed_plural = report.plural(by.lapsed, ctx.loc),
     action_active_plural = report.plural(by.active, ctx.loc),
+    -- every one of them has lapsed: the sentence says so instead of "0 ... and 0 ..."
+    action_all_lapsed = action_n > 0 and by.lapsed == action_n,
     elsewhere = elsewhere,
   }
 end
@@ -383,7 +385,9 @@ local function past_part(ctx, c)
         ctr = ratio(r.ctr, true), conversion_rate = ratio(r.conversion_rate, true),
         cpa = r.cpa and f.money(r.cpa) or "-", roas = ratio(r.roas), roi = r.roi and f.percent(r.roi, 0) or "-" }
     end
-    for i, r in ch.rows:rows() do past.channels[i] = row(r) end
+    -- the channels as the campaign history names them, in the summary's words when it has some
+    local names = ctx.texts.channel_names or {}
+    for i, r in ch.rows:rows() do past.channels[i] = row(r, names[r.channel]) end
     local tot = ch.totals
     if type(tot) == "userdata" then tot = tot:row(1) end
     past.total = row(tot, ctx.texts.all_channels or "all")

@@ -29,7 +29,7 @@ return {
     { "pca", title = "Clusters on the first two principal components",
       reading = "The two axes keep {{explained}} of the variation of the clustering features." },
     { "cluster_profiles", title = "Cluster profiles",
-      reading = "{{top}} brings {{revenue_share}} of revenue with {{share}} of customers.",
+      reading = "The cluster {{top}} brings {{revenue_share}} of revenue with {{share}} of customers.",
       labels = { cluster = "cluster", cluster_name = "name", size = "customers", share = "share",
         revenue_share = "revenue share", mean_recency_days = "days since last purchase",
         mean_frequency = "orders", mean_monetary = "spend" } },

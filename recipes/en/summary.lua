@@ -24,12 +24,16 @@ return {
     unreliable = "not reliable: the spend model does worse than the average (R² {{r2}})" },
   kpi_trend = { better = "better", worse = "worse", same = "unchanged" },
   all_channels = "all channels",
+  -- the past campaigns' channels (the campaign history's names) as the summary writes them
+  channel_names = { sms = "SMS" },
   and_word = "and",
   kpi_now = "now",
   reasons = {
     ["cancellations (netted)"] = "cancellation lines and the purchases they cancel (netted)",
     ["returns (netted)"] = "return lines and the purchases they return (netted)",
     ["cancellations and returns (netted)"] = "cancellation and return lines and the purchases they cancel or return (netted)",
+    ["returns and quantity <= 0"] = "returns and other lines with a zero or negative quantity",
+    ["price <= 0"] = "zero or negative price",
   },
   alerts = {
     churn = "**Monthly churn**: {{rate}} of the {{active}} customers active on {{from}} lapsed by {{to}} ({{churned}} customers passed {{days}} days without buying); threshold {{threshold}}.{{#usual}} Over the {{months}} months before, the same month-long window averaged {{average}}.{{/usual}}",
@@ -61,7 +65,7 @@ return {
     undetectable = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, no test could detect even the largest possible effect; its effect cannot be measured. Enlarge the control group or the audience to measure it.",
     below_mde = "**{{campaign}}**: with {{treatment}} customers contacted and {{control}} in the control group, a test can only detect an effect of {{mde}} or more ({{confidence}} confidence, {{power}} power); the expected effect, {{uplift}}, is below that, so the result will probably read as no effect. Enlarge the control group or the audience to measure it.",
   },
-  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes{{#per_order}} and {{cost_per_order}} of offer cost on each{{/per_order}}, {{cost_per_contact}} per contact; {{control_group}}.{{#no_recs}} {{no_recs}} customers of its target are left out: no product is often bought with what they bought.{{/no_recs}}",
+  assumptions = "{{campaign}}: {{baseline}} of its customers would buy within {{window_days}} days without contact (from {{baseline_source}}); a contact adds {{uplift}} ({{uplift_source}}); margin {{margin}}, discount {{discount}} on every purchase a contacted customer makes{{#per_order}} and {{cost_per_order}} of offer cost on each{{/per_order}}, {{cost_per_contact}} per contact; {{control_group}}.{{#no_recs}} {{no_recs}} customers of its target are left out: no product is often bought with what they bought.{{/no_recs}}{{#left_out}} The plan keeps {{targeted}} of its {{eligible}} eligible customers (contacted or in the control group){{#unprofitable}}; it leaves out {{unprofitable}} on whom it would spend more than it would earn{{/unprofitable}}{{#elsewhere}}{{#unprofitable}} and{{/unprofitable}}{{^unprofitable}}; it leaves out{{/unprofitable}} {{elsewhere}} who would pay, as a campaign expected to earn more from them took them or its budget ran out{{/elsewhere}}.{{/left_out}}",
   text = [[
 # Customer analysis: executive summary
 
@@ -99,7 +103,7 @@ Each indicator over its latest period (dates below), against the period of the s
 
 **{{lapsed}} customers ({{lapsed_share}}) have lapsed**: no purchase for more than {{inactive_days}} days ({{lapsed_revenue_share}} of past revenue).
 
-{{^elsewhere}}The RFM segments tell the same story from another angle{{/elsewhere}}{{#elsewhere}}The RFM segments tell only part of the story{{/elsewhere}}: of the {{action_count}} customers ({{action_share}}) in the segments {{action_segments}}, {{action_lapsed}} {{#action_lapsed_plural}}have{{/action_lapsed_plural}}{{^action_lapsed_plural}}has{{/action_lapsed_plural}} lapsed, {{action_at_risk}} {{#action_at_risk_plural}}still buy but are{{/action_at_risk_plural}}{{^action_at_risk_plural}}still buys but is{{/action_at_risk_plural}} likely to stop (at risk as defined above) and {{action_active}} {{#action_active_plural}}still buy and are{{/action_active_plural}}{{^action_active_plural}}still buys and is{{/action_active_plural}} not at risk.{{#elsewhere}} The other {{count}} lapsed customers are in segments with more reassuring names (column Lapsed of the segment table), because RFM scores rank customers against one another, not against the {{inactive_days}}-day rule; the largest group is in the segment {{top}}: {{top_lapsed}} of its {{top_customers}} customers.{{/elsewhere}}
+{{^elsewhere}}The RFM segments tell the same story from another angle{{/elsewhere}}{{#elsewhere}}The RFM segments tell only part of the story{{/elsewhere}}: of the {{action_count}} customers ({{action_share}}) in the segments {{action_segments}}, {{#action_all_lapsed}}all have lapsed{{/action_all_lapsed}}{{^action_all_lapsed}}{{action_lapsed}} {{#action_lapsed_plural}}have{{/action_lapsed_plural}}{{^action_lapsed_plural}}has{{/action_lapsed_plural}} lapsed, {{action_at_risk}} {{#action_at_risk_plural}}still buy but are{{/action_at_risk_plural}}{{^action_at_risk_plural}}still buys but is{{/action_at_risk_plural}} likely to stop (at risk as defined above) and {{action_active}} {{#action_active_plural}}still buy and are{{/action_active_plural}}{{^action_active_plural}}still buys and is{{/action_active_plural}} not at risk{{/action_all_lapsed}}.{{#elsewhere}} The other {{count}} lapsed customers are in segments with more reassuring names (column Lapsed of the segment table), because RFM scores rank customers against one another, not against the {{inactive_days}}-day rule; the largest group is in the segment {{top}}: {{top_lapsed}} of its {{top_customers}} customers.{{/elsewhere}}
 
 {{#segments}}
 {{#action}}
@@ -225,12 +229,12 @@ A {{kind}} model predicts each customer's spend over the next {{horizon}} days (
 {{/models}}
 ## Campaign plan
 
-A customer is contacted only when the campaign is expected to earn more margin from them than it spends on them: the contact, the discount{{#order_costs}} and the offer's cost on each purchase (such as free delivery){{/order_costs}}. Each campaign keeps part of its customers as a control group that is never contacted, so its real effect can be measured; the assumptions below give, campaign by campaign, the size of that group, or say when a campaign is too small for one.
+A customer is contacted only when the campaign is expected to earn more margin from them than it spends on them: the contact, the discount{{#order_costs}} and the offer's cost on each purchase (such as free delivery){{/order_costs}}. Each campaign keeps part of its customers as a control group that is never contacted, so its real effect can be measured; the assumptions below give, campaign by campaign, the size of that group, or say when a campaign is too small for one. Eligible customers match the campaign's target; the assumptions say why some of them are left out. The customers to contact are listed in campaign_targets.csv (group treatment; the control group, group control, must not be contacted) and in the column campaign of customers.csv.
 
-| Campaign | Channel | Offer | Contacted | Control group | Extra sales | Margin on them | Discounts |{{#order_costs}} Offer costs |{{/order_costs}} Contact cost | Extra profit | ROI |
-|---|---|---|---:|---:|---:|---:|---:|{{#order_costs}}---:|{{/order_costs}}---:|---:|---:|
+| Campaign | Channel | Offer | Eligible | Contacted | Control group | Extra sales | Margin on them | Discounts |{{#order_costs}} Offer costs |{{/order_costs}} Contact cost | Extra profit | ROI |
+|---|---|---|---:|---:|---:|---:|---:|---:|{{#order_costs}}---:|{{/order_costs}}---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} |{{#order_costs}} {{order_cost}} |{{/order_costs}} {{cost}} | {{incremental_profit}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{eligible}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} |{{#order_costs}} {{order_cost}} |{{/order_costs}} {{cost}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
 Extra profit = margin on the extra sales − discounts{{#order_costs}} − offer costs{{/order_costs}} − contact cost, and ROI = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + contact cost). Extra sales are the purchases the contacts are expected to add, before discounts; the discount is given on every purchase a contacted customer makes, including those they would have made anyway, so the extra revenue actually received is the extra sales less the discounts ({{total_incremental_revenue}} in all).{{#order_costs}} Offer costs are what an offer costs besides its discount on each of those purchases (a free delivery is paid on every order, not only the extra ones).{{/order_costs}} Amounts are rounded to whole units, so a row may be off by 1.

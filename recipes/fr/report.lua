@@ -79,7 +79,7 @@ return {
           .. "de la campagne, que seul un test avec groupe témoin mesure.",
       labels = { roi = "rendement des dépenses", ctr = "taux de clic", conversion_rate = "taux de conversion",
         cpa = "coût par conversion", spend = "dépense", revenue = "chiffre d’affaires", impressions = "impressions",
-        clicks = "clics", conversions = "conversions", cpc = "coût par clic", cpm = "coût pour 1 000 impressions",
+        clicks = "clics", conversions = "conversions", cpc = "coût par clic", cpm = "coût pour 1\u{202F}000 impressions",
         roas = "ROAS (CA / dépense)", campaign = "campagne", channel = "canal", target_segment = "segment visé",
           table_title = "Les campagnes passées en détail" } },
     { "migration", title = "Changements de segment depuis l’analyse précédente",

@@ -12,8 +12,8 @@ return {
     ["cancellations (netted)"] = "lignes d'annulation et achats qu'elles annulent (compensés)",
     ["returns (netted)"] = "lignes de retour et achats retournés (compensés)",
     ["cancellations and returns (netted)"] = "lignes d'annulation et de retour et achats annulés ou retournés (compensés)",
-    ["returns and quantity <= 0"] = "retours et quantités <= 0",
-    ["price <= 0"] = "prix <= 0",
+    ["returns and quantity <= 0"] = "retours et autres lignes de quantité nulle ou négative",
+    ["price <= 0"] = "prix nul ou négatif",
     ["non-product codes"] = "codes hors produits",
     ["exact duplicates"] = "doublons exacts",
   },
@@ -32,6 +32,9 @@ return {
     unreliable = "peu fiable : le modèle de dépense fait moins bien que la moyenne (R² {{r2}})" },
   kpi_trend = { better = "en mieux", worse = "en moins bien", same = "stable" },
   all_channels = "tous canaux",
+  -- les canaux des campagnes passées (noms de l'historique des campagnes) tels que la synthèse les écrit
+  channel_names = { email = "e-mail", sms = "SMS", social = "réseaux sociaux", search = "référencement payant",
+    display = "display" },
   and_word = "et",
   kpi_now = "aujourd'hui",
   alerts = {
@@ -66,7 +69,7 @@ return {
     undetectable = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, aucun test ne pourrait déceler même le plus grand effet possible ; son effet ne pourra pas être mesuré. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
     below_mde = "**« {{campaign}} »** : avec {{treatment}} clients contactés et {{control}} dans le groupe témoin, un test ne peut déceler qu'un effet d'au moins {{mde}} (confiance {{confidence}}, puissance {{power}}) ; l'effet attendu, {{uplift}}, est en dessous, et le résultat ressemblera probablement à une absence d'effet. Agrandissez le groupe témoin ou l'audience pour le mesurer.",
   },
-  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté{{#per_order}} et {{cost_per_order}} de coût de l'offre sur chacun{{/per_order}}, {{cost_per_contact}} par contact ; {{control_group}}.{{#no_recs}} {{no_recs}} clients de sa cible en sont exclus : aucun produit n'est souvent acheté avec ce qu'ils ont acheté.{{/no_recs}}",
+  assumptions = "{{campaign}} : {{baseline}} de ses clients achèteraient dans les {{window_days}} jours sans contact (d'après {{baseline_source}}) ; un contact ajoute {{uplift}} ({{uplift_source}}) ; marge {{margin}}, remise de {{discount}} sur chaque achat d'un client contacté{{#per_order}} et {{cost_per_order}} de coût de l'offre sur chacun{{/per_order}}, {{cost_per_contact}} par contact ; {{control_group}}.{{#no_recs}} {{no_recs}} clients de sa cible en sont exclus : aucun produit n'est souvent acheté avec ce qu'ils ont acheté.{{/no_recs}}{{#left_out}} Le plan retient {{targeted}} de ses {{eligible}} clients éligibles (contactés ou témoins){{#unprofitable}} ; il écarte {{unprofitable}} client{{#unprofitable_plural}}s{{/unprofitable_plural}} pour qui la campagne dépenserait plus qu'elle ne rapporterait{{/unprofitable}}{{#elsewhere}} ; {{elsewhere}} client{{#elsewhere_plural}}s{{/elsewhere_plural}} rentable{{#elsewhere_plural}}s{{/elsewhere_plural}} {{#elsewhere_plural}}sont pris{{/elsewhere_plural}}{{^elsewhere_plural}}est pris{{/elsewhere_plural}} par une campagne qui devrait rapporter davantage, ou hors budget{{/elsewhere}}.{{/left_out}}",
   text = [[
 # Analyse clients : synthèse
 
@@ -104,7 +107,7 @@ Chaque indicateur sur sa dernière période (dates ci-dessous), comparé à la p
 
 **{{lapsed}} clients ({{lapsed_share}}) sont inactifs** : aucun achat depuis plus de {{inactive_days}} jours ({{lapsed_revenue_share}} du chiffre d'affaires passé).
 
-{{^elsewhere}}Les segments RFM racontent la même histoire sous un autre angle{{/elsewhere}}{{#elsewhere}}Les segments RFM ne racontent qu'une partie de l'histoire{{/elsewhere}} : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{action_lapsed}} {{#action_lapsed_plural}}sont inactifs{{/action_lapsed_plural}}{{^action_lapsed_plural}}est inactif{{/action_lapsed_plural}}, {{action_at_risk}} {{#action_at_risk_plural}}achètent encore mais risquent{{/action_at_risk_plural}}{{^action_at_risk_plural}}achète encore mais risque{{/action_at_risk_plural}} d'arrêter (à risque au sens ci-dessus) et {{action_active}} {{#action_active_plural}}achètent{{/action_active_plural}}{{^action_active_plural}}achète{{/action_active_plural}} encore sans être à risque.{{#elsewhere}} Les {{count}} autres clients inactifs sont dans des segments aux noms plus rassurants (colonne Inactifs du tableau des segments), car les scores RFM classent les clients les uns par rapport aux autres, et non selon la règle des {{inactive_days}} jours ; le plus grand nombre est dans le segment « {{top}} » : {{top_lapsed}} de ses {{top_customers}} clients.{{/elsewhere}}
+{{^elsewhere}}Les segments RFM racontent la même histoire sous un autre angle{{/elsewhere}}{{#elsewhere}}Les segments RFM ne racontent qu'une partie de l'histoire{{/elsewhere}} : sur les {{action_count}} clients ({{action_share}}) des segments {{action_segments}}, {{#action_all_lapsed}}tous sont inactifs{{/action_all_lapsed}}{{^action_all_lapsed}}{{action_lapsed}} {{#action_lapsed_plural}}sont inactifs{{/action_lapsed_plural}}{{^action_lapsed_plural}}est inactif{{/action_lapsed_plural}}, {{action_at_risk}} {{#action_at_risk_plural}}achètent encore mais risquent{{/action_at_risk_plural}}{{^action_at_risk_plural}}achète encore mais risque{{/action_at_risk_plural}} d'arrêter (à risque au sens ci-dessus) et {{action_active}} {{#action_active_plural}}achètent{{/action_active_plural}}{{^action_active_plural}}achète{{/action_active_plural}} encore sans être à risque{{/action_all_lapsed}}.{{#elsewhere}} Les {{count}} autres clients inactifs sont dans des segments aux noms plus rassurants (colonne Inactifs du tableau des segments), car les scores RFM classent les clients les uns par rapport aux autres, et non selon la règle des {{inactive_days}} jours ; le plus grand nombre est dans le segment « {{top}} » : {{top_lapsed}} de ses {{top_customers}} clients.{{/elsewhere}}
 
 {{#segments}}
 {{#action}}
@@ -230,12 +233,12 @@ Un modèle {{kind}} prédit la dépense de chaque client sur les {{horizon}} pro
 {{/models}}
 ## Plan de campagnes
 
-Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne dépense pour lui : le contact, la remise{{#order_costs}} et ce que l'offre coûte sur chaque achat (la livraison offerte, par exemple){{/order_costs}}. Chaque campagne garde une partie de ses clients comme groupe témoin, jamais contacté, pour en mesurer l'effet réel ; les hypothèses ci-dessous donnent, campagne par campagne, la taille de ce groupe, ou disent quand une campagne est trop petite pour en avoir un.
+Un client n'est contacté que si la campagne devrait rapporter plus de marge qu'elle ne dépense pour lui : le contact, la remise{{#order_costs}} et ce que l'offre coûte sur chaque achat (la livraison offerte, par exemple){{/order_costs}}. Chaque campagne garde une partie de ses clients comme groupe témoin, jamais contacté, pour en mesurer l'effet réel ; les hypothèses ci-dessous donnent, campagne par campagne, la taille de ce groupe, ou disent quand une campagne est trop petite pour en avoir un. Les clients éligibles sont ceux qui correspondent à la cible de la campagne ; les hypothèses disent pourquoi certains sont écartés. Les clients à contacter sont listés dans campaign_targets.csv (colonne group : treatment ; les clients marqués control forment le groupe témoin et ne doivent pas être contactés) et dans la colonne campaign de customers.csv.
 
-| Campagne | Canal | Offre | Contactés | Témoins | Ventes supplémentaires | Marge sur ces ventes | Remises |{{#order_costs}} Coûts de l'offre |{{/order_costs}} Coût des contacts | Bénéfice supplémentaire | ROI |
-|---|---|---|---:|---:|---:|---:|---:|{{#order_costs}}---:|{{/order_costs}}---:|---:|---:|
+| Campagne | Canal | Offre | Éligibles | Contactés | Témoins | Ventes supplémentaires | Marge sur ces ventes | Remises |{{#order_costs}} Coûts de l'offre |{{/order_costs}} Coût des contacts | Bénéfice supplémentaire | ROI |
+|---|---|---|---:|---:|---:|---:|---:|---:|{{#order_costs}}---:|{{/order_costs}}---:|---:|---:|
 {{#campaigns}}
-| {{name}} | {{channel}} | {{offer}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} |{{#order_costs}} {{order_cost}} |{{/order_costs}} {{cost}} | {{incremental_profit}} | {{roi}} |
+| {{name}} | {{channel}} | {{offer}} | {{eligible}} | {{targeted}} | {{control}} | {{sales}} | {{margin_amount}} ({{margin}}) | {{discount_cost}} |{{#order_costs}} {{order_cost}} |{{/order_costs}} {{cost}} | {{incremental_profit}} | {{roi}} |
 {{/campaigns}}
 
 Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises{{#order_costs}} − coûts de l'offre{{/order_costs}} − coût des contacts, et ROI = bénéfice supplémentaire / (remises{{#order_costs}} + coûts de l'offre{{/order_costs}} + coût des contacts). Les ventes supplémentaires sont les achats que les contacts devraient ajouter, avant remise ; la remise s'applique à chaque achat d'un client contacté, y compris ceux qu'il aurait faits de toute façon : le chiffre d'affaires supplémentaire réellement encaissé est donc les ventes supplémentaires moins les remises ({{total_incremental_revenue}} au total).{{#order_costs}} Les coûts de l'offre sont ce qu'elle coûte, en plus de la remise, sur chacun de ces achats (une livraison offerte se paie à chaque commande, pas seulement sur les commandes supplémentaires).{{/order_costs}} Montants arrondis à l'unité : une ligne peut différer de 1.

@@ -103,7 +103,7 @@ unlike "$out" "$move_id" "no segment id ($move_id) in the listing"
 run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/out" --set data="$work/all" --set lang=fr --seed 1 --quiet
 is "$code" 0 "run 3 in French on the same data"
 [[ $code -ne 0 ]] && sed 's/^/# /' <<< "$err"
-fr=$(cat "$work/out/summary.md")
+fr=$(plain_spaces "$work/out/summary.md")
 like "$fr" "## Depuis la dernière analyse" "summary.md (fr): the section"
 like "$fr" "\| Indicateur \| Aujourd'hui \| À la dernière analyse \| Évolution \|" "summary.md (fr): the KPI table"
 like "$fr" "\| Taux de rétention \| ([0-9,]+ %) \| \1 \| 0,0 pt \|" "summary.md (fr): retention unchanged against the English run"

@@ -40,7 +40,7 @@ like "$(cat "$work/out/report.html" 2>/dev/null)" "<li><strong>Satisfaction down
   "report.html: the same alert"
 run "$SEGMINT" run "$work/recipes/demo.lua" --out "$work/out_fr" --set data="$work/data" --set lang=fr --seed 1 --quiet
 is "$code" 0 "in French: exit 0"
-like "$(cat "$work/out_fr/summary.md" 2>/dev/null)" "\*\*Satisfaction en baisse\*\* : ${want/./,} en moyenne" \
+like "$(plain_spaces "$work/out_fr/summary.md" 2>/dev/null)" "\*\*Satisfaction en baisse\*\* : ${want/./,} en moyenne" \
   "summary.md (fr): the alert with a decimal comma"
 
 run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/plain" --set data="$work/data" --seed 1 --quiet

@@ -85,7 +85,8 @@ t.near(targets:filter("campaign == 'VIP'"):get(1, "p_buy_contact"), 0.5, 1e-12, 
 t.is(plan:get(1, "baseline_source"), "churn", "baseline from the churn model")
 t.like(plan:get(2, "assumptions"), "^Welcome Back: baseline from the churn model .*10%.0%% on average of buying within "
   .. "90 days without contact%), uplift %+20%.0 points %(the rule's estimate%), margin 50%%, discount 20%% on every "
-  .. "purchase a contacted customer makes, 1%.00 per contact, 0%% kept as a control group%.$", "one-sentence assumptions")
+  .. "purchase a contacted customer makes, 1%.00 per contact, 0%% kept as a control group%. 1 of its 2 eligible customers "
+  .. "planned; 1 left out, at a loss%.$", "one-sentence assumptions, with the eligible customer left out at a loss")
 
 -- forced: planned at a loss, and said so
 local forced = sg.campaigns { { name = "Win back", target = { segments = { "Lost" } }, cost_per_contact = 1.5,

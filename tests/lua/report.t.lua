@@ -5,13 +5,17 @@ local t = require("tap")(print)
 
 local en, fr = report.locales.en, report.locales.fr
 t.is(report.number(1234.56, 2, en), "1,234.56", "English number")
-t.is(report.number(1234.56, 2, fr), "1 234,56", "French number")
-t.is(report.money(1234.56, "€", fr), "1 234,56 €", "French money")
+-- French: a narrow no-break space between thousands and before %, a no-break space before the currency
+t.is(report.number(1234.56, 2, fr), "1\u{202F}234,56", "French number")
+t.is(report.money(1234.56, "€", fr), "1\u{202F}234,56\u{A0}€", "French money")
 t.is(report.money(1234.56, "£", en), "£1,234.56", "English money")
 t.is(report.money(-5.5, "£", en), "-£5.50", "negative money")
 t.is(report.number(-0.001, 2, en), "0.00", "no negative zero")
 t.is(report.percent(0.1234, en), "12.3%", "English percent")
-t.is(report.percent(0.1234, fr), "12,3 %", "French percent")
+t.is(report.percent(0.1234, fr), "12,3\u{202F}%", "French percent")
+t.is(report.typeset("Note : « Bon retour » ; 100 % ? oui !", fr),
+  "Note\u{202F}: «\u{202F}Bon retour\u{202F}»\u{202F}; 100\u{202F}%\u{202F}? oui\u{202F}!", "French spacing in text")
+t.is(report.typeset("Note : 100 %", en), "Note : 100 %", "English text as it is")
 t.is(report.number(999, 0, en), "999", "no separator below a thousand")
 -- a change between two printed figures is the difference of what is printed
 t.is(report.percent(0.18249, en) .. " " .. report.percent(0.18651, en), "18.2% 18.7%", "two rates as printed")
@@ -72,5 +76,28 @@ for lang, want in pairs { en = "- 39 customers (13.8%) moved from Loyal Customer
   t.is(report.render(block, { moves = { { customers = "39", share = lang == "en" and "13.8%" or "13,8 %",
     from = lang == "en" and "Loyal Customers" or "Clients fidèles", to = "Champions" } } }), want,
     lang .. ": a move between segments, each named once")
+end
+-- the action segments by status: the counts with verbs that agree, or "all" when every one has lapsed
+for lang, want in pairs {
+    en = { "of the 447 customers (22.4%) in the segments S, all have lapsed.",
+           "of the 1,010 customers (23.4%) in the segments S, 955 have lapsed, 37 still buy but are likely to stop "
+             .. "(at risk as defined above) and 1 still buys and is not at risk." },
+    fr = { "sur les 447 clients (22,4 %) des segments S, tous sont inactifs.",
+           "sur les 1 010 clients (23,4 %) des segments S, 955 sont inactifs, 37 achètent encore mais risquent "
+             .. "d'arrêter (à risque au sens ci-dessus) et 1 achète encore sans être à risque." } } do
+  local line = template(lang).text:match("\n([^\n]*{{action_count}}[^\n]*)\n")
+  local function said(v)
+    local text = report.render(line, v)
+    return text:match(lang == "en" and "(of the .*%.)$" or "(sur les .*%.)$")
+  end
+  local pc = lang == "en" and { "22.4%", "23.4%", "1,010" } or { "22,4 %", "23,4 %", "1 010" }
+  t.is(said { action_count = "447", action_share = pc[1], action_segments = "S", action_lapsed = "447",
+    action_at_risk = "0", action_active = "0", action_lapsed_plural = true, action_at_risk_plural = lang == "en",
+    action_active_plural = lang == "en", action_all_lapsed = true, elsewhere = false }, want[1],
+    lang .. ": every customer of the action segments lapsed, said in a word")
+  t.is(said { action_count = pc[3], action_share = pc[2], action_segments = "S", action_lapsed = "955",
+    action_at_risk = "37", action_active = "1", action_lapsed_plural = true, action_at_risk_plural = true,
+    action_active_plural = false, action_all_lapsed = false, elsewhere = false }, want[2],
+    lang .. ": the action segments by status, each verb agreeing with its count")
 end
 t.done()

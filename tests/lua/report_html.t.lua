@@ -51,9 +51,9 @@ t.is(info.charts, 0, "no chart")
 t.like(page, '<html lang="fr">', "the page states its language")
 t.like(page, "<title>Rapport &lt;test&gt;</title>", "the title is escaped")
 t.like(page, "Généré le 12 mars 2024", "the generation date in French")
-t.like(page, '<div class="kpi%-value">1 234 567,89 €</div>', "a KPI in French money")
-t.like(page, "Objectif : 1 000 000,00 €", "its target")
-t.like(page, "&#9650; %+12,2 %% depuis l’analyse précédente", "its change since the previous value")
+t.like(page, '<div class="kpi%-value">1\u{202F}234\u{202F}567,89\u{A0}€</div>', "a KPI in French money")
+t.like(page, "Objectif\u{202F}: 1\u{202F}000\u{202F}000,00\u{A0}€", "its target")
+t.like(page, "&#9650; %+12,2\u{202F}%% depuis l’analyse précédente", "its change since the previous value")
 t.like(page, '<div class="kpi good">', "revenue above target is good")
 do -- a rate's change in points is between the rates as shown (18.2% and 18.7%: 0.5 pt, not 0.4)
   local p2 = report { title = "R", sections = { { type = "kpis", title = "K", items = {
@@ -63,8 +63,8 @@ do -- a rate's change in points is between the rates as shown (18.2% and 18.7%: 
 end
 t.like(page, '<div class="kpi bad"><div class="kpi%-label">Clients</div>', "customers 20% below target are bad")
 t.like(page, '<div class="kpi warn"><div class="kpi%-label">Attrition</div>', "churn 4% above a lower-is-better target is close")
-t.like(page, '<td class="num">1 234 567,89 €</td>', "a money cell in French")
-t.like(page, '<td class="num">1 200</td>', "an integer cell in French")
+t.like(page, '<td class="num">1\u{202F}234\u{202F}567,89\u{A0}€</td>', "a money cell in French")
+t.like(page, '<td class="num">1\u{202F}200</td>', "an integer cell in French")
 t.like(page, "<th class=\"num\">Clients</th>", "a column label")
 t.ok(not page:find("At Risk", 1, true), "max_rows: the third row is not shown")
 t.like(page, "2 premières lignes sur 3%.", "max_rows: the note says so")
@@ -125,9 +125,9 @@ t.like(cp, 'background:#08306b;color:#fff">£30%.00</td>', "heatmap: the highest
 t.like(cp, 'background:#f1f7fd;color:#1b1b1b">£10%.00</td>', "heatmap: the lowest lightest")
 t.like(cp, '<td class="empty"></td>', "heatmap: a missing cell is empty")
 local fp = charts("fr", 7)
-t.like(fp, '"locale":{"currency":"€","decimal":",","money":"{sign}{number} {symbol}","percent":"{number} %%","thousands":" "}',
+t.like(fp, '"locale":{"currency":"€","decimal":",","money":"{sign}{number}\u{A0}{symbol}","percent":"{number}\u{202F}%%","thousands":"\u{202F}"}',
   "the French number format travels to the page's script")
-t.like(fp, "Échantillon aléatoire de 100 points sur 1 000%.", "the sample note in French")
+t.like(fp, "Échantillon aléatoire de 100 points sur 1\u{202F}000%.", "the sample note in French")
 
 -- section entries and data functions
 local calls = {}
@@ -252,6 +252,14 @@ local cp = report { title = "Cal", currency = "£", generated = "2024-03-12", da
     { count = 30, mean_predicted = 0.8, observed = 0.75 } } } } } }, sections = { cal_entry } }
 t.like(cp, "Here the points are 7%.5 points from it on average %(at most 15%.0 points%); AUC 0%.800%.",
   "churn calibration: (10 x 15 + 30 x 5) / 40 = 7.5 points on average, at most 15, empty bins left out")
+-- a model that predicts too few purchases: the gap in the reading is a distance, without a sign
+local btyd_entry
+for _, e in ipairs(S.layouts.en.sections) do if e[1] == "btyd_calibration" then btyd_entry = e end end
+local under = report { title = "Under", currency = "£", generated = "2024-03-12", data = S.data, values = page_values,
+  context = { btyd = { calibration = sg.dataset { { "x", { 0, 1 } }, { "customers", { 50, 50 } },
+    { "actual", { 0.4, 1.2 } }, { "predicted", { 0.3, 0.9 } } } } }, sections = { btyd_entry } }
+t.like(under, "the model expected 60 purchases from these customers in all; they made 80 %(25%% apart%)%.",
+  "the BTYD holdout: 60 predicted against 80 actual are 25% apart, not -25%")
 -- negative predictions are shown as predicted_clv gives them, at 0
 local neg = report { title = "Neg", currency = "£", generated = "2024-03-12", data = S.data, values = page_values,
   context = { models = { clv = { test_scored = sg.dataset { { "future_spend", { 10.0, 20.0 } }, { "predicted", { -5.0, 18.0 } } },

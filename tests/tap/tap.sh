@@ -1,5 +1,5 @@
 # A tiny TAP producer for the command-line tests (sourced by tests/cli/*.t.sh).
-# Provides: ok, is, like, run (captures $out, $err, $code), done_testing.
+# Provides: ok, is, like, run (captures $out, $err, $code), plain_spaces, done_testing.
 tap_n=0
 tap_failed=0
 ok() {   # ok CONDITION-EXIT-STATUS NAME
@@ -26,6 +26,11 @@ run() {  # run CMD... : sets out, err, code
   code=$?
   out=$(cat "$o"); err=$(cat "$e")
   rm -f "$o" "$e"
+}
+plain_spaces() { # plain_spaces FILE: its text with the French no-break spaces (U+202F, U+00A0, and
+  # &nbsp; as a browser writes it back) as plain ones, for the checks of wording (tests/cli/story.t.sh
+  # checks the spacing itself)
+  sed 's/\xe2\x80\xaf/ /g; s/\xc2\xa0/ /g; s/&nbsp;/ /g' "$1"
 }
 done_testing() {
   echo "1..$tap_n"

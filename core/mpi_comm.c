@@ -1902,6 +1902,19 @@ static int gather_clean_collective(uint64_t gen, size_t nrows, sg_table **out, u
     return *out ? 1 : -1;
 }
 
+/* Ranks 1..n-1: their part of OP_GATHER_CLEAN (b, len: the command). */
+static void gather_clean_serve(const unsigned char *b, size_t len)
+{
+    sg_mpi_rd r = { b, b + len, 0 };
+    uint64_t gen = sg_mpi_rd_u64(&r), nrows = sg_mpi_rd_u64(&r);
+    if (r.bad || r.p != r.end)
+        abort_job("a malformed command");
+    char why[300];
+    sg_error err;
+    uint64_t bytes;
+    gather_clean_collective(gen, (size_t)nrows, NULL, &bytes, why, sizeof why, &err);
+}
+
 int sg_mpi_gather_clean(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
                         sg_error *err)
 {
@@ -2076,14 +2089,7 @@ int sg_mpi_serve(void)
         } else if (head[0] == OP_ATTRIBUTES || head[0] == OP_ITEM_NAMES) {
             gb_serve(head[0], b, len);
         } else if (head[0] == OP_GATHER_CLEAN) {
-            sg_mpi_rd r = { b, b + len, 0 };
-            uint64_t gen = sg_mpi_rd_u64(&r), nrows = sg_mpi_rd_u64(&r);
-            if (r.bad || r.p != r.end)
-                abort_job("a malformed command");
-            char why[300];
-            sg_error err;
-            uint64_t bytes;
-            gather_clean_collective(gen, (size_t)nrows, NULL, &bytes, why, sizeof why, &err);
+            gather_clean_serve(b, len);
         } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
             sg_error err;
             read_collective(&c, NULL, &err);

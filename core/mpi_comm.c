@@ -757,6 +757,18 @@ static void serve_read_list(const unsigned char *b, size_t len)
     sg_free(sizes);
 }
 
+/* Ranks 1..n-1: a read of one file or of a list (c: the options, freed by the caller). */
+static void serve_read(int64_t op, const unsigned char *b, size_t len, read_cmd *c)
+{
+    sg_error err;
+    if (op == OP_CSV_READ_LIST)
+        serve_read_list(b, len);
+    else if (decode_read(b, len, c) == 0)
+        read_collective(c, NULL, &err);
+    else
+        abort_job("a malformed command");
+}
+
 sg_table *sg_mpi_csv_read_list(const char *const *paths, size_t nfiles, const sg_csv_options *opt,
                                sg_csv_report *report, sg_error *err)
 {
@@ -2052,11 +2064,8 @@ int sg_mpi_serve(void)
             camp_serve(b, len);
         } else if (head[0] == OP_ATTRIBUTES || head[0] == OP_ITEM_NAMES) {
             gb_serve(head[0], b, len);
-        } else if (head[0] == OP_CSV_READ_LIST) {
-            serve_read_list(b, len);
-        } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
-            sg_error err;
-            read_collective(&c, NULL, &err);
+        } else if (head[0] == OP_CSV_READ || head[0] == OP_CSV_READ_LIST) {
+            serve_read(head[0], b, len, &c);
         } else {
             abort_job("a command this segmint does not know (are all ranks the same build?)");
         }

@@ -195,6 +195,36 @@ static size_t check_list(lua_State *L)
     return n;
 }
 
+/* The progress label: "reading PATH", or the list's first file and how many more. */
+static void push_label(lua_State *L, const char *path, size_t nfiles)
+{
+    if (path || nfiles == 0) {
+        lua_pushfstring(L, "reading %s", path ? path : "an empty list of files");
+        return;
+    }
+    lua_rawgeti(L, 1, 1);
+    if (nfiles > 1)
+        lua_pushfstring(L, "reading %s and %d more files", lua_tostring(L, -1), (int)nfiles - 1);
+    else
+        lua_pushfstring(L, "reading %s", lua_tostring(L, -1));
+    lua_remove(L, -2);
+}
+
+/* The list of paths at index 1 read with fn (the paths stay alive in the list). */
+static sg_table *read_list(lua_State *L, size_t nfiles, sgl_csv_list_fn fn, const sg_csv_options *opt,
+                           sg_csv_report *report, sg_error *err)
+{
+    const char **paths = lua_newuserdatauv(L, (nfiles ? nfiles : 1) * sizeof *paths, 0);
+    for (size_t k = 0; k < nfiles; k++) {
+        lua_rawgeti(L, 1, (lua_Integer)k + 1);
+        paths[k] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    sg_table *t = fn(paths, nfiles, opt, report, err);
+    lua_pop(L, 1);   /* the block */
+    return t;
+}
+
 /* read_csv with the reader fn (sg_csv_read, or the distributed read), or
  * list_fn for a list of files */
 int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn, sgl_csv_list_fn list_fn)
@@ -268,17 +298,7 @@ int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn, sgl_csv_list_fn list_f
         }
         lua_pop(L, 1);
     }
-    if (nfiles > 1) {
-        lua_rawgeti(L, 1, 1);
-        lua_pushfstring(L, "reading %s and %d more files", lua_tostring(L, -1), (int)nfiles - 1);
-        lua_remove(L, -2);
-    } else if (nfiles == 1) {
-        lua_rawgeti(L, 1, 1);
-        lua_pushfstring(L, "reading %s", lua_tostring(L, -1));
-        lua_remove(L, -2);
-    } else {
-        lua_pushfstring(L, "reading %s", path ? path : "an empty list of files");
-    }
+    push_label(L, path, nfiles);
     sgl_progress ps = { lua_tostring(L, -1), -1 };
     int want_progress = sgl_progress_enabled(L);
     if (lua_istable(L, 2)) {
@@ -296,19 +316,7 @@ int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn, sgl_csv_list_fn list_f
     memset(&report, 0, sizeof report);
     sg_error err;
     sg_error_clear(&err);
-    if (path) {
-        d->t = fn(path, &opt, &report, &err);
-    } else {
-        /* the paths stay alive in the list at index 1 */
-        const char **paths = lua_newuserdatauv(L, (nfiles ? nfiles : 1) * sizeof *paths, 0);
-        for (size_t k = 0; k < nfiles; k++) {
-            lua_rawgeti(L, 1, (lua_Integer)k + 1);
-            paths[k] = lua_tostring(L, -1);
-            lua_pop(L, 1);
-        }
-        d->t = list_fn(paths, nfiles, &opt, &report, &err);
-        lua_pop(L, 1);   /* the block: the dataset is on top again */
-    }
+    d->t = path ? fn(path, &opt, &report, &err) : read_list(L, nfiles, list_fn, &opt, &report, &err);
     if (!d->t) {
         sg_csv_report_free(&report);
         return sgl_fail(L, &err);

@@ -252,7 +252,8 @@ void sg_csv_list_part(const char *const *paths, size_t from, size_t to, const ui
             return;
         }
     }
-    for (size_t i = from; i < to; i++) {
+    size_t i;
+    for (i = from; i < to; i++) {
         struct stat st;
         if (sizes && stat(paths[i], &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size != sizes[i]) {
             out->r.failed = 1;
@@ -267,11 +268,12 @@ void sg_csv_list_part(const char *const *paths, size_t from, size_t to, const ui
             ps = &later;
         uint64_t hdr_end = 0;
         if (o.max_rows && i > from) {
-            if (out->r.records >= opt->max_rows) {
+            if (out->r.nrows >= opt->max_rows) {
                 out->r.stop = 1;
+                i--;
                 break;
             }
-            o.max_rows = opt->max_rows - (size_t)out->r.records;
+            o.max_rows = opt->max_rows - out->r.nrows;
         }
         if (i == from) {
             read_file(paths[i], i == 0 && !dict, &o, ps, out, &hdr_end);
@@ -303,6 +305,13 @@ void sg_csv_list_part(const char *const *paths, size_t from, size_t to, const ui
         lp.before += sizes ? sizes[i] : 0;
         if (out->r.failed || out->r.stop)
             break;
+    }
+    /* stopped at max_rows: the headers of the files left, for the size of the concatenation */
+    for (size_t j = i + 1; out->r.stop && !out->r.failed && j < to; j++) {
+        uint64_t h, l;
+        sg_error e;
+        if (header_end(paths[j], &h, &l, &e) == 0)
+            *hdr_bytes += h;
     }
     out->at_boundary = 1;
     sg_csv_part_free(&ref);

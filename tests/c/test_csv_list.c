@@ -226,10 +226,61 @@ static void test_errors(void)
     tap_ok(!t && strstr(er.msg, d) && strstr(er.msg, ":3:"), "a bad row names its file and its own line (%s)",
            t ? "a table" : er.msg);
     sg_table_free(t);
+    /* a value the build rejects (an override, an expectation) in a later
+     * file: its file and its own line */
+    const char *g = write_file("g.csv", "id,name,amount\n5,v,6\n6,u,seven\n");
+    const char *l6[] = { a, g };
+    sg_csv_options o;
+    sg_csv_options_init(&o);
+    sg_csv_override ov = { "amount", SG_INT64, SG_DATE_UNKNOWN };
+    o.overrides = &ov;
+    o.noverrides = 1;
+    t = sg_csv_read_list(l6, 2, &o, NULL, &er);
+    snprintf(want, sizeof want, "%s:3:3:", g);
+    tap_ok(!t && strncmp(er.msg, want, strlen(want)) == 0, "an override's bad value names its file and line (%s)",
+           t ? "a table" : er.msg);
+    sg_table_free(t);
+    sg_csv_options_init(&o);
+    sg_csv_expect ex = { "amount", SG_CSV_NUMBERS };
+    o.expect = &ex;
+    o.nexpect = 1;
+    const char *l7[] = { a, a, a, a, a, g };    /* 9 numbers of 10: a suspect */
+    t = sg_csv_read_list(l7, 6, &o, NULL, &er);
+    tap_ok(!t && strncmp(er.msg, want, strlen(want)) == 0, "an expectation's bad value names its file and line (%s)",
+           t ? "a table" : er.msg);
+    sg_table_free(t);
     const char *l5[] = { a, e };
     snprintf(want, sizeof want, "%s: the file is empty (no header row)", e);
     fails("an empty file", l5, 2, SG_EDATA, want);
     fails("an empty list", l1, 0, SG_EINVAL, "read_csv: the list of files is empty");
+}
+
+/* max_rows: the first rows of the list, as of the concatenation. */
+static void test_max_rows(void)
+{
+    const char *a = write_file("ma.csv", "id,name\n1,x\n2,y\n3,z\n");
+    const char *b = write_file("mb.csv", "id,name\n4,w\n5,v\n");
+    const char *w = write_file("mall.csv", "id,name\n1,x\n2,y\n3,z\n4,w\n5,v\n");
+    const char *l[] = { a, b };
+    for (size_t m = 2; m <= 6; m += 2) {
+        sg_csv_options o;
+        sg_csv_options_init(&o);
+        o.max_rows = m;
+        sg_error e1, e2;
+        sg_csv_report r1, r2;
+        sg_table *t1 = sg_csv_read(w, &o, &r1, &e1), *t2 = sg_csv_read_list(l, 2, &o, &r2, &e2);
+        char *d1 = t1 ? dump(t1, &r1) : NULL, *d2 = t2 ? dump(t2, &r2) : NULL;
+        tap_ok(d1 && d2 && strcmp(d1, d2) == 0 && t2->nrows == (m < 5 ? m : 5),
+               "max_rows %zu: the concatenation's first rows (%zu)", m, t2 ? t2->nrows : 0);
+        free(d1);
+        free(d2);
+        if (t1)
+            sg_csv_report_free(&r1);
+        if (t2)
+            sg_csv_report_free(&r2);
+        sg_table_free(t1);
+        sg_table_free(t2);
+    }
 }
 
 static void test_assign(void)
@@ -254,6 +305,7 @@ int main(void)
         return 0;
     }
     test_assign();
+    test_max_rows();
     test_files(0);
     test_errors();
     /* typed speculation after 8 rows: the first file decides for all */

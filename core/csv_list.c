@@ -314,6 +314,7 @@ void sg_csv_list_part(const char *const *paths, size_t from, size_t to, const ui
             *hdr_bytes += h;
     }
     out->at_boundary = 1;
+    out->r.opt = opt;      /* not o, which ends here: the build reads the options */
     sg_csv_part_free(&ref);
     sg_mpi_modes_free(&d.m);
 }

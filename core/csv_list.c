@@ -252,6 +252,17 @@ void sg_csv_list_part(const char *const *paths, size_t from, size_t to, const ui
             return;
         }
     }
+    if (from >= to) {
+        /* a rank without a file: the list's header and no rows, so that its
+         * part is typed and kept as the others are */
+        uint64_t h, l;
+        if (header_end(paths[0], &h, &l, &out->r.own_err) != 0)
+            out->r.failed = 1;
+        else
+            sg_csv_part_read(paths[0], &o, h, UINT64_MAX - 1, SG_MPI_NO_END, l, 0, spec && spec->modes ? spec : NULL,
+                             out);
+        from = to = 0;
+    }
     size_t i;
     for (i = from; i < to; i++) {
         struct stat st;

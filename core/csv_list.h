@@ -21,8 +21,8 @@ int sg_csv_list_stat(const char *const *paths, size_t n, uint64_t *sizes, sg_err
  * byte; file 0 always goes to rank 0, a rank may get none. */
 void sg_csv_list_assign(const uint64_t *sizes, size_t n, int ranks, size_t *first);
 
-/* Reads files [from, to) of the list into one part (from < to), merged
- * in list order.  sizes: NULL, or the sizes every file must have (rank
+/* Reads files [from, to) of the list into one part, merged in list
+ * order (from == to: the first file's header alone, no rows).  sizes: NULL, or the sizes every file must have (rank
  * 0's).  spec: as for sg_csv_part_read, the first file of the list
  * deciding the column modes when from is 0 (the later files take that
  * decision, or spec's modes); dict: every column in dictionary mode, no

@@ -690,8 +690,7 @@ static sg_table *read_list_collective(const read_cmd *c, const char *const *path
     } else {
         bcast_modes(&mb.m);
         sg_csv_part_modes spec = { mb.m.modes, mb.m.fmts, mb.m.ncols, NULL, NULL };
-        if (first[k] < first[k + 1])
-            sg_csv_list_part(paths, first[k], first[k + 1], sizes, &c->opt, &spec, 0, &part, &hb, NULL);
+        sg_csv_list_part(paths, first[k], first[k + 1], sizes, &c->opt, &spec, 0, &part, &hb, NULL);
     }
     sg_mpi_modes_free(&mb.m);
     MPI_Reduce(&hb, &hsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);

@@ -144,6 +144,14 @@ uint64_t sg_csv_line_of_row(const sg_csv_reader *r, size_t row)
     return r->adj[lo - 1].line + (row - r->adj[lo - 1].row);
 }
 
+const char *sg_csv_path_of_row(const sg_csv_reader *r, size_t row)
+{
+    for (size_t i = 0; r->file_rows && i < r->nfiles; i++)
+        if (row < r->file_rows[i])
+            return r->file_paths[i];
+    return r->path;
+}
+
 /* ---- header ---- */
 
 static int name_taken(const sg_dict *a, const sg_dict *b, const char *s)

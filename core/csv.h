@@ -115,6 +115,16 @@ typedef struct sg_csv_report {
 
 void sg_csv_report_free(sg_csv_report *r);
 
+/* The table of a list of n CSV files (core/csv_list.c): the rows of the
+ * files in list order, as if they were concatenated without their
+ * repeated header (one file: sg_csv_read itself).
+ * Every file must have the first one's header (else SG_EDATA naming the
+ * file and its first differing column); an empty list is SG_EINVAL, a
+ * file that cannot be read SG_EIO naming it.  report->bytes is the size
+ * of the concatenation (the files' bytes less the repeated headers). */
+sg_table *sg_csv_read_list(const char *const *paths, size_t n, const sg_csv_options *opt, sg_csv_report *report,
+                           sg_error *err);
+
 /* Reads path into a new table.  On failure returns NULL with err set:
  * SG_EIO (cannot open/read), SG_EDATA ("file:line:column: message 'text'"),
  * SG_ENOMEM.  report may be NULL. */

@@ -96,7 +96,7 @@ static int find_bad_rows(sg_csv_reader *r, const sg_csv_plan *plans, uint8_t **b
         char text[300];
         bad_text(r, &plans[bj], bj, ((const int32_t *)r->cols[bj].data)[best], text, sizeof text);
         r->failed = 1;
-        return sg_error_set(r->err, SG_EDATA, "%s:%llu:%zu: %s", r->path,
+        return sg_error_set(r->err, SG_EDATA, "%s:%llu:%zu: %s", sg_csv_path_of_row(r, best),
                             (unsigned long long)sg_csv_line_of_row(r, best), bj + 1, text);
     }
     uint8_t *rows = sg_calloc((r->nrows + 7) / 8 ? (r->nrows + 7) / 8 : 1, 1);

@@ -106,9 +106,10 @@ static int is_bad(const col_class *cc, sg_csv_kind kind, sg_date_format f, int32
 }
 
 /* Fills sp from the rows of column j: how many have a value, how many a
- * bad one, and the first distinct bad values in file order. */
+ * bad one, and the first distinct bad values in file order (*first_row:
+ * the row of the first). */
 static void scan_rows(const sg_csv_reader *r, size_t j, const col_class *cc,
-                      const uint8_t *bad_rows, sg_csv_suspect *sp)
+                      const uint8_t *bad_rows, sg_csv_suspect *sp, size_t *first_row)
 {
     const int32_t *codes = r->cols[j].data;
     const sg_dict *d = r->cols[j].dict;
@@ -129,6 +130,8 @@ static void scan_rows(const sg_csv_reader *r, size_t j, const col_class *cc,
         size_t len;
         const char *s = sg_dict_str(d, c, &len);
         shown[sp->nfirst] = c;
+        if (sp->nfirst == 0)
+            *first_row = i;
         sp->first[sp->nfirst].line = sg_csv_line_of_row(r, i);
         sg_csv_show(s, len, sp->first[sp->nfirst].text, sizeof sp->first[0].text);
         sp->nfirst++;
@@ -230,6 +233,7 @@ int sg_csv_check_columns(sg_csv_reader *r, const sg_csv_plan *plans, const uint8
         }
         sg_csv_suspect sp;
         memset(&sp, 0, sizeof sp);
+        size_t first_row = 0;
         sp.column = j;
         if (!ok)
             sp.kind = want;
@@ -243,7 +247,7 @@ int sg_csv_check_columns(sg_csv_reader *r, const sg_csv_plan *plans, const uint8
         }
         sp.format = sp.kind == SG_CSV_DATES ? best_layout(&cc, r->opt->date_order_mdy)
                                             : SG_DATE_UNKNOWN;
-        scan_rows(r, j, &cc, bad_rows, &sp);
+        scan_rows(r, j, &cc, bad_rows, &sp, &first_row);
         sg_free(cc.bits);
         char text[600];
         describe(r, &sp, text, sizeof text);
@@ -251,7 +255,7 @@ int sg_csv_check_columns(sg_csv_reader *r, const sg_csv_plan *plans, const uint8
             r->failed = 1;
             if (!sp.nfirst)
                 return expect_fail(r, j, p, want);
-            return sg_error_set(r->err, SG_EDATA, "%s:%llu:%zu: %s", r->path,
+            return sg_error_set(r->err, SG_EDATA, "%s:%llu:%zu: %s", sg_csv_path_of_row(r, first_row),
                                 (unsigned long long)sp.first[0].line, j + 1, text);
         }
         if (!(sp.message = sg_strdup(text)) || add_suspect(rep, &sp)) {

@@ -213,6 +213,11 @@ typedef struct sg_csv_reader {
      * datetime columns): what a distributed read's other parts need to
      * type their rows as the table was typed (core/mpi_comm.c) */
     sg_date_format *plan_fmts;
+    /* NULL, or (a list of files read as one, core/csv_list.c) the file of
+     * each row: file i's rows end before row file_rows[i] (the caller's) */
+    const size_t *file_rows;
+    const char *const *file_paths;
+    size_t nfiles;
 } sg_csv_reader;
 
 int sg_csv_fail_nomem(sg_csv_reader *r);
@@ -230,6 +235,8 @@ int sg_csv_alloc_cols(sg_csv_reader *r, const int *modes, const sg_date_format *
 
 /* Physical line (1-based) where staged row `row` starts. */
 uint64_t sg_csv_line_of_row(const sg_csv_reader *r, size_t row);
+/* The file of staged row `row` (r->path but for a list of files). */
+const char *sg_csv_path_of_row(const sg_csv_reader *r, size_t row);
 /* Appends the staging of b (the next byte range) to a and frees b's
  * staging: dictionaries of b are merged into a's in b's code order, so
  * the codes are those of one sequential pass.  Returns 0 or SG_ENOMEM. */

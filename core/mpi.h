@@ -24,6 +24,11 @@ void sg_mpi_stop(int status);
  * same table); without MPI, sg_csv_read. */
 sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
                           sg_error *err);
+/* Rank 0: sg_csv_read_list (core/csv_list.h) with every rank reading a
+ * run of whole files of the list (the same table); without MPI, or on one
+ * rank, sg_csv_read_list. */
+sg_table *sg_mpi_csv_read_list(const char *const *paths, size_t nfiles, const sg_csv_options *opt,
+                               sg_csv_report *report, sg_error *err);
 
 struct sg_mpi_clean_opts;
 struct sg_mpi_clean_result;

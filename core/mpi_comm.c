@@ -19,6 +19,7 @@
 #include "mpi_activity.h"
 #include "mpi_attrs.h"
 #include "mpi_campaign.h"
+#include "csv_list.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +57,7 @@ enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BT
        OP_CAMPAIGN_RESULTS = 12, /* campaign test outcomes on the owners (core/mpi_campaign.c) */
        OP_ATTRIBUTES = 13,  /* the customer attributes of step models on the owners (core/mpi_attrs.c) */
        OP_ITEM_NAMES = 14,  /* the cross-sell item names' counts on the owners (core/mpi_attrs.c) */
+       OP_CSV_READ_LIST = 15, /* a list of CSV files, whole files per rank (core/csv_list.c) */
        OP_GATHER_CLEAN = 16 }; /* the owners' cleaned rows back to rank 0 (ds:mpi_release) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
@@ -658,6 +660,166 @@ sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_re
     c.opt = *opt;
     sg_table *t = read_collective(&c, report, err);
     sg_free(b);
+    return t;
+}
+
+/* ---- a list of files (OP_CSV_READ_LIST) ----
+ * The payload: the files (count, then size and path each), then the read
+ * options as OP_CSV_READ's.  Each rank reads a run of whole files
+ * (sg_csv_list_assign) merged into one part, rank 0 speculating on the
+ * list's first file and broadcasting its decision as for one file; rank
+ * 0 merges the parts in list order (sg_csv_list_assemble).  The parts
+ * are kept as for one file (keep_parts). */
+
+/* Not split: the steps every rank runs in order (plan, parse, headers'
+ * bytes, send or assemble, keep), each a call, as read_collective. */
+static sg_table *read_list_collective(const read_cmd *c, const char *const *paths, const uint64_t *sizes,
+                                      size_t nfiles, sg_csv_report *report, sg_error *err)
+{
+    int n = world_size, k = world_rank;
+    size_t *first = sg_malloc(((size_t)n + 1) * sizeof *first);
+    if (!first)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    sg_csv_list_assign(sizes, nfiles, n, first);
+    modes_bcast mb;
+    memset(&mb, 0, sizeof mb);
+    sg_csv_part part;
+    memset(&part, 0, sizeof part);
+    part.r.err = &part.r.own_err;
+    uint64_t hb = 0, hsum = 0;
+    if (k == 0) {
+        sg_csv_part_modes spec = { NULL, NULL, 0, decided, &mb };
+        sg_csv_list_part(paths, first[0], first[1], sizes, &c->opt, &spec, 0, &part, &hb, NULL);
+        if (!mb.sent)
+            bcast_modes(&mb.m);
+    } else {
+        bcast_modes(&mb.m);
+        sg_csv_part_modes spec = { mb.m.modes, mb.m.fmts, mb.m.ncols, NULL, NULL };
+        sg_csv_list_part(paths, first[k], first[k + 1], sizes, &c->opt, &spec, 0, &part, &hb, NULL);
+    }
+    sg_mpi_modes_free(&mb.m);
+    MPI_Reduce(&hb, &hsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    uint64_t my_rows = part.r.failed ? 0 : part.r.nrows;
+    int my_ok = !part.r.failed && !part.r.stop;
+    sg_date_format *fmts = NULL;
+    if (k == 0 && my_ok && part.r.ncols && (fmts = sg_calloc(part.r.ncols, sizeof *fmts)) != NULL)
+        part.r.plan_fmts = fmts;
+    sg_table *t = NULL;
+    int fellback = 0;
+    if (k > 0) {
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        if (sg_mpi_part_encode(&part, &bytes, &len) != 0) {
+            sg_csv_part_free(&part);
+            memset(&part, 0, sizeof part);
+            part.r.failed = 1;
+            sg_error_nomem(&part.r.own_err);
+            if (sg_mpi_part_encode(&part, &bytes, &len) != 0)
+                len = 0;
+        }
+        send_bytes(bytes, len);
+        sg_free(bytes);
+    } else {
+        uint64_t total = 0;
+        for (size_t i = 0; i < nfiles; i++)
+            total += sizes[i];
+        t = sg_csv_list_assemble(&part, n, first, paths, recv_part, NULL, total - hsum, report, err, &fellback);
+        part.r.plan_fmts = NULL;
+        if (fellback)
+            t = sg_csv_read_list(paths, nfiles, &c->opt, report, err);
+    }
+    keep_parts(c, &part, my_rows, my_ok, t, fellback, fmts);
+    sg_free(fmts);
+    sg_csv_part_free(&part);
+    sg_free(first);
+    return t;
+}
+
+/* Ranks 1..n-1: the files of the payload, then the read. */
+static void serve_read_list(const unsigned char *b, size_t len)
+{
+    size_t at = 0;
+    int bad = 0;
+    uint64_t nf = oget_u64(b, len, &at, &bad);
+    if (bad || nf == 0 || nf > len)
+        abort_job("a malformed command");
+    const char **paths = sg_calloc((size_t)nf, sizeof *paths);
+    uint64_t *sizes = sg_calloc((size_t)nf, sizeof *sizes);
+    if (!paths || !sizes)
+        abort_job("out of memory");
+    for (uint64_t i = 0; i < nf; i++) {
+        sizes[i] = oget_u64(b, len, &at, &bad);
+        paths[i] = oget_str(b, len, &at, &bad);
+    }
+    read_cmd c;
+    if (bad || decode_read(b + at, len - at, &c) != 0)
+        abort_job("a malformed command");
+    sg_error err;
+    read_list_collective(&c, paths, sizes, (size_t)nf, NULL, &err);
+    free_read(&c);
+    sg_free(paths);
+    sg_free(sizes);
+}
+
+/* Ranks 1..n-1: a read of one file or of a list (c: the options, freed by the caller). */
+static void serve_read(int64_t op, const unsigned char *b, size_t len, read_cmd *c)
+{
+    sg_error err;
+    if (op == OP_CSV_READ_LIST)
+        serve_read_list(b, len);
+    else if (decode_read(b, len, c) == 0)
+        read_collective(c, NULL, &err);
+    else
+        abort_job("a malformed command");
+}
+
+sg_table *sg_mpi_csv_read_list(const char *const *paths, size_t nfiles, const sg_csv_options *opt,
+                               sg_csv_report *report, sg_error *err)
+{
+    sg_error local;
+    if (!err)
+        err = &local;
+    if (!started || world_rank != 0 || world_size < 2 || nfiles < 2 || opt->max_rows)
+        return sg_csv_read_list(paths, nfiles, opt, report, err);   /* one process suffices */
+    uint64_t *sizes = sg_calloc(nfiles, sizeof *sizes);
+    if (!sizes) {
+        sg_error_nomem(err);
+        return NULL;
+    }
+    if (sg_csv_list_stat(paths, nfiles, sizes, err) != 0) {
+        sg_free(sizes);
+        return NULL;         /* rank 0 cannot read a file: its message, nothing sent */
+    }
+    sg_mpi_buf w = { 0 };
+    unsigned char *ob = NULL;
+    size_t olen = 0;
+    sg_mpi_put_u64(&w, nfiles);
+    for (size_t i = 0; i < nfiles; i++) {
+        sg_mpi_put_u64(&w, sizes[i]);
+        sg_mpi_put_str(&w, paths[i]);
+    }
+    if (encode_read(paths[0], sizes[0], opt, &ob, &olen) != 0 || sg_mpi_buf_put(&w, ob, olen) != 0) {
+        sg_free(ob);
+        sg_free(sizes);
+        sg_mpi_buf_free(&w);
+        sg_error_nomem(err);
+        return NULL;
+    }
+    sg_free(ob);
+    int64_t head[2] = { OP_CSV_READ_LIST, (int64_t)w.len };
+    command_header(head);
+    bcast_bytes(w.b, w.len);
+    if (report)
+        memset(report, 0, sizeof *report);
+    sg_error_clear(err);
+    read_cmd c;
+    memset(&c, 0, sizeof c);
+    c.path = paths[0];
+    c.size = sizes[0];
+    c.opt = *opt;
+    sg_table *t = read_list_collective(&c, paths, sizes, nfiles, report, err);
+    sg_mpi_buf_free(&w);
+    sg_free(sizes);
     return t;
 }
 
@@ -1998,6 +2160,19 @@ int sg_mpi_group_by(const sg_mpi_gb_cmd *c, sg_table **out, sg_mpi_gb_stats *st,
     return r;
 }
 
+/* Ranks 1..n-1: their part of OP_CLEAN (b, len: the command). */
+static void clean_serve(const unsigned char *b, size_t len)
+{
+    sg_mpi_clean_opts co;
+    if (sg_mpi_clean_opts_decode(b, len, &co) != 0)
+        abort_job("out of memory receiving a command");
+    char why[300];
+    sg_error err;
+    clean_collective(&co, NULL, NULL, why, sizeof why, &err);
+    sg_free(co.pre);
+    sg_free(co.after);
+}
+
 int sg_mpi_serve(void)
 {
     for (;;) {
@@ -2020,15 +2195,8 @@ int sg_mpi_serve(void)
         }
         read_cmd c;
         memset(&c, 0, sizeof c);
-        sg_mpi_clean_opts co;
         if (head[0] == OP_CLEAN) {
-            if (sg_mpi_clean_opts_decode(b, len, &co) != 0)
-                abort_job("out of memory receiving a command");
-            char why[300];
-            sg_error err;
-            clean_collective(&co, NULL, NULL, why, sizeof why, &err);
-            sg_free(co.pre);
-            sg_free(co.after);
+            clean_serve(b, len);
         } else if (head[0] == OP_RFM) {
             sg_rfm_options ro;
             sg_mpi_edges q;
@@ -2090,9 +2258,8 @@ int sg_mpi_serve(void)
             gb_serve(head[0], b, len);
         } else if (head[0] == OP_GATHER_CLEAN) {
             gather_clean_serve(b, len);
-        } else if (head[0] == OP_CSV_READ && decode_read(b, len, &c) == 0) {
-            sg_error err;
-            read_collective(&c, NULL, &err);
+        } else if (head[0] == OP_CSV_READ || head[0] == OP_CSV_READ_LIST) {
+            serve_read(head[0], b, len, &c);
         } else {
             abort_job("a command this segmint does not know (are all ranks the same build?)");
         }
@@ -2154,6 +2321,12 @@ sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_re
                           sg_error *err)
 {
     return sg_csv_read(path, opt, report, err);
+}
+
+sg_table *sg_mpi_csv_read_list(const char *const *paths, size_t nfiles, const sg_csv_options *opt,
+                               sg_csv_report *report, sg_error *err)
+{
+    return sg_csv_read_list(paths, nfiles, opt, report, err);
 }
 
 int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, struct sg_mpi_clean_result *res,

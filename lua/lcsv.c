@@ -177,10 +177,60 @@ static size_t read_overrides(lua_State *L, int opts, sg_csv_override *ov)
     return n;
 }
 
-/* read_csv with the reader fn (sg_csv_read, or the distributed read) */
-int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn)
+/* A list of paths at index 1: replaced by the list of the paths the read
+ * policy gives; their number. */
+static size_t check_list(lua_State *L)
 {
-    const char *path = sgl_check_read_path(L, 1);
+    size_t n = (size_t)lua_rawlen(L, 1);
+    lua_createtable(L, (int)n, 0);
+    for (size_t k = 0; k < n; k++) {
+        lua_rawgeti(L, 1, (lua_Integer)k + 1);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "read_csv: the list of files must hold paths (item %d is a %s)", (int)k + 1,
+                       luaL_typename(L, -1));
+        sgl_check_read_path(L, lua_gettop(L));
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_replace(L, 1);
+    return n;
+}
+
+/* The progress label: "reading PATH", or the list's first file and how many more. */
+static void push_label(lua_State *L, const char *path, size_t nfiles)
+{
+    if (path || nfiles == 0) {
+        lua_pushfstring(L, "reading %s", path ? path : "an empty list of files");
+        return;
+    }
+    lua_rawgeti(L, 1, 1);
+    if (nfiles > 1)
+        lua_pushfstring(L, "reading %s and %d more files", lua_tostring(L, -1), (int)nfiles - 1);
+    else
+        lua_pushfstring(L, "reading %s", lua_tostring(L, -1));
+    lua_remove(L, -2);
+}
+
+/* The list of paths at index 1 read with fn (the paths stay alive in the list). */
+static sg_table *read_list(lua_State *L, size_t nfiles, sgl_csv_list_fn fn, const sg_csv_options *opt,
+                           sg_csv_report *report, sg_error *err)
+{
+    const char **paths = lua_newuserdatauv(L, (nfiles ? nfiles : 1) * sizeof *paths, 0);
+    for (size_t k = 0; k < nfiles; k++) {
+        lua_rawgeti(L, 1, (lua_Integer)k + 1);
+        paths[k] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    sg_table *t = fn(paths, nfiles, opt, report, err);
+    lua_pop(L, 1);   /* the block */
+    return t;
+}
+
+/* read_csv with the reader fn (sg_csv_read, or the distributed read), or
+ * list_fn for a list of files */
+int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn, sgl_csv_list_fn list_fn)
+{
+    size_t nfiles = lua_istable(L, 1) ? check_list(L) : 0;
+    const char *path = nfiles || lua_istable(L, 1) ? NULL : sgl_check_read_path(L, 1);
     if (!lua_isnoneornil(L, 2))
         luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
@@ -248,7 +298,7 @@ int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn)
         }
         lua_pop(L, 1);
     }
-    lua_pushfstring(L, "reading %s", path);
+    push_label(L, path, nfiles);
     sgl_progress ps = { lua_tostring(L, -1), -1 };
     int want_progress = sgl_progress_enabled(L);
     if (lua_istable(L, 2)) {
@@ -266,7 +316,7 @@ int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn)
     memset(&report, 0, sizeof report);
     sg_error err;
     sg_error_clear(&err);
-    d->t = fn(path, &opt, &report, &err);
+    d->t = path ? fn(path, &opt, &report, &err) : read_list(L, nfiles, list_fn, &opt, &report, &err);
     if (!d->t) {
         sg_csv_report_free(&report);
         return sgl_fail(L, &err);
@@ -276,10 +326,10 @@ int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn)
     return 2;
 }
 
-/* segmint.read_csv(path [, opts]) -> dataset, report | nil, message */
+/* segmint.read_csv(path or { path, ... } [, opts]) -> dataset, report | nil, message */
 static int l_read_csv(lua_State *L)
 {
-    return sgl_read_csv_with(L, sg_csv_read);
+    return sgl_read_csv_with(L, sg_csv_read, sg_csv_read_list);
 }
 
 static const luaL_Reg csv_functions[] = {

@@ -29,7 +29,7 @@ static int l_mpi_rank(lua_State *L)
  * part of the file; the same dataset and report. */
 static int l_mpi_read_csv(lua_State *L)
 {
-    return sgl_read_csv_with(L, sg_mpi_csv_read);
+    return sgl_read_csv_with(L, sg_mpi_csv_read, sg_mpi_csv_read_list);
 }
 
 /* ---- per-customer cleaning on the owning ranks (segmint.clean) ---- */

@@ -158,7 +158,10 @@ void sgl_open_mpi(lua_State *L);
  * or the distributed read of lua/lmpi.c. */
 typedef sg_table *(*sgl_csv_reader_fn)(const char *path, const sg_csv_options *opt, sg_csv_report *report,
                                        sg_error *err);
-int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn);
+/* ... and for a list of files (segmint.read_csv({ "a.csv", "b.csv" })). */
+typedef sg_table *(*sgl_csv_list_fn)(const char *const *paths, size_t n, const sg_csv_options *opt,
+                                     sg_csv_report *report, sg_error *err);
+int sgl_read_csv_with(lua_State *L, sgl_csv_reader_fn fn, sgl_csv_list_fn list_fn);
 void sgl_open_generate(lua_State *L);
 void sgl_open_util(lua_State *L);
 void sgl_open_rfm(lua_State *L);

@@ -14,8 +14,17 @@ if lang ~= "en" and lang ~= "fr" then error("lang must be en or fr, got '" .. to
 local data = params.data or (out .. "/data")
 local function words(name) return require(lang .. "." .. name) end
 
+-- "a.csv,b.csv" -> { "a.csv", "b.csv" }
+local function list(s)
+  local t = {}
+  for p in tostring(s):gmatch("[^,]+") do t[#t + 1] = p end
+  return t
+end
+
 sg.analysis {
   transactions = params.db and { db = params.db, query = params.query or "SELECT * FROM transactions" }
+    -- --set files=a.csv,b.csv: a list of CSV files with the same header, read as one
+    or params.files and { files = list(params.files) }
     or data .. "/transactions.csv",
   read = { types = { invoice = "string", customer_id = "string", product_id = "string" } },
   columns = { customer = "customer_id", invoice = "invoice", date = "date",

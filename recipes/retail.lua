@@ -5,7 +5,7 @@
 -- scores are computed at, the cross-selling support and product names (the
 -- Description column), BTYD in days and the customer attributes the models
 -- can use (the country only).
---   segmint run recipes/retail.lua --out results [--set lang=fr] [--set input=PATH]
+--   segmint run recipes/retail.lua --out results [--set lang=fr] [--set input=PATH | --set files=A.csv,B.csv]
 -- The default input is ../shared/data/online_retail/online_retail.csv beside
 -- the project, found from this recipe's folder whatever the working directory.
 local sg = require "segmint"
@@ -14,8 +14,16 @@ if lang ~= "en" and lang ~= "fr" then error("lang must be en or fr, got '" .. to
 local input = params.input or (recipe_dir .. "/../../shared/data/online_retail/online_retail.csv")
 local function words(name) return require(lang .. "." .. name) end
 
+-- "a.csv,b.csv" -> { "a.csv", "b.csv" }
+local function list(s)
+  local t = {}
+  for p in tostring(s):gmatch("[^,]+") do t[#t + 1] = p end
+  return t
+end
+
 sg.analysis {
-  transactions = input,
+  -- --set files=a.csv,b.csv: a list of CSV files with the same header, read as one
+  transactions = params.files and { files = list(params.files) } or input,
   read = { types = { InvoiceNo = "string", StockCode = "string", CustomerID = "string" } },
   columns = { customer = "CustomerID", invoice = "InvoiceNo", date = "InvoiceDate",
               quantity = "Quantity", price = "UnitPrice", item = "StockCode" },

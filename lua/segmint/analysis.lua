@@ -316,7 +316,21 @@ function M.prepare(sg, cfg)
   end
   ctx.cols = cols
   local src = cfg.transactions
-  if type(src) == "table" then
+  if type(src) == "table" and src.files ~= nil then
+    local files = src.files
+    if type(files) ~= "table" or #files == 0 then
+      add(problems.errors, "analysis: transactions.files (a list of CSV files) must list at least one file")
+    else
+      for i, f in ipairs(files) do
+        if type(f) ~= "string" then add(problems.errors, "analysis: transactions.files[%d] is not a path", i) end
+      end
+    end
+    for k in pairs(src) do
+      if k ~= "files" then
+        add(problems.errors, "analysis: transactions: unknown setting '%s' beside files", tostring(k))
+      end
+    end
+  elseif type(src) == "table" then
     for _, k in ipairs { "db", "query" } do
       if type(src[k]) ~= "string" then
         add(problems.errors, "analysis: transactions.%s (a string) is required to read from a database", k)
@@ -328,8 +342,8 @@ function M.prepare(sg, cfg)
       end
     end
   elseif type(src) ~= "string" then
-    add(problems.errors, "analysis: 'transactions' (the transactions CSV file, or { db =, query = } for a "
-      .. "database) is required")
+    add(problems.errors, "analysis: 'transactions' (the transactions CSV file, { files = { ... } } for a list of "
+      .. "them, or { db =, query = } for a database) is required")
   end
   if cfg.out == nil then add(problems.errors, "analysis: 'out' (the output directory) is required") end
   ctx.out = cfg.out
@@ -342,6 +356,10 @@ function M.prepare(sg, cfg)
   ctx.input_files, ctx.input_sources = {}, {}
   local function input(s)
     if type(s) == "string" then ctx.input_files[#ctx.input_files + 1] = s
+    elseif type(s) == "table" and type(s.files) == "table" then
+      for _, f in ipairs(s.files) do
+        if type(f) == "string" then ctx.input_files[#ctx.input_files + 1] = f end
+      end
     elseif type(s) == "table" and type(s.db) == "string" and type(s.query) == "string" then
       ctx.input_sources[#ctx.input_sources + 1] = require("segmint.step_load").describe(ctx.sg, s)
     end

@@ -61,9 +61,15 @@ return {
   ["analysis: transactions.%s (a string) is required to read from a database"] =
     "analyse : transactions.%s (un texte) est obligatoire pour lire une base de données",
   ["analysis: transactions: unknown setting '%s'%s"] = "analyse : transactions : réglage inconnu « %s »%s",
-  ["analysis: 'transactions' (the transactions CSV file, or { db =, query = } for a database) is required"] =
-    "analyse : « transactions » (le fichier CSV des transactions, ou { db =, query = } pour une base de données) "
-    .. "est obligatoire",
+  ["analysis: 'transactions' (the transactions CSV file, { files = { ... } } for a list of them, or { db =, query = } "
+    .. "for a database) is required"] =
+    "analyse : « transactions » (le fichier CSV des transactions, { files = { ... } } pour une liste de fichiers, ou "
+    .. "{ db =, query = } pour une base de données) est obligatoire",
+  ["analysis: transactions.files (a list of CSV files) must list at least one file"] =
+    "analyse : transactions.files (une liste de fichiers CSV) doit nommer au moins un fichier",
+  ["analysis: transactions.files[%d] is not a path"] = "analyse : transactions.files[%d] n'est pas un chemin",
+  ["analysis: transactions: unknown setting '%s' beside files"] =
+    "analyse : transactions : réglage inconnu « %s » à côté de files",
   ["analysis: 'out' (the output directory) is required"] = "analyse : « out » (le dossier de sortie) est obligatoire",
   ["analysis: no language '%s' (known: en, fr)"] = "analyse : pas de langue « %s » (connues : en, fr)",
   ["analysis: the template is written in '%s' but the analysis is in '%s'"] =

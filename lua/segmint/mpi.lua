@@ -5,11 +5,18 @@
 -- segmint.read_csv.
 local M = {}
 
--- segmint.read_csv(path, opts), distributed when the run has ranks.
+-- segmint.read_csv(path or list of paths, opts), distributed when the run
+-- has ranks (a list: each rank reads a run of whole files).
 function M.read_csv(sg, path, opts)
   local t, rep = sg.mpi_read_csv(path, opts)   -- one rank: read_csv itself
   local ranks = sg.mpi_size()
-  if t and ranks > 1 then sg.info("read %s on %d MPI ranks", path, ranks) end
+  if t and ranks > 1 then
+    if type(path) == "table" then
+      sg.info("read %d files (%s) on %d MPI ranks, whole files per rank", #path, table.concat(path, ", "), ranks)
+    else
+      sg.info("read %s on %d MPI ranks", path, ranks)
+    end
+  end
   return t, rep
 end
 

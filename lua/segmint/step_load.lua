@@ -1,5 +1,8 @@
 -- Step "load": reads the transactions (ctx.res.transactions) from a CSV
--- file (`transactions = "sales.csv"`, read with `read = {...}`) or from a
+-- file (`transactions = "sales.csv"`, read with `read = {...}`), from a
+-- list of CSV files with the same header (`transactions = { files = {
+-- "jan.csv", "feb.csv" } }`: their rows in list order, as one file
+-- concatenated without the repeated headers would give) or from a
 -- database (`transactions = { db = "sqlite:shop.db" or a PostgreSQL
 -- connection string, query = "SELECT ...", params = {...}, types = {...} }`,
 -- read with segmint.read_sql).  The columns the analysis computes with
@@ -33,12 +36,22 @@ end
 
 -- The source described for the manifest and the history (no password).
 function S.describe(sg, src)
+  if S.is_files(src) then return table.concat(src.files, ", ") end
   if type(src) == "table" then return sg.mask_secret(src.db) .. ": " .. src.query end
   return src
 end
 
+-- Is src a list of CSV files ({ files = { ... } })?
+function S.is_files(src) return type(src) == "table" and src.files ~= nil end
+
 -- Is src a database source ({ db =, query = })?
-function S.is_sql(src) return type(src) == "table" end
+function S.is_sql(src) return type(src) == "table" and src.files == nil end
+
+-- What segmint.read_csv reads for a CSV source: the path, or the list.
+local function csv_arg(src)
+  if S.is_files(src) then return src.files end
+  return src
+end
 
 local function read_sql(sg, src, types)
   local spec = copy(src)
@@ -55,7 +68,7 @@ end
 -- the reader's message (a data error: exit 3).
 function S.read(sg, src, csv)
   if S.is_sql(src) then return (read_sql(sg, src, csv and csv.types)) end
-  local t, msg = sg.read_csv(src, csv)
+  local t, msg = sg.read_csv(csv_arg(src), csv)
   if not t then error(msg, 0) end
   return t
 end
@@ -95,6 +108,7 @@ end
 function S.stream_plan(ctx)
   local sg, cfg, cols = ctx.sg, ctx.cfg, ctx.cols or {}
   if cfg.stream == false then return nil, "stream = false" end
+  if S.is_files(cfg.transactions) then return nil, "the transactions are a list of files" end
   if type(cfg.transactions) ~= "string" then return nil, "the transactions come from a database query" end
   local steps = ctx.steps or {}
   for i, name in ipairs { "load", "clean", "rfm" } do
@@ -204,10 +218,10 @@ function S.run(ctx)
   ctx.res.load_path = { path = "table", reason = ctx.stream_why }
   local src = cfg.transactions
   local tx, rep
-  if type(src) == "table" then
+  if S.is_sql(src) then
     tx, rep = read_sql(sg, src)
   else
-    tx, rep = mpi.read_csv(sg, src, cfg.read)
+    tx, rep = mpi.read_csv(sg, csv_arg(src), cfg.read)
     if not tx then error(rep, 0) end
   end
   for _, w in ipairs(rep.warnings or {}) do sg.info("%s: %s", S.describe(sg, src), w) end
@@ -221,7 +235,7 @@ function S.run(ctx)
   end
   if types[cols.date] and types[cols.date] ~= "datetime" then want[cols.date] = "datetime" end
   if next(want) then
-    if type(src) == "table" then
+    if S.is_sql(src) then
       tx = read_sql(sg, src, want)
     else
       local read = copy(cfg.read)
@@ -229,7 +243,7 @@ function S.run(ctx)
       for k, v in pairs(want) do
         if suspect[k] then read.expect[k] = v == "double" and "number" or v else read.types[k] = v end
       end
-      local again, msg = mpi.read_csv(sg, src, read)
+      local again, msg = mpi.read_csv(sg, csv_arg(src), read)
       if not again then error(msg, 0) end
       tx = again    -- the type was only inferred too cautiously
     end

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The default recipe end to end: outputs, determinism, French, rule edits,
-# rule typos, and the Online Retail recipes when the shared data is present.
+# rule typos, the transactions as a list of files, and the Online Retail
+# recipes when the shared data is present.
 set -uo pipefail   # no -e: a failing check must print "not ok", not stop the script
 source "$SG_ROOT/tests/tap/tap.sh"
 work=$(mktemp -d)
@@ -303,5 +304,40 @@ BG/NBD and Pareto/NBD could not be fitted on the data up to 11 September 2011 \(
 else
   echo "# shared data absent: Online Retail checks skipped"
 fi
+
+# ---- the transactions as a list of files (--set files=) ----
+# The demo's transactions in two files, each with the header: the outputs
+# of the one file (but the manifest and history, which record the input
+# files); the log says why the table path reads them; another header, or
+# a missing file, stops the run naming the file, exit 3, nothing published.
+mkdir -p "$work/lists"
+awk -v d="$work/lists" 'NR == 1 { print > (d "/t1.csv"); print > (d "/t2.csv"); next }
+  { print > (d "/t" (NR % 3 == 0 ? 2 : 1) ".csv") }' "$work/a/data/transactions.csv"
+awk 'NR == 1' "$work/lists/t1.csv" > "$work/lists/whole.csv"
+tail -n +2 "$work/lists/t1.csv" >> "$work/lists/whole.csv"
+tail -n +2 "$work/lists/t2.csv" >> "$work/lists/whole.csv"
+cp "$work/a/data"/*.csv "$work/lists/"
+cp "$work/lists/whole.csv" "$work/lists/transactions.csv"
+run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/l1" --set data="$work/lists" --quiet
+is "$code" 0 "the two files concatenated: exit 0"
+run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/l2" --set data="$work/lists" --set files="$work/lists/t1.csv,$work/lists/t2.csv"
+is "$code" 0 "the two files as a list: exit 0"
+like "$err" "loaded dataset\([0-9]+ rows x [0-9]+ columns\) \(table path; no streaming pass: the transactions are a list of files\)" \
+  "... read on the table path, which says why"
+rm -f "$work/l1/.segmint.lock" "$work/l2/.segmint.lock"
+diffs=$(diff -r -q -x manifest.json -x history.sqlite "$work/l1" "$work/l2" 2>&1)
+[[ -s "$work/l2/customers.csv" && -z "$diffs" ]]; ok $? "every output the same bytes as the concatenation's${diffs:+ ($diffs)}"
+like "$(cat "$work/l2/manifest.json")" "\"path\":	\"$work/lists/t1.csv\",.*\"path\":	\"$work/lists/t2.csv\"" \
+  "... the manifest records both files"
+sed '1s/quantity/qty/' "$work/lists/t2.csv" > "$work/lists/t3.csv"
+run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/l3" --set data="$work/lists" --set files="$work/lists/t1.csv,$work/lists/t3.csv" --quiet
+is "$code" 3 "a file of the list with another header: exit 3"
+like "$err" "'$work/lists/t3.csv' has another header than '$work/lists/t1.csv' \(every file of the list must have the same\): column 5 is 'qty' where '$work/lists/t1.csv' has 'quantity'" \
+  "... the message names the file and its column"
+[[ ! -e "$work/l3/customers.csv" ]]; ok $? "... nothing published"
+run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out "$work/l4" --set data="$work/lists" --set files="$work/lists/t1.csv,$work/lists/t9.csv" --quiet
+is "$code" 3 "a missing file of the list: exit 3"
+like "$err" "cannot open '$work/lists/t9.csv' \(file 2 of the list\): No such file or directory" "... the message names the file"
+[[ ! -e "$work/l4/customers.csv" ]]; ok $? "... nothing published"
 
 done_testing

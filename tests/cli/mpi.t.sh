@@ -5,7 +5,8 @@
 # quoted field holds line ends across the middle of the file reads the
 # same on 2 ranks; a customer's exact duplicate and cancellations in
 # another byte range than its purchases give the same cleaning on 2 and 3
-# ranks; on several ranks cleaning runs on the ranks owning the customers
+# ranks; the transactions split in a list of three files give the one
+# file's outputs on 1, 2 and 3 ranks; on several ranks cleaning runs on the ranks owning the customers
 # (the log says how many rows each owned, and they add up to the rows
 # read), and so do RFM, the BTYD fits and the BTYD summaries and
 # predictions (the customers of each rank add up to those of
@@ -17,7 +18,7 @@
 # recommendations (every rank holding customers with some, none on rank 0
 # alone) and the activity series of the KPIs and alerts (the customers of
 # each rank add up to those of customers.csv); a rank that cannot read its
-# part, or sees another file,
+# part, a file of its list, or sees another file,
 # ends the run naming the rank, exit 3, nothing published; a rank out of
 # memory in the exchange ends it naming the rank; a killed rank
 # ends the job with nothing published; commands other
@@ -450,6 +451,58 @@ for n in $ranks; do
   campaign_owned "$err" $n "$work/d$n/campaign_tests.csv" "duplicates and cancellations across parts, $n ranks"
   same_outputs d1 "d$n" "duplicates and cancellations across parts, $n ranks"
 done
+
+# ---- the transactions as a list of files ----
+# The generated transactions split in three files, each with the header:
+# read as a list (--set files=) on 1, 2 and 3 ranks (whole files per
+# rank), every output is that of the one file on one process but the
+# history and the manifest, which record the input files (those too
+# against the list on one process); a rank that
+# cannot read a file of its run ends the run naming the rank and the
+# file, exit 3, nothing published.
+mkdir -p "$work/ldata"
+cp "$gen"/*.csv "$work/ldata/"
+python3 - "$gen/transactions.csv" "$work/ldata" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+head, body = rows[0], rows[1:]
+n = len(body)
+for i, part in enumerate((body[: n // 3], body[n // 3 : 2 * n // 3], body[2 * n // 3 :])):
+    with open("%s/t%d.csv" % (sys.argv[2], i), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n"); w.writerow(head); w.writerows(part)
+PY
+lfiles="$work/ldata/t0.csv,$work/ldata/t1.csv,$work/ldata/t2.csv"
+run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out out --set data="$work/ldata"
+is "$code" 0 "the one file on one process: exit 0"
+keep l0
+run "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out out --set data="$work/ldata" --set files="$lfiles"
+is "$code" 0 "the list on one process: exit 0"
+like "$err" "no streaming pass: the transactions are a list of files" "... read on the table path, which says why"
+keep lp
+for n in $ranks; do
+  run "${mpi[@]}" -np $n "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out out --set data="$work/ldata" --set files="$lfiles"
+  is "$code" 0 "a list of three files on $n ranks: exit 0"
+  if [[ $n -gt 1 ]]; then
+    like "$err" "read 3 files \($work/ldata/t0.csv, [^)]*\) on $n MPI ranks, whole files per rank" "... read on $n ranks"
+    exchanged "$err" $n "$(csv_rows "$gen/transactions.csv")" "a list of three files, $n ranks"
+  fi
+  keep "l$n"
+  diffs=$(diff -r -q -x manifest.json -x history.sqlite "$work/l0" "$work/l$n" 2>&1)
+  [[ -s "$work/l$n/customers.csv" && -z "$diffs" ]]
+  ok $? "a list of three files on $n ranks: every output but the manifest and history (the input files) the same bytes as the one file on one process${diffs:+ ($diffs)}"
+  same_outputs lp "l$n" "a list of three files on $n ranks, against the list on one process"
+done
+mkdir -p "$work/LA/data" "$work/LB/data"
+cp "$work/ldata"/*.csv "$work/LA/data/"
+cp "$work/ldata"/*.csv "$work/LB/data/"
+rm "$work/LB/data/t2.csv"
+mkdir "$work/LB/data/t2.csv"
+run "${mpi[@]}" -np 1 --wdir "$work/LA" "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out out --set data=data --set files=data/t0.csv,data/t1.csv,data/t2.csv --quiet : \
+                -np 1 --wdir "$work/LB" "$SEGMINT" run "$SG_ROOT/recipes/demo.lua" --out out --set data=data --set files=data/t0.csv,data/t1.csv,data/t2.csv --quiet
+is "$code" 3 "rank 1 cannot read data/t2.csv of the list: exit 3"
+like "$err" "segmint: error: .*rank 1 of 2 could not read its files of the list \('data/t2.csv'\): cannot read 'data/t2.csv': Is a directory" \
+  "... the message names the rank, its files and the file it cannot read"
+[[ ! -e "$work/LA/out/customers.csv" && ! -e "$work/LB/out" ]]; ok $? "... nothing published"
 
 # ---- a rank that cannot read its part ----
 mkdir -p "$work/A" "$work/B/data"

@@ -87,6 +87,21 @@ t.same(back:types(), { customer = "string", invoice = "string", qty = "int64", p
   "types survive the round trip")
 t.same(back:column("amount"), a:column("amount"), "values survive the round trip")
 
+-- a list of files with the same header: their rows in list order, as the
+-- concatenation without the repeated header
+local part1, part2 = out .. "/part1.csv", out .. "/part2.csv"
+a:filter("customer == 'a'"):write_csv(part1)
+a:filter("customer != 'a'"):write_csv(part2)
+local both, brep = sg.read_csv({ part1, part2 })
+t.ok(both ~= nil, "read a list of two files")
+t.is(brep.rows_read, 6, "... its report counts the rows of both")
+t.same(both:column("customer"), { "a", "a", "a", "b", "c", "b", n = 6 }, "... the rows in list order")
+t.same(both:types(), back:types(), "... typed as the one file")
+local none, why = sg.read_csv({ part1, out .. "/nope.csv" })
+t.ok(none == nil and why:find("cannot open '" .. out .. "/nope.csv' (file 2 of the list)", 1, true),
+  "a missing file of the list is named: " .. tostring(why))
+t.raises(function() sg.read_csv({ part1, 3 }) end, "the list of files must hold paths", "a list item that is not a path")
+
 -- value_counts (Lua on top of group_by and sort)
 local vc = d:value_counts("customer")
 t.same(vc:column("customer"), { "a", "b", "c", n = 3 }, "value_counts order")

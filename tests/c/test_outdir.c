@@ -132,6 +132,23 @@ static void test_publish(void)
     tap_is_int(sg_outdir_commit(od, &err), 0, "append run commits");
     sg_outdir_close(od);
     tap_is_str(get(at("run/a.csv")), "third+more", "the appended file is published");
+
+    /* a run that writes nothing: no journal, the note of a failure removed,
+     * an empty folder it made not published */
+    put(at("run/FAILED"), "old failure\n");
+    put(at("run/.segmint.lock"), "pid 123456789012345\n");
+    tap_is_int(sg_outdir_open(out, &od, &err), 0, "a run writing nothing opens");
+    char who[64];
+    snprintf(who, sizeof who, "pid %ld\n", (long)getpid());
+    tap_is_str(get(at("run/.segmint.lock")), who, "the lock file holds this run's pid line alone");
+    char *d = sg_outdir_write_path(od, at("run/empty"), 0, 1, &err);
+    tap_ok(d && exists(d), "it stages an empty folder");
+    sg_free(d);
+    tap_is_int(sg_outdir_commit(od, &err), 0, "it commits");
+    sg_outdir_close(od);
+    tap_is_str(listing(out), "a.csv manifest.json sub ",
+               "nothing published, FAILED removed, no staging folder or journal left");
+    tap_is_str(get(at("run/a.csv")), "third+more", "the outputs of the run before are kept");
 }
 
 static void test_refusals(void)

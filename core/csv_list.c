@@ -386,17 +386,23 @@ sg_table *sg_csv_read_list(const char *const *paths, size_t n, const sg_csv_opti
 }
 
 /* "rank 2 of 3 could not read its files of the list ('c.csv' to 'd.csv'): why" */
-static void rank_error(sg_error *err, int k, int n, const size_t *first, const char *const *paths, int code,
-                       const char *why)
+/* The name of a rank's run of files of the list. */
+typedef struct files_name {
+    const size_t *first;
+    const char *const *paths;
+} files_name;
+
+static void name_files(void *ud, sg_error *err, int k, int n, int code, const char *why)
 {
-    size_t a = first[k], b = first[k + 1];
+    const files_name *fn = ud;
+    size_t a = fn->first[k], b = fn->first[k + 1];
     char files[600];
     if (b <= a)
         snprintf(files, sizeof files, "no file");
     else if (b == a + 1)
-        snprintf(files, sizeof files, "'%s'", paths[a]);
+        snprintf(files, sizeof files, "'%s'", fn->paths[a]);
     else
-        snprintf(files, sizeof files, "'%s' to '%s'", paths[a], paths[b - 1]);
+        snprintf(files, sizeof files, "'%s' to '%s'", fn->paths[a], fn->paths[b - 1]);
     sg_error_set(err, code == SG_EDATA ? SG_EIO : code, "rank %d of %d could not read its files of the list (%s): %s",
                  k, n, files, why);
 }
@@ -405,48 +411,12 @@ sg_table *sg_csv_list_assemble(sg_csv_part *p0, int n, const size_t *first, cons
                                sg_mpi_get_fn get, void *ud, uint64_t bytes, sg_csv_report *report, sg_error *err,
                                int *fellback)
 {
-    sg_csv_reader *r = &p0->r;
-    int merging = 1, failed_rank = -1;
-    *fellback = 0;
     if (report)
         memset(report, 0, sizeof *report);
-    if (r->failed && r->own_err.code != SG_EDATA) {
-        failed_rank = 0;
-        rank_error(err, 0, n, first, paths, r->own_err.code, r->own_err.msg);
-    }
-    for (int k = 1; k < n; k++) {
-        unsigned char *b = NULL;
-        size_t len = 0;
-        sg_error got;
-        sg_error_clear(&got);
-        sg_mpi_part_info info;
-        if (get(ud, k, &b, &len, &got) != 0 || sg_mpi_part_peek(b, len, &info) != 0) {
-            if (failed_rank < 0) {
-                failed_rank = k;
-                rank_error(err, k, n, first, paths, got.code ? got.code : SG_EIO,
-                           got.code ? got.msg : "its part arrived damaged");
-            }
-            sg_free(b);
-            continue;
-        }
-        if (info.failed && info.code != SG_EDATA && failed_rank < 0) {
-            failed_rank = k;
-            rank_error(err, k, n, first, paths, info.code, info.msg);
-        }
-        if (merging && failed_rank < 0) {
-            if (r->failed || r->stop)
-                merging = 0;            /* the first error in list order wins */
-            else if (sg_mpi_part_merge(r, b, len) != 0)
-                merging = 0;
-        }
-        sg_free(b);
-    }
-    if (failed_rank >= 0)
+    files_name fn = { first, paths };
+    if (sg_mpi_merge_parts(p0, n, get, ud, 0, name_files, &fn, err, fellback) != 0 || *fellback)
         return NULL;
-    if (r->fellback) {
-        *fellback = 1;
-        return NULL;
-    }
+    sg_csv_reader *r = &p0->r;
     int failed = r->failed;
     sg_table *t = sg_csv_finish(r, paths[0], p0->delim, bytes, report, r->err);
     if (!t) {

@@ -553,6 +553,38 @@ static void keep_parts(const read_cmd *c, sg_csv_part *part, uint64_t my_rows, i
         sg_free(rows);
 }
 
+/* After a rank's part is read: its rows and whether it read well, and
+ * on rank 0 room for the date layouts the build chooses (the parts are
+ * kept typed after the read with them: keep_parts), returned (NULL
+ * elsewhere, or without room). */
+static sg_date_format *part_layouts(sg_csv_part *part, int k, uint64_t *my_rows, int *my_ok)
+{
+    *my_rows = part->r.failed ? 0 : part->r.nrows;
+    *my_ok = !part->r.failed && !part->r.stop;
+    sg_date_format *fmts = NULL;
+    if (k == 0 && *my_ok && part->r.ncols && (fmts = sg_calloc(part->r.ncols, sizeof *fmts)) != NULL)
+        part->r.plan_fmts = fmts;
+    return fmts;
+}
+
+/* Ranks 1..n-1: sends rank 0 the staging of its part (sg_mpi_part_encode);
+ * out of memory, a small part that says so. */
+static void send_part(sg_csv_part *part)
+{
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    if (sg_mpi_part_encode(part, &bytes, &len) != 0) {
+        sg_csv_part_free(part);
+        memset(part, 0, sizeof *part);
+        part->r.failed = 1;
+        sg_error_nomem(&part->r.own_err);
+        if (sg_mpi_part_encode(part, &bytes, &len) != 0)
+            len = 0;
+    }
+    send_bytes(bytes, len);
+    sg_free(bytes);
+}
+
 /* Not split: the steps of one collective read in the order every rank
  * runs them (open, cut, exchange the cuts, parse, send or assemble);
  * each step is a call, and a rank that fails on the way still takes
@@ -594,29 +626,13 @@ static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_er
         part.r.failed = 1;
         part.r.own_err = lerr;
     }
-    /* the rows of this part, and on rank 0 the date layouts the build
-     * chooses, for the parts kept typed after the read (keep_parts) */
-    uint64_t my_rows = part.r.failed ? 0 : part.r.nrows;
-    int my_ok = !part.r.failed && !part.r.stop;
-    sg_date_format *fmts = NULL;
-    if (k == 0 && my_ok && part.r.ncols && (fmts = sg_calloc(part.r.ncols, sizeof *fmts)) != NULL)
-        part.r.plan_fmts = fmts;
+    uint64_t my_rows;
+    int my_ok;
+    sg_date_format *fmts = part_layouts(&part, k, &my_rows, &my_ok);
     sg_table *t = NULL;
     int fellback = 0;
     if (k > 0) {
-        unsigned char *bytes = NULL;
-        size_t len = 0;
-        if (sg_mpi_part_encode(&part, &bytes, &len) != 0) {
-            /* out of memory: a small part that says so */
-            sg_csv_part_free(&part);
-            memset(&part, 0, sizeof part);
-            part.r.failed = 1;
-            sg_error_nomem(&part.r.own_err);
-            if (sg_mpi_part_encode(&part, &bytes, &len) != 0)
-                len = 0;
-        }
-        send_bytes(bytes, len);
-        sg_free(bytes);
+        send_part(&part);
     } else {
         t = sg_mpi_assemble(&part, n, cuts, recv_part, NULL, c->path, report, err, &fellback);
         part.r.plan_fmts = NULL;
@@ -699,26 +715,13 @@ static sg_table *read_list_collective(const read_cmd *c, const char *const *path
     }
     sg_mpi_modes_free(&mb.m);
     MPI_Reduce(&hb, &hsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
-    uint64_t my_rows = part.r.failed ? 0 : part.r.nrows;
-    int my_ok = !part.r.failed && !part.r.stop;
-    sg_date_format *fmts = NULL;
-    if (k == 0 && my_ok && part.r.ncols && (fmts = sg_calloc(part.r.ncols, sizeof *fmts)) != NULL)
-        part.r.plan_fmts = fmts;
+    uint64_t my_rows;
+    int my_ok;
+    sg_date_format *fmts = part_layouts(&part, k, &my_rows, &my_ok);
     sg_table *t = NULL;
     int fellback = 0;
     if (k > 0) {
-        unsigned char *bytes = NULL;
-        size_t len = 0;
-        if (sg_mpi_part_encode(&part, &bytes, &len) != 0) {
-            sg_csv_part_free(&part);
-            memset(&part, 0, sizeof part);
-            part.r.failed = 1;
-            sg_error_nomem(&part.r.own_err);
-            if (sg_mpi_part_encode(&part, &bytes, &len) != 0)
-                len = 0;
-        }
-        send_bytes(bytes, len);
-        sg_free(bytes);
+        send_part(&part);
     } else {
         uint64_t total = 0;
         for (size_t i = 0; i < nfiles; i++)

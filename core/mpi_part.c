@@ -479,29 +479,34 @@ int sg_mpi_part_merge(sg_csv_reader *r, const unsigned char *bytes, size_t len)
 /* ---- the first part's process: the merge in file order ---- */
 
 /* "rank 2 of 3 could not read its part of 'x.csv' (bytes 10-20): why" */
-static void rank_error(sg_error *err, int k, int n, const uint64_t *cuts, uint64_t size, const char *path,
-                       int code, const char *why)
+/* The name of a part of one file: its rank and byte range. */
+typedef struct range_name {
+    const uint64_t *cuts;
+    uint64_t size;
+    const char *path;
+} range_name;
+
+static void name_range(void *ud, sg_error *err, int k, int n, int code, const char *why)
 {
+    const range_name *rn = ud;
     uint64_t from, to;
-    sg_mpi_part_range(cuts, k, n, size, &from, &to);
+    sg_mpi_part_range(rn->cuts, k, n, rn->size, &from, &to);
     if (to == SG_MPI_NO_END)
-        to = size;
+        to = rn->size;
     sg_error_set(err, code == SG_EDATA ? SG_EIO : code,
-                 "rank %d of %d could not read its part of '%s' (bytes %llu-%llu): %s", k, n, path,
+                 "rank %d of %d could not read its part of '%s' (bytes %llu-%llu): %s", k, n, rn->path,
                  (unsigned long long)from, (unsigned long long)to, why);
 }
 
-sg_table *sg_mpi_assemble(sg_csv_part *p0, int n, const uint64_t *cuts, sg_mpi_get_fn get, void *ud,
-                          const char *path, sg_csv_report *report, sg_error *err, int *fellback)
+int sg_mpi_merge_parts(sg_csv_part *p0, int n, sg_mpi_get_fn get, void *ud, int check_cuts, sg_mpi_name_fn name,
+                       void *name_ud, sg_error *err, int *fellback)
 {
     sg_csv_reader *r = &p0->r;
-    int merging = 1, failed_rank = -1, boundary = p0->at_boundary;
+    int merging = 1, failed_rank = -1, boundary = !check_cuts || p0->at_boundary;
     *fellback = 0;
-    if (report)
-        memset(report, 0, sizeof *report);
     if (r->failed && r->own_err.code != SG_EDATA) {
         failed_rank = 0;
-        rank_error(err, 0, n, cuts, p0->size, path, r->own_err.code, r->own_err.msg);
+        name(name_ud, err, 0, n, r->own_err.code, r->own_err.msg);
     }
     for (int k = 1; k < n; k++) {
         unsigned char *bytes = NULL;
@@ -512,15 +517,14 @@ sg_table *sg_mpi_assemble(sg_csv_part *p0, int n, const uint64_t *cuts, sg_mpi_g
         if (get(ud, k, &bytes, &len, &got) != 0 || sg_mpi_part_peek(bytes, len, &info) != 0) {
             if (failed_rank < 0) {
                 failed_rank = k;
-                rank_error(err, k, n, cuts, p0->size, path, got.code ? got.code : SG_EIO,
-                           got.code ? got.msg : "its part arrived damaged");
+                name(name_ud, err, k, n, got.code ? got.code : SG_EIO, got.code ? got.msg : "its part arrived damaged");
             }
             sg_free(bytes);
             continue;
         }
         if (info.failed && info.code != SG_EDATA && failed_rank < 0) {
             failed_rank = k;
-            rank_error(err, k, n, cuts, p0->size, path, info.code, info.msg);
+            name(name_ud, err, k, n, info.code, info.msg);
         }
         if (merging && failed_rank < 0) {
             if (r->failed || r->stop) {
@@ -531,15 +535,27 @@ sg_table *sg_mpi_assemble(sg_csv_part *p0, int n, const uint64_t *cuts, sg_mpi_g
             } else if (sg_mpi_part_merge(r, bytes, len) != 0) {
                 merging = 0;
             } else {
-                boundary = info.at_boundary;
+                boundary = !check_cuts || info.at_boundary;
             }
         }
         sg_free(bytes);
     }
-    if (failed_rank < 0 && r->fellback)
+    if (failed_rank >= 0)
+        return -1;
+    if (r->fellback)
         *fellback = 1;          /* a typed column met a value it cannot hold: read whole */
-    if (failed_rank >= 0 || *fellback)
+    return 0;
+}
+
+sg_table *sg_mpi_assemble(sg_csv_part *p0, int n, const uint64_t *cuts, sg_mpi_get_fn get, void *ud,
+                          const char *path, sg_csv_report *report, sg_error *err, int *fellback)
+{
+    if (report)
+        memset(report, 0, sizeof *report);
+    range_name rn = { cuts, p0->size, path };
+    if (sg_mpi_merge_parts(p0, n, get, ud, 1, name_range, &rn, err, fellback) != 0 || *fellback)
         return NULL;
+    sg_csv_reader *r = &p0->r;
     sg_table *t = sg_csv_finish(r, path, p0->delim, p0->size, report, r->err);
     if (!t)
         *err = r->own_err;

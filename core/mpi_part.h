@@ -98,6 +98,22 @@ void sg_mpi_modes_free(sg_mpi_modes *m);
  * with err set. */
 typedef int (*sg_mpi_get_fn)(void *ud, int k, unsigned char **bytes, size_t *len, sg_error *err);
 
+/* Sets err for the failure of part k's process (code, why): the message
+ * names the rank and what it read (its byte range, its files). */
+typedef void (*sg_mpi_name_fn)(void *ud, sg_error *err, int k, int n, int code, const char *why);
+
+/* The merge both assemblies run (sg_mpi_assemble, sg_csv_list_assemble):
+ * on the first part's process, gets parts 1..n-1 in order (every one, even
+ * after a failure) and merges them into p0's staging until the first
+ * error in file order.  A part's process that failed for another reason
+ * than its data (or a part that arrived damaged) fails the read: -1, err
+ * set by name.  check_cuts (byte ranges of one file): a part whose start
+ * was not a record start sets *fellback, as does a typed column that met
+ * a value it cannot hold (the caller then reads in one process).  0
+ * otherwise. */
+int sg_mpi_merge_parts(sg_csv_part *p0, int n, sg_mpi_get_fn get, void *ud, int check_cuts, sg_mpi_name_fn name,
+                       void *name_ud, sg_error *err, int *fellback);
+
 /* On the first part's process: gets parts 1..n-1 in file order (every one,
  * even after a failure) and merges them into p0's staging, then builds the
  * table as sg_csv_read does.  A part that could not be read for another

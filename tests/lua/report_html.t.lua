@@ -63,6 +63,10 @@ do -- a rate's change in points is between the rates as shown (18.2% and 18.7%: 
 end
 t.like(page, '<div class="kpi bad"><div class="kpi%-label">Clients</div>', "customers 20% below target are bad")
 t.like(page, '<div class="kpi warn"><div class="kpi%-label">Attrition</div>', "churn 4% above a lower-is-better target is close")
+-- the cards say met or missed, as the summary's KPI table does (met / missed), with the near miss told apart
+t.like(page, '<div class="kpi%-status">objectif manqué de moins de 10\u{202F}%%</div>', "the near miss is a miss, by less than 10%")
+t.like(page, '<div class="kpi%-status">objectif manqué</div>', "the far miss")
+t.like(page, '<div class="kpi%-status">objectif atteint</div>', "the target met")
 t.like(page, '<td class="num">1\u{202F}234\u{202F}567,89\u{A0}€</td>', "a money cell in French")
 t.like(page, '<td class="num">1\u{202F}200</td>', "an integer cell in French")
 t.like(page, "<th class=\"num\">Clients</th>", "a column label")

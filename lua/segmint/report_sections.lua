@@ -403,7 +403,9 @@ function D.campaign_plan(ctx, entry, api)
   -- (a plan without the sales columns shows its revenue instead)
   local sales = has(plan, "expected_incremental_sales") and "expected_incremental_sales" or revenue
   local margin = has(plan, "expected_incremental_margin") and "expected_incremental_margin" or ""
-  for _, col in ipairs { "campaign", "channel", "eligible", "targeted", "control", "budget", sales or "", margin,
+  -- contacted and control group, as the summary's plan table (a plan without the split: targeted)
+  local contacted = has(plan, "treatment") and "treatment" or "targeted"
+  for _, col in ipairs { "campaign", "channel", "eligible", contacted, "control", "budget", sales or "", margin,
     "discount_cost", order_costs and "order_cost" or "", "cost", profit or "", roi or "" } do
     if has(plan, col) then
       local f = (col == "roi" or col == "expected_roi") and "percent"
@@ -701,7 +703,7 @@ M.layouts = {
           expected_incremental_sales = "expected extra sales (before discounts)",
           expected_incremental_margin = "margin on them",
           expected_incremental_revenue = "expected extra revenue", campaign = "campaign", channel = "channel",
-          eligible = "eligible", targeted = "customers targeted", control = "control group", budget = "budget",
+          eligible = "eligible", targeted = "customers targeted", treatment = "contacted", control = "control group", budget = "budget",
           roi = "return", table_title = "Every campaign in detail" },
         table_reading = "Extra profit = margin on the extra sales − discounts{{#order_costs}} − offer costs{{/order_costs}} − "
           .. "contact cost; return = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + "
@@ -791,7 +793,7 @@ M.layouts = {
           expected_incremental_sales = "ventes supplémentaires attendues (avant remise)",
           expected_incremental_margin = "marge sur ces ventes",
           expected_incremental_revenue = "CA supplémentaire attendu", campaign = "campagne", channel = "canal",
-          eligible = "éligibles", targeted = "clients ciblés", control = "groupe témoin", budget = "budget",
+          eligible = "éligibles", targeted = "clients ciblés", treatment = "contactés", control = "groupe témoin", budget = "budget",
           roi = "rendement", table_title = "Toutes les campagnes en détail" },
         table_reading = "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises{{#order_costs}} − coûts "
           .. "de l’offre{{/order_costs}} − coût des contacts ; rendement = bénéfice supplémentaire / (remises"

@@ -65,7 +65,8 @@ return {
           expected_incremental_sales = "expected extra sales (before discounts)",
           expected_incremental_margin = "margin on them",
         expected_incremental_revenue = "expected extra revenue", campaign = "campaign", channel = "channel",
-        eligible = "eligible", targeted = "customers targeted", control = "control group", budget = "budget",
+        eligible = "eligible", targeted = "customers targeted", treatment = "contacted", control = "control group",
+        budget = "budget",
         roi = "return", table_title = "Every campaign in detail" },
       table_reading = "Extra profit = margin on the extra sales − discounts{{#order_costs}} − offer costs{{/order_costs}} − "
           .. "contact cost; return = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + "

@@ -65,7 +65,8 @@ return {
           expected_incremental_sales = "ventes supplémentaires attendues (avant remise)",
           expected_incremental_margin = "marge sur ces ventes",
         expected_incremental_revenue = "CA supplémentaire attendu", campaign = "campagne", channel = "canal",
-        eligible = "éligibles", targeted = "clients ciblés", control = "groupe témoin", budget = "budget",
+        eligible = "éligibles", targeted = "clients ciblés", treatment = "contactés", control = "groupe témoin",
+        budget = "budget",
         roi = "rendement", table_title = "Toutes les campagnes en détail" },
       table_reading = "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises{{#order_costs}} − coûts "
           .. "de l’offre{{/order_costs}} − coût des contacts ; rendement = bénéfice supplémentaire / (remises"

@@ -199,6 +199,19 @@ chosen_err=$(grep -o "came closest: its errors in the groups add up to [0-9]*%" 
 like "$page" "the gaps add up to ${chosen_err} of the purchases" "report: the BTYD check's error by group is the summary's model-choice error ($chosen_err)"
 like "$summary" "\| Model \| Error summed over the groups \| Predicted purchases \(total\) \|" "summary: the model-choice table says its error is summed over groups"
 like "$page" "expected extra sales \(before discounts\)" "report: the plan table shows the extra sales the profit is computed from"
+# the report's plan table counts contacted customers and the control group as the summary's plan does
+plan_cells=$(python3 - "$work/d/campaigns.csv" "$work/d/report.html" <<'PY'
+import csv, html, sys
+page = open(sys.argv[2]).read()
+bad = [r["campaign"] for r in csv.DictReader(open(sys.argv[1]))
+       if '<tr><td>{}</td><td>{}</td><td class="num">{:,}</td><td class="num">{:,}</td><td class="num">{:,}</td>'.format(
+           html.escape(r["campaign"]), html.escape(r["channel"]), int(r["eligible"]), int(r["treatment"]),
+           int(r["control"])) not in page]
+print(len(bad), bad[:3])
+PY
+)
+like "$plan_cells" "^0 " "report: each campaign's eligible, contacted and control group as in campaigns.csv and the summary ($plan_cells)"
+like "$page" "<th[^>]*>contacted</th><th[^>]*>control group</th>" "report: the plan table's columns say contacted and control group"
 like "$page" "The cluster [^<]+ brings [0-9]+% of revenue with [0-9]+% of customers\." "report: the cluster reading names the cluster as its subject"
 like "$summary" "\| zero or negative price \| [0-9,]+ \| £[0-9,.]+ \|" "data preparation: the price step in words, not 'price <= 0'"
 

@@ -242,9 +242,18 @@ void sg_csv_list_part(const char *const *paths, size_t from, size_t to, const ui
     memset(out, 0, sizeof *out);
     out->r.err = &out->r.own_err;
     if (from > 0) {
-        /* the reference header: the list's first file's, read alone */
-        uint64_t h;
-        read_file(paths[0], 0, &o, NULL, &ref, &h);
+        /* the reference header: the list's first file's header alone (its rows are another rank's) */
+        uint64_t h, l;
+        ref.r.err = &ref.r.own_err;
+        if (header_end(paths[0], &h, &l, &ref.r.own_err) != 0) {
+            ref.r.failed = 1;
+        } else {
+            sg_csv_part_read(paths[0], &o, h, UINT64_MAX - 1, SG_MPI_NO_END, l, 0, NULL, &ref);
+            if (!ref.r.failed && (ref.r.in_header || !ref.r.nnames)) {
+                ref.r.failed = 1;
+                sg_error_set(ref.r.err, SG_EDATA, "%s: the file is empty (no header row)", paths[0]);
+            }
+        }
         if (ref.r.failed) {
             out->r.failed = 1;
             out->r.own_err = ref.r.own_err;

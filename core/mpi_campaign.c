@@ -169,9 +169,12 @@ int sg_mpi_camp_decode(const unsigned char *b, size_t len, sg_mpi_camp_cmd *c)
         (size_t)(r.end - r.p) != c->nranks * 8)
         return -1;
     c->sizes = r.p;
-    for (uint64_t k = 0; k < c->nranks; k++)
-        if (sg_mpi_camp_block_size(c, (int)k) > INT_MAX)
+    size_t all = 0;   /* (the blocks' displacements in MPI_Scatterv are ints too) */
+    for (uint64_t k = 0; k < c->nranks; k++) {
+        size_t sz = sg_mpi_camp_block_size(c, (int)k);
+        if (sz > INT_MAX || (all += sz) > INT_MAX)
             return -1;
+    }
     return 0;
 }
 

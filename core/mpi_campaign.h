@@ -67,8 +67,8 @@ int sg_mpi_camp_encode(const sg_table *targets, const char *tcust, const char *t
                        const char *amount, int n, int whole, sg_mpi_camp_plan *p, sg_error *err);
 void sg_mpi_camp_plan_free(sg_mpi_camp_plan *p);
 /* The command back (pointers into b): 0, or -1 when malformed (truncated,
- * trailing bytes, another id type, no ranks, a block over 2 GiB, an empty
- * column name). */
+ * trailing bytes, another id type, no ranks, blocks over 2 GiB together,
+ * an empty column name). */
 int sg_mpi_camp_decode(const unsigned char *b, size_t len, sg_mpi_camp_cmd *c);
 /* The size of rank k's block (k < c->nranks). */
 size_t sg_mpi_camp_block_size(const sg_mpi_camp_cmd *c, int k);

@@ -376,8 +376,10 @@ static int read_body(part *pt, const sg_table *t, size_t k, sg_error *err)
             pc->na = take(r, (n + 7) / 8);
         if (t->cols[j]->type == SG_STRING) {
             pc->ndict = get_u32(r);
-            if (r->bad || pc->ndict > (uint64_t)(r->end - r->p) / 4)
+            if (r->bad || pc->ndict > (uint64_t)(r->end - r->p) / 4) {
+                r->bad = 1;
                 break;
+            }
             size_t nd = pc->ndict ? pc->ndict : 1;
             pc->text = sg_malloc(nd * sizeof *pc->text);
             pc->len = sg_malloc(nd * sizeof *pc->len);

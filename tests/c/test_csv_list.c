@@ -249,6 +249,19 @@ static void test_errors(void)
     const char *l5[] = { a, e };
     snprintf(want, sizeof want, "%s: the file is empty (no header row)", e);
     fails("an empty file", l5, 2, SG_EDATA, want);
+    /* a rank whose run starts at the second file reads the first file's
+     * header alone, not its rows: a bad row there is another rank's */
+    const char *l8[] = { d, a };
+    uint64_t sz[2], hb;
+    sg_csv_part p1;
+    memset(&p1, 0, sizeof p1);
+    p1.r.err = &p1.r.own_err;
+    int st = sg_csv_list_stat(l8, 2, sz, &er);
+    if (st == 0)
+        sg_csv_list_part(l8, 1, 2, sz, &o, NULL, 0, &p1, &hb, NULL);
+    tap_ok(st == 0 && !p1.r.failed && p1.r.nrows == 2, "a rank given the second file alone reads it (2 rows), not "
+           "the first file's rows, whose bad row is another rank's (%s)", p1.r.failed ? p1.r.own_err.msg : "read");
+    sg_csv_part_free(&p1);
     fails("an empty list", l1, 0, SG_EINVAL, "read_csv: the list of files is empty");
 }
 

@@ -332,6 +332,17 @@ static void test_refused(void)
         tap_ok(0, "(no memory for the malformed commands)");
     }
     free(b);
+    sg_mpi_camp_plan p2;
+    if (sg_mpi_camp_encode(targets, "cust", "start", "window_days", NAN, tx, 7, "cust", "date", "amount", 2, 0, &p2,
+                           &err) == 0) {
+        uint64_t half = (uint64_t)INT_MAX / 2 + 1;   /* each under 2 GiB, together over */
+        memcpy(p2.cmd.b + p2.cmd.len - 16, &half, 8);
+        memcpy(p2.cmd.b + p2.cmd.len - 8, &half, 8);
+        tap_ok(sg_mpi_camp_decode(p2.cmd.b, p2.cmd.len, &c) != 0, "blocks of more than 2 GiB together are refused");
+        sg_mpi_camp_plan_free(&p2);
+    } else {
+        tap_ok(0, "(the 2-rank plan could not be made: %s)", err.msg);
+    }
     tap_ok(sg_mpi_camp_decode(p.cmd.b, p.cmd.len, &c) == 0 && c.nranks == 1 &&
            sg_mpi_camp_block_size(&c, 0) == p.rows.len, "the command decodes, with the block's size");
     size_t len = p.rows.len;

@@ -315,7 +315,7 @@ static void test_packets(void)
                                      "\"a,b\",-7,-0.25,2021-06-30 23:59:59,2021-06-30,false\n"
                                      "\"\",9,1e300,2019-02-03 04:05:06,,true\n");
     if (!t) {
-        tap_skip(11, "cannot read the test table");
+        tap_skip(12, "cannot read the test table");
         return;
     }
     int types_ok = t->ncols == 6 && sg_table_col(t, "b")->type == SG_BOOL &&
@@ -367,6 +367,31 @@ static void test_packets(void)
         tap_ok(0, "packets of other columns are refused");
     }
     sg_table_free(other);
+    /* a packet that ends right after a string column's dictionary count,
+     * which its bytes cannot hold: truncated, refused */
+    sg_mpi_buf mal = { 0 };
+    uint32_t one32 = 1;
+    uint64_t one64 = 1, seven = 7;
+    unsigned char ty = SG_STRING, zero8 = 0;
+    sg_mpi_buf_put(&mal, "SGR2", 4);
+    sg_mpi_buf_put(&mal, &one32, 4);
+    sg_mpi_buf_put(&mal, &ty, 1);
+    sg_mpi_buf_put(&mal, &zero8, 1);
+    sg_mpi_buf_put(&mal, &one32, 4);
+    sg_mpi_buf_put(&mal, "c", 1);
+    sg_mpi_buf_put(&mal, &one64, 8);
+    sg_mpi_buf_put(&mal, &seven, 8);
+    sg_mpi_buf_put(&mal, &zero8, 1);
+    sg_mpi_buf_put(&mal, &one32, 4);
+    const unsigned char *mp = mal.b;
+    size_t ml = mal.len;
+    uint64_t *mg = NULL;
+    u = mal.oom ? NULL : sg_mpi_rows_unpack(&mp, &ml, 1, &mg, &err);
+    tap_ok(!mal.oom && !u && err.code == SG_EDATA && strstr(err.msg, "truncated"),
+           "a packet ending after a dictionary count it cannot hold is refused: %s", u ? "accepted" : err.msg);
+    sg_table_free(u);
+    sg_free(mg);
+    sg_mpi_buf_free(&mal);
     /* a packet holds each distinct text once: 1,000 rows of two 40-character texts */
     char *text = malloc(1000 * 44 + 8);
     if (text) {

@@ -1,7 +1,8 @@
 /* Helpers for the one-process tests of the MPI steps (test_mpi_shuffle,
- * test_mpi_clean, test_mpi_rfm): a scratch folder, small CSV files read
- * into tables, a table as text, and filter conditions evaluated as the
- * cleaning steps evaluate them. */
+ * test_mpi_clean, test_mpi_rfm and the later steps'): a scratch folder,
+ * small CSV files read into tables, a table as text, filter conditions
+ * evaluated as the cleaning steps evaluate them, and the exchange by
+ * customer simulated in one process. */
 #ifndef SG_MPI_TESTUTIL_H
 #define SG_MPI_TESTUTIL_H
 
@@ -13,6 +14,8 @@
 #include "csv.h"
 #include "csvwrite.h"
 #include "expr.h"
+#include "mem.h"
+#include "mpi_shuffle.h"
 #include "table.h"
 #include "tap.h"
 
@@ -137,6 +140,61 @@ static inline int keep_where(const sg_table *t, const char *const *c, size_t nc,
         sg_column_release(v);
     }
     return 0;
+}
+
+/* The exchange by customer in one process: n simulated ranks (at most
+ * MPI_TEST_MAXN) each read a contiguous share of t and pack each row for
+ * its customer's owner (sg_mpi_owner); owner d unpacks what it receives:
+ * tabs[d], its customers' rows in global row order (NULL when none).  0,
+ * or -1 (said). */
+#define MPI_TEST_MAXN 4
+static inline int mpi_test_spread(const sg_table *t, const char *customer, int n, sg_table **tabs)
+{
+    sg_mpi_buf sent[MPI_TEST_MAXN][MPI_TEST_MAXN];
+    memset(sent, 0, sizeof sent);
+    sg_error err;
+    const sg_column *cust = sg_table_col(t, customer);
+    int ok = cust != NULL;
+    uint64_t *g = malloc((t->nrows + 1) * sizeof *g);   /* global numbers by row of t */
+    size_t *pick = malloc((t->nrows + 1) * sizeof *pick);
+    ok = ok && g && pick;
+    for (size_t i = 0; ok && i < t->nrows; i++)
+        g[i] = i;
+    for (int s = 0; s < n && ok; s++) {
+        size_t from = t->nrows * (size_t)s / (size_t)n, to = t->nrows * (size_t)(s + 1) / (size_t)n;
+        for (int d = 0; ok && d < n; d++) {
+            size_t k = 0;
+            for (size_t i = from; i < to; i++)
+                if (sg_mpi_owner(cust, i, n) == d)
+                    pick[k++] = i;
+            if (k && sg_mpi_rows_pack(t, g, pick, k, &sent[s][d], &err) != 0) {
+                tap_diag("pack: %s", err.msg);
+                ok = 0;
+            }
+        }
+    }
+    free(pick);
+    free(g);
+    for (int d = 0; d < n; d++) {
+        const unsigned char *parts[MPI_TEST_MAXN];
+        size_t lens[MPI_TEST_MAXN], any = 0;
+        for (int s = 0; s < n; s++) {
+            parts[s] = sent[s][d].b;
+            lens[s] = sent[s][d].len;
+            any += lens[s];
+        }
+        uint64_t *gid = NULL;
+        tabs[d] = ok && any ? sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &err) : NULL;
+        if (ok && any && !tabs[d]) {
+            tap_diag("unpack: %s", err.msg);
+            ok = 0;
+        }
+        sg_free(gid);
+    }
+    for (int s = 0; s < n; s++)
+        for (int d = 0; d < n; d++)
+            sg_mpi_buf_free(&sent[s][d]);
+    return ok ? 0 : -1;
 }
 
 #endif

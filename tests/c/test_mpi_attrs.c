@@ -26,57 +26,6 @@
 
 #define MAXN 4
 
-/* The owners' tables: owner d gets the rows of its customers from the n
- * contiguous shares, in global row order (tabs[d], NULL when none). */
-static int spread(const sg_table *t, const char *customer, int n, sg_table **tabs)
-{
-    sg_mpi_buf sent[MAXN][MAXN];
-    memset(sent, 0, sizeof sent);
-    sg_error err;
-    const sg_column *cust = sg_table_col(t, customer);
-    int ok = cust != NULL;
-    uint64_t *g = malloc((t->nrows + 1) * sizeof *g);   /* global numbers by row of t */
-    size_t *pick = malloc((t->nrows + 1) * sizeof *pick);
-    ok = ok && g && pick;
-    for (size_t i = 0; ok && i < t->nrows; i++)
-        g[i] = i;
-    for (int s = 0; s < n && ok; s++) {
-        size_t from = t->nrows * (size_t)s / (size_t)n, to = t->nrows * (size_t)(s + 1) / (size_t)n;
-        for (int d = 0; ok && d < n; d++) {
-            size_t k = 0;
-            for (size_t i = from; i < to; i++)
-                if (sg_mpi_owner(cust, i, n) == d)
-                    pick[k++] = i;
-            if (k && sg_mpi_rows_pack(t, g, pick, k, &sent[s][d], &err) != 0) {
-                tap_diag("pack: %s", err.msg);
-                ok = 0;
-            }
-        }
-    }
-    free(pick);
-    free(g);
-    for (int d = 0; d < n; d++) {
-        const unsigned char *parts[MAXN];
-        size_t lens[MAXN], any = 0;
-        for (int s = 0; s < n; s++) {
-            parts[s] = sent[s][d].b;
-            lens[s] = sent[s][d].len;
-            any += lens[s];
-        }
-        uint64_t *gid = NULL;
-        tabs[d] = ok && any ? sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &err) : NULL;
-        if (ok && any && !tabs[d]) {
-            tap_diag("unpack: %s", err.msg);
-            ok = 0;
-        }
-        sg_free(gid);
-    }
-    for (int s = 0; s < n; s++)
-        for (int d = 0; d < n; d++)
-            sg_mpi_buf_free(&sent[s][d]);
-    return ok ? 0 : -1;
-}
-
 /* The owners' rows of command c over t shared by n owners (plus one
  * without rows when extra), into b[0..n+extra) and ng; the number of
  * owners, or -1. */
@@ -84,7 +33,7 @@ static int owners(const sg_table *t, const char *cust, const sg_mpi_gb_cmd *c, i
                   uint64_t *ng)
 {
     sg_table *tabs[MAXN] = { 0 };
-    int N = n + extra, ok = spread(t, cust, n, tabs) == 0;
+    int N = n + extra, ok = mpi_test_spread(t, cust, n, tabs) == 0;
     /* the owners decode the command as the service loop does */
     sg_mpi_buf cb = { 0 };
     sg_mpi_gb_cmd dc;

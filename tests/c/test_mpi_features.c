@@ -62,57 +62,6 @@ static int same_table(const sg_table *a, const sg_table *b, char *why, size_t wh
     return 1;
 }
 
-/* The owners' tables: owner d gets the rows of its customers from the n
- * contiguous shares, in global row order (tabs[d], NULL when none). */
-static int spread(const sg_table *t, const char *customer, int n, sg_table **tabs)
-{
-    sg_mpi_buf sent[MAXN][MAXN];
-    memset(sent, 0, sizeof sent);
-    sg_error err;
-    const sg_column *cust = sg_table_col(t, customer);
-    int ok = cust != NULL;
-    for (int s = 0; s < n && ok; s++) {
-        size_t from = t->nrows * (size_t)s / (size_t)n, to = t->nrows * (size_t)(s + 1) / (size_t)n;
-        size_t m = to - from, *pick = malloc((m + 1) * sizeof *pick);
-        uint64_t *g = malloc((t->nrows + 1) * sizeof *g);   /* global numbers by row of t */
-        ok = pick && g;
-        for (size_t i = 0; ok && i < t->nrows; i++)
-            g[i] = i;
-        for (int d = 0; ok && d < n; d++) {
-            size_t k = 0;
-            for (size_t i = from; i < to; i++)
-                if (sg_mpi_owner(cust, i, n) == d)
-                    pick[k++] = i;
-            if (k && sg_mpi_rows_pack(t, g, pick, k, &sent[s][d], &err) != 0) {
-                tap_diag("pack: %s", err.msg);
-                ok = 0;
-            }
-        }
-        free(pick);
-        free(g);
-    }
-    for (int d = 0; d < n; d++) {
-        const unsigned char *parts[MAXN];
-        size_t lens[MAXN], any = 0;
-        for (int s = 0; s < n; s++) {
-            parts[s] = sent[s][d].b;
-            lens[s] = sent[s][d].len;
-            any += lens[s];
-        }
-        uint64_t *gid = NULL;
-        tabs[d] = ok && any ? sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &err) : NULL;
-        if (ok && any && !tabs[d]) {
-            tap_diag("unpack: %s", err.msg);
-            ok = 0;
-        }
-        sg_free(gid);
-    }
-    for (int s = 0; s < n; s++)
-        for (int d = 0; d < n; d++)
-            sg_mpi_buf_free(&sent[s][d]);
-    return ok ? 0 : -1;
-}
-
 static int same_info(const sg_features_info *a, const sg_features_info *b)
 {
     return a->rows_history == b->rows_history && a->rows_future == b->rows_future &&
@@ -142,7 +91,7 @@ static void check(const char *label, const sg_table *t, const sg_features_option
     memset(&c, 0, sizeof c);
     c.gen = 7;
     c.o = *o;
-    int ok = spread(t, o->customer, n, tabs) == 0;
+    int ok = mpi_test_spread(t, o->customer, n, tabs) == 0;
     ok = ok && (!products || sg_mpi_features_pack_products(products, &pb, &err) == 0);
     c.products = pb.b;
     c.products_len = pb.len;

@@ -57,53 +57,6 @@ static char *baskets(int num_items, int num_custs)
     return s;
 }
 
-/* The owners' tables: owner d gets the rows of its customers from the n
- * contiguous shares, in global row order (tabs[d], NULL when none). */
-static int spread(const sg_table *t, const char *customer, int n, sg_table **tabs)
-{
-    sg_mpi_buf sent[MAXN][MAXN];
-    memset(sent, 0, sizeof sent);
-    sg_error err;
-    const sg_column *cust = sg_table_col(t, customer);
-    int ok = cust != NULL;
-    for (int s = 0; s < n && ok; s++) {
-        size_t from = t->nrows * (size_t)s / (size_t)n, to = t->nrows * (size_t)(s + 1) / (size_t)n;
-        size_t *pick = malloc((to - from + 1) * sizeof *pick);
-        uint64_t *g = malloc((t->nrows + 1) * sizeof *g);
-        ok = pick && g;
-        for (size_t i = 0; ok && i < t->nrows; i++)
-            g[i] = i;
-        for (int d = 0; ok && d < n; d++) {
-            size_t k = 0;
-            for (size_t i = from; i < to; i++)
-                if (sg_mpi_owner(cust, i, n) == d)
-                    pick[k++] = i;
-            if (k && sg_mpi_rows_pack(t, g, pick, k, &sent[s][d], &err) != 0)
-                ok = 0;
-        }
-        free(pick);
-        free(g);
-    }
-    for (int d = 0; d < n; d++) {
-        const unsigned char *parts[MAXN];
-        size_t lens[MAXN], any = 0;
-        for (int s = 0; s < n; s++) {
-            parts[s] = sent[s][d].b;
-            lens[s] = sent[s][d].len;
-            any += lens[s];
-        }
-        uint64_t *gid = NULL;
-        tabs[d] = ok && any ? sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &err) : NULL;
-        if (ok && any && !tabs[d])
-            ok = 0;
-        sg_free(gid);
-    }
-    for (int s = 0; s < n; s++)
-        for (int d = 0; d < n; d++)
-            sg_mpi_buf_free(&sent[s][d]);
-    return ok ? 0 : -1;
-}
-
 /* The recommendations of model c over the owners own[0..n) (NULL: no
  * rows), through the command's bytes, assembled against tx; rec[k] gets
  * owner k's records when given.  NULL (said) on failure. */
@@ -162,7 +115,7 @@ static void check(const char *label, const sg_table *t, const sg_cooc *c, const 
         int ranks = n <= nmax ? n : 2, extra = n > nmax;   /* the last: 2 owners and one without rows */
         sg_table *own[MAXN] = { NULL };
         uint64_t ncust[MAXN] = { 0 }, sum = 0, some = 0;
-        int ok = ws && spread(t, customer, ranks, own) == 0;
+        int ok = ws && mpi_test_spread(t, customer, ranks, own) == 0;
         if (extra) {
             own[2] = own[1];
             own[1] = NULL;
@@ -269,7 +222,8 @@ static void test_small(void)
     sg_table *t = text ? read_text("e.csv", text) : NULL;
     sg_cooc *c = t ? fit(t, 0.9) : NULL;
     sg_table *own[MAXN] = { NULL };
-    sg_table *got = c && spread(t, "cust", 2, own) == 0 ? on_owners(c, t, own, 2, "cust", 3, NULL, NULL) : NULL;
+    sg_table *got = c && mpi_test_spread(t, "cust", 2, own) == 0 ? on_owners(c, t, own, 2, "cust", 3, NULL, NULL)
+                                                                  : NULL;
     tap_ok(c && c->nrules == 0 && got && got->nrows == 0 && got->ncols == 5,
            "a model without rules: an empty table of the five columns");
     sg_table_free(got);
@@ -428,7 +382,7 @@ static void test_retail(void)
         uint64_t ncust[MAXN] = { 0 };
         sg_mpi_buf rec[MAXN];
         memset(rec, 0, sizeof rec);
-        sg_table *got = ws && spread(t, "CustomerID", n, own) == 0
+        sg_table *got = ws && mpi_test_spread(t, "CustomerID", n, own) == 0
                             ? on_owners(c, t, own, n, "CustomerID", 3, ncust, rec) : NULL;
         char *gs = got ? dump(got) : NULL;
         size_t bytes = 0;

@@ -364,14 +364,11 @@ static void read_prediction(lua_State *L, int idx, int n, sg_mpi_btyd_pred *p)
  * seconds = { summary =, gather = } }.  nil and why when the ranks cannot. */
 static int l_mpi_btyd_summary(lua_State *L)
 {
-    /* (base first: when it is the cleaned table itself, checking it may
-     * gather the rows back, which frees the columns alone the check of
-     * argument 1 would have kept) */
-    const sg_table *base = lua_isnoneornil(L, 5) ? NULL : sgl_check_dataset(L, 5);
     const sg_table *t = sgl_check_shape(L, 1);
     uint64_t gen = (uint64_t)luaL_checkinteger(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
     int np = lua_isnoneornil(L, 4) ? 0 : (luaL_checktype(L, 4, LUA_TTABLE), (int)luaL_len(L, 4));
+    const sg_table *base = lua_isnoneornil(L, 5) ? NULL : sgl_check_dataset(L, 5);
     lua_settop(L, 5);
     sgl_check_known(L, 3, "mpi_btyd_summary", mpi_summary_keys);
     sg_mpi_btyd_scmd c;

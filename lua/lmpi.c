@@ -385,9 +385,7 @@ void sgl_mpi_gather(lua_State *L, sgl_dataset *d)
         sgl_raise(L, &err);
     if (rc == 0)
         luaL_error(L, "the cleaned rows cannot come back from the MPI ranks that hold them: %s", why);
-    d->t = t;
-    sg_table_free(d->shape);
-    d->shape = NULL;
+    d->t = t;   /* (shape stays until the dataset goes: callers may hold it) */
     char msg[300];
     snprintf(msg, sizeof msg, "cleaned table gathered back on rank 0 from %d MPI ranks, as a step reads its rows: "
              "%zu rows, %llu bytes received from the other ranks", sg_mpi_size(), t->nrows, (unsigned long long)bytes);

@@ -30,8 +30,11 @@ typedef struct sgl_dataset {
     /* Under mpirun, a cleaned table whose rows the ranks owning the
      * customers hold (ds:mpi_release): t NULL, shape its columns without
      * rows, gen the exchange that left the rows there, nrows their count.
-     * sgl_check_dataset gathers the rows back (sgl_mpi_gather); shape
-     * alone serves what needs only the columns.  NULL otherwise. */
+     * sgl_check_dataset gathers the rows back into t (sgl_mpi_gather);
+     * shape alone serves what needs only the columns, and stays until the
+     * dataset is closed or collected, so that a pointer sgl_check_shape
+     * gave remains valid when a later check gathers the rows.  NULL
+     * otherwise. */
     sg_table *shape;
     uint64_t gen;
     size_t nrows;

@@ -348,7 +348,7 @@ static int l_activity_series_list(lua_State *L)
             size_t nb;
             if (sg_activity_months(first != INT64_MAX, first == INT64_MAX ? 0 : first, as_of[q], &bounds, &nb, &err))
                 return sgl_raise(L, &err);
-            int64_t *b = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof *b, 0);   /* (may raise: bounds first) */
+            int64_t *b = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof *b, 0);
             if (nb)
                 memcpy(b, bounds, nb * sizeof *b);
             sg_free(bounds);

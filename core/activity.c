@@ -279,182 +279,44 @@ static int optional_column(const sg_table *tx, const char *name, const char *rol
     return 0;
 }
 
-/* Not split: its four numbered steps (customer index per row, counting sort
- * by customer, the walk of each customer's rows, the counts at each bound)
- * share eight row- and customer-sized arrays allocated and freed together
- * under one error exit; the steps are marked in the body. */
-int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const int64_t *bounds,
-                        size_t nbounds, sg_activity *out, sg_error *err)
+/* The checks of sg_activity_compute on one window: its optional columns
+ * into *inv, *amt, *sat; 0 or SG_EINVAL (err set). */
+static int check_window(const sg_table *tx, const sg_activity_window *w, const sg_activity_window *w0,
+                        const sg_column **inv, const sg_column **amt, const sg_column **sat, sg_error *err)
 {
-    memset(out, 0, sizeof *out);
+    const sg_activity_options *o = &w->o;
     const sg_column *cust = sg_table_col(tx, o->customer ? o->customer : "");
     const sg_column *date = sg_table_col(tx, o->date ? o->date : "");
-    const sg_column *inv, *amt, *sat;
     if (!cust)
         return sg_error_set(err, SG_EINVAL, "activity: no customer column '%s'", o->customer ? o->customer : "");
     if (!date || date->type != SG_DATETIME)
         return sg_error_set(err, SG_EINVAL, "activity: '%s' is not a datetime column", o->date ? o->date : "");
-    if (optional_column(tx, o->invoice, "invoice", 0, &inv, err) ||
-        optional_column(tx, o->amount, "amount", 1, &amt, err) ||
-        optional_column(tx, o->satisfaction, "satisfaction", 1, &sat, err))
+    if (w != w0 && (strcmp(o->customer, w0->o.customer) != 0 || strcmp(o->date, w0->o.date) != 0))
+        return sg_error_set(err, SG_EINVAL, "activity: the windows of one walk must share the customer and date "
+                                            "columns");
+    if (optional_column(tx, o->invoice, "invoice", 0, inv, err) ||
+        optional_column(tx, o->amount, "amount", 1, amt, err) ||
+        optional_column(tx, o->satisfaction, "satisfaction", 1, sat, err))
         return err->code;
     if (o->inactive_days < 0 || o->inactive_days > 36500)
         return sg_error_set(err, SG_EINVAL, "activity: inactive_days must be from 0 to 36500, got %d",
                             o->inactive_days);
-    if (nbounds < 2)
-        return sg_error_set(err, SG_EINVAL, "activity: at least two bounds (one period) are needed");
-    for (size_t i = 1; i < nbounds; i++)
-        if (bounds[i] <= bounds[i - 1])
+    for (size_t i = 1; i < w->nbounds; i++)
+        if (w->bounds[i] <= w->bounds[i - 1])
             return sg_error_set(err, SG_EINVAL, "activity: period bounds must be ascending");
-    if (tx->nrows >= UINT32_MAX)
-        return sg_error_set(err, SG_EINVAL, "activity: at most %u rows", (unsigned)UINT32_MAX - 1);
+    return 0;
+}
 
-    size_t n = tx->nrows, P = nbounds - 1;
-    int64_t last = bounds[P];
-    const int64_t *dv = sg_column_i64(date);
-    int is_str = cust->type == SG_STRING;
-    size_t ncust = is_str ? sg_dict_size(cust->dict) : 0;
-    uint32_t *row_cust = sg_malloc((n ? n : 1) * sizeof *row_cust);
-    uint32_t *count = NULL, *rows = NULL;
-    size_t *start = NULL;
-    int64_t *times = NULL, *diff = NULL, *before = NULL;
-    sg_keymap map;
-    memset(&map, 0, sizeof map);
-    walk w;
-    memset(&w, 0, sizeof w);
-    int rc = SG_ENOMEM;
-    if (!row_cust || (!is_str && sg_keymap_alloc(&map, 12)))
-        goto done;
-
-    /* 1. each row's customer index (UINT32_MAX: not stored).  Of the rows
-     * before the first bound only each customer's latest matters (it
-     * decides the status at b_0 and that the customer is not new): it is
-     * kept in `before`, the rows themselves are not stored. */
-    size_t used = 0, stored = 0, missing = 0, after = 0, cap = 0;
-    int64_t first = bounds[0];
-    for (size_t i = 0; i < n; i++) {
-        uint64_t key;
-        if (sg_column_is_na(date, i) || sg_any_key(cust, i, &key)) {
-            row_cust[i] = UINT32_MAX;
-            missing++;
-            continue;
-        }
-        if (dv[i] > last) {
-            row_cust[i] = UINT32_MAX;
-            after++;
-            continue;
-        }
-        uint32_t k;
-        if (is_str) {
-            k = (uint32_t)key;
-        } else {
-            k = sg_keymap_add(&map, key, (uint32_t)ncust);
-            if (k == SG_KEYMAP_NONE)
-                goto done;
-            if (k == ncust)
-                ncust++;
-        }
-        if (k >= cap) {
-            size_t nc = cap ? cap : 1024;
-            while (nc <= k)
-                nc *= 2;
-            if (is_str && nc < sg_dict_size(cust->dict))
-                nc = sg_dict_size(cust->dict);
-            int64_t *nbf = sg_realloc(before, nc * sizeof *before);
-            if (!nbf)
-                goto done;
-            for (size_t c = cap; c < nc; c++)
-                nbf[c] = INT64_MIN;
-            before = nbf;
-            cap = nc;
-        }
-        used++;
-        if (dv[i] < first) {
-            if (dv[i] > before[k] || before[k] == INT64_MIN)
-                before[k] = dv[i];
-            row_cust[i] = UINT32_MAX;
-            continue;
-        }
-        row_cust[i] = k;
-        stored++;
-    }
-    /* 2. counting sort of the rows by customer (the latest earlier
-     * purchase first, with no row) */
-    count = sg_calloc(ncust + 1, sizeof *count);
-    start = sg_malloc((ncust + 1) * sizeof *start);
-    times = sg_malloc((stored + ncust + 1) * sizeof *times);
-    rows = sg_malloc((stored + ncust + 1) * sizeof *rows);
-    diff = sg_calloc(2 * (P + 2), sizeof *diff);
-    if (!count || !start || !times || !rows || !diff || alloc_out(out, bounds, nbounds))
-        goto done;
-    for (size_t i = 0; i < n; i++)
-        if (row_cust[i] != UINT32_MAX)
-            count[row_cust[i]]++;
-    size_t acc = 0;
-    for (size_t c = 0; c < ncust; c++) {
-        start[c] = acc;
-        if (c < cap && before[c] != INT64_MIN) {
-            times[acc] = before[c];
-            rows[acc] = UINT32_MAX;
-            acc++;
-        }
-        acc += count[c];
-        count[c] = (uint32_t)(acc - start[c] - count[c]);   /* slots filled so far */
-    }
-    start[ncust] = acc;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = row_cust[i];
-        if (c != UINT32_MAX) {
-            size_t at = start[c] + count[c]++;
-            times[at] = dv[i];
-            rows[at] = (uint32_t)i;
-        }
-    }
-    sg_free(row_cust);
-    row_cust = NULL;
-
-    /* 3. walk each customer's rows in time order */
-    w.b = bounds;
-    w.nb = nbounds;
-    w.K = ((int64_t)o->inactive_days + 1) * 86400;
-    w.diff_active = diff;
-    w.diff_known = diff + P + 2;
-    w.out = out;
-    w.invoice = inv;
-    w.amount = amt;
-    w.satisfaction = sat;
-    size_t customers = 0;
-    for (size_t c = 0; c < ncust; c++) {
-        int64_t *t = times + start[c];
-        uint32_t *r = rows + start[c];
-        size_t k = start[c + 1] - start[c];
-        if (k == 0)
-            continue;
-        customers++;
-        size_t i = 1;
-        while (i < k && t[i] >= t[i - 1])
-            i++;
-        if (i < k) {
-            if (grow_scratch((void **)&w.pairs, &w.npairs_cap, k, sizeof *w.pairs))
-                goto done;
-            for (size_t m = 0; m < k; m++) {
-                w.pairs[m].t = t[m];
-                w.pairs[m].row = r[m];
-            }
-            qsort(w.pairs, k, sizeof *w.pairs, cmp_pair);
-            for (size_t m = 0; m < k; m++) {
-                t[m] = w.pairs[m].t;
-                r[m] = w.pairs[m].row;
-            }
-        }
-        if (walk_customer(&w, t, r, k))
-            goto done;
-    }
-    /* 4. active and known customers at each bound */
+/* Step 4 of sg_activity_compute_many for one window: the active and known
+ * customers at each bound, the sums rounded. */
+static void finish_window(walk *w)
+{
+    size_t P = w->nb - 1;
+    sg_activity *out = w->out;
     int64_t active = 0, known = 0;
     for (size_t i = 0; i <= P; i++) {
-        active += w.diff_active[i];
-        known += w.diff_known[i];
+        active += w->diff_active[i];
+        known += w->diff_known[i];
         if (i < P) {
             out->active_start[i] = active;
             out->inactive_start[i] = known - active;
@@ -463,33 +325,284 @@ int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const 
             out->active_end[i - 1] = active;
     }
     sg_activity_round(out);
-    out->customers = customers;
-    out->rows_used = used;
-    out->rows_missing = missing;
-    out->rows_after = after;
-    rc = 0;
-done:
-    sg_free(row_cust);
-    sg_free(count);
-    sg_free(start);
-    sg_free(times);
-    sg_free(rows);
-    sg_free(diff);
-    sg_free(before);
-    sg_free(w.keys);
-    sg_free(w.pairs);
-    sg_keymap_free(&map);
-    if (rc) {
-        sg_activity_free(out);
-        return sg_error_nomem(err);
+}
+
+int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const int64_t *bounds,
+                        size_t nbounds, sg_activity *out, sg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (nbounds < 2) {
+        sg_activity_window w0 = { *o, bounds, 0 };
+        const sg_column *inv, *amt, *sat;
+        if (check_window(tx, &w0, &w0, &inv, &amt, &sat, err))
+            return err->code;
+        return sg_error_set(err, SG_EINVAL, "activity: at least two bounds (one period) are needed");
+    }
+    sg_activity_window w = { *o, bounds, nbounds };
+    return sg_activity_compute_many(tx, &w, 1, out, err);
+}
+
+/* The rows grouped by customer (steps 1 and 2 of sg_activity_compute_many). */
+typedef struct groups {
+    uint32_t *row_cust;   /* per row: its customer's index, UINT32_MAX when not stored */
+    int64_t *before;      /* per customer: its latest date before the first bound (INT64_MIN: none) */
+    size_t cap;           /* entries of before */
+    size_t ncust, valid, stored, missing;
+    sg_keymap map;        /* customer key -> index (customers that are not text) */
+} groups;
+
+/* Step 1: each row's customer index.  Of the rows before `first` only
+ * each customer's latest matters (it decides the status at b_0 and that
+ * the customer is not new): it is kept in before, the rows themselves are
+ * not stored; rows after `last` are not stored either, and after_w[q]
+ * counts those after window q's last bound.  0, or -1 (out of memory). */
+static int index_rows(const sg_table *tx, const sg_column *cust, const sg_column *date,
+                      const sg_activity_window *win, size_t nw, int64_t first, int64_t last, groups *g,
+                      size_t *after_w)
+{
+    size_t n = tx->nrows;
+    const int64_t *dv = sg_column_i64(date);
+    int is_str = cust->type == SG_STRING;
+    g->ncust = is_str ? sg_dict_size(cust->dict) : 0;
+    g->row_cust = sg_malloc((n ? n : 1) * sizeof *g->row_cust);
+    if (!g->row_cust || (!is_str && sg_keymap_alloc(&g->map, 12)))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t key;
+        g->row_cust[i] = UINT32_MAX;
+        if (sg_column_is_na(date, i) || sg_any_key(cust, i, &key)) {
+            g->missing++;
+            continue;
+        }
+        g->valid++;
+        for (size_t q = 0; q < nw; q++)
+            if (win[q].nbounds >= 2 && dv[i] > win[q].bounds[win[q].nbounds - 1])
+                after_w[q]++;
+        if (dv[i] > last)
+            continue;
+        uint32_t k;
+        if (is_str) {
+            k = (uint32_t)key;
+        } else {
+            k = sg_keymap_add(&g->map, key, (uint32_t)g->ncust);
+            if (k == SG_KEYMAP_NONE)
+                return -1;
+            if (k == g->ncust)
+                g->ncust++;
+        }
+        if (k >= g->cap) {
+            size_t nc = g->cap ? g->cap : 1024;
+            while (nc <= k)
+                nc *= 2;
+            if (is_str && nc < sg_dict_size(cust->dict))
+                nc = sg_dict_size(cust->dict);
+            int64_t *nbf = sg_realloc(g->before, nc * sizeof *g->before);
+            if (!nbf)
+                return -1;
+            for (size_t c = g->cap; c < nc; c++)
+                nbf[c] = INT64_MIN;
+            g->before = nbf;
+            g->cap = nc;
+        }
+        if (dv[i] < first) {
+            if (dv[i] > g->before[k] || g->before[k] == INT64_MIN)
+                g->before[k] = dv[i];
+            continue;
+        }
+        g->row_cust[i] = k;
+        g->stored++;
     }
     return 0;
 }
 
-int sg_activity_dates(const sg_table *tx, const char *date, int have_as_of, int64_t as_of, int64_t d[3],
-                      sg_error *err)
+/* Each window's walk and series (windows of no periods: none).  0, or -1
+ * (out of memory). */
+static int open_walks(const sg_activity_window *win, size_t nw, walk *ws, sg_activity *out)
 {
-    d[0] = d[1] = d[2] = INT64_MAX;
+    for (size_t q = 0; q < nw; q++) {
+        size_t nb = win[q].nbounds;
+        if (nb < 2)
+            continue;
+        int64_t *diff = sg_calloc(2 * (nb + 1), sizeof *diff);
+        if (!diff || alloc_out(&out[q], win[q].bounds, nb)) {
+            sg_free(diff);
+            return -1;
+        }
+        ws[q].b = win[q].bounds;
+        ws[q].nb = nb;
+        ws[q].K = ((int64_t)win[q].o.inactive_days + 1) * 86400;
+        ws[q].diff_active = diff;
+        ws[q].diff_known = diff + nb + 1;
+        ws[q].out = &out[q];
+    }
+    return 0;
+}
+
+/* Step 3: each customer's rows (times[start[c]..start[c + 1]), with their
+ * row numbers) sorted by time, then walked for every window: its rows
+ * from the latest before its first bound up to its last bound.  0, or -1
+ * (out of memory). */
+static int walk_customers(walk *ws, size_t nw, int64_t *times, uint32_t *rows, const size_t *start, size_t ncust)
+{
+    walk *w0 = &ws[0];   /* (its pairs: the sorting scratch) */
+    for (size_t c = 0; c < ncust; c++) {
+        int64_t *t = times + start[c];
+        uint32_t *r = rows + start[c];
+        size_t k = start[c + 1] - start[c];
+        if (k == 0)
+            continue;
+        size_t i = 1;
+        while (i < k && t[i] >= t[i - 1])
+            i++;
+        if (i < k) {
+            if (grow_scratch((void **)&w0->pairs, &w0->npairs_cap, k, sizeof *w0->pairs))
+                return -1;
+            for (size_t m = 0; m < k; m++) {
+                w0->pairs[m].t = t[m];
+                w0->pairs[m].row = r[m];
+            }
+            qsort(w0->pairs, k, sizeof *w0->pairs, cmp_pair);
+            for (size_t m = 0; m < k; m++) {
+                t[m] = w0->pairs[m].t;
+                r[m] = w0->pairs[m].row;
+            }
+        }
+        for (size_t q = 0; q < nw; q++) {
+            if (!ws[q].out)
+                continue;
+            size_t kq = upper(t, k, ws[q].b[ws[q].nb - 1]);
+            if (kq == 0)
+                continue;
+            ws[q].out->customers++;
+            /* of the rows before its first bound, the latest alone (as step 1) */
+            size_t s = lower(t, kq, ws[q].b[0]);
+            s = s ? s - 1 : 0;
+            if (walk_customer(&ws[q], t + s, r + s, kq - s))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Not split: its numbered steps (the windows' span, the customer index per
+ * row, the counting sort by customer, the walk, the counts at each bound)
+ * share the row- and customer-sized arrays and the windows' walks,
+ * allocated and freed together under one error exit; steps 1 and 3 are
+ * functions of their own. */
+int sg_activity_compute_many(const sg_table *tx, const sg_activity_window *win, size_t nw, sg_activity *out,
+                             sg_error *err)
+{
+    for (size_t q = 0; q < nw; q++)
+        memset(&out[q], 0, sizeof out[q]);
+    if (nw == 0)
+        return 0;
+    walk *ws = sg_calloc(nw, sizeof *ws);
+    size_t *after_w = sg_calloc(nw, sizeof *after_w);
+    groups g;
+    memset(&g, 0, sizeof g);
+    uint32_t *count = NULL, *rows = NULL;
+    size_t *start = NULL;
+    int64_t *times = NULL;
+    int rc = SG_ENOMEM;
+    if (!ws || !after_w)
+        goto done;
+    /* 0. the span of the windows: rows after the last bound of every
+     * window and, before the first bound of every window, all but each
+     * customer's latest row change none of them */
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    int any = 0;
+    for (size_t q = 0; q < nw; q++) {
+        if ((rc = check_window(tx, &win[q], &win[0], &ws[q].invoice, &ws[q].amount, &ws[q].satisfaction, err)))
+            goto done;
+        if (win[q].nbounds < 2)
+            continue;
+        any = 1;
+        first = win[q].bounds[0] < first ? win[q].bounds[0] : first;
+        last = win[q].bounds[win[q].nbounds - 1] > last ? win[q].bounds[win[q].nbounds - 1] : last;
+    }
+    if (!any || tx->nrows >= UINT32_MAX) {
+        rc = any ? sg_error_set(err, SG_EINVAL, "activity: at most %u rows", (unsigned)UINT32_MAX - 1) : 0;
+        goto done;
+    }
+    rc = SG_ENOMEM;
+    /* 1. each row's customer index */
+    if (index_rows(tx, sg_table_col(tx, win[0].o.customer), sg_table_col(tx, win[0].o.date), win, nw, first, last,
+                   &g, after_w))
+        goto done;
+    /* 2. counting sort of the rows by customer (the latest earlier
+     * purchase first, with no row), and each window's walk */
+    size_t n = tx->nrows, ncust = g.ncust;
+    const int64_t *dv = sg_column_i64(sg_table_col(tx, win[0].o.date));
+    count = sg_calloc(ncust + 1, sizeof *count);
+    start = sg_malloc((ncust + 1) * sizeof *start);
+    times = sg_malloc((g.stored + ncust + 1) * sizeof *times);
+    rows = sg_malloc((g.stored + ncust + 1) * sizeof *rows);
+    if (!count || !start || !times || !rows || open_walks(win, nw, ws, out))
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        if (g.row_cust[i] != UINT32_MAX)
+            count[g.row_cust[i]]++;
+    size_t acc = 0;
+    for (size_t c = 0; c < ncust; c++) {
+        start[c] = acc;
+        if (c < g.cap && g.before[c] != INT64_MIN) {
+            times[acc] = g.before[c];
+            rows[acc] = UINT32_MAX;
+            acc++;
+        }
+        acc += count[c];
+        count[c] = (uint32_t)(acc - start[c] - count[c]);   /* slots filled so far */
+    }
+    start[ncust] = acc;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = g.row_cust[i];
+        if (c != UINT32_MAX) {
+            size_t at = start[c] + count[c]++;
+            times[at] = dv[i];
+            rows[at] = (uint32_t)i;
+        }
+    }
+    sg_free(g.row_cust);
+    g.row_cust = NULL;
+    /* 3. walk each customer's rows in time order, for every window */
+    if (walk_customers(ws, nw, times, rows, start, ncust))
+        goto done;
+    /* 4. active and known customers at each bound */
+    for (size_t q = 0; q < nw; q++) {
+        if (!ws[q].out)
+            continue;
+        finish_window(&ws[q]);
+        out[q].rows_used = g.valid - after_w[q];
+        out[q].rows_missing = g.missing;
+        out[q].rows_after = after_w[q];
+    }
+    rc = 0;
+done:
+    sg_free(g.row_cust);
+    sg_free(g.before);
+    sg_keymap_free(&g.map);
+    sg_free(count);
+    sg_free(start);
+    sg_free(times);
+    sg_free(rows);
+    for (size_t q = 0; ws && q < nw; q++) {
+        sg_free(ws[q].diff_active);
+        sg_free(ws[q].keys);
+        sg_free(ws[q].pairs);
+    }
+    if (rc)
+        for (size_t q = 0; q < nw; q++)
+            sg_activity_free(&out[q]);
+    sg_free(ws);
+    sg_free(after_w);
+    return rc == SG_ENOMEM ? sg_error_nomem(err) : rc;
+}
+
+int sg_activity_dates_many(const sg_table *tx, const char *date, const int *have_as_of, const int64_t *as_of,
+                           size_t nw, int64_t *d, sg_error *err)
+{
+    for (size_t q = 0; q < 2 + nw; q++)
+        d[q] = INT64_MAX;
     const sg_column *c = sg_table_col(tx, date ? date : "");
     if (!c || c->type != SG_DATETIME)
         return sg_error_set(err, SG_EINVAL, "activity: '%s' is not a datetime column", date ? date : "");
@@ -501,12 +614,20 @@ int sg_activity_dates(const sg_table *tx, const char *date, int have_as_of, int6
             d[0] = -v[i];
         if (v[i] < d[1])
             d[1] = v[i];
-        if (have_as_of && v[i] <= as_of && v[i] < d[2])
-            d[2] = v[i];
+        for (size_t q = 0; q < nw; q++)
+            if (have_as_of[q] && v[i] <= as_of[q] && v[i] < d[2 + q])
+                d[2 + q] = v[i];
     }
-    if (!have_as_of)
-        d[2] = d[1];
+    for (size_t q = 0; q < nw; q++)
+        if (!have_as_of[q])
+            d[2 + q] = d[1];
     return 0;
+}
+
+int sg_activity_dates(const sg_table *tx, const char *date, int have_as_of, int64_t as_of, int64_t d[3],
+                      sg_error *err)
+{
+    return sg_activity_dates_many(tx, date, &have_as_of, &as_of, 1, d, err);
 }
 
 int sg_activity_default_as_of(const int64_t d[3], int64_t *as_of)

@@ -72,6 +72,24 @@ typedef struct sg_activity {
  * with err set (SG_EINVAL: bad columns or bounds; SG_ENOMEM). */
 int sg_activity_compute(const sg_table *tx, const sg_activity_options *o, const int64_t *bounds,
                         size_t nbounds, sg_activity *out, sg_error *err);
+
+/* One window of sg_activity_compute_many: its options and its bounds. */
+typedef struct sg_activity_window {
+    sg_activity_options o;
+    const int64_t *bounds;
+    size_t nbounds;           /* 0 or 1: no series (its out is left empty, nperiods 0) */
+} sg_activity_window;
+
+/* The series of nw windows in one walk of tx: out[w] is what
+ * sg_activity_compute gives for w[w] (the same counts and sums, bit for
+ * bit).  The rows are grouped and sorted by customer once, and each
+ * customer's rows are walked for every window.  The windows must share
+ * the customer and date columns; the optional columns, inactive_days and
+ * bounds are each window's own.  0 (free each out[w] with
+ * sg_activity_free), or an error code with err set and every out[w]
+ * empty. */
+int sg_activity_compute_many(const sg_table *tx, const sg_activity_window *w, size_t nw, sg_activity *out,
+                             sg_error *err);
 void sg_activity_free(sg_activity *a);
 /* out with zero counts and sums over bounds[0..nbounds) (nbounds >= 2),
  * for adding partial results into: 0 or SG_ENOMEM (err set). */
@@ -88,6 +106,11 @@ void sg_activity_round(sg_activity *a);
  * column (err set). */
 int sg_activity_dates(const sg_table *tx, const char *date, int have_as_of, int64_t as_of, int64_t d[3],
                       sg_error *err);
+/* The same for nw as_of values in one pass: d[0], d[1] as above, d[2 + w]
+ * the earliest date not after as_of[w] when have_as_of[w], else d[1]
+ * (d has 2 + nw entries). */
+int sg_activity_dates_many(const sg_table *tx, const char *date, const int *have_as_of, const int64_t *as_of,
+                           size_t nw, int64_t *d, sg_error *err);
 /* The default as_of from combined d[]: midnight after the latest date; -1
  * when there are no dates. */
 int sg_activity_default_as_of(const int64_t d[3], int64_t *as_of);

@@ -15,80 +15,117 @@ enum { HAS_REVENUE = 1, HAS_SATISFACTION = 2 };
 int sg_mpi_activity_encode(const sg_mpi_activity_cmd *c, sg_mpi_buf *b)
 {
     sg_mpi_put_u64(b, c->gen);
-    sg_mpi_put_u64(b, (uint64_t)c->o.inactive_days);
-    sg_mpi_put_u64(b, (uint64_t)c->have_as_of);
-    sg_mpi_put_u64(b, (uint64_t)c->as_of);
-    sg_mpi_put_u64(b, (uint64_t)c->nbounds);
-    for (size_t k = 0; k < c->nbounds; k++)
-        sg_mpi_put_u64(b, (uint64_t)c->bounds[k]);
-    sg_mpi_put_str(b, c->o.customer);
-    sg_mpi_put_str(b, c->o.date);
-    sg_mpi_put_str(b, c->o.invoice);
-    sg_mpi_put_str(b, c->o.amount);
-    sg_mpi_put_str(b, c->o.satisfaction);
+    sg_mpi_put_u64(b, (uint64_t)c->nwin);
+    sg_mpi_put_str(b, c->nwin ? c->win[0].o.customer : NULL);
+    sg_mpi_put_str(b, c->nwin ? c->win[0].o.date : NULL);
+    for (size_t q = 0; q < c->nwin; q++) {
+        const sg_mpi_activity_win *w = &c->win[q];
+        sg_mpi_put_u64(b, (uint64_t)w->o.inactive_days);
+        sg_mpi_put_u64(b, (uint64_t)w->have_as_of);
+        sg_mpi_put_u64(b, (uint64_t)w->as_of);
+        sg_mpi_put_u64(b, (uint64_t)w->nbounds);
+        for (size_t k = 0; k < w->nbounds; k++)
+            sg_mpi_put_u64(b, (uint64_t)w->bounds[k]);
+        sg_mpi_put_str(b, w->o.invoice);
+        sg_mpi_put_str(b, w->o.amount);
+        sg_mpi_put_str(b, w->o.satisfaction);
+    }
     return b->oom ? -1 : 0;
 }
 
 void sg_mpi_activity_cmd_free(sg_mpi_activity_cmd *c)
 {
-    sg_free(c->bounds);
-    c->bounds = NULL;
-    c->nbounds = 0;
+    for (size_t q = 0; c->win && q < c->nwin; q++)
+        sg_free(c->win[q].bounds);
+    sg_free(c->win);
+    c->win = NULL;
+    c->nwin = 0;
+}
+
+/* One window of the command from r: 0, or -1 (malformed, or out of
+ * memory). */
+static int decode_win(sg_mpi_rd *r, sg_mpi_activity_win *w)
+{
+    uint64_t days = sg_mpi_rd_u64(r), have = sg_mpi_rd_u64(r);
+    w->as_of = (int64_t)sg_mpi_rd_u64(r);
+    uint64_t nb = sg_mpi_rd_u64(r);
+    /* every bound takes 8 bytes of what is left */
+    if (r->bad || days > 36500 || have > 1 || nb == 1 || nb > (size_t)(r->end - r->p) / 8)
+        return -1;
+    w->o.inactive_days = (int)days;
+    w->have_as_of = (int)have;
+    if (nb) {
+        w->bounds = sg_malloc((size_t)nb * sizeof *w->bounds);
+        if (!w->bounds)
+            return -1;
+        w->nbounds = (size_t)nb;
+        for (size_t k = 0; k < w->nbounds; k++) {
+            w->bounds[k] = (int64_t)sg_mpi_rd_u64(r);
+            if (k > 0 && w->bounds[k] <= w->bounds[k - 1])
+                r->bad = 1;
+        }
+    }
+    const char *names[3];
+    for (int q = 0; q < 3; q++)
+        names[q] = sg_mpi_rd_str(r);
+    w->o.invoice = names[0][0] ? names[0] : NULL;
+    w->o.amount = names[1][0] ? names[1] : NULL;
+    w->o.satisfaction = names[2][0] ? names[2] : NULL;
+    return r->bad ? -1 : 0;
 }
 
 int sg_mpi_activity_decode(const unsigned char *b, size_t len, sg_mpi_activity_cmd *c)
 {
     sg_mpi_rd r = { b, b + len, 0 };
     memset(c, 0, sizeof *c);
-    sg_activity_options_init(&c->o);
     c->gen = sg_mpi_rd_u64(&r);
-    uint64_t days = sg_mpi_rd_u64(&r), have = sg_mpi_rd_u64(&r);
-    c->as_of = (int64_t)sg_mpi_rd_u64(&r);
-    uint64_t nb = sg_mpi_rd_u64(&r);
-    /* every bound takes 8 bytes of what is left */
-    if (r.bad || days > 36500 || have > 1 || nb == 1 || nb > (size_t)(r.end - r.p) / 8)
+    uint64_t nw = sg_mpi_rd_u64(&r);
+    const char *cust = sg_mpi_rd_str(&r), *date = sg_mpi_rd_str(&r);
+    /* a window takes at least 35 bytes of what is left */
+    if (r.bad || nw == 0 || nw > (size_t)(r.end - r.p) / 35 || !cust[0] || !date[0])
         return -1;
-    c->o.inactive_days = (int)days;
-    c->have_as_of = (int)have;
-    if (nb) {
-        c->bounds = sg_malloc((size_t)nb * sizeof *c->bounds);
-        if (!c->bounds)
-            return -1;
-        c->nbounds = (size_t)nb;
-        for (size_t k = 0; k < c->nbounds; k++) {
-            c->bounds[k] = (int64_t)sg_mpi_rd_u64(&r);
-            if (k > 0 && c->bounds[k] <= c->bounds[k - 1])
-                r.bad = 1;
-        }
+    c->win = sg_calloc((size_t)nw, sizeof *c->win);
+    if (!c->win)
+        return -1;
+    c->nwin = (size_t)nw;
+    int bad = 0;
+    for (size_t q = 0; q < c->nwin && !bad; q++) {
+        sg_activity_options_init(&c->win[q].o);
+        c->win[q].o.customer = cust;
+        c->win[q].o.date = date;
+        bad = decode_win(&r, &c->win[q]) != 0;
     }
-    const char *names[5];
-    for (int q = 0; q < 5; q++)
-        names[q] = sg_mpi_rd_str(&r);
-    if (r.bad || r.p != r.end || !names[0][0] || !names[1][0]) {
+    if (bad || r.p != r.end) {
         sg_mpi_activity_cmd_free(c);
         return -1;
     }
-    c->o.customer = names[0];
-    c->o.date = names[1];
-    c->o.invoice = names[2][0] ? names[2] : NULL;
-    c->o.amount = names[3][0] ? names[3] : NULL;
-    c->o.satisfaction = names[4][0] ? names[4] : NULL;
     return 0;
 }
 
 /* ---- dates and bounds ---- */
 
-int sg_mpi_activity_dates(const sg_table *t, const sg_mpi_activity_cmd *c, int64_t d[3], sg_error *err)
+int sg_mpi_activity_dates(const sg_table *t, const sg_mpi_activity_cmd *c, int64_t *d, sg_error *err)
 {
     sg_error_clear(err);
-    if (!t) {
-        d[0] = d[1] = d[2] = INT64_MAX;
+    for (size_t q = 0; q < 2 + c->nwin; q++)
+        d[q] = INT64_MAX;
+    if (!t)
         return 0;
+    int *have = sg_malloc(c->nwin * sizeof *have);
+    int64_t *as_of = sg_malloc(c->nwin * sizeof *as_of);
+    int rc = have && as_of ? 0 : sg_error_nomem(err);
+    for (size_t q = 0; !rc && q < c->nwin; q++) {
+        have[q] = c->win[q].have_as_of;
+        as_of[q] = c->win[q].as_of;
     }
-    return sg_activity_dates(t, c->o.date, c->have_as_of, c->as_of, d, err);
+    if (!rc)
+        rc = sg_activity_dates_many(t, c->win[0].o.date, have, as_of, c->nwin, d, err);
+    sg_free(have);
+    sg_free(as_of);
+    return rc;
 }
 
-int sg_mpi_activity_bounds(const sg_mpi_activity_cmd *c, const int64_t d[3], int64_t *as_of, int *have_as_of,
+int sg_mpi_activity_bounds(const sg_mpi_activity_win *c, const int64_t d[3], int64_t *as_of, int *have_as_of,
                            int64_t **bounds, size_t *nbounds, sg_error *err)
 {
     *bounds = NULL;
@@ -128,28 +165,58 @@ static void put_sum(sg_mpi_buf *out, const sg_xsum *s)
         }
 }
 
-int sg_mpi_activity_owner(const sg_table *t, const sg_mpi_activity_cmd *c, const int64_t *bounds, size_t nbounds,
-                          sg_mpi_buf *out, sg_error *err)
+/* Appends the partial series of a (over the columns of o) to out. */
+static void put_partial(sg_activity *a, const sg_activity_options *o, sg_mpi_buf *out)
 {
-    sg_error_clear(err);
-    sg_activity a;
-    int rc = t ? sg_activity_compute(t, &c->o, bounds, nbounds, &a, err)
-               : sg_activity_alloc(&a, bounds, nbounds, err);
-    if (rc)
-        return rc;
-    size_t P = a.nperiods;
-    uint64_t flags = (c->o.amount ? HAS_REVENUE : 0) | (c->o.satisfaction ? HAS_SATISFACTION : 0);
-    uint64_t head[HEAD_WORDS] = { PARTIAL_MAGIC, P, a.customers, a.rows_used, a.rows_missing, a.rows_after, flags };
+    size_t P = a->nperiods;
+    uint64_t flags = (o->amount ? HAS_REVENUE : 0) | (o->satisfaction ? HAS_SATISFACTION : 0);
+    uint64_t head[HEAD_WORDS] = { PARTIAL_MAGIC, P, a->customers, a->rows_used, a->rows_missing, a->rows_after,
+                                  flags };
     (void)sg_mpi_buf_put(out, head, sizeof head);
     /* the ten count arrays are one block, in sg_activity's order */
-    (void)sg_mpi_buf_put(out, a.active_start, NCOUNTS * P * sizeof *a.active_start);
+    (void)sg_mpi_buf_put(out, a->active_start, NCOUNTS * P * sizeof *a->active_start);
     for (size_t j = 0; j < 2 * P; j++) {
         if (!((j < P ? HAS_REVENUE : HAS_SATISFACTION) & flags))
             continue;
-        sg_xsum_normalize(&a.sums[j]);   /* (sg_activity_compute did; an owner without rows has zeros) */
-        put_sum(out, &a.sums[j]);
+        sg_xsum_normalize(&a->sums[j]);   /* (sg_activity_compute did; an owner without rows has zeros) */
+        put_sum(out, &a->sums[j]);
     }
-    sg_activity_free(&a);
+}
+
+int sg_mpi_activity_owner(const sg_table *t, const sg_mpi_activity_cmd *c, int64_t *const *bounds,
+                          const size_t *nbounds, sg_mpi_buf *out, sg_error *err)
+{
+    sg_error_clear(err);
+    size_t nw = c->nwin;
+    sg_activity *a = sg_calloc(nw, sizeof *a);
+    sg_activity_window *w = sg_calloc(nw, sizeof *w);
+    int rc = a && w ? 0 : sg_error_nomem(err);
+    for (size_t q = 0; !rc && q < nw; q++) {
+        w[q].o = c->win[q].o;
+        w[q].bounds = bounds[q];
+        w[q].nbounds = nbounds[q] >= 2 ? nbounds[q] : 0;
+        if (!t && w[q].nbounds)
+            rc = sg_activity_alloc(&a[q], bounds[q], nbounds[q], err);
+    }
+    if (!rc && t)
+        rc = sg_activity_compute_many(t, w, nw, a, err);
+    for (size_t q = 0; !rc && q < nw; q++) {
+        if (!w[q].nbounds)
+            continue;
+        size_t at = out->len;
+        sg_mpi_put_u64(out, 0);   /* its length, filled below */
+        put_partial(&a[q], &w[q].o, out);
+        if (!out->oom) {
+            uint64_t len = out->len - at - 8;
+            memcpy(out->b + at, &len, sizeof len);
+        }
+    }
+    for (size_t q = 0; a && q < nw; q++)
+        sg_activity_free(&a[q]);
+    sg_free(a);
+    sg_free(w);
+    if (rc)
+        return rc;
     return out->oom ? sg_error_nomem(err) : 0;
 }
 
@@ -223,4 +290,55 @@ int sg_mpi_activity_merge(const unsigned char *const *parts, const size_t *lens,
     }
     sg_activity_round(out);
     return 0;
+}
+
+int sg_mpi_activity_merge_many(const unsigned char *const *parts, const size_t *lens, int n, size_t nwin,
+                               int64_t *const *bounds, const size_t *nbounds, sg_activity *out, uint64_t *ncust,
+                               sg_error *err)
+{
+    sg_error_clear(err);
+    for (size_t q = 0; q < nwin; q++)
+        memset(&out[q], 0, sizeof out[q]);
+    const unsigned char **pp = sg_malloc(((size_t)n + 1) * sizeof *pp);
+    const unsigned char **slice = sg_malloc(((size_t)n + 1) * sizeof *slice);
+    size_t *slen = sg_malloc(((size_t)n + 1) * sizeof *slen);
+    uint64_t *nq = sg_malloc(((size_t)n + 1) * sizeof *nq);
+    int rc = pp && slice && slen && nq ? 0 : sg_error_nomem(err);
+    for (int k = 0; !rc && k < n; k++)
+        pp[k] = parts[k];
+    size_t best = 0;
+    int have_best = 0;
+    for (size_t q = 0; !rc && q < nwin; q++) {
+        if (nbounds[q] < 2)
+            continue;
+        for (int k = 0; !rc && k < n; k++) {
+            size_t left = (size_t)(parts[k] + lens[k] - pp[k]);
+            uint64_t len = 0;
+            if (left >= 8)
+                memcpy(&len, pp[k], 8);
+            if (left < 8 || len > left - 8)
+                rc = sg_error_set(err, SG_EDATA, "activity: the partial series of rank %d is malformed", k);
+            slice[k] = pp[k] + 8;
+            slen[k] = (size_t)len;
+            pp[k] += 8 + (rc ? 0 : (size_t)len);
+        }
+        if (!rc)
+            rc = sg_mpi_activity_merge(slice, slen, n, bounds[q], nbounds[q], &out[q], nq, err);
+        if (!rc && ncust && (!have_best || out[q].customers > best)) {
+            best = out[q].customers;
+            have_best = 1;
+            memcpy(ncust, nq, (size_t)n * sizeof *ncust);
+        }
+    }
+    for (int k = 0; !rc && k < n; k++)
+        if (pp[k] != parts[k] + lens[k])
+            rc = sg_error_set(err, SG_EDATA, "activity: the partial series of rank %d is malformed", k);
+    if (rc)
+        for (size_t q = 0; q < nwin; q++)
+            sg_activity_free(&out[q]);
+    sg_free(pp);
+    sg_free(slice);
+    sg_free(slen);
+    sg_free(nq);
+    return rc;
 }

@@ -1840,80 +1840,94 @@ int sg_mpi_recommend(const sg_cooc *c, const sg_table *t, uint64_t gen, const ch
 
 /* ---- the activity series on the owners (OP_ACTIVITY) ---- */
 
-/* Every rank: check that it holds the cleaning c->gen, combine the dates
- * (MPI_Allreduce) when c has no bounds or no as_of, walk its customers
- * over the bounds and send rank 0 its partial series, which rank 0 adds
- * up (core/mpi_activity.c).  Rank 0's return as sg_mpi_activity's. */
-static int activity_collective(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_of, int *have_as_of,
-                               sg_mpi_activity_stats *st, char *why, size_t whylen, sg_error *err)
+/* The bounds of every window of c from the combined dates d (2 + nwin
+ * values), into bounds[w], nbounds[w] and (res: rank 0) as_of; 0 or
+ * SG_ENOMEM (err set; the bounds made so far stay for the caller to free). */
+static int activity_windows(const sg_mpi_activity_cmd *c, const int64_t *d, int64_t **bounds, size_t *nbounds,
+                            sg_mpi_activity_res *res, sg_error *err)
 {
-    int n = world_size, k = world_rank, bad, have = 0;
+    for (size_t q = 0; q < c->nwin; q++) {
+        int64_t dq[3] = { d[0], d[1], d[2 + q] }, when = 0;
+        int have = 0;
+        if (sg_mpi_activity_bounds(&c->win[q], dq, &when, &have, &bounds[q], &nbounds[q], err))
+            return err->code;
+        if (res) {
+            res[q].as_of = when;
+            res[q].have_as_of = have;
+        }
+    }
+    return 0;
+}
+
+/* Every rank: check that it holds the cleaning c->gen, combine the dates
+ * (one MPI_Allreduce: the earliest date and what the windows without
+ * bounds or as_of need), walk its customers once over every window's
+ * bounds and send rank 0 its partial series, which rank 0 adds up window
+ * by window (core/mpi_activity.c).  Rank 0's return as sg_mpi_activity's. */
+static int activity_collective(const sg_mpi_activity_cmd *c, sg_mpi_activity_res *res, sg_mpi_activity_stats *st,
+                               char *why, size_t whylen, sg_error *err)
+{
+    int n = world_size, k = world_rank, bad;
+    size_t nw = c->nwin;
     sg_error e;
     sg_error_clear(&e);
     double t0 = MPI_Wtime();
     if (!all_hold(c->gen, why, whylen))
         return 0;
-    int64_t d[3] = { INT64_MAX, INT64_MAX, INT64_MAX }, when = 0, *bounds = NULL;
-    size_t nb = 0;
-    int code = c->nbounds && c->have_as_of ? 0 : sg_mpi_activity_dates(held.clean, c, d, &e);
-    if ((bad = owners_ok(code, &e, "dates of its customers' rows", why, whylen, err)) != 1)
-        return bad;
-    if (!(c->nbounds && c->have_as_of)) {
-        MPI_Allreduce(MPI_IN_PLACE, d, 3, MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD);
-        if (k == 0)
-            st->reduced += sizeof d;
-    }
-    if (k == 0)
-        st->first = d[1];   /* (INT64_MAX when not reduced) */
-    code = sg_mpi_activity_bounds(c, d, &when, &have, &bounds, &nb, &e);
+    int64_t *d = sg_malloc((2 + nw) * sizeof *d), **bounds = sg_calloc(nw, sizeof *bounds);
+    size_t *nb = sg_calloc(nw, sizeof *nb);
+    int code = d && bounds && nb ? sg_mpi_activity_dates(held.clean, c, d, &e) : sg_error_nomem(&e);
     sg_mpi_buf b = { 0 };
-    if (!code && nb >= 2)
-        code = sg_mpi_activity_owner(held.clean, c, bounds, nb, &b, &e);
-    if ((bad = owners_ok(code, &e, "activity of its customers", why, whylen, err)) != 1) {
-        sg_free(bounds);
-        sg_mpi_buf_free(&b);
-        return bad;
+    if ((bad = owners_ok(code, &e, "dates of its customers' rows", why, whylen, err)) == 1) {
+        MPI_Allreduce(MPI_IN_PLACE, d, (int)(2 + nw), MPI_INT64_T, MPI_MIN, MPI_COMM_WORLD);
+        code = activity_windows(c, d, bounds, nb, k == 0 ? res : NULL, &e);
+        if (!code)
+            code = sg_mpi_activity_owner(held.clean, c, bounds, nb, &b, &e);
+        bad = owners_ok(code, &e, "activity of its customers", why, whylen, err);
     }
     double t1 = MPI_Wtime();
-    if (nb < 2 || k > 0) {   /* less than one period: nothing to gather (every rank knows) */
-        if (nb >= 2)
-            send_bytes(b.b, b.len);
-        sg_mpi_buf_free(&b);
-        sg_free(bounds);
-        if (k == 0) {
-            memset(out, 0, sizeof *out);
-            *as_of = when;
-            *have_as_of = have;
-        }
-        return 1;
+    if (bad == 1 && k > 0) {
+        send_bytes(b.b, b.len);
+    } else if (bad == 1) {
+        unsigned char **parts;
+        size_t *lens;
+        uint64_t got = 0;
+        static char what[] = "another rank's partial activity series";
+        gather_parts(&b, &parts, &lens, &got, what);
+        sg_activity *a = sg_calloc(nw, sizeof *a);
+        code = a ? sg_mpi_activity_merge_many((const unsigned char *const *)parts, lens, n, nw, bounds, nb, a,
+                                              st->customers, err)
+                 : sg_error_nomem(err);
+        for (size_t q = 0; !code && q < nw; q++)
+            res[q].a = a[q];
+        sg_free(a);
+        free_parts(parts, lens);
+        st->first = d[1];
+        st->reduced += (2 + nw) * sizeof *d;
+        st->gathered += got;
+        st->secs[0] += t1 - t0;
+        st->secs[1] += MPI_Wtime() - t1;
+        bad = code ? -1 : 1;
     }
-    unsigned char **parts;
-    size_t *lens;
-    uint64_t got = 0;
-    static char what[] = "another rank's partial activity series";
-    gather_parts(&b, &parts, &lens, &got, what);
-    code = sg_mpi_activity_merge((const unsigned char *const *)parts, lens, n, bounds, nb, out, st->customers, err);
-    free_parts(parts, lens);
     sg_mpi_buf_free(&b);
+    for (size_t q = 0; bounds && q < nw; q++)
+        sg_free(bounds[q]);
     sg_free(bounds);
-    st->gathered += got;
-    st->secs[0] += t1 - t0;
-    st->secs[1] += MPI_Wtime() - t1;
-    *as_of = when;
-    *have_as_of = have;
-    return code ? -1 : 1;
+    sg_free(nb);
+    sg_free(d);
+    return bad;
 }
 
-int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_of, int *have_as_of,
-                    sg_mpi_activity_stats *st, char *why, size_t whylen, sg_error *err)
+int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_mpi_activity_res *res, sg_mpi_activity_stats *st, char *why,
+                    size_t whylen, sg_error *err)
 {
-    memset(out, 0, sizeof *out);
+    memset(res, 0, c->nwin * sizeof *res);
     if (!leads(why, whylen))
         return 0;
     sg_mpi_buf b = { 0 };
     if (send_command(OP_ACTIVITY, &b, sg_mpi_activity_encode(c, &b), err) != 0)
         return -1;
-    int r = activity_collective(c, out, as_of, have_as_of, st, why, whylen, err);
+    int r = activity_collective(c, res, st, why, whylen, err);
     sg_mpi_buf_free(&b);
     return r;
 }
@@ -2253,7 +2267,7 @@ int sg_mpi_serve(void)
                 abort_job("a malformed command");
             char why[300];
             sg_error err;
-            activity_collective(&ac, NULL, NULL, NULL, NULL, why, sizeof why, &err);
+            activity_collective(&ac, NULL, NULL, why, sizeof why, &err);
             sg_mpi_activity_cmd_free(&ac);
         } else if (head[0] == OP_CAMPAIGN_RESULTS) {
             camp_serve(b, len);
@@ -2445,15 +2459,12 @@ int sg_mpi_recommend(const sg_cooc *c, const sg_table *t, uint64_t gen, const ch
     return 0;
 }
 
-int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_of, int *have_as_of,
-                    sg_mpi_activity_stats *st, char *why, size_t whylen, sg_error *err)
+int sg_mpi_activity(const sg_mpi_activity_cmd *c, sg_mpi_activity_res *res, sg_mpi_activity_stats *st, char *why,
+                    size_t whylen, sg_error *err)
 {
-    (void)c;
-    (void)as_of;
-    (void)have_as_of;
     (void)st;
     (void)err;
-    memset(out, 0, sizeof *out);
+    memset(res, 0, c->nwin * sizeof *res);
     snprintf(why, whylen, "one rank");
     return 0;
 }

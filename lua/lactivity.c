@@ -173,7 +173,7 @@ static void read_args(lua_State *L, int t, const sg_table *tx, series_args *a)
  * first: the earliest date of the rows (info.first), INT64_MAX when the
  * dates were not looked at or there are none. */
 static void push_series(lua_State *L, sg_activity *a, const sg_activity_options *o, int have_as_of, int64_t as_of,
-                        int64_t first)
+                        int64_t first, sg_activity *rest, size_t nrest)
 {
     sg_error err;
     sg_error_clear(&err);
@@ -193,6 +193,8 @@ static void push_series(lua_State *L, sg_activity *a, const sg_activity_options 
     }
     if (!out->t) {
         sg_activity_free(a);
+        for (size_t q = 0; q < nrest; q++)   /* (the series not pushed yet) */
+            sg_activity_free(&rest[q]);
         sgl_raise(L, &err);
     }
     lua_createtable(L, 0, 6);
@@ -255,43 +257,159 @@ static int l_activity_series(lua_State *L)
     memset(&a, 0, sizeof a);
     if (nb >= 2 && sg_activity_compute(tx, &x.o, bounds, nb, &a, &err))
         return sgl_raise(L, &err);
-    push_series(L, &a, &x.o, have_as_of, as_of, d[1]);
+    push_series(L, &a, &x.o, have_as_of, as_of, d[1], NULL, 0);
     return 2;
 }
 
-/* segmint.mpi_activity_series(tx, gen, options) -> dataset, info, ranks:
- * segmint.activity_series of tx, rank 0's cleaned table, computed by the
- * ranks that own the customers over the cleaned rows the exchange number
- * gen left them (docs/mpi.md); the options are checked against tx as
- * segmint.activity_series checks them.  ranks = { ranks, customers = {per
- * rank}, gathered, reduced (bytes), seconds = { walk, gather } }.  nil and
- * why when the ranks cannot (one rank, the owners do not hold that
- * cleaning, a column error: the caller's own path reports it). */
-static int l_mpi_activity_series(lua_State *L)
+/* The windows of the list of option tables at index list, each checked
+ * against tx as segmint.activity_series checks its options (its bounds
+ * kept on the stack): *n of them, in a userdata on the stack. */
+static series_args *read_list(lua_State *L, int list, const sg_table *tx, size_t *n)
+{
+    luaL_checktype(L, list, LUA_TTABLE);
+    size_t nw = (size_t)lua_rawlen(L, list);
+    if (nw == 0)
+        luaL_error(L, WHAT ": the list of series' options is empty");
+    series_args *x = lua_newuserdatauv(L, nw * sizeof *x, 0);
+    for (size_t q = 0; q < nw; q++) {
+        luaL_checkstack(L, 8, WHAT);
+        if (lua_rawgeti(L, list, (lua_Integer)q + 1) != LUA_TTABLE)
+            luaL_error(L, WHAT ": entry %d of the list is not an options table", (int)q + 1);
+        read_args(L, lua_gettop(L), tx, &x[q]);
+    }
+    *n = nw;
+    return x;
+}
+
+/* Whether window x needs the dates (as segmint.activity_series: its as_of
+ * or its bounds come from them), and so reports the earliest (info.first). */
+static int needs_dates(const series_args *x)
+{
+    return !x->have_as_of || !x->bounds;
+}
+
+/* Pushes the list of { dataset, info } of the nw series a[] (freed) and
+ * the batch's info { first, windows }. */
+static void push_list(lua_State *L, sg_activity *a, const series_args *x, const int64_t *as_of, const int *have,
+                      size_t nw, int64_t first)
+{
+    lua_createtable(L, (int)nw, 0);
+    for (size_t q = 0; q < nw; q++) {
+        lua_createtable(L, 2, 0);
+        push_series(L, &a[q], &x[q].o, have[q], as_of[q], needs_dates(&x[q]) ? first : INT64_MAX, a + q + 1,
+                    nw - q - 1);
+        lua_rawseti(L, -3, 2);
+        lua_rawseti(L, -2, 1);
+        lua_rawseti(L, -2, (lua_Integer)q + 1);
+    }
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, (lua_Integer)nw);
+    lua_setfield(L, -2, "windows");
+    if (first != INT64_MAX) {
+        char buf[32];
+        sg_datetime_format(first, first % 86400 == 0, buf, sizeof buf);
+        lua_pushstring(L, buf);
+        lua_setfield(L, -2, "first");
+    }
+}
+
+/* segmint.activity_series_list(tx, { options, ... }) -> { { dataset, info }, ... }, batch:
+ * segmint.activity_series of every options table, in one pass over the
+ * dates and one walk of the customers' rows (sg_activity_compute_many;
+ * the windows share the customer and date columns); batch = { windows,
+ * first = the earliest date of tx }. */
+static int l_activity_series_list(lua_State *L)
+{
+    lua_settop(L, 2);
+    sg_table *tx = sgl_pin_dataset(L, 1);   /* index 3 */
+    size_t nw;
+    series_args *x = read_list(L, 2, tx, &nw);
+    int *have = lua_newuserdatauv(L, nw * sizeof *have, 0);
+    int64_t *as_of = lua_newuserdatauv(L, nw * sizeof *as_of, 0);
+    int64_t *d = lua_newuserdatauv(L, (2 + nw) * sizeof *d, 0);
+    sg_activity_window *w = lua_newuserdatauv(L, nw * sizeof *w, 0);
+    sg_activity *a = lua_newuserdatauv(L, nw * sizeof *a, 0);
+    for (size_t q = 0; q < nw; q++) {
+        have[q] = x[q].have_as_of;
+        as_of[q] = x[q].as_of;
+    }
+    sg_error err;
+    sg_error_clear(&err);
+    if (sg_activity_dates_many(tx, x[0].o.date, have, as_of, nw, d, &err))
+        return sgl_raise(L, &err);
+    for (size_t q = 0; q < nw; q++) {
+        int64_t dq[3] = { d[0], d[1], d[2 + q] };
+        have[q] = x[q].have_as_of || sg_activity_default_as_of(dq, &as_of[q]) == 0;
+        w[q].o = x[q].o;
+        w[q].bounds = x[q].bounds;
+        w[q].nbounds = x[q].nb;
+        if (!x[q].bounds && have[q]) {
+            int64_t first = x[q].have_as_of ? dq[2] : dq[1], *bounds;
+            size_t nb;
+            if (sg_activity_months(first != INT64_MAX, first == INT64_MAX ? 0 : first, as_of[q], &bounds, &nb, &err))
+                return sgl_raise(L, &err);
+            int64_t *b = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof *b, 0);
+            if (nb)
+                memcpy(b, bounds, nb * sizeof *b);
+            sg_free(bounds);
+            w[q].bounds = b;
+            w[q].nbounds = nb;
+        }
+        if (w[q].nbounds < 2)
+            w[q].nbounds = 0;
+    }
+    if (sg_activity_compute_many(tx, w, nw, a, &err))
+        return sgl_raise(L, &err);
+    push_list(L, a, x, as_of, have, nw, d[1]);
+    return 2;
+}
+
+/* segmint.mpi_activity_series_list(tx, gen, { options, ... }) -> list, batch, ranks:
+ * segmint.activity_series_list of tx, rank 0's cleaned table, computed by
+ * the ranks that own the customers over the cleaned rows the exchange
+ * number gen left them, in one command (docs/mpi.md); the options are
+ * checked against tx as segmint.activity_series checks them.  ranks = {
+ * ranks, customers = {per rank, in the window with the most}, gathered,
+ * reduced (bytes), seconds = { walk, gather } }.  nil and why when the
+ * ranks cannot (one rank, the owners do not hold that cleaning, a column
+ * error: the caller's own path reports it). */
+static int l_mpi_activity_series_list(lua_State *L)
 {
     lua_settop(L, 3);
-    const sg_table *tx = sgl_pin_shape(L, 1);
+    const sg_table *tx = sgl_pin_shape(L, 1);   /* index 4 */
     lua_Integer gen = luaL_checkinteger(L, 2);
-    int t = sgl_check_options(L, 3);
-    if (!t)
-        return luaL_error(L, WHAT ": options 'customer' and 'date' (column names) are required");
-    series_args x;
-    read_args(L, t, tx, &x);
+    size_t nw;
+    series_args *x = read_list(L, 3, tx, &nw);
+    for (size_t q = 1; q < nw; q++)
+        if (strcmp(x[q].o.customer, x[0].o.customer) != 0 || strcmp(x[q].o.date, x[0].o.date) != 0) {
+            lua_pushnil(L);
+            lua_pushstring(L, "series over other customer or date columns in one list");
+            return 2;
+        }
     int n = sg_mpi_size();
     uint64_t *ncust = lua_newuserdatauv(L, (size_t)n * sizeof *ncust, 0);
     memset(ncust, 0, (size_t)n * sizeof *ncust);
+    sg_mpi_activity_win *win = lua_newuserdatauv(L, nw * sizeof *win, 0);
+    sg_mpi_activity_res *res = lua_newuserdatauv(L, nw * sizeof *res, 0);
+    sg_activity *a = lua_newuserdatauv(L, nw * sizeof *a, 0);
+    int64_t *as_of = lua_newuserdatauv(L, nw * sizeof *as_of, 0);
+    int *have = lua_newuserdatauv(L, nw * sizeof *have, 0);
+    for (size_t q = 0; q < nw; q++) {
+        win[q].o = x[q].o;
+        win[q].have_as_of = x[q].have_as_of;
+        win[q].as_of = x[q].as_of;
+        win[q].nbounds = x[q].nb;
+        win[q].bounds = x[q].bounds;
+    }
     sg_mpi_activity_stats st;
     memset(&st, 0, sizeof st);
     st.customers = ncust;
     st.first = INT64_MAX;
-    sg_mpi_activity_cmd c = { (uint64_t)gen, x.o, x.have_as_of, x.as_of, x.nb, x.bounds };
-    sg_activity a;
-    int64_t as_of = 0;
-    int have_as_of = 0;
+    sg_mpi_activity_cmd c = { (uint64_t)gen, nw, win };
     char why[400];
     sg_error err;
     sg_error_clear(&err);
-    int r = sg_mpi_activity(&c, &a, &as_of, &have_as_of, &st, why, sizeof why, &err);
+    int r = sg_mpi_activity(&c, res, &st, why, sizeof why, &err);
     if (r < 0)
         return sgl_raise(L, &err);
     if (r == 0) {
@@ -299,7 +417,12 @@ static int l_mpi_activity_series(lua_State *L)
         lua_pushstring(L, why);
         return 2;
     }
-    push_series(L, &a, &x.o, have_as_of, as_of, st.first);
+    for (size_t q = 0; q < nw; q++) {
+        a[q] = res[q].a;
+        as_of[q] = res[q].as_of;
+        have[q] = res[q].have_as_of;
+    }
+    push_list(L, a, x, as_of, have, nw, st.first);
     lua_createtable(L, 0, 5);
     lua_pushinteger(L, n);
     lua_setfield(L, -2, "ranks");
@@ -323,7 +446,10 @@ static int l_mpi_activity_series(lua_State *L)
 }
 
 static const luaL_Reg activity_functions[] = {
-    { "activity_series", l_activity_series }, { "mpi_activity_series", l_mpi_activity_series }, { NULL, NULL }
+    { "activity_series", l_activity_series },
+    { "activity_series_list", l_activity_series_list },
+    { "mpi_activity_series_list", l_mpi_activity_series_list },
+    { NULL, NULL }
 };
 
 void sgl_open_activity(lua_State *L)

@@ -6,14 +6,16 @@
 --   local res = sg.kpis(require "rules.kpis", { transactions = clean, customers = customers,
 --     columns = { customer = "CustomerID", date = "InvoiceDate", invoice = "InvoiceNo", amount = "amount" },
 --     as_of = "2011-12-10", inactive_days = 90, period_months = 1 })
---   (option series: a function with the arguments and results of
---   sg.activity_series to compute the series with; step kpis passes one
---   that runs it on the MPI ranks owning the customers, segmint.mpi)
+--   (option series_list: a function with the arguments and results of
+--   sg.activity_series_list to compute the series with, every period's
+--   in one call; step kpis passes one that runs them on the MPI ranks
+--   owning the customers, segmint.mpi)
 --   for _, k in ipairs(res.kpis) do print(k.name, k.value, k.previous, k.target, k.status) end
 --
 -- Every measure of a period is computed for the latest period (the `period`
--- before as_of) and the one before it, in one pass of the C core over the
--- transactions; docs/analysis.md ("KPIs and alerts") defines each one.
+-- before as_of) and the one before it; the series of every period the
+-- KPIs use come from one walk of the C core over the transactions;
+-- docs/analysis.md ("KPIs and alerts") defines each one.
 local rules = require "segmint.rules"
 local tr = require "segmint.messages"
 
@@ -314,22 +316,23 @@ local function ratio(a, b)
   return a / b
 end
 
--- The two periods' figures (rows 1 = previous, 2 = latest) from the core.
-local function period_figures(sg, ctx, p)
+-- The window of a period p before as_of (the latest period and the one
+-- before): its key, bounds (seconds) and the series options; the series
+-- of every window come in one batch (ctx.figures).
+local function period_window(sg, ctx, p)
   local e = ctx.as_of_t
   local s = step_back(sg, e, p)
   local s0 = step_back(sg, s, p)
-  local key = string.format("%d:%d:%d", s0, s, e)
-  local cached = ctx.cache[key]
-  if cached then return cached end
   local cols = ctx.columns
-  local ds = ctx.series(ctx.transactions, {
+  return string.format("%d:%d:%d", s0, s, e), { s0, s, e }, {
     customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = cols.amount,
     satisfaction = ctx.satisfaction, inactive_days = ctx.inactive_days,
-    bounds = { fmt_time(sg, s0), fmt_time(sg, s), fmt_time(sg, e) } })
-  local f = { rows = { ds:row(1), ds:row(2) }, bounds = { s0, s, e } }
-  ctx.cache[key] = f
-  return f
+    bounds = { fmt_time(sg, s0), fmt_time(sg, s), fmt_time(sg, e) } }
+end
+
+-- The two periods' figures (rows 1 = previous, 2 = latest) of the batch.
+local function period_figures(sg, ctx, p)
+  return ctx.figures[(period_window(sg, ctx, p))]
 end
 
 local function campaign_figures(sg, ctx, k, from, to)
@@ -426,8 +429,8 @@ function Set:compute(sg, opts)
   opts = opts or {}
   local cols = opts.columns or {}
   local tx = opts.transactions
-  local ctx = { cache = {}, transactions = tx, customers = opts.customers, campaigns = opts.campaigns,
-    inactive_days = opts.inactive_days or 90, series = opts.series or sg.activity_series }
+  local ctx = { figures = {}, transactions = tx, customers = opts.customers, campaigns = opts.campaigns,
+    inactive_days = opts.inactive_days or 90, series_list = opts.series_list or sg.activity_series_list }
   ctx.columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice,
     amount = cols.amount or (tx and tx:has("amount") and "amount") or nil }
   if tx then
@@ -456,20 +459,19 @@ function Set:compute(sg, opts)
   end
   ctx.campaign_columns = cc
   ctx.clv = opts.clv or default_clv(opts.customers)
-  -- as_of: given, or the day after the last purchase; the earliest date
-  -- (info.first) comes with the same series.  A series without as_of
-  -- takes them from the dates (under mpirun a reduction of the owners'
-  -- dates); a one-day series in 1970 costs one pass over the dates.
-  local dates
-  if tx then
-    dates = select(2, ctx.series(tx, { customer = ctx.columns.customer, date = ctx.columns.date,
-      bounds = { "1970-01-01", "1970-01-02" } }))
-  end
+  -- as_of: given, or the day after the last purchase (a one-day series in
+  -- 1970 takes it from the dates, under mpirun a reduction of the owners'
+  -- dates); the earliest date (batch.first) comes with the series
+  local first
   if opts.as_of then
     ctx.as_of_t = split_time(sg, opts.as_of)
   elseif tx then
-    if not dates.as_of then error("kpis: the transactions have no dates; give as_of", 2) end
-    ctx.as_of_t = sg.time(dates.as_of)
+    local res, batch = ctx.series_list(tx, { { customer = ctx.columns.customer, date = ctx.columns.date,
+      bounds = { "1970-01-01", "1970-01-02" } } })
+    local info = res[1][2]
+    if not info.as_of then error("kpis: the transactions have no dates; give as_of", 2) end
+    ctx.as_of_t = sg.time(info.as_of)
+    first = batch.first
   else
     error("kpis: as_of is required without transactions", 2)
   end
@@ -478,13 +480,12 @@ function Set:compute(sg, opts)
   elseif opts.period_days then default_period = { days = opts.period_days, label = opts.period_days .. " days" } end
   if default_period and default_period.months == 1 then default_period.label = "month" end
 
-  -- a period mostly before the data is not measured: its value would count
-  -- customers who did not exist yet in the data
-  if tx then
-    ctx.first_t = dates.first and split_time(sg, dates.first:sub(1, 10)) or nil
-  end
   local result = { as_of = fmt_time(sg, ctx.as_of_t), inactive_days = ctx.inactive_days, kpis = {}, skipped = {} }
   local function skip(k, why) result.skipped[#result.skipped + 1] = { name = k.name, measure = k.measure, reason = why } end
+  -- 1. what each KPI needs: the periods' windows are collected, so that
+  -- their series come in one batch (one walk of the transactions, under
+  -- mpirun one command to the owners)
+  local plans, windows, list = {}, {}, {}
   for _, k in ipairs(self.kpis) do
     local out = { name = k.name, measure = k.measure, unit = k.unit, target = k.target, direction = k.direction,
                   description = k.description, decimals = k.decimals }
@@ -522,41 +523,66 @@ function Set:compute(sg, opts)
       if ok == true and k.measure == "cost_per_acquisition" and not k.cost and not (ctx.campaigns and cc.spend) then
         skip(k, "no acquisition cost (give 'cost' or campaign results with spend)"); ok = false
       end
-      if ok == true then
-        local p = k.period or default_period or k.default_period or { months = 1, label = "month" }
-        local f = period_figures(sg, ctx, p)
-        local b = f.bounds
-        out.period = p.label
-        out.period_start, out.period_end = fmt_time(sg, b[2]), fmt_time(sg, b[3])
-        out.previous_start, out.previous_end = fmt_time(sg, b[1]), fmt_time(sg, b[2])
-        if k.from == "campaigns" then
-          local cur = campaign_figures(sg, ctx, k, b[2], b[3])
-          local prev = campaign_figures(sg, ctx, k, b[1], b[2])
-          out.value, out.previous = ratio(cur.responses, cur.contacts), ratio(prev.responses, prev.contacts)
-        else
-          local cost_cur, cost_prev
-          if k.measure == "cost_per_acquisition" then
-            if k.cost then
-              cost_cur, cost_prev = k.cost.latest, k.cost.previous
-            else
-              cost_cur = campaign_figures(sg, ctx, k, b[2], b[3]).spend
-              cost_prev = campaign_figures(sg, ctx, k, b[1], b[2]).spend
-            end
-          end
-          out.value = period_value(k, f.rows[2], (b[3] - b[2]) / 86400, cost_cur)
-          out.previous = period_value(k, f.rows[1], (b[2] - b[1]) / 86400, cost_prev)
-          if k.measure == "active_customers" then out.previous = f.rows[2].active_start end
-        end
-        -- a count or a rate over a period less than 90% covered by the data
-        -- is not measured: every customer of the first months would count as
-        -- new, and nobody as active at its start (averages are unaffected)
-        local function covered(from, to)
-          if AVERAGES[k.measure] or not ctx.first_t or from >= ctx.first_t then return true end
-          return (to - ctx.first_t) >= 0.9 * (to - from)
-        end
-        if not covered(b[1], b[2]) then out.previous, out.previous_incomplete = nil, true end
-        if not covered(b[2], b[3]) then out.value, out.incomplete = nil, true end
+    end
+    local plan = { k = k, out = out, ok = ok }
+    if ok == true and k.from ~= "customers" then
+      plan.p = k.period or default_period or k.default_period or { months = 1, label = "month" }
+      local key, bounds, o = period_window(sg, ctx, plan.p)
+      if not windows[key] then
+        windows[key] = { bounds = bounds, at = #list + 1 }
+        list[#list + 1] = o
       end
+    end
+    plans[#plans + 1] = plan
+  end
+  if #list > 0 then
+    local res, batch = ctx.series_list(tx, list)
+    for key, w in pairs(windows) do
+      local ds = res[w.at][1]
+      ctx.figures[key] = { rows = { ds:row(1), ds:row(2) }, bounds = w.bounds }
+    end
+    first = first or batch.first
+  end
+  -- a period mostly before the data is not measured: its value would count
+  -- customers who did not exist yet in the data
+  ctx.first_t = first and split_time(sg, first:sub(1, 10)) or nil
+  -- 2. the values
+  for _, plan in ipairs(plans) do
+    local k, out, ok = plan.k, plan.out, plan.ok
+    if plan.p then
+      local p = plan.p
+      local f = period_figures(sg, ctx, p)
+      local b = f.bounds
+      out.period = p.label
+      out.period_start, out.period_end = fmt_time(sg, b[2]), fmt_time(sg, b[3])
+      out.previous_start, out.previous_end = fmt_time(sg, b[1]), fmt_time(sg, b[2])
+      if k.from == "campaigns" then
+        local cur = campaign_figures(sg, ctx, k, b[2], b[3])
+        local prev = campaign_figures(sg, ctx, k, b[1], b[2])
+        out.value, out.previous = ratio(cur.responses, cur.contacts), ratio(prev.responses, prev.contacts)
+      else
+        local cost_cur, cost_prev
+        if k.measure == "cost_per_acquisition" then
+          if k.cost then
+            cost_cur, cost_prev = k.cost.latest, k.cost.previous
+          else
+            cost_cur = campaign_figures(sg, ctx, k, b[2], b[3]).spend
+            cost_prev = campaign_figures(sg, ctx, k, b[1], b[2]).spend
+          end
+        end
+        out.value = period_value(k, f.rows[2], (b[3] - b[2]) / 86400, cost_cur)
+        out.previous = period_value(k, f.rows[1], (b[2] - b[1]) / 86400, cost_prev)
+        if k.measure == "active_customers" then out.previous = f.rows[2].active_start end
+      end
+      -- a count or a rate over a period less than 90% covered by the data
+      -- is not measured: every customer of the first months would count as
+      -- new, and nobody as active at its start (averages are unaffected)
+      local function covered(from, to)
+        if AVERAGES[k.measure] or not ctx.first_t or from >= ctx.first_t then return true end
+        return (to - ctx.first_t) >= 0.9 * (to - from)
+      end
+      if not covered(b[1], b[2]) then out.previous, out.previous_incomplete = nil, true end
+      if not covered(b[2], b[3]) then out.value, out.incomplete = nil, true end
     end
     if ok then
       judge(out)

@@ -40,57 +40,61 @@ function M.per_rank(counts)
   return table.concat(per, ", "), sum
 end
 
--- The activity series of a step (kpis, alerts: they call it several
--- times): a function with the arguments and results of
--- segmint.activity_series that, when the ranks owning the customers hold
--- the cleaned rows and it is asked for the cleaned table, computes the
--- series there (segmint.mpi_activity_series: each owner walks its own
--- customers and rank 0 adds up their partial series, docs/mpi.md), else
--- on rank 0 over its table; and a function that logs once what the calls
--- did, "activity on N MPI ranks by customer: ..." or "... on rank 0 alone:
--- why" (nothing without ranks).  first_date: the step uses the earliest
--- date the series give (info.first, step kpis): the report then says it
--- came from the owners' dates, "first date on N MPI ranks by customer: ...".
+-- The activity series of a step (kpis, alerts): a function with the
+-- arguments and results of segmint.activity_series_list (a list of
+-- segmint.activity_series options, every window the step needs, and
+-- their { dataset, info } back, with the batch's earliest date) that, when
+-- the ranks owning the customers hold the cleaned rows and it is asked for
+-- the cleaned table, computes the series there in one command
+-- (segmint.mpi_activity_series_list: each owner walks its own customers
+-- once for every window and rank 0 adds up their partial series,
+-- docs/mpi.md), else on rank 0 over its table; and a function that logs
+-- once what the calls did, "activity on N MPI ranks by customer: W
+-- windows in C commands ..." or "... on rank 0 alone: why" (nothing
+-- without ranks).  first_date: the step uses the earliest date the batch
+-- gives (batch.first, step kpis): the report then says it came from the
+-- owners' dates, "first date on N MPI ranks by customer: ...".
 function M.activity(ctx, step, first_date)
   local sg = ctx.sg
   local held, why = M.owners_hold(ctx)
-  local st = { calls = 0, alone = 0, gathered = 0, reduced = 0, walk = 0, gather = 0 }
-  local function series(tx, opts)
+  local st = { calls = 0, windows = 0, alone = 0, gathered = 0, reduced = 0, walk = 0, gather = 0 }
+  local function series_list(tx, list)
     if held and tx == ctx.res.clean then
-      local ds, info, ranks = sg.mpi_activity_series(tx, ctx.res.clean_owned.gen, opts)
-      if ds then
-        st.calls, st.ranks = st.calls + 1, ranks.ranks
+      local res, batch, ranks = sg.mpi_activity_series_list(tx, ctx.res.clean_owned.gen, list)
+      if res then
+        st.calls, st.windows, st.ranks = st.calls + 1, st.windows + #list, ranks.ranks
         st.gathered, st.reduced = st.gathered + ranks.gathered, st.reduced + ranks.reduced
         st.walk, st.gather = st.walk + ranks.seconds[1], st.gather + ranks.seconds[2]
-        if info.first and not st.first then st.first, st.first_bytes = info.first, ranks.reduced end
-        -- the customers of the widest series (the most customers in all)
+        if batch.first and not st.first then st.first, st.first_bytes = batch.first, ranks.reduced end
+        -- the customers of the widest window (the most customers in all)
         local _, sum = M.per_rank(ranks.customers)
         if not st.customers or sum > st.sum then st.customers, st.sum = ranks.customers, sum end
-        return ds, info
+        return res, batch
       end
-      held, why = false, info   -- (and the later calls on rank 0 too)
+      held, why = false, batch   -- (and the later calls on rank 0 too)
     elseif held then
       why = why or "a table other than the cleaned one"
     end
-    st.alone = st.alone + 1
-    return sg.activity_series(tx, opts)
+    st.alone = st.alone + #list
+    return sg.activity_series_list(tx, list)
   end
   local function report()
     if st.calls > 0 then
       local per, sum = M.per_rank(st.customers)
-      sg.info("activity on %d MPI ranks by customer: %d series (step %s); customers %s (%d in all) in the widest; "
-        .. "%d bytes of partial series gathered, %d of dates reduced; %.2f s (walk %.2f, gather %.2f)",
-        st.ranks, st.calls, step, per, sum, st.gathered, st.reduced, st.walk + st.gather, st.walk, st.gather)
+      sg.info("activity on %d MPI ranks by customer: %d windows in %d command%s (step %s); customers %s (%d in all) "
+        .. "in the widest; %d bytes of partial series gathered, %d of dates reduced; %.3f s (walk %.3f, gather %.3f)",
+        st.ranks, st.windows, st.calls, st.calls == 1 and "" or "s", step, per, sum, st.gathered, st.reduced,
+        st.walk + st.gather, st.walk, st.gather)
     end
     if first_date and st.first then
       sg.info("first date on %d MPI ranks by customer: %s, the minimum of the owners' dates (MPI_Allreduce MIN, "
-        .. "%d bytes per rank) (step %s)", st.ranks, st.first, st.first_bytes, step)
+        .. "%d bytes per rank, with the series) (step %s)", st.ranks, st.first, st.first_bytes, step)
     end
     if st.alone > 0 and why then
       sg.info("activity on rank 0 alone: %s (step %s, %d series)", why, step, st.alone)
     end
   end
-  return series, report
+  return series_list, report
 end
 
 return M

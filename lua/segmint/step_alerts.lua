@@ -14,14 +14,14 @@ function S.run(ctx)
   local sg, cols, a = ctx.sg, ctx.cols, ctx.rules.alerts
   -- the activity series on the MPI ranks owning the customers when they
   -- hold the cleaned rows (segmint.mpi.activity), else on rank 0
-  local series, report = mpi.activity(ctx, "alerts")
+  local series_list, report = mpi.activity(ctx, "alerts")
   ctx.res.alerts = sg.alerts({ inactive_days = ctx.periods.inactive_days, period_days = ctx.periods.comparison_days,
       basket_drop = a.basket_drop, monthly_churn = a.monthly_churn, monthly_churn_rise = a.monthly_churn_rise,
       min_satisfaction = a.min_satisfaction }, {
     transactions = ctx.res.clean, customers = ctx.customers,
     columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount",
       satisfaction = cols.satisfaction },
-    as_of = ctx.res.rfm_info.as_of, series = series,
+    as_of = ctx.res.rfm_info.as_of, series_list = series_list,
   })
   report()
   local ch = ctx.res.alerts.churn

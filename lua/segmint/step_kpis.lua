@@ -35,12 +35,12 @@ function S.run(ctx)
   -- the activity series on the MPI ranks owning the customers when they
   -- hold the cleaned rows (segmint.mpi.activity), else on rank 0; the
   -- earliest date of the transactions comes with them
-  local series, report = mpi.activity(ctx, "kpis", true)
+  local series_list, report = mpi.activity(ctx, "kpis", true)
   ctx.res.kpis = sg.kpis(with_churn_target(ctx.rules.kpis, ctx.rules.alerts), {
     transactions = ctx.res.clean, customers = ctx.customers,
     columns = { customer = cols.customer, date = cols.date, invoice = cols.invoice, amount = "amount",
       satisfaction = cols.satisfaction },
-    as_of = ctx.res.rfm_info.as_of, inactive_days = ctx.periods.inactive_days, clv = clv, series = series,
+    as_of = ctx.res.rfm_info.as_of, inactive_days = ctx.periods.inactive_days, clv = clv, series_list = series_list,
   })
   report()
   -- a figure from the spend model when that model does worse than the

@@ -50,6 +50,8 @@ static sg_table *owned(const sg_table *t, const char *cust, int k, int n)
 static int same_series(const sg_activity *a, const sg_activity *b, char *why, size_t whylen)
 {
     size_t P = a->nperiods;
+    if (P == 0 && b->nperiods == 0)   /* (no series: no arrays) */
+        return 1;
     if (P != b->nperiods || memcmp(a->bounds, b->bounds, (P + 1) * sizeof *a->bounds) != 0)
         return snprintf(why, whylen, "periods or bounds"), 0;
     if (memcmp(a->active_start, b->active_start, 10 * P * sizeof *a->active_start) != 0)
@@ -63,11 +65,13 @@ static int same_series(const sg_activity *a, const sg_activity *b, char *why, si
     return 1;
 }
 
-/* The series of c over the n owners of t, as the ranks compute it: the
- * command decoded from its bytes, the owners' dates combined, the bounds,
- * each owner's partial series, merged.  0 with *out, *as_of, *have; -1. */
-static int on_owners(const sg_table *t, const sg_mpi_activity_cmd *c0, int n, sg_activity *out, int64_t *as_of,
-                     int *have, uint64_t *ncust)
+/* The series of every window of c over the n owners of t, as the ranks
+ * compute them: the command decoded from its bytes, the owners' dates
+ * combined, each window's bounds, each owner's message (one walk for
+ * every window), merged window by window.  0 with out[0..nwin), *first
+ * (the earliest date); -1. */
+static int on_owners(const sg_table *t, const sg_mpi_activity_cmd *c0, int n, sg_mpi_activity_res *out,
+                     int64_t *first, uint64_t *ncust)
 {
     sg_mpi_buf cb = { 0 };
     sg_mpi_activity_cmd c;
@@ -76,18 +80,25 @@ static int on_owners(const sg_table *t, const sg_mpi_activity_cmd *c0, int n, sg
         sg_mpi_buf_free(&cb);
         return -1;
     }
+    size_t nw = c.nwin;
     sg_table *own[3] = { NULL, NULL, NULL };
-    int64_t d[3] = { INT64_MAX, INT64_MAX, INT64_MAX }, *bounds = NULL;
-    size_t nb = 0;
-    int rc = 0;
+    int64_t d[2 + 8], *bounds[8] = { NULL };
+    size_t nb[8] = { 0 };
+    int rc = nw > 8;
+    for (size_t q = 0; q < 2 + nw && !rc; q++)
+        d[q] = INT64_MAX;
     for (int k = 0; k < n && !rc; k++) {
-        own[k] = owned(t, c.o.customer, k, n);
-        int64_t dk[3];
+        own[k] = owned(t, c.win[0].o.customer, k, n);
+        int64_t dk[2 + 8];
         rc = !own[k] || sg_mpi_activity_dates(own[k]->nrows ? own[k] : NULL, &c, dk, &err) != 0;
-        for (int q = 0; q < 3 && !rc; q++)
+        for (size_t q = 0; q < 2 + nw && !rc; q++)
             d[q] = dk[q] < d[q] ? dk[q] : d[q];
     }
-    rc = rc || sg_mpi_activity_bounds(&c, d, as_of, have, &bounds, &nb, &err) != 0 || nb < 2;
+    for (size_t q = 0; q < nw && !rc; q++) {
+        int64_t dq[3] = { d[0], d[1], d[2 + q] };
+        rc = sg_mpi_activity_bounds(&c.win[q], dq, &out[q].as_of, &out[q].have_as_of, &bounds[q], &nb[q], &err) != 0;
+    }
+    *first = rc ? INT64_MAX : d[1];
     sg_mpi_buf parts[3];
     memset(parts, 0, sizeof parts);
     const unsigned char *pp[3];
@@ -97,54 +108,75 @@ static int on_owners(const sg_table *t, const sg_mpi_activity_cmd *c0, int n, sg
         pp[k] = parts[k].b;
         lens[k] = parts[k].len;
     }
-    rc = rc || sg_mpi_activity_merge(pp, lens, n, bounds, nb, out, ncust, &err) != 0;
+    sg_activity a[8];
+    rc = rc || sg_mpi_activity_merge_many(pp, lens, n, nw, bounds, nb, a, ncust, &err) != 0;
+    for (size_t q = 0; q < nw && !rc; q++)
+        out[q].a = a[q];
     for (int k = 0; k < n; k++) {
         sg_table_free(own[k]);
         sg_mpi_buf_free(&parts[k]);
     }
-    sg_free(bounds);
+    for (size_t q = 0; q < nw && q < 8; q++)
+        sg_free(bounds[q]);
     sg_mpi_activity_cmd_free(&c);
     sg_mpi_buf_free(&cb);
     return rc ? -1 : 0;
 }
 
-/* The series one process computes: as_of given or the day after the last
- * date, the bounds given or the months up to as_of. */
-static int whole(const sg_table *t, const sg_mpi_activity_cmd *c, sg_activity *out, int64_t *as_of)
+/* The series one process computes for window c: as_of given or the day
+ * after the last date, the bounds given or the months up to as_of (out
+ * empty when there is not one whole period). */
+static int whole(const sg_table *t, const sg_mpi_activity_win *c, sg_activity *out, int64_t *as_of)
 {
     sg_error err;
     int64_t d[3], *b = c->bounds;
     size_t nb = c->nbounds;
     *as_of = c->as_of;
+    memset(out, 0, sizeof *out);
     if (sg_activity_dates(t, c->o.date, 0, 0, d, &err) ||
         (!c->have_as_of && sg_activity_default_as_of(d, as_of) != 0))
         return -1;
     if (!nb && sg_activity_month_bounds(t, c->o.date, *as_of, &b, &nb, &err))
         return -1;
-    int rc = sg_activity_compute(t, &c->o, b, nb, out, &err);
+    int rc = nb >= 2 ? sg_activity_compute(t, &c->o, b, nb, out, &err) : 0;
     if (b != c->bounds)
         sg_free(b);
     return rc ? -1 : 0;
 }
 
+/* Every window of c on 1 to 3 owners against one process's series. */
 static void check_owners(const sg_table *t, const sg_mpi_activity_cmd *c, int n, const char *what)
 {
-    sg_activity w, m;
-    int64_t as_of_w = 0, as_of_m = 0;
-    int have = 0;
+    sg_activity w[8];
+    sg_mpi_activity_res m[8];
+    int64_t as_of_w[8], first = INT64_MAX, d[3] = { 0, 0, 0 };
     uint64_t ncust[3] = { 0, 0, 0 };
-    char why[64] = "";
-    int okw = whole(t, c, &w, &as_of_w) == 0;
-    int okm = okw && on_owners(t, c, n, &m, &as_of_m, &have, ncust) == 0;
-    int ok = okm && have && as_of_m == as_of_w && same_series(&w, &m, why, sizeof why);
-    tap_ok(ok, "%s, %d owner%s: the series of one process, sums to the bit (%zu periods, %zu customers: %llu + "
-                "%llu + %llu)%s%s", what, n, n > 1 ? "s" : "", okm ? m.nperiods : 0, okm ? m.customers : 0,
-           (unsigned long long)ncust[0], (unsigned long long)ncust[1], (unsigned long long)ncust[2],
-           why[0] ? ": differs in " : "", why);
-    if (okw)
-        sg_activity_free(&w);
-    if (okm)
-        sg_activity_free(&m);
+    char why[96] = "";
+    size_t nw = c->nwin, okw = 0;
+    for (; okw < nw && okw < 8; okw++)
+        if (whole(t, &c->win[okw], &w[okw], &as_of_w[okw]) != 0)
+            break;
+    sg_error err;
+    int okm = okw == nw && on_owners(t, c, n, m, &first, ncust) == 0;
+    int ok = okm && sg_activity_dates(t, c->win[0].o.date, 0, 0, d, &err) == 0 && first == d[1];
+    if (okm && !ok)
+        snprintf(why, sizeof why, "the first date");
+    size_t periods = 0, customers = 0;
+    for (size_t q = 0; ok && q < nw; q++) {
+        ok = m[q].have_as_of && m[q].as_of == as_of_w[q] && same_series(&w[q], &m[q].a, why, sizeof why);
+        if (!ok)
+            snprintf(why + strlen(why), sizeof why - strlen(why), " (window %zu)", q + 1);
+        periods += m[q].a.nperiods;
+        customers = m[q].a.customers > customers ? m[q].a.customers : customers;
+    }
+    tap_ok(ok, "%s, %zu window%s, %d owner%s: the series of one process, sums to the bit (%zu periods in all, "
+               "%zu customers in the widest: %llu + %llu + %llu)%s%s",
+           what, nw, nw > 1 ? "s" : "", n, n > 1 ? "s" : "", periods, customers, (unsigned long long)ncust[0],
+           (unsigned long long)ncust[1], (unsigned long long)ncust[2], why[0] ? ": differs in " : "", why);
+    for (size_t q = 0; q < okw; q++)
+        sg_activity_free(&w[q]);
+    for (size_t q = 0; okm && q < nw; q++)
+        sg_activity_free(&m[q].a);
 }
 
 /* Amounts of many magnitudes, not exact in binary: a plain sum in another
@@ -193,19 +225,26 @@ static sg_table *fixture(sg_type cust_type)
     return t;
 }
 
-static sg_mpi_activity_cmd cmd_of(const char *cust, const char *date, const char *inv, const char *amount,
+/* A window of the command. */
+static sg_mpi_activity_win win_of(const char *cust, const char *date, const char *inv, const char *amount,
                                   const char *sat, int days)
 {
-    sg_mpi_activity_cmd c;
+    sg_mpi_activity_win c;
     memset(&c, 0, sizeof c);
     sg_activity_options_init(&c.o);
-    c.gen = 7;
     c.o.customer = cust;
     c.o.date = date;
     c.o.invoice = inv;
     c.o.amount = amount;
     c.o.satisfaction = sat;
     c.o.inactive_days = days;
+    return c;
+}
+
+/* The command of nw windows w (a single one: one window). */
+static sg_mpi_activity_cmd cmd_of(sg_mpi_activity_win *w, size_t nw)
+{
+    sg_mpi_activity_cmd c = { 7, nw, w };
     return c;
 }
 
@@ -217,33 +256,56 @@ static void test_fixture(void)
         const char *what = ty ? "int64 customers" : "text customers";
         char label[160];
         /* the monthly series up to a given as_of */
-        sg_mpi_activity_cmd c = cmd_of("cust", "date", "inv", "amount", "sat", 30);
-        c.have_as_of = 1;
-        c.as_of = day("2021-12-15");
+        sg_mpi_activity_win w[6];
+        w[0] = win_of("cust", "date", "inv", "amount", "sat", 30);
+        w[0].have_as_of = 1;
+        w[0].as_of = day("2021-12-15");
+        sg_mpi_activity_cmd c = cmd_of(w, 1);
         for (int n = 1; n <= 3; n++) {
             snprintf(label, sizeof label, "%s, months up to a given as_of", what);
             check_owners(t, &c, n, label);
         }
         /* the default as_of (the day after the last date), and given bounds */
-        c.have_as_of = 0;
+        w[1] = w[0];
+        w[1].have_as_of = 0;
+        c = cmd_of(w + 1, 1);
         snprintf(label, sizeof label, "%s, months up to the default as_of", what);
         check_owners(t, &c, 3, label);
         int64_t b[4] = { day("2021-02-01"), day("2021-05-01"), day("2021-05-02"), day("2021-09-01") };
-        c.bounds = b;
-        c.nbounds = 4;
-        c.o.inactive_days = 0;
+        w[2] = w[1];
+        w[2].bounds = b;
+        w[2].nbounds = 4;
+        w[2].o.inactive_days = 0;
+        c = cmd_of(w + 2, 1);
         snprintf(label, sizeof label, "%s, given bounds, inactive_days 0", what);
         check_owners(t, &c, 2, label);
         /* without the optional columns */
-        sg_mpi_activity_cmd c2 = cmd_of("cust", "date", NULL, NULL, NULL, 90);
+        w[3] = win_of("cust", "date", NULL, NULL, NULL, 90);
+        c = cmd_of(w + 3, 1);
         snprintf(label, sizeof label, "%s, no invoice, amount or satisfaction", what);
-        check_owners(t, &c2, 3, label);
+        check_owners(t, &c, 3, label);
+        /* all of them in one command, with a window before the data (no
+         * whole month) and one beyond it, in one walk per owner */
+        w[4] = win_of("cust", "date", "inv", NULL, "sat", 7);
+        w[4].have_as_of = 1;
+        w[4].as_of = day("2021-01-20");
+        int64_t far[3] = { day("2021-11-01"), day("2022-01-01"), day("2023-06-01") };
+        w[5] = win_of("cust", "date", NULL, "amount", NULL, 365);
+        w[5].bounds = far;
+        w[5].nbounds = 3;
+        c = cmd_of(w, 6);
+        for (int n = 1; n <= 3; n++) {
+            snprintf(label, sizeof label, "%s, the four above, a window before the data and one beyond it", what);
+            check_owners(t, &c, n, label);
+        }
         sg_table_free(t);
     }
     /* an owner that holds no rows (7 rows, 3 owners: one of them gets none) */
     sg_table *t = read_text("few.csv", "cust,date,amount\nA,2021-01-05,0.1\nA,2021-02-07,0.2\nA,2021-03-01,0.3\n"
                                        "B,2021-01-09,0.7\nB,2021-04-09,0.1\nA,2021-04-20,0.2\nB,2021-04-21,1e-17\n");
-    sg_mpi_activity_cmd c = cmd_of("cust", "date", NULL, "amount", NULL, 20);
+    sg_mpi_activity_win w[2] = { win_of("cust", "date", NULL, "amount", NULL, 20),
+                                 win_of("cust", "date", NULL, NULL, NULL, 3) };
+    sg_mpi_activity_cmd c = cmd_of(w, 2);
     int empty = 0;
     for (int k = 0; t && k < 3; k++) {
         sg_table *o = owned(t, "cust", k, 3);
@@ -258,40 +320,81 @@ static void test_fixture(void)
     sg_table_free(t);
 }
 
+/* sg_activity_compute_many against sg_activity_compute window by window,
+ * and its refusal of windows over other customer columns. */
+static void test_many(void)
+{
+    sg_table *t = fixture(SG_STRING);
+    int64_t b1[3] = { day("2021-01-01"), day("2021-06-01"), day("2022-01-01") };
+    int64_t b2[5] = { day("2021-03-01"), day("2021-03-02"), day("2021-07-01"), day("2021-07-09"), day("2021-08-01") };
+    int64_t b3[2] = { day("2020-01-01"), day("2020-06-01") };   /* before every row */
+    sg_activity_window w[4] = { { { "cust", "date", "inv", "amount", "sat", 30 }, b1, 3 },
+                                { { "cust", "date", NULL, "amount", NULL, 0 }, b2, 5 },
+                                { { "cust", "date", "inv", NULL, "sat", 200 }, b3, 2 },
+                                { { "cust", "date", NULL, NULL, NULL, 90 }, b1, 0 } };   /* no series */
+    sg_activity many[4], one;
+    sg_error err;
+    int ok = sg_activity_compute_many(t, w, 4, many, &err) == 0;
+    char why[64] = "";
+    for (size_t q = 0; ok && q < 3; q++) {
+        ok = sg_activity_compute(t, &w[q].o, w[q].bounds, w[q].nbounds, &one, &err) == 0 &&
+             same_series(&one, &many[q], why, sizeof why);
+        sg_activity_free(&one);
+    }
+    tap_ok(ok && many[3].nperiods == 0 && many[0].customers > 0 && many[2].customers == 0,
+           "sg_activity_compute_many: each window's series is sg_activity_compute's (%zu, %zu and %zu customers; "
+           "a window of no periods left empty)%s%s",
+           ok ? many[0].customers : 0, ok ? many[1].customers : 0, ok ? many[2].customers : 0,
+           why[0] ? ": differs in " : "", why);
+    for (size_t q = 0; q < 4; q++)
+        sg_activity_free(&many[q]);
+    w[1].o.customer = "inv";
+    int rc = sg_activity_compute_many(t, w, 2, many, &err);
+    tap_ok(rc == SG_EINVAL && strstr(err.msg, "share the customer and date") != NULL && many[0].nperiods == 0,
+           "... windows over other customer columns are refused: %s", rc ? err.msg : "(accepted)");
+    sg_table_free(t);
+}
+
 /* The partial series of two owners and a copy of one of them changed. */
 static void test_malformed(void)
 {
     sg_table *t = fixture(SG_STRING);
-    sg_mpi_activity_cmd c = cmd_of("cust", "date", "inv", "amount", "sat", 30);
+    sg_mpi_activity_win win = win_of("cust", "date", "inv", "amount", "sat", 30);
     int64_t b[3] = { day("2021-01-01"), day("2021-06-01"), day("2022-01-01") };
-    c.bounds = b;
-    c.nbounds = 3;
+    win.bounds = b;
+    win.nbounds = 3;
+    sg_mpi_activity_cmd c = cmd_of(&win, 1);
+    int64_t *bb[1] = { b };
+    size_t nbb[1] = { 3 };
     sg_error err;
     sg_mpi_buf p[2];
     memset(p, 0, sizeof p);
     sg_table *o0 = owned(t, "cust", 0, 2), *o1 = owned(t, "cust", 1, 2);
-    int ok = o0 && o1 && sg_mpi_activity_owner(o0, &c, b, 3, &p[0], &err) == 0 &&
-             sg_mpi_activity_owner(o1, &c, b, 3, &p[1], &err) == 0;
-    tap_ok(ok, "two owners' partial series (%zu and %zu bytes)", p[0].len, p[1].len);
-    unsigned char *bad = malloc(p[1].len + 16);
-    const unsigned char *pp[2] = { p[0].b, bad };
-    size_t lens[2] = { p[0].len, 0 };
+    int ok = o0 && o1 && sg_mpi_activity_owner(o0, &c, bb, nbb, &p[0], &err) == 0 &&
+             sg_mpi_activity_owner(o1, &c, bb, nbb, &p[1], &err) == 0 && p[0].len > 8 && p[1].len > 8;
+    tap_ok(ok, "two owners' messages of one window (%zu and %zu bytes)", p[0].len, p[1].len);
+    /* the partial series, after its length */
+    const unsigned char *P0 = ok ? p[0].b + 8 : NULL, *P1 = ok ? p[1].b + 8 : NULL;
+    size_t L0 = ok ? p[0].len - 8 : 0, L1 = ok ? p[1].len - 8 : 0;
+    unsigned char *bad = malloc(L1 + 16);
+    const unsigned char *pp[2] = { P0, bad };
+    size_t lens[2] = { L0, 0 };
     sg_activity a;
     struct {
         const char *what;
         size_t at, len;   /* at: byte changed to 0xff (SIZE_MAX: none) */
     } cases[] = {
-        { "truncated", SIZE_MAX, p[1].len - 3 },
-        { "a byte more", SIZE_MAX, p[1].len + 1 },
-        { "another magic", 0, p[1].len },
-        { "another number of periods", 8, p[1].len },
-        { "other sums asked for", 48, p[1].len },
-        { "a word index out of range", 7 * 8 + 10 * 2 * 8 + 1, p[1].len },
-        { "a chunk outside [0, 2^32)", 7 * 8 + 10 * 2 * 8 + 2 + 7, p[1].len },
+        { "truncated", SIZE_MAX, L1 - 3 },
+        { "a byte more", SIZE_MAX, L1 + 1 },
+        { "another magic", 0, L1 },
+        { "another number of periods", 8, L1 },
+        { "other sums asked for", 48, L1 },
+        { "a word index out of range", 7 * 8 + 10 * 2 * 8 + 1, L1 },
+        { "a chunk outside [0, 2^32)", 7 * 8 + 10 * 2 * 8 + 2 + 7, L1 },
     };
     for (size_t q = 0; ok && bad && q < sizeof cases / sizeof cases[0]; q++) {
-        memcpy(bad, p[1].b, p[1].len);
-        bad[p[1].len] = 0;
+        memcpy(bad, P1, L1);
+        bad[L1] = 0;
         if (cases[q].at != SIZE_MAX)
             bad[cases[q].at] = 0xff;
         lens[1] = cases[q].len;
@@ -303,8 +406,8 @@ static void test_malformed(void)
     }
     /* the same sent twice is well formed: the counts double (the check is
      * not too strict to accept) */
-    pp[1] = p[0].b;
-    lens[1] = p[0].len;
+    pp[1] = P0;
+    lens[1] = L0;
     int rc = sg_mpi_activity_merge(pp, lens, 2, b, 3, &a, NULL, &err);
     sg_activity one;
     int rc1 = sg_mpi_activity_merge(pp, lens, 1, b, 3, &one, NULL, &err);
@@ -315,6 +418,31 @@ static void test_malformed(void)
         sg_activity_free(&a);
     if (rc1 == 0)
         sg_activity_free(&one);
+    /* the owners' messages: a length beyond the message, or bytes after
+     * the last window */
+    pp[0] = p[0].b;
+    lens[0] = p[0].len;
+    pp[1] = bad;
+    struct {
+        const char *what;
+        size_t at, len;   /* at: byte changed to 0x7f (SIZE_MAX: none) */
+    } msgs[] = {
+        { "with a length beyond its end", 6, p[1].len },
+        { "with bytes after its last window", SIZE_MAX, p[1].len + 8 },
+        { "shorter than a length", SIZE_MAX, 5 },
+    };
+    for (size_t q = 0; ok && bad && q < sizeof msgs / sizeof msgs[0]; q++) {
+        memcpy(bad, p[1].b, p[1].len);
+        memset(bad + p[1].len, 0, 8);
+        if (msgs[q].at != SIZE_MAX)
+            bad[msgs[q].at] = 0x7f;
+        lens[1] = msgs[q].len;
+        int rm = sg_mpi_activity_merge_many(pp, lens, 2, 1, bb, nbb, &a, NULL, &err);
+        tap_ok(rm == SG_EDATA && strstr(err.msg, "rank 1") != NULL && a.nperiods == 0,
+               "an owner's message %s is refused: %s", msgs[q].what, rm ? err.msg : "(accepted)");
+        if (rm == 0)
+            sg_activity_free(&a);
+    }
     free(bad);
     sg_mpi_buf_free(&p[0]);
     sg_mpi_buf_free(&p[1]);
@@ -326,8 +454,9 @@ static void test_malformed(void)
     sg_mpi_buf cb = { 0 };
     sg_mpi_activity_cmd d;
     ok = sg_mpi_activity_encode(&c, &cb) == 0 && sg_mpi_activity_decode(cb.b, cb.len, &d) == 0;
-    tap_ok(ok && d.nbounds == 3 && d.bounds[2] == b[2] && strcmp(d.o.satisfaction, "sat") == 0 &&
-               d.o.inactive_days == 30 && d.gen == 7,
+    tap_ok(ok && d.nwin == 1 && d.win[0].nbounds == 3 && d.win[0].bounds[2] == b[2] &&
+               strcmp(d.win[0].o.satisfaction, "sat") == 0 && strcmp(d.win[0].o.customer, "cust") == 0 &&
+               d.win[0].o.inactive_days == 30 && d.gen == 7,
            "a command as bytes and back (%zu bytes)", cb.len);
     if (ok)
         sg_mpi_activity_cmd_free(&d);
@@ -339,10 +468,12 @@ static void test_malformed(void)
     } cmds[] = {
         { "truncated", SIZE_MAX, cb.len - 1, 0 },
         { "with a byte more", SIZE_MAX, cb.len + 1, 0 },
-        { "with inactive_days out of range", 8 + 1, cb.len, 0xff },
-        { "with more bounds than bytes", 32 + 1, cb.len, 0x01 },
-        { "with bounds not ascending", 40 + 8 + 7, cb.len, 0x7f },
-        { "without a customer column", 40 + 24, cb.len, 0 },
+        { "without a window", 8, cb.len, 0 },
+        { "with more windows than bytes", 8 + 1, cb.len, 0x01 },
+        { "without a customer column", 16, cb.len, 0 },
+        { "with inactive_days out of range", 26 + 1, cb.len, 0xff },
+        { "with more bounds than bytes", 50 + 1, cb.len, 0x01 },
+        { "with bounds not ascending", 58 + 8 + 7, cb.len, 0x7f },
     };
     for (size_t q = 0; cc && q < sizeof cmds / sizeof cmds[0]; q++) {
         memcpy(cc, cb.b, cb.len);
@@ -374,19 +505,54 @@ static void test_retail(void)
         return;
     }
     /* the retail recipe's series: inactive_days 90, as_of the day after the last date */
-    sg_mpi_activity_cmd c = cmd_of("CustomerID", "InvoiceDate", "InvoiceNo", "amount", NULL, 90);
+    sg_mpi_activity_win w0 = win_of("CustomerID", "InvoiceDate", "InvoiceNo", "amount", NULL, 90);
+    sg_mpi_activity_cmd c = cmd_of(&w0, 1);
     check_owners(t, &c, 2, "Online Retail, months up to the default as_of");
-    c.have_as_of = 1;
-    c.as_of = day("2011-12-10");
+    w0.have_as_of = 1;
+    w0.as_of = day("2011-12-10");
     check_owners(t, &c, 3, "Online Retail, months up to 2011-12-10");
+    /* the windows of steps kpis and alerts with the retail recipe's rules
+     * (as_of 2011-12-10): two quarters, two months, two years; the
+     * months, the churn month, its 12 months before, the basket's two
+     * 90-day periods */
+    const char *kb[4][3] = { { "2011-06-10", "2011-09-10", "2011-12-10" }, { "2011-10-10", "2011-11-10", "2011-12-10" },
+                             { "2009-12-10", "2010-12-10", "2011-12-10" }, { "2011-06-13", "2011-09-11", "2011-12-10" } };
+    int64_t kbs[4][3], hist[13];
+    for (int q = 0; q < 4; q++)
+        for (int j = 0; j < 3; j++)
+            kbs[q][j] = day(kb[q][j]);
+    /* the 12 month-long windows before 2011-11-10, month by month */
+    for (int j = 0; j < 13; j++) {
+        int mo = 11 + j, y = 2010 + (mo - 1) / 12;
+        char m[16];
+        snprintf(m, sizeof m, "%04d-%02d-10", y, (mo - 1) % 12 + 1);
+        hist[j] = day(m);
+    }
+    sg_mpi_activity_win ws[7];
+    for (int q = 0; q < 3; q++) {
+        ws[q] = win_of("CustomerID", "InvoiceDate", "InvoiceNo", "amount", NULL, 90);
+        ws[q].bounds = kbs[q];
+        ws[q].nbounds = 3;
+    }
+    ws[3] = w0;
+    ws[4] = win_of("CustomerID", "InvoiceDate", NULL, NULL, NULL, 90);
+    ws[4].bounds = kbs[1] + 1;
+    ws[4].nbounds = 2;
+    ws[5] = ws[4];
+    ws[5].bounds = hist;
+    ws[5].nbounds = 13;
+    ws[6] = ws[0];
+    ws[6].bounds = kbs[3];
+    sg_mpi_activity_cmd all = cmd_of(ws, 7);
+    check_owners(t, &all, 2, "Online Retail, the windows of steps kpis and alerts");
     /* a plain sum of the owners' rounded revenues, the way a reduction
      * without exact sums would add them, has other last bits */
     sg_activity w, parts[3];
     int64_t as_of;
-    int differ = 0, ok = whole(t, &c, &w, &as_of) == 0;
+    int differ = 0, ok = whole(t, &w0, &w, &as_of) == 0;
     for (int k = 0; k < 3 && ok; k++) {
         sg_table *o = owned(t, "CustomerID", k, 3);
-        ok = o && sg_activity_compute(o, &c.o, w.bounds, w.nperiods + 1, &parts[k], &err) == 0;
+        ok = o && sg_activity_compute(o, &w0.o, w.bounds, w.nperiods + 1, &parts[k], &err) == 0;
         sg_table_free(o);
         if (!ok)
             while (k-- > 0)
@@ -411,6 +577,7 @@ int main(void)
     if (!mpi_test_begin("mpi_activity"))
         return 1;
     test_fixture();
+    test_many();
     test_malformed();
     test_retail();
     mpi_test_end();

@@ -244,14 +244,15 @@ recs_owned() {   # recs_owned STDERR N NAME
 
 # The log lines of the activity series of steps kpis and alerts on the
 # owning ranks: both must be there (not a fallback to rank 0, which says
-# "activity on rank 0 alone"), each with at least one series, every rank
-# holding customers, and those of the widest series (up to as_of) adding
-# up to the customers in customers.csv.
+# "activity on rank 0 alone"), each with at least one window and all of
+# its windows in one OP_ACTIVITY command, every rank holding customers, and
+# those of the widest window (up to as_of) adding up to the customers in
+# customers.csv.
 activity_owned() {   # activity_owned STDERR N CUSTOMERS_CSV NAME
   local line sum some r want good=0 alone step
   want=$(csv_rows "$3")
   for step in kpis alerts; do
-    line=$(grep -oE "activity on $2 MPI ranks by customer: [1-9][0-9]* series \(step $step\); customers [^(]*\([0-9]+ in all\)" <<< "$1")
+    line=$(grep -oE "activity on $2 MPI ranks by customer: [1-9][0-9]* windows? in 1 command \(step $step\); customers [^(]*\([0-9]+ in all\)" <<< "$1")
     sum=0; some=0
     for r in $(grep -oE "rank [0-9]+ [0-9]+" <<< "$line" | cut -d' ' -f3); do
       sum=$((sum + r)); [[ $r -gt 0 ]] && some=$((some + 1))
@@ -260,7 +261,7 @@ activity_owned() {   # activity_owned STDERR N CUSTOMERS_CSV NAME
   done
   alone=$(grep -c "activity on rank 0 alone" <<< "$1")
   [[ $good -eq 2 && $alone -eq 0 ]]
-  ok $? "$4: the activity series of the KPIs and alerts made on the $2 ranks by customer, their customers add up to the $want of customers.csv ($(grep -oE "activity on $2 MPI ranks by customer: [^;]*\(step alerts\)" <<< "$1" | sed 's/ by customer//'))"
+  ok $? "$4: the activity series of the KPIs and alerts made on the $2 ranks by customer, one command per step, their customers add up to the $want of customers.csv ($(grep -oE "activity on $2 MPI ranks by customer: [^;]*\(step alerts\)" <<< "$1" | sed 's/ by customer//'))"
 }
 
 # The log line of the campaign tests' outcomes on the owning ranks: it must
@@ -296,9 +297,9 @@ campaign_owned() {   # campaign_owned STDERR N CAMPAIGN_TESTS_CSV NAME
 reduced_owned() {   # reduced_owned STDERR N CUSTOMERS_CSV NAME [ALL]
   local line sum some r want alone
   alone=$(grep -cE "(attributes|item names) on rank 0 alone" <<< "$1")
-  line=$(grep -oE "first date on $2 MPI ranks by customer: [0-9]{4}-[0-9]{2}-[0-9]{2}[ 0-9:]*, the minimum of the owners' dates \(MPI_Allreduce MIN, 24 bytes per rank\) \(step kpis\)" <<< "$1")
+  line=$(grep -oE "first date on $2 MPI ranks by customer: [0-9]{4}-[0-9]{2}-[0-9]{2}[ 0-9:]*, the minimum of the owners' dates \(MPI_Allreduce MIN, [0-9]+ bytes per rank, with the series\) \(step kpis\)" <<< "$1")
   [[ -n "$line" && $alone -eq 0 ]]
-  ok $? "$4: the KPIs' first date from the $2 ranks' dates (${line#*: })"
+  ok $? "$4: the KPIs' first date from the $2 ranks' dates, with the series (${line#*: })"
   [[ -z "${5:-}" ]] && return
   want=$(csv_rows "$3")
   line=$(grep -oE "attributes on $2 MPI ranks by customer: the first Country per customer; customers [^(]*\([0-9]+ in all\)" <<< "$1")

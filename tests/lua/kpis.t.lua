@@ -304,30 +304,78 @@ t.same(ok_set:names(), { "Active", "CLV" }, "a name in first position works too"
 t.like(ok_set.warnings[1] or "", "KPI 'CLV': 'period' has no effect", "a period on a snapshot measure is warned about")
 t.raises(function() sg.kpi_rules({}) end, "a KPI file must be a non%-empty list of KPIs", "an empty file")
 
--- ---- the series option: every series of the KPIs and alerts comes from it ----
--- (steps kpis and alerts pass one that computes it on the MPI ranks owning
--- the customers; outside mpirun segmint.mpi_activity_series declines)
-local calls = 0
-local function counted(x, o) calls = calls + 1; return sg.activity_series(x, o) end
+-- ---- the series_list option: every series of the KPIs and alerts comes from it, in one call ----
+-- (steps kpis and alerts pass one that computes them on the MPI ranks
+-- owning the customers in one command; outside mpirun
+-- segmint.mpi_activity_series_list declines)
+local calls, windows = 0, 0
+local function counted(x, list) calls, windows = calls + 1, windows + #list; return sg.activity_series_list(x, list) end
 local kopts = { transactions = tx, customers = customers, campaigns = campaigns,
   columns = { customer = "cust", date = "day", invoice = "inv", amount = "amount", satisfaction = "rating" },
   inactive_days = 30, period_months = 1 }
 local plain = sg.kpis(rules, kopts)
-kopts.series = counted
+kopts.series_list = counted
 local via = sg.kpis(rules, kopts)
-t.ok(calls >= 2, string.format("sg.kpis asks the series option for its series (%d calls, the default as_of's included)", calls))
+t.is(calls, 2, string.format("sg.kpis asks the series_list option twice without as_of: the default as_of's "
+  .. "one-day series, then every period's in one call (%d windows in all)", windows))
 local same = #via.kpis == #plain.kpis
 for i, k in ipairs(plain.kpis) do same = same and via.kpis[i].value == k.value and via.kpis[i].previous == k.previous end
 t.ok(same, "... and gives the same figures")
-calls = 0
+calls, windows = 0, 0
+kopts.as_of = "2021-05-01"
+sg.kpis(rules, kopts)
+t.ok(calls == 1 and windows >= 2, string.format("... with as_of, once (%d call, %d windows: the KPIs' periods, "
+  .. "the first date with them)", calls, windows))
+calls, windows = 0, 0
 local aopts = { transactions = tx, columns = { customer = "cust", date = "day", invoice = "inv", amount = "amount" },
-  as_of = "2021-05-01", series = counted }
+  as_of = "2021-05-01", series_list = counted }
 local al2 = sg.alerts({ inactive_days = 30, monthly_churn = 0.5, period_days = 90, basket_drop = 0.2 }, aopts)
-t.is(calls, 4, "sg.alerts asks it for its four series (months, churn month, the months before, basket)")
+t.ok(calls == 1 and windows == 4, string.format("sg.alerts asks it once for its four windows (months, churn month, "
+  .. "the months before, basket): %d call, %d windows", calls, windows))
 t.is(al2.churn.rate, 1.0, "... with the same churn rate")
-local none, why = sg.mpi_activity_series(tx, 1, { customer = "cust", date = "day" })
-t.ok(none == nil and why == "one rank", "segmint.mpi_activity_series outside mpirun: nil, 'one rank' (" .. tostring(why) .. ")")
-t.raises(function() sg.mpi_activity_series(tx, 1, { customer = "cust", date = "inv" }) end,
+aopts.as_of, calls, windows = nil, 0, 0
+local al3 = sg.alerts({ inactive_days = 30, monthly_churn = 0.5, period_days = 90, basket_drop = 0.2 }, aopts)
+local al4 = sg.alerts({ inactive_days = 30, monthly_churn = 0.5, period_days = 90, basket_drop = 0.2 },
+  { transactions = tx, columns = aopts.columns })
+t.ok(calls == 2 and windows == 4 and al3.churn.rate == al4.churn.rate and al3.basket.current == al4.basket.current
+  and al3.churn.to == "2021-04-11", string.format("... without as_of, the monthly series first (it gives as_of), "
+  .. "then the other three: %d calls, %d windows, churn month to %s", calls, windows, tostring(al3.churn.to)))
+
+-- segmint.activity_series_list: each window's series and info are those of
+-- segmint.activity_series, from one walk
+local list = {
+  { customer = "cust", date = "day", invoice = "inv", amount = "amount", satisfaction = "rating", inactive_days = 30,
+    as_of = "2021-05-01" },
+  { customer = "cust", date = "day", inactive_days = 0, bounds = { "2021-01-15", "2021-02-01", "2021-03-01 12:00:00" } },
+  { customer = "cust", date = "day", amount = "amount", inactive_days = 30 },
+  { customer = "cust", date = "day", invoice = "inv", inactive_days = 10, as_of = "2021-02-11",
+    bounds = { "2020-12-01", "2021-01-01", "2021-02-11" } },
+  { customer = "cust", date = "day", as_of = "2020-12-25" },   -- less than one whole month: empty
+}
+local res, batch = sg.activity_series_list(tx, list)
+local all_same = #res == #list
+for i, o in ipairs(list) do
+  local ds, inf = sg.activity_series(tx, o)
+  local got, ginf = res[i][1], res[i][2]
+  local ok = #got == #ds and table.concat(got:columns(), ",") == table.concat(ds:columns(), ",")
+  for r = 1, #ds do
+    for _, c in ipairs(ds:columns()) do ok = ok and got:get(r, c) == ds:get(r, c) end
+  end
+  for k, v in pairs(inf) do ok = ok and ginf[k] == v end
+  for k in pairs(ginf) do ok = ok and inf[k] ~= nil end
+  if not ok then t.diag("window " .. i .. " differs") end
+  all_same = all_same and ok
+end
+t.ok(all_same, "segmint.activity_series_list: every window's series and info are segmint.activity_series' "
+  .. "(months up to as_of, given bounds, the default as_of, both, an empty series)")
+t.ok(batch.windows == 5 and batch.first == "2020-12-20", "... and the batch's earliest date (" .. tostring(batch.first) .. ")")
+t.raises(function() sg.activity_series_list(tx, { list[1], { customer = "inv", date = "day" } }) end,
+  "share the customer and date columns", "... windows over other customer columns are refused")
+t.raises(function() sg.activity_series_list(tx, {}) end, "empty", "... an empty list is refused")
+local none, why = sg.mpi_activity_series_list(tx, 1, { { customer = "cust", date = "day" } })
+t.ok(none == nil and why == "one rank",
+  "segmint.mpi_activity_series_list outside mpirun: nil, 'one rank' (" .. tostring(why) .. ")")
+t.raises(function() sg.mpi_activity_series_list(tx, 1, { { customer = "cust", date = "inv" } }) end,
   "option 'date' must name a datetime column", "... a bad option raises the message of segmint.activity_series")
 
 t.done()

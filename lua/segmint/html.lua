@@ -256,6 +256,17 @@ local function render_block(b, env, n)
   return table.concat(parts), id
 end
 
+-- The words of the charts (labels, series names, axis titles) with the
+-- page's typography, as the text of the page: every string of the spec,
+-- in a copy (a spec may share tables with the caller's data).
+local function typeset_chart(v, loc)
+  if type(v) == "string" then return report.typeset(v, loc) end
+  if type(v) ~= "table" then return v end
+  local out = {}
+  for k, x in pairs(v) do out[k] = typeset_chart(x, loc) end
+  return setmetatable(out, getmetatable(v))
+end
+
 -- Builds the page; returns its text and a summary.
 function M.build(sg, opts)
   if type(opts) ~= "table" then error("report: expects a table of options", 2) end
@@ -304,13 +315,17 @@ function M.build(sg, opts)
   for i = 1, #body do body[i] = report.typeset(body[i], loc) end
   for i = 1, #toc do toc[i] = report.typeset(toc[i], loc) end
   title = report.typeset(title, loc)
+  if loc.typeset then
+    for id, chart in pairs(env.charts) do env.charts[id] = typeset_chart(chart, loc) end
+  end
   local s = env.strings
   local date = report.date(generated_date(o), loc, "long_date")
   local sub = report.render(s.generated, { date = date })
   if o.subtitle then sub = o.subtitle .. " · " .. sub end
   sub = report.typeset(sub, loc)
   local payload = { locale = { thousands = loc.thousands, decimal = loc.decimal, money = loc.money,
-      percent = loc.percent, currency = env.currency },
+      percent = loc.percent, currency = env.currency, minus = loc.minus or "-", colon = loc.colon or ": ",
+      semicolon = loc.semicolon or "; " },
     palette = M.palette, charts = env.charts,
     strings = { no_data = s.no_data, chart_failed = s.chart_failed, diagonal = s.diagonal } }
   local nchart = 0

@@ -74,12 +74,12 @@ function num(x,d){
   if(miss(x))return"n/a";
   var s=Math.abs(x).toFixed(d),p=s.split("."),out=group(p[0],L.thousands);
   if(p.length>1)out+=L.decimal+p[1];
-  if(x<0&&/[1-9]/.test(s))out="-"+out;
+  if(x<0&&/[1-9]/.test(s))out=L.minus+out;
   return out;
 }
 function fmt(x,f,d){
   if(miss(x))return"n/a";
-  if(f==="money"){var b=num(Math.abs(x),d==null?2:d);var sg=(x<0&&/[1-9]/.test(b))?"-":"";
+  if(f==="money"){var b=num(Math.abs(x),d==null?2:d);var sg=(x<0&&/[1-9]/.test(b))?L.minus:"";
     return L.money.replace("{sign}",sg).replace("{symbol}",L.currency).replace("{number}",b);}
   if(f==="percent")return L.percent.replace("{number}",num(x*100,d==null?1:d));
   if(d==null)d=(f==="integer"||Math.round(x)===x)?0:2;
@@ -107,7 +107,7 @@ function bar(s){
   if(s.type==="histogram"){ds[0].barPercentage=1;ds[0].categoryPercentage=1;ds[0].backgroundColor=color(0);
     ds[0].borderColor="#fff";ds[0].borderWidth=1;cat=axis(s.x_title,null,{});val=axis(s.y_title,s.value,{beginAtZero:true});}
   o.indexAxis=h?"y":"x";o.scales=h?{x:val,y:cat}:{x:cat,y:val};
-  o.plugins.tooltip.callbacks.label=function(c){return(many?c.dataset.label+": ":"")+fmt(h?c.parsed.x:c.parsed.y,s.value.format,s.value.decimals);};
+  o.plugins.tooltip.callbacks.label=function(c){return(many?c.dataset.label+L.colon:"")+fmt(h?c.parsed.x:c.parsed.y,s.value.format,s.value.decimals);};
   return{type:"bar",data:{labels:s.labels,datasets:ds},options:o};
 }
 function range(ds,key){var lo=Infinity,hi=-Infinity;ds.forEach(function(d){d.data.forEach(function(p){
@@ -132,7 +132,7 @@ function line(s){
   o.scales.y=axis(s.y_title,s.value,{});
   if(s.value2)o.scales.y2=axis(s.y2_title,s.value2,{position:"right",grid:{drawOnChartArea:false}});
   o.plugins.tooltip.callbacks.label=function(c){var a=c.dataset.yAxisID==="y2"?s.value2:s.value;
-    return c.dataset.label+": "+fmt(c.parsed.y,a.format,a.decimals);};
+    return c.dataset.label+L.colon+fmt(c.parsed.y,a.format,a.decimals);};
   o.plugins.tooltip.callbacks.title=function(items){if(!items.length)return"";var x=items[0].parsed.x;
     return s.x_linear?fmt(x,s.x_value.format,s.x_value.decimals):(s.labels[x]!=null?s.labels[x]:items[0].label);};
   return{type:"line",data:{labels:s.x_linear?undefined:s.labels,datasets:ds},options:o};
@@ -148,8 +148,8 @@ function scatter(s){
   var ex={type:"linear"},ey={type:"linear"};if(s.x_min!=null)ex.min=s.x_min;if(s.y_min!=null)ey.min=s.y_min;
   o.scales.x=axis(s.x_title,s.x_value,ex);
   o.scales.y=axis(s.y_title,s.value,ey);
-  o.plugins.tooltip.callbacks.label=function(c){return(many>1?c.dataset.label+": ":"")+"("+
-    fmt(c.parsed.x,s.x_value.format,s.x_value.decimals)+"; "+fmt(c.parsed.y,s.value.format,s.value.decimals)+")";};
+  o.plugins.tooltip.callbacks.label=function(c){return(many>1?c.dataset.label+L.colon:"")+"("+
+    fmt(c.parsed.x,s.x_value.format,s.x_value.decimals)+L.semicolon+fmt(c.parsed.y,s.value.format,s.value.decimals)+")";};
   o.parsing=false;   // points are already {x, y}
   return{type:"scatter",data:{datasets:ds},options:o};
 }

@@ -264,7 +264,8 @@ function M.kpis(b, env)
       local up = delta > 0
       local good = (up and better == "higher") or (not up and better == "lower")
       local sign = delta > 0 and "+" or ""
-      local amount = points and (report.number(points * 100, it.decimals or 1, env.loc) .. " " .. s.points) or report.percent(change, env.loc)
+      local amount = points and report.unit(report.number(points * 100, it.decimals or 1, env.loc), s.points, env.loc)
+        or report.percent(change, env.loc)
       parts[#parts + 1] = string.format('<div class="kpi-change %s">%s %s%s %s</div>',
         delta == 0 and "flat" or good and "up" or "down", delta > 0 and "&#9650;" or delta < 0 and "&#9660;" or "&#9654;",
         sign, esc(amount), esc(it.since or s.since_last))
@@ -413,8 +414,13 @@ local function axis_format(f, decimals)
   return { format = f or "number", decimals = decimals }
 end
 
+-- Axis titles: the block's, else, on line and scatter charts, the labels
+-- the block gives its x column and its one y column (the layouts' words).
 local function chart_common(b, env)
-  return { title = b.title, x_title = b.x_title, y_title = b.y_title, y2_title = b.y2_title,
+  local named = (b.type == "line" or b.type == "scatter") and type(b.labels) == "table" and b.labels or {}
+  local x_title = b.x_title or (type(b.x) == "string" and named[b.x] or nil)
+  local y_title = b.y_title or (type(b.y) == "string" and named[b.y] or nil)
+  return { title = b.title, x_title = x_title, y_title = y_title, y2_title = b.y2_title,
     legend = b.legend, height = b.height }
 end
 
@@ -731,7 +737,7 @@ function M.histogram(b, env)
     end
   end
   spec.x_title = spec.x_title or label_of(b, col)
-  spec.y_title = spec.y_title or env.strings.count
+  spec.y_title = spec.y_title or (b.labels and b.labels.count) or env.strings.count
   spec.total = #valid
   return { chart = spec }
 end

@@ -38,16 +38,84 @@ M.locales.en.colon, M.locales.fr.colon = ": ", "\u{202F}: "
 M.locales.en.semicolon, M.locales.fr.semicolon = "; ", "\u{202F}; "
 M.locales.en.point, M.locales.en.points = "point", "points"
 M.locales.fr.point, M.locales.fr.points, M.locales.fr.singular_below = "point", "points", 2
+-- The space between a figure and its unit ("1,8 pt", "90 jours"): a no-break
+-- space in French, as before the currency; the sign of a negative figure:
+-- the typographic minus U+2212 in French ("−1,8 pt"), the hyphen-minus in
+-- English.  CSV files never hold them: their numbers are written by the
+-- CSV writer, and the French text a CSV column holds (churn_reasons, a
+-- campaign's assumptions) keeps the hyphen-minus (M.csv_locale).
+M.locales.en.unit_space, M.locales.fr.unit_space = " ", "\u{00A0}"
+M.locales.en.minus, M.locales.fr.minus = "-", "\u{2212}"
 
--- typeset(text, locale) -> text with French spacing: the plain space before
--- : ; ? ! % and » and after « becomes a narrow no-break space, so that no line
--- starts with the sign; text in other languages is returned as it is.  For
--- prose (summary.md, the report's text), not for code or CSV.
-function M.typeset(text, loc)
-  if not (loc and loc.typeset) then return text end
+-- The units typeset() ties to the figure before them with loc.unit_space.
+local UNITS = { "pt", "point", "points", "jour", "jours", "semaine", "semaines", "mois", "an", "ans", "fois" }
+local UNIT_SET = {}
+for _, u in ipairs(UNITS) do UNIT_SET[u] = true end
+
+-- typeset(text, locale) -> text with French typography, for prose
+-- (summary.md, the report's text and chart words), not for code or CSV:
+--   - the plain space before : ; ? ! % and » and after « becomes a narrow
+--     no-break space (U+202F), so that no line starts with the sign;
+--   - the plain space between a figure and its unit (pt, points, jours,
+--     mois, semaines, ans, fois) becomes a no-break space (U+00A0);
+--   - a hyphen-minus before a figure, at the start or after a space, ( [ >
+--     or |, becomes the minus sign U+2212 ("-1,8 pt" -> "−1,8 pt"; "2023-01"
+--     and "e-mail" stay as they are);
+--   - the straight apostrophe between two letters becomes ’ (U+2019),
+--     also written as the HTML entity &#39; ("l'offre" -> "l’offre").
+-- Code is left as it is: `code` in Markdown, <code>...</code> in HTML.
+-- Text in other languages is returned as it is.
+local function typeset_prose(text, loc)
   text = text:gsub(" ([:;?!])", "\u{202F}%1"):gsub(" \u{BB}", "\u{202F}\u{BB}"):gsub("\u{AB} ", "\u{AB}\u{202F}")
     :gsub("(%d) %%", "%1\u{202F}%%")   -- a percentage written in the template text ("100 %")
+  -- a unit is a whole word: not followed by a letter, accented ones
+  -- included (UTF-8 lead bytes 0xC3, 0xC5), but maybe by a no-break space
+  local us = loc.unit_space or " "
+  text = text:gsub("(%d) (%a+)()", function(d, w, after)
+    local c = text:sub(after, after)
+    if UNIT_SET[w] and not c:find("[%w\195\197]") then return d .. us .. w end
+  end)
+  local minus = loc.minus or "-"
+  if minus ~= "-" then
+    text = text:gsub("^%-(%d)", minus .. "%1"):gsub("([%s%(%[>|])%-(%d)", "%1" .. minus .. "%2")
+      :gsub("\u{00A0}%-(%d)", "\u{00A0}" .. minus .. "%1"):gsub("\u{202F}%-(%d)", "\u{202F}" .. minus .. "%1")
+  end
+  text = text:gsub("([%a\128-\255])'([%a\128-\255])", "%1\u{2019}%2")
+    :gsub("([%a\128-\255])&#39;([%a\128-\255])", "%1\u{2019}%2")
   return text
+end
+
+function M.typeset(text, loc)
+  if not (loc and loc.typeset) then return text end
+  local out, pos = {}, 1
+  while true do
+    local s, e = text:find("`[^`\n]*`", pos)
+    local hs, he = text:find("<code>.-</code>", pos)
+    if hs and (not s or hs < s) then s, e = hs, he end
+    if not s then break end
+    out[#out + 1] = typeset_prose(text:sub(pos, s - 1), loc)
+    out[#out + 1] = text:sub(s, e)
+    pos = e + 1
+  end
+  out[#out + 1] = typeset_prose(text:sub(pos), loc)
+  return table.concat(out)
+end
+
+-- csv_locale(locale) -> the locale for text written into a CSV column: the
+-- hyphen-minus for negative figures, whatever the language.
+function M.csv_locale(loc)
+  loc = loc or M.locales.en
+  if (loc.minus or "-") == "-" then return loc end
+  local copy = {}
+  for k, v in pairs(loc) do copy[k] = v end
+  copy.minus = "-"
+  return copy
+end
+
+-- unit(text, unit, locale) -> "1,8 pt": a figure and its unit, joined by
+-- the locale's unit space.
+function M.unit(text, unit, loc)
+  return text .. ((loc or M.locales.en).unit_space or " ") .. unit
 end
 
 -- Whether a count takes the plural in the locale's language: French keeps
@@ -67,7 +135,7 @@ function M.points(x, decimals, loc, signed)
   if signed and x >= 0 then body = "+" .. body end
   local shown = math.abs(tonumber((M.number(x, decimals or 1, M.locales.en):gsub(",", ""))) or math.abs(x))
   local singular = not M.plural(shown, loc)
-  return body .. " " .. (singular and (loc.point or "point") or (loc.points or "points"))
+  return M.unit(body, singular and (loc.point or "point") or (loc.points or "points"), loc)
 end
 
 local function group_digits(int, sep)
@@ -85,7 +153,7 @@ function M.number(x, decimals, loc)
   local int, frac = s:match("^(%d+)%.?(%d*)$")
   local body = group_digits(int, loc.thousands)
   if frac ~= "" then body = body .. loc.decimal .. frac end
-  if x < 0 and s:find("[1-9]") then body = "-" .. body end
+  if x < 0 and s:find("[1-9]") then body = (loc.minus or "-") .. body end
   return body
 end
 
@@ -93,7 +161,7 @@ function M.money(x, symbol, loc, decimals)
   if x == nil or x ~= x then return "n/a" end
   loc = loc or M.locales.en
   local body = M.number(math.abs(x), decimals or 2, loc)
-  local sign = (x < 0 and body:find("[1-9]")) and "-" or ""
+  local sign = (x < 0 and body:find("[1-9]")) and (loc.minus or "-") or ""
   return (loc.money:gsub("{(%w+)}", { sign = sign, symbol = symbol or "", number = body }))
 end
 

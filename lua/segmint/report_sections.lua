@@ -117,7 +117,6 @@ end
 -- How the units of segmint.kpis show.
 M.UNIT_FORMAT = { count = "integer", ["%"] = "percent", currency = "money", ["per year"] = "number",
   days = "number", score = "number", ratio = "number", number = "number" }
-local UNIT_DECIMALS = { ["%"] = 1, currency = 2, ["per year"] = 1, days = 0, score = 2, ratio = 2, number = 2 }
 
 -- The indicators of rules/kpis.lua (ctx.kpis, the result of segmint.kpis):
 -- value, target, status, and the change since the last run
@@ -131,7 +130,9 @@ function D.indicators(ctx, entry, api)
   for _, k in ipairs(list) do
     r2 = r2 or k.model_r2
     local it = { label = labels[k.name] or tostring(k.name), value = k.value, format = M.UNIT_FORMAT[k.unit] or "number",
-      decimals = k.decimals or UNIT_DECIMALS[k.unit], target = k.target,
+      -- the digits of the summary's KPI table, so that both show the same figure
+      decimals = k.decimals or (type(k.value) == "number" and require("segmint.summary").kpi_digits(k.value, k.unit)) or nil,
+      target = k.target,
       better = k.direction == "lower" and "lower" or "higher" }
     local last = previous_value(prev, k.name)
     if last ~= nil then
@@ -650,7 +651,7 @@ M.layouts = {
       { "kpis", title = "Key figures",
         reading = "{{customers}} customers bought for {{revenue}} between {{period_start}} and {{period_end}}.",
         labels = { customers = "Customers", revenue = "Revenue", orders = "Orders", avg_basket = "Average basket",
-          at_risk = "Customers at risk", campaign_roi = "Expected campaign return" } },
+          at_risk = "Customers at risk", campaign_roi = "Expected campaign ROI" } },
       { "indicators", title = "Indicators and targets", reading = "Indicators with a target: {{met}} of {{targets}} met.",
         unreliable = "Not reliable: the spend model does worse than the average (R² {{spend_r2}}).",
         since_previous = "against the previous period" },
@@ -672,7 +673,8 @@ M.layouts = {
           revenue_share = "revenue share", mean_recency_days = "days since last purchase",
           mean_frequency = "orders", mean_monetary = "spend" } },
       { "clv_distribution", title = "Expected value of each customer over the next {{months}} months",
-        reading = "Median {{median}}, mean {{mean}}; {{total}} in all.", labels = { count = "customers" } },
+        reading = "Median {{median}}, mean {{mean}}; {{total}} in all.", labels = { count = "customers" },
+      x_title = "expected value per customer" },
       { "p_alive", title = "Probability that a customer is still active, by days since the last purchase",
         reading = "{{alive_share}} of customers ({{alive}}) are more likely active than not.{{#flat}} The model sees almost no one stop buying, yet {{lapsed}} customers have not bought for more than {{inactive_days}} days: do not use P(alive) to choose whom to win back.{{/flat}}",
         labels = { recency_days = "days since the last purchase", p_alive = "P(alive)" } },
@@ -686,8 +688,8 @@ M.layouts = {
         labels = { share = "importance" } },
       { "churn_calibration", title = "Churn model calibration",
         reading = "Each point is a group of customers with a similar predicted risk; on the dashed diagonal, the "
-          .. "predicted risk equals the share who did not buy within {{horizon_days}} days. Here the points are "
-          .. "{{mean_gap}} from it on average (at most {{max_gap}}); AUC {{auc}}.",
+          .. "predicted risk equals the share who did not buy within {{horizon_days}} days. Here the average gap "
+          .. "to it is {{mean_gap}} (at most {{max_gap}}); AUC {{auc}}.",
         labels = { predicted = "predicted probability", observed = "observed churn" } },
       { "churn_roc", title = "Churn model ROC curve",
         reading = "AUC {{auc}} on {{customers}} customers the model had not seen: 0.5 is chance, 1 is perfect.",
@@ -698,15 +700,15 @@ M.layouts = {
       { "campaign_plan", title = "Campaign plan: costs and expected profit",
         reading = "{{campaigns}} campaigns cost {{cost}} (contacts, discounts{{#order_costs}}, offer costs{{/order_costs}}) and "
           .. "are expected to bring {{profit}} "
-          .. "of extra profit (return {{roi}}).",
+          .. "of extra profit (ROI {{roi}}).",
         labels = { cost = "contact cost", discount_cost = "discounts", order_cost = "offer costs", expected_incremental_profit = "expected extra profit",
           expected_incremental_sales = "expected extra sales (before discounts)",
           expected_incremental_margin = "margin on them",
           expected_incremental_revenue = "expected extra revenue", campaign = "campaign", channel = "channel",
           eligible = "eligible", targeted = "customers targeted", treatment = "contacted", control = "control group", budget = "budget",
-          roi = "return", table_title = "Every campaign in detail" },
+          roi = "ROI", table_title = "Every campaign in detail" },
         table_reading = "Extra profit = margin on the extra sales − discounts{{#order_costs}} − offer costs{{/order_costs}} − "
-          .. "contact cost; return = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + "
+          .. "contact cost; ROI = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + "
           .. "contact cost). A campaign with no customer targeted has an alert that says why.",
         none_reading = "No campaign is expected to pay with its current offer and costs: each one's alert "
           .. "says why." },
@@ -714,7 +716,7 @@ M.layouts = {
         reading = "{{best}} gave the best return: {{best_roi}}, as the platforms attribute it (every conversion "
           .. "after a contact counts, even one that would have happened anyway): not the incremental effect, which "
           .. "only a test with a control group measures.",
-        labels = { roi = "return on spend", ctr = "click rate", conversion_rate = "conversion rate",
+        labels = { roi = "ROI (on margin)", ctr = "click rate", conversion_rate = "conversion rate",
           cpa = "cost per conversion", spend = "spend", revenue = "revenue", impressions = "impressions",
           clicks = "clicks", conversions = "conversions", cpc = "cost per click", cpm = "cost per 1,000 impressions",
           roas = "ROAS (revenue / spend)", table_title = "Past campaigns in detail" } },
@@ -740,8 +742,8 @@ M.layouts = {
       { "kpis", title = "Chiffres clés",
         reading = "{{customers}} clients ont acheté pour {{revenue}} du {{period_start}} au {{period_end}}.",
         labels = { customers = "Clients", revenue = "Chiffre d’affaires", orders = "Commandes",
-          avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "Rendement attendu des campagnes" } },
-      { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d'un objectif : {{met}} sur {{targets}} {{#met_plural}}atteints{{/met_plural}}{{^met_plural}}atteint{{/met_plural}}.",
+          avg_basket = "Panier moyen", at_risk = "Clients à risque", campaign_roi = "ROI attendu des campagnes" } },
+      { "indicators", title = "Indicateurs et objectifs", reading = "Indicateurs assortis d’un objectif : {{met}} sur {{targets}} {{#met_plural}}atteints{{/met_plural}}{{^met_plural}}atteint{{/met_plural}}.",
         unreliable = "Peu fiable : le modèle de dépense fait moins bien que la moyenne (R² {{spend_r2}}).",
         since_previous = "par rapport à la période précédente" },
       { "segments", title = "Clients par segment",
@@ -762,7 +764,8 @@ M.layouts = {
           revenue_share = "part du CA", mean_recency_days = "jours depuis le dernier achat",
           mean_frequency = "commandes", mean_monetary = "dépense" } },
       { "clv_distribution", title = "Valeur attendue de chaque client sur les {{months}} prochains mois",
-        reading = "Médiane {{median}}, moyenne {{mean}} ; {{total}} au total.", labels = { count = "clients" } },
+        reading = "Médiane {{median}}, moyenne {{mean}} ; {{total}} au total.", labels = { count = "clients" },
+      x_title = "valeur attendue par client" },
       { "p_alive", title = "Probabilité qu’un client soit encore actif, selon les jours depuis son dernier achat",
         reading = "{{alive_share}} des clients ({{alive}}) sont plus probablement actifs qu’inactifs.{{#flat}} Le modèle ne voit presque personne cesser d’acheter, alors que {{lapsed}} clients n’ont rien acheté depuis plus de {{inactive_days}} jours : ne vous servez pas de P(actif) pour choisir qui reconquérir.{{/flat}}",
         labels = { recency_days = "jours depuis le dernier achat", p_alive = "P(actif)" } },
@@ -776,36 +779,36 @@ M.layouts = {
         reading = "Le facteur le plus important : {{top}} ({{share}} de l’importance du modèle).", labels = { share = "importance" } },
       { "churn_calibration", title = "Calibration du modèle d’attrition",
         reading = "Chaque point est un groupe de clients au risque prévu voisin ; sur la diagonale en pointillés, "
-          .. "le risque prévu égale la part des clients sans achat en {{horizon_days}} jours. Ici, les points en "
-          .. "sont à {{mean_gap}} en moyenne (au plus {{max_gap}}) ; AUC {{auc}}.",
+          .. "le risque prévu égale la part des clients sans achat en {{horizon_days}} jours. Ici, l’écart moyen "
+          .. "à la diagonale est de {{mean_gap}} (au plus {{max_gap}}) ; AUC {{auc}}.",
         labels = { predicted = "probabilité prévue", observed = "attrition observée" } },
       { "churn_roc", title = "Courbe ROC du modèle d’attrition",
         reading = "AUC {{auc}} sur {{customers}} clients que le modèle n’avait pas vus : 0,5 est le hasard, 1 la perfection.",
         labels = { fpr = "taux de faux positifs", tpr = "taux de vrais positifs" } },
       { "spend_check", title = "Dépense prévue et dépense réelle sur {{days}} jours",
-        reading = "Erreur type {{rmse}} (R² {{r2}}) sur {{customers}} clients que le modèle n’avait pas vus.",
+        reading = "RMSE (erreur quadratique moyenne) {{rmse}} (R² {{r2}}) sur {{customers}} clients que le modèle n’avait pas vus.",
         labels = { future_spend = "dépense réelle", predicted = "dépense prévue" } },
       { "campaign_plan", title = "Plan de campagnes : coûts et bénéfice attendu",
         reading = "{{campaigns}} campagnes coûtent {{cost}} (contacts, remises{{#order_costs}}, coûts de l’offre{{/order_costs}}) "
           .. "et devraient rapporter {{profit}} "
-          .. "de bénéfice supplémentaire (rendement {{roi}}).",
+          .. "de bénéfice supplémentaire (ROI {{roi}}).",
         labels = { cost = "coût des contacts", discount_cost = "remises", order_cost = "coûts de l’offre", expected_incremental_profit = "bénéfice supplémentaire attendu",
           expected_incremental_sales = "ventes supplémentaires attendues (avant remise)",
           expected_incremental_margin = "marge sur ces ventes",
           expected_incremental_revenue = "CA supplémentaire attendu", campaign = "campagne", channel = "canal",
           eligible = "éligibles", targeted = "clients ciblés", treatment = "contactés", control = "groupe témoin", budget = "budget",
-          roi = "rendement", table_title = "Toutes les campagnes en détail" },
+          roi = "ROI", table_title = "Toutes les campagnes en détail" },
         table_reading = "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises{{#order_costs}} − coûts "
-          .. "de l’offre{{/order_costs}} − coût des contacts ; rendement = bénéfice supplémentaire / (remises"
+          .. "de l’offre{{/order_costs}} − coût des contacts ; ROI = bénéfice supplémentaire / (remises"
           .. "{{#order_costs}} + coûts de l’offre{{/order_costs}} + coût des contacts). Une campagne sans client ciblé a une "
           .. "alerte qui dit pourquoi.",
         none_reading = "Aucune campagne ne devrait être rentable avec son offre et ses coûts actuels : l’alerte de "
           .. "chacune dit pourquoi." },
       { "campaign_performance", title = "Performance des campagnes",
         reading = "{{best}} a le meilleur rendement : {{best_roi}}, tel que les plateformes l’attribuent (chaque "
-          .. "conversion après un contact compte, même si elle aurait eu lieu sans lui) : ce n’est pas l’effet propre "
+          .. "conversion après un contact compte, même si elle aurait eu lieu sans lui) ; ce n’est pas l’effet propre "
           .. "de la campagne, que seul un test avec groupe témoin mesure.",
-        labels = { roi = "rendement des dépenses", ctr = "taux de clic", conversion_rate = "taux de conversion",
+        labels = { roi = "ROI (sur la marge)", ctr = "taux de clic", conversion_rate = "taux de conversion",
           cpa = "coût par conversion", spend = "dépense", revenue = "chiffre d’affaires", impressions = "impressions",
           clicks = "clics", conversions = "conversions", cpc = "coût par clic", cpm = "coût pour 1\u{202F}000 impressions",
           roas = "ROAS (CA / dépense)", campaign = "campagne", channel = "canal", target_segment = "segment visé",
@@ -820,7 +823,7 @@ M.layouts = {
           consequent_name = "nom", support = "support", confidence = "confiance", lift = "lift" } },
       { "alerts", title = "Alertes" },
       { "data_preparation", title = "Préparation des données",
-        reading = "{{rows_out}} lignes gardées sur {{rows_in}} ({{kept}}).",
+        reading = "{{rows_out}} lignes conservées sur {{rows_in}} ({{kept}}).",
         labels = { step = "retiré", rows = "lignes", revenue = "chiffre d’affaires" } },
     },
   },

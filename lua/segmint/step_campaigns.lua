@@ -24,7 +24,8 @@ function S.run(ctx)
   end
   local plan, targets, customers, info = ctx.rules.campaign_set:plan(ctx.customers, {
     segments = ctx.res.segments, recommendations = recs, window_days = ctx.periods.horizon_days, learned = learned,
-    seed = ctx.cfg.seed, currency = ctx.currency, locale = ctx.language,
+    -- (the assumptions go to campaigns.csv too: a hyphen-minus there)
+    seed = ctx.cfg.seed, currency = ctx.currency, locale = require("segmint.report").csv_locale(ctx.loc),
     assumptions = ctx.texts.assumptions, words = ctx.texts.campaign_words })
   -- the recommended products' names beside their codes (cross_sell.names), for
   -- whoever writes the messages from the target list

@@ -13,14 +13,17 @@ end
 
 -- A reason's value in the reader's terms: money for the spend features,
 -- a percentage for shares, whole days, else a number (whole when it is).
+-- The reasons are a column of customers.csv: a negative value keeps the
+-- hyphen-minus (report.csv_locale), in every language.
 function S.value_format(ctx)
-  local f = ctx.fmt
+  local report = require "segmint.report"
+  local loc, symbol = report.csv_locale(ctx.loc), ctx.currency
   return function(x, feature)
     feature = tostring(feature or "")
-    if feature == "monetary" or feature == "avg_basket" or feature:match("^spend_") then return f.money(x) end
-    if feature:match("_share$") then return f.percent(x) end
-    if feature:match("_days$") or math.abs(x - math.floor(x + 0.5)) < 0.005 then return f.number(x, 0) end
-    return f.number(x, 2)
+    if feature == "monetary" or feature == "avg_basket" or feature:match("^spend_") then return report.money(x, symbol, loc) end
+    if feature:match("_share$") then return report.percent(x, loc) end
+    if feature:match("_days$") or math.abs(x - math.floor(x + 0.5)) < 0.005 then return report.number(x, 0, loc) end
+    return report.number(x, 2, loc)
   end
 end
 

@@ -213,6 +213,7 @@ local function kpi_digits(x, unit)
   if unit == "count" then return 0 end
   return math.abs(x) < 100 and 2 or 0
 end
+M.kpi_digits = kpi_digits   -- report.html's indicator cards show the same digits
 
 local function kpi_value(f, x, unit)
   if x == nil then return "-" end
@@ -221,12 +222,12 @@ local function kpi_value(f, x, unit)
   return f.number(x, kpi_digits(x, unit))
 end
 
-local function kpi_change(f, value, previous, unit)
+local function kpi_change(f, value, previous, unit, loc)
   if value == nil or previous == nil then return "-" end
   local dv, dp = kpi_digits(value, unit), kpi_digits(previous, unit)
   local d = report.shown_change(value, previous, dv, dp, unit == "%" and 100 or 1)
   local sign = d > 0 and "+" or ""
-  if unit == "%" then return sign .. f.number(d * 100, 1) .. " pt" end
+  if unit == "%" then return report.unit(sign .. f.number(d * 100, 1), "pt", loc) end
   if unit == "currency" then return sign .. f.money(d) end
   return sign .. f.number(d, math.max(dv, dp))
 end
@@ -246,7 +247,7 @@ local function kpis_part(ctx, c)
   local list = {}
   for i, r in ipairs(k.kpis) do
     list[i] = { name = r.name, value = kpi_value(f, r.value, r.unit), previous = kpi_value(f, r.previous, r.unit),
-      change = kpi_change(f, r.value, r.previous, r.unit), target = r.target and kpi_value(f, r.target, r.unit) or "-",
+      change = kpi_change(f, r.value, r.previous, r.unit, ctx.loc), target = r.target and kpi_value(f, r.target, r.unit) or "-",
       status = r.model_r2 and render(words.unreliable or "not reliable (R² {{r2}})", { r2 = f.number(r.model_r2, 2) },
         "kpi_status.unreliable") or words[r.status] or r.status, trend = trends[r.trend] or r.trend or "",
       period = span(r.period_start, r.period_end), description = r.description or "" }
@@ -284,7 +285,7 @@ local function history_part(ctx, c)
   local kpis = {}
   for _, k in ipairs(h.kpi_changes or {}) do
     kpis[#kpis + 1] = { name = k.name, value = kpi_value(f, k.value, k.unit), previous = kpi_value(f, k.previous, k.unit),
-      change = kpi_change(f, k.value, k.previous, k.unit) }
+      change = kpi_change(f, k.value, k.previous, k.unit, ctx.loc) }
   end
   local prev_date = h.previous_time and f.date(h.previous_time) or "?"
   c.history = { previous_date = prev_date, changes = changes, moves = moves,

@@ -12,7 +12,7 @@ return {
     { "kpis", title = "Key figures",
       reading = "{{customers}} customers bought for {{revenue}} between {{period_start}} and {{period_end}}.",
       labels = { customers = "Customers", revenue = "Revenue", orders = "Orders", avg_basket = "Average basket",
-        at_risk = "Customers at risk", campaign_roi = "Expected campaign return" } },
+        at_risk = "Customers at risk", campaign_roi = "Expected campaign ROI" } },
     { "indicators", title = "Indicators and targets", reading = "Indicators with a target: {{met}} of {{targets}} met.",
       unreliable = "Not reliable: the spend model does worse than the average (R² {{spend_r2}}).",
       since_previous = "against the previous period" },
@@ -34,7 +34,8 @@ return {
         revenue_share = "revenue share", mean_recency_days = "days since last purchase",
         mean_frequency = "orders", mean_monetary = "spend" } },
     { "clv_distribution", title = "Expected value of each customer over the next {{months}} months",
-      reading = "Median {{median}}, mean {{mean}}; {{total}} in all.", labels = { count = "customers" } },
+      reading = "Median {{median}}, mean {{mean}}; {{total}} in all.", labels = { count = "customers" },
+      x_title = "expected value per customer" },
     { "p_alive", title = "Probability that a customer is still active, by days since the last purchase",
       reading = "{{alive_share}} of customers ({{alive}}) are more likely active than not.{{#flat}} The model sees almost no one stop buying, yet {{lapsed}} customers have not bought for more than {{inactive_days}} days: do not use P(alive) to choose whom to win back.{{/flat}}",
       labels = { recency_days = "days since the last purchase", p_alive = "P(alive)" } },
@@ -48,8 +49,8 @@ return {
       labels = { share = "importance" } },
     { "churn_calibration", title = "Churn model calibration",
       reading = "Each point is a group of customers with a similar predicted risk; on the dashed diagonal, the "
-        .. "predicted risk equals the share who did not buy within {{horizon_days}} days. Here the points are "
-        .. "{{mean_gap}} from it on average (at most {{max_gap}}); AUC {{auc}}.",
+        .. "predicted risk equals the share who did not buy within {{horizon_days}} days. Here the average gap "
+        .. "to it is {{mean_gap}} (at most {{max_gap}}); AUC {{auc}}.",
       labels = { predicted = "predicted probability", observed = "observed churn" } },
     { "churn_roc", title = "Churn model ROC curve",
       reading = "AUC {{auc}} on {{customers}} customers the model had not seen: 0.5 is chance, 1 is perfect.",
@@ -60,16 +61,16 @@ return {
     { "campaign_plan", title = "Campaign plan: costs and expected profit",
       reading = "{{campaigns}} campaigns cost {{cost}} (contacts, discounts{{#order_costs}}, offer costs{{/order_costs}}) and "
           .. "are expected to bring {{profit}} "
-        .. "of extra profit (return {{roi}}).",
+        .. "of extra profit (ROI {{roi}}).",
       labels = { cost = "contact cost", discount_cost = "discounts", order_cost = "offer costs", expected_incremental_profit = "expected extra profit",
           expected_incremental_sales = "expected extra sales (before discounts)",
           expected_incremental_margin = "margin on them",
         expected_incremental_revenue = "expected extra revenue", campaign = "campaign", channel = "channel",
         eligible = "eligible", targeted = "customers targeted", treatment = "contacted", control = "control group",
         budget = "budget",
-        roi = "return", table_title = "Every campaign in detail" },
+        roi = "ROI", table_title = "Every campaign in detail" },
       table_reading = "Extra profit = margin on the extra sales − discounts{{#order_costs}} − offer costs{{/order_costs}} − "
-          .. "contact cost; return = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + "
+          .. "contact cost; ROI = extra profit / (discounts{{#order_costs}} + offer costs{{/order_costs}} + "
           .. "contact cost). A campaign with no customer targeted has an alert that says why.",
       none_reading = "No campaign is expected to pay with its current offer and costs: each one's alert "
         .. "says why." },
@@ -77,7 +78,7 @@ return {
       reading = "{{best}} gave the best return: {{best_roi}}, as the platforms attribute it (every conversion "
           .. "after a contact counts, even one that would have happened anyway): not the incremental effect, which "
           .. "only a test with a control group measures.",
-      labels = { roi = "return on spend", ctr = "click rate", conversion_rate = "conversion rate",
+      labels = { roi = "ROI (on margin)", ctr = "click rate", conversion_rate = "conversion rate",
         cpa = "cost per conversion", spend = "spend", revenue = "revenue", impressions = "impressions",
         clicks = "clicks", conversions = "conversions", cpc = "cost per click", cpm = "cost per 1,000 impressions",
         roas = "ROAS (revenue / spend)", table_title = "Past campaigns in detail" } },

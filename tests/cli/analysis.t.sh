@@ -124,12 +124,12 @@ is "$code" 0 "French demo: exit 0"
 like "$(plain_spaces "$work/fr/summary.md")" "# Analyse clients : synthèse" "French summary"
 like "$(plain_spaces "$work/fr/summary.md")" "Générée le 1er décembre 2025 à partir des données du 1er janvier 2023 au 30 décembre 2024 \(scores au 31 décembre 2024\)" \
   "French dates: day, month name and 1er"
-like "$(plain_spaces "$work/fr/summary.md")" "\| Taux d'attrition mensuel \| 30 nov\. 2024 → 30 déc\. 2024 \| [0-9]+,[0-9] % \| [0-9]+,[0-9] % \| [-+][0-9],[0-9] pt \| 5,0 % \| manqué \|" \
+like "$(plain_spaces "$work/fr/summary.md")" "\| Taux d’attrition mensuel \| 30 nov\. 2024 → 30 déc\. 2024 \| [0-9]+,[0-9] % \| [0-9]+,[0-9] % \| [−+][0-9],[0-9] pt \| 5,0 % \| manqué \|" \
   "French KPI periods with abbreviated months; the churn rate's target is the alert threshold"
-like "$(plain_spaces "$work/fr/summary.md")" "Chiffre d'affaires \| [0-9 ]+,[0-9]{2} £" "French number format"
+like "$(plain_spaces "$work/fr/summary.md")" "Chiffre d’affaires \| [0-9 ]+,[0-9]{2} £" "French number format"
 like "$(cat "$work/fr/segments.csv")" "Champions" "French segment names"
 like "$(plain_spaces "$work/fr/summary.md")" "## Groupes \(clusters\)" "French clusters section"
-like "$(plain_spaces "$work/fr/summary.md")" "\*\*précision [0-9]+,[0-9] %, AUC ROC 0,[0-9]{3}\*\*" "French churn model figures"
+like "$(plain_spaces "$work/fr/summary.md")" "\*\*exactitude [0-9]+,[0-9] %, AUC ROC 0,[0-9]{3}\*\*" "French churn model figures"
 
 # editing a threshold in a rule file changes the segment counts on the next run
 mkdir -p "$work/edit"
@@ -273,7 +273,7 @@ if [[ -f "$file" ]]; then
 )+
 BG/NBD and Pareto/NBD could not be fitted on the data up to 11 September 2011 \(the log gives the reason\), hence the dashes\." \
     "Online Retail: the models without figures are named after the table, a blank line between"
-  like "$sum_fr" "BG/NBD et Pareto/NBD n'ont pas pu être ajustés sur les données jusqu'au 11 septembre 2011" \
+  like "$sum_fr" "BG/NBD et Pareto/NBD n’ont pas pu être ajustés sur les données jusqu’au 11 septembre 2011" \
     "Online Retail (fr): the models without figures, plural agreement"
   lapsed=$(grep -o '^\*\*[0-9,]* customers ([0-9.]*%) have lapsed' <<<"$sum_en" | grep -o '^\*\*[0-9,]*' | tr -d '*')
   like "$sum_en" "averages 100\.0% among the 2,763 customers who bought more than once\..*With P\(alive\) this close to 100%, the model sees almost no one stop buying, yet $lapsed customers have not bought for more than 90 days" \
@@ -285,9 +285,9 @@ BG/NBD and Pareto/NBD could not be fitted on the data up to 11 September 2011 \(
   like "$sum_en" "
 - REGENCY TEA PLATE GREEN \(23171\) → REGENCY TEA PLATE PINK \(23172\): lift 61\.2" \
     "Online Retail: products by their most frequent description, spaces trimmed"
-  like "$sum_fr" "Les segments RFM ne racontent qu'une partie de l'histoire : .* Les [0-9  ]+ autres clients inactifs sont dans des segments aux noms plus rassurants \(colonne Inactifs du tableau des segments\), car les scores RFM classent les clients les uns par rapport aux autres, et non selon la règle des 90 jours ; le plus grand nombre est dans le segment « [^»]+ » : [0-9  ]+ de ses [0-9  ]+ clients\." \
+  like "$sum_fr" "Les segments RFM ne racontent qu’une partie de l’histoire : .* Les [0-9  ]+ autres clients inactifs sont dans des segments aux noms plus rassurants \(colonne Inactifs du tableau des segments\), car les scores RFM classent les clients les uns par rapport aux autres, et non selon la règle des 90 jours ; le plus grand nombre est dans le segment « [^»]+ » : [0-9  ]+ de ses [0-9  ]+ clients\." \
     "Online Retail (fr): the lapsed customers outside the action segments"
-  like "$sum_fr" "alors que ${lapsed/,/ } clients n'ont rien acheté depuis plus de 90 jours" "Online Retail (fr): the same flag"
+  like "$sum_fr" "alors que ${lapsed/,/ } clients n’ont rien acheté depuis plus de 90 jours" "Online Retail (fr): the same flag"
   unlike "$(cat "$work/a/summary.md")" "this close to 100%" "demo: P(alive) tells customers apart, no flag"
   unlike "$(cat "$work/a/report.html")" "whom to win back" "demo: no warning under the report's P(alive) chart"
   r2=$(grep -o 'its error is \*\*RMSE £[0-9,.]*\*\* (MAE £[0-9,.]*, R² -[0-9.]*)' <<<"$sum_en" | grep -o 'R² -[0-9.]*' | cut -c5-)
@@ -295,7 +295,8 @@ BG/NBD and Pareto/NBD could not be fitted on the data up to 11 September 2011 \(
     "Online Retail: the predicted-spend KPI says the model behind it is worse than the average (R² $r2)"
   like "$(cat "$work/ren/report.html")" "kpi-note\">Not reliable: the spend model does worse than the average \(R² $r2\)\.<" \
     "... and so does its card in the report"
-  like "$sum_fr" "\| Dépense prédite moyenne \| [^|]+ \| [0-9  ,]+ £ \| - \| - \| - \| peu fiable : le modèle de dépense fait moins bien que la moyenne \(R² ${r2/./,}\) \|" \
+  r2fr=${r2/./,}; r2fr=${r2fr/#-/−}   # a negative R² with the French minus sign
+  like "$sum_fr" "\| Dépense prédite moyenne \| [^|]+ \| [0-9  ,]+ £ \| - \| - \| - \| peu fiable : le modèle de dépense fait moins bien que la moyenne \(R² ${r2fr}\) \|" \
     "Online Retail (fr): the same"
   unlike "$(cat "$work/a/summary.md")" "not reliable" "demo: its spend model beats the average, no such status"
   like "$sum_en" "## Alerts

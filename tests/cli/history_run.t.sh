@@ -105,9 +105,9 @@ is "$code" 0 "run 3 in French on the same data"
 [[ $code -ne 0 ]] && sed 's/^/# /' <<< "$err"
 fr=$(plain_spaces "$work/out/summary.md")
 like "$fr" "## Depuis la dernière analyse" "summary.md (fr): the section"
-like "$fr" "\| Indicateur \| Aujourd'hui \| À la dernière analyse \| Évolution \|" "summary.md (fr): the KPI table"
+like "$fr" "\| Indicateur \| Aujourd’hui \| À la dernière analyse \| Évolution \|" "summary.md (fr): the KPI table"
 like "$fr" "\| Taux de rétention \| ([0-9,]+ %) \| \1 \| 0,0 pt \|" "summary.md (fr): retention unchanged against the English run"
-like "$fr" "- aucun client n'a changé de segment" "summary.md (fr): the same data, no move"
+like "$fr" "- aucun client n’a changé de segment" "summary.md (fr): the same data, no move"
 unlike "$fr" "Migration entre segments" "... and no matrix that would be its diagonal"
 
 # a run in French: its segment names in the listing

@@ -257,8 +257,8 @@ like "$frpage" "objectif : 1 sur 4 atteint\." "French report: the participle agr
 for word in bgnbd weeks days recency_days monetary "time unit" accuracy "Mostly" " the " " and "; do
   unlike "$fr" "$word" "French summary: no '$word'"
 done
-like "$fr" "\*\*précision [0-9]+,[0-9] %, AUC ROC" "accuracy is 'précision'"
-like "$fr" "valeur prédictive positive [0-9]+,[0-9] %" "precision has its own French name"
+like "$fr" "\*\*exactitude [0-9]+,[0-9] %, AUC ROC" "accuracy is 'exactitude'"
+like "$fr" "\(précision [0-9]+,[0-9] %, rappel [0-9]+,[0-9] %\)" "precision is 'précision', recall 'rappel'"
 like "$fr" "temps en semaines" "the BTYD time unit in French"
 re="([0-9 ]+) (sont inactifs|est inactif), ([0-9 ]+) (achètent encore mais risquent|achète encore mais risque) d'arrêter \(à risque au sens ci-dessus\) et ([0-9 ]+) (achètent|achète) encore sans être à risque\."
 if [[ "$act_lapsed" == "$act_n" ]]; then
@@ -277,19 +277,19 @@ if [[ "$fr" =~ $re ]]; then
 else agree="no sentence"; fi
 is "$agree" ok "French: each verb agrees with its count"
 fi
-like "$fr" "pour les [0-9 ]+ clients à 50 % ou plus : [0-9 ]+ d'entre eux sont déjà inactifs et [0-9 ]+ achètent encore \(les clients à risque ci-dessus\)\." "French: the customers given reasons, split by status"
+like "$fr" "pour les [0-9 ]+ clients à 50 % ou plus : [0-9 ]+ d’entre eux sont déjà inactifs et [0-9 ]+ achètent encore \(les clients à risque ci-dessus\)\." "French: the customers given reasons, split by status"
 like "$fr" "\(colonne predicted_clv de customers\.csv ; " "French: the column named as a column of customers.csv"
 unlike "$fr" "Recommandé : [^.]* : " "French: one colon per recommended action"
-unlike "$fr" "\*\*[^*«]+ (ne serait pas rentable|perd de l'argent|n'est pas prévue|ne cible personne)\*\*" "French: a campaign named as the subject of a sentence is quoted"
+unlike "$fr" "\*\*[^*«]+ (ne serait pas rentable|perd de l’argent|n’est pas prévue|ne cible personne)\*\*" "French: a campaign named as the subject of a sentence is quoted"
 unlike "$fr" "(^|[^0-9,])[01],[0-9] points" "French: 'point' stays singular below 2"
 like "$fr" "Un k-means sur 3 critères passés au logarithme et standardisés \(jours depuis le dernier achat, nombre de commandes et dépense totale\)" "French: the clustering features as a list"
 unlike "$fr" "jours moyens" "French: no 'jours moyens'"
-like "$fr" "\| Ventes supplémentaires \| Marge sur ces ventes \| Remises \| Coûts de l'offre \| Coût des contacts \| Bénéfice supplémentaire \| ROI \|" "French plan: the columns in the order they add up, profit called 'bénéfice'"
-like "$fr" "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coûts de l'offre − coût des contacts" "French plan: the formula under the table"
-like "$fr" "remise de 0 % sur chaque achat d'un client contacté et 3,50 £ de coût de l'offre sur chacun, 1,00 £ par contact" "French: the VIP programme's free delivery in its assumptions"
+like "$fr" "\| Ventes supplémentaires \| Marge sur ces ventes \| Remises \| Coûts de l’offre \| Coût des contacts \| Bénéfice supplémentaire \| ROI \|" "French plan: the columns in the order they add up, profit called 'bénéfice'"
+like "$fr" "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coûts de l’offre − coût des contacts" "French plan: the formula under the table"
+like "$fr" "remise de 0 % sur chaque achat d’un client contacté et 3,50 £ de coût de l’offre sur chacun, 1,00 £ par contact" "French: the VIP programme's free delivery in its assumptions"
 unlike "$fr" "Marge supplémentaire|marge supplémentaire de" "French: a profit net of discounts and contacts is not called 'marge'"
 like "$fr" "Ces rendements sont attribués : .* Les tests ci-dessous comparent les clients contactés à un groupe témoin" "French: attributed returns are not incremental"
-like "$fr" "Le plan retient [0-9 ]+ de ses [0-9 ]+ clients éligibles \(contactés ou témoins\)( ; il écarte [0-9 ]+ clients? pour qui la campagne dépenserait plus qu'elle ne rapporterait)?" "French: the eligible customers a planned campaign leaves out"
+like "$fr" "Le plan retient [0-9 ]+ de ses [0-9 ]+ clients éligibles \(contactés ou témoins\)( ; il écarte [0-9 ]+ clients? pour qui la campagne dépenserait plus qu’elle ne rapporterait)?" "French: the eligible customers a planned campaign leaves out"
 like "$fr" "\| Campagne \| Canal \| Offre \| Éligibles \| Contactés \| Témoins \|" "French plan: the eligible customers in the table"
 like "$fr" "\| prix nul ou négatif \| [0-9 ]+ \| [0-9 ,]+ £ \|" "French data preparation: the price step in words"
 like "$fr" "\| e-mail \| [0-9 ]+ \| [0-9 ]+ \| [0-9,]+ % \|" "French past campaigns: the channels in French (e-mail)"
@@ -328,6 +328,62 @@ print(len(bad) if n else "none", bad[:3])
 PY
 )
 is "$bad_reasons" "0 []" "French churn reasons: 'label : value' with a narrow no-break space, money with its currency"
+# French typography beyond the spacing: one apostrophe (’) in the prose, the minus sign U+2212 before a
+# negative figure, a no-break space (U+00A0) between a figure and its unit (pt, points, jours, mois,
+# fois), in summary.md, the report's text and the words and number format of its charts
+typo2=$(python3 - "$work/fr/summary.md" "$work/fr/report.html" <<'PY'
+import json, re, sys
+unit = r"\d (?:pt|points?|jours?|mois|semaines?|ans?|fois)(?![\w])"
+out = []
+for path in sys.argv[1:]:
+    s = open(path, encoding="utf-8").read()
+    texts = [s]
+    if path.endswith(".html"):
+        data = json.loads(re.search(r'<script type="application/json" id="sg-data">(.*?)</script>', s, re.S)[1])
+        loc = data["locale"]
+        out.append("locale:%s%s%s" % (loc.get("minus") == "\u2212", loc.get("colon") == "\u202f: ", loc.get("semicolon") == "\u202f; "))
+        words = []
+        def walk(v):
+            if isinstance(v, str): words.append(v)
+            elif isinstance(v, list): [walk(x) for x in v]
+            elif isinstance(v, dict): [walk(x) for x in v.values()]
+        walk(data["charts"])
+        s = re.sub(r"<(script|style)\b.*?</\1>", "", s, flags=re.S)
+        s = re.sub(r"<[^>]*>", "\n", s).replace("&#39;", "'")
+        texts = [s, "\n".join(words)]
+    for t in texts:
+        bad = re.findall(r".{0,12}(?:(?<=[^\W\d_])'(?=[^\W\d_])|(?:^|(?<=[\s(\[|]))-(?=\d)|" + unit + r").{0,6}", t, re.M)
+        out.append(str(len(bad)))
+        out += bad[:2]
+    out.append("minus:%d" % len(re.findall("\u2212\\d", texts[0])))
+    out.append("pt:%d" % len(re.findall("\\d\u00a0(?:pt|points?)(?!\\w)", texts[0])))
+print(" ".join(out))
+PY
+)
+like "$typo2" "^0 minus:[1-9][0-9]* pt:[1-9][0-9]* locale:TrueTrueTrue 0 0 minus:[0-9]+ pt:[1-9][0-9]*$" "French typography in summary.md, report.html and its charts: ’, U+2212 before a negative figure, a no-break space before pt, points, jours... ($typo2)"
+like "$(plain_spaces "$work/fr/report.html")" "RMSE \(erreur quadratique moyenne\) [0-9 ]+,[0-9]{2} £" "French report: the spend model's error is the RMSE, as in the summary"
+
+# ---- the CSV files are the same in both languages: the same numbers, written the same way ----
+# (the French run without the Excel CSV option; only the names in words differ)
+run "$SEGMINT" demo --out "$work/dfr" --customers 1200 --seed 11 --lang fr --quiet
+is "$code" 0 "French demo: exit 0"
+csv_same=$(python3 - "$work/d" "$work/dfr" <<'PY'
+import csv, glob, os, re, sys
+num = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+bad, files = [], 0
+for en in sorted(glob.glob(os.path.join(sys.argv[1], "*.csv"))):
+    files += 1
+    fr = os.path.join(sys.argv[2], os.path.basename(en))
+    a, b = list(csv.reader(open(en, encoding="utf-8"))), list(csv.reader(open(fr, encoding="utf-8")))
+    if "\u2212" in open(fr, encoding="utf-8").read(): bad.append(os.path.basename(en) + ": U+2212")
+    if len(a) != len(b) or a[:1] != b[:1]: bad.append(os.path.basename(en) + ": rows or header"); continue
+    for ra, rb in zip(a[1:], b[1:]):
+        if len(ra) != len(rb) or any(num.match(x) and x != y for x, y in zip(ra, rb)):
+            bad.append(os.path.basename(en) + ": " + ",".join(ra)[:60]); break
+print(files, len(bad), bad[:3])
+PY
+)
+like "$csv_same" "^[1-9][0-9]* 0 \[\]$" "the CSV files hold the same numbers in English and French, with no U+2212 ($csv_same)"
 is "$(head -c 3 "$work/fr/segments.csv" | od -An -tx1 | tr -d ' ')" "efbbbf" "Excel CSV: a UTF-8 byte order mark"
 like "$(sed -n 2p "$work/fr/segments.csv")" "^Champions;champions;[0-9]+;0,[0-9]+;" "Excel CSV: ';' and decimal commas"
 

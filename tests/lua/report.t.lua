@@ -50,16 +50,34 @@ t.raises(function() sg.json_encode(deep) end, "nested too deeply", "deeper nesti
 t.raises(function() sg.json_encode({ f = print }) end, "only nil, booleans, numbers, strings and tables", "functions refused")
 
 -- points: French keeps "point" singular below 2, English only at exactly 1
-t.is(report.points(1.0, 1, fr, true), "+1,0 point", "French: +1,0 point")
-t.is(report.points(1.95, 1, fr), "1,9 point", "French: 1,9 point")
-t.is(report.points(2, 1, fr), "2,0 points", "French: 2,0 points")
+t.is(report.points(1.0, 1, fr, true), "+1,0\u{A0}point", "French: +1,0 point, a no-break space before the unit")
+t.is(report.points(1.95, 1, fr), "1,9\u{A0}point", "French: 1,9 point")
+t.is(report.points(2, 1, fr), "2,0\u{A0}points", "French: 2,0 points")
 t.same({ report.plural(0, fr), report.plural(1, fr), report.plural(2, fr) }, { false, false, true },
   "French counts: singular below 2 (0 client, 1 client, 2 clients)")
 t.same({ report.plural(0, report.locales.en), report.plural(1, report.locales.en), report.plural(2, report.locales.en) },
   { true, false, true }, "English counts: singular for 1 only")
-t.is(report.points(-1.5, 1, fr, true), "-1,5 point", "French: a negative difference below 2")
+t.is(report.points(-1.5, 1, fr, true), "\u{2212}1,5\u{A0}point", "French: a negative difference below 2, with the minus sign U+2212")
 t.is(report.points(1.0, 1, en, true), "+1.0 point", "English: 1.0 point")
 t.is(report.points(6.6, 1, en), "6.6 points", "English: 6.6 points")
+-- French figures: the minus sign U+2212 and the narrow no-break spaces; the
+-- hyphen-minus in English and in the locale for text written to CSV files
+t.is(report.number(-1234.5, 1, fr), "\u{2212}1\u{202F}234,5", "French: a negative number with the minus sign")
+t.is(report.money(-12.5, "£", fr), "\u{2212}12,50\u{A0}£", "French: a negative amount with the minus sign")
+t.is(report.number(-1234.5, 1, en), "-1,234.5", "English: the hyphen-minus")
+t.is(report.number(-1234.5, 1, report.csv_locale(fr)), "-1\u{202F}234,5", "CSV text: the hyphen-minus in French too")
+t.is(fr.minus, "\u{2212}", "csv_locale leaves the French locale as it was")
+-- typeset: French prose gets ’, U+2212 before a figure and a no-break space before a unit
+t.is(report.typeset("Coûts de l'offre : -3,4 pt en 90 jours, soit 2 fois (-5 %) ; e-mail 2023-01 l'été", fr),
+  "Coûts de l\u{2019}offre\u{202F}: \u{2212}3,4\u{A0}pt en 90\u{A0}jours, soit 2\u{A0}fois (\u{2212}5\u{202F}%)"
+    .. "\u{202F}; e-mail 2023-01 l\u{2019}été", "French prose typeset: apostrophe, minus, units, spaces")
+t.is(report.typeset("<td>-86,0 %</td><td>Mother&#39;s Day</td>", fr), "<td>\u{2212}86,0\u{202F}%</td><td>Mother\u{2019}s Day</td>",
+  "French HTML typeset: a minus after a tag, the escaped apostrophe")
+t.is(report.typeset("4 jourées, 3 ans, 2 answers", fr), "4 jourées, 3\u{A0}ans, 2 answers", "a unit is a whole word")
+t.is(report.typeset("l'offre : -3 pt", en), "l'offre : -3 pt", "English text is left as it is")
+t.is(report.typeset("`x = -1 : l'a` l'a -1 et <code>d'un -2 pt</code> d'un -2 pt", fr),
+  "`x = -1 : l'a` l\u{2019}a \u{2212}1 et <code>d'un -2 pt</code> d\u{2019}un \u{2212}2\u{A0}pt", "code is left as it is")
+
 -- dates: French writes the first of the month "1er"
 t.is(report.date("2023-01-01", fr, "long_date"), "1er janvier 2023", "French: 1er janvier")
 t.is(report.date("2023-01-02", fr, "long_date"), "2 janvier 2023", "French: 2 janvier")
@@ -84,7 +102,7 @@ for lang, want in pairs {
              .. "(at risk as defined above) and 1 still buys and is not at risk." },
     fr = { "sur les 447 clients (22,4 %) des segments S, tous sont inactifs.",
            "sur les 1 010 clients (23,4 %) des segments S, 955 sont inactifs, 37 achètent encore mais risquent "
-             .. "d'arrêter (à risque au sens ci-dessus) et 1 achète encore sans être à risque." } } do
+             .. "d’arrêter (à risque au sens ci-dessus) et 1 achète encore sans être à risque." } } do
   local line = template(lang).text:match("\n([^\n]*{{action_count}}[^\n]*)\n")
   local function said(v)
     local text = report.render(line, v)

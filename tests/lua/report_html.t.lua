@@ -129,9 +129,10 @@ t.like(cp, 'background:#08306b;color:#fff">£30%.00</td>', "heatmap: the highest
 t.like(cp, 'background:#f1f7fd;color:#1b1b1b">£10%.00</td>', "heatmap: the lowest lightest")
 t.like(cp, '<td class="empty"></td>', "heatmap: a missing cell is empty")
 local fp = charts("fr", 7)
-t.like(fp, '"locale":{"currency":"€","decimal":",","money":"{sign}{number}\u{A0}{symbol}","percent":"{number}\u{202F}%%","thousands":"\u{202F}"}',
-  "the French number format travels to the page's script")
-t.like(fp, "Échantillon aléatoire de 100 points sur 1\u{202F}000%.", "the sample note in French")
+t.like(fp, '"locale":{"colon":"\u{202F}: ","currency":"€","decimal":",","minus":"\u{2212}","money":"{sign}{number}\u{A0}{symbol}",'
+  .. '"percent":"{number}\u{202F}%%","semicolon":"\u{202F}; ","thousands":"\u{202F}"}',
+  "the French number format travels to the page's script, with its minus sign and the spaces of its tooltips")
+t.like(fp, "Échantillon aléatoire de 100\u{A0}points sur 1\u{202F}000%.", "the sample note in French")
 
 -- section entries and data functions
 local calls = {}
@@ -254,7 +255,7 @@ local cp = report { title = "Cal", currency = "£", generated = "2024-03-12", da
   context = { models = { churn = { metrics = { auc = 0.8, calibration = {
     { count = 10, mean_predicted = 0.2, observed = 0.35 }, { count = 0, mean_predicted = 0.5, observed = 0 },
     { count = 30, mean_predicted = 0.8, observed = 0.75 } } } } } }, sections = { cal_entry } }
-t.like(cp, "Here the points are 7%.5 points from it on average %(at most 15%.0 points%); AUC 0%.800%.",
+t.like(cp, "Here the average gap to it is 7%.5 points %(at most 15%.0 points%); AUC 0%.800%.",
   "churn calibration: (10 x 15 + 30 x 5) / 40 = 7.5 points on average, at most 15, empty bins left out")
 -- a model that predicts too few purchases: the gap in the reading is a distance, without a sign
 local btyd_entry
@@ -286,7 +287,7 @@ t.is(pinfo2.blocks, 3, "key figures, the plan's chart and its table")
 t.like(pp, "2 campaigns cost £1,580 for £570 of profit %(return 36%%%)%.", "the plan's totals over planned campaigns")
 t.like(pp, '"labels":%["VIP","Welcome Back"%]', "the chart shows the planned campaigns")
 t.like(pp, "<td>Win back</td>", "the table every campaign")
-t.like(pp, '<div class="kpi%-label">Expected campaign return</div><div class="kpi%-value">36%%</div>',
+t.like(pp, '<div class="kpi%-label">Expected campaign ROI</div><div class="kpi%-value">36%%</div>',
   "the key figure: expected profit over contact and discount costs")
 
 local plan_entry

@@ -328,7 +328,7 @@ static void test_owners_small(void)
     sg_mpi_clean_opts co = { "cust", "item", "qty", "price", "date",
                              "coalesce(starts_with(inv, 'C'), false)",
                              "not coalesce(starts_with(inv, 'C'), false) and qty != 0", "amount",
-                             (const char **)PRE, 1, 1, 1, 1, 0, "", NULL, 0 };
+                             (const char **)PRE, 1, 1, 1, 1, 0, "", NULL, 0, 0 };
     for (int n = 1; n <= 3; n++)
         owners("small, net and duplicates", t, &co, n);
     co.npre = 0;   /* missing customers kept: their cancellation is unmatched */
@@ -338,10 +338,15 @@ static void test_owners_small(void)
     /* the records: a row reported twice, or beyond the table, is refused */
     sg_mpi_clean_result res;
     sg_mpi_buf b = { 0 };
-    uint64_t head[6] = { 2, 0, 0, 0, 0, 2 }, g = 1;
+    uint64_t head[5] = { 2, 0, 0, 0, 0 }, g = 1, zero = 0, nrec = 2;
     int64_t q = 5;
     unsigned char f = 1;
     sg_mpi_buf_put(&b, head, sizeof head);
+    /* empty tallies (sums of SG_XSUM_WORDS + 1 words; no steps), no ids */
+    size_t words = 1 + (SG_XSUM_WORDS + 1) + 1 + 3 + 3 * (SG_XSUM_WORDS + 1) + 1 + (SG_XSUM_WORDS + 1) + 1 + 2;
+    for (size_t k = 0; k < words; k++)
+        sg_mpi_buf_put(&b, &zero, 8);
+    sg_mpi_buf_put(&b, &nrec, 8);
     for (int k = 0; k < 2; k++) {
         sg_mpi_buf_put(&b, &g, 8);
         sg_mpi_buf_put(&b, &q, 8);
@@ -401,7 +406,7 @@ static void test_owners_retail(void)
     sg_mpi_clean_opts co = { "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
                              "coalesce(starts_with(InvoiceNo, 'C'), false)",
                              "not coalesce(starts_with(InvoiceNo, 'C'), false) and Quantity != 0", "amount",
-                             (const char **)PRE_RETAIL, 1, 1, 1, 1, 1, "", NULL, 0 };
+                             (const char **)PRE_RETAIL, 1, 1, 1, 1, 1, "", NULL, 0, 0 };
     owners("Online Retail", t, &co, 2);
     owners("Online Retail", t, &co, 3);
     sg_table_free(t);

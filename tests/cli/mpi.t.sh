@@ -95,6 +95,17 @@ released() {   # released STDERR N NAME [GATHERED]
   ok $? "$3: rank 0 released its cleaned table of $kept rows to the $2 ranks$([[ -n "${4:-}" ]] && echo ", then gathered it back once for a step on rank 0" || echo " and never gathered it back") (${line##*rows; })"
 }
 
+# Cleaning's report came from the owners' tallies, rank 0 doing no row
+# work: the log line with the rows read (ROWS), the rows kept (the
+# "cleaned: K of" line) and the customers kept.
+tallied() {   # tallied STDERR ROWS NAME
+  local kept line
+  kept=$(grep -oE "cleaned: [0-9]+ of" <<< "$1" | tr -dc 0-9)
+  line=$(grep -oE "cleaning report from the owners' tallies: rank 0 did no row work in cleaning \([0-9]+ rows in, [0-9]+ kept, [0-9]+ customers\)" <<< "$1")
+  [[ -n "$kept" && "$line" == *"($2 rows in, $kept kept, "* ]]
+  ok $? "$3: cleaning's report from the owners' tallies, no row work on rank 0 (${line#*cleaning })"
+}
+
 # The log line of RFM on the owning ranks: it must be there (not a
 # fallback to rank 0), every rank must have customers and they add up to
 # the customers in customers.csv; the score edges of the columns COMPUTED
@@ -327,6 +338,7 @@ for n in $ranks; do
     like "$err" "read $work/out/data/transactions.csv on $n MPI ranks" "... the transactions were read on $n ranks"
     exchanged "$err" $n "$(csv_rows "$work/out/data/transactions.csv")" "demo, $n ranks"
     released "$err" $n "demo, $n ranks"
+    tallied "$err" "$(csv_rows "$work/out/data/transactions.csv")" "demo, $n ranks"
   fi
   keep "m$n"
   if [[ $n -gt 1 ]]; then rfm_owned "$err" $n "$work/m$n/customers.csv" "demo, $n ranks"; fi
@@ -447,6 +459,7 @@ for n in $ranks; do
   like "$err" "cross_sell counts on rank 0 alone: an invoice has rows of customers of different ranks \(1 of the [0-9]+ invoices the ranks counted are on more than one rank\)" \
     "... an invoice with rows of five customers: the co-purchase counts run on rank 0, which says why"
   released "$err" $n "duplicates and cancellations across parts, $n ranks" gathered
+  tallied "$err" "$(csv_rows "$work/ddata/transactions.csv")" "duplicates and cancellations across parts, $n ranks"
   recs_owned "$err" $n "duplicates and cancellations across parts, $n ranks (the counts on rank 0)"
   campaign_owned "$err" $n "$work/d$n/campaign_tests.csv" "duplicates and cancellations across parts, $n ranks"
   same_outputs d1 "d$n" "duplicates and cancellations across parts, $n ranks"
@@ -590,6 +603,7 @@ elif [[ -r "$file" ]]; then
     is "$code" 0 "Online Retail on $n ranks: exit 0"
     if [[ $n -gt 1 ]]; then exchanged "$err" $n "$rrows" "Online Retail, $n ranks"; fi
     if [[ $n -gt 1 ]]; then released "$err" $n "Online Retail, $n ranks"; fi
+    if [[ $n -gt 1 ]]; then tallied "$err" "$rrows" "Online Retail, $n ranks"; fi
     keep "r$n"
     if [[ $n -gt 1 ]]; then rfm_owned "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
     if [[ $n -gt 1 ]]; then btyd_owned "$err" $n "$work/r$n/customers.csv" "Online Retail, $n ranks"; fi
@@ -604,6 +618,6 @@ elif [[ -r "$file" ]]; then
     same_outputs rs "r$n" "Online Retail, $n ranks"
   done
 else
-  for k in $(seq 38); do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
+  for k in $(seq 40); do echo "ok $((tap_n += 1)) # skip no Online Retail file in ../shared/data"; done
 fi
 done_testing

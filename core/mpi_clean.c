@@ -741,6 +741,8 @@ int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clea
         tag = NULL;
         if (!(u1 = keep_rows(ua, keep, &rows1, &n1, err)))
             goto fail;
+        sg_table_free(ua);   /* (each table goes once the next is built: less memory at once) */
+        ua = NULL;
         if (!(cancel = sg_malloc(n1 ? n1 : 1)) || !(qty = sg_malloc((n1 ? n1 : 1) * sizeof *qty)))
             goto nomem;
         memset(cancel, 1, n1 ? n1 : 1);
@@ -774,9 +776,14 @@ int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clea
         memset(keep, 1, n);
         if ((rc = apply_condition(u1q, o->post, keep, err)) != 0 || !(u2p = keep_rows(u1q, keep, &rows2, &n2, err)))
             goto fail;
+        sg_table_free(u1q);
+        sg_table_free(u1);
+        u1q = u1 = NULL;
         /* the amount of the netted quantities */
         if (!(u2 = with_amount(u2p, o, err)))
             goto fail;
+        sg_table_free(u2p);
+        u2p = NULL;
         const sg_column *a2 = amount_of(u2, o);
         ty->net_out = n2;
         for (size_t i = 0; i < n2; i++)
@@ -935,8 +942,8 @@ int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks)
 
 enum { REC = 17 };
 
-/* Not split: the parts of an owner's message in their order (header,
- * tallies, customers, records), each checked as it is read. */
+/* The parts of an owner's message in their order (header, tallies,
+ * customers, records), each checked as it is read. */
 int sg_mpi_clean_absorb(sg_mpi_clean_result *r, int k, const unsigned char *b, size_t len, sg_error *err)
 {
     sg_mpi_rd d = { b, b + len, 0 };

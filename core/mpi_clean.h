@@ -6,10 +6,12 @@
  * typed table (the schema rank 0's table was built with: names, types,
  * date layouts, date-only flags).  For cleaning, each rank sends its rows
  * to their customer's owner (core/mpi_shuffle.c); the owner nets
- * cancellations and marks exact duplicates over its customers' rows, as
- * segmint.clean does over the whole table, and sends rank 0 per row (by
- * global row number) the netted quantity and the duplicate mark.  Rank 0
- * applies them where segmint.clean would have computed them. */
+ * cancellations, marks exact duplicates and applies the filter steps over
+ * its customers' rows, as segmint.clean does over the whole table, keeps
+ * the cleaned rows and sends rank 0 the tallies of segmint.clean's report
+ * (and, for the tests, per row by global row number the netted quantity
+ * and the duplicate mark).  Rank 0 adds the tallies up and builds the
+ * cleaned table's columns without rows (sg_mpi_clean_shape). */
 #ifndef SG_MPI_CLEAN_H
 #define SG_MPI_CLEAN_H
 

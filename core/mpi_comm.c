@@ -1070,6 +1070,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
             lens[q] = (size_t)irc[q];
         }
         u = sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &e);
+        sg_free(rb);   /* the rows are in u: the packets go before the cleaning's tables come */
+        rb = NULL;
         code = u ? sg_mpi_clean_owner(u, gid, o, cross, &out, &kept, &held.clean_gid, &e) : e.code;
     }
     held.clean = kept;

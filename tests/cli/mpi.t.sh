@@ -465,6 +465,29 @@ for n in $ranks; do
   same_outputs d1 "d$n" "duplicates and cancellations across parts, $n ranks"
 done
 
+# A quantity that is not a whole number (in the second half, so on rank
+# 1's part): netting refuses it on its owner, and cleaning falls back to
+# rank 0's own path, which still has the table (a double quantity keeps
+# it until the owners are done) and gives one process's message and exit.
+mkdir -p "$work/qfdata"
+cp "$work/ddata"/*.csv "$work/qfdata/"
+python3 - "$work/qfdata/transactions.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+q = rows[0].index("quantity")
+rows[len(rows) * 3 // 4][q] = "1.5"
+csv.writer(open(sys.argv[1], "w", newline=""), lineterminator="\n").writerows(rows)
+PY
+run "$SEGMINT" run "$work/drec/dup.lua" --out out --set data="$work/qfdata"
+qf1=$(grep -o "error: .*" <<< "$err")
+qfc=$code
+rm -rf "$work/out"
+run "${mpi[@]}" -np 2 "$SEGMINT" run "$work/drec/dup.lua" --out out --set data="$work/qfdata"
+qf2=$(grep -o "error: .*" <<< "$err" | head -1)
+[[ $qfc -eq 3 && $code -ne 0 && "$qf1" == *"is not a whole number"* && "$qf2" == "$qf1" && ! -e "$work/out/customers.csv" ]]
+ok $? "a quantity netting refuses, 2 ranks: one process's message and nothing published ($qf2)"
+rm -rf "$work/out"
+
 # ---- the transactions as a list of files ----
 # The generated transactions split in three files, each with the header:
 # read as a list (--set files=) on 1, 2 and 3 ranks (whole files per

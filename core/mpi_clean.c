@@ -678,6 +678,27 @@ static sg_table *with_amount(const sg_table *t, const sg_mpi_clean_opts *o, sg_e
     return d;
 }
 
+/* dup[i] = row i of t equals an earlier row on every column but the amount
+ * segmint.clean adds (a product of two columns compared already), as
+ * segmint.clean compares them.  0 or an error code with err set. */
+static int mark_duplicates(const sg_table *t, const sg_mpi_clean_opts *o, uint8_t *dup, sg_error *err)
+{
+    const char **names = sg_malloc((t->ncols ? t->ncols : 1) * sizeof *names);
+    size_t nn = 0;
+    if (!names)
+        return sg_error_set(err, SG_ENOMEM, "out of memory");
+    for (size_t j = 0; j < t->ncols; j++)
+        if (strcmp(t->cols[j]->name, o->amount) != 0)
+            names[nn++] = t->cols[j]->name;
+    sg_table *d = sg_table_select(t, names, nn, err);
+    sg_free(names);
+    if (!d)
+        return err->code ? err->code : SG_ENOMEM;
+    int rc = nn ? sg_clean_duplicated(d, dup, err) : 0;
+    sg_table_free(d);
+    return rc;
+}
+
 /* Not split: one pass of segmint.clean's per-customer steps in their order
  * (conditions before netting, netting, the condition after it, exact
  * duplicates, the filter steps, the rows kept) with the report's tallies
@@ -696,7 +717,7 @@ int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clea
     uint8_t *keep = NULL, *cancel = NULL, *dup = NULL, *tag = NULL;
     size_t *rows1 = NULL, *rows2 = NULL;
     int64_t *qty = NULL;
-    sg_table *ua = NULL, *u1 = NULL, *u1q = NULL, *u2p = NULL, *u2 = NULL, *u2d = NULL, *mine = NULL;
+    sg_table *ua = NULL, *u1 = NULL, *u1q = NULL, *u2p = NULL, *u2 = NULL, *mine = NULL;
     sg_mpi_buf ids = { 0 };
     double unmatched = 0;
     sg_error_clear(err);
@@ -795,23 +816,8 @@ int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clea
     }
     if (!(dup = sg_calloc(n2 ? n2 : 1, 1)) || !(tag = sg_calloc(n2 ? n2 : 1, 1)))
         goto nomem;
-    if (o->dups) {
-        /* every column but the amount segmint.clean adds (a product of two
-         * columns compared already), as segmint.clean compares them */
-        const char **names = sg_malloc((u2->ncols ? u2->ncols : 1) * sizeof *names);
-        size_t nn = 0;
-        if (!names)
-            goto nomem;
-        for (size_t j = 0; j < u2->ncols; j++)
-            if (strcmp(u2->cols[j]->name, o->amount) != 0)
-                names[nn++] = u2->cols[j]->name;
-        u2d = sg_table_select(u2, names, nn, err);
-        sg_free(names);
-        if (!u2d)
-            goto fail;
-        if (nn && (rc = sg_clean_duplicated(u2d, dup, err)) != 0)
-            goto fail;
-    }
+    if (o->dups && (rc = mark_duplicates(u2, o, dup, err)) != 0)
+        goto fail;
     /* the filter steps after netting (all of them without it), then the
      * duplicates: each row tagged with the first that removes it */
     for (size_t k = first; !rc && k < o->nafter; k++)
@@ -897,7 +903,6 @@ out:
     sg_table_free(u1q);
     sg_table_free(u2p);
     sg_table_free(u2);
-    sg_table_free(u2d);
     return rc;
 }
 

@@ -113,9 +113,9 @@ static void free_loaded(void *ud)
     loaded_ref *x = ud;
     sg_table *t = x->d->t;
     sg_error err;
-    sg_table *shape = t ? sg_table_take(t, NULL, 0, &err) : NULL;
+    sg_table *shape = t && !x->d->shape ? sg_table_take(t, NULL, 0, &err) : NULL;
     if (!shape)
-        return;   /* no memory for a table without rows: the values stay */
+        return;   /* no memory for a table without rows (or a shape already): the values stay */
     x->freed = sg_table_bytes(t) - sg_table_bytes(shape);   /* the dictionaries stay, shared */
     x->d->shape = shape;
     x->d->nrows = t->nrows;

@@ -39,8 +39,7 @@ function S.run(ctx)
   if exchange and exchange.owners_hold then
     ctx.res.clean_owned = { ds = clean, gen = exchange.owners_hold }
   elseif exchange then
-    ctx.res.clean_owned = { why = exchange.owners_differ and "the rows the owning ranks kept differ from rank 0's "
-      .. "cleaned table" or ("cleaning ran on rank 0 alone: " .. tostring(exchange.why)) }
+    ctx.res.clean_owned = { why = "cleaning ran on rank 0 alone: " .. tostring(exchange.why) }
   end
   if exchange and exchange.owned then
     local owned = {}

@@ -321,7 +321,7 @@ static void test_owners_small(void)
     sg_error err;
     sg_table *t = sg_csv_read(write_file("clean.csv", text), &o, &rep, &err);
     if (!t) {
-        tap_skip(21, "cannot read the test table");
+        tap_skip(22, "cannot read the test table");
         return;
     }
     sg_csv_report_free(&rep);
@@ -361,6 +361,28 @@ static void test_owners_small(void)
         sg_mpi_clean_result_free(&res);
     }
     sg_mpi_buf_free(&b);
+    /* two owners whose report tallies have different steps: refused */
+    sg_mpi_buf m1 = { 0 }, m2 = { 0 };
+    uint64_t *gids = malloc((t->nrows + 1) * sizeof *gids);
+    for (size_t i = 0; gids && i < t->nrows; i++)
+        gids[i] = i;
+    co.dups = 1;
+    int built = gids && sg_mpi_clean_owner(t, gids, &co, 0, &m1, NULL, NULL, &err) == 0;
+    co.dups = 0;
+    built = built && sg_mpi_clean_owner(t, gids, &co, 0, &m2, NULL, NULL, &err) == 0;
+    co.dups = 1;
+    if (built && sg_mpi_clean_result_init(&res, t->nrows, 2) == 0) {
+        int rc1 = sg_mpi_clean_absorb(&res, 0, m1.b, m1.len, &err);
+        int rc2 = sg_mpi_clean_absorb(&res, 1, m2.b, m2.len, &err);
+        tap_ok(rc1 == 0 && rc2 == SG_EDATA && strstr(err.msg, "rank 1") && strstr(err.msg, "malformed"),
+               "owners' tallies with different steps refused: %s", err.msg);
+        sg_mpi_clean_result_free(&res);
+    } else {
+        tap_ok(0, "owners' tallies with different steps refused (the owners failed: %s)", err.msg);
+    }
+    sg_mpi_buf_free(&m1);
+    sg_mpi_buf_free(&m2);
+    free(gids);
     /* options and schema as bytes and back */
     sg_mpi_buf ob = { 0 };
     sg_mpi_clean_opts back;

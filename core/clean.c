@@ -36,6 +36,7 @@
 #include "mem.h"
 #include "ops.h"
 #include "opsutil.h"
+#include "xsum.h"
 
 #define MISSING_HASH UINT64_C(0x6a09e667f3bcc909)
 
@@ -352,15 +353,23 @@ static int tag_and_tally(const sg_table *t, const char *const *keep, size_t nste
     }
     size_t n = t->nrows;
     uint8_t *tag = sg_calloc(n ? n : 1, 1);
-    if (!tag)
+    int as_int = a && a->type != SG_DOUBLE;
+    /* the revenue of doubles summed exactly, so that the owners' partial
+     * sums under mpirun add up to the same bits (core/mpi_clean.c) */
+    sg_xsum *xs = a && !as_int ? sg_malloc((nsteps ? nsteps : 1) * sizeof *xs) : NULL;
+    if (!tag || (a && !as_int && !xs)) {
+        sg_free(tag);
+        sg_free(xs);
         return sg_error_nomem(err);
+    }
+    for (size_t k = 0; xs && k < nsteps; k++)
+        sg_xsum_init(&xs[k]);
     if (tag_rows(t, keep, nsteps, tag, err) != 0) {
         sg_free(tag);
+        sg_free(xs);
         return err->code;
     }
-    /* tallies in row order, as a group-by over the tags sums */
     size_t removed = 0;
-    int as_int = a && a->type != SG_DOUBLE;
     for (size_t i = 0; i < n; i++) {
         if (!tag[i])
             continue;
@@ -370,7 +379,7 @@ static int tag_and_tally(const sg_table *t, const char *const *keep, size_t nste
         if (!a || sg_ops_missing(a, i))
             continue;
         if (!as_int) {
-            revenue[k] += sg_column_f64(a)[i];
+            sg_xsum_add(&xs[k], sg_column_f64(a)[i]);
             continue;
         }
         int64_t x = a->type == SG_BOOL ? sg_column_bools(a)[i] : sg_column_i64(a)[i];
@@ -382,9 +391,9 @@ static int tag_and_tally(const sg_table *t, const char *const *keep, size_t nste
         }
         *s += x;
     }
-    if (as_int)
-        for (size_t k = 0; k < nsteps; k++)
-            revenue[k] = (double)irevenue[k];
+    for (size_t k = 0; k < nsteps; k++)
+        revenue[k] = as_int ? (double)irevenue[k] : xs ? sg_xsum_round(&xs[k]) : 0;
+    sg_free(xs);
     for (size_t i = 0; i < n; i++)
         tag[i] = !tag[i];    /* the mask of kept rows */
     *tag_out = tag;
@@ -422,4 +431,15 @@ int sg_clean_filter_in_place(sg_table *t, const char *const *keep, size_t nsteps
         rc = sg_table_compact(t, mask, err);
     sg_free(mask);
     return rc;
+}
+
+double sg_clean_sum_exact(const sg_column *c)
+{
+    sg_xsum s;
+    sg_xsum_init(&s);
+    const double *v = sg_column_f64(c);
+    for (size_t i = 0; i < c->n; i++)
+        if (!sg_ops_missing(c, i))
+            sg_xsum_add(&s, v[i]);
+    return sg_xsum_round(&s);
 }

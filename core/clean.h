@@ -28,9 +28,11 @@ int sg_clean_net_cancellations(const sg_table *t, const char *customer, const ch
  * i is removed by the first step whose condition is not true there (false
  * or missing), and kept when every condition is true.  Per step k:
  * rows[k] = rows it removed, revenue[k] = sum of the column `amount` over
- * them in row order, missing values skipped (an int64 or bool amount sums
- * exactly in int64 into irevenue[k], and revenue[k] is that as a double;
- * otherwise irevenue[k] is 0).  amount may be NULL (revenues 0).
+ * them, exactly rounded (core/xsum.h: the same bits in any order, so that
+ * the owners' partial sums under mpirun add up to it), missing and NaN
+ * values skipped (an int64 or bool amount sums exactly in int64 into
+ * irevenue[k], and revenue[k] is that as a double; otherwise irevenue[k]
+ * is 0).  amount may be NULL (revenues 0).
  * Returns the kept rows as a new table; columns are copied only when a
  * row is removed, and shared with t when every row is kept.  NULL with
  * err set on a bad expression (SG_EINVAL, naming it), on an int64 overflow
@@ -44,5 +46,10 @@ sg_table *sg_clean_filter(const sg_table *t, const char *const *keep, size_t nst
  * or an error code with err set and t unchanged. */
 int sg_clean_filter_in_place(sg_table *t, const char *const *keep, size_t nsteps, const char *amount,
                              size_t *rows, double *revenue, int64_t *irevenue, sg_error *err);
+
+/* The exactly rounded sum (core/xsum.h) of the values of the double
+ * column c, missing and NaN values skipped; an infinite value makes it
+ * NaN.  0.0 without values. */
+double sg_clean_sum_exact(const sg_column *c);
 
 #endif

@@ -37,9 +37,13 @@ struct sg_mpi_clean_result;
  * core/mpi_clean.h): 1 with res filled; 0 when it cannot be used (one
  * rank, no parts kept, t not the table read, an exchange too large, a
  * data error the caller's own path reports): why says which; -1 with err
- * set when a rank failed (the message names it). */
+ * set when a rank failed (the message names it).  packed (may be NULL) is
+ * called with ud once rank 0's own rows are packed and the exchange goes
+ * ahead (no fallback to t after it but for a quantity netting refuses,
+ * which then fails the run): the caller may free t's values there; t is
+ * not read after it. */
 int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, struct sg_mpi_clean_result *res,
-                       char *why, size_t whylen, sg_error *err);
+                       char *why, size_t whylen, void (*packed)(void *ud), void *ud, sg_error *err);
 
 /* Rank 0: the cleaned table of exchange gen gathered back from the ranks
  * that own the customers (the rows each kept, merged by global row

@@ -5,6 +5,7 @@
 #include "mpi_clean.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +15,8 @@
 #include "mem.h"
 #include "mpi_shuffle.h"
 #include "opsutil.h"
+#include "stats.h"
+#include "stats.h"
 
 /* ---- schema ---- */
 
@@ -322,6 +325,7 @@ int sg_mpi_clean_opts_encode(const sg_mpi_clean_opts *o, sg_mpi_buf *b)
     sg_mpi_put_u64(b, o->nafter);
     for (size_t k = 0; k < o->nafter; k++)
         sg_mpi_put_str(b, o->after[k]);
+    sg_mpi_put_u64(b, (uint64_t)o->tallies_only);
     return b->oom ? SG_ENOMEM : 0;
 }
 
@@ -351,6 +355,7 @@ int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_op
         o->nafter = (size_t)nafter;
         for (size_t k = 0; k < o->nafter; k++)
             o->after[k] = sg_mpi_rd_str(&r);
+        o->tallies_only = (int)sg_mpi_rd_u64(&r);
     } else {
         r.bad = 1;
     }
@@ -459,81 +464,306 @@ int sg_mpi_whole_ids(sg_table *t, const char *col, sg_error *err)
     return sg_table_set(t, w, err);
 }
 
-/* The rows the owner keeps (see sg_mpi_clean_opts): b is the table after
- * netting (u without net), dup its duplicate marks (NULL: none), bg its
- * rows' global numbers.  *kept, their global numbers in *kept_gid (when
- * not NULL; allocated), and the count and hash of the rows kept.  0 or an
- * error code with err set. */
-static int keep_cleaned(const sg_table *b, const uint8_t *dup, const uint64_t *bg, const sg_mpi_clean_opts *o,
-                        sg_table **kept, uint64_t **kept_gid, uint64_t *nkept, uint64_t *hash, sg_error *err)
+/* tag[i] = step for the rows still untagged where condition expr is not
+ * true (false or missing), as ds:clean_filter tags them. */
+static int tag_condition(const sg_table *t, const char *expr, uint8_t *tag, uint8_t step, sg_error *err)
 {
-    size_t n = b->nrows, m = 0, *rows = NULL;
-    int rc = 0;
-    sg_table *d = o->amount_expr && o->amount_expr[0] ? sg_table_derive(b, o->amount, o->amount_expr, err)
-                                                       : sg_table_share(b);
-    uint8_t *keep = sg_malloc(n ? n : 1);
-    uint64_t *kg = sg_malloc((n ? n : 1) * sizeof *kg);
-    if (!d || !keep || !kg) {
-        rc = d ? sg_error_set(err, SG_ENOMEM, "out of memory") : (err->code ? err->code : SG_ENOMEM);
-        goto out;
+    sg_expr *e = sg_expr_parse(expr, t, err);
+    if (!e)
+        return err->code;
+    sg_column *c = sg_expr_type(e) == SG_BOOL ? sg_expr_eval(e, t, "condition", err) : NULL;
+    sg_expr_free(e);
+    if (!c)
+        return err->code ? err->code : sg_error_set(err, SG_EINVAL, "'%s' is not a condition", expr);
+    for (size_t i = 0; i < t->nrows; i++)
+        if (!tag[i] && (sg_column_is_na(c, i) || !sg_column_bools(c)[i]))
+            tag[i] = step;
+    sg_column_release(c);
+    return 0;
+}
+
+/* s += the amount of row i (a: NULL for none; missing and NaN skipped). */
+static void asum_add(sg_mpi_asum *s, const sg_column *a, size_t i)
+{
+    if (!a || sg_ops_missing(a, i))
+        return;
+    if (a->type == SG_DOUBLE)
+        sg_xsum_add(&s->x, sg_column_f64(a)[i]);
+    else
+        s->i += a->type == SG_BOOL ? sg_column_bools(a)[i] : (uint64_t)sg_column_i64(a)[i];
+}
+
+double sg_mpi_asum_value(const sg_mpi_asum *s, int is_int)
+{
+    return is_int ? (double)(int64_t)s->i : sg_xsum_round(&s->x);
+}
+
+static void put_asum(sg_mpi_buf *b, const sg_mpi_asum *s)
+{
+    sg_xsum u = s->x;
+    sg_xsum_normalize(&u);
+    for (int w = 0; w < SG_XSUM_WORDS; w++)
+        sg_mpi_put_u64(b, (uint64_t)u.c[w]);
+    sg_mpi_put_u64(b, s->i);
+}
+
+static void get_asum(sg_mpi_rd *r, sg_mpi_asum *s)
+{
+    sg_xsum_init(&s->x);
+    for (int w = 0; w < SG_XSUM_WORDS; w++)
+        s->x.c[w] = (int64_t)sg_mpi_rd_u64(r);
+    s->i = sg_mpi_rd_u64(r);
+}
+
+static void merge_asum(sg_mpi_asum *s, const sg_mpi_asum *t)
+{
+    sg_xsum_merge(&s->x, &t->x);
+    s->i += t->i;
+}
+
+static void put_tally(sg_mpi_buf *b, const sg_mpi_clean_tally *t)
+{
+    sg_mpi_put_u64(b, t->rows_in);
+    put_asum(b, &t->rev_in);
+    sg_mpi_put_u64(b, t->nsteps);
+    for (uint64_t k = 0; k < t->nsteps; k++) {
+        sg_mpi_put_u64(b, t->rows[k]);
+        put_asum(b, &t->rev[k]);
     }
-    for (size_t i = 0; i < n; i++)
-        keep[i] = !(dup && dup[i]);
-    for (size_t k = 0; !rc && k < o->nafter; k++)
-        rc = apply_condition(d, o->after[k], keep, err);
-    if (rc || !(*kept = keep_rows(d, keep, &rows, &m, err))) {
-        rc = rc ? rc : (err->code ? err->code : SG_ENOMEM);
-        goto out;
+    uint64_t c[3] = { t->net_in, t->net_cancel_rows, t->net_out };
+    for (int k = 0; k < 3; k++)
+        sg_mpi_put_u64(b, c[k]);
+    put_asum(b, &t->net_before);
+    put_asum(b, &t->net_cancel);
+    put_asum(b, &t->net_after);
+    sg_mpi_put_u64(b, t->rows_out);
+    put_asum(b, &t->rev_out);
+    sg_mpi_put_u64(b, t->customers_out);
+}
+
+/* Adds the tally at r to t (t->nsteps 0: the first one).  0, or -1 when
+ * malformed. */
+static int absorb_tally(sg_mpi_rd *r, sg_mpi_clean_tally *t, int first)
+{
+    sg_mpi_asum a;
+    t->rows_in += sg_mpi_rd_u64(r);
+    get_asum(r, &a);
+    merge_asum(&t->rev_in, &a);
+    uint64_t ns = sg_mpi_rd_u64(r);
+    if (r->bad || ns > SG_MPI_CLEAN_STEPS || (!first && ns != t->nsteps))
+        return -1;
+    t->nsteps = ns;
+    for (uint64_t k = 0; k < ns; k++) {
+        t->rows[k] += sg_mpi_rd_u64(r);
+        get_asum(r, &a);
+        merge_asum(&t->rev[k], &a);
+    }
+    t->net_in += sg_mpi_rd_u64(r);
+    t->net_cancel_rows += sg_mpi_rd_u64(r);
+    t->net_out += sg_mpi_rd_u64(r);
+    sg_mpi_asum *s[3] = { &t->net_before, &t->net_cancel, &t->net_after };
+    for (int k = 0; k < 3; k++) {
+        get_asum(r, &a);
+        merge_asum(s[k], &a);
+    }
+    t->rows_out += sg_mpi_rd_u64(r);
+    get_asum(r, &a);
+    merge_asum(&t->rev_out, &a);
+    t->customers_out += sg_mpi_rd_u64(r);
+    return r->bad ? -1 : 0;
+}
+
+/* The rows the owner keeps (see sg_mpi_clean_opts): d is the table after
+ * netting (u without net) with the amount, keep the rows every step keeps,
+ * bg d's rows' global numbers.  *kept, their global numbers in *kept_gid
+ * (allocated), the count and hash of the rows kept, and *changed whether
+ * whole_ids changed an id.  0 or an error code with err set. */
+static int keep_cleaned(const sg_table *d, const uint8_t *keep, const uint64_t *bg, const sg_mpi_clean_opts *o,
+                        sg_table **kept, uint64_t **kept_gid, uint64_t *nkept, uint64_t *hash, int *changed,
+                        sg_error *err)
+{
+    size_t n = d->nrows, m = 0, *rows = NULL;
+    int rc = 0;
+    uint64_t *kg = sg_malloc((n ? n : 1) * sizeof *kg);
+    if (!kg)
+        return sg_error_set(err, SG_ENOMEM, "out of memory");
+    if (!(*kept = keep_rows(d, keep, &rows, &m, err))) {
+        sg_free(kg);
+        return err->code ? err->code : SG_ENOMEM;
     }
     for (size_t k = 0; k < m; k++)
         kg[k] = bg[rows[k]];
+    sg_free(rows);
     *nkept = m;
     *hash = sg_mpi_row_set_hash(kg, m);
+    const sg_column *before = sg_table_col(*kept, o->customer);
     if (o->whole_ids && (rc = sg_mpi_whole_ids(*kept, o->customer, err)) != 0) {
         sg_table_free(*kept);
         *kept = NULL;
-    } else if (kept_gid) {
-        *kept_gid = kg;
-        kg = NULL;
+        sg_free(kg);
+        return rc;
     }
-out:
+    *changed = sg_table_col(*kept, o->customer) != before;
+    *kept_gid = kg;
+    return 0;
+}
+
+/* The distinct customers of the kept rows k (global numbers kg) into
+ * *count; under whole_ids of a string column, appended to ids as { the
+ * first row's global number, length, bytes } (*nids of them).  0 or
+ * SG_ENOMEM. */
+static int customers_kept(const sg_table *k, const uint64_t *kg, const sg_mpi_clean_opts *o, uint64_t *count,
+                          sg_mpi_buf *ids, uint64_t *nids)
+{
+    const sg_column *c = sg_table_col(k, o->customer);
+    *count = 0;
+    if (!c)
+        return 0;
+    if (c->type != SG_STRING) {
+        size_t d = sg_column_count_distinct(c);
+        *count = d;
+        return d == SIZE_MAX ? SG_ENOMEM : 0;
+    }
+    size_t nd = sg_dict_size(c->dict);
+    uint8_t *seen = sg_calloc(nd ? nd : 1, 1);
+    if (!seen)
+        return SG_ENOMEM;
+    const int32_t *codes = sg_column_codes(c);
+    for (size_t i = 0; i < c->n; i++) {
+        if (sg_column_is_na(c, i) || seen[codes[i]])
+            continue;
+        seen[codes[i]] = 1;
+        (*count)++;
+        if (o->whole_ids) {
+            size_t len;
+            const char *s = sg_column_str(c, i, &len);
+            sg_mpi_put_u64(ids, kg[i]);
+            sg_mpi_put_u64(ids, len);
+            (void)sg_mpi_buf_put(ids, s, len);
+            (*nids)++;
+        }
+    }
+    sg_free(seen);
+    return ids->oom ? SG_ENOMEM : 0;
+}
+
+/* Tallies the rows of t (amount column a, NULL for none) by their tags
+ * (0: kept, k + 1: step k). */
+static void tally_tags(const sg_table *t, const sg_column *a, const uint8_t *tag, sg_mpi_clean_tally *ty)
+{
+    for (size_t i = 0; i < t->nrows; i++) {
+        if (tag[i]) {
+            ty->rows[tag[i] - 1]++;
+            asum_add(&ty->rev[tag[i] - 1], a, i);
+        } else {
+            ty->rows_out++;
+            asum_add(&ty->rev_out, a, i);
+        }
+    }
+}
+
+/* The amount column of t under o (NULL when o derives none). */
+static const sg_column *amount_of(const sg_table *t, const sg_mpi_clean_opts *o)
+{
+    return o->amount_expr && o->amount_expr[0] ? sg_table_col(t, o->amount) : NULL;
+}
+
+/* t with the amount derived (shared when o derives none). */
+static sg_table *with_amount(const sg_table *t, const sg_mpi_clean_opts *o, sg_error *err)
+{
+    sg_table *d = o->amount_expr && o->amount_expr[0] ? sg_table_derive(t, o->amount, o->amount_expr, err)
+                                                       : sg_table_share(t);
+    if (!d && !err->code)
+        sg_error_set(err, SG_ENOMEM, "out of memory");
+    return d;
+}
+
+/* dup[i] = row i of t equals an earlier row on every column but the amount
+ * segmint.clean adds (a product of two columns compared already), as
+ * segmint.clean compares them.  0 or an error code with err set. */
+static int mark_duplicates(const sg_table *t, const sg_mpi_clean_opts *o, uint8_t *dup, sg_error *err)
+{
+    const char **names = sg_malloc((t->ncols ? t->ncols : 1) * sizeof *names);
+    size_t nn = 0;
+    if (!names)
+        return sg_error_set(err, SG_ENOMEM, "out of memory");
+    for (size_t j = 0; j < t->ncols; j++)
+        if (strcmp(t->cols[j]->name, o->amount) != 0)
+            names[nn++] = t->cols[j]->name;
+    sg_table *d = sg_table_select(t, names, nn, err);
+    sg_free(names);
+    if (!d)
+        return err->code ? err->code : SG_ENOMEM;
+    int rc = nn ? sg_clean_duplicated(d, dup, err) : 0;
     sg_table_free(d);
-    sg_free(keep);
-    sg_free(kg);
-    sg_free(rows);
     return rc;
 }
 
 /* Not split: one pass of segmint.clean's per-customer steps in their order
  * (conditions before netting, netting, the condition after it, exact
- * duplicates, the rows kept), each needing the tables and row maps of the one before. */
+ * duplicates, the filter steps, the rows kept) with the report's tallies
+ * of each, each needing the tables and row maps of the one before. */
 int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clean_opts *o, uint64_t sent,
                        sg_mpi_buf *out, sg_table **kept, uint64_t **kept_gid, sg_error *err)
 {
-    uint64_t nkept = 0, khash = 0;
-    uint64_t *bg = NULL;
+    uint64_t nkept = 0, khash = 0, nids = 0;
+    uint64_t *bg = NULL, *mine_gid = NULL;
     if (kept)
         *kept = NULL;
     if (kept_gid)
         *kept_gid = NULL;
-    size_t n = u->nrows, n1 = n, n2 = 0;
-    int rc = 0;
-    uint8_t *keep = NULL, *cancel = NULL, *dup = NULL;
+    size_t n = u->nrows, n1 = n, n2 = 0, first = 0;
+    int rc = 0, changed = 0;
+    uint8_t *keep = NULL, *cancel = NULL, *dup = NULL, *tag = NULL;
     size_t *rows1 = NULL, *rows2 = NULL;
     int64_t *qty = NULL;
-    sg_table *u1 = NULL, *u1q = NULL, *u2 = NULL, *u2d = NULL;
+    sg_table *ua = NULL, *u1 = NULL, *u1q = NULL, *u2p = NULL, *u2 = NULL, *mine = NULL;
+    sg_mpi_buf ids = { 0 };
     double unmatched = 0;
     sg_error_clear(err);
+    sg_mpi_clean_tally *ty = sg_calloc(1, sizeof *ty);
+    if (!ty)
+        goto nomem;
+    if (o->nafter >= SG_MPI_CLEAN_STEPS || o->npre >= SG_MPI_CLEAN_STEPS) {
+        rc = sg_error_set(err, SG_EINVAL, "at most %d conditions", SG_MPI_CLEAN_STEPS - 1);
+        goto fail;
+    }
+    /* with net, the filter steps before netting: those of `after` that
+     * begin it as the `pre` conditions (segmint.clean's are all of them) */
+    while (o->net && first < o->npre && first < o->nafter && strcmp(o->pre[first], o->after[first]) == 0)
+        first++;
+    ty->nsteps = o->nafter + (o->dups ? 1 : 0);
     if (n == 0)
         goto done;
+    if (!(ua = with_amount(u, o, err)))
+        goto fail;
+    const sg_column *a0 = amount_of(ua, o);
+    ty->rows_in = n;
+    for (size_t i = 0; i < n; i++)
+        asum_add(&ty->rev_in, a0, i);
     if (!(keep = sg_malloc(n)))
         goto nomem;
     if (o->net) {
-        memset(keep, 1, n);
+        /* the steps before netting, tallied over the amount before it */
+        if (!(tag = sg_calloc(n, 1)))
+            goto nomem;
         for (size_t k = 0; !rc && k < o->npre; k++)
-            rc = apply_condition(u, o->pre[k], keep, err);
-        if (rc || !(u1 = keep_rows(u, keep, &rows1, &n1, err)))
+            rc = tag_condition(ua, o->pre[k], tag, (uint8_t)(k + 1), err);
+        if (rc)
             goto fail;
+        for (size_t i = 0; i < n; i++) {
+            keep[i] = !tag[i];
+            if (tag[i] && tag[i] <= first) {
+                ty->rows[tag[i] - 1]++;
+                asum_add(&ty->rev[tag[i] - 1], a0, i);
+            }
+        }
+        sg_free(tag);
+        tag = NULL;
+        if (!(u1 = keep_rows(ua, keep, &rows1, &n1, err)))
+            goto fail;
+        sg_table_free(ua);   /* (each table goes once the next is built: less memory at once) */
+        ua = NULL;
         if (!(cancel = sg_malloc(n1 ? n1 : 1)) || !(qty = sg_malloc((n1 ? n1 : 1) * sizeof *qty)))
             goto nomem;
         memset(cancel, 1, n1 ? n1 : 1);
@@ -543,6 +773,15 @@ int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clea
                                              o->price[0] ? o->price : NULL, o->date[0] ? o->date : NULL,
                                              cancel, o->match_price, qty, &unmatched, err)) != 0)
             goto fail;
+        const sg_column *a1 = amount_of(u1, o);
+        ty->net_in = n1;
+        for (size_t i = 0; i < n1; i++) {
+            asum_add(&ty->net_before, a1, i);
+            if (cancel[i]) {
+                ty->net_cancel_rows++;
+                asum_add(&ty->net_cancel, a1, i);
+            }
+        }
         sg_column *nq = sg_column_new(o->quantity, SG_INT64, n1);
         for (size_t i = 0; nq && i < n1; i++)
             if (sg_column_push_i64(nq, qty[i])) {
@@ -556,49 +795,62 @@ int sg_mpi_clean_owner(const sg_table *u, const uint64_t *gid, const sg_mpi_clea
         if ((rc = sg_table_set(u1q, nq, err)) != 0)
             goto fail;
         memset(keep, 1, n);
-        if ((rc = apply_condition(u1q, o->post, keep, err)) != 0 || !(u2 = keep_rows(u1q, keep, &rows2, &n2, err)))
+        if ((rc = apply_condition(u1q, o->post, keep, err)) != 0 || !(u2p = keep_rows(u1q, keep, &rows2, &n2, err)))
             goto fail;
+        sg_table_free(u1q);
+        sg_table_free(u1);
+        u1q = u1 = NULL;
+        /* the amount of the netted quantities */
+        if (!(u2 = with_amount(u2p, o, err)))
+            goto fail;
+        sg_table_free(u2p);
+        u2p = NULL;
+        const sg_column *a2 = amount_of(u2, o);
+        ty->net_out = n2;
+        for (size_t i = 0; i < n2; i++)
+            asum_add(&ty->net_after, a2, i);
     } else {
-        if (!(u2 = sg_table_share(u)))
+        if (!(u2 = sg_table_share(ua)))
             goto nomem;
         n2 = n;
     }
-    if (o->dups) {
-        /* every column but the amount segmint.clean adds (a product of two
-         * columns compared already), as segmint.clean compares them */
-        const char **names = sg_malloc((u2->ncols ? u2->ncols : 1) * sizeof *names);
-        size_t nn = 0;
-        if (!names)
-            goto nomem;
-        for (size_t j = 0; j < u2->ncols; j++)
-            if (strcmp(u2->cols[j]->name, o->amount) != 0)
-                names[nn++] = u2->cols[j]->name;
-        u2d = sg_table_select(u2, names, nn, err);
-        sg_free(names);
-        if (!u2d)
-            goto fail;
-        if (!(dup = sg_calloc(n2 ? n2 : 1, 1)))
-            goto nomem;
-        if (nn && (rc = sg_clean_duplicated(u2d, dup, err)) != 0)
-            goto fail;
-    }
-    if (kept) {
-        /* the global numbers of u2's rows */
-        if (!(bg = sg_malloc((n2 ? n2 : 1) * sizeof *bg)))
-            goto nomem;
-        for (size_t j = 0; j < n2; j++)
-            bg[j] = o->net ? gid[rows1[rows2[j]]] : gid[j];
-        if ((rc = keep_cleaned(u2, o->dups ? dup : NULL, bg, o, kept, kept_gid, &nkept, &khash, err)) != 0)
-            goto fail;
-    }
+    if (!(dup = sg_calloc(n2 ? n2 : 1, 1)) || !(tag = sg_calloc(n2 ? n2 : 1, 1)))
+        goto nomem;
+    if (o->dups && (rc = mark_duplicates(u2, o, dup, err)) != 0)
+        goto fail;
+    /* the filter steps after netting (all of them without it), then the
+     * duplicates: each row tagged with the first that removes it */
+    for (size_t k = first; !rc && k < o->nafter; k++)
+        rc = tag_condition(u2, o->after[k], tag, (uint8_t)(k + 1), err);
+    if (rc)
+        goto fail;
+    for (size_t i = 0; o->dups && i < n2; i++)
+        if (!tag[i] && dup[i])
+            tag[i] = (uint8_t)(o->nafter + 1);
+    tally_tags(u2, amount_of(u2, o), tag, ty);
+    for (size_t i = 0; i < n2; i++)
+        keep[i] = !tag[i];
+    /* the global numbers of u2's rows, and the rows kept */
+    if (!(bg = sg_malloc((n2 ? n2 : 1) * sizeof *bg)))
+        goto nomem;
+    for (size_t j = 0; j < n2; j++)
+        bg[j] = o->net ? gid[rows1[rows2[j]]] : gid[j];
+    if ((rc = keep_cleaned(u2, keep, bg, o, &mine, &mine_gid, &nkept, &khash, &changed, err)) != 0)
+        goto fail;
+    if (customers_kept(mine, mine_gid, o, &ty->customers_out, &ids, &nids) != 0)
+        goto nomem;
 done: {
     int64_t um = (int64_t)unmatched;
-    uint64_t nrec = o->net || o->dups ? n1 : 0;
+    uint64_t nrec = (o->net || o->dups) && !o->tallies_only ? n1 : 0;
     sg_mpi_put_u64(out, n);
     (void)sg_mpi_buf_put(out, &um, sizeof um);
     sg_mpi_put_u64(out, sent);
     sg_mpi_put_u64(out, nkept);
     sg_mpi_put_u64(out, khash);
+    put_tally(out, ty);
+    sg_mpi_put_u64(out, (uint64_t)changed);
+    sg_mpi_put_u64(out, nids);
+    (void)sg_mpi_buf_put(out, ids.b, ids.len);
     sg_mpi_put_u64(out, nrec);
     /* one record per row that netting saw (every row without net), in
      * order; k2 walks the rows kept after netting */
@@ -618,6 +870,14 @@ done: {
     }
     if (out->oom)
         goto nomem;
+    if (kept) {
+        *kept = mine;
+        mine = NULL;
+    }
+    if (kept_gid) {
+        *kept_gid = mine_gid;
+        mine_gid = NULL;
+    }
     goto out;
 }
 nomem:
@@ -625,26 +885,24 @@ nomem:
 fail:
     if (!rc)
         rc = err->code ? err->code : SG_ENOMEM;
-    if (kept) {
-        sg_table_free(*kept);
-        *kept = NULL;
-    }
-    if (kept_gid) {
-        sg_free(*kept_gid);
-        *kept_gid = NULL;
-    }
 out:
+    sg_free(ty);
+    sg_mpi_buf_free(&ids);
     sg_free(bg);
     sg_free(keep);
+    sg_free(tag);
     sg_free(cancel);
     sg_free(dup);
     sg_free(rows1);
     sg_free(rows2);
     sg_free(qty);
+    sg_free(mine_gid);
+    sg_table_free(mine);
+    sg_table_free(ua);
     sg_table_free(u1);
     sg_table_free(u1q);
+    sg_table_free(u2p);
     sg_table_free(u2);
-    sg_table_free(u2d);
     return rc;
 }
 
@@ -656,17 +914,16 @@ void sg_mpi_clean_result_free(sg_mpi_clean_result *r)
     sg_free(r->flags);
     sg_free(r->owned);
     sg_free(r->kept);
+    sg_mpi_buf_free(&r->ids);
     memset(r, 0, sizeof *r);
 }
 
-int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks)
+int sg_mpi_clean_result_init_tallies(sg_mpi_clean_result *r, size_t nrows, int nranks)
 {
     memset(r, 0, sizeof *r);
-    r->qty = sg_malloc((nrows ? nrows : 1) * sizeof *r->qty);
-    r->flags = sg_calloc(nrows ? nrows : 1, 1);
     r->owned = sg_calloc((size_t)nranks, sizeof *r->owned);
     r->kept = sg_calloc((size_t)nranks, sizeof *r->kept);
-    if (!r->qty || !r->flags || !r->owned || !r->kept) {
+    if (!r->owned || !r->kept) {
         sg_mpi_clean_result_free(r);
         return SG_ENOMEM;
     }
@@ -675,15 +932,50 @@ int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks)
     return 0;
 }
 
-enum { REC = 17, HEAD = 48 };
+int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks)
+{
+    if (sg_mpi_clean_result_init_tallies(r, nrows, nranks) != 0)
+        return SG_ENOMEM;
+    r->qty = sg_malloc((nrows ? nrows : 1) * sizeof *r->qty);
+    r->flags = sg_calloc(nrows ? nrows : 1, 1);
+    if (!r->qty || !r->flags) {
+        sg_mpi_clean_result_free(r);
+        return SG_ENOMEM;
+    }
+    return 0;
+}
 
+enum { REC = 17 };
+
+/* The parts of an owner's message in their order (header, tallies,
+ * customers, records), each checked as it is read. */
 int sg_mpi_clean_absorb(sg_mpi_clean_result *r, int k, const unsigned char *b, size_t len, sg_error *err)
 {
     sg_mpi_rd d = { b, b + len, 0 };
     uint64_t owned = sg_mpi_rd_u64(&d), um = sg_mpi_rd_u64(&d), sent = sg_mpi_rd_u64(&d), nkept = sg_mpi_rd_u64(&d), khash = sg_mpi_rd_u64(&d);
-    uint64_t nrec = sg_mpi_rd_u64(&d);
-    if (d.bad || k < 0 || k >= r->nranks || nrec > (len - HEAD) / REC || len - HEAD != nrec * REC)
+    if (d.bad || k < 0 || k >= r->nranks || absorb_tally(&d, &r->tally, r->tallies == 0) != 0)
         return sg_error_set(err, SG_EDATA, "the cleaning records of rank %d are malformed", k);
+    r->tallies++;
+    uint64_t changed = sg_mpi_rd_u64(&d), nids = sg_mpi_rd_u64(&d);
+    for (uint64_t x = 0; x < nids && !d.bad; x++) {
+        uint64_t g = sg_mpi_rd_u64(&d), l = sg_mpi_rd_u64(&d);
+        if (d.bad || l > (size_t)(d.end - d.p)) {
+            d.bad = 1;
+            break;
+        }
+        sg_mpi_put_u64(&r->ids, g);
+        sg_mpi_put_u64(&r->ids, l);
+        (void)sg_mpi_buf_put(&r->ids, d.p, (size_t)l);
+        d.p += l;
+    }
+    uint64_t nrec = sg_mpi_rd_u64(&d);
+    size_t rest = (size_t)(d.end - d.p);
+    if (d.bad || nrec > rest / REC || rest != nrec * REC || (nrec && !r->qty))
+        return sg_error_set(err, SG_EDATA, "the cleaning records of rank %d are malformed", k);
+    if (r->ids.oom)
+        return sg_error_set(err, SG_ENOMEM, "out of memory");
+    r->ids_changed |= changed != 0;
+    r->nids += nids;
     r->owned[k] = owned;
     r->kept[k] = nkept;
     r->kept_hash += khash;
@@ -705,4 +997,89 @@ int sg_mpi_clean_absorb(sg_mpi_clean_result *r, int k, const unsigned char *b, s
         r->flags[g] = (uint8_t)(f | 4);
     }
     return 0;
+}
+
+/* ---- rank 0: the cleaned table's columns ---- */
+
+typedef struct id_rec {
+    uint64_t gid;
+    const unsigned char *s;
+    size_t len;
+} id_rec;
+
+static int cmp_id(const void *pa, const void *pb)
+{
+    const id_rec *a = pa, *b = pb;
+    return (a->gid > b->gid) - (a->gid < b->gid);
+}
+
+/* The customer column without rows whose dictionary holds the owners' ids
+ * in the order of their first kept row (as segmint.clean's whole_ids
+ * interns them, row by row).  NULL when out of memory. */
+static sg_column *whole_ids_column(const sg_mpi_clean_result *r, const char *name)
+{
+    id_rec *v = sg_malloc((r->nids ? (size_t)r->nids : 1) * sizeof *v);
+    sg_column *c = sg_column_new(name, SG_STRING, (size_t)r->nids);
+    sg_column *e = NULL;
+    sg_mpi_rd d = { r->ids.b, r->ids.b + r->ids.len, 0 };
+    for (uint64_t x = 0; v && c && x < r->nids; x++) {
+        v[x].gid = sg_mpi_rd_u64(&d);
+        v[x].len = (size_t)sg_mpi_rd_u64(&d);
+        v[x].s = d.p;
+        d.p += v[x].len;
+    }
+    if (v && c) {
+        qsort(v, (size_t)r->nids, sizeof *v, cmp_id);
+        int rc = 0;
+        for (uint64_t x = 0; !rc && x < r->nids; x++)
+            rc = sg_column_push_str(c, (const char *)v[x].s, v[x].len);
+        if (!rc)
+            e = sg_column_new_with_dict(name, c->dict, 0);
+    }
+    sg_free(v);
+    sg_column_release(c);
+    return e;
+}
+
+sg_table *sg_mpi_clean_shape(const sg_table *loaded, const sg_mpi_clean_result *r, const char *amount,
+                             const char *amount_expr, const char *quantity, const char *customer, int net,
+                             int whole_ids, int *int0, int *int1, sg_error *err)
+{
+    sg_error_clear(err);
+    sg_table *s = sg_table_take(loaded, NULL, 0, err), *d = NULL;
+    if (!s)
+        return NULL;
+    if (!(d = sg_table_derive(s, amount, amount_expr, err)))
+        goto fail;
+    sg_table_free(s);
+    s = d;
+    *int0 = *int1 = sg_table_col(s, amount)->type != SG_DOUBLE;
+    if (net) {
+        /* netting gives int64 quantities, and the amount is derived again */
+        sg_column *q = sg_column_new(quantity, SG_INT64, 0);
+        if (!q) {
+            sg_error_set(err, SG_ENOMEM, "out of memory");
+            goto fail;
+        }
+        if (sg_table_set(s, q, err) != 0 || !(d = sg_table_derive(s, amount, amount_expr, err)))
+            goto fail;
+        sg_table_free(s);
+        s = d;
+        *int1 = sg_table_col(s, amount)->type != SG_DOUBLE;
+    }
+    const sg_column *cc = sg_table_col(s, customer);
+    if (whole_ids && r->ids_changed && cc && cc->type == SG_STRING) {
+        sg_column *w = whole_ids_column(r, customer);
+        if (!w) {
+            sg_error_set(err, SG_ENOMEM, "out of memory");
+            goto fail;
+        }
+        w->date_only = cc->date_only;
+        if (sg_table_set(s, w, err) != 0)
+            goto fail;
+    }
+    return s;
+fail:
+    sg_table_free(s);
+    return NULL;
 }

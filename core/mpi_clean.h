@@ -6,10 +6,12 @@
  * typed table (the schema rank 0's table was built with: names, types,
  * date layouts, date-only flags).  For cleaning, each rank sends its rows
  * to their customer's owner (core/mpi_shuffle.c); the owner nets
- * cancellations and marks exact duplicates over its customers' rows, as
- * segmint.clean does over the whole table, and sends rank 0 per row (by
- * global row number) the netted quantity and the duplicate mark.  Rank 0
- * applies them where segmint.clean would have computed them. */
+ * cancellations, marks exact duplicates and applies the filter steps over
+ * its customers' rows, as segmint.clean does over the whole table, keeps
+ * the cleaned rows and sends rank 0 the tallies of segmint.clean's report
+ * (and, for the tests, per row by global row number the netted quantity
+ * and the duplicate mark).  Rank 0 adds the tallies up and builds the
+ * cleaned table's columns without rows (sg_mpi_clean_shape). */
 #ifndef SG_MPI_CLEAN_H
 #define SG_MPI_CLEAN_H
 
@@ -19,6 +21,7 @@
 #include "csv_internal.h"
 #include "mpi_part.h"
 #include "table.h"
+#include "xsum.h"
 
 /* ---- the schema of the parts ---- */
 
@@ -77,7 +80,48 @@ typedef struct sg_mpi_clean_opts {
     const char *amount_expr;
     const char **after;
     size_t nafter;
+    /* 1: the owners send rank 0 their tallies alone, not the per-row
+     * records (segmint.clean builds its report from the tallies) */
+    int tallies_only;
 } sg_mpi_clean_opts;
+
+/* A sum of amounts over an owner's rows: a double column's exactly
+ * (core/xsum.h, so that the owners' sums add up to the bits one process
+ * gets over all rows), an int64 or bool column's in x.i (wrapping, as
+ * ds:sum). */
+typedef struct sg_mpi_asum {
+    sg_xsum x;
+    uint64_t i;
+} sg_mpi_asum;
+
+/* The `after` conditions (at most 64) and the exact duplicates. */
+#define SG_MPI_CLEAN_STEPS 65
+
+/* The figures of segmint.clean's report over an owner's rows (added up
+ * over the owners on rank 0), amounts as the column segmint.clean derives
+ * (amount_expr) before netting (rev_in, the steps before netting,
+ * net_before, net_cancel) and after it (net_after, the later steps,
+ * rev_out).  Steps: after[k] for k < nafter (with net, the first npre are
+ * the conditions before netting, which after begins with), then the
+ * duplicates at nafter; a row counts for the first step that removes it,
+ * as ds:clean_filter tags it. */
+typedef struct sg_mpi_clean_tally {
+    uint64_t rows_in;
+    sg_mpi_asum rev_in;
+    uint64_t nsteps;
+    uint64_t rows[SG_MPI_CLEAN_STEPS];
+    sg_mpi_asum rev[SG_MPI_CLEAN_STEPS];
+    /* netting: rows it saw, the cancellations among them, rows left after
+     * it (the `post` condition), and their amounts */
+    uint64_t net_in, net_cancel_rows, net_out;
+    sg_mpi_asum net_before, net_cancel, net_after;
+    uint64_t rows_out;
+    sg_mpi_asum rev_out;
+    uint64_t customers_out;   /* distinct customers kept (customers are disjoint by owner) */
+} sg_mpi_clean_tally;
+
+/* The sum as a double (an int64 sum converted when is_int). */
+double sg_mpi_asum_value(const sg_mpi_asum *s, int is_int);
 
 /* The options as bytes, and back (the strings then point into b; free
  * o->pre and o->after with sg_free).  decode: 0 or -1. */
@@ -87,8 +131,12 @@ int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_op
 /* On an owner: u holds its customers' rows in global row order, gid[i]
  * the global row number of row i.  Appends to out the header { rows
  * owned, unmatched quantity, sent (the caller's figure), rows kept, hash
- * of the kept rows' numbers } and, with net or dups, one record per row
- * that took part { gid, netted quantity, flags: 1 netted, 2 duplicate }.
+ * of the kept rows' numbers }, its tallies (sg_mpi_clean_tally), under
+ * whole_ids of a string customer column the distinct customers kept
+ * { the global number of the first row kept, the id made whole } and
+ * whether an id changed, and, with net or dups and not tallies_only, one
+ * record per row that took part { gid, netted quantity, flags: 1 netted,
+ * 2 duplicate }.
  * As segmint.clean over the whole table: netting over the rows the `pre`
  * conditions keep, then the `post` condition; duplicates over the rows
  * left (every row without net).  kept (may be NULL) receives the cleaned
@@ -122,14 +170,39 @@ typedef struct sg_mpi_clean_result {
     uint64_t gen;          /* the exchange's number (sg_mpi_rfm checks the owners kept its rows) */
     uint64_t exchanged;    /* bytes that crossed ranks in the exchange */
     uint64_t gathered;     /* bytes of records the other ranks sent rank 0 */
+    sg_mpi_clean_tally tally;   /* the owners' tallies added up */
+    int tallies;                /* the owners whose tallies were added */
+    uint64_t freed;             /* bytes of rank 0's table freed once its rows were packed */
+    /* under whole_ids of a string customer column: whether an owner made
+     * an id whole, and the distinct customers kept, { gid, length, bytes }
+     * one after the other in the order received */
+    int ids_changed;
+    uint64_t nids;
+    sg_mpi_buf ids;
     double secs[5];        /* rank 0's wall time: check, pack, exchange, clean (unpack and the
                             * owner's steps), gather (waiting for the others included) */
 } sg_mpi_clean_result;
 
 int sg_mpi_clean_result_init(sg_mpi_clean_result *r, size_t nrows, int nranks);
+/* As sg_mpi_clean_result_init, without the per-row arrays (qty and flags
+ * NULL): for owners sending their tallies alone. */
+int sg_mpi_clean_result_init_tallies(sg_mpi_clean_result *r, size_t nrows, int nranks);
 /* Adds rank k's records (from sg_mpi_clean_owner).  0, or SG_EDATA with
  * err set (malformed, a row out of range or reported twice). */
 int sg_mpi_clean_absorb(sg_mpi_clean_result *r, int k, const unsigned char *b, size_t len, sg_error *err);
 void sg_mpi_clean_result_free(sg_mpi_clean_result *r);
+
+/* Rank 0: the columns without rows of the table segmint.clean gives,
+ * from the columns of the table it was given (loaded: its names, types,
+ * date-only flags and string dictionaries; rows are not read): the amount
+ * column derived as amount_expr, with net the quantity made int64 first
+ * (netting's type) and the amount derived over it, and under whole_ids,
+ * when an owner made an id whole, the customer column's dictionary the
+ * ids made whole in the order of their first kept row (the one
+ * segmint.clean's whole_ids builds).  *int0 and *int1 say whether the
+ * amount is an integer before and after netting.  NULL with err set. */
+sg_table *sg_mpi_clean_shape(const sg_table *loaded, const sg_mpi_clean_result *r, const char *amount,
+                             const char *amount_expr, const char *quantity, const char *customer, int net,
+                             int whole_ids, int *int0, int *int1, sg_error *err);
 
 #endif

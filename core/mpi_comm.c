@@ -892,6 +892,15 @@ static int parts_match(const sg_table *t, const uint64_t *st, char *why, size_t 
     return 1;
 }
 
+/* The rows this rank sends to the owners: its part of the table read,
+ * the first held.rows[0] rows of t on rank 0 (the one place that says
+ * where rank 0's own rows are). */
+static const sg_table *own_rows(const sg_table *t, size_t *n)
+{
+    *n = (size_t)held.rows[world_rank];
+    return world_rank == 0 ? t : held.t;
+}
+
 /* This rank's rows packed for their owners, one after the other in rank
  * order: counts[d] bytes for rank d.  0 or an error code with err set. */
 static int pack_for_owners(const sg_table *mt, size_t nmine, uint64_t off, const sg_mpi_clean_opts *o,
@@ -969,9 +978,11 @@ static int alltoallv_sizes(const uint64_t *sc, uint64_t *rc, int *c, uint64_t *t
 /* Not split: the exchange in the order every rank runs it (check the
  * parts, pack, sizes, MPI_Alltoallv, clean on the owner, records to rank
  * 0); a rank that fails on the way still takes part in every collective
- * that decides to stop.  Rank 0: t is the table, res the result. */
+ * that decides to stop.  Rank 0: t is the table, res the result, packed
+ * (may be NULL) called once its rows are packed and the exchange goes
+ * ahead (t is not read after it). */
 static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mpi_clean_result *res, char *why,
-                            size_t whylen, sg_error *err)
+                            size_t whylen, void (*packed)(void *ud), void *ud, sg_error *err)
 {
     double secs[5], t0 = MPI_Wtime();
     int n = world_size, k = world_rank, ret = -1, fcode = 0, bad;
@@ -999,7 +1010,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     secs[0] = MPI_Wtime() - t0;
     t0 = MPI_Wtime();
     /* 2. this rank's rows packed for their owners */
-    const sg_table *mt = k == 0 ? t : held.t;
+    size_t nmine, nrows = k == 0 ? t->nrows : 0;
+    const sg_table *mt = own_rows(t, &nmine);
     uint64_t off = 0;
     for (int q = 0; q < k; q++)
         off += held.rows[q];
@@ -1009,7 +1021,7 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     if (!sc || !isc)
         abort_job("out of memory");   /* a few bytes per rank: not expected */
     int *isd = isc + n, *irc = isc + 2 * n, *ird = isc + 3 * n;
-    int code = pack_for_owners(mt, (size_t)held.rows[k], off, o, &sb, sc, &e);
+    int code = pack_for_owners(mt, nmine, off, o, &sb, sc, &e);
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
         if (k == 0)
             sg_error_set(err, fcode, "rank %d of %d, exchanging rows by customer: %s", bad, n, fmsg);
@@ -1026,6 +1038,11 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
         ret = 0;
         goto out;
     }
+    /* no fallback to rank 0's table after this (but for a quantity netting
+     * refuses): the caller may free its values */
+    if (k == 0 && packed)
+        packed(ud);
+    t = mt = NULL;
     unsigned char *rb = sg_malloc(tr ? (size_t)tr : 1);
     code = rb ? 0 : sg_error_set(&e, SG_ENOMEM, "out of memory receiving %llu bytes of rows",
                                  (unsigned long long)tr);
@@ -1053,6 +1070,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
             lens[q] = (size_t)irc[q];
         }
         u = sg_mpi_rows_unpack(parts, lens, (size_t)n, &gid, &e);
+        sg_free(rb);   /* the rows are in u: the packets go before the cleaning's tables come */
+        rb = NULL;
         code = u ? sg_mpi_clean_owner(u, gid, o, cross, &out, &kept, &held.clean_gid, &e) : e.code;
     }
     held.clean = kept;
@@ -1061,7 +1080,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     sg_free(lens);
     sg_free(gid);
     sg_table_free(u);
-    if (!code && k == 0 && sg_mpi_clean_result_init(res, t->nrows, n) != 0)
+    if (!code && k == 0 &&
+        (o->tallies_only ? sg_mpi_clean_result_init_tallies(res, nrows, n) : sg_mpi_clean_result_init(res, nrows, n)) != 0)
         code = sg_error_set(&e, SG_ENOMEM, "out of memory");
     if ((bad = status_all(code, e.msg, &fcode, fmsg, sizeof fmsg)) >= 0) {
         if (k == 0) {
@@ -1119,14 +1139,14 @@ out:
 }
 
 int sg_mpi_clean_marks(const sg_table *t, const sg_mpi_clean_opts *o, sg_mpi_clean_result *res, char *why,
-                       size_t whylen, sg_error *err)
+                       size_t whylen, void (*packed)(void *ud), void *ud, sg_error *err)
 {
     if (!leads(why, whylen))
         return 0;
     sg_mpi_buf b = { 0 };
     if (send_command(OP_CLEAN, &b, sg_mpi_clean_opts_encode(o, &b), err) != 0)
         return -1;
-    int r = clean_collective(o, t, res, why, whylen, err);
+    int r = clean_collective(o, t, res, why, whylen, packed, ud, err);
     sg_mpi_buf_free(&b);
     return r;
 }
@@ -2185,7 +2205,7 @@ static void clean_serve(const unsigned char *b, size_t len)
         abort_job("out of memory receiving a command");
     char why[300];
     sg_error err;
-    clean_collective(&co, NULL, NULL, why, sizeof why, &err);
+    clean_collective(&co, NULL, NULL, why, sizeof why, NULL, NULL, &err);
     sg_free(co.pre);
     sg_free(co.after);
 }
@@ -2347,11 +2367,13 @@ sg_table *sg_mpi_csv_read_list(const char *const *paths, size_t nfiles, const sg
 }
 
 int sg_mpi_clean_marks(const sg_table *t, const struct sg_mpi_clean_opts *o, struct sg_mpi_clean_result *res,
-                       char *why, size_t whylen, sg_error *err)
+                       char *why, size_t whylen, void (*packed)(void *ud), void *ud, sg_error *err)
 {
     (void)t;
     (void)o;
     (void)res;
+    (void)packed;
+    (void)ud;
     (void)err;
     snprintf(why, whylen, "one rank");
     return 0;

@@ -168,7 +168,26 @@ static int l_clean_filter(lua_State *L)
     return 2;
 }
 
+/* ds:sum_exact(col) -> as ds:sum, but a double column's sum exactly rounded
+ * (core/xsum.h): the same bits whatever the order of the rows, as the
+ * owners' partial sums under mpirun add up to (segmint.clean's report) */
+static int l_sum_exact(lua_State *L)
+{
+    sg_table *t = sgl_check_dataset(L, 1);
+    sg_column *c = sgl_check_column(L, t, 2);
+    if (c->type != SG_DOUBLE) {
+        lua_getfield(L, 1, "sum");
+        lua_pushvalue(L, 1);
+        lua_pushvalue(L, 2);
+        lua_call(L, 2, 1);
+        return 1;
+    }
+    lua_pushnumber(L, sg_clean_sum_exact(c));
+    return 1;
+}
+
 static const luaL_Reg clean_methods[] = {
+    { "sum_exact", l_sum_exact },
     { "mark_duplicates", l_mark_duplicates }, { "net_cancellations", l_net_cancellations },
     { "clean_filter", l_clean_filter },
     { NULL, NULL }

@@ -37,7 +37,7 @@ static int l_mpi_read_csv(lua_State *L)
 static sg_mpi_clean_result *check_marks(lua_State *L, int idx)
 {
     sg_mpi_clean_result *r = luaL_checkudata(L, idx, MARKS_MT);
-    if (!r->qty)
+    if (!r->owned)
         luaL_argerror(L, idx, "cleaning marks already freed");
     return r;
 }
@@ -48,8 +48,10 @@ static int marks_gc(lua_State *L)
     return 0;
 }
 
-/* marks:info() -> { ranks =, owned = { rows per rank }, exchanged = bytes, gathered = bytes,
- *                   seconds = { check =, pack =, exchange =, clean =, gather = } (rank 0's wall time) } */
+/* marks:info() -> { ranks =, owned = { rows per rank }, kept = { rows per rank }, gen =, exchanged = bytes,
+ *                   gathered = bytes, freed = bytes of the table given freed on rank 0 (tallies_only with
+ *                   consume), seconds = { check =, pack =, exchange =, clean =, gather = } (rank 0's wall
+ *                   time) } */
 static int marks_info(lua_State *L)
 {
     sg_mpi_clean_result *r = check_marks(L, 1);
@@ -66,6 +68,8 @@ static int marks_info(lua_State *L)
     lua_setfield(L, -2, "exchanged");
     lua_pushinteger(L, (lua_Integer)r->gathered);
     lua_setfield(L, -2, "gathered");
+    lua_pushinteger(L, (lua_Integer)r->freed);
+    lua_setfield(L, -2, "freed");
     static const char *const phases[5] = { "check", "pack", "exchange", "clean", "gather" };
     lua_createtable(L, 0, 5);
     for (int k = 0; k < 5; k++) {
@@ -95,14 +99,47 @@ static size_t conditions(lua_State *L, const char *key, const char **out)
     return n;
 }
 
+/* The loaded dataset whose values rank 0 frees once its rows are packed. */
+typedef struct loaded_ref {
+    sgl_dataset *d;
+    uint64_t freed;
+    int done;
+} loaded_ref;
+
+/* sg_mpi_clean_marks' packed: ds keeps its columns without rows (and is
+ * closed by segmint.clean, which consumes it); its values go. */
+static void free_loaded(void *ud)
+{
+    loaded_ref *x = ud;
+    sg_table *t = x->d->t;
+    sg_error err;
+    sg_table *shape = t && !x->d->shape ? sg_table_take(t, NULL, 0, &err) : NULL;
+    if (!shape)
+        return;   /* no memory for a table without rows (or a shape already): the values stay */
+    x->freed = sg_table_bytes(t) - sg_table_bytes(shape);   /* the dictionaries stay, shared */
+    x->d->shape = shape;
+    x->d->nrows = t->nrows;
+    x->d->gen = 0;
+    x->d->t = NULL;
+    x->done = 1;
+    sg_table_free(t);
+}
+
 /* ds:mpi_clean_marks{ customer =, item =, quantity =, price =, date =,
  *   cancel =, post =, amount =, pre = { condition, ... }, net =, dups =,
- *   match_price =, whole_ids = }
+ *   match_price =, whole_ids =, amount_expr =, after = { condition, ... },
+ *   tallies_only =, consume = }
  *   -> marks, or nil and why the ranks cannot do it (one rank, ...): the
- * netting and duplicate marks of segmint.clean computed by the ranks that
- * own the customers, per row of ds (the table the distributed read gave). */
+ * cleaning of segmint.clean run by the ranks that own the customers over
+ * the rows of ds (the table the distributed read gave): per row of ds the
+ * netting and duplicate marks, or with tallies_only the report's tallies
+ * alone (ds:mpi_cleaned).  consume (with tallies_only): ds's values are
+ * freed once rank 0's rows are packed for the exchange (not when netting
+ * could refuse a double quantity: the one-process path then gives its
+ * message); ds then has its columns alone and is to be closed. */
 static int l_mpi_clean_marks(lua_State *L)
 {
+    sgl_dataset *ld = luaL_checkudata(L, 1, SG_DATASET_MT);
     sg_table *t = sgl_check_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     if (sg_mpi_size() < 2) {
@@ -120,9 +157,10 @@ static int l_mpi_clean_marks(lua_State *L)
     o.cancel = sgl_opt_string(L, 2, "cancel", "false");
     o.post = sgl_opt_string(L, 2, "post", "true");
     o.amount = sgl_opt_string(L, 2, "amount", "");
-    static const char *const flags[] = { "net", "dups", "match_price", "whole_ids" };
-    int *fv[] = { &o.net, &o.dups, &o.match_price, &o.whole_ids };
-    for (int k = 0; k < 4; k++) {
+    int consume = 0;
+    static const char *const flags[] = { "net", "dups", "match_price", "whole_ids", "tallies_only", "consume" };
+    int *fv[] = { &o.net, &o.dups, &o.match_price, &o.whole_ids, &o.tallies_only, &consume };
+    for (int k = 0; k < 6; k++) {
         sgl_rawfield(L, 2, flags[k]);
         *fv[k] = lua_toboolean(L, -1);
         lua_pop(L, 1);
@@ -146,125 +184,130 @@ static int l_mpi_clean_marks(lua_State *L)
     char why[400] = "";
     sg_error err;
     sg_error_clear(&err);
-    int rc = sg_mpi_clean_marks(t, &o, r, why, sizeof why, &err);
+    /* a double quantity that is not a whole number makes netting refuse, and
+     * cleaning then runs here, on the table: its values stay until the end */
+    const sg_column *qc = o.quantity[0] ? sg_table_col(t, o.quantity) : NULL;
+    int can_free = consume && o.tallies_only && !(o.net && (!qc || qc->type != SG_INT64));
+    loaded_ref x = { ld, 0, 0 };
+    if (can_free)
+        for (size_t i = 0; i < t->ncols; i++)
+            if (t->cols[i]->refs > 1) {
+                lua_gc(L, LUA_GCCOLLECT);   /* unreachable pins may still hold the columns */
+                break;
+            }
+    int rc = sg_mpi_clean_marks(t, &o, r, why, sizeof why, can_free ? free_loaded : NULL, &x, &err);
+    t = NULL;
+    if (rc == 0 && x.done) {
+        /* (an int64 quantity netting refuses: INT64_MIN) */
+        sg_error_set(&err, SG_EDATA, "cleaning on the MPI ranks: %s", why);
+        return sgl_raise(L, &err);
+    }
     int nret = sgl_declined(L, rc, &err, why);
     if (nret)
         return nret;
+    r->freed = x.freed;
     return 1;
 }
 
-/* ds:mpi_row_numbers(name) -> dataset with an int64 column 0, 1, 2, ... */
-static int l_mpi_row_numbers(lua_State *L)
+static void push_amount(lua_State *L, const sg_mpi_asum *s, int is_int)
 {
-    sg_table *t = sgl_check_dataset(L, 1);
-    const char *name = luaL_checkstring(L, 2);
-    sg_error err;
-    sg_column *c = sg_column_new(name, SG_INT64, t->nrows);
-    for (size_t i = 0; c && i < t->nrows; i++)
-        if (sg_column_push_i64(c, (int64_t)i) != 0) {
-            sg_column_release(c);
-            c = NULL;
-        }
-    if (!c)
-        return luaL_error(L, "out of memory");
-    sgl_dataset *d = sgl_new_dataset(L);
-    if (!(d->t = sg_table_share(t))) {
-        sg_column_release(c);
-        return luaL_error(L, "out of memory");
-    }
-    if (sg_table_add(d->t, c, &err) != 0)
-        return sgl_raise(L, &err);
-    return 1;
+    if (is_int)
+        lua_pushinteger(L, (lua_Integer)s->i);
+    else
+        lua_pushnumber(L, sg_mpi_asum_value(s, 0));
 }
 
-/* The global row numbers of ds (its column `col`, from mpi_row_numbers),
- * each checked against marks: every row must have been reported with the
- * flag `need`. */
-static const int64_t *row_numbers(lua_State *L, const sg_table *t, const sg_mpi_clean_result *r, const char *col,
-                                  int need)
+/* ds:mpi_cleaned(marks, { amount =, amount_expr =, quantity =, customer =,
+ *   net =, npre =, whole_ids = }) -> dataset, tallies: after
+ * ds:mpi_clean_marks with tallies_only, the cleaned dataset segmint.clean
+ * returns, released from the start (its columns, from ds's alone, and
+ * dictionaries as segmint.clean's own steps leave them; its rows on the
+ * owners, gathered back if read), and the owners' tallies added up:
+ * { rows_in, revenue_in, steps = { { rows =, revenue = }, ... } (the
+ * `after` conditions then the duplicates), net = { rows_in, cancel_rows,
+ * rows_out, before, cancel, after }, rows_out, revenue_out, customers_out,
+ * unmatched }, each revenue an integer for an integer amount, and the
+ * steps' revenue 0 and revenue_out 0 without rows, as segmint.clean's. */
+static int l_mpi_cleaned(lua_State *L)
 {
-    const sg_column *c = sg_table_col(t, col);
-    if (!c || c->type != SG_INT64 || c->na)
-        luaL_error(L, "mpi cleaning: column '%s' of row numbers missing", col);
-    const int64_t *g = sg_column_i64(c);
-    for (size_t i = 0; i < t->nrows; i++)
-        if (g[i] < 0 || (uint64_t)g[i] >= r->nrows || (r->flags[g[i]] & (4 | need)) != (4 | need))
-            luaL_error(L, "mpi cleaning: row %lld was not cleaned by its owner", (long long)g[i]);
-    return g;
-}
-
-/* ds:mpi_netted(marks, rowcol, quantity) -> dataset with quantity netted (int64), unmatched quantity:
- * what ds:net_cancellations gives, from the owners' records */
-static int l_mpi_netted(lua_State *L)
-{
-    sg_table *t = sgl_check_dataset(L, 1);
+    const sg_table *shape = sgl_check_shape(L, 1);
     sg_mpi_clean_result *r = check_marks(L, 2);
-    const char *col = luaL_checkstring(L, 3), *quantity = luaL_checkstring(L, 4);
-    const int64_t *g = row_numbers(L, t, r, col, 1);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    const char *amount = sgl_opt_string(L, 3, "amount", "amount");
+    const char *expr = sgl_opt_string(L, 3, "amount_expr", "");
+    const char *quantity = sgl_opt_string(L, 3, "quantity", "");
+    const char *customer = sgl_opt_string(L, 3, "customer", "");
+    sgl_rawfield(L, 3, "net");
+    int net = lua_toboolean(L, -1);
+    sgl_rawfield(L, 3, "whole_ids");
+    int whole = lua_toboolean(L, -1);
+    sgl_rawfield(L, 3, "npre");
+    lua_Integer npre = lua_tointeger(L, -1);
+    lua_pop(L, 3);
+    if (r->tallies != r->nranks)
+        return luaL_error(L, "mpi_cleaned: the marks do not hold every rank's tallies");
+    int int0, int1;
     sg_error err;
-    sg_column *nq = sg_column_new(quantity, SG_INT64, t->nrows);
-    for (size_t i = 0; nq && i < t->nrows; i++)
-        if (sg_column_push_i64(nq, r->qty[g[i]]) != 0) {
-            sg_column_release(nq);
-            nq = NULL;
-        }
-    if (!nq)
-        return luaL_error(L, "out of memory");
-    sgl_dataset *d = sgl_new_dataset(L);
-    if (!(d->t = sg_table_share(t))) {
-        sg_column_release(nq);
-        return luaL_error(L, "out of memory");
-    }
-    if (sg_table_set(d->t, nq, &err) != 0)
+    sg_table *s = sg_mpi_clean_shape(shape, r, amount, expr, quantity, customer, net, whole, &int0, &int1, &err);
+    if (!s)
         return sgl_raise(L, &err);
-    lua_pushnumber(L, (double)r->unmatched);
-    return 2;
-}
-
-/* ds:mpi_duplicates(marks, rowcol, name) -> dataset with a bool column: what ds:mark_duplicates gives */
-static int l_mpi_duplicates(lua_State *L)
-{
-    sg_table *t = sgl_check_dataset(L, 1);
-    sg_mpi_clean_result *r = check_marks(L, 2);
-    const char *col = luaL_checkstring(L, 3), *name = luaL_checkstring(L, 4);
-    const int64_t *g = row_numbers(L, t, r, col, 0);
-    sg_error err;
-    sg_column *c = sg_column_new(name, SG_BOOL, t->nrows);
-    for (size_t i = 0; c && i < t->nrows; i++)
-        if (sg_column_push_bool(c, (r->flags[g[i]] & 2) != 0) != 0) {
-            sg_column_release(c);
-            c = NULL;
-        }
-    if (!c)
-        return luaL_error(L, "out of memory");
-    sgl_dataset *d = sgl_new_dataset(L);
-    if (!(d->t = sg_table_share(t))) {
-        sg_column_release(c);
-        return luaL_error(L, "out of memory");
-    }
-    if (sg_table_set(d->t, c, &err) != 0)
-        return sgl_raise(L, &err);
-    return 1;
-}
-
-/* marks:kept_matches(ds, rowcol) -> true when the rows of ds (its global
- * row numbers in column rowcol) are exactly the rows the owners kept after
- * cleaning: same count, same hash of the row-number set. */
-static int marks_kept_matches(lua_State *L)
-{
-    sg_mpi_clean_result *r = check_marks(L, 1);
-    sg_table *t = sgl_check_dataset(L, 2);
-    const char *col = luaL_checkstring(L, 3);
-    const sg_column *c = sg_table_col(t, col);
     uint64_t kept = 0;
     for (int k = 0; k < r->nranks; k++)
         kept += r->kept[k];
-    if (!c || c->type != SG_INT64 || c->na || kept != t->nrows) {
-        lua_pushboolean(L, 0);
-        return 1;
+    sgl_dataset *d = sgl_new_dataset(L);
+    if (kept == 0) {
+        d->t = s;     /* no rows: a table without rows, nothing to gather */
+    } else {
+        d->shape = s;
+        d->nrows = (size_t)kept;
+        d->gen = r->gen;
     }
-    lua_pushboolean(L, sg_mpi_row_set_hash((const uint64_t *)sg_column_i64(c), t->nrows) == r->kept_hash);
-    return 1;
+    const sg_mpi_clean_tally *ty = &r->tally;
+    lua_createtable(L, 0, 9);
+    lua_pushinteger(L, (lua_Integer)ty->rows_in);
+    lua_setfield(L, -2, "rows_in");
+    push_amount(L, &ty->rev_in, int0);
+    lua_setfield(L, -2, "revenue_in");
+    lua_createtable(L, (int)ty->nsteps, 0);
+    for (uint64_t k = 0; k < ty->nsteps; k++) {
+        int is_int = net && (lua_Integer)k < npre ? int0 : int1;
+        lua_createtable(L, 0, 2);
+        lua_pushinteger(L, (lua_Integer)ty->rows[k]);
+        lua_setfield(L, -2, "rows");
+        if (ty->rows[k] == 0)
+            lua_pushinteger(L, 0);
+        else
+            push_amount(L, &ty->rev[k], is_int);
+        lua_setfield(L, -2, "revenue");
+        lua_rawseti(L, -2, (lua_Integer)k + 1);
+    }
+    lua_setfield(L, -2, "steps");
+    lua_createtable(L, 0, 6);
+    static const char *const nk[3] = { "rows_in", "cancel_rows", "rows_out" };
+    const uint64_t nv[3] = { ty->net_in, ty->net_cancel_rows, ty->net_out };
+    for (int k = 0; k < 3; k++) {
+        lua_pushinteger(L, (lua_Integer)nv[k]);
+        lua_setfield(L, -2, nk[k]);
+    }
+    push_amount(L, &ty->net_before, int0);
+    lua_setfield(L, -2, "before");
+    push_amount(L, &ty->net_cancel, int0);
+    lua_setfield(L, -2, "cancel");
+    push_amount(L, &ty->net_after, int1);
+    lua_setfield(L, -2, "after");
+    lua_setfield(L, -2, "net");
+    lua_pushinteger(L, (lua_Integer)ty->rows_out);
+    lua_setfield(L, -2, "rows_out");
+    if (ty->rows_out == 0)
+        lua_pushinteger(L, 0);
+    else
+        push_amount(L, &ty->rev_out, int1);
+    lua_setfield(L, -2, "revenue_out");
+    lua_pushinteger(L, (lua_Integer)ty->customers_out);
+    lua_setfield(L, -2, "customers_out");
+    lua_pushnumber(L, (double)r->unmatched);
+    lua_setfield(L, -2, "unmatched");
+    return 2;
 }
 
 /* segmint.mpi_group_by(tx, gen, kind, columns[, count]) -> dataset, ranks:
@@ -329,37 +372,6 @@ static int l_mpi_group_by(lua_State *L)
     return 2;
 }
 
-/* ds:mpi_release(gen) -> bytes freed, or nil and why: under mpirun with
- * several ranks, when the ranks owning the customers hold exactly ds's
- * rows (the cleaning of exchange gen: segmint.clean checked it), frees
- * rank 0's copy of the values.  ds then keeps its columns (with their
- * string dictionaries, which the steps on the owners key items and ids
- * by) and row count; the rows come back from the owners (sgl_mpi_gather)
- * only when something reads them. */
-static int l_mpi_release(lua_State *L)
-{
-    sgl_dataset *d = luaL_checkudata(L, 1, SG_DATASET_MT);
-    sg_table *t = sgl_check_dataset(L, 1);
-    lua_Integer gen = luaL_checkinteger(L, 2);
-    if (sg_mpi_size() < 2 || t->nrows == 0) {
-        lua_pushnil(L);
-        lua_pushstring(L, sg_mpi_size() < 2 ? "one rank" : "no rows");
-        return 2;
-    }
-    sg_error err;
-    sg_table *shape = sg_table_take(t, NULL, 0, &err);
-    if (!shape)
-        return sgl_raise(L, &err);
-    size_t bytes = sg_table_bytes(t) - sg_table_bytes(shape);   /* the dictionaries stay, shared */
-    d->shape = shape;
-    d->gen = (uint64_t)gen;
-    d->nrows = t->nrows;
-    d->t = NULL;
-    sg_table_free(t);
-    lua_pushinteger(L, (lua_Integer)bytes);
-    return 1;
-}
-
 /* Logs through segmint.info (the run log). */
 static void log_info(lua_State *L, const char *msg)
 {
@@ -393,9 +405,7 @@ void sgl_mpi_gather(lua_State *L, sgl_dataset *d)
 }
 
 static const luaL_Reg mpi_methods[] = {
-    { "mpi_clean_marks", l_mpi_clean_marks }, { "mpi_row_numbers", l_mpi_row_numbers },
-    { "mpi_netted", l_mpi_netted }, { "mpi_duplicates", l_mpi_duplicates }, { "mpi_release", l_mpi_release },
-    { NULL, NULL }
+    { "mpi_clean_marks", l_mpi_clean_marks }, { "mpi_cleaned", l_mpi_cleaned }, { NULL, NULL }
 };
 
 static const luaL_Reg mpi_functions[] = {
@@ -409,11 +419,9 @@ void sgl_open_mpi(lua_State *L)
     if (luaL_newmetatable(L, MARKS_MT)) {
         lua_pushcfunction(L, marks_gc);
         lua_setfield(L, -2, "__gc");
-        lua_createtable(L, 0, 2);
+        lua_createtable(L, 0, 1);
         lua_pushcfunction(L, marks_info);
         lua_setfield(L, -2, "info");
-        lua_pushcfunction(L, marks_kept_matches);
-        lua_setfield(L, -2, "kept_matches");
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);

@@ -18,11 +18,13 @@
 --                                     -- second copy of the kept rows; tx is closed afterwards
 --   })
 --
--- A third result says, under mpirun with several ranks, whether netting
--- and duplicate marks ran on the ranks owning the customers:
+-- A third result says, under mpirun with several ranks, whether cleaning
+-- ran on the ranks owning the customers:
 -- { ranks =, owned = { rows per rank }, kept = { cleaned rows per rank }, exchanged =, gathered =,
---   seconds = {...}, owners_hold = the exchange's number when the owners hold exactly the rows
---   returned (segmint.mpi_rfm takes it) } or { why = }.
+--   seconds = {...}, owners_hold = the exchange's number (the owners hold the cleaned rows;
+--   segmint.mpi_rfm takes it), tallied = true (the report is the owners' tallies added up, and
+--   the cleaned dataset returned is released: its columns on this rank, its rows on the owners) }
+-- or { why = }.
 local M = {}
 
 local function quote(s) return "'" .. tostring(s):gsub("\\", "\\\\"):gsub("'", "\\'") .. "'" end
@@ -193,18 +195,16 @@ function M.clean(ds, opts)
   local net_expr = #net_parts > 0 and string.format("coalesce(%s, false)", table.concat(net_parts, " or ")) or nil
   local net_reason = policy.cancellations == "net" and
     (policy.returns == "net" and "cancellations and returns (netted)" or "cancellations (netted)") or "returns (netted)"
-  -- Under mpirun with several ranks, the steps that look across a
-  -- customer's rows (netting cancellations, exact duplicates) run on the
-  -- ranks that own the customers, over the rows the distributed read left
-  -- on every rank (docs/mpi.md); each row's netted quantity and duplicate
-  -- mark come back to this rank by row number (the column ROW) and are
-  -- applied where the steps below would compute them.  Sums stay here, in
-  -- row order.  One rank, or a table that is not the one read: nil, and
-  -- `exchange.why` says why.
-  -- The owners also keep their customers' cleaned rows for the later
-  -- per-customer steps (segmint.mpi_rfm): the filter steps below, their
-  -- keep conditions `keeps` in order, run there too.
-  local ROW = "_segmint_row"
+  -- Under mpirun with several ranks, cleaning runs on the ranks that own
+  -- the customers, over the rows the distributed read left on every rank
+  -- (docs/mpi.md): each owner nets, drops duplicates, applies the filter
+  -- steps (their keep conditions `keeps`, in order) and keeps its
+  -- customers' cleaned rows for the later per-customer steps; it tallies
+  -- the report's rows and revenues (exact sums) by step, which this rank
+  -- adds up.  This rank then builds neither the cleaned rows nor the sums:
+  -- its cleaned dataset is released from the start (its columns, no rows).
+  -- One rank, or a table that is not the one read: nil, `exchange.why`
+  -- says why, and the steps below run here on the whole table.
   local keeps = {}
   if policy.missing_customer == "drop" then keeps.missing = missing_expr end
   if policy.cancellations == "drop" then keeps.cancellations = string.format("not coalesce(%s, false)", cancel_expr) end
@@ -215,9 +215,11 @@ function M.clean(ds, opts)
     for i, c in ipairs(opts.non_product) do codes[i] = quote(c) end
     keeps.non_product = string.format("not coalesce(%s in (%s), false)", ref(opts.item), table.concat(codes, ", "))
   end
-  local after = {}
+  local REASONS = { missing = "missing customer", cancellations = "cancellations",
+    returns = "returns and quantity <= 0", price = "price <= 0", non_product = "non-product codes" }
+  local after, reasons = {}, {}
   for _, k in ipairs { "missing", "cancellations", "returns", "price", "non_product" } do
-    if keeps[k] then after[#after + 1] = keeps[k] end
+    if keeps[k] then after[#after + 1], reasons[#after + 1] = keeps[k], REASONS[k] end
   end
   -- the filter steps that run before the netting (on the owners too)
   local pre_net = { keeps.missing }
@@ -231,9 +233,39 @@ function M.clean(ds, opts)
       amount = amount, pre = pre_net,
       net = net_expr ~= nil, dups = policy.duplicates == "drop",
       match_price = opts.match_price ~= false, whole_ids = opts.whole_ids == true,
-      amount_expr = string.format("%s * %s", q, p), after = after,
+      amount_expr = string.format("%s * %s", q, p), after = after, tallies_only = true, consume = consume,
     }
     exchange = marks and marks:info() or { why = why }
+  end
+  if marks then
+    -- the report from the owners' tallies (the order of the steps below)
+    local cleaned, t = ds:mpi_cleaned(marks, { amount = amount, amount_expr = string.format("%s * %s", q, p),
+      quantity = opts.quantity, customer = opts.customer, net = net_expr ~= nil, npre = #pre_net,
+      whole_ids = opts.whole_ids == true })
+    if consume then ds:close() end
+    local report = { steps = {}, rows_in = t.rows_in, revenue_in = t.revenue_in, policy = policy }
+    local function take(i)
+      report.steps[#report.steps + 1] = { reason = reasons[i] or "exact duplicates", rows = t.steps[i].rows,
+        revenue = t.steps[i].revenue }
+    end
+    local first = 1
+    if net_expr then
+      for i = 1, #pre_net do take(i) end
+      first = #pre_net + 1
+      local n = t.net
+      local function sum(v, rows) return rows > 0 and v or 0 end
+      local cancelled_value = -sum(n.cancel, n.cancel_rows)
+      local purchases_before = sum(n.before, n.rows_in) - sum(n.cancel, n.cancel_rows)
+      local removed = purchases_before - sum(n.after, n.rows_out)
+      report.steps[#report.steps + 1] = { reason = net_reason, rows = n.rows_in - n.rows_out,
+        revenue = removed, cancellation_rows = n.cancel_rows, cancelled_value = cancelled_value,
+        unmatched_value = cancelled_value - removed, unmatched_quantity = t.unmatched }
+    end
+    for i = first, #after do take(i) end
+    if policy.duplicates == "drop" then take(#after + 1) end
+    report.rows_out, report.revenue_out, report.customers_out = t.rows_out, t.revenue_out, t.customers_out
+    exchange.owners_hold, exchange.tallied = exchange.gen, true
+    return cleaned, report, exchange
   end
   local cur = ds:derive(amount, string.format("%s * %s", q, p))
   -- consume: the caller's dataset gives its columns up to `cur`, and every
@@ -244,9 +276,9 @@ function M.clean(ds, opts)
     if consume and new ~= cur then cur:close() end
     cur = new
   end
-  if marks then advance(cur:mpi_row_numbers(ROW)) end
-  local report = { steps = {}, rows_in = #cur, revenue_in = cur:sum(amount), policy = policy }
-  local function sum(d) return #d > 0 and d:sum(amount) or 0 end
+  -- revenues are exactly rounded sums: the same bits as the owners' tallies added up under mpirun
+  local report = { steps = {}, rows_in = #cur, revenue_in = cur:sum_exact(amount), policy = policy }
+  local function sum(d) return #d > 0 and d:sum_exact(amount) or 0 end
 
   -- Consecutive filter steps run as one pass in C (ds:clean_filter): each
   -- row is tagged with the first step that removes it, the tags are counted
@@ -278,15 +310,10 @@ function M.clean(ds, opts)
     local cancel_only = cur:filter(net_expr)
     local purchases_before = sum(cur) - sum(cancel_only)
     local cancelled_value = -sum(cancel_only)
-    local netted, unmatched
-    if marks then
-      netted, unmatched = cur:mpi_netted(marks, ROW, opts.quantity)
-    else
-      netted, unmatched = cur:net_cancellations {
-        customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price,
-        date = opts.date, cancel = net_expr, match_price = opts.match_price ~= false,
-      }
-    end
+    local netted, unmatched = cur:net_cancellations {
+      customer = opts.customer, item = opts.item, quantity = opts.quantity, price = opts.price,
+      date = opts.date, cancel = net_expr, match_price = opts.match_price ~= false,
+    }
     advance(netted:derive(amount, string.format("%s * %s", q, p))
       :filter(string.format("not %s and %s != 0", net_expr, q)))
     -- the revenue removed is the value of the purchases the cancellations
@@ -300,18 +327,12 @@ function M.clean(ds, opts)
   if policy.nonpositive_price == "drop" then step("price <= 0", keeps.price) end
   if keeps.non_product then step("non-product codes", keeps.non_product) end
   if policy.duplicates == "drop" then
-    advance(marks and cur:mpi_duplicates(marks, ROW, "_segmint_dup") or cur:mark_duplicates("_segmint_dup"))
+    advance(cur:mark_duplicates("_segmint_dup"))
     step("exact duplicates", "not _segmint_dup")
     flush()
     advance(cur:drop("_segmint_dup"))
   end
   flush()
-  if marks then
-    -- the owners kept exactly these rows: later per-customer steps may run there
-    if marks:kept_matches(cur, ROW) then exchange.owners_hold = exchange.gen
-    else exchange.owners_differ = true end
-    advance(cur:drop(ROW))
-  end
   if opts.whole_ids and opts.customer then advance(whole_ids(cur, opts.customer)) end
   report.rows_out = #cur
   report.revenue_out = sum(cur)

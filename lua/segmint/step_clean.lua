@@ -39,8 +39,7 @@ function S.run(ctx)
   if exchange and exchange.owners_hold then
     ctx.res.clean_owned = { ds = clean, gen = exchange.owners_hold }
   elseif exchange then
-    ctx.res.clean_owned = { why = exchange.owners_differ and "the rows the owning ranks kept differ from rank 0's "
-      .. "cleaned table" or ("cleaning ran on rank 0 alone: " .. tostring(exchange.why)) }
+    ctx.res.clean_owned = { why = "cleaning ran on rank 0 alone: " .. tostring(exchange.why) }
   end
   if exchange and exchange.owned then
     local owned = {}
@@ -53,13 +52,16 @@ function S.run(ctx)
   elseif exchange and exchange.why ~= "one rank" then
     sg.info("cleaned on rank 0 alone: %s", exchange.why)
   end
-  -- the owners hold these rows, and the steps that read them run there:
-  -- rank 0 frees its copy (the rows come back if a step reads them here)
-  if ctx.res.clean_owned and ctx.res.clean_owned.gen then
-    local freed = clean:mpi_release(ctx.res.clean_owned.gen)
-    if freed then
+  -- the owners hold the cleaned rows and tallied the report: rank 0 built
+  -- neither, and its cleaned dataset is released from the start (the rows
+  -- come back if a step reads them here)
+  if exchange and exchange.tallied then
+    sg.info("cleaning report from the owners' tallies: rank 0 did no row work in cleaning (%d rows in, %d kept, "
+      .. "%d customers)", report.rows_in, report.rows_out, report.customers_out)
+    if #clean > 0 then
       sg.info("cleaned table released on rank 0: the %d MPI ranks owning the customers hold its %d rows; %d bytes "
-        .. "freed (gathered back only if a step reads the rows on rank 0)", sg.mpi_size(), #clean, freed)
+        .. "freed (rank 0's loaded table, once its rows were packed; its cleaned rows were never built: gathered "
+        .. "back only if a step reads them on rank 0)", sg.mpi_size(), #clean, exchange.freed)
     end
   end
   sg.info("cleaned: %d of %d lines kept", report.rows_out, report.rows_in)

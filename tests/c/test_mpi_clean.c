@@ -321,14 +321,14 @@ static void test_owners_small(void)
     sg_error err;
     sg_table *t = sg_csv_read(write_file("clean.csv", text), &o, &rep, &err);
     if (!t) {
-        tap_skip(21, "cannot read the test table");
+        tap_skip(22, "cannot read the test table");
         return;
     }
     sg_csv_report_free(&rep);
     sg_mpi_clean_opts co = { "cust", "item", "qty", "price", "date",
                              "coalesce(starts_with(inv, 'C'), false)",
                              "not coalesce(starts_with(inv, 'C'), false) and qty != 0", "amount",
-                             (const char **)PRE, 1, 1, 1, 1, 0, "", NULL, 0 };
+                             (const char **)PRE, 1, 1, 1, 1, 0, "", NULL, 0, 0 };
     for (int n = 1; n <= 3; n++)
         owners("small, net and duplicates", t, &co, n);
     co.npre = 0;   /* missing customers kept: their cancellation is unmatched */
@@ -338,10 +338,15 @@ static void test_owners_small(void)
     /* the records: a row reported twice, or beyond the table, is refused */
     sg_mpi_clean_result res;
     sg_mpi_buf b = { 0 };
-    uint64_t head[6] = { 2, 0, 0, 0, 0, 2 }, g = 1;
+    uint64_t head[5] = { 2, 0, 0, 0, 0 }, g = 1, zero = 0, nrec = 2;
     int64_t q = 5;
     unsigned char f = 1;
     sg_mpi_buf_put(&b, head, sizeof head);
+    /* empty tallies (sums of SG_XSUM_WORDS + 1 words; no steps), no ids */
+    size_t words = 1 + (SG_XSUM_WORDS + 1) + 1 + 3 + 3 * (SG_XSUM_WORDS + 1) + 1 + (SG_XSUM_WORDS + 1) + 1 + 2;
+    for (size_t k = 0; k < words; k++)
+        sg_mpi_buf_put(&b, &zero, 8);
+    sg_mpi_buf_put(&b, &nrec, 8);
     for (int k = 0; k < 2; k++) {
         sg_mpi_buf_put(&b, &g, 8);
         sg_mpi_buf_put(&b, &q, 8);
@@ -356,6 +361,28 @@ static void test_owners_small(void)
         sg_mpi_clean_result_free(&res);
     }
     sg_mpi_buf_free(&b);
+    /* two owners whose report tallies have different steps: refused */
+    sg_mpi_buf m1 = { 0 }, m2 = { 0 };
+    uint64_t *gids = malloc((t->nrows + 1) * sizeof *gids);
+    for (size_t i = 0; gids && i < t->nrows; i++)
+        gids[i] = i;
+    co.dups = 1;
+    int built = gids && sg_mpi_clean_owner(t, gids, &co, 0, &m1, NULL, NULL, &err) == 0;
+    co.dups = 0;
+    built = built && sg_mpi_clean_owner(t, gids, &co, 0, &m2, NULL, NULL, &err) == 0;
+    co.dups = 1;
+    if (built && sg_mpi_clean_result_init(&res, t->nrows, 2) == 0) {
+        int rc1 = sg_mpi_clean_absorb(&res, 0, m1.b, m1.len, &err);
+        int rc2 = sg_mpi_clean_absorb(&res, 1, m2.b, m2.len, &err);
+        tap_ok(rc1 == 0 && rc2 == SG_EDATA && strstr(err.msg, "rank 1") && strstr(err.msg, "malformed"),
+               "owners' tallies with different steps refused: %s", err.msg);
+        sg_mpi_clean_result_free(&res);
+    } else {
+        tap_ok(0, "owners' tallies with different steps refused (the owners failed: %s)", err.msg);
+    }
+    sg_mpi_buf_free(&m1);
+    sg_mpi_buf_free(&m2);
+    free(gids);
     /* options and schema as bytes and back */
     sg_mpi_buf ob = { 0 };
     sg_mpi_clean_opts back;
@@ -401,7 +428,7 @@ static void test_owners_retail(void)
     sg_mpi_clean_opts co = { "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
                              "coalesce(starts_with(InvoiceNo, 'C'), false)",
                              "not coalesce(starts_with(InvoiceNo, 'C'), false) and Quantity != 0", "amount",
-                             (const char **)PRE_RETAIL, 1, 1, 1, 1, 1, "", NULL, 0 };
+                             (const char **)PRE_RETAIL, 1, 1, 1, 1, 1, "", NULL, 0, 0 };
     owners("Online Retail", t, &co, 2);
     owners("Online Retail", t, &co, 3);
     sg_table_free(t);

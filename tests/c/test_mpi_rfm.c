@@ -23,6 +23,7 @@
 #include "mpi_rfm.h"
 #include "mpi_shuffle.h"
 #include "rfm.h"
+#include "stats.h"
 #include "mpi_testutil.h"
 #include "tap.h"
 
@@ -232,7 +233,255 @@ static sg_table *on_owners(const sg_table *t, const sg_mpi_clean_opts *o, const 
     return a;
 }
 
-/* 4 tests: the assembled table equals sg_rfm_aggregate over the whole
+/* ---- the cleaning report: the owners' tallies against one process ---- */
+
+enum { NF = 3 * SG_MPI_CLEAN_STEPS + 16 };
+
+/* The sum of t's column col as segmint.clean's sum(d): exact, 0 without
+ * rows (an int64 column's in int64). */
+static double xsum_col(const sg_table *t, const char *col)
+{
+    const sg_column *c = sg_table_col(t, col);
+    if (!t->nrows || !c)
+        return 0;
+    if (c->type == SG_DOUBLE)
+        return sg_clean_sum_exact(c);
+    int64_t s = 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (!sg_column_is_na(c, i))
+            s += sg_column_i64(c)[i];
+    return (double)s;
+}
+
+/* 1 when t's column col holds integers. */
+static int is_int(const sg_table *t, const char *col)
+{
+    const sg_column *c = sg_table_col(t, col);
+    return c && c->type != SG_DOUBLE;
+}
+
+/* The rows of t where keep[i] (t freed). */
+static sg_table *keep_only(sg_table *t, const uint8_t *keep)
+{
+    sg_error err;
+    sg_table *k = sg_table_filter_mask(t, keep, &err);
+    sg_table_free(t);
+    return k;
+}
+
+/* segmint.clean's report over the whole table t, computed as its
+ * one-process path does (ds:derive, ds:clean_filter, ds:sum_exact,
+ * ds:net_cancellations, ds:mark_duplicates, whole ids, ds:count_distinct),
+ * as the figures f[0..*nf) in the order of rep_tallies; *out the cleaned
+ * table.  0, or -1 (said). */
+static int rep_whole(const sg_table *t, const sg_mpi_clean_opts *o, double *f, size_t *nf, sg_table **out, int *ints)
+{
+    sg_error err;
+    size_t m = 0, rows[SG_MPI_CLEAN_STEPS], first = o->net ? o->npre : 0, n = t->nrows + 1;
+    double rev[SG_MPI_CLEAN_STEPS], unmatched = 0;
+    int64_t irev[SG_MPI_CLEAN_STEPS], *q = malloc(n * sizeof *q);
+    uint8_t *mask = malloc(n);
+    sg_table *cur = sg_table_derive(t, o->amount, o->amount_expr, &err), *nx;
+    *out = NULL;
+    if (!cur || !q || !mask)
+        goto fail;
+    f[m++] = (double)cur->nrows;
+    f[m++] = xsum_col(cur, o->amount);
+    ints[0] = ints[1] = is_int(cur, o->amount);
+    if (o->net) {
+        if (!(nx = sg_clean_filter(cur, o->pre, o->npre, o->amount, rows, rev, irev, &err)))
+            goto fail;
+        sg_table_free(cur);
+        cur = nx;
+        for (size_t k = 0; k < o->npre; k++) {
+            f[m++] = (double)rows[k];
+            f[m++] = rows[k] ? rev[k] : 0;
+        }
+        size_t before_rows = cur->nrows, ncancel = 0;
+        memset(mask, 1, n);
+        if (keep_where(cur, &o->cancel, 1, mask) != 0)
+            goto fail;
+        for (size_t i = 0; i < cur->nrows; i++)
+            ncancel += mask[i];
+        sg_table *c = sg_table_filter_mask(cur, mask, &err);
+        double cancel = c ? xsum_col(c, o->amount) : 0, before = xsum_col(cur, o->amount);
+        sg_table_free(c);
+        if (!c || sg_clean_net_cancellations(cur, o->customer, o->item, o->quantity, o->price, o->date, mask,
+                                             o->match_price, q, &unmatched, &err) != 0)
+            goto fail;
+        sg_column *nq = sg_column_new(o->quantity, SG_INT64, cur->nrows + 1);
+        for (size_t i = 0; nq && i < cur->nrows; i++)
+            sg_column_push_i64(nq, q[i]);
+        if (!nq || sg_table_set(cur, nq, &err) != 0 || !(nx = sg_table_derive(cur, o->amount, o->amount_expr, &err)))
+            goto fail;
+        sg_table_free(cur);
+        cur = nx;
+        ints[1] = is_int(cur, o->amount);
+        memset(mask, 1, n);
+        if (keep_where(cur, &o->post, 1, mask) != 0 || !(cur = keep_only(cur, mask)))
+            goto fail;
+        double cancelled = -cancel, removed = (before - cancel) - xsum_col(cur, o->amount);
+        f[m++] = (double)(before_rows - cur->nrows);
+        f[m++] = removed;
+        f[m++] = (double)ncancel;
+        f[m++] = cancelled;
+        f[m++] = cancelled - removed;
+        f[m++] = unmatched;
+    }
+    const char *steps[SG_MPI_CLEAN_STEPS];
+    size_t ns = 0;
+    for (size_t k = first; k < o->nafter; k++)
+        steps[ns++] = o->after[k];
+    if (o->dups) {
+        /* segmint.clean marks duplicates over every column (the amount
+         * follows from two of them) */
+        sg_column *dc = sg_column_new("_dup", SG_BOOL, cur->nrows + 1);
+        memset(mask, 0, n);
+        if (!dc || sg_clean_duplicated(cur, mask, &err) != 0)
+            goto fail;
+        for (size_t i = 0; i < cur->nrows; i++)
+            sg_column_push_bool(dc, mask[i]);
+        if (sg_table_add(cur, dc, &err) != 0)
+            goto fail;
+        steps[ns++] = "not _dup";
+    }
+    if (!(nx = sg_clean_filter(cur, steps, ns, o->amount, rows, rev, irev, &err)))
+        goto fail;
+    sg_table_free(cur);
+    cur = nx;
+    for (size_t k = 0; k < ns; k++) {
+        f[m++] = (double)rows[k];
+        f[m++] = rows[k] ? rev[k] : 0;
+    }
+    if (o->dups) {
+        const char *names[64];
+        size_t nn = 0;
+        for (size_t j = 0; j < cur->ncols; j++)
+            if (strcmp(cur->cols[j]->name, "_dup") != 0)
+                names[nn++] = cur->cols[j]->name;
+        if (!(nx = sg_table_select(cur, names, nn, &err)))
+            goto fail;
+        sg_table_free(cur);
+        cur = nx;
+    }
+    if (o->whole_ids && sg_mpi_whole_ids(cur, o->customer, &err) != 0)
+        goto fail;
+    f[m++] = (double)cur->nrows;
+    f[m++] = xsum_col(cur, o->amount);
+    f[m++] = (double)sg_column_count_distinct(sg_table_col(cur, o->customer));
+    *nf = m;
+    *out = cur;
+    free(q);
+    free(mask);
+    return 0;
+fail:
+    tap_diag("the one-process report failed: %s", err.msg);
+    sg_table_free(cur);
+    free(q);
+    free(mask);
+    return -1;
+}
+
+/* The same figures from the owners' tallies added up (r), with rank 0's
+ * arithmetic of segmint.clean's MPI path. */
+static size_t rep_tallies(const sg_mpi_clean_result *r, const sg_mpi_clean_opts *o, double *f, int i0, int i1)
+{
+    const sg_mpi_clean_tally *t = &r->tally;
+    size_t m = 0, first = o->net ? o->npre : 0;
+    f[m++] = (double)t->rows_in;
+    f[m++] = sg_mpi_asum_value(&t->rev_in, i0);
+    for (size_t k = 0; k < first; k++) {
+        f[m++] = (double)t->rows[k];
+        f[m++] = t->rows[k] ? sg_mpi_asum_value(&t->rev[k], i0) : 0;
+    }
+    if (o->net) {
+        double before = t->net_in ? sg_mpi_asum_value(&t->net_before, i0) : 0;
+        double cancel = t->net_cancel_rows ? sg_mpi_asum_value(&t->net_cancel, i0) : 0;
+        double after = t->net_out ? sg_mpi_asum_value(&t->net_after, i1) : 0;
+        double cancelled = -cancel, removed = (before - cancel) - after;
+        f[m++] = (double)(t->net_in - t->net_out);
+        f[m++] = removed;
+        f[m++] = (double)t->net_cancel_rows;
+        f[m++] = cancelled;
+        f[m++] = cancelled - removed;
+        f[m++] = (double)r->unmatched;
+    }
+    for (size_t k = first; k < t->nsteps; k++) {
+        f[m++] = (double)t->rows[k];
+        f[m++] = t->rows[k] ? sg_mpi_asum_value(&t->rev[k], i1) : 0;
+    }
+    f[m++] = (double)t->rows_out;
+    f[m++] = t->rows_out ? sg_mpi_asum_value(&t->rev_out, i1) : 0;
+    f[m++] = (double)t->customers_out;
+    return m;
+}
+
+/* 1 when a and b have the same columns (names, types, date-only flags)
+ * and string dictionaries (the same text for every code). */
+static int same_shape(const sg_table *a, const sg_table *b, char *why, size_t whylen)
+{
+    if (a->ncols != b->ncols) {
+        snprintf(why, whylen, "%zu columns against %zu", a->ncols, b->ncols);
+        return 0;
+    }
+    for (size_t j = 0; j < a->ncols; j++) {
+        const sg_column *x = a->cols[j], *y = b->cols[j];
+        if (strcmp(x->name, y->name) || x->type != y->type || x->date_only != y->date_only) {
+            snprintf(why, whylen, "column %zu: %s against %s", j, x->name, y->name);
+            return 0;
+        }
+        if (x->type != SG_STRING)
+            continue;
+        size_t nd = sg_dict_size(x->dict);
+        if (nd != sg_dict_size(y->dict)) {
+            snprintf(why, whylen, "column %s: %zu texts against %zu", x->name, nd, sg_dict_size(y->dict));
+            return 0;
+        }
+        for (size_t c = 0; c < nd; c++) {
+            size_t lx, ly;
+            const char *sx = sg_dict_str(x->dict, (int32_t)c, &lx), *sy = sg_dict_str(y->dict, (int32_t)c, &ly);
+            if (lx != ly || memcmp(sx, sy, lx) != 0) {
+                snprintf(why, whylen, "column %s, code %zu: %.*s against %.*s", x->name, c, (int)lx, sx, (int)ly, sy);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* 2 tests: the owners' tallies (res, from n owners) give every figure of
+ * the one-process report to the bit, and rank 0's released cleaned table
+ * has the columns and dictionaries of the one-process cleaned table. */
+static void check_report(const char *label, const sg_table *t, const sg_mpi_clean_opts *o,
+                         const sg_mpi_clean_result *res, int n)
+{
+    double want[NF], got[NF];
+    size_t nw = 0, ng = 0, bad = NF;
+    sg_table *w = NULL;
+    int ints[2] = { -1, -1 }, i0 = -2, i1 = -2;
+    sg_error err;
+    int ok = rep_whole(t, o, want, &nw, &w, ints) == 0 && res->tallies == n;
+    sg_table *s = ok ? sg_mpi_clean_shape(t, res, o->amount, o->amount_expr, o->quantity, o->customer, o->net,
+                                          o->whole_ids, &i0, &i1, &err) : NULL;
+    if (ok && s)
+        ng = rep_tallies(res, o, got, i0, i1);
+    for (size_t k = 0; ok && k < nw && bad == NF; k++)
+        if (memcmp(&want[k], &got[k], sizeof want[k]) != 0)
+            bad = k;
+    tap_ok(ok && nw == ng && bad == NF, "%s, %d owners: the %zu figures of the cleaning report from the owners' tallies "
+           "are one process's to the bit (rows in %.0f, revenue out %.17g)%s", label, n, nw, got[0],
+           ng > 2 ? got[ng - 2] : 0.0, bad == NF ? "" : " -- differs");
+    if (bad != NF && bad < nw)
+        tap_diag("figure %zu: %.17g against %.17g", bad, got[bad], want[bad]);
+    char why[200] = "";
+    tap_ok(s && w && s->nrows == 0 && same_shape(w, s, why, sizeof why) && i0 == ints[0] && i1 == ints[1],
+           "... rank 0's cleaned table without rows has the one-process table's columns and dictionaries, an "
+           "amount of %s %s", i1 ? "integers" : "doubles", why);
+    sg_table_free(s);
+    sg_table_free(w);
+}
+
+/* 6 tests: the assembled table equals sg_rfm_aggregate over the whole
  * cleaned table, the owners kept its rows, the info agrees, and their
  * kept rows gathered back are the whole cleaned table. */
 static void check(const char *label, const sg_table *t, const sg_mpi_clean_opts *o, const sg_rfm_options *ro, int n)
@@ -269,6 +518,7 @@ static void check(const char *label, const sg_table *t, const sg_mpi_clean_opts 
     why[0] = 0;
     tap_ok(w && back && same_table(w, back, why, sizeof why),
            "... their kept rows gathered back by row number are the whole cleaned table, value for value %s", why);
+    check_report(label, t, o, &res, n);
     sg_mpi_clean_result_free(&res);
     sg_table_free(back);
     sg_table_free(got);
@@ -312,13 +562,13 @@ static void test_small(void)
 {
     sg_table *t = read_text("small.csv", SMALL);
     if (!t) {
-        tap_skip(36, "cannot read the test table");
+        tap_skip(61, "cannot read the test table");
         return;
     }
     sg_mpi_clean_opts co = { "cust", "item", "qty", "price", "date",
                              "coalesce(starts_with(inv, 'C'), false)",
                              "not coalesce(starts_with(inv, 'C'), false) and qty != 0", "amount",
-                             (const char **)PRE, 1, 1, 1, 1, 0, "qty * price", (const char **)AFTER, 4 };
+                             (const char **)PRE, 1, 1, 1, 1, 0, "qty * price", (const char **)AFTER, 4, 0 };
     sg_rfm_options ro;
     sg_rfm_options_init(&ro);
     ro.customer = "cust";
@@ -360,7 +610,7 @@ static void test_small(void)
                                "7,P2,3,1.5,2020-01-07 10:00:00,x.0\n"
                                "8,P1,1,2.5,2020-01-08 10:00:00,7.00\n");
     if (!t) {
-        tap_skip(9, "cannot read the whole-ids table");
+        tap_skip(25, "cannot read the whole-ids table");
         return;
     }
     co.whole_ids = 1;
@@ -390,11 +640,30 @@ static void test_small(void)
                              "4,P2,1,1.5,2020-01-04 10:00:00,900\n"
                              "5,P2,1,1.5,2020-01-05 10:00:00,3\n");
     if (!t) {
-        tap_skip(3, "cannot read the int64 table");
+        tap_skip(12, "cannot read the int64 table");
         return;
     }
     co.whole_ids = 0;
     check("int64 customers", t, &co, &ro, 3);
+    sg_table_free(t);
+    /* whole prices: the amounts are integers, summed in int64 */
+    t = read_text("intprice.csv", "inv,item,qty,price,date,cust\n"
+                                  "1,P1,3,2,2020-01-01 10:00:00,A\n"
+                                  "2,P2,1,5,2020-01-02 10:00:00,B\n"
+                                  "1,P1,3,2,2020-01-01 10:00:00,A\n"
+                                  "C3,P1,-2,2,2020-01-03 10:00:00,A\n"
+                                  "4,P3,2,0,2020-01-04 10:00:00,C\n"
+                                  "5,P2,4,5,2020-01-05 10:00:00,\n"
+                                  "6,P4,1,7,2020-01-06 10:00:00,C\n");
+    if (!t) {
+        tap_skip(6, "cannot read the whole-prices table");
+        return;
+    }
+    co.net = 1;
+    co.dups = 1;
+    co.after = (const char **)AFTER;
+    co.nafter = 4;
+    check("whole prices", t, &co, &ro, 2);
     sg_table_free(t);
 }
 
@@ -450,9 +719,9 @@ static const char *const AFTER_RETAIL[] = {
 static void test_retail(void)
 {
     char path[4096];
-    if (!retail_path(path, sizeof path, 6))
+    if (!retail_path(path, sizeof path, 12))
         return;
-    sg_table *t = read_retail(path, 6);
+    sg_table *t = read_retail(path, 12);
     if (!t)
         return;
     /* the retail recipe's cleaning and RFM */
@@ -460,7 +729,7 @@ static void test_retail(void)
                              "coalesce(starts_with(InvoiceNo, 'C'), false)",
                              "not coalesce(starts_with(InvoiceNo, 'C'), false) and Quantity != 0", "amount",
                              (const char **)PRE_RETAIL, 1, 1, 0, 1, 1, "Quantity * UnitPrice",
-                             (const char **)AFTER_RETAIL, 3 };
+                             (const char **)AFTER_RETAIL, 3, 0 };
     sg_rfm_options ro;
     sg_rfm_options_init(&ro);
     ro.customer = "CustomerID";

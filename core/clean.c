@@ -386,8 +386,8 @@ static int tag_and_tally(const sg_table *t, const char *const *keep, size_t nste
         int64_t *s = &irevenue[k];
         if ((x > 0 && *s > INT64_MAX - x) || (x < 0 && *s < INT64_MIN - x)) {
             sg_free(tag);
-            return sg_error_set(err, SG_EDATA, "clean: the revenue removed by step %zu (sum of '%s') overflows int64",
-                                k + 1, amount);
+            return sg_error_set(err, SG_EDATA, "clean: the revenue a cleaning step removes (sum of '%s') overflows int64",
+                                amount);
         }
         *s += x;
     }

@@ -487,10 +487,19 @@ static void asum_add(sg_mpi_asum *s, const sg_column *a, size_t i)
 {
     if (!a || sg_ops_missing(a, i))
         return;
-    if (a->type == SG_DOUBLE)
+    if (a->type == SG_DOUBLE) {
         sg_xsum_add(&s->x, sg_column_f64(a)[i]);
-    else
-        s->i += a->type == SG_BOOL ? sg_column_bools(a)[i] : (uint64_t)sg_column_i64(a)[i];
+        return;
+    }
+    int64_t v = a->type == SG_BOOL ? sg_column_bools(a)[i] : sg_column_i64(a)[i];
+    uint64_t lo = s->i + (uint64_t)v;
+    s->hi += (v < 0 ? -1 : 0) + (lo < s->i);   /* 128-bit two's complement add */
+    s->i = lo;
+}
+
+int sg_mpi_asum_fits(const sg_mpi_asum *s)
+{
+    return s->hi == ((int64_t)s->i < 0 ? -1 : 0);
 }
 
 double sg_mpi_asum_value(const sg_mpi_asum *s, int is_int)
@@ -505,6 +514,7 @@ static void put_asum(sg_mpi_buf *b, const sg_mpi_asum *s)
     for (int w = 0; w < SG_XSUM_WORDS; w++)
         sg_mpi_put_u64(b, (uint64_t)u.c[w]);
     sg_mpi_put_u64(b, s->i);
+    sg_mpi_put_u64(b, (uint64_t)s->hi);
 }
 
 static void get_asum(sg_mpi_rd *r, sg_mpi_asum *s)
@@ -513,12 +523,15 @@ static void get_asum(sg_mpi_rd *r, sg_mpi_asum *s)
     for (int w = 0; w < SG_XSUM_WORDS; w++)
         s->x.c[w] = (int64_t)sg_mpi_rd_u64(r);
     s->i = sg_mpi_rd_u64(r);
+    s->hi = (int64_t)sg_mpi_rd_u64(r);
 }
 
 static void merge_asum(sg_mpi_asum *s, const sg_mpi_asum *t)
 {
     sg_xsum_merge(&s->x, &t->x);
-    s->i += t->i;
+    uint64_t lo = s->i + t->i;
+    s->hi += t->hi + (lo < s->i);
+    s->i = lo;
 }
 
 static void put_tally(sg_mpi_buf *b, const sg_mpi_clean_tally *t)

@@ -87,11 +87,13 @@ typedef struct sg_mpi_clean_opts {
 
 /* A sum of amounts over an owner's rows: a double column's exactly
  * (core/xsum.h, so that the owners' sums add up to the bits one process
- * gets over all rows), an int64 or bool column's in x.i (wrapping, as
- * ds:sum). */
+ * gets over all rows), an int64 or bool column's as 128 bits, hi:i (i
+ * alone is the sum wrapped as ds:sum wraps it; hi tells whether the
+ * exact sum fits int64, sg_mpi_asum_fits). */
 typedef struct sg_mpi_asum {
     sg_xsum x;
     uint64_t i;
+    int64_t hi;
 } sg_mpi_asum;
 
 /* The `after` conditions (at most 64) and the exact duplicates. */
@@ -122,6 +124,10 @@ typedef struct sg_mpi_clean_tally {
 
 /* The sum as a double (an int64 sum converted when is_int). */
 double sg_mpi_asum_value(const sg_mpi_asum *s, int is_int);
+
+/* 1 when an int64 sum's exact value fits int64 (one process refuses a
+ * step's revenue that overflows: core/clean.c). */
+int sg_mpi_asum_fits(const sg_mpi_asum *s);
 
 /* The options as bytes, and back (the strings then point into b; free
  * o->pre and o->after with sg_free).  decode: 0 or -1. */

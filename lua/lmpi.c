@@ -274,6 +274,11 @@ static int l_mpi_cleaned(lua_State *L)
         lua_createtable(L, 0, 2);
         lua_pushinteger(L, (lua_Integer)ty->rows[k]);
         lua_setfield(L, -2, "rows");
+        if (is_int && !sg_mpi_asum_fits(&ty->rev[k])) {   /* as sg_clean_filter refuses it */
+            sg_error_set(&err, SG_EDATA, "clean: the revenue a cleaning step removes (sum of '%s') overflows int64",
+                         amount);
+            return sgl_raise(L, &err);
+        }
         if (ty->rows[k] == 0)
             lua_pushinteger(L, 0);
         else

@@ -489,6 +489,27 @@ qf2=$(grep -o "error: .*" <<< "$err" | head -1)
 ok $? "a quantity netting refuses, 2 ranks: one process's message and nothing published ($qf2)"
 rm -rf "$work/out"
 
+# Whole-number prices make an int64 amount: two returns whose removed
+# revenue overflows int64 (on different owners' customers) stop the run
+# on 2 ranks as on one process (the owners' 128-bit sums), exit 3.
+cat > "$work/ovf.csv" <<'CSV'
+InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+1001,A,thing,2,2011-01-03 10:00:00,3,17850,United Kingdom
+1002,B,other,1,2011-01-04 10:00:00,5,13047,United Kingdom
+1003,A,thing,-3037000499,2011-01-05 10:00:00,3037000499,17850,United Kingdom
+1004,B,other,-3037000499,2011-01-06 10:00:00,3037000499,13047,United Kingdom
+1005,A,thing,4,2011-02-03 10:00:00,3,12583,France
+CSV
+run "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$work/ovf.csv"
+of1=$(grep -o "error: .*" <<< "$err")
+ofc=$code
+rm -rf "$work/out"
+run "${mpi[@]}" -np 2 "$SEGMINT" run "$SG_ROOT/recipes/retail.lua" --out out --set input="$work/ovf.csv"
+of2=$(grep -o "error: .*" <<< "$err" | head -1)
+[[ $ofc -eq 3 && $code -ne 0 && "$of1" == *"overflows int64"* && "$of2" == "$of1" && ! -e "$work/out/customers.csv" ]]
+ok $? "an int64 revenue sum that overflows, 2 ranks: one process's message and nothing published ($of2)"
+rm -rf "$work/out"
+
 # ---- the transactions as a list of files ----
 # The generated transactions split in three files, each with the header:
 # read as a list (--set files=) on 1, 2 and 3 ranks (whole files per

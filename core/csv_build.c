@@ -523,9 +523,12 @@ sg_table *sg_csv_build(sg_csv_reader *r, sg_csv_report *rep)
         if (rc)
             goto nomem;
     }
-    if (find_bad_rows(r, plans, &bad_rows, &nbad) || r->failed)
+    for (size_t j = 0; r->dict_only && j < r->ncols; j++)
+        if (plans[j].nbad)
+            r->needs_rows = 1;         /* the message names the first such row */
+    if (r->needs_rows || find_bad_rows(r, plans, &bad_rows, &nbad) || r->failed)
         goto out;                      /* a type error, or the pending row-shape error */
-    if (sg_csv_check_columns(r, plans, bad_rows, rep) || r->failed)
+    if (sg_csv_check_columns(r, plans, bad_rows, rep) || r->failed || r->needs_rows)
         goto out;                      /* an expected column of another kind */
     if (rep && fill_notes(r, plans, rep))
         goto nomem;

@@ -204,10 +204,14 @@ int sg_csv_check_columns(sg_csv_reader *r, const sg_csv_plan *plans, const uint8
                  (want == SG_CSV_DATES && p->type == SG_DATETIME);
         if (ok && (!rep || p->type != SG_STRING || r->ov[j]))
             continue;
-        if (p->type != SG_STRING || r->cols[j].mode != SG_CSV_DICT || !r->cols[j].dict ||
-            r->nrows == 0) {
-            if (!ok && r->nrows > 0)
+        size_t nrows = r->dict_only ? r->dict_rows : r->nrows;
+        if (p->type != SG_STRING || r->cols[j].mode != SG_CSV_DICT || !r->cols[j].dict || nrows == 0) {
+            if (!ok && nrows > 0 && r->dict_only)
+                r->needs_rows = 1;     /* the message comes from the rows' own read */
+            else if (!ok && nrows > 0)
                 return expect_fail(r, j, p, want);
+            if (r->needs_rows)
+                return 0;
             continue;
         }
         /* a text column: classify its values (all of them when expected) */
@@ -244,6 +248,11 @@ int sg_csv_check_columns(sg_csv_reader *r, const sg_csv_plan *plans, const uint8
         if (!sp.kind) {
             sg_free(cc.bits);
             continue;
+        }
+        if (r->dict_only) {
+            sg_free(cc.bits);
+            r->needs_rows = 1;         /* a suspect's lines, or the error's, are in the rows */
+            return 0;
         }
         sp.format = sp.kind == SG_CSV_DATES ? best_layout(&cc, r->opt->date_order_mdy)
                                             : SG_DATE_UNKNOWN;

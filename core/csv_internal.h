@@ -218,6 +218,14 @@ typedef struct sg_csv_reader {
     const size_t *file_rows;
     const char *const *file_paths;
     size_t nfiles;
+    /* dict_only: the staging holds the columns' merged dictionaries and
+     * modes but no rows (nrows 0; dict_rows the rows they stand for): a
+     * distributed read deciding the schema without the rows (sg_mpi_meta_*, core/mpi_part.c).
+     * sg_csv_build then sets needs_rows instead of anything that would
+     * look at the rows (a value an override cannot convert, a suspect, an
+     * expected column of another kind), and builds the columns without rows. */
+    int dict_only, needs_rows;
+    size_t dict_rows;
 } sg_csv_reader;
 
 int sg_csv_fail_nomem(sg_csv_reader *r);

@@ -24,6 +24,29 @@ void sg_mpi_stop(int status);
  * same table); without MPI, sg_csv_read. */
 sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_report *report,
                           sg_error *err);
+/* Rank 0, after sg_mpi_csv_read returned a table: 1 when that table is
+ * only its columns (no rows; string columns with their dictionaries) and
+ * the rows stay on the ranks that read them (the distributed read without
+ * merging the rows, docs/mpi.md): *gen the read's number and *nrows its
+ * rows, for sg_mpi_gather_read.  0 otherwise (a whole table).  Answers
+ * once per read. */
+int sg_mpi_read_remote(uint64_t *gen, size_t *nrows);
+/* Rank 0: the bytes of its own part of the last distributed read (0 when
+ * it holds none). */
+size_t sg_mpi_read_part_bytes(void);
+/* Rank 0: of read gen (sg_mpi_read_remote), the range of its column col
+ * when it is a datetime column, reduced from the ranks' parts: the
+ * smallest and largest value, the values and the missing ones (min and
+ * max meaningless when count is 0).  1, or 0 when not known (another
+ * read, not a datetime column, built without MPI). */
+int sg_mpi_read_range(uint64_t gen, size_t col, int64_t *min, int64_t *max, uint64_t *count, uint64_t *missing);
+/* Rank 0: the table of read gen (sg_mpi_read_remote) gathered back from
+ * the ranks' parts in rank order: the table one process reads, which must
+ * have nrows rows.  1 with *out and *bytes (received from ranks 1..n-1);
+ * 0 when the ranks no longer hold that read (a later read): why says so;
+ * -1 with err set.  Built without MPI: 0, "one rank". */
+int sg_mpi_gather_read(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
+                       sg_error *err);
 /* Rank 0: sg_csv_read_list (core/csv_list.h) with every rank reading a
  * run of whole files of the list (the same table); without MPI, or on one
  * rank, sg_csv_read_list. */

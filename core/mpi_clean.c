@@ -326,6 +326,8 @@ int sg_mpi_clean_opts_encode(const sg_mpi_clean_opts *o, sg_mpi_buf *b)
     for (size_t k = 0; k < o->nafter; k++)
         sg_mpi_put_str(b, o->after[k]);
     sg_mpi_put_u64(b, (uint64_t)o->tallies_only);
+    sg_mpi_put_u64(b, o->read);
+    sg_mpi_put_u64(b, (uint64_t)o->drop_parts);
     return b->oom ? SG_ENOMEM : 0;
 }
 
@@ -356,6 +358,8 @@ int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_op
         for (size_t k = 0; k < o->nafter; k++)
             o->after[k] = sg_mpi_rd_str(&r);
         o->tallies_only = (int)sg_mpi_rd_u64(&r);
+        o->read = sg_mpi_rd_u64(&r);
+        o->drop_parts = (int)sg_mpi_rd_u64(&r);
     } else {
         r.bad = 1;
     }

@@ -83,6 +83,14 @@ typedef struct sg_mpi_clean_opts {
     /* 1: the owners send rank 0 their tallies alone, not the per-row
      * records (segmint.clean builds its report from the tallies) */
     int tallies_only;
+    /* read: 0 when rank 0 holds the table cleaned; else the number of the
+     * distributed read whose rows are still on the ranks that read them
+     * (rank 0 holds its columns alone, sg_mpi_read_remote), the parts then
+     * being the table by construction.  drop_parts: every rank frees its
+     * part of the read once its rows are packed for the owners (the
+     * caller gives the table up: segmint.clean's consume) */
+    uint64_t read;
+    int drop_parts;
 } sg_mpi_clean_opts;
 
 /* A sum of amounts over an owner's rows: a double column's exactly

@@ -11,8 +11,12 @@
  * ends of its nominal range [size*k/n, size*(k+1)/n), MPI_Exscan sums the
  * counts of the ranges before it, and the rank finds the first record
  * start after its nominal start (core/mpi_part.c); MPI_Allgather gives
- * everyone the cuts.  Each rank parses its part and sends the staging to
- * rank 0, which merges the parts in file order (sg_mpi_assemble). */
+ * everyone the cuts.  Each rank parses its part and sends rank 0 its
+ * dictionaries and counts without the rows; rank 0 decides the schema and
+ * the report from them (sg_mpi_meta_*), every rank keeps its part typed,
+ * and rank 0 gets the rows back only when a step reads them
+ * (OP_GATHER_READ).  When that needs the rows, the parts' staging goes to
+ * rank 0, which merges them in file order (sg_mpi_assemble). */
 #include "mpi.h"
 #include "mpi_features.h"
 #include "mpi_recommend.h"
@@ -45,6 +49,7 @@
 #include "mpi_kmeans.h"
 #include "mpi_part.h"
 #include "mpi_quantile.h"
+#include "mpi_read.h"
 #include "mpi_rfm.h"
 #include "mpi_shuffle.h"
 
@@ -58,7 +63,8 @@ enum { OP_END = 1, OP_CSV_READ = 2, OP_CLEAN = 3, OP_RFM = 4, OP_BTYD = 5, OP_BT
        OP_ATTRIBUTES = 13,  /* the customer attributes of step models on the owners (core/mpi_attrs.c) */
        OP_ITEM_NAMES = 14,  /* the cross-sell item names' counts on the owners (core/mpi_attrs.c) */
        OP_CSV_READ_LIST = 15, /* a list of CSV files, whole files per rank (core/csv_list.c) */
-       OP_GATHER_CLEAN = 16 }; /* the owners' cleaned rows back to rank 0 (ds:mpi_release) */
+       OP_GATHER_CLEAN = 16, /* the owners' cleaned rows back to rank 0 (ds:mpi_release) */
+       OP_GATHER_READ = 17 }; /* a read's parts back to rank 0 (its rows stayed on the ranks) */
 enum { TAG_LEN = 17, TAG_BYTES = 18 };
 #define MAX_MSG ((size_t)1 << 30)     /* MPI counts are ints: send in pieces */
 #define MAX_RANKS 4096
@@ -87,7 +93,23 @@ static struct {
     sg_table *bsum;
     sg_btyd_summary_options bso;
     char *bnames[3];
+    /* the read whose parts are kept (its number: reads) */
+    uint64_t read;
 } held;
+
+/* Reads so far (every rank counts them), and on rank 0 whether the last
+ * one left its rows on the ranks (sg_mpi_read_remote). */
+static uint64_t reads;
+static struct {
+    int remote;
+    size_t nrows;
+    /* rank 0: per column of the read left on the ranks, the range of a
+     * datetime column (min, max; count and missing), reduced from the
+     * parts (sg_mpi_read_range) */
+    size_t ncols;
+    int64_t *mm;
+    uint64_t *cm;
+} last_read;
 
 static void held_bsum_reset(void)
 {
@@ -585,6 +607,157 @@ static void send_part(sg_csv_part *part)
     sg_free(bytes);
 }
 
+static void last_read_reset(void)
+{
+    sg_free(last_read.mm);
+    sg_free(last_read.cm);
+    memset(&last_read, 0, sizeof last_read);
+}
+
+/* Collective, after the parts are read: ranks 1..n-1 send rank 0 their
+ * part's dictionaries and counts without the rows (sg_mpi_part_encode_dicts);
+ * rank 0 decides the schema and the report from them (sg_mpi_meta_*) and
+ * broadcasts the schema, or nothing when that needs the rows (the full
+ * merge then follows).  path: the file (a list's first), rbytes: the
+ * report's bytes (rank 0).  1 with *schema (every rank) and, on rank 0, *shape
+ * (the columns-only table) and report filled; 0 otherwise. */
+static int dicts_collective(const char *path, uint64_t rbytes, sg_csv_part *part, sg_csv_report *report,
+                            sg_table **shape, sg_mpi_schema *schema)
+{
+    int n = world_size;
+    sg_mpi_buf b = { 0 };
+    memset(schema, 0, sizeof *schema);
+    *shape = NULL;
+    if (n < 2)
+        return 0;                /* one rank: its part is the table */
+    if (world_rank > 0) {
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        if (sg_mpi_part_encode_dicts(part, &bytes, &len) != 0)
+            len = 0;             /* rank 0 sees a damaged part: the full merge */
+        send_bytes(bytes, len);
+        sg_free(bytes);
+    } else {
+        sg_mpi_meta mt;
+        unsigned char *bytes = NULL;
+        size_t len = 0;
+        if (sg_mpi_meta_init(&mt, part) == 0 && mt.fast && sg_mpi_part_encode_dicts(part, &bytes, &len) == 0)
+            sg_mpi_meta_add(&mt, bytes, len);
+        else
+            mt.fast = 0;
+        sg_free(bytes);
+        for (int q = 1; q < n; q++) {
+            sg_error ge;
+            static char what[] = "another rank's dictionaries";
+            bytes = NULL;
+            recv_part(what, q, &bytes, &len, &ge);
+            sg_mpi_meta_add(&mt, bytes, len);
+            sg_free(bytes);
+        }
+        *shape = sg_mpi_meta_finish(&mt, path, part->delim, rbytes, report);
+        if (*shape && (sg_mpi_schema_of(*shape, mt.fmts, schema) != 0 || sg_mpi_schema_encode(schema, &b) != 0)) {
+            sg_table_free(*shape);
+            *shape = NULL;
+            sg_mpi_buf_free(&b);
+            if (report) {
+                sg_csv_report_free(report);
+                memset(report, 0, sizeof *report);
+            }
+        }
+        sg_mpi_meta_free(&mt);
+    }
+    uint64_t len = *shape ? b.len : 0;
+    MPI_Bcast(&len, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+    if (world_rank != 0 && len && !(b.b = sg_malloc((size_t)len)))
+        abort_job("out of memory receiving the table's schema");
+    if (len)
+        bcast_bytes(b.b, (size_t)len);
+    if (world_rank != 0 && len && sg_mpi_schema_decode(b.b, (size_t)len, schema) != 0)
+        abort_job("a malformed schema");
+    sg_mpi_buf_free(&b);
+    if (!len)
+        sg_mpi_schema_free(schema);
+    return len != 0;
+}
+
+/* Collective, after keep_built: the range of each datetime column over
+ * the kept parts (min, max, values, missing), reduced on rank 0 into
+ * last_read, what ds:stats gives of those columns without the rows. */
+static void reduce_ranges(size_t nc)
+{
+    int64_t *mm = sg_malloc((nc ? nc : 1) * 4 * sizeof *mm);
+    uint64_t *cm = sg_calloc((nc ? nc : 1) * 4, sizeof *cm);
+    if (!mm || !cm)
+        abort_job("out of memory");   /* a few bytes per column: not expected */
+    for (size_t j = 0; j < nc; j++) {
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        const sg_column *c = held.t && j < held.t->ncols ? held.t->cols[j] : NULL;
+        for (size_t i = 0; c && c->type == SG_DATETIME && i < c->n; i++) {
+            if (sg_column_is_na(c, i)) {
+                cm[nc + j]++;
+                continue;
+            }
+            int64_t v = sg_column_i64(c)[i];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+            cm[j]++;
+        }
+        mm[j] = lo;
+        mm[nc + j] = hi;
+    }
+    int64_t *rm = mm + 2 * nc;
+    uint64_t *rc = cm + 2 * nc;
+    MPI_Reduce(mm, rm, (int)nc, MPI_INT64_T, MPI_MIN, 0, MPI_COMM_WORLD);
+    MPI_Reduce(mm + nc, rm + nc, (int)nc, MPI_INT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
+    MPI_Reduce(cm, rc, (int)(2 * nc), MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    if (world_rank != 0) {
+        sg_free(mm);
+        sg_free(cm);
+        return;
+    }
+    memmove(mm, rm, 2 * nc * sizeof *mm);
+    memmove(cm, rc, 2 * nc * sizeof *cm);
+    last_read.ncols = nc;
+    last_read.mm = mm;
+    last_read.cm = cm;
+}
+
+/* Collective, when the schema came from the dictionaries: every rank
+ * (rank 0 too) builds its part into a table of that schema and keeps it.
+ * 1 when every rank with rows could; else nothing is kept and 0 (rank 0
+ * then reads the file whole, as after a cut that was not a record start). */
+static int keep_built(sg_csv_part *part, uint64_t my_rows, sg_mpi_schema *schema)
+{
+    int n = world_size;
+    held_reset();
+    uint64_t *rows = sg_malloc((size_t)n * sizeof *rows);
+    if (!rows)
+        abort_job("out of memory");   /* a few bytes per rank: not expected */
+    MPI_Allgather(&my_rows, 1, MPI_UINT64_T, rows, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    sg_error e;
+    /* (rank 0 always: its part, even without rows, starts the gathered table) */
+    held.t = my_rows || world_rank == 0 ? sg_mpi_part_table(part, schema, &e) : NULL;
+    int ok = held.t ? held.t->nrows == my_rows : !my_rows && world_rank > 0, all = 0;
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (!all) {
+        held_reset();
+        sg_mpi_schema_free(schema);
+        sg_free(rows);
+        return 0;
+    }
+    held.schema = *schema;
+    held.rows = rows;
+    held.valid = 1;
+    held.read = reads;
+    reduce_ranges(schema->ncols);
+    uint64_t sum = 0;
+    for (int q = 0; q < n; q++)
+        sum += rows[q];
+    last_read.remote = world_rank == 0 && sum > 0;   /* without rows, the columns are the table */
+    last_read.nrows = (size_t)sum;
+    return 1;
+}
+
 /* Not split: the steps of one collective read in the order every rank
  * runs them (open, cut, exchange the cuts, parse, send or assemble);
  * each step is a call, and a rank that fails on the way still takes
@@ -592,6 +765,8 @@ static void send_part(sg_csv_part *part)
 static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_error *err)
 {
     int n = world_size, k = world_rank;
+    reads++;
+    last_read_reset();
     sg_error lerr;
     sg_error_clear(&lerr);
     struct stat st;
@@ -631,6 +806,17 @@ static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_er
     sg_date_format *fmts = part_layouts(&part, k, &my_rows, &my_ok);
     sg_table *t = NULL;
     int fellback = 0;
+    sg_mpi_schema schema;
+    if (dicts_collective(c->path, c->size, &part, report, &t, &schema)) {
+        /* the rows stay where they were read; rank 0 keeps the columns */
+        if (!keep_built(&part, my_rows, &schema) && k == 0) {
+            sg_table_free(t);
+            if (report)
+                sg_csv_report_free(report);
+            t = sg_csv_read(c->path, &c->opt, report, err);
+        }
+        goto out;
+    }
     if (k > 0) {
         send_part(&part);
     } else {
@@ -640,6 +826,7 @@ static sg_table *read_collective(const read_cmd *c, sg_csv_report *report, sg_er
             t = sg_csv_read(c->path, &c->opt, report, err);
     }
     keep_parts(c, &part, my_rows, my_ok, t, fellback, fmts);
+out:
     sg_free(fmts);
     sg_csv_part_free(&part);
     sg_free(all);
@@ -683,9 +870,12 @@ sg_table *sg_mpi_csv_read(const char *path, const sg_csv_options *opt, sg_csv_re
  * The payload: the files (count, then size and path each), then the read
  * options as OP_CSV_READ's.  Each rank reads a run of whole files
  * (sg_csv_list_assign) merged into one part, rank 0 speculating on the
- * list's first file and broadcasting its decision as for one file; rank
- * 0 merges the parts in list order (sg_csv_list_assemble).  The parts
- * are kept as for one file (keep_parts). */
+ * list's first file and broadcasting its decision as for one file.  As
+ * for one file, rank 0 decides the schema and report from the parts'
+ * dictionaries in list order and the ranks keep their parts
+ * (dicts_collective, keep_built); when that needs the rows, rank 0
+ * merges the parts in list order (sg_csv_list_assemble) and the parts are
+ * kept as after a merge (keep_parts). */
 
 /* Not split: the steps every rank runs in order (plan, parse, headers'
  * bytes, send or assemble, keep), each a call, as read_collective. */
@@ -693,6 +883,8 @@ static sg_table *read_list_collective(const read_cmd *c, const char *const *path
                                       size_t nfiles, sg_csv_report *report, sg_error *err)
 {
     int n = world_size, k = world_rank;
+    reads++;
+    last_read_reset();
     size_t *first = sg_malloc(((size_t)n + 1) * sizeof *first);
     if (!first)
         abort_job("out of memory");   /* a few bytes per rank: not expected */
@@ -715,23 +907,32 @@ static sg_table *read_list_collective(const read_cmd *c, const char *const *path
     }
     sg_mpi_modes_free(&mb.m);
     MPI_Reduce(&hb, &hsum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
-    uint64_t my_rows;
+    uint64_t my_rows, total = 0;
     int my_ok;
     sg_date_format *fmts = part_layouts(&part, k, &my_rows, &my_ok);
     sg_table *t = NULL;
     int fellback = 0;
-    if (k > 0) {
+    for (size_t i = 0; i < nfiles; i++)
+        total += sizes[i];
+    sg_mpi_schema schema;
+    if (dicts_collective(paths[0], total - hsum, &part, report, &t, &schema)) {
+        /* the rows stay where they were read, as for one file */
+        if (!keep_built(&part, my_rows, &schema) && k == 0) {
+            sg_table_free(t);
+            if (report)
+                sg_csv_report_free(report);
+            t = sg_csv_read_list(paths, nfiles, &c->opt, report, err);
+        }
+    } else if (k > 0) {
         send_part(&part);
+        keep_parts(c, &part, my_rows, my_ok, t, fellback, fmts);
     } else {
-        uint64_t total = 0;
-        for (size_t i = 0; i < nfiles; i++)
-            total += sizes[i];
         t = sg_csv_list_assemble(&part, n, first, paths, recv_part, NULL, total - hsum, report, err, &fellback);
         part.r.plan_fmts = NULL;
         if (fellback)
             t = sg_csv_read_list(paths, nfiles, &c->opt, report, err);
+        keep_parts(c, &part, my_rows, my_ok, t, fellback, fmts);
     }
-    keep_parts(c, &part, my_rows, my_ok, t, fellback, fmts);
     sg_free(fmts);
     sg_csv_part_free(&part);
     sg_free(first);
@@ -857,11 +1058,15 @@ static int status_all(int code, const char *msg, int *fcode, char *fmsg, size_t 
     return first;
 }
 
-/* Rank 0: is every other rank's part the rows of t it should be? */
-static int parts_match(const sg_table *t, const uint64_t *st, char *why, size_t whylen)
+/* Rank 0: is every other rank's part the rows of t it should be?  With
+ * o->read, t is the columns of that read, whose parts are the rows by
+ * construction (no hash: the ranks say whether they hold them).  *nrows:
+ * the table's rows. */
+static int parts_match(const sg_table *t, const sg_mpi_clean_opts *o, const uint64_t *st, size_t *nrows, char *why,
+                       size_t whylen)
 {
     int n = world_size;
-    if (!held.valid || !held.rows) {
+    if (!held.valid || !held.rows || (o->read && (held.read != o->read || held.read != reads))) {
         snprintf(why, whylen, "the transactions were not read by the ranks together (a pipe, a second read, "
                  "skipped rows or a read by one process)");
         return 0;
@@ -873,17 +1078,22 @@ static int parts_match(const sg_table *t, const uint64_t *st, char *why, size_t 
     uint64_t off = 0;
     for (int q = 0; q < n; q++)
         off += held.rows[q];
-    if (off != t->nrows) {
+    if (o->read && !held.t && held.rows[0]) {
+        snprintf(why, whylen, "rank 0 no longer holds its part of the read");
+        return 0;
+    }
+    if (!o->read && off != t->nrows) {
         snprintf(why, whylen, "the table's rows changed after the distributed read");
         return 0;
     }
+    *nrows = (size_t)off;
     off = held.rows[0];
     for (int q = 1; q < n; q++) {
         if (!st[2 * q]) {
             snprintf(why, whylen, "rank %d of %d could not type its part of the file as the table", q, n);
             return 0;
         }
-        if (st[2 * q + 1] != sg_mpi_rows_hash(t, (size_t)off, (size_t)(off + held.rows[q]))) {
+        if (!o->read && st[2 * q + 1] != sg_mpi_rows_hash(t, (size_t)off, (size_t)(off + held.rows[q]))) {
             snprintf(why, whylen, "the rows of rank %d of %d differ from the table's", q, n);
             return 0;
         }
@@ -892,13 +1102,14 @@ static int parts_match(const sg_table *t, const uint64_t *st, char *why, size_t 
     return 1;
 }
 
-/* The rows this rank sends to the owners: its part of the table read,
- * the first held.rows[0] rows of t on rank 0 (the one place that says
- * where rank 0's own rows are). */
-static const sg_table *own_rows(const sg_table *t, size_t *n)
+/* The rows this rank sends to the owners: its part of the table read;
+ * on rank 0 the first held.rows[0] rows of t, or its own part when the
+ * read's rows stayed on the ranks (the one place that says where rank
+ * 0's own rows are). */
+static const sg_table *own_rows(const sg_table *t, const sg_mpi_clean_opts *o, size_t *n)
 {
     *n = (size_t)held.rows[world_rank];
-    return world_rank == 0 ? t : held.t;
+    return world_rank == 0 && !o->read ? t : held.t;
 }
 
 /* This rank's rows packed for their owners, one after the other in rank
@@ -907,6 +1118,8 @@ static int pack_for_owners(const sg_table *mt, size_t nmine, uint64_t off, const
                            sg_mpi_buf *sb, uint64_t *counts, sg_error *err)
 {
     int n = world_size, rc = 0;
+    if (nmine == 0)
+        return 0;   /* (a rank of a list without a file holds no part) */
     const sg_column *cust = sg_table_col(mt, o->customer);
     if (!cust)
         return sg_error_set(err, SG_EINVAL, "no column '%s'", o->customer);
@@ -995,14 +1208,15 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     /* 1. every part is the table's rows (checked by rank 0 with a hash) */
     uint64_t mine[2] = { 1, 0 };
     if (k > 0) {
-        mine[0] = held.valid && held.t;
-        mine[1] = held.t ? sg_mpi_rows_hash(held.t, 0, held.t->nrows) : 0;
+        mine[0] = held.valid && (held.t || (o->read && !held.rows[k])) && (!o->read || held.read == o->read);
+        mine[1] = held.t && !o->read ? sg_mpi_rows_hash(held.t, 0, held.t->nrows) : 0;
     }
     uint64_t *st = k == 0 ? sg_malloc((size_t)n * 2 * sizeof *st) : NULL;
     if (k == 0 && !st)
         abort_job("out of memory");
     MPI_Gather(mine, 2, MPI_UINT64_T, st, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
-    int go = k == 0 ? parts_match(t, st, why, whylen) : 0;
+    size_t nrows = 0;
+    int go = k == 0 ? parts_match(t, o, st, &nrows, why, whylen) : 0;
     sg_free(st);
     MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (!go)
@@ -1010,8 +1224,8 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     secs[0] = MPI_Wtime() - t0;
     t0 = MPI_Wtime();
     /* 2. this rank's rows packed for their owners */
-    size_t nmine, nrows = k == 0 ? t->nrows : 0;
-    const sg_table *mt = own_rows(t, &nmine);
+    size_t nmine;
+    const sg_table *mt = own_rows(t, o, &nmine);
     uint64_t off = 0;
     for (int q = 0; q < k; q++)
         off += held.rows[q];
@@ -1043,6 +1257,10 @@ static int clean_collective(const sg_mpi_clean_opts *o, const sg_table *t, sg_mp
     if (k == 0 && packed)
         packed(ud);
     t = mt = NULL;
+    if (o->drop_parts) {   /* the table is given up: no rank reads its part again */
+        sg_table_free(held.t);
+        held.t = NULL;
+    }
     unsigned char *rb = sg_malloc(tr ? (size_t)tr : 1);
     code = rb ? 0 : sg_error_set(&e, SG_ENOMEM, "out of memory receiving %llu bytes of rows",
                                  (unsigned long long)tr);
@@ -2101,8 +2319,12 @@ static int gather_clean_collective(uint64_t gen, size_t nrows, sg_table **out, u
     return *out ? 1 : -1;
 }
 
-/* Ranks 1..n-1: their part of OP_GATHER_CLEAN (b, len: the command). */
-static void gather_clean_serve(const unsigned char *b, size_t len)
+static int gather_read_collective(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why,
+                                  size_t whylen, sg_error *err);
+
+/* Ranks 1..n-1: their part of OP_GATHER_CLEAN or OP_GATHER_READ (op; b,
+ * len: the command). */
+static void gather_serve(int64_t op, const unsigned char *b, size_t len)
 {
     sg_mpi_rd r = { b, b + len, 0 };
     uint64_t gen = sg_mpi_rd_u64(&r), nrows = sg_mpi_rd_u64(&r);
@@ -2111,7 +2333,10 @@ static void gather_clean_serve(const unsigned char *b, size_t len)
     char why[300];
     sg_error err;
     uint64_t bytes;
-    gather_clean_collective(gen, (size_t)nrows, NULL, &bytes, why, sizeof why, &err);
+    if (op == OP_GATHER_READ)
+        gather_read_collective(gen, (size_t)nrows, NULL, &bytes, why, sizeof why, &err);
+    else
+        gather_clean_collective(gen, (size_t)nrows, NULL, &bytes, why, sizeof why, &err);
 }
 
 int sg_mpi_gather_clean(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
@@ -2128,6 +2353,114 @@ int sg_mpi_gather_clean(uint64_t gen, size_t nrows, sg_table **out, uint64_t *by
         return -1;
     sg_mpi_buf_free(&b);
     return gather_clean_collective(gen, nrows, out, bytes, why, whylen, err);
+}
+
+/* ---- a read's parts back to rank 0 (OP_GATHER_READ) ---- */
+
+int sg_mpi_read_remote(uint64_t *gen, size_t *nrows)
+{
+    int r = last_read.remote;
+    *gen = reads;
+    *nrows = last_read.nrows;
+    last_read.remote = 0;
+    return r;
+}
+
+size_t sg_mpi_read_part_bytes(void)
+{
+    return held.t ? sg_table_bytes(held.t) : 0;
+}
+
+int sg_mpi_read_range(uint64_t gen, size_t col, int64_t *min, int64_t *max, uint64_t *count, uint64_t *missing)
+{
+    size_t nc = last_read.ncols;
+    if (gen != reads || !last_read.mm || col >= nc)
+        return 0;
+    *min = last_read.mm[col];
+    *max = last_read.mm[nc + col];
+    *count = last_read.cm[col];
+    *missing = last_read.cm[nc + col];
+    return 1;
+}
+
+/* Every rank: check that it holds its part of read gen; ranks 1..n-1
+ * send it column by column (sg_mpi_table_encode) and rank 0 appends the
+ * parts in rank order to its own, which becomes the table (its part is
+ * not kept after that: cleaning uses the table's first rows).  Rank 0's
+ * return as sg_mpi_gather_read's. */
+static int gather_read_collective(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why,
+                                  size_t whylen, sg_error *err)
+{
+    int k = world_rank, n = world_size, code, bad;
+    sg_error e;
+    sg_error_clear(&e);
+    int holds = held.valid && held.rows && held.read == gen && held.read == reads;
+    uint64_t mine = holds ? held.rows[k] : 0;
+    code = holds && (held.t || (!mine && k > 0)) ? 0
+           : sg_error_set(&e, SG_EINVAL, "it does not hold its part of that read (read %llu; %llu reads so far)",
+                          (unsigned long long)gen, (unsigned long long)reads);
+    if (status_all(code, e.msg, &code, why, whylen) >= 0) {
+        if (k == 0) {
+            char w[300];
+            snprintf(w, sizeof w, "%s", why);
+            snprintf(why, whylen, "a rank of %d: %s", n, w);
+        }
+        return 0;
+    }
+    sg_mpi_buf b = { 0 };
+    code = k > 0 && mine && sg_mpi_table_encode(held.t, &b) != 0 ? sg_error_nomem(&e) : 0;
+    if ((bad = owners_ok(code, &e, "its part of the read", why, whylen, err)) != 1) {
+        sg_mpi_buf_free(&b);
+        return bad;
+    }
+    if (k > 0) {
+        send_bytes(b.b, b.len);
+        sg_mpi_buf_free(&b);
+        return 0;
+    }
+    sg_table *t = held.t;
+    held.t = NULL;
+    int rc = t ? sg_mpi_table_growable(t, err) : sg_error_set(err, SG_EINVAL, "no columns");
+    for (size_t j = 0; t && j < t->ncols && !rc; j++)
+        if (sg_column_reserve(t->cols[j], nrows) != 0)
+            rc = sg_error_nomem(err);
+    for (int q = 1; q < n; q++) {
+        unsigned char *pb = NULL;
+        size_t len = 0;
+        sg_error ge;
+        static char what[] = "another rank's part of the read";
+        recv_part(what, q, &pb, &len, &ge);      /* every part is received, even after a failure */
+        *bytes += len;
+        if (!rc && len)
+            rc = sg_mpi_table_append(t, pb, len, err);
+        sg_free(pb);
+    }
+    if (!rc && t->nrows != nrows)
+        rc = sg_error_set(err, SG_EDATA, "the ranks hold %zu rows of the read, not the %zu of the table", t->nrows,
+                          nrows);
+    if (rc) {
+        sg_table_free(t);
+        return -1;
+    }
+    sg_mpi_table_trim(t);
+    *out = t;
+    return 1;
+}
+
+int sg_mpi_gather_read(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
+                       sg_error *err)
+{
+    *out = NULL;
+    *bytes = 0;
+    if (!leads(why, whylen))
+        return 0;
+    sg_mpi_buf b = { 0 };
+    sg_mpi_put_u64(&b, gen);
+    sg_mpi_put_u64(&b, (uint64_t)nrows);
+    if (send_command(OP_GATHER_READ, &b, b.oom ? SG_ENOMEM : 0, err) != 0)
+        return -1;
+    sg_mpi_buf_free(&b);
+    return gather_read_collective(gen, nrows, out, bytes, why, whylen, err);
 }
 
 /* ---- group-bys reduced on rank 0 (OP_ATTRIBUTES, OP_ITEM_NAMES, core/mpi_attrs.c) ---- */
@@ -2293,8 +2626,8 @@ int sg_mpi_serve(void)
             camp_serve(b, len);
         } else if (head[0] == OP_ATTRIBUTES || head[0] == OP_ITEM_NAMES) {
             gb_serve(head[0], b, len);
-        } else if (head[0] == OP_GATHER_CLEAN) {
-            gather_clean_serve(b, len);
+        } else if (head[0] == OP_GATHER_CLEAN || head[0] == OP_GATHER_READ) {
+            gather_serve(head[0], b, len);
         } else if (head[0] == OP_CSV_READ || head[0] == OP_CSV_READ_LIST) {
             serve_read(head[0], b, len, &c);
         } else {
@@ -2316,6 +2649,7 @@ void sg_mpi_stop(int status)
         bcast_bytes((unsigned char *)&s, sizeof s);
     }
     held_reset();
+    last_read_reset();
     MPI_Finalize();
     started = 0;
 }
@@ -2412,6 +2746,39 @@ int sg_mpi_btyd_fit(const struct sg_mpi_btyd_cmd *c, struct sg_btyd_fit *fit, si
 
 int sg_mpi_gather_clean(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
                         sg_error *err)
+{
+    (void)gen;
+    (void)nrows;
+    (void)err;
+    *out = NULL;
+    *bytes = 0;
+    snprintf(why, whylen, "one rank");
+    return 0;
+}
+
+int sg_mpi_read_remote(uint64_t *gen, size_t *nrows)
+{
+    *gen = 0;
+    *nrows = 0;
+    return 0;
+}
+
+size_t sg_mpi_read_part_bytes(void)
+{
+    return 0;
+}
+
+int sg_mpi_read_range(uint64_t gen, size_t col, int64_t *min, int64_t *max, uint64_t *count, uint64_t *missing)
+{
+    (void)gen;
+    (void)col;
+    *min = *max = 0;
+    *count = *missing = 0;
+    return 0;
+}
+
+int sg_mpi_gather_read(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
+                       sg_error *err)
 {
     (void)gen;
     (void)nrows;

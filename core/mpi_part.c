@@ -18,6 +18,7 @@
 
 #define SCAN_BLOCK ((size_t)256 << 10)
 #define PART_MAGIC 0x31504753u   /* "SGP1" */
+#define DICTS_MAGIC 0x31444753u  /* "SGD1": a part's dictionaries without its rows */
 
 uint64_t sg_mpi_nominal(uint64_t size, int k, int n)
 {
@@ -253,10 +254,23 @@ static uint64_t take_u64(rbuf *b)
     X(last_cr) X(first_blank) X(bad_quotes) X(lines_merged) X(bq_line) X(bq_field) X(quote_bad) \
     X(fellback) X(any_pend)
 
-static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j)
+/* Whether every value of a typed datetime column's rows is at midnight
+ * (the date-only flag sg_csv_build gives it over its staged rows). */
+static int typed_date_only(const sg_csv_reader *r, const sg_csv_col *c)
+{
+    const uint64_t *v = c->data;
+    for (size_t i = 0; i < r->nrows; i++)
+        if (!(c->na && ((c->na[i >> 3] >> (i & 7)) & 1)) && (int64_t)v[i] % 86400 != 0)
+            return 0;
+    return 1;
+}
+
+/* Column j of r; dicts: without its rows (no codes, no values), a typed
+ * datetime column's date-only flag after its empty values instead. */
+static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j, int dicts)
 {
     const sg_csv_col *c = &r->cols[j];
-    size_t ncodes = r->nrows + (j < r->nf);
+    size_t ncodes = dicts ? 0 : r->nrows + (j < r->nf);
     uint64_t head[3] = { (uint64_t)c->mode, (uint64_t)c->fmt, (uint64_t)c->pend_double };
     put(w, head, sizeof head);
     if (c->mode == SG_CSV_OFF)
@@ -264,9 +278,11 @@ static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j)
     if (c->mode != SG_CSV_DICT) {
         put_u64(w, ncodes);
         put(w, c->data, ncodes * 8);
-        put_u64(w, c->na ? 1 : 0);
-        if (c->na)
+        put_u64(w, c->na && !dicts ? 1 : 0);
+        if (c->na && !dicts)
             put(w, c->na, (ncodes + 7) / 8);
+        if (dicts)
+            put_u64(w, c->mode == SG_CSV_DT && typed_date_only(r, c));
         return;
     }
     size_t nd = c->dict ? sg_dict_size(c->dict) : 0;
@@ -281,11 +297,11 @@ static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j)
     put(w, c->data, ncodes * sizeof(int32_t));
 }
 
-int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len)
+static int encode(const sg_csv_part *p, int dicts, unsigned char **out, size_t *len)
 {
     const sg_csv_reader *r = &p->r;
     sg_mpi_buf w = { 0 };
-    uint64_t head[6] = { PART_MAGIC, (uint64_t)r->failed, (uint64_t)r->structural, (uint64_t)r->stop,
+    uint64_t head[6] = { dicts ? DICTS_MAGIC : PART_MAGIC, (uint64_t)r->failed, (uint64_t)r->structural, (uint64_t)r->stop,
                          (uint64_t)(int64_t)r->own_err.code, (uint64_t)p->at_boundary };
     put(&w, head, sizeof head);
     size_t ml = r->failed ? strlen(r->own_err.msg) : 0;
@@ -301,7 +317,7 @@ int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len)
     int staged = r->cols && !r->in_header;
     put_u64(&w, staged ? r->ncols : 0);
     for (size_t j = 0; staged && j < r->ncols; j++)
-        put_column(&w, r, j);
+        put_column(&w, r, j, dicts);
     if (w.oom) {
         sg_mpi_buf_free(&w);
         return SG_ENOMEM;
@@ -309,6 +325,16 @@ int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len)
     *out = w.b;
     *len = w.len;
     return 0;
+}
+
+int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len)
+{
+    return encode(p, 0, out, len);
+}
+
+int sg_mpi_part_encode_dicts(const sg_csv_part *p, unsigned char **out, size_t *len)
+{
+    return encode(p, 1, out, len);
 }
 
 int sg_mpi_part_peek(const unsigned char *b, size_t len, sg_mpi_part_info *info)
@@ -320,7 +346,7 @@ int sg_mpi_part_peek(const unsigned char *b, size_t len, sg_mpi_part_info *info)
         return SG_EINVAL;
     uint64_t h[6];
     memcpy(h, head, sizeof h);
-    if (h[0] != PART_MAGIC)
+    if (h[0] != PART_MAGIC && h[0] != DICTS_MAGIC)
         return SG_EINVAL;
     info->failed = (int)h[1];
     info->code = (int)(int64_t)h[4];
@@ -356,7 +382,7 @@ static int take_typed(rbuf *rb, sg_csv_col *c, size_t cap)
     return 0;
 }
 
-static int take_column(rbuf *rb, sg_csv_col *c, size_t cap)
+static int take_column(rbuf *rb, sg_csv_col *c, size_t cap, uint8_t *date_only)
 {
     c->mode = (int)take_u64(rb);
     c->fmt = (sg_date_format)take_u64(rb);
@@ -365,8 +391,12 @@ static int take_column(rbuf *rb, sg_csv_col *c, size_t cap)
         return SG_EINVAL;
     if (c->mode == SG_CSV_OFF)
         return 0;
-    if (c->mode != SG_CSV_DICT)
-        return take_typed(rb, c, cap);
+    if (c->mode != SG_CSV_DICT) {
+        int e = take_typed(rb, c, cap);
+        if (!e && date_only)
+            *date_only = (uint8_t)(take_u64(rb) != 0);
+        return e;
+    }
     uint64_t nd = take_u64(rb);
     if (nd && !(c->dict = sg_dict_new(nd - 1)))
         return SG_ENOMEM;
@@ -390,7 +420,7 @@ static int take_column(rbuf *rb, sg_csv_col *c, size_t cap)
 
 /* Not split: one decoder of the layout sg_mpi_part_encode writes, field
  * by field in the same order; the columns are take_column. */
-static int decode(sg_csv_reader *r, sg_csv_reader *b, const unsigned char *bytes, size_t len)
+static int decode(sg_csv_reader *r, sg_csv_reader *b, const unsigned char *bytes, size_t len, uint8_t *date_only)
 {
     rbuf rb = { bytes, len, 0, 0 };
     uint64_t h[6];
@@ -398,6 +428,8 @@ static int decode(sg_csv_reader *r, sg_csv_reader *b, const unsigned char *bytes
     if (!head)
         return SG_EINVAL;
     memcpy(h, head, sizeof h);
+    if (h[0] != (date_only ? DICTS_MAGIC : PART_MAGIC))
+        return SG_EINVAL;
     b->err = &b->own_err;
     sg_error_clear(b->err);
     b->failed = (int)h[1];
@@ -439,11 +471,11 @@ static int decode(sg_csv_reader *r, sg_csv_reader *b, const unsigned char *bytes
         return rb.bad ? SG_EINVAL : 0;
     if (ncols != r->ncols)
         return SG_EINVAL;
-    b->cap = b->nrows + 1;
+    b->cap = date_only ? 1 : b->nrows + 1;     /* dictionaries alone: no rows */
     if (!(b->cols = sg_calloc(ncols, sizeof *b->cols)))
         return SG_ENOMEM;
     for (size_t j = 0; j < ncols; j++) {
-        int e = take_column(&rb, &b->cols[j], b->cap);
+        int e = take_column(&rb, &b->cols[j], b->cap, date_only ? &date_only[j] : NULL);
         if (e)
             return e;
     }
@@ -454,7 +486,7 @@ int sg_mpi_part_merge(sg_csv_reader *r, const unsigned char *bytes, size_t len)
 {
     sg_csv_reader b;
     memset(&b, 0, sizeof b);
-    int e = decode(r, &b, bytes, len);
+    int e = decode(r, &b, bytes, len, NULL);
     if (e) {
         sg_csv_reader_free(&b);
         r->failed = 1;
@@ -474,6 +506,150 @@ int sg_mpi_part_merge(sg_csv_reader *r, const unsigned char *bytes, size_t len)
     e = sg_csv_merge(r, &b);
     sg_csv_reader_free(&b);
     return e;
+}
+
+/* ---- the schema and report from the parts' dictionaries ---- */
+
+void sg_mpi_meta_free(sg_mpi_meta *mt)
+{
+    sg_csv_reader_free(&mt->m);
+    sg_free(mt->date_only);
+    sg_free(mt->fmts);
+    memset(mt, 0, sizeof *mt);
+}
+
+int sg_mpi_meta_init(sg_mpi_meta *mt, const sg_csv_part *p0)
+{
+    const sg_csv_reader *r = &p0->r;
+    memset(mt, 0, sizeof *mt);
+    sg_csv_reader *m = &mt->m;
+    m->err = &m->own_err;
+    sg_error_clear(m->err);
+    if (r->failed || r->stop || r->in_header || !r->cols || !r->ncols || r->opt->skip_bad_rows)
+        return 0;                       /* the merge's own path says what happens */
+    m->shared = 1;                      /* the header stays p0's */
+    m->path = r->path;
+    m->opt = r->opt;
+    m->names = r->names;
+    m->raw = r->raw;
+    m->nnames = r->nnames;
+    m->ov = r->ov;
+    m->expect = r->expect;
+    m->ncols = r->ncols;
+    m->cols = sg_calloc(r->ncols, sizeof *m->cols);
+    mt->date_only = sg_malloc(r->ncols);
+    mt->fmts = sg_calloc(r->ncols, sizeof *mt->fmts);
+    if (!m->cols || !mt->date_only || !mt->fmts) {
+        sg_mpi_meta_free(mt);
+        return SG_ENOMEM;
+    }
+    memset(mt->date_only, 1, r->ncols);
+    m->plan_fmts = mt->fmts;
+    mt->fast = 1;
+    return 0;
+}
+
+/* Column j of part b (its dictionary, its mode) into the merged column:
+ * what sg_csv_merge's merge_col does to the modes and dictionaries, the
+ * codes left out.  0 when the modes cannot merge (the merge would fall
+ * back) or no memory. */
+static int meta_column(sg_mpi_meta *mt, sg_csv_col *cb, size_t j, uint8_t date_only, uint64_t rows)
+{
+    sg_csv_col *ca = &mt->m.cols[j];
+    if (cb->mode == SG_CSV_OFF || cb->pend_double)
+        return 0;
+    if (mt->nparts == 0) {
+        ca->mode = cb->mode;
+        ca->fmt = cb->fmt;
+    } else if ((ca->mode == SG_CSV_DICT) != (cb->mode == SG_CSV_DICT) ||
+               (ca->mode == SG_CSV_DT) != (cb->mode == SG_CSV_DT) || ca->fmt != cb->fmt) {
+        return 0;
+    } else if (ca->mode == SG_CSV_I64 && cb->mode == SG_CSV_F64) {
+        ca->mode = SG_CSV_F64;          /* merge_col widens the column to doubles */
+    }
+    if (cb->mode == SG_CSV_DT && rows && !date_only)
+        mt->date_only[j] = 0;
+    if (cb->mode != SG_CSV_DICT || !cb->dict)
+        return 1;
+    if (!ca->dict && !(ca->dict = sg_dict_new(sg_dict_size(cb->dict))))
+        return 0;
+    /* b's values in b's code order after those before: sg_dict_absorb's order */
+    size_t nd = sg_dict_size(cb->dict);
+    for (size_t i = 0; i < nd; i++) {
+        size_t len;
+        const char *str = sg_dict_str(cb->dict, (int32_t)i, &len);
+        if (sg_dict_intern(ca->dict, str, len) < 0)
+            return 0;
+    }
+    return 1;
+}
+
+void sg_mpi_meta_add(sg_mpi_meta *mt, const unsigned char *bytes, size_t len)
+{
+    sg_mpi_part_info info;
+    if (!mt->fast)
+        return;
+    sg_csv_reader b;
+    memset(&b, 0, sizeof b);
+    uint8_t *date_only = sg_calloc(mt->m.ncols, 1);
+    if (!date_only || sg_mpi_part_peek(bytes, len, &info) != 0 ||
+        decode(&mt->m, &b, bytes, len, date_only) != 0) {
+        mt->fast = 0;
+        goto out;
+    }
+    /* only a part the merge would take as it is: no failure, its cut a
+     * record start, no row dropped or skipped, no column that fell back
+     * or waits for doubles, no record or quoted field left open */
+    if (b.failed || b.stop || !info.at_boundary || b.dropped || b.skipped || b.fellback || b.any_pend || b.nf ||
+        b.quote_bad || b.nissues) {
+        mt->fast = 0;
+        goto out;
+    }
+    if (!b.cols) {                      /* a part after the end of the file */
+        if (b.nrows || b.records)
+            mt->fast = 0;
+        goto out;
+    }
+    for (size_t j = 0; j < mt->m.ncols && mt->fast; j++)
+        if (!meta_column(mt, &b.cols[j], j, date_only[j], b.nrows))
+            mt->fast = 0;
+    mt->nparts++;
+    mt->rows += b.nrows;
+    sg_csv_reader *m = &mt->m;
+    m->records += b.records;
+    if (b.bad_quotes && !m->bad_quotes) {
+        m->bq_line = b.bq_line;
+        m->bq_field = b.bq_field;
+    }
+    m->bad_quotes += b.bad_quotes;
+    m->lines_merged += b.lines_merged;
+out:
+    sg_csv_reader_free(&b);
+    sg_free(date_only);
+}
+
+sg_table *sg_mpi_meta_finish(sg_mpi_meta *mt, const char *path, char delim, uint64_t size, sg_csv_report *report)
+{
+    sg_csv_reader *m = &mt->m;
+    if (!mt->fast || mt->nparts == 0)
+        return NULL;
+    m->nrows = 0;
+    m->dict_only = 1;
+    m->dict_rows = (size_t)mt->rows;
+    sg_table *t = sg_csv_finish(m, path, delim, size, report, m->err);
+    if (!t || m->needs_rows || m->failed) {
+        sg_table_free(t);
+        if (report) {
+            sg_csv_report_free(report);
+            memset(report, 0, sizeof *report);
+        }
+        mt->fast = 0;
+        return NULL;
+    }
+    for (size_t j = 0; j < t->ncols; j++)
+        if (m->cols[j].mode == SG_CSV_DT)
+            t->cols[j]->date_only = mt->date_only[j];
+    return t;
 }
 
 /* ---- the first part's process: the merge in file order ---- */

@@ -67,6 +67,43 @@ void sg_mpi_part_range(const uint64_t *cuts, int k, int n, uint64_t size, uint64
  * dictionary staging.  0 or SG_ENOMEM. */
 int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len);
 
+/* A part's column dictionaries and modes, its row counts, line and quote
+ * counts and failure, without its rows (no codes, no typed values): what
+ * rank 0 needs to decide the schema and the report (sg_mpi_meta_add).
+ * 0 or SG_ENOMEM. */
+int sg_mpi_part_encode_dicts(const sg_csv_part *p, unsigned char **out, size_t *len);
+
+/* The schema and read report of a distributed read decided from the
+ * parts' dictionaries, without their rows: m holds the first part's
+ * header (shared) and, per column, the merged mode and dictionary (in
+ * global first-appearance order, as sg_csv_merge makes it).  fast: the
+ * parts read so far can be typed and reported without their rows. */
+typedef struct sg_mpi_meta {
+    sg_csv_reader m;
+    uint8_t *date_only;       /* per column: every value of a typed datetime column at midnight */
+    sg_date_format *fmts;     /* per column: the date layout of its plan (filled by the build) */
+    size_t nparts;            /* parts with columns merged */
+    uint64_t rows;
+    int fast;
+} sg_mpi_meta;
+/* Starts with p0 (the first part, whose header is shared: it must outlive
+ * mt); fast 0 when p0 rules the fast path out (a failure, skip mode).
+ * 0 or SG_ENOMEM. */
+int sg_mpi_meta_init(sg_mpi_meta *mt, const sg_csv_part *p0);
+/* Adds the next part in file order (its sg_mpi_part_encode_dicts bytes,
+ * the first part's too).  A part the merge would not take as it is (a
+ * failure, a cut that is not a record start, dropped or skipped rows,
+ * modes that do not merge) sets fast to 0. */
+void sg_mpi_meta_add(sg_mpi_meta *mt, const unsigned char *b, size_t len);
+/* After the last part: the table without rows that sg_csv_finish would
+ * build over the merged parts (its columns, types, date-only flags and
+ * string dictionaries; report filled as sg_csv_read fills it), or NULL
+ * (report cleared, fast 0) when that needs the rows: a value an override
+ * cannot convert, a suspect column, an expected column of another kind, or
+ * the read fails. */
+sg_table *sg_mpi_meta_finish(sg_mpi_meta *mt, const char *path, char delim, uint64_t size, sg_csv_report *report);
+void sg_mpi_meta_free(sg_mpi_meta *mt);
+
 /* What a part's bytes say before merging. */
 typedef struct sg_mpi_part_info {
     int failed, code, at_boundary;

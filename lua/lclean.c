@@ -143,6 +143,8 @@ static int l_clean_filter(lua_State *L)
         sgl_dataset *from = luaL_checkudata(L, 1, SG_DATASET_MT);
         d->t = t;
         from->t = NULL;
+        sg_table_free(from->shape);   /* a read's columns (its rows gathered back): closed as well */
+        from->shape = NULL;
         if (sg_clean_filter_in_place(t, keep, n, amount, rows, rev, irev, &err) != 0) {
             from->t = t;    /* unchanged on failure */
             d->t = NULL;

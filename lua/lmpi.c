@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "datetime.h"
 #include "lsegmint.h"
 #include "mem.h"
 #include "mpi.h"
@@ -25,11 +26,62 @@ static int l_mpi_rank(lua_State *L)
     return 1;
 }
 
-/* segmint.mpi_read_csv(path [, opts]): read_csv with every rank reading a
- * part of the file; the same dataset and report. */
+/* segmint.mpi_read_csv(path [, opts]) -> dataset, report, remote: read_csv
+ * with every rank reading a part of the file; the same dataset and report.
+ * remote true: rank 0 did not merge the rows, which stay on the ranks that
+ * read them until something reads them (sgl_mpi_gather); the dataset
+ * holds the columns (with their dictionaries) and the row count. */
 static int l_mpi_read_csv(lua_State *L)
 {
-    return sgl_read_csv_with(L, sg_mpi_csv_read, sg_mpi_csv_read_list);
+    int nret = sgl_read_csv_with(L, sg_mpi_csv_read, sg_mpi_csv_read_list);
+    uint64_t gen;
+    size_t nrows;
+    int remote = sg_mpi_read_remote(&gen, &nrows);
+    if (nret == 2 && remote) {
+        sgl_dataset *d = luaL_checkudata(L, -2, SG_DATASET_MT);
+        d->shape = d->t;
+        d->t = NULL;
+        d->gen = gen;
+        d->nrows = nrows;
+        d->read = 1;
+    }
+    if (nret != 2)
+        return nret;
+    lua_pushboolean(L, remote);
+    return 3;
+}
+
+/* ds:mpi_read_range(col) -> { count =, missing =, min =, max = } for a
+ * datetime column of a read whose rows are still on the ranks (reduced
+ * from their parts when they kept them: the figures ds:stats gives), or
+ * nil (the rows are here, or another column): the load step's date range
+ * without gathering the rows. */
+static int l_mpi_read_range(lua_State *L)
+{
+    sgl_dataset *d = luaL_checkudata(L, 1, SG_DATASET_MT);
+    const char *name = luaL_checkstring(L, 2);
+    const sg_column *c = !d->t && d->shape && d->read ? sg_table_col(d->shape, name) : NULL;
+    int64_t lo, hi;
+    uint64_t count, missing;
+    size_t j = 0;
+    while (c && d->shape->cols[j] != c)
+        j++;
+    if (!c || c->type != SG_DATETIME || !sg_mpi_read_range(d->gen, j, &lo, &hi, &count, &missing)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, (lua_Integer)count);
+    lua_setfield(L, -2, "count");
+    lua_pushinteger(L, (lua_Integer)missing);
+    lua_setfield(L, -2, "missing");
+    for (int k = 0; k < 2 && count > 0; k++) {
+        char buf[32];
+        size_t n = sg_datetime_format(k ? hi : lo, c->date_only, buf, sizeof buf);
+        lua_pushlstring(L, buf, n);
+        lua_setfield(L, -2, k ? "max" : "min");
+    }
+    return 1;
 }
 
 /* ---- per-customer cleaning on the owning ranks (segmint.clean) ---- */
@@ -111,6 +163,14 @@ typedef struct loaded_ref {
 static void free_loaded(void *ud)
 {
     loaded_ref *x = ud;
+    if (!x->d->t && x->d->read) {
+        /* its rows are the ranks' parts, which they free (drop_parts) */
+        x->freed = sg_mpi_read_part_bytes();
+        x->d->read = 0;
+        x->d->gen = 0;
+        x->done = 1;
+        return;
+    }
     sg_table *t = x->d->t;
     sg_error err;
     sg_table *shape = t && !x->d->shape ? sg_table_take(t, NULL, 0, &err) : NULL;
@@ -140,7 +200,9 @@ static void free_loaded(void *ud)
 static int l_mpi_clean_marks(lua_State *L)
 {
     sgl_dataset *ld = luaL_checkudata(L, 1, SG_DATASET_MT);
-    sg_table *t = sgl_check_dataset(L, 1);
+    /* a read whose rows stayed on the ranks: its columns, not gathered */
+    int remote = !ld->t && ld->shape && ld->read;
+    sg_table *t = remote ? ld->shape : sgl_check_dataset(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
     if (sg_mpi_size() < 2) {
         lua_pushnil(L);
@@ -188,6 +250,8 @@ static int l_mpi_clean_marks(lua_State *L)
      * cleaning then runs here, on the table: its values stay until the end */
     const sg_column *qc = o.quantity[0] ? sg_table_col(t, o.quantity) : NULL;
     int can_free = consume && o.tallies_only && !(o.net && (!qc || qc->type != SG_INT64));
+    o.read = remote ? ld->gen : 0;
+    o.drop_parts = can_free;
     loaded_ref x = { ld, 0, 0 };
     if (can_free)
         for (size_t i = 0; i < t->ncols; i++)
@@ -397,20 +461,24 @@ void sgl_mpi_gather(lua_State *L, sgl_dataset *d)
     sg_error err;
     sg_table *t = NULL;
     uint64_t bytes = 0;
-    int rc = sg_mpi_gather_clean(d->gen, d->nrows, &t, &bytes, why, sizeof why, &err);
+    int rc = d->read ? sg_mpi_gather_read(d->gen, d->nrows, &t, &bytes, why, sizeof why, &err)
+                     : sg_mpi_gather_clean(d->gen, d->nrows, &t, &bytes, why, sizeof why, &err);
     if (rc < 0)
         sgl_raise(L, &err);
     if (rc == 0)
-        luaL_error(L, "the cleaned rows cannot come back from the MPI ranks that hold them: %s", why);
+        luaL_error(L, "the %s rows cannot come back from the MPI ranks that hold them: %s", d->read ? "read" : "cleaned",
+                   why);
     d->t = t;   /* (shape stays until the dataset goes: callers may hold it) */
     char msg[300];
-    snprintf(msg, sizeof msg, "cleaned table gathered back on rank 0 from %d MPI ranks, as a step reads its rows: "
-             "%zu rows, %llu bytes received from the other ranks", sg_mpi_size(), t->nrows, (unsigned long long)bytes);
+    snprintf(msg, sizeof msg, "%s gathered back on rank 0 from %d MPI ranks, as a step reads its rows: "
+             "%zu rows, %llu bytes received from the other ranks", d->read ? "read table" : "cleaned table",
+             sg_mpi_size(), t->nrows, (unsigned long long)bytes);
     log_info(L, msg);
 }
 
 static const luaL_Reg mpi_methods[] = {
-    { "mpi_clean_marks", l_mpi_clean_marks }, { "mpi_cleaned", l_mpi_cleaned }, { NULL, NULL }
+    { "mpi_clean_marks", l_mpi_clean_marks }, { "mpi_cleaned", l_mpi_cleaned }, { "mpi_read_range", l_mpi_read_range },
+    { NULL, NULL }
 };
 
 static const luaL_Reg mpi_functions[] = {

@@ -38,6 +38,10 @@ typedef struct sgl_dataset {
     sg_table *shape;
     uint64_t gen;
     size_t nrows;
+    /* read: the rows are the parts of a distributed read still on the
+     * ranks that read them (segmint.mpi_read_csv), gen the read's number
+     * (sg_mpi_gather_read), not a cleaning's */
+    int read;
 } sgl_dataset;
 
 /* The table of the dataset at idx (raises when closed).  A dataset whose

@@ -8,13 +8,17 @@ local M = {}
 -- segmint.read_csv(path or list of paths, opts), distributed when the run
 -- has ranks (a list: each rank reads a run of whole files).
 function M.read_csv(sg, path, opts)
-  local t, rep = sg.mpi_read_csv(path, opts)   -- one rank: read_csv itself
+  local t, rep, remote = sg.mpi_read_csv(path, opts)   -- one rank: read_csv itself
   local ranks = sg.mpi_size()
   if t and ranks > 1 then
     if type(path) == "table" then
       sg.info("read %d files (%s) on %d MPI ranks, whole files per rank", #path, table.concat(path, ", "), ranks)
     else
       sg.info("read %s on %d MPI ranks", path, ranks)
+    end
+    if remote then
+      sg.info("rank 0 merged the parts' dictionaries and report, not their rows: %d rows stay on the %d ranks "
+        .. "that read them until a step reads them", #t, ranks)
     end
   end
   return t, rep

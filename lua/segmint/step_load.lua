@@ -255,7 +255,8 @@ function S.run(ctx)
   ctx.res.transactions = tx
   -- what the manifest, summary and report say of the loaded data: recorded
   -- here, as cleaning takes the table over (and a recipe may replace it)
-  ctx.res.loaded = { rows = #tx, period = tx:stats(cols.date) }
+  -- (the date range without the rows when they stayed on the MPI ranks that read them)
+  ctx.res.loaded = { rows = #tx, period = tx:mpi_read_range(cols.date) or tx:stats(cols.date) }
   sg.info("loaded %s (table path; no streaming pass: %s)", tostring(tx), ctx.stream_why or "not planned")
 end
 

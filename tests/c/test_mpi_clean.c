@@ -328,7 +328,7 @@ static void test_owners_small(void)
     sg_mpi_clean_opts co = { "cust", "item", "qty", "price", "date",
                              "coalesce(starts_with(inv, 'C'), false)",
                              "not coalesce(starts_with(inv, 'C'), false) and qty != 0", "amount",
-                             (const char **)PRE, 1, 1, 1, 1, 0, "", NULL, 0, 0 };
+                             (const char **)PRE, 1, 1, 1, 1, 0, "", NULL, 0, 0, 0, 0 };
     for (int n = 1; n <= 3; n++)
         owners("small, net and duplicates", t, &co, n);
     co.npre = 0;   /* missing customers kept: their cancellation is unmatched */
@@ -428,7 +428,7 @@ static void test_owners_retail(void)
     sg_mpi_clean_opts co = { "CustomerID", "StockCode", "Quantity", "UnitPrice", "InvoiceDate",
                              "coalesce(starts_with(InvoiceNo, 'C'), false)",
                              "not coalesce(starts_with(InvoiceNo, 'C'), false) and Quantity != 0", "amount",
-                             (const char **)PRE_RETAIL, 1, 1, 1, 1, 1, "", NULL, 0, 0 };
+                             (const char **)PRE_RETAIL, 1, 1, 1, 1, 1, "", NULL, 0, 0, 0, 0 };
     owners("Online Retail", t, &co, 2);
     owners("Online Retail", t, &co, 3);
     sg_table_free(t);

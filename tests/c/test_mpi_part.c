@@ -15,6 +15,7 @@
 #include "csvwrite.h"
 #include "mem.h"
 #include "mpi_part.h"
+#include "mpi_read.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/sg_mpi_part_XXXXXX";
@@ -57,8 +58,90 @@ static char *dump(const sg_table *t, const sg_csv_report *rep)
     return buf;
 }
 
+static int na_at(const sg_column *c, size_t i)
+{
+    return c->na && ((c->na[i >> 3] >> (i & 7)) & 1);
+}
+
+/* 0 when a and b are the same table to the bytes: names, types, date-only
+ * flags, missing bits, values (codes of strings), and each string
+ * column's dictionary in code order; else what differs in why. */
+static int differs(const sg_table *a, const sg_table *b, size_t rows, char *why, size_t wl)
+{
+    if (a->ncols != b->ncols || b->nrows != rows)
+        return snprintf(why, wl, "shape %zux%zu vs %zux%zu", a->nrows, a->ncols, b->nrows, b->ncols), 1;
+    for (size_t j = 0; j < a->ncols; j++) {
+        const sg_column *x = a->cols[j], *y = b->cols[j];
+        size_t w = x->type == SG_BOOL ? 1 : x->type == SG_STRING ? 4 : 8;
+        if (strcmp(x->name, y->name) || x->type != y->type || x->date_only != y->date_only || y->n != rows)
+            return snprintf(why, wl, "column %zu: name, type or date-only flag", j), 1;
+        for (size_t i = 0; i < rows; i++) {
+            if (na_at(x, i) != na_at(y, i) ||
+                (!na_at(x, i) && memcmp((char *)x->data + i * w, (char *)y->data + i * w, w) != 0))
+                return snprintf(why, wl, "column %s, row %zu", x->name, i), 1;
+        }
+        if (x->type != SG_STRING)
+            continue;
+        size_t nd = sg_dict_size(x->dict);
+        if (nd != sg_dict_size(y->dict))
+            return snprintf(why, wl, "column %s: %zu vs %zu strings", x->name, nd, sg_dict_size(y->dict)), 1;
+        for (size_t c = 0; c < nd; c++) {
+            size_t l1, l2;
+            const char *s1 = sg_dict_str(x->dict, (int32_t)c, &l1), *s2 = sg_dict_str(y->dict, (int32_t)c, &l2);
+            if (l1 != l2 || memcmp(s1, s2, l1) != 0)
+                return snprintf(why, wl, "column %s: string %zu", x->name, c), 1;
+        }
+    }
+    return 0;
+}
+
+static int nfast, nread;
+
+/* The path without merging the rows (sg_mpi_read_local_dicts): the schema
+ * and report from the parts' dictionaries, the parts typed and gathered
+ * back; the same table to the bytes and report as sg_csv_read (a, r1),
+ * and a columns-only table with the same columns and dictionaries.
+ * want_fast: 1 or 0 when the case must (not) take it, -1 either. */
+static void same_dicts(const char *label, const char *path, const sg_csv_options *opt, int n, const sg_table *a,
+                       sg_csv_report *r1, const sg_error *e1, int want_fast)
+{
+    sg_csv_report r3;
+    sg_error e3;
+    int fast = -1;
+    sg_table *shape = NULL;
+    sg_table *c = sg_mpi_read_local_dicts(path, opt, n, &r3, &e3, &fast, &shape);
+    nread++;
+    nfast += fast == 1;
+    char why[200] = "";
+    if (!a || !c) {
+        tap_ok(!a && !c, "%s, %d parts, without the rows on rank 0: both fail", label, n);
+        tap_is_str(c ? "(a table)" : e3.msg, a ? "(a table)" : e1->msg, "... with the same message");
+        tap_ok(fast == 0 && !shape, "... by the full merge");
+    } else {
+        char *da = dump(a, r1), *dc = dump(c, &r3);
+        tap_ok(da && dc && strcmp(da, dc) == 0, "%s, %d parts, without the rows on rank 0 (%s): same table and report",
+               label, n, fast ? "parts gathered back" : "full merge");
+        if (da && dc && strcmp(da, dc))
+            tap_diag("single:\n%.2000s\nparts:\n%.2000s", da, dc);
+        free(da);
+        free(dc);
+        int d = differs(a, c, a->nrows, why, sizeof why);
+        tap_ok(!d, "... the same bytes: types, date-only flags, missing bits, values, dictionaries%s%s", d ? ": " : "",
+               why);
+        d = shape ? differs(a, shape, 0, why, sizeof why) : 0;
+        tap_ok(fast ? shape && !d : !shape, "... %s%s%s", fast ? "rank 0's columns-only table has its columns and dictionaries"
+               : "no columns-only table", d ? ": " : "", why);
+        sg_csv_report_free(&r3);
+    }
+    if (want_fast >= 0)
+        tap_is_int(fast, want_fast, want_fast ? "... rank 0 did not merge the rows" : "... rank 0 merged the rows");
+    sg_table_free(c);
+    sg_table_free(shape);
+}
+
 /* Reads path with sg_csv_read and with n parts; the two must agree. */
-static void same(const char *label, const char *path, const sg_csv_options *opt, int n, int want_fallback)
+static void same_fast(const char *label, const char *path, const sg_csv_options *opt, int n, int want_fallback,
+                      int want_fast)
 {
     sg_csv_report r1, r2;
     sg_error e1, e2;
@@ -77,12 +160,18 @@ static void same(const char *label, const char *path, const sg_csv_options *opt,
         free(db);
         tap_is_int(fellback, want_fallback, "... cuts used as planned");
     }
+    same_dicts(label, path, opt, n, a, &r1, &e1, want_fast);
     if (a)
         sg_csv_report_free(&r1);
     if (b)
         sg_csv_report_free(&r2);
     sg_table_free(a);
     sg_table_free(b);
+}
+
+static void same(const char *label, const char *path, const sg_csv_options *opt, int n, int want_fallback)
+{
+    same_fast(label, path, opt, n, want_fallback, -1);
 }
 
 static void defaults(sg_csv_options *o)
@@ -136,7 +225,7 @@ static void test_straddle(void)
     tap_is_int((long long)line0[1], 1 + 60 + 82 + 1, "part 2 starts on line 144");
     tap_is_int((long long)hdr, (long long)strlen("invoice,customer,note,amount,date\n"), "the header ends on the first LF");
     for (int n = 1; n <= 7; n++)
-        same("quoted newlines across the cut", path, &o, n, 0);
+        same_fast("quoted newlines across the cut", path, &o, n, 0, 1);
     /* CRLF line ends, and a CRLF inside the field */
     size_t m = 0;
     char *crlf = malloc(len * 2 + 1);
@@ -196,7 +285,7 @@ static void test_small(void)
     for (int i = 0; i < 40; i++)
         n += (size_t)sprintf(buf + n, i == 3 ? "%d,12\" screen\n" : i == 16 ? "%d,\"two\nlines\"\n" : "%d,item %d\n",
                              i, i);
-    same("a stray quote, then a quoted line end", write_file("stray2.csv", buf, n), &o, 3, 1);
+    same_fast("a stray quote, then a quoted line end", write_file("stray2.csv", buf, n), &o, 3, 1, 0);
     /* skip mode: a short row in each part */
     sg_csv_options sk;
     defaults(&sk);
@@ -204,7 +293,32 @@ static void test_small(void)
     n = (size_t)sprintf(buf, "k,v,w\n");
     for (int i = 0; i < 60; i++)
         n += (size_t)sprintf(buf + n, i % 20 == 7 ? "%d,%d\n" : "%d,%d,x\n", i, i);
-    same("skip mode, bad rows in every part", write_file("skip.csv", buf, n), &sk, 3, 0);
+    same_fast("skip mode, bad rows in every part", write_file("skip.csv", buf, n), &sk, 3, 0, 0);
+    /* what needs the rows merged: a suspect column (its first bad values
+     * with their lines), a value an override cannot convert and an
+     * expected column of another kind (messages naming a row); the bad
+     * value is in the first 8 rows, so that the typed sample sees it */
+    n = (size_t)sprintf(buf, "k,d\n");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)sprintf(buf + n, i == 3 ? "%d,2024-02-30\n" : "%d,2024-01-%02d\n", i, 1 + i % 28);
+    const char *sus = write_file("suspect.csv", buf, n);
+    same_fast("a suspect date column", sus, &o, 3, 0, 0);
+    sg_csv_override ov = { "d", SG_DATETIME, SG_DATE_ISO };
+    sg_csv_options oo;
+    defaults(&oo);
+    oo.overrides = &ov;
+    oo.noverrides = 1;
+    same_fast("an override meeting a bad value in the last part", sus, &oo, 3, 0, 0);
+    sg_csv_expect ex = { "d", SG_CSV_DATES };
+    sg_csv_options oe;
+    defaults(&oe);
+    oe.expect = &ex;
+    oe.nexpect = 1;
+    same_fast("an expected date column with a bad value", sus, &oe, 3, 0, 0);
+    n = (size_t)sprintf(buf, "k,d\n");
+    for (int i = 0; i < 60; i++)
+        n += (size_t)sprintf(buf + n, "%d,2024-01-%02d\n", i, 1 + i % 28);
+    same_fast("an override over good values", write_file("good.csv", buf, n), &oo, 3, 0, 1);
     /* an unreadable file */
     sg_error err;
     int fb;
@@ -224,13 +338,18 @@ static void test_typed_fallback(void)
     for (int i = 0; i < 60; i++)
         n += (size_t)sprintf(buf + n, "%d,%d,2024-01-%02d\n", i, i * 3, 1 + i % 28);
     n += (size_t)sprintf(buf + n, "99,abc,2024-02-01\n");
-    same("typed x meets text in the last part", write_file("typedoff.csv", buf, n), &o, 3, 1);
+    same_fast("typed x meets text in the last part", write_file("typedoff.csv", buf, n), &o, 3, 1, 0);
     n = (size_t)sprintf(buf, "k,x,d\n");
     for (int i = 0; i < 60; i++)
         n += (size_t)sprintf(buf + n, "%d,%d,2024-01-%02d %02d:00:00\n", i, i * 3, 1 + i % 28, i % 24);
     n += (size_t)sprintf(buf + n, "99,2.5,\n");
-    same("typed int64 meets a double and a missing date in the last part", write_file("typedok.csv", buf, n), &o, 3,
-         0);
+    same_fast("typed int64 meets a double and a missing date in the last part", write_file("typedok.csv", buf, n), &o,
+              3, 0, 1);
+}
+
+static void take_modes(void *ud, const sg_csv_reader *r)
+{
+    sg_mpi_modes_take(ud, r);
 }
 
 static void test_retail(void)
@@ -238,18 +357,48 @@ static void test_retail(void)
     const char *d = tap_shared_data();
     char path[4096];
     if (!d) {
-        tap_skip(4, "no shared data folder");
+        tap_skip(14, "no shared data folder");
         return;
     }
     snprintf(path, sizeof path, "%s/online_retail/online_retail.csv", d);
     if (access(path, R_OK) != 0) {
-        tap_skip(4, "Online Retail not present");
+        tap_skip(14, "Online Retail not present");
         return;
     }
     sg_csv_options o;
     defaults(&o);
-    same("Online Retail", path, &o, 2, 0);
-    same("Online Retail", path, &o, 3, 0);
+    same_fast("Online Retail", path, &o, 2, 0, 1);
+    same_fast("Online Retail", path, &o, 3, 0, 1);
+    /* what the last part sends rank 0: its dictionaries, against its whole staging */
+    for (int n = 2; n <= 3; n++) {
+        FILE *f = fopen(path, "rb");
+        uint64_t size = 0, hdr, cuts[4], line0[4];
+        if (f && fseek(f, 0, SEEK_END) == 0)
+            size = (uint64_t)ftell(f);
+        int e = f ? sg_mpi_plan(fileno(f), size, n, &hdr, cuts, line0) : -1;
+        if (f)
+            fclose(f);
+        sg_csv_part p0, pk;
+        unsigned char *b1 = NULL, *b2 = NULL;
+        size_t l1 = 0, l2 = 0;
+        sg_mpi_modes m;
+        memset(&m, 0, sizeof m);
+        sg_csv_part_modes first = { NULL, NULL, 0, take_modes, &m };
+        if (e == 0 && sg_mpi_read_part(path, &o, 0, n, size, hdr, cuts, line0, &first, &p0) == 0)
+            sg_csv_part_free(&p0);
+        sg_csv_part_modes rest = { m.modes, m.fmts, m.ncols, NULL, NULL };   /* staged as the ranks stage it */
+        if (e == 0 && sg_mpi_read_part(path, &o, n - 1, n, size, hdr, cuts, line0, &rest, &pk) == 0) {
+            if (sg_mpi_part_encode(&pk, &b1, &l1) == 0 && sg_mpi_part_encode_dicts(&pk, &b2, &l2) == 0)
+                tap_diag("Online Retail, part %d of %d: %zu rows, %zu bytes of staging, %zu bytes of dictionaries", n, n,
+                         pk.r.nrows, l1, l2);
+            sg_csv_part_free(&pk);
+        }
+        tap_ok(b1 && b2 && l2 * 10 < l1, "Online Retail, %d parts: the last part's dictionaries (%zu bytes) are under a "
+               "tenth of its staging (%zu bytes)", n, l2, l1);
+        sg_free(b1);
+        sg_free(b2);
+        sg_mpi_modes_free(&m);
+    }
 }
 
 int main(void)
@@ -269,6 +418,7 @@ int main(void)
     test_small();
     test_typed_fallback();
     sg_csv_tune(0, 0, 0);
+    tap_diag("%d of %d reads took the path without the rows on rank 0", nfast, nread);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -568,7 +568,7 @@ static void test_small(void)
     sg_mpi_clean_opts co = { "cust", "item", "qty", "price", "date",
                              "coalesce(starts_with(inv, 'C'), false)",
                              "not coalesce(starts_with(inv, 'C'), false) and qty != 0", "amount",
-                             (const char **)PRE, 1, 1, 1, 1, 0, "qty * price", (const char **)AFTER, 4, 0 };
+                             (const char **)PRE, 1, 1, 1, 1, 0, "qty * price", (const char **)AFTER, 4, 0, 0, 0 };
     sg_rfm_options ro;
     sg_rfm_options_init(&ro);
     ro.customer = "cust";
@@ -729,7 +729,7 @@ static void test_retail(void)
                              "coalesce(starts_with(InvoiceNo, 'C'), false)",
                              "not coalesce(starts_with(InvoiceNo, 'C'), false) and Quantity != 0", "amount",
                              (const char **)PRE_RETAIL, 1, 1, 0, 1, 1, "Quantity * UnitPrice",
-                             (const char **)AFTER_RETAIL, 3, 0 };
+                             (const char **)AFTER_RETAIL, 3, 0, 0, 0 };
     sg_rfm_options ro;
     sg_rfm_options_init(&ro);
     ro.customer = "CustomerID";

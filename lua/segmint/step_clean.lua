@@ -60,7 +60,8 @@ function S.run(ctx)
       .. "%d customers)", report.rows_in, report.rows_out, report.customers_out)
     if #clean > 0 then
       sg.info("cleaned table released on rank 0: the %d MPI ranks owning the customers hold its %d rows; %d bytes "
-        .. "freed (rank 0's loaded table, once its rows were packed; its cleaned rows were never built: gathered "
+        .. "freed (rank 0's loaded table, or its part of the read, once its rows were packed; its cleaned rows were "
+        .. "never built: gathered "
         .. "back only if a step reads them on rank 0)", sg.mpi_size(), #clean, exchange.freed)
     end
   end

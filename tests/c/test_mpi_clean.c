@@ -342,8 +342,8 @@ static void test_owners_small(void)
     int64_t q = 5;
     unsigned char f = 1;
     sg_mpi_buf_put(&b, head, sizeof head);
-    /* empty tallies (sums of SG_XSUM_WORDS + 1 words; no steps), no ids */
-    size_t words = 1 + (SG_XSUM_WORDS + 1) + 1 + 3 + 3 * (SG_XSUM_WORDS + 1) + 1 + (SG_XSUM_WORDS + 1) + 1 + 2;
+    /* empty tallies (sums of SG_XSUM_WORDS + 2 words: the exact sum, then the integer sum as 128 bits; no steps), no ids */
+    size_t words = 1 + (SG_XSUM_WORDS + 2) + 1 + 3 + 3 * (SG_XSUM_WORDS + 2) + 1 + (SG_XSUM_WORDS + 2) + 1 + 2;
     for (size_t k = 0; k < words; k++)
         sg_mpi_buf_put(&b, &zero, 8);
     sg_mpi_buf_put(&b, &nrec, 8);

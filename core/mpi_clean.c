@@ -375,16 +375,25 @@ int sg_mpi_clean_opts_decode(const unsigned char *b, size_t len, sg_mpi_clean_op
 
 /* ---- on the owner ---- */
 
-/* keep[i] &= condition expr is true (not false, not missing) on row i of t. */
-static int apply_condition(const sg_table *t, const char *expr, uint8_t *keep, sg_error *err)
+/* Condition expr evaluated over t (a bool column), or NULL with err set. */
+static sg_column *condition(const sg_table *t, const char *expr, sg_error *err)
 {
     sg_expr *e = sg_expr_parse(expr, t, err);
     if (!e)
-        return err->code;
+        return NULL;
     sg_column *c = sg_expr_type(e) == SG_BOOL ? sg_expr_eval(e, t, "condition", err) : NULL;
     sg_expr_free(e);
+    if (!c && !err->code)
+        sg_error_set(err, SG_EINVAL, "'%s' is not a condition", expr);
+    return c;
+}
+
+/* keep[i] &= condition expr is true (not false, not missing) on row i of t. */
+static int apply_condition(const sg_table *t, const char *expr, uint8_t *keep, sg_error *err)
+{
+    sg_column *c = condition(t, expr, err);
     if (!c)
-        return err->code ? err->code : sg_error_set(err, SG_EINVAL, "'%s' is not a condition", expr);
+        return err->code;
     for (size_t i = 0; i < t->nrows; i++)
         keep[i] = keep[i] && !sg_column_is_na(c, i) && sg_column_bools(c)[i];
     sg_column_release(c);
@@ -472,13 +481,9 @@ int sg_mpi_whole_ids(sg_table *t, const char *col, sg_error *err)
  * true (false or missing), as ds:clean_filter tags them. */
 static int tag_condition(const sg_table *t, const char *expr, uint8_t *tag, uint8_t step, sg_error *err)
 {
-    sg_expr *e = sg_expr_parse(expr, t, err);
-    if (!e)
-        return err->code;
-    sg_column *c = sg_expr_type(e) == SG_BOOL ? sg_expr_eval(e, t, "condition", err) : NULL;
-    sg_expr_free(e);
+    sg_column *c = condition(t, expr, err);
     if (!c)
-        return err->code ? err->code : sg_error_set(err, SG_EINVAL, "'%s' is not a condition", expr);
+        return err->code;
     for (size_t i = 0; i < t->nrows; i++)
         if (!tag[i] && (sg_column_is_na(c, i) || !sg_column_bools(c)[i]))
             tag[i] = step;

@@ -2339,22 +2339,6 @@ static void gather_serve(int64_t op, const unsigned char *b, size_t len)
         gather_clean_collective(gen, (size_t)nrows, NULL, &bytes, why, sizeof why, &err);
 }
 
-int sg_mpi_gather_clean(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
-                        sg_error *err)
-{
-    *out = NULL;
-    *bytes = 0;
-    if (!leads(why, whylen))
-        return 0;
-    sg_mpi_buf b = { 0 };
-    sg_mpi_put_u64(&b, gen);
-    sg_mpi_put_u64(&b, (uint64_t)nrows);
-    if (send_command(OP_GATHER_CLEAN, &b, b.oom ? SG_ENOMEM : 0, err) != 0)
-        return -1;
-    sg_mpi_buf_free(&b);
-    return gather_clean_collective(gen, nrows, out, bytes, why, whylen, err);
-}
-
 /* ---- a read's parts back to rank 0 (OP_GATHER_READ) ---- */
 
 int sg_mpi_read_remote(uint64_t *gen, size_t *nrows)
@@ -2447,8 +2431,11 @@ static int gather_read_collective(uint64_t gen, size_t nrows, sg_table **out, ui
     return 1;
 }
 
-int sg_mpi_gather_read(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
-                       sg_error *err)
+/* Rank 0: the rows of cleaning gen (OP_GATHER_CLEAN) or of read gen
+ * (OP_GATHER_READ) back from the ranks that hold them; as
+ * sg_mpi_gather_clean's return. */
+static int gather_back(int64_t op, uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why,
+                       size_t whylen, sg_error *err)
 {
     *out = NULL;
     *bytes = 0;
@@ -2457,10 +2444,23 @@ int sg_mpi_gather_read(uint64_t gen, size_t nrows, sg_table **out, uint64_t *byt
     sg_mpi_buf b = { 0 };
     sg_mpi_put_u64(&b, gen);
     sg_mpi_put_u64(&b, (uint64_t)nrows);
-    if (send_command(OP_GATHER_READ, &b, b.oom ? SG_ENOMEM : 0, err) != 0)
+    if (send_command(op, &b, b.oom ? SG_ENOMEM : 0, err) != 0)
         return -1;
     sg_mpi_buf_free(&b);
-    return gather_read_collective(gen, nrows, out, bytes, why, whylen, err);
+    return op == OP_GATHER_READ ? gather_read_collective(gen, nrows, out, bytes, why, whylen, err)
+                                : gather_clean_collective(gen, nrows, out, bytes, why, whylen, err);
+}
+
+int sg_mpi_gather_clean(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
+                        sg_error *err)
+{
+    return gather_back(OP_GATHER_CLEAN, gen, nrows, out, bytes, why, whylen, err);
+}
+
+int sg_mpi_gather_read(uint64_t gen, size_t nrows, sg_table **out, uint64_t *bytes, char *why, size_t whylen,
+                       sg_error *err)
+{
+    return gather_back(OP_GATHER_READ, gen, nrows, out, bytes, why, whylen, err);
 }
 
 /* ---- group-bys reduced on rank 0 (OP_ATTRIBUTES, OP_ITEM_NAMES, core/mpi_attrs.c) ---- */

@@ -357,9 +357,12 @@ static int tag_and_tally(const sg_table *t, const char *const *keep, size_t nste
     /* the revenue of doubles summed exactly, so that the owners' partial
      * sums under mpirun add up to the same bits (core/mpi_clean.c) */
     sg_xsum *xs = a && !as_int ? sg_malloc((nsteps ? nsteps : 1) * sizeof *xs) : NULL;
-    if (!tag || (a && !as_int && !xs)) {
+    /* an int64 revenue's high words: the sums are exact to 128 bits */
+    int64_t *hi = as_int ? sg_calloc(nsteps ? nsteps : 1, sizeof *hi) : NULL;
+    if (!tag || (a && !as_int && !xs) || (as_int && !hi)) {
         sg_free(tag);
         sg_free(xs);
+        sg_free(hi);
         return sg_error_nomem(err);
     }
     for (size_t k = 0; xs && k < nsteps; k++)
@@ -367,6 +370,7 @@ static int tag_and_tally(const sg_table *t, const char *const *keep, size_t nste
     if (tag_rows(t, keep, nsteps, tag, err) != 0) {
         sg_free(tag);
         sg_free(xs);
+        sg_free(hi);
         return err->code;
     }
     size_t removed = 0;
@@ -383,14 +387,20 @@ static int tag_and_tally(const sg_table *t, const char *const *keep, size_t nste
             continue;
         }
         int64_t x = a->type == SG_BOOL ? sg_column_bools(a)[i] : sg_column_i64(a)[i];
-        int64_t *s = &irevenue[k];
-        if ((x > 0 && *s > INT64_MAX - x) || (x < 0 && *s < INT64_MIN - x)) {
+        uint64_t lo = (uint64_t)irevenue[k] + (uint64_t)x;
+        hi[k] += (x < 0 ? -1 : 0) + (lo < (uint64_t)irevenue[k]);   /* 128-bit two's complement add */
+        irevenue[k] = (int64_t)lo;
+    }
+    /* only the step's whole sum must fit, whatever the rows' order: the
+     * owners under mpirun check their exact sum the same way (sg_mpi_asum_fits) */
+    for (size_t k = 0; as_int && k < nsteps; k++)
+        if (hi[k] != (irevenue[k] < 0 ? -1 : 0)) {
             sg_free(tag);
+            sg_free(hi);
             return sg_error_set(err, SG_EDATA, "clean: the revenue a cleaning step removes (sum of '%s') overflows int64",
                                 amount);
         }
-        *s += x;
-    }
+    sg_free(hi);
     for (size_t k = 0; k < nsteps; k++)
         revenue[k] = as_int ? (double)irevenue[k] : xs ? sg_xsum_round(&xs[k]) : 0;
     sg_free(xs);

@@ -145,6 +145,20 @@ static void held_reset(void)
     held.gen = gen;
 }
 
+/* A new read replaces the last read's parts; the owners' cleaned rows of
+ * an earlier exchange stay (a recipe may read another file after step
+ * clean, and the steps on the owners still use them). */
+static void held_read_reset(void)
+{
+    sg_mpi_schema_free(&held.schema);
+    sg_free(held.rows);
+    sg_table_free(held.t);
+    held.rows = NULL;
+    held.t = NULL;
+    held.valid = 0;
+    held.read = 0;
+}
+
 int sg_mpi_built(void)
 {
     return 1;
@@ -535,7 +549,7 @@ static void keep_parts(const read_cmd *c, sg_csv_part *part, uint64_t my_rows, i
                        int fellback, const sg_date_format *fmts)
 {
     int n = world_size;
-    held_reset();
+    held_read_reset();
     uint64_t *rows = sg_malloc((size_t)n * sizeof *rows);
     if (!rows)
         abort_job("out of memory");   /* a few bytes per rank: not expected */
@@ -729,7 +743,7 @@ static void reduce_ranges(size_t nc)
 static int keep_built(sg_csv_part *part, uint64_t my_rows, sg_mpi_schema *schema)
 {
     int n = world_size;
-    held_reset();
+    held_read_reset();
     uint64_t *rows = sg_malloc((size_t)n * sizeof *rows);
     if (!rows)
         abort_job("out of memory");   /* a few bytes per rank: not expected */
@@ -740,7 +754,7 @@ static int keep_built(sg_csv_part *part, uint64_t my_rows, sg_mpi_schema *schema
     int ok = held.t ? held.t->nrows == my_rows : !my_rows && world_rank > 0, all = 0;
     MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (!all) {
-        held_reset();
+        held_read_reset();
         sg_mpi_schema_free(schema);
         sg_free(rows);
         return 0;

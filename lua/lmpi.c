@@ -26,6 +26,24 @@ static int l_mpi_rank(lua_State *L)
     return 1;
 }
 
+static const char LIVE_READ[] = "segmint.mpi_live_read";   /* registry: { [1] = ds } with weak values */
+
+/* Pushes the registry's table of the last read whose rows stayed on the
+ * ranks ([1]: its dataset, held weakly), made on first use. */
+static void push_live_reads(lua_State *L)
+{
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE_READ) == LUA_TTABLE)
+        return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushliteral(L, "v");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, LIVE_READ);
+}
+
 /* segmint.mpi_read_csv(path [, opts]) -> dataset, report, remote: read_csv
  * with every rank reading a part of the file; the same dataset and report.
  * remote true: rank 0 did not merge the rows, which stay on the ranks that
@@ -33,6 +51,14 @@ static int l_mpi_rank(lua_State *L)
  * holds the columns (with their dictionaries) and the row count. */
 static int l_mpi_read_csv(lua_State *L)
 {
+    /* a read replaces the ranks' parts of the one before: rows of that one
+     * still on the ranks come back to rank 0 first */
+    push_live_reads(L);
+    lua_rawgeti(L, -1, 1);
+    sgl_dataset *live = luaL_testudata(L, -1, SG_DATASET_MT);
+    if (live && !live->t && live->shape && live->read)
+        sgl_mpi_gather(L, live);
+    lua_pop(L, 2);
     int nret = sgl_read_csv_with(L, sg_mpi_csv_read, sg_mpi_csv_read_list);
     uint64_t gen;
     size_t nrows;
@@ -44,6 +70,10 @@ static int l_mpi_read_csv(lua_State *L)
         d->gen = gen;
         d->nrows = nrows;
         d->read = 1;
+        push_live_reads(L);
+        lua_pushvalue(L, -3);
+        lua_rawseti(L, -2, 1);
+        lua_pop(L, 1);
     }
     if (nret != 2)
         return nret;
@@ -173,12 +203,15 @@ static void free_loaded(void *ud)
     }
     sg_table *t = x->d->t;
     sg_error err;
-    sg_table *shape = t && !x->d->shape ? sg_table_take(t, NULL, 0, &err) : NULL;
+    /* (a read gathered back keeps the shape it had on the ranks) */
+    sg_table *shape = !t ? NULL : x->d->shape ? x->d->shape : sg_table_take(t, NULL, 0, &err);
     if (!shape)
-        return;   /* no memory for a table without rows (or a shape already): the values stay */
-    x->freed = sg_table_bytes(t) - sg_table_bytes(shape);   /* the dictionaries stay, shared */
+        return;   /* no memory for a table without rows: the values stay */
+    size_t all = sg_table_bytes(t), cols = sg_table_bytes(shape);
+    x->freed = all > cols ? all - cols : 0;   /* the dictionaries stay, shared */
     x->d->shape = shape;
     x->d->nrows = t->nrows;
+    x->d->read = 0;
     x->d->gen = 0;
     x->d->t = NULL;
     x->done = 1;

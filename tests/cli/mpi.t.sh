@@ -409,6 +409,29 @@ like "$err" "read $work/qdata/transactions.csv on 2 MPI ranks" "... read on 2 ra
 keep q2
 same_outputs q1 q2 "quoted line ends across the cut, 2 ranks"
 
+# ---- two reads whose rows stay on the ranks: the first's come back before the second ----
+cat > "$work/tworeads.lua" <<'LUA'
+local sg = require "segmint"
+local function digest(t)
+  local q, c = t:column("quantity"), t:column("customer_id")
+  local s = 0
+  for i = 1, q.n do s = (s * 31 + (q[i] or 0) + #(c[i] or "")) % 1000000007 end
+  return s
+end
+local a, _, ra = sg.mpi_read_csv(params.a)
+local b, _, rb = sg.mpi_read_csv(params.b)
+sg.info("two reads: remote %s %s; the first %d rows, digest %d; the second %d rows, digest %d",
+  tostring(ra), tostring(rb), #a, digest(a), #b, digest(b))
+LUA
+run "$SEGMINT" run "$work/tworeads.lua" --out out --set a="$gen/transactions.csv" --set b="$work/quoted.csv"
+one=$(grep -o 'the first .*' <<< "$err")
+run "${mpi[@]}" -np 2 "$SEGMINT" run "$work/tworeads.lua" --out out --set a="$gen/transactions.csv" --set b="$work/quoted.csv"
+is "$code" 0 "two reads left on 2 ranks, the first's rows used after the second read: exit 0"
+like "$err" "two reads: remote true" "... the first read's rows stayed on the ranks"
+like "$err" "read table gathered back on rank 0 from 2 MPI ranks" "... and came back to rank 0 before the second read"
+two=$(grep -o 'the first .*' <<< "$err")
+[[ -n "$one" && "$one" == "$two" ]]; ok $? "... both tables' rows as one process reads them ($two)"
+
 # ---- one customer's duplicate and cancellations in another part than its purchases ----
 # The demo recipe with exact duplicates dropped; a customer's first line
 # is repeated at the end of the file, after cancellations of two of its

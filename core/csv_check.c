@@ -15,7 +15,14 @@
  * Cost: a text column stops being classified once more than 10% of its
  * distinct values are neither numbers nor dates (it cannot be a suspect);
  * only suspects and failing expected columns scan their rows, once, for
- * the lines. */
+ * the lines.
+ *
+ * A distributed read deciding the report without the rows (dict_only)
+ * cannot scan them: each part tallies every dictionary column of its own
+ * rows for every criterion a suspect could have (numbers, each date
+ * layout; sg_csv_tally_column), rank 0 reduces the tallies in file order
+ * (core/mpi_part.c) and a suspect's entry comes from them (from_tally),
+ * the same as scan_rows gives over the whole file. */
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +52,20 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
+/* NUMBER_BIT when code c of d is a number, 1 << layout per date layout it fits. */
+static unsigned value_bits(const sg_dict *d, int32_t c)
+{
+    size_t len;
+    const char *s = sg_dict_str(d, c, &len);
+    int64_t iv;
+    double dv;
+    unsigned b = 0;
+    if (sg_csv_parse_i64(s, len, &iv) == 0 || sg_csv_parse_f64(s, len, &dv) == 0)
+        b |= NUMBER_BIT;
+    trim(&s, &len);
+    return b | (sg_datetime_fits(s, len) & DATE_BITS);
+}
+
 /* Classifies the used codes of d; stops early (cc->stopped: not a
  * suspect) once more than `limit` values are neither numbers nor dates.
  * Returns 0 or SG_ENOMEM. */
@@ -59,15 +80,7 @@ static int classify(const sg_dict *d, const uint8_t *used, size_t limit, col_cla
     for (size_t c = 0; c < n; c++) {
         if (used && !used[c])
             continue;
-        size_t len;
-        const char *s = sg_dict_str(d, (int32_t)c, &len);
-        int64_t iv;
-        double dv;
-        unsigned b = 0;
-        if (sg_csv_parse_i64(s, len, &iv) == 0 || sg_csv_parse_f64(s, len, &dv) == 0)
-            b |= NUMBER_BIT;
-        trim(&s, &len);
-        b |= sg_datetime_fits(s, len) & DATE_BITS;
+        unsigned b = value_bits(d, (int32_t)c);
         cc->bits[c] = (uint8_t)b;
         cc->seen++;
         cc->num += b & NUMBER_BIT;
@@ -135,6 +148,68 @@ static void scan_rows(const sg_csv_reader *r, size_t j, const col_class *cc,
         sp->first[sp->nfirst].line = sg_csv_line_of_row(r, i);
         sg_csv_show(s, len, sp->first[sp->nfirst].text, sizeof sp->first[0].text);
         sp->nfirst++;
+    }
+}
+
+int sg_csv_tally_column(const sg_csv_reader *r, size_t j, sg_csv_tally *t)
+{
+    const sg_csv_col *col = &r->cols[j];
+    memset(t, 0, sizeof *t);
+    if (col->mode != SG_CSV_DICT || !col->dict)
+        return 0;
+    size_t n = sg_dict_size(col->dict);
+    uint8_t *fails = sg_malloc(n ? n : 1);     /* per code: the criteria its value fails */
+    if (!fails)
+        return SG_ENOMEM;
+    for (size_t c = 0; c < n; c++)
+        fails[c] = (uint8_t)(~value_bits(col->dict, (int32_t)c) & (NUMBER_BIT | DATE_BITS));
+    /* rows counted per set of failed criteria (6 bits); the first values
+     * looked for only while some criterion has fewer than listed */
+    uint64_t per_set[1u << SG_CSV_TALLY_KINDS] = { 0 };
+    unsigned open = NUMBER_BIT | DATE_BITS;
+    const int32_t *codes = col->data;
+    for (size_t i = 0; i < r->nrows; i++) {
+        int32_t c = codes[i];
+        if (c < 0)
+            continue;
+        per_set[fails[c]]++;
+        for (unsigned m = fails[c] & open, k = 0; m; m >>= 1, k++) {
+            if (!(m & 1))
+                continue;
+            size_t q = 0;
+            while (q < t->nfirst[k] && t->code[k][q] != c)
+                q++;
+            if (q < t->nfirst[k])
+                continue;
+            t->code[k][q] = c;
+            t->line[k][q] = sg_csv_line_of_row(r, i);
+            if (++t->nfirst[k] == SG_CSV_TALLY_FIRST)
+                open &= ~(1u << k);
+        }
+    }
+    for (unsigned set = 0; set < (1u << SG_CSV_TALLY_KINDS); set++) {
+        t->rows += per_set[set];
+        for (unsigned k = 0; k < SG_CSV_TALLY_KINDS; k++)
+            t->bad[k] += ((set >> k) & 1) ? per_set[set] : 0;
+    }
+    sg_free(fails);
+    return 0;
+}
+
+/* sp from the reduced tally of a distributed read's parts (r->tallies)
+ * instead of the rows: what scan_rows gives over the whole file. */
+static void from_tally(const sg_csv_reader *r, size_t j, sg_csv_suspect *sp)
+{
+    const sg_csv_tally *t = &r->tallies[j];
+    size_t k = sp->kind == SG_CSV_NUMBERS ? 0 : (size_t)sp->format;
+    sp->rows = t->rows;
+    sp->bad_rows = t->bad[k];
+    sp->nfirst = (size_t)t->nfirst[k];
+    for (size_t q = 0; q < sp->nfirst; q++) {
+        size_t len;
+        const char *s = sg_dict_str(r->cols[j].dict, t->code[k][q], &len);
+        sp->first[q].line = t->line[k][q];
+        sg_csv_show(s, len, sp->first[q].text, sizeof sp->first[0].text);
     }
 }
 
@@ -249,14 +324,17 @@ int sg_csv_check_columns(sg_csv_reader *r, const sg_csv_plan *plans, const uint8
             sg_free(cc.bits);
             continue;
         }
-        if (r->dict_only) {
+        if (r->dict_only && (!ok || !r->tallies)) {
             sg_free(cc.bits);
-            r->needs_rows = 1;         /* a suspect's lines, or the error's, are in the rows */
+            r->needs_rows = 1;         /* the error's file and line, or the suspect's, are in the rows */
             return 0;
         }
         sp.format = sp.kind == SG_CSV_DATES ? best_layout(&cc, r->opt->date_order_mdy)
                                             : SG_DATE_UNKNOWN;
-        scan_rows(r, j, &cc, bad_rows, &sp, &first_row);
+        if (r->dict_only)
+            from_tally(r, j, &sp);     /* the parts counted their rows */
+        else
+            scan_rows(r, j, &cc, bad_rows, &sp, &first_row);
         sg_free(cc.bits);
         char text[600];
         describe(r, &sp, text, sizeof text);

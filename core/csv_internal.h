@@ -222,11 +222,38 @@ typedef struct sg_csv_reader {
      * modes but no rows (nrows 0; dict_rows the rows they stand for): a
      * distributed read deciding the schema without the rows (sg_mpi_meta_*, core/mpi_part.c).
      * sg_csv_build then sets needs_rows instead of anything that would
-     * look at the rows (a value an override cannot convert, a suspect, an
-     * expected column of another kind), and builds the columns without rows. */
+     * look at the rows (a value an override cannot convert, an expected
+     * column of another kind, a suspect when tallies is NULL), and builds
+     * the columns without rows. */
     int dict_only, needs_rows;
     size_t dict_rows;
+    /* dict_only: NULL, or per column the parts' suspect tallies reduced
+     * (sg_csv_tally, codes of the merged dictionaries; the caller's), from
+     * which a suspect's report entry is made without its rows */
+    const struct sg_csv_tally *tallies;
 } sg_csv_reader;
+
+/* What the suspect check (csv_check.c) needs of a text column's rows, per
+ * criterion k: 0 numbers, 1..5 the date layout of that sg_date_format
+ * (SG_DATE_COMPACT is never a suspect's layout: left at zero).  The count
+ * of rows with a value, the count of those whose value fails the
+ * criterion, and the first distinct failing values (codes of the column's
+ * dictionary) with their lines, in file order.  A distributed read's parts
+ * each tally their rows; summing the counts and taking the first values in
+ * part order (the merged dictionary's codes) gives the whole file's. */
+#define SG_CSV_TALLY_KINDS 6
+#define SG_CSV_TALLY_FIRST 3   /* as many as a suspect's message names */
+typedef struct sg_csv_tally {
+    uint64_t rows;
+    uint64_t bad[SG_CSV_TALLY_KINDS];
+    uint64_t nfirst[SG_CSV_TALLY_KINDS];
+    uint64_t line[SG_CSV_TALLY_KINDS][SG_CSV_TALLY_FIRST];
+    int32_t code[SG_CSV_TALLY_KINDS][SG_CSV_TALLY_FIRST];
+} sg_csv_tally;
+
+/* The tally of column j of r's staged rows (all zero but for a dictionary
+ * column with values).  0 or SG_ENOMEM. */
+int sg_csv_tally_column(const sg_csv_reader *r, size_t j, sg_csv_tally *t);
 
 int sg_csv_fail_nomem(sg_csv_reader *r);
 

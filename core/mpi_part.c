@@ -18,7 +18,7 @@
 
 #define SCAN_BLOCK ((size_t)256 << 10)
 #define PART_MAGIC 0x31504753u   /* "SGP1" */
-#define DICTS_MAGIC 0x31444753u  /* "SGD1": a part's dictionaries without its rows */
+#define DICTS_MAGIC 0x32444753u  /* "SGD2": a part's dictionaries and suspect tallies without its rows */
 
 uint64_t sg_mpi_nominal(uint64_t size, int k, int n)
 {
@@ -266,7 +266,9 @@ static int typed_date_only(const sg_csv_reader *r, const sg_csv_col *c)
 }
 
 /* Column j of r; dicts: without its rows (no codes, no values), a typed
- * datetime column's date-only flag after its empty values instead. */
+ * datetime column's date-only flag after its empty values instead, a
+ * dictionary column's suspect tally (sg_csv_tally_column) after its empty
+ * codes. */
 static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j, int dicts)
 {
     const sg_csv_col *c = &r->cols[j];
@@ -295,6 +297,12 @@ static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j, int dict
     }
     put_u64(w, ncodes);
     put(w, c->data, ncodes * sizeof(int32_t));
+    if (dicts) {
+        sg_csv_tally t;
+        if (sg_csv_tally_column(r, j, &t) != 0)
+            w->oom = 1;
+        put(w, &t, sizeof t);
+    }
 }
 
 static int encode(const sg_csv_part *p, int dicts, unsigned char **out, size_t *len)
@@ -382,7 +390,27 @@ static int take_typed(rbuf *rb, sg_csv_col *c, size_t cap)
     return 0;
 }
 
-static int take_column(rbuf *rb, sg_csv_col *c, size_t cap, uint8_t *date_only)
+/* A dictionary column's tally (dicts mode): its first values' codes
+ * within the nd strings of the dictionary. */
+static int take_tally(rbuf *rb, sg_csv_tally *t, uint64_t nd)
+{
+    const void *q = take(rb, sizeof *t);
+    if (!q)
+        return SG_EINVAL;
+    memcpy(t, q, sizeof *t);
+    for (size_t k = 0; k < SG_CSV_TALLY_KINDS; k++) {
+        if (t->nfirst[k] > SG_CSV_TALLY_FIRST || t->bad[k] > t->rows)
+            return SG_EINVAL;
+        for (size_t i = 0; i < t->nfirst[k]; i++)
+            if (t->code[k][i] < 0 || (uint64_t)t->code[k][i] + 1 >= nd)
+                return SG_EINVAL;
+    }
+    return 0;
+}
+
+/* Column j of a part (tally: NULL for a whole part, else where a
+ * dictionary column's tally goes). */
+static int take_column(rbuf *rb, sg_csv_col *c, size_t cap, uint8_t *date_only, sg_csv_tally *tally)
 {
     c->mode = (int)take_u64(rb);
     c->fmt = (sg_date_format)take_u64(rb);
@@ -415,12 +443,13 @@ static int take_column(rbuf *rb, sg_csv_col *c, size_t cap, uint8_t *date_only)
     if (!(c->data = sg_malloc((cap ? cap : 1) * sizeof(int32_t))))
         return SG_ENOMEM;
     memcpy(c->data, codes, ncodes * sizeof(int32_t));
-    return 0;
+    return tally ? take_tally(rb, tally, nd) : 0;
 }
 
 /* Not split: one decoder of the layout sg_mpi_part_encode writes, field
  * by field in the same order; the columns are take_column. */
-static int decode(sg_csv_reader *r, sg_csv_reader *b, const unsigned char *bytes, size_t len, uint8_t *date_only)
+static int decode(sg_csv_reader *r, sg_csv_reader *b, const unsigned char *bytes, size_t len, uint8_t *date_only,
+                  sg_csv_tally *tallies)
 {
     rbuf rb = { bytes, len, 0, 0 };
     uint64_t h[6];
@@ -475,7 +504,8 @@ static int decode(sg_csv_reader *r, sg_csv_reader *b, const unsigned char *bytes
     if (!(b->cols = sg_calloc(ncols, sizeof *b->cols)))
         return SG_ENOMEM;
     for (size_t j = 0; j < ncols; j++) {
-        int e = take_column(&rb, &b->cols[j], b->cap, date_only ? &date_only[j] : NULL);
+        int e = take_column(&rb, &b->cols[j], b->cap, date_only ? &date_only[j] : NULL,
+                            date_only ? &tallies[j] : NULL);
         if (e)
             return e;
     }
@@ -486,7 +516,7 @@ int sg_mpi_part_merge(sg_csv_reader *r, const unsigned char *bytes, size_t len)
 {
     sg_csv_reader b;
     memset(&b, 0, sizeof b);
-    int e = decode(r, &b, bytes, len, NULL);
+    int e = decode(r, &b, bytes, len, NULL, NULL);
     if (e) {
         sg_csv_reader_free(&b);
         r->failed = 1;
@@ -513,6 +543,7 @@ int sg_mpi_part_merge(sg_csv_reader *r, const unsigned char *bytes, size_t len)
 void sg_mpi_meta_free(sg_mpi_meta *mt)
 {
     sg_csv_reader_free(&mt->m);
+    sg_free(mt->tallies);
     sg_free(mt->date_only);
     sg_free(mt->fmts);
     memset(mt, 0, sizeof *mt);
@@ -539,14 +570,42 @@ int sg_mpi_meta_init(sg_mpi_meta *mt, const sg_csv_part *p0)
     m->cols = sg_calloc(r->ncols, sizeof *m->cols);
     mt->date_only = sg_malloc(r->ncols);
     mt->fmts = sg_calloc(r->ncols, sizeof *mt->fmts);
-    if (!m->cols || !mt->date_only || !mt->fmts) {
+    mt->tallies = sg_calloc(r->ncols, sizeof *mt->tallies);
+    if (!m->cols || !mt->date_only || !mt->fmts || !mt->tallies) {
         sg_mpi_meta_free(mt);
         return SG_ENOMEM;
     }
     memset(mt->date_only, 1, r->ncols);
     m->plan_fmts = mt->fmts;
+    m->tallies = mt->tallies;
     mt->fast = 1;
     return 0;
+}
+
+/* Adds part b's tally t of column j (codes of b's dictionary d, already
+ * merged into the merged column's) to the merged tally: counts summed, the
+ * first values after those of the parts before that are not among them. */
+static void tally_add(sg_mpi_meta *mt, size_t j, const sg_csv_tally *t, const sg_dict *d)
+{
+    sg_csv_tally *a = &mt->tallies[j];
+    const sg_dict *md = mt->m.cols[j].dict;
+    a->rows += t->rows;
+    for (size_t k = 0; k < SG_CSV_TALLY_KINDS; k++) {
+        a->bad[k] += t->bad[k];
+        for (size_t i = 0; i < t->nfirst[k] && a->nfirst[k] < SG_CSV_TALLY_FIRST; i++) {
+            size_t len;
+            const char *s = sg_dict_str(d, t->code[k][i], &len);
+            int32_t c = sg_dict_find(md, s, len);
+            size_t q = 0;
+            while (q < a->nfirst[k] && a->code[k][q] != c)
+                q++;
+            if (q < a->nfirst[k])
+                continue;       /* an earlier part had it first */
+            a->code[k][q] = c;
+            a->line[k][q] = t->line[k][i];
+            a->nfirst[k]++;
+        }
+    }
 }
 
 /* Column j of part b (its dictionary, its mode) into the merged column:
@@ -592,8 +651,9 @@ void sg_mpi_meta_add(sg_mpi_meta *mt, const unsigned char *bytes, size_t len)
     sg_csv_reader b;
     memset(&b, 0, sizeof b);
     uint8_t *date_only = sg_calloc(mt->m.ncols, 1);
-    if (!date_only || sg_mpi_part_peek(bytes, len, &info) != 0 ||
-        decode(&mt->m, &b, bytes, len, date_only) != 0) {
+    sg_csv_tally *tallies = sg_calloc(mt->m.ncols, sizeof *tallies);
+    if (!date_only || !tallies || sg_mpi_part_peek(bytes, len, &info) != 0 ||
+        decode(&mt->m, &b, bytes, len, date_only, tallies) != 0) {
         mt->fast = 0;
         goto out;
     }
@@ -610,9 +670,12 @@ void sg_mpi_meta_add(sg_mpi_meta *mt, const unsigned char *bytes, size_t len)
             mt->fast = 0;
         goto out;
     }
-    for (size_t j = 0; j < mt->m.ncols && mt->fast; j++)
+    for (size_t j = 0; j < mt->m.ncols && mt->fast; j++) {
         if (!meta_column(mt, &b.cols[j], j, date_only[j], b.nrows))
             mt->fast = 0;
+        else if (b.cols[j].mode == SG_CSV_DICT && b.cols[j].dict)
+            tally_add(mt, j, &tallies[j], b.cols[j].dict);
+    }
     mt->nparts++;
     mt->rows += b.nrows;
     sg_csv_reader *m = &mt->m;
@@ -626,6 +689,7 @@ void sg_mpi_meta_add(sg_mpi_meta *mt, const unsigned char *bytes, size_t len)
 out:
     sg_csv_reader_free(&b);
     sg_free(date_only);
+    sg_free(tallies);
 }
 
 sg_table *sg_mpi_meta_finish(sg_mpi_meta *mt, const char *path, char delim, uint64_t size, sg_csv_report *report)

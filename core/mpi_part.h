@@ -68,9 +68,10 @@ void sg_mpi_part_range(const uint64_t *cuts, int k, int n, uint64_t size, uint64
 int sg_mpi_part_encode(const sg_csv_part *p, unsigned char **out, size_t *len);
 
 /* A part's column dictionaries and modes, its row counts, line and quote
- * counts and failure, without its rows (no codes, no typed values): what
- * rank 0 needs to decide the schema and the report (sg_mpi_meta_add).
- * 0 or SG_ENOMEM. */
+ * counts and failure, and per dictionary column the suspect tally of its
+ * rows (sg_csv_tally_column), without its rows (no codes, no typed
+ * values): what rank 0 needs to decide the schema and the report
+ * (sg_mpi_meta_add).  0 or SG_ENOMEM. */
 int sg_mpi_part_encode_dicts(const sg_csv_part *p, unsigned char **out, size_t *len);
 
 /* The schema and read report of a distributed read decided from the
@@ -82,6 +83,7 @@ typedef struct sg_mpi_meta {
     sg_csv_reader m;
     uint8_t *date_only;       /* per column: every value of a typed datetime column at midnight */
     sg_date_format *fmts;     /* per column: the date layout of its plan (filled by the build) */
+    sg_csv_tally *tallies;    /* per column: the parts' suspect tallies reduced (m.tallies) */
     size_t nparts;            /* parts with columns merged */
     uint64_t rows;
     int fast;
@@ -97,10 +99,10 @@ int sg_mpi_meta_init(sg_mpi_meta *mt, const sg_csv_part *p0);
 void sg_mpi_meta_add(sg_mpi_meta *mt, const unsigned char *b, size_t len);
 /* After the last part: the table without rows that sg_csv_finish would
  * build over the merged parts (its columns, types, date-only flags and
- * string dictionaries; report filled as sg_csv_read fills it), or NULL
- * (report cleared, fast 0) when that needs the rows: a value an override
- * cannot convert, a suspect column, an expected column of another kind, or
- * the read fails. */
+ * string dictionaries; report filled as sg_csv_read fills it, a suspect
+ * column's entry and warning from the parts' tallies), or NULL (report
+ * cleared, fast 0) when that needs the rows: a value an override cannot
+ * convert, an expected column of another kind, or the read fails. */
 sg_table *sg_mpi_meta_finish(sg_mpi_meta *mt, const char *path, char delim, uint64_t size, sg_csv_report *report);
 void sg_mpi_meta_free(sg_mpi_meta *mt);
 

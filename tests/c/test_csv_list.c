@@ -320,6 +320,72 @@ static void test_errors(void)
     fails("an empty list", l1, 0, SG_EINVAL, "read_csv: the list of files is empty");
 }
 
+/* The warnings of a report, one per line. */
+static char *warnings(const sg_csv_report *rep)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    for (size_t k = 0; k < rep->nwarnings; k++)
+        fprintf(f, "%s\n", rep->warnings[k]);
+    fclose(f);
+    return buf;
+}
+
+/* A suspect column over three files, its bad values in all of them (one
+ * repeated from an earlier file): on 2 and 3 ranks the runs of files tally
+ * their rows and rank 0 names the same values and lines (each file's own)
+ * as the one-process read, without merging the rows. */
+static void test_suspect(void)
+{
+    char text[3][2048];
+    const char *bad[3][20] = { { NULL } };
+    bad[0][3] = "C1";
+    bad[1][5] = "C1";
+    bad[1][7] = "C2";
+    bad[2][1] = "C3";
+    bad[2][2] = "C4";
+    const char *paths[3];
+    char name[32];
+    for (int i = 0; i < 3; i++) {
+        size_t n = (size_t)sprintf(text[i], "invoice,qty\n");
+        for (int r = 0; r < 20; r++)
+            n += bad[i][r] ? (size_t)sprintf(text[i] + n, "%s,%d\n", bad[i][r], r)
+                           : (size_t)sprintf(text[i] + n, "%d,%d\n", 1000 + 20 * i + r, r);
+        snprintf(name, sizeof name, "sus%d.csv", i);
+        paths[i] = write_file(name, text[i]);
+    }
+    sg_csv_report r1, r2;
+    sg_error e1, e2;
+    sg_table *a = sg_csv_read_list(paths, 3, NULL, &r1, &e1);
+    char *wa = a ? warnings(&r1) : NULL;
+    tap_is_str(wa ? wa : e1.msg, "column 'invoice' read as text because line 5 has 'C1', line 9 has 'C2' and line 3 "
+               "has 'C3': 5 of 60 values are not numbers\n", "a suspect over three files: its lines are its files' own");
+    char *da = a ? dump(a, &r1) : NULL;
+    for (int ranks = 2; ranks <= 3; ranks++) {
+        int fast = 0;
+        sg_table *b = read_ranks_dicts(paths, 3, ranks, &r2, &e2, &fast);
+        char *wb = b ? warnings(&r2) : NULL, *db = b ? dump(b, &r2) : NULL;
+        tap_ok(fast && wa && wb && strcmp(wa, wb) == 0 && da && db && strcmp(da, db) == 0,
+               "... on %d ranks without merging the rows (%s): the same warning and table", ranks,
+               fast ? "parts gathered back" : "merged");
+        if (wa && wb && strcmp(wa, wb))
+            tap_diag("one process: %sranks: %s", wa, wb);
+        free(wb);
+        free(db);
+        if (b)
+            sg_csv_report_free(&r2);
+        sg_table_free(b);
+    }
+    free(wa);
+    free(da);
+    if (a)
+        sg_csv_report_free(&r1);
+    sg_table_free(a);
+}
+
 /* max_rows: the first rows of the list, as of the concatenation. */
 static void test_max_rows(void)
 {
@@ -374,6 +440,7 @@ int main(void)
     test_max_rows();
     test_files(0);
     test_errors();
+    test_suspect();
     /* typed speculation after 8 rows: the first file decides for all */
     sg_csv_tune((size_t)256 << 10, (uint64_t)4 << 20, 8);
     tap_diag("typed speculation after 8 rows");

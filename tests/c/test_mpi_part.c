@@ -294,15 +294,15 @@ static void test_small(void)
     for (int i = 0; i < 60; i++)
         n += (size_t)sprintf(buf + n, i % 20 == 7 ? "%d,%d\n" : "%d,%d,x\n", i, i);
     same_fast("skip mode, bad rows in every part", write_file("skip.csv", buf, n), &sk, 3, 0, 0);
-    /* what needs the rows merged: a suspect column (its first bad values
-     * with their lines), a value an override cannot convert and an
-     * expected column of another kind (messages naming a row); the bad
-     * value is in the first 8 rows, so that the typed sample sees it */
+    /* a suspect column comes from the parts' tallies; what needs the rows
+     * merged: a value an override cannot convert and an expected column of
+     * another kind (messages naming a row); the bad value is in the first
+     * 8 rows, so that the typed sample sees it */
     n = (size_t)sprintf(buf, "k,d\n");
     for (int i = 0; i < 60; i++)
         n += (size_t)sprintf(buf + n, i == 3 ? "%d,2024-02-30\n" : "%d,2024-01-%02d\n", i, 1 + i % 28);
     const char *sus = write_file("suspect.csv", buf, n);
-    same_fast("a suspect date column", sus, &o, 3, 0, 0);
+    same_fast("a suspect date column", sus, &o, 3, 0, 1);
     sg_csv_override ov = { "d", SG_DATETIME, SG_DATE_ISO };
     sg_csv_options oo;
     defaults(&oo);
@@ -324,6 +324,109 @@ static void test_small(void)
     int fb;
     sg_table *t = sg_mpi_read_local("/nonexistent/x.csv", &o, 2, NULL, &err, &fb);
     tap_ok(!t && strstr(err.msg, "cannot open '/nonexistent/x.csv'") != NULL, "a missing file: %s", err.msg);
+}
+
+/* A file of 120 rows "k,inv,d": inv numbers but for bad[i] at row i
+ * (NULL: 500000 + i), d DD/MM/YYYY dates but for dbad[i]. */
+static const char *suspect_file(const char *name, const char *const *bad, const char *const *dbad)
+{
+    static char buf[16384];
+    size_t n = (size_t)sprintf(buf, "k,inv,d\n");
+    for (int i = 0; i < 120; i++) {
+        n += (size_t)sprintf(buf + n, "%d,", i);
+        n += bad && bad[i] ? (size_t)sprintf(buf + n, "%s,", bad[i]) : (size_t)sprintf(buf + n, "%d,", 500000 + i);
+        n += dbad && dbad[i] ? (size_t)sprintf(buf + n, "%s\n", dbad[i])
+                             : (size_t)sprintf(buf + n, "%02d/%02d/2024\n", 13 + i % 15, 1 + i % 12);
+    }
+    return write_file(name, buf, n);
+}
+
+/* The warning of column 'inv' (or 'd') sg_csv_read gives on path. */
+static void warns(const char *label, const char *path, const char *want)
+{
+    sg_csv_report r;
+    sg_error e;
+    sg_table *t = sg_csv_read(path, NULL, &r, &e);
+    const char *got = "(no warning)";
+    for (size_t k = 0; t && k < r.nwarnings; k++)
+        if (strncmp(r.warnings[k], want, 12) == 0)
+            got = r.warnings[k];
+    char name[200];
+    snprintf(name, sizeof name, "%s: the suspect's warning", label);
+    tap_is_str(got, want, name);
+    if (t)
+        sg_csv_report_free(&r);
+    sg_table_free(t);
+}
+
+/* Suspect columns on 2 to 5 parts: each part tallies its rows (rows with a
+ * value, bad ones, its first distinct bad values with their lines) and
+ * rank 0 reduces them, so the report is sg_csv_read's without the rows. */
+static void test_suspects(void)
+{
+    sg_csv_options o;
+    defaults(&o);
+    const char *bad[120] = { NULL }, *dbad[120] = { NULL };
+    /* a cancellation in every part of 3 (and some parts of 5 without one) */
+    bad[10] = "C500010";
+    bad[50] = "C500050";
+    bad[90] = "C500090";
+    const char *p = suspect_file("sus_every.csv", bad, NULL);
+    warns("bad values in several parts", p,
+          "column 'inv' read as text because line 12 has 'C500010', line 52 has 'C500050' and line 92 has "
+          "'C500090': 3 of 120 values are not numbers");
+    for (int n = 2; n <= 5; n++)
+        same_fast("a suspect number column, bad values in several parts", p, &o, n, 0, 1);
+    /* in the last part only */
+    memset(bad, 0, sizeof bad);
+    bad[112] = "C1";
+    bad[117] = "C2";
+    p = suspect_file("sus_last.csv", bad, NULL);
+    for (int n = 2; n <= 5; n++)
+        same_fast("a suspect number column, bad values in the last part only", p, &o, n, 0, 1);
+    /* in the first part only, none after */
+    memset(bad, 0, sizeof bad);
+    bad[3] = "inf";
+    p = suspect_file("sus_first.csv", bad, NULL);
+    warns("an infinite value", p,
+          "column 'inv' read as text because line 5 has 'inf': 1 of 120 values is not a number (inf, nan and values "
+          "beyond the double range do not count as numbers)");
+    for (int n = 2; n <= 5; n++)
+        same_fast("a suspect number column, one bad value in the first part", p, &o, n, 0, 1);
+    /* more bad values than the message lists, repeated across parts: the
+     * first distinct ones in file order, the count of every bad row */
+    memset(bad, 0, sizeof bad);
+    bad[5] = bad[30] = bad[70] = "C1";
+    bad[45] = bad[110] = "C2";
+    bad[75] = "C3";
+    bad[80] = "C4";
+    bad[100] = "C5";
+    p = suspect_file("sus_many.csv", bad, NULL);
+    warns("more bad values than listed", p,
+          "column 'inv' read as text because line 7 has 'C1', line 47 has 'C2' and line 77 has 'C3': 8 of 120 values "
+          "are not numbers");
+    for (int n = 2; n <= 5; n++)
+        same_fast("a suspect number column, more bad values than listed across parts", p, &o, n, 0, 1);
+    /* dates (DD/MM/YYYY) with bad values in the first and last parts, none
+     * in the middle, two of them long values cut alike in the message */
+    memset(bad, 0, sizeof bad);
+    static char long1[100], long2[100];
+    memset(long1, 'x', 80);
+    memcpy(long2, long1, 80);
+    strcpy(long1 + 80, "-one");
+    strcpy(long2 + 80, "-two");
+    dbad[2] = "30/02/2024";
+    dbad[4] = long1;
+    dbad[115] = long2;
+    dbad[116] = "2024-01-05";
+    dbad[118] = "30/02/2024";
+    p = suspect_file("sus_dates.csv", NULL, dbad);
+    warns("a suspect date column", p,
+          "column 'd' read as text because line 4 has '30/02/2024', line 6 has "
+          "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' and line 117 has "
+          "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...': 5 of 120 values are not dates (DD/MM/YYYY)");
+    for (int n = 2; n <= 5; n++)
+        same_fast("a suspect date column, bad values in the first and last parts", p, &o, n, 0, 1);
 }
 
 /* With a sample of 8 rows, the first part decides typed modes that the
@@ -409,6 +512,7 @@ int main(void)
     }
     test_straddle();
     test_small();
+    test_suspects();
     test_retail();
     /* again with typed speculation after 8 rows (the shipped 4,096 keep
      * these small files in dictionary mode) */

@@ -16,7 +16,7 @@ sg_table *sgl_check_dataset(lua_State *L, int idx)
 {
     sgl_dataset *d = luaL_checkudata(L, idx, SG_DATASET_MT);
     if (!d->t && d->shape)
-        sgl_mpi_gather(L, d);
+        sgl_mpi_gather(L, d, "as a step reads its rows");
     if (!d->t)
         luaL_argerror(L, idx, "dataset has been closed (by ds:close(), or given up to segmint.clean with consume = true)");
     return d->t;

@@ -57,7 +57,7 @@ static int l_mpi_read_csv(lua_State *L)
     lua_rawgeti(L, -1, 1);
     sgl_dataset *live = luaL_testudata(L, -1, SG_DATASET_MT);
     if (live && !live->t && live->shape && live->read)
-        sgl_mpi_gather(L, live);
+        sgl_mpi_gather(L, live, "before the next read replaces the ranks' parts");
     lua_pop(L, 2);
     int nret = sgl_read_csv_with(L, sg_mpi_csv_read, sg_mpi_csv_read_list);
     uint64_t gen;
@@ -488,7 +488,7 @@ static void log_info(lua_State *L, const char *msg)
     }
 }
 
-void sgl_mpi_gather(lua_State *L, sgl_dataset *d)
+void sgl_mpi_gather(lua_State *L, sgl_dataset *d, const char *when)
 {
     char why[300] = "";
     sg_error err;
@@ -503,9 +503,9 @@ void sgl_mpi_gather(lua_State *L, sgl_dataset *d)
                    why);
     d->t = t;   /* (shape stays until the dataset goes: callers may hold it) */
     char msg[300];
-    snprintf(msg, sizeof msg, "%s gathered back on rank 0 from %d MPI ranks, as a step reads its rows: "
+    snprintf(msg, sizeof msg, "%s gathered back on rank 0 from %d MPI ranks, %s: "
              "%zu rows, %llu bytes received from the other ranks", d->read ? "read table" : "cleaned table",
-             sg_mpi_size(), t->nrows, (unsigned long long)bytes);
+             sg_mpi_size(), when, t->nrows, (unsigned long long)bytes);
     log_info(L, msg);
 }
 

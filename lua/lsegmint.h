@@ -54,8 +54,8 @@ const sg_table *sgl_check_shape(lua_State *L, int idx);
 /* sgl_check_shape, with the table pinned on the stack (as sgl_pin_dataset). */
 const sg_table *sgl_pin_shape(lua_State *L, int idx);
 /* lmpi.c: gathers the rows of d (on the MPI ranks) back into d->t, or
- * raises. */
-void sgl_mpi_gather(lua_State *L, sgl_dataset *d);
+ * raises; the run log says so, with when (why now). */
+void sgl_mpi_gather(lua_State *L, sgl_dataset *d, const char *when);
 /* Pushes an empty dataset userdata (safe to collect) and returns its box. */
 sgl_dataset *sgl_new_dataset(lua_State *L);
 /* Pushes t as a dataset, or raises the error in err when t is NULL. */

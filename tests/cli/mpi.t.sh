@@ -428,7 +428,8 @@ one=$(grep -o 'the first .*' <<< "$err")
 run "${mpi[@]}" -np 2 "$SEGMINT" run "$work/tworeads.lua" --out out --set a="$gen/transactions.csv" --set b="$work/quoted.csv"
 is "$code" 0 "two reads left on 2 ranks, the first's rows used after the second read: exit 0"
 like "$err" "two reads: remote true" "... the first read's rows stayed on the ranks"
-like "$err" "read table gathered back on rank 0 from 2 MPI ranks" "... and came back to rank 0 before the second read"
+like "$err" "read table gathered back on rank 0 from 2 MPI ranks, before the next read replaces the ranks' parts: $(csv_rows "$gen/transactions.csv") rows" \
+  "... and came back to rank 0 before the second read"
 two=$(grep -o 'the first .*' <<< "$err")
 [[ -n "$one" && "$one" == "$two" ]]; ok $? "... both tables' rows as one process reads them ($two)"
 

@@ -267,10 +267,10 @@ What the control groups will not be able to measure:
 | **{{channel}}** | {{impressions}} | {{clicks}} | {{ctr}} | {{conversions}} | {{conversion_rate}} | {{spend}} | {{revenue}} | {{cpa}} | {{roas}} | {{roi}} |
 {{/total}}
 
-{{#best}}Best return: {{campaign}} ({{roi}}). {{/best}}{{#worst}}Worst: {{campaign}} ({{roi}}).{{/worst}}
+{{#best}}Highest ROI: {{campaign}} ({{roi}}). {{/best}}{{#worst}}Lowest: {{campaign}} ({{roi}}).{{/worst}}
 {{#total}}
 
-These returns are attributed: they count every conversion the platforms credited to a campaign, including sales that would have happened without it, so they are not the campaigns' incremental effect.{{#measured}} The tests below compare contacted customers with a control group held out: they are what measures the real effect.{{/measured}}{{^measured}} Only a test with a control group held out measures a campaign's real effect.{{/measured}}
+These ROIs are attributed: they count every conversion the platforms credited to a campaign, including sales that would have happened without it, so they are not the campaigns' incremental effect.{{#measured}} The tests below compare contacted customers with a control group held out: they are what measures the real effect.{{/measured}}{{^measured}} Only a test with a control group held out measures a campaign's real effect.{{/measured}}
 {{/total}}
 
 {{#tests}}

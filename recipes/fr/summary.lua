@@ -271,10 +271,10 @@ Ce que les groupes témoins ne pourront pas mesurer :
 | **{{channel}}** | {{impressions}} | {{clicks}} | {{ctr}} | {{conversions}} | {{conversion_rate}} | {{spend}} | {{revenue}} | {{cpa}} | {{roas}} | {{roi}} |
 {{/total}}
 
-{{#best}}Meilleur rendement : {{campaign}} ({{roi}}). {{/best}}{{#worst}}Le moins bon : {{campaign}} ({{roi}}).{{/worst}}
+{{#best}}ROI le plus élevé : {{campaign}} ({{roi}}). {{/best}}{{#worst}}Le plus bas : {{campaign}} ({{roi}}).{{/worst}}
 {{#total}}
 
-Ces rendements sont attribués : ils comptent chaque conversion que les plateformes ont créditée à une campagne, y compris des ventes qui auraient eu lieu sans elle ; ils ne mesurent donc pas l’effet propre des campagnes.{{#measured}} Les tests ci-dessous comparent les clients contactés à un groupe témoin non contacté : ce sont eux qui mesurent l’effet réel.{{/measured}}{{^measured}} Seul un test avec un groupe témoin non contacté mesure l’effet réel d’une campagne.{{/measured}}
+Ces ROI sont attribués : ils comptent chaque conversion que les plateformes ont créditée à une campagne, y compris des ventes qui auraient eu lieu sans elle ; ils ne mesurent donc pas l’effet propre des campagnes.{{#measured}} Les tests ci-dessous comparent les clients contactés à un groupe témoin non contacté : ce sont eux qui mesurent l’effet réel.{{/measured}}{{^measured}} Seul un test avec un groupe témoin non contacté mesure l’effet réel d’une campagne.{{/measured}}
 {{/total}}
 
 {{#tests}}

@@ -189,7 +189,7 @@ unlike "$summary" "10% are kept as a control group" "no control share claimed fo
 if [[ "$plan_check" != "0 0 "* ]]; then
   like "$summary" "What the control groups will not be able to measure:" "the plan's measurement warnings are in the summary"
 fi
-like "$summary" "These returns are attributed: .* so they are not the campaigns' incremental effect\. The tests below compare contacted customers with a control group held out" "attributed returns are said not to be incremental, the tests to measure the effect"
+like "$summary" "Highest ROI: .* Lowest: .*These ROIs are attributed: .* so they are not the campaigns' incremental effect\. The tests below compare contacted customers with a control group held out" "attributed returns are said not to be incremental, the tests to measure the effect"
 
 # ---- report.html agrees with the summary ----
 page=$(cat "$work/d/report.html")
@@ -288,7 +288,7 @@ like "$fr" "\| Ventes supplémentaires \| Marge sur ces ventes \| Remises \| Co�
 like "$fr" "Bénéfice supplémentaire = marge sur les ventes supplémentaires − remises − coûts de l’offre − coût des contacts" "French plan: the formula under the table"
 like "$fr" "remise de 0 % sur chaque achat d’un client contacté et 3,50 £ de coût de l’offre sur chacun, 1,00 £ par contact" "French: the VIP programme's free delivery in its assumptions"
 unlike "$fr" "Marge supplémentaire|marge supplémentaire de" "French: a profit net of discounts and contacts is not called 'marge'"
-like "$fr" "Ces rendements sont attribués : .* Les tests ci-dessous comparent les clients contactés à un groupe témoin" "French: attributed returns are not incremental"
+like "$fr" "ROI le plus élevé : .* Le plus bas : .*Ces ROI sont attribués : .* Les tests ci-dessous comparent les clients contactés à un groupe témoin" "French: attributed returns are not incremental"
 like "$fr" "Le plan retient [0-9 ]+ de ses [0-9 ]+ clients éligibles \(contactés ou témoins\)( ; il écarte [0-9 ]+ clients? pour qui la campagne dépenserait plus qu’elle ne rapporterait)?" "French: the eligible customers a planned campaign leaves out"
 like "$fr" "\| Campagne \| Canal \| Offre \| Éligibles \| Contactés \| Témoins \|" "French plan: the eligible customers in the table"
 like "$fr" "\| prix nul ou négatif \| [0-9 ]+ \| [0-9 ,]+ £ \|" "French data preparation: the price step in words"

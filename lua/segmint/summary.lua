@@ -228,8 +228,11 @@ local function kpi_change(f, value, previous, unit, loc)
   local d = report.shown_change(value, previous, dv, dp, unit == "%" and 100 or 1)
   local sign = d > 0 and "+" or ""
   if unit == "%" then return report.unit(sign .. f.number(d * 100, 1), "pt", loc) end
-  if unit == "currency" then return sign .. f.money(d) end
-  return sign .. f.number(d, math.max(dv, dp))
+  local text = unit == "currency" and sign .. f.money(d) or sign .. f.number(d, math.max(dv, dp))
+  -- and as a share of the previous figure, as report.html's indicator cards show it
+  if previous == 0 then return text end
+  local share = value / previous - 1
+  return text .. " (" .. (share > 0 and "+" or "") .. f.percent(share) .. ")"
 end
 
 local function kpis_part(ctx, c)

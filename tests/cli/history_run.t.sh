@@ -54,8 +54,9 @@ print("retention_series", string.format("[%.6g,%.6g]", r1, r2))
 print("retention_row", string.format("| Retention rate | %.1f%% | %.1f%% | %s |", r2 * 100, r1 * 100, pt(r1, r2)))
 local k1, k2 = kpi(1, "Average basket"), kpi(2, "Average basket")
 print("basket_series", string.format("[%.6g,%.6g]", k1, k2))
-print("basket_row", string.format("| Average basket | £%.2f | £%.2f | %s£%.2f |", k2, k1, r2d(k2) < r2d(k1) and "-" or "+",
-  math.abs(r2d(k2) - r2d(k1))))
+-- (the change also as a share of the last run's figure, as the card shows it)
+print("basket_row", string.format("| Average basket | £%.2f | £%.2f | %s£%.2f (%s%.1f%%) |", k2, k1, r2d(k2) < r2d(k1) and "-" or "+",
+  math.abs(r2d(k2) - r2d(k1)), k2 > k1 and "+" or "", (k2 / k1 - 1) * 100))
 local m = h:moves(1, 2, 1)[1]
 local was, now = h:segment_names(1), h:segment_names(2)
 print("move", string.format("%d %s became %s", m.customers, was[m.from], now[m.to]), m.from)

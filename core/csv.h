@@ -15,6 +15,10 @@ typedef struct sg_csv_override {
     const char *column;      /* header name */
     sg_type type;
     sg_date_format format;   /* SG_DATETIME only; SG_DATE_UNKNOWN = detect */
+    /* SG_STRING only, a distributed read (core/mpi_part.c): rank 0 does not
+     * need the column's strings (no step reads them there), so the ranks
+     * keep them and send rank 0 none; one process ignores it */
+    int ranks_only;
 } sg_csv_override;
 
 /* What a column must hold (expect): numbers are int64 or double columns,

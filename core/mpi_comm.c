@@ -340,6 +340,7 @@ static int encode_read(const char *path, uint64_t size, const sg_csv_options *o,
         sg_mpi_put_str(&w, o->overrides[k].column);
         sg_mpi_put_u64(&w, (uint64_t)o->overrides[k].type);
         sg_mpi_put_u64(&w, (uint64_t)o->overrides[k].format);
+        sg_mpi_put_u64(&w, (uint64_t)o->overrides[k].ranks_only);
     }
     for (size_t k = 0; k < o->nexpect; k++) {
         sg_mpi_put_str(&w, o->expect[k].column);
@@ -417,6 +418,7 @@ static int decode_read(const unsigned char *b, size_t len, read_cmd *c)
         c->ov[k].column = oget_str(b, len, &at, &bad);
         c->ov[k].type = (sg_type)oget_u64(b, len, &at, &bad);
         c->ov[k].format = (sg_date_format)oget_u64(b, len, &at, &bad);
+        c->ov[k].ranks_only = oget_u64(b, len, &at, &bad) != 0;
     }
     for (size_t k = 0; k < f[6]; k++) {
         c->ex[k].column = oget_str(b, len, &at, &bad);

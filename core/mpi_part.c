@@ -265,6 +265,14 @@ static int typed_date_only(const sg_csv_reader *r, const sg_csv_col *c)
     return 1;
 }
 
+/* Whether column j of r is a string column whose strings rank 0 does not
+ * need (its override's ranks_only). */
+static int ranks_only(const sg_csv_reader *r, size_t j)
+{
+    const sg_csv_override *ov = r->ov && j < r->ncols ? r->ov[j] : NULL;
+    return ov && ov->type == SG_STRING && ov->ranks_only;
+}
+
 /* Column j of r; dicts: without its rows (no codes, no values), a typed
  * datetime column's date-only flag after its empty values instead, a
  * dictionary column's suspect tally (sg_csv_tally_column) after its empty
@@ -287,7 +295,10 @@ static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j, int dict
             put_u64(w, c->mode == SG_CSV_DT && typed_date_only(r, c));
         return;
     }
-    size_t nd = c->dict ? sg_dict_size(c->dict) : 0;
+    /* (a column whose strings stay on the ranks: an empty dictionary, and
+     * no tally, as an override is never a suspect) */
+    int mine = dicts && ranks_only(r, j);
+    size_t nd = c->dict && !mine ? sg_dict_size(c->dict) : 0;
     put_u64(w, c->dict ? nd + 1 : 0);
     for (size_t i = 0; i < nd; i++) {
         size_t len;
@@ -299,7 +310,8 @@ static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j, int dict
     put(w, c->data, ncodes * sizeof(int32_t));
     if (dicts) {
         sg_csv_tally t;
-        if (sg_csv_tally_column(r, j, &t) != 0)
+        memset(&t, 0, sizeof t);
+        if (!mine && sg_csv_tally_column(r, j, &t) != 0)
             w->oom = 1;
         put(w, &t, sizeof t);
     }

@@ -135,6 +135,7 @@ static size_t read_overrides(lua_State *L, int opts, sg_csv_override *ov)
                               "(int64, double, string, datetime, date, bool)", col, tn);
             ov[n].column = col;
             ov[n].format = SG_DATE_UNKNOWN;
+            ov[n].ranks_only = 0;
             n++;
             lua_pop(L, 1);
         }
@@ -162,6 +163,7 @@ static size_t read_overrides(lua_State *L, int opts, sg_csv_override *ov)
                     luaL_error(L, "read_csv: at most %d type overrides", MAX_OVERRIDES);
                 ov[n].column = col;
                 ov[n].type = SG_DATETIME;
+                ov[n].ranks_only = 0;
                 n++;
             } else if (ov[k].type != SG_DATETIME) {
                 luaL_error(L, "read_csv: column '%s' has a date layout but type '%s'", col,
@@ -172,6 +174,26 @@ static size_t read_overrides(lua_State *L, int opts, sg_csv_override *ov)
         }
     } else if (!lua_isnil(L, -1)) {
         luaL_error(L, "read_csv option 'formats' must be a table");
+    }
+    lua_pop(L, 1);
+    /* under mpirun: string columns whose strings rank 0 does not need */
+    if (sgl_rawfield(L, opts, "strings_on_ranks") == LUA_TTABLE) {
+        size_t m = (size_t)lua_rawlen(L, -1);
+        for (size_t i = 1; i <= m; i++) {
+            if (lua_rawgeti(L, -1, (lua_Integer)i) != LUA_TSTRING)
+                luaL_error(L, "read_csv option 'strings_on_ranks' must be a list of column names");
+            const char *col = lua_tostring(L, -1);
+            size_t k = 0;
+            while (k < n && strcmp(ov[k].column, col) != 0)
+                k++;
+            if (k == n || ov[k].type != SG_STRING)
+                luaL_error(L, "read_csv option 'strings_on_ranks': column '%s' must be read as string "
+                              "(option 'types')", col);
+            ov[k].ranks_only = 1;
+            lua_pop(L, 1);
+        }
+    } else if (!lua_isnil(L, -1)) {
+        luaL_error(L, "read_csv option 'strings_on_ranks' must be a list of column names");
     }
     lua_pop(L, 1);
     return n;

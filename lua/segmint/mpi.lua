@@ -17,8 +17,11 @@ function M.read_csv(sg, path, opts)
       sg.info("read %s on %d MPI ranks", path, ranks)
     end
     if remote then
+      local keep = opts and opts.strings_on_ranks
       sg.info("rank 0 merged the parts' dictionaries and report, not their rows: %d rows stay on the %d ranks "
-        .. "that read them until a step reads them", #t, ranks)
+        .. "that read them until a step reads them%s", #t, ranks,
+        keep and #keep > 0 and string.format(" (and the strings of %s: rank 0 has none of them)",
+          table.concat(keep, ", ")) or "")
     end
   end
   return t, rep

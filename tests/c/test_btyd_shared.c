@@ -354,7 +354,7 @@ static sg_table *read_cdnow(sg_error *err)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/btyd/cdnow_sample.csv", tap_fixtures());
-    sg_csv_override ov[] = { { "customer", SG_STRING, SG_DATE_UNKNOWN }, { "date", SG_DATETIME, SG_DATE_UNKNOWN } };
+    sg_csv_override ov[] = { { "customer", SG_STRING, SG_DATE_UNKNOWN, 0 }, { "date", SG_DATETIME, SG_DATE_UNKNOWN, 0 } };
     sg_csv_options opt;
     sg_csv_options_init(&opt);
     opt.overrides = ov;

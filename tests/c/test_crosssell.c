@@ -451,9 +451,9 @@ static void test_online_retail(void)
     }
     snprintf(path, sizeof path, "%s/online_retail/online_retail.csv", dir);
     sg_csv_override ov[] = {
-        { "InvoiceNo", SG_STRING, SG_DATE_UNKNOWN },
-        { "StockCode", SG_STRING, SG_DATE_UNKNOWN },
-        { "CustomerID", SG_STRING, SG_DATE_UNKNOWN },
+        { "InvoiceNo", SG_STRING, SG_DATE_UNKNOWN, 0 },
+        { "StockCode", SG_STRING, SG_DATE_UNKNOWN, 0 },
+        { "CustomerID", SG_STRING, SG_DATE_UNKNOWN, 0 },
     };
     sg_csv_options opt;
     sg_csv_options_init(&opt);

@@ -130,7 +130,7 @@ static void test_lines(void)
     sg_error err;
     sg_csv_report rep;
     sg_csv_options o;
-    sg_csv_override ov = { "qty", SG_INT64, SG_DATE_UNKNOWN };
+    sg_csv_override ov = { "qty", SG_INT64, SG_DATE_UNKNOWN, 0 };
     sg_table *t = read_fx("lines.csv", NULL, &rep, &err);
     tap_is_int(t ? (long long)t->nrows : -1, 6, "lines: 6 rows, blank lines ignored");
     tap_is_str(cell(t, "note", 1), "multi\r\nline", "CRLF inside quotes kept");
@@ -196,8 +196,8 @@ static void test_skip_mixed(void)
     sg_error err;
     sg_csv_report rep;
     sg_csv_options o;
-    sg_csv_override ov[2] = { { "qty", SG_INT64, SG_DATE_UNKNOWN },
-                              { "when", SG_DATETIME, SG_DATE_ISO } };
+    sg_csv_override ov[2] = { { "qty", SG_INT64, SG_DATE_UNKNOWN, 0 },
+                              { "when", SG_DATETIME, SG_DATE_ISO, 0 } };
     sg_csv_options_init(&o);
     o.overrides = ov;
     o.noverrides = 2;
@@ -279,7 +279,7 @@ static void test_dates(void)
     sg_csv_report_free(&rep);
 
     /* a format forced by override */
-    sg_csv_override ov = { "amb", SG_DATETIME, SG_DATE_MDY };
+    sg_csv_override ov = { "amb", SG_DATETIME, SG_DATE_MDY, 0 };
     sg_csv_options_init(&o);
     o.overrides = &ov;
     o.noverrides = 1;
@@ -340,7 +340,7 @@ static void test_values(void)
     sg_table_free(t);
 
     /* bool overrides accept yes/no, y/n, 1/0, t/f */
-    sg_csv_override ov = { "flag", SG_BOOL, SG_DATE_UNKNOWN };
+    sg_csv_override ov = { "flag", SG_BOOL, SG_DATE_UNKNOWN, 0 };
     o.na = NULL;
     o.nna = 0;
     o.overrides = &ov;
@@ -362,7 +362,7 @@ static void test_values(void)
     sg_table_free(t);
 
     /* int64 override accepts integral decimals such as "17850.0" */
-    sg_csv_override ovp = { "p", SG_INT64, SG_DATE_UNKNOWN };
+    sg_csv_override ovp = { "p", SG_INT64, SG_DATE_UNKNOWN, 0 };
     o.overrides = &ovp;
     t = sg_csv_read(fx("numbers.csv"), &o, NULL, &err);
     tap_is_str(t ? "" : err.msg, msg("numbers.csv", ":3:2: column 'p': '2.5' is not an int64"),
@@ -512,7 +512,7 @@ static void test_edges(void)
     tap_is_str(err.msg, "cannot open '/nonexistent/x.csv': No such file or directory",
                "EIO message");
 
-    sg_csv_override ov = { "nope", SG_INT64, SG_DATE_UNKNOWN };
+    sg_csv_override ov = { "nope", SG_INT64, SG_DATE_UNKNOWN, 0 };
     sg_csv_options o;
     sg_csv_options_init(&o);
     o.overrides = &ov;
@@ -685,7 +685,7 @@ static void test_suspects(void)
                "expect numbers on an all-missing column");
 
     /* an explicit type: file:line:column, the value, and why */
-    sg_csv_override ov = { "price", SG_DOUBLE, SG_DATE_UNKNOWN };
+    sg_csv_override ov = { "price", SG_DOUBLE, SG_DATE_UNKNOWN, 0 };
     sg_csv_options_init(&o);
     o.overrides = &ov;
     o.noverrides = 1;
@@ -694,7 +694,7 @@ static void test_suspects(void)
                msg("baddate.csv", ":16:3: column 'price': 'inf' is not a double (inf, nan and "
                                   "values beyond the double range do not count as numbers)"),
                "double override: 'inf' named with the rule");
-    sg_csv_override ovd = { "InvoiceDate", SG_DATETIME, SG_DATE_UNKNOWN };
+    sg_csv_override ovd = { "InvoiceDate", SG_DATETIME, SG_DATE_UNKNOWN, 0 };
     o.overrides = &ovd;
     t = sg_csv_read(fx("baddate.csv"), &o, NULL, &err);
     tap_is_str(t ? "" : err.msg,
@@ -1115,8 +1115,8 @@ static void test_numbered_ids(void)
     }
     sg_csv_options o;
     sg_csv_options_init(&o);
-    sg_csv_override ov[2] = { { "invoice", SG_STRING, SG_DATE_UNKNOWN },
-                              { "customer", SG_STRING, SG_DATE_UNKNOWN } };
+    sg_csv_override ov[2] = { { "invoice", SG_STRING, SG_DATE_UNKNOWN, 0 },
+                              { "customer", SG_STRING, SG_DATE_UNKNOWN, 0 } };
     o.overrides = ov;
     o.noverrides = 2;
     sg_error err;

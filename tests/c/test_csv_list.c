@@ -284,7 +284,7 @@ static void test_errors(void)
     const char *l6[] = { a, g };
     sg_csv_options o;
     sg_csv_options_init(&o);
-    sg_csv_override ov = { "amount", SG_INT64, SG_DATE_UNKNOWN };
+    sg_csv_override ov = { "amount", SG_INT64, SG_DATE_UNKNOWN, 0 };
     o.overrides = &ov;
     o.noverrides = 1;
     t = sg_csv_read_list(l6, 2, &o, NULL, &er);

@@ -351,7 +351,7 @@ static void test_retail(void)
         return;
     sg_csv_options o;
     sg_csv_options_init(&o);
-    sg_csv_override ov = { "CustomerID", SG_STRING, SG_DATE_UNKNOWN };
+    sg_csv_override ov = { "CustomerID", SG_STRING, SG_DATE_UNKNOWN, 0 };
     o.overrides = &ov;
     o.noverrides = 1;
     sg_csv_report rep;

@@ -69,8 +69,8 @@ static sg_table *reference(const char *path, const sg_rfm_options *o, const char
 {
     sg_csv_options opt;
     /* ids as text, as the streaming pass reads them (and the analysis declares them) */
-    sg_csv_override ov[2] = { { "CustomerID", SG_STRING, SG_DATE_UNKNOWN },
-                              { "InvoiceNo", SG_STRING, SG_DATE_UNKNOWN } };
+    sg_csv_override ov[2] = { { "CustomerID", SG_STRING, SG_DATE_UNKNOWN, 0 },
+                              { "InvoiceNo", SG_STRING, SG_DATE_UNKNOWN, 0 } };
     sg_error err;
     sg_csv_options_init(&opt);
     opt.overrides = ov;

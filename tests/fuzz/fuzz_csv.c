@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        "suspect %zu", k);
         /* again with one override and one expectation on the first columns */
         static const sg_type types[4] = { SG_INT64, SG_DOUBLE, SG_DATETIME, SG_BOOL };
-        sg_csv_override ov = { t->cols[0]->name, types[data[1] & 3], SG_DATE_UNKNOWN };
+        sg_csv_override ov = { t->cols[0]->name, types[data[1] & 3], SG_DATE_UNKNOWN, 0 };
         sg_csv_expect ex = { t->cols[t->ncols - 1]->name,
                              (data[1] >> 2) & 1 ? SG_CSV_DATES : SG_CSV_NUMBERS };
         char *c0 = sg_strdup(ov.column), *c1 = sg_strdup(ex.column);

@@ -26,6 +26,21 @@ refuses(read { formats = { when = "YYYY/MM" } }, "read_csv: column 'when': unkno
   .. "DD/MM/YYYY, MM/DD/YYYY, YYYYMMDD, DD-MM-YYYY, optionally + ' HH:MM:SS')", "formats: unknown layout")
 refuses(read { types = { when = "int64" }, formats = { when = "YYYY-MM-DD" } },
   "read_csv: column 'when' has a date layout but type 'int64'", "formats: a layout for a non-date type")
+refuses(read { strings_on_ranks = "qty" }, "read_csv option 'strings_on_ranks' must be a list of column names",
+  "strings_on_ranks: not a list")
+refuses(read { strings_on_ranks = { "qty" } },
+  "read_csv option 'strings_on_ranks': column 'qty' must be read as string (option 'types')",
+  "strings_on_ranks: a column not read as string")
+refuses(read { types = { qty = "int64" }, strings_on_ranks = { "qty" } },
+  "read_csv option 'strings_on_ranks': column 'qty' must be read as string (option 'types')",
+  "strings_on_ranks: a column read as int64")
+do  -- one process: the option changes nothing
+  local a = sg.read_csv(csv .. "skip.csv", { types = { qty = "string" }, on_error = "skip" })
+  local b = sg.read_csv(csv .. "skip.csv", { types = { qty = "string" }, strings_on_ranks = { "qty" }, on_error = "skip" })
+  local ca, cb = a:column("qty"), b:column("qty")
+  t.ok(ca.n == cb.n and ca.n > 0 and table.concat(ca, ",") == table.concat(cb, ","),
+    "strings_on_ranks: one process reads the same values (" .. ca.n .. ")")
+end
 refuses(read { expect = "number" }, "read_csv option 'expect' must be a table", "expect: not a table")
 refuses(read { expect = { "number" } }, "read_csv option 'expect' must map column names to \"number\" or \"datetime\"",
   "expect: a list")

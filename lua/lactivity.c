@@ -168,12 +168,42 @@ static void read_args(lua_State *L, int t, const sg_table *tx, series_args *a)
     }
 }
 
+/* n results of sg_activity_compute(_many), zeroed, in a userdata pushed
+ * on the stack whose __gc frees what they still hold: a Lua error (out of
+ * memory in a table, a failed dataset) leaks none of them. */
+typedef struct results_box {
+    size_t n;
+    sg_activity a[];
+} results_box;
+
+static int results_gc(lua_State *L)
+{
+    results_box *b = lua_touserdata(L, 1);
+    for (size_t q = 0; b && q < b->n; q++)
+        sg_activity_free(&b->a[q]);
+    return 0;
+}
+
+static sg_activity *push_results(lua_State *L, size_t n)
+{
+    results_box *b = lua_newuserdatauv(L, sizeof *b + n * sizeof b->a[0], 0);
+    memset(b->a, 0, n * sizeof b->a[0]);
+    b->n = n;
+    if (luaL_newmetatable(L, "segmint.activity_results")) {
+        lua_pushcfunction(L, results_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    return b->a;
+}
+
 /* Pushes the dataset of a (its arrays freed) and the info table; a with no
  * periods (nperiods 0, no arrays): an empty series, bounds then unused.
  * first: the earliest date of the rows (info.first), INT64_MAX when the
- * dates were not looked at or there are none. */
+ * dates were not looked at or there are none.  a is one of push_results'
+ * (freed by its __gc if this raises). */
 static void push_series(lua_State *L, sg_activity *a, const sg_activity_options *o, int have_as_of, int64_t as_of,
-                        int64_t first, sg_activity *rest, size_t nrest)
+                        int64_t first)
 {
     sg_error err;
     sg_error_clear(&err);
@@ -191,12 +221,8 @@ static void push_series(lua_State *L, sg_activity *a, const sg_activity_options 
         e.revenue = e.satisfaction_sum = zero_d;
         out->t = series_table(&e, o, &err);
     }
-    if (!out->t) {
-        sg_activity_free(a);
-        for (size_t q = 0; q < nrest; q++)   /* (the series not pushed yet) */
-            sg_activity_free(&rest[q]);
+    if (!out->t)
         sgl_raise(L, &err);
-    }
     lua_createtable(L, 0, 6);
     lua_pushinteger(L, (lua_Integer)a->customers);
     lua_setfield(L, -2, "customers");
@@ -253,11 +279,10 @@ static int l_activity_series(lua_State *L)
         sg_free(bounds);
         bounds = b;
     }
-    sg_activity a;
-    memset(&a, 0, sizeof a);
-    if (nb >= 2 && sg_activity_compute(tx, &x.o, bounds, nb, &a, &err))
+    sg_activity *a = push_results(L, 1);
+    if (nb >= 2 && sg_activity_compute(tx, &x.o, bounds, nb, a, &err))
         return sgl_raise(L, &err);
-    push_series(L, &a, &x.o, have_as_of, as_of, d[1], NULL, 0);
+    push_series(L, a, &x.o, have_as_of, as_of, d[1]);
     return 2;
 }
 
@@ -288,16 +313,15 @@ static int needs_dates(const series_args *x)
     return !x->have_as_of || !x->bounds;
 }
 
-/* Pushes the list of { dataset, info } of the nw series a[] (freed) and
- * the batch's info { first, windows }. */
+/* Pushes the list of { dataset, info } of the nw series a[] (push_results';
+ * freed) and the batch's info { first, windows }. */
 static void push_list(lua_State *L, sg_activity *a, const series_args *x, const int64_t *as_of, const int *have,
                       size_t nw, int64_t first)
 {
     lua_createtable(L, (int)nw, 0);
     for (size_t q = 0; q < nw; q++) {
         lua_createtable(L, 2, 0);
-        push_series(L, &a[q], &x[q].o, have[q], as_of[q], needs_dates(&x[q]) ? first : INT64_MAX, a + q + 1,
-                    nw - q - 1);
+        push_series(L, &a[q], &x[q].o, have[q], as_of[q], needs_dates(&x[q]) ? first : INT64_MAX);
         lua_rawseti(L, -3, 2);
         lua_rawseti(L, -2, 1);
         lua_rawseti(L, -2, (lua_Integer)q + 1);
@@ -328,7 +352,7 @@ static int l_activity_series_list(lua_State *L)
     int64_t *as_of = lua_newuserdatauv(L, nw * sizeof *as_of, 0);
     int64_t *d = lua_newuserdatauv(L, (2 + nw) * sizeof *d, 0);
     sg_activity_window *w = lua_newuserdatauv(L, nw * sizeof *w, 0);
-    sg_activity *a = lua_newuserdatauv(L, nw * sizeof *a, 0);
+    sg_activity *a = push_results(L, nw);
     for (size_t q = 0; q < nw; q++) {
         have[q] = x[q].have_as_of;
         as_of[q] = x[q].as_of;
@@ -391,7 +415,7 @@ static int l_mpi_activity_series_list(lua_State *L)
     memset(ncust, 0, (size_t)n * sizeof *ncust);
     sg_mpi_activity_win *win = lua_newuserdatauv(L, nw * sizeof *win, 0);
     sg_mpi_activity_res *res = lua_newuserdatauv(L, nw * sizeof *res, 0);
-    sg_activity *a = lua_newuserdatauv(L, nw * sizeof *a, 0);
+    sg_activity *a = push_results(L, nw);
     int64_t *as_of = lua_newuserdatauv(L, nw * sizeof *as_of, 0);
     int *have = lua_newuserdatauv(L, nw * sizeof *have, 0);
     for (size_t q = 0; q < nw; q++) {

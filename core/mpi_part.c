@@ -295,8 +295,7 @@ static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j, int dict
             put_u64(w, c->mode == SG_CSV_DT && typed_date_only(r, c));
         return;
     }
-    /* (a column whose strings stay on the ranks: an empty dictionary, and
-     * no tally, as an override is never a suspect) */
+    /* (a column whose strings stay on the ranks: an empty dictionary) */
     int mine = dicts && ranks_only(r, j);
     size_t nd = c->dict && !mine ? sg_dict_size(c->dict) : 0;
     put_u64(w, c->dict ? nd + 1 : 0);
@@ -309,9 +308,12 @@ static void put_column(sg_mpi_buf *w, const sg_csv_reader *r, size_t j, int dict
     put_u64(w, ncodes);
     put(w, c->data, ncodes * sizeof(int32_t));
     if (dicts) {
+        /* no tally for a column with an override (never a suspect) or an
+         * expected kind (read as text, it needs the rows anyway) */
         sg_csv_tally t;
         memset(&t, 0, sizeof t);
-        if (!mine && sg_csv_tally_column(r, j, &t) != 0)
+        int checked = (r->ov && r->ov[j]) || (r->expect && r->expect[j]);
+        if (!checked && sg_csv_tally_column(r, j, &t) != 0)
             w->oom = 1;
         put(w, &t, sizeof t);
     }

@@ -197,6 +197,34 @@ static sg_activity *push_results(lua_State *L, size_t n)
     return b->a;
 }
 
+static int owned_gc(lua_State *L)
+{
+    void **slot = lua_touserdata(L, 1);
+    if (slot) {
+        sg_free(*slot);
+        *slot = NULL;
+    }
+    return 0;
+}
+
+/* sg_activity_months' bounds (*nb of them), owned by a userdata pushed on
+ * the stack whose __gc frees them; raises on failure. */
+static int64_t *push_months(lua_State *L, int have_first, int64_t first, int64_t as_of, size_t *nb)
+{
+    int64_t **slot = lua_newuserdatauv(L, sizeof *slot, 0);
+    *slot = NULL;
+    if (luaL_newmetatable(L, "segmint.owned_block")) {
+        lua_pushcfunction(L, owned_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    sg_error err;
+    sg_error_clear(&err);
+    if (sg_activity_months(have_first, first, as_of, slot, nb, &err))
+        sgl_raise(L, &err);
+    return *slot;
+}
+
 /* Pushes the dataset of a (its arrays freed) and the info table; a with no
  * periods (nperiods 0, no arrays): an empty series, bounds then unused.
  * first: the earliest date of the rows (info.first), INT64_MAX when the
@@ -271,13 +299,7 @@ static int l_activity_series(lua_State *L)
     size_t nb = x.nb;
     if (!bounds && have_as_of) {
         int64_t first = x.have_as_of ? d[2] : d[1];
-        if (sg_activity_months(first != INT64_MAX, first == INT64_MAX ? 0 : first, as_of, &bounds, &nb, &err))
-            return sgl_raise(L, &err);
-        int64_t *b = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof *b, 0);
-        if (nb)
-            memcpy(b, bounds, nb * sizeof *b);
-        sg_free(bounds);
-        bounds = b;
+        bounds = push_months(L, first != INT64_MAX, first == INT64_MAX ? 0 : first, as_of, &nb);
     }
     sg_activity *a = push_results(L, 1);
     if (nb >= 2 && sg_activity_compute(tx, &x.o, bounds, nb, a, &err))
@@ -368,15 +390,10 @@ static int l_activity_series_list(lua_State *L)
         w[q].bounds = x[q].bounds;
         w[q].nbounds = x[q].nb;
         if (!x[q].bounds && have[q]) {
-            int64_t first = x[q].have_as_of ? dq[2] : dq[1], *bounds;
+            int64_t first = x[q].have_as_of ? dq[2] : dq[1];
             size_t nb;
-            if (sg_activity_months(first != INT64_MAX, first == INT64_MAX ? 0 : first, as_of[q], &bounds, &nb, &err))
-                return sgl_raise(L, &err);
-            int64_t *b = lua_newuserdatauv(L, (nb ? nb : 1) * sizeof *b, 0);
-            if (nb)
-                memcpy(b, bounds, nb * sizeof *b);
-            sg_free(bounds);
-            w[q].bounds = b;
+            luaL_checkstack(L, 4, WHAT);
+            w[q].bounds = push_months(L, first != INT64_MAX, first == INT64_MAX ? 0 : first, as_of[q], &nb);
             w[q].nbounds = nb;
         }
         if (w[q].nbounds < 2)

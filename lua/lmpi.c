@@ -49,16 +49,53 @@ static void push_live_reads(lua_State *L)
  * remote true: rank 0 did not merge the rows, which stay on the ranks that
  * read them until something reads them (sgl_mpi_gather); the dataset
  * holds the columns (with their dictionaries) and the row count. */
-static int l_mpi_read_csv(lua_State *L)
+static void log_info(lua_State *L, const char *msg);
+
+/* lua_pcall'd by gather_live: gathers the dataset at index 1. */
+static int gather_before_read(lua_State *L)
 {
-    /* a read replaces the ranks' parts of the one before: rows of that one
-     * still on the ranks come back to rank 0 first */
+    sgl_mpi_gather(L, lua_touserdata(L, 1), "before the next read replaces the ranks' parts");
+    return 0;
+}
+
+/* A read replaces the ranks' parts of the one before: the rows of that one
+ * still on the ranks, when its dataset is still reachable, come back to
+ * rank 0 first.  It is then forgotten whatever happens: when the rows
+ * cannot come back (out of memory), the run log says so, that dataset
+ * answers with the gather's message if read later, and the new read goes
+ * on. */
+static void gather_live(lua_State *L)
+{
     push_live_reads(L);
     lua_rawgeti(L, -1, 1);
+    if (!luaL_testudata(L, -1, SG_DATASET_MT)) {
+        lua_pop(L, 2);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_gc(L, LUA_GCCOLLECT);    /* (a dataset no longer reachable leaves the weak table) */
+    lua_rawgeti(L, -1, 1);
     sgl_dataset *live = luaL_testudata(L, -1, SG_DATASET_MT);
-    if (live && !live->t && live->shape && live->read)
-        sgl_mpi_gather(L, live, "before the next read replaces the ranks' parts");
+    lua_pushnil(L);
+    lua_rawseti(L, -3, 1);
+    if (live && !live->t && live->shape && live->read) {
+        lua_pushcfunction(L, gather_before_read);
+        lua_pushlightuserdata(L, live);
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "the previous read's rows could not come back to rank 0 before this read "
+                     "replaces the ranks' parts, and that table can no longer be read: %s",
+                     lua_isstring(L, -1) ? lua_tostring(L, -1) : "(no message)");
+            lua_pop(L, 1);
+            log_info(L, msg);
+        }
+    }
     lua_pop(L, 2);
+}
+
+static int l_mpi_read_csv(lua_State *L)
+{
+    gather_live(L);
     int nret = sgl_read_csv_with(L, sg_mpi_csv_read, sg_mpi_csv_read_list);
     uint64_t gen;
     size_t nrows;
@@ -207,8 +244,10 @@ static void free_loaded(void *ud)
     sg_table *shape = !t ? NULL : x->d->shape ? x->d->shape : sg_table_take(t, NULL, 0, &err);
     if (!shape)
         return;   /* no memory for a table without rows: the values stay */
-    size_t all = sg_table_bytes(t), cols = sg_table_bytes(shape);
-    x->freed = all > cols ? all - cols : 0;   /* the dictionaries stay, shared */
+    /* the dictionaries stay, shared, when the shape was taken from t; a
+     * read gathered back has its own, which go with it */
+    size_t all = sg_table_bytes(t), cols = x->d->shape ? 0 : sg_table_bytes(shape);
+    x->freed = all > cols ? all - cols : 0;
     x->d->shape = shape;
     x->d->nrows = t->nrows;
     x->d->read = 0;

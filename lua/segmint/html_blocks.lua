@@ -231,12 +231,13 @@ function M.kpis(b, env)
     local text = type(value) == "number" and format_value(value, f, it.decimals, env) or tostring(value or "n/a")
     local change, points = it.change, nil
     if change == nil and type(it.previous) == "number" and type(value) == "number" then
-      -- a rate changes by points (60% -> 62%: +2.0 pt), anything else by a share of itself
-      -- (in points, between the figures as shown, so 18.2% -> 18.7% is +0.5 pt)
+      -- a rate changes by points (60% -> 62%: +2.0 pt), anything else by a share of its
+      -- previous size (-100 -> -50: +50%; in points, between the figures as shown, so 18.2% ->
+      -- 18.7% is +0.5 pt)
       if f == "percent" then
         local d = it.decimals or 1
         points = report.shown_change(value, it.previous, d, d, 100)
-      elseif it.previous ~= 0 then change = value / it.previous - 1 end
+      elseif it.previous ~= 0 then change = (value - it.previous) / math.abs(it.previous) end
     end
     local status = it.status
     if status ~= nil and status ~= "good" and status ~= "warn" and status ~= "bad" then

@@ -435,6 +435,29 @@ like "$err" "read table gathered back on rank 0 from 2 MPI ranks, before the nex
   "... and came back to rank 0 before the second read"
 two=$(grep -o 'the first .*' <<< "$err")
 [[ -n "$one" && "$one" == "$two" ]]; ok $? "... both tables' rows as one process reads them ($two)"
+# the first table's rows cannot come back (rank 0 out of memory: 33 MB hold
+# the read, not the 338,583 rows gathered): the second read still goes on,
+# the log says why, and reading the first table later says it is gone
+"$SEGMINT" generate --customers 30000 --seed 5 --out "$work/g30k" --quiet
+cat > "$work/lostread.lua" <<'LUA'
+local sg = require "segmint"
+local opts = { types = { invoice = "string", customer_id = "string", product_id = "string" } }
+local a = sg.mpi_read_csv(params.a, opts)
+local ok = pcall(function() return a:column("quantity") end)
+sg.info("the first read's rows came back: %s", tostring(ok))
+local b = assert(sg.mpi_read_csv(params.b, opts))
+sg.info("the second read: %d rows, %d quantities", #b, b:column("quantity").n)
+local ok2, msg2 = pcall(function() return a:column("quantity") end)
+sg.info("the first table afterwards: %s (%s)", tostring(ok2), tostring(msg2))
+LUA
+run "${mpi[@]}" -np 2 "$SEGMINT" run "$work/lostread.lua" --out out --max-memory 33 \
+  --set a="$work/g30k/transactions.csv" --set b="$gen/transactions.csv"
+is "$code" 0 "a first read whose rows cannot come back, then a second read, 2 ranks: exit 0"
+like "$err" "the first read's rows came back: false" "... the first read's rows did not fit on rank 0"
+like "$err" "the previous read's rows could not come back to rank 0 before this read replaces the ranks' parts, and that table can no longer be read" \
+  "... the second read says so"
+like "$err" "the second read: $(csv_rows "$gen/transactions.csv") rows, $(csv_rows "$gen/transactions.csv") quantities" "... and reads its file whole"
+like "$err" "the first table afterwards: false \(.*it does not hold its part of that read" "... the first table then says it is gone"
 
 # ---- one customer's duplicate and cancellations in another part than its purchases ----
 # The demo recipe with exact duplicates dropped; a customer's first line

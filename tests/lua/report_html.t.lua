@@ -61,6 +61,11 @@ do -- a rate's change in points is between the rates as shown (18.2% and 18.7%: 
   t.like(p2, '<div class="kpi%-value">18%.2%%</div><div class="kpi%-change up">&#9660; %-0%.5 pt since the last run</div>',
     "a fall of churn from 18.7% to 18.2% reads -0.5 pt")
 end
+do -- a figure below zero changes by a share of its size: from -100 to -50 is up 50%, not down
+  local p3 = report { title = "R", sections = { { type = "kpis", title = "K", items = {
+    { label = "Profit", value = -50, previous = -100, format = "number" } } } } }
+  t.like(p3, '<div class="kpi%-change up">&#9650; %+50%.0%% since the last run</div>', "a loss from -100 to -50 reads +50.0%")
+end
 t.like(page, '<div class="kpi bad"><div class="kpi%-label">Clients</div>', "customers 20% below target are bad")
 t.like(page, '<div class="kpi warn"><div class="kpi%-label">Attrition</div>', "churn 4% above a lower-is-better target is close")
 -- the cards say met or missed, as the summary's KPI table does (met / missed), with the near miss told apart

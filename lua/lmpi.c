@@ -44,11 +44,6 @@ static void push_live_reads(lua_State *L)
     lua_setfield(L, LUA_REGISTRYINDEX, LIVE_READ);
 }
 
-/* segmint.mpi_read_csv(path [, opts]) -> dataset, report, remote: read_csv
- * with every rank reading a part of the file; the same dataset and report.
- * remote true: rank 0 did not merge the rows, which stay on the ranks that
- * read them until something reads them (sgl_mpi_gather); the dataset
- * holds the columns (with their dictionaries) and the row count. */
 static void log_info(lua_State *L, const char *msg);
 
 /* lua_pcall'd by gather_live: gathers the dataset at index 1. */
@@ -93,6 +88,11 @@ static void gather_live(lua_State *L)
     lua_pop(L, 2);
 }
 
+/* segmint.mpi_read_csv(path [, opts]) -> dataset, report, remote: read_csv
+ * with every rank reading a part of the file; the same dataset and report.
+ * remote true: rank 0 did not merge the rows, which stay on the ranks that
+ * read them until something reads them (sgl_mpi_gather); the dataset
+ * holds the columns (with their dictionaries) and the row count. */
 static int l_mpi_read_csv(lua_State *L)
 {
     gather_live(L);

@@ -237,7 +237,7 @@ function M.kpis(b, env)
       if f == "percent" then
         local d = it.decimals or 1
         points = report.shown_change(value, it.previous, d, d, 100)
-      elseif it.previous ~= 0 then change = (value - it.previous) / math.abs(it.previous) end
+      else change = report.change_share(value, it.previous) end
     end
     local status = it.status
     if status ~= nil and status ~= "good" and status ~= "warn" and status ~= "bad" then

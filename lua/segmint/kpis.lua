@@ -17,6 +17,7 @@
 -- KPIs use come from one walk of the C core over the transactions;
 -- docs/analysis.md ("KPIs and alerts") defines each one.
 local rules = require "segmint.rules"
+local report = require "segmint.report"
 local tr = require "segmint.messages"
 
 local M = {}
@@ -404,7 +405,7 @@ local function judge(out)
   else out.status = v >= t and "met" or "missed" end
   if v ~= nil and out.previous ~= nil then
     out.change = v - out.previous
-    out.change_share = out.previous ~= 0 and out.change / math.abs(out.previous) or nil
+    out.change_share = report.change_share(v, out.previous)
     if out.change == 0 then out.trend = "same"
     elseif (out.change > 0) == (out.direction ~= "lower") then out.trend = "better"
     else out.trend = "worse" end

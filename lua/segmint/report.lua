@@ -174,6 +174,14 @@ function M.as_shown(x, decimals, scale)
   return tonumber(string.format("%." .. decimals .. "f", x * scale)) / scale
 end
 
+-- change_share(v, previous): the change as a share of the previous figure's
+-- size (from -100 to -50 is +0.5), nil when previous is 0: kpis.csv's
+-- change_share, the summary's KPI change and report.html's indicator cards.
+function M.change_share(v, prev)
+  if prev == 0 then return nil end
+  return (v - prev) / math.abs(prev)
+end
+
 -- shown_change(v, previous, decimals_v, decimals_previous [, scale]): the
 -- difference of the two figures as printed, itself rounded to the finer of
 -- the two precisions (no 0.30000000000000004).

@@ -229,10 +229,9 @@ local function kpi_change(f, value, previous, unit, loc)
   local sign = d > 0 and "+" or ""
   if unit == "%" then return report.unit(sign .. f.number(d * 100, 1), "pt", loc) end
   local text = unit == "currency" and sign .. f.money(d) or sign .. f.number(d, math.max(dv, dp))
-  -- and as a share of the previous figure, as report.html's indicator cards
-  -- show it (of its size: from -100 to -50 is +50%, as kpis.csv's change_share)
-  if previous == 0 then return text end
-  local share = (value - previous) / math.abs(previous)
+  -- and as a share of the previous figure, as report.html's indicator cards show it
+  local share = report.change_share(value, previous)
+  if not share then return text end
   return text .. " (" .. (share > 0 and "+" or "") .. f.percent(share) .. ")"
 end
 

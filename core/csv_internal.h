@@ -257,6 +257,28 @@ int sg_csv_tally_column(const sg_csv_reader *r, size_t j, sg_csv_tally *t);
 
 int sg_csv_fail_nomem(sg_csv_reader *r);
 
+/* ---- records without quotes (csv_plain.c) ----
+ * sg_csv_feed gives len bytes to the callbacks: the quote-free records
+ * itself, with pointers into data, and the rest through libcsv's parser p
+ * (by the feeder's libcsv function, which calls csv_parse and returns
+ * the bytes it consumed).  halted: the callbacks want nothing more (the
+ * rest of the block is then taken as consumed).  Returns the bytes
+ * consumed: len, unless libcsv's function returned less. */
+struct csv_parser;
+typedef struct sg_csv_feeder {
+    struct csv_parser *p;
+    void (*on_field)(void *data, size_t len, void *ud);
+    void (*on_row)(int ch, void *ud);
+    size_t (*libcsv)(void *ud, struct csv_parser *p, const char *data, size_t len);
+    int (*halted)(void *ud);
+    void *ud;
+} sg_csv_feeder;
+
+size_t sg_csv_feed(const sg_csv_feeder *f, const char *data, size_t len);
+/* 1 (the default): quote-free records skip libcsv; the tests and fuzzers
+ * set 0 to read a file through libcsv alone and compare */
+extern int sg_csv_plain_records;
+
 /* ---- the staging of one pass (csv.c), driven by csv_read.c ---- */
 
 /* libcsv's field and row callbacks; ud is the range's sg_csv_reader. */

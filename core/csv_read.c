@@ -509,9 +509,11 @@ static void quote_error(sg_csv_reader *r, const char *what)
                  r->nf + 1, field_label(r, r->nf, lb, sizeof lb), what);
 }
 
-/* Feeds len bytes to p; returns the bytes consumed (len unless out of memory). */
-static size_t feed(sg_csv_reader *r, struct csv_parser *p, const char *data, size_t len)
+/* Feeds len bytes to libcsv's parser p; returns the bytes consumed (len
+ * unless out of memory). */
+static size_t feed_libcsv(void *ud, struct csv_parser *p, const char *data, size_t len)
 {
+    sg_csv_reader *r = ud;
     size_t done = 0;
     while (done < len) {
         done += csv_parse(p, data + done, len - done, sg_csv_on_field, sg_csv_on_row, r);
@@ -546,6 +548,21 @@ static size_t feed(sg_csv_reader *r, struct csv_parser *p, const char *data, siz
         done++;
     }
     return done;
+}
+
+static int reader_halted(void *ud)
+{
+    const sg_csv_reader *r = ud;
+    return r->failed || r->stop;
+}
+
+/* Feeds len bytes of the range to reader r (quote-free records directly,
+ * the rest through p: csv_plain.c); returns the bytes consumed (len unless
+ * out of memory). */
+static size_t feed(sg_csv_reader *r, struct csv_parser *p, const char *data, size_t len)
+{
+    const sg_csv_feeder f = { p, sg_csv_on_field, sg_csv_on_row, feed_libcsv, reader_halted, r };
+    return sg_csv_feed(&f, data, len);
 }
 
 enum { RANGE_FIRST, RANGE_WORKER, RANGE_REST };

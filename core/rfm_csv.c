@@ -26,6 +26,8 @@
  * the file recounts that customer's periods (and days) with (customer,
  * value) sets, its first purchase being known by then.
  *
+ * Records without quotes skip libcsv (sg_csv_feed, csv_plain.c).
+ *
  * Line numbers in messages are physical lines, tracked as in csv.c
  * (CSV_REPALL_NL row ends, CRLF counted once, newlines inside quoted
  * fields counted from the field text).  Not done here (unlike the whole-
@@ -993,6 +995,16 @@ static void on_row(int ch, void *ud)
 
 /* ---- the pass ---- */
 
+static size_t parse_libcsv(void *ud, struct csv_parser *p, const char *data, size_t len)
+{
+    return csv_parse(p, data, len, on_field, on_row, ud);
+}
+
+static int halted(void *ud)
+{
+    return ((const rstate *)ud)->failed;
+}
+
 static int parse_file(rstate *r, FILE *f, char *buf, uint64_t size)
 {
     struct csv_parser p;
@@ -1026,7 +1038,8 @@ static int parse_file(rstate *r, FILE *f, char *buf, uint64_t size)
         }
         size_t bs = csv_get_buffer_size(&p);
         csv_set_blk_size(&p, bs < 65536 ? 65536 : bs);
-        if (csv_parse(&p, data, len, on_field, on_row, r) != len && !r->failed)
+        const sg_csv_feeder feeder = { &p, on_field, on_row, parse_libcsv, halted, r };
+        if (sg_csv_feed(&feeder, data, len) != len && !r->failed)
             fail_nomem(r);
         if (r->co->progress && done - last >= ((uint64_t)16 << 20)) {
             r->co->progress(r->co->progress_ud, done, size);

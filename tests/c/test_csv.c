@@ -1164,6 +1164,157 @@ static void test_numbered_ids(void)
     remove(path);
 }
 
+/* ---- records without quotes (csv_read.c, plain_records) ----
+ * Random files built from pieces that stress the border between the plain
+ * records and libcsv: quoted fields with delimiters, doubled quotes and line
+ * ends, a quote inside an unquoted field (12" screen), a closing quote
+ * followed by text, CR, LF and CRLF, blank lines, a NUL byte, Latin-1 and
+ * UTF-8 bytes, records of more fields than the plain path keeps, and a last
+ * record without its line end.  Each file is read with the plain path and
+ * with libcsv alone, on small blocks (a record cut anywhere) and on two
+ * threads: the tables, the reports and the messages must be the same. */
+static uint64_t plain_rng = 88172645463325252ull;
+
+static unsigned plain_rand(unsigned n)
+{
+    plain_rng ^= plain_rng << 13;
+    plain_rng ^= plain_rng >> 7;
+    plain_rng ^= plain_rng << 17;
+    return (unsigned)(plain_rng % n);
+}
+
+static void plain_piece(FILE *f, int messy)
+{
+    static const char *const pieces[] = {
+        "abc", "12", "3.5", "-7", "2011-12-09", "", "", "x y", " pad ", "NA", "\xC3\xA9t\xC3\xA9",
+        "\"q\"", "\"a,b\"", "\"a;b\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"",
+        "\"cr\rlf\r\n\"", "12\" screen", "\"\"", "C536379", "536365", "a\"b\"c",
+        "\xE9t\xE9", "\"bad\"x",   /* these fail a read but with latin1, lenient quotes */
+    };
+    size_t npieces = sizeof pieces / sizeof *pieces - (messy ? 0 : 2);
+    unsigned k = messy ? plain_rand(200) : 2;
+    if (k == 0) {
+        fputc('\0', f);
+        fputs("nul", f);
+    } else if (k == 1) {
+        fputs("\"open", f);         /* a quote that may never close */
+    } else {
+        fputs(pieces[plain_rand((unsigned)npieces)], f);
+    }
+}
+
+static void plain_end(FILE *f)
+{
+    static const char *const ends[] = { "\n", "\n", "\n", "\r\n", "\r", "\n\n", "\r\n\r\n" };
+    fputs(ends[plain_rand(sizeof ends / sizeof *ends)], f);
+}
+
+static int plain_same(const sg_table *a, const sg_csv_report *ra, const char *ma, const sg_table *b,
+                      const sg_csv_report *rb, const char *mb)
+{
+    if (!a != !b || (!a && strcmp(ma, mb))) {
+        tap_diag("plain: %s | libcsv: %s", a ? "(read)" : ma, b ? "(read)" : mb);
+        return 0;
+    }
+    if (!a)
+        return 1;
+    if (!same_tables(a, b))
+        return 0;
+    if (ra->rows_read != rb->rows_read || ra->rows_skipped != rb->rows_skipped ||
+        ra->nfirst != rb->nfirst || ra->bad_quotes != rb->bad_quotes ||
+        ra->lines_merged != rb->lines_merged || ra->bad_quote_line != rb->bad_quote_line ||
+        ra->bad_quote_field != rb->bad_quote_field || ra->nwarnings != rb->nwarnings ||
+        ra->delim != rb->delim) {
+        tap_diag("reports differ");
+        return 0;
+    }
+    for (size_t k = 0; k < ra->nfirst; k++)
+        if (ra->first[k].line != rb->first[k].line || strcmp(ra->first[k].text, rb->first[k].text)) {
+            tap_diag("skipped row %zu differs", k);
+            return 0;
+        }
+    for (size_t k = 0; k < ra->nwarnings; k++)
+        if (strcmp(ra->warnings[k], rb->warnings[k])) {
+            tap_diag("warning %zu differs", k);
+            return 0;
+        }
+    return 1;
+}
+
+static void test_plain_records(void)
+{
+    char path[] = "/tmp/sg_csv_plain_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        tap_skip(3, "cannot create a temporary file");
+        return;
+    }
+    close(fd);
+    size_t files = 0, differ = 0, failed_reads = 0, wide = 0, quoted = 0;
+    for (int n = 0; n < 1500; n++) {
+        FILE *f = fopen(path, "wb");
+        if (!f)
+            break;
+        char delim = plain_rand(4) ? ',' : ';';
+        unsigned ncols = plain_rand(8) ? 1 + plain_rand(6) : 65 + plain_rand(10);
+        unsigned nrows = plain_rand(40);
+        int messy = plain_rand(2);
+        wide += ncols > 64;
+        for (unsigned j = 0; j < ncols; j++)
+            fprintf(f, "%sc%u", j ? (delim == ',' ? "," : ";") : "", j);
+        plain_end(f);
+        for (unsigned i = 0; i < nrows; i++) {
+            unsigned nf = !messy || plain_rand(12) ? ncols : 1 + plain_rand(ncols + 2);
+            for (unsigned j = 0; j < nf; j++) {
+                if (j)
+                    fputc(delim, f);
+                plain_piece(f, messy);
+            }
+            if (i + 1 < nrows || plain_rand(4))
+                plain_end(f);
+        }
+        fclose(f);
+        files++;
+        sg_csv_options o;
+        sg_csv_options_init(&o);
+        o.skip_bad_rows = plain_rand(2);
+        o.lenient_quotes = plain_rand(2);
+        o.latin1 = plain_rand(4) == 0;
+        o.delim = plain_rand(2) ? delim : 0;
+        size_t block = 4 + plain_rand(64);
+        const char *threads = plain_rand(2) ? "1" : "2";
+        sg_csv_report ra, rb;
+        sg_error ea, eb;
+        memset(&ra, 0, sizeof ra);
+        memset(&rb, 0, sizeof rb);
+        sg_csv_tune(block, 1, 1 + plain_rand(8));
+        sg_table *a = read_threads(path, threads, &o, &ra, &ea);
+        sg_csv_plain_records = 0;
+        sg_table *b = read_threads(path, threads, &o, &rb, &eb);
+        sg_csv_plain_records = 1;
+        sg_csv_tune(0, 0, 0);
+        failed_reads += !a;
+        quoted += ra.bad_quotes > 0;
+        if (!plain_same(a, &ra, a ? "" : ea.msg, b, &rb, b ? "" : eb.msg)) {
+            if (!differ++)
+                tap_diag("first difference: file %d (block %zu, %s thread(s))", n, block, threads);
+        }
+        sg_table_free(a);
+        sg_table_free(b);
+        sg_csv_report_free(&ra);
+        sg_csv_report_free(&rb);
+    }
+    remove(path);
+    tap_ok(files == 1500 && differ == 0,
+           "plain records and libcsv alone: the same tables, reports and errors (%zu files, %zu differ)",
+           files, differ);
+    tap_ok(failed_reads > 100 && failed_reads < files - 100,
+           "the random files both read and fail (%zu of %zu fail)", failed_reads, files);
+    tap_ok(wide > 50 && quoted > 50,
+           "they include records of more than 64 fields (%zu files) and lenient quotes (%zu)", wide,
+           quoted);
+}
+
 int main(void)
 {
     test_delimiters();
@@ -1181,6 +1332,7 @@ int main(void)
     test_online_retail();
     test_parallel();
     test_numbered_ids();
+    test_plain_records();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());
     return tap_done();
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "csv_internal.h"
 #include "datetime.h"
 #include "mem.h"
 #include "expr.h"
@@ -482,6 +483,57 @@ static void test_clean_steps(void)
            err.msg);
 }
 
+/* Every fixture (quoted fields, a record over two lines, CRLF, bad values,
+ * Latin-1, both date orders) and Online Retail: streamed with the
+ * quote-free records outside libcsv (the default) and through libcsv
+ * alone, the same table, counts and messages. */
+static void test_libcsv_alone(void)
+{
+    static const char *const names[] = { "tx.csv", "tx_crlf.csv", "ambiguous.csv", "amount.csv",
+                                         "bad_number.csv", "bad_number_crlf.csv", "latin1.csv",
+                                         "mdy.csv", "shuffled.csv", "sparse.csv" };
+    size_t nnames = sizeof names / sizeof *names;
+    char retail[4096];
+    const char *dir = tap_shared_data();
+    snprintf(retail, sizeof retail, "%s/online_retail/online_retail.csv", dir ? dir : ".");
+    FILE *rf = dir ? fopen(retail, "rb") : NULL;
+    if (rf)
+        fclose(rf);
+    size_t files = 0, same = 0, failed = 0;
+    for (size_t k = 0; k < nnames + (rf != NULL); k++) {
+        const char *path = k < nnames ? fixture(names[k]) : retail;
+        char pathc[4096];
+        snprintf(pathc, sizeof pathc, "%s", path);
+        sg_rfm_options o;
+        sg_rfm_csv_options co;
+        sg_rfm_csv_info ia, ib;
+        sg_error ea, eb;
+        retail_options(&o, &co);
+        memset(&ia, 0, sizeof ia);
+        memset(&ib, 0, sizeof ib);
+        sg_table *a = sg_rfm_csv(pathc, &o, &co, &ia, &ea);
+        sg_csv_plain_records = 0;
+        sg_table *b = sg_rfm_csv(pathc, &o, &co, &ib, &eb);
+        sg_csv_plain_records = 1;
+        files++;
+        failed += !a;
+        int ok = !a == !b;
+        if (ok && a)
+            ok = same_tables(a, b, pathc) && ia.rows_read == ib.rows_read &&
+                 ia.rows_dropped == ib.rows_dropped && ia.rfm.rows_used == ib.rfm.rows_used;
+        else if (ok)
+            ok = !strcmp(ea.msg, eb.msg);
+        if (!ok)
+            tap_diag("%s: differs (%s | %s)", pathc, a ? "read" : ea.msg, b ? "read" : eb.msg);
+        same += ok;
+        sg_table_free(a);
+        sg_table_free(b);
+    }
+    tap_ok(same == files && files >= nnames && failed >= 2,
+           "streamed with and without libcsv for quote-free records: %zu of %zu the same (%zu refused)",
+           same, files, failed);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();   /* as the host does once: GSL errors come back as status codes */
@@ -495,6 +547,7 @@ int main(void)
     test_invoice_keys();
     test_nomem();
     test_online_retail();
+    test_libcsv_alone();
     tap_ok(sg_mem_used() == 0, "no accounted memory left (%zu bytes)", sg_mem_used());
     return tap_done();
 }

@@ -6,8 +6,10 @@
  * Byte 0 picks the mode: small blocks (4 to 67 bytes) and files cut from
  * 1 byte on, with 2 to 4 threads; or, for one input in 64, the shipped
  * sizes (256 KB blocks, files of 4 MB or more cut in two), the input's
- * data rows repeated to pass 4 MB.  Byte 1 sets the speculation sample (1 to 16
- * rows) and the options; the rest is the file.  With an explicit
+ * data rows repeated to pass 4 MB; with small blocks, also one thread
+ * reading every record through libcsv (no plain records).  Byte 1 sets
+ * the speculation sample (1 to 16 rows) and the options; the rest is the
+ * file.  With an explicit
  * delimiter, small blocks must also give what the shipped ones give. */
 #include "csv.h"
 #include "csv_internal.h"
@@ -119,6 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         read_with(path, &o, "1", &one);
         read_with(path, &o, threads, &many);
         same(&one, &many, threads[0] == '2' ? "small blocks, 2 threads" : "small blocks, 3+ threads");
+        drop(&many);
+        /* the records without quotes that skip libcsv change nothing */
+        sg_csv_plain_records = 0;
+        read_with(path, &o, "1", &many);
+        sg_csv_plain_records = 1;
+        same(&one, &many, "small blocks, libcsv alone");
         drop(&many);
         if (o.delim) {
             /* the block size changes nothing once the delimiter is given */

@@ -23,16 +23,77 @@
 
 #include "csv_internal.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define PLAIN_MAX_FIELDS 64
 #define LIBCSV_ROW_NOT_BEGUN 0
 
 int sg_csv_plain_records = 1;
 
+/* The special bytes (delimiter, quote, CR, LF) of 64 bytes from s as bits,
+ * bit k for s[k]; n < 64: only the first n bytes. */
+typedef struct specials {
+    const unsigned char *table;   /* 1 for a special byte */
+#ifdef __SSE2__
+    __m128i d, q, cr, lf;
+#endif
+} specials;
+
+static uint64_t special_bits(const specials *sp, const unsigned char *s, size_t n)
+{
+    uint64_t m = 0;
+#ifdef __SSE2__
+    if (n == 64) {
+        for (int k = 0; k < 4; k++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
+            __m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, sp->d), _mm_cmpeq_epi8(v, sp->q)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, sp->cr), _mm_cmpeq_epi8(v, sp->lf)));
+            m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * k);
+        }
+        return m;
+    }
+#endif
+    for (size_t k = 0; k < n; k++)
+        m |= (uint64_t)sp->table[s[k]] << k;
+    return m;
+}
+
+/* The special bytes of s[0, len) are looked for 64 at a time: bits holds
+ * those of s[base, base + 64) (bits beyond len are 0). */
+typedef struct window {
+    size_t base;
+    uint64_t bits;
+} window;
+
+/* The first special byte at or after i (len if none); i >= w->base. */
+static inline size_t next_special(const specials *sp, const unsigned char *s, size_t len,
+                                  size_t i, window *w)
+{
+    if (i - w->base >= 64) {         /* line ends have moved past the window */
+        w->base = i;
+        w->bits = special_bits(sp, s + i, len - i < 64 ? len - i : 64);
+    }
+    uint64_t m = w->bits & (~(uint64_t)0 << (i - w->base));
+    while (!m) {
+        w->base += 64;
+        if (w->base >= len) {
+            w->base = len;
+            w->bits = 0;
+            return len;
+        }
+        w->bits = m = special_bits(sp, s + w->base, len - w->base < 64 ? len - w->base : 64);
+    }
+    return w->base + (size_t)__builtin_ctzll(m);
+}
+
 /* Whole quote-free records from the start of s; returns their bytes. */
 static size_t plain_records(const sg_csv_feeder *f, const unsigned char *s, size_t len,
-                            const unsigned char *special, unsigned char delim)
+                            const specials *sp, unsigned char delim)
 {
     size_t pos = 0, ends[PLAIN_MAX_FIELDS];
+    window w = { 0, special_bits(sp, s, len < 64 ? len : 64) };
     while (pos < len && !f->halted(f->ud)) {
         unsigned char c = s[pos];
         if (c == '\n' || c == '\r') {
@@ -42,8 +103,7 @@ static size_t plain_records(const sg_csv_feeder *f, const unsigned char *s, size
         }
         size_t i = pos, nf = 0;
         for (;;) {
-            while (i < len && !special[s[i]])
-                i++;
+            i = next_special(sp, s, len, i, &w);
             if (i == len || (s[i] != delim && s[i] != '\n' && s[i] != '\r') ||
                 nf == PLAIN_MAX_FIELDS)
                 return pos;          /* cut, a quote, or too many fields: libcsv's */
@@ -70,10 +130,18 @@ size_t sg_csv_feed(const sg_csv_feeder *f, const char *data, size_t len)
     unsigned char special[256] = { 0 }, delim = csv_get_delim(p), quote = csv_get_quote(p);
     int plain = sg_csv_plain_records && delim != '\n' && delim != '\r' && delim != quote;
     special[delim] = special[quote] = special['\n'] = special['\r'] = 1;
+    specials sp;
+    sp.table = special;
+#ifdef __SSE2__
+    sp.d = _mm_set1_epi8((char)delim);
+    sp.q = _mm_set1_epi8((char)quote);
+    sp.cr = _mm_set1_epi8('\r');
+    sp.lf = _mm_set1_epi8('\n');
+#endif
     size_t done = 0;
     while (done < len && !f->halted(f->ud)) {
         if (plain && p->pstate == LIBCSV_ROW_NOT_BEGUN && p->entry_pos == 0) {
-            done += plain_records(f, s + done, len - done, special, delim);
+            done += plain_records(f, s + done, len - done, &sp, delim);
             if (done == len || f->halted(f->ud))
                 break;
         }

@@ -1168,11 +1168,12 @@ static void test_numbered_ids(void)
  * Random files built from pieces that stress the border between the plain
  * records and libcsv: quoted fields with delimiters, doubled quotes and line
  * ends, a quote inside an unquoted field (12" screen), a closing quote
- * followed by text, CR, LF and CRLF, blank lines, a NUL byte, Latin-1 and
+ * followed by text, CR, LF and CRLF, blank lines (also over more than the
+ * 64 bytes the plain path looks at at once), a NUL byte, Latin-1 and
  * UTF-8 bytes, records of more fields than the plain path keeps, and a last
  * record without its line end.  Each file is read with the plain path and
- * with libcsv alone, on small blocks (a record cut anywhere) and on two
- * threads: the tables, the reports and the messages must be the same. */
+ * with libcsv alone, on small blocks (a record cut anywhere) or the shipped
+ * ones, on one thread or two: the tables, the reports and the messages must be the same. */
 static uint64_t plain_rng = 88172645463325252ull;
 
 static unsigned plain_rand(unsigned n)
@@ -1183,29 +1184,42 @@ static unsigned plain_rand(unsigned n)
     return (unsigned)(plain_rng % n);
 }
 
-static void plain_piece(FILE *f, int messy)
+/* One field: quoted pieces one time in `quotes` (0: never); messy files
+ * also get the pieces that fail a read. */
+static void plain_piece(FILE *f, int messy, unsigned quotes)
 {
-    static const char *const pieces[] = {
+    static const char *const plain[] = {
         "abc", "12", "3.5", "-7", "2011-12-09", "", "", "x y", " pad ", "NA", "\xC3\xA9t\xC3\xA9",
-        "\"q\"", "\"a,b\"", "\"a;b\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"",
-        "\"cr\rlf\r\n\"", "12\" screen", "\"\"", "C536379", "536365", "a\"b\"c",
-        "\xE9t\xE9", "\"bad\"x",   /* these fail a read but with latin1, lenient quotes */
+        "C536379", "536365", "a longer text of more than thirty bytes", "\xE9t\xE9",
     };
-    size_t npieces = sizeof pieces / sizeof *pieces - (messy ? 0 : 2);
+    static const char *const quoted[] = {
+        "\"q\"", "\"a,b\"", "\"a;b\"", "\"say \"\"hi\"\"\"", "\"two\nlines\"", "\"cr\rlf\r\n\"",
+        "12\" screen", "\"\"", "a\"b\"c", "\"bad\"x",
+    };
+    /* the last of each fails a read but with latin1, lenient quotes */
+    size_t nplain = sizeof plain / sizeof *plain - !messy;
+    size_t nquoted = sizeof quoted / sizeof *quoted - !messy;
     unsigned k = messy ? plain_rand(200) : 2;
     if (k == 0) {
         fputc('\0', f);
         fputs("nul", f);
     } else if (k == 1) {
         fputs("\"open", f);         /* a quote that may never close */
+    } else if (quotes && plain_rand(quotes) == 0) {
+        fputs(quoted[plain_rand((unsigned)nquoted)], f);
     } else {
-        fputs(pieces[plain_rand((unsigned)npieces)], f);
+        fputs(plain[plain_rand((unsigned)nplain)], f);
     }
 }
 
 static void plain_end(FILE *f)
 {
     static const char *const ends[] = { "\n", "\n", "\n", "\r\n", "\r", "\n\n", "\r\n\r\n" };
+    if (plain_rand(50) == 0) {       /* blank lines over more than 64 bytes */
+        for (unsigned k = 65 + plain_rand(100); k > 0; k--)
+            fputc(plain_rand(2) ? '\n' : '\r', f);
+        return;
+    }
     fputs(ends[plain_rand(sizeof ends / sizeof *ends)], f);
 }
 
@@ -1257,8 +1271,9 @@ static void test_plain_records(void)
             break;
         char delim = plain_rand(4) ? ',' : ';';
         unsigned ncols = plain_rand(8) ? 1 + plain_rand(6) : 65 + plain_rand(10);
-        unsigned nrows = plain_rand(40);
+        unsigned nrows = plain_rand(80);
         int messy = plain_rand(2);
+        unsigned quotes = plain_rand(3) ? 0 : plain_rand(2) ? 2 : 40;
         wide += ncols > 64;
         for (unsigned j = 0; j < ncols; j++)
             fprintf(f, "%sc%u", j ? (delim == ',' ? "," : ";") : "", j);
@@ -1268,7 +1283,7 @@ static void test_plain_records(void)
             for (unsigned j = 0; j < nf; j++) {
                 if (j)
                     fputc(delim, f);
-                plain_piece(f, messy);
+                plain_piece(f, messy, quotes);
             }
             if (i + 1 < nrows || plain_rand(4))
                 plain_end(f);
@@ -1281,7 +1296,7 @@ static void test_plain_records(void)
         o.lenient_quotes = plain_rand(2);
         o.latin1 = plain_rand(4) == 0;
         o.delim = plain_rand(2) ? delim : 0;
-        size_t block = 4 + plain_rand(64);
+        size_t block = plain_rand(2) ? 4 + plain_rand(64) : (size_t)256 << 10;
         const char *threads = plain_rand(2) ? "1" : "2";
         sg_csv_report ra, rb;
         sg_error ea, eb;

@@ -32,8 +32,7 @@
 
 int sg_csv_plain_records = 1;
 
-/* The special bytes (delimiter, quote, CR, LF) of 64 bytes from s as bits,
- * bit k for s[k]; n < 64: only the first n bytes. */
+/* The special bytes: the delimiter, the quote, CR and LF. */
 typedef struct specials {
     const unsigned char *table;   /* 1 for a special byte */
 #ifdef __SSE2__
@@ -41,6 +40,7 @@ typedef struct specials {
 #endif
 } specials;
 
+/* The special bytes of s[0, n) as bits, bit k for s[k] (n <= 64). */
 static uint64_t special_bits(const specials *sp, const unsigned char *s, size_t n)
 {
     uint64_t m = 0;

@@ -2399,11 +2399,12 @@ static int gather_read_collective(uint64_t gen, size_t nrows, sg_table **out, ui
     code = holds && (held.t || (!mine && k > 0)) ? 0
            : sg_error_set(&e, SG_EINVAL, "it does not hold its part of that read (read %llu; %llu reads so far)",
                           (unsigned long long)gen, (unsigned long long)reads);
-    if (status_all(code, e.msg, &code, why, whylen) >= 0) {
+    int failed = status_all(code, e.msg, &code, why, whylen);
+    if (failed >= 0) {
         if (k == 0) {
             char w[300];
             snprintf(w, sizeof w, "%s", why);
-            snprintf(why, whylen, "a rank of %d: %s", n, w);
+            snprintf(why, whylen, "rank %d of %d: %s", failed, n, w);
         }
         return 0;
     }

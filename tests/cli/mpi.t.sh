@@ -457,7 +457,7 @@ like "$err" "the first read's rows came back: false" "... the first read's rows 
 like "$err" "the previous read's rows could not come back to rank 0 before this read replaces the ranks' parts, and that table can no longer be read" \
   "... the second read says so"
 like "$err" "the second read: $(csv_rows "$gen/transactions.csv") rows, $(csv_rows "$gen/transactions.csv") quantities" "... and reads its file whole"
-like "$err" "the first table afterwards: false \(.*it does not hold its part of that read" "... the first table then says it is gone"
+like "$err" "the first table afterwards: false \(.*rank 0 of 2: it does not hold its part of that read" "... the first table then says it is gone, naming the rank"
 
 # ---- one customer's duplicate and cancellations in another part than its purchases ----
 # The demo recipe with exact duplicates dropped; a customer's first line

@@ -1164,7 +1164,7 @@ static void test_numbered_ids(void)
     remove(path);
 }
 
-/* ---- records without quotes (csv_read.c, plain_records) ----
+/* ---- records without quotes (csv_plain.c) ----
  * Random files built from pieces that stress the border between the plain
  * records and libcsv: quoted fields with delimiters, doubled quotes and line
  * ends, a quote inside an unquoted field (12" screen), a closing quote
@@ -1173,7 +1173,8 @@ static void test_numbered_ids(void)
  * UTF-8 bytes, records of more fields than the plain path keeps, and a last
  * record without its line end.  Each file is read with the plain path and
  * with libcsv alone, on small blocks (a record cut anywhere) or the shipped
- * ones, on one thread or two: the tables, the reports and the messages must be the same. */
+ * ones, on one thread or two, with max_rows or not: the tables, the reports
+ * and the messages must be the same. */
 static uint64_t plain_rng = 88172645463325252ull;
 
 static unsigned plain_rand(unsigned n)
@@ -1296,6 +1297,7 @@ static void test_plain_records(void)
         o.lenient_quotes = plain_rand(2);
         o.latin1 = plain_rand(4) == 0;
         o.delim = plain_rand(2) ? delim : 0;
+        o.max_rows = plain_rand(5) ? 0 : (size_t)1 + plain_rand(30);
         size_t block = plain_rand(2) ? 4 + plain_rand(64) : (size_t)256 << 10;
         const char *threads = plain_rand(2) ? "1" : "2";
         sg_csv_report ra, rb;

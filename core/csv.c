@@ -57,7 +57,7 @@
  * is switched off), but number, bool and date parsing ignores surrounding
  * blanks; a field holding only blanks counts as missing when "" is a
  * missing marker; blank lines are ignored; a NUL byte fails the read (no
- * text file holds one); quotes are checked strictly (see feed() in
+ * text file holds one); quotes are checked strictly (see feed_libcsv() in
  * csv_read.c), and fields read leniently are counted here (quote_bad). */
 #include "csv.h"
 

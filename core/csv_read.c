@@ -466,11 +466,11 @@ static uint64_t bytes_done(sg_csv_job *job)
  * libcsv runs in strict mode (parser_init), where it stops at a quote
  * inside an unquoted field (12" screen) and at a closing quote followed by
  * something other than a delimiter or a line end ("abc"x).  The first is
- * text, as in libcsv's lenient mode: feed() puts it in the field and goes
- * on.  The second is what lets an unterminated quote swallow the rows
- * after it without a word: an error naming the opening quote, unless
- * lenient_quotes asks for libcsv's lenient reading, which feed() then
- * does itself (the character is text, the field stays quoted) and csv.c
+ * text, as in libcsv's lenient mode: feed_libcsv() puts it in the field
+ * and goes on.  The second is what lets an unterminated quote swallow the
+ * rows after it without a word: an error naming the opening quote, unless
+ * lenient_quotes asks for libcsv's lenient reading, which feed_libcsv()
+ * then does itself (the character is text, the field stays quoted) and csv.c
  * counts the field and the line ends it runs over.  Both resume libcsv
  * through the fields of struct csv_parser that its public header
  * declares: the state is saved before the strict return, and the field
@@ -665,7 +665,7 @@ static int parse_range(sg_csv_job *job, int k, sg_csv_reader *r, struct csv_pars
 
 static int parser_init(struct csv_parser *p)
 {
-    if (csv_init(p, CSV_REPALL_NL | CSV_STRICT) != 0)   /* strict: see feed() */
+    if (csv_init(p, CSV_REPALL_NL | CSV_STRICT) != 0)   /* strict: see feed_libcsv() */
         return -1;
     csv_set_realloc_func(p, sg_realloc);
     csv_set_free_func(p, sg_free);

@@ -3,7 +3,9 @@
  * delimiter, the speculation sample); the rest is the file.  A table that
  * comes back is walked (every cell formatted) and read again with a type
  * override and an expected kind on its columns, chosen by the same bytes;
- * every accounted byte must be freed afterwards. */
+ * every accounted byte must be freed afterwards.  The first read is also
+ * made through libcsv alone (no quote-free records outside it): the same
+ * table, report counts or message. */
 #include "csv.h"
 #include "csv_internal.h"
 #include "fuzz_util.h"
@@ -35,6 +37,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sg_error err;
     sg_csv_report rep;
     sg_table *t = sg_csv_read(path, &o, &rep, &err);
+    {
+        /* the same read through libcsv alone (no quote-free records outside it) */
+        sg_error err2;
+        sg_csv_report rep2;
+        char why[200] = "";
+        sg_csv_plain_records = 0;
+        sg_table *t2 = sg_csv_read(path, &o, &rep2, &err2);
+        sg_csv_plain_records = 1;
+        FUZZ_CHECK(!t == !t2, "libcsv alone: one read failed (%s%s)", t ? "" : err.msg,
+                   t2 ? "" : err2.msg);
+        if (!t)
+            FUZZ_CHECK(!strcmp(err.msg, err2.msg), "libcsv alone: messages differ:\n  %s\n  %s",
+                       err.msg, err2.msg);
+        else
+            FUZZ_CHECK(fuzz_same_tables(t, t2, why, sizeof why) &&
+                           rep.rows_read == rep2.rows_read && rep.rows_skipped == rep2.rows_skipped &&
+                           rep.bad_quotes == rep2.bad_quotes && rep.lines_merged == rep2.lines_merged &&
+                           rep.nwarnings == rep2.nwarnings,
+                       "libcsv alone: tables or reports differ (%s)", why);
+        sg_table_free(t2);
+        sg_csv_report_free(&rep2);
+    }
     if (!t) {
         FUZZ_CHECK(err.code == SG_EDATA || err.code == SG_EINVAL, "unexpected error %d: %s",
                    err.code, err.msg);

@@ -13,8 +13,14 @@ int sg_load_embedded(lua_State *L, const char *module)
 {
     for (const sg_embedded_file *f = sg_embedded_files; f->module; f++) {
         if (strcmp(f->module, module) == 0) {
+            /* the bytecode carries the same chunk name; a Lua that refuses
+             * it (another number format or version) gets the source */
             lua_pushfstring(L, "=[segmint/%s]", f->file);
-            int rc = luaL_loadbufferx(L, f->source, f->len, lua_tostring(L, -1), "t");
+            int rc = luaL_loadbufferx(L, f->bytecode, f->bclen, lua_tostring(L, -1), "b");
+            if (rc != LUA_OK && rc != LUA_ERRMEM) {
+                lua_pop(L, 1);
+                rc = luaL_loadbufferx(L, f->source, f->len, lua_tostring(L, -1), "t");
+            }
             lua_remove(L, -2);
             return rc;
         }

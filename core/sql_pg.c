@@ -1,9 +1,17 @@
 /* PostgreSQL queries into tables through libpq: one parameterised query
  * in single-row mode (each row arrives and is pushed into its typed
  * column before the next is read), in a read-only session with UTC times
- * and ISO dates. */
+ * and ISO dates.
+ *
+ * libpq is opened on the first query (dlopen of its soname, from the
+ * system's library path only: the binaries carry no run path), not linked:
+ * with the Kerberos, LDAP, TLS and SASL libraries it needs, it was about
+ * twenty of the libraries every segmint process mapped and relocated at
+ * start, for the few runs that read PostgreSQL. */
 #include "sql_internal.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +19,63 @@
 
 #include "mem.h"
 #include "numfmt.h"
+
+#define LIBPQ_SONAME "libpq.so.5"
+
+/* The libpq functions used here, each a pointer of its declared type. */
+#define PQ_FUNCTIONS(X)                                                                          \
+    X(PQconnectdbParams) X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexec) X(PQclear)          \
+    X(PQresultStatus) X(PQresultErrorField) X(PQresultErrorMessage) X(PQsendQueryParams)         \
+    X(PQsetSingleRowMode) X(PQgetResult) X(PQnfields) X(PQftype) X(PQfname) X(PQgetisnull)       \
+    X(PQgetvalue) X(PQgetlength)
+#define PQ_FIELD(f) __typeof__(&f) f;
+static struct {
+    PQ_FUNCTIONS(PQ_FIELD)
+} pq;
+static char pq_why[300];          /* why libpq could not be opened ("" when it was) */
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+
+static void pq_open(void)
+{
+    void *h = dlopen(LIBPQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *e = dlerror();
+        snprintf(pq_why, sizeof pq_why, "%s", e ? e : "not found");
+        return;
+    }
+#define PQ_SYM(f)                                                                                \
+    if (!pq_why[0]) {                                                                            \
+        void *sym = dlsym(h, #f);                                                                \
+        if (sym)                                                                                 \
+            memcpy(&pq.f, &sym, sizeof sym);                                                     \
+        else                                                                                     \
+            snprintf(pq_why, sizeof pq_why, "%s has no %s", LIBPQ_SONAME, #f);                   \
+    }
+    PQ_FUNCTIONS(PQ_SYM)
+#undef PQ_SYM
+    if (pq_why[0])
+        dlclose(h);
+}
+
+/* From here on, each PQ... name calls through the pointer opened above. */
+#define PQconnectdbParams pq.PQconnectdbParams
+#define PQstatus pq.PQstatus
+#define PQerrorMessage pq.PQerrorMessage
+#define PQfinish pq.PQfinish
+#define PQexec pq.PQexec
+#define PQclear pq.PQclear
+#define PQresultStatus pq.PQresultStatus
+#define PQresultErrorField pq.PQresultErrorField
+#define PQresultErrorMessage pq.PQresultErrorMessage
+#define PQsendQueryParams pq.PQsendQueryParams
+#define PQsetSingleRowMode pq.PQsetSingleRowMode
+#define PQgetResult pq.PQgetResult
+#define PQnfields pq.PQnfields
+#define PQftype pq.PQftype
+#define PQfname pq.PQfname
+#define PQgetisnull pq.PQgetisnull
+#define PQgetvalue pq.PQgetvalue
+#define PQgetlength pq.PQgetlength
 
 /* Type OIDs (stable since PostgreSQL 7; src/include/catalog/pg_type.dat). */
 enum {
@@ -204,6 +269,12 @@ sg_table *sg_sql_pg_read(const char *conninfo, const char *query, const sg_sql_o
     char masked[700], source[720];
     sg_sql_mask(conninfo, masked, sizeof masked);
     snprintf(source, sizeof source, "postgresql '%s'", masked);
+    if (pthread_once(&pq_once, pq_open) != 0 || pq_why[0]) {
+        sg_error_set(err, SG_EIO, "%s: cannot load PostgreSQL's client library %s (%s); "
+                     "install it (Debian: libpq5)", source, LIBPQ_SONAME,
+                     pq_why[0] ? pq_why : "pthread_once failed");
+        return NULL;
+    }
 
     /* parameters before dbname are defaults the connection string overrides */
     const char *keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };

@@ -236,4 +236,28 @@ EOF
     "the masked connection and libpq's reason"
   unlike "$err" "$pw" "no password in that message either"
 fi
+
+# libpq is opened on the first PostgreSQL query, from the system's library path
+if command -v ldd >/dev/null; then
+  ldd "$SEGMINT" | grep -q 'libpq\.so'
+  is "$?" 1 "segmint does not link libpq: it opens it on the first PostgreSQL query"
+else
+  skip 1 "no ldd"
+fi
+if command -v cc >/dev/null; then
+  mkdir -p "$work/planted"
+  printf '%s\n' '#include <stdio.h>' \
+    'static void planted(void) __attribute__((constructor));' \
+    'static void planted(void) { FILE *f = fopen("PLANTED", "w"); if (f) fclose(f); }' > "$work/planted.c"
+  cc -shared -fPIC -o "$work/planted/libpq.so.5" "$work/planted.c"
+  printf 'local sg = require "segmint"\nassert(sg.read_sql { db = params.db, query = "SELECT 1" })\n' > "$work/planted/q.lua"
+  code=0
+  (cd "$work/planted" && "$SEGMINT" run q.lua --out out --quiet \
+    --set db="postgresql://nobody@localhost:1/postgres?connect_timeout=3" > out.txt 2> err.txt) || code=$?
+  is "$code" 3 "a PostgreSQL read from a folder holding a planted libpq.so.5: exit 3 (no server)"
+  like "$(cat "$work/planted/err.txt")" "cannot connect: " "... the system's libpq tried to connect"
+  [[ ! -e "$work/planted/PLANTED" ]]; ok $? "... the planted library was not loaded"
+else
+  skip 3 "no C compiler to build the planted library"
+fi
 done_testing

@@ -128,44 +128,57 @@ int sg_rfm_check_options(const sg_rfm_options *o, const char *who, sg_error *err
     return 0;
 }
 
-sg_table *sg_rfm_build(sg_column *cust, const sg_rfm_cust *cs, const uint32_t *order, size_t n,
-                       int64_t as_of, double unit_days, int date_only, sg_error *err)
-{
-    static const char *const names[10] = { "recency_days", "frequency", "monetary",
-                                            "avg_basket", "first_purchase", "last_purchase",
-                                            "tenure_days", "btyd_frequency", "btyd_recency",
-                                            "btyd_T" };
-    static const sg_type types[10] = { SG_INT64, SG_INT64, SG_DOUBLE, SG_DOUBLE, SG_DATETIME,
+static const char *const out_names[10] = { "recency_days", "frequency", "monetary", "avg_basket",
+                                           "first_purchase", "last_purchase", "tenure_days",
+                                           "btyd_frequency", "btyd_recency", "btyd_T" };
+static const sg_type out_types[10] = { SG_INT64, SG_INT64, SG_DOUBLE, SG_DOUBLE, SG_DATETIME,
                                        SG_DATETIME, SG_INT64, SG_INT64, SG_DOUBLE, SG_DOUBLE };
-    sg_column *c[10] = { NULL };
-    sg_table *t = sg_table_new();
-    double unit = unit_days * SG_RFM_DAY;
-    if (!t)
-        goto nomem;
-    for (int k = 0; k < 10; k++) {
-        if (!(c[k] = sg_column_new(names[k], types[k], n ? n : 1)))
-            goto nomem;
-        if (types[k] == SG_DATETIME)
+/* The output columns copied from the figures; the others are derived. */
+enum { O_REC, O_FREQ, O_MON, O_BASKET, O_FIRST, O_LAST, O_TENURE, O_BFREQ, O_BREC, O_BT };
+static const int copied[5] = { O_FREQ, O_MON, O_FIRST, O_LAST, O_BFREQ };
+static const int derived[5] = { O_REC, O_BASKET, O_TENURE, O_BREC, O_BT };
+
+/* Output columns c[which[0..nw)] with room for n rows.  0 or -1. */
+static int new_columns(sg_column *c[10], const int *which, int nw, size_t n, int date_only)
+{
+    for (int w = 0; w < nw; w++) {
+        int k = which[w];
+        if (!(c[k] = sg_column_new(out_names[k], out_types[k], n ? n : 1)))
+            return -1;
+        if (out_types[k] == SG_DATETIME)
             c[k]->date_only = date_only;
     }
-    /* reserved above: fill the arrays directly (no value is missing) */
-    int64_t *recency = sg_column_i64(c[0]), *freq = sg_column_i64(c[1]);
-    double *monetary = sg_column_f64(c[2]), *basket = sg_column_f64(c[3]);
-    int64_t *first = sg_column_i64(c[4]), *last = sg_column_i64(c[5]);
-    int64_t *tenure = sg_column_i64(c[6]), *bfreq = sg_column_i64(c[7]);
-    double *brec = sg_column_f64(c[8]), *bT = sg_column_f64(c[9]);
+    return 0;
+}
+
+/* The derived columns from the copied ones (reserved: filled directly,
+ * no value is missing). */
+static void derive(sg_column *c[10], size_t n, int64_t as_of, double unit_days)
+{
+    const double unit = unit_days * SG_RFM_DAY;
+    const int64_t *freq = sg_column_i64(c[O_FREQ]), *first = sg_column_i64(c[O_FIRST]);
+    const int64_t *last = sg_column_i64(c[O_LAST]);
+    const double *monetary = sg_column_f64(c[O_MON]);
+    int64_t *recency = sg_column_i64(c[O_REC]), *tenure = sg_column_i64(c[O_TENURE]);
+    double *basket = sg_column_f64(c[O_BASKET]), *brec = sg_column_f64(c[O_BREC]);
+    double *bT = sg_column_f64(c[O_BT]);
     for (size_t r = 0; r < n; r++) {
-        const sg_rfm_cust *s = &cs[order[r]];
-        recency[r] = sg_rfm_floor_day(as_of - s->last);
-        freq[r] = s->freq;
-        monetary[r] = s->monetary;
-        basket[r] = s->monetary / (double)s->freq;
-        first[r] = s->first;
-        last[r] = s->last;
-        tenure[r] = sg_rfm_floor_day(as_of - s->first);
-        bfreq[r] = s->periods - 1;
-        brec[r] = (double)(s->last - s->first) / unit;
-        bT[r] = (double)(as_of - s->first) / unit;
+        recency[r] = sg_rfm_floor_day(as_of - last[r]);
+        basket[r] = monetary[r] / (double)freq[r];
+        tenure[r] = sg_rfm_floor_day(as_of - first[r]);
+        brec[r] = (double)(last[r] - first[r]) / unit;
+        bT[r] = (double)(as_of - first[r]) / unit;
+    }
+}
+
+/* The table of cust and the ten columns (all taken over, released on
+ * failure). */
+static sg_table *assemble(sg_column *cust, sg_column *c[10], size_t n, sg_error *err)
+{
+    sg_table *t = sg_table_new();
+    if (!t) {
+        sg_error_nomem(err);
+        goto fail;
     }
     for (int k = 0; k < 10; k++)
         c[k]->n = n;
@@ -181,13 +194,72 @@ sg_table *sg_rfm_build(sg_column *cust, const sg_rfm_cust *cs, const uint32_t *o
             goto fail;
     }
     return t;
+fail:
+    sg_column_release(cust);
+    for (int k = 0; k < 10; k++) {
+        sg_column_release(c[k]);
+        c[k] = NULL;
+    }
+    sg_table_free(t);
+    return NULL;
+}
+
+sg_table *sg_rfm_build(sg_column *cust, const sg_rfm_cust *cs, const uint32_t *order, size_t n,
+                       int64_t as_of, double unit_days, int date_only, sg_error *err)
+{
+    sg_column *c[10] = { NULL };
+    if (new_columns(c, copied, 5, n, date_only) || new_columns(c, derived, 5, n, date_only)) {
+        sg_error_nomem(err);
+        sg_column_release(cust);
+        for (int k = 0; k < 10; k++)
+            sg_column_release(c[k]);
+        return NULL;
+    }
+    int64_t *freq = sg_column_i64(c[O_FREQ]), *first = sg_column_i64(c[O_FIRST]);
+    int64_t *last = sg_column_i64(c[O_LAST]), *bfreq = sg_column_i64(c[O_BFREQ]);
+    double *monetary = sg_column_f64(c[O_MON]);
+    for (size_t r = 0; r < n; r++) {
+        const sg_rfm_cust *s = &cs[order[r]];
+        freq[r] = s->freq;
+        monetary[r] = s->monetary;
+        first[r] = s->first;
+        last[r] = s->last;
+        bfreq[r] = s->periods - 1;
+    }
+    derive(c, n, as_of, unit_days);
+    return assemble(cust, c, n, err);
+}
+
+sg_table *sg_rfm_build_figs(sg_column *cust, sg_rfm_fig *fig, const uint32_t *order, size_t n,
+                            int64_t as_of, double unit_days, int date_only, sg_error *err)
+{
+    sg_column *c[10] = { NULL };
+    if (new_columns(c, copied, 5, n, date_only))
+        goto nomem;
+    int64_t *freq = sg_column_i64(c[O_FREQ]), *first = sg_column_i64(c[O_FIRST]);
+    int64_t *last = sg_column_i64(c[O_LAST]), *bfreq = sg_column_i64(c[O_BFREQ]);
+    double *monetary = sg_column_f64(c[O_MON]);
+    for (size_t r = 0; r < n; r++) {
+        const sg_rfm_fig *s = &fig[order[r]];
+        freq[r] = s->freq;
+        monetary[r] = s->monetary;
+        first[r] = s->first;
+        last[r] = s->last;
+        bfreq[r] = s->periods - 1;
+    }
+    /* the figures are in the columns now: they go before the rest is built */
+    sg_free(fig);
+    fig = NULL;
+    if (new_columns(c, derived, 5, n, date_only))
+        goto nomem;
+    derive(c, n, as_of, unit_days);
+    return assemble(cust, c, n, err);
 nomem:
     sg_error_nomem(err);
-fail:
+    sg_free(fig);
     sg_column_release(cust);
     for (int k = 0; k < 10; k++)
         sg_column_release(c[k]);
-    sg_table_free(t);
     return NULL;
 }
 

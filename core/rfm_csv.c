@@ -540,15 +540,31 @@ static uint32_t *num_slot(cand *c, uint64_t v, int *fail)
     }
     if (v < c->num_base || v - c->num_base >= c->num_cap) {
         uint64_t lo = c->num_base, end = c->num_base + c->num_cap;
-        if (v < lo)
+        if (v < lo) {
             lo = v > c->num_cap ? v - c->num_cap : 0;
-        else
-            end = v + 1 > lo + 2 * (uint64_t)c->num_cap ? v + 1 : lo + 2 * (uint64_t)c->num_cap;
+        } else {
+            /* up by a quarter: the array grows in place (a block of its
+             * own is remapped, not copied), so a small step costs little
+             * and leaves little unused room at the end */
+            uint64_t step = c->num_cap / 4 > 16384 ? c->num_cap / 4 : 16384;
+            end = v + 1 > end + step ? v + 1 : end + step;
+        }
         uint64_t span = end - lo;
         if (span > 4 * (uint64_t)c->num_n + ((uint64_t)1 << 20)) {
             if (num_to_hash(c))
                 *fail = 1;
             return NULL;
+        }
+        if (lo == c->num_base) {
+            uint32_t *n = sg_realloc(c->num_owner, (size_t)span * sizeof *n);
+            if (!n) {
+                *fail = 1;
+                return NULL;
+            }
+            memset(n + c->num_cap, 0xff, ((size_t)span - c->num_cap) * sizeof *n);
+            c->num_owner = n;
+            c->num_cap = (size_t)span;
+            return &c->num_owner[v - c->num_base];
         }
         uint32_t *n = sg_malloc((size_t)span * sizeof *n);
         if (!n) {
@@ -1090,6 +1106,22 @@ static int check_csv_options(const char *path, const sg_rfm_options *o,
     return 0;
 }
 
+/* Frees the invoice owners, pairs and texts of reading c once the invoice
+ * counts are final. */
+static void free_invoice_state(rstate *r, cand *c)
+{
+    sg_free(c->owner);
+    c->owner = NULL;
+    c->owner_cap = 0;
+    sg_free(c->num_owner);
+    c->num_owner = NULL;
+    c->num_cap = 0;
+    sg_keymap_free(&c->num_map);
+    ps_free(&c->shared);
+    sg_dict_release(r->inv_dict);
+    r->inv_dict = NULL;
+}
+
 /* The customers seen out of time order get their periods (and days)
  * recounted over the file again.  0 or an error code. */
 static int second_pass(rstate *r, FILE *f, char *buf, const struct stat *st)
@@ -1102,15 +1134,7 @@ static int second_pass(rstate *r, FILE *f, char *buf, const struct stat *st)
                             "read a second time to count their periods", r->path);
     }
     /* the invoice counts are final: their state goes before the pass */
-    sg_free(c->owner);
-    c->owner = NULL;
-    c->owner_cap = 0;
-    sg_free(c->num_owner);
-    c->num_owner = NULL;
-    sg_keymap_free(&c->num_map);
-    ps_free(&c->shared);
-    sg_dict_release(r->inv_dict);
-    r->inv_dict = NULL;
+    free_invoice_state(r, c);
     for (size_t k = 0; k < r->ncust; k++) {
         sg_rfm_cust *s = &c->cs[k];
         if (s->flags & UNORDERED) {
@@ -1132,6 +1156,34 @@ static int second_pass(rstate *r, FILE *f, char *buf, const struct stat *st)
     return parse_file(r, f, buf, (uint64_t)st->st_size);
 }
 
+/* The accumulators of the n used customers of c narrowed in place to their
+ * figures, taken over from c->cs (and shrunk); code_of[j] is the customer
+ * code of figure j.  NULL when out of memory. */
+static sg_rfm_fig *narrow(cand *c, size_t ncust, size_t n, uint32_t *code_of)
+{
+    char *base = (char *)c->cs;
+    size_t j = 0;
+    c->cs = NULL;
+    /* figure j (40 bytes at 40j) never reaches the unread accumulators
+     * (64 bytes at 64k, k >= j) */
+    for (size_t k = 0; k < ncust; k++) {
+        sg_rfm_cust s;
+        memcpy(&s, base + k * sizeof s, sizeof s);
+        if (s.rows == 0)
+            continue;
+        const sg_rfm_fig f = { s.first, s.last, s.monetary, s.freq, s.periods };
+        memcpy(base + j * sizeof f, &f, sizeof f);
+        code_of[j++] = (uint32_t)k;
+    }
+    sg_rfm_fig *fig = sg_realloc(base, (n ? n : 1) * sizeof *fig);
+    return fig ? fig : (sg_rfm_fig *)(void *)base;
+}
+
+/* The output table.  The state goes as soon as it is used up, so that the
+ * peak of memory is low: the invoice state first, the accumulators
+ * narrowed to the figures, the sort keys before the names are copied, the
+ * customer dictionary before the figures are copied, those before the
+ * derived columns are built (sg_rfm_build_figs). */
 static sg_table *result(rstate *r)
 {
     cand *c = &r->cand[0];
@@ -1146,42 +1198,61 @@ static sg_table *result(rstate *r)
     r->info->date_only = r->date_only;
     r->info->rfm.rows_after_as_of = c->after;
     r->info->rfm.as_of = o->has_as_of ? o->as_of : c->used ? sg_rfm_default_as_of(c->max_t) : 0;
-    sg_rfm_text_key *keys = sg_malloc((n ? n : 1) * sizeof *keys);
-    uint32_t *order = sg_malloc((n ? n : 1) * sizeof *order);
-    sg_column *col = sg_rfm_text_column(o->customer, n);
+    free_invoice_state(r, c);
+    ps_free(&c->per_set);
+    ps_free(&c->day_set);
+    sg_rfm_text_key *keys = NULL;
+    uint32_t *order = NULL;
+    sg_column *col = NULL;
     sg_table *t = NULL;
-    if (!keys || !order || !col)
+    sg_rfm_fig *fig = NULL;
+    uint32_t *code_of = sg_malloc((n ? n : 1) * sizeof *code_of);
+    if (!code_of || !(fig = narrow(c, r->ncust, n, code_of)))
         goto nomem;
-    n = 0;
-    for (size_t k = 0; k < r->ncust; k++) {
-        if (c->cs[k].rows > 0) {
-            size_t len;
-            const char *s = sg_dict_str(r->dict, (int32_t)k, &len);
-            sg_rfm_text_key_set(&keys[n++], s, len, (uint32_t)k);
-        }
+    keys = sg_malloc((n ? n : 1) * sizeof *keys);
+    if (!keys)
+        goto nomem;
+    for (size_t j = 0; j < n; j++) {
+        size_t len;
+        const char *s = sg_dict_str(r->dict, (int32_t)code_of[j], &len);
+        sg_rfm_text_key_set(&keys[j], s, len, (uint32_t)j);
     }
-    if (sg_rfm_sort_text(keys, n))
+    if (sg_rfm_sort_text(keys, n) || !(order = sg_malloc((n ? n : 1) * sizeof *order)))
         goto nomem;
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < n; k++)
         order[k] = keys[k].idx;
-        if (sg_column_push_str(col, keys[k].s, keys[k].len))
-            goto nomem;
-    }
-    /* the output holds its own copy of the names: free the input's
-     * before the figures are built (this is the peak of memory) */
     sg_free(keys);
     keys = NULL;
+    /* the output's dictionary: slots for the names the input's needed
+     * them for (numbered ids need none), a hint only */
+    sg_dict *d = sg_dict_new(sg_dict_slotted(r->dict));
+    col = d ? sg_column_new_with_dict(o->customer, d, n ? n : 1) : NULL;
+    sg_dict_release(d);
+    if (!col)
+        goto nomem;
+    for (size_t k = 0; k < n; k++) {
+        size_t len;
+        const char *s = sg_dict_str(r->dict, (int32_t)code_of[order[k]], &len);
+        if (sg_column_push_str(col, s, len))
+            goto nomem;
+    }
+    sg_dict_trim(col->dict);
+    sg_free(code_of);
+    code_of = NULL;
     sg_dict_release(r->dict);
     r->dict = NULL;
-    t = sg_rfm_build(col, c->cs, order, n, r->info->rfm.as_of, o->unit_days, r->date_only,
-                     r->err);
+    t = sg_rfm_build_figs(col, fig, order, n, r->info->rfm.as_of, o->unit_days, r->date_only,
+                          r->err);
     col = NULL;
+    fig = NULL;
     goto out;
 nomem:
     sg_error_nomem(r->err);
 out:
     sg_column_release(col);
+    sg_free(fig);
     sg_free(keys);
+    sg_free(code_of);
     sg_free(order);
     return t;
 }

@@ -24,6 +24,14 @@ typedef struct sg_rfm_cust {
     uint32_t rows;           /* rows used (saturating) */
 } sg_rfm_cust;
 
+/* What the output needs of a customer once the counting is done (the
+ * streaming RFM narrows its accumulators to these before it builds). */
+typedef struct sg_rfm_fig {
+    int64_t first, last;
+    double monetary;
+    int64_t freq, periods;
+} sg_rfm_fig;
+
 #define SG_RFM_HAS_PREV 1u
 #define SG_RFM_MISSING_INVOICE 2u   /* the customer's "missing invoice" was counted */
 
@@ -98,5 +106,10 @@ sg_column *sg_rfm_sorted_customers(const sg_column *cust, const char *name, size
  * of output row k into cs. */
 sg_table *sg_rfm_build(sg_column *cust, const sg_rfm_cust *cs, const uint32_t *order, size_t n,
                        int64_t as_of, double unit_days, int date_only, sg_error *err);
+/* The same from the narrowed figures, which it takes over: they are freed
+ * as soon as the columns copied from them are filled, before the derived
+ * ones are allocated (the lower peak of memory). */
+sg_table *sg_rfm_build_figs(sg_column *cust, sg_rfm_fig *fig, const uint32_t *order, size_t n,
+                            int64_t as_of, double unit_days, int date_only, sg_error *err);
 
 #endif

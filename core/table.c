@@ -730,6 +730,11 @@ const char *sg_dict_str(const sg_dict *d, int32_t code, size_t *len)
 
 size_t sg_dict_size(const sg_dict *d) { return d->n; }
 
+size_t sg_dict_slotted(const sg_dict *d)
+{
+    return d->nslotted;
+}
+
 size_t sg_dict_bytes(const sg_dict *d)
 {
     return d->bytes + d->cap * sizeof(uint32_t) + d->nslots * sizeof(dict_slot) + d->ndirect * sizeof(int32_t) +

@@ -62,6 +62,9 @@ int32_t sg_dict_find(const sg_dict *d, const char *s, size_t len);
 const char *sg_dict_str(const sg_dict *d, int32_t code, size_t *len);
 size_t sg_dict_size(const sg_dict *d);
 size_t sg_dict_bytes(const sg_dict *d);   /* memory held, for reports */
+/* Strings indexed in the hash slots (not the numbered ids of the direct
+ * index): a size hint for a dictionary of the same strings. */
+size_t sg_dict_slotted(const sg_dict *d);
 /* Gives back growth slack (string storage, per-code array) once a
  * dictionary is fully built.  May move the strings of the last chunk: call
  * it only while no pointer from sg_dict_str is held. */

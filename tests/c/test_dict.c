@@ -207,6 +207,7 @@ static void test_key_overtaken(void)
     tap_is_int(sg_dict_intern(d, "C3000000", 8), 1, "and interns again to its first code");
     tap_is_int(sg_dict_find(d, "C3000001", 8), -1, "its neighbour is absent");
     tap_is_int((long long)sg_dict_size(d), 400002, "no string twice");
+    tap_is_int((long long)sg_dict_slotted(d), 1, "only the far key is in the hash slots");
     sg_dict_release(d);
 }
 

@@ -396,6 +396,32 @@ static void test_invoice_keys(void)
     sg_table_free(m);
 }
 
+/* Numeric invoices far above the first one grow the owner array in place
+ * (upwards) or into a new one (below its base): the owners of the invoices
+ * seen before the growth are kept.  a: 5000, 60000, 20000 (b's); b: 20000,
+ * 60001, 5000 (a's); c: 100 (below the base), 20000. */
+static void test_invoice_growth(void)
+{
+    sg_rfm_options o;
+    sg_rfm_csv_options co;
+    sg_error err;
+    const char *path = fixture("growth.csv");
+    retail_options(&o, &co);
+    sg_table *s = sg_rfm_csv(path, &o, &co, NULL, &err);
+    sg_table *m = reference(path, &o, NULL, "Quantity * UnitPrice");
+    tap_ok(same_tables(s, m, "growth.csv"), "invoice numbers growing the owner array: streaming equals in-memory");
+    if (s && s->nrows == 3) {
+        const int64_t *f = sg_column_i64(sg_table_col(s, "frequency"));
+        tap_is_int(f[0], 3, "a: 5000, 60000 (twice), 20000 (b's)");
+        tap_is_int(f[1], 3, "b: 20000, 60001, 5000 (a's)");
+        tap_is_int(f[2], 2, "c: 100 (below the array), 20000 (b's)");
+    } else {
+        tap_skip(3, "no table");
+    }
+    sg_table_free(s);
+    sg_table_free(m);
+}
+
 /* Out of memory anywhere in the pass (both passes, the owner arrays, the
  * hash map of sparse invoice numbers): the error, nothing left allocated. */
 static void *call_stream(void *ud, sg_error *err)
@@ -424,6 +450,7 @@ static void test_nomem(void)
 {
     nomem_sweep(call_stream, free_table, "shuffled.csv", 512, (size_t)6 << 20, "shuffled.csv, clean steps");
     nomem_sweep(call_stream, free_table, "sparse.csv", 512, (size_t)6 << 20, "sparse.csv, clean steps");
+    nomem_sweep(call_stream, free_table, "growth.csv", 512, (size_t)6 << 20, "growth.csv, clean steps");
 }
 
 /* clean_steps: segmint.clean's steps in its order with their tallies. */
@@ -545,6 +572,7 @@ int main(void)
     test_unordered();
     test_clean_steps();
     test_invoice_keys();
+    test_invoice_growth();
     test_nomem();
     test_online_retail();
     test_libcsv_alone();

@@ -257,6 +257,12 @@ int sg_csv_tally_column(const sg_csv_reader *r, size_t j, sg_csv_tally *t);
 
 int sg_csv_fail_nomem(sg_csv_reader *r);
 
+/* The states of libcsv's parser (struct csv_parser's pstate) that the
+ * readers look at: libcsv's header declares the field but not its values. */
+#define LIBCSV_ROW_NOT_BEGUN 0            /* between records */
+#define LIBCSV_FIELD_BEGUN 2              /* inside a field */
+#define LIBCSV_FIELD_MIGHT_HAVE_ENDED 3   /* after a quote inside a quoted field */
+
 /* ---- records without quotes (csv_plain.c) ----
  * sg_csv_feed gives len bytes to the callbacks: the quote-free records
  * itself, with pointers into data, and the rest through libcsv's parser p

@@ -28,7 +28,6 @@
 #endif
 
 #define PLAIN_MAX_FIELDS 64
-#define LIBCSV_ROW_NOT_BEGUN 0
 
 int sg_csv_plain_records = 1;
 
@@ -142,7 +141,7 @@ size_t sg_csv_feed(const sg_csv_feeder *f, const char *data, size_t len)
     while (done < len && !f->halted(f->ud)) {
         if (plain && p->pstate == LIBCSV_ROW_NOT_BEGUN && p->entry_pos == 0) {
             done += plain_records(f, s + done, len - done, &sp, delim);
-            if (done == len || f->halted(f->ud))
+            if (done == len)
                 break;
         }
         size_t n = len - done;

@@ -49,9 +49,6 @@
 
 #define BLOCK_SIZE ((size_t)256 << 10)
 #define PROGRESS_EVERY ((uint64_t)4 << 20)
-#define LIBCSV_ROW_NOT_BEGUN 0 /* libcsv's pstate between records */
-#define LIBCSV_FIELD_BEGUN 2   /* libcsv's pstate inside a field */
-#define LIBCSV_FIELD_MIGHT_HAVE_ENDED 3   /* ... after a quote inside a quoted field */
 #define MIN_SPLIT ((uint64_t)4 << 20)   /* smaller files are read on one thread */
 #define MAX_THREADS 16
 #define NO_END UINT64_MAX

@@ -51,7 +51,6 @@
 #include "rfm_internal.h"
 
 #define BLOCK_SIZE ((size_t)4 << 20)
-#define LIBCSV_FIELD_BEGUN 2
 #define NROLES 7
 #define NONE UINT32_MAX
 #define UNORDERED 4u          /* flag: a row older than the customer's last one was seen */

@@ -57,25 +57,6 @@ static void pq_open(void)
         dlclose(h);
 }
 
-/* From here on, each PQ... name calls through the pointer opened above. */
-#define PQconnectdbParams pq.PQconnectdbParams
-#define PQstatus pq.PQstatus
-#define PQerrorMessage pq.PQerrorMessage
-#define PQfinish pq.PQfinish
-#define PQexec pq.PQexec
-#define PQclear pq.PQclear
-#define PQresultStatus pq.PQresultStatus
-#define PQresultErrorField pq.PQresultErrorField
-#define PQresultErrorMessage pq.PQresultErrorMessage
-#define PQsendQueryParams pq.PQsendQueryParams
-#define PQsetSingleRowMode pq.PQsetSingleRowMode
-#define PQgetResult pq.PQgetResult
-#define PQnfields pq.PQnfields
-#define PQftype pq.PQftype
-#define PQfname pq.PQfname
-#define PQgetisnull pq.PQgetisnull
-#define PQgetvalue pq.PQgetvalue
-#define PQgetlength pq.PQgetlength
 
 /* Type OIDs (stable since PostgreSQL 7; src/include/catalog/pg_type.dat). */
 enum {
@@ -134,33 +115,33 @@ static int pg_error(sg_error *err, int code, const char *source, const char *con
 
 static int result_error(sg_error *err, const char *source, const char *conninfo, const PGresult *r)
 {
-    const char *sev = PQresultErrorField(r, PG_DIAG_SEVERITY);
-    const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-    const char *pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+    const char *sev = pq.PQresultErrorField(r, PG_DIAG_SEVERITY);
+    const char *msg = pq.PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    const char *pos = pq.PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
     char text[900];
     if (msg)
         snprintf(text, sizeof text, "%s: %s%s%s%s", sev ? sev : "ERROR", msg, pos ? " (at character " : "",
                  pos ? pos : "", pos ? ")" : "");
     else
-        snprintf(text, sizeof text, "%s", PQresultErrorMessage(r));
+        snprintf(text, sizeof text, "%s", pq.PQresultErrorMessage(r));
     return pg_error(err, SG_EDATA, source, conninfo, "", text);
 }
 
 static int setup_columns(sg_sql_builder *b, const PGresult *r, const sg_sql_options *o, sg_error *err)
 {
-    int n = PQnfields(r);
+    int n = pq.PQnfields(r);
     if (sg_sql_builder_init(b, b->source, (size_t)n, err))
         return err->code;
     for (int j = 0; j < n; j++) {
         const char *tname;
         char decl[32];
-        Oid oid = PQftype(r, j);
+        Oid oid = pq.PQftype(r, j);
         sg_type t = oid_type(oid, &tname);
         if (!tname) {
             snprintf(decl, sizeof decl, "type oid %u", (unsigned)oid);
             tname = decl;
         }
-        if (sg_sql_builder_column(b, (size_t)j, PQfname(r, j), tname, 1, t, o, err))
+        if (sg_sql_builder_column(b, (size_t)j, pq.PQfname(r, j), tname, 1, t, o, err))
             return err->code;
     }
     return 0;
@@ -170,10 +151,10 @@ static int push_row(sg_sql_builder *b, const PGresult *r, sg_error *err)
 {
     for (size_t j = 0; j < b->ncols; j++) {
         int rc;
-        if (PQgetisnull(r, 0, (int)j))
+        if (pq.PQgetisnull(r, 0, (int)j))
             rc = sg_sql_push_null(b, j, err);
         else
-            rc = sg_sql_push_text(b, j, PQgetvalue(r, 0, (int)j), (size_t)PQgetlength(r, 0, (int)j), err);
+            rc = sg_sql_push_text(b, j, pq.PQgetvalue(r, 0, (int)j), (size_t)pq.PQgetlength(r, 0, (int)j), err);
         if (rc)
             return rc;
     }
@@ -184,17 +165,17 @@ static int push_row(sg_sql_builder *b, const PGresult *r, sg_error *err)
 /* The session settings every read runs under.  0 or an error code. */
 static int pg_session(PGconn *c, const char *source, const char *conninfo, sg_error *err)
 {
-    PGresult *r = PQexec(c, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
+    PGresult *r = pq.PQexec(c, "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; "
                             "SET extra_float_digits = 3; SET default_transaction_read_only = on");
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    if (pq.PQresultStatus(r) != PGRES_COMMAND_OK) {
         if (r)
             result_error(err, source, conninfo, r);
         else
-            pg_error(err, SG_EIO, source, conninfo, "", PQerrorMessage(c));
-        PQclear(r);
+            pg_error(err, SG_EIO, source, conninfo, "", pq.PQerrorMessage(c));
+        pq.PQclear(r);
         return err ? err->code : SG_EIO;
     }
-    PQclear(r);
+    pq.PQclear(r);
     return 0;
 }
 
@@ -229,8 +210,8 @@ static sg_table *stream_rows(PGconn *c, sg_sql_builder *b, const sg_sql_options 
 {
     PGresult *r;
     int started = 0, failed = 0, complete = 0;
-    while (!failed && (r = PQgetResult(c)) != NULL) {
-        ExecStatusType s = PQresultStatus(r);
+    while (!failed && (r = pq.PQgetResult(c)) != NULL) {
+        ExecStatusType s = pq.PQresultStatus(r);
         if (s == PGRES_SINGLE_TUPLE || s == PGRES_TUPLES_OK) {
             if (!started) {
                 failed = setup_columns(b, r, o, err) != 0;
@@ -251,7 +232,7 @@ static sg_table *stream_rows(PGconn *c, sg_sql_builder *b, const sg_sql_options 
             result_error(err, source, conninfo, r);
             failed = 1;
         }
-        PQclear(r);
+        pq.PQclear(r);
         if (complete)
             break;
     }
@@ -279,7 +260,7 @@ sg_table *sg_sql_pg_read(const char *conninfo, const char *query, const sg_sql_o
     /* parameters before dbname are defaults the connection string overrides */
     const char *keys[] = { "connect_timeout", "fallback_application_name", "dbname", NULL };
     const char *vals[] = { "10", "segmint", conninfo, NULL };
-    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    PGconn *c = pq.PQconnectdbParams(keys, vals, 1);
     if (!c) {
         sg_error_nomem(err);
         return NULL;
@@ -290,18 +271,18 @@ sg_table *sg_sql_pg_read(const char *conninfo, const char *query, const sg_sql_o
     b.source = source;
     char **pv = NULL;
     char *pbuf = NULL;
-    if (PQstatus(c) != CONNECTION_OK) {
-        pg_error(err, SG_EIO, source, conninfo, "cannot connect", PQerrorMessage(c));
+    if (pq.PQstatus(c) != CONNECTION_OK) {
+        pg_error(err, SG_EIO, source, conninfo, "cannot connect", pq.PQerrorMessage(c));
         goto done;
     }
     if (pg_session(c, source, conninfo, err) || params_as_text(o, &pv, &pbuf, err))
         goto done;
-    if (!PQsendQueryParams(c, query, (int)o->nparams, NULL, (const char *const *)pv, NULL, NULL, 0)) {
-        pg_error(err, SG_EDATA, source, conninfo, "", PQerrorMessage(c));
+    if (!pq.PQsendQueryParams(c, query, (int)o->nparams, NULL, (const char *const *)pv, NULL, NULL, 0)) {
+        pg_error(err, SG_EDATA, source, conninfo, "", pq.PQerrorMessage(c));
         goto done;
     }
-    if (!PQsetSingleRowMode(c)) {
-        pg_error(err, SG_EIO, source, conninfo, "cannot stream the result", PQerrorMessage(c));
+    if (!pq.PQsetSingleRowMode(c)) {
+        pg_error(err, SG_EIO, source, conninfo, "cannot stream the result", pq.PQerrorMessage(c));
         goto done;
     }
     t = stream_rows(c, &b, o, source, conninfo, err);
@@ -309,6 +290,6 @@ done:
     sg_free(pv);
     sg_free(pbuf);
     sg_sql_builder_free(&b);
-    PQfinish(c);
+    pq.PQfinish(c);
     return t;
 }
